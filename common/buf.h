@@ -25,7 +25,7 @@ void buf_init(struct buf *b, size_t max);
 void buf_free(struct buf *b);
 static inline size_t buf_used(const struct buf *b) { return b->len - b->off; }
 static inline uint8_t *buf_head(const struct buf *b) { return b->data + b->off; }
-/** Appends n bytes. -SC_ETOOBIG past max, -ENOMEM if allocation fails;
+/** Appends n bytes. SC_ETOOBIG past max, -ENOMEM if allocation fails;
  * on failure the buffer is unchanged. */
 SC_WUR int buf_append(struct buf *b, const void *p, size_t n);
 /** Makes room for at least n more bytes and returns where to write them, or

@@ -17,7 +17,7 @@
 #define FRAME_MAX_LIMIT (64u << 20)  /* no configuration may go above */
 
 enum frame_status {
-	FRAME_OK = 0,     /* *payload/*payload_len/*consumed are set */
+	FRAME_OK = 0,     /* *payload, *payload_len and *consumed are set */
 	FRAME_NEED_MORE,  /* not a whole frame yet; nothing consumed */
 	FRAME_TOO_BIG,    /* length prefix above max; the stream is unusable */
 	FRAME_EMPTY,      /* zero-length frame; the stream is unusable */
@@ -30,7 +30,7 @@ enum frame_status frame_decode(const uint8_t *p, size_t len, size_t max,
 			       const uint8_t **payload, size_t *payload_len,
 			       size_t *consumed);
 
-/** Packs env as one frame appended to out. -SC_ETOOBIG if the frame would be
+/** Packs env as one frame appended to out. SC_ETOOBIG if the frame would be
  * larger than max or than out's limit; out is unchanged on failure. */
 SC_WUR int frame_encode(struct buf *out, const Safecampus__Envelope *env, size_t max);
 

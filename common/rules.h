@@ -1,0 +1,27 @@
+/* Validation of one record's fields, shared by client (refuse at once, offline)
+ * and server (the authority).
+ *
+ * Generic rules come from the descriptors: a `*_date` field is empty or a real
+ * calendar date "YYYY-MM-DD"; a `*_id` field is empty or a canonical UUID; a
+ * `*_ms` field is >= 0; an enum holds a known value; a string is valid UTF-8
+ * and at most RULES_MAX_TEXT bytes. Kind rules add required fields and
+ * cross-field checks. Workflow order (hazard_fsm.h) is checked elsewhere: these
+ * rules see one record alone. */
+#ifndef SC_RULES_H
+#define SC_RULES_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "kinds.h"
+
+#define RULES_MAX_TEXT 8192
+
+/** 0 if r's payload is valid for its kind; else SC_EINVALID and a reason for
+ * people (naming the field) in why. Does not look at id/school/campus/hlc. */
+SC_WUR int rules_check(const Safecampus__Record *r, char *why, size_t whylen);
+
+/** True if s is a real date in "YYYY-MM-DD" form (1900..9999). */
+int rules_date_valid(const char *s);
+
+#endif

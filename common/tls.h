@@ -1,0 +1,111 @@
+/* TLS over memory BIOs: OpenSSL 3 with no socket inside.
+ *
+ * The caller moves bytes: ciphertext from the network goes in with tls_feed,
+ * plaintext comes out of tls_read; plaintext goes in with tls_write and the
+ * ciphertext to send comes out of tls_out_take. After EVERY tls_* call that
+ * can produce output (tls_read, tls_write, tls_shutdown) the caller checks
+ * tls_out_pending() and sends what is there: handshake messages, alerts and
+ * key updates appear there too, not only application data.
+ *
+ * Mutual authentication is always on: the server requires a client
+ * certificate issued by the district CA, the client checks the server's
+ * certificate against the same CA and the host name or IP it dialled.
+ * docs/internals/tls.md explains the choices. No global state: OpenSSL 3
+ * initialises itself. */
+#ifndef SC_TLS_H
+#define SC_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+
+struct tls_ctx;
+struct tls;
+
+/** Largest plaintext one tls_write accepts (a frame of FRAME_MAX_LIMIT + header). */
+#define TLS_WRITE_MAX ((size_t)(64u << 20) + 4u)
+/** Most ciphertext tls_feed holds before tls_read has consumed it. */
+#define TLS_IN_MAX ((size_t)1 << 20)
+
+/** Upper bound of the ciphertext that tls_write(len) produces (record headers,
+ * AEAD tags), for sizing write queues before encrypting. */
+size_t tls_write_bound(size_t len);
+
+/** Makes a context from PEM files. Server: cert_file and key_file required,
+ * peers must present a certificate that chains to ca_file (and nothing else:
+ * the system store is not used). Client: cert_file/key_file may both be NULL
+ * (the server will then refuse the handshake), the server certificate must
+ * chain to ca_file. min_version: NULL or "1.3" (default) or "1.2" (floor, ECDHE
+ * + AEAD suites only). On failure returns SC_ECONFIG / -EINVAL / -ENOMEM and
+ * writes a reason with the OpenSSL error text into err. */
+SC_WUR int tls_ctx_new(struct tls_ctx **out, bool server, const char *cert_file,
+		       const char *key_file, const char *ca_file, const char *min_version,
+		       char *err, size_t errlen);
+/** Frees the context. Sessions made from it hold a reference and may outlive it. */
+void tls_ctx_free(struct tls_ctx *ctx);
+
+/** One session. server_name: on a client context the host name or IP address
+ * the certificate must match (required; names are also sent as SNI); NULL on a
+ * server context. -EINVAL, -ENOMEM or SC_ETLS. */
+SC_WUR int tls_new(struct tls **out, struct tls_ctx *ctx, const char *server_name);
+void tls_free(struct tls *t);
+
+/** Hands ciphertext from the network to the session. SC_ETOOBIG if more than
+ * TLS_IN_MAX would wait unread (the caller should have stopped reading). */
+SC_WUR int tls_feed(struct tls *t, const void *cipher, size_t len);
+
+/** Drives the handshake and decrypts what was fed into plain, up to plain's
+ * limit. Returns 0 when it needs more input, when plain is full (call again
+ * once the caller made room: tls_in_pending() tells whether input waits), or
+ * when the peer sent close_notify (tls_peer_closed()). SC_ETLS on a fatal
+ * error (tls_error() says why; an alert for the peer may wait in the output),
+ * -ENOMEM. A client calls it once with no input to produce its ClientHello. */
+SC_WUR int tls_read(struct tls *t, struct buf *plain);
+
+/** Encrypts len bytes; all or nothing. -ENOTCONN before the handshake is done,
+ * -EPIPE after tls_shutdown, SC_ETOOBIG over TLS_WRITE_MAX, -ENOBUFS if the
+ * unsent output would grow past its limit, SC_ETLS after a fatal error. */
+SC_WUR int tls_write(struct tls *t, const void *plain, size_t len);
+
+/** Queues close_notify (once). A no-op before the handshake finished or after
+ * a fatal error (then only the alert OpenSSL queued is sent). */
+SC_WUR int tls_shutdown(struct tls *t);
+
+/** Ciphertext waiting to be sent. */
+size_t tls_out_pending(const struct tls *t);
+/** Appends all waiting ciphertext to cipher, or nothing: SC_ETOOBIG when it
+ * does not fit under cipher's limit, -ENOMEM. */
+SC_WUR int tls_out_take(struct tls *t, struct buf *cipher);
+/** True while fed ciphertext or decrypted plaintext waits inside the session
+ * (tls_read stopped because plain was full). */
+bool tls_in_pending(const struct tls *t);
+
+bool tls_handshake_done(const struct tls *t);
+/** The peer sent close_notify; nothing more will be read. */
+bool tls_peer_closed(const struct tls *t);
+/** Why the last call failed, for people and logs, e.g. "certificate verify
+ * failed: certificate has expired" or "peer did not return a certificate".
+ * "" if nothing failed. Valid until the next call on t. */
+const char *tls_error(const struct tls *t);
+/** The negotiated version and cipher, for logs ("TLSv1.3 TLS_AES_256_GCM_SHA384"). */
+const char *tls_version(const struct tls *t);
+
+/** Who the peer is, from its verified certificate:
+ *   O=<district>, OU=<school id, or "bureau">, CN=<campus id>.
+ * Each id matches [A-Za-z0-9._-]{1,63}. */
+struct tls_identity {
+	char district[64];
+	char school[64]; /* "" for the bureau */
+	char campus[64];
+	int role;        /* SAFECAMPUS__ROLE__ROLE_SCHOOL or SAFECAMPUS__ROLE__ROLE_BUREAU */
+	char subject[256]; /* RFC 2253 text of the whole subject, for logs */
+};
+
+/** Fills out from the verified peer certificate. SC_ETLS (reason in
+ * tls_error) if the handshake is not done, there is no verified certificate,
+ * or the subject breaks the convention. */
+SC_WUR int tls_peer_identity(struct tls *t, struct tls_identity *out);
+
+#endif

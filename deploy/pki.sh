@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# pki.sh: the district's certificate authority for safecampus (mutual TLS).
+#
+#   pki.sh [opts] DIR DISTRICT SERVER_HOST     make (or keep) the district CA and
+#                                              the server certificate
+#   pki.sh issue [opts] DIR SCHOOL CAMPUS      a client certificate for one campus;
+#                                              SCHOOL "bureau" for the bureau
+#
+# Files (keys are 0600):
+#   DIR/ca.key, DIR/ca.crt                  district CA (EC P-256), never overwritten
+#   DIR/server.key, DIR/server.crt          SAN DNS:SERVER_HOST, DNS:localhost,
+#                                           IP:127.0.0.1, IP:::1; EKU serverAuth
+#   DIR/<school>-<campus>.key/.crt          EKU clientAuth,
+#                                           subject O=<district>/OU=<school>/CN=<campus>
+#   DIR/ca.db/                              openssl ca database (index of issued certs)
+#
+# Options (before the positional arguments):
+#   --days N            validity in days (default: CA 3650, others 825)
+#   --not-before T      notBefore, YYYYMMDDHHMMSSZ (UTC); may lie in the past
+#   --not-after T       notAfter, YYYYMMDDHHMMSSZ; with a past date makes an
+#                       expired certificate (for tests)
+#   --expired           shorthand: valid from 2 days ago until yesterday
+#   --name BASE         issue: write DIR/BASE.{key,crt} instead of <school>-<campus>
+#   --force             re-issue a server/client certificate that exists
+#                       (the CA is never replaced)
+#
+# A certificate from a different ("rogue") CA, for tests: make a second CA in
+# another directory and issue from it:
+#   pki.sh /tmp/rogue DISTRICT localhost && pki.sh issue /tmp/rogue s1 c1
+#
+# Ids (district, school, campus) must match [A-Za-z0-9._-]{1,63}; the server
+# refuses certificates whose subject does not (see docs/internals/tls.md).
+# Works with OpenSSL 3.0 (Debian 12): back-dated certificates use `openssl ca`
+# -startdate/-enddate, since `x509 -req` cannot back-date and `req -not_before`
+# arrived only in 3.4.
+set -euo pipefail
+
+prog=${0##*/}
+die() { echo "$prog: $*" >&2; exit 1; }
+usage() {
+	sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+	exit "${1:-2}"
+}
+
+days=""
+not_before=""
+not_after=""
+name=""
+force=0
+mode=init
+if [[ ${1:-} == issue ]]; then
+	mode=issue
+	shift
+fi
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--days) [[ $# -ge 2 ]] || die "--days needs a value"; days=$2; shift 2 ;;
+	--not-before) [[ $# -ge 2 ]] || die "--not-before needs a value"; not_before=$2; shift 2 ;;
+	--not-after) [[ $# -ge 2 ]] || die "--not-after needs a value"; not_after=$2; shift 2 ;;
+	--expired)
+		not_before=$(date -u -d '2 days ago' +%Y%m%d%H%M%SZ)
+		not_after=$(date -u -d '1 day ago' +%Y%m%d%H%M%SZ)
+		shift ;;
+	--name) [[ $# -ge 2 ]] || die "--name needs a value"; name=$2; shift 2 ;;
+	--force) force=1; shift ;;
+	-h|--help) usage 0 ;;
+	--) shift; break ;;
+	-*) die "unknown option $1 (try --help)" ;;
+	*) break ;;
+	esac
+done
+[[ $# -eq 3 ]] || usage
+
+command -v openssl >/dev/null || die "openssl not found"
+
+valid_id() { [[ $1 =~ ^[A-Za-z0-9._-]{1,63}$ ]]; }
+valid_time() { [[ $1 =~ ^[0-9]{14}Z$ ]]; }
+[[ -z $days || $days =~ ^[0-9]+$ ]] || die "--days must be a positive integer"
+[[ -z $not_before ]] || valid_time "$not_before" || die "--not-before must look like 20250101000000Z"
+[[ -z $not_after ]] || valid_time "$not_after" || die "--not-after must look like 20250101000000Z"
+[[ -z $name ]] || valid_id "$name" || die "--name must match [A-Za-z0-9._-]{1,63}"
+
+dir=$1
+umask 077
+if [[ $mode == init ]]; then mkdir -p "$dir"; fi
+[[ -d $dir ]] || die "no directory $dir"
+dir=$(cd "$dir" && pwd)
+[[ $dir =~ ^[A-Za-z0-9._/+-]+$ ]] || die "DIR may hold only [A-Za-z0-9._/+-] (it goes into openssl.cnf)"
+
+# Our own config: the distribution's openssl.cnf adds extensions we do not want.
+write_config() {
+	local cnf=$dir/ca.db/openssl.cnf
+	mkdir -p "$dir/ca.db/certs"
+	[[ -f $dir/ca.db/index.txt ]] || : >"$dir/ca.db/index.txt"
+	[[ -f $dir/ca.db/serial ]] || openssl rand -hex 16 >"$dir/ca.db/serial"
+	cat >"$cnf" <<EOF
+[ ca ]
+default_ca = sc_ca
+
+[ sc_ca ]
+dir = $dir
+database = \$dir/ca.db/index.txt
+new_certs_dir = \$dir/ca.db/certs
+serial = \$dir/ca.db/serial
+certificate = \$dir/ca.crt
+private_key = \$dir/ca.key
+default_md = sha256
+default_days = 825
+policy = sc_policy
+unique_subject = no
+copy_extensions = none
+email_in_dn = no
+
+[ sc_policy ]
+organizationName = supplied
+organizationalUnitName = optional
+commonName = supplied
+
+[ req ]
+distinguished_name = req_dn
+prompt = no
+[ req_dn ]
+
+[ ext_ca ]
+basicConstraints = critical,CA:TRUE,pathlen:0
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+
+[ ext_server ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = @server_alt
+
+[ ext_client ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[ server_alt ]
+EOF
+	echo "$cnf"
+}
+
+new_key() { # FILE
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null ||
+		die "cannot make key $1"
+	chmod 600 "$1"
+}
+
+district_of_ca() {
+	openssl x509 -in "$dir/ca.crt" -noout -subject -nameopt sep_multiline,utf8 |
+		sed -n 's/^ *O=//p' | head -n1
+}
+
+# sign CNF EXT SUBJ KEY CRT
+sign() {
+	local cnf=$1 ext=$2 subj=$3 key=$4 crt=$5 csr tmp
+	local -a validity=()
+	csr=$(mktemp "$dir/ca.db/req.XXXXXX")
+	tmp=$(mktemp "$dir/ca.db/crt.XXXXXX")
+	openssl req -new -config "$cnf" -key "$key" -subj "$subj" -out "$csr" ||
+		{ rm -f "$csr" "$tmp"; die "cannot make request for $subj"; }
+	[[ -z $days ]] || validity+=(-days "$days")
+	[[ -z $not_before ]] || validity+=(-startdate "$not_before")
+	[[ -z $not_after ]] || validity+=(-enddate "$not_after")
+	if ! openssl ca -batch -notext -config "$cnf" -extensions "$ext" -preserveDN \
+		-rand_serial "${validity[@]}" -in "$csr" -out "$tmp" 2>"$csr.log"; then
+		cat "$csr.log" >&2
+		rm -f "$csr" "$csr.log" "$tmp"
+		die "cannot sign $subj"
+	fi
+	rm -f "$csr" "$csr.log"
+	chmod 644 "$tmp"
+	mv -f "$tmp" "$crt"
+}
+
+if [[ $mode == init ]]; then
+	district=$2
+	host=$3
+	valid_id "$district" || die "DISTRICT must match [A-Za-z0-9._-]{1,63}"
+	[[ $host =~ ^[A-Za-z0-9.:-]{1,253}$ ]] || die "SERVER_HOST must be a host name or IP address"
+	cnf=$(write_config)
+
+	if [[ -f $dir/ca.key && -f $dir/ca.crt ]]; then
+		have=$(district_of_ca)
+		[[ $have == "$district" ]] || die "$dir/ca.crt belongs to district '$have', not '$district'"
+		echo "$prog: keeping existing CA $dir/ca.crt" >&2
+	elif [[ -e $dir/ca.key || -e $dir/ca.crt ]]; then
+		die "$dir holds only one of ca.key/ca.crt; refusing to touch it"
+	else
+		new_key "$dir/ca.key"
+		openssl req -x509 -new -config "$cnf" -extensions ext_ca -key "$dir/ca.key" \
+			-subj "/O=$district/CN=$district safecampus CA" -sha256 \
+			-days "${days:-3650}" -out "$dir/ca.crt.tmp" || die "cannot make CA"
+		chmod 644 "$dir/ca.crt.tmp"
+		mv -f "$dir/ca.crt.tmp" "$dir/ca.crt"
+		echo "$prog: made CA $dir/ca.crt" >&2
+	fi
+
+	if [[ -f $dir/server.crt && $force -eq 0 ]]; then
+		echo "$prog: keeping existing $dir/server.crt (--force to re-issue)" >&2
+		exit 0
+	fi
+	# SANs: the host plus loopback, each once.
+	declare -A seen=()
+	n_dns=0 n_ip=0
+	for h in "$host" localhost 127.0.0.1 ::1; do
+		[[ -z ${seen[$h]:-} ]] || continue
+		seen[$h]=1
+		if [[ $h =~ ^[0-9.]+$ || $h == *:* ]]; then
+			n_ip=$((n_ip + 1)); echo "IP.$n_ip = $h" >>"$cnf"
+		else
+			n_dns=$((n_dns + 1)); echo "DNS.$n_dns = $h" >>"$cnf"
+		fi
+	done
+	[[ -f $dir/server.key && $force -eq 0 ]] || new_key "$dir/server.key"
+	[[ -n $days ]] || days=825
+	sign "$cnf" ext_server "/O=$district/CN=$host" "$dir/server.key" "$dir/server.crt"
+	echo "$prog: made $dir/server.crt for $host" >&2
+	exit 0
+fi
+
+# issue
+school=$2
+campus=$3
+valid_id "$school" || die "SCHOOL must match [A-Za-z0-9._-]{1,63}"
+valid_id "$campus" || die "CAMPUS must match [A-Za-z0-9._-]{1,63}"
+[[ -f $dir/ca.key && -f $dir/ca.crt ]] || die "no CA in $dir (run: $prog $dir DISTRICT SERVER_HOST)"
+cnf=$(write_config)
+district=$(district_of_ca)
+valid_id "$district" || die "cannot read the district from $dir/ca.crt"
+base=${name:-$school-$campus}
+if [[ -f $dir/$base.crt && $force -eq 0 ]]; then
+	echo "$prog: keeping existing $dir/$base.crt (--force to re-issue)" >&2
+	exit 0
+fi
+new_key "$dir/$base.key"
+[[ -n $days || -n $not_after ]] || days=825
+sign "$cnf" ext_client "/O=$district/OU=$school/CN=$campus" "$dir/$base.key" "$dir/$base.crt"
+echo "$prog: made $dir/$base.crt (O=$district OU=$school CN=$campus)" >&2

@@ -151,7 +151,7 @@ pg_start() {
 
 	if ! _pg_as_owner "$dir" "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" \
 		-U "$owner" -d postgres >/dev/null <<-'EOF'
-			CREATE ROLE safecampus LOGIN;
+			CREATE ROLE safecampus LOGIN CREATEDB;
 			CREATE DATABASE safecampus OWNER safecampus;
 		EOF
 	then

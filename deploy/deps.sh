@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages safecampus needs to build, test and run,
+# and only those that are missing. Used by deploy/demo.sh and tests/run.sh.
+#   deploy/deps.sh [--test]     --test adds what the test suite needs
+set -euo pipefail
+
+pkgs=(build-essential cmake pkg-config openssl ca-certificates
+      libuv1-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev postgresql
+      libssl-dev libsqlite3-dev)
+if [[ "${1:-}" == "--test" ]]; then
+  pkgs+=(libcmocka-dev clang libclang-rt-14-dev sqlite3 procps iproute2)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+echo "deps: installing ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian's postgresql package starts a system cluster; we never use it and
+# start our own throwaway clusters instead.

@@ -1,0 +1,224 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_type { OPT_STR, OPT_LONG };
+
+struct opt {
+	const char *name;
+	enum opt_type type;
+	size_t off;
+	const char *def;
+	long min, max;
+	const char *help;
+};
+
+#define S(field, def, help) {#field, OPT_STR, offsetof(struct config, field), def, 0, 0, help}
+#define L(field, def, lo, hi, help) {#field, OPT_LONG, offsetof(struct config, field), #def, lo, hi, help}
+
+static const struct opt opts[] = {
+	S(listen, "127.0.0.1:7443", "address and port to listen on ([::1]:7443 for IPv6)"),
+	S(cert, "", "server certificate (PEM), issued by the district CA"),
+	S(key, "", "server private key (PEM)"),
+	S(ca, "", "district CA certificate (PEM): clients must hold a certificate it issued"),
+	S(tls_min_version, "1.3", "lowest TLS version accepted: 1.3, or 1.2 as a floor for old clients"),
+	S(district, "", "district id; client certificates must name it (subject O)"),
+	S(database, "dbname=safecampus", "libpq connection string of the PostgreSQL database"),
+	S(log_level, "info", "debug, info, warn or error"),
+	L(db_pool, 4, 1, 64, "PostgreSQL connections per worker process"),
+	L(workers, 1, 1, 64, "worker processes sharing the listening port"),
+	L(max_frame, 4194304, 1024, 67108864, "largest frame accepted or sent, in bytes"),
+	L(max_push_records, 1000, 1, 10000, "records in one Push"),
+	L(pull_limit, 1000, 1, 10000, "rows in one Changes"),
+	L(max_connections, 10000, 1, 1000000, "client connections per worker"),
+	L(handshake_timeout_ms, 10000, 100, 600000, "time for the TLS handshake"),
+	L(hello_timeout_ms, 10000, 100, 600000, "time from handshake to Hello"),
+	L(idle_timeout_ms, 300000, 1000, 86400000, "a connection with no message for this long is closed"),
+	L(request_timeout_ms, 30000, 100, 600000, "a request still in the database after this long fails"),
+	L(write_queue_max, 67108864, 65536, 1073741824, "bytes queued to one slow client before it is cut off"),
+};
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+static const struct opt *opt_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
+			return &opts[i];
+	}
+	/* accept dashes in flags: --max-frame */
+	char tmp[64];
+	if (len >= sizeof tmp)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		tmp[i] = name[i] == '-' ? '_' : name[i];
+	tmp[len] = '\0';
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (strcmp(opts[i].name, tmp) == 0)
+			return &opts[i];
+	}
+	return NULL;
+}
+
+static int opt_set(struct config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
+{
+	char *base = (char *)cfg + o->off;
+
+	if (o->type == OPT_STR) {
+		char *s = strdup(val);
+		if (!s)
+			return -ENOMEM;
+		free(*(char **)base);
+		*(char **)base = s;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	long v = strtol(val, &end, 10);
+	if (errno || end == val || *end != '\0' || v < o->min || v > o->max) {
+		snprintf(err, errlen, "%s: \"%s\" is not a whole number from %ld to %ld",
+			 o->name, val, o->min, o->max);
+		return SC_ECONFIG;
+	}
+	*(long *)base = v;
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int load_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	int rc = 0, lineno = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return SC_ECONFIG;
+	}
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+			rc = SC_ECONFIG;
+			break;
+		}
+		char *s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
+			rc = SC_ECONFIG;
+			break;
+		}
+		*eq = '\0';
+		char *k = trim(s), *v = trim(eq + 1);
+		const struct opt *o = opt_find(k, strlen(k));
+		if (!o) {
+			snprintf(err, errlen, "%s:%d: unknown setting \"%s\"", path, lineno, k);
+			rc = SC_ECONFIG;
+			break;
+		}
+		rc = opt_set(cfg, o, v, err, errlen);
+		if (rc) {
+			/* prefix the location onto the message opt_set wrote */
+			char tmp[512];
+			snprintf(tmp, sizeof tmp, "%s:%d: %s", path, lineno, err);
+			snprintf(err, errlen, "%s", tmp);
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+int config_load(struct config *cfg, const char *path, int argc, char **argv,
+		char *err, size_t errlen)
+{
+	int rc;
+
+	memset(cfg, 0, sizeof *cfg);
+	for (size_t i = 0; i < NOPTS; i++) {
+		rc = opt_set(cfg, &opts[i], opts[i].def, err, errlen);
+		if (rc)
+			return rc;
+	}
+	if (path && (rc = load_file(cfg, path, err, errlen)))
+		return rc;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (strncmp(a, "--", 2) != 0) {
+			snprintf(err, errlen, "unexpected argument \"%s\"", a);
+			return SC_ECONFIG;
+		}
+		a += 2;
+		const char *eq = strchr(a, '=');
+		size_t klen = eq ? (size_t)(eq - a) : strlen(a);
+		const struct opt *o = opt_find(a, klen);
+		if (!o) {
+			snprintf(err, errlen, "unknown option \"--%.*s\" (see --help)", (int)klen, a);
+			return SC_ECONFIG;
+		}
+		const char *v = eq ? eq + 1 : NULL;
+		if (!v) {
+			if (i + 1 >= argc) {
+				snprintf(err, errlen, "--%s needs a value", o->name);
+				return SC_ECONFIG;
+			}
+			v = argv[++i];
+		}
+		if ((rc = opt_set(cfg, o, v, err, errlen)))
+			return rc;
+	}
+	if (strcmp(cfg->tls_min_version, "1.3") && strcmp(cfg->tls_min_version, "1.2")) {
+		snprintf(err, errlen, "tls_min_version must be 1.3 or 1.2, not \"%s\"", cfg->tls_min_version);
+		return SC_ECONFIG;
+	}
+	if (!*cfg->cert || !*cfg->key || !*cfg->ca) {
+		snprintf(err, errlen, "cert, key and ca are required (mutual TLS is not optional)");
+		return SC_ECONFIG;
+	}
+	if (!*cfg->district) {
+		snprintf(err, errlen, "district is required");
+		return SC_ECONFIG;
+	}
+	return 0;
+}
+
+void config_free(struct config *cfg)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (opts[i].type == OPT_STR) {
+			char **p = (char **)((char *)cfg + opts[i].off);
+			free(*p);
+			*p = NULL;
+		}
+	}
+}
+
+void config_write_sample(FILE *out)
+{
+	fprintf(out, "# safecampusd configuration: key = value, # starts a comment.\n");
+	for (size_t i = 0; i < NOPTS; i++)
+		fprintf(out, "\n# %s\n%s = %s\n", opts[i].help, opts[i].name, opts[i].def);
+}
+
+void config_write_help(FILE *out)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		fprintf(out, "  --%-22s %s (default: %s)\n", opts[i].name, opts[i].help,
+			*opts[i].def ? opts[i].def : "none");
+}

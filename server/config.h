@@ -1,0 +1,39 @@
+/* safecampusd configuration: one declarative table (config.c) gives the
+ * defaults, the parser for `key = value` files and --key=value flags, --help
+ * and the sample configuration (safecampusd --sample-config). */
+#ifndef SC_SERVER_CONFIG_H
+#define SC_SERVER_CONFIG_H
+
+#include <stdio.h>
+
+#include "err.h"
+
+struct config {
+	char *listen;            /* host:port, [v6]:port */
+	char *cert, *key, *ca;   /* server certificate, key, district CA */
+	char *tls_min_version;   /* "1.3" (default) or "1.2" */
+	char *district;          /* certificates of another district are refused */
+	char *database;          /* libpq conninfo */
+	char *log_level;
+	long db_pool;            /* PostgreSQL connections per worker */
+	long workers;            /* processes sharing the port (SO_REUSEPORT) */
+	long max_frame;          /* bytes */
+	long max_push_records;
+	long pull_limit;         /* rows per Changes */
+	long max_connections;    /* per worker */
+	long handshake_timeout_ms, hello_timeout_ms, idle_timeout_ms, request_timeout_ms;
+	long write_queue_max;    /* bytes queued to one client before it is cut off */
+};
+
+/** Fills cfg with defaults, then the file (if path is not NULL), then argv
+ * flags of the form --key=value or --key value. Strings are owned by cfg
+ * (config_free). SC_ECONFIG with a reason for people in err. */
+SC_WUR int config_load(struct config *cfg, const char *path, int argc, char **argv,
+		       char *err, size_t errlen);
+void config_free(struct config *cfg);
+/** Writes every key with its default and help as a commented sample file. */
+void config_write_sample(FILE *out);
+/** Writes the flag list for --help. */
+void config_write_help(FILE *out);
+
+#endif

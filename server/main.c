@@ -1,0 +1,189 @@
+/* safecampusd: the district's sync server. */
+#include <errno.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "kindsql.h"
+#include "log.h"
+#include "migrate.h"
+#include "server.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: safecampusd --config FILE [--key=value ...]\n"
+		"       safecampusd --sample-config\n"
+		"       safecampusd --help\n\n"
+		"The district's safe-campus sync server: mutual-TLS clients, PostgreSQL storage.\n"
+		"Every setting can be given in the file (key = value) or as a flag, which wins.\n"
+		"Extra actions:\n"
+		"  --migrate-only         apply database migrations and exit\n\n"
+		"Settings:\n");
+	config_write_help(out);
+	fprintf(out, "\nExit status: 0 after a clean shutdown (SIGTERM/SIGINT), 1 on a start-up failure,\n"
+		     "2 on a usage error.\n");
+}
+
+/* Start-up work that may block: the loop is not running yet. */
+static int prepare_database(const struct config *cfg)
+{
+	char err[1024];
+	PGconn *pg;
+	int rc = migrate_apply(cfg->database, err, sizeof err);
+
+	if (rc) {
+		log_error("migration failed err=\"%s\"", err);
+		return rc;
+	}
+	pg = PQconnectdb(cfg->database);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		log_error("database connection failed err=\"%s\"", PQerrorMessage(pg));
+		PQfinish(pg);
+		return SC_EDB;
+	}
+	rc = kindsql_init(pg, err, sizeof err);
+	if (rc)
+		log_error("schema does not match the wire contract err=\"%s\"", err);
+	PQfinish(pg);
+	return rc;
+}
+
+static int run_worker(const struct config *cfg)
+{
+	uv_loop_t loop;
+	struct server srv;
+	int rc;
+
+	uv_loop_init(&loop);
+	rc = server_start(&srv, &loop, cfg);
+	if (rc)
+		server_stop(&srv);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&loop) != 0)
+		log_warn("event loop closed with handles still open");
+	tls_ctx_free(srv.tls);
+	return rc ? 1 : 0;
+}
+
+static volatile sig_atomic_t got_signal;
+
+static void on_parent_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/* With workers > 1 the parent only starts the workers, forwards SIGTERM and
+ * SIGINT to them, and restarts one that dies unexpectedly. */
+static int run_workers(const struct config *cfg)
+{
+	long n = cfg->workers;
+	pid_t *pids = calloc((size_t)n, sizeof *pids);
+	struct sigaction sa;
+	int exit_code = 0;
+
+	if (!pids)
+		return 1;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_parent_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	for (;;) {
+		for (long i = 0; i < n && !got_signal; i++) {
+			if (pids[i] > 0)
+				continue;
+			pid_t pid = fork();
+			if (pid == 0) {
+				signal(SIGTERM, SIG_DFL);
+				signal(SIGINT, SIG_DFL);
+				_exit(run_worker(cfg));
+			}
+			if (pid < 0) {
+				log_error("fork failed err=\"%s\"", strerror(errno));
+				got_signal = SIGTERM;
+				exit_code = 1;
+				break;
+			}
+			pids[i] = pid;
+			log_info("worker started index=%ld pid=%d", i, (int)pid);
+		}
+		if (got_signal)
+			break;
+		int status;
+		pid_t dead = waitpid(-1, &status, 0);
+		if (dead < 0 && errno == EINTR)
+			continue;
+		for (long i = 0; i < n; i++) {
+			if (pids[i] == dead) {
+				log_warn("worker exited index=%ld pid=%d status=%d; restarting", i, (int)dead, status);
+				pids[i] = 0;
+				sleep(1);
+			}
+		}
+	}
+	for (long i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	for (long i = 0; i < n; i++)
+		if (pids[i] > 0)
+			waitpid(pids[i], NULL, 0);
+	free(pids);
+	return exit_code;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL;
+	struct config cfg;
+	char err[512];
+	int migrate_only = 0, rc, nrest = 0;
+	char **rest = calloc((size_t)argc + 1, sizeof *rest);
+
+	if (!rest)
+		return 1;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			free(rest);
+			return 0;
+		} else if (!strcmp(argv[i], "--sample-config")) {
+			config_write_sample(stdout);
+			free(rest);
+			return 0;
+		} else if (!strcmp(argv[i], "--migrate-only")) {
+			migrate_only = 1;
+		} else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			path = argv[++i];
+		} else if (!strncmp(argv[i], "--config=", 9)) {
+			path = argv[i] + 9;
+		} else {
+			rest[nrest++] = argv[i];
+		}
+	}
+	rc = config_load(&cfg, path, nrest, rest, err, sizeof err);
+	free(rest);
+	if (rc) {
+		fprintf(stderr, "safecampusd: %s\n", err);
+		config_free(&cfg);
+		return 2;
+	}
+	enum log_level lvl;
+	if (log_parse_level(cfg.log_level, &lvl) == 0)
+		log_set_level(lvl);
+	signal(SIGPIPE, SIG_IGN);
+	rc = prepare_database(&cfg);
+	if (rc || migrate_only) {
+		kindsql_free();
+		config_free(&cfg);
+		return rc ? 1 : 0;
+	}
+	rc = cfg.workers > 1 ? run_workers(&cfg) : run_worker(&cfg);
+	kindsql_free();
+	config_free(&cfg);
+	return rc;
+}

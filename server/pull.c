@@ -1,0 +1,211 @@
+/* Pull: rows after the client's cursor that its identity may see.
+ *
+ * One READ ONLY REPEATABLE READ transaction runs one statement per kind, so
+ * every kind is read from the same snapshot; each returns its first `limit`
+ * rows after the cursor, the results are merged by seq and the first `limit`
+ * overall are sent. Because seq order is commit order (push.c takes the
+ * district sync lock before it draws a seq), a snapshot holds every row up to
+ * some seq and none after it, so the new cursor never passes a row that will
+ * commit later. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "kindsql.h"
+#include "log.h"
+#include "server.h"
+
+struct pull {
+	struct conn *c;
+	struct db_conn *dc;
+	uint64_t rid, cursor;
+	unsigned limit;
+	Safecampus__Record **recs;
+	size_t n, cap;
+	int failed;
+	int truncated;  /* some kind had more rows than were fetched */
+	char cursor_s[24], limit_s[16];
+};
+
+static void pull_free(struct pull *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		kind_record_free(p->recs[i]);
+	free(p->recs);
+	free(p);
+}
+
+struct kind_ctx {
+	struct pull *p;
+	const struct kindsql *ks;
+};
+
+static void on_rows(void *arg, int status, PGresult *res)
+{
+	struct kind_ctx *x = arg;
+	struct pull *p = x->p;
+
+	if (status) {
+		if (!p->failed)
+			log_error("pull failed conn=%s kind=%s err=\"%s\" msg=\"%.200s\"", conn_name(p->c),
+				  x->ks->kind->name, sc_strerror(status), res ? PQresultErrorMessage(res) : "");
+		p->failed = status;
+		free(x);
+		return;
+	}
+	int rows = PQntuples(res);
+	if ((unsigned)rows >= p->limit)
+		p->truncated = 1;
+	if (p->n + (size_t)rows > p->cap) {
+		size_t cap = p->n + (size_t)rows;
+		Safecampus__Record **nr = realloc(p->recs, cap * sizeof *nr);
+		if (!nr) {
+			p->failed = -ENOMEM;
+			free(x);
+			return;
+		}
+		p->recs = nr;
+		p->cap = cap;
+	}
+	for (int row = 0; row < rows && !p->failed; row++) {
+		int rc = kindsql_row_to_record(x->ks, res, row, &p->recs[p->n]);
+		if (rc)
+			p->failed = rc;
+		else
+			p->n++;
+	}
+	free(x);
+}
+
+static void on_step(void *arg, int status, PGresult *res)
+{
+	struct pull *p = arg;
+
+	if (status && !p->failed) {
+		log_error("pull failed conn=%s err=\"%s\" msg=\"%.200s\"", conn_name(p->c), sc_strerror(status),
+			  res ? PQresultErrorMessage(res) : "");
+		p->failed = status;
+	}
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	const Safecampus__Record *x = *(Safecampus__Record *const *)a, *y = *(Safecampus__Record *const *)b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void on_done(void *arg, int status, PGresult *res)
+{
+	struct pull *p = arg;
+	struct conn *c = p->c;
+	Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
+	Safecampus__Changes ch = SAFECAMPUS__CHANGES__INIT;
+
+	on_step(p, status, res);
+	if (p->dc)
+		db_release(p->dc);
+	if (p->failed) {
+		conn_fail(c, p->rid, p->failed == -ECANCELED ? SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE
+							     : SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL,
+			  "pull failed; try again later");
+		goto out;
+	}
+	qsort(p->recs, p->n, sizeof *p->recs, by_seq);
+	size_t take = p->n < p->limit ? p->n : p->limit;
+	/* rows beyond `take` (or beyond any kind's fetch) come in the next pull */
+	ch.more = p->truncated || p->n > take;
+	ch.n_records = take;
+	ch.records = p->recs;
+	ch.cursor = take ? p->recs[take - 1]->seq : p->cursor;
+	env.request_id = p->rid;
+	env.body_case = SAFECAMPUS__ENVELOPE__BODY_CHANGES;
+	env.changes = &ch;
+	log_debug("pull conn=%s cursor=%llu rows=%zu more=%d", conn_name(c),
+		  (unsigned long long)p->cursor, take, ch.more);
+	conn_send(c, &env);
+out:
+	pull_free(p);
+	conn_request_done(c);
+}
+
+static void on_conn(void *arg, int status, struct db_conn *dc)
+{
+	struct pull *p = arg;
+	int rc;
+
+	if (status) {
+		p->failed = status;
+		p->dc = NULL;
+		on_done(p, 0, NULL);
+		return;
+	}
+	p->dc = dc;
+	rc = db_query(dc, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, on_step, p);
+	for (size_t i = 0; i < kind_count() && !rc; i++) {
+		const struct kindsql *ks = kindsql_of(kind_at(i));
+		struct kind_ctx *x = malloc(sizeof *x);
+		if (!x) {
+			rc = -ENOMEM;
+			break;
+		}
+		x->p = p;
+		x->ks = ks;
+		if (p->c->id.role == SAFECAMPUS__ROLE__ROLE_BUREAU) {
+			const char *params[2] = {p->cursor_s, p->limit_s};
+			rc = db_query(dc, ks->pull_all, 2, params, on_rows, x);
+		} else {
+			const char *params[3] = {p->c->id.school, p->cursor_s, p->limit_s};
+			rc = db_query(dc, ks->pull_school, 3, params, on_rows, x);
+		}
+		if (rc)
+			free(x);
+	}
+	if (!rc)
+		rc = db_query(dc, "COMMIT", 0, NULL, on_step, p);
+	if (!rc)
+		rc = db_sync(dc, on_done, p);
+	if (rc) {
+		p->failed = rc;
+		on_done(p, 0, NULL);
+	}
+}
+
+void pull_start(struct conn *c, uint64_t rid, const Safecampus__Pull *msg)
+{
+	struct pull *p;
+	long max = c->srv->cfg->pull_limit;
+	int rc;
+
+	if (msg->cursor > INT64_MAX) {
+		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_BAD_REQUEST, "Pull.cursor is out of range");
+		return;
+	}
+	if (msg->limit > (uint32_t)max) {
+		char why[80];
+		snprintf(why, sizeof why, "Pull.limit may be at most %ld", max);
+		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_BAD_REQUEST, why);
+		return;
+	}
+	p = calloc(1, sizeof *p);
+	if (!p) {
+		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL, "out of memory");
+		return;
+	}
+	p->c = c;
+	p->rid = rid;
+	p->cursor = msg->cursor;
+	p->limit = msg->limit ? msg->limit : (unsigned)max;
+	snprintf(p->cursor_s, sizeof p->cursor_s, "%llu", (unsigned long long)p->cursor);
+	snprintf(p->limit_s, sizeof p->limit_s, "%u", p->limit);
+	c->busy = true;
+	channel_pause(&c->ch);
+	rc = db_acquire(c->srv->db, on_conn, p);
+	if (rc) {
+		p->failed = rc;
+		on_done(p, 0, NULL);
+	}
+}

@@ -1,0 +1,645 @@
+/* Push: one batch of records becomes one PostgreSQL transaction.
+ *
+ *   phase 1 (one pipeline): BEGIN; take the district sync lock; for each kind in
+ *           the batch, the rows that already exist; for each workflow, the
+ *           current status of every parent the batch's events touch.
+ *   decide  (in C): per record, accept as new/changed, accept as already there
+ *           (idempotent re-send, or an older write that lost by HLC), or reject
+ *           with a reason; workflow events are applied in batch order.
+ *   phase 2 (one pipeline): one INSERT ... SELECT FROM unnest(...) ON CONFLICT
+ *           per kind, one UPDATE per workflow, NOTIFY, COMMIT.
+ *   ack     PushAck after COMMIT succeeded; on any failure nothing was applied
+ *           and the client gets an Error and re-sends later.
+ *
+ * The sync lock makes seq order commit order, which is what lets a pull cursor
+ * never skip a row (docs/internals/sync.md). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "fault.h"
+#include "hlc.h"
+#include "kindsql.h"
+#include "log.h"
+#include "rules.h"
+#include "server.h"
+#include "uuid.h"
+#include "workflow.h"
+
+/* pg_advisory_xact_lock key of the district's change feed ("SCSYNC"). */
+#define SYNC_LOCK_KEY "5956551234"
+
+enum outcome { O_PENDING, O_NEW, O_EXISTS, O_REJECT };
+
+struct item {
+	Safecampus__Record *r;
+	const struct kind *k;
+	enum outcome out;
+	uint64_t seq;
+	Safecampus__RejectReason reason;
+	char detail[200];
+};
+
+/* Status of one workflow parent touched by the batch. */
+struct parent {
+	const struct workflow *wf;
+	char id[UUID_STR_LEN + 1];
+	int loaded;      /* from the database, or created in this batch */
+	int dirty;       /* an event changed it */
+	void *status;
+};
+
+struct push {
+	struct conn *c;
+	struct db_conn *dc;
+	uint64_t rid;
+	Safecampus__Push *msg;
+	struct item *items;
+	size_t n;
+	struct parent *parents;
+	size_t nparents;
+	int failed;           /* a statement failed: answer Error */
+	int phase;
+	char school[64], campus[64];
+	uint64_t max_seq;
+};
+
+static void push_free(struct push *p)
+{
+	for (size_t i = 0; i < p->nparents; i++)
+		free(p->parents[i].status);
+	free(p->parents);
+	free(p->items);
+	if (p->msg)
+		safecampus__push__free_unpacked(p->msg, NULL);
+	free(p);
+}
+
+static void reject(struct item *it, Safecampus__RejectReason reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void reject(struct item *it, Safecampus__RejectReason reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	it->out = O_REJECT;
+	it->reason = reason;
+	va_start(ap, fmt);
+	vsnprintf(it->detail, sizeof it->detail, fmt, ap);
+	va_end(ap);
+}
+
+static struct item *find_item(struct push *p, const struct kind *k, const char *id)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->items[i].k == k && p->items[i].out != O_REJECT && !strcmp(p->items[i].r->id, id))
+			return &p->items[i];
+	return NULL;
+}
+
+static struct parent *find_parent(struct push *p, const struct workflow *wf, const char *id)
+{
+	for (size_t i = 0; i < p->nparents; i++)
+		if (p->parents[i].wf == wf && !strcmp(p->parents[i].id, id))
+			return &p->parents[i];
+	return NULL;
+}
+
+static const char *parent_id_of(const struct item *it)
+{
+	const ProtobufCFieldDescriptor *f = kind_field(it->k, it->k->parent_field);
+	const ProtobufCMessage *m = kind_payload(it->r);
+
+	return *(const char *const *)((const char *)m + f->offset);
+}
+
+/* Checks that need nothing from the database. */
+static void precheck(struct push *p, struct item *it)
+{
+	const struct tls_identity *id = &p->c->id;
+	uint64_t now = hlc_wall_ms();
+	char why[256];
+
+	it->k = kind_of(it->r);
+	if (!it->k) {
+		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_UNKNOWN_KIND,
+		       "record body is not set or not a kind this server knows");
+		return;
+	}
+	if (!uuid_valid(it->r->id)) {
+		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID, "id \"%.60s\" is not a lower-case UUID",
+		       it->r->id);
+		return;
+	}
+	if (id->role == SAFECAMPUS__ROLE__ROLE_BUREAU && !it->k->bureau_only) {
+		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
+		       "the bureau reads %s records but only schools write them", it->k->name);
+		return;
+	}
+	if (id->role == SAFECAMPUS__ROLE__ROLE_SCHOOL && it->k->bureau_only) {
+		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN, "only the bureau writes %s records",
+		       it->k->name);
+		return;
+	}
+	if (strcmp(it->r->school, p->school) != 0) {
+		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
+		       "record belongs to school \"%.60s\"; this certificate writes for \"%s\"", it->r->school,
+		       p->school[0] ? p->school : "bureau");
+		return;
+	}
+	if (!it->r->campus || !it->r->campus[0] || strlen(it->r->campus) > 63) {
+		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID, "campus is missing");
+		return;
+	}
+	if (it->r->hlc == 0 || HLC_MS(it->r->hlc) > now + HLC_MAX_DRIFT_MS) {
+		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID,
+		       "hlc %llu is zero or more than a day ahead of the server clock",
+		       (unsigned long long)it->r->hlc);
+		return;
+	}
+	if (rules_check(it->r, why, sizeof why)) {
+		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID, "%s", why);
+		return;
+	}
+	for (struct item *o = p->items; o < it; o++) {
+		if (o->out != O_REJECT && o->k == it->k && !strcmp(o->r->id, it->r->id)) {
+			reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID, "id appears twice in one push");
+			return;
+		}
+	}
+}
+
+static void fail(struct push *p, int status, PGresult *res, const char *what)
+{
+	if (!p->failed) {
+		const char *msg = res ? PQresultErrorMessage(res) : "";
+		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		log_error("push failed conn=%s step=%s status=\"%s\" sqlstate=%s msg=\"%.300s\"",
+			  conn_name(p->c), what, sc_strerror(status), state ? state : "-", msg);
+	}
+	p->failed = p->failed ? p->failed : (status ? status : SC_EDB);
+}
+
+static void on_step(void *arg, int status, PGresult *res)
+{
+	if (status)
+		fail(arg, status, res, "statement");
+}
+
+/* Rows that already exist, for one kind: id, hlc, seq, parent. */
+struct existing_ctx {
+	struct push *p;
+	const struct kind *k;
+};
+
+static void on_existing(void *arg, int status, PGresult *res)
+{
+	struct existing_ctx *x = arg;
+	struct push *p = x->p;
+
+	if (status) {
+		fail(p, status, res, "select existing");
+	} else {
+		for (int row = 0; row < PQntuples(res); row++) {
+			struct item *it = find_item(p, x->k, PQgetvalue(res, row, 0));
+			if (!it)
+				continue;
+			uint64_t hlc = strtoull(PQgetvalue(res, row, 1), NULL, 10);
+			uint64_t seq = strtoull(PQgetvalue(res, row, 2), NULL, 10);
+			if (it->k->immutable) {
+				if (it->k->parent_field && strcmp(PQgetvalue(res, row, 3), parent_id_of(it)) != 0)
+					reject(it, SAFECAMPUS__REJECT_REASON__REJECT_IMMUTABLE,
+					       "event id already used for another %s", it->k->parent_field);
+				else
+					it->out = O_EXISTS;
+				it->seq = seq;
+			} else if (hlc >= it->r->hlc) {
+				/* a re-send, or a write that lost to a newer one: nothing to do */
+				it->out = O_EXISTS;
+				it->seq = seq;
+			}
+		}
+	}
+	free(x);
+}
+
+struct load_ctx {
+	struct push *p;
+	const struct workflow *wf;
+};
+
+static void on_load(void *arg, int status, PGresult *res)
+{
+	struct load_ctx *x = arg;
+	struct push *p = x->p;
+
+	if (status) {
+		fail(p, status, res, "load workflow status");
+	} else {
+		for (int row = 0; row < PQntuples(res); row++) {
+			struct parent *par = find_parent(p, x->wf, PQgetvalue(res, row, 0));
+			if (par && x->wf->load(par->status, res, row) == 0)
+				par->loaded = 1;
+		}
+	}
+	free(x);
+}
+
+static void phase2(struct push *p);
+static void finish(struct push *p);
+
+static void on_phase_sync(void *arg, int status, PGresult *res)
+{
+	struct push *p = arg;
+
+	if (status)
+		fail(p, status, res, p->phase == 1 ? "phase 1" : "commit");
+	if (p->phase == 1 && !p->failed)
+		phase2(p);
+	else
+		finish(p);
+}
+
+/* Collects the distinct ids of kind k (or parents of workflow wf) as a uuid[] literal. */
+static int ids_literal(struct push *p, const struct kind *k, const struct workflow *wf, struct buf *b)
+{
+	int rc = buf_append(b, "{", 1);
+
+	if (wf) {
+		for (size_t i = 0; i < p->nparents && !rc; i++)
+			if (p->parents[i].wf == wf)
+				rc = kindsql_array_elem(b, p->parents[i].id);
+	} else {
+		for (size_t i = 0; i < p->n && !rc; i++)
+			if (p->items[i].k == k && p->items[i].out != O_REJECT)
+				rc = kindsql_array_elem(b, p->items[i].r->id);
+	}
+	if (!rc)
+		rc = buf_append(b, "}", 2);
+	return rc;
+}
+
+static int add_parent(struct push *p, const struct workflow *wf, const char *id)
+{
+	struct parent *par;
+
+	if (find_parent(p, wf, id))
+		return 0;
+	par = &p->parents[p->nparents];
+	par->wf = wf;
+	snprintf(par->id, sizeof par->id, "%s", id);
+	par->status = calloc(1, wf->status_size);
+	if (!par->status)
+		return -ENOMEM;
+	p->nparents++;
+	return 0;
+}
+
+static void phase1(void *arg, int status, struct db_conn *dc)
+{
+	struct push *p = arg;
+	const char *lock[1] = {SYNC_LOCK_KEY};
+	int rc = 0;
+
+	if (status) {
+		fail(p, status, NULL, "acquire");
+		finish(p);
+		return;
+	}
+	p->dc = dc;
+	p->phase = 1;
+	rc = db_query(dc, "BEGIN", 0, NULL, on_step, p);
+	if (!rc)
+		rc = db_query(dc, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock, on_step, p);
+	for (size_t ki = 0; ki < kind_count() && !rc; ki++) {
+		const struct kind *k = kind_at(ki);
+		const struct workflow *wf = workflow_for_event(k);
+		int present = 0;
+		for (size_t i = 0; i < p->n && !rc; i++) {
+			if (p->items[i].k != k || p->items[i].out == O_REJECT)
+				continue;
+			present = 1;
+			if (wf && uuid_valid(parent_id_of(&p->items[i])))
+				rc = add_parent(p, wf, parent_id_of(&p->items[i]));
+		}
+		if (!present || rc)
+			continue;
+		struct buf ids;
+		buf_init(&ids, 64u << 20);
+		struct existing_ctx *x = malloc(sizeof *x);
+		rc = x ? ids_literal(p, k, NULL, &ids) : -ENOMEM;
+		if (!rc) {
+			const char *params[2] = {p->school, (const char *)buf_head(&ids)};
+			x->p = p;
+			x->k = k;
+			rc = db_query(dc, kindsql_of(k)->select_existing, 2, params, on_existing, x);
+			x = rc ? x : NULL;
+		}
+		free(x);
+		buf_free(&ids);
+		if (!rc && wf) {
+			struct load_ctx *lx = malloc(sizeof *lx);
+			buf_init(&ids, 64u << 20);
+			rc = lx ? ids_literal(p, NULL, wf, &ids) : -ENOMEM;
+			if (!rc) {
+				const char *params[2] = {p->school, (const char *)buf_head(&ids)};
+				lx->p = p;
+				lx->wf = wf;
+				rc = db_query(dc, wf->load_sql, 2, params, on_load, lx);
+				lx = rc ? lx : NULL;
+			}
+			free(lx);
+			buf_free(&ids);
+		}
+	}
+	if (!rc)
+		rc = db_sync(dc, on_phase_sync, p);
+	if (rc) {
+		fail(p, rc, NULL, "phase 1 queue");
+		finish(p);
+	}
+}
+
+/* Applies workflow events in batch order; parents new in this batch start
+ * from the workflow's initial status. */
+static void decide_workflows(struct push *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct item *it = &p->items[i];
+		const struct workflow *wf = it->out == O_PENDING ? workflow_for_event(it->k) : NULL;
+		char why[256];
+
+		if (!wf)
+			continue;
+		struct parent *par = find_parent(p, wf, parent_id_of(it));
+		if (par && !par->loaded) {
+			const struct kind *pk = kind_by_name(wf->parent_kind);
+			struct item *pi = find_item(p, pk, par->id);
+			if (pi && pi < it && pi->out == O_NEW) {
+				wf->init(par->status);
+				par->loaded = 1;
+			}
+		}
+		if (!par || !par->loaded) {
+			reject(it, SAFECAMPUS__REJECT_REASON__REJECT_NOT_FOUND, "%s %s is not known to the server",
+			       wf->parent_kind, parent_id_of(it));
+			continue;
+		}
+		if (wf->apply(par->status, it->r, why, sizeof why)) {
+			reject(it, SAFECAMPUS__REJECT_REASON__REJECT_ILLEGAL_TRANSITION, "%s", why);
+			continue;
+		}
+		it->out = O_NEW;
+		par->dirty = 1;
+	}
+	for (size_t i = 0; i < p->n; i++)
+		if (p->items[i].out == O_PENDING)
+			p->items[i].out = O_NEW;
+}
+
+static void on_upserted(void *arg, int status, PGresult *res)
+{
+	struct existing_ctx *x = arg;
+	struct push *p = x->p;
+
+	if (status) {
+		fail(p, status, res, "upsert");
+	} else {
+		for (int row = 0; row < PQntuples(res); row++) {
+			struct item *it = find_item(p, x->k, PQgetvalue(res, row, 0));
+			if (it) {
+				it->seq = strtoull(PQgetvalue(res, row, 1), NULL, 10);
+				if (it->seq > p->max_seq)
+					p->max_seq = it->seq;
+			}
+		}
+	}
+	free(x);
+}
+
+static int queue_upsert(struct push *p, const struct kind *k)
+{
+	struct kindsql_batch b;
+	const struct kindsql *ks = kindsql_of(k);
+	struct existing_ctx *x;
+	int rc, any = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		any |= p->items[i].k == k && p->items[i].out == O_NEW;
+	if (!any)
+		return 0;
+	if ((rc = kindsql_batch_init(&b, ks, p->school, p->campus)))
+		return rc;
+	for (size_t i = 0; i < p->n && !rc; i++)
+		if (p->items[i].k == k && p->items[i].out == O_NEW)
+			rc = kindsql_batch_add(&b, p->items[i].r);
+	const char *const *params = rc ? NULL : kindsql_batch_params(&b);
+	x = malloc(sizeof *x);
+	if (!rc && (!params || !x))
+		rc = -ENOMEM;
+	if (!rc) {
+		x->p = p;
+		x->k = k;
+		rc = db_query(p->dc, ks->upsert, ks->nparams_upsert, params, on_upserted, x);
+		if (!rc)
+			x = NULL;
+	}
+	free(x);
+	kindsql_batch_free(&b);
+	return rc;
+}
+
+static int queue_workflow_store(struct push *p, const struct workflow *wf)
+{
+	int n = 2 + wf->nstore, rc = 0, any = 0;
+	struct buf *cols = calloc((size_t)n, sizeof *cols);
+	const char **params = calloc((size_t)n, sizeof *params);
+	char (*vals)[WF_TEXT] = calloc(WF_MAX_STORE_COLS, WF_TEXT);
+
+	if (!cols || !params || !vals) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		buf_init(&cols[i], 64u << 20);
+	rc = buf_append(&cols[0], p->school, strlen(p->school) + 1);
+	for (int i = 1; i < n && !rc; i++)
+		rc = buf_append(&cols[i], "{", 1);
+	for (size_t j = 0; j < p->nparents && !rc; j++) {
+		struct parent *par = &p->parents[j];
+		if (par->wf != wf || !par->dirty)
+			continue;
+		any = 1;
+		wf->store(par->status, vals);
+		rc = kindsql_array_elem(&cols[1], par->id);
+		for (int c = 0; c < wf->nstore && !rc; c++)
+			rc = kindsql_array_elem(&cols[2 + c], vals[c]);
+	}
+	for (int i = 1; i < n && !rc; i++)
+		rc = buf_append(&cols[i], "}", 2);
+	if (!rc && any) {
+		for (int i = 0; i < n; i++)
+			params[i] = (const char *)buf_head(&cols[i]);
+		rc = db_query(p->dc, wf->store_sql, n, params, on_step, p);
+	}
+out:
+	if (cols)
+		for (int i = 0; i < n; i++)
+			buf_free(&cols[i]);
+	free(cols);
+	free(params);
+	free(vals);
+	return rc;
+}
+
+static void phase2(struct push *p)
+{
+	int rc = 0;
+
+	p->phase = 2;
+	decide_workflows(p);
+	/* kinds in .proto order: parents are declared before their events */
+	for (size_t ki = 0; ki < kind_count() && !rc; ki++)
+		rc = queue_upsert(p, kind_at(ki));
+	for (size_t ki = 0; ki < kind_count() && !rc; ki++) {
+		const struct workflow *wf = workflow_for_event(kind_at(ki));
+		if (wf)
+			rc = queue_workflow_store(p, wf);
+	}
+	int any_new = 0;
+	for (size_t i = 0; i < p->n; i++)
+		any_new |= p->items[i].out == O_NEW;
+	if (!rc && any_new) {
+		/* NOTIFY is delivered at COMMIT, to every worker listening; currval
+		 * is this batch's highest seq (nextval ran in this session) */
+		const char *params[1] = {p->school};
+		rc = db_query(p->dc, "SELECT pg_notify('safecampus_changes', $1 || ':' || currval('sync_seq'))",
+			      1, params, on_step, p);
+	}
+	if (!rc && fault_armed("server_slow_commit"))
+		/* cursor tests: hold the transaction open after its seqs were drawn */
+		rc = db_query(p->dc, "SELECT pg_sleep(0.3)", 0, NULL, on_step, p);
+	if (!rc)
+		rc = db_query(p->dc, "COMMIT", 0, NULL, on_step, p);
+	if (!rc)
+		rc = db_sync(p->dc, on_phase_sync, p);
+	if (rc) {
+		fail(p, rc, NULL, "phase 2 queue");
+		finish(p);
+	}
+}
+
+static void send_ack(struct push *p)
+{
+	Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
+	Safecampus__PushAck ack = SAFECAMPUS__PUSH_ACK__INIT;
+	Safecampus__RecordResult *res = calloc(p->n, sizeof *res);
+	Safecampus__RecordResult **ptrs = calloc(p->n, sizeof *ptrs);
+	size_t accepted = 0;
+
+	if (!res || !ptrs) {
+		conn_fail(p->c, p->rid, SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		struct item *it = &p->items[i];
+		safecampus__record_result__init(&res[i]);
+		res[i].id = it->r->id;
+		res[i].accepted = it->out == O_NEW || it->out == O_EXISTS;
+		res[i].seq = it->seq;
+		if (!res[i].accepted) {
+			res[i].reason = it->reason;
+			res[i].detail = it->detail;
+		}
+		accepted += res[i].accepted;
+		ptrs[i] = &res[i];
+		if (!res[i].accepted)
+			log_info("reject conn=%s id=%.40s reason=%d detail=\"%s\"", conn_name(p->c),
+				 it->r->id, it->reason, it->detail);
+	}
+	ack.n_results = p->n;
+	ack.results = ptrs;
+	ack.server_hlc = hlc_tick(&p->c->srv->clock, hlc_wall_ms());
+	env.request_id = p->rid;
+	env.body_case = SAFECAMPUS__ENVELOPE__BODY_PUSH_ACK;
+	env.push_ack = &ack;
+	log_info("push conn=%s records=%zu accepted=%zu rejected=%zu", conn_name(p->c), p->n, accepted,
+		 p->n - accepted);
+	conn_send(p->c, &env);
+out:
+	free(res);
+	free(ptrs);
+}
+
+static void finish(struct push *p)
+{
+	struct conn *c = p->c;
+
+	if (p->dc)
+		db_release(p->dc);
+	if (p->failed) {
+		int code = p->failed == -ECANCELED ? SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE
+						   : SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL;
+		conn_fail(c, p->rid, code, "the batch was not stored; send it again later");
+	} else {
+		/* crash tests: committed, but the client never hears so */
+		fault_point("server_kill_after_commit");
+		send_ack(p);
+		if (p->max_seq)
+			server_notify(c->srv, p->school, p->max_seq);
+	}
+	push_free(p);
+	conn_request_done(c);
+}
+
+void push_start(struct conn *c, uint64_t rid, Safecampus__Push *msg)
+{
+	struct push *p = calloc(1, sizeof *p);
+	int rc;
+
+	if (!p) {
+		safecampus__push__free_unpacked(msg, NULL);
+		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL, "out of memory");
+		return;
+	}
+	p->c = c;
+	p->rid = rid;
+	p->msg = msg;
+	p->n = msg->n_records;
+	snprintf(p->school, sizeof p->school, "%s", c->id.school);
+	snprintf(p->campus, sizeof p->campus, "%s", c->id.campus);
+	if (p->n > (size_t)c->srv->cfg->max_push_records) {
+		char why[96];
+		snprintf(why, sizeof why, "a Push may carry at most %ld records", c->srv->cfg->max_push_records);
+		push_free(p);
+		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_BATCH_TOO_LARGE, why);
+		return;
+	}
+	p->items = calloc(p->n ? p->n : 1, sizeof *p->items);
+	p->parents = calloc(p->n ? p->n : 1, sizeof *p->parents);
+	if (!p->items || !p->parents) {
+		push_free(p);
+		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL, "out of memory");
+		return;
+	}
+	size_t live = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		p->items[i].r = msg->records[i];
+		precheck(p, &p->items[i]);
+		live += p->items[i].out != O_REJECT;
+	}
+	c->busy = true;
+	if (live == 0) {
+		/* nothing for the database: answer at once */
+		finish(p);
+		return;
+	}
+	channel_pause(&c->ch);
+	rc = db_acquire(c->srv->db, phase1, p);
+	if (rc) {
+		p->failed = rc;
+		finish(p);
+	}
+}

@@ -1,0 +1,42 @@
+/* One safecampusd worker: a libuv loop, the listening socket, the client
+ * connections, the PostgreSQL pool. Workers share nothing but PostgreSQL. */
+#ifndef SC_SERVER_H
+#define SC_SERVER_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "hlc.h"
+#include "tls.h"
+
+struct conn;
+
+struct server {
+	uv_loop_t *loop;
+	const struct config *cfg;
+	struct tls_ctx *tls;
+	struct db_pool *db;
+	uv_tcp_t listener;
+	uv_signal_t sigterm, sigint;
+	struct hlc clock;
+	struct conn *conns;       /* doubly linked list of live connections */
+	size_t nconns;
+	uint64_t head_seq;        /* highest committed seq this worker has heard of */
+	int stopping;
+	int listen_fd;            /* socket made with SO_REUSEPORT, owned by listener */
+};
+
+/** Binds, migrates nothing (main does that), connects the pool, starts
+ * accepting. -errno / SC_E* with the reason logged. */
+SC_WUR int server_start(struct server *s, uv_loop_t *loop, const struct config *cfg);
+/** Stops accepting, closes connections gracefully, closes the pool; the loop
+ * then runs out by itself. Safe to call more than once. */
+void server_stop(struct server *s);
+/** Tells subscribed connections that rows up to seq of `school` ("" for the
+ * bureau's own rows) are committed. */
+void server_notify(struct server *s, const char *school, uint64_t seq);
+
+#endif

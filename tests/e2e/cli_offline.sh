@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# End-to-end test of the safecampus command line, offline (no server).
+#
+#   tests/e2e/cli_offline.sh path/to/safecampus
+#   (under ctest, without an argument: $SC_BIN_DIR/safecampus)
+#
+# Makes a self-signed certificate with the subject convention, then runs
+# init, the hazard workflow, list/show/status, refusals and usage errors, and
+# CSV export, checking real values in the output. Prints "N passed, N failed"
+# and exits non-zero if any check failed.
+set -euo pipefail
+
+BIN=${1:-${SC_BIN_DIR:+$SC_BIN_DIR/safecampus}}
+[ -n "$BIN" ] || { echo "usage: $0 path/to/safecampus" >&2; exit 2; }
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+[ -x "$BIN" ] || { echo "not executable: $BIN" >&2; exit 2; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sc_cli_offline.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+export SAFECAMPUS_STORE="$WORK/campus.db"
+unset SAFECAMPUS_LOG_LEVEL || true
+
+PASS=0
+FAIL=0
+OUT="" ERR="" RC=0
+
+# run ARGS...: runs the binary, keeps stdout in $OUT, stderr in $ERR, status in $RC
+run() {
+	set +e
+	OUT=$("$BIN" "$@" 2>"$WORK/stderr")
+	RC=$?
+	set -e
+	ERR=$(cat "$WORK/stderr")
+}
+
+ok() { PASS=$((PASS + 1)); }
+bad() {
+	FAIL=$((FAIL + 1))
+	echo "FAIL: $*" >&2
+	echo "  stdout: ${OUT:0:2000}" >&2
+	echo "  stderr: ${ERR:0:2000}" >&2
+}
+
+# expect_rc N DESC
+expect_rc() { if [ "$RC" -eq "$1" ]; then ok; else bad "$2: exit $RC, want $1"; fi; }
+# expect_out REGEX DESC (extended regex, on stdout)
+expect_out() { if grep -Eq -- "$1" <<<"$OUT"; then ok; else bad "$2: stdout lacks /$1/"; fi; }
+expect_no_out() { if grep -Eq -- "$1" <<<"$OUT"; then bad "$2: stdout has /$1/"; else ok; fi; }
+expect_err() { if grep -Eq -- "$1" <<<"$ERR"; then ok; else bad "$2: stderr lacks /$1/"; fi; }
+
+# the pending count from `status`
+pending() { "$BIN" status | awk '/^pending:/ { print $2 }'; }
+
+# ---------------------------------------------------------------- certificates
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+	-keyout campus.key -out campus.crt -subj "/O=district7/OU=school42/CN=north" 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+	-keyout bad.key -out bad.crt -subj "/O=district7/CN=north" 2>/dev/null
+cp campus.crt ca.crt
+
+# ---------------------------------------------------------------- usage errors (exit 2)
+run
+expect_rc 2 "no command"
+run frobnicate
+expect_rc 2 "unknown command"
+expect_err "unknown command 'frobnicate'" "unknown command message"
+run --help
+expect_rc 0 "--help"
+expect_out "Exit status: 0 done, 1 failed" "--help documents exit codes"
+run hazard assign --help
+expect_rc 0 "hazard assign --help"
+expect_out "--deadline-date YYYY-MM-DD" "assign help lists the field option"
+run init --server nowhere --cert campus.crt --key campus.key --ca ca.crt
+expect_rc 2 "init with a bad --server"
+[ ! -e "$SAFECAMPUS_STORE" ] && ok || bad "a failed init left a store behind"
+run init --cert campus.crt
+expect_rc 2 "first init without --server"
+
+# ---------------------------------------------------------------- init
+run init --server localhost:7443 --cert bad.crt --key bad.key --ca ca.crt
+expect_rc 1 "init with a cert off the convention"
+expect_err "no OU" "init says what is wrong with the subject"
+run init --server localhost:7443 --cert campus.crt --key bad.key --ca ca.crt
+expect_rc 1 "init with a key of another cert"
+expect_err "does not belong" "init says the key does not match"
+run init --server localhost:7443 --cert missing.crt --key campus.key --ca ca.crt
+expect_rc 1 "init with a missing cert"
+run init --server localhost:7443 --cert campus.crt --key campus.key --ca ca.crt
+expect_rc 0 "init"
+expect_out "district district7, school school42, campus north" "init reads the identity"
+expect_out "cert +$WORK/campus.crt" "init stores absolute paths"
+
+# ---------------------------------------------------------------- report and workflow
+run hazard report --title "Expired extinguisher, hall B" --area fire --severity high \
+	--location "Building B" --reporter "Zhang San"
+expect_rc 0 "hazard report"
+H=$OUT
+[[ "$H" =~ ^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]] && ok ||
+	bad "report prints a UUID (got '$H')"
+SH=${H:0:8}
+
+run hazard report --title "松动的栏杆" --area building --severity medium --found-date 2024-03-01
+expect_rc 0 "hazard report with a Chinese title and a found date"
+H2=$OUT
+
+run hazard report --title "x" --area lava --severity high
+expect_rc 2 "report with an unknown area"
+expect_err "not one of: fire, building" "bad enum lists the values"
+run hazard report --title "x" --area fire
+expect_rc 2 "report without --severity"
+expect_err "missing required option --severity" "missing option named"
+
+[ "$(pending)" = 2 ] && ok || bad "two reports pending (got $(pending))"
+
+# an illegal step: rectify before assign. Refused, exit 1, nothing written.
+before=$(pending)
+run hazard rectify "$SH" --note "done" --actor "Wang Wu"
+expect_rc 1 "rectify a reported hazard"
+expect_err "refused: rectify not allowed in state reported" "refusal names the rule"
+[ "$(pending)" = "$before" ] && ok || bad "refused step wrote something"
+
+run hazard assign "$SH" --owner "Wang Wu" --deadline 2030-06-30 --actor "Li Si" --role teacher
+expect_rc 2 "assign with an unknown role"
+run hazard assign "$SH" --owner "Wang Wu" --deadline 2030-06-30 --actor "Li Si" --role head_teacher
+expect_rc 1 "assign by a head teacher"
+expect_err "principal" "assign needs a leader"
+run hazard assign "$SH" --owner "Wang Wu" --deadline 2030-02-30 --actor "Li Si" --role principal
+expect_rc 1 "assign with an impossible date"
+run hazard assign "$SH" --owner "Wang Wu" --deadline 2030-06-30 --actor "Li Si" --role principal
+expect_rc 0 "assign"
+expect_out "is now assigned" "assign moves the state"
+
+run hazard rectify "$SH" --note "Replaced with a new 4kg extinguisher" --actor "Wang Wu"
+expect_rc 0 "rectify"
+before=$(pending)
+run hazard verify "$SH" --note "self-check" --actor "wang wu"
+expect_rc 1 "verify by the rectifier"
+expect_err "other than the rectifier" "verify refusal reason"
+[ "$(pending)" = "$before" ] && ok || bad "refused verify wrote something"
+echo "photo" >evidence.jpg
+run hazard verify "$SH" --note "Checked pressure gauge" --actor "Chen Liu" --role vice_principal \
+	--evidence-file evidence.jpg
+expect_rc 0 "verify"
+run hazard close "$SH" --actor "Li Si" --role principal --note "Closed at review"
+expect_rc 0 "close"
+expect_out "is now closed" "close moves the state"
+run hazard close "$SH" --actor "Li Si" --role principal
+expect_rc 1 "close twice"
+
+# the second hazard: assigned with a past deadline, so overdue
+run hazard assign "${H2:0:8}" --owner "Zhao" --deadline 2024-03-10 --actor "Li Si" --role principal
+expect_rc 0 "assign the second hazard"
+
+# ---------------------------------------------------------------- list / show / status
+run list hazards
+expect_rc 0 "list hazards"
+expect_out "^$SH +Expired extinguisher, h~ +high +closed +Wang Wu +2030-06-30 +north +pending" \
+	"list row of the closed hazard"
+expect_out "^${H2:0:8} +松动的栏杆 +medium +assigned +Zhao +2024-03-10! +north +pending" \
+	"list row of the overdue hazard"
+expect_out "2 hazards, 1 overdue" "list footer"
+# display columns (a CJK character takes two): wc -L in a UTF-8 locale
+width=$(LC_ALL=C.UTF-8 wc -L <<<"$OUT")
+[ "$width" -le 100 ] && ok || bad "list is $width columns wide, over 100"
+
+run list hazard --status overdue
+expect_out "^${H2:0:8} " "--status overdue shows the overdue one"
+expect_no_out "^$SH " "--status overdue hides the closed one"
+run list hazard --status closed
+expect_out "^$SH " "--status closed"
+run list hazard --since 2025-01-01
+expect_out "^$SH " "--since keeps the newer hazard"
+expect_no_out "^${H2:0:8} " "--since drops the one found in 2024"
+run list hazard --campus south
+expect_out "^0 hazards" "--campus filters"
+run list hazard --status nonsense
+expect_rc 2 "list with an unknown state"
+run list widgets
+expect_rc 2 "list an unknown kind"
+
+run show "$SH"
+expect_rc 0 "show"
+expect_out "title +Expired extinguisher, hall B" "show prints the title"
+expect_out "location +Building B" "show prints the location"
+expect_out "reporter +Zhang San" "show prints the reporter"
+expect_out "state: closed, owner Wang Wu, deadline 2030-06-30" "show prints the derived state"
+expect_out "history \(4 events" "show counts the events"
+expect_out "assign +Li Si +principal +north" "history has the assign"
+expect_out "rectify +Wang Wu" "history has the rectify"
+expect_out "verify +Chen Liu +vice_principal" "history has the verify"
+expect_out "note: Replaced with a new 4kg extinguisher" "history has the notes"
+expect_out "evidence: .*evidence.jpg \(sha256 [0-9a-f]{64}\)" "history has the evidence"
+expect_out "close +Li Si +principal" "history has the close"
+run show "${H2:0:8}"
+expect_out "OVERDUE" "show marks an overdue hazard"
+run show 00000000
+expect_rc 1 "show an unknown id"
+
+run status
+expect_rc 0 "status"
+expect_out "^server: +localhost:7443" "status shows the server"
+expect_out "district district7, school school42, campus north" "status shows the identity"
+expect_out "^pending: +7$" "status counts 2 hazards + 5 events pending"
+expect_out "^rejected: +0$" "status counts rejections"
+expect_out "^last sync: +never" "status shows no sync yet"
+expect_out "^cursor: +0$" "status shows the cursor"
+
+# ---------------------------------------------------------------- generic add / edit
+run add hazard --help
+expect_rc 0 "add hazard --help"
+expect_out "severity +enum +low, medium, high, critical" "add --help lists enum values"
+run add hazard --title "Blocked exit" --area defence_physical --severity critical \
+	--found-date 2025-05-05
+expect_rc 0 "add hazard"
+H3=$OUT
+run edit "${H3:0:8}" --title "Blocked fire exit, gate 2"
+expect_rc 0 "edit"
+run show "${H3:0:8}"
+expect_out "title +Blocked fire exit, gate 2" "edit changed the title"
+
+# ---------------------------------------------------------------- outbox
+run outbox list
+expect_out "^${H3:0:8} +hazard +pending" "outbox list shows the entry"
+run outbox discard "${H3:0:8}"
+expect_rc 0 "outbox discard"
+run show "${H3:0:8}"
+expect_rc 1 "a discarded never-synced record is gone"
+run outbox retry "$SH"
+expect_rc 0 "retry of a pending entry is harmless"
+
+# ---------------------------------------------------------------- export
+run export hazard --csv hazards.csv
+expect_rc 0 "export to a file"
+OUT=$(tr -d '\r' <hazards.csv)
+# the kind's fields in .proto order, then the common columns
+expect_out "^title,location,area,severity,description,found_date,reporter,([a-z_]+,)*id,school,campus,hlc,deleted$" \
+	"csv header"
+expect_out "^\"Expired extinguisher, hall B\",Building B,fire,high,,20[0-9-]+,Zhang San,.*,$H,school42,north,[0-9]+,false$" \
+	"csv row quotes a comma"
+expect_out "^松动的栏杆,,building,medium,,2024-03-01,,.*,$H2,school42,north,[0-9]+,false$" "csv row in UTF-8"
+if grep -q $'\r$' hazards.csv; then ok; else bad "csv lines end in CRLF"; fi
+[ "$(grep -c . hazards.csv)" = 3 ] && ok || bad "csv has a header and 2 rows"
+run export hazard
+expect_rc 2 "export without a format"
+run export hazard_event --csv
+expect_rc 0 "export events to stdout"
+expect_out "^hazard_id,action,actor,actor_role," "events csv header"
+
+# ---------------------------------------------------------------- init again keeps data
+run init --server other.example:8443
+expect_rc 0 "init again"
+expect_out "^updated" "second init updates"
+run status
+expect_out "^server: +other.example:8443" "new server recorded"
+expect_out "^pending: +7$" "second init kept the outbox"
+
+# a garbage store is an error, not a crash
+echo "not a database at all" >garbage.db
+run --store garbage.db status
+expect_rc 1 "garbage store"
+expect_err "not a safecampus store" "garbage store message"
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The foundation path, end to end: school A (campuses main and east), school B
+# and the bureau. A-main reports a hazard while the server is down; the
+# principal on A-east assigns it; A-main rectifies; A-east verifies. Both A
+# campuses see the whole history, B sees none of it, the bureau sees all, and
+# PostgreSQL holds the derived state.
+source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
+e2e_init hazard_flow
+
+client_new amain schoolA main
+client_new aeast schoolA east
+client_new bmain schoolB main
+client_new bureau bureau office
+
+# offline: the server is not running yet
+hz=$(sc amain hazard report --title "Loose handrail, stairwell 2" --area building \
+       --severity high --location "Teaching block, stairwell 2" --reporter "Wang Li")
+check "report works offline and prints an id" test ${#hz} -eq 36
+check "status shows the record waiting in the outbox" \
+  bash -c "sc() { \"$SAFECAMPUS\" --store \"$T/\$1.db\" \"\${@:2}\"; }; sc amain status | grep -Ei 'pending[^0-9]*1'"
+check_fail "sync fails clearly while the server is down" sc amain sync --timeout-ms 2000
+
+server_start
+check "A-main pushes its offline hazard" sc amain sync
+check "outbox empty after the ack" bash -c "\"$SAFECAMPUS\" --store \"$T/amain.db\" status | grep -Ei 'pending[^0-9]*0'"
+check "hazard row is in PostgreSQL" eq "$(sql "select title||'|'||state||'|'||campus from hazard where id='$hz'")" \
+  "Loose handrail, stairwell 2|reported|main"
+
+check "A-east pulls it" sc aeast sync
+check "A-east sees the hazard" bash -c "\"$SAFECAMPUS\" --store \"$T/aeast.db\" list hazards | grep -q 'Loose handrail'"
+check_fail "a teacher may not assign" sc aeast hazard assign "$hz" --owner "Zhao Gang" --deadline 2030-01-15 \
+  --actor "Sun Mei" --role head_teacher
+check "the principal on A-east assigns it" sc aeast hazard assign "$hz" --owner "Zhao Gang" \
+  --deadline 2030-01-15 --actor "Principal Chen" --role principal
+check "A-east syncs the assignment" sc aeast sync
+check "server state is assigned" eq "$(sql "select state||'|'||owner||'|'||deadline from hazard where id='$hz'")" \
+  "assigned|Zhao Gang|2030-01-15"
+
+check "A-main pulls the assignment" sc amain sync
+check_fail "verify before rectify is refused" sc amain hazard verify "$hz" --note "looks fine" --actor "Li Na"
+check "A-main rectifies" sc amain hazard rectify "$hz" --note "Handrail re-anchored with 4 new bolts" \
+  --actor "Zhao Gang"
+check "A-main syncs" sc amain sync
+check "A-east pulls" sc aeast sync
+check_fail "the rectifier may not verify his own work" sc aeast hazard verify "$hz" --note "ok" --actor "Zhao Gang"
+check "A-east verifies" sc aeast hazard verify "$hz" --note "Checked by the leadership group, firm" \
+  --actor "Vice Principal Liu" --role vice_principal
+check "A-east syncs" sc aeast sync
+check "everyone syncs" bash -c "for c in amain bmain bureau; do \"$SAFECAMPUS\" --store \"$T/\$c.db\" sync || exit 1; done"
+
+check "server state is verified" eq "$(sql "select state||'|'||rectified_by from hazard where id='$hz'")" \
+  "verified|Zhao Gang"
+check "three events stored" eq "$(sql "select count(*) from hazard_event where hazard_id='$hz'")" 3
+
+for c in amain aeast bureau; do
+  sc "$c" show "$hz" >"$T/show-$c.txt" 2>&1
+  check "$c sees the full history" bash -c "grep -qi assign '$T/show-$c.txt' && grep -qi rectif '$T/show-$c.txt' && grep -qi verif '$T/show-$c.txt' && grep -q 'Handrail re-anchored' '$T/show-$c.txt'"
+  check "$c sees the state verified" grep -qi "verified" "$T/show-$c.txt"
+done
+check "school B sees none of A's rows" bash -c "! \"$SAFECAMPUS\" --store \"$T/bmain.db\" list hazards | grep -q 'Loose handrail'"
+check_fail "school B cannot show A's hazard" sc bmain show "$hz"
+check "bureau lists A's hazard" bash -c "\"$SAFECAMPUS\" --store \"$T/bureau.db\" list hazards | grep -q 'Loose handrail'"
+
+e2e_done

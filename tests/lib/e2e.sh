@@ -1,0 +1,165 @@
+# End-to-end test harness, sourced by tests/e2e/*.sh.
+#
+# Each test gets its own scratch folder, certificate authority, database (in
+# the cluster tests/run.sh started; PGHOST/PGPORT/PGUSER come from it) and
+# server on a free loopback port, and removes them at exit.
+#
+#   e2e_init NAME              scratch dir, PKI, database, server config
+#   server_start [flags...]    start safecampusd, wait until it listens
+#   server_kill [SIGNAL]       stop it (default TERM) and wait
+#   client_new NAME SCHOOL CAMPUS   certificate + `safecampus init` for a client
+#   sc NAME ARGS...            run the client NAME's safecampus
+#   check DESC CMD...          one assertion: CMD must succeed
+#   check_fail DESC CMD...     CMD must fail
+#   e2e_done                   prints "N passed, N failed", exit status
+#
+# Binaries come from SC_BIN_DIR (set by ctest); sources from SC_SOURCE_DIR.
+set -uo pipefail
+
+: "${SC_BIN_DIR:?SC_BIN_DIR must point at the build directory}"
+: "${SC_SOURCE_DIR:?SC_SOURCE_DIR must point at the source tree}"
+SAFECAMPUS=$SC_BIN_DIR/safecampus
+SAFECAMPUSD=$SC_BIN_DIR/safecampusd
+PKI=$SC_SOURCE_DIR/deploy/pki.sh
+E2E_PASS=0
+E2E_FAIL=0
+SERVER_PID=
+DISTRICT=d1
+
+e2e_free_port() {
+  local port
+  for _ in $(seq 1 200); do
+    port=$(( 20000 + RANDOM % 40000 ))
+    if ! ss -Htln 2>/dev/null | awk '{print $4}' | grep -q ":$port\$"; then
+      echo "$port"
+      return 0
+    fi
+  done
+  return 1
+}
+
+e2e_cleanup() {
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [[ -n "${E2E_DB:-}" ]]; then
+    psql -q -d postgres -c "DROP DATABASE IF EXISTS \"$E2E_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  if [[ "${E2E_KEEP:-0}" != 1 && -n "${T:-}" ]]; then
+    rm -rf "$T"
+  fi
+}
+
+e2e_init() {
+  local name=$1
+  T=$(mktemp -d "/tmp/sc-e2e-$name.XXXXXX")
+  trap e2e_cleanup EXIT
+  E2E_DB="e2e_${name//[^a-z0-9]/_}_$$"
+  psql -q -d postgres -c "CREATE DATABASE \"$E2E_DB\"" >/dev/null || {
+    echo "cannot create database $E2E_DB (is PostgreSQL running? tests/run.sh starts it)"; exit 1; }
+  "$PKI" "$T/pki" "$DISTRICT" localhost >/dev/null
+  PORT=$(e2e_free_port)
+  cat >"$T/server.conf" <<CONF
+listen = 127.0.0.1:$PORT
+cert = $T/pki/server.crt
+key = $T/pki/server.key
+ca = $T/pki/ca.crt
+district = $DISTRICT
+database = host=$PGHOST port=$PGPORT user=$PGUSER dbname=$E2E_DB
+log_level = ${E2E_LOG_LEVEL:-info}
+CONF
+}
+
+# Waits until the server accepts TCP on PORT (or dies).
+e2e_wait_listen() {
+  for _ in $(seq 1 100); do
+    if ss -Htln 2>/dev/null | awk '{print $4}' | grep -q ":$PORT\$"; then
+      return 0
+    fi
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      echo "safecampusd exited during start-up:"; tail -20 "$T/server.log"
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "safecampusd did not listen on $PORT"; tail -20 "$T/server.log"
+  return 1
+}
+
+server_start() {
+  "$SAFECAMPUSD" --config "$T/server.conf" "$@" >>"$T/server.log" 2>&1 &
+  SERVER_PID=$!
+  e2e_wait_listen
+}
+
+server_kill() {
+  local sig=${1:-TERM}
+  if [[ -n "$SERVER_PID" ]]; then
+    kill -"$sig" "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=
+  fi
+}
+
+client_new() {
+  local name=$1 school=$2 campus=$3
+  "$PKI" issue "$T/pki" "$school" "$campus" >/dev/null
+  "$SAFECAMPUS" --store "$T/$name.db" init --server "127.0.0.1:$PORT" --server-name localhost \
+    --cert "$T/pki/$school-$campus.crt" --key "$T/pki/$school-$campus.key" --ca "$T/pki/ca.crt" >/dev/null
+}
+
+sc() {
+  local name=$1
+  shift
+  "$SAFECAMPUS" --store "$T/$name.db" "$@"
+}
+
+check() {
+  local desc=$1
+  shift
+  if "$@" >"$T/check.out" 2>&1; then
+    E2E_PASS=$((E2E_PASS + 1))
+    echo "ok   - $desc"
+  else
+    E2E_FAIL=$((E2E_FAIL + 1))
+    echo "FAIL - $desc"
+    echo "       command: $*"
+    sed 's/^/       | /' "$T/check.out" | head -20
+  fi
+}
+
+check_fail() {
+  local desc=$1
+  shift
+  if "$@" >"$T/check.out" 2>&1; then
+    E2E_FAIL=$((E2E_FAIL + 1))
+    echo "FAIL - $desc (succeeded but should have failed)"
+    sed 's/^/       | /' "$T/check.out" | head -20
+  else
+    E2E_PASS=$((E2E_PASS + 1))
+    echo "ok   - $desc"
+  fi
+}
+
+# Equality with a readable failure.
+eq() {
+  if [[ "$1" == "$2" ]]; then return 0; fi
+  echo "expected [$2], got [$1]"
+  return 1
+}
+
+# SQL against this test's database; prints unaligned tuples.
+sql() {
+  psql -qAtX -d "$E2E_DB" -c "$1"
+}
+
+e2e_done() {
+  echo "$E2E_PASS passed, $E2E_FAIL failed"
+  if ((E2E_FAIL > 0)); then
+    echo "server log: $T/server.log (last lines)"
+    tail -30 "$T/server.log" 2>/dev/null
+    exit 1
+  fi
+  exit 0
+}

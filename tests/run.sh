@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine:
+#   1. installs what is missing (deploy/deps.sh --test)
+#   2. builds twice: normal, and AddressSanitizer + UndefinedBehaviorSanitizer,
+#      plus the libFuzzer target with clang
+#   3. starts its own PostgreSQL cluster (tests/lib/pg.sh) on a Unix socket and
+#      a free loopback port
+#   4. runs every test with ctest in both builds, then the fuzzer for a
+#      bounded time
+#   5. stops PostgreSQL; exits non-zero on any failure
+#
+# Environment: SC_JOBS (build parallelism, default nproc), SC_FUZZ_SECONDS
+# (default 60), SC_SKIP_ASAN=1 to run only the normal build (local use; CI
+# runs both).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+JOBS=${SC_JOBS:-$(nproc)}
+FUZZ_SECONDS=${SC_FUZZ_SECONDS:-60}
+start=$(date +%s)
+
+step() { printf '\n=== %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
+
+step "dependencies"
+deploy/deps.sh --test
+
+step "build (normal)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$JOBS"
+
+if [[ "${SC_SKIP_ASAN:-0}" != 1 ]]; then
+  step "build (ASan + UBSan)"
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSC_SANITIZE=ON >/dev/null
+  cmake --build build-asan -j "$JOBS"
+fi
+
+step "build (libFuzzer)"
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DSC_FUZZ=ON -DSC_TESTS=OFF >/dev/null
+cmake --build build-fuzz -j "$JOBS" --target fuzz_envelope
+
+step "PostgreSQL"
+# shellcheck source=tests/lib/pg.sh
+source tests/lib/pg.sh
+SC_TEST_TMP=$(mktemp -d /tmp/safecampus-test.XXXXXX)
+export SC_TEST_TMP
+cleanup() {
+  pg_stop "$SC_TEST_TMP/pg" || true
+  rm -rf "$SC_TEST_TMP"
+}
+trap cleanup EXIT
+pg_start "$SC_TEST_TMP/pg"
+
+failed=0
+run_ctest() {
+  local dir=$1
+  step "ctest in $dir"
+  # -j1: tests start servers and clusters of their own; the machine has 2 cores
+  if ! (cd "$dir" && ctest --output-on-failure --timeout 600); then
+    failed=1
+  fi
+}
+run_ctest build
+if [[ "${SC_SKIP_ASAN:-0}" != 1 ]]; then
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_ctest build-asan
+fi
+
+step "fuzz frame decoder and envelope ($FUZZ_SECONDS s)"
+corpus=$SC_TEST_TMP/corpus
+mkdir -p "$corpus"
+cp tests/fuzz/corpus/envelope/* "$corpus"/
+if build-fuzz/tests/fuzz/fuzz_envelope -max_total_time="$FUZZ_SECONDS" -max_len=65536 \
+     -print_final_stats=1 "$corpus" 2>"$SC_TEST_TMP/fuzz.log"; then
+  grep -E "stat::number_of_executed_units|stat::new_units_added" "$SC_TEST_TMP/fuzz.log" || true
+  echo "fuzz: no crash"
+else
+  tail -50 "$SC_TEST_TMP/fuzz.log"
+  echo "fuzz: FAILED"
+  failed=1
+fi
+
+step "done"
+if ((failed)); then
+  echo "tests/run.sh: FAILED"
+  exit 1
+fi
+echo "tests/run.sh: all passed"

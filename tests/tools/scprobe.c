@@ -1,0 +1,388 @@
+/* scprobe: a deliberately misbehaving client for end-to-end tests.
+ *
+ * It speaks the wire directly (blocking socket, TLS over memory BIOs, frames
+ * built by hand), so tests can send what the real client never would: bad
+ * frames, messages out of order, records of another school. It prints one line
+ * per thing it sees, for the test script to grep:
+ *   handshake ok | handshake failed: REASON
+ *   welcome school=S campus=C role=R
+ *   error code=N message=TEXT
+ *   result i=N accepted=0|1 seq=N reason=N detail=TEXT
+ *   changes n=N cursor=N more=0|1 [ids...]
+ *   closed
+ *
+ * usage: scprobe HOST PORT CERT KEY CA MODE [ARG]
+ * modes: handshake, garbage, oversize, no-hello, bad-version, empty-body,
+ *        push-foreign, push-mixed, push-unknown, push-big-batch N, pull CURSOR,
+ *        half-frame
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "frame.h"
+#include "hlc.h"
+#include "kinds.h"
+#include "tls.h"
+#include "uuid.h"
+
+/* a probe lives for one exchange; what it allocates dies with it */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "detect_leaks=0";
+}
+
+static int fd = -1;
+static struct tls *t;
+static struct buf plain, cipher;
+
+static void flush_out(void)
+{
+	buf_reset(&cipher);
+	if (tls_out_take(t, &cipher))
+		exit(3);
+	size_t off = 0;
+	while (off < buf_used(&cipher)) {
+		ssize_t n = write(fd, buf_head(&cipher) + off, buf_used(&cipher) - off);
+		if (n <= 0)
+			return;
+		off += (size_t)n;
+	}
+}
+
+/* Reads from the socket into the session; 0 on EOF/timeout. */
+static int pump(void)
+{
+	uint8_t tmp[16384];
+	ssize_t n = read(fd, tmp, sizeof tmp);
+
+	if (n <= 0)
+		return 0;
+	if (tls_feed(t, tmp, (size_t)n))
+		return 0;
+	int rc = tls_read(t, &plain);
+	flush_out();
+	if (rc) {
+		printf("tls error: %s\n", tls_error(t));
+		return 0;
+	}
+	return 1;
+}
+
+static void send_raw(const void *p, size_t n)
+{
+	if (tls_write(t, p, n)) {
+		printf("tls write failed: %s\n", tls_error(t));
+		exit(3);
+	}
+	flush_out();
+}
+
+static void send_env(Safecampus__Envelope *env)
+{
+	struct buf b;
+
+	buf_init(&b, 64u << 20);
+	if (frame_encode(&b, env, 64u << 20))
+		exit(3);
+	send_raw(buf_head(&b), buf_used(&b));
+	buf_free(&b);
+}
+
+static void print_env(const Safecampus__Envelope *e)
+{
+	switch (e->body_case) {
+	case SAFECAMPUS__ENVELOPE__BODY_WELCOME:
+		printf("welcome school=%s campus=%s role=%d\n", e->welcome->school, e->welcome->campus,
+		       e->welcome->role);
+		break;
+	case SAFECAMPUS__ENVELOPE__BODY_ERROR:
+		printf("error code=%d message=%s\n", e->error->code, e->error->message);
+		break;
+	case SAFECAMPUS__ENVELOPE__BODY_PUSH_ACK:
+		for (size_t i = 0; i < e->push_ack->n_results; i++) {
+			const Safecampus__RecordResult *r = e->push_ack->results[i];
+			printf("result i=%zu accepted=%d seq=%llu reason=%d detail=%s\n", i, r->accepted,
+			       (unsigned long long)r->seq, r->reason, r->detail);
+		}
+		break;
+	case SAFECAMPUS__ENVELOPE__BODY_CHANGES:
+		printf("changes n=%zu cursor=%llu more=%d", e->changes->n_records,
+		       (unsigned long long)e->changes->cursor, e->changes->more);
+		for (size_t i = 0; i < e->changes->n_records; i++)
+			printf(" %s/%s", e->changes->records[i]->school, e->changes->records[i]->id);
+		printf("\n");
+		break;
+	default:
+		printf("message body=%d\n", e->body_case);
+	}
+	fflush(stdout);
+}
+
+/* Reads frames until one answers request rid (or the connection ends). */
+static int expect(uint64_t rid)
+{
+	for (;;) {
+		const uint8_t *payload;
+		size_t len, used;
+		while (frame_decode(buf_head(&plain), buf_used(&plain), 64u << 20, &payload, &len, &used) ==
+		       FRAME_OK) {
+			Safecampus__Envelope *e = frame_envelope_unpack(payload, len);
+			buf_consume(&plain, used);
+			if (!e) {
+				printf("undecodable frame\n");
+				return -1;
+			}
+			print_env(e);
+			int done = e->request_id == rid || e->body_case == SAFECAMPUS__ENVELOPE__BODY_ERROR;
+			frame_envelope_free(e);
+			if (done)
+				return 0;
+		}
+		if (!pump()) {
+			printf("closed\n");
+			return -1;
+		}
+	}
+}
+
+static void wait_closed(void)
+{
+	while (pump())
+		;
+	printf("closed\n");
+}
+
+static Safecampus__Record *hazard(const char *school, const char *campus, const char *title)
+{
+	Safecampus__Record *r = calloc(1, sizeof *r);
+	Safecampus__Hazard *h = calloc(1, sizeof *h);
+	char *id = malloc(UUID_STR_LEN + 1);
+	static struct hlc clock;
+
+	safecampus__record__init(r);
+	safecampus__hazard__init(h);
+	if (!id || uuid_new(id))
+		exit(3);
+	r->id = id;
+	r->school = (char *)school;
+	r->campus = (char *)campus;
+	r->hlc = hlc_tick(&clock, hlc_wall_ms());
+	r->body_case = SAFECAMPUS__RECORD__BODY_HAZARD;
+	r->hazard = h;
+	h->title = (char *)title;
+	h->area = SAFECAMPUS__HAZARD_AREA__HAZARD_AREA_FIRE;
+	h->severity = SAFECAMPUS__SEVERITY__SEVERITY_LOW;
+	h->found_date = "2026-11-20";
+	return r;
+}
+
+static Safecampus__Record *event(const char *school, const char *campus, const char *hazard_id,
+				 Safecampus__HazardAction action)
+{
+	Safecampus__Record *r = hazard(school, campus, "");
+	Safecampus__HazardEvent *ev = calloc(1, sizeof *ev);
+
+	safecampus__hazard_event__init(ev);
+	free(r->hazard);
+	r->body_case = SAFECAMPUS__RECORD__BODY_HAZARD_EVENT;
+	r->hazard_event = ev;
+	ev->hazard_id = (char *)hazard_id;
+	ev->action = action;
+	ev->actor = "probe";
+	ev->actor_role = SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_PRINCIPAL;
+	ev->note = "probe";
+	return r;
+}
+
+static void hello(int minv, int maxv)
+{
+	Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
+	Safecampus__Hello h = SAFECAMPUS__HELLO__INIT;
+
+	h.min_version = (uint32_t)minv;
+	h.max_version = (uint32_t)maxv;
+	h.client_version = "scprobe";
+	env.request_id = 1;
+	env.body_case = SAFECAMPUS__ENVELOPE__BODY_HELLO;
+	env.hello = &h;
+	send_env(&env);
+}
+
+static void push(Safecampus__Record **recs, size_t n, uint64_t rid)
+{
+	Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
+	Safecampus__Push p = SAFECAMPUS__PUSH__INIT;
+
+	p.records = recs;
+	p.n_records = n;
+	env.request_id = rid;
+	env.body_case = SAFECAMPUS__ENVELOPE__BODY_PUSH;
+	env.push = &p;
+	send_env(&env);
+}
+
+int main(int argc, char **argv)
+{
+	struct tls_ctx *ctx;
+	struct addrinfo hints = {0}, *ai;
+	char err[512];
+	struct timeval tv = {10, 0};
+
+	if (argc < 7) {
+		fprintf(stderr, "usage: scprobe HOST PORT CERT KEY CA MODE [ARG]\n");
+		return 2;
+	}
+	const char *mode = argv[6], *arg = argc > 7 ? argv[7] : "";
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (tls_ctx_new(&ctx, false, *argv[3] ? argv[3] : NULL, *argv[4] ? argv[4] : NULL, argv[5], NULL, err,
+			sizeof err)) {
+		printf("tls setup failed: %s\n", err);
+		return 1;
+	}
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(argv[1], argv[2], &hints, &ai))
+		return 1;
+	fd = socket(ai->ai_family, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen)) {
+		printf("connect failed: %s\n", strerror(errno));
+		return 1;
+	}
+	freeaddrinfo(ai);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	buf_init(&plain, 80u << 20);
+	buf_init(&cipher, 80u << 20);
+	if (tls_new(&t, ctx, "localhost"))
+		return 1;
+	if (tls_read(t, &plain) == 0)
+		flush_out();
+	while (!tls_handshake_done(t)) {
+		if (!pump()) {
+			printf("handshake failed: %s\n", tls_error(t));
+			return 1;
+		}
+	}
+	printf("handshake ok\n");
+	const char *school = getenv("PROBE_SCHOOL") ? getenv("PROBE_SCHOOL") : "schoolA";
+	const char *campus = getenv("PROBE_CAMPUS") ? getenv("PROBE_CAMPUS") : "main";
+
+	if (!strcmp(mode, "handshake")) {
+		/* TLS 1.3: the server judges our certificate after the client's
+		 * handshake ends; a Hello round trip shows whether it accepted it */
+		hello(1, 1);
+		return expect(1) ? 1 : 0;
+	} else if (!strcmp(mode, "garbage")) {
+		hello(1, 1);
+		expect(1);
+		uint8_t junk[] = {0, 0, 0, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+		send_raw(junk, sizeof junk);
+		expect(0);
+		wait_closed();
+	} else if (!strcmp(mode, "oversize")) {
+		hello(1, 1);
+		expect(1);
+		uint8_t big[] = {0x7f, 0xff, 0xff, 0xff, 1, 2, 3};
+		send_raw(big, sizeof big);
+		expect(0);
+		wait_closed();
+	} else if (!strcmp(mode, "half-frame")) {
+		/* a frame header promising more than ever comes: the server must not
+		 * wait forever (hello/idle timeouts) nor crash */
+		uint8_t half[] = {0, 0, 0, 100, 1, 2, 3};
+		send_raw(half, sizeof half);
+		wait_closed();
+	} else if (!strcmp(mode, "no-hello")) {
+		Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
+		Safecampus__Pull p = SAFECAMPUS__PULL__INIT;
+		env.request_id = 7;
+		env.body_case = SAFECAMPUS__ENVELOPE__BODY_PULL;
+		env.pull = &p;
+		send_env(&env);
+		expect(7);
+		wait_closed();
+	} else if (!strcmp(mode, "bad-version")) {
+		hello(2, 3);
+		expect(1);
+		wait_closed();
+	} else if (!strcmp(mode, "empty-body")) {
+		hello(1, 1);
+		expect(1);
+		uint8_t env[] = {0, 0, 0, 2, 0x08, 0x05}; /* request_id 5, no body */
+		send_raw(env, sizeof env);
+		expect(5);
+		wait_closed();
+	} else if (!strcmp(mode, "push-foreign")) {
+		hello(1, 1);
+		expect(1);
+		Safecampus__Record *recs[2] = {hazard("schoolB", campus, "not mine"),
+					       hazard(school, campus, "mine")};
+		push(recs, 2, 2);
+		expect(2);
+	} else if (!strcmp(mode, "push-unknown")) {
+		hello(1, 1);
+		expect(1);
+		Safecampus__Record *recs[2] = {hazard(school, campus, "no body"), hazard(school, campus, "ok")};
+		recs[0]->body_case = SAFECAMPUS__RECORD__BODY__NOT_SET;
+		push(recs, 2, 2);
+		expect(2);
+	} else if (!strcmp(mode, "push-mixed")) {
+		/* 0 valid hazard; 1 bad date; 2 verify straight after report (illegal);
+		 * 3 assign of hazard 0 (legal); 4 event of an unknown hazard;
+		 * 5 a bad id; 6 rectify by a teacher (legal) */
+		hello(1, 1);
+		expect(1);
+		Safecampus__Record *recs[7];
+		recs[0] = hazard(school, campus, "valid");
+		recs[1] = hazard(school, campus, "bad date");
+		recs[1]->hazard->found_date = "2026-02-30";
+		recs[2] = event(school, campus, recs[0]->id, SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_VERIFY);
+		recs[3] = event(school, campus, recs[0]->id, SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_ASSIGN);
+		recs[3]->hazard_event->owner = "Zhao";
+		recs[3]->hazard_event->deadline_date = "2030-01-01";
+		recs[4] = event(school, campus, "00000000-0000-4000-8000-000000000000",
+				SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_NOTE);
+		recs[5] = hazard(school, campus, "bad id");
+		recs[5]->id = "not-a-uuid";
+		recs[6] = event(school, campus, recs[0]->id, SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_RECTIFY);
+		recs[6]->hazard_event->actor_role = SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_HEAD_TEACHER;
+		recs[6]->hazard_event->actor = "Zhao";
+		push(recs, 7, 2);
+		expect(2);
+		/* the same batch again: idempotent, same answers, same seqs */
+		push(recs, 7, 3);
+		expect(3);
+	} else if (!strcmp(mode, "push-big-batch")) {
+		hello(1, 1);
+		expect(1);
+		size_t n = (size_t)strtoul(arg, NULL, 10);
+		Safecampus__Record **recs = calloc(n, sizeof *recs);
+		for (size_t i = 0; i < n; i++)
+			recs[i] = hazard(school, campus, "bulk");
+		push(recs, n, 2);
+		expect(2);
+	} else if (!strcmp(mode, "pull")) {
+		hello(1, 1);
+		expect(1);
+		Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
+		Safecampus__Pull p = SAFECAMPUS__PULL__INIT;
+		p.cursor = strtoull(arg, NULL, 10);
+		env.request_id = 2;
+		env.body_case = SAFECAMPUS__ENVELOPE__BODY_PULL;
+		env.pull = &p;
+		send_env(&env);
+		expect(2);
+	} else {
+		fprintf(stderr, "unknown mode %s\n", mode);
+		return 2;
+	}
+	close(fd);
+	return 0;
+}

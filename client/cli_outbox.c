@@ -1,0 +1,334 @@
+/* status, outbox and sync: the sync side for people. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ident.h"
+#include "sync.h"
+
+static const char *reason_name(int reason)
+{
+	const char *n = kind_enum_name(&safecampus__reject_reason__descriptor, reason);
+
+	return n && reason ? n : "unspecified";
+}
+
+static void print_rejected(const char *indent, const struct store_rejected *rj)
+{
+	printf("%s%.8s  %-12s %s", indent, rj->id, rj->kind, reason_name(rj->reason));
+	if (rj->detail[0]) {
+		fputs(": ", stdout);
+		cli_text(stdout, rj->detail);
+	}
+	fputc('\n', stdout);
+}
+
+static int status_rejected(void *arg, const struct store_rejected *rj)
+{
+	(void)arg;
+	print_rejected("  ", rj);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- status */
+
+int cmd_status(struct cli *c, int argc, char **argv)
+{
+	static const struct cli_help h = {
+		.usage = "status",
+		.summary = "Shows the store, the server, this install's identity, the outbox "
+			   "(records waiting to be\npushed, records the server rejected and why), "
+			   "the last sync and the pull cursor.",
+	};
+	struct store_outbox_stats s;
+	struct ident id;
+	char err[512], buf[64], age[32];
+	const char *pos[1];
+	size_t npos;
+	int64_t last = 0, now = cli_now_ms();
+	uint64_t cursor = 0, nrec = 0;
+	int rc = cli_parse(c, argc, argv, NULL, 0, &h, pos, 0, 0, &npos);
+
+	if (rc == CLI_HELP)
+		return CLI_OK;
+	if (rc)
+		return rc;
+	rc = cli_config(c);
+	if (rc)
+		return rc;
+	if ((rc = store_outbox_stats(c->st, &s)) || (rc = store_last_sync(c->st, &last)) ||
+	    (rc = store_cursor(c->st, &cursor)) || (rc = store_count(c->st, NULL, &nrec)))
+		return cli_store_fail(rc, "cannot read the store");
+
+	printf("store:       %s (%llu record%s)\n", store_path(c->st), (unsigned long long)nrec,
+	       nrec == 1 ? "" : "s");
+	printf("server:      %s (certificate name %s)\n", c->cfg.server, c->cfg.server_name);
+	if (c->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU)
+		printf("identity:    district %s, the bureau, campus %s (role bureau)\n",
+		       c->cfg.district, c->cfg.campus);
+	else
+		printf("identity:    district %s, school %s, campus %s (role school)\n",
+		       c->cfg.district, c->cfg.school, c->cfg.campus);
+	printf("certificate: %s", c->cfg.cert);
+	if (ident_from_cert(c->cfg.cert, &id, err, sizeof err) != 0) {
+		printf(" (UNUSABLE: %s)\n", err);
+	} else if (id.not_after) {
+		cli_fmt_date(id.not_after * 1000, buf);
+		printf(" (%s %s)\n", id.not_after * 1000 < now ? "EXPIRED on" : "valid until", buf);
+	} else {
+		fputc('\n', stdout);
+	}
+	printf("pending:     %llu\n", (unsigned long long)s.pending);
+	printf("rejected:    %llu\n", (unsigned long long)s.rejected);
+	if (s.oldest_pending_ms) {
+		cli_fmt_age(now - s.oldest_pending_ms, age, sizeof age);
+		cli_fmt_time(s.oldest_pending_ms, buf, sizeof buf);
+		printf("oldest pending: %s ago (%s)\n", age, buf);
+	} else {
+		printf("oldest pending: -\n");
+	}
+	if (last) {
+		cli_fmt_age(now - last, age, sizeof age);
+		cli_fmt_time(last, buf, sizeof buf);
+		printf("last sync:   %s (%s ago)\n", buf, age);
+	} else {
+		printf("last sync:   never\n");
+	}
+	printf("cursor:      %llu\n", (unsigned long long)cursor);
+	if (s.rejected) {
+		printf("rejected entries (fix with `" CLI_PROG " edit ID ...`, then sync; or `"
+		       CLI_PROG " outbox discard ID`):\n");
+		rc = store_each_rejected(c->st, status_rejected, NULL);
+		if (rc)
+			return cli_store_fail(rc, "cannot read the outbox");
+	}
+	return CLI_OK;
+}
+
+/* ---------------------------------------------------------------- outbox */
+
+static int outbox_row(void *arg, const struct store_outbox_entry *e)
+{
+	char when[32];
+
+	(void)arg;
+	cli_fmt_time(e->created_ms, when, sizeof when);
+	printf("%.8s  %-12s %-8s %-16s", e->id, e->kind, e->rejected ? "rejected" : "pending",
+	       when);
+	if (e->rejected) {
+		printf(" %s", reason_name(e->reason));
+		if (e->detail[0]) {
+			fputs(": ", stdout);
+			cli_text(stdout, e->detail);
+		}
+	}
+	fputc('\n', stdout);
+	return 0;
+}
+
+static void outbox_help(FILE *f)
+{
+	fputs("Usage: " CLI_PROG " outbox list\n"
+	      "       " CLI_PROG " outbox discard ID\n"
+	      "       " CLI_PROG " outbox retry ID\n\n"
+	      "The outbox holds local writes until the server acknowledges them.\n"
+	      "  list      every entry, in push order, with the server's reason for rejected ones\n"
+	      "  discard   drop an entry: a record the server never had is deleted here (with\n"
+	      "            its events still waiting); an edit of a synced record is undone\n"
+	      "  retry     send a rejected entry again as it is (after the cause was fixed\n"
+	      "            elsewhere, e.g. a missing parent now synced)\n\n"
+	      "ID is the record's id or its first 8 characters.\n"
+	      "\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error.\n",
+	      f);
+}
+
+int cmd_outbox(struct cli *c, int argc, char **argv)
+{
+	const struct cli_help h = {.usage = "outbox list|discard ID|retry ID"};
+	const char *pos[2];
+	size_t npos;
+	char id[37];
+	enum store_sync_state sync;
+	Safecampus__Record *r = NULL;
+	int rc;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			outbox_help(stdout);
+			return CLI_OK;
+		}
+	rc = cli_parse(c, argc, argv, NULL, 0, &h, pos, 1, 2, &npos);
+	if (rc)
+		return rc;
+	if (strcmp(pos[0], "list") == 0) {
+		if (npos != 1)
+			return cli_usage("outbox", "outbox list takes no argument");
+		rc = cli_config(c);
+		if (rc)
+			return rc;
+		rc = store_each_outbox(c->st, outbox_row, NULL);
+		return rc ? cli_store_fail(rc, "cannot read the outbox") : CLI_OK;
+	}
+	if (strcmp(pos[0], "discard") != 0 && strcmp(pos[0], "retry") != 0)
+		return cli_usage("outbox", "unknown outbox command '%s' (list, discard, retry)",
+				 pos[0]);
+	if (npos != 2)
+		return cli_usage("outbox", "which record? (" CLI_PROG " outbox %s ID)", pos[0]);
+	rc = cli_config(c);
+	if (rc)
+		return rc;
+	if (cli_resolve(c, pos[1], id))
+		return CLI_FAIL;
+	rc = store_sync_state(c->st, id, &sync);
+	if (rc)
+		return cli_store_fail(rc, "cannot read the outbox");
+	if (sync == STORE_SYNCED) {
+		cli_err("%.8s has nothing waiting in the outbox (it is synced)", id);
+		return CLI_FAIL;
+	}
+	if (strcmp(pos[0], "retry") == 0) {
+		if (sync == STORE_PENDING) {
+			printf("%.8s is already pending\n", id);
+			return CLI_OK;
+		}
+		rc = store_outbox_retry(c->st, id);
+		if (rc)
+			return cli_store_fail(rc, "cannot retry");
+		printf("%.8s is pending again; it is sent at the next sync\n", id);
+		return CLI_OK;
+	}
+	rc = store_get(c->st, id, &r);
+	if (rc)
+		return cli_store_fail(rc, "cannot read the record");
+	rc = store_outbox_discard(c->st, id);
+	if (rc) {
+		safecampus__record__free_unpacked(r, NULL);
+		return cli_store_fail(rc, "cannot discard");
+	}
+	if (r->seq)
+		printf("discarded the local change to %s %.8s; it is back to the server's "
+		       "version\n", kind_of(r) ? kind_of(r)->name : "record", id);
+	else
+		printf("discarded %s %.8s; the server never had it, so it is deleted here\n",
+		       kind_of(r) ? kind_of(r)->name : "record", id);
+	safecampus__record__free_unpacked(r, NULL);
+	return CLI_OK;
+}
+
+/* ---------------------------------------------------------------- sync */
+
+struct idset {
+	char (*ids)[37];
+	size_t n, cap;
+	bool oom;
+};
+
+static int idset_add(void *arg, const struct store_rejected *rj)
+{
+	struct idset *s = arg;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		char (*ids)[37] = realloc(s->ids, cap * sizeof *ids);
+		if (!ids) {
+			s->oom = true;
+			return 1;
+		}
+		s->ids = ids;
+		s->cap = cap;
+	}
+	memcpy(s->ids[s->n++], rj->id, 37);
+	return 0;
+}
+
+static int print_new_rejected(void *arg, const struct store_rejected *rj)
+{
+	const struct idset *before = arg;
+
+	for (size_t i = 0; i < before->n; i++)
+		if (strcmp(before->ids[i], rj->id) == 0)
+			return 0;
+	print_rejected("rejected: ", rj);
+	return 0;
+}
+
+static int parse_uint(const char *cmd, const char *opt, const char *v, unsigned max,
+		      unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	if (!v || !(*v >= '0' && *v <= '9'))
+		return cli_usage(cmd, "--%s: \"%s\" is not a number", opt, v ? v : "");
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n > max)
+		return cli_usage(cmd, "--%s: \"%s\" is not a number from 0 to %u", opt, v, max);
+	*out = (unsigned)n;
+	return 0;
+}
+
+int cmd_sync(struct cli *c, int argc, char **argv)
+{
+	static const struct cli_help h = {
+		.usage = "sync [--watch] [--watch-secs N] [--timeout-ms N]",
+		.summary = "Pushes the outbox to the server and pulls what changed since the last "
+			   "sync, over mutual\nTLS with the certificate from `init`. Prints "
+			   "\"pushed N, rejected N, pulled N\" and each\nnew rejection. What the "
+			   "server acknowledged stays acknowledged even if the sync fails\nor is "
+			   "killed half way; running it again is always safe.",
+		.epilog = "With --watch it stays connected and pulls again whenever the server "
+			  "reports new changes,\nuntil --watch-secs runs out or SIGINT/SIGTERM.",
+	};
+	struct cli_opt opts[] = {
+		{.name = "watch", .help = "stay connected and pull as changes arrive"},
+		{.name = "watch-secs", .metavar = "N", .help = "with --watch: stop after N seconds"},
+		{.name = "timeout-ms", .metavar = "N",
+		 .help = "limit for connect, handshake and each request (default 15000)"},
+		{.name = "batch", .metavar = "N", .help = "records per push (default: the server's)"},
+	};
+	struct sync_opts so = {0};
+	struct sync_report rep;
+	struct idset before = {0};
+	const char *pos[1];
+	size_t npos;
+	int rc = cli_parse(c, argc, argv, opts, sizeof opts / sizeof opts[0], &h, pos, 0, 0, &npos);
+
+	if (rc == CLI_HELP)
+		return CLI_OK;
+	if (rc)
+		return rc;
+	so.watch = opts[0].seen;
+	if (opts[1].seen && (rc = parse_uint("sync", "watch-secs", opts[1].value, 86400 * 365,
+					     &so.watch_secs)))
+		return rc;
+	if (opts[1].seen && !so.watch)
+		return cli_usage("sync", "--watch-secs needs --watch");
+	if (opts[2].seen && (rc = parse_uint("sync", "timeout-ms", opts[2].value, 3600000,
+					     &so.timeout_ms)))
+		return rc;
+	if (opts[3].seen && (rc = parse_uint("sync", "batch", opts[3].value, 100000, &so.batch)))
+		return rc;
+	rc = cli_config(c);
+	if (rc)
+		return rc;
+	rc = store_each_rejected(c->st, idset_add, &before);
+	if (rc || before.oom) {
+		free(before.ids);
+		return cli_store_fail(rc ? rc : -ENOMEM, "cannot read the outbox");
+	}
+	memset(&rep, 0, sizeof rep);
+	rc = sync_run(c->st, &so, &rep);
+	printf("pushed %llu, rejected %llu, pulled %llu\n", (unsigned long long)rep.pushed,
+	       (unsigned long long)rep.rejected, (unsigned long long)rep.pulled);
+	if (store_each_rejected(c->st, print_new_rejected, &before) != 0)
+		cli_err("cannot list the new rejections: %s", store_last_error());
+	free(before.ids);
+	if (rc) {
+		cli_err("sync failed: %s", rep.error[0] ? rep.error : sc_strerror(rc));
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}

@@ -1,0 +1,128 @@
+/* safecampus: the light client run at each school campus and at the bureau. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+#ifndef SC_VERSION
+#define SC_VERSION "0.1.0"
+#endif
+
+static const struct cmd {
+	const char *name;
+	int (*run)(struct cli *c, int argc, char **argv);
+	const char *summary;
+} cmds[] = {
+	{"init", cmd_init, "create the store, or update its settings"},
+	{"hazard", cmd_hazard, "report a hazard and move it through its workflow"},
+	{"add", cmd_add, "add a record of any kind (add KIND --help lists its fields)"},
+	{"edit", cmd_edit, "change fields of a record, or fix a rejected one"},
+	{"list", cmd_list, "list the records of a kind (list hazards)"},
+	{"show", cmd_show, "show a record; for a hazard, its state and history"},
+	{"status", cmd_status, "identity, server, outbox, rejections, last sync"},
+	{"outbox", cmd_outbox, "list, discard or retry entries waiting to be pushed"},
+	{"sync", cmd_sync, "push the outbox and pull changes (--watch to stay connected)"},
+	{"export", cmd_export, "write the records of a kind as CSV"},
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: " CLI_PROG " [--store PATH] [--log-level LEVEL] COMMAND [ARGS]\n\n"
+	      "The safe-campus client: records are written to a local store first and work "
+	      "fully offline;\n`sync` exchanges them with the district server.\n\nCommands:\n",
+	      f);
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+	fputs("\nGlobal options:\n"
+	      "  --store PATH        the store file (default: $SAFECAMPUS_STORE, else "
+	      "./safecampus.db);\n"
+	      "                      also accepted after the command\n"
+	      "  --log-level LEVEL   debug, info, warn (default), error, off\n"
+	      "  -h, --help          this help; `" CLI_PROG " COMMAND --help` for a command\n"
+	      "  --version           the program's version\n"
+	      "\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error.\n",
+	      f);
+}
+
+static const struct cmd *find(const char *name)
+{
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			return &cmds[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = {0};
+	const struct cmd *cmd;
+	const char *env = getenv("SAFECAMPUS_STORE");
+	enum log_level lvl;
+	int i = 1, rc;
+
+	c.store_path = env && *env ? env : "safecampus.db";
+	log_set_level(LOG_WARN);
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		const char *v = NULL;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return CLI_OK;
+		}
+		if (strcmp(a, "--version") == 0) {
+			printf(CLI_PROG " %s\n", SC_VERSION);
+			return CLI_OK;
+		}
+		if (strcmp(a, "--store") == 0 || strcmp(a, "--log-level") == 0) {
+			if (i + 1 >= argc)
+				return cli_usage(NULL, "option '%s' needs a value", a);
+			v = argv[++i];
+		} else if (strncmp(a, "--store=", 8) == 0) {
+			v = a + 8;
+			a = "--store";
+		} else if (strncmp(a, "--log-level=", 12) == 0) {
+			v = a + 12;
+			a = "--log-level";
+		} else {
+			return cli_usage(NULL, "unknown option '%s'", a);
+		}
+		if (strcmp(a, "--store") == 0) {
+			if (!*v)
+				return cli_usage(NULL, "option '--store' needs a path");
+			c.store_path = v;
+		} else {
+			if (log_parse_level(v, &lvl) != 0)
+				return cli_usage(NULL, "--log-level: \"%s\" is not one of debug, "
+						 "info, warn, error, off", v);
+			log_set_level(lvl);
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[i], "help") == 0) {
+		if (i + 1 >= argc) {
+			usage(stdout);
+			return CLI_OK;
+		}
+		cmd = find(argv[i + 1]);
+		if (!cmd)
+			return cli_usage(NULL, "unknown command '%s'", argv[i + 1]);
+		{
+			char *hargv[] = {argv[i + 1], "--help", NULL};
+			return cmd->run(&c, 2, hargv);
+		}
+	}
+	cmd = find(argv[i]);
+	if (!cmd)
+		return cli_usage(NULL, "unknown command '%s'", argv[i]);
+	rc = cmd->run(&c, argc - i, argv + i);
+	cli_done(&c);
+	if (fflush(stdout) != 0 && rc == CLI_OK) {
+		cli_err("cannot write the output");
+		rc = CLI_FAIL;
+	}
+	return rc;
+}

@@ -377,7 +377,8 @@ static void decide_workflows(struct push *p)
 		if (par && !par->loaded) {
 			const struct kind *pk = kind_by_name(wf->parent_kind);
 			struct item *pi = find_item(p, pk, par->id);
-			if (pi && pi < it && pi->out == O_NEW) {
+			/* a parent created earlier in this same batch */
+			if (pi && pi < it && pi->out == O_PENDING) {
 				wf->init(par->status);
 				par->loaded = 1;
 			}

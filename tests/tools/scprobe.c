@@ -344,6 +344,8 @@ int main(int argc, char **argv)
 		recs[1] = hazard(school, campus, "bad date");
 		recs[1]->hazard->found_date = "2026-02-30";
 		recs[2] = event(school, campus, recs[0]->id, SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_VERIFY);
+		/* by the rectifier-to-be: illegal now and still illegal on re-send */
+		recs[2]->hazard_event->actor = "Zhao";
 		recs[3] = event(school, campus, recs[0]->id, SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_ASSIGN);
 		recs[3]->hazard_event->owner = "Zhao";
 		recs[3]->hazard_event->deadline_date = "2030-01-01";

@@ -30,15 +30,22 @@ static int sql_cat(struct buf *b, const char *fmt, ...) __attribute__((format(pr
 static int sql_cat(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char tmp[1024];
+	uint8_t *dst;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof tmp)
+	if (n < 0)
 		return -EINVAL;
-	return buf_append(b, tmp, (size_t)n);
+	dst = buf_reserve(b, (size_t)n + 1);
+	if (!dst)
+		return -ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf((char *)dst, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	buf_commit(b, (size_t)n); /* the NUL stays outside: later text overwrites it */
+	return 0;
 }
 
 static char *buf_to_str(struct buf *b)
@@ -122,8 +129,18 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 		goto out;
 	if ((rc = buf_append(&cols, "", 1)))
 		goto out;
-	rc = sql_cat(&ps, "SELECT %s FROM %s WHERE school = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-		     (char *)buf_head(&cols), k->name);
+	if (k->bureau_only) {
+		/* the bureau's rows (school '') reach every school they address:
+		 * all schools, or those named in a `targets` field */
+		int has_targets = kind_field(k, "targets") != NULL;
+		rc = sql_cat(&ps, "SELECT %s FROM %s WHERE school = '' AND seq > $2 AND %s ORDER BY seq LIMIT $3",
+			     (char *)buf_head(&cols), k->name,
+			     has_targets ? "(targets = '' OR $1::text = ANY(string_to_array(targets, ';')))"
+					 : "$1::text IS NOT NULL");
+	} else {
+		rc = sql_cat(&ps, "SELECT %s FROM %s WHERE school = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+			     (char *)buf_head(&cols), k->name);
+	}
 	if (!rc)
 		rc = sql_cat(&pa, "SELECT %s FROM %s WHERE seq > $1 ORDER BY seq LIMIT $2",
 			     (char *)buf_head(&cols), k->name);

@@ -114,7 +114,8 @@ static void on_done(void *arg, int status, PGresult *res)
 			  "pull failed; try again later");
 		goto out;
 	}
-	qsort(p->recs, p->n, sizeof *p->recs, by_seq);
+	if (p->n)
+		qsort(p->recs, p->n, sizeof *p->recs, by_seq);
 	size_t take = p->n < p->limit ? p->n : p->limit;
 	/* rows beyond `take` (or beyond any kind's fetch) come in the next pull */
 	ch.more = p->truncated || p->n > take;

@@ -36,14 +36,31 @@
 
 /* Per-kind facts that the naming convention cannot tell. The convention:
  * a kind named `*_event` is immutable and hangs on the record named by its
- * first `*_id` string field. Add a row here only to say something else. */
+ * first `*_id` string field. Add a row here only to say something else, and
+ * say why. docs/internals/kinds.md lists these with their reasons.
+ *
+ * A parent_field on a mutable kind means "cannot exist without that record":
+ * the client refuses it until the parent is known locally, shows it under the
+ * parent, and discards it with an unsynced parent. The field's name without
+ * "_id" must be the parent's kind. */
 static const struct kind_override {
 	const char *name;
 	signed char immutable;    /* -1: from the name */
 	signed char bureau_only;  /* -1: no (the default) */
 	const char *parent_field; /* NULL: from the fields */
 } kind_overrides[] = {
-	/* e.g. { "notice", -1, 1, NULL }: only the bureau issues notices */
+	/* the bureau issues notices and the district calendar (school "") */
+	{ "notice", -1, 1, NULL },
+	{ "calendar", -1, 1, NULL },
+	/* a signed responsibility letter is a signature: never edited or
+	 * withdrawn once the server has it; a mistake is answered by a new letter */
+	{ "letter", 1, -1, NULL },
+	/* a session is held in a class; riders and trips belong to a bus; a
+	 * check to a piece of equipment. Mutable: counts and names get corrected */
+	{ "education", -1, -1, "school_class_id" },
+	{ "bus_rider", -1, -1, "bus_id" },
+	{ "bus_trip", -1, -1, "bus_id" },
+	{ "equipment_check", -1, -1, "equipment_id" },
 	{ NULL, -1, -1, NULL },
 };
 

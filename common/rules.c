@@ -3,6 +3,7 @@
  * "kind.field" so a person can find it in the form or the CSV. */
 #include "rules.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -202,6 +203,15 @@ static int check_value(const struct kind *k, const ProtobufCFieldDescriptor *f, 
 		return check_string(k, f, *(const char *const *)v, why, whylen);
 	case PROTOBUF_C_TYPE_ENUM:
 		return check_enum(k, f, *(const int *)v, why, whylen);
+	case PROTOBUF_C_TYPE_DOUBLE:
+		/* text never parses to NaN or infinity; the wire can carry them */
+		if (!isfinite(*(const double *)v))
+			return fail(why, whylen, "%s.%s: not a finite number", k->name, f->name);
+		return 0;
+	case PROTOBUF_C_TYPE_FLOAT:
+		if (!isfinite(*(const float *)v))
+			return fail(why, whylen, "%s.%s: not a finite number", k->name, f->name);
+		return 0;
 	default:
 		return check_ms(k, f, v, why, whylen);
 	}
@@ -287,9 +297,472 @@ static int check_hazard_event(const struct kind *k, const ProtobufCMessage *m, c
 	return 0;
 }
 
-/* One row per kind: what must be filled in, and any cross-field check. Which
- * fields a workflow step needs (an assign's owner and deadline, a verify's
- * note) is hazard_fsm's business: it depends on the action. */
+/* Cross-field helpers. Each returns 0 or SC_EINVALID with a message that names
+ * the field as "kind.field". Generic rules ran first, so a non-empty *_date
+ * is a real date and dates compare as strings. */
+
+static int set(const char *s)
+{
+	return s && *s;
+}
+
+static int nonneg(const struct kind *k, const char *field, long long v, char *why, size_t whylen)
+{
+	if (v < 0)
+		return fail(why, whylen, "%s.%s must be >= 0", k->name, field);
+	return 0;
+}
+
+static int in_range(const struct kind *k, const char *field, long long v, long long lo,
+		    long long hi, char *why, size_t whylen)
+{
+	if (v < lo || v > hi)
+		return fail(why, whylen, "%s.%s must be between %lld and %lld", k->name, field, lo,
+			    hi);
+	return 0;
+}
+
+/* later >= earlier when both are set. */
+static int date_order(const struct kind *k, const char *earlier_f, const char *earlier,
+		      const char *later_f, const char *later, char *why, size_t whylen)
+{
+	if (set(earlier) && set(later) && strcmp(later, earlier) < 0)
+		return fail(why, whylen, "%s.%s must not be before %s", k->name, later_f,
+			    earlier_f);
+	return 0;
+}
+
+/* One ';'-separated list. `each` is called on every entry (copied, NUL-
+ * terminated); entries may not be empty or repeat. */
+#define LIST_ITEM_MAX 64
+
+static int check_list(const struct kind *k, const char *field, const char *list,
+		      int (*each)(const struct kind *k, const char *field, const char *item,
+				  const void *ctx, char *why, size_t whylen),
+		      const void *ctx, char *why, size_t whylen)
+{
+	char item[LIST_ITEM_MAX], q[64];
+	const char *p = list;
+	int rc;
+
+	if (!set(list))
+		return 0;
+	for (;;) {
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n == 0)
+			return fail(why, whylen, "%s.%s: empty entry in a ';'-separated list",
+				    k->name, field);
+		if (n >= sizeof item)
+			return fail(why, whylen, "%s.%s: \"%s\" is too long for one entry", k->name,
+				    field, quote(p, q, 24));
+		memcpy(item, p, n);
+		item[n] = '\0';
+		/* repeated? compare with every earlier entry */
+		for (const char *o = list; o < p;) {
+			const char *oe = strchr(o, ';');
+			if ((size_t)(oe - o) == n && memcmp(o, item, n) == 0)
+				return fail(why, whylen, "%s.%s: \"%s\" is listed twice", k->name,
+					    field, quote(item, q, sizeof q));
+			o = oe + 1;
+		}
+		rc = each(k, field, item, ctx, why, whylen);
+		if (rc < 0)
+			return rc;
+		if (!end)
+			return 0;
+		p = end + 1;
+	}
+}
+
+/* An entry that must be one of a fixed set of lower-case words. */
+static int item_word(const struct kind *k, const char *field, const char *item, const void *ctx,
+		     char *why, size_t whylen)
+{
+	const char *const *words = ctx;
+	char choices[200] = "", q[64];
+	size_t at = 0;
+
+	for (size_t i = 0; words[i]; i++) {
+		if (strcmp(item, words[i]) == 0)
+			return 0;
+		at += (size_t)snprintf(choices + at, sizeof choices - at, "%s%s", i ? ", " : "",
+				       words[i]);
+		if (at >= sizeof choices)
+			at = sizeof choices - 1;
+	}
+	return fail(why, whylen, "%s.%s: \"%s\" is not one of: %s", k->name, field,
+		    quote(item, q, sizeof q), choices);
+}
+
+/* An entry that must be the short lower-case name of a value of an enum
+ * (not UNSPECIFIED), exactly as kind_field_get writes it. */
+static int item_enum(const struct kind *k, const char *field, const char *item, const void *ctx,
+		     char *why, size_t whylen)
+{
+	const ProtobufCEnumDescriptor *e = ctx;
+	char choices[400] = "", q[64];
+	size_t at = 0;
+
+	for (unsigned i = 0; i < e->n_values; i++) {
+		const char *nm = kind_enum_name(e, e->values[i].value);
+		if (e->values[i].value == 0 || !nm)
+			continue;
+		if (strcmp(item, nm) == 0)
+			return 0;
+		at += (size_t)snprintf(choices + at, sizeof choices - at, "%s%s", at ? ", " : "",
+				       nm);
+		if (at >= sizeof choices)
+			at = sizeof choices - 1;
+	}
+	return fail(why, whylen, "%s.%s: \"%s\" is not one of: %s", k->name, field,
+		    quote(item, q, sizeof q), choices);
+}
+
+/* A school id as certificates carry it: [A-Za-z0-9._-]{1,63}, not "bureau". */
+static int item_school(const struct kind *k, const char *field, const char *item,
+		       const void *ctx, char *why, size_t whylen)
+{
+	char q[64];
+	size_t n = strlen(item);
+	int ok = n >= 1 && n <= 63 && strcmp(item, "bureau") != 0;
+
+	(void)ctx;
+	for (size_t i = 0; ok && i < n; i++) {
+		char c = item[i];
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		     c == '.' || c == '_' || c == '-';
+	}
+	if (!ok)
+		return fail(why, whylen, "%s.%s: \"%s\" is not a school id ([A-Za-z0-9._-], "
+			    "at most 63)", k->name, field, quote(item, q, sizeof q));
+	return 0;
+}
+
+static int item_date(const struct kind *k, const char *field, const char *item, const void *ctx,
+		     char *why, size_t whylen)
+{
+	char q[64];
+
+	(void)ctx;
+	if (!rules_date_valid(item))
+		return fail(why, whylen, "%s.%s: \"%s\" is not a real date (YYYY-MM-DD)", k->name,
+			    field, quote(item, q, sizeof q));
+	return 0;
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DD..YYYY-MM-DD" with the end not before the start. */
+static int item_date_or_range(const struct kind *k, const char *field, const char *item,
+			      const void *ctx, char *why, size_t whylen)
+{
+	char a[11], b[11], q[64];
+	const char *dots = strstr(item, "..");
+
+	(void)ctx;
+	if (!dots)
+		return item_date(k, field, item, ctx, why, whylen);
+	if (dots - item != 10 || strlen(dots + 2) != 10)
+		goto bad;
+	memcpy(a, item, 10);
+	a[10] = '\0';
+	memcpy(b, dots + 2, 11);
+	if (!rules_date_valid(a) || !rules_date_valid(b))
+		goto bad;
+	if (strcmp(b, a) < 0)
+		return fail(why, whylen, "%s.%s: range \"%s\" ends before it starts", k->name,
+			    field, quote(item, q, sizeof q));
+	return 0;
+bad:
+	return fail(why, whylen, "%s.%s: \"%s\" is not a date or a range "
+		    "YYYY-MM-DD..YYYY-MM-DD", k->name, field, quote(item, q, sizeof q));
+}
+
+/* A makeup day (a weekend day that is a school day) may not fall inside a
+ * holiday entry of the same calendar. ctx is the holidays list, already
+ * checked. */
+static int item_makeup(const struct kind *k, const char *field, const char *item,
+		       const void *ctx, char *why, size_t whylen)
+{
+	const char *h = ctx;
+	int rc = item_date(k, field, item, NULL, why, whylen);
+
+	if (rc < 0 || !set(h))
+		return rc;
+	for (const char *p = h; p;) {
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char from[11] = "", to[11] = "";
+
+		if (n == 10) {
+			memcpy(from, p, 10);
+			memcpy(to, p, 10);
+		} else if (n == 22) {
+			memcpy(from, p, 10);
+			memcpy(to, p + 12, 10);
+		}
+		if (from[0] && strcmp(item, from) >= 0 && strcmp(item, to) <= 0)
+			return fail(why, whylen, "%s.%s: %s is also listed in holidays", k->name,
+				    field, item);
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ per kind */
+
+static int check_school_profile(const struct kind *k, const ProtobufCMessage *m, char *why,
+				size_t whylen)
+{
+	const Safecampus__SchoolProfile *p = (const Safecampus__SchoolProfile *)m;
+	int rc = 0;
+
+	if (p->founded_year)
+		rc = in_range(k, "founded_year", p->founded_year, 1800, 2100, why, whylen);
+	if (!rc && p->site_area_m2 < 0)
+		rc = fail(why, whylen, "%s.site_area_m2 must be >= 0", k->name);
+	if (!rc && p->building_area_m2 < 0)
+		rc = fail(why, whylen, "%s.building_area_m2 must be >= 0", k->name);
+	if (!rc)
+		rc = nonneg(k, "staff_count", p->staff_count, why, whylen);
+	if (!rc)
+		rc = nonneg(k, "class_count", p->class_count, why, whylen);
+	if (!rc)
+		rc = nonneg(k, "student_count", p->student_count, why, whylen);
+	if (!rc)
+		rc = nonneg(k, "boarding_students", p->boarding_students, why, whylen);
+	if (!rc)
+		rc = nonneg(k, "campus_count", p->campus_count, why, whylen);
+	if (!rc)
+		rc = nonneg(k, "bus_count", p->bus_count, why, whylen);
+	if (!rc)
+		rc = nonneg(k, "bus_riders", p->bus_riders, why, whylen);
+	if (!rc && p->boarding_students > p->student_count)
+		rc = fail(why, whylen, "%s.boarding_students must not exceed student_count",
+			  k->name);
+	if (!rc && p->bus_riders > p->student_count)
+		rc = fail(why, whylen, "%s.bus_riders must not exceed student_count", k->name);
+	return rc;
+}
+
+static int check_staff(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
+{
+	const Safecampus__Staff *p = (const Safecampus__Staff *)m;
+
+	return date_order(k, "joined_date", p->joined_date, "left_date", p->left_date, why,
+			  whylen);
+}
+
+static int check_school_class(const struct kind *k, const ProtobufCMessage *m, char *why,
+			      size_t whylen)
+{
+	const Safecampus__SchoolClass *p = (const Safecampus__SchoolClass *)m;
+	int rc = in_range(k, "grade", p->grade, 1, 12, why, whylen);
+
+	if (!rc)
+		rc = nonneg(k, "student_count", p->student_count, why, whylen);
+	if (!rc)
+		rc = date_order(k, "opened_date", p->opened_date, "closed_date", p->closed_date,
+				why, whylen);
+	return rc;
+}
+
+static int check_meeting(const struct kind *k, const ProtobufCMessage *m, char *why,
+			 size_t whylen)
+{
+	return nonneg(k, "attendees", ((const Safecampus__Meeting *)m)->attendees, why, whylen);
+}
+
+static int check_letter(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
+{
+	const Safecampus__Letter *p = (const Safecampus__Letter *)m;
+	int rc = in_range(k, "year", p->year, 2000, 2100, why, whylen);
+
+	if (!rc && set(p->signed_date)) {
+		/* a letter for year Y is signed late in Y-1, in Y, or (school year
+		 * Y/Y+1) early in Y+1: anything further is a typo */
+		int y = (p->signed_date[0] - '0') * 1000 + (p->signed_date[1] - '0') * 100 +
+			(p->signed_date[2] - '0') * 10 + (p->signed_date[3] - '0');
+		if (y < p->year - 1 || y > p->year + 1)
+			rc = fail(why, whylen, "%s.signed_date must be within a year of year %d",
+				  k->name, (int)p->year);
+	}
+	if (!rc && set(p->signer) && set(p->counter_signer) &&
+	    strcmp(p->signer, p->counter_signer) == 0)
+		rc = fail(why, whylen, "%s.counter_signer must not be the signer", k->name);
+	return rc;
+}
+
+static int check_education(const struct kind *k, const ProtobufCMessage *m, char *why,
+			   size_t whylen)
+{
+	const Safecampus__Education *p = (const Safecampus__Education *)m;
+
+	if (p->minutes <= 0)
+		return fail(why, whylen, "%s.minutes must be > 0", k->name);
+	return in_range(k, "minutes", p->minutes, 1, 600, why, whylen);
+}
+
+static int check_lecture(const struct kind *k, const ProtobufCMessage *m, char *why,
+			 size_t whylen)
+{
+	return nonneg(k, "attendees", ((const Safecampus__Lecture *)m)->attendees, why, whylen);
+}
+
+static const char *const drill_segments[] = { "principal", "teacher", "student", "other", NULL };
+
+static int check_drill(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
+{
+	const Safecampus__Drill *p = (const Safecampus__Drill *)m;
+	int rc = nonneg(k, "student_count", p->student_count, why, whylen);
+
+	if (!rc)
+		rc = nonneg(k, "staff_count", p->staff_count, why, whylen);
+	if (!rc)
+		rc = nonneg(k, "evacuation_seconds", p->evacuation_seconds, why, whylen);
+	if (!rc && p->evacuation_seconds > 86400)
+		rc = fail(why, whylen, "%s.evacuation_seconds must be at most 86400", k->name);
+	if (!rc)
+		rc = check_list(k, "segments", p->segments, item_word, drill_segments, why,
+				whylen);
+	return rc;
+}
+
+static int check_inspection(const struct kind *k, const ProtobufCMessage *m, char *why,
+			    size_t whylen)
+{
+	return nonneg(k, "hazards_found", ((const Safecampus__Inspection *)m)->hazards_found, why,
+		      whylen);
+}
+
+static int check_linkage(const struct kind *k, const ProtobufCMessage *m, char *why,
+			 size_t whylen)
+{
+	return nonneg(k, "participants", ((const Safecampus__Linkage *)m)->participants, why,
+		      whylen);
+}
+
+static int check_gate_duty(const struct kind *k, const ProtobufCMessage *m, char *why,
+			   size_t whylen)
+{
+	const Safecampus__GateDuty *p = (const Safecampus__GateDuty *)m;
+
+	if (!set(p->leader) && !set(p->teacher) && !set(p->guard))
+		return fail(why, whylen, "%s.leader, teacher or guard: name who was on duty",
+			    k->name);
+	return nonneg(k, "parent_volunteers", p->parent_volunteers, why, whylen);
+}
+
+static int check_bus(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
+{
+	const Safecampus__Bus *p = (const Safecampus__Bus *)m;
+
+	if (p->seats <= 0)
+		return fail(why, whylen, "%s.seats must be > 0", k->name);
+	return in_range(k, "seats", p->seats, 1, 100, why, whylen);
+}
+
+static int check_bus_rider(const struct kind *k, const ProtobufCMessage *m, char *why,
+			   size_t whylen)
+{
+	const char *s = ((const Safecampus__BusRider *)m)->student_ref;
+	size_t n = s ? strlen(s) : 0;
+	int ok = n <= 64;
+
+	/* pseudonymous by construction: a name (any letter outside ASCII, a
+	 * space) cannot be typed in */
+	for (size_t i = 0; ok && i < n; i++) {
+		char c = s[i];
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		     c == '.' || c == '_' || c == '-';
+	}
+	if (!ok)
+		return fail(why, whylen, "%s.student_ref must be a pseudonymous code "
+			    "([A-Za-z0-9._-], at most 64), never a name", k->name);
+	return 0;
+}
+
+static int check_bus_trip(const struct kind *k, const ProtobufCMessage *m, char *why,
+			  size_t whylen)
+{
+	const Safecampus__BusTrip *p = (const Safecampus__BusTrip *)m;
+	/* boarded != alighted is not refused: it is the alarm, and must be kept */
+	int rc = nonneg(k, "boarded", p->boarded, why, whylen);
+
+	return rc ? rc : nonneg(k, "alighted", p->alighted, why, whylen);
+}
+
+static int check_equipment(const struct kind *k, const ProtobufCMessage *m, char *why,
+			   size_t whylen)
+{
+	const Safecampus__Equipment *p = (const Safecampus__Equipment *)m;
+	int rc = 0;
+
+	if (p->interval_days <= 0)
+		return fail(why, whylen, "%s.interval_days must be > 0", k->name);
+	rc = date_order(k, "installed_date", p->installed_date, "last_check_date",
+			p->last_check_date, why, whylen);
+	if (!rc)
+		rc = date_order(k, "last_check_date", p->last_check_date, "next_due_date",
+				p->next_due_date, why, whylen);
+	return rc;
+}
+
+static int check_notice(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
+{
+	const Safecampus__Notice *p = (const Safecampus__Notice *)m;
+	int rc = date_order(k, "issue_date", p->issue_date, "due_date", p->due_date, why, whylen);
+
+	if (!rc)
+		rc = check_list(k, "targets", p->targets, item_school, NULL, why, whylen);
+	return rc;
+}
+
+static int check_notice_event(const struct kind *k, const ProtobufCMessage *m, char *why,
+			      size_t whylen)
+{
+	const Safecampus__NoticeEvent *p = (const Safecampus__NoticeEvent *)m;
+
+	if (p->action == SAFECAMPUS__NOTICE_ACTION__NOTICE_ACTION_REPORT) {
+		if (!set(p->report_date))
+			return fail(why, whylen, "%s.report_date is required for a report", k->name);
+		if (!set(p->channels))
+			return fail(why, whylen, "%s.channels is required for a report", k->name);
+		if (!set(p->evidence))
+			return fail(why, whylen, "%s.evidence is required for a report", k->name);
+		return check_list(k, "channels", p->channels, item_enum,
+				  &safecampus__education_channel__descriptor, why, whylen);
+	}
+	/* an ack says "we have read it", nothing more */
+	if (set(p->report_date) || set(p->channels) || set(p->evidence))
+		return fail(why, whylen, "%s.%s is only for a report", k->name,
+			    set(p->report_date) ? "report_date"
+			    : set(p->channels)  ? "channels"
+						: "evidence");
+	return 0;
+}
+
+static int check_calendar(const struct kind *k, const ProtobufCMessage *m, char *why,
+			  size_t whylen)
+{
+	const Safecampus__Calendar *p = (const Safecampus__Calendar *)m;
+	int rc = date_order(k, "term_start_date", p->term_start_date, "term_end_date",
+			    p->term_end_date, why, whylen);
+
+	if (!rc)
+		rc = check_list(k, "holidays", p->holidays, item_date_or_range, NULL, why, whylen);
+	if (!rc)
+		rc = check_list(k, "makeup_days", p->makeup_days, item_makeup, p->holidays, why,
+				whylen);
+	return rc;
+}
+
+/* One row per kind: what must be filled in, and any cross-field check. A
+ * required field is a non-empty string or a non-zero (not UNSPECIFIED) enum or
+ * number, so a count that may be 0 is never required. Which fields a workflow
+ * step needs (an assign's owner and deadline, a verify's note) is hazard_fsm's
+ * business: it depends on the action; a notice report's fields are checked
+ * here because they need nothing but the record. */
 static const struct kind_rule {
 	const char *kind;
 	const char *const required[8];
@@ -297,6 +770,29 @@ static const struct kind_rule {
 } kind_rules[] = {
 	{ "hazard", { "title", "area", "severity", "found_date" }, NULL },
 	{ "hazard_event", { "hazard_id", "action", "actor" }, check_hazard_event },
+	{ "school_profile", { "name", "staff_count", "class_count", "student_count" },
+	  check_school_profile },
+	{ "staff", { "name", "staff_role" }, check_staff },
+	{ "school_class", { "grade", "name" }, check_school_class },
+	{ "meeting", { "type", "meeting_date", "title" }, check_meeting },
+	{ "policy", { "title", "type" }, NULL },
+	{ "letter", { "year", "level", "signer", "counter_signer", "signed_date" }, check_letter },
+	{ "education", { "school_class_id", "session_date", "slot", "topic", "minutes" },
+	  check_education },
+	{ "lecture", { "lecture_date", "speaker", "topic" }, check_lecture },
+	{ "drill", { "drill_date", "theme", "scenario" }, check_drill },
+	{ "inspection", { "inspection_date", "level", "focus", "inspector" }, check_inspection },
+	{ "linkage", { "activity_date", "partner", "activity" }, check_linkage },
+	{ "gate_duty", { "duty_date", "shift" }, check_gate_duty },
+	{ "bus", { "plate", "seats" }, check_bus },
+	{ "bus_rider", { "bus_id", "student_ref" }, check_bus_rider },
+	{ "bus_trip", { "bus_id", "trip_date", "direction", "checked_by" }, check_bus_trip },
+	{ "equipment", { "item", "type", "location", "interval_days" }, check_equipment },
+	{ "equipment_check", { "equipment_id", "check_date", "result", "checker" }, NULL },
+	{ "risk", { "title", "status" }, NULL },
+	{ "notice", { "title", "issue_date", "due_date" }, check_notice },
+	{ "notice_event", { "notice_id", "action", "actor", "notice_hlc" }, check_notice_event },
+	{ "calendar", { "term_name", "term_start_date", "term_end_date" }, check_calendar },
 };
 
 int rules_check(const Safecampus__Record *r, char *why, size_t whylen)

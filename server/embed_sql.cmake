@@ -1,4 +1,6 @@
 # Writes OUT: a C array of {name, sql} for every migration file, in order.
+# FILES comes comma-separated (see CMakeLists.txt).
+string(REPLACE "," ";" FILES "${FILES}")
 file(WRITE ${OUT} "/* generated from server/sql by embed_sql.cmake */\n#include \"migrate.h\"\nconst struct migration migrations[] = {\n")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME)

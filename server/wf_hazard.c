@@ -59,7 +59,7 @@ static void hz_store(const void *status, char out[][WF_TEXT])
 	snprintf(out[6], WF_TEXT, "%lld", (long long)s->closed_ms);
 }
 
-static const struct workflow hazard_wf = {
+const struct workflow wf_hazard = {
 	.event_kind = "hazard_event",
 	.parent_kind = "hazard",
 	.status_size = sizeof(struct hazard_status),
@@ -83,13 +83,3 @@ static const struct workflow hazard_wf = {
 	.apply = hz_apply,
 	.store = hz_store,
 };
-
-static const struct workflow *const workflows[] = {&hazard_wf};
-
-const struct workflow *workflow_for_event(const struct kind *k)
-{
-	for (size_t i = 0; i < sizeof workflows / sizeof workflows[0]; i++)
-		if (k && !strcmp(workflows[i]->event_kind, k->name))
-			return workflows[i];
-	return NULL;
-}

@@ -1,6 +1,6 @@
 /* Server-side workflows: kinds whose records are events that move a parent
- * record through states (a hazard's rectification, later a notice's
- * acknowledgement and report).
+ * record through states (a hazard's rectification, wf_hazard.c; a notice's
+ * acknowledgement and report by each school, wf_notice.c).
  *
  * The push transaction (push.c) loads the current status of every parent the
  * batch touches, applies the batch's new events in order through `apply`
@@ -40,5 +40,9 @@ struct workflow {
 
 /** The workflow whose events are of kind k, or NULL. */
 const struct workflow *workflow_for_event(const struct kind *k);
+
+/* The workflows, registered in workflow.c. */
+extern const struct workflow wf_hazard;  /* hazard_event -> hazard (derived columns) */
+extern const struct workflow wf_notice;  /* notice_event -> notice (notice_status) */
 
 #endif

@@ -99,11 +99,11 @@ static void test_every_kind_enumerated(void **state)
 		assert_ptr_equal(kind_by_case((int)f->id), k);
 	}
 	assert_int_equal(kind_count(), arms);
-	assert_int_equal(kind_count(), 2);
 
+	/* the first kinds in .proto order; test_kinds_all checks the full list */
 	assert_string_equal(kind_at(0)->name, "hazard");
 	assert_string_equal(kind_at(1)->name, "hazard_event");
-	assert_null(kind_at(2));
+	assert_null(kind_at(kind_count()));
 	assert_null(kind_at((size_t)-1));
 	for (size_t i = 0; i < kind_count(); i++)
 		assert_ptr_equal(kind_by_name(kind_at(i)->name), kind_at(i));

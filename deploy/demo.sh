@@ -1,0 +1,438 @@
+#!/usr/bin/env bash
+# demo.sh: safecampus in two minutes, on a fresh Debian 12 machine, from a clone.
+#
+#   deploy/demo.sh [--keep]
+#
+# Installs what is missing (deploy/deps.sh), builds into build/, then, in a
+# scratch folder: a throwaway PostgreSQL cluster (tests/lib/pg.sh), a district
+# CA (deploy/pki.sh), safecampusd on a free loopback port and four clients:
+#
+#   A-main   school A, campus main      A-east   school A, campus east
+#   B-main   school B, campus main      bureau   the district education bureau
+#
+# and walks one hazard through its life (隐患排查整改): A-main reports it while
+# the server is down, the principal on A-east assigns it, A-main rectifies it,
+# A-east verifies it. Then it shows what each client sees from its own store,
+# and the same rows in PostgreSQL. Every command it runs is printed.
+#
+# Stops everything it started and removes the scratch folder; exits 0 when the
+# story went as told, non-zero (with the server log) when anything failed.
+#
+# Options:
+#   --keep      keep the scratch folder (stores, certificates, PostgreSQL data,
+#               logs) and print how to use the clients there
+#   -h, --help  this help
+#
+# Runs as root or as a user with sudo (deps.sh may apt-get install); nothing
+# needs to be running beforehand. Build log: build/demo-build.log.
+set -Eeuo pipefail
+
+prog=${0##*/}
+keep=0
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--keep) keep=1; shift ;;
+	-h | --help) sed -n '2,/^set -E/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "$prog: unknown argument $1 (try --help)" >&2; exit 2 ;;
+	esac
+done
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=$ROOT/build
+START=$SECONDS
+
+# ---- presentation: colours only on a terminal
+if [[ -t 1 && -z ${NO_COLOR:-} && ${TERM:-dumb} != dumb ]]; then
+	B=$'\e[1m' DIM=$'\e[2m' RED=$'\e[31m' GRN=$'\e[32m' YEL=$'\e[33m' CYN=$'\e[36m' RST=$'\e[0m'
+else
+	B='' DIM='' RED='' GRN='' YEL='' CYN='' RST=''
+fi
+section() { printf '\n%s== %s%s\n' "$B$CYN" "$*" "$RST"; }
+say() { printf '%s\n' "$*" | fold -s -w 88; }
+note() { printf '%s%s%s\n' "$DIM" "$*" "$RST"; }
+ok() { printf '%s✓ %s%s\n' "$GRN" "$*" "$RST"; }
+
+# Quotes one word the way a person would type it.
+shq() {
+	if [[ $1 =~ ^[A-Za-z0-9_./:=@,+%-]+$ ]]; then
+		printf '%s' "$1"
+	else
+		local s=${1//\\/\\\\}
+		s=${s//\"/\\\"}
+		s=${s//\$/\\\$}
+		s=${s//\`/\\\`}
+		printf '"%s"' "$s"
+	fi
+}
+show_cmd() {
+	local out="\$" a
+	for a in "$@"; do out+=" $(shq "$a")"; done
+	printf '%s%s%s\n' "$YEL" "$out" "$RST"
+}
+# Prints a shell line as it is (for redirections and pipes).
+show_line() { printf '%s$ %s%s\n' "$YEL" "$*" "$RST"; }
+# Prints a command, runs it, indents its output; the command must succeed.
+run() {
+	show_cmd "$@"
+	local rc=0
+	"$@" >"$T/out" 2>&1 || rc=$?
+	sed 's/^/    /' "$T/out"
+	if ((rc != 0)); then
+		fail "this command failed (exit $rc): $*"
+	fi
+}
+# Same, but the command must fail: a refused step, shown with its message.
+#   run_refused "WHAT IT MEANS" COMMAND...
+run_refused() {
+	local meaning=$1
+	shift
+	show_cmd "$@"
+	local rc=0
+	"$@" >"$T/out" 2>&1 || rc=$?
+	sed "s/^/    $RED/; s/\$/$RST/" "$T/out"
+	if ((rc == 0)); then
+		fail "this command should have been refused but succeeded: $*"
+	fi
+	note "    (exit status $rc: $meaning)"
+}
+# Checks what the story claims; a wrong claim fails the demo.
+expect() { # DESCRIPTION COMMAND...
+	local desc=$1
+	shift
+	if "$@" >/dev/null 2>&1; then
+		ok "$desc"
+	else
+		fail "expected: $desc"
+	fi
+}
+
+# ---- failure and clean-up
+FAILED=''
+SERVER_PID=''
+T=''
+PG_STARTED=0
+fail() {
+	FAILED=$*
+	exit 1
+}
+on_err() {
+	local rc=$? line=$1 cmd=$2
+	[[ -n $FAILED ]] || FAILED="line $line: \`$cmd\` exited with status $rc"
+}
+trap 'on_err "$LINENO" "$BASH_COMMAND"' ERR
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+server_stop() {
+	[[ -n $SERVER_PID ]] || return 0
+	if kill -0 "$SERVER_PID" 2>/dev/null; then
+		kill -TERM "$SERVER_PID" 2>/dev/null || true
+		for _ in $(seq 1 100); do
+			kill -0 "$SERVER_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$SERVER_PID" 2>/dev/null; then
+			kill -KILL "$SERVER_PID" 2>/dev/null || true
+		fi
+	fi
+	local rc=0
+	wait "$SERVER_PID" 2>/dev/null || rc=$?
+	SERVER_PID=''
+	return "$rc"
+}
+
+# Stops the cluster but keeps its data (for --keep).
+pg_halt() {
+	if [[ $(id -u) -eq 0 ]]; then
+		(cd "$T/pg" && runuser -u postgres -- "$SC_PG_BINDIR/pg_ctl" -D "$T/pg/data" -m fast -w stop) >/dev/null 2>&1
+	else
+		"$SC_PG_BINDIR/pg_ctl" -D "$T/pg/data" -m fast -w stop >/dev/null 2>&1
+	fi
+}
+
+cleanup() {
+	local rc=$?
+	trap - ERR INT TERM
+	set +e
+	((rc == 0)) || [[ -n $FAILED ]] || FAILED="interrupted (exit status $rc)"
+	if [[ -n $FAILED ]]; then
+		printf '\n%sFAILED: %s%s\n' "$B$RED" "$FAILED" "$RST" >&2
+		if [[ -n $T && -s $T/server.log ]]; then
+			printf '%s-- last lines of the server log (%s):%s\n' "$B" "$T/server.log" "$RST" >&2
+			tail -n 25 "$T/server.log" >&2
+		fi
+		if [[ -n $T && -s $T/pg/postgres.log ]]; then
+			printf '%s-- last lines of the PostgreSQL log:%s\n' "$B" "$RST" >&2
+			tail -n 10 "$T/pg/postgres.log" >&2
+		fi
+	fi
+	server_stop >/dev/null 2>&1
+	if ((PG_STARTED)); then
+		if ((keep)); then
+			pg_halt
+		else
+			pg_stop "$T/pg" >/dev/null 2>&1
+		fi
+	fi
+	if [[ -n $T && -d $T ]]; then
+		if ((keep)); then
+			[[ -z $FAILED ]] || printf '\nScratch folder kept: %s\n' "$T" >&2
+		else
+			rm -rf -- "$T"
+		fi
+	fi
+	if [[ -n $FAILED ]]; then
+		((rc != 0)) || rc=1
+		exit "$rc"
+	fi
+	exit 0
+}
+trap cleanup EXIT
+
+# A port nobody listens on, below the kernel's ephemeral range: a port inside
+# it may be taken at any moment as the local end of some outgoing connection.
+pick_port() {
+	local lo=20000 hi eph _ p
+	read -r eph _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || eph=32768
+	hi=$((eph - 1))
+	((hi - lo >= 1000)) || { lo=$((eph > 11000 ? eph - 10000 : 1024)); }
+	for _ in $(seq 1 100); do
+		p=$((lo + RANDOM % (hi - lo + 1)))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Starts safecampusd (cwd: the scratch folder) and waits until it listens.
+# If its port was taken since it was picked, moves everything to another one.
+server_start() {
+	local attempt from old
+	: >>server.log
+	for attempt in 1 2 3; do
+		from=$(($(wc -l <server.log) + 1))
+		safecampusd --config server.conf >>server.log 2>&1 &
+		SERVER_PID=$!
+		for _ in $(seq 1 150); do
+			if tail -n "+$from" server.log | grep -q 'listening addr='; then
+				tail -n "+$from" server.log | sed 's/^/    /'
+				return 0
+			fi
+			kill -0 "$SERVER_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$SERVER_PID" 2>/dev/null && fail "safecampusd did not start listening within 15 s"
+		wait "$SERVER_PID" 2>/dev/null || true
+		SERVER_PID=''
+		tail -n "+$from" server.log | grep -q 'Address already in use' ||
+			fail "safecampusd exited during start-up"
+		old=$port
+		port=$(pick_port) || fail "no free TCP port found on 127.0.0.1"
+		sed -i "s/^listen = .*/listen = 127.0.0.1:$port/" server.conf
+		for c in A-main A-east B-main bureau; do
+			safecampus --store "$c.db" init --server "127.0.0.1:$port" >/dev/null
+		done
+		note "    (port $old was taken meanwhile: moved to $port in server.conf and in each client with"
+		note "     safecampus --store NAME.db init --server 127.0.0.1:$port; trying again)"
+	done
+	fail "safecampusd could not find a free port in $attempt tries"
+}
+
+# ---- 1. dependencies and build
+printf '%ssafecampus demo%s: one district server, two schools, the bureau, one hazard from\n' "$B" "$RST"
+printf 'report to verification. Every command is printed before its output.\n'
+section "Preparing: packages and build"
+show_line "deploy/deps.sh"
+if ! deploy/deps.sh; then
+	fail "deploy/deps.sh could not install the packages (run as root or with sudo)"
+fi
+ok "the Debian packages safecampus needs are installed"
+BUILD_LOG=$BUILD/demo-build.log
+mkdir -p "$BUILD"
+say "Building safecampusd and safecampus into build/ (log: build/demo-build.log) ..."
+if ! {
+	cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+		cmake --build "$BUILD" -j "$(nproc)" --target safecampusd safecampus
+} >"$BUILD_LOG" 2>&1; then
+	tail -n 40 "$BUILD_LOG" >&2
+	fail "the build failed (whole log: $BUILD_LOG)"
+fi
+ok "built in $((SECONDS - START)) s: build/safecampusd, build/safecampus"
+STORY_START=$SECONDS
+
+# ---- 2. scratch folder, PostgreSQL, certificates
+T=$(mktemp -d /tmp/safecampus-demo.XXXXXX)
+# shellcheck source=tests/lib/pg.sh
+source "$ROOT/tests/lib/pg.sh"
+section "A throwaway PostgreSQL cluster and the district's certificates"
+note "scratch folder: $T"
+pg_start "$T/pg" 2>"$T/pg-start.log" || { cat "$T/pg-start.log" >&2; fail "PostgreSQL did not start"; }
+PG_STARTED=1
+PATH=$BUILD:$SC_PG_BINDIR:$PATH
+export PATH
+ok "PostgreSQL $("$SC_PG_BINDIR/postgres" --version | awk '{print $3}') on 127.0.0.1:$PGPORT, database safecampus"
+
+cd "$T"
+say "The district runs one certificate authority. Its server certificate names the"
+say "server host; each campus gets a client certificate whose subject says who it is:"
+say "O=<district>, OU=<school> (or \"bureau\"), CN=<campus>."
+run "$ROOT/deploy/pki.sh" pki d1 localhost
+run "$ROOT/deploy/pki.sh" issue pki schoolA main
+run "$ROOT/deploy/pki.sh" issue pki schoolA east
+run "$ROOT/deploy/pki.sh" issue pki schoolB main
+run "$ROOT/deploy/pki.sh" issue pki bureau office
+run openssl x509 -in pki/schoolA-east.crt -noout -subject -enddate
+
+# ---- 3. server config (the server starts later: A-main first works offline)
+port=$(pick_port) || fail "no free TCP port found on 127.0.0.1"
+cat >server.conf <<EOF
+# safecampusd configuration (all keys: safecampusd --sample-config)
+listen = 127.0.0.1:$port
+cert = $T/pki/server.crt
+key = $T/pki/server.key
+ca = $T/pki/ca.crt
+district = d1
+database = $SC_PG_CONNINFO
+log_level = info
+workers = 1
+EOF
+
+section "Four clients: two campuses of school A, school B, and the bureau"
+say "Each install has its own SQLite store; \`init\` records the server and the"
+say "certificate, and reads the identity from it."
+declare -A CERT=([A-main]=schoolA-main [A-east]=schoolA-east [B-main]=schoolB-main [bureau]=bureau-office)
+for c in A-main A-east B-main bureau; do
+	run safecampus --store "$c.db" init --server "127.0.0.1:$port" --server-name localhost \
+		--cert "pki/${CERT[$c]}.crt" --key "pki/${CERT[$c]}.key" --ca pki/ca.crt
+done
+
+# ---- 4. the story
+section "A-main finds a loose handrail. The server is down: it works offline."
+run safecampus --store A-main.db hazard report --title "Loose handrail, stairwell 2" \
+	--area building --severity high --location "Teaching block, stairwell 2" --reporter "Wang Li"
+HZ=$(grep -Eo '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}' "$T/out" | head -n 1) ||
+	fail "hazard report printed no id"
+H8=${HZ:0:8}
+note "(the new hazard's id; every command also accepts its first 8 characters: $H8)"
+run safecampus --store A-main.db status
+expect "the report waits in A-main's outbox" grep -Eiq 'pending[^0-9]*1' "$T/out"
+run_refused "no server yet; the report stays in the outbox for the next sync" \
+	safecampus --store A-main.db sync --timeout-ms 2000
+
+section "The district server starts"
+run cat server.conf
+show_line "safecampusd --config server.conf 2>>server.log &"
+server_start
+ok "safecampusd listens on 127.0.0.1:$port (it applied the schema migrations itself)"
+
+section "A-main syncs: the offline report reaches the server"
+run safecampus --store A-main.db sync
+run safecampus --store A-main.db status
+expect "A-main's outbox is empty" grep -Eiq 'pending[^0-9]*0' "$T/out"
+
+section "A-east (same school, other campus) syncs and sees it"
+run safecampus --store A-east.db sync
+run safecampus --store A-east.db list hazards
+expect "A-east lists the handrail" grep -q 'Loose handrail' "$T/out"
+
+section "Only the principal or a vice principal may sign it into the responsibility list"
+run_refused "refused: a head teacher may not assign; nothing was written" \
+	safecampus --store A-east.db hazard assign "$H8" --owner "Zhao Gang" --deadline 2030-01-15 \
+	--actor "Sun Mei" --role head_teacher
+run safecampus --store A-east.db hazard assign "$H8" --owner "Zhao Gang" --deadline 2030-01-15 \
+	--actor "Principal Chen" --role principal --note "Fix before the next assembly"
+run safecampus --store A-east.db sync
+
+section "A-main gets the assignment; Zhao Gang rectifies the handrail"
+run safecampus --store A-main.db sync
+run safecampus --store A-main.db hazard rectify "$H8" --note "Handrail re-anchored with 4 new bolts" \
+	--actor "Zhao Gang" --role logistics
+run safecampus --store A-main.db sync
+
+section "A-east verifies the fix; the rectifier may not verify his own work"
+run safecampus --store A-east.db sync
+run_refused "refused: nothing was written" \
+	safecampus --store A-east.db hazard verify "$H8" --note "ok" --actor "Zhao Gang"
+run safecampus --store A-east.db hazard verify "$H8" --note "Checked by the leadership group, firm" \
+	--actor "Vice Principal Liu" --role vice_principal
+run safecampus --store A-east.db sync
+
+section "School B reports a hazard of its own"
+run safecampus --store B-main.db hazard report --title "Fire extinguisher pressure low, canteen" \
+	--area fire --severity medium --location "Canteen kitchen" --reporter "Ma Jun"
+
+section "Everyone syncs"
+for c in A-main A-east B-main bureau; do
+	run safecampus --store "$c.db" sync
+done
+
+# ---- 5. what each client sees, from its own store
+section "What each client sees (read from its own SQLite store, no server needed)"
+for c in A-main A-east; do
+	printf '\n%s-- %s%s\n' "$B" "$c" "$RST"
+	run safecampus --store "$c.db" list hazards
+	expect "$c lists A's hazard" grep -q 'Loose handrail' "$T/out"
+	expect "$c does not list B's hazard" bash -c "! grep -q 'extinguisher' '$T/out'"
+	run safecampus --store "$c.db" show "$H8"
+	expect "$c has the whole history, state verified" \
+		bash -c "grep -qi verified '$T/out' && grep -qi assign '$T/out' && grep -qi rectif '$T/out' && grep -q 'Handrail re-anchored' '$T/out'"
+done
+printf '\n%s-- B-main%s\n' "$B" "$RST"
+run safecampus --store B-main.db list hazards
+expect "B-main lists its own hazard" grep -q 'extinguisher' "$T/out"
+expect "B-main sees none of school A's rows" bash -c "! grep -q 'Loose handrail' '$T/out'"
+run_refused "school B's store holds no row of school A" \
+	safecampus --store B-main.db show "$H8"
+printf '\n%s-- bureau%s\n' "$B" "$RST"
+run safecampus --store bureau.db list hazards
+expect "the bureau lists both schools' hazards" bash -c "grep -q 'Loose handrail' '$T/out' && grep -q 'extinguisher' '$T/out'"
+run safecampus --store bureau.db show "$H8"
+expect "the bureau has the whole history" bash -c "grep -qi verified '$T/out' && grep -q 'Handrail re-anchored' '$T/out'"
+
+# ---- 6. the same data in PostgreSQL
+section "In PostgreSQL the data is plain SQL, for analysts and dashboards"
+run psql -X -c "select school, campus, title, state, owner, deadline from hazard order by school"
+expect "PostgreSQL holds A's hazard as verified" bash -c "grep 'Loose handrail' '$T/out' | grep -q verified"
+
+section "The server log: one line per event, key=value"
+show_line "grep -E 'handshake ok|push conn' server.log | tail -n 4"
+grep -E 'handshake ok|push conn' server.log | tail -n 4 | sed 's/^/    /'
+
+# ---- 7. stop
+section "Stopping"
+show_line "kill -TERM $SERVER_PID    # safecampusd: finishes what is in flight, exits 0"
+rc=0
+server_stop || rc=$?
+((rc == 0)) || fail "safecampusd exited with status $rc on SIGTERM (expected 0)"
+ok "safecampusd stopped cleanly"
+
+printf '\n%sThe story took %d s (%d s in all).%s\n' "$B$GRN" "$((SECONDS - STORY_START))" "$((SECONDS - START))" "$RST"
+if ((keep)); then
+	if [[ $(id -u) -eq 0 ]]; then as_pg="runuser -u postgres -- "; else as_pg=""; fi
+	cat <<EOF
+
+Everything is in $T; PostgreSQL is stopped, its data kept.
+The clients work offline; try:
+
+  cd $T
+  export PATH=$BUILD:\$PATH
+  export SAFECAMPUS_STORE=\$PWD/A-east.db     # or A-main.db, B-main.db, bureau.db
+  safecampus status
+  safecampus list hazards
+  safecampus show $H8
+  safecampus hazard close $H8 --actor "Principal Chen" --role principal --note "Final review done"
+  safecampus outbox list
+
+To sync again, start PostgreSQL and the server first (from $T):
+
+  ${as_pg}$SC_PG_BINDIR/pg_ctl -D pg/data -l pg/postgres.log -o "-p $PGPORT" start
+  safecampusd --config server.conf 2>>server.log &
+  safecampus sync
+  psql -h $T/pg -p $PGPORT -U safecampus safecampus    # the server's tables
+
+When done: kill %1; ${as_pg}$SC_PG_BINDIR/pg_ctl -D pg/data stop; cd /; rm -rf $T
+EOF
+fi

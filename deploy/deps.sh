@@ -27,7 +27,12 @@ else
   SUDO=
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Debian's postgresql package would create and start a system cluster on port
+# 5432; safecampus starts clusters of its own, so ask for none (an existing
+# setting is left alone).
+if [[ ! -e /etc/postgresql-common/createcluster.conf ]]; then
+  $SUDO mkdir -p /etc/postgresql-common
+  echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian's postgresql package starts a system cluster; we never use it and
-# start our own throwaway clusters instead.

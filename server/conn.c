@@ -160,12 +160,15 @@ static void on_ready(struct channel *ch)
 		return;
 	}
 	if (strcmp(c->id.district, district) != 0) {
-		log_warn("refused conn=%s subject=\"%s\" reason=\"certificate is for district %s, not %s\"",
-			 c->peer, c->id.subject, c->id.district, district);
-		close_now(c, SC_ETLS, "certificate of another district");
+		char why[200];
+		snprintf(why, sizeof why, "certificate is for district %s, not %s", c->id.district, district);
+		log_warn("refused conn=%s subject=\"%s\" reason=\"%s\"", c->peer, c->id.subject, why);
+		/* the handshake succeeded, so the client can be told why in words */
+		conn_set_state(c, CONN_HELLO);
+		conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_FORBIDDEN, why);
 		return;
 	}
-	log_info("handshake ok conn=%s peer=%s subject=\"%s\" tls=%s", conn_name(c), c->peer,
+	log_info("handshake ok conn=%s peer=%s subject=\"%s\" tls=\"%s\"", conn_name(c), c->peer,
 		 c->id.subject, channel_tls_version(ch));
 	conn_set_state(c, CONN_HELLO);
 }

@@ -41,6 +41,7 @@ check "server logs: certificate has expired" grep -q "certificate has expired" "
 out=$(run 127.0.0.1 "$PORT" "$T/od.crt" "$T/od.key" "$T/pki/ca.crt" handshake)
 check_fail "our CA but another district: refused" grep -q "welcome" <<<"$out"
 check "server logs: certificate of another district" grep -q "district d2, not d1" "$T/server.log"
+check "the client is told why: ERROR_FORBIDDEN naming the district" grep -q "error code=12 message=certificate is for district d2" <<<"$out"
 
 out=$(run 127.0.0.1 "$PORT" "$T/pki/schoolA-main.crt" "$T/pki/schoolA-main.key" "$T/rogue/ca.crt" handshake)
 check_fail "client refuses a server its CA did not issue" grep -q "welcome" <<<"$out"

@@ -26,10 +26,12 @@ E2E_FAIL=0
 SERVER_PID=
 DISTRICT=d1
 
+# Below the kernel's ephemeral range (32768-60999), so an outgoing connection
+# cannot take the port between this check and the server's bind.
 e2e_free_port() {
   local port
   for _ in $(seq 1 200); do
-    port=$(( 20000 + RANDOM % 40000 ))
+    port=$(( 20000 + RANDOM % 12000 ))
     if ! ss -Htln 2>/dev/null | awk '{print $4}' | grep -q ":$port\$"; then
       echo "$port"
       return 0

@@ -164,4 +164,18 @@ typedef int (*store_outbox_cb)(void *arg, const struct store_outbox_entry *e);
 /** Every outbox entry in push order; non-zero from cb stops and is returned. */
 SC_WUR int store_each_outbox(struct store *st, store_outbox_cb cb, void *arg);
 
+/* ---- bulk writes and opaque blobs (import, generators, dashboards) */
+
+/** Writes n records, each as store_write would (new HLC, records + outbox), in
+ * ONE transaction: all of them or none. */
+SC_WUR int store_write_batch(struct store *st, Safecampus__Record *const *recs, size_t n);
+
+/** Keeps an opaque value under key (e.g. the last dashboard, packed protobuf),
+ * replacing what was there, with the time it was stored. */
+SC_WUR int store_blob_put(struct store *st, const char *key, const void *data, size_t len);
+/** The value under key and when it was stored (Unix ms). *data is malloc'd,
+ * the caller frees it. SC_ENOTFOUND if there is none. */
+SC_WUR int store_blob_get(struct store *st, const char *key, void **data, size_t *len,
+			  int64_t *stored_ms);
+
 #endif

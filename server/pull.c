@@ -146,6 +146,10 @@ static void on_conn(void *arg, int status, struct db_conn *dc)
 	}
 	p->dc = dc;
 	rc = db_query(dc, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, on_step, p);
+	if (!rc) {
+		const char *tmo[1] = {p->c->srv->request_timeout};
+		rc = db_query(dc, "SELECT set_config('statement_timeout', $1, true)", 1, tmo, on_step, p);
+	}
 	for (size_t i = 0; i < kind_count() && !rc; i++) {
 		const struct kindsql *ks = kindsql_of(kind_at(i));
 		struct kind_ctx *x = malloc(sizeof *x);

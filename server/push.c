@@ -311,6 +311,11 @@ static void phase1(void *arg, int status, struct db_conn *dc)
 	p->dc = dc;
 	p->phase = 1;
 	rc = db_query(dc, "BEGIN", 0, NULL, on_step, p);
+	if (!rc) {
+		/* bounds the lock wait too: a stuck push cannot hold up the district */
+		const char *tmo[1] = {p->c->srv->request_timeout};
+		rc = db_query(dc, "SELECT set_config('statement_timeout', $1, true)", 1, tmo, on_step, p);
+	}
 	if (!rc)
 		rc = db_query(dc, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock, on_step, p);
 	for (size_t ki = 0; ki < kind_count() && !rc; ki++) {

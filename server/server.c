@@ -110,6 +110,7 @@ int server_start(struct server *s, uv_loop_t *loop, const struct config *cfg)
 	s->loop = loop;
 	s->cfg = cfg;
 	s->listen_fd = -1;
+	snprintf(s->request_timeout, sizeof s->request_timeout, "%ldms", cfg->request_timeout_ms);
 	rc = tls_ctx_new(&s->tls, true, cfg->cert, cfg->key, cfg->ca, cfg->tls_min_version, err, sizeof err);
 	if (rc) {
 		log_error("tls setup failed err=\"%s\"", err);

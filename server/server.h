@@ -27,6 +27,7 @@ struct server {
 	uint64_t head_seq;        /* highest committed seq this worker has heard of */
 	int stopping;
 	int listen_fd;            /* socket made with SO_REUSEPORT, owned by listener */
+	char request_timeout[24]; /* statement_timeout for requests, e.g. "30000ms" */
 };
 
 /** Binds, migrates nothing (main does that), connects the pool, starts

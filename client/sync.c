@@ -245,6 +245,8 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 	int rc;
 
 	s->last_io_ms = hlc_wall_ms();
+	log_debug("frame rid=%llu body=%d phase=%d", (unsigned long long)env->request_id, env->body_case,
+		  s->phase);
 	if (env->body_case == SAFECAMPUS__ENVELOPE__BODY_ERROR) {
 		finish(s, SC_ESERVER, "server error %d: %s", env->error->code,
 		       env->error->message ? env->error->message : "");

@@ -37,7 +37,6 @@ struct conn {
 	char peer[64];              /* address for logs */
 	bool busy;                  /* a request is in the database */
 	bool subscribed;
-	uint64_t notified;          /* last head sent in a Notify */
 	uint64_t requests;
 };
 

@@ -119,10 +119,11 @@ static void on_subscribe(struct conn *c, uint64_t rid, const Safecampus__Subscri
 	Safecampus__Notify n = SAFECAMPUS__NOTIFY__INIT;
 
 	c->subscribed = sub->enable;
+	log_debug("subscribe conn=%s enable=%d head=%llu", conn_name(c), sub->enable,
+		  (unsigned long long)c->srv->head_seq);
 	/* the answer is a Notify with the current head, so the client knows where
 	 * the feed stands without a second request */
 	n.head = c->srv->head_seq;
-	c->notified = n.head;
 	env.request_id = rid;
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_NOTIFY;
 	env.notify = &n;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -99,6 +100,11 @@ static int run_workers(const struct config *cfg)
 				continue;
 			pid_t pid = fork();
 			if (pid == 0) {
+				/* a worker must not outlive its parent (kill -9 of the
+				 * parent, a crash): it would keep serving the port */
+				prctl(PR_SET_PDEATHSIG, SIGTERM);
+				if (getppid() == 1)
+					_exit(1);
 				signal(SIGTERM, SIG_DFL);
 				signal(SIGINT, SIG_DFL);
 				_exit(run_worker(cfg));

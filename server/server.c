@@ -90,7 +90,7 @@ static void on_changes(void *arg, const char *channel, const char *payload)
 	if (!payload) {
 		/* (re)subscribed: notices sent while the listener was down are lost,
 		 * so tell every subscriber to pull */
-		server_notify(s, "", s->head_seq + 1);
+		server_notify(s, "", 0);
 		return;
 	}
 	/* payload "school:seq", sent by whichever worker committed the push */
@@ -166,9 +166,8 @@ void server_notify(struct server *s, const char *school, uint64_t seq)
 		/* a school sees its own rows and the bureau's; the bureau sees all */
 		if (c->id.role != SAFECAMPUS__ROLE__ROLE_BUREAU && school[0] && strcmp(school, c->id.school))
 			continue;
-		if (c->notified == n.head)
-			continue;
-		c->notified = n.head;
+		/* every call means "something new": a head that did not move can
+		 * still hide a commit from another worker with a smaller seq */
 		conn_send(c, &env);
 	}
 }

@@ -38,6 +38,7 @@ struct item {
 	Safecampus__Record *r;
 	const struct kind *k;
 	enum outcome out;
+	int existed;     /* the server already has a version of this record */
 	uint64_t seq;
 	Safecampus__RejectReason reason;
 	char detail[200];
@@ -208,6 +209,7 @@ static void on_existing(void *arg, int status, PGresult *res)
 				continue;
 			uint64_t hlc = strtoull(PQgetvalue(res, row, 1), NULL, 10);
 			uint64_t seq = strtoull(PQgetvalue(res, row, 2), NULL, 10);
+			it->existed = 1;
 			if (it->k->immutable) {
 				if (it->k->parent_field && strcmp(PQgetvalue(res, row, 3), parent_id_of(it)) != 0)
 					reject(it, SAFECAMPUS__REJECT_REASON__REJECT_IMMUTABLE,
@@ -371,6 +373,15 @@ static void phase1(void *arg, int status, struct db_conn *dc)
  * from the workflow's initial status. */
 static void decide_workflows(struct push *p)
 {
+	/* a record is created by the campus that pushes it first; later edits
+	 * may come from any campus of the school (written_by says which) */
+	for (size_t i = 0; i < p->n; i++) {
+		struct item *it = &p->items[i];
+		if (it->out == O_PENDING && !it->existed && strcmp(it->r->campus, p->campus) != 0)
+			reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
+			       "a new record's campus must be the writing campus \"%s\", not \"%.60s\"",
+			       p->campus, it->r->campus);
+	}
 	for (size_t i = 0; i < p->n; i++) {
 		struct item *it = &p->items[i];
 		const struct workflow *wf = it->out == O_PENDING ? workflow_for_event(it->k) : NULL;

@@ -53,6 +53,10 @@ out=$(probe push-unknown)
 check "a record with no kind is rejected as unknown kind" has "$out" "result i=0 accepted=0 seq=0 reason=1"
 check "... and its batch-mate stored" has "$out" "result i=1 accepted=1"
 
+out=$(PROBE_CAMPUS=east probe push-unknown)
+check "a new record claiming another campus than the certificate's is forbidden" \
+  has "$out" "result i=1 accepted=0 seq=0 reason=2 detail=a new record's campus must be the writing campus"
+
 out=$(probe push-mixed)
 first=$(grep '^result' <<<"$out" | head -7)
 second=$(grep '^result' <<<"$out" | tail -7)

@@ -153,8 +153,11 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 			if (!strcmp(k->desc->fields[i].name, k->parent_field))
 				ks->parent_col = (int)i;
 	}
-	rc = sql_cat(&sel, "SELECT id::text, hlc, seq, %s%s%s FROM %s WHERE school = $1 AND id = ANY($2::uuid[])",
-		     ks->parent_col >= 0 ? "coalesce(" : "",
+	/* a join on unnest keeps primary-key lookups; `id = ANY($2)` was once
+	 * planned as a scan of the school comparing every row with every id */
+	rc = sql_cat(&sel, "SELECT t.id::text, t.hlc, t.seq, %s%s%s FROM unnest($2::uuid[]) AS q(id) "
+		     "JOIN %s t ON t.school = $1 AND t.id = q.id",
+		     ks->parent_col >= 0 ? "coalesce(t." : "",
 		     ks->parent_col >= 0 ? k->parent_field : "''",
 		     ks->parent_col >= 0 ? "::text, '')" : "", k->name);
 	if (rc)
@@ -274,11 +277,15 @@ int kindsql_array_elem(struct buf *b, const char *s)
 	/* the literal has '{' at the start; a ',' goes before every later element */
 	int rc = buf_append(b, buf_used(b) > 1 ? ",\"" : "\"", buf_used(b) > 1 ? 2 : 1);
 
-	for (const char *p = s; *p && !rc; p++) {
-		if (*p == '"' || *p == '\\')
-			rc = buf_append(b, "\\", 1);
-		if (!rc)
-			rc = buf_append(b, p, 1);
+	/* copy runs between the characters that need a backslash, not bytes */
+	while (!rc && *s) {
+		size_t run = strcspn(s, "\"\\");
+		rc = buf_append(b, s, run);
+		s += run;
+		if (!rc && *s) {
+			const char esc[2] = {'\\', *s++};
+			rc = buf_append(b, esc, 2);
+		}
 	}
 	return rc ? rc : buf_append(b, "\"", 1);
 }

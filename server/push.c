@@ -15,6 +15,7 @@
  * never skip a row (docs/internals/sync.md). */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +67,38 @@ struct push {
 	int phase;
 	char school[64], campus[64];
 	uint64_t max_seq;
+	uint32_t *slot;       /* open addressing over items by (kind, id): 1 + index, 0 empty */
+	size_t nslot;         /* power of two, at least 2 n */
 };
+
+static size_t id_slot(const struct push *p, const struct kind *k, const char *id)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)(uintptr_t)k;
+
+	for (const char *c = id; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	return h & (p->nslot - 1);
+}
+
+/* The item of kind k with this id that passed precheck, or NULL. */
+static struct item *index_find(struct push *p, const struct kind *k, const char *id)
+{
+	for (size_t s = id_slot(p, k, id); p->slot[s]; s = (s + 1) & (p->nslot - 1)) {
+		struct item *it = &p->items[p->slot[s] - 1];
+		if (it->k == k && !strcmp(it->r->id, id))
+			return it;
+	}
+	return NULL;
+}
+
+static void index_add(struct push *p, struct item *it)
+{
+	size_t s = id_slot(p, it->k, it->r->id);
+
+	while (p->slot[s])
+		s = (s + 1) & (p->nslot - 1);
+	p->slot[s] = (uint32_t)(it - p->items) + 1;
+}
 
 static void push_free(struct push *p)
 {
@@ -74,6 +106,7 @@ static void push_free(struct push *p)
 		free(p->parents[i].status);
 	free(p->parents);
 	free(p->items);
+	free(p->slot);
 	if (p->msg)
 		safecampus__push__free_unpacked(p->msg, NULL);
 	free(p);
@@ -94,10 +127,9 @@ static void reject(struct item *it, Safecampus__RejectReason reason, const char 
 
 static struct item *find_item(struct push *p, const struct kind *k, const char *id)
 {
-	for (size_t i = 0; i < p->n; i++)
-		if (p->items[i].k == k && p->items[i].out != O_REJECT && !strcmp(p->items[i].r->id, id))
-			return &p->items[i];
-	return NULL;
+	struct item *it = index_find(p, k, id);
+
+	return it && it->out != O_REJECT ? it : NULL;
 }
 
 static struct parent *find_parent(struct push *p, const struct workflow *wf, const char *id)
@@ -164,12 +196,11 @@ static void precheck(struct push *p, struct item *it)
 		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID, "%s", why);
 		return;
 	}
-	for (struct item *o = p->items; o < it; o++) {
-		if (o->out != O_REJECT && o->k == it->k && !strcmp(o->r->id, it->r->id)) {
-			reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID, "id appears twice in one push");
-			return;
-		}
+	if (index_find(p, it->k, it->r->id)) {
+		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID, "id appears twice in one push");
+		return;
 	}
+	index_add(p, it);
 }
 
 static void fail(struct push *p, int status, PGresult *res, const char *what)
@@ -636,7 +667,10 @@ void push_start(struct conn *c, uint64_t rid, Safecampus__Push *msg)
 	}
 	p->items = calloc(p->n ? p->n : 1, sizeof *p->items);
 	p->parents = calloc(p->n ? p->n : 1, sizeof *p->parents);
-	if (!p->items || !p->parents) {
+	for (p->nslot = 16; p->nslot < 2 * p->n; p->nslot *= 2)
+		;
+	p->slot = calloc(p->nslot, sizeof *p->slot);
+	if (!p->items || !p->parents || !p->slot) {
 		push_free(p);
 		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL, "out of memory");
 		return;

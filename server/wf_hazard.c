@@ -63,10 +63,10 @@ const struct workflow wf_hazard = {
 	.event_kind = "hazard_event",
 	.parent_kind = "hazard",
 	.status_size = sizeof(struct hazard_status),
-	.load_sql = "SELECT id::text, state, owner, coalesce(deadline::text, ''), rectified_by, "
+	.load_sql = "SELECT h.id::text, state, owner, coalesce(deadline::text, ''), rectified_by, "
 		    "reopen_count, coalesce((extract(epoch from verified_at) * 1000)::bigint, 0), "
 		    "coalesce((extract(epoch from closed_at) * 1000)::bigint, 0) "
-		    "FROM hazard WHERE school = $1 AND id = ANY($2::uuid[])",
+		    "FROM unnest($2::uuid[]) AS q(id) JOIN hazard h ON h.school = $1 AND h.id = q.id",
 	.store_sql = "UPDATE hazard h SET state = u.state, owner = u.owner, "
 		     "deadline = NULLIF(u.deadline, '')::date, rectified_by = u.rectified_by, "
 		     "reopen_count = u.reopen_count::integer, "

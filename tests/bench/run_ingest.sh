@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# run_ingest.sh BUILD_DIR [ingest options...]
+#
+# The ingest benchmark, self-contained: starts a throwaway PostgreSQL
+# (tests/lib/pg.sh), makes a district CA with one certificate per client
+# school (deploy/pki.sh), starts safecampusd on a free loopback port, runs
+# BUILD_DIR/tests/bench/ingest (COPY, the server's SQL, end to end), prints
+# its table, and stops and removes everything it started.
+#
+#   tests/bench/run_ingest.sh build                 # N=200000, 4 clients, batch 1000
+#   tests/bench/run_ingest.sh build -n 50000 -c 2   # any ingest option passes through
+#
+# Environment:
+#   PERF=1          afterwards, profile one more end-to-end run system-wide with
+#                   `perf record -g` and print where the CPU went, by process
+#                   and by symbol (needs perf; root or perf_event_paranoid <= 1)
+#   AUTO_EXPLAIN_MS=N  log the plan of every statement slower than N ms
+#                   (auto_explain) and summarise them at the end
+#   KEEP=1          keep the scratch directory (server and PostgreSQL logs, perf data)
+#   SAFECAMPUSD     another safecampusd binary (default BUILD_DIR/safecampusd),
+#                   e.g. to measure a patched server against the same bench
+#   SERVER_ARGS     extra safecampusd flags, e.g. "--db_pool=8"
+#   LOG_LEVEL       safecampusd log level (default info, as deployed)
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd -P)
+src=$(cd "$here/../.." && pwd -P)
+build=${1:?usage: run_ingest.sh BUILD_DIR [ingest options]}
+shift
+build=$(cd "$build" && pwd -P) || exit 1
+INGEST=$build/tests/bench/ingest
+SAFECAMPUSD=${SAFECAMPUSD:-$build/safecampusd}
+for b in "$INGEST" "$SAFECAMPUSD"; do
+	[[ -x $b ]] || { echo "run_ingest: $b not built (cmake --build $build)" >&2; exit 1; }
+done
+
+# -c from the pass-through options: one certificate per client school
+clients=4
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+	[[ ${args[i]} == -c ]] && clients=${args[i + 1]}
+	[[ ${args[i]} == -c?* ]] && clients=${args[i]#-c}
+done
+
+T=$(mktemp -d /tmp/sc-bench.XXXXXX)
+SERVER_PID=
+cleanup() {
+	if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+		kill -TERM "$SERVER_PID" 2>/dev/null
+		wait "$SERVER_PID" 2>/dev/null
+	fi
+	pg_stop "$T/pg" 2>/dev/null
+	if [[ ${KEEP:-0} == 1 ]]; then
+		echo "run_ingest: kept $T"
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# shellcheck source=../lib/pg.sh
+source "$src/tests/lib/pg.sh"
+pg_start "$T/pg" 2>"$T/pg_start.log" || { cat "$T/pg_start.log" >&2; exit 1; }
+# CHECKPOINT between methods, as the non-superuser the server uses
+pg_psql "$T/pg" -q -c "GRANT pg_checkpoint TO safecampus" >/dev/null || exit 1
+if [[ -n ${AUTO_EXPLAIN_MS:-} ]]; then
+	pg_psql "$T/pg" -q -c "LOAD 'auto_explain'" \
+		-c "ALTER SYSTEM SET session_preload_libraries = 'auto_explain'" \
+		-c "ALTER SYSTEM SET auto_explain.log_min_duration = '${AUTO_EXPLAIN_MS}ms'" \
+		-c "ALTER SYSTEM SET auto_explain.log_level = 'warning'" \
+		-c "SELECT pg_reload_conf()" >/dev/null || exit 1
+fi
+
+"$src/deploy/pki.sh" "$T/pki" d1 localhost >/dev/null || exit 1
+for ((s = 1; s <= clients; s++)); do
+	"$src/deploy/pki.sh" issue "$T/pki" "$(printf 'school%03d' "$s")" main >/dev/null || exit 1
+done
+
+port=
+for _ in $(seq 1 50); do
+	p=$((20000 + RANDOM % 40000))
+	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
+done
+[[ -n $port ]] || { echo "run_ingest: no free port" >&2; exit 1; }
+cat >"$T/server.conf" <<CONF
+listen = 127.0.0.1:$port
+cert = $T/pki/server.crt
+key = $T/pki/server.key
+ca = $T/pki/ca.crt
+district = d1
+database = $SC_PG_CONNINFO
+log_level = ${LOG_LEVEL:-info}
+CONF
+# shellcheck disable=SC2086
+"$SAFECAMPUSD" --config "$T/server.conf" ${SERVER_ARGS:-} >"$T/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+	kill -0 "$SERVER_PID" 2>/dev/null || { echo "run_ingest: safecampusd exited:" >&2; tail "$T/server.log" >&2; exit 1; }
+	sleep 0.1
+done
+
+echo "run_ingest: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)," \
+	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+"$INGEST" -d "$SC_PG_CONNINFO" --server "127.0.0.1:$port" --pki "$T/pki" --server-pid "$SERVER_PID" "$@"
+rc=$?
+if ((rc != 0)); then
+	echo "run_ingest: ingest failed (exit $rc); server log:" >&2
+	tail -20 "$T/server.log" >&2
+	exit "$rc"
+fi
+
+explain_summary() {
+	[[ -n ${AUTO_EXPLAIN_MS:-} ]] || return 0
+	echo
+	echo "== statements slower than ${AUTO_EXPLAIN_MS} ms (auto_explain, $T/pg/postgres.log): count, plan lines"
+	awk '/WARNING:  duration/ { getline q; sub(/^[ \t]*Query Text: /, "", q); print substr(q, 1, 70) }' \
+		"$T/pg/postgres.log" | sort | uniq -c | sort -rn | head
+	grep -A12 'WARNING:  duration' "$T/pg/postgres.log" | grep -E 'Scan|Filter|Cond' |
+		sed -E 's/\(cost=[^)]*\)//; s/\$[0-9]+/$/g' | cut -c1-110 | sort | uniq -c | sort -rn | head -12
+}
+explain_summary
+
+if [[ ${PERF:-0} == 1 ]]; then
+	command -v perf >/dev/null || { echo "run_ingest: PERF=1 but no perf" >&2; exit 1; }
+	echo
+	echo "run_ingest: profiling one more end-to-end run (perf record -a -g, 999 Hz)"
+	perf record -q -a -g -F 999 -o "$T/perf.data" -- \
+		"$INGEST" -d "$SC_PG_CONNINFO" --server "127.0.0.1:$port" --pki "$T/pki" \
+		--server-pid "$SERVER_PID" --only e2e "$@" >"$T/perf-run.txt" 2>&1 || {
+		cat "$T/perf-run.txt"; exit 1; }
+	grep -E '^(method|end to end)' "$T/perf-run.txt"
+	pool=$(psql -XAtq -d "$SC_PG_CONNINFO" -c "SELECT string_agg(pid::text, ',') FROM pg_stat_activity
+		WHERE application_name = 'safecampusd'")
+	report() { perf report -i "$T/perf.data" --no-children --stdio -g none "$@" 2>/dev/null |
+		grep -v '^#' | grep -v '^$'; }
+	echo
+	echo "== CPU samples by process, whole machine (includes other tenants)"
+	report --sort comm | head -8
+	echo
+	echo "== safecampusd (pid $SERVER_PID): top symbols, % of its own samples"
+	report --pid "$SERVER_PID" --percentage relative --sort dso,sym | head -25
+	echo
+	echo "== its PostgreSQL pool backends ($pool): top symbols"
+	report --pid "$pool" --percentage relative --sort dso,sym | head -25
+	explain_summary
+fi

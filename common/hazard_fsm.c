@@ -186,6 +186,10 @@ int hazard_apply(struct hazard_status *s, const Safecampus__HazardEvent *ev, cha
 			return rc;
 		n.state = ST(ASSIGNED);
 		snprintf(n.owner, sizeof n.owner, "%s", ev->owner);
+		/* a new deadline is a new chance: escalation counts again from it
+		 * (the server's trigger hazard_escalation_reset does the same) */
+		if (strcmp(n.deadline_date, ev->deadline_date) != 0)
+			n.escalation_level = HAZARD_ESCALATION_NONE;
 		snprintf(n.deadline_date, sizeof n.deadline_date, "%s", ev->deadline_date);
 		break;
 	case ACT(RECTIFY):
@@ -231,16 +235,45 @@ int hazard_apply(struct hazard_status *s, const Safecampus__HazardEvent *ev, cha
 		n.rectified_by[0] = '\0';
 		n.rectified_ms = n.verified_ms = n.closed_ms = 0;
 		n.reopen_count++;
+		n.escalation_level = HAZARD_ESCALATION_NONE;
 		break;
 	case ACT(NOTE):
 		if ((rc = need_note(ev, why, whylen)) < 0)
 			return rc;
+		break;
+	case ACT(ESCALATE):
+		/* any state: an escalation raised just before a verify that the
+		 * server took later must still fold on every campus */
+		if ((rc = need_note(ev, why, whylen)) < 0)
+			return rc;
+		if (s->escalation_level >= HAZARD_ESCALATION_MAX)
+			return refuse(SC_ETRANSITION, why, whylen,
+				      "escalate: already escalated to %s for deadline %s",
+				      hazard_escalation_to(s->escalation_level),
+				      s->deadline_date[0] ? s->deadline_date : "(none)");
+		n.escalation_level++;
 		break;
 	default:
 		return refuse(SC_EINVALID, why, whylen, "hazard_event.action: %d is not handled", a);
 	}
 	*s = n;
 	return 0;
+}
+
+const char *hazard_escalation_to(unsigned level)
+{
+	switch (level) {
+	case HAZARD_ESCALATION_NONE:
+		return "nobody";
+	case HAZARD_ESCALATION_OWNER:
+		return "the owner";
+	case HAZARD_ESCALATION_PRINCIPAL:
+		return "the principal";
+	case HAZARD_ESCALATION_BUREAU:
+		return "the bureau";
+	default:
+		return "unknown";
+	}
 }
 
 int hazard_is_overdue(const struct hazard_status *s, const char *today)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules.h"
+
 enum opt_type { OPT_STR, OPT_LONG };
 
 struct opt {
@@ -41,6 +43,9 @@ static const struct opt opts[] = {
 	L(idle_timeout_ms, 300000, 1000, 86400000, "a connection with no message for this long is closed"),
 	L(request_timeout_ms, 30000, 100, 600000, "a request still in the database after this long fails"),
 	L(write_queue_max, 67108864, 65536, 1073741824, "bytes queued to one slow client before it is cut off"),
+	L(escalation_enabled, 1, 0, 1, "1: escalate overdue hazards to owner, principal, bureau; 0: never"),
+	L(escalation_interval_ms, 60000, 1000, 86400000, "time between two escalation passes"),
+	S(escalation_today, "", "today for the escalation pass, YYYY-MM-DD (tests); empty: current_date"),
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -193,6 +198,11 @@ int config_load(struct config *cfg, const char *path, int argc, char **argv,
 	}
 	if (!*cfg->district) {
 		snprintf(err, errlen, "district is required");
+		return SC_ECONFIG;
+	}
+	if (*cfg->escalation_today && !rules_date_valid(cfg->escalation_today)) {
+		snprintf(err, errlen, "escalation_today must be empty or a date YYYY-MM-DD, not \"%.40s\"",
+			 cfg->escalation_today);
 		return SC_ECONFIG;
 	}
 	return 0;

@@ -23,6 +23,9 @@ struct config {
 	long max_connections;    /* per worker */
 	long handshake_timeout_ms, hello_timeout_ms, idle_timeout_ms, request_timeout_ms;
 	long write_queue_max;    /* bytes queued to one client before it is cut off */
+	long escalation_enabled; /* 1: run the overdue-hazard escalation pass (escalate.c) */
+	long escalation_interval_ms;
+	char *escalation_today;  /* "YYYY-MM-DD" taken as today by the pass; "" = current_date */
 };
 
 /** Fills cfg with defaults, then the file (if path is not NULL), then argv

@@ -192,6 +192,12 @@ static void precheck(struct push *p, struct item *it)
 		       (unsigned long long)it->r->hlc);
 		return;
 	}
+	if (it->r->body_case == SAFECAMPUS__RECORD__BODY_HAZARD_EVENT &&
+	    it->r->hazard_event->action == SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_ESCALATE) {
+		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
+		       "escalations are written by the server, not by clients");
+		return;
+	}
 	if (rules_check(it->r, why, sizeof why)) {
 		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID, "%s", why);
 		return;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "escalate.h"
 #include "log.h"
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
@@ -144,6 +145,11 @@ int server_start(struct server *s, uv_loop_t *loop, const struct config *cfg)
 	s->sigterm.data = s->sigint.data = s;
 	uv_signal_start(&s->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&s->sigint, on_signal, SIGINT);
+	rc = escalate_start(s);
+	if (rc) {
+		log_error("escalation timer failed err=\"%s\"", sc_strerror(rc));
+		return rc;
+	}
 	log_info("listening addr=%s district=%s tls_min=%s pid=%d", cfg->listen, cfg->district,
 		 cfg->tls_min_version, (int)getpid());
 	return 0;
@@ -194,6 +200,7 @@ void server_stop(struct server *s)
 	for (struct conn *c = s->conns; c; c = c->next)
 		if (c->state != CONN_CLOSING && !c->busy)
 			conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE, "server shutting down");
+	escalate_stop(s);
 	if (s->db)
 		db_pool_close(s->db, on_pool_closed, NULL);
 }

@@ -107,6 +107,7 @@ static void test_init(void **state)
 	assert_int_equal(s.verified_ms, 0);
 	assert_int_equal(s.closed_ms, 0);
 	assert_int_equal(s.reopen_count, 0);
+	assert_int_equal(s.escalation_level, HAZARD_ESCALATION_NONE);
 }
 
 static void test_full_life(void **state)
@@ -417,6 +418,101 @@ static void test_bad_events(void **state)
 	assert_int_equal(hazard_apply(&s, NULL, NULL, 0), SC_EINVALID);
 }
 
+/* ------------------------------------------------------------------ escalate */
+
+static Safecampus__HazardEvent escalation(const char *note)
+{
+	Safecampus__HazardEvent ev = ev_make(ACT(ESCALATE), "safecampusd", ROLE(UNSPECIFIED), note);
+
+	ev.deadline_date = "2026-03-10";
+	ev.at_ms = 5000;
+	return ev;
+}
+
+static void test_escalate_anywhere(void **state)
+{
+	(void)state;
+	for (int st = ST(REPORTED); st <= ST(CLOSED); st++) {
+		struct hazard_status s = status_in(st), before = s;
+		Safecampus__HazardEvent ev = escalation("overdue 1 day: escalated to the owner");
+
+		ev.owner = "Someone Else"; /* ignored */
+		apply_ok(&s, &ev);
+		/* no change but the level: not even the state */
+		assert_int_equal(s.escalation_level, HAZARD_ESCALATION_OWNER);
+		s.escalation_level = before.escalation_level;
+		assert_memory_equal(&before, &s, sizeof s);
+	}
+}
+
+static void test_escalate_levels(void **state)
+{
+	struct hazard_status s = status_in(ST(ASSIGNED));
+	Safecampus__HazardEvent ev = escalation("escalated");
+
+	(void)state;
+	ev.note = "";
+	apply_refused(&s, &ev, SC_EINVALID, "hazard_event.note is required to escalate");
+	ev.note = "escalated";
+	ev.actor = "";
+	apply_refused(&s, &ev, SC_EINVALID, "hazard_event.actor is required");
+	ev.actor = "safecampusd";
+	apply_ok(&s, &ev);
+	assert_int_equal(s.escalation_level, HAZARD_ESCALATION_OWNER);
+	apply_ok(&s, &ev);
+	assert_int_equal(s.escalation_level, HAZARD_ESCALATION_PRINCIPAL);
+	apply_ok(&s, &ev);
+	assert_int_equal(s.escalation_level, HAZARD_ESCALATION_BUREAU);
+	/* the same level is never raised twice against one deadline */
+	apply_refused(&s, &ev, SC_ETRANSITION,
+		      "escalate: already escalated to the bureau for deadline 2026-03-10");
+	assert_int_equal(s.state, ST(ASSIGNED));
+
+	/* a rectified hazard not yet verified is still overdue: level kept */
+	ev = ev_make(ACT(RECTIFY), "Wang Wu", ROLE(LOGISTICS), "done late");
+	apply_ok(&s, &ev);
+	assert_int_equal(s.escalation_level, HAZARD_ESCALATION_BUREAU);
+}
+
+static void test_escalate_new_deadline(void **state)
+{
+	struct hazard_status s = status_in(ST(ASSIGNED));
+	Safecampus__HazardEvent ev = escalation("escalated");
+
+	(void)state;
+	apply_ok(&s, &ev);
+	apply_ok(&s, &ev);
+	/* another owner, same deadline: the count goes on */
+	assign(&s, "Chen Qi", "2026-03-10");
+	assert_int_equal(s.escalation_level, HAZARD_ESCALATION_PRINCIPAL);
+	/* a new deadline starts it again */
+	assign(&s, "Chen Qi", "2026-04-30");
+	assert_int_equal(s.escalation_level, HAZARD_ESCALATION_NONE);
+	apply_ok(&s, &ev);
+	apply_ok(&s, &ev);
+	apply_ok(&s, &ev);
+	assert_int_equal(s.escalation_level, HAZARD_ESCALATION_BUREAU);
+
+	/* a reopen starts it again, with or without a new deadline */
+	s = status_in(ST(CLOSED));
+	apply_ok(&s, &ev);
+	assert_int_equal(s.escalation_level, HAZARD_ESCALATION_OWNER);
+	ev = ev_make(ACT(REOPEN), "Principal Li", ROLE(PRINCIPAL), "rail loose again");
+	apply_ok(&s, &ev);
+	assert_int_equal(s.escalation_level, HAZARD_ESCALATION_NONE);
+	assert_string_equal(s.deadline_date, "2026-03-10");
+}
+
+static void test_escalation_names(void **state)
+{
+	(void)state;
+	assert_string_equal(hazard_escalation_to(HAZARD_ESCALATION_NONE), "nobody");
+	assert_string_equal(hazard_escalation_to(HAZARD_ESCALATION_OWNER), "the owner");
+	assert_string_equal(hazard_escalation_to(HAZARD_ESCALATION_PRINCIPAL), "the principal");
+	assert_string_equal(hazard_escalation_to(HAZARD_ESCALATION_BUREAU), "the bureau");
+	assert_string_equal(hazard_escalation_to(4), "unknown");
+}
+
 /* ------------------------------------------------------------------ overdue, names */
 
 static void test_overdue(void **state)
@@ -469,6 +565,10 @@ int main(void)
 		cmocka_unit_test(test_notes_required),
 		cmocka_unit_test(test_reopen),
 		cmocka_unit_test(test_bad_events),
+		cmocka_unit_test(test_escalate_anywhere),
+		cmocka_unit_test(test_escalate_levels),
+		cmocka_unit_test(test_escalate_new_deadline),
+		cmocka_unit_test(test_escalation_names),
 		cmocka_unit_test(test_overdue),
 		cmocka_unit_test(test_state_names),
 	};

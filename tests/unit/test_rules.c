@@ -184,8 +184,8 @@ static void test_enum_fields(void **state)
 	fx.e.actor_role = (Safecampus__StaffRole)12;
 	assert_refused(&fx.r, "hazard_event.actor_role: 12 is not a known value");
 	fx.e.actor_role = SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_BUREAU_OFFICER;
-	fx.e.action = (Safecampus__HazardAction)7;
-	assert_refused(&fx.r, "hazard_event.action: 7 is not a known value");
+	fx.e.action = (Safecampus__HazardAction)99;
+	assert_refused(&fx.r, "hazard_event.action: 99 is not a known value");
 }
 
 static void test_utf8(void **state)

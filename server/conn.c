@@ -57,9 +57,16 @@ static void on_timeout(uv_timer_t *t)
 	struct conn *c = container_of(t, struct conn, timer);
 
 	log_info("timeout conn=%s state=%s", conn_name(c), state_names[c->state]);
-	if (c->state == CONN_READY && c->busy) {
-		/* a request is still in the database; its own timeout answers */
-		uv_timer_start(&c->timer, on_timeout, (uint64_t)c->srv->cfg->idle_timeout_ms, 0);
+	if (c->busy) {
+		/* the database has not answered in request_timeout_ms: give the
+		 * request up; it answers Error through its own path */
+		void (*abort)(void *) = c->abort;
+		c->abort = NULL;
+		log_warn("request timed out conn=%s after_ms=%ld", conn_name(c),
+			 c->srv->cfg->request_timeout_ms);
+		uv_timer_start(&c->timer, on_timeout, (uint64_t)c->srv->cfg->request_timeout_ms, 0);
+		if (abort)
+			abort(c->req);
 		return;
 	}
 	if (c->state == CONN_HELLO || c->state == CONN_READY)
@@ -130,9 +137,21 @@ void conn_fail(struct conn *c, uint64_t request_id, int code, const char *msg)
 	close_now(c, SC_EPROTO, msg);
 }
 
+void conn_request_begin(struct conn *c, void (*abort)(void *req), void *req)
+{
+	c->busy = true;
+	c->abort = abort;
+	c->req = req;
+	channel_pause(&c->ch);
+	if (c->state == CONN_READY)
+		uv_timer_start(&c->timer, on_timeout, (uint64_t)c->srv->cfg->request_timeout_ms, 0);
+}
+
 void conn_request_done(struct conn *c)
 {
 	c->busy = false;
+	c->abort = NULL;
+	c->req = NULL;
 	if (c->state == CONN_CLOSING) {
 		conn_maybe_free(c);
 		return;

@@ -36,7 +36,10 @@ struct conn {
 	struct tls_identity id;
 	char peer[64];              /* address for logs */
 	bool busy;                  /* a request is in the database */
+	void (*abort)(void *req);   /* gives the busy request up (request_timeout_ms) */
+	void *req;
 	bool subscribed;
+	bool wants_dashboards;      /* Subscribe.dashboards: pushed Dashboards (dashboard.c) */
 	uint64_t requests;
 };
 
@@ -50,6 +53,10 @@ void conn_set_state(struct conn *c, enum conn_state to);
 void conn_fail(struct conn *c, uint64_t request_id, int code, const char *msg);
 /** Sends env; on a full write queue the connection is closed. */
 void conn_send(struct conn *c, const Safecampus__Envelope *env);
+/** A request goes to the database: stop reading, arm request_timeout_ms;
+ * when it runs out, abort(req) is called once and must make the request
+ * finish (with an Error) through its normal path. */
+void conn_request_begin(struct conn *c, void (*abort)(void *req), void *req);
 /** A request finished: resume reading and restart the idle timer. */
 void conn_request_done(struct conn *c);
 /** For logs: "school/campus" or the peer address before the handshake. */

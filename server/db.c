@@ -513,11 +513,14 @@ static void on_notice(void *arg, const PGresult *res)
 static void conn_connect_start(struct db_conn *c)
 {
 	struct db_pool *p = c->pool;
+	/* a session we gave up on must not hold the district lock for long:
+	 * the server ends an idle transaction, TCP gives up on a dead peer */
 	static const char *const kw[] = {
 		"fallback_application_name", "keepalives", "keepalives_idle",
-		"keepalives_interval", "keepalives_count", "dbname", NULL,
+		"keepalives_interval", "keepalives_count", "tcp_user_timeout", "options", "dbname", NULL,
 	};
-	const char *val[] = {"safecampusd", "1", "30", "10", "3", p->conninfo, NULL};
+	const char *val[] = {"safecampusd", "1", "30", "10", "3", "30000",
+			     "-c idle_in_transaction_session_timeout=60000", p->conninfo, NULL};
 
 	if (c->fail_pending)
 		conn_fail_all(c);
@@ -1120,6 +1123,13 @@ static void clean_step(struct db_conn *c)
 	}
 reset:
 	conn_lost(c, "unclean session after release");
+}
+
+void db_abort(struct db_conn *c, const char *why)
+{
+	if (!c || c->state != CS_BUSY)
+		return;
+	conn_lost(c, why);
 }
 
 void db_release(struct db_conn *c)

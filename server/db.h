@@ -110,6 +110,13 @@ int db_sync(struct db_conn *c, db_result_cb cb, void *arg) SC_WUR;
  * the background. c must not be used afterwards. */
 void db_release(struct db_conn *c);
 
+/** Gives up on an acquired connection whose answers are not coming (a request
+ * timed out): the session is dropped, everything queued on it completes with
+ * -ECANCELED from the loop, and db_release then reconnects it. PostgreSQL
+ * rolls the open transaction back when it notices (or, on a silent network,
+ * after idle_in_transaction_session_timeout). */
+void db_abort(struct db_conn *c, const char *why);
+
 /** PostgreSQL backend pid of an acquired connection, 0 if none. */
 int db_conn_backend_pid(const struct db_conn *c);
 

@@ -326,7 +326,8 @@ static void on_acquired(void *arg, int status, struct db_conn *c)
 	}
 	/* statement_timeout bounds the wait for the sync lock too, as for requests */
 	if (!queue(e, "BEGIN", 0, NULL, on_step) &&
-	    !queue(e, "SELECT set_config('statement_timeout', $1, true)", 1, tmo, on_step) &&
+	    !queue(e, "SELECT set_config('statement_timeout', $1, true), "
+			  "set_config('idle_in_transaction_session_timeout', $1, true)", 1, tmo, on_step) &&
 	    /* tests: let every worker through, to show the sync lock alone
 	     * keeps a level from being raised twice */
 	    !queue(e, fault_armed("escalation_no_pass_lock") ? "SELECT true" : sql_try_lock, 0,

@@ -27,6 +27,8 @@ struct pull {
 	size_t n, cap;
 	int failed;
 	int truncated;  /* some kind had more rows than were fetched */
+	unsigned owed;  /* callbacks the database layer still owes this pull */
+	int queue_failed;
 	char cursor_s[24], limit_s[16];
 };
 
@@ -43,6 +45,20 @@ struct kind_ctx {
 	const struct kindsql *ks;
 };
 
+static void pull_end(struct pull *p);
+
+static int owe(struct pull *p, int rc)
+{
+	p->owed += rc == 0;
+	return rc;
+}
+
+static void owed_done(struct pull *p)
+{
+	if (--p->owed == 0 && p->queue_failed)
+		pull_end(p);
+}
+
 static void on_rows(void *arg, int status, PGresult *res)
 {
 	struct kind_ctx *x = arg;
@@ -54,6 +70,7 @@ static void on_rows(void *arg, int status, PGresult *res)
 				  x->ks->kind->name, sc_strerror(status), res ? PQresultErrorMessage(res) : "");
 		p->failed = status;
 		free(x);
+		owed_done(p);
 		return;
 	}
 	int rows = PQntuples(res);
@@ -65,6 +82,7 @@ static void on_rows(void *arg, int status, PGresult *res)
 		if (!nr) {
 			p->failed = -ENOMEM;
 			free(x);
+			owed_done(p);
 			return;
 		}
 		p->recs = nr;
@@ -78,6 +96,7 @@ static void on_rows(void *arg, int status, PGresult *res)
 			p->n++;
 	}
 	free(x);
+	owed_done(p);
 }
 
 static void on_step(void *arg, int status, PGresult *res)
@@ -89,6 +108,7 @@ static void on_step(void *arg, int status, PGresult *res)
 			  res ? PQresultErrorMessage(res) : "");
 		p->failed = status;
 	}
+	owed_done(p);
 }
 
 static int by_seq(const void *a, const void *b)
@@ -101,16 +121,28 @@ static int by_seq(const void *a, const void *b)
 static void on_done(void *arg, int status, PGresult *res)
 {
 	struct pull *p = arg;
+
+	p->owed--;
+	if (status && !p->failed) {
+		log_error("pull failed conn=%s err=\"%s\" msg=\"%.200s\"", conn_name(p->c), sc_strerror(status),
+			  res ? PQresultErrorMessage(res) : "");
+		p->failed = status;
+	}
+	pull_end(p);
+}
+
+static void pull_end(struct pull *p)
+{
 	struct conn *c = p->c;
 	Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
 	Safecampus__Changes ch = SAFECAMPUS__CHANGES__INIT;
 
-	on_step(p, status, res);
 	if (p->dc)
 		db_release(p->dc);
 	if (p->failed) {
-		conn_fail(c, p->rid, p->failed == -ECANCELED ? SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE
-							     : SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL,
+		conn_fail(c, p->rid, p->failed == -ECANCELED || p->failed == -ETIMEDOUT
+					     ? SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE
+					     : SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL,
 			  "pull failed; try again later");
 		goto out;
 	}
@@ -141,14 +173,15 @@ static void on_conn(void *arg, int status, struct db_conn *dc)
 	if (status) {
 		p->failed = status;
 		p->dc = NULL;
-		on_done(p, 0, NULL);
+		pull_end(p);
 		return;
 	}
 	p->dc = dc;
-	rc = db_query(dc, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, on_step, p);
+	rc = owe(p, db_query(dc, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, on_step, p));
 	if (!rc) {
 		const char *tmo[1] = {p->c->srv->request_timeout};
-		rc = db_query(dc, "SELECT set_config('statement_timeout', $1, true)", 1, tmo, on_step, p);
+		rc = owe(p, db_query(dc, "SELECT set_config('statement_timeout', $1, true), "
+				    "set_config('idle_in_transaction_session_timeout', $1, true)", 1, tmo, on_step, p));
 	}
 	for (size_t i = 0; i < kind_count() && !rc; i++) {
 		const struct kindsql *ks = kindsql_of(kind_at(i));
@@ -161,22 +194,40 @@ static void on_conn(void *arg, int status, struct db_conn *dc)
 		x->ks = ks;
 		if (p->c->id.role == SAFECAMPUS__ROLE__ROLE_BUREAU) {
 			const char *params[2] = {p->cursor_s, p->limit_s};
-			rc = db_query(dc, ks->pull_all, 2, params, on_rows, x);
+			rc = owe(p, db_query(dc, ks->pull_all, 2, params, on_rows, x));
 		} else {
 			const char *params[3] = {p->c->id.school, p->cursor_s, p->limit_s};
-			rc = db_query(dc, ks->pull_school, 3, params, on_rows, x);
+			rc = owe(p, db_query(dc, ks->pull_school, 3, params, on_rows, x));
 		}
 		if (rc)
 			free(x);
 	}
 	if (!rc)
-		rc = db_query(dc, "COMMIT", 0, NULL, on_step, p);
+		rc = owe(p, db_query(dc, "COMMIT", 0, NULL, on_step, p));
 	if (!rc)
-		rc = db_sync(dc, on_done, p);
+		rc = owe(p, db_sync(dc, on_done, p));
 	if (rc) {
 		p->failed = rc;
-		on_done(p, 0, NULL);
+		if (p->owed == 0) {
+			pull_end(p);
+		} else {
+			/* what was queued still holds p: the last callback ends the pull */
+			p->queue_failed = 1;
+			db_release(dc);
+			p->dc = NULL;
+		}
 	}
+}
+
+/* request_timeout_ms ran out: see push_abort */
+static void pull_abort(void *arg)
+{
+	struct pull *p = arg;
+
+	if (!p->failed)
+		p->failed = -ETIMEDOUT;
+	if (p->dc)
+		db_abort(p->dc, "request timed out");
 }
 
 void pull_start(struct conn *c, uint64_t rid, const Safecampus__Pull *msg)
@@ -206,11 +257,10 @@ void pull_start(struct conn *c, uint64_t rid, const Safecampus__Pull *msg)
 	p->limit = msg->limit ? msg->limit : (unsigned)max;
 	snprintf(p->cursor_s, sizeof p->cursor_s, "%llu", (unsigned long long)p->cursor);
 	snprintf(p->limit_s, sizeof p->limit_s, "%u", p->limit);
-	c->busy = true;
-	channel_pause(&c->ch);
+	conn_request_begin(c, pull_abort, p);
 	rc = db_acquire(c->srv->db, on_conn, p);
 	if (rc) {
 		p->failed = rc;
-		on_done(p, 0, NULL);
+		pull_end(p);
 	}
 }

@@ -69,6 +69,8 @@ struct push {
 	uint64_t max_seq;
 	uint32_t *slot;       /* open addressing over items by (kind, id): 1 + index, 0 empty */
 	size_t nslot;         /* power of two, at least 2 n */
+	unsigned owed;        /* callbacks the database layer still owes this push */
+	int queue_failed;     /* queueing failed part way: finish when owed drops to 0 */
 };
 
 static size_t id_slot(const struct push *p, const struct kind *k, const char *id)
@@ -220,10 +222,41 @@ static void fail(struct push *p, int status, PGresult *res, const char *what)
 	p->failed = p->failed ? p->failed : (status ? status : SC_EDB);
 }
 
+static void finish(struct push *p);
+
+/* db_query/db_sync returning 0 owe exactly one callback, which may come after
+ * a later call failed (db.h): count them, so p outlives the last one. */
+static int owe(struct push *p, int rc)
+{
+	p->owed += rc == 0;
+	return rc;
+}
+
+static void owed_done(struct push *p)
+{
+	if (--p->owed == 0 && p->queue_failed)
+		finish(p);
+}
+
+/* Queueing failed: finish now if nothing was queued, else release the
+ * connection (its sync, or its loss, answers what was queued) and finish from
+ * the last callback. */
+static void queue_abort(struct push *p)
+{
+	if (p->owed == 0) {
+		finish(p);
+		return;
+	}
+	p->queue_failed = 1;
+	db_release(p->dc);
+	p->dc = NULL;
+}
+
 static void on_step(void *arg, int status, PGresult *res)
 {
 	if (status)
 		fail(arg, status, res, "statement");
+	owed_done(arg);
 }
 
 /* Rows that already exist, for one kind: id, hlc, seq, parent. */
@@ -262,6 +295,7 @@ static void on_existing(void *arg, int status, PGresult *res)
 		}
 	}
 	free(x);
+	owed_done(p);
 }
 
 struct load_ctx {
@@ -284,17 +318,23 @@ static void on_load(void *arg, int status, PGresult *res)
 		}
 	}
 	free(x);
+	owed_done(p);
 }
 
 static void phase2(struct push *p);
-static void finish(struct push *p);
 
 static void on_phase_sync(void *arg, int status, PGresult *res)
 {
 	struct push *p = arg;
 
+	p->owed--;
 	if (status)
 		fail(p, status, res, p->phase == 1 ? "phase 1" : "commit");
+	if (p->queue_failed) {
+		if (p->owed == 0)
+			finish(p);
+		return;
+	}
 	if (p->phase == 1 && !p->failed)
 		phase2(p);
 	else
@@ -349,14 +389,15 @@ static void phase1(void *arg, int status, struct db_conn *dc)
 	}
 	p->dc = dc;
 	p->phase = 1;
-	rc = db_query(dc, "BEGIN", 0, NULL, on_step, p);
+	rc = owe(p, db_query(dc, "BEGIN", 0, NULL, on_step, p));
 	if (!rc) {
 		/* bounds the lock wait too: a stuck push cannot hold up the district */
 		const char *tmo[1] = {p->c->srv->request_timeout};
-		rc = db_query(dc, "SELECT set_config('statement_timeout', $1, true)", 1, tmo, on_step, p);
+		rc = owe(p, db_query(dc, "SELECT set_config('statement_timeout', $1, true), "
+				    "set_config('idle_in_transaction_session_timeout', $1, true)", 1, tmo, on_step, p));
 	}
 	if (!rc)
-		rc = db_query(dc, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock, on_step, p);
+		rc = owe(p, db_query(dc, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock, on_step, p));
 	for (size_t ki = 0; ki < kind_count() && !rc; ki++) {
 		const struct kind *k = kind_at(ki);
 		const struct workflow *wf = workflow_for_event(k);
@@ -378,7 +419,7 @@ static void phase1(void *arg, int status, struct db_conn *dc)
 			const char *params[2] = {p->school, (const char *)buf_head(&ids)};
 			x->p = p;
 			x->k = k;
-			rc = db_query(dc, kindsql_of(k)->select_existing, 2, params, on_existing, x);
+			rc = owe(p, db_query(dc, kindsql_of(k)->select_existing, 2, params, on_existing, x));
 			x = rc ? x : NULL;
 		}
 		free(x);
@@ -391,7 +432,7 @@ static void phase1(void *arg, int status, struct db_conn *dc)
 				const char *params[2] = {p->school, (const char *)buf_head(&ids)};
 				lx->p = p;
 				lx->wf = wf;
-				rc = db_query(dc, wf->load_sql, 2, params, on_load, lx);
+				rc = owe(p, db_query(dc, wf->load_sql, 2, params, on_load, lx));
 				lx = rc ? lx : NULL;
 			}
 			free(lx);
@@ -399,10 +440,10 @@ static void phase1(void *arg, int status, struct db_conn *dc)
 		}
 	}
 	if (!rc)
-		rc = db_sync(dc, on_phase_sync, p);
+		rc = owe(p, db_sync(dc, on_phase_sync, p));
 	if (rc) {
 		fail(p, rc, NULL, "phase 1 queue");
-		finish(p);
+		queue_abort(p);
 	}
 }
 
@@ -471,6 +512,7 @@ static void on_upserted(void *arg, int status, PGresult *res)
 		}
 	}
 	free(x);
+	owed_done(p);
 }
 
 static int queue_upsert(struct push *p, const struct kind *k)
@@ -496,7 +538,7 @@ static int queue_upsert(struct push *p, const struct kind *k)
 	if (!rc) {
 		x->p = p;
 		x->k = k;
-		rc = db_query(p->dc, ks->upsert, ks->nparams_upsert, params, on_upserted, x);
+		rc = owe(p, db_query(p->dc, ks->upsert, ks->nparams_upsert, params, on_upserted, x));
 		if (!rc)
 			x = NULL;
 	}
@@ -536,7 +578,7 @@ static int queue_workflow_store(struct push *p, const struct workflow *wf)
 	if (!rc && any) {
 		for (int i = 0; i < n; i++)
 			params[i] = (const char *)buf_head(&cols[i]);
-		rc = db_query(p->dc, wf->store_sql, n, params, on_step, p);
+		rc = owe(p, db_query(p->dc, wf->store_sql, n, params, on_step, p));
 	}
 out:
 	if (cols)
@@ -569,19 +611,19 @@ static void phase2(struct push *p)
 		/* NOTIFY is delivered at COMMIT, to every worker listening; currval
 		 * is this batch's highest seq (nextval ran in this session) */
 		const char *params[1] = {p->school};
-		rc = db_query(p->dc, "SELECT pg_notify('safecampus_changes', $1 || ':' || currval('sync_seq'))",
-			      1, params, on_step, p);
+		rc = owe(p, db_query(p->dc, "SELECT pg_notify('safecampus_changes', $1 || ':' || currval('sync_seq'))",
+			      1, params, on_step, p));
 	}
 	if (!rc && fault_armed("server_slow_commit"))
 		/* cursor tests: hold the transaction open after its seqs were drawn */
-		rc = db_query(p->dc, "SELECT pg_sleep(0.3)", 0, NULL, on_step, p);
+		rc = owe(p, db_query(p->dc, "SELECT pg_sleep(0.3)", 0, NULL, on_step, p));
 	if (!rc)
-		rc = db_query(p->dc, "COMMIT", 0, NULL, on_step, p);
+		rc = owe(p, db_query(p->dc, "COMMIT", 0, NULL, on_step, p));
 	if (!rc)
-		rc = db_sync(p->dc, on_phase_sync, p);
+		rc = owe(p, db_sync(p->dc, on_phase_sync, p));
 	if (rc) {
 		fail(p, rc, NULL, "phase 2 queue");
-		finish(p);
+		queue_abort(p);
 	}
 }
 
@@ -634,9 +676,12 @@ static void finish(struct push *p)
 	if (p->dc)
 		db_release(p->dc);
 	if (p->failed) {
-		int code = p->failed == -ECANCELED ? SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE
-						   : SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL;
-		conn_fail(c, p->rid, code, "the batch was not stored; send it again later");
+		int code = p->failed == -ECANCELED || p->failed == -ETIMEDOUT
+				   ? SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE
+				   : SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL;
+		/* if the COMMIT's answer was what got lost, the batch may be stored:
+		 * re-sending is harmless either way */
+		conn_fail(c, p->rid, code, "the batch was not acknowledged; send it again later");
 	} else {
 		/* crash tests: committed, but the client never hears so */
 		fault_point("server_kill_after_commit");
@@ -646,6 +691,19 @@ static void finish(struct push *p)
 	}
 	push_free(p);
 	conn_request_done(c);
+}
+
+/* request_timeout_ms ran out: drop the database session; what was queued
+ * completes with -ECANCELED and finish() answers ERROR_UNAVAILABLE. Waiting
+ * for a connection is bounded by the pool's own acquire timeout. */
+static void push_abort(void *arg)
+{
+	struct push *p = arg;
+
+	if (!p->failed)
+		p->failed = -ETIMEDOUT;
+	if (p->dc && !p->queue_failed)
+		db_abort(p->dc, "request timed out");
 }
 
 void push_start(struct conn *c, uint64_t rid, Safecampus__Push *msg)
@@ -687,13 +745,12 @@ void push_start(struct conn *c, uint64_t rid, Safecampus__Push *msg)
 		precheck(p, &p->items[i]);
 		live += p->items[i].out != O_REJECT;
 	}
-	c->busy = true;
+	conn_request_begin(c, push_abort, p);
 	if (live == 0) {
 		/* nothing for the database: answer at once */
 		finish(p);
 		return;
 	}
-	channel_pause(&c->ch);
 	rc = db_acquire(c->srv->db, phase1, p);
 	if (rc) {
 		p->failed = rc;

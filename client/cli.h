@@ -77,6 +77,9 @@ struct cli_opt *cli_opt_get(struct cli_opt *opts, size_t nopts, const char *name
 /* ---- messages */
 
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** When set, cli_err starts its messages with this ("FILE:LINE") instead of
+ * the program's name: import reports each row's refusals where they are. */
+extern const char *cli_err_where;
 /** Usage error: message, a pointer to --help, returns CLI_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** A failed store call: "what: <detail>", returns CLI_FAIL. */
@@ -115,6 +118,38 @@ void cli_text(FILE *f, const char *s);
 /** Writes text from column indent (where the cursor is), wrapping at word
  * boundaries to stay within width columns; ends the line. */
 void cli_wrap(FILE *f, const char *text, size_t indent, size_t width);
+/** Columns to lay out a listing in: the terminal's width when standard
+ * output is a terminal (at least 60), else CLI_WIDTH. */
+size_t cli_term_width(void);
+/** A server's rejection detail for people: a raw clock stamp ("hlc N") is
+ * shown as the date and time it stands for. Returns out. */
+const char *cli_detail(const char *detail, char *out, size_t n);
+/** Date arithmetic on "YYYY-MM-DD": out = day + days. 0, or -EINVAL. */
+int cli_date_add(const char *day, int days, char out[11]);
+/** *days = b - a in days, for two valid dates. 0, or -EINVAL. */
+int cli_date_diff(const char *a, const char *b, long *days);
+/** Day of the week of a valid date, 0 = Sunday. */
+int cli_weekday(int y, int m, int d);
+/* A listing laid out to fit a width: columns keep their order; KEEP columns
+ * are always shown, the FLEX column (a title) takes the room left, the others
+ * are shown in order while they fit. Empty cells print as "-". */
+enum {
+	CLI_COL_KEEP = 1u << 0,
+	CLI_COL_FLEX = 1u << 1,
+	CLI_COL_HIDE_EMPTY = 1u << 2, /* not shown when every cell is empty */
+	CLI_COL_OFF = 1u << 3,        /* never shown (e.g. school, for a school) */
+};
+struct cli_table;
+struct cli_table *cli_table_new(size_t ncols);
+/** Header (upper-cased when printed), widest cell shown (0: no cap), flags. */
+void cli_table_col(struct cli_table *t, size_t col, const char *head, size_t maxw,
+		   unsigned flags);
+/** Appends a row of ncols cells (copied; NULL = empty). 0 or -ENOMEM. */
+int cli_table_add(struct cli_table *t, const char *const *cells);
+size_t cli_table_rows(const struct cli_table *t);
+void cli_table_print(const struct cli_table *t, FILE *f, size_t width);
+void cli_table_free(struct cli_table *t);
+
 /** Safe "%s" of a possibly NULL string. */
 static inline const char *cli_s(const char *s) { return s ? s : ""; }
 
@@ -139,8 +174,28 @@ Safecampus__Record *cli_record_new(const struct kind *k, ProtobufCMessage *m);
  * parent exists, the bureau-only rule, and for hazard events the workflow.
  * Prints why not; returns 0 or CLI_FAIL. */
 int cli_check_record(struct cli *c, const Safecampus__Record *r);
-/** Writes r (store_write) and reports a failure; returns 0 or CLI_FAIL. */
+/** Writes r (store_write) and reports a failure; returns 0 or CLI_FAIL.
+ * Then runs what must follow a write at once (a bus trip's alarm). */
 int cli_write(struct cli *c, Safecampus__Record *r);
+/** What must follow a write of r at once: the alarm of a bus trip whose
+ * counts differ (cli_bus.c). */
+void cli_after_write(struct cli *c, const Safecampus__Record *r);
+/** Fills the documented defaults (found_date today, at_ms now, ...) of k's
+ * fields that are still empty. 0 or a negative code. */
+int cli_apply_defaults(const struct kind *k, ProtobufCMessage *m);
+/** Rewrites a message about k's fields for someone at the command line:
+ * "kind.field" and bare snake_case field names become the option that sets
+ * them ("--deadline"), using k's documented aliases. */
+void cli_flagify(const struct kind *k, const char *in, char *out, size_t n);
+/** Looks ahead in argv for --store (and --help): for commands that must know
+ * the install's role or a record's kind before their options are parsed.
+ * Returns true if -h/--help was given. */
+bool cli_prescan(struct cli *c, int argc, char **argv);
+/** True if this install is the bureau (cli_config must have run). */
+static inline bool cli_is_bureau(const struct cli *c)
+{
+	return c->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU;
+}
 /** `add KIND` and `hazard report`: fields from argv, defaults, checks, write,
  * print the new id. required: NULL-terminated field names, or NULL. */
 int cli_add_kind(struct cli *c, const struct kind *k, int argc, char **argv,
@@ -172,7 +227,36 @@ int hz_check_event(struct cli *c, const Safecampus__Record *r);
 /** `show` for a hazard: state and history after its fields. */
 int hz_show_history(struct cli *c, const Safecampus__Record *r);
 /** `list hazard`. */
-int hz_list(struct cli *c, const char *status, const char *campus, const char *since);
+int hz_list(struct cli *c, const char *status, const char *campus, const char *since,
+	    const char *school);
+
+/* ---- notices (cli_notice.c) */
+
+/** Local checks of a new notice_event (as wf_notice.c would refuse it). */
+int nt_check_event(struct cli *c, const Safecampus__Record *r);
+/** `show` for a notice: this school's standing and events, or for the
+ * bureau the standing of every target school. */
+int nt_show_status(struct cli *c, const Safecampus__Record *r);
+/** The status word of notice r for `list notice` and --status: for a school
+ * its own standing, for the bureau "open"/"due"/"past_due". *overdue is set
+ * when the due date has passed without a report. 0 or a store code. */
+int nt_status_word(struct cli *c, const Safecampus__Record *r, char *out, size_t n,
+		   bool *overdue);
+/** `list notice` and `notice list`. */
+int nt_list(struct cli *c, const char *status, const char *since, const char *school);
+
+/* ---- letters (cli_letter.c) */
+
+/** Local checks of a new letter: a signer_staff_id must be a staff record. */
+int lt_check(struct cli *c, const Safecampus__Record *r);
+
+/* ---- buses (cli_bus.c) */
+
+/** Prints the ALARM on stderr if trip r's boarded and alighted differ. */
+void bus_trip_alarm(struct cli *c, const Safecampus__Record *r);
+/** `status`: mismatched trips of the last 7 days. Returns how many, or a
+ * negative store code. */
+int bus_status_alarms(struct cli *c);
 
 /** Name of a sync state: "synced", "pending", "rejected". */
 const char *cli_sync_name(enum store_sync_state s);
@@ -191,5 +275,9 @@ int cmd_hazard(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_outbox(struct cli *c, int argc, char **argv);
 int cmd_sync(struct cli *c, int argc, char **argv);
+int cmd_notice(struct cli *c, int argc, char **argv);
+int cmd_letter(struct cli *c, int argc, char **argv);
+int cmd_bus(struct cli *c, int argc, char **argv);
+int cmd_import(struct cli *c, int argc, char **argv);
 
 #endif

@@ -30,6 +30,7 @@ static const struct deflt {
 } defaults[] = {
 	{"hazard", "found_date", D_TODAY},
 	{"hazard_event", "at_ms", D_NOW_MS},
+	{"notice_event", "at_ms", D_NOW_MS},
 };
 
 /* Help strings built from descriptors live for the whole run. */
@@ -242,8 +243,7 @@ int cli_field_apply(struct cli *c, const char *cmd, ProtobufCMessage *m, struct 
 	return 0;
 }
 
-/* Fills the documented defaults of fields that are still empty. */
-static int apply_defaults(const struct kind *k, ProtobufCMessage *m)
+int cli_apply_defaults(const struct kind *k, ProtobufCMessage *m)
 {
 	char buf[32], err[128];
 
@@ -271,6 +271,64 @@ static int apply_defaults(const struct kind *k, ProtobufCMessage *m)
 			return SC_EINVALID;
 	}
 	return 0;
+}
+
+/* The option a person types for field f of k: its documented alias, else
+ * the field's name with '-' for '_'. */
+static void flag_of(const struct kind *k, const char *field, char *out, size_t n)
+{
+	for (size_t a = 0; a < sizeof aliases / sizeof aliases[0]; a++)
+		if (strcmp(aliases[a].kind, k->name) == 0 && strcmp(aliases[a].field, field) == 0) {
+			dashed(aliases[a].alias, out, n);
+			return;
+		}
+	dashed(field, out, n);
+}
+
+void cli_flagify(const struct kind *k, const char *in, char *out, size_t n)
+{
+	size_t at = 0, klen = strlen(k->name);
+	const char *p = in;
+
+	if (n == 0)
+		return;
+	while (*p && at + 1 < n) {
+		size_t w = 0;
+		char tok[96], flag[80];
+		const char *field = NULL;
+		while ((p[w] >= 'a' && p[w] <= 'z') || (p[w] >= '0' && p[w] <= '9') || p[w] == '_' ||
+		       p[w] == '.')
+			w++;
+		/* a token ends before a trailing '.' (end of a sentence) */
+		while (w && p[w - 1] == '.')
+			w--;
+		if (w == 0) {
+			out[at++] = *p++;
+			continue;
+		}
+		if (w < sizeof tok && (p == in || !(p[-1] == '-' || (p[-1] >= 'A' && p[-1] <= 'Z')))) {
+			memcpy(tok, p, w);
+			tok[w] = '\0';
+			if (w > klen + 1 && strncmp(tok, k->name, klen) == 0 && tok[klen] == '.')
+				field = tok + klen + 1;
+			else if (strchr(tok, '_') && !strchr(tok, '.'))
+				field = tok;
+			if (field && !kind_field(k, field))
+				field = NULL;
+		}
+		if (field) {
+			flag_of(k, field, flag, sizeof flag);
+			at += (size_t)snprintf(out + at, n - at, "--%s", flag);
+			if (at >= n)
+				at = n - 1;
+		} else {
+			size_t cp = w < n - 1 - at ? w : n - 1 - at;
+			memcpy(out + at, p, cp);
+			at += cp;
+		}
+		p += w;
+	}
+	out[at] = '\0';
 }
 
 void cli_kind_fields_help(FILE *f, const struct kind *k)
@@ -376,8 +434,21 @@ int cli_check_record(struct cli *c, const Safecampus__Record *r)
 
 	if (!k)
 		return CLI_FAIL;
-	if (k->bureau_only && c->cfg.role != SAFECAMPUS__ROLE__ROLE_BUREAU) {
-		cli_err("refused: only the bureau may write %s records", k->name);
+	if (k->bureau_only && !cli_is_bureau(c)) {
+		cli_err("refused: only the bureau may write %s records (this install is school "
+			"%s, campus %s)", k->name, c->cfg.school, c->cfg.campus);
+		return CLI_FAIL;
+	}
+	if (!k->bureau_only && cli_is_bureau(c)) {
+		char list[256];
+		size_t at = 0;
+		list[0] = '\0';
+		for (size_t i = 0; i < kind_count() && at < sizeof list; i++)
+			if (kind_at(i)->bureau_only)
+				at += (size_t)snprintf(list + at, sizeof list - at, "%s%s",
+						       at ? ", " : "", kind_at(i)->name);
+		cli_err("refused: %s records are written by schools; the bureau writes only %s",
+			k->name, list);
 		return CLI_FAIL;
 	}
 	if (rules_check(r, why, sizeof why) != 0) {
@@ -414,7 +485,17 @@ int cli_check_record(struct cli *c, const Safecampus__Record *r)
 	}
 	if (strcmp(k->name, "hazard_event") == 0)
 		return hz_check_event(c, r);
+	if (strcmp(k->name, "notice_event") == 0)
+		return nt_check_event(c, r);
+	if (strcmp(k->name, "letter") == 0)
+		return lt_check(c, r);
 	return 0;
+}
+
+void cli_after_write(struct cli *c, const Safecampus__Record *r)
+{
+	if (r->body_case == SAFECAMPUS__RECORD__BODY_BUS_TRIP && !r->deleted)
+		bus_trip_alarm(c, r);
 }
 
 int cli_write(struct cli *c, Safecampus__Record *r)
@@ -423,6 +504,7 @@ int cli_write(struct cli *c, Safecampus__Record *r)
 
 	if (rc)
 		return cli_store_fail(rc, "cannot write the record");
+	cli_after_write(c, r);
 	return 0;
 }
 
@@ -464,7 +546,7 @@ int cli_add_kind(struct cli *c, const struct kind *k, int argc, char **argv,
 	if (!m)
 		return cli_store_fail(-ENOMEM, "cannot make the record");
 	rc = cli_field_apply(c, cmd, m, opts, nopts);
-	if (rc == 0 && apply_defaults(k, m) != 0)
+	if (rc == 0 && cli_apply_defaults(k, m) != 0)
 		rc = cli_store_fail(-ENOMEM, "cannot make the record");
 	if (rc) {
 		kind_payload_free(m);

@@ -143,7 +143,10 @@ int hz_check_event(struct cli *c, const Safecampus__Record *r)
 	}
 	rc = hazard_apply(&f.status, ev, why, sizeof why);
 	if (rc) {
-		cli_err("refused: %s (hazard %s is %s here)", why, short_id(ev->hazard_id, sid),
+		char text[320];
+		/* the person typed --role, not actor_role */
+		cli_flagify(kind_of(r), why, text, sizeof text);
+		cli_err("refused: %s; hazard %s is %s here", text, short_id(ev->hazard_id, sid),
 			hazard_state_name(f.status.state));
 		rc = CLI_FAIL;
 	}
@@ -155,9 +158,10 @@ int hz_check_event(struct cli *c, const Safecampus__Record *r)
 
 struct list_ctx {
 	struct cli *c;
-	const char *status, *campus, *since;
+	const char *status, *campus, *since, *school;
 	char today[11];
-	unsigned shown, overdue;
+	struct cli_table *t;
+	unsigned overdue;
 	int rc;
 };
 
@@ -176,6 +180,9 @@ static bool status_match(const char *want, const struct hazard_status *s, bool o
 	return (int)s->state == v;
 }
 
+enum { HC_ID, HC_SCHOOL, HC_TITLE, HC_SEV, HC_STATE, HC_OWNER, HC_DEADLINE, HC_CAMPUS, HC_SYNC,
+       HC__N };
+
 static int list_row(void *arg, const Safecampus__Record *r)
 {
 	struct list_ctx *x = arg;
@@ -190,6 +197,8 @@ static int list_row(void *arg, const Safecampus__Record *r)
 	if (!h || r->deleted)
 		return 0;
 	if (x->campus && strcmp(cli_s(r->campus), x->campus) != 0)
+		return 0;
+	if (x->school && strcmp(cli_s(r->school), x->school) != 0)
 		return 0;
 	if (x->since) {
 		char d[11];
@@ -211,46 +220,63 @@ static int list_row(void *arg, const Safecampus__Record *r)
 	}
 	overdue = hazard_is_overdue(&f.status, x->today) != 0;
 	if (status_match(x->status, &f.status, overdue)) {
+		const char *cells[HC__N];
 		sev = kind_enum_name(&safecampus__severity__descriptor, (int)h->severity);
 		snprintf(deadline, sizeof deadline, "%s%s", f.status.deadline_date,
 			 overdue ? "!" : "");
-		cli_cell(stdout, short_id(r->id, sid), 8);
-		fputc(' ', stdout);
-		cli_cell(stdout, h->title, 24);
-		fputc(' ', stdout);
-		cli_cell(stdout, sev && h->severity ? sev : "-", 8);
-		fputc(' ', stdout);
-		cli_cell(stdout, hazard_state_name(f.status.state), 9);
-		fputc(' ', stdout);
-		cli_cell(stdout, f.status.owner[0] ? f.status.owner : "-", 12);
-		fputc(' ', stdout);
-		cli_cell(stdout, deadline[0] ? deadline : "-", 11);
-		fputc(' ', stdout);
-		cli_cell(stdout, r->campus, 10);
-		fputc(' ', stdout);
-		fputs(cli_sync_name(sync), stdout);
-		fputc('\n', stdout);
-		x->shown++;
+		cells[HC_ID] = short_id(r->id, sid);
+		cells[HC_SCHOOL] = r->school;
+		cells[HC_TITLE] = h->title;
+		cells[HC_SEV] = sev && h->severity ? sev : "";
+		cells[HC_STATE] = hazard_state_name(f.status.state);
+		cells[HC_OWNER] = f.status.owner;
+		cells[HC_DEADLINE] = deadline;
+		cells[HC_CAMPUS] = r->campus;
+		cells[HC_SYNC] = cli_sync_name(sync);
+		if (cli_table_add(x->t, cells) != 0) {
+			x->rc = -ENOMEM;
+			hz_fold_free(&f);
+			return 1;
+		}
 		x->overdue += overdue;
 	}
 	hz_fold_free(&f);
 	return 0;
 }
 
-int hz_list(struct cli *c, const char *status, const char *campus, const char *since)
+int hz_list(struct cli *c, const char *status, const char *campus, const char *since,
+	    const char *school)
 {
-	struct list_ctx x = {.c = c, .status = status, .campus = campus, .since = since};
+	struct list_ctx x = {.c = c, .status = status, .campus = campus, .since = since,
+			     .school = school};
+	size_t shown;
 	int rc;
 
 	cli_today(x.today);
-	printf("%-8s %-24s %-8s %-9s %-12s %-11s %-10s %s\n", "ID", "TITLE", "SEVERITY", "STATE",
-	       "OWNER", "DEADLINE", "CAMPUS", "SYNC");
+	x.t = cli_table_new(HC__N);
+	if (!x.t)
+		return cli_store_fail(-ENOMEM, "cannot list hazards");
+	cli_table_col(x.t, HC_ID, "id", 8, CLI_COL_KEEP);
+	/* the bureau sees every school's hazards: say whose */
+	cli_table_col(x.t, HC_SCHOOL, "school", 16, cli_is_bureau(c) ? CLI_COL_KEEP : CLI_COL_OFF);
+	cli_table_col(x.t, HC_TITLE, "title", 0, CLI_COL_KEEP | CLI_COL_FLEX);
+	cli_table_col(x.t, HC_SEV, "severity", 8, CLI_COL_KEEP);
+	cli_table_col(x.t, HC_STATE, "state", 9, CLI_COL_KEEP);
+	cli_table_col(x.t, HC_OWNER, "owner", 16, CLI_COL_KEEP);
+	cli_table_col(x.t, HC_DEADLINE, "deadline", 11, CLI_COL_KEEP);
+	cli_table_col(x.t, HC_CAMPUS, "campus", 12, CLI_COL_KEEP);
+	cli_table_col(x.t, HC_SYNC, "sync", 8, CLI_COL_KEEP);
 	rc = store_each(c->st, "hazard", list_row, &x);
 	if (x.rc)
 		rc = x.rc;
-	if (rc)
+	if (rc) {
+		cli_table_free(x.t);
 		return cli_store_fail(rc, "cannot list hazards");
-	printf("%u hazard%s", x.shown, x.shown == 1 ? "" : "s");
+	}
+	cli_table_print(x.t, stdout, cli_term_width());
+	shown = cli_table_rows(x.t);
+	cli_table_free(x.t);
+	printf("%zu hazard%s", shown, shown == 1 ? "" : "s");
 	if (x.overdue)
 		printf(", %u overdue (deadline marked !)", x.overdue);
 	fputc('\n', stdout);
@@ -551,7 +577,9 @@ static void hazard_help(FILE *f)
 	      "  report    report a new hazard; prints its id\n", f);
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
 		fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].usage + strlen("hazard "));
-	fputs("  list      same as `" CLI_PROG " list hazard`\n\n"
+	fputs("  list      [--status STATE] [--campus C] [--since YYYY-MM-DD]: hazards with "
+	      "their state,\n"
+	      "            owner and deadline (`" CLI_PROG " list hazards --help` for the states)\n\n"
 	      "`" CLI_PROG " hazard VERB --help` describes each verb.\n"
 	      "\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error.\n",
 	      f);

@@ -15,20 +15,22 @@ static const char *reason_name(int reason)
 	return n && reason ? n : "unspecified";
 }
 
-static void print_rejected(const char *indent, const struct store_rejected *rj)
+static void print_rejected(FILE *f, const char *indent, const struct store_rejected *rj)
 {
-	printf("%s%.8s  %-12s %s", indent, rj->id, rj->kind, reason_name(rj->reason));
+	char d[600];
+
+	fprintf(f, "%s%.8s  %-12s %s", indent, rj->id, rj->kind, reason_name(rj->reason));
 	if (rj->detail[0]) {
-		fputs(": ", stdout);
-		cli_text(stdout, rj->detail);
+		fputs(": ", f);
+		cli_text(f, cli_detail(rj->detail, d, sizeof d));
 	}
-	fputc('\n', stdout);
+	fputc('\n', f);
 }
 
 static int status_rejected(void *arg, const struct store_rejected *rj)
 {
 	(void)arg;
-	print_rejected("  ", rj);
+	print_rejected(stdout, "  ", rj);
 	return 0;
 }
 
@@ -40,7 +42,8 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		.usage = "status",
 		.summary = "Shows the store, the server, this install's identity, the outbox "
 			   "(records waiting to be\npushed, records the server rejected and why), "
-			   "the last sync and the pull cursor.",
+			   "the last sync and the pull cursor, and the\nopen ALARMS: bus trips of "
+			   "the last 7 days whose boarded and alighted counts differ.",
 	};
 	struct store_outbox_stats s;
 	struct ident id;
@@ -62,16 +65,17 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	    (rc = store_cursor(c->st, &cursor)) || (rc = store_count(c->st, NULL, &nrec)))
 		return cli_store_fail(rc, "cannot read the store");
 
-	printf("store:       %s (%llu record%s)\n", store_path(c->st), (unsigned long long)nrec,
+#define LABEL "%-16s"
+	printf(LABEL "%s (%llu record%s)\n", "store:", store_path(c->st), (unsigned long long)nrec,
 	       nrec == 1 ? "" : "s");
-	printf("server:      %s (certificate name %s)\n", c->cfg.server, c->cfg.server_name);
+	printf(LABEL "%s (certificate name %s)\n", "server:", c->cfg.server, c->cfg.server_name);
 	if (c->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU)
-		printf("identity:    district %s, the bureau, campus %s (role bureau)\n",
+		printf(LABEL "district %s, the bureau, campus %s (role bureau)\n", "identity:",
 		       c->cfg.district, c->cfg.campus);
 	else
-		printf("identity:    district %s, school %s, campus %s (role school)\n",
+		printf(LABEL "district %s, school %s, campus %s (role school)\n", "identity:",
 		       c->cfg.district, c->cfg.school, c->cfg.campus);
-	printf("certificate: %s", c->cfg.cert);
+	printf(LABEL "%s", "certificate:", c->cfg.cert);
 	if (ident_from_cert(c->cfg.cert, &id, err, sizeof err) != 0) {
 		printf(" (UNUSABLE: %s)\n", err);
 	} else if (id.not_after) {
@@ -80,23 +84,24 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	} else {
 		fputc('\n', stdout);
 	}
-	printf("pending:     %llu\n", (unsigned long long)s.pending);
-	printf("rejected:    %llu\n", (unsigned long long)s.rejected);
+	printf(LABEL "%llu\n", "pending:", (unsigned long long)s.pending);
+	printf(LABEL "%llu\n", "rejected:", (unsigned long long)s.rejected);
 	if (s.oldest_pending_ms) {
 		cli_fmt_age(now - s.oldest_pending_ms, age, sizeof age);
 		cli_fmt_time(s.oldest_pending_ms, buf, sizeof buf);
-		printf("oldest pending: %s ago (%s)\n", age, buf);
+		printf(LABEL "%s ago (%s)\n", "oldest pending:", age, buf);
 	} else {
-		printf("oldest pending: -\n");
+		printf(LABEL "-\n", "oldest pending:");
 	}
 	if (last) {
 		cli_fmt_age(now - last, age, sizeof age);
 		cli_fmt_time(last, buf, sizeof buf);
-		printf("last sync:   %s (%s ago)\n", buf, age);
+		printf(LABEL "%s (%s ago)\n", "last sync:", buf, age);
 	} else {
-		printf("last sync:   never\n");
+		printf(LABEL "never\n", "last sync:");
 	}
-	printf("cursor:      %llu\n", (unsigned long long)cursor);
+	printf(LABEL "%llu\n", "cursor:", (unsigned long long)cursor);
+#undef LABEL
 	if (s.rejected) {
 		printf("rejected entries (fix with `" CLI_PROG " edit ID ...`, then sync; or `"
 		       CLI_PROG " outbox discard ID`):\n");
@@ -104,6 +109,9 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		if (rc)
 			return cli_store_fail(rc, "cannot read the outbox");
 	}
+	rc = bus_status_alarms(c);
+	if (rc < 0)
+		return cli_store_fail(rc, "cannot read the bus trips");
 	return CLI_OK;
 }
 
@@ -118,10 +126,11 @@ static int outbox_row(void *arg, const struct store_outbox_entry *e)
 	printf("%.8s  %-12s %-8s %-16s", e->id, e->kind, e->rejected ? "rejected" : "pending",
 	       when);
 	if (e->rejected) {
+		char d[600];
 		printf(" %s", reason_name(e->reason));
 		if (e->detail[0]) {
 			fputs(": ", stdout);
-			cli_text(stdout, e->detail);
+			cli_text(stdout, cli_detail(e->detail, d, sizeof d));
 		}
 	}
 	fputc('\n', stdout);
@@ -243,14 +252,19 @@ static int idset_add(void *arg, const struct store_rejected *rj)
 	return 0;
 }
 
+struct new_rejected {
+	const struct idset *before;
+	FILE *f;               /* stdout after a sync, stderr after a failed one */
+};
+
 static int print_new_rejected(void *arg, const struct store_rejected *rj)
 {
-	const struct idset *before = arg;
+	const struct new_rejected *x = arg;
 
-	for (size_t i = 0; i < before->n; i++)
-		if (strcmp(before->ids[i], rj->id) == 0)
+	for (size_t i = 0; i < x->before->n; i++)
+		if (strcmp(x->before->ids[i], rj->id) == 0)
 			return 0;
-	print_rejected("rejected: ", rj);
+	print_rejected(x->f, "rejected: ", rj);
 	return 0;
 }
 
@@ -276,9 +290,10 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 		.usage = "sync [--watch] [--watch-secs N] [--timeout-ms N]",
 		.summary = "Pushes the outbox to the server and pulls what changed since the last "
 			   "sync, over mutual\nTLS with the certificate from `init`. Prints "
-			   "\"pushed N, rejected N, pulled N\" and each\nnew rejection. What the "
-			   "server acknowledged stays acknowledged even if the sync fails\nor is "
-			   "killed half way; running it again is always safe.",
+			   "\"pushed N, rejected N, pulled N\" and each\nnew rejection; when it "
+			   "fails, only the error (on standard error) and exit status 1. What\nthe "
+			   "server acknowledged stays acknowledged even if the sync fails or is "
+			   "killed half way;\nrunning it again is always safe.",
 		.epilog = "With --watch it stays connected and pulls again whenever the server "
 			  "reports new changes,\nuntil --watch-secs runs out or SIGINT/SIGTERM.",
 	};
@@ -321,13 +336,28 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 	}
 	memset(&rep, 0, sizeof rep);
 	rc = sync_run(c->st, &so, &rep);
-	printf("pushed %llu, rejected %llu, pulled %llu\n", (unsigned long long)rep.pushed,
-	       (unsigned long long)rep.rejected, (unsigned long long)rep.pulled);
-	if (store_each_rejected(c->st, print_new_rejected, &before) != 0)
-		cli_err("cannot list the new rejections: %s", store_last_error());
+	if (rc == 0)
+		printf("pushed %llu, rejected %llu, pulled %llu\n", (unsigned long long)rep.pushed,
+		       (unsigned long long)rep.rejected, (unsigned long long)rep.pulled);
+	/* what the server refused is news either way: after the summary on
+	 * success, with the error on stderr after a failure */
+	{
+		struct new_rejected x = {.before = &before, .f = rc ? stderr : stdout};
+		fflush(stdout);
+		if (store_each_rejected(c->st, print_new_rejected, &x) != 0)
+			cli_err("cannot list the new rejections: %s", store_last_error());
+	}
 	free(before.ids);
 	if (rc) {
-		cli_err("sync failed: %s", rep.error[0] ? rep.error : sc_strerror(rc));
+		const char *why = rep.error[0] ? rep.error : sc_strerror(rc);
+		/* the store says what was wrong with the clock, with the dates */
+		if (rc == -ERANGE && store_last_error()[0])
+			why = store_last_error();
+		cli_err("sync failed: %s", why);
+		if (rep.pushed || rep.rejected || rep.pulled)
+			cli_err("before it failed: pushed %llu, rejected %llu, pulled %llu (kept)",
+				(unsigned long long)rep.pushed, (unsigned long long)rep.rejected,
+				(unsigned long long)rep.pulled);
 		return CLI_FAIL;
 	}
 	return CLI_OK;

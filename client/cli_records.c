@@ -61,13 +61,128 @@ static void record_day(const struct kind *k, const Safecampus__Record *r, char o
 		cli_fmt_date((int64_t)HLC_MS(r->hlc), out);
 }
 
+/* ---- derived status of the kinds that have one (--status and the STATUS
+ * column). Words are space-separated: the first is shown, any matches
+ * --status; "!" after the shown word marks something overdue. */
+
+/* Days from today to day (a large number when day is not a date). */
+static long days_until(const char *today, const char *day)
+{
+	long d;
+
+	if (!day || cli_date_diff(today, day, &d) != 0)
+		return 1L << 30;
+	return d;
+}
+
+static const struct kind_status {
+	const char *kind;
+	const char *accept; /* the words --status takes */
+} kind_statuses[] = {
+	{"hazard", "reported assigned rectified verified closed open overdue"},
+	{"notice", "unread acked re-ack reported late open overdue past_due"},
+	{"risk", "open mitigated removed overdue"},
+	{"equipment", "overdue due_soon current ok fault replaced"},
+	{"bus", "active inactive inspection_overdue"},
+	{"bus_trip", "mismatch ok"},
+	{"bus_rider", "active inactive"},
+	{"staff", "current inactive left"},
+};
+
+static const struct kind_status *kind_status_of(const struct kind *k)
+{
+	for (size_t i = 0; i < sizeof kind_statuses / sizeof kind_statuses[0]; i++)
+		if (strcmp(kind_statuses[i].kind, k->name) == 0)
+			return &kind_statuses[i];
+	return NULL;
+}
+
+/* The status words of r (out "" if its kind has none). */
+static int record_status(struct cli *c, const struct kind *k, const Safecampus__Record *r,
+			 const char *today, char *out, size_t n)
+{
+	bool overdue = false;
+
+	out[0] = '\0';
+	if (strcmp(k->name, "notice") == 0) {
+		int rc = nt_status_word(c, r, out, n, &overdue);
+		if (rc == 0 && overdue) {
+			size_t ol = strlen(out);
+			snprintf(out + ol, n - ol, " overdue");
+		}
+		return rc;
+	}
+	if (r->body_case == SAFECAMPUS__RECORD__BODY_RISK) {
+		const char *st = kind_enum_name(&safecampus__risk_status__descriptor,
+						(int)r->risk->status);
+		overdue = r->risk->status != SAFECAMPUS__RISK_STATUS__RISK_STATUS_REMOVED &&
+			  rules_date_valid(cli_s(r->risk->planned_date)) &&
+			  strcmp(r->risk->planned_date, today) < 0;
+		snprintf(out, n, "%s%s", st && r->risk->status ? st : "?", overdue ? "! overdue" : "");
+	} else if (r->body_case == SAFECAMPUS__RECORD__BODY_EQUIPMENT) {
+		const char *res = kind_enum_name(&safecampus__equipment_result__descriptor,
+						 (int)r->equipment->result);
+		long d = days_until(today, r->equipment->next_due_date);
+		snprintf(out, n, "%s %s", d < 0 ? "overdue!" : d <= 30 ? "due_soon" : "current",
+			 res && r->equipment->result ? res : "");
+		if (d < 0) {
+			size_t ol = strlen(out);
+			snprintf(out + ol, n - ol, " overdue");
+		}
+	} else if (r->body_case == SAFECAMPUS__RECORD__BODY_BUS) {
+		bool late = rules_date_valid(cli_s(r->bus->next_inspection_date)) &&
+			    strcmp(r->bus->next_inspection_date, today) < 0;
+		snprintf(out, n, "%s", r->bus->inactive ? "inactive"
+				       : late		  ? "inspection_overdue!"
+							  : "active");
+	} else if (r->body_case == SAFECAMPUS__RECORD__BODY_BUS_TRIP) {
+		snprintf(out, n, "%s", r->bus_trip->boarded != r->bus_trip->alighted ? "mismatch!"
+										     : "ok");
+	} else if (r->body_case == SAFECAMPUS__RECORD__BODY_BUS_RIDER) {
+		snprintf(out, n, "%s", r->bus_rider->inactive ? "inactive" : "active");
+	} else if (r->body_case == SAFECAMPUS__RECORD__BODY_STAFF) {
+		bool left = rules_date_valid(cli_s(r->staff->left_date)) &&
+			    strcmp(r->staff->left_date, today) <= 0;
+		snprintf(out, n, "%s", left ? "left" : r->staff->inactive ? "inactive" : "current");
+	}
+	return 0;
+}
+
+/* Does --status want match the words? ("!" is not part of a word) */
+static bool status_has(const char *words, const char *want)
+{
+	size_t wl = strlen(want);
+
+	for (const char *p = words; *p;) {
+		size_t n = strcspn(p, " !");
+		if (n == wl && strncmp(p, want, wl) == 0)
+			return true;
+		p += n;
+		p += strspn(p, " !");
+	}
+	return false;
+}
+
+/* The shown word: the first, with its "!" */
+static void status_shown(const char *words, char *out, size_t n)
+{
+	size_t w = strcspn(words, " ");
+
+	snprintf(out, n, "%.*s", (int)w, words);
+}
+
+/* ---- the generic listing */
+
 struct grow_rows {
 	struct cli *c;
 	const struct kind *k;
-	const char *campus, *since;
-	size_t ncols;   /* id, fields..., campus, sync */
-	char **cells;   /* nrows * ncols */
-	size_t nrows, cap;
+	const char *campus, *since, *school, *status;
+	char today[11];
+	bool has_status;
+	size_t ncols;   /* id, school, status, fields..., campus, sync */
+	const ProtobufCFieldDescriptor *fields[CLI_MAX_OPTS];
+	size_t nfields;
+	struct cli_table *t;
 	int rc;
 };
 
@@ -76,7 +191,9 @@ static int row_add(void *arg, const Safecampus__Record *r)
 	struct grow_rows *g = arg;
 	const ProtobufCMessage *m = kind_payload(r);
 	enum store_sync_state sync;
-	char **row;
+	const char *cells[CLI_MAX_OPTS + 5];
+	char *vals[CLI_MAX_OPTS];
+	char words[128], shown[64], sid[9];
 	size_t col = 0;
 	int rc;
 
@@ -84,10 +201,22 @@ static int row_add(void *arg, const Safecampus__Record *r)
 		return 0;
 	if (g->campus && strcmp(cli_s(r->campus), g->campus) != 0)
 		return 0;
+	if (g->school && strcmp(cli_s(r->school), g->school) != 0)
+		return 0;
 	if (g->since) {
 		char day[11];
 		record_day(g->k, r, day);
 		if (strcmp(day, g->since) < 0)
+			return 0;
+	}
+	words[0] = '\0';
+	if (g->has_status) {
+		rc = record_status(g->c, g->k, r, g->today, words, sizeof words);
+		if (rc) {
+			g->rc = rc;
+			return 1;
+		}
+		if (g->status && !status_has(words, g->status))
 			return 0;
 	}
 	rc = store_sync_state(g->c->st, r->id, &sync);
@@ -95,136 +224,142 @@ static int row_add(void *arg, const Safecampus__Record *r)
 		g->rc = rc;
 		return 1;
 	}
-	if (g->nrows == g->cap) {
-		size_t cap = g->cap ? 2 * g->cap : 32;
-		char **cells = realloc(g->cells, cap * g->ncols * sizeof *cells);
-		if (!cells) {
-			g->rc = -ENOMEM;
-			return 1;
-		}
-		g->cells = cells;
-		g->cap = cap;
+	snprintf(sid, sizeof sid, "%.8s", r->id);
+	status_shown(words, shown, sizeof shown);
+	cells[col++] = sid;
+	cells[col++] = *cli_s(r->school) ? r->school : "(bureau)";
+	cells[col++] = shown;
+	for (size_t i = 0; i < g->nfields; i++) {
+		vals[i] = kind_field_get(m, g->fields[i]);
+		if (vals[i] && ends_with(g->fields[i]->name, "_id") && strlen(vals[i]) > 8)
+			vals[i][8] = '\0';
+		cells[col++] = vals[i];
 	}
-	row = &g->cells[g->nrows * g->ncols];
-	memset(row, 0, g->ncols * sizeof *row);
-	g->nrows++;
-	row[col++] = strndup(r->id, 8);
-	for (unsigned i = 0; i < g->k->desc->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &g->k->desc->fields[i];
-		if (!settable(f))
-			continue;
-		row[col] = kind_field_get(m, f);
-		if (row[col] && ends_with(f->name, "_id") && strlen(row[col]) > 8)
-			row[col][8] = '\0';
-		col++;
+	cells[col++] = r->campus;
+	cells[col++] = cli_sync_name(sync);
+	rc = 0;
+	for (size_t i = 0; i < g->nfields; i++)
+		if (!vals[i])
+			rc = -ENOMEM;
+	if (rc == 0)
+		rc = cli_table_add(g->t, cells);
+	for (size_t i = 0; i < g->nfields; i++)
+		free(vals[i]);
+	if (rc) {
+		g->rc = rc;
+		return 1;
 	}
-	row[col++] = strdup(cli_s(r->campus));
-	row[col++] = strdup(cli_sync_name(sync));
-	for (size_t i = 0; i < g->ncols; i++)
-		if (!row[i]) {
-			g->rc = -ENOMEM;
-			return 1;
-		}
 	return 0;
 }
 
-static int list_generic(struct cli *c, const struct kind *k, const char *campus, const char *since)
+/* Widest cell shown for a field, by its type. */
+static size_t field_cap(const ProtobufCFieldDescriptor *f)
 {
-	struct grow_rows g = {.c = c, .k = k, .campus = campus, .since = since};
-	const char *head[CLI_MAX_OPTS];
-	size_t width[CLI_MAX_OPTS];
-	bool show[CLI_MAX_OPTS];
-	size_t room = CLI_WIDTH;
+	if (ends_with(f->name, "_date"))
+		return 10;
+	if (ends_with(f->name, "_id"))
+		return 8;
+	if (f->type == PROTOBUF_C_TYPE_ENUM)
+		return 20;
+	if (f->type != PROTOBUF_C_TYPE_STRING)
+		return 12;
+	return 24;
+}
+
+static int list_generic(struct cli *c, const struct kind *k, const char *campus,
+			const char *since, const char *school, const char *status)
+{
+	struct grow_rows g = {.c = c, .k = k, .campus = campus, .since = since, .school = school,
+			      .status = status};
+	size_t col = 0, n;
+	bool flex_done = false;
 	int rc;
 
-	head[g.ncols++] = "id";
-	for (unsigned i = 0; i < k->desc->n_fields && g.ncols < CLI_MAX_OPTS - 2; i++)
-		if (settable(&k->desc->fields[i]))
-			head[g.ncols++] = k->desc->fields[i].name;
-	head[g.ncols++] = "campus";
-	head[g.ncols++] = "sync";
+	cli_today(g.today);
+	g.has_status = kind_status_of(k) != NULL;
+	for (unsigned i = 0; i < k->desc->n_fields && g.nfields < CLI_MAX_OPTS; i++) {
+		const ProtobufCFieldDescriptor *f = &k->desc->fields[i];
+		/* times in ms are for machines: `show` prints them */
+		if (settable(f) && !ends_with(f->name, "_ms"))
+			g.fields[g.nfields++] = f;
+	}
+	g.ncols = 3 + g.nfields + 2;
+	g.t = cli_table_new(g.ncols);
+	if (!g.t)
+		return cli_store_fail(-ENOMEM, "cannot list records");
+	cli_table_col(g.t, col++, "id", 8, CLI_COL_KEEP);
+	cli_table_col(g.t, col++, "school", 16,
+		      cli_is_bureau(c) && !k->bureau_only ? CLI_COL_KEEP : CLI_COL_OFF);
+	cli_table_col(g.t, col++, "status", 20, g.has_status ? CLI_COL_KEEP : CLI_COL_OFF);
+	for (size_t i = 0; i < g.nfields; i++) {
+		const ProtobufCFieldDescriptor *f = g.fields[i];
+		bool title = !flex_done && f->type == PROTOBUF_C_TYPE_STRING &&
+			     f->label != PROTOBUF_C_LABEL_REPEATED && !ends_with(f->name, "_date") &&
+			     !ends_with(f->name, "_id");
+		if (title) {
+			/* the first text field names the record: it gets the room */
+			flex_done = true;
+			cli_table_col(g.t, col++, f->name, 0, CLI_COL_KEEP | CLI_COL_FLEX);
+		} else {
+			cli_table_col(g.t, col++, f->name, field_cap(f), CLI_COL_HIDE_EMPTY);
+		}
+	}
+	cli_table_col(g.t, col++, "campus", 12, CLI_COL_KEEP);
+	cli_table_col(g.t, col++, "sync", 8, CLI_COL_KEEP);
 	rc = store_each(c->st, k->name, row_add, &g);
 	if (g.rc)
 		rc = g.rc;
 	if (rc) {
-		rc = cli_store_fail(rc, "cannot list records");
-		goto out;
+		cli_table_free(g.t);
+		return cli_store_fail(rc, "cannot list records");
 	}
-	for (size_t j = 0; j < g.ncols; j++) {
-		width[j] = cli_width(head[j]);
-		for (size_t i = 0; i < g.nrows; i++) {
-			size_t w = cli_width(g.cells[i * g.ncols + j]);
-			if (w > width[j])
-				width[j] = w;
-		}
-		if (width[j] > 24)
-			width[j] = 24;
-	}
-	/* id, campus and sync always; then fields in order while they fit */
-	room -= width[0] + 1 + width[g.ncols - 2] + 1 + width[g.ncols - 1];
-	for (size_t j = 0; j < g.ncols; j++) {
-		show[j] = j == 0 || j >= g.ncols - 2;
-		if (!show[j] && width[j] + 1 <= room) {
-			show[j] = true;
-			room -= width[j] + 1;
-		}
-	}
-	for (size_t j = 0, first = 1; j < g.ncols; j++) {
-		char up[64];
-		size_t n = 0;
-		if (!show[j])
-			continue;
-		for (const char *p = head[j]; *p && n + 1 < sizeof up; p++)
-			up[n++] = (*p >= 'a' && *p <= 'z') ? (char)(*p - 'a' + 'A') : *p;
-		up[n] = '\0';
-		if (!first)
-			fputc(' ', stdout);
-		first = 0;
-		cli_cell(stdout, up, j == g.ncols - 1 ? cli_width(up) : width[j]);
-	}
-	fputc('\n', stdout);
-	for (size_t i = 0; i < g.nrows; i++) {
-		for (size_t j = 0, first = 1; j < g.ncols; j++) {
-			const char *v = g.cells[i * g.ncols + j];
-			if (!show[j])
-				continue;
-			if (!first)
-				fputc(' ', stdout);
-			first = 0;
-			cli_cell(stdout, *v ? v : "-", j == g.ncols - 1 ? cli_width(v) : width[j]);
-		}
-		fputc('\n', stdout);
-	}
-	printf("%zu %s record%s\n", g.nrows, k->name, g.nrows == 1 ? "" : "s");
-	rc = 0;
-out:
-	for (size_t i = 0; i < g.nrows * g.ncols; i++)
-		free(g.cells[i]);
-	free(g.cells);
-	return rc;
+	cli_table_print(g.t, stdout, cli_term_width());
+	n = cli_table_rows(g.t);
+	cli_table_free(g.t);
+	printf("%zu %s record%s\n", n, k->name, n == 1 ? "" : "s");
+	return 0;
 }
 
 int cmd_list(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
-		.usage = "list KIND [--status STATE] [--campus CAMPUS] [--since YYYY-MM-DD]",
+		.usage = "list KIND [--status STATE] [--campus CAMPUS] [--since YYYY-MM-DD] "
+			 "[--school SCHOOL]",
 		.summary = "Lists the records of one kind (e.g. `list hazards`) known to this store: "
 			   "this school's\nrows from every campus, as of the last sync, plus local "
-			   "writes. Ids are shown by their\nfirst 8 characters, which every "
-			   "command accepts.",
+			   "writes; for the bureau, every school's.\nIds are shown by their "
+			   "first 8 characters, which every command accepts. The columns are the "
+			   "kind's\nfirst fields, as many as fit the terminal (100 columns when the "
+			   "output is not a terminal);\n`show ID` prints every field, `export KIND "
+			   "--csv` every record in full.",
 		.epilog = "Hazards show their state, folded from their events, the owner and "
 			  "deadline, '!' after an\noverdue deadline, and the sync state: pending "
 			  "(waiting to be pushed), rejected (see\n`" CLI_PROG " status`) or "
-			  "synced.\n--status (hazards only): reported, assigned, rectified, "
-			  "verified, closed, open (not closed),\noverdue.\n--since: the kind's "
-			  "first date field (for hazards found_date) on or after the date.",
+			  "synced.\n--status, for the kinds with a state:\n"
+			  "  hazard     reported, assigned, rectified, verified, closed, open (not "
+			  "closed), overdue\n"
+			  "  notice     for a school: unread, acked, re-ack (acknowledged an older "
+			  "version), reported,\n"
+			  "             late, open (not reported), overdue; for the bureau: open, "
+			  "past_due, overdue\n"
+			  "  risk       open, mitigated, removed, overdue (planned date passed)\n"
+			  "  equipment  overdue, due_soon (within 30 days), current; ok, fault, "
+			  "replaced (last result)\n"
+			  "  bus        active, inactive, inspection_overdue\n"
+			  "  bus_trip   mismatch, ok\n"
+			  "  bus_rider  active, inactive\n"
+			  "  staff      current, inactive, left\n"
+			  "--since: the kind's first date field (for hazards found_date) on or "
+			  "after the date; for a\nkind without a date, the day of its last write.",
 	};
 	struct cli_opt opts[] = {
-		{.name = "status", .metavar = "STATE", .help = "hazards in this state only"},
+		{.name = "status", .metavar = "STATE", .help = "records in this state only (see below)"},
 		{.name = "campus", .metavar = "CAMPUS", .help = "records created by this campus only"},
 		{.name = "since", .metavar = "YYYY-MM-DD", .help = "records dated on or after this day"},
+		{.name = "school", .metavar = "SCHOOL", .help = "bureau: one school's records only"},
 	};
 	const size_t nopts = sizeof opts / sizeof opts[0];
+	const struct kind_status *ks;
 	const char *pos[1];
 	const struct kind *k;
 	size_t npos;
@@ -239,23 +374,36 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		return kinds_hint("list", pos[0]);
 	if (opts[2].seen && !rules_date_valid(opts[2].value))
 		return cli_usage("list", "--since: \"%s\" is not a date YYYY-MM-DD", opts[2].value);
+	ks = kind_status_of(k);
 	if (opts[0].seen) {
-		int v;
-		if (strcmp(k->name, "hazard") != 0)
-			return cli_usage("list", "--status applies to hazards only");
-		if (strcmp(opts[0].value, "open") != 0 && strcmp(opts[0].value, "overdue") != 0 &&
-		    (kind_enum_parse(&safecampus__hazard_state__descriptor, opts[0].value, &v) != 0 ||
-		     v == 0))
-			return cli_usage("list", "--status: unknown state '%s' (reported, assigned, "
-					 "rectified, verified, closed, open, overdue)",
-					 opts[0].value);
+		if (!ks) {
+			char list[200];
+			size_t at = 0;
+			for (size_t i = 0; i < sizeof kind_statuses / sizeof kind_statuses[0]; i++)
+				at += (size_t)snprintf(list + at, sizeof list - at, "%s%s",
+						       i ? ", " : "", kind_statuses[i].kind);
+			return cli_usage("list", "--status: %s records have no state (kinds with "
+					 "one: %s)", k->name, list);
+		}
+		if (!status_has(ks->accept, opts[0].value))
+			return cli_usage("list", "--status: unknown %s state '%s' (one of: %s)",
+					 k->name, opts[0].value, ks->accept);
 	}
 	rc = cli_config(c);
 	if (rc)
 		return rc;
+	if (opts[3].seen && !cli_is_bureau(c))
+		return cli_usage("list", "--school is for the bureau: a school sees only its own "
+				 "records");
 	if (strcmp(k->name, "hazard") == 0)
-		return hz_list(c, opts[0].value, opts[1].value, opts[2].value) ? CLI_FAIL : CLI_OK;
-	return list_generic(c, k, opts[1].value, opts[2].value);
+		return hz_list(c, opts[0].value, opts[1].value, opts[2].value, opts[3].value)
+			       ? CLI_FAIL
+			       : CLI_OK;
+	if (strcmp(k->name, "notice") == 0)
+		return nt_list(c, opts[0].value, opts[2].value, opts[3].value) ? CLI_FAIL : CLI_OK;
+	return list_generic(c, k, opts[1].value, opts[2].value, opts[3].value, opts[0].value)
+		       ? CLI_FAIL
+		       : CLI_OK;
 }
 
 /* ---------------------------------------------------------------- show */
@@ -408,8 +556,9 @@ int cmd_show(struct cli *c, int argc, char **argv)
 		}
 		printf("  %-*s rejected: %s", show_w, "sync", x.hit ? reason_name(x.found.reason) : "?");
 		if (x.hit && x.found.detail[0]) {
+			char d[600];
 			fputs(": ", stdout);
-			cli_text(stdout, x.found.detail);
+			cli_text(stdout, cli_detail(x.found.detail, d, sizeof d));
 		}
 		printf("\n  %-*s fix it with `" CLI_PROG " edit %.8s ...` or drop it with `" CLI_PROG
 		       " outbox discard %.8s`\n", show_w, "", id, id);
@@ -419,6 +568,11 @@ int cmd_show(struct cli *c, int argc, char **argv)
 	rc = 0;
 	if (strcmp(k->name, "hazard") == 0)
 		rc = hz_show_history(c, r);
+	else if (strcmp(k->name, "notice") == 0)
+		rc = nt_show_status(c, r);
+	else if (r->body_case == SAFECAMPUS__RECORD__BODY_BUS_TRIP && r->bus_trip->boarded != r->bus_trip->alighted)
+		printf("\nALARM: %d boarded, %d alighted: a child may have been left on the bus\n",
+		       (int)r->bus_trip->boarded, (int)r->bus_trip->alighted);
 out:
 	safecampus__record__free_unpacked(r, NULL);
 	return rc ? CLI_FAIL : CLI_OK;

@@ -5,15 +5,21 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "rules.h"
 
 /* ---------------------------------------------------------------- messages */
+
+const char *cli_err_where;
 
 void cli_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs(CLI_PROG ": ", stderr);
+	fprintf(stderr, "%s: ", cli_err_where ? cli_err_where : CLI_PROG);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -339,7 +345,88 @@ int cli_resolve(struct cli *c, const char *prefix, char out[37])
 	return cli_store_fail(rc, "cannot look up the id");
 }
 
+bool cli_prescan(struct cli *c, int argc, char **argv)
+{
+	bool help = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			help = true;
+		else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc && *argv[i + 1])
+			c->store_path = argv[++i];
+		else if (strncmp(argv[i], "--store=", 8) == 0 && argv[i][8])
+			c->store_path = argv[i] + 8;
+	}
+	return help;
+}
+
 /* ---------------------------------------------------------------- time */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+static long days_from_civil(int y, int m, int d)
+{
+	long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long)doe - 719468;
+}
+
+static void civil_from_days(long z, int *y, int *m, int *d)
+{
+	long era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)((long)yoe + era * 400 + (*m <= 2));
+}
+
+int cli_date_diff(const char *a, const char *b, long *days)
+{
+	int ya, ma, da, yb, mb, db;
+
+	if (!rules_date_valid(a) || !rules_date_valid(b) ||
+	    sscanf(a, "%4d-%2d-%2d", &ya, &ma, &da) != 3 ||
+	    sscanf(b, "%4d-%2d-%2d", &yb, &mb, &db) != 3)
+		return -EINVAL;
+	*days = days_from_civil(yb, mb, db) - days_from_civil(ya, ma, da);
+	return 0;
+}
+
+int cli_weekday(int y, int m, int d)
+{
+	long w = (days_from_civil(y, m, d) + 4) % 7; /* 1970-01-01 was a Thursday */
+
+	return (int)(w < 0 ? w + 7 : w);
+}
+
+int cli_date_add(const char *day, int days, char out[11])
+{
+	int y, m, d;
+
+	if (!rules_date_valid(day) || sscanf(day, "%4d-%2d-%2d", &y, &m, &d) != 3)
+		return -EINVAL;
+	civil_from_days(days_from_civil(y, m, d) + days, &y, &m, &d);
+	if (y < 1900 || y > 9999)
+		return -EINVAL;
+	/* in range (checked above); the modulo tells the compiler so */
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+		 (unsigned)d % 100u);
+	return 0;
+}
 
 int64_t cli_now_ms(void)
 {
@@ -393,6 +480,54 @@ void cli_fmt_age(int64_t ms, char *out, size_t n)
 }
 
 /* ---------------------------------------------------------------- text */
+
+size_t cli_term_width(void)
+{
+	struct winsize ws;
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col) {
+		if (ws.ws_col < 60)
+			return 60;
+		return ws.ws_col > 400 ? 400 : ws.ws_col;
+	}
+	return CLI_WIDTH;
+}
+
+const char *cli_detail(const char *detail, char *out, size_t n)
+{
+	const char *p = cli_s(detail), *h;
+	size_t at = 0;
+
+	out[0] = '\0';
+	/* "hlc 1234567890123 is ..." -> "clock stamp 2026-03-01 08:00 (hlc ...) is ..." */
+	while ((h = strstr(p, "hlc ")) != NULL && at + 1 < n) {
+		const char *num = h + 4;
+		char *end;
+		unsigned long long v;
+		size_t digits = strspn(num, "0123456789");
+		if (digits < 10 || (h > cli_s(detail) && (h[-1] == '_' || (h[-1] >= 'a' && h[-1] <= 'z')))) {
+			int w = snprintf(out + at, n - at, "%.*s", (int)(num - p), p);
+			at = w < 0 || (size_t)w >= n - at ? n : at + (size_t)w;
+			p = num;
+			continue;
+		}
+		v = strtoull(num, &end, 10);
+		{
+			char when[32];
+			time_t t = (time_t)(HLC_MS(v) / 1000);
+			struct tm tm;
+			if (!gmtime_r(&t, &tm) || strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+				snprintf(when, sizeof when, "?");
+			int w = snprintf(out + at, n - at, "%.*sclock stamp %s", (int)(h - p), p,
+					 when);
+			at = w < 0 || (size_t)w >= n - at ? n : at + (size_t)w;
+		}
+		p = end;
+	}
+	if (at + 1 < n)
+		snprintf(out + at, n - at, "%s", p);
+	return out;
+}
 
 /* Decodes one UTF-8 sequence at s; *len is its length (1 for a bad byte,
  * which decodes as U+FFFD). */
@@ -541,4 +676,197 @@ Safecampus__Record *cli_record_dup(const Safecampus__Record *r)
 	d = safecampus__record__unpack(NULL, n, buf);
 	free(buf);
 	return d;
+}
+
+/* ---------------------------------------------------------------- tables */
+
+struct cli_table {
+	size_t ncols, nrows, cap;
+	const char **head;
+	size_t *maxw;
+	unsigned *flags;
+	char **cells; /* nrows * ncols */
+};
+
+struct cli_table *cli_table_new(size_t ncols)
+{
+	struct cli_table *t = calloc(1, sizeof *t);
+
+	if (!t)
+		return NULL;
+	t->ncols = ncols;
+	t->head = calloc(ncols, sizeof *t->head);
+	t->maxw = calloc(ncols, sizeof *t->maxw);
+	t->flags = calloc(ncols, sizeof *t->flags);
+	if (!t->head || !t->maxw || !t->flags) {
+		cli_table_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void cli_table_col(struct cli_table *t, size_t col, const char *head, size_t maxw,
+		   unsigned flags)
+{
+	if (col >= t->ncols)
+		return;
+	t->head[col] = head;
+	t->maxw[col] = maxw;
+	t->flags[col] = flags;
+}
+
+int cli_table_add(struct cli_table *t, const char *const *cells)
+{
+	char **row;
+
+	if (t->nrows == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 32;
+		char **more = realloc(t->cells, cap * t->ncols * sizeof *more);
+		if (!more)
+			return -ENOMEM;
+		t->cells = more;
+		t->cap = cap;
+	}
+	row = &t->cells[t->nrows * t->ncols];
+	for (size_t j = 0; j < t->ncols; j++) {
+		row[j] = strdup(cells[j] ? cells[j] : "");
+		if (!row[j]) {
+			while (j--)
+				free(row[j]);
+			return -ENOMEM;
+		}
+	}
+	t->nrows++;
+	return 0;
+}
+
+size_t cli_table_rows(const struct cli_table *t)
+{
+	return t->nrows;
+}
+
+void cli_table_free(struct cli_table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; t->cells && i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t->head);
+	free(t->maxw);
+	free(t->flags);
+	free(t);
+}
+
+static bool cell_empty(const char *s)
+{
+	return !*s || strcmp(s, "-") == 0;
+}
+
+void cli_table_print(const struct cli_table *t, FILE *f, size_t width)
+{
+	size_t n = t->ncols, room = width, flex = n, flexmin = 0, last = 0;
+	size_t *w = calloc(n ? n : 1, sizeof *w), *nat = calloc(n ? n : 1, sizeof *nat);
+	bool *show = calloc(n ? n : 1, sizeof *show), first;
+
+	if (!w || !nat || !show)
+		goto out;
+	for (size_t j = 0; j < n; j++) {
+		bool empty = true;
+		nat[j] = cli_width(cli_s(t->head[j]));
+		for (size_t i = 0; i < t->nrows; i++) {
+			const char *v = t->cells[i * n + j];
+			size_t cw = cli_width(cell_empty(v) ? "-" : v);
+			empty &= cell_empty(v);
+			if (cw > nat[j])
+				nat[j] = cw;
+		}
+		w[j] = t->maxw[j] && nat[j] > t->maxw[j] ? t->maxw[j] : nat[j];
+		/* a header is cut only when it is much wider than what it heads */
+		{
+			size_t hw = cli_width(cli_s(t->head[j]));
+			if (hw > 14)
+				hw = 14;
+			if (w[j] < hw)
+				w[j] = hw;
+		}
+		show[j] = !(t->flags[j] & CLI_COL_OFF) &&
+			  (!(t->flags[j] & CLI_COL_HIDE_EMPTY) || !empty || t->nrows == 0);
+		if ((t->flags[j] & CLI_COL_FLEX) && flex == n && show[j])
+			flex = j;
+	}
+	/* kept columns first, then the title's fair share, then the rest in order */
+	for (size_t j = 0; j < n; j++) {
+		if (!show[j] || j == flex || !(t->flags[j] & CLI_COL_KEEP))
+			continue;
+		room = room > w[j] + 1 ? room - w[j] - 1 : 0;
+	}
+	if (flex < n) {
+		size_t share = width * 2 / 5 > 24 ? width * 2 / 5 : 24;
+		flexmin = nat[flex] < share ? nat[flex] : share;
+		/* never so wide that the kept columns push the line past the width */
+		if (flexmin > room)
+			flexmin = room > 16 ? room : 16;
+		if (flexmin > nat[flex])
+			flexmin = nat[flex];
+		if (flexmin < cli_width(cli_s(t->head[flex])))
+			flexmin = cli_width(cli_s(t->head[flex]));
+		room = room > flexmin ? room - flexmin : 0;
+	}
+	/* the columns before the title (what kind of record, when) come first;
+	 * then the title takes what it needs; the columns after it get the rest */
+	for (size_t j = 0; j < n; j++) {
+		if (flex < n && j == flex) {
+			size_t give = flexmin + room;
+			w[flex] = nat[flex] < give ? nat[flex] : give;
+			room = give - w[flex];
+			continue;
+		}
+		if (!show[j] || (t->flags[j] & CLI_COL_KEEP))
+			continue;
+		if (w[j] + 1 <= room)
+			room -= w[j] + 1;
+		else
+			show[j] = false;
+	}
+	for (size_t j = 0; j < n; j++)
+		if (show[j])
+			last = j;
+	first = true;
+	for (size_t j = 0; j < n; j++) {
+		char up[64];
+		size_t k = 0;
+		if (!show[j])
+			continue;
+		for (const char *p = cli_s(t->head[j]); *p && k + 1 < sizeof up; p++)
+			up[k++] = (*p >= 'a' && *p <= 'z') ? (char)(*p - 'a' + 'A') : *p;
+		up[k] = '\0';
+		if (!first)
+			fputc(' ', f);
+		first = false;
+		cli_cell(f, up, j == last ? cli_width(up) : w[j]);
+	}
+	fputc('\n', f);
+	for (size_t i = 0; i < t->nrows; i++) {
+		first = true;
+		for (size_t j = 0; j < n; j++) {
+			const char *v = t->cells[i * n + j];
+			if (!show[j])
+				continue;
+			if (cell_empty(v))
+				v = "-";
+			if (!first)
+				fputc(' ', f);
+			first = false;
+			if (j == last)
+				cli_cell(f, v, cli_width(v) < w[j] ? cli_width(v) : w[j]);
+			else
+				cli_cell(f, v, w[j]);
+		}
+		fputc('\n', f);
+	}
+out:
+	free(w);
+	free(nat);
+	free(show);
 }

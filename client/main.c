@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dashboard.h"
 #include "log.h"
 
 #ifndef SC_VERSION
@@ -15,15 +16,20 @@ static const struct cmd {
 	const char *summary;
 } cmds[] = {
 	{"init", cmd_init, "create the store, or update its settings"},
-	{"hazard", cmd_hazard, "report a hazard and move it through its workflow"},
 	{"add", cmd_add, "add a record of any kind (add KIND --help lists its fields)"},
 	{"edit", cmd_edit, "change fields of a record, or fix a rejected one"},
-	{"list", cmd_list, "list the records of a kind (list hazards)"},
-	{"show", cmd_show, "show a record; for a hazard, its state and history"},
-	{"status", cmd_status, "identity, server, outbox, rejections, last sync"},
+	{"list", cmd_list, "list the records of a kind (list hazards --status open)"},
+	{"show", cmd_show, "show a record; for a hazard or notice, its state and history"},
+	{"hazard", cmd_hazard, "report a hazard and move it through its workflow"},
+	{"notice", cmd_notice, "issue notices (bureau); acknowledge and report on them (school)"},
+	{"letter", cmd_letter, "sign responsibility letters; coverage of current staff"},
+	{"bus", cmd_bus, "record a bus trip (counts that differ raise an ALARM)"},
+	{"import", cmd_import, "add or update records of a kind from a CSV file"},
+	{"export", cmd_export, "write the records of a kind as CSV"},
+	{"dashboard", cmd_dashboard, "the safe-campus dashboard: indicators, score, rank, alerts"},
+	{"status", cmd_status, "identity, server, outbox, rejections, alarms, last sync"},
 	{"outbox", cmd_outbox, "list, discard or retry entries waiting to be pushed"},
 	{"sync", cmd_sync, "push the outbox and pull changes (--watch to stay connected)"},
-	{"export", cmd_export, "write the records of a kind as CSV"},
 };
 
 static void usage(FILE *f)
@@ -33,7 +39,7 @@ static void usage(FILE *f)
 	      "fully offline;\n`sync` exchanges them with the district server.\n\nCommands:\n",
 	      f);
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].summary);
 	fputs("\nGlobal options:\n"
 	      "  --store PATH        the store file (default: $SAFECAMPUS_STORE, else "
 	      "./safecampus.db);\n"

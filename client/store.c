@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -60,6 +61,12 @@ static const char *const migrations[] = {
 	"  updated_ms INTEGER NOT NULL\n"
 	");\n"
 	"CREATE INDEX outbox_state ON outbox(state, qseq);\n",
+	/* 1 -> 2: opaque values kept by key (cached dashboards, generator state) */
+	"CREATE TABLE blobs(\n"
+	"  key TEXT PRIMARY KEY NOT NULL,\n"
+	"  value BLOB NOT NULL,\n"
+	"  stored_ms INTEGER NOT NULL\n"
+	");\n",
 };
 #define STORE_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(STORE_MIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -97,6 +104,8 @@ enum q {
 	Q_OB_EACH,
 	Q_OB_DEL,
 	Q_OB_RETRY,
+	Q_BLOB_PUT,
+	Q_BLOB_GET,
 	Q__COUNT
 };
 
@@ -152,6 +161,10 @@ static const char *const sql_text[Q__COUNT] = {
 	[Q_OB_DEL] = "DELETE FROM outbox WHERE record_id = ?1",
 	[Q_OB_RETRY] = "UPDATE outbox SET state = 0, reason = 0, detail = '', updated_ms = ?2 "
 		       "WHERE record_id = ?1 AND state = 1",
+	[Q_BLOB_PUT] = "INSERT INTO blobs(key, value, stored_ms) VALUES (?1, ?2, ?3) "
+		       "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
+		       "stored_ms = excluded.stored_ms",
+	[Q_BLOB_GET] = "SELECT value, stored_ms FROM blobs WHERE key = ?1",
 };
 
 struct store {
@@ -345,6 +358,16 @@ static int tx_end(struct store *st, int rc)
 		memcpy(last_error, keep, sizeof keep);
 	}
 	return rc;
+}
+
+/* "YYYY-MM-DD HH:MM UTC" for Unix ms, for messages about clocks. */
+static void fmt_utc(uint64_t ms, char *out, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(out, n, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(out, n, "%llu ms", (unsigned long long)ms);
 }
 
 static int64_t now_ms(void)
@@ -1020,16 +1043,10 @@ out:
 	return rc;
 }
 
-int store_write(struct store *st, Safecampus__Record *r)
+/* Checks r before any transaction: known kind, canonical id. */
+static int write_check(const Safecampus__Record *r)
 {
-	clear_error();
 	const struct kind *k = kind_of(r);
-	struct store_config cfg = {0};
-	uint64_t old_hlc = r->hlc, head_hlc, head_seq;
-	char head_kind[64];
-	bool found, in_tx = false;
-	struct hlc c;
-	int rc;
 
 	if (!k || !kind_payload(r)) {
 		set_error("record has no known kind");
@@ -1039,52 +1056,198 @@ int store_write(struct store *st, Safecampus__Record *r)
 		set_error("record id '%s' is not a canonical UUID", r->id ? r->id : "");
 		return SC_EINVALID;
 	}
-	if (str_empty(r->campus) || str_empty(r->school)) {
-		/* the bureau's school is "": filling it in changes nothing */
-		rc = store_config_load(st, &cfg);
+	return 0;
+}
+
+/* Fills an empty school or campus from the settings (the bureau's school is
+ * "": filling it in changes nothing). cfg is loaded on first need. */
+static int write_fill(struct store *st, struct store_config *cfg, bool *loaded,
+		      Safecampus__Record *r)
+{
+	int rc;
+
+	if (!str_empty(r->campus) && !str_empty(r->school))
+		return 0;
+	if (!*loaded) {
+		rc = store_config_load(st, cfg);
 		if (rc)
-			goto out;
-		if ((str_empty(r->school) && set_str(&r->school, cfg.school)) ||
-		    (str_empty(r->campus) && set_str(&r->campus, cfg.campus))) {
-			rc = -ENOMEM;
+			return rc;
+		*loaded = true;
+	}
+	if ((str_empty(r->school) && set_str(&r->school, cfg->school)) ||
+	    (str_empty(r->campus) && set_str(&r->campus, cfg->campus)))
+		return -ENOMEM;
+	return 0;
+}
+
+/* One local write inside the caller's transaction: stamps r from c, writes
+ * records and outbox. */
+static int write_one(struct store *st, struct hlc *c, Safecampus__Record *r)
+{
+	const struct kind *k = kind_of(r);
+	uint64_t head_hlc, head_seq;
+	char head_kind[64];
+	bool found;
+	int rc = rec_head(st, r->id, head_kind, &head_hlc, &head_seq, &found);
+
+	if (rc)
+		return rc;
+	if (found && strcmp(head_kind, k->name) != 0) {
+		set_error("id %s already belongs to a %s record", r->id, head_kind);
+		return SC_EINVALID;
+	}
+	if (found && k->immutable && head_seq != 0) {
+		set_error("%s %s is immutable and the server already has it", k->name, r->id);
+		return SC_EINVALID;
+	}
+	r->hlc = hlc_tick(c, hlc_wall_ms());
+	r->seq = head_seq;
+	rc = rec_put(st, k, r, r->campus);
+	if (rc)
+		return rc;
+	return ob_put(st, k, r);
+}
+
+int store_write(struct store *st, Safecampus__Record *r)
+{
+	Safecampus__Record *one[1] = {r};
+
+	return store_write_batch(st, one, 1);
+}
+
+int store_write_batch(struct store *st, Safecampus__Record *const *recs, size_t n)
+{
+	clear_error();
+	struct store_config cfg = {0};
+	uint64_t *old_hlc = NULL;
+	bool loaded = false, in_tx = false;
+	struct hlc c;
+	size_t i;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	old_hlc = malloc(n * sizeof *old_hlc);
+	if (!old_hlc)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (!recs[i]) {
+			set_error("record %zu of the batch is missing", i + 1);
+			rc = SC_EINVALID;
 			goto out;
 		}
+		old_hlc[i] = recs[i]->hlc;
+		rc = write_check(recs[i]);
+		if (rc) {
+			if (n > 1) {
+				char keep[sizeof last_error];
+				memcpy(keep, last_error, sizeof keep);
+				set_error("record %zu of the batch: %s", i + 1, keep);
+			}
+			goto out;
+		}
+		rc = write_fill(st, &cfg, &loaded, recs[i]);
+		if (rc)
+			goto out;
 	}
 	rc = tx_begin(st);
 	if (rc)
 		goto out;
 	in_tx = true;
-	rc = rec_head(st, r->id, head_kind, &head_hlc, &head_seq, &found);
-	if (rc)
-		goto out;
-	if (found && strcmp(head_kind, k->name) != 0) {
-		set_error("id %s already belongs to a %s record", r->id, head_kind);
-		rc = SC_EINVALID;
-		goto out;
-	}
-	if (found && k->immutable && head_seq != 0) {
-		set_error("%s %s is immutable and the server already has it", k->name, r->id);
-		rc = SC_EINVALID;
-		goto out;
-	}
 	rc = hlc_load(st, &c);
-	if (rc)
-		goto out;
-	r->hlc = hlc_tick(&c, hlc_wall_ms());
-	rc = hlc_save(st, &c);
-	if (rc)
-		goto out;
-	r->seq = head_seq;
-	rc = rec_put(st, k, r, r->campus);
-	if (rc)
-		goto out;
-	rc = ob_put(st, k, r);
+	for (i = 0; rc == 0 && i < n; i++) {
+		rc = write_one(st, &c, recs[i]);
+		if (rc && n > 1) {
+			char keep[sizeof last_error];
+			memcpy(keep, last_error, sizeof keep);
+			set_error("record %zu of the batch: %s", i + 1, keep);
+		}
+	}
+	if (rc == 0)
+		rc = hlc_save(st, &c);
 out:
 	if (in_tx)
 		rc = tx_end(st, rc);
-	if (rc)
-		r->hlc = old_hlc;
+	if (rc) /* nothing was written: give the records their stamps back */
+		for (i = 0; i < n; i++)
+			if (recs[i])
+				recs[i]->hlc = old_hlc[i];
+	free(old_hlc);
 	store_config_free(&cfg);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- blobs */
+
+int store_blob_put(struct store *st, const char *key, const void *data, size_t len)
+{
+	clear_error();
+	struct qh h = {0};
+	int rc;
+
+	if (str_empty(key)) {
+		set_error("blob key is empty");
+		return SC_EINVALID;
+	}
+	if (len > (size_t)INT32_MAX) {
+		set_error("blob %s is too large (%zu bytes)", key, len);
+		return -E2BIG;
+	}
+	rc = tx_begin(st);
+	if (rc)
+		return rc;
+	rc = q_get(st, Q_BLOB_PUT, &h);
+	if (rc)
+		goto out;
+	bind_text(&h, 1, key);
+	bind_blob(&h, 2, data, len);
+	sqlite3_bind_int64(h.s, 3, now_ms());
+	rc = q_done(st, &h, "write blob");
+out:
+	q_put(&h);
+	return tx_end(st, rc);
+}
+
+int store_blob_get(struct store *st, const char *key, void **data, size_t *len,
+		   int64_t *stored_ms)
+{
+	clear_error();
+	struct qh h;
+	int rc;
+
+	*data = NULL;
+	*len = 0;
+	if (stored_ms)
+		*stored_ms = 0;
+	rc = q_get(st, Q_BLOB_GET, &h);
+	if (rc)
+		return rc;
+	bind_text(&h, 1, key ? key : "");
+	rc = sqlite3_step(h.s);
+	if (rc == SQLITE_ROW) {
+		const void *b = sqlite3_column_blob(h.s, 0);
+		size_t n = (size_t)sqlite3_column_bytes(h.s, 0);
+		/* one spare byte, so a text value can be used as a C string */
+		void *copy = malloc(n + 1);
+		if (!copy) {
+			rc = -ENOMEM;
+		} else {
+			if (n)
+				memcpy(copy, b, n);
+			((char *)copy)[n] = '\0';
+			*data = copy;
+			*len = n;
+			if (stored_ms)
+				*stored_ms = sqlite3_column_int64(h.s, 1);
+			rc = 0;
+		}
+	} else if (rc == SQLITE_DONE) {
+		set_error("nothing stored under %s", key ? key : "");
+		rc = SC_ENOTFOUND;
+	} else {
+		rc = sql_fail(st, rc, "read blob");
+	}
+	q_put(&h);
 	return rc;
 }
 
@@ -1345,10 +1508,14 @@ int store_observe_hlc(struct store *st, uint64_t server_hlc)
 	rc = hlc_load(st, &c);
 	if (rc == 0 && server_hlc) {
 		rc = hlc_observe(&c, server_hlc, hlc_wall_ms());
-		if (rc)
-			set_error("the server clock is more than %llu h ahead of this computer's clock; "
-				  "check the date and time here",
+		if (rc) {
+			char srv[32], here[32];
+			fmt_utc(HLC_MS(server_hlc), srv, sizeof srv);
+			fmt_utc(hlc_wall_ms(), here, sizeof here);
+			set_error("the server's clock reads %s but this computer's reads %s (more "
+				  "than %llu h behind); check the date and time here", srv, here,
 				  (unsigned long long)(HLC_MAX_DRIFT_MS / 3600000));
+		}
 	}
 	if (rc == 0)
 		rc = hlc_save(st, &c);

@@ -5,6 +5,11 @@
  *   pending) -> PULL (until more = false) -> done, or with --watch:
  *   SUBSCRIBE -> IDLE, and on Notify or a local write: PUSH, PULL again.
  *
+ * With opts->dashboard the first round ends with DASHBOARD (one
+ * DashboardRequest, its Dashboard stored) before done or SUBSCRIBE. The
+ * watch subscription asks for dashboards too; a Dashboard the server pushes
+ * (request id 0) is stored whatever the phase.
+ *
  * One request is in flight at a time; every response is applied to the store
  * in one SQLite transaction before the next request goes out. */
 #include "sync.h"
@@ -18,6 +23,7 @@
 #include <uv.h>
 
 #include "channel.h"
+#include "dashboard.h"
 #include "fault.h"
 #include "log.h"
 #include "tls.h"
@@ -29,7 +35,10 @@
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
-enum phase { PH_CONNECT, PH_HANDSHAKE, PH_HELLO, PH_PUSH, PH_PULL, PH_SUBSCRIBE, PH_IDLE, PH_DONE };
+enum phase {
+	PH_CONNECT, PH_HANDSHAKE, PH_HELLO, PH_PUSH, PH_PULL, PH_DASHBOARD, PH_SUBSCRIBE, PH_IDLE,
+	PH_DONE
+};
 
 struct sync {
 	uv_loop_t loop;
@@ -51,6 +60,7 @@ struct sync {
 	int want_round;          /* watch: a Notify or a local write came while busy */
 	int subscribed;
 	int channel_open;
+	int dashboard_done;      /* opts->dashboard: the requested Dashboard is stored */
 	uint64_t deadline_ms;    /* watch_secs */
 	Safecampus__Record **sent;
 	size_t nsent;
@@ -115,6 +125,7 @@ static void free_sent(struct sync *s)
 }
 
 static void do_pull(struct sync *s);
+static void round_done(struct sync *s);
 
 /* Sends the next batch from the outbox, or moves on to pulling. */
 static void do_push(struct sync *s)
@@ -157,6 +168,55 @@ static void do_pull(struct sync *s)
 	(void)send_env(s, &env);
 }
 
+/* ---- dashboards (client/dashboard.h) */
+
+/* Keeps d under key, or under the key its scope gives when key is NULL. */
+static int keep_dashboard(struct sync *s, const Safecampus__Dashboard *d, const char *key)
+{
+	char k[DASHBOARD_KEY_MAX];
+	int rc;
+
+	if (!key) {
+		dashboard_key_for(k, d, s->cfg.school, NULL);
+		key = k;
+	}
+	rc = dashboard_save(s->st, key, d);
+	if (rc == 0) {
+		s->rep->dashboards++;
+		log_info("dashboard stored key=%s scope=%s as_of=%s", key, d->scope, d->as_of_date);
+	}
+	return rc;
+}
+
+static void do_dashboard(struct sync *s)
+{
+	Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
+	Safecampus__DashboardRequest req = SAFECAMPUS__DASHBOARD_REQUEST__INIT;
+
+	s->phase = PH_DASHBOARD;
+	if (s->opts->dashboard_school)
+		req.school = (char *)s->opts->dashboard_school;
+	if (s->opts->dashboard_as_of)
+		req.as_of_date = (char *)s->opts->dashboard_as_of;
+	env.body_case = SAFECAMPUS__ENVELOPE__BODY_DASHBOARD_REQUEST;
+	env.dashboard_request = &req;
+	(void)send_env(s, &env);
+}
+
+static void on_dashboard(struct sync *s, const Safecampus__Dashboard *d)
+{
+	int rc = keep_dashboard(s, d, s->opts->dashboard_key);
+
+	if (rc) {
+		finish(s, rc, "storing the dashboard failed: %s", sc_strerror(rc));
+		return;
+	}
+	s->dashboard_done = 1;
+	round_done(s); /* again: on to done or SUBSCRIBE */
+}
+
+/* ---- */
+
 static void start_round(struct sync *s)
 {
 	s->want_round = 0;
@@ -176,6 +236,10 @@ static void round_done(struct sync *s)
 		finish(s, rc, "recording the sync failed: %s", sc_strerror(rc));
 		return;
 	}
+	if (s->opts->dashboard && !s->dashboard_done) {
+		do_dashboard(s);
+		return;
+	}
 	if (!s->opts->watch) {
 		finish(s, 0, "done");
 		return;
@@ -183,6 +247,7 @@ static void round_done(struct sync *s)
 	if (!s->subscribed) {
 		s->phase = PH_SUBSCRIBE;
 		sub.enable = 1;
+		sub.dashboards = 1;
 		env.body_case = SAFECAMPUS__ENVELOPE__BODY_SUBSCRIBE;
 		env.subscribe = &sub;
 		(void)send_env(s, &env);
@@ -258,6 +323,11 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 				start_round(s);
 			else
 				s->want_round = 1;
+		} else if (env->body_case == SAFECAMPUS__ENVELOPE__BODY_DASHBOARD) {
+			/* pushed after a change; a cache, so a failure to keep it is not fatal */
+			rc = keep_dashboard(s, env->dashboard, NULL);
+			if (rc)
+				log_warn("storing a pushed dashboard failed: %s", sc_strerror(rc));
 		}
 		return;
 	}
@@ -291,6 +361,11 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 		if (env->body_case != SAFECAMPUS__ENVELOPE__BODY_CHANGES)
 			break;
 		on_changes(s, env->changes);
+		return;
+	case PH_DASHBOARD:
+		if (env->body_case != SAFECAMPUS__ENVELOPE__BODY_DASHBOARD)
+			break;
+		on_dashboard(s, env->dashboard);
 		return;
 	case PH_SUBSCRIBE:
 		if (env->body_case != SAFECAMPUS__ENVELOPE__BODY_NOTIFY)

@@ -20,6 +20,12 @@ struct sync_opts {
 	unsigned timeout_ms;   /* connect + handshake + each request; 0 = 15000 */
 	unsigned batch;        /* records per Push; 0 = server's max */
 	unsigned watch_secs;   /* with watch: stop after this long; 0 = until SIGINT/SIGTERM */
+	/* Dashboards (client/dashboard.h). With --watch the client always
+	 * subscribes with dashboards = true and stores every Dashboard pushed. */
+	bool dashboard;              /* end the first round with a DashboardRequest, store the answer */
+	const char *dashboard_school; /* bureau: drill into this school; NULL/"" = own scope */
+	const char *dashboard_as_of;  /* "YYYY-MM-DD"; NULL/"" = the server's today */
+	const char *dashboard_key;    /* store key for the answer; NULL = by its scope (dashboard_key_for) */
 };
 
 struct sync_report {
@@ -27,6 +33,7 @@ struct sync_report {
 	uint64_t rejected;     /* records the server rejected (kept in the outbox) */
 	uint64_t pulled;       /* rows applied from the server */
 	uint64_t cursor;       /* cursor after the run */
+	unsigned dashboards;   /* Dashboards received and stored */
 	char error[256];       /* first failure, for people; "" if none */
 };
 

@@ -504,12 +504,26 @@ static void value_text(const ProtobufCFieldDescriptor *f, const void *v, char *t
 	case PROTOBUF_C_TYPE_FIXED64:
 		snprintf(tmp, tmplen, "%" PRIu64, *(const uint64_t *)v);
 		return;
-	case PROTOBUF_C_TYPE_DOUBLE:
-		snprintf(tmp, tmplen, "%.17g", *(const double *)v);
+	case PROTOBUF_C_TYPE_DOUBLE: {
+		/* the shortest text that reads back as the same number: 7786.6,
+		 * not 7786.6000000000004 */
+		double d = *(const double *)v;
+		for (int prec = 15; prec <= 17; prec++) {
+			snprintf(tmp, tmplen, "%.*g", prec, d);
+			if (strtod(tmp, NULL) == d)
+				break;
+		}
 		return;
-	case PROTOBUF_C_TYPE_FLOAT:
-		snprintf(tmp, tmplen, "%.17g", (double)*(const float *)v);
+	}
+	case PROTOBUF_C_TYPE_FLOAT: {
+		float fl = *(const float *)v;
+		for (int prec = 6; prec <= 9; prec++) {
+			snprintf(tmp, tmplen, "%.*g", prec, (double)fl);
+			if (strtof(tmp, NULL) == fl)
+				break;
+		}
 		return;
+	}
 	default:
 		tmp[0] = '\0';
 		return;

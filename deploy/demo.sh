@@ -15,6 +15,11 @@
 # A-east verifies it. Then it shows what each client sees from its own store,
 # and the same rows in PostgreSQL. Every command it runs is printed.
 #
+# Act two, a living district: scgen (tests/data) generates this term so far for
+# twelve schools (seed 2026) into fresh stores, one campus per school and the
+# bureau; they sync, four at a time, and the bureau's store and PostgreSQL show
+# the district: notices, drills, overdue hazards, counts per school.
+#
 # Stops everything it started and removes the scratch folder; exits 0 when the
 # story went as told, non-zero (with the server log) when anything failed.
 #
@@ -400,6 +405,80 @@ expect "PostgreSQL holds A's hazard as verified" bash -c "grep 'Loose handrail' 
 section "The server log: one line per event, key=value"
 show_line "grep -E 'handshake ok|push conn' server.log | tail -n 4"
 grep -E 'handshake ok|push conn' server.log | tail -n 4 | sed 's/^/    /'
+
+# ---- 6b. act two: a living district
+ACT2_START=$SECONDS
+NSCHOOLS=12
+section "Act two: a living district"
+say "One hazard is a story; a district is a dozen schools recording their safety work every"
+say "day. scgen (tests/data) generates this term of it for $NSCHOOLS schools, the same from the"
+say "same seed, each modelled on the example school: 71 staff, 24 classes, 7 buses carrying"
+say "296 riders, the \"1530\" sessions in every class, a drill most months, inspections and the"
+say "hazards they find, gate duty, bus trips, equipment checks, the canteen's bottled-LPG"
+say "risk, and answers to the bureau's notices. It writes into ordinary client stores, one"
+say "campus per school and the bureau; the clients then sync them through the real path."
+if ! cmake --build "$BUILD" -j "$(nproc)" --target scgen >>"$BUILD_LOG" 2>&1; then
+	tail -n 20 "$BUILD_LOG" >&2
+	fail "building scgen failed (log: $BUILD_LOG; the top CMakeLists.txt needs add_subdirectory(tests/data))"
+fi
+ok "built build/scgen"
+SCHOOLS=$(seq -f 'school%02g' 1 "$NSCHOOLS")
+mkdir -p district
+show_line "for s in school01 ... school$NSCHOOLS; do deploy/pki.sh issue pki \$s main; safecampus --store district/\$s-main.db init ...; done"
+for s in $SCHOOLS; do
+	"$ROOT/deploy/pki.sh" issue pki "$s" main >/dev/null 2>&1 || fail "pki.sh issue pki $s main failed"
+	safecampus --store "district/$s-main.db" init --server "127.0.0.1:$port" --server-name localhost \
+		--cert "pki/$s-main.crt" --key "pki/$s-main.key" --ca pki/ca.crt >/dev/null ||
+		fail "safecampus init for $s failed"
+done
+run safecampus --store district/bureau-office.db init --server "127.0.0.1:$port" --server-name localhost \
+	--cert pki/bureau-office.crt --key pki/bureau-office.key --ca pki/ca.crt
+ok "$NSCHOOLS school stores and a fresh bureau store in district/"
+
+section "scgen fills the stores: this term, up to today"
+run scgen --seed 2026 --schools "$NSCHOOLS" --district d1 --stores district --stats
+note "    (per school: \"1530\" sessions held of due, months with a drill, drills with plan and"
+note "     feedback, hazards found / open / overdue / reopened, bus trips and mismatches,"
+note "     responsibility letters, staffed gate shifts, overdue equipment, late and missing reports)"
+
+section "Everyone syncs: the bureau first (its notices), then the schools, four at a time"
+run safecampus --store district/bureau-office.db sync
+show_line "printf '%s\\n' school01 ... school$NSCHOOLS | xargs -P 4 -I{} safecampus --store district/{}-main.db sync"
+sync_rc=0
+printf '%s\n' $SCHOOLS | xargs -P 4 -I{} sh -c 'safecampus --store "district/$1-main.db" sync >"district/$1.sync" 2>&1' sh {} ||
+	sync_rc=$?
+for s in $SCHOOLS; do
+	printf '    %s: %s\n' "$s" "$(tail -n 1 "district/$s.sync")"
+done
+((sync_rc == 0)) || fail "a school's sync failed (see $T/district/*.sync)"
+expect "every school's records were accepted, none rejected" \
+	bash -c "cd '$T/district' && for f in *.sync; do grep -q 'rejected 0,' \"\$f\" || exit 1; done"
+run safecampus --store district/bureau-office.db sync
+expect "the bureau's store now holds the district" grep -Eq 'pulled [0-9]{4,}' "$T/out"
+
+section "What the bureau sees, from its own store"
+run safecampus --store district/bureau-office.db list notice
+run safecampus --store district/bureau-office.db list drill --since "$(date -d '30 days ago' +%F)"
+run safecampus --store district/bureau-office.db list hazards --status overdue
+
+section "And across the district in PostgreSQL, per school"
+run psql -X -c "
+select p.school, split_part(p.name, ' (', 1) as name,
+  (select count(*) from staff s where s.school = p.school and not s.deleted) as staff,
+  (select count(*) from school_class c where c.school = p.school and not c.deleted) as classes,
+  (select count(*) from education e where e.school = p.school and not e.deleted) as \"1530\",
+  (select count(*) from drill d where d.school = p.school and not d.deleted) as drills,
+  (select count(*) from hazard h where h.school = p.school and not h.deleted
+     and h.state not in ('verified', 'closed')) as open_hz,
+  (select count(*) from hazard h where h.school = p.school and not h.deleted
+     and h.state not in ('verified', 'closed') and h.deadline < current_date) as overdue_hz,
+  (select count(*) from bus_trip t where t.school = p.school and t.mismatch and not t.deleted) as trip_mismatch
+from school_profile p where p.school like 'school__' and not p.deleted order by p.school"
+expect "$NSCHOOLS schools, each with 71 staff and 24 classes" bash -c \
+	"[[ \$(psql -XAtc \"select count(*) from school_profile p where p.school like 'school__'
+	  and (select count(*) from staff s where s.school = p.school) = 71
+	  and (select count(*) from school_class c where c.school = p.school) = 24\") == $NSCHOOLS ]]"
+ok "a living district in $((SECONDS - ACT2_START)) s: $NSCHOOLS schools, their term so far, synced"
 
 # ---- 7. stop
 section "Stopping"

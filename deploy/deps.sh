@@ -8,7 +8,8 @@ pkgs=(build-essential cmake pkg-config openssl ca-certificates
       libuv1-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev postgresql
       libssl-dev libsqlite3-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(libcmocka-dev clang libclang-rt-14-dev sqlite3 procps iproute2)
+  # chromium: tests/e2e/dashboard_html.sh opens the dashboard page headless
+  pkgs+=(libcmocka-dev clang libclang-rt-14-dev sqlite3 procps iproute2 chromium)
 fi
 
 missing=()

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "dashboard.h"
 #include "hlc.h"
 #include "log.h"
 #include "server.h"
@@ -119,6 +120,9 @@ static void on_subscribe(struct conn *c, uint64_t rid, const Safecampus__Subscri
 	Safecampus__Notify n = SAFECAMPUS__NOTIFY__INIT;
 
 	c->subscribed = sub->enable;
+	/* dashboards = true: a fresh Dashboard after each burst of changes that
+	 * concerns this identity, the first one right after this subscription */
+	c->wants_dashboards = sub->dashboards;
 	log_debug("subscribe conn=%s enable=%d head=%llu", conn_name(c), sub->enable,
 		  (unsigned long long)c->srv->head_seq);
 	/* the answer is a Notify with the current head, so the client knows where
@@ -128,6 +132,8 @@ static void on_subscribe(struct conn *c, uint64_t rid, const Safecampus__Subscri
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_NOTIFY;
 	env.notify = &n;
 	conn_send(c, &env);
+	if (c->wants_dashboards)
+		dashboard_subscribed(c);
 }
 
 void handle_envelope(struct conn *c, Safecampus__Envelope *env)
@@ -163,6 +169,9 @@ void handle_envelope(struct conn *c, Safecampus__Envelope *env)
 		break;
 	case SAFECAMPUS__ENVELOPE__BODY_PING:
 		on_ping(c, rid, env->ping);
+		break;
+	case SAFECAMPUS__ENVELOPE__BODY_DASHBOARD_REQUEST:
+		dashboard_start(c, rid, env->dashboard_request);
 		break;
 	case SAFECAMPUS__ENVELOPE__BODY_HELLO:
 		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_UNEXPECTED_MESSAGE, "Hello was already received");

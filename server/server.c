@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "dashboard.h"
 #include "escalate.h"
 #include "log.h"
 
@@ -127,6 +128,12 @@ int server_start(struct server *s, uv_loop_t *loop, const struct config *cfg)
 		log_error("LISTEN failed err=\"%s\"", sc_strerror(rc));
 		return rc;
 	}
+	/* dashboards: recompute and push on change notices (dashboard.c) */
+	rc = dashboard_sched_start(s);
+	if (rc) {
+		log_error("dashboard scheduler failed err=\"%s\"", sc_strerror(rc));
+		return rc;
+	}
 	rc = make_listener(cfg->listen, &ss, &s->listen_fd);
 	if (rc) {
 		log_error("cannot listen addr=%s err=\"%s\"", cfg->listen, sc_strerror(rc));
@@ -176,6 +183,8 @@ void server_notify(struct server *s, const char *school, uint64_t seq)
 		 * still hide a commit from another worker with a smaller seq */
 		conn_send(c, &env);
 	}
+	/* dashboards: one debounced recomputation for the subscribers concerned */
+	dashboard_changed(s, school);
 }
 
 static void on_pool_closed(void *arg)
@@ -201,6 +210,7 @@ void server_stop(struct server *s)
 		if (c->state != CONN_CLOSING && !c->busy)
 			conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE, "server shutting down");
 	escalate_stop(s);
+	dashboard_sched_stop(s);
 	if (s->db)
 		db_pool_close(s->db, on_pool_closed, NULL);
 }

@@ -13,6 +13,7 @@
 #include "tls.h"
 
 struct conn;
+struct dash_sched;
 
 struct server {
 	uv_loop_t *loop;
@@ -28,6 +29,7 @@ struct server {
 	int stopping;
 	int listen_fd;            /* socket made with SO_REUSEPORT, owned by listener */
 	char request_timeout[24]; /* statement_timeout for requests, e.g. "30000ms" */
+	struct dash_sched *dash;  /* debounced dashboard pushes (dashboard.c) */
 };
 
 /** Binds, migrates nothing (main does that), connects the pool, starts

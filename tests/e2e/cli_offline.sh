@@ -5,8 +5,10 @@
 #   (under ctest, without an argument: $SC_BIN_DIR/safecampus)
 #
 # Makes a self-signed certificate with the subject convention, then runs
-# init, the hazard workflow, list/show/status, refusals and usage errors, and
-# CSV export, checking real values in the output. Prints "N passed, N failed"
+# init, the hazard workflow, list/show/status, refusals and usage errors, the
+# list filters and layout of other kinds, responsibility letters and their
+# coverage, bus trips and their alarm, the bureau-only notice verbs refused to a
+# school, and CSV export, checking real values in the output. Prints "N passed, N failed"
 # and exits non-zero if any check failed.
 set -euo pipefail
 
@@ -125,6 +127,12 @@ expect_rc 2 "assign with an unknown role"
 run hazard assign "$SH" --owner "Wang Wu" --deadline 2030-06-30 --actor "Li Si" --role head_teacher
 expect_rc 1 "assign by a head teacher"
 expect_err "principal" "assign needs a leader"
+# names the flag the person typed, in one pair of parentheses
+expect_err "^safecampus: refused: assign must be by the principal or a vice principal \(--role is head_teacher\); hazard $SH is reported here$" \
+	"refusal names --role, not actor_role"
+if grep -q "actor_role\|) (" <<<"$ERR"; then bad "refusal still says actor_role or doubles parentheses"; else ok; fi
+run hazard assign "$SH" --owner "Wang Wu" --actor "Li Si" --role principal
+expect_rc 2 "assign without a deadline is a usage error"
 run hazard assign "$SH" --owner "Wang Wu" --deadline 2030-02-30 --actor "Li Si" --role principal
 expect_rc 1 "assign with an impossible date"
 run hazard assign "$SH" --owner "Wang Wu" --deadline 2030-06-30 --actor "Li Si" --role principal
@@ -155,7 +163,7 @@ expect_rc 0 "assign the second hazard"
 # ---------------------------------------------------------------- list / show / status
 run list hazards
 expect_rc 0 "list hazards"
-expect_out "^$SH +Expired extinguisher, h~ +high +closed +Wang Wu +2030-06-30 +north +pending" \
+expect_out "^$SH +Expired extinguisher, hall B +high +closed +Wang Wu +2030-06-30 +north +pending" \
 	"list row of the closed hazard"
 expect_out "^${H2:0:8} +松动的栏杆 +medium +assigned +Zhao +2024-03-10! +north +pending" \
 	"list row of the overdue hazard"
@@ -247,13 +255,125 @@ run export hazard_event --csv
 expect_rc 0 "export events to stdout"
 expect_out "^hazard_id,action,actor,actor_role," "events csv header"
 
+# ---------------------------------------------------------------- papercuts
+run hazard --help
+expect_rc 0 "hazard --help"
+expect_no_out "same as" "hazard --help explains list instead of 'same as'"
+expect_out "list +\[--status STATE\]" "hazard --help shows list's filters"
+run status
+# every label's value starts in the same column
+cols=$(awk -F'\n' '/^[a-z ]+:/ { match($0, /^[a-z ]+: +/); print RLENGTH }' <<<"$OUT" | sort -u)
+[ "$cols" = 16 ] && ok || bad "status values start in one column (got: $(echo $cols))"
+expect_out "^oldest pending: +[0-9]" "status shows the oldest pending entry"
+run sync --timeout-ms 2000
+expect_rc 1 "sync without a server fails"
+[ -z "$OUT" ] && ok || bad "a failed sync prints no summary on stdout"
+expect_err "sync failed" "a failed sync says so on stderr"
+run list hazards --help
+expect_rc 0 "list --help"
+expect_out "risk +open, mitigated, removed, overdue" "list --help documents the states of each kind"
+
+# ---------------------------------------------------------------- list filters and layout of other kinds
+run add meeting --type guard --meeting-date 2026-03-02 \
+	--title "Gate duty roster for the spring term and the new visitor sign-in rules" --attendees 6
+expect_rc 0 "add meeting"
+run list meeting
+expect_out "Gate duty roster for the spring term and the new visitor" "a long title is not cut at 24"
+width=$(LC_ALL=C.UTF-8 wc -L <<<"$OUT")
+[ "$width" -le 100 ] && ok || bad "meeting list is $width columns wide, over 100"
+run list meeting --status open
+expect_rc 2 "--status on a kind without a state"
+expect_err "meeting records have no state" "--status refusal says why"
+run add risk --title "Bottled LPG in the canteen" --status open --planned-date 2025-08-31
+expect_rc 0 "add an overdue risk"
+RISK=$OUT
+run add risk --title "Old fence" --status removed --planned-date 2025-01-01
+run list risk --status overdue
+expect_out "^${RISK:0:8} +open! +Bottled LPG" "risk --status overdue, marked !"
+expect_no_out "Old fence" "a removed risk is not overdue"
+run add equipment --item "Extinguisher hall B" --type extinguisher --location "Hall B" \
+	--interval-days 365 --last-check-date 2024-06-01 --next-due-date 2025-06-01
+run list equipment --status overdue
+expect_out "overdue! +Extinguisher hall B" "equipment past its next check is overdue"
+run list equipment --status current
+expect_out "^0 equipment records" "and not current"
+
+# ---------------------------------------------------------------- letters
+S1=$("$BIN" add staff --name "Zhang Wei" --staff-role head_teacher)
+"$BIN" add staff --name "Li Na" --staff-role subject_teacher >/dev/null
+"$BIN" add staff --name "Old Wang" --staff-role security_guard --inactive true >/dev/null
+"$BIN" add staff --name "Zhao Lei" --staff-role subject_teacher --left-date 2025-07-01 >/dev/null
+run letter sign --year 2026 --level department_teacher --signer "zhang wei" --counter-signer "Liu Fang" \
+	--signed-date 2026-02-25
+expect_rc 0 "letter sign"
+expect_err "holds the 2026 letter" "letter sign says who holds it"
+L1=$OUT
+run show "$L1"
+expect_out "signer_staff_id +$S1" "the signer's staff record is linked by name"
+run letter sign --year 2026 --level department_teacher --signer "Li Na" --counter-signer "Li Na"
+expect_rc 1 "signer and counter-signer the same"
+expect_err "letter.counter_signer must not be the signer" "the refusal names the field"
+run letter sign --year 2026 --level boss --signer "Li Na" --counter-signer "Liu Fang"
+expect_rc 2 "an unknown level"
+run letter sign --year 2026 --level other --signer "Visitor" --counter-signer "Liu Fang"
+expect_rc 0 "a letter for someone not on the staff"
+run letter coverage --year 2026
+expect_rc 0 "letter coverage"
+expect_out "^coverage 2026: 1 of 2 current staff hold a letter \(50.0%\)$" "coverage counts current staff only"
+expect_out "Li Na" "coverage lists who has no letter"
+expect_no_out "Old Wang" "an inactive staff member is not listed"
+expect_out "Visitor" "a letter matching no staff member is shown as not counted"
+run letter coverage --year 2027
+expect_out "^coverage 2027: 0 of 2 " "another year"
+run edit "$L1" --signer "Someone else"
+expect_rc 0 "a letter can be corrected until the server has it"
+
+# ---------------------------------------------------------------- buses
+run add bus --plate "川A·12345" --seats 45 --driver "Driver Ma" --attendant "Attendant He"
+BUS=$OUT
+run bus trip --bus "川A·12345" --direction to_school --boarded 30 --alighted 30 --checked-by He
+expect_rc 0 "a trip that counts out"
+[ -z "$ERR" ] && ok || bad "no alarm when the counts agree"
+run bus trip --bus "川A·12345" --direction from_school --boarded 42 --alighted 41 --checked-by He
+expect_rc 0 "a mismatched trip is still recorded (exit 0)"
+TRIP=$OUT
+expect_err "ALARM: BUS 川A·12345, TRIP 20[0-9-]+ from_school: 42 BOARDED, 41 ALIGHTED" "the alarm names bus, date and counts"
+expect_err "1 CHILD MAY STILL BE ON THE BUS" "the alarm says a child may be on the bus"
+run add bus_trip --bus-id "${BUS:0:8}" --trip-date 2026-03-09 --direction to_school --boarded 5 --alighted 6 \
+	--checked-by He
+expect_rc 0 "add bus_trip with a mismatch"
+expect_err "ALARM" "add bus_trip raises the alarm too"
+run bus trip --bus "NO-SUCH" --direction to_school --boarded 1 --alighted 1 --checked-by He
+expect_rc 1 "a trip of an unknown bus"
+run bus trip --bus "川A·12345" --direction to_school --boarded 1 --checked-by He
+expect_rc 2 "a trip without --alighted"
+run status
+expect_out "^ALARMS" "status lists open alarms"
+expect_out "!! 20[0-9-]+ +川A·12345 +from_school +boarded 42, alighted 41" "status names the trip"
+expect_no_out "2026-03-09" "an alarm older than 7 days is not open"
+run list bus_trip --status mismatch
+expect_out "^${TRIP:0:8} +mismatch!" "list bus_trip --status mismatch"
+run show "$TRIP"
+expect_out "ALARM: 42 boarded, 41 alighted" "show repeats the alarm"
+
+# ---------------------------------------------------------------- notices are the bureau's
+run notice issue --title "x" --due-date 2030-01-01
+expect_rc 1 "a school cannot issue a notice"
+expect_err "only the bureau issues notices" "the refusal says why"
+run notice template fire_day_119 --year 2026
+expect_rc 1 "nor from a template"
+run notice list
+expect_rc 0 "notice list with no notices"
+expect_out "^0 notices" "no notices yet"
+
 # ---------------------------------------------------------------- init again keeps data
+PENDING_BEFORE_INIT=$(pending)
 run init --server other.example:8443
 expect_rc 0 "init again"
 expect_out "^updated" "second init updates"
 run status
 expect_out "^server: +other.example:8443" "new server recorded"
-expect_out "^pending: +7$" "second init kept the outbox"
+expect_out "^pending: +$PENDING_BEFORE_INIT$" "second init kept the outbox"
 
 # a garbage store is an error, not a crash
 echo "not a database at all" >garbage.db

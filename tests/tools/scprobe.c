@@ -9,21 +9,38 @@
  *   error code=N message=TEXT
  *   result i=N accepted=0|1 seq=N reason=N detail=TEXT
  *   changes n=N cursor=N more=0|1 [ids...]
+ *   notify head=N
+ *   dashboard scope=S label=L period=A..B as_of=D score=X rank=R of=N schools=N
+ *             alerts=N missing=N health=N trends=N ageing=N rid=N [ms=T bytes=B]
+ *     indicator key=K has=0|1 value=V target=T weight=W score=S previous=P detail=TEXT
+ *     school rank=R label=L id=S score=X self=0|1 indicators=N
+ *     alert school=S kind=K since=D severity=N record=ID title=TEXT
+ *     missing school=S due=D what=TEXT
+ *     health school=S campus=C last_contact_ms=N pending=N
+ *     trend key=K YYYY-MM=V|- ...
  *   closed
  *
  * usage: scprobe HOST PORT CERT KEY CA MODE [ARG]
  * modes: handshake, garbage, oversize, no-hello, bad-version, empty-body,
  *        push-foreign, push-mixed, push-unknown, push-big-batch N, pull CURSOR,
- *        half-frame
+ *        half-frame, push-hazard TITLE,
+ *        dashboard [SCHOOL]   one DashboardRequest (dates from PROBE_START,
+ *                             PROBE_END, PROBE_ASOF; SCHOOL: the bureau's
+ *                             drill-down), printed with its round-trip time
+ *        watch-dashboard SECONDS   Subscribe{enable, dashboards} and print
+ *                             every Notify and Dashboard for that long,
+ *                             each prefixed by "t=MS " since the subscription
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -97,6 +114,55 @@ static void send_env(Safecampus__Envelope *env)
 	buf_free(&b);
 }
 
+/* The numbers a test or a benchmark looks at. PROBE_QUIET=1 prints the
+ * summary line only. */
+static void print_dashboard(const Safecampus__Dashboard *d, uint64_t rid)
+{
+	int quiet = getenv("PROBE_QUIET") && *getenv("PROBE_QUIET") == '1';
+
+	printf("dashboard scope=%s label=%s period=%s..%s as_of=%s score=%.1f rank=%u of=%u schools=%zu "
+	       "alerts=%zu missing=%zu health=%zu trends=%zu ageing=%zu rid=%llu\n",
+	       d->scope, d->scope_label, d->period_start_date, d->period_end_date, d->as_of_date, d->score, d->rank,
+	       d->of_schools, d->n_schools, d->n_alerts, d->n_missing, d->n_health, d->n_trends, d->n_hazard_ageing,
+	       (unsigned long long)rid);
+	if (quiet)
+		return;
+	for (size_t i = 0; i < d->n_indicators; i++) {
+		const Safecampus__Indicator *x = d->indicators[i];
+		printf("  indicator key=%s has=%d value=%g target=%g weight=%g score=%.1f previous=%s%g detail=%s\n",
+		       x->key, x->has_value, x->value, x->target, x->weight, x->score, x->has_previous ? "" : "-",
+		       x->previous, x->detail);
+	}
+	for (size_t i = 0; i < d->n_schools; i++) {
+		const Safecampus__SchoolScore *x = d->schools[i];
+		printf("  school rank=%u label=%s id=%s score=%.1f self=%d indicators=%zu\n", x->rank, x->label,
+		       x->school, x->score, x->is_self, x->n_indicators);
+	}
+	for (size_t i = 0; i < d->n_alerts; i++) {
+		const Safecampus__Alert *x = d->alerts[i];
+		printf("  alert school=%s kind=%s since=%s severity=%d record=%s title=%s\n", x->school, x->kind,
+		       x->since_date, x->severity, x->record_id, x->title);
+	}
+	for (size_t i = 0; i < d->n_missing; i++)
+		printf("  missing school=%s due=%s what=%s\n", d->missing[i]->school, d->missing[i]->due_date,
+		       d->missing[i]->what);
+	for (size_t i = 0; i < d->n_health; i++)
+		printf("  health school=%s campus=%s last_contact_ms=%lld pending=%llu\n", d->health[i]->school,
+		       d->health[i]->campus, (long long)d->health[i]->last_contact_ms,
+		       (unsigned long long)d->health[i]->outbox_pending);
+	for (size_t i = 0; i < d->n_trends; i++) {
+		printf("  trend key=%s", d->trends[i]->key);
+		for (size_t m = 0; m < d->trends[i]->n_months; m++) {
+			const Safecampus__MonthValue *v = d->trends[i]->months[m];
+			if (v->has_value)
+				printf(" %s=%g", v->month, v->value);
+			else
+				printf(" %s=-", v->month);
+		}
+		printf("\n");
+	}
+}
+
 static void print_env(const Safecampus__Envelope *e)
 {
 	switch (e->body_case) {
@@ -120,6 +186,12 @@ static void print_env(const Safecampus__Envelope *e)
 		for (size_t i = 0; i < e->changes->n_records; i++)
 			printf(" %s/%s", e->changes->records[i]->school, e->changes->records[i]->id);
 		printf("\n");
+		break;
+	case SAFECAMPUS__ENVELOPE__BODY_NOTIFY:
+		printf("notify head=%llu\n", (unsigned long long)e->notify->head);
+		break;
+	case SAFECAMPUS__ENVELOPE__BODY_DASHBOARD:
+		print_dashboard(e->dashboard, e->request_id);
 		break;
 	default:
 		printf("message body=%d\n", e->body_case);
@@ -201,6 +273,54 @@ static Safecampus__Record *event(const char *school, const char *campus, const c
 	ev->actor_role = SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_PRINCIPAL;
 	ev->note = "probe";
 	return r;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Prints every frame that arrives until deadline (monotonic ms); with
+ * stop_rid, returns after the frame answering it. Returns the size of the last
+ * frame printed, 0 if the connection ended. */
+static size_t watch(uint64_t deadline, uint64_t start, int stop_rid, uint64_t rid)
+{
+	size_t last = 0;
+
+	for (;;) {
+		const uint8_t *payload;
+		size_t len, used;
+		while (frame_decode(buf_head(&plain), buf_used(&plain), 64u << 20, &payload, &len, &used) == FRAME_OK) {
+			Safecampus__Envelope *e = frame_envelope_unpack(payload, len);
+			buf_consume(&plain, used);
+			if (!e) {
+				printf("undecodable frame\n");
+				return 0;
+			}
+			if (start)
+				printf("t=%llu ", (unsigned long long)(now_ms() - start));
+			print_env(e);
+			last = len + 4;
+			int done = stop_rid && (e->request_id == rid || e->body_case == SAFECAMPUS__ENVELOPE__BODY_ERROR);
+			frame_envelope_free(e);
+			if (done)
+				return last;
+		}
+		uint64_t now = now_ms();
+		if (now >= deadline)
+			return last;
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int rc = poll(&pfd, 1, (int)(deadline - now));
+		if (rc == 0)
+			return last;
+		if (rc < 0 || !pump()) {
+			printf("closed\n");
+			return 0;
+		}
+	}
 }
 
 static void hello(int minv, int maxv)
@@ -381,6 +501,52 @@ int main(int argc, char **argv)
 		env.pull = &p;
 		send_env(&env);
 		expect(2);
+	} else if (!strcmp(mode, "push-hazard")) {
+		hello(1, 1);
+		expect(1);
+		/* found today (UTC) unless PROBE_FOUND says otherwise, so the
+		 * hazard is open in the dashboard's default period */
+		static char today[11];
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(today, sizeof today, "%Y-%m-%d", &tm);
+		Safecampus__Record *recs[1] = {hazard(school, campus, *arg ? arg : "probe hazard")};
+		recs[0]->hazard->found_date = getenv("PROBE_FOUND") ? getenv("PROBE_FOUND") : today;
+		push(recs, 1, 2);
+		expect(2);
+	} else if (!strcmp(mode, "dashboard")) {
+		Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
+		Safecampus__DashboardRequest rq = SAFECAMPUS__DASHBOARD_REQUEST__INIT;
+		hello(1, 1);
+		expect(1);
+		rq.school = (char *)arg;
+		rq.period_start_date = getenv("PROBE_START") ? getenv("PROBE_START") : "";
+		rq.period_end_date = getenv("PROBE_END") ? getenv("PROBE_END") : "";
+		rq.as_of_date = getenv("PROBE_ASOF") ? getenv("PROBE_ASOF") : "";
+		env.request_id = 2;
+		env.body_case = SAFECAMPUS__ENVELOPE__BODY_DASHBOARD_REQUEST;
+		env.dashboard_request = &rq;
+		uint64_t t0 = now_ms();
+		send_env(&env);
+		size_t bytes = watch(t0 + 60000, 0, 1, 2);
+		printf("dashboard ms=%llu bytes=%zu\n", (unsigned long long)(now_ms() - t0), bytes);
+		return bytes ? 0 : 1;
+	} else if (!strcmp(mode, "watch-dashboard")) {
+		Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
+		Safecampus__Subscribe sub = SAFECAMPUS__SUBSCRIBE__INIT;
+		hello(1, 1);
+		expect(1);
+		sub.enable = true;
+		sub.dashboards = true;
+		env.request_id = 2;
+		env.body_case = SAFECAMPUS__ENVELOPE__BODY_SUBSCRIBE;
+		env.subscribe = &sub;
+		uint64_t t0 = now_ms();
+		send_env(&env);
+		printf("subscribed\n");
+		watch(t0 + (uint64_t)(strtod(*arg ? arg : "10", NULL) * 1000), t0, 0, 0);
+		printf("watch done\n");
 	} else {
 		fprintf(stderr, "unknown mode %s\n", mode);
 		return 2;

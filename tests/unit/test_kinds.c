@@ -647,12 +647,18 @@ static void test_other_types(void **state)
 	set_ok(m, score, "2.5");
 	assert_true(fk->score == 2.5);
 	assert_get(m, score, "2.5");
+	/* the shortest text that reads back as the same double */
 	set_ok(m, score, "0.1");
-	assert_get(m, score, "0.10000000000000001");
+	assert_get(m, score, "0.1");
 	set_ok(m, score, "0.10000000000000001");
 	assert_true(fk->score == 0.1);
+	assert_get(m, score, "0.1");
+	set_ok(m, score, "7786.6");
+	assert_get(m, score, "7786.6");
+	set_ok(m, score, "0.30000000000000004");
+	assert_get(m, score, "0.30000000000000004");
 	set_ok(m, score, "-1e300");
-	assert_get(m, score, "-1.0000000000000001e+300");
+	assert_get(m, score, "-1e+300");
 	set_bad(m, score, "1e999", "out of range");
 	set_bad(m, score, "nan", "is not a number");
 	set_bad(m, score, "inf", "is not a number");
@@ -666,7 +672,7 @@ static void test_other_types(void **state)
 	{
 		char *t = kind_field_get(m, ratio);
 		float back = strtof(t, NULL);
-		assert_true(back == 0.1f); /* %.17g of a float parses back to it */
+		assert_true(back == 0.1f); /* the shortest text of a float parses back to it */
 		free(t);
 	}
 	set_bad(m, ratio, "1e39", "out of range");

@@ -736,7 +736,11 @@ static void test_bad_files(void **state)
 	fx->st = NULL;
 	assert_int_equal(store_open(&st, fx->path, false), SC_ESQLITE);
 	assert_non_null(strstr(store_last_error(), "newer"));
-	side_sql(fx, "PRAGMA user_version = 1");
+	{
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+		side_sql(fx, sql);
+	}
 	reopen(fx);
 
 	/* a damaged payload is an error, not a crash */
@@ -748,6 +752,177 @@ static void test_bad_files(void **state)
 		side_sql(fx, sql);
 		assert_int_equal(store_get(fx->st, id, &r), SC_ESQLITE);
 	}
+}
+
+static void test_write_batch(void **state)
+{
+	struct fx *fx = *state;
+	char ids[4][37], bad[37];
+	Safecampus__Record *recs[4], *r;
+	uint64_t before, after, n;
+
+	recs[0] = hazard(new_id(ids[0]), "one");
+	recs[1] = hazard(new_id(ids[1]), "two");
+	recs[2] = event(new_id(ids[2]), ids[0], "on one");
+	recs[3] = hazard(new_id(ids[3]), "three");
+	assert_int_equal(store_write_batch(fx->st, recs, 4), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(store_get(fx->st, ids[i], &r), 0);
+		assert_int_equal(r->hlc, recs[i]->hlc);
+		assert_string_equal(r->school, "s1");
+		assert_string_equal(r->campus, "north");
+		safecampus__record__free_unpacked(r, NULL);
+		if (i)
+			assert_true(recs[i]->hlc > recs[i - 1]->hlc);
+	}
+	assert_int_equal(stats(fx).pending, 4);
+	assert_int_equal(store_hlc(fx->st, &after), 0);
+	assert_int_equal(after, recs[3]->hlc);
+	{
+		struct collect col = {0};
+		assert_int_equal(store_each_child(fx->st, "hazard_event", ids[0], collect_cb, &col), 0);
+		assert_int_equal(col.n, 1);
+	}
+	for (int i = 0; i < 4; i++)
+		kind_record_free(recs[i]);
+	assert_int_equal(store_write_batch(fx->st, recs, 0), 0);
+
+	/* a failing third record: none of the three is written, stamps and clock back */
+	for (int i = 0; i < 3; i++)
+		recs[i] = hazard(new_id(ids[i]), "all or none");
+	{
+		char sql[256];
+		snprintf(sql, sizeof sql, "CREATE TRIGGER boom BEFORE INSERT ON records "
+			 "WHEN new.id = '%s' BEGIN SELECT RAISE(ABORT, 'injected'); END;", ids[2]);
+		side_sql(fx, sql);
+	}
+	reopen(fx);
+	assert_int_equal(store_hlc(fx->st, &before), 0);
+	assert_int_not_equal(store_write_batch(fx->st, recs, 3), 0);
+	assert_non_null(strstr(store_last_error(), "record 3"));
+	assert_non_null(strstr(store_last_error(), "injected"));
+	assert_int_equal(store_hlc(fx->st, &after), 0);
+	assert_int_equal(before, after);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(recs[i]->hlc, 0);
+		assert_int_equal(store_get(fx->st, ids[i], &r), SC_ENOTFOUND);
+	}
+	assert_int_equal(stats(fx).pending, 4);
+	side_sql(fx, "DROP TRIGGER boom");
+
+	/* a record that fails the checks stops the batch before anything starts */
+	kind_record_free(recs[1]);
+	recs[1] = hazard("not-a-uuid", "bad id");
+	assert_int_equal(store_write_batch(fx->st, recs, 3), SC_EINVALID);
+	assert_non_null(strstr(store_last_error(), "record 2"));
+	assert_int_equal(store_get(fx->st, ids[0], &r), SC_ENOTFOUND);
+	kind_record_free(recs[1]);
+	recs[1] = hazard(new_id(bad), "fine now");
+	assert_int_equal(store_write_batch(fx->st, recs, 3), 0);
+	assert_int_equal(store_count(fx->st, "hazard", &n), 0);
+	assert_int_equal(n, 6);
+	assert_int_equal(stats(fx).pending, 7);
+	for (int i = 0; i < 3; i++)
+		kind_record_free(recs[i]);
+
+	/* a big batch is one transaction too */
+	{
+		enum { BIG = 2000 };
+		Safecampus__Record **big = calloc(BIG, sizeof *big);
+		char id[37];
+		assert_non_null(big);
+		for (int i = 0; i < BIG; i++)
+			big[i] = hazard(new_id(id), "bulk");
+		assert_int_equal(store_write_batch(fx->st, big, BIG), 0);
+		assert_int_equal(store_count(fx->st, "hazard", &n), 0);
+		assert_int_equal(n, 6 + BIG);
+		for (int i = 0; i < BIG; i++)
+			kind_record_free(big[i]);
+		free(big);
+	}
+}
+
+static void test_blobs(void **state)
+{
+	struct fx *fx = *state;
+	void *v;
+	size_t len;
+	int64_t ms, t0 = (int64_t)hlc_wall_ms();
+	static const unsigned char bin[] = {0, 1, 2, 0xff, 0, 7};
+
+	assert_int_equal(store_blob_get(fx->st, "dash", &v, &len, &ms), SC_ENOTFOUND);
+	assert_null(v);
+	assert_int_equal(store_blob_put(fx->st, "dash", bin, sizeof bin), 0);
+	assert_int_equal(store_blob_get(fx->st, "dash", &v, &len, &ms), 0);
+	assert_int_equal(len, sizeof bin);
+	assert_memory_equal(v, bin, sizeof bin);
+	assert_true(ms >= t0 && ms <= (int64_t)hlc_wall_ms());
+	free(v);
+
+	/* replaced, not added */
+	assert_int_equal(store_blob_put(fx->st, "dash", "v2", 2), 0);
+	assert_int_equal(store_blob_get(fx->st, "dash", &v, &len, NULL), 0);
+	assert_int_equal(len, 2);
+	assert_string_equal(v, "v2"); /* NUL-terminated for text values */
+	free(v);
+
+	/* empty values are values */
+	assert_int_equal(store_blob_put(fx->st, "empty", NULL, 0), 0);
+	assert_int_equal(store_blob_get(fx->st, "empty", &v, &len, NULL), 0);
+	assert_int_equal(len, 0);
+	free(v);
+	assert_int_equal(store_blob_put(fx->st, "", "x", 1), SC_EINVALID);
+
+	/* a large one, kept across reopen */
+	{
+		size_t big = 3u << 20;
+		unsigned char *b = malloc(big);
+		assert_non_null(b);
+		for (size_t i = 0; i < big; i++)
+			b[i] = (unsigned char)(i * 31);
+		assert_int_equal(store_blob_put(fx->st, "big", b, big), 0);
+		reopen(fx);
+		assert_int_equal(store_blob_get(fx->st, "big", &v, &len, NULL), 0);
+		assert_int_equal(len, big);
+		assert_memory_equal(v, b, big);
+		free(v);
+		free(b);
+	}
+	assert_int_equal(store_blob_get(fx->st, "dash", &v, &len, NULL), 0);
+	free(v);
+}
+
+/* A store written by schema version 1 (no blobs) opens, keeps its rows and
+ * gains blobs. */
+static void test_migrate_from_v1(void **state)
+{
+	struct fx *fx = *state;
+	char id[37], t[64];
+	void *v;
+	size_t len;
+	int64_t ver = -1;
+
+	write_hazard(fx, new_id(id), "written by v1", NULL);
+	side_sql(fx, "DROP TABLE blobs; PRAGMA user_version = 1");
+	reopen(fx);
+	get_title(fx, id, t, sizeof t);
+	assert_string_equal(t, "written by v1");
+	assert_int_equal(stats(fx).pending, 1);
+	assert_int_equal(store_blob_put(fx->st, "k", "v", 1), 0);
+	assert_int_equal(store_blob_get(fx->st, "k", &v, &len, NULL), 0);
+	assert_int_equal(len, 1);
+	free(v);
+	{
+		sqlite3 *db;
+		sqlite3_stmt *s;
+		assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		ver = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		sqlite3_close(db);
+	}
+	assert_int_equal(ver, STORE_SCHEMA_VERSION);
 }
 
 int main(void)
@@ -763,6 +938,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_children_and_ids, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_everything, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_write_batch, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_blobs, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v1, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

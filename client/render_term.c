@@ -1,0 +1,998 @@
+/* The terminal view of a dashboard: at most RENDER_WIDTH columns a line,
+ * ANSI colour only when asked (isatty and no NO_COLOR, decided by the caller),
+ * every string from the data written through cli_cell/cli_text so that it
+ * cannot drive the terminal. Colour only ever repeats what the text says
+ * ("STALE", "!", arrows), so nothing is lost without it. */
+#include "render.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+#define W RENDER_WIDTH
+#define MAX_ALERTS 20      /* terminal rows; the rest are in --html and --csv */
+#define MAX_MISSING 20
+#define MAX_MONTHS 7       /* trend columns */
+#define LABEL_W 44         /* indicator label column */
+
+enum { C_RESET, C_BOLD, C_DIM, C_RED, C_GREEN, C_YELLOW, C_CYAN, C_INVERSE };
+
+static const char *const ansi[] = {
+	[C_RESET] = "\033[0m", [C_BOLD] = "\033[1m",   [C_DIM] = "\033[2m",
+	[C_RED] = "\033[31m",  [C_GREEN] = "\033[32m", [C_YELLOW] = "\033[33m",
+	[C_CYAN] = "\033[36m", [C_INVERSE] = "\033[7m",
+};
+
+struct term {
+	FILE *f;
+	const struct render_ctx *r;
+	const Safecampus__Dashboard *d;
+	const char *dot;     /* separator in running text */
+	const char *up, *down, *flat, *full, *empty, *half, *cont;
+};
+
+static void col(struct term *t, int c)
+{
+	if (t->r->color)
+		fputs(ansi[c], t->f);
+}
+
+static void heading(struct term *t, const char *title)
+{
+	fputc('\n', t->f);
+	col(t, C_BOLD);
+	fputs(title, t->f);
+	col(t, C_RESET);
+}
+
+/* Writes n columns of a bar glyph. */
+static void glyphs(struct term *t, const char *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fputs(g, t->f);
+}
+
+static size_t utf8_len(unsigned char c)
+{
+	if (c >= 0xF0 && c <= 0xF4)
+		return 4;
+	if (c >= 0xE0)
+		return 3;
+	if (c >= 0xC2 && c < 0xE0)
+		return 2;
+	return 1;
+}
+
+/* Writes bytes [p, p+n) with control characters as '?'. */
+static void put_n(FILE *f, const char *p, size_t n)
+{
+	char buf[256];
+
+	while (n) {
+		size_t k = n < sizeof buf - 1 ? n : sizeof buf - 1;
+		/* never cut a UTF-8 sequence between two chunks */
+		while (k < n && k > 0 && ((unsigned char)p[k] & 0xC0) == 0x80)
+			k--;
+		if (k == 0)
+			k = n < sizeof buf - 1 ? n : sizeof buf - 1;
+		memcpy(buf, p, k);
+		buf[k] = '\0';
+		cli_text(f, buf);
+		p += k;
+		n -= k;
+	}
+}
+
+/* Writes text starting at column `at`, wrapping at words to stay within W
+ * columns, continuing lines at column indent; ends the line. Words longer
+ * than a line are cut. Data-safe (control characters print as '?'). */
+static void wrap(FILE *f, const char *text, size_t at, size_t indent)
+{
+	size_t colm = at, start = at;
+	const char *s = text ? text : "";
+
+	while (*s) {
+		size_t len = strcspn(s, " \n\t"), w = cli_width_n(s, len);
+		if (len == 0) {
+			if (*s == '\n') {
+				fprintf(f, "\n%*s", (int)indent, "");
+				colm = start = indent;
+			}
+			s++;
+			continue;
+		}
+		if (colm > start && colm + 1 + w > W) {
+			fprintf(f, "\n%*s", (int)indent, "");
+			colm = start = indent;
+		} else if (colm > start) {
+			fputc(' ', f);
+			colm++;
+		}
+		while (w > W - colm) {
+			/* a word wider than the room left: cut it */
+			size_t take = 0, tw = 0;
+			while (take < len) {
+				size_t l = utf8_len((unsigned char)s[take]);
+				size_t cw = cli_width_n(s + take, l);
+				if (tw + cw > W - colm)
+					break;
+				take += l;
+				tw += cw;
+			}
+			if (take == 0)
+				break;
+			put_n(f, s, take);
+			s += take;
+			len -= take;
+			w -= tw;
+			fprintf(f, "\n%*s", (int)indent, "");
+			colm = start = indent;
+		}
+		put_n(f, s, len);
+		colm += w;
+		s += len;
+	}
+	fputc('\n', f);
+}
+
+/* printf into a buffer, then wrap(). */
+static void wrapf(FILE *f, size_t at, size_t indent, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void wrapf(FILE *f, size_t at, size_t indent, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	wrap(f, buf, at, indent);
+}
+
+/* ---------------------------------------------------------------- shared */
+
+int64_t render__ref_ms(const struct render_ctx *r)
+{
+	return r->d->computed_ms > 0 ? r->d->computed_ms : r->now_ms;
+}
+
+void render__as_of(const struct render_ctx *r, char *out, size_t n)
+{
+	int64_t at = r->d->computed_ms > 0 ? r->d->computed_ms : r->stored_ms;
+	char when[32], age[32];
+
+	if (at <= 0) {
+		snprintf(out, n, "as of %s", r->d->as_of_date && *r->d->as_of_date ? r->d->as_of_date : "an unknown time");
+		return;
+	}
+	cli_fmt_time(at, when, sizeof when);
+	if (r->now_ms - at < 60000)
+		snprintf(out, n, "as of %s (just now)", when);
+	else {
+		cli_fmt_age(r->now_ms - at, age, sizeof age);
+		snprintf(out, n, "as of %s (%s ago)", when, age);
+	}
+}
+
+const char *render__month(const struct render_ctx *r, char out[8])
+{
+	out[0] = '\0';
+	if (r->month && dashboard_month_valid(r->month))
+		snprintf(out, 8, "%.7s", r->month);
+	else if (r->d->as_of_date && strlen(r->d->as_of_date) >= 7)
+		snprintf(out, 8, "%.7s", r->d->as_of_date);
+	return out;
+}
+
+static bool row_is_self(const struct render_ctx *r, const Safecampus__SchoolScore *s)
+{
+	return s->is_self || (r->d->scope && *r->d->scope && s->school && strcmp(s->school, r->d->scope) == 0);
+}
+
+const char *render__school_name(const struct render_ctx *r, const Safecampus__SchoolScore *s,
+				char *buf, size_t n)
+{
+	if (r->bureau || row_is_self(r, s)) {
+		if (s->label && *s->label)
+			return s->label;
+		if (row_is_self(r, s) && r->d->scope_label && *r->d->scope_label)
+			return r->d->scope_label;
+		return s->school && *s->school ? s->school : "?";
+	}
+	/* another school in a school's view: anonymous even if the row is not */
+	if ((!s->school || !*s->school) && s->label && *s->label)
+		return s->label;
+	snprintf(buf, n, "School %u", s->rank);
+	return buf;
+}
+
+const char *render__school_label(const struct render_ctx *r, const char *school)
+{
+	if (!school || !*school)
+		return "";
+	for (size_t i = 0; i < r->d->n_schools; i++) {
+		const Safecampus__SchoolScore *s = r->d->schools[i];
+		if (s->school && strcmp(s->school, school) == 0 && s->label && *s->label)
+			return s->label;
+	}
+	if (r->d->scope && strcmp(r->d->scope, school) == 0 && r->d->scope_label && *r->d->scope_label)
+		return r->d->scope_label;
+	return school;
+}
+
+void render__words(const char *key, char *out, size_t n)
+{
+	size_t i = 0;
+
+	for (; key && key[i] && i + 1 < n; i++)
+		out[i] = key[i] == '_' ? ' ' : key[i];
+	if (n)
+		out[i < n ? i : n - 1] = '\0';
+}
+
+/* ---------------------------------------------------------------- sections */
+
+static void header(struct term *t)
+{
+	const Safecampus__Dashboard *d = t->d;
+	char asof[96], month[8];
+	const char *view = !t->r->bureau ? "school view" : d->scope && *d->scope ? "bureau: one school" : "bureau: district";
+	const char *label = d->scope_label && *d->scope_label ? d->scope_label : d->scope && *d->scope ? d->scope : "the district";
+	size_t vw = strlen(view), room = W - 22 - vw - 2;
+
+	col(t, C_BOLD);
+	fputs("SAFE-CAMPUS DASHBOARD ", t->f);
+	col(t, C_RESET);
+	cli_cell(t->f, label, room);
+	fputs("  ", t->f);
+	col(t, C_DIM);
+	fputs(view, t->f);
+	col(t, C_RESET);
+	fputc('\n', t->f);
+	render__as_of(t->r, asof, sizeof asof);
+	wrapf(t->f, 0, 2, "period %s to %s%smonth %s%s%s", d->period_start_date, d->period_end_date,
+	      t->dot, render__month(t->r, month), t->dot, asof);
+	if (t->r->offline) {
+		col(t, C_YELLOW);
+		wrapf(t->f, 0, 2, "NOT REFRESHED: %s. This is the copy stored here.", t->r->offline);
+		col(t, C_RESET);
+	} else if (!t->r->fresh) {
+		col(t, C_DIM);
+		wrap(t->f, "Stored copy: run `safecampus dashboard --refresh` or keep `safecampus sync "
+		     "--watch` running.", 0, 2);
+		col(t, C_RESET);
+	}
+	if (t->r->derived)
+		wrap(t->f, "Made from the district dashboard (no trends or hazard ageing); `safecampus "
+		     "dashboard --refresh --school ID` fetches the full view.", 0, 2);
+}
+
+static void score(struct term *t)
+{
+	const Safecampus__Dashboard *d = t->d;
+	double sum = 0;
+	size_t nw = 0;
+	unsigned of = d->of_schools ? d->of_schools : (unsigned)d->n_schools;
+
+	fputc('\n', t->f);
+	col(t, C_BOLD);
+	if (d->rank)
+		fprintf(t->f, "SCORE %.1f of 100%srank %u of %u school%s", d->score, t->dot, d->rank, of,
+			of == 1 ? "" : "s");
+	else
+		fprintf(t->f, "DISTRICT AVERAGE SCORE %.1f of 100%s%u school%s", d->score, t->dot, of,
+			of == 1 ? "" : "s");
+	col(t, C_RESET);
+	fputc('\n', t->f);
+	for (size_t i = 0; i < d->n_indicators; i++)
+		if (d->indicators[i]->weight > 0) {
+			sum += d->indicators[i]->weight;
+			nw++;
+		}
+	if (sum <= 0)
+		return;
+	wrapf(t->f, 0, 9, "weights: %zu indicators are scored, with the weights in the WEIGHT column "
+	      "below; the score is the weighted mean of their scores (an indicator without a value is "
+	      "left out, the others' weights scaled up).", nw);
+}
+
+static void fmt_target(struct term *t, const Safecampus__Indicator *i, char *out, size_t n)
+{
+	char v[32];
+
+	dashboard_fmt_value(v, sizeof v, i->target, true, i->unit, DASHBOARD_FMT_FULL);
+	snprintf(out, n, "%s %s", i->higher_is_better ? (t->r->ascii ? ">=" : "≥") : (t->r->ascii ? "<=" : "≤"), v);
+}
+
+static void fmt_trend(struct term *t, const Safecampus__Indicator *i, char *out, size_t n)
+{
+	char v[32];
+	int dir = dashboard_trend_dir(i);
+
+	if (!i->has_value || !i->has_previous) {
+		snprintf(out, n, "-");
+		return;
+	}
+	dashboard_fmt_value(v, sizeof v, dashboard__abs(i->value - i->previous), true,
+			    i->unit && strcmp(i->unit, "%") == 0 ? "" : i->unit, DASHBOARD_FMT_COMPACT);
+	snprintf(out, n, "%s %s%s", dir > 0 ? t->up : dir < 0 ? t->down : t->flat,
+		 dir > 0 ? "+" : dir < 0 ? "-" : "", dir ? v : "0");
+}
+
+static void bar(struct term *t, double score, size_t width)
+{
+	size_t full;
+
+	if (score < 0)
+		score = 0;
+	if (score > 100)
+		score = 100;
+	full = (size_t)dashboard__round(score * (double)width / 100.0);
+	glyphs(t, t->full, full);
+	col(t, C_DIM);
+	glyphs(t, t->empty, width - full);
+	col(t, C_RESET);
+}
+
+/* Where to cut s so that the first part fits width columns: at the last
+ * space that fits, else in the middle of the word; strlen(s) if it all fits. */
+static size_t label_cut(const char *s, size_t width)
+{
+	size_t at = 0, w = 0, space = 0;
+
+	while (s[at]) {
+		size_t l = utf8_len((unsigned char)s[at]);
+		size_t cw = cli_width_n(s + at, l);
+		if (w + cw > width)
+			return space ? space : at;
+		if (s[at] == ' ')
+			space = at;
+		w += cw;
+		at += l;
+	}
+	return at;
+}
+
+/* Columns: 2 + label 44 + 1 + value 9 + flag 1 + 1 + target 10 + 1 + trend 8 + 1
+ * + bar 12 + 1 + score 3 + 1 + weight 5 = 100. A longer label goes on. */
+static void indicators(struct term *t)
+{
+	const Safecampus__Dashboard *d = t->d;
+	double sum = 0;
+	char last_note[512] = "";
+
+	if (!d->n_indicators)
+		return;
+	for (size_t i = 0; i < d->n_indicators; i++)
+		if (d->indicators[i]->weight > 0)
+			sum += d->indicators[i]->weight;
+	heading(t, t->r->bureau && !(d->scope && *d->scope) ? "INDICATORS (district averages)" : "INDICATORS");
+	fputc('\n', t->f);
+	col(t, C_DIM);
+	fprintf(t->f, "  %-44s %9s  %-10s %-8s %-15s %6s\n", "", "VALUE", "TARGET", "VS LAST", "SCORE",
+		"WEIGHT");
+	col(t, C_RESET);
+	for (size_t k = 0; k < d->n_indicators; k++) {
+		const Safecampus__Indicator *i = d->indicators[k];
+		const char *label = i->label && *i->label ? i->label : cli_s(i->key);
+		size_t cut = label_cut(label, LABEL_W);
+		char v[32], tg[48], tr[48], note[512], wt[16];
+		int good = dashboard_trend_good(i);
+		bool miss = !dashboard_meets_target(i);
+
+		dashboard_fmt_value(v, sizeof v, i->value, i->has_value, i->unit, DASHBOARD_FMT_FULL);
+		fmt_target(t, i, tg, sizeof tg);
+		fmt_trend(t, i, tr, sizeof tr);
+		fputs("  ", t->f);
+		put_n(t->f, label, cut);
+		fprintf(t->f, "%*s ", (int)(LABEL_W - cli_width_n(label, cut)), "");
+		if (miss)
+			col(t, C_RED);
+		fprintf(t->f, "%9s%s", v, miss ? "!" : " ");
+		if (miss)
+			col(t, C_RESET);
+		fputc(' ', t->f);
+		cli_cell(t->f, tg, 10);
+		fputc(' ', t->f);
+		col(t, good > 0 ? C_GREEN : good < 0 ? C_RED : C_RESET);
+		cli_cell(t->f, tr, 8);
+		col(t, C_RESET);
+		fputc(' ', t->f);
+		if (i->has_value) {
+			bar(t, i->score, 12);
+			fprintf(t->f, " %3.0f", i->score);
+		} else {
+			fprintf(t->f, "%-16s", "not applicable");
+		}
+		if (i->weight > 0 && sum > 0)
+			snprintf(wt, sizeof wt, "%.0f%%", i->weight / sum * 100);
+		else
+			snprintf(wt, sizeof wt, "-");
+		fprintf(t->f, " %5s\n", wt);
+		while (label[cut] == ' ')
+			cut++;
+		if (label[cut]) {
+			fputs("    ", t->f);
+			wrap(t->f, label + cut, 4, 4);
+		}
+		if (i->detail && *i->detail) {
+			fputs("    ", t->f);
+			col(t, C_DIM);
+			wrap(t->f, i->detail, 4, 6);
+			col(t, C_RESET);
+		}
+		/* once per group ("education_*" share their sessions) */
+		if (dashboard_local_note(t->r->local, i->key, note, sizeof note) && strcmp(note, last_note)) {
+			snprintf(last_note, sizeof last_note, "%s", note);
+			fputs("    ", t->f);
+			col(t, C_YELLOW);
+			fputs(t->cont, t->f);
+			fputc(' ', t->f);
+			wrap(t->f, note, 6, 6);
+			col(t, C_RESET);
+		}
+	}
+	fputs("  ", t->f);
+	col(t, C_DIM);
+	wrap(t->f, "! misses its target. VS LAST: change since the previous month. SCORE: 0-100, "
+	     "before weighting.", 2, 2);
+	col(t, C_RESET);
+}
+
+/* The ranking as bars (a school's view, or a bureau's drill-down). */
+static void ranking(struct term *t, const size_t *order)
+{
+	const Safecampus__Dashboard *d = t->d;
+	char buf[32];
+
+	if (!d->n_schools)
+		return;
+	heading(t, t->r->bureau ? "RANKING" : "RANKING (other schools are not named)");
+	fputc('\n', t->f);
+	for (size_t k = 0; k < d->n_schools; k++) {
+		const Safecampus__SchoolScore *s = d->schools[order[k]];
+		bool self = row_is_self(t->r, s);
+
+		if (self)
+			col(t, C_BOLD);
+		fprintf(t->f, "  %3u  ", s->rank);
+		cli_cell(t->f, render__school_name(t->r, s, buf, sizeof buf), 30);
+		fprintf(t->f, " %5.1f  ", s->score);
+		if (self)
+			col(t, C_CYAN);
+		bar(t, s->score, 50);
+		if (self) {
+			col(t, C_RESET);
+			col(t, C_BOLD);
+			fputs(t->r->ascii ? " <" : " ◀", t->f);
+		}
+		col(t, C_RESET);
+		fputc('\n', t->f);
+	}
+}
+
+/* The indicators to show as columns: the scope's (district averages), else
+ * the first school's that has any. */
+static void columns(const Safecampus__Dashboard *d, Safecampus__Indicator *const **v, size_t *n)
+{
+	*v = d->indicators;
+	*n = d->n_indicators;
+	for (size_t i = 0; i < d->n_schools && !*n; i++) {
+		*v = d->schools[i]->indicators;
+		*n = d->schools[i]->n_indicators;
+	}
+}
+
+/* Which columns fit: the one sorted by, then the scored indicators, then
+ * the others; shown in their own order. Returns how many; sel gets them. */
+static size_t pick_columns(Safecampus__Indicator *const *cols, size_t ncols, const char *sort,
+			   size_t fit, Safecampus__Indicator const **sel)
+{
+	bool *pick = calloc(ncols + 1, sizeof *pick);
+	size_t n = 0;
+
+	if (!pick)
+		return 0;
+	for (int pass = 0; pass < 3; pass++)
+		for (size_t c = 0; c < ncols && n < fit; c++) {
+			bool want = pass == 0 ? sort && (strcmp(cols[c]->key, sort) == 0 ||
+							 strcasecmp(dashboard_short(cols[c]->key), sort) == 0)
+				  : pass == 1 ? cols[c]->weight > 0 : true;
+			if (!pick[c] && want) {
+				pick[c] = true;
+				n++;
+			}
+		}
+	n = 0;
+	for (size_t c = 0; c < ncols; c++)
+		if (pick[c])
+			sel[n++] = cols[c];
+	free(pick);
+	return n;
+}
+
+/* The bureau's school table: 4 + name 17 + score 6 + 6 per indicator. */
+static void schools(struct term *t, const size_t *order)
+{
+	const Safecampus__Dashboard *d = t->d;
+	Safecampus__Indicator *const *all;
+	const Safecampus__Indicator **cols;
+	size_t nall, shown;
+	const char *sort = t->r->sort && *t->r->sort ? t->r->sort : "score";
+	char legend[4096], buf[32];
+	size_t at = 0;
+
+	if (!d->n_schools)
+		return;
+	columns(d, &all, &nall);
+	cols = calloc(nall + 1, sizeof *cols);
+	if (!cols)
+		return;
+	shown = pick_columns(all, nall, sort, (W - 4 - 17 - 6) / 6, cols);
+	fputc('\n', t->f);
+	col(t, C_BOLD);
+	fprintf(t->f, "SCHOOLS (%zu)", d->n_schools);
+	col(t, C_RESET);
+	fputc(' ', t->f);
+	wrapf(t->f, 12 + (d->n_schools >= 10 ? 2 : 1), 2,
+	      "sorted by %s, best first; --sort score, name or a column", sort);
+	col(t, C_DIM);
+	fprintf(t->f, "  # %-17s SCORE", "SCHOOL");
+	for (size_t c = 0; c < shown; c++)
+		fprintf(t->f, " %5.5s", dashboard_short(cols[c]->key));
+	col(t, C_RESET);
+	fputc('\n', t->f);
+	for (size_t k = 0; k < d->n_schools; k++) {
+		const Safecampus__SchoolScore *s = d->schools[order[k]];
+		fprintf(t->f, "%3u ", s->rank);
+		cli_cell(t->f, render__school_name(t->r, s, buf, sizeof buf), 17);
+		fprintf(t->f, " %5.1f", s->score);
+		for (size_t c = 0; c < shown; c++) {
+			const Safecampus__Indicator *i = dashboard_indicator(s->indicators, s->n_indicators, cols[c]->key);
+			char v[32];
+			bool miss = i && !dashboard_meets_target(i);
+			dashboard_fmt_value(v, sizeof v, i ? i->value : 0, i && i->has_value,
+					    i ? i->unit : cols[c]->unit, DASHBOARD_FMT_COMPACT);
+			fputc(' ', t->f);
+			if (miss)
+				col(t, C_RED);
+			fprintf(t->f, "%5s", v);
+			if (miss)
+				col(t, C_RESET);
+		}
+		fputc('\n', t->f);
+	}
+	if (d->n_indicators) {
+		col(t, C_BOLD);
+		fprintf(t->f, "    %-17s %5.1f", "district average", d->score);
+		for (size_t c = 0; c < shown; c++) {
+			const Safecampus__Indicator *i = dashboard_indicator(d->indicators, d->n_indicators, cols[c]->key);
+			char v[32];
+			dashboard_fmt_value(v, sizeof v, i ? i->value : 0, i && i->has_value, cols[c]->unit,
+					    DASHBOARD_FMT_COMPACT);
+			fprintf(t->f, " %5s", v);
+		}
+		col(t, C_RESET);
+		fputc('\n', t->f);
+	}
+	for (size_t c = 0; c < shown && at < sizeof legend; c++)
+		at += (size_t)snprintf(legend + at, sizeof legend - at, "%s%s = %s", c ? "; " : "",
+				       dashboard_short(cols[c]->key),
+				       cols[c]->label && *cols[c]->label ? cols[c]->label : cols[c]->key);
+	col(t, C_DIM);
+	fputs("  ", t->f);
+	wrap(t->f, legend, 2, 2);
+	if (shown < nall) {
+		fputs("  ", t->f);
+		wrapf(t->f, 2, 2, "%zu more column(s) in --html and --csv; --sort KEY always shows KEY.",
+		      nall - shown);
+	}
+	fputs("  ", t->f);
+	wrap(t->f, "Red: misses the target. One school in full: `safecampus dashboard --school ID`.", 2, 2);
+	col(t, C_RESET);
+	free(cols);
+}
+
+static const Safecampus__Indicator *any_indicator(const Safecampus__Dashboard *d, const char *key)
+{
+	const Safecampus__Indicator *i = dashboard_indicator(d->indicators, d->n_indicators, key);
+
+	for (size_t s = 0; !i && s < d->n_schools; s++)
+		i = dashboard_indicator(d->schools[s]->indicators, d->schools[s]->n_indicators, key);
+	return i;
+}
+
+/* Month by month, the last MAX_MONTHS months of the period. */
+static void trends(struct term *t)
+{
+	const Safecampus__Dashboard *d = t->d;
+	const Safecampus__Trend *base = dashboard_trend(d, "score");
+	size_t first, nm, lw;
+	char month[8];
+	const char *title;
+
+	if (!d->n_trends)
+		return;
+	if (!base || !base->n_months)
+		base = d->trends[0];
+	nm = base->n_months;
+	if (!nm)
+		return;
+	first = nm > MAX_MONTHS ? nm - MAX_MONTHS : 0;
+	render__month(t->r, month);
+	/* the label takes what the months leave, up to 40 columns */
+	lw = W - 2 - (nm - first) * 10;
+	lw = lw > 40 ? 40 : lw;
+	title = t->r->bureau && !(d->scope && *d->scope) ? "TRENDS (district averages)" : "TRENDS";
+	heading(t, title);
+	fprintf(t->f, "%*s", (int)(2 + lw - strlen(title)), "");
+	for (size_t m = first; m < nm; m++) {
+		const char *mm = base->months[m]->month ? base->months[m]->month : "";
+		bool focus = strcmp(mm, month) == 0;
+		if (focus)
+			col(t, C_BOLD);
+		fprintf(t->f, " %c%-7.7s%c", focus ? '[' : ' ', mm, focus ? ']' : ' ');
+		if (focus)
+			col(t, C_RESET);
+	}
+	fputc('\n', t->f);
+	for (size_t k = 0; k < d->n_trends; k++) {
+		const Safecampus__Trend *tr = dashboard_trend_nth(d, k);
+		const Safecampus__Indicator *ind = any_indicator(d, tr->key);
+		const char *label = strcmp(tr->key ? tr->key : "", "score") == 0 ? "Safe-campus score"
+				    : ind && ind->label && *ind->label ? ind->label : tr->key;
+		fputs("  ", t->f);
+		cli_cell(t->f, label, lw);
+		for (size_t m = first; m < nm; m++) {
+			const char *mm = base->months[m]->month ? base->months[m]->month : "";
+			const Safecampus__MonthValue *mv = NULL;
+			char v[32];
+			for (size_t j = 0; j < tr->n_months; j++)
+				if (tr->months[j]->month && strcmp(tr->months[j]->month, mm) == 0)
+					mv = tr->months[j];
+			if (ind)
+				dashboard_fmt_value(v, sizeof v, mv ? mv->value : 0, mv && mv->has_value,
+						    ind->unit, DASHBOARD_FMT_COMPACT);
+			else if (mv && mv->has_value)
+				snprintf(v, sizeof v, "%.1f", mv->value);
+			else
+				snprintf(v, sizeof v, "-");
+			fprintf(t->f, "  %7s%s", mv && mv->has_value ? v : "-", m + 1 < nm ? " " : "");
+		}
+		fputc('\n', t->f);
+	}
+}
+
+static const char *sev_name(int s)
+{
+	switch (s) {
+	case SAFECAMPUS__SEVERITY__SEVERITY_CRITICAL:
+		return "CRITICAL";
+	case SAFECAMPUS__SEVERITY__SEVERITY_HIGH:
+		return "HIGH";
+	case SAFECAMPUS__SEVERITY__SEVERITY_MEDIUM:
+		return "MEDIUM";
+	case SAFECAMPUS__SEVERITY__SEVERITY_LOW:
+		return "LOW";
+	default:
+		return "-";
+	}
+}
+
+/* < 0 when alert a comes first: most severe, then oldest. */
+static int alert_cmp(const Safecampus__Alert *a, const Safecampus__Alert *b)
+{
+	if (a->severity != b->severity)
+		return a->severity > b->severity ? -1 : 1; /* SEVERITY_* ascend with severity */
+	return strcmp(a->since_date ? a->since_date : "", b->since_date ? b->since_date : "");
+}
+
+static int alert_order(const Safecampus__Dashboard *d, size_t **out)
+{
+	size_t *o = malloc((d->n_alerts + 1) * sizeof *o);
+
+	if (!o)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n_alerts; i++) {
+		size_t j = i;
+		while (j > 0 && alert_cmp(d->alerts[i], d->alerts[o[j - 1]]) < 0) {
+			o[j] = o[j - 1];
+			j--;
+		}
+		o[j] = i;
+	}
+	*out = o;
+	return 0;
+}
+
+static int alerts(struct term *t)
+{
+	const Safecampus__Dashboard *d = t->d;
+	bool show_school = t->r->bureau && !(d->scope && *d->scope);
+	size_t *o, title_w = W - 2 - 8 - 1 - 19 - 1 - (show_school ? 17 : 0) - 1 - 10;
+	char buf[64];
+	int rc;
+
+	heading(t, "ALERTS");
+	fprintf(t->f, " (%zu)\n", d->n_alerts);
+	if (!d->n_alerts) {
+		fputs("  none\n", t->f);
+		return 0;
+	}
+	rc = alert_order(d, &o);
+	if (rc)
+		return rc;
+	for (size_t k = 0; k < d->n_alerts && k < MAX_ALERTS; k++) {
+		const Safecampus__Alert *a = d->alerts[o[k]];
+		render__words(a->kind, buf, sizeof buf);
+		fputs("  ", t->f);
+		col(t, a->severity >= SAFECAMPUS__SEVERITY__SEVERITY_HIGH ? C_RED : C_YELLOW);
+		cli_cell(t->f, sev_name(a->severity), 8);
+		col(t, C_RESET);
+		fputc(' ', t->f);
+		cli_cell(t->f, buf, 19);
+		fputc(' ', t->f);
+		if (show_school) {
+			cli_cell(t->f, render__school_label(t->r, a->school), 16);
+			fputc(' ', t->f);
+		}
+		cli_cell(t->f, a->title, title_w);
+		fputc(' ', t->f);
+		cli_cell(t->f, a->since_date && *a->since_date ? a->since_date : "-", 10);
+		fputc('\n', t->f);
+		if (dashboard_alert_pending(t->r->local, a)) {
+			fprintf(t->f, "%*s", 11, "");
+			col(t, C_YELLOW);
+			fprintf(t->f, "%s ", t->cont);
+			wrap(t->f, "answered by a record made here, not yet synced", 13, 13);
+			col(t, C_RESET);
+		}
+	}
+	if (d->n_alerts > MAX_ALERTS)
+		fprintf(t->f, "  ... and %zu more (all of them in --html and --csv)\n", d->n_alerts - MAX_ALERTS);
+	free(o);
+	return 0;
+}
+
+static void missing(struct term *t)
+{
+	const Safecampus__Dashboard *d = t->d;
+	bool show_school = t->r->bureau && !(d->scope && *d->scope);
+	size_t what_w = W - 2 - (show_school ? 17 : 0) - 1 - 14;
+
+	heading(t, "MISSING SUBMISSIONS");
+	fprintf(t->f, " (%zu)\n", d->n_missing);
+	if (!d->n_missing) {
+		fputs("  none\n", t->f);
+		return;
+	}
+	for (size_t k = 0; k < d->n_missing && k < MAX_MISSING; k++) {
+		const Safecampus__MissingSubmission *m = d->missing[k];
+		fputs("  ", t->f);
+		if (show_school) {
+			cli_cell(t->f, render__school_label(t->r, m->school), 16);
+			fputc(' ', t->f);
+		}
+		cli_cell(t->f, m->what, what_w);
+		fprintf(t->f, " due ");
+		cli_cell(t->f, m->due_date && *m->due_date ? m->due_date : "-", 10);
+		fputc('\n', t->f);
+		if (dashboard_missing_pending(t->r->local, m)) {
+			fprintf(t->f, "    ");
+			col(t, C_YELLOW);
+			fprintf(t->f, "%s ", t->cont);
+			wrap(t->f, "recorded here, not yet synced: not missing once you sync", 6, 6);
+			col(t, C_RESET);
+		}
+	}
+	if (d->n_missing > MAX_MISSING)
+		fprintf(t->f, "  ... and %zu more (all of them in --html and --csv)\n", d->n_missing - MAX_MISSING);
+}
+
+static void ageing(struct term *t)
+{
+	const Safecampus__Dashboard *d = t->d;
+	uint32_t max = 0;
+
+	if (!d->n_hazard_ageing)
+		return;
+	for (size_t i = 0; i < d->n_hazard_ageing; i++)
+		if (d->hazard_ageing[i]->open > max)
+			max = d->hazard_ageing[i]->open;
+	heading(t, "OPEN HAZARDS BY AGE");
+	fputc('\n', t->f);
+	col(t, C_DIM);
+	fprintf(t->f, "  %-14s %6s %8s\n", "", "OPEN", "OVERDUE");
+	col(t, C_RESET);
+	for (size_t i = 0; i < d->n_hazard_ageing; i++) {
+		const Safecampus__AgeBucket *b = d->hazard_ageing[i];
+		uint32_t over = b->overdue > b->open ? b->open : b->overdue;
+		size_t wo = max ? (size_t)dashboard__round((double)over * 50 / max) : 0;
+		size_t wa = max ? (size_t)dashboard__round((double)b->open * 50 / max) : 0;
+		fputs("  ", t->f);
+		cli_cell(t->f, b->label, 14);
+		fprintf(t->f, " %6u %8u  ", b->open, b->overdue);
+		col(t, C_RED);
+		glyphs(t, t->full, wo);
+		col(t, C_YELLOW);
+		glyphs(t, t->half, wa > wo ? wa - wo : 0);
+		col(t, C_RESET);
+		fputc('\n', t->f);
+	}
+	col(t, C_DIM);
+	fprintf(t->f, "  %s overdue  %s open, within its deadline\n", t->full, t->half);
+	col(t, C_RESET);
+}
+
+static void fmt_ago(int64_t ref, int64_t ms, char *out, size_t n)
+{
+	char age[32];
+
+	if (ms <= 0) {
+		snprintf(out, n, "never");
+		return;
+	}
+	cli_fmt_age(ref - ms, age, sizeof age);
+	snprintf(out, n, "%s ago", age);
+}
+
+static void health(struct term *t)
+{
+	const Safecampus__Dashboard *d = t->d;
+	int64_t ref = render__ref_ms(t->r);
+	size_t nstale = 0;
+	bool district = t->r->bureau && !(d->scope && *d->scope);
+
+	if (!d->n_health)
+		return;
+	for (size_t i = 0; i < d->n_health; i++)
+		nstale += dashboard_health_stale(d->health[i], ref);
+	heading(t, "SYNC HEALTH");
+	fprintf(t->f, " (%zu client%s, %zu stale: no contact for 3 days or a record unsent for a day)\n",
+		d->n_health, d->n_health == 1 ? "" : "s", nstale);
+	col(t, C_DIM);
+	fputs("  ", t->f);
+	if (district)
+		fprintf(t->f, "%-20s ", "SCHOOL");
+	fprintf(t->f, "%-12s %-14s %7s %-14s %s\n", "CAMPUS", "LAST CONTACT", "UNSENT", "OLDEST UNSENT",
+		"LAST SYNC");
+	col(t, C_RESET);
+	/* stale first, in the dashboard's order otherwise */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < d->n_health; i++) {
+			const Safecampus__SyncHealth *h = d->health[i];
+			bool stale = dashboard_health_stale(h, ref);
+			char a[48], b[48], c[48];
+			if (stale != (pass == 0))
+				continue;
+			fmt_ago(ref, h->last_contact_ms, a, sizeof a);
+			if (h->outbox_pending)
+				fmt_ago(ref, h->oldest_pending_ms, b, sizeof b);
+			else
+				snprintf(b, sizeof b, "-");
+			fmt_ago(ref, h->last_sync_ms, c, sizeof c);
+			fputs("  ", t->f);
+			if (district) {
+				cli_cell(t->f, render__school_label(t->r, h->school), 20);
+				fputc(' ', t->f);
+			}
+			cli_cell(t->f, h->campus, 12);
+			fputc(' ', t->f);
+			if (stale && (h->last_contact_ms <= 0 || ref - h->last_contact_ms > DASHBOARD_STALE_CONTACT_MS))
+				col(t, C_RED);
+			cli_cell(t->f, a, 14);
+			col(t, C_RESET);
+			fprintf(t->f, " %7llu ", (unsigned long long)h->outbox_pending);
+			if (stale && h->outbox_pending && ref - h->oldest_pending_ms > DASHBOARD_STALE_UNSENT_MS)
+				col(t, C_RED);
+			cli_cell(t->f, b, 14);
+			col(t, C_RESET);
+			fputc(' ', t->f);
+			if (stale) {
+				cli_cell(t->f, c, 14);
+				col(t, C_RED);
+				col(t, C_BOLD);
+				fputs(" STALE", t->f);
+				col(t, C_RESET);
+			} else {
+				cli_text(t->f, c);
+			}
+			fputc('\n', t->f);
+		}
+}
+
+static void local_note(struct term *t)
+{
+	const struct dashboard_local *l = t->r->local;
+	char buf[2048], age[32];
+	size_t at = 0;
+
+	if (!l || (!l->pending && !l->rejected))
+		return;
+	heading(t, "NOT YET SYNCED FROM HERE");
+	fputc('\n', t->f);
+	if (l->pending) {
+		cli_fmt_age(t->r->now_ms - l->oldest_pending_ms, age, sizeof age);
+		at += (size_t)snprintf(buf, sizeof buf, "%llu record%s wait%s in this install's outbox "
+				       "(oldest %s ago):", (unsigned long long)l->pending,
+				       l->pending == 1 ? "" : "s", l->pending == 1 ? "s" : "", age);
+		for (size_t i = 0, n = 0; i < l->nkinds && at < sizeof buf; i++) {
+			if (!l->kinds[i].pending)
+				continue;
+			at += (size_t)snprintf(buf + at, sizeof buf - at, "%s %llu %s", n++ ? "," : "",
+					       (unsigned long long)l->kinds[i].pending,
+					       dashboard_kind_noun(l->kinds[i].kind, l->kinds[i].pending));
+		}
+		if (at < sizeof buf)
+			at += (size_t)snprintf(buf + at, sizeof buf - at, ". The dashboard counts them "
+					       "after `safecampus sync`.");
+	}
+	if (l->rejected && at < sizeof buf)
+		snprintf(buf + at, sizeof buf - at, "%s%llu record%s rejected by the server: see "
+			 "`safecampus outbox list`.", at ? " " : "", (unsigned long long)l->rejected,
+			 l->rejected == 1 ? " was" : "s were");
+	fputs("  ", t->f);
+	wrap(t->f, buf, 2, 2);
+}
+
+int render_term(FILE *f, const struct render_ctx *r)
+{
+	struct term t = {.f = f, .r = r, .d = r->d};
+	size_t *order = NULL;
+	bool district = r->bureau && !(r->d->scope && *r->d->scope);
+	int rc;
+
+	if (r->ascii) {
+		t.dot = " | ";
+		t.up = "^";
+		t.down = "v";
+		t.flat = "=";
+		t.full = "#";
+		t.empty = ".";
+		t.half = "+";
+		t.cont = "->";
+	} else {
+		t.dot = " · ";
+		t.up = "↑";
+		t.down = "↓";
+		t.flat = "→";
+		t.full = "█";
+		t.empty = "░";
+		t.half = "▒";
+		t.cont = "↳";
+	}
+	order = malloc((r->d->n_schools + 1) * sizeof *order);
+	if (!order)
+		return -ENOMEM;
+	rc = dashboard_sort_schools(r->d, district ? r->sort : "score", order);
+	if (rc)
+		goto out;
+	header(&t);
+	score(&t);
+	/* the bureau compares schools first; a school looks at its own indicators */
+	if (district) {
+		schools(&t, order);
+		indicators(&t);
+	} else {
+		indicators(&t);
+		ranking(&t, order);
+	}
+	trends(&t);
+	rc = alerts(&t);
+	if (rc)
+		goto out;
+	missing(&t);
+	ageing(&t);
+	health(&t);
+	local_note(&t);
+	if (ferror(f))
+		rc = -EIO;
+out:
+	free(order);
+	return rc;
+}

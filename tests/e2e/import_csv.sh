@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# `safecampus import KIND FILE.csv`, end to end:
+#   - RFC 4180 input (byte-order mark, CRLF, quoted commas, doubled quotes,
+#     a line break inside a cell, UTF-8) with bad rows at known lines: each is
+#     reported as FILE:LINE: field: message, the good rows are imported, exit 1,
+#     "imported N, rejected M";
+#   - header errors refuse the whole file; a row's parent must be known; a
+#     school cannot import the bureau's kinds; a bus trip mismatch raises the
+#     alarm on import too;
+#   - export then import: into a fresh store of the same school the records
+#     come back field by field with their ids; into the same store nothing
+#     changes; an edited cell updates just that record;
+#   - kill -9 during a 20 000-row import leaves all of the rows or none.
+source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
+e2e_init import_csv
+client_new amain schoolA main
+client_new aeast schoolA east
+client_new awest schoolA west
+client_new bureau bureau office
+server_start
+
+count() { # count CLIENT KIND: records of KIND in the store
+  sc "$1" list "$2" | tail -1 | awk '{print $1}'
+}
+
+# ---------------------------------------------------------------- bad rows at known lines
+f=$T/meetings.csv
+{
+  printf '\xef\xbb\xbf'                                                       # BOM
+  printf 'type,meeting_date,title,attendees,minutes\r\n'                      # line 1
+  printf 'guard,2026-03-01,"Gate rules, winter",5,"line one\r\nline ""two"""\r\n' # lines 2-3
+  printf 'bogus,2026-03-02,Bad type,1,\r\n'                                   # line 4
+  printf 'guard,2026-02-30,Bad date,1,\r\n'                                   # line 5
+  printf 'guard,2026-03-03,,1,\r\n'                                           # line 6: no title
+  printf 'guard,2026-03-04,Too few\r\n'                                       # line 7
+  printf '\r\n'                                                               # line 8: blank
+  printf 'all_staff_training,2026-03-05,全体教职工安全培训,70,"签到表, 照片"\r\n' # line 9
+  printf 'guard,2026-03-06,Negative,-1,\r\n'                                  # line 10
+  printf 'leadership,2026-03-07,Leadership group,9,No line end at the end'    # line 11
+} >"$f"
+sc amain import meeting "$f" >"$T/out" 2>"$T/err"
+rc=$?
+check "import with bad rows exits 1" eq "$rc" 1
+check "summary: imported 3, rejected 5" eq "$(cat "$T/out")" "imported 3, rejected 5"
+check "line 4: type named" grep -qx "$f:4: type: \"bogus\" is not one of: leadership, head_teacher, all_staff_training, guard, other" "$T/err"
+check "line 5: meeting_date named" grep -q "^$f:5: meeting_date: .*not a real date" "$T/err"
+check "line 6: title required" grep -qx "$f:6: title: required" "$T/err"
+check "line 7: cell count" grep -qx "$f:7: row: 3 cells, but the header has 5 columns" "$T/err"
+check "line 10: attendees" grep -qx "$f:10: attendees: must be >= 0" "$T/err"
+check "exactly 5 errors reported" eq "$(grep -c "^$f:" "$T/err")" 5
+check "3 meetings imported" eq "$(count amain meeting)" 3
+sc amain export meeting --csv >"$T/m.csv"
+check "quoted comma and the line break inside a cell survive" \
+  grep -q '^guard,2026-03-01,"Gate rules, winter",5,"line one' "$T/m.csv"
+check "doubled quotes survive" grep -q '^line ""two""",' "$T/m.csv"
+check "UTF-8 survives" grep -q '^all_staff_training,2026-03-05,全体教职工安全培训,70,"签到表, 照片",' "$T/m.csv"
+check "the last row without a line end is read" grep -q '^leadership,2026-03-07,Leadership group,9,No line end at the end,' "$T/m.csv"
+
+# an unterminated quote is reported where it starts
+printf 'type,meeting_date,title\nguard,2026-03-08,ok\nguard,2026-03-09,"never closed\nmore\n' >"$T/open.csv"
+sc amain import meeting "$T/open.csv" >"$T/out" 2>"$T/err"
+check "unterminated quote: exit 1" eq "$?" 1
+check "unterminated quote: reported on line 3" grep -q "open.csv:3: row: a quoted field opened on line 3 is never closed" "$T/err"
+check "unterminated quote: the good row before it is imported" eq "$(cat "$T/out")" "imported 1, rejected 1"
+
+# ---------------------------------------------------------------- the whole file refused
+printf 'type,meeting_date,colour\nguard,2026-03-01,red\n' >"$T/h1.csv"
+sc amain import meeting "$T/h1.csv" >"$T/out" 2>"$T/err"
+check "unknown column: exit 1" eq "$?" 1
+check "unknown column: named on line 1" grep -q "h1.csv:1: header: column 3 \"colour\" is not a field of meeting" "$T/err"
+printf 'type,title,Title\n' >"$T/h2.csv"
+check_fail "duplicate column refused" sc amain import meeting "$T/h2.csv"
+check "nothing imported from refused files" eq "$(count amain meeting)" 4
+check_fail "a missing file" sc amain import meeting "$T/nope.csv"
+check_fail "an unknown kind is a usage error" sc amain import widget "$f"
+sc amain import notice "$f" >/dev/null 2>"$T/err"
+check "a school cannot import notices (exit 1)" eq "$?" 1
+check "... and is told only the bureau writes them" grep -q "only the bureau" "$T/err"
+
+# ---------------------------------------------------------------- parents, ids, alarms
+bus=$(sc amain add bus --plate "A-7788" --seats 30 --driver "Ma")
+printf 'bus_id,trip_date,direction,boarded,alighted,checked_by\n' >"$T/trips.csv"
+printf '%s,2026-03-09,to_school,30,30,He\n' "$bus" >>"$T/trips.csv"
+printf '%s,2026-03-09,from_school,30,29,He\n' "$bus" >>"$T/trips.csv"
+printf '00000000-0000-4000-8000-000000000000,2026-03-09,to_school,1,1,He\n' >>"$T/trips.csv"
+printf '%s,2026-03-10,sideways,1,1,He\n' "${bus:0:8}" >>"$T/trips.csv"
+sc amain import bus_trip "$T/trips.csv" >"$T/out" 2>"$T/err"
+check "trips: exit 1 (two bad rows)" eq "$?" 1
+check "trips: the unknown bus is named" grep -q "trips.csv:4: bus_id: bus 00000000 is not known here" "$T/err"
+check "trips: the bad direction is named" grep -q "trips.csv:5: direction: " "$T/err"
+check "trips: imported 2, rejected 2" eq "$(cat "$T/out")" "imported 2, rejected 2"
+check "trips: the mismatch raised the alarm" grep -q "ALARM: BUS A-7788, TRIP 2026-03-09 from_school: 30 BOARDED, 29 ALIGHTED" "$T/err"
+
+id1=$(grep -o '[0-9a-f]\{8\}-[0-9a-f-]\{27\}' "$T/m.csv" | head -1)
+{
+  printf 'id,type,meeting_date,title\n'
+  printf 'not-an-id,guard,2026-03-01,x\n'
+  printf '%s,guard,2026-03-01,Gate rules, winter (revised)\n' "$id1"
+  printf '%s,guard,2026-03-01,again\n' "$id1"
+  printf '%s,guard,2026-03-01,"Gate rules, winter (revised)"\n' "$id1"
+} >"$T/ids.csv"
+sc amain import meeting "$T/ids.csv" >"$T/out" 2>"$T/err"
+check "ids: a bad id is named" grep -q "ids.csv:2: id: \"not-an-id\" is not a record id" "$T/err"
+check "ids: an unquoted comma shows as too many cells" grep -q "ids.csv:3: row: 5 cells, but the header has 4 columns" "$T/err"
+check "ids: the same id twice is refused the second time" grep -q "ids.csv:5: id: $id1 is also on line 4" "$T/err"
+check "ids: one update" eq "$(cat "$T/out")" "imported 1, rejected 3"
+check "the update kept the columns the file left out" bash -c \
+  "\"$SAFECAMPUS\" --store \"$T/amain.db\" show $id1 | grep -q 'attendees  *5'"
+check "the update changed the title" bash -c "\"$SAFECAMPUS\" --store \"$T/amain.db\" show $id1 | grep -q 'title  *again'"
+check "meetings are still 4" eq "$(count amain meeting)" 4
+
+# ---------------------------------------------------------------- export -> import round trips
+check "A-main syncs" sc amain sync
+sc amain export meeting --csv "$T/round.csv" 2>/dev/null
+sc amain import meeting "$T/round.csv" >"$T/out" 2>"$T/err"
+check "re-importing an export changes nothing" eq "$(cat "$T/out")" "imported 0, rejected 0 (4 unchanged, skipped)"
+check "... and queues nothing" bash -c "\"$SAFECAMPUS\" --store \"$T/amain.db\" status | grep -Eq '^pending: +0$'"
+
+# into a fresh store of the same school (A-west never synced): same records, same ids
+sc awest import meeting "$T/round.csv" >"$T/out" 2>"$T/err"
+check "A-west imports the export" eq "$(cat "$T/out")" "imported 4, rejected 0"
+sc awest export meeting --csv "$T/round2.csv" 2>/dev/null
+strip() { sed -E 's/,[a-z]+,[0-9]+,(true|false)\r$//' "$1"; }
+check "export -> import -> export: every field and id the same" eq "$(strip "$T/round2.csv")" "$(strip "$T/round.csv")"
+
+# an edited cell updates that record only
+sed 's/Leadership group/Leadership group (minutes signed)/' "$T/round.csv" >"$T/edited.csv"
+sc amain import meeting "$T/edited.csv" >"$T/out" 2>"$T/err"
+check "an edited export updates one record" eq "$(cat "$T/out")" "imported 1, rejected 0 (3 unchanged, skipped)"
+check "A-main syncs the update" sc amain sync
+check "A-east pulls it" sc aeast sync
+check "A-east sees the edited title" bash -c "\"$SAFECAMPUS\" --store \"$T/aeast.db\" export meeting --csv | grep -q 'Leadership group (minutes signed)'"
+
+# the bureau imports notices
+printf 'title,issue_date,due_date,targets\nFlood season,2026-05-01,2026-05-20,schoolA\n"Heat, and water",2026-06-01,2026-05-20,\n' >"$T/notices.csv"
+sc bureau import notice "$T/notices.csv" >"$T/out" 2>"$T/err"
+check "bureau import: due before issue refused on line 3" grep -q "notices.csv:3: due_date: must not be before issue_date" "$T/err"
+check "bureau import: one notice" eq "$(cat "$T/out")" "imported 1, rejected 1"
+sc bureau import meeting "$T/round.csv" >/dev/null 2>"$T/err"
+check "the bureau cannot import a school's kind (exit 1)" eq "$?" 1
+
+# ---------------------------------------------------------------- dry run
+check_fail "a dry run with bad rows exits 1" sc amain import meeting "$f" --dry-run
+sc amain import meeting "$f" --dry-run >"$T/out" 2>/dev/null
+check "a dry run says what it would do" eq "$(cat "$T/out")" "would import 3, rejected 5"
+check "a dry run writes nothing" eq "$(count amain meeting)" 4
+
+# ---------------------------------------------------------------- kill -9: all or none
+big=$T/big.csv
+awk 'BEGIN { print "type,meeting_date,title,attendees,minutes";
+  for (i = 1; i <= 20000; i++)
+    printf "guard,2026-03-%02d,\"Bulk meeting %d, gate\",%d,\"minutes\r\nof %d\"\r\n", i % 28 + 1, i, i % 90, i }' >"$big"
+check "the big file has 20001 records" test "$(grep -c '^guard,' "$big")" -eq 20000
+before=$(count amain meeting)
+outcomes=""
+# killed while checking rows (early), and while writing (after "writing" shows)
+for when in 0.05 0.3 writing; do
+  "$SAFECAMPUS" --store "$T/amain.db" import meeting "$big" >"$T/kill.out" 2>"$T/kill.err" &
+  pid=$!
+  if [[ $when == writing ]]; then
+    for _ in $(seq 1 400); do
+      grep -q "writing them in one transaction" "$T/kill.err" 2>/dev/null && break
+      sleep 0.01
+    done
+  else
+    sleep "$when"
+  fi
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  after=$(count amain meeting)
+  d=$((after - before))
+  outcomes+="$when:$d "
+  check "kill -9 ($when): all or none of the 20000 rows (got $d)" test "$d" -eq 0 -o "$d" -eq 20000
+  before=$after
+done
+echo "# kill outcomes (delay:rows added): $outcomes"
+check "the store is sound after the kills" sc amain status
+pending=$(sc amain status | awk '/^pending:/ {print $2}')
+check "outbox matches: one entry per record written since the last sync" test "$pending" -eq "$((before - 4))"
+sc amain import meeting "$big" >"$T/out" 2>"$T/err"
+check "an uninterrupted import of 20000 rows" eq "$(cat "$T/out")" "imported 20000, rejected 0"
+check "... all there" eq "$(count amain meeting)" "$((before + 20000))"
+
+e2e_done

@@ -1,0 +1,760 @@
+/* Dashboards against a real PostgreSQL: every indicator of the small district
+ * in tests/integration/dashboard_fixture.sql, whose expected values are
+ * worked out by hand (the fixture's comments show the working) and written
+ * here as numbers, never computed by the SQL under test. Edge cases: a month
+ * with no school days (October), a school with no buses (sb), a hazard
+ * reopened after verification (sa's "blocked exit"), a notice issued after
+ * the period (September-only period; the Helmet notice), a class added
+ * mid-term (1-2, opened 11-09). Then the Dashboard messages built by
+ * server/dashboard.c from the same rows: a school's (anonymised ranking), the
+ * bureau's (every school named, sync health), a drill-down.
+ *
+ * Needs SC_PG_CONNINFO (tests/run.sh, or tests/lib/pg.sh by hand) and
+ * SC_SOURCE_DIR (for the fixture; ctest sets it). Makes its own databases and
+ * drops them at the end. SC_KEEP_DB=1 keeps them. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../server/dashboard.h"
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+
+#define NONE NAN /* not applicable: has_value false / SQL NULL */
+
+static const char *base_conninfo;
+static char dbname[64], empty_dbname[64];
+static char conninfo[1024], empty_conninfo[1024];
+static PGconn *pg;
+
+/* ---- helpers */
+
+static PGconn *connect_to(const char *ci)
+{
+	PGconn *c = PQconnectdb(ci);
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "test_dashboard: %s", PQerrorMessage(c));
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int exec_ok(PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		fprintf(stderr, "test_dashboard: %s\n  in: %.300s\n", PQresultErrorMessage(r), sql);
+	PQclear(r);
+	return ok;
+}
+
+static void must(const char *sql)
+{
+	assert_true(exec_ok(pg, sql));
+}
+
+/* The single value of a query; NAN for NULL or no row. */
+static double q1(const char *fmt, ...)
+{
+	char sql[2048];
+	va_list ap;
+	double v = NAN;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	PGresult *r = PQexec(pg, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s in: %s", PQresultErrorMessage(r), sql);
+	if (PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+		v = strtod(PQgetvalue(r, 0, 0), NULL);
+	PQclear(r);
+	return v;
+}
+
+static char *qtext(const char *sql)
+{
+	PGresult *r = PQexec(pg, sql);
+	char *out;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s in: %s", PQresultErrorMessage(r), sql);
+	out = strdup(PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
+	PQclear(r);
+	return out;
+}
+
+static void check_value(const char *what, double got, double want)
+{
+	if (isnan(want)) {
+		if (!isnan(got))
+			fail_msg("%s: expected no value, got %g", what, got);
+		return;
+	}
+	if (isnan(got) || fabs(got - want) > 0.006)
+		fail_msg("%s: expected %g, got %g", what, want, got);
+}
+
+#define TERM "'2026-09-01', '2026-11-30', '2026-11-18'"
+
+/* An indicator of sc_indicator_values for the term as of 2026-11-18. */
+static double ind(const char *school, const char *win, const char *key)
+{
+	return q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = '%s' AND win = '%s' AND key = '%s'",
+		  school, win, key);
+}
+
+struct want {
+	const char *school, *win, *key;
+	double value;
+};
+
+static void check_table(const struct want *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char what[160];
+		snprintf(what, sizeof what, "%s %s %s", w[i].school, w[i].win, w[i].key);
+		check_value(what, ind(w[i].school, w[i].win, w[i].key), w[i].value);
+	}
+}
+
+/* ---- setup */
+
+static int setup(void **state)
+{
+	char path[4096], sql[256];
+	const char *src = getenv("SC_SOURCE_DIR");
+	PGconn *admin;
+	FILE *f;
+	char *fixture;
+	long len;
+	int rc;
+
+	(void)state;
+	snprintf(dbname, sizeof dbname, "test_dashboard_%d", (int)getpid());
+	snprintf(empty_dbname, sizeof empty_dbname, "test_dashboard_empty_%d", (int)getpid());
+	admin = connect_to(base_conninfo);
+	if (!admin)
+		return -1;
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", dbname);
+	rc = exec_ok(admin, sql);
+	snprintf(sql, sizeof sql, "ALTER DATABASE %s SET timezone = 'UTC'", dbname);
+	rc = rc && exec_ok(admin, sql);
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", empty_dbname);
+	rc = rc && exec_ok(admin, sql);
+	PQfinish(admin);
+	if (!rc)
+		return -1;
+	/* a repeated keyword wins: the last dbname is the one used */
+	snprintf(conninfo, sizeof conninfo, "%s dbname=%s", base_conninfo, dbname);
+	snprintf(empty_conninfo, sizeof empty_conninfo, "%s dbname=%s", base_conninfo, empty_dbname);
+	char err[512];
+	if (migrate_apply(conninfo, err, sizeof err)) {
+		fprintf(stderr, "test_dashboard: migrations: %s\n", err);
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/tests/integration/dashboard_fixture.sql", src ? src : ".");
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "test_dashboard: %s: %s (set SC_SOURCE_DIR)\n", path, strerror(errno));
+		return -1;
+	}
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	fixture = calloc(1, (size_t)len + 1);
+	if (!fixture || fread(fixture, 1, (size_t)len, f) != (size_t)len) {
+		fclose(f);
+		free(fixture);
+		return -1;
+	}
+	fclose(f);
+	pg = connect_to(conninfo);
+	rc = pg && exec_ok(pg, fixture) && exec_ok(pg, "SET client_min_messages = error; ANALYZE");
+	free(fixture);
+	return rc ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char sql[256];
+	PGconn *admin;
+
+	(void)state;
+	if (pg)
+		PQfinish(pg);
+	if (getenv("SC_KEEP_DB"))
+		return 0;
+	admin = connect_to(base_conninfo);
+	if (!admin)
+		return 0;
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
+	exec_ok(admin, sql);
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", empty_dbname);
+	exec_ok(admin, sql);
+	PQfinish(admin);
+	return 0;
+}
+
+/* ---- calendar and period */
+
+static void test_calendar(void **state)
+{
+	(void)state;
+	/* September 22 (with the make-up Saturday, without 09-25), October none,
+	 * November 21 */
+	check_value("September school days",
+		     q1("SELECT count(*) FROM sc_calendar('2026-09-01', '2026-11-30') WHERE day < '2026-10-01'"), 22);
+	check_value("October school days",
+		     q1("SELECT count(*) FROM sc_calendar('2026-09-01', '2026-11-30') "
+			"WHERE day BETWEEN '2026-10-01' AND '2026-10-31'"), 0);
+	check_value("November school days",
+		     q1("SELECT count(*) FROM sc_calendar('2026-09-01', '2026-11-30') WHERE day >= '2026-11-01'"), 21);
+	char *weekly = qtext("SELECT string_agg(to_char(day, 'MM-DD'), ' ' ORDER BY day) "
+			     "FROM sc_calendar('2026-09-01', '2026-11-30') WHERE weekly");
+	assert_string_equal(weekly, "09-04 09-11 09-18 09-26 09-30 11-06 11-13 11-20 11-27 11-30");
+	free(weekly);
+	char *weekend = qtext("SELECT string_agg(to_char(day, 'MM-DD'), ' ' ORDER BY day) "
+			      "FROM sc_calendar('2026-09-01', '2026-11-30') WHERE weekend");
+	assert_string_equal(weekend, "09-04 09-11 09-18 09-26 11-06 11-13 11-20 11-27");
+	free(weekend);
+	char *holiday = qtext("SELECT string_agg(to_char(day, 'MM-DD'), ' ' ORDER BY day) "
+			      "FROM sc_calendar('2026-09-01', '2026-11-30') WHERE holiday");
+	assert_string_equal(holiday, "09-24 09-30 11-30");
+	free(holiday);
+}
+
+static void test_period(void **state)
+{
+	(void)state;
+	char *p = qtext("SELECT period_start || ' ' || period_end || ' ' || as_of || ' ' || label "
+			"FROM sc_period(NULL, NULL, '2026-11-18')");
+	assert_string_equal(p, "2026-09-01 2026-11-30 2026-11-18 Autumn 2026");
+	free(p);
+	/* after the term: the latest term begun */
+	p = qtext("SELECT period_start || ' ' || period_end FROM sc_period(NULL, NULL, '2026-12-15')");
+	assert_string_equal(p, "2026-09-01 2026-11-30");
+	free(p);
+	/* without a calendar: the year to date, and every weekday a school day */
+	must("BEGIN");
+	must("UPDATE calendar SET deleted = true");
+	p = qtext("SELECT period_start || ' ' || period_end || ' ' || label FROM sc_period(NULL, NULL, '2026-11-18')");
+	assert_string_equal(p, "2026-01-01 2026-11-18 2026 to date");
+	free(p);
+	check_value("October weekdays without a calendar",
+		     q1("SELECT count(*) FROM sc_calendar('2026-10-01', '2026-10-31')"), 22);
+	must("ROLLBACK");
+}
+
+/* ---- indicators */
+
+static void test_indicators_term(void **state)
+{
+	(void)state;
+	static const struct want w[] = {
+		/* sa: everything, see the fixture */
+		{"sa", "period", "drills", 100},
+		{"sa", "period", "education_1530", 71.67},
+		{"sa", "period", "education_daily", 80.95},
+		{"sa", "period", "education_weekly", 55.56},
+		{"sa", "period", "education_weekend", 42.86},
+		{"sa", "period", "education_holiday", 50},
+		{"sa", "period", "hazards_open", 3},
+		{"sa", "period", "hazards_overdue", 1},
+		{"sa", "period", "hazard_verify_days", 30},
+		{"sa", "period", "letters", 75},
+		{"sa", "period", "notices_acknowledged", 100},
+		{"sa", "period", "notices_on_time", 50},
+		{"sa", "period", "notices_late", 1},
+		{"sa", "period", "notices_missing", 0},
+		{"sa", "period", "bus_mismatch", 2},
+		{"sa", "period", "bus_inspection_overdue", 1},
+		{"sa", "period", "equipment_overdue", 1},
+		{"sa", "period", "gate_duty", 17.14},
+		{"sa", "period", "risks_open", 2},
+		{"sa", "period", "risks_overdue", 1},
+		/* sb: a class without sessions, no buses, nothing done */
+		{"sb", "period", "drills", 0},
+		{"sb", "period", "education_1530", 0},
+		{"sb", "period", "education_holiday", 0},
+		{"sb", "period", "hazards_open", 0},
+		{"sb", "period", "hazards_overdue", 0},
+		{"sb", "period", "hazard_verify_days", NONE},
+		{"sb", "period", "letters", 100},
+		{"sb", "period", "notices_acknowledged", 33.33},
+		{"sb", "period", "notices_on_time", 0},
+		{"sb", "period", "notices_missing", 2},
+		{"sb", "period", "bus_mismatch", NONE},
+		{"sb", "period", "bus_inspection_overdue", NONE},
+		{"sb", "period", "equipment_overdue", NONE},
+		{"sb", "period", "gate_duty", 0},
+		{"sb", "period", "risks_overdue", 0},
+		/* sc: no classes, no staff; drills done (November counted early) */
+		{"sc", "period", "drills", 100},
+		{"sc", "period", "education_1530", NONE},
+		{"sc", "period", "letters", NONE},
+		{"sc", "period", "notices_acknowledged", 50},
+		{"sc", "period", "notices_on_time", 100},
+		{"sc", "period", "bus_mismatch", 0},
+		{"sc", "period", "bus_inspection_overdue", 0},
+		{"sc", "period", "gate_duty", 0},
+		/* sd: connected once, nothing else */
+		{"sd", "period", "drills", 0},
+		{"sd", "period", "notices_on_time", 0},
+		{"sd", "period", "notices_missing", 1},
+		{"sd", "period", "education_1530", NONE},
+	};
+	check_table(w, sizeof w / sizeof w[0]);
+	check_value("sa drills months", q1("SELECT den FROM sc_indicator_values(" TERM ") "
+					    "WHERE school = 'sa' AND win = 'period' AND key = 'drills'"), 1);
+	check_value("sa 1530 due", q1("SELECT den FROM sc_indicator_values(" TERM ") "
+				       "WHERE school = 'sa' AND win = 'period' AND key = 'education_1530'"), 60);
+	check_value("hidden school", q1("SELECT count(*) FROM sc_indicator_values(" TERM ") WHERE school = 'sx'"), 0);
+}
+
+static void test_indicators_months(void **state)
+{
+	(void)state;
+	static const struct want w[] = {
+		{"sa", "2026-09", "education_1530", 81.82},
+		{"sa", "2026-09", "drills", 100},
+		{"sa", "2026-09", "hazards_open", 1},
+		{"sa", "2026-09", "hazards_overdue", 0},
+		{"sa", "2026-09", "hazard_verify_days", 9},  /* median(7, 11): h2 not yet reopened */
+		{"sa", "2026-09", "letters", 75},            /* Qian still there, Zhao not yet */
+		{"sa", "2026-09", "equipment_overdue", 0},
+		{"sa", "2026-09", "gate_duty", 18.18},
+		{"sa", "2026-09", "bus_mismatch", 1},
+		/* October: no school days */
+		{"sa", "2026-10", "education_1530", NONE},
+		{"sa", "2026-10", "drills", NONE},
+		{"sa", "2026-10", "gate_duty", NONE},
+		{"sa", "2026-10", "hazards_open", 1},
+		{"sa", "2026-10", "hazards_overdue", 1},
+		{"sa", "2026-10", "hazard_verify_days", NONE},
+		{"sa", "2026-10", "letters", 100},
+		{"sa", "2026-10", "equipment_overdue", 2},
+		{"sa", "2026-10", "bus_mismatch", 0},
+		{"sa", "2026-11", "education_1530", 59.26},
+		{"sa", "2026-11", "drills", NONE},           /* not over, drill without feedback */
+		{"sa", "2026-11", "hazards_open", 3},
+		{"sa", "2026-11", "hazard_verify_days", 53},
+		{"sa", "2026-11", "gate_duty", 15.38},
+		{"sa", "2026-11", "equipment_overdue", 1},
+		{"sa", "previous", "education_1530", 81.82},
+		{"sa", "previous", "hazards_overdue", 1},
+		{"sa", "previous", "hazard_verify_days", 9},
+		{"sa", "previous", "letters", 100},
+		{"sa", "previous", "equipment_overdue", 2},
+		{"sa", "previous", "notices_on_time", 100},
+		{"sa", "previous", "bus_inspection_overdue", 0},
+	};
+	check_table(w, sizeof w / sizeof w[0]);
+}
+
+/* A notice issued after the period is not in it: September alone leaves out
+ * "Fire day 119" (issued 11-01). */
+static void test_notice_after_period(void **state)
+{
+	(void)state;
+#define SEPT "'2026-09-01', '2026-09-30', '2026-11-18'"
+	check_value("sa notices in September", q1("SELECT den FROM sc_indicator_values(" SEPT ") WHERE school = 'sa' "
+						   "AND win = 'period' AND key = 'notices_acknowledged'"), 2);
+	check_value("sa on time in September", q1("SELECT value FROM sc_indicator_values(" SEPT ") WHERE school = 'sa' "
+						   "AND win = 'period' AND key = 'notices_on_time'"), 100);
+	check_value("sb missing in September", q1("SELECT value FROM sc_indicator_values(" SEPT ") WHERE school = 'sb' "
+						  "AND win = 'period' AND key = 'notices_missing'"), 1);
+	check_value("Helmet notice (issued 11-20) nowhere",
+		     q1("SELECT count(*) FROM sc_missing(" TERM ") WHERE what LIKE '%%Helmet%%'"), 0);
+}
+
+static void test_education_by_class(void **state)
+{
+	(void)state;
+	char *t = qtext("SELECT string_agg(class_name || ':' || slot || '=' || held || '/' || due, ' ' "
+			"ORDER BY class_name, slot) FROM sc_education_by_class(" TERM ", 'sa')");
+	assert_string_equal(t, "1-1:daily_1=28/35 1-1:holiday_30=1/2 1-1:weekend_5=3/6 1-1:weekly_10=4/8 "
+			       "1-2:daily_1=6/7 1-2:holiday_30=0/0 1-2:weekend_5=0/1 1-2:weekly_10=1/1");
+	free(t);
+}
+
+static void test_scores_and_rank(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *school, *win;
+		double score, rank;
+	} w[] = {
+		{"sc", "period", 92.3, 1}, {"sa", "period", 68.1, 2}, {"sb", "period", 40.0, 3},
+		{"sd", "period", 40.0, 3}, /* a tie shares the rank */
+		{"sa", "previous", 83.9, 2}, {"", "period", 60.1, 0},
+	};
+	for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
+		char what[64];
+		snprintf(what, sizeof what, "score %s %s", w[i].school, w[i].win);
+		check_value(what, q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') WHERE school = '%s' "
+				      "AND win = '%s' AND key = 'score'", w[i].school, w[i].win), w[i].score);
+		snprintf(what, sizeof what, "rank %s %s", w[i].school, w[i].win);
+		check_value(what, q1("SELECT num FROM sc_dashboard_values(" TERM ", '{}') WHERE school = '%s' "
+				      "AND win = '%s' AND key = 'score'", w[i].school, w[i].win), w[i].rank);
+	}
+	/* per-indicator scores: higher-is-better against target, lower-is-better
+	 * linear from target to worst */
+	check_value("sa education score", q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
+					      "WHERE school = 'sa' AND win = 'period' AND key = 'education_1530'"),
+		     75.44);
+	check_value("sa verify-days score", q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
+						"WHERE school = 'sa' AND win = 'period' AND key = 'hazard_verify_days'"),
+		     65.22);
+	/* district averages over the schools where the indicator applies */
+	check_value("district drills", q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
+					   "WHERE school = '' AND win = 'period' AND key = 'drills'"), 50);
+	check_value("district education", q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
+					      "WHERE school = '' AND win = 'period' AND key = 'education_1530'"),
+		     35.84); /* (71.67 + 0) / 2 */
+	/* months only for the schools asked for */
+	check_value("months of sa only", q1("SELECT count(DISTINCT school) FROM sc_dashboard_values(" TERM ", '{sa}') "
+					     "WHERE win = '2026-09'"), 1);
+}
+
+/* Weights and targets are the district's configuration. */
+static void test_configuration(void **state)
+{
+	(void)state;
+	must("BEGIN");
+	must("UPDATE dashboard_indicator SET weight = 0");
+	must("UPDATE dashboard_indicator SET weight = 1 WHERE key = 'drills'");
+	check_value("sa drills only", q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
+					  "WHERE school = 'sa' AND win = 'period' AND key = 'score'"), 100);
+	check_value("sa rank drills only", q1("SELECT num FROM sc_dashboard_values(" TERM ", '{}') "
+					       "WHERE school = 'sa' AND win = 'period' AND key = 'score'"), 1);
+	check_value("sb rank drills only", q1("SELECT num FROM sc_dashboard_values(" TERM ", '{}') "
+					       "WHERE school = 'sb' AND win = 'period' AND key = 'score'"), 3);
+	/* gate duty alone, target 20: sa 17.14 scores 85.7 */
+	must("UPDATE dashboard_indicator SET weight = CASE WHEN key = 'gate_duty' THEN 1 ELSE 0 END, "
+	     "target = CASE WHEN key = 'gate_duty' THEN 20 ELSE target END");
+	check_value("sa gate target 20", q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
+					     "WHERE school = 'sa' AND win = 'period' AND key = 'score'"), 85.7);
+	must("ROLLBACK");
+}
+
+static void test_alerts_missing_ageing(void **state)
+{
+	(void)state;
+	char *t = qtext("SELECT string_agg(school || ' ' || kind || ' ' || since || ' ' || severity || ' ' || "
+			"right(record_id, 3), E'\\n' ORDER BY school, kind, since) FROM sc_alerts(" TERM ")");
+	assert_string_equal(t, "sa bus_mismatch 2026-09-03 critical 0f2\n"
+			       "sa bus_mismatch 2026-11-17 critical 0f3\n"
+			       "sa equipment_overdue 2026-10-15 medium 1e2\n"
+			       "sa hazard_overdue 2026-11-11 high 0a2\n"
+			       "sa risk_overdue 2026-10-01 medium 7a1\n"
+			       "sb month_without_drill 2026-10-01 medium \n"
+			       "sb notice_missing 2026-09-16 medium 8a1\n"
+			       "sb notice_missing 2026-11-11 medium 8a2\n"
+			       "sd month_without_drill 2026-10-01 medium \n"
+			       "sd notice_missing 2026-09-16 medium 8a1");
+	free(t);
+	t = qtext("SELECT string_agg(school || ' ' || due_date || ' ' || what, E'\\n' ORDER BY school, due_date) "
+		  "FROM sc_missing(" TERM ")");
+	assert_string_equal(t, "sb 2026-09-15 notice report: Drowning prevention\n"
+			       "sb 2026-09-30 drill for 2026-09\n"
+			       "sb 2026-11-10 notice report: Fire day 119\n"
+			       "sd 2026-09-15 notice report: Drowning prevention\n"
+			       "sd 2026-09-30 drill for 2026-09");
+	free(t);
+	t = qtext("SELECT string_agg(label || '=' || open || '/' || overdue, ' ' ORDER BY bucket) "
+		  "FROM sc_hazard_ageing(" TERM ") WHERE school = 'sa'");
+	assert_string_equal(t, "0-7 days=0/0 8-30 days=2/0 31-90 days=1/1 over 90 days=0/0");
+	free(t);
+}
+
+/* The aggregates follow every write: a withdrawn session, a class opened
+ * later, a shift no longer staffed; and they always equal a recomputation. */
+static void test_aggregates_follow_writes(void **state)
+{
+	(void)state;
+	static const char *same =
+		"SELECT count(*) FROM ((SELECT school, slot, bucket, classes FROM dash_education "
+		"EXCEPT SELECT e.school, e.slot, sc_education_bucket(e.slot, e.session_date), "
+		"count(DISTINCT e.school_class_id)::int FROM education e JOIN school_class k ON k.school = e.school "
+		"AND k.id = e.school_class_id AND NOT k.deleted AND (k.opened_date IS NULL OR k.opened_date <= "
+		"e.session_date) AND (k.closed_date IS NULL OR k.closed_date >= e.session_date) WHERE NOT e.deleted "
+		"AND e.slot <> 'holiday_30' GROUP BY 1, 2, 3) UNION ALL (SELECT e.school, e.slot, "
+		"sc_education_bucket(e.slot, e.session_date), count(DISTINCT e.school_class_id)::int FROM education e "
+		"JOIN school_class k ON k.school = e.school AND k.id = e.school_class_id AND NOT k.deleted AND "
+		"(k.opened_date IS NULL OR k.opened_date <= e.session_date) AND (k.closed_date IS NULL OR "
+		"k.closed_date >= e.session_date) WHERE NOT e.deleted AND e.slot <> 'holiday_30' GROUP BY 1, 2, 3 "
+		"EXCEPT SELECT school, slot, bucket, classes FROM dash_education)) x";
+
+	check_value("aggregate equals recomputation", q1("%s", same), 0);
+	must("BEGIN");
+	/* today's daily session of 1-1 withdrawn: held 33, and the early due goes */
+	must("UPDATE education SET deleted = true WHERE school = 'sa' AND session_date = '2026-11-18'");
+	check_value("daily after withdrawal", ind("sa", "period", "education_daily"), 80.49); /* 33/41 */
+	/* class 1-2 opened a week later (11-16): daily 1/2 (11-16, 11-17), its
+	 * week-of-11-13 occasions gone, its 11-10 session no longer counts */
+	must("UPDATE school_class SET opened_date = '2026-11-16' WHERE id = '00000000-0000-4000-8000-0000000000c2'");
+	check_value("daily after reopening date", ind("sa", "period", "education_daily"), 77.78); /* 1-1 27/34, 1-2 1/2 */
+	check_value("weekly after reopening date", ind("sa", "period", "education_weekly"), 50);  /* 4/8 */
+	check_value("aggregate equals recomputation after writes", q1("%s", same), 0);
+	/* 09-01 morning loses its guard: 5 staffed days of 35 */
+	must("UPDATE gate_duty SET guard = '' WHERE school = 'sa' AND duty_date = '2026-09-01' AND shift = 'morning'");
+	check_value("gate after an unstaffed shift", ind("sa", "period", "gate_duty"), 14.29);
+	must("ROLLBACK");
+	check_value("daily after rollback", ind("sa", "period", "education_daily"), 80.95);
+}
+
+/* ---- messages (server/dashboard.c) */
+
+struct run {
+	uv_loop_t loop;
+	struct db_pool *pool;
+	int done, closed;
+};
+
+static void on_job(struct dash_job *j, void *arg)
+{
+	(void)j;
+	((struct run *)arg)->done = 1;
+}
+
+static void on_closed(void *arg)
+{
+	((struct run *)arg)->closed = 1;
+}
+
+static void spin(struct run *r, const int *flag)
+{
+	for (int i = 0; i < 3000 && !*flag; i++)
+		uv_run(&r->loop, UV_RUN_ONCE);
+	assert_true(*flag);
+}
+
+/* Runs the dashboard queries for focus against ci and returns the job. */
+static struct dash_job *run_job(struct run *r, const char *ci, const char *const *focus, size_t n, const char *start,
+				const char *end)
+{
+	struct dash_job *j = NULL;
+
+	memset(r, 0, sizeof *r);
+	assert_int_equal(uv_loop_init(&r->loop), 0);
+	assert_int_equal(db_pool_new(&r->pool, &r->loop, ci, 1), 0);
+	assert_int_equal(dash__job_run(r->pool, "60000ms", start, end, "2026-11-18", focus, n, on_job, r, &j), 0);
+	spin(r, &r->done);
+	return j;
+}
+
+static void end_run(struct run *r, struct dash_job *j)
+{
+	dash__job_free(j);
+	db_pool_close(r->pool, on_closed, r);
+	spin(r, &r->closed);
+	while (uv_run(&r->loop, UV_RUN_NOWAIT))
+		;
+	assert_int_equal(uv_loop_close(&r->loop), 0);
+}
+
+static Safecampus__Dashboard *build(struct dash_job *j, const char *scope, bool bureau)
+{
+	uint8_t *buf;
+	size_t len;
+
+	assert_int_equal(dash__build_packed(j, scope, bureau, "d1", 4u << 20, &buf, &len), 0);
+	Safecampus__Dashboard *d = safecampus__dashboard__unpack(NULL, len, buf);
+	free(buf);
+	assert_non_null(d);
+	return d;
+}
+
+static const Safecampus__Indicator *find_ind(const Safecampus__Dashboard *d, const char *key)
+{
+	for (size_t i = 0; i < d->n_indicators; i++)
+		if (!strcmp(d->indicators[i]->key, key))
+			return d->indicators[i];
+	fail_msg("no indicator %s", key);
+	return NULL;
+}
+
+static void test_message_school(void **state)
+{
+	struct run r;
+	const char *focus[] = {"sa"};
+	(void)state;
+	struct dash_job *j = run_job(&r, conninfo, focus, 1, "", "");
+	assert_int_equal(dash__job_status(j), 0);
+	Safecampus__Dashboard *d = build(j, "sa", false);
+
+	assert_string_equal(d->scope, "sa");
+	assert_string_equal(d->scope_label, "Alpha Primary");
+	assert_string_equal(d->period_start_date, "2026-09-01");
+	assert_string_equal(d->period_end_date, "2026-11-30");
+	assert_string_equal(d->as_of_date, "2026-11-18");
+	check_value("score", d->score, 68.1);
+	assert_int_equal(d->rank, 2);
+	assert_int_equal(d->of_schools, 4);
+	const Safecampus__Indicator *x = find_ind(d, "education_1530");
+	assert_true(x->has_value);
+	check_value("education", x->value, 71.67);
+	check_value("education weight", x->weight, 15);
+	check_value("education target", x->target, 95);
+	assert_true(x->has_previous);
+	check_value("education previous", x->previous, 81.82);
+	assert_string_equal(x->detail, "43 of 60 sessions");
+	x = find_ind(d, "hazard_verify_days");
+	check_value("verify days", x->value, 30);
+	assert_false(x->higher_is_better);
+	assert_string_equal(x->unit, "days");
+	/* the others anonymised, in rank order, ties sharing a rank */
+	assert_int_equal(d->n_schools, 4);
+	assert_string_equal(d->schools[0]->label, "School 1");
+	assert_string_equal(d->schools[0]->school, "");
+	assert_int_equal(d->schools[0]->n_indicators, 0);
+	assert_string_equal(d->schools[1]->label, "Alpha Primary");
+	assert_true(d->schools[1]->is_self);
+	assert_int_equal(d->schools[2]->rank, 3);
+	assert_int_equal(d->schools[3]->rank, 3);
+	assert_string_equal(d->schools[3]->school, "");
+	/* its own alerts, no one else's; no sync health for a school */
+	assert_int_equal(d->n_alerts, 5);
+	for (size_t i = 0; i < d->n_alerts; i++)
+		assert_string_equal(d->alerts[i]->school, "sa");
+	assert_int_equal(d->n_health, 0);
+	assert_int_equal(d->n_missing, 0);
+	/* trends: every indicator and the score, September to November */
+	assert_int_equal(d->n_trends, 21);
+	const Safecampus__Trend *t = d->trends[1];
+	assert_string_equal(t->key, "education_1530");
+	assert_int_equal(t->n_months, 3);
+	assert_string_equal(t->months[1]->month, "2026-10");
+	assert_false(t->months[1]->has_value); /* no school days */
+	check_value("November education", t->months[2]->value, 59.26);
+	assert_string_equal(d->trends[20]->key, "score");
+	assert_int_equal(d->n_hazard_ageing, 4);
+	assert_int_equal(d->hazard_ageing[2]->open, 1);
+	assert_int_equal(d->hazard_ageing[2]->overdue, 1);
+	safecampus__dashboard__free_unpacked(d, NULL);
+	end_run(&r, j);
+}
+
+static void test_message_bureau(void **state)
+{
+	struct run r;
+	const char *focus[] = {""};
+	(void)state;
+	struct dash_job *j = run_job(&r, conninfo, focus, 1, "2026-09-01", "2026-11-30");
+	Safecampus__Dashboard *d = build(j, "", true);
+
+	assert_string_equal(d->scope, "");
+	assert_string_equal(d->scope_label, "d1");
+	check_value("district score", d->score, 60.1);
+	assert_int_equal(d->rank, 0);
+	check_value("district drills", find_ind(d, "drills")->value, 50);
+	/* every school named, with every indicator */
+	assert_int_equal(d->n_schools, 4);
+	assert_string_equal(d->schools[0]->school, "sc");
+	assert_string_equal(d->schools[0]->label, "Gamma School");
+	assert_int_equal(d->schools[0]->n_indicators, 20);
+	assert_string_equal(d->schools[3]->label, "sd");
+	assert_int_equal(d->n_alerts, 10);
+	assert_int_equal(d->n_missing, 5);
+	/* sync health: sa's two campuses as reported, sb and sc never connected */
+	assert_int_equal(d->n_health, 5);
+	assert_string_equal(d->health[0]->school, "sa");
+	assert_string_equal(d->health[0]->campus, "east");
+	assert_int_equal(d->health[0]->outbox_pending, 12);
+	assert_int_equal(d->health[0]->oldest_pending_ms, 1794207600000LL); /* 2026-11-09 07:00 UTC */
+	assert_string_equal(d->health[2]->school, "sb");
+	assert_int_equal(d->health[2]->last_contact_ms, 0);
+	safecampus__dashboard__free_unpacked(d, NULL);
+
+	/* drill-down into sb: named ranking, its own alerts and health */
+	assert_int_equal(dash__build_packed(j, "nosuch", true, "d1", 4u << 20, &(uint8_t *){NULL}, &(size_t){0}),
+			 SC_ENOTFOUND);
+	end_run(&r, j);
+	const char *focus_sb[] = {"sb"};
+	j = run_job(&r, conninfo, focus_sb, 1, "", "");
+	d = build(j, "sb", true);
+	assert_string_equal(d->scope_label, "Beta Middle");
+	assert_int_equal(d->rank, 3);
+	assert_int_equal(d->n_alerts, 3);
+	assert_int_equal(d->n_missing, 3);
+	assert_int_equal(d->n_health, 1);
+	assert_string_equal(d->schools[2]->label, "Beta Middle");
+	assert_true(d->schools[2]->is_self);
+	assert_string_equal(d->schools[0]->label, "Gamma School");
+	assert_false(find_ind(d, "bus_mismatch")->has_value); /* no buses */
+	safecampus__dashboard__free_unpacked(d, NULL);
+	end_run(&r, j);
+}
+
+/* A failing SQL fails the job (the server answers Error INTERNAL). */
+static void test_sql_failure(void **state)
+{
+	struct run r;
+	const char *focus[] = {""};
+	(void)state;
+	struct dash_job *j = run_job(&r, empty_conninfo, focus, 1, "", "");
+	assert_int_equal(dash__job_status(j), SC_EDB);
+	end_run(&r, j);
+}
+
+static void test_dates(void **state)
+{
+	(void)state;
+	assert_int_equal(dash__check_date("2026-11-18"), 0);
+	assert_int_equal(dash__check_date("2024-02-29"), 0);
+	assert_int_equal(dash__check_date("2026-02-29"), -EINVAL);
+	assert_int_equal(dash__check_date("2026-13-01"), -EINVAL);
+	assert_int_equal(dash__check_date("2026-1-01"), -EINVAL);
+	assert_int_equal(dash__check_date("26-11-18xx"), -EINVAL);
+	assert_int_equal(dash__check_date("1800-01-01"), -EINVAL);
+	assert_int_equal(dash__check_date(""), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_calendar),
+		cmocka_unit_test(test_period),
+		cmocka_unit_test(test_indicators_term),
+		cmocka_unit_test(test_indicators_months),
+		cmocka_unit_test(test_notice_after_period),
+		cmocka_unit_test(test_education_by_class),
+		cmocka_unit_test(test_scores_and_rank),
+		cmocka_unit_test(test_configuration),
+		cmocka_unit_test(test_alerts_missing_ageing),
+		cmocka_unit_test(test_aggregates_follow_writes),
+		cmocka_unit_test(test_message_school),
+		cmocka_unit_test(test_message_bureau),
+		cmocka_unit_test(test_sql_failure),
+	};
+	const char *lvl = getenv("SC_LOG");
+	enum log_level level = LOG_ERROR;
+
+	base_conninfo = getenv("SC_PG_CONNINFO");
+	if (!base_conninfo || !*base_conninfo) {
+		fprintf(stderr, "test_dashboard: SC_PG_CONNINFO is not set; start a cluster with tests/lib/pg.sh\n");
+		return 1;
+	}
+	if (lvl && log_parse_level(lvl, &level) != 0)
+		return 1;
+	log_set_level(level);
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

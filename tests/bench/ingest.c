@@ -359,7 +359,7 @@ static const char *const reporters[] = {"张伟", "李娜", "王芳", "刘洋", 
 struct dataset {
 	size_t n;
 	int nschools;
-	char schools[MAX_CLIENTS][16];
+	char schools[MAX_CLIENTS][24]; /* "school" + any int: no truncation */
 	size_t school_start[MAX_CLIENTS + 1]; /* records of school s: [start[s], start[s+1]) */
 	Safecampus__Record *recs;
 	Safecampus__Hazard *hz;

@@ -1074,8 +1074,9 @@ static int write_fill(struct store *st, struct store_config *cfg, bool *loaded,
 			return rc;
 		*loaded = true;
 	}
-	if ((str_empty(r->school) && set_str(&r->school, cfg->school)) ||
-	    (str_empty(r->campus) && set_str(&r->campus, cfg->campus)))
+	/* the bureau's school is "": nothing to copy (and nothing to allocate) */
+	if ((str_empty(r->school) && !str_empty(cfg->school) && set_str(&r->school, cfg->school)) ||
+	    (str_empty(r->campus) && !str_empty(cfg->campus) && set_str(&r->campus, cfg->campus)))
 		return -ENOMEM;
 	return 0;
 }

@@ -151,6 +151,8 @@ struct dash_job {
 	bool retryable;
 	void (*cb)(struct dash_job *j, void *arg);
 	void *arg;
+	uint64_t started_ns;       /* uv_hrtime at the start and when the results */
+	uint64_t done_ns;          /* were in, for the log */
 	/* built from the results once they are in */
 	struct group *groups;      /* Q_VALUES rows by (school, win) */
 	size_t ngroups;
@@ -195,6 +197,7 @@ static void maybe_finish(struct dash_job *j)
 		job_fail(j, SC_EDB, NULL);
 	if (!j->failed && index_groups(j))
 		job_fail(j, -ENOMEM, NULL);
+	j->done_ns = uv_hrtime();
 	j->cb(j, j->arg);
 }
 
@@ -324,6 +327,7 @@ static int job_run(struct db_pool *pool, const char *timeout, const char *start,
 	snprintf(j->as_of, sizeof j->as_of, "%s", as_of);
 	j->cb = cb;
 	j->arg = arg;
+	j->started_ns = uv_hrtime();
 	j->focus = focus_literal(focus, nfocus);
 	if (!j->focus) {
 		free(j);
@@ -708,8 +712,12 @@ static int build(struct arena *a, const struct dash_job *j, const char *scope, b
 	unsigned self_rank = 0;
 	int row;
 
-	if (!name)
+	/* the bureau asked for a school the district does not have; a school
+	 * always gets its own (its first Hello may not be recorded yet) */
+	if (!name && bureau)
 		return SC_ENOTFOUND;
+	if (!name)
+		name = scope;
 	safecampus__dashboard__init(d);
 	d->scope = (char *)scope;
 	d->scope_label = (char *)name;
@@ -843,9 +851,11 @@ static void send_dashboard(struct conn *c, uint64_t rid, struct dash_job *j, con
 		env.request_id = rid;
 		env.body_case = SAFECAMPUS__ENVELOPE__BODY_DASHBOARD;
 		env.dashboard = &d;
-		log_debug("dashboard conn=%s scope=\"%s\" rid=%llu bytes=%zu", conn_name(c), scope,
-			  (unsigned long long)rid, size);
 		conn_send(c, &env);
+		log_info("dashboard conn=%s scope=\"%s\" rid=%llu bytes=%zu db_ms=%llu build_ms=%llu", conn_name(c),
+			 scope, (unsigned long long)rid, size,
+			 (unsigned long long)((j->done_ns - j->started_ns) / 1000000),
+			 (unsigned long long)((uv_hrtime() - j->done_ns) / 1000000));
 	}
 	arena_free_all(&a);
 }

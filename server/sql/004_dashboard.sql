@@ -241,8 +241,66 @@ CREATE TRIGGER gate_duty_dash_upd AFTER UPDATE ON gate_duty
 CREATE TRIGGER gate_duty_dash_del AFTER DELETE ON gate_duty
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION sc_gate_trigger();
 
+-- Responsibility letters: which staff member holds one for which year, and
+-- since when: by the signer's staff id, else by the signer's name, and the
+-- counter-signer by name (both hold a copy). Rebuilt per school by statement
+-- triggers on staff and letter (a renamed staff member may match others).
+CREATE TABLE dash_letter (
+  school    text NOT NULL,
+  staff_id  uuid NOT NULL,
+  year      integer NOT NULL,
+  since     date NOT NULL,
+  PRIMARY KEY (school, staff_id, year)
+);
+
+CREATE FUNCTION sc_letter_rebuild(p_school text[]) RETURNS void
+LANGUAGE sql AS $$
+  DELETE FROM dash_letter WHERE school = ANY (p_school);
+  INSERT INTO dash_letter (school, staff_id, year, since)
+  SELECT x.school, x.id, x.year, min(x.signed_date)
+  FROM (SELECT s.school, s.id, l.year, l.signed_date FROM staff s
+        JOIN letter l ON l.school = s.school AND l.signer_staff_id = s.id AND NOT l.deleted
+        WHERE s.school = ANY (p_school) AND NOT s.deleted
+        UNION ALL
+        SELECT s.school, s.id, l.year, l.signed_date FROM staff s
+        JOIN letter l ON l.school = s.school AND l.signer = s.name AND l.signer_staff_id IS NULL AND NOT l.deleted
+        WHERE s.school = ANY (p_school) AND NOT s.deleted
+        UNION ALL
+        SELECT s.school, s.id, l.year, l.signed_date FROM staff s
+        JOIN letter l ON l.school = s.school AND l.counter_signer = s.name AND NOT l.deleted
+        WHERE s.school = ANY (p_school) AND NOT s.deleted) x
+  WHERE x.year BETWEEN 1900 AND 2999 AND x.signed_date IS NOT NULL
+  GROUP BY 1, 2, 3
+$$;
+
+CREATE FUNCTION sc_letter_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    PERFORM sc_letter_rebuild(array_agg(DISTINCT n.school)) FROM new_rows n HAVING count(*) > 0;
+  ELSIF TG_OP = 'UPDATE' THEN
+    PERFORM sc_letter_rebuild(array_agg(DISTINCT n.school)) FROM new_rows n HAVING count(*) > 0;
+  ELSE
+    PERFORM sc_letter_rebuild(array_agg(DISTINCT o.school)) FROM old_rows o HAVING count(*) > 0;
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER staff_dash_ins AFTER INSERT ON staff
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION sc_letter_trigger();
+CREATE TRIGGER staff_dash_upd AFTER UPDATE ON staff
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION sc_letter_trigger();
+CREATE TRIGGER staff_dash_del AFTER DELETE ON staff
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION sc_letter_trigger();
+CREATE TRIGGER letter_dash_ins AFTER INSERT ON letter
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION sc_letter_trigger();
+CREATE TRIGGER letter_dash_upd AFTER UPDATE ON letter
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION sc_letter_trigger();
+CREATE TRIGGER letter_dash_del AFTER DELETE ON letter
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION sc_letter_trigger();
+
 -- Rows already stored when this migration runs.
 SELECT sc_education_rebuild_schools(ARRAY(SELECT DISTINCT school FROM education));
+SELECT sc_letter_rebuild(ARRAY(SELECT DISTINCT school FROM staff));
 INSERT INTO dash_gate (school, day)
 SELECT g.school, g.duty_date FROM gate_duty g
 WHERE NOT g.deleted AND g.duty_date IS NOT NULL AND g.leader <> '' AND g.teacher <> '' AND g.guard <> ''
@@ -608,11 +666,14 @@ CREATE FUNCTION sc_indicator_values(p_start date, p_end date, p_today date, p_sc
 RETURNS TABLE (school text, win text, key text, num double precision, den double precision,
                value double precision, detail text)
 LANGUAGE plpgsql STABLE
-SET plan_cache_mode = force_custom_plan SET jit = off SET enable_mergejoin = off
+SET plan_cache_mode = force_custom_plan SET jit = off SET enable_mergejoin = off SET enable_sort = on
 AS $$
 #variable_conflict use_column
 BEGIN
-  -- ---- flows, counted per month and summed into 'period' and 'previous'
+  -- ---- flows, counted per month and summed into 'period' and 'previous'.
+  -- The planner takes every CTE for a row or two and groups by sorting; hash
+  -- aggregation is measured faster here (not in the stocks below).
+  PERFORM set_config('enable_sort', 'off', true);
   RETURN QUERY
   WITH sch AS MATERIALIZED (
     SELECT s.school FROM sc_schools() s WHERE p_school IS NULL OR s.school = p_school),
@@ -658,28 +719,48 @@ BEGIN
   held_dw AS MATERIALIZED (
     SELECT a.school, dd.slot, dd.win, sum(a.classes) AS n,
            coalesce(sum(a.classes) FILTER (WHERE dd.day >= p_today), 0) AS early
-    FROM dash_education a JOIN dd ON dd.slot = a.slot AND dd.bucket = a.bucket
+    -- (a.bucket + 0: a hash join; the planner underestimates dd and loops)
+    FROM dash_education a JOIN dd ON dd.slot = a.slot AND dd.bucket = a.bucket + 0
     JOIN sch ON sch.school = a.school
     WHERE a.bucket BETWEEN p_start - 6 AND p_end AND dd.slot <> 'holiday_30'
     GROUP BY 1, 2, 3),
+  -- holiday: a session answers the first occasion on or within 6 days
+  -- after it, so occasion D takes the sessions of (previous occasion, D]
+  -- that are at most 6 days before D
+  hd AS MATERIALIZED (
+    SELECT x.day, x.win, greatest(x.day - 6, coalesce(x.prev + 1, x.day - 6)) AS lo
+    FROM (SELECT dd.day, dd.win, lag(dd.day) OVER (ORDER BY dd.day) AS prev
+          FROM dd WHERE dd.slot = 'holiday_30') x),
   held_h AS MATERIALIZED (
-    SELECT h.school, 'holiday_30'::text AS slot, c.win, count(*) AS n,
+    SELECT h.school, 'holiday_30'::text AS slot, h.win, count(*) AS n,
            count(*) FILTER (WHERE h.day >= p_today) AS early
-    FROM (SELECT DISTINCT x.school, x.cid, x.day
-          FROM (SELECT e.school, e.school_class_id AS cid, min(dd.day) AS day
-                FROM education e
-                JOIN dd ON dd.slot = 'holiday_30' AND e.session_date BETWEEN dd.day - 6 AND dd.day
-                WHERE e.slot = 'holiday_30' AND NOT e.deleted
-                  AND e.session_date BETWEEN p_start - 6 AND least(p_end, p_today)
-                  AND (p_school IS NULL OR e.school = p_school)
-                GROUP BY e.school, e.school_class_id, e.session_date) x) h
+    FROM (SELECT DISTINCT e.school, e.school_class_id AS cid, hd.day, hd.win
+          FROM hd JOIN education e ON e.slot = 'holiday_30' AND NOT e.deleted
+                                  AND e.session_date BETWEEN hd.lo AND hd.day
+          WHERE e.session_date <= least(p_end, p_today)
+            AND (p_school IS NULL OR e.school = p_school)) h
     JOIN cls k ON k.school = h.school AND k.id = h.cid
-    JOIN cal c ON c.day = h.day
     WHERE (k.opened_date IS NULL OR k.opened_date <= h.day)
       AND (k.closed_date IS NULL OR k.closed_date >= h.day)
     GROUP BY 1, 2, 3),
   held AS (
     SELECT * FROM held_dw UNION ALL SELECT * FROM held_h),
+  edu AS (
+    SELECT sch.school, mw.win, sl.slot,
+           coalesce(h.n, 0)::float8 AS num,
+           (coalesce(d.n, 0) + coalesce(h.early, 0))::float8 AS den
+    FROM sch CROSS JOIN mw
+    CROSS JOIN (VALUES ('daily_1'), ('weekly_10'), ('weekend_5'), ('holiday_30')) sl(slot)
+    LEFT JOIN due d ON d.school = sch.school AND d.win = mw.win AND d.slot = sl.slot
+    LEFT JOIN held h ON h.school = sch.school AND h.win = mw.win AND h.slot = sl.slot),
+  edu_rows AS (
+    SELECT e.school, e.win,
+           CASE e.slot WHEN 'daily_1' THEN 'education_daily' WHEN 'weekly_10' THEN 'education_weekly'
+                       WHEN 'weekend_5' THEN 'education_weekend' ELSE 'education_holiday' END AS key,
+           e.num, e.den
+    FROM edu e
+    UNION ALL
+    SELECT e.school, e.win, 'education_1530', sum(e.num), sum(e.den) FROM edu e GROUP BY 1, 2),
   -- drills: a month counts once its last school day has passed, or at once
   -- when it already has a drill with a plan and feedback
   dr AS (
@@ -689,13 +770,26 @@ BEGIN
     WHERE NOT d.deleted AND d.drill_date BETWEEN p_start AND least(p_end, p_today)
       AND (p_school IS NULL OR d.school = p_school)
     GROUP BY 1, 2),
+  dr_rows AS (
+    SELECT sch.school, m.win, 'drills' AS key,
+           (coalesce(dr.good, false))::int::float8 AS num,
+           (m.last_day < p_today OR coalesce(dr.good, false))::int::float8 AS den
+    FROM sch CROSS JOIN mdays m
+    LEFT JOIN dr ON dr.school = sch.school AND dr.win = m.win),
   -- gate duty: school days with a staffed morning and a staffed afternoon
-  gd_m AS (
-    SELECT g.school, c.win, count(*) AS n, count(*) FILTER (WHERE g.day >= p_today) AS early
-    FROM dash_gate g JOIN cal c ON c.day = g.day JOIN sch ON sch.school = g.school
+  gd_m AS MATERIALIZED (
+    SELECT g.school, c.win, count(*) AS n,
+           count(*) FILTER (WHERE g.day >= p_today) AS early
+    FROM dash_gate g JOIN cal c ON c.day = g.day + 0 JOIN sch ON sch.school = g.school
     WHERE g.day BETWEEN p_start AND least(p_end, p_today)
     GROUP BY 1, 2),
-  -- bus trips with a mismatch; applicable when the school has buses
+  gd_rows AS (
+    SELECT sch.school, m.win, 'gate_duty' AS key, coalesce(g.n, 0)::float8 AS num,
+           (m.passed + coalesce(g.early, 0))::float8 AS den
+    FROM sch CROSS JOIN mdays m
+    LEFT JOIN gd_m g ON g.school = sch.school AND g.win = m.win),
+  -- bus trips with a mismatch (den: 1 when the school has buses, or had a
+  -- mismatch: applicable)
   buses AS (
     SELECT b.school FROM bus b WHERE NOT b.deleted AND NOT b.inactive
       AND (p_school IS NULL OR b.school = p_school) GROUP BY 1),
@@ -705,49 +799,26 @@ BEGIN
     WHERE t.mismatch AND NOT t.deleted AND t.trip_date BETWEEN p_start AND least(p_end, p_today)
       AND (p_school IS NULL OR t.school = p_school)
     GROUP BY 1, 2),
-  -- every part as (school, month, key, held/good/staffed, due/counted)
-  parts (school, win, key, num, den) AS (
-    SELECT d.school, d.win, sk.key, 0::bigint, d.n FROM due d
-    JOIN (VALUES ('daily_1', 'education_daily'), ('weekly_10', 'education_weekly'),
-                 ('weekend_5', 'education_weekend'), ('holiday_30', 'education_holiday'),
-                 ('daily_1', 'education_1530'), ('weekly_10', 'education_1530'),
-                 ('weekend_5', 'education_1530'), ('holiday_30', 'education_1530')) sk(slot, key)
-      ON sk.slot = d.slot
-    UNION ALL
-    SELECT h.school, h.win, sk.key, h.n, h.early FROM held h
-    JOIN (VALUES ('daily_1', 'education_daily'), ('weekly_10', 'education_weekly'),
-                 ('weekend_5', 'education_weekend'), ('holiday_30', 'education_holiday'),
-                 ('daily_1', 'education_1530'), ('weekly_10', 'education_1530'),
-                 ('weekend_5', 'education_1530'), ('holiday_30', 'education_1530')) sk(slot, key)
-      ON sk.slot = h.slot
-    UNION ALL
-    SELECT sch.school, m.win, 'drills', coalesce(dr.good, false)::int,
-           (m.last_day < p_today OR coalesce(dr.good, false))::int
-    FROM sch CROSS JOIN mdays m LEFT JOIN dr ON dr.school = sch.school AND dr.win = m.win
-    UNION ALL
-    SELECT sch.school, m.win, 'gate_duty', 0, m.passed FROM sch CROSS JOIN mdays m
-    UNION ALL
-    SELECT g.school, g.win, 'gate_duty', g.n, g.early FROM gd_m g
-    UNION ALL
-    SELECT b.school, mw.win, 'bus_mismatch', 0, 1 FROM buses b JOIN sch ON sch.school = b.school CROSS JOIN mw
-    UNION ALL
-    SELECT mm.school, mm.win, 'bus_mismatch', mm.n, 1 FROM mm JOIN sch ON sch.school = mm.school),
-  -- one pass: each month, the period (all months) and 'previous' (the
-  -- months before the as-of month)
-  cur AS (SELECT to_char(w.as_of, 'YYYY-MM') AS m FROM w WHERE w.win = 'period'),
-  agg AS (
-    SELECT p.school, p.key, p.win, sum(p.num)::float8 AS num, sum(p.den)::float8 AS den,
-           (sum(p.num) FILTER (WHERE p.win < cur.m))::float8 AS pnum,
-           (sum(p.den) FILTER (WHERE p.win < cur.m))::float8 AS pden
-    FROM parts p CROSS JOIN cur
-    GROUP BY GROUPING SETS ((p.school, p.key, p.win), (p.school, p.key))),
+  mm_rows AS (
+    SELECT sch.school, mw.win, 'bus_mismatch' AS key, coalesce(mm.n, 0)::float8 AS num,
+           CASE WHEN b.school IS NOT NULL OR mm.n > 0 THEN 1 ELSE 0 END::float8 AS den
+    FROM sch CROSS JOIN mw
+    LEFT JOIN buses b ON b.school = sch.school
+    LEFT JOIN mm ON mm.school = sch.school AND mm.win = mw.win),
+  flows AS (
+    SELECT * FROM edu_rows UNION ALL SELECT * FROM dr_rows
+    UNION ALL SELECT * FROM gd_rows UNION ALL SELECT * FROM mm_rows),
+  -- each month; the period (all months); 'previous' (those before the as-of month)
   rolled AS (
-    SELECT a.school, a.win, a.key, a.num, a.den FROM agg a WHERE a.win IS NOT NULL
+    SELECT f.school, f.win, f.key, f.num, f.den FROM flows f
     UNION ALL
-    SELECT a.school, 'period', a.key, a.num, a.den FROM agg a WHERE a.win IS NULL
+    SELECT f.school, 'period', f.key, sum(f.num), sum(f.den) FROM flows f
+    WHERE EXISTS (SELECT 1 FROM w WHERE w.win = 'period') GROUP BY 1, 3
     UNION ALL
-    SELECT a.school, 'previous', a.key, coalesce(a.pnum, 0), coalesce(a.pden, 0) FROM agg a
-    WHERE a.win IS NULL AND EXISTS (SELECT 1 FROM w WHERE w.win = 'previous'))
+    SELECT f.school, 'previous', f.key, sum(f.num), sum(f.den) FROM flows f
+    WHERE f.win < (SELECT to_char(w.as_of, 'YYYY-MM') FROM w WHERE w.win = 'period')
+      AND EXISTS (SELECT 1 FROM w WHERE w.win = 'previous')
+    GROUP BY 1, 3)
   -- detail only where it is shown: the period and the previous month
   SELECT r.school, r.win, r.key, r.num, r.den,
          CASE WHEN r.key = 'bus_mismatch' THEN CASE WHEN r.den > 0 THEN r.num END
@@ -758,6 +829,8 @@ BEGIN
            WHEN r.key = 'bus_mismatch' THEN CASE WHEN r.den > 0 THEN format('%s mismatched', r.num) ELSE 'no buses' END
            ELSE format('%s of %s sessions', r.num, r.den) END
   FROM rolled r;
+
+  PERFORM set_config('enable_sort', 'on', true);
 
   -- ---- stocks, as of each window's end: hazards, letters, buses,
   -- equipment, risks. Each is a number of intervals (a hazard open from d to
@@ -774,30 +847,20 @@ BEGIN
   mw AS MATERIALIZED (SELECT w.win, w.month, w.ws, w.as_of FROM w WHERE w.month IS NOT NULL),
   lim AS MATERIALIZED (SELECT min(mw.month) AS first_m, max(mw.as_of) AS last_asof FROM mw),
   wmap AS MATERIALIZED (SELECT w.win, w.ws, w.as_of, mw.win AS src FROM w JOIN mw ON mw.as_of = w.as_of),
+  -- intervals over before the period change nothing (their +1 and -1 fall
+  -- in the same first month)
   hz AS MATERIALIZED (
-    SELECT i.* FROM dash_hazard i JOIN sch ON sch.school = i.school, lim WHERE i.d <= lim.last_asof),
+    SELECT i.* FROM dash_hazard i JOIN sch ON sch.school = i.school, lim
+    WHERE i.d <= lim.last_asof AND (i.next_d IS NULL OR i.next_d > p_start)),
   -- current staff: joined by then, not left; `inactive` without a left_date
   -- means gone at an unknown date, so never current
   st AS MATERIALIZED (
     SELECT s.school, s.id, s.name, coalesce(s.joined_date, '-infinity') AS joined, s.left_date
     FROM staff s JOIN sch ON sch.school = s.school
     WHERE NOT s.deleted AND NOT (s.inactive AND s.left_date IS NULL)),
-  -- a letter is held by its signer (by staff id, else by name) and by its
-  -- counter-signer (by name), for the calendar year of the as-of day, from
-  -- the day it was signed
+  -- who holds a letter for which year, since when (dash_letter)
   held_by AS (
-    SELECT x.school, x.id, x.year, min(x.signed_date) AS since
-    FROM (SELECT st.school, st.id, l.year, l.signed_date FROM st
-          JOIN letter l ON l.school = st.school AND l.signer_staff_id = st.id AND NOT l.deleted
-          UNION ALL
-          SELECT st.school, st.id, l.year, l.signed_date FROM st
-          JOIN letter l ON l.school = st.school AND l.signer = st.name
-                       AND l.signer_staff_id IS NULL AND NOT l.deleted
-          UNION ALL
-          SELECT st.school, st.id, l.year, l.signed_date FROM st
-          JOIN letter l ON l.school = st.school AND l.counter_signer = st.name AND NOT l.deleted) x
-    WHERE x.year BETWEEN 1900 AND 2999
-    GROUP BY 1, 2, 3),
+    SELECT l.school, l.staff_id AS id, l.year, l.since FROM dash_letter l JOIN sch ON sch.school = l.school),
   iv (kind, school, a, b) AS (
     SELECT 'hazards_open', hz.school, hz.d, hz.next_d FROM hz WHERE hz.state NOT IN ('verified', 'closed')
     UNION ALL

@@ -515,7 +515,18 @@ static void test_aggregates_follow_writes(void **state)
 	/* 09-01 morning loses its guard: 5 staffed days of 35 */
 	must("UPDATE gate_duty SET guard = '' WHERE school = 'sa' AND duty_date = '2026-09-01' AND shift = 'morning'");
 	check_value("gate after an unstaffed shift", ind("sa", "period", "gate_duty"), 14.29);
+	/* Zhao T (joined 11-01) signs this year's letter: 4 of 4 */
+	must("INSERT INTO letter (id, school, campus, hlc, seq, written_by, year, level, signer, counter_signer, "
+	     "signed_date) VALUES ('00000000-0000-4000-8000-0000000006a9', 'sa', 'main', 100, nextval('sync_seq'), "
+	     "'main', 2026, 'department_teacher', 'Zhao T', 'Wang Vice', '2026-11-05')");
+	check_value("letters after a new letter", ind("sa", "period", "letters"), 100);
+	check_value("letters in October unchanged", ind("sa", "2026-10", "letters"), 100);
+	check_value("letters in September unchanged", ind("sa", "2026-09", "letters"), 75);
+	/* and Qian T, who left in October, is renamed: nothing changes */
+	must("UPDATE staff SET name = 'Qian X' WHERE id = '00000000-0000-4000-8000-0000000005a5'");
+	check_value("letters after a rename", ind("sa", "period", "letters"), 100);
 	must("ROLLBACK");
+	check_value("letters after rollback", ind("sa", "period", "letters"), 75);
 	check_value("daily after rollback", ind("sa", "period", "education_daily"), 80.95);
 }
 

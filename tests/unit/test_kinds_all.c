@@ -739,6 +739,7 @@ static void test_sql_tables(void **state)
 		"client_health", "notice_status", "escalation_policy",
 		/* dashboards: configuration and per-school aggregates (004) */
 		"dashboard_indicator", "dashboard_school", "dash_education", "dash_gate", "dash_hazard", "dash_equipment",
+		"dash_letter",
 		NULL,
 	};
 	struct schema *sc = calloc(1, sizeof *sc);

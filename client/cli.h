@@ -76,6 +76,10 @@ struct cli_opt *cli_opt_get(struct cli_opt *opts, size_t nopts, const char *name
 
 /* ---- messages */
 
+/** For a command with verbs (hazard, notice, letter, bus): no verb prints
+ * help to stderr (CLI_USAGE), -h/--help/help prints it to stdout (CLI_OK);
+ * otherwise returns -1 and the caller dispatches argv[1]. */
+int cli_group_help(int argc, char **argv, void (*help)(FILE *f));
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** When set, cli_err starts its messages with this ("FILE:LINE") instead of
  * the program's name: import reports each row's refusals where they are. */

@@ -277,15 +277,10 @@ static void bus_help(FILE *f)
 
 int cmd_bus(struct cli *c, int argc, char **argv)
 {
-	if (argc < 2) {
-		bus_help(stderr);
-		return CLI_USAGE;
-	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		bus_help(stdout);
-		return CLI_OK;
-	}
+	int rc = cli_group_help(argc, argv, bus_help);
+
+	if (rc >= 0)
+		return rc;
 	if (strcmp(argv[1], "trip") == 0)
 		return run_trip(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "alarms") == 0) {
@@ -296,7 +291,7 @@ int cmd_bus(struct cli *c, int argc, char **argv)
 		};
 		const char *pos[1];
 		size_t npos;
-		int rc = cli_parse(c, argc - 1, argv + 1, NULL, 0, &h, pos, 0, 0, &npos);
+		rc = cli_parse(c, argc - 1, argv + 1, NULL, 0, &h, pos, 0, 0, &npos);
 		if (rc == CLI_HELP)
 			return CLI_OK;
 		if (rc)

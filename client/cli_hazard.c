@@ -587,15 +587,10 @@ static void hazard_help(FILE *f)
 
 int cmd_hazard(struct cli *c, int argc, char **argv)
 {
-	if (argc < 2) {
-		hazard_help(stderr);
-		return CLI_USAGE;
-	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		hazard_help(stdout);
-		return CLI_OK;
-	}
+	int rc = cli_group_help(argc, argv, hazard_help);
+
+	if (rc >= 0)
+		return rc;
 	if (strcmp(argv[1], "report") == 0)
 		return run_report(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0) {

@@ -422,15 +422,10 @@ static void letter_help(FILE *f)
 
 int cmd_letter(struct cli *c, int argc, char **argv)
 {
-	if (argc < 2) {
-		letter_help(stderr);
-		return CLI_USAGE;
-	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		letter_help(stdout);
-		return CLI_OK;
-	}
+	int rc = cli_group_help(argc, argv, letter_help);
+
+	if (rc >= 0)
+		return rc;
 	if (strcmp(argv[1], "sign") == 0)
 		return run_sign(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "coverage") == 0)

@@ -1251,15 +1251,10 @@ static void notice_help(FILE *f)
 
 int cmd_notice(struct cli *c, int argc, char **argv)
 {
-	if (argc < 2) {
-		notice_help(stderr);
-		return CLI_USAGE;
-	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		notice_help(stdout);
-		return CLI_OK;
-	}
+	int rc = cli_group_help(argc, argv, notice_help);
+
+	if (rc >= 0)
+		return rc;
 	if (strcmp(argv[1], "issue") == 0)
 		return run_issue(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "template") == 0)

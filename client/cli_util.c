@@ -870,3 +870,16 @@ out:
 	free(nat);
 	free(show);
 }
+
+int cli_group_help(int argc, char **argv, void (*help)(FILE *f))
+{
+	if (argc < 2) {
+		help(stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		help(stdout);
+		return CLI_OK;
+	}
+	return -1;
+}

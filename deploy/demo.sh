@@ -197,21 +197,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A port nobody listens on, below the kernel's ephemeral range: a port inside
-# it may be taken at any moment as the local end of some outgoing connection.
+# A port nobody uses, outside the kernel's ephemeral range (tests/lib/ports.sh,
+# sourced with pg.sh): a port inside it may be taken at any moment as the local
+# end of some outgoing connection.
 pick_port() {
-	local lo=20000 hi eph _ p
-	read -r eph _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || eph=32768
-	hi=$((eph - 1))
-	((hi - lo >= 1000)) || { lo=$((eph > 11000 ? eph - 10000 : 1024)); }
-	for _ in $(seq 1 100); do
-		p=$((lo + RANDOM % (hi - lo + 1)))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
+	sc_free_port
 }
 
 # Starts safecampusd (cwd: the scratch folder) and waits until it listens.

@@ -26,18 +26,14 @@ E2E_FAIL=0
 SERVER_PID=
 DISTRICT=d1
 
-# Below the kernel's ephemeral range (32768-60999), so an outgoing connection
-# cannot take the port between this check and the server's bind.
+# shellcheck source=tests/lib/ports.sh
+source "$SC_SOURCE_DIR/tests/lib/ports.sh"
+
+# A port no socket uses, outside the kernel's ephemeral range (read at run
+# time, tests/lib/ports.sh), so an outgoing connection cannot take it between
+# this check and the server's bind, nor while a test restarts the server.
 e2e_free_port() {
-  local port
-  for _ in $(seq 1 200); do
-    port=$(( 20000 + RANDOM % 12000 ))
-    if ! ss -Htln 2>/dev/null | awk '{print $4}' | grep -q ":$port\$"; then
-      echo "$port"
-      return 0
-    fi
-  done
-  return 1
+  sc_free_port
 }
 
 e2e_cleanup() {

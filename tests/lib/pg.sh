@@ -8,8 +8,9 @@
 #
 # The cluster lives entirely in DIR: data in DIR/data, the Unix socket in DIR,
 # the server log in DIR/postgres.log. It listens on that socket and on
-# 127.0.0.1 at a free port, with fsync on. Database `safecampus`, owned by the
-# login role `safecampus` (not a superuser); local connections are trusted.
+# 127.0.0.1 at a free port outside the kernel's ephemeral range (ports.sh),
+# with fsync on. Database `safecampus`, owned by the login role `safecampus`
+# (not a superuser); local connections are trusted.
 # Run as root, the server runs as the `postgres` user (PostgreSQL refuses
 # root); run as anyone else, it runs as that user. No system service is used.
 #
@@ -18,6 +19,9 @@
 # Knobs: SC_PG_BINDIR (where initdb lives), SC_PG_PORT (fixed port).
 # Functions return non-zero with a message on stderr; nothing here exits or
 # changes the caller's shell options.
+
+# shellcheck source=tests/lib/ports.sh
+source "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
 _pg_log() { printf 'pg.sh: %s\n' "$*" >&2; }
 
@@ -70,11 +74,6 @@ _pg_traversable() {
 		fi
 		d=$(dirname "$d")
 	done
-}
-
-# True if something accepts TCP connections on 127.0.0.1:$1.
-_pg_port_busy() {
-	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 pg_start() {
@@ -132,8 +131,8 @@ pg_start() {
 	port=${SC_PG_PORT:-}
 	for ((i = 0; i < 8; i++)); do
 		if [[ -z "${SC_PG_PORT:-}" ]]; then
-			port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-			_pg_port_busy "$port" && continue
+			# outside the ephemeral range: a restarted cluster must get its port back
+			port=$(sc_free_port) || { port=; break; }
 		fi
 		# a port taken between the check and the bind fails the start: retry
 		if _pg_as_owner "$dir" "$bin/pg_ctl" -D "$dir/data" -l "$log" -w -t 60 \

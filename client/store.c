@@ -115,7 +115,7 @@ static const char *const sql_text[Q__COUNT] = {
 		       "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 	[Q_META_ALL] = "SELECT key, value FROM meta",
 	[Q_REC_GET] = "SELECT " REC_COLS " FROM records WHERE id = ?1",
-	[Q_REC_HEAD] = "SELECT kind, hlc, seq FROM records WHERE id = ?1",
+	[Q_REC_HEAD] = "SELECT kind, hlc, seq, written_by FROM records WHERE id = ?1",
 	[Q_REC_PUT] = "INSERT INTO records(id, kind, school, campus, hlc, deleted, seq, "
 		      "written_by, parent_id, payload) "
 		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
@@ -450,6 +450,37 @@ static int meta_get_int(struct store *st, const char *key, int64_t *v, bool *fou
 	}
 	q_put(&h);
 	return rc;
+}
+
+/* Text value of key into out (empty when absent). */
+static int meta_get_text(struct store *st, const char *key, char *out, size_t n)
+{
+	struct qh h;
+	int rc = q_get(st, Q_META_GET, &h);
+
+	if (rc)
+		return rc;
+	out[0] = '\0';
+	bind_text(&h, 1, key);
+	rc = sqlite3_step(h.s);
+	if (rc == SQLITE_ROW) {
+		snprintf(out, n, "%s", col_text(h.s, 0));
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = sql_fail(st, rc, "read meta");
+	}
+	q_put(&h);
+	return rc;
+}
+
+/* The campus this store writes as: the writer of its local versions, which
+ * orders them against equal stamps from other campuses (hlc_version_cmp).
+ * "" in a store not yet initialised. */
+static int own_campus(struct store *st, char out[64])
+{
+	return meta_get_text(st, "campus", out, 64);
 }
 
 static int meta_put_int(struct store *st, const char *key, int64_t v)
@@ -882,9 +913,10 @@ int store_each_child(struct store *st, const char *kind, const char *parent_id,
 	return rc;
 }
 
-/* kind, hlc and seq of an existing row; *found false if absent. */
+/* kind, hlc, seq and writer (NULL: not wanted) of an existing row; *found
+ * false if absent. */
 static int rec_head(struct store *st, const char *id, char kind[64], uint64_t *hlc,
-		    uint64_t *seq, bool *found)
+		    uint64_t *seq, char writer[64], bool *found)
 {
 	struct qh h;
 	int rc = q_get(st, Q_REC_HEAD, &h);
@@ -894,6 +926,8 @@ static int rec_head(struct store *st, const char *id, char kind[64], uint64_t *h
 	*found = false;
 	*hlc = *seq = 0;
 	kind[0] = '\0';
+	if (writer)
+		writer[0] = '\0';
 	bind_text(&h, 1, id);
 	rc = sqlite3_step(h.s);
 	if (rc == SQLITE_ROW) {
@@ -901,6 +935,8 @@ static int rec_head(struct store *st, const char *id, char kind[64], uint64_t *h
 		snprintf(kind, 64, "%s", col_text(h.s, 0));
 		*hlc = (uint64_t)sqlite3_column_int64(h.s, 1);
 		*seq = (uint64_t)sqlite3_column_int64(h.s, 2);
+		if (writer)
+			snprintf(writer, 64, "%s", col_text(h.s, 3));
 		rc = 0;
 	} else if (rc == SQLITE_DONE) {
 		rc = 0;
@@ -1082,14 +1118,14 @@ static int write_fill(struct store *st, struct store_config *cfg, bool *loaded,
 }
 
 /* One local write inside the caller's transaction: stamps r from c, writes
- * records and outbox. */
-static int write_one(struct store *st, struct hlc *c, Safecampus__Record *r)
+ * records (written by campus `self`) and outbox. */
+static int write_one(struct store *st, struct hlc *c, const char *self, Safecampus__Record *r)
 {
 	const struct kind *k = kind_of(r);
 	uint64_t head_hlc, head_seq;
 	char head_kind[64];
 	bool found;
-	int rc = rec_head(st, r->id, head_kind, &head_hlc, &head_seq, &found);
+	int rc = rec_head(st, r->id, head_kind, &head_hlc, &head_seq, NULL, &found);
 
 	if (rc)
 		return rc;
@@ -1103,7 +1139,8 @@ static int write_one(struct store *st, struct hlc *c, Safecampus__Record *r)
 	}
 	r->hlc = hlc_tick(c, hlc_wall_ms());
 	r->seq = head_seq;
-	rc = rec_put(st, k, r, r->campus);
+	/* an edit of another campus's record is still this campus's version */
+	rc = rec_put(st, k, r, *self ? self : r->campus);
 	if (rc)
 		return rc;
 	return ob_put(st, k, r);
@@ -1123,6 +1160,7 @@ int store_write_batch(struct store *st, Safecampus__Record *const *recs, size_t 
 	uint64_t *old_hlc = NULL;
 	bool loaded = false, in_tx = false;
 	struct hlc c;
+	char self[64];
 	size_t i;
 	int rc = 0;
 
@@ -1156,8 +1194,10 @@ int store_write_batch(struct store *st, Safecampus__Record *const *recs, size_t 
 		goto out;
 	in_tx = true;
 	rc = hlc_load(st, &c);
+	if (rc == 0)
+		rc = own_campus(st, self);
 	for (i = 0; rc == 0 && i < n; i++) {
-		rc = write_one(st, &c, recs[i]);
+		rc = write_one(st, &c, self, recs[i]);
 		if (rc && n > 1) {
 			char keep[sizeof last_error];
 			memcpy(keep, last_error, sizeof keep);
@@ -1413,12 +1453,14 @@ int store_apply_ack(struct store *st, Safecampus__Record *const *sent, size_t n,
 	return tx_end(st, rc);
 }
 
-/* One pulled row, inside the caller's transaction. */
-static int apply_one(struct store *st, struct hlc *c, const Safecampus__Record *r)
+/* One pulled row, inside the caller's transaction; `self` is this store's
+ * campus, the writer of its outbox entries. */
+static int apply_one(struct store *st, struct hlc *c, const char *self, const Safecampus__Record *r)
 {
 	const struct kind *k = kind_of(r);
+	const char *writer = str_empty(r->written_by) ? r->campus : r->written_by;
 	uint64_t head_hlc, head_seq, ob_hlc;
-	char head_kind[64];
+	char head_kind[64], head_writer[64];
 	bool found, ob_found;
 	int ob_state, rc;
 
@@ -1428,7 +1470,7 @@ static int apply_one(struct store *st, struct hlc *c, const Safecampus__Record *
 		return 0;
 	}
 	observe(c, r->hlc);
-	rc = rec_head(st, r->id, head_kind, &head_hlc, &head_seq, &found);
+	rc = rec_head(st, r->id, head_kind, &head_hlc, &head_seq, head_writer, &found);
 	if (rc)
 		return rc;
 	if (found && strcmp(head_kind, k->name) != 0) {
@@ -1443,7 +1485,8 @@ static int apply_one(struct store *st, struct hlc *c, const Safecampus__Record *
 	rc = ob_head(st, r->id, &ob_hlc, &ob_state, &ob_found);
 	if (rc)
 		return rc;
-	if ((ob_found && ob_hlc > r->hlc) || (found && head_hlc > r->hlc)) {
+	if ((ob_found && hlc_version_cmp(ob_hlc, self, r->hlc, writer) > 0) ||
+	    (found && hlc_version_cmp(head_hlc, head_writer, r->hlc, writer) > 0)) {
 		/* a newer local write waits in the outbox (or a newer version is
 		 * here already): keep it, remember what the server holds */
 		if (r->seq)
@@ -1452,7 +1495,7 @@ static int apply_one(struct store *st, struct hlc *c, const Safecampus__Record *
 			rc = rec_base(st, r);
 		return rc;
 	}
-	rc = rec_put(st, k, r, str_empty(r->written_by) ? r->campus : r->written_by);
+	rc = rec_put(st, k, r, writer);
 	if (rc == 0)
 		rc = rec_base(st, r);
 	return rc;
@@ -1462,14 +1505,17 @@ int store_apply_changes(struct store *st, const Safecampus__Changes *ch)
 {
 	clear_error();
 	struct hlc c;
+	char self[64];
 	int rc = tx_begin(st);
 
 	if (rc)
 		return rc;
 	rc = hlc_load(st, &c);
+	if (rc == 0)
+		rc = own_campus(st, self);
 	for (size_t i = 0; rc == 0 && i < ch->n_records; i++)
 		if (ch->records[i])
-			rc = apply_one(st, &c, ch->records[i]);
+			rc = apply_one(st, &c, self, ch->records[i]);
 	if (rc == 0)
 		rc = hlc_save(st, &c);
 	if (rc == 0)
@@ -1645,7 +1691,7 @@ int store_outbox_discard(struct store *st, const char *id)
 	rc = run_id(st, Q_OB_DEL, id, "discard");
 	if (rc)
 		goto out;
-	rc = rec_head(st, id, head_kind, &head_hlc, &head_seq, &found);
+	rc = rec_head(st, id, head_kind, &head_hlc, &head_seq, NULL, &found);
 	if (rc || !found)
 		goto out;
 	if (head_seq == 0) {

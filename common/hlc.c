@@ -1,6 +1,7 @@
 #include "hlc.h"
 
 #include <errno.h>
+#include <string.h>
 #include <time.h>
 
 uint64_t hlc_wall_ms(void)
@@ -27,4 +28,11 @@ int hlc_observe(struct hlc *c, uint64_t remote, uint64_t now_ms)
 	if (remote > c->last)
 		c->last = remote;
 	return 0;
+}
+
+int hlc_version_cmp(uint64_t a, const char *writer_a, uint64_t b, const char *writer_b)
+{
+	if (a != b)
+		return a < b ? -1 : 1;
+	return strcmp(writer_a ? writer_a : "", writer_b ? writer_b : "");
 }

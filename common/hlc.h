@@ -28,4 +28,13 @@ uint64_t hlc_tick(struct hlc *c, uint64_t now_ms);
  * than HLC_MAX_DRIFT_MS ahead of now_ms. */
 SC_WUR int hlc_observe(struct hlc *c, uint64_t remote, uint64_t now_ms);
 
+/** The order of two versions of one record: by stamp, then by the campus that
+ * wrote the version, compared bytewise (strcmp; SQL `COLLATE "C"`). Two
+ * campuses that tick from the same observed stamp, or write in the same
+ * millisecond, issue equal stamps; the writer makes the order total, so every
+ * side (client, server, SQL) picks the same winner and no acknowledged edit
+ * loses to an equal one. NULL writer is "". Returns <0, 0 or >0 as a is older
+ * than, the same version as, or newer than b. */
+int hlc_version_cmp(uint64_t a, const char *writer_a, uint64_t b, const char *writer_b);
+
 #endif

@@ -9,7 +9,8 @@ pkgs=(build-essential cmake pkg-config openssl ca-certificates
       libssl-dev libsqlite3-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # chromium: tests/e2e/dashboard_html.sh opens the dashboard page headless
-  pkgs+=(libcmocka-dev clang libclang-rt-14-dev sqlite3 procps iproute2 chromium)
+  # faketime: tests/e2e/equal_stamps.sh runs campuses with clocks set ahead
+  pkgs+=(libcmocka-dev clang libclang-rt-14-dev sqlite3 procps iproute2 chromium faketime)
 fi
 
 missing=()

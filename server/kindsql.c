@@ -155,7 +155,7 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 	}
 	/* a join on unnest keeps primary-key lookups; `id = ANY($2)` was once
 	 * planned as a scan of the school comparing every row with every id */
-	rc = sql_cat(&sel, "SELECT t.id::text, t.hlc, t.seq, %s%s%s FROM unnest($2::uuid[]) AS q(id) "
+	rc = sql_cat(&sel, "SELECT t.id::text, t.hlc, t.seq, %s%s%s, t.written_by FROM unnest($2::uuid[]) AS q(id) "
 		     "JOIN %s t ON t.school = $1 AND t.id = q.id",
 		     ks->parent_col >= 0 ? "coalesce(t." : "",
 		     ks->parent_col >= 0 ? k->parent_field : "''",
@@ -191,14 +191,17 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 	if (!rc && k->immutable) {
 		rc = sql_cat(&up, ") ON CONFLICT (school, id) DO NOTHING");
 	} else if (!rc) {
-		/* last writer by HLC wins; campus stays the creating campus */
+		/* the newest version wins, in the order of hlc_version_cmp: by
+		 * stamp, then by writing campus in byte order; campus stays the
+		 * creating campus */
 		rc = sql_cat(&up, ") ON CONFLICT (school, id) DO UPDATE SET hlc = excluded.hlc, "
 			     "deleted = excluded.deleted, seq = excluded.seq, written_by = excluded.written_by, "
 			     "received_at = now()");
 		for (unsigned i = 0; i < nf && !rc; i++)
 			rc = sql_cat(&up, ", %s = excluded.%s", k->desc->fields[i].name, k->desc->fields[i].name);
 		if (!rc)
-			rc = sql_cat(&up, " WHERE t.hlc < excluded.hlc");
+			rc = sql_cat(&up, " WHERE t.hlc < excluded.hlc OR (t.hlc = excluded.hlc AND "
+				     "t.written_by COLLATE \"C\" < excluded.written_by COLLATE \"C\")");
 	}
 	if (!rc)
 		rc = sql_cat(&up, " RETURNING id::text, seq");

@@ -259,7 +259,7 @@ static void on_step(void *arg, int status, PGresult *res)
 	owed_done(arg);
 }
 
-/* Rows that already exist, for one kind: id, hlc, seq, parent. */
+/* Rows that already exist, for one kind: id, hlc, seq, parent, written_by. */
 struct existing_ctx {
 	struct push *p;
 	const struct kind *k;
@@ -287,8 +287,10 @@ static void on_existing(void *arg, int status, PGresult *res)
 				else
 					it->out = O_EXISTS;
 				it->seq = seq;
-			} else if (hlc >= it->r->hlc) {
-				/* a re-send, or a write that lost to a newer one: nothing to do */
+			} else if (hlc_version_cmp(hlc, PQgetvalue(res, row, 4), it->r->hlc, p->campus) >= 0) {
+				/* a re-send (same stamp, same writer), or a version that a
+				 * newer one supersedes: nothing to do. An equal stamp from
+				 * another campus is not "the same": the writer orders it. */
 				it->out = O_EXISTS;
 				it->seq = seq;
 			}

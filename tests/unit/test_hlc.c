@@ -121,6 +121,31 @@ static void test_drift_limit(void **state)
 	assert_int_equal(c.last, HLC_MAKE(now + HLC_MAX_DRIFT_MS, 0xffff));
 }
 
+/* Two campuses that observed the same stamp tick to the same value: the
+ * writing campus orders them, the same way on every side. */
+static void test_equal_stamps_ordered_by_writer(void **state)
+{
+	struct hlc a = {0}, b = {0};
+	uint64_t seen = HLC_MAKE(5000, 7);
+
+	(void)state;
+	assert_int_equal(hlc_observe(&a, seen, 1000), 0);
+	assert_int_equal(hlc_observe(&b, seen, 1000), 0);
+	uint64_t sa = hlc_tick(&a, 1000), sb = hlc_tick(&b, 1000);
+	assert_true(sa == sb);
+	assert_true(hlc_version_cmp(sa, "east", sb, "main") < 0);
+	assert_true(hlc_version_cmp(sb, "main", sa, "east") > 0);
+	assert_int_equal(hlc_version_cmp(sa, "main", sb, "main"), 0);
+	/* the stamp decides first, whatever the names */
+	assert_true(hlc_version_cmp(sa + 1, "a", sb, "zzz") > 0);
+	/* bytewise, as PostgreSQL's COLLATE "C": upper case before lower,
+	 * UTF-8 by byte value, a prefix first */
+	assert_true(hlc_version_cmp(1, "Main", 1, "main") < 0);
+	assert_true(hlc_version_cmp(1, "main", 1, "main-2") < 0);
+	assert_true(hlc_version_cmp(1, "z", 1, "\xe4\xb8\x9c") < 0);
+	assert_true(hlc_version_cmp(1, NULL, 1, "") == 0);
+}
+
 static void test_wall_ms(void **state)
 {
 	uint64_t a, b;
@@ -221,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_counter_overflow_carries),
 		cmocka_unit_test(test_observe_ahead_moves_clock),
 		cmocka_unit_test(test_drift_limit),
+		cmocka_unit_test(test_equal_stamps_ordered_by_writer),
 		cmocka_unit_test(test_wall_ms),
 		cmocka_unit_test(test_uuid_format),
 		cmocka_unit_test(test_uuid_valid),

@@ -153,10 +153,12 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 			if (!strcmp(k->desc->fields[i].name, k->parent_field))
 				ks->parent_col = (int)i;
 	}
-	/* a join on unnest keeps primary-key lookups; `id = ANY($2)` was once
-	 * planned as a scan of the school comparing every row with every id */
-	rc = sql_cat(&sel, "SELECT t.id::text, t.hlc, t.seq, %s%s%s, t.written_by FROM unnest($2::uuid[]) AS q(id) "
-		     "JOIN %s t ON t.school = $1 AND t.id = q.id",
+	/* a join on unnest keeps index lookups (`id = ANY($2)` was once planned
+	 * as a scan comparing every row with every id); by id alone, across
+	 * schools, so that push.c sees an id another school holds (ids are
+	 * unique per kind in the district, 007_record_ids.sql) */
+	rc = sql_cat(&sel, "SELECT t.id::text, t.hlc, t.seq, %s%s%s, t.written_by, t.school = $1 "
+		     "FROM unnest($2::uuid[]) AS q(id) JOIN %s t ON t.id = q.id",
 		     ks->parent_col >= 0 ? "coalesce(t." : "",
 		     ks->parent_col >= 0 ? k->parent_field : "''",
 		     ks->parent_col >= 0 ? "::text, '')" : "", k->name);

@@ -22,6 +22,7 @@ struct pull {
 	struct conn *c;
 	struct db_conn *dc;
 	uint64_t rid, cursor;
+	uint64_t head;  /* the district's last drawn seq: no valid cursor is beyond it */
 	unsigned limit;
 	Safecampus__Record **recs;
 	size_t n, cap;
@@ -111,6 +112,15 @@ static void on_step(void *arg, int status, PGresult *res)
 	owed_done(p);
 }
 
+static void on_head(void *arg, int status, PGresult *res)
+{
+	struct pull *p = arg;
+
+	if (!status && PQntuples(res) == 1)
+		p->head = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	on_step(arg, status, res);
+}
+
 static int by_seq(const void *a, const void *b)
 {
 	const Safecampus__Record *x = *(Safecampus__Record *const *)a, *y = *(Safecampus__Record *const *)b;
@@ -144,6 +154,18 @@ static void pull_end(struct pull *p)
 					     ? SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE
 					     : SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL,
 			  "pull failed; try again later");
+		goto out;
+	}
+	if (p->cursor > p->head) {
+		/* a cursor from another database (a restore, a rebuilt server)
+		 * would skip every row committed below it: refuse, so the client
+		 * starts again from 0 (re-applying rows is harmless) */
+		char why[160];
+		snprintf(why, sizeof why,
+			 "Pull.cursor %llu is beyond the feed's head %llu (was the district database "
+			 "restored?); pull again from cursor 0",
+			 (unsigned long long)p->cursor, (unsigned long long)p->head);
+		conn_fail(c, p->rid, SAFECAMPUS__ERROR_CODE__ERROR_BAD_REQUEST, why);
 		goto out;
 	}
 	if (p->n)
@@ -183,6 +205,9 @@ static void on_conn(void *arg, int status, struct db_conn *dc)
 		rc = owe(p, db_query(dc, "SELECT set_config('statement_timeout', $1, true), "
 				    "set_config('idle_in_transaction_session_timeout', $1, true)", 1, tmo, on_step, p));
 	}
+	if (!rc)
+		rc = owe(p, db_query(dc, "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM sync_seq",
+				    0, NULL, on_head, p));
 	for (size_t i = 0; i < kind_count() && !rc; i++) {
 		const struct kindsql *ks = kindsql_of(kind_at(i));
 		struct kind_ctx *x = malloc(sizeof *x);

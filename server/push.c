@@ -40,6 +40,7 @@ struct item {
 	const struct kind *k;
 	enum outcome out;
 	int existed;     /* the server already has a version of this record */
+	int foreign;     /* another school holds a record of this kind with this id */
 	uint64_t seq;
 	Safecampus__RejectReason reason;
 	char detail[200];
@@ -259,7 +260,8 @@ static void on_step(void *arg, int status, PGresult *res)
 	owed_done(arg);
 }
 
-/* Rows that already exist, for one kind: id, hlc, seq, parent, written_by. */
+/* Rows that already exist with the batch's ids, for one kind, in any school:
+ * id, hlc, seq, parent, written_by, school = ours. */
 struct existing_ctx {
 	struct push *p;
 	const struct kind *k;
@@ -277,6 +279,10 @@ static void on_existing(void *arg, int status, PGresult *res)
 			struct item *it = find_item(p, x->k, PQgetvalue(res, row, 0));
 			if (!it)
 				continue;
+			if (PQgetvalue(res, row, 5)[0] != 't') {
+				it->foreign = 1;
+				continue;
+			}
 			uint64_t hlc = strtoull(PQgetvalue(res, row, 1), NULL, 10);
 			uint64_t seq = strtoull(PQgetvalue(res, row, 2), NULL, 10);
 			it->existed = 1;
@@ -294,6 +300,15 @@ static void on_existing(void *arg, int status, PGresult *res)
 				it->out = O_EXISTS;
 				it->seq = seq;
 			}
+		}
+		/* an edit of our own row stays allowed even if another school
+		 * reused its id before ids were checked across schools */
+		for (size_t i = 0; i < p->n; i++) {
+			struct item *it = &p->items[i];
+			if (it->k == x->k && it->foreign && !it->existed && it->out != O_REJECT)
+				reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
+				       "id %s is already used by another school's %s record; "
+				       "a new record needs a new id", it->r->id, it->k->name);
 		}
 	}
 	free(x);

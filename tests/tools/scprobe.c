@@ -23,7 +23,7 @@
  * usage: scprobe HOST PORT CERT KEY CA MODE [ARG]
  * modes: handshake, garbage, oversize, no-hello, bad-version, empty-body,
  *        push-foreign, push-mixed, push-unknown, push-big-batch N, pull CURSOR,
- *        half-frame, push-hazard TITLE,
+ *        half-frame, push-hazard TITLE (PROBE_ID: under that id),
  *        dashboard [SCHOOL]   one DashboardRequest (dates from PROBE_START,
  *                             PROBE_END, PROBE_ASOF; SCHOOL: the bureau's
  *                             drill-down), printed with its round-trip time
@@ -244,6 +244,9 @@ static Safecampus__Record *hazard(const char *school, const char *campus, const 
 	safecampus__hazard__init(h);
 	if (!id || uuid_new(id))
 		exit(3);
+	/* PROBE_ID: push-hazard under a chosen id (another school's, say) */
+	if (getenv("PROBE_ID"))
+		snprintf(id, UUID_STR_LEN + 1, "%s", getenv("PROBE_ID"));
 	r->id = id;
 	r->school = (char *)school;
 	r->campus = (char *)campus;

@@ -124,10 +124,10 @@ static void on_subscribe(struct conn *c, uint64_t rid, const Safecampus__Subscri
 	 * concerns this identity, the first one right after this subscription */
 	c->wants_dashboards = sub->dashboards;
 	log_debug("subscribe conn=%s enable=%d head=%llu", conn_name(c), sub->enable,
-		  (unsigned long long)c->srv->head_seq);
+		  (unsigned long long)server_head_for(c->srv, c));
 	/* the answer is a Notify with the current head, so the client knows where
 	 * the feed stands without a second request */
-	n.head = c->srv->head_seq;
+	n.head = server_head_for(c->srv, c);
 	env.request_id = rid;
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_NOTIFY;
 	env.notify = &n;

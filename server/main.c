@@ -69,6 +69,7 @@ static int run_worker(const struct config *cfg)
 	if (uv_loop_close(&loop) != 0)
 		log_warn("event loop closed with handles still open");
 	tls_ctx_free(srv.tls);
+	free(srv.heads);
 	return rc ? 1 : 0;
 }
 

@@ -162,6 +162,50 @@ int server_start(struct server *s, uv_loop_t *loop, const struct config *cfg)
 	return 0;
 }
 
+static struct school_head *head_find(const struct server *s, const char *school)
+{
+	for (size_t i = 0; i < s->nheads; i++)
+		if (!strcmp(s->heads[i].school, school))
+			return &s->heads[i];
+	return NULL;
+}
+
+/* Raises school's head to seq. Out of memory only loses precision: the head
+ * is informative, the Notify itself still goes out. */
+static void head_raise(struct server *s, const char *school, uint64_t seq)
+{
+	struct school_head *h = head_find(s, school);
+
+	if (!h && s->nheads == s->capheads) {
+		size_t cap = s->capheads ? 2 * s->capheads : 64;
+		struct school_head *nh = realloc(s->heads, cap * sizeof *nh);
+		if (!nh)
+			return;
+		s->heads = nh;
+		s->capheads = cap;
+	}
+	if (!h) {
+		h = &s->heads[s->nheads++];
+		snprintf(h->school, sizeof h->school, "%s", school);
+		h->seq = 0;
+	}
+	if (seq > h->seq)
+		h->seq = seq;
+}
+
+uint64_t server_head_for(const struct server *s, const struct conn *c)
+{
+	const struct school_head *own, *bureau;
+	uint64_t head;
+
+	if (c->id.role == SAFECAMPUS__ROLE__ROLE_BUREAU)
+		return s->head_seq;
+	own = head_find(s, c->id.school);
+	bureau = head_find(s, "");
+	head = own ? own->seq : 0;
+	return bureau && bureau->seq > head ? bureau->seq : head;
+}
+
 void server_notify(struct server *s, const char *school, uint64_t seq)
 {
 	Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
@@ -169,7 +213,8 @@ void server_notify(struct server *s, const char *school, uint64_t seq)
 
 	if (seq > s->head_seq)
 		s->head_seq = seq;
-	n.head = s->head_seq;
+	if (seq)
+		head_raise(s, school, seq);
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_NOTIFY;
 	env.notify = &n;
 	for (struct conn *c = s->conns, *next; c; c = next) {
@@ -179,6 +224,7 @@ void server_notify(struct server *s, const char *school, uint64_t seq)
 		/* a school sees its own rows and the bureau's; the bureau sees all */
 		if (c->id.role != SAFECAMPUS__ROLE__ROLE_BUREAU && school[0] && strcmp(school, c->id.school))
 			continue;
+		n.head = server_head_for(s, c);
 		/* every call means "something new": a head that did not move can
 		 * still hide a commit from another worker with a smaller seq */
 		conn_send(c, &env);

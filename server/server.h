@@ -15,6 +15,13 @@
 struct conn;
 struct dash_sched;
 
+/* The highest seq this worker has heard of for one school's rows ("" for the
+ * bureau's own rows): what a school's Notify.head may say. */
+struct school_head {
+	char school[64];
+	uint64_t seq;
+};
+
 struct server {
 	uv_loop_t *loop;
 	const struct config *cfg;
@@ -26,6 +33,8 @@ struct server {
 	struct conn *conns;       /* doubly linked list of live connections */
 	size_t nconns;
 	uint64_t head_seq;        /* highest committed seq this worker has heard of */
+	struct school_head *heads; /* per school, so a school never learns the */
+	size_t nheads, capheads;   /* district's write volume (server_head_for) */
 	int stopping;
 	int listen_fd;            /* socket made with SO_REUSEPORT, owned by listener */
 	char request_timeout[24]; /* statement_timeout for requests, e.g. "30000ms" */
@@ -41,5 +50,8 @@ void server_stop(struct server *s);
 /** Tells subscribed connections that rows up to seq of `school` ("" for the
  * bureau's own rows) are committed. */
 void server_notify(struct server *s, const char *school, uint64_t seq);
+/** The head a Notify to c carries: the district's for the bureau; for a school,
+ * the highest seq of its own rows and the bureau's that this worker knows. */
+uint64_t server_head_for(const struct server *s, const struct conn *c);
 
 #endif

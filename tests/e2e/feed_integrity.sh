@@ -6,8 +6,8 @@
 #     B's); B still edits its own record; A's record with a fresh id is fine;
 #  2. a Pull cursor beyond the feed's head is refused (it would skip every row
 #     committed below it), one at the head is fine;
-#  3. a school's Notify.head is a sequence number of a row it may see, not the
-#     district's: it never learns how much other schools write.
+#  3. a school's Notify.head is the newest seq of its own rows (or the
+#     bureau's), not the district's: it never learns how much others write.
 source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
 e2e_init feed_integrity
 client_new amain schoolA main
@@ -47,6 +47,18 @@ check "cursor 0 returns A's rows" has "$out" "changes n=1 "
 out=$(probe_as schoolA-main pull "$((head + 1000000))")
 check "a cursor beyond the head is refused: ERROR_BAD_REQUEST" has "$out" "error code=10 "
 check "the refusal says to pull from 0" has "$out" "pull again from cursor 0"
+# ---- 3. Notify.head: what the school may see, not the district's volume
+for i in $(seq 1 5); do
+  PROBE_SCHOOL=schoolA PROBE_CAMPUS=main probe_as schoolA-main push-hazard "A's volume $i" >/dev/null
+done
+b_head=$(sql "select max(seq) from hazard where school = 'schoolB'")
+d_head=$(sql "select last_value from sync_seq")
+out=$(probe_as schoolB-main watch-dashboard 1)
+check "B's Notify.head is B's own newest seq ($b_head), not the district's ($d_head)" \
+  has "$out" "notify head=$b_head\$"
+out=$(probe_as schoolA-main watch-dashboard 1)
+check "A's Notify.head is A's newest seq ($d_head)" has "$out" "notify head=$d_head\$"
+
 out=$(probe_as schoolA-main handshake)
 check "the server still serves" has "$out" "welcome school=schoolA"
 e2e_done

@@ -118,7 +118,10 @@ CREATE TRIGGER hazard_dash_upd AFTER UPDATE ON hazard
 -- ---------------------------------------------------------------- equipment
 
 -- The overdue intervals of the given items: 004's definition from the keys
--- (equipment by its primary key, checks by equipment_check_equipment).
+-- (equipment by its primary key, checks by equipment_check_equipment). Each
+-- check row carries its item's interval, and the first check is looked up per
+-- item, so no two derived sets are joined (a join of two CTEs is planned on
+-- estimates, which for the whole table made it quadratic).
 CREATE FUNCTION sc_equipment_timeline_of(p_school text[], p_id uuid[])
 RETURNS SETOF dash_equipment
 LANGUAGE sql STABLE AS $$
@@ -128,20 +131,23 @@ LANGUAGE sql STABLE AS $$
            coalesce(e.next_due_date, e.installed_date + e.interval_days) AS first_due
     FROM k JOIN equipment e ON e.school = k.school AND e.id = k.id
     WHERE NOT e.deleted),
-  chk AS MATERIALIZED (
-    SELECT x.school, x.id, x.d, lead(x.d) OVER (PARTITION BY x.school, x.id ORDER BY x.d) AS next_d
-    FROM (SELECT c.school, c.equipment_id AS id, c.check_date AS d
+  chk AS (
+    SELECT x.school, x.id, x.iv, x.d, lead(x.d) OVER (PARTITION BY x.school, x.id ORDER BY x.d) AS next_d
+    FROM (SELECT c.school, c.equipment_id AS id, eqi.interval_days AS iv, c.check_date AS d
           FROM eqi JOIN equipment_check c ON c.school = eqi.school AND c.equipment_id = eqi.id
           WHERE NOT c.deleted AND c.check_date IS NOT NULL
           UNION
-          SELECT eqi.school, eqi.id, eqi.last_check_date FROM eqi WHERE eqi.last_check_date IS NOT NULL) x),
+          SELECT eqi.school, eqi.id, eqi.interval_days, eqi.last_check_date FROM eqi
+          WHERE eqi.last_check_date IS NOT NULL) x),
   iv AS (
-    SELECT i.school, i.id, chk.d + i.interval_days + 1 AS from_d, chk.next_d AS to_d
-    FROM eqi i JOIN chk ON chk.school = i.school AND chk.id = i.id
+    SELECT chk.school, chk.id, chk.d + chk.iv + 1 AS from_d, chk.next_d AS to_d
+    FROM chk
     UNION ALL
-    SELECT i.school, i.id, i.first_due + 1, f.d
-    FROM eqi i LEFT JOIN (SELECT chk.school, chk.id, min(chk.d) AS d FROM chk GROUP BY 1, 2) f
-      ON f.school = i.school AND f.id = i.id
+    SELECT i.school, i.id, i.first_due + 1, least(f.d, i.last_check_date)
+    FROM eqi i
+    LEFT JOIN LATERAL (SELECT min(c.check_date) AS d FROM equipment_check c
+                       WHERE c.school = i.school AND c.equipment_id = i.id
+                         AND NOT c.deleted AND c.check_date IS NOT NULL) f ON true
     WHERE i.first_due IS NOT NULL)
   SELECT iv.school, iv.id, iv.from_d, iv.to_d FROM iv WHERE iv.to_d IS NULL OR iv.to_d > iv.from_d
 $$;
@@ -167,7 +173,83 @@ LANGUAGE sql AS $$
   INSERT INTO dash_equipment SELECT * FROM sc_equipment_timeline_of(p_school, p_id);
 $$;
 
+-- An update's items once (004 rebuilt the old keys, then the new).
+CREATE OR REPLACE FUNCTION sc_equipment_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'equipment' THEN
+    IF TG_OP = 'INSERT' THEN
+      PERFORM sc_equipment_rebuild(array_agg(n.school), array_agg(n.id)) FROM new_rows n HAVING count(*) > 0;
+    ELSIF TG_OP = 'UPDATE' THEN
+      PERFORM sc_equipment_rebuild(array_agg(x.school), array_agg(x.id))
+      FROM (SELECT o.school, o.id FROM old_rows o UNION SELECT n.school, n.id FROM new_rows n) x
+      HAVING count(*) > 0;
+    ELSE
+      PERFORM sc_equipment_rebuild(array_agg(o.school), array_agg(o.id)) FROM old_rows o HAVING count(*) > 0;
+    END IF;
+  ELSE
+    IF TG_OP = 'INSERT' THEN
+      PERFORM sc_equipment_rebuild(array_agg(n.school), array_agg(n.equipment_id)) FROM new_rows n
+      HAVING count(*) > 0;
+    ELSIF TG_OP = 'UPDATE' THEN
+      PERFORM sc_equipment_rebuild(array_agg(x.school), array_agg(x.equipment_id))
+      FROM (SELECT o.school, o.equipment_id FROM old_rows o
+            UNION SELECT n.school, n.equipment_id FROM new_rows n) x
+      HAVING count(*) > 0;
+    ELSE
+      PERFORM sc_equipment_rebuild(array_agg(o.school), array_agg(o.equipment_id)) FROM old_rows o
+      HAVING count(*) > 0;
+    END IF;
+  END IF;
+  RETURN NULL;
+END
+$$;
+
 -- ---------------------------------------------------------------- "1530"
+
+-- 004's trigger tested `TG_OP = 'INSERT' AND (SELECT count(*) ... FROM
+-- new_rows)` in one expression, which a DELETE (no new_rows) cannot plan:
+-- every DELETE on education failed. The same trigger with the test nested.
+CREATE OR REPLACE FUNCTION sc_education_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    -- a bulk load (COPY, an import): rebuilding whole schools is cheaper than
+    -- one lookup per bucket; no push is that large (max_push_records)
+    IF (SELECT count(*) > 20000 FROM new_rows) THEN
+      PERFORM sc_education_rebuild_schools(array_agg(DISTINCT n.school)) FROM new_rows n;
+    ELSE
+      PERFORM sc_education_rebuild(array_agg(n.school), array_agg(n.slot),
+                                   array_agg(sc_education_bucket(n.slot, n.session_date)))
+      FROM new_rows n;
+    END IF;
+  ELSIF TG_OP = 'UPDATE' THEN
+    -- an update's buckets once (004 rebuilt the old keys, then the new)
+    PERFORM sc_education_rebuild(array_agg(x.school), array_agg(x.slot), array_agg(x.bucket))
+    FROM (SELECT o.school, o.slot, sc_education_bucket(o.slot, o.session_date) AS bucket FROM old_rows o
+          UNION
+          SELECT n.school, n.slot, sc_education_bucket(n.slot, n.session_date) FROM new_rows n) x;
+  ELSE
+    PERFORM sc_education_rebuild(array_agg(o.school), array_agg(o.slot),
+                                 array_agg(sc_education_bucket(o.slot, o.session_date)))
+    FROM old_rows o;
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+-- Gate duty: the same, an update's days once.
+CREATE OR REPLACE FUNCTION sc_gate_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    PERFORM sc_gate_rebuild(array_agg(n.school), array_agg(n.duty_date)) FROM new_rows n;
+  ELSIF TG_OP = 'UPDATE' THEN
+    PERFORM sc_gate_rebuild(array_agg(x.school), array_agg(x.duty_date))
+    FROM (SELECT o.school, o.duty_date FROM old_rows o UNION SELECT n.school, n.duty_date FROM new_rows n) x;
+  ELSE
+    PERFORM sc_gate_rebuild(array_agg(o.school), array_agg(o.duty_date)) FROM old_rows o;
+  END IF;
+  RETURN NULL;
+END
+$$;
 
 -- A class opened, closed or withdrawn changes which of its own sessions
 -- count, and nothing else: rebuild the buckets its sessions fall in (found

@@ -6,13 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "log.h"
 
 /* Common columns the pull statements return before the payload fields. */
 enum { COL_ID, COL_SCHOOL, COL_CAMPUS, COL_HLC, COL_DELETED, COL_SEQ, COL_WRITTEN_BY, COL_FIRST_FIELD };
 /* Upsert parameters before the payload arrays: $1 school, $2 written_by, then
- * the arrays id, campus, hlc, deleted. */
-enum { P_SCHOOL, P_WRITTEN_BY, P_ID, P_CAMPUS, P_HLC, P_DELETED, P_FIRST_FIELD };
+ * the arrays id, campus, hlc, deleted, digest. */
+enum { P_SCHOOL, P_WRITTEN_BY, P_ID, P_CAMPUS, P_HLC, P_DELETED, P_DIGEST, P_FIRST_FIELD };
 
 #define KINDSQL_MAX_BATCH_BYTES (256u << 20)
 
@@ -158,6 +160,7 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 	 * schools, so that push.c sees an id another school holds (ids are
 	 * unique per kind in the district, 007_record_ids.sql) */
 	rc = sql_cat(&sel, "SELECT t.id::text, t.hlc, t.seq, %s%s%s, t.written_by, t.school = $1 "
+		     ", coalesce(encode(t.digest, 'hex'), '') "
 		     "FROM unnest($2::uuid[]) AS q(id) JOIN %s t ON t.id = q.id",
 		     ks->parent_col >= 0 ? "coalesce(t." : "",
 		     ks->parent_col >= 0 ? k->parent_field : "''",
@@ -166,11 +169,13 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 		goto out;
 
 	/* INSERT ... SELECT FROM unnest(arrays) ON CONFLICT: one statement per batch */
-	rc = sql_cat(&up, "INSERT INTO %s AS t (id, school, campus, hlc, deleted, seq, written_by", k->name);
+	rc = sql_cat(&up, "INSERT INTO %s AS t (id, school, campus, hlc, deleted, seq, written_by, digest",
+		     k->name);
 	for (unsigned i = 0; i < nf && !rc; i++)
 		rc = sql_cat(&up, ", %s", k->desc->fields[i].name);
 	if (!rc)
-		rc = sql_cat(&up, ") SELECT u.id::uuid, $1, u.campus, u.hlc, u.deleted, nextval('sync_seq'), $2");
+		rc = sql_cat(&up, ") SELECT u.id::uuid, $1, u.campus, u.hlc, u.deleted, nextval('sync_seq'), $2, "
+			     "decode(u.digest, 'hex')");
 	for (unsigned i = 0; i < nf && !rc; i++) {
 		const char *ty = types[i];
 		if (!strcmp(ty, "text"))
@@ -183,11 +188,11 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 			rc = sql_cat(&up, ", NULLIF(u.c%u, '')::%s", i, ty);
 	}
 	if (!rc)
-		rc = sql_cat(&up, " FROM unnest($3::text[], $4::text[], $5::bigint[], $6::boolean[]");
+		rc = sql_cat(&up, " FROM unnest($3::text[], $4::text[], $5::bigint[], $6::boolean[], $7::text[]");
 	for (unsigned i = 0; i < nf && !rc; i++)
 		rc = sql_cat(&up, ", $%u::text[]", P_FIRST_FIELD + 1 + i);
 	if (!rc)
-		rc = sql_cat(&up, ") AS u(id, campus, hlc, deleted");
+		rc = sql_cat(&up, ") AS u(id, campus, hlc, deleted, digest");
 	for (unsigned i = 0; i < nf && !rc; i++)
 		rc = sql_cat(&up, ", c%u", i);
 	if (!rc && k->immutable) {
@@ -198,6 +203,7 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 		 * creating campus */
 		rc = sql_cat(&up, ") ON CONFLICT (school, id) DO UPDATE SET hlc = excluded.hlc, "
 			     "deleted = excluded.deleted, seq = excluded.seq, written_by = excluded.written_by, "
+			     "digest = excluded.digest, "
 			     "received_at = now()");
 		for (unsigned i = 0; i < nf && !rc; i++)
 			rc = sql_cat(&up, ", %s = excluded.%s", k->desc->fields[i].name, k->desc->fields[i].name);
@@ -295,6 +301,36 @@ int kindsql_array_elem(struct buf *b, const char *s)
 	return rc ? rc : buf_append(b, "\"", 1);
 }
 
+int kindsql_digest(const Safecampus__Record *r, char hex[KINDSQL_DIGEST_HEX + 1])
+{
+	const ProtobufCMessage *m = kind_payload(r);
+	uint8_t stack[1024], *packed = stack, md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	const uint8_t del = r->deleted ? 1 : 0;
+	size_t n;
+	int rc = 0;
+
+	if (!m)
+		return -EINVAL;
+	/* protobuf-c packs fields in descriptor order: the same content always
+	 * gives the same bytes, however the client encoded it */
+	n = protobuf_c_message_get_packed_size(m);
+	if (n > sizeof stack && !(packed = malloc(n)))
+		return -ENOMEM;
+	protobuf_c_message_pack(m, packed);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) || !EVP_DigestUpdate(ctx, &del, 1) ||
+	    !EVP_DigestUpdate(ctx, packed, n) || !EVP_DigestFinal_ex(ctx, md, &mdlen) ||
+	    mdlen < KINDSQL_DIGEST_HEX / 2)
+		rc = -ENOMEM;
+	EVP_MD_CTX_free(ctx);
+	if (packed != stack)
+		free(packed);
+	for (unsigned i = 0; !rc && i < KINDSQL_DIGEST_HEX / 2; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return rc;
+}
+
 int kindsql_batch_init(struct kindsql_batch *b, const struct kindsql *ks,
 		       const char *school, const char *written_by)
 {
@@ -337,6 +373,12 @@ int kindsql_batch_add(struct kindsql_batch *b, const Safecampus__Record *r)
 		rc = kindsql_array_elem(&b->cols[P_HLC], num);
 	if (!rc)
 		rc = kindsql_array_elem(&b->cols[P_DELETED], r->deleted ? "t" : "f");
+	if (!rc) {
+		char hex[KINDSQL_DIGEST_HEX + 1];
+		rc = kindsql_digest(r, hex);
+		if (!rc)
+			rc = kindsql_array_elem(&b->cols[P_DIGEST], hex);
+	}
 	for (unsigned i = 0; i < d->n_fields && !rc; i++) {
 		char *text = kind_field_get(m, &d->fields[i]);
 		if (!text)

@@ -23,7 +23,8 @@
 
 struct kindsql {
 	const struct kind *kind;
-	char *select_existing; /* $1 school, $2 uuid[] -> id, hlc, seq, parent_id|'' */
+	char *select_existing; /* $1 school, $2 uuid[] -> id, hlc, seq, parent_id|'',
+				* written_by, school = $1, digest hex|'' (any school) */
 	char *upsert;          /* $1 school, $2 written_by, $3.. arrays -> id, seq */
 	char *pull_school;     /* $1 school, $2 cursor, $3 limit -> common cols + fields */
 	char *pull_all;        /* $1 cursor, $2 limit (bureau) */
@@ -57,6 +58,12 @@ void kindsql_batch_free(struct kindsql_batch *b);
  * pull_school/pull_all). *out owned by caller: kind_record_free. */
 SC_WUR int kindsql_row_to_record(const struct kindsql *ks, const PGresult *res, int row,
 				 Safecampus__Record **out);
+
+#define KINDSQL_DIGEST_HEX 32
+/** The digest of r's content (payload and deleted flag) that the upsert
+ * stores, as lower-case hex: tells a re-send of a version from different
+ * content under the same (hlc, writer). -ENOMEM, -EINVAL without payload. */
+SC_WUR int kindsql_digest(const Safecampus__Record *r, char hex[KINDSQL_DIGEST_HEX + 1]);
 
 /** Appends s to b as one quoted element of a PostgreSQL array literal. */
 SC_WUR int kindsql_array_elem(struct buf *b, const char *s);

@@ -41,6 +41,7 @@ struct item {
 	enum outcome out;
 	int existed;     /* the server already has a version of this record */
 	int foreign;     /* another school holds a record of this kind with this id */
+	char digest[KINDSQL_DIGEST_HEX + 1]; /* of its content, as the upsert stores it */
 	uint64_t seq;
 	Safecampus__RejectReason reason;
 	char detail[200];
@@ -205,6 +206,10 @@ static void precheck(struct push *p, struct item *it)
 		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID, "%s", why);
 		return;
 	}
+	if (kindsql_digest(it->r, it->digest)) {
+		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID, "record could not be digested");
+		return;
+	}
 	if (index_find(p, it->k, it->r->id)) {
 		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID, "id appears twice in one push");
 		return;
@@ -285,15 +290,29 @@ static void on_existing(void *arg, int status, PGresult *res)
 			}
 			uint64_t hlc = strtoull(PQgetvalue(res, row, 1), NULL, 10);
 			uint64_t seq = strtoull(PQgetvalue(res, row, 2), NULL, 10);
+			const char *wb = PQgetvalue(res, row, 4), *digest = PQgetvalue(res, row, 6);
+			/* no digest: a row from before 008, or the server's own */
+			int same = !digest[0] || !strcmp(digest, it->digest);
+			int cmp = hlc_version_cmp(hlc, wb, it->r->hlc, p->campus);
 			it->existed = 1;
 			if (it->k->immutable) {
 				if (it->k->parent_field && strcmp(PQgetvalue(res, row, 3), parent_id_of(it)) != 0)
 					reject(it, SAFECAMPUS__REJECT_REASON__REJECT_IMMUTABLE,
 					       "event id already used for another %s", it->k->parent_field);
+				else if (!same)
+					reject(it, SAFECAMPUS__REJECT_REASON__REJECT_IMMUTABLE,
+					       "%s %s is already stored with different content; events never "
+					       "change: record a new one", it->k->name, it->r->id);
 				else
 					it->out = O_EXISTS;
 				it->seq = seq;
-			} else if (hlc_version_cmp(hlc, PQgetvalue(res, row, 4), it->r->hlc, p->campus) >= 0) {
+			} else if (cmp == 0 && !same) {
+				reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID,
+				       "this version (hlc %llu from campus %s) is already stored with different "
+				       "content: this campus reused a clock stamp (was its store restored from "
+				       "a backup?); edit the record again to make a new version",
+				       (unsigned long long)it->r->hlc, p->campus);
+			} else if (cmp >= 0) {
 				/* a re-send (same stamp, same writer), or a version that a
 				 * newer one supersedes: nothing to do. An equal stamp from
 				 * another campus is not "the same": the writer orders it. */

@@ -13,6 +13,9 @@
 #      stores (before the fix the second push was "accepted" and lost).
 #   2. A campus whose clock runs an hour ahead writes; the other campus pulls
 #      that version and edits it 2 s later: the later edit wins everywhere.
+#   3. A campus whose store was restored from a backup reissues a stamp it
+#      already used, for different content: refused with a reason, never
+#      acknowledged and dropped; the acknowledged version stays.
 source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
 e2e_init equal_stamps
 client_new amain schoolA main
@@ -95,4 +98,27 @@ check "A-main syncs" sc_at "+1h" amain sync
 check "the later edit is on the server" eq "$(sql "select title from hazard where id = '$hz2'")" \
   "Broken lamp, replaced bulb"
 check "and at A-main" eq "$(title_in amain "$hz2")" "Broken lamp, replaced bulb"
+# ---- 3. one campus reissues a stamp (its store restored from a backup)
+check "A-main syncs before the backup" sc_at "$frozen" amain sync
+cp "$T/amain.db" "$T/amain.backup"
+check "A-main edits (frozen clock)" sc_at "$frozen" amain edit "$hz" --location "Stair 2, east side"
+s1=$(sqlite3 "$T/amain.db" "select hlc from outbox where record_id = '$hz'")
+check "and syncs that edit" sc amain sync
+check "the edit is stored" eq "$(sql "select location from hazard where id = '$hz'")" "Stair 2, east side"
+rm -f "$T/amain.db-wal" "$T/amain.db-shm"
+cp "$T/amain.backup" "$T/amain.db"
+check "after the restore, A-main edits differently" sc_at "$frozen" amain edit "$hz" --location "Stair 3"
+s2=$(sqlite3 "$T/amain.db" "select hlc from outbox where record_id = '$hz'")
+check "the restored store reissued the same stamp (the case under test)" eq "$s2" "$s1"
+sc amain sync >"$T/restore.sync" 2>&1
+check "the server refuses the different content under that version" \
+  eq "$(sqlite3 "$T/amain.db" "select state from outbox where record_id = '$hz'")" 1
+check "the refusal says what happened" grep -q "reused a clock stamp" \
+  <(sqlite3 "$T/amain.db" "select detail from outbox where record_id = '$hz'")
+check "the acknowledged edit is still the stored one" \
+  eq "$(sql "select location from hazard where id = '$hz'")" "Stair 2, east side"
+check "editing again makes a new version that goes through" \
+  sc amain edit "$hz" --location "Stair 3"
+check "which syncs" sc amain sync
+check "and is stored" eq "$(sql "select location from hazard where id = '$hz'")" "Stair 3"
 e2e_done

@@ -675,3 +675,8 @@ void channel_get_stats(const struct channel *ch, struct channel_stats *out)
 {
 	*out = ch->stats;
 }
+
+int channel_peer_recheck(struct channel *ch, const struct tls_ctx *ctx, char *why, size_t whylen)
+{
+	return tls_peer_recheck(ch->tls, ctx, why, whylen);
+}

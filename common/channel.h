@@ -173,6 +173,9 @@ void channel_resume(struct channel *ch);
 /** The peer's identity from its certificate (after on_ready). SC_ETLS if the
  * certificate breaks the convention (docs/internals/tls.md). */
 SC_WUR int channel_peer_identity(struct channel *ch, struct tls_identity *out);
+/** tls_peer_recheck on the channel's session: does the peer certificate
+ * still verify against ctx (a newer context after a reload)? */
+SC_WUR int channel_peer_recheck(struct channel *ch, const struct tls_ctx *ctx, char *why, size_t whylen);
 /** "ip:port" ("[v6]:port") of the peer, for logs; "?" if unknown. Works from
  * uv_accept/connect on, and still in on_close. */
 void channel_peer_name(const struct channel *ch, char *out, size_t n);

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -40,6 +42,7 @@
 struct tls_ctx {
 	SSL_CTX *ssl_ctx;
 	bool server;
+	struct tls_crl_info crl; /* what tls_ctx_load_crl loaded */
 };
 
 struct tls {
@@ -229,6 +232,165 @@ int tls_ctx_new(struct tls_ctx **out, bool server, const char *cert_file,
 	c->server = server;
 	*out = c;
 	return 0;
+}
+
+/* ------------------------------------------------------------------ revocation */
+
+/* ASN1_TIME as Unix seconds; 0 if absent or unreadable. */
+static long long asn1_unix(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (!t || !ASN1_TIME_to_tm(t, &tm))
+		return 0;
+	return (long long)timegm(&tm);
+}
+
+static void name_text(const X509_NAME *nm, char *dst, size_t n)
+{
+	BIO *mem = BIO_new(BIO_s_mem());
+	int r;
+
+	dst[0] = '\0';
+	if (!mem)
+		return;
+	if (X509_NAME_print_ex(mem, nm, 0, XN_FLAG_RFC2253) >= 0) {
+		r = BIO_read(mem, dst, (int)n - 1);
+		dst[r > 0 ? r : 0] = '\0';
+	}
+	BIO_free(mem);
+}
+
+/* Reads every PEM object (certificates, CRLs) of path. NULL with a reason
+ * in err if the file is unreadable or not PEM. */
+static STACK_OF(X509_INFO) *read_pem_infos(const char *path, const char *what, char *err, size_t errlen)
+{
+	BIO *b = BIO_new_file(path, "r");
+	STACK_OF(X509_INFO) *infos;
+	char detail[256];
+
+	if (!b) {
+		ossl_errors(detail, sizeof detail);
+		fmt(err, errlen, "tls: cannot read %s %s: %s", what, path, detail);
+		return NULL;
+	}
+	infos = PEM_X509_INFO_read_bio(b, NULL, NULL, NULL);
+	BIO_free(b);
+	if (!infos) {
+		ossl_errors(detail, sizeof detail);
+		fmt(err, errlen, "tls: %s %s is not PEM: %s", what, path, detail);
+		return NULL;
+	}
+	ERR_clear_error();
+	return infos;
+}
+
+int tls_ctx_load_crl(struct tls_ctx *ctx, const char *crl_file, const char *ca_file, char *err,
+		     size_t errlen)
+{
+	STACK_OF(X509_INFO) *crls = NULL, *cas = NULL;
+	struct tls_crl_info info = {0};
+	X509_STORE *store;
+	char issuer[256];
+	time_t now = time(NULL);
+	int rc = SC_ECONFIG;
+
+	fmt(err, errlen, "%s", "");
+	if (!ctx || !crl_file || !*crl_file || !ca_file)
+		return -EINVAL;
+	ERR_clear_error();
+	if (!(crls = read_pem_infos(crl_file, "CRL file", err, errlen)) ||
+	    !(cas = read_pem_infos(ca_file, "CA file", err, errlen)))
+		goto out;
+	/* check everything before touching the store: all or nothing */
+	for (int i = 0; i < sk_X509_INFO_num(crls); i++) {
+		X509_CRL *crl = sk_X509_INFO_value(crls, i)->crl;
+		const X509 *by = NULL;
+		long long next, this_upd;
+
+		if (!crl)
+			continue; /* a certificate or key in the file: not ours to judge */
+		name_text(X509_CRL_get_issuer(crl), issuer, sizeof issuer);
+		for (int j = 0; j < sk_X509_INFO_num(cas) && !by; j++) {
+			X509 *ca = sk_X509_INFO_value(cas, j)->x509;
+			if (ca && X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) == 0 &&
+			    X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1)
+				by = ca;
+		}
+		ERR_clear_error();
+		if (!by) {
+			fmt(err, errlen, "tls: CRL file %s: the CRL of \"%s\" is not signed by a CA of %s",
+			    crl_file, issuer, ca_file);
+			goto out;
+		}
+		this_upd = asn1_unix(X509_CRL_get0_lastUpdate(crl));
+		next = asn1_unix(X509_CRL_get0_nextUpdate(crl));
+		if (this_upd > (long long)now) {
+			fmt(err, errlen, "tls: CRL file %s: the CRL of \"%s\" is not valid yet (is this "
+			    "machine's clock behind?)", crl_file, issuer);
+			goto out;
+		}
+		if (!next || next <= (long long)now) {
+			char when[32] = "no next update";
+			struct tm tm;
+			time_t nt = (time_t)next;
+			if (next && gmtime_r(&nt, &tm))
+				strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+			fmt(err, errlen, "tls: CRL file %s: the CRL of \"%s\" has expired (%s); make a "
+			    "fresh one (deploy/pki.sh crl DIR)", crl_file, issuer, when);
+			goto out;
+		}
+		if (!info.next_update || next < info.next_update)
+			info.next_update = next;
+		STACK_OF(X509_REVOKED) *rev = X509_CRL_get_REVOKED(crl);
+		info.revoked += rev ? (unsigned)sk_X509_REVOKED_num(rev) : 0;
+		info.crls++;
+	}
+	if (info.crls == 0) {
+		fmt(err, errlen, "tls: CRL file %s holds no CRL", crl_file);
+		goto out;
+	}
+	for (int j = 0; j < sk_X509_INFO_num(cas); j++) {
+		X509 *ca = sk_X509_INFO_value(cas, j)->x509;
+		bool have = false;
+
+		if (!ca)
+			continue;
+		for (int i = 0; i < sk_X509_INFO_num(crls) && !have; i++) {
+			X509_CRL *crl = sk_X509_INFO_value(crls, i)->crl;
+			have = crl && X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) == 0;
+		}
+		if (!have) {
+			name_text(X509_get_subject_name(ca), issuer, sizeof issuer);
+			fmt(err, errlen, "tls: CRL file %s has no CRL of the CA \"%s\" (of %s): every "
+			    "certificate it issued would be refused", crl_file, issuer, ca_file);
+			goto out;
+		}
+	}
+	store = SSL_CTX_get_cert_store(ctx->ssl_ctx);
+	for (int i = 0; i < sk_X509_INFO_num(crls); i++) {
+		X509_CRL *crl = sk_X509_INFO_value(crls, i)->crl;
+		if (crl && !X509_STORE_add_crl(store, crl)) {
+			char detail[256];
+			ossl_errors(detail, sizeof detail);
+			fmt(err, errlen, "tls: cannot add a CRL of %s: %s", crl_file, detail);
+			goto out;
+		}
+	}
+	/* the leaf against its issuer's CRL; the CA itself is the trust anchor */
+	X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx->ssl_ctx), X509_V_FLAG_CRL_CHECK);
+	ctx->crl = info;
+	rc = 0;
+out:
+	sk_X509_INFO_pop_free(crls, X509_INFO_free);
+	sk_X509_INFO_pop_free(cas, X509_INFO_free);
+	ERR_clear_error();
+	return rc;
+}
+
+void tls_ctx_crl_info(const struct tls_ctx *ctx, struct tls_crl_info *out)
+{
+	*out = ctx ? ctx->crl : (struct tls_crl_info){0};
 }
 
 void tls_ctx_free(struct tls_ctx *ctx)
@@ -640,4 +802,38 @@ int tls_peer_identity(struct tls *t, struct tls_identity *out)
 		memcpy(out->school, ou, sizeof out->school);
 	}
 	return 0;
+}
+
+int tls_peer_recheck(struct tls *t, const struct tls_ctx *ctx, char *why, size_t whylen)
+{
+	X509 *cert;
+	X509_STORE_CTX *sc;
+	int rc = SC_ETLS;
+
+	fmt(why, whylen, "%s", "");
+	if (!t || !ctx || !t->done || t->failed || !(cert = SSL_get0_peer_certificate(t->ssl))) {
+		fmt(why, whylen, "no verified peer certificate");
+		return -EINVAL;
+	}
+	ERR_clear_error();
+	sc = X509_STORE_CTX_new();
+	if (!sc)
+		return -ENOMEM;
+	/* what libssl does for a handshake (ssl_verify_cert_chain): the
+	 * context's store and parameters (purpose, depth, flags), the chain
+	 * the peer sent */
+	if (!X509_STORE_CTX_init(sc, SSL_CTX_get_cert_store(ctx->ssl_ctx), cert,
+				 SSL_get_peer_cert_chain(t->ssl)) ||
+	    !X509_STORE_CTX_set_default(sc, ctx->server ? "ssl_client" : "ssl_server") ||
+	    !X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(sc), SSL_CTX_get0_param(ctx->ssl_ctx))) {
+		fmt(why, whylen, "cannot set up verification");
+		rc = -ENOMEM;
+	} else if (X509_verify_cert(sc) == 1) {
+		rc = 0;
+	} else {
+		fmt(why, whylen, "%s", X509_verify_cert_error_string(X509_STORE_CTX_get_error(sc)));
+	}
+	X509_STORE_CTX_free(sc);
+	ERR_clear_error();
+	return rc;
 }

@@ -43,6 +43,27 @@ size_t tls_write_bound(size_t len);
 SC_WUR int tls_ctx_new(struct tls_ctx **out, bool server, const char *cert_file,
 		       const char *key_file, const char *ca_file, const char *min_version,
 		       char *err, size_t errlen);
+/** Turns on revocation checking: loads every CRL (PEM, one or more) of
+ * crl_file into ctx's trust store and sets X509_V_FLAG_CRL_CHECK, so that each
+ * handshake refuses a peer certificate whose serial a CRL of its issuer lists
+ * ("certificate revoked"). The file is checked as a whole first, so a bad one
+ * never half-applies: every CRL must be signed by a CA of ca_file, be current
+ * (thisUpdate not in the future, nextUpdate not past), and every CA of
+ * ca_file must have a CRL (a CA without one would fail every handshake with
+ * "unable to get certificate CRL"). Call before the first tls_new. Once a CRL
+ * expires while loaded, handshakes fail closed with "CRL has expired".
+ * SC_ECONFIG with a reason in err. */
+SC_WUR int tls_ctx_load_crl(struct tls_ctx *ctx, const char *crl_file, const char *ca_file,
+			    char *err, size_t errlen);
+
+/** What tls_ctx_load_crl loaded, for logs and expiry warnings. */
+struct tls_crl_info {
+	unsigned crls;          /* CRLs loaded; 0: no revocation checking */
+	unsigned revoked;       /* revoked serials, all CRLs together */
+	long long next_update;  /* earliest nextUpdate, Unix seconds (0 if none) */
+};
+void tls_ctx_crl_info(const struct tls_ctx *ctx, struct tls_crl_info *out);
+
 /** Frees the context. Sessions made from it hold a reference and may outlive it. */
 void tls_ctx_free(struct tls_ctx *ctx);
 
@@ -107,5 +128,13 @@ struct tls_identity {
  * tls_error) if the handshake is not done, there is no verified certificate,
  * or the subject breaks the convention. */
 SC_WUR int tls_peer_identity(struct tls *t, struct tls_identity *out);
+
+/** Verifies the peer certificate of an established session again, now,
+ * against ctx (which may be newer than the context the session was made
+ * from): its CA, its validity dates, its purpose and ctx's CRLs. Used after a
+ * reload to close connections whose certificate was revoked meanwhile.
+ * 0 if it still verifies; SC_ETLS with the reason in why (e.g. "certificate
+ * revoked"); -EINVAL without a verified peer certificate; -ENOMEM. */
+SC_WUR int tls_peer_recheck(struct tls *t, const struct tls_ctx *ctx, char *why, size_t whylen);
 
 #endif

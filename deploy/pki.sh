@@ -5,6 +5,10 @@
 #                                              the server certificate
 #   pki.sh issue [opts] DIR SCHOOL CAMPUS      a client certificate for one campus;
 #                                              SCHOOL "bureau" for the bureau
+#   pki.sh revoke [opts] DIR SCHOOL CAMPUS     revokes DIR/<school>-<campus>.crt
+#                                              and rewrites DIR/crl.pem
+#   pki.sh crl [opts] DIR                      rewrites DIR/crl.pem (a fresh next
+#                                              update; do it before it passes)
 #
 # Files (keys are 0600):
 #   DIR/ca.key, DIR/ca.crt                  district CA (EC P-256), never overwritten
@@ -12,7 +16,11 @@
 #                                           IP:127.0.0.1, IP:::1; EKU serverAuth
 #   DIR/<school>-<campus>.key/.crt          EKU clientAuth,
 #                                           subject O=<district>/OU=<school>/CN=<campus>
-#   DIR/ca.db/                              openssl ca database (index of issued certs)
+#   DIR/crl.pem                             the CA's certificate revocation list;
+#                                           give it to the server (crl = ...) and
+#                                           SIGHUP it after every change
+#   DIR/ca.db/                              openssl ca database (index of issued
+#                                           and revoked certificates)
 #
 # Options (before the positional arguments):
 #   --days N            validity in days (default: CA 3650, others 825)
@@ -22,7 +30,12 @@
 #   --expired           shorthand: valid from 2 days ago until yesterday
 #   --name BASE         issue: write DIR/BASE.{key,crt} instead of <school>-<campus>
 #   --force             re-issue a server/client certificate that exists
-#                       (the CA is never replaced)
+#                       (the CA is never replaced); the one it replaces is
+#                       revoked (reason superseded) and crl.pem rewritten
+#   --reason R          revoke: unspecified (default), keyCompromise,
+#                       affiliationChanged, superseded, cessationOfOperation
+#   --crl-days N        validity of crl.pem (default 365); the server refuses
+#                       every handshake once it has passed
 #
 # A certificate from a different ("rogue") CA, for tests: make a second CA in
 # another directory and issue from it:
@@ -47,11 +60,12 @@ not_before=""
 not_after=""
 name=""
 force=0
+reason=unspecified
+crl_days=365
 mode=init
-if [[ ${1:-} == issue ]]; then
-	mode=issue
-	shift
-fi
+case ${1:-} in
+issue | revoke | crl) mode=$1; shift ;;
+esac
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--days) [[ $# -ge 2 ]] || die "--days needs a value"; days=$2; shift 2 ;;
@@ -63,13 +77,15 @@ while [[ $# -gt 0 ]]; do
 		shift ;;
 	--name) [[ $# -ge 2 ]] || die "--name needs a value"; name=$2; shift 2 ;;
 	--force) force=1; shift ;;
+	--reason) [[ $# -ge 2 ]] || die "--reason needs a value"; reason=$2; shift 2 ;;
+	--crl-days) [[ $# -ge 2 ]] || die "--crl-days needs a value"; crl_days=$2; shift 2 ;;
 	-h|--help) usage 0 ;;
 	--) shift; break ;;
 	-*) die "unknown option $1 (try --help)" ;;
 	*) break ;;
 	esac
 done
-[[ $# -eq 3 ]] || usage
+if [[ $mode == crl ]]; then [[ $# -eq 1 ]] || usage; else [[ $# -eq 3 ]] || usage; fi
 
 command -v openssl >/dev/null || die "openssl not found"
 
@@ -79,6 +95,11 @@ valid_time() { [[ $1 =~ ^[0-9]{14}Z$ ]]; }
 [[ -z $not_before ]] || valid_time "$not_before" || die "--not-before must look like 20250101000000Z"
 [[ -z $not_after ]] || valid_time "$not_after" || die "--not-after must look like 20250101000000Z"
 [[ -z $name ]] || valid_id "$name" || die "--name must match [A-Za-z0-9._-]{1,63}"
+[[ $crl_days =~ ^[1-9][0-9]*$ ]] || die "--crl-days must be a positive integer"
+case $reason in
+unspecified | keyCompromise | affiliationChanged | superseded | cessationOfOperation) ;;
+*) die "--reason must be one of unspecified keyCompromise affiliationChanged superseded cessationOfOperation" ;;
+esac
 
 dir=$1
 umask 077
@@ -93,6 +114,7 @@ write_config() {
 	mkdir -p "$dir/ca.db/certs"
 	[[ -f $dir/ca.db/index.txt ]] || : >"$dir/ca.db/index.txt"
 	[[ -f $dir/ca.db/serial ]] || openssl rand -hex 16 >"$dir/ca.db/serial"
+	[[ -f $dir/ca.db/crlnumber ]] || echo 1000 >"$dir/ca.db/crlnumber"
 	cat >"$cnf" <<EOF
 [ ca ]
 default_ca = sc_ca
@@ -106,6 +128,8 @@ certificate = \$dir/ca.crt
 private_key = \$dir/ca.key
 default_md = sha256
 default_days = 825
+crlnumber = \$dir/ca.db/crlnumber
+default_crl_days = $crl_days
 policy = sc_policy
 unique_subject = no
 copy_extensions = none
@@ -180,6 +204,44 @@ sign() {
 	mv -f "$tmp" "$crt"
 }
 
+# Rewrites DIR/crl.pem from the index: every revoked certificate, next
+# update in crl_days. Atomic (rename), so a server reading it never sees half.
+gen_crl() {
+	local cnf=$1
+	openssl ca -batch -config "$cnf" -gencrl -crldays "$crl_days" -out "$dir/crl.pem.tmp" 2>"$dir/ca.db/crl.log" ||
+		{ cat "$dir/ca.db/crl.log" >&2; rm -f "$dir/crl.pem.tmp"; die "cannot make the CRL"; }
+	rm -f "$dir/ca.db/crl.log"
+	chmod 644 "$dir/crl.pem.tmp"
+	mv -f "$dir/crl.pem.tmp" "$dir/crl.pem"
+	echo "$prog: wrote $dir/crl.pem (revoked: $(awk -F'\t' '$1 == "R"' "$dir/ca.db/index.txt" | wc -l), valid $crl_days days)" >&2
+}
+
+# revoke_cert CNF CRT REASON: revokes CRT in the index (once; a second time is
+# a no-op). Returns 1 if CRT was not issued by this CA.
+revoke_cert() {
+	local cnf=$1 crt=$2 why=$3 serial ca_subj issuer
+	ca_subj=$(openssl x509 -in "$dir/ca.crt" -noout -subject -nameopt RFC2253)
+	issuer=$(openssl x509 -in "$crt" -noout -issuer -nameopt RFC2253) || die "cannot read $crt"
+	[[ ${issuer#issuer=} == "${ca_subj#subject=}" ]] || return 1
+	serial=$(openssl x509 -in "$crt" -noout -serial) || die "cannot read $crt"
+	serial=${serial#serial=}
+	if awk -F'\t' -v s="$serial" '$1 == "R" && toupper($4) == toupper(s) {found = 1} END {exit !found}' \
+		"$dir/ca.db/index.txt"; then
+		echo "$prog: $crt (serial $serial) was already revoked" >&2
+		return 0
+	fi
+	openssl ca -batch -config "$cnf" -revoke "$crt" -crl_reason "$why" 2>"$dir/ca.db/revoke.log" ||
+		{ cat "$dir/ca.db/revoke.log" >&2; die "cannot revoke $crt"; }
+	rm -f "$dir/ca.db/revoke.log"
+	echo "$prog: revoked $crt (serial $serial, reason $why)" >&2
+}
+
+if [[ $mode == crl ]]; then
+	[[ -f $dir/ca.key && -f $dir/ca.crt ]] || die "no CA in $dir (run: $prog $dir DISTRICT SERVER_HOST)"
+	gen_crl "$(write_config)"
+	exit 0
+fi
+
 if [[ $mode == init ]]; then
 	district=$2
 	host=$3
@@ -203,6 +265,7 @@ if [[ $mode == init ]]; then
 		echo "$prog: made CA $dir/ca.crt" >&2
 	fi
 
+	[[ -f $dir/crl.pem ]] || gen_crl "$cnf"
 	if [[ -f $dir/server.crt && $force -eq 0 ]]; then
 		echo "$prog: keeping existing $dir/server.crt (--force to re-issue)" >&2
 		exit 0
@@ -221,12 +284,15 @@ if [[ $mode == init ]]; then
 	done
 	[[ -f $dir/server.key && $force -eq 0 ]] || new_key "$dir/server.key"
 	[[ -n $days ]] || days=825
+	replaced=0
+	if [[ -f $dir/server.crt ]] && revoke_cert "$cnf" "$dir/server.crt" superseded; then replaced=1; fi
 	sign "$cnf" ext_server "/O=$district/CN=$host" "$dir/server.key" "$dir/server.crt"
 	echo "$prog: made $dir/server.crt for $host" >&2
+	((replaced == 0)) || gen_crl "$cnf"
 	exit 0
 fi
 
-# issue
+# issue, revoke
 school=$2
 campus=$3
 valid_id "$school" || die "SCHOOL must match [A-Za-z0-9._-]{1,63}"
@@ -236,11 +302,28 @@ cnf=$(write_config)
 district=$(district_of_ca)
 valid_id "$district" || die "cannot read the district from $dir/ca.crt"
 base=${name:-$school-$campus}
+if [[ $mode == revoke ]]; then
+	[[ -f $dir/$base.crt ]] || die "no certificate $dir/$base.crt"
+	revoke_cert "$cnf" "$dir/$base.crt" "$reason" || die "$dir/$base.crt was not issued by $dir/ca.crt"
+	gen_crl "$cnf"
+	exit 0
+fi
 if [[ -f $dir/$base.crt && $force -eq 0 ]]; then
 	echo "$prog: keeping existing $dir/$base.crt (--force to re-issue)" >&2
 	exit 0
+fi
+# the copy being replaced must stop working: revoke it first (a copy of
+# another CA's is left alone; it never worked here)
+replaced=0
+if [[ -f $dir/$base.crt ]]; then
+	if revoke_cert "$cnf" "$dir/$base.crt" superseded; then
+		replaced=1
+	else
+		echo "$prog: $dir/$base.crt was not issued by this CA; not revoked" >&2
+	fi
 fi
 new_key "$dir/$base.key"
 [[ -n $days || -n $not_after ]] || days=825
 sign "$cnf" ext_client "/O=$district/OU=$school/CN=$campus" "$dir/$base.key" "$dir/$base.crt"
 echo "$prog: made $dir/$base.crt (O=$district OU=$school CN=$campus)" >&2
+((replaced == 0)) || gen_crl "$cnf"

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,35 +18,48 @@ struct opt {
 	size_t off;
 	const char *def;
 	long min, max;
+	bool reload;      /* SIGHUP applies a new value; otherwise it waits for a restart */
 	const char *help;
 };
 
-#define S(field, def, help) {#field, OPT_STR, offsetof(struct config, field), def, 0, 0, help}
-#define L(field, def, lo, hi, help) {#field, OPT_LONG, offsetof(struct config, field), #def, lo, hi, help}
+/* R: reloadable with SIGHUP; F: fixed until the next restart */
+#define R true
+#define F false
+#define S(field, def, rl, help) {#field, OPT_STR, offsetof(struct config, field), def, 0, 0, rl, help}
+#define L(field, def, lo, hi, rl, help) {#field, OPT_LONG, offsetof(struct config, field), #def, lo, hi, rl, help}
 
 static const struct opt opts[] = {
-	S(listen, "127.0.0.1:7443", "address and port to listen on ([::1]:7443 for IPv6)"),
-	S(cert, "", "server certificate (PEM), issued by the district CA"),
-	S(key, "", "server private key (PEM)"),
-	S(ca, "", "district CA certificate (PEM): clients must hold a certificate it issued"),
-	S(tls_min_version, "1.3", "lowest TLS version accepted: 1.3, or 1.2 as a floor for old clients"),
-	S(district, "", "district id; client certificates must name it (subject O)"),
-	S(database, "dbname=safecampus", "libpq connection string of the PostgreSQL database"),
-	S(log_level, "info", "debug, info, warn or error"),
-	L(db_pool, 4, 1, 64, "PostgreSQL connections per worker process"),
-	L(workers, 1, 1, 64, "worker processes sharing the listening port"),
-	L(max_frame, 4194304, 1024, 67108864, "largest frame accepted or sent, in bytes"),
-	L(max_push_records, 1000, 1, 10000, "records in one Push"),
-	L(pull_limit, 1000, 1, 10000, "rows in one Changes"),
-	L(max_connections, 10000, 1, 1000000, "client connections per worker"),
-	L(handshake_timeout_ms, 10000, 100, 600000, "time for the TLS handshake"),
-	L(hello_timeout_ms, 10000, 100, 600000, "time from handshake to Hello"),
-	L(idle_timeout_ms, 300000, 1000, 86400000, "a connection with no message for this long is closed"),
-	L(request_timeout_ms, 30000, 100, 600000, "a request still in the database after this long fails"),
-	L(write_queue_max, 67108864, 65536, 1073741824, "bytes queued to one slow client before it is cut off"),
-	L(escalation_enabled, 1, 0, 1, "1: escalate overdue hazards to owner, principal, bureau; 0: never"),
-	L(escalation_interval_ms, 60000, 1000, 86400000, "time between two escalation passes"),
-	S(escalation_today, "", "today for the escalation pass, YYYY-MM-DD (tests); empty: current_date"),
+	S(listen, "127.0.0.1:7443", F, "address and port to listen on ([::1]:7443 for IPv6)"),
+	S(cert, "", R, "server certificate (PEM), issued by the district CA"),
+	S(key, "", R, "server private key (PEM)"),
+	S(ca, "", R, "district CA certificate (PEM): clients must hold a certificate it issued"),
+	S(crl, "", R, "certificate revocation lists (PEM) of every CA in ca, checked at every handshake; "
+		      "empty: revoked certificates are NOT refused"),
+	S(tls_min_version, "1.3", R, "lowest TLS version accepted: 1.3, or 1.2 as a floor for old clients"),
+	S(district, "", F, "district id; client certificates must name it (subject O)"),
+	S(database, "dbname=safecampus", F, "libpq connection string of the PostgreSQL database"),
+	L(db_retry_max_ms, 30000, 100, 600000, R, "longest wait between two tries to reach the database at start-up"),
+	S(log_level, "info", R, "debug, info, warn or error"),
+	L(db_pool, 4, 1, 64, F, "PostgreSQL connections per worker process"),
+	L(workers, 1, 1, 64, F, "worker processes sharing the listening port"),
+	L(max_frame, 4194304, 1024, 67108864, R, "largest frame accepted or sent, in bytes"),
+	L(max_push_records, 1000, 1, 10000, R, "records in one Push"),
+	L(pull_limit, 1000, 1, 10000, R, "rows in one Changes"),
+	L(max_connections, 10000, 1, 1000000, R, "client connections per worker"),
+	L(max_handshakes, 0, 0, 1000000, R, "connections per worker not yet through the TLS handshake "
+					    "(0: a tenth of max_connections); when full, the oldest is dropped for a new one"),
+	L(max_connections_per_address, 64, 0, 1000000, R, "connections per worker from one IP address; "
+							  "0: no limit (behind a balancer)"),
+	L(max_connections_per_cert, 8, 0, 1000000, R, "identified connections per worker for one "
+						     "certificate identity (school/campus); 0: no limit"),
+	L(handshake_timeout_ms, 10000, 100, 600000, R, "time for the TLS handshake"),
+	L(hello_timeout_ms, 10000, 100, 600000, R, "time from handshake to Hello"),
+	L(idle_timeout_ms, 300000, 1000, 86400000, R, "a connection with no message for this long is closed"),
+	L(request_timeout_ms, 30000, 100, 600000, R, "a request still in the database after this long fails"),
+	L(write_queue_max, 67108864, 65536, 1073741824, R, "bytes queued to one slow client before it is cut off"),
+	L(escalation_enabled, 1, 0, 1, F, "1: escalate overdue hazards to owner, principal, bureau; 0: never"),
+	L(escalation_interval_ms, 60000, 1000, 86400000, F, "time between two escalation passes"),
+	S(escalation_today, "", F, "today for the escalation pass, YYYY-MM-DD (tests); empty: current_date"),
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -156,6 +170,9 @@ int config_load(struct config *cfg, const char *path, int argc, char **argv,
 	int rc;
 
 	memset(cfg, 0, sizeof *cfg);
+	cfg->path = path;
+	cfg->argc = argc;
+	cfg->argv = argv;
 	for (size_t i = 0; i < NOPTS; i++) {
 		rc = opt_set(cfg, &opts[i], opts[i].def, err, errlen);
 		if (rc)
@@ -200,6 +217,12 @@ int config_load(struct config *cfg, const char *path, int argc, char **argv,
 		snprintf(err, errlen, "district is required");
 		return SC_ECONFIG;
 	}
+	if (cfg->max_handshakes && cfg->max_connections > 1 && cfg->max_handshakes >= cfg->max_connections) {
+		snprintf(err, errlen, "max_handshakes (%ld) must be below max_connections (%ld): the rest "
+			 "is what identified clients keep when unidentified ones flood in",
+			 cfg->max_handshakes, cfg->max_connections);
+		return SC_ECONFIG;
+	}
 	if (*cfg->escalation_today && !rules_date_valid(cfg->escalation_today)) {
 		snprintf(err, errlen, "escalation_today must be empty or a date YYYY-MM-DD, not \"%.40s\"",
 			 cfg->escalation_today);
@@ -219,16 +242,59 @@ void config_free(struct config *cfg)
 	}
 }
 
+static bool opt_equal(const struct config *a, const struct config *b, const struct opt *o)
+{
+	const char *pa = (const char *)a + o->off, *pb = (const char *)b + o->off;
+
+	if (o->type == OPT_STR)
+		return strcmp(*(char *const *)pa, *(char *const *)pb) == 0;
+	return *(const long *)pa == *(const long *)pb;
+}
+
+int config_apply_reload(struct config *cfg, struct config *next, char *fixed, size_t fixedlen)
+{
+	size_t used = 0;
+	int changed = 0;
+
+	if (fixedlen)
+		fixed[0] = '\0';
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &opts[i];
+		char *a = (char *)cfg + o->off, *b = (char *)next + o->off;
+
+		if (opt_equal(cfg, next, o))
+			continue;
+		if (!o->reload) {
+			int w = snprintf(fixed + used, fixedlen > used ? fixedlen - used : 0, "%s%s",
+					 used ? "," : "", o->name);
+			if (w > 0 && used + (size_t)w < fixedlen)
+				used += (size_t)w;
+			continue;
+		}
+		changed++;
+		if (o->type == OPT_STR) {
+			char *tmp = *(char **)a;
+			*(char **)a = *(char **)b;
+			*(char **)b = tmp; /* the old value is freed with next */
+		} else {
+			*(long *)a = *(long *)b;
+		}
+	}
+	return changed;
+}
+
 void config_write_sample(FILE *out)
 {
-	fprintf(out, "# safecampusd configuration: key = value, # starts a comment.\n");
+	fprintf(out, "# safecampusd configuration: key = value, # starts a comment.\n"
+		     "# Settings marked (reload) take effect on SIGHUP; the others at the next restart.\n");
 	for (size_t i = 0; i < NOPTS; i++)
-		fprintf(out, "\n# %s\n%s = %s\n", opts[i].help, opts[i].name, opts[i].def);
+		fprintf(out, "\n# %s%s\n%s = %s\n", opts[i].help, opts[i].reload ? " (reload)" : "",
+			opts[i].name, opts[i].def);
 }
 
 void config_write_help(FILE *out)
 {
 	for (size_t i = 0; i < NOPTS; i++)
-		fprintf(out, "  --%-22s %s (default: %s)\n", opts[i].name, opts[i].help,
-			*opts[i].def ? opts[i].def : "none");
+		fprintf(out, "  --%-28s %s (default: %s%s)\n", opts[i].name, opts[i].help,
+			*opts[i].def ? opts[i].def : "none", opts[i].reload ? "; reload" : "");
 }

@@ -11,6 +11,7 @@
 struct config {
 	char *listen;            /* host:port, [v6]:port */
 	char *cert, *key, *ca;   /* server certificate, key, district CA */
+	char *crl;               /* CRLs of the CAs in ca (PEM); "" = no revocation check */
 	char *tls_min_version;   /* "1.3" (default) or "1.2" */
 	char *district;          /* certificates of another district are refused */
 	char *database;          /* libpq conninfo */
@@ -21,11 +22,20 @@ struct config {
 	long max_push_records;
 	long pull_limit;         /* rows per Changes */
 	long max_connections;    /* per worker */
+	long max_handshakes;     /* per worker, connections not yet identified */
+	long max_connections_per_address; /* per worker; 0 = no limit */
+	long max_connections_per_cert;    /* per worker and school/campus; 0 = no limit */
+	long db_retry_max_ms;    /* backoff cap while the database is unreachable at start */
 	long handshake_timeout_ms, hello_timeout_ms, idle_timeout_ms, request_timeout_ms;
 	long write_queue_max;    /* bytes queued to one client before it is cut off */
 	long escalation_enabled; /* 1: run the overdue-hazard escalation pass (escalate.c) */
 	long escalation_interval_ms;
 	char *escalation_today;  /* "YYYY-MM-DD" taken as today by the pass; "" = current_date */
+
+	/* where config_load read it from, for a reload (borrowed, not freed) */
+	const char *path;
+	int argc;
+	char **argv;
 };
 
 /** Fills cfg with defaults, then the file (if path is not NULL), then argv
@@ -34,6 +44,12 @@ struct config {
 SC_WUR int config_load(struct config *cfg, const char *path, int argc, char **argv,
 		       char *err, size_t errlen);
 void config_free(struct config *cfg);
+/** A reload: next was loaded afresh (config_load with cfg->path/argc/argv)
+ * and checked. Moves every reloadable setting that differs from next into
+ * cfg (the old values go to next, for config_free). Settings that differ but
+ * only take effect at a restart are left as they run, and their names go,
+ * comma-separated, into fixed. Returns how many settings changed. */
+int config_apply_reload(struct config *cfg, struct config *next, char *fixed, size_t fixedlen);
 /** Writes every key with its default and help as a commented sample file. */
 void config_write_sample(FILE *out);
 /** Writes the flag list for --help. */

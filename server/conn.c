@@ -1,16 +1,16 @@
 #include "conn.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "server.h"
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
-static const char *const state_names[] = {"handshake", "hello", "ready", "closing"};
+static const char *const state_names[] = {"new", "handshake", "hello", "ready", "closing"};
 
 const char *conn_name(const struct conn *c)
 {
@@ -20,6 +20,84 @@ const char *conn_name(const struct conn *c)
 		return c->peer;
 	snprintf(name, sizeof name, "%s/%s", c->id.school[0] ? c->id.school : "bureau", c->id.campus);
 	return name;
+}
+
+void conn__log(enum log_level lvl, const char *file, int line, const struct conn *c, const char *fmt, ...)
+{
+	char msg[1800];
+	size_t at, n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	/* the event is the words before the first key=value field */
+	n = strlen(msg);
+	at = n;
+	for (size_t w = 0; w < n;) {
+		size_t e = w;
+		while (e < n && msg[e] != ' ')
+			e++;
+		if (memchr(msg + w, '=', e - w)) {
+			at = w > 0 ? w - 1 : 0;
+			break;
+		}
+		w = e + 1;
+	}
+	log_write(lvl, file, line, "%.*s conn=%s%s", (int)at, msg, conn_name(c), msg + at);
+}
+
+/* Refusals come in floods: one line per reason and second, with the count
+ * of the refusals it stands for. */
+static void log_refusal(struct conn *c, enum server_refusal why, const char *text)
+{
+	struct server *s = c->srv;
+	struct server_refusal_log *r = &s->refusals[why];
+	uint64_t now = uv_now(s->loop);
+
+	c->quiet = true;
+	if (r->logged_ms && now - r->logged_ms < 1000) {
+		r->suppressed++;
+		return;
+	}
+	if (r->suppressed)
+		conn_warn(c, "refused reason=\"%s\" also_refused_last_s=%u", text, r->suppressed);
+	else
+		conn_warn(c, "refused reason=\"%s\"", text);
+	r->logged_ms = now;
+	r->suppressed = 0;
+}
+
+/* ---- the handshake queue: connections not yet identified, oldest first */
+
+static void hs_push(struct conn *c)
+{
+	struct server *s = c->srv;
+
+	c->hs_next = NULL;
+	c->hs_prev = s->hs_tail;
+	if (s->hs_tail)
+		s->hs_tail->hs_next = c;
+	else
+		s->hs_head = c;
+	s->hs_tail = c;
+	s->nhandshakes++;
+}
+
+static void hs_unlink(struct conn *c)
+{
+	struct server *s = c->srv;
+
+	if (c->hs_prev)
+		c->hs_prev->hs_next = c->hs_next;
+	else
+		s->hs_head = c->hs_next;
+	if (c->hs_next)
+		c->hs_next->hs_prev = c->hs_prev;
+	else
+		s->hs_tail = c->hs_prev;
+	c->hs_prev = c->hs_next = NULL;
+	s->nhandshakes--;
 }
 
 static void conn_maybe_free(struct conn *c)
@@ -34,6 +112,10 @@ static void conn_maybe_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->nconns--;
+	if (c->addr_counted)
+		limit_dec(&s->by_addr, c->addr);
+	if (c->cert_counted)
+		limit_dec(&s->by_cert, c->certkey);
 	free(c);
 }
 
@@ -56,14 +138,13 @@ static void on_timeout(uv_timer_t *t)
 {
 	struct conn *c = container_of(t, struct conn, timer);
 
-	log_info("timeout conn=%s state=%s", conn_name(c), state_names[c->state]);
+	conn_info(c, "timeout state=%s", state_names[c->state]);
 	if (c->busy) {
 		/* the database has not answered in request_timeout_ms: give the
 		 * request up; it answers Error through its own path */
 		void (*abort)(void *) = c->abort;
 		c->abort = NULL;
-		log_warn("request timed out conn=%s after_ms=%ld", conn_name(c),
-			 c->srv->cfg->request_timeout_ms);
+		conn_warn(c, "request timed out after_ms=%ld", c->srv->cfg->request_timeout_ms);
 		uv_timer_start(&c->timer, on_timeout, (uint64_t)c->srv->cfg->request_timeout_ms, 0);
 		if (abort)
 			abort(c->req);
@@ -78,27 +159,33 @@ static void on_timeout(uv_timer_t *t)
 
 void conn_set_state(struct conn *c, enum conn_state to)
 {
-	static const unsigned char legal[4][4] = {
-		/* from \ to:   HANDSHAKE HELLO READY CLOSING */
-		[CONN_HANDSHAKE] = {0, 1, 0, 1},
-		[CONN_HELLO] = {0, 0, 1, 1},
-		[CONN_READY] = {0, 0, 0, 1},
-		[CONN_CLOSING] = {0, 0, 0, 0},
+	static const unsigned char legal[5][5] = {
+		/* from \ to:   NEW HANDSHAKE HELLO READY CLOSING */
+		[CONN_NEW] = {0, 1, 0, 0, 1},
+		[CONN_HANDSHAKE] = {0, 0, 1, 0, 1},
+		[CONN_HELLO] = {0, 0, 0, 1, 1},
+		[CONN_READY] = {0, 0, 0, 0, 1},
+		[CONN_CLOSING] = {0, 0, 0, 0, 0},
 	};
 	const struct config *cfg = c->srv->cfg;
 	long ms = 0;
 
 	if (!legal[c->state][to]) {
-		log_error("illegal state change conn=%s from=%s to=%s", conn_name(c),
-			  state_names[c->state], state_names[to]);
+		conn_error(c, "illegal state change from=%s to=%s", state_names[c->state], state_names[to]);
 		to = CONN_CLOSING;
 		if (c->state == CONN_CLOSING)
 			return;
 	}
-	log_debug("state conn=%s from=%s to=%s", conn_name(c), state_names[c->state], state_names[to]);
+	conn_debug(c, "state from=%s to=%s", state_names[c->state], state_names[to]);
+	if (c->state == CONN_HANDSHAKE)
+		hs_unlink(c);
 	c->state = to;
 	switch (to) {
-	case CONN_HANDSHAKE: ms = cfg->handshake_timeout_ms; break;
+	case CONN_NEW: break;
+	case CONN_HANDSHAKE:
+		hs_push(c);
+		ms = cfg->handshake_timeout_ms;
+		break;
 	case CONN_HELLO: ms = cfg->hello_timeout_ms; break;
 	case CONN_READY: ms = cfg->idle_timeout_ms; break;
 	case CONN_CLOSING: ms = 0; break;
@@ -117,7 +204,7 @@ void conn_send(struct conn *c, const Safecampus__Envelope *env)
 		return;
 	rc = channel_send(&c->ch, env);
 	if (rc) {
-		log_warn("send failed conn=%s err=\"%s\"", conn_name(c), sc_strerror(rc));
+		conn_warn(c, "send failed err=\"%s\"", sc_strerror(rc));
 		close_now(c, rc, rc == -ENOBUFS ? "write queue over its limit" : "send failed");
 	}
 }
@@ -127,7 +214,8 @@ void conn_fail(struct conn *c, uint64_t request_id, int code, const char *msg)
 	Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
 	Safecampus__Error err = SAFECAMPUS__ERROR__INIT;
 
-	log_info("error sent conn=%s code=%d msg=\"%s\"", conn_name(c), code, msg);
+	if (!c->quiet)
+		conn_info(c, "error sent code=%d msg=\"%s\"", code, msg);
 	err.code = (Safecampus__ErrorCode)code;
 	err.message = (char *)msg;
 	env.request_id = request_id;
@@ -164,32 +252,87 @@ void conn_request_done(struct conn *c)
 	channel_resume(&c->ch);
 }
 
+/* The certificate no longer verifies against the server's current context
+ * (revoked, or its CA left the trust file): told in words, then closed. */
+static bool refuse_if_stale(struct conn *c)
+{
+	char why[160], msg[240];
+	int rc = channel_peer_recheck(&c->ch, c->srv->tls, why, sizeof why);
+
+	if (rc == 0)
+		return false;
+	if (rc != SC_ETLS)
+		snprintf(why, sizeof why, "cannot check it again: %s", sc_strerror(rc));
+	snprintf(msg, sizeof msg, "certificate no longer accepted: %s", why);
+	conn_warn(c, "refused subject=\"%s\" reason=\"%s\"", c->id.subject, msg);
+	c->quiet = true;
+	if (c->state == CONN_HANDSHAKE)
+		conn_set_state(c, CONN_HELLO); /* the handshake finished: it can be told why */
+	conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_FORBIDDEN, msg);
+	return true;
+}
+
+unsigned conn_recheck_all(struct server *s)
+{
+	unsigned closed = 0;
+
+	for (struct conn *c = s->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->state != CONN_HELLO && c->state != CONN_READY)
+			continue; /* handshaking ones are checked at on_ready */
+		closed += refuse_if_stale(c);
+	}
+	return closed;
+}
+
 /* ---- channel callbacks */
 
 static void on_ready(struct channel *ch)
 {
 	struct conn *c = container_of(ch, struct conn, ch);
-	const char *district = c->srv->cfg->district;
+	struct server *s = c->srv;
+	const char *district = s->cfg->district;
+	long per_cert = s->cfg->max_connections_per_cert;
 	int rc = channel_peer_identity(ch, &c->id);
 
 	if (rc) {
-		log_warn("refused conn=%s reason=\"certificate subject does not follow the "
-			 "O=district, OU=school, CN=campus convention\"", c->peer);
+		conn_warn(c, "refused reason=\"certificate subject does not follow the "
+			  "O=district, OU=school, CN=campus convention\"");
 		close_now(c, rc, "bad certificate identity");
 		return;
 	}
+	/* verified with the context of its accept: after a reload, check it
+	 * against the new one too (a CRL may have arrived meanwhile) */
+	if (c->tls_gen != s->tls_gen && refuse_if_stale(c))
+		return;
 	if (strcmp(c->id.district, district) != 0) {
 		char why[200];
 		snprintf(why, sizeof why, "certificate is for district %s, not %s", c->id.district, district);
-		log_warn("refused conn=%s subject=\"%s\" reason=\"%s\"", c->peer, c->id.subject, why);
+		conn_warn(c, "refused subject=\"%s\" reason=\"%s\"", c->id.subject, why);
 		/* the handshake succeeded, so the client can be told why in words */
 		conn_set_state(c, CONN_HELLO);
 		conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_FORBIDDEN, why);
 		return;
 	}
-	log_info("handshake ok conn=%s peer=%s subject=\"%s\" tls=\"%s\"", conn_name(c), c->peer,
-		 c->id.subject, channel_tls_version(ch));
+	snprintf(c->certkey, sizeof c->certkey, "%s/%s", c->id.school[0] ? c->id.school : "bureau",
+		 c->id.campus);
 	conn_set_state(c, CONN_HELLO);
+	if (per_cert > 0 && limit_get(&s->by_cert, c->certkey) >= (unsigned long)per_cert) {
+		char why[240];
+		snprintf(why, sizeof why, "too many connections for certificate %s (at most %ld); "
+			 "try again later", c->certkey, per_cert);
+		log_refusal(c, SERVER_REFUSED_CERT, "max_connections_per_cert reached");
+		conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_OVERLOADED, why);
+		return;
+	}
+	rc = limit_inc(&s->by_cert, c->certkey);
+	if (rc < 0) {
+		conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL, "out of memory");
+		return;
+	}
+	c->cert_counted = true;
+	conn_info(c, "handshake ok peer=%s subject=\"%s\" tls=\"%s\"", c->peer, c->id.subject,
+		  channel_tls_version(ch));
 }
 
 static void on_frame(struct channel *ch, Safecampus__Envelope *env)
@@ -213,11 +356,13 @@ static void on_close(struct channel *ch, int status, const char *why)
 {
 	struct conn *c = container_of(ch, struct conn, ch);
 
-	if (status && c->state == CONN_HANDSHAKE)
-		log_warn("handshake failed conn=%s reason=\"%s\"", c->peer, why ? why : sc_strerror(status));
+	if (c->quiet)
+		conn_debug(c, "closed status=%d reason=\"%s\"", status, why ? why : "");
+	else if (status && c->state == CONN_HANDSHAKE)
+		conn_warn(c, "handshake failed reason=\"%s\"", why ? why : sc_strerror(status));
 	else
-		log_info("closed conn=%s status=%d reason=\"%s\" requests=%llu", conn_name(c), status,
-			 why ? why : "", (unsigned long long)c->requests);
+		conn_info(c, "closed status=%d reason=\"%s\" requests=%llu", status, why ? why : "",
+			  (unsigned long long)c->requests);
 	if (c->state != CONN_CLOSING)
 		conn_set_state(c, CONN_CLOSING);
 	if (!uv_is_closing((uv_handle_t *)&c->timer))
@@ -234,6 +379,49 @@ static const struct channel_ops conn_ops = {
 	.on_close = on_close,
 };
 
+/* "ip:port" / "[v6]:port" -> "ip" / "v6" */
+static void addr_of(const char *peer, char *out, size_t n)
+{
+	const char *colon = strrchr(peer, ':');
+	size_t len = colon ? (size_t)(colon - peer) : strlen(peer);
+
+	if (peer[0] == '[' && len >= 2 && peer[len - 1] == ']') {
+		peer++;
+		len -= 2;
+	}
+	snprintf(out, n, "%.*s", (int)len, peer);
+}
+
+/* Whether c may stay, by the limits of its accept. 0, or the refusal. */
+static int admit(struct conn *c)
+{
+	struct server *s = c->srv;
+	const struct config *cfg = s->cfg;
+	long per_addr = cfg->max_connections_per_address;
+
+	if ((size_t)cfg->max_connections < s->nconns) {
+		log_refusal(c, SERVER_REFUSED_TOTAL, "max_connections reached");
+		return -EMFILE;
+	}
+	addr_of(c->peer, c->addr, sizeof c->addr);
+	if (per_addr > 0 && limit_get(&s->by_addr, c->addr) >= (unsigned long)per_addr) {
+		log_refusal(c, SERVER_REFUSED_ADDR, "max_connections_per_address reached");
+		return -EMFILE;
+	}
+	if (limit_inc(&s->by_addr, c->addr) < 0)
+		return -ENOMEM;
+	c->addr_counted = true;
+	/* the handshake budget is full: the oldest unidentified connection
+	 * makes room. A flood must then outpace real handshakes (milliseconds)
+	 * to keep anyone out, instead of just holding its connections open. */
+	while (s->hs_head && s->nhandshakes >= server_max_handshakes(cfg)) {
+		struct conn *old = s->hs_head;
+		log_refusal(old, SERVER_REFUSED_HANDSHAKE, "max_handshakes reached: oldest handshake dropped");
+		close_now(old, -ETIMEDOUT, "dropped for a newer handshake (max_handshakes)");
+	}
+	return 0;
+}
+
 int conn_accept(struct server *s)
 {
 	struct channel_limits lim = channel_limits_default();
@@ -243,7 +431,8 @@ int conn_accept(struct server *s)
 	if (!c)
 		return -ENOMEM;
 	c->srv = s;
-	c->state = CONN_HANDSHAKE;
+	c->state = CONN_NEW;
+	c->tls_gen = s->tls_gen;
 	lim.max_frame = (size_t)s->cfg->max_frame;
 	lim.wq_max = (size_t)s->cfg->write_queue_max;
 	rc = channel_init(&c->ch, s->loop, s->tls, NULL, &conn_ops, &lim);
@@ -261,16 +450,15 @@ int conn_accept(struct server *s)
 	rc = uv_accept((uv_stream_t *)&s->listener, (uv_stream_t *)&c->ch.tcp);
 	if (!rc)
 		channel_peer_name(&c->ch, c->peer, sizeof c->peer);
-	if (!rc && (size_t)s->cfg->max_connections < s->nconns) {
-		log_warn("refused conn=%s reason=\"max_connections reached\"", c->peer);
-		rc = -EMFILE;
-	}
 	if (!rc)
+		rc = admit(c);
+	if (!rc) {
+		conn_set_state(c, CONN_HANDSHAKE);
 		rc = channel_start(&c->ch);
-	if (rc) {
-		close_now(c, rc, "accept failed");
-		return rc;
 	}
-	uv_timer_start(&c->timer, on_timeout, (uint64_t)s->cfg->handshake_timeout_ms, 0);
+	if (rc) {
+		close_now(c, rc, c->quiet ? "refused" : "accept failed");
+		return c->quiet ? 0 : rc;
+	}
 	return 0;
 }

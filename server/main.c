@@ -55,7 +55,7 @@ static int prepare_database(const struct config *cfg)
 	return rc;
 }
 
-static int run_worker(const struct config *cfg)
+static int run_worker(struct config *cfg)
 {
 	uv_loop_t loop;
 	struct server srv;
@@ -68,21 +68,41 @@ static int run_worker(const struct config *cfg)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&loop) != 0)
 		log_warn("event loop closed with handles still open");
-	tls_ctx_free(srv.tls);
-	free(srv.heads);
+	server_free(&srv);
 	return rc ? 1 : 0;
 }
 
-static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_signal, got_hup;
 
 static void on_parent_signal(int sig)
 {
-	got_signal = sig;
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_signal = sig;
+}
+
+/* The parent keeps its copy current too: a worker it restarts later starts
+ * from the reloaded settings. The TLS files are the workers' to judge. */
+static void parent_reload(struct config *cfg)
+{
+	struct config next;
+	char err[512], fixed[256];
+
+	if (config_load(&next, cfg->path, cfg->argc, cfg->argv, err, sizeof err)) {
+		log_error("reload failed, keeping the running configuration err=\"%s\"", err);
+	} else {
+		(void)config_apply_reload(cfg, &next, fixed, sizeof fixed);
+		enum log_level lvl;
+		if (log_parse_level(cfg->log_level, &lvl) == 0)
+			log_set_level(lvl);
+	}
+	config_free(&next);
 }
 
 /* With workers > 1 the parent only starts the workers, forwards SIGTERM and
  * SIGINT to them, and restarts one that dies unexpectedly. */
-static int run_workers(const struct config *cfg)
+static int run_workers(struct config *cfg)
 {
 	long n = cfg->workers;
 	pid_t *pids = calloc((size_t)n, sizeof *pids);
@@ -95,6 +115,7 @@ static int run_workers(const struct config *cfg)
 	sa.sa_handler = on_parent_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	for (;;) {
 		for (long i = 0; i < n && !got_signal; i++) {
 			if (pids[i] > 0)
@@ -108,6 +129,7 @@ static int run_workers(const struct config *cfg)
 					_exit(1);
 				signal(SIGTERM, SIG_DFL);
 				signal(SIGINT, SIG_DFL);
+				signal(SIGHUP, SIG_IGN); /* the worker's loop takes it over */
 				_exit(run_worker(cfg));
 			}
 			if (pid < 0) {
@@ -121,6 +143,15 @@ static int run_workers(const struct config *cfg)
 		}
 		if (got_signal)
 			break;
+		if (got_hup) {
+			got_hup = 0;
+			log_info("signal %d: reloading workers=%ld", SIGHUP, n);
+			parent_reload(cfg);
+			for (long i = 0; i < n; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGHUP);
+			continue;
+		}
 		int status;
 		pid_t dead = waitpid(-1, &status, 0);
 		if (dead < 0 && errno == EINTR)
@@ -172,25 +203,29 @@ int main(int argc, char **argv)
 			rest[nrest++] = argv[i];
 		}
 	}
+	/* rest stays: a reload (SIGHUP) parses the same flags again */
 	rc = config_load(&cfg, path, nrest, rest, err, sizeof err);
-	free(rest);
 	if (rc) {
 		fprintf(stderr, "safecampusd: %s\n", err);
 		config_free(&cfg);
+		free(rest);
 		return 2;
 	}
 	enum log_level lvl;
 	if (log_parse_level(cfg.log_level, &lvl) == 0)
 		log_set_level(lvl);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN); /* until the loop listens for it: a reload must never kill */
 	rc = prepare_database(&cfg);
 	if (rc || migrate_only) {
 		kindsql_free();
 		config_free(&cfg);
+		free(rest);
 		return rc ? 1 : 0;
 	}
 	rc = cfg.workers > 1 ? run_workers(&cfg) : run_worker(&cfg);
 	kindsql_free();
 	config_free(&cfg);
+	free(rest);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -77,8 +78,110 @@ static void on_signal(uv_signal_t *sig, int signum)
 {
 	struct server *s = sig->data;
 
+	if (signum == SIGHUP) {
+		log_info("signal %d: reloading config=%s", signum, s->cfg->path ? s->cfg->path : "(none)");
+		(void)server_reload(s);
+		return;
+	}
 	log_info("signal %d: shutting down", signum);
 	server_stop(s);
+}
+
+size_t server_max_handshakes(const struct config *cfg)
+{
+	long n = cfg->max_handshakes ? cfg->max_handshakes : cfg->max_connections / 10;
+
+	return n > 0 ? (size_t)n : 1;
+}
+
+int server_tls_new(const struct config *cfg, struct tls_ctx **out, char *err, size_t errlen)
+{
+	struct tls_ctx *t;
+	int rc = tls_ctx_new(&t, true, cfg->cert, cfg->key, cfg->ca, cfg->tls_min_version, err, errlen);
+
+	if (rc)
+		return rc;
+	if (*cfg->crl && (rc = tls_ctx_load_crl(t, cfg->crl, cfg->ca, err, errlen))) {
+		tls_ctx_free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+#define DAY_S (24 * 3600)
+/* Warn this long before the CRL's next update: then every handshake fails. */
+#define CRL_WARN_DAYS 30
+#define CRL_CHECK_MS (3600u * 1000u)
+
+/* One line about revocation: what is loaded, and how long it lasts. */
+static void crl_report(struct server *s, bool loaded_now)
+{
+	struct tls_crl_info ci;
+	long long left;
+
+	tls_ctx_crl_info(s->tls, &ci);
+	if (!ci.crls) {
+		if (loaded_now)
+			log_warn("revocation not checked: no crl configured; a revoked certificate is "
+				 "still accepted (docs/OPERATIONS.md, Revocation)");
+		return;
+	}
+	left = ci.next_update - (long long)time(NULL);
+	if (loaded_now)
+		log_info("crl loaded file=%s crls=%u revoked=%u next_update_days=%lld", s->cfg->crl, ci.crls,
+			 ci.revoked, left / DAY_S);
+	if (left <= 0)
+		log_error("crl expired file=%s: every handshake is refused until a fresh CRL is "
+			  "installed (deploy/pki.sh crl DIR, then SIGHUP)", s->cfg->crl);
+	else if (left < CRL_WARN_DAYS * DAY_S)
+		log_warn("crl expires soon file=%s next_update_days=%lld: then every handshake is "
+			 "refused; make a fresh one (deploy/pki.sh crl DIR, then SIGHUP)", s->cfg->crl,
+			 left / DAY_S);
+}
+
+static void on_crl_timer(uv_timer_t *t)
+{
+	struct server *s = t->data;
+
+	crl_report(s, false);
+}
+
+int server_reload(struct server *s)
+{
+	struct config next;
+	struct tls_ctx *tls = NULL;
+	char err[512], fixed[256];
+	int rc, changed;
+	unsigned closed;
+
+	rc = config_load(&next, s->cfg->path, s->cfg->argc, s->cfg->argv, err, sizeof err);
+	if (!rc && (rc = server_tls_new(&next, &tls, err, sizeof err)) == 0) {
+		enum log_level lvl;
+		if (log_parse_level(next.log_level, &lvl))
+			rc = SC_ECONFIG, snprintf(err, sizeof err, "log_level \"%s\" is not a level", next.log_level);
+	}
+	if (rc) {
+		log_error("reload failed, keeping the running configuration and certificates err=\"%s\"", err);
+		config_free(&next);
+		return rc;
+	}
+	changed = config_apply_reload(s->cfg, &next, fixed, sizeof fixed);
+	config_free(&next);
+	if (fixed[0])
+		log_warn("reload: changed settings take effect at the next restart only keys=%s", fixed);
+	enum log_level lvl;
+	if (log_parse_level(s->cfg->log_level, &lvl) == 0)
+		log_set_level(lvl);
+	snprintf(s->request_timeout, sizeof s->request_timeout, "%ldms", s->cfg->request_timeout_ms);
+	tls_ctx_free(s->tls); /* live sessions hold their own reference */
+	s->tls = tls;
+	s->tls_gen++;
+	crl_report(s, true);
+	closed = conn_recheck_all(s);
+	log_info("reloaded settings_changed=%d connections=%zu closed_no_longer_valid=%u", changed, s->nconns,
+		 closed);
+	return 0;
 }
 
 static void on_changes(void *arg, const char *channel, const char *payload)
@@ -102,7 +205,7 @@ static void on_changes(void *arg, const char *channel, const char *payload)
 	server_notify(s, school, strtoull(colon + 1, NULL, 10));
 }
 
-int server_start(struct server *s, uv_loop_t *loop, const struct config *cfg)
+int server_start(struct server *s, uv_loop_t *loop, struct config *cfg)
 {
 	struct sockaddr_storage ss;
 	char err[512];
@@ -113,11 +216,14 @@ int server_start(struct server *s, uv_loop_t *loop, const struct config *cfg)
 	s->cfg = cfg;
 	s->listen_fd = -1;
 	snprintf(s->request_timeout, sizeof s->request_timeout, "%ldms", cfg->request_timeout_ms);
-	rc = tls_ctx_new(&s->tls, true, cfg->cert, cfg->key, cfg->ca, cfg->tls_min_version, err, sizeof err);
+	limit_table_init(&s->by_addr);
+	limit_table_init(&s->by_cert);
+	rc = server_tls_new(cfg, &s->tls, err, sizeof err);
 	if (rc) {
 		log_error("tls setup failed err=\"%s\"", err);
 		return rc;
 	}
+	crl_report(s, true);
 	rc = db_pool_new(&s->db, loop, cfg->database, (int)cfg->db_pool);
 	if (rc) {
 		log_error("database pool failed err=\"%s\"", sc_strerror(rc));
@@ -149,9 +255,14 @@ int server_start(struct server *s, uv_loop_t *loop, const struct config *cfg)
 	}
 	uv_signal_init(loop, &s->sigterm);
 	uv_signal_init(loop, &s->sigint);
-	s->sigterm.data = s->sigint.data = s;
+	uv_signal_init(loop, &s->sighup);
+	s->sigterm.data = s->sigint.data = s->sighup.data = s;
 	uv_signal_start(&s->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&s->sigint, on_signal, SIGINT);
+	uv_signal_start(&s->sighup, on_signal, SIGHUP);
+	uv_timer_init(loop, &s->crl_timer);
+	s->crl_timer.data = s;
+	uv_timer_start(&s->crl_timer, on_crl_timer, CRL_CHECK_MS, CRL_CHECK_MS);
 	rc = escalate_start(s);
 	if (rc) {
 		log_error("escalation timer failed err=\"%s\"", sc_strerror(rc));
@@ -238,6 +349,16 @@ static void on_pool_closed(void *arg)
 	(void)arg;
 }
 
+void server_free(struct server *s)
+{
+	tls_ctx_free(s->tls);
+	s->tls = NULL;
+	limit_table_free(&s->by_addr);
+	limit_table_free(&s->by_cert);
+	free(s->heads);
+	s->heads = NULL;
+}
+
 void server_stop(struct server *s)
 {
 	if (s->stopping)
@@ -251,6 +372,8 @@ void server_stop(struct server *s)
 	if (s->sigterm.type == UV_SIGNAL) {
 		uv_close((uv_handle_t *)&s->sigterm, NULL);
 		uv_close((uv_handle_t *)&s->sigint, NULL);
+		uv_close((uv_handle_t *)&s->sighup, NULL);
+		uv_close((uv_handle_t *)&s->crl_timer, NULL);
 	}
 	for (struct conn *c = s->conns; c; c = c->next)
 		if (c->state != CONN_CLOSING && !c->busy)

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "err.h"
 #include "hlc.h"
+#include "conn_limits.h"
 #include "tls.h"
 
 struct conn;
@@ -22,16 +23,38 @@ struct school_head {
 	uint64_t seq;
 };
 
+/** Why a connection was turned away at admission (conn.c), for the log's
+ * one-line-per-second refusal summary. */
+enum server_refusal {
+	SERVER_REFUSED_TOTAL,     /* max_connections */
+	SERVER_REFUSED_ADDR,      /* max_connections_per_address */
+	SERVER_REFUSED_HANDSHAKE, /* max_handshakes: the oldest handshake dropped */
+	SERVER_REFUSED_CERT,      /* max_connections_per_cert */
+	SERVER_REFUSED_N,
+};
+
+struct server_refusal_log {
+	uint64_t logged_ms; /* uv_now of the last line */
+	unsigned suppressed;
+};
+
 struct server {
 	uv_loop_t *loop;
-	const struct config *cfg;
-	struct tls_ctx *tls;
+	struct config *cfg;       /* reloadable settings change on SIGHUP (server_reload) */
+	struct tls_ctx *tls;      /* for new handshakes; replaced by a reload */
+	unsigned tls_gen;         /* bumped at each replacement of tls */
 	struct db_pool *db;
 	uv_tcp_t listener;
-	uv_signal_t sigterm, sigint;
+	uv_signal_t sigterm, sigint, sighup;
+	uv_timer_t crl_timer;     /* warns before the CRL's next update passes */
 	struct hlc clock;
 	struct conn *conns;       /* doubly linked list of live connections */
 	size_t nconns;
+	struct conn *hs_head, *hs_tail; /* connections in HANDSHAKE, oldest first */
+	size_t nhandshakes;
+	struct limit_table by_addr;     /* connections per peer IP */
+	struct limit_table by_cert;     /* identified connections per school/campus */
+	struct server_refusal_log refusals[SERVER_REFUSED_N];
 	uint64_t head_seq;        /* highest committed seq this worker has heard of */
 	struct school_head *heads; /* per school, so a school never learns the */
 	size_t nheads, capheads;   /* district's write volume (server_head_for) */
@@ -43,10 +66,25 @@ struct server {
 
 /** Binds, migrates nothing (main does that), connects the pool, starts
  * accepting. -errno / SC_E* with the reason logged. */
-SC_WUR int server_start(struct server *s, uv_loop_t *loop, const struct config *cfg);
+SC_WUR int server_start(struct server *s, uv_loop_t *loop, struct config *cfg);
+/** SIGHUP: re-reads the configuration (cfg->path, cfg->argv), builds a new
+ * TLS context (certificate, key, CA, CRL) and, if all of it loads, swaps it
+ * in for new handshakes and applies the reloadable settings; connections
+ * whose certificate no longer verifies are closed, the others stay. On any
+ * failure the running configuration and context stay and the reason is
+ * logged. 0 or the failure. */
+int server_reload(struct server *s);
+/** Makes the server TLS context of cfg: tls_ctx_new plus the CRL, if any.
+ * Logs nothing; the reason goes to err. */
+SC_WUR int server_tls_new(const struct config *cfg, struct tls_ctx **out, char *err, size_t errlen);
+/** The handshake budget: max_handshakes, or a tenth of max_connections. */
+size_t server_max_handshakes(const struct config *cfg);
 /** Stops accepting, closes connections gracefully, closes the pool; the loop
  * then runs out by itself. Safe to call more than once. */
 void server_stop(struct server *s);
+/** After the loop has run out: frees what server_start made that outlives
+ * the loop (TLS context, limit tables). */
+void server_free(struct server *s);
 /** Tells subscribed connections that rows up to seq of `school` ("" for the
  * bureau's own rows) are committed. */
 void server_notify(struct server *s, const char *school, uint64_t seq);

@@ -63,6 +63,7 @@ listen = 127.0.0.1:$PORT
 cert = $T/pki/server.crt
 key = $T/pki/server.key
 ca = $T/pki/ca.crt
+crl = $T/pki/crl.pem
 district = $DISTRICT
 database = host=$PGHOST port=$PGPORT user=$PGUSER dbname=$E2E_DB
 log_level = ${E2E_LOG_LEVEL:-info}

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Revocation: a certificate revoked with pki.sh (its CRL given to the server)
+# is refused at the handshake; SIGHUP loads a new CRL without dropping good
+# connections and closes the live ones of a revoked certificate; the copy a
+# `pki.sh issue --force` replaced stops working; a bad or expired CRL is
+# refused (start-up fails, a reload keeps the running one).
+source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
+e2e_init revocation
+P=$SC_BIN_DIR/tests/scprobe
+pki() { "$PKI" "$@" >/dev/null 2>&1; }
+probe() { timeout 20 "$P" 127.0.0.1 "$PORT" "$T/pki/$1.crt" "$T/pki/$1.key" "$T/pki/ca.crt" "${@:2}" 2>&1; }
+# Sends SIGHUP and waits for the reload's log line (ok or failed).
+hup() {
+  local before
+  before=$(grep -cE 'reloaded settings|reload failed' "$T/server.log")
+  kill -HUP "$SERVER_PID"
+  for _ in $(seq 1 50); do
+    (($(grep -cE 'reloaded settings|reload failed' "$T/server.log") > before)) && return 0
+    sleep 0.1
+  done
+  echo "no reload line after SIGHUP"
+  return 1
+}
+alive() { kill -0 "$1" 2>/dev/null; }
+
+for s in schoolA schoolB schoolC schoolD; do pki issue "$T/pki" "$s" main; done
+server_start || exit 1
+check "the server loaded the CRL" grep -q 'crl loaded file=.*crls=1 revoked=0' "$T/server.log"
+check "schoolA connects before it is revoked" grep -q "welcome school=schoolA" <<<"$(probe schoolA-main handshake)"
+
+# ---- 1. revoked, then SIGHUP: refused at the handshake, its live connection closed
+probe schoolA-main watch-dashboard 30 >"$T/watchA.out" &
+WA=$!
+probe schoolB-main watch-dashboard 30 >"$T/watchB.out" &
+WB=$!
+for _ in $(seq 1 50); do grep -q subscribed "$T/watchA.out" && grep -q subscribed "$T/watchB.out" && break; sleep 0.1; done
+check "two campuses are connected and subscribed" grep -q subscribed "$T/watchB.out"
+"$PKI" revoke "$T/pki" schoolA main 2>"$T/revoke.err"
+check "pki.sh revoke rewrote crl.pem with the serial" \
+  grep -q "$(openssl x509 -in "$T/pki/schoolA-main.crt" -noout -serial | cut -d= -f2)" <<<"$(openssl crl -in "$T/pki/crl.pem" -noout -text)"
+check "before the reload the old CRL still rules (revocation takes effect on SIGHUP)" alive "$WA"
+hup
+check "the reload names the connection it closed" grep -q 'reloaded settings_changed=0 connections=.* closed_no_longer_valid=1' "$T/server.log"
+for _ in $(seq 1 50); do alive "$WA" || break; sleep 0.1; done
+check "the revoked campus's live connection was closed" bash -c "! kill -0 $WA 2>/dev/null"
+check "... and told why (ERROR_FORBIDDEN, certificate revoked)" grep -q "error code=12 message=certificate no longer accepted: certificate revoked" "$T/watchA.out"
+check "the server logged the refusal with the subject" grep -q 'refused conn=schoolA/main subject="CN=main,OU=schoolA,O=d1" reason="certificate no longer accepted: certificate revoked"' "$T/server.log"
+check "the other campus's connection stayed" alive "$WB"
+out=$(probe schoolA-main handshake)
+check_fail "a new connection of the revoked certificate is refused" grep -q welcome <<<"$out"
+check "server logs: handshake failed ... certificate revoked" grep -q 'handshake failed conn=127.0.0.1:[0-9]* reason="tls: certificate verify failed: certificate revoked"' "$T/server.log"
+check "schoolB still connects" grep -q "welcome school=schoolB" <<<"$(probe schoolB-main handshake)"
+
+# the real client, revoked: a clear failure, its outbox kept
+client_new acli schoolA main2
+client_new bcli schoolB main2
+sc acli add hazard --title "before revocation" --area facility --severity low >/dev/null
+check "schoolA/main2 syncs (its own certificate is not revoked)" sc acli sync --timeout-ms 10000
+pki revoke "$T/pki" schoolA main2
+hup
+sc acli add hazard --title "after revocation" --area facility --severity low >/dev/null
+sc acli sync --timeout-ms 10000 >"$T/acli.out" 2>&1
+check "the revoked client's sync fails" eq "$?" 1
+check "... and it keeps its outbox" eq "$(sqlite3 "$T/acli.db" 'select count(*) from outbox')" 1
+sc bcli add hazard --title "school B" --area facility --severity low >/dev/null
+check "another school syncs meanwhile" sc bcli sync --timeout-ms 10000
+
+# ---- 2. issue --force: the replaced copy is revoked
+cp "$T/pki/schoolC-main.crt" "$T/oldC.crt"
+cp "$T/pki/schoolC-main.key" "$T/oldC.key"
+check "the first copy of schoolC connects" grep -q "welcome school=schoolC" <<<"$(probe schoolC-main handshake)"
+"$PKI" issue --force "$T/pki" schoolC main 2>"$T/force.err"
+check "issue --force says it revoked the old copy" grep -q "revoked .*schoolC-main.crt.*superseded" "$T/force.err"
+hup
+out=$(timeout 20 "$P" 127.0.0.1 "$PORT" "$T/oldC.crt" "$T/oldC.key" "$T/pki/ca.crt" handshake 2>&1)
+check_fail "the copy left after issue --force is refused" grep -q welcome <<<"$out"
+check "the new copy connects" grep -q "welcome school=schoolC" <<<"$(probe schoolC-main handshake)"
+
+# ---- 3. a bad CRL: the reload fails and the running one stays
+cp "$T/pki/crl.pem" "$T/crl.good"
+"$PKI" "$T/rogue" d1 localhost >/dev/null 2>&1
+cp "$T/rogue/crl.pem" "$T/pki/crl.pem"
+hup
+check "a CRL of another CA: reload failed, saying why" grep -q 'reload failed, keeping the running configuration and certificates err="tls: CRL file .* is not signed by a CA of' "$T/server.log"
+check "... the running CRL stays: schoolB connects" grep -q "welcome school=schoolB" <<<"$(probe schoolB-main handshake)"
+check "... and the revoked one stays refused" bash -c "! grep -q welcome <<<\"\$(timeout 20 $P 127.0.0.1 $PORT $T/pki/schoolA-main.crt $T/pki/schoolA-main.key $T/pki/ca.crt handshake 2>&1)\""
+# an expired CRL (next update one second after it was made)
+cp "$T/crl.good" "$T/pki/crl.pem"
+openssl ca -batch -config "$T/pki/ca.db/openssl.cnf" -gencrl -crlsec 1 -out "$T/crl.expired" 2>/dev/null
+sleep 2
+cp "$T/crl.expired" "$T/pki/crl.pem"
+hup
+check "an expired CRL: reload failed (has expired)" grep -q 'reload failed.*has expired' "$T/server.log"
+check "... schoolB still connects" grep -q "welcome school=schoolB" <<<"$(probe schoolB-main handshake)"
+: >"$T/empty.pem"
+cp "$T/empty.pem" "$T/pki/crl.pem"
+hup
+check "an empty CRL file: reload failed" grep -q 'reload failed.*\(holds no CRL\|is not PEM\)' "$T/server.log"
+cp "$T/crl.good" "$T/pki/crl.pem"
+check "the server is alive" alive "$SERVER_PID"
+kill "$WB" 2>/dev/null; wait "$WB" 2>/dev/null
+
+# ---- 4. start-up with a bad CRL fails with exit 1 and the reason
+server_kill
+cp "$T/crl.expired" "$T/expired.pem"
+timeout 20 "$SAFECAMPUSD" --config "$T/server.conf" --crl "$T/expired.pem" >"$T/start.out" 2>&1
+check "start-up with an expired CRL: exit 1" eq "$?" 1
+check "... saying the CRL has expired" grep -q 'tls setup failed.*has expired' "$T/start.out"
+timeout 20 "$SAFECAMPUSD" --config "$T/server.conf" --crl "$T/nonexistent.pem" >"$T/start.out" 2>&1
+check "start-up with a missing CRL file: exit 1" eq "$?" 1
+check "... naming the file" grep -q 'tls setup failed.*nonexistent.pem' "$T/start.out"
+timeout 20 "$SAFECAMPUSD" --config "$T/server.conf" --crl "" --migrate-only >/dev/null 2>&1
+
+# ---- 5. several workers: the parent passes SIGHUP on to each
+echo "workers = 2" >>"$T/server.conf"
+server_start || exit 1
+sleep 0.5
+check "schoolD connects through either worker" grep -q "welcome school=schoolD" <<<"$(probe schoolD-main handshake)"
+pki revoke "$T/pki" schoolD main
+before=$(grep -c 'reloaded settings' "$T/server.log")
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 50); do (($(grep -c 'reloaded settings' "$T/server.log") >= before + 2)) && break; sleep 0.1; done
+check "both workers reloaded" test "$(grep -c 'reloaded settings' "$T/server.log")" -ge $((before + 2))
+ok=0
+for _ in 1 2 3 4 5 6; do grep -q welcome <<<"$(probe schoolD-main handshake)" && ok=1; done
+check "schoolD is refused by every worker" eq "$ok" 0
+check "schoolB still connects" grep -q "welcome school=schoolB" <<<"$(probe schoolB-main handshake)"
+e2e_done

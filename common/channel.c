@@ -187,6 +187,14 @@ static void ch_linger(struct channel *ch)
 	ch_update_reading(ch);
 }
 
+void channel_abort(struct channel *ch, int status, const char *why)
+{
+	if (ch->state == CHANNEL_CLOSED)
+		return;
+	ch_note(ch, status, "%s", why ? why : status ? sc_strerror(status) : "aborted");
+	ch_close_handles(ch);
+}
+
 void channel_close(struct channel *ch, int status, const char *why)
 {
 	int rc;

@@ -166,6 +166,11 @@ size_t channel_queued(const struct channel *ch);
  * EOF, then closes the handle. Safe more than once and from callbacks; the
  * first status/why wins. why may be NULL. */
 void channel_close(struct channel *ch, int status, const char *why);
+/** Closes at once: no close_notify, no waiting for the peer; what is queued
+ * is dropped. For connections turned away before they were ever served (a
+ * flood must not hold a slot for CHANNEL_CLOSE_TIMEOUT_MS each). Safe from
+ * callbacks and after channel_close; on_close follows as usual. */
+void channel_abort(struct channel *ch, int status, const char *why);
 /** Stops dispatching frames (and reading) until channel_resume. */
 void channel_pause(struct channel *ch);
 /** Resumes; frames already buffered are dispatched before it returns. */

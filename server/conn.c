@@ -134,6 +134,15 @@ static void close_now(struct conn *c, int status, const char *why)
 	channel_close(&c->ch, status, why);
 }
 
+/* Turned away before it was served: nothing of ours to deliver, so no
+ * graceful close holding the slot while a stalled peer never answers. */
+static void drop_now(struct conn *c, int status, const char *why)
+{
+	if (c->state != CONN_CLOSING)
+		conn_set_state(c, CONN_CLOSING);
+	channel_abort(&c->ch, status, why);
+}
+
 static void on_timeout(uv_timer_t *t)
 {
 	struct conn *c = container_of(t, struct conn, timer);
@@ -154,7 +163,7 @@ static void on_timeout(uv_timer_t *t)
 		conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_TIMEOUT,
 			  c->state == CONN_HELLO ? "no Hello in time" : "idle too long");
 	else
-		close_now(c, -ETIMEDOUT, "timeout");
+		drop_now(c, -ETIMEDOUT, "timeout"); /* handshake: nothing to deliver */
 }
 
 void conn_set_state(struct conn *c, enum conn_state to)
@@ -417,7 +426,7 @@ static int admit(struct conn *c)
 	while (s->hs_head && s->nhandshakes >= server_max_handshakes(cfg)) {
 		struct conn *old = s->hs_head;
 		log_refusal(old, SERVER_REFUSED_HANDSHAKE, "max_handshakes reached: oldest handshake dropped");
-		close_now(old, -ETIMEDOUT, "dropped for a newer handshake (max_handshakes)");
+		drop_now(old, -ETIMEDOUT, "dropped for a newer handshake (max_handshakes)");
 	}
 	return 0;
 }
@@ -457,7 +466,7 @@ int conn_accept(struct server *s)
 		rc = channel_start(&c->ch);
 	}
 	if (rc) {
-		close_now(c, rc, c->quiet ? "refused" : "accept failed");
+		drop_now(c, rc, c->quiet ? "refused" : "accept failed");
 		return c->quiet ? 0 : rc;
 	}
 	return 0;

@@ -284,6 +284,51 @@ static int parse_uint(const char *cmd, const char *opt, const char *v, unsigned 
 	return 0;
 }
 
+/* The exit status of a failed sync, one per kind of failure (docs/CLI.md,
+ * "Exit codes"). */
+static int sync_exit_code(enum sync_failure f)
+{
+	switch (f) {
+	case SYNC_FAIL_NONE: return CLI_OK;
+	case SYNC_FAIL_CONFIG: return CLI_FAIL;
+	case SYNC_FAIL_UNREACHABLE: return 3;
+	case SYNC_FAIL_LOST: return 4;
+	case SYNC_FAIL_TLS: return 5;
+	case SYNC_FAIL_UNAVAILABLE: return 6;
+	case SYNC_FAIL_PROTOCOL: return 7;
+	case SYNC_FAIL_STORE: return 8;
+	}
+	return CLI_FAIL;
+}
+
+/* Prints text to stderr indented, wrapped at 88 columns. */
+static void print_wrapped(const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t n = strlen(p), cut = n;
+		if (n > 86) {
+			cut = 86;
+			while (cut > 0 && p[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = 86;
+		}
+		fprintf(stderr, "  %.*s\n", (int)cut, p);
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/* sync_opts.notice: a retry or a reconnection, as it happens. */
+static void sync_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	cli_err("sync: %s", msg);
+}
+
 int cmd_sync(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
@@ -291,11 +336,20 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 		.summary = "Pushes the outbox to the server and pulls what changed since the last "
 			   "sync, over mutual\nTLS with the certificate from `init`. Prints "
 			   "\"pushed N, rejected N, pulled N\" and each\nnew rejection; when it "
-			   "fails, only the error (on standard error) and exit status 1. What\nthe "
+			   "fails, only the error and what to do (on standard error). What\nthe "
 			   "server acknowledged stays acknowledged even if the sync fails or is "
-			   "killed half way;\nrunning it again is always safe.",
+			   "killed half way;\nrunning it again is always safe. An unreachable server "
+			   "is tried again a few times\nwithin --timeout-ms.",
 		.epilog = "With --watch it stays connected and pulls again whenever the server "
-			  "reports new changes,\nuntil --watch-secs runs out or SIGINT/SIGTERM.",
+			  "reports new changes,\nuntil --watch-secs runs out or SIGINT/SIGTERM. When "
+			  "the server cannot be reached or the\nconnection breaks, it says so and "
+			  "connects again by itself, waiting 0.5 s, then twice as\nlong each time up "
+			  "to a minute (+-50 %); it stops only for a refused certificate or a\nlocal "
+			  "store error.\n\n"
+			  "A failed sync exits with a status that says why (besides 1, not set up, "
+			  "and 2 below):\n3 server unreachable; 4 connection lost during the sync; 5 "
+			  "certificate refused; 6 the\ndistrict database is unavailable; 7 protocol "
+			  "error; 8 local store error (docs/CLI.md).",
 	};
 	struct cli_opt opts[] = {
 		{.name = "watch", .help = "stay connected and pull as changes arrive"},
@@ -335,6 +389,7 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 		return cli_store_fail(rc ? rc : -ENOMEM, "cannot read the outbox");
 	}
 	memset(&rep, 0, sizeof rep);
+	so.notice = sync_notice;
 	rc = sync_run(c->st, &so, &rep);
 	if (rc == 0)
 		printf("pushed %llu, rejected %llu, pulled %llu\n", (unsigned long long)rep.pushed,
@@ -350,15 +405,13 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 	free(before.ids);
 	if (rc) {
 		const char *why = rep.error[0] ? rep.error : sc_strerror(rc);
-		/* the store says what was wrong with the clock, with the dates */
-		if (rc == -ERANGE && store_last_error()[0])
-			why = store_last_error();
 		cli_err("sync failed: %s", why);
 		if (rep.pushed || rep.rejected || rep.pulled)
 			cli_err("before it failed: pushed %llu, rejected %llu, pulled %llu (kept)",
 				(unsigned long long)rep.pushed, (unsigned long long)rep.rejected,
 				(unsigned long long)rep.pulled);
-		return CLI_FAIL;
+		print_wrapped(sync_failure_hint(rep.failure));
+		return rep.failure == SYNC_FAIL_NONE ? CLI_FAIL : sync_exit_code(rep.failure);
 	}
 	return CLI_OK;
 }

@@ -1,4 +1,5 @@
 /* safecampus: the light client run at each school campus and at the bureau. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,7 +48,8 @@ static void usage(FILE *f)
 	      "  --log-level LEVEL   debug, info, warn (default), error, off\n"
 	      "  -h, --help          this help; `" CLI_PROG " COMMAND --help` for a command\n"
 	      "  --version           the program's version\n"
-	      "\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error.\n",
+	      "\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error;\n"
+	      "`sync` also 3-8, one per kind of network failure (`" CLI_PROG " sync --help`).\n",
 	      f);
 }
 
@@ -67,6 +69,16 @@ int main(int argc, char **argv)
 	enum log_level lvl;
 	int i = 1, rc;
 
+	/* A write to a connection the server has already closed (it gave up on a
+	 * slow handshake, it died) must fail with EPIPE and be reported, not
+	 * kill the process with SIGPIPE (exit 141, no message). */
+	{
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = SIG_IGN;
+		sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGPIPE, &sa, NULL);
+	}
 	c.store_path = env && *env ? env : "safecampus.db";
 	log_set_level(LOG_WARN);
 	for (; i < argc && argv[i][0] == '-'; i++) {

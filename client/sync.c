@@ -14,9 +14,11 @@
  * in one SQLite transaction before the next request goes out. */
 #include "sync.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,19 +34,64 @@
 #define CLIENT_VERSION "safecampus 0.1.0"
 #define WATCH_POLL_MS 2000
 #define PING_MS 30000
+/* reconnecting: 0.5 s doubling to 60 s, each delay drawn from [d/2, 3d/2) */
+#define BACKOFF_FIRST_MS 500u
+#define BACKOFF_MAX_MS 60000u
+/* a one-shot sync retries an unreachable server this often, within its timeout */
+#define ONESHOT_RETRIES 3
+/* ... when at least this much of the timeout is left for the next attempt */
+#define ONESHOT_MIN_LEFT_MS 500u
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
+/* The life of one sync_run. A connection goes CONNECT ... IDLE; any failure
+ * or the end moves it to CLOSING, and its on_close to BACKOFF (a retry
+ * timer, then CONNECT again) or DONE. set_phase() is the only place the
+ * phase changes. */
 enum phase {
-	PH_CONNECT, PH_HANDSHAKE, PH_HELLO, PH_PUSH, PH_PULL, PH_DASHBOARD, PH_SUBSCRIBE, PH_IDLE,
-	PH_DONE
+	PH_BACKOFF,   /* no connection; waiting to reconnect */
+	PH_CONNECT,   /* resolving the name and connecting */
+	PH_HANDSHAKE, /* TLS handshake */
+	PH_HELLO,     /* Hello sent, waiting for Welcome */
+	PH_PUSH,
+	PH_PULL,
+	PH_DASHBOARD,
+	PH_SUBSCRIBE,
+	PH_IDLE,      /* watch: connected, nothing in flight */
+	PH_CLOSING,   /* the connection is closing; its on_close decides what follows */
+	PH_DONE,      /* everything closes; uv_run returns */
+	PH_COUNT
+};
+
+#define B(p) (1u << (p))
+#define ROUND (B(PH_PUSH) | B(PH_PULL) | B(PH_DASHBOARD) | B(PH_SUBSCRIBE) | B(PH_IDLE))
+static const unsigned phase_next[PH_COUNT] = {
+	[PH_BACKOFF] = B(PH_CONNECT) | B(PH_DONE),
+	[PH_CONNECT] = B(PH_HANDSHAKE) | B(PH_CLOSING),
+	[PH_HANDSHAKE] = B(PH_HELLO) | B(PH_CLOSING),
+	[PH_HELLO] = B(PH_PUSH) | B(PH_PULL) | B(PH_CLOSING),
+	[PH_PUSH] = ROUND | B(PH_CLOSING),
+	[PH_PULL] = ROUND | B(PH_CLOSING),
+	[PH_DASHBOARD] = ROUND | B(PH_CLOSING),
+	[PH_SUBSCRIBE] = ROUND | B(PH_CLOSING),
+	[PH_IDLE] = ROUND | B(PH_CLOSING),
+	[PH_CLOSING] = B(PH_BACKOFF) | B(PH_DONE),
+	[PH_DONE] = 0,
+};
+#undef ROUND
+#undef B
+
+static const char *const phase_name[PH_COUNT] = {
+	"backoff", "connect", "handshake", "hello", "push", "pull", "dashboard", "subscribe", "idle",
+	"closing", "done",
 };
 
 struct sync {
 	uv_loop_t loop;
 	struct channel ch;
-	uv_timer_t timer;        /* request time limit */
-	uv_timer_t poll;         /* watch: look at the outbox, keep alive */
+	uv_timer_t timer;        /* request time limit (connect + handshake, then each request) */
+	uv_timer_t poll;         /* watch: look at the outbox, keep alive, watch_secs */
+	uv_timer_t retry;        /* BACKOFF: until the next connection */
 	uv_signal_t sigint, sigterm;
 	uv_getaddrinfo_t gai;
 	uv_connect_t connect;
@@ -53,53 +100,157 @@ struct sync {
 	const struct sync_opts *opts;
 	struct sync_report *rep;
 	struct tls_ctx *tls;
+	struct channel_limits lim;
+	char host[256], port[16];
 	enum phase phase;
 	uint64_t next_rid, waiting_rid;
 	unsigned timeout_ms, batch;
-	int rc;                  /* first failure */
+	unsigned limit_ms;       /* the running limit, for the message */
+	int rc;                  /* the failure sync_run returns */
+	int stop;                /* done, a signal or watch_secs: no more connections */
+	int channel_open;        /* channel_init done, on_close not yet */
+	int gai_busy;            /* uv_getaddrinfo in flight (one request struct) */
+	int failed;              /* this connection already has its failure */
 	int want_round;          /* watch: a Notify or a local write came while busy */
 	int subscribed;
-	int channel_open;
 	int dashboard_done;      /* opts->dashboard: the requested Dashboard is stored */
+	unsigned failures;       /* failed connections since the last good round */
+	unsigned oneshot_retries;
+	uint64_t progress_ms;    /* start, or the last Welcome: a one-shot's timeout counts from here */
 	uint64_t deadline_ms;    /* watch_secs */
+	uint64_t rng;            /* backoff jitter */
 	Safecampus__Record **sent;
 	size_t nsent;
 	uint64_t last_io_ms;     /* for keep-alive pings */
 };
 
-static void finish(struct sync *s, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* ---- failures, for people */
 
-static void finish(struct sync *s, int rc, const char *fmt, ...)
+const char *sync_failure_name(enum sync_failure f)
 {
-	if (rc && !s->rc) {
-		va_list ap;
-		s->rc = rc;
-		va_start(ap, fmt);
-		vsnprintf(s->rep->error, sizeof s->rep->error, fmt, ap);
-		va_end(ap);
+	switch (f) {
+	case SYNC_FAIL_NONE: return "done";
+	case SYNC_FAIL_CONFIG: return "not set up";
+	case SYNC_FAIL_UNREACHABLE: return "server unreachable";
+	case SYNC_FAIL_LOST: return "connection lost during the sync";
+	case SYNC_FAIL_TLS: return "certificate refused";
+	case SYNC_FAIL_UNAVAILABLE: return "the district database is unavailable";
+	case SYNC_FAIL_PROTOCOL: return "protocol error";
+	case SYNC_FAIL_STORE: return "local store error";
 	}
-	if (s->phase == PH_DONE)
+	return "failed";
+}
+
+const char *sync_failure_hint(enum sync_failure f)
+{
+	switch (f) {
+	case SYNC_FAIL_NONE: return "";
+	case SYNC_FAIL_CONFIG:
+		return "This store's server settings are missing or wrong: see `safecampus init --help`.";
+	case SYNC_FAIL_UNREACHABLE:
+		return "Nothing is lost: records wait in this store's outbox for the next sync. Check this "
+		       "computer's network; if it lasts, ask the district administrator whether the "
+		       "server is running.";
+	case SYNC_FAIL_LOST:
+		return "What the server acknowledged is kept here, the rest waits in the outbox: running "
+		       "sync again is safe.";
+	case SYNC_FAIL_TLS:
+		return "The network is fine; a certificate was refused. Check this computer's date and "
+		       "time, then ask the district administrator to check this campus's certificate "
+		       "(`safecampus status` shows it) and the CA given to `init`.";
+	case SYNC_FAIL_UNAVAILABLE:
+		return "The district server is running but cannot reach its database: nothing of the "
+		       "unfinished step was stored, records wait in the outbox. Try again later; tell "
+		       "the district administrator if it lasts.";
+	case SYNC_FAIL_PROTOCOL:
+		return "The server sent something this client does not understand, or failed: check that "
+		       "client and server versions match (`safecampus --version`) and tell the district "
+		       "administrator, with the message above.";
+	case SYNC_FAIL_STORE:
+		return "This computer's store file could not be read or written: check the free disk "
+		       "space and the file's permissions. Nothing the server acknowledged is lost.";
+	}
+	return "";
+}
+
+static void set_phase(struct sync *s, enum phase next)
+{
+	assert(phase_next[s->phase] & (1u << next));
+	if (!(phase_next[s->phase] & (1u << next)))
+		log_warn("sync: unexpected move %s -> %s", phase_name[s->phase], phase_name[next]);
+	log_debug("sync phase %s -> %s", phase_name[s->phase], phase_name[next]);
+	s->phase = next;
+	if (next == PH_IDLE || next == PH_CLOSING || next == PH_BACKOFF || next == PH_DONE)
+		uv_timer_stop(&s->timer);
+}
+
+static void connection_closed(struct sync *s);
+
+/* Ends this connection: records why (the first reason of a connection wins)
+ * and closes it; connection_closed decides what follows. class
+ * SYNC_FAIL_NONE with rc 0 is the normal end. */
+static void conn_end(struct sync *s, int rc, enum sync_failure class, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void conn_end(struct sync *s, int rc, enum sync_failure class, const char *fmt, ...)
+{
+	if (s->phase == PH_CLOSING || s->phase == PH_DONE || s->phase == PH_BACKOFF)
 		return;
-	s->phase = PH_DONE;
-	uv_timer_stop(&s->timer);
-	uv_timer_stop(&s->poll);
-	if (s->channel_open)
-		channel_close(&s->ch, rc, rc ? s->rep->error : "done");
-	if (!uv_is_closing((uv_handle_t *)&s->timer))
-		uv_close((uv_handle_t *)&s->timer, NULL);
-	if (!uv_is_closing((uv_handle_t *)&s->poll))
-		uv_close((uv_handle_t *)&s->poll, NULL);
-	if (!uv_is_closing((uv_handle_t *)&s->sigint)) {
-		uv_close((uv_handle_t *)&s->sigint, NULL);
-		uv_close((uv_handle_t *)&s->sigterm, NULL);
+	if (class != SYNC_FAIL_NONE && !s->failed) {
+		char detail[sizeof s->rep->error - 48]; /* room for the name */
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(detail, sizeof detail, fmt, ap);
+		va_end(ap);
+		s->failed = 1;
+		s->rc = rc ? rc : SC_EPROTO;
+		s->rep->failure = class;
+		snprintf(s->rep->error, sizeof s->rep->error, "%s: %s", sync_failure_name(class), detail);
+		log_info("sync failed phase=%s rc=%d class=%s error=\"%s\"", phase_name[s->phase], rc,
+			 sync_failure_name(class), s->rep->error);
+	} else if (class == SYNC_FAIL_NONE) {
+		s->stop = 1;
 	}
+	set_phase(s, PH_CLOSING);
+	if (s->gai_busy)
+		(void)uv_cancel((uv_req_t *)&s->gai);
+	if (s->channel_open)
+		channel_close(&s->ch, class == SYNC_FAIL_NONE ? 0 : s->rc,
+			      class == SYNC_FAIL_NONE ? "done" : s->rep->error);
+	else
+		connection_closed(s);
+}
+
+static void fail_store(struct sync *s, int rc, const char *what)
+{
+	const char *e = store_last_error();
+
+	conn_end(s, rc, SYNC_FAIL_STORE, "%s failed: %s", what, e && *e ? e : sc_strerror(rc));
+}
+
+/* Everything closes; uv_run returns once the handles have. */
+static void sync_end(struct sync *s)
+{
+	set_phase(s, PH_DONE);
+	uv_timer_stop(&s->poll);
+	uv_timer_stop(&s->retry);
+	uv_close((uv_handle_t *)&s->timer, NULL);
+	uv_close((uv_handle_t *)&s->poll, NULL);
+	uv_close((uv_handle_t *)&s->retry, NULL);
+	uv_close((uv_handle_t *)&s->sigint, NULL);
+	uv_close((uv_handle_t *)&s->sigterm, NULL);
 }
 
 static void on_request_timeout(uv_timer_t *t)
 {
 	struct sync *s = container_of(t, struct sync, timer);
 
-	finish(s, -ETIMEDOUT, "no answer from the server within %u ms", s->timeout_ms);
+	if (s->phase == PH_CONNECT || s->phase == PH_HANDSHAKE)
+		conn_end(s, -ETIMEDOUT, SYNC_FAIL_UNREACHABLE, "no answer from %s within %u ms",
+			 s->cfg.server, s->limit_ms);
+	else
+		conn_end(s, -ETIMEDOUT, SYNC_FAIL_LOST, "the server stopped answering (no answer "
+			 "within %u ms)", s->limit_ms);
 }
 
 static int send_env(struct sync *s, Safecampus__Envelope *env)
@@ -110,9 +261,12 @@ static int send_env(struct sync *s, Safecampus__Envelope *env)
 	s->waiting_rid = env->request_id;
 	rc = channel_send(&s->ch, env);
 	if (rc) {
-		finish(s, rc, "sending to the server failed: %s", sc_strerror(rc));
+		conn_end(s, rc, rc == SC_ETOOBIG ? SYNC_FAIL_PROTOCOL
+				: s->phase == PH_HELLO ? SYNC_FAIL_UNREACHABLE : SYNC_FAIL_LOST,
+			 "sending to the server failed: %s", sc_strerror(rc));
 		return rc;
 	}
+	s->limit_ms = s->timeout_ms;
 	uv_timer_start(&s->timer, on_request_timeout, s->timeout_ms, 0);
 	return 0;
 }
@@ -137,14 +291,14 @@ static void do_push(struct sync *s)
 	free_sent(s);
 	rc = store_outbox_batch(s->st, s->batch, &s->sent, &s->nsent);
 	if (rc) {
-		finish(s, rc, "reading the outbox failed: %s", sc_strerror(rc));
+		fail_store(s, rc, "reading the outbox");
 		return;
 	}
 	if (s->nsent == 0) {
 		do_pull(s);
 		return;
 	}
-	s->phase = PH_PUSH;
+	set_phase(s, PH_PUSH);
 	push.n_records = s->nsent;
 	push.records = s->sent;
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_PUSH;
@@ -159,10 +313,10 @@ static void do_pull(struct sync *s)
 	int rc = store_cursor(s->st, &pull.cursor);
 
 	if (rc) {
-		finish(s, rc, "reading the cursor failed: %s", sc_strerror(rc));
+		fail_store(s, rc, "reading the cursor");
 		return;
 	}
-	s->phase = PH_PULL;
+	set_phase(s, PH_PULL);
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_PULL;
 	env.pull = &pull;
 	(void)send_env(s, &env);
@@ -193,7 +347,7 @@ static void do_dashboard(struct sync *s)
 	Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
 	Safecampus__DashboardRequest req = SAFECAMPUS__DASHBOARD_REQUEST__INIT;
 
-	s->phase = PH_DASHBOARD;
+	set_phase(s, PH_DASHBOARD);
 	if (s->opts->dashboard_school)
 		req.school = (char *)s->opts->dashboard_school;
 	if (s->opts->dashboard_as_of)
@@ -208,7 +362,7 @@ static void on_dashboard(struct sync *s, const Safecampus__Dashboard *d)
 	int rc = keep_dashboard(s, d, s->opts->dashboard_key);
 
 	if (rc) {
-		finish(s, rc, "storing the dashboard failed: %s", sc_strerror(rc));
+		fail_store(s, rc, "storing the dashboard");
 		return;
 	}
 	s->dashboard_done = 1;
@@ -233,19 +387,23 @@ static void round_done(struct sync *s)
 	if (!rc)
 		rc = store_cursor(s->st, &s->rep->cursor);
 	if (rc) {
-		finish(s, rc, "recording the sync failed: %s", sc_strerror(rc));
+		fail_store(s, rc, "recording the sync");
 		return;
 	}
+	/* a good round: the next failure starts the backoff from the beginning */
+	s->failures = 0;
+	s->rep->failure = SYNC_FAIL_NONE;
+	s->rep->error[0] = '\0';
 	if (s->opts->dashboard && !s->dashboard_done) {
 		do_dashboard(s);
 		return;
 	}
 	if (!s->opts->watch) {
-		finish(s, 0, "done");
+		conn_end(s, 0, SYNC_FAIL_NONE, "done");
 		return;
 	}
 	if (!s->subscribed) {
-		s->phase = PH_SUBSCRIBE;
+		set_phase(s, PH_SUBSCRIBE);
 		sub.enable = 1;
 		sub.dashboards = 1;
 		env.body_case = SAFECAMPUS__ENVELOPE__BODY_SUBSCRIBE;
@@ -253,7 +411,7 @@ static void round_done(struct sync *s)
 		(void)send_env(s, &env);
 		return;
 	}
-	s->phase = PH_IDLE;
+	set_phase(s, PH_IDLE);
 	if (s->want_round)
 		start_round(s);
 }
@@ -263,16 +421,21 @@ static void on_push_ack(struct sync *s, const Safecampus__PushAck *ack)
 	int rc;
 
 	if (ack->n_results != s->nsent) {
-		finish(s, SC_EPROTO, "server acknowledged %zu records of %zu sent", ack->n_results, s->nsent);
+		conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, "the server acknowledged %zu records of %zu sent",
+			 ack->n_results, s->nsent);
 		return;
 	}
 	/* crash tests: the server committed; we die before recording its ack */
 	fault_point("client_kill_before_ack");
 	rc = store_apply_ack(s->st, s->sent, s->nsent, ack);
-	if (!rc)
-		rc = store_observe_hlc(s->st, ack->server_hlc);
 	if (rc) {
-		finish(s, rc, "recording the acknowledgement failed: %s", sc_strerror(rc));
+		fail_store(s, rc, "recording the acknowledgement");
+		return;
+	}
+	rc = store_observe_hlc(s->st, ack->server_hlc);
+	if (rc) {
+		conn_end(s, rc, rc == -ERANGE ? SYNC_FAIL_PROTOCOL : SYNC_FAIL_STORE, "clock: %s",
+			 store_last_error()[0] ? store_last_error() : sc_strerror(rc));
 		return;
 	}
 	size_t before = s->rep->pushed + s->rep->rejected;
@@ -294,7 +457,7 @@ static void on_changes(struct sync *s, const Safecampus__Changes *ch)
 	int rc = store_apply_changes(s->st, ch);
 
 	if (rc) {
-		finish(s, rc, "storing pulled rows failed: %s", sc_strerror(rc));
+		fail_store(s, rc, "storing pulled rows");
 		return;
 	}
 	s->rep->pulled += ch->n_records;
@@ -304,17 +467,51 @@ static void on_changes(struct sync *s, const Safecampus__Changes *ch)
 		round_done(s);
 }
 
+/* The server answered with Error: which failure that is for people. */
+static void on_server_error(struct sync *s, const Safecampus__Error *e)
+{
+	const char *msg = e->message && *e->message ? e->message : "no detail";
+
+	switch (e->code) {
+	case SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE:
+		conn_end(s, SC_ESERVER, SYNC_FAIL_UNAVAILABLE, "the server is running but cannot reach its "
+			 "database (server error %d: %s)", e->code, msg);
+		return;
+	case SAFECAMPUS__ERROR_CODE__ERROR_OVERLOADED:
+		conn_end(s, SC_ESERVER, SYNC_FAIL_UNAVAILABLE, "the server is overloaded and asks to try "
+			 "later (server error %d: %s)", e->code, msg);
+		return;
+	case SAFECAMPUS__ERROR_CODE__ERROR_FORBIDDEN:
+		conn_end(s, SC_ESERVER, SYNC_FAIL_TLS, "the server does not accept this campus's "
+			 "certificate (server error %d: %s)", e->code, msg);
+		return;
+	case SAFECAMPUS__ERROR_CODE__ERROR_TIMEOUT:
+		conn_end(s, SC_ESERVER, SYNC_FAIL_LOST, "the server gave up waiting and closed the "
+			 "connection (server error %d: %s)", e->code, msg);
+		return;
+	case SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL:
+		conn_end(s, SC_ESERVER, SYNC_FAIL_PROTOCOL, "the server failed while handling the request; "
+			 "nothing of it was stored (server error %d: %s)", e->code, msg);
+		return;
+	default:
+		conn_end(s, SC_ESERVER, SYNC_FAIL_PROTOCOL, "the server refused a request (server error "
+			 "%d: %s)", e->code, msg);
+		return;
+	}
+}
+
 static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 {
 	struct sync *s = container_of(ch, struct sync, ch);
 	int rc;
 
 	s->last_io_ms = hlc_wall_ms();
-	log_debug("frame rid=%llu body=%d phase=%d", (unsigned long long)env->request_id, env->body_case,
-		  s->phase);
+	log_debug("frame rid=%llu body=%d phase=%s", (unsigned long long)env->request_id, env->body_case,
+		  phase_name[s->phase]);
+	if (s->phase == PH_CLOSING || s->phase == PH_DONE)
+		return;
 	if (env->body_case == SAFECAMPUS__ENVELOPE__BODY_ERROR) {
-		finish(s, SC_ESERVER, "server error %d: %s", env->error->code,
-		       env->error->message ? env->error->message : "");
+		on_server_error(s, env->error);
 		return;
 	}
 	if (env->request_id == 0) {
@@ -332,8 +529,8 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 		return;
 	}
 	if (env->request_id != s->waiting_rid) {
-		finish(s, SC_EPROTO, "answer to request %llu while waiting for %llu",
-		       (unsigned long long)env->request_id, (unsigned long long)s->waiting_rid);
+		conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, "answer to request %llu while waiting for %llu",
+			 (unsigned long long)env->request_id, (unsigned long long)s->waiting_rid);
 		return;
 	}
 	s->waiting_rid = 0;
@@ -346,10 +543,17 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 			s->batch = env->welcome->max_push_records;
 		rc = store_observe_hlc(s->st, env->welcome->server_hlc);
 		if (rc) {
-			finish(s, rc, "clock: %s", sc_strerror(rc));
+			conn_end(s, rc, rc == -ERANGE ? SYNC_FAIL_PROTOCOL : SYNC_FAIL_STORE, "clock: %s",
+				 store_last_error()[0] ? store_last_error() : sc_strerror(rc));
 			return;
 		}
 		log_debug("welcome school=%s campus=%s", env->welcome->school, env->welcome->campus);
+		s->progress_ms = hlc_wall_ms();
+		if (s->failures && s->opts->notice) {
+			char msg[128];
+			snprintf(msg, sizeof msg, "connected to %s again", s->cfg.server);
+			s->opts->notice(s->opts->notice_arg, msg);
+		}
 		start_round(s);
 		return;
 	case PH_PUSH:
@@ -371,7 +575,7 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 		if (env->body_case != SAFECAMPUS__ENVELOPE__BODY_NOTIFY)
 			break;
 		s->subscribed = 1;
-		s->phase = PH_IDLE;
+		set_phase(s, PH_IDLE);
 		if (s->want_round)
 			start_round(s);
 		return;
@@ -385,7 +589,8 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 	default:
 		break;
 	}
-	finish(s, SC_EPROTO, "unexpected message (body %d) from the server", env->body_case);
+	conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, "unexpected message (body %d) from the server",
+		 env->body_case);
 }
 
 static void on_ready(struct channel *ch)
@@ -396,6 +601,8 @@ static void on_ready(struct channel *ch)
 	struct store_outbox_stats st;
 	int64_t last = 0;
 
+	if (s->phase != PH_HANDSHAKE)
+		return;
 	if (store_outbox_stats(s->st, &st) || store_last_sync(s->st, &last))
 		memset(&st, 0, sizeof st);
 	hello.min_version = PROTOCOL_VERSION;
@@ -406,7 +613,7 @@ static void on_ready(struct channel *ch)
 	hello.last_sync_ms = last;
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_HELLO;
 	env.hello = &hello;
-	s->phase = PH_HELLO;
+	set_phase(s, PH_HELLO);
 	(void)send_env(s, &env);
 }
 
@@ -414,7 +621,59 @@ static void on_bad_input(struct channel *ch, int code, const char *why)
 {
 	struct sync *s = container_of(ch, struct sync, ch);
 
-	finish(s, SC_EPROTO, "bad data from the server (%d): %s", code, why);
+	conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, "bad data from the server (%d): %s", code, why);
+}
+
+/* The connection closed by itself (the server, the network, TLS): which
+ * failure that is depends on how far it had got. */
+static void classify_close(struct sync *s, int status, const char *why)
+{
+	const char *w = why && *why ? why : "closed";
+
+	if (status == SC_ETLS) {
+		if (strstr(w, "verify failed"))
+			conn_end(s, status, SYNC_FAIL_TLS, "this client does not trust the server's "
+				 "certificate (%s)", w);
+		else if (strstr(w, "alert"))
+			conn_end(s, status, SYNC_FAIL_TLS, "the server refused this campus's certificate "
+				 "or the connection (%s)", w);
+		else if (s->phase == PH_HANDSHAKE && strstr(w, "wrong version number"))
+			conn_end(s, status, SYNC_FAIL_UNREACHABLE, "%s answers, but it is not a safecampus "
+				 "server (%s): check the address given to `init`", s->cfg.server, w);
+		else
+			conn_end(s, status, SYNC_FAIL_TLS, "the secure connection failed (%s)", w);
+		return;
+	}
+	switch (s->phase) {
+	case PH_CONNECT:
+	case PH_HANDSHAKE:
+		/* a balancer with no server behind it accepts and closes; so does a
+		 * server that gives up on a slow handshake */
+		log_info("sync: connection closed during the handshake: %s", w);
+		conn_end(s, status ? status : -ECONNRESET, SYNC_FAIL_UNREACHABLE,
+			 "%s closed the connection before it was set up (a load balancer with no "
+			 "server behind it, or a server starting or too busy)", s->cfg.server);
+		return;
+	case PH_HELLO:
+		/* nothing of the sync happened yet: still "cannot get through" */
+		if (status == 0)
+			conn_end(s, -ECONNRESET, SYNC_FAIL_UNREACHABLE,
+				 "%s closed the connection before accepting this campus: it was "
+				 "restarting, or it does not accept this campus's certificate", s->cfg.server);
+		else
+			conn_end(s, status, SYNC_FAIL_UNREACHABLE,
+				 "%s dropped the connection while it was being set up (the server gave up "
+				 "waiting on a slow network, or it was restarting; %s)", s->cfg.server, w);
+		return;
+	default:
+		if (status == 0)
+			conn_end(s, -ECONNRESET, SYNC_FAIL_LOST, "the server closed the connection "
+				 "(it is restarting or shutting down)");
+		else
+			conn_end(s, status, SYNC_FAIL_LOST, "the connection to the server broke: the server "
+				 "stopped, or the network dropped (%s)", w);
+		return;
+	}
 }
 
 static void on_close(struct channel *ch, int status, const char *why)
@@ -422,9 +681,10 @@ static void on_close(struct channel *ch, int status, const char *why)
 	struct sync *s = container_of(ch, struct sync, ch);
 
 	s->channel_open = 0;
-	if (s->phase != PH_DONE)
-		finish(s, status ? status : SC_EPROTO, "connection closed: %s",
-		       why && *why ? why : "by the server");
+	if (s->phase != PH_CLOSING && s->phase != PH_DONE && !s->stop)
+		classify_close(s, status, why); /* moves to CLOSING, then connection_closed */
+	else if (s->phase == PH_CLOSING)
+		connection_closed(s);
 }
 
 static const struct channel_ops sync_ops = {
@@ -435,6 +695,85 @@ static const struct channel_ops sync_ops = {
 	.on_close = on_close,
 };
 
+/* ---- connecting and reconnecting */
+
+static void connect_start(struct sync *s);
+
+static uint64_t rng_next(struct sync *s)
+{
+	/* splitmix64 */
+	uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* The next reconnect delay: 0.5 s doubling to 60 s, drawn from [d/2, 3d/2). */
+static unsigned backoff_ms(struct sync *s)
+{
+	unsigned d = BACKOFF_FIRST_MS;
+
+	for (unsigned i = 1; i < s->failures && d < BACKOFF_MAX_MS; i++)
+		d *= 2;
+	if (d > BACKOFF_MAX_MS)
+		d = BACKOFF_MAX_MS;
+	return d / 2 + (unsigned)(rng_next(s) % d);
+}
+
+static void on_retry(uv_timer_t *t)
+{
+	struct sync *s = container_of(t, struct sync, retry);
+
+	if (s->phase != PH_BACKOFF)
+		return;
+	if (s->gai_busy) { /* the last attempt's lookup has not come back yet */
+		uv_timer_start(&s->retry, on_retry, 50, 0);
+		return;
+	}
+	s->rep->retries++;
+	connect_start(s);
+}
+
+/* A connection is over (its channel closed, or it never had one): reconnect
+ * after a while, or end. */
+static void connection_closed(struct sync *s)
+{
+	enum sync_failure f = s->rep->failure;
+	uint64_t now = hlc_wall_ms(), used = now - s->progress_ms;
+	unsigned delay;
+	bool retry;
+	char msg[sizeof s->rep->error + 64];
+
+	free_sent(s);
+	if (s->phase != PH_CLOSING)
+		return;
+	if (s->stop || !s->failed) {
+		if (s->stop && s->opts->watch)
+			s->rc = 0; /* a watch stopped as asked */
+		sync_end(s);
+		return;
+	}
+	s->failures++;
+	delay = backoff_ms(s);
+	if (s->opts->watch)
+		retry = f != SYNC_FAIL_TLS && f != SYNC_FAIL_STORE && f != SYNC_FAIL_CONFIG;
+	else
+		retry = f == SYNC_FAIL_UNREACHABLE && s->oneshot_retries < ONESHOT_RETRIES &&
+			used + delay + ONESHOT_MIN_LEFT_MS <= s->timeout_ms;
+	if (!retry) {
+		sync_end(s);
+		return;
+	}
+	if (!s->opts->watch)
+		s->oneshot_retries++;
+	if (s->opts->notice) {
+		snprintf(msg, sizeof msg, "%s; retrying in %.1f s", s->rep->error, delay / 1000.0);
+		s->opts->notice(s->opts->notice_arg, msg);
+	}
+	set_phase(s, PH_BACKOFF);
+	uv_timer_start(&s->retry, on_retry, delay, 0);
+}
+
 static void on_poll(uv_timer_t *t)
 {
 	struct sync *s = container_of(t, struct sync, poll);
@@ -442,9 +781,14 @@ static void on_poll(uv_timer_t *t)
 	Safecampus__Ping ping = SAFECAMPUS__PING__INIT;
 	struct store_outbox_stats st;
 	uint64_t now = hlc_wall_ms();
+	int rc;
 
 	if (s->deadline_ms && now >= s->deadline_ms) {
-		finish(s, 0, "done");
+		s->stop = 1;
+		if (s->phase == PH_BACKOFF)
+			sync_end(s);
+		else
+			conn_end(s, 0, SYNC_FAIL_NONE, "done");
 		return;
 	}
 	if (s->phase != PH_IDLE || s->waiting_rid)
@@ -462,8 +806,10 @@ static void on_poll(uv_timer_t *t)
 		/* a Pong comes back with its request id; the idle phase accepts it */
 		env.request_id = ++s->next_rid;
 		s->waiting_rid = env.request_id;
-		if (channel_send(&s->ch, &env))
-			finish(s, SC_EPROTO, "keep-alive failed");
+		rc = channel_send(&s->ch, &env);
+		if (rc)
+			conn_end(s, rc, SYNC_FAIL_LOST, "the connection broke (keep-alive: %s)",
+				 sc_strerror(rc));
 	}
 }
 
@@ -472,7 +818,11 @@ static void on_stop_signal(uv_signal_t *sig, int signum)
 	struct sync *s = sig->data;
 
 	(void)signum;
-	finish(s, 0, "done");
+	s->stop = 1;
+	if (s->phase == PH_BACKOFF)
+		sync_end(s);
+	else
+		conn_end(s, 0, SYNC_FAIL_NONE, "done");
 }
 
 static void on_connect(uv_connect_t *req, int status)
@@ -480,16 +830,17 @@ static void on_connect(uv_connect_t *req, int status)
 	struct sync *s = req->data;
 	int rc;
 
-	if (s->phase == PH_DONE)
-		return;
+	if (s->phase != PH_CONNECT)
+		return; /* cancelled: this connection already ended */
 	if (status < 0) {
-		finish(s, status, "cannot connect to %s: %s", s->cfg.server, uv_strerror(status));
+		conn_end(s, status, SYNC_FAIL_UNREACHABLE, "cannot connect to %s (%s)", s->cfg.server,
+			 uv_strerror(status));
 		return;
 	}
-	s->phase = PH_HANDSHAKE;
+	set_phase(s, PH_HANDSHAKE);
 	rc = channel_start(&s->ch);
 	if (rc)
-		finish(s, rc, "starting TLS failed: %s", sc_strerror(rc));
+		conn_end(s, rc, SYNC_FAIL_TLS, "starting TLS failed: %s", sc_strerror(rc));
 }
 
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
@@ -497,8 +848,14 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
 	struct sync *s = req->data;
 	int rc;
 
+	s->gai_busy = 0;
+	if (s->phase != PH_CONNECT) {
+		uv_freeaddrinfo(ai);
+		return;
+	}
 	if (status < 0) {
-		finish(s, status, "cannot resolve %s: %s", s->cfg.server, uv_strerror(status));
+		conn_end(s, status, SYNC_FAIL_UNREACHABLE, "cannot find %s (%s)", s->host,
+			 uv_strerror(status));
 		uv_freeaddrinfo(ai);
 		return;
 	}
@@ -506,7 +863,46 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
 	rc = uv_tcp_connect(&s->connect, &s->ch.tcp, ai->ai_addr, on_connect);
 	uv_freeaddrinfo(ai);
 	if (rc)
-		finish(s, rc, "cannot connect to %s: %s", s->cfg.server, uv_strerror(rc));
+		conn_end(s, rc, SYNC_FAIL_UNREACHABLE, "cannot connect to %s (%s)", s->cfg.server,
+			 uv_strerror(rc));
+}
+
+/* BACKOFF -> CONNECT: a new channel, the name lookup, the connect limit. */
+static void connect_start(struct sync *s)
+{
+	struct addrinfo hints;
+	uint64_t used = hlc_wall_ms() - s->progress_ms;
+	int rc;
+
+	s->failed = 0;
+	s->subscribed = 0;
+	s->want_round = 0;
+	s->waiting_rid = 0;
+	set_phase(s, PH_CONNECT);
+	/* a one-shot sync: connecting again may use what is left of its timeout */
+	s->limit_ms = s->timeout_ms;
+	if (!s->opts->watch && used < s->timeout_ms && s->rep->retries)
+		s->limit_ms = s->timeout_ms - (unsigned)used;
+	rc = channel_init(&s->ch, &s->loop, s->tls,
+			  s->cfg.server_name && *s->cfg.server_name ? s->cfg.server_name : s->host, &sync_ops,
+			  &s->lim);
+	if (rc) {
+		conn_end(s, rc, SYNC_FAIL_TLS, "TLS session: %s", sc_strerror(rc));
+		return;
+	}
+	s->channel_open = 1;
+	s->last_io_ms = hlc_wall_ms();
+	uv_timer_start(&s->timer, on_request_timeout, s->limit_ms, 0);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	s->gai.data = s;
+	rc = uv_getaddrinfo(&s->loop, &s->gai, on_resolved, s->host, s->port, &hints);
+	if (rc) {
+		conn_end(s, rc, SYNC_FAIL_UNREACHABLE, "cannot find %s (%s)", s->host, uv_strerror(rc));
+		return;
+	}
+	s->gai_busy = 1;
 }
 
 /* "host:port" or "[v6]:port" into host and port. */
@@ -535,9 +931,7 @@ static int split_server(const char *server, char *host, size_t hostlen, char *po
 int sync_run(struct store *st, const struct sync_opts *opts, struct sync_report *rep)
 {
 	struct sync *s = calloc(1, sizeof *s);
-	struct channel_limits lim = channel_limits_default();
-	struct addrinfo hints;
-	char host[256], port[16], err[200];
+	char err[200];
 	int rc;
 
 	memset(rep, 0, sizeof *rep);
@@ -548,53 +942,48 @@ int sync_run(struct store *st, const struct sync_opts *opts, struct sync_report 
 	s->rep = rep;
 	s->timeout_ms = opts->timeout_ms ? opts->timeout_ms : 15000;
 	s->batch = opts->batch;
+	s->lim = channel_limits_default();
 	rc = store_config_load(st, &s->cfg);
 	if (rc) {
+		rep->failure = SYNC_FAIL_CONFIG;
 		snprintf(rep->error, sizeof rep->error, "this store has no server settings: run `safecampus init` first");
 		free(s);
 		return rc;
 	}
-	if (split_server(s->cfg.server, host, sizeof host, port, sizeof port)) {
+	if (split_server(s->cfg.server, s->host, sizeof s->host, s->port, sizeof s->port)) {
+		rep->failure = SYNC_FAIL_CONFIG;
 		snprintf(rep->error, sizeof rep->error, "server \"%s\" is not HOST:PORT", s->cfg.server);
 		rc = SC_ECONFIG;
 		goto out_cfg;
 	}
 	rc = tls_ctx_new(&s->tls, false, s->cfg.cert, s->cfg.key, s->cfg.ca, "1.3", err, sizeof err);
 	if (rc) {
+		rep->failure = SYNC_FAIL_CONFIG;
 		snprintf(rep->error, sizeof rep->error, "TLS setup: %s", err);
 		goto out_cfg;
 	}
+	s->rng = hlc_wall_ms() ^ ((uint64_t)uv_os_getpid() << 32) ^ (uint64_t)(uintptr_t)s;
+	s->progress_ms = hlc_wall_ms();
 	uv_loop_init(&s->loop);
 	uv_timer_init(&s->loop, &s->timer);
 	uv_timer_init(&s->loop, &s->poll);
+	uv_timer_init(&s->loop, &s->retry);
 	uv_signal_init(&s->loop, &s->sigint);
 	uv_signal_init(&s->loop, &s->sigterm);
 	s->sigint.data = s->sigterm.data = s;
-	rc = channel_init(&s->ch, &s->loop, s->tls,
-			  s->cfg.server_name && *s->cfg.server_name ? s->cfg.server_name : host, &sync_ops, &lim);
-	if (rc) {
-		finish(s, rc, "TLS session: %s", sc_strerror(rc));
-	} else {
-		s->channel_open = 1;
-		if (opts->watch) {
-			uv_signal_start(&s->sigint, on_stop_signal, SIGINT);
-			uv_signal_start(&s->sigterm, on_stop_signal, SIGTERM);
-			uv_timer_start(&s->poll, on_poll, WATCH_POLL_MS, WATCH_POLL_MS);
-			if (opts->watch_secs)
-				s->deadline_ms = hlc_wall_ms() + (uint64_t)opts->watch_secs * 1000u;
-		}
-		memset(&hints, 0, sizeof hints);
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_STREAM;
-		s->gai.data = s;
-		rc = uv_getaddrinfo(&s->loop, &s->gai, on_resolved, host, port, &hints);
-		if (rc)
-			finish(s, rc, "cannot resolve %s: %s", host, uv_strerror(rc));
-		else
-			uv_timer_start(&s->timer, on_request_timeout, s->timeout_ms, 0);
+	if (opts->watch) {
+		uv_signal_start(&s->sigint, on_stop_signal, SIGINT);
+		uv_signal_start(&s->sigterm, on_stop_signal, SIGTERM);
+		uv_timer_start(&s->poll, on_poll, WATCH_POLL_MS, WATCH_POLL_MS);
+		if (opts->watch_secs)
+			s->deadline_ms = hlc_wall_ms() + (uint64_t)opts->watch_secs * 1000u;
 	}
+	s->phase = PH_BACKOFF;
+	connect_start(s);
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 	rc = s->rc;
+	if (rc == 0) /* also a watch stopped while it was retrying */
+		rep->failure = SYNC_FAIL_NONE;
 	if (uv_loop_close(&s->loop))
 		log_warn("sync loop closed with handles open");
 	free_sent(s);

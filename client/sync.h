@@ -15,6 +15,26 @@
 #include "err.h"
 #include "store.h"
 
+/** Why a sync failed, for people and for the exit status (docs/CLI.md, "Exit
+ * codes"). Retried: UNREACHABLE by a one-shot sync a few times within its
+ * timeout; with watch everything but TLS, STORE and CONFIG, forever. */
+enum sync_failure {
+	SYNC_FAIL_NONE = 0,
+	SYNC_FAIL_CONFIG,      /* the store's server settings are missing or unusable */
+	SYNC_FAIL_UNREACHABLE, /* no connection: refused, no answer, closed before TLS was up */
+	SYNC_FAIL_LOST,        /* the connection broke after the handshake, mid-sync */
+	SYNC_FAIL_TLS,         /* a certificate was refused, by either side */
+	SYNC_FAIL_UNAVAILABLE, /* the server answered that its database is unavailable (or it is overloaded) */
+	SYNC_FAIL_PROTOCOL,    /* the server sent what this client does not understand, or an error */
+	SYNC_FAIL_STORE,       /* the local store could not be read or written */
+};
+
+/** A short name for people: "server unreachable", ... */
+const char *sync_failure_name(enum sync_failure f);
+/** What it means and what to do, for a school's safety officer; one or two
+ * sentences, "" for SYNC_FAIL_NONE. */
+const char *sync_failure_hint(enum sync_failure f);
+
 struct sync_opts {
 	bool watch;            /* stay connected; pull again on each Notify */
 	unsigned timeout_ms;   /* connect + handshake + each request; 0 = 15000 */
@@ -26,6 +46,11 @@ struct sync_opts {
 	const char *dashboard_school; /* bureau: drill into this school; NULL/"" = own scope */
 	const char *dashboard_as_of;  /* "YYYY-MM-DD"; NULL/"" = the server's today */
 	const char *dashboard_key;    /* store key for the answer; NULL = by its scope (dashboard_key_for) */
+	/* Told, when not NULL, each time a failed connection is to be retried
+	 * ("server unreachable: ...; retrying in 1.3 s") and when a watch is
+	 * connected again. */
+	void (*notice)(void *arg, const char *msg);
+	void *notice_arg;
 };
 
 struct sync_report {
@@ -34,12 +59,17 @@ struct sync_report {
 	uint64_t pulled;       /* rows applied from the server */
 	uint64_t cursor;       /* cursor after the run */
 	unsigned dashboards;   /* Dashboards received and stored */
-	char error[256];       /* first failure, for people; "" if none */
+	unsigned retries;      /* connections retried after a failure */
+	enum sync_failure failure; /* the failure sync_run returned, or the last one retried */
+	char error[256];       /* that failure for people, "<name>: <detail>"; "" if none */
 };
 
-/** One sync against the server recorded in the store by `init`. Returns 0, or
- * a negative code with report->error saying what failed (connect, TLS, server
- * Error, ...). What was acknowledged before a failure stays acknowledged. */
+/** One sync against the server recorded in the store by `init`; with
+ * opts->watch, connected until stopped, reconnecting after failures with a
+ * jittered exponential backoff (0.5 s doubling to 60 s, +-50 %). Returns 0 (a
+ * watch stopped by SIGINT/SIGTERM or watch_secs also returns 0), or a negative
+ * code with report->failure and report->error saying what failed. What was
+ * acknowledged before a failure stays acknowledged. */
 SC_WUR int sync_run(struct store *st, const struct sync_opts *opts, struct sync_report *report);
 
 #endif

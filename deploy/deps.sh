@@ -10,7 +10,9 @@ pkgs=(build-essential cmake pkg-config openssl ca-certificates
 if [[ "${1:-}" == "--test" ]]; then
   # chromium: tests/e2e/dashboard_html.sh opens the dashboard page headless
   # faketime: tests/e2e/equal_stamps.sh runs campuses with clocks set ahead
-  pkgs+=(libcmocka-dev clang libclang-rt-14-dev sqlite3 procps iproute2 chromium faketime)
+  # python3: tests/tools/tls_stall.py (tests/e2e/sync_reconnect.sh)
+  pkgs+=(libcmocka-dev clang libclang-rt-14-dev sqlite3 procps iproute2 chromium faketime
+         python3)
 fi
 
 missing=()

@@ -266,7 +266,7 @@ cols=$(awk -F'\n' '/^[a-z ]+:/ { match($0, /^[a-z ]+: +/); print RLENGTH }' <<<"
 [ "$cols" = 16 ] && ok || bad "status values start in one column (got: $(echo $cols))"
 expect_out "^oldest pending: +[0-9]" "status shows the oldest pending entry"
 run sync --timeout-ms 2000
-expect_rc 1 "sync without a server fails"
+expect_rc 3 "sync without a server fails (3: server unreachable)"
 [ -z "$OUT" ] && ok || bad "a failed sync prints no summary on stdout"
 expect_err "sync failed" "a failed sync says so on stderr"
 run list hazards --help

@@ -35,9 +35,15 @@
  * ours; and what the rest of the machine used meanwhile (/proc/stat), since a
  * shared machine's wall-clock numbers are only as good as its quiet.
  *
+ * --append: the table keeps what it holds (a filled district); before each
+ * method only this run's own ids are deleted (untimed), and the check is
+ * that the table grew by N. Without it the table is emptied (TRUNCATE).
+ * --label names the run in the table's title (run_ingest.sh: "empty
+ * district", "filled district").
+ *
  * usage: ingest [-n N] [-c clients] [-b batch] [-w window] [-s seed]
  *               [-d conninfo] [--server HOST:PORT --pki DIR [--server-pid PID]]
- *               [--only LIST]
+ *               [--only LIST] [--append] [--label TEXT]
  * Methods for --only (comma-separated): copy-binary, copy-text, upsert,
  * push-sql, e2e. tests/bench/run_ingest.sh sets everything up.
  */
@@ -92,9 +98,9 @@ const char *__asan_default_options(void)
 static struct {
 	long n, clients, batch, window;
 	unsigned long long seed;
-	const char *conninfo, *server, *pki, *only, *campus;
-	int server_pid;
-} opt = {200000, 4, 1000, 2, 42, NULL, NULL, NULL, NULL, "main", 0};
+	const char *conninfo, *server, *pki, *only, *campus, *label;
+	int server_pid, append;
+} opt = {200000, 4, 1000, 2, 42, NULL, NULL, NULL, NULL, "main", NULL, 0, 0};
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -287,15 +293,26 @@ static long count_rows(void)
 	return n;
 }
 
-/* Empty table and indexes, and a checkpoint so no method pays for the
- * previous one's dirty buffers (CHECKPOINT needs pg_checkpoint or superuser;
- * run_ingest.sh grants it). */
+static long base_rows; /* rows the table held before the method (--append) */
+static void forget_own_rows(void);
+
+/* Empty table and indexes (with --append: the table as it was, without this
+ * run's rows), and a checkpoint so no method pays for the previous one's
+ * dirty buffers (CHECKPOINT needs pg_checkpoint or superuser; run_ingest.sh
+ * grants it). */
 static void fresh_table(void)
 {
 	static int warned;
 	PGresult *r;
 
-	PQclear(q("TRUNCATE hazard CASCADE", PGRES_COMMAND_OK));
+	if (opt.append) {
+		forget_own_rows();
+		base_rows = count_rows();
+	} else {
+		/* the timelines too: TRUNCATE fires no delete trigger */
+		PQclear(q("TRUNCATE hazard, dash_hazard CASCADE", PGRES_COMMAND_OK));
+		base_rows = 0;
+	}
 	r = PQexec(pg, "CHECKPOINT");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && !warned++)
 		fprintf(stderr, "ingest: note: CHECKPOINT refused (%s); methods may pay for each "
@@ -385,6 +402,33 @@ static void *xcalloc(size_t n, size_t sz)
 	if (!p)
 		die("out of memory");
 	return p;
+}
+
+/* --append: deletes this run's records (by id, school by school) so that
+ * every method meets the district as it was; the dashboard triggers see the
+ * deletes, as they would any. Not timed. */
+static void forget_own_rows(void)
+{
+	for (int s = 0; s < ds.nschools; s++) {
+		struct buf ids;
+		int rc;
+
+		buf_init(&ids, BIG);
+		rc = buf_append(&ids, "{", 1);
+		for (size_t i = ds.school_start[s]; i < ds.school_start[s + 1] && !rc; i++)
+			rc = (i > ds.school_start[s] ? buf_append(&ids, ",", 1) : 0) ||
+			     buf_append(&ids, ds.ids[i], 36);
+		if (rc || buf_append(&ids, "}", 2))
+			die("building the id list");
+		const char *params[2] = {ds.schools[s], (const char *)buf_head(&ids)};
+		PGresult *r = PQexecParams(pg, "DELETE FROM hazard h USING unnest($2::uuid[]) AS q(id) "
+					       "WHERE h.school = $1 AND h.id = q.id",
+					   2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			die("deleting the bench's rows: %s", PQerrorMessage(pg));
+		PQclear(r);
+		buf_free(&ids);
+	}
 }
 
 static void make_uuid(char out[37])
@@ -702,6 +746,7 @@ static const char *copy_sql(int binary)
 struct result {
 	const char *method;
 	long rows;
+	size_t batches; /* transactions / Pushes; 0 for COPY */
 	double secs, client_cpu, server_cpu, pg_sess_cpu, pg_cpu, other_cpu, wait;
 	char note[160];
 };
@@ -746,9 +791,9 @@ static struct result *meter_stop(struct meter *m, const char *method, double t0,
 		       (r->pg_cpu > 0 ? r->pg_cpu : 0);
 	if (r->other_cpu < 0)
 		r->other_cpu = 0;
-	r->rows = count_rows();
+	r->rows = count_rows() - base_rows;
 	if (r->rows != (long)ds.n)
-		die("%s: hazard holds %ld rows, expected %zu", method, r->rows, ds.n);
+		die("%s: hazard grew by %ld rows, expected %zu", method, r->rows, ds.n);
 	return r;
 }
 
@@ -762,23 +807,37 @@ static void print_cpu(double v, int w)
 
 static void print_table(void)
 {
-	double copy_rate = 0;
+	double copy_rate = 0, upsert_rate = 0;
 
-	for (int i = 0; i < nresults && !copy_rate; i++)
-		if (!strncmp(results[i].method, "COPY binary", 11))
+	for (int i = 0; i < nresults; i++) {
+		if (!copy_rate && !strncmp(results[i].method, "COPY binary", 11))
 			copy_rate = (double)results[i].rows / results[i].secs;
-	printf("\n%-34s %7s %7s %7s %7s %6s %6s %7s %6s %6s %6s %7s\n", "method", "rows", "seconds", "rows/s",
-	       "vs COPY", "bench", "server", "pg", "pg", "ours", "others", "ours");
-	printf("%-34s %7s %7s %7s %7s %6s %6s %7s %6s %6s %6s %7s\n", "", "", "", "", "", "cpu s", "cpu s",
-	       "sess", "all", "runq", "cpu s", "us/row");
+		if (!upsert_rate && !strncmp(results[i].method, "upsert only", 11))
+			upsert_rate = (double)results[i].rows / results[i].secs;
+	}
+	if (opt.label)
+		printf("\n== %s: %zu records in batches of %ld\n", opt.label, ds.n, opt.batch);
+	printf("\n%-34s %7s %7s %7s %7s %7s %7s %6s %6s %7s %6s %6s %6s %7s %7s\n", "method", "rows", "seconds",
+	       "rows/s", "push/s", "vs COPY", "vs ups", "bench", "server", "pg", "pg", "ours", "others", "ours",
+	       "pg sess");
+	printf("%-34s %7s %7s %7s %7s %7s %7s %6s %6s %7s %6s %6s %6s %7s %7s\n", "", "", "", "", "", "", "",
+	       "cpu s", "cpu s", "sess", "all", "runq", "cpu s", "us/row", "us/row");
 	for (int i = 0; i < nresults; i++) {
 		struct result *r = &results[i];
 		double rate = (double)r->rows / r->secs;
 		double ours = r->client_cpu + (r->server_cpu > 0 ? r->server_cpu : 0) +
 			      (r->pg_cpu > 0 ? r->pg_cpu : 0);
 		printf("%-34s %7ld %7.2f %7.0f", r->method, r->rows, r->secs, rate);
+		if (r->batches)
+			printf(" %7.1f", (double)r->batches / r->secs);
+		else
+			printf(" %7s", "-");
 		if (copy_rate)
 			printf(" %7.2f", rate / copy_rate);
+		else
+			printf(" %7s", "-");
+		if (upsert_rate)
+			printf(" %7.2f", rate / upsert_rate);
 		else
 			printf(" %7s", "-");
 		print_cpu(r->client_cpu, 6);
@@ -787,7 +846,11 @@ static void print_table(void)
 		print_cpu(r->pg_cpu, 6);
 		print_cpu(r->wait, 6);
 		print_cpu(r->other_cpu, 6);
-		printf(" %7.1f\n", ours * 1e6 / (double)r->rows);
+		printf(" %7.1f", ours * 1e6 / (double)r->rows);
+		if (r->pg_sess_cpu >= 0)
+			printf(" %7.1f\n", r->pg_sess_cpu * 1e6 / (double)r->rows);
+		else
+			printf(" %7s\n", "-");
 	}
 	for (int i = 0; i < nresults; i++)
 		if (results[i].note[0])
@@ -962,6 +1025,7 @@ static void run_server_sql(int full)
 	double t1 = now_s();
 	struct result *r = meter_stop(&m, full ? "push.c SQL (2 round trips/batch)" : "upsert only (lock+nextval+unnest)",
 				      t0, t1);
+	r->batches = nub;
 	snprintf(r->note, sizeof r->note, "%zu batches of up to %ld (schools round robin), one connection, "
 		 "one transaction each", nub, opt.batch);
 }
@@ -1279,6 +1343,7 @@ static void run_e2e(void)
 	static char method[64];
 	snprintf(method, sizeof method, "end to end (%ld clients, mTLS)", opt.clients);
 	struct result *r = meter_stop(&m, method, t0, t1);
+	r->batches = frames;
 	for (int i = 0; i < opt.clients; i++)
 		r->wait += clients[i].u1.wait - clients[i].u0.wait;
 	snprintf(r->note, sizeof r->note, "%zu Pushes of up to %ld, %ld in flight per connection; %d pool backends",
@@ -1329,7 +1394,11 @@ static void usage(FILE *out, int code)
 		"                     school001-main.{crt,key} .. schoolNNN-main.{crt,key}\n"
 		"  --server-pid PID   server process, for its CPU time\n"
 		"  --only LIST        comma-separated: copy-binary,copy-text,upsert,push-sql,e2e\n"
-		"The hazard table of the database is TRUNCATEd. tests/bench/run_ingest.sh does it all.\n");
+		"  --append           keep the table's rows (a filled district); delete only this\n"
+		"                     run's ids before each method, and count the rows added\n"
+		"  --label TEXT       title of the result table\n"
+		"The hazard table of the database is TRUNCATEd (without --append).\n"
+		"tests/bench/run_ingest.sh does it all.\n");
 	exit(code);
 }
 
@@ -1338,6 +1407,7 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{"server", required_argument, NULL, 'S'}, {"pki", required_argument, NULL, 'P'},
 		{"server-pid", required_argument, NULL, 'p'}, {"only", required_argument, NULL, 'o'},
+		{"append", no_argument, NULL, 'A'}, {"label", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -1358,6 +1428,8 @@ int main(int argc, char **argv)
 		case 'P': opt.pki = optarg; break;
 		case 'p': opt.server_pid = atoi(optarg); break;
 		case 'o': opt.only = optarg; break;
+		case 'A': opt.append = 1; break;
+		case 'L': opt.label = optarg; break;
 		case 'h': usage(stdout, 0); break;
 		default: usage(stderr, 2);
 		}
@@ -1414,14 +1486,19 @@ int main(int argc, char **argv)
 	}
 	if (wanted("e2e"))
 		run_e2e();
+	if (opt.append)
+		forget_own_rows(); /* the district as it was */
 	print_table();
-	printf("cpu s: CPU seconds during the timed part. bench: this process (the COPY/SQL client,\n"
+	printf("push/s: transactions (SQL) or Pushes (end to end) per second; vs COPY, vs ups: rows/s\n"
+	       "against COPY binary's and the upsert-only loop's of this table.\n"
+	       "cpu s: CPU seconds during the timed part. bench: this process (the COPY/SQL client,\n"
 	       "or the %ld TLS clients); server: safecampusd; pg sess: the loading PostgreSQL backends;\n"
 	       "pg all: every PostgreSQL process (backends, WAL writer, checkpointer, autovacuum);\n"
 	       "ours runq: seconds our processes were runnable but waiting for a CPU (schedstat);\n"
 	       "others: CPU the rest of the machine used meanwhile (/proc/stat busy minus ours).\n"
 	       "When runq/others are not ~0 the seconds are inflated by contention for the CPUs.\n"
-	       "ours us/row: (bench + server + pg all) CPU per row.\n",
+	       "ours us/row: (bench + server + pg all) CPU per row; pg sess us/row: the loading\n"
+	       "backends' CPU per row (the database's cost of a record, triggers included).\n",
 	       opt.clients);
 	PQfinish(pg);
 	kindsql_free();

@@ -4,13 +4,29 @@
 # The ingest benchmark, self-contained: starts a throwaway PostgreSQL
 # (tests/lib/pg.sh), makes a district CA with one certificate per client
 # school (deploy/pki.sh), starts safecampusd on a free loopback port, runs
-# BUILD_DIR/tests/bench/ingest (COPY, the server's SQL, end to end), prints
-# its table, and stops and removes everything it started.
+# BUILD_DIR/tests/bench/ingest (COPY, the server's SQL, end to end) three
+# times, prints the tables, and stops and removes everything it started:
+#   1. large batches (-b, default 1000) into an empty district: the ingest
+#      ratios against COPY binary and against the bare batched upsert;
+#   2. small pushes (SMALL_BATCH records, default 50) into the empty district;
+#   3. the same small pushes into a filled district: scgen's COPY files for
+#      FILL (default 200 schools over 2025-01-01..2026-12-31, 4.3 M records,
+#      31 k hazards, 123 k hazard events) loaded with its load.sh, then
+#      VACUUM ANALYZE; ingest --append keeps them and removes only its own.
+# and ends with one summary line per method: push/s and the database's CPU
+# per record, empty against filled (a push should cost the same in both).
 #
 #   tests/bench/run_ingest.sh build                 # N=200000, 4 clients, batch 1000
 #   tests/bench/run_ingest.sh build -n 50000 -c 2   # any ingest option passes through
+#   FILL=0 tests/bench/run_ingest.sh build          # no filled district (1 and 2 only)
 #
 # Environment:
+#   SMALL_N         records of the small-push runs (default 20000: 400 Pushes)
+#   SMALL_BATCH     records per small Push (default 50)
+#   FILL            SCHOOLS:START:END of the filled district (scgen --seed 7;
+#                   needs BUILD_DIR/scgen), or 0 for none
+#   SMALL_ONLY      methods of the small-push runs
+#                   (default copy-binary,upsert,push-sql,e2e)
 #   PERF=1          afterwards, profile one more end-to-end run system-wide with
 #                   `perf record -g` and print where the CPU went, by process
 #                   and by symbol (needs perf; root or perf_event_paranoid <= 1)
@@ -91,6 +107,9 @@ ca = $T/pki/ca.crt
 district = d1
 database = $SC_PG_CONNINFO
 log_level = ${LOG_LEVEL:-info}
+# the bench measures ingest: no escalation pass (in a filled district it
+# would escalate the generated overdue hazards in the middle of a run)
+escalation_enabled = 0
 CONF
 # shellcheck disable=SC2086
 "$SAFECAMPUSD" --config "$T/server.conf" ${SERVER_ARGS:-} >"$T/server.log" 2>&1 &
@@ -103,12 +122,62 @@ done
 
 echo "run_ingest: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)," \
 	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-"$INGEST" -d "$SC_PG_CONNINFO" --server "127.0.0.1:$port" --pki "$T/pki" --server-pid "$SERVER_PID" "$@"
-rc=$?
-if ((rc != 0)); then
-	echo "run_ingest: ingest failed (exit $rc); server log:" >&2
-	tail -20 "$T/server.log" >&2
-	exit "$rc"
+ingest() {
+	"$INGEST" -d "$SC_PG_CONNINFO" --server "127.0.0.1:$port" --pki "$T/pki" --server-pid "$SERVER_PID" "$@"
+	local rc=$?
+	if ((rc != 0)); then
+		echo "run_ingest: ingest failed (exit $rc); server log:" >&2
+		tail -20 "$T/server.log" >&2
+		exit "$rc"
+	fi
+}
+SMALL_N=${SMALL_N:-20000}
+SMALL_BATCH=${SMALL_BATCH:-50}
+SMALL_ONLY=${SMALL_ONLY:-copy-binary,upsert,push-sql,e2e}
+FILL=${FILL:-200:2025-01-01:2026-12-31}
+
+ingest --label "empty district, large batches" "$@" | tee "$T/large.txt" || exit 1
+echo
+ingest --label "empty district, small pushes" "$@" -n "$SMALL_N" -b "$SMALL_BATCH" --only "$SMALL_ONLY" |
+	tee "$T/small-empty.txt" || exit 1
+
+if [[ $FILL != 0 ]]; then
+	IFS=: read -r f_schools f_start f_end <<<"$FILL"
+	SCGEN=$build/scgen
+	[[ -x $SCGEN ]] || SCGEN=$build/tests/data/scgen
+	[[ -x $SCGEN ]] || { echo "run_ingest: no scgen in $build: no filled district (FILL=0 to skip)" >&2; exit 1; }
+	echo
+	echo "run_ingest: filling the district: scgen --seed 7 --schools $f_schools $f_start..$f_end"
+	t0=$(date +%s)
+	"$SCGEN" --seed 7 --schools "$f_schools" --term-start "$f_start" --term-end "$f_end" --today "$f_end" \
+		--copy "$T/fill" >"$T/scgen.log" 2>&1 || { cat "$T/scgen.log" >&2; exit 1; }
+	# a district with history: the empty runs' rows go, the generated ones come
+	pg_psql "$T/pg" -q -c "SET client_min_messages = warning" -c "TRUNCATE hazard, dash_hazard CASCADE" >/dev/null || exit 1
+	"$T/fill/load.sh" -d "$SC_PG_CONNINFO" >"$T/load.log" 2>&1 || { tail "$T/load.log" >&2; exit 1; }
+	pg_psql "$T/pg" -q -c "VACUUM ANALYZE" >/dev/null 2>&1
+	echo "run_ingest: $(tail -1 "$T/scgen.log"); loaded and analysed in $(($(date +%s) - t0)) s;" \
+		"$(pg_psql "$T/pg" -XAt -c "SELECT (SELECT count(*) FROM hazard) || ' hazards, ' ||
+			(SELECT count(*) FROM hazard_event) || ' hazard events, ' ||
+			(SELECT count(*) FROM education) || ' \"1530\" sessions, ' ||
+			(SELECT pg_size_pretty(pg_database_size(current_database())))")"
+	echo
+	ingest --label "filled district ($f_schools schools, $f_start..$f_end), small pushes" "$@" \
+		-n "$SMALL_N" -b "$SMALL_BATCH" --only "$SMALL_ONLY" --append | tee "$T/small-filled.txt" || exit 1
+
+	# one line per method: the same push, empty against filled
+	echo
+	echo "== small pushes ($SMALL_BATCH records): empty district -> filled district"
+	row() { # FILE METHOD-PREFIX -> "push/s pg-sess-us/row"
+		awk -v m="$2" 'index($0, m) == 1 { n = split(substr($0, 36), f, " "); print f[4], f[n] }' "$1"
+	}
+	for m in "upsert only" "push.c SQL" "end to end"; do
+		read -r pe ue <<<"$(row "$T/small-empty.txt" "$m")"
+		read -r pf uf <<<"$(row "$T/small-filled.txt" "$m")"
+		[[ -n $pe && -n $pf ]] || continue
+		awk -v m="$m" -v pe="$pe" -v pf="$pf" -v ue="$ue" -v uf="$uf" 'BEGIN {
+			printf "%-12s push/s %7.1f -> %7.1f (x%.2f)   pg sess us/row %7.1f -> %7.1f (x%.2f)\n",
+			       m, pe, pf, pf / pe, ue, uf, (ue > 0 ? uf / ue : 0) }'
+	done
 fi
 
 explain_summary() {

@@ -88,8 +88,8 @@ stall_start() { # MODE [ARGS...]: a tls_stall.py listener on a free port; sets S
 }
 stall_stop() { kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; }
 stall_syncs() { # DESC: 8 syncs against the listener, each must exit 3 with a message
-  local desc=$1 i rc codes=''
-  for i in $(seq 1 8); do
+  local desc=$1 rc codes=''
+  for _ in $(seq 1 8); do
     sc amain sync --timeout-ms 1500 >/dev/null 2>"$T/stall.err"
     rc=$?
     codes+=" $rc"

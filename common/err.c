@@ -1,5 +1,6 @@
 #include "err.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *sc_strerror(int rc)
@@ -23,4 +24,21 @@ const char *sc_strerror(int rc)
 	if (rc < 0 && rc > SC_EBASE)
 		return strerror(-rc);
 	return "unknown error";
+}
+
+int sc_vrefuse(int rc, char *why, size_t whylen, const char *fmt, va_list ap)
+{
+	if (why && whylen)
+		vsnprintf(why, whylen, fmt, ap);
+	return rc;
+}
+
+int sc_refuse(int rc, char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rc = sc_vrefuse(rc, why, whylen, fmt, ap);
+	va_end(ap);
+	return rc;
 }

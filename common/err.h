@@ -6,6 +6,9 @@
 #ifndef SC_ERR_H
 #define SC_ERR_H
 
+#include <stdarg.h>
+#include <stddef.h>
+
 #define SC_WUR __attribute__((warn_unused_result))
 
 enum sc_err {
@@ -23,6 +26,14 @@ enum sc_err {
 	SC_ETRANSITION = SC_EBASE - 11, /* workflow step not allowed */
 	SC_EINVALID = SC_EBASE - 12, /* a field fails validation */
 };
+
+/** Writes a reason for people into why (if why and whylen) and returns rc:
+ * the one way a rule refuses, `return sc_refuse(SC_ETRANSITION, why, n, ...)`. */
+int sc_refuse(int rc, char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/** sc_refuse with a va_list. */
+int sc_vrefuse(int rc, char *why, size_t whylen, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 
 /** Text for a code from this file or a negated errno. Static storage. */
 const char *sc_strerror(int rc);

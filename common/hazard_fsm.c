@@ -11,26 +11,14 @@
 #include <string.h>
 
 #include "kinds.h"
+#include "date.h"
 #include "rules.h"
 
 #define ST(x) SAFECAMPUS__HAZARD_STATE__HAZARD_STATE_##x
 #define ACT(x) SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_##x
 #define ROLE(x) SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_##x
 
-static int refuse(int rc, char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int refuse(int rc, char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
+#define refuse sc_refuse
 
 void hazard_status_init(struct hazard_status *s)
 {
@@ -135,7 +123,7 @@ static int check_deadline(const Safecampus__HazardEvent *ev, int required, char 
 		return refuse(SC_EINVALID, why, whylen, "hazard_event.deadline_date is required to %s",
 			      action_name((int)ev->action));
 	}
-	if (!rules_date_valid(ev->deadline_date)) {
+	if (!date_valid(ev->deadline_date)) {
 		char q[16];
 		snprintf(q, sizeof q, "%.10s", ev->deadline_date);
 		return refuse(SC_EINVALID, why, whylen,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "date.h"
 #include "uuid.h"
 
 #define RULES_MAX_REPEATED 256
@@ -17,28 +18,9 @@
 
 /* ------------------------------------------------------------------ helpers */
 
-static int is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 int rules_date_valid(const char *s)
 {
-	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, dim;
-
-	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && !(s[i] >= '0' && s[i] <= '9'))
-			return 0;
-	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	mo = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (y < 1900 || mo < 1 || mo > 12 || d < 1)
-		return 0;
-	dim = days[mo - 1] + (mo == 2 && is_leap(y));
-	return d <= dim;
+	return date_valid(s);
 }
 
 /* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
@@ -106,13 +88,12 @@ static int fail(char *why, size_t whylen, const char *fmt, ...)
 static int fail(char *why, size_t whylen, const char *fmt, ...)
 {
 	va_list ap;
+	int rc;
 
-	if (why && whylen) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return SC_EINVALID;
+	va_start(ap, fmt);
+	rc = sc_vrefuse(SC_EINVALID, why, whylen, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ generic rules */
@@ -131,7 +112,7 @@ static int check_string(const struct kind *k, const ProtobufCFieldDescriptor *f,
 			    RULES_MAX_TEXT);
 	if (!utf8_valid(s))
 		return fail(why, whylen, "%s.%s: not valid UTF-8 text", k->name, f->name);
-	if (ends_with(f->name, "_date") && !rules_date_valid(s))
+	if (ends_with(f->name, "_date") && !date_valid(s))
 		return fail(why, whylen, "%s.%s: \"%s\" is not a real date", k->name,
 			    f->name, quote(s, q, sizeof q));
 	if (ends_with(f->name, "_id") && !uuid_valid(s))
@@ -446,7 +427,7 @@ static int item_date(const struct kind *k, const char *field, const char *item, 
 	char q[64];
 
 	(void)ctx;
-	if (!rules_date_valid(item))
+	if (!date_valid(item))
 		return fail(why, whylen, "%s.%s: \"%s\" is not a real date (YYYY-MM-DD)", k->name,
 			    field, quote(item, q, sizeof q));
 	return 0;
@@ -467,7 +448,7 @@ static int item_date_or_range(const struct kind *k, const char *field, const cha
 	memcpy(a, item, 10);
 	a[10] = '\0';
 	memcpy(b, dots + 2, 11);
-	if (!rules_date_valid(a) || !rules_date_valid(b))
+	if (!date_valid(a) || !date_valid(b))
 		goto bad;
 	if (strcmp(b, a) < 0)
 		return fail(why, whylen, "%s.%s: range \"%s\" ends before it starts", k->name,

@@ -1,0 +1,115 @@
+/* Calendar arithmetic on day numbers (days since 1970-01-01), after Howard
+ * Hinnant's civil_from_days / days_from_civil. */
+#include "date.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+bool date_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int date_month_days(int y, int m)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	if (m < 1 || m > 12)
+		return 0;
+	return days[m - 1] + (m == 2 && date_leap(y));
+}
+
+bool date_valid(const char *s)
+{
+	int y, mo, d;
+
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !(s[i] >= '0' && s[i] <= '9'))
+			return false;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	mo = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1900 || mo < 1 || mo > 12 || d < 1)
+		return false;
+	return d <= date_month_days(y, mo);
+}
+
+int date_parse(const char *s, int *y, int *m, int *d)
+{
+	if (!date_valid(s))
+		return -EINVAL;
+	*y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	*m = (s[5] - '0') * 10 + (s[6] - '0');
+	*d = (s[8] - '0') * 10 + (s[9] - '0');
+	return 0;
+}
+
+void date_format(int y, int m, int d, char out[11])
+{
+	/* the modulos tell the compiler the fields fit */
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+		 (unsigned)d % 100u);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static long days_from_civil(int y, int m, int d)
+{
+	long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long)doe - 719468;
+}
+
+static void civil_from_days(long z, int *y, int *m, int *d)
+{
+	long era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)((long)yoe + era * 400 + (*m <= 2));
+}
+
+int date_diff(const char *a, const char *b, long *days)
+{
+	int ya, ma, da, yb, mb, db;
+
+	if (date_parse(a, &ya, &ma, &da) || date_parse(b, &yb, &mb, &db))
+		return -EINVAL;
+	*days = days_from_civil(yb, mb, db) - days_from_civil(ya, ma, da);
+	return 0;
+}
+
+int date_weekday(int y, int m, int d)
+{
+	long w = (days_from_civil(y, m, d) + 4) % 7; /* 1970-01-01 was a Thursday */
+
+	return (int)(w < 0 ? w + 7 : w);
+}
+
+int date_add(const char *day, int days, char out[11])
+{
+	int y, m, d;
+
+	if (date_parse(day, &y, &m, &d))
+		return -EINVAL;
+	civil_from_days(days_from_civil(y, m, d) + days, &y, &m, &d);
+	if (y < 1900 || y > 9999)
+		return -EINVAL;
+	date_format(y, m, d, out);
+	return 0;
+}

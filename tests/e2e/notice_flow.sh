@@ -57,6 +57,18 @@ check "B sees the notice for every school" bash -c "\"$SAFECAMPUS\" --store \"$T
 sc amain notice list >"$T/alist"
 check "A's standing: unread" grep -Eq "^${n:0:8} .* unread!? " "$T/alist"
 
+# ---------------------------------------------------------------- not yours reads as not there
+# B answers A's notice, and a notice that does not exist, by hand: the server
+# must give the same answer, so B cannot tell whether A has a notice.
+probe() { timeout 60 "${SC_SCPROBE:-$SC_BIN_DIR/tests/scprobe}" 127.0.0.1 "$PORT" \
+  "$T/pki/schoolB-main.crt" "$T/pki/schoolB-main.key" "$T/pki/ca.crt" "$@"; }
+ghost=00000000-0000-4000-8000-000000000000
+PROBE_SCHOOL=schoolB probe push-notice-ack "$n" >"$T/p1" 2>&1
+PROBE_SCHOOL=schoolB probe push-notice-ack "$ghost" >"$T/p2" 2>&1
+check "B's ack of A's notice is refused as not found" grep -q "^result i=0 accepted=0 seq=0 reason=5 " "$T/p1"
+check "the same answer as for no notice at all" eq "$(sed -n "s/$n/ID/p" "$T/p1" | grep '^result')" \
+  "$(sed -n "s/$ghost/ID/p" "$T/p2" | grep '^result')"
+
 # ---------------------------------------------------------------- answer
 check_fail "report before ack is refused locally" sc amain notice report "$n" --report-date 2026-04-01 \
   --channels class_meeting --evidence minutes.pdf

@@ -24,6 +24,7 @@
  * modes: handshake, garbage, oversize, no-hello, bad-version, empty-body,
  *        push-foreign, push-mixed, push-unknown, push-big-batch N, pull CURSOR,
  *        half-frame, push-hazard TITLE (PROBE_ID: under that id),
+ *        push-notice-ack NOTICE_ID   one notice_event ack naming that notice
  *        dashboard [SCHOOL]   one DashboardRequest (dates from PROBE_START,
  *                             PROBE_END, PROBE_ASOF; SCHOOL: the bureau's
  *                             drill-down), printed with its round-trip time
@@ -516,6 +517,23 @@ int main(int argc, char **argv)
 		strftime(today, sizeof today, "%Y-%m-%d", &tm);
 		Safecampus__Record *recs[1] = {hazard(school, campus, *arg ? arg : "probe hazard")};
 		recs[0]->hazard->found_date = getenv("PROBE_FOUND") ? getenv("PROBE_FOUND") : today;
+		push(recs, 1, 2);
+		expect(2);
+	} else if (!strcmp(mode, "push-notice-ack")) {
+		hello(1, 1);
+		expect(1);
+		Safecampus__Record *recs[1] = {hazard(school, campus, "")};
+		Safecampus__NoticeEvent *ev = calloc(1, sizeof *ev);
+		if (!ev)
+			exit(3);
+		safecampus__notice_event__init(ev);
+		free(recs[0]->hazard);
+		recs[0]->body_case = SAFECAMPUS__RECORD__BODY_NOTICE_EVENT;
+		recs[0]->notice_event = ev;
+		ev->notice_id = (char *)arg;
+		ev->action = SAFECAMPUS__NOTICE_ACTION__NOTICE_ACTION_ACK;
+		ev->actor = "probe";
+		ev->notice_hlc = 1;
 		push(recs, 1, 2);
 		expect(2);
 	} else if (!strcmp(mode, "dashboard")) {

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hazard_fsm.h"
+#include "kind_ops.h"
 #include "kinds.h"
 #include "store.h"
 
@@ -33,6 +33,7 @@ struct cli {
 	struct store *st;           /* opened by cli_store */
 	struct store_config cfg;    /* loaded by cli_config */
 	bool cfg_loaded;
+	char today[11];             /* for struct kind_env, set by cli_env */
 };
 
 /* ---- options */
@@ -56,7 +57,7 @@ struct cli_opt {
 };
 
 struct cli_help {
-	const char *usage;    /* "hazard assign ID [options]" (after "safecampus ") */
+	const char *usage;    /* "KIND VERB ID [options]" (after "safecampus ") */
 	const char *summary;  /* one paragraph */
 	const char *epilog;   /* extra text after the options, or NULL */
 };
@@ -69,23 +70,21 @@ int cli_parse(struct cli *c, int argc, char **argv, struct cli_opt *opts, size_t
 	      const struct cli_help *help, const char **pos, size_t minpos, size_t maxpos,
 	      size_t *npos);
 void cli_print_help(FILE *f, const struct cli_opt *opts, size_t nopts, const struct cli_help *h);
-/** The command's words for messages ("hazard assign") from h->usage. */
+/** The command's words for messages ("KIND VERB") from h->usage. */
 void cli_cmd_words(const struct cli_help *h, char *out, size_t n);
 /** The option named name in opts (NULL if absent). */
 struct cli_opt *cli_opt_get(struct cli_opt *opts, size_t nopts, const char *name);
 
 /* ---- messages */
 
-/** For a command with verbs (hazard, notice, letter, bus): no verb prints
- * help to stderr (CLI_USAGE), -h/--help/help prints it to stdout (CLI_OK);
- * otherwise returns -1 and the caller dispatches argv[1]. */
-int cli_group_help(int argc, char **argv, void (*help)(FILE *f));
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** When set, cli_err starts its messages with this ("FILE:LINE") instead of
  * the program's name: import reports each row's refusals where they are. */
 extern const char *cli_err_where;
 /** Usage error: message, a pointer to --help, returns CLI_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Usage error for an unknown kind, listing the kinds; returns CLI_USAGE. */
+int cli_kinds_hint(const char *cmd, const char *name);
 /** A failed store call: "what: <detail>", returns CLI_FAIL. */
 int cli_store_fail(int rc, const char *what);
 
@@ -98,6 +97,9 @@ int cli_config(struct cli *c);
 void cli_done(struct cli *c);
 /** Resolves an id or prefix to a full id, printing the error if none. */
 int cli_resolve(struct cli *c, const char *prefix, char out[37]);
+/** The records of this store as kind behaviour reads them (kind_ops.h);
+ * cli_config must have run. */
+void cli_env(struct cli *c, struct kind_env *env);
 
 /* ---- text and time */
 
@@ -128,20 +130,14 @@ size_t cli_term_width(void);
 /** A server's rejection detail for people: a raw clock stamp ("hlc N") is
  * shown as the date and time it stands for. Returns out. */
 const char *cli_detail(const char *detail, char *out, size_t n);
-/** Date arithmetic on "YYYY-MM-DD": out = day + days. 0, or -EINVAL. */
-int cli_date_add(const char *day, int days, char out[11]);
-/** *days = b - a in days, for two valid dates. 0, or -EINVAL. */
-int cli_date_diff(const char *a, const char *b, long *days);
-/** Day of the week of a valid date, 0 = Sunday. */
-int cli_weekday(int y, int m, int d);
 /* A listing laid out to fit a width: columns keep their order; KEEP columns
  * are always shown, the FLEX column (a title) takes the room left, the others
  * are shown in order while they fit. Empty cells print as "-". */
 enum {
-	CLI_COL_KEEP = 1u << 0,
-	CLI_COL_FLEX = 1u << 1,
-	CLI_COL_HIDE_EMPTY = 1u << 2, /* not shown when every cell is empty */
-	CLI_COL_OFF = 1u << 3,        /* never shown (e.g. school, for a school) */
+	CLI_COL_KEEP = KC_KEEP,
+	CLI_COL_FLEX = KC_FLEX,
+	CLI_COL_HIDE_EMPTY = KC_HIDE_EMPTY, /* not shown when every cell is empty */
+	CLI_COL_OFF = KC_OFF,               /* never shown (e.g. school, for a school) */
 };
 struct cli_table;
 struct cli_table *cli_table_new(size_t ncols);
@@ -170,22 +166,22 @@ int cli_field_apply(struct cli *c, const char *cmd, ProtobufCMessage *m, struct 
 		    size_t nopts);
 /** Lists k's fields, types and enum values (for `add KIND --help`). */
 void cli_kind_fields_help(FILE *f, const struct kind *k);
-/** Kind by name, accepting plurals ("hazards") and '-' for '_'. */
+/** Kind by name, accepting plurals ("KINDs") and '-' for '_'. */
 const struct kind *cli_kind(const char *name);
 /** A new record of kind k with a fresh id and payload m (taken over). */
 Safecampus__Record *cli_record_new(const struct kind *k, ProtobufCMessage *m);
 /** Checks r as the server would before it is written: field rules, the
- * parent exists, the bureau-only rule, and for hazard events the workflow.
- * Prints why not; returns 0 or CLI_FAIL. */
+ * parent exists, the bureau-only rule, and its kind's own check (a workflow
+ * step, a linked record). Prints why not; returns 0 or CLI_FAIL. */
 int cli_check_record(struct cli *c, const Safecampus__Record *r);
 /** Writes r (store_write) and reports a failure; returns 0 or CLI_FAIL.
- * Then runs what must follow a write at once (a bus trip's alarm). */
+ * Then runs what must follow a write at once (cli_after_write). */
 int cli_write(struct cli *c, Safecampus__Record *r);
-/** What must follow a write of r at once: the alarm of a bus trip whose
- * counts differ (cli_bus.c). */
+/** What must follow a write of r at once: its kind's after_write hook (a
+ * count that raises an alarm). */
 void cli_after_write(struct cli *c, const Safecampus__Record *r);
-/** Fills the documented defaults (found_date today, at_ms now, ...) of k's
- * fields that are still empty. 0 or a negative code. */
+/** Fills the defaults of k's fields that are still empty (kind_field_ui.dflt:
+ * today, now). 0 or a negative code. */
 int cli_apply_defaults(const struct kind *k, ProtobufCMessage *m);
 /** Rewrites a message about k's fields for someone at the command line:
  * "kind.field" and bare snake_case field names become the option that sets
@@ -200,72 +196,15 @@ static inline bool cli_is_bureau(const struct cli *c)
 {
 	return c->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU;
 }
-/** `add KIND` and `hazard report`: fields from argv, defaults, checks, write,
- * print the new id. required: NULL-terminated field names, or NULL. */
-int cli_add_kind(struct cli *c, const struct kind *k, int argc, char **argv,
-		 const struct cli_help *help, const char *const *required);
-
-/* ---- hazards (cli_hazard.c) */
-
-struct hz_event {
-	Safecampus__Record *r;       /* owned copy */
-	enum store_sync_state sync;
-	bool applied;                /* counted in the state */
-	char why[160];               /* why not, if not applied */
-};
-
-/* A hazard's events folded with hazard_fsm. */
-struct hz_fold {
-	struct hazard_status status;
-	struct hz_event *ev;         /* in HLC order */
-	size_t n, cap;
-};
-
-/** Folds the events of hazard_id known locally (skipping skip_id, may be
- * NULL): the ones the server accepted in its order, then local ones in HLC
- * order; rejected ones are left out. */
-int hz_fold(struct cli *c, const char *hazard_id, const char *skip_id, struct hz_fold *f);
-void hz_fold_free(struct hz_fold *f);
-/** The workflow check of one new hazard event against what is known locally. */
-int hz_check_event(struct cli *c, const Safecampus__Record *r);
-/** `show` for a hazard: state and history after its fields. */
-int hz_show_history(struct cli *c, const Safecampus__Record *r);
-/** `list hazard`. */
-int hz_list(struct cli *c, const char *status, const char *campus, const char *since,
-	    const char *school);
-
-/* ---- notices (cli_notice.c) */
-
-/** Local checks of a new notice_event (as wf_notice.c would refuse it). */
-int nt_check_event(struct cli *c, const Safecampus__Record *r);
-/** `show` for a notice: this school's standing and events, or for the
- * bureau the standing of every target school. */
-int nt_show_status(struct cli *c, const Safecampus__Record *r);
-/** The status word of notice r for `list notice` and --status: for a school
- * its own standing, for the bureau "open"/"due"/"past_due". *overdue is set
- * when the due date has passed without a report. 0 or a store code. */
-int nt_status_word(struct cli *c, const Safecampus__Record *r, char *out, size_t n,
-		   bool *overdue);
-/** `list notice` and `notice list`. */
-int nt_list(struct cli *c, const char *status, const char *since, const char *school);
-
-/* ---- letters (cli_letter.c) */
-
-/** Local checks of a new letter: a signer_staff_id must be a staff record. */
-int lt_check(struct cli *c, const Safecampus__Record *r);
-
-/* ---- buses (cli_bus.c) */
-
-/** Prints the ALARM on stderr if trip r's boarded and alighted differ. */
-void bus_trip_alarm(struct cli *c, const Safecampus__Record *r);
-/** `status`: mismatched trips of the last 7 days. Returns how many, or a
- * negative store code. */
-int bus_status_alarms(struct cli *c);
+/** Sets field of m (of kind k) from text; a bad value is a usage error
+ * naming --field. 0 or CLI_USAGE. */
+int cli_set_field(const struct kind *k, ProtobufCMessage *m, const char *field,
+		  const char *text, const char *cmd);
+/** Prints a kind's refusal (why, from a check) for the command line. */
+int cli_refused(const struct kind *k, int rc, const char *why);
 
 /** Name of a sync state: "synced", "pending", "rejected". */
 const char *cli_sync_name(enum store_sync_state s);
-/** A copy of r (packed and unpacked again); NULL on out-of-memory. */
-Safecampus__Record *cli_record_dup(const Safecampus__Record *r);
 
 /* ---- the subcommands */
 
@@ -275,13 +214,19 @@ int cmd_edit(struct cli *c, int argc, char **argv);
 int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_show(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
-int cmd_hazard(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_outbox(struct cli *c, int argc, char **argv);
 int cmd_sync(struct cli *c, int argc, char **argv);
-int cmd_notice(struct cli *c, int argc, char **argv);
-int cmd_letter(struct cli *c, int argc, char **argv);
-int cmd_bus(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
 
+/* ---- the command groups of kinds with verbs (cmd/group.c) */
+
+/** The kind whose command group is called name, or NULL. */
+const struct kind *cli_group(const char *name);
+/** Runs `safecampus <group> VERB ...` (argv[0] is the group's name). */
+int cli_group_run(struct cli *c, const struct kind *k, int argc, char **argv);
+/** `safecampus KIND ...` for a group (argv[0] its name), for main's table. */
+int cmd_group(struct cli *c, int argc, char **argv);
+/** Prints "  NAME  summary" for every group, for the program's --help. */
+void cli_groups_help(FILE *f);
 #endif

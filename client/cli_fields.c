@@ -1,8 +1,10 @@
 /* Record fields on the command line, from the protobuf descriptors: one
  * option per payload field (`--deadline-date` sets deadline_date), help with
  * types and enum values, defaults, and the checks a record passes before it
- * is written. Nothing here names a field except the alias and default tables. */
+ * is written. Aliases, defaults and help come from the kind's table entry
+ * (kind_ops.h); nothing here names a kind or a field. */
 #include "cli.h"
+#include "cli_kind.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -11,27 +13,6 @@
 
 #include "rules.h"
 #include "uuid.h"
-
-/* Documented short flags for long field names. */
-static const struct alias {
-	const char *kind, *alias, *field;
-} aliases[] = {
-	{"hazard_event", "role", "actor_role"},
-	{"hazard_event", "deadline", "deadline_date"},
-	{"hazard_event", "hazard", "hazard_id"},
-	{"hazard", "found", "found_date"},
-};
-
-/* Values filled in when a field is not given. */
-enum dflt { D_TODAY, D_NOW_MS };
-static const struct deflt {
-	const char *kind, *field;
-	enum dflt what;
-} defaults[] = {
-	{"hazard", "found_date", D_TODAY},
-	{"hazard_event", "at_ms", D_NOW_MS},
-	{"notice_event", "at_ms", D_NOW_MS},
-};
 
 /* Help strings built from descriptors live for the whole run. */
 static char pool[16384];
@@ -134,20 +115,26 @@ static const char *metavar(const ProtobufCFieldDescriptor *f)
 	}
 }
 
-static const struct deflt *default_of(const struct kind *k, const char *field)
+static enum kind_fill default_of(const struct kind *k, const char *field)
 {
-	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
-		if (strcmp(defaults[i].kind, k->name) == 0 && strcmp(defaults[i].field, field) == 0)
-			return &defaults[i];
-	return NULL;
+	const struct kind_field_ui *ui = kind_field_ui(k, field);
+
+	return ui ? ui->dflt : KF_NONE;
+}
+
+static const char *default_text(enum kind_fill d)
+{
+	return d == KF_TODAY ? " (default: today)" : d == KF_NOW_MS ? " (default: now)" : "";
 }
 
 static const char *field_help(const struct kind *k, const ProtobufCFieldDescriptor *f)
 {
 	char vals[512];
-	const struct deflt *d = default_of(k, f->name);
-	const char *dtext = !d ? "" : d->what == D_TODAY ? " (default: today)" : " (default: now)";
+	const struct kind_field_ui *ui = kind_field_ui(k, f->name);
+	const char *dtext = default_text(default_of(k, f->name));
 
+	if (ui && ui->help)
+		return pool_fmt("%s%s", ui->help, dtext);
 	if (f->type == PROTOBUF_C_TYPE_ENUM) {
 		enum_values(f->descriptor, vals, sizeof vals);
 		return pool_fmt("one of: %s%s", vals, dtext);
@@ -178,14 +165,14 @@ int cli_field_opts(const struct kind *k, struct cli_opt *opts, size_t *nopts, si
 			.name = f->name, .metavar = metavar(f), .help = field_help(k, f),
 			.flags = in_list(required, f->name) ? CLI_OPT_REQUIRED : 0, .field = f,
 		};
-		for (size_t a = 0; a < sizeof aliases / sizeof aliases[0]; a++) {
-			if (strcmp(aliases[a].kind, k->name) != 0 ||
-			    strcmp(aliases[a].field, f->name) != 0)
+		{
+			const struct kind_field_ui *ui = kind_field_ui(k, f->name);
+			if (!ui || !ui->alias)
 				continue;
 			if (*nopts >= max)
 				return -ENOSPC;
 			opts[(*nopts)++] = (struct cli_opt){
-				.name = aliases[a].alias, .metavar = metavar(f), .field = f,
+				.name = ui->alias, .metavar = metavar(f), .field = f,
 				.alias_of = f->name,
 			};
 		}
@@ -247,12 +234,13 @@ int cli_apply_defaults(const struct kind *k, ProtobufCMessage *m)
 {
 	char buf[32], err[128];
 
-	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
+	for (size_t i = 0; k->ops && i < k->ops->nfields; i++) {
+		const struct kind_field_ui *ui = &k->ops->fields[i];
 		const ProtobufCFieldDescriptor *f;
 		char *cur;
-		if (strcmp(defaults[i].kind, k->name) != 0)
+		if (ui->dflt != KF_TODAY && ui->dflt != KF_NOW_MS)
 			continue;
-		f = kind_field(k, defaults[i].field);
+		f = kind_field(k, ui->field);
 		if (!f)
 			continue;
 		cur = kind_field_get(m, f);
@@ -263,7 +251,7 @@ int cli_apply_defaults(const struct kind *k, ProtobufCMessage *m)
 			continue;
 		}
 		free(cur);
-		if (defaults[i].what == D_TODAY)
+		if (ui->dflt == KF_TODAY)
 			cli_today(buf);
 		else
 			snprintf(buf, sizeof buf, "%lld", (long long)cli_now_ms());
@@ -277,12 +265,9 @@ int cli_apply_defaults(const struct kind *k, ProtobufCMessage *m)
  * the field's name with '-' for '_'. */
 static void flag_of(const struct kind *k, const char *field, char *out, size_t n)
 {
-	for (size_t a = 0; a < sizeof aliases / sizeof aliases[0]; a++)
-		if (strcmp(aliases[a].kind, k->name) == 0 && strcmp(aliases[a].field, field) == 0) {
-			dashed(aliases[a].alias, out, n);
-			return;
-		}
-	dashed(field, out, n);
+	const struct kind_field_ui *ui = kind_field_ui(k, field);
+
+	dashed(ui && ui->alias ? ui->alias : field, out, n);
 }
 
 void cli_flagify(const struct kind *k, const char *in, char *out, size_t n)
@@ -344,7 +329,6 @@ void cli_kind_fields_help(FILE *f, const struct kind *k)
 	fprintf(f, "  %-*s %-8s %s\n", (int)namew, "FIELD", "TYPE", "VALUES / NOTES");
 	for (unsigned i = 0; i < k->desc->n_fields; i++) {
 		const ProtobufCFieldDescriptor *fd = &k->desc->fields[i];
-		const struct deflt *d;
 		size_t at;
 		if (!settable(fd))
 			continue;
@@ -360,22 +344,19 @@ void cli_kind_fields_help(FILE *f, const struct kind *k)
 			snprintf(vals, sizeof vals, "Unix time in milliseconds");
 		else if (fd->label == PROTOBUF_C_LABEL_REPEATED)
 			snprintf(vals, sizeof vals, "values separated by ';'");
-		d = default_of(k, fd->name);
 		at = strlen(vals);
-		if (d)
-			at += (size_t)snprintf(vals + at, sizeof vals - at, "%s",
-					       d->what == D_TODAY ? " (default: today)"
-								  : " (default: now)");
+		at += (size_t)snprintf(vals + at, sizeof vals - at, "%s",
+				       default_text(default_of(k, fd->name)));
 		if (k->parent_field && strcmp(k->parent_field, fd->name) == 0 && at < sizeof vals)
 			snprintf(vals + at, sizeof vals - at, " (the record it belongs to)");
 		cli_wrap(f, vals, namew + 12, CLI_WIDTH);
 	}
-	for (size_t a = 0; a < sizeof aliases / sizeof aliases[0]; a++) {
+	for (size_t a = 0; k->ops && a < k->ops->nfields; a++) {
 		char d[64];
-		if (strcmp(aliases[a].kind, k->name) != 0)
+		if (!k->ops->fields[a].alias)
 			continue;
-		dashed(aliases[a].field, d, sizeof d);
-		fprintf(f, "  --%s is short for --%s\n", aliases[a].alias, d);
+		dashed(k->ops->fields[a].field, d, sizeof d);
+		fprintf(f, "  --%s is short for --%s\n", k->ops->fields[a].alias, d);
 	}
 }
 
@@ -483,19 +464,48 @@ int cli_check_record(struct cli *c, const Safecampus__Record *r)
 		}
 		safecampus__record__free_unpacked(parent, NULL);
 	}
-	if (strcmp(k->name, "hazard_event") == 0)
-		return hz_check_event(c, r);
-	if (strcmp(k->name, "notice_event") == 0)
-		return nt_check_event(c, r);
-	if (strcmp(k->name, "letter") == 0)
-		return lt_check(c, r);
+	if (k->ops && k->ops->check) {
+		struct kind_env env;
+		cli_env(c, &env);
+		rc = k->ops->check(&env, r, why, sizeof why);
+		if (rc)
+			return cli_refused(k, rc, why);
+	}
+	return 0;
+}
+
+int cli_refused(const struct kind *k, int rc, const char *why)
+{
+	char text[640];
+
+	if (rc != SC_EINVALID && rc != SC_ETRANSITION && rc != SC_ENOTFOUND)
+		return cli_store_fail(rc, "cannot check the record");
+	/* the person typed --role, not actor_role */
+	cli_flagify(k, why, text, sizeof text);
+	cli_err("refused: %s", text);
+	return CLI_FAIL;
+}
+
+int cli_set_field(const struct kind *k, ProtobufCMessage *m, const char *field,
+		  const char *text, const char *cmd)
+{
+	char err[256];
+
+	if (kind_field_set(m, kind_field(k, field), text, err, sizeof err) != 0) {
+		char msg[300], flag[80];
+		cli_flagify(k, err, msg, sizeof msg);
+		flag_of(k, field, flag, sizeof flag);
+		return cli_usage(cmd, "--%s: %s", flag, msg);
+	}
 	return 0;
 }
 
 void cli_after_write(struct cli *c, const Safecampus__Record *r)
 {
-	if (r->body_case == SAFECAMPUS__RECORD__BODY_BUS_TRIP && !r->deleted)
-		bus_trip_alarm(c, r);
+	const struct cli_kind *h = cli_kind_of(kind_of(r));
+
+	if (h && h->after_write && !r->deleted)
+		h->after_write(c, r);
 }
 
 int cli_write(struct cli *c, Safecampus__Record *r)
@@ -506,187 +516,4 @@ int cli_write(struct cli *c, Safecampus__Record *r)
 		return cli_store_fail(rc, "cannot write the record");
 	cli_after_write(c, r);
 	return 0;
-}
-
-/* ---------------------------------------------------------------- add / edit */
-
-static const char *const add_epilog =
-	"Each field is an option: --deadline-date sets deadline_date (--deadline_date works "
-	"too).\nEnum values are the short lower-case names. The new record's id is printed; "
-	"it waits in\nthe outbox until `" CLI_PROG " sync`.";
-
-int cli_add_kind(struct cli *c, const struct kind *k, int argc, char **argv,
-		 const struct cli_help *help, const char *const *required)
-{
-	struct cli_opt opts[CLI_MAX_OPTS];
-	size_t nopts = 0, npos;
-	const char *pos[1];
-	char cmd[64];
-	ProtobufCMessage *m = NULL;
-	Safecampus__Record *r = NULL;
-	int rc;
-
-	cli_cmd_words(help, cmd, sizeof cmd);
-	if (cli_field_opts(k, opts, &nopts, CLI_MAX_OPTS, required, NULL) != 0) {
-		cli_err("too many fields in kind %s", k->name);
-		return CLI_FAIL;
-	}
-	rc = cli_parse(c, argc, argv, opts, nopts, help, pos, 0, 0, &npos);
-	if (rc == CLI_HELP) {
-		fputc('\n', stdout);
-		cli_kind_fields_help(stdout, k);
-		return CLI_OK;
-	}
-	if (rc)
-		return rc;
-	rc = cli_config(c);
-	if (rc)
-		return rc;
-	m = kind_payload_new(k);
-	if (!m)
-		return cli_store_fail(-ENOMEM, "cannot make the record");
-	rc = cli_field_apply(c, cmd, m, opts, nopts);
-	if (rc == 0 && cli_apply_defaults(k, m) != 0)
-		rc = cli_store_fail(-ENOMEM, "cannot make the record");
-	if (rc) {
-		kind_payload_free(m);
-		return rc;
-	}
-	r = cli_record_new(k, m);
-	if (!r)
-		return cli_store_fail(-ENOMEM, "cannot make the record");
-	rc = cli_check_record(c, r);
-	if (rc == 0)
-		rc = cli_write(c, r);
-	if (rc == 0)
-		printf("%s\n", r->id);
-	kind_record_free(r);
-	return rc;
-}
-
-int cmd_add(struct cli *c, int argc, char **argv)
-{
-	static const struct cli_help h = {
-		.usage = "add KIND --FIELD VALUE ...",
-		.summary = "Adds a record of any kind, offline. `" CLI_PROG " add KIND --help` lists "
-			   "the kind's fields.",
-	};
-	char usage[128];
-	struct cli_help kh;
-	const struct kind *k;
-
-	if (argc < 2 || argv[1][0] == '-') {
-		if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-			char list[2048];
-			size_t at = 0;
-			cli_print_help(stdout, NULL, 0, &h);
-			list[0] = '\0';
-			for (size_t i = 0; i < kind_count() && at < sizeof list; i++)
-				at += (size_t)snprintf(list + at, sizeof list - at, "%s%s",
-						       i ? " " : "", kind_at(i)->name);
-			fputs("\nKinds: ", stdout);
-			cli_wrap(stdout, list, 7, CLI_WIDTH);
-			return CLI_OK;
-		}
-		return cli_usage("add", "which kind? (one of the kinds in `" CLI_PROG
-				 " add --help`)");
-	}
-	k = cli_kind(argv[1]);
-	if (!k)
-		return cli_usage("add", "unknown kind '%s'", argv[1]);
-	snprintf(usage, sizeof usage, "add %s [--FIELD VALUE ...]", k->name);
-	kh = (struct cli_help){
-		.usage = usage,
-		.summary = pool_fmt("Adds a %s record. Writes locally and queues it for sync.",
-				    k->name),
-		.epilog = add_epilog,
-	};
-	return cli_add_kind(c, k, argc - 1, argv + 1, &kh, NULL);
-}
-
-int cmd_edit(struct cli *c, int argc, char **argv)
-{
-	static const struct cli_help h = {
-		.usage = "edit ID --FIELD VALUE ...",
-		.summary = "Changes fields of a record (last writer by clock wins when campuses "
-			   "edit the same record). Also the way to fix a record the server "
-			   "rejected; it goes back to pending.\nEvents cannot be edited once the "
-			   "server has them: add a new event instead.",
-		.epilog = "The options are the fields of the record's kind: see `" CLI_PROG
-			  " add KIND --help`. An empty value clears a field.",
-	};
-	struct cli_opt opts[CLI_MAX_OPTS];
-	size_t nopts = 0, npos;
-	const char *pos[1];
-	char id[37];
-	Safecampus__Record *r = NULL;
-	const struct kind *k;
-	int rc;
-	bool any = false;
-
-	/* the kind (and so the options) comes from the record: find it first */
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			cli_print_help(stdout, NULL, 0, &h);
-			return CLI_OK;
-		}
-	}
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
-			c->store_path = argv[++i];
-			continue;
-		}
-		if (strncmp(argv[i], "--store=", 8) == 0) {
-			c->store_path = argv[i] + 8;
-			continue;
-		}
-		if (argv[i][0] != '-') {
-			pos[0] = argv[i];
-			any = true;
-			break;
-		}
-		if (!strchr(argv[i], '='))
-			i++; /* skip the option's value */
-	}
-	if (!any)
-		return cli_usage("edit", "which record? (usage: " CLI_PROG " %s)", h.usage);
-	rc = cli_config(c);
-	if (rc)
-		return rc;
-	if (cli_resolve(c, pos[0], id))
-		return CLI_FAIL;
-	rc = store_get(c->st, id, &r);
-	if (rc)
-		return cli_store_fail(rc, "cannot read the record");
-	k = kind_of(r);
-	if (cli_field_opts(k, opts, &nopts, CLI_MAX_OPTS, NULL, NULL) != 0) {
-		rc = CLI_FAIL;
-		goto out;
-	}
-	rc = cli_parse(c, argc, argv, opts, nopts, &h, pos, 1, 1, &npos);
-	if (rc)
-		goto out;
-	any = false;
-	for (size_t i = 0; i < nopts; i++)
-		any |= opts[i].seen;
-	if (!any) {
-		rc = cli_usage("edit", "nothing to change: give at least one --FIELD VALUE");
-		goto out;
-	}
-	if (k->immutable && r->seq != 0) {
-		cli_err("refused: %s %s is on the server and cannot change; add a new event "
-			"instead", k->name, id);
-		rc = CLI_FAIL;
-		goto out;
-	}
-	rc = cli_field_apply(c, "edit", kind_payload(r), opts, nopts);
-	if (rc == 0)
-		rc = cli_check_record(c, r);
-	if (rc == 0)
-		rc = cli_write(c, r);
-	if (rc == 0)
-		printf("%s\n", r->id);
-out:
-	safecampus__record__free_unpacked(r, NULL);
-	return rc;
 }

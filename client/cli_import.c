@@ -553,7 +553,7 @@ static int import_row(struct import *im, struct csv *p, unsigned long line)
 			goto reject;
 		}
 	}
-	/* the rest of what `add` checks: role, workflows, linked staff */
+	/* the rest of what `add` checks: role, workflows, linked records */
 	{
 		char where[256];
 		snprintf(where, sizeof where, "%s:%lu", im->file, line);
@@ -598,9 +598,9 @@ int cmd_import(struct cli *c, int argc, char **argv)
 			  "skipped (unchanged); rows export wrote for deleted records are skipped. "
 			  "The last line says\n\"imported N, rejected M\". Exit status 1 if any row "
 			  "was rejected (the good rows are still\nimported), 2 for a usage error, "
-			  "0 otherwise.\nEvents (hazard_event, notice_event) are checked against "
-			  "the events already in the store, not\nagainst earlier rows of the same "
-			  "file: import one step per hazard or notice at a time.",
+			  "0 otherwise.\nEvents (the *_event kinds) are checked against the "
+			  "events already in the store, not\nagainst earlier rows of the same "
+			  "file: import one step per record at a time.",
 	};
 	struct cli_opt opts[] = {
 		{.name = "dry-run", .help = "check every row, write nothing"},
@@ -630,8 +630,17 @@ int cmd_import(struct cli *c, int argc, char **argv)
 			cli_err("refused: only the bureau may write %s records (this install is "
 				"school %s)", im.k->name, c->cfg.school);
 		else
+		{
+			char list[256];
+			size_t at = 0;
+			list[0] = '\0';
+			for (size_t i = 0; i < kind_count() && at < sizeof list; i++)
+				if (kind_at(i)->bureau_only)
+					at += (size_t)snprintf(list + at, sizeof list - at, "%s%s",
+							       at ? " and " : "", kind_at(i)->name);
 			cli_err("refused: %s records are written by schools; the bureau imports only "
-				"notice and calendar", im.k->name);
+				"%s", im.k->name, list);
+		}
 		return CLI_FAIL;
 	}
 	im.file = pos[1];

@@ -1,5 +1,6 @@
 /* status, outbox and sync: the sync side for people. */
 #include "cli.h"
+#include "cli_kind.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -42,8 +43,8 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		.usage = "status",
 		.summary = "Shows the store, the server, this install's identity, the outbox "
 			   "(records waiting to be\npushed, records the server rejected and why), "
-			   "the last sync and the pull cursor, and the\nopen ALARMS: bus trips of "
-			   "the last 7 days whose boarded and alighted counts differ.",
+			   "the last sync and the pull cursor, and the\nopen ALARMS of the kinds "
+			   "that raise them.",
 	};
 	struct store_outbox_stats s;
 	struct ident id;
@@ -109,9 +110,13 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		if (rc)
 			return cli_store_fail(rc, "cannot read the outbox");
 	}
-	rc = bus_status_alarms(c);
-	if (rc < 0)
-		return cli_store_fail(rc, "cannot read the bus trips");
+	for (size_t i = 0; cli_kind_at(i); i++) {
+		if (!cli_kind_at(i)->status)
+			continue;
+		rc = cli_kind_at(i)->status(c);
+		if (rc < 0)
+			return cli_store_fail(rc, "cannot read the alarms");
+	}
 	return CLI_OK;
 }
 

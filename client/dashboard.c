@@ -2,6 +2,8 @@
  * dashboard sees it, and helpers the three renderers share. See dashboard.h. */
 #include "dashboard.h"
 
+#include "msg.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -73,16 +75,7 @@ void dashboard_free(Safecampus__Dashboard *d)
 
 Safecampus__Dashboard *dashboard_dup(const Safecampus__Dashboard *d)
 {
-	size_t n = safecampus__dashboard__get_packed_size(d);
-	uint8_t *buf = malloc(n ? n : 1);
-	Safecampus__Dashboard *c;
-
-	if (!buf)
-		return NULL;
-	safecampus__dashboard__pack(d, buf);
-	c = safecampus__dashboard__unpack(NULL, n, buf);
-	free(buf);
-	return c;
+	return (Safecampus__Dashboard *)msg_dup(&d->base);
 }
 
 static bool str_eq(const char *a, const char *b)

@@ -21,10 +21,6 @@ static const struct cmd {
 	{"edit", cmd_edit, "change fields of a record, or fix a rejected one"},
 	{"list", cmd_list, "list the records of a kind (list hazards --status open)"},
 	{"show", cmd_show, "show a record; for a hazard or notice, its state and history"},
-	{"hazard", cmd_hazard, "report a hazard and move it through its workflow"},
-	{"notice", cmd_notice, "issue notices (bureau); acknowledge and report on them (school)"},
-	{"letter", cmd_letter, "sign responsibility letters; coverage of current staff"},
-	{"bus", cmd_bus, "record a bus trip (counts that differ raise an ALARM)"},
 	{"import", cmd_import, "add or update records of a kind from a CSV file"},
 	{"export", cmd_export, "write the records of a kind as CSV"},
 	{"dashboard", cmd_dashboard, "the safe-campus dashboard: indicators, score, rank, alerts"},
@@ -41,6 +37,7 @@ static void usage(FILE *f)
 	      f);
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].summary);
+	cli_groups_help(f);
 	fputs("\nGlobal options:\n"
 	      "  --store PATH        the store file (default: $SAFECAMPUS_STORE, else "
 	      "./safecampus.db);\n"
@@ -55,10 +52,13 @@ static void usage(FILE *f)
 
 static const struct cmd *find(const char *name)
 {
+	/* the command groups of the kinds with verbs (cmd/group.c) */
+	static const struct cmd group = {NULL, cmd_group, NULL};
+
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (strcmp(cmds[i].name, name) == 0)
 			return &cmds[i];
-	return NULL;
+	return cli_group(name) ? &group : NULL;
 }
 
 int main(int argc, char **argv)

@@ -18,6 +18,8 @@
  * itself comes from malloc. */
 #include "kinds.h"
 
+#include "msg.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -62,6 +64,17 @@ static const struct kind_override {
 	{ "bus_trip", -1, -1, "bus_id" },
 	{ "equipment_check", -1, -1, "equipment_id" },
 	{ NULL, -1, -1, NULL },
+};
+
+/* Kinds with behaviour beyond the descriptor (kind_ops.h): one entry each,
+ * in its own file. */
+extern const struct kind_ops kind_ops_hazard, kind_ops_hazard_event, kind_ops_notice,
+	kind_ops_notice_event, kind_ops_letter, kind_ops_staff, kind_ops_bus, kind_ops_bus_trip,
+	kind_ops_bus_rider, kind_ops_risk, kind_ops_equipment;
+static const struct kind_ops *const kind_ops_tab[] = {
+	&kind_ops_hazard, &kind_ops_hazard_event, &kind_ops_notice, &kind_ops_notice_event,
+	&kind_ops_letter, &kind_ops_staff, &kind_ops_bus, &kind_ops_bus_trip, &kind_ops_bus_rider,
+	&kind_ops_risk, &kind_ops_equipment,
 };
 
 static struct kind kinds_tab[KINDS_MAX];
@@ -110,6 +123,9 @@ static void kinds_build(void)
 				}
 			}
 		}
+		for (size_t j = 0; j < sizeof kind_ops_tab / sizeof kind_ops_tab[0]; j++)
+			if (strcmp(kind_ops_tab[j]->kind, k->name) == 0)
+				k->ops = kind_ops_tab[j];
 		for (const struct kind_override *o = kind_overrides; o->name; o++) {
 			if (strcmp(o->name, k->name) != 0)
 				continue;
@@ -872,4 +888,9 @@ int kind_field_set(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, const
 	if (has_presence(f))
 		*(protobuf_c_boolean *)MEMBER_PTR(m, f->quantifier_offset) = *text != '\0';
 	return 0;
+}
+
+Safecampus__Record *kind_record_dup(const Safecampus__Record *r)
+{
+	return (Safecampus__Record *)msg_dup(&r->base);
 }

@@ -25,6 +25,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "err.h"
+#include "kind_ops.h"
 #include "safecampus.pb-c.h"
 
 struct kind {
@@ -35,6 +36,7 @@ struct kind {
 	bool immutable;                          /* events: never updated once written */
 	bool bureau_only;                        /* only the bureau may write it */
 	const char *parent_field;                /* e.g. "hazard_id": the record it hangs on, or NULL */
+	const struct kind_ops *ops;              /* its behaviour (kind_ops.h), or NULL */
 };
 
 /** Number of kinds; kinds are indexed 0..kind_count()-1 in .proto order. */
@@ -57,6 +59,9 @@ ProtobufCMessage *kind_payload_new(const struct kind *k);
 void kind_payload_free(ProtobufCMessage *m);
 /** Sets r's body to m (r takes ownership of m: free r with kind_record_free). */
 void kind_record_set_payload(Safecampus__Record *r, const struct kind *k, ProtobufCMessage *m);
+/** A deep copy of r (freed with safecampus__record__free_unpacked); NULL on
+ * out-of-memory. */
+Safecampus__Record *kind_record_dup(const Safecampus__Record *r);
 /** Frees a record built field by field with kind_* and strdup'd strings
  * (not one that came from protobuf unpack). */
 void kind_record_free(Safecampus__Record *r);

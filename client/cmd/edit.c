@@ -1,0 +1,91 @@
+/* edit ID --FIELD VALUE ...: change a record, or fix a rejected one. */
+#include "cli.h"
+
+#include <string.h>
+
+int cmd_edit(struct cli *c, int argc, char **argv)
+{
+	static const struct cli_help h = {
+		.usage = "edit ID --FIELD VALUE ...",
+		.summary = "Changes fields of a record (last writer by clock wins when campuses "
+			   "edit the same record). Also the way to fix a record the server "
+			   "rejected; it goes back to pending.\nEvents cannot be edited once the "
+			   "server has them: add a new event instead.",
+		.epilog = "The options are the fields of the record's kind: see `" CLI_PROG
+			  " add KIND --help`. An empty value clears a field.",
+	};
+	struct cli_opt opts[CLI_MAX_OPTS];
+	size_t nopts = 0, npos;
+	const char *pos[1];
+	char id[37];
+	Safecampus__Record *r = NULL;
+	const struct kind *k;
+	int rc;
+	bool any = false;
+
+	/* the kind (and so the options) comes from the record: find it first */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			cli_print_help(stdout, NULL, 0, &h);
+			return CLI_OK;
+		}
+	}
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
+			c->store_path = argv[++i];
+			continue;
+		}
+		if (strncmp(argv[i], "--store=", 8) == 0) {
+			c->store_path = argv[i] + 8;
+			continue;
+		}
+		if (argv[i][0] != '-') {
+			pos[0] = argv[i];
+			any = true;
+			break;
+		}
+		if (!strchr(argv[i], '='))
+			i++; /* skip the option's value */
+	}
+	if (!any)
+		return cli_usage("edit", "which record? (usage: " CLI_PROG " %s)", h.usage);
+	rc = cli_config(c);
+	if (rc)
+		return rc;
+	if (cli_resolve(c, pos[0], id))
+		return CLI_FAIL;
+	rc = store_get(c->st, id, &r);
+	if (rc)
+		return cli_store_fail(rc, "cannot read the record");
+	k = kind_of(r);
+	if (cli_field_opts(k, opts, &nopts, CLI_MAX_OPTS, NULL, NULL) != 0) {
+		rc = CLI_FAIL;
+		goto out;
+	}
+	rc = cli_parse(c, argc, argv, opts, nopts, &h, pos, 1, 1, &npos);
+	if (rc)
+		goto out;
+	any = false;
+	for (size_t i = 0; i < nopts; i++)
+		any |= opts[i].seen;
+	if (!any) {
+		rc = cli_usage("edit", "nothing to change: give at least one --FIELD VALUE");
+		goto out;
+	}
+	if (k->immutable && r->seq != 0) {
+		cli_err("refused: %s %s is on the server and cannot change; add a new event "
+			"instead", k->name, id);
+		rc = CLI_FAIL;
+		goto out;
+	}
+	rc = cli_field_apply(c, "edit", kind_payload(r), opts, nopts);
+	if (rc == 0)
+		rc = cli_check_record(c, r);
+	if (rc == 0)
+		rc = cli_write(c, r);
+	if (rc == 0)
+		printf("%s\n", r->id);
+out:
+	safecampus__record__free_unpacked(r, NULL);
+	return rc;
+}

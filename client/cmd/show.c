@@ -1,0 +1,195 @@
+/* show ID: every field of a record, where it came from, its sync state, and
+ * what its kind adds (a workflow's history, an alarm). */
+#include "cli.h"
+#include "cli_kind.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool ends_with(const char *s, const char *sfx)
+{
+	size_t n = strlen(s), m = strlen(sfx);
+
+	return n >= m && strcmp(s + n - m, sfx) == 0;
+}
+
+static bool settable(const ProtobufCFieldDescriptor *f)
+{
+	return !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && f->type != PROTOBUF_C_TYPE_MESSAGE &&
+	       f->type != PROTOBUF_C_TYPE_BYTES;
+}
+
+/* ---------------------------------------------------------------- show */
+
+struct rej_find {
+	const char *id;
+	struct store_rejected found;
+	bool hit;
+};
+
+static int rej_find_cb(void *arg, const struct store_rejected *rj)
+{
+	struct rej_find *x = arg;
+
+	if (strcmp(rj->id, x->id) != 0)
+		return 0;
+	x->found = *rj;
+	x->hit = true;
+	return 1;
+}
+
+static const char *reason_name(int reason)
+{
+	const char *n = kind_enum_name(&safecampus__reject_reason__descriptor, reason);
+
+	return n ? n : "unspecified";
+}
+
+/* width of the key column of `show`: the longest field name, at least 16 */
+static int show_w = 16;
+
+static void show_line(const char *key, const char *val)
+{
+	printf("  %-*s ", show_w, key);
+	cli_text(stdout, val);
+	fputc('\n', stdout);
+}
+
+/* "belongs to: KIND 8d89ea38 <its first text field>" for a child record. */
+static void show_parent(struct cli *c, const struct kind *k, const ProtobufCMessage *m)
+{
+	const ProtobufCFieldDescriptor *pf = kind_field(k, k->parent_field);
+	Safecampus__Record *p = NULL;
+	char *pid = pf ? kind_field_get(m, pf) : NULL;
+	const struct kind *pk;
+
+	if (!pid || !*pid || store_get(c->st, pid, &p) != 0 || !(pk = kind_of(p))) {
+		if (pid && *pid)
+			printf("belongs to: %.8s (not known here)\n", pid);
+		free(pid);
+		return;
+	}
+	printf("belongs to: %s %.8s", pk->name, pid);
+	for (unsigned i = 0; i < pk->desc->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &pk->desc->fields[i];
+		char *v;
+		if (f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+			continue;
+		v = kind_field_get(kind_payload(p), f);
+		if (v && *v) {
+			fputs(" \"", stdout);
+			cli_text(stdout, v);
+			fputc('"', stdout);
+		}
+		free(v);
+		break;
+	}
+	fputc('\n', stdout);
+	safecampus__record__free_unpacked(p, NULL);
+	free(pid);
+}
+
+int cmd_show(struct cli *c, int argc, char **argv)
+{
+	static const struct cli_help h = {
+		.usage = "show ID",
+		.summary = "Shows every field of a record, where it came from and its sync state. "
+			   "For a kind with\na workflow, also its derived state and its full event "
+			   "history.",
+		.epilog = "ID is the full id or its first 8 (at least 4) characters.",
+	};
+	const char *pos[1];
+	size_t npos;
+	char id[37], buf[64], buf2[256];
+	const struct cli_kind *hooks;
+	Safecampus__Record *r = NULL;
+	enum store_sync_state sync;
+	const struct kind *k;
+	const ProtobufCMessage *m;
+	int rc = cli_parse(c, argc, argv, NULL, 0, &h, pos, 1, 1, &npos);
+
+	if (rc == CLI_HELP)
+		return CLI_OK;
+	if (rc)
+		return rc;
+	rc = cli_config(c);
+	if (rc)
+		return rc;
+	if (cli_resolve(c, pos[0], id))
+		return CLI_FAIL;
+	rc = store_get(c->st, id, &r);
+	if (rc)
+		return cli_store_fail(rc, "cannot read the record");
+	rc = store_sync_state(c->st, id, &sync);
+	if (rc) {
+		rc = cli_store_fail(rc, "cannot read the outbox");
+		goto out;
+	}
+	k = kind_of(r);
+	m = kind_payload(r);
+	hooks = cli_kind_of(k);
+	printf("%s %s\n", k->name, r->id);
+	for (unsigned i = 0; i < k->desc->n_fields; i++)
+		if ((int)strlen(k->desc->fields[i].name) > show_w)
+			show_w = (int)strlen(k->desc->fields[i].name);
+	for (unsigned i = 0; i < k->desc->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &k->desc->fields[i];
+		char *v;
+		if (!settable(f))
+			continue;
+		v = kind_field_get(m, f);
+		if (v && ends_with(f->name, "_ms") && *v) {
+			char when[32];
+			long long ms = strtoll(v, NULL, 10);
+			cli_fmt_time(ms, when, sizeof when);
+			snprintf(buf, sizeof buf, "%s (%s)", when, v);
+			show_line(f->name, buf);
+		} else {
+			show_line(f->name, v && *v ? v : "-");
+		}
+		free(v);
+	}
+	if (k->parent_field)
+		show_parent(c, k, m);
+	printf("record:\n");
+	show_line("school", *cli_s(r->school) ? r->school : "(bureau)");
+	show_line("campus", r->campus);
+	show_line("written by", *cli_s(r->written_by) ? r->written_by : r->campus);
+	cli_fmt_time((int64_t)HLC_MS(r->hlc), buf, sizeof buf);
+	printf("  %-*s %s (hlc %llu)\n", show_w, "last write", buf, (unsigned long long)r->hlc);
+	if (r->seq)
+		printf("  %-*s %llu\n", show_w, "server seq", (unsigned long long)r->seq);
+	else
+		show_line("server seq", "- (not on the server yet)");
+	if (r->deleted)
+		show_line("deleted", "yes");
+	if (sync == STORE_REJECTED) {
+		struct rej_find x = {.id = id};
+		rc = store_each_rejected(c->st, rej_find_cb, &x);
+		if (rc < 0) {
+			rc = cli_store_fail(rc, "cannot read the outbox");
+			goto out;
+		}
+		printf("  %-*s rejected: %s", show_w, "sync", x.hit ? reason_name(x.found.reason) : "?");
+		if (x.hit && x.found.detail[0]) {
+			char d[600];
+			fputs(": ", stdout);
+			cli_text(stdout, cli_detail(x.found.detail, d, sizeof d));
+		}
+		printf("\n  %-*s fix it with `" CLI_PROG " edit %.8s ...` or drop it with `" CLI_PROG
+		       " outbox discard %.8s`\n", show_w, "", id, id);
+	} else {
+		show_line("sync", cli_sync_name(sync));
+	}
+	rc = 0;
+	if (k->ops && k->ops->alarm && k->ops->alarm(r, buf2, sizeof buf2))
+		printf("\nALARM: %s\n", buf2);
+	if (hooks && hooks->show) {
+		struct kind_env env;
+		cli_env(c, &env);
+		rc = hooks->show(c, &env, r);
+	}
+out:
+	safecampus__record__free_unpacked(r, NULL);
+	return rc ? CLI_FAIL : CLI_OK;
+}

@@ -1,0 +1,102 @@
+/* School buses (校车): the kind table entries of bus, bus_trip and bus_rider.
+ * A trip whose counts differ is an alarm (a child may be left on the bus). */
+#include <stdio.h>
+#include <string.h>
+
+#include "date.h"
+#include "kind_ops.h"
+#include "kinds.h"
+
+static const char *s_(const char *s)
+{
+	return s ? s : "";
+}
+
+static int bus_derive(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+		      struct kind_derived *d)
+{
+	bool late = date_valid(s_(r->bus->next_inspection_date)) &&
+		    strcmp(r->bus->next_inspection_date, today) < 0;
+
+	snprintf(d->status, sizeof d->status, "%s", r->bus->inactive ? "inactive"
+						    : late	       ? "inspection_overdue!"
+								       : "active");
+	return 0;
+}
+
+static int trip_derive(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+		       struct kind_derived *d)
+{
+	snprintf(d->status, sizeof d->status, "%s",
+		 r->bus_trip->boarded != r->bus_trip->alighted ? "mismatch!" : "ok");
+	return 0;
+}
+
+static bool trip_alarm(const Safecampus__Record *r, char *out, size_t n)
+{
+	const Safecampus__BusTrip *t = r->bus_trip;
+
+	if (!t || r->deleted || t->boarded == t->alighted)
+		return false;
+	snprintf(out, n, "%d boarded, %d alighted: a child may have been left on the bus",
+		 (int)t->boarded, (int)t->alighted);
+	return true;
+}
+
+static int rider_derive(const struct kind_env *env, const Safecampus__Record *r,
+			const char *today, struct kind_derived *d)
+{
+	snprintf(d->status, sizeof d->status, "%s", r->bus_rider->inactive ? "inactive" : "active");
+	return 0;
+}
+
+static const struct kind_verb bus_verbs[] = {
+	{.name = "trip", .kind = "bus_trip",
+	 .usage = "bus trip --bus PLATE|ID --direction to_school|from_school --boarded N "
+		  "--alighted N --checked-by NAME [--trip-date D]",
+	 .summary = "Records one trip of a school bus: how many students got on, how many got "
+		    "off, and who\nchecked the empty bus. When the counts differ an ALARM is "
+		    "printed at once (a child may be\nleft on the bus); the trip is still "
+		    "recorded, exactly as counted.",
+	 .epilog = "--trip-date defaults to today. --bus takes the bus's plate (as in `safecampus "
+		   "list bus`) or its id. Give both --boarded and --alighted (0 is a count too).",
+	 /* counts that may be 0 are asked for: a trip without them is not counted */
+	 .required = (const char *const[]){"direction", "boarded", "alighted", "checked_by", NULL},
+	 .optional = (const char *const[]){"trip_date", NULL},
+	 .sets = (const struct kind_set[]){{"trip_date", KF_TODAY, NULL, true}, {0}},
+	 .flags = KV_PRINT_ID, .lookup = "bus", .lookup_field = "plate"},
+};
+
+const struct kind_ops kind_ops_bus = {
+	.kind = "bus",
+	.label = "School bus",
+	.label_zh = "校车",
+	.status_words = "active inactive inspection_overdue",
+	.status_help = "active, inactive, inspection_overdue",
+	.derive = bus_derive,
+	.group_summary = "record a bus trip (counts that differ raise an ALARM)",
+	.group_help = "School buses (校车). Buses and riders are records: `safecampus add bus "
+		      "--plate P --seats N ...`,\n`safecampus add bus_rider --bus-id ID "
+		      "--student-ref CODE`.",
+	.verbs = bus_verbs,
+	.nverbs = sizeof bus_verbs / sizeof bus_verbs[0],
+};
+
+const struct kind_ops kind_ops_bus_trip = {
+	.kind = "bus_trip",
+	.label = "Bus trip",
+	.label_zh = "校车行程",
+	.status_words = "mismatch ok",
+	.status_help = "mismatch, ok",
+	.derive = trip_derive,
+	.alarm = trip_alarm,
+};
+
+const struct kind_ops kind_ops_bus_rider = {
+	.kind = "bus_rider",
+	.label = "Bus rider",
+	.label_zh = "乘车学生",
+	.status_words = "active inactive",
+	.status_help = "active, inactive",
+	.derive = rider_derive,
+};

@@ -1,0 +1,236 @@
+/* Hazards (隐患排查整改): the kind table entries of hazard and hazard_event.
+ * The workflow itself is hazard_fsm.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "kind_hazard.h"
+#include "kind_ops.h"
+#include "kinds.h"
+
+#define ACT(x) SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_##x
+#define HST(x) SAFECAMPUS__HAZARD_STATE__HAZARD_STATE_##x
+
+/* Folds the events of hazard_id (leaving out skip_id) through hazard_fsm;
+ * rejected events do not count. */
+int hazard_fold(const struct kind_env *env, const char *hazard_id, const char *skip_id,
+		struct kind_events *x, struct hazard_status *s)
+{
+	int rc = kind_events_load(env, "hazard_event", hazard_id, skip_id, x);
+
+	hazard_status_init(s);
+	for (size_t i = 0; rc == 0 && i < x->n; i++) {
+		struct kind_event *e = &x->ev[i];
+		if (e->sync == KIND_REJECTED) {
+			snprintf(e->why, sizeof e->why, "rejected by the server");
+			continue;
+		}
+		if (!e->r->hazard_event)
+			continue;
+		e->applied = hazard_apply(s, e->r->hazard_event, e->why, sizeof e->why) == 0;
+	}
+	return rc;
+}
+
+/* Status words: the state, "open" until closed, "overdue" past the deadline.
+ * Cells: state, owner, deadline ('!' when overdue). */
+static int hz_derive(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+		     struct kind_derived *d)
+{
+	struct kind_events x;
+	struct hazard_status s;
+	int rc = hazard_fold(env, r->id, NULL, &x, &s);
+
+	kind_events_free(&x);
+	if (rc)
+		return rc;
+	d->overdue = hazard_is_overdue(&s, today) != 0;
+	snprintf(d->status, sizeof d->status, "%s%s%s", hazard_state_name(s.state),
+		 s.state != HST(CLOSED) ? " open" : "", d->overdue ? " overdue" : "");
+	snprintf(d->cell[0], KIND_CELL_LEN, "%s", hazard_state_name(s.state));
+	snprintf(d->cell[1], KIND_CELL_LEN, "%s", s.owner);
+	snprintf(d->cell[2], KIND_CELL_LEN, "%s%s", s.deadline_date, d->overdue ? "!" : "");
+	return 0;
+}
+
+/* A new event against the events known here. */
+static int ev_check(const struct kind_env *env, const Safecampus__Record *r, char *why, size_t n)
+{
+	const Safecampus__HazardEvent *ev = r->hazard_event;
+	struct kind_events x;
+	struct hazard_status s;
+	char step[256];
+	int rc;
+
+	if (!ev)
+		return sc_refuse(SC_EINVALID, why, n, "not a hazard_event");
+	rc = hazard_fold(env, ev->hazard_id, r->id, &x, &s);
+	kind_events_free(&x);
+	if (rc)
+		return rc;
+	rc = hazard_apply(&s, ev, step, sizeof step);
+	if (rc)
+		return sc_refuse(rc, why, n, "%s; hazard %.8s is %s here", step, ev->hazard_id,
+				 hazard_state_name(s.state));
+	return 0;
+}
+
+/* Escalations are written by the server's escalation pass, never by a client. */
+static bool ev_client_writes(const Safecampus__Record *r)
+{
+	return !(r->hazard_event && r->hazard_event->action == ACT(ESCALATE));
+}
+
+/* "hazard 8d89ea38 is now assigned (event ...)" */
+static void verb_done(const struct kind_env *env, const Safecampus__Record *parent,
+		      const Safecampus__Record *r, char *out, size_t n)
+{
+	struct kind_events x;
+	struct hazard_status s;
+
+	if (hazard_fold(env, parent->id, NULL, &x, &s) == 0)
+		snprintf(out, n, "hazard %.8s is now %s (event %s)", parent->id,
+			 hazard_state_name(s.state), r->id);
+	else
+		out[0] = '\0';
+	kind_events_free(&x);
+}
+
+static const struct kind_field_ui hazard_fields[] = {
+	{"title", "Title", "隐患名称", NULL, NULL, NULL, KF_NONE},
+	{"location", "Location", "位置", NULL, NULL, NULL, KF_NONE},
+	{"area", "Area", "类别", NULL, NULL, NULL, KF_NONE},
+	{"severity", "Severity", "等级", NULL, NULL, NULL, KF_NONE},
+	{"description", "Description", "描述", NULL, NULL, NULL, KF_NONE},
+	{"found_date", "Found on", "发现日期", NULL, NULL, "found", KF_TODAY},
+	{"reporter", "Reported by", "报告人", NULL, NULL, NULL, KF_NONE},
+	{"inspection_id", "Inspection", "所属排查", NULL, NULL, NULL, KF_NONE},
+};
+
+static const struct kind_col hazard_cols[] = {
+	{"school", "@school", 0, 16, KC_OFF, KC_KEEP},
+	{"title", "title", 0, 0, KC_KEEP | KC_FLEX, KC_KEEP | KC_FLEX},
+	{"severity", "severity", 0, 8, KC_KEEP, KC_KEEP},
+	{"state", NULL, 1, 9, KC_KEEP, KC_KEEP},
+	{"owner", NULL, 2, 16, KC_KEEP, KC_KEEP},
+	{"deadline", NULL, 3, 11, KC_KEEP, KC_KEEP},
+	{"campus", "@campus", 0, 12, KC_KEEP, KC_KEEP},
+};
+
+#define HZ_EPILOG                                                                              \
+	"ID is the hazard's id or its first 8 characters. ROLE is one of: principal, "         \
+	"vice_principal,\ndepartment_head, head_teacher, subject_teacher, security_guard, "    \
+	"canteen_staff, bus_staff,\nparent_volunteer, logistics, bureau_officer.\nThe step is " \
+	"checked here, offline, against the hazard's events known locally; a refused\nstep "    \
+	"writes nothing."
+
+#define EVENT_SETS(action)                                                                     \
+	(const struct kind_set[])                                                              \
+	{                                                                                      \
+		{"hazard_id", KF_PARENT_ID, NULL, false}, {"action", KF_TEXT, action, false},    \
+			{"at_ms", KF_NOW_MS, NULL, false}, { NULL, KF_NONE, NULL, false }         \
+	}
+
+static const char *const report_required[] = {"title", "area", "severity", NULL};
+
+static const struct kind_verb hazard_verbs[] = {
+	{.name = "report", .kind = "hazard",
+	 .usage = "hazard report --title T --area AREA --severity SEV [options]",
+	 .summary = "Reports a hazard found by an inspection or by anyone (隐患上报). Prints the "
+		    "new hazard's id.\nIts state is reported until it is assigned.",
+	 .epilog = "--found-date defaults to today.",
+	 .required = report_required, .flags = KV_PRINT_ID | KV_FIELDS_HELP},
+	{.name = "assign", .kind = "hazard_event",
+	 .usage = "hazard assign ID --owner NAME --deadline YYYY-MM-DD --actor NAME --role ROLE",
+	 .summary = "Signs the hazard into the responsibility list (签发): who rectifies it, by "
+		    "when.\nAllowed from reported (or assigned, to re-assign); principal or vice "
+		    "principal only.",
+	 .epilog = HZ_EPILOG,
+	 .required = (const char *const[]){"owner", "deadline_date", "actor", "actor_role", NULL},
+	 .optional = (const char *const[]){"note", NULL},
+	 .sets = EVENT_SETS("assign"), .flags = KV_PARENT, .done = verb_done},
+	{.name = "rectify", .kind = "hazard_event",
+	 .usage = "hazard rectify ID --note TEXT --actor NAME [--role ROLE]",
+	 .summary = "Records that the hazard was rectified (整改); the note says what was done.\n"
+		    "Allowed from assigned.",
+	 .epilog = HZ_EPILOG,
+	 .required = (const char *const[]){"note", "actor", NULL},
+	 .optional = (const char *const[]){"actor_role", "evidence_sha256", "evidence_path", NULL},
+	 .sets = EVENT_SETS("rectify"), .flags = KV_PARENT | KV_EVIDENCE_FILE, .done = verb_done},
+	{.name = "verify", .kind = "hazard_event",
+	 .usage = "hazard verify ID --note TEXT --actor NAME [--evidence-sha256 H --evidence-path P]",
+	 .summary = "Records the leadership group's check of the fix (验收); the note is the "
+		    "evidence.\nAllowed from rectified, by someone other than the rectifier.",
+	 .epilog = HZ_EPILOG,
+	 .required = (const char *const[]){"note", "actor", NULL},
+	 .optional = (const char *const[]){"actor_role", "evidence_sha256", "evidence_path", NULL},
+	 .sets = EVENT_SETS("verify"), .flags = KV_PARENT | KV_EVIDENCE_FILE, .done = verb_done},
+	{.name = "close", .kind = "hazard_event",
+	 .usage = "hazard close ID --actor NAME --role ROLE [--note TEXT]",
+	 .summary = "The principal's final review (销号). Allowed from verified; principal or "
+		    "vice principal only.",
+	 .epilog = HZ_EPILOG,
+	 .required = (const char *const[]){"actor", "actor_role", NULL},
+	 .optional = (const char *const[]){"note", NULL},
+	 .sets = EVENT_SETS("close"), .flags = KV_PARENT, .done = verb_done},
+	{.name = "reopen", .kind = "hazard_event",
+	 .usage = "hazard reopen ID --note TEXT --actor NAME [--deadline YYYY-MM-DD]",
+	 .summary = "Sends a verified or closed hazard back to assigned; the note says why.",
+	 .epilog = HZ_EPILOG,
+	 .required = (const char *const[]){"note", "actor", NULL},
+	 .optional = (const char *const[]){"deadline_date", "actor_role", NULL},
+	 .sets = EVENT_SETS("reopen"), .flags = KV_PARENT, .done = verb_done},
+	{.name = "note", .kind = "hazard_event",
+	 .usage = "hazard note ID --note TEXT --actor NAME",
+	 .summary = "Adds a note to the hazard's history; any state, no change.",
+	 .epilog = HZ_EPILOG,
+	 .required = (const char *const[]){"note", "actor", NULL},
+	 .optional = (const char *const[]){"actor_role", "evidence_sha256", "evidence_path", NULL},
+	 .sets = EVENT_SETS("note"), .flags = KV_PARENT | KV_EVIDENCE_FILE, .done = verb_done},
+};
+
+const struct kind_ops kind_ops_hazard = {
+	.kind = "hazard",
+	.label = "Hazard",
+	.label_zh = "隐患",
+	.noun = "hazard",
+	.fields = hazard_fields,
+	.nfields = sizeof hazard_fields / sizeof hazard_fields[0],
+	.status_words = "reported assigned rectified verified closed open overdue",
+	.status_help = "reported, assigned, rectified, verified, closed, open (not closed), "
+		       "overdue",
+	.derive = hz_derive,
+	.overdue_note = "deadline marked !",
+	.cols = hazard_cols,
+	.ncols = sizeof hazard_cols / sizeof hazard_cols[0],
+	.event_kind = "hazard_event",
+	.group_summary = "report a hazard and move it through its workflow",
+	.group_help = "The hazard workflow (隐患排查整改):\n"
+		      "  reported --assign--> assigned --rectify--> rectified --verify--> "
+		      "verified --close--> closed\n"
+		      "  reopen: verified or closed -> assigned; note: any state, no change",
+	.verbs = hazard_verbs,
+	.nverbs = sizeof hazard_verbs / sizeof hazard_verbs[0],
+};
+
+static const struct kind_field_ui event_fields[] = {
+	{"hazard_id", "Hazard", "隐患", NULL, NULL, "hazard", KF_NONE},
+	{"action", "Step", "环节", NULL, NULL, NULL, KF_NONE},
+	{"actor", "By", "经办人", NULL, NULL, NULL, KF_NONE},
+	{"actor_role", "Role", "职务", NULL, NULL, "role", KF_NONE},
+	{"owner", "Owner", "整改责任人", NULL, NULL, NULL, KF_NONE},
+	{"deadline_date", "Deadline", "整改期限", NULL, NULL, "deadline", KF_NONE},
+	{"note", "Note", "说明", NULL, NULL, NULL, KF_NONE},
+	{"evidence_sha256", "Evidence hash", "佐证哈希", NULL, "evidence", NULL, KF_NONE},
+	{"evidence_path", "Evidence file", "佐证文件", NULL, "evidence", NULL, KF_NONE},
+	{"at_ms", "At", "时间", NULL, NULL, NULL, KF_NOW_MS},
+};
+
+const struct kind_ops kind_ops_hazard_event = {
+	.kind = "hazard_event",
+	.label = "Hazard step",
+	.label_zh = "隐患整改记录",
+	.fields = event_fields,
+	.nfields = sizeof event_fields / sizeof event_fields[0],
+	.check = ev_check,
+	.client_writes = ev_client_writes,
+};

@@ -1,0 +1,163 @@
+/* Staff and safety responsibility letters (安全责任书): the kind table
+ * entries of staff and letter. Letters are immutable once the server has
+ * them; coverage counts distinct holders. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "date.h"
+#include "kind_letter.h"
+#include "kind_ops.h"
+#include "kinds.h"
+
+static const char *s_(const char *s)
+{
+	return s ? s : "";
+}
+
+bool staff_current(const Safecampus__Staff *s, const char *today)
+{
+	if (s->inactive)
+		return false;
+	return !(date_valid(s_(s->left_date)) && strcmp(s->left_date, today) <= 0);
+}
+
+bool staff_same_name(const char *a, const char *b)
+{
+	size_t la, lb;
+
+	a += strspn(a, " ");
+	b += strspn(b, " ");
+	la = strlen(a);
+	lb = strlen(b);
+	while (la && a[la - 1] == ' ')
+		la--;
+	while (lb && b[lb - 1] == ' ')
+		lb--;
+	return la == lb && la && strncasecmp(a, b, la) == 0;
+}
+
+static int staff_derive(const struct kind_env *env, const Safecampus__Record *r,
+			const char *today, struct kind_derived *d)
+{
+	bool left = date_valid(s_(r->staff->left_date)) && strcmp(r->staff->left_date, today) <= 0;
+
+	snprintf(d->status, sizeof d->status, "%s",
+		 left ? "left" : r->staff->inactive ? "inactive" : "current");
+	return 0;
+}
+
+const struct kind_ops kind_ops_staff = {
+	.kind = "staff",
+	.label = "Staff member",
+	.label_zh = "教职工",
+	.status_words = "current inactive left",
+	.status_help = "current, inactive, left",
+	.derive = staff_derive,
+};
+
+/* A signer_staff_id must name a staff record known here. */
+static int letter_check(const struct kind_env *env, const Safecampus__Record *r, char *why,
+			size_t n)
+{
+	const Safecampus__Letter *lt = r->letter;
+	Safecampus__Record *s = NULL;
+	int rc;
+
+	if (!lt || !*s_(lt->signer_staff_id))
+		return 0;
+	rc = env->get(env->ctx, lt->signer_staff_id, &s);
+	if (rc == SC_ENOTFOUND)
+		return sc_refuse(SC_ENOTFOUND, why, n, "signer_staff_id %.8s is not a staff record "
+				 "known here (sync first?)", lt->signer_staff_id);
+	if (rc)
+		return rc;
+	if (s->body_case != SAFECAMPUS__RECORD__BODY_STAFF) {
+		const struct kind *k = kind_of(s);
+		rc = sc_refuse(SC_EINVALID, why, n, "signer_staff_id %.8s is a %s, not a staff "
+			       "record", lt->signer_staff_id, k ? k->name : "record");
+	}
+	safecampus__record__free_unpacked(s, NULL);
+	return rc;
+}
+
+struct link {
+	const char *name, *today;
+	char id[37];
+	unsigned hits;
+};
+
+static int link_cb(void *arg, const Safecampus__Record *r)
+{
+	struct link *l = arg;
+
+	if (r->body_case == SAFECAMPUS__RECORD__BODY_STAFF && !r->deleted &&
+	    staff_current(r->staff, l->today) && staff_same_name(s_(r->staff->name), l->name)) {
+		snprintf(l->id, sizeof l->id, "%s", r->id);
+		l->hits++;
+	}
+	return 0;
+}
+
+/* Without --signer-staff-id, link the current staff record of the signer's
+ * name when there is exactly one (a school only: the bureau has no staff). */
+static int sign_prepare(const struct kind_env *env, Safecampus__Record *r)
+{
+	Safecampus__Letter *lt = r->letter;
+	const struct kind *k = kind_of(r);
+	struct link l = {.name = s_(lt->signer), .today = env->today};
+	char err[128];
+	int rc;
+
+	if (*s_(lt->signer_staff_id) || env->bureau)
+		return 0;
+	rc = env->each(env->ctx, "staff", link_cb, &l);
+	if (rc == 0 && l.hits == 1 &&
+	    kind_field_set(&lt->base, kind_field(k, "signer_staff_id"), l.id, err, sizeof err))
+		rc = -ENOMEM;
+	return rc;
+}
+
+static void sign_done(const struct kind_env *env, const Safecampus__Record *parent,
+		      const Safecampus__Record *r, char *out, size_t n)
+{
+	const Safecampus__Letter *lt = r->letter;
+
+	snprintf(out, n, "letter %.8s: %s holds the %d letter (%s), counter-signed by %s%s", r->id,
+		 s_(lt->signer), (int)lt->year,
+		 s_(kind_enum_name(&safecampus__letter_level__descriptor, (int)lt->level)),
+		 s_(lt->counter_signer),
+		 *s_(lt->signer_staff_id) ? "" : "; no staff record linked, so coverage matches "
+						 "the name");
+}
+
+static const struct kind_verb letter_verbs[] = {
+	{.name = "sign", .kind = "letter",
+	 .usage = "letter sign --year YYYY --level LEVEL --signer NAME --counter-signer NAME "
+		  "[--signer-staff-id ID] [--signed-date D]",
+	 .summary = "Records a signed safety responsibility letter (安全责任书). The signer holds "
+		    "the letter; the\ncounter-signer signs for the level above. Letters cannot be "
+		    "changed once synced: a mistake\nis answered by a new letter.",
+	 .epilog = "LEVEL: principal_vice (principal <-> vice principal), vice_department (vice "
+		   "principal <->\ndepartment head), department_teacher (department head <-> "
+		   "head/subject teacher), other.\n--signed-date defaults to today. Without "
+		   "--signer-staff-id, a current staff record with exactly\nthe signer's name is "
+		   "linked. `safecampus letter coverage` shows who still needs one.",
+	 .required = (const char *const[]){"year", "level", "signer", "counter_signer", NULL},
+	 .sets = (const struct kind_set[]){{"signed_date", KF_TODAY, NULL, true}, {0}},
+	 .flags = KV_PRINT_ID | KV_FIELDS_HELP, .prepare = sign_prepare, .done = sign_done},
+};
+
+const struct kind_ops kind_ops_letter = {
+	.kind = "letter",
+	.label = "Responsibility letter",
+	.label_zh = "安全责任书",
+	.check = letter_check,
+	.group_summary = "sign responsibility letters; coverage of current staff",
+	.group_help = "Safety responsibility letters (安全责任书), signed every year in a cascade:\n"
+		      "principal <-> vice principals <-> department heads <-> head and subject "
+		      "teachers.",
+	.verbs = letter_verbs,
+	.nverbs = sizeof letter_verbs / sizeof letter_verbs[0],
+};

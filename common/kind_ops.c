@@ -1,0 +1,158 @@
+/* Generic helpers over the kind behaviour table (kind_ops.h). */
+#include "kind_ops.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kinds.h"
+#include "msg.h"
+
+/* ---------------------------------------------------------------- events */
+
+struct collect {
+	struct kind_events *x;
+	const char *skip;
+	int rc;
+};
+
+static int collect_cb(void *arg, const Safecampus__Record *r, enum kind_sync sync)
+{
+	struct collect *c = arg;
+	struct kind_events *x = c->x;
+	struct kind_event *e;
+
+	if (c->skip && strcmp(r->id, c->skip) == 0)
+		return 0;
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 16;
+		struct kind_event *more = realloc(x->ev, cap * sizeof *more);
+		if (!more) {
+			c->rc = -ENOMEM;
+			return 1;
+		}
+		x->ev = more;
+		x->cap = cap;
+	}
+	e = &x->ev[x->n];
+	memset(e, 0, sizeof *e);
+	e->r = (Safecampus__Record *)msg_dup(&r->base);
+	if (!e->r) {
+		c->rc = -ENOMEM;
+		return 1;
+	}
+	e->sync = sync;
+	x->n++;
+	return 0;
+}
+
+/* The server's order first (by seq), then local events by HLC. */
+static int apply_order(const void *a, const void *b)
+{
+	const struct kind_event *x = a, *y = b;
+	bool xs = x->r->seq != 0, ys = y->r->seq != 0;
+
+	if (xs != ys)
+		return xs ? -1 : 1;
+	if (xs && x->r->seq != y->r->seq)
+		return x->r->seq < y->r->seq ? -1 : 1;
+	if (x->r->hlc != y->r->hlc)
+		return x->r->hlc < y->r->hlc ? -1 : 1;
+	return strcmp(x->r->id, y->r->id);
+}
+
+int kind_events_load(const struct kind_env *env, const char *kind, const char *parent_id,
+		     const char *skip_id, struct kind_events *out)
+{
+	struct collect c = {.x = out, .skip = skip_id};
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = env->each_child(env->ctx, kind, parent_id, collect_cb, &c);
+	if (c.rc)
+		rc = c.rc;
+	if (rc == 0 && out->n > 1)
+		qsort(out->ev, out->n, sizeof *out->ev, apply_order);
+	return rc;
+}
+
+void kind_events_free(struct kind_events *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		safecampus__record__free_unpacked(x->ev[i].r, NULL);
+	free(x->ev);
+	memset(x, 0, sizeof *x);
+}
+
+/* ---------------------------------------------------------------- lookups */
+
+const struct kind_field_ui *kind_field_ui(const struct kind *k, const char *field)
+{
+	const struct kind_ops *o = k ? k->ops : NULL;
+
+	for (size_t i = 0; o && i < o->nfields; i++)
+		if (strcmp(o->fields[i].field, field) == 0)
+			return &o->fields[i];
+	return NULL;
+}
+
+const char *kind_alias_field(const struct kind *k, const char *alias)
+{
+	const struct kind_ops *o = k ? k->ops : NULL;
+
+	for (size_t i = 0; o && i < o->nfields; i++)
+		if (o->fields[i].alias && strcmp(o->fields[i].alias, alias) == 0)
+			return o->fields[i].field;
+	return NULL;
+}
+
+int kind_derive(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+		struct kind_derived *d)
+{
+	const struct kind *k = kind_of(r);
+
+	memset(d, 0, sizeof *d);
+	if (!k || !k->ops || !k->ops->derive)
+		return 0;
+	return k->ops->derive(env, r, today, d);
+}
+
+bool kind_client_writes(const Safecampus__Record *r)
+{
+	const struct kind *k = kind_of(r);
+
+	return !k || !k->ops || !k->ops->client_writes || k->ops->client_writes(r);
+}
+
+bool kind_reaches(const Safecampus__Record *r, const char *school)
+{
+	const struct kind *k = kind_of(r);
+
+	if (k && k->ops && k->ops->reaches)
+		return k->ops->reaches(r, school);
+	return strcmp(r->school ? r->school : "", school) == 0;
+}
+
+const struct kind_verb *kind_verb(const struct kind *k, const char *name)
+{
+	const struct kind_ops *o = k ? k->ops : NULL;
+
+	for (size_t i = 0; o && i < o->nverbs; i++)
+		if (strcmp(o->verbs[i].name, name) == 0)
+			return &o->verbs[i];
+	return NULL;
+}
+
+bool kind_status_has(const char *words, const char *want)
+{
+	size_t wl = strlen(want);
+
+	for (const char *p = words; *p;) {
+		size_t n = strcspn(p, " !");
+		if (n == wl && strncmp(p, want, wl) == 0)
+			return true;
+		p += n;
+		p += strspn(p, " !");
+	}
+	return false;
+}

@@ -1,0 +1,246 @@
+/* Per-kind behaviour: one table entry per kind that has any.
+ *
+ * Everything that is the same for every kind comes from the protobuf
+ * descriptors (kinds.h). What is not -- a workflow, a status word, the
+ * columns worth listing, verbs such as `hazard assign`, a check that needs
+ * other records, an alarm, labels for people -- is one `struct kind_ops`
+ * per kind, registered in common/kinds.c next to the descriptor overrides,
+ * and reached as `kind->ops`. Generic code (the CLI, the web interface, the
+ * server's pre-checks) calls through the entry and never names a kind; the
+ * model is curl's `struct Curl_cftype`.
+ *
+ * The entry is written for people and forms as well as for flags: every
+ * field may have a label (English and Chinese), a line of help, a group and
+ * its place in the order; a verb says which fields it asks for, which it
+ * fills in itself and who may use it. Nothing here prints: functions write
+ * text into buffers, so the terminal and a browser show the same words.
+ *
+ * Behaviour that reads other records (a hazard's state is folded from its
+ * events) reads them through a `struct kind_env`, which the client implements
+ * over its SQLite store and a test over an array. */
+#ifndef SC_KIND_OPS_H
+#define SC_KIND_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "safecampus.pb-c.h"
+
+struct kind;
+
+/* ---------------------------------------------------------------- the records around */
+
+enum kind_sync {
+	KIND_SYNCED = 0,   /* the server has this version */
+	KIND_PENDING = 1,  /* waiting to be pushed */
+	KIND_REJECTED = 2, /* the server refused it */
+};
+
+typedef int (*kind_each_cb)(void *arg, const Safecampus__Record *r);
+typedef int (*kind_child_cb)(void *arg, const Safecampus__Record *r, enum kind_sync sync);
+
+/** What kind behaviour may read besides the record itself. */
+struct kind_env {
+	void *ctx;
+	bool bureau;          /* this side is the bureau */
+	const char *school;   /* its school ("" for the bureau) */
+	const char *campus;
+	const char *today;    /* "YYYY-MM-DD", local */
+	/** The record with this id, caller frees it with
+	 * safecampus__record__free_unpacked; SC_ENOTFOUND if there is none. */
+	int (*get)(void *ctx, const char *id, Safecampus__Record **out);
+	/** Every record of kind (NULL: all kinds); cb returns non-zero to stop. */
+	int (*each)(void *ctx, const char *kind, kind_each_cb cb, void *arg);
+	/** Every record of kind whose parent field is parent_id, with its sync state. */
+	int (*each_child)(void *ctx, const char *kind, const char *parent_id, kind_child_cb cb,
+			  void *arg);
+};
+
+/* A parent's events, in the order the server applies them: the ones it
+ * accepted by seq, then local ones by HLC. */
+struct kind_event {
+	Safecampus__Record *r;     /* owned copy */
+	enum kind_sync sync;
+	bool applied;              /* counted by the workflow */
+	char why[160];             /* why not, if not applied */
+};
+
+struct kind_events {
+	struct kind_event *ev;
+	size_t n, cap;
+};
+
+/** Loads the events of kind `kind` hanging on parent_id, leaving out skip_id
+ * (may be NULL), in apply order. Free with kind_events_free even on failure. */
+SC_WUR int kind_events_load(const struct kind_env *env, const char *kind, const char *parent_id,
+			    const char *skip_id, struct kind_events *out);
+void kind_events_free(struct kind_events *x);
+
+/* ---------------------------------------------------------------- fields for people */
+
+/** A value filled in by the program rather than typed. */
+enum kind_fill {
+	KF_NONE = 0,
+	KF_TODAY,        /* today's local date */
+	KF_NOW_MS,       /* now, Unix ms */
+	KF_TEXT,         /* the literal `text` */
+	KF_PARENT_ID,    /* the id of the record the verb is about */
+	KF_PARENT_HLC,   /* that record's version (hlc) */
+	KF_ACTOR,        /* "safety office, campus <campus>" */
+};
+
+/** What people see of one field: in --help, in a form, in `show`. */
+struct kind_field_ui {
+	const char *field;       /* the payload field's name */
+	const char *label;       /* "Time in" */
+	const char *label_zh;    /* "到访时间" */
+	const char *help;        /* one line; NULL: made from the type */
+	const char *group;       /* a form's section, NULL: the first */
+	const char *alias;       /* a short flag ("deadline" for deadline_date), or NULL */
+	enum kind_fill dflt;     /* filled in when left empty (KF_TODAY, KF_NOW_MS) */
+};
+
+/* ---------------------------------------------------------------- derived state and lists */
+
+#define KIND_CELLS 6
+#define KIND_CELL_LEN 160
+
+/** What a record's kind derives from it and its neighbours, for lists. */
+struct kind_derived {
+	/* space-separated words: the first is the one shown (a '!' after it marks
+	 * something overdue), any of them matches --status */
+	char status[128];
+	bool overdue;
+	char cell[KIND_CELLS][KIND_CELL_LEN]; /* derived columns (kind_col.cell) */
+};
+
+/* list column flags (the CLI's CLI_COL_* have the same values) */
+enum {
+	KC_KEEP = 1u << 0,       /* always shown */
+	KC_FLEX = 1u << 1,       /* takes the room left (a title) */
+	KC_HIDE_EMPTY = 1u << 2, /* not shown when every cell is empty */
+	KC_OFF = 1u << 3,        /* never shown */
+};
+
+/** One column of a kind's list, after the id and before the sync state. */
+struct kind_col {
+	const char *head;
+	const char *field;    /* a payload field, "@school", "@campus", "@status"; NULL: cell */
+	int cell;             /* 1..KIND_CELLS: kind_derived.cell[cell - 1] */
+	unsigned short maxw;  /* widest cell shown, 0: no cap */
+	unsigned school;      /* KC_* flags at a school */
+	unsigned bureau;      /* KC_* flags at the bureau */
+};
+
+/* ---------------------------------------------------------------- verbs */
+
+/** A field a verb fills in itself. */
+struct kind_set {
+	const char *field;
+	enum kind_fill fill;
+	const char *text;     /* KF_TEXT */
+	bool if_empty;        /* only when the person left it empty */
+};
+
+enum {
+	KV_PARENT = 1u << 0,        /* takes the ID of a record of the group's kind */
+	KV_BUREAU = 1u << 1,        /* the bureau only */
+	KV_SCHOOL = 1u << 2,        /* schools only */
+	KV_EVIDENCE_FILE = 1u << 3, /* --evidence-file fills evidence_sha256 and evidence_path */
+	KV_PRINT_ID = 1u << 4,      /* prints the written record's id on stdout */
+	KV_FIELDS_HELP = 1u << 5,   /* --help also lists the kind's fields */
+};
+
+/** One verb of a kind's command group (`safecampus hazard assign ID ...`). */
+struct kind_verb {
+	const char *name;
+	/* the kind of the record it writes: an event on the ID's record, a new
+	 * record, or NULL for the ID's record itself (`visitor leave ID`) */
+	const char *kind;
+	const char *usage;          /* after "safecampus " */
+	const char *summary;
+	const char *epilog;
+	const char *const *required; /* fields asked for, required */
+	const char *const *optional; /* fields asked for, optional (NULL with required
+				      * NULL: every field) */
+	const struct kind_set *sets; /* fields it fills in, {NULL} ended; may be NULL */
+	unsigned flags;              /* KV_* */
+	const char *role_what;       /* "issues notices": words for a refusal by role */
+	const char *role_hint;       /* appended to that refusal */
+	const char *lookup;          /* an option that names the parent by a field of it */
+	const char *lookup_field;    /* ("--bus PLATE": lookup "bus", field "plate") */
+	/** > 0: nothing to do (msg says why, exit 0); 0: go on; < 0: an error. */
+	int (*skip)(const struct kind_env *env, const Safecampus__Record *parent, char *msg,
+		    size_t n);
+	/** Fills what needs other records (a letter's staff link). 0 or < 0. */
+	int (*prepare)(const struct kind_env *env, Safecampus__Record *r);
+	/** The line for people once written (stdout; stderr with KV_PRINT_ID). */
+	void (*done)(const struct kind_env *env, const Safecampus__Record *parent,
+		     const Safecampus__Record *r, char *out, size_t n);
+};
+
+/* ---------------------------------------------------------------- the entry */
+
+struct kind_ops {
+	const char *kind;             /* the kind it belongs to */
+	const char *label;            /* "Hazard" */
+	const char *label_zh;         /* "隐患" */
+	const char *noun;             /* lists say "3 <noun>s"; NULL: "3 <kind> records" */
+
+	/* fields for people, in form order; fields not named keep descriptor order after */
+	const struct kind_field_ui *fields;
+	size_t nfields;
+
+	/* status: the words --status takes, help for them, and how to derive them */
+	const char *status_words;
+	const char *status_help;
+	/** Fills d for r (today "YYYY-MM-DD"); 0 or a negative code from env. */
+	int (*derive)(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+		      struct kind_derived *d);
+	const char *overdue_note;     /* list footer: ", N overdue (<note>)" */
+
+	/* list columns; NULL: the kind's fields in descriptor order */
+	const struct kind_col *cols;
+	size_t ncols;
+	/** Does r (a bureau-only kind's row) reach school? NULL: r->school == school. */
+	bool (*reaches)(const Safecampus__Record *r, const char *school);
+
+	/* workflow: the event kind whose records move this kind's records */
+	const char *event_kind;
+
+	/** Checks a new record against the records known here (the workflow, a
+	 * linked record); SC_E* with a reason, a negative errno from env. */
+	int (*check)(const struct kind_env *env, const Safecampus__Record *r, char *why,
+		     size_t n);
+	/** True if a client may write r: false for steps only the server takes
+	 * (a hazard's escalation). NULL: always. */
+	bool (*client_writes)(const Safecampus__Record *r);
+	/** An alarm about r (a bus trip whose counts differ), one line; false if none. */
+	bool (*alarm)(const Safecampus__Record *r, char *out, size_t n);
+
+	/* the command group `safecampus <kind> VERB` */
+	const char *group_summary;    /* one line for the command list */
+	const char *group_help;       /* the text above the verbs */
+	const struct kind_verb *verbs;
+	size_t nverbs;
+};
+
+/** The field's UI entry in k's table, or NULL. */
+const struct kind_field_ui *kind_field_ui(const struct kind *k, const char *field);
+/** The field named by its alias in k's table, or NULL. */
+const char *kind_alias_field(const struct kind *k, const char *alias);
+/** Derives d for r through its kind's entry (empty for kinds without). */
+SC_WUR int kind_derive(const struct kind_env *env, const Safecampus__Record *r,
+		       const char *today, struct kind_derived *d);
+/** True if r is a step a client may write (push.c's pre-check). */
+bool kind_client_writes(const Safecampus__Record *r);
+/** Does the record r reach school (for --school and the bureau's lists)? */
+bool kind_reaches(const Safecampus__Record *r, const char *school);
+/** The verb of k's group by name, or NULL. */
+const struct kind_verb *kind_verb(const struct kind *k, const char *name);
+/** Does --status want match the words? ('!' is not part of a word) */
+bool kind_status_has(const char *words, const char *want);
+
+#endif

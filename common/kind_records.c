@@ -1,0 +1,60 @@
+/* Kinds whose only behaviour is a status word: risk and equipment. */
+#include <stdio.h>
+#include <string.h>
+
+#include "date.h"
+#include "kind_ops.h"
+#include "kinds.h"
+
+static const char *s_(const char *s)
+{
+	return s ? s : "";
+}
+
+static int risk_derive(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+		       struct kind_derived *d)
+{
+	const char *st = kind_enum_name(&safecampus__risk_status__descriptor, (int)r->risk->status);
+
+	d->overdue = r->risk->status != SAFECAMPUS__RISK_STATUS__RISK_STATUS_REMOVED &&
+		     date_valid(s_(r->risk->planned_date)) && strcmp(r->risk->planned_date, today) < 0;
+	snprintf(d->status, sizeof d->status, "%s%s", st && r->risk->status ? st : "?",
+		 d->overdue ? "! overdue" : "");
+	return 0;
+}
+
+/* Days from today to the next due date decide: overdue, due within 30 days, current. */
+static int equipment_derive(const struct kind_env *env, const Safecampus__Record *r,
+			    const char *today, struct kind_derived *d)
+{
+	const char *res = kind_enum_name(&safecampus__equipment_result__descriptor,
+					 (int)r->equipment->result);
+	long days;
+
+	if (date_diff(today, s_(r->equipment->next_due_date), &days) != 0)
+		days = 1L << 30;
+	d->overdue = days < 0;
+	snprintf(d->status, sizeof d->status, "%s %s%s",
+		 days < 0 ? "overdue!" : days <= 30 ? "due_soon" : "current",
+		 res && r->equipment->result ? res : "", days < 0 ? " overdue" : "");
+	return 0;
+}
+
+const struct kind_ops kind_ops_risk = {
+	.kind = "risk",
+	.label = "Known problem",
+	.label_zh = "存在问题",
+	.status_words = "open mitigated removed overdue",
+	.status_help = "open, mitigated, removed, overdue (planned date passed)",
+	.derive = risk_derive,
+};
+
+const struct kind_ops kind_ops_equipment = {
+	.kind = "equipment",
+	.label = "Equipment",
+	.label_zh = "设施设备",
+	.status_words = "overdue due_soon current ok fault replaced",
+	.status_help = "overdue, due_soon (within 30 days), current; ok, fault, replaced (last "
+		       "result)",
+	.derive = equipment_derive,
+};

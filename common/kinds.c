@@ -70,11 +70,11 @@ static const struct kind_override {
  * in its own file. */
 extern const struct kind_ops kind_ops_hazard, kind_ops_hazard_event, kind_ops_notice,
 	kind_ops_notice_event, kind_ops_letter, kind_ops_staff, kind_ops_bus, kind_ops_bus_trip,
-	kind_ops_bus_rider, kind_ops_risk, kind_ops_equipment;
+	kind_ops_bus_rider, kind_ops_risk, kind_ops_equipment, kind_ops_visitor;
 static const struct kind_ops *const kind_ops_tab[] = {
 	&kind_ops_hazard, &kind_ops_hazard_event, &kind_ops_notice, &kind_ops_notice_event,
 	&kind_ops_letter, &kind_ops_staff, &kind_ops_bus, &kind_ops_bus_trip, &kind_ops_bus_rider,
-	&kind_ops_risk, &kind_ops_equipment,
+	&kind_ops_risk, &kind_ops_equipment, &kind_ops_visitor,
 };
 
 static struct kind kinds_tab[KINDS_MAX];

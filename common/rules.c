@@ -738,6 +738,16 @@ static int check_calendar(const struct kind *k, const ProtobufCMessage *m, char 
 	return rc;
 }
 
+static int check_visitor(const struct kind *k, const ProtobufCMessage *m, char *why,
+			 size_t whylen)
+{
+	const Safecampus__Visitor *p = (const Safecampus__Visitor *)m;
+
+	if (p->time_out_ms && p->time_in_ms && p->time_out_ms < p->time_in_ms)
+		return fail(why, whylen, "%s.time_out_ms must not be before time_in_ms", k->name);
+	return 0;
+}
+
 /* One row per kind: what must be filled in, and any cross-field check. A
  * required field is a non-empty string or a non-zero (not UNSPECIFIED) enum or
  * number, so a count that may be 0 is never required. Which fields a workflow
@@ -774,6 +784,7 @@ static const struct kind_rule {
 	{ "notice", { "title", "issue_date", "due_date" }, check_notice },
 	{ "notice_event", { "notice_id", "action", "actor", "notice_hlc" }, check_notice_event },
 	{ "calendar", { "term_name", "term_start_date", "term_end_date" }, check_calendar },
+	{ "visitor", { "visit_date", "name", "purpose", "host", "time_in_ms" }, check_visitor },
 };
 
 int rules_check(const Safecampus__Record *r, char *why, size_t whylen)

@@ -246,6 +246,16 @@ holidays=2026-10-01..2026-10-07;2027-01-01
 makeup_days=2026-09-27;2026-10-10
 S
   ;;
+  visitor) cat <<'S'
+visit_date=2026-03-02
+name=Liu Fang
+organisation=City Water Company, "meter" team
+purpose=水表检查
+host=Wang Wu (logistics)
+time_in_ms=1772430000000
+time_out_ms=1772433600000
+S
+  ;;
   *) return 1 ;;
   esac
 }
@@ -258,7 +268,7 @@ declare -A REQUIRED=(
   [inspection]=inspector [linkage]=activity [gate_duty]=shift [bus]=plate [bus_rider]=student_ref
   [bus_trip]=checked_by [equipment]=interval_days [equipment_check]=checker [risk]=status
   [hazard]=severity [hazard_event]=actor [notice]=due_date [notice_event]=notice_hlc
-  [calendar]=term_end_date
+  [calendar]=term_end_date [visitor]=purpose
 )
 declare -A BAD=(
   [school_profile]="founded_year=1700" [staff]="staff_role=janitor" [school_class]="grade=13"
@@ -269,7 +279,7 @@ declare -A BAD=(
   [equipment]="interval_days=0" [equipment_check]="result=broken" [risk]="status=gone"
   [hazard]="found_date=2026-13-01" [hazard_event]="deadline_date=2026-04-31"
   [notice]="due_date=2026-03-01" [notice_event]="notice_hlc=abc"
-  [calendar]="term_end_date=2026-08-01"
+  [calendar]="term_end_date=2026-08-01" [visitor]="time_out_ms=1772429999999"
 )
 # who writes each kind
 writer() {
@@ -368,7 +378,7 @@ check "every kind has a required field and a bad value here (missing: ${missing:
 # dependency order: a kind after the kinds its @references name
 order="school_profile staff school_class meeting policy letter education lecture drill inspection
   linkage gate_duty bus bus_rider bus_trip equipment equipment_check risk hazard hazard_event
-  notice calendar notice_event"
+  notice calendar notice_event visitor"
 for k in $kinds; do
   grep -qw "$k" <<<"$order" || missing+="$k(order) "
 done
@@ -460,5 +470,16 @@ for k in $order; do
   check "... naming the field $f" grep -Eq "$k\.$f|--${f//_/-}" "$T/e"
 done
 check "refused adds wrote nothing" bash -c "\"$SAFECAMPUS\" --store \"$T/amain.db\" status | grep -Eq '^pending: +0$'"
+
+# ---------------------------------------------------------------- a verb from the kind table: visitor leave
+v=$(sc amain add visitor --name "Chen Jing" --purpose "parent meeting" --host "Head teacher Li")
+check "a visitor signs in (time in defaults to now)" test ${#v} -eq 36
+check "... and is on site" bash -c "\"$SAFECAMPUS\" --store \"$T/amain.db\" list visitor --status on_site | grep -q '^${v:0:8} '"
+check "visitor leave" sc amain visitor leave "${v:0:8}"
+check "... and has left" bash -c "\"$SAFECAMPUS\" --store \"$T/amain.db\" list visitor --status left | grep -q '^${v:0:8} '"
+check "leaving twice changes nothing" bash -c "\"$SAFECAMPUS\" --store \"$T/amain.db\" visitor leave ${v:0:8} | grep -q 'left already'"
+check_fail "visitor leave takes a visitor's id" sc amain visitor leave "${ID[meeting]:0:8}"
+check "A-main syncs the visit" sc amain sync
+check "the server has the time out" eq "$(sql "select (time_out_ms >= time_in_ms and time_in_ms > 0)::text from visitor where id='$v'")" true
 
 e2e_done

@@ -122,6 +122,10 @@ static const struct sample samples[] = {
 	  { "term_name=2026-2027 autumn", "term_start_date=2026-09-01",
 	    "term_end_date=2027-01-22", "holidays=2026-10-01..2026-10-07;2027-01-01",
 	    "makeup_days=2026-09-27;2026-10-10" } },
+	{ "visitor", "visit_date,name,purpose,host,time_in_ms",
+	  { "visit_date=2026-03-02", "name=Liu Fang", "organisation=City Water Company",
+	    "purpose=meter inspection", "host=Wang Wu (logistics)", "time_in_ms=1772430000000",
+	    "time_out_ms=1772433600000" } },
 };
 
 #define NSAMPLES (sizeof samples / sizeof samples[0])
@@ -220,7 +224,7 @@ static const char *const expected_kinds[] = {
 	"hazard", "hazard_event", "school_profile", "staff", "school_class", "meeting", "policy",
 	"letter", "education", "lecture", "drill", "inspection", "linkage", "gate_duty", "bus",
 	"bus_rider", "bus_trip", "equipment", "equipment_check", "risk", "notice", "notice_event",
-	"calendar",
+	"calendar", "visitor",
 };
 
 static void test_every_kind_listed(void **state)
@@ -906,6 +910,9 @@ static const struct rule_case {
 	{ "calendar", "makeup_days=2026-09-27..2026-09-28", "calendar.makeup_days: "
 							   "\"2026-09-27..2026-09-28\" is not a real date" },
 	{ "calendar", "holidays=|makeup_days=", NULL },
+	{ "visitor", "time_out_ms=1772429999999", "visitor.time_out_ms must not be before "
+						  "time_in_ms" },
+	{ "visitor", "time_out_ms=0", NULL },
 };
 
 static void test_cross_field_rules(void **state)

@@ -1,0 +1,55 @@
+/* The visitor log (访客登记, people defence): a visitor is on site from
+ * time_in_ms until `visitor leave ID` sets time_out_ms. */
+#include <stdio.h>
+
+#include "kind_ops.h"
+
+static int visitor_derive(const struct kind_env *env, const Safecampus__Record *r,
+			  const char *today, struct kind_derived *d)
+{
+	snprintf(d->status, sizeof d->status, "%s", r->visitor->time_out_ms ? "left" : "on_site");
+	return 0;
+}
+
+static int leave_skip(const struct kind_env *env, const Safecampus__Record *r, char *msg,
+		      size_t n)
+{
+	if (!r->visitor->time_out_ms)
+		return 0;
+	snprintf(msg, n, "visitor %.8s has left already; nothing to do", r->id);
+	return 1;
+}
+
+static const struct kind_field_ui visitor_fields[] = {
+	{"visit_date", "Date", "日期", NULL, NULL, NULL, KF_TODAY},
+	{"name", "Visitor", "来访人", NULL, NULL, NULL, KF_NONE},
+	{"organisation", "Organisation", "单位", NULL, NULL, NULL, KF_NONE},
+	{"purpose", "Purpose", "事由", NULL, NULL, NULL, KF_NONE},
+	{"host", "Visiting", "被访人", "the staff member visited", NULL, NULL, KF_NONE},
+	{"time_in_ms", "Time in", "到访时间", NULL, "times", NULL, KF_NOW_MS},
+	{"time_out_ms", "Time out", "离开时间", NULL, "times", NULL, KF_NONE},
+};
+
+static const struct kind_verb visitor_verbs[] = {
+	{.name = "leave", .kind = NULL, .usage = "visitor leave ID",
+	 .summary = "Records that the visitor left the campus now (离校).",
+	 .required = (const char *const[]){NULL}, .optional = (const char *const[]){NULL},
+	 .sets = (const struct kind_set[]){{"time_out_ms", KF_NOW_MS, NULL, false}, {0}},
+	 .flags = KV_PARENT, .skip = leave_skip},
+};
+
+const struct kind_ops kind_ops_visitor = {
+	.kind = "visitor",
+	.label = "Visitor",
+	.label_zh = "访客登记",
+	.fields = visitor_fields,
+	.nfields = sizeof visitor_fields / sizeof visitor_fields[0],
+	.status_words = "on_site left",
+	.status_help = "on_site, left",
+	.derive = visitor_derive,
+	.group_summary = "the visitor log: who is on site; `visitor leave ID` when they go",
+	.group_help = "The visitor log (访客登记). Sign a visitor in with `safecampus add visitor "
+		      "--name N --purpose P --host H`.",
+	.verbs = visitor_verbs,
+	.nverbs = sizeof visitor_verbs / sizeof visitor_verbs[0],
+};

@@ -12,9 +12,12 @@
 #   3. the same small pushes into a filled district: scgen's COPY files for
 #      FILL (default 200 schools over 2025-01-01..2026-12-31, 4.3 M records,
 #      31 k hazards, 123 k hazard events) loaded with its load.sh, then
-#      VACUUM ANALYZE; ingest --append keeps them and removes only its own.
+#      VACUUM ANALYZE; ingest --append keeps them and removes only its own;
+#   4. the same once more with hazard's dashboard triggers disabled (what the
+#      triggers add to a record; TRIGGERS_OFF=0 skips it).
 # and ends with one summary line per method: push/s and the database's CPU
-# per record, empty against filled (a push should cost the same in both).
+# per record, empty against filled (a push should cost the same in both),
+# and the CPU per record with the triggers on against off.
 #
 #   tests/bench/run_ingest.sh build                 # N=200000, 4 clients, batch 1000
 #   tests/bench/run_ingest.sh build -n 50000 -c 2   # any ingest option passes through
@@ -163,6 +166,14 @@ if [[ $FILL != 0 ]]; then
 	echo
 	ingest --label "filled district ($f_schools schools, $f_start..$f_end), small pushes" "$@" \
 		-n "$SMALL_N" -b "$SMALL_BATCH" --only "$SMALL_ONLY" --append | tee "$T/small-filled.txt" || exit 1
+	if [[ ${TRIGGERS_OFF:-1} == 1 ]]; then
+		echo
+		pg_psql "$T/pg" -q -c "ALTER TABLE hazard DISABLE TRIGGER USER" >/dev/null || exit 1
+		ingest --label "filled district, hazard's dashboard triggers disabled, small pushes" "$@" \
+			-n "$SMALL_N" -b "$SMALL_BATCH" --only "$SMALL_ONLY" --append |
+			tee "$T/small-off.txt" || exit 1
+		pg_psql "$T/pg" -q -c "ALTER TABLE hazard ENABLE TRIGGER USER" >/dev/null || exit 1
+	fi
 
 	# one line per method: the same push, empty against filled
 	echo
@@ -178,6 +189,16 @@ if [[ $FILL != 0 ]]; then
 			printf "%-12s push/s %7.1f -> %7.1f (x%.2f)   pg sess us/row %7.1f -> %7.1f (x%.2f)\n",
 			       m, pe, pf, pf / pe, ue, uf, (ue > 0 ? uf / ue : 0) }'
 	done
+	if [[ -s $T/small-off.txt ]]; then
+		echo "== the same in the filled district: pg sess us/row, triggers off -> on"
+		for m in "upsert only" "push.c SQL" "end to end"; do
+			read -r _ uo <<<"$(row "$T/small-off.txt" "$m")"
+			read -r _ uf <<<"$(row "$T/small-filled.txt" "$m")"
+			[[ -n $uo && -n $uf ]] || continue
+			awk -v m="$m" -v uo="$uo" -v uf="$uf" 'BEGIN {
+				printf "%-12s %7.1f -> %7.1f (+%.1f us per record)\n", m, uo, uf, uf - uo }'
+		done
+	fi
 fi
 
 explain_summary() {

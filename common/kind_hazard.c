@@ -95,15 +95,47 @@ static void verb_done(const struct kind_env *env, const Safecampus__Record *pare
 	kind_events_free(&x);
 }
 
+static const struct kind_enum_label areas[] = {
+	{"fire", "Fire safety", "消防安全"},
+	{"building", "Buildings", "校舍"},
+	{"facility", "Facilities and equipment", "设施设备"},
+	{"defence_people", "People defence", "人防"},
+	{"defence_physical", "Physical defence", "物防"},
+	{"defence_technical", "Technical defence", "技防"},
+	{"food", "Food safety", "食品安全"},
+	{"traffic", "Traffic", "交通安全"},
+	{"other", "Other", "其他"},
+	{0},
+};
+
+static const struct kind_enum_label severities[] = {
+	{"low", "Low", "一般"},
+	{"medium", "Medium", "较大"},
+	{"high", "High", "重大"},
+	{"critical", "Critical", "特别重大"},
+	{0},
+};
+
+static const struct kind_enum_label actions[] = {
+	{"assign", "Assign", "签发"},
+	{"rectify", "Rectified", "整改"},
+	{"verify", "Verified", "验收"},
+	{"close", "Closed", "销号"},
+	{"reopen", "Reopened", "重新整改"},
+	{"note", "Note", "备注"},
+	{"escalate", "Escalated", "逾期上报"},
+	{0},
+};
+
 static const struct kind_field_ui hazard_fields[] = {
-	{"title", "Title", "隐患名称", NULL, NULL, NULL, KF_NONE},
-	{"location", "Location", "位置", NULL, NULL, NULL, KF_NONE},
-	{"area", "Area", "类别", NULL, NULL, NULL, KF_NONE},
-	{"severity", "Severity", "等级", NULL, NULL, NULL, KF_NONE},
-	{"description", "Description", "描述", NULL, NULL, NULL, KF_NONE},
-	{"found_date", "Found on", "发现日期", NULL, NULL, "found", KF_TODAY},
-	{"reporter", "Reported by", "报告人", NULL, NULL, NULL, KF_NONE},
-	{"inspection_id", "Inspection", "所属排查", NULL, NULL, NULL, KF_NONE},
+	{"title", "Title", "隐患名称", NULL, NULL, NULL, KF_NONE, NULL},
+	{"location", "Location", "位置", NULL, NULL, NULL, KF_NONE, NULL},
+	{"area", "Area", "类别", NULL, NULL, NULL, KF_NONE, areas},
+	{"severity", "Severity", "等级", NULL, NULL, NULL, KF_NONE, severities},
+	{"description", "Description", "描述", NULL, NULL, NULL, KF_NONE, NULL},
+	{"found_date", "Found on", "发现日期", NULL, NULL, "found", KF_TODAY, NULL},
+	{"reporter", "Reported by", "报告人", NULL, NULL, NULL, KF_NONE, NULL},
+	{"inspection_id", "Inspection", "所属排查", NULL, NULL, NULL, KF_NONE, NULL},
 };
 
 static const struct kind_col hazard_cols[] = {
@@ -213,16 +245,16 @@ const struct kind_ops kind_ops_hazard = {
 };
 
 static const struct kind_field_ui event_fields[] = {
-	{"hazard_id", "Hazard", "隐患", NULL, NULL, "hazard", KF_NONE},
-	{"action", "Step", "环节", NULL, NULL, NULL, KF_NONE},
-	{"actor", "By", "经办人", NULL, NULL, NULL, KF_NONE},
-	{"actor_role", "Role", "职务", NULL, NULL, "role", KF_NONE},
-	{"owner", "Owner", "整改责任人", NULL, NULL, NULL, KF_NONE},
-	{"deadline_date", "Deadline", "整改期限", NULL, NULL, "deadline", KF_NONE},
-	{"note", "Note", "说明", NULL, NULL, NULL, KF_NONE},
-	{"evidence_sha256", "Evidence hash", "佐证哈希", NULL, "evidence", NULL, KF_NONE},
-	{"evidence_path", "Evidence file", "佐证文件", NULL, "evidence", NULL, KF_NONE},
-	{"at_ms", "At", "时间", NULL, NULL, NULL, KF_NOW_MS},
+	{"hazard_id", "Hazard", "隐患", NULL, NULL, "hazard", KF_NONE, NULL},
+	{"action", "Step", "环节", NULL, NULL, NULL, KF_NONE, actions},
+	{"actor", "By", "经办人", NULL, NULL, NULL, KF_NONE, NULL},
+	{"actor_role", "Role", "职务", NULL, NULL, "role", KF_NONE, NULL},
+	{"owner", "Owner", "整改责任人", NULL, NULL, NULL, KF_NONE, NULL},
+	{"deadline_date", "Deadline", "整改期限", NULL, NULL, "deadline", KF_NONE, NULL},
+	{"note", "Note", "说明", NULL, NULL, NULL, KF_NONE, NULL},
+	{"evidence_sha256", "Evidence hash", "佐证哈希", NULL, "evidence", NULL, KF_NONE, NULL},
+	{"evidence_path", "Evidence file", "佐证文件", NULL, "evidence", NULL, KF_NONE, NULL},
+	{"at_ms", "At", "时间", NULL, NULL, NULL, KF_NOW_MS, NULL},
 };
 
 const struct kind_ops kind_ops_hazard_event = {

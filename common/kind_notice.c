@@ -338,14 +338,14 @@ static const struct kind_verb notice_verbs[] = {
 };
 
 static const struct kind_field_ui notice_fields[] = {
-	{"title", "Title", "标题", NULL, NULL, NULL, KF_NONE},
-	{"body", "Text", "正文", NULL, NULL, NULL, KF_NONE},
-	{"issue_date", "Issued on", "发文日期", NULL, "dates", NULL, KF_NONE},
-	{"due_date", "Report by", "上报期限", NULL, "dates", NULL, KF_NONE},
-	{"required_action", "Required action", "工作要求", NULL, NULL, NULL, KF_NONE},
+	{"title", "Title", "标题", NULL, NULL, NULL, KF_NONE, NULL},
+	{"body", "Text", "正文", NULL, NULL, NULL, KF_NONE, NULL},
+	{"issue_date", "Issued on", "发文日期", NULL, "dates", NULL, KF_NONE, NULL},
+	{"due_date", "Report by", "上报期限", NULL, "dates", NULL, KF_NONE, NULL},
+	{"required_action", "Required action", "工作要求", NULL, NULL, NULL, KF_NONE, NULL},
 	{"targets", "Schools", "下发学校", "school ids separated by ';' (empty: every school)",
-	 "targets", NULL, KF_NONE},
-	{"campaign", "Campaign", "主题活动", NULL, "targets", NULL, KF_NONE},
+	 "targets", NULL, KF_NONE, NULL},
+	{"campaign", "Campaign", "主题活动", NULL, "targets", NULL, KF_NONE, NULL},
 };
 
 static const struct kind_col notice_cols[] = {
@@ -385,19 +385,25 @@ const struct kind_ops kind_ops_notice = {
 	.nverbs = sizeof notice_verbs / sizeof notice_verbs[0],
 };
 
+static const struct kind_enum_label answers[] = {
+	{"ack", "Acknowledged", "已收到"},
+	{"report", "Implemented", "落实情况"},
+	{0},
+};
+
 static const struct kind_field_ui event_fields[] = {
-	{"notice_id", "Notice", "通知", NULL, NULL, NULL, KF_NONE},
-	{"action", "Answer", "回复", NULL, NULL, NULL, KF_NONE},
-	{"actor", "By", "经办人", "who acts for the school", NULL, NULL, KF_NONE},
-	{"notice_hlc", "Version", "版本", NULL, NULL, NULL, KF_NONE},
+	{"notice_id", "Notice", "通知", NULL, NULL, NULL, KF_NONE, NULL},
+	{"action", "Answer", "回复", NULL, NULL, NULL, KF_NONE, answers},
+	{"actor", "By", "经办人", "who acts for the school", NULL, NULL, KF_NONE, NULL},
+	{"notice_hlc", "Version", "版本", NULL, NULL, NULL, KF_NONE, NULL},
 	{"report_date", "Implemented on", "落实日期", "when it was implemented (default: today)",
-	 "report", NULL, KF_NONE},
+	 "report", NULL, KF_NONE, NULL},
 	{"channels", "Channels", "形式",
 	 "class_meeting, class_group, lecture, parent_letter, public_account, "
-	 "education_platform, assembly, drill, other", "report", NULL, KF_NONE},
+	 "education_platform, assembly, drill, other", "report", NULL, KF_NONE, NULL},
 	{"evidence", "Evidence", "佐证材料", "what shows it: minutes, photos, file names, links",
-	 "report", NULL, KF_NONE},
-	{"at_ms", "At", "时间", NULL, NULL, NULL, KF_NOW_MS},
+	 "report", NULL, KF_NONE, NULL},
+	{"at_ms", "At", "时间", NULL, NULL, NULL, KF_NOW_MS, NULL},
 };
 
 const struct kind_ops kind_ops_notice_event = {

@@ -106,6 +106,16 @@ const char *kind_alias_field(const struct kind *k, const char *alias)
 	return NULL;
 }
 
+const char *kind_enum_label(const struct kind *k, const char *field, const char *value, bool zh)
+{
+	const struct kind_field_ui *ui = kind_field_ui(k, field);
+
+	for (const struct kind_enum_label *l = ui ? ui->values : NULL; l && l->name; l++)
+		if (strcmp(l->name, value) == 0)
+			return zh && l->label_zh ? l->label_zh : l->label ? l->label : value;
+	return value;
+}
+
 int kind_derive(const struct kind_env *env, const Safecampus__Record *r, const char *today,
 		struct kind_derived *d)
 {

@@ -91,6 +91,13 @@ enum kind_fill {
 	KF_ACTOR,        /* "safety office, campus <campus>" */
 };
 
+/** What people see of one value of an enum field ({NULL} ends a list). */
+struct kind_enum_label {
+	const char *name;        /* the short value name ("fire") */
+	const char *label;       /* "Fire safety" */
+	const char *label_zh;    /* "消防安全" */
+};
+
 /** What people see of one field: in --help, in a form, in `show`. */
 struct kind_field_ui {
 	const char *field;       /* the payload field's name */
@@ -100,6 +107,7 @@ struct kind_field_ui {
 	const char *group;       /* a form's section, NULL: the first */
 	const char *alias;       /* a short flag ("deadline" for deadline_date), or NULL */
 	enum kind_fill dflt;     /* filled in when left empty (KF_TODAY, KF_NOW_MS) */
+	const struct kind_enum_label *values; /* an enum's values for people, or NULL */
 };
 
 /* ---------------------------------------------------------------- derived state and lists */
@@ -231,6 +239,9 @@ struct kind_ops {
 const struct kind_field_ui *kind_field_ui(const struct kind *k, const char *field);
 /** The field named by its alias in k's table, or NULL. */
 const char *kind_alias_field(const struct kind *k, const char *alias);
+/** The label of an enum field's value (short name) for people, Chinese if
+ * zh; the name itself when the table has none. */
+const char *kind_enum_label(const struct kind *k, const char *field, const char *value, bool zh);
 /** Derives d for r through its kind's entry (empty for kinds without). */
 SC_WUR int kind_derive(const struct kind_env *env, const Safecampus__Record *r,
 		       const char *today, struct kind_derived *d);

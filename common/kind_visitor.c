@@ -21,13 +21,13 @@ static int leave_skip(const struct kind_env *env, const Safecampus__Record *r, c
 }
 
 static const struct kind_field_ui visitor_fields[] = {
-	{"visit_date", "Date", "日期", NULL, NULL, NULL, KF_TODAY},
-	{"name", "Visitor", "来访人", NULL, NULL, NULL, KF_NONE},
-	{"organisation", "Organisation", "单位", NULL, NULL, NULL, KF_NONE},
-	{"purpose", "Purpose", "事由", NULL, NULL, NULL, KF_NONE},
-	{"host", "Visiting", "被访人", "the staff member visited", NULL, NULL, KF_NONE},
-	{"time_in_ms", "Time in", "到访时间", NULL, "times", NULL, KF_NOW_MS},
-	{"time_out_ms", "Time out", "离开时间", NULL, "times", NULL, KF_NONE},
+	{"visit_date", "Date", "日期", NULL, NULL, NULL, KF_TODAY, NULL},
+	{"name", "Visitor", "来访人", NULL, NULL, NULL, KF_NONE, NULL},
+	{"organisation", "Organisation", "单位", NULL, NULL, NULL, KF_NONE, NULL},
+	{"purpose", "Purpose", "事由", NULL, NULL, NULL, KF_NONE, NULL},
+	{"host", "Visiting", "被访人", "the staff member visited", NULL, NULL, KF_NONE, NULL},
+	{"time_in_ms", "Time in", "到访时间", NULL, "times", NULL, KF_NOW_MS, NULL},
+	{"time_out_ms", "Time out", "离开时间", NULL, "times", NULL, KF_NONE, NULL},
 };
 
 static const struct kind_verb visitor_verbs[] = {

@@ -49,7 +49,21 @@ static void group_help(FILE *f, const struct kind *k)
 		if (strncmp(u, v->name, strlen(v->name)) == 0)
 			u += strlen(v->name);
 		u += strspn(u, " ");
-		fprintf(f, "  %-9s %s\n", v->name, u);
+		fprintf(f, "  %-9s ", v->name);
+		cli_wrap(f, u, 12, CLI_WIDTH);
+		/* the summary's first sentence says what it does */
+		{
+			char first[256];
+			const char *s = v->summary, *end = s;
+			while (*end && !(end[0] == '.' && (end[1] == ' ' || end[1] == '\n' || !end[1])))
+				end++;
+			snprintf(first, sizeof first, "%.*s.", (int)(end - s), s);
+			for (char *p = first; *p; p++)
+				if (*p == '\n')
+					*p = ' ';
+			fprintf(f, "%12s", "");
+			cli_wrap(f, first, 12, CLI_WIDTH);
+		}
 	}
 	for (size_t i = 0; h && i < h->nverbs; i++)
 		fprintf(f, "  %-9s %s\n", h->verbs[i].name, h->verbs[i].line);

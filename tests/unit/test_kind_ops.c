@@ -144,6 +144,16 @@ static void test_every_entry_registered_and_consistent(void **state)
 		for (size_t j = 0; j < o->nfields; j++) {
 			assert_true(field_ok(k, o->fields[j].field));
 			/* an alias is not another field's name, nor used twice */
+			/* enum labels name values of the field's enum */
+			for (const struct kind_enum_label *l = o->fields[j].values; l && l->name;
+			     l++) {
+				const ProtobufCFieldDescriptor *f = kind_field(k, o->fields[j].field);
+				int v;
+				assert_int_equal(f->type, PROTOBUF_C_TYPE_ENUM);
+				assert_int_equal(kind_enum_parse(f->descriptor, l->name, &v), 0);
+				assert_non_null(l->label);
+				assert_non_null(l->label_zh);
+			}
 			if (o->fields[j].alias) {
 				assert_null(kind_field(k, o->fields[j].alias));
 				assert_string_equal(kind_alias_field(k, o->fields[j].alias),
@@ -184,6 +194,10 @@ static void test_every_entry_registered_and_consistent(void **state)
 		}
 	}
 	assert_true(with_ops >= 12);
+	assert_string_equal(kind_enum_label(kind_by_name("hazard"), "area", "fire", true), "消防安全");
+	assert_string_equal(kind_enum_label(kind_by_name("hazard"), "area", "fire", false),
+			    "Fire safety");
+	assert_string_equal(kind_enum_label(kind_by_name("hazard"), "title", "x", false), "x");
 	assert_null(kind_verb(kind_by_name("meeting"), "assign"));
 }
 

@@ -67,8 +67,20 @@ static const struct kind_verb bus_verbs[] = {
 	 .flags = KV_PRINT_ID, .lookup = "bus", .lookup_field = "plate"},
 };
 
+static const struct kind_field_ui bus_field_ui[] = {
+	{"plate", "Plate", "车牌号", NULL, NULL, NULL, KF_NONE, NULL},
+	{"seats", "Seats", "核载人数", NULL, NULL, NULL, KF_NONE, NULL},
+	{"company", "Operator", "运营单位", NULL, NULL, NULL, KF_NONE, NULL},
+	{"driver", "Driver", "驾驶员", NULL, NULL, NULL, KF_NONE, NULL},
+	{"attendant", "Attendant", "照管员", NULL, NULL, NULL, KF_NONE, NULL},
+	{"next_inspection_date", "Next inspection", "下次年检", NULL, NULL, NULL, KF_NONE, NULL},
+	{"inactive", "Out of service", "已停运", NULL, NULL, NULL, KF_NONE, NULL},
+};
+
 const struct kind_ops kind_ops_bus = {
 	.kind = "bus",
+	.fields = bus_field_ui,
+	.nfields = sizeof bus_field_ui / sizeof bus_field_ui[0],
 	.label = "School bus",
 	.label_zh = "校车",
 	.status_words = "active inactive inspection_overdue",
@@ -82,8 +94,19 @@ const struct kind_ops kind_ops_bus = {
 	.nverbs = sizeof bus_verbs / sizeof bus_verbs[0],
 };
 
+static const struct kind_field_ui bus_trip_field_ui[] = {
+	{"bus_id", "Bus", "校车", NULL, NULL, NULL, KF_NONE, NULL},
+	{"trip_date", "Date", "日期", NULL, NULL, NULL, KF_NONE, NULL},
+	{"direction", "Direction", "方向", NULL, NULL, NULL, KF_NONE, NULL},
+	{"boarded", "Got on", "上车人数", NULL, NULL, NULL, KF_NONE, NULL},
+	{"alighted", "Got off", "下车人数", NULL, NULL, NULL, KF_NONE, NULL},
+	{"checked_by", "Bus checked by", "清车人", NULL, NULL, NULL, KF_NONE, NULL},
+};
+
 const struct kind_ops kind_ops_bus_trip = {
 	.kind = "bus_trip",
+	.fields = bus_trip_field_ui,
+	.nfields = sizeof bus_trip_field_ui / sizeof bus_trip_field_ui[0],
 	.label = "Bus trip",
 	.label_zh = "校车行程",
 	.status_words = "mismatch ok",
@@ -92,8 +115,16 @@ const struct kind_ops kind_ops_bus_trip = {
 	.alarm = trip_alarm,
 };
 
+static const struct kind_field_ui bus_rider_field_ui[] = {
+	{"bus_id", "Bus", "校车", NULL, NULL, NULL, KF_NONE, NULL},
+	{"student_ref", "Student code", "学生编号", NULL, NULL, NULL, KF_NONE, NULL},
+	{"inactive", "No longer rides", "已不乘车", NULL, NULL, NULL, KF_NONE, NULL},
+};
+
 const struct kind_ops kind_ops_bus_rider = {
 	.kind = "bus_rider",
+	.fields = bus_rider_field_ui,
+	.nfields = sizeof bus_rider_field_ui / sizeof bus_rider_field_ui[0],
 	.label = "Bus rider",
 	.label_zh = "乘车学生",
 	.status_words = "active inactive",

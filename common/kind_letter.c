@@ -48,8 +48,19 @@ static int staff_derive(const struct kind_env *env, const Safecampus__Record *r,
 	return 0;
 }
 
+static const struct kind_field_ui staff_field_ui[] = {
+	{"name", "Name", "姓名", NULL, NULL, NULL, KF_NONE, NULL},
+	{"staff_role", "Role", "岗位", NULL, NULL, NULL, KF_NONE, NULL},
+	{"department", "Department", "部门", NULL, NULL, NULL, KF_NONE, NULL},
+	{"inactive", "Not current", "已停用", NULL, NULL, NULL, KF_NONE, NULL},
+	{"joined_date", "Joined", "入职日期", NULL, NULL, NULL, KF_NONE, NULL},
+	{"left_date", "Left", "离职日期", NULL, NULL, NULL, KF_NONE, NULL},
+};
+
 const struct kind_ops kind_ops_staff = {
 	.kind = "staff",
+	.fields = staff_field_ui,
+	.nfields = sizeof staff_field_ui / sizeof staff_field_ui[0],
 	.label = "Staff member",
 	.label_zh = "教职工",
 	.status_words = "current inactive left",
@@ -149,8 +160,19 @@ static const struct kind_verb letter_verbs[] = {
 	 .flags = KV_PRINT_ID | KV_FIELDS_HELP, .prepare = sign_prepare, .done = sign_done},
 };
 
+static const struct kind_field_ui letter_field_ui[] = {
+	{"year", "Year", "年度", NULL, NULL, NULL, KF_NONE, NULL},
+	{"level", "Level", "签订层级", NULL, NULL, NULL, KF_NONE, NULL},
+	{"signer", "Holder", "责任人", NULL, NULL, NULL, KF_NONE, NULL},
+	{"signer_staff_id", "Holder (staff record)", "责任人档案", NULL, NULL, NULL, KF_NONE, NULL},
+	{"counter_signer", "Counter-signed by", "签订人", NULL, NULL, NULL, KF_NONE, NULL},
+	{"signed_date", "Signed on", "签订日期", NULL, NULL, NULL, KF_NONE, NULL},
+};
+
 const struct kind_ops kind_ops_letter = {
 	.kind = "letter",
+	.fields = letter_field_ui,
+	.nfields = sizeof letter_field_ui / sizeof letter_field_ui[0],
 	.label = "Responsibility letter",
 	.label_zh = "安全责任书",
 	.check = letter_check,

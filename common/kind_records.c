@@ -40,8 +40,20 @@ static int equipment_derive(const struct kind_env *env, const Safecampus__Record
 	return 0;
 }
 
+static const struct kind_field_ui risk_field_ui[] = {
+	{"title", "Problem", "问题", NULL, NULL, NULL, KF_NONE, NULL},
+	{"description", "Description", "描述", NULL, NULL, NULL, KF_NONE, NULL},
+	{"area", "Area", "类别", NULL, NULL, NULL, KF_NONE, NULL},
+	{"mitigation", "Mitigation", "防控措施", NULL, NULL, NULL, KF_NONE, NULL},
+	{"plan", "Plan", "整改计划", NULL, NULL, NULL, KF_NONE, NULL},
+	{"planned_date", "Planned by", "计划完成", NULL, NULL, NULL, KF_NONE, NULL},
+	{"status", "Status", "状态", NULL, NULL, NULL, KF_NONE, NULL},
+};
+
 const struct kind_ops kind_ops_risk = {
 	.kind = "risk",
+	.fields = risk_field_ui,
+	.nfields = sizeof risk_field_ui / sizeof risk_field_ui[0],
 	.label = "Known problem",
 	.label_zh = "存在问题",
 	.status_words = "open mitigated removed overdue",
@@ -49,8 +61,21 @@ const struct kind_ops kind_ops_risk = {
 	.derive = risk_derive,
 };
 
+static const struct kind_field_ui equipment_field_ui[] = {
+	{"item", "Item", "名称", NULL, NULL, NULL, KF_NONE, NULL},
+	{"type", "Kind", "类别", NULL, NULL, NULL, KF_NONE, NULL},
+	{"location", "Where", "位置", NULL, NULL, NULL, KF_NONE, NULL},
+	{"installed_date", "Installed", "安装日期", NULL, NULL, NULL, KF_NONE, NULL},
+	{"interval_days", "Check every (days)", "检查周期（天）", NULL, NULL, NULL, KF_NONE, NULL},
+	{"last_check_date", "Last checked", "上次检查", NULL, NULL, NULL, KF_NONE, NULL},
+	{"next_due_date", "Next check due", "下次检查", NULL, NULL, NULL, KF_NONE, NULL},
+	{"result", "Last result", "检查结果", NULL, NULL, NULL, KF_NONE, NULL},
+};
+
 const struct kind_ops kind_ops_equipment = {
 	.kind = "equipment",
+	.fields = equipment_field_ui,
+	.nfields = sizeof equipment_field_ui / sizeof equipment_field_ui[0],
 	.label = "Equipment",
 	.label_zh = "设施设备",
 	.status_words = "overdue due_soon current ok fault replaced",

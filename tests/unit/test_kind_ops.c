@@ -193,12 +193,31 @@ static void test_every_entry_registered_and_consistent(void **state)
 			assert_ptr_equal(kind_verb(k, v->name), v);
 		}
 	}
-	assert_true(with_ops >= 12);
+	assert_int_equal(with_ops, kind_count());
 	assert_string_equal(kind_enum_label(kind_by_name("hazard"), "area", "fire", true), "消防安全");
 	assert_string_equal(kind_enum_label(kind_by_name("hazard"), "area", "fire", false),
 			    "Fire safety");
 	assert_string_equal(kind_enum_label(kind_by_name("hazard"), "title", "x", false), "x");
 	assert_null(kind_verb(kind_by_name("meeting"), "assign"));
+}
+
+/* Forms need words for every kind and every field, in both languages. */
+static void test_every_field_has_a_label(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < kind_count(); i++) {
+		const struct kind *k = kind_at(i);
+		assert_non_null(k->ops);
+		assert_non_null(k->ops->label);
+		assert_non_null(k->ops->label_zh);
+		for (unsigned j = 0; j < k->desc->n_fields; j++) {
+			const struct kind_field_ui *ui = kind_field_ui(k, k->desc->fields[j].name);
+			if (!ui)
+				fail_msg("%s.%s has no label", k->name, k->desc->fields[j].name);
+			assert_non_null(ui->label);
+			assert_non_null(ui->label_zh);
+		}
+	}
 }
 
 static void test_status_has(void **state)
@@ -374,6 +393,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_entry_registered_and_consistent),
+		cmocka_unit_test(test_every_field_has_a_label),
 		cmocka_unit_test(test_status_has),
 		cmocka_unit_test(test_hazard_derive_and_check),
 		cmocka_unit_test(test_events_in_apply_order),

@@ -39,15 +39,19 @@ SELECT pg_temp.f_id(h.school || '/e' || h.id || a.n), h.school, 'main', 1, nextv
 FROM hazard h, (VALUES (1, 'assign'), (2, 'rectify'), (3, 'verify')) a(n, action)
 WHERE a.n = 1 OR abs(hashtext(h.id::text || a.n)) % 10 < 8;
 
--- 24 classes a school; "1530": daily sessions of 60 school days, weekly ones
-INSERT INTO school_class (id, school, campus, hlc, seq, written_by, grade, name, opened_date)
+-- 24 classes a school, and the 24 of the years before, closed in 2024 (a
+-- district of 100 schools keeps 4800 class rows, as 200 schools' current
+-- classes would: fewer, and the planner reads the table whole on cost);
+-- "1530": daily sessions of 60 school days and weekly ones, current classes
+INSERT INTO school_class (id, school, campus, hlc, seq, written_by, grade, name, opened_date, closed_date)
 SELECT pg_temp.f_id(s.school || '/c' || k), s.school, 'main', 1, nextval('sync_seq'), 'main', 1 + k % 6, k::text,
-       DATE '2025-01-01'
-FROM f_school s, generate_series(1, 24) k;
+       CASE WHEN k <= 24 THEN DATE '2025-01-01' ELSE DATE '2018-09-01' END,
+       CASE WHEN k > 24 THEN DATE '2024-07-10' END
+FROM f_school s, generate_series(1, 48) k;
 INSERT INTO education (id, school, campus, hlc, seq, written_by, school_class_id, session_date, slot, topic, minutes)
 SELECT pg_temp.f_id(c.id || '/' || d.day || v.slot), c.school, 'main', 1, nextval('sync_seq'), 'main', c.id, d.day,
        v.slot, 'fire', v.minutes
-FROM school_class c,
+FROM (SELECT * FROM school_class WHERE closed_date IS NULL) c,
      (SELECT DATE '2025-03-03' + 7 * (w / 5) + w % 5 AS day FROM generate_series(0, 59) w) d,
      (VALUES ('daily_1', 1), ('weekly_10', 10)) v(slot, minutes)
 WHERE (v.slot = 'daily_1' OR extract(isodow FROM d.day) = 1) AND random() < 0.95;

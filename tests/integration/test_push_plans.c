@@ -299,8 +299,15 @@ static int teardown(void **state)
 		return 0;
 	if (!(admin = connect_to(base_conninfo)))
 		return 0;
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
-	exec_ok(admin, sql);
+	/* without FORCE first: an autovacuum worker busy with the fresh fill is
+	 * told to quit by DROP DATABASE, while FORCE refuses to signal it */
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
+	PGresult *r = PQexec(admin, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
+		exec_ok(admin, sql);
+	}
+	PQclear(r);
 	PQfinish(admin);
 	return 0;
 }
@@ -330,7 +337,8 @@ static const struct fn_case fn_cases[] = {
 				 "WHERE school = '" FULL "' AND session_date = '2025-03-03' LIMIT 50) k", 50 * 4},
 	/* 2 classes: their sessions (~75 each) and the buckets those fall in */
 	{"sc_education_rebuild_classes", "SELECT array_agg(school), array_agg(id) FROM (SELECT school, id "
-					 "FROM school_class WHERE school = '" FULL "' ORDER BY id LIMIT 2) k", 2 * 80},
+					 "FROM school_class WHERE school = '" FULL "' AND closed_date IS NULL "
+					 "ORDER BY id LIMIT 2) k", 2 * 80},
 	{"sc_gate_rebuild", "SELECT array_agg(school), array_agg(duty_date) FROM (SELECT school, duty_date "
 			    "FROM gate_duty WHERE school = '" FULL "' ORDER BY id LIMIT 50) k", 50 * 8},
 	{"sc_letter_rebuild_staff", "SELECT array_agg(school), array_agg(id) FROM (SELECT school, id FROM staff "
@@ -532,7 +540,7 @@ static void test_push_statements(void **state)
 		size_t n;
 		assert_non_null(k);
 		Safecampus__Record **recs = records_of(k, FULL, 1, &n);
-		assert_true(n >= 20); /* a school has 24 classes, NPUSH of the rest */
+		assert_true(n >= 20); /* a school has 48 classes, NPUSH of the rest */
 		push_measured(k, FULL, recs, n, "new");
 		records_free(recs, n);
 		if (!k->immutable) {

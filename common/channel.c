@@ -18,7 +18,14 @@
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 /* Buffers that grew for one big frame are given back once empty. */
-#define CH_KEEP_CAP ((size_t)256 << 10)
+/* Buffers are given back as soon as they are empty: most connections are
+ * idle schools, and an idle connection should cost its TLS session and little
+ * more (docs/PERFORMANCE.md, connections). malloc of a few KiB per message is
+ * cheap next to the message's own work. */
+
+/* One read buffer per thread (the loop reads one stream at a time, and
+ * tls_feed copies what it keeps), not one per connection. */
+static _Thread_local uint8_t rchunk[CHANNEL_READ_CHUNK];
 
 static void ch_process(struct channel *ch);
 static void ch_kick_write(struct channel *ch);
@@ -123,8 +130,6 @@ static void ch_handle_gone(struct channel *ch)
 	buf_free(&ch->wq);
 	buf_free(&ch->wfly);
 	buf_free(&ch->scratch);
-	free(ch->rchunk);
-	ch->rchunk = NULL;
 	memcpy(why, ch->why, sizeof why); /* the owner may free ch in on_close */
 	ch->ops->on_close(ch, status, why);
 }
@@ -243,9 +248,7 @@ static void ch_write_cb(uv_write_t *req, int status)
 		ch_close_handles(ch);
 		return;
 	}
-	buf_reset(&ch->wfly);
-	if (ch->wfly.cap > CH_KEEP_CAP)
-		buf_free(&ch->wfly);
+	buf_free(&ch->wfly);
 	ch_kick_write(ch);
 	if (ch->congested && channel_queued(ch) < ch->lim.wq_low) {
 		ch->congested = false;
@@ -351,9 +354,7 @@ int channel_send(struct channel *ch, const Safecampus__Envelope *env)
 	rc = frame_encode(&ch->scratch, env, ch->lim.max_frame);
 	if (rc == 0)
 		rc = ch_write_plain(ch, buf_head(&ch->scratch), buf_used(&ch->scratch));
-	buf_reset(&ch->scratch);
-	if (ch->scratch.cap > CH_KEEP_CAP)
-		buf_free(&ch->scratch);
+	buf_free(&ch->scratch);
 	if (rc == 0)
 		ch->stats.frames_out++;
 	return rc;
@@ -375,7 +376,8 @@ static void ch_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 	struct channel *ch = container_of((uv_tcp_t *)h, struct channel, tcp);
 
 	(void)suggested;
-	*b = uv_buf_init((char *)ch->rchunk, CHANNEL_READ_CHUNK);
+	(void)ch;
+	*b = uv_buf_init((char *)rchunk, CHANNEL_READ_CHUNK);
 }
 
 static void ch_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
@@ -405,7 +407,7 @@ static void ch_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		return;
 	}
 	ch->stats.bytes_in += (uint64_t)nread;
-	rc = tls_feed(ch->tls, ch->rchunk, (size_t)nread);
+	rc = tls_feed(ch->tls, rchunk, (size_t)nread);
 	if (rc < 0) {
 		ch_fail_tls(ch, rc);
 		return;
@@ -499,7 +501,7 @@ static int ch_dispatch(struct channel *ch)
 		ch->ops->on_frame(ch, env);
 		frame_envelope_free(env);
 	}
-	if (ch->state != CHANNEL_CLOSED && buf_used(&ch->in) == 0 && ch->in.cap > CH_KEEP_CAP)
+	if (ch->state != CHANNEL_CLOSED && buf_used(&ch->in) == 0)
 		buf_free(&ch->in);
 	return n;
 }
@@ -551,6 +553,8 @@ static void ch_process(struct channel *ch)
 		break;
 	}
 	ch->dispatching = false;
+	if (ch->state != CHANNEL_CLOSED && buf_used(&ch->in) == 0)
+		buf_free(&ch->in); /* idle: keep no input buffer */
 	if (ch->state == CHANNEL_READY && ch->peer_eof && !ch->paused && !ch->bad_input &&
 	    !ch_whole_frame_buffered(ch)) {
 		if (buf_used(&ch->in) > 0)
@@ -579,11 +583,6 @@ int channel_init(struct channel *ch, uv_loop_t *loop, struct tls_ctx *ctx,
 	rc = tls_new(&ch->tls, ctx, server_name);
 	if (rc < 0)
 		return rc;
-	ch->rchunk = malloc(CHANNEL_READ_CHUNK);
-	if (!ch->rchunk) {
-		rc = -ENOMEM;
-		goto fail;
-	}
 	buf_init(&ch->in, ch->lim.read_max);
 	buf_init(&ch->wq, ch->lim.wq_max);
 	buf_init(&ch->wfly, ch->lim.wq_max);
@@ -601,7 +600,6 @@ int channel_init(struct channel *ch, uv_loop_t *loop, struct tls_ctx *ctx,
 	return 0;
 fail:
 	tls_free(ch->tls);
-	free(ch->rchunk);
 	memset(ch, 0, sizeof *ch);
 	return rc;
 }

@@ -115,7 +115,6 @@ struct channel {
 	struct buf wq;      /* ciphertext waiting for the next write, max lim.wq_max */
 	struct buf wfly;    /* ciphertext of the write in flight, max lim.wq_max */
 	struct buf scratch; /* one frame being encoded, max max_frame + FRAME_HEADER */
-	uint8_t *rchunk;    /* CHANNEL_READ_CHUNK bytes for uv_read */
 	enum channel_state state;
 	int open_handles;
 	bool server;

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include <openssl/bio.h>
+#include <openssl/buffer.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -19,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "safecampus.pb-c.h"
+#include "tls_int.h"
 
 /* TLS 1.2 floor: forward secrecy and AEAD only. */
 #define TLS12_CIPHERS                                                                  \
@@ -36,28 +38,6 @@
 #define TLS_RECORD_OVERHEAD 64u
 /* Handshake flights, alerts and key updates on top of one biggest write. */
 #define TLS_OUT_SLACK ((size_t)64 << 10)
-/* Buffers that grew for one big message are given back once empty. */
-#define TLS_KEEP_CAP ((size_t)256 << 10)
-
-struct tls_ctx {
-	SSL_CTX *ssl_ctx;
-	bool server;
-	struct tls_crl_info crl; /* what tls_ctx_load_crl loaded */
-};
-
-struct tls {
-	SSL *ssl;
-	BIO *rbio; /* network -> OpenSSL; owned by ssl */
-	BIO *wbio; /* OpenSSL -> out; owned by ssl */
-	struct buf out; /* ciphertext not yet taken, flushed from wbio after every SSL_* call */
-	bool server;
-	bool done;         /* handshake finished */
-	bool peer_closed;  /* close_notify received */
-	bool failed;       /* fatal error; the session is dead */
-	bool shutdown_sent;
-	char err[256];
-	char version[64];
-};
 
 size_t tls_write_bound(size_t len)
 {
@@ -172,9 +152,9 @@ int tls_ctx_new(struct tls_ctx **out, bool server, const char *cert_file,
 	    !SSL_CTX_set_max_proto_version(s, TLS1_3_VERSION))
 		return ctx_fail(s, err, errlen, SC_ECONFIG, "cannot set protocol versions", NULL);
 
-	/* No compression (CRIME), no renegotiation of any kind, no session
-	 * tickets: every connection is a full handshake with a fresh check of
-	 * the client certificate. */
+	/* No compression (CRIME), no renegotiation of any kind. No session
+	 * tickets unless the server turns them on (tls_ctx_enable_tickets, which
+	 * checks a resumed client's certificate again); clients accept them. */
 	opts = SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET;
 	if (server)
 		opts |= SSL_OP_CIPHER_SERVER_PREFERENCE;
@@ -186,6 +166,10 @@ int tls_ctx_new(struct tls_ctx **out, bool server, const char *cert_file,
 	SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_OFF);
 	if (!SSL_CTX_set_num_tickets(s, 0))
 		return ctx_fail(s, err, errlen, SC_ECONFIG, "cannot turn session tickets off", NULL);
+	if (!server) {
+		SSL_CTX_clear_options(s, SSL_OP_NO_TICKET);
+		tls__client_ctx_setup(s);
+	}
 	SSL_CTX_set_mode(s, SSL_MODE_RELEASE_BUFFERS);
 	if (!SSL_CTX_set_cipher_list(s, TLS12_CIPHERS) || !SSL_CTX_set_ciphersuites(s, TLS13_SUITES))
 		return ctx_fail(s, err, errlen, SC_ECONFIG, "cannot set cipher suites", NULL);
@@ -440,6 +424,7 @@ int tls_new(struct tls **out, struct tls_ctx *ctx, const char *server_name)
 	if (t->server) {
 		SSL_set_accept_state(t->ssl);
 	} else {
+		tls__client_attach(t);
 		X509_VERIFY_PARAM *param = SSL_get0_param(t->ssl);
 
 		SSL_set_connect_state(t->ssl);
@@ -470,12 +455,35 @@ void tls_free(struct tls *t)
 {
 	if (!t)
 		return;
+	SSL_SESSION_free(t->ticket);
 	SSL_free(t->ssl); /* frees both BIOs */
 	buf_free(&t->out);
 	free(t);
 }
 
 /* Moves everything OpenSSL wrote into t->out. Called after every SSL_* call. */
+/* A memory BIO keeps the largest buffer it ever held (a handshake flight, a
+ * big frame). Once it is empty, swap in a fresh one, so an idle session holds
+ * no BIO buffer at all: most of a server's connections are idle schools. */
+static void bio_release(struct tls *t, bool read_side)
+{
+	BIO *b = read_side ? t->rbio : t->wbio, *nb;
+	BUF_MEM *bm = NULL;
+
+	if (BIO_ctrl_pending(b) != 0 || BIO_get_mem_ptr(b, &bm) <= 0 || !bm || bm->max == 0)
+		return;
+	if (!(nb = BIO_new(BIO_s_mem())))
+		return; /* keep the old one: only memory is at stake */
+	BIO_set_mem_eof_return(nb, -1);
+	if (read_side) {
+		SSL_set0_rbio(t->ssl, nb); /* frees the old BIO */
+		t->rbio = nb;
+	} else {
+		SSL_set0_wbio(t->ssl, nb);
+		t->wbio = nb;
+	}
+}
+
 static int tls_flush(struct tls *t)
 {
 	size_t n;
@@ -495,6 +503,7 @@ static int tls_flush(struct tls *t)
 			break;
 		buf_commit(&t->out, (size_t)r);
 	}
+	bio_release(t, false);
 	return 0;
 }
 
@@ -570,8 +579,13 @@ int tls_read(struct tls *t, struct buf *plain)
 			return SC_ETLS;
 		}
 		t->done = true;
-		snprintf(t->version, sizeof t->version, "%s %s", SSL_get_version(t->ssl),
-			 SSL_get_cipher_name(t->ssl));
+		t->resumed = SSL_session_reused(t->ssl) == 1;
+		snprintf(t->version, sizeof t->version, "%s %s%s", SSL_get_version(t->ssl),
+			 SSL_get_cipher_name(t->ssl), t->resumed ? " resumed" : "");
+		if (t->server && t->resumed && (rc = tls__resumed_check(t)) < 0) {
+			t->failed = true;
+			return rc;
+		}
 	}
 	/* Drain while input or decrypted data remains; stop when plain is full. */
 	while (!t->peer_closed) {
@@ -581,7 +595,17 @@ int tls_read(struct tls *t, struct buf *plain)
 
 		if (room == 0)
 			return 0;
+		/* plaintext never exceeds the ciphertext waiting (or what OpenSSL
+		 * already decrypted): reserve that, not a whole record each time,
+		 * so an idle session's last read allocates nothing big */
+		size_t avail = BIO_ctrl_pending(t->rbio) + (size_t)SSL_pending(t->ssl);
+		if (avail == 0 && !SSL_has_pending(t->ssl)) {
+			bio_release(t, true);
+			return 0; /* nothing to read: SSL_read would only say WANT_READ */
+		}
 		want = room < TLS_RECORD_PLAIN ? room : TLS_RECORD_PLAIN;
+		if (avail && want > avail)
+			want = avail;
 		dst = buf_reserve(plain, want);
 		if (!dst)
 			return -ENOMEM;
@@ -598,6 +622,7 @@ int tls_read(struct tls *t, struct buf *plain)
 		switch (e) {
 		case SSL_ERROR_WANT_READ:
 		case SSL_ERROR_WANT_WRITE:
+			bio_release(t, true);
 			return 0;
 		case SSL_ERROR_ZERO_RETURN:
 			t->peer_closed = true;
@@ -670,9 +695,7 @@ int tls_out_take(struct tls *t, struct buf *cipher)
 	rc = buf_append(cipher, buf_head(&t->out), n);
 	if (rc < 0)
 		return rc;
-	buf_reset(&t->out);
-	if (t->out.cap > TLS_KEEP_CAP)
-		buf_free(&t->out);
+	buf_free(&t->out); /* idle sessions keep no output buffer */
 	return 0;
 }
 

@@ -64,6 +64,36 @@ struct tls_crl_info {
 };
 void tls_ctx_crl_info(const struct tls_ctx *ctx, struct tls_crl_info *out);
 
+/** Server: issue one TLS 1.3 session ticket per handshake, so a client that
+ * reconnects resumes without a full handshake (a school coming back after a
+ * server restart costs a fraction of the CPU). Tickets are sealed (AES-256-CBC
+ * + HMAC-SHA256, OpenSSL's ticket format) with keys derived by HKDF from the
+ * server's private key and the current period of lifetime_s, so every worker
+ * and a restarted server accept each other's tickets with no key file to
+ * share, and a ticket is accepted for at most two periods. A resumed client's
+ * certificate is checked again at every handshake: validity dates and the CRLs
+ * loaded at that time (a revoked campus cannot resume). lifetime_s 0 leaves
+ * tickets off. Call after the certificate is loaded. SC_ECONFIG with err. */
+SC_WUR int tls_ctx_enable_tickets(struct tls_ctx *ctx, long lifetime_s, char *err, size_t errlen);
+
+/** A session a client can resume later (an OpenSSL SSL_SESSION). */
+struct tls_session;
+/** Client, after the handshake: the newest session a ticket of the server
+ * made resumable, or NULL (none received yet, or tickets are off). Owned by
+ * the caller: tls_session_free. */
+struct tls_session *tls_session_save(struct tls *t);
+/** Client, before the first tls_read: offer s to resume (t takes its own
+ * reference; the server may still choose a full handshake). -EINVAL. */
+SC_WUR int tls_session_offer(struct tls *t, struct tls_session *s);
+void tls_session_free(struct tls_session *s);
+/** DER encoding for keeping a session across runs (the client store);
+ * *der owned by the caller (free). -ENOMEM. */
+SC_WUR int tls_session_encode(const struct tls_session *s, unsigned char **der, size_t *len);
+/** The session of tls_session_encode, or NULL if der is not one. */
+struct tls_session *tls_session_decode(const unsigned char *der, size_t len);
+/** The handshake resumed a session. */
+bool tls_resumed(const struct tls *t);
+
 /** Frees the context. Sessions made from it hold a reference and may outlive it. */
 void tls_ctx_free(struct tls_ctx *ctx);
 

@@ -36,6 +36,9 @@ static const struct opt opts[] = {
 	S(crl, "", R, "certificate revocation lists (PEM) of every CA in ca, checked at every handshake; "
 		      "empty: revoked certificates are NOT refused"),
 	S(tls_min_version, "1.3", R, "lowest TLS version accepted: 1.3, or 1.2 as a floor for old clients"),
+	L(session_ticket_lifetime_s, 43200, 0, 604800, R, "TLS 1.3 session tickets: a reconnecting campus "
+							 "resumes within 1-2 times this (its certificate checked again "
+							 "against the CRL); 0: every connection a full handshake"),
 	S(district, "", F, "district id; client certificates must name it (subject O)"),
 	S(database, "dbname=safecampus", F, "libpq connection string of the PostgreSQL database"),
 	L(db_retry_max_ms, 30000, 100, 600000, R, "longest wait between two tries to reach the database at start-up"),

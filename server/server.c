@@ -1,6 +1,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,18 @@
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
+/* A burst of handshakes leaves the heap full of freed buffers (flights,
+ * 16 KiB record reservations) between the live sessions; glibc keeps those
+ * pages resident. Once the burst is over, give them back, so what a worker
+ * holds is what its idle connections need (docs/PERFORMANCE.md). */
+#define TRIM_AFTER_MS 1000
+
+static void on_trim_timer(uv_timer_t *t)
+{
+	(void)t;
+	malloc_trim(0);
+}
+
 static void on_connection(uv_stream_t *l, int status)
 {
 	struct server *s = container_of((uv_tcp_t *)l, struct server, listener);
@@ -30,6 +43,8 @@ static void on_connection(uv_stream_t *l, int status)
 	rc = conn_accept(s);
 	if (rc)
 		log_warn("connection not served err=\"%s\"", sc_strerror(rc));
+	/* restarted by every accept: runs once the burst has been quiet a second */
+	uv_timer_start(&s->trim_timer, on_trim_timer, TRIM_AFTER_MS, 0);
 }
 
 /* Splits "host:port" / "[v6]:port" and makes a socket with SO_REUSEPORT, so
@@ -101,7 +116,8 @@ int server_tls_new(const struct config *cfg, struct tls_ctx **out, char *err, si
 
 	if (rc)
 		return rc;
-	if (*cfg->crl && (rc = tls_ctx_load_crl(t, cfg->crl, cfg->ca, err, errlen))) {
+	if ((*cfg->crl && (rc = tls_ctx_load_crl(t, cfg->crl, cfg->ca, err, errlen))) ||
+	    (rc = tls_ctx_enable_tickets(t, cfg->session_ticket_lifetime_s, err, errlen))) {
 		tls_ctx_free(t);
 		return rc;
 	}
@@ -260,6 +276,7 @@ int server_start(struct server *s, uv_loop_t *loop, struct config *cfg)
 	uv_signal_start(&s->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&s->sigint, on_signal, SIGINT);
 	uv_signal_start(&s->sighup, on_signal, SIGHUP);
+	uv_timer_init(loop, &s->trim_timer);
 	uv_timer_init(loop, &s->crl_timer);
 	s->crl_timer.data = s;
 	uv_timer_start(&s->crl_timer, on_crl_timer, CRL_CHECK_MS, CRL_CHECK_MS);
@@ -374,6 +391,7 @@ void server_stop(struct server *s)
 		uv_close((uv_handle_t *)&s->sigint, NULL);
 		uv_close((uv_handle_t *)&s->sighup, NULL);
 		uv_close((uv_handle_t *)&s->crl_timer, NULL);
+		uv_close((uv_handle_t *)&s->trim_timer, NULL);
 	}
 	for (struct conn *c = s->conns; c; c = c->next)
 		if (c->state != CONN_CLOSING && !c->busy)

@@ -47,6 +47,7 @@ struct server {
 	uv_tcp_t listener;
 	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t crl_timer;     /* warns before the CRL's next update passes */
+	uv_timer_t trim_timer;    /* gives freed handshake memory back (server.c) */
 	struct hlc clock;
 	struct conn *conns;       /* doubly linked list of live connections */
 	size_t nconns;

@@ -27,6 +27,16 @@ for s in schoolA schoolB schoolC schoolD; do pki issue "$T/pki" "$s" main; done
 server_start || exit 1
 check "the server loaded the CRL" grep -q 'crl loaded file=.*crls=1 revoked=0' "$T/server.log"
 check "schoolA connects before it is revoked" grep -q "welcome school=schoolA" <<<"$(probe schoolA-main handshake)"
+# a TLS 1.3 session ticket taken before the revocation (openssl s_client keeps it)
+s_client() {  # WHO, then s_client options
+  local who=$1
+  shift
+  (sleep 0.5; echo) | timeout 5 openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
+    -cert "$T/pki/$who.crt" -key "$T/pki/$who.key" -CAfile "$T/pki/ca.crt" "$@" 2>&1
+}
+s_client schoolA-main -sess_out "$T/a.sess" >"$T/sess1.out"
+check "schoolA got a session ticket" grep -q "TLS session ticket:" "$T/sess1.out"
+check "and resumes with it while it is valid" grep -q "^Reused, TLSv1.3" <<<"$(s_client schoolA-main -sess_in "$T/a.sess")"
 
 # ---- 1. revoked, then SIGHUP: refused at the handshake, its live connection closed
 probe schoolA-main watch-dashboard 30 >"$T/watchA.out" &
@@ -50,6 +60,9 @@ out=$(probe schoolA-main handshake)
 check_fail "a new connection of the revoked certificate is refused" grep -q welcome <<<"$out"
 check "server logs: handshake failed ... certificate revoked" grep -q 'handshake failed conn=127.0.0.1:[0-9]* reason="tls: certificate verify failed: certificate revoked"' "$T/server.log"
 check "schoolB still connects" grep -q "welcome school=schoolB" <<<"$(probe schoolB-main handshake)"
+s_client schoolA-main -sess_in "$T/a.sess" >"$T/sess2.out"
+check "resuming the revoked campus's old session is refused too" \
+  grep -q 'handshake failed conn=127.0.0.1:[0-9]* reason="tls: certificate verify failed: certificate revoked (resumed session)"' "$T/server.log"
 
 # the real client, revoked: a clear failure, its outbox kept
 client_new acli schoolA main2
@@ -60,7 +73,7 @@ pki revoke "$T/pki" schoolA main2
 hup
 sc acli add hazard --title "after revocation" --area facility --severity low >/dev/null
 sc acli sync --timeout-ms 10000 >"$T/acli.out" 2>&1
-check "the revoked client's sync fails" eq "$?" 1
+check "the revoked client's sync fails: exit 5, certificate refused (docs/CLI.md)" eq "$?" 5
 check "... and it keeps its outbox" eq "$(sqlite3 "$T/acli.db" 'select count(*) from outbox')" 1
 sc bcli add hazard --title "school B" --area facility --severity low >/dev/null
 check "another school syncs meanwhile" sc bcli sync --timeout-ms 10000
@@ -125,4 +138,7 @@ ok=0
 for _ in 1 2 3 4 5 6; do grep -q welcome <<<"$(probe schoolD-main handshake)" && ok=1; done
 check "schoolD is refused by every worker" eq "$ok" 0
 check "schoolB still connects" grep -q "welcome school=schoolB" <<<"$(probe schoolB-main handshake)"
+s_client schoolA-main -sess_in "$T/a.sess" >"$T/sess2.out"
+check "resuming the revoked campus's old session is refused too" \
+  grep -q 'handshake failed conn=127.0.0.1:[0-9]* reason="tls: certificate verify failed: certificate revoked (resumed session)"' "$T/server.log"
 e2e_done

@@ -29,6 +29,7 @@
 #include "fault.h"
 #include "log.h"
 #include "tls.h"
+#include "util.h"
 
 #define PROTOCOL_VERSION 1
 #define CLIENT_VERSION "safecampus 0.1.0"
@@ -42,7 +43,6 @@
 /* ... when at least this much of the timeout is left for the next attempt */
 #define ONESHOT_MIN_LEFT_MS 500u
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 /* The life of one sync_run. A connection goes CONNECT ... IDLE; any failure
  * or the end moves it to CLOSING, and its on_close to BACKOFF (a retry

@@ -6,6 +6,7 @@
  *          -> (swap) wfly -> uv_write, one in flight; the next write takes all of wq.
  * Every SSL_* output is flushed into wq right after the tls_* call that made it. */
 #include "channel.h"
+#include "util.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -15,9 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
-/* Buffers that grew for one big frame are given back once empty. */
 /* Buffers are given back as soon as they are empty: most connections are
  * idle schools, and an idle connection should cost its TLS session and little
  * more (docs/PERFORMANCE.md, connections). malloc of a few KiB per message is

@@ -13,8 +13,8 @@
 #include "hlc.h"
 #include "log.h"
 #include "server.h"
+#include "util.h"
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 /* ------------------------------------------------------------------ arena */
 

@@ -23,6 +23,7 @@
 #include "conn.h"
 #include "fault.h"
 #include "hlc.h"
+#include "kind_ops.h"
 #include "kindsql.h"
 #include "log.h"
 #include "rules.h"
@@ -196,10 +197,10 @@ static void precheck(struct push *p, struct item *it)
 		       (unsigned long long)it->r->hlc);
 		return;
 	}
-	if (it->r->body_case == SAFECAMPUS__RECORD__BODY_HAZARD_EVENT &&
-	    it->r->hazard_event->action == SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_ESCALATE) {
+	if (!kind_client_writes(it->r)) {
+		/* e.g. a hazard escalation: the kind table says who writes it */
 		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
-		       "escalations are written by the server, not by clients");
+		       "this %s step is written by the server, not by clients", it->k->name);
 		return;
 	}
 	if (rules_check(it->r, why, sizeof why)) {

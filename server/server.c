@@ -14,8 +14,8 @@
 #include "dashboard.h"
 #include "escalate.h"
 #include "log.h"
+#include "util.h"
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 /* A burst of handshakes leaves the heap full of freed buffers (flights,
  * 16 KiB record reservations) between the live sessions; glibc keeps those

@@ -500,6 +500,8 @@ static void on_server_error(struct sync *s, const Safecampus__Error *e)
 	}
 }
 
+static void keep_session(struct sync *s);
+
 static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 {
 	struct sync *s = container_of(ch, struct sync, ch);
@@ -547,7 +549,9 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 				 store_last_error()[0] ? store_last_error() : sc_strerror(rc));
 			return;
 		}
-		log_debug("welcome school=%s campus=%s", env->welcome->school, env->welcome->campus);
+		log_debug("welcome school=%s campus=%s tls=\"%s\"", env->welcome->school,
+			  env->welcome->campus, channel_tls_version(&s->ch));
+		keep_session(s);
 		s->progress_ms = hlc_wall_ms();
 		if (s->failures && s->opts->notice) {
 			char msg[128];
@@ -867,6 +871,38 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
 			 uv_strerror(rc));
 }
 
+/* TLS 1.3 resumption across runs: the server's last ticket is kept in the
+ * store, so the next `sync` (a new process) skips the full handshake. A stale
+ * or refused one only costs the full handshake it would have had anyway. */
+#define SESSION_BLOB "tls_session"
+
+static void offer_session(struct sync *s)
+{
+	void *der = NULL;
+	size_t len = 0;
+	struct tls_session *ts;
+
+	if (store_blob_get(s->st, SESSION_BLOB, &der, &len, NULL))
+		return;
+	ts = tls_session_decode(der, len);
+	if (ts && tls_session_offer(channel_tls(&s->ch), ts))
+		log_debug("stored TLS session not offered");
+	tls_session_free(ts);
+	free(der);
+}
+
+static void keep_session(struct sync *s)
+{
+	struct tls_session *ts = tls_session_save(channel_tls(&s->ch));
+	unsigned char *der = NULL;
+	size_t len = 0;
+
+	if (ts && !tls_session_encode(ts, &der, &len) && store_blob_put(s->st, SESSION_BLOB, der, len))
+		log_debug("TLS session not kept: %s", store_last_error());
+	free(der);
+	tls_session_free(ts);
+}
+
 /* BACKOFF -> CONNECT: a new channel, the name lookup, the connect limit. */
 static void connect_start(struct sync *s)
 {
@@ -891,6 +927,7 @@ static void connect_start(struct sync *s)
 		return;
 	}
 	s->channel_open = 1;
+	offer_session(s);
 	s->last_io_ms = hlc_wall_ms();
 	uv_timer_start(&s->timer, on_request_timeout, s->limit_ms, 0);
 	memset(&hints, 0, sizeof hints);

@@ -685,3 +685,8 @@ int channel_peer_recheck(struct channel *ch, const struct tls_ctx *ctx, char *wh
 {
 	return tls_peer_recheck(ch->tls, ctx, why, whylen);
 }
+
+struct tls *channel_tls(struct channel *ch)
+{
+	return ch->tls;
+}

@@ -185,6 +185,9 @@ SC_WUR int channel_peer_recheck(struct channel *ch, const struct tls_ctx *ctx, c
 void channel_peer_name(const struct channel *ch, char *out, size_t n);
 /** Negotiated TLS version and cipher, for logs. */
 const char *channel_tls_version(const struct channel *ch);
+/** The channel's TLS session, for resumption: tls_session_offer between
+ * channel_init and channel_start, tls_session_save once frames flow. */
+struct tls *channel_tls(struct channel *ch);
 void channel_get_stats(const struct channel *ch, struct channel_stats *out);
 
 #ifdef UNITTEST

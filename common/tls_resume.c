@@ -116,6 +116,9 @@ out:
 	return rc;
 }
 
+static SSL_TICKET_RETURN ticket_dec_cb(SSL *ssl, SSL_SESSION *sess, const unsigned char *name,
+				       size_t namelen, SSL_TICKET_STATUS status, void *arg);
+
 int tls_ctx_enable_tickets(struct tls_ctx *ctx, long lifetime_s, char *err, size_t errlen)
 {
 	SSL_CTX *s = ctx->ssl_ctx;
@@ -146,7 +149,8 @@ int tls_ctx_enable_tickets(struct tls_ctx *ctx, long lifetime_s, char *err, size
 	SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL);
 	SSL_CTX_set_timeout(s, 2 * lifetime_s);
 	if (!SSL_CTX_set_num_tickets(s, 1) ||
-	    !SSL_CTX_set_tlsext_ticket_key_evp_cb(s, ticket_cb)) {
+	    !SSL_CTX_set_tlsext_ticket_key_evp_cb(s, ticket_cb) ||
+	    !SSL_CTX_set_session_ticket_cb(s, NULL, ticket_dec_cb, NULL)) {
 		if (err && errlen)
 			snprintf(err, errlen, "tls: cannot turn session tickets on");
 		return SC_ECONFIG;
@@ -154,26 +158,22 @@ int tls_ctx_enable_tickets(struct tls_ctx *ctx, long lifetime_s, char *err, size
 	return 0;
 }
 
-int tls__resumed_check(struct tls *t)
+/* Why a certificate a session carries may no longer be used, or NULL: its
+ * validity dates, and the CRLs of the store as it is now (a SIGHUP may have
+ * reloaded them). */
+static const char *no_longer_valid(SSL_CTX *sctx, X509 *cert)
 {
-	X509 *cert = SSL_get0_peer_certificate(t->ssl);
-	X509_STORE *store = SSL_CTX_get_cert_store(SSL_get_SSL_CTX(t->ssl));
+	X509_STORE *store = SSL_CTX_get_cert_store(sctx);
 	STACK_OF(X509_OBJECT) *objs;
 	int revoked = 0;
 
-	if (!cert) {
-		snprintf(t->err, sizeof t->err, "resumed session without a client certificate");
-		return SC_ETLS;
-	}
+	if (!cert)
+		return "no client certificate";
 	if (X509_cmp_current_time(X509_get0_notAfter(cert)) <= 0 ||
-	    X509_cmp_current_time(X509_get0_notBefore(cert)) >= 0) {
-		snprintf(t->err, sizeof t->err,
-			 "certificate verify failed: certificate has expired (resumed session)");
-		return SC_ETLS;
-	}
-	/* the CRLs of the store as it is now (a SIGHUP may have reloaded them) */
+	    X509_cmp_current_time(X509_get0_notBefore(cert)) >= 0)
+		return "certificate has expired";
 	if (!X509_STORE_lock(store))
-		return SC_ETLS;
+		return "cannot read the CRLs";
 	objs = X509_STORE_get0_objects(store);
 	for (int i = 0; i < sk_X509_OBJECT_num(objs) && !revoked; i++) {
 		X509_OBJECT *o = sk_X509_OBJECT_value(objs, i);
@@ -184,9 +184,41 @@ int tls__resumed_check(struct tls *t)
 			revoked = 1;
 	}
 	X509_STORE_unlock(store);
-	if (revoked) {
-		snprintf(t->err, sizeof t->err,
-			 "certificate verify failed: certificate revoked (resumed session)");
+	return revoked ? "certificate revoked" : NULL;
+}
+
+/* Called when a ticket decrypted: a session whose certificate is no longer
+ * valid is not resumed. The handshake goes on as a full one, whose
+ * verification then refuses the certificate with the usual alert, so the
+ * client hears "certificate revoked", not a closed connection. */
+static SSL_TICKET_RETURN ticket_dec_cb(SSL *ssl, SSL_SESSION *sess, const unsigned char *name,
+				       size_t namelen, SSL_TICKET_STATUS status, void *arg)
+{
+	(void)name;
+	(void)namelen;
+	(void)arg;
+	switch (status) {
+	case SSL_TICKET_SUCCESS:
+	case SSL_TICKET_SUCCESS_RENEW:
+		if (no_longer_valid(SSL_get_SSL_CTX(ssl), SSL_SESSION_get0_peer(sess)))
+			return SSL_TICKET_RETURN_IGNORE_RENEW;
+		return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
+	case SSL_TICKET_FATAL_ERR_MALLOC:
+	case SSL_TICKET_FATAL_ERR_OTHER:
+		return SSL_TICKET_RETURN_ABORT;
+	default: /* none, empty, not ours: a full handshake */
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	}
+}
+
+int tls__resumed_check(struct tls *t)
+{
+	/* ticket_dec_cb already refused such sessions; this holds if a session
+	 * was resumed some other way */
+	const char *why = no_longer_valid(SSL_get_SSL_CTX(t->ssl), SSL_get0_peer_certificate(t->ssl));
+
+	if (why) {
+		snprintf(t->err, sizeof t->err, "certificate verify failed: %s (resumed session)", why);
 		return SC_ETLS;
 	}
 	return 0;

@@ -46,7 +46,8 @@ static void on_hello(struct conn *c, uint64_t rid, const Safecampus__Hello *h)
 		 h->client_version ? h->client_version : "",
 		 (unsigned long long)h->outbox_pending);
 	conn_send(c, &env);
-	record_health(c, h);
+	if (s->db_ready)
+		record_health(c, h);
 }
 
 static void health_done(void *arg, int status, PGresult *res)
@@ -152,6 +153,13 @@ void handle_envelope(struct conn *c, Safecampus__Envelope *env)
 	if (c->state != CONN_READY)
 		return;
 	uv_timer_again(&c->timer);
+	if (!c->srv->db_ready && (env->body_case == SAFECAMPUS__ENVELOPE__BODY_PUSH ||
+				  env->body_case == SAFECAMPUS__ENVELOPE__BODY_PULL ||
+				  env->body_case == SAFECAMPUS__ENVELOPE__BODY_DASHBOARD_REQUEST)) {
+		/* started while PostgreSQL was down (dbstart.c): say so, nothing applied */
+		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE, SERVER_DB_UNAVAILABLE);
+		return;
+	}
 	switch (env->body_case) {
 	case SAFECAMPUS__ENVELOPE__BODY_PUSH: {
 		Safecampus__Push *push = env->push;

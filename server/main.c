@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dbstart.h"
 #include "kindsql.h"
 #include "log.h"
 #include "migrate.h"
@@ -31,27 +32,17 @@ static void usage(FILE *out)
 		     "2 on a usage error.\n");
 }
 
-/* Start-up work that may block: the loop is not running yet. */
+/* --migrate-only: blocking, before any loop; a database that cannot be
+ * reached is an error here (exit 1), not something to wait for. */
 static int prepare_database(const struct config *cfg)
 {
 	char err[1024];
-	PGconn *pg;
-	int rc = migrate_apply(cfg->database, err, sizeof err);
+	bool retryable;
+	int rc = dbstart_prepare(cfg->database, err, sizeof err, &retryable);
 
-	if (rc) {
-		log_error("migration failed err=\"%s\"", err);
-		return rc;
-	}
-	pg = PQconnectdb(cfg->database);
-	if (PQstatus(pg) != CONNECTION_OK) {
-		log_error("database connection failed err=\"%s\"", PQerrorMessage(pg));
-		PQfinish(pg);
-		return SC_EDB;
-	}
-	rc = kindsql_init(pg, err, sizeof err);
 	if (rc)
-		log_error("schema does not match the wire contract err=\"%s\"", err);
-	PQfinish(pg);
+		log_error("%s err=\"%s\"", retryable ? "migration failed" : "schema does not match the wire contract",
+			  err);
 	return rc;
 }
 
@@ -69,7 +60,7 @@ static int run_worker(struct config *cfg)
 	if (uv_loop_close(&loop) != 0)
 		log_warn("event loop closed with handles still open");
 	server_free(&srv);
-	return rc ? 1 : 0;
+	return rc || srv.exit_code ? 1 : 0;
 }
 
 static volatile sig_atomic_t got_signal, got_hup;
@@ -216,7 +207,20 @@ int main(int argc, char **argv)
 		log_set_level(lvl);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN); /* until the loop listens for it: a reload must never kill */
-	rc = prepare_database(&cfg);
+	/* a connection string that does not parse never gets better: exit 2 */
+	char *pqerr = NULL;
+	PQconninfoOption *parsed = PQconninfoParse(cfg.database, &pqerr);
+	if (!parsed) {
+		fprintf(stderr, "safecampusd: database: %s", pqerr ? pqerr : "out of memory\n");
+		PQfreemem(pqerr);
+		config_free(&cfg);
+		free(rest);
+		return 2;
+	}
+	PQconninfoFree(parsed);
+	/* the server starts whether PostgreSQL answers or not: each worker
+	 * migrates and checks the schema in the background (dbstart.c) */
+	rc = migrate_only ? prepare_database(&cfg) : 0;
 	if (rc || migrate_only) {
 		kindsql_free();
 		config_free(&cfg);

@@ -12,6 +12,7 @@
 
 #include "conn.h"
 #include "dashboard.h"
+#include "dbstart.h"
 #include "escalate.h"
 #include "log.h"
 #include "util.h"
@@ -221,6 +222,14 @@ static void on_changes(void *arg, const char *channel, const char *payload)
 	server_notify(s, school, strtoull(colon + 1, NULL, 10));
 }
 
+/* Longest wait for the first database attempt before accepting anyway. */
+#define LISTEN_WAIT_MS 5000
+
+static void on_listen_timer(uv_timer_t *t)
+{
+	server_listen(t->data);
+}
+
 int server_start(struct server *s, uv_loop_t *loop, struct config *cfg)
 {
 	struct sockaddr_storage ss;
@@ -240,22 +249,6 @@ int server_start(struct server *s, uv_loop_t *loop, struct config *cfg)
 		return rc;
 	}
 	crl_report(s, true);
-	rc = db_pool_new(&s->db, loop, cfg->database, (int)cfg->db_pool);
-	if (rc) {
-		log_error("database pool failed err=\"%s\"", sc_strerror(rc));
-		return rc;
-	}
-	rc = db_listen(s->db, "safecampus_changes", on_changes, s);
-	if (rc) {
-		log_error("LISTEN failed err=\"%s\"", sc_strerror(rc));
-		return rc;
-	}
-	/* dashboards: recompute and push on change notices (dashboard.c) */
-	rc = dashboard_sched_start(s);
-	if (rc) {
-		log_error("dashboard scheduler failed err=\"%s\"", sc_strerror(rc));
-		return rc;
-	}
 	rc = make_listener(cfg->listen, &ss, &s->listen_fd);
 	if (rc) {
 		log_error("cannot listen addr=%s err=\"%s\"", cfg->listen, sc_strerror(rc));
@@ -263,8 +256,6 @@ int server_start(struct server *s, uv_loop_t *loop, struct config *cfg)
 	}
 	uv_tcp_init(loop, &s->listener);
 	rc = uv_tcp_open(&s->listener, s->listen_fd);
-	if (!rc)
-		rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection);
 	if (rc) {
 		log_error("cannot listen addr=%s err=\"%s\"", cfg->listen, uv_strerror(rc));
 		return rc;
@@ -280,14 +271,71 @@ int server_start(struct server *s, uv_loop_t *loop, struct config *cfg)
 	uv_timer_init(loop, &s->crl_timer);
 	s->crl_timer.data = s;
 	uv_timer_start(&s->crl_timer, on_crl_timer, CRL_CHECK_MS, CRL_CHECK_MS);
+	/* the database comes up in the background (dbstart.c). Accepting starts
+	 * after its first attempt, so a normal start serves with the database
+	 * ready; if that attempt fails (or hangs past LISTEN_WAIT_MS) clients are
+	 * served anyway, with ERROR_UNAVAILABLE for what needs the database. */
+	uv_timer_init(loop, &s->listen_timer);
+	s->listen_timer.data = s;
+	uv_timer_start(&s->listen_timer, on_listen_timer, LISTEN_WAIT_MS, 0);
+	rc = dbstart_begin(s);
+	if (rc)
+		log_error("cannot start the database set-up err=\"%s\"", sc_strerror(rc));
+	return rc;
+}
+
+void server_listen(struct server *s)
+{
+	int rc;
+
+	if (s->stopping || s->listening)
+		return;
+	s->listening = true;
+	uv_timer_stop(&s->listen_timer);
+	rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection);
+	if (rc) {
+		log_error("cannot listen addr=%s err=\"%s\"", s->cfg->listen, uv_strerror(rc));
+		s->exit_code = 1;
+		server_stop(s);
+		return;
+	}
+	log_info("listening addr=%s district=%s tls_min=%s pid=%d db_ready=%d", s->cfg->listen, s->cfg->district,
+		 s->cfg->tls_min_version, (int)getpid(), s->db_ready);
+}
+
+void server_db_up(struct server *s)
+{
+	const struct config *cfg = s->cfg;
+	int rc;
+
+	if (s->stopping)
+		return;
+	rc = db_pool_new(&s->db, s->loop, cfg->database, (int)cfg->db_pool);
+	if (rc) {
+		log_error("database pool failed err=\"%s\"", sc_strerror(rc));
+		goto fatal;
+	}
+	rc = db_listen(s->db, "safecampus_changes", on_changes, s);
+	if (rc) {
+		log_error("LISTEN failed err=\"%s\"", sc_strerror(rc));
+		goto fatal;
+	}
+	/* dashboards: recompute and push on change notices (dashboard.c) */
+	rc = dashboard_sched_start(s);
+	if (rc) {
+		log_error("dashboard scheduler failed err=\"%s\"", sc_strerror(rc));
+		goto fatal;
+	}
 	rc = escalate_start(s);
 	if (rc) {
 		log_error("escalation timer failed err=\"%s\"", sc_strerror(rc));
-		return rc;
+		goto fatal;
 	}
-	log_info("listening addr=%s district=%s tls_min=%s pid=%d", cfg->listen, cfg->district,
-		 cfg->tls_min_version, (int)getpid());
-	return 0;
+	s->db_ready = true;
+	return;
+fatal:
+	s->exit_code = 1;
+	server_stop(s);
 }
 
 static struct school_head *head_find(const struct server *s, const char *school)
@@ -393,9 +441,12 @@ void server_stop(struct server *s)
 		uv_close((uv_handle_t *)&s->crl_timer, NULL);
 		uv_close((uv_handle_t *)&s->trim_timer, NULL);
 	}
+	if (s->listen_timer.type == UV_TIMER)
+		uv_close((uv_handle_t *)&s->listen_timer, NULL);
 	for (struct conn *c = s->conns; c; c = c->next)
 		if (c->state != CONN_CLOSING && !c->busy)
 			conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE, "server shutting down");
+	dbstart_stop(s);
 	escalate_stop(s);
 	dashboard_sched_stop(s);
 	if (s->db)

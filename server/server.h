@@ -3,6 +3,7 @@
 #ifndef SC_SERVER_H
 #define SC_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -15,6 +16,7 @@
 
 struct conn;
 struct dash_sched;
+struct dbstart;
 
 /* The highest seq this worker has heard of for one school's rows ("" for the
  * bureau's own rows): what a school's Notify.head may say. */
@@ -48,6 +50,8 @@ struct server {
 	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t crl_timer;     /* warns before the CRL's next update passes */
 	uv_timer_t trim_timer;    /* gives freed handshake memory back (server.c) */
+	uv_timer_t listen_timer;  /* accepting starts at the latest when it fires */
+	bool listening;
 	struct hlc clock;
 	struct conn *conns;       /* doubly linked list of live connections */
 	size_t nconns;
@@ -63,11 +67,24 @@ struct server {
 	int listen_fd;            /* socket made with SO_REUSEPORT, owned by listener */
 	char request_timeout[24]; /* statement_timeout for requests, e.g. "30000ms" */
 	struct dash_sched *dash;  /* debounced dashboard pushes (dashboard.c) */
+	struct dbstart *dbstart;  /* bringing the database up, until it is (dbstart.c) */
+	bool db_ready;            /* migrated, checked, pool made: requests may use db */
+	int exit_code;            /* 1 after a fatal failure once running (schema mismatch) */
 };
 
-/** Binds, migrates nothing (main does that), connects the pool, starts
- * accepting. -errno / SC_E* with the reason logged. */
+/** Loads TLS, binds, starts accepting, and starts bringing the database up
+ * in the background (dbstart.c): until server_db_up, s->db is NULL and
+ * requests that need it are answered ERROR_UNAVAILABLE. -errno / SC_E*
+ * with the reason logged. */
 SC_WUR int server_start(struct server *s, uv_loop_t *loop, struct config *cfg);
+/** The database is migrated and checked: makes the pool, LISTENs, starts
+ * the dashboard scheduler and escalation, and sets db_ready. */
+void server_db_up(struct server *s);
+/** Starts accepting (once): called after the first database attempt, or
+ * when the wait for it ran out. */
+void server_listen(struct server *s);
+/** The message of ERROR_UNAVAILABLE while the database is not up. */
+#define SERVER_DB_UNAVAILABLE "the district database is unavailable; try again later"
 /** SIGHUP: re-reads the configuration (cfg->path, cfg->argv), builds a new
  * TLS context (certificate, key, CA, CRL) and, if all of it loads, swaps it
  * in for new handshakes and applies the reloadable settings; connections

@@ -47,7 +47,7 @@ sc a add hazard --title "while the database is down" --area facility --severity 
 sc a sync --timeout-ms 10000 >"$T/down.out" 2>"$T/down.err"
 rc=$?
 echo "  sync while down: exit $rc: $(head -1 "$T/down.err")"
-check "the client's sync fails (exit 1)" eq "$rc" 1
+check "the client's sync fails (non-zero exit: $rc)" test "$rc" -ne 0
 check "... with ERROR_UNAVAILABLE saying the district database is unavailable" \
   grep -q 'server error 8: the district database is unavailable' "$T/down.err"
 check "... and the record waits in its outbox" eq "$(sqlite3 "$T/a.db" 'select count(*) from outbox')" 1

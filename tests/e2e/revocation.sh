@@ -76,7 +76,10 @@ pki revoke "$T/pki" schoolA main2
 hup
 sc acli add hazard --title "after revocation" --area facility --severity low >/dev/null
 sc acli sync --timeout-ms 10000 >"$T/acli.out" 2>&1
-check "the revoked client's sync fails: exit 5, certificate refused (docs/CLI.md)" eq "$?" 5
+rc=$?
+echo "  revoked client: exit $rc: $(head -1 "$T/acli.out")"
+check "the revoked client's sync fails: exit 5, certificate refused (docs/CLI.md)" eq "$rc" 5
+check "... saying its certificate was revoked" grep -qi "revoked" "$T/acli.out"
 check "... and it keeps its outbox" eq "$(sqlite3 "$T/acli.db" 'select count(*) from outbox')" 1
 sc bcli add hazard --title "school B" --area facility --severity low >/dev/null
 check "another school syncs meanwhile" sc bcli sync --timeout-ms 10000

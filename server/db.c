@@ -1,6 +1,6 @@
 /* Asynchronous PostgreSQL layer: see db.h and docs/internals/database.md.
  *
- * Each connection is a state machine (conn_set_state) driven by one uv_poll on
+ * Each connection is a state machine (dbc_set_state) driven by one uv_poll on
  * its libpq socket and one timer (connect timeout, reconnect backoff). Every
  * request sent to libpq has an entry in the connection's FIFO, in send order;
  * results are matched to the head of the FIFO. libpq's pipeline rules: each
@@ -34,7 +34,7 @@
 #define DB_MAX_PARAMS 65535
 #define DB_NAME_LEN 24
 
-enum conn_state {
+enum dbc_state {
 	CS_CONNECTING, /* PQconnectPoll/PQresetPoll in progress */
 	CS_IDLE,       /* healthy, in the pool (or: the listener, listening) */
 	CS_BUSY,       /* held by a caller between acquire and release */
@@ -91,7 +91,7 @@ struct db_conn {
 	PGconn *pg;
 	struct db_poll *poll;
 	uv_timer_t timer;
-	enum conn_state state;
+	enum dbc_state state;
 	int id;            /* index in the pool, -1 for the listener */
 	bool listener;
 	bool resetting;    /* PQresetPoll rather than PQconnectPoll */
@@ -147,9 +147,9 @@ struct db_pool {
 
 static void on_poll(uv_poll_t *h, int status, int events);
 static void on_conn_timer(uv_timer_t *t);
-static void conn_lost(struct db_conn *c, const char *why);
-static void conn_connect_start(struct db_conn *c);
-static void conn_flush(struct db_conn *c);
+static void dbc_lost(struct db_conn *c, const char *why);
+static void dbc_connect_start(struct db_conn *c);
+static void dbc_flush(struct db_conn *c);
 static void pool_kick(struct db_pool *p);
 static void listen_send(struct db_conn *c, int idx);
 
@@ -194,12 +194,12 @@ static void cfg_fill(struct db_pool_config *cfg)
 		cfg->max_statements = 512;
 }
 
-static int conn_log_id(const struct db_conn *c)
+static int dbc_log_id(const struct db_conn *c)
 {
 	return c->id;
 }
 
-static void conn_set_state(struct db_conn *c, enum conn_state to)
+static void dbc_set_state(struct db_conn *c, enum dbc_state to)
 {
 #define B(s) (1u << (s))
 	static const unsigned legal[] = {
@@ -213,12 +213,12 @@ static void conn_set_state(struct db_conn *c, enum conn_state to)
 	};
 #undef B
 	if (!(legal[c->state] & (1u << to))) {
-		log_error("db illegal state change conn=%d from=%s to=%s", conn_log_id(c),
+		log_error("db illegal state change conn=%d from=%s to=%s", dbc_log_id(c),
 			  state_names[c->state], state_names[to]);
 		assert(!"illegal db connection state change");
 		return;
 	}
-	log_debug("db state conn=%d from=%s to=%s", conn_log_id(c), state_names[c->state],
+	log_debug("db state conn=%d from=%s to=%s", dbc_log_id(c), state_names[c->state],
 		  state_names[to]);
 	c->state = to;
 }
@@ -421,7 +421,7 @@ static bool sock_gone(struct db_conn *c)
 /* ---- failure paths */
 
 /* Fails everything queued on c with -ECANCELED. Runs from the loop only. */
-static void conn_fail_all(struct db_conn *c)
+static void dbc_fail_all(struct db_conn *c)
 {
 	struct db_pool *p = c->pool;
 
@@ -438,7 +438,7 @@ static void conn_fail_all(struct db_conn *c)
 	}
 }
 
-static void conn_schedule_reconnect(struct db_conn *c)
+static void dbc_schedule_reconnect(struct db_conn *c)
 {
 	struct db_pool *p = c->pool;
 	uint64_t delay = 0;
@@ -451,7 +451,7 @@ static void conn_schedule_reconnect(struct db_conn *c)
 			delay = p->cfg.reconnect_max_ms;
 	}
 	c->attempts++;
-	log_debug("db reconnect scheduled conn=%d attempt=%u delay_ms=%llu", conn_log_id(c),
+	log_debug("db reconnect scheduled conn=%d attempt=%u delay_ms=%llu", dbc_log_id(c),
 		  c->attempts, (unsigned long long)delay);
 	uv_timer_start(&c->timer, on_conn_timer, delay, 0);
 }
@@ -459,7 +459,7 @@ static void conn_schedule_reconnect(struct db_conn *c)
 /* The session is gone (or unusable). Requests complete with -ECANCELED from
  * the loop; a held connection waits for db_release before it is reset, so
  * the holder never silently continues on a fresh session. */
-static void conn_lost(struct db_conn *c, const char *why)
+static void dbc_lost(struct db_conn *c, const char *why)
 {
 	struct db_pool *p = c->pool;
 	char msg[256];
@@ -467,7 +467,7 @@ static void conn_lost(struct db_conn *c, const char *why)
 	poll_drop(c);
 	if (c->state == CS_CLOSED || c->state == CS_BROKEN || c->state == CS_BACKOFF)
 		return;
-	log_warn("db connection lost conn=%d state=%s inflight=%u reason=\"%s\"", conn_log_id(c),
+	log_warn("db connection lost conn=%d state=%s inflight=%u reason=\"%s\"", dbc_log_id(c),
 		 state_names[c->state], c->qlen, oneline(why, msg, sizeof msg));
 	c->gen++;
 	stmt_cache_clear(c);
@@ -478,22 +478,22 @@ static void conn_lost(struct db_conn *c, const char *why)
 		pool_kick(p);
 	}
 	if (c->state == CS_BUSY) {
-		conn_set_state(c, CS_BROKEN);
+		dbc_set_state(c, CS_BROKEN);
 	} else {
-		conn_set_state(c, CS_BACKOFF);
-		conn_schedule_reconnect(c);
+		dbc_set_state(c, CS_BACKOFF);
+		dbc_schedule_reconnect(c);
 	}
 }
 
-static void conn_connect_failed(struct db_conn *c, const char *why)
+static void dbc_connect_failed(struct db_conn *c, const char *why)
 {
 	char msg[256];
 
 	poll_drop(c);
-	log_warn("db connect failed conn=%d attempt=%u reason=\"%s\"", conn_log_id(c), c->attempts,
+	log_warn("db connect failed conn=%d attempt=%u reason=\"%s\"", dbc_log_id(c), c->attempts,
 		 oneline(why, msg, sizeof msg));
-	conn_set_state(c, CS_BACKOFF);
-	conn_schedule_reconnect(c);
+	dbc_set_state(c, CS_BACKOFF);
+	dbc_schedule_reconnect(c);
 }
 
 /* ---- connecting */
@@ -503,14 +503,14 @@ static void on_notice(void *arg, const PGresult *res)
 	struct db_conn *c = arg;
 	char msg[512];
 
-	log_info("db notice conn=%d severity=%s sqlstate=%s msg=\"%s\"", conn_log_id(c),
+	log_info("db notice conn=%d severity=%s sqlstate=%s msg=\"%s\"", dbc_log_id(c),
 		 PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED) ?
 			 PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED) : "?",
 		 db_result_sqlstate(res),
 		 oneline(PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY), msg, sizeof msg));
 }
 
-static void conn_connect_start(struct db_conn *c)
+static void dbc_connect_start(struct db_conn *c)
 {
 	struct db_pool *p = c->pool;
 	/* a session we gave up on must not hold the district lock for long:
@@ -523,7 +523,7 @@ static void conn_connect_start(struct db_conn *c)
 			     "-c idle_in_transaction_session_timeout=60000", p->conninfo, NULL};
 
 	if (c->fail_pending)
-		conn_fail_all(c);
+		dbc_fail_all(c);
 	if (c->state != CS_BACKOFF || p->closing)
 		return;
 	if (!c->pg) {
@@ -531,8 +531,8 @@ static void conn_connect_start(struct db_conn *c)
 		c->pg = PQconnectStartParams(kw, val, 1);
 		if (!c->pg) {
 			log_error("db connect start failed conn=%d reason=\"out of memory\"",
-				  conn_log_id(c));
-			conn_schedule_reconnect(c);
+				  dbc_log_id(c));
+			dbc_schedule_reconnect(c);
 			return;
 		}
 		PQsetNoticeReceiver(c->pg, on_notice, c);
@@ -540,41 +540,41 @@ static void conn_connect_start(struct db_conn *c)
 	} else {
 		p->st.reconnects++;
 		if (!PQresetStart(c->pg)) {
-			conn_connect_failed(c, PQerrorMessage(c->pg));
+			dbc_connect_failed(c, PQerrorMessage(c->pg));
 			return;
 		}
 		c->resetting = true;
 	}
 	if (PQstatus(c->pg) == CONNECTION_BAD) {
-		conn_connect_failed(c, PQerrorMessage(c->pg));
+		dbc_connect_failed(c, PQerrorMessage(c->pg));
 		return;
 	}
-	conn_set_state(c, CS_CONNECTING);
+	dbc_set_state(c, CS_CONNECTING);
 	uv_timer_start(&c->timer, on_conn_timer, p->cfg.connect_timeout_ms, 0);
 	/* as if PQconnectPoll had returned PGRES_POLLING_WRITING */
 	if (poll_set(c, UV_WRITABLE) < 0)
-		conn_connect_failed(c, "cannot watch socket");
+		dbc_connect_failed(c, "cannot watch socket");
 }
 
-static void conn_connected(struct db_conn *c)
+static void dbc_connected(struct db_conn *c)
 {
 	struct db_pool *p = c->pool;
 
 	uv_timer_stop(&c->timer);
 	if (PQsetnonblocking(c->pg, 1) != 0 ||
 	    (PQpipelineStatus(c->pg) == PQ_PIPELINE_OFF && PQenterPipelineMode(c->pg) != 1)) {
-		conn_connect_failed(c, PQerrorMessage(c->pg));
+		dbc_connect_failed(c, PQerrorMessage(c->pg));
 		return;
 	}
 	c->attempts = 0;
 	c->seg = 0;
 	c->unsynced = 0;
 	c->seg_failed = false;
-	log_info("db connected conn=%d pid=%d server_version=%d", conn_log_id(c),
+	log_info("db connected conn=%d pid=%d server_version=%d", dbc_log_id(c),
 		 PQbackendPID(c->pg), PQserverVersion(c->pg));
-	conn_set_state(c, CS_IDLE);
+	dbc_set_state(c, CS_IDLE);
 	if (poll_set(c, UV_READABLE) < 0) {
-		conn_lost(c, "cannot watch socket");
+		dbc_lost(c, "cannot watch socket");
 		return;
 	}
 	if (c->listener) {
@@ -587,7 +587,7 @@ static void conn_connected(struct db_conn *c)
 	}
 }
 
-static void conn_connect_step(struct db_conn *c)
+static void dbc_connect_step(struct db_conn *c)
 {
 	PostgresPollingStatusType ps;
 
@@ -596,17 +596,17 @@ static void conn_connect_step(struct db_conn *c)
 	switch (ps) {
 	case PGRES_POLLING_READING:
 		if (poll_set(c, UV_READABLE) < 0)
-			conn_connect_failed(c, "cannot watch socket");
+			dbc_connect_failed(c, "cannot watch socket");
 		break;
 	case PGRES_POLLING_WRITING:
 		if (poll_set(c, UV_WRITABLE) < 0)
-			conn_connect_failed(c, "cannot watch socket");
+			dbc_connect_failed(c, "cannot watch socket");
 		break;
 	case PGRES_POLLING_OK:
-		conn_connected(c);
+		dbc_connected(c);
 		break;
 	default:
-		conn_connect_failed(c, PQerrorMessage(c->pg));
+		dbc_connect_failed(c, PQerrorMessage(c->pg));
 		break;
 	}
 }
@@ -617,10 +617,10 @@ static void on_conn_timer(uv_timer_t *t)
 
 	switch (c->state) {
 	case CS_BACKOFF:
-		conn_connect_start(c);
+		dbc_connect_start(c);
 		break;
 	case CS_CONNECTING:
-		conn_connect_failed(c, "connect timeout");
+		dbc_connect_failed(c, "connect timeout");
 		break;
 	default:
 		break;
@@ -726,7 +726,7 @@ static void complete_head(struct db_conn *c)
 		return;
 	case RQ_ROLLBACK:
 		if (status != 0) {
-			log_warn("db rollback failed conn=%d sqlstate=%s", conn_log_id(c),
+			log_warn("db rollback failed conn=%d sqlstate=%s", dbc_log_id(c),
 				 db_result_sqlstate(res));
 			c->clean_failed = true;
 		}
@@ -741,7 +741,7 @@ static void complete_head(struct db_conn *c)
 	p->st.queries++;
 	if (status == SC_EDB) {
 		p->st.failed++;
-		log_debug("db statement failed conn=%d sqlstate=%s msg=\"%s\"", conn_log_id(c),
+		log_debug("db statement failed conn=%d sqlstate=%s msg=\"%s\"", dbc_log_id(c),
 			  db_result_sqlstate(res),
 			  oneline(PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY), msg, sizeof msg));
 	}
@@ -772,13 +772,13 @@ static bool take_result(struct db_conn *c, PGresult *res)
 			 PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
 				 PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : PQresultErrorMessage(res));
 		PQclear(res);
-		conn_lost(c, msg);
+		dbc_lost(c, msg);
 		return false;
 	}
 	if (c->qlen == 0 || (st == PGRES_PIPELINE_SYNC) != (q_head(c)->kind == RQ_SYNC)) {
 		snprintf(msg, sizeof msg, "unexpected %s with %u queued", PQresStatus(st), c->qlen);
 		PQclear(res);
-		conn_lost(c, msg);
+		dbc_lost(c, msg);
 		return false;
 	}
 	if (st == PGRES_PIPELINE_SYNC) {
@@ -808,7 +808,7 @@ static void drain_results(struct db_conn *c)
 		res = PQgetResult(c->pg);
 		if (!res) {
 			if (sock_gone(c)) {
-				conn_lost(c, PQerrorMessage(c->pg));
+				dbc_lost(c, PQerrorMessage(c->pg));
 				break;
 			}
 			if (c->qlen == 0 || !q_head(c)->started)
@@ -848,7 +848,7 @@ static bool ssl_pending(struct db_conn *c)
 	return ssl && SSL_pending(ssl) > 0;
 }
 
-static void conn_drain(struct db_conn *c, bool read_failed)
+static void dbc_drain(struct db_conn *c, bool read_failed)
 {
 	struct db_pool *p = c->pool;
 	unsigned gen = c->gen;
@@ -869,7 +869,7 @@ static void conn_drain(struct db_conn *c, bool read_failed)
 		}
 	}
 	if (read_failed || sock_gone(c)) {
-		conn_lost(c, PQerrorMessage(c->pg));
+		dbc_lost(c, PQerrorMessage(c->pg));
 		goto out;
 	}
 	c->in_drain = false;
@@ -880,13 +880,13 @@ out:
 	c->in_drain = false;
 }
 
-static void conn_io(struct db_conn *c, int events)
+static void dbc_io(struct db_conn *c, int events)
 {
 	unsigned gen = c->gen;
 	bool read_failed = false;
 
 	if (events & UV_WRITABLE) {
-		conn_flush(c);
+		dbc_flush(c);
 		if (c->gen != gen)
 			return;
 	}
@@ -896,10 +896,10 @@ static void conn_io(struct db_conn *c, int events)
 			(void)sock_gone(c); /* libpq may have closed the fd: unwatch it now */
 	}
 	/* deliver what did arrive before reporting a failed read */
-	conn_drain(c, read_failed);
+	dbc_drain(c, read_failed);
 	if (c->gen != gen || c->pool->closing || c->state == CS_CLOSED)
 		return;
-	conn_flush(c);
+	dbc_flush(c);
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)
@@ -911,28 +911,28 @@ static void on_poll(uv_poll_t *h, int status, int events)
 		return;
 	if (status < 0) {
 		if (c->state == CS_CONNECTING)
-			conn_connect_failed(c, uv_strerror(status));
+			dbc_connect_failed(c, uv_strerror(status));
 		else
-			conn_lost(c, uv_strerror(status));
+			dbc_lost(c, uv_strerror(status));
 		return;
 	}
 	if (c->state == CS_CONNECTING)
-		conn_connect_step(c);
+		dbc_connect_step(c);
 	else
-		conn_io(c, events);
+		dbc_io(c, events);
 }
 
 /* Flushes libpq's output; watches for writability only while some remains. */
-static void conn_flush(struct db_conn *c)
+static void dbc_flush(struct db_conn *c)
 {
 	int r = PQflush(c->pg);
 
 	if (r < 0) {
-		conn_lost(c, PQerrorMessage(c->pg));
+		dbc_lost(c, PQerrorMessage(c->pg));
 		return;
 	}
 	if (poll_set(c, UV_READABLE | (r > 0 ? UV_WRITABLE : 0)) < 0)
-		conn_lost(c, "cannot watch socket");
+		dbc_lost(c, "cannot watch socket");
 }
 
 /* ---- sending */
@@ -942,11 +942,11 @@ static bool send_failed(struct db_conn *c, int *rc)
 	char msg[256];
 
 	if (sock_gone(c)) {
-		conn_lost(c, PQerrorMessage(c->pg));
+		dbc_lost(c, PQerrorMessage(c->pg));
 		*rc = -ECANCELED;
 		return true;
 	}
-	log_warn("db send failed conn=%d reason=\"%s\"", conn_log_id(c),
+	log_warn("db send failed conn=%d reason=\"%s\"", dbc_log_id(c),
 		 oneline(PQerrorMessage(c->pg), msg, sizeof msg));
 	*rc = SC_EDB;
 	return false;
@@ -966,11 +966,11 @@ static int SC_WUR send_sync(struct db_conn *c, db_result_cb cb, void *arg)
 	r->arg = arg;
 	c->unsynced = 0;
 	c->seg++;
-	conn_flush(c);
+	dbc_flush(c);
 	return 0;
 }
 
-static int conn_usable(const struct db_conn *c)
+static int dbc_usable(const struct db_conn *c)
 {
 	if (!c)
 		return -EINVAL;
@@ -995,7 +995,7 @@ int db_query(struct db_conn *c, const char *sql, int nparams, const char *const 
 	bool prepare = false, fresh = false;
 	struct db_req *r;
 	uint32_t h;
-	int rc = conn_usable(c);
+	int rc = dbc_usable(c);
 
 	if (rc)
 		return rc;
@@ -1054,7 +1054,7 @@ int db_query(struct db_conn *c, const char *sql, int nparams, const char *const 
 	       : !PQsendQueryParams(c->pg, sql, nparams, NULL, values, NULL, NULL, 0)) {
 		send_failed(c, &rc);
 		if (rc != -ECANCELED)
-			conn_flush(c);
+			dbc_flush(c);
 		return rc;
 	}
 	if (prepare)
@@ -1063,13 +1063,13 @@ int db_query(struct db_conn *c, const char *sql, int nparams, const char *const 
 	r->cb = cb;
 	r->arg = arg;
 	c->unsynced++;
-	conn_flush(c);
+	dbc_flush(c);
 	return 0;
 }
 
 int db_sync(struct db_conn *c, db_result_cb cb, void *arg)
 {
-	int rc = conn_usable(c);
+	int rc = dbc_usable(c);
 
 	if (rc)
 		return rc;
@@ -1080,7 +1080,7 @@ int db_sync(struct db_conn *c, db_result_cb cb, void *arg)
 
 int db_conn_backend_pid(const struct db_conn *c)
 {
-	if (conn_usable(c) != 0 || !c->pg)
+	if (dbc_usable(c) != 0 || !c->pg)
 		return 0;
 	return PQbackendPID(c->pg);
 }
@@ -1099,14 +1099,14 @@ static void clean_step(struct db_conn *c)
 		goto reset;
 	switch (ts) {
 	case PQTRANS_IDLE:
-		conn_set_state(c, CS_IDLE);
+		dbc_set_state(c, CS_IDLE);
 		pool_kick(p);
 		return;
 	case PQTRANS_INTRANS:
 	case PQTRANS_INERROR:
 		if (c->rolled_back)
 			goto reset;
-		log_info("db rollback on release conn=%d xact=%s", conn_log_id(c),
+		log_info("db rollback on release conn=%d xact=%s", dbc_log_id(c),
 			 ts == PQTRANS_INTRANS ? "open" : "failed");
 		c->rolled_back = true;
 		if (!PQsendQueryParams(c->pg, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0)) {
@@ -1122,14 +1122,14 @@ static void clean_step(struct db_conn *c)
 		break;
 	}
 reset:
-	conn_lost(c, "unclean session after release");
+	dbc_lost(c, "unclean session after release");
 }
 
 void db_abort(struct db_conn *c, const char *why)
 {
 	if (!c || c->state != CS_BUSY)
 		return;
-	conn_lost(c, why);
+	dbc_lost(c, why);
 }
 
 void db_release(struct db_conn *c)
@@ -1142,22 +1142,22 @@ void db_release(struct db_conn *c)
 	if (p->closing || c->state == CS_CLOSED)
 		return;
 	if (c->state == CS_BROKEN) {
-		conn_set_state(c, CS_BACKOFF);
-		conn_schedule_reconnect(c);
+		dbc_set_state(c, CS_BACKOFF);
+		dbc_schedule_reconnect(c);
 		return;
 	}
 	if (c->state != CS_BUSY) {
-		log_error("db release of a connection not held conn=%d state=%s", conn_log_id(c),
+		log_error("db release of a connection not held conn=%d state=%s", dbc_log_id(c),
 			  state_names[c->state]);
 		assert(!"db_release of a connection not held");
 		return;
 	}
-	conn_set_state(c, CS_CLEANING);
+	dbc_set_state(c, CS_CLEANING);
 	c->rolled_back = false;
 	c->clean_failed = false;
 	if (c->unsynced > 0 && send_sync(c, NULL, NULL) < 0) {
 		if (c->state == CS_CLEANING)
-			conn_lost(c, "sync on release failed");
+			dbc_lost(c, "sync on release failed");
 		return;
 	}
 	if (c->qlen == 0 && !c->in_drain)
@@ -1230,21 +1230,21 @@ static void pool_dispatch(struct db_pool *p)
 		if (!c)
 			break;
 		w = waiter_pop(p);
-		conn_set_state(c, CS_BUSY);
+		dbc_set_state(c, CS_BUSY);
 		p->st.acquired++;
 		w.cb(w.arg, 0, c);
 	}
 	wait_timer_rearm(p);
 }
 
-static void conn_close(struct db_conn *c)
+static void dbc_close(struct db_conn *c)
 {
 	poll_drop(c);
 	uv_timer_stop(&c->timer);
 	if (c->state != CS_CLOSED)
-		conn_set_state(c, CS_CLOSED);
+		dbc_set_state(c, CS_CLOSED);
 	c->gen++;
-	conn_fail_all(c);
+	dbc_fail_all(c);
 	if (c->pg) {
 		PQfinish(c->pg);
 		c->pg = NULL;
@@ -1258,9 +1258,9 @@ static void pool_teardown(struct db_pool *p)
 		return;
 	p->torn_down = true;
 	for (int i = 0; i < p->size; i++)
-		conn_close(p->conns[i]);
+		dbc_close(p->conns[i]);
 	if (p->listener)
-		conn_close(p->listener);
+		dbc_close(p->listener);
 	while (p->wlen > 0) {
 		struct db_waiter w = waiter_pop(p);
 
@@ -1281,9 +1281,9 @@ static void on_kick(uv_timer_t *t)
 	}
 	for (int i = 0; i < p->size && !p->closing; i++)
 		if (p->conns[i]->fail_pending)
-			conn_fail_all(p->conns[i]);
+			dbc_fail_all(p->conns[i]);
 	if (!p->closing && p->listener && p->listener->fail_pending)
-		conn_fail_all(p->listener);
+		dbc_fail_all(p->listener);
 	if (p->closing)
 		return; /* db_pool_close kicked again */
 	pool_dispatch(p);
@@ -1295,7 +1295,7 @@ static void pool_kick(struct db_pool *p)
 		uv_timer_start(&p->kick_timer, on_kick, 0, 0);
 }
 
-static int conn_new(struct db_pool *p, int id, struct db_conn **out)
+static int dbc_new(struct db_pool *p, int id, struct db_conn **out)
 {
 	struct db_conn *c = calloc(1, sizeof *c);
 
@@ -1356,7 +1356,7 @@ int db_pool_new(struct db_pool **out, uv_loop_t *loop, const char *conninfo, int
 	p->wait_timer.data = p;
 	p->nhandles = 2;
 	for (int i = 0; i < size; i++) {
-		rc = conn_new(p, i, &p->conns[i]);
+		rc = dbc_new(p, i, &p->conns[i]);
 		if (rc < 0) {
 			/* nothing started yet: close what exists and let the loop free it */
 			p->closing = true;
@@ -1367,7 +1367,7 @@ int db_pool_new(struct db_pool **out, uv_loop_t *loop, const char *conninfo, int
 	}
 	log_info("db pool size=%d", size);
 	for (int i = 0; i < size; i++)
-		conn_connect_start(p->conns[i]);
+		dbc_connect_start(p->conns[i]);
 	*out = p;
 	return 0;
 }
@@ -1514,7 +1514,7 @@ int db_listen(struct db_pool *p, const char *channel, db_notify_cb cb, void *arg
 	if (p->nlisten == DB_MAX_LISTEN)
 		return -ENOSPC;
 	if (!p->listener) {
-		rc = conn_new(p, -1, &p->listener);
+		rc = dbc_new(p, -1, &p->listener);
 		if (rc < 0)
 			return rc;
 		p->listener->listener = true;
@@ -1527,7 +1527,7 @@ int db_listen(struct db_pool *p, const char *channel, db_notify_cb cb, void *arg
 		listen_send(p->listener, p->nlisten - 1);
 	else if (p->listener->state == CS_BACKOFF && p->listener->attempts == 0 &&
 		 !uv_is_active((uv_handle_t *)&p->listener->timer))
-		conn_schedule_reconnect(p->listener); /* first start, from the loop */
+		dbc_schedule_reconnect(p->listener); /* first start, from the loop */
 	return 0;
 }
 

@@ -10,7 +10,14 @@
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
-static const char *const state_names[] = {"new", "handshake", "hello", "ready", "closing"};
+static const char *const state_names[CONN_NSTATES] = {
+	"new", "handshake", "hello", "ready", "busy", "aborting", "closing",
+};
+
+bool conn_serving(const struct conn *c)
+{
+	return c->state == CONN_READY || c->state == CONN_BUSY || c->state == CONN_ABORTING;
+}
 
 const char *conn_name(const struct conn *c)
 {
@@ -148,44 +155,64 @@ static void on_timeout(uv_timer_t *t)
 	struct conn *c = container_of(t, struct conn, timer);
 
 	conn_info(c, "timeout state=%s", state_names[c->state]);
-	if (c->busy) {
+	switch (c->state) {
+	case CONN_BUSY: {
 		/* the database has not answered in request_timeout_ms: give the
 		 * request up; it answers Error through its own path */
 		void (*abort)(void *) = c->abort;
 		c->abort = NULL;
 		conn_warn(c, "request timed out after_ms=%ld", c->srv->cfg->request_timeout_ms);
-		uv_timer_start(&c->timer, on_timeout, (uint64_t)c->srv->cfg->request_timeout_ms, 0);
+		conn_set_state(c, CONN_ABORTING);
 		if (abort)
 			abort(c->req);
-		return;
+		break;
 	}
-	if (c->state == CONN_HELLO || c->state == CONN_READY)
-		conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_TIMEOUT,
-			  c->state == CONN_HELLO ? "no Hello in time" : "idle too long");
-	else
+	case CONN_ABORTING:
+		conn_warn(c, "request still not finished after being given up");
+		conn_set_state(c, CONN_ABORTING); /* keep watching; it holds c */
+		break;
+	case CONN_READY:
+		if (c->busy) {
+			/* a request made without conn_request_begin (dashboard.c)
+			 * has its own timeout; c stays until it answers */
+			conn_set_state(c, CONN_READY);
+			break;
+		}
+		conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_TIMEOUT, "idle too long");
+		break;
+	case CONN_HELLO:
+		conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_TIMEOUT, "no Hello in time");
+		break;
+	default:
 		drop_now(c, -ETIMEDOUT, "timeout"); /* handshake: nothing to deliver */
+		break;
+	}
 }
 
 void conn_set_state(struct conn *c, enum conn_state to)
 {
-	static const unsigned char legal[5][5] = {
-		/* from \ to:   NEW HANDSHAKE HELLO READY CLOSING */
-		[CONN_NEW] = {0, 1, 0, 0, 1},
-		[CONN_HANDSHAKE] = {0, 0, 1, 0, 1},
-		[CONN_HELLO] = {0, 0, 0, 1, 1},
-		[CONN_READY] = {0, 0, 0, 0, 1},
-		[CONN_CLOSING] = {0, 0, 0, 0, 0},
+	/* a move to the same state restarts its timer */
+	static const unsigned char legal[CONN_NSTATES][CONN_NSTATES] = {
+		/* from \ to:      NEW HSHAKE HELLO READY BUSY ABORT CLOSING */
+		[CONN_NEW] =       {0,  1,     0,    0,    0,   0,    1},
+		[CONN_HANDSHAKE] = {0,  0,     1,    0,    0,   0,    1},
+		[CONN_HELLO] =     {0,  0,     0,    1,    0,   0,    1},
+		[CONN_READY] =     {0,  0,     0,    1,    1,   0,    1},
+		[CONN_BUSY] =      {0,  0,     0,    1,    0,   1,    1},
+		[CONN_ABORTING] =  {0,  0,     0,    1,    0,   1,    1},
+		[CONN_CLOSING] =   {0,  0,     0,    0,    0,   0,    0},
 	};
 	const struct config *cfg = c->srv->cfg;
 	long ms = 0;
 
 	if (!legal[c->state][to]) {
 		conn_error(c, "illegal state change from=%s to=%s", state_names[c->state], state_names[to]);
-		to = CONN_CLOSING;
 		if (c->state == CONN_CLOSING)
 			return;
+		to = CONN_CLOSING;
 	}
-	conn_debug(c, "state from=%s to=%s", state_names[c->state], state_names[to]);
+	if (c->state != to)
+		conn_debug(c, "state from=%s to=%s", state_names[c->state], state_names[to]);
 	if (c->state == CONN_HANDSHAKE)
 		hs_unlink(c);
 	c->state = to;
@@ -197,7 +224,10 @@ void conn_set_state(struct conn *c, enum conn_state to)
 		break;
 	case CONN_HELLO: ms = cfg->hello_timeout_ms; break;
 	case CONN_READY: ms = cfg->idle_timeout_ms; break;
+	case CONN_BUSY: ms = cfg->request_timeout_ms; break;
+	case CONN_ABORTING: ms = cfg->request_timeout_ms; break;
 	case CONN_CLOSING: ms = 0; break;
+	case CONN_NSTATES: break;
 	}
 	if (ms > 0)
 		uv_timer_start(&c->timer, on_timeout, (uint64_t)ms, 0);
@@ -241,7 +271,7 @@ void conn_request_begin(struct conn *c, void (*abort)(void *req), void *req)
 	c->req = req;
 	channel_pause(&c->ch);
 	if (c->state == CONN_READY)
-		uv_timer_start(&c->timer, on_timeout, (uint64_t)c->srv->cfg->request_timeout_ms, 0);
+		conn_set_state(c, CONN_BUSY);
 }
 
 void conn_request_done(struct conn *c)
@@ -257,7 +287,7 @@ void conn_request_done(struct conn *c)
 		conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE, "server shutting down");
 		return;
 	}
-	uv_timer_start(&c->timer, on_timeout, (uint64_t)c->srv->cfg->idle_timeout_ms, 0);
+	conn_set_state(c, CONN_READY);
 	channel_resume(&c->ch);
 }
 
@@ -287,7 +317,7 @@ unsigned conn_recheck_all(struct server *s)
 
 	for (struct conn *c = s->conns, *next; c; c = next) {
 		next = c->next;
-		if (c->state != CONN_HELLO && c->state != CONN_READY)
+		if (c->state != CONN_HELLO && !conn_serving(c))
 			continue; /* handshaking ones are checked at on_ready */
 		closed += refuse_if_stale(c);
 	}

@@ -1,19 +1,26 @@
 /* A client connection: an explicit state machine over a TLS channel.
  *
- *   HANDSHAKE --tls ok--> HELLO --Hello ok--> READY --(error/close/timeout)--> CLOSING
+ *   NEW --accept--> HANDSHAKE --tls ok--> HELLO --Hello ok--> READY <--> BUSY --> ABORTING
+ *                                                               |         |           |
+ *                   (error / close / timeout, from any state) --+---------+-----------+--> CLOSING
  *
- * Each state has its own time limit (handshake_timeout_ms, hello_timeout_ms,
- * idle_timeout_ms while READY), armed by conn_set_state.
+ * READY waits for a request; BUSY serves one in the database; ABORTING is a
+ * request that ran past request_timeout_ms and was given up, waiting for it
+ * to answer Error through its own path. conn_set_state is the only place
+ * that changes the state, and each state's timer is armed there: handshake_
+ * timeout_ms, hello_timeout_ms, idle_timeout_ms in READY (restarted at every
+ * message), request_timeout_ms in BUSY and again in ABORTING. One request is
+ * served at a time: while BUSY the channel is paused, so a client may
+ * pipeline requests and they are answered in order, and a client that sends
+ * faster than the database can take is held back instead of buffered without
+ * bound.
  *
  * Admission (docs/OPERATIONS.md, "Connection limits"): at accept, the
  * worker's max_connections and the peer address's max_connections_per_address;
  * while HANDSHAKE, a budget of max_handshakes shared by every connection not
  * yet identified (when full, the oldest is dropped for the newcomer, so a
  * flood of stalled handshakes delays real clients by one handshake at most);
- * after the handshake, max_connections_per_cert per school/campus. One request is served at a time: while a
- * request is in the database the channel is paused, so a client may pipeline
- * requests and they are answered in order, and a client that sends faster
- * than the database can take is held back instead of buffered without bound. */
+ * after the handshake, max_connections_per_cert per school/campus. */
 #ifndef SC_CONN_H
 #define SC_CONN_H
 
@@ -31,8 +38,11 @@ enum conn_state {
 	CONN_NEW,       /* allocated, not yet accepted */
 	CONN_HANDSHAKE,
 	CONN_HELLO,
-	CONN_READY,
+	CONN_READY,     /* identified, said Hello; waits for a request */
+	CONN_BUSY,      /* a request is in the database (conn_request_begin) */
+	CONN_ABORTING,  /* that request timed out and was given up; it still holds c */
 	CONN_CLOSING,
+	CONN_NSTATES
 };
 
 struct conn {
@@ -50,8 +60,13 @@ struct conn {
 	bool addr_counted, cert_counted; /* holds a count in the server's limit tables */
 	bool quiet;                 /* refused at admission: its close is not logged again */
 	unsigned tls_gen;           /* server TLS context generation it was accepted with */
-	bool busy;                  /* a request is in the database */
-	void (*abort)(void *req);   /* gives the busy request up (request_timeout_ms) */
+	/* A request holds c (a lifetime reference, not a state): set by
+	 * conn_request_begin with CONN_BUSY, cleared by conn_request_done. It
+	 * outlives BUSY when c closes mid-request: c is freed only once the
+	 * request let go. (dashboard.c still sets it by hand, staying READY;
+	 * it should call conn_request_begin(c, NULL, NULL) instead.) */
+	bool busy;
+	void (*abort)(void *req);   /* gives the request up (request_timeout_ms) */
 	void *req;
 	bool subscribed;
 	bool wants_dashboards;      /* Subscribe.dashboards: pushed Dashboards (dashboard.c) */
@@ -62,17 +77,20 @@ struct conn {
  * itself after both its handles close. */
 SC_WUR int conn_accept(struct server *s);
 /** Moves c to state `to`, checking the move is legal, and arms that state's
- * timer. */
+ * timer. Moving to the state c is in restarts its timer (READY: a message
+ * came). An illegal move logs an error and closes. */
 void conn_set_state(struct conn *c, enum conn_state to);
 /** Sends an Error (request_id may be 0) and closes after it is flushed. */
 void conn_fail(struct conn *c, uint64_t request_id, int code, const char *msg);
 /** Sends env; on a full write queue the connection is closed. */
 void conn_send(struct conn *c, const Safecampus__Envelope *env);
-/** A request goes to the database: stop reading, arm request_timeout_ms;
- * when it runs out, abort(req) is called once and must make the request
- * finish (with an Error) through its normal path. */
+/** A request goes to the database: READY -> BUSY, stop reading, arm
+ * request_timeout_ms; when it runs out (-> ABORTING), abort(req) is called
+ * once and must make the request finish (with an Error) through its normal
+ * path. abort may be NULL. */
 void conn_request_begin(struct conn *c, void (*abort)(void *req), void *req);
-/** A request finished: resume reading and restart the idle timer. */
+/** A request finished: BUSY/ABORTING -> READY, resume reading (or, when
+ * closing, free c if nothing else holds it). */
 void conn_request_done(struct conn *c);
 /** For logs: "school/campus" or the peer address before the handshake. */
 const char *conn_name(const struct conn *c);
@@ -93,8 +111,12 @@ unsigned conn_recheck_all(struct server *s);
 void conn__log(enum log_level lvl, const char *file, int line, const struct conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/** True while c serves requests: READY, or BUSY/ABORTING with one in the
+ * database (e.g. to send it an unsolicited Notify). */
+bool conn_serving(const struct conn *c);
+
 /* Request handlers (handle.c, push.c, pull.c). A handler that goes to the
- * database sets c->busy and calls conn_request_done when it has answered.
+ * database calls conn_request_begin, and conn_request_done when it has answered.
  * push_start takes ownership of push (safecampus__push__free_unpacked). */
 void handle_envelope(struct conn *c, Safecampus__Envelope *env);
 void push_start(struct conn *c, uint64_t request_id, Safecampus__Push *push);

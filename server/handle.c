@@ -42,9 +42,8 @@ static void on_hello(struct conn *c, uint64_t rid, const Safecampus__Hello *h)
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_WELCOME;
 	env.welcome = &w;
 	conn_set_state(c, CONN_READY);
-	log_info("hello conn=%s client=\"%s\" outbox_pending=%llu", conn_name(c),
-		 h->client_version ? h->client_version : "",
-		 (unsigned long long)h->outbox_pending);
+	conn_info(c, "hello client=\"%s\" outbox_pending=%llu", h->client_version ? h->client_version : "",
+		  (unsigned long long)h->outbox_pending);
 	conn_send(c, &env);
 	if (s->db_ready)
 		record_health(c, h);
@@ -124,8 +123,8 @@ static void on_subscribe(struct conn *c, uint64_t rid, const Safecampus__Subscri
 	/* dashboards = true: a fresh Dashboard after each burst of changes that
 	 * concerns this identity, the first one right after this subscription */
 	c->wants_dashboards = sub->dashboards;
-	log_debug("subscribe conn=%s enable=%d head=%llu", conn_name(c), sub->enable,
-		  (unsigned long long)server_head_for(c->srv, c));
+	conn_debug(c, "subscribe enable=%d head=%llu", sub->enable,
+		   (unsigned long long)server_head_for(c->srv, c));
 	/* the answer is a Notify with the current head, so the client knows where
 	 * the feed stands without a second request */
 	n.head = server_head_for(c->srv, c);
@@ -152,7 +151,7 @@ void handle_envelope(struct conn *c, Safecampus__Envelope *env)
 	}
 	if (c->state != CONN_READY)
 		return;
-	uv_timer_again(&c->timer);
+	conn_set_state(c, CONN_READY); /* a message: the idle timer starts again */
 	if (!c->srv->db_ready && (env->body_case == SAFECAMPUS__ENVELOPE__BODY_PUSH ||
 				  env->body_case == SAFECAMPUS__ENVELOPE__BODY_PULL ||
 				  env->body_case == SAFECAMPUS__ENVELOPE__BODY_DASHBOARD_REQUEST)) {

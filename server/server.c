@@ -395,7 +395,7 @@ void server_notify(struct server *s, const char *school, uint64_t seq)
 	env.notify = &n;
 	for (struct conn *c = s->conns, *next; c; c = next) {
 		next = c->next;
-		if (!c->subscribed || c->state != CONN_READY)
+		if (!c->subscribed || !conn_serving(c))
 			continue;
 		/* a school sees its own rows and the bureau's; the bureau sees all */
 		if (c->id.role != SAFECAMPUS__ROLE__ROLE_BUREAU && school[0] && strcmp(school, c->id.school))
@@ -444,7 +444,7 @@ void server_stop(struct server *s)
 	if (s->listen_timer.type == UV_TIMER)
 		uv_close((uv_handle_t *)&s->listen_timer, NULL);
 	for (struct conn *c = s->conns; c; c = c->next)
-		if (c->state != CONN_CLOSING && !c->busy)
+		if (c->state != CONN_CLOSING && !c->busy) /* busy ones answer first */
 			conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE, "server shutting down");
 	dbstart_stop(s);
 	escalate_stop(s);

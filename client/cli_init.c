@@ -74,7 +74,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "init --server HOST:PORT --cert FILE --key FILE --ca FILE "
-			 "[--server-name NAME]",
+			 "[--server-name NAME] [--crl FILE]",
 		.summary = "Creates the local store and records the server and this install's "
 			   "certificate. The identity\n(district, school, campus) is read from "
 			   "the certificate's subject: O=<district>,\nOU=<school id, or \"bureau\" "
@@ -90,12 +90,15 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		{.name = "ca", .metavar = "FILE", .help = "the district CA certificate (PEM)"},
 		{.name = "server-name", .metavar = "NAME",
 		 .help = "name in the server certificate (default: HOST)"},
+		{.name = "crl", .metavar = "FILE",
+		 .help = "the district's CRL (PEM), if it ships one: a revoked server certificate is "
+			 "refused (\"\" for none)"},
 	};
-	enum { O_SERVER, O_CERT, O_KEY, O_CA, O_NAME };
+	enum { O_SERVER, O_CERT, O_KEY, O_CA, O_NAME, O_CRL };
 	struct store_config cfg = {0}, old = {0};
 	struct store *st = NULL;
 	struct ident id;
-	char host[256], cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX], err[512];
+	char host[256], cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX], crl[PATH_MAX] = "", err[512];
 	const char *pos[1];
 	size_t npos;
 	bool existed, had_cfg = false, ident_changed = false;
@@ -131,7 +134,8 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	if (set(&cfg.server, opts[O_SERVER].seen ? opts[O_SERVER].value : old.server) ||
 	    set(&cfg.cert, opts[O_CERT].seen ? opts[O_CERT].value : old.cert) ||
 	    set(&cfg.key, opts[O_KEY].seen ? opts[O_KEY].value : old.key) ||
-	    set(&cfg.ca, opts[O_CA].seen ? opts[O_CA].value : old.ca)) {
+	    set(&cfg.ca, opts[O_CA].seen ? opts[O_CA].value : old.ca) ||
+	    set(&cfg.crl, opts[O_CRL].seen ? opts[O_CRL].value : old.crl ? old.crl : "")) {
 		rc = cli_store_fail(-ENOMEM, "init");
 		goto out;
 	}
@@ -154,6 +158,15 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	    (rc = absolute("private key", cfg.key, key)) ||
 	    (rc = absolute("CA certificate", cfg.ca, ca)))
 		goto out;
+	if (*cfg.crl) {
+		if ((rc = absolute("CRL", cfg.crl, crl)))
+			goto out;
+		if (ident_check_crl(crl, ca, err, sizeof err) != 0) {
+			cli_err("%s", err);
+			rc = CLI_FAIL;
+			goto out;
+		}
+	}
 	if (ident_from_cert(cert, &id, err, sizeof err) != 0) {
 		cli_err("%s", err);
 		rc = CLI_FAIL;
@@ -175,7 +188,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	if (id.not_after && id.not_after * 1000 < cli_now_ms())
 		fprintf(stderr, CLI_PROG ": warning: certificate %s has expired; the server "
 			"will refuse it\n", cert);
-	if (set(&cfg.cert, cert) || set(&cfg.key, key) || set(&cfg.ca, ca) ||
+	if (set(&cfg.cert, cert) || set(&cfg.key, key) || set(&cfg.ca, ca) || set(&cfg.crl, crl) ||
 	    set(&cfg.district, id.district) || set(&cfg.school, id.school) ||
 	    set(&cfg.campus, id.campus)) {
 		rc = cli_store_fail(-ENOMEM, "init");
@@ -223,6 +236,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	       *cfg.school ? "school " : "the bureau", cfg.school, cfg.campus);
 	printf("  server    %s (certificate name %s)\n", cfg.server, cfg.server_name);
 	printf("  cert      %s\n  key       %s\n  ca        %s\n", cfg.cert, cfg.key, cfg.ca);
+	printf("  crl       %s\n", *cfg.crl ? cfg.crl : "(none: the server certificate is not checked for revocation)");
 	rc = CLI_OK;
 out:
 	store_config_free(&cfg);

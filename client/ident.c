@@ -1,5 +1,6 @@
 /* Identity from a client certificate (see ident.h for the convention). */
 #include "ident.h"
+#include "tls.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -263,4 +264,16 @@ out:
 	X509_free(x);
 	BIO_free(b);
 	return rc;
+}
+
+int ident_check_crl(const char *crl_path, const char *ca_path, char *err, size_t errlen)
+{
+	struct tls_ctx *ctx;
+	int rc = tls_ctx_new(&ctx, false, NULL, NULL, ca_path, NULL, err, errlen);
+
+	if (rc)
+		return SC_ECONFIG;
+	rc = tls_ctx_load_crl(ctx, crl_path, ca_path, err, errlen);
+	tls_ctx_free(ctx);
+	return rc ? SC_ECONFIG : 0;
 }

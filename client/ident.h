@@ -43,4 +43,9 @@ SC_WUR int ident_check_key(const char *cert_path, const char *key_path, char *er
  * the certificate does not verify against it. */
 SC_WUR int ident_check_ca(const char *cert_path, const char *ca_path, char *err, size_t errlen);
 
+/** Checks that crl_path holds CRLs the client can use against the server
+ * certificate: each signed by a CA of ca_path, current, one per CA
+ * (tls_ctx_load_crl's rules). SC_ECONFIG with a reason for people in err. */
+SC_WUR int ident_check_crl(const char *crl_path, const char *ca_path, char *err, size_t errlen);
+
 #endif

@@ -645,14 +645,14 @@ const char *store_path(const struct store *st)
 /* ---------------------------------------------------------------- config */
 
 static const char *const cfg_keys[] = {
-	"server", "server_name", "cert", "key", "ca", "district", "school", "campus",
+	"server", "server_name", "cert", "key", "ca", "district", "school", "campus", "crl",
 };
 
 static char **cfg_slot(struct store_config *cfg, size_t i)
 {
 	char **slots[] = {
 		&cfg->server, &cfg->server_name, &cfg->cert, &cfg->key, &cfg->ca,
-		&cfg->district, &cfg->school, &cfg->campus,
+		&cfg->district, &cfg->school, &cfg->campus, &cfg->crl,
 	};
 	return slots[i];
 }

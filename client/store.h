@@ -35,6 +35,7 @@ struct store_config {
 	char *server;        /* host:port */
 	char *server_name;   /* name or IP to verify in the server certificate */
 	char *cert, *key, *ca;
+	char *crl;           /* CRL file for the server certificate (PEM); "" = none */
 	char *district, *school, *campus; /* read from the client certificate at init */
 	int role;            /* SAFECAMPUS__ROLE__* */
 };

@@ -994,6 +994,12 @@ int sync_run(struct store *st, const struct sync_opts *opts, struct sync_report 
 		goto out_cfg;
 	}
 	rc = tls_ctx_new(&s->tls, false, s->cfg.cert, s->cfg.key, s->cfg.ca, "1.3", err, sizeof err);
+	/* the district's CRL, if this install was given one: a revoked server
+	 * certificate is refused like an unknown one */
+	if (!rc && s->cfg.crl && *s->cfg.crl && (rc = tls_ctx_load_crl(s->tls, s->cfg.crl, s->cfg.ca, err, sizeof err))) {
+		tls_ctx_free(s->tls);
+		s->tls = NULL;
+	}
 	if (rc) {
 		rep->failure = SYNC_FAIL_CONFIG;
 		snprintf(rep->error, sizeof rep->error, "TLS setup: %s", err);

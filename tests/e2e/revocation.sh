@@ -148,4 +148,25 @@ s_client schoolA-main -sess_in "$T/a.sess" >"$T/sess2.out"
 check "the revoked campus's old session is not resumed" bash -c "! grep -q '^Reused' '$T/sess2.out'"
 check "... its certificate is refused at the full handshake instead" \
   test "$(grep -c 'handshake failed conn=127.0.0.1:[0-9]* reason="tls: certificate verify failed: certificate revoked"' "$T/server.log")" -ge 2
+
+# ---- 6. the client side: a CRL for the server certificate (optional)
+client_new ccli schoolB main3
+cp "$T/rogue/crl.pem" "$T/rogue-crl.pem"
+sc ccli init --crl "$T/rogue-crl.pem" >"$T/init-bad.out" 2>&1
+check_fail "init --crl refuses a CRL of another CA" test $? -eq 0
+check "... saying why" grep -q "is not signed by a CA of" "$T/init-bad.out"
+check "init --crl records the district's CRL" bash -c "'$SAFECAMPUS' --store '$T/ccli.db' init --crl '$T/pki/crl.pem' | grep -q 'crl       $T/pki/crl.pem'"
+check "the client with a CRL syncs" sc ccli sync --timeout-ms 10000
+"$PKI" --force "$T/pki" d1 localhost 2>"$T/server-force.err"
+check "pki.sh --force of the server certificate revokes the old one" grep -q "revoked .*server.crt.*superseded" "$T/server-force.err"
+sc ccli sync --timeout-ms 10000 >"$T/ccli.out" 2>&1
+rc=$?
+echo "  client with a CRL, server certificate revoked: exit $rc: $(head -1 "$T/ccli.out")"
+check "a client with the CRL refuses the revoked server certificate" test "$rc" -ne 0
+check "... saying it is revoked" grep -q "certificate revoked" "$T/ccli.out"
+check "a client without a CRL still syncs with it (the check is optional)" sc bcli sync --timeout-ms 10000
+before=$(grep -c 'reloaded settings' "$T/server.log")
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 50); do (($(grep -c 'reloaded settings' "$T/server.log") >= before + 2)) && break; sleep 0.1; done
+check "after the server reloads its new certificate, the client with the CRL syncs" sc ccli sync --timeout-ms 10000
 e2e_done

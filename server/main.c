@@ -24,6 +24,8 @@ static void usage(FILE *out)
 		"       safecampusd --help\n\n"
 		"The district's safe-campus sync server: mutual-TLS clients, PostgreSQL storage.\n"
 		"Every setting can be given in the file (key = value) or as a flag, which wins.\n"
+		"SIGHUP reloads the file: settings marked 'reload' below, the certificates and the CRL.\n"
+		"PostgreSQL need not be up at start: requests get ERROR_UNAVAILABLE until it is.\n"
 		"Extra actions:\n"
 		"  --migrate-only         apply database migrations and exit\n\n"
 		"Settings:\n");

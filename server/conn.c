@@ -123,6 +123,8 @@ static void conn_maybe_free(struct conn *c)
 		limit_dec(&s->by_addr, c->addr);
 	if (c->cert_counted)
 		limit_dec(&s->by_cert, c->certkey);
+	if (c->dropped)
+		s->ndropped--;
 	free(c);
 }
 
@@ -145,6 +147,10 @@ static void close_now(struct conn *c, int status, const char *why)
  * graceful close holding the slot while a stalled peer never answers. */
 static void drop_now(struct conn *c, int status, const char *why)
 {
+	if (!c->dropped) {
+		c->dropped = true;
+		c->srv->ndropped++;
+	}
 	if (c->state != CONN_CLOSING)
 		conn_set_state(c, CONN_CLOSING);
 	channel_abort(&c->ch, status, why);
@@ -438,7 +444,9 @@ static int admit(struct conn *c)
 	const struct config *cfg = s->cfg;
 	long per_addr = cfg->max_connections_per_address;
 
-	if ((size_t)cfg->max_connections < s->nconns) {
+	/* dropped ones are gone by the next loop iteration: a burst of accepts
+	 * in one iteration must not count them */
+	if ((size_t)cfg->max_connections < s->nconns - s->ndropped) {
 		log_refusal(c, SERVER_REFUSED_TOTAL, "max_connections reached");
 		return -EMFILE;
 	}

@@ -59,6 +59,7 @@ struct conn {
 	char certkey[136];          /* "school/campus" ("bureau/office"): per-certificate key */
 	bool addr_counted, cert_counted; /* holds a count in the server's limit tables */
 	bool quiet;                 /* refused at admission: its close is not logged again */
+	bool dropped;               /* aborted (channel_abort); counted in server ndropped */
 	unsigned tls_gen;           /* server TLS context generation it was accepted with */
 	/* A request holds c (a lifetime reference, not a state): set by
 	 * conn_request_begin with CONN_BUSY, cleared by conn_request_done. It

@@ -55,6 +55,7 @@ struct server {
 	struct hlc clock;
 	struct conn *conns;       /* doubly linked list of live connections */
 	size_t nconns;
+	size_t ndropped;          /* of nconns, aborted and about to be freed */
 	struct conn *hs_head, *hs_tail; /* connections in HANDSHAKE, oldest first */
 	size_t nhandshakes;
 	struct limit_table by_addr;     /* connections per peer IP */

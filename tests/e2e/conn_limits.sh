@@ -31,6 +31,10 @@ flood() { # LABEL ARGS...
   FLOOD_PID=$!
   for _ in $(seq 1 150); do grep -q holding "$T/flood-$label.out" && break; sleep 0.1; done
   grep -q holding "$T/flood-$label.out" || { echo "flood $label did not start"; cat "$T/flood-$label.out"; }
+  # the connections are made; give the server the moment it takes to accept
+  # (and turn away) the burst, so the good client meets the flood as it
+  # stands, not in the middle of its arrival
+  sleep 0.5
 }
 flood_end() {
   kill "$FLOOD_PID" 2>/dev/null

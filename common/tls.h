@@ -83,7 +83,9 @@ struct tls_session;
  * the caller: tls_session_free. */
 struct tls_session *tls_session_save(struct tls *t);
 /** Client, before the first tls_read: offer s to resume (t takes its own
- * reference; the server may still choose a full handshake). -EINVAL. */
+ * reference; the server may still choose a full handshake). -EINVAL;
+ * -ESTALE (not offered: a full handshake follows) if the server certificate
+ * s carries has expired or a CRL of t's context revokes it. */
 SC_WUR int tls_session_offer(struct tls *t, struct tls_session *s);
 void tls_session_free(struct tls_session *s);
 /** DER encoding for keeping a session across runs (the client store);

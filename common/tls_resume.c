@@ -260,7 +260,14 @@ struct tls_session *tls_session_save(struct tls *t)
 
 int tls_session_offer(struct tls *t, struct tls_session *s)
 {
-	if (!t || t->server || !s || SSL_set_session(t->ssl, (SSL_SESSION *)s) != 1)
+	if (!t || t->server || !s)
+		return -EINVAL;
+	/* a resumed session skips the server's certificate: one the client's
+	 * CRL (safecampus init --crl) now revokes, or that expired, must not be
+	 * resumed, or the client would go on trusting a revoked server key */
+	if (no_longer_valid(SSL_get_SSL_CTX(t->ssl), SSL_SESSION_get0_peer((SSL_SESSION *)s)))
+		return -ESTALE;
+	if (SSL_set_session(t->ssl, (SSL_SESSION *)s) != 1)
 		return -EINVAL;
 	return 0;
 }

@@ -120,11 +120,11 @@ sc_start 43200
 run "safecampusd, tickets, reconnect resumes" --proto sc --port "$SC_PORT" --server-pid "$SC_PID" --resume
 sc_stop
 sc_start 0
-#run "safecampusd, no tickets (full handshakes)" --proto sc --port "$SC_PORT" --server-pid "$SC_PID"
+run "safecampusd, no tickets (full handshakes)" --proto sc --port "$SC_PORT" --server-pid "$SC_PID"
 sc_stop
 
 runuser -u postgres -- bash -c "ulimit -n $(ulimit -n); exec pgbouncer -q $W/pgbouncer.ini" &
 PGB_PID=$!
 for _ in $(seq 1 100); do ss -Htln | grep -q ":$PGB_PORT " && break; sleep 0.1; done
 PGB_PID=$(pgrep -f "pgbouncer -q $W/pgbouncer.ini" | head -1)
-#run "pgbouncer 1.18, cert auth" --proto pg --port "$PGB_PORT" --server-pid "$PGB_PID" --user main --db safecampus
+run "pgbouncer 1.18, cert auth" --proto pg --port "$PGB_PORT" --server-pid "$PGB_PID" --user main --db safecampus

@@ -130,6 +130,12 @@ size_t cli_term_width(void);
 /** A server's rejection detail for people: a raw clock stamp ("hlc N") is
  * shown as the date and time it stands for. Returns out. */
 const char *cli_detail(const char *detail, char *out, size_t n);
+/** The name of a RejectReason, "unspecified" for 0 or an unknown value. */
+const char *cli_reject_name(int reason);
+/** Prints, for a record id (its first 8 characters are shown) the server
+ * rejected for `reason`, what to do next: a step another campus took first is
+ * discarded, not edited; a bad field is edited; a forbidden one discarded. */
+void cli_reject_hint(FILE *f, const char *indent, int reason, const char *id);
 /* A listing laid out to fit a width: columns keep their order; KEEP columns
  * are always shown, the FLEX column (a title) takes the room left, the others
  * are shown in order while they fit. Empty cells print as "-". */

@@ -9,23 +9,17 @@
 #include "ident.h"
 #include "sync.h"
 
-static const char *reason_name(int reason)
-{
-	const char *n = kind_enum_name(&safecampus__reject_reason__descriptor, reason);
-
-	return n && reason ? n : "unspecified";
-}
-
 static void print_rejected(FILE *f, const char *indent, const struct store_rejected *rj)
 {
 	char d[600];
 
-	fprintf(f, "%s%.8s  %-12s %s", indent, rj->id, rj->kind, reason_name(rj->reason));
+	fprintf(f, "%s%.8s  %-12s %s", indent, rj->id, rj->kind, cli_reject_name(rj->reason));
 	if (rj->detail[0]) {
 		fputs(": ", f);
 		cli_text(f, cli_detail(rj->detail, d, sizeof d));
 	}
 	fputc('\n', f);
+	cli_reject_hint(f, "            ", rj->reason, rj->id);
 }
 
 static int status_rejected(void *arg, const struct store_rejected *rj)
@@ -104,8 +98,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	printf(LABEL "%llu\n", "cursor:", (unsigned long long)cursor);
 #undef LABEL
 	if (s.rejected) {
-		printf("rejected entries (fix with `" CLI_PROG " edit ID ...`, then sync; or `"
-		       CLI_PROG " outbox discard ID`):\n");
+		printf("rejected entries, each with what to do:\n");
 		rc = store_each_rejected(c->st, status_rejected, NULL);
 		if (rc)
 			return cli_store_fail(rc, "cannot read the outbox");
@@ -132,7 +125,7 @@ static int outbox_row(void *arg, const struct store_outbox_entry *e)
 	       when);
 	if (e->rejected) {
 		char d[600];
-		printf(" %s", reason_name(e->reason));
+		printf(" %s", cli_reject_name(e->reason));
 		if (e->detail[0]) {
 			fputs(": ", stdout);
 			cli_text(stdout, cli_detail(e->detail, d, sizeof d));

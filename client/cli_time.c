@@ -94,3 +94,38 @@ const char *cli_detail(const char *detail, char *out, size_t n)
 		snprintf(out + at, n - at, "%s", p);
 	return out;
 }
+
+const char *cli_reject_name(int reason)
+{
+	const char *n = kind_enum_name(&safecampus__reject_reason__descriptor, reason);
+
+	return n && reason ? n : "unspecified";
+}
+
+void cli_reject_hint(FILE *f, const char *indent, int reason, const char *id)
+{
+	switch (reason) {
+	case SAFECAMPUS__REJECT_REASON__REJECT_ILLEGAL_TRANSITION:
+		/* the usual cause: two campuses took the same step offline */
+		fprintf(f, "%sanother campus probably took this step first: `" CLI_PROG
+			" sync` shows it; then drop this one with `" CLI_PROG " outbox discard %.8s`\n",
+			indent, id);
+		break;
+	case SAFECAMPUS__REJECT_REASON__REJECT_INVALID:
+		fprintf(f, "%sfix it with `" CLI_PROG " edit %.8s ...` and sync, or drop it with `"
+			CLI_PROG " outbox discard %.8s`\n", indent, id, id);
+		break;
+	case SAFECAMPUS__REJECT_REASON__REJECT_NOT_FOUND:
+		fprintf(f, "%sthe record it belongs to is not on the server: sync again; if it "
+			"stays, `" CLI_PROG " outbox discard %.8s`\n", indent, id);
+		break;
+	case SAFECAMPUS__REJECT_REASON__REJECT_UNKNOWN_KIND:
+		fprintf(f, "%sthe server does not know this kind yet (upgrade it), or `" CLI_PROG
+			" outbox discard %.8s`\n", indent, id);
+		break;
+	default: /* forbidden, immutable: sending it again cannot help */
+		fprintf(f, "%sit cannot be stored as it is: `" CLI_PROG " outbox discard %.8s`\n",
+			indent, id);
+		break;
+	}
+}

@@ -38,13 +38,6 @@ static int rej_find_cb(void *arg, const struct store_rejected *rj)
 	return 1;
 }
 
-static const char *reason_name(int reason)
-{
-	const char *n = kind_enum_name(&safecampus__reject_reason__descriptor, reason);
-
-	return n ? n : "unspecified";
-}
-
 /* width of the key column of `show`: the longest field name, at least 16 */
 static int show_w = 16;
 
@@ -170,14 +163,14 @@ int cmd_show(struct cli *c, int argc, char **argv)
 			rc = cli_store_fail(rc, "cannot read the outbox");
 			goto out;
 		}
-		printf("  %-*s rejected: %s", show_w, "sync", x.hit ? reason_name(x.found.reason) : "?");
+		printf("  %-*s rejected: %s", show_w, "sync", x.hit ? cli_reject_name(x.found.reason) : "?");
 		if (x.hit && x.found.detail[0]) {
 			char d[600];
 			fputs(": ", stdout);
 			cli_text(stdout, cli_detail(x.found.detail, d, sizeof d));
 		}
-		printf("\n  %-*s fix it with `" CLI_PROG " edit %.8s ...` or drop it with `" CLI_PROG
-		       " outbox discard %.8s`\n", show_w, "", id, id);
+		printf("\n  %-*s ", show_w, "");
+		cli_reject_hint(stdout, "", x.hit ? x.found.reason : 0, id);
 	} else {
 		show_line("sync", cli_sync_name(sync));
 	}

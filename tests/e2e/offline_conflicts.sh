@@ -60,6 +60,8 @@ check "the unrelated hazard got through in the same sync" \
   eq "$(sql "select count(*) from hazard where title = 'Cracked window pane'")" 1
 sc aeast status >"$T/aeast.status" 2>&1
 check "status lists the rejected rectification with its reason" grep -qi "not allowed in state rectified" "$T/aeast.status"
+check "... and says another campus took the step first: discard, not edit" \
+  grep -q "another campus probably took this step first.*outbox discard" "$T/aeast.status"
 rej=$(sqlite3 "$T/aeast.db" "select record_id from outbox where state <> 'pending'" | head -1)
 check "the rejected entry is still kept locally" test -n "$rej"
 check "the user discards it" sc aeast outbox discard "$rej"

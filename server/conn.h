@@ -64,8 +64,7 @@ struct conn {
 	/* A request holds c (a lifetime reference, not a state): set by
 	 * conn_request_begin with CONN_BUSY, cleared by conn_request_done. It
 	 * outlives BUSY when c closes mid-request: c is freed only once the
-	 * request let go. (dashboard.c still sets it by hand, staying READY;
-	 * it should call conn_request_begin(c, NULL, NULL) instead.) */
+	 * request let go. */
 	bool busy;
 	void (*abort)(void *req);   /* gives the request up (request_timeout_ms) */
 	void *req;

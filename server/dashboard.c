@@ -925,8 +925,8 @@ void dashboard_start(struct conn *c, uint64_t rid, const Safecampus__DashboardRe
 	/* a school sees its own dashboard whatever it asks for */
 	snprintf(r->scope, sizeof r->scope, "%s", bureau ? want : c->id.school);
 	const char *focus[1] = {r->scope};
-	c->busy = true;
-	channel_pause(&c->ch);
+	/* the job bounds itself by request_timeout (job_run): nothing to abort */
+	conn_request_begin(c, NULL, NULL);
 	rc = job_run(c->srv->db, c->srv->request_timeout, start, end, as_of, focus, 1, on_request_done, r, &r->job);
 	if (rc) {
 		log_warn("dashboard not started conn=%s err=\"%s\"", conn_name(c), db_strerror(rc));
@@ -964,7 +964,7 @@ static void sched_maybe_free(struct dash_sched *d)
 
 static bool wants(const struct conn *c)
 {
-	return c->wants_dashboards && c->state == CONN_READY;
+	return c->wants_dashboards && conn_serving(c);
 }
 
 static bool is_bureau(const struct conn *c)

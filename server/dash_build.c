@@ -1,0 +1,353 @@
+/* Dashboards: the Dashboard message built from the rows of one snapshot
+ * (dash_int.h). */
+#include "dashboard.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "db.h"
+#include "hlc.h"
+#include "log.h"
+#include "server.h"
+#include "dash_int.h"
+#include "util.h"
+
+
+/* ------------------------------------------------------------------ building */
+
+/* The indicators of one school ("" = district averages) for the period, with
+ * the previous month's value for the trend arrow. */
+static Safecampus__Indicator **build_indicators(struct arena *a, const struct dash_job *j, const char *school,
+						size_t *n)
+{
+	const PGresult *cfg = j->res[Q_CONFIG], *v = j->res[Q_VALUES];
+	int nk = PQntuples(cfg);
+	Safecampus__Indicator **out = dash__az(a, (size_t)(nk ? nk : 1) * sizeof *out);
+
+	*n = 0;
+	if (!out)
+		return NULL;
+	for (int k = 0; k < nk; k++) {
+		Safecampus__Indicator *ind = dash__az(a, sizeof *ind);
+		if (!ind)
+			return NULL;
+		safecampus__indicator__init(ind);
+		ind->key = (char *)dash__val(cfg, k, 0);
+		ind->label = (char *)dash__val(cfg, k, 1);
+		ind->unit = (char *)dash__val(cfg, k, 2);
+		ind->higher_is_better = dash__val(cfg, k, 3)[0] == 't';
+		ind->target = dash__num(cfg, k, 4);
+		ind->weight = dash__num(cfg, k, 5);
+		ind->detail = "";
+		int row = dash__find_row(j, school, "period", ind->key);
+		if (row >= 0) {
+			ind->has_value = !dash__isnull(v, row, 3);
+			ind->value = ind->has_value ? dash__num(v, row, 3) : 0;
+			ind->score = dash__isnull(v, row, 4) ? 0 : dash__num(v, row, 4);
+			ind->detail = (char *)dash__val(v, row, 7);
+		}
+		row = dash__find_row(j, school, "previous", ind->key);
+		if (row >= 0 && !dash__isnull(v, row, 3)) {
+			ind->has_previous = true;
+			ind->previous = dash__num(v, row, 3);
+		}
+		out[(*n)++] = ind;
+	}
+	return out;
+}
+
+/* Month by month, for every indicator and the composite score. */
+static Safecampus__Trend **build_trends(struct arena *a, const struct dash_job *j, const char *school, size_t *n)
+{
+	const PGresult *cfg = j->res[Q_CONFIG], *v = j->res[Q_VALUES], *m = j->res[Q_MONTHS];
+	int nk = PQntuples(cfg), nm = PQntuples(m);
+	Safecampus__Trend **out = dash__az(a, (size_t)(nk + 1) * sizeof *out);
+
+	*n = 0;
+	if (!out)
+		return NULL;
+	for (int k = 0; k <= nk; k++) {
+		Safecampus__Trend *t = dash__az(a, sizeof *t);
+		Safecampus__MonthValue **mv = dash__az(a, (size_t)(nm ? nm : 1) * sizeof *mv);
+		if (!t || !mv)
+			return NULL;
+		safecampus__trend__init(t);
+		t->key = k < nk ? (char *)dash__val(cfg, k, 0) : "score";
+		t->months = mv;
+		for (int i = 0; i < nm; i++) {
+			Safecampus__MonthValue *x = dash__az(a, sizeof *x);
+			if (!x)
+				return NULL;
+			safecampus__month_value__init(x);
+			x->month = (char *)dash__val(m, i, 0);
+			int row = dash__find_row(j, school, x->month, t->key);
+			if (row >= 0 && !dash__isnull(v, row, 3)) {
+				x->has_value = true;
+				x->value = dash__num(v, row, 3);
+			}
+			mv[t->n_months++] = x;
+		}
+		out[(*n)++] = t;
+	}
+	return out;
+}
+
+struct ranked {
+	const char *school;
+	double score;
+	unsigned rank;
+	bool has_score;
+};
+
+static int by_rank(const void *pa, const void *pb)
+{
+	const struct ranked *a = pa, *b = pb;
+
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	return strcmp(a->school, b->school);
+}
+
+/* The ranking: every school of the district by its composite score. A school
+ * sees the others as "School N" (N its place in this list) without their
+ * indicators; the bureau sees names and every indicator. */
+static Safecampus__SchoolScore **build_ranking(struct arena *a, const struct dash_job *j, const char *self,
+					       bool named, size_t *n, unsigned *self_rank)
+{
+	const PGresult *s = j->res[Q_SCHOOLS], *v = j->res[Q_VALUES];
+	int ns = PQntuples(s);
+	struct ranked *rk = dash__az(a, (size_t)(ns ? ns : 1) * sizeof *rk);
+	Safecampus__SchoolScore **out = dash__az(a, (size_t)(ns ? ns : 1) * sizeof *out);
+
+	*n = 0;
+	*self_rank = 0;
+	if (!rk || !out)
+		return NULL;
+	for (int i = 0; i < ns; i++) {
+		int row = dash__find_row(j, dash__val(s, i, 0), "period", "score");
+		rk[i].school = dash__val(s, i, 0);
+		rk[i].rank = (unsigned)ns;
+		if (row >= 0) {
+			rk[i].has_score = !dash__isnull(v, row, 3);
+			rk[i].score = rk[i].has_score ? dash__num(v, row, 3) : 0;
+			rk[i].rank = (unsigned)dash__num(v, row, 5);
+		}
+	}
+	qsort(rk, (size_t)ns, sizeof *rk, by_rank);
+	for (int i = 0; i < ns; i++) {
+		Safecampus__SchoolScore *ss = dash__az(a, sizeof *ss);
+		if (!ss)
+			return NULL;
+		safecampus__school_score__init(ss);
+		ss->score = rk[i].score;
+		ss->rank = rk[i].rank;
+		ss->is_self = self && !strcmp(rk[i].school, self);
+		if (ss->is_self)
+			*self_rank = ss->rank;
+		if (named || ss->is_self) {
+			ss->school = (char *)rk[i].school;
+			ss->label = (char *)dash__school_name(j, rk[i].school);
+		} else {
+			char label[32];
+			snprintf(label, sizeof label, "School %d", i + 1);
+			ss->school = "";
+			ss->label = dash__astrdup(a, label);
+		}
+		if (named) {
+			ss->indicators = build_indicators(a, j, rk[i].school, &ss->n_indicators);
+			if (!ss->indicators)
+				return NULL;
+		}
+		out[(*n)++] = ss;
+	}
+	return out;
+}
+
+static Safecampus__Severity severity_of(const char *s)
+{
+	if (!strcmp(s, "low"))
+		return SAFECAMPUS__SEVERITY__SEVERITY_LOW;
+	if (!strcmp(s, "high"))
+		return SAFECAMPUS__SEVERITY__SEVERITY_HIGH;
+	if (!strcmp(s, "critical"))
+		return SAFECAMPUS__SEVERITY__SEVERITY_CRITICAL;
+	return SAFECAMPUS__SEVERITY__SEVERITY_MEDIUM;
+}
+
+/* Rows of a result that concern scope ("" = all). */
+static bool concerns(const char *scope, const char *school)
+{
+	return !scope[0] || !strcmp(scope, school);
+}
+
+static Safecampus__Alert **build_alerts(struct arena *a, const struct dash_job *j, const char *scope, size_t *n)
+{
+	const PGresult *r = j->res[Q_ALERTS];
+	int rows = PQntuples(r);
+	Safecampus__Alert **out = dash__az(a, (size_t)(rows ? rows : 1) * sizeof *out);
+
+	*n = 0;
+	if (!out)
+		return NULL;
+	for (int i = 0; i < rows; i++) {
+		if (!concerns(scope, dash__val(r, i, 0)))
+			continue;
+		Safecampus__Alert *al = dash__az(a, sizeof *al);
+		if (!al)
+			return NULL;
+		safecampus__alert__init(al);
+		al->school = (char *)dash__val(r, i, 0);
+		al->kind = (char *)dash__val(r, i, 1);
+		al->record_id = (char *)dash__val(r, i, 2);
+		al->title = (char *)dash__val(r, i, 3);
+		al->since_date = (char *)dash__val(r, i, 4);
+		al->severity = severity_of(dash__val(r, i, 5));
+		out[(*n)++] = al;
+	}
+	return out;
+}
+
+static Safecampus__MissingSubmission **build_missing(struct arena *a, const struct dash_job *j, const char *scope,
+						     size_t *n)
+{
+	const PGresult *r = j->res[Q_MISSING];
+	int rows = PQntuples(r);
+	Safecampus__MissingSubmission **out = dash__az(a, (size_t)(rows ? rows : 1) * sizeof *out);
+
+	*n = 0;
+	if (!out)
+		return NULL;
+	for (int i = 0; i < rows; i++) {
+		if (!concerns(scope, dash__val(r, i, 0)))
+			continue;
+		Safecampus__MissingSubmission *m = dash__az(a, sizeof *m);
+		if (!m)
+			return NULL;
+		safecampus__missing_submission__init(m);
+		m->school = (char *)dash__val(r, i, 0);
+		m->what = (char *)dash__val(r, i, 1);
+		m->due_date = (char *)dash__val(r, i, 2);
+		m->record_id = (char *)dash__val(r, i, 3);
+		out[(*n)++] = m;
+	}
+	return out;
+}
+
+static Safecampus__AgeBucket **build_ageing(struct arena *a, const struct dash_job *j, const char *scope, size_t *n)
+{
+	const PGresult *r = j->res[Q_AGEING];
+	int rows = PQntuples(r);
+	Safecampus__AgeBucket **out = dash__az(a, (size_t)(rows ? rows : 1) * sizeof *out);
+
+	*n = 0;
+	if (!out)
+		return NULL;
+	for (int i = 0; i < rows; i++) {
+		if (strcmp(dash__val(r, i, 0), scope))
+			continue;
+		Safecampus__AgeBucket *b = dash__az(a, sizeof *b);
+		if (!b)
+			return NULL;
+		safecampus__age_bucket__init(b);
+		b->label = (char *)dash__val(r, i, 1);
+		b->open = (uint32_t)strtoul(dash__val(r, i, 2), NULL, 10);
+		b->overdue = (uint32_t)strtoul(dash__val(r, i, 3), NULL, 10);
+		out[(*n)++] = b;
+	}
+	return out;
+}
+
+static Safecampus__SyncHealth **build_health(struct arena *a, const struct dash_job *j, const char *scope, size_t *n)
+{
+	const PGresult *r = j->res[Q_HEALTH];
+	int rows = PQntuples(r);
+	Safecampus__SyncHealth **out = dash__az(a, (size_t)(rows ? rows : 1) * sizeof *out);
+
+	*n = 0;
+	if (!out)
+		return NULL;
+	for (int i = 0; i < rows; i++) {
+		if (!concerns(scope, dash__val(r, i, 0)))
+			continue;
+		Safecampus__SyncHealth *h = dash__az(a, sizeof *h);
+		if (!h)
+			return NULL;
+		safecampus__sync_health__init(h);
+		h->school = (char *)dash__val(r, i, 0);
+		h->campus = (char *)dash__val(r, i, 1);
+		h->last_contact_ms = strtoll(dash__val(r, i, 2), NULL, 10);
+		h->outbox_pending = strtoull(dash__val(r, i, 3), NULL, 10);
+		h->oldest_pending_ms = strtoll(dash__val(r, i, 4), NULL, 10);
+		h->last_sync_ms = strtoll(dash__val(r, i, 5), NULL, 10);
+		out[(*n)++] = h;
+	}
+	return out;
+}
+
+/* Fills d for scope ("" = the district). bureau: names, every school's
+ * indicators and the sync health; otherwise the view of that school.
+ * SC_ENOTFOUND if scope is not a school of the district; -ENOMEM. */
+int dash__build(struct arena *a, const struct dash_job *j, const char *scope, bool bureau, const char *district,
+		 Safecampus__Dashboard *d)
+{
+	const PGresult *p = j->res[Q_PERIOD];
+	const char *name = scope[0] ? dash__school_name(j, scope) : district;
+	unsigned self_rank = 0;
+	int row;
+
+	/* the bureau asked for a school the district does not have; a school
+	 * always gets its own (its first Hello may not be recorded yet) */
+	if (!name && bureau)
+		return SC_ENOTFOUND;
+	if (!name)
+		name = scope;
+	safecampus__dashboard__init(d);
+	d->scope = (char *)scope;
+	d->scope_label = (char *)name;
+	d->period_start_date = (char *)dash__val(p, 0, 0);
+	d->period_end_date = (char *)dash__val(p, 0, 1);
+	d->as_of_date = (char *)dash__val(p, 0, 2);
+	d->computed_ms = (int64_t)hlc_wall_ms();
+	d->indicators = build_indicators(a, j, scope, &d->n_indicators);
+	row = dash__find_row(j, scope, "period", "score");
+	if (row >= 0 && !dash__isnull(j->res[Q_VALUES], row, 3))
+		d->score = dash__num(j->res[Q_VALUES], row, 3);
+	d->of_schools = (uint32_t)PQntuples(j->res[Q_SCHOOLS]);
+	d->schools = build_ranking(a, j, scope[0] ? scope : NULL, bureau, &d->n_schools, &self_rank);
+	d->rank = scope[0] ? self_rank : 0;
+	d->alerts = build_alerts(a, j, scope, &d->n_alerts);
+	d->trends = build_trends(a, j, scope, &d->n_trends);
+	d->missing = build_missing(a, j, scope, &d->n_missing);
+	d->hazard_ageing = build_ageing(a, j, scope, &d->n_hazard_ageing);
+	if (bureau)
+		d->health = build_health(a, j, scope, &d->n_health);
+	return a->failed ? -ENOMEM : 0;
+}
+
+/* Keeps the packed Dashboard under the frame limit (minus the envelope's few
+ * bytes): alert and missing lists first, then the schools' indicators. The
+ * SQL already caps alerts per school and kind, so this is a last resort. */
+size_t dash__fit(Safecampus__Dashboard *d, size_t max)
+{
+	size_t size = protobuf_c_message_get_packed_size(&d->base);
+	bool trimmed = false;
+
+	while (size > max && (d->n_alerts > 0 || d->n_missing > 0)) {
+		d->n_alerts /= 2;
+		d->n_missing /= 2;
+		trimmed = true;
+		size = protobuf_c_message_get_packed_size(&d->base);
+	}
+	for (size_t i = 0; size > max && i < d->n_schools; i++) {
+		d->schools[i]->n_indicators = 0;
+		trimmed = true;
+		size = protobuf_c_message_get_packed_size(&d->base);
+	}
+	if (trimmed)
+		log_warn("dashboard trimmed to fit a frame scope=\"%s\" bytes=%zu max=%zu", d->scope, size, max);
+	return size;
+}

@@ -47,7 +47,7 @@ SC_WUR int render_html(FILE *f, const struct render_ctx *r);
  * a negative errno with err saying which file. */
 SC_WUR int render_csv(const char *dir, const struct render_ctx *r, char *err, size_t errlen);
 
-/* ---- shared by the renderers (render_term.c) */
+/* ---- shared by the renderers (render_common.c) */
 
 /** "as of 2026-11-29 10:02 (3h 2m ago)" into out: the server's computation
  * time, else the stored time. */
@@ -56,6 +56,8 @@ void render__as_of(const struct render_ctx *r, char *out, size_t n);
 const char *render__month(const struct render_ctx *r, char out[8]);
 /** The name to show for a school row: the server's label; in a school's view
  * another school is only ever "School N", whatever the row carries. */
+/** The row of the ranking that is this school itself (not the bureau). */
+bool render__row_is_self(const struct render_ctx *r, const Safecampus__SchoolScore *s);
 const char *render__school_name(const struct render_ctx *r, const Safecampus__SchoolScore *s,
 				char *buf, size_t n);
 /** The name of a school id (label from the ranking if known, else the id). */

@@ -154,87 +154,6 @@ static void wrapf(FILE *f, size_t at, size_t indent, const char *fmt, ...)
 	wrap(f, buf, at, indent);
 }
 
-/* ---------------------------------------------------------------- shared */
-
-int64_t render__ref_ms(const struct render_ctx *r)
-{
-	return r->d->computed_ms > 0 ? r->d->computed_ms : r->now_ms;
-}
-
-void render__as_of(const struct render_ctx *r, char *out, size_t n)
-{
-	int64_t at = r->d->computed_ms > 0 ? r->d->computed_ms : r->stored_ms;
-	char when[32], age[32];
-
-	if (at <= 0) {
-		snprintf(out, n, "as of %s", r->d->as_of_date && *r->d->as_of_date ? r->d->as_of_date : "an unknown time");
-		return;
-	}
-	cli_fmt_time(at, when, sizeof when);
-	if (r->now_ms - at < 60000)
-		snprintf(out, n, "as of %s (just now)", when);
-	else {
-		cli_fmt_age(r->now_ms - at, age, sizeof age);
-		snprintf(out, n, "as of %s (%s ago)", when, age);
-	}
-}
-
-const char *render__month(const struct render_ctx *r, char out[8])
-{
-	out[0] = '\0';
-	if (r->month && dashboard_month_valid(r->month))
-		snprintf(out, 8, "%.7s", r->month);
-	else if (r->d->as_of_date && strlen(r->d->as_of_date) >= 7)
-		snprintf(out, 8, "%.7s", r->d->as_of_date);
-	return out;
-}
-
-static bool row_is_self(const struct render_ctx *r, const Safecampus__SchoolScore *s)
-{
-	return s->is_self || (r->d->scope && *r->d->scope && s->school && strcmp(s->school, r->d->scope) == 0);
-}
-
-const char *render__school_name(const struct render_ctx *r, const Safecampus__SchoolScore *s,
-				char *buf, size_t n)
-{
-	if (r->bureau || row_is_self(r, s)) {
-		if (s->label && *s->label)
-			return s->label;
-		if (row_is_self(r, s) && r->d->scope_label && *r->d->scope_label)
-			return r->d->scope_label;
-		return s->school && *s->school ? s->school : "?";
-	}
-	/* another school in a school's view: anonymous even if the row is not */
-	if ((!s->school || !*s->school) && s->label && *s->label)
-		return s->label;
-	snprintf(buf, n, "School %u", s->rank);
-	return buf;
-}
-
-const char *render__school_label(const struct render_ctx *r, const char *school)
-{
-	if (!school || !*school)
-		return "";
-	for (size_t i = 0; i < r->d->n_schools; i++) {
-		const Safecampus__SchoolScore *s = r->d->schools[i];
-		if (s->school && strcmp(s->school, school) == 0 && s->label && *s->label)
-			return s->label;
-	}
-	if (r->d->scope && strcmp(r->d->scope, school) == 0 && r->d->scope_label && *r->d->scope_label)
-		return r->d->scope_label;
-	return school;
-}
-
-void render__words(const char *key, char *out, size_t n)
-{
-	size_t i = 0;
-
-	for (; key && key[i] && i + 1 < n; i++)
-		out[i] = key[i] == '_' ? ' ' : key[i];
-	if (n)
-		out[i < n ? i : n - 1] = '\0';
-}
-
 /* ---------------------------------------------------------------- sections */
 
 static void header(struct term *t)
@@ -324,14 +243,20 @@ static void fmt_trend(struct term *t, const Safecampus__Indicator *i, char *out,
 		 dir > 0 ? "+" : dir < 0 ? "-" : "", dir ? v : "0");
 }
 
+/* A score as shown: 0..100, whatever the server sent (NaN is 0: a bar of
+ * NaN cells is undefined behaviour, a score of 1e30 a line of 30 digits). */
+static double score_shown(double score)
+{
+	if (!(score >= 0))
+		return 0;
+	return score > 100 ? 100 : score;
+}
+
 static void bar(struct term *t, double score, size_t width)
 {
 	size_t full;
 
-	if (score < 0)
-		score = 0;
-	if (score > 100)
-		score = 100;
+	score = score_shown(score);
 	full = (size_t)dashboard__round(score * (double)width / 100.0);
 	glyphs(t, t->full, full);
 	col(t, C_DIM);
@@ -386,6 +311,9 @@ static void indicators(struct term *t)
 		bool miss = !dashboard_meets_target(i);
 
 		dashboard_fmt_value(v, sizeof v, i->value, i->has_value, i->unit, DASHBOARD_FMT_FULL);
+		if (cli_width(v) > 9) /* the VALUE column: "big" rather than a longer line */
+			dashboard_fmt_value(v, sizeof v, i->value, i->has_value, i->unit,
+					    DASHBOARD_FMT_COMPACT);
 		fmt_target(t, i, tg, sizeof tg);
 		fmt_trend(t, i, tr, sizeof tr);
 		fputs("  ", t->f);
@@ -405,7 +333,7 @@ static void indicators(struct term *t)
 		fputc(' ', t->f);
 		if (i->has_value) {
 			bar(t, i->score, 12);
-			fprintf(t->f, " %3.0f", i->score);
+			fprintf(t->f, " %3.0f", score_shown(i->score));
 		} else {
 			fprintf(t->f, "%-16s", "not applicable");
 		}
@@ -456,7 +384,7 @@ static void ranking(struct term *t, const size_t *order)
 	fputc('\n', t->f);
 	for (size_t k = 0; k < d->n_schools; k++) {
 		const Safecampus__SchoolScore *s = d->schools[order[k]];
-		bool self = row_is_self(t->r, s);
+		bool self = render__row_is_self(t->r, s);
 
 		if (self)
 			col(t, C_BOLD);
@@ -636,7 +564,10 @@ static void trends(struct term *t)
 		bool focus = strcmp(mm, month) == 0;
 		if (focus)
 			col(t, C_BOLD);
-		fprintf(t->f, " %c%-7.7s%c", focus ? '[' : ' ', mm, focus ? ']' : ' ');
+		/* the month is data: cli_cell prints control characters as '?' */
+		fprintf(t->f, " %c", focus ? '[' : ' ');
+		cli_cell(t->f, mm, 7);
+		fputc(focus ? ']' : ' ', t->f);
 		if (focus)
 			col(t, C_RESET);
 	}
@@ -662,6 +593,9 @@ static void trends(struct term *t)
 				snprintf(v, sizeof v, "%.1f", mv->value);
 			else
 				snprintf(v, sizeof v, "-");
+			if (strlen(v) > 7) /* the column: "big" rather than a longer line */
+				dashboard_fmt_value(v, sizeof v, mv ? mv->value : 0, true, "",
+						    DASHBOARD_FMT_COMPACT);
 			fprintf(t->f, "  %7s%s", mv && mv->has_value ? v : "-", m + 1 < nm ? " " : "");
 		}
 		fputc('\n', t->f);

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "server.h"
+#include "util.h"
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 static const char *const state_names[CONN_NSTATES] = {
 	"new", "handshake", "hello", "ready", "busy", "aborting", "closing",

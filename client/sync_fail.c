@@ -1,0 +1,50 @@
+/* What a failed sync means, for people: a name and what to do, one per
+ * failure class (sync.h, docs/CLI.md "Exit codes"). */
+#include "sync.h"
+
+const char *sync_failure_name(enum sync_failure f)
+{
+	switch (f) {
+	case SYNC_FAIL_NONE: return "done";
+	case SYNC_FAIL_CONFIG: return "not set up";
+	case SYNC_FAIL_UNREACHABLE: return "server unreachable";
+	case SYNC_FAIL_LOST: return "connection lost during the sync";
+	case SYNC_FAIL_TLS: return "certificate refused";
+	case SYNC_FAIL_UNAVAILABLE: return "the district database is unavailable";
+	case SYNC_FAIL_PROTOCOL: return "protocol error";
+	case SYNC_FAIL_STORE: return "local store error";
+	}
+	return "failed";
+}
+
+const char *sync_failure_hint(enum sync_failure f)
+{
+	switch (f) {
+	case SYNC_FAIL_NONE: return "";
+	case SYNC_FAIL_CONFIG:
+		return "This store's server settings are missing or wrong: see `safecampus init --help`.";
+	case SYNC_FAIL_UNREACHABLE:
+		return "Nothing is lost: records wait in this store's outbox for the next sync. Check this "
+		       "computer's network; if it lasts, ask the district administrator whether the "
+		       "server is running.";
+	case SYNC_FAIL_LOST:
+		return "What the server acknowledged is kept here, the rest waits in the outbox: running "
+		       "sync again is safe.";
+	case SYNC_FAIL_TLS:
+		return "The network is fine; a certificate was refused. Check this computer's date and "
+		       "time, then ask the district administrator to check this campus's certificate "
+		       "(`safecampus status` shows it) and the CA given to `init`.";
+	case SYNC_FAIL_UNAVAILABLE:
+		return "The district server is running but cannot reach its database: nothing of the "
+		       "unfinished step was stored, records wait in the outbox. Try again later; tell "
+		       "the district administrator if it lasts.";
+	case SYNC_FAIL_PROTOCOL:
+		return "The server sent something this client does not understand, or failed: check that "
+		       "client and server versions match (`safecampus --version`) and tell the district "
+		       "administrator, with the message above.";
+	case SYNC_FAIL_STORE:
+		return "This computer's store file could not be read or written: check the free disk "
+		       "space and the file's permissions. Nothing the server acknowledged is lost.";
+	}
+	return "";
+}

@@ -96,7 +96,7 @@ static void send_dashboard(struct conn *c, uint64_t rid, struct dash_job *j, con
 		snprintf(why, sizeof why, "no school \"%s\" in the district", scope);
 		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_BAD_REQUEST, why);
 	} else if (rc) {
-		log_error("dashboard not built conn=%s err=\"%s\"", conn_name(c), sc_strerror(rc));
+		conn_error(c, "dashboard not built err=\"%s\"", sc_strerror(rc));
 		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL, "dashboard failed; try again later");
 	} else {
 		size_t size = dash__fit(&d, (size_t)c->srv->cfg->max_frame - 64);
@@ -104,7 +104,7 @@ static void send_dashboard(struct conn *c, uint64_t rid, struct dash_job *j, con
 		env.body_case = SAFECAMPUS__ENVELOPE__BODY_DASHBOARD;
 		env.dashboard = &d;
 		conn_send(c, &env);
-		log_info("dashboard conn=%s scope=\"%s\" rid=%llu bytes=%zu db_ms=%llu build_ms=%llu", conn_name(c),
+		conn_info(c, "dashboard scope=\"%s\" rid=%llu bytes=%zu db_ms=%llu build_ms=%llu",
 			 scope, (unsigned long long)rid, size,
 			 (unsigned long long)((j->done_ns - j->started_ns) / 1000000),
 			 (unsigned long long)((uv_hrtime() - j->done_ns) / 1000000));
@@ -114,7 +114,7 @@ static void send_dashboard(struct conn *c, uint64_t rid, struct dash_job *j, con
 
 static void fail_job(struct conn *c, uint64_t rid, struct dash_job *j, const char *what)
 {
-	log_error("dashboard failed conn=%s %s %s", conn_name(c), what, j->why);
+	conn_error(c, "dashboard failed %s %s", what, j->why);
 	if (j->retryable)
 		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE, "dashboard unavailable; try again later");
 	else
@@ -181,7 +181,7 @@ void dashboard_start(struct conn *c, uint64_t rid, const Safecampus__DashboardRe
 	conn_request_begin(c, NULL, NULL);
 	rc = dash__job_run(c->srv->db, c->srv->request_timeout, start, end, as_of, focus, 1, on_request_done, r, &r->job);
 	if (rc) {
-		log_warn("dashboard not started conn=%s err=\"%s\"", conn_name(c), db_strerror(rc));
+		conn_warn(c, "dashboard not started err=\"%s\"", db_strerror(rc));
 		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE, "server busy; try again later");
 		free(r);
 		conn_request_done(c);

@@ -67,7 +67,7 @@ static void on_rows(void *arg, int status, PGresult *res)
 
 	if (status) {
 		if (!p->failed)
-			log_error("pull failed conn=%s kind=%s err=\"%s\" msg=\"%.200s\"", conn_name(p->c),
+			conn_error(p->c, "pull failed kind=%s err=\"%s\" msg=\"%.200s\"",
 				  x->ks->kind->name, sc_strerror(status), res ? PQresultErrorMessage(res) : "");
 		p->failed = status;
 		free(x);
@@ -105,7 +105,7 @@ static void on_step(void *arg, int status, PGresult *res)
 	struct pull *p = arg;
 
 	if (status && !p->failed) {
-		log_error("pull failed conn=%s err=\"%s\" msg=\"%.200s\"", conn_name(p->c), sc_strerror(status),
+		conn_error(p->c, "pull failed err=\"%s\" msg=\"%.200s\"", sc_strerror(status),
 			  res ? PQresultErrorMessage(res) : "");
 		p->failed = status;
 	}
@@ -134,7 +134,7 @@ static void on_done(void *arg, int status, PGresult *res)
 
 	p->owed--;
 	if (status && !p->failed) {
-		log_error("pull failed conn=%s err=\"%s\" msg=\"%.200s\"", conn_name(p->c), sc_strerror(status),
+		conn_error(p->c, "pull failed err=\"%s\" msg=\"%.200s\"", sc_strerror(status),
 			  res ? PQresultErrorMessage(res) : "");
 		p->failed = status;
 	}
@@ -179,7 +179,7 @@ static void pull_end(struct pull *p)
 	env.request_id = p->rid;
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_CHANGES;
 	env.changes = &ch;
-	log_debug("pull conn=%s cursor=%llu rows=%zu more=%d", conn_name(c),
+	conn_debug(c, "pull cursor=%llu rows=%zu more=%d",
 		  (unsigned long long)p->cursor, take, ch.more);
 	conn_send(c, &env);
 out:

@@ -223,8 +223,8 @@ static void fail(struct push *p, int status, PGresult *res, const char *what)
 	if (!p->failed) {
 		const char *msg = res ? PQresultErrorMessage(res) : "";
 		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-		log_error("push failed conn=%s step=%s status=\"%s\" sqlstate=%s msg=\"%.300s\"",
-			  conn_name(p->c), what, sc_strerror(status), state ? state : "-", msg);
+		conn_error(p->c, "push failed step=%s status=\"%s\" sqlstate=%s msg=\"%.300s\"", what,
+			   sc_strerror(status), state ? state : "-", msg);
 	}
 	p->failed = p->failed ? p->failed : (status ? status : SC_EDB);
 }
@@ -689,7 +689,7 @@ static void send_ack(struct push *p)
 		accepted += res[i].accepted;
 		ptrs[i] = &res[i];
 		if (!res[i].accepted)
-			log_info("reject conn=%s id=%.40s reason=%d detail=\"%s\"", conn_name(p->c),
+			conn_info(p->c, "reject id=%.40s reason=%d detail=\"%s\"",
 				 it->r->id, it->reason, it->detail);
 	}
 	ack.n_results = p->n;
@@ -698,7 +698,7 @@ static void send_ack(struct push *p)
 	env.request_id = p->rid;
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_PUSH_ACK;
 	env.push_ack = &ack;
-	log_info("push conn=%s records=%zu accepted=%zu rejected=%zu", conn_name(p->c), p->n, accepted,
+	conn_info(p->c, "push records=%zu accepted=%zu rejected=%zu", p->n, accepted,
 		 p->n - accepted);
 	conn_send(p->c, &env);
 out:

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "dashboard.h"
 #include "log.h"
 
@@ -16,38 +17,39 @@ static const struct cmd {
 	int (*run)(struct cli *c, int argc, char **argv);
 	const char *summary;
 } cmds[] = {
-	{"init", cmd_init, "create the store, or update its settings"},
-	{"add", cmd_add, "add a record of any kind (add KIND --help lists its fields)"},
-	{"edit", cmd_edit, "change fields of a record, or fix a rejected one"},
-	{"list", cmd_list, "list the records of a kind (list hazards --status open)"},
-	{"show", cmd_show, "show a record; for a hazard or notice, its state and history"},
-	{"import", cmd_import, "add or update records of a kind from a CSV file"},
-	{"export", cmd_export, "write the records of a kind as CSV"},
-	{"dashboard", cmd_dashboard, "the safe-campus dashboard: indicators, score, rank, alerts"},
-	{"status", cmd_status, "identity, server, outbox, rejections, alarms, last sync"},
-	{"outbox", cmd_outbox, "list, discard or retry entries waiting to be pushed"},
-	{"sync", cmd_sync, "push the outbox and pull changes (--watch to stay connected)"},
+	{"init", cmd_init, N_("create the store, or update its settings")},
+	{"add", cmd_add, N_("add a record of any kind (add KIND --help lists its fields)")},
+	{"edit", cmd_edit, N_("change fields of a record, or fix a rejected one")},
+	{"list", cmd_list, N_("list the records of a kind (list hazards --status open)")},
+	{"show", cmd_show, N_("show a record; for a hazard or notice, its state and history")},
+	{"import", cmd_import, N_("add or update records of a kind from a CSV file")},
+	{"export", cmd_export, N_("write the records of a kind as CSV")},
+	{"dashboard", cmd_dashboard, N_("the safe-campus dashboard: indicators, score, rank, alerts")},
+	{"status", cmd_status, N_("identity, server, outbox, rejections, alarms, last sync")},
+	{"outbox", cmd_outbox, N_("list, discard or retry entries waiting to be pushed")},
+	{"sync", cmd_sync, N_("push the outbox and pull changes (--watch to stay connected)")},
 };
 
 static void usage(FILE *f)
 {
-	fputs("Usage: " CLI_PROG " [--store PATH] [--log-level LEVEL] COMMAND [ARGS]\n\n"
-	      "The safe-campus client: records are written to a local store first and work "
-	      "fully offline;\n`sync` exchanges them with the district server.\n\nCommands:\n",
-	      f);
+	fprintf(f, _("Usage: %s [--store PATH] [--lang LANG] [--log-level LEVEL] COMMAND [ARGS]\n\n"
+		     "The safe-campus client: records are written to a local store first and work "
+		     "fully offline;\n`sync` exchanges them with the district server.\n\nCommands:\n"),
+		CLI_PROG);
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].summary);
+		fprintf(f, "  %-9s %s\n", cmds[i].name, _(cmds[i].summary));
 	cli_groups_help(f);
-	fputs("\nGlobal options:\n"
-	      "  --store PATH        the store file (default: $SAFECAMPUS_STORE, else "
-	      "./safecampus.db);\n"
-	      "                      also accepted after the command\n"
-	      "  --log-level LEVEL   debug, info, warn (default), error, off\n"
-	      "  -h, --help          this help; `" CLI_PROG " COMMAND --help` for a command\n"
-	      "  --version           the program's version\n"
-	      "\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error;\n"
-	      "`sync` also 3-8, one per kind of network failure (`" CLI_PROG " sync --help`).\n",
-	      f);
+	fprintf(f, _("\nGlobal options:\n"
+		     "  --store PATH        the store file (default: $SAFECAMPUS_STORE, else "
+		     "./safecampus.db);\n"
+		     "                      also accepted after the command\n"
+		     "  --lang LANG         zh (Simplified Chinese) or en; default: from LANG\n"
+		     "  --log-level LEVEL   debug, info, warn (default), error, off\n"
+		     "  -h, --help          this help; `%s COMMAND --help` for a command\n"
+		     "  --version           the program's version\n"
+		     "\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error;\n"
+		     "`sync` also 3-8, one per kind of network failure (`%s sync --help`).\n"),
+		CLI_PROG, CLI_PROG);
 }
 
 static const struct cmd *find(const char *name)
@@ -79,6 +81,7 @@ int main(int argc, char **argv)
 		sigemptyset(&sa.sa_mask);
 		(void)sigaction(SIGPIPE, &sa, NULL);
 	}
+	i18n_init(NULL);
 	c.store_path = env && *env ? env : "safecampus.db";
 	log_set_level(LOG_WARN);
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -91,6 +94,12 @@ int main(int argc, char **argv)
 		if (strcmp(a, "--version") == 0) {
 			printf(CLI_PROG " %s\n", SC_VERSION);
 			return CLI_OK;
+		}
+		if (strcmp(a, "--lang") == 0 || strncmp(a, "--lang=", 7) == 0) {
+			if (!a[6] && i + 1 >= argc)
+				return cli_usage(NULL, _("option '%s' needs a value"), a);
+			i18n_set_lang(a[6] ? a + 7 : argv[++i]);
+			continue;
 		}
 		if (strcmp(a, "--store") == 0 || strcmp(a, "--log-level") == 0) {
 			if (i + 1 >= argc)

@@ -1,0 +1,33 @@
+/* Message translation (gettext, domain "safecampus").
+ *
+ * Every string a person reads goes through _() (or N_() where the string sits
+ * in a static table and is translated where it is shown, with _()).  The
+ * Simplified Chinese catalogue lives in po/zh_CN/ (one part per area); the build concatenates
+ * the parts and compiles them into <localedir>/zh_CN/LC_MESSAGES/safecampus.mo.
+ * tests/tools/i18n_check.sh fails when a marked string has no translation. */
+#ifndef SC_I18N_H
+#define SC_I18N_H
+
+#include <libintl.h>
+
+#define SC_TEXTDOMAIN "safecampus"
+#define _(s) gettext(s)
+#define N_(s) (s)
+
+/* Binds the catalogue and picks the language: `lang` ("zh", "zh_CN", "en",
+ * ...) when not NULL, else the environment (LANGUAGE, LC_ALL, LC_MESSAGES,
+ * LANG).  Works on machines where the zh_CN.UTF-8 locale is not generated:
+ * the catalogue is chosen through LANGUAGE over C.UTF-8.  The catalogue
+ * directory is $SAFECAMPUS_LOCALEDIR, else <exe dir>/locale (the build tree),
+ * else <exe dir>/../share/locale (an installation).  Call once, first. */
+void i18n_init(const char *lang);
+
+/* Switches the language of later _() calls, e.g. per browser request; NULL or
+ * "" returns to the language i18n_init chose.  Not thread-safe: call from the
+ * loop thread only. */
+void i18n_set_lang(const char *lang);
+
+/* The language now in force, normalised: "zh_CN" or "en". */
+const char *i18n_lang(void);
+
+#endif

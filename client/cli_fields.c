@@ -189,10 +189,20 @@ static void dashed(const char *name, char *out, size_t n)
 	out[i] = '\0';
 }
 
+/* The kind whose payload m is (its field table has the enum labels). */
+static const struct kind *kind_of_payload(const ProtobufCMessage *m)
+{
+	for (size_t i = 0; i < kind_count(); i++)
+		if (kind_at(i)->desc == m->descriptor)
+			return kind_at(i);
+	return NULL;
+}
+
 int cli_field_apply(struct cli *c, const char *cmd, ProtobufCMessage *m, struct cli_opt *opts,
 		    size_t nopts)
 {
 	char err[512], id[37];
+	const struct kind *k = kind_of_payload(m);
 
 	for (size_t i = 0; i < nopts; i++) {
 		const ProtobufCFieldDescriptor *f = opts[i].field;
@@ -215,6 +225,12 @@ int cli_field_apply(struct cli *c, const char *cmd, ProtobufCMessage *m, struct 
 			if (cli_resolve(c, v, id))
 				return CLI_FAIL;
 			v = id;
+		}
+		/* a person may type the value's label (全员培训) for its name */
+		if (f->type == PROTOBUF_C_TYPE_ENUM && *v) {
+			const char *name = kind_enum_from_label(k, f->name, v);
+			if (name)
+				v = name;
 		}
 		if (kind_field_set(m, f, v, err, sizeof err) != 0) {
 			char a[64];

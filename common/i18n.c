@@ -1,10 +1,22 @@
 #include "i18n.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* glibc caches a translation by locale name, not by $LANGUAGE: a change of
+ * LANGUAGE is seen only once this counter is bumped (the GNU gettext manual
+ * says so for programs that switch language at run time). */
+extern int _nl_msg_cat_cntr;
+
+static void set_language(const char *norm)
+{
+	setenv("LANGUAGE", strcmp(norm, "zh_CN") == 0 ? "zh_CN" : "en", 1);
+	++_nl_msg_cat_cntr;
+}
 
 static char g_default[8] = "en";
 static char g_current[8] = "en";
@@ -62,7 +74,7 @@ void i18n_set_lang(const char *lang)
 	strcpy(g_current, want);
 	/* gettext consults LANGUAGE on every call, before LC_MESSAGES, unless the
 	 * locale is plain "C"; i18n_init made sure it is not. */
-	setenv("LANGUAGE", strcmp(want, "zh_CN") == 0 ? "zh_CN" : "en", 1);
+	set_language(want);
 }
 
 void i18n_init(const char *lang)
@@ -80,4 +92,43 @@ void i18n_init(const char *lang)
 const char *i18n_lang(void)
 {
 	return g_current;
+}
+
+int i18n_zh(void)
+{
+	return strcmp(g_current, "zh_CN") == 0;
+}
+
+const char *i18n_pgettext(const char *ctx, const char *msgid)
+{
+	char key[256];
+	const char *t;
+	int w;
+
+	if (!msgid || !*msgid)
+		return msgid ? msgid : "";
+	if (ctx && *ctx) {
+		/* the .mo keys a string with a context as "ctx\004msgid" (pgettext) */
+		w = snprintf(key, sizeof key, "%s\004%s", ctx, msgid);
+		if (w > 0 && (size_t)w < sizeof key) {
+			t = gettext(key);
+			if (t != key)
+				return t;
+		}
+	}
+	return gettext(msgid);
+}
+
+const char *i18n_pgettext_in(const char *lang, const char *ctx, const char *msgid)
+{
+	char was[8];
+	const char *t;
+
+	if (strcmp(normalise(lang), g_current) == 0)
+		return i18n_pgettext(ctx, msgid);
+	memcpy(was, g_current, sizeof was);
+	set_language(normalise(lang));
+	t = i18n_pgettext(ctx, msgid);
+	set_language(was);
+	return t;
 }

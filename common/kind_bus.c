@@ -68,21 +68,20 @@ static const struct kind_verb bus_verbs[] = {
 };
 
 static const struct kind_field_ui bus_field_ui[] = {
-	{"plate", "Plate", "车牌号", NULL, NULL, NULL, KF_NONE, NULL},
-	{"seats", "Seats", "核载人数", NULL, NULL, NULL, KF_NONE, NULL},
-	{"company", "Operator", "运营单位", NULL, NULL, NULL, KF_NONE, NULL},
-	{"driver", "Driver", "驾驶员", NULL, NULL, NULL, KF_NONE, NULL},
-	{"attendant", "Attendant", "照管员", NULL, NULL, NULL, KF_NONE, NULL},
-	{"next_inspection_date", "Next inspection", "下次年检", NULL, NULL, NULL, KF_NONE, NULL},
-	{"inactive", "Out of service", "已停运", NULL, NULL, NULL, KF_NONE, NULL},
+	{"plate", NC_("bus", "Plate"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"seats", NC_("bus", "Seats"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"company", NC_("bus", "Operator"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"driver", NC_("bus", "Driver"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"attendant", NC_("bus", "Attendant"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"next_inspection_date", NC_("bus", "Next inspection"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"inactive", NC_("bus", "Out of service"), NULL, NULL, NULL, KF_NONE, NULL},
 };
 
 const struct kind_ops kind_ops_bus = {
 	.kind = "bus",
 	.fields = bus_field_ui,
 	.nfields = sizeof bus_field_ui / sizeof bus_field_ui[0],
-	.label = "School bus",
-	.label_zh = "校车",
+	.label = N_("School bus"),
 	.status_words = "active inactive inspection_overdue",
 	.status_help = "active, inactive, inspection_overdue",
 	.derive = bus_derive,
@@ -95,20 +94,19 @@ const struct kind_ops kind_ops_bus = {
 };
 
 static const struct kind_field_ui bus_trip_field_ui[] = {
-	{"bus_id", "Bus", "校车", NULL, NULL, NULL, KF_NONE, NULL},
-	{"trip_date", "Date", "日期", NULL, NULL, NULL, KF_NONE, NULL},
-	{"direction", "Direction", "方向", NULL, NULL, NULL, KF_NONE, NULL},
-	{"boarded", "Got on", "上车人数", NULL, NULL, NULL, KF_NONE, NULL},
-	{"alighted", "Got off", "下车人数", NULL, NULL, NULL, KF_NONE, NULL},
-	{"checked_by", "Bus checked by", "清车人", NULL, NULL, NULL, KF_NONE, NULL},
+	{"bus_id", NC_("bus_trip", "Bus"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"trip_date", NC_("bus_trip", "Date"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"direction", NC_("bus_trip", "Direction"), NULL, NULL, NULL, KF_NONE, kind_enum_bus_direction},
+	{"boarded", NC_("bus_trip", "Got on"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"alighted", NC_("bus_trip", "Got off"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"checked_by", NC_("bus_trip", "Bus checked by"), NULL, NULL, NULL, KF_NONE, NULL},
 };
 
 const struct kind_ops kind_ops_bus_trip = {
 	.kind = "bus_trip",
 	.fields = bus_trip_field_ui,
 	.nfields = sizeof bus_trip_field_ui / sizeof bus_trip_field_ui[0],
-	.label = "Bus trip",
-	.label_zh = "校车行程",
+	.label = N_("Bus trip"),
 	.status_words = "mismatch ok",
 	.status_help = "mismatch, ok",
 	.derive = trip_derive,
@@ -116,17 +114,16 @@ const struct kind_ops kind_ops_bus_trip = {
 };
 
 static const struct kind_field_ui bus_rider_field_ui[] = {
-	{"bus_id", "Bus", "校车", NULL, NULL, NULL, KF_NONE, NULL},
-	{"student_ref", "Student code", "学生编号", NULL, NULL, NULL, KF_NONE, NULL},
-	{"inactive", "No longer rides", "已不乘车", NULL, NULL, NULL, KF_NONE, NULL},
+	{"bus_id", NC_("bus_rider", "Bus"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"student_ref", NC_("bus_rider", "Student code"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"inactive", NC_("bus_rider", "No longer rides"), NULL, NULL, NULL, KF_NONE, NULL},
 };
 
 const struct kind_ops kind_ops_bus_rider = {
 	.kind = "bus_rider",
 	.fields = bus_rider_field_ui,
 	.nfields = sizeof bus_rider_field_ui / sizeof bus_rider_field_ui[0],
-	.label = "Bus rider",
-	.label_zh = "乘车学生",
+	.label = N_("Bus rider"),
 	.status_words = "active inactive",
 	.status_help = "active, inactive",
 	.derive = rider_derive,

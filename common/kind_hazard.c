@@ -96,46 +96,46 @@ static void verb_done(const struct kind_env *env, const Safecampus__Record *pare
 }
 
 static const struct kind_enum_label areas[] = {
-	{"fire", "Fire safety", "消防安全"},
-	{"building", "Buildings", "校舍"},
-	{"facility", "Facilities and equipment", "设施设备"},
-	{"defence_people", "People defence", "人防"},
-	{"defence_physical", "Physical defence", "物防"},
-	{"defence_technical", "Technical defence", "技防"},
-	{"food", "Food safety", "食品安全"},
-	{"traffic", "Traffic", "交通安全"},
-	{"other", "Other", "其他"},
+	{"fire", N_("Fire safety")},
+	{"building", N_("Buildings")},
+	{"facility", N_("Facilities and equipment")},
+	{"defence_people", N_("People defence")},
+	{"defence_physical", N_("Physical defence")},
+	{"defence_technical", N_("Technical defence")},
+	{"food", N_("Food safety")},
+	{"traffic", N_("Traffic")},
+	{"other", N_("Other")},
 	{0},
 };
 
 static const struct kind_enum_label severities[] = {
-	{"low", "Low", "一般"},
-	{"medium", "Medium", "较大"},
-	{"high", "High", "重大"},
-	{"critical", "Critical", "特别重大"},
+	{"low", N_("Low")},
+	{"medium", N_("Medium")},
+	{"high", N_("High")},
+	{"critical", N_("Critical")},
 	{0},
 };
 
 static const struct kind_enum_label actions[] = {
-	{"assign", "Assign", "签发"},
-	{"rectify", "Rectified", "整改"},
-	{"verify", "Verified", "验收"},
-	{"close", "Closed", "销号"},
-	{"reopen", "Reopened", "重新整改"},
-	{"note", "Note", "备注"},
-	{"escalate", "Escalated", "逾期上报"},
+	{"assign", N_("Assign")},
+	{"rectify", N_("Rectified")},
+	{"verify", N_("Verified")},
+	{"close", N_("Closed")},
+	{"reopen", N_("Reopened")},
+	{"note", N_("Note")},
+	{"escalate", N_("Escalated")},
 	{0},
 };
 
 static const struct kind_field_ui hazard_fields[] = {
-	{"title", "Title", "隐患名称", NULL, NULL, NULL, KF_NONE, NULL},
-	{"location", "Location", "位置", NULL, NULL, NULL, KF_NONE, NULL},
-	{"area", "Area", "类别", NULL, NULL, NULL, KF_NONE, areas},
-	{"severity", "Severity", "等级", NULL, NULL, NULL, KF_NONE, severities},
-	{"description", "Description", "描述", NULL, NULL, NULL, KF_NONE, NULL},
-	{"found_date", "Found on", "发现日期", NULL, NULL, "found", KF_TODAY, NULL},
-	{"reporter", "Reported by", "报告人", NULL, NULL, NULL, KF_NONE, NULL},
-	{"inspection_id", "Inspection", "所属排查", NULL, NULL, NULL, KF_NONE, NULL},
+	{"title", NC_("hazard", "Title"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"location", NC_("hazard", "Location"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"area", NC_("hazard", "Area"), NULL, NULL, NULL, KF_NONE, areas},
+	{"severity", NC_("hazard", "Severity"), NULL, NULL, NULL, KF_NONE, severities},
+	{"description", NC_("hazard", "Description"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"found_date", NC_("hazard", "Found on"), NULL, NULL, "found", KF_TODAY, NULL},
+	{"reporter", NC_("hazard", "Reported by"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"inspection_id", NC_("hazard", "Inspection"), NULL, NULL, NULL, KF_NONE, NULL},
 };
 
 static const struct kind_col hazard_cols[] = {
@@ -222,8 +222,7 @@ static const struct kind_verb hazard_verbs[] = {
 
 const struct kind_ops kind_ops_hazard = {
 	.kind = "hazard",
-	.label = "Hazard",
-	.label_zh = "隐患",
+	.label = N_("Hazard"),
 	.noun = "hazard",
 	.fields = hazard_fields,
 	.nfields = sizeof hazard_fields / sizeof hazard_fields[0],
@@ -245,22 +244,21 @@ const struct kind_ops kind_ops_hazard = {
 };
 
 static const struct kind_field_ui event_fields[] = {
-	{"hazard_id", "Hazard", "隐患", NULL, NULL, "hazard", KF_NONE, NULL},
-	{"action", "Step", "环节", NULL, NULL, NULL, KF_NONE, actions},
-	{"actor", "By", "经办人", NULL, NULL, NULL, KF_NONE, NULL},
-	{"actor_role", "Role", "职务", NULL, NULL, "role", KF_NONE, NULL},
-	{"owner", "Owner", "整改责任人", NULL, NULL, NULL, KF_NONE, NULL},
-	{"deadline_date", "Deadline", "整改期限", NULL, NULL, "deadline", KF_NONE, NULL},
-	{"note", "Note", "说明", NULL, NULL, NULL, KF_NONE, NULL},
-	{"evidence_sha256", "Evidence hash", "佐证哈希", NULL, "evidence", NULL, KF_NONE, NULL},
-	{"evidence_path", "Evidence file", "佐证文件", NULL, "evidence", NULL, KF_NONE, NULL},
-	{"at_ms", "At", "时间", NULL, NULL, NULL, KF_NOW_MS, NULL},
+	{"hazard_id", NC_("hazard_event", "Hazard"), NULL, NULL, "hazard", KF_NONE, NULL},
+	{"action", NC_("hazard_event", "Step"), NULL, NULL, NULL, KF_NONE, actions},
+	{"actor", NC_("hazard_event", "By"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"actor_role", NC_("hazard_event", "Role"), NULL, NULL, "role", KF_NONE, kind_enum_staff_role},
+	{"owner", NC_("hazard_event", "Owner"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"deadline_date", NC_("hazard_event", "Deadline"), NULL, NULL, "deadline", KF_NONE, NULL},
+	{"note", NC_("hazard_event", "Note"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"evidence_sha256", NC_("hazard_event", "Evidence hash"), NULL, "evidence", NULL, KF_NONE, NULL},
+	{"evidence_path", NC_("hazard_event", "Evidence file"), NULL, "evidence", NULL, KF_NONE, NULL},
+	{"at_ms", NC_("hazard_event", "At"), NULL, NULL, NULL, KF_NOW_MS, NULL},
 };
 
 const struct kind_ops kind_ops_hazard_event = {
 	.kind = "hazard_event",
-	.label = "Hazard step",
-	.label_zh = "隐患整改记录",
+	.label = N_("Hazard step"),
 	.fields = event_fields,
 	.nfields = sizeof event_fields / sizeof event_fields[0],
 	.check = ev_check,

@@ -49,20 +49,19 @@ static int staff_derive(const struct kind_env *env, const Safecampus__Record *r,
 }
 
 static const struct kind_field_ui staff_field_ui[] = {
-	{"name", "Name", "姓名", NULL, NULL, NULL, KF_NONE, NULL},
-	{"staff_role", "Role", "岗位", NULL, NULL, NULL, KF_NONE, NULL},
-	{"department", "Department", "部门", NULL, NULL, NULL, KF_NONE, NULL},
-	{"inactive", "Not current", "已停用", NULL, NULL, NULL, KF_NONE, NULL},
-	{"joined_date", "Joined", "入职日期", NULL, NULL, NULL, KF_NONE, NULL},
-	{"left_date", "Left", "离职日期", NULL, NULL, NULL, KF_NONE, NULL},
+	{"name", NC_("staff", "Name"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"staff_role", NC_("staff", "Role"), NULL, NULL, NULL, KF_NONE, kind_enum_staff_role},
+	{"department", NC_("staff", "Department"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"inactive", NC_("staff", "Not current"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"joined_date", NC_("staff", "Joined"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"left_date", NC_("staff", "Left"), NULL, NULL, NULL, KF_NONE, NULL},
 };
 
 const struct kind_ops kind_ops_staff = {
 	.kind = "staff",
 	.fields = staff_field_ui,
 	.nfields = sizeof staff_field_ui / sizeof staff_field_ui[0],
-	.label = "Staff member",
-	.label_zh = "教职工",
+	.label = N_("Staff member"),
 	.status_words = "current inactive left",
 	.status_help = "current, inactive, left",
 	.derive = staff_derive,
@@ -161,20 +160,19 @@ static const struct kind_verb letter_verbs[] = {
 };
 
 static const struct kind_field_ui letter_field_ui[] = {
-	{"year", "Year", "年度", NULL, NULL, NULL, KF_NONE, NULL},
-	{"level", "Level", "签订层级", NULL, NULL, NULL, KF_NONE, NULL},
-	{"signer", "Holder", "责任人", NULL, NULL, NULL, KF_NONE, NULL},
-	{"signer_staff_id", "Holder (staff record)", "责任人档案", NULL, NULL, NULL, KF_NONE, NULL},
-	{"counter_signer", "Counter-signed by", "签订人", NULL, NULL, NULL, KF_NONE, NULL},
-	{"signed_date", "Signed on", "签订日期", NULL, NULL, NULL, KF_NONE, NULL},
+	{"year", NC_("letter", "Year"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"level", NC_("letter", "Level"), NULL, NULL, NULL, KF_NONE, kind_enum_letter_level},
+	{"signer", NC_("letter", "Holder"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"signer_staff_id", NC_("letter", "Holder (staff record)"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"counter_signer", NC_("letter", "Counter-signed by"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"signed_date", NC_("letter", "Signed on"), NULL, NULL, NULL, KF_NONE, NULL},
 };
 
 const struct kind_ops kind_ops_letter = {
 	.kind = "letter",
 	.fields = letter_field_ui,
 	.nfields = sizeof letter_field_ui / sizeof letter_field_ui[0],
-	.label = "Responsibility letter",
-	.label_zh = "安全责任书",
+	.label = N_("Responsibility letter"),
 	.check = letter_check,
 	.group_summary = "sign responsibility letters; coverage of current staff",
 	.group_help = "Safety responsibility letters (安全责任书), signed every year in a cascade:\n"

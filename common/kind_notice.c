@@ -338,14 +338,14 @@ static const struct kind_verb notice_verbs[] = {
 };
 
 static const struct kind_field_ui notice_fields[] = {
-	{"title", "Title", "标题", NULL, NULL, NULL, KF_NONE, NULL},
-	{"body", "Text", "正文", NULL, NULL, NULL, KF_NONE, NULL},
-	{"issue_date", "Issued on", "发文日期", NULL, "dates", NULL, KF_NONE, NULL},
-	{"due_date", "Report by", "上报期限", NULL, "dates", NULL, KF_NONE, NULL},
-	{"required_action", "Required action", "工作要求", NULL, NULL, NULL, KF_NONE, NULL},
-	{"targets", "Schools", "下发学校", "school ids separated by ';' (empty: every school)",
+	{"title", NC_("notice", "Title"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"body", NC_("notice", "Text"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"issue_date", NC_("notice", "Issued on"), NULL, "dates", NULL, KF_NONE, NULL},
+	{"due_date", NC_("notice", "Report by"), NULL, "dates", NULL, KF_NONE, NULL},
+	{"required_action", NC_("notice", "Required action"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"targets", NC_("notice", "Schools"), N_("school ids separated by ';' (empty: every school)"),
 	 "targets", NULL, KF_NONE, NULL},
-	{"campaign", "Campaign", "主题活动", NULL, "targets", NULL, KF_NONE, NULL},
+	{"campaign", NC_("notice", "Campaign"), NULL, "targets", NULL, KF_NONE, kind_enum_notice_campaign},
 };
 
 static const struct kind_col notice_cols[] = {
@@ -364,8 +364,7 @@ static const struct kind_col notice_cols[] = {
 
 const struct kind_ops kind_ops_notice = {
 	.kind = "notice",
-	.label = "Notice",
-	.label_zh = "上级通知",
+	.label = N_("Notice"),
 	.noun = "notice",
 	.fields = notice_fields,
 	.nfields = sizeof notice_fields / sizeof notice_fields[0],
@@ -386,30 +385,28 @@ const struct kind_ops kind_ops_notice = {
 };
 
 static const struct kind_enum_label answers[] = {
-	{"ack", "Acknowledged", "已收到"},
-	{"report", "Implemented", "落实情况"},
+	{"ack", N_("Acknowledged")},
+	{"report", N_("Implemented")},
 	{0},
 };
 
 static const struct kind_field_ui event_fields[] = {
-	{"notice_id", "Notice", "通知", NULL, NULL, NULL, KF_NONE, NULL},
-	{"action", "Answer", "回复", NULL, NULL, NULL, KF_NONE, answers},
-	{"actor", "By", "经办人", "who acts for the school", NULL, NULL, KF_NONE, NULL},
-	{"notice_hlc", "Version", "版本", NULL, NULL, NULL, KF_NONE, NULL},
-	{"report_date", "Implemented on", "落实日期", "when it was implemented (default: today)",
+	{"notice_id", NC_("notice_event", "Notice"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"action", NC_("notice_event", "Answer"), NULL, NULL, NULL, KF_NONE, answers},
+	{"actor", NC_("notice_event", "By"), N_("who acts for the school"), NULL, NULL, KF_NONE, NULL},
+	{"notice_hlc", NC_("notice_event", "Version"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"report_date", NC_("notice_event", "Implemented on"), N_("when it was implemented (default: today)"),
 	 "report", NULL, KF_NONE, NULL},
-	{"channels", "Channels", "形式",
-	 "class_meeting, class_group, lecture, parent_letter, public_account, "
-	 "education_platform, assembly, drill, other", "report", NULL, KF_NONE, NULL},
-	{"evidence", "Evidence", "佐证材料", "what shows it: minutes, photos, file names, links",
+	{"channels", NC_("notice_event", "Channels"), N_("class_meeting, class_group, lecture, parent_letter, public_account, "
+	    "education_platform, assembly, drill, other"), "report", NULL, KF_NONE, NULL},
+	{"evidence", NC_("notice_event", "Evidence"), N_("what shows it: minutes, photos, file names, links"),
 	 "report", NULL, KF_NONE, NULL},
-	{"at_ms", "At", "时间", NULL, NULL, NULL, KF_NOW_MS, NULL},
+	{"at_ms", NC_("notice_event", "At"), NULL, NULL, NULL, KF_NOW_MS, NULL},
 };
 
 const struct kind_ops kind_ops_notice_event = {
 	.kind = "notice_event",
-	.label = "Answer to a notice",
-	.label_zh = "通知落实",
+	.label = N_("Answer to a notice"),
 	.fields = event_fields,
 	.nfields = sizeof event_fields / sizeof event_fields[0],
 	.check = ev_check,

@@ -1,5 +1,6 @@
 /* Generic helpers over the kind behaviour table (kind_ops.h). */
 #include "kind_ops.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -106,14 +107,65 @@ const char *kind_alias_field(const struct kind *k, const char *alias)
 	return NULL;
 }
 
-const char *kind_enum_label(const struct kind *k, const char *field, const char *value, bool zh)
+/* Labels are English msgids; field labels carry the kind's name as their
+ * context (NC_), since "Title" is 隐患名称 for a hazard and 标题 for a notice. */
+static const char *enum_label_in(const struct kind *k, const char *field, const char *value,
+				 const char *lang)
 {
 	const struct kind_field_ui *ui = kind_field_ui(k, field);
 
-	for (const struct kind_enum_label *l = ui ? ui->values : NULL; l && l->name; l++)
-		if (strcmp(l->name, value) == 0)
-			return zh && l->label_zh ? l->label_zh : l->label ? l->label : value;
+	for (const struct kind_enum_label *l = ui ? ui->values : NULL; l && l->name; l++) {
+		if (strcmp(l->name, value) != 0)
+			continue;
+		if (!l->label)
+			return value;
+		return lang ? i18n_pgettext_in(lang, NULL, l->label) : i18n_pgettext(NULL, l->label);
+	}
 	return value;
+}
+
+const char *kind_enum_label(const struct kind *k, const char *field, const char *value, bool zh)
+{
+	return enum_label_in(k, field, value, zh ? "zh" : "en");
+}
+
+const char *kind_enum_label_tr(const struct kind *k, const char *field, const char *value)
+{
+	return enum_label_in(k, field, value, NULL);
+}
+
+const char *kind_enum_from_label(const struct kind *k, const char *field, const char *text)
+{
+	const struct kind_field_ui *ui = kind_field_ui(k, field);
+
+	for (const struct kind_enum_label *l = ui ? ui->values : NULL; l && l->name; l++) {
+		if (!l->label)
+			continue;
+		if (strcmp(text, l->label) == 0 || strcmp(text, i18n_pgettext_in("zh", NULL, l->label)) == 0)
+			return l->name;
+	}
+	return NULL;
+}
+
+const char *kind_label(const struct kind *k)
+{
+	if (!k)
+		return "";
+	return k->ops && k->ops->label ? i18n_pgettext(NULL, k->ops->label) : k->name;
+}
+
+const char *kind_field_label(const struct kind *k, const char *field)
+{
+	const struct kind_field_ui *ui = kind_field_ui(k, field);
+
+	return ui && ui->label ? i18n_pgettext(k->name, ui->label) : NULL;
+}
+
+const char *kind_field_help(const struct kind *k, const char *field)
+{
+	const struct kind_field_ui *ui = kind_field_ui(k, field);
+
+	return ui && ui->help ? i18n_pgettext(NULL, ui->help) : NULL;
 }
 
 int kind_derive(const struct kind_env *env, const Safecampus__Record *r, const char *today,

@@ -10,7 +10,8 @@
  * model is curl's `struct Curl_cftype`.
  *
  * The entry is written for people and forms as well as for flags: every
- * field may have a label (English and Chinese), a line of help, a group and
+ * field may have a label (English msgids; the Chinese is in the gettext
+ * catalogue, po/zh_CN/kinds.po), a line of help, a group and
  * its place in the order; a verb says which fields it asks for, which it
  * fills in itself and who may use it. Nothing here prints: functions write
  * text into buffers, so the terminal and a browser show the same words.
@@ -26,6 +27,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "i18n.h"
 #include "safecampus.pb-c.h"
 
 struct kind;
@@ -94,16 +96,33 @@ enum kind_fill {
 /** What people see of one value of an enum field ({NULL} ends a list). */
 struct kind_enum_label {
 	const char *name;        /* the short value name ("fire") */
-	const char *label;       /* "Fire safety" */
-	const char *label_zh;    /* "消防安全" */
+	const char *label;       /* "Fire safety", N_(): translated where shown */
 };
+
+/* the values of each record enum for people (kind_enums.c) */
+extern const struct kind_enum_label kind_enum_meeting_type[];
+extern const struct kind_enum_label kind_enum_policy_type[];
+extern const struct kind_enum_label kind_enum_letter_level[];
+extern const struct kind_enum_label kind_enum_education_slot[];
+extern const struct kind_enum_label kind_enum_education_topic[];
+extern const struct kind_enum_label kind_enum_education_channel[];
+extern const struct kind_enum_label kind_enum_drill_scenario[];
+extern const struct kind_enum_label kind_enum_inspection_level[];
+extern const struct kind_enum_label kind_enum_inspection_focus[];
+extern const struct kind_enum_label kind_enum_linkage_partner[];
+extern const struct kind_enum_label kind_enum_gate_shift[];
+extern const struct kind_enum_label kind_enum_bus_direction[];
+extern const struct kind_enum_label kind_enum_equipment_type[];
+extern const struct kind_enum_label kind_enum_equipment_result[];
+extern const struct kind_enum_label kind_enum_risk_status[];
+extern const struct kind_enum_label kind_enum_notice_campaign[];
+extern const struct kind_enum_label kind_enum_staff_role[];
 
 /** What people see of one field: in --help, in a form, in `show`. */
 struct kind_field_ui {
 	const char *field;       /* the payload field's name */
-	const char *label;       /* "Time in" */
-	const char *label_zh;    /* "到访时间" */
-	const char *help;        /* one line; NULL: made from the type */
+	const char *label;       /* "Time in", NC_(kind, ...): kind_field_label translates it */
+	const char *help;        /* one line, N_(); NULL: made from the type */
 	const char *group;       /* a form's section, NULL: the first */
 	const char *alias;       /* a short flag ("deadline" for deadline_date), or NULL */
 	enum kind_fill dflt;     /* filled in when left empty (KF_TODAY, KF_NOW_MS) */
@@ -193,8 +212,7 @@ struct kind_verb {
 
 struct kind_ops {
 	const char *kind;             /* the kind it belongs to */
-	const char *label;            /* "Hazard" */
-	const char *label_zh;         /* "隐患" */
+	const char *label;            /* "Hazard", N_(): kind_label translates it */
 	const char *noun;             /* lists say "3 <noun>s"; NULL: "3 <kind> records" */
 
 	/* fields for people, in form order; fields not named keep descriptor order after */
@@ -240,8 +258,19 @@ const struct kind_field_ui *kind_field_ui(const struct kind *k, const char *fiel
 /** The field named by its alias in k's table, or NULL. */
 const char *kind_alias_field(const struct kind *k, const char *alias);
 /** The label of an enum field's value (short name) for people, Chinese if
- * zh; the name itself when the table has none. */
+ * zh, else English; the name itself when the table has none. */
 const char *kind_enum_label(const struct kind *k, const char *field, const char *value, bool zh);
+/** The same in the language in force (i18n.h). */
+const char *kind_enum_label_tr(const struct kind *k, const char *field, const char *value);
+/** The enum value (short name) whose label is text in English or Chinese
+ * (what a person may type instead of the name), or NULL. */
+const char *kind_enum_from_label(const struct kind *k, const char *field, const char *text);
+/** The kind's label in the language in force ("隐患"); its name if it has none. */
+const char *kind_label(const struct kind *k);
+/** A field's label in the language in force, NULL if the table has none. */
+const char *kind_field_label(const struct kind *k, const char *field);
+/** A field's help line in the language in force, NULL if the table has none. */
+const char *kind_field_help(const struct kind *k, const char *field);
 /** Derives d for r through its kind's entry (empty for kinds without). */
 SC_WUR int kind_derive(const struct kind_env *env, const Safecampus__Record *r,
 		       const char *today, struct kind_derived *d);

@@ -41,43 +41,41 @@ static int equipment_derive(const struct kind_env *env, const Safecampus__Record
 }
 
 static const struct kind_field_ui risk_field_ui[] = {
-	{"title", "Problem", "问题", NULL, NULL, NULL, KF_NONE, NULL},
-	{"description", "Description", "描述", NULL, NULL, NULL, KF_NONE, NULL},
-	{"area", "Area", "类别", NULL, NULL, NULL, KF_NONE, NULL},
-	{"mitigation", "Mitigation", "防控措施", NULL, NULL, NULL, KF_NONE, NULL},
-	{"plan", "Plan", "整改计划", NULL, NULL, NULL, KF_NONE, NULL},
-	{"planned_date", "Planned by", "计划完成", NULL, NULL, NULL, KF_NONE, NULL},
-	{"status", "Status", "状态", NULL, NULL, NULL, KF_NONE, NULL},
+	{"title", NC_("risk", "Problem"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"description", NC_("risk", "Description"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"area", NC_("risk", "Area"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"mitigation", NC_("risk", "Mitigation"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"plan", NC_("risk", "Plan"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"planned_date", NC_("risk", "Planned by"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"status", NC_("risk", "Status"), NULL, NULL, NULL, KF_NONE, kind_enum_risk_status},
 };
 
 const struct kind_ops kind_ops_risk = {
 	.kind = "risk",
 	.fields = risk_field_ui,
 	.nfields = sizeof risk_field_ui / sizeof risk_field_ui[0],
-	.label = "Known problem",
-	.label_zh = "存在问题",
+	.label = N_("Known problem"),
 	.status_words = "open mitigated removed overdue",
 	.status_help = "open, mitigated, removed, overdue (planned date passed)",
 	.derive = risk_derive,
 };
 
 static const struct kind_field_ui equipment_field_ui[] = {
-	{"item", "Item", "名称", NULL, NULL, NULL, KF_NONE, NULL},
-	{"type", "Kind", "类别", NULL, NULL, NULL, KF_NONE, NULL},
-	{"location", "Where", "位置", NULL, NULL, NULL, KF_NONE, NULL},
-	{"installed_date", "Installed", "安装日期", NULL, NULL, NULL, KF_NONE, NULL},
-	{"interval_days", "Check every (days)", "检查周期（天）", NULL, NULL, NULL, KF_NONE, NULL},
-	{"last_check_date", "Last checked", "上次检查", NULL, NULL, NULL, KF_NONE, NULL},
-	{"next_due_date", "Next check due", "下次检查", NULL, NULL, NULL, KF_NONE, NULL},
-	{"result", "Last result", "检查结果", NULL, NULL, NULL, KF_NONE, NULL},
+	{"item", NC_("equipment", "Item"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"type", NC_("equipment", "Kind"), NULL, NULL, NULL, KF_NONE, kind_enum_equipment_type},
+	{"location", NC_("equipment", "Where"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"installed_date", NC_("equipment", "Installed"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"interval_days", NC_("equipment", "Check every (days)"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"last_check_date", NC_("equipment", "Last checked"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"next_due_date", NC_("equipment", "Next check due"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"result", NC_("equipment", "Last result"), NULL, NULL, NULL, KF_NONE, kind_enum_equipment_result},
 };
 
 const struct kind_ops kind_ops_equipment = {
 	.kind = "equipment",
 	.fields = equipment_field_ui,
 	.nfields = sizeof equipment_field_ui / sizeof equipment_field_ui[0],
-	.label = "Equipment",
-	.label_zh = "设施设备",
+	.label = N_("Equipment"),
 	.status_words = "overdue due_soon current ok fault replaced",
 	.status_help = "overdue, due_soon (within 30 days), current; ok, fault, replaced (last "
 		       "result)",

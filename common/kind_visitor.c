@@ -21,13 +21,13 @@ static int leave_skip(const struct kind_env *env, const Safecampus__Record *r, c
 }
 
 static const struct kind_field_ui visitor_fields[] = {
-	{"visit_date", "Date", "日期", NULL, NULL, NULL, KF_TODAY, NULL},
-	{"name", "Visitor", "来访人", NULL, NULL, NULL, KF_NONE, NULL},
-	{"organisation", "Organisation", "单位", NULL, NULL, NULL, KF_NONE, NULL},
-	{"purpose", "Purpose", "事由", NULL, NULL, NULL, KF_NONE, NULL},
-	{"host", "Visiting", "被访人", "the staff member visited", NULL, NULL, KF_NONE, NULL},
-	{"time_in_ms", "Time in", "到访时间", NULL, "times", NULL, KF_NOW_MS, NULL},
-	{"time_out_ms", "Time out", "离开时间", NULL, "times", NULL, KF_NONE, NULL},
+	{"visit_date", NC_("visitor", "Date"), NULL, NULL, NULL, KF_TODAY, NULL},
+	{"name", NC_("visitor", "Visitor"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"organisation", NC_("visitor", "Organisation"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"purpose", NC_("visitor", "Purpose"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"host", NC_("visitor", "Visiting"), N_("the staff member visited"), NULL, NULL, KF_NONE, NULL},
+	{"time_in_ms", NC_("visitor", "Time in"), NULL, "times", NULL, KF_NOW_MS, NULL},
+	{"time_out_ms", NC_("visitor", "Time out"), NULL, "times", NULL, KF_NONE, NULL},
 };
 
 static const struct kind_verb visitor_verbs[] = {
@@ -40,8 +40,7 @@ static const struct kind_verb visitor_verbs[] = {
 
 const struct kind_ops kind_ops_visitor = {
 	.kind = "visitor",
-	.label = "Visitor",
-	.label_zh = "访客登记",
+	.label = N_("Visitor"),
 	.fields = visitor_fields,
 	.nfields = sizeof visitor_fields / sizeof visitor_fields[0],
 	.status_words = "on_site left",

@@ -10,7 +10,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$root"
 mapfile -t srcs < <(ls client/*.c client/*/*.c common/*.c server/*.c 2>/dev/null | sort)
-xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
+xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=NC_:1c,2 \
          --add-comments=TRANSLATORS: --no-wrap --sort-by-file \
          --package-name=safecampus -o "$tmp/safecampus.pot" "${srcs[@]}"
 if [[ "${1:-}" == "--pot" ]]; then

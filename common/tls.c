@@ -740,7 +740,7 @@ static bool id_valid(const unsigned char *s, int n)
 	return true;
 }
 
-static int name_field(struct tls *t, const X509_NAME *nm, int nid, const char *label,
+static int name_field(char *err, size_t errlen, const X509_NAME *nm, int nid, const char *label,
 		      char *dst, size_t dstlen)
 {
 	const X509_NAME_ENTRY *ent;
@@ -749,11 +749,11 @@ static int name_field(struct tls *t, const X509_NAME *nm, int nid, const char *l
 
 	i = X509_NAME_get_index_by_NID(nm, nid, -1);
 	if (i < 0) {
-		fmt(t->err, sizeof t->err, "bad identity: certificate subject has no %s", label);
+		fmt(err, errlen, "bad identity: certificate subject has no %s", label);
 		return SC_ETLS;
 	}
 	if (X509_NAME_get_index_by_NID(nm, nid, i) >= 0) {
-		fmt(t->err, sizeof t->err, "bad identity: certificate subject has more than one %s",
+		fmt(err, errlen, "bad identity: certificate subject has more than one %s",
 		    label);
 		return SC_ETLS;
 	}
@@ -762,7 +762,7 @@ static int name_field(struct tls *t, const X509_NAME *nm, int nid, const char *l
 	if (n < 0 || !id_valid(u, n) || (size_t)n >= dstlen) {
 		OPENSSL_free(u);
 		ERR_clear_error();
-		fmt(t->err, sizeof t->err,
+		fmt(err, errlen,
 		    "bad identity: certificate subject %s is not an id ([A-Za-z0-9._-]{1,63})",
 		    label);
 		return SC_ETLS;
@@ -773,24 +773,18 @@ static int name_field(struct tls *t, const X509_NAME *nm, int nid, const char *l
 	return 0;
 }
 
-int tls_peer_identity(struct tls *t, struct tls_identity *out)
+/* The identity in a certificate's subject; the reason for people in err.
+ * Split from tls_peer_identity so that the parsing can be fuzzed on a
+ * certificate alone (tls__identity_from_x509, tests/fuzz/fuzz_identity.c). */
+static int identity_from_cert(const X509 *cert, struct tls_identity *out, char *err,
+			      size_t errlen)
 {
-	X509 *cert;
 	const X509_NAME *nm;
 	BIO *mem;
 	char ou[64];
 	int rc, n;
 
 	memset(out, 0, sizeof *out);
-	if (!t->done || t->failed) {
-		fmt(t->err, sizeof t->err, "bad identity: handshake not done");
-		return SC_ETLS;
-	}
-	cert = SSL_get0_peer_certificate(t->ssl);
-	if (!cert || SSL_get_verify_result(t->ssl) != X509_V_OK) {
-		fmt(t->err, sizeof t->err, "bad identity: no verified peer certificate");
-		return SC_ETLS;
-	}
 	nm = X509_get_subject_name(cert);
 
 	mem = BIO_new(BIO_s_mem());
@@ -803,18 +797,19 @@ int tls_peer_identity(struct tls *t, struct tls_identity *out)
 	}
 	ERR_clear_error();
 
-	if ((rc = name_field(t, nm, NID_organizationName, "O (district)", out->district,
+	if ((rc = name_field(err, errlen, nm, NID_organizationName, "O (district)", out->district,
 			     sizeof out->district)) < 0 ||
-	    (rc = name_field(t, nm, NID_organizationalUnitName, "OU (school)", ou, sizeof ou)) < 0 ||
-	    (rc = name_field(t, nm, NID_commonName, "CN (campus)", out->campus,
+	    (rc = name_field(err, errlen, nm, NID_organizationalUnitName, "OU (school)", ou,
+			     sizeof ou)) < 0 ||
+	    (rc = name_field(err, errlen, nm, NID_commonName, "CN (campus)", out->campus,
 			     sizeof out->campus)) < 0) {
 		char subject[sizeof out->subject];
 
 		memcpy(subject, out->subject, sizeof subject);
 		memset(out, 0, sizeof *out);
-		n = (int)strlen(t->err);
-		if (n < (int)sizeof t->err - 1)
-			fmt(t->err + n, sizeof t->err - (size_t)n, " in \"%s\"", subject);
+		n = (int)strlen(err);
+		if (n < (int)errlen - 1)
+			fmt(err + n, errlen - (size_t)n, " in \"%s\"", subject);
 		return rc;
 	}
 	if (strcmp(ou, "bureau") == 0) {
@@ -826,6 +821,31 @@ int tls_peer_identity(struct tls *t, struct tls_identity *out)
 	}
 	return 0;
 }
+
+int tls_peer_identity(struct tls *t, struct tls_identity *out)
+{
+	X509 *cert;
+
+	memset(out, 0, sizeof *out);
+	if (!t->done || t->failed) {
+		fmt(t->err, sizeof t->err, "bad identity: handshake not done");
+		return SC_ETLS;
+	}
+	cert = SSL_get0_peer_certificate(t->ssl);
+	if (!cert || SSL_get_verify_result(t->ssl) != X509_V_OK) {
+		fmt(t->err, sizeof t->err, "bad identity: no verified peer certificate");
+		return SC_ETLS;
+	}
+	return identity_from_cert(cert, out, t->err, sizeof t->err);
+}
+
+#ifdef UNITTEST
+int tls__identity_from_x509(const struct x509_st *cert, struct tls_identity *out, char *err,
+			    size_t errlen)
+{
+	return identity_from_cert(cert, out, err, errlen);
+}
+#endif
 
 int tls_peer_recheck(struct tls *t, const struct tls_ctx *ctx, char *why, size_t whylen)
 {

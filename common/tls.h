@@ -161,6 +161,14 @@ struct tls_identity {
  * or the subject breaks the convention. */
 SC_WUR int tls_peer_identity(struct tls *t, struct tls_identity *out);
 
+#ifdef UNITTEST
+struct x509_st;
+/** Tests and fuzzing only: the identity tls_peer_identity reads, from a
+ * certificate alone (no session, no verification), the reason in err. */
+SC_WUR int tls__identity_from_x509(const struct x509_st *cert, struct tls_identity *out,
+				   char *err, size_t errlen);
+#endif
+
 /** Verifies the peer certificate of an established session again, now,
  * against ctx (which may be newer than the context the session was made
  * from): its CA, its validity dates, its purpose and ctx's CRLs. Used after a

@@ -10,13 +10,17 @@
 #   5. stops PostgreSQL; exits non-zero on any failure
 #
 # Environment: SC_JOBS (build parallelism, default nproc), SC_FUZZ_SECONDS
-# (default 45), SC_SKIP_ASAN=1 to run only the normal build (local use; CI
-# runs both).
+# (the envelope fuzzer, default 45), SC_FUZZ_TARGET_SECONDS (each other fuzz
+# target, default 6: 45 + 7 x 6 = 87 s of fuzzing), SC_SKIP_ASAN=1 to run only
+# the normal build (local use; CI runs both). tests/fuzz/run_long.sh is the
+# long run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 JOBS=${SC_JOBS:-$(nproc)}
 FUZZ_SECONDS=${SC_FUZZ_SECONDS:-45}
+FUZZ_TARGET_SECONDS=${SC_FUZZ_TARGET_SECONDS:-6}
+FUZZ_TARGETS=(envelope changes pushack dashboard notify csv config identity)
 start=$(date +%s)
 
 step() { printf '\n=== %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
@@ -36,7 +40,7 @@ fi
 
 step "build (libFuzzer)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DSC_FUZZ=ON -DSC_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j "$JOBS" --target fuzz_envelope
+cmake --build build-fuzz -j "$JOBS" --target "${FUZZ_TARGETS[@]/#/fuzz_}"
 
 step "PostgreSQL"
 # shellcheck source=tests/lib/pg.sh
@@ -68,19 +72,26 @@ if [[ "${SC_SKIP_ASAN:-0}" != 1 ]]; then
     run_ctest build-asan -E e2e_db_faults
 fi
 
-step "fuzz frame decoder and envelope ($FUZZ_SECONDS s)"
-corpus=$SC_TEST_TMP/corpus
-mkdir -p "$corpus"
-cp tests/fuzz/corpus/envelope/* "$corpus"/
-if build-fuzz/tests/fuzz/fuzz_envelope -max_total_time="$FUZZ_SECONDS" -max_len=65536 \
-     -print_final_stats=1 "$corpus" 2>"$SC_TEST_TMP/fuzz.log"; then
-  grep -E "stat::number_of_executed_units|stat::new_units_added" "$SC_TEST_TMP/fuzz.log" || true
-  echo "fuzz: no crash"
-else
-  tail -50 "$SC_TEST_TMP/fuzz.log"
-  echo "fuzz: FAILED"
-  failed=1
-fi
+step "fuzz: envelope $FUZZ_SECONDS s, the others $FUZZ_TARGET_SECONDS s each"
+# each target starts from its committed corpus (copied: new finds stay out of
+# the tree); a crash, leak or failed check fails the run
+for name in "${FUZZ_TARGETS[@]}"; do
+  secs=$FUZZ_TARGET_SECONDS
+  [[ $name == envelope ]] && secs=$FUZZ_SECONDS
+  corpus=$SC_TEST_TMP/corpus-$name
+  mkdir -p "$corpus"
+  cp tests/fuzz/corpus/"$name"/* "$corpus"/
+  if (cd "$SC_TEST_TMP" && "$ROOT"/build-fuzz/tests/fuzz/fuzz_"$name" -max_total_time="$secs" \
+        -max_len=65536 -print_final_stats=1 -artifact_prefix="$ROOT/build-fuzz/" "$corpus" \
+        2>"$SC_TEST_TMP/fuzz-$name.log"); then
+    grep -E "stat::number_of_executed_units|stat::new_units_added" "$SC_TEST_TMP/fuzz-$name.log" || true
+    echo "fuzz $name: no crash"
+  else
+    tail -50 "$SC_TEST_TMP/fuzz-$name.log"
+    echo "fuzz $name: FAILED"
+    failed=1
+  fi
+done
 
 step "done"
 if ((failed)); then

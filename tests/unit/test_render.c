@@ -344,6 +344,39 @@ static void test_term_wide_names_fit(void **state)
 	safecampus__dashboard__free_unpacked(d, NULL);
 }
 
+/* Found by tests/fuzz/fuzz_dashboard: numbers no school has (a value of
+ * 3.6e30, a score of NaN or 1e30) made a line of 122 columns (and a bar of
+ * NaN cells is undefined behaviour); a month label with a control character
+ * went to the terminal as it was. */
+static void test_term_absurd_numbers_fit(void **state)
+{
+	Safecampus__Dashboard *d = fixture(true, NULL, false, false);
+	struct render_ctx r = ctx(d, true);
+	char *out;
+
+	(void)state;
+	assert_true(d->n_indicators >= 2 && d->n_trends >= 2);
+	d->indicators[0]->value = 3.653102451552171e30;
+	d->indicators[0]->has_value = true;
+	d->indicators[0]->score = 1e30;
+	d->indicators[1]->has_value = true;
+	d->indicators[1]->score = __builtin_nan("");
+	for (size_t k = 0; k < d->n_trends; k++) {
+		Safecampus__Trend *t = d->trends[k];
+		if (t->n_months < 2)
+			continue;
+		t->months[0]->value = -2.5e21;
+		t->months[0]->has_value = true;
+		free(t->months[1]->month);
+		t->months[1]->month = strdup("202\026-07");
+	}
+	out = term(&r);
+	assert_fits(out);
+	assert_null(strchr(out, '\026'));
+	free(out);
+	safecampus__dashboard__free_unpacked(d, NULL);
+}
+
 static struct dashboard_local *local_fixture(void)
 {
 	static struct dashboard_kind_count kinds[] = {
@@ -873,6 +906,7 @@ int main(void)
 		cmocka_unit_test(test_term_colour_only_when_asked),
 		cmocka_unit_test(test_term_hostile_name),
 		cmocka_unit_test(test_term_wide_names_fit),
+		cmocka_unit_test(test_term_absurd_numbers_fit),
 		cmocka_unit_test(test_term_pending_local),
 		cmocka_unit_test(test_term_offline_and_derived),
 		cmocka_unit_test(test_html_bureau),

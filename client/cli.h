@@ -166,10 +166,10 @@ static inline const char *cli_s(const char *s) { return s ? s : ""; }
  * (NULL: none); only: NULL-terminated field names to offer (NULL: all). */
 int cli_field_opts(const struct kind *k, struct cli_opt *opts, size_t *nopts, size_t max,
 		   const char *const *required, const char *const *only);
-/** Sets m's fields from the parsed field options. A `*_id` value may be an
- * id prefix and is resolved. Prints the error; returns 0, CLI_USAGE or CLI_FAIL. */
-int cli_field_apply(struct cli *c, const char *cmd, ProtobufCMessage *m, struct cli_opt *opts,
-		    size_t nopts);
+/** "deadline-date" for "deadline_date". */
+void cli_dashed(const char *name, char *out, size_t n);
+/** The option a person types for field of k: its alias, else dashed. */
+void cli_flag_of(const struct kind *k, const char *field, char *out, size_t n);
 /** Lists k's fields, types and enum values (for `add KIND --help`). */
 void cli_kind_fields_help(FILE *f, const struct kind *k);
 /** Kind by name, accepting plurals ("KINDs") and '-' for '_'. */

@@ -5,14 +5,14 @@
  * (kind_ops.h); nothing here names a kind or a field. */
 #include "cli.h"
 #include "cli_kind.h"
+#include "cli_verb.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
-#include "uuid.h"
+#include "verb.h"
 
 /* Help strings built from descriptors live for the whole run. */
 static char pool[16384];
@@ -180,7 +180,7 @@ int cli_field_opts(const struct kind *k, struct cli_opt *opts, size_t *nopts, si
 	return 0;
 }
 
-static void dashed(const char *name, char *out, size_t n)
+void cli_dashed(const char *name, char *out, size_t n)
 {
 	size_t i = 0;
 
@@ -189,101 +189,18 @@ static void dashed(const char *name, char *out, size_t n)
 	out[i] = '\0';
 }
 
-/* The kind whose payload m is (its field table has the enum labels). */
-static const struct kind *kind_of_payload(const ProtobufCMessage *m)
-{
-	for (size_t i = 0; i < kind_count(); i++)
-		if (kind_at(i)->desc == m->descriptor)
-			return kind_at(i);
-	return NULL;
-}
-
-int cli_field_apply(struct cli *c, const char *cmd, ProtobufCMessage *m, struct cli_opt *opts,
-		    size_t nopts)
-{
-	char err[512], id[37];
-	const struct kind *k = kind_of_payload(m);
-
-	for (size_t i = 0; i < nopts; i++) {
-		const ProtobufCFieldDescriptor *f = opts[i].field;
-		const char *v = opts[i].value;
-		if (!f || !opts[i].seen)
-			continue;
-		for (size_t j = i + 1; j < nopts; j++) {
-			if (opts[j].field == f && opts[j].seen) {
-				char a[64], b[64];
-				dashed(opts[i].name, a, sizeof a);
-				dashed(opts[j].name, b, sizeof b);
-				return cli_usage(cmd, "--%s and --%s set the same field", a, b);
-			}
-		}
-		if (ends_with(f->name, "_id") && f->type == PROTOBUF_C_TYPE_STRING && *v &&
-		    !uuid_valid(v)) {
-			int rc = cli_store(c);
-			if (rc)
-				return rc;
-			if (cli_resolve(c, v, id))
-				return CLI_FAIL;
-			v = id;
-		}
-		/* a person may type the value's label (全员培训) for its name */
-		if (f->type == PROTOBUF_C_TYPE_ENUM && *v) {
-			const char *name = kind_enum_from_label(k, f->name, v);
-			if (name)
-				v = name;
-		}
-		if (kind_field_set(m, f, v, err, sizeof err) != 0) {
-			char a[64];
-			size_t fl = strlen(f->name);
-			const char *why = err;
-			/* kinds says "field: why"; the user typed --flag */
-			if (strncmp(err, f->name, fl) == 0 && err[fl] == ':' && err[fl + 1] == ' ')
-				why = err + fl + 2;
-			dashed(opts[i].name, a, sizeof a);
-			return cli_usage(cmd, "--%s: %s", a, why);
-		}
-	}
-	return 0;
-}
-
 int cli_apply_defaults(const struct kind *k, ProtobufCMessage *m)
 {
-	char buf[32], err[128];
-
-	for (size_t i = 0; k->ops && i < k->ops->nfields; i++) {
-		const struct kind_field_ui *ui = &k->ops->fields[i];
-		const ProtobufCFieldDescriptor *f;
-		char *cur;
-		if (ui->dflt != KF_TODAY && ui->dflt != KF_NOW_MS)
-			continue;
-		f = kind_field(k, ui->field);
-		if (!f)
-			continue;
-		cur = kind_field_get(m, f);
-		if (!cur)
-			return -ENOMEM;
-		if (*cur) {
-			free(cur);
-			continue;
-		}
-		free(cur);
-		if (ui->dflt == KF_TODAY)
-			cli_today(buf);
-		else
-			snprintf(buf, sizeof buf, "%lld", (long long)cli_now_ms());
-		if (kind_field_set(m, f, buf, err, sizeof err) != 0)
-			return SC_EINVALID;
-	}
-	return 0;
+	return verb_apply_defaults(k, m);
 }
 
 /* The option a person types for field f of k: its documented alias, else
  * the field's name with '-' for '_'. */
-static void flag_of(const struct kind *k, const char *field, char *out, size_t n)
+void cli_flag_of(const struct kind *k, const char *field, char *out, size_t n)
 {
 	const struct kind_field_ui *ui = kind_field_ui(k, field);
 
-	dashed(ui && ui->alias ? ui->alias : field, out, n);
+	cli_dashed(ui && ui->alias ? ui->alias : field, out, n);
 }
 
 void cli_flagify(const struct kind *k, const char *in, char *out, size_t n)
@@ -318,7 +235,7 @@ void cli_flagify(const struct kind *k, const char *in, char *out, size_t n)
 				field = NULL;
 		}
 		if (field) {
-			flag_of(k, field, flag, sizeof flag);
+			cli_flag_of(k, field, flag, sizeof flag);
 			at += (size_t)snprintf(out + at, n - at, "--%s", flag);
 			if (at >= n)
 				at = n - 1;
@@ -371,7 +288,7 @@ void cli_kind_fields_help(FILE *f, const struct kind *k)
 		char d[64];
 		if (!k->ops->fields[a].alias)
 			continue;
-		dashed(k->ops->fields[a].field, d, sizeof d);
+		cli_dashed(k->ops->fields[a].field, d, sizeof d);
 		fprintf(f, "  --%s is short for --%s\n", k->ops->fields[a].alias, d);
 	}
 }
@@ -406,88 +323,22 @@ const struct kind *cli_kind(const char *name)
 
 Safecampus__Record *cli_record_new(const struct kind *k, ProtobufCMessage *m)
 {
-	Safecampus__Record *r = malloc(sizeof *r);
-	char id[UUID_STR_LEN + 1];
-
-	if (!r) {
-		kind_payload_free(m);
-		return NULL;
-	}
-	safecampus__record__init(r);
-	if (uuid_new(id) != 0 || !(r->id = strdup(id))) {
-		free(r);
-		kind_payload_free(m);
-		return NULL;
-	}
-	kind_record_set_payload(r, k, m);
-	return r;
+	return verb_record_new(k, m);
 }
 
 int cli_check_record(struct cli *c, const Safecampus__Record *r)
 {
-	const struct kind *k = kind_of(r);
-	char why[512];
+	struct verb_result *res = calloc(1, sizeof *res);
+	struct verb_ctx vc;
 	int rc;
 
-	if (!k)
-		return CLI_FAIL;
-	if (k->bureau_only && !cli_is_bureau(c)) {
-		cli_err("refused: only the bureau may write %s records (this install is school "
-			"%s, campus %s)", k->name, c->cfg.school, c->cfg.campus);
-		return CLI_FAIL;
-	}
-	if (!k->bureau_only && cli_is_bureau(c)) {
-		char list[256];
-		size_t at = 0;
-		list[0] = '\0';
-		for (size_t i = 0; i < kind_count() && at < sizeof list; i++)
-			if (kind_at(i)->bureau_only)
-				at += (size_t)snprintf(list + at, sizeof list - at, "%s%s",
-						       at ? ", " : "", kind_at(i)->name);
-		cli_err("refused: %s records are written by schools; the bureau writes only %s",
-			k->name, list);
-		return CLI_FAIL;
-	}
-	if (rules_check(r, why, sizeof why) != 0) {
-		cli_err("refused: %s", why);
-		return CLI_FAIL;
-	}
-	if (k->parent_field) {
-		const ProtobufCFieldDescriptor *pf = kind_field(k, k->parent_field);
-		char *pid = pf ? kind_field_get(kind_payload(r), pf) : NULL;
-		Safecampus__Record *parent = NULL;
-		char pkind[64];
-		size_t n;
-		if (!pid)
-			return CLI_FAIL;
-		/* the parent's kind is the field's name without "_id" */
-		n = strlen(k->parent_field);
-		snprintf(pkind, sizeof pkind, "%.*s", (int)(n > 3 ? n - 3 : n), k->parent_field);
-		rc = *pid ? store_get(c->st, pid, &parent) : SC_ENOTFOUND;
-		if (rc == SC_ENOTFOUND) {
-			cli_err("refused: %s %s is not known here (sync first?)", pkind, pid);
-			free(pid);
-			return CLI_FAIL;
-		}
-		free(pid);
-		if (rc)
-			return cli_store_fail(rc, "cannot read the record it belongs to");
-		if (kind_by_name(pkind) && kind_of(parent) != kind_by_name(pkind)) {
-			cli_err("refused: %s %s is a %s, not a %s", k->parent_field, parent->id,
-				kind_of(parent) ? kind_of(parent)->name : "?", pkind);
-			safecampus__record__free_unpacked(parent, NULL);
-			return CLI_FAIL;
-		}
-		safecampus__record__free_unpacked(parent, NULL);
-	}
-	if (k->ops && k->ops->check) {
-		struct kind_env env;
-		cli_env(c, &env);
-		rc = k->ops->check(&env, r, why, sizeof why);
-		if (rc)
-			return cli_refused(k, rc, why);
-	}
-	return 0;
+	if (!res)
+		return cli_store_fail(-ENOMEM, "cannot check the record");
+	cli_verb_ctx(c, &vc);
+	rc = verb_check(&vc, r, res);
+	rc = cli_verb_failed(c, kind_of(r), rc, res, "");
+	free(res);
+	return rc;
 }
 
 int cli_refused(const struct kind *k, int rc, const char *why)
@@ -510,7 +361,7 @@ int cli_set_field(const struct kind *k, ProtobufCMessage *m, const char *field,
 	if (kind_field_set(m, kind_field(k, field), text, err, sizeof err) != 0) {
 		char msg[300], flag[80];
 		cli_flagify(k, err, msg, sizeof msg);
-		flag_of(k, field, flag, sizeof flag);
+		cli_flag_of(k, field, flag, sizeof flag);
 		return cli_usage(cmd, "--%s: %s", flag, msg);
 	}
 	return 0;

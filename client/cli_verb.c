@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 
 #include "cli_kind.h"
-#include "uuid.h"
+#include "verb.h"
 
 /* SHA-256 of a file as lower-case hex. */
 static int sha256_file(const char *path, char out[65])
@@ -53,16 +53,12 @@ out:
 /* Refuses at once when this install may not use the verb. */
 static int role_check(struct cli *c, const struct kind_verb *v)
 {
-	if ((v->flags & KV_BUREAU) && !cli_is_bureau(c)) {
-		cli_err("refused: only the bureau %s; this install is school %s, campus %s%s",
-			cli_s(v->role_what), c->cfg.school, c->cfg.campus, cli_s(v->role_hint));
-		return CLI_FAIL;
-	}
-	if ((v->flags & KV_SCHOOL) && cli_is_bureau(c)) {
-		cli_err("refused: a school %s%s", cli_s(v->role_what), cli_s(v->role_hint));
-		return CLI_FAIL;
-	}
-	return 0;
+	char why[512];
+
+	if (verb_role(&c->cfg, v, why, sizeof why) == 0)
+		return 0;
+	cli_err("%s", why);
+	return CLI_FAIL;
 }
 
 struct find_by {
@@ -115,76 +111,17 @@ static int lookup(struct cli *c, const struct kind *k, const char *field, const 
 	return 0;
 }
 
-/* The record the verb is about, which must be of kind k. */
-static int load_parent(struct cli *c, const struct kind *k, const char *id,
-		       Safecampus__Record **out)
-{
-	int rc = store_get(c->st, id, out);
-
-	if (rc)
-		return cli_store_fail(rc, "cannot read the record");
-	if (kind_of(*out) != k) {
-		cli_err("%.8s is a %s, not a %s", id, kind_of(*out) ? kind_of(*out)->name : "record",
-			k->name);
-		safecampus__record__free_unpacked(*out, NULL);
-		*out = NULL;
-		return CLI_FAIL;
-	}
-	return 0;
-}
-
-/* The fields the verb fills in itself. */
-static int apply_sets(struct cli *c, const struct kind *k, const struct kind_verb *v,
-		      ProtobufCMessage *m, const Safecampus__Record *parent, const char *cmd)
-{
-	for (const struct kind_set *s = v->sets; s && s->field; s++) {
-		char buf[160];
-		const char *text = buf;
-		if (s->if_empty) {
-			char *cur = kind_field_get(m, kind_field(k, s->field));
-			bool empty = cur && !*cur;
-			free(cur);
-			if (!empty)
-				continue;
-		}
-		switch (s->fill) {
-		case KF_TODAY:
-			cli_today(buf);
-			break;
-		case KF_NOW_MS:
-			snprintf(buf, sizeof buf, "%lld", (long long)cli_now_ms());
-			break;
-		case KF_TEXT:
-			text = s->text;
-			break;
-		case KF_PARENT_ID:
-			text = parent ? parent->id : "";
-			break;
-		case KF_PARENT_HLC:
-			snprintf(buf, sizeof buf, "%llu", parent ? (unsigned long long)parent->hlc : 0ULL);
-			break;
-		case KF_ACTOR:
-			snprintf(buf, sizeof buf, "safety office, campus %s", c->cfg.campus);
-			break;
-		default:
-			continue;
-		}
-		if (cli_set_field(k, m, s->field, text, cmd))
-			return CLI_USAGE;
-	}
-	return 0;
-}
-
-/* --evidence-file FILE: its hash and where it is kept. */
-static int evidence_file(const struct kind *k, ProtobufCMessage *m, struct cli_opt *opts,
-			 size_t nopts, const char *cmd)
+/* --evidence-file FILE: its hash and where it is kept, as two more values. */
+static int evidence_file(const struct kind *k, struct cli_opt *opts, size_t nopts,
+			 const char *cmd, struct verb_value *vals, size_t *nvals, char hex[65],
+			 char abs[PATH_MAX])
 {
 	struct cli_opt *ef = cli_opt_get(opts, nopts, "evidence-file");
 	struct cli_opt *hs = cli_opt_get(opts, nopts, "evidence_sha256");
 	struct cli_opt *hp = cli_opt_get(opts, nopts, "evidence_path");
-	char hex[65], abs[PATH_MAX], err[128];
 	int rc;
 
+	(void)k;
 	if (!ef || !ef->seen)
 		return 0;
 	if (hs && hs->seen)
@@ -194,70 +131,106 @@ static int evidence_file(const struct kind *k, ProtobufCMessage *m, struct cli_o
 		cli_err("cannot read evidence file %s: %s", ef->value, sc_strerror(rc));
 		return CLI_FAIL;
 	}
-	if (kind_field_set(m, kind_field(k, "evidence_sha256"), hex, err, sizeof err) ||
-	    (!(hp && hp->seen) &&
-	     kind_field_set(m, kind_field(k, "evidence_path"),
-			    realpath(ef->value, abs) ? abs : ef->value, err, sizeof err)))
-		return cli_store_fail(-ENOMEM, "cannot make the record");
+	vals[(*nvals)++] = (struct verb_value){"evidence_sha256", hex};
+	if (!(hp && hp->seen))
+		vals[(*nvals)++] = (struct verb_value){
+			"evidence_path", realpath(ef->value, abs) ? abs : ef->value};
 	return 0;
 }
 
-/* The line for people after a write: the verb's own, else the parent's new state. */
-static void say_done(struct cli *c, const struct kind_verb *v, const Safecampus__Record *parent,
-		     const Safecampus__Record *r)
+int cli_field_values(struct cli_opt *opts, size_t nopts, const char *cmd,
+			struct verb_value *vals, size_t *nvals)
 {
-	struct kind_env env;
-	char line[1024];
-
-	line[0] = '\0';
-	cli_env(c, &env);
-	if (v && (v->flags & KV_PRINT_ID))
-		printf("%s\n", r->id);
-	if (v && v->done) {
-		v->done(&env, parent, r, line, sizeof line);
-	} else if (v && (v->flags & KV_PARENT) && parent) {
-		struct kind_derived d;
-		Safecampus__Record *now = NULL;
-		if (store_get(c->st, parent->id, &now) == 0 &&
-		    kind_derive(&env, now, c->today, &d) == 0 && d.status[0])
-			snprintf(line, sizeof line, "%s %.8s is now %.*s%s%s%s",
-				 kind_of(now)->name, now->id, (int)strcspn(d.status, " !"),
-				 d.status, r != parent ? " (event " : "",
-				 r != parent ? r->id : "", r != parent ? ")" : "");
-		if (now)
-			safecampus__record__free_unpacked(now, NULL);
-	} else if (!v) {
-		printf("%s\n", r->id);
+	for (size_t i = 0; i < nopts; i++) {
+		const ProtobufCFieldDescriptor *f = opts[i].field;
+		if (!f || !opts[i].seen)
+			continue;
+		for (size_t j = i + 1; j < nopts; j++) {
+			if (opts[j].field == f && opts[j].seen) {
+				char a[64], b[64];
+				cli_dashed(opts[i].name, a, sizeof a);
+				cli_dashed(opts[j].name, b, sizeof b);
+				return cli_usage(cmd, "--%s and --%s set the same field", a, b);
+			}
+		}
+		vals[(*nvals)++] = (struct verb_value){f->name, opts[i].value};
 	}
-	if (line[0])
-		fprintf((v->flags & KV_PRINT_ID) ? stderr : stdout, "%s\n", line);
+	return 0;
 }
 
-static int check_write(struct cli *c, const struct kind_verb *v, const Safecampus__Record *parent,
-		       Safecampus__Record *r)
+void cli_verb_ctx(struct cli *c, struct verb_ctx *vc)
 {
-	int rc = 0;
+	*vc = (struct verb_ctx){.st = c->st, .cfg = &c->cfg, .actor = NULL};
+}
 
-	if (v && v->prepare) {
-		struct kind_env env;
-		cli_env(c, &env);
-		rc = v->prepare(&env, r);
-		if (rc)
-			return cli_store_fail(rc, "cannot read the records");
+int cli_verb_failed(struct cli *c, const struct kind *k, int rc, const struct verb_result *res,
+		    const char *cmd)
+{
+	char text[640];
+
+	if (rc == 0)
+		return CLI_OK;
+	if (res->nerrors == 0) {
+		cli_err("failed: %s", sc_strerror(rc));
+		return CLI_FAIL;
 	}
-	rc = cli_check_record(c, r);
-	if (rc == 0)
-		rc = cli_write(c, r);
-	if (rc == 0)
-		say_done(c, v, parent, r);
-	return rc;
+	if (res->bad_value) {
+		/* a value that does not read is the command line's fault: name its option */
+		const struct verb_error *e = &res->err[0];
+		size_t fl = strlen(e->field);
+		const char *why = e->msg;
+		char flag[80];
+		if (fl && strncmp(why, e->field, fl) == 0 && why[fl] == ':' && why[fl + 1] == ' ')
+			why += fl + 2;
+		cli_flagify(k, why, text, sizeof text);
+		cli_flag_of(k, e->field, flag, sizeof flag);
+		return cli_usage(cmd, "--%s: %s", flag, text);
+	}
+	for (size_t i = 0; i < res->nerrors; i++) {
+		/* the person typed --role, not actor_role (a workflow names fields bare;
+		 * the field rules say kind.field, as import and the server do) */
+		if (res->err[i].check)
+			cli_flagify(k, res->err[i].msg, text, sizeof text);
+		else
+			snprintf(text, sizeof text, "%s", res->err[i].msg);
+		cli_err("%s", text);
+	}
+	return CLI_FAIL;
+}
+
+/* The line for people after a write. */
+static void say_done(const struct kind_verb *v, const struct verb_result *res)
+{
+	if (res->skipped) {
+		printf("%s\n", res->done);
+		return;
+	}
+	if (!v || (v->flags & KV_PRINT_ID))
+		printf("%s\n", res->id);
+	if (res->done[0])
+		fprintf(v && (v->flags & KV_PRINT_ID) ? stderr : stdout, "%s\n", res->done);
 }
 
 int cli_verb_write(struct cli *c, const struct kind_verb *v, Safecampus__Record *r)
 {
-	int rc = check_write(c, v, NULL, r);
+	struct verb_result *res = calloc(1, sizeof *res);
+	struct verb_ctx vc;
+	const struct kind *k = kind_of(r);
+	int rc;
 
+	if (!res) {
+		kind_record_free(r);
+		return cli_store_fail(-ENOMEM, "cannot check the record");
+	}
+	cli_verb_ctx(c, &vc);
+	rc = verb_write(&vc, v, NULL, r, res);
+	if (rc == 0) {
+		cli_after_write(c, r);
+		say_done(v, res);
+	}
+	rc = cli_verb_failed(c, k, rc, res, v ? v->name : "add");
 	kind_record_free(r);
+	free(res);
 	return rc;
 }
 
@@ -265,14 +238,16 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 		 char **argv, const struct cli_help *help)
 {
 	const struct kind *k = !v ? g : v->kind ? kind_by_name(v->kind) : g;
-	bool on_record = v && !v->kind, takes_id = v && (v->flags & KV_PARENT);
+	bool takes_id = v && (v->flags & KV_PARENT);
 	struct cli_opt opts[CLI_MAX_OPTS];
 	const char *only[CLI_MAX_OPTS + 1], *pos[1];
 	size_t nopts = 0, npos, no = 0;
 	struct cli_opt *lk = NULL;
-	Safecampus__Record *parent = NULL, *r = NULL;
-	ProtobufCMessage *m = NULL;
-	char cmd[64], id[37], lkmeta[64], lkhelp[128];
+	struct verb_value vals[CLI_MAX_OPTS + 2];
+	size_t nvals = 0;
+	struct verb_result *res;
+	struct verb_ctx vc;
+	char cmd[64], id[37], lkmeta[64], lkhelp[128], hex[65], abs[PATH_MAX];
 	int rc;
 
 	if (!k) {
@@ -333,51 +308,28 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 	if (takes_id || lk) {
 		if (takes_id ? cli_resolve(c, pos[0], id) : lookup(c, g, v->lookup_field, lk->value, id))
 			return CLI_FAIL;
-		rc = load_parent(c, g, id, &parent);
-		if (rc)
-			return rc;
 	}
-	if (v && v->skip && parent) {
-		struct kind_env env;
-		char msg[512];
-		cli_env(c, &env);
-		rc = v->skip(&env, parent, msg, sizeof msg);
-		if (rc < 0) {
-			rc = cli_store_fail(rc, "cannot read the records");
-			goto out;
-		}
-		if (rc > 0) {
-			printf("%s\n", msg);
-			rc = CLI_OK;
-			goto out;
-		}
-	}
-	if (on_record) {
-		r = parent;
-		m = kind_payload(r);
-	} else {
-		m = kind_payload_new(k);
-		r = m ? cli_record_new(k, m) : NULL;
-		if (!r) {
-			rc = cli_store_fail(-ENOMEM, "cannot make the record");
-			goto out;
-		}
-	}
-	rc = cli_field_apply(c, cmd, m, opts, nopts);
+	rc = cli_field_values(opts, nopts, cmd, vals, &nvals);
 	if (rc == 0)
-		rc = evidence_file(k, m, opts, nopts, cmd);
-	if (rc == 0 && v)
-		rc = apply_sets(c, k, v, m, parent, cmd);
-	if (rc == 0 && lk && k->parent_field)
-		rc = cli_set_field(k, m, k->parent_field, parent->id, cmd);
-	if (rc == 0 && cli_apply_defaults(k, m) != 0)
-		rc = cli_store_fail(-ENOMEM, "cannot make the record");
+		rc = evidence_file(k, opts, nopts, cmd, vals, &nvals, hex, abs);
+	if (rc)
+		return rc;
+	res = calloc(1, sizeof *res);
+	if (!res)
+		return cli_store_fail(-ENOMEM, "cannot make the record");
+	cli_verb_ctx(c, &vc);
+	rc = verb_apply(&vc, g, v, takes_id || lk ? id : NULL, vals, nvals, res);
+	if (rc == 0 && !res->skipped) {
+		Safecampus__Record *r = NULL;
+		/* the terminal's own follow-up (an alarm) reads the record as written */
+		if (store_get(c->st, res->id, &r) == 0) {
+			cli_after_write(c, r);
+			safecampus__record__free_unpacked(r, NULL);
+		}
+	}
 	if (rc == 0)
-		rc = check_write(c, v, parent, r);
-out:
-	if (r && r != parent)
-		kind_record_free(r);
-	if (parent)
-		safecampus__record__free_unpacked(parent, NULL);
+		say_done(v, res);
+	rc = cli_verb_failed(c, k, rc, res, cmd);
+	free(res);
 	return rc;
 }

@@ -1,5 +1,9 @@
 /* edit ID --FIELD VALUE ...: change a record, or fix a rejected one. */
 #include "cli.h"
+#include "cli_verb.h"
+
+#include <errno.h>
+#include <stdlib.h>
 
 #include <string.h>
 
@@ -19,6 +23,10 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 	const char *pos[1];
 	char id[37];
 	Safecampus__Record *r = NULL;
+	struct verb_value vals[CLI_MAX_OPTS];
+	size_t nvals = 0;
+	struct verb_result *res = NULL;
+	struct verb_ctx vc;
 	const struct kind *k;
 	int rc;
 	bool any = false;
@@ -72,20 +80,28 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 		rc = cli_usage("edit", "nothing to change: give at least one --FIELD VALUE");
 		goto out;
 	}
-	if (k->immutable && r->seq != 0) {
-		cli_err("refused: %s %s is on the server and cannot change; add a new event "
-			"instead", k->name, id);
-		rc = CLI_FAIL;
+	rc = cli_field_values(opts, nopts, "edit", vals, &nvals);
+	if (rc)
+		goto out;
+	res = calloc(1, sizeof *res);
+	if (!res) {
+		rc = cli_store_fail(-ENOMEM, "cannot change the record");
 		goto out;
 	}
-	rc = cli_field_apply(c, "edit", kind_payload(r), opts, nopts);
-	if (rc == 0)
-		rc = cli_check_record(c, r);
-	if (rc == 0)
-		rc = cli_write(c, r);
-	if (rc == 0)
-		printf("%s\n", r->id);
+	cli_verb_ctx(c, &vc);
+	rc = verb_edit(&vc, r->id, vals, nvals, res);
+	if (rc == 0) {
+		Safecampus__Record *now = NULL;
+		/* the terminal's follow-up (an alarm) reads the record as written */
+		if (store_get(c->st, res->id, &now) == 0) {
+			cli_after_write(c, now);
+			safecampus__record__free_unpacked(now, NULL);
+		}
+		printf("%s\n", res->id);
+	}
+	rc = cli_verb_failed(c, k, rc, res, "edit");
 out:
+	free(res);
 	safecampus__record__free_unpacked(r, NULL);
 	return rc;
 }

@@ -102,6 +102,8 @@ struct escalate {
 	int timer_closed;
 	int failed;              /* first failure of the current round */
 	int mine;                /* round 1: the escalation lock was free */
+	int requested;           /* escalate_now asked for a pass not yet begun */
+	int loud;                /* this pass was asked for: say how it ended */
 	uint64_t ndue;           /* round 1: events due, HLCs to reserve */
 	uint64_t t0_ms;
 	unsigned long events, hazards, schools;
@@ -113,11 +115,13 @@ static struct escalate *escalators;
 
 static void on_timer(uv_timer_t *t);
 
-/* One-shot: the next pass is due an interval after this one ended. */
+/* One-shot: the next pass is due an interval after this one ended, or at
+ * once when one was asked for meanwhile. */
 static void arm(struct escalate *e)
 {
 	if (!e->stopping)
-		uv_timer_start(&e->timer, on_timer, (uint64_t)e->srv->cfg->escalation_interval_ms, 0);
+		uv_timer_start(&e->timer, on_timer,
+			       e->requested ? 0 : (uint64_t)e->srv->cfg->escalation_interval_ms, 0);
 }
 
 static void maybe_free(struct escalate *e)
@@ -284,8 +288,8 @@ static void round_end(struct escalate *e)
 		return;
 	}
 	if (e->round == 1 && !e->failed && !e->stopping) {
-		log_debug("escalation pass skipped reason=\"%s\"",
-			  !e->mine ? "another worker runs it" : "nothing due");
+		log_at(e->loud ? LOG_INFO : LOG_DEBUG, "escalation pass skipped reason=\"%s\" asked=%d",
+		       !e->mine ? "another worker runs it" : "nothing due", e->loud);
 		/* end the transaction here rather than have db_release log a
 		 * rollback every interval */
 		e->round = 3;
@@ -298,11 +302,11 @@ static void round_end(struct escalate *e)
 		/* subscribers hear of it through LISTEN, in every worker, this one
 		 * included: the NOTIFY went out at COMMIT. Nothing raised (a push
 		 * changed a deadline since round 1): only at debug level */
-		log_at(e->events ? LOG_INFO : LOG_DEBUG, "escalation pass hazards=%lu events=%lu schools=%lu max_seq=%" PRIu64
-			 " today=%s ms=%" PRIu64,
+		log_at(e->events || e->loud ? LOG_INFO : LOG_DEBUG, "escalation pass hazards=%lu events=%lu schools=%lu max_seq=%" PRIu64
+			 " today=%s ms=%" PRIu64 " asked=%d",
 			 e->hazards, e->events, e->schools, e->max_seq,
 			 *e->srv->cfg->escalation_today ? e->srv->cfg->escalation_today : "current_date",
-			 hlc_wall_ms() - e->t0_ms);
+			 hlc_wall_ms() - e->t0_ms, e->loud);
 	pass_done(e);
 }
 
@@ -346,6 +350,8 @@ static void on_timer(uv_timer_t *t)
 	if (e->stopping || e->running || e->srv->stopping)
 		return;
 	e->running = 1;
+	e->loud = e->requested;
+	e->requested = 0;
 	e->failed = e->mine = e->round = e->pending = 0;
 	e->ndue = 0;
 	e->events = e->hazards = e->schools = 0;
@@ -390,6 +396,19 @@ int escalate_start(struct server *s)
 	log_info("escalation enabled interval_ms=%ld today=%s", s->cfg->escalation_interval_ms,
 		 *s->cfg->escalation_today ? s->cfg->escalation_today : "current_date");
 	return 0;
+}
+
+int escalate_now(struct server *s)
+{
+	for (struct escalate *e = escalators; e; e = e->next) {
+		if (e->srv != s || e->stopping)
+			continue;
+		e->requested = 1;
+		if (!e->running)
+			uv_timer_start(&e->timer, on_timer, 0, 0);
+		return 0;
+	}
+	return -ENOENT;
 }
 
 void escalate_stop(struct server *s)

@@ -21,6 +21,13 @@ struct server;
  * libuv error. Call after the pool exists. */
 SC_WUR int escalate_start(struct server *s);
 
+/** Asks for a pass now (SIGUSR1: an operator who changed escalation_policy,
+ * a test that must not wait for the interval): at once if none is running,
+ * else right after the one that is. Its end is logged at info level, even
+ * when it raises nothing or another worker holds the pass ("escalation pass
+ * hazards=..." or "escalation pass skipped"). -ENOENT when escalation is off. */
+SC_WUR int escalate_now(struct server *s);
+
 /** Stops the timer of s. A pass in flight completes, or fails with the pool's
  * -ECANCELED when the pool closes; its memory is freed from the loop. Safe to
  * call when escalate_start was never called or did nothing. */

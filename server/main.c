@@ -25,6 +25,7 @@ static void usage(FILE *out)
 		"The district's safe-campus sync server: mutual-TLS clients, PostgreSQL storage.\n"
 		"Every setting can be given in the file (key = value) or as a flag, which wins.\n"
 		"SIGHUP reloads the file: settings marked 'reload' below, the certificates and the CRL.\n"
+		"SIGUSR1 runs an escalation pass now (docs/internals/escalation.md).\n"
 		"PostgreSQL need not be up at start: requests get ERROR_UNAVAILABLE until it is.\n"
 		"Extra actions:\n"
 		"  --migrate-only         apply database migrations and exit\n\n"
@@ -65,12 +66,14 @@ static int run_worker(struct config *cfg)
 	return rc || srv.exit_code ? 1 : 0;
 }
 
-static volatile sig_atomic_t got_signal, got_hup;
+static volatile sig_atomic_t got_signal, got_hup, got_usr1;
 
 static void on_parent_signal(int sig)
 {
 	if (sig == SIGHUP)
 		got_hup = 1;
+	else if (sig == SIGUSR1)
+		got_usr1 = 1;
 	else
 		got_signal = sig;
 }
@@ -109,6 +112,7 @@ static int run_workers(struct config *cfg)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	for (;;) {
 		for (long i = 0; i < n && !got_signal; i++) {
 			if (pids[i] > 0)
@@ -122,7 +126,8 @@ static int run_workers(struct config *cfg)
 					_exit(1);
 				signal(SIGTERM, SIG_DFL);
 				signal(SIGINT, SIG_DFL);
-				signal(SIGHUP, SIG_IGN); /* the worker's loop takes it over */
+				signal(SIGHUP, SIG_IGN); /* the worker's loop takes them over */
+				signal(SIGUSR1, SIG_IGN);
 				_exit(run_worker(cfg));
 			}
 			if (pid < 0) {
@@ -143,6 +148,15 @@ static int run_workers(struct config *cfg)
 			for (long i = 0; i < n; i++)
 				if (pids[i] > 0)
 					kill(pids[i], SIGHUP);
+			continue;
+		}
+		if (got_usr1) {
+			/* every worker tries; the escalation lock lets one through */
+			got_usr1 = 0;
+			log_info("signal %d: escalation pass requested workers=%ld", SIGUSR1, n);
+			for (long i = 0; i < n; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGUSR1);
 			continue;
 		}
 		int status;
@@ -208,7 +222,10 @@ int main(int argc, char **argv)
 	if (log_parse_level(cfg.log_level, &lvl) == 0)
 		log_set_level(lvl);
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGHUP, SIG_IGN); /* until the loop listens for it: a reload must never kill */
+	/* until the loop listens for them: a reload or a pass asked for must
+	 * never kill */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
 	/* a connection string that does not parse never gets better: exit 2 */
 	char *pqerr = NULL;
 	PQconninfoOption *parsed = PQconninfoParse(cfg.database, &pqerr);

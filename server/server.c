@@ -99,6 +99,13 @@ static void on_signal(uv_signal_t *sig, int signum)
 		(void)server_reload(s);
 		return;
 	}
+	if (signum == SIGUSR1) {
+		if (escalate_now(s) == -ENOENT)
+			log_info("signal %d: escalation is off (escalation_enabled = 0): no pass", signum);
+		else
+			log_info("signal %d: escalation pass requested", signum);
+		return;
+	}
 	log_info("signal %d: shutting down", signum);
 	server_stop(s);
 }
@@ -263,10 +270,12 @@ int server_start(struct server *s, uv_loop_t *loop, struct config *cfg)
 	uv_signal_init(loop, &s->sigterm);
 	uv_signal_init(loop, &s->sigint);
 	uv_signal_init(loop, &s->sighup);
-	s->sigterm.data = s->sigint.data = s->sighup.data = s;
+	uv_signal_init(loop, &s->sigusr1);
+	s->sigterm.data = s->sigint.data = s->sighup.data = s->sigusr1.data = s;
 	uv_signal_start(&s->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&s->sigint, on_signal, SIGINT);
 	uv_signal_start(&s->sighup, on_signal, SIGHUP);
+	uv_signal_start(&s->sigusr1, on_signal, SIGUSR1);
 	uv_timer_init(loop, &s->trim_timer);
 	uv_timer_init(loop, &s->crl_timer);
 	s->crl_timer.data = s;
@@ -438,6 +447,7 @@ void server_stop(struct server *s)
 		uv_close((uv_handle_t *)&s->sigterm, NULL);
 		uv_close((uv_handle_t *)&s->sigint, NULL);
 		uv_close((uv_handle_t *)&s->sighup, NULL);
+		uv_close((uv_handle_t *)&s->sigusr1, NULL);
 		uv_close((uv_handle_t *)&s->crl_timer, NULL);
 		uv_close((uv_handle_t *)&s->trim_timer, NULL);
 	}

@@ -47,7 +47,7 @@ struct server {
 	unsigned tls_gen;         /* bumped at each replacement of tls */
 	struct db_pool *db;
 	uv_tcp_t listener;
-	uv_signal_t sigterm, sigint, sighup;
+	uv_signal_t sigterm, sigint, sighup, sigusr1;
 	uv_timer_t crl_timer;     /* warns before the CRL's next update passes */
 	uv_timer_t trim_timer;    /* gives freed handshake memory back (server.c) */
 	uv_timer_t listen_timer;  /* accepting starts at the latest when it fires */

@@ -31,6 +31,20 @@ wait_for() { # wait_for SECONDS CMD...: poll until CMD succeeds
   "$@"
 }
 sql_is() { eq "$(sql "$1")" "$2"; } # re-run on every call, for wait_for
+# pass_now: asks the server for an escalation pass (SIGUSR1, forwarded to
+# each worker) and waits until every worker has said how its pass ended and
+# at least one of them ran it (the others find the escalation lock taken).
+# So a check after it sees a whole pass that began after the state it checks.
+WORKERS=2
+pass_now() {
+  local ended='escalation pass .*asked=1' ran='escalation pass (hazards=|skipped reason="nothing due").*asked=1'
+  local before ran_before
+  before=$(grep -cE "$ended" "$T/server.log" || true)
+  ran_before=$(grep -cE "$ran" "$T/server.log" || true)
+  kill -USR1 "$SERVER_PID"
+  wait_for 15 bash -c "test \$(grep -cE '$ended' '$T/server.log') -ge $((before + WORKERS)) &&
+    test \$(grep -cE '$ran' '$T/server.log') -gt $ran_before"
+}
 escalations() { sql "select count(*) from hazard_event where action = 'escalate'"; }
 # levels raised for one hazard, in seq order: "1,2"
 levels() { sql "select coalesce(string_agg(escalation_level::text, ',' order by seq), '') from hazard_event where hazard_id = '$1' and action = 'escalate'"; }
@@ -65,8 +79,10 @@ check "verify h4" sc amain hazard verify "$h4" --note "lights on test" --actor "
 server_start --escalation-enabled=0
 check "A-main pushes" sc amain sync
 check "B-main pushes" sc bmain sync
-sleep 2.5
-check "escalation_enabled = 0: no pass, no event" eq "$(escalations)" 0
+kill -USR1 "$SERVER_PID"
+check "escalation_enabled = 0: SIGUSR1 runs no pass" \
+  wait_for 5 grep -q 'escalation is off (escalation_enabled = 0): no pass' "$T/server.log"
+check "escalation_enabled = 0: no event" eq "$(escalations)" 0
 check "h4 is verified on the server" eq "$(sql "select state from hazard where id = '$h4'")" verified
 server_kill
 
@@ -76,7 +92,8 @@ check "both workers start an escalation timer" \
   wait_for 5 bash -c "test \$(grep -c 'escalation enabled' '$T/server.log') -eq 2"
 check "8 escalate events appear within 10 s" \
   wait_for 10 sql_is "select count(*) from hazard_event where action = 'escalate'" 8
-sleep 3 # three more passes per worker
+check "another pass asked for (SIGUSR1) runs" pass_now
+check "a second asked-for pass runs" pass_now
 check "no duplicates after further passes (still 8)" eq "$(escalations)" 8
 check "no level raised twice for a hazard" eq "$(sql "select count(*) from (select hazard_id, deadline_date, escalation_level from hazard_event where action = 'escalate' group by 1, 2, 3 having count(*) > 1) d")" 0
 check "h1 (high, 5 days): owner, principal" eq "$(levels "$h1")" "1,2"
@@ -131,7 +148,7 @@ check "h2 re-assigned with another past deadline" assign aeast "$h2" "Qian Li" 2
 check "h1 re-assigned with a future deadline" assign aeast "$h1" "Zhao Gang" 2026-12-31
 check "A-east pushes the re-assignments" sc aeast sync
 check "h2 is escalated to its owner again within 6 s" wait_for 6 levels_are "$h2" "1,1"
-sleep 2.5
+check "a further pass asked for runs" pass_now
 check "h2 (new deadline): its owner again, against 2026-11-22" eq "$(levels "$h2")" "1,1"
 check "h2's new note names the new deadline" \
   eq "$(sql "select note from hazard_event where hazard_id = '$h2' and action = 'escalate' order by seq desc limit 1")" \
@@ -188,7 +205,7 @@ SAFECAMPUS_FAULT=escalation_slow_commit,escalation_no_pass_lock server_start --l
 check "B-main pushes three more overdue hazards" sc bmain sync
 check "they reach the principal: 6 new events" \
   wait_for 12 sql_is "select count(*) from hazard_event where action = 'escalate' and school = 'schoolB'" 8
-sleep 3
+check "a further pass asked for runs (both workers at once)" pass_now
 check "still 6 after overlapping passes" \
   sql_is "select count(*) from hazard_event where action = 'escalate' and school = 'schoolB'" 8
 check "no level raised twice against one deadline, anywhere" \

@@ -212,6 +212,16 @@ int cli_refused(const struct kind *k, int rc, const char *why);
 /** Name of a sync state: "synced", "pending", "rejected". */
 const char *cli_sync_name(enum store_sync_state s);
 
+/* ---- who acts (cli_actor.c) */
+
+/** The password of the acting person: the first line of file when given,
+ * else $env when set, else asked on the terminal with echo off (what is the
+ * prompt). CLI_OK or CLI_FAIL (printed). Clear it with cli_password_clear. */
+int cli_password(const char *file, const char *env, const char *what, char *out, size_t n);
+/** A new password: file, else $SAFECAMPUS_NEW_PASSWORD, else asked twice. */
+int cli_new_password(const char *file, char *out, size_t n);
+void cli_password_clear(char *pw, size_t n);
+
 /* ---- the subcommands */
 
 int cmd_init(struct cli *c, int argc, char **argv);
@@ -224,6 +234,8 @@ int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_outbox(struct cli *c, int argc, char **argv);
 int cmd_sync(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_person(struct cli *c, int argc, char **argv);
+int cmd_verify(struct cli *c, int argc, char **argv);
 
 /* ---- the command groups of kinds with verbs (cmd/group.c) */
 

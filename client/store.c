@@ -67,13 +67,33 @@ static const char *const migrations[] = {
 	"  value BLOB NOT NULL,\n"
 	"  stored_ms INTEGER NOT NULL\n"
 	");\n",
+	/* 2 -> 3: the people who sign at this campus (client/person.c), and the
+	 * signature each record carries (packed Safecampus__Signature) */
+	"CREATE TABLE people(\n"
+	"  login TEXT PRIMARY KEY NOT NULL,\n"
+	"  display_name TEXT NOT NULL,\n"
+	"  role INTEGER NOT NULL,\n"                   /* SAFECAMPUS__STAFF_ROLE__* */
+	"  school TEXT NOT NULL,\n"                    /* '' for the bureau */
+	"  record_id TEXT NOT NULL,\n"                 /* its Person record (enrolment) */
+	"  enrolled_by TEXT NOT NULL,\n"
+	"  enrolled_ms INTEGER NOT NULL,\n"
+	"  revoked_ms INTEGER NOT NULL DEFAULT 0,\n"
+	"  pw_salt BLOB NOT NULL,\n"
+	"  pw_hash BLOB NOT NULL,\n"
+	"  pw_log2n INTEGER NOT NULL,\n"               /* scrypt N = 2^log2n, r, p */
+	"  pw_r INTEGER NOT NULL,\n"
+	"  pw_p INTEGER NOT NULL,\n"
+	"  public_key BLOB NOT NULL,\n"                /* raw Ed25519, 32 bytes */
+	"  key_pem TEXT NOT NULL\n"                    /* encrypted PKCS#8 (scrypt + AES-256) */
+	") WITHOUT ROWID;\n"
+	"ALTER TABLE records ADD COLUMN signature BLOB;\n",
 };
 #define STORE_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(STORE_MIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");
 
 /* ---------------------------------------------------------------- statements */
 
-#define REC_COLS "id, kind, school, campus, hlc, deleted, seq, written_by, payload"
+#define REC_COLS "id, kind, school, campus, hlc, deleted, seq, written_by, payload, signature"
 
 
 static const char *const sql_text[Q__COUNT] = {
@@ -84,13 +104,13 @@ static const char *const sql_text[Q__COUNT] = {
 	[Q_REC_GET] = "SELECT " REC_COLS " FROM records WHERE id = ?1",
 	[Q_REC_HEAD] = "SELECT kind, hlc, seq, written_by FROM records WHERE id = ?1",
 	[Q_REC_PUT] = "INSERT INTO records(id, kind, school, campus, hlc, deleted, seq, "
-		      "written_by, parent_id, payload) "
-		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+		      "written_by, parent_id, payload, signature) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
 		      "ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, "
 		      "school = excluded.school, campus = excluded.campus, hlc = excluded.hlc, "
 		      "deleted = excluded.deleted, seq = max(records.seq, excluded.seq), "
 		      "written_by = excluded.written_by, parent_id = excluded.parent_id, "
-		      "payload = excluded.payload",
+		      "payload = excluded.payload, signature = excluded.signature",
 	[Q_REC_SEQ] = "UPDATE records SET seq = max(seq, ?2) WHERE id = ?1",
 	[Q_REC_BASE] = "UPDATE records SET base_hlc = ?2, base_deleted = ?3, base_payload = ?4 "
 		       "WHERE id = ?1 AND (base_hlc IS NULL OR base_hlc <= ?2)",
@@ -295,12 +315,30 @@ int store__tx_begin(struct store *st)
 {
 	/* IMMEDIATE takes the write lock now: a concurrent `sync` process then
 	 * waits on busy_timeout instead of failing half way through. */
-	return exec(st, "BEGIN IMMEDIATE", "begin transaction");
+	int rc;
+
+	/* A caller that must write its own rows with a record (person.c: an
+	 * account with its enrolment record) wraps store_write in its own
+	 * transaction; the inner begin and end then do nothing and the outer
+	 * end commits or rolls back all of it. */
+	if (st->tx_depth > 0) {
+		st->tx_depth++;
+		return 0;
+	}
+	rc = exec(st, "BEGIN IMMEDIATE", "begin transaction");
+	if (rc == 0)
+		st->tx_depth = 1;
+	return rc;
 }
 
 /* Commits if rc is 0, else rolls back; returns the final status. */
 int store__tx_end(struct store *st, int rc)
 {
+	if (st->tx_depth > 1) {
+		st->tx_depth--;
+		return rc;
+	}
+	st->tx_depth = 0;
 	if (rc == 0) {
 		rc = exec(st, "COMMIT", "commit");
 		if (rc == 0)

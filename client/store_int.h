@@ -53,6 +53,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *q[Q__COUNT]; /* prepared on first use, kept until close */
 	char *path;
+	int tx_depth; /* store__tx_begin nests: only the outermost begins and ends */
 };
 
 /* A statement in use: the cached one, or a private copy when the cached one

@@ -59,6 +59,12 @@ static int row_record(struct store *st, sqlite3_stmt *s, Safecampus__Record **ou
 	r->hlc = (uint64_t)sqlite3_column_int64(s, 4);
 	r->deleted = sqlite3_column_int(s, 5) != 0;
 	r->seq = (uint64_t)sqlite3_column_int64(s, 6);
+	if (sqlite3_column_type(s, 9) == SQLITE_BLOB) {
+		/* a signature that does not decode is left out: verify then says
+		 * the record is unsigned, which is what it has become */
+		r->signature = safecampus__signature__unpack(
+			NULL, (size_t)sqlite3_column_bytes(s, 9), sqlite3_column_blob(s, 9));
+	}
 	if (store__set_str(&r->id, store__col_text(s, 0)) || store__set_str(&r->school, store__col_text(s, 2)) ||
 	    store__set_str(&r->campus, store__col_text(s, 3)) || store__set_str(&r->written_by, store__col_text(s, 7))) {
 		rc = -ENOMEM;
@@ -187,7 +193,7 @@ int store__rec_put(struct store *st, const struct kind *k, const Safecampus__Rec
 		   const char *written_by)
 {
 	const ProtobufCMessage *m = kind_payload(r);
-	uint8_t *buf = NULL;
+	uint8_t *buf = NULL, *sig = NULL;
 	size_t n = 0;
 	struct qh h = {0};
 	int rc = store__pack(m, &buf, &n);
@@ -210,10 +216,22 @@ int store__rec_put(struct store *st, const struct kind *k, const Safecampus__Rec
 	else
 		sqlite3_bind_null(h.s, 9);
 	store__bind_blob(&h, 10, buf, n);
+	if (r->signature) {
+		size_t sn = protobuf_c_message_get_packed_size(&r->signature->base);
+		sig = malloc(sn ? sn : 1);
+		if (!sig) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		store__bind_blob(&h, 11, sig, protobuf_c_message_pack(&r->signature->base, sig));
+	} else {
+		sqlite3_bind_null(h.s, 11);
+	}
 	rc = store__q_done(st, &h, "write record");
 out:
 	store__q_put(&h);
 	free(buf);
+	free(sig);
 	return rc;
 }
 

@@ -785,6 +785,7 @@ static const struct kind_rule {
 	{ "notice_event", { "notice_id", "action", "actor", "notice_hlc" }, check_notice_event },
 	{ "calendar", { "term_name", "term_start_date", "term_end_date" }, check_calendar },
 	{ "visitor", { "visit_date", "name", "purpose", "host", "time_in_ms" }, check_visitor },
+	{ "person", { "login", "display_name", "role", "public_key", "enrolled_ms" }, NULL },
 };
 
 int rules_check(const Safecampus__Record *r, char *why, size_t whylen)

@@ -126,6 +126,10 @@ static const struct sample samples[] = {
 	  { "visit_date=2026-03-02", "name=Liu Fang", "organisation=City Water Company",
 	    "purpose=meter inspection", "host=Wang Wu (logistics)", "time_in_ms=1772430000000",
 	    "time_out_ms=1772433600000" } },
+	{ "person", "login,display_name,role,public_key,enrolled_ms",
+	  { "login=chen.li", "display_name=Chen Li", "role=principal",
+	    "public_key=61c9fb9bd70055d9ea250231c9fb9bd70055d9ea250231c9fb9bd70055d9ea25",
+	    "enrolled_ms=1772430000000" } },
 };
 
 #define NSAMPLES (sizeof samples / sizeof samples[0])
@@ -224,7 +228,7 @@ static const char *const expected_kinds[] = {
 	"hazard", "hazard_event", "school_profile", "staff", "school_class", "meeting", "policy",
 	"letter", "education", "lecture", "drill", "inspection", "linkage", "gate_duty", "bus",
 	"bus_rider", "bus_trip", "equipment", "equipment_check", "risk", "notice", "notice_event",
-	"calendar", "visitor",
+	"calendar", "visitor", "person",
 };
 
 static void test_every_kind_listed(void **state)
@@ -751,6 +755,8 @@ static void test_sql_tables(void **state)
 		/* dashboards: configuration and per-school aggregates (004) */
 		"dashboard_indicator", "dashboard_school", "dash_education", "dash_gate", "dash_hazard", "dash_equipment",
 		"dash_letter",
+		/* the signatures of sign-offs (015) */
+		"signoff",
 		NULL,
 	};
 	struct schema *sc = calloc(1, sizeof *sc);

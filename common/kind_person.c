@@ -26,18 +26,17 @@ static int person_derive(const struct kind_env *env, const Safecampus__Record *r
 }
 
 static const struct kind_field_ui person_fields[] = {
-	{"login", "Login", "登录名", NULL, NULL, NULL, KF_NONE, NULL},
-	{"display_name", "Name", "姓名", NULL, NULL, "name", KF_NONE, NULL},
-	{"role", "Role", "职务", NULL, NULL, NULL, KF_NONE, NULL},
-	{"public_key", "Public key", "公钥", NULL, NULL, NULL, KF_NONE, NULL},
-	{"enrolled_ms", "Enrolled", "登记时间", NULL, NULL, NULL, KF_NONE, NULL},
-	{"revoked_ms", "Revoked", "注销时间", NULL, NULL, NULL, KF_NONE, NULL},
+	{"login", NC_("person", "Login"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"display_name", NC_("person", "Name"), NULL, NULL, "name", KF_NONE, NULL},
+	{"role", NC_("person", "Role"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"public_key", NC_("person", "Public key"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"enrolled_ms", NC_("person", "Enrolled"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"revoked_ms", NC_("person", "Revoked"), NULL, NULL, NULL, KF_NONE, NULL},
 };
 
 const struct kind_ops kind_ops_person = {
 	.kind = "person",
-	.label = "Person",
-	.label_zh = "签名人员",
+	.label = N_("Person"),
 	.fields = person_fields,
 	.nfields = sizeof person_fields / sizeof person_fields[0],
 	.status_words = "active revoked",

@@ -85,6 +85,9 @@ extern const char *cli_err_where;
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Usage error for an unknown kind, listing the kinds; returns CLI_USAGE. */
 int cli_kinds_hint(const char *cmd, const char *name);
+/** The kind as messages name it: its name ("hazard"), what a person types,
+ * or in Chinese its label ("隐患"). */
+const char *cli_kind_name(const struct kind *k);
 /** A failed store call: "what: <detail>", returns CLI_FAIL. */
 int cli_store_fail(int rc, const char *what);
 

@@ -4,6 +4,7 @@
  * is written. Aliases, defaults and help come from the kind's table entry
  * (kind_ops.h); nothing here names a kind or a field. */
 #include "cli.h"
+#include "i18n.h"
 #include "cli_kind.h"
 #include "cli_verb.h"
 
@@ -51,44 +52,55 @@ static bool settable(const ProtobufCFieldDescriptor *f)
 	return f->type != PROTOBUF_C_TYPE_MESSAGE && f->type != PROTOBUF_C_TYPE_BYTES;
 }
 
-/* Enum values without UNSPECIFIED, ", "-separated, into out. */
-static void enum_values(const ProtobufCEnumDescriptor *e, char *out, size_t n)
+/* Enum values without UNSPECIFIED, ", "-separated, into out; in Chinese
+ * each with its label, which may be typed instead (k's field table). */
+static void enum_values(const struct kind *k, const ProtobufCFieldDescriptor *f, char *out,
+			size_t n)
 {
+	const ProtobufCEnumDescriptor *e = f->descriptor;
 	size_t at = 0;
 
 	out[0] = '\0';
 	for (unsigned i = 0; i < e->n_values; i++) {
 		const char *name = kind_enum_name(e, e->values[i].value);
+		const char *label;
 		int w;
 		if (e->values[i].value == 0 || !name)
 			continue;
-		w = snprintf(out + at, n - at, "%s%s", at ? ", " : "", name);
+		label = i18n_zh() ? kind_enum_label_tr(k, f->name, name) : name;
+		if (label != name && strcmp(label, name) != 0)
+			/* TRANSLATORS: an enum value and its label in a list of values */
+			w = snprintf(out + at, n - at, _("%1$s%2$s (%3$s)"), at ? _(", ") : "", name,
+				     label);
+		else
+			w = snprintf(out + at, n - at, "%s%s", at ? _(", ") : "", name);
 		if (w < 0 || (size_t)w >= n - at)
 			break;
 		at += (size_t)w;
 	}
 }
 
+/* TRANSLATORS: the type of a field in `add KIND --help` */
 static const char *type_name(const ProtobufCFieldDescriptor *f)
 {
 	if (f->label == PROTOBUF_C_LABEL_REPEATED)
-		return "list";
+		return _("list");
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_STRING:
 		if (ends_with(f->name, "_date"))
-			return "date";
+			return _("date");
 		if (ends_with(f->name, "_id"))
-			return "id";
-		return "text";
+			return _("id");
+		return _("text");
 	case PROTOBUF_C_TYPE_ENUM:
-		return "enum";
+		return _("enum");
 	case PROTOBUF_C_TYPE_BOOL:
-		return "bool";
+		return _("bool");
 	case PROTOBUF_C_TYPE_DOUBLE:
 	case PROTOBUF_C_TYPE_FLOAT:
-		return "number";
+		return _("number");
 	default:
-		return ends_with(f->name, "_ms") ? "time-ms" : "integer";
+		return ends_with(f->name, "_ms") ? _("time-ms") : _("integer");
 	}
 }
 
@@ -124,7 +136,7 @@ static enum kind_fill default_of(const struct kind *k, const char *field)
 
 static const char *default_text(enum kind_fill d)
 {
-	return d == KF_TODAY ? " (default: today)" : d == KF_NOW_MS ? " (default: now)" : "";
+	return d == KF_TODAY ? _(" (default: today)") : d == KF_NOW_MS ? _(" (default: now)") : "";
 }
 
 static const char *field_help(const struct kind *k, const ProtobufCFieldDescriptor *f)
@@ -133,15 +145,25 @@ static const char *field_help(const struct kind *k, const ProtobufCFieldDescript
 	const struct kind_field_ui *ui = kind_field_ui(k, f->name);
 	const char *dtext = default_text(default_of(k, f->name));
 
+	const char *label = kind_field_label(k, f->name);
+	char what[160];
+
+	/* in Chinese the field's label comes first: the option names are English */
+	if (label && i18n_zh())
+		snprintf(what, sizeof what, _("%s: "), label);
+	else
+		what[0] = '\0';
 	if (ui && ui->help)
-		return pool_fmt("%s%s", ui->help, dtext);
+		return pool_fmt("%s%s%s", what, kind_field_help(k, f->name), dtext);
 	if (f->type == PROTOBUF_C_TYPE_ENUM) {
-		enum_values(f->descriptor, vals, sizeof vals);
-		return pool_fmt("one of: %s%s", vals, dtext);
+		enum_values(k, f, vals, sizeof vals);
+		return pool_fmt(_("%1$sone of: %2$s%3$s"), what, vals, dtext);
 	}
 	if (ends_with(f->name, "_id"))
-		return pool_fmt("record id (or its first 8 characters)%s", dtext);
-	return pool_fmt("%s%s", type_name(f), dtext);
+		return pool_fmt(_("%1$srecord id (or its first 8 characters)%2$s"), what, dtext);
+	if (*what && (f->type == PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED))
+		return pool_fmt("%s%s", label, dtext); /* the metavar says the rest */
+	return pool_fmt("%s%s%s", what, type_name(f), dtext);
 }
 
 static bool in_list(const char *const *list, const char *name)
@@ -252,36 +274,52 @@ void cli_flagify(const struct kind *k, const char *in, char *out, size_t n)
 void cli_kind_fields_help(FILE *f, const struct kind *k)
 {
 	char vals[512];
-	size_t namew = 18;
+	size_t namew = 18, pre;
 
-	fprintf(f, "Fields of %s%s%s:\n", k->name, k->immutable ? " (immutable once synced)" : "",
-		k->bureau_only ? " (bureau only)" : "");
+	fprintf(f, _("Fields of %1$s (%2$s)%3$s%4$s:\n"), k->name, kind_label(k),
+		k->immutable ? _(" (immutable once synced)") : "",
+		k->bureau_only ? _(" (bureau only)") : "");
 	for (unsigned i = 0; i < k->desc->n_fields; i++)
 		if (strlen(k->desc->fields[i].name) > namew)
 			namew = strlen(k->desc->fields[i].name);
-	fprintf(f, "  %-*s %-8s %s\n", (int)namew, "FIELD", "TYPE", "VALUES / NOTES");
+	fputs("  ", f);
+	cli_cell(f, _("FIELD"), namew + 1);
+	cli_cell(f, _("TYPE"), 9);
+	fprintf(f, "%s\n", _("VALUES / NOTES"));
 	for (unsigned i = 0; i < k->desc->n_fields; i++) {
 		const ProtobufCFieldDescriptor *fd = &k->desc->fields[i];
 		size_t at;
 		if (!settable(fd))
 			continue;
-		fprintf(f, "  %-*s %-8s ", (int)namew, fd->name, type_name(fd));
+		const char *label = kind_field_label(k, fd->name);
+		fprintf(f, "  %-*s ", (int)namew, fd->name);
+		cli_cell(f, type_name(fd), 9);
 		vals[0] = '\0';
-		if (fd->type == PROTOBUF_C_TYPE_ENUM)
-			enum_values(fd->descriptor, vals, sizeof vals);
+		/* in Chinese the label says what the English field name means */
+		if (label && i18n_zh())
+			snprintf(vals, sizeof vals, _("%s: "), label);
+		at = strlen(vals);
+		pre = at;
+		if (at && fd->type == PROTOBUF_C_TYPE_STRING && !ends_with(fd->name, "_date") &&
+		    !ends_with(fd->name, "_id"))
+			snprintf(vals, sizeof vals, "%s", label);
+		else if (fd->type == PROTOBUF_C_TYPE_ENUM)
+			enum_values(k, fd, vals + at, sizeof vals - at);
 		else if (ends_with(fd->name, "_date"))
-			snprintf(vals, sizeof vals, "YYYY-MM-DD");
+			snprintf(vals + at, sizeof vals - at, "YYYY-MM-DD");
 		else if (ends_with(fd->name, "_id"))
-			snprintf(vals, sizeof vals, "record id or its 8-character prefix");
+			snprintf(vals + at, sizeof vals - at, "%s", _("record id or its 8-character prefix"));
 		else if (ends_with(fd->name, "_ms"))
-			snprintf(vals, sizeof vals, "Unix time in milliseconds");
+			snprintf(vals + at, sizeof vals - at, "%s", _("Unix time in milliseconds"));
 		else if (fd->label == PROTOBUF_C_LABEL_REPEATED)
-			snprintf(vals, sizeof vals, "values separated by ';'");
+			snprintf(vals + at, sizeof vals - at, "%s", _("values separated by ';'"));
+		if (pre && strlen(vals) == pre)
+			snprintf(vals, sizeof vals, "%s", label); /* no "label: " before nothing */
 		at = strlen(vals);
 		at += (size_t)snprintf(vals + at, sizeof vals - at, "%s",
 				       default_text(default_of(k, fd->name)));
 		if (k->parent_field && strcmp(k->parent_field, fd->name) == 0 && at < sizeof vals)
-			snprintf(vals + at, sizeof vals - at, " (the record it belongs to)");
+			snprintf(vals + at, sizeof vals - at, "%s", _(" (the record it belongs to)"));
 		cli_wrap(f, vals, namew + 12, CLI_WIDTH);
 	}
 	for (size_t a = 0; k->ops && a < k->ops->nfields; a++) {
@@ -289,7 +327,7 @@ void cli_kind_fields_help(FILE *f, const struct kind *k)
 		if (!k->ops->fields[a].alias)
 			continue;
 		cli_dashed(k->ops->fields[a].field, d, sizeof d);
-		fprintf(f, "  --%s is short for --%s\n", k->ops->fields[a].alias, d);
+		fprintf(f, _("  --%1$s is short for --%2$s\n"), k->ops->fields[a].alias, d);
 	}
 }
 
@@ -346,10 +384,10 @@ int cli_refused(const struct kind *k, int rc, const char *why)
 	char text[640];
 
 	if (rc != SC_EINVALID && rc != SC_ETRANSITION && rc != SC_ENOTFOUND)
-		return cli_store_fail(rc, "cannot check the record");
+		return cli_store_fail(rc, _("cannot check the record"));
 	/* the person typed --role, not actor_role */
 	cli_flagify(k, why, text, sizeof text);
-	cli_err("refused: %s", text);
+	cli_err(_("refused: %s"), text);
 	return CLI_FAIL;
 }
 
@@ -357,7 +395,11 @@ int cli_set_field(const struct kind *k, ProtobufCMessage *m, const char *field,
 		  const char *text, const char *cmd)
 {
 	char err[256];
+	const char *name = kind_enum_from_label(k, field, text);
 
+	/* a person may type the value's label (全员培训) for its name */
+	if (name && kind_field(k, field) && kind_field(k, field)->type == PROTOBUF_C_TYPE_ENUM)
+		text = name;
 	if (kind_field_set(m, kind_field(k, field), text, err, sizeof err) != 0) {
 		char msg[300], flag[80];
 		cli_flagify(k, err, msg, sizeof msg);
@@ -380,7 +422,7 @@ int cli_write(struct cli *c, Safecampus__Record *r)
 	int rc = store_write(c->st, r);
 
 	if (rc)
-		return cli_store_fail(rc, "cannot write the record");
+		return cli_store_fail(rc, _("cannot write the record"));
 	cli_after_write(c, r);
 	return 0;
 }

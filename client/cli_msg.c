@@ -1,5 +1,6 @@
 /* Messages for people: errors, usage errors, store failures. */
 #include "cli.h"
+#include "i18n.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '" CLI_PROG " %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+	fprintf(stderr, _("\nTry '%s %s%s--help'.\n"), CLI_PROG, cmd ? cmd : "", cmd ? " " : "");
 	return CLI_USAGE;
 }
 
@@ -47,12 +48,19 @@ const char *cli_sync_name(enum store_sync_state s)
 {
 	switch (s) {
 	case STORE_PENDING:
-		return "pending";
+		return _("pending");
 	case STORE_REJECTED:
-		return "rejected";
+		return _("rejected");
 	default:
-		return "synced";
+		return _("synced");
 	}
+}
+
+const char *cli_kind_name(const struct kind *k)
+{
+	if (!k)
+		return "?";
+	return i18n_zh() ? kind_label(k) : k->name;
 }
 
 int cli_kinds_hint(const char *cmd, const char *name)
@@ -68,5 +76,5 @@ int cli_kinds_hint(const char *cmd, const char *name)
 			break;
 		at += (size_t)w;
 	}
-	return cli_usage(cmd, "unknown kind '%s' (kinds: %s)", name, list);
+	return cli_usage(cmd, _("unknown kind '%1$s' (kinds: %2$s)"), name, list);
 }

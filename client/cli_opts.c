@@ -1,5 +1,6 @@
 /* The option parser: one table of struct cli_opt parses argv and prints --help. */
 #include "cli.h"
+#include "i18n.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +37,10 @@ static void print_name(FILE *f, const char *name)
 
 void cli_print_help(FILE *f, const struct cli_opt *opts, size_t nopts, const struct cli_help *h)
 {
-	fprintf(f, "Usage: " CLI_PROG " %s\n\n", h->usage);
+	fprintf(f, _("Usage: %s %s\n\n"), CLI_PROG, h->usage);
 	if (h->summary)
-		cli_wrap(f, h->summary, 0, CLI_WIDTH);
-	fputs("\nOptions:\n", f);
+		cli_wrap(f, _(h->summary), 0, CLI_WIDTH);
+	fputs(_("\nOptions:\n"), f);
 	for (size_t i = 0; i < nopts; i++) {
 		const struct cli_opt *o = &opts[i];
 		char head[96];
@@ -66,26 +67,31 @@ void cli_print_help(FILE *f, const struct cli_opt *opts, size_t nopts, const str
 		else
 			fprintf(f, "\n%30s", "");
 		if (o->alias_of) {
-			fputs("same as --", f);
-			print_name(f, o->alias_of);
-			if (o->flags & CLI_OPT_REQUIRED)
-				fputs(" (required)", f);
-			fputc('\n', f);
+			char name[64];
+			size_t k = 0;
+			for (const char *p = o->alias_of; *p && k + 1 < sizeof name; p++)
+				name[k++] = *p == '_' ? '-' : *p;
+			name[k] = '\0';
+			fprintf(f, (o->flags & CLI_OPT_REQUIRED) ? _("same as --%s (required)\n")
+								: _("same as --%s\n"), name);
 		} else {
 			char text[1024];
-			snprintf(text, sizeof text, "%s%s", o->help ? o->help : "",
-				 (o->flags & CLI_OPT_REQUIRED) ? " (required)" : "");
+			const char *help = o->help ? _(o->help) : "";
+			if (o->flags & CLI_OPT_REQUIRED)
+				snprintf(text, sizeof text, _("%s (required)"), help);
+			else
+				snprintf(text, sizeof text, "%s", help);
 			cli_wrap(f, text, 30, CLI_WIDTH);
 		}
 	}
-	fputs("  --store PATH                the store file (default: $SAFECAMPUS_STORE, else "
-	      "./safecampus.db)\n", f);
-	fputs("  -h, --help                  show this help\n", f);
+	fputs(_("  --store PATH                the store file (default: $SAFECAMPUS_STORE, else "
+		"./safecampus.db)\n"), f);
+	fputs(_("  -h, --help                  show this help\n"), f);
 	if (h->epilog) {
 		fputc('\n', f);
-		cli_wrap(f, h->epilog, 0, CLI_WIDTH);
+		cli_wrap(f, _(h->epilog), 0, CLI_WIDTH);
 	}
-	fputs("\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error.\n", f);
+	fputs(_("\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error.\n"), f);
 }
 
 void cli_cmd_words(const struct cli_help *h, char *out, size_t n)
@@ -129,7 +135,7 @@ int cli_parse(struct cli *c, int argc, char **argv, struct cli_opt *opts, size_t
 
 		if (dashdash || a[0] != '-' || a[1] == '\0') {
 			if (*npos >= maxpos)
-				return cli_usage(cmd, "unexpected argument '%s'", a);
+				return cli_usage(cmd, _("unexpected argument '%s'"), a);
 			pos[(*npos)++] = a;
 			continue;
 		}
@@ -147,7 +153,7 @@ int cli_parse(struct cli *c, int argc, char **argv, struct cli_opt *opts, size_t
 				if (opts[j].short_name && opts[j].short_name == a[1] && a[2] == '\0')
 					o = &opts[j];
 			if (!o)
-				return cli_usage(cmd, "unknown option '%s'", a);
+				return cli_usage(cmd, _("unknown option '%s'"), a);
 		} else {
 			eq = strchr(a + 2, '=');
 			nlen = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
@@ -156,32 +162,43 @@ int cli_parse(struct cli *c, int argc, char **argv, struct cli_opt *opts, size_t
 			if (name_eq("store", a + 2, nlen)) {
 				if (!val) {
 					if (i + 1 >= argc)
-						return cli_usage(cmd, "option '--store' needs a value");
+						return cli_usage(cmd, _("option '--store' needs a value"));
 					val = argv[++i];
 				}
 				if (!*val)
-					return cli_usage(cmd, "option '--store' needs a path");
+					return cli_usage(cmd, _("option '--store' needs a path"));
 				c->store_path = val;
+				continue;
+			}
+			/* --lang is a global option, also accepted after the command */
+			if (name_eq("lang", a + 2, nlen)) {
+				if (!val) {
+					if (i + 1 >= argc)
+						return cli_usage(cmd, _("option '%s' needs a value"),
+								 "--lang");
+					val = argv[++i];
+				}
+				i18n_set_lang(val);
 				continue;
 			}
 			for (size_t j = 0; j < nopts; j++)
 				if (name_eq(opts[j].name, a + 2, nlen))
 					o = &opts[j];
 			if (!o)
-				return cli_usage(cmd, "unknown option '%.*s'", (int)(nlen + 2), a);
+				return cli_usage(cmd, _("unknown option '%.*s'"), (int)(nlen + 2), a);
 		}
 		if (o->seen)
-			return cli_usage(cmd, "option '--%s' given twice", o->name);
+			return cli_usage(cmd, _("option '--%s' given twice"), o->name);
 		o->seen = true;
 		if (!o->metavar) {
 			if (val)
-				return cli_usage(cmd, "option '--%s' takes no value", o->name);
+				return cli_usage(cmd, _("option '--%s' takes no value"), o->name);
 			o->value = "1";
 			continue;
 		}
 		if (!val) {
 			if (i + 1 >= argc)
-				return cli_usage(cmd, "option '--%s' needs a value (%s)", o->name,
+				return cli_usage(cmd, _("option '--%1$s' needs a value (%2$s)"), o->name,
 						 o->metavar);
 			val = argv[++i];
 		}
@@ -216,11 +233,12 @@ int cli_parse(struct cli *c, int argc, char **argv, struct cli_opt *opts, size_t
 				break;
 		}
 		if (count)
-			return cli_usage(cmd, "missing required option%s %s", count > 1 ? "s" : "",
+			return cli_usage(cmd, ngettext("missing required option %s",
+						       "missing required options %s", count),
 					 missing);
 	}
 	if (*npos < minpos)
-		return cli_usage(cmd, "missing argument (usage: " CLI_PROG " %s)", help->usage);
+		return cli_usage(cmd, _("missing argument (usage: %s %s)"), CLI_PROG, help->usage);
 	return 0;
 }
 

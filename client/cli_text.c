@@ -141,28 +141,63 @@ void cli_text(FILE *f, const char *s)
 	}
 }
 
+/* A CJK character or punctuation mark: text may break before or after it
+ * without a space, as Chinese has none between words. */
+static bool cjk_at(const char *s, size_t *len)
+{
+	uint32_t cp = utf8_next((const unsigned char *)s, len);
+
+	return cp_width(cp) == 2;
+}
+
+/* Closing CJK punctuation (，。、；：？！）」』》): never starts a line. */
+static bool cjk_closing(const char *s)
+{
+	size_t len;
+	uint32_t cp = utf8_next((const unsigned char *)s, &len);
+
+	return (cp >= 0x3001 && cp <= 0x3002) || cp == 0x300B || cp == 0x300D || cp == 0x300F ||
+	       cp == 0x3011 || cp == 0xFF01 || cp == 0xFF09 || cp == 0xFF0C || cp == 0xFF1A ||
+	       cp == 0xFF1B || cp == 0xFF1F || cp == 0x201D;
+}
+
 void cli_wrap(FILE *f, const char *text, size_t indent, size_t width)
 {
 	size_t col = indent;
+	bool glued = false; /* the last piece was CJK: the next needs no space */
 
 	while (*text) {
-		size_t w = strcspn(text, " \n");
-		if (col > indent && col + 1 + w > width) {
+		size_t w = 0, len;
+		bool cjk = cjk_at(text, &len);
+		/* a piece is one CJK character, or a run up to a space, newline or CJK */
+		if (cjk) {
+			w = len;
+		} else {
+			while (text[w] && text[w] != ' ' && text[w] != '\n' && !cjk_at(text + w, &len))
+				w += len;
+		}
+		bool tight = glued || (cjk && col > indent && text[-1] != ' ');
+		size_t pw = cli_width_n(text, w);
+		if (col > indent && col + (tight ? 0 : 1) + pw > width && !(cjk && cjk_closing(text))) {
 			fprintf(f, "\n%*s", (int)indent, "");
 			col = indent;
-		} else if (col > indent) {
+		} else if (col > indent && !tight) {
 			fputc(' ', f);
 			col++;
 		}
 		fwrite(text, 1, w, f);
-		col += cli_width_n(text, w);
+		col += pw;
 		text += w;
-		while (*text == ' ')
+		glued = cjk && *text && *text != ' ' && *text != '\n';
+		while (*text == ' ') {
 			text++;
+			glued = false;
+		}
 		if (*text == '\n') {
 			text++;
 			fprintf(f, "\n%*s", (int)indent, "");
 			col = indent;
+			glued = false;
 		}
 	}
 	fputc('\n', f);

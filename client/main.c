@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(a, "--store") == 0 || strcmp(a, "--log-level") == 0) {
 			if (i + 1 >= argc)
-				return cli_usage(NULL, "option '%s' needs a value", a);
+				return cli_usage(NULL, _("option '%s' needs a value"), a);
 			v = argv[++i];
 		} else if (strncmp(a, "--store=", 8) == 0) {
 			v = a + 8;
@@ -113,16 +113,16 @@ int main(int argc, char **argv)
 			v = a + 12;
 			a = "--log-level";
 		} else {
-			return cli_usage(NULL, "unknown option '%s'", a);
+			return cli_usage(NULL, _("unknown option '%s'"), a);
 		}
 		if (strcmp(a, "--store") == 0) {
 			if (!*v)
-				return cli_usage(NULL, "option '--store' needs a path");
+				return cli_usage(NULL, _("option '--store' needs a path"));
 			c.store_path = v;
 		} else {
 			if (log_parse_level(v, &lvl) != 0)
-				return cli_usage(NULL, "--log-level: \"%s\" is not one of debug, "
-						 "info, warn, error, off", v);
+				return cli_usage(NULL, _("--log-level: \"%s\" is not one of debug, "
+						   "info, warn, error, off"), v);
 			log_set_level(lvl);
 		}
 	}
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 		}
 		cmd = find(argv[i + 1]);
 		if (!cmd)
-			return cli_usage(NULL, "unknown command '%s'", argv[i + 1]);
+			return cli_usage(NULL, _("unknown command '%s'"), argv[i + 1]);
 		{
 			char *hargv[] = {argv[i + 1], "--help", NULL};
 			return cmd->run(&c, 2, hargv);
@@ -145,11 +145,11 @@ int main(int argc, char **argv)
 	}
 	cmd = find(argv[i]);
 	if (!cmd)
-		return cli_usage(NULL, "unknown command '%s'", argv[i]);
+		return cli_usage(NULL, _("unknown command '%s'"), argv[i]);
 	rc = cmd->run(&c, argc - i, argv + i);
 	cli_done(&c);
 	if (fflush(stdout) != 0 && rc == CLI_OK) {
-		cli_err("cannot write the output");
+		cli_err("%s", _("cannot write the output"));
 		rc = CLI_FAIL;
 	}
 	return rc;

@@ -54,12 +54,12 @@ static const struct kind_verb bus_verbs[] = {
 	{.name = "trip", .kind = "bus_trip",
 	 .usage = "bus trip --bus PLATE|ID --direction to_school|from_school --boarded N "
 		  "--alighted N --checked-by NAME [--trip-date D]",
-	 .summary = "Records one trip of a school bus: how many students got on, how many got "
+	 .summary = N_("Records one trip of a school bus: how many students got on, how many got "
 		    "off, and who\nchecked the empty bus. When the counts differ an ALARM is "
 		    "printed at once (a child may be\nleft on the bus); the trip is still "
-		    "recorded, exactly as counted.",
-	 .epilog = "--trip-date defaults to today. --bus takes the bus's plate (as in `safecampus "
-		   "list bus`) or its id. Give both --boarded and --alighted (0 is a count too).",
+		    "recorded, exactly as counted."),
+	 .epilog = N_("--trip-date defaults to today. --bus takes the bus's plate (as in `safecampus "
+		   "list bus`) or its id. Give both --boarded and --alighted (0 is a count too)."),
 	 /* counts that may be 0 are asked for: a trip without them is not counted */
 	 .required = (const char *const[]){"direction", "boarded", "alighted", "checked_by", NULL},
 	 .optional = (const char *const[]){"trip_date", NULL},
@@ -83,12 +83,12 @@ const struct kind_ops kind_ops_bus = {
 	.nfields = sizeof bus_field_ui / sizeof bus_field_ui[0],
 	.label = N_("School bus"),
 	.status_words = "active inactive inspection_overdue",
-	.status_help = "active, inactive, inspection_overdue",
+	.status_help = N_("active, inactive, inspection_overdue"),
 	.derive = bus_derive,
-	.group_summary = "record a bus trip (counts that differ raise an ALARM)",
-	.group_help = "School buses (校车). Buses and riders are records: `safecampus add bus "
+	.group_summary = N_("record a bus trip (counts that differ raise an ALARM)"),
+	.group_help = N_("School buses (校车). Buses and riders are records: `safecampus add bus "
 		      "--plate P --seats N ...`,\n`safecampus add bus_rider --bus-id ID "
-		      "--student-ref CODE`.",
+		      "--student-ref CODE`."),
 	.verbs = bus_verbs,
 	.nverbs = sizeof bus_verbs / sizeof bus_verbs[0],
 };
@@ -108,7 +108,7 @@ const struct kind_ops kind_ops_bus_trip = {
 	.nfields = sizeof bus_trip_field_ui / sizeof bus_trip_field_ui[0],
 	.label = N_("Bus trip"),
 	.status_words = "mismatch ok",
-	.status_help = "mismatch, ok",
+	.status_help = N_("mismatch, ok"),
 	.derive = trip_derive,
 	.alarm = trip_alarm,
 };
@@ -125,6 +125,6 @@ const struct kind_ops kind_ops_bus_rider = {
 	.nfields = sizeof bus_rider_field_ui / sizeof bus_rider_field_ui[0],
 	.label = N_("Bus rider"),
 	.status_words = "active inactive",
-	.status_help = "active, inactive",
+	.status_help = N_("active, inactive"),
 	.derive = rider_derive,
 };

@@ -149,11 +149,11 @@ static const struct kind_col hazard_cols[] = {
 };
 
 #define HZ_EPILOG                                                                              \
-	"ID is the hazard's id or its first 8 characters. ROLE is one of: principal, "         \
-	"vice_principal,\ndepartment_head, head_teacher, subject_teacher, security_guard, "    \
-	"canteen_staff, bus_staff,\nparent_volunteer, logistics, bureau_officer.\nThe step is " \
-	"checked here, offline, against the hazard's events known locally; a refused\nstep "    \
-	"writes nothing."
+	N_("ID is the hazard's id or its first 8 characters. ROLE is one of: principal, "      \
+	   "vice_principal,\ndepartment_head, head_teacher, subject_teacher, security_guard, " \
+	   "canteen_staff, bus_staff,\nparent_volunteer, logistics, bureau_officer.\nThe "     \
+	   "step is checked here, offline, against the hazard's events known locally; a "      \
+	   "refused\nstep writes nothing.")
 
 #define EVENT_SETS(action)                                                                     \
 	(const struct kind_set[])                                                              \
@@ -167,53 +167,53 @@ static const char *const report_required[] = {"title", "area", "severity", NULL}
 static const struct kind_verb hazard_verbs[] = {
 	{.name = "report", .kind = "hazard",
 	 .usage = "hazard report --title T --area AREA --severity SEV [options]",
-	 .summary = "Reports a hazard found by an inspection or by anyone (隐患上报). Prints the "
-		    "new hazard's id.\nIts state is reported until it is assigned.",
-	 .epilog = "--found-date defaults to today.",
+	 .summary = N_("Reports a hazard found by an inspection or by anyone (隐患上报). Prints the "
+		    "new hazard's id.\nIts state is reported until it is assigned."),
+	 .epilog = N_("--found-date defaults to today."),
 	 .required = report_required, .flags = KV_PRINT_ID | KV_FIELDS_HELP},
 	{.name = "assign", .kind = "hazard_event",
 	 .usage = "hazard assign ID --owner NAME --deadline YYYY-MM-DD --actor NAME --role ROLE",
-	 .summary = "Signs the hazard into the responsibility list (签发): who rectifies it, by "
+	 .summary = N_("Signs the hazard into the responsibility list (签发): who rectifies it, by "
 		    "when.\nAllowed from reported (or assigned, to re-assign); principal or vice "
-		    "principal only.",
+		    "principal only."),
 	 .epilog = HZ_EPILOG,
 	 .required = (const char *const[]){"owner", "deadline_date", "actor", "actor_role", NULL},
 	 .optional = (const char *const[]){"note", NULL},
 	 .sets = EVENT_SETS("assign"), .flags = KV_PARENT, .done = verb_done},
 	{.name = "rectify", .kind = "hazard_event",
 	 .usage = "hazard rectify ID --note TEXT --actor NAME [--role ROLE]",
-	 .summary = "Records that the hazard was rectified (整改); the note says what was done.\n"
-		    "Allowed from assigned.",
+	 .summary = N_("Records that the hazard was rectified (整改); the note says what was done.\n"
+		    "Allowed from assigned."),
 	 .epilog = HZ_EPILOG,
 	 .required = (const char *const[]){"note", "actor", NULL},
 	 .optional = (const char *const[]){"actor_role", "evidence_sha256", "evidence_path", NULL},
 	 .sets = EVENT_SETS("rectify"), .flags = KV_PARENT | KV_EVIDENCE_FILE, .done = verb_done},
 	{.name = "verify", .kind = "hazard_event",
 	 .usage = "hazard verify ID --note TEXT --actor NAME [--evidence-sha256 H --evidence-path P]",
-	 .summary = "Records the leadership group's check of the fix (验收); the note is the "
-		    "evidence.\nAllowed from rectified, by someone other than the rectifier.",
+	 .summary = N_("Records the leadership group's check of the fix (验收); the note is the "
+		    "evidence.\nAllowed from rectified, by someone other than the rectifier."),
 	 .epilog = HZ_EPILOG,
 	 .required = (const char *const[]){"note", "actor", NULL},
 	 .optional = (const char *const[]){"actor_role", "evidence_sha256", "evidence_path", NULL},
 	 .sets = EVENT_SETS("verify"), .flags = KV_PARENT | KV_EVIDENCE_FILE, .done = verb_done},
 	{.name = "close", .kind = "hazard_event",
 	 .usage = "hazard close ID --actor NAME --role ROLE [--note TEXT]",
-	 .summary = "The principal's final review (销号). Allowed from verified; principal or "
-		    "vice principal only.",
+	 .summary = N_("The principal's final review (销号). Allowed from verified; principal or "
+		    "vice principal only."),
 	 .epilog = HZ_EPILOG,
 	 .required = (const char *const[]){"actor", "actor_role", NULL},
 	 .optional = (const char *const[]){"note", NULL},
 	 .sets = EVENT_SETS("close"), .flags = KV_PARENT, .done = verb_done},
 	{.name = "reopen", .kind = "hazard_event",
 	 .usage = "hazard reopen ID --note TEXT --actor NAME [--deadline YYYY-MM-DD]",
-	 .summary = "Sends a verified or closed hazard back to assigned; the note says why.",
+	 .summary = N_("Sends a verified or closed hazard back to assigned; the note says why."),
 	 .epilog = HZ_EPILOG,
 	 .required = (const char *const[]){"note", "actor", NULL},
 	 .optional = (const char *const[]){"deadline_date", "actor_role", NULL},
 	 .sets = EVENT_SETS("reopen"), .flags = KV_PARENT, .done = verb_done},
 	{.name = "note", .kind = "hazard_event",
 	 .usage = "hazard note ID --note TEXT --actor NAME",
-	 .summary = "Adds a note to the hazard's history; any state, no change.",
+	 .summary = N_("Adds a note to the hazard's history; any state, no change."),
 	 .epilog = HZ_EPILOG,
 	 .required = (const char *const[]){"note", "actor", NULL},
 	 .optional = (const char *const[]){"actor_role", "evidence_sha256", "evidence_path", NULL},
@@ -227,18 +227,18 @@ const struct kind_ops kind_ops_hazard = {
 	.fields = hazard_fields,
 	.nfields = sizeof hazard_fields / sizeof hazard_fields[0],
 	.status_words = "reported assigned rectified verified closed open overdue",
-	.status_help = "reported, assigned, rectified, verified, closed, open (not closed), "
-		       "overdue",
+	.status_help = N_("reported, assigned, rectified, verified, closed, open (not closed), "
+		       "overdue"),
 	.derive = hz_derive,
-	.overdue_note = "deadline marked !",
+	.overdue_note = N_("deadline marked !"),
 	.cols = hazard_cols,
 	.ncols = sizeof hazard_cols / sizeof hazard_cols[0],
 	.event_kind = "hazard_event",
-	.group_summary = "report a hazard and move it through its workflow",
-	.group_help = "The hazard workflow (隐患排查整改):\n"
+	.group_summary = N_("report a hazard and move it through its workflow"),
+	.group_help = N_("The hazard workflow (隐患排查整改):\n"
 		      "  reported --assign--> assigned --rectify--> rectified --verify--> "
 		      "verified --close--> closed\n"
-		      "  reopen: verified or closed -> assigned; note: any state, no change",
+		      "  reopen: verified or closed -> assigned; note: any state, no change"),
 	.verbs = hazard_verbs,
 	.nverbs = sizeof hazard_verbs / sizeof hazard_verbs[0],
 };

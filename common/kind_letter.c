@@ -63,7 +63,7 @@ const struct kind_ops kind_ops_staff = {
 	.nfields = sizeof staff_field_ui / sizeof staff_field_ui[0],
 	.label = N_("Staff member"),
 	.status_words = "current inactive left",
-	.status_help = "current, inactive, left",
+	.status_help = N_("current, inactive, left"),
 	.derive = staff_derive,
 };
 
@@ -146,14 +146,14 @@ static const struct kind_verb letter_verbs[] = {
 	{.name = "sign", .kind = "letter",
 	 .usage = "letter sign --year YYYY --level LEVEL --signer NAME --counter-signer NAME "
 		  "[--signer-staff-id ID] [--signed-date D]",
-	 .summary = "Records a signed safety responsibility letter (安全责任书). The signer holds "
+	 .summary = N_("Records a signed safety responsibility letter (安全责任书). The signer holds "
 		    "the letter; the\ncounter-signer signs for the level above. Letters cannot be "
-		    "changed once synced: a mistake\nis answered by a new letter.",
-	 .epilog = "LEVEL: principal_vice (principal <-> vice principal), vice_department (vice "
+		    "changed once synced: a mistake\nis answered by a new letter."),
+	 .epilog = N_("LEVEL: principal_vice (principal <-> vice principal), vice_department (vice "
 		   "principal <->\ndepartment head), department_teacher (department head <-> "
 		   "head/subject teacher), other.\n--signed-date defaults to today. Without "
 		   "--signer-staff-id, a current staff record with exactly\nthe signer's name is "
-		   "linked. `safecampus letter coverage` shows who still needs one.",
+		   "linked. `safecampus letter coverage` shows who still needs one."),
 	 .required = (const char *const[]){"year", "level", "signer", "counter_signer", NULL},
 	 .sets = (const struct kind_set[]){{"signed_date", KF_TODAY, NULL, true}, {0}},
 	 .flags = KV_PRINT_ID | KV_FIELDS_HELP, .prepare = sign_prepare, .done = sign_done},
@@ -174,10 +174,10 @@ const struct kind_ops kind_ops_letter = {
 	.nfields = sizeof letter_field_ui / sizeof letter_field_ui[0],
 	.label = N_("Responsibility letter"),
 	.check = letter_check,
-	.group_summary = "sign responsibility letters; coverage of current staff",
-	.group_help = "Safety responsibility letters (安全责任书), signed every year in a cascade:\n"
+	.group_summary = N_("sign responsibility letters; coverage of current staff"),
+	.group_help = N_("Safety responsibility letters (安全责任书), signed every year in a cascade:\n"
 		      "principal <-> vice principals <-> department heads <-> head and subject "
-		      "teachers.",
+		      "teachers."),
 	.verbs = letter_verbs,
 	.nverbs = sizeof letter_verbs / sizeof letter_verbs[0],
 };

@@ -287,25 +287,25 @@ static const struct kind_verb notice_verbs[] = {
 	{.name = "issue", .kind = "notice",
 	 .usage = "notice issue --title T --due-date YYYY-MM-DD [--body T] [--issue-date D] "
 		  "[--required-action T] [--targets \"s1;s2\"] [--campaign C]",
-	 .summary = "Issues a notice to the schools (bureau only). --targets is a ';'-separated "
+	 .summary = N_("Issues a notice to the schools (bureau only). --targets is a ';'-separated "
 		    "list of school ids;\nwithout it the notice goes to every school. Prints the "
-		    "notice's id.",
-	 .epilog = "--issue-date defaults to today. Each target school acknowledges it (`notice "
+		    "notice's id."),
+	 .epilog = N_("--issue-date defaults to today. Each target school acknowledges it (`notice "
 		   "ack`) and reports\nhow it implemented it (`notice report`); `notice list` "
 		   "counts their answers. Editing a\nnotice later (`edit ID --due-date ...`) makes "
 		   "a new version the schools must acknowledge again.\nFor a recurring campaign "
-		   "day, `notice template` fills in the date and the text.",
+		   "day, `notice template` fills in the date and the text."),
 	 .required = (const char *const[]){"title", "due_date", NULL},
 	 .sets = (const struct kind_set[]){{"issue_date", KF_TODAY, NULL, true}, {0}},
-	 .flags = KV_BUREAU | KV_PRINT_ID | KV_FIELDS_HELP, .role_what = "issues notices",
+	 .flags = KV_BUREAU | KV_PRINT_ID | KV_FIELDS_HELP, .role_what = N_("issues notices"),
 	 .role_hint = ROLE_HINT_BUREAU, .done = issue_done},
 	{.name = "ack", .kind = "notice_event",
 	 .usage = "notice ack ID [--actor NAME]",
-	 .summary = "Acknowledges a notice (已收到) as this school sees it now: the "
+	 .summary = N_("Acknowledges a notice (已收到) as this school sees it now: the "
 		    "acknowledgement names the\nnotice's version. When the bureau changes the "
-		    "notice, acknowledge it again.",
-	 .epilog = "--actor defaults to \"safety office, campus <campus>\". ID is the notice's id "
-		   "or its first 8\ncharacters (see `safecampus notice list`).",
+		    "notice, acknowledge it again."),
+	 .epilog = N_("--actor defaults to \"safety office, campus <campus>\". ID is the notice's id "
+		   "or its first 8\ncharacters (see `safecampus notice list`)."),
 	 .required = (const char *const[]){NULL},
 	 .optional = (const char *const[]){"actor", NULL},
 	 .sets = (const struct kind_set[]){{"notice_id", KF_PARENT_ID, NULL, false},
@@ -313,18 +313,18 @@ static const struct kind_verb notice_verbs[] = {
 					   {"actor", KF_ACTOR, NULL, true},
 					   {"notice_hlc", KF_PARENT_HLC, NULL, false},
 					   {0}},
-	 .flags = KV_PARENT | KV_SCHOOL, .role_what = "acknowledges notices",
+	 .flags = KV_PARENT | KV_SCHOOL, .role_what = N_("acknowledges notices"),
 	 .role_hint = ROLE_HINT_SCHOOL, .skip = ack_skip, .done = ack_done},
 	{.name = "report", .kind = "notice_event",
 	 .usage = "notice report ID --channels \"a;b\" --evidence TEXT [--report-date D] "
 		  "[--actor NAME]",
-	 .summary = "Reports how this school implemented a notice (落实情况): when, through which "
+	 .summary = N_("Reports how this school implemented a notice (落实情况): when, through which "
 		    "channels, and\nwhat shows it. The notice must be acknowledged in its current "
-		    "version first.",
-	 .epilog = "--report-date defaults to today; a report after the due date is accepted and "
+		    "version first."),
+	 .epilog = N_("--report-date defaults to today; a report after the due date is accepted and "
 		   "counted as late.\nChannels (';'-separated): class_meeting, class_group, "
 		   "lecture, parent_letter, public_account,\neducation_platform, assembly, drill, "
-		   "other.",
+		   "other."),
 	 .required = (const char *const[]){"channels", "evidence", NULL},
 	 .optional = (const char *const[]){"actor", "report_date", NULL},
 	 .sets = (const struct kind_set[]){{"notice_id", KF_PARENT_ID, NULL, false},
@@ -333,7 +333,7 @@ static const struct kind_verb notice_verbs[] = {
 					   {"notice_hlc", KF_PARENT_HLC, NULL, false},
 					   {"report_date", KF_TODAY, NULL, true},
 					   {0}},
-	 .flags = KV_PARENT | KV_SCHOOL, .role_what = "reports on notices",
+	 .flags = KV_PARENT | KV_SCHOOL, .role_what = N_("reports on notices"),
 	 .role_hint = ROLE_HINT_SCHOOL, .done = report_done},
 };
 
@@ -369,17 +369,17 @@ const struct kind_ops kind_ops_notice = {
 	.fields = notice_fields,
 	.nfields = sizeof notice_fields / sizeof notice_fields[0],
 	.status_words = "unread acked re-ack reported late open overdue past_due",
-	.status_help = "for a school: unread, acked, re-ack (acknowledged an older version), "
+	.status_help = N_("for a school: unread, acked, re-ack (acknowledged an older version), "
 		       "reported,\nlate, open (not reported), overdue; for the bureau: open, "
-		       "past_due, overdue",
+		       "past_due, overdue"),
 	.derive = nt_derive,
 	.cols = notice_cols,
 	.ncols = sizeof notice_cols / sizeof notice_cols[0],
 	.reaches = nt_reaches,
 	.event_kind = "notice_event",
-	.group_summary = "issue notices (bureau); acknowledge and report on them (school)",
-	.group_help = "Notices from the bureau (上级通知) and each school's answer: acknowledge "
-		      "(已收到),\nthen report how it was implemented (落实情况).",
+	.group_summary = N_("issue notices (bureau); acknowledge and report on them (school)"),
+	.group_help = N_("Notices from the bureau (上级通知) and each school's answer: acknowledge "
+		      "(已收到),\nthen report how it was implemented (落实情况)."),
 	.verbs = notice_verbs,
 	.nverbs = sizeof notice_verbs / sizeof notice_verbs[0],
 };

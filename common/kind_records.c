@@ -56,7 +56,7 @@ const struct kind_ops kind_ops_risk = {
 	.nfields = sizeof risk_field_ui / sizeof risk_field_ui[0],
 	.label = N_("Known problem"),
 	.status_words = "open mitigated removed overdue",
-	.status_help = "open, mitigated, removed, overdue (planned date passed)",
+	.status_help = N_("open, mitigated, removed, overdue (planned date passed)"),
 	.derive = risk_derive,
 };
 
@@ -77,7 +77,7 @@ const struct kind_ops kind_ops_equipment = {
 	.nfields = sizeof equipment_field_ui / sizeof equipment_field_ui[0],
 	.label = N_("Equipment"),
 	.status_words = "overdue due_soon current ok fault replaced",
-	.status_help = "overdue, due_soon (within 30 days), current; ok, fault, replaced (last "
-		       "result)",
+	.status_help = N_("overdue, due_soon (within 30 days), current; ok, fault, replaced (last "
+		       "result)"),
 	.derive = equipment_derive,
 };

@@ -32,7 +32,7 @@ static const struct kind_field_ui visitor_fields[] = {
 
 static const struct kind_verb visitor_verbs[] = {
 	{.name = "leave", .kind = NULL, .usage = "visitor leave ID",
-	 .summary = "Records that the visitor left the campus now (离校).",
+	 .summary = N_("Records that the visitor left the campus now (离校)."),
 	 .required = (const char *const[]){NULL}, .optional = (const char *const[]){NULL},
 	 .sets = (const struct kind_set[]){{"time_out_ms", KF_NOW_MS, NULL, false}, {0}},
 	 .flags = KV_PARENT, .skip = leave_skip},
@@ -44,11 +44,11 @@ const struct kind_ops kind_ops_visitor = {
 	.fields = visitor_fields,
 	.nfields = sizeof visitor_fields / sizeof visitor_fields[0],
 	.status_words = "on_site left",
-	.status_help = "on_site, left",
+	.status_help = N_("on_site, left"),
 	.derive = visitor_derive,
-	.group_summary = "the visitor log: who is on site; `visitor leave ID` when they go",
-	.group_help = "The visitor log (访客登记). Sign a visitor in with `safecampus add visitor "
-		      "--name N --purpose P --host H`.",
+	.group_summary = N_("the visitor log: who is on site; `visitor leave ID` when they go"),
+	.group_help = N_("The visitor log (访客登记). Sign a visitor in with `safecampus add visitor "
+		      "--name N --purpose P --host H`."),
 	.verbs = visitor_verbs,
 	.nverbs = sizeof visitor_verbs / sizeof visitor_verbs[0],
 };

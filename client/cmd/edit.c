@@ -1,6 +1,7 @@
 /* edit ID --FIELD VALUE ...: change a record, or fix a rejected one. */
 #include "cli.h"
 #include "cli_verb.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,12 +12,12 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "edit ID --FIELD VALUE ...",
-		.summary = "Changes fields of a record (last writer by clock wins when campuses "
-			   "edit the same record). Also the way to fix a record the server "
-			   "rejected; it goes back to pending.\nEvents cannot be edited once the "
-			   "server has them: add a new event instead.",
-		.epilog = "The options are the fields of the record's kind: see `" CLI_PROG
-			  " add KIND --help`. An empty value clears a field.",
+		.summary = N_("Changes fields of a record (last writer by clock wins when campuses "
+			      "edit the same record). Also the way to fix a record the server "
+			      "rejected; it goes back to pending.\nEvents cannot be edited once the "
+			      "server has them: add a new event instead."),
+		.epilog = N_("The options are the fields of the record's kind: see `safecampus "
+			     "add KIND --help`. An empty value clears a field."),
 	};
 	struct cli_opt opts[CLI_MAX_OPTS];
 	size_t nopts = 0, npos;
@@ -56,7 +57,7 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 			i++; /* skip the option's value */
 	}
 	if (!any)
-		return cli_usage("edit", "which record? (usage: " CLI_PROG " %s)", h.usage);
+		return cli_usage("edit", _("which record? (usage: %s %s)"), CLI_PROG, h.usage);
 	rc = cli_config(c);
 	if (rc)
 		return rc;
@@ -64,7 +65,7 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	rc = store_get(c->st, id, &r);
 	if (rc)
-		return cli_store_fail(rc, "cannot read the record");
+		return cli_store_fail(rc, _("cannot read the record"));
 	k = kind_of(r);
 	if (cli_field_opts(k, opts, &nopts, CLI_MAX_OPTS, NULL, NULL) != 0) {
 		rc = CLI_FAIL;
@@ -77,7 +78,7 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 	for (size_t i = 0; i < nopts; i++)
 		any |= opts[i].seen;
 	if (!any) {
-		rc = cli_usage("edit", "nothing to change: give at least one --FIELD VALUE");
+		rc = cli_usage("edit", "%s", _("nothing to change: give at least one --FIELD VALUE"));
 		goto out;
 	}
 	rc = cli_field_values(opts, nopts, "edit", vals, &nvals);
@@ -85,7 +86,7 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 		goto out;
 	res = calloc(1, sizeof *res);
 	if (!res) {
-		rc = cli_store_fail(-ENOMEM, "cannot change the record");
+		rc = cli_store_fail(-ENOMEM, _("cannot change the record"));
 		goto out;
 	}
 	cli_verb_ctx(c, &vc);

@@ -2,6 +2,7 @@
  * entry has verbs (kind_ops.verbs) or whose command-line hooks have reports
  * (cli_kind.verbs). `list` and `show` come with every group. */
 #include "cli.h"
+#include "i18n.h"
 #include "cli_kind.h"
 #include "cli_verb.h"
 
@@ -27,7 +28,7 @@ void cli_groups_help(FILE *f)
 		const struct kind *k = kind_at(i);
 		if (has_group(k))
 			fprintf(f, "  %-9s %s\n", k->name,
-				k->ops && k->ops->group_summary ? k->ops->group_summary : "");
+				k->ops && k->ops->group_summary ? _(k->ops->group_summary) : "");
 	}
 }
 
@@ -36,10 +37,10 @@ static void group_help(FILE *f, const struct kind *k)
 	const struct cli_kind *h = cli_kind_of(k);
 	size_t nl = strlen(k->name);
 
-	fprintf(f, "Usage: " CLI_PROG " %s VERB ...\n\n", k->name);
+	fprintf(f, _("Usage: %1$s %2$s VERB ...\n\n"), CLI_PROG, k->name);
 	if (k->ops && k->ops->group_help)
-		fprintf(f, "%s\n\n", k->ops->group_help);
-	fputs("Verbs:\n", f);
+		fprintf(f, "%s\n\n", _(k->ops->group_help));
+	fputs(_("Verbs:\n"), f);
 	for (size_t i = 0; k->ops && i < k->ops->nverbs; i++) {
 		const struct kind_verb *v = &k->ops->verbs[i];
 		const char *u = v->usage;
@@ -54,10 +55,14 @@ static void group_help(FILE *f, const struct kind *k)
 		/* the summary's first sentence says what it does */
 		{
 			char first[256];
-			const char *s = v->summary, *end = s;
-			while (*end && !(end[0] == '.' && (end[1] == ' ' || end[1] == '\n' || !end[1])))
+			const char *s = _(v->summary), *end = s;
+			while (*end && !(end[0] == '.' && (end[1] == ' ' || end[1] == '\n' || !end[1])) &&
+			       strncmp(end, "。", strlen("。")) != 0)
 				end++;
-			snprintf(first, sizeof first, "%.*s.", (int)(end - s), s);
+			if (*end == '.')
+				snprintf(first, sizeof first, "%.*s.", (int)(end - s), s);
+			else
+				snprintf(first, sizeof first, "%.*s。", (int)(end - s), s);
 			for (char *p = first; *p; p++)
 				if (*p == '\n')
 					*p = ' ';
@@ -66,14 +71,14 @@ static void group_help(FILE *f, const struct kind *k)
 		}
 	}
 	for (size_t i = 0; h && i < h->nverbs; i++)
-		fprintf(f, "  %-9s %s\n", h->verbs[i].name, h->verbs[i].line);
-	fprintf(f, "  %-9s [--status STATE] [--campus C] [--since YYYY-MM-DD]: as `" CLI_PROG
-		" list %s`\n",
-		"list", k->name);
-	fprintf(f, "  %-9s ID: as `" CLI_PROG " show ID`\n\n", "show");
-	fprintf(f, "`" CLI_PROG " %s VERB --help` describes each verb.\n"
-		"\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error.\n",
-		k->name);
+		fprintf(f, "  %-9s %s\n", h->verbs[i].name, _(h->verbs[i].line));
+	fprintf(f, _("  %1$-9s [--status STATE] [--campus C] [--since YYYY-MM-DD]: as `%2$s list "
+		     "%3$s`\n"),
+		"list", CLI_PROG, k->name);
+	fprintf(f, _("  %1$-9s ID: as `%2$s show ID`\n\n"), "show", CLI_PROG);
+	fprintf(f, _("`%1$s %2$s VERB --help` describes each verb.\n"
+		     "\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error.\n"),
+		CLI_PROG, k->name);
 }
 
 int cli_group_run(struct cli *c, const struct kind *k, int argc, char **argv)
@@ -109,8 +114,8 @@ int cli_group_run(struct cli *c, const struct kind *k, int argc, char **argv)
 	for (size_t i = 0; h && i < h->nverbs; i++)
 		if (strcmp(argv[1], h->verbs[i].name) == 0)
 			return h->verbs[i].run(c, argc - 1, argv + 1);
-	return cli_usage(k->name, "unknown %s verb '%s' (`" CLI_PROG " %s --help` lists them)",
-			 k->name, argv[1], k->name);
+	return cli_usage(k->name, _("unknown %1$s verb '%2$s' (`%3$s %1$s --help` lists them)"),
+			 k->name, argv[1], CLI_PROG);
 }
 
 int cmd_group(struct cli *c, int argc, char **argv)
@@ -118,6 +123,6 @@ int cmd_group(struct cli *c, int argc, char **argv)
 	const struct kind *k = cli_group(argv[0]);
 
 	if (!k)
-		return cli_usage(NULL, "unknown command '%s'", argv[0]);
+		return cli_usage(NULL, _("unknown command '%s'"), argv[0]);
 	return cli_group_run(c, k, argc, argv);
 }

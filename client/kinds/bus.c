@@ -136,8 +136,8 @@ static int run_alarms(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "bus alarms",
-		.summary = "Lists the bus trips of the last 7 days whose boarded and alighted "
-			   "counts differ.",
+		.summary = N_("Lists the bus trips of the last 7 days whose boarded and alighted "
+			   "counts differ."),
 	};
 	const char *pos[1];
 	size_t npos;

@@ -126,13 +126,13 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "letter coverage [--year YYYY] [--missing]",
-		.summary = "Coverage of responsibility letters: current staff holding a letter for "
+		.summary = N_("Coverage of responsibility letters: current staff holding a letter for "
 			   "the year, divided by\nall current staff (not inactive, not left). A "
 			   "letter counts for the staff record it names,\nor else for the current "
-			   "staff member with the signer's name. For the bureau: per school.",
-		.epilog = "--year defaults to this year. The staff without a letter are listed "
+			   "staff member with the signer's name. For the bureau: per school."),
+		.epilog = N_("--year defaults to this year. The staff without a letter are listed "
 			  "(all of them with\n--missing; the first 20 otherwise), and the signers "
-			  "that match no current staff member.",
+			  "that match no current staff member."),
 	};
 	struct cli_opt opts[] = {
 		{.name = "year", .metavar = "YYYY", .help = "the year (default: this year)"},

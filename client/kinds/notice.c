@@ -286,7 +286,7 @@ static int run_template(struct cli *c, int argc, char **argv)
 	static const struct cli_help h = {
 		.usage = "notice template CAMPAIGN --year YYYY [--due-date D] [--issue-date D] "
 			 "[--targets \"s1;s2\"] [--dry-run]",
-		.summary = "Issues the notice of a recurring campaign day for a year (bureau "
+		.summary = N_("Issues the notice of a recurring campaign day for a year (bureau "
 			   "only), with the date computed\nand the title, body and required "
 			   "action written in Chinese and English:\n"
 			   "  safety_education_day     全国中小学生安全教育日, the last Monday of "
@@ -296,11 +296,11 @@ static int run_template(struct cli *c, int argc, char **argv)
 			   "  safety_month             安全教育月, June (1-30 June)\n"
 			   "  fire_day_119             全国“119”消防日, 9 November\n"
 			   "The due date is 7 days after the day (after the month's end for "
-			   "safety_month) unless given.",
-		.epilog = "--issue-date defaults to today, or to 14 days before the day when today "
+			   "safety_month) unless given."),
+		.epilog = N_("--issue-date defaults to today, or to 14 days before the day when today "
 			  "is already past the\ndue date (a notice for a past year). --title, "
 			  "--body and --required-action replace the\nprefilled text. --dry-run "
-			  "prints the notice without issuing it.",
+			  "prints the notice without issuing it."),
 	};
 	struct cli_opt opts[] = {
 		{.name = "year", .metavar = "YYYY", .help = "the year of the campaign day",

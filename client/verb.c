@@ -1,6 +1,7 @@
 /* Adding, editing and taking a kind's verb, for the command line and the
  * browser alike (verb.h). Nothing here names a kind or prints. */
 #include "verb.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -101,6 +102,12 @@ static const char *s_(const char *s)
 
 /* ---------------------------------------------------------------- errors */
 
+/* A kind as a message names it: what a person types, or in Chinese its label. */
+static const char *kname(const struct kind *k)
+{
+	return i18n_zh() ? kind_label(k) : k->name;
+}
+
 static bool ends_with(const char *s, const char *sfx)
 {
 	size_t n = strlen(s), m = strlen(sfx);
@@ -168,7 +175,7 @@ static int refuse(struct verb_result *res, const struct kind *k, int rc, const c
 	size_t at = res->nerrors;
 
 	field_of(k, why, field, sizeof field);
-	rc = fail(res, rc, field, "refused: %s", why);
+	rc = fail(res, rc, field, _("refused: %s"), why);
 	if (at < res->nerrors)
 		res->err[at].check = check;
 	return rc;
@@ -179,12 +186,15 @@ static int refuse(struct verb_result *res, const struct kind *k, int rc, const c
 int verb_role(const struct store_config *cfg, const struct kind_verb *v, char *why, size_t n)
 {
 	if (v && (v->flags & KV_BUREAU) && !is_bureau(cfg)) {
-		snprintf(why, n, "refused: only the bureau %s; this install is school %s, campus %s%s",
-			 s_(v->role_what), s_(cfg->school), s_(cfg->campus), s_(v->role_hint));
+		snprintf(why, n,
+			 _("refused: only the bureau %1$s; this install is school %2$s, campus %3$s%4$s"),
+			 v->role_what ? _(v->role_what) : "", s_(cfg->school), s_(cfg->campus),
+			 v->role_hint ? _(v->role_hint) : "");
 		return -EPERM;
 	}
 	if (v && (v->flags & KV_SCHOOL) && is_bureau(cfg)) {
-		snprintf(why, n, "refused: a school %s%s", s_(v->role_what), s_(v->role_hint));
+		snprintf(why, n, _("refused: a school %1$s%2$s"), v->role_what ? _(v->role_what) : "",
+			 v->role_hint ? _(v->role_hint) : "");
 		return -EPERM;
 	}
 	return 0;
@@ -203,7 +213,7 @@ static int set_value(const struct verb_ctx *c, const struct kind *k, ProtobufCMe
 
 	if (!f) {
 		res->bad_value = true;
-		return fail(res, SC_EINVALID, field, "%s: %s has no such field", field, k->name);
+		return fail(res, SC_EINVALID, field, _("%s: %s has no such field"), field, k->name);
 	}
 	if (ends_with(f->name, "_id") && f->type == PROTOBUF_C_TYPE_STRING && *text &&
 	    !uuid_valid(text)) {
@@ -211,12 +221,12 @@ static int set_value(const struct verb_ctx *c, const struct kind *k, ProtobufCMe
 		if (rc == -ENOTUNIQ) {
 			res->bad_value = true;
 			return fail(res, SC_EINVALID, field,
-				    "%s: '%s' is the start of more than one record id: give more of it",
+				    _("%s: '%s' is the start of more than one record id: give more of it"),
 				    field, text);
 		}
 		if (rc) {
 			res->bad_value = true;
-			return fail(res, SC_EINVALID, field, "%s: no record with id '%s' here", field,
+			return fail(res, SC_EINVALID, field, _("%s: no record with id '%s' here"), field,
 				    text);
 		}
 		text = id;
@@ -234,7 +244,7 @@ static int set_value(const struct verb_ctx *c, const struct kind *k, ProtobufCMe
 	if (strncmp(err, f->name, fl) == 0 && err[fl] == ':' && err[fl + 1] == ' ')
 		why = err + fl + 2;
 	res->bad_value = true;
-	return fail(res, SC_EINVALID, field, "%s: %s", field, why);
+	return fail(res, SC_EINVALID, field, _("%s: %s"), field, why);
 }
 
 static int set_values(const struct verb_ctx *c, const struct kind *k, ProtobufCMessage *m,
@@ -314,7 +324,8 @@ static int apply_sets(const struct verb_ctx *c, const struct kind *k, const stru
 			snprintf(buf, sizeof buf, "%llu", parent ? (unsigned long long)parent->hlc : 0ULL);
 			break;
 		case KF_ACTOR:
-			snprintf(buf, sizeof buf, "safety office, campus %s", s_(c->cfg->campus));
+			/* written into the record: the bureau reads it, so Chinese when Chinese */
+			snprintf(buf, sizeof buf, _("safety office, campus %s"), s_(c->cfg->campus));
 			break;
 		default:
 			continue;
@@ -358,21 +369,22 @@ static int check_parent(const struct verb_ctx *c, const struct kind *k,
 	int rc;
 
 	if (!pid)
-		return fail(res, -ENOMEM, "", "cannot read the record's fields");
+		return fail(res, -ENOMEM, "", _("cannot read the record's fields"));
 	/* the parent's kind is the field's name without "_id" */
 	n = strlen(k->parent_field);
 	snprintf(pkind, sizeof pkind, "%.*s", (int)(n > 3 ? n - 3 : n), k->parent_field);
 	rc = *pid ? store_get(c->st, pid, &parent) : SC_ENOTFOUND;
 	if (rc == SC_ENOTFOUND)
 		rc = fail(res, SC_ENOTFOUND, k->parent_field,
-			  "refused: %s %s is not known here (sync first?)", pkind, pid);
+			  _("refused: %1$s %2$s is not known here (sync first?)"),
+			  kind_by_name(pkind) ? kname(kind_by_name(pkind)) : pkind, pid);
 	else if (rc)
-		rc = fail(res, rc, "", "cannot read the record it belongs to: %s",
+		rc = fail(res, rc, "", _("cannot read the record it belongs to: %s"),
 			  *store_last_error() ? store_last_error() : sc_strerror(rc));
 	else if (kind_by_name(pkind) && kind_of(parent) != kind_by_name(pkind))
-		rc = fail(res, SC_EINVALID, k->parent_field, "refused: %s %s is a %s, not a %s",
-			  k->parent_field, parent->id, kind_of(parent) ? kind_of(parent)->name : "?",
-			  pkind);
+		rc = fail(res, SC_EINVALID, k->parent_field, _("refused: %1$s %2$s is a %3$s, not a %4$s"),
+			  k->parent_field, parent->id, kind_of(parent) ? kname(kind_of(parent)) : "?",
+			  kname(kind_by_name(pkind)));
 	free(pid);
 	if (parent)
 		safecampus__record__free_unpacked(parent, NULL);
@@ -386,12 +398,12 @@ int verb_check(const struct verb_ctx *c, const Safecampus__Record *r, struct ver
 	int rc;
 
 	if (!k)
-		return fail(res, SC_EINVALID, "", "refused: a record of no known kind");
+		return fail(res, SC_EINVALID, "", _("refused: a record of no known kind"));
 	if (k->bureau_only && !is_bureau(c->cfg))
 		return fail(res, -EPERM, "",
-			    "refused: only the bureau may write %s records (this install is school "
-			    "%s, campus %s)",
-			    k->name, s_(c->cfg->school), s_(c->cfg->campus));
+			    _("refused: only the bureau may write %1$s records (this install is school "
+			      "%2$s, campus %3$s)"),
+			    kname(k), s_(c->cfg->school), s_(c->cfg->campus));
 	if (!k->bureau_only && is_bureau(c->cfg)) {
 		char list[256];
 		size_t at = 0;
@@ -401,8 +413,8 @@ int verb_check(const struct verb_ctx *c, const Safecampus__Record *r, struct ver
 				at += (size_t)snprintf(list + at, sizeof list - at, "%s%s",
 						       at ? ", " : "", kind_at(i)->name);
 		return fail(res, -EPERM, "",
-			    "refused: %s records are written by schools; the bureau writes only %s",
-			    k->name, list);
+			    _("refused: %1$s records are written by schools; the bureau writes only %2$s"),
+			    kname(k), list);
 	}
 	if (rules_check(r, why, sizeof why) != 0)
 		return refuse(res, k, SC_EINVALID, why, false);
@@ -421,7 +433,7 @@ int verb_check(const struct verb_ctx *c, const Safecampus__Record *r, struct ver
 		if (rc == SC_EINVALID || rc == SC_ETRANSITION || rc == SC_ENOTFOUND)
 			return refuse(res, k, rc, why, true);
 		if (rc)
-			return fail(res, rc, "", "cannot check the record: %s", sc_strerror(rc));
+			return fail(res, rc, "", _("cannot check the record: %s"), sc_strerror(rc));
 	}
 	return 0;
 }
@@ -444,10 +456,16 @@ static void say_done(const struct verb_ctx *c, const struct kind_verb *v,
 		Safecampus__Record *now = NULL;
 		if (store_get(c->st, parent->id, &now) == 0 &&
 		    kind_derive(&env, now, today, &d) == 0 && d.status[0])
-			snprintf(res->done, sizeof res->done, "%s %.8s is now %.*s%s%s%s",
-				 kind_of(now)->name, now->id, (int)strcspn(d.status, " !"),
-				 d.status, r != parent ? " (event " : "",
-				 r != parent ? r->id : "", r != parent ? ")" : "");
+		{
+			char word[64];
+			snprintf(word, sizeof word, "%.*s", (int)strcspn(d.status, " !"), d.status);
+			if (r != parent)
+				snprintf(res->done, sizeof res->done, _("%1$s %2$.8s is now %3$s (event %4$s)"),
+					 kname(kind_of(now)), now->id, kind_status_label(word), r->id);
+			else
+				snprintf(res->done, sizeof res->done, _("%1$s %2$.8s is now %3$s"),
+					 kname(kind_of(now)), now->id, kind_status_label(word));
+		}
 		if (now)
 			safecampus__record__free_unpacked(now, NULL);
 	}
@@ -465,7 +483,7 @@ int verb_write(const struct verb_ctx *c, const struct kind_verb *v,
 		verb_env(c->st, c->cfg, today, &env);
 		rc = v->prepare(&env, r);
 		if (rc)
-			return fail(res, rc, "", "cannot read the records: %s", sc_strerror(rc));
+			return fail(res, rc, "", _("cannot read the records: %s"), sc_strerror(rc));
 	}
 	rc = verb_check(c, r, res);
 	if (rc)
@@ -473,7 +491,7 @@ int verb_write(const struct verb_ctx *c, const struct kind_verb *v,
 	/* issue 11: here the step is signed for c->actor before it is written */
 	rc = store_write(c->st, r);
 	if (rc)
-		return fail(res, rc, "", "cannot write the record: %s",
+		return fail(res, rc, "", _("cannot write the record: %s"),
 			    *store_last_error() ? store_last_error() : sc_strerror(rc));
 	snprintf(res->id, sizeof res->id, "%s", r->id);
 	say_done(c, v, parent, r, res);
@@ -487,13 +505,13 @@ static int load_parent(const struct verb_ctx *c, const struct kind *k, const cha
 	int rc = store_get(c->st, id, out);
 
 	if (rc == SC_ENOTFOUND)
-		return fail(res, rc, "", "no record %s here (sync first?)", id);
+		return fail(res, rc, "", _("no record %s here (sync first?)"), id);
 	if (rc)
-		return fail(res, rc, "", "cannot read the record: %s",
+		return fail(res, rc, "", _("cannot read the record: %s"),
 			    *store_last_error() ? store_last_error() : sc_strerror(rc));
 	if (kind_of(*out) != k) {
-		rc = fail(res, SC_ENOTFOUND, "", "%.8s is a %s, not a %s", id,
-			  kind_of(*out) ? kind_of(*out)->name : "record", k->name);
+		rc = fail(res, SC_ENOTFOUND, "", _("%1$.8s is a %2$s, not a %3$s"), id,
+			  kind_of(*out) ? kname(kind_of(*out)) : _("record"), kname(k));
 		safecampus__record__free_unpacked(*out, NULL);
 		*out = NULL;
 	}
@@ -528,20 +546,20 @@ int verb_apply(const struct verb_ctx *c, const struct kind *g, const struct kind
 
 	memset(res, 0, sizeof *res);
 	if (!k)
-		return fail(res, SC_EINVALID, "", "this build has no kind %s", v->kind);
+		return fail(res, SC_EINVALID, "", _("this build has no kind %s"), v->kind);
 	rc = verb_role(c->cfg, v, why, sizeof why);
 	if (rc)
 		return fail(res, rc, "", "%s", why);
 	if (v && ((v->flags & KV_PARENT) || v->lookup)) {
 		if (!parent_id || !*parent_id)
-			return fail(res, SC_EINVALID, "", "which %s? its id is missing", g->name);
+			return fail(res, SC_EINVALID, "", _("which %s? its id is missing"), g->name);
 		rc = load_parent(c, g, parent_id, &parent, res);
 		if (rc)
 			return rc;
 	}
 	rc = run_skip(c, v, parent, res->done, sizeof res->done);
 	if (rc < 0) {
-		rc = fail(res, rc, "", "cannot read the records: %s", sc_strerror(rc));
+		rc = fail(res, rc, "", _("cannot read the records: %s"), sc_strerror(rc));
 		goto out;
 	}
 	if (rc > 0) {
@@ -556,7 +574,7 @@ int verb_apply(const struct verb_ctx *c, const struct kind *g, const struct kind
 		m = kind_payload_new(k);
 		r = m ? verb_record_new(k, m) : NULL;
 		if (!r) {
-			rc = fail(res, -ENOMEM, "", "cannot make the record: %s", sc_strerror(-ENOMEM));
+			rc = fail(res, -ENOMEM, "", _("cannot make the record: %s"), sc_strerror(-ENOMEM));
 			goto out;
 		}
 	}
@@ -566,7 +584,7 @@ int verb_apply(const struct verb_ctx *c, const struct kind *g, const struct kind
 	if (rc == 0 && v && v->lookup && k->parent_field && parent)
 		rc = set_value(c, k, m, k->parent_field, parent->id, res);
 	if (rc == 0 && verb_apply_defaults(k, m) != 0)
-		rc = fail(res, -ENOMEM, "", "cannot make the record: %s", sc_strerror(-ENOMEM));
+		rc = fail(res, -ENOMEM, "", _("cannot make the record: %s"), sc_strerror(-ENOMEM));
 	if (rc == 0)
 		rc = verb_write(c, v, parent, r, res);
 out:
@@ -587,20 +605,20 @@ int verb_edit(const struct verb_ctx *c, const char *id, const struct verb_value 
 	memset(res, 0, sizeof *res);
 	rc = store_get(c->st, id, &r);
 	if (rc == SC_ENOTFOUND)
-		return fail(res, rc, "", "no record %s here (sync first?)", id);
+		return fail(res, rc, "", _("no record %s here (sync first?)"), id);
 	if (rc)
-		return fail(res, rc, "", "cannot read the record: %s",
+		return fail(res, rc, "", _("cannot read the record: %s"),
 			    *store_last_error() ? store_last_error() : sc_strerror(rc));
 	k = kind_of(r);
 	if (!k) {
-		rc = fail(res, SC_EINVALID, "", "record %s is of no known kind", id);
+		rc = fail(res, SC_EINVALID, "", _("record %s is of no known kind"), id);
 		goto out;
 	}
 	if (k->immutable && r->seq != 0) {
 		rc = fail(res, -EPERM, "",
-			  "refused: %s %s is on the server and cannot change; add a new event "
-			  "instead",
-			  k->name, id);
+			  _("refused: %1$s %2$s is on the server and cannot change; add a new event "
+			    "instead"),
+			  kname(k), id);
 		goto out;
 	}
 	rc = set_values(c, k, kind_payload(r), vals, nvals, res);

@@ -279,9 +279,9 @@ static void issue_done(const struct kind_env *env, const Safecampus__Record *par
 }
 
 #define ROLE_HINT_BUREAU                                                                       \
-	" (schools acknowledge notices and report on them: `safecampus notice ack|report`)"
+	N_(" (schools acknowledge notices and report on them: `safecampus notice ack|report`)")
 #define ROLE_HINT_SCHOOL                                                                       \
-	"; the bureau issues notices and reads the schools' answers (`safecampus notice list`)"
+	N_("; the bureau issues notices and reads the schools' answers (`safecampus notice list`)")
 
 static const struct kind_verb notice_verbs[] = {
 	{.name = "issue", .kind = "notice",

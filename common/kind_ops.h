@@ -265,6 +265,9 @@ const char *kind_enum_label_tr(const struct kind *k, const char *field, const ch
 /** The enum value (short name) whose label is text in English or Chinese
  * (what a person may type instead of the name), or NULL. */
 const char *kind_enum_from_label(const struct kind *k, const char *field, const char *text);
+/** A status word ("assigned", the first of kind_derived.status) for people
+ * in the language in force ("已签发"); the word itself if it has no label. */
+const char *kind_status_label(const char *word);
 /** The kind's label in the language in force ("隐患"); its name if it has none. */
 const char *kind_label(const struct kind *k);
 /** A field's label in the language in force, NULL if the table has none. */

@@ -1,5 +1,6 @@
 /* Time for people: today, local times, ages, clock stamps in rejection details. */
 #include "cli.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,14 +50,15 @@ void cli_fmt_age(int64_t ms, char *out, size_t n)
 
 	if (s < 0)
 		s = 0;
+	/* TRANSLATORS: durations, short: s seconds, m minutes, h hours, d days */
 	if (s < 60)
-		snprintf(out, n, "%llds", (long long)s);
+		snprintf(out, n, _("%llds"), (long long)s);
 	else if (s < 3600)
-		snprintf(out, n, "%lldm %llds", (long long)(s / 60), (long long)(s % 60));
+		snprintf(out, n, _("%lldm %llds"), (long long)(s / 60), (long long)(s % 60));
 	else if (s < 86400)
-		snprintf(out, n, "%lldh %lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+		snprintf(out, n, _("%lldh %lldm"), (long long)(s / 3600), (long long)(s % 3600 / 60));
 	else
-		snprintf(out, n, "%lldd %lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+		snprintf(out, n, _("%lldd %lldh"), (long long)(s / 86400), (long long)(s % 86400 / 3600));
 }
 
 const char *cli_detail(const char *detail, char *out, size_t n)
@@ -84,7 +86,7 @@ const char *cli_detail(const char *detail, char *out, size_t n)
 			struct tm tm;
 			if (!gmtime_r(&t, &tm) || strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm) == 0)
 				snprintf(when, sizeof when, "?");
-			int w = snprintf(out + at, n - at, "%.*sclock stamp %s", (int)(h - p), p,
+			int w = snprintf(out + at, n - at, _("%1$.*2$sclock stamp %3$s"), p, (int)(h - p),
 					 when);
 			at = w < 0 || (size_t)w >= n - at ? n : at + (size_t)w;
 		}
@@ -99,6 +101,25 @@ const char *cli_reject_name(int reason)
 {
 	const char *n = kind_enum_name(&safecampus__reject_reason__descriptor, reason);
 
+	if (i18n_zh()) {
+		/* the server's reason code for people; its English detail follows as sent */
+		switch (reason) {
+		case SAFECAMPUS__REJECT_REASON__REJECT_UNKNOWN_KIND:
+			return _("unknown kind");
+		case SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN:
+			return _("not allowed");
+		case SAFECAMPUS__REJECT_REASON__REJECT_INVALID:
+			return _("invalid field");
+		case SAFECAMPUS__REJECT_REASON__REJECT_ILLEGAL_TRANSITION:
+			return _("step not allowed now");
+		case SAFECAMPUS__REJECT_REASON__REJECT_NOT_FOUND:
+			return _("record it belongs to not found");
+		case SAFECAMPUS__REJECT_REASON__REJECT_IMMUTABLE:
+			return _("cannot be changed");
+		default:
+			return _("unspecified");
+		}
+	}
 	return n && reason ? n : "unspecified";
 }
 
@@ -107,24 +128,24 @@ void cli_reject_hint(FILE *f, const char *indent, int reason, const char *id)
 	switch (reason) {
 	case SAFECAMPUS__REJECT_REASON__REJECT_ILLEGAL_TRANSITION:
 		/* the usual cause: two campuses took the same step offline */
-		fprintf(f, "%sanother campus probably took this step first: `" CLI_PROG
-			" sync` shows it; then drop this one with `" CLI_PROG " outbox discard %.8s`\n",
+		fprintf(f, _("%1$sanother campus probably took this step first: `safecampus sync` "
+			     "shows it; then drop this one with `safecampus outbox discard %2$.8s`\n"),
 			indent, id);
 		break;
 	case SAFECAMPUS__REJECT_REASON__REJECT_INVALID:
-		fprintf(f, "%sfix it with `" CLI_PROG " edit %.8s ...` and sync, or drop it with `"
-			CLI_PROG " outbox discard %.8s`\n", indent, id, id);
+		fprintf(f, _("%1$sfix it with `safecampus edit %2$.8s ...` and sync, or drop it with "
+			     "`safecampus outbox discard %2$.8s`\n"), indent, id);
 		break;
 	case SAFECAMPUS__REJECT_REASON__REJECT_NOT_FOUND:
-		fprintf(f, "%sthe record it belongs to is not on the server: sync again; if it "
-			"stays, `" CLI_PROG " outbox discard %.8s`\n", indent, id);
+		fprintf(f, _("%1$sthe record it belongs to is not on the server: sync again; if it "
+			     "stays, `safecampus outbox discard %2$.8s`\n"), indent, id);
 		break;
 	case SAFECAMPUS__REJECT_REASON__REJECT_UNKNOWN_KIND:
-		fprintf(f, "%sthe server does not know this kind yet (upgrade it), or `" CLI_PROG
-			" outbox discard %.8s`\n", indent, id);
+		fprintf(f, _("%1$sthe server does not know this kind yet (upgrade it), or `safecampus "
+			     "outbox discard %2$.8s`\n"), indent, id);
 		break;
 	default: /* forbidden, immutable: sending it again cannot help */
-		fprintf(f, "%sit cannot be stored as it is: `" CLI_PROG " outbox discard %.8s`\n",
+		fprintf(f, _("%1$sit cannot be stored as it is: `safecampus outbox discard %2$.8s`\n"),
 			indent, id);
 		break;
 	}

@@ -139,13 +139,13 @@ static const struct kind_field_ui hazard_fields[] = {
 };
 
 static const struct kind_col hazard_cols[] = {
-	{"school", "@school", 0, 16, KC_OFF, KC_KEEP},
-	{"title", "title", 0, 0, KC_KEEP | KC_FLEX, KC_KEEP | KC_FLEX},
-	{"severity", "severity", 0, 8, KC_KEEP, KC_KEEP},
-	{"state", NULL, 1, 9, KC_KEEP, KC_KEEP},
-	{"owner", NULL, 2, 16, KC_KEEP, KC_KEEP},
-	{"deadline", NULL, 3, 11, KC_KEEP, KC_KEEP},
-	{"campus", "@campus", 0, 12, KC_KEEP, KC_KEEP},
+	{NC_("column", "school"), "@school", 0, 16, KC_OFF, KC_KEEP},
+	{NC_("column", "title"), "title", 0, 0, KC_KEEP | KC_FLEX, KC_KEEP | KC_FLEX},
+	{NC_("column", "severity"), "severity", 0, 8, KC_KEEP, KC_KEEP},
+	{NC_("column", "state"), NULL, 1, 9, KC_KEEP, KC_KEEP},
+	{NC_("column", "owner"), NULL, 2, 16, KC_KEEP, KC_KEEP},
+	{NC_("column", "deadline"), NULL, 3, 11, KC_KEEP, KC_KEEP},
+	{NC_("column", "campus"), "@campus", 0, 12, KC_KEEP, KC_KEEP},
 };
 
 #define HZ_EPILOG                                                                              \

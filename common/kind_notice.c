@@ -349,17 +349,17 @@ static const struct kind_field_ui notice_fields[] = {
 };
 
 static const struct kind_col notice_cols[] = {
-	{"title", "title", 0, 0, KC_KEEP | KC_FLEX, KC_KEEP | KC_FLEX},
+	{NC_("column", "title"), "title", 0, 0, KC_KEEP | KC_FLEX, KC_KEEP | KC_FLEX},
 	/* the bureau's counts take room: the issue date goes first when short of it */
-	{"issued", "issue_date", 0, 10, KC_KEEP, 0},
-	{"due", "due_date", 0, 10, KC_KEEP, KC_KEEP},
-	{"status", "@status", 0, 10, KC_KEEP, KC_KEEP},
-	{"schools", NULL, 1, 8, KC_OFF, KC_KEEP},
-	{"ack", NULL, 2, 5, KC_OFF, KC_KEEP},
-	{"rpt", NULL, 3, 5, KC_OFF, KC_KEEP},
-	{"late", NULL, 4, 4, KC_OFF, KC_KEEP},
-	{"miss", NULL, 5, 5, KC_OFF, KC_KEEP},
-	{"campaign", "campaign", 0, 24, KC_HIDE_EMPTY, KC_HIDE_EMPTY},
+	{NC_("column", "issued"), "issue_date", 0, 10, KC_KEEP, 0},
+	{NC_("column", "due"), "due_date", 0, 10, KC_KEEP, KC_KEEP},
+	{NC_("column", "status"), "@status", 0, 10, KC_KEEP, KC_KEEP},
+	{NC_("column", "schools"), NULL, 1, 8, KC_OFF, KC_KEEP},
+	{NC_("column", "ack"), NULL, 2, 5, KC_OFF, KC_KEEP},
+	{NC_("column", "rpt"), NULL, 3, 5, KC_OFF, KC_KEEP},
+	{NC_("column", "late"), NULL, 4, 4, KC_OFF, KC_KEEP},
+	{NC_("column", "miss"), NULL, 5, 5, KC_OFF, KC_KEEP},
+	{NC_("column", "campaign"), "campaign", 0, 24, KC_HIDE_EMPTY, KC_HIDE_EMPTY},
 };
 
 const struct kind_ops kind_ops_notice = {

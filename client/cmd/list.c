@@ -5,6 +5,7 @@
  * the entry's derive function; a footer from the command line's hooks
  * (cli_kind.h). Nothing here names a kind. */
 #include "cli.h"
+#include "i18n.h"
 #include "cli_kind.h"
 
 #include <errno.h>
@@ -108,7 +109,14 @@ static int row_add(void *arg, const Safecampus__Record *r)
 		return 1;
 	}
 	snprintf(sid, sizeof sid, "%.8s", r->id);
-	snprintf(shown, sizeof shown, "%.*s", (int)strcspn(d.status, " "), d.status);
+	{
+		/* the state for people: its label, '!' kept after something overdue */
+		char word[64];
+		size_t wl = strcspn(d.status, " !");
+		snprintf(word, sizeof word, "%.*s", (int)wl, d.status);
+		snprintf(shown, sizeof shown, "%s%s", kind_status_label(word),
+			 d.status[wl] == '!' ? "!" : "");
+	}
 	for (size_t i = 0; i < g->ncols; i++) {
 		const struct col *cl = &g->cols[i];
 		if (cl->f) {
@@ -118,12 +126,18 @@ static int row_add(void *arg, const Safecampus__Record *r)
 			else if (ends_with(cl->f->name, "_id") && strlen(vals[i]) > 8)
 				vals[i][8] = '\0';
 			cells[i] = vals[i];
+			/* an enum value by its label in Chinese (全员培训) */
+			if (vals[i] && cl->f->type == PROTOBUF_C_TYPE_ENUM && i18n_zh())
+				cells[i] = kind_enum_label_tr(g->k, cl->f->name, vals[i]);
 		} else if (cl->cell) {
 			cells[i] = d.cell[cl->cell - 1];
+			/* a derived state word ("assigned") by its label */
+			if (i18n_zh())
+				cells[i] = kind_status_label(cells[i]);
 		} else if (strcmp(cl->special, "@id") == 0) {
 			cells[i] = sid;
 		} else if (strcmp(cl->special, "@school") == 0) {
-			cells[i] = *cli_s(r->school) ? r->school : "(bureau)";
+			cells[i] = *cli_s(r->school) ? r->school : _("(bureau)");
 		} else if (strcmp(cl->special, "@campus") == 0) {
 			cells[i] = r->campus;
 		} else if (strcmp(cl->special, "@status") == 0) {
@@ -182,7 +196,7 @@ static void kind_cols(struct rows *g)
 	const struct kind_ops *o = g->k->ops;
 	bool bureau = cli_is_bureau(g->c);
 
-	add_col(g, "id", NULL, "@id", 0, 8, CLI_COL_KEEP);
+	add_col(g, NC_("column", "id"), NULL, "@id", 0, 8, CLI_COL_KEEP);
 	for (size_t i = 0; i < o->ncols; i++) {
 		const struct kind_col *kc = &o->cols[i];
 		const ProtobufCFieldDescriptor *f =
@@ -190,7 +204,7 @@ static void kind_cols(struct rows *g)
 		add_col(g, kc->head, f, kc->field && kc->field[0] == '@' ? kc->field : NULL,
 			kc->cell, kc->maxw, bureau ? kc->bureau : kc->school);
 	}
-	add_col(g, "sync", NULL, "@sync", 0, 8, CLI_COL_KEEP);
+	add_col(g, NC_("column", "sync"), NULL, "@sync", 0, 8, CLI_COL_KEEP);
 }
 
 /* The columns of any other kind: its fields in order, the first text field
@@ -200,10 +214,11 @@ static void field_cols(struct rows *g)
 	const struct kind *k = g->k;
 	bool flex_done = false, has_status = k->ops && k->ops->derive;
 
-	add_col(g, "id", NULL, "@id", 0, 8, CLI_COL_KEEP);
-	add_col(g, "school", NULL, "@school", 0, 16,
+	add_col(g, NC_("column", "id"), NULL, "@id", 0, 8, CLI_COL_KEEP);
+	add_col(g, NC_("column", "school"), NULL, "@school", 0, 16,
 		cli_is_bureau(g->c) && !k->bureau_only ? CLI_COL_KEEP : CLI_COL_OFF);
-	add_col(g, "status", NULL, "@status", 0, 20, has_status ? CLI_COL_KEEP : CLI_COL_OFF);
+	add_col(g, NC_("column", "status"), NULL, "@status", 0, 20,
+		has_status ? CLI_COL_KEEP : CLI_COL_OFF);
 	for (unsigned i = 0; i < k->desc->n_fields && g->ncols + 2 < LIST_MAX_COLS; i++) {
 		const ProtobufCFieldDescriptor *f = &k->desc->fields[i];
 		bool title;
@@ -220,8 +235,19 @@ static void field_cols(struct rows *g)
 			add_col(g, f->name, f, NULL, 0, field_cap(f), CLI_COL_HIDE_EMPTY);
 		}
 	}
-	add_col(g, "campus", NULL, "@campus", 0, 12, CLI_COL_KEEP);
-	add_col(g, "sync", NULL, "@sync", 0, 8, CLI_COL_KEEP);
+	add_col(g, NC_("column", "campus"), NULL, "@campus", 0, 12, CLI_COL_KEEP);
+	add_col(g, NC_("column", "sync"), NULL, "@sync", 0, 8, CLI_COL_KEEP);
+}
+
+/* A column's header for people: English as the table has it; in Chinese
+ * the field's label, else the header's translation. */
+static const char *col_head(const struct rows *g, const struct col *cl)
+{
+	const char *label = cl->f ? kind_field_label(g->k, cl->f->name) : NULL;
+
+	if (!i18n_zh())
+		return cl->head;
+	return label ? label : i18n_pgettext("column", cl->head);
 }
 
 unsigned cli_list_count(const struct kind *k, const struct cli_list_counts *n, const char *word)
@@ -255,15 +281,15 @@ static int list_kind(struct cli *c, const struct kind *k, const char *campus, co
 		field_cols(&g);
 	g.t = cli_table_new(g.ncols);
 	if (!g.t)
-		return cli_store_fail(-ENOMEM, "cannot list records");
+		return cli_store_fail(-ENOMEM, _("cannot list records"));
 	for (size_t i = 0; i < g.ncols; i++)
-		cli_table_col(g.t, i, g.cols[i].head, g.cols[i].maxw, g.cols[i].flags);
+		cli_table_col(g.t, i, col_head(&g, &g.cols[i]), g.cols[i].maxw, g.cols[i].flags);
 	rc = store_each(c->st, k->name, row_add, &g);
 	if (g.rc)
 		rc = g.rc;
 	if (rc) {
 		cli_table_free(g.t);
-		return cli_store_fail(rc, "cannot list records");
+		return cli_store_fail(rc, _("cannot list records"));
 	}
 	cli_table_print(g.t, stdout, cli_term_width());
 	g.n.rows = cli_table_rows(g.t);
@@ -271,12 +297,16 @@ static int list_kind(struct cli *c, const struct kind *k, const char *campus, co
 	if (hooks && hooks->list_footer) {
 		hooks->list_footer(c, k, &g.n);
 	} else if (o && o->noun) {
-		printf("%zu %s%s", g.n.rows, o->noun, g.n.rows == 1 ? "" : "s");
+		/* TRANSLATORS: "3 hazards": a count and the kind's noun (%2$s, in
+		 * Chinese the kind's label) with an English plural s */
+		printf(ngettext("%1$zu %2$s", "%1$zu %2$ss", g.n.rows), g.n.rows,
+		       i18n_zh() ? kind_label(k) : o->noun);
 		if (o->overdue_note && g.n.overdue)
-			printf(", %u overdue (%s)", g.n.overdue, o->overdue_note);
+			printf(_(", %1$u overdue (%2$s)"), g.n.overdue, _(o->overdue_note));
 		fputc('\n', stdout);
 	} else {
-		printf("%zu %s record%s\n", g.n.rows, k->name, g.n.rows == 1 ? "" : "s");
+		printf(ngettext("%1$zu %2$s record\n", "%1$zu %2$s records\n", g.n.rows), g.n.rows,
+		       i18n_zh() ? kind_label(k) : k->name);
 	}
 	return 0;
 }
@@ -289,11 +319,11 @@ static const char *status_epilog(void)
 
 	if (text[0])
 		return text;
-	at = (size_t)snprintf(text, sizeof text,
-			      "Kinds with a workflow show their state, folded from their events, "
-			      "'!' after something\noverdue, and the sync state: pending (waiting "
-			      "to be pushed), rejected (see\n`" CLI_PROG " status`) or synced.\n"
-			      "--status, for the kinds with a state:\n");
+	at = (size_t)snprintf(text, sizeof text, "%s",
+			      _("Kinds with a workflow show their state, folded from their events, "
+				"'!' after something\noverdue, and the sync state: pending (waiting "
+				"to be pushed), rejected (see\n`safecampus status`) or synced.\n"
+				"--status, for the kinds with a state:\n"));
 	for (size_t i = 0; i < kind_count() && at < sizeof text; i++) {
 		const struct kind *k = kind_at(i);
 		const char *h;
@@ -301,7 +331,7 @@ static const char *status_epilog(void)
 			continue;
 		at += (size_t)snprintf(text + at, sizeof text - at, "  %-10s ", k->name);
 		/* a help of several lines keeps its indent */
-		for (h = k->ops->status_help; *h && at + 16 < sizeof text; h++) {
+		for (h = _(k->ops->status_help); *h && at + 16 < sizeof text; h++) {
 			text[at++] = *h;
 			if (*h == '\n')
 				at += (size_t)snprintf(text + at, sizeof text - at, "%13s", "");
@@ -310,9 +340,9 @@ static const char *status_epilog(void)
 		text[at < sizeof text ? at : sizeof text - 1] = '\0';
 	}
 	if (at < sizeof text)
-		snprintf(text + at, sizeof text - at,
-			 "--since: the kind's first date field on or after the date; for a\n"
-			 "kind without a date, the day of its last write.");
+		snprintf(text + at, sizeof text - at, "%s",
+			 _("--since: the kind's first date field on or after the date; for a\n"
+			   "kind without a date, the day of its last write."));
 	return text;
 }
 
@@ -321,19 +351,19 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	struct cli_help h = {
 		.usage = "list KIND [--status STATE] [--campus CAMPUS] [--since YYYY-MM-DD] "
 			 "[--school SCHOOL]",
-		.summary = "Lists the records of one kind (plurals work too) "
-			   "known to this\nstore: this school's rows from every campus, as of the "
-			   "last sync, plus local writes;\nfor the bureau, every school's. Ids are "
-			   "shown by their first 8 characters, which every\ncommand accepts. The "
-			   "columns are the kind's first fields, as many as fit the terminal\n(100 "
-			   "columns when the output is not a terminal); `show ID` prints every "
-			   "field,\n`export KIND --csv` every record in full.",
+		.summary = N_("Lists the records of one kind (plurals work too) "
+			      "known to this\nstore: this school's rows from every campus, as of the "
+			      "last sync, plus local writes;\nfor the bureau, every school's. Ids are "
+			      "shown by their first 8 characters, which every\ncommand accepts. The "
+			      "columns are the kind's first fields, as many as fit the terminal\n(100 "
+			      "columns when the output is not a terminal); `show ID` prints every "
+			      "field,\n`export KIND --csv` every record in full."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "status", .metavar = "STATE", .help = "records in this state only (see below)"},
-		{.name = "campus", .metavar = "CAMPUS", .help = "records created by this campus only"},
-		{.name = "since", .metavar = "YYYY-MM-DD", .help = "records dated on or after this day"},
-		{.name = "school", .metavar = "SCHOOL", .help = "bureau: one school's records only"},
+		{.name = "status", .metavar = "STATE", .help = N_("records in this state only (see below)")},
+		{.name = "campus", .metavar = "CAMPUS", .help = N_("records created by this campus only")},
+		{.name = "since", .metavar = "YYYY-MM-DD", .help = N_("records dated on or after this day")},
+		{.name = "school", .metavar = "SCHOOL", .help = N_("bureau: one school's records only")},
 	};
 	const size_t nopts = sizeof opts / sizeof opts[0];
 	const char *pos[1];
@@ -351,7 +381,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	if (!k)
 		return cli_kinds_hint("list", pos[0]);
 	if (opts[2].seen && !date_valid(opts[2].value))
-		return cli_usage("list", "--since: \"%s\" is not a date YYYY-MM-DD", opts[2].value);
+		return cli_usage("list", _("--since: \"%s\" is not a date YYYY-MM-DD"), opts[2].value);
 	if (opts[0].seen) {
 		if (!k->ops || !k->ops->status_words) {
 			char list[400];
@@ -361,19 +391,19 @@ int cmd_list(struct cli *c, int argc, char **argv)
 				if (kind_at(i)->ops && kind_at(i)->ops->status_words)
 					at += (size_t)snprintf(list + at, sizeof list - at, "%s%s",
 							       at ? ", " : "", kind_at(i)->name);
-			return cli_usage("list", "--status: %s records have no state (kinds with "
-					 "one: %s)", k->name, list);
+			return cli_usage("list", _("--status: %1$s records have no state (kinds with "
+						   "one: %2$s)"), cli_kind_name(k), list);
 		}
 		if (!kind_status_has(k->ops->status_words, opts[0].value))
-			return cli_usage("list", "--status: unknown %s state '%s' (one of: %s)",
-					 k->name, opts[0].value, k->ops->status_words);
+			return cli_usage("list", _("--status: unknown %1$s state '%2$s' (one of: %3$s)"),
+					 cli_kind_name(k), opts[0].value, k->ops->status_words);
 	}
 	rc = cli_config(c);
 	if (rc)
 		return rc;
 	if (opts[3].seen && !cli_is_bureau(c))
-		return cli_usage("list", "--school is for the bureau: a school sees only its own "
-				 "records");
+		return cli_usage("list", "%s", _("--school is for the bureau: a school sees only its "
+						 "own records"));
 	return list_kind(c, k, opts[1].value, opts[2].value, opts[3].value, opts[0].value)
 		       ? CLI_FAIL
 		       : CLI_OK;

@@ -1,6 +1,7 @@
 /* show ID: every field of a record, where it came from, its sync state, and
  * what its kind adds (a workflow's history, an alarm). */
 #include "cli.h"
+#include "i18n.h"
 #include "cli_kind.h"
 
 #include <stdlib.h>
@@ -43,9 +44,20 @@ static int show_w = 16;
 
 static void show_line(const char *key, const char *val)
 {
-	printf("  %-*s ", show_w, key);
+	/* padded by display width: a Chinese key is two columns a character */
+	fputs("  ", stdout);
+	cli_cell(stdout, key, cli_width(key) > (size_t)show_w ? cli_width(key) : (size_t)show_w);
+	fputc(' ', stdout);
 	cli_text(stdout, val);
 	fputc('\n', stdout);
+}
+
+/* A field as `show` names it: its name, or in Chinese its label. */
+static const char *field_key(const struct kind *k, const char *field)
+{
+	const char *label = i18n_zh() ? kind_field_label(k, field) : NULL;
+
+	return label ? label : field;
 }
 
 /* "belongs to: KIND 8d89ea38 <its first text field>" for a child record. */
@@ -58,11 +70,11 @@ static void show_parent(struct cli *c, const struct kind *k, const ProtobufCMess
 
 	if (!pid || !*pid || store_get(c->st, pid, &p) != 0 || !(pk = kind_of(p))) {
 		if (pid && *pid)
-			printf("belongs to: %.8s (not known here)\n", pid);
+			printf(_("belongs to: %.8s (not known here)\n"), pid);
 		free(pid);
 		return;
 	}
-	printf("belongs to: %s %.8s", pk->name, pid);
+	printf(_("belongs to: %1$s %2$.8s"), cli_kind_name(pk), pid);
 	for (unsigned i = 0; i < pk->desc->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &pk->desc->fields[i];
 		char *v;
@@ -86,10 +98,10 @@ int cmd_show(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "show ID",
-		.summary = "Shows every field of a record, where it came from and its sync state. "
-			   "For a kind with\na workflow, also its derived state and its full event "
-			   "history.",
-		.epilog = "ID is the full id or its first 8 (at least 4) characters.",
+		.summary = N_("Shows every field of a record, where it came from and its sync state. "
+			      "For a kind with\na workflow, also its derived state and its full event "
+			      "history."),
+		.epilog = N_("ID is the full id or its first 8 (at least 4) characters."),
 	};
 	const char *pos[1];
 	size_t npos;
@@ -112,19 +124,22 @@ int cmd_show(struct cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	rc = store_get(c->st, id, &r);
 	if (rc)
-		return cli_store_fail(rc, "cannot read the record");
+		return cli_store_fail(rc, _("cannot read the record"));
 	rc = store_sync_state(c->st, id, &sync);
 	if (rc) {
-		rc = cli_store_fail(rc, "cannot read the outbox");
+		rc = cli_store_fail(rc, _("cannot read the outbox"));
 		goto out;
 	}
 	k = kind_of(r);
 	m = kind_payload(r);
 	hooks = cli_kind_of(k);
-	printf("%s %s\n", k->name, r->id);
+	if (i18n_zh())
+		printf("%s（%s） %s\n", kind_label(k), k->name, r->id);
+	else
+		printf("%s %s\n", k->name, r->id);
 	for (unsigned i = 0; i < k->desc->n_fields; i++)
-		if ((int)strlen(k->desc->fields[i].name) > show_w)
-			show_w = (int)strlen(k->desc->fields[i].name);
+		if ((int)cli_width(field_key(k, k->desc->fields[i].name)) > show_w)
+			show_w = (int)cli_width(field_key(k, k->desc->fields[i].name));
 	for (unsigned i = 0; i < k->desc->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &k->desc->fields[i];
 		char *v;
@@ -136,34 +151,44 @@ int cmd_show(struct cli *c, int argc, char **argv)
 			long long ms = strtoll(v, NULL, 10);
 			cli_fmt_time(ms, when, sizeof when);
 			snprintf(buf, sizeof buf, "%s (%s)", when, v);
-			show_line(f->name, buf);
+			show_line(field_key(k, f->name), buf);
+		} else if (v && *v && f->type == PROTOBUF_C_TYPE_ENUM && i18n_zh()) {
+			/* the value's label, and the name a command takes */
+			snprintf(buf2, sizeof buf2, "%s（%s）", kind_enum_label_tr(k, f->name, v), v);
+			show_line(field_key(k, f->name), strcmp(kind_enum_label_tr(k, f->name, v), v)
+								 ? buf2 : v);
 		} else {
-			show_line(f->name, v && *v ? v : "-");
+			show_line(field_key(k, f->name), v && *v ? v : "-");
 		}
 		free(v);
 	}
 	if (k->parent_field)
 		show_parent(c, k, m);
-	printf("record:\n");
-	show_line("school", *cli_s(r->school) ? r->school : "(bureau)");
-	show_line("campus", r->campus);
-	show_line("written by", *cli_s(r->written_by) ? r->written_by : r->campus);
+	printf("%s", _("record:\n"));
+	show_line(_("school"), *cli_s(r->school) ? r->school : _("(bureau)"));
+	show_line(_("campus"), r->campus);
+	show_line(_("written by"), *cli_s(r->written_by) ? r->written_by : r->campus);
 	cli_fmt_time((int64_t)HLC_MS(r->hlc), buf, sizeof buf);
-	printf("  %-*s %s (hlc %llu)\n", show_w, "last write", buf, (unsigned long long)r->hlc);
-	if (r->seq)
-		printf("  %-*s %llu\n", show_w, "server seq", (unsigned long long)r->seq);
-	else
-		show_line("server seq", "- (not on the server yet)");
+	snprintf(buf2, sizeof buf2, "%s (hlc %llu)", buf, (unsigned long long)r->hlc);
+	show_line(_("last write"), buf2);
+	if (r->seq) {
+		snprintf(buf2, sizeof buf2, "%llu", (unsigned long long)r->seq);
+		show_line(_("server seq"), buf2);
+	} else {
+		show_line(_("server seq"), _("- (not on the server yet)"));
+	}
 	if (r->deleted)
-		show_line("deleted", "yes");
+		show_line(_("deleted"), _("yes"));
 	if (sync == STORE_REJECTED) {
 		struct rej_find x = {.id = id};
 		rc = store_each_rejected(c->st, rej_find_cb, &x);
 		if (rc < 0) {
-			rc = cli_store_fail(rc, "cannot read the outbox");
+			rc = cli_store_fail(rc, _("cannot read the outbox"));
 			goto out;
 		}
-		printf("  %-*s rejected: %s", show_w, "sync", x.hit ? cli_reject_name(x.found.reason) : "?");
+		fputs("  ", stdout);
+		cli_cell(stdout, _("sync"), (size_t)show_w);
+		printf(_(" rejected: %s"), x.hit ? cli_reject_name(x.found.reason) : "?");
 		if (x.hit && x.found.detail[0]) {
 			char d[600];
 			fputs(": ", stdout);
@@ -172,11 +197,11 @@ int cmd_show(struct cli *c, int argc, char **argv)
 		printf("\n  %-*s ", show_w, "");
 		cli_reject_hint(stdout, "", x.hit ? x.found.reason : 0, id);
 	} else {
-		show_line("sync", cli_sync_name(sync));
+		show_line(_("sync"), cli_sync_name(sync));
 	}
 	rc = 0;
 	if (k->ops && k->ops->alarm && k->ops->alarm(r, buf2, sizeof buf2))
-		printf("\nALARM: %s\n", buf2);
+		printf(_("\nALARM: %s\n"), buf2);
 	if (hooks && hooks->show) {
 		struct kind_env env;
 		cli_env(c, &env);

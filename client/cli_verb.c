@@ -93,19 +93,19 @@ static int lookup(struct cli *c, const struct kind *k, const char *field, const 
 	int rc = x.f ? store_each(c->st, k->name, find_by_cb, &x) : 0;
 
 	if (rc)
-		return cli_store_fail(rc, "cannot read the records");
+		return cli_store_fail(rc, _("cannot read the records"));
 	if (x.hits == 1) {
 		memcpy(id, x.id, 37);
 		return 0;
 	}
 	if (x.hits > 1) {
-		cli_err("more than one %s has %s %s: give the %s's id", k->name, field, text,
-			k->name);
+		cli_err(_("more than one %1$s has %2$s %3$s: give the %1$s's id"), cli_kind_name(k),
+			field, text);
 		return CLI_FAIL;
 	}
 	if (store_resolve_id(c->st, text, id) != 0) {
-		cli_err("no %s with %s or id '%s' here (`" CLI_PROG " list %s`; sync first?)",
-			k->name, field, text, k->name);
+		cli_err(_("no %1$s with %2$s or id '%3$s' here (`safecampus list %4$s`; sync first?)"),
+			cli_kind_name(k), field, text, k->name);
 		return CLI_FAIL;
 	}
 	return 0;
@@ -125,10 +125,10 @@ static int evidence_file(const struct kind *k, struct cli_opt *opts, size_t nopt
 	if (!ef || !ef->seen)
 		return 0;
 	if (hs && hs->seen)
-		return cli_usage(cmd, "give --evidence-file or --evidence-sha256, not both");
+		return cli_usage(cmd, "%s", _("give --evidence-file or --evidence-sha256, not both"));
 	rc = sha256_file(ef->value, hex);
 	if (rc) {
-		cli_err("cannot read evidence file %s: %s", ef->value, sc_strerror(rc));
+		cli_err(_("cannot read evidence file %1$s: %2$s"), ef->value, sc_strerror(rc));
 		return CLI_FAIL;
 	}
 	vals[(*nvals)++] = (struct verb_value){"evidence_sha256", hex};
@@ -150,7 +150,7 @@ int cli_field_values(struct cli_opt *opts, size_t nopts, const char *cmd,
 				char a[64], b[64];
 				cli_dashed(opts[i].name, a, sizeof a);
 				cli_dashed(opts[j].name, b, sizeof b);
-				return cli_usage(cmd, "--%s and --%s set the same field", a, b);
+				return cli_usage(cmd, _("--%1$s and --%2$s set the same field"), a, b);
 			}
 		}
 		vals[(*nvals)++] = (struct verb_value){f->name, opts[i].value};
@@ -171,7 +171,7 @@ int cli_verb_failed(struct cli *c, const struct kind *k, int rc, const struct ve
 	if (rc == 0)
 		return CLI_OK;
 	if (res->nerrors == 0) {
-		cli_err("failed: %s", sc_strerror(rc));
+		cli_err(_("failed: %s"), sc_strerror(rc));
 		return CLI_FAIL;
 	}
 	if (res->bad_value) {
@@ -220,7 +220,7 @@ int cli_verb_write(struct cli *c, const struct kind_verb *v, Safecampus__Record 
 
 	if (!res) {
 		kind_record_free(r);
-		return cli_store_fail(-ENOMEM, "cannot check the record");
+		return cli_store_fail(-ENOMEM, _("cannot check the record"));
 	}
 	cli_verb_ctx(c, &vc);
 	rc = verb_write(&vc, v, NULL, r, res);
@@ -251,7 +251,7 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 	int rc;
 
 	if (!k) {
-		cli_err("this build has no kind %s", v->kind);
+		cli_err(_("this build has no kind %s"), v->kind);
 		return CLI_FAIL;
 	}
 	cli_cmd_words(help, cmd, sizeof cmd);
@@ -267,7 +267,8 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 		for (const char *p = v->lookup_field; *p && at + 4 < sizeof lkmeta; p++)
 			lkmeta[at++] = (*p >= 'a' && *p <= 'z') ? (char)(*p - 32) : *p;
 		memcpy(lkmeta + at, "|ID", 4);
-		snprintf(lkhelp, sizeof lkhelp, "the %s: its %s or its id", g->name, v->lookup_field);
+		snprintf(lkhelp, sizeof lkhelp, _("the %1$s: its %2$s or its id"), cli_kind_name(g),
+			 v->lookup_field);
 		opts[nopts++] = (struct cli_opt){
 			.name = v->lookup, .metavar = lkmeta, .flags = CLI_OPT_REQUIRED, .help = lkhelp,
 		};
@@ -281,13 +282,13 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 	only[no] = NULL;
 	if (cli_field_opts(k, opts, &nopts, CLI_MAX_OPTS - 1, v ? v->required : NULL,
 			   v && v->optional ? only : NULL) != 0) {
-		cli_err("too many fields in kind %s", k->name);
+		cli_err(_("too many fields in kind %s"), k->name);
 		return CLI_FAIL;
 	}
 	if (v && (v->flags & KV_EVIDENCE_FILE))
 		opts[nopts++] = (struct cli_opt){
 			.name = "evidence-file", .metavar = "FILE",
-			.help = "a photo or document: sets --evidence-sha256 and --evidence-path",
+			.help = N_("a photo or document: sets --evidence-sha256 and --evidence-path"),
 		};
 	rc = cli_parse(c, argc, argv, opts, nopts, help, pos, takes_id, takes_id, &npos);
 	if (rc == CLI_HELP) {
@@ -316,7 +317,7 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 		return rc;
 	res = calloc(1, sizeof *res);
 	if (!res)
-		return cli_store_fail(-ENOMEM, "cannot make the record");
+		return cli_store_fail(-ENOMEM, _("cannot make the record"));
 	cli_verb_ctx(c, &vc);
 	rc = verb_apply(&vc, g, v, takes_id || lk ? id : NULL, vals, nvals, res);
 	if (rc == 0 && !res->skipped) {

@@ -17,6 +17,7 @@
  * copy, a repeated field a malloc'd array of malloc'd strings, and the message
  * itself comes from malloc. */
 #include "kinds.h"
+#include "i18n.h"
 
 #include "msg.h"
 
@@ -684,7 +685,7 @@ static int parse_value(const ProtobufCFieldDescriptor *f, const char *text, unio
 	case PROTOBUF_C_TYPE_BOOL:
 		if (parse_bool(text, &v->b) == 0)
 			return 0;
-		snprintf(err, errlen, "%s: \"%s\" is not true/false (or yes/no, 1/0)", f->name,
+		snprintf(err, errlen, _("%s: \"%s\" is not true/false (or yes/no, 1/0)"), f->name,
 			 quote(text, q, sizeof q));
 		return SC_EINVALID;
 	case PROTOBUF_C_TYPE_ENUM: {
@@ -692,7 +693,7 @@ static int parse_value(const ProtobufCFieldDescriptor *f, const char *text, unio
 		if (kind_enum_parse(f->descriptor, text, &v->e) == 0)
 			return 0;
 		enum_choices(f->descriptor, choices, sizeof choices);
-		snprintf(err, errlen, "%s: \"%s\" is not one of: %s", f->name,
+		snprintf(err, errlen, _("%s: \"%s\" is not one of: %s"), f->name,
 			 quote(text, q, sizeof q), choices);
 		return SC_EINVALID;
 	}
@@ -729,7 +730,7 @@ static int parse_value(const ProtobufCFieldDescriptor *f, const char *text, unio
 		/* digits only: strtod would also take "inf", "nan" and leading blanks */
 		if (!((text[0] >= '0' && text[0] <= '9') || text[0] == '-' || text[0] == '+' ||
 		      text[0] == '.')) {
-			snprintf(err, errlen, "%s: \"%s\" is not a number", f->name,
+			snprintf(err, errlen, _("%s: \"%s\" is not a number"), f->name,
 				 quote(text, q, sizeof q));
 			return SC_EINVALID;
 		}
@@ -746,23 +747,23 @@ static int parse_value(const ProtobufCFieldDescriptor *f, const char *text, unio
 		else
 			v->f64 = d;
 		if (rc == -EINVAL) {
-			snprintf(err, errlen, "%s: \"%s\" is not a number", f->name,
+			snprintf(err, errlen, _("%s: \"%s\" is not a number"), f->name,
 				 quote(text, q, sizeof q));
 			return SC_EINVALID;
 		}
 		break;
 	}
 	default:
-		snprintf(err, errlen, "%s: this field's type cannot be set from text", f->name);
+		snprintf(err, errlen, _("%s: this field's type cannot be set from text"), f->name);
 		return SC_EINVALID;
 	}
 	if (rc == -EINVAL) {
-		snprintf(err, errlen, "%s: \"%s\" is not a whole number", f->name,
+		snprintf(err, errlen, _("%s: \"%s\" is not a whole number"), f->name,
 			 quote(text, q, sizeof q));
 		return SC_EINVALID;
 	}
 	if (rc == -ERANGE) {
-		snprintf(err, errlen, "%s: \"%s\" is out of range", f->name, quote(text, q, sizeof q));
+		snprintf(err, errlen, _("%s: \"%s\" is out of range"), f->name, quote(text, q, sizeof q));
 		return SC_EINVALID;
 	}
 	return 0;
@@ -847,7 +848,7 @@ static int set_repeated(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, 
 	return 0;
 fail:
 	if (rc == -ENOMEM)
-		snprintf(err, errlen, "%s: out of memory", f->name);
+		snprintf(err, errlen, _("%s: out of memory"), f->name);
 	free(copy);
 	free_repeated(f, arr, n);
 	return rc;
@@ -867,7 +868,7 @@ int kind_field_set(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, const
 	if (!text)
 		text = "";
 	if (!field_supported(f)) {
-		snprintf(err, errlen, "%s: this field cannot be set from text", f->name);
+		snprintf(err, errlen, _("%s: this field cannot be set from text"), f->name);
 		return SC_EINVALID;
 	}
 	if (f->label == PROTOBUF_C_LABEL_REPEATED)
@@ -880,7 +881,7 @@ int kind_field_set(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, const
 		if (*text) {
 			s = strdup(text);
 			if (!s) {
-				snprintf(err, errlen, "%s: out of memory", f->name);
+				snprintf(err, errlen, _("%s: out of memory"), f->name);
 				return -ENOMEM;
 			}
 		}

@@ -108,15 +108,15 @@ static int check_string(const struct kind *k, const ProtobufCFieldDescriptor *f,
 		return 0;
 	n = strlen(s);
 	if (n > RULES_MAX_TEXT)
-		return fail(why, whylen, "%s.%s: %zu bytes, at most %d", k->name, f->name, n,
+		return fail(why, whylen, _("%s.%s: %zu bytes, at most %d"), k->name, f->name, n,
 			    RULES_MAX_TEXT);
 	if (!utf8_valid(s))
-		return fail(why, whylen, "%s.%s: not valid UTF-8 text", k->name, f->name);
+		return fail(why, whylen, _("%s.%s: not valid UTF-8 text"), k->name, f->name);
 	if (ends_with(f->name, "_date") && !date_valid(s))
-		return fail(why, whylen, "%s.%s: \"%s\" is not a real date", k->name,
+		return fail(why, whylen, _("%s.%s: \"%s\" is not a real date"), k->name,
 			    f->name, quote(s, q, sizeof q));
 	if (ends_with(f->name, "_id") && !uuid_valid(s))
-		return fail(why, whylen, "%s.%s: \"%s\" is not a record id (lower-case UUID)",
+		return fail(why, whylen, _("%s.%s: \"%s\" is not a record id (lower-case UUID)"),
 			    k->name, f->name, quote(s, q, sizeof q));
 	return 0;
 }
@@ -125,7 +125,7 @@ static int check_enum(const struct kind *k, const ProtobufCFieldDescriptor *f, i
 		      size_t whylen)
 {
 	if (!protobuf_c_enum_descriptor_get_value(f->descriptor, v))
-		return fail(why, whylen, "%s.%s: %d is not a known value", k->name, f->name, v);
+		return fail(why, whylen, _("%s.%s: %d is not a known value"), k->name, f->name, v);
 	return 0;
 }
 
@@ -151,7 +151,7 @@ static int check_ms(const struct kind *k, const ProtobufCFieldDescriptor *f, con
 		return 0; /* unsigned: never negative */
 	}
 	if (n < 0)
-		return fail(why, whylen, "%s.%s: %lld is negative (a time in Unix ms)", k->name,
+		return fail(why, whylen, _("%s.%s: %lld is negative (a time in Unix ms)"), k->name,
 			    f->name, n);
 	return 0;
 }
@@ -187,11 +187,11 @@ static int check_value(const struct kind *k, const ProtobufCFieldDescriptor *f, 
 	case PROTOBUF_C_TYPE_DOUBLE:
 		/* text never parses to NaN or infinity; the wire can carry them */
 		if (!isfinite(*(const double *)v))
-			return fail(why, whylen, "%s.%s: not a finite number", k->name, f->name);
+			return fail(why, whylen, _("%s.%s: not a finite number"), k->name, f->name);
 		return 0;
 	case PROTOBUF_C_TYPE_FLOAT:
 		if (!isfinite(*(const float *)v))
-			return fail(why, whylen, "%s.%s: not a finite number", k->name, f->name);
+			return fail(why, whylen, _("%s.%s: not a finite number"), k->name, f->name);
 		return 0;
 	default:
 		return check_ms(k, f, v, why, whylen);
@@ -214,7 +214,7 @@ static int check_generic(const struct kind *k, const ProtobufCMessage *m, char *
 			size_t n = *(const size_t *)CMEMBER_PTR(m, f->quantifier_offset);
 			const char *arr = *(const char *const *)CMEMBER_PTR(m, f->offset);
 			if (n > RULES_MAX_REPEATED)
-				return fail(why, whylen, "%s.%s: %zu values, at most %d", k->name,
+				return fail(why, whylen, _("%s.%s: %zu values, at most %d"), k->name,
 					    f->name, n, RULES_MAX_REPEATED);
 			for (size_t j = 0; arr && j < n; j++) {
 				rc = check_value(k, f, arr + j * elem_size(f->type), why, whylen);
@@ -273,7 +273,7 @@ static int check_hazard_event(const struct kind *k, const ProtobufCMessage *m, c
 			ok = (h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f');
 		if (!ok)
 			return fail(why, whylen,
-				    "%s.evidence_sha256: must be 64 lower-case hex digits", k->name);
+				    _("%s.evidence_sha256: must be 64 lower-case hex digits"), k->name);
 	}
 	return 0;
 }
@@ -290,7 +290,7 @@ static int set(const char *s)
 static int nonneg(const struct kind *k, const char *field, long long v, char *why, size_t whylen)
 {
 	if (v < 0)
-		return fail(why, whylen, "%s.%s must be >= 0", k->name, field);
+		return fail(why, whylen, _("%s.%s must be >= 0"), k->name, field);
 	return 0;
 }
 
@@ -298,7 +298,7 @@ static int in_range(const struct kind *k, const char *field, long long v, long l
 		    long long hi, char *why, size_t whylen)
 {
 	if (v < lo || v > hi)
-		return fail(why, whylen, "%s.%s must be between %lld and %lld", k->name, field, lo,
+		return fail(why, whylen, _("%s.%s must be between %lld and %lld"), k->name, field, lo,
 			    hi);
 	return 0;
 }
@@ -308,7 +308,7 @@ static int date_order(const struct kind *k, const char *earlier_f, const char *e
 		      const char *later_f, const char *later, char *why, size_t whylen)
 {
 	if (set(earlier) && set(later) && strcmp(later, earlier) < 0)
-		return fail(why, whylen, "%s.%s must not be before %s", k->name, later_f,
+		return fail(why, whylen, _("%s.%s must not be before %s"), k->name, later_f,
 			    earlier_f);
 	return 0;
 }
@@ -333,10 +333,10 @@ static int check_list(const struct kind *k, const char *field, const char *list,
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 
 		if (n == 0)
-			return fail(why, whylen, "%s.%s: empty entry in a ';'-separated list",
+			return fail(why, whylen, _("%s.%s: empty entry in a ';'-separated list"),
 				    k->name, field);
 		if (n >= sizeof item)
-			return fail(why, whylen, "%s.%s: \"%s\" is too long for one entry", k->name,
+			return fail(why, whylen, _("%s.%s: \"%s\" is too long for one entry"), k->name,
 				    field, quote(p, q, 24));
 		memcpy(item, p, n);
 		item[n] = '\0';
@@ -344,7 +344,7 @@ static int check_list(const struct kind *k, const char *field, const char *list,
 		for (const char *o = list; o < p;) {
 			const char *oe = strchr(o, ';');
 			if ((size_t)(oe - o) == n && memcmp(o, item, n) == 0)
-				return fail(why, whylen, "%s.%s: \"%s\" is listed twice", k->name,
+				return fail(why, whylen, _("%s.%s: \"%s\" is listed twice"), k->name,
 					    field, quote(item, q, sizeof q));
 			o = oe + 1;
 		}
@@ -373,7 +373,7 @@ static int item_word(const struct kind *k, const char *field, const char *item, 
 		if (at >= sizeof choices)
 			at = sizeof choices - 1;
 	}
-	return fail(why, whylen, "%s.%s: \"%s\" is not one of: %s", k->name, field,
+	return fail(why, whylen, _("%s.%s: \"%s\" is not one of: %s"), k->name, field,
 		    quote(item, q, sizeof q), choices);
 }
 
@@ -397,7 +397,7 @@ static int item_enum(const struct kind *k, const char *field, const char *item, 
 		if (at >= sizeof choices)
 			at = sizeof choices - 1;
 	}
-	return fail(why, whylen, "%s.%s: \"%s\" is not one of: %s", k->name, field,
+	return fail(why, whylen, _("%s.%s: \"%s\" is not one of: %s"), k->name, field,
 		    quote(item, q, sizeof q), choices);
 }
 
@@ -416,8 +416,8 @@ static int item_school(const struct kind *k, const char *field, const char *item
 		     c == '.' || c == '_' || c == '-';
 	}
 	if (!ok)
-		return fail(why, whylen, "%s.%s: \"%s\" is not a school id ([A-Za-z0-9._-], "
-			    "at most 63)", k->name, field, quote(item, q, sizeof q));
+		return fail(why, whylen, _("%s.%s: \"%s\" is not a school id ([A-Za-z0-9._-], "
+			    "at most 63)"), k->name, field, quote(item, q, sizeof q));
 	return 0;
 }
 
@@ -428,7 +428,7 @@ static int item_date(const struct kind *k, const char *field, const char *item, 
 
 	(void)ctx;
 	if (!date_valid(item))
-		return fail(why, whylen, "%s.%s: \"%s\" is not a real date (YYYY-MM-DD)", k->name,
+		return fail(why, whylen, _("%s.%s: \"%s\" is not a real date (YYYY-MM-DD)"), k->name,
 			    field, quote(item, q, sizeof q));
 	return 0;
 }
@@ -451,12 +451,12 @@ static int item_date_or_range(const struct kind *k, const char *field, const cha
 	if (!date_valid(a) || !date_valid(b))
 		goto bad;
 	if (strcmp(b, a) < 0)
-		return fail(why, whylen, "%s.%s: range \"%s\" ends before it starts", k->name,
+		return fail(why, whylen, _("%s.%s: range \"%s\" ends before it starts"), k->name,
 			    field, quote(item, q, sizeof q));
 	return 0;
 bad:
-	return fail(why, whylen, "%s.%s: \"%s\" is not a date or a range "
-		    "YYYY-MM-DD..YYYY-MM-DD", k->name, field, quote(item, q, sizeof q));
+	return fail(why, whylen, _("%s.%s: \"%s\" is not a date or a range "
+		    "YYYY-MM-DD..YYYY-MM-DD"), k->name, field, quote(item, q, sizeof q));
 }
 
 /* A makeup day (a weekend day that is a school day) may not fall inside a
@@ -483,7 +483,7 @@ static int item_makeup(const struct kind *k, const char *field, const char *item
 			memcpy(to, p + 12, 10);
 		}
 		if (from[0] && strcmp(item, from) >= 0 && strcmp(item, to) <= 0)
-			return fail(why, whylen, "%s.%s: %s is also listed in holidays", k->name,
+			return fail(why, whylen, _("%s.%s: %s is also listed in holidays"), k->name,
 				    field, item);
 		p = end ? end + 1 : NULL;
 	}
@@ -501,9 +501,9 @@ static int check_school_profile(const struct kind *k, const ProtobufCMessage *m,
 	if (p->founded_year)
 		rc = in_range(k, "founded_year", p->founded_year, 1800, 2100, why, whylen);
 	if (!rc && p->site_area_m2 < 0)
-		rc = fail(why, whylen, "%s.site_area_m2 must be >= 0", k->name);
+		rc = fail(why, whylen, _("%s.site_area_m2 must be >= 0"), k->name);
 	if (!rc && p->building_area_m2 < 0)
-		rc = fail(why, whylen, "%s.building_area_m2 must be >= 0", k->name);
+		rc = fail(why, whylen, _("%s.building_area_m2 must be >= 0"), k->name);
 	if (!rc)
 		rc = nonneg(k, "staff_count", p->staff_count, why, whylen);
 	if (!rc)
@@ -519,10 +519,10 @@ static int check_school_profile(const struct kind *k, const ProtobufCMessage *m,
 	if (!rc)
 		rc = nonneg(k, "bus_riders", p->bus_riders, why, whylen);
 	if (!rc && p->boarding_students > p->student_count)
-		rc = fail(why, whylen, "%s.boarding_students must not exceed student_count",
+		rc = fail(why, whylen, _("%s.boarding_students must not exceed student_count"),
 			  k->name);
 	if (!rc && p->bus_riders > p->student_count)
-		rc = fail(why, whylen, "%s.bus_riders must not exceed student_count", k->name);
+		rc = fail(why, whylen, _("%s.bus_riders must not exceed student_count"), k->name);
 	return rc;
 }
 
@@ -565,12 +565,12 @@ static int check_letter(const struct kind *k, const ProtobufCMessage *m, char *w
 		int y = (p->signed_date[0] - '0') * 1000 + (p->signed_date[1] - '0') * 100 +
 			(p->signed_date[2] - '0') * 10 + (p->signed_date[3] - '0');
 		if (y < p->year - 1 || y > p->year + 1)
-			rc = fail(why, whylen, "%s.signed_date must be within a year of year %d",
+			rc = fail(why, whylen, _("%s.signed_date must be within a year of year %d"),
 				  k->name, (int)p->year);
 	}
 	if (!rc && set(p->signer) && set(p->counter_signer) &&
 	    strcmp(p->signer, p->counter_signer) == 0)
-		rc = fail(why, whylen, "%s.counter_signer must not be the signer", k->name);
+		rc = fail(why, whylen, _("%s.counter_signer must not be the signer"), k->name);
 	return rc;
 }
 
@@ -580,7 +580,7 @@ static int check_education(const struct kind *k, const ProtobufCMessage *m, char
 	const Safecampus__Education *p = (const Safecampus__Education *)m;
 
 	if (p->minutes <= 0)
-		return fail(why, whylen, "%s.minutes must be > 0", k->name);
+		return fail(why, whylen, _("%s.minutes must be > 0"), k->name);
 	return in_range(k, "minutes", p->minutes, 1, 600, why, whylen);
 }
 
@@ -602,7 +602,7 @@ static int check_drill(const struct kind *k, const ProtobufCMessage *m, char *wh
 	if (!rc)
 		rc = nonneg(k, "evacuation_seconds", p->evacuation_seconds, why, whylen);
 	if (!rc && p->evacuation_seconds > 86400)
-		rc = fail(why, whylen, "%s.evacuation_seconds must be at most 86400", k->name);
+		rc = fail(why, whylen, _("%s.evacuation_seconds must be at most 86400"), k->name);
 	if (!rc)
 		rc = check_list(k, "segments", p->segments, item_word, drill_segments, why,
 				whylen);
@@ -629,7 +629,7 @@ static int check_gate_duty(const struct kind *k, const ProtobufCMessage *m, char
 	const Safecampus__GateDuty *p = (const Safecampus__GateDuty *)m;
 
 	if (!set(p->leader) && !set(p->teacher) && !set(p->guard))
-		return fail(why, whylen, "%s.leader, teacher or guard: name who was on duty",
+		return fail(why, whylen, _("%s.leader, teacher or guard: name who was on duty"),
 			    k->name);
 	return nonneg(k, "parent_volunteers", p->parent_volunteers, why, whylen);
 }
@@ -639,7 +639,7 @@ static int check_bus(const struct kind *k, const ProtobufCMessage *m, char *why,
 	const Safecampus__Bus *p = (const Safecampus__Bus *)m;
 
 	if (p->seats <= 0)
-		return fail(why, whylen, "%s.seats must be > 0", k->name);
+		return fail(why, whylen, _("%s.seats must be > 0"), k->name);
 	return in_range(k, "seats", p->seats, 1, 100, why, whylen);
 }
 
@@ -658,8 +658,8 @@ static int check_bus_rider(const struct kind *k, const ProtobufCMessage *m, char
 		     c == '.' || c == '_' || c == '-';
 	}
 	if (!ok)
-		return fail(why, whylen, "%s.student_ref must be a pseudonymous code "
-			    "([A-Za-z0-9._-], at most 64), never a name", k->name);
+		return fail(why, whylen, _("%s.student_ref must be a pseudonymous code "
+			    "([A-Za-z0-9._-], at most 64), never a name"), k->name);
 	return 0;
 }
 
@@ -680,7 +680,7 @@ static int check_equipment(const struct kind *k, const ProtobufCMessage *m, char
 	int rc = 0;
 
 	if (p->interval_days <= 0)
-		return fail(why, whylen, "%s.interval_days must be > 0", k->name);
+		return fail(why, whylen, _("%s.interval_days must be > 0"), k->name);
 	rc = date_order(k, "installed_date", p->installed_date, "last_check_date",
 			p->last_check_date, why, whylen);
 	if (!rc)
@@ -706,17 +706,17 @@ static int check_notice_event(const struct kind *k, const ProtobufCMessage *m, c
 
 	if (p->action == SAFECAMPUS__NOTICE_ACTION__NOTICE_ACTION_REPORT) {
 		if (!set(p->report_date))
-			return fail(why, whylen, "%s.report_date is required for a report", k->name);
+			return fail(why, whylen, _("%s.report_date is required for a report"), k->name);
 		if (!set(p->channels))
-			return fail(why, whylen, "%s.channels is required for a report", k->name);
+			return fail(why, whylen, _("%s.channels is required for a report"), k->name);
 		if (!set(p->evidence))
-			return fail(why, whylen, "%s.evidence is required for a report", k->name);
+			return fail(why, whylen, _("%s.evidence is required for a report"), k->name);
 		return check_list(k, "channels", p->channels, item_enum,
 				  &safecampus__education_channel__descriptor, why, whylen);
 	}
 	/* an ack says "we have read it", nothing more */
 	if (set(p->report_date) || set(p->channels) || set(p->evidence))
-		return fail(why, whylen, "%s.%s is only for a report", k->name,
+		return fail(why, whylen, _("%s.%s is only for a report"), k->name,
 			    set(p->report_date) ? "report_date"
 			    : set(p->channels)  ? "channels"
 						: "evidence");
@@ -744,7 +744,7 @@ static int check_visitor(const struct kind *k, const ProtobufCMessage *m, char *
 	const Safecampus__Visitor *p = (const Safecampus__Visitor *)m;
 
 	if (p->time_out_ms && p->time_in_ms && p->time_out_ms < p->time_in_ms)
-		return fail(why, whylen, "%s.time_out_ms must not be before time_in_ms", k->name);
+		return fail(why, whylen, _("%s.time_out_ms must not be before time_in_ms"), k->name);
 	return 0;
 }
 
@@ -797,15 +797,15 @@ int rules_check(const Safecampus__Record *r, char *why, size_t whylen)
 	if (why && whylen)
 		why[0] = '\0';
 	if (!r)
-		return fail(why, whylen, "no record");
+		return fail(why, whylen, _("no record"));
 	k = kind_of(r);
 	if (!k)
-		return fail(why, whylen, "record has no kind (body not set or unknown)");
+		return fail(why, whylen, _("record has no kind (body not set or unknown)"));
 	m = kind_payload(r);
 	if (!m)
-		return fail(why, whylen, "%s: payload missing", k->name);
+		return fail(why, whylen, _("%s: payload missing"), k->name);
 	if (m->descriptor != k->desc)
-		return fail(why, whylen, "%s: payload of the wrong type", k->name);
+		return fail(why, whylen, _("%s: payload of the wrong type"), k->name);
 	rc = check_generic(k, m, why, whylen);
 	if (rc < 0)
 		return rc;
@@ -816,10 +816,10 @@ int rules_check(const Safecampus__Record *r, char *why, size_t whylen)
 		for (size_t j = 0; j < 8 && kr->required[j]; j++) {
 			const ProtobufCFieldDescriptor *f = kind_field(k, kr->required[j]);
 			if (!f)
-				return fail(why, whylen, "%s.%s: rule names a field the kind lacks",
+				return fail(why, whylen, _("%s.%s: rule names a field the kind lacks"),
 					    k->name, kr->required[j]);
 			if (!field_present(m, f))
-				return fail(why, whylen, "%s.%s is required", k->name, f->name);
+				return fail(why, whylen, _("%s.%s is required"), k->name, f->name);
 		}
 		if (kr->check) {
 			rc = kr->check(k, m, why, whylen);

@@ -13,6 +13,7 @@
  * One request is in flight at a time; every response is applied to the store
  * in one SQLite transaction before the next request goes out. */
 #include "sync.h"
+#include "sync_int.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -44,24 +45,6 @@
 #define ONESHOT_MIN_LEFT_MS 500u
 
 
-/* The life of one sync_run. A connection goes CONNECT ... IDLE; any failure
- * or the end moves it to CLOSING, and its on_close to BACKOFF (a retry
- * timer, then CONNECT again) or DONE. set_phase() is the only place the
- * phase changes. */
-enum phase {
-	PH_BACKOFF,   /* no connection; waiting to reconnect */
-	PH_CONNECT,   /* resolving the name and connecting */
-	PH_HANDSHAKE, /* TLS handshake */
-	PH_HELLO,     /* Hello sent, waiting for Welcome */
-	PH_PUSH,
-	PH_PULL,
-	PH_DASHBOARD,
-	PH_SUBSCRIBE,
-	PH_IDLE,      /* watch: connected, nothing in flight */
-	PH_CLOSING,   /* the connection is closing; its on_close decides what follows */
-	PH_DONE,      /* everything closes; uv_run returns */
-	PH_COUNT
-};
 
 #define B(p) (1u << (p))
 #define ROUND (B(PH_PUSH) | B(PH_PULL) | B(PH_DASHBOARD) | B(PH_SUBSCRIBE) | B(PH_IDLE))
@@ -86,43 +69,6 @@ static const char *const phase_name[PH_COUNT] = {
 	"closing", "done",
 };
 
-struct sync {
-	uv_loop_t loop;
-	struct channel ch;
-	uv_timer_t timer;        /* request time limit (connect + handshake, then each request) */
-	uv_timer_t poll;         /* watch: look at the outbox, keep alive, watch_secs */
-	uv_timer_t retry;        /* BACKOFF: until the next connection */
-	uv_signal_t sigint, sigterm;
-	uv_getaddrinfo_t gai;
-	uv_connect_t connect;
-	struct store *st;
-	struct store_config cfg;
-	const struct sync_opts *opts;
-	struct sync_report *rep;
-	struct tls_ctx *tls;
-	struct channel_limits lim;
-	char host[256], port[16];
-	enum phase phase;
-	uint64_t next_rid, waiting_rid;
-	unsigned timeout_ms, batch;
-	unsigned limit_ms;       /* the running limit, for the message */
-	int rc;                  /* the failure sync_run returns */
-	int stop;                /* done, a signal or watch_secs: no more connections */
-	int channel_open;        /* channel_init done, on_close not yet */
-	int gai_busy;            /* uv_getaddrinfo in flight (one request struct) */
-	int failed;              /* this connection already has its failure */
-	int want_round;          /* watch: a Notify or a local write came while busy */
-	int subscribed;
-	int dashboard_done;      /* opts->dashboard: the requested Dashboard is stored */
-	unsigned failures;       /* failed connections since the last good round */
-	unsigned oneshot_retries;
-	uint64_t progress_ms;    /* start, or the last Welcome: a one-shot's timeout counts from here */
-	uint64_t deadline_ms;    /* watch_secs */
-	uint64_t rng;            /* backoff jitter */
-	Safecampus__Record **sent;
-	size_t nsent;
-	uint64_t last_io_ms;     /* for keep-alive pings */
-};
 
 static void set_phase(struct sync *s, enum phase next)
 {
@@ -289,6 +235,8 @@ static int keep_dashboard(struct sync *s, const Safecampus__Dashboard *d, const 
 	if (rc == 0) {
 		s->rep->dashboards++;
 		log_info("dashboard stored key=%s scope=%s as_of=%s", key, d->scope, d->as_of_date);
+		if (s->opts->changed)
+			s->opts->changed(s->opts->changed_arg, SYNC_CHANGED_DASHBOARD);
 	}
 	return rc;
 }
@@ -345,6 +293,8 @@ static void round_done(struct sync *s)
 	s->failures = 0;
 	s->rep->failure = SYNC_FAIL_NONE;
 	s->rep->error[0] = '\0';
+	if (s->opts->changed)
+		s->opts->changed(s->opts->changed_arg, SYNC_CHANGED_ROUND);
 	if (s->opts->dashboard && !s->dashboard_done) {
 		do_dashboard(s);
 		return;
@@ -451,7 +401,6 @@ static void on_server_error(struct sync *s, const Safecampus__Error *e)
 	}
 }
 
-static void keep_session(struct sync *s);
 
 static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 {
@@ -502,7 +451,7 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 		}
 		log_debug("welcome school=%s campus=%s tls=\"%s\"", env->welcome->school,
 			  env->welcome->campus, channel_tls_version(&s->ch));
-		keep_session(s);
+		sync__keep_session(s->st, &s->ch);
 		s->progress_ms = hlc_wall_ms();
 		if (s->failures && s->opts->notice) {
 			char msg[128];
@@ -773,11 +722,7 @@ static void on_stop_signal(uv_signal_t *sig, int signum)
 	struct sync *s = sig->data;
 
 	(void)signum;
-	s->stop = 1;
-	if (s->phase == PH_BACKOFF)
-		sync_end(s);
-	else
-		conn_end(s, 0, SYNC_FAIL_NONE, "done");
+	sync_stop(s);
 }
 
 static void on_connect(uv_connect_t *req, int status)
@@ -822,38 +767,6 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
 			 uv_strerror(rc));
 }
 
-/* TLS 1.3 resumption across runs: the server's last ticket is kept in the
- * store, so the next `sync` (a new process) skips the full handshake. A stale
- * or refused one only costs the full handshake it would have had anyway. */
-#define SESSION_BLOB "tls_session"
-
-static void offer_session(struct sync *s)
-{
-	void *der = NULL;
-	size_t len = 0;
-	struct tls_session *ts;
-
-	if (store_blob_get(s->st, SESSION_BLOB, &der, &len, NULL))
-		return;
-	ts = tls_session_decode(der, len);
-	if (ts && tls_session_offer(channel_tls(&s->ch), ts))
-		log_debug("stored TLS session not offered");
-	tls_session_free(ts);
-	free(der);
-}
-
-static void keep_session(struct sync *s)
-{
-	struct tls_session *ts = tls_session_save(channel_tls(&s->ch));
-	unsigned char *der = NULL;
-	size_t len = 0;
-
-	if (ts && !tls_session_encode(ts, &der, &len) && store_blob_put(s->st, SESSION_BLOB, der, len))
-		log_debug("TLS session not kept: %s", store_last_error());
-	free(der);
-	tls_session_free(ts);
-}
-
 /* BACKOFF -> CONNECT: a new channel, the name lookup, the connect limit. */
 static void connect_start(struct sync *s)
 {
@@ -870,7 +783,7 @@ static void connect_start(struct sync *s)
 	s->limit_ms = s->timeout_ms;
 	if (!s->opts->watch && used < s->timeout_ms && s->rep->retries)
 		s->limit_ms = s->timeout_ms - (unsigned)used;
-	rc = channel_init(&s->ch, &s->loop, s->tls,
+	rc = channel_init(&s->ch, s->loop, s->tls,
 			  s->cfg.server_name && *s->cfg.server_name ? s->cfg.server_name : s->host, &sync_ops,
 			  &s->lim);
 	if (rc) {
@@ -878,14 +791,14 @@ static void connect_start(struct sync *s)
 		return;
 	}
 	s->channel_open = 1;
-	offer_session(s);
+	sync__offer_session(s->st, &s->ch);
 	s->last_io_ms = hlc_wall_ms();
 	uv_timer_start(&s->timer, on_request_timeout, s->limit_ms, 0);
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	s->gai.data = s;
-	rc = uv_getaddrinfo(&s->loop, &s->gai, on_resolved, s->host, s->port, &hints);
+	rc = uv_getaddrinfo(s->loop, &s->gai, on_resolved, s->host, s->port, &hints);
 	if (rc) {
 		conn_end(s, rc, SYNC_FAIL_UNREACHABLE, "cannot find %s (%s)", s->host, uv_strerror(rc));
 		return;
@@ -893,97 +806,108 @@ static void connect_start(struct sync *s)
 	s->gai_busy = 1;
 }
 
-/* "host:port" or "[v6]:port" into host and port. */
-static int split_server(const char *server, char *host, size_t hostlen, char *port, size_t portlen)
+/* The handles on loop, and the first connection. */
+static void sync_begin(struct sync *s, uv_loop_t *loop, bool signals)
 {
-	const char *colon = strrchr(server, ':');
-
-	if (!colon || !colon[1] || strlen(colon + 1) >= portlen)
-		return -EINVAL;
-	const char *h = server;
-	size_t n = (size_t)(colon - server);
-	if (server[0] == '[') {
-		if (n < 2 || colon[-1] != ']')
-			return -EINVAL;
-		h++;
-		n -= 2;
+	s->loop = loop;
+	s->rng = hlc_wall_ms() ^ ((uint64_t)uv_os_getpid() << 32) ^ (uint64_t)(uintptr_t)s;
+	s->progress_ms = hlc_wall_ms();
+	uv_timer_init(s->loop, &s->timer);
+	uv_timer_init(s->loop, &s->poll);
+	uv_timer_init(s->loop, &s->retry);
+	uv_signal_init(s->loop, &s->sigint);
+	uv_signal_init(s->loop, &s->sigterm);
+	s->sigint.data = s->sigterm.data = s;
+	if (s->opts->watch) {
+		if (signals) {
+			uv_signal_start(&s->sigint, on_stop_signal, SIGINT);
+			uv_signal_start(&s->sigterm, on_stop_signal, SIGTERM);
+		}
+		uv_timer_start(&s->poll, on_poll, WATCH_POLL_MS, WATCH_POLL_MS);
+		if (s->opts->watch_secs)
+			s->deadline_ms = hlc_wall_ms() + (uint64_t)s->opts->watch_secs * 1000u;
 	}
-	if (n == 0 || n >= hostlen)
-		return -EINVAL;
-	memcpy(host, h, n);
-	host[n] = '\0';
-	snprintf(port, portlen, "%s", colon + 1);
-	return 0;
+	s->phase = PH_BACKOFF;
+	connect_start(s);
+}
+
+void sync_free(struct sync *s)
+{
+	if (!s)
+		return;
+	free_sent(s);
+	tls_ctx_free(s->tls);
+	store_config_free(&s->cfg);
+	free(s);
 }
 
 int sync_run(struct store *st, const struct sync_opts *opts, struct sync_report *rep)
 {
 	struct sync *s = calloc(1, sizeof *s);
-	char err[200];
 	int rc;
 
-	memset(rep, 0, sizeof *rep);
-	if (!s)
+	if (!s) {
+		memset(rep, 0, sizeof *rep);
 		return -ENOMEM;
-	s->st = st;
-	s->opts = opts;
-	s->rep = rep;
-	s->timeout_ms = opts->timeout_ms ? opts->timeout_ms : 15000;
-	s->batch = opts->batch;
-	s->lim = channel_limits_default();
-	rc = store_config_load(st, &s->cfg);
+	}
+	rc = sync__prepare(s, st, opts, rep);
 	if (rc) {
-		rep->failure = SYNC_FAIL_CONFIG;
-		snprintf(rep->error, sizeof rep->error, "this store has no server settings: run `safecampus init` first");
-		free(s);
+		sync_free(s);
 		return rc;
 	}
-	if (split_server(s->cfg.server, s->host, sizeof s->host, s->port, sizeof s->port)) {
-		rep->failure = SYNC_FAIL_CONFIG;
-		snprintf(rep->error, sizeof rep->error, "server \"%s\" is not HOST:PORT", s->cfg.server);
-		rc = SC_ECONFIG;
-		goto out_cfg;
-	}
-	rc = tls_ctx_new(&s->tls, false, s->cfg.cert, s->cfg.key, s->cfg.ca, "1.3", err, sizeof err);
-	/* the district's CRL, if this install was given one: a revoked server
-	 * certificate is refused like an unknown one */
-	if (!rc && s->cfg.crl && *s->cfg.crl && (rc = tls_ctx_load_crl(s->tls, s->cfg.crl, s->cfg.ca, err, sizeof err))) {
-		tls_ctx_free(s->tls);
-		s->tls = NULL;
-	}
-	if (rc) {
-		rep->failure = SYNC_FAIL_CONFIG;
-		snprintf(rep->error, sizeof rep->error, "TLS setup: %s", err);
-		goto out_cfg;
-	}
-	s->rng = hlc_wall_ms() ^ ((uint64_t)uv_os_getpid() << 32) ^ (uint64_t)(uintptr_t)s;
-	s->progress_ms = hlc_wall_ms();
-	uv_loop_init(&s->loop);
-	uv_timer_init(&s->loop, &s->timer);
-	uv_timer_init(&s->loop, &s->poll);
-	uv_timer_init(&s->loop, &s->retry);
-	uv_signal_init(&s->loop, &s->sigint);
-	uv_signal_init(&s->loop, &s->sigterm);
-	s->sigint.data = s->sigterm.data = s;
-	if (opts->watch) {
-		uv_signal_start(&s->sigint, on_stop_signal, SIGINT);
-		uv_signal_start(&s->sigterm, on_stop_signal, SIGTERM);
-		uv_timer_start(&s->poll, on_poll, WATCH_POLL_MS, WATCH_POLL_MS);
-		if (opts->watch_secs)
-			s->deadline_ms = hlc_wall_ms() + (uint64_t)opts->watch_secs * 1000u;
-	}
-	s->phase = PH_BACKOFF;
-	connect_start(s);
-	uv_run(&s->loop, UV_RUN_DEFAULT);
+	uv_loop_init(&s->own_loop);
+	sync_begin(s, &s->own_loop, true);
+	uv_run(s->loop, UV_RUN_DEFAULT);
 	rc = s->rc;
 	if (rc == 0) /* also a watch stopped while it was retrying */
 		rep->failure = SYNC_FAIL_NONE;
-	if (uv_loop_close(&s->loop))
+	if (uv_loop_close(s->loop))
 		log_warn("sync loop closed with handles open");
-	free_sent(s);
-	tls_ctx_free(s->tls);
-out_cfg:
-	store_config_free(&s->cfg);
-	free(s);
+	sync_free(s);
 	return rc;
+}
+
+int sync_start(uv_loop_t *loop, struct store *st, const struct sync_opts *opts,
+	       struct sync_report *rep, struct sync **out)
+{
+	struct sync *s = calloc(1, sizeof *s);
+	int rc;
+
+	*out = NULL;
+	if (!s) {
+		memset(rep, 0, sizeof *rep);
+		return -ENOMEM;
+	}
+	rc = sync__prepare(s, st, opts, rep);
+	if (rc) {
+		sync_free(s);
+		return rc;
+	}
+	sync_begin(s, loop, false);
+	*out = s;
+	return 0;
+}
+
+void sync_stop(struct sync *s)
+{
+	if (s->phase == PH_DONE)
+		return;
+	s->stop = 1;
+	if (s->phase == PH_BACKOFF)
+		sync_end(s);
+	else
+		conn_end(s, 0, SYNC_FAIL_NONE, "done");
+}
+
+void sync_kick(struct sync *s)
+{
+	if (s->phase == PH_IDLE && !s->waiting_rid)
+		start_round(s);
+	else
+		s->want_round = 1;
+}
+
+bool sync_connected(const struct sync *s)
+{
+	return s->phase >= PH_HELLO && s->phase <= PH_IDLE;
 }

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <uv.h>
+
 #include "err.h"
 #include "store.h"
 
@@ -51,6 +53,16 @@ struct sync_opts {
 	 * connected again. */
 	void (*notice)(void *arg, const char *msg);
 	void *notice_arg;
+	/* Told, when not NULL, after each complete round (SYNC_CHANGED_ROUND:
+	 * the outbox and the records may have changed) and each Dashboard
+	 * stored (SYNC_CHANGED_DASHBOARD): a browser page may want to know. */
+	void (*changed)(void *arg, unsigned what);
+	void *changed_arg;
+};
+
+enum {
+	SYNC_CHANGED_ROUND = 1u << 0,
+	SYNC_CHANGED_DASHBOARD = 1u << 1,
 };
 
 struct sync_report {
@@ -71,5 +83,26 @@ struct sync_report {
  * code with report->failure and report->error saying what failed. What was
  * acknowledged before a failure stays acknowledged. */
 SC_WUR int sync_run(struct store *st, const struct sync_opts *opts, struct sync_report *report);
+
+/* ---- on a loop of the caller's (`safecampus serve`) */
+
+struct sync;
+
+/** Starts what sync_run does on the caller's loop instead of its own, and
+ * returns at once; signals are the caller's business. opts and rep must stay
+ * valid until sync_free; rep is kept current as the sync goes. *out owned by
+ * the caller: sync_stop, run the loop until its handles have closed, then
+ * sync_free. A failure to start returns a negative code with rep saying why
+ * (and *out NULL). */
+SC_WUR int sync_start(uv_loop_t *loop, struct store *st, const struct sync_opts *opts,
+		      struct sync_report *rep, struct sync **out);
+/** Ends the connection and closes every handle (asynchronously). */
+void sync_stop(struct sync *s);
+/** Frees s once its handles have closed (the loop ran after sync_stop). */
+void sync_free(struct sync *s);
+/** A local write happened: push it now if idle, else after the current round. */
+void sync_kick(struct sync *s);
+/** True while connected to the server (after the handshake). */
+bool sync_connected(const struct sync *s);
 
 #endif

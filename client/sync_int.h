@@ -1,0 +1,85 @@
+/* Inside the sync engine (client/sync*.c): helpers shared by its files. */
+#ifndef SC_SYNC_INT_H
+#define SC_SYNC_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "channel.h"
+#include "store.h"
+#include "sync.h"
+
+/* The life of one sync_run. A connection goes CONNECT ... IDLE; any failure
+ * or the end moves it to CLOSING, and its on_close to BACKOFF (a retry
+ * timer, then CONNECT again) or DONE. set_phase() is the only place the
+ * phase changes. */
+enum phase {
+	PH_BACKOFF,   /* no connection; waiting to reconnect */
+	PH_CONNECT,   /* resolving the name and connecting */
+	PH_HANDSHAKE, /* TLS handshake */
+	PH_HELLO,     /* Hello sent, waiting for Welcome */
+	PH_PUSH,
+	PH_PULL,
+	PH_DASHBOARD,
+	PH_SUBSCRIBE,
+	PH_IDLE,      /* watch: connected, nothing in flight */
+	PH_CLOSING,   /* the connection is closing; its on_close decides what follows */
+	PH_DONE,      /* everything closes; uv_run returns */
+	PH_COUNT
+};
+
+struct sync {
+	uv_loop_t own_loop;      /* sync_run's; sync_start runs on the caller's */
+	uv_loop_t *loop;
+	struct channel ch;
+	uv_timer_t timer;        /* request time limit (connect + handshake, then each request) */
+	uv_timer_t poll;         /* watch: look at the outbox, keep alive, watch_secs */
+	uv_timer_t retry;        /* BACKOFF: until the next connection */
+	uv_signal_t sigint, sigterm;
+	uv_getaddrinfo_t gai;
+	uv_connect_t connect;
+	struct store *st;
+	struct store_config cfg;
+	const struct sync_opts *opts;
+	struct sync_report *rep;
+	struct tls_ctx *tls;
+	struct channel_limits lim;
+	char host[256], port[16];
+	enum phase phase;
+	uint64_t next_rid, waiting_rid;
+	unsigned timeout_ms, batch;
+	unsigned limit_ms;       /* the running limit, for the message */
+	int rc;                  /* the failure sync_run returns */
+	int stop;                /* done, a signal or watch_secs: no more connections */
+	int channel_open;        /* channel_init done, on_close not yet */
+	int gai_busy;            /* uv_getaddrinfo in flight (one request struct) */
+	int failed;              /* this connection already has its failure */
+	int want_round;          /* watch: a Notify or a local write came while busy */
+	int subscribed;
+	int dashboard_done;      /* opts->dashboard: the requested Dashboard is stored */
+	unsigned failures;       /* failed connections since the last good round */
+	unsigned oneshot_retries;
+	uint64_t progress_ms;    /* start, or the last Welcome: a one-shot's timeout counts from here */
+	uint64_t deadline_ms;    /* watch_secs */
+	uint64_t rng;            /* backoff jitter */
+	Safecampus__Record **sent;
+	size_t nsent;
+	uint64_t last_io_ms;     /* for keep-alive pings */
+};
+
+/** The settings, the address and TLS of s: everything before the loop.
+ * 0, or a negative code with rep saying why. */
+int sync__prepare(struct sync *s, struct store *st, const struct sync_opts *opts,
+		  struct sync_report *rep);
+
+/** Offers the TLS session kept in st on the new channel ch (if any). */
+void sync__offer_session(struct store *st, struct channel *ch);
+/** Keeps ch's TLS session in st for the next run. */
+void sync__keep_session(struct store *st, struct channel *ch);
+/** "host:port" or "[v6]:port" into host and port; -EINVAL if it is neither. */
+int sync__split_server(const char *server, char *host, size_t hostlen, char *port,
+		       size_t portlen);
+
+#endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "indicators.h"
 #include "kind_hazard.h"
 #include "kind_ops.h"
 #include "kinds.h"
@@ -43,12 +44,21 @@ static int hz_derive(const struct kind_env *env, const Safecampus__Record *r, co
 	kind_events_free(&x);
 	if (rc)
 		return rc;
-	d->overdue = hazard_is_overdue(&s, today) != 0;
+	/* overdue by the same clock as the dashboard: the deadline, else found
+	 * + the district's days for the severity (indicators.h) */
+	const Safecampus__Hazard *h = r->body_case == SAFECAMPUS__RECORD__BODY_HAZARD ? r->hazard : NULL;
+	char due[11] = "";
+	if (h && s.state != HST(VERIFIED) && s.state != HST(CLOSED) &&
+	    indicators_hazard_due(h->found_date, s.deadline_date, h->severity, due) < 0)
+		due[0] = '\0';
+	d->overdue = h && indicators_hazard_overdue(&s, h->found_date, h->severity, today) != 0;
 	snprintf(d->status, sizeof d->status, "%s%s%s", hazard_state_name(s.state),
 		 s.state != HST(CLOSED) ? " open" : "", d->overdue ? " overdue" : "");
 	snprintf(d->cell[0], KIND_CELL_LEN, "%s", hazard_state_name(s.state));
 	snprintf(d->cell[1], KIND_CELL_LEN, "%s", s.owner);
-	snprintf(d->cell[2], KIND_CELL_LEN, "%s%s", s.deadline_date, d->overdue ? "!" : "");
+	/* no deadline yet: the clock's due day, marked ~ */
+	snprintf(d->cell[2], KIND_CELL_LEN, "%s%s%s", s.deadline_date[0] || !due[0] ? "" : "~",
+		 s.deadline_date[0] ? s.deadline_date : due, d->overdue ? "!" : "");
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "indicators.h"
 #include "kind_hazard.h"
 
 /* ---------------------------------------------------------------- show */
@@ -36,7 +37,8 @@ static int show_history(struct cli *c, const struct kind_env *env, const Safecam
 	}
 	if (st.deadline_date[0])
 		printf(", deadline %s", st.deadline_date);
-	if (hazard_is_overdue(&st, today))
+	if (r->body_case == SAFECAMPUS__RECORD__BODY_HAZARD &&
+	    indicators_hazard_overdue(&st, r->hazard->found_date, r->hazard->severity, today))
 		fputs(", OVERDUE", stdout);
 	if (st.reopen_count)
 		printf(", reopened %u time%s", st.reopen_count,

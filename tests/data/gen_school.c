@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "gen.h"
+#include "indicators.h"
 #include "hlc.h"
 
 #define ROLE(x) SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_##x
@@ -1104,7 +1105,8 @@ out:
 		day_fmt(s->cal->today, today);
 		s->st->hazards++;
 		s->st->hazards_open += h.st.state != HST(VERIFIED) && h.st.state != HST(CLOSED);
-		s->st->hazards_overdue += hazard_is_overdue(&h.st, today);
+		/* the clock from the found day when nobody set a deadline (indicators.h) */
+		s->st->hazards_overdue += indicators_hazard_overdue(&h.st, p->found_date, sev, today);
 		s->st->reopened += h.st.reopen_count > 0;
 	}
 }

@@ -28,6 +28,7 @@
 
 #include "../../server/dashboard.h"
 #include "db.h"
+#include "indicators.h"
 #include "log.h"
 #include "migrate.h"
 
@@ -250,15 +251,32 @@ static void test_period(void **state)
 	p = qtext("SELECT period_start || ' ' || period_end FROM sc_period(NULL, NULL, '2026-12-15')");
 	assert_string_equal(p, "2026-09-01 2026-11-30");
 	free(p);
-	/* without a calendar: the year to date, and every weekday a school day */
+	/* without a calendar: the default terms (010), not the year to date
+	 * with every weekday a school day */
 	must("BEGIN");
 	must("UPDATE calendar SET deleted = true");
 	p = qtext("SELECT period_start || ' ' || period_end || ' ' || label FROM sc_period(NULL, NULL, '2026-11-18')");
-	assert_string_equal(p, "2026-01-01 2026-11-18 2026 to date");
-	free(p);
-	check_value("October weekdays without a calendar",
-		     q1("SELECT count(*) FROM sc_calendar('2026-10-01', '2026-10-31')"), 22);
 	must("ROLLBACK");
+	assert_string_equal(p, "2026-09-01 2027-01-20 Autumn 2026 (default calendar)");
+	free(p);
+	must("BEGIN");
+	must("UPDATE calendar SET deleted = true");
+	/* October: 22 weekdays less the National Day week's 5 (10-01..10-07) */
+	double oct = q1("SELECT count(*) FROM sc_calendar('2026-10-01', '2026-10-31')");
+	/* summer: no school day from 07-11 to 08-31, so no month to drill in */
+	double summer = q1("SELECT count(*) FROM sc_calendar('2026-07-11', '2026-08-31')");
+	double july = q1("SELECT count(*) FROM sc_calendar('2026-07-01', '2026-07-31')");
+	/* spring term 02-20..07-10 as of 2026-07-31: after it, the latest begun */
+	p = qtext("SELECT period_start || ' ' || period_end FROM sc_period(NULL, NULL, '2026-07-31')");
+	double drills_summer = q1("SELECT count(*) FROM sc_missing_drills('2026-01-01', '2026-08-31', '2026-09-01') "
+				  "WHERE month IN ('2026-07', '2026-08') AND due >= '2026-07-11'");
+	must("ROLLBACK");
+	check_value("October school days without a calendar", oct, 17);
+	check_value("summer school days without a calendar", summer, 0);
+	check_value("July school days without a calendar", july, 8); /* 07-01..07-10 */
+	check_value("summer months without a drill", drills_summer, 0);
+	assert_string_equal(p, "2026-02-20 2026-07-10");
+	free(p);
 }
 
 /* ---- indicators */
@@ -340,22 +358,26 @@ static void test_indicators_months(void **state)
 		{"sa", "2026-09", "equipment_overdue", 0},
 		{"sa", "2026-09", "gate_duty", 18.18},
 		{"sa", "2026-09", "bus_mismatch", 1},
-		/* October: no school days */
-		{"sa", "2026-10", "education_1530", NONE},
-		{"sa", "2026-10", "drills", NONE},
-		{"sa", "2026-10", "gate_duty", NONE},
+		/* a month's point is the period from its start to the month's end
+		 * (010): October has no school days, so it is September's flows
+		 * with October's stocks */
+		{"sa", "2026-10", "education_1530", 81.82},
+		{"sa", "2026-10", "drills", 100},
+		{"sa", "2026-10", "gate_duty", 18.18},
 		{"sa", "2026-10", "hazards_open", 1},
 		{"sa", "2026-10", "hazards_overdue", 1},
-		{"sa", "2026-10", "hazard_verify_days", NONE},
+		{"sa", "2026-10", "hazard_verify_days", 9},  /* h1 and h2 verified since 09-01 */
 		{"sa", "2026-10", "letters", 100},
 		{"sa", "2026-10", "equipment_overdue", 2},
-		{"sa", "2026-10", "bus_mismatch", 0},
-		{"sa", "2026-11", "education_1530", 59.26},
-		{"sa", "2026-11", "drills", NONE},           /* not over, drill without feedback */
+		{"sa", "2026-10", "bus_mismatch", 1},
+		/* November, the as-of month: the headline's own values */
+		{"sa", "2026-11", "education_1530", 71.67},
+		{"sa", "2026-11", "drills", 100},
 		{"sa", "2026-11", "hazards_open", 3},
-		{"sa", "2026-11", "hazard_verify_days", 53},
-		{"sa", "2026-11", "gate_duty", 15.38},
+		{"sa", "2026-11", "hazard_verify_days", 30},
+		{"sa", "2026-11", "gate_duty", 17.14},
 		{"sa", "2026-11", "equipment_overdue", 1},
+		{"sa", "2026-11", "bus_mismatch", 2},
 		{"sa", "previous", "education_1530", 81.82},
 		{"sa", "previous", "hazards_overdue", 1},
 		{"sa", "previous", "hazard_verify_days", 9},
@@ -365,6 +387,14 @@ static void test_indicators_months(void **state)
 		{"sa", "previous", "bus_inspection_overdue", 0},
 	};
 	check_table(w, sizeof w / sizeof w[0]);
+	/* the trend's last point is the headline, for every school, indicator
+	 * and the score (issue 10: the line ended at 80, the headline at 50) */
+	check_value("trend points differing from the headline",
+		     q1("SELECT count(*) FROM sc_dashboard_values(" TERM ", '{sa,sb,sc,sd,\"\"}') p "
+			"JOIN sc_dashboard_values(" TERM ", '{sa,sb,sc,sd,\"\"}') m "
+			"ON m.school = p.school AND m.key = p.key AND m.win = '2026-11' "
+			"WHERE p.win = 'period' AND (p.value IS DISTINCT FROM m.value "
+			"OR p.score IS DISTINCT FROM m.score)"), 0);
 }
 
 /* A notice issued after the period is not in it: September alone leaves out
@@ -400,9 +430,12 @@ static void test_scores_and_rank(void **state)
 		const char *school, *win;
 		double score, rank;
 	} w[] = {
-		{"sc", "period", 92.3, 1}, {"sa", "period", 68.1, 2}, {"sb", "period", 40.0, 3},
-		{"sd", "period", 40.0, 3}, /* a tie shares the rank */
-		{"sa", "previous", 83.9, 2}, {"", "period", 60.1, 0},
+		/* an indicator built from records a school has none of scores 0
+		 * (010; the fixture's "composite" shows the working): sc, with two
+		 * drills and a bus, was first with 92.3; sd, nothing, is last */
+		{"sa", "period", 68.1, 1}, {"sc", "period", 42.1, 2}, {"sb", "period", 12.5, 3},
+		{"sd", "period", 0.0, 4},
+		{"sa", "previous", 83.9, 1}, {"sc", "previous", 42.1, 2}, {"", "period", 30.7, 0},
 	};
 	for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
 		char what[64];
@@ -427,9 +460,75 @@ static void test_scores_and_rank(void **state)
 	check_value("district education", q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
 					      "WHERE school = '' AND win = 'period' AND key = 'education_1530'"),
 		     35.84); /* (71.67 + 0) / 2 */
+	/* "no records" keeps the weight and says why; not applicable does not */
+	char *why = qtext("SELECT detail || ' ' || score FROM sc_dashboard_values(" TERM ", '{}') "
+			  "WHERE school = 'sd' AND win = 'period' AND key = 'letters'");
+	assert_string_equal(why, "no staff; no records: scored 0 0");
+	free(why);
+	check_value("sb hazards without an inspection", q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
+							    "WHERE school = 'sb' AND win = 'period' AND key = 'hazards_overdue'"), 0);
+	check_value("sb bus (profile: no buses)", q1("SELECT count(*) FROM sc_dashboard_values(" TERM ", '{}') "
+						      "WHERE school = 'sb' AND win = 'period' AND key LIKE 'bus%%' "
+						      "AND score IS NOT NULL"), 0);
+	check_value("sd bus (no profile)", q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
+					       "WHERE school = 'sd' AND win = 'period' AND key = 'bus_mismatch'"), 0);
+	/* recording one inspection is what lets "no hazard overdue" count */
+	must("BEGIN");
+	must("INSERT INTO inspection (id, school, campus, hlc, seq, written_by, inspection_date, level, focus, inspector) "
+	     "VALUES (gen_random_uuid(), 'sb', 'main', 100, nextval('sync_seq'), 'main', '2026-09-10', 'leadership', 'fire', 'B Head')");
+	check_value("sb hazards after an inspection", q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
+							  "WHERE school = 'sb' AND win = 'period' AND key = 'hazards_overdue'"), 100);
+	must("ROLLBACK");
 	/* months only for the schools asked for */
 	check_value("months of sa only", q1("SELECT count(DISTINCT school) FROM sc_dashboard_values(" TERM ", '{sa}') "
 					     "WHERE win = '2026-09'"), 1);
+}
+
+/* Every open hazard has a clock from the day it was found (issue 10): one
+ * never assigned is overdue once found + the district's days for its
+ * severity have passed; the defaults are common/indicators.c's. */
+static void test_hazard_clock(void **state)
+{
+	static const struct {
+		const char *name;
+		int sev;
+	} sev[] = {
+		{"critical", SAFECAMPUS__SEVERITY__SEVERITY_CRITICAL}, {"high", SAFECAMPUS__SEVERITY__SEVERITY_HIGH},
+		{"medium", SAFECAMPUS__SEVERITY__SEVERITY_MEDIUM}, {"low", SAFECAMPUS__SEVERITY__SEVERITY_LOW},
+		{"", SAFECAMPUS__SEVERITY__SEVERITY_UNSPECIFIED},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof sev / sizeof sev[0]; i++) {
+		char what[64];
+		snprintf(what, sizeof what, "clock days '%s' (SQL = C)", sev[i].name);
+		check_value(what, q1("SELECT days FROM dashboard_hazard_clock WHERE severity = '%s'", sev[i].name),
+			    indicators_hazard_days(sev[i].sev));
+	}
+	check_value("clock rows", q1("SELECT count(*) FROM dashboard_hazard_clock"), 5);
+	must("BEGIN");
+	/* found 11-01, critical, nobody assigned it: due 11-04, overdue from 11-05 */
+	must("INSERT INTO hazard (id, school, campus, hlc, seq, written_by, title, area, severity, found_date, state) "
+	     "VALUES ('00000000-0000-4000-8000-0000000000b7', 'sa', 'main', 100, nextval('sync_seq'), 'main', "
+	     "'gas smell again', 'fire', 'critical', '2026-11-01', 'reported')");
+	/* found 11-10, low: due 12-10, not yet */
+	must("INSERT INTO hazard (id, school, campus, hlc, seq, written_by, title, area, severity, found_date, state) "
+	     "VALUES ('00000000-0000-4000-8000-0000000000b8', 'sa', 'main', 100, nextval('sync_seq'), 'main', "
+	     "'scratched door', 'facility', 'low', '2026-11-10', 'reported')");
+	check_value("sa overdue with the clock", q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = 'sa' "
+						    "AND win = 'period' AND key = 'hazards_overdue'"), 2);
+	check_value("sa open with the clock", q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = 'sa' "
+						 "AND win = 'period' AND key = 'hazards_open'"), 5);
+	char *a = qtext("SELECT since || ' ' || severity FROM sc_alerts(" TERM ") "
+			"WHERE kind = 'hazard_overdue' AND right(record_id, 2) = 'b7'");
+	assert_string_equal(a, "2026-11-05 critical");
+	free(a);
+	check_value("the low one raises nothing", q1("SELECT count(*) FROM sc_alerts(" TERM ") "
+						     "WHERE kind = 'hazard_overdue' AND right(record_id, 2) = 'b8'"), 0);
+	/* the district's rule, edited: low hazards within 5 days */
+	must("UPDATE dashboard_hazard_clock SET days = 5 WHERE severity = 'low'");
+	check_value("sa overdue, low within 5 days", q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = 'sa' "
+							"AND win = 'period' AND key = 'hazards_overdue'"), 4);
+	must("ROLLBACK");
 }
 
 /* Weights and targets are the district's configuration. */
@@ -616,7 +715,7 @@ static void test_message_school(void **state)
 	assert_string_equal(d->period_end_date, "2026-11-30");
 	assert_string_equal(d->as_of_date, "2026-11-18");
 	check_value("score", d->score, 68.1);
-	assert_int_equal(d->rank, 2);
+	assert_int_equal(d->rank, 1);
 	assert_int_equal(d->of_schools, 4);
 	const Safecampus__Indicator *x = find_ind(d, "education_1530");
 	assert_true(x->has_value);
@@ -632,13 +731,13 @@ static void test_message_school(void **state)
 	assert_string_equal(x->unit, "days");
 	/* the others anonymised, in rank order, ties sharing a rank */
 	assert_int_equal(d->n_schools, 4);
-	assert_string_equal(d->schools[0]->label, "School 1");
-	assert_string_equal(d->schools[0]->school, "");
-	assert_int_equal(d->schools[0]->n_indicators, 0);
-	assert_string_equal(d->schools[1]->label, "Alpha Primary");
-	assert_true(d->schools[1]->is_self);
+	assert_string_equal(d->schools[1]->label, "School 2");
+	assert_string_equal(d->schools[1]->school, "");
+	assert_int_equal(d->schools[1]->n_indicators, 0);
+	assert_string_equal(d->schools[0]->label, "Alpha Primary");
+	assert_true(d->schools[0]->is_self);
 	assert_int_equal(d->schools[2]->rank, 3);
-	assert_int_equal(d->schools[3]->rank, 3);
+	assert_int_equal(d->schools[3]->rank, 4);
 	assert_string_equal(d->schools[3]->school, "");
 	/* its own alerts, no one else's; no sync health for a school */
 	assert_int_equal(d->n_alerts, 5);
@@ -652,8 +751,8 @@ static void test_message_school(void **state)
 	assert_string_equal(t->key, "education_1530");
 	assert_int_equal(t->n_months, 3);
 	assert_string_equal(t->months[1]->month, "2026-10");
-	assert_false(t->months[1]->has_value); /* no school days */
-	check_value("November education", t->months[2]->value, 59.26);
+	check_value("October education (September's)", t->months[1]->value, 81.82);
+	check_value("November education (the headline)", t->months[2]->value, 71.67);
 	assert_string_equal(d->trends[20]->key, "score");
 	assert_int_equal(d->n_hazard_ageing, 4);
 	assert_int_equal(d->hazard_ageing[2]->open, 1);
@@ -672,13 +771,13 @@ static void test_message_bureau(void **state)
 
 	assert_string_equal(d->scope, "");
 	assert_string_equal(d->scope_label, "d1");
-	check_value("district score", d->score, 60.1);
+	check_value("district score", d->score, 30.7);
 	assert_int_equal(d->rank, 0);
 	check_value("district drills", find_ind(d, "drills")->value, 50);
 	/* every school named, with every indicator */
 	assert_int_equal(d->n_schools, 4);
-	assert_string_equal(d->schools[0]->school, "sc");
-	assert_string_equal(d->schools[0]->label, "Gamma School");
+	assert_string_equal(d->schools[0]->school, "sa");
+	assert_string_equal(d->schools[1]->label, "Gamma School");
 	assert_int_equal(d->schools[0]->n_indicators, 20);
 	assert_string_equal(d->schools[3]->label, "sd");
 	assert_int_equal(d->n_alerts, 10);
@@ -707,7 +806,8 @@ static void test_message_bureau(void **state)
 	assert_int_equal(d->n_health, 1);
 	assert_string_equal(d->schools[2]->label, "Beta Middle");
 	assert_true(d->schools[2]->is_self);
-	assert_string_equal(d->schools[0]->label, "Gamma School");
+	assert_string_equal(d->schools[0]->label, "Alpha Primary");
+	assert_string_equal(d->schools[1]->label, "Gamma School");
 	assert_false(find_ind(d, "bus_mismatch")->has_value); /* no buses */
 	safecampus__dashboard__free_unpacked(d, NULL);
 	end_run(&r, j);
@@ -749,6 +849,7 @@ int main(void)
 		cmocka_unit_test(test_education_by_class),
 		cmocka_unit_test(test_scores_and_rank),
 		cmocka_unit_test(test_configuration),
+		cmocka_unit_test(test_hazard_clock),
 		cmocka_unit_test(test_alerts_missing_ageing),
 		cmocka_unit_test(test_aggregates_follow_writes),
 		cmocka_unit_test(test_message_school),

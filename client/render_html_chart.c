@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "dashboard.h"
+#include "i18n.h"
 
 /* ---------------------------------------------------------------- charts */
 
@@ -219,7 +220,10 @@ void html_trends(struct html *h)
 	html_raw(h, "<section id=\"trends\">\n<h2>Month by month");
 	if (h->district)
 		html_raw(h, " (district averages)");
-	html_raw(h, "</h2>\n");
+	html_raw(h, "</h2>\n<p class=\"note\">");
+	html_esc(h, _("Each month is the period from its start to that month's end: the last month "
+		       "is the figures above."));
+	html_raw(h, "</p>\n");
 	if (dashboard_trend(d, "score")) {
 		struct series s = {.t = dashboard_trend(d, "score"), .unit = "", .has_target = false};
 		chart_line(h, base, &s, h->district ? "District average safe-campus score by month"

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "i18n.h"
 
 #define W RENDER_WIDTH
 #define MAX_ALERTS 20      /* terminal rows; the rest are in --html and --csv */
@@ -600,6 +601,11 @@ static void trends(struct term *t)
 		}
 		fputc('\n', t->f);
 	}
+	/* the server's definition (dashboards.md, "Time"): say it, so a line
+	 * that does not look like the month's own work is not misread */
+	wrap(t->f, _("Each month is the period from its start to that month's end: the last month "
+		     "is the figures above."), 0, 2);
+	fputc('\n', t->f);
 }
 
 static const char *sev_name(int s)

@@ -1,6 +1,8 @@
 /* Framed TLS connection over libuv. See channel.h and docs/internals/tls.md.
  *
  * Data paths:
+ *   preamble (server, on_preamble): uv_read -> rchunk (-> in while incomplete)
+ *          -> on_preamble; what follows it -> tls_feed
  *   read:  uv_read -> rchunk -> tls_feed -> tls_read -> in -> frame_decode -> on_frame
  *   write: env -> scratch (frame) -> tls_write -> tls_out_take -> wq
  *          -> (swap) wfly -> uv_write, one in flight; the next write takes all of wq.
@@ -29,6 +31,7 @@ static _Thread_local uint8_t rchunk[CHANNEL_READ_CHUNK];
 static void ch_process(struct channel *ch);
 static void ch_kick_write(struct channel *ch);
 static void ch_update_reading(struct channel *ch);
+static void ch_preamble(struct channel *ch, const uint8_t *data, size_t n);
 
 struct channel_limits channel_limits_default(void)
 {
@@ -72,7 +75,8 @@ static void ch_set_state(struct channel *ch, enum channel_state to)
 	bool ok;
 
 	switch (to) {
-	case CHANNEL_HANDSHAKE: ok = from == CHANNEL_INIT; break;
+	case CHANNEL_PREAMBLE: ok = from == CHANNEL_INIT; break;
+	case CHANNEL_HANDSHAKE: ok = from == CHANNEL_INIT || from == CHANNEL_PREAMBLE; break;
 	case CHANNEL_READY: ok = from == CHANNEL_HANDSHAKE; break;
 	case CHANNEL_CLOSING: ok = from == CHANNEL_HANDSHAKE || from == CHANNEL_READY; break;
 	case CHANNEL_LINGER: ok = from == CHANNEL_CLOSING; break;
@@ -206,7 +210,7 @@ void channel_close(struct channel *ch, int status, const char *why)
 	if (ch->state >= CHANNEL_CLOSING)
 		return;
 	ch_note(ch, status, "%s", why ? why : status ? sc_strerror(status) : "closed");
-	if (ch->state == CHANNEL_INIT) {
+	if (ch->state == CHANNEL_INIT || ch->state == CHANNEL_PREAMBLE) { /* no TLS to end */
 		ch_close_handles(ch);
 		return;
 	}
@@ -392,12 +396,12 @@ static void ch_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 			ch_close_handles(ch); /* the peer's EOF (or an error): done */
 		return;                       /* input after our close is dropped */
 	}
-	if (!ch_live(ch))
+	if (!ch_live(ch) && ch->state != CHANNEL_PREAMBLE)
 		return;
 	if (nread < 0) {
 		if (nread == UV_EOF)
 			ch_note(ch, -ECONNRESET, "%s",
-				ch->state == CHANNEL_HANDSHAKE
+				ch->state != CHANNEL_READY
 					? "peer closed the connection during the TLS handshake"
 					: "peer closed the connection without TLS close_notify");
 		else
@@ -406,6 +410,10 @@ static void ch_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		return;
 	}
 	ch->stats.bytes_in += (uint64_t)nread;
+	if (ch->state == CHANNEL_PREAMBLE) {
+		ch_preamble(ch, rchunk, (size_t)nread);
+		return;
+	}
 	rc = tls_feed(ch->tls, rchunk, (size_t)nread);
 	if (rc < 0) {
 		ch_fail_tls(ch, rc);
@@ -421,6 +429,7 @@ static void ch_update_reading(struct channel *ch)
 	int rc;
 
 	switch (ch->state) {
+	case CHANNEL_PREAMBLE:
 	case CHANNEL_HANDSHAKE:
 	case CHANNEL_READY:
 		want = !ch->peer_eof && !ch->bad_input && !ch->paused &&
@@ -564,6 +573,57 @@ static void ch_process(struct channel *ch)
 	ch_update_reading(ch);
 }
 
+/* The bytes before TLS go to the owner until it says the preamble is whole.
+ * The common case, a whole header (or a ClientHello) in one read, copies
+ * nothing; an incomplete one waits in ch->in, bounded. */
+static void ch_preamble(struct channel *ch, const uint8_t *data, size_t n)
+{
+	bool buffered = buf_used(&ch->in) > 0;
+	const uint8_t *p = data;
+	size_t avail = n, take = n, used = 0;
+	int rc;
+
+	if (buffered) {
+		size_t room = CHANNEL_PREAMBLE_MAX - buf_used(&ch->in);
+		take = n < room ? n : room;
+		if (buf_append(&ch->in, data, take) < 0) {
+			ch_note(ch, -ENOMEM, "out of memory for the bytes before TLS");
+			ch_close_handles(ch);
+			return;
+		}
+		p = buf_head(&ch->in);
+		avail = buf_used(&ch->in);
+	}
+	rc = ch->ops->on_preamble(ch, p, avail, &used);
+	if (ch->state != CHANNEL_PREAMBLE)
+		return; /* the owner closed it */
+	if (rc < 0) {
+		ch_note(ch, rc, "refused before the TLS handshake");
+		ch_close_handles(ch);
+		return;
+	}
+	if (rc == CHANNEL_PREAMBLE_MORE) {
+		if (avail >= CHANNEL_PREAMBLE_MAX || (!buffered && buf_append(&ch->in, data, n) < 0)) {
+			ch_note(ch, SC_EPROTO, "more than %u bytes before the TLS handshake",
+				CHANNEL_PREAMBLE_MAX);
+			ch_close_handles(ch);
+		}
+		return;
+	}
+	if (used > avail)
+		used = avail;
+	ch_set_state(ch, CHANNEL_HANDSHAKE);
+	rc = tls_feed(ch->tls, p + used, avail - used);
+	if (rc == 0 && take < n)
+		rc = tls_feed(ch->tls, data + take, n - take);
+	buf_free(&ch->in); /* fed: tls_feed keeps its own copy */
+	if (rc < 0) {
+		ch_fail_tls(ch, rc);
+		return;
+	}
+	ch_process(ch);
+}
+
 /* ------------------------------------------------------------------ public */
 
 int channel_init(struct channel *ch, uv_loop_t *loop, struct tls_ctx *ctx,
@@ -627,11 +687,14 @@ int channel_start(struct channel *ch)
 {
 	if (ch->state != CHANNEL_INIT || !ch->ops)
 		return -EINVAL;
-	ch_set_state(ch, CHANNEL_HANDSHAKE);
+	ch_set_state(ch, ch->server && ch->ops->on_preamble ? CHANNEL_PREAMBLE : CHANNEL_HANDSHAKE);
 	peer_name_of(&ch->tcp, ch->peer_name, sizeof ch->peer_name);
 	(void)uv_tcp_nodelay(&ch->tcp, 1); /* request/response: do not wait for Nagle */
-	ch_process(ch);                    /* client: ClientHello; server: start reading */
-	if (ch->state == CHANNEL_HANDSHAKE || ch->state == CHANNEL_READY)
+	if (ch->state == CHANNEL_PREAMBLE)
+		ch_update_reading(ch);
+	else
+		ch_process(ch); /* client: ClientHello; server: start reading */
+	if (ch->state == CHANNEL_PREAMBLE || ch->state == CHANNEL_HANDSHAKE || ch->state == CHANNEL_READY)
 		return 0;
 	return ch->close_status < 0 ? ch->close_status : -EPIPE;
 }

@@ -41,6 +41,10 @@
 
 /** A graceful close waits this long for queued data and the peer's EOF. */
 #define CHANNEL_CLOSE_TIMEOUT_MS 2000
+/** on_preamble: wait for more bytes. */
+#define CHANNEL_PREAMBLE_MORE 1
+/** Bytes kept while a preamble is incomplete. */
+#define CHANNEL_PREAMBLE_MAX 4096u
 /** Bytes asked of the kernel per read. */
 #define CHANNEL_READ_CHUNK (64u << 10)
 
@@ -62,6 +66,15 @@ struct channel_ops {
 	void (*on_bad_input)(struct channel *ch, int code, const char *why);
 	/** The write queue fell below wq_low after having been congested. May be NULL. */
 	void (*on_drain)(struct channel *ch);
+	/** Server side, optional: the connection's first bytes, before TLS (a
+	 * PROXY protocol header, server/proxy.h). Called on each read with
+	 * every byte received and not yet consumed (p, n: at most
+	 * CHANNEL_PREAMBLE_MAX; more is a close). Returns CHANNEL_PREAMBLE_MORE
+	 * to wait for more bytes; 0 with *used set once the preamble is whole:
+	 * *used bytes are dropped and the rest begins the TLS handshake; or a
+	 * negative code after closing or aborting the channel (if the owner did
+	 * not, the channel aborts with that code). NULL: TLS from the first byte. */
+	int (*on_preamble)(struct channel *ch, const uint8_t *p, size_t n, size_t *used);
 	/** Exactly once, after the handles closed. status 0 for a clean close
 	 * (either side sent close_notify or the owner closed with 0); otherwise a
 	 * negative errno / libuv / SC_E* code. why is for logs, e.g. "tls:
@@ -92,6 +105,7 @@ struct channel_stats {
 
 enum channel_state {
 	CHANNEL_INIT = 0,  /* initialised, not started */
+	CHANNEL_PREAMBLE,  /* server with on_preamble: bytes before TLS */
 	CHANNEL_HANDSHAKE, /* started, TLS handshake running */
 	CHANNEL_READY,     /* on_ready called; frames flow */
 	CHANNEL_CLOSING,   /* sending what is queued and close_notify */
@@ -111,7 +125,8 @@ struct channel {
 	const struct channel_ops *ops;
 	struct channel_limits lim;
 	struct tls *tls;
-	struct buf in;      /* decrypted input, max lim.read_max */
+	struct buf in;      /* decrypted input, max lim.read_max; in PREAMBLE the
+			     * incomplete preamble, max CHANNEL_PREAMBLE_MAX */
 	struct buf wq;      /* ciphertext waiting for the next write, max lim.wq_max */
 	struct buf wfly;    /* ciphertext of the write in flight, max lim.wq_max */
 	struct buf scratch; /* one frame being encoded, max max_frame + FRAME_HEADER */

@@ -11,8 +11,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # chromium: tests/e2e/dashboard_html.sh opens the dashboard page headless
   # faketime: tests/e2e/equal_stamps.sh runs campuses with clocks set ahead
   # python3: tests/tools/tls_stall.py (tests/e2e/sync_reconnect.sh)
+  # haproxy: tests/e2e/haproxy.sh (several safecampusd behind it, PROXY protocol v2)
   pkgs+=(libcmocka-dev clang libclang-rt-14-dev sqlite3 procps iproute2 chromium faketime
-         python3)
+         python3 haproxy)
 fi
 
 missing=()

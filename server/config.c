@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proxy.h"
 #include "rules.h"
 
 enum opt_type { OPT_STR, OPT_LONG };
@@ -55,6 +56,10 @@ static const struct opt opts[] = {
 							  "0: no limit (behind a balancer)"),
 	L(max_connections_per_cert, 8, 0, 1000000, R, "identified connections per worker for one "
 						     "certificate identity (school/campus); 0: no limit"),
+	S(proxy_trusted, "", R, "addresses or prefixes (10.0.0.5, 10.0.0.0/24, fd00::/8) of TCP balancers that "
+				"send a PROXY protocol v2 header (HAProxy send-proxy-v2): required from them, "
+				"refused from anyone else; empty: nobody"),
+	L(proxy_timeout_ms, 3000, 100, 600000, R, "time for a trusted balancer's PROXY header"),
 	L(handshake_timeout_ms, 10000, 100, 600000, R, "time for the TLS handshake"),
 	L(hello_timeout_ms, 10000, 100, 600000, R, "time from handshake to Hello"),
 	L(idle_timeout_ms, 300000, 1000, 86400000, R, "a connection with no message for this long is closed"),
@@ -226,6 +231,9 @@ int config_load(struct config *cfg, const char *path, int argc, char **argv,
 			 cfg->max_handshakes, cfg->max_connections);
 		return SC_ECONFIG;
 	}
+	struct proxy_trust trust;
+	if (proxy_trust_parse(&trust, cfg->proxy_trusted, err, errlen))
+		return SC_ECONFIG;
 	if (*cfg->escalation_today && !rules_date_valid(cfg->escalation_today)) {
 		snprintf(err, errlen, "escalation_today must be empty or a date YYYY-MM-DD, not \"%.40s\"",
 			 cfg->escalation_today);

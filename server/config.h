@@ -26,6 +26,8 @@ struct config {
 	long max_handshakes;     /* per worker, connections not yet identified */
 	long max_connections_per_address; /* per worker; 0 = no limit */
 	long max_connections_per_cert;    /* per worker and school/campus; 0 = no limit */
+	char *proxy_trusted;     /* balancers that send a PROXY v2 header (proxy.h); "" = none */
+	long proxy_timeout_ms;   /* time for their header */
 	long db_retry_max_ms;    /* backoff cap while the database is unreachable at start */
 	long handshake_timeout_ms, hello_timeout_ms, idle_timeout_ms, request_timeout_ms;
 	long write_queue_max;    /* bytes queued to one client before it is cut off */

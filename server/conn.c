@@ -6,12 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proxy.h"
 #include "server.h"
 #include "util.h"
 
 
 static const char *const state_names[CONN_NSTATES] = {
-	"new", "handshake", "hello", "ready", "busy", "aborting", "closing",
+	"new", "proxy", "handshake", "hello", "ready", "busy", "aborting", "closing",
 };
 
 bool conn_serving(const struct conn *c)
@@ -23,7 +24,7 @@ const char *conn_name(const struct conn *c)
 {
 	static char name[160];
 
-	if (c->state == CONN_HANDSHAKE || !c->id.campus[0])
+	if (c->state == CONN_PROXY || c->state == CONN_HANDSHAKE || !c->id.campus[0])
 		return c->peer;
 	snprintf(name, sizeof name, "%s/%s", c->id.school[0] ? c->id.school : "bureau", c->id.campus);
 	return name;
@@ -63,14 +64,16 @@ static void log_refusal(struct conn *c, enum server_refusal why, const char *tex
 	uint64_t now = uv_now(s->loop);
 
 	c->quiet = true;
+	r->total++;
 	if (r->logged_ms && now - r->logged_ms < 1000) {
 		r->suppressed++;
 		return;
 	}
 	if (r->suppressed)
-		conn_warn(c, "refused reason=\"%s\" also_refused_last_s=%u", text, r->suppressed);
+		conn_warn(c, "refused reason=\"%s\" also_refused_last_s=%u refused_total=%llu", text, r->suppressed,
+			  (unsigned long long)r->total);
 	else
-		conn_warn(c, "refused reason=\"%s\"", text);
+		conn_warn(c, "refused reason=\"%s\" refused_total=%llu", text, (unsigned long long)r->total);
 	r->logged_ms = now;
 	r->suppressed = 0;
 }
@@ -189,6 +192,10 @@ static void on_timeout(uv_timer_t *t)
 	case CONN_HELLO:
 		conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_TIMEOUT, "no Hello in time");
 		break;
+	case CONN_PROXY: /* the spec: a partial header is refused */
+		log_refusal(c, SERVER_REFUSED_PROXY, "no complete PROXY header in proxy_timeout_ms");
+		drop_now(c, -ETIMEDOUT, "no PROXY header in time");
+		break;
 	default:
 		drop_now(c, -ETIMEDOUT, "timeout"); /* handshake: nothing to deliver */
 		break;
@@ -199,14 +206,15 @@ void conn_set_state(struct conn *c, enum conn_state to)
 {
 	/* a move to the same state restarts its timer */
 	static const unsigned char legal[CONN_NSTATES][CONN_NSTATES] = {
-		/* from \ to:      NEW HSHAKE HELLO READY BUSY ABORT CLOSING */
-		[CONN_NEW] =       {0,  1,     0,    0,    0,   0,    1},
-		[CONN_HANDSHAKE] = {0,  0,     1,    0,    0,   0,    1},
-		[CONN_HELLO] =     {0,  0,     0,    1,    0,   0,    1},
-		[CONN_READY] =     {0,  0,     0,    1,    1,   0,    1},
-		[CONN_BUSY] =      {0,  0,     0,    1,    0,   1,    1},
-		[CONN_ABORTING] =  {0,  0,     0,    1,    0,   1,    1},
-		[CONN_CLOSING] =   {0,  0,     0,    0,    0,   0,    0},
+		/* from \ to:      NEW PROXY HSHAKE HELLO READY BUSY ABORT CLOSING */
+		[CONN_NEW] =       {0,  1,    1,     0,    0,    0,   0,    1},
+		[CONN_PROXY] =     {0,  0,    1,     0,    0,    0,   0,    1},
+		[CONN_HANDSHAKE] = {0,  0,    0,     1,    0,    0,   0,    1},
+		[CONN_HELLO] =     {0,  0,    0,     0,    1,    0,   0,    1},
+		[CONN_READY] =     {0,  0,    0,     0,    1,    1,   0,    1},
+		[CONN_BUSY] =      {0,  0,    0,     0,    1,    0,   1,    1},
+		[CONN_ABORTING] =  {0,  0,    0,     0,    1,    0,   1,    1},
+		[CONN_CLOSING] =   {0,  0,    0,     0,    0,    0,   0,    0},
 	};
 	const struct config *cfg = c->srv->cfg;
 	long ms = 0;
@@ -224,6 +232,7 @@ void conn_set_state(struct conn *c, enum conn_state to)
 	c->state = to;
 	switch (to) {
 	case CONN_NEW: break;
+	case CONN_PROXY: ms = cfg->proxy_timeout_ms; break;
 	case CONN_HANDSHAKE:
 		hs_push(c);
 		ms = cfg->handshake_timeout_ms;
@@ -332,6 +341,8 @@ unsigned conn_recheck_all(struct server *s)
 
 /* ---- channel callbacks */
 
+static int on_preamble(struct channel *ch, const uint8_t *p, size_t n, size_t *used);
+
 static void on_ready(struct channel *ch)
 {
 	struct conn *c = container_of(ch, struct conn, ch);
@@ -376,8 +387,12 @@ static void on_ready(struct channel *ch)
 		return;
 	}
 	c->cert_counted = true;
-	conn_info(c, "handshake ok peer=%s subject=\"%s\" tls=\"%s\"", c->peer, c->id.subject,
-		  channel_tls_version(ch));
+	if (c->via[0])
+		conn_info(c, "handshake ok peer=%s via=%s subject=\"%s\" tls=\"%s\"", c->peer, c->via,
+			  c->id.subject, channel_tls_version(ch));
+	else
+		conn_info(c, "handshake ok peer=%s subject=\"%s\" tls=\"%s\"", c->peer, c->id.subject,
+			  channel_tls_version(ch));
 }
 
 static void on_frame(struct channel *ch, Safecampus__Envelope *env)
@@ -401,8 +416,11 @@ static void on_close(struct channel *ch, int status, const char *why)
 {
 	struct conn *c = container_of(ch, struct conn, ch);
 
-	if (c->quiet)
+	if (c->quiet || (c->proxy_local && c->state == CONN_HANDSHAKE)) /* a health check */
 		conn_debug(c, "closed status=%d reason=\"%s\"", status, why ? why : "");
+	else if (c->state == CONN_PROXY)
+		conn_warn(c, "closed before a complete PROXY header status=%d reason=\"%s\"", status,
+			  why ? why : "");
 	else if (status && c->state == CONN_HANDSHAKE)
 		conn_warn(c, "handshake failed reason=\"%s\"", why ? why : sc_strerror(status));
 	else
@@ -421,6 +439,7 @@ static const struct channel_ops conn_ops = {
 	.on_frame = on_frame,
 	.on_bad_input = on_bad_input,
 	.on_drain = NULL,
+	.on_preamble = on_preamble,
 	.on_close = on_close,
 };
 
@@ -437,19 +456,29 @@ static void addr_of(const char *peer, char *out, size_t n)
 	snprintf(out, n, "%.*s", (int)len, peer);
 }
 
-/* Whether c may stay, by the limits of its accept. 0, or the refusal. */
-static int admit(struct conn *c)
+/* Admission at accept: the worker's max_connections. 0, or the refusal. */
+static int admit_total(struct conn *c)
+{
+	struct server *s = c->srv;
+
+	/* dropped ones are gone by the next loop iteration: a burst of accepts
+	 * in one iteration must not count them */
+	if ((size_t)s->cfg->max_connections < s->nconns - s->ndropped) {
+		log_refusal(c, SERVER_REFUSED_TOTAL, "max_connections reached");
+		return -EMFILE;
+	}
+	return 0;
+}
+
+/* Admission by address, once the address is known (at accept, or from a
+ * balancer's PROXY header), and room in the handshake budget. 0, or the
+ * refusal. */
+static int admit_addr(struct conn *c)
 {
 	struct server *s = c->srv;
 	const struct config *cfg = s->cfg;
 	long per_addr = cfg->max_connections_per_address;
 
-	/* dropped ones are gone by the next loop iteration: a burst of accepts
-	 * in one iteration must not count them */
-	if ((size_t)cfg->max_connections < s->nconns - s->ndropped) {
-		log_refusal(c, SERVER_REFUSED_TOTAL, "max_connections reached");
-		return -EMFILE;
-	}
 	addr_of(c->peer, c->addr, sizeof c->addr);
 	if (per_addr > 0 && limit_get(&s->by_addr, c->addr) >= (unsigned long)per_addr) {
 		log_refusal(c, SERVER_REFUSED_ADDR, "max_connections_per_address reached");
@@ -469,9 +498,86 @@ static int admit(struct conn *c)
 	return 0;
 }
 
+/* A trusted balancer's header: the relayed campus becomes the connection's
+ * address, then it is admitted by that address and its handshake starts. */
+static int proxy_header(struct conn *c, const uint8_t *p, size_t n, size_t *used)
+{
+	struct proxy_header h;
+	const char *why;
+	int rc;
+
+	switch (proxy_parse(p, n, &h, &why)) {
+	case PROXY_NEED_MORE:
+		return CHANNEL_PREAMBLE_MORE;
+	case PROXY_BAD:
+		log_refusal(c, SERVER_REFUSED_PROXY, why);
+		drop_now(c, SC_EPROTO, why);
+		return SC_EPROTO;
+	case PROXY_OK:
+		break;
+	}
+	if (h.local) {
+		c->proxy_local = true; /* the balancer's own: keeps its address */
+		conn_debug(c, "proxy local connection (health check)");
+	} else if (h.has_addr) {
+		snprintf(c->via, sizeof c->via, "%s", c->peer);
+		proxy_addr_name(&h.src, c->peer, sizeof c->peer);
+		conn_debug(c, "proxy header via=%s crc32c=%d", c->via, h.crc_checked);
+	} else {
+		conn_debug(c, "proxy header without a TCP address: the balancer's address stands");
+	}
+	rc = admit_addr(c);
+	if (rc) {
+		drop_now(c, rc, c->quiet ? "refused" : "out of memory");
+		return rc;
+	}
+	conn_set_state(c, CONN_HANDSHAKE);
+	*used = h.len;
+	return 0;
+}
+
+/* The bytes before TLS: a trusted balancer's PROXY header; from anyone
+ * else, only a look at the first bytes, so that a PROXY header (a balancer
+ * not listed in proxy_trusted, or a client posing as one) is refused with a
+ * reason an operator can act on instead of failing somewhere in TLS. */
+static int on_preamble(struct channel *ch, const uint8_t *p, size_t n, size_t *used)
+{
+	struct conn *c = container_of(ch, struct conn, ch);
+
+	*used = 0;
+	if (c->state == CONN_PROXY)
+		return proxy_header(c, p, n, used);
+	switch (proxy_sniff(p, n)) {
+	case PROXY_SNIFF_MAYBE:
+		return CHANNEL_PREAMBLE_MORE;
+	case PROXY_SNIFF_NO:
+		return 0;
+	case PROXY_SNIFF_YES:
+		break;
+	}
+	log_refusal(c, SERVER_REFUSED_PROXY_UNTRUSTED, "PROXY protocol header from an address not in proxy_trusted");
+	drop_now(c, SC_EPROTO, "PROXY header from an untrusted address");
+	return SC_EPROTO;
+}
+
+/* Whether the peer is a balancer of proxy_trusted: 1, 0, or the error of
+ * a peer already gone (a health check that reset right after connecting,
+ * before we accepted): nothing to serve then, and no address to judge. */
+static int peer_is_proxy(struct conn *c)
+{
+	struct sockaddr_storage ss;
+	int len = (int)sizeof ss;
+	int rc = uv_tcp_getpeername(&c->ch.tcp, (struct sockaddr *)&ss, &len);
+
+	if (rc)
+		return rc;
+	return c->srv->proxies.n > 0 && proxy_trusted(&c->srv->proxies, (struct sockaddr *)&ss);
+}
+
 int conn_accept(struct server *s)
 {
 	struct channel_limits lim = channel_limits_default();
+	bool via_proxy = false;
 	int rc;
 	struct conn *c = calloc(1, sizeof *c);
 
@@ -495,12 +601,23 @@ int conn_accept(struct server *s)
 	s->conns = c;
 	s->nconns++;
 	rc = uv_accept((uv_stream_t *)&s->listener, (uv_stream_t *)&c->ch.tcp);
-	if (!rc)
-		channel_peer_name(&c->ch, c->peer, sizeof c->peer);
-	if (!rc)
-		rc = admit(c);
 	if (!rc) {
-		conn_set_state(c, CONN_HANDSHAKE);
+		channel_peer_name(&c->ch, c->peer, sizeof c->peer);
+		rc = peer_is_proxy(c);
+		if (rc < 0) {
+			conn_debug(c, "peer gone before it was served err=\"%s\"", uv_strerror(rc));
+			c->quiet = true;
+		} else {
+			via_proxy = rc == 1;
+			rc = admit_total(c);
+		}
+	}
+	/* a balancer's connection is admitted by address once its header
+	 * says whose it is */
+	if (!rc && !via_proxy)
+		rc = admit_addr(c);
+	if (!rc) {
+		conn_set_state(c, via_proxy ? CONN_PROXY : CONN_HANDSHAKE);
 		rc = channel_start(&c->ch);
 	}
 	if (rc) {

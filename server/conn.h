@@ -1,8 +1,16 @@
 /* A client connection: an explicit state machine over a TLS channel.
  *
  *   NEW --accept--> HANDSHAKE --tls ok--> HELLO --Hello ok--> READY <--> BUSY --> ABORTING
- *                                                               |         |           |
- *                   (error / close / timeout, from any state) --+---------+-----------+--> CLOSING
+ *    \                ^                                          |         |           |
+ *     `--> PROXY -----'   (error / close / timeout, from any state) ---------+-----------+--> CLOSING
+ *
+ * PROXY is a connection from a balancer in proxy_trusted, waiting for its
+ * PROXY protocol v2 header (proxy.h, proxy_timeout_ms): the header names the
+ * campus the balancer relays, and from then on the connection is that
+ * campus's (its address in the log, its per-address count). A LOCAL header
+ * (the balancer's health check) keeps the balancer's address. From anyone
+ * else a PROXY header is refused (the check is on the first bytes, during
+ * HANDSHAKE).
  *
  * READY waits for a request; BUSY serves one in the database; ABORTING is a
  * request that ran past request_timeout_ms and was given up, waiting for it
@@ -16,7 +24,8 @@
  * bound.
  *
  * Admission (docs/OPERATIONS.md, "Connection limits"): at accept, the
- * worker's max_connections and the peer address's max_connections_per_address;
+ * worker's max_connections and the peer address's max_connections_per_address
+ * (for a balancer's connection: the relayed address, once its header came);
  * while HANDSHAKE, a budget of max_handshakes shared by every connection not
  * yet identified (when full, the oldest is dropped for the newcomer, so a
  * flood of stalled handshakes delays real clients by one handshake at most);
@@ -36,6 +45,7 @@ struct server;
 
 enum conn_state {
 	CONN_NEW,       /* allocated, not yet accepted */
+	CONN_PROXY,     /* from a trusted balancer: waiting for its PROXY header */
 	CONN_HANDSHAKE,
 	CONN_HELLO,
 	CONN_READY,     /* identified, said Hello; waits for a request */
@@ -54,7 +64,9 @@ struct conn {
 	uv_timer_t timer;           /* the current state's time limit */
 	int handles_open;           /* channel + timer; freed when both closed */
 	struct tls_identity id;
-	char peer[64];              /* address for logs */
+	char peer[64];              /* address for logs: the relayed client's behind a balancer */
+	char via[64];               /* the balancer's address when relayed (PROXY), else "" */
+	bool proxy_local;           /* a balancer's own connection (PROXY LOCAL: a health check) */
 	char addr[48];              /* peer IP without port: per-address limit key */
 	char certkey[136];          /* "school/campus" ("bureau/office"): per-certificate key */
 	bool addr_counted, cert_counted; /* holds a count in the server's limit tables */

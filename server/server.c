@@ -198,6 +198,8 @@ int server_reload(struct server *s)
 	if (log_parse_level(s->cfg->log_level, &lvl) == 0)
 		log_set_level(lvl);
 	snprintf(s->request_timeout, sizeof s->request_timeout, "%ldms", s->cfg->request_timeout_ms);
+	if (proxy_trust_parse(&s->proxies, s->cfg->proxy_trusted, err, sizeof err)) /* checked by config_load */
+		log_error("reload: proxy_trusted err=\"%s\"", err);
 	tls_ctx_free(s->tls); /* live sessions hold their own reference */
 	s->tls = tls;
 	s->tls_gen++;
@@ -250,6 +252,11 @@ int server_start(struct server *s, uv_loop_t *loop, struct config *cfg)
 	snprintf(s->request_timeout, sizeof s->request_timeout, "%ldms", cfg->request_timeout_ms);
 	limit_table_init(&s->by_addr);
 	limit_table_init(&s->by_cert);
+	rc = proxy_trust_parse(&s->proxies, cfg->proxy_trusted, err, sizeof err);
+	if (rc) {
+		log_error("bad configuration err=\"%s\"", err);
+		return rc;
+	}
 	rc = server_tls_new(cfg, &s->tls, err, sizeof err);
 	if (rc) {
 		log_error("tls setup failed err=\"%s\"", err);

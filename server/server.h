@@ -12,6 +12,7 @@
 #include "err.h"
 #include "hlc.h"
 #include "conn_limits.h"
+#include "proxy.h"
 #include "tls.h"
 
 struct conn;
@@ -32,12 +33,15 @@ enum server_refusal {
 	SERVER_REFUSED_ADDR,      /* max_connections_per_address */
 	SERVER_REFUSED_HANDSHAKE, /* max_handshakes: the oldest handshake dropped */
 	SERVER_REFUSED_CERT,      /* max_connections_per_cert */
+	SERVER_REFUSED_PROXY,     /* a trusted balancer's PROXY header malformed or late */
+	SERVER_REFUSED_PROXY_UNTRUSTED, /* a PROXY header from an address not in proxy_trusted */
 	SERVER_REFUSED_N,
 };
 
 struct server_refusal_log {
 	uint64_t logged_ms; /* uv_now of the last line */
 	unsigned suppressed;
+	uint64_t total;     /* refusals for this reason since the worker started */
 };
 
 struct server {
@@ -61,6 +65,7 @@ struct server {
 	struct limit_table by_addr;     /* connections per peer IP */
 	struct limit_table by_cert;     /* identified connections per school/campus */
 	struct server_refusal_log refusals[SERVER_REFUSED_N];
+	struct proxy_trust proxies; /* proxy_trusted, parsed (start, reload) */
 	uint64_t head_seq;        /* highest committed seq this worker has heard of */
 	struct school_head *heads; /* per school, so a school never learns the */
 	size_t nheads, capheads;   /* district's write volume (server_head_for) */

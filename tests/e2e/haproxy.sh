@@ -157,14 +157,13 @@ check "health checks (PROXY LOCAL) leave no line at info" \
 check "haproxy marked server 2 down and kept the others" grep -q 'sc2 is DOWN' "$T/haproxy.log"
 
 # ---- per-address limits see the relayed address
-timeout 20 "$FLOOD" 127.0.0.1 "$HPORT" 60 3000 --src 127.0.0.9 >"$T/flood.out" 2>&1 &
+timeout -k 5 20 "$FLOOD" 127.0.0.1 "$HPORT" 60 3000 --src 127.0.0.9 >"$T/flood.out" 2>&1 &
 fpid=$!
 for _ in $(seq 1 50); do grep -q holding "$T/flood.out" && break; sleep 0.1; done
 sleep 0.5
 sc c1 add meeting --type guard --meeting-date 2026-03-02 --title "during the flood" --attendees 3 >/dev/null
 check "a campus still syncs during a flood from another address" sc c1 sync --timeout-ms 10000
-kill "$fpid" 2>/dev/null
-wait "$fpid" 2>/dev/null
+wait "$fpid" 2>/dev/null # it lets go after 3 s by itself; a TERM during LeakSanitizer's exit scan can hang it
 check "the flood was refused by its own address (127.0.0.9), through HAProxy" \
   bash -c "grep -hE 'refused conn=127\.0\.0\.9:[0-9]+ reason=\"max_connections_per_address reached\"' '$T'/server[13].log"
 

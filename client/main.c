@@ -28,6 +28,7 @@ static const struct cmd {
 	{"status", cmd_status, N_("identity, server, outbox, rejections, alarms, last sync")},
 	{"outbox", cmd_outbox, N_("list, discard or retry entries waiting to be pushed")},
 	{"sync", cmd_sync, N_("push the outbox and pull changes (--watch to stay connected)")},
+	{"serve", cmd_serve, N_("the browser interface on this computer, kept synced (serve --help)")},
 	{"person", cmd_person, N_("enrol, list and revoke the people who sign; change a password")},
 };
 

@@ -324,6 +324,10 @@ static int apply_sets(const struct verb_ctx *c, const struct kind *k, const stru
 			snprintf(buf, sizeof buf, "%llu", parent ? (unsigned long long)parent->hlc : 0ULL);
 			break;
 		case KF_ACTOR:
+			if (c->actor && c->actor->name) {
+				snprintf(buf, sizeof buf, "%s", c->actor->name);
+				break;
+			}
 			/* written into the record: the bureau reads it, so Chinese when Chinese */
 			snprintf(buf, sizeof buf, _("safety office, campus %s"), s_(c->cfg->campus));
 			break;
@@ -331,6 +335,31 @@ static int apply_sets(const struct verb_ctx *c, const struct kind *k, const stru
 			continue;
 		}
 		if (set_value(c, k, m, s->field, text, res))
+			return SC_EINVALID;
+	}
+	return 0;
+}
+
+/* A signed-in person acts as themselves: the fields that name who acts
+ * (KF_PERSON, KF_PERSON_ROLE) are theirs, whatever the form said. */
+static int person_fields(const struct verb_ctx *c, const struct kind *k, ProtobufCMessage *m,
+			 struct verb_result *res)
+{
+	for (size_t i = 0; c->actor && c->actor->name && k->ops && i < k->ops->nfields; i++) {
+		const struct kind_field_ui *ui = &k->ops->fields[i];
+		char buf[32];
+		const char *text = NULL;
+		if (ui->dflt == KF_PERSON)
+			text = c->actor->name;
+		else if (ui->dflt == KF_PERSON_ROLE && c->actor->role) {
+			const ProtobufCFieldDescriptor *f = kind_field(k, ui->field);
+			const char *name = f && f->type == PROTOBUF_C_TYPE_ENUM
+						   ? kind_enum_name(f->descriptor, c->actor->role)
+						   : NULL;
+			snprintf(buf, sizeof buf, "%s", name ? name : "");
+			text = name ? buf : NULL;
+		}
+		if (text && set_value(c, k, m, ui->field, text, res))
 			return SC_EINVALID;
 	}
 	return 0;
@@ -583,6 +612,8 @@ int verb_apply(const struct verb_ctx *c, const struct kind *g, const struct kind
 		rc = apply_sets(c, k, v, m, parent, res);
 	if (rc == 0 && v && v->lookup && k->parent_field && parent)
 		rc = set_value(c, k, m, k->parent_field, parent->id, res);
+	if (rc == 0)
+		rc = person_fields(c, k, m, res);
 	if (rc == 0 && verb_apply_defaults(k, m) != 0)
 		rc = fail(res, -ENOMEM, "", _("cannot make the record: %s"), sc_strerror(-ENOMEM));
 	if (rc == 0)
@@ -686,7 +717,8 @@ bool verb_legal(const struct verb_ctx *c, const struct kind *g, const struct kin
 	}
 	/* the step as the verb would write it, by this person: the workflow
 	 * decides from the action, the person's role and the parent's state */
-	if (set_values(c, k, m, vals, nvals, res) == 0 && apply_sets(c, k, v, m, parent, res) == 0) {
+	if (set_values(c, k, m, vals, nvals, res) == 0 && person_fields(c, k, m, res) == 0 &&
+	    apply_sets(c, k, v, m, parent, res) == 0) {
 		struct kind_env env;
 		char today[11];
 		int rc;

@@ -32,6 +32,8 @@
 struct verb_actor {
 	const char *login;
 	const char *password;
+	const char *name;     /* their name for people (fills KF_PERSON fields), or NULL */
+	int role;             /* SAFECAMPUS__STAFF_ROLE__* (fills KF_PERSON_ROLE), 0: unknown */
 };
 
 /** Where a write goes and who makes it. Borrowed for the call. */

@@ -256,8 +256,8 @@ const struct kind_ops kind_ops_hazard = {
 static const struct kind_field_ui event_fields[] = {
 	{"hazard_id", NC_("hazard_event", "Hazard"), NULL, NULL, "hazard", KF_NONE, NULL},
 	{"action", NC_("hazard_event", "Step"), NULL, NULL, NULL, KF_NONE, actions},
-	{"actor", NC_("hazard_event", "By"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"actor_role", NC_("hazard_event", "Role"), NULL, NULL, "role", KF_NONE, kind_enum_staff_role},
+	{"actor", NC_("hazard_event", "By"), NULL, NULL, NULL, KF_PERSON, NULL},
+	{"actor_role", NC_("hazard_event", "Role"), NULL, NULL, "role", KF_PERSON_ROLE, kind_enum_staff_role},
 	{"owner", NC_("hazard_event", "Owner"), NULL, NULL, NULL, KF_NONE, NULL},
 	{"deadline_date", NC_("hazard_event", "Deadline"), NULL, NULL, "deadline", KF_NONE, NULL},
 	{"note", NC_("hazard_event", "Note"), NULL, NULL, NULL, KF_NONE, NULL},

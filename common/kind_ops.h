@@ -90,7 +90,10 @@ enum kind_fill {
 	KF_TEXT,         /* the literal `text` */
 	KF_PARENT_ID,    /* the id of the record the verb is about */
 	KF_PARENT_HLC,   /* that record's version (hlc) */
-	KF_ACTOR,        /* "safety office, campus <campus>" */
+	KF_ACTOR,        /* "safety office, campus <campus>" (the person's name if signed in) */
+	KF_PERSON,       /* as a field's dflt: the acting person's name, when one is signed
+			  * in (the browser); typed otherwise (the command line) */
+	KF_PERSON_ROLE,  /* the same for their role (a StaffRole field) */
 };
 
 /** What people see of one value of an enum field ({NULL} ends a list). */

@@ -6,7 +6,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config openssl ca-certificates
       libuv1-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev postgresql
-      libssl-dev libsqlite3-dev gettext)
+      libssl-dev libsqlite3-dev gettext libmicrohttpd-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # chromium: tests/e2e/dashboard_html.sh opens the dashboard page headless
   # faketime: tests/e2e/equal_stamps.sh runs campuses with clocks set ahead

@@ -1,0 +1,197 @@
+/* The home page (what is due, the sync state, every kind) and the sync page
+ * (last contact, the outbox, rejected records with their reasons, fix or
+ * discard them). */
+#include "web_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "i18n.h"
+
+static void sync_summary(struct web_req *r, struct web_page *p)
+{
+	struct web *w = r->w;
+	struct store_outbox_stats os = {0};
+	int64_t last = 0;
+	char t[32];
+
+	if (store_outbox_stats(w->st, &os) || store_last_sync(w->st, &last))
+		web_p(p, "<p class=\"error\">%s</p>", _("The outbox could not be read."));
+	web_fmt_time(last, t, sizeof t);
+	web_p(p, "<div class=\"cards\" id=\"sync-state\"><div class=\"card\"><h3>%s</h3><p>", _("Server"));
+	if (w->opts->sync && sync_connected(w->opts->sync))
+		web_p(p, "<span class=\"ok\">%s</span>", _("connected"));
+	else
+		web_p(p, "<span class=\"pending\">%s</span>", _("not connected: work goes on here, and is "
+							     "sent when the server is back"));
+	if (w->opts->sync_rep && w->opts->sync_rep->error[0]) {
+		web_p(p, "<br><span class=\"help\">");
+		web_e(p, w->opts->sync_rep->error);
+		web_p(p, "</span>");
+	}
+	web_p(p, "</p></div><div class=\"card\"><h3>%s</h3><p>%s</p></div>", _("Last contact"), t);
+	web_p(p, "<div class=\"card\"><h3>%s</h3><p id=\"outbox\">", _("Waiting to be sent"));
+	web_p(p, _("%llu records"), (unsigned long long)os.pending);
+	web_p(p, "</p></div><div class=\"card\"><h3>%s</h3><p id=\"rejected-count\" class=\"%s\">",
+	      _("Rejected by the server"), os.rejected ? "rejected" : "");
+	web_p(p, _("%llu records"), (unsigned long long)os.rejected);
+	web_p(p, "</p></div></div>\n");
+}
+
+struct due_ctx {
+	struct web_page *p;
+	struct kind_env env;
+	char today[11];
+	unsigned n;
+};
+
+static int due_cb(void *arg, const Safecampus__Record *rec)
+{
+	struct due_ctx *x = arg;
+	const struct kind *k = kind_of(rec);
+	struct kind_derived d;
+
+	if (rec->deleted || !k || x->n >= 50)
+		return 0;
+	memset(&d, 0, sizeof d);
+	if (kind_derive(&x->env, rec, x->today, &d) != 0 || !d.overdue)
+		return 0;
+	x->n++;
+	web_p(x->p, "<li><a href=\"/r/%s\">", rec->id);
+	web_e(x->p, web_kind_label(k));
+	web_p(x->p, " %.8s</a> ", rec->id);
+	{
+		char w[64];
+		snprintf(w, sizeof w, "%.*s", (int)strcspn(d.status, " !"), d.status);
+		web_e(x->p, kind_status_label(w));
+	}
+	web_p(x->p, "</li>\n");
+	return 0;
+}
+
+int web_page_home(struct web_req *r, struct web_page *p)
+{
+	struct web *w = r->w;
+	bool bureau = w->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU;
+	struct due_ctx due = {.p = p};
+
+	web_head(p, r, _("Home"));
+	sync_summary(r, p);
+	/* what is due: every record its kind marks overdue */
+	web_today(due.today);
+	verb_env(w->st, &w->cfg, due.today, &due.env);
+	web_p(p, "<h2>%s</h2>\n<ul id=\"due\">", _("Overdue"));
+	for (size_t i = 0; i < kind_count(); i++) {
+		const struct kind *k = kind_at(i);
+		if (k->ops && k->ops->derive && k->ops->overdue_note)
+			if (store_each(w->st, k->name, due_cb, &due))
+				break;
+	}
+	if (!due.n)
+		web_p(p, "<li>%s</li>", _("Nothing is overdue."));
+	web_p(p, "</ul>\n<h2>%s</h2>\n<div class=\"cards\" id=\"kinds\">", _("Records"));
+	for (size_t i = 0; i < kind_count(); i++) {
+		const struct kind *k = kind_at(i);
+		uint64_t n = 0;
+		/* a kind this install cannot write and has none of is left out */
+		if (store_count(w->st, k->name, &n))
+			n = 0;
+		if (!n && !k->bureau_only != !bureau)
+			continue;
+		web_p(p, "<div class=\"card\"><h3><a href=\"/k/%s\">", k->name);
+		web_e(p, web_kind_label(k));
+		web_p(p, "</a></h3><p>");
+		web_p(p, _("%llu records"), (unsigned long long)n);
+		web_p(p, "</p></div>\n");
+	}
+	web_p(p, "</div>\n");
+	web_foot(p, r);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the sync page */
+
+struct ob_ctx {
+	struct web_req *r;
+	struct web_page *p;
+	unsigned n;
+};
+
+static int ob_cb(void *arg, const struct store_outbox_entry *e)
+{
+	struct ob_ctx *x = arg;
+	struct web_page *p = x->p;
+	const struct kind *k = kind_by_name(e->kind);
+	char t[32];
+
+	if (x->n++ >= 500)
+		return 1;
+	web_fmt_time(e->created_ms, t, sizeof t);
+	web_p(p, "<tr class=\"%s\"><td><a href=\"/r/%s\">%.8s</a></td><td>", e->rejected ? "rejected" : "",
+	      e->id, e->id);
+	web_e(p, k ? web_kind_label(k) : e->kind);
+	web_p(p, "</td><td>%s</td><td>%s</td><td>", t,
+	      e->rejected ? _("rejected") : _("not yet synced"));
+	if (e->rejected) {
+		char d[600];
+		web_e(p, cli_reject_name(e->reason));
+		web_p(p, ": ");
+		web_e(p, cli_detail(e->detail, d, sizeof d));
+		web_p(p, "</td><td class=\"actions\"><a class=\"button secondary\" href=\"/r/%s/edit\">%s</a>"
+			 "<form method=\"post\" action=\"/sync\" class=\"inline\">",
+		      e->id, _("Fix"));
+		web_csrf(p, x->r);
+		web_p(p, "<input type=\"hidden\" name=\"id\" value=\"%s\"><button name=\"do\" "
+			 "value=\"retry\" class=\"secondary\">%s</button> <button name=\"do\" value=\"discard\" "
+			 "data-discard=\"%s\">%s</button></form>",
+		      e->id, _("Send again"), e->id, _("Discard"));
+	} else {
+		web_p(p, "</td><td>");
+	}
+	web_p(p, "</td></tr>\n");
+	return 0;
+}
+
+int web_page_sync(struct web_req *r, struct web_page *p)
+{
+	struct ob_ctx x = {.r = r, .p = p};
+
+	web_head(p, r, _("Sync"));
+	sync_summary(r, p);
+	web_p(p, "<h2>%s</h2>\n<table id=\"outbox-list\"><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
+		 "<th>%s</th><th></th></tr></thead><tbody>\n",
+	      _("Outbox"), _("Record"), _("Kind"), _("Written"), _("State"));
+	if (store_each_outbox(r->w->st, ob_cb, &x) < 0)
+		web_p(p, "<tr><td class=\"error\">%s</td></tr>", _("The outbox could not be read."));
+	web_p(p, "</tbody></table>\n");
+	if (!x.n)
+		web_p(p, "<p id=\"outbox-empty\">%s</p>\n", _("Everything here has reached the server."));
+	web_foot(p, r);
+	return 0;
+}
+
+int web_page_outbox_post(struct web_req *r, struct web_page *p)
+{
+	const char *id = web_arg(r, "id"), *what = web_arg(r, "do");
+	int rc;
+
+	if (web_need_person(r, p))
+		return 0;
+	if (!id || !what || (strcmp(what, "retry") != 0 && strcmp(what, "discard") != 0)) {
+		web_error_page(p, r, 400, _("Sync"), _("The form could not be read: nothing was written."));
+		return 0;
+	}
+	rc = strcmp(what, "retry") == 0 ? store_outbox_retry(r->w->st, id)
+					 : store_outbox_discard(r->w->st, id);
+	if (rc) {
+		web_error_page(p, r, rc == SC_ENOTFOUND ? 404 : 500, _("Sync"),
+			       rc == SC_ENOTFOUND ? _("That record is no longer in the outbox.")
+						  : store_last_error());
+		return 0;
+	}
+	web_wrote(r);
+	web_redirect(p, "/sync");
+	return 0;
+}

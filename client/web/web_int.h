@@ -1,0 +1,206 @@
+/* Inside the browser interface (client/web/): the server, one request, the
+ * page being written, sessions. docs/internals/web.md is the design note. */
+#ifndef SC_WEB_INT_H
+#define SC_WEB_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "buf.h"
+#include "kind_ops.h"
+#include "kinds.h"
+#include "person.h"
+#include "store.h"
+#include "sync.h"
+#include "verb.h"
+#include "web.h"
+
+struct MHD_Daemon;
+struct MHD_Connection;
+struct MHD_PostProcessor;
+
+/* ---------------------------------------------------------------- limits */
+
+#define WEB_MAX_CONNECTIONS 64     /* browsers at once */
+#define WEB_MAX_PER_IP 24          /* from one address */
+#define WEB_HEADER_MEMORY 32768    /* request line + headers of one request */
+#define WEB_TIMEOUT_S 20           /* a connection idle this long is dropped */
+#define WEB_MAX_BODY 65536         /* a form */
+#define WEB_MAX_UPLOAD (4u << 20)  /* a CSV upload */
+#define WEB_MAX_FIELDS 128         /* fields of one form */
+#define WEB_MAX_PAGE (64u << 20)   /* a page being written */
+#define WEB_MAX_SESSIONS 256
+#define WEB_MAX_SSE 32             /* live dashboards waiting at once */
+#define WEB_SSE_WAIT_MS 25000      /* an event stream is answered within this */
+#define WEB_LOGIN_FAILS 5          /* wrong passwords before a pause */
+#define WEB_LOGIN_WINDOW_MS (15 * 60 * 1000)
+#define WEB_LOGIN_PAUSE_MS (60 * 1000)
+#define WEB_MAX_FAIL_ENTRIES 256
+
+/* ---------------------------------------------------------------- sessions */
+
+struct web_session {
+	char id[65];           /* cookie value, hex of 32 random bytes; "" = free slot */
+	char csrf[65];         /* the token every form carries */
+	struct person who;
+	int64_t created_ms, seen_ms;
+};
+
+struct web_fail {
+	char key[96];          /* "ip" or "login:..." */
+	unsigned n;
+	int64_t first_ms, until_ms;
+};
+
+/* ---------------------------------------------------------------- the server */
+
+struct web_req;
+
+struct web {
+	uv_loop_t *loop;
+	struct store *st;
+	struct store_config cfg;
+	const struct web_opts *opts;
+	struct MHD_Daemon *d;
+	uv_poll_t poll;              /* MHD's epoll descriptor */
+	uv_timer_t timer;            /* MHD's next timeout */
+	uv_timer_t sse_timer;        /* answers waiting event streams in time */
+	int nclosing;
+	bool loopback, https, stopping;
+	unsigned session_ttl_ms;
+	char url[160];
+	char *tls_cert, *tls_key;    /* PEM text, for MHD */
+	struct web_session sessions[WEB_MAX_SESSIONS];
+	struct web_fail fails[WEB_MAX_FAIL_ENTRIES];
+	struct web_req *sse[WEB_MAX_SSE]; /* suspended event streams */
+	size_t nsse;
+	uint64_t dash_version;       /* +1 at every dashboard stored */
+	uint64_t data_version;       /* +1 at every sync round */
+};
+
+/* ---------------------------------------------------------------- one request */
+
+struct web_field {
+	char *name;
+	char *filename;        /* an uploaded file's name, or NULL */
+	struct buf val;        /* NUL-terminated once complete */
+};
+
+struct web_req {
+	struct web *w;
+	struct MHD_Connection *conn;
+	const char *method;      /* "GET", "POST", ... (MHD's) */
+	const char *url;         /* the path, decoded by MHD */
+	struct MHD_PostProcessor *pp;
+	struct web_field fields[WEB_MAX_FIELDS];
+	size_t nfields;
+	size_t body, body_max;   /* bytes of body seen, allowed */
+	bool too_big, bad_body, answered;
+	bool suspended;
+	int64_t sse_since_ms;
+	uint64_t sse_version;    /* the dashboard version the stream last saw */
+	char lang[8];            /* "zh_CN" or "en" for this request */
+	struct web_session *sess; /* signed in, or NULL */
+	bool sess_new;           /* send the cookie */
+	char ip[64];
+};
+
+/* ---------------------------------------------------------------- a page */
+
+struct web_page {
+	struct buf b;
+	int status;
+	const char *ctype;        /* NULL: text/html; charset=utf-8 */
+	const char *csp;          /* NULL: the strict one */
+	char location[2048];       /* a redirect (303) */
+	char disposition[256];    /* a download's Content-Disposition */
+	char retry_after[16];
+	char set_lang[4];         /* the language switch's cookie */
+	bool oom;
+};
+
+void web_page_init(struct web_page *p);
+void web_page_free(struct web_page *p);
+/** Appends formatted text (not escaped: markup of ours). */
+void web_p(struct web_page *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Appends text escaped for HTML (element text and quoted attributes);
+ * control characters and invalid UTF-8 become U+FFFD. */
+void web_e(struct web_page *p, const char *s);
+/** Appends s %-escaped for a URL query value. */
+void web_u(struct web_page *p, const char *s);
+/** The page's start: doctype, lang, title, the bar with the school, the
+ * person, the language switch and the links. */
+void web_head(struct web_page *p, struct web_req *r, const char *title);
+void web_foot(struct web_page *p, struct web_req *r);
+/** A hidden input with the session's CSRF token. */
+void web_csrf(struct web_page *p, struct web_req *r);
+/** A whole page saying what went wrong, with status (400, 403, 404, ...). */
+void web_error_page(struct web_page *p, struct web_req *r, int status, const char *title,
+		    const char *msg);
+/** A 303 to url. */
+void web_redirect(struct web_page *p, const char *url);
+
+/* ---------------------------------------------------------------- requests */
+
+/** The value of form field name (POST) or query argument (GET), or NULL. */
+const char *web_arg(struct web_req *r, const char *name);
+/** The uploaded file of field name and its length, or NULL. */
+const char *web_file(struct web_req *r, const char *name, size_t *len);
+/** The header's value, or NULL. */
+const char *web_header(struct web_req *r, const char *name);
+/** True for a POST whose CSRF token matches the session's. */
+bool web_csrf_ok(struct web_req *r);
+/** The verb context of the signed-in person (actor NULL if none); actor and
+ * its strings live in *a. */
+void web_verb_ctx(struct web_req *r, struct verb_ctx *vc, struct verb_actor *a,
+		  const char *password);
+/** Today, local. */
+void web_today(char out[11]);
+/** "2026-12-03 10:02" for Unix ms (local), "-" for 0. */
+void web_fmt_time(int64_t ms, char *out, size_t n);
+/** Lets the sync push a write at once. */
+void web_wrote(struct web_req *r);
+
+/* ---------------------------------------------------------------- sessions (web_auth.c) */
+
+/** The session the request's cookie names, if valid and not expired. */
+struct web_session *web_session_find(struct web *w, struct web_req *r);
+int web_page_login(struct web_req *r, struct web_page *p);
+int web_page_logout(struct web_req *r, struct web_page *p);
+/** Refuses a write by someone not signed in: a page asking to sign in. */
+bool web_need_person(struct web_req *r, struct web_page *p);
+
+/* ---------------------------------------------------------------- pages */
+
+int web_page_home(struct web_req *r, struct web_page *p);
+int web_page_sync(struct web_req *r, struct web_page *p);
+int web_page_outbox_post(struct web_req *r, struct web_page *p);
+int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k);
+int web_page_record(struct web_req *r, struct web_page *p, const char *id);
+int web_page_form(struct web_req *r, struct web_page *p, const struct kind *k,
+		  const struct kind_verb *v, const char *id, bool edit);
+int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind *k,
+		       const struct kind_verb *v, const char *id, bool edit);
+int web_page_export(struct web_req *r, struct web_page *p, const struct kind *k);
+int web_page_import(struct web_req *r, struct web_page *p, const struct kind *k);
+int web_page_dashboard(struct web_req *r, struct web_page *p);
+int web_page_dashboard_frame(struct web_req *r, struct web_page *p);
+/** The event stream: answers at once when the dashboard changed since the
+ * browser's Last-Event-ID, else returns 1 (the request waits). */
+int web_page_events(struct web_req *r, struct web_page *p);
+int web_static(struct web_req *r, struct web_page *p, const char *name);
+
+/* ---------------------------------------------------------------- labels */
+
+/** The kind's name for people in the request's language. */
+const char *web_kind_label(const struct kind *k);
+/** The field's label in the request's language. */
+const char *web_field_label(const struct kind *k, const char *field);
+/** A staff role (SAFECAMPUS__STAFF_ROLE__*) for people. */
+const char *web_role_label(int role);
+/** The verb's name for people. */
+const char *web_verb_label(const struct kind *k, const struct kind_verb *v);
+
+#endif

@@ -1,0 +1,333 @@
+/* A kind's list with filters (period, campus, status) and search, its CSV
+ * export (UTF-8 with a BOM, so Excel reads the Chinese) and import by
+ * upload. Columns, status words and labels come from the kind table;
+ * nothing here names a kind. */
+#include "web_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "i18n.h"
+#include "web_rec.h"
+
+#define LIST_PAGE 200
+
+bool web_settable(const ProtobufCFieldDescriptor *f)
+{
+	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+		return false;
+	return f->type != PROTOBUF_C_TYPE_MESSAGE && f->type != PROTOBUF_C_TYPE_BYTES;
+}
+
+bool web_ends(const char *s, const char *sfx)
+{
+	size_t n = strlen(s), m = strlen(sfx);
+
+	return n >= m && strcmp(s + n - m, sfx) == 0;
+}
+
+/* The field a record's period is read from: the kind's first date field. */
+const ProtobufCFieldDescriptor *web_date_field(const struct kind *k)
+{
+	for (unsigned i = 0; i < k->desc->n_fields; i++)
+		if (k->desc->fields[i].type == PROTOBUF_C_TYPE_STRING &&
+		    web_ends(k->desc->fields[i].name, "_date"))
+			return &k->desc->fields[i];
+	return NULL;
+}
+
+void web_value(struct web_page *p, const struct kind *k, const ProtobufCMessage *m,
+	       const ProtobufCFieldDescriptor *f)
+{
+	char *v = kind_field_get(m, f);
+
+	if (!v) {
+		p->oom = true;
+		return;
+	}
+	if (f->type == PROTOBUF_C_TYPE_ENUM && *v)
+		web_e(p, kind_enum_label_tr(k, f->name, v));
+	else if (web_ends(f->name, "_ms") && f->type != PROTOBUF_C_TYPE_STRING && strcmp(v, "0")) {
+		char t[32];
+		web_fmt_time(strtoll(v, NULL, 10), t, sizeof t);
+		web_e(p, t);
+	} else if (f->type == PROTOBUF_C_TYPE_BOOL)
+		web_e(p, strcmp(v, "true") == 0 ? _("yes") : _("no"));
+	else
+		web_e(p, v);
+	free(v);
+}
+
+const char *web_sync_label(enum store_sync_state s)
+{
+	return s == STORE_PENDING ? _("not yet synced") : s == STORE_REJECTED ? _("rejected") : _("synced");
+}
+
+/* ---------------------------------------------------------------- the list */
+
+struct list_ctx {
+	struct web_req *r;
+	struct web_page *p;
+	const struct kind *k;
+	struct kind_env env;
+	char today[11];
+	const char *q, *status, *campus, *from, *to;
+	const ProtobufCFieldDescriptor *df;
+	const ProtobufCFieldDescriptor *cols[8];
+	size_t ncols;
+	size_t shown, matched, skip;
+	int rc;
+};
+
+static bool matches_text(const ProtobufCMessage *m, const struct kind *k, const char *q)
+{
+	for (unsigned i = 0; i < k->desc->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &k->desc->fields[i];
+		char *v;
+		bool hit;
+		if (!web_settable(f))
+			continue;
+		v = kind_field_get(m, f);
+		hit = v && (strcasestr(v, q) ||
+			    (f->type == PROTOBUF_C_TYPE_ENUM && *v &&
+			     strstr(kind_enum_label_tr(k, f->name, v), q)));
+		free(v);
+		if (hit)
+			return true;
+	}
+	return false;
+}
+
+static int list_cb(void *arg, const Safecampus__Record *rec)
+{
+	struct list_ctx *x = arg;
+	struct web_page *p = x->p;
+	const ProtobufCMessage *m = kind_payload(rec);
+	struct kind_derived d;
+	enum store_sync_state ss = STORE_SYNCED;
+
+	if (rec->deleted || !m)
+		return 0;
+	if (x->campus && *x->campus && strcmp(rec->campus ? rec->campus : "", x->campus) != 0)
+		return 0;
+	if (x->df && ((x->from && *x->from) || (x->to && *x->to))) {
+		char *v = kind_field_get(m, x->df);
+		bool out = !v || (x->from && *x->from && strcmp(v, x->from) < 0) ||
+			   (x->to && *x->to && strcmp(v, x->to) > 0);
+		free(v);
+		if (out)
+			return 0;
+	}
+	if (x->q && *x->q && !matches_text(m, x->k, x->q))
+		return 0;
+	memset(&d, 0, sizeof d);
+	if (x->k->ops && x->k->ops->derive && kind_derive(&x->env, rec, x->today, &d) != 0)
+		d.status[0] = '\0';
+	if (x->status && *x->status && !kind_status_has(d.status, x->status))
+		return 0;
+	x->matched++;
+	if (x->matched <= x->skip || x->shown >= LIST_PAGE)
+		return 0;
+	x->shown++;
+	if (store_sync_state(x->r->w->st, rec->id, &ss) != 0)
+		ss = STORE_SYNCED;
+	web_p(p, "<tr><td><a href=\"/r/%s\">%.8s</a></td>", rec->id, rec->id);
+	for (size_t i = 0; i < x->ncols; i++) {
+		web_p(p, "<td>");
+		web_value(p, x->k, m, x->cols[i]);
+		web_p(p, "</td>");
+	}
+	if (x->k->ops && x->k->ops->status_words) {
+		char w[64];
+		snprintf(w, sizeof w, "%.*s", (int)strcspn(d.status, " !"), d.status);
+		web_p(p, "<td>%s%s</td>", w[0] ? kind_status_label(w) : "", d.overdue ? " ⚠" : "");
+	}
+	web_p(p, "<td>");
+	web_e(p, rec->campus);
+	web_p(p, "</td><td class=\"%s\">%s</td></tr>\n",
+	      ss == STORE_PENDING ? "pending" : ss == STORE_REJECTED ? "rejected" : "",
+	      web_sync_label(ss));
+	return 0;
+}
+
+/* Up to 6 columns: the table's list columns that are fields, else the first
+ * settable fields. */
+static void pick_cols(struct list_ctx *x, bool bureau)
+{
+	const struct kind *k = x->k;
+
+	for (size_t i = 0; k->ops && k->ops->cols && i < k->ops->ncols && x->ncols < 6; i++) {
+		const struct kind_col *c = &k->ops->cols[i];
+		const ProtobufCFieldDescriptor *f = c->field && c->field[0] != '@' ? kind_field(k, c->field) : NULL;
+		if (f && !((bureau ? c->bureau : c->school) & KC_OFF))
+			x->cols[x->ncols++] = f;
+	}
+	if (x->ncols)
+		return;
+	for (unsigned i = 0; i < k->desc->n_fields && x->ncols < 6; i++) {
+		const ProtobufCFieldDescriptor *f = &k->desc->fields[i];
+		if (web_settable(f) && f->label != PROTOBUF_C_LABEL_REPEATED &&
+		    !(k->parent_field && strcmp(f->name, k->parent_field) == 0))
+			x->cols[x->ncols++] = f;
+	}
+}
+
+static void filter_input(struct web_page *p, const char *name, const char *label, const char *type,
+			 const char *value)
+{
+	web_p(p, "<div><label for=\"f-%s\">%s</label><input id=\"f-%s\" name=\"%s\" type=\"%s\" value=\"",
+	      name, label, name, name, type);
+	web_e(p, value ? value : "");
+	web_p(p, "\"></div>\n");
+}
+
+int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k)
+{
+	struct list_ctx x = {.r = r, .p = p, .k = k};
+	const char *pg = web_arg(r, "page");
+	long page = pg ? strtol(pg, NULL, 10) : 1;
+	bool bureau = r->w->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU;
+	int rc;
+
+	if (page < 1 || page > 100000)
+		page = 1;
+	x.skip = (size_t)(page - 1) * LIST_PAGE;
+	web_today(x.today);
+	verb_env(r->w->st, &r->w->cfg, x.today, &x.env);
+	x.q = web_arg(r, "q");
+	x.status = web_arg(r, "status");
+	x.campus = web_arg(r, "campus");
+	x.from = web_arg(r, "from");
+	x.to = web_arg(r, "to");
+	x.df = web_date_field(k);
+	pick_cols(&x, bureau);
+	web_head(p, r, web_kind_label(k));
+	web_p(p, "<div class=\"actions\">");
+	if (!k->bureau_only == !bureau)
+		web_p(p, "<a class=\"button\" id=\"add\" href=\"/k/%s/new\">%s</a>", k->name, _("Add"));
+	for (size_t i = 0; k->ops && i < k->ops->nverbs; i++) {
+		const struct kind_verb *v = &k->ops->verbs[i];
+		char why[256];
+		if (v->flags & KV_PARENT || verb_role(&r->w->cfg, v, why, sizeof why))
+			continue;
+		web_p(p, "<a class=\"button secondary\" href=\"/k/%s/v/%s\">%s</a>", k->name, v->name,
+		      web_verb_label(k, v));
+	}
+	web_p(p, "<a class=\"button secondary\" href=\"/k/%s/import\">%s</a>"
+		 "<a class=\"button secondary\" id=\"export\" href=\"/k/%s/export.csv\">%s</a></div>\n",
+	      k->name, _("Import CSV"), k->name, _("Export CSV"));
+	web_p(p, "<form class=\"filters\" method=\"get\">\n");
+	filter_input(p, "q", _("Search"), "search", x.q);
+	if (k->ops && k->ops->status_words) {
+		const char *s = k->ops->status_words;
+		web_p(p, "<div><label for=\"f-status\">%s</label><select id=\"f-status\" name=\"status\">"
+			 "<option value=\"\">%s</option>", _("Status"), _("all"));
+		while (*s) {
+			char w[64];
+			size_t n = strcspn(s, " ");
+			snprintf(w, sizeof w, "%.*s", (int)(n < 63 ? n : 63), s);
+			web_p(p, "<option value=\"%s\"%s>%s</option>", w,
+			      x.status && strcmp(x.status, w) == 0 ? " selected" : "", kind_status_label(w));
+			s += n;
+			s += strspn(s, " ");
+		}
+		web_p(p, "</select></div>\n");
+	}
+	filter_input(p, "campus", _("Campus"), "text", x.campus);
+	if (x.df) {
+		filter_input(p, "from", _("From"), "date", x.from);
+		filter_input(p, "to", _("To"), "date", x.to);
+	}
+	web_p(p, "<div><button type=\"submit\">%s</button></div></form>\n", _("Filter"));
+	web_p(p, "<table class=\"sortable\" id=\"list\"><thead><tr><th>%s</th>", _("Record"));
+	for (size_t i = 0; i < x.ncols; i++) {
+		web_p(p, "<th>");
+		web_e(p, web_field_label(k, x.cols[i]->name));
+		web_p(p, "</th>");
+	}
+	if (k->ops && k->ops->status_words)
+		web_p(p, "<th>%s</th>", _("Status"));
+	web_p(p, "<th>%s</th><th>%s</th></tr></thead><tbody>\n", _("Campus"), _("Sync"));
+	rc = store_each(r->w->st, k->name, list_cb, &x);
+	web_p(p, "</tbody></table>\n<p id=\"count\">");
+	web_p(p, _("%zu records match."), x.matched);
+	if (x.matched > x.skip + x.shown) {
+		web_p(p, " <a href=\"?page=%ld&amp;q=", page + 1);
+		web_u(p, x.q);
+		web_p(p, "&amp;status=");
+		web_u(p, x.status);
+		web_p(p, "&amp;campus=");
+		web_u(p, x.campus);
+		web_p(p, "&amp;from=");
+		web_u(p, x.from);
+		web_p(p, "&amp;to=");
+		web_u(p, x.to);
+		web_p(p, "\">%s</a>", _("Next page"));
+	}
+	web_p(p, "</p>\n");
+	if (rc)
+		web_p(p, "<p class=\"error\">%s</p>", _("The records could not all be read."));
+	web_foot(p, r);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- export */
+
+struct csv_ctx {
+	struct web_page *p;
+	const struct kind *k;
+};
+
+static void csv_cell(struct web_page *p, const char *s)
+{
+	web_p(p, "\"");
+	for (const char *c = s; *c; c++) {
+		if (*c == '"')
+			web_p(p, "\"\"");
+		else
+			web_p(p, "%c", *c);
+	}
+	web_p(p, "\"");
+}
+
+static int csv_cb(void *arg, const Safecampus__Record *rec)
+{
+	struct csv_ctx *x = arg;
+	const ProtobufCMessage *m = kind_payload(rec);
+
+	if (rec->deleted || !m)
+		return 0;
+	csv_cell(x->p, rec->id);
+	for (unsigned i = 0; i < x->k->desc->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &x->k->desc->fields[i];
+		char *v;
+		if (!web_settable(f))
+			continue;
+		v = kind_field_get(m, f);
+		web_p(x->p, ",");
+		csv_cell(x->p, v ? v : "");
+		free(v);
+	}
+	web_p(x->p, "\r\n");
+	return 0;
+}
+
+int web_page_export(struct web_req *r, struct web_page *p, const struct kind *k)
+{
+	struct csv_ctx x = {.p = p, .k = k};
+
+	p->ctype = "text/csv; charset=utf-8";
+	snprintf(p->disposition, sizeof p->disposition, "attachment; filename=\"%s.csv\"", k->name);
+	/* the BOM: Excel reads the file as UTF-8 only with it */
+	web_p(p, "\xEF\xBB\xBF" "id");
+	for (unsigned i = 0; i < k->desc->n_fields; i++)
+		if (web_settable(&k->desc->fields[i]))
+			web_p(p, ",%s", k->desc->fields[i].name);
+	web_p(p, "\r\n");
+	if (store_each(r->w->st, k->name, csv_cb, &x) != 0)
+		p->status = 500;
+	return 0;
+}

@@ -1,0 +1,18 @@
+/* Inside client/web/: what the list, the record page and the form share. */
+#ifndef SC_WEB_REC_H
+#define SC_WEB_REC_H
+
+#include "web_int.h"
+
+/** A field a form or a list shows (not a oneof, message or bytes). */
+bool web_settable(const ProtobufCFieldDescriptor *f);
+bool web_ends(const char *s, const char *sfx);
+/** The kind's first date field (a record's period), or NULL. */
+const ProtobufCFieldDescriptor *web_date_field(const struct kind *k);
+/** Writes field f of m for people: enum labels, times, yes/no; escaped. */
+void web_value(struct web_page *p, const struct kind *k, const ProtobufCMessage *m,
+	       const ProtobufCFieldDescriptor *f);
+/** "synced", "not yet synced", "rejected" in the request's language. */
+const char *web_sync_label(enum store_sync_state s);
+
+#endif

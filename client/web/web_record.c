@@ -1,0 +1,508 @@
+/* A record's page (its fields, its whole history, the workflow actions
+ * legal now for the signed-in person) and the form to add, edit or take a
+ * verb, with required marks, enum choices, date pickers, help and each
+ * field's message beside it. Everything comes from the kind table and the
+ * descriptor; the write is client/verb.c, as on the command line. */
+#include "web_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "i18n.h"
+#include "web_rec.h"
+
+/* ---------------------------------------------------------------- the record */
+
+struct hist_ctx {
+	struct web_page *p;
+	const struct kind *ek;
+	struct web *w;
+};
+
+static int hist_cb(void *arg, const Safecampus__Record *rec)
+{
+	struct hist_ctx *x = arg;
+	const ProtobufCMessage *m = kind_payload(rec);
+	enum store_sync_state ss = STORE_SYNCED;
+
+	if (!m)
+		return 0;
+	if (store_sync_state(x->w->st, rec->id, &ss) != 0)
+		ss = STORE_SYNCED;
+	web_p(x->p, "<tr>");
+	for (unsigned i = 0; i < x->ek->desc->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &x->ek->desc->fields[i];
+		if (!web_settable(f) || (x->ek->parent_field && !strcmp(f->name, x->ek->parent_field)))
+			continue;
+		web_p(x->p, "<td>");
+		web_value(x->p, x->ek, m, f);
+		web_p(x->p, "</td>");
+	}
+	web_p(x->p, "<td class=\"%s\">%s</td></tr>\n",
+	      ss == STORE_PENDING ? "pending" : ss == STORE_REJECTED ? "rejected" : "",
+	      web_sync_label(ss));
+	return 0;
+}
+
+static void history(struct web_req *r, struct web_page *p, const Safecampus__Record *rec,
+		    const struct kind *ek)
+{
+	struct hist_ctx x = {.p = p, .ek = ek, .w = r->w};
+
+	web_p(p, "<h2>%s</h2>\n<table id=\"history\"><thead><tr>", _("History"));
+	for (unsigned i = 0; i < ek->desc->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &ek->desc->fields[i];
+		if (!web_settable(f) || (ek->parent_field && !strcmp(f->name, ek->parent_field)))
+			continue;
+		web_p(p, "<th>");
+		web_e(p, web_field_label(ek, f->name));
+		web_p(p, "</th>");
+	}
+	web_p(p, "<th>%s</th></tr></thead><tbody>\n", _("Sync"));
+	if (store_each_child(r->w->st, ek->name, rec->id, hist_cb, &x) != 0)
+		web_p(p, "<tr><td class=\"error\">%s</td></tr>", _("The history could not be read."));
+	web_p(p, "</tbody></table>\n");
+}
+
+int web_page_record(struct web_req *r, struct web_page *p, const char *id)
+{
+	Safecampus__Record *rec = NULL;
+	const struct kind *k;
+	const ProtobufCMessage *m;
+	struct kind_env env;
+	struct kind_derived d;
+	enum store_sync_state ss = STORE_SYNCED;
+	struct verb_ctx vc;
+	struct verb_actor a;
+	char today[11], title[256];
+	const char *msg = web_arg(r, "msg");
+
+	if (store_get(r->w->st, id, &rec) != 0 || !(k = kind_of(rec)) || !(m = kind_payload(rec))) {
+		if (rec)
+			safecampus__record__free_unpacked(rec, NULL);
+		web_error_page(p, r, 404, _("Not found"), _("There is no such page or record here."));
+		return 0;
+	}
+	web_today(today);
+	verb_env(r->w->st, &r->w->cfg, today, &env);
+	memset(&d, 0, sizeof d);
+	if (kind_derive(&env, rec, today, &d) != 0)
+		d.status[0] = '\0';
+	if (store_sync_state(r->w->st, rec->id, &ss))
+		ss = STORE_SYNCED;
+	snprintf(title, sizeof title, "%s %.8s", web_kind_label(k), rec->id);
+	web_head(p, r, title);
+	if (msg && *msg) {
+		web_p(p, "<p class=\"ok\" id=\"done\">");
+		web_e(p, msg);
+		web_p(p, "</p>\n");
+	}
+	web_p(p, "<dl class=\"rec\" id=\"record\">");
+	if (d.status[0]) {
+		char w[64];
+		snprintf(w, sizeof w, "%.*s", (int)strcspn(d.status, " !"), d.status);
+		web_p(p, "<dt>%s</dt><dd id=\"status\">%s%s</dd>", _("Status"), kind_status_label(w),
+		      d.overdue ? _(" (overdue)") : "");
+	}
+	for (unsigned i = 0; i < k->desc->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &k->desc->fields[i];
+		if (!web_settable(f))
+			continue;
+		web_p(p, "<dt>");
+		web_e(p, web_field_label(k, f->name));
+		web_p(p, "</dt><dd>");
+		web_value(p, k, m, f);
+		web_p(p, "</dd>");
+	}
+	web_p(p, "<dt>%s</dt><dd>", _("Campus"));
+	web_e(p, rec->campus);
+	web_p(p, "</dd><dt>%s</dt><dd class=\"%s\">%s</dd></dl>\n", _("Sync"),
+	      ss == STORE_PENDING ? "pending" : ss == STORE_REJECTED ? "rejected" : "",
+	      web_sync_label(ss));
+	if (k->ops && k->ops->alarm) {
+		char line[512];
+		if (k->ops->alarm(rec, line, sizeof line)) {
+			web_p(p, "<p class=\"error\" id=\"alarm\">");
+			web_e(p, line);
+			web_p(p, "</p>\n");
+		}
+	}
+	/* the actions legal now, for this person */
+	web_verb_ctx(r, &vc, &a, NULL);
+	web_p(p, "<div class=\"actions\" id=\"actions\">");
+	for (size_t i = 0; k->ops && i < k->ops->nverbs; i++) {
+		const struct kind_verb *v = &k->ops->verbs[i];
+		char why[512];
+		if (!(v->flags & KV_PARENT) || !verb_legal(&vc, k, v, rec, NULL, 0, why, sizeof why))
+			continue;
+		web_p(p, "<a class=\"button\" data-verb=\"%s\" href=\"/r/%s/v/%s\">", v->name, rec->id,
+		      v->name);
+		web_e(p, web_verb_label(k, v));
+		web_p(p, "</a>");
+	}
+	if ((!k->immutable || rec->seq == 0) && !k->bureau_only == !(r->w->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU))
+		web_p(p, "<a class=\"button secondary\" href=\"/r/%s/edit\">%s</a>", rec->id, _("Edit"));
+	web_p(p, "<a class=\"button secondary\" href=\"/k/%s\">%s</a></div>\n", k->name,
+	      _("Back to the list"));
+	if (k->ops && k->ops->event_kind && kind_by_name(k->ops->event_kind))
+		history(r, p, rec, kind_by_name(k->ops->event_kind));
+	web_foot(p, r);
+	safecampus__record__free_unpacked(rec, NULL);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the form */
+
+static bool in_list(const char *const *l, const char *name)
+{
+	for (; l && *l; l++)
+		if (strcmp(*l, name) == 0)
+			return true;
+	return false;
+}
+
+static bool verb_sets(const struct kind_verb *v, const char *field)
+{
+	for (const struct kind_set *s = v ? v->sets : NULL; s && s->field; s++)
+		if (strcmp(s->field, field) == 0 && !s->if_empty)
+			return true;
+	return false;
+}
+
+/* The verb whose record is a new one of k (`hazard report`): its required
+ * fields are the add form's. */
+static const struct kind_verb *new_verb(const struct kind *k)
+{
+	for (size_t i = 0; k->ops && i < k->ops->nverbs; i++)
+		if (k->ops->verbs[i].kind && !strcmp(k->ops->verbs[i].kind, k->name) &&
+		    !(k->ops->verbs[i].flags & KV_PARENT))
+			return &k->ops->verbs[i];
+	return NULL;
+}
+
+/* Which fields the form asks for. */
+static bool asked(const struct kind *fk, const struct kind_verb *v, const char *parent_id,
+		  const ProtobufCFieldDescriptor *f)
+{
+	if (!web_settable(f))
+		return false;
+	if (v && verb_sets(v, f->name))
+		return false;
+	if (parent_id && fk->parent_field && !strcmp(fk->parent_field, f->name))
+		return false;
+	if (v && (v->required || v->optional) && v->optional)
+		return in_list(v->required, f->name) || in_list(v->optional, f->name);
+	return true;
+}
+
+struct form {
+	const struct kind *fk;          /* the kind of the record written */
+	const struct kind_verb *v;      /* NULL: add or edit */
+	const char *const *required;
+	const ProtobufCMessage *cur;    /* edit: the record's values */
+	const struct verb_result *res;  /* after a refused post */
+	bool person;                    /* someone is signed in */
+	bool password;                  /* the step is signed: ask for the password again */
+};
+
+static const char *error_for(const struct form *fm, const char *field)
+{
+	for (size_t i = 0; fm->res && i < fm->res->nerrors; i++)
+		if (!strcmp(fm->res->err[i].field, field))
+			return fm->res->err[i].msg;
+	return NULL;
+}
+
+/* A rule's message without the "kind.field: " it starts with: the label is beside it. */
+static void web_msg(struct web_page *p, const struct kind *k, const char *msg)
+{
+	const char *c = strstr(msg, ": ");
+	size_t kl = strlen(k->name);
+	const char *s = msg;
+
+	if (c && strncmp(s, k->name, kl) == 0 && s[kl] == '.')
+		s = c + 2;
+	else if (c && (size_t)(c - s) < 64 && !memchr(s, ' ', (size_t)(c - s)))
+		s = c + 2;
+	web_e(p, s);
+}
+
+static void field_input(struct web_page *p, struct web_req *r, const struct form *fm,
+			const ProtobufCFieldDescriptor *f)
+{
+	const struct kind *k = fm->fk;
+	const struct kind_field_ui *ui = kind_field_ui(k, f->name);
+	const char *err = error_for(fm, f->name), *help = kind_field_help(k, f->name);
+	const char *posted = web_arg(r, f->name);
+	char *cur = fm->cur ? kind_field_get(fm->cur, f) : NULL;
+	const char *val = posted ? posted : cur ? cur : "";
+	bool req = in_list(fm->required, f->name);
+	char ms[32] = "";
+
+	if (ui && (ui->dflt == KF_PERSON || ui->dflt == KF_PERSON_ROLE) && fm->person) {
+		/* who acts is the signed-in person, not a choice */
+		web_p(p, "<div class=\"field\"><label>");
+		web_e(p, web_field_label(k, f->name));
+		web_p(p, "</label><div id=\"in-%s\">", f->name);
+		web_e(p, ui->dflt == KF_PERSON ? r->sess->who.display_name
+					       : web_role_label(r->sess->who.role));
+		web_p(p, "</div></div>\n");
+		free(cur);
+		return;
+	}
+	web_p(p, "<div class=\"field%s\"><label for=\"in-%s\">", err ? " bad" : "", f->name);
+	web_e(p, web_field_label(k, f->name));
+	if (req)
+		web_p(p, " <span class=\"req\" title=\"%s\">*</span>", _("required"));
+	web_p(p, "</label>");
+	if (f->type == PROTOBUF_C_TYPE_ENUM && f->label != PROTOBUF_C_LABEL_REPEATED) {
+		const ProtobufCEnumDescriptor *e = f->descriptor;
+		web_p(p, "<select id=\"in-%s\" name=\"%s\"%s><option value=\"\"></option>", f->name,
+		      f->name, req ? " required" : "");
+		for (unsigned i = 0; i < e->n_values; i++) {
+			const char *name = kind_enum_name(e, e->values[i].value);
+			if (!e->values[i].value || !name)
+				continue;
+			web_p(p, "<option value=\"%s\"%s>", name, !strcmp(val, name) ? " selected" : "");
+			web_e(p, kind_enum_label_tr(k, f->name, name));
+			web_p(p, "</option>");
+		}
+		web_p(p, "</select>");
+	} else if (f->type == PROTOBUF_C_TYPE_BOOL) {
+		web_p(p, "<select id=\"in-%s\" name=\"%s\"><option value=\"\"></option>"
+			 "<option value=\"true\"%s>%s</option><option value=\"false\"%s>%s</option></select>",
+		      f->name, f->name, !strcmp(val, "true") ? " selected" : "", _("yes"),
+		      !strcmp(val, "false") ? " selected" : "", _("no"));
+	} else {
+		const char *type = "text";
+		if (f->label != PROTOBUF_C_LABEL_REPEATED && f->type == PROTOBUF_C_TYPE_STRING &&
+		    web_ends(f->name, "_date"))
+			type = "date";
+		else if (f->label != PROTOBUF_C_LABEL_REPEATED && web_ends(f->name, "_ms") &&
+			 f->type != PROTOBUF_C_TYPE_STRING) {
+			type = "datetime-local";
+			/* the store says Unix ms; the picker wants local time */
+			if (!posted && cur && strcmp(cur, "0") != 0) {
+				time_t t = (time_t)(strtoll(cur, NULL, 10) / 1000);
+				struct tm tm;
+				if (localtime_r(&t, &tm))
+					strftime(ms, sizeof ms, "%Y-%m-%dT%H:%M", &tm);
+				val = ms;
+			} else if (!posted)
+				val = "";
+		} else if (f->label != PROTOBUF_C_LABEL_REPEATED && f->type != PROTOBUF_C_TYPE_STRING)
+			type = "number";
+		web_p(p, "<input id=\"in-%s\" name=\"%s\" type=\"%s\"%s%s value=\"", f->name, f->name,
+		      type, req ? " required" : "",
+		      f->type == PROTOBUF_C_TYPE_DOUBLE || f->type == PROTOBUF_C_TYPE_FLOAT ? " step=\"any\"" : "");
+		web_e(p, val);
+		web_p(p, "\">");
+	}
+	if (help || f->label == PROTOBUF_C_LABEL_REPEATED || (ui && ui->dflt == KF_TODAY)) {
+		web_p(p, "<div class=\"help\">");
+		if (help)
+			web_e(p, help);
+		if (f->label == PROTOBUF_C_LABEL_REPEATED)
+			web_p(p, " %s", _("Several values: separate them with ;"));
+		if (ui && ui->dflt == KF_TODAY)
+			web_p(p, " %s", _("Empty: today."));
+		web_p(p, "</div>");
+	}
+	if (err) {
+		web_p(p, "<div class=\"msg\" id=\"err-%s\">", f->name);
+		web_msg(p, k, err);
+		web_p(p, "</div>");
+	}
+	web_p(p, "</div>\n");
+	free(cur);
+}
+
+static void form_page(struct web_req *r, struct web_page *p, const struct kind *g,
+		      const struct kind_verb *v, const char *id, bool edit,
+		      const struct verb_result *res)
+{
+	const struct kind *fk = v && v->kind ? kind_by_name(v->kind) : g;
+	struct form fm = {.fk = fk, .v = v, .res = res, .person = r->sess != NULL};
+	Safecampus__Record *rec = NULL;
+	char title[256], action[128];
+	const char *parent = v && (v->flags & KV_PARENT) ? id : NULL;
+	const char *group = NULL;
+
+	if (!fk) {
+		web_error_page(p, r, 404, _("Not found"), _("There is no such page or record here."));
+		return;
+	}
+	if (edit && store_get(r->w->st, id, &rec) == 0)
+		fm.cur = kind_payload(rec);
+	fm.required = v ? v->required : new_verb(fk) ? new_verb(fk)->required : NULL;
+	fm.password = v && (v->flags & KV_PARENT);
+	if (edit)
+		snprintf(title, sizeof title, "%s %.8s: %s", web_kind_label(g), id, _("Edit"));
+	else if (v)
+		snprintf(title, sizeof title, "%s: %s", web_kind_label(g), web_verb_label(g, v));
+	else
+		snprintf(title, sizeof title, "%s: %s", web_kind_label(g), _("Add"));
+	if (edit)
+		snprintf(action, sizeof action, "/r/%s/edit", id);
+	else if (parent)
+		snprintf(action, sizeof action, "/r/%s/v/%s", id, v->name);
+	else if (v)
+		snprintf(action, sizeof action, "/k/%s/v/%s", g->name, v->name);
+	else
+		snprintf(action, sizeof action, "/k/%s/new", g->name);
+	web_head(p, r, title);
+	if (!r->sess)
+		web_p(p, "<p class=\"error\">%s <a href=\"/login?back=%s\">%s</a></p>\n",
+		      _("Sign in to write records."), action, _("Sign in"));
+	if (v && v->summary) {
+		web_p(p, "<p class=\"help\">");
+		web_e(p, _(v->summary));
+		web_p(p, "</p>\n");
+	}
+	for (size_t i = 0; res && i < res->nerrors; i++) {
+		if (res->err[i].field[0] && kind_field(fk, res->err[i].field) &&
+		    asked(fk, v, parent, kind_field(fk, res->err[i].field)))
+			continue;
+		web_p(p, "<p class=\"error\" id=\"form-error\">");
+		web_msg(p, fk, res->err[i].msg);
+		web_p(p, "</p>\n");
+	}
+	web_p(p, "<form method=\"post\" action=\"%s\" id=\"record-form\" novalidate>\n", action);
+	web_csrf(p, r);
+	/* the table's order and groups first, then the descriptor's other fields */
+	for (size_t i = 0; fk->ops && i < fk->ops->nfields; i++) {
+		const ProtobufCFieldDescriptor *f = kind_field(fk, fk->ops->fields[i].field);
+		const char *gr = fk->ops->fields[i].group;
+		if (!f || !asked(fk, v, parent, f))
+			continue;
+		if (gr && (!group || strcmp(group, gr) != 0)) {
+			web_p(p, "%s<fieldset><legend>", group ? "</fieldset>" : "");
+			web_e(p, i18n_pgettext(NULL, gr));
+			web_p(p, "</legend>");
+			group = gr;
+		}
+		field_input(p, r, &fm, f);
+	}
+	if (group)
+		web_p(p, "</fieldset>");
+	for (unsigned i = 0; i < fk->desc->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &fk->desc->fields[i];
+		if (asked(fk, v, parent, f) && !kind_field_ui(fk, f->name))
+			field_input(p, r, &fm, f);
+	}
+	if (fm.password && r->sess) {
+		const char *err = error_for(&fm, "_password");
+		web_p(p, "<div class=\"field%s\"><label for=\"in-_password\">%s <span class=\"req\">*"
+			 "</span></label><input id=\"in-_password\" name=\"_password\" type=\"password\" "
+			 "autocomplete=\"current-password\" required><div class=\"help\">%s</div>",
+		      err ? " bad" : "", _("Your password, to sign this step"),
+		      _("The step is recorded under your name."));
+		if (err) {
+			web_p(p, "<div class=\"msg\" id=\"err-_password\">");
+			web_e(p, err);
+			web_p(p, "</div>");
+		}
+		web_p(p, "</div>\n");
+	}
+	web_p(p, "<button type=\"submit\" id=\"save\">%s</button>\n</form>\n", _("Save"));
+	web_foot(p, r);
+	if (rec)
+		safecampus__record__free_unpacked(rec, NULL);
+}
+
+int web_page_form(struct web_req *r, struct web_page *p, const struct kind *k,
+		  const struct kind_verb *v, const char *id, bool edit)
+{
+	form_page(r, p, k, v, id, edit, NULL);
+	return 0;
+}
+
+/* "2026-12-03T10:05" (local) as Unix ms. */
+static bool local_ms(const char *s, char *out, size_t n)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof tm);
+	end = strptime(s, "%Y-%m-%dT%H:%M", &tm);
+	if (!end || (*end && *end != ':'))
+		return false;
+	tm.tm_isdst = -1;
+	snprintf(out, n, "%lld", (long long)mktime(&tm) * 1000LL);
+	return true;
+}
+
+int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind *k,
+		       const struct kind_verb *v, const char *id, bool edit)
+{
+	const struct kind *fk = v && v->kind ? kind_by_name(v->kind) : k;
+	const char *parent = v && (v->flags & KV_PARENT) ? id : NULL;
+	struct verb_value vals[160];
+	char msbuf[160][24];
+	size_t n = 0, nms = 0;
+	struct verb_result *res;
+	struct verb_ctx vc;
+	struct verb_actor a;
+	const char *pw = web_arg(r, "_password");
+	int rc;
+
+	if (!fk) {
+		web_error_page(p, r, 404, _("Not found"), _("There is no such page or record here."));
+		return 0;
+	}
+	if (web_need_person(r, p))
+		return 0;
+	res = calloc(1, sizeof *res);
+	if (!res) {
+		web_error_page(p, r, 500, _("Save"), sc_strerror(-ENOMEM));
+		return 0;
+	}
+	for (unsigned i = 0; i < fk->desc->n_fields && n < 160; i++) {
+		const ProtobufCFieldDescriptor *f = &fk->desc->fields[i];
+		const char *val = web_arg(r, f->name);
+		if (!asked(fk, v, parent, f) || !val || (!edit && !*val))
+			continue;
+		if (*val && web_ends(f->name, "_ms") && f->type != PROTOBUF_C_TYPE_STRING &&
+		    strchr(val, 'T') && nms < 160 && local_ms(val, msbuf[nms], sizeof msbuf[nms]))
+			val = msbuf[nms++];
+		vals[n++] = (struct verb_value){f->name, val};
+	}
+	if (v && (v->flags & KV_PARENT)) {
+		/* a signed step: the person confirms it with their password */
+		struct person who;
+		if (!pw || !*pw || person_login(r->w->st, r->sess->who.login, pw, &who) != 0) {
+			res->nerrors = 1;
+			snprintf(res->err[0].field, sizeof res->err[0].field, "_password");
+			snprintf(res->err[0].msg, sizeof res->err[0].msg, "%s",
+				 _("Wrong password: the step was not recorded."));
+			p->status = 422;
+			form_page(r, p, k, v, id, edit, res);
+			free(res);
+			return 0;
+		}
+	}
+	web_verb_ctx(r, &vc, &a, pw);
+	rc = edit ? verb_edit(&vc, id, vals, n, res) : verb_apply(&vc, k, v, parent, vals, n, res);
+	if (rc) {
+		p->status = rc == -EPERM ? 403 : 422;
+		form_page(r, p, k, v, id, edit, res);
+		free(res);
+		return 0;
+	}
+	web_wrote(r);
+	{
+		char url[2048];
+		struct web_page q;
+		web_page_init(&q);
+		web_p(&q, "/r/%s?msg=", parent ? parent : res->id[0] ? res->id : id);
+		web_u(&q, res->done[0] ? res->done : _("Saved. It waits in the outbox until the next sync."));
+		snprintf(url, sizeof url, "%.*s", (int)buf_used(&q.b), (const char *)buf_head(&q.b));
+		web_page_free(&q);
+		web_redirect(p, url);
+	}
+	free(res);
+	return 0;
+}

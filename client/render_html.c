@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "render_html.h"
+#include "i18n.h"
 
 
 void html_out(struct html *h, const char *fmt, ...)
@@ -226,7 +227,10 @@ static void head(struct html *h)
 	const Safecampus__Dashboard *d = h->d;
 	const char *label = d->scope_label && *d->scope_label ? d->scope_label : d->scope && *d->scope ? d->scope : "District";
 
-	html_raw(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	/* the page's language is the one the labels are in (fonts, screen readers) */
+	html_raw(h, i18n_zh() ? "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n"
+			      : "<!DOCTYPE html>\n<html lang=\"en\">\n");
+	html_raw(h, "<head>\n<meta charset=\"utf-8\">\n"
 	       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 	       "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"

@@ -57,15 +57,24 @@ static void glyphs(struct term *t, const char *g, size_t n)
 		fputs(g, t->f);
 }
 
-static size_t utf8_len(unsigned char c)
+/* Bytes of the character at s, never past the avail bytes left: a label
+ * from the server that ends in the middle of a sequence must not make the
+ * cutting read beyond its end (found by tests/fuzz/fuzz_dashboard). */
+static size_t utf8_len(const char *s, size_t avail)
 {
+	unsigned char c = (unsigned char)s[0];
+	size_t l = 1;
+
 	if (c >= 0xF0 && c <= 0xF4)
-		return 4;
-	if (c >= 0xE0)
-		return 3;
-	if (c >= 0xC2 && c < 0xE0)
-		return 2;
-	return 1;
+		l = 4;
+	else if (c >= 0xE0)
+		l = 3;
+	else if (c >= 0xC2 && c < 0xE0)
+		l = 2;
+	for (size_t i = 1; i < l; i++)
+		if (i >= avail || s[i] == '\0')
+			return i;
+	return l;
 }
 
 /* Writes bytes [p, p+n) with control characters as '?'. */
@@ -117,7 +126,7 @@ static void wrap(FILE *f, const char *text, size_t at, size_t indent)
 			/* a word wider than the room left: cut it */
 			size_t take = 0, tw = 0;
 			while (take < len) {
-				size_t l = utf8_len((unsigned char)s[take]);
+				size_t l = utf8_len(s + take, len - take);
 				size_t cw = cli_width_n(s + take, l);
 				if (tw + cw > W - colm)
 					break;
@@ -272,7 +281,7 @@ static size_t label_cut(const char *s, size_t width)
 	size_t at = 0, w = 0, space = 0;
 
 	while (s[at]) {
-		size_t l = utf8_len((unsigned char)s[at]);
+		size_t l = utf8_len(s + at, SIZE_MAX);
 		size_t cw = cli_width_n(s + at, l);
 		if (w + cw > width)
 			return space ? space : at;

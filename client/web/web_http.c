@@ -490,7 +490,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
 	*ctx = NULL;
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd's own printf-style messages: fmt is theirs */
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt,
+							      va_list ap)
 {
 	char line[512];
 

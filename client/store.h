@@ -74,8 +74,14 @@ struct store_outbox_stats {
 };
 SC_WUR int store_outbox_stats(struct store *st, struct store_outbox_stats *s);
 
-/** Up to max pending outbox records in HLC order, as an array of records the
- * caller frees with store_batch_free. */
+/* The packed records of one Push stay under this, far below the 4 MiB frame
+ * limit (FRAME_MAX_DEFAULT): with 64 KB texts (RULES_MAX_LONG_TEXT) a count
+ * alone could pass it, and a Push the server refuses would be re-sent for ever. */
+#define STORE_BATCH_BYTES (2u << 20)
+
+/** Up to max pending outbox records in HLC order, and at most
+ * STORE_BATCH_BYTES of them packed (always at least one), as an array of
+ * records the caller frees with store_batch_free. */
 SC_WUR int store_outbox_batch(struct store *st, size_t max, Safecampus__Record ***out, size_t *n);
 void store_batch_free(Safecampus__Record **recs, size_t n);
 
@@ -144,6 +150,11 @@ SC_WUR int store_sync_state(struct store *st, const char *id, enum store_sync_st
 
 /** Number of records of kind (NULL = all kinds). */
 SC_WUR int store_count(struct store *st, const char *kind, uint64_t *n);
+/** Whether the store holds any record of a school (any: of some school at
+ * all; known: of this one). A bureau store holds every school's records
+ * once it has synced. An unknown school scans the records (no index on
+ * school: it is asked when a notice is issued, not per record). */
+SC_WUR int store_school_known(struct store *st, const char *school, bool *any, bool *known);
 
 /** Resolves a full id or a prefix of at least 4 characters (case-insensitive)
  * to the one record id it names. SC_EINVALID if prefix is not id-like,

@@ -470,3 +470,30 @@ out:
 	store_config_free(&cfg);
 	return rc;
 }
+
+/* ---------------------------------------------------------------- schools */
+
+int store_school_known(struct store *st, const char *school, bool *any, bool *known)
+{
+	store__clear_error();
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db,
+				    "SELECT EXISTS (SELECT 1 FROM records WHERE school <> ''), "
+				    "EXISTS (SELECT 1 FROM records WHERE school = ?1)",
+				    -1, &s, NULL);
+
+	*any = *known = false;
+	if (rc != SQLITE_OK)
+		return store__sql_fail(st, rc, "look a school up");
+	sqlite3_bind_text(s, 1, school ? school : "", -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*any = sqlite3_column_int(s, 0) != 0;
+		*known = sqlite3_column_int(s, 1) != 0;
+		rc = 0;
+	} else {
+		rc = store__sql_fail(st, rc, "look a school up");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}

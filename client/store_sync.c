@@ -59,7 +59,7 @@ int store_outbox_batch(struct store *st, size_t max, Safecampus__Record ***out, 
 	store__clear_error();
 	static const uint8_t empty;
 	Safecampus__Record **recs = NULL;
-	size_t cnt = 0;
+	size_t cnt = 0, bytes = 0;
 	struct qh h = {0};
 	int rc;
 
@@ -82,6 +82,11 @@ int store_outbox_batch(struct store *st, size_t max, Safecampus__Record ***out, 
 		const void *blob = sqlite3_column_blob(h.s, 0);
 		size_t len = (size_t)sqlite3_column_bytes(h.s, 0);
 		Safecampus__Record *r;
+		if (cnt > 0 && bytes + len > STORE_BATCH_BYTES) {
+			rc = SQLITE_DONE; /* the rest go in the next Push */
+			break;
+		}
+		bytes += len;
 		if (cnt >= 1024 && (cnt & (cnt - 1)) == 0) {
 			Safecampus__Record **more = realloc(recs, 2 * cnt * sizeof *recs);
 			if (!more) {

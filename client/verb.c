@@ -58,6 +58,11 @@ static int env_each_child(void *ctx, const char *kind, const char *parent_id, ki
 	return x.rc ? x.rc : rc;
 }
 
+static int env_school_known(void *ctx, const char *school, bool *any, bool *known)
+{
+	return store_school_known(ctx, school, any, known);
+}
+
 void verb_env(struct store *st, const struct store_config *cfg, const char *today,
 	      struct kind_env *env)
 {
@@ -70,6 +75,7 @@ void verb_env(struct store *st, const struct store_config *cfg, const char *toda
 		.get = env_get,
 		.each = env_each,
 		.each_child = env_each_child,
+		.school_known = env_school_known,
 	};
 }
 

@@ -12,6 +12,7 @@
 
 #include "kinds.h"
 #include "date.h"
+#include "i18n.h"
 #include "rules.h"
 
 #define ST(x) SAFECAMPUS__HAZARD_STATE__HAZARD_STATE_##x
@@ -114,8 +115,8 @@ static int need_note(const Safecampus__HazardEvent *ev, char *why, size_t whylen
 		      action_name((int)ev->action));
 }
 
-static int check_deadline(const Safecampus__HazardEvent *ev, int required, char *why,
-			  size_t whylen)
+static int check_deadline(const struct hazard_status *s, const Safecampus__HazardEvent *ev,
+			  int required, char *why, size_t whylen)
 {
 	if (!has(ev->deadline_date)) {
 		if (!required)
@@ -130,6 +131,11 @@ static int check_deadline(const Safecampus__HazardEvent *ev, int required, char 
 			      "hazard_event.deadline_date: \"%s%s\" is not a real date",
 			      q, strlen(ev->deadline_date) > 10 ? "..." : "");
 	}
+	/* a deadline before the hazard was found is a typo, not a plan */
+	if (s->found_date[0] && strcmp(ev->deadline_date, s->found_date) < 0)
+		return refuse(SC_EINVALID, why, whylen,
+			      _("hazard_event.deadline_date: %s is before the hazard was found (%s)"),
+			      ev->deadline_date, s->found_date);
 	return 0;
 }
 
@@ -170,7 +176,7 @@ int hazard_apply(struct hazard_status *s, const Safecampus__HazardEvent *ev, cha
 		if (strlen(ev->owner) >= sizeof n.owner)
 			return refuse(SC_EINVALID, why, whylen, "hazard_event.owner: at most %zu bytes",
 				      sizeof n.owner - 1);
-		if ((rc = check_deadline(ev, 1, why, whylen)) < 0)
+		if ((rc = check_deadline(s, ev, 1, why, whylen)) < 0)
 			return rc;
 		n.state = ST(ASSIGNED);
 		snprintf(n.owner, sizeof n.owner, "%s", ev->owner);
@@ -214,7 +220,7 @@ int hazard_apply(struct hazard_status *s, const Safecampus__HazardEvent *ev, cha
 			return wrong_state(s, a, "verified or closed", why, whylen);
 		if ((rc = need_note(ev, why, whylen)) < 0)
 			return rc;
-		if ((rc = check_deadline(ev, 0, why, whylen)) < 0)
+		if ((rc = check_deadline(s, ev, 0, why, whylen)) < 0)
 			return rc;
 		n.state = ST(ASSIGNED);
 		if (has(ev->deadline_date))

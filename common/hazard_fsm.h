@@ -42,6 +42,8 @@ struct hazard_status {
 	int64_t closed_ms;
 	unsigned reopen_count;
 	unsigned escalation_level; /* enum hazard_escalation reached for the current deadline */
+	char found_date[11];      /* the hazard's found_date, "" if not known: a deadline
+				   * before it is refused (both sides fill it in) */
 };
 
 /** The status of a hazard with no events yet: reported. */

@@ -6,6 +6,7 @@
 #include "date.h"
 #include "kind_ops.h"
 #include "kinds.h"
+#include "rules.h"
 
 static const char *s_(const char *s)
 {
@@ -102,6 +103,25 @@ static const struct kind_field_ui bus_trip_field_ui[] = {
 	{"checked_by", NC_("bus_trip", "Bus checked by"), NULL, NULL, NULL, KF_NONE, NULL},
 };
 
+/* A trip against its bus, as known here: more riders than seats is a typo
+ * (rules_bus_trip_seats). A bus not known here is the parent check's job. */
+static int trip_check(const struct kind_env *env, const Safecampus__Record *r, char *why, size_t n)
+{
+	Safecampus__Record *b = NULL;
+	int rc;
+
+	if (!r->bus_trip || !r->bus_trip->bus_id || !*r->bus_trip->bus_id || !env->get)
+		return 0;
+	rc = env->get(env->ctx, r->bus_trip->bus_id, &b);
+	if (rc == SC_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	rc = b->body_case == SAFECAMPUS__RECORD__BODY_BUS ? rules_bus_trip_seats(r->bus_trip, b->bus, why, n) : 0;
+	safecampus__record__free_unpacked(b, NULL);
+	return rc;
+}
+
 const struct kind_ops kind_ops_bus_trip = {
 	.kind = "bus_trip",
 	.fields = bus_trip_field_ui,
@@ -111,6 +131,7 @@ const struct kind_ops kind_ops_bus_trip = {
 	.status_help = N_("mismatch, ok"),
 	.derive = trip_derive,
 	.alarm = trip_alarm,
+	.check = trip_check,
 };
 
 static const struct kind_field_ui bus_rider_field_ui[] = {

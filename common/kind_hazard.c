@@ -17,8 +17,15 @@ int hazard_fold(const struct kind_env *env, const char *hazard_id, const char *s
 		struct kind_events *x, struct hazard_status *s)
 {
 	int rc = kind_events_load(env, "hazard_event", hazard_id, skip_id, x);
+	Safecampus__Record *h = NULL;
 
 	hazard_status_init(s);
+	/* the found date, so a deadline before it is refused here as on the server */
+	if (rc == 0 && env->get && env->get(env->ctx, hazard_id, &h) == 0 && h) {
+		if (h->body_case == SAFECAMPUS__RECORD__BODY_HAZARD && h->hazard->found_date)
+			snprintf(s->found_date, sizeof s->found_date, "%s", h->hazard->found_date);
+		safecampus__record__free_unpacked(h, NULL);
+	}
 	for (size_t i = 0; rc == 0 && i < x->n; i++) {
 		struct kind_event *e = &x->ev[i];
 		if (e->sync == KIND_REJECTED) {

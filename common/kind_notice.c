@@ -362,6 +362,35 @@ static const struct kind_col notice_cols[] = {
 	{NC_("column", "campaign"), "campaign", 0, 24, KC_HIDE_EMPTY, KC_HIDE_EMPTY},
 };
 
+/* A notice's targets against the schools known here: a typo ("lvshuu")
+ * would reach nobody. A store that knows no school at all (a bureau that
+ * never synced) cannot tell, and lets it through. */
+static int nt_check(const struct kind_env *env, const Safecampus__Record *r, char *why, size_t n)
+{
+	const char *t = r->notice ? s_(r->notice->targets) : "";
+
+	if (!env->school_known)
+		return 0;
+	for (const char *p = t; *p;) {
+		size_t w = strcspn(p, ";");
+		char one[64];
+		bool any, known;
+		int rc;
+		snprintf(one, sizeof one, "%.*s", (int)w, p);
+		rc = env->school_known(env->ctx, one, &any, &known);
+		if (rc)
+			return rc;
+		if (any && !known)
+			return sc_refuse(SC_EINVALID, why, n,
+					 _("notice.targets: no school \"%s\" is known here (no record of it "
+					   "has been synced): check the school id, or sync first"),
+					 one);
+		p += w;
+		p += *p == ';';
+	}
+	return 0;
+}
+
 const struct kind_ops kind_ops_notice = {
 	.kind = "notice",
 	.label = N_("Notice"),
@@ -373,6 +402,7 @@ const struct kind_ops kind_ops_notice = {
 		       "reported,\nlate, open (not reported), overdue; for the bureau: open, "
 		       "past_due, overdue"),
 	.derive = nt_derive,
+	.check = nt_check,
 	.cols = notice_cols,
 	.ncols = sizeof notice_cols / sizeof notice_cols[0],
 	.reaches = nt_reaches,

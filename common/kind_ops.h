@@ -58,6 +58,9 @@ struct kind_env {
 	/** Every record of kind whose parent field is parent_id, with its sync state. */
 	int (*each_child)(void *ctx, const char *kind, const char *parent_id, kind_child_cb cb,
 			  void *arg);
+	/** Whether any school's records are known here (*any) and this school's
+	 * (*known); 0 or a negative errno. NULL: this side cannot tell. */
+	int (*school_known)(void *ctx, const char *school, bool *any, bool *known);
 };
 
 /* A parent's events, in the order the server applies them: the ones it

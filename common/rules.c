@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "date.h"
 #include "uuid.h"
@@ -21,6 +22,43 @@
 int rules_date_valid(const char *s)
 {
 	return date_valid(s);
+}
+
+static char fixed_today[11];
+
+void rules_set_today(const char *day)
+{
+	snprintf(fixed_today, sizeof fixed_today, "%s", day && date_valid(day) ? day : "");
+}
+
+/* Tomorrow, UTC: the latest day a thing done can carry anywhere in China. */
+static void latest_done_day(char out[11])
+{
+	char today[11];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (fixed_today[0]) {
+		memcpy(today, fixed_today, sizeof today);
+	} else {
+		gmtime_r(&now, &tm);
+		date_format(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, today);
+	}
+	if (date_add(today, 1, out) < 0)
+		memcpy(out, today, sizeof today);
+}
+
+/* Fields of free text that may be long. By name, like *_date and *_id. */
+static int long_text(const char *field)
+{
+	static const char *const names[] = {"minutes", "body", "summary", "description",
+					    "findings", "feedback", "note", "mitigation",
+					    "plan", "incidents", "evidence", "activity", NULL};
+
+	for (size_t i = 0; names[i]; i++)
+		if (!strcmp(field, names[i]))
+			return 1;
+	return 0;
 }
 
 /* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
@@ -107,9 +145,9 @@ static int check_string(const struct kind *k, const ProtobufCFieldDescriptor *f,
 	if (!s || !*s)
 		return 0;
 	n = strlen(s);
-	if (n > RULES_MAX_TEXT)
+	if (n > (long_text(f->name) ? RULES_MAX_LONG_TEXT : RULES_MAX_TEXT))
 		return fail(why, whylen, _("%s.%s: %zu bytes, at most %d"), k->name, f->name, n,
-			    RULES_MAX_TEXT);
+			    long_text(f->name) ? RULES_MAX_LONG_TEXT : RULES_MAX_TEXT);
 	if (!utf8_valid(s))
 		return fail(why, whylen, _("%s.%s: not valid UTF-8 text"), k->name, f->name);
 	if (ends_with(f->name, "_date") && !date_valid(s))
@@ -242,8 +280,17 @@ static int field_present(const ProtobufCMessage *m, const ProtobufCFieldDescript
 		return *(const size_t *)CMEMBER_PTR(m, f->quantifier_offset) > 0;
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_STRING: {
+		/* blank is not given: spaces, tabs, line breaks, U+3000 */
 		const char *s = *(const char *const *)v;
-		return s && *s;
+		while (s && *s) {
+			if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+				s++;
+			else if (!strncmp(s, "\xe3\x80\x80", 3))
+				s += 3;
+			else
+				return 1;
+		}
+		return 0;
 	}
 	case PROTOBUF_C_TYPE_DOUBLE:
 		return *(const double *)v != 0.0;
@@ -579,9 +626,26 @@ static int check_education(const struct kind *k, const ProtobufCMessage *m, char
 {
 	const Safecampus__Education *p = (const Safecampus__Education *)m;
 
+	/* the "1530" slots are 1, 10, 5 and 30 minutes: three times that (at
+	 * least 5) is generous; 45 minutes in the 1-minute slot is the wrong slot */
+	static const int slot_max[] = {
+		[SAFECAMPUS__EDUCATION_SLOT__EDUCATION_SLOT_DAILY_1] = 5,
+		[SAFECAMPUS__EDUCATION_SLOT__EDUCATION_SLOT_WEEKLY_10] = 30,
+		[SAFECAMPUS__EDUCATION_SLOT__EDUCATION_SLOT_WEEKEND_5] = 15,
+		[SAFECAMPUS__EDUCATION_SLOT__EDUCATION_SLOT_HOLIDAY_30] = 90,
+	};
+	int rc;
+
 	if (p->minutes <= 0)
 		return fail(why, whylen, _("%s.minutes must be > 0"), k->name);
-	return in_range(k, "minutes", p->minutes, 1, 600, why, whylen);
+	rc = in_range(k, "minutes", p->minutes, 1, 600, why, whylen);
+	if (rc == 0 && p->slot > 0 && (size_t)p->slot < sizeof slot_max / sizeof slot_max[0] &&
+	    p->minutes > slot_max[p->slot])
+		rc = fail(why, whylen, _("%s.minutes: %d minutes is too long for the %s slot (at most %d): "
+					 "is it the right slot?"),
+			  k->name, p->minutes,
+			  kind_enum_name(&safecampus__education_slot__descriptor, p->slot), slot_max[p->slot]);
+	return rc;
 }
 
 static int check_lecture(const struct kind *k, const ProtobufCMessage *m, char *why,
@@ -788,6 +852,63 @@ static const struct kind_rule {
 	{ "person", { "login", "display_name", "role", "public_key", "enrolled_ms" }, NULL },
 };
 
+/* Dates of things done, per kind: not before RULES_FIRST_YEAR, not after
+ * tomorrow. Planned dates (deadlines, due dates, next inspections, terms)
+ * are not here: they lie ahead. */
+static const struct {
+	const char *kind, *field;
+} done_dates[] = {
+	{"hazard", "found_date"},         {"meeting", "meeting_date"},
+	{"letter", "signed_date"},        {"education", "session_date"},
+	{"lecture", "lecture_date"},      {"drill", "drill_date"},
+	{"inspection", "inspection_date"}, {"linkage", "activity_date"},
+	{"gate_duty", "duty_date"},       {"bus_trip", "trip_date"},
+	{"equipment_check", "check_date"}, {"notice_event", "report_date"},
+	{"visitor", "visit_date"},
+};
+
+static int check_done_dates(const struct kind *k, const ProtobufCMessage *m, char *why,
+			    size_t whylen)
+{
+	char latest[11], first[11];
+
+	date_format(RULES_FIRST_YEAR, 1, 1, first);
+	latest_done_day(latest);
+	for (size_t i = 0; i < sizeof done_dates / sizeof done_dates[0]; i++) {
+		const ProtobufCFieldDescriptor *f;
+		const char *v;
+		if (strcmp(done_dates[i].kind, k->name) != 0)
+			continue;
+		f = kind_field(k, done_dates[i].field);
+		if (!f || f->type != PROTOBUF_C_TYPE_STRING)
+			continue;
+		v = *(const char *const *)CMEMBER_PTR(m, f->offset);
+		if (!v || !*v)
+			continue;
+		if (strcmp(v, first) < 0)
+			return fail(why, whylen, _("%s.%s: %s is before %d: a typo for the year?"),
+				    k->name, f->name, v, RULES_FIRST_YEAR);
+		if (strcmp(v, latest) > 0)
+			return fail(why, whylen, _("%s.%s: %s is in the future: a record says what was done"),
+				    k->name, f->name, v);
+	}
+	return 0;
+}
+
+int rules_bus_trip_seats(const Safecampus__BusTrip *t, const Safecampus__Bus *b, char *why,
+			 size_t whylen)
+{
+	if (!t || !b || b->seats <= 0)
+		return 0;
+	if (t->boarded > b->seats)
+		return fail(why, whylen, _("bus_trip.boarded: %d students on a bus with %d seats"),
+			    t->boarded, b->seats);
+	if (t->alighted > b->seats)
+		return fail(why, whylen, _("bus_trip.alighted: %d students on a bus with %d seats"),
+			    t->alighted, b->seats);
+	return 0;
+}
+
 int rules_check(const Safecampus__Record *r, char *why, size_t whylen)
 {
 	const struct kind *k;
@@ -807,6 +928,8 @@ int rules_check(const Safecampus__Record *r, char *why, size_t whylen)
 	if (m->descriptor != k->desc)
 		return fail(why, whylen, _("%s: payload of the wrong type"), k->name);
 	rc = check_generic(k, m, why, whylen);
+	if (rc == 0)
+		rc = check_done_dates(k, m, why, whylen);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < sizeof kind_rules / sizeof kind_rules[0]; i++) {

@@ -16,6 +16,14 @@
 #include "kinds.h"
 
 #define RULES_MAX_TEXT 8192
+/* Long free text (meeting minutes, a notice's body, feedback, findings...):
+ * 64 KB is ~21,000 Chinese characters, real minutes of a long meeting. A
+ * Push stays under the frame limit because the client cuts batches by size
+ * (store_outbox_batch). */
+#define RULES_MAX_LONG_TEXT 65536
+/* Dates of things done (a meeting held, a session given, a trip made) lie
+ * between this year and tomorrow (one day of slack for time zones). */
+#define RULES_FIRST_YEAR 2000
 
 /** 0 if r's payload is valid for its kind; else SC_EINVALID and a reason for
  * people (naming the field) in why. Does not look at id/school/campus/hlc. */
@@ -23,5 +31,14 @@ SC_WUR int rules_check(const Safecampus__Record *r, char *why, size_t whylen);
 
 /** True if s is a real date in "YYYY-MM-DD" form (1900..9999). */
 int rules_date_valid(const char *s);
+
+/** Sets the day rules take as today ("YYYY-MM-DD"; NULL: the system clock,
+ * UTC). For tests and tools that generate records for a fixed day. */
+void rules_set_today(const char *day);
+
+/** 0 if a bus trip's counts fit its bus's seats; else SC_EINVALID with a
+ * reason in why. Both sides call it where they know the bus. */
+SC_WUR int rules_bus_trip_seats(const Safecampus__BusTrip *t, const Safecampus__Bus *b, char *why,
+				size_t whylen);
 
 #endif

@@ -38,6 +38,7 @@ static int hz_load(void *status, const PGresult *res, int row)
 	s->reopen_count = (unsigned)strtoul(PQgetvalue(res, row, 5), &end, 10);
 	s->verified_ms = strtoll(PQgetvalue(res, row, 6), &end, 10);
 	s->closed_ms = strtoll(PQgetvalue(res, row, 7), &end, 10);
+	snprintf(s->found_date, sizeof s->found_date, "%s", PQgetvalue(res, row, 8));
 	return 0;
 }
 
@@ -65,7 +66,8 @@ const struct workflow wf_hazard = {
 	.status_size = sizeof(struct hazard_status),
 	.load_sql = "SELECT h.id::text, state, owner, coalesce(deadline::text, ''), rectified_by, "
 		    "reopen_count, coalesce((extract(epoch from verified_at) * 1000)::bigint, 0), "
-		    "coalesce((extract(epoch from closed_at) * 1000)::bigint, 0) "
+		    "coalesce((extract(epoch from closed_at) * 1000)::bigint, 0), "
+		    "coalesce(found_date::text, '') "
 		    "FROM unnest($2::uuid[]) AS q(id) JOIN hazard h ON h.school = $1 AND h.id = q.id",
 	.store_sql = "UPDATE hazard h SET state = u.state, owner = u.owner, "
 		     "deadline = NULLIF(u.deadline, '')::date, rectified_by = u.rectified_by, "

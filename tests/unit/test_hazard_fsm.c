@@ -317,6 +317,30 @@ static void test_assign_fields(void **state)
 	assert_string_equal(s.owner, longname);
 }
 
+/* A deadline before the hazard was found is a typo (issue 10); both sides
+ * fill found_date in (client: hazard_fold; server: wf_hazard's load). */
+static void test_deadline_before_found(void **state)
+{
+	struct hazard_status s;
+	Safecampus__HazardEvent ev = ev_make(ACT(ASSIGN), "Principal Li", ROLE(PRINCIPAL), "");
+
+	(void)state;
+	hazard_status_init(&s);
+	snprintf(s.found_date, sizeof s.found_date, "%s", "2026-03-05");
+	ev.owner = "Wang Wu";
+	ev.deadline_date = "2026-03-04";
+	apply_refused(&s, &ev, SC_EINVALID,
+		      "hazard_event.deadline_date: 2026-03-04 is before the hazard was found (2026-03-05)");
+	ev.deadline_date = "2026-03-05"; /* the same day is a deadline */
+	apply_ok(&s, &ev);
+	/* reopen with an earlier deadline: refused the same way */
+	ev = ev_make(ACT(REOPEN), "Principal Li", ROLE(PRINCIPAL), "again");
+	s.state = ST(VERIFIED);
+	ev.deadline_date = "2026-01-01";
+	apply_refused(&s, &ev, SC_EINVALID,
+		      "hazard_event.deadline_date: 2026-01-01 is before the hazard was found (2026-03-05)");
+}
+
 static void test_reassign(void **state)
 {
 	struct hazard_status s = status_in(ST(ASSIGNED));
@@ -561,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_close_roles),
 		cmocka_unit_test(test_verify_by_rectifier_refused),
 		cmocka_unit_test(test_assign_fields),
+		cmocka_unit_test(test_deadline_before_found),
 		cmocka_unit_test(test_reassign),
 		cmocka_unit_test(test_notes_required),
 		cmocka_unit_test(test_reopen),

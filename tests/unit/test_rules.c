@@ -241,12 +241,122 @@ static void test_text_length(void **state)
 	memset(big, 'a', RULES_MAX_TEXT + 1);
 	big[RULES_MAX_TEXT] = '\0';
 	hazard_record(&fx);
-	fx.h.description = big;
+	fx.h.title = big;
 	assert_ok(&fx.r);
 	big[RULES_MAX_TEXT] = 'a';
 	big[RULES_MAX_TEXT + 1] = '\0';
-	assert_refused(&fx.r, "hazard.description: 8193 bytes, at most 8192");
+	assert_refused(&fx.r, "hazard.title: 8193 bytes, at most 8192");
 	free(big);
+}
+
+/* Long free text (minutes, descriptions) may be 64 KB: real minutes of a
+ * long meeting are more than 8 KB (~2,700 Chinese characters). */
+static void test_long_text(void **state)
+{
+	struct fixture fx;
+	char *big = malloc(RULES_MAX_LONG_TEXT + 2);
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'a', RULES_MAX_LONG_TEXT + 1);
+	big[RULES_MAX_LONG_TEXT] = '\0';
+	hazard_record(&fx);
+	fx.h.description = big;
+	assert_ok(&fx.r);
+	big[RULES_MAX_LONG_TEXT] = 'a';
+	big[RULES_MAX_LONG_TEXT + 1] = '\0';
+	assert_refused(&fx.r, "hazard.description: 65537 bytes, at most 65536");
+	free(big);
+}
+
+static void meeting_record(Safecampus__Record *r, Safecampus__Meeting *m)
+{
+	safecampus__record__init(r);
+	safecampus__meeting__init(m);
+	m->type = SAFECAMPUS__MEETING_TYPE__MEETING_TYPE_LEADERSHIP;
+	m->meeting_date = "2026-09-01";
+	m->title = "开学安全工作会";
+	r->body_case = SAFECAMPUS__RECORD__BODY_MEETING;
+	r->meeting = m;
+}
+
+/* Implausible values are refused with the field named (issue 10). */
+static void test_implausible(void **state)
+{
+	Safecampus__Record r;
+	Safecampus__Meeting m;
+	(void)state;
+
+	rules_set_today("2026-12-03");
+	meeting_record(&r, &m);
+	assert_ok(&r);
+	m.meeting_date = "2030-01-10";
+	assert_refused(&r, "meeting.meeting_date: 2030-01-10 is in the future: a record says what was done");
+	m.meeting_date = "1900-01-10";
+	assert_refused(&r, "meeting.meeting_date: 1900-01-10 is before 2000: a typo for the year?");
+	m.meeting_date = "2026-12-04"; /* tomorrow: a day of slack */
+	assert_ok(&r);
+	m.meeting_date = "2026-12-05";
+	assert_refused(&r, "meeting.meeting_date: 2026-12-05 is in the future: a record says what was done");
+	m.meeting_date = "2026-09-01";
+	/* a blank title is no title */
+	m.title = "  \t ";
+	assert_refused(&r, "meeting.title is required");
+	m.title = "\xe3\x80\x80\xe3\x80\x80"; /* two ideographic spaces */
+	assert_refused(&r, "meeting.title is required");
+	m.title = " 会 ";
+	assert_ok(&r);
+	rules_set_today(NULL);
+}
+
+static void test_education_slot(void **state)
+{
+	Safecampus__Record r;
+	Safecampus__Education e;
+	(void)state;
+
+	safecampus__record__init(&r);
+	safecampus__education__init(&e);
+	e.school_class_id = HID;
+	e.session_date = "2026-09-01";
+	e.slot = SAFECAMPUS__EDUCATION_SLOT__EDUCATION_SLOT_DAILY_1;
+	e.topic = SAFECAMPUS__EDUCATION_TOPIC__EDUCATION_TOPIC_FIRE;
+	e.minutes = 1;
+	r.body_case = SAFECAMPUS__RECORD__BODY_EDUCATION;
+	r.education = &e;
+	assert_ok(&r);
+	e.minutes = 45;
+	assert_refused(&r, "education.minutes: 45 minutes is too long for the daily_1 slot (at most 5): "
+			   "is it the right slot?");
+	e.slot = SAFECAMPUS__EDUCATION_SLOT__EDUCATION_SLOT_HOLIDAY_30;
+	assert_ok(&r);
+	e.minutes = 91;
+	assert_refused(&r, "education.minutes: 91 minutes is too long for the holiday_30 slot (at most 90): "
+			   "is it the right slot?");
+}
+
+static void test_bus_seats(void **state)
+{
+	Safecampus__BusTrip t;
+	Safecampus__Bus b;
+	char why[200] = "";
+	(void)state;
+
+	safecampus__bus_trip__init(&t);
+	safecampus__bus__init(&b);
+	b.seats = 45;
+	t.boarded = 45;
+	t.alighted = 44; /* a mismatch is the alarm, not a typo */
+	assert_int_equal(rules_bus_trip_seats(&t, &b, why, sizeof why), 0);
+	t.boarded = 50;
+	assert_int_equal(rules_bus_trip_seats(&t, &b, why, sizeof why), SC_EINVALID);
+	assert_string_equal(why, "bus_trip.boarded: 50 students on a bus with 45 seats");
+	t.boarded = 40;
+	t.alighted = 46;
+	assert_int_equal(rules_bus_trip_seats(&t, &b, why, sizeof why), SC_EINVALID);
+	assert_string_equal(why, "bus_trip.alighted: 46 students on a bus with 45 seats");
+	b.seats = 0; /* seats unknown: nothing to say */
+	assert_int_equal(rules_bus_trip_seats(&t, &b, why, sizeof why), 0);
 }
 
 /* ------------------------------------------------------------------ kind rules */
@@ -378,6 +488,10 @@ int main(void)
 		cmocka_unit_test(test_enum_fields),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_text_length),
+		cmocka_unit_test(test_long_text),
+		cmocka_unit_test(test_implausible),
+		cmocka_unit_test(test_education_slot),
+		cmocka_unit_test(test_bus_seats),
 		cmocka_unit_test(test_hazard_required),
 		cmocka_unit_test(test_hazard_event_required),
 		cmocka_unit_test(test_evidence_hash),

@@ -34,6 +34,11 @@ struct cli {
 	struct store_config cfg;    /* loaded by cli_config */
 	bool cfg_loaded;
 	char today[11];             /* for struct kind_env, set by cli_env */
+	/* who acts: --as LOGIN (or $SAFECAMPUS_AS) and the password, read once
+	 * by cli_verb_ctx from --password-file, $SAFECAMPUS_PASSWORD or the tty */
+	const char *as, *password_file;
+	bool password_read;
+	char password[256];
 };
 
 /* ---- options */

@@ -34,6 +34,7 @@ int cli_config(struct cli *c)
 
 void cli_done(struct cli *c)
 {
+	cli_password_clear(c->password, sizeof c->password);
 	if (c->cfg_loaded)
 		store_config_free(&c->cfg);
 	c->cfg_loaded = false;

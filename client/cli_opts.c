@@ -184,6 +184,21 @@ int cli_parse(struct cli *c, int argc, char **argv, struct cli_opt *opts, size_t
 			for (size_t j = 0; j < nopts; j++)
 				if (name_eq(opts[j].name, a + 2, nlen))
 					o = &opts[j];
+			if (!o && (name_eq("as", a + 2, nlen) || name_eq("password-file", a + 2, nlen))) {
+				/* who acts, for any command that writes a sign-off */
+				bool as = name_eq("as", a + 2, nlen);
+				if (!val) {
+					if (i + 1 >= argc)
+						return cli_usage(cmd, "option '%s' needs a value", a);
+					val = argv[++i];
+				}
+				*(as ? &c->as : &c->password_file) = val;
+				continue;
+			}
+			if (!o && (name_eq("role", a + 2, nlen) || name_eq("actor", a + 2, nlen)))
+				return cli_usage(cmd, _("--%.*s grants nothing: a sign-off is signed by the "
+						       "person named with --as LOGIN, whose role and name "
+						       "come from their enrolment"), (int)nlen, a + 2);
 			if (!o)
 				return cli_usage(cmd, _("unknown option '%.*s'"), (int)(nlen + 2), a);
 		}

@@ -4,6 +4,7 @@
  * it says when done; this file turns that into options, checks and a write,
  * the same for every kind. */
 #include "cli_verb.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -160,7 +161,21 @@ int cli_field_values(struct cli_opt *opts, size_t nopts, const char *cmd,
 
 void cli_verb_ctx(struct cli *c, struct verb_ctx *vc)
 {
+	static struct verb_actor actor;
+	const char *as = c->as ? c->as : getenv("SAFECAMPUS_AS");
+
 	*vc = (struct verb_ctx){.st = c->st, .cfg = &c->cfg, .actor = NULL};
+	if (!as || !*as)
+		return;
+	/* a failure to read it was printed; the signing then refuses the
+	 * empty password, and nothing is written */
+	if (!c->password_read &&
+	    cli_password(c->password_file, "SAFECAMPUS_PASSWORD", _("Password"), c->password,
+			 sizeof c->password) != CLI_OK)
+		c->password[0] = '\0';
+	c->password_read = true;
+	actor = (struct verb_actor){.login = as, .password = c->password};
+	vc->actor = &actor;
 }
 
 int cli_verb_failed(struct cli *c, const struct kind *k, int rc, const struct verb_result *res,
@@ -285,6 +300,17 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 		cli_err(_("too many fields in kind %s"), k->name);
 		return CLI_FAIL;
 	}
+	if ((v && v->sign_roles) || (!v && k->ops && k->ops->sign_roles)) {
+		opts[nopts++] = (struct cli_opt){
+			.name = "as", .metavar = "LOGIN",
+			.help = "the person who signs this step (or $SAFECAMPUS_AS)",
+		};
+		opts[nopts++] = (struct cli_opt){
+			.name = "password-file", .metavar = "FILE",
+			.help = "their password, first line (else $SAFECAMPUS_PASSWORD or the "
+				"terminal)",
+		};
+	}
 	if (v && (v->flags & KV_EVIDENCE_FILE))
 		opts[nopts++] = (struct cli_opt){
 			.name = "evidence-file", .metavar = "FILE",
@@ -305,6 +331,14 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 		rc = role_check(c, v);
 	if (rc)
 		return rc;
+	{
+		struct cli_opt *as = cli_opt_get(opts, nopts, "as");
+		struct cli_opt *pf = cli_opt_get(opts, nopts, "password-file");
+		if (as && as->seen)
+			c->as = as->value;
+		if (pf && pf->seen)
+			c->password_file = pf->value;
+	}
 	lk = v && v->lookup ? cli_opt_get(opts, nopts, v->lookup) : NULL;
 	if (takes_id || lk) {
 		if (takes_id ? cli_resolve(c, pos[0], id) : lookup(c, g, v->lookup_field, lk->value, id))

@@ -2,6 +2,7 @@
  * browser alike (verb.h). Nothing here names a kind or prints. */
 #include "verb.h"
 #include "i18n.h"
+#include "verb_sign.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -337,6 +338,15 @@ static int apply_sets(const struct verb_ctx *c, const struct kind *k, const stru
 			/* written into the record: the bureau reads it, so Chinese when Chinese */
 			snprintf(buf, sizeof buf, _("safety office, campus %s"), s_(c->cfg->campus));
 			break;
+		case KF_SIGNER_NAME:
+		case KF_SIGNER_ROLE: {
+			char why[256];
+			int rc = verb_signer_value(c->st, c->actor, s->fill, buf, sizeof buf, why,
+						   sizeof why);
+			if (rc)
+				return fail(res, rc, "", "refused: %s", why);
+			break;
+		}
 		default:
 			continue;
 		}
@@ -523,7 +533,14 @@ int verb_write(const struct verb_ctx *c, const struct kind_verb *v,
 	rc = verb_check(c, r, res);
 	if (rc)
 		return rc;
-	/* issue 11: here the step is signed for c->actor before it is written */
+	{
+		/* a sign-off is signed for the acting person, over exactly what is
+		 * written (verb_sign.c) */
+		char why[512];
+		rc = verb_sign(c->st, c->cfg, c->actor, r, why, sizeof why);
+		if (rc)
+			return fail(res, rc, "", "refused: %s", why);
+	}
 	rc = store_write(c->st, r);
 	if (rc)
 		return fail(res, rc, "", _("cannot write the record: %s"),

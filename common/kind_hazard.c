@@ -172,10 +172,21 @@ static const struct kind_col hazard_cols[] = {
 	   "step is checked here, offline, against the hazard's events known locally; a "      \
 	   "refused\nstep writes nothing.")
 
+/* a signed step: the actor and their role come from the signing person */
 #define EVENT_SETS(action)                                                                     \
 	(const struct kind_set[])                                                              \
 	{                                                                                      \
 		{"hazard_id", KF_PARENT_ID, NULL, false}, {"action", KF_TEXT, action, false},    \
+			{"at_ms", KF_NOW_MS, NULL, false}, {"actor", KF_SIGNER_NAME, NULL, false}, \
+			{"actor_role", KF_SIGNER_ROLE, NULL, false},                              \
+		{                                                                              \
+			NULL, KF_NONE, NULL, false                                             \
+		}                                                                              \
+	}
+#define NOTE_SETS                                                                              \
+	(const struct kind_set[])                                                              \
+	{                                                                                      \
+		{"hazard_id", KF_PARENT_ID, NULL, false}, {"action", KF_TEXT, "note", false},    \
 			{"at_ms", KF_NOW_MS, NULL, false}, { NULL, KF_NONE, NULL, false }         \
 	}
 
@@ -189,52 +200,57 @@ static const struct kind_verb hazard_verbs[] = {
 	 .epilog = N_("--found-date defaults to today."),
 	 .required = report_required, .flags = KV_PRINT_ID | KV_FIELDS_HELP},
 	{.name = "assign", .kind = "hazard_event",
-	 .usage = "hazard assign ID --owner NAME --deadline YYYY-MM-DD --actor NAME --role ROLE",
+	 .usage = "hazard assign ID --owner NAME --deadline YYYY-MM-DD --as LOGIN",
 	 .summary = N_("Signs the hazard into the responsibility list (签发): who rectifies it, by "
 		    "when.\nAllowed from reported (or assigned, to re-assign); principal or vice "
 		    "principal only."),
 	 .epilog = HZ_EPILOG,
-	 .required = (const char *const[]){"owner", "deadline_date", "actor", "actor_role", NULL},
+	 .required = (const char *const[]){"owner", "deadline_date", NULL},
 	 .optional = (const char *const[]){"note", NULL},
-	 .sets = EVENT_SETS("assign"), .flags = KV_PARENT, .done = verb_done},
+	 .sets = EVENT_SETS("assign"), .flags = KV_PARENT, .sign_roles = KS_LEADERS,
+	 .done = verb_done},
 	{.name = "rectify", .kind = "hazard_event",
-	 .usage = "hazard rectify ID --note TEXT --actor NAME [--role ROLE]",
+	 .usage = "hazard rectify ID --note TEXT --as LOGIN [--evidence-file FILE]",
 	 .summary = N_("Records that the hazard was rectified (整改); the note says what was done.\n"
 		    "Allowed from assigned."),
 	 .epilog = HZ_EPILOG,
-	 .required = (const char *const[]){"note", "actor", NULL},
-	 .optional = (const char *const[]){"actor_role", "evidence_sha256", "evidence_path", NULL},
-	 .sets = EVENT_SETS("rectify"), .flags = KV_PARENT | KV_EVIDENCE_FILE, .done = verb_done},
+	 .required = (const char *const[]){"note", NULL},
+	 .optional = (const char *const[]){"evidence_sha256", "evidence_path", NULL},
+	 .sets = EVENT_SETS("rectify"), .flags = KV_PARENT | KV_EVIDENCE_FILE,
+	 .sign_roles = KS_STAFF, .done = verb_done},
 	{.name = "verify", .kind = "hazard_event",
-	 .usage = "hazard verify ID --note TEXT --actor NAME [--evidence-sha256 H --evidence-path P]",
+	 .usage = "hazard verify ID --note TEXT --as LOGIN [--evidence-file FILE]",
 	 .summary = N_("Records the leadership group's check of the fix (验收); the note is the "
 		    "evidence.\nAllowed from rectified, by someone other than the rectifier."),
 	 .epilog = HZ_EPILOG,
-	 .required = (const char *const[]){"note", "actor", NULL},
-	 .optional = (const char *const[]){"actor_role", "evidence_sha256", "evidence_path", NULL},
-	 .sets = EVENT_SETS("verify"), .flags = KV_PARENT | KV_EVIDENCE_FILE, .done = verb_done},
+	 .required = (const char *const[]){"note", NULL},
+	 .optional = (const char *const[]){"evidence_sha256", "evidence_path", NULL},
+	 .sets = EVENT_SETS("verify"), .flags = KV_PARENT | KV_EVIDENCE_FILE,
+	 .sign_roles = KS_LEADERSHIP, .done = verb_done},
 	{.name = "close", .kind = "hazard_event",
-	 .usage = "hazard close ID --actor NAME --role ROLE [--note TEXT]",
+	 .usage = "hazard close ID --as LOGIN [--note TEXT]",
 	 .summary = N_("The principal's final review (销号). Allowed from verified; principal or "
 		    "vice principal only."),
 	 .epilog = HZ_EPILOG,
-	 .required = (const char *const[]){"actor", "actor_role", NULL},
+	 .required = (const char *const[]){NULL},
 	 .optional = (const char *const[]){"note", NULL},
-	 .sets = EVENT_SETS("close"), .flags = KV_PARENT, .done = verb_done},
+	 .sets = EVENT_SETS("close"), .flags = KV_PARENT, .sign_roles = KS_LEADERS,
+	 .done = verb_done},
 	{.name = "reopen", .kind = "hazard_event",
-	 .usage = "hazard reopen ID --note TEXT --actor NAME [--deadline YYYY-MM-DD]",
+	 .usage = "hazard reopen ID --note TEXT --as LOGIN [--deadline YYYY-MM-DD]",
 	 .summary = N_("Sends a verified or closed hazard back to assigned; the note says why."),
 	 .epilog = HZ_EPILOG,
-	 .required = (const char *const[]){"note", "actor", NULL},
-	 .optional = (const char *const[]){"deadline_date", "actor_role", NULL},
-	 .sets = EVENT_SETS("reopen"), .flags = KV_PARENT, .done = verb_done},
+	 .required = (const char *const[]){"note", NULL},
+	 .optional = (const char *const[]){"deadline_date", NULL},
+	 .sets = EVENT_SETS("reopen"), .flags = KV_PARENT, .sign_roles = KS_LEADERSHIP,
+	 .done = verb_done},
 	{.name = "note", .kind = "hazard_event",
 	 .usage = "hazard note ID --note TEXT --actor NAME",
 	 .summary = N_("Adds a note to the hazard's history; any state, no change."),
 	 .epilog = HZ_EPILOG,
 	 .required = (const char *const[]){"note", "actor", NULL},
 	 .optional = (const char *const[]){"actor_role", "evidence_sha256", "evidence_path", NULL},
-	 .sets = EVENT_SETS("note"), .flags = KV_PARENT | KV_EVIDENCE_FILE, .done = verb_done},
+	 .sets = NOTE_SETS, .flags = KV_PARENT | KV_EVIDENCE_FILE, .done = verb_done},
 };
 
 const struct kind_ops kind_ops_hazard = {

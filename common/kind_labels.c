@@ -120,6 +120,7 @@ const struct kind_ops kind_ops_drill = {
 	.kind = "drill",
 	.label = N_("Emergency drill"),
 	FIELDS(drill_fields),
+	.sign_roles = KS_STAFF,
 };
 
 static const struct kind_field_ui inspection_fields[] = {
@@ -136,6 +137,7 @@ const struct kind_ops kind_ops_inspection = {
 	.kind = "inspection",
 	.label = N_("Safety inspection"),
 	FIELDS(inspection_fields),
+	.sign_roles = KS_STAFF,
 };
 
 static const struct kind_field_ui linkage_fields[] = {

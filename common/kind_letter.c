@@ -156,7 +156,8 @@ static const struct kind_verb letter_verbs[] = {
 		   "linked. `safecampus letter coverage` shows who still needs one."),
 	 .required = (const char *const[]){"year", "level", "signer", "counter_signer", NULL},
 	 .sets = (const struct kind_set[]){{"signed_date", KF_TODAY, NULL, true}, {0}},
-	 .flags = KV_PRINT_ID | KV_FIELDS_HELP, .prepare = sign_prepare, .done = sign_done},
+	 .flags = KV_PRINT_ID | KV_FIELDS_HELP, .sign_roles = KS_STAFF, .prepare = sign_prepare,
+	 .done = sign_done},
 };
 
 static const struct kind_field_ui letter_field_ui[] = {
@@ -174,6 +175,7 @@ const struct kind_ops kind_ops_letter = {
 	.nfields = sizeof letter_field_ui / sizeof letter_field_ui[0],
 	.label = N_("Responsibility letter"),
 	.check = letter_check,
+	.sign_roles = KS_STAFF,
 	.group_summary = N_("sign responsibility letters; coverage of current staff"),
 	.group_help = N_("Safety responsibility letters (安全责任书), signed every year in a cascade:\n"
 		      "principal <-> vice principals <-> department heads <-> head and subject "

@@ -297,27 +297,29 @@ static const struct kind_verb notice_verbs[] = {
 		   "day, `notice template` fills in the date and the text."),
 	 .required = (const char *const[]){"title", "due_date", NULL},
 	 .sets = (const struct kind_set[]){{"issue_date", KF_TODAY, NULL, true}, {0}},
-	 .flags = KV_BUREAU | KV_PRINT_ID | KV_FIELDS_HELP, .role_what = N_("issues notices"),
+	 .flags = KV_BUREAU | KV_PRINT_ID | KV_FIELDS_HELP, .sign_roles = KS_BUREAU,
+	 .role_what = N_("issues notices"),
 	 .role_hint = ROLE_HINT_BUREAU, .done = issue_done},
 	{.name = "ack", .kind = "notice_event",
-	 .usage = "notice ack ID [--actor NAME]",
+	 .usage = "notice ack ID --as LOGIN",
 	 .summary = N_("Acknowledges a notice (已收到) as this school sees it now: the "
 		    "acknowledgement names the\nnotice's version. When the bureau changes the "
 		    "notice, acknowledge it again."),
 	 .epilog = N_("--actor defaults to \"safety office, campus <campus>\". ID is the notice's id "
 		   "or its first 8\ncharacters (see `safecampus notice list`)."),
 	 .required = (const char *const[]){NULL},
-	 .optional = (const char *const[]){"actor", NULL},
+	 .optional = (const char *const[]){NULL},
 	 .sets = (const struct kind_set[]){{"notice_id", KF_PARENT_ID, NULL, false},
 					   {"action", KF_TEXT, "ack", false},
-					   {"actor", KF_ACTOR, NULL, true},
+					   {"actor", KF_SIGNER_NAME, NULL, false},
 					   {"notice_hlc", KF_PARENT_HLC, NULL, false},
 					   {0}},
-	 .flags = KV_PARENT | KV_SCHOOL, .role_what = N_("acknowledges notices"),
+	 .flags = KV_PARENT | KV_SCHOOL, .sign_roles = KS_LEADERSHIP,
+	 .role_what = N_("acknowledges notices"),
 	 .role_hint = ROLE_HINT_SCHOOL, .skip = ack_skip, .done = ack_done},
 	{.name = "report", .kind = "notice_event",
 	 .usage = "notice report ID --channels \"a;b\" --evidence TEXT [--report-date D] "
-		  "[--actor NAME]",
+		  "--as LOGIN",
 	 .summary = N_("Reports how this school implemented a notice (落实情况): when, through which "
 		    "channels, and\nwhat shows it. The notice must be acknowledged in its current "
 		    "version first."),
@@ -326,14 +328,15 @@ static const struct kind_verb notice_verbs[] = {
 		   "lecture, parent_letter, public_account,\neducation_platform, assembly, drill, "
 		   "other."),
 	 .required = (const char *const[]){"channels", "evidence", NULL},
-	 .optional = (const char *const[]){"actor", "report_date", NULL},
+	 .optional = (const char *const[]){"report_date", NULL},
 	 .sets = (const struct kind_set[]){{"notice_id", KF_PARENT_ID, NULL, false},
 					   {"action", KF_TEXT, "report", false},
-					   {"actor", KF_ACTOR, NULL, true},
+					   {"actor", KF_SIGNER_NAME, NULL, false},
 					   {"notice_hlc", KF_PARENT_HLC, NULL, false},
 					   {"report_date", KF_TODAY, NULL, true},
 					   {0}},
-	 .flags = KV_PARENT | KV_SCHOOL, .role_what = N_("reports on notices"),
+	 .flags = KV_PARENT | KV_SCHOOL, .sign_roles = KS_LEADERSHIP,
+	 .role_what = N_("reports on notices"),
 	 .role_hint = ROLE_HINT_SCHOOL, .done = report_done},
 };
 

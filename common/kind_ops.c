@@ -3,6 +3,7 @@
 #include "i18n.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -240,4 +241,101 @@ bool kind_status_has(const char *words, const char *want)
 		p += strspn(p, " !");
 	}
 	return false;
+}
+
+/* ---------------------------------------------------------------- sign-offs */
+
+/* Do the values v fills in as literal text match r's? (a hazard step's
+ * action tells assign from rectify) */
+static bool verb_matches(const struct kind *g, const struct kind_verb *v,
+			 const Safecampus__Record *r)
+{
+	const struct kind *k = kind_of(r);
+	const char *target = v->kind ? v->kind : g->name;
+
+	if (!k || strcmp(target, k->name) != 0)
+		return false;
+	for (const struct kind_set *s = v->sets; s && s->field; s++) {
+		const ProtobufCFieldDescriptor *f;
+		char *have;
+		bool same;
+		if (s->fill != KF_TEXT)
+			continue;
+		f = kind_field(k, s->field);
+		have = f ? kind_field_get(kind_payload(r), f) : NULL;
+		same = have && s->text && strcmp(have, s->text) == 0;
+		free(have);
+		if (!same)
+			return false;
+	}
+	return true;
+}
+
+const struct kind_verb *kind_verb_of(const Safecampus__Record *r)
+{
+	const struct kind_verb *best = NULL;
+
+	for (size_t i = 0; i < kind_count(); i++) {
+		const struct kind *g = kind_at(i);
+		for (size_t j = 0; g->ops && j < g->ops->nverbs; j++) {
+			const struct kind_verb *v = &g->ops->verbs[j];
+			if (!verb_matches(g, v, r))
+				continue;
+			/* a verb that names its step (sets a literal) is more
+			 * specific than one that writes any record of the kind */
+			if (!best || (v->sets && v->sets->field))
+				best = v;
+		}
+	}
+	return best;
+}
+
+unsigned kind_sign_roles(const Safecampus__Record *r)
+{
+	const struct kind *k = kind_of(r);
+	const struct kind_verb *v = kind_verb_of(r);
+
+	if (v && v->sign_roles)
+		return v->sign_roles;
+	return k && k->ops ? k->ops->sign_roles : 0;
+}
+
+const char *kind_chain_id(const Safecampus__Record *r)
+{
+	const struct kind *k = kind_of(r);
+	const ProtobufCFieldDescriptor *f;
+
+	if (k && k->immutable && k->parent_field && (f = kind_field(k, k->parent_field))) {
+		const char *id = *(const char *const *)(const void *)((const char *)kind_payload(r) +
+								      f->offset);
+		if (id && *id)
+			return id;
+	}
+	return r->id;
+}
+
+void kind_sign_roles_text(unsigned bits, char *out, size_t n)
+{
+	const ProtobufCEnumDescriptor *e = &safecampus__staff_role__descriptor;
+	size_t at = 0, left = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < e->n_values; i++)
+		left += e->values[i].value > 0 && e->values[i].value < 32 &&
+			(bits & (1u << e->values[i].value));
+	for (unsigned i = 0; i < e->n_values && at < n; i++) {
+		int v = e->values[i].value;
+		const char *name = e->values[i].name;
+		if (v <= 0 || v >= 32 || !(bits & (1u << v)))
+			continue;
+		/* "STAFF_ROLE_VICE_PRINCIPAL" -> "vice_principal" */
+		if (strncmp(name, "STAFF_ROLE_", 11) == 0)
+			name += 11;
+		at += (size_t)snprintf(out + at, n - at, "%s", at ? (left == 1 ? " or " : ", ") : "");
+		for (const char *p = name; *p && at + 1 < n; p++)
+			out[at++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+		if (at < n)
+			out[at] = '\0';
+		left--;
+	}
 }

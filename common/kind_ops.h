@@ -97,6 +97,8 @@ enum kind_fill {
 	KF_PERSON,       /* as a field's dflt: the acting person's name, when one is signed
 			  * in (the browser); typed otherwise (the command line) */
 	KF_PERSON_ROLE,  /* the same for their role (a StaffRole field) */
+	KF_SIGNER_NAME,  /* the signing person's display name (a sign-off's actor) */
+	KF_SIGNER_ROLE,  /* the signing person's role, from their enrolment */
 };
 
 /** What people see of one value of an enum field ({NULL} ends a list). */
@@ -186,6 +188,19 @@ enum {
 	KV_FIELDS_HELP = 1u << 5,   /* --help also lists the kind's fields */
 };
 
+/* Sign-offs: the roles whose signature a step needs, as bits 1u << StaffRole.
+ * A record a verb with sign_roles writes (or a record of a kind with
+ * sign_roles) must carry the signature of a person of one of those roles, of
+ * the record's school (the bureau's for the bureau's kinds); the server checks
+ * it (docs/internals/people.md). */
+#define KS(role) (1u << SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_##role)
+#define KS_LEADERS (KS(PRINCIPAL) | KS(VICE_PRINCIPAL))
+#define KS_LEADERSHIP (KS_LEADERS | KS(DEPARTMENT_HEAD))
+#define KS_STAFF                                                                               \
+	(KS_LEADERSHIP | KS(HEAD_TEACHER) | KS(SUBJECT_TEACHER) | KS(SECURITY_GUARD) |         \
+	 KS(CANTEEN_STAFF) | KS(BUS_STAFF) | KS(LOGISTICS))
+#define KS_BUREAU KS(BUREAU_OFFICER)
+
 /** One verb of a kind's command group (`safecampus hazard assign ID ...`). */
 struct kind_verb {
 	const char *name;
@@ -200,6 +215,7 @@ struct kind_verb {
 				      * NULL: every field) */
 	const struct kind_set *sets; /* fields it fills in, {NULL} ended; may be NULL */
 	unsigned flags;              /* KV_* */
+	unsigned sign_roles;         /* KS(...) bits: a sign-off by one of these; 0: unsigned */
 	const char *role_what;       /* "issues notices": words for a refusal by role */
 	const char *role_hint;       /* appended to that refusal */
 	const char *lookup;          /* an option that names the parent by a field of it */
@@ -252,6 +268,10 @@ struct kind_ops {
 	/** An alarm about r (a bus trip whose counts differ), one line; false if none. */
 	bool (*alarm)(const Safecampus__Record *r, char *out, size_t n);
 
+	/* KS(...) bits: records of this kind written without a verb that says
+	 * otherwise (`add drill`) are sign-offs by one of these roles; 0: unsigned */
+	unsigned sign_roles;
+
 	/* the command group `safecampus <kind> VERB` */
 	const char *group_summary;    /* one line for the command list */
 	const char *group_help;       /* the text above the verbs */
@@ -289,6 +309,19 @@ bool kind_client_writes(const Safecampus__Record *r);
 bool kind_reaches(const Safecampus__Record *r, const char *school);
 /** The verb of k's group by name, or NULL. */
 const struct kind_verb *kind_verb(const struct kind *k, const char *name);
+/** The roles that may sign r (KS bits), 0 if r is not a sign-off: the verb
+ * that writes records like r (its kind, and the values it fills in as text,
+ * such as a hazard step's action), else r's kind. */
+unsigned kind_sign_roles(const Safecampus__Record *r);
+/** The verb that writes records like r, or NULL (see kind_sign_roles). */
+const struct kind_verb *kind_verb_of(const Safecampus__Record *r);
+/** The chain r's signature belongs to: its parent's id for an event (a
+ * hazard's steps are one chain), else r's own id (each version of a signed
+ * record follows the one before). Borrowed from r. */
+const char *kind_chain_id(const Safecampus__Record *r);
+/** The roles of bits as text for people ("principal or vice_principal"). */
+void kind_sign_roles_text(unsigned bits, char *out, size_t n);
+
 /** Does --status want match the words? ('!' is not part of a word) */
 bool kind_status_has(const char *words, const char *want);
 

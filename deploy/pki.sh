@@ -9,6 +9,12 @@
 #                                              and rewrites DIR/crl.pem
 #   pki.sh crl [opts] DIR                      rewrites DIR/crl.pem (a fresh next
 #                                              update; do it before it passes)
+#   pki.sh people DIR                          the district admin's Ed25519 key that
+#                                              enrols principals and bureau officers
+#                                              (safecampus person add --admin-key):
+#                                              DIR/people-admin.key (0600, keep it
+#                                              offline) and DIR/people-admin.pub (the
+#                                              server's people_key); never overwritten
 #
 # Files (keys are 0600):
 #   DIR/ca.key, DIR/ca.crt                  district CA (EC P-256), never overwritten
@@ -64,7 +70,7 @@ reason=unspecified
 crl_days=365
 mode=init
 case ${1:-} in
-issue | revoke | crl) mode=$1; shift ;;
+issue | revoke | crl | people) mode=$1; shift ;;
 esac
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -85,7 +91,7 @@ while [[ $# -gt 0 ]]; do
 	*) break ;;
 	esac
 done
-if [[ $mode == crl ]]; then [[ $# -eq 1 ]] || usage; else [[ $# -eq 3 ]] || usage; fi
+if [[ $mode == crl || $mode == people ]]; then [[ $# -eq 1 ]] || usage; else [[ $# -eq 3 ]] || usage; fi
 
 command -v openssl >/dev/null || die "openssl not found"
 
@@ -104,6 +110,19 @@ esac
 dir=$1
 umask 077
 if [[ $mode == init ]]; then mkdir -p "$dir"; fi
+if [[ $mode == people ]]; then
+	[[ -d $dir ]] || die "no directory $dir"
+	if [[ -f $dir/people-admin.key ]]; then
+		echo "$prog: keeping existing $dir/people-admin.key" >&2
+	else
+		(umask 077 && openssl genpkey -algorithm ed25519 -out "$dir/people-admin.key") ||
+			die "cannot make $dir/people-admin.key"
+	fi
+	openssl pkey -in "$dir/people-admin.key" -pubout -out "$dir/people-admin.pub" ||
+		die "cannot write $dir/people-admin.pub"
+	echo "$prog: district admin key $dir/people-admin.key, public key $dir/people-admin.pub" >&2
+	exit 0
+fi
 [[ -d $dir ]] || die "no directory $dir"
 dir=$(cd "$dir" && pwd)
 [[ $dir =~ ^[A-Za-z0-9._/+-]+$ ]] || die "DIR may hold only [A-Za-z0-9._/+-] (it goes into openssl.cnf)"

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "log.h"
+#include "signoff.h"
 
 /* Common columns the pull statements return before the payload fields. */
 enum { COL_ID, COL_SCHOOL, COL_CAMPUS, COL_HLC, COL_DELETED, COL_SEQ, COL_WRITTEN_BY, COL_FIRST_FIELD };
@@ -127,6 +128,9 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 		rc = !strcmp(types[i], "text") ? sql_cat(&cols, ", %s", fn)
 					       : sql_cat(&cols, ", coalesce(%s::text, '')", fn);
 	}
+	/* last: the row's signature, if it is a signed version (signoff.h) */
+	if (!rc)
+		rc = sql_cat(&cols, ", " SIGNOFF_COLUMN_FMT, k->name, k->name, k->name);
 	if (rc)
 		goto out;
 	if ((rc = buf_append(&cols, "", 1)))
@@ -461,6 +465,15 @@ int kindsql_row_to_record(const struct kindsql *ks, const PGresult *res, int row
 		if (rc) {
 			log_error("stored row does not decode kind=%s id=%s field=%s err=\"%s\"",
 				  k->name, r->id, k->desc->fields[i].name, err);
+			goto out;
+		}
+	}
+	if (PQnfields(res) > COL_FIRST_FIELD + (int)k->desc->n_fields &&
+	    !PQgetisnull(res, row, COL_FIRST_FIELD + (int)k->desc->n_fields)) {
+		rc = signoff_parse(PQgetvalue(res, row, COL_FIRST_FIELD + (int)k->desc->n_fields),
+				   &r->signature);
+		if (rc) {
+			log_error("stored signature does not decode kind=%s id=%s", k->name, r->id);
 			goto out;
 		}
 	}

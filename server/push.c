@@ -26,6 +26,8 @@
 #include "kind_ops.h"
 #include "kindsql.h"
 #include "log.h"
+#include "push_sign.h"
+#include "signoff.h"
 #include "rules.h"
 #include "server.h"
 #include "uuid.h"
@@ -72,6 +74,7 @@ struct push {
 	uint64_t max_seq;
 	uint32_t *slot;       /* open addressing over items by (kind, id): 1 + index, 0 empty */
 	size_t nslot;         /* power of two, at least 2 n */
+	struct pushsig *sig;  /* the batch's signatures (push_sign.c) */
 	unsigned owed;        /* callbacks the database layer still owes this push */
 	int queue_failed;     /* queueing failed part way: finish when owed drops to 0 */
 };
@@ -107,6 +110,7 @@ static void index_add(struct push *p, struct item *it)
 
 static void push_free(struct push *p)
 {
+	pushsig_free(p->sig);
 	for (size_t i = 0; i < p->nparents; i++)
 		free(p->parents[i].status);
 	free(p->parents);
@@ -413,6 +417,57 @@ static int add_parent(struct push *p, const struct workflow *wf, const char *id)
 	return 0;
 }
 
+static void on_people(void *arg, int status, PGresult *res)
+{
+	struct push *p = arg;
+
+	if (status)
+		fail(p, status, res, "load signers");
+	else if (pushsig_on_people(p->sig, res))
+		fail(p, -ENOMEM, NULL, "load signers");
+	owed_done(p);
+}
+
+static void on_chains(void *arg, int status, PGresult *res)
+{
+	struct push *p = arg;
+
+	if (status)
+		fail(p, status, res, "load chains");
+	else if (pushsig_on_chains(p->sig, res))
+		fail(p, -ENOMEM, NULL, "load chains");
+	owed_done(p);
+}
+
+/* What the signatures are checked against: the school's and the bureau's
+ * people, and the last step of every chain the batch's sign-offs join. */
+static int queue_signers(struct push *p)
+{
+	const char *params[2] = {p->school, NULL};
+	bool *live = calloc(p->n ? p->n : 1, sizeof *live);
+	Safecampus__Record **recs = calloc(p->n ? p->n : 1, sizeof *recs);
+	struct buf ids;
+	int rc = live && recs ? 0 : -ENOMEM;
+
+	buf_init(&ids, 64u << 20);
+	for (size_t i = 0; i < p->n && !rc; i++) {
+		recs[i] = p->items[i].r;
+		live[i] = p->items[i].out != O_REJECT;
+	}
+	if (!rc)
+		rc = owe(p, db_query(p->dc, pushsig_people_sql, 1, params, on_people, p));
+	if (!rc)
+		rc = pushsig_chain_ids(recs, live, p->n, &ids);
+	if (!rc) {
+		params[1] = (const char *)buf_head(&ids);
+		rc = owe(p, db_query(p->dc, pushsig_chains_sql, 2, params, on_chains, p));
+	}
+	buf_free(&ids);
+	free(live);
+	free(recs);
+	return rc;
+}
+
 static void phase1(void *arg, int status, struct db_conn *dc)
 {
 	struct push *p = arg;
@@ -477,6 +532,8 @@ static void phase1(void *arg, int status, struct db_conn *dc)
 		}
 	}
 	if (!rc)
+		rc = queue_signers(p);
+	if (!rc)
 		rc = owe(p, db_sync(dc, on_phase_sync, p));
 	if (rc) {
 		fail(p, rc, NULL, "phase 1 queue");
@@ -501,9 +558,22 @@ static void decide_workflows(struct push *p)
 		struct item *it = &p->items[i];
 		const struct workflow *wf = it->out == O_PENDING ? workflow_for_event(it->k) : NULL;
 		char why[256];
+		int reason;
 
-		if (!wf)
+		if (it->out != O_PENDING)
 			continue;
+		/* the signature first: a step a wrong person signed moves nothing */
+		reason = pushsig_decide(p->sig, it->r, (int64_t)hlc_wall_ms(), why, sizeof why);
+		if (reason) {
+			reject(it, (Safecampus__RejectReason)reason, "%s", why);
+			continue;
+		}
+		if (!wf) {
+			it->out = O_NEW;
+			if (pushsig_accept(p->sig, it->r))
+				fail(p, -ENOMEM, NULL, "signatures");
+			continue;
+		}
 		struct parent *par = find_parent(p, wf, parent_id_of(it));
 		if (par && !par->loaded) {
 			const struct kind *pk = kind_by_name(wf->parent_kind);
@@ -525,6 +595,8 @@ static void decide_workflows(struct push *p)
 		}
 		it->out = O_NEW;
 		par->dirty = 1;
+		if (pushsig_accept(p->sig, it->r))
+			fail(p, -ENOMEM, NULL, "signatures");
 	}
 	for (size_t i = 0; i < p->n; i++)
 		if (p->items[i].out == O_PENDING)
@@ -640,6 +712,13 @@ static void phase2(struct push *p)
 		const struct workflow *wf = workflow_for_event(kind_at(ki));
 		if (wf)
 			rc = queue_workflow_store(p, wf);
+	}
+	if (!rc && p->failed)
+		rc = p->failed;
+	if (!rc && pushsig_pending(p->sig)) {
+		const char *const *sp = pushsig_insert_params(p->sig);
+		rc = sp ? owe(p, db_query(p->dc, signoff_insert_sql, SIGNOFF_NPARAMS, sp, on_step, p))
+			: -ENOMEM;
 	}
 	int any_new = 0;
 	for (size_t i = 0; i < p->n; i++)
@@ -771,7 +850,8 @@ void push_start(struct conn *c, uint64_t rid, Safecampus__Push *msg)
 	for (p->nslot = 16; p->nslot < 2 * p->n; p->nslot *= 2)
 		;
 	p->slot = calloc(p->nslot, sizeof *p->slot);
-	if (!p->items || !p->parents || !p->slot) {
+	p->sig = pushsig_new(c->srv->cfg->people_key);
+	if (!p->items || !p->parents || !p->slot || !p->sig) {
 		push_free(p);
 		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL, "out of memory");
 		return;

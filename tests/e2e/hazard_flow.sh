@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The foundation path, end to end: school A (campuses main and east), school B
 # and the bureau. A-main reports a hazard while the server is down; the
-# principal on A-east assigns it; A-main rectifies; A-east verifies. Both A
-# campuses see the whole history, B sees none of it, the bureau sees all, and
-# PostgreSQL holds the derived state.
+# principal on A-east assigns it; A-main rectifies; A-east's vice principal
+# verifies, each step signed by the person who takes it. Both A campuses see
+# the whole history, B sees none of it, the bureau sees all, and PostgreSQL
+# holds the derived state.
 source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
 e2e_init hazard_flow
 
@@ -11,13 +12,20 @@ client_new amain schoolA main
 client_new aeast schoolA east
 client_new bmain schoolB main
 client_new bureau bureau office
+# people: the principal (district admin key) enrols A-east's staff; A-main's
+# are enrolled with the admin key there (the principal's key is at A-east)
+person_new aeast chen principal
+person_new aeast liu vice_principal chen
+person_new aeast sun head_teacher chen
+person_new amain zhao logistics
+person_new amain li department_head
 
 # offline: the server is not running yet
 hz=$(sc amain hazard report --title "Loose handrail, stairwell 2" --area building \
        --severity high --location "Teaching block, stairwell 2" --reporter "Wang Li")
 check "report works offline and prints an id" test ${#hz} -eq 36
-check "status shows the record waiting in the outbox" \
-  bash -c "sc() { \"$SAFECAMPUS\" --store \"$T/\$1.db\" \"\${@:2}\"; }; sc amain status | grep -Ei 'pending[^0-9]*1'"
+check "status shows the record waiting in the outbox (with two enrolments)" \
+  bash -c "sc() { \"$SAFECAMPUS\" --store \"$T/\$1.db\" \"\${@:2}\"; }; sc amain status | grep -Ei 'pending[^0-9]*3'"
 check_fail "sync fails clearly while the server is down" sc amain sync --timeout-ms 2000
 
 server_start
@@ -28,29 +36,31 @@ check "hazard row is in PostgreSQL" eq "$(sql "select title||'|'||state||'|'||ca
 
 check "A-east pulls it" sc aeast sync
 check "A-east sees the hazard" bash -c "\"$SAFECAMPUS\" --store \"$T/aeast.db\" list hazards | grep -q 'Loose handrail'"
-check_fail "a teacher may not assign" sc aeast hazard assign "$hz" --owner "Zhao Gang" --deadline 2030-01-15 \
-  --actor "Sun Mei" --role head_teacher
-check "the principal on A-east assigns it" sc aeast hazard assign "$hz" --owner "Zhao Gang" \
+check_fail "a teacher may not assign" sc_as aeast sun hazard assign "$hz" --owner "Zhao Gang" \
+  --deadline 2030-01-15
+check_fail "a typed --role grants nothing" sc aeast hazard assign "$hz" --owner "Zhao Gang" \
   --deadline 2030-01-15 --actor "Principal Chen" --role principal
+check "the principal on A-east assigns it" sc_as aeast chen hazard assign "$hz" --owner "Zhao Gang" \
+  --deadline 2030-01-15
 check "A-east syncs the assignment" sc aeast sync
 check "server state is assigned" eq "$(sql "select state||'|'||owner||'|'||deadline from hazard where id='$hz'")" \
   "assigned|Zhao Gang|2030-01-15"
 
 check "A-main pulls the assignment" sc amain sync
-check_fail "verify before rectify is refused" sc amain hazard verify "$hz" --note "looks fine" --actor "Li Na"
-check "A-main rectifies" sc amain hazard rectify "$hz" --note "Handrail re-anchored with 4 new bolts" \
-  --actor "Zhao Gang"
+check_fail "verify before rectify is refused" sc_as amain li hazard verify "$hz" --note "looks fine"
+check "A-main rectifies" sc_as amain zhao hazard rectify "$hz" --note "Handrail re-anchored with 4 new bolts"
 check "A-main syncs" sc amain sync
 check "A-east pulls" sc aeast sync
-check_fail "the rectifier may not verify his own work" sc aeast hazard verify "$hz" --note "ok" --actor "Zhao Gang"
-check "A-east verifies" sc aeast hazard verify "$hz" --note "Checked by the leadership group, firm" \
-  --actor "Vice Principal Liu" --role vice_principal
+check_fail "a head teacher may not verify" sc_as aeast sun hazard verify "$hz" --note "ok"
+check "A-east verifies" sc_as aeast liu hazard verify "$hz" --note "Checked by the leadership group, firm"
 check "A-east syncs" sc aeast sync
 check "everyone syncs" bash -c "for c in amain bmain bureau; do \"$SAFECAMPUS\" --store \"$T/\$c.db\" sync || exit 1; done"
 
 check "server state is verified" eq "$(sql "select state||'|'||rectified_by from hazard where id='$hz'")" \
-  "verified|Zhao Gang"
+  "verified|Name zhao"
 check "three events stored" eq "$(sql "select count(*) from hazard_event where hazard_id='$hz'")" 3
+check "each signed, one chain" eq "$(sql "select string_agg(signer||':'||pos, ',' order by pos) from signoff where chain_id='$hz'")" \
+  "chen:1,zhao:2,liu:3"
 
 for c in amain aeast bureau; do
   sc "$c" show "$hz" >"$T/show-$c.txt" 2>&1

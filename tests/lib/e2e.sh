@@ -57,6 +57,7 @@ e2e_init() {
   psql -q -d postgres -c "CREATE DATABASE \"$E2E_DB\"" >/dev/null || {
     echo "cannot create database $E2E_DB (is PostgreSQL running? tests/run.sh starts it)"; exit 1; }
   "$PKI" "$T/pki" "$DISTRICT" localhost >/dev/null
+  "$PKI" people "$T/pki" 2>/dev/null
   PORT=$(e2e_free_port)
   cat >"$T/server.conf" <<CONF
 listen = 127.0.0.1:$PORT
@@ -64,6 +65,7 @@ cert = $T/pki/server.crt
 key = $T/pki/server.key
 ca = $T/pki/ca.crt
 crl = $T/pki/crl.pem
+people_key = $T/pki/people-admin.pub
 district = $DISTRICT
 database = host=$PGHOST port=$PGPORT user=$PGUSER dbname=$E2E_DB
 log_level = ${E2E_LOG_LEVEL:-info}
@@ -108,10 +110,47 @@ client_new() {
     --cert "$T/pki/$school-$campus.crt" --key "$T/pki/$school-$campus.key" --ca "$T/pki/ca.crt" >/dev/null
 }
 
+# People who sign (client/person.h). person_new CLIENT LOGIN ROLE [BY]
+# enrols LOGIN at CLIENT's campus with the password "secret-LOGIN", signed by the
+# principal BY there (default: the district admin key).
+person_new() {
+  local name=$1 login=$2 role=$3 by=${4:-}
+  if [[ -n $by ]]; then
+    SAFECAMPUS_PASSWORD="secret-$by" SAFECAMPUS_NEW_PASSWORD="secret-$login" \
+      "$SAFECAMPUS" --store "$T/$name.db" person add --login "$login" --name "Name $login" \
+      --role "$role" --as "$by" >/dev/null
+  else
+    SAFECAMPUS_NEW_PASSWORD="secret-$login" "$SAFECAMPUS" --store "$T/$name.db" person add \
+      --login "$login" --name "Name $login" --role "$role" \
+      --admin-key "$T/pki/people-admin.key" >/dev/null
+  fi
+}
+
+# The person a client's sign-offs are signed by when a test names nobody
+# (as_default CLIENT LOGIN): sc passes --as LOGIN's identity through the
+# environment, with LOGIN's password.
+declare -A E2E_AS=()
+as_default() {
+  E2E_AS[$1]=$2
+}
+
 sc() {
   local name=$1
   shift
-  "$SAFECAMPUS" --store "$T/$name.db" "$@"
+  if [[ -n ${E2E_AS[$name]:-} ]]; then
+    SAFECAMPUS_AS=${SAFECAMPUS_AS:-${E2E_AS[$name]}} \
+      SAFECAMPUS_PASSWORD=${SAFECAMPUS_PASSWORD:-secret-${SAFECAMPUS_AS:-${E2E_AS[$name]}}} \
+      "$SAFECAMPUS" --store "$T/$name.db" "$@"
+  else
+    "$SAFECAMPUS" --store "$T/$name.db" "$@"
+  fi
+}
+
+# sc_as CLIENT LOGIN ARGS...: one command signed by LOGIN (password secret-LOGIN).
+sc_as() {
+  local name=$1 login=$2
+  shift 2
+  SAFECAMPUS_AS=$login SAFECAMPUS_PASSWORD="secret-$login" "$SAFECAMPUS" --store "$T/$name.db" "$@"
 }
 
 check() {

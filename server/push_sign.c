@@ -1,0 +1,381 @@
+/* Checking the signatures of a Push. See push_sign.h and
+ * docs/internals/people.md.
+ *
+ * This module is the server's side of identity: it knows the enrolment kind
+ * (`person`) by name, as tls.c knows certificates; every other kind reaches it
+ * only through the kind table (kind_sign_roles, kind_chain_id). */
+#include "push_sign.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "hlc.h"
+#include "kind_ops.h"
+#include "kinds.h"
+#include "kindsql.h"
+#include "sig.h"
+#include "signoff.h"
+#include "uuid.h"
+
+#define R(x) SAFECAMPUS__REJECT_REASON__REJECT_##x
+#define ROLE(x) SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_##x
+
+struct person_row {
+	char school[64], login[40], id[37];
+	int role;
+	uint8_t pub[SIG_PUBKEY_LEN];
+	char pub_hex[2 * SIG_PUBKEY_LEN + 1];
+	int64_t revoked_ms;
+};
+
+struct chain {
+	char id[37];
+	int pos;
+	uint8_t hash[SIG_HASH_LEN];
+};
+
+struct pushsig {
+	struct person_row *people;
+	size_t npeople, cap;
+	struct chain *chains;
+	size_t nchains, ccap;
+	bool have_admin;
+	uint8_t admin[SIG_PUBKEY_LEN];
+	struct signoff_batch ins;
+};
+
+const char *const pushsig_people_sql =
+	"SELECT school, login, id::text, role, public_key, revoked_ms FROM person "
+	"WHERE school = $1 OR school = ''";
+
+const char *const pushsig_chains_sql =
+	"SELECT DISTINCT ON (chain_id) chain_id::text, pos, encode(hash, 'hex') FROM signoff "
+	"WHERE school = $1 AND chain_id = ANY($2::uuid[]) ORDER BY chain_id, pos DESC";
+
+static bool is_enrolment(const Safecampus__Record *r)
+{
+	return r->body_case == SAFECAMPUS__RECORD__BODY_PERSON && r->person;
+}
+
+struct pushsig *pushsig_new(const char *admin_key_path)
+{
+	struct pushsig *s = calloc(1, sizeof *s);
+	FILE *f;
+
+	if (!s)
+		return NULL;
+	/* read once per process: the loop does not wait on a file per push
+	 * (people_key is fixed until a restart) */
+	static char path[512];
+	static bool loaded, have;
+	static uint8_t key[SIG_PUBKEY_LEN];
+
+	signoff_batch_init(&s->ins);
+	if (!loaded || strcmp(path, admin_key_path ? admin_key_path : "") != 0) {
+		snprintf(path, sizeof path, "%s", admin_key_path ? admin_key_path : "");
+		loaded = true;
+		have = false;
+		f = *path ? fopen(path, "r") : NULL;
+		if (f) {
+			EVP_PKEY *k = PEM_read_PUBKEY(f, NULL, NULL, NULL);
+			fclose(f);
+			have = k && EVP_PKEY_get_id(k) == EVP_PKEY_ED25519 &&
+			       sig_pubkey_raw(k, key) == 0;
+			EVP_PKEY_free(k);
+		}
+	}
+	s->have_admin = have;
+	memcpy(s->admin, key, sizeof key);
+	return s;
+}
+
+void pushsig_free(struct pushsig *s)
+{
+	if (!s)
+		return;
+	signoff_batch_free(&s->ins);
+	free(s->people);
+	free(s->chains);
+	free(s);
+}
+
+int pushsig_role_of(const char *text)
+{
+	char name[64] = "STAFF_ROLE_";
+	size_t at = strlen(name);
+	const ProtobufCEnumValue *v;
+
+	for (const char *p = text; *p && at + 1 < sizeof name; p++)
+		name[at++] = (char)toupper((unsigned char)*p);
+	name[at] = '\0';
+	v = protobuf_c_enum_descriptor_get_value_by_name(&safecampus__staff_role__descriptor, name);
+	return v ? v->value : 0;
+}
+
+static struct person_row *person_find(struct pushsig *s, const char *school, const char *login)
+{
+	for (size_t i = 0; i < s->npeople; i++)
+		if (!strcmp(s->people[i].school, school) && !strcmp(s->people[i].login, login))
+			return &s->people[i];
+	return NULL;
+}
+
+static struct person_row *person_by_id(struct pushsig *s, const char *id)
+{
+	for (size_t i = 0; i < s->npeople; i++)
+		if (!strcmp(s->people[i].id, id))
+			return &s->people[i];
+	return NULL;
+}
+
+static struct person_row *person_slot(struct pushsig *s)
+{
+	if (s->npeople == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 32;
+		struct person_row *more = realloc(s->people, cap * sizeof *more);
+		if (!more)
+			return NULL;
+		s->people = more;
+		s->cap = cap;
+	}
+	memset(&s->people[s->npeople], 0, sizeof *s->people);
+	return &s->people[s->npeople++];
+}
+
+static int person_fill(struct person_row *p, const char *school, const char *login,
+		       const char *id, int role, const char *pub_hex, int64_t revoked_ms)
+{
+	snprintf(p->school, sizeof p->school, "%s", school);
+	snprintf(p->login, sizeof p->login, "%s", login);
+	snprintf(p->id, sizeof p->id, "%s", id);
+	snprintf(p->pub_hex, sizeof p->pub_hex, "%s", pub_hex);
+	p->role = role;
+	p->revoked_ms = revoked_ms;
+	return sig_unhex(pub_hex, p->pub, SIG_PUBKEY_LEN);
+}
+
+int pushsig_on_people(struct pushsig *s, const PGresult *res)
+{
+	for (int row = 0; row < PQntuples(res); row++) {
+		struct person_row *p = person_slot(s);
+		if (!p)
+			return -ENOMEM;
+		/* a stored key that does not parse signs nothing: keep the row
+		 * (its login stays taken) with a key no signature matches */
+		(void)person_fill(p, PQgetvalue(res, row, 0), PQgetvalue(res, row, 1),
+				  PQgetvalue(res, row, 2), pushsig_role_of(PQgetvalue(res, row, 3)),
+				  PQgetvalue(res, row, 4), strtoll(PQgetvalue(res, row, 5), NULL, 10));
+	}
+	return 0;
+}
+
+static struct chain *chain_find(struct pushsig *s, const char *id)
+{
+	for (size_t i = 0; i < s->nchains; i++)
+		if (!strcmp(s->chains[i].id, id))
+			return &s->chains[i];
+	return NULL;
+}
+
+static struct chain *chain_add(struct pushsig *s, const char *id)
+{
+	if (s->nchains == s->ccap) {
+		size_t cap = s->ccap ? 2 * s->ccap : 32;
+		struct chain *more = realloc(s->chains, cap * sizeof *more);
+		if (!more)
+			return NULL;
+		s->chains = more;
+		s->ccap = cap;
+	}
+	memset(&s->chains[s->nchains], 0, sizeof *s->chains);
+	snprintf(s->chains[s->nchains].id, sizeof s->chains->id, "%s", id);
+	return &s->chains[s->nchains++];
+}
+
+int pushsig_on_chains(struct pushsig *s, const PGresult *res)
+{
+	for (int row = 0; row < PQntuples(res); row++) {
+		struct chain *c = chain_add(s, PQgetvalue(res, row, 0));
+		if (!c)
+			return -ENOMEM;
+		c->pos = atoi(PQgetvalue(res, row, 1));
+		if (sig_unhex(PQgetvalue(res, row, 2), c->hash, SIG_HASH_LEN))
+			memset(c->hash, 0, sizeof c->hash);
+	}
+	return 0;
+}
+
+static bool signs(const Safecampus__Record *r)
+{
+	return is_enrolment(r) || kind_sign_roles(r) != 0;
+}
+
+int pushsig_chain_ids(Safecampus__Record *const *recs, const bool *live, size_t n, struct buf *b)
+{
+	int rc = buf_append(b, "{", 1);
+
+	for (size_t i = 0; i < n && !rc; i++)
+		if (live[i] && kind_of(recs[i]) && signs(recs[i]) &&
+		    uuid_valid(kind_chain_id(recs[i])))
+			rc = kindsql_array_elem(b, kind_chain_id(recs[i]));
+	return rc ? rc : buf_append(b, "}", 2);
+}
+
+static int refuse(int reason, char *why, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int refuse(int reason, char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+	return reason;
+}
+
+/* An enrolment or a revocation: who may sign it, and what may change. */
+static int decide_enrolment(struct pushsig *s, const Safecampus__Record *r,
+			    const struct person_row *signer, char *why, size_t n)
+{
+	const Safecampus__Person *m = r->person;
+	const struct person_row *old = person_by_id(s, r->id);
+	const struct person_row *same = person_find(s, r->school, m->login ? m->login : "");
+	uint8_t pub[SIG_PUBKEY_LEN];
+	bool top = m->role == ROLE(PRINCIPAL) || m->role == ROLE(BUREAU_OFFICER);
+
+	if (sig_unhex(m->public_key, pub, sizeof pub))
+		return refuse(R(INVALID), why, n, "person.public_key is not 64 hex digits");
+	if ((m->role == ROLE(BUREAU_OFFICER)) != !*r->school)
+		return refuse(R(INVALID), why, n, "a bureau officer belongs to the bureau, and only "
+			      "a bureau officer does");
+	if (top && signer)
+		return refuse(R(SIGNER_ROLE), why, n, "a %s is enrolled (and revoked) with the district "
+			      "admin key, not by %s",
+			      m->role == ROLE(PRINCIPAL) ? "principal" : "bureau officer",
+			      signer->login);
+	if (signer && signer->role != ROLE(PRINCIPAL))
+		return refuse(R(SIGNER_ROLE), why, n, "%s is not a principal and may not enrol or "
+			      "revoke people", signer->login);
+	if (old) {
+		if (strcmp(old->login, m->login) || old->role != (int)m->role ||
+		    strcmp(old->pub_hex, m->public_key))
+			return refuse(R(INVALID), why, n, "an enrolment's login, role and key never "
+				      "change; enrol the person anew");
+		if (old->revoked_ms && old->revoked_ms != m->revoked_ms)
+			return refuse(R(INVALID), why, n, "%s was revoked; a revocation never clears",
+				      old->login);
+	} else if (same) {
+		return refuse(R(INVALID), why, n, "login %s is already enrolled in this school",
+			      m->login);
+	}
+	return 0;
+}
+
+int pushsig_decide(struct pushsig *s, const Safecampus__Record *r, int64_t now_ms, char *why,
+		   size_t n)
+{
+	const Safecampus__Signature *g = r->signature;
+	unsigned roles = kind_sign_roles(r);
+	const struct person_row *p = NULL;
+	const uint8_t *pub;
+	const struct chain *c;
+	char check[256], who[160];
+	int rc;
+
+	if (!signs(r))
+		return 0;
+	if (!g || !g->signer || !*g->signer)
+		return refuse(R(SIGNATURE), why, n, "this %s is a sign-off and carries no signature",
+			      kind_of(r)->name);
+	if (g->signed_ms > now_ms + (int64_t)HLC_MAX_DRIFT_MS)
+		return refuse(R(SIGNATURE), why, n, "signed_ms is more than a day ahead of the server");
+	if (!strcmp(g->signer, SIG_DISTRICT_SIGNER)) {
+		if (!is_enrolment(r))
+			return refuse(R(SIGNER_ROLE), why, n, "the district admin key signs enrolments "
+				      "only");
+		if (!s->have_admin)
+			return refuse(R(SIGNATURE), why, n, "this server has no district admin key "
+				      "(people_key) to check the enrolment with");
+		pub = s->admin;
+	} else {
+		p = person_find(s, g->signer_school ? g->signer_school : "", g->signer);
+		if (!p)
+			return refuse(R(SIGNATURE), why, n, "signer %s of %s is not enrolled on the "
+				      "server (sync their enrolment first)",
+				      g->signer, *g->signer_school ? g->signer_school : "the bureau");
+		pub = p->pub;
+	}
+	if (sig_check(r, pub, check, sizeof check))
+		return refuse(R(SIGNATURE), why, n, "%s", check);
+	if (p && p->revoked_ms && g->signed_ms >= p->revoked_ms)
+		return refuse(R(SIGNER_REVOKED), why, n, "%s was revoked before this was signed",
+			      p->login);
+	if (p && strcmp(p->school, r->school))
+		return refuse(R(SIGNER_SCHOOL), why, n, "%s belongs to %s, not to %s", p->login,
+			      *p->school ? p->school : "the bureau", r->school);
+	if (is_enrolment(r)) {
+		rc = decide_enrolment(s, r, p, why, n);
+		if (rc)
+			return rc;
+	} else if (!p || p->role <= 0 || p->role >= 32 || !(roles & (1u << p->role))) {
+		kind_sign_roles_text(roles, who, sizeof who);
+		return refuse(R(SIGNER_ROLE), why, n, "this %s is signed by a %s; %s is not one",
+			      kind_of(r)->name, who, p ? p->login : g->signer);
+	}
+	c = chain_find(s, kind_chain_id(r));
+	if (c ? (g->prev_hash.len != SIG_HASH_LEN || memcmp(g->prev_hash.data, c->hash, SIG_HASH_LEN))
+	      : g->prev_hash.len != 0) {
+		char want[2 * SIG_HASH_LEN + 1] = "";
+		if (c)
+			sig_hex(c->hash, 8, want);
+		return refuse(R(CHAIN), why, n, "prev_hash does not name the last accepted step of "
+			      "%.8s (%s%s): pull, then sign the step again",
+			      kind_chain_id(r), c ? want : "none yet", c ? "..." : "");
+	}
+	return 0;
+}
+
+int pushsig_accept(struct pushsig *s, const Safecampus__Record *r)
+{
+	uint8_t h[SIG_HASH_LEN];
+	struct chain *c;
+	int rc;
+
+	if (!signs(r) || !r->signature)
+		return 0;
+	rc = sig_event_hash(r, h);
+	if (rc)
+		return rc;
+	c = chain_find(s, kind_chain_id(r));
+	if (!c && !(c = chain_add(s, kind_chain_id(r))))
+		return -ENOMEM;
+	c->pos++;
+	memcpy(c->hash, h, sizeof h);
+	if (is_enrolment(r)) {
+		struct person_row *p = person_by_id(s, r->id);
+		if (!p && !(p = person_slot(s)))
+			return -ENOMEM;
+		rc = person_fill(p, r->school, r->person->login, r->id, (int)r->person->role,
+				 r->person->public_key, r->person->revoked_ms);
+		if (rc)
+			return rc;
+	}
+	return signoff_batch_add(&s->ins, r, kind_of(r)->name, kind_chain_id(r), c->pos, h);
+}
+
+size_t pushsig_pending(const struct pushsig *s)
+{
+	return s->ins.n;
+}
+
+const char *const *pushsig_insert_params(struct pushsig *s)
+{
+	return signoff_batch_params(&s->ins);
+}

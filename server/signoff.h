@@ -1,0 +1,47 @@
+/* Signatures of sign-offs as PostgreSQL stores them (table signoff, 015):
+ * the text form a pull or `--verify` reads back with a row, and the insert of
+ * the signatures a push accepted. */
+#ifndef SC_SIGNOFF_H
+#define SC_SIGNOFF_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+#include "safecampus.pb-c.h"
+
+/* A select-list item (three times the kind table's name) giving the signature
+ * of that row's version as one text, or NULL: signer, signer_school,
+ * signed_ms, hex prev_hash, hex evidence hashes joined by ',', hex sig,
+ * separated by the unit separator (0x1f), which no login, school or hex holds. */
+#define SIGNOFF_COLUMN_FMT                                                                     \
+	"(SELECT s.signer || chr(31) || s.signer_school || chr(31) || s.signed_ms || chr(31) || " \
+	"encode(s.prev_hash, 'hex') || chr(31) || array_to_string(ARRAY(SELECT encode(e, 'hex') " \
+	"FROM unnest(s.evidence) e), ',') || chr(31) || encode(s.sig, 'hex') FROM signoff s "    \
+	"WHERE s.school = %s.school AND s.id = %s.id AND s.hlc = %s.hlc)"
+
+/** Parses that text into a new Signature (*out freed with
+ * safecampus__signature__free_unpacked). SC_EINVALID if it does not parse. */
+SC_WUR int signoff_parse(const char *text, Safecampus__Signature **out);
+
+/** The statement that stores accepted signatures: parameters are 13 arrays
+ * (one element per signature) built by signoff_batch_*. */
+extern const char *const signoff_insert_sql;
+#define SIGNOFF_NPARAMS 13
+
+struct signoff_batch {
+	struct buf col[SIGNOFF_NPARAMS];
+	const char *param[SIGNOFF_NPARAMS];
+	size_t n;
+};
+
+void signoff_batch_init(struct signoff_batch *b);
+/** Adds the signature of r (kind name, chain id, position, event hash). */
+SC_WUR int signoff_batch_add(struct signoff_batch *b, const Safecampus__Record *r,
+			     const char *kind, const char *chain_id, int pos,
+			     const uint8_t hash[32]);
+/** The parameters (valid until the batch is freed); NULL on failure. */
+const char *const *signoff_batch_params(struct signoff_batch *b);
+void signoff_batch_free(struct signoff_batch *b);
+
+#endif

@@ -271,6 +271,9 @@ struct kind_ops {
 	/* KS(...) bits: records of this kind written without a verb that says
 	 * otherwise (`add drill`) are sign-offs by one of these roles; 0: unsigned */
 	unsigned sign_roles;
+	/* schools and the bureau both write records of this kind (enrolments of
+	 * their own people); otherwise a kind is the schools' or the bureau's */
+	bool anyone_writes;
 
 	/* the command group `safecampus <kind> VERB` */
 	const char *group_summary;    /* one line for the command list */

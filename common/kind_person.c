@@ -43,4 +43,5 @@ const struct kind_ops kind_ops_person = {
 	.status_help = "active, revoked",
 	.derive = person_derive,
 	.check = person_check,
+	.anyone_writes = true,
 };

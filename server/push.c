@@ -175,7 +175,8 @@ static void precheck(struct push *p, struct item *it)
 		       it->r->id);
 		return;
 	}
-	if (id->role == SAFECAMPUS__ROLE__ROLE_BUREAU && !it->k->bureau_only) {
+	if (id->role == SAFECAMPUS__ROLE__ROLE_BUREAU && !it->k->bureau_only &&
+	    !(it->k->ops && it->k->ops->anyone_writes)) {
 		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
 		       "the bureau reads %s records but only schools write them", it->k->name);
 		return;
@@ -562,13 +563,14 @@ static void decide_workflows(struct push *p)
 
 		if (it->out != O_PENDING)
 			continue;
-		/* the signature first: a step a wrong person signed moves nothing */
-		reason = pushsig_decide(p->sig, it->r, (int64_t)hlc_wall_ms(), why, sizeof why);
-		if (reason) {
-			reject(it, (Safecampus__RejectReason)reason, "%s", why);
-			continue;
-		}
 		if (!wf) {
+			reason = pushsig_decide(p->sig, it->r, (int64_t)hlc_wall_ms(), why, sizeof why);
+			if (!reason)
+				reason = pushsig_chain(p->sig, it->r, why, sizeof why);
+			if (reason) {
+				reject(it, (Safecampus__RejectReason)reason, "%s", why);
+				continue;
+			}
 			it->out = O_NEW;
 			if (pushsig_accept(p->sig, it->r))
 				fail(p, -ENOMEM, NULL, "signatures");
@@ -579,20 +581,45 @@ static void decide_workflows(struct push *p)
 			const struct kind *pk = kind_by_name(wf->parent_kind);
 			struct item *pi = find_item(p, pk, par->id);
 			/* a parent created earlier in this same batch */
-			if (pi && pi < it && pi->out == O_PENDING) {
+			if (pi && pi < it && (pi->out == O_PENDING || pi->out == O_NEW)) {
 				wf->init(par->status);
 				par->loaded = 1;
 			}
 		}
+		/* not found before anything else, so that an event on another
+		 * school's parent is answered as one on no parent at all */
 		if (!par || !par->loaded) {
 			reject(it, SAFECAMPUS__REJECT_REASON__REJECT_NOT_FOUND, "%s %s is not known to the server",
 			       wf->parent_kind, parent_id_of(it));
 			continue;
 		}
-		if (wf->apply(par->status, it->r, why, sizeof why)) {
-			reject(it, SAFECAMPUS__REJECT_REASON__REJECT_ILLEGAL_TRANSITION, "%s", why);
+		/* then who signed: a step a wrong person signed moves nothing */
+		reason = pushsig_decide(p->sig, it->r, (int64_t)hlc_wall_ms(), why, sizeof why);
+		if (reason) {
+			reject(it, (Safecampus__RejectReason)reason, "%s", why);
 			continue;
 		}
+		/* then the step on a copy of the status, so that a step the chain
+		 * refuses after it leaves the status as it was */
+		void *next = malloc(wf->status_size);
+		if (!next) {
+			fail(p, -ENOMEM, NULL, "workflow");
+			break;
+		}
+		memcpy(next, par->status, wf->status_size);
+		if (wf->apply(next, it->r, why, sizeof why)) {
+			reject(it, SAFECAMPUS__REJECT_REASON__REJECT_ILLEGAL_TRANSITION, "%s", why);
+			free(next);
+			continue;
+		}
+		reason = pushsig_chain(p->sig, it->r, why, sizeof why);
+		if (reason) {
+			reject(it, (Safecampus__RejectReason)reason, "%s", why);
+			free(next);
+			continue;
+		}
+		memcpy(par->status, next, wf->status_size);
+		free(next);
 		it->out = O_NEW;
 		par->dirty = 1;
 		if (pushsig_accept(p->sig, it->r))

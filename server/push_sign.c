@@ -285,7 +285,6 @@ int pushsig_decide(struct pushsig *s, const Safecampus__Record *r, int64_t now_m
 	unsigned roles = kind_sign_roles(r);
 	const struct person_row *p = NULL;
 	const uint8_t *pub;
-	const struct chain *c;
 	char check[256], who[160];
 	int rc;
 
@@ -329,6 +328,16 @@ int pushsig_decide(struct pushsig *s, const Safecampus__Record *r, int64_t now_m
 		return refuse(R(SIGNER_ROLE), why, n, "this %s is signed by a %s; %s is not one",
 			      kind_of(r)->name, who, p ? p->login : g->signer);
 	}
+	return 0;
+}
+
+int pushsig_chain(struct pushsig *s, const Safecampus__Record *r, char *why, size_t n)
+{
+	const Safecampus__Signature *g = r->signature;
+	const struct chain *c;
+
+	if (!signs(r) || !g)
+		return 0;
 	c = chain_find(s, kind_chain_id(r));
 	if (c ? (g->prev_hash.len != SIG_HASH_LEN || memcmp(g->prev_hash.data, c->hash, SIG_HASH_LEN))
 	      : g->prev_hash.len != 0) {

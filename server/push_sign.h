@@ -41,6 +41,10 @@ SC_WUR int pushsig_on_chains(struct pushsig *s, const PGresult *res);
  * RejectReason with a detail for people in why. */
 int pushsig_decide(struct pushsig *s, const Safecampus__Record *r, int64_t now_ms, char *why,
 		   size_t n);
+/** 0 if r (a sign-off) follows the last accepted step of its chain (its
+ * prev_hash names it, or is empty on a new chain), else REJECT_CHAIN. Run
+ * after the workflow accepted the step, whose refusal says more. */
+int pushsig_chain(struct pushsig *s, const Safecampus__Record *r, char *why, size_t n);
 /** r was accepted: it becomes its chain's head (and, an enrolment, a person
  * later records of the batch may be signed by); its signature is queued. */
 SC_WUR int pushsig_accept(struct pushsig *s, const Safecampus__Record *r);

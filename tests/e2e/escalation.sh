@@ -23,6 +23,12 @@ client_new aeast schoolA east
 client_new bmain schoolB main
 client_new cmain schoolC main
 client_new bureau bureau office
+# the person each client signs its sign-offs with (tests/lib/e2e.sh)
+person_new amain vp-amain vice_principal; as_default amain vp-amain
+person_new aeast vp-aeast vice_principal; as_default aeast vp-aeast
+person_new bmain vp-bmain vice_principal; as_default bmain vp-bmain
+person_new cmain vp-cmain vice_principal; as_default cmain vp-cmain
+person_new bureau officer-bureau bureau_officer; as_default bureau officer-bureau
 
 wait_for() { # wait_for SECONDS CMD...: poll until CMD succeeds
   local until=$(( $(date +%s) + $1 ))
@@ -54,7 +60,7 @@ report() { # report CLIENT TITLE SEVERITY -> id
   sc "$1" hazard report --title "$2" --area facility --severity "$3"
 }
 assign() { # assign CLIENT ID OWNER DEADLINE
-  sc "$1" hazard assign "$2" --owner "$3" --deadline "$4" --actor "Principal Chen" --role principal
+  sc "$1" hazard assign "$2" --owner "$3" --deadline "$4"
 }
 
 # ---- the hazards, all pushed while escalation is switched off
@@ -72,10 +78,10 @@ check "assign h3 (deadline 2026-11-10)" assign amain "$h3" "Sun Wei" 2026-11-10
 check "assign h4 (deadline 2026-11-01)" assign amain "$h4" "Li Na" 2026-11-01
 check "assign h5 (deadline $TODAY)" assign amain "$h5" "Zhou Bo" "$TODAY"
 check "assign h6 (deadline 2026-11-24)" assign bmain "$h6" "Wu Fang" 2026-11-24
-check "rectify h4" sc amain hazard rectify "$h4" --note "new battery" --actor "Li Na"
-check "verify h4" sc amain hazard verify "$h4" --note "lights on test" --actor "Vice Principal Liu" \
-  --role vice_principal
-
+check "rectify h4" sc amain hazard rectify "$h4" --note "new battery"
+person_new amain lead-amain department_head
+check "verify h4 (by someone other than the rectifier)" sc_as amain lead-amain hazard verify "$h4" \
+  --note "lights on test"
 server_start --escalation-enabled=0
 check "A-main pushes" sc amain sync
 check "B-main pushes" sc bmain sync

@@ -17,6 +17,11 @@ client_new amain schoolA main
 client_new aeast schoolA east
 client_new awest schoolA west
 client_new bureau bureau office
+# the person each client signs its sign-offs with (tests/lib/e2e.sh)
+person_new amain vp-amain vice_principal; as_default amain vp-amain
+person_new aeast vp-aeast vice_principal; as_default aeast vp-aeast
+person_new awest vp-awest vice_principal; as_default awest vp-awest
+person_new bureau officer-bureau bureau_officer; as_default bureau officer-bureau
 server_start
 
 count() { # count CLIENT KIND: records of KIND in the store

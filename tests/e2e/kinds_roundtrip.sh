@@ -15,6 +15,11 @@ client_new amain schoolA main
 client_new aeast schoolA east
 client_new bmain schoolB main
 client_new bureau bureau office
+# the person each client signs its sign-offs with (tests/lib/e2e.sh)
+person_new amain vp-amain vice_principal; as_default amain vp-amain
+person_new aeast vp-aeast vice_principal; as_default aeast vp-aeast
+person_new bmain vp-bmain vice_principal; as_default bmain vp-bmain
+person_new bureau officer-bureau bureau_officer; as_default bureau officer-bureau
 server_start
 
 # ---------------------------------------------------------------- samples

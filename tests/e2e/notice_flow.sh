@@ -12,6 +12,11 @@ client_new amain schoolA main
 client_new aeast schoolA east
 client_new bmain schoolB main
 client_new bureau bureau office
+# the person each client signs its sign-offs with (tests/lib/e2e.sh)
+person_new amain vp-amain vice_principal; as_default amain vp-amain
+person_new aeast vp-aeast vice_principal; as_default aeast vp-aeast
+person_new bmain vp-bmain vice_principal; as_default bmain vp-bmain
+person_new bureau officer-bureau bureau_officer; as_default bureau officer-bureau
 server_start
 
 # ---------------------------------------------------------------- issue
@@ -74,9 +79,9 @@ check_fail "report before ack is refused locally" sc amain notice report "$n" --
   --channels class_meeting --evidence minutes.pdf
 sc amain notice report "$n" --report-date 2026-04-01 --channels class_meeting --evidence x >/dev/null 2>"$T/e"
 check "the refusal says to acknowledge first" grep -q "must be acknowledged" "$T/e"
-check "A acknowledges" sc amain notice ack "$n" --actor "Safety office"
+check "A acknowledges" sc amain notice ack "$n"
 hlc=$(sc amain show "$n" | sed -n 's/.*(hlc \([0-9]*\)).*/\1/p' | head -1)
-check "the ack names the notice's version" bash -c "\"$SAFECAMPUS\" --store \"$T/amain.db\" export notice_event --csv | grep -q ',ack,Safety office,$hlc,'"
+check "the ack names the notice's version" bash -c "\"$SAFECAMPUS\" --store \"$T/amain.db\" export notice_event --csv | grep -q ',ack,Name vp-amain,$hlc,'"
 check "acking again is harmless" sc amain notice ack "$n"
 check_fail "a report without channels is a usage error" sc amain notice report "$n" --evidence x
 check_fail "an unknown channel is refused" sc amain notice report "$n" --channels carrier_pigeon --evidence x
@@ -120,7 +125,7 @@ check "A's standing: re-ack" grep -Eq "^${n:0:8} .* re-ack " "$T/alist"
 sc amain notice report "$n" --report-date 2026-04-13 --channels lecture --evidence e >/dev/null 2>"$T/e"
 check "a report on the changed notice is refused until it is acknowledged again" grep -q "acknowledge it again" "$T/e"
 check_fail "so is one naming the old version through add" sc amain add notice_event --notice-id "$n" \
-  --action report --actor x --notice-hlc "$hlc" --report-date 2026-04-13 --channels lecture --evidence e
+  --action report --notice-hlc "$hlc" --report-date 2026-04-13 --channels lecture --evidence e
 check "server kept two events" eq "$(sql "select count(*) from notice_event where school='schoolA'")" 2
 check "A acknowledges the new version" sc amain notice ack "$n"
 check "A reports on it, on time now" sc amain notice report "$n" --report-date 2026-04-13 --channels lecture --evidence e

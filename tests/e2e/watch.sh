@@ -9,6 +9,10 @@ echo "workers = 2" >>"$T/server.conf"
 client_new amain schoolA main
 client_new aeast schoolA east
 client_new bureau bureau office
+# the person each client signs its sign-offs with (tests/lib/e2e.sh)
+person_new amain vp-amain vice_principal; as_default amain vp-amain
+person_new aeast vp-aeast vice_principal; as_default aeast vp-aeast
+person_new bureau officer-bureau bureau_officer; as_default bureau officer-bureau
 server_start
 
 count() { sqlite3 "$T/$1.db" "select count(*) from records where kind = 'hazard'"; }
@@ -37,7 +41,7 @@ echo "# push-to-watcher latency: $(( (t1 - t0) / 1000000 )) ms"
 check "the bureau (watching) receives it within 5 s" wait_for 5 has_hazards bureau 1
 
 check "A-east writes locally while watching" sc aeast hazard assign "$hz" --owner "Guard Wu" \
-  --deadline 2030-01-01 --actor "Principal Chen" --role principal
+  --deadline 2030-01-01
 check "the watcher pushes it by itself within 6 s" \
   wait_for 6 state_is "$hz" assigned
 check "A-main pulls the assignment" sc amain sync

@@ -341,6 +341,10 @@ static int apply_sets(const struct verb_ctx *c, const struct kind *k, const stru
 		case KF_SIGNER_NAME:
 		case KF_SIGNER_ROLE: {
 			char why[256];
+			/* no person named: leave what was given (verb_legal's
+			 * placeholders); verb_sign refuses to write it unsigned */
+			if (!c->actor)
+				continue;
 			int rc = verb_signer_value(c->st, c->actor, s->fill, buf, sizeof buf, why,
 						   sizeof why);
 			if (rc)

@@ -36,6 +36,8 @@ static const struct opt opts[] = {
 	S(ca, "", R, "district CA certificate (PEM): clients must hold a certificate it issued"),
 	S(crl, "", R, "certificate revocation lists (PEM) of every CA in ca, checked at every handshake; "
 		      "empty: revoked certificates are NOT refused"),
+	L(require_signatures, 1, 0, 1, F, "1: every sign-off must be signed by an enrolled person; 0: "
+					 "unsigned ones are stored unchecked (synthetic or legacy data only)"),
 	S(people_key, "", F, "the district admin's Ed25519 public key (PEM, deploy/pki.sh people): it "
 			     "signs the enrolment of principals and bureau officers; empty: none is accepted"),
 	S(tls_min_version, "1.3", R, "lowest TLS version accepted: 1.3, or 1.2 as a floor for old clients"),

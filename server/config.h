@@ -12,6 +12,7 @@ struct config {
 	char *listen;            /* host:port, [v6]:port */
 	char *cert, *key, *ca;   /* server certificate, key, district CA */
 	char *crl;               /* CRLs of the CAs in ca (PEM); "" = no revocation check */
+	long require_signatures; /* 0: unsigned sign-offs pass (synthetic or legacy data only) */
 	char *people_key;        /* district admin's public key (PEM): signs principals' enrolments */
 	char *tls_min_version;   /* "1.3" (default) or "1.2" */
 	long session_ticket_lifetime_s; /* 0: no session tickets */

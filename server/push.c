@@ -877,7 +877,7 @@ void push_start(struct conn *c, uint64_t rid, Safecampus__Push *msg)
 	for (p->nslot = 16; p->nslot < 2 * p->n; p->nslot *= 2)
 		;
 	p->slot = calloc(p->nslot, sizeof *p->slot);
-	p->sig = pushsig_new(c->srv->cfg->people_key);
+	p->sig = pushsig_new(c->srv->cfg->people_key, c->srv->cfg->require_signatures != 0);
 	if (!p->items || !p->parents || !p->slot || !p->sig) {
 		push_free(p);
 		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL, "out of memory");

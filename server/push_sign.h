@@ -24,7 +24,7 @@ struct pushsig;
 
 /** A new state for one push; the district admin key from admin_key_path
  * ("" or unreadable: no district signature is accepted). NULL on ENOMEM. */
-struct pushsig *pushsig_new(const char *admin_key_path);
+struct pushsig *pushsig_new(const char *admin_key_path, bool require);
 void pushsig_free(struct pushsig *s);
 
 /** $1 = the pushing school: the people of that school and of the bureau. */

@@ -57,6 +57,8 @@ check "the canteen LPG risk" grep -q '瓶装液化气' "$T/a/risk.copy"
 
 # ---- three schools through client stores and sync
 mkdir -p "$T/stores"
+# scgen writes synthetic records without people: their sign-offs are unsigned
+echo "require_signatures = 0" >>"$T/server.conf"
 client_new stores/bureau-office bureau office
 client_new stores/school01-main school01 main
 client_new stores/school01-east school01 east

@@ -8,7 +8,7 @@ client_new amain schoolA main
 server_start
 openssl genpkey -algorithm ed25519 -out "$T/admin.key" 2>/dev/null
 printf 'principal-pw-1\n' >"$T/pw1"; printf 'teacher-pw-22\n' >"$T/pw2"
-sc amain person add --login wang --name 王校长 --role principal --admin-key "$T/admin.key" --new-password-file "$T/pw1" >/dev/null
+sc amain person add --login wang --name 王校长 --role principal --admin-key "$T/pki/people-admin.key" --new-password-file "$T/pw1" >/dev/null
 sc amain person add --login li --name 李老师 --role head_teacher --as wang --password-file "$T/pw1" --new-password-file "$T/pw2" >/dev/null
 WP=$(e2e_free_port)
 "$SAFECAMPUS" --store "$T/amain.db" serve --listen 127.0.0.1:$WP >"$T/serve.log" 2>&1 &

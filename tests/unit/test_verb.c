@@ -44,7 +44,7 @@ static int setup(void **state)
 	assert_int_equal(store_config_save(x->st, &x->cfg), 0);
 	{
 		/* a principal (district admin key) and a teacher who sign the steps */
-		static const struct verb_actor principal = {"p1", "secret-p1"};
+		static const struct verb_actor principal = {.login = "p1", .password = "secret-p1"};
 		char key[160];
 		EVP_PKEY *k = NULL;
 		FILE *f;
@@ -202,7 +202,7 @@ static void test_workflow(void **state)
 
 	/* a role acting beyond itself */
 	{
-		static const struct verb_actor teacher = {"t1", "secret-t1"};
+		static const struct verb_actor teacher = {.login = "t1", .password = "secret-t1"};
 		const struct verb_actor *keep = x->vc.actor;
 		x->vc.actor = &teacher;
 		assert_int_not_equal(verb_apply(&x->vc, k, assign, id, as_teacher, 4, &res), 0);

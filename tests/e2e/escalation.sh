@@ -57,7 +57,7 @@ levels() { sql "select coalesce(string_agg(escalation_level::text, ',' order by 
 levels_are() { eq "$(levels "$1")" "$2"; }
 note_of() { sql "select note from hazard_event where hazard_id = '$1' and action = 'escalate' and escalation_level = $2"; }
 report() { # report CLIENT TITLE SEVERITY -> id
-  sc "$1" hazard report --title "$2" --area facility --severity "$3"
+  sc "$1" hazard report --title "$2" --area facility --severity "$3" --found-date 2026-10-01
 }
 assign() { # assign CLIENT ID OWNER DEADLINE
   sc "$1" hazard assign "$2" --owner "$3" --deadline "$4"

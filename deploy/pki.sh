@@ -9,6 +9,12 @@
 #                                              and rewrites DIR/crl.pem
 #   pki.sh crl [opts] DIR                      rewrites DIR/crl.pem (a fresh next
 #                                              update; do it before it passes)
+#   pki.sh web [opts] DIR HOST [NAME...]       an HTTPS certificate for a campus box
+#                                              (`safecampus serve --listen ADDR:PORT
+#                                              --tls-cert ... --tls-key ...`): the
+#                                              staff's browsers trust ca.crt; SANs
+#                                              HOST, each NAME (host names or IP
+#                                              addresses), localhost, 127.0.0.1, ::1
 #   pki.sh people DIR                          the district admin's Ed25519 key that
 #                                              enrols principals and bureau officers
 #                                              (safecampus person add --admin-key):
@@ -20,6 +26,7 @@
 #   DIR/ca.key, DIR/ca.crt                  district CA (EC P-256), never overwritten
 #   DIR/server.key, DIR/server.crt          SAN DNS:SERVER_HOST, DNS:localhost,
 #                                           IP:127.0.0.1, IP:::1; EKU serverAuth
+#   DIR/web-<HOST>.key/.crt                 EKU serverAuth (web), CN=HOST
 #   DIR/<school>-<campus>.key/.crt          EKU clientAuth,
 #                                           subject O=<district>/OU=<school>/CN=<campus>
 #   DIR/crl.pem                             the CA's certificate revocation list;
@@ -34,7 +41,8 @@
 #   --not-after T       notAfter, YYYYMMDDHHMMSSZ; with a past date makes an
 #                       expired certificate (for tests)
 #   --expired           shorthand: valid from 2 days ago until yesterday
-#   --name BASE         issue: write DIR/BASE.{key,crt} instead of <school>-<campus>
+#   --name BASE         issue, web: write DIR/BASE.{key,crt} instead of
+#                       <school>-<campus> or web-<HOST>
 #   --force             re-issue a server/client certificate that exists
 #                       (the CA is never replaced); the one it replaces is
 #                       revoked (reason superseded) and crl.pem rewritten
@@ -70,7 +78,7 @@ reason=unspecified
 crl_days=365
 mode=init
 case ${1:-} in
-issue | revoke | crl | people) mode=$1; shift ;;
+issue | revoke | crl | people | web) mode=$1; shift ;;
 esac
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -91,7 +99,9 @@ while [[ $# -gt 0 ]]; do
 	*) break ;;
 	esac
 done
-if [[ $mode == crl || $mode == people ]]; then [[ $# -eq 1 ]] || usage; else [[ $# -eq 3 ]] || usage; fi
+if [[ $mode == crl || $mode == people ]]; then [[ $# -eq 1 ]] || usage
+elif [[ $mode == web ]]; then [[ $# -ge 2 ]] || usage
+else [[ $# -eq 3 ]] || usage; fi
 
 command -v openssl >/dev/null || die "openssl not found"
 
@@ -307,6 +317,45 @@ if [[ $mode == init ]]; then
 	if [[ -f $dir/server.crt ]] && revoke_cert "$cnf" "$dir/server.crt" superseded; then replaced=1; fi
 	sign "$cnf" ext_server "/O=$district/CN=$host" "$dir/server.key" "$dir/server.crt"
 	echo "$prog: made $dir/server.crt for $host" >&2
+	((replaced == 0)) || gen_crl "$cnf"
+	exit 0
+fi
+
+valid_host() { [[ $1 =~ ^[A-Za-z0-9.:-]{1,253}$ && $1 != *..* ]]; }
+
+# web: a serverAuth certificate for a campus box's browser interface, signed
+# by the district CA the staff's browsers (and phones) are told to trust.
+if [[ $mode == web ]]; then
+	[[ -f $dir/ca.key && -f $dir/ca.crt ]] || die "no CA in $dir (run: $prog $dir DISTRICT SERVER_HOST)"
+	shift
+	host=$1
+	for h in "$@"; do valid_host "$h" || die "'$h' is not a host name or IP address"; done
+	cnf=$(write_config)
+	district=$(district_of_ca)
+	valid_id "$district" || die "cannot read the district from $dir/ca.crt"
+	base=${name:-web-$host}
+	valid_id "$base" || die "--name or HOST gives the file name '$base': use --name [A-Za-z0-9._-]{1,63}"
+	if [[ -f $dir/$base.crt && $force -eq 0 ]]; then
+		echo "$prog: keeping existing $dir/$base.crt (--force to re-issue)" >&2
+		exit 0
+	fi
+	declare -A seen=()
+	n_dns=0 n_ip=0
+	for h in "$@" localhost 127.0.0.1 ::1; do
+		[[ -z ${seen[$h]:-} ]] || continue
+		seen[$h]=1
+		if [[ $h =~ ^[0-9.]+$ || $h == *:* ]]; then
+			n_ip=$((n_ip + 1)); echo "IP.$n_ip = $h" >>"$cnf"
+		else
+			n_dns=$((n_dns + 1)); echo "DNS.$n_dns = $h" >>"$cnf"
+		fi
+	done
+	replaced=0
+	if [[ -f $dir/$base.crt ]] && revoke_cert "$cnf" "$dir/$base.crt" superseded; then replaced=1; fi
+	new_key "$dir/$base.key"
+	[[ -n $days || -n $not_after ]] || days=825
+	sign "$cnf" ext_server "/O=$district/CN=$host" "$dir/$base.key" "$dir/$base.crt"
+	echo "$prog: made $dir/$base.crt for $* (serve --tls-cert $dir/$base.crt --tls-key $dir/$base.key)" >&2
 	((replaced == 0)) || gen_crl "$cnf"
 	exit 0
 fi

@@ -2,7 +2,9 @@
  * interface (client/web/) from the local store, on one libuv loop. */
 #include "cli.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +62,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 			      "store and keeps the campus synced as `sync --watch` does. Works with "
 			      "the district server down; records wait in the outbox."),
 		.epilog = N_("A --listen address other than loopback serves the campus network: it "
-			     "needs HTTPS (--tls-cert, --tls-key from `deploy/pki.sh web HOST`) and "
+			     "needs HTTPS (--tls-cert, --tls-key from `deploy/pki.sh web DIR HOST`) and "
 			     "every page needs a signed-in person. People are added with `safecampus "
 			     "person add`."),
 	};
@@ -77,6 +79,9 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	const char *pos[1];
 	size_t npos;
 	char err[512];
+	bool usage = false;
+	unsigned long ttl = 0;
+	char *end;
 	int rc;
 
 	rc = cli_parse(c, argc, argv, opts, O_N, &h, pos, 0, 0, &npos);
@@ -86,6 +91,12 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 		return rc;
 	if (opts[O_CERT].seen != opts[O_KEY].seen)
 		return cli_usage("serve", _("--tls-cert and --tls-key go together"));
+	if (opts[O_TTL].seen) {
+		errno = 0;
+		ttl = strtoul(opts[O_TTL].value, &end, 10);
+		if (errno || *end || end == opts[O_TTL].value || ttl == 0 || ttl > 7 * 24 * 3600)
+			return cli_usage("serve", _("--session-ttl takes seconds, 1 to 604800"));
+	}
 	rc = cli_config(c);
 	if (rc)
 		return rc;
@@ -95,7 +106,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	uv_loop_init(&s->loop);
 	s->wo.listen = opts[O_LISTEN].seen ? opts[O_LISTEN].value : NULL;
 	s->wo.lang = getenv("SAFECAMPUS_WEB_LANG");
-	s->wo.session_ttl_s = opts[O_TTL].seen ? (unsigned)strtoul(opts[O_TTL].value, NULL, 10) : 0;
+	s->wo.session_ttl_s = (unsigned)ttl;
 	s->wo.tls_cert = opts[O_CERT].seen ? opts[O_CERT].value : NULL;
 	s->wo.tls_key = opts[O_KEY].seen ? opts[O_KEY].value : NULL;
 	s->wo.sync_rep = &s->rep;
@@ -112,6 +123,8 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	rc = web_start(&s->loop, c->st, &s->wo, &s->web, err, sizeof err);
 	if (rc) {
 		cli_err("%s", err);
+		/* a bad --listen, or the LAN without HTTPS: the command line is wrong */
+		usage = rc == -EINVAL || rc == -EPERM;
 		if (s->sync)
 			sync_stop(s->sync);
 		uv_run(&s->loop, UV_RUN_DEFAULT);
@@ -132,5 +145,5 @@ out:
 	web_free(s->web);
 	sync_free(s->sync);
 	free(s);
-	return rc ? CLI_FAIL : CLI_OK;
+	return !rc ? CLI_OK : usage ? CLI_USAGE : CLI_FAIL;
 }

@@ -562,13 +562,13 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, bool *loopba
 	char *end;
 
 	if (!colon || (size_t)(colon - s) >= sizeof host) {
-		snprintf(err, n, "--listen %s: not ADDR:PORT", s);
+		snprintf(err, n, _("--listen %s: not ADDR:PORT"), s);
 		return -EINVAL;
 	}
 	snprintf(host, sizeof host, "%.*s", (int)(colon - s), s);
 	port = strtol(colon + 1, &end, 10);
 	if (*end || port <= 0 || port > 65535) {
-		snprintf(err, n, "--listen %s: the port is not 1-65535", s);
+		snprintf(err, n, _("--listen %s: the port is not 1-65535"), s);
 		return -EINVAL;
 	}
 	memset(ss, 0, sizeof *ss);
@@ -590,7 +590,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, bool *loopba
 	}
 	return 0;
 bad:
-	snprintf(err, n, "--listen %s: \"%s\" is not an IP address", s, host);
+	snprintf(err, n, _("--listen %s: \"%s\" is not an IP address"), s, host);
 	return -EINVAL;
 }
 
@@ -636,7 +636,7 @@ int web_start(uv_loop_t *loop, struct store *st, const struct web_opts *opts, st
 	w->session_ttl_ms = (opts->session_ttl_s ? opts->session_ttl_s : 1800) * 1000u;
 	rc = store_config_load(st, &w->cfg);
 	if (rc) {
-		snprintf(err, errlen, "this store has no settings: run `safecampus init` first");
+		snprintf(err, errlen, "%s", _("this store has no settings: run `safecampus init` first"));
 		goto fail;
 	}
 	rc = parse_listen(listen, &ss, &w->loopback, err, errlen);
@@ -646,7 +646,7 @@ int web_start(uv_loop_t *loop, struct store *st, const struct web_opts *opts, st
 		w->tls_cert = read_pem(opts->tls_cert);
 		w->tls_key = read_pem(opts->tls_key);
 		if (!w->tls_cert || !w->tls_key) {
-			snprintf(err, errlen, "cannot read the HTTPS certificate %s or key %s",
+			snprintf(err, errlen, _("cannot read the HTTPS certificate %s or key %s"),
 				 opts->tls_cert, opts->tls_key);
 			rc = -EINVAL;
 			goto fail;
@@ -656,8 +656,9 @@ int web_start(uv_loop_t *loop, struct store *st, const struct web_opts *opts, st
 	}
 	if (!w->loopback && !w->https) {
 		snprintf(err, errlen,
-			 "--listen %s is not a loopback address: serving the campus network needs "
-			 "HTTPS (--tls-cert and --tls-key, from `deploy/pki.sh web HOST`)",
+			 _("--listen %s is not a loopback address: serving the campus network needs "
+			   "HTTPS, so that passwords and records do not cross it in the clear "
+			   "(--tls-cert and --tls-key, from `deploy/pki.sh web DIR HOST`)"),
 			 listen);
 		rc = -EPERM;
 		goto fail;
@@ -679,8 +680,9 @@ int web_start(uv_loop_t *loop, struct store *st, const struct web_opts *opts, st
 			on_mhd_log, w, MHD_OPTION_ARRAY, w->https ? tls : none, MHD_OPTION_END);
 	}
 	if (!w->d) {
-		snprintf(err, errlen, "cannot listen on %s (in use, or not an address of this "
-			 "computer?)", listen);
+		snprintf(err, errlen, _("cannot listen on %s (in use, or not an address of this "
+				       "computer? or the HTTPS certificate and key do not match)"),
+			 listen);
 		rc = -EADDRINUSE;
 		goto fail;
 	}

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "i18n.h"
 #include "kinds.h"
 
 /* ---------------------------------------------------------------- keeping */
@@ -173,25 +174,25 @@ static const struct {
 static const struct {
 	const char *kind, *one, *many;
 } nouns[] = {
-	{"drill", "drill", "drills"},
-	{"education", "education session", "education sessions"},
-	{"lecture", "lecture", "lectures"},
-	{"hazard", "hazard report", "hazard reports"},
-	{"hazard_event", "hazard step", "hazard steps"},
-	{"letter", "responsibility letter", "responsibility letters"},
-	{"notice", "notice", "notices"},
-	{"notice_event", "notice report", "notice reports"},
-	{"bus_trip", "bus trip", "bus trips"},
-	{"bus", "bus", "buses"},
-	{"bus_rider", "bus rider", "bus riders"},
-	{"equipment_check", "equipment check", "equipment checks"},
-	{"equipment", "equipment item", "equipment items"},
-	{"gate_duty", "gate duty shift", "gate duty shifts"},
-	{"risk", "known risk", "known risks"},
-	{"meeting", "meeting", "meetings"},
-	{"policy", "policy", "policies"},
-	{"linkage", "partner activity", "partner activities"},
-	{"inspection", "inspection", "inspections"},
+	{"drill", N_("drill"), N_("drills")},
+	{"education", N_("education session"), N_("education sessions")},
+	{"lecture", N_("lecture"), N_("lectures")},
+	{"hazard", N_("hazard report"), N_("hazard reports")},
+	{"hazard_event", N_("hazard step"), N_("hazard steps")},
+	{"letter", N_("responsibility letter"), N_("responsibility letters")},
+	{"notice", N_("notice"), N_("notices")},
+	{"notice_event", N_("notice report"), N_("notice reports")},
+	{"bus_trip", N_("bus trip"), N_("bus trips")},
+	{"bus", N_("bus"), N_("buses")},
+	{"bus_rider", N_("bus rider"), N_("bus riders")},
+	{"equipment_check", N_("equipment check"), N_("equipment checks")},
+	{"equipment", N_("equipment item"), N_("equipment items")},
+	{"gate_duty", N_("gate duty shift"), N_("gate duty shifts")},
+	{"risk", N_("known risk"), N_("known risks")},
+	{"meeting", N_("meeting"), N_("meetings")},
+	{"policy", N_("policy"), N_("policies")},
+	{"linkage", N_("partner activity"), N_("partner activities")},
+	{"inspection", N_("inspection"), N_("inspections")},
 };
 
 size_t dashboard_kinds_of(const char *text, const char **kinds, size_t max)
@@ -353,7 +354,7 @@ static const char *noun(const char *kind, uint64_t n)
 {
 	for (size_t i = 0; i < sizeof nouns / sizeof nouns[0]; i++)
 		if (strcmp(nouns[i].kind, kind) == 0)
-			return n == 1 ? nouns[i].one : nouns[i].many;
+			return _(n == 1 ? nouns[i].one : nouns[i].many);
 	return NULL;
 }
 
@@ -405,19 +406,19 @@ uint64_t dashboard_local_note(const struct dashboard_local *l, const char *key, 
 			if (strcmp(k->kind, kinds[i]) != 0 || !k->pending)
 				continue;
 			nn = noun(k->kind, k->pending);
-			append(out, n, &at, "%s%llu ", parts ? " and " : "",
+			append(out, n, &at, "%s%llu ", parts ? _(" and ") : "",
 			       (unsigned long long)k->pending);
 			if (nn)
 				append(out, n, &at, "%s", nn);
 			else
-				append(out, n, &at, "%s record%s", k->kind, k->pending == 1 ? "" : "s");
+				append(out, n, &at, ngettext("%s record", "%s records", k->pending), k->kind);
 			parts++;
 		}
 	if (pending)
-		append(out, n, &at, " recorded here, not yet synced");
+		append(out, n, &at, "%s", _(" recorded here, not yet synced"));
 	if (rejected)
-		append(out, n, &at, "%s%llu rejected by the server (see `safecampus outbox list`)",
-		       pending ? "; " : "", (unsigned long long)rejected);
+		append(out, n, &at, _("%s%llu rejected by the server (see `safecampus outbox list`)"),
+		       pending ? _("; ") : "", (unsigned long long)rejected);
 	return pending + rejected;
 }
 
@@ -590,7 +591,7 @@ void dashboard_fmt_value(char *out, size_t n, double v, bool has, const char *un
 	bool whole = dashboard__abs(v - dashboard__round(v)) < 0.05;
 
 	if (!has) {
-		snprintf(out, n, how == DASHBOARD_FMT_PLAIN ? "" : "n/a");
+		snprintf(out, n, "%s", how == DASHBOARD_FMT_PLAIN ? "" : _("n/a"));
 		return;
 	}
 	if (how == DASHBOARD_FMT_PLAIN) {
@@ -608,7 +609,7 @@ void dashboard_fmt_value(char *out, size_t n, double v, bool has, const char *un
 		if (how == DASHBOARD_FMT_COMPACT)
 			snprintf(out, n, v < 99.95 && !whole ? "%.1fd" : "%.0fd", v);
 		else
-			snprintf(out, n, whole ? "%.0f days" : "%.1f days", v);
+			snprintf(out, n, whole ? _("%.0f days") : _("%.1f days"), v);
 	} else if (strcmp(u, "count") == 0 || !*u) {
 		snprintf(out, n, whole ? "%.0f" : "%.1f", v);
 	} else if (how == DASHBOARD_FMT_COMPACT) {

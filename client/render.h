@@ -66,5 +66,7 @@ const char *render__school_label(const struct render_ctx *r, const char *school)
 int64_t render__ref_ms(const struct render_ctx *r);
 /** "hazard overdue" for "hazard_overdue". */
 void render__words(const char *key, char *out, size_t n);
+/** An alert's kind in the reader's words: "hazard overdue" (or 隐患逾期). */
+void render__alert_kind(const char *kind, char *out, size_t n);
 
 #endif

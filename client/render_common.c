@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "cli.h"
+#include "dashboard_text.h"
+#include "i18n.h"
 
 int64_t render__ref_ms(const struct render_ctx *r)
 {
@@ -19,15 +21,15 @@ void render__as_of(const struct render_ctx *r, char *out, size_t n)
 	char when[32], age[32];
 
 	if (at <= 0) {
-		snprintf(out, n, "as of %s", r->d->as_of_date && *r->d->as_of_date ? r->d->as_of_date : "an unknown time");
+		snprintf(out, n, _("as of %s"), r->d->as_of_date && *r->d->as_of_date ? r->d->as_of_date : _("an unknown time"));
 		return;
 	}
 	cli_fmt_time(at, when, sizeof when);
 	if (r->now_ms - at < 60000)
-		snprintf(out, n, "as of %s (just now)", when);
+		snprintf(out, n, _("as of %s (just now)"), when);
 	else {
 		cli_fmt_age(r->now_ms - at, age, sizeof age);
-		snprintf(out, n, "as of %s (%s ago)", when, age);
+		snprintf(out, n, _("as of %s (%s ago)"), when, age);
 	}
 }
 
@@ -59,7 +61,7 @@ const char *render__school_name(const struct render_ctx *r, const Safecampus__Sc
 	/* another school in a school's view: anonymous even if the row is not */
 	if ((!s->school || !*s->school) && s->label && *s->label)
 		return s->label;
-	snprintf(buf, n, "School %u", s->rank);
+	snprintf(buf, n, _("School %u"), s->rank);
 	return buf;
 }
 
@@ -75,6 +77,12 @@ const char *render__school_label(const struct render_ctx *r, const char *school)
 	if (r->d->scope && strcmp(r->d->scope, school) == 0 && r->d->scope_label && *r->d->scope_label)
 		return r->d->scope_label;
 	return school;
+}
+
+void render__alert_kind(const char *kind, char *out, size_t n)
+{
+	if (!dashboard_alert_words(kind, out, n))
+		render__words(kind, out, n);
 }
 
 void render__words(const char *key, char *out, size_t n)

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "dashboard_text.h"
 #include "i18n.h"
 
 #define W RENDER_WIDTH
@@ -97,6 +98,17 @@ static void put_n(FILE *f, const char *p, size_t n)
 	}
 }
 
+/* Whether the n bytes at s hold a wide (CJK) character: Chinese has no
+ * spaces between words, so such a run may be broken anywhere. */
+static bool has_wide(const char *s, size_t n)
+{
+	size_t chars = 0;
+
+	for (size_t i = 0; i < n; i++)
+		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return cli_width_n(s, n) > chars;
+}
+
 /* Writes text starting at column `at`, wrapping at words to stay within W
  * columns, continuing lines at column indent; ends the line. Words longer
  * than a line are cut. Data-safe (control characters print as '?'). */
@@ -115,7 +127,7 @@ static void wrap(FILE *f, const char *text, size_t at, size_t indent)
 			s++;
 			continue;
 		}
-		if (colm > start && colm + 1 + w > W) {
+		if (colm > start && colm + 1 + w > W && !(colm + 9 < W && has_wide(s, len))) {
 			fprintf(f, "\n%*s", (int)indent, "");
 			colm = start = indent;
 		} else if (colm > start) {
@@ -149,6 +161,16 @@ static void wrap(FILE *f, const char *text, size_t at, size_t indent)
 	fputc('\n', f);
 }
 
+/* s right-aligned in width columns (a translated heading is wider or
+ * narrower in bytes than in columns, so printf's %9s would misalign it). */
+static void rcell(FILE *f, const char *s, size_t width)
+{
+	size_t w = cli_width(s);
+
+	fprintf(f, "%*s", (int)(w < width ? width - w : 0), "");
+	cli_text(f, s);
+}
+
 /* printf into a buffer, then wrap(). */
 static void wrapf(FILE *f, size_t at, size_t indent, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -170,12 +192,13 @@ static void header(struct term *t)
 {
 	const Safecampus__Dashboard *d = t->d;
 	char asof[96], month[8];
-	const char *view = !t->r->bureau ? "school view" : d->scope && *d->scope ? "bureau: one school" : "bureau: district";
-	const char *label = d->scope_label && *d->scope_label ? d->scope_label : d->scope && *d->scope ? d->scope : "the district";
-	size_t vw = strlen(view), room = W - 22 - vw - 2;
+	const char *view = !t->r->bureau ? _("school view") : d->scope && *d->scope ? _("bureau: one school") : _("bureau: district");
+	const char *label = d->scope_label && *d->scope_label ? d->scope_label : d->scope && *d->scope ? d->scope : _("the district");
+	const char *title = _("SAFE-CAMPUS DASHBOARD ");
+	size_t vw = cli_width(view), room = W - cli_width(title) - vw - 2;
 
 	col(t, C_BOLD);
-	fputs("SAFE-CAMPUS DASHBOARD ", t->f);
+	fputs(title, t->f);
 	col(t, C_RESET);
 	cli_cell(t->f, label, room);
 	fputs("  ", t->f);
@@ -184,21 +207,21 @@ static void header(struct term *t)
 	col(t, C_RESET);
 	fputc('\n', t->f);
 	render__as_of(t->r, asof, sizeof asof);
-	wrapf(t->f, 0, 2, "period %s to %s%smonth %s%s%s", d->period_start_date, d->period_end_date,
+	wrapf(t->f, 0, 2, _("period %s to %s%smonth %s%s%s"), d->period_start_date, d->period_end_date,
 	      t->dot, render__month(t->r, month), t->dot, asof);
 	if (t->r->offline) {
 		col(t, C_YELLOW);
-		wrapf(t->f, 0, 2, "NOT REFRESHED: %s. This is the copy stored here.", t->r->offline);
+		wrapf(t->f, 0, 2, _("NOT REFRESHED: %s. This is the copy stored here."), t->r->offline);
 		col(t, C_RESET);
 	} else if (!t->r->fresh) {
 		col(t, C_DIM);
-		wrap(t->f, "Stored copy: run `safecampus dashboard --refresh` or keep `safecampus sync "
-		     "--watch` running.", 0, 2);
+		wrap(t->f, _("Stored copy: run `safecampus dashboard --refresh` or keep `safecampus sync "
+		     "--watch` running."), 0, 2);
 		col(t, C_RESET);
 	}
 	if (t->r->derived)
-		wrap(t->f, "Made from the district dashboard (no trends or hazard ageing); `safecampus "
-		     "dashboard --refresh --school ID` fetches the full view.", 0, 2);
+		wrap(t->f, _("Made from the district dashboard (no trends or hazard ageing); `safecampus "
+		     "dashboard --refresh --school ID` fetches the full view."), 0, 2);
 }
 
 static void score(struct term *t)
@@ -211,11 +234,11 @@ static void score(struct term *t)
 	fputc('\n', t->f);
 	col(t, C_BOLD);
 	if (d->rank)
-		fprintf(t->f, "SCORE %.1f of 100%srank %u of %u school%s", d->score, t->dot, d->rank, of,
-			of == 1 ? "" : "s");
+		fprintf(t->f, ngettext("SCORE %.1f of 100%srank %u of %u school", "SCORE %.1f of 100%srank %u of %u schools", of),
+			d->score, t->dot, d->rank, of);
 	else
-		fprintf(t->f, "DISTRICT AVERAGE SCORE %.1f of 100%s%u school%s", d->score, t->dot, of,
-			of == 1 ? "" : "s");
+		fprintf(t->f, ngettext("DISTRICT AVERAGE SCORE %.1f of 100%s%u school", "DISTRICT AVERAGE SCORE %.1f of 100%s%u schools", of),
+			d->score, t->dot, of);
 	col(t, C_RESET);
 	fputc('\n', t->f);
 	for (size_t i = 0; i < d->n_indicators; i++)
@@ -225,9 +248,9 @@ static void score(struct term *t)
 		}
 	if (sum <= 0)
 		return;
-	wrapf(t->f, 0, 9, "weights: %zu indicators are scored, with the weights in the WEIGHT column "
+	wrapf(t->f, 0, 9, _("weights: %zu indicators are scored, with the weights in the WEIGHT column "
 	      "below; the score is the weighted mean of their scores (an indicator without a value is "
-	      "left out, the others' weights scaled up).", nw);
+	      "left out, the others' weights scaled up)."), nw);
 }
 
 static void fmt_target(struct term *t, const Safecampus__Indicator *i, char *out, size_t n)
@@ -306,15 +329,24 @@ static void indicators(struct term *t)
 	for (size_t i = 0; i < d->n_indicators; i++)
 		if (d->indicators[i]->weight > 0)
 			sum += d->indicators[i]->weight;
-	heading(t, t->r->bureau && !(d->scope && *d->scope) ? "INDICATORS (district averages)" : "INDICATORS");
+	heading(t, t->r->bureau && !(d->scope && *d->scope) ? _("INDICATORS (district averages)") : _("INDICATORS"));
 	fputc('\n', t->f);
 	col(t, C_DIM);
-	fprintf(t->f, "  %-44s %9s  %-10s %-8s %-15s %6s\n", "", "VALUE", "TARGET", "VS LAST", "SCORE",
-		"WEIGHT");
+	fprintf(t->f, "  %-44s ", "");
+	rcell(t->f, _("VALUE"), 9);
+	fputs("  ", t->f);
+	cli_cell(t->f, _("TARGET"), 10);
+	fputc(' ', t->f);
+	cli_cell(t->f, _("VS LAST"), 8);
+	fputc(' ', t->f);
+	cli_cell(t->f, _("SCORE"), 15);
+	fputc(' ', t->f);
+	rcell(t->f, _("WEIGHT"), 6);
+	fputc('\n', t->f);
 	col(t, C_RESET);
 	for (size_t k = 0; k < d->n_indicators; k++) {
 		const Safecampus__Indicator *i = d->indicators[k];
-		const char *label = i->label && *i->label ? i->label : cli_s(i->key);
+		const char *label = dashboard_indicator_label(i->key, i->label);
 		size_t cut = label_cut(label, LABEL_W);
 		char v[32], tg[48], tr[48], note[512], wt[16];
 		int good = dashboard_trend_good(i);
@@ -345,7 +377,7 @@ static void indicators(struct term *t)
 			bar(t, i->score, 12);
 			fprintf(t->f, " %3.0f", score_shown(i->score));
 		} else {
-			fprintf(t->f, "%-16s", "not applicable");
+			cli_cell(t->f, _("not applicable"), 16);
 		}
 		if (i->weight > 0 && sum > 0)
 			snprintf(wt, sizeof wt, "%.0f%%", i->weight / sum * 100);
@@ -361,7 +393,7 @@ static void indicators(struct term *t)
 		if (i->detail && *i->detail) {
 			fputs("    ", t->f);
 			col(t, C_DIM);
-			wrap(t->f, i->detail, 4, 6);
+			wrap(t->f, dashboard_detail_text(i->detail, note, sizeof note), 4, 6);
 			col(t, C_RESET);
 		}
 		/* once per group ("education_*" share their sessions) */
@@ -377,8 +409,8 @@ static void indicators(struct term *t)
 	}
 	fputs("  ", t->f);
 	col(t, C_DIM);
-	wrap(t->f, "! misses its target. VS LAST: change since the previous month. SCORE: 0-100, "
-	     "before weighting.", 2, 2);
+	wrap(t->f, _("! misses its target. VS LAST: change since the previous month. SCORE: 0-100, "
+	     "before weighting."), 2, 2);
 	col(t, C_RESET);
 }
 
@@ -390,7 +422,7 @@ static void ranking(struct term *t, const size_t *order)
 
 	if (!d->n_schools)
 		return;
-	heading(t, t->r->bureau ? "RANKING" : "RANKING (other schools are not named)");
+	heading(t, t->r->bureau ? _("RANKING") : _("RANKING (other schools are not named)"));
 	fputc('\n', t->f);
 	for (size_t k = 0; k < d->n_schools; k++) {
 		const Safecampus__SchoolScore *s = d->schools[order[k]];
@@ -474,13 +506,17 @@ static void schools(struct term *t, const size_t *order)
 	shown = pick_columns(all, nall, sort, (W - 4 - 17 - 6) / 6, cols);
 	fputc('\n', t->f);
 	col(t, C_BOLD);
-	fprintf(t->f, "SCHOOLS (%zu)", d->n_schools);
+	snprintf(legend, sizeof legend, _("SCHOOLS (%zu)"), d->n_schools);
+	fputs(legend, t->f);
 	col(t, C_RESET);
 	fputc(' ', t->f);
-	wrapf(t->f, 12 + (d->n_schools >= 10 ? 2 : 1), 2,
-	      "sorted by %s, best first; --sort score, name or a column", sort);
+	wrapf(t->f, cli_width(legend) + 2, 2,
+	      _("sorted by %s, best first; --sort score, name or a column"), sort);
 	col(t, C_DIM);
-	fprintf(t->f, "  # %-17s SCORE", "SCHOOL");
+	fputs("  # ", t->f);
+	cli_cell(t->f, _("SCHOOL"), 17);
+	fputc(' ', t->f);
+	rcell(t->f, _("SCORE"), 5);
 	for (size_t c = 0; c < shown; c++)
 		fprintf(t->f, " %5.5s", dashboard_short(cols[c]->key));
 	col(t, C_RESET);
@@ -507,7 +543,9 @@ static void schools(struct term *t, const size_t *order)
 	}
 	if (d->n_indicators) {
 		col(t, C_BOLD);
-		fprintf(t->f, "    %-17s %5.1f", "district average", d->score);
+		fputs("    ", t->f);
+		cli_cell(t->f, _("district average"), 17);
+		fprintf(t->f, " %5.1f", d->score);
 		for (size_t c = 0; c < shown; c++) {
 			const Safecampus__Indicator *i = dashboard_indicator(d->indicators, d->n_indicators, cols[c]->key);
 			char v[32];
@@ -521,17 +559,17 @@ static void schools(struct term *t, const size_t *order)
 	for (size_t c = 0; c < shown && at < sizeof legend; c++)
 		at += (size_t)snprintf(legend + at, sizeof legend - at, "%s%s = %s", c ? "; " : "",
 				       dashboard_short(cols[c]->key),
-				       cols[c]->label && *cols[c]->label ? cols[c]->label : cols[c]->key);
+				       dashboard_indicator_label(cols[c]->key, cols[c]->label));
 	col(t, C_DIM);
 	fputs("  ", t->f);
 	wrap(t->f, legend, 2, 2);
 	if (shown < nall) {
 		fputs("  ", t->f);
-		wrapf(t->f, 2, 2, "%zu more column(s) in --html and --csv; --sort KEY always shows KEY.",
+		wrapf(t->f, 2, 2, _("%zu more column(s) in --html and --csv; --sort KEY always shows KEY."),
 		      nall - shown);
 	}
 	fputs("  ", t->f);
-	wrap(t->f, "Red: misses the target. One school in full: `safecampus dashboard --school ID`.", 2, 2);
+	wrap(t->f, _("Red: misses the target. One school in full: `safecampus dashboard --school ID`."), 2, 2);
 	col(t, C_RESET);
 	free(cols);
 }
@@ -566,9 +604,9 @@ static void trends(struct term *t)
 	/* the label takes what the months leave, up to 40 columns */
 	lw = W - 2 - (nm - first) * 10;
 	lw = lw > 40 ? 40 : lw;
-	title = t->r->bureau && !(d->scope && *d->scope) ? "TRENDS (district averages)" : "TRENDS";
+	title = t->r->bureau && !(d->scope && *d->scope) ? _("TRENDS (district averages)") : _("TRENDS");
 	heading(t, title);
-	fprintf(t->f, "%*s", (int)(2 + lw - strlen(title)), "");
+	fprintf(t->f, "%*s", (int)(2 + lw - cli_width(title)), "");
 	for (size_t m = first; m < nm; m++) {
 		const char *mm = base->months[m]->month ? base->months[m]->month : "";
 		bool focus = strcmp(mm, month) == 0;
@@ -585,8 +623,8 @@ static void trends(struct term *t)
 	for (size_t k = 0; k < d->n_trends; k++) {
 		const Safecampus__Trend *tr = dashboard_trend_nth(d, k);
 		const Safecampus__Indicator *ind = any_indicator(d, tr->key);
-		const char *label = strcmp(tr->key ? tr->key : "", "score") == 0 ? "Safe-campus score"
-				    : ind && ind->label && *ind->label ? ind->label : tr->key;
+		const char *label = strcmp(tr->key ? tr->key : "", "score") == 0 ? _("Safe-campus score")
+				    : dashboard_indicator_label(tr->key, ind ? ind->label : NULL);
 		fputs("  ", t->f);
 		cli_cell(t->f, label, lw);
 		for (size_t m = first; m < nm; m++) {
@@ -621,13 +659,13 @@ static const char *sev_name(int s)
 {
 	switch (s) {
 	case SAFECAMPUS__SEVERITY__SEVERITY_CRITICAL:
-		return "CRITICAL";
+		return _("CRITICAL");
 	case SAFECAMPUS__SEVERITY__SEVERITY_HIGH:
-		return "HIGH";
+		return _("HIGH");
 	case SAFECAMPUS__SEVERITY__SEVERITY_MEDIUM:
-		return "MEDIUM";
+		return _("MEDIUM");
 	case SAFECAMPUS__SEVERITY__SEVERITY_LOW:
-		return "LOW";
+		return _("LOW");
 	default:
 		return "-";
 	}
@@ -664,13 +702,13 @@ static int alerts(struct term *t)
 	const Safecampus__Dashboard *d = t->d;
 	bool show_school = t->r->bureau && !(d->scope && *d->scope);
 	size_t *o, title_w = W - 2 - 8 - 1 - 19 - 1 - (show_school ? 17 : 0) - 1 - 10;
-	char buf[64];
+	char buf[64], tbuf[512];
 	int rc;
 
-	heading(t, "ALERTS");
+	heading(t, _("ALERTS"));
 	fprintf(t->f, " (%zu)\n", d->n_alerts);
 	if (!d->n_alerts) {
-		fputs("  none\n", t->f);
+		fprintf(t->f, "  %s\n", _("none"));
 		return 0;
 	}
 	rc = alert_order(d, &o);
@@ -678,7 +716,7 @@ static int alerts(struct term *t)
 		return rc;
 	for (size_t k = 0; k < d->n_alerts && k < MAX_ALERTS; k++) {
 		const Safecampus__Alert *a = d->alerts[o[k]];
-		render__words(a->kind, buf, sizeof buf);
+		render__alert_kind(a->kind, buf, sizeof buf);
 		fputs("  ", t->f);
 		col(t, a->severity >= SAFECAMPUS__SEVERITY__SEVERITY_HIGH ? C_RED : C_YELLOW);
 		cli_cell(t->f, sev_name(a->severity), 8);
@@ -690,7 +728,7 @@ static int alerts(struct term *t)
 			cli_cell(t->f, render__school_label(t->r, a->school), 16);
 			fputc(' ', t->f);
 		}
-		cli_cell(t->f, a->title, title_w);
+		cli_cell(t->f, dashboard_title_text(a->title, tbuf, sizeof tbuf), title_w);
 		fputc(' ', t->f);
 		cli_cell(t->f, a->since_date && *a->since_date ? a->since_date : "-", 10);
 		fputc('\n', t->f);
@@ -698,12 +736,12 @@ static int alerts(struct term *t)
 			fprintf(t->f, "%*s", 11, "");
 			col(t, C_YELLOW);
 			fprintf(t->f, "%s ", t->cont);
-			wrap(t->f, "answered by a record made here, not yet synced", 13, 13);
+			wrap(t->f, _("answered by a record made here, not yet synced"), 13, 13);
 			col(t, C_RESET);
 		}
 	}
 	if (d->n_alerts > MAX_ALERTS)
-		fprintf(t->f, "  ... and %zu more (all of them in --html and --csv)\n", d->n_alerts - MAX_ALERTS);
+		fprintf(t->f, _("  ... and %zu more (all of them in --html and --csv)\n"), d->n_alerts - MAX_ALERTS);
 	free(o);
 	return 0;
 }
@@ -713,11 +751,12 @@ static void missing(struct term *t)
 	const Safecampus__Dashboard *d = t->d;
 	bool show_school = t->r->bureau && !(d->scope && *d->scope);
 	size_t what_w = W - 2 - (show_school ? 17 : 0) - 1 - 14;
+	char tbuf[512];
 
-	heading(t, "MISSING SUBMISSIONS");
+	heading(t, _("MISSING SUBMISSIONS"));
 	fprintf(t->f, " (%zu)\n", d->n_missing);
 	if (!d->n_missing) {
-		fputs("  none\n", t->f);
+		fprintf(t->f, "  %s\n", _("none"));
 		return;
 	}
 	for (size_t k = 0; k < d->n_missing && k < MAX_MISSING; k++) {
@@ -727,20 +766,20 @@ static void missing(struct term *t)
 			cli_cell(t->f, render__school_label(t->r, m->school), 16);
 			fputc(' ', t->f);
 		}
-		cli_cell(t->f, m->what, what_w);
-		fprintf(t->f, " due ");
+		cli_cell(t->f, dashboard_title_text(m->what, tbuf, sizeof tbuf), what_w);
+		fprintf(t->f, " %s ", _("due"));
 		cli_cell(t->f, m->due_date && *m->due_date ? m->due_date : "-", 10);
 		fputc('\n', t->f);
 		if (dashboard_missing_pending(t->r->local, m)) {
 			fprintf(t->f, "    ");
 			col(t, C_YELLOW);
 			fprintf(t->f, "%s ", t->cont);
-			wrap(t->f, "recorded here, not yet synced: not missing once you sync", 6, 6);
+			wrap(t->f, _("recorded here, not yet synced: not missing once you sync"), 6, 6);
 			col(t, C_RESET);
 		}
 	}
 	if (d->n_missing > MAX_MISSING)
-		fprintf(t->f, "  ... and %zu more (all of them in --html and --csv)\n", d->n_missing - MAX_MISSING);
+		fprintf(t->f, _("  ... and %zu more (all of them in --html and --csv)\n"), d->n_missing - MAX_MISSING);
 }
 
 static void ageing(struct term *t)
@@ -753,10 +792,14 @@ static void ageing(struct term *t)
 	for (size_t i = 0; i < d->n_hazard_ageing; i++)
 		if (d->hazard_ageing[i]->open > max)
 			max = d->hazard_ageing[i]->open;
-	heading(t, "OPEN HAZARDS BY AGE");
+	heading(t, _("OPEN HAZARDS BY AGE"));
 	fputc('\n', t->f);
 	col(t, C_DIM);
-	fprintf(t->f, "  %-14s %6s %8s\n", "", "OPEN", "OVERDUE");
+	fprintf(t->f, "  %-14s ", "");
+	rcell(t->f, _("OPEN"), 6);
+	fputc(' ', t->f);
+	rcell(t->f, _("OVERDUE"), 8);
+	fputc('\n', t->f);
 	col(t, C_RESET);
 	for (size_t i = 0; i < d->n_hazard_ageing; i++) {
 		const Safecampus__AgeBucket *b = d->hazard_ageing[i];
@@ -764,7 +807,8 @@ static void ageing(struct term *t)
 		size_t wo = max ? (size_t)dashboard__round((double)over * 50 / max) : 0;
 		size_t wa = max ? (size_t)dashboard__round((double)b->open * 50 / max) : 0;
 		fputs("  ", t->f);
-		cli_cell(t->f, b->label, 14);
+		char lb[64];
+		cli_cell(t->f, dashboard_title_text(b->label, lb, sizeof lb), 14);
 		fprintf(t->f, " %6u %8u  ", b->open, b->overdue);
 		col(t, C_RED);
 		glyphs(t, t->full, wo);
@@ -774,7 +818,7 @@ static void ageing(struct term *t)
 		fputc('\n', t->f);
 	}
 	col(t, C_DIM);
-	fprintf(t->f, "  %s overdue  %s open, within its deadline\n", t->full, t->half);
+	fprintf(t->f, _("  %s overdue  %s open, within its deadline\n"), t->full, t->half);
 	col(t, C_RESET);
 }
 
@@ -783,11 +827,11 @@ static void fmt_ago(int64_t ref, int64_t ms, char *out, size_t n)
 	char age[32];
 
 	if (ms <= 0) {
-		snprintf(out, n, "never");
+		snprintf(out, n, "%s", _("never"));
 		return;
 	}
 	cli_fmt_age(ref - ms, age, sizeof age);
-	snprintf(out, n, "%s ago", age);
+	snprintf(out, n, _("%s ago"), age);
 }
 
 static void health(struct term *t)
@@ -801,15 +845,25 @@ static void health(struct term *t)
 		return;
 	for (size_t i = 0; i < d->n_health; i++)
 		nstale += dashboard_health_stale(d->health[i], ref);
-	heading(t, "SYNC HEALTH");
-	fprintf(t->f, " (%zu client%s, %zu stale: no contact for 3 days or a record unsent for a day)\n",
-		d->n_health, d->n_health == 1 ? "" : "s", nstale);
+	heading(t, _("SYNC HEALTH"));
+	fprintf(t->f, ngettext(" (%zu client, %zu stale: no contact for 3 days or a record unsent for a day)\n",
+			       " (%zu clients, %zu stale: no contact for 3 days or a record unsent for a day)\n",
+			       d->n_health),
+		d->n_health, nstale);
 	col(t, C_DIM);
 	fputs("  ", t->f);
-	if (district)
-		fprintf(t->f, "%-20s ", "SCHOOL");
-	fprintf(t->f, "%-12s %-14s %7s %-14s %s\n", "CAMPUS", "LAST CONTACT", "UNSENT", "OLDEST UNSENT",
-		"LAST SYNC");
+	if (district) {
+		cli_cell(t->f, _("SCHOOL"), 20);
+		fputc(' ', t->f);
+	}
+	cli_cell(t->f, _("CAMPUS"), 12);
+	fputc(' ', t->f);
+	cli_cell(t->f, _("LAST CONTACT"), 14);
+	fputc(' ', t->f);
+	rcell(t->f, _("UNSENT"), 7);
+	fputc(' ', t->f);
+	cli_cell(t->f, _("OLDEST UNSENT"), 14);
+	fprintf(t->f, " %s\n", _("LAST SYNC"));
 	col(t, C_RESET);
 	/* stale first, in the dashboard's order otherwise */
 	for (int pass = 0; pass < 2; pass++)
@@ -846,7 +900,7 @@ static void health(struct term *t)
 				cli_cell(t->f, c, 14);
 				col(t, C_RED);
 				col(t, C_BOLD);
-				fputs(" STALE", t->f);
+				fprintf(t->f, " %s", _("STALE"));
 				col(t, C_RESET);
 			} else {
 				cli_text(t->f, c);
@@ -863,13 +917,13 @@ static void local_note(struct term *t)
 
 	if (!l || (!l->pending && !l->rejected))
 		return;
-	heading(t, "NOT YET SYNCED FROM HERE");
+	heading(t, _("NOT YET SYNCED FROM HERE"));
 	fputc('\n', t->f);
 	if (l->pending) {
 		cli_fmt_age(t->r->now_ms - l->oldest_pending_ms, age, sizeof age);
-		at += (size_t)snprintf(buf, sizeof buf, "%llu record%s wait%s in this install's outbox "
-				       "(oldest %s ago):", (unsigned long long)l->pending,
-				       l->pending == 1 ? "" : "s", l->pending == 1 ? "s" : "", age);
+		at += (size_t)snprintf(buf, sizeof buf, ngettext("%llu record waits in this install's outbox "
+				       "(oldest %s ago):", "%llu records wait in this install's outbox "
+				       "(oldest %s ago):", l->pending), (unsigned long long)l->pending, age);
 		for (size_t i = 0, n = 0; i < l->nkinds && at < sizeof buf; i++) {
 			if (!l->kinds[i].pending)
 				continue;
@@ -878,13 +932,13 @@ static void local_note(struct term *t)
 					       dashboard_kind_noun(l->kinds[i].kind, l->kinds[i].pending));
 		}
 		if (at < sizeof buf)
-			at += (size_t)snprintf(buf + at, sizeof buf - at, ". The dashboard counts them "
-					       "after `safecampus sync`.");
+			at += (size_t)snprintf(buf + at, sizeof buf - at, "%s", _(". The dashboard counts them "
+					       "after `safecampus sync`."));
 	}
 	if (l->rejected && at < sizeof buf)
-		snprintf(buf + at, sizeof buf - at, "%s%llu record%s rejected by the server: see "
-			 "`safecampus outbox list`.", at ? " " : "", (unsigned long long)l->rejected,
-			 l->rejected == 1 ? " was" : "s were");
+		snprintf(buf + at, sizeof buf - at, ngettext("%s%llu record was rejected by the server: see "
+			 "`safecampus outbox list`.", "%s%llu records were rejected by the server: see "
+			 "`safecampus outbox list`.", l->rejected), at ? " " : "", (unsigned long long)l->rejected);
 	fputs("  ", t->f);
 	wrap(t->f, buf, 2, 2);
 }

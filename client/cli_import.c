@@ -21,12 +21,16 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "i18n.h"
+#include "import_text.h"
 #include "rules.h"
 #include "uuid.h"
 
 #define CSV_MAX_CELL (1u << 20) /* longer cells are refused, not read into memory */
 #define CSV_MAX_COLS 256
+#define IMPORT_MAX_BYTES (256u << 20) /* read whole to tell its encoding */
 
 /* ---------------------------------------------------------------- RFC 4180 reader */
 
@@ -233,10 +237,15 @@ static int header_col(const struct kind *k, const char *cell, struct column *col
 		{"id", COL_ID}, {"school", COL_SCHOOL}, {"campus", COL_CAMPUS},
 		{"hlc", COL_HLC}, {"deleted", COL_DELETED},
 	};
-	size_t n = 0;
+	size_t n = 0, rl;
+	char raw[256];
 
 	while (*cell == ' ')
 		cell++;
+	rl = strlen(cell);
+	while (rl && cell[rl - 1] == ' ')
+		rl--;
+	snprintf(raw, sizeof raw, "%.*s", (int)(rl < sizeof raw ? rl : sizeof raw - 1), cell);
 	for (; cell[n] && n + 1 < sizeof col->name; n++)
 		col->name[n] = cell[n] == '-' ? '_' : (char)tolower((unsigned char)cell[n]);
 	while (n && col->name[n - 1] == ' ')
@@ -246,6 +255,22 @@ static int header_col(const struct kind *k, const char *cell, struct column *col
 	if (col->f && settable(col->f)) {
 		col->what = COL_FIELD;
 		return 0;
+	}
+	/* a field's label as people see it, in Chinese or English ("日期",
+	 * "Date"), or its short flag: what a sheet made by hand is headed with */
+	for (unsigned i = 0; i < k->desc->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &k->desc->fields[i];
+		const struct kind_field_ui *ui = kind_field_ui(k, f->name);
+		if (!ui || !settable(f))
+			continue;
+		if ((ui->label && (strcasecmp(raw, ui->label) == 0 ||
+				   strcmp(raw, i18n_pgettext_in("zh", k->name, ui->label)) == 0)) ||
+		    (ui->alias && strcmp(col->name, ui->alias) == 0)) {
+			col->what = COL_FIELD;
+			col->f = f;
+			snprintf(col->name, sizeof col->name, "%s", f->name);
+			return 0;
+		}
 	}
 	for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
 		if (strcmp(col->name, common[i].name) == 0) {
@@ -387,6 +412,52 @@ static bool in_header(const struct import *im, const ProtobufCFieldDescriptor *f
 	return false;
 }
 
+/* The row's stable id when it names none (import_text.h): the hash of its
+ * kind's import key as the row gives it, else of every column it has. */
+static int derived_id(const struct import *im, const ProtobufCMessage *m, char out[37])
+{
+	const struct kind *k = im->k;
+	const char *names[CSV_MAX_COLS], *vals[CSV_MAX_COLS];
+	char *owned[CSV_MAX_COLS];
+	const char *key = k->ops ? k->ops->import_key : NULL;
+	size_t n = 0;
+	int rc;
+
+	for (unsigned i = 0; i < k->desc->n_fields && n < CSV_MAX_COLS; i++) {
+		const ProtobufCFieldDescriptor *f = &k->desc->fields[i];
+		bool in = false;
+		if (!settable(f))
+			continue;
+		if (key) {
+			size_t fl = strlen(f->name);
+			for (const char *p = key; *p;) {
+				size_t wl = strcspn(p, " ");
+				if (wl == fl && strncmp(p, f->name, fl) == 0)
+					in = true;
+				p += wl;
+				p += strspn(p, " ");
+			}
+		} else {
+			in = in_header(im, f);
+		}
+		if (!in)
+			continue;
+		owned[n] = kind_field_get(m, f);
+		if (!owned[n]) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		names[n] = f->name;
+		vals[n] = owned[n];
+		n++;
+	}
+	rc = import_row_id(k->name, cli_s(im->c->cfg.school), names, vals, n, out);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(owned[i]);
+	return rc;
+}
+
 /* Checks one row; a good one is kept in im->recs. Returns 0 (good, bad or
  * skipped: im's counts say which) or a negative code for an out-of-memory or
  * store failure that stops the import. */
@@ -396,14 +467,14 @@ static int import_row(struct import *im, struct csv *p, unsigned long line)
 	ProtobufCMessage *m = NULL;
 	Safecampus__Record *r = NULL, *old = NULL;
 	const char *id = NULL, *school = NULL;
-	bool bad = false, tomb = false;
+	bool bad = false, tomb = false, derived = false;
 	char err[512], why[512], idbuf[37];
 	int rc = 0;
 
 	for (size_t j = 0; j < im->ncols; j++) {
 		const char *v = p->cells[j];
 		if (strlen(v) != p->lens[j]) {
-			row_error(im, line, im->cols[j].name, "contains a NUL byte");
+			row_error(im, line, im->cols[j].name, _("contains a NUL byte"));
 			im->rejected++;
 			return 0;
 		}
@@ -425,61 +496,10 @@ static int import_row(struct import *im, struct csv *p, unsigned long line)
 	r = cli_record_new(k, m);
 	if (!r)
 		return -ENOMEM;
-	if (id) {
-		size_t n = strlen(id);
-		for (size_t i = 0; i < n && i < 36; i++)
-			idbuf[i] = (char)tolower((unsigned char)id[i]);
-		idbuf[n < 36 ? n : 36] = '\0';
-		if (n != 36 || !uuid_valid(idbuf)) {
-			row_error(im, line, "id", "\"%.40s\" is not a record id (a UUID, as export "
-				  "writes it; leave the cell empty for a new record)", id);
-			bad = true;
-		} else {
-			unsigned long other = dup_line(im, idbuf);
-			if (other) {
-				row_error(im, line, "id", "%s is also on line %lu", idbuf, other);
-				bad = true;
-			}
-			if (set_str_dup(&r->id, idbuf) != 0) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			rc = store_get(im->c->st, r->id, &old);
-			if (rc == SC_ENOTFOUND) {
-				rc = 0;
-			} else if (rc) {
-				goto out;
-			} else if (kind_of(old) != k) {
-				row_error(im, line, "id", "%s already belongs to a %s record", r->id,
-					  kind_of(old) ? kind_of(old)->name : "?");
-				bad = true;
-			} else {
-				/* an update: the columns left out keep their values */
-				for (unsigned i = 0; i < k->desc->n_fields; i++) {
-					const ProtobufCFieldDescriptor *f = &k->desc->fields[i];
-					char *v;
-					if (!settable(f) || in_header(im, f))
-						continue;
-					v = kind_field_get(kind_payload(old), f);
-					if (!v || kind_field_set(m, f, v, err, sizeof err) != 0) {
-						free(v);
-						rc = -ENOMEM;
-						goto out;
-					}
-					free(v);
-				}
-				if (set_str_dup(&r->campus, old->campus) != 0 ||
-				    set_str_dup(&r->school, old->school) != 0) {
-					rc = -ENOMEM;
-					goto out;
-				}
-			}
-		}
-	}
 	if (school && *school && strcmp(school, cli_s(im->c->cfg.school)) != 0) {
-		row_error(im, line, "school", "the row is for school \"%.64s\"; this install writes "
-			  "for %s", school, *cli_s(im->c->cfg.school) ? im->c->cfg.school
-								   : "the bureau (school \"\")");
+		row_error(im, line, "school", _("the row is for school \"%.64s\"; this install writes "
+			  "for %s"), school, *cli_s(im->c->cfg.school) ? im->c->cfg.school
+								   : _("the bureau (school \"\")"));
 		bad = true;
 	}
 	for (size_t j = 0; j < im->ncols; j++) {
@@ -493,6 +513,12 @@ static int import_row(struct import *im, struct csv *p, unsigned long line)
 		    strcmp(f->name + strlen(f->name) - 3, "_id") == 0 && !uuid_valid(v) &&
 		    strlen(v) >= 4 && strlen(v) < 36 && store_resolve_id(im->c->st, v, full) == 0)
 			v = full;
+		/* an enum cell may hold the value's label (全员培训), as `add` takes it */
+		if (*v && f->type == PROTOBUF_C_TYPE_ENUM) {
+			const char *name = kind_enum_from_label(k, f->name, v);
+			if (name)
+				v = name;
+		}
 		if (kind_field_set(m, f, v, err, sizeof err) != 0) {
 			size_t fl = strlen(f->name);
 			const char *msg = err;
@@ -500,6 +526,77 @@ static int import_row(struct import *im, struct csv *p, unsigned long line)
 				msg = err + fl + 2;
 			row_error(im, line, f->name, "%s", msg);
 			bad = true;
+		}
+	}
+	if (id) {
+		size_t n = strlen(id);
+		for (size_t i = 0; i < n && i < 36; i++)
+			idbuf[i] = (char)tolower((unsigned char)id[i]);
+		idbuf[n < 36 ? n : 36] = '\0';
+		if (n != 36 || !uuid_valid(idbuf)) {
+			row_error(im, line, "id", _("\"%.40s\" is not a record id (a UUID, as export "
+				  "writes it; leave the cell empty for a new record)"), id);
+			goto reject;
+		}
+	} else if (!bad) {
+		/* its id from what it is, so importing it again finds it */
+		rc = derived_id(im, m, idbuf);
+		if (rc)
+			goto out;
+		derived = true;
+	} else {
+		goto reject;
+	}
+	{
+		unsigned long other = dup_line(im, idbuf);
+		if (other) {
+			if (derived)
+				row_error(im, line, "row", _("the same %s as line %lu (%s)"),
+					  kind_label(k), other,
+					  k->ops && k->ops->import_key ? k->ops->import_key
+								       : _("every cell"));
+			else
+				row_error(im, line, "id", _("%s is also on line %lu"), idbuf, other);
+			goto reject;
+		}
+	}
+	if (set_str_dup(&r->id, idbuf) != 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = store_get(im->c->st, r->id, &old);
+	if (rc == SC_ENOTFOUND) {
+		rc = 0;
+	} else if (rc) {
+		goto out;
+	} else if (kind_of(old) != k) {
+		row_error(im, line, "id", _("%s already belongs to a %s record"), r->id,
+			  kind_of(old) ? kind_of(old)->name : "?");
+		bad = true;
+	} else if (derived && old->deleted) {
+		/* the sheet's row was imported once and deleted here since: a
+		 * re-import does not bring it back */
+		im->deleted++;
+		goto out;
+	} else {
+		/* an update: the columns left out keep their values */
+		for (unsigned i = 0; i < k->desc->n_fields; i++) {
+			const ProtobufCFieldDescriptor *f = &k->desc->fields[i];
+			char *v;
+			if (!settable(f) || in_header(im, f))
+				continue;
+			v = kind_field_get(kind_payload(old), f);
+			if (!v || kind_field_set(m, f, v, err, sizeof err) != 0) {
+				free(v);
+				rc = -ENOMEM;
+				goto out;
+			}
+			free(v);
+		}
+		if (set_str_dup(&r->campus, old->campus) != 0 ||
+		    set_str_dup(&r->school, old->school) != 0) {
+			rc = -ENOMEM;
+			goto out;
 		}
 	}
 	if (bad)
@@ -583,24 +680,29 @@ int cmd_import(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "import KIND FILE.csv [--dry-run]",
-		.summary = "Adds or updates records of one kind from a CSV file (RFC 4180, UTF-8; "
-			   "'-' reads standard\ninput). The header row names the columns: the "
-			   "kind's fields as `" CLI_PROG " add KIND --help`\nlists them, in any "
-			   "order, any of them left out; and optionally id, school, campus, hlc,\n"
-			   "deleted, the columns `export KIND --csv` adds. A row with an id updates "
-			   "that record (the\ncolumns the file leaves out keep their values) or "
-			   "creates it with that id; a row without\none is a new record. So "
-			   "`export` then `import` round-trips.",
-		.epilog = "Every row is checked as `add` checks it; each bad row is reported as "
+		.summary = N_("Adds or updates records of one kind from a CSV file (RFC 4180; UTF-8 with "
+			   "or without a\nbyte-order mark, else GB18030/GBK as Chinese Excel saves it; "
+			   "'-' reads standard input).\nThe header row names the columns: the "
+			   "kind's fields as `safecampus add KIND --help`\nlists them, by name or "
+			   "by their label in Chinese or English, in any order, any of them\nleft "
+			   "out; and optionally id, school, campus, hlc, deleted, the columns "
+			   "`export KIND --csv`\nadds. A row with an id updates that record (the "
+			   "columns the file leaves out keep their\nvalues) or creates it with that "
+			   "id. A row without one gets an id made from what it\nrecords (for a "
+			   "meeting: its kind, date and title), so importing the same sheet again,\n"
+			   "or a corrected one, updates or skips the records it made instead of "
+			   "adding them twice.\nSo `export` then `import` round-trips."),
+		.epilog = N_("Every row is checked as `add` checks it; each bad row is reported as "
 			  "FILE:LINE: field: message\n(LINE: where the row starts). The good rows "
 			  "are written in one transaction: all of them or,\nif the program is "
 			  "stopped half way, none. Rows the same as the record already here are\n"
-			  "skipped (unchanged); rows export wrote for deleted records are skipped. "
-			  "The last line says\n\"imported N, rejected M\". Exit status 1 if any row "
-			  "was rejected (the good rows are still\nimported), 2 for a usage error, "
-			  "0 otherwise.\nEvents (the *_event kinds) are checked against the "
+			  "skipped (unchanged); rows export wrote for deleted records, and rows "
+			  "whose record was\ndeleted here since, are skipped. "
+			  "The last line says \"imported N, rejected M\". Exit status\n1 if any row "
+			  "was rejected (the good rows are still imported), 2 for a usage error, "
+			  "0\notherwise.\nEvents (the *_event kinds) are checked against the "
 			  "events already in the store, not\nagainst earlier rows of the same "
-			  "file: import one step per record at a time.",
+			  "file: import one step per record at a time."),
 	};
 	struct cli_opt opts[] = {
 		{.name = "dry-run", .help = "check every row, write nothing"},
@@ -612,6 +714,8 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	unsigned long line;
 	char bad[256];
 	bool to_close = false;
+	char *text = NULL;
+	size_t textlen = 0;
 	int rc = cli_parse(c, argc, argv, opts, 1, &h, pos, 2, 2, &npos), got;
 
 	if (rc == CLI_HELP)
@@ -644,14 +748,49 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	}
 	im.file = pos[1];
-	if (strcmp(pos[1], "-") == 0) {
-		p.f = stdin;
-		im.file = "<stdin>";
-	} else {
-		p.f = fopen(pos[1], "rb");
-		if (!p.f) {
-			cli_err("cannot read %s: %s", pos[1], strerror(errno));
+	{
+		FILE *in = stdin;
+		enum import_enc enc;
+		size_t bad_at;
+		if (strcmp(pos[1], "-") == 0) {
+			im.file = "<stdin>";
+		} else {
+			in = fopen(pos[1], "rb");
+			if (!in) {
+				cli_err(_("cannot read %s: %s"), pos[1], strerror(errno));
+				return CLI_FAIL;
+			}
+		}
+		rc = import_read(in, IMPORT_MAX_BYTES, &text, &textlen, &enc, &bad_at);
+		if (in != stdin)
+			fclose(in);
+		if (rc == SC_EINVALID) {
+			cli_err(_("%s: neither UTF-8 nor GB18030 (GBK) text (byte %zu); save it from "
+				  "the spreadsheet as \"CSV UTF-8\""), im.file, bad_at + 1);
 			return CLI_FAIL;
+		}
+		if (rc == -EFBIG) {
+			cli_err(_("%s: larger than %u MiB; split it"), im.file,
+				(unsigned)(IMPORT_MAX_BYTES >> 20));
+			return CLI_FAIL;
+		}
+		if (rc) {
+			cli_err(_("cannot read %s: %s"), im.file,
+				rc == -ENOTSUP ? _("this system cannot convert GB18030 text")
+					       : strerror(-rc));
+			return CLI_FAIL;
+		}
+		if (enc == IMPORT_GB18030)
+			fprintf(stderr, _("%s: not UTF-8, read as GB18030 (GBK)\n"), im.file);
+		if (textlen == 0) {
+			cli_err(_("%s: the file is empty (the first row names the columns)"), im.file);
+			free(text);
+			return CLI_FAIL;
+		}
+		p.f = fmemopen(text, textlen, "rb");
+		if (!p.f) {
+			free(text);
+			return cli_store_fail(-ENOMEM, _("cannot import"));
 		}
 		to_close = true;
 	}
@@ -754,5 +893,6 @@ out:
 	csv_free(&p);
 	if (to_close)
 		fclose(p.f);
+	free(text);
 	return rc;
 }

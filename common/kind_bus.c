@@ -80,6 +80,7 @@ static const struct kind_field_ui bus_field_ui[] = {
 
 const struct kind_ops kind_ops_bus = {
 	.kind = "bus",
+	.import_key = "plate",
 	.fields = bus_field_ui,
 	.nfields = sizeof bus_field_ui / sizeof bus_field_ui[0],
 	.label = N_("School bus"),
@@ -124,6 +125,7 @@ static int trip_check(const struct kind_env *env, const Safecampus__Record *r, c
 
 const struct kind_ops kind_ops_bus_trip = {
 	.kind = "bus_trip",
+	.import_key = "bus_id trip_date direction",
 	.fields = bus_trip_field_ui,
 	.nfields = sizeof bus_trip_field_ui / sizeof bus_trip_field_ui[0],
 	.label = N_("Bus trip"),
@@ -142,6 +144,7 @@ static const struct kind_field_ui bus_rider_field_ui[] = {
 
 const struct kind_ops kind_ops_bus_rider = {
 	.kind = "bus_rider",
+	.import_key = "bus_id student_ref",
 	.fields = bus_rider_field_ui,
 	.nfields = sizeof bus_rider_field_ui / sizeof bus_rider_field_ui[0],
 	.label = N_("Bus rider"),

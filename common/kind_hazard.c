@@ -255,6 +255,7 @@ static const struct kind_verb hazard_verbs[] = {
 
 const struct kind_ops kind_ops_hazard = {
 	.kind = "hazard",
+	.import_key = "title location found_date",
 	.label = N_("Hazard"),
 	.noun = "hazard",
 	.fields = hazard_fields,

@@ -24,6 +24,7 @@ static const struct kind_field_ui school_profile_fields[] = {
 
 const struct kind_ops kind_ops_school_profile = {
 	.kind = "school_profile",
+	.import_key = "name",
 	.label = N_("School profile"),
 	FIELDS(school_profile_fields),
 };
@@ -39,6 +40,7 @@ static const struct kind_field_ui school_class_fields[] = {
 
 const struct kind_ops kind_ops_school_class = {
 	.kind = "school_class",
+	.import_key = "grade name",
 	.label = N_("Class"),
 	FIELDS(school_class_fields),
 };
@@ -53,6 +55,7 @@ static const struct kind_field_ui meeting_fields[] = {
 
 const struct kind_ops kind_ops_meeting = {
 	.kind = "meeting",
+	.import_key = "type meeting_date title",
 	.label = N_("Safety meeting"),
 	FIELDS(meeting_fields),
 };
@@ -68,6 +71,7 @@ static const struct kind_field_ui policy_fields[] = {
 
 const struct kind_ops kind_ops_policy = {
 	.kind = "policy",
+	.import_key = "type title version",
 	.label = N_("Rule or plan"),
 	FIELDS(policy_fields),
 };
@@ -85,6 +89,7 @@ static const struct kind_field_ui education_fields[] = {
 
 const struct kind_ops kind_ops_education = {
 	.kind = "education",
+	.import_key = "school_class_id session_date slot",
 	.label = N_("\"1530\" safety lesson"),
 	FIELDS(education_fields),
 };
@@ -99,6 +104,7 @@ static const struct kind_field_ui lecture_fields[] = {
 
 const struct kind_ops kind_ops_lecture = {
 	.kind = "lecture",
+	.import_key = "lecture_date topic",
 	.label = N_("Legal vice-principal lecture"),
 	FIELDS(lecture_fields),
 };
@@ -118,6 +124,7 @@ static const struct kind_field_ui drill_fields[] = {
 
 const struct kind_ops kind_ops_drill = {
 	.kind = "drill",
+	.import_key = "drill_date scenario theme",
 	.label = N_("Emergency drill"),
 	FIELDS(drill_fields),
 	.sign_roles = KS_STAFF,
@@ -135,6 +142,7 @@ static const struct kind_field_ui inspection_fields[] = {
 
 const struct kind_ops kind_ops_inspection = {
 	.kind = "inspection",
+	.import_key = "inspection_date level inspector location",
 	.label = N_("Safety inspection"),
 	FIELDS(inspection_fields),
 	.sign_roles = KS_STAFF,
@@ -150,6 +158,7 @@ static const struct kind_field_ui linkage_fields[] = {
 
 const struct kind_ops kind_ops_linkage = {
 	.kind = "linkage",
+	.import_key = "activity_date partner activity",
 	.label = N_("Joint activity"),
 	FIELDS(linkage_fields),
 };
@@ -166,6 +175,7 @@ static const struct kind_field_ui gate_duty_fields[] = {
 
 const struct kind_ops kind_ops_gate_duty = {
 	.kind = "gate_duty",
+	.import_key = "duty_date shift",
 	.label = N_("Gate duty"),
 	FIELDS(gate_duty_fields),
 };
@@ -180,6 +190,7 @@ static const struct kind_field_ui equipment_check_fields[] = {
 
 const struct kind_ops kind_ops_equipment_check = {
 	.kind = "equipment_check",
+	.import_key = "equipment_id check_date",
 	.label = N_("Equipment check"),
 	FIELDS(equipment_check_fields),
 };
@@ -194,6 +205,7 @@ static const struct kind_field_ui calendar_fields[] = {
 
 const struct kind_ops kind_ops_calendar = {
 	.kind = "calendar",
+	.import_key = "term_name",
 	.label = N_("School calendar"),
 	FIELDS(calendar_fields),
 };

@@ -59,6 +59,7 @@ static const struct kind_field_ui staff_field_ui[] = {
 
 const struct kind_ops kind_ops_staff = {
 	.kind = "staff",
+	.import_key = "name",
 	.fields = staff_field_ui,
 	.nfields = sizeof staff_field_ui / sizeof staff_field_ui[0],
 	.label = N_("Staff member"),
@@ -171,6 +172,7 @@ static const struct kind_field_ui letter_field_ui[] = {
 
 const struct kind_ops kind_ops_letter = {
 	.kind = "letter",
+	.import_key = "year level signer",
 	.fields = letter_field_ui,
 	.nfields = sizeof letter_field_ui / sizeof letter_field_ui[0],
 	.label = N_("Responsibility letter"),

@@ -396,6 +396,7 @@ static int nt_check(const struct kind_env *env, const Safecampus__Record *r, cha
 
 const struct kind_ops kind_ops_notice = {
 	.kind = "notice",
+	.import_key = "title issue_date",
 	.label = N_("Notice"),
 	.noun = "notice",
 	.fields = notice_fields,

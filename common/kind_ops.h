@@ -236,6 +236,11 @@ struct kind_ops {
 	const char *kind;             /* the kind it belongs to */
 	const char *label;            /* "Hazard", N_(): kind_label translates it */
 	const char *noun;             /* lists say "3 <noun>s"; NULL: "3 <kind> records" */
+	/* the fields that say which real thing a CSV row without an id is ("type
+	 * meeting_date title"), space-separated: import hashes them into the
+	 * row's id (client/import_text.h), so a sheet imported twice adds nothing
+	 * twice. NULL: every column of the row (events: a step is its values) */
+	const char *import_key;
 
 	/* fields for people, in form order; fields not named keep descriptor order after */
 	const struct kind_field_ui *fields;

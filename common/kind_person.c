@@ -36,6 +36,7 @@ static const struct kind_field_ui person_fields[] = {
 
 const struct kind_ops kind_ops_person = {
 	.kind = "person",
+	.import_key = "login",
 	.label = N_("Person"),
 	.fields = person_fields,
 	.nfields = sizeof person_fields / sizeof person_fields[0],

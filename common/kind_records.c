@@ -52,6 +52,7 @@ static const struct kind_field_ui risk_field_ui[] = {
 
 const struct kind_ops kind_ops_risk = {
 	.kind = "risk",
+	.import_key = "title",
 	.fields = risk_field_ui,
 	.nfields = sizeof risk_field_ui / sizeof risk_field_ui[0],
 	.label = N_("Known problem"),
@@ -73,6 +74,7 @@ static const struct kind_field_ui equipment_field_ui[] = {
 
 const struct kind_ops kind_ops_equipment = {
 	.kind = "equipment",
+	.import_key = "item type location",
 	.fields = equipment_field_ui,
 	.nfields = sizeof equipment_field_ui / sizeof equipment_field_ui[0],
 	.label = N_("Equipment"),

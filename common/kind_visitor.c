@@ -40,6 +40,7 @@ static const struct kind_verb visitor_verbs[] = {
 
 const struct kind_ops kind_ops_visitor = {
 	.kind = "visitor",
+	.import_key = "visit_date name time_in_ms",
 	.label = N_("Visitor"),
 	.fields = visitor_fields,
 	.nfields = sizeof visitor_fields / sizeof visitor_fields[0],

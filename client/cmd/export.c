@@ -1,5 +1,6 @@
 /* export KIND --csv [FILE]: every record of a kind as CSV. */
 #include "cli.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -77,13 +78,19 @@ int cmd_export(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "export KIND --csv [FILE]",
-		.summary = "Writes every record of a kind as CSV (RFC 4180, UTF-8, CRLF line "
-			   "ends) to FILE or, without\nFILE or with '-', to standard output. "
-			   "Header: the kind's field names, then id, school,\ncampus, hlc, deleted. "
-			   "Values are in the same text form `add` takes.",
+		.summary = N_("Writes every record of a kind as CSV (RFC 4180, UTF-8, CRLF line "
+			   "ends, a cell in double\nquotes when it holds a comma, quote or line "
+			   "break) to FILE or, without FILE or with '-', to\nstandard output. A "
+			   "file starts with the UTF-8 byte-order mark, so that Excel opens it as\n"
+			   "UTF-8 and shows Chinese right (standard output has none, for pipes; "
+			   "--bom or --no-bom\nchooses). Header: the kind's field names, then id, "
+			   "school, campus, hlc, deleted. Values\nare in the same text form `add` "
+			   "takes; `import` reads the file back."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "csv", .help = "comma-separated values (the only format so far)"},
+		{.name = "csv", .help = N_("comma-separated values (the only format so far)")},
+		{.name = "bom", .help = N_("start with the UTF-8 byte-order mark (the default for a file)")},
+		{.name = "no-bom", .help = N_("no byte-order mark (the default for standard output)")},
 	};
 	const char *pos[2];
 	size_t npos;
@@ -91,7 +98,7 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	struct csv_ctx x = {0};
 	const char *path;
 	bool to_stdout;
-	int rc = cli_parse(c, argc, argv, opts, 1, &h, pos, 1, 2, &npos);
+	int rc = cli_parse(c, argc, argv, opts, 3, &h, pos, 1, 2, &npos);
 
 	if (rc == CLI_HELP)
 		return CLI_OK;
@@ -113,6 +120,10 @@ int cmd_export(struct cli *c, int argc, char **argv)
 		cli_err("cannot write %s: %s", path, strerror(errno));
 		return CLI_FAIL;
 	}
+	/* Excel reads a CSV without the mark in the system's code page (GBK on a
+	 * Chinese Windows) and shows UTF-8 Chinese as mojibake */
+	if (opts[1].seen || (!to_stdout && !opts[2].seen))
+		fputs("\xEF\xBB\xBF", x.f);
 	for (unsigned i = 0; i < k->desc->n_fields; i++)
 		if (settable(&k->desc->fields[i]))
 			fprintf(x.f, "%s,", k->desc->fields[i].name);

@@ -266,7 +266,9 @@ expect_rc 0 "retry of a pending entry is harmless"
 # ---------------------------------------------------------------- export
 run export hazard --csv hazards.csv
 expect_rc 0 "export to a file"
-OUT=$(tr -d '\r' <hazards.csv)
+# a file starts with the UTF-8 byte-order mark (for Excel)
+[ "$(head -c3 hazards.csv | od -An -tx1 | tr -d ' ')" = efbbbf ] && ok || bad "csv file starts with the UTF-8 mark"
+OUT=$(tr -d '\r' <hazards.csv | sed '1s/^\xEF\xBB\xBF//')
 # the kind's fields in .proto order, then the common columns
 expect_out "^title,location,area,severity,description,found_date,reporter,([a-z_]+,)*id,school,campus,hlc,deleted$" \
 	"csv header"

@@ -85,7 +85,7 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 	static const struct cli_help h = {
 		.usage = "dashboard [--refresh] [--school ID] [--sort KEY] [--html FILE] [--csv DIR] "
 			 "[--month YYYY-MM]",
-		.summary = "Shows the safe-campus dashboard the district server computed: each indicator with "
+		.summary = N_("Shows the safe-campus dashboard the district server computed: each indicator with "
 			   "its value,\ntarget and trend, the composite score with its weights, the rank "
 			   "among the district's\nschools, alerts and missing submissions; for the bureau "
 			   "every school side by side and\neach client's sync health. Records made here "
@@ -93,26 +93,26 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 			   "Without --refresh it shows the last dashboard stored here, with its age: it "
 			   "works offline.\nA `sync --watch` keeps it current. With --refresh it syncs "
 			   "and fetches a new one first;\nif the server cannot be reached it shows the "
-			   "stored one with a warning.",
-		.epilog = "--html writes one self-contained page (charts in SVG, nothing fetched; \"-\" "
+			   "stored one with a warning."),
+		.epilog = N_("--html writes one self-contained page (charts in SVG, nothing fetched; \"-\" "
 			  "for stdout);\n--csv writes indicators.csv, schools.csv, alerts.csv, trends.csv, "
 			  "health.csv, missing.csv.\nColour only on a terminal, never with NO_COLOR set.\n\n"
 			  "Exit status: 0 shown or written, 1 no dashboard to show (or a write failed), 2 "
-			  "usage error.",
+			  "usage error."),
 	};
 	struct cli_opt opts[O_COUNT] = {
-		[O_REFRESH] = {.name = "refresh", .help = "sync now and fetch a new dashboard from the server"},
+		[O_REFRESH] = {.name = "refresh", .help = N_("sync now and fetch a new dashboard from the server")},
 		[O_SCHOOL] = {.name = "school", .metavar = "ID",
-			      .help = "bureau: one school in full (drill-down)"},
+			      .help = N_("bureau: one school in full (drill-down)")},
 		[O_SORT] = {.name = "sort", .metavar = "KEY",
-			    .help = "bureau: order of the school table: score (default), name, or an "
-				    "indicator key"},
-		[O_HTML] = {.name = "html", .metavar = "FILE", .help = "write an HTML page with charts"},
-		[O_CSV] = {.name = "csv", .metavar = "DIR", .help = "write the tables as CSV files into DIR"},
+			    .help = N_("bureau: order of the school table: score (default), name, or an "
+				    "indicator key")},
+		[O_HTML] = {.name = "html", .metavar = "FILE", .help = N_("write an HTML page with charts")},
+		[O_CSV] = {.name = "csv", .metavar = "DIR", .help = N_("write the tables as CSV files into DIR")},
 		[O_MONTH] = {.name = "month", .metavar = "YYYY-MM",
-			     .help = "the dashboard as of the end of that month (default: now)"},
+			     .help = N_("the dashboard as of the end of that month (default: now)")},
 		[O_TIMEOUT] = {.name = "timeout-ms", .metavar = "N",
-			       .help = "with --refresh: limit for connect and each request (default 15000)"},
+			       .help = N_("with --refresh: limit for connect and each request (default 15000)")},
 	};
 	struct render_ctx r = {0};
 	struct dashboard_local local = {0};
@@ -134,9 +134,9 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 	if (opts[O_MONTH].seen) {
 		month = opts[O_MONTH].value;
 		if (!dashboard_month_valid(month))
-			return cli_usage("dashboard", "--month: \"%s\" is not a month YYYY-MM", month);
+			return cli_usage("dashboard", _("--month: \"%s\" is not a month YYYY-MM"), month);
 		if (strncmp(month, today, 7) > 0)
-			return cli_usage("dashboard", "--month: %s has not begun yet", month);
+			return cli_usage("dashboard", _("--month: %s has not begun yet"), month);
 		if (strncmp(month, today, 7) == 0)
 			month = NULL; /* the current month is the live dashboard */
 	}
@@ -147,7 +147,7 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 		v = strtoul(opts[O_TIMEOUT].value, &end, 10);
 		if (errno || *end || !*opts[O_TIMEOUT].value || v > 3600000 ||
 		    opts[O_TIMEOUT].value[0] == '-')
-			return cli_usage("dashboard", "--timeout-ms: \"%s\" is not a number from 0 to 3600000",
+			return cli_usage("dashboard", _("--timeout-ms: \"%s\" is not a number from 0 to 3600000"),
 					 opts[O_TIMEOUT].value);
 		so.timeout_ms = (unsigned)v;
 	}
@@ -159,8 +159,8 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 		school = opts[O_SCHOOL].value;
 		if (!bureau) {
 			if (strcmp(school, c->cfg.school) != 0)
-				return cli_usage("dashboard", "--school: only the bureau sees another school "
-						 "(this install is school %s)", c->cfg.school);
+				return cli_usage("dashboard", _("--school: only the bureau sees another school "
+						 "(this install is school %s)"), c->cfg.school);
 			school = NULL;
 		}
 	}
@@ -179,12 +179,12 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 		if (rc == 0 && rep.dashboards) {
 			refreshed = true;
 			if (rep.pushed || rep.rejected || rep.pulled)
-				fprintf(stderr, "synced: pushed %llu, rejected %llu, pulled %llu\n",
+				fprintf(stderr, _("synced: pushed %llu, rejected %llu, pulled %llu\n"),
 					(unsigned long long)rep.pushed, (unsigned long long)rep.rejected,
 					(unsigned long long)rep.pulled);
 		} else {
 			snprintf(offline, sizeof offline, "%s",
-				 rep.error[0] ? rep.error : rc ? sc_strerror(rc) : "the server sent no dashboard");
+				 rep.error[0] ? rep.error : rc ? sc_strerror(rc) : _("the server sent no dashboard"));
 			r.offline = offline;
 		}
 	}
@@ -200,7 +200,7 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 			rc = dashboard_derive_school(dist, school, &d);
 			dashboard_free(dist);
 			if (rc == SC_ENOTFOUND) {
-				cli_err("school %s is not in the district dashboard stored here", school);
+				cli_err(_("school %s is not in the district dashboard stored here"), school);
 				return CLI_FAIL;
 			}
 			r.derived = rc == 0;
@@ -208,28 +208,28 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 	}
 	if (rc == SC_ENOTFOUND) {
 		if (r.offline)
-			cli_err("could not fetch the dashboard (%s), and none is stored here yet", r.offline);
+			cli_err(_("could not fetch the dashboard (%s), and none is stored here yet"), r.offline);
 		else if (month)
-			cli_err("no dashboard for %s is stored here: run `" CLI_PROG " dashboard --refresh "
-				"--month %s`", month, month);
+			cli_err(_("no dashboard for %s is stored here: run `safecampus dashboard --refresh "
+				"--month %s`"), month, month);
 		else
-			cli_err("no dashboard is stored here yet: run `" CLI_PROG " dashboard --refresh` "
-				"(needs the server), or keep `" CLI_PROG " sync --watch` running");
+			cli_err(_("no dashboard is stored here yet: run `safecampus dashboard --refresh` "
+				"(needs the server), or keep `safecampus sync --watch` running"));
 		return CLI_FAIL;
 	}
 	if (rc) {
-		rc = cli_store_fail(rc, "cannot read the stored dashboard");
+		rc = cli_store_fail(rc, _("cannot read the stored dashboard"));
 		goto out;
 	}
 	if (r.offline) {
 		char when[32];
 		cli_fmt_time(d->computed_ms > 0 ? d->computed_ms : stored_ms, when, sizeof when);
-		cli_err("warning: could not refresh the dashboard (%s); showing the one stored here, "
-			"as of %s", r.offline, when);
+		cli_err(_("warning: could not refresh the dashboard (%s); showing the one stored here, "
+			"as of %s"), r.offline, when);
 	}
 	rc = dashboard_local_load(c->st, &local);
 	if (rc)
-		cli_err("warning: cannot read the outbox (%s); records not yet synced are not shown",
+		cli_err(_("warning: cannot read the outbox (%s); records not yet synced are not shown"),
 			store_last_error()[0] ? store_last_error() : sc_strerror(rc));
 	else
 		have_local = true;
@@ -246,26 +246,26 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 	if (r.sort) {
 		size_t *order = malloc((d->n_schools + 1) * sizeof *order);
 		if (!order) {
-			rc = cli_store_fail(-ENOMEM, "cannot sort");
+			rc = cli_store_fail(-ENOMEM, _("cannot sort"));
 			goto out;
 		}
 		rc = dashboard_sort_schools(d, r.sort, order);
 		free(order);
 		if (rc) {
 			sort_keys(d, err, sizeof err);
-			rc = cli_usage("dashboard", "--sort: \"%s\" is not one of %s", r.sort, err);
+			rc = cli_usage("dashboard", _("--sort: \"%s\" is not one of %s"), r.sort, err);
 			goto out;
 		}
 	}
 	if (opts[O_HTML].seen) {
 		rc = write_html(&r, opts[O_HTML].value);
 		if (rc) {
-			cli_err("cannot write %s: %s", opts[O_HTML].value, sc_strerror(rc));
+			cli_err(_("cannot write %s: %s"), opts[O_HTML].value, sc_strerror(rc));
 			rc = CLI_FAIL;
 			goto out;
 		}
 		if (strcmp(opts[O_HTML].value, "-") != 0)
-			printf("wrote %s\n", opts[O_HTML].value);
+			printf(_("wrote %s\n"), opts[O_HTML].value);
 	}
 	if (opts[O_CSV].seen) {
 		rc = render_csv(opts[O_CSV].value, &r, err, sizeof err);
@@ -274,7 +274,7 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 			rc = CLI_FAIL;
 			goto out;
 		}
-		printf("wrote %s/{indicators,schools,alerts,trends,health,missing}.csv\n", opts[O_CSV].value);
+		printf(_("wrote %s/{indicators,schools,alerts,trends,health,missing}.csv\n"), opts[O_CSV].value);
 	}
 	if (!opts[O_HTML].seen && !opts[O_CSV].seen) {
 		const char *nc = getenv("NO_COLOR");
@@ -282,7 +282,7 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 		r.ascii = !utf8_locale();
 		rc = render_term(stdout, &r);
 		if (rc) {
-			cli_err("cannot show the dashboard: %s", sc_strerror(rc));
+			cli_err(_("cannot show the dashboard: %s"), sc_strerror(rc));
 			rc = CLI_FAIL;
 			goto out;
 		}

@@ -14,8 +14,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "render_html.h"
+#include "dashboard_text.h"
 #include "i18n.h"
+#include "render_html.h"
 
 
 void html_out(struct html *h, const char *fmt, ...)
@@ -125,7 +126,7 @@ void html_esc_cut(struct html *h, const char *s, size_t cols)
 
 const char *html_ind_label(const Safecampus__Indicator *i)
 {
-	return i->label && *i->label ? i->label : i->key ? i->key : "";
+	return dashboard_indicator_label(i->key, i->label);
 }
 
 const Safecampus__Indicator *html_any_indicator(const Safecampus__Dashboard *d, const char *key)
@@ -225,7 +226,7 @@ static const char script[] =
 static void head(struct html *h)
 {
 	const Safecampus__Dashboard *d = h->d;
-	const char *label = d->scope_label && *d->scope_label ? d->scope_label : d->scope && *d->scope ? d->scope : "District";
+	const char *label = d->scope_label && *d->scope_label ? d->scope_label : d->scope && *d->scope ? d->scope : _("District");
 
 	/* the page's language is the one the labels are in (fonts, screen readers) */
 	html_raw(h, i18n_zh() ? "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n"
@@ -234,10 +235,11 @@ static void head(struct html *h)
 	       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 	       "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
-	       "<link rel=\"icon\" href=\"data:,\">\n<title>Safe-campus dashboard: ");
+	       "<link rel=\"icon\" href=\"data:,\">\n<title>");
+	html_raw(h, _("Safe-campus dashboard: "));
 	html_esc(h, label);
 	if (d->as_of_date && *d->as_of_date) {
-		html_raw(h, ", as of ");
+		html_raw(h, _(", as of "));
 		html_esc(h, d->as_of_date);
 	}
 	html_out(h, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
@@ -247,35 +249,44 @@ static void header(struct html *h)
 {
 	const Safecampus__Dashboard *d = h->d;
 	const struct render_ctx *r = h->r;
-	const char *label = d->scope_label && *d->scope_label ? d->scope_label : d->scope && *d->scope ? d->scope : "District";
-	const char *view = !r->bureau ? "School view" : h->district ? "Bureau: district" : "Bureau: one school";
+	const char *label = d->scope_label && *d->scope_label ? d->scope_label : d->scope && *d->scope ? d->scope : _("District");
+	const char *view = !r->bureau ? _("School view") : h->district ? _("Bureau: district") : _("Bureau: one school");
 	char asof[96], month[8];
 
 	render__as_of(r, asof, sizeof asof);
-	html_raw(h, "<header>\n<h1>Safe-campus dashboard: <span class=\"scope\">");
+	html_raw(h, "<header>\n<h1>");
+	html_raw(h, _("Safe-campus dashboard: "));
+	html_raw(h, "<span class=\"scope\">");
 	html_esc(h, label);
 	html_raw(h, "</span></h1>\n<p class=\"meta\">");
 	html_esc(h, view);
-	html_raw(h, " &middot; period ");
+	html_raw(h, " &middot; ");
+	html_raw(h, _("period "));
 	html_esc(h, d->period_start_date);
-	html_raw(h, " to ");
+	html_raw(h, _(" to "));
 	html_esc(h, d->period_end_date);
-	html_raw(h, " &middot; month ");
+	html_raw(h, " &middot; ");
+	html_raw(h, _("month "));
 	html_esc(h, render__month(r, month));
 	html_raw(h, " &middot; ");
 	html_esc(h, asof);
 	html_raw(h, "</p>\n");
 	if (r->offline) {
-		html_raw(h, "<p class=\"banner offline\" role=\"status\"><strong>Not refreshed:</strong> ");
+		html_raw(h, "<p class=\"banner offline\" role=\"status\"><strong>");
+		html_raw(h, _("Not refreshed:"));
+		html_raw(h, "</strong> ");
 		html_esc(h, r->offline);
-		html_raw(h, ". This is the copy stored here.</p>\n");
+		html_raw(h, _(". This is the copy stored here."));
+		html_raw(h, "</p>\n");
 	} else if (!r->fresh) {
-		html_raw(h, "<p class=\"banner stored\">Stored copy. Run <code>safecampus dashboard --refresh</code> "
-		       "or keep <code>safecampus sync --watch</code> running for a newer one.</p>\n");
+		/* TRANSLATORS: HTML; keep the <code> elements */
+		html_out(h, "<p class=\"banner stored\">%s</p>\n", _("Stored copy. Run <code>safecampus dashboard --refresh</code> "
+		       "or keep <code>safecampus sync --watch</code> running for a newer one."));
 	}
 	if (r->derived)
-		html_raw(h, "<p class=\"banner stored\">Made from the district dashboard: no trends or hazard "
-		       "ageing. <code>safecampus dashboard --refresh --school ID</code> fetches the full view.</p>\n");
+		/* TRANSLATORS: HTML; keep the <code> element */
+		html_out(h, "<p class=\"banner stored\">%s</p>\n", _("Made from the district dashboard: no trends or hazard "
+		       "ageing. <code>safecampus dashboard --refresh --school ID</code> fetches the full view."));
 	html_raw(h, "</header>\n<main>\n");
 }
 
@@ -285,26 +296,31 @@ static void cards(struct html *h)
 	const struct dashboard_local *l = h->r->local;
 	unsigned of = d->of_schools ? d->of_schools : (unsigned)d->n_schools;
 
-	html_raw(h, "<section class=\"cards\" aria-label=\"Summary\">\n");
+	char of_n[64];
+
+	html_out(h, "<section class=\"cards\" aria-label=\"%s\">\n", _("Summary"));
 	html_out(h, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v\">%.1f</div>"
-	       "<div class=\"s\">of 100, weighted as below</div></div>\n",
-	    h->district ? "District average score" : "Safe-campus score", d->score);
+	       "<div class=\"s\">%s</div></div>\n",
+	    h->district ? _("District average score") : _("Safe-campus score"), d->score,
+	    _("of 100, weighted as below"));
+	snprintf(of_n, sizeof of_n, ngettext("of %u school", "of %u schools", of), of);
 	if (d->rank)
-		html_out(h, "<div class=\"card\"><div class=\"k\">Rank</div><div class=\"v\">%u</div>"
-		       "<div class=\"s\">of %u school%s</div></div>\n", d->rank, of, of == 1 ? "" : "s");
+		html_out(h, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v\">%u</div>"
+		       "<div class=\"s\">%s</div></div>\n", _("Rank"), d->rank, of_n);
 	else
-		html_out(h, "<div class=\"card\"><div class=\"k\">Schools</div><div class=\"v\">%u</div>"
-		       "<div class=\"s\">in the ranking</div></div>\n", of);
-	html_out(h, "<div class=\"card\"><div class=\"k\">Open alerts</div><div class=\"v%s\">%zu</div>"
-	       "<div class=\"s\">hazards, drills, notices, buses, equipment</div></div>\n",
-	    d->n_alerts ? " bad" : "", d->n_alerts);
-	html_out(h, "<div class=\"card\"><div class=\"k\">Missing submissions</div><div class=\"v%s\">%zu</div>"
-	       "<div class=\"s\">past due, nothing received</div></div>\n", d->n_missing ? " bad" : "",
-	    d->n_missing);
+		html_out(h, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v\">%u</div>"
+		       "<div class=\"s\">%s</div></div>\n", _("Schools"), of, _("in the ranking"));
+	html_out(h, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v%s\">%zu</div>"
+	       "<div class=\"s\">%s</div></div>\n",
+	    _("Open alerts"), d->n_alerts ? " bad" : "", d->n_alerts, _("hazards, drills, notices, buses, equipment"));
+	html_out(h, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v%s\">%zu</div>"
+	       "<div class=\"s\">%s</div></div>\n", _("Missing submissions"), d->n_missing ? " bad" : "",
+	    d->n_missing, _("past due, nothing received"));
 	if (l && (l->pending || l->rejected))
-		html_out(h, "<div class=\"card\"><div class=\"k\">Not yet synced from here</div>"
-		       "<div class=\"v pending\">%llu</div><div class=\"s\">records in this install's outbox%s</div></div>\n",
-		    (unsigned long long)l->pending, l->rejected ? ", some rejected" : "");
+		html_out(h, "<div class=\"card\"><div class=\"k\">%s</div>"
+		       "<div class=\"v pending\">%llu</div><div class=\"s\">%s%s</div></div>\n",
+		    _("Not yet synced from here"), (unsigned long long)l->pending, _("records in this install's outbox"),
+		    l->rejected ? _(", some rejected") : "");
 	html_raw(h, "</section>\n");
 }
 
@@ -321,15 +337,19 @@ static void indicators(struct html *h)
 	for (size_t i = 0; i < d->n_indicators; i++)
 		if (d->indicators[i]->weight > 0)
 			sum += d->indicators[i]->weight;
-	html_raw(h, "<section id=\"indicators\">\n<h2>Indicators");
+	html_raw(h, "<section id=\"indicators\">\n<h2>");
+	html_raw(h, _("Indicators"));
 	if (h->district)
-		html_raw(h, " (district averages)");
-	html_raw(h, "</h2>\n<table>\n<caption>Each indicator's value, target, change since the previous month, "
-	       "its score (0&ndash;100) and its weight in the composite score. The composite score is "
-	       "the weighted average of the indicator scores.</caption>\n<thead><tr>"
-	       "<th scope=\"col\">Indicator</th><th scope=\"col\" class=\"n\">Value</th>"
-	       "<th scope=\"col\" class=\"n\">Target</th><th scope=\"col\" class=\"n\">vs last month</th>"
-	       "<th scope=\"col\">Score</th><th scope=\"col\" class=\"n\">Weight</th></tr></thead>\n<tbody>\n");
+		html_raw(h, _(" (district averages)"));
+	/* TRANSLATORS: HTML; &ndash; is a dash */
+	html_out(h, "</h2>\n<table>\n<caption>%s</caption>\n<thead><tr>",
+		 _("Each indicator's value, target, change since the previous month, "
+		   "its score (0&ndash;100) and its weight in the composite score. The composite score is "
+		   "the weighted average of the indicator scores."));
+	html_out(h, "<th scope=\"col\">%s</th><th scope=\"col\" class=\"n\">%s</th>"
+	       "<th scope=\"col\" class=\"n\">%s</th><th scope=\"col\" class=\"n\">%s</th>"
+	       "<th scope=\"col\">%s</th><th scope=\"col\" class=\"n\">%s</th></tr></thead>\n<tbody>\n",
+	       _("Indicator"), _("Value"), _("Target"), _("vs last month"), _("Score"), _("Weight"));
 	for (size_t k = 0; k < d->n_indicators; k++) {
 		const Safecampus__Indicator *i = d->indicators[k];
 		char v[32], tg[32], dv[32], note[512];
@@ -343,7 +363,7 @@ static void indicators(struct html *h)
 		html_esc(h, html_ind_label(i));
 		if (i->detail && *i->detail) {
 			html_raw(h, "<div class=\"detail\">");
-			html_esc(h, i->detail);
+			html_esc(h, dashboard_detail_text(i->detail, note, sizeof note));
 			html_raw(h, "</div>");
 		}
 		/* once per group ("education_*" share their sessions) */
@@ -365,17 +385,22 @@ static void indicators(struct html *h)
 			    dir > 0 ? "&#9650;" : dir < 0 ? "&#9660;" : "&#9654;", dir > 0 ? "+" : dir < 0 ? "&minus;" : "");
 			html_esc(h, dir ? dv : "0");
 			if (i->unit && strcmp(i->unit, "%") == 0)
-				html_raw(h, " pt");
+				html_raw(h, _(" pt"));
 			html_raw(h, "</span>");
 		} else {
 			html_raw(h, "&ndash;");
 		}
 		html_raw(h, "</td><td>");
 		if (i->has_value)
-			html_out(h, "<span class=\"sbar\" role=\"img\" aria-label=\"score %.0f of 100\"><i style=\"width:%.0f%%\"></i></span>%.0f",
-			    sc, sc, sc);
+		{
+			char aria[64];
+			snprintf(aria, sizeof aria, _("score %.0f of 100"), sc);
+			html_raw(h, "<span class=\"sbar\" role=\"img\" aria-label=\"");
+			html_raw(h, aria);
+			html_out(h, "\"><i style=\"width:%.0f%%\"></i></span>%.0f", sc, sc);
+		}
 		else
-			html_raw(h, "not applicable");
+			html_raw(h, _("not applicable"));
 		html_raw(h, "</td><td class=\"n\">");
 		if (i->weight > 0 && sum > 0)
 			html_out(h, "%.0f%%", i->weight / sum * 100);
@@ -416,14 +441,18 @@ static void school_table(struct html *h, const size_t *order)
 		cols = d->schools[i]->indicators;
 		ncols = d->schools[i]->n_indicators;
 	}
-	html_raw(h, "<section id=\"schools\">\n<h2>Schools side by side</h2>\n"
-	       "<div style=\"overflow-x:auto\"><table id=\"school-table\">\n<caption>Sorted by ");
+	html_out(h, "<section id=\"schools\">\n<h2>%s</h2>\n"
+	       "<div style=\"overflow-x:auto\"><table id=\"school-table\">\n<caption>", _("Schools side by side"));
+	html_raw(h, _("Sorted by "));
 	html_esc(h, sort);
-	html_raw(h, "; click a column header to sort by it (best first). Red: misses the target. One school in "
-	       "full: <code>safecampus dashboard --school ID</code>.</caption>\n<thead><tr>"
-	       "<th scope=\"col\" class=\"n\" data-best=\"ascending\"><button type=\"button\">Rank</button></th>"
-	       "<th scope=\"col\" data-best=\"ascending\"><button type=\"button\">School</button></th>"
-	       "<th scope=\"col\" class=\"n\" data-best=\"descending\"><button type=\"button\">Score</button></th>");
+	/* TRANSLATORS: HTML; keep the <code> element */
+	html_raw(h, _("; click a column header to sort by it (best first). Red: misses the target. One school in "
+	       "full: <code>safecampus dashboard --school ID</code>."));
+	html_out(h, "</caption>\n<thead><tr>"
+	       "<th scope=\"col\" class=\"n\" data-best=\"ascending\"><button type=\"button\">%s</button></th>"
+	       "<th scope=\"col\" data-best=\"ascending\"><button type=\"button\">%s</button></th>"
+	       "<th scope=\"col\" class=\"n\" data-best=\"descending\"><button type=\"button\">%s</button></th>",
+	       _("Rank"), _("School"), _("Score"));
 	for (size_t c = 0; c < ncols; c++) {
 		html_out(h, "<th scope=\"col\" class=\"n\" data-best=\"%s\" title=\"",
 		    cols[c]->higher_is_better ? "descending" : "ascending");
@@ -457,7 +486,7 @@ static void school_table(struct html *h, const size_t *order)
 	}
 	html_raw(h, "</tbody>\n");
 	if (h->district && d->n_indicators) {
-		html_out(h, "<tfoot><tr><td></td><th scope=\"row\">District average</th><td class=\"n\">%.1f</td>", d->score);
+		html_out(h, "<tfoot><tr><td></td><th scope=\"row\">%s</th><td class=\"n\">%.1f</td>", _("District average"), d->score);
 		for (size_t c = 0; c < ncols; c++) {
 			const Safecampus__Indicator *i = dashboard_indicator(d->indicators, d->n_indicators, cols[c]->key);
 			char v[32];
@@ -471,7 +500,7 @@ static void school_table(struct html *h, const size_t *order)
 	}
 	html_raw(h, "</table></div>\n<p class=\"legend\">");
 	for (size_t c = 0; c < ncols; c++) {
-		html_raw(h, c ? "; " : "Columns: ");
+		html_raw(h, c ? _("; ") : _("Columns: "));
 		html_raw(h, "<strong>");
 		html_esc(h, dashboard_short(cols[c]->key));
 		html_raw(h, "</strong> ");
@@ -496,6 +525,23 @@ static const char *sev_class(int s)
 	}
 }
 
+/* The severity as the reader reads it (the class above stays English). */
+static const char *sev_text(int s)
+{
+	switch (s) {
+	case SAFECAMPUS__SEVERITY__SEVERITY_CRITICAL:
+		return _("critical");
+	case SAFECAMPUS__SEVERITY__SEVERITY_HIGH:
+		return _("high");
+	case SAFECAMPUS__SEVERITY__SEVERITY_MEDIUM:
+		return _("medium");
+	case SAFECAMPUS__SEVERITY__SEVERITY_LOW:
+		return _("low");
+	default:
+		return _("unspecified");
+	}
+}
+
 static int alerts(struct html *h)
 {
 	const Safecampus__Dashboard *d = h->d;
@@ -517,23 +563,26 @@ static int alerts(struct html *h)
 		}
 		o[j] = i;
 	}
-	html_out(h, "<section id=\"alerts\">\n<h2>Open alerts (%zu)</h2>\n", d->n_alerts);
+	html_out(h, "<section id=\"alerts\">\n<h2>");
+	html_out(h, _("Open alerts (%zu)"), d->n_alerts);
+	html_raw(h, "</h2>\n");
 	if (!d->n_alerts) {
-		html_raw(h, "<p>None.</p>\n</section>\n");
+		html_out(h, "<p>%s</p>\n</section>\n", _("None."));
 		free(o);
 		return 0;
 	}
-	html_raw(h, "<table>\n<caption>Most severe first</caption>\n<thead><tr><th scope=\"col\">Severity</th>"
-	       "<th scope=\"col\">Alert</th>");
+	html_out(h, "<table>\n<caption>%s</caption>\n<thead><tr><th scope=\"col\">%s</th>"
+	       "<th scope=\"col\">%s</th>", _("Most severe first"), _("Severity"), _("Alert"));
 	if (h->district)
-		html_raw(h, "<th scope=\"col\">School</th>");
-	html_raw(h, "<th scope=\"col\">What</th><th scope=\"col\">Since</th></tr></thead>\n<tbody>\n");
+		html_out(h, "<th scope=\"col\">%s</th>", _("School"));
+	html_out(h, "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n", _("What"), _("Since"));
 	for (size_t k = 0; k < d->n_alerts; k++) {
 		const Safecampus__Alert *a = d->alerts[o[k]];
-		char words[64];
-		render__words(a->kind, words, sizeof words);
-		html_out(h, "<tr><td><span class=\"sev %s\">%s</span></td><td>", sev_class(a->severity),
-		    sev_class(a->severity));
+		char words[64], title[512];
+		render__alert_kind(a->kind, words, sizeof words);
+		html_out(h, "<tr><td><span class=\"sev %s\">", sev_class(a->severity));
+		html_esc(h, sev_text(a->severity));
+		html_raw(h, "</span></td><td>");
 		html_esc(h, words);
 		html_raw(h, "</td>");
 		if (h->district) {
@@ -542,9 +591,12 @@ static int alerts(struct html *h)
 			html_raw(h, "</td>");
 		}
 		html_raw(h, "<td>");
-		html_esc(h, a->title);
-		if (dashboard_alert_pending(h->r->local, a))
-			html_raw(h, "<div class=\"pending\">&#8627; answered by a record made here, not yet synced</div>");
+		html_esc(h, dashboard_title_text(a->title, title, sizeof title));
+		if (dashboard_alert_pending(h->r->local, a)) {
+			html_raw(h, "<div class=\"pending\">&#8627; ");
+			html_raw(h, _("answered by a record made here, not yet synced"));
+			html_raw(h, "</div>");
+		}
 		html_raw(h, "</td><td>");
 		html_esc(h, a->since_date);
 		html_raw(h, "</td></tr>\n");
@@ -557,16 +609,19 @@ static int alerts(struct html *h)
 static void missing(struct html *h)
 {
 	const Safecampus__Dashboard *d = h->d;
+	char what[512];
 
-	html_out(h, "<section id=\"missing\">\n<h2>Missing submissions (%zu)</h2>\n", d->n_missing);
+	html_raw(h, "<section id=\"missing\">\n<h2>");
+	html_out(h, _("Missing submissions (%zu)"), d->n_missing);
+	html_raw(h, "</h2>\n");
 	if (!d->n_missing) {
-		html_raw(h, "<p>None.</p>\n</section>\n");
+		html_out(h, "<p>%s</p>\n</section>\n", _("None."));
 		return;
 	}
-	html_raw(h, "<table>\n<caption>Due and not received by the server</caption>\n<thead><tr>");
+	html_out(h, "<table>\n<caption>%s</caption>\n<thead><tr>", _("Due and not received by the server"));
 	if (h->district)
-		html_raw(h, "<th scope=\"col\">School</th>");
-	html_raw(h, "<th scope=\"col\">What</th><th scope=\"col\">Due</th></tr></thead>\n<tbody>\n");
+		html_out(h, "<th scope=\"col\">%s</th>", _("School"));
+	html_out(h, "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n", _("What"), _("Due"));
 	for (size_t k = 0; k < d->n_missing; k++) {
 		const Safecampus__MissingSubmission *m = d->missing[k];
 		html_raw(h, "<tr>");
@@ -576,9 +631,12 @@ static void missing(struct html *h)
 			html_raw(h, "</td>");
 		}
 		html_raw(h, "<td>");
-		html_esc(h, m->what);
-		if (dashboard_missing_pending(h->r->local, m))
-			html_raw(h, "<div class=\"pending\">&#8627; recorded here, not yet synced: not missing once you sync</div>");
+		html_esc(h, dashboard_title_text(m->what, what, sizeof what));
+		if (dashboard_missing_pending(h->r->local, m)) {
+			html_raw(h, "<div class=\"pending\">&#8627; ");
+			html_raw(h, _("recorded here, not yet synced: not missing once you sync"));
+			html_raw(h, "</div>");
+		}
 		html_raw(h, "</td><td>");
 		html_esc(h, m->due_date);
 		html_raw(h, "</td></tr>\n");
@@ -591,7 +649,7 @@ static void ago(struct html *h, int64_t ref, int64_t ms)
 	char age[32], when[32];
 
 	if (ms <= 0) {
-		html_raw(h, "never");
+		html_raw(h, _("never"));
 		return;
 	}
 	cli_fmt_age(ref - ms, age, sizeof age);
@@ -600,7 +658,8 @@ static void ago(struct html *h, int64_t ref, int64_t ms)
 	html_esc(h, when);
 	html_raw(h, "\">");
 	html_esc(h, age);
-	html_raw(h, " ago</span>");
+	html_raw(h, _(" ago"));
+	html_raw(h, "</span>");
 }
 
 static void health(struct html *h)
@@ -613,12 +672,15 @@ static void health(struct html *h)
 		return;
 	for (size_t i = 0; i < d->n_health; i++)
 		nstale += dashboard_health_stale(d->health[i], ref);
-	html_out(h, "<section id=\"health\">\n<h2>Sync health (%zu stale of %zu)</h2>\n", nstale, d->n_health);
-	html_raw(h, "<table>\n<caption>Each client as it last reported. Stale: no contact for more than 3 days, or "
-	       "a record unsent for more than a day (as of the dashboard).</caption>\n<thead><tr>"
-	       "<th scope=\"col\">School</th><th scope=\"col\">Campus</th><th scope=\"col\">Last contact</th>"
-	       "<th scope=\"col\" class=\"n\">Unsent</th><th scope=\"col\">Oldest unsent</th>"
-	       "<th scope=\"col\">Last sync</th><th scope=\"col\">State</th></tr></thead>\n<tbody>\n");
+	html_raw(h, "<section id=\"health\">\n<h2>");
+	html_out(h, _("Sync health (%zu stale of %zu)"), nstale, d->n_health);
+	html_out(h, "</h2>\n<table>\n<caption>%s</caption>\n<thead><tr>",
+		 _("Each client as it last reported. Stale: no contact for more than 3 days, or "
+		   "a record unsent for more than a day (as of the dashboard)."));
+	html_out(h, "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+	       "<th scope=\"col\" class=\"n\">%s</th><th scope=\"col\">%s</th>"
+	       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+	       _("School"), _("Campus"), _("Last contact"), _("Unsent"), _("Oldest unsent"), _("Last sync"), _("State"));
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < d->n_health; i++) {
 			const Safecampus__SyncHealth *x = d->health[i];
@@ -638,7 +700,10 @@ static void health(struct html *h)
 				html_raw(h, "&ndash;");
 			html_raw(h, "</td><td>");
 			ago(h, ref, x->last_sync_ms);
-			html_out(h, "</td><td>%s</td></tr>\n", stale ? "<span class=\"tag\">stale</span>" : "ok");
+			if (stale)
+				html_out(h, "</td><td><span class=\"tag\">%s</span></td></tr>\n", _("stale"));
+			else
+				html_out(h, "</td><td>%s</td></tr>\n", _("ok"));
 		}
 	html_raw(h, "</tbody>\n</table>\n</section>\n");
 }
@@ -650,22 +715,28 @@ static void local_note(struct html *h)
 
 	if (!l || (!l->pending && !l->rejected))
 		return;
-	html_raw(h, "<section id=\"local\">\n<h2>Not yet synced from here</h2>\n<p>");
+	html_out(h, "<section id=\"local\">\n<h2>%s</h2>\n<p>", _("Not yet synced from here"));
 	if (l->pending) {
+		char buf[256];
 		cli_fmt_age(h->r->now_ms - l->oldest_pending_ms, age, sizeof age);
-		html_out(h, "%llu record%s wait%s in this install's outbox (oldest %s ago): ",
-		    (unsigned long long)l->pending, l->pending == 1 ? "" : "s", l->pending == 1 ? "s" : "", age);
+		snprintf(buf, sizeof buf, ngettext("%llu record waits in this install's outbox (oldest %s ago): ",
+						   "%llu records wait in this install's outbox (oldest %s ago): ", l->pending),
+			 (unsigned long long)l->pending, age);
+		html_raw(h, buf); /* our own words and numbers */
 		for (size_t i = 0, n = 0; i < l->nkinds; i++) {
 			if (!l->kinds[i].pending)
 				continue;
-			html_out(h, "%s%llu ", n++ ? ", " : "", (unsigned long long)l->kinds[i].pending);
+			html_out(h, "%s%llu ", n++ ? _(", ") : "", (unsigned long long)l->kinds[i].pending);
 			html_esc(h, dashboard_kind_noun(l->kinds[i].kind, l->kinds[i].pending));
 		}
-		html_raw(h, ". The dashboard counts them after <code>safecampus sync</code>.");
+		/* TRANSLATORS: HTML; keep the <code> element */
+		html_raw(h, _(". The dashboard counts them after <code>safecampus sync</code>."));
 	}
 	if (l->rejected)
-		html_out(h, " %llu record%s rejected by the server: see <code>safecampus outbox list</code>.",
-		    (unsigned long long)l->rejected, l->rejected == 1 ? " was" : "s were");
+		/* TRANSLATORS: HTML; keep the <code> element */
+		html_out(h, ngettext(" %llu record was rejected by the server: see <code>safecampus outbox list</code>.",
+				     " %llu records were rejected by the server: see <code>safecampus outbox list</code>.",
+				     l->rejected), (unsigned long long)l->rejected);
 	html_raw(h, "</p>\n</section>\n");
 }
 
@@ -713,12 +784,13 @@ int render_html(FILE *f, const struct render_ctx *r)
 	local_note(&h);
 	html_raw(&h, "</main>\n<footer><p>");
 	if (r->generated_by) {
-		html_raw(&h, "Made by ");
+		html_raw(&h, _("Made by "));
 		html_esc(&h, r->generated_by);
-		html_raw(&h, ". ");
+		html_raw(&h, _(". "));
 	}
-	html_raw(&h, "Computed by the district server from the records it has; records still in a "
-		"client's outbox are not counted until they are synced.</p></footer>\n");
+	html_raw(&h, _("Computed by the district server from the records it has; records still in a "
+		"client's outbox are not counted until they are synced."));
+	html_raw(&h, "</p></footer>\n");
 	if (h.district)
 		html_out(&h, "<script>%s</script>\n", script);
 	html_raw(&h, "</body>\n</html>\n");

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "dashboard.h"
+#include "dashboard_text.h"
 #include "i18n.h"
 
 /* ---------------------------------------------------------------- charts */
@@ -64,10 +65,10 @@ void html_chart_ranking(struct html *h, const size_t *order)
 
 	if (!d->n_schools)
 		return;
-	html_raw(h, "<section id=\"ranking\">\n<h2>Safe-campus score ranking</h2>\n");
-	svg_open(h, 960, ht, "Safe-campus score by school, best first",
-		 h->r->bureau ? "Horizontal bars, one per school, score 0 to 100."
-			      : "Horizontal bars, one per school, score 0 to 100; your school is highlighted, the others are not named.",
+	html_out(h, "<section id=\"ranking\">\n<h2>%s</h2>\n", _("Safe-campus score ranking"));
+	svg_open(h, 960, ht, _("Safe-campus score by school, best first"),
+		 h->r->bureau ? _("Horizontal bars, one per school, score 0 to 100.")
+			      : _("Horizontal bars, one per school, score 0 to 100; your school is highlighted, the others are not named."),
 		 "chart ranking");
 	for (int g = 0; g <= 100; g += 25) {
 		double x = left + plot * g / 100.0;
@@ -77,8 +78,9 @@ void html_chart_ranking(struct html *h, const size_t *order)
 	}
 	if (h->district && d->n_schools) {
 		double x = left + plot * (d->score < 0 ? 0 : d->score > 100 ? 100 : d->score) / 100.0;
-		html_out(h, "<line class=\"avg\" x1=\"%.1f\" y1=\"%u\" x2=\"%.1f\" y2=\"%u\"><title>District "
-		       "average %.1f</title></line>\n", x, top - 4, x, ht - 10, d->score);
+		html_out(h, "<line class=\"avg\" x1=\"%.1f\" y1=\"%u\" x2=\"%.1f\" y2=\"%u\"><title>", x, top - 4, x, ht - 10);
+		html_out(h, _("District average %.1f"), d->score);
+		html_raw(h, "</title></line>\n");
 	}
 	for (size_t k = 0; k < d->n_schools; k++) {
 		const Safecampus__SchoolScore *s = d->schools[order[k]];
@@ -91,7 +93,7 @@ void html_chart_ranking(struct html *h, const size_t *order)
 		    self ? " font-weight=\"700\"" : "", s->rank);
 		html_esc_cut(h, name, self && !h->r->bureau ? 30 : 36);
 		if (self && !h->r->bureau)
-			html_raw(h, " (you)");
+			html_raw(h, _(" (you)"));
 		html_out(h, "</text>\n<rect class=\"bar%s\" x=\"%u\" y=\"%.1f\" width=\"%.1f\" height=\"18\" rx=\"3\">"
 		       "<title>", self ? " self" : "", left, y + 1, plot * sc / 100.0);
 		html_esc(h, name);
@@ -100,7 +102,7 @@ void html_chart_ranking(struct html *h, const size_t *order)
 	}
 	html_raw(h, "</svg>\n");
 	if (h->district)
-		html_raw(h, "<p class=\"legend\">Dashed line: district average.</p>\n");
+		html_out(h, "<p class=\"legend\">%s</p>\n", _("Dashed line: district average."));
 	html_raw(h, "</section>\n");
 }
 
@@ -135,7 +137,7 @@ static void chart_line(struct html *h, const Safecampus__Trend *base, const stru
 		ymax = nice_max(ymax * 1.1 < 5 ? 5 : ymax * 1.1); /* whole numbers on the axis */
 	else
 		ymax = nice_max(ymax * 1.1);
-	snprintf(desc, sizeof desc, "Line chart, one point per month from %s to %s, axis 0 to %g%s.",
+	snprintf(desc, sizeof desc, _("Line chart, one point per month from %s to %s, axis 0 to %g%s."),
 		 nm ? base->months[0]->month : "", nm ? base->months[nm - 1]->month : "", ymax,
 		 pct ? "%" : "");
 	svg_open(h, w, ht, title, desc, "chart trend");
@@ -155,7 +157,7 @@ static void chart_line(struct html *h, const Safecampus__Trend *base, const stru
 	if (s->has_target && s->target >= 0 && s->target <= ymax) {
 		double y = top + plot_h - plot_h * s->target / ymax;
 		html_out(h, "<line class=\"target\" x1=\"%u\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\">"
-		       "<title>target</title></line>\n", left, y, left + plot_w, y);
+		       "<title>%s</title></line>\n", left, y, left + plot_w, y, _("target"));
 	}
 	/* the line, broken where a month has no value */
 	for (size_t m = 0; m < nm; m++) {
@@ -217,17 +219,18 @@ void html_trends(struct html *h)
 	nm = base->n_months;
 	if (!nm)
 		return;
-	html_raw(h, "<section id=\"trends\">\n<h2>Month by month");
+	html_raw(h, "<section id=\"trends\">\n<h2>");
+	html_raw(h, _("Month by month"));
 	if (h->district)
-		html_raw(h, " (district averages)");
+		html_raw(h, _(" (district averages)"));
 	html_raw(h, "</h2>\n<p class=\"note\">");
 	html_esc(h, _("Each month is the period from its start to that month's end: the last month "
 		       "is the figures above."));
 	html_raw(h, "</p>\n");
 	if (dashboard_trend(d, "score")) {
 		struct series s = {.t = dashboard_trend(d, "score"), .unit = "", .has_target = false};
-		chart_line(h, base, &s, h->district ? "District average safe-campus score by month"
-						    : "Safe-campus score by month", 960, 240);
+		chart_line(h, base, &s, h->district ? _("District average safe-campus score by month")
+						    : _("Safe-campus score by month"), 960, 240);
 	}
 	/* the key indicators: those in the score (all, if none is weighted) */
 	for (size_t k = 0; k < d->n_trends && !weighted; k++) {
@@ -248,18 +251,19 @@ void html_trends(struct html *h)
 		s.unit = ind ? ind->unit : "";
 		s.target = ind ? ind->target : 0;
 		s.has_target = ind != NULL;
-		snprintf(title, sizeof title, "%s by month", ind ? html_ind_label(ind) : t->key ? t->key : "");
+		snprintf(title, sizeof title, _("%s by month"), ind ? html_ind_label(ind) : t->key ? t->key : "");
 		html_raw(h, "<div class=\"mini\"><h3>");
 		html_esc(h, ind ? html_ind_label(ind) : t->key);
 		html_raw(h, "</h3>\n");
 		chart_line(h, base, &s, title, 420, 190);
 		html_raw(h, "</div>\n");
 	}
-	html_raw(h, "</div>\n<p class=\"legend\">The indicators in the score. Dashed green line: target. Larger "
-	       "point: the month in focus. Every indicator's months are in the table below.</p>\n");
+	html_out(h, "</div>\n<p class=\"legend\">%s</p>\n", _("The indicators in the score. Dashed green line: target. Larger "
+	       "point: the month in focus. Every indicator's months are in the table below."));
 	/* the numbers behind the charts */
-	html_raw(h, "<details><summary>Table of the monthly values</summary>\n<table>\n<caption>Monthly values"
-	       "</caption>\n<thead><tr><th scope=\"col\">Indicator</th>");
+	html_out(h, "<details><summary>%s</summary>\n<table>\n<caption>%s"
+	       "</caption>\n<thead><tr><th scope=\"col\">%s</th>", _("Table of the monthly values"),
+	       _("Monthly values"), _("Indicator"));
 	for (size_t m = 0; m < nm; m++) {
 		html_raw(h, "<th scope=\"col\" class=\"n\">");
 		html_esc(h, base->months[m]->month);
@@ -271,7 +275,7 @@ void html_trends(struct html *h)
 		const Safecampus__Indicator *ind = html_any_indicator(d, t->key);
 		bool is_score = t->key && strcmp(t->key, "score") == 0;
 		html_raw(h, "<tr><th scope=\"row\">");
-		html_esc(h, is_score ? "Safe-campus score" : ind ? html_ind_label(ind) : t->key);
+		html_esc(h, is_score ? _("Safe-campus score") : ind ? html_ind_label(ind) : dashboard_indicator_label(t->key, NULL));
 		html_raw(h, "</th>");
 		for (size_t m = 0; m < nm; m++) {
 			const Safecampus__MonthValue *mv = NULL;
@@ -307,10 +311,10 @@ void html_chart_ageing(struct html *h)
 			ymax = d->hazard_ageing[i]->open;
 	ymax = nice_max(ymax < 4 ? 4 : ymax);
 	slot = (double)(w - left - 20) / (double)n;
-	html_raw(h, "<section id=\"ageing\">\n<h2>Open hazards by age</h2>\n");
-	svg_open(h, w, ht, "Open hazards by age since report",
-		 "Stacked bars, one per age bucket: overdue hazards (red) and open hazards still within "
-		 "their deadline (amber).", "chart ageing");
+	html_out(h, "<section id=\"ageing\">\n<h2>%s</h2>\n", _("Open hazards by age"));
+	svg_open(h, w, ht, _("Open hazards by age since report"),
+		 _("Stacked bars, one per age bucket: overdue hazards (red) and open hazards still within "
+		 "their deadline (amber)."), "chart ageing");
 	for (int g = 0, nt = nice_ticks(ymax); g <= nt; g++) {
 		double y = top + plot_h - plot_h * g / nt;
 		html_out(h, "<line class=\"grid\" x1=\"%u\" y1=\"%.1f\" x2=\"%u\" y2=\"%.1f\"/>"
@@ -324,27 +328,33 @@ void html_chart_ageing(struct html *h)
 		double x = left + slot * (double)i + slot * 0.2, bw = slot * 0.6;
 		double ho = plot_h * over / ymax, ha = plot_h * (open - over) / ymax;
 		double y0 = top + plot_h;
+		char lb[64];
+		const char *label = dashboard_title_text(b->label, lb, sizeof lb);
 		html_out(h, "<rect class=\"age-overdue\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
 		       "<title>", x, y0 - ho, bw, ho);
-		html_esc(h, b->label);
-		html_out(h, ": %u overdue</title></rect>\n", over);
+		html_esc(h, label);
+		html_out(h, _(": %u overdue"), over);
+		html_raw(h, "</title></rect>\n");
 		html_out(h, "<rect class=\"age-open\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
 		       "<title>", x, y0 - ho - ha, bw, ha);
-		html_esc(h, b->label);
-		html_out(h, ": %u open within the deadline</title></rect>\n", open - over);
+		html_esc(h, label);
+		html_out(h, _(": %u open within the deadline"), open - over);
+		html_raw(h, "</title></rect>\n");
 		html_out(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%u</text>\n", x + bw / 2,
 		    y0 - ho - ha - 5, open);
 		html_out(h, "<text class=\"axis\" x=\"%.1f\" y=\"%u\" text-anchor=\"middle\">", x + bw / 2, ht - 22);
-		html_esc(h, b->label);
+		html_esc(h, label);
 		html_raw(h, "</text>\n");
 	}
-	html_raw(h, "</svg>\n<p class=\"legend\"><span style=\"background:#c0392b\"></span>overdue"
-	       "<span style=\"background:#f0b429\"></span>open, within its deadline</p>\n");
-	html_raw(h, "<table>\n<caption>Open hazards by age</caption>\n<thead><tr><th scope=\"col\">Age</th>"
-	       "<th scope=\"col\" class=\"n\">Open</th><th scope=\"col\" class=\"n\">Overdue</th></tr></thead>\n<tbody>\n");
+	html_out(h, "</svg>\n<p class=\"legend\"><span style=\"background:#c0392b\"></span>%s"
+	       "<span style=\"background:#f0b429\"></span>%s</p>\n", _("overdue"), _("open, within its deadline"));
+	html_out(h, "<table>\n<caption>%s</caption>\n<thead><tr><th scope=\"col\">%s</th>"
+	       "<th scope=\"col\" class=\"n\">%s</th><th scope=\"col\" class=\"n\">%s</th></tr></thead>\n<tbody>\n",
+	       _("Open hazards by age"), _("Age"), _("Open"), _("Overdue"));
 	for (size_t i = 0; i < n; i++) {
+		char lb[64];
 		html_raw(h, "<tr><td>");
-		html_esc(h, d->hazard_ageing[i]->label);
+		html_esc(h, dashboard_title_text(d->hazard_ageing[i]->label, lb, sizeof lb));
 		html_out(h, "</td><td class=\"n\">%u</td><td class=\"n\">%u</td></tr>\n", d->hazard_ageing[i]->open,
 		    d->hazard_ageing[i]->overdue);
 	}

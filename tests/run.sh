@@ -9,7 +9,8 @@
 #      bounded time
 #   5. stops PostgreSQL; exits non-zero on any failure
 #
-# Environment: SC_JOBS (build parallelism, default nproc), SC_FUZZ_SECONDS
+# Environment: SC_JOBS (build parallelism, default nproc), SC_TEST_JOBS (tests
+# run side by side, default SC_JOBS + 1), SC_FUZZ_SECONDS
 # (the envelope fuzzer, default 45), SC_FUZZ_TARGET_SECONDS (each other fuzz
 # target, default 6: 45 + 7 x 6 = 87 s of fuzzing), SC_SKIP_ASAN=1 to run only
 # the normal build (local use; CI runs both). tests/fuzz/run_long.sh is the
@@ -18,6 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 JOBS=${SC_JOBS:-$(nproc)}
+# most tests wait on sockets, timers and PostgreSQL more than they compute
+TEST_JOBS=${SC_TEST_JOBS:-$((JOBS + 1))}
 FUZZ_SECONDS=${SC_FUZZ_SECONDS:-45}
 FUZZ_TARGET_SECONDS=${SC_FUZZ_TARGET_SECONDS:-6}
 FUZZ_TARGETS=(envelope changes pushack dashboard notify csv config identity)
@@ -59,8 +62,9 @@ run_ctest() {
   local dir=$1
   shift
   step "ctest in $dir $*"
-  # -j1: tests start servers and clusters of their own; the machine has 2 cores
-  if ! (cd "$dir" && ctest --output-on-failure --timeout 600 "$@"); then
+  # side by side: each test has its own database, folder and ports; those that
+  # share something are serialised in tests/CMakeLists.txt (RUN_SERIAL, RESOURCE_LOCK)
+  if ! (cd "$dir" && ctest --output-on-failure --timeout 600 -j "$TEST_JOBS" "$@"); then
     failed=1
   fi
 }

@@ -17,12 +17,17 @@
 #  d. the database path turns into a black hole (open, silent) during a push:
 #     the server must answer Error within request_timeout_ms and serve again
 #     once the path heals.
-# (c) restarts the cluster tests/run.sh started (ctest runs one test at a
-# time); it is skipped when the cluster was not made by tests/lib/pg.sh.
+# The test runs on a private cluster (tests/lib/pg.sh) that (c) stops and
+# restarts, so it never disturbs the tests ctest runs beside it.
 # Knobs: DBF_SEED (cut offsets), DBF_MAX_ATTEMPTS.
 source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
 source "$SC_SOURCE_DIR/tests/lib/pg.sh"
+DBF_PG=$(mktemp -d /tmp/sc-dbf-pg.XXXXXX)
+pg_start "$DBF_PG" >/dev/null 2>"$DBF_PG.err" || { cat "$DBF_PG.err"; rm -rf "$DBF_PG"*; exit 1; }
+rm -f "$DBF_PG.err"
+unset PGDATABASE
 e2e_init db_faults
+trap 'e2e_cleanup; pg_stop "$DBF_PG"' EXIT
 
 FAULTPROXY=${SC_FAULTPROXY:-$SC_BIN_DIR/tests/faultproxy}
 SEED=${DBF_SEED:-424242}
@@ -43,6 +48,7 @@ grep -q "listening port=" "$T/dbproxy.log" || { echo "faultproxy did not start";
 cleanup_all() {
   [[ -n "${DBPROXY_PID:-}" ]] && { kill -KILL "$DBPROXY_PID" 2>/dev/null; wait "$DBPROXY_PID" 2>/dev/null; }
   e2e_cleanup
+  pg_stop "$DBF_PG"
 }
 trap cleanup_all EXIT
 # Replaces the proxy's fault settings and waits until it applied them.
@@ -194,9 +200,7 @@ done
 
 # ---- c. PostgreSQL restarted under the running server
 pgctl() { _pg_as_owner "$SC_PG_DIR" "$SC_PG_BINDIR/pg_ctl" -D "$SC_PG_DIR/data" -l "$SC_PG_DIR/postgres.log" "$@"; }
-if [[ -z "${SC_PG_DIR:-}" || ! -f "${SC_PG_DIR}/.sc_pg_cluster" ]]; then
-  echo "skip - PostgreSQL restart: the cluster was not started by tests/lib/pg.sh"
-else
+{
   spid=$SERVER_PID
   # fast restart, idle server
   write_hazards amain 20 "After fast restart"
@@ -239,7 +243,7 @@ else
   wait "$wpid"
   after=$(sqlite3 "$T/aeast.db" "select count(*) from records where kind = 'hazard'")
   check "a watching campus was notified and pulled it (LISTEN is back)" eq "$after" "$((before + 1))"
-fi
+}
 check "the server is still running" kill -0 "$SERVER_PID"
 
 # ---- d. the database path becomes a black hole during a push: PostgreSQL

@@ -82,6 +82,7 @@ struct conn {
 	void *req;
 	bool subscribed;
 	bool wants_dashboards;      /* Subscribe.dashboards: pushed Dashboards (dashboard.c) */
+	uint64_t pushed;            /* records acknowledged in Pushes since the last full pull */
 	uint64_t requests;
 };
 
@@ -131,6 +132,9 @@ bool conn_serving(const struct conn *c);
  * database calls conn_request_begin, and conn_request_done when it has answered.
  * push_start takes ownership of push (safecampus__push__free_unpacked). */
 void handle_envelope(struct conn *c, Safecampus__Envelope *env);
+/** c has been sent every change up to the head (a Changes with more = false):
+ * its sync health says it synced now, with what it pushed no longer pending. */
+void handle_synced(struct conn *c);
 void push_start(struct conn *c, uint64_t request_id, Safecampus__Push *push);
 void pull_start(struct conn *c, uint64_t request_id, const Safecampus__Pull *pull);
 

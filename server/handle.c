@@ -94,12 +94,50 @@ static void health_conn(void *arg, int status, struct db_conn *dc)
 			     "CASE WHEN $5::bigint = 0 THEN NULL ELSE to_timestamp($5::bigint / 1000.0) END, $6) "
 			     "ON CONFLICT (school, campus) DO UPDATE SET last_contact = excluded.last_contact, "
 			     "outbox_pending = excluded.outbox_pending, oldest_pending = excluded.oldest_pending, "
-			     "last_sync = excluded.last_sync, client_version = excluded.client_version",
+			     "last_sync = GREATEST(client_health.last_sync, excluded.last_sync), "
+			     "client_version = excluded.client_version",
 			     6, p, health_done, NULL) != 0)
 			log_warn("client health not queued");
 		db_release(dc); /* syncs what was queued */
 	}
 	free(hl);
+}
+
+static void synced_conn(void *arg, int status, struct db_conn *dc)
+{
+	struct health *hl = arg;
+	const char *p[3] = {hl->school, hl->campus, hl->pending};
+
+	if (status == 0) {
+		/* Hello said how things stood before this sync; the sync has now
+		 * ended, so "last sync" is now and what it pushed is sent (a client
+		 * that reports only in Hello would show the previous sync) */
+		if (db_query(dc, "UPDATE client_health SET last_sync = now(), last_contact = now(), "
+			     "outbox_pending = GREATEST(outbox_pending - $3::bigint, 0), "
+			     "oldest_pending = CASE WHEN outbox_pending - $3::bigint > 0 "
+			     "THEN oldest_pending END WHERE school = $1 AND campus = $2",
+			     3, p, health_done, NULL) != 0)
+			log_warn("client health not queued");
+		db_release(dc);
+	}
+	free(hl);
+}
+
+void handle_synced(struct conn *c)
+{
+	struct health *hl;
+
+	if (!c->srv->db_ready || c->proxy_local)
+		return;
+	hl = calloc(1, sizeof *hl);
+	if (!hl)
+		return;
+	snprintf(hl->school, sizeof hl->school, "%s", c->id.school);
+	snprintf(hl->campus, sizeof hl->campus, "%s", c->id.campus);
+	snprintf(hl->pending, sizeof hl->pending, "%llu", (unsigned long long)c->pushed);
+	c->pushed = 0;
+	if (db_acquire(c->srv->db, synced_conn, hl))
+		free(hl);
 }
 
 static void on_ping(struct conn *c, uint64_t rid, const Safecampus__Ping *p)

@@ -182,6 +182,8 @@ static void pull_end(struct pull *p)
 	conn_debug(c, "pull cursor=%llu rows=%zu more=%d",
 		  (unsigned long long)p->cursor, take, ch.more);
 	conn_send(c, &env);
+	if (!ch.more)
+		handle_synced(c);
 out:
 	pull_free(p);
 	conn_request_done(c);

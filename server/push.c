@@ -804,6 +804,8 @@ static void send_ack(struct push *p)
 	env.request_id = p->rid;
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_PUSH_ACK;
 	env.push_ack = &ack;
+	/* accepted or refused, these leave the client's outbox (sync health) */
+	p->c->pushed += p->n;
 	conn_info(p->c, "push records=%zu accepted=%zu rejected=%zu", p->n, accepted,
 		 p->n - accepted);
 	conn_send(p->c, &env);

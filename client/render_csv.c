@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dashboard_text.h"
+#include "i18n.h"
 
 struct csv {
 	FILE *f;
@@ -126,7 +128,7 @@ static void indicators(struct csv *c, const struct render_ctx *r)
 		const Safecampus__Indicator *i = d->indicators[k];
 		char note[512];
 		text(c, i->key);
-		text(c, i->label);
+		text(c, dashboard_indicator_label(i->key, i->label));
 		num(c, i->value, i->has_value);
 		text(c, i->unit);
 		num(c, i->target, true);
@@ -213,7 +215,8 @@ static void trends(struct csv *c, const struct render_ctx *r)
 		const Safecampus__Trend *t = dashboard_trend_nth(d, k);
 		const Safecampus__Indicator *ind = dashboard_indicator(d->indicators, d->n_indicators, t->key);
 		text(c, t->key);
-		text(c, t->key && strcmp(t->key, "score") == 0 ? "Safe-campus score" : ind ? ind->label : "");
+		text(c, t->key && strcmp(t->key, "score") == 0 ? _("Safe-campus score")
+			: ind ? dashboard_indicator_label(ind->key, ind->label) : "");
 		for (size_t m = 0; m < base->n_months; m++) {
 			const Safecampus__MonthValue *mv = NULL;
 			for (size_t j = 0; j < t->n_months; j++)
@@ -282,12 +285,12 @@ int render_csv(const char *dir, const struct render_ctx *r, char *err, size_t er
 		return -ENOMEM;
 	rc = dashboard_sort_schools(r->d, district ? r->sort : "score", order);
 	if (rc) {
-		snprintf(err, errlen, "unknown sort key \"%s\"", r->sort ? r->sort : "");
+		snprintf(err, errlen, _("unknown sort key \"%s\""), r->sort ? r->sort : "");
 		goto out;
 	}
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
 		rc = -errno;
-		snprintf(err, errlen, "cannot make %s: %s", dir, strerror(errno));
+		snprintf(err, errlen, _("cannot make %s: %s"), dir, strerror(errno));
 		goto out;
 	}
 	for (size_t t = 0; t < sizeof files / sizeof files[0]; t++) {
@@ -299,7 +302,7 @@ int render_csv(const char *dir, const struct render_ctx *r, char *err, size_t er
 		c.f = fopen(tmp, "w");
 		if (!c.f) {
 			rc = -errno;
-			snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+			snprintf(err, errlen, _("cannot write %s: %s"), tmp, strerror(errno));
 			goto out;
 		}
 		switch ((enum table)t) {
@@ -324,13 +327,13 @@ int render_csv(const char *dir, const struct render_ctx *r, char *err, size_t er
 		}
 		if (ferror(c.f) | (fclose(c.f) != 0)) {
 			rc = -EIO;
-			snprintf(err, errlen, "cannot write %s", tmp);
+			snprintf(err, errlen, _("cannot write %s"), tmp);
 			unlink(tmp);
 			goto out;
 		}
 		if (rename(tmp, path) != 0) {
 			rc = -errno;
-			snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+			snprintf(err, errlen, _("cannot write %s: %s"), path, strerror(errno));
 			unlink(tmp);
 			goto out;
 		}

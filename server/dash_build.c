@@ -211,12 +211,50 @@ static Safecampus__Alert **build_alerts(struct arena *a, const struct dash_job *
 	return out;
 }
 
+static int by_school_due(const void *pa, const void *pb)
+{
+	const Safecampus__MissingSubmission *a = *(Safecampus__MissingSubmission *const *)pa;
+	const Safecampus__MissingSubmission *b = *(Safecampus__MissingSubmission *const *)pb;
+	int c = strcmp(a->school, b->school);
+
+	if (!c)
+		c = strcmp(a->due_date, b->due_date);
+	return c ? c : strcmp(a->what, b->what);
+}
+
+/* The district view's "1530" line of a school: sessions due and not held
+ * over the period, from the values already computed (per class only in a
+ * school's own view: sc_missing). NULL when nothing is missing. */
+static Safecampus__MissingSubmission *missing_1530(struct arena *a, const struct dash_job *j, const char *school)
+{
+	const PGresult *v = j->res[Q_VALUES];
+	int row = dash__find_row(j, school, "period", "education_1530");
+	char what[96];
+
+	if (row < 0 || dash__isnull(v, row, 5) || dash__isnull(v, row, 6))
+		return NULL;
+	double held = dash__num(v, row, 5), due = dash__num(v, row, 6);
+	if (due <= held)
+		return NULL;
+	Safecampus__MissingSubmission *m = dash__az(a, sizeof *m);
+	if (!m)
+		return NULL;
+	safecampus__missing_submission__init(m);
+	snprintf(what, sizeof what, "\"1530\" sessions: %.0f of %.0f not held", due - held, due);
+	m->school = (char *)school;
+	m->what = dash__astrdup(a, what);
+	m->due_date = dash__isnull(j->res[Q_PERIOD], 0, 4) ? "" : (char *)dash__val(j->res[Q_PERIOD], 0, 4);
+	m->record_id = "";
+	m->kind = "education_1530";
+	return m;
+}
+
 static Safecampus__MissingSubmission **build_missing(struct arena *a, const struct dash_job *j, const char *scope,
 						     size_t *n)
 {
-	const PGresult *r = j->res[Q_MISSING];
-	int rows = PQntuples(r);
-	Safecampus__MissingSubmission **out = dash__az(a, (size_t)(rows ? rows : 1) * sizeof *out);
+	const PGresult *r = j->res[Q_MISSING], *s = j->res[Q_SCHOOLS];
+	int rows = PQntuples(r), ns = PQntuples(s);
+	Safecampus__MissingSubmission **out = dash__az(a, (size_t)(rows + ns + 1) * sizeof *out);
 
 	*n = 0;
 	if (!out)
@@ -232,9 +270,18 @@ static Safecampus__MissingSubmission **build_missing(struct arena *a, const stru
 		m->what = (char *)dash__val(r, i, 1);
 		m->due_date = (char *)dash__val(r, i, 2);
 		m->record_id = (char *)dash__val(r, i, 3);
+		m->kind = (char *)dash__val(r, i, 4);
 		out[(*n)++] = m;
 	}
-	return out;
+	if (!scope[0]) {
+		for (int i = 0; i < ns; i++) {
+			Safecampus__MissingSubmission *m = missing_1530(a, j, dash__val(s, i, 0));
+			if (m)
+				out[(*n)++] = m;
+		}
+		qsort(out, *n, sizeof *out, by_school_due);
+	}
+	return a->failed ? NULL : out;
 }
 
 static Safecampus__AgeBucket **build_ageing(struct arena *a, const struct dash_job *j, const char *scope, size_t *n)

@@ -16,13 +16,13 @@
 
 /* The queries of one dashboard snapshot, in the order they run. */
 enum {
-	Q_PERIOD,  /* period_start, period_end, as_of, label */
+	Q_PERIOD,  /* period_start, period_end, as_of, label, last school day before as_of */
 	Q_CONFIG,  /* key, label, unit, higher_is_better, target, weight */
 	Q_SCHOOLS, /* school, name */
 	Q_MONTHS,  /* win ('YYYY-MM'), in order */
 	Q_VALUES,  /* school, win, key, value, score, num, den, detail */
 	Q_ALERTS,  /* school, kind, record_id, title, since, severity */
-	Q_MISSING, /* school, what, due_date, record_id */
+	Q_MISSING, /* school, what, due_date, record_id, kind */
 	Q_AGEING,  /* school, label, open, overdue */
 	Q_HEALTH,  /* school, campus, last_contact_ms, pending, oldest_ms, last_sync_ms */
 	Q_N

@@ -85,7 +85,11 @@ static const struct query {
 	const char *sql;
 	int first, n;
 } queries[Q_N] = {
-	[Q_PERIOD] = {"SELECT p.period_start::text, p.period_end::text, p.as_of::text, p.label FROM " PERIOD, 0, 3},
+	/* last_day: the last school day before the as-of day, when the "1530"
+	 * sessions owed so far fell due (013) */
+	[Q_PERIOD] = {"SELECT p.period_start::text, p.period_end::text, p.as_of::text, p.label, "
+		      "(SELECT max(k.day)::text FROM sc_calendar(p.period_start, p.period_end) k "
+		      "WHERE k.day < p.as_of) FROM " PERIOD, 0, 3},
 	[Q_CONFIG] = {"SELECT key, label, unit, higher_is_better, target, weight FROM dashboard_indicator "
 		      "ORDER BY position, key " C, 0, 0},
 	[Q_SCHOOLS] = {"SELECT school, name FROM sc_schools() ORDER BY school " C, 0, 0},
@@ -96,8 +100,8 @@ static const struct query {
 		      "ORDER BY v.school " C ", v.win " C ", v.key " C, 0, 4},
 	[Q_ALERTS] = {"SELECT a.school, a.kind, a.record_id, a.title, a.since::text, a.severity FROM " PERIOD
 		      ", sc_alerts(" ARGS ") a WHERE " FOCUS("a.school"), 0, 4},
-	[Q_MISSING] = {"SELECT m.school, m.what, m.due_date::text, m.record_id FROM " PERIOD
-		       ", sc_missing(" ARGS ") m WHERE " FOCUS("m.school"), 0, 4},
+	[Q_MISSING] = {"SELECT m.school, m.what, m.due_date::text, m.record_id, m.kind FROM " PERIOD
+		       ", sc_missing(" ARGS ", $4::text[]) m WHERE " FOCUS("m.school"), 0, 4},
 	[Q_AGEING] = {"SELECT h.school, h.label, h.open, h.overdue FROM " PERIOD
 		      ", sc_hazard_ageing(" ARGS ") h WHERE h.school = ANY ($4::text[]) "
 		      "ORDER BY h.school " C ", h.bucket", 0, 4},

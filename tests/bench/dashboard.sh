@@ -180,7 +180,7 @@ SELECT school, name FROM sc_schools() ORDER BY school;
 SELECT w.win FROM sc_period('$start', '$end', '$asof') p, sc_windows(p.period_start, p.period_end, p.as_of) w WHERE w.month IS NOT NULL ORDER BY w.month;
 SELECT v.* FROM sc_period('$start', '$end', '$asof') p, sc_dashboard_values(p.period_start, p.period_end, p.as_of, ARRAY['$focus']) v ORDER BY v.school, v.win, v.key;
 SELECT a.* FROM sc_period('$start', '$end', '$asof') p, sc_alerts(p.period_start, p.period_end, p.as_of) a;
-SELECT m.* FROM sc_period('$start', '$end', '$asof') p, sc_missing(p.period_start, p.period_end, p.as_of) m;
+SELECT m.* FROM sc_period('$start', '$end', '$asof') p, sc_missing(p.period_start, p.period_end, p.as_of, ARRAY['$focus']) m;
 SELECT h.* FROM sc_period('$start', '$end', '$asof') p, sc_hazard_ageing(p.period_start, p.period_end, p.as_of) h;
 SELECT school, campus FROM client_health ORDER BY school, campus;
 COMMIT;

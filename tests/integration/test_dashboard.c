@@ -570,11 +570,25 @@ static void test_alerts_missing_ageing(void **state)
 	free(t);
 	t = qtext("SELECT string_agg(school || ' ' || due_date || ' ' || what, E'\\n' ORDER BY school, due_date) "
 		  "FROM sc_missing(" TERM ")");
-	assert_string_equal(t, "sb 2026-09-15 notice report: Drowning prevention\n"
+	/* 013: letters due 09-01 + 30 (Zhao T joined 11-01 and has only a 2025
+	 * letter), the extinguisher due 10-15, bus A-1's inspection due 11-01 */
+	assert_string_equal(t, "sa 2026-10-01 responsibility letter 2026: Zhao T\n"
+			       "sa 2026-10-15 equipment check: extinguisher (hall)\n"
+			       "sa 2026-11-01 bus inspection: A-1\n"
+			       "sb 2026-09-15 notice report: Drowning prevention\n"
 			       "sb 2026-09-30 drill for 2026-09\n"
 			       "sb 2026-11-10 notice report: Fire day 119\n"
 			       "sd 2026-09-15 notice report: Drowning prevention\n"
 			       "sd 2026-09-30 drill for 2026-09");
+	free(t);
+	/* "1530" per class for the schools in focus, due the last school day
+	 * before 11-18: c1 held 28+4+3+1 of 35+8+6+2, c2 6+1+0 of 7+1+1, c3 0
+	 * of 34+7+6+2 (the fixture's working) */
+	t = qtext("SELECT string_agg(school || ' ' || due_date || ' ' || kind || ' ' || what, E'\\n' ORDER BY school, what) "
+		  "FROM sc_missing(" TERM ", ARRAY['sa', 'sb', 'nosuch']) WHERE kind = 'education_1530'");
+	assert_string_equal(t, "sa 2026-11-17 education_1530 \"1530\" sessions, class 1-1: 15 of 51 not held\n"
+			       "sa 2026-11-17 education_1530 \"1530\" sessions, class 1-2: 2 of 9 not held\n"
+			       "sb 2026-11-17 education_1530 \"1530\" sessions, class 7-1: 49 of 49 not held");
 	free(t);
 	t = qtext("SELECT string_agg(label || '=' || open || '/' || overdue, ' ' ORDER BY bucket) "
 		  "FROM sc_hazard_ageing(" TERM ") WHERE school = 'sa'");
@@ -744,7 +758,12 @@ static void test_message_school(void **state)
 	for (size_t i = 0; i < d->n_alerts; i++)
 		assert_string_equal(d->alerts[i]->school, "sa");
 	assert_int_equal(d->n_health, 0);
-	assert_int_equal(d->n_missing, 0);
+	/* 013: its letter, equipment check and bus inspection, and "1530" per
+	 * class (sc_missing's test has the working) */
+	assert_int_equal(d->n_missing, 5);
+	assert_string_equal(d->missing[0]->kind, "letter");
+	assert_string_equal(d->missing[3]->kind, "education_1530");
+	assert_string_equal(d->missing[3]->due_date, "2026-11-17");
 	/* trends: every indicator and the score, September to November */
 	assert_int_equal(d->n_trends, 21);
 	const Safecampus__Trend *t = d->trends[1];
@@ -781,7 +800,25 @@ static void test_message_bureau(void **state)
 	assert_int_equal(d->schools[0]->n_indicators, 20);
 	assert_string_equal(d->schools[3]->label, "sd");
 	assert_int_equal(d->n_alerts, 10);
-	assert_int_equal(d->n_missing, 5);
+	/* sb 3 and sd 2 as in 004, sa's letter, equipment and bus (013), and a
+	 * "1530" line per school with sessions missing: sa 60 - 43, sb 49 */
+	assert_int_equal(d->n_missing, 10);
+	{
+		size_t n1530 = 0;
+		for (size_t i = 0; i < d->n_missing; i++)
+			if (!strcmp(d->missing[i]->kind, "education_1530")) {
+				n1530++;
+				assert_string_equal(d->missing[i]->what, !strcmp(d->missing[i]->school, "sa")
+										 ? "\"1530\" sessions: 17 of 60 not held"
+										 : "\"1530\" sessions: 49 of 49 not held");
+				assert_string_equal(d->missing[i]->due_date, "2026-11-17");
+			}
+		assert_int_equal(n1530, 2);
+		for (size_t i = 1; i < d->n_missing; i++) /* by school, then due date */
+			assert_true(strcmp(d->missing[i - 1]->school, d->missing[i]->school) < 0 ||
+				    (!strcmp(d->missing[i - 1]->school, d->missing[i]->school) &&
+				     strcmp(d->missing[i - 1]->due_date, d->missing[i]->due_date) <= 0));
+	}
 	/* sync health: sa's two campuses as reported, sb and sc never connected */
 	assert_int_equal(d->n_health, 5);
 	assert_string_equal(d->health[0]->school, "sa");
@@ -802,7 +839,7 @@ static void test_message_bureau(void **state)
 	assert_string_equal(d->scope_label, "Beta Middle");
 	assert_int_equal(d->rank, 3);
 	assert_int_equal(d->n_alerts, 3);
-	assert_int_equal(d->n_missing, 3);
+	assert_int_equal(d->n_missing, 4); /* + class 7-1's "1530" */
 	assert_int_equal(d->n_health, 1);
 	assert_string_equal(d->schools[2]->label, "Beta Middle");
 	assert_true(d->schools[2]->is_self);

@@ -90,6 +90,13 @@ static const char *const title_templates[] = {
 	N_("No drill in %s"), /* tests/tools/dash_fixture.c */
 	N_("drill for %s"),
 	N_("notice report: %s"),
+	/* sc_missing (013_submissions.sql) and the district's "1530" line
+	 * (server/dash_build.c) */
+	N_("responsibility letter %s: %s"),
+	N_("equipment check: %s (%s)"),
+	N_("bus inspection: %s"),
+	N_("\"1530\" sessions, class %s: %s of %s not held"),
+	N_("\"1530\" sessions: %s of %s not held"),
 	N_("bus trip %s %s: %s boarded, %s alighted"),
 	N_("%s (%s) check due %s"),
 	N_("%s (planned %s)"),

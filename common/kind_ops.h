@@ -279,6 +279,9 @@ struct kind_ops {
 	/* schools and the bureau both write records of this kind (enrolments of
 	 * their own people); otherwise a kind is the schools' or the bureau's */
 	bool anyone_writes;
+	/* records are made only by a command of their own (`person add`, which
+	 * signs the enrolment): the browser offers no add form for the kind */
+	bool no_add_form;
 
 	/* the command group `safecampus <kind> VERB` */
 	const char *group_summary;    /* one line for the command list */

@@ -45,4 +45,5 @@ const struct kind_ops kind_ops_person = {
 	.derive = person_derive,
 	.check = person_check,
 	.anyone_writes = true,
+	.no_add_form = true,
 };

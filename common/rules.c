@@ -852,6 +852,21 @@ static const struct kind_rule {
 	{ "person", { "login", "display_name", "role", "public_key", "enrolled_ms" }, NULL },
 };
 
+size_t rules_required(const char *kind, const char *const **out)
+{
+	*out = NULL;
+	for (size_t i = 0; i < sizeof kind_rules / sizeof kind_rules[0]; i++) {
+		size_t n = 0;
+		if (strcmp(kind_rules[i].kind, kind) != 0)
+			continue;
+		while (n < 8 && kind_rules[i].required[n])
+			n++;
+		*out = kind_rules[i].required;
+		return n;
+	}
+	return 0;
+}
+
 /* Dates of things done, per kind: not before RULES_FIRST_YEAR, not after
  * tomorrow. Planned dates (deadlines, due dates, next inspections, terms)
  * are not here: they lie ahead. */

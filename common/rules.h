@@ -29,6 +29,11 @@
  * people (naming the field) in why. Does not look at id/school/campus/hlc. */
 SC_WUR int rules_check(const Safecampus__Record *r, char *why, size_t whylen);
 
+/** The fields rules_check requires of records of kind (by name): *out
+ * points at a static list (not NULL-terminated), the count is returned; 0
+ * and *out NULL for a kind with none. For forms, which mark them. */
+size_t rules_required(const char *kind, const char *const **out);
+
 /** True if s is a real date in "YYYY-MM-DD" form (1900..9999). */
 int rules_date_valid(const char *s);
 

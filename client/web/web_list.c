@@ -184,6 +184,21 @@ static void filter_input(struct web_page *p, const char *name, const char *label
 	web_p(p, "\"></div>\n");
 }
 
+/* Records of an event kind (a hazard's steps) are made by the actions on
+ * their parent's page, and some kinds by a command of their own: no add
+ * form for them. */
+static bool addable(const struct kind *k)
+{
+	if (k->ops && k->ops->no_add_form)
+		return false;
+	for (size_t i = 0; i < kind_count(); i++) {
+		const struct kind *g = kind_at(i);
+		if (g->ops && g->ops->event_kind && strcmp(g->ops->event_kind, k->name) == 0)
+			return false;
+	}
+	return true;
+}
+
 int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k)
 {
 	struct list_ctx x = {.r = r, .p = p, .k = k};
@@ -206,7 +221,7 @@ int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k)
 	pick_cols(&x, bureau);
 	web_head(p, r, web_kind_label(k));
 	web_p(p, "<div class=\"actions\">");
-	if (!k->bureau_only == !bureau)
+	if (!k->bureau_only == !bureau && addable(k))
 		web_p(p, "<a class=\"button\" id=\"add\" href=\"/k/%s/new\">%s</a>", k->name, _("Add"));
 	for (size_t i = 0; k->ops && i < k->ops->nverbs; i++) {
 		const struct kind_verb *v = &k->ops->verbs[i];

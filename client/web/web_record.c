@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "i18n.h"
+#include "rules.h"
 #include "web_rec.h"
 
 /* ---------------------------------------------------------------- the record */
@@ -183,6 +184,52 @@ static const struct kind_verb *new_verb(const struct kind *k)
 	return NULL;
 }
 
+/* True if the program fills field in when it is left empty (a default of the
+ * kind's table, or a value the verb sets): the person need not give it. */
+static bool filled_in(const struct kind *fk, const struct kind_verb *v, const char *field)
+{
+	const struct kind_field_ui *ui = kind_field_ui(fk, field);
+
+	if (ui && ui->dflt != KF_NONE)
+		return true;
+	for (const struct kind_set *s = v ? v->sets : NULL; s && s->field; s++)
+		if (strcmp(s->field, field) == 0)
+			return true;
+	return false;
+}
+
+/* What the form marks required, NULL-terminated in req (n slots): the verb's
+ * list (adding: that of the verb that makes a new record of the kind) and
+ * the kind's rules (common/rules.c, what the server refuses without), less
+ * what is filled in when left empty. */
+static void required_of(const struct kind *fk, const struct kind_verb *v, const char **req,
+			size_t n)
+{
+	const struct kind_verb *nv = v ? v : new_verb(fk);
+	const char *const *rl;
+	size_t k = 0, nr = rules_required(fk->name, &rl);
+
+	for (const char *const *l = nv ? nv->required : NULL; l && *l && k + 1 < n; l++)
+		req[k++] = *l;
+	for (size_t i = 0; i < nr && k + 1 < n; i++) {
+		bool have = false;
+		for (size_t j = 0; j < k && !have; j++)
+			have = strcmp(req[j], rl[i]) == 0;
+		if (!have && !filled_in(fk, v, rl[i]))
+			req[k++] = rl[i];
+	}
+	req[k] = NULL;
+}
+
+/* The record written is a sign-off (the verb's or, with no verb, the kind's
+ * sign_roles) or a workflow step: the person gives the password again. */
+static bool signed_step(const struct kind *fk, const struct kind_verb *v)
+{
+	if (v)
+		return (v->flags & KV_PARENT) || v->sign_roles;
+	return fk->ops && fk->ops->sign_roles;
+}
+
 /* Which fields the form asks for. */
 static bool asked(const struct kind *fk, const struct kind_verb *v, const char *parent_id,
 		  const ProtobufCFieldDescriptor *f)
@@ -216,16 +263,33 @@ static const char *error_for(const struct form *fm, const char *field)
 	return NULL;
 }
 
-/* A rule's message without the "kind.field: " it starts with: the label is beside it. */
+/* A rule's message as a form shows it: without the "refused: " the command
+ * line starts it with (the page says nothing was saved), with the field's
+ * label for the "kind.field" it names, and without a leading "field: " (the
+ * label is beside it). */
 static void web_msg(struct web_page *p, const struct kind *k, const char *msg)
 {
-	const char *c = strstr(msg, ": ");
-	size_t kl = strlen(k->name);
-	const char *s = msg;
+	const char *pre = _("refused: %s");
+	size_t pl = strcspn(pre, "%"), kl = strlen(k->name);
+	const char *s = msg, *c;
 
-	if (c && strncmp(s, k->name, kl) == 0 && s[kl] == '.')
-		s = c + 2;
-	else if (c && (size_t)(c - s) < 64 && !memchr(s, ' ', (size_t)(c - s)))
+	if (pl && strncmp(s, pre, pl) == 0)
+		s += pl;
+	if (strncmp(s, k->name, kl) == 0 && s[kl] == '.') {
+		char f[64];
+		size_t n = strspn(s + kl + 1, "abcdefghijklmnopqrstuvwxyz0123456789_");
+		if (n && n < sizeof f) {
+			memcpy(f, s + kl + 1, n);
+			f[n] = '\0';
+			if (kind_field(k, f)) {
+				web_e(p, web_field_label(k, f));
+				web_e(p, s + kl + 1 + n);
+				return;
+			}
+		}
+	}
+	c = strstr(s, ": ");
+	if (c && (size_t)(c - s) < 64 && !memchr(s, ' ', (size_t)(c - s)))
 		s = c + 2;
 	web_e(p, s);
 }
@@ -330,6 +394,7 @@ static void form_page(struct web_req *r, struct web_page *p, const struct kind *
 	char title[256], action[128];
 	const char *parent = v && (v->flags & KV_PARENT) ? id : NULL;
 	const char *group = NULL;
+	const char *req[32];
 
 	if (!fk) {
 		web_error_page(p, r, 404, _("Not found"), _("There is no such page or record here."));
@@ -337,8 +402,9 @@ static void form_page(struct web_req *r, struct web_page *p, const struct kind *
 	}
 	if (edit && store_get(r->w->st, id, &rec) == 0)
 		fm.cur = kind_payload(rec);
-	fm.required = v ? v->required : new_verb(fk) ? new_verb(fk)->required : NULL;
-	fm.password = v && (v->flags & KV_PARENT);
+	required_of(fk, v, req, sizeof req / sizeof req[0]);
+	fm.required = req;
+	fm.password = signed_step(fk, v);
 	if (edit)
 		snprintf(title, sizeof title, "%s %.8s: %s", web_kind_label(g), id, _("Edit"));
 	else if (v)
@@ -470,7 +536,7 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 			val = msbuf[nms++];
 		vals[n++] = (struct verb_value){f->name, val};
 	}
-	if (v && (v->flags & KV_PARENT)) {
+	if (signed_step(fk, v)) {
 		/* a signed step: the person confirms it with their password */
 		struct person who;
 		if (!pw || !*pw || person_login(r->w->st, r->sess->who.login, pw, &who) != 0) {

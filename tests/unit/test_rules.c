@@ -456,6 +456,21 @@ static void test_record_shape(void **state)
 }
 
 /* A record built through kinds.c from text is checked the same way. */
+/* The list forms mark required is the one rules_check refuses without. */
+static void test_required_list(void **state)
+{
+	const char *const *l;
+	size_t n;
+
+	(void)state;
+	n = rules_required("meeting", &l);
+	assert_int_equal(n, 3);
+	assert_string_equal(l[0], "type");
+	assert_string_equal(l[2], "title");
+	assert_int_equal(rules_required("no_such_kind", &l), 0);
+	assert_null(l);
+}
+
 static void test_built_from_text(void **state)
 {
 	const struct kind *k = kind_by_name("hazard");
@@ -497,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_evidence_hash),
 		cmocka_unit_test(test_record_shape),
 		cmocka_unit_test(test_built_from_text),
+		cmocka_unit_test(test_required_list),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

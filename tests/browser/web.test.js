@@ -1,0 +1,244 @@
+'use strict';
+// The browser interface as its users meet it: headless Chromium (Debian's,
+// through puppeteer-core) asking for Chinese, against `safecampus serve`.
+// Driven by tests/e2e/browser.sh, which starts the server, the store and the
+// people, and afterwards counts in PostgreSQL what this script wrote.
+//
+// Environment: SC_URL (serve's address), SC_CHROMIUM, SC_SHOTS (screenshots),
+// SC_OUT (a JSON file: what was added, per kind), SC_NOTICE (a notice the
+// bureau issued to this school), SC_TMP (scratch), SC_USER1/SC_PASS1 (a
+// principal), SC_USER2/SC_PASS2 (a head teacher).
+//
+// Each check prints "ok   - ..." or "FAIL - ..."; the last line is
+// "browser: all passed" only if every check passed.
+const puppeteer = require('puppeteer-core');
+const fs = require('fs');
+const path = require('path');
+
+const E = process.env;
+const BASE = E.SC_URL;
+let passed = 0;
+let failed = 0;
+
+function check(desc, cond, detail) {
+  if (cond) {
+    passed++;
+    console.log(`ok   - ${desc}`);
+  } else {
+    failed++;
+    console.log(`FAIL - ${desc}`);
+    if (detail !== undefined) console.log(`       | ${String(detail).split('\n').join('\n       | ')}`);
+  }
+  return cond;
+}
+
+function localDate(d) {
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+const TODAY = localDate(new Date());
+const LATER = localDate(new Date(Date.now() + 30 * 86400e3));
+
+async function go(page, url) {
+  const resp = await page.goto(BASE + url, { waitUntil: 'domcontentloaded' });
+  return resp ? resp.status() : 0;
+}
+
+// Clicks sel and waits for the page it leads to; the status of the answer
+// the browser ended on (after a 303, the page redirected to).
+async function submit(page, sel) {
+  const [resp] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'domcontentloaded' }),
+    page.click(sel),
+  ]);
+  return resp ? resp.status() : 0;
+}
+
+async function text(page, sel) {
+  return page.$eval(sel, (e) => e.textContent.trim()).catch(() => null);
+}
+
+async function shot(page, name) {
+  const file = path.join(E.SC_SHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+}
+
+async function signIn(page, login, pw) {
+  await go(page, '/login');
+  await page.type('#login-name', login);
+  await page.type('#login-password', pw);
+  await submit(page, '#login button[type=submit]');
+  return text(page, '.person');
+}
+
+// Fills what #record-form marks required, from the form's own inputs:
+// a select takes its first choice, a date today, a number 1, text some
+// Chinese. A few fields whose rules a placeholder cannot meet get a value
+// that can (the rules are common/rules.c): a reference to another record
+// (NAME_id: the record of kind NAME this run added), a year, a second
+// signer, a pseudonymous code. Returns the names filled.
+async function fillRequired(page, refs, extra = {}, only = null) {
+  const fields = (await page.$$eval('#record-form [required]', (es) =>
+    es.map((e) => ({ name: e.name, tag: e.tagName.toLowerCase(), type: e.type }))))
+    .filter((f) => !only || only.includes(f.name));
+  const filled = [];
+  let n = 0;
+  for (const f of fields) {
+    const sel = `#record-form [name="${f.name}"]`;
+    let v;
+    if (f.name in extra) {
+      v = extra[f.name];
+    } else if (f.tag === 'select') {
+      v = await page.$eval(sel, (s) => [...s.options].map((o) => o.value).find((x) => x !== ''));
+    } else if (f.type === 'date') {
+      v = TODAY;
+    } else if (f.type === 'datetime-local') {
+      v = `${TODAY}T08:00`;
+    } else if (f.type === 'number') {
+      v = /(^|_)year$/.test(f.name) ? TODAY.slice(0, 4) : '1';
+    } else if (f.type === 'password') {
+      continue;
+    } else if (/_id$/.test(f.name)) {
+      v = refs[f.name.replace(/_id$/, '')];
+      if (!v) throw new Error(`no ${f.name} to refer to yet`);
+    } else if (f.name === 'student_ref') {
+      v = 'S2026-001';
+    } else {
+      v = `校园安全${['甲', '乙', '丙', '丁', '戊', '己'][n++ % 6]}`;
+    }
+    if (f.tag === 'select') {
+      await page.select(sel, v);
+    } else if (f.type === 'text' || f.type === 'search') {
+      await page.$eval(sel, (e) => { e.value = ''; });
+      await page.type(sel, v);
+    } else {
+      await page.$eval(sel, (e, x) => { e.value = x; }, v);
+    }
+    filled.push(f.name);
+  }
+  return filled;
+}
+
+// Fills a form's password (a sign-off asks for it again) and saves it.
+async function save(page, pw) {
+  if (await page.$('#in-_password')) await page.type('#in-_password', pw);
+  return submit(page, '#save');
+}
+
+// The fields a refused form has a message beside that were left empty: a
+// rule across fields (a gate duty needs someone on duty) names them.
+async function emptyWithMessage(page) {
+  return page.$$eval('.field .msg', (ms) => ms.map((m) => m.id.replace(/^err-/, ''))
+    .filter((n) => { const e = document.querySelector(`#record-form [name="${n}"]`);
+      return e && e.type !== 'password' && !e.value; }));
+}
+
+// What the page says went wrong with a form, for a failure's detail.
+async function formErrors(page) {
+  return page.$$eval('#form-error, .msg, #error', (es) => es.map((e) => e.id + ': ' + e.textContent.trim()).join('\n'));
+}
+
+function recordId(page) {
+  const m = /\/r\/([0-9a-f-]{36})/.exec(page.url());
+  return m ? m[1] : null;
+}
+
+async function main() {
+  const browser = await puppeteer.launch({
+    executablePath: E.SC_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    // CI runs as root, where Chromium's sandbox cannot start
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--lang=zh-CN',
+      '--font-render-hinting=none'],
+  });
+  const added = {};
+  const count = (kind, n = 1) => { added[kind] = (added[kind] || 0) + n; };
+  try {
+    // two people, two browsers' worth of cookies
+    const ctx1 = await browser.createBrowserContext();
+    const ctx2 = await browser.createBrowserContext();
+    const p1 = await ctx1.newPage();
+    const p2 = await ctx2.newPage();
+    for (const p of [p1, p2]) {
+      await p.setExtraHTTPHeaders({ 'Accept-Language': 'zh-CN,zh;q=0.9,en;q=0.5' });
+      await p.setViewport({ width: 1200, height: 800 });
+    }
+
+    // ------------------------------------------------------------ sign-in
+    await go(p1, '/login');
+    check('the page is in Chinese (lang zh-CN)', (await p1.$eval('html', (h) => h.lang)) === 'zh-CN');
+    check('the sign-in form is labelled in Chinese', (await text(p1, 'label[for=login-name]')) === '登录名',
+      await text(p1, 'label[for=login-name]'));
+    await shot(p1, 'login');
+    await p1.type('#login-name', E.SC_USER1);
+    await p1.type('#login-password', 'wrong-password');
+    await submit(p1, '#login button[type=submit]');
+    check('a wrong password is refused, in Chinese', (await text(p1, '#error')) === '登录名不存在或密码错误。',
+      await text(p1, '#error'));
+    const who1 = await signIn(p1, E.SC_USER1, E.SC_PASS1);
+    check('the principal is signed in (name and role in the bar)', who1 === '王校长 (校长)', who1);
+    const who2 = await signIn(p2, E.SC_USER2, E.SC_PASS2);
+    check('the head teacher is signed in in a second browser', who2 === '李老师 (班主任)', who2);
+    await go(p1, '/');
+    check('the home page lists the records in Chinese', (await text(p1, 'main h2:nth-of-type(2)')) === '记录',
+      await text(p1, 'main h2:nth-of-type(2)'));
+
+    // ------------------------------------------------------------ a record of every kind
+    const kinds = await p1.$$eval('#kinds h3 a', (as) => as.map((a) => ({
+      name: a.getAttribute('href').replace('/k/', ''), label: a.textContent.trim() })));
+    check(`the home page offers the record kinds (${kinds.length})`, kinds.length >= 20,
+      kinds.map((k) => k.name).join(' '));
+    const refs = { notice: E.SC_NOTICE };
+    const queue = kinds.slice();
+    const offered = [];
+    let deferred = 0;
+    while (queue.length) {
+      const k = queue.shift();
+      // the kind's list offers an add form, or not (read without rendering it: time)
+      const list = await p1.evaluate(async (u) => (await fetch(u)).text(), `/k/${k.name}`);
+      if (!/id="add" href="\/k\/[a-z_]+\/new"/.test(list)) continue;
+      if (!offered.includes(k.name)) offered.push(k.name);
+      await go(p1, `/k/${k.name}/new`);
+      let filled;
+      try {
+        filled = await fillRequired(p1, refs);
+      } catch (e) {
+        // refers to a kind added later: once round the queue again
+        if (deferred++ < kinds.length) { queue.push(k); continue; }
+        check(`${k.label} (${k.name}): the form can be filled`, false, e.message);
+        continue;
+      }
+      let st = await save(p1, E.SC_PASS1);
+      if (st === 422) {
+        // as a person would: fill what the messages point at, once
+        const more = await emptyWithMessage(p1);
+        for (const n of more) await p1.$eval(`#record-form [name="${n}"]`, (e) => e.setAttribute('required', ''));
+        if (more.length) {
+          filled = filled.concat(await fillRequired(p1, refs, {}, more));
+          st = await save(p1, E.SC_PASS1);
+        }
+      }
+      const id = recordId(p1);
+      const done = await text(p1, '#done');
+      if (check(`${k.label} (${k.name}) added through its form [${filled.join(' ')}]`,
+        st === 200 && id && done && /已/.test(done), `status ${st}, ${p1.url()}\n${await formErrors(p1)}`)) {
+        refs[k.name] = id;
+        count(k.name);
+      }
+    }
+    check('every kind the pages offer was added', offered.every((k) => refs[k]),
+      offered.filter((k) => !refs[k]).join(' '));
+
+    if (E.SC_OUT) fs.writeFileSync(E.SC_OUT, JSON.stringify({ added, refs }, null, 1));
+  } finally {
+    await browser.close();
+  }
+  console.log(`browser: ${passed} passed, ${failed} failed`);
+  if (failed === 0) console.log('browser: all passed');
+  return failed === 0 ? 0 : 1;
+}
+
+main().then((rc) => process.exit(rc), (e) => {
+  console.log(`FAIL - the browser run stopped: ${e.stack || e}`);
+  process.exit(1);
+});

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The browser interface in a real browser: headless Chromium (Debian's, driven
+# by puppeteer-core from tests/browser/) against `safecampus serve`, synced
+# with a real safecampusd and PostgreSQL. The browser asks for Chinese; it
+# signs in, adds a record of every kind its pages offer, sees a field error,
+# walks a hazard from report to close with two people, acknowledges a notice
+# the bureau issued, imports a CSV with bad rows and opens the dashboard
+# (tests/browser/web.test.js says what it checks). Then the rows must be in
+# PostgreSQL. Screenshots of the main pages are kept in SC_BROWSER_SHOTS
+# (default: BUILD/Testing/browser), printed at the end.
+#
+# Needs node, npm and chromium (deploy/deps.sh --test); the first run fills
+# tests/browser/node_modules from the npm registry (`npm ci`, pinned by
+# package-lock.json; puppeteer-core downloads no browser).
+source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
+# shellcheck source=tests/lib/pg.sh
+source "$SC_SOURCE_DIR/tests/lib/pg.sh"
+
+BROWSER_DIR=$SC_SOURCE_DIR/tests/browser
+CHROMIUM=${SC_CHROMIUM:-/usr/bin/chromium}
+SHOTS=${SC_BROWSER_SHOTS:-$SC_BIN_DIR/Testing/browser}
+phase() { echo "browser: [${SECONDS}s] $*"; }
+for tool in node npm "$CHROMIUM"; do
+  command -v "$tool" >/dev/null || { echo "browser: $tool is missing (deploy/deps.sh --test)"; exit 1; }
+done
+
+# the puppeteer-core the lock file pins, once per checkout (and again when the lock changes)
+stamp=$BROWSER_DIR/node_modules/.sc-lock
+if ! cmp -s "$BROWSER_DIR/package-lock.json" "$stamp" 2>/dev/null; then
+  echo "browser: npm ci in $BROWSER_DIR"
+  (cd "$BROWSER_DIR" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) ||
+    { echo "browser: npm ci failed"; exit 1; }
+  cp "$BROWSER_DIR/package-lock.json" "$stamp"
+fi
+
+# PostgreSQL: the suite's cluster (tests/run.sh), else one of our own
+OWN_PG=
+if [[ -z "${PGHOST:-}" ]]; then
+  OWN_PG=$(mktemp -d /tmp/sc-browser-pg.XXXXXX)
+  pg_start "$OWN_PG/pg" 2>/dev/null || { echo "browser: cannot start PostgreSQL"; exit 1; }
+fi
+
+phase "PostgreSQL ready"
+e2e_init browser
+phase "PKI made"
+SPID=
+finish() {
+  [[ -n $SPID ]] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+  e2e_cleanup
+  [[ -n $OWN_PG ]] && { pg_stop "$OWN_PG/pg"; rm -rf "$OWN_PG"; }
+}
+trap finish EXIT
+
+client_new amain schoolA main
+client_new bureau bureau office
+server_start
+# the principal and a head teacher of school A; the bureau's officer
+printf 'principal-pw-1\n' >"$T/pw1"; printf 'teacher-pw-22\n' >"$T/pw2"
+sc amain person add --login wang --name 王校长 --role principal \
+  --admin-key "$T/pki/people-admin.key" --new-password-file "$T/pw1" >/dev/null
+sc amain person add --login li --name 李老师 --role head_teacher \
+  --admin-key "$T/pki/people-admin.key" --new-password-file "$T/pw2" >/dev/null
+person_new bureau officer-bureau bureau_officer
+today=$(date +%F)
+due=$(date -d '+14 days' +%F)
+NOTICE=$(sc_as bureau officer-bureau notice issue --title "防溺水安全教育通知" \
+  --body "各校开展防溺水专题班会。" --issue-date "$today" --due-date "$due" --targets schoolA \
+  --required-action "召开班会")
+check "the bureau issues a notice to school A" test ${#NOTICE} -eq 36
+check "the bureau syncs" sc bureau sync
+check "school A pulls it" sc amain sync
+
+phase "server, people, notice ready"
+WP=$(e2e_free_port)
+"$SAFECAMPUS" --store "$T/amain.db" serve --listen "127.0.0.1:$WP" >"$T/serve.log" 2>&1 &
+SPID=$!
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$WP/" && break; sleep 0.1; done
+check "safecampus serve answers" curl -sf -o /dev/null "http://127.0.0.1:$WP/"
+
+phase "serve answers"
+mkdir -p "$SHOTS"
+SC_URL="http://127.0.0.1:$WP" SC_CHROMIUM="$CHROMIUM" SC_SHOTS="$SHOTS" SC_OUT="$T/browser.json" \
+  SC_NOTICE="$NOTICE" SC_TMP="$T" \
+  SC_USER1=wang SC_PASS1=principal-pw-1 SC_USER2=li SC_PASS2=teacher-pw-22 \
+  timeout 120 node "$BROWSER_DIR/web.test.js" 2>&1 | tee "$T/node.log"
+check "the browser run passed" grep -q '^browser: all passed' "$T/node.log"
+
+phase "browser done"
+# what the browser wrote is synced by serve itself: wait for the outbox to empty
+for _ in $(seq 100); do
+  [ "$(curl -s "http://127.0.0.1:$WP/sync" | grep -c 'id="outbox-empty"')" = 1 ] && break
+  sleep 0.2
+done
+check "serve pushed everything the browser wrote" \
+  bash -c "curl -s 'http://127.0.0.1:$WP/sync' | grep -q 'id=\"outbox-empty\"'"
+phase "outbox empty"
+# the kinds the browser added (one line "kind count" each), counted in PostgreSQL
+if [[ -s $T/browser.json ]]; then
+  while read -r kind n; do
+    check "PostgreSQL has the $kind rows the browser added ($n)" \
+      eq "$(sql "select count(*) from $kind where school='schoolA'")" "$n"
+  done < <(node -e 'const o=require(process.argv[1]);for(const[k,n]of Object.entries(o.added))console.log(k,n)' "$T/browser.json")
+fi
+echo "browser: screenshots in $SHOTS"
+e2e_done

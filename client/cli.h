@@ -245,6 +245,7 @@ int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_serve(struct cli *c, int argc, char **argv);
 int cmd_person(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
+int cmd_report(struct cli *c, int argc, char **argv);
 
 /* ---- the command groups of kinds with verbs (cmd/group.c) */
 

@@ -29,6 +29,7 @@ static const struct cmd {
 	{"outbox", cmd_outbox, N_("list, discard or retry entries waiting to be pushed")},
 	{"sync", cmd_sync, N_("push the outbox and pull changes (--watch to stay connected)")},
 	{"serve", cmd_serve, N_("the browser interface on this computer, kept synced (serve --help)")},
+	{"report", cmd_report, N_("the year's safe-campus work summary, drafted from the records")},
 	{"person", cmd_person, N_("enrol, list and revoke the people who sign; change a password")},
 };
 

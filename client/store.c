@@ -87,6 +87,16 @@ static const char *const migrations[] = {
 	"  key_pem TEXT NOT NULL\n"                    /* encrypted PKCS#8 (scrypt + AES-256) */
 	") WITHOUT ROWID;\n"
 	"ALTER TABLE records ADD COLUMN signature BLOB;\n",
+	/* 3 -> 4: the annual report's sections as people edited them before
+	 * printing (client/store_report.c); scope is the school, '' the district */
+	"CREATE TABLE report_edits(\n"
+	"  year INTEGER NOT NULL,\n"
+	"  scope TEXT NOT NULL,\n"
+	"  section TEXT NOT NULL,\n"
+	"  body TEXT NOT NULL,\n"
+	"  updated_ms INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(year, scope, section)\n"
+	") WITHOUT ROWID;\n",
 };
 #define STORE_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(STORE_MIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");

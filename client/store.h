@@ -126,7 +126,7 @@ SC_WUR int store_outbox_retry(struct store *st, const char *id);
 
 /** Version of the store's schema (PRAGMA user_version) this build writes.
  * store_open migrates older stores and refuses newer ones. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /** Text for people about the last store failure in this process (which
  * file, what SQLite said), "" if none. Static storage; set by every
@@ -189,5 +189,17 @@ SC_WUR int store_blob_put(struct store *st, const char *key, const void *data, s
  * the caller frees it. SC_ENOTFOUND if there is none. */
 SC_WUR int store_blob_get(struct store *st, const char *key, void **data, size_t *len,
 			  int64_t *stored_ms);
+
+/* ---- the annual report's edited sections (store_report.c) */
+
+/** Keeps the text people wrote for section of the year's report for scope
+ * (a school, "" for the district), replacing what was there; NULL or "" text
+ * removes it (the generated draft shows again). 0 or a negative code. */
+SC_WUR int store_report_edit_put(struct store *st, int year, const char *scope,
+				 const char *section, const char *text);
+/** The edited text of that section (*text malloc'd, the caller frees it) and
+ * when it was saved. SC_ENOTFOUND if nobody edited it. */
+SC_WUR int store_report_edit_get(struct store *st, int year, const char *scope,
+				 const char *section, char **text, int64_t *updated_ms);
 
 #endif

@@ -174,8 +174,8 @@ void web_head(struct web_page *p, struct web_req *r, const char *title)
 	web_p(p, " · %s ", _("campus"));
 	web_e(p, w->cfg.campus);
 	web_p(p, "</span>\n<nav>\n<a href=\"/\">%s</a>\n<a href=\"/dashboard\">%s</a>\n"
-		 "<a href=\"/sync\">%s</a>\n",
-	      _("Home"), _("Dashboard"), _("Sync"));
+		 "<a href=\"/report\">%s</a>\n<a href=\"/sync\">%s</a>\n",
+	      _("Home"), _("Dashboard"), _("Annual report"), _("Sync"));
 	if (r->sess) {
 		web_p(p, "<span class=\"person\">");
 		web_e(p, r->sess->who.display_name);
@@ -320,6 +320,8 @@ int web_static(struct web_req *r, struct web_page *p, const char *name)
 		web_p(p, "%s", css);
 		return 0;
 	}
+	if (strcmp(name, "report.css") == 0)
+		return web_report_static(r, p);
 	if (strcmp(name, "app.js") == 0) {
 		p->ctype = "text/javascript; charset=utf-8";
 		web_p(p, "%s", js);

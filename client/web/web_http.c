@@ -343,6 +343,8 @@ static int route(struct web_req *r, struct web_page *p)
 		return web_page_dashboard(r, p);
 	if (n == 2 && strcmp(wd[0], "dashboard") == 0 && strcmp(wd[1], "frame") == 0)
 		return web_page_dashboard_frame(r, p);
+	if (n == 1 && strcmp(wd[0], "report") == 0)
+		return post ? web_page_report_post(r, p) : web_page_report(r, p);
 	if (n == 1 && strcmp(wd[0], "events") == 0)
 		return web_page_events(r, p);
 	if (n >= 2 && strcmp(wd[0], "k") == 0) {

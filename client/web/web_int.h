@@ -191,6 +191,11 @@ int web_page_dashboard_frame(struct web_req *r, struct web_page *p);
  * browser's Last-Event-ID, else returns 1 (the request waits). */
 int web_page_events(struct web_req *r, struct web_page *p);
 int web_static(struct web_req *r, struct web_page *p, const char *name);
+/* the year's work summary (web_report.c) */
+int web_page_report(struct web_req *r, struct web_page *p);
+int web_page_report_post(struct web_req *r, struct web_page *p);
+/** /static/report.css: the report's print style sheet (A4, no navigation). */
+int web_report_static(struct web_req *r, struct web_page *p);
 
 /* ---------------------------------------------------------------- labels */
 

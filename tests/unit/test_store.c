@@ -903,7 +903,8 @@ static void test_migrate_from_v1(void **state)
 	int64_t ver = -1;
 
 	write_hazard(fx, new_id(id), "written by v1", NULL);
-	side_sql(fx, "DROP TABLE blobs; DROP TABLE people; ALTER TABLE records DROP COLUMN signature; "
+	side_sql(fx, "DROP TABLE blobs; DROP TABLE people; DROP TABLE report_edits; "
+		     "ALTER TABLE records DROP COLUMN signature; "
 		     "PRAGMA user_version = 1");
 	reopen(fx);
 	get_title(fx, id, t, sizeof t);

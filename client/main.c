@@ -31,6 +31,7 @@ static const struct cmd {
 	{"serve", cmd_serve, N_("the browser interface on this computer, kept synced (serve --help)")},
 	{"report", cmd_report, N_("the year's safe-campus work summary, drafted from the records")},
 	{"person", cmd_person, N_("enrol, list and revoke the people who sign; change a password")},
+	{"verify", cmd_verify, N_("recompute signatures and hash chains; name what was altered")},
 };
 
 static void usage(FILE *f)

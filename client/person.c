@@ -478,7 +478,8 @@ static int actor_key(struct store *st, const struct person_actor *by, int role,
 /* The signed person record for p (new, or a revocation of it). *out freed
  * with kind_record_free. */
 static int person_record(struct store *st, const struct person *p, EVP_PKEY *k,
-			 const char *signer, const char *signer_school, Safecampus__Record **out)
+			 const char *signer, const char *signer_school, const uint8_t *prev,
+			 const char *campus_of, Safecampus__Record **out)
 {
 	const struct kind *kk = kind_by_name("person");
 	Safecampus__Record *r = calloc(1, sizeof *r);
@@ -496,7 +497,9 @@ static int person_record(struct store *st, const struct person *p, EVP_PKEY *k,
 	safecampus__person__init(m);
 	kind_record_set_payload(r, kk, &m->base);
 	sig_hex(p->public_key, SIG_PUBKEY_LEN, hex);
-	rc = store__own_campus(st, campus);
+	if (campus_of)
+		snprintf(campus, sizeof campus, "%s", campus_of);
+	rc = campus_of ? 0 : store__own_campus(st, campus);
 	m->login = strdup(p->login);
 	m->display_name = strdup(p->display_name);
 	m->public_key = strdup(hex);
@@ -510,7 +513,7 @@ static int person_record(struct store *st, const struct person *p, EVP_PKEY *k,
 		    !r->campus))
 		rc = -ENOMEM;
 	if (!rc)
-		rc = sign_with(k, signer, signer_school, r, NULL, NULL, 0);
+		rc = sign_with(k, signer, signer_school, r, prev, NULL, 0);
 	if (rc)
 		kind_record_free(r);
 	else
@@ -566,7 +569,7 @@ int person_add(struct store *st, struct person *p, const char *password,
 	snprintf(p->enrolled_by, sizeof p->enrolled_by, "%.*s", PERSON_LOGIN_MAX, signer);
 	p->enrolled_ms = store__now_ms();
 	p->revoked_ms = 0;
-	rc = person_record(st, p, ak, signer, sschool, &r);
+	rc = person_record(st, p, ak, signer, sschool, NULL, NULL, &r);
 	if (rc)
 		goto out;
 	rc = store__tx_begin(st);
@@ -677,7 +680,8 @@ int person_revoke(struct store *st, const char *login, int64_t at_ms,
 		  const struct person_actor *by)
 {
 	char signer[PERSON_LOGIN_MAX + 2], sschool[64];
-	Safecampus__Record *r = NULL;
+	Safecampus__Record *r = NULL, *old = NULL;
+	uint8_t prev[SIG_HASH_LEN];
 	sqlite3_stmt *s = NULL;
 	EVP_PKEY *ak = NULL;
 	struct person p;
@@ -693,7 +697,19 @@ int person_revoke(struct store *st, const char *login, int64_t at_ms,
 	if (rc)
 		return rc;
 	p.revoked_ms = at_ms > 0 ? at_ms : store__now_ms();
-	rc = person_record(st, &p, ak, signer, sschool, &r);
+	/* the revocation is the enrolment's next version: it names the version
+	 * stored here (the server refuses it otherwise) and keeps its campus,
+	 * which the signature covers */
+	rc = store_get(st, p.record_id, &old);
+	if (rc == 0 && old->signature)
+		rc = sig_event_hash(old, prev);
+	if (rc) {
+		rc = fail(rc, "revoke: cannot read the enrolment of '%s': %s", login,
+			  store_last_error());
+		goto out;
+	}
+	rc = person_record(st, &p, ak, signer, sschool, old->signature ? prev : NULL, old->campus,
+			   &r);
 	if (rc)
 		goto out;
 	rc = store__tx_begin(st);
@@ -720,6 +736,7 @@ out:
 	if (in_tx)
 		rc = store__tx_end(st, rc);
 	kind_record_free(r);
+	kind_record_free(old);
 	EVP_PKEY_free(ak);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "server.h"
+#include "verify_pg.h"
 
 static void usage(FILE *out)
 {
@@ -28,7 +29,10 @@ static void usage(FILE *out)
 		"SIGUSR1 runs an escalation pass now (docs/internals/escalation.md).\n"
 		"PostgreSQL need not be up at start: requests get ERROR_UNAVAILABLE until it is.\n"
 		"Extra actions:\n"
-		"  --migrate-only         apply database migrations and exit\n\n"
+		"  --migrate-only         apply database migrations and exit\n"
+		"  --verify[=ID]          recompute every signature and hash chain from the\n"
+		"                         database's rows (or ID's chain) and name what was\n"
+		"                         altered; exit 1 if anything was\n\n"
 		"Settings:\n");
 	config_write_help(out);
 	fprintf(out, "\nExit status: 0 after a clean shutdown (SIGTERM/SIGINT), 1 on a start-up failure,\n"
@@ -187,6 +191,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	char err[512];
 	int migrate_only = 0, rc, nrest = 0;
+	const char *verify = NULL;
 	char **rest = calloc((size_t)argc + 1, sizeof *rest);
 
 	if (!rest)
@@ -202,6 +207,8 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--migrate-only")) {
 			migrate_only = 1;
+		} else if (!strcmp(argv[i], "--verify") || !strncmp(argv[i], "--verify=", 9)) {
+			verify = argv[i][8] == '=' ? argv[i] + 9 : "";
 		} else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
 			path = argv[++i];
 		} else if (!strncmp(argv[i], "--config=", 9)) {
@@ -239,6 +246,13 @@ int main(int argc, char **argv)
 	PQconninfoFree(parsed);
 	/* the server starts whether PostgreSQL answers or not: each worker
 	 * migrates and checks the schema in the background (dbstart.c) */
+	if (verify) {
+		rc = verify_pg_run(&cfg, verify, stdout);
+		kindsql_free();
+		config_free(&cfg);
+		free(rest);
+		return rc;
+	}
 	rc = migrate_only ? prepare_database(&cfg) : 0;
 	if (rc || migrate_only) {
 		kindsql_free();

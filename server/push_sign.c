@@ -308,6 +308,11 @@ int pushsig_decide(struct pushsig *s, const Safecampus__Record *r, int64_t now_m
 				      "(people_key) to check the enrolment with");
 		pub = s->admin;
 	} else {
+		/* only the pushing school's people and the bureau's are loaded:
+		 * a signer naming another school is refused as such */
+		if (g->signer_school && *g->signer_school && strcmp(g->signer_school, r->school))
+			return refuse(R(SIGNER_SCHOOL), why, n, "%s belongs to %s, not to %s",
+				      g->signer, g->signer_school, r->school);
 		p = person_find(s, g->signer_school ? g->signer_school : "", g->signer);
 		if (!p)
 			return refuse(R(SIGNATURE), why, n, "signer %s of %s is not enrolled on the "

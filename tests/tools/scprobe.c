@@ -28,6 +28,8 @@
  *        dashboard [SCHOOL]   one DashboardRequest (dates from PROBE_START,
  *                             PROBE_END, PROBE_ASOF; SCHOOL: the bureau's
  *                             drill-down), printed with its round-trip time
+ *        push-files FILE...   one Push of the packed Records in the files
+ *                             (hand-made by tests/tools/scforge), in order
  *        watch-dashboard SECONDS   Subscribe{enable, dashboards} and print
  *                             every Notify and Dashboard for that long,
  *                             each prefixed by "t=MS " since the subscription
@@ -553,6 +555,25 @@ int main(int argc, char **argv)
 		size_t bytes = watch(t0 + 60000, 0, 1, 2);
 		printf("dashboard ms=%llu bytes=%zu\n", (unsigned long long)(now_ms() - t0), bytes);
 		return bytes ? 0 : 1;
+	} else if (!strcmp(mode, "push-files")) {
+		int n = argc - 7;
+		Safecampus__Record **recs = calloc(n > 0 ? (size_t)n : 1, sizeof *recs);
+		hello(1, 1);
+		expect(1);
+		for (int i = 0; i < n; i++) {
+			static uint8_t b[1 << 20];
+			FILE *f = fopen(argv[7 + i], "rb");
+			size_t len = f ? fread(b, 1, sizeof b, f) : 0;
+			if (f)
+				fclose(f);
+			recs[i] = safecampus__record__unpack(NULL, len, b);
+			if (!recs[i]) {
+				printf("cannot read a Record from %s\n", argv[7 + i]);
+				return 1;
+			}
+		}
+		push(recs, (size_t)n, 2);
+		expect(2);
 	} else if (!strcmp(mode, "watch-dashboard")) {
 		Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
 		Safecampus__Subscribe sub = SAFECAMPUS__SUBSCRIBE__INIT;

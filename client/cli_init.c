@@ -60,11 +60,11 @@ static int set(char **slot, const char *v)
 static int absolute(const char *what, const char *path, char out[PATH_MAX])
 {
 	if (!realpath(path, out)) {
-		cli_err("cannot read %s %s: %s", what, path, strerror(errno));
+		cli_err(_("cannot read %s %s: %s"), what, path, strerror(errno));
 		return CLI_FAIL;
 	}
 	if (access(out, R_OK) != 0) {
-		cli_err("cannot read %s %s: %s", what, out, strerror(errno));
+		cli_err(_("cannot read %s %s: %s"), what, out, strerror(errno));
 		return CLI_FAIL;
 	}
 	return 0;
@@ -75,24 +75,24 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	static const struct cli_help h = {
 		.usage = "init --server HOST:PORT --cert FILE --key FILE --ca FILE "
 			 "[--server-name NAME] [--crl FILE]",
-		.summary = "Creates the local store and records the server and this install's "
+		.summary = N_("Creates the local store and records the server and this install's "
 			   "certificate. The identity\n(district, school, campus) is read from "
 			   "the certificate's subject: O=<district>,\nOU=<school id, or \"bureau\" "
 			   "for the district bureau>, CN=<campus id>. Paths are stored\nabsolute.\n\n"
 			   "Run again to change settings: options not given keep their value, and "
 			   "no data is ever\ndropped. A store that holds records keeps its "
-			   "identity; use a new store for another one.",
+			   "identity; use a new store for another one."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "server", .metavar = "HOST:PORT", .help = "the district's safecampusd"},
-		{.name = "cert", .metavar = "FILE", .help = "this install's certificate (PEM)"},
-		{.name = "key", .metavar = "FILE", .help = "its private key (PEM, unencrypted)"},
-		{.name = "ca", .metavar = "FILE", .help = "the district CA certificate (PEM)"},
+		{.name = "server", .metavar = "HOST:PORT", .help = N_("the district's safecampusd")},
+		{.name = "cert", .metavar = "FILE", .help = N_("this install's certificate (PEM)")},
+		{.name = "key", .metavar = "FILE", .help = N_("its private key (PEM, unencrypted)")},
+		{.name = "ca", .metavar = "FILE", .help = N_("the district CA certificate (PEM)")},
 		{.name = "server-name", .metavar = "NAME",
-		 .help = "name in the server certificate (default: HOST)"},
+		 .help = N_("name in the server certificate (default: HOST)")},
 		{.name = "crl", .metavar = "FILE",
-		 .help = "the district's CRL (PEM), if it ships one: a revoked server certificate is "
-			 "refused (\"\" for none)"},
+		 .help = N_("the district's CRL (PEM), if it ships one: a revoked server certificate is "
+			 "refused (\"\" for none)")},
 	};
 	enum { O_SERVER, O_CERT, O_KEY, O_CA, O_NAME, O_CRL };
 	struct store_config cfg = {0}, old = {0};
@@ -112,12 +112,12 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	if (existed) {
 		rc = store_open(&st, c->store_path, true);
 		if (rc)
-			return cli_store_fail(rc, "cannot open the store");
+			return cli_store_fail(rc, _("cannot open the store"));
 		rc = store_config_load(st, &old);
 		if (rc == 0) {
 			had_cfg = true;
 		} else if (rc != SC_ENOTFOUND) {
-			rc = cli_store_fail(rc, "cannot read the settings");
+			rc = cli_store_fail(rc, _("cannot read the settings"));
 			goto out;
 		}
 	}
@@ -125,8 +125,8 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		static const char *const need[] = {"server", "cert", "key", "ca"};
 		for (size_t i = 0; i < 4; i++)
 			if (!opts[i].seen) {
-				rc = cli_usage("init", "missing required option '--%s' (the store "
-					       "is new)", need[i]);
+				rc = cli_usage("init", _("missing required option '--%s' (the store "
+					       "is new)"), need[i]);
 				goto out;
 			}
 	}
@@ -140,8 +140,8 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (!server_valid(cfg.server, host, sizeof host)) {
-		rc = cli_usage("init", "--server: \"%s\" is not HOST:PORT (port 1-65535; IPv6 as "
-			       "[ADDR]:PORT)", cfg.server);
+		rc = cli_usage("init", _("--server: \"%s\" is not HOST:PORT (port 1-65535; IPv6 as "
+			       "[ADDR]:PORT)"), cfg.server);
 		goto out;
 	}
 	if (set(&cfg.server_name, opts[O_NAME].seen ? opts[O_NAME].value
@@ -151,12 +151,12 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (!*cfg.server_name) {
-		rc = cli_usage("init", "--server-name must not be empty");
+		rc = cli_usage("init", _("--server-name must not be empty"));
 		goto out;
 	}
-	if ((rc = absolute("certificate", cfg.cert, cert)) ||
-	    (rc = absolute("private key", cfg.key, key)) ||
-	    (rc = absolute("CA certificate", cfg.ca, ca)))
+	if ((rc = absolute(_("certificate"), cfg.cert, cert)) ||
+	    (rc = absolute(_("private key"), cfg.key, key)) ||
+	    (rc = absolute(_("CA certificate"), cfg.ca, ca)))
 		goto out;
 	if (*cfg.crl) {
 		if ((rc = absolute("CRL", cfg.crl, crl)))
@@ -184,10 +184,10 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (rc == 1)
-		fprintf(stderr, CLI_PROG ": warning: %s\n", err);
+		fprintf(stderr, _("safecampus: warning: %s\n"), err);
 	if (id.not_after && id.not_after * 1000 < cli_now_ms())
-		fprintf(stderr, CLI_PROG ": warning: certificate %s has expired; the server "
-			"will refuse it\n", cert);
+		fprintf(stderr, _("safecampus: warning: certificate %s has expired; the server "
+			"will refuse it\n"), cert);
 	if (set(&cfg.cert, cert) || set(&cfg.key, key) || set(&cfg.ca, ca) || set(&cfg.crl, crl) ||
 	    set(&cfg.district, id.district) || set(&cfg.school, id.school) ||
 	    set(&cfg.campus, id.campus)) {
@@ -201,16 +201,16 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		uint64_t n = 0;
 		rc = store_count(st, NULL, &n);
 		if (rc) {
-			rc = cli_store_fail(rc, "cannot read the store");
+			rc = cli_store_fail(rc, _("cannot read the store"));
 			goto out;
 		}
 		if (n > 0) {
-			cli_err("refused: %s holds %llu records of district %s, %s%s, campus %s; "
+			cli_err(_("refused: %s holds %llu records of district %s, %s%s, campus %s; "
 				"the certificate is for district %s, %s%s, campus %s. Use a new "
-				"store (--store PATH) for another identity.",
+				"store (--store PATH) for another identity."),
 				c->store_path, (unsigned long long)n, old.district,
-				*old.school ? "school " : "the bureau", old.school, old.campus,
-				cfg.district, *cfg.school ? "school " : "the bureau", cfg.school,
+				*old.school ? _("school ") : _("the bureau"), old.school, old.campus,
+				cfg.district, *cfg.school ? _("school ") : _("the bureau"), cfg.school,
 				cfg.campus);
 			rc = CLI_FAIL;
 			goto out;
@@ -220,7 +220,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	if (!st) {
 		rc = store_open(&st, c->store_path, true);
 		if (rc) {
-			rc = cli_store_fail(rc, "cannot create the store");
+			rc = cli_store_fail(rc, _("cannot create the store"));
 			goto out;
 		}
 	}
@@ -228,15 +228,15 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	if (rc == 0 && ident_changed)
 		rc = store_set_cursor(st, 0); /* another identity sees other rows */
 	if (rc) {
-		rc = cli_store_fail(rc, "cannot save the settings");
+		rc = cli_store_fail(rc, _("cannot save the settings"));
 		goto out;
 	}
-	printf("%s %s\n", had_cfg ? "updated" : "initialised", c->store_path);
-	printf("  identity  district %s, %s%s, campus %s\n", cfg.district,
-	       *cfg.school ? "school " : "the bureau", cfg.school, cfg.campus);
-	printf("  server    %s (certificate name %s)\n", cfg.server, cfg.server_name);
-	printf("  cert      %s\n  key       %s\n  ca        %s\n", cfg.cert, cfg.key, cfg.ca);
-	printf("  crl       %s\n", *cfg.crl ? cfg.crl : "(none: the server certificate is not checked for revocation)");
+	printf("%s %s\n", had_cfg ? _("updated") : _("initialised"), c->store_path);
+	printf(_("  identity  district %s, %s%s, campus %s\n"), cfg.district,
+	       *cfg.school ? _("school ") : _("the bureau"), cfg.school, cfg.campus);
+	printf(_("  server    %s (certificate name %s)\n"), cfg.server, cfg.server_name);
+	printf(_("  cert      %s\n  key       %s\n  ca        %s\n"), cfg.cert, cfg.key, cfg.ca);
+	printf(_("  crl       %s\n"), *cfg.crl ? cfg.crl : _("(none: the server certificate is not checked for revocation)"));
 	rc = CLI_OK;
 out:
 	store_config_free(&cfg);

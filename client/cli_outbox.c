@@ -35,10 +35,10 @@ int cmd_status(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "status",
-		.summary = "Shows the store, the server, this install's identity, the outbox "
+		.summary = N_("Shows the store, the server, this install's identity, the outbox "
 			   "(records waiting to be\npushed, records the server rejected and why), "
 			   "the last sync and the pull cursor, and the\nopen ALARMS of the kinds "
-			   "that raise them.",
+			   "that raise them."),
 	};
 	struct store_outbox_stats s;
 	struct ident id;
@@ -58,57 +58,67 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		return rc;
 	if ((rc = store_outbox_stats(c->st, &s)) || (rc = store_last_sync(c->st, &last)) ||
 	    (rc = store_cursor(c->st, &cursor)) || (rc = store_count(c->st, NULL, &nrec)))
-		return cli_store_fail(rc, "cannot read the store");
+		return cli_store_fail(rc, _("cannot read the store"));
 
-#define LABEL "%-16s"
-	printf(LABEL "%s (%llu record%s)\n", "store:", store_path(c->st), (unsigned long long)nrec,
-	       nrec == 1 ? "" : "s");
-	printf(LABEL "%s (certificate name %s)\n", "server:", c->cfg.server, c->cfg.server_name);
+	/* a label in 16 columns, whatever its language's width */
+#define LABEL(s) cli_cell(stdout, (s), 16)
+	LABEL(_("store:"));
+	printf(ngettext("%s (%llu record)\n", "%s (%llu records)\n", nrec), store_path(c->st),
+	       (unsigned long long)nrec);
+	LABEL(_("server:"));
+	printf(_("%s (certificate name %s)\n"), c->cfg.server, c->cfg.server_name);
+	LABEL(_("identity:"));
 	if (c->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU)
-		printf(LABEL "district %s, the bureau, campus %s (role bureau)\n", "identity:",
+		printf(_("district %s, the bureau, campus %s (role bureau)\n"),
 		       c->cfg.district, c->cfg.campus);
 	else
-		printf(LABEL "district %s, school %s, campus %s (role school)\n", "identity:",
+		printf(_("district %s, school %s, campus %s (role school)\n"),
 		       c->cfg.district, c->cfg.school, c->cfg.campus);
-	printf(LABEL "%s", "certificate:", c->cfg.cert);
+	LABEL(_("certificate:"));
+	fputs(c->cfg.cert, stdout);
 	if (ident_from_cert(c->cfg.cert, &id, err, sizeof err) != 0) {
-		printf(" (UNUSABLE: %s)\n", err);
+		printf(_(" (UNUSABLE: %s)\n"), err);
 	} else if (id.not_after) {
 		cli_fmt_date(id.not_after * 1000, buf);
-		printf(" (%s %s)\n", id.not_after * 1000 < now ? "EXPIRED on" : "valid until", buf);
+		printf(" (%s %s)\n", id.not_after * 1000 < now ? _("EXPIRED on") : _("valid until"), buf);
 	} else {
 		fputc('\n', stdout);
 	}
-	printf(LABEL "%llu\n", "pending:", (unsigned long long)s.pending);
-	printf(LABEL "%llu\n", "rejected:", (unsigned long long)s.rejected);
+	LABEL(_("pending:"));
+	printf("%llu\n", (unsigned long long)s.pending);
+	LABEL(_("rejected:"));
+	printf("%llu\n", (unsigned long long)s.rejected);
+	LABEL(_("oldest pending:"));
 	if (s.oldest_pending_ms) {
 		cli_fmt_age(now - s.oldest_pending_ms, age, sizeof age);
 		cli_fmt_time(s.oldest_pending_ms, buf, sizeof buf);
-		printf(LABEL "%s ago (%s)\n", "oldest pending:", age, buf);
+		printf(_("%s ago (%s)\n"), age, buf);
 	} else {
-		printf(LABEL "-\n", "oldest pending:");
+		printf("-\n");
 	}
+	LABEL(_("last sync:"));
 	if (last) {
 		cli_fmt_age(now - last, age, sizeof age);
 		cli_fmt_time(last, buf, sizeof buf);
-		printf(LABEL "%s (%s ago)\n", "last sync:", buf, age);
+		printf(_("%s (%s ago)\n"), buf, age);
 	} else {
-		printf(LABEL "never\n", "last sync:");
+		printf("%s\n", _("never"));
 	}
-	printf(LABEL "%llu\n", "cursor:", (unsigned long long)cursor);
+	LABEL(_("cursor:"));
+	printf("%llu\n", (unsigned long long)cursor);
 #undef LABEL
 	if (s.rejected) {
-		printf("rejected entries, each with what to do:\n");
+		printf(_("rejected entries, each with what to do:\n"));
 		rc = store_each_rejected(c->st, status_rejected, NULL);
 		if (rc)
-			return cli_store_fail(rc, "cannot read the outbox");
+			return cli_store_fail(rc, _("cannot read the outbox"));
 	}
 	for (size_t i = 0; cli_kind_at(i); i++) {
 		if (!cli_kind_at(i)->status)
 			continue;
 		rc = cli_kind_at(i)->status(c);
 		if (rc < 0)
-			return cli_store_fail(rc, "cannot read the alarms");
+			return cli_store_fail(rc, _("cannot read the alarms"));
 	}
 	return CLI_OK;
 }
@@ -121,8 +131,9 @@ static int outbox_row(void *arg, const struct store_outbox_entry *e)
 
 	(void)arg;
 	cli_fmt_time(e->created_ms, when, sizeof when);
-	printf("%.8s  %-12s %-8s %-16s", e->id, e->kind, e->rejected ? "rejected" : "pending",
-	       when);
+	printf("%.8s  %-12s ", e->id, e->kind);
+	cli_cell(stdout, e->rejected ? _("rejected") : _("pending"), 8);
+	printf(" %-16s", when);
 	if (e->rejected) {
 		char d[600];
 		printf(" %s", cli_reject_name(e->reason));
@@ -137,9 +148,9 @@ static int outbox_row(void *arg, const struct store_outbox_entry *e)
 
 static void outbox_help(FILE *f)
 {
-	fputs("Usage: " CLI_PROG " outbox list\n"
-	      "       " CLI_PROG " outbox discard ID\n"
-	      "       " CLI_PROG " outbox retry ID\n\n"
+	fputs(_("Usage: safecampus outbox list\n"
+	      "       safecampus outbox discard ID\n"
+	      "       safecampus outbox retry ID\n\n"
 	      "The outbox holds local writes until the server acknowledges them.\n"
 	      "  list      every entry, in push order, with the server's reason for rejected ones\n"
 	      "  discard   drop an entry: a record the server never had is deleted here (with\n"
@@ -147,7 +158,7 @@ static void outbox_help(FILE *f)
 	      "  retry     send a rejected entry again as it is (after the cause was fixed\n"
 	      "            elsewhere, e.g. a missing parent now synced)\n\n"
 	      "ID is the record's id or its first 8 characters.\n"
-	      "\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error.\n",
+	      "\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error.\n"),
 	      f);
 }
 
@@ -171,18 +182,18 @@ int cmd_outbox(struct cli *c, int argc, char **argv)
 		return rc;
 	if (strcmp(pos[0], "list") == 0) {
 		if (npos != 1)
-			return cli_usage("outbox", "outbox list takes no argument");
+			return cli_usage("outbox", _("outbox list takes no argument"));
 		rc = cli_config(c);
 		if (rc)
 			return rc;
 		rc = store_each_outbox(c->st, outbox_row, NULL);
-		return rc ? cli_store_fail(rc, "cannot read the outbox") : CLI_OK;
+		return rc ? cli_store_fail(rc, _("cannot read the outbox")) : CLI_OK;
 	}
 	if (strcmp(pos[0], "discard") != 0 && strcmp(pos[0], "retry") != 0)
-		return cli_usage("outbox", "unknown outbox command '%s' (list, discard, retry)",
+		return cli_usage("outbox", _("unknown outbox command '%s' (list, discard, retry)"),
 				 pos[0]);
 	if (npos != 2)
-		return cli_usage("outbox", "which record? (" CLI_PROG " outbox %s ID)", pos[0]);
+		return cli_usage("outbox", _("which record? (safecampus outbox %s ID)"), pos[0]);
 	rc = cli_config(c);
 	if (rc)
 		return rc;
@@ -190,35 +201,35 @@ int cmd_outbox(struct cli *c, int argc, char **argv)
 		return CLI_FAIL;
 	rc = store_sync_state(c->st, id, &sync);
 	if (rc)
-		return cli_store_fail(rc, "cannot read the outbox");
+		return cli_store_fail(rc, _("cannot read the outbox"));
 	if (sync == STORE_SYNCED) {
-		cli_err("%.8s has nothing waiting in the outbox (it is synced)", id);
+		cli_err(_("%.8s has nothing waiting in the outbox (it is synced)"), id);
 		return CLI_FAIL;
 	}
 	if (strcmp(pos[0], "retry") == 0) {
 		if (sync == STORE_PENDING) {
-			printf("%.8s is already pending\n", id);
+			printf(_("%.8s is already pending\n"), id);
 			return CLI_OK;
 		}
 		rc = store_outbox_retry(c->st, id);
 		if (rc)
-			return cli_store_fail(rc, "cannot retry");
-		printf("%.8s is pending again; it is sent at the next sync\n", id);
+			return cli_store_fail(rc, _("cannot retry"));
+		printf(_("%.8s is pending again; it is sent at the next sync\n"), id);
 		return CLI_OK;
 	}
 	rc = store_get(c->st, id, &r);
 	if (rc)
-		return cli_store_fail(rc, "cannot read the record");
+		return cli_store_fail(rc, _("cannot read the record"));
 	rc = store_outbox_discard(c->st, id);
 	if (rc) {
 		safecampus__record__free_unpacked(r, NULL);
-		return cli_store_fail(rc, "cannot discard");
+		return cli_store_fail(rc, _("cannot discard"));
 	}
 	if (r->seq)
-		printf("discarded the local change to %s %.8s; it is back to the server's "
-		       "version\n", kind_of(r) ? kind_of(r)->name : "record", id);
+		printf(_("discarded the local change to %s %.8s; it is back to the server's "
+		       "version\n"), kind_of(r) ? kind_of(r)->name : "record", id);
 	else
-		printf("discarded %s %.8s; the server never had it, so it is deleted here\n",
+		printf(_("discarded %s %.8s; the server never had it, so it is deleted here\n"),
 		       kind_of(r) ? kind_of(r)->name : "record", id);
 	safecampus__record__free_unpacked(r, NULL);
 	return CLI_OK;
@@ -274,10 +285,10 @@ static int parse_uint(const char *cmd, const char *opt, const char *v, unsigned 
 
 	errno = 0;
 	if (!v || !(*v >= '0' && *v <= '9'))
-		return cli_usage(cmd, "--%s: \"%s\" is not a number", opt, v ? v : "");
+		return cli_usage(cmd, _("--%s: \"%s\" is not a number"), opt, v ? v : "");
 	n = strtoul(v, &end, 10);
 	if (errno || *end || n > max)
-		return cli_usage(cmd, "--%s: \"%s\" is not a number from 0 to %u", opt, v, max);
+		return cli_usage(cmd, _("--%s: \"%s\" is not a number from 0 to %u"), opt, v, max);
 	*out = (unsigned)n;
 	return 0;
 }
@@ -324,21 +335,21 @@ static void print_wrapped(const char *text)
 static void sync_notice(void *arg, const char *msg)
 {
 	(void)arg;
-	cli_err("sync: %s", msg);
+	cli_err(_("sync: %s"), msg);
 }
 
 int cmd_sync(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "sync [--watch] [--watch-secs N] [--timeout-ms N]",
-		.summary = "Pushes the outbox to the server and pulls what changed since the last "
+		.summary = N_("Pushes the outbox to the server and pulls what changed since the last "
 			   "sync, over mutual\nTLS with the certificate from `init`. Prints "
 			   "\"pushed N, rejected N, pulled N\" and each\nnew rejection; when it "
 			   "fails, only the error and what to do (on standard error). What\nthe "
 			   "server acknowledged stays acknowledged even if the sync fails or is "
 			   "killed half way;\nrunning it again is always safe. An unreachable server "
-			   "is tried again a few times\nwithin --timeout-ms.",
-		.epilog = "With --watch it stays connected and pulls again whenever the server "
+			   "is tried again a few times\nwithin --timeout-ms."),
+		.epilog = N_("With --watch it stays connected and pulls again whenever the server "
 			  "reports new changes,\nuntil --watch-secs runs out or SIGINT/SIGTERM. When "
 			  "the server cannot be reached or the\nconnection breaks, it says so and "
 			  "connects again by itself, waiting 0.5 s, then twice as\nlong each time up "
@@ -347,14 +358,14 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 			  "A failed sync exits with a status that says why (besides 1, not set up, "
 			  "and 2 below):\n3 server unreachable; 4 connection lost during the sync; 5 "
 			  "certificate refused; 6 the\ndistrict database is unavailable; 7 protocol "
-			  "error; 8 local store error (docs/CLI.md).",
+			  "error; 8 local store error (docs/CLI.md)."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "watch", .help = "stay connected and pull as changes arrive"},
-		{.name = "watch-secs", .metavar = "N", .help = "with --watch: stop after N seconds"},
+		{.name = "watch", .help = N_("stay connected and pull as changes arrive")},
+		{.name = "watch-secs", .metavar = "N", .help = N_("with --watch: stop after N seconds")},
 		{.name = "timeout-ms", .metavar = "N",
-		 .help = "limit for connect, handshake and each request (default 15000)"},
-		{.name = "batch", .metavar = "N", .help = "records per push (default: the server's)"},
+		 .help = N_("limit for connect, handshake and each request (default 15000)")},
+		{.name = "batch", .metavar = "N", .help = N_("records per push (default: the server's)")},
 	};
 	struct sync_opts so = {0};
 	struct sync_report rep;
@@ -372,7 +383,7 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 					     &so.watch_secs)))
 		return rc;
 	if (opts[1].seen && !so.watch)
-		return cli_usage("sync", "--watch-secs needs --watch");
+		return cli_usage("sync", _("--watch-secs needs --watch"));
 	if (opts[2].seen && (rc = parse_uint("sync", "timeout-ms", opts[2].value, 3600000,
 					     &so.timeout_ms)))
 		return rc;
@@ -384,13 +395,13 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 	rc = store_each_rejected(c->st, idset_add, &before);
 	if (rc || before.oom) {
 		free(before.ids);
-		return cli_store_fail(rc ? rc : -ENOMEM, "cannot read the outbox");
+		return cli_store_fail(rc ? rc : -ENOMEM, _("cannot read the outbox"));
 	}
 	memset(&rep, 0, sizeof rep);
 	so.notice = sync_notice;
 	rc = sync_run(c->st, &so, &rep);
 	if (rc == 0)
-		printf("pushed %llu, rejected %llu, pulled %llu\n", (unsigned long long)rep.pushed,
+		printf(_("pushed %llu, rejected %llu, pulled %llu\n"), (unsigned long long)rep.pushed,
 		       (unsigned long long)rep.rejected, (unsigned long long)rep.pulled);
 	/* what the server refused is news either way: after the summary on
 	 * success, with the error on stderr after a failure */
@@ -398,14 +409,14 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 		struct new_rejected x = {.before = &before, .f = rc ? stderr : stdout};
 		fflush(stdout);
 		if (store_each_rejected(c->st, print_new_rejected, &x) != 0)
-			cli_err("cannot list the new rejections: %s", store_last_error());
+			cli_err(_("cannot list the new rejections: %s"), store_last_error());
 	}
 	free(before.ids);
 	if (rc) {
 		const char *why = rep.error[0] ? rep.error : sc_strerror(rc);
-		cli_err("sync failed: %s", why);
+		cli_err(_("sync failed: %s"), why);
 		if (rep.pushed || rep.rejected || rep.pulled)
-			cli_err("before it failed: pushed %llu, rejected %llu, pulled %llu (kept)",
+			cli_err(_("before it failed: pushed %llu, rejected %llu, pulled %llu (kept)"),
 				(unsigned long long)rep.pushed, (unsigned long long)rep.rejected,
 				(unsigned long long)rep.pulled);
 		print_wrapped(sync_failure_hint(rep.failure));

@@ -705,7 +705,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 			  "file: import one step per record at a time."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "dry-run", .help = "check every row, write nothing"},
+		{.name = "dry-run", .help = N_("check every row, write nothing")},
 	};
 	struct import im = {.c = c};
 	struct csv p = {0};
@@ -724,15 +724,14 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		return rc;
 	im.k = cli_kind(pos[0]);
 	if (!im.k)
-		return cli_usage("import", "unknown kind '%s' (the kinds are listed by `" CLI_PROG
-				 " add --help`)", pos[0]);
+		return cli_usage("import", _("unknown kind '%s' (the kinds are listed by `safecampus add --help`)"), pos[0]);
 	rc = cli_config(c);
 	if (rc)
 		return rc;
 	if (im.k->bureau_only != cli_is_bureau(c)) {
 		if (im.k->bureau_only)
-			cli_err("refused: only the bureau may write %s records (this install is "
-				"school %s)", im.k->name, c->cfg.school);
+			cli_err(_("refused: only the bureau may write %s records (this install is "
+				"school %s)"), im.k->name, c->cfg.school);
 		else
 		{
 			char list[256];
@@ -742,8 +741,8 @@ int cmd_import(struct cli *c, int argc, char **argv)
 				if (kind_at(i)->bureau_only)
 					at += (size_t)snprintf(list + at, sizeof list - at, "%s%s",
 							       at ? " and " : "", kind_at(i)->name);
-			cli_err("refused: %s records are written by schools; the bureau imports only "
-				"%s", im.k->name, list);
+			cli_err(_("refused: %s records are written by schools; the bureau imports only "
+				"%s"), im.k->name, list);
 		}
 		return CLI_FAIL;
 	}
@@ -798,14 +797,14 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	got = csv_next(&p, &line, bad, sizeof bad);
 	if (got <= 0) {
 		if (got < 0)
-			cli_err("cannot read %s: %s", im.file, strerror(-got));
+			cli_err(_("cannot read %s: %s"), im.file, strerror(-got));
 		else
-			cli_err("%s: the file is empty (the first row names the columns)", im.file);
+			cli_err(_("%s: the file is empty (the first row names the columns)"), im.file);
 		rc = CLI_FAIL;
 		goto out;
 	}
 	if (bad[0]) {
-		fprintf(stderr, "%s:%lu: header: %s\n", im.file, line, bad);
+		fprintf(stderr, _("%s:%lu: header: %s\n"), im.file, line, bad);
 		rc = CLI_FAIL;
 		goto out;
 	}
@@ -819,16 +818,16 @@ int cmd_import(struct cli *c, int argc, char **argv)
 					at += (size_t)snprintf(list + at, sizeof list - at, "%s%s",
 							       at ? ", " : "",
 							       im.k->desc->fields[i].name);
-			fprintf(stderr, "%s:%lu: header: column %zu \"%.64s\" is not a field of %s "
-				"(fields: %s; and id, school, campus, hlc, deleted)\n", im.file, line,
+			fprintf(stderr, _("%s:%lu: header: column %zu \"%.64s\" is not a field of %s "
+				"(fields: %s; and id, school, campus, hlc, deleted)\n"), im.file, line,
 				j + 1, p.cells[j], im.k->name, list);
 			rc = CLI_FAIL;
 			goto out;
 		}
 		for (size_t i = 0; i < j; i++)
 			if (strcmp(im.cols[i].name, im.cols[j].name) == 0) {
-				fprintf(stderr, "%s:%lu: header: column \"%s\" appears twice (columns "
-					"%zu and %zu)\n", im.file, line, im.cols[j].name, i + 1, j + 1);
+				fprintf(stderr, _("%s:%lu: header: column \"%s\" appears twice (columns "
+					"%zu and %zu)\n"), im.file, line, im.cols[j].name, i + 1, j + 1);
 				rc = CLI_FAIL;
 				goto out;
 			}
@@ -850,39 +849,39 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		}
 		rc = import_row(&im, &p, line);
 		if (rc) {
-			rc = cli_store_fail(rc, "cannot import");
+			rc = cli_store_fail(rc, _("cannot import"));
 			goto out;
 		}
 	}
 	if (got < 0) {
-		cli_err("cannot read %s: %s; nothing imported", im.file, strerror(-got));
+		cli_err(_("cannot read %s: %s; nothing imported"), im.file, strerror(-got));
 		rc = CLI_FAIL;
 		goto out;
 	}
 	if (opts[0].seen) {
-		printf("would import %zu, rejected %u", im.n, im.rejected);
+		printf(_("would import %zu, rejected %u"), im.n, im.rejected);
 	} else {
 		if (im.n >= 1000) {
 			/* a long write: say so (it is all or nothing, so an interrupt is safe) */
-			fprintf(stderr, "%s: %zu rows checked; writing them in one transaction\n",
+			fprintf(stderr, _("%s: %zu rows checked; writing them in one transaction\n"),
 				im.file, im.n);
 			fflush(stderr);
 		}
 		rc = store_write_batch(c->st, im.recs, im.n);
 		if (rc) {
-			cli_store_fail(rc, "import failed, nothing was imported");
-			printf("imported 0, rejected %u\n", im.rejected);
+			cli_store_fail(rc, _("import failed, nothing was imported"));
+			printf(_("imported 0, rejected %u\n"), im.rejected);
 			rc = CLI_FAIL;
 			goto out;
 		}
 		for (size_t i = 0; i < im.n; i++)
 			cli_after_write(c, im.recs[i]);
-		printf("imported %zu, rejected %u", im.n, im.rejected);
+		printf(_("imported %zu, rejected %u"), im.n, im.rejected);
 	}
 	if (im.unchanged)
-		printf(" (%u unchanged, skipped)", im.unchanged);
+		printf(_(" (%u unchanged, skipped)"), im.unchanged);
 	if (im.deleted)
-		printf(" (%u deleted, skipped)", im.deleted);
+		printf(_(" (%u deleted, skipped)"), im.deleted);
 	fputc('\n', stdout);
 	rc = im.rejected ? CLI_FAIL : CLI_OK;
 out:

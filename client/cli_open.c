@@ -15,7 +15,7 @@ int cli_store(struct cli *c)
 		return 0;
 	rc = store_open(&c->st, c->store_path, false);
 	if (rc)
-		return cli_store_fail(rc, "cannot open the store");
+		return cli_store_fail(rc, _("cannot open the store"));
 	return 0;
 }
 
@@ -27,7 +27,7 @@ int cli_config(struct cli *c)
 		return rc;
 	rc = store_config_load(c->st, &c->cfg);
 	if (rc)
-		return cli_store_fail(rc, "cannot read the settings");
+		return cli_store_fail(rc, _("cannot read the settings"));
 	c->cfg_loaded = true;
 	return 0;
 }
@@ -52,7 +52,7 @@ int cli_resolve(struct cli *c, const char *prefix, char out[37])
 		cli_err("%s", store_last_error());
 		return CLI_FAIL;
 	}
-	return cli_store_fail(rc, "cannot look up the id");
+	return cli_store_fail(rc, _("cannot look up the id"));
 }
 
 /* ---------------------------------------------------------------- the kind_env */

@@ -303,12 +303,12 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 	if ((v && v->sign_roles) || (!v && k->ops && k->ops->sign_roles)) {
 		opts[nopts++] = (struct cli_opt){
 			.name = "as", .metavar = "LOGIN",
-			.help = "the person who signs this step (or $SAFECAMPUS_AS)",
+			.help = N_("the person who signs this step (or $SAFECAMPUS_AS)"),
 		};
 		opts[nopts++] = (struct cli_opt){
 			.name = "password-file", .metavar = "FILE",
-			.help = "their password, first line (else $SAFECAMPUS_PASSWORD or the "
-				"terminal)",
+			.help = N_("their password, first line (else $SAFECAMPUS_PASSWORD or the "
+				"terminal)"),
 		};
 	}
 	if (v && (v->flags & KV_EVIDENCE_FILE))

@@ -13,8 +13,8 @@ static int person_check(const struct kind_env *env, const Safecampus__Record *r,
 {
 	if (!r->signature || !r->signature->signer || !*r->signature->signer)
 		return sc_refuse(SC_EINVALID, why, n,
-				 "people are enrolled with `safecampus person add`, which signs "
-				 "the enrolment");
+				 _("people are enrolled with `safecampus person add`, which signs "
+				 "the enrolment"));
 	return 0;
 }
 
@@ -41,7 +41,7 @@ const struct kind_ops kind_ops_person = {
 	.fields = person_fields,
 	.nfields = sizeof person_fields / sizeof person_fields[0],
 	.status_words = "active revoked",
-	.status_help = "active, revoked",
+	.status_help = N_("active, revoked"),
 	.derive = person_derive,
 	.check = person_check,
 	.anyone_writes = true,

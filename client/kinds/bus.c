@@ -62,21 +62,20 @@ static void trip_alarm(struct cli *c, const Safecampus__Record *r)
 	bus_of(c, t->bus_id, plate, sizeof plate, crew, sizeof crew);
 	diff = t->boarded - t->alighted;
 	fflush(stdout);
-	fprintf(stderr, "%s!!! ALARM: BUS %s, TRIP %s %s: %d BOARDED, %d ALIGHTED !!!%s\n", on,
+	fprintf(stderr, _("%s!!! ALARM: BUS %s, TRIP %s %s: %d BOARDED, %d ALIGHTED !!!%s\n"), on,
 		plate, cli_s(t->trip_date), direction_name((int)t->direction), (int)t->boarded,
 		(int)t->alighted, off);
 	if (diff > 0)
-		fprintf(stderr, "%s!!! %d %s MAY STILL BE ON THE BUS. Search the bus now%s%s, and "
-			"call the students' families. !!!%s\n", on, diff,
-			diff == 1 ? "CHILD" : "CHILDREN", crew[0] ? " and call the " : "",
+		fprintf(stderr, _("%s!!! %d %s MAY STILL BE ON THE BUS. Search the bus now%s%s, and "
+			"call the students' families. !!!%s\n"), on, diff,
+			diff == 1 ? _("CHILD") : _("CHILDREN"), crew[0] ? _(" and call the ") : "",
 			crew, off);
 	else
-		fprintf(stderr, "%s!!! %d more got off than got on: recount, and check the bus "
-			"and the stop%s%s. !!!%s\n", on, -diff, crew[0] ? " with the " : "", crew,
+		fprintf(stderr, _("%s!!! %d more got off than got on: recount, and check the bus "
+			"and the stop%s%s. !!!%s\n"), on, -diff, crew[0] ? _(" with the ") : "", crew,
 			off);
-	fprintf(stderr, "The trip %.8s is recorded as counted (checked by %s); `" CLI_PROG
-		" status` lists open alarms.\nCorrect the counts with `" CLI_PROG " edit %.8s "
-		"--alighted N` only after every child is accounted for.\n", r->id,
+	fprintf(stderr, _("The trip %.8s is recorded as counted (checked by %s); `safecampus status` lists open alarms.\nCorrect the counts with `safecampus edit %.8s "
+		"--alighted N` only after every child is accounted for.\n"), r->id,
 		*cli_s(t->checked_by) ? t->checked_by : "?", r->id);
 	fflush(stderr);
 }
@@ -101,7 +100,7 @@ static int alarm_row(void *arg, const Safecampus__Record *r)
 	if (!date_valid(cli_s(t->trip_date)) || strcmp(t->trip_date, a->since) < 0)
 		return 0;
 	if (!a->header) {
-		printf("ALARMS (bus trips whose counts differ, last %d days):\n", ALARM_DAYS);
+		printf(_("ALARMS (bus trips whose counts differ, last %d days):\n"), ALARM_DAYS);
 		a->header = true;
 	}
 	bus_of(a->c, t->bus_id, plate, sizeof plate, crew, sizeof crew);
@@ -111,10 +110,10 @@ static int alarm_row(void *arg, const Safecampus__Record *r)
 		fputc(' ', stdout);
 	}
 	cli_cell(stdout, plate, 14);
-	printf(" %-11s boarded %d, alighted %d  checked by ", direction_name((int)t->direction),
+	printf(_(" %-11s boarded %d, alighted %d  checked by "), direction_name((int)t->direction),
 	       (int)t->boarded, (int)t->alighted);
 	cli_text(stdout, t->checked_by);
-	printf("  (trip %.8s, %s)\n", r->id, cli_s(r->campus));
+	printf(_("  (trip %.8s, %s)\n"), r->id, cli_s(r->campus));
 	a->n++;
 	return 0;
 }
@@ -152,16 +151,15 @@ static int run_alarms(struct cli *c, int argc, char **argv)
 		return rc;
 	rc = status_alarms(c);
 	if (rc < 0)
-		return cli_store_fail(rc, "cannot read the trips");
+		return cli_store_fail(rc, _("cannot read the trips"));
 	if (rc == 0)
-		printf("no alarms: every trip of the last %d days counted as many off as on\n",
+		printf(_("no alarms: every trip of the last %d days counted as many off as on\n"),
 		       ALARM_DAYS);
 	return CLI_OK;
 }
 
 static const struct cli_verb bus_verbs[] = {
-	{"alarms", "the trips of the last 7 days whose counts differ (also in `" CLI_PROG
-		   " status`)", run_alarms},
+	{"alarms", N_("the trips of the last 7 days whose counts differ (also in `safecampus status`)"), run_alarms},
 };
 
 const struct cli_kind cli_kind_bus = {

@@ -27,24 +27,23 @@ static int show_history(struct cli *c, const struct kind_env *env, const Safecam
 
 	if (rc) {
 		kind_events_free(&f);
-		return cli_store_fail(rc, "cannot read the hazard's events");
+		return cli_store_fail(rc, _("cannot read the hazard's events"));
 	}
 	cli_today(today);
-	printf("\nstate: %s", hazard_state_name(st.state));
+	printf(_("\nstate: %s"), hazard_state_name(st.state));
 	if (st.owner[0]) {
-		fputs(", owner ", stdout);
+		fputs(_(", owner "), stdout);
 		cli_text(stdout, st.owner);
 	}
 	if (st.deadline_date[0])
-		printf(", deadline %s", st.deadline_date);
+		printf(_(", deadline %s"), st.deadline_date);
 	if (r->body_case == SAFECAMPUS__RECORD__BODY_HAZARD &&
 	    indicators_hazard_overdue(&st, r->hazard->found_date, r->hazard->severity, today))
-		fputs(", OVERDUE", stdout);
+		fputs(_(", OVERDUE"), stdout);
 	if (st.reopen_count)
-		printf(", reopened %u time%s", st.reopen_count,
-		       st.reopen_count == 1 ? "" : "s");
+		printf(ngettext(", reopened %u time", ", reopened %u times", st.reopen_count), st.reopen_count);
 	fputc('\n', stdout);
-	printf("\nhistory (%zu event%s, in clock order):\n", f.n, f.n == 1 ? "" : "s");
+	printf(ngettext("\nhistory (%zu event, in clock order):\n", "\nhistory (%zu events, in clock order):\n", f.n), f.n);
 	if (f.n)
 		printf("  %-16s  %-8s  %-20s  %-15s  %-10s  %s\n", "WHEN", "ACTION", "WHO", "ROLE",
 		       "CAMPUS", "SYNC");
@@ -66,28 +65,28 @@ static int show_history(struct cli *c, const struct kind_env *env, const Safecam
 		if (cli_s(ev->owner)[0] || cli_s(ev->deadline_date)[0]) {
 			fputs("      ", stdout);
 			if (cli_s(ev->owner)[0]) {
-				fputs("owner ", stdout);
+				fputs(_("owner "), stdout);
 				cli_text(stdout, ev->owner);
 			}
 			if (cli_s(ev->deadline_date)[0])
-				printf("%sdeadline %s", cli_s(ev->owner)[0] ? ", " : "",
+				printf(_("%sdeadline %s"), cli_s(ev->owner)[0] ? ", " : "",
 				       ev->deadline_date);
 			fputc('\n', stdout);
 		}
 		if (cli_s(ev->note)[0]) {
-			fputs("      note: ", stdout);
+			fputs(_("      note: "), stdout);
 			cli_text(stdout, ev->note);
 			fputc('\n', stdout);
 		}
 		if (cli_s(ev->evidence_sha256)[0] || cli_s(ev->evidence_path)[0]) {
-			fputs("      evidence: ", stdout);
+			fputs(_("      evidence: "), stdout);
 			cli_text(stdout, ev->evidence_path);
 			if (cli_s(ev->evidence_sha256)[0])
-				printf(" (sha256 %s)", ev->evidence_sha256);
+				printf(_(" (sha256 %s)"), ev->evidence_sha256);
 			fputc('\n', stdout);
 		}
 		if (!e->applied) {
-			fputs("      not counted: ", stdout);
+			fputs(_("      not counted: "), stdout);
 			cli_text(stdout, e->why);
 			fputc('\n', stdout);
 		}

@@ -135,8 +135,8 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 			  "that match no current staff member."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "year", .metavar = "YYYY", .help = "the year (default: this year)"},
-		{.name = "missing", .help = "list every staff member without a letter"},
+		{.name = "year", .metavar = "YYYY", .help = N_("the year (default: this year)")},
+		{.name = "missing", .help = N_("list every staff member without a letter")},
 	};
 	const char *pos[1];
 	size_t npos;
@@ -161,8 +161,8 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 	if (opts[0].seen) {
 		year = strtol(opts[0].value, &end, 10);
 		if (*end || year < 2000 || year > 2100)
-			return cli_usage("letter coverage", "--year: \"%s\" is not a year from 2000 "
-					 "to 2100", opts[0].value);
+			return cli_usage("letter coverage", _("--year: \"%s\" is not a year from 2000 "
+					 "to 2100"), opts[0].value);
 	}
 	rc = cli_config(c);
 	if (rc)
@@ -181,13 +181,13 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 	if (rc) {
 		people_free(&p);
 		free(l.stray);
-		return cli_store_fail(rc, "cannot read staff and letters");
+		return cli_store_fail(rc, _("cannot read staff and letters"));
 	}
 	sv = calloc(p.n ? p.n : 1, sizeof *sv);
 	if (!sv) {
 		people_free(&p);
 		free(l.stray);
-		return cli_store_fail(-ENOMEM, "cannot count");
+		return cli_store_fail(-ENOMEM, _("cannot count"));
 	}
 	for (size_t i = 0; i < p.n; i++) {
 		size_t j = 0;
@@ -211,19 +211,18 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (staff == 0)
-		printf("coverage %ld: no current staff recorded (add them with `" CLI_PROG
-		       " add staff --name ... --staff-role ...`)\n", year);
+		printf(_("coverage %ld: no current staff recorded (add them with `safecampus add staff --name ... --staff-role ...`)\n"), year);
 	else
-		printf("coverage %ld: %u of %u current staff hold a letter (%.1f%%)\n", year,
+		printf(_("coverage %ld: %u of %u current staff hold a letter (%.1f%%)\n"), year,
 		       holders, staff, 100.0 * holders / staff);
-	printf("letters for %ld: %u\n", year, l.total);
+	printf(_("letters for %ld: %u\n"), year, l.total);
 	if (!cli_is_bureau(c) && holders < staff) {
-		printf("without a letter for %ld:\n", year);
+		printf(_("without a letter for %ld:\n"), year);
 		for (size_t i = 0; i < p.n; i++) {
 			if (!p.v[i].current || p.v[i].holds)
 				continue;
 			if (!opts[1].seen && listed == 20) {
-				printf("  ... and %u more (--missing lists all)\n",
+				printf(_("  ... and %u more (--missing lists all)\n"),
 				       staff - holders - listed);
 				break;
 			}
@@ -238,7 +237,7 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (l.nstray) {
-		printf("letters whose signer is not a current staff member here (not counted):\n");
+		printf(_("letters whose signer is not a current staff member here (not counted):\n"));
 		for (size_t i = 0; i < l.nstray && (opts[1].seen || i < 20); i++) {
 			fputs("  ", stdout);
 			cli_text(stdout, l.stray[i]);
@@ -252,7 +251,7 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 }
 
 static const struct cli_verb letter_verbs[] = {
-	{"coverage", "[--year Y] [--missing]: current staff holding a letter for the year",
+	{"coverage", N_("[--year Y] [--missing]: current staff holding a letter for the year"),
 	 run_coverage},
 };
 

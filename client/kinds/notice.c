@@ -40,20 +40,20 @@ static int show_status(struct cli *c, const struct kind_env *env, const Safecamp
 
 	if (rc) {
 		kind_events_free(&x);
-		return cli_store_fail(rc, "cannot read the notice's events");
+		return cli_store_fail(rc, _("cannot read the notice's events"));
 	}
 	cli_today(today);
 	cli_fmt_time((int64_t)HLC_MS(r->hlc), when, sizeof when);
-	printf("\nversion: %s (hlc %llu)%s\n", when, (unsigned long long)r->hlc,
+	printf(_("\nversion: %s (hlc %llu)%s\n"), when, (unsigned long long)r->hlc,
 	       r->deleted ? ", WITHDRAWN by the bureau" : "");
 	if (cli_is_bureau(c)) {
 		struct notice_schools ts;
 		rc = notice_schools(env, r->notice, &ts);
 		if (rc) {
 			kind_events_free(&x);
-			return cli_store_fail(rc, "cannot read the schools");
+			return cli_store_fail(rc, _("cannot read the schools"));
 		}
-		printf("\nschools (%zu%s):\n", ts.n,
+		printf(_("\nschools (%zu%s):\n"), ts.n,
 		       *cli_s(r->notice->targets) ? "" : ", every school this store has rows of");
 		if (ts.n)
 			printf("  %-16s %-9s %-17s %-11s %s\n", "SCHOOL", "STATUS", "ACKNOWLEDGED",
@@ -70,19 +70,19 @@ static int show_status(struct cli *c, const struct kind_env *env, const Safecamp
 		}
 		notice_schools_free(&ts);
 	} else {
-		printf("this school: %s", notice_standing_word(&f));
+		printf(_("this school: %s"), notice_standing_word(&f));
 		if (f.acked_hlc && f.acked_hlc < f.cur)
-			printf(" (acknowledged an older version: `" CLI_PROG " notice ack %.8s`)",
+			printf(_(" (acknowledged an older version: `safecampus notice ack %.8s`)"),
 			       r->id);
 		else if (f.acked_hlc == 0)
-			printf(" (`" CLI_PROG " notice ack %.8s`)", r->id);
+			printf(_(" (`safecampus notice ack %.8s`)"), r->id);
 		else if (f.reported_hlc < f.cur)
-			printf(" (report with `" CLI_PROG " notice report %.8s ...`)", r->id);
+			printf(_(" (report with `safecampus notice report %.8s ...`)"), r->id);
 		if (notice_standing_overdue(&f, r, today))
-			printf(", OVERDUE (due %s)", r->notice->due_date);
+			printf(_(", OVERDUE (due %s)"), r->notice->due_date);
 		fputc('\n', stdout);
 	}
-	printf("\nevents (%zu):\n", x.n);
+	printf(_("\nevents (%zu):\n"), x.n);
 	if (x.n)
 		printf("  %-16s  %-6s  %-12s  %-18s  %-10s  %-8s  %s\n", "WHEN", "ACTION", "SCHOOL",
 		       "ACTOR", "VERSION", "SYNC", "REPORT");
@@ -105,7 +105,7 @@ static int show_status(struct cli *c, const struct kind_env *env, const Safecamp
 		printf("  %-10s  %-8s  ", ver, x.ev[i].sync == KIND_REJECTED ? "rejected"
 						: cli_sync_name((enum store_sync_state)x.ev[i].sync));
 		if (ev->action == NACT(REPORT)) {
-			printf("%s via ", cli_s(ev->report_date));
+			printf(_("%s via "), cli_s(ev->report_date));
 			cli_text(stdout, ev->channels);
 			if (cli_s(ev->evidence)[0]) {
 				fputs(": ", stdout);
@@ -125,25 +125,25 @@ static void list_footer(struct cli *c, const struct kind *k, const struct cli_li
 	unsigned unread = cli_list_count(k, n, "unread") + cli_list_count(k, n, "re-ack");
 	unsigned reack = cli_list_count(k, n, "re-ack"), open = cli_list_count(k, n, "open");
 
-	printf("%zu notice%s", n->rows, n->rows == 1 ? "" : "s");
+	printf(ngettext("%zu notice", "%zu notices", n->rows), n->rows);
 	if (cli_is_bureau(c)) {
 		if (n->overdue)
-			printf(", %u past due with schools missing (status marked !)", n->overdue);
-		printf("\n(ack: acknowledged the current version; rpt: reported on time; late: "
+			printf(_(", %u past due with schools missing (status marked !)"), n->overdue);
+		printf(_("\n(ack: acknowledged the current version; rpt: reported on time; late: "
 		       "reported after the due\ndate; miss: no report and past due; over the "
-		       "target schools, \"all:N\" = every school this\nstore has rows of)\n");
+		       "target schools, \"all:N\" = every school this\nstore has rows of)\n"));
 		return;
 	}
 	if (unread)
-		printf(", %u to acknowledge", unread);
+		printf(_(", %u to acknowledge"), unread);
 	if (open)
-		printf(", %u to report on", open);
+		printf(_(", %u to report on"), open);
 	if (n->overdue)
-		printf(", %u overdue (status marked !)", n->overdue);
+		printf(_(", %u overdue (status marked !)"), n->overdue);
 	fputc('\n', stdout);
 	if (reack)
-		printf("re-ack: the bureau changed the notice after you acknowledged it; acknowledge "
-		       "it again\n(`" CLI_PROG " notice ack ID`) before reporting\n");
+		printf(_("re-ack: the bureau changed the notice after you acknowledged it; acknowledge "
+		       "it again\n(`safecampus notice ack ID`) before reporting\n"));
 }
 
 /* ---------------------------------------------------------------- campaign templates */
@@ -264,8 +264,8 @@ static int need_bureau(struct cli *c)
 	const struct kind_verb *v = kind_verb(kind_by_name("notice"), "issue");
 
 	if (!cli_is_bureau(c)) {
-		cli_err("refused: only the bureau issues notices; this install is school %s, campus "
-			"%s%s", c->cfg.school, c->cfg.campus, v ? cli_s(v->role_hint) : "");
+		cli_err(_("refused: only the bureau issues notices; this install is school %s, campus "
+			"%s%s"), c->cfg.school, c->cfg.campus, v ? cli_s(v->role_hint) : "");
 		return CLI_FAIL;
 	}
 	return 0;
@@ -277,7 +277,7 @@ static int issue_write(struct cli *c, const struct kind *k, ProtobufCMessage *m)
 	Safecampus__Record *r = cli_record_new(k, m);
 
 	if (!r)
-		return cli_store_fail(-ENOMEM, "cannot make the notice");
+		return cli_store_fail(-ENOMEM, _("cannot make the notice"));
 	return cli_verb_write(c, kind_verb(k, "issue"), r);
 }
 
@@ -303,18 +303,18 @@ static int run_template(struct cli *c, int argc, char **argv)
 			  "prints the notice without issuing it."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "year", .metavar = "YYYY", .help = "the year of the campaign day",
+		{.name = "year", .metavar = "YYYY", .help = N_("the year of the campaign day"),
 		 .flags = CLI_OPT_REQUIRED},
-		{.name = "due_date", .metavar = "YYYY-MM-DD", .help = "report by (default: 7 days "
-								      "after the day)"},
-		{.name = "issue_date", .metavar = "YYYY-MM-DD", .help = "default: today"},
-		{.name = "targets", .metavar = "A;B;...", .help = "school ids (default: every "
-								  "school)"},
-		{.name = "title", .metavar = "TEXT", .help = "instead of the prefilled title"},
-		{.name = "body", .metavar = "TEXT", .help = "instead of the prefilled body"},
+		{.name = "due_date", .metavar = "YYYY-MM-DD", .help = N_("report by (default: 7 days "
+								      "after the day)")},
+		{.name = "issue_date", .metavar = "YYYY-MM-DD", .help = N_("default: today")},
+		{.name = "targets", .metavar = "A;B;...", .help = N_("school ids (default: every "
+								  "school)")},
+		{.name = "title", .metavar = "TEXT", .help = N_("instead of the prefilled title")},
+		{.name = "body", .metavar = "TEXT", .help = N_("instead of the prefilled body")},
 		{.name = "required_action", .metavar = "TEXT",
-		 .help = "instead of the prefilled required action"},
-		{.name = "dry-run", .help = "print the notice, do not issue it"},
+		 .help = N_("instead of the prefilled required action")},
+		{.name = "dry-run", .help = N_("print the notice, do not issue it")},
 	};
 	const size_t nopts = sizeof opts / sizeof opts[0];
 	const struct kind *k = kind_by_name("notice");
@@ -345,35 +345,35 @@ static int run_template(struct cli *c, int argc, char **argv)
 	if (!cp) {
 		int v;
 		if (kind_enum_parse(&safecampus__notice_campaign__descriptor, pos[0], &v) == 0)
-			return cli_usage("notice template", "%s has no fixed day: issue it with "
-					 "`" CLI_PROG " notice issue --campaign %s ...`", pos[0],
+			return cli_usage("notice template", _("%s has no fixed day: issue it with "
+					 "`safecampus notice issue --campaign %s ...`"), pos[0],
 					 pos[0]);
-		return cli_usage("notice template", "unknown campaign '%s' (safety_education_day, "
+		return cli_usage("notice template", _("unknown campaign '%s' (safety_education_day, "
 				 "national_security_day, disaster_prevention_day, safety_month, "
-				 "fire_day_119)", pos[0]);
+				 "fire_day_119)"), pos[0]);
 	}
 	year = strtol(opts[0].value, &endp, 10);
 	if (*endp || year < 2000 || year > 2100)
-		return cli_usage("notice template", "--year: \"%s\" is not a year from 2000 to 2100",
+		return cli_usage("notice template", _("--year: \"%s\" is not a year from 2000 to 2100"),
 				 opts[0].value);
 	campaign_dates(cp, (int)year, start, end);
 	if (opts[1].seen) {
 		if (!date_valid(opts[1].value))
-			return cli_usage("notice template", "--due-date: \"%s\" is not a date "
-					 "YYYY-MM-DD", opts[1].value);
+			return cli_usage("notice template", _("--due-date: \"%s\" is not a date "
+					 "YYYY-MM-DD"), opts[1].value);
 		snprintf(due, sizeof due, "%s", opts[1].value);
 	} else if (date_add(end[0] ? end : start, 7, due) != 0) {
-		return cli_store_fail(-EINVAL, "cannot compute the due date");
+		return cli_store_fail(-EINVAL, _("cannot compute the due date"));
 	}
 	cli_today(today);
 	if (opts[2].seen) {
 		if (!date_valid(opts[2].value))
-			return cli_usage("notice template", "--issue-date: \"%s\" is not a date "
-					 "YYYY-MM-DD", opts[2].value);
+			return cli_usage("notice template", _("--issue-date: \"%s\" is not a date "
+					 "YYYY-MM-DD"), opts[2].value);
 		snprintf(issue, sizeof issue, "%s", opts[2].value);
 	} else if (strcmp(today, due) > 0 || strcmp(today, start) > 0) {
 		if (date_add(start, -14, issue) != 0)
-			return cli_store_fail(-EINVAL, "cannot compute the issue date");
+			return cli_store_fail(-EINVAL, _("cannot compute the issue date"));
 	} else {
 		snprintf(issue, sizeof issue, "%s", today);
 	}
@@ -404,7 +404,7 @@ static int run_template(struct cli *c, int argc, char **argv)
 		 cp->en_action + 1);
 	m = kind_payload_new(k);
 	if (!m)
-		return cli_store_fail(-ENOMEM, "cannot make the notice");
+		return cli_store_fail(-ENOMEM, _("cannot make the notice"));
 	rc = cli_set_field(k, m, "title", opts[4].seen ? opts[4].value : title, "notice template");
 	if (!rc)
 		rc = cli_set_field(k, m, "body", opts[5].seen ? opts[5].value : body, "notice template");
@@ -425,13 +425,13 @@ static int run_template(struct cli *c, int argc, char **argv)
 	}
 	if (opts[7].seen) {
 		const Safecampus__Notice *n = (const Safecampus__Notice *)m;
-		printf("campaign:        %s (%s%s%s)\n", cp->name, start, end[0] ? " to " : "", end);
-		printf("title:           %s\n", n->title);
-		printf("issue_date:      %s\n", n->issue_date);
-		printf("due_date:        %s\n", n->due_date);
-		printf("targets:         %s\n", *cli_s(n->targets) ? n->targets : "(every school)");
-		printf("required_action: %s\n", n->required_action);
-		printf("body:\n%s\n", n->body);
+		printf(_("campaign:        %s (%s%s%s)\n"), cp->name, start, end[0] ? _(" to ") : "", end);
+		printf(_("title:           %s\n"), n->title);
+		printf(_("issue_date:      %s\n"), n->issue_date);
+		printf(_("due_date:        %s\n"), n->due_date);
+		printf(_("targets:         %s\n"), *cli_s(n->targets) ? n->targets : _("(every school)"));
+		printf(_("required_action: %s\n"), n->required_action);
+		printf(_("body:\n%s\n"), n->body);
 		kind_payload_free(m);
 		return CLI_OK;
 	}
@@ -439,10 +439,10 @@ static int run_template(struct cli *c, int argc, char **argv)
 }
 
 static const struct cli_verb notice_verbs[] = {
-	{"template", "CAMPAIGN --year Y [--due-date D] [--targets ...]: the notice of a campaign "
+	{"template", N_("CAMPAIGN --year Y [--due-date D] [--targets ...]: the notice of a campaign "
 		     "day\n            (safety_education_day, national_security_day, "
 		     "disaster_prevention_day,\n            safety_month, fire_day_119), date and "
-		     "text filled in", run_template},
+		     "text filled in"), run_template},
 };
 
 const struct cli_kind cli_kind_notice = {

@@ -26,6 +26,7 @@
 #include "i18n.h"
 #include "import_text.h"
 #include "rules.h"
+#include "verb.h"
 #include "uuid.h"
 
 #define CSV_MAX_CELL (1u << 20) /* longer cells are refused, not read into memory */
@@ -291,6 +292,7 @@ struct import {
 	Safecampus__Record **recs;   /* the good rows, in file order */
 	unsigned long *lines;
 	size_t n, cap;
+	size_t nmoved;               /* records the rows move (a check's item), after recs[n] */
 	unsigned rejected, unchanged, deleted;
 };
 
@@ -674,6 +676,59 @@ out:
 	return rc;
 }
 
+/* Appends to im->recs the records the good rows move (kind_ops.moves_parent:
+ * a check moves its item's dates), one updated copy per record however many
+ * rows move it, so they are written in the rows' transaction. */
+static int with_moved(struct import *im)
+{
+	for (size_t i = 0; i < im->n; i++) {
+		Safecampus__Record *moved = NULL, *base = NULL;
+		size_t at = im->n + im->nmoved;
+		int rc;
+		for (size_t j = im->n; j < im->n + im->nmoved; j++) {
+			const struct kind *k = kind_of(im->recs[i]);
+			const ProtobufCFieldDescriptor *pf =
+				k && k->parent_field ? kind_field(k, k->parent_field) : NULL;
+			char *pid = pf ? kind_field_get(kind_payload(im->recs[i]), pf) : NULL;
+			if (pid && strcmp(pid, im->recs[j]->id) == 0) {
+				base = im->recs[j];
+				at = j;
+			}
+			free(pid);
+		}
+		rc = verb_moved_parent(im->c->st, &im->c->cfg, im->recs[i], base, &moved);
+		if (rc < 0)
+			return rc;
+		if (!moved)
+			continue;
+		if (base) {
+			safecampus__record__free_unpacked(base, NULL);
+			im->recs[at] = moved;
+			continue;
+		}
+		if (at == im->cap) {
+			size_t cap = 2 * im->cap;
+			Safecampus__Record **more = realloc(im->recs, cap * sizeof *more);
+			unsigned long *ml;
+			if (!more) {
+				safecampus__record__free_unpacked(moved, NULL);
+				return -ENOMEM;
+			}
+			im->recs = more;
+			ml = realloc(im->lines, cap * sizeof *ml);
+			if (!ml) {
+				safecampus__record__free_unpacked(moved, NULL);
+				return -ENOMEM;
+			}
+			im->lines = ml;
+			im->cap = cap;
+		}
+		im->recs[at] = moved;
+		im->nmoved++;
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------- the command */
 
 int cmd_import(struct cli *c, int argc, char **argv)
@@ -867,7 +922,9 @@ int cmd_import(struct cli *c, int argc, char **argv)
 				im.file, im.n);
 			fflush(stderr);
 		}
-		rc = store_write_batch(c->st, im.recs, im.n);
+		rc = with_moved(&im);
+		if (rc == 0)
+			rc = store_write_batch(c->st, im.recs, im.n + im.nmoved);
 		if (rc) {
 			cli_store_fail(rc, _("import failed, nothing was imported"));
 			printf(_("imported 0, rejected %u\n"), im.rejected);
@@ -887,6 +944,8 @@ int cmd_import(struct cli *c, int argc, char **argv)
 out:
 	for (size_t i = 0; i < im.n; i++)
 		kind_record_free(im.recs[i]);
+	for (size_t i = 0; i < im.nmoved; i++)
+		safecampus__record__free_unpacked(im.recs[im.n + i], NULL);
 	free(im.recs);
 	free(im.lines);
 	csv_free(&p);

@@ -520,6 +520,46 @@ static void say_done(const struct verb_ctx *c, const struct kind_verb *v,
 	}
 }
 
+int verb_moved_parent(struct store *st, const struct store_config *cfg,
+		      const Safecampus__Record *r, const Safecampus__Record *base,
+		      Safecampus__Record **out)
+{
+	const struct kind *k = kind_of(r);
+	const ProtobufCFieldDescriptor *pf;
+	Safecampus__Record *p = NULL;
+	struct kind_env env;
+	char today[11], *pid;
+	int rc;
+
+	*out = NULL;
+	if (!k || !k->ops || !k->ops->moves_parent || !k->parent_field)
+		return 0;
+	pf = kind_field(k, k->parent_field);
+	pid = pf ? kind_field_get(kind_payload(r), pf) : NULL;
+	if (!pid)
+		return -ENOMEM;
+	if (base && strcmp(base->id, pid) == 0) {
+		p = kind_record_dup(base);
+		rc = p ? 0 : -ENOMEM;
+	} else {
+		rc = store_get(st, pid, &p);
+	}
+	free(pid);
+	if (rc == SC_ENOTFOUND || (rc == 0 && p->deleted))
+		rc = 0;
+	else if (rc == 0) {
+		verb_today(today);
+		verb_env(st, cfg, today, &env);
+		rc = k->ops->moves_parent(&env, r, p);
+		if (rc == 1) {
+			*out = p;
+			return 1;
+		}
+	}
+	safecampus__record__free_unpacked(p, NULL);
+	return rc < 0 ? rc : 0;
+}
+
 int verb_write(const struct verb_ctx *c, const struct kind_verb *v,
 	       const Safecampus__Record *parent, Safecampus__Record *r, struct verb_result *res)
 {
@@ -545,7 +585,16 @@ int verb_write(const struct verb_ctx *c, const struct kind_verb *v,
 		if (rc)
 			return fail(res, rc, "", "refused: %s", why);
 	}
-	rc = store_write(c->st, r);
+	{
+		/* a check and its item's new dates, in one transaction */
+		Safecampus__Record *moved = NULL, *both[2] = {r, NULL};
+		rc = verb_moved_parent(c->st, c->cfg, r, NULL, &moved);
+		if (rc < 0)
+			return fail(res, rc, "", _("cannot read the records: %s"), sc_strerror(rc));
+		both[1] = moved;
+		rc = store_write_batch(c->st, both, moved ? 2 : 1);
+		safecampus__record__free_unpacked(moved, NULL);
+	}
 	if (rc)
 		return fail(res, rc, "", _("cannot write the record: %s"),
 			    *store_last_error() ? store_last_error() : sc_strerror(rc));

@@ -106,6 +106,15 @@ SC_WUR int verb_check(const struct verb_ctx *c, const Safecampus__Record *r,
 
 /** Checks and writes r, a record made by verb v (may be NULL) of its kind's
  * group, with its prepare hook; parent may be NULL. r stays the caller's. */
+/** The record r moves, if its kind says it moves the record it hangs on
+ * (kind_ops.moves_parent: a check, its item): *out is that record updated, to
+ * write with r (the caller frees it with safecampus__record__free_unpacked),
+ * return 1; 0 and *out NULL when nothing moves (or the parent is not here);
+ * < 0 on a store failure. `base` (may be NULL) is used instead of the stored
+ * parent when it is that record (an earlier row of the same batch moved it). */
+SC_WUR int verb_moved_parent(struct store *st, const struct store_config *cfg,
+			     const Safecampus__Record *r, const Safecampus__Record *base,
+			     Safecampus__Record **out);
 SC_WUR int verb_write(const struct verb_ctx *c, const struct kind_verb *v,
 		      const Safecampus__Record *parent, Safecampus__Record *r,
 		      struct verb_result *res);

@@ -52,3 +52,67 @@ int indicators_hazard_overdue(const struct hazard_status *s, const char *found, 
 		return 0;
 	return strcmp(today, due) > 0;
 }
+
+/* ---------------------------------------------------------------- letters */
+
+static const char *s_(const char *s)
+{
+	return s ? s : "";
+}
+
+bool indicators_staff_current(const Safecampus__Staff *s, const char *asof)
+{
+	const char *joined = s_(s->joined_date), *left = s_(s->left_date);
+
+	if (s->inactive && !*left)
+		return false;
+	if (*joined && strcmp(joined, asof) > 0)
+		return false;
+	return !(*left && strcmp(left, asof) <= 0);
+}
+
+bool indicators_letter_holds(const Safecampus__Letter *lt, const char *staff_id,
+			     const char *staff_name, int year, const char *asof)
+{
+	const char *signed_d = s_(lt->signed_date);
+
+	if (lt->year != year || !date_valid(signed_d) || strcmp(signed_d, asof) > 0)
+		return false;
+	if (*s_(lt->signer_staff_id) ? strcmp(lt->signer_staff_id, staff_id) == 0
+				      : strcmp(s_(lt->signer), staff_name) == 0)
+		return true;
+	return *staff_name && strcmp(s_(lt->counter_signer), staff_name) == 0;
+}
+
+/* ---------------------------------------------------------------- equipment */
+
+void indicators_later_check(const char *a, const char *b, const char *asof, char out[11])
+{
+	const char *best = "";
+
+	if (a && date_valid(a) && strcmp(a, asof) <= 0)
+		best = a;
+	if (b && date_valid(b) && strcmp(b, asof) <= 0 && strcmp(b, best) > 0)
+		best = b;
+	memcpy(out, best, strlen(best) + 1);
+}
+
+int indicators_equipment_due(const Safecampus__Equipment *e, const char *last_check,
+			     const char *asof, char out[11])
+{
+	char last[11];
+
+	indicators_later_check(last_check, s_(e->last_check_date), asof, last);
+	if (*last)
+		return e->interval_days > 0 && date_add(last, e->interval_days, out) == 0
+			       ? 0
+			       : SC_ENOTFOUND;
+	if (date_valid(s_(e->next_due_date))) {
+		memcpy(out, e->next_due_date, 11);
+		return 0;
+	}
+	if (date_valid(s_(e->installed_date)) && e->interval_days > 0 &&
+	    date_add(e->installed_date, e->interval_days, out) == 0)
+		return 0;
+	return SC_ENOTFOUND;
+}

@@ -10,6 +10,8 @@
 #ifndef SC_INDICATORS_H
 #define SC_INDICATORS_H
 
+#include <stdbool.h>
+
 #include "err.h"
 #include "hazard_fsm.h"
 #include "safecampus.pb-c.h"
@@ -29,5 +31,40 @@ SC_WUR int indicators_hazard_due(const char *found, const char *deadline, int se
  * its due day. 0 otherwise, or when the due day cannot be known. */
 int indicators_hazard_overdue(const struct hazard_status *s, const char *found, int severity,
 			      const char *today);
+
+/* ---------------------------------------------------------------- letters
+ * (server: 010_fair_numbers.sql `st` and `covered`, 005's sc_letter_rebuild_staff) */
+
+/** Is this staff member current on day asof ("YYYY-MM-DD")? Not deleted
+ * (the caller's part), joined on or before asof (no joined_date: always had
+ * joined), no left_date or left after asof; `inactive` without a left_date
+ * means gone at a day nobody wrote down, so never current. */
+bool indicators_staff_current(const Safecampus__Staff *s, const char *asof);
+
+/** Does letter lt (not deleted: the caller's part) make the staff member
+ * (id, name) a holder for year `year` as of asof? Its year is `year`, it is
+ * signed on or before asof (a letter without a signed date holds nothing),
+ * and it names them: as signer by signer_staff_id, or by name when it has no
+ * staff id; or as counter-signer by name (a principal counter-signs the
+ * staff's letters and signs the school's with the bureau). Names compare
+ * exactly, as the server's SQL does. */
+bool indicators_letter_holds(const Safecampus__Letter *lt, const char *staff_id,
+			     const char *staff_name, int year, const char *asof);
+
+/* ---------------------------------------------------------------- equipment
+ * (server: 005's sc_equipment_timeline_of, 010's equipment_overdue) */
+
+/** The day item e is due for its next check, as of asof: its last check on
+ * or before asof (`last_check`, the latest equipment_check's date, may be NULL
+ * or "", and e's own last_check_date, whichever is later) + interval_days;
+ * before any check, next_due_date, else installed_date + interval_days.
+ * Writes "YYYY-MM-DD" to out; SC_ENOTFOUND when nothing gives a due day (no
+ * interval, no dates). */
+SC_WUR int indicators_equipment_due(const Safecampus__Equipment *e, const char *last_check,
+				    const char *asof, char out[11]);
+
+/** The latest check date, the later of a and b ("" or NULL: none), for
+ * folding an item's checks on or before asof; writes "" when neither. */
+void indicators_later_check(const char *a, const char *b, const char *asof, char out[11]);
 
 #endif

@@ -180,21 +180,6 @@ const struct kind_ops kind_ops_gate_duty = {
 	FIELDS(gate_duty_fields),
 };
 
-static const struct kind_field_ui equipment_check_fields[] = {
-	{"equipment_id", NC_("equipment_check", "Equipment"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"check_date", NC_("equipment_check", "Date"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"result", NC_("equipment_check", "Result"), NULL, NULL, NULL, KF_NONE, kind_enum_equipment_result},
-	{"checker", NC_("equipment_check", "Checked by"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"note", NC_("equipment_check", "Note"), NULL, NULL, NULL, KF_NONE, NULL},
-};
-
-const struct kind_ops kind_ops_equipment_check = {
-	.kind = "equipment_check",
-	.import_key = "equipment_id check_date",
-	.label = N_("Equipment check"),
-	FIELDS(equipment_check_fields),
-};
-
 static const struct kind_field_ui calendar_fields[] = {
 	{"term_name", NC_("calendar", "Term"), NULL, NULL, NULL, KF_NONE, NULL},
 	{"term_start_date", NC_("calendar", "Term starts"), NULL, NULL, NULL, KF_NONE, NULL},

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "date.h"
+#include "indicators.h"
 #include "kind_letter.h"
 #include "kind_ops.h"
 #include "kinds.h"
@@ -14,13 +15,6 @@
 static const char *s_(const char *s)
 {
 	return s ? s : "";
-}
-
-bool staff_current(const Safecampus__Staff *s, const char *today)
-{
-	if (s->inactive)
-		return false;
-	return !(date_valid(s_(s->left_date)) && strcmp(s->left_date, today) <= 0);
 }
 
 bool staff_same_name(const char *a, const char *b)
@@ -104,7 +98,7 @@ static int link_cb(void *arg, const Safecampus__Record *r)
 	struct link *l = arg;
 
 	if (r->body_case == SAFECAMPUS__RECORD__BODY_STAFF && !r->deleted &&
-	    staff_current(r->staff, l->today) && staff_same_name(s_(r->staff->name), l->name)) {
+	    indicators_staff_current(r->staff, l->today) && staff_same_name(s_(r->staff->name), l->name)) {
 		snprintf(l->id, sizeof l->id, "%s", r->id);
 		l->hits++;
 	}

@@ -7,8 +7,8 @@
 
 #include "safecampus.pb-c.h"
 
-/** Current staff: not inactive, no left_date on or before today. */
-bool staff_current(const Safecampus__Staff *s, const char *today);
+/* Current staff: indicators_staff_current (common/indicators.h), one
+ * definition with the dashboard. */
 /** Names compare without case and surrounding spaces. */
 bool staff_same_name(const char *a, const char *b);
 

@@ -270,6 +270,12 @@ struct kind_ops {
 	/** True if a client may write r: false for steps only the server takes
 	 * (a hazard's escalation). NULL: always. */
 	bool (*client_writes)(const Safecampus__Record *r);
+	/** A record of this kind that moves the record it hangs on (a check sets
+	 * its item's last and next dates): updates parent, a copy the caller
+	 * writes together with r, and returns 1; 0 when nothing changes; < 0 on
+	 * failure. NULL: none. */
+	int (*moves_parent)(const struct kind_env *env, const Safecampus__Record *r,
+			    Safecampus__Record *parent);
 	/** An alarm about r (a bus trip whose counts differ), one line; false if none. */
 	bool (*alarm)(const Safecampus__Record *r, char *out, size_t n);
 

@@ -1,8 +1,12 @@
-/* Kinds whose only behaviour is a status word: risk and equipment. */
+/* Kinds whose only behaviour is a status word: risk and equipment (and
+ * what a check does to its item). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "date.h"
+#include "indicators.h"
 #include "kind_ops.h"
 #include "kinds.h"
 
@@ -23,21 +27,94 @@ static int risk_derive(const struct kind_env *env, const Safecampus__Record *r, 
 	return 0;
 }
 
-/* Days from today to the next due date decide: overdue, due within 30 days, current. */
+/* The latest check of an item on or before today, with its result. */
+struct last_check {
+	const char *today;
+	char date[11];
+	int result;
+};
+
+static int check_cb(void *arg, const Safecampus__Record *r, enum kind_sync sync)
+{
+	struct last_check *x = arg;
+	const Safecampus__EquipmentCheck *c = r->equipment_check;
+	char later[11];
+
+	(void)sync;
+	if (r->deleted || r->body_case != SAFECAMPUS__RECORD__BODY_EQUIPMENT_CHECK)
+		return 0;
+	indicators_later_check(x->date, s_(c->check_date), x->today, later);
+	if (strcmp(later, x->date) != 0) {
+		memcpy(x->date, later, sizeof later);
+		x->result = (int)c->result;
+	}
+	return 0;
+}
+
+/* One definition with the dashboard (indicators_equipment_due): due from
+ * the last check on or before today, the item's own dates before any;
+ * overdue from the day after, due_soon within 30 days. */
 static int equipment_derive(const struct kind_env *env, const Safecampus__Record *r,
 			    const char *today, struct kind_derived *d)
 {
-	const char *res = kind_enum_name(&safecampus__equipment_result__descriptor,
-					 (int)r->equipment->result);
-	long days;
+	const Safecampus__Equipment *e = r->equipment;
+	struct last_check x = {.today = today, .result = (int)e->result};
+	const char *res;
+	char due[11];
+	long days = 1L << 30;
+	int rc;
 
-	if (date_diff(today, s_(r->equipment->next_due_date), &days) != 0)
+	if (env && env->each_child) {
+		rc = env->each_child(env->ctx, "equipment_check", r->id, check_cb, &x);
+		if (rc)
+			return rc;
+	}
+	if (*x.date && date_valid(s_(e->last_check_date)) && strcmp(e->last_check_date, x.date) > 0 &&
+	    strcmp(e->last_check_date, today) <= 0)
+		x.result = (int)e->result; /* the item's own date is the later check */
+	if (indicators_equipment_due(e, x.date, today, due) == 0 && date_diff(today, due, &days) != 0)
 		days = 1L << 30;
+	res = kind_enum_name(&safecampus__equipment_result__descriptor, x.result);
 	d->overdue = days < 0;
 	snprintf(d->status, sizeof d->status, "%s %s%s",
 		 days < 0 ? "overdue!" : days <= 30 ? "due_soon" : "current",
-		 res && r->equipment->result ? res : "", days < 0 ? " overdue" : "");
+		 res && x.result ? res : "", days < 0 ? " overdue" : "");
 	return 0;
+}
+
+/* A check moves its item: last checked, its result and the next due day, so
+ * `show` and the forms say what the list's status says. */
+static int equipment_check_moves(const struct kind_env *env, const Safecampus__Record *r,
+				 Safecampus__Record *parent)
+{
+	const Safecampus__EquipmentCheck *c = r->equipment_check;
+	Safecampus__Equipment *e = parent->equipment;
+	char due[11], *nd, *ld;
+
+	(void)env;
+	if (r->deleted || !date_valid(s_(c->check_date)) || !e)
+		return 0;
+	if (date_valid(s_(e->last_check_date)) && strcmp(e->last_check_date, c->check_date) > 0)
+		return 0; /* an older check typed in late moves nothing */
+	if (e->interval_days > 0 && date_add(c->check_date, e->interval_days, due) == 0)
+		nd = strdup(due);
+	else
+		nd = strdup(s_(e->next_due_date));
+	ld = strdup(c->check_date);
+	if (!nd || !ld) {
+		free(nd);
+		free(ld);
+		return -ENOMEM;
+	}
+	/* parent came from protobuf unpack: its strings are its own allocations */
+	if (e->last_check_date != protobuf_c_empty_string)
+		free(e->last_check_date);
+	if (e->next_due_date != protobuf_c_empty_string)
+		free(e->next_due_date);
+	e->last_check_date = ld;
+	e->next_due_date = nd;
+	e->result = c->result;
+	return 1;
 }
 
 static const struct kind_field_ui risk_field_ui[] = {
@@ -82,4 +159,21 @@ const struct kind_ops kind_ops_equipment = {
 	.status_help = N_("overdue, due_soon (within 30 days), current; ok, fault, replaced (last "
 		       "result)"),
 	.derive = equipment_derive,
+};
+
+static const struct kind_field_ui equipment_check_fields[] = {
+	{"equipment_id", NC_("equipment_check", "Equipment"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"check_date", NC_("equipment_check", "Date"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"result", NC_("equipment_check", "Result"), NULL, NULL, NULL, KF_NONE, kind_enum_equipment_result},
+	{"checker", NC_("equipment_check", "Checked by"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"note", NC_("equipment_check", "Note"), NULL, NULL, NULL, KF_NONE, NULL},
+};
+
+const struct kind_ops kind_ops_equipment_check = {
+	.kind = "equipment_check",
+	.import_key = "equipment_id check_date",
+	.label = N_("Equipment check"),
+	.fields = equipment_check_fields,
+	.nfields = sizeof equipment_check_fields / sizeof equipment_check_fields[0],
+	.moves_parent = equipment_check_moves,
 };

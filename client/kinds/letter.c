@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "indicators.h"
 #include "kind_letter.h"
 
 /* ---------------------------------------------------------------- staff and letters */
@@ -64,7 +65,7 @@ static int staff_cb(void *arg, const Safecampus__Record *r)
 	e->name = strdup(cli_s(r->staff->name));
 	e->role = strdup(role && r->staff->staff_role ? role : "");
 	e->dept = strdup(cli_s(r->staff->department));
-	e->current = staff_current(r->staff, p->today);
+	e->current = indicators_staff_current(r->staff, p->today);
 	p->n++;
 	if (!e->name || !e->role || !e->dept) {
 		p->rc = -ENOMEM;
@@ -95,9 +96,9 @@ static int letter_cb(void *arg, const Safecampus__Record *r)
 		struct person *e = &l->p->v[i];
 		if (strcmp(e->school, cli_s(r->school)) != 0)
 			continue;
-		/* by the staff record when the letter names one, else by name */
-		if (*cli_s(lt->signer_staff_id) ? strcmp(lt->signer_staff_id, e->id) == 0
-						: staff_same_name(cli_s(lt->signer), e->name)) {
+		/* the dashboard's definition (indicators.h): signer by staff id,
+		 * else by name; counter-signer by name; signed by the day */
+		if (indicators_letter_holds(lt, e->id, e->name, l->year, l->p->today)) {
 			e->holds = true;
 			matched |= e->current;
 		}
@@ -127,9 +128,12 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 	static const struct cli_help h = {
 		.usage = "letter coverage [--year YYYY] [--missing]",
 		.summary = N_("Coverage of responsibility letters: current staff holding a letter for "
-			   "the year, divided by\nall current staff (not inactive, not left). A "
-			   "letter counts for the staff record it names,\nor else for the current "
-			   "staff member with the signer's name. For the bureau: per school."),
+			   "the year, divided by\nall current staff (joined, not left; inactive "
+			   "without a left date counts as gone), as of\ntoday (the year's last day "
+			   "for a past year), the dashboard's definition. A letter signed\nby then "
+			   "counts for the staff record it names, or else for the staff member with "
+			   "the\nsigner's name, and for its counter-signer by name (a principal). For "
+			   "the bureau: per school."),
 		.epilog = N_("--year defaults to this year. The staff without a letter are listed "
 			  "(all of them with\n--missing; the first 20 otherwise), and the signers "
 			  "that match no current staff member."),
@@ -167,7 +171,12 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 	rc = cli_config(c);
 	if (rc)
 		return rc;
-	snprintf(p.today, sizeof p.today, "%s", today);
+	/* as of today for this year, as of its last day for a past year: the
+	 * dashboard's "as of" day */
+	if (year < strtol(today, NULL, 10))
+		snprintf(p.today, sizeof p.today, "%04u-12-31", (unsigned)year % 10000u);
+	else
+		snprintf(p.today, sizeof p.today, "%s", today);
 	rc = store_each(c->st, "staff", staff_cb, &p);
 	if (p.rc)
 		rc = p.rc;

@@ -64,11 +64,80 @@ static void test_hazard_overdue(void **state)
 	assert_false(indicators_hazard_overdue(&s, "2026-09-01", SEV(HIGH), NULL));
 }
 
+/* Current staff and who holds a letter: 010's `st` and dash_letter. */
+static void test_letters(void **state)
+{
+	Safecampus__Staff s = SAFECAMPUS__STAFF__INIT;
+	Safecampus__Letter l = SAFECAMPUS__LETTER__INIT;
+	(void)state;
+
+	s.name = "王校长";
+	assert_true(indicators_staff_current(&s, "2026-03-01"));
+	s.joined_date = "2026-03-02";
+	assert_false(indicators_staff_current(&s, "2026-03-01")); /* not yet joined */
+	s.joined_date = "2020-09-01";
+	s.left_date = "2026-03-01";
+	assert_false(indicators_staff_current(&s, "2026-03-01")); /* left that day */
+	assert_true(indicators_staff_current(&s, "2026-02-28"));
+	s.left_date = "";
+	s.inactive = true;
+	assert_false(indicators_staff_current(&s, "2026-03-01")); /* gone, day unknown */
+	s.left_date = "2026-06-30";
+	assert_true(indicators_staff_current(&s, "2026-03-01"));  /* leaving later */
+
+	l.year = 2026;
+	l.signer = "李老师";
+	l.counter_signer = "王校长";
+	l.signed_date = "2026-03-01";
+	assert_true(indicators_letter_holds(&l, "id-li", "李老师", 2026, "2026-03-01"));
+	assert_true(indicators_letter_holds(&l, "id-wang", "王校长", 2026, "2026-03-01"));
+	assert_false(indicators_letter_holds(&l, "id-zhao", "赵老师", 2026, "2026-03-01"));
+	assert_false(indicators_letter_holds(&l, "id-li", "李老师", 2026, "2026-02-28")); /* not yet signed */
+	assert_false(indicators_letter_holds(&l, "id-li", "李老师", 2025, "2026-03-01")); /* another year */
+	l.signer_staff_id = "id-other";
+	assert_false(indicators_letter_holds(&l, "id-li", "李老师", 2026, "2026-03-01")); /* the id decides */
+	assert_true(indicators_letter_holds(&l, "id-other", "别名", 2026, "2026-03-01"));
+	l.signed_date = "";
+	assert_false(indicators_letter_holds(&l, "id-other", "别名", 2026, "2026-03-01"));
+}
+
+/* An item's next due day: 005's sc_equipment_timeline_of. */
+static void test_equipment_due(void **state)
+{
+	Safecampus__Equipment e = SAFECAMPUS__EQUIPMENT__INIT;
+	char due[11], later[11];
+	(void)state;
+
+	assert_int_equal(indicators_equipment_due(&e, NULL, "2026-03-01", due), SC_ENOTFOUND);
+	e.installed_date = "2025-01-10";
+	e.interval_days = 30;
+	assert_int_equal(indicators_equipment_due(&e, NULL, "2026-03-01", due), 0);
+	assert_string_equal(due, "2025-02-09"); /* installed + interval */
+	e.next_due_date = "2026-04-01";
+	assert_int_equal(indicators_equipment_due(&e, "", "2026-03-01", due), 0);
+	assert_string_equal(due, "2026-04-01"); /* before any check: next_due_date */
+	e.last_check_date = "2025-06-01";
+	assert_int_equal(indicators_equipment_due(&e, NULL, "2026-03-01", due), 0);
+	assert_string_equal(due, "2025-07-01"); /* a check: its date + interval */
+	assert_int_equal(indicators_equipment_due(&e, "2026-02-20", "2026-03-01", due), 0);
+	assert_string_equal(due, "2026-03-22"); /* the later check */
+	assert_int_equal(indicators_equipment_due(&e, "2026-03-05", "2026-03-01", due), 0);
+	assert_string_equal(due, "2025-07-01"); /* a check after the day does not count */
+	indicators_later_check("2026-01-01", "2026-02-01", "2026-03-01", later);
+	assert_string_equal(later, "2026-02-01");
+	indicators_later_check("2026-01-01", "2026-04-01", "2026-03-01", later);
+	assert_string_equal(later, "2026-01-01");
+	indicators_later_check(NULL, "", "2026-03-01", later);
+	assert_string_equal(later, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hazard_due),
 		cmocka_unit_test(test_hazard_overdue),
+		cmocka_unit_test(test_letters),
+		cmocka_unit_test(test_equipment_due),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

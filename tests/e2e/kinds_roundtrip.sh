@@ -183,9 +183,11 @@ next_due_date=2026-06-10
 result=ok
 S
   ;;
+  # a day before the item's last check: an older check moves nothing
+  # (kind_ops.moves_parent), so the item keeps every sample value
   equipment_check) cat <<'S'
 equipment_id=@equipment
-check_date=2025-06-10
+check_date=2025-06-09
 result=fault
 checker=Gas company
 note=Sensor 2 replaced

@@ -1,5 +1,8 @@
 /* The annual report's figures: one data table says what each section
- * counts, a generic pass over the store computes it (report.h). */
+ * counts (report_defs.c), a generic scan of the store computes it
+ * (report.h). Each kind's records are read once for all the figures and
+ * all the scopes asked for (the district and every school), so the bureau's
+ * report costs one pass over its store, not one per figure and school. */
 #include "report.h"
 
 #include <errno.h>
@@ -9,185 +12,8 @@
 
 #include "i18n.h"
 #include "kinds.h"
+#include "report_int.h"
 
-/* ---------------------------------------------------------------- the table */
-
-/* How a figure is made from the records that pass its filters. */
-enum report_agg {
-	RA_COUNT,   /* how many records */
-	RA_SUM,     /* the sum of a number field */
-	RA_AVG,     /* its average over the records that have it (rounded) */
-	RA_MIN,
-	RA_MAX,
-	RA_MONTHS,  /* distinct months of the date field */
-	RA_GROUP,   /* a count per value of a field ("火灾 2 次、地震 1 次") */
-	RA_LIST,    /* the distinct values of a text field */
-};
-
-/* One figure of one section. Filters name fields by their payload name;
- * "@status" is the status words the kind's table derives (kind_ops.h). */
-struct report_def {
-	const char *section;
-	const char *kind;
-	/* the date fields that place a record in the year (',' between
-	 * alternatives: any of them in the year); NULL: every current record */
-	const char *date;
-	/* "field=v1|v2" (one of), "field!=v1|v2" (none of), "field=*" (not
-	 * empty), "field=" (empty); ',' between fields: any of them matches */
-	const char *match;
-	enum report_agg agg;
-	const char *field;        /* of RA_SUM .. RA_LIST */
-	const char *fmt;          /* the clause, N_(), with one %s: the number or list */
-	const char *item;         /* RA_GROUP: one group, N_(), "%s" label and "%u" count */
-	bool sentence;            /* the clause starts a sentence */
-};
-
-struct report_sec_def {
-	const char *key;
-	const char *title;        /* N_() */
-};
-
-static const struct report_sec_def sec_defs[] = {
-	{"profile", N_("School profile")},
-	{"org", N_("Organisation and responsibility")},
-	{"education", N_("Safety education")},
-	{"drill", N_("Emergency drills")},
-	{"hazard", N_("Inspections and rectification")},
-	{"linkage", N_("Home, school and community")},
-	{"gate", N_("Gate and school bus safety")},
-	{"risk", N_("Known risks and next steps")},
-};
-
-#define S true
-static const struct report_def defs[] = {
-	{"profile", "school_profile", NULL, NULL, RA_SUM, "staff_count", N_("%s staff"), NULL, S},
-	{"profile", "school_profile", NULL, NULL, RA_SUM, "class_count", N_("%s classes"), NULL, 0},
-	{"profile", "school_profile", NULL, NULL, RA_SUM, "student_count", N_("%s students"), NULL, 0},
-	{"profile", "school_profile", NULL, NULL, RA_SUM, "bus_riders",
-	 N_("%s of them ride a school bus"), NULL, 0},
-
-	{"org", "meeting", "meeting_date", NULL, RA_COUNT, NULL, N_("%s safety meetings were held"),
-	 NULL, S},
-	{"org", "meeting", "meeting_date", NULL, RA_GROUP, "type", N_("of which %s"),
-	 N_("%s %u times"), 0},
-	{"org", "policy", "effective_date,revised_date", NULL, RA_COUNT, NULL,
-	 N_("%s rules, emergency plans and implementation plans were made or revised"), NULL, S},
-	{"org", "policy", "effective_date,revised_date", NULL, RA_GROUP, "type", N_("of which %s"),
-	 N_("%s %u items"), 0},
-	{"org", "letter", "year", NULL, RA_COUNT, NULL,
-	 N_("%s safety responsibility letters were signed"), NULL, S},
-	{"org", "letter", "year", NULL, RA_GROUP, "level", N_("level by level: %s"),
-	 N_("%s %u letters"), 0},
-	{"org", "staff", NULL, "@status=current", RA_COUNT, NULL, N_("for %s current staff"), NULL, 0},
-
-	{"education", "education", "session_date", NULL, RA_COUNT, NULL,
-	 N_("%s \"1530\" safety education sessions were held"), NULL, S},
-	{"education", "education", "session_date", NULL, RA_GROUP, "slot", N_("of which %s"),
-	 N_("%s %u times"), 0},
-	{"education", "education", "session_date", NULL, RA_SUM, "minutes",
-	 N_("%s minutes in all"), NULL, 0},
-	{"education", "education", "session_date", NULL, RA_GROUP, "topic", N_("on %s"),
-	 N_("%s %u times"), S},
-	{"education", "education", "session_date", NULL, RA_GROUP, "channel", N_("through %s"),
-	 N_("%s %u times"), 0},
-	{"education", "lecture", "lecture_date", NULL, RA_COUNT, NULL,
-	 N_("%s safety and legal lectures were given"), NULL, S},
-	{"education", "lecture", "lecture_date", NULL, RA_SUM, "attendees", N_("%s attendances"),
-	 NULL, 0},
-	{"education", "lecture", "lecture_date", NULL, RA_LIST, "speaker", N_("speakers: %s"), NULL, 0},
-	{"education", "notice", "issue_date", NULL, RA_COUNT, NULL,
-	 N_("%s notices from above were received"), NULL, S},
-	{"education", "notice_event", "report_date", "action=report", RA_COUNT, NULL,
-	 N_("%s implementation reports were filed"), NULL, 0},
-
-	{"drill", "drill", "drill_date", NULL, RA_COUNT, NULL, N_("%s emergency drills were held"),
-	 NULL, S},
-	{"drill", "drill", "drill_date", NULL, RA_MONTHS, "drill_date", N_("in %s months of the year"),
-	 NULL, 0},
-	{"drill", "drill", "drill_date", NULL, RA_GROUP, "scenario", N_("of which %s"),
-	 N_("%s %u times"), 0},
-	{"drill", "drill", "drill_date", NULL, RA_SUM, "student_count",
-	 N_("%s student participations"), NULL, S},
-	{"drill", "drill", "drill_date", NULL, RA_SUM, "staff_count", N_("%s staff participations"),
-	 NULL, 0},
-	{"drill", "drill", "drill_date", NULL, RA_AVG, "evacuation_seconds",
-	 N_("the average evacuation time was %s seconds"), NULL, S},
-	{"drill", "drill", "drill_date", NULL, RA_MIN, "evacuation_seconds",
-	 N_("the fastest %s seconds"), NULL, 0},
-	{"drill", "drill", "drill_date", NULL, RA_MAX, "evacuation_seconds",
-	 N_("the slowest %s seconds"), NULL, 0},
-	{"drill", "drill", "drill_date", "plan_id,plan_ref=*", RA_COUNT, NULL,
-	 N_("%s drills had a written plan"), NULL, S},
-	{"drill", "drill", "drill_date", "feedback=*", RA_COUNT, NULL, N_("%s had feedback"), NULL, 0},
-
-	{"hazard", "inspection", "inspection_date", NULL, RA_COUNT, NULL,
-	 N_("%s inspections were carried out"), NULL, S},
-	{"hazard", "inspection", "inspection_date", NULL, RA_GROUP, "level", N_("of which %s"),
-	 N_("%s %u times"), 0},
-	{"hazard", "inspection", "inspection_date", NULL, RA_GROUP, "focus", N_("covering %s"),
-	 N_("%s %u times"), 0},
-	{"hazard", "hazard", "found_date", NULL, RA_COUNT, NULL, N_("%s hazards were found"), NULL, S},
-	{"hazard", "hazard", "found_date", NULL, RA_GROUP, "severity", N_("by severity: %s"),
-	 N_("%s %u items"), 0},
-	{"hazard", "hazard", "found_date", "@status=rectified|verified|closed", RA_COUNT, NULL,
-	 N_("%s have been rectified"), NULL, S},
-	{"hazard", "hazard", "found_date", "@status=verified|closed", RA_COUNT, NULL,
-	 N_("%s verified"), NULL, 0},
-	{"hazard", "hazard", "found_date", "@status=open", RA_COUNT, NULL, N_("%s are still open"),
-	 NULL, 0},
-	{"hazard", "hazard", "found_date", "@status=overdue", RA_COUNT, NULL,
-	 N_("%s of them overdue"), NULL, 0},
-	{"hazard", "equipment_check", "check_date", NULL, RA_COUNT, NULL,
-	 N_("%s equipment checks were made"), NULL, S},
-	{"hazard", "equipment_check", "check_date", "result=fault", RA_COUNT, NULL,
-	 N_("%s found a fault"), NULL, 0},
-
-	{"linkage", "linkage", "activity_date", NULL, RA_COUNT, NULL,
-	 N_("%s joint activities were held with partners"), NULL, S},
-	{"linkage", "linkage", "activity_date", NULL, RA_GROUP, "partner", N_("of which %s"),
-	 N_("%s %u times"), 0},
-	{"linkage", "linkage", "activity_date", NULL, RA_SUM, "participants", N_("%s participations"),
-	 NULL, 0},
-	{"linkage", "linkage", "activity_date", NULL, RA_LIST, "activity", N_("activities: %s"),
-	 NULL, S},
-
-	{"gate", "gate_duty", "duty_date", NULL, RA_COUNT, NULL,
-	 N_("the gate duty post was staffed for %s shifts"), NULL, S},
-	{"gate", "gate_duty", "duty_date", NULL, RA_GROUP, "shift", N_("of which %s"),
-	 N_("%s %u shifts"), 0},
-	{"gate", "gate_duty", "duty_date", NULL, RA_SUM, "parent_volunteers",
-	 N_("%s parent volunteer turns"), NULL, 0},
-	{"gate", "gate_duty", "duty_date", "incidents=*", RA_COUNT, NULL,
-	 N_("%s shifts recorded an incident"), NULL, 0},
-	{"gate", "bus", NULL, "inactive=", RA_COUNT, NULL, N_("%s school buses are in service"), NULL,
-	 S},
-	{"gate", "bus_rider", NULL, "inactive=", RA_COUNT, NULL,
-	 N_("carrying %s registered riders"), NULL, 0},
-	{"gate", "bus", NULL, "@status=inspection_overdue", RA_COUNT, NULL,
-	 N_("%s with the vehicle inspection overdue"), NULL, 0},
-	{"gate", "bus_trip", "trip_date", NULL, RA_COUNT, NULL, N_("%s bus trips were recorded"),
-	 NULL, S},
-	{"gate", "bus_trip", "trip_date", "@status=mismatch", RA_COUNT, NULL,
-	 N_("%s with boarded and alighted counts that differ"), NULL, 0},
-
-	{"risk", "risk", NULL, "status!=removed", RA_COUNT, NULL, N_("%s known risks remain"), NULL,
-	 S},
-	{"risk", "risk", NULL, "status!=removed", RA_LIST, "title", N_("namely %s"), NULL, 0},
-	{"risk", "risk", NULL, "status!=removed", RA_LIST, "mitigation",
-	 N_("what reduces them now: %s"), NULL, S},
-	{"risk", "risk", NULL, "status!=removed", RA_LIST, "plan", N_("the plan: %s"), NULL, S},
-	{"risk", "hazard", NULL, "@status=open", RA_LIST, "title", N_("hazards still open: %s"), NULL,
-	 S},
-	{"risk", "equipment", NULL, "@status=overdue", RA_COUNT, NULL,
-	 N_("%s equipment checks are overdue"), NULL, S},
-};
-#undef S
-
-/* the school's name for the title */
-static const char name_kind[] = "school_profile", name_field[] = "name";
-
-#define NSEC (sizeof sec_defs / sizeof sec_defs[0])
-#define NDEF (sizeof defs / sizeof defs[0])
 #define LIST_MAX 12 /* values a list names before "..." */
 
 /* ---------------------------------------------------------------- filters */
@@ -221,37 +47,19 @@ static bool one_of(const char *alts, const char *value)
 	}
 }
 
-struct pass {
-	const struct report_def *d;
-	const struct kind *k;
-	const struct kind_env *env;
-	const char *scope;
-	char year[5];
-	int rc;
-	/* what the records passed */
-	char (*ids)[37];
-	size_t nids, cap;
-	double sum, min, max;
-	size_t nval;
-	struct group {
-		char key[256];
-		unsigned n;
-	} *g;
-	size_t ng, gcap;
-};
-
-static bool in_year(const struct pass *x, const ProtobufCMessage *m)
+static bool in_year(const struct report_def *d, const struct kind *k, const ProtobufCMessage *m,
+		    const char *year)
 {
 	char v[64];
 
-	if (!x->d->date)
+	if (!d->date)
 		return true;
-	for (const char *a = x->d->date; *a;) {
+	for (const char *a = d->date; *a;) {
 		size_t l = strcspn(a, ",");
 		char name[64];
 		snprintf(name, sizeof name, "%.*s", (int)(l < 63 ? l : 63), a);
-		field_text(x->k, m, name, v, sizeof v);
-		if (strncmp(v, x->year, 4) == 0 && (v[4] == '\0' || v[4] == '-'))
+		field_text(k, m, name, v, sizeof v);
+		if (strncmp(v, year, 4) == 0 && (v[4] == '\0' || v[4] == '-'))
 			return true;
 		a += l;
 		if (*a)
@@ -260,41 +68,49 @@ static bool in_year(const struct pass *x, const ProtobufCMessage *m)
 	return false;
 }
 
-static int matches(struct pass *x, const Safecampus__Record *r, const ProtobufCMessage *m,
-		   bool *ok)
+/* What one record of the kind being scanned needs only once: its derived
+ * status words, made when a filter first asks. */
+struct rec {
+	const Safecampus__Record *r;
+	const ProtobufCMessage *m;
+	const struct kind *k;
+	const struct kind_env *env;
+	struct kind_derived dv;
+	bool have_dv;
+};
+
+static int matches(struct rec *x, const char *spec, bool *ok)
 {
-	const char *spec = x->d->match, *eq;
+	const char *eq;
 	char fields[128], v[256];
 	bool neg;
 
 	*ok = true;
-	if (!spec)
-		return 0;
-	eq = strchr(spec, '=');
-	if (!eq)
+	if (!spec || !(eq = strchr(spec, '=')))
 		return 0;
 	neg = eq > spec && eq[-1] == '!';
 	snprintf(fields, sizeof fields, "%.*s", (int)(eq - spec - neg), spec);
 	*ok = false;
 	for (char *save = NULL, *f = strtok_r(fields, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
-		bool hit;
+		bool hit = false;
 		if (strcmp(f, "@status") == 0) {
-			struct kind_derived dv;
-			int rc = kind_derive(x->env, r, x->env->today, &dv);
-			if (rc)
-				return rc;
-			hit = false;
+			if (!x->have_dv) {
+				int rc = kind_derive(x->env, x->r, x->env->today, &x->dv);
+				if (rc)
+					return rc;
+				x->have_dv = true;
+			}
 			for (const char *a = eq + 1; *a;) {
 				size_t l = strcspn(a, "|");
 				char w[64];
 				snprintf(w, sizeof w, "%.*s", (int)(l < 63 ? l : 63), a);
-				hit |= kind_status_has(dv.status, w);
+				hit |= kind_status_has(x->dv.status, w);
 				a += l;
 				if (*a)
 					a++;
 			}
 		} else {
-			field_text(x->k, m, f, v, sizeof v);
+			field_text(x->k, x->m, f, v, sizeof v);
 			hit = strcmp(eq + 1, "*") == 0 ? v[0] != '\0' : one_of(eq + 1, v);
 		}
 		if (hit != neg) {
@@ -305,7 +121,28 @@ static int matches(struct pass *x, const Safecampus__Record *r, const ProtobufCM
 	return 0;
 }
 
-/* ---------------------------------------------------------------- one figure */
+/* ---------------------------------------------------------------- gathering */
+
+struct group {
+	char key[256];
+	unsigned n;
+};
+
+/* What one figure gathered for one scope. */
+struct acc {
+	char (*ids)[37];
+	size_t nids, cap;
+	double sum, min, max;
+	size_t nval;
+	struct group *g;
+	size_t ng, gcap;
+};
+
+static void acc_free(struct acc *a)
+{
+	free(a->ids);
+	free(a->g);
+}
 
 void report_subst(FILE *f, const char *fmt, const char *s, const char *u)
 {
@@ -322,7 +159,7 @@ void report_subst(FILE *f, const char *fmt, const char *s, const char *u)
 	}
 }
 
-static int add_id(struct pass *x, const char *id)
+static int add_id(struct acc *x, const char *id)
 {
 	if (x->nids == x->cap) {
 		size_t cap = x->cap ? 2 * x->cap : 16;
@@ -336,7 +173,7 @@ static int add_id(struct pass *x, const char *id)
 	return 0;
 }
 
-static int add_group(struct pass *x, const char *key)
+static int add_group(struct acc *x, const char *key)
 {
 	for (size_t i = 0; i < x->ng; i++)
 		if (strcmp(x->g[i].key, key) == 0) {
@@ -356,64 +193,106 @@ static int add_group(struct pass *x, const char *key)
 	return 0;
 }
 
-static int each_cb(void *arg, const Safecampus__Record *r)
-{
-	struct pass *x = arg;
-	const ProtobufCMessage *m = kind_payload(r);
-	char v[256];
-	bool ok;
-	int rc;
+/* What a record gives a figure: nothing, itself (a count), a number or a key. */
+enum give { G_NONE, G_COUNT, G_NUM, G_KEY };
 
-	if (r->deleted || !m || kind_of(r) != x->k)
-		return 0;
-	if (x->scope && *x->scope && !kind_reaches(r, x->scope))
-		return 0;
-	if (!in_year(x, m))
-		return 0;
-	rc = matches(x, r, m, &ok);
-	if (rc || !ok)
-		goto out;
-	if (x->d->field)
-		field_text(x->k, m, x->d->field, v, sizeof v);
-	switch (x->d->agg) {
+static enum give contribution(const struct report_def *d, struct rec *x, double *num, char *key,
+			      size_t n)
+{
+	char *end;
+
+	if (d->field)
+		field_text(x->k, x->m, d->field, key, n);
+	switch (d->agg) {
 	case RA_COUNT:
-		break;
+		return G_COUNT;
 	case RA_SUM:
 	case RA_AVG:
 	case RA_MIN:
-	case RA_MAX: {
-		char *end;
-		double d = strtod(v, &end);
-		if (!v[0] || *end || (x->d->agg != RA_SUM && d == 0))
-			return 0; /* not recorded: no part of an average */
-		x->min = x->nval == 0 || d < x->min ? d : x->min;
-		x->max = x->nval == 0 || d > x->max ? d : x->max;
-		x->sum += d;
-		x->nval++;
-		break;
-	}
+	case RA_MAX:
+		*num = strtod(key, &end);
+		/* not recorded (0 is "unset" in the payload): no part of an average */
+		if (!key[0] || *end || (d->agg != RA_SUM && *num == 0))
+			return G_NONE;
+		return G_NUM;
 	case RA_MONTHS:
-		if (strlen(v) < 7)
-			return 0;
-		v[7] = '\0';
-		rc = add_group(x, v);
-		break;
+		if (strlen(key) < 7)
+			return G_NONE;
+		key[7] = '\0';
+		return G_KEY;
 	case RA_GROUP:
 	case RA_LIST:
-		if (!v[0])
-			return 0;
-		rc = add_group(x, v);
-		break;
+		return key[0] ? G_KEY : G_NONE;
 	}
-	if (rc == 0)
-		rc = add_id(x, r->id);
-out:
+	return G_NONE;
+}
+
+static int acc_add(struct acc *a, enum give g, double num, const char *key, const char *id)
+{
+	int rc = 0;
+
+	if (g == G_NUM) {
+		a->min = a->nval == 0 || num < a->min ? num : a->min;
+		a->max = a->nval == 0 || num > a->max ? num : a->max;
+		a->sum += num;
+		a->nval++;
+	} else if (g == G_KEY) {
+		rc = add_group(a, key);
+	}
+	return rc ? rc : add_id(a, id);
+}
+
+/* One kind's scan: the figures of that kind, for every scope. */
+struct scan {
+	const struct kind_env *env;
+	const struct kind *k;
+	char year[5];
+	const char *const *scopes;
+	size_t nscopes;
+	bool *reach;          /* [nscopes]: the record being read counts for scope s */
+	struct acc *acc;      /* [def * nscopes + scope] */
+	int rc;
+};
+
+static int scan_cb(void *arg, const Safecampus__Record *r)
+{
+	struct scan *x = arg;
+	struct rec rec = {.r = r, .m = kind_payload(r), .k = x->k, .env = x->env};
+	bool any = false;
+	int rc = 0;
+
+	if (r->deleted || !rec.m || kind_of(r) != x->k)
+		return 0;
+	for (size_t s = 0; s < x->nscopes; s++) {
+		x->reach[s] = !*x->scopes[s] || kind_reaches(r, x->scopes[s]);
+		any |= x->reach[s];
+	}
+	if (!any)
+		return 0;
+	for (size_t i = 0; i < report_ndefs && rc == 0; i++) {
+		const struct report_def *d = &report_defs[i];
+		char key[256];
+		double num = 0;
+		enum give g;
+		bool ok;
+		if (strcmp(d->kind, x->k->name) != 0 || !in_year(d, x->k, rec.m, x->year))
+			continue;
+		rc = matches(&rec, d->match, &ok);
+		if (rc || !ok)
+			continue;
+		g = contribution(d, &rec, &num, key, sizeof key);
+		for (size_t s = 0; g != G_NONE && s < x->nscopes && rc == 0; s++)
+			if (x->reach[s])
+				rc = acc_add(&x->acc[i * x->nscopes + s], g, num, key, r->id);
+	}
 	if (rc) {
 		x->rc = rc;
 		return 1;
 	}
 	return 0;
 }
+
+/* ---------------------------------------------------------------- figures */
 
 static int by_count(const void *a, const void *b)
 {
@@ -423,9 +302,9 @@ static int by_count(const void *a, const void *b)
 }
 
 /* The clause's value as text: a number, or the groups/values joined. */
-static int value_text(struct pass *x, struct report_fig *fig, char **out)
+static int value_text(const struct report_def *d, const struct kind *k, struct acc *x,
+		      struct report_fig *fig, char **out)
 {
-	const struct report_def *d = x->d;
 	struct {
 		char *s;
 		size_t len;
@@ -461,13 +340,14 @@ static int value_text(struct pass *x, struct report_fig *fig, char **out)
 			qsort(x->g, x->ng, sizeof *x->g, by_count);
 		for (size_t i = 0; i < x->ng; i++) {
 			if (i)
-				fputs(_(", "), f); /* 、 in Chinese */
+				fputs(d->agg == RA_LIST && d->item ? i18n_pgettext("report-sep", d->item)
+								   : _(", "), f); /* 、 in Chinese */
 			if (d->agg == RA_LIST && i == LIST_MAX) {
 				fputs(_("..."), f);
 				break;
 			}
 			if (d->agg == RA_GROUP) {
-				const char *l = kind_enum_label_tr(x->k, d->field, x->g[i].key);
+				const char *l = kind_enum_label_tr(k, d->field, x->g[i].key);
 				char num[16];
 				snprintf(num, sizeof num, "%u", x->g[i].n);
 				report_subst(f, _(d->item), l ? l : x->g[i].key, num);
@@ -487,58 +367,42 @@ static int value_text(struct pass *x, struct report_fig *fig, char **out)
 	return 0;
 }
 
-/* Computes fig from def d. Leaves fig->text NULL when there is nothing to
- * say (an empty list, an average of nothing). */
-static int figure(const struct kind_env *env, const struct report_def *d, int year,
-		  const char *scope, struct report_fig *fig)
+/* Makes fig from what def d gathered (taking its ids). Leaves fig->text
+ * NULL when there is nothing to say (an empty list, an average of nothing). */
+static int figure(const struct report_def *d, struct acc *x, struct report_fig *fig)
 {
-	struct pass x = {.d = d, .env = env, .scope = scope, .k = kind_by_name(d->kind)};
+	const struct kind *k = kind_by_name(d->kind);
 	char *val = NULL;
+	size_t len = 0;
+	FILE *f;
 	int rc;
 
-	if (!x.k)
-		return SC_EINVALID; /* the table names a kind the build lacks: a bug */
-	snprintf(x.year, sizeof x.year, "%04d", year);
-	rc = env->each(env->ctx, d->kind, each_cb, &x);
-	if (x.rc)
-		rc = x.rc;
-	if (rc)
-		goto out;
 	fig->kind = d->kind;
 	fig->fmt = _(d->fmt);
 	fig->sentence = d->sentence;
-	if (((d->agg == RA_GROUP || d->agg == RA_LIST) && x.ng == 0) ||
-	    ((d->agg == RA_AVG || d->agg == RA_MIN || d->agg == RA_MAX) && x.nval == 0))
-		goto out;
-	rc = value_text(&x, fig, &val);
+	if (((d->agg == RA_GROUP || d->agg == RA_LIST) && x->ng == 0) ||
+	    ((d->agg == RA_AVG || d->agg == RA_MIN || d->agg == RA_MAX) && x->nval == 0))
+		return 0;
+	rc = value_text(d, k, x, fig, &val);
 	if (rc)
-		goto out;
-	{
-		size_t len = 0;
-		FILE *f = open_memstream(&fig->text, &len);
-		if (!f) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		report_subst(f, fig->fmt, val, NULL);
-		if (fclose(f) != 0 || !fig->text) {
-			free(fig->text);
-			fig->text = NULL;
-			rc = -ENOMEM;
-			goto out;
-		}
+		return rc;
+	f = open_memstream(&fig->text, &len);
+	if (!f) {
+		free(val);
+		return -ENOMEM;
 	}
-	fig->ids = x.ids;
-	fig->nids = x.nids;
-	x.ids = NULL;
-out:
+	report_subst(f, fig->fmt, val, NULL);
 	free(val);
-	free(x.ids);
-	free(x.g);
-	return rc;
+	if (fclose(f) != 0 || !fig->text) {
+		free(fig->text);
+		fig->text = NULL;
+		return -ENOMEM;
+	}
+	fig->ids = x->ids;
+	fig->nids = x->nids;
+	x->ids = NULL;
+	return 0;
 }
-
-/* ---------------------------------------------------------------- the report */
 
 const char *report_sep(bool sentence)
 {
@@ -585,8 +449,10 @@ static int paragraph(struct report_section *s)
 }
 
 struct name_pass {
-	const char *scope;
-	char *name;
+	const char *const *scopes;
+	size_t nscopes;
+	struct report **out;
+	int rc;
 };
 
 static int name_cb(void *arg, const Safecampus__Record *r)
@@ -596,68 +462,173 @@ static int name_cb(void *arg, const Safecampus__Record *r)
 	const ProtobufCMessage *m = kind_payload(r);
 	char v[256];
 
-	if (r->deleted || !k || !m || (x->scope && *x->scope && !kind_reaches(r, x->scope)))
+	if (r->deleted || !k || !m)
 		return 0;
-	field_text(k, m, name_field, v, sizeof v);
-	if (!v[0])
-		return 0;
-	free(x->name);
-	x->name = strdup(v); /* the newest profile wins */
+	field_text(k, m, report_name_field, v, sizeof v);
+	for (size_t s = 0; v[0] && s < x->nscopes; s++) {
+		char *dup;
+		if (!*x->scopes[s] || !kind_reaches(r, x->scopes[s]))
+			continue;
+		if (!(dup = strdup(v))) {
+			x->rc = -ENOMEM;
+			return 1;
+		}
+		free(x->out[s]->name);
+		x->out[s]->name = dup; /* the newest profile wins */
+	}
 	return 0;
+}
+
+/* The empty reports, one per scope, with their sections. */
+static int reports_new(int year, const char *const *scopes, size_t n, struct report **out)
+{
+	for (size_t s = 0; s < n; s++) {
+		struct report *r = calloc(1, sizeof *r);
+		if (!r)
+			return -ENOMEM;
+		out[s] = r;
+		r->year = year;
+		snprintf(r->scope, sizeof r->scope, "%s", scopes[s] ? scopes[s] : "");
+		r->sec = calloc(report_nsec, sizeof *r->sec);
+		if (!r->sec)
+			return -ENOMEM;
+		r->nsec = report_nsec;
+		for (size_t i = 0; i < report_nsec; i++) {
+			struct report_section *sec = &r->sec[i];
+			size_t nf = 0;
+			sec->key = report_sec_defs[i].key;
+			sec->title = _(report_sec_defs[i].title);
+			for (size_t j = 0; j < report_ndefs; j++)
+				nf += strcmp(report_defs[j].section, sec->key) == 0;
+			sec->figs = calloc(nf ? nf : 1, sizeof *sec->figs);
+			if (!sec->figs)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int report_build_many(const struct kind_env *env, int year, const char *const *scopes, size_t n,
+		      struct report **out)
+{
+	const char **sc = NULL;
+	struct acc *acc = NULL;
+	bool *reach = NULL;
+	int rc;
+
+	memset(out, 0, n * sizeof *out);
+	if (n == 0)
+		return 0;
+	acc = calloc(report_ndefs * n, sizeof *acc);
+	reach = calloc(n, sizeof *reach);
+	sc = calloc(n, sizeof *sc);
+	for (size_t s = 0; sc && s < n; s++)
+		sc[s] = scopes[s] ? scopes[s] : ""; /* NULL: the district */
+	scopes = sc;
+	rc = acc && reach && sc ? reports_new(year, scopes, n, out) : -ENOMEM;
+	/* each kind the table names, once, in table order */
+	for (size_t i = 0; rc == 0 && i < report_ndefs; i++) {
+		struct scan x = {.env = env, .scopes = scopes, .nscopes = n, .reach = reach, .acc = acc};
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(report_defs[j].kind, report_defs[i].kind) == 0;
+		if (seen)
+			continue;
+		x.k = kind_by_name(report_defs[i].kind);
+		if (!x.k) {
+			rc = SC_EINVALID; /* the table names a kind this build lacks: a bug */
+			break;
+		}
+		snprintf(x.year, sizeof x.year, "%04d", year);
+		rc = env->each(env->ctx, x.k->name, scan_cb, &x);
+		if (x.rc)
+			rc = x.rc;
+	}
+	if (rc == 0) {
+		struct name_pass np = {.scopes = scopes, .nscopes = n, .out = out};
+		rc = env->each(env->ctx, report_name_kind, name_cb, &np);
+		if (np.rc)
+			rc = np.rc;
+	}
+	for (size_t s = 0; rc == 0 && s < n; s++)
+		for (size_t i = 0; rc == 0 && i < report_nsec; i++) {
+			struct report_section *sec = &out[s]->sec[i];
+			for (size_t j = 0; rc == 0 && j < report_ndefs; j++)
+				if (strcmp(report_defs[j].section, sec->key) == 0)
+					rc = figure(&report_defs[j], &acc[j * n + s],
+						    &sec->figs[sec->nfigs++]);
+			if (rc == 0)
+				rc = paragraph(sec);
+		}
+	for (size_t i = 0; acc && i < report_ndefs * n; i++)
+		acc_free(&acc[i]);
+	free(acc);
+	free(reach);
+	free(sc);
+	if (rc)
+		for (size_t s = 0; s < n; s++) {
+			report_free(out[s]);
+			out[s] = NULL;
+		}
+	return rc;
 }
 
 int report_build(const struct kind_env *env, int year, const char *scope, struct report **out)
 {
-	struct report *r = calloc(1, sizeof *r);
-	int rc = 0;
+	const char *scopes[] = {scope ? scope : ""};
 
-	*out = NULL;
-	if (!r)
-		return -ENOMEM;
-	r->year = year;
-	snprintf(r->scope, sizeof r->scope, "%s", scope ? scope : "");
-	r->sec = calloc(NSEC, sizeof *r->sec);
-	if (!r->sec) {
+	return report_build_many(env, year, scopes, 1, out);
+}
+
+int report_build_district(const struct kind_env *env, int year, struct report **district,
+			  struct report ***schools, size_t *nschools)
+{
+	char (*ids)[64] = NULL;
+	const char **scopes = NULL;
+	struct report **all = NULL;
+	size_t n = 0;
+	int rc = report_schools(env, &ids, &n);
+
+	*district = NULL;
+	*schools = NULL;
+	*nschools = 0;
+	if (rc)
+		return rc;
+	scopes = calloc(n + 1, sizeof *scopes);
+	all = calloc(n + 1, sizeof *all);
+	if (!scopes || !all) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	r->nsec = NSEC;
-	if (r->scope[0]) {
-		struct name_pass np = {.scope = r->scope};
-		rc = env->each(env->ctx, name_kind, name_cb, &np);
-		r->name = np.name;
-		if (rc)
-			goto out;
-	}
-	for (size_t i = 0; i < NSEC; i++) {
-		struct report_section *s = &r->sec[i];
-		size_t n = 0;
-		s->key = sec_defs[i].key;
-		s->title = _(sec_defs[i].title);
-		for (size_t j = 0; j < NDEF; j++)
-			n += strcmp(defs[j].section, s->key) == 0;
-		s->figs = calloc(n ? n : 1, sizeof *s->figs);
-		if (!s->figs) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		for (size_t j = 0; j < NDEF; j++) {
-			if (strcmp(defs[j].section, s->key) != 0)
-				continue;
-			rc = figure(env, &defs[j], year, r->scope, &s->figs[s->nfigs++]);
-			if (rc)
-				goto out;
-		}
-		rc = paragraph(s);
-		if (rc)
-			goto out;
-	}
-out:
+	scopes[0] = "";
+	for (size_t i = 0; i < n; i++)
+		scopes[i + 1] = ids[i];
+	rc = report_build_many(env, year, scopes, n + 1, all);
 	if (rc)
-		report_free(r);
-	else
-		*out = r;
+		goto out;
+	*district = all[0];
+	*schools = malloc((n ? n : 1) * sizeof **schools);
+	if (!*schools) {
+		for (size_t i = 0; i <= n; i++)
+			report_free(all[i]);
+		*district = NULL;
+		rc = -ENOMEM;
+		goto out;
+	}
+	memcpy(*schools, all + 1, n * sizeof *all);
+	*nschools = n;
+out:
+	free(ids);
+	free(scopes);
+	free(all);
 	return rc;
+}
+
+void report_free_many(struct report **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		report_free(v[i]);
+	free(v);
 }
 
 void report_free(struct report *r)

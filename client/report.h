@@ -56,6 +56,18 @@ struct report {
 SC_WUR int report_build(const struct kind_env *env, int year, const char *scope,
 			struct report **out);
 void report_free(struct report *r);
+/** The reports of n scopes at once (out[n], each owned by the caller), from
+ * ONE read of the store: what the bureau needs for the district and every
+ * school. 0 or a negative code (then out[] is all NULL). */
+SC_WUR int report_build_many(const struct kind_env *env, int year, const char *const *scopes,
+			     size_t n, struct report **out);
+/** The district's report (*district) and one per school whose records the
+ * store holds (*schools, *nschools of them, sorted by school; freed with
+ * report_free_many), from one read of the store. */
+SC_WUR int report_build_district(const struct kind_env *env, int year, struct report **district,
+				 struct report ***schools, size_t *nschools);
+/** Frees n reports and the array. */
+void report_free_many(struct report **v, size_t n);
 
 /** The schools whose records the store holds, sorted (*out malloc'd, the
  * caller frees it): for the bureau's per-school figures. */

@@ -10,41 +10,6 @@
 #include "i18n.h"
 #include "report.h"
 
-static void free_schools(struct report **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		report_free(v[i]);
-	free(v);
-}
-
-/* The reports of every school the bureau's store holds; *out freed with
- * free_schools. 0 or a negative code. */
-static int build_schools(const struct kind_env *env, int year, struct report ***out, size_t *n)
-{
-	char (*ids)[64] = NULL;
-	struct report **v = NULL;
-	size_t nids = 0, k = 0;
-	int rc = report_schools(env, &ids, &nids);
-
-	*out = NULL;
-	*n = 0;
-	if (rc)
-		return rc;
-	v = calloc(nids ? nids : 1, sizeof *v);
-	if (!v)
-		rc = -ENOMEM;
-	for (; rc == 0 && k < nids; k++)
-		rc = report_build(env, year, ids[k], &v[k]);
-	free(ids);
-	if (rc) {
-		free_schools(v, k);
-		return rc;
-	}
-	*out = v;
-	*n = nids;
-	return 0;
-}
-
 int cmd_report(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
@@ -94,13 +59,10 @@ int cmd_report(struct cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	cli_env(c, &env);
-	rc = report_build(&env, year, cli_is_bureau(c) ? NULL : c->cfg.school, &r);
-	if (rc == 0 && cli_is_bureau(c))
-		rc = build_schools(&env, year, &schools, &nschools);
-	if (rc) {
-		report_free(r);
+	rc = cli_is_bureau(c) ? report_build_district(&env, year, &r, &schools, &nschools)
+			      : report_build(&env, year, c->cfg.school, &r);
+	if (rc)
 		return cli_store_fail(rc, _("cannot compute the report"));
-	}
 	if (cli_is_bureau(c))
 		snprintf(who, sizeof who, _("District %s"), cli_s(c->cfg.district));
 	else
@@ -133,6 +95,6 @@ int cmd_report(struct cli *c, int argc, char **argv)
 	}
 out:
 	report_free(r);
-	free_schools(schools, nschools);
+	report_free_many(schools, nschools);
 	return rc;
 }

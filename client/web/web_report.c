@@ -138,34 +138,7 @@ static void schools_table(struct web_page *p, const struct report *d, struct rep
 static void free_all(struct report *r, struct report **v, size_t n)
 {
 	report_free(r);
-	for (size_t i = 0; i < n; i++)
-		report_free(v[i]);
-	free(v);
-}
-
-/* The district's per-school reports (bureau, no drill-down). */
-static int build_schools(const struct kind_env *env, int year, struct report ***out, size_t *n)
-{
-	char (*ids)[64] = NULL;
-	size_t nids = 0, k = 0;
-	int rc = report_schools(env, &ids, &nids);
-	struct report **v;
-
-	*out = NULL;
-	*n = 0;
-	if (rc)
-		return rc;
-	v = calloc(nids ? nids : 1, sizeof *v);
-	if (!v) {
-		free(ids);
-		return -ENOMEM;
-	}
-	for (; rc == 0 && k < nids; k++)
-		rc = report_build(env, year, ids[k], &v[k]);
-	free(ids);
-	*out = v;
-	*n = k;
-	return rc;
+	report_free_many(v, n);
 }
 
 int web_page_report(struct web_req *r, struct web_page *p)
@@ -187,11 +160,9 @@ int web_page_report(struct web_req *r, struct web_page *p)
 	}
 	web_today(today);
 	verb_env(w->st, &w->cfg, today, &env);
-	rc = report_build(&env, year, scope, &rep);
-	if (rc == 0 && bureau && !*scope)
-		rc = build_schools(&env, year, &v, &nv);
+	rc = bureau && !*scope ? report_build_district(&env, year, &rep, &v, &nv)
+			       : report_build(&env, year, scope, &rep);
 	if (rc) {
-		free_all(rep, v, nv);
 		web_error_page(p, r, 500, _("Cannot compute the report"), store_last_error());
 		return 0;
 	}

@@ -1,5 +1,6 @@
 /* Identity from a client certificate (see ident.h for the convention). */
 #include "ident.h"
+#include "i18n.h"
 #include "tls.h"
 
 #include <errno.h>
@@ -54,13 +55,13 @@ static int open_pem(const char *path, const char *what, BIO **out, char *err, si
 	*out = NULL;
 	if (!f) {
 		e = errno;
-		snprintf(err, errlen, "cannot read %s %s: %s", what, path, strerror(e));
+		snprintf(err, errlen, _("cannot read %s %s: %s"), what, path, strerror(e));
 		return e == ENOENT ? -ENOENT : e == EACCES ? -EACCES : SC_ECONFIG;
 	}
 	*out = BIO_new_fp(f, BIO_CLOSE);
 	if (!*out) {
 		fclose(f);
-		snprintf(err, errlen, "out of memory reading %s", path);
+		snprintf(err, errlen, _("out of memory reading %s"), path);
 		return -ENOMEM;
 	}
 	return 0;
@@ -78,7 +79,7 @@ static int load_cert(const char *path, X509 **out, char *err, size_t errlen)
 	*out = PEM_read_bio_X509(b, NULL, NULL, NULL);
 	BIO_free(b);
 	if (!*out) {
-		snprintf(err, errlen, "%s is not a PEM certificate (%s)", path,
+		snprintf(err, errlen, _("%s is not a PEM certificate (%s)"), path,
 			 ssl_reason(why, sizeof why));
 		return SC_ECONFIG;
 	}
@@ -95,23 +96,23 @@ static int subject_attr(const X509_NAME *name, int nid, const char *label, const
 	int len;
 
 	if (i < 0) {
-		snprintf(err, errlen, "%s: certificate subject has no %s", path, label);
+		snprintf(err, errlen, _("%s: certificate subject has no %s"), path, label);
 		return SC_ECONFIG;
 	}
 	if (X509_NAME_get_index_by_NID(name, nid, i) >= 0) {
-		snprintf(err, errlen, "%s: certificate subject has more than one %s", path, label);
+		snprintf(err, errlen, _("%s: certificate subject has more than one %s"), path, label);
 		return SC_ECONFIG;
 	}
 	e = X509_NAME_get_entry(name, i);
 	len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
 	if (len < 0) {
-		snprintf(err, errlen, "%s: certificate %s does not decode", path, label);
+		snprintf(err, errlen, _("%s: certificate %s does not decode"), path, label);
 		return SC_ECONFIG;
 	}
 	if ((size_t)len != strlen((const char *)utf8) || !ident_id_valid((const char *)utf8)) {
 		snprintf(err, errlen,
-			 "%s: certificate %s \"%.*s\" is not an id ([A-Za-z0-9._-], 1 to %d "
-			 "characters)", path, label, len > 64 ? 64 : len, (const char *)utf8,
+			 _("%s: certificate %s \"%.*s\" is not an id ([A-Za-z0-9._-], 1 to %d "
+			 "characters)"), path, label, len > 64 ? 64 : len, (const char *)utf8,
 			 IDENT_MAX);
 		OPENSSL_free(utf8);
 		return SC_ECONFIG;
@@ -189,7 +190,7 @@ int ident_check_key(const char *cert_path, const char *key_path, char *err, size
 		return rc;
 	k = PEM_read_bio_PrivateKey(b, NULL, no_password, NULL);
 	if (!k) {
-		snprintf(err, errlen, "%s is not an unencrypted PEM private key (%s)", key_path,
+		snprintf(err, errlen, _("%s is not an unencrypted PEM private key (%s)"), key_path,
 			 ssl_reason(why, sizeof why));
 		rc = SC_ECONFIG;
 		goto out;
@@ -199,7 +200,7 @@ int ident_check_key(const char *cert_path, const char *key_path, char *err, size
 		goto out;
 	if (X509_check_private_key(x, k) != 1) {
 		ERR_clear_error();
-		snprintf(err, errlen, "private key %s does not belong to certificate %s", key_path,
+		snprintf(err, errlen, _("private key %s does not belong to certificate %s"), key_path,
 			 cert_path);
 		rc = SC_ECONFIG;
 	}
@@ -238,7 +239,7 @@ int ident_check_ca(const char *cert_path, const char *ca_path, char *err, size_t
 	}
 	ERR_clear_error();
 	if (n == 0) {
-		snprintf(err, errlen, "%s holds no PEM certificate", ca_path);
+		snprintf(err, errlen, _("%s holds no PEM certificate"), ca_path);
 		rc = SC_ECONFIG;
 		goto out;
 	}
@@ -253,7 +254,7 @@ int ident_check_ca(const char *cert_path, const char *ca_path, char *err, size_t
 	if (X509_verify_cert(ctx) != 1) {
 		snprintf(why, sizeof why, "%s",
 			 X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
-		snprintf(err, errlen, "certificate %s does not verify against CA %s: %s",
+		snprintf(err, errlen, _("certificate %s does not verify against CA %s: %s"),
 			 cert_path, ca_path, why);
 		ERR_clear_error();
 		rc = 1;

@@ -221,15 +221,15 @@ int store__sql_fail(struct store *st, int rc, const char *what)
 	int src = sqlite3_extended_errcode(st->db);
 
 	if ((rc & 0xff) == SQLITE_NOTADB)
-		store__set_error("%s: %s is not a safecampus store (not an SQLite database)", what,
+		store__set_error(_("%s: %s is not a safecampus store (not an SQLite database)"), what,
 			  st->path);
 	else if ((rc & 0xff) == SQLITE_CORRUPT)
-		store__set_error("%s: %s is damaged (%s); restore it from a backup or re-init a new "
-			  "store and sync", what, st->path, sqlite3_errmsg(st->db));
+		store__set_error(_("%s: %s is damaged (%s); restore it from a backup or re-init a new "
+			  "store and sync"), what, st->path, sqlite3_errmsg(st->db));
 	else if ((rc & 0xff) == SQLITE_BUSY)
-		store__set_error("%s: %s is locked by another safecampus process", what, st->path);
+		store__set_error(_("%s: %s is locked by another safecampus process"), what, st->path);
 	else
-		store__set_error("%s: %s (sqlite %d)", what, sqlite3_errmsg(st->db), src);
+		store__set_error(_("%s: %s (sqlite %d)"), what, sqlite3_errmsg(st->db), src);
 	return map_sqlite(rc);
 }
 
@@ -599,11 +599,11 @@ int store_open(struct store **out, const char *path, bool create)
 	*out = NULL;
 	store__last_error[0] = '\0';
 	if (store__str_empty(path)) {
-		store__set_error("no store path given");
+		store__set_error(_("no store path given"));
 		return -EINVAL;
 	}
 	if (!create && access(path, F_OK) != 0) {
-		store__set_error("no store at %s (run `safecampus init` first)", path);
+		store__set_error(_("no store at %s (run `safecampus init` first)"), path);
 		return -ENOENT;
 	}
 	if (create)
@@ -622,7 +622,7 @@ int store_open(struct store **out, const char *path, bool create)
 			rc = -ENOMEM;
 			goto out;
 		}
-		store__set_error("cannot open %s: %s", path, sqlite3_errmsg(st->db));
+		store__set_error(_("cannot open %s: %s"), path, sqlite3_errmsg(st->db));
 		rc = (rc & 0xff) == SQLITE_CANTOPEN ? -EACCES : map_sqlite(rc);
 		goto out;
 	}
@@ -635,18 +635,18 @@ int store_open(struct store **out, const char *path, bool create)
 		goto out;
 	if (app_id == 0 && version == 0 && objects == 0) {
 		if (!create) {
-			store__set_error("%s is empty, not a safecampus store (run `safecampus init`)",
+			store__set_error(_("%s is empty, not a safecampus store (run `safecampus init`)"),
 				  path);
 			rc = SC_ENOTFOUND;
 			goto out;
 		}
 	} else if (app_id != STORE_APP_ID) {
-		store__set_error("%s is an SQLite database but not a safecampus store", path);
+		store__set_error(_("%s is an SQLite database but not a safecampus store"), path);
 		rc = SC_ESQLITE;
 		goto out;
 	} else if (version > STORE_SCHEMA_VERSION) {
-		store__set_error("%s was written by a newer safecampus (store schema %lld, this "
-			  "program knows up to %d); upgrade safecampus", path,
+		store__set_error(_("%s was written by a newer safecampus (store schema %lld, this "
+			  "program knows up to %d); upgrade safecampus"), path,
 			  (long long)version, STORE_SCHEMA_VERSION);
 		rc = SC_ESQLITE;
 		goto out;
@@ -769,7 +769,7 @@ int store_config_load(struct store *st, struct store_config *cfg)
 		}
 	}
 	if (!found) {
-		store__set_error("%s is not initialised (run `safecampus init`)", st->path);
+		store__set_error(_("%s is not initialised (run `safecampus init`)"), st->path);
 		rc = SC_ENOTFOUND;
 	}
 out:
@@ -799,11 +799,11 @@ int store_blob_put(struct store *st, const char *key, const void *data, size_t l
 	int rc;
 
 	if (store__str_empty(key)) {
-		store__set_error("blob key is empty");
+		store__set_error(_("blob key is empty"));
 		return SC_EINVALID;
 	}
 	if (len > (size_t)INT32_MAX) {
-		store__set_error("blob %s is too large (%zu bytes)", key, len);
+		store__set_error(_("blob %s is too large (%zu bytes)"), key, len);
 		return -E2BIG;
 	}
 	rc = store__tx_begin(st);
@@ -855,7 +855,7 @@ int store_blob_get(struct store *st, const char *key, void **data, size_t *len,
 			rc = 0;
 		}
 	} else if (rc == SQLITE_DONE) {
-		store__set_error("nothing stored under %s", key ? key : "");
+		store__set_error(_("nothing stored under %s"), key ? key : "");
 		rc = SC_ENOTFOUND;
 	} else {
 		rc = store__sql_fail(st, rc, "read blob");
@@ -915,8 +915,8 @@ int store_resolve_id(struct store *st, const char *prefix, char out[37])
 
 	out[0] = '\0';
 	if (len < 4 || len > UUID_STR_LEN) {
-		store__set_error("'%s' is not a record id (give the full id or at least 4 of its "
-			  "first characters)", prefix ? prefix : "");
+		store__set_error(_("'%s' is not a record id (give the full id or at least 4 of its "
+			  "first characters)"), prefix ? prefix : "");
 		return SC_EINVALID;
 	}
 	for (size_t i = 0; i < len; i++) {
@@ -924,7 +924,7 @@ int store_resolve_id(struct store *st, const char *prefix, char out[37])
 		if (ch >= 'A' && ch <= 'F')
 			ch = (char)(ch - 'A' + 'a');
 		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || ch == '-')) {
-			store__set_error("'%s' is not a record id (hex digits and '-' only)", prefix);
+			store__set_error(_("'%s' is not a record id (hex digits and '-' only)"), prefix);
 			return SC_EINVALID;
 		}
 		pat[i] = ch;
@@ -942,10 +942,10 @@ int store_resolve_id(struct store *st, const char *prefix, char out[37])
 	if (rc != SQLITE_DONE) {
 		rc = store__sql_fail(st, rc, "find record");
 	} else if (found == 0) {
-		store__set_error("no record with id %s", prefix);
+		store__set_error(_("no record with id %s"), prefix);
 		rc = SC_ENOTFOUND;
 	} else if (found > 1) {
-		store__set_error("id prefix %s matches more than one record; give more characters",
+		store__set_error(_("id prefix %s matches more than one record; give more characters"),
 			  prefix);
 		out[0] = '\0';
 		rc = -ENOTUNIQ;

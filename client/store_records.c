@@ -38,13 +38,13 @@ static int row_record(struct store *st, sqlite3_stmt *s, Safecampus__Record **ou
 
 	*out = NULL;
 	if (!k) {
-		store__set_error("record %s has kind '%s', unknown to this program", store__col_text(s, 0),
+		store__set_error(_("record %s has kind '%s', unknown to this program"), store__col_text(s, 0),
 			  kname);
 		return SC_EINVALID;
 	}
 	m = protobuf_c_message_unpack(k->desc, NULL, n, blob ? blob : &empty);
 	if (!m) {
-		store__set_error("record %s in %s does not decode (damaged store?)", store__col_text(s, 0),
+		store__set_error(_("record %s in %s does not decode (damaged store?)"), store__col_text(s, 0),
 			  st->path);
 		return SC_ESQLITE;
 	}
@@ -89,7 +89,7 @@ int store_get(struct store *st, const char *id, Safecampus__Record **out)
 	if (rc == SQLITE_ROW)
 		rc = row_record(st, h.s, out);
 	else if (rc == SQLITE_DONE) {
-		store__set_error("no record %s", id);
+		store__set_error(_("no record %s"), id);
 		rc = SC_ENOTFOUND;
 	} else {
 		rc = store__sql_fail(st, rc, "read record");
@@ -338,11 +338,11 @@ static int write_check(const Safecampus__Record *r)
 	const struct kind *k = kind_of(r);
 
 	if (!k || !kind_payload(r)) {
-		store__set_error("record has no known kind");
+		store__set_error(_("record has no known kind"));
 		return SC_EINVALID;
 	}
 	if (!uuid_valid(r->id)) {
-		store__set_error("record id '%s' is not a canonical UUID", r->id ? r->id : "");
+		store__set_error(_("record id '%s' is not a canonical UUID"), r->id ? r->id : "");
 		return SC_EINVALID;
 	}
 	return 0;
@@ -383,11 +383,11 @@ static int write_one(struct store *st, struct hlc *c, const char *self, Safecamp
 	if (rc)
 		return rc;
 	if (found && strcmp(head_kind, k->name) != 0) {
-		store__set_error("id %s already belongs to a %s record", r->id, head_kind);
+		store__set_error(_("id %s already belongs to a %s record"), r->id, head_kind);
 		return SC_EINVALID;
 	}
 	if (found && k->immutable && head_seq != 0) {
-		store__set_error("%s %s is immutable and the server already has it", k->name, r->id);
+		store__set_error(_("%s %s is immutable and the server already has it"), k->name, r->id);
 		return SC_EINVALID;
 	}
 	r->hlc = hlc_tick(c, hlc_wall_ms());
@@ -424,7 +424,7 @@ int store_write_batch(struct store *st, Safecampus__Record *const *recs, size_t 
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		if (!recs[i]) {
-			store__set_error("record %zu of the batch is missing", i + 1);
+			store__set_error(_("record %zu of the batch is missing"), i + 1);
 			rc = SC_EINVALID;
 			goto out;
 		}
@@ -434,7 +434,7 @@ int store_write_batch(struct store *st, Safecampus__Record *const *recs, size_t 
 			if (n > 1) {
 				char keep[sizeof store__last_error];
 				memcpy(keep, store__last_error, sizeof keep);
-				store__set_error("record %zu of the batch: %s", i + 1, keep);
+				store__set_error(_("record %zu of the batch: %s"), i + 1, keep);
 			}
 			goto out;
 		}
@@ -454,7 +454,7 @@ int store_write_batch(struct store *st, Safecampus__Record *const *recs, size_t 
 		if (rc && n > 1) {
 			char keep[sizeof store__last_error];
 			memcpy(keep, store__last_error, sizeof keep);
-			store__set_error("record %zu of the batch: %s", i + 1, keep);
+			store__set_error(_("record %zu of the batch: %s"), i + 1, keep);
 		}
 	}
 	if (rc == 0)

@@ -97,7 +97,7 @@ int store_outbox_batch(struct store *st, size_t max, Safecampus__Record ***out, 
 		}
 		r = safecampus__record__unpack(NULL, len, blob ? blob : &empty);
 		if (!r) {
-			store__set_error("an outbox entry in %s does not decode (damaged store?)",
+			store__set_error(_("an outbox entry in %s does not decode (damaged store?)"),
 				  st->path);
 			rc = SC_ESQLITE;
 			goto out;
@@ -135,13 +135,13 @@ int store_apply_ack(struct store *st, Safecampus__Record *const *sent, size_t n,
 	int rc;
 
 	if (!ack || ack->n_results != n) {
-		store__set_error("push ack has %zu results for %zu records", ack ? ack->n_results : 0, n);
+		store__set_error(_("push ack has %zu results for %zu records"), ack ? ack->n_results : 0, n);
 		return SC_EPROTO;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const Safecampus__RecordResult *res = ack->results[i];
 		if (!res || !sent[i] || !res->id || !sent[i]->id || strcmp(res->id, sent[i]->id)) {
-			store__set_error("push ack result %zu does not match the record sent", i);
+			store__set_error(_("push ack result %zu does not match the record sent"), i);
 			return SC_EPROTO;
 		}
 	}
@@ -293,8 +293,8 @@ int store_observe_hlc(struct store *st, uint64_t server_hlc)
 			char srv[32], here[32];
 			store__fmt_utc(HLC_MS(server_hlc), srv, sizeof srv);
 			store__fmt_utc(hlc_wall_ms(), here, sizeof here);
-			store__set_error("the server's clock reads %s but this computer's reads %s (more "
-				  "than %llu h behind); check the date and time here", srv, here,
+			store__set_error(_("the server's clock reads %s but this computer's reads %s (more "
+				  "than %llu h behind); check the date and time here"), srv, here,
 				  (unsigned long long)(HLC_MAX_DRIFT_MS / 3600000));
 		}
 	}
@@ -418,7 +418,7 @@ int store_outbox_discard(struct store *st, const char *id)
 	if (rc)
 		goto out;
 	if (!ob_found) {
-		store__set_error("no outbox entry for %s", id);
+		store__set_error(_("no outbox entry for %s"), id);
 		rc = SC_ENOTFOUND;
 		goto out;
 	}
@@ -459,7 +459,7 @@ int store_outbox_retry(struct store *st, const char *id)
 	if (rc)
 		goto out;
 	if (!found) {
-		store__set_error("no outbox entry for %s", id);
+		store__set_error(_("no outbox entry for %s"), id);
 		rc = SC_ENOTFOUND;
 		goto out;
 	}

@@ -122,7 +122,7 @@ static void fail_store(struct sync *s, int rc, const char *what)
 {
 	const char *e = store_last_error();
 
-	conn_end(s, rc, SYNC_FAIL_STORE, "%s failed: %s", what, e && *e ? e : sc_strerror(rc));
+	conn_end(s, rc, SYNC_FAIL_STORE, _("%s failed: %s"), what, e && *e ? e : sc_strerror(rc));
 }
 
 /* Everything closes; uv_run returns once the handles have. */
@@ -143,11 +143,11 @@ static void on_request_timeout(uv_timer_t *t)
 	struct sync *s = container_of(t, struct sync, timer);
 
 	if (s->phase == PH_CONNECT || s->phase == PH_HANDSHAKE)
-		conn_end(s, -ETIMEDOUT, SYNC_FAIL_UNREACHABLE, "no answer from %s within %u ms",
+		conn_end(s, -ETIMEDOUT, SYNC_FAIL_UNREACHABLE, _("no answer from %s within %u ms"),
 			 s->cfg.server, s->limit_ms);
 	else
-		conn_end(s, -ETIMEDOUT, SYNC_FAIL_LOST, "the server stopped answering (no answer "
-			 "within %u ms)", s->limit_ms);
+		conn_end(s, -ETIMEDOUT, SYNC_FAIL_LOST, _("the server stopped answering (no answer "
+			 "within %u ms)"), s->limit_ms);
 }
 
 static int send_env(struct sync *s, Safecampus__Envelope *env)
@@ -160,7 +160,7 @@ static int send_env(struct sync *s, Safecampus__Envelope *env)
 	if (rc) {
 		conn_end(s, rc, rc == SC_ETOOBIG ? SYNC_FAIL_PROTOCOL
 				: s->phase == PH_HELLO ? SYNC_FAIL_UNREACHABLE : SYNC_FAIL_LOST,
-			 "sending to the server failed: %s", sc_strerror(rc));
+			 _("sending to the server failed: %s"), sc_strerror(rc));
 		return rc;
 	}
 	s->limit_ms = s->timeout_ms;
@@ -322,7 +322,7 @@ static void on_push_ack(struct sync *s, const Safecampus__PushAck *ack)
 	int rc;
 
 	if (ack->n_results != s->nsent) {
-		conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, "the server acknowledged %zu records of %zu sent",
+		conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, _("the server acknowledged %zu records of %zu sent"),
 			 ack->n_results, s->nsent);
 		return;
 	}
@@ -335,7 +335,7 @@ static void on_push_ack(struct sync *s, const Safecampus__PushAck *ack)
 	}
 	rc = store_observe_hlc(s->st, ack->server_hlc);
 	if (rc) {
-		conn_end(s, rc, rc == -ERANGE ? SYNC_FAIL_PROTOCOL : SYNC_FAIL_STORE, "clock: %s",
+		conn_end(s, rc, rc == -ERANGE ? SYNC_FAIL_PROTOCOL : SYNC_FAIL_STORE, _("clock: %s"),
 			 store_last_error()[0] ? store_last_error() : sc_strerror(rc));
 		return;
 	}
@@ -375,28 +375,28 @@ static void on_server_error(struct sync *s, const Safecampus__Error *e)
 
 	switch (e->code) {
 	case SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE:
-		conn_end(s, SC_ESERVER, SYNC_FAIL_UNAVAILABLE, "the server is running but cannot reach its "
-			 "database (server error %d: %s)", e->code, msg);
+		conn_end(s, SC_ESERVER, SYNC_FAIL_UNAVAILABLE, _("the server is running but cannot reach its "
+			 "database (server error %d: %s)"), e->code, msg);
 		return;
 	case SAFECAMPUS__ERROR_CODE__ERROR_OVERLOADED:
-		conn_end(s, SC_ESERVER, SYNC_FAIL_UNAVAILABLE, "the server is overloaded and asks to try "
-			 "later (server error %d: %s)", e->code, msg);
+		conn_end(s, SC_ESERVER, SYNC_FAIL_UNAVAILABLE, _("the server is overloaded and asks to try "
+			 "later (server error %d: %s)"), e->code, msg);
 		return;
 	case SAFECAMPUS__ERROR_CODE__ERROR_FORBIDDEN:
-		conn_end(s, SC_ESERVER, SYNC_FAIL_TLS, "the server does not accept this campus's "
-			 "certificate (server error %d: %s)", e->code, msg);
+		conn_end(s, SC_ESERVER, SYNC_FAIL_TLS, _("the server does not accept this campus's "
+			 "certificate (server error %d: %s)"), e->code, msg);
 		return;
 	case SAFECAMPUS__ERROR_CODE__ERROR_TIMEOUT:
-		conn_end(s, SC_ESERVER, SYNC_FAIL_LOST, "the server gave up waiting and closed the "
-			 "connection (server error %d: %s)", e->code, msg);
+		conn_end(s, SC_ESERVER, SYNC_FAIL_LOST, _("the server gave up waiting and closed the "
+			 "connection (server error %d: %s)"), e->code, msg);
 		return;
 	case SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL:
-		conn_end(s, SC_ESERVER, SYNC_FAIL_PROTOCOL, "the server failed while handling the request; "
-			 "nothing of it was stored (server error %d: %s)", e->code, msg);
+		conn_end(s, SC_ESERVER, SYNC_FAIL_PROTOCOL, _("the server failed while handling the request; "
+			 "nothing of it was stored (server error %d: %s)"), e->code, msg);
 		return;
 	default:
-		conn_end(s, SC_ESERVER, SYNC_FAIL_PROTOCOL, "the server refused a request (server error "
-			 "%d: %s)", e->code, msg);
+		conn_end(s, SC_ESERVER, SYNC_FAIL_PROTOCOL, _("the server refused a request (server error "
+			 "%d: %s)"), e->code, msg);
 		return;
 	}
 }
@@ -431,7 +431,7 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 		return;
 	}
 	if (env->request_id != s->waiting_rid) {
-		conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, "answer to request %llu while waiting for %llu",
+		conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, _("answer to request %llu while waiting for %llu"),
 			 (unsigned long long)env->request_id, (unsigned long long)s->waiting_rid);
 		return;
 	}
@@ -445,7 +445,7 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 			s->batch = env->welcome->max_push_records;
 		rc = store_observe_hlc(s->st, env->welcome->server_hlc);
 		if (rc) {
-			conn_end(s, rc, rc == -ERANGE ? SYNC_FAIL_PROTOCOL : SYNC_FAIL_STORE, "clock: %s",
+			conn_end(s, rc, rc == -ERANGE ? SYNC_FAIL_PROTOCOL : SYNC_FAIL_STORE, _("clock: %s"),
 				 store_last_error()[0] ? store_last_error() : sc_strerror(rc));
 			return;
 		}
@@ -455,7 +455,7 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 		s->progress_ms = hlc_wall_ms();
 		if (s->failures && s->opts->notice) {
 			char msg[128];
-			snprintf(msg, sizeof msg, "connected to %s again", s->cfg.server);
+			snprintf(msg, sizeof msg, _("connected to %s again"), s->cfg.server);
 			s->opts->notice(s->opts->notice_arg, msg);
 		}
 		start_round(s);
@@ -493,7 +493,7 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 	default:
 		break;
 	}
-	conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, "unexpected message (body %d) from the server",
+	conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, _("unexpected message (body %d) from the server"),
 		 env->body_case);
 }
 
@@ -525,7 +525,7 @@ static void on_bad_input(struct channel *ch, int code, const char *why)
 {
 	struct sync *s = container_of(ch, struct sync, ch);
 
-	conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, "bad data from the server (%d): %s", code, why);
+	conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, _("bad data from the server (%d): %s"), code, why);
 }
 
 /* The connection closed by itself (the server, the network, TLS): which
@@ -536,16 +536,16 @@ static void classify_close(struct sync *s, int status, const char *why)
 
 	if (status == SC_ETLS) {
 		if (strstr(w, "verify failed"))
-			conn_end(s, status, SYNC_FAIL_TLS, "this client does not trust the server's "
-				 "certificate (%s)", w);
+			conn_end(s, status, SYNC_FAIL_TLS, _("this client does not trust the server's "
+				 "certificate (%s)"), w);
 		else if (strstr(w, "alert"))
-			conn_end(s, status, SYNC_FAIL_TLS, "the server refused this campus's certificate "
-				 "or the connection (%s)", w);
+			conn_end(s, status, SYNC_FAIL_TLS, _("the server refused this campus's certificate "
+				 "or the connection (%s)"), w);
 		else if (s->phase == PH_HANDSHAKE && strstr(w, "wrong version number"))
-			conn_end(s, status, SYNC_FAIL_UNREACHABLE, "%s answers, but it is not a safecampus "
-				 "server (%s): check the address given to `init`", s->cfg.server, w);
+			conn_end(s, status, SYNC_FAIL_UNREACHABLE, _("%s answers, but it is not a safecampus "
+				 "server (%s): check the address given to `init`"), s->cfg.server, w);
 		else
-			conn_end(s, status, SYNC_FAIL_TLS, "the secure connection failed (%s)", w);
+			conn_end(s, status, SYNC_FAIL_TLS, _("the secure connection failed (%s)"), w);
 		return;
 	}
 	switch (s->phase) {
@@ -555,27 +555,27 @@ static void classify_close(struct sync *s, int status, const char *why)
 		 * server that gives up on a slow handshake */
 		log_info("sync: connection closed during the handshake: %s", w);
 		conn_end(s, status ? status : -ECONNRESET, SYNC_FAIL_UNREACHABLE,
-			 "%s closed the connection before it was set up (a load balancer with no "
-			 "server behind it, or a server starting or too busy)", s->cfg.server);
+			 _("%s closed the connection before it was set up (a load balancer with no "
+			 "server behind it, or a server starting or too busy)"), s->cfg.server);
 		return;
 	case PH_HELLO:
 		/* nothing of the sync happened yet: still "cannot get through" */
 		if (status == 0)
 			conn_end(s, -ECONNRESET, SYNC_FAIL_UNREACHABLE,
-				 "%s closed the connection before accepting this campus: it was "
-				 "restarting, or it does not accept this campus's certificate", s->cfg.server);
+				 _("%s closed the connection before accepting this campus: it was "
+				 "restarting, or it does not accept this campus's certificate"), s->cfg.server);
 		else
 			conn_end(s, status, SYNC_FAIL_UNREACHABLE,
-				 "%s dropped the connection while it was being set up (the server gave up "
-				 "waiting on a slow network, or it was restarting; %s)", s->cfg.server, w);
+				 _("%s dropped the connection while it was being set up (the server gave up "
+				 "waiting on a slow network, or it was restarting; %s)"), s->cfg.server, w);
 		return;
 	default:
 		if (status == 0)
-			conn_end(s, -ECONNRESET, SYNC_FAIL_LOST, "the server closed the connection "
-				 "(it is restarting or shutting down)");
+			conn_end(s, -ECONNRESET, SYNC_FAIL_LOST, _("the server closed the connection "
+				 "(it is restarting or shutting down)"));
 		else
-			conn_end(s, status, SYNC_FAIL_LOST, "the connection to the server broke: the server "
-				 "stopped, or the network dropped (%s)", w);
+			conn_end(s, status, SYNC_FAIL_LOST, _("the connection to the server broke: the server "
+				 "stopped, or the network dropped (%s)"), w);
 		return;
 	}
 }
@@ -671,7 +671,7 @@ static void connection_closed(struct sync *s)
 	if (!s->opts->watch)
 		s->oneshot_retries++;
 	if (s->opts->notice) {
-		snprintf(msg, sizeof msg, "%s; retrying in %.1f s", s->rep->error, delay / 1000.0);
+		snprintf(msg, sizeof msg, _("%s; retrying in %.1f s"), s->rep->error, delay / 1000.0);
 		s->opts->notice(s->opts->notice_arg, msg);
 	}
 	set_phase(s, PH_BACKOFF);
@@ -712,7 +712,7 @@ static void on_poll(uv_timer_t *t)
 		s->waiting_rid = env.request_id;
 		rc = channel_send(&s->ch, &env);
 		if (rc)
-			conn_end(s, rc, SYNC_FAIL_LOST, "the connection broke (keep-alive: %s)",
+			conn_end(s, rc, SYNC_FAIL_LOST, _("the connection broke (keep-alive: %s)"),
 				 sc_strerror(rc));
 	}
 }
@@ -733,14 +733,14 @@ static void on_connect(uv_connect_t *req, int status)
 	if (s->phase != PH_CONNECT)
 		return; /* cancelled: this connection already ended */
 	if (status < 0) {
-		conn_end(s, status, SYNC_FAIL_UNREACHABLE, "cannot connect to %s (%s)", s->cfg.server,
+		conn_end(s, status, SYNC_FAIL_UNREACHABLE, _("cannot connect to %s (%s)"), s->cfg.server,
 			 uv_strerror(status));
 		return;
 	}
 	set_phase(s, PH_HANDSHAKE);
 	rc = channel_start(&s->ch);
 	if (rc)
-		conn_end(s, rc, SYNC_FAIL_TLS, "starting TLS failed: %s", sc_strerror(rc));
+		conn_end(s, rc, SYNC_FAIL_TLS, _("starting TLS failed: %s"), sc_strerror(rc));
 }
 
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
@@ -754,7 +754,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
 		return;
 	}
 	if (status < 0) {
-		conn_end(s, status, SYNC_FAIL_UNREACHABLE, "cannot find %s (%s)", s->host,
+		conn_end(s, status, SYNC_FAIL_UNREACHABLE, _("cannot find %s (%s)"), s->host,
 			 uv_strerror(status));
 		uv_freeaddrinfo(ai);
 		return;
@@ -763,7 +763,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
 	rc = uv_tcp_connect(&s->connect, &s->ch.tcp, ai->ai_addr, on_connect);
 	uv_freeaddrinfo(ai);
 	if (rc)
-		conn_end(s, rc, SYNC_FAIL_UNREACHABLE, "cannot connect to %s (%s)", s->cfg.server,
+		conn_end(s, rc, SYNC_FAIL_UNREACHABLE, _("cannot connect to %s (%s)"), s->cfg.server,
 			 uv_strerror(rc));
 }
 
@@ -787,7 +787,7 @@ static void connect_start(struct sync *s)
 			  s->cfg.server_name && *s->cfg.server_name ? s->cfg.server_name : s->host, &sync_ops,
 			  &s->lim);
 	if (rc) {
-		conn_end(s, rc, SYNC_FAIL_TLS, "TLS session: %s", sc_strerror(rc));
+		conn_end(s, rc, SYNC_FAIL_TLS, _("TLS session: %s"), sc_strerror(rc));
 		return;
 	}
 	s->channel_open = 1;
@@ -800,7 +800,7 @@ static void connect_start(struct sync *s)
 	s->gai.data = s;
 	rc = uv_getaddrinfo(s->loop, &s->gai, on_resolved, s->host, s->port, &hints);
 	if (rc) {
-		conn_end(s, rc, SYNC_FAIL_UNREACHABLE, "cannot find %s (%s)", s->host, uv_strerror(rc));
+		conn_end(s, rc, SYNC_FAIL_UNREACHABLE, _("cannot find %s (%s)"), s->host, uv_strerror(rc));
 		return;
 	}
 	s->gai_busy = 1;

@@ -45,11 +45,13 @@ struct web_session *web_session_find(struct web *w, struct web_req *r)
 		if (now - s->seen_ms > (int64_t)w->session_ttl_ms ||
 		    now - s->created_ms > 12 * 3600 * 1000LL) {
 			memset(s, 0, sizeof *s); /* expired: signed out */
+			r->sess_expired = true;
 			return NULL;
 		}
 		s->seen_ms = now;
 		return s;
 	}
+	r->sess_expired = true; /* signed out earlier, or this box restarted since */
 	return NULL;
 }
 

@@ -308,6 +308,13 @@ static int route(struct web_req *r, struct web_page *p)
 		return 0;
 	}
 	if (post && !web_csrf_ok(r) && !(n == 1 && strcmp(wd[0], "login") == 0)) {
+		if (r->sess_expired) {
+			web_error_page(p, r, 401, _("Signed out"),
+				       _("Your sign-in has expired (unused too long, or this computer "
+					 "restarted the interface). Nothing was written. Sign in again, "
+					 "then send the form again."));
+			return 0;
+		}
 		web_error_page(p, r, 403, _("Form expired"),
 			       _("The form's security token is missing or wrong (the form may be "
 				 "old, or from another site). Nothing was written. Go back, reload "
@@ -428,6 +435,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->method = method;
 		r->url = url;
 		*ctx = r;
+		web_conn_request(r);
 		client_ip(r);
 		pick_lang(r);
 		ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -458,8 +466,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			 MHD_post_process(r->pp, upload, *upload_size) != MHD_YES && !r->too_big)
 			r->bad_body = true;
 		*upload_size = 0;
-		if (r->too_big)
-			return refuse_now(r, 413, _("The form or file is too large: nothing was written."));
+		/* MHD takes an answer only once the body is in (a body without a
+		 * length grows past the limit here): the rest is read and thrown
+		 * away, up to a bound, so the browser gets its 413 */
+		if (r->too_big && r->body > WEB_SWALLOW_FACTOR * (uint64_t)r->body_max)
+			return MHD_NO;
 		return MHD_YES;
 	}
 	if (r->suspended) /* a waiting event stream, resumed */
@@ -478,7 +489,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
 	struct web *w = cls;
 	struct web_req *r = *ctx;
 
-	(void)conn;
+	web_conn_done(conn);
 	if (!r)
 		return;
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
@@ -526,6 +537,7 @@ static void on_sse_timer(uv_timer_t *t)
 	struct web *w = container_of(t, struct web, sse_timer);
 
 	wake_streams(w, false);
+	web_conn_sweep(w);
 	run_mhd(w);
 }
 
@@ -678,7 +690,8 @@ int web_start(uv_loop_t *loop, struct store *st, const struct web_opts *opts, st
 			(size_t)WEB_HEADER_MEMORY, MHD_OPTION_CONNECTION_LIMIT,
 			(unsigned)WEB_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 			(unsigned)WEB_MAX_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WEB_TIMEOUT_S,
-			MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_EXTERNAL_LOGGER,
+			MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_NOTIFY_CONNECTION,
+			web_conn_notify, w, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_EXTERNAL_LOGGER,
 			on_mhd_log, w, MHD_OPTION_ARRAY, w->https ? tls : none, MHD_OPTION_END);
 	}
 	if (!w->d) {

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <microhttpd.h>
 #include <uv.h>
 
 #include "buf.h"
@@ -29,6 +30,7 @@ struct MHD_PostProcessor;
 #define WEB_TIMEOUT_S 20           /* a connection idle this long is dropped */
 #define WEB_MAX_BODY 65536         /* a form */
 #define WEB_MAX_UPLOAD (4u << 20)  /* a CSV upload */
+#define WEB_SWALLOW_FACTOR 8       /* a body past its limit is read up to 8x, then cut */
 #define WEB_MAX_FIELDS 128         /* fields of one form */
 #define WEB_MAX_PAGE (64u << 20)   /* a page being written */
 #define WEB_MAX_SESSIONS 256
@@ -38,6 +40,10 @@ struct MHD_PostProcessor;
 #define WEB_LOGIN_WINDOW_MS (15 * 60 * 1000)
 #define WEB_LOGIN_PAUSE_MS (60 * 1000)
 #define WEB_MAX_FAIL_ENTRIES 256
+#define WEB_HEADER_DEADLINE_MS 10000  /* request line + headers, from accept */
+#define WEB_REQUEST_DEADLINE_MS 120000 /* a whole body, from its headers */
+#define WEB_CONN_RESERVE 8         /* slots kept for new browsers (web_conn.c) */
+#define WEB_CONN_SLOTS (WEB_MAX_CONNECTIONS + 8)
 
 /* ---------------------------------------------------------------- sessions */
 
@@ -57,6 +63,15 @@ struct web_fail {
 /* ---------------------------------------------------------------- the server */
 
 struct web_req;
+
+/* One TCP connection (web_conn.c): when its request must be complete. */
+struct web_conn {
+	bool used, in_request, dropped;
+	int fd;
+	int64_t since_ms;        /* accepted, or its last answer sent */
+	int64_t req_ms;          /* its request's headers arrived */
+	struct web_req *req;
+};
 
 struct web {
 	uv_loop_t *loop;
@@ -78,6 +93,9 @@ struct web {
 	size_t nsse;
 	uint64_t dash_version;       /* +1 at every dashboard stored */
 	uint64_t data_version;       /* +1 at every sync round */
+	struct web_conn conns[WEB_CONN_SLOTS];
+	unsigned nconns;
+	uint64_t ndropped;           /* connections ended by web_conn.c */
 };
 
 /* ---------------------------------------------------------------- one request */
@@ -104,6 +122,7 @@ struct web_req {
 	char lang[8];            /* "zh_CN" or "en" for this request */
 	struct web_session *sess; /* signed in, or NULL */
 	bool sess_new;           /* send the cookie */
+	bool sess_expired;       /* the cookie names a sign-in that is over */
 	char ip[64];
 };
 
@@ -162,6 +181,18 @@ void web_today(char out[11]);
 void web_fmt_time(int64_t ms, char *out, size_t n);
 /** Lets the sync push a write at once. */
 void web_wrote(struct web_req *r);
+
+/* ---------------------------------------------------------------- connections (web_conn.c) */
+
+/** MHD_OPTION_NOTIFY_CONNECTION: a connection accepted or closed. */
+void web_conn_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+		     enum MHD_ConnectionNotificationCode toe);
+/** The request's headers are complete. */
+void web_conn_request(struct web_req *r);
+/** The request on conn is over; the connection may carry another. */
+void web_conn_done(struct MHD_Connection *conn);
+/** Ends connections past their deadlines; run every second. */
+void web_conn_sweep(struct web *w);
 
 /* ---------------------------------------------------------------- sessions (web_auth.c) */
 

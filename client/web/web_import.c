@@ -47,7 +47,8 @@ static int run_import(struct web *w, const struct kind *k, const char *path, FIL
 	return rc;
 }
 
-static void show_file(struct web_page *p, FILE *f, const char *path, const char *id)
+static void show_file(struct web_page *p, FILE *f, const char *path, const char *id,
+		      const struct kind *k)
 {
 	char line[1024];
 	size_t plen = strlen(path);
@@ -64,7 +65,20 @@ static void show_file(struct web_page *p, FILE *f, const char *path, const char 
 		web_p(p, "<li>");
 		if (*s == ':') {
 			long row = strtol(s + 1, (char **)&s, 10);
+			char fl[64];
+			size_t fn;
 			web_p(p, _("row %ld"), row);
+			/* ": field: why": the field's label for its name */
+			fn = s[0] == ':' && s[1] == ' ' ? strspn(s + 2, "abcdefghijklmnopqrstuvwxyz0123456789_") : 0;
+			if (fn && fn < sizeof fl && s[2 + fn] == ':') {
+				memcpy(fl, s + 2, fn);
+				fl[fn] = '\0';
+				if (kind_field(k, fl)) {
+					web_p(p, ": ");
+					web_e(p, web_field_label(k, fl));
+					s += 2 + fn;
+				}
+			}
 		}
 		web_e(p, s);
 		web_p(p, "</li>\n");
@@ -119,8 +133,8 @@ int web_page_import(struct web_req *r, struct web_page *p, const struct kind *k)
 	      rc == 0 ? "ok" : "error",
 	      rc == 0 ? _("Every row was imported.")
 		      : _("Some rows were refused (listed below); the other rows were imported."));
-	show_file(p, out, path, "imported");
-	show_file(p, err, path, "row-errors");
+	show_file(p, out, path, "imported", k);
+	show_file(p, err, path, "row-errors", k);
 	web_p(p, "<p><a href=\"/k/%s\">%s</a></p>", k->name, _("Back to the list"));
 	web_foot(p, r);
 out:

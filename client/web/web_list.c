@@ -74,7 +74,8 @@ struct list_ctx {
 	const struct kind *k;
 	struct kind_env env;
 	char today[11];
-	const char *q, *status, *campus, *from, *to;
+	const char *q, *status, *campus, *from, *to, *school;
+	bool bureau;                /* a column and a filter for the school */
 	const ProtobufCFieldDescriptor *df;
 	const ProtobufCFieldDescriptor *cols[8];
 	size_t ncols;
@@ -113,6 +114,8 @@ static int list_cb(void *arg, const Safecampus__Record *rec)
 		return 0;
 	if (x->campus && *x->campus && strcmp(rec->campus ? rec->campus : "", x->campus) != 0)
 		return 0;
+	if (x->school && *x->school && strcmp(rec->school ? rec->school : "", x->school) != 0)
+		return 0;
 	if (x->df && ((x->from && *x->from) || (x->to && *x->to))) {
 		char *v = kind_field_get(m, x->df);
 		bool out = !v || (x->from && *x->from && strcmp(v, x->from) < 0) ||
@@ -144,6 +147,11 @@ static int list_cb(void *arg, const Safecampus__Record *rec)
 		char w[64];
 		snprintf(w, sizeof w, "%.*s", (int)strcspn(d.status, " !"), d.status);
 		web_p(p, "<td>%s%s</td>", w[0] ? kind_status_label(w) : "", d.overdue ? " ⚠" : "");
+	}
+	if (x->bureau) {
+		web_p(p, "<td>");
+		web_e(p, rec->school);
+		web_p(p, "</td>");
 	}
 	web_p(p, "<td>");
 	web_e(p, rec->campus);
@@ -217,6 +225,8 @@ int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k)
 	x.campus = web_arg(r, "campus");
 	x.from = web_arg(r, "from");
 	x.to = web_arg(r, "to");
+	x.bureau = bureau;
+	x.school = bureau ? web_arg(r, "school") : NULL;
 	x.df = web_date_field(k);
 	pick_cols(&x, bureau);
 	web_head(p, r, web_kind_label(k));
@@ -251,6 +261,8 @@ int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k)
 		}
 		web_p(p, "</select></div>\n");
 	}
+	if (bureau)
+		filter_input(p, "school", _("School"), "text", x.school);
 	filter_input(p, "campus", _("Campus"), "text", x.campus);
 	if (x.df) {
 		filter_input(p, "from", _("From"), "date", x.from);
@@ -265,6 +277,8 @@ int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k)
 	}
 	if (k->ops && k->ops->status_words)
 		web_p(p, "<th>%s</th>", _("Status"));
+	if (bureau)
+		web_p(p, "<th>%s</th>", _("School"));
 	web_p(p, "<th>%s</th><th>%s</th></tr></thead><tbody>\n", _("Campus"), _("Sync"));
 	rc = store_each(r->w->st, k->name, list_cb, &x);
 	web_p(p, "</tbody></table>\n<p id=\"count\">");
@@ -276,6 +290,8 @@ int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k)
 		web_u(p, x.status);
 		web_p(p, "&amp;campus=");
 		web_u(p, x.campus);
+		web_p(p, "&amp;school=");
+		web_u(p, x.school);
 		web_p(p, "&amp;from=");
 		web_u(p, x.from);
 		web_p(p, "&amp;to=");

@@ -20,6 +20,11 @@ const BASE = E.SC_URL;
 let passed = 0;
 let failed = 0;
 
+const T0 = Date.now();
+function phase(what) {
+  console.log(`browser: [${((Date.now() - T0) / 1000).toFixed(1)}s] ${what}`);
+}
+
 function check(desc, cond, detail) {
   if (cond) {
     passed++;
@@ -108,10 +113,9 @@ async function fillRequired(page, refs, extra = {}, only = null) {
     }
     if (f.tag === 'select') {
       await page.select(sel, v);
-    } else if (f.type === 'text' || f.type === 'search') {
-      await page.$eval(sel, (e) => { e.value = ''; });
-      await page.type(sel, v);
     } else {
+      // set, not typed key by key: two dozen forms, and the time matters
+      // (the hazard's steps below are typed)
       await page.$eval(sel, (e, x) => { e.value = x; }, v);
     }
     filled.push(f.name);
@@ -138,6 +142,13 @@ async function formErrors(page) {
   return page.$$eval('#form-error, .msg, #error', (es) => es.map((e) => e.id + ': ' + e.textContent.trim()).join('\n'));
 }
 
+// Values that read better in the screenshots than a placeholder
+const EXTRA = {
+  hazard: { title: '操场东侧围栏松动' },
+  school_profile: { name: '城南实验小学' },
+  meeting: { title: '安全工作领导小组例会' },
+};
+
 function recordId(page) {
   const m = /\/r\/([0-9a-f-]{36})/.exec(page.url());
   return m ? m[1] : null;
@@ -149,7 +160,8 @@ async function main() {
     headless: true,
     // CI runs as root, where Chromium's sandbox cannot start
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--lang=zh-CN',
-      '--font-render-hinting=none'],
+      '--font-render-hinting=none', '--disable-extensions', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--mute-audio'],
   });
   const added = {};
   const count = (kind, n = 1) => { added[kind] = (added[kind] || 0) + n; };
@@ -164,6 +176,7 @@ async function main() {
       await p.setViewport({ width: 1200, height: 800 });
     }
 
+    phase('chromium started');
     // ------------------------------------------------------------ sign-in
     await go(p1, '/login');
     check('the page is in Chinese (lang zh-CN)', (await p1.$eval('html', (h) => h.lang)) === 'zh-CN');
@@ -183,6 +196,7 @@ async function main() {
     check('the home page lists the records in Chinese', (await text(p1, 'main h2:nth-of-type(2)')) === '记录',
       await text(p1, 'main h2:nth-of-type(2)'));
 
+    phase('signed in');
     // ------------------------------------------------------------ a record of every kind
     const kinds = await p1.$$eval('#kinds h3 a', (as) => as.map((a) => ({
       name: a.getAttribute('href').replace('/k/', ''), label: a.textContent.trim() })));
@@ -201,7 +215,7 @@ async function main() {
       await go(p1, `/k/${k.name}/new`);
       let filled;
       try {
-        filled = await fillRequired(p1, refs);
+        filled = await fillRequired(p1, refs, EXTRA[k.name]);
       } catch (e) {
         // refers to a kind added later: once round the queue again
         if (deferred++ < kinds.length) { queue.push(k); continue; }
@@ -229,6 +243,136 @@ async function main() {
     check('every kind the pages offer was added', offered.every((k) => refs[k]),
       offered.filter((k) => !refs[k]).join(' '));
 
+    phase('every kind added');
+    await go(p1, '/');
+    await shot(p1, 'home');
+
+    // ------------------------------------------------------------ a bad value, its message beside the field
+    await go(p1, '/k/bus_rider/new');
+    await fillRequired(p1, refs, { student_ref: '张小明' });
+    check('a name where a pseudonymous code belongs is refused (422)', (await save(p1, E.SC_PASS1)) === 422);
+    const msg = await text(p1, '.field.bad #err-student_ref');
+    check('the message is beside the field, in Chinese', msg && msg.includes('必须是化名代码') &&
+      msg.includes('不得填写姓名'), msg);
+    check('... under the field\'s label', (await p1.$eval('#err-student_ref', (e) =>
+      e.closest('.field').querySelector('label').textContent)).startsWith('学生编号'),
+      await p1.$eval('#err-student_ref', (e) => e.closest('.field').textContent));
+    check('... and the value typed is kept', (await p1.$eval('#in-student_ref', (e) => e.value)) === '张小明');
+    await shot(p1, 'form-error');
+
+    phase('field error seen');
+    // ------------------------------------------------------------ a hazard, report to close, two people
+    // the head teacher reports it from the list's action
+    await go(p2, '/k/hazard');
+    await submit(p2, 'a[href="/k/hazard/v/report"]');
+    await p2.type('#in-title', '教学楼二楼灭火器过期');
+    await p2.select('#in-area', 'fire');
+    await p2.select('#in-severity', 'high');
+    await p2.type('#in-location', '教学楼二楼东侧');
+    await save(p2, E.SC_PASS2);
+    const hz = recordId(p2);
+    count('hazard');
+    check('the head teacher reports a hazard', hz && (await text(p2, '#status')) === '已上报',
+      `${p2.url()} ${await text(p2, '#status')}`);
+    const verbs = async (p) => p.$$eval('#actions a[data-verb]', (as) => as.map((a) => a.dataset.verb));
+    check('a head teacher is not offered the assignment', !(await verbs(p2)).includes('assign'),
+      (await verbs(p2)).join(' '));
+    const step = async (p, pw, verb, fields, want, who) => {
+      await go(p, `/r/${hz}`);
+      const offered = await verbs(p);
+      if (!check(`${who} is offered "${verb}"`, offered.includes(verb), offered.join(' '))) return;
+      await submit(p, `#actions a[data-verb="${verb}"]`);
+      for (const [n, v] of Object.entries(fields)) {
+        if (/date$/.test(n)) await p.$eval(`#in-${n}`, (e, x) => { e.value = x; }, v);
+        else await p.type(`#in-${n}`, v);
+      }
+      const st = await save(p, pw);
+      count('hazard_event');
+      const status = await text(p, '#status');
+      check(`${who}: ${verb} -> ${want}`, st === 200 && status === want,
+        `status ${st} ${p.url()} [${status}]\n${await formErrors(p)}`);
+    };
+    // a wrong password signs nothing
+    await go(p1, `/r/${hz}`);
+    await submit(p1, '#actions a[data-verb="assign"]');
+    await p1.type('#in-owner', '李老师');
+    await p1.$eval('#in-deadline_date', (e, x) => { e.value = x; }, LATER);
+    check('a step with a wrong password is refused', (await save(p1, 'not-my-password')) === 422);
+    check('... saying so beside the password, in Chinese',
+      /密码/.test(await text(p1, '#err-_password') || ''), await text(p1, '#err-_password'));
+    await step(p1, E.SC_PASS1, 'assign', { owner: '李老师', deadline_date: LATER }, '已签发', 'the principal');
+    await step(p2, E.SC_PASS2, 'rectify', { note: '已更换三具灭火器' }, '已整改', 'the head teacher');
+    await step(p1, E.SC_PASS1, 'verify', { note: '现场验收合格' }, '已验收', 'the principal');
+    await step(p1, E.SC_PASS1, 'close', {}, '已销号', 'the principal');
+    const hist = await p1.$$eval('#history tbody tr', (rs) => rs.map((r) => r.textContent));
+    check('the history shows the four steps', hist.length === 4, hist.join('\n'));
+    check('... with who took them', hist.some((h) => h.includes('李老师')) && hist.some((h) => h.includes('王校长')),
+      hist.join('\n'));
+    await shot(p1, 'hazard');
+    await go(p1, '/k/hazard?status=closed');
+    const closed = await p1.$$eval('#list tbody tr', (rs) => rs.map((r) => r.textContent));
+    check('the list filtered by status shows the closed hazard', closed.length === 1 &&
+      closed[0].includes('教学楼二楼灭火器过期') && closed[0].includes('已销号'), closed.join('\n'));
+    await go(p1, '/k/hazard');
+    await shot(p1, 'hazard-list');
+
+    phase('hazard closed');
+    // ------------------------------------------------------------ the bureau's notice, acknowledged
+    await go(p1, `/r/${E.SC_NOTICE}`);
+    check('the notice the bureau issued is here', (await text(p1, '#record') || '').includes('防溺水安全教育通知'),
+      await text(p1, 'main'));
+    check('... unread', (await text(p1, '#status')) === '未读', await text(p1, '#status'));
+    const nv = await verbs(p1);
+    if (check('the principal is offered the acknowledgement', nv.includes('ack'), nv.join(' '))) {
+      await submit(p1, '#actions a[data-verb="ack"]');
+      const st = await save(p1, E.SC_PASS1);
+      count('notice_event');
+      check('the notice is acknowledged', st === 200 && (await text(p1, '#status')) === '已签收',
+        `status ${st} [${await text(p1, '#status')}]\n${await formErrors(p1)}`);
+    }
+
+    phase('notice acknowledged');
+    // ------------------------------------------------------------ CSV import with bad rows
+    const csv = path.join(E.SC_TMP || E.SC_SHOTS, 'meetings.csv');
+    fs.writeFileSync(csv, [
+      'type,meeting_date,title,attendees',
+      `guard,${TODAY},门卫与护学岗工作会议,12`,
+      `leadership,${TODAY},安全工作领导小组会议,8`,
+      `no_such_type,${TODAY},类型错误的会议,5`,
+      'leadership,2026-02-30,日期错误的会议,5',
+      '',
+    ].join('\r\n'));
+    await go(p1, '/k/meeting');
+    await submit(p1, 'a[href="/k/meeting/import"]');
+    const input = await p1.$('#file');
+    await input.uploadFile(csv);
+    const ist = await submit(p1, '#import button[type=submit]');
+    const rowErrors = await p1.$$eval('#row-errors li', (ls) => ls.map((l) => l.textContent.trim()));
+    check('the import with bad rows answers 422', ist === 422, ist);
+    check('it says some rows were refused, in Chinese', (await text(p1, '#result')) === '部分行被拒绝（见下方）；其余行已导入。',
+      await text(p1, '#result'));
+    check('the two bad rows are listed by row number', rowErrors.some((e) => e.startsWith('第 4 行')) &&
+      rowErrors.some((e) => e.startsWith('第 5 行')), rowErrors.join('\n'));
+    check('... each with the field\'s label, not its name', !rowErrors.some((e) => /meeting_date|type:/.test(e)),
+      rowErrors.join('\n'));
+    check('... and no good row is', !rowErrors.some((e) => /^第 [23] 行/.test(e)), rowErrors.join('\n'));
+    count('meeting', 2);
+    await shot(p1, 'import');
+
+    phase('CSV imported');
+    // ------------------------------------------------------------ the dashboard
+    await go(p1, '/dashboard');
+    check('the dashboard page is in Chinese', (await text(p1, 'main h1')) === '学校仪表板', await text(p1, 'main h1'));
+    const frame = await (await p1.waitForSelector('#dash')).contentFrame();
+    await frame.waitForSelector('body');
+    const ftext = await frame.$eval('body', (b) => b.innerText);
+    check('the dashboard frame shows the school\'s dashboard', !/no-dashboard/.test(await frame.content()) &&
+      ftext.length > 200, ftext.slice(0, 400));
+    await shot(p1, 'dashboard');
+    await go(p1, '/sync');
+    await shot(p1, 'sync');
+
+    phase('dashboard seen');
     if (E.SC_OUT) fs.writeFileSync(E.SC_OUT, JSON.stringify({ added, refs }, null, 1));
   } finally {
     await browser.close();

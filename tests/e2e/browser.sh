@@ -26,30 +26,34 @@ done
 
 # the puppeteer-core the lock file pins, once per checkout (and again when the lock changes)
 stamp=$BROWSER_DIR/node_modules/.sc-lock
+exec 9>"/tmp/sc-browser-npm.lock"
+flock 9  # the normal and the ASan build's runs share the folder
 if ! cmp -s "$BROWSER_DIR/package-lock.json" "$stamp" 2>/dev/null; then
   echo "browser: npm ci in $BROWSER_DIR"
-  (cd "$BROWSER_DIR" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) ||
+  (cd "$BROWSER_DIR" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefer-offline --no-audit --no-fund --loglevel=error) ||
     { echo "browser: npm ci failed"; exit 1; }
   cp "$BROWSER_DIR/package-lock.json" "$stamp"
 fi
+exec 9>&-
 
 # PostgreSQL: the suite's cluster (tests/run.sh), else one of our own
 OWN_PG=
+SPID=
+T=
+finish() {
+  [[ -n $SPID ]] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+  [[ -n $T ]] && e2e_cleanup
+  [[ -n $OWN_PG ]] && { pg_stop "$OWN_PG/pg"; rm -rf "$OWN_PG"; }
+}
+trap finish EXIT
 if [[ -z "${PGHOST:-}" ]]; then
   OWN_PG=$(mktemp -d /tmp/sc-browser-pg.XXXXXX)
   pg_start "$OWN_PG/pg" 2>/dev/null || { echo "browser: cannot start PostgreSQL"; exit 1; }
 fi
-
 phase "PostgreSQL ready"
 e2e_init browser
+trap finish EXIT  # e2e_init set its own
 phase "PKI made"
-SPID=
-finish() {
-  [[ -n $SPID ]] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-  e2e_cleanup
-  [[ -n $OWN_PG ]] && { pg_stop "$OWN_PG/pg"; rm -rf "$OWN_PG"; }
-}
-trap finish EXIT
 
 client_new amain schoolA main
 client_new bureau bureau office
@@ -101,5 +105,22 @@ if [[ -s $T/browser.json ]]; then
       eq "$(sql "select count(*) from $kind where school='schoolA'")" "$n"
   done < <(node -e 'const o=require(process.argv[1]);for(const[k,n]of Object.entries(o.added))console.log(k,n)' "$T/browser.json")
 fi
+# the bureau's pages list every school's records with the school named, and filter by it
+check "the bureau pulls what school A wrote" sc bureau sync
+BP=$(e2e_free_port)
+"$SAFECAMPUS" --store "$T/bureau.db" serve --no-sync --listen "127.0.0.1:$BP" >"$T/bserve.log" 2>&1 &
+BPID=$!
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$BP/" && break; sleep 0.1; done
+curl -s -H 'Accept-Language: zh-CN' "http://127.0.0.1:$BP/k/hazard" >"$T/b-list.html"
+check "the bureau's hazard list has a school column" grep -q '<th>学校</th>' "$T/b-list.html"
+check "... naming school A on its rows" grep -q '<td>schoolA</td>' "$T/b-list.html"
+check "... and the closed hazard" grep -q '教学楼二楼灭火器过期' "$T/b-list.html"
+check "filtered to another school, nothing" bash -c \
+  "curl -s -H 'Accept-Language: zh-CN' 'http://127.0.0.1:$BP/k/hazard?school=schoolB' | grep -q 'id=\"count\">共 0 条'"
+kill "$BPID"; wait "$BPID" 2>/dev/null
+
+kill "$SPID"; wait "$SPID"; rc=$?; SPID=
+check "serve stops cleanly on TERM (exit 0)" eq "$rc" 0
+phase "serve stopped"
 echo "browser: screenshots in $SHOTS"
 e2e_done

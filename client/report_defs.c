@@ -131,7 +131,8 @@ const struct report_def report_defs[] = {
 
 	{"risk", "risk", NULL, "status!=removed", RA_COUNT, NULL, N_("%s known risks remain"), NULL,
 	 S},
-	{"risk", "risk", NULL, "status!=removed", RA_LIST, "title", N_("namely %s"), NULL, 0},
+	{"risk", "risk", NULL, "status!=removed", RA_LIST, "title", N_("namely %s"),
+	 NC_("report-sep", "; "), 0},
 	{"risk", "risk", NULL, "status!=removed", RA_LIST, "mitigation",
 	 N_("what reduces them now: %s"), NC_("report-sep", "; "), S},
 	{"risk", "risk", NULL, "status!=removed", RA_LIST, "plan", N_("the plan: %s"),

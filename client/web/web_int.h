@@ -225,8 +225,9 @@ int web_static(struct web_req *r, struct web_page *p, const char *name);
 /* the year's work summary (web_report.c) */
 int web_page_report(struct web_req *r, struct web_page *p);
 int web_page_report_post(struct web_req *r, struct web_page *p);
-/** /static/report.css: the report's print style sheet (A4, no navigation). */
-int web_report_static(struct web_req *r, struct web_page *p);
+/** /static/report.css (the report's print style sheet: A4, no navigation)
+ * and /static/report.js (the printed text follows the boxes). */
+int web_report_static(struct web_req *r, struct web_page *p, const char *name);
 
 /* ---------------------------------------------------------------- labels */
 

@@ -172,8 +172,8 @@ int web_page_report(struct web_req *r, struct web_page *p)
 		snprintf(who, sizeof who, _("School %s"), scope);
 	report_title(rep, who, title, sizeof title);
 	web_head(p, r, title);
-	web_p(p, "<link rel=\"stylesheet\" href=\"/static/report.css\">\n<div class=\"report\" "
-		 "id=\"report\">\n");
+	web_p(p, "<link rel=\"stylesheet\" href=\"/static/report.css\">\n<script "
+		 "src=\"/static/report.js\" defer></script>\n<div class=\"report\" id=\"report\">\n");
 	web_p(p, "<form class=\"filters noprint\" method=\"get\" action=\"/report\"><div><label "
 		 "for=\"f-year\">%s</label><input id=\"f-year\" name=\"year\" type=\"number\" "
 		 "min=\"2000\" max=\"2100\" value=\"%d\"></div>",
@@ -190,7 +190,10 @@ int web_page_report(struct web_req *r, struct web_page *p)
 	      _("The draft below is what this year's records say. Edit each section as you wish, "
 		"save, then print the page with the browser (Ctrl+P): it prints on A4 without the "
 		"menus. The figures keep their links to the records behind them."));
-	web_p(p, "<form method=\"post\" action=\"/report\" id=\"report-form\">");
+	/* multipart: Chinese text is not tripled by URL-encoding, and the form
+	 * gets the upload's body limit, room for every section at its maximum */
+	web_p(p, "<form method=\"post\" action=\"/report\" id=\"report-form\" "
+		 "enctype=\"multipart/form-data\">");
 	web_csrf(p, r);
 	web_p(p, "<input type=\"hidden\" name=\"year\" value=\"%d\">", year);
 	if (school) {
@@ -218,8 +221,9 @@ int web_page_report(struct web_req *r, struct web_page *p)
 				 "type=\"checkbox\" name=\"reset_%s\" value=\"1\"> %s</label></p>\n",
 			      s->key, _("Edited, saved"), when, s->key, _("back to the draft"));
 		}
+		/* maxlength counts characters: a Chinese one is 3 bytes */
 		web_p(p, "<textarea name=\"s_%s\" id=\"s_%s\" rows=\"6\" maxlength=\"%d\">", s->key,
-		      s->key, REPORT_MAX_SECTION);
+		      s->key, REPORT_MAX_SECTION / 3);
 		web_e(p, edit ? edit : s->text);
 		web_p(p, "</textarea>\n<div class=\"printonly\"><p class=\"para\">");
 		web_e(p, edit ? edit : s->text);
@@ -262,13 +266,12 @@ int web_page_report_post(struct web_req *r, struct web_page *p)
 		web_error_page(p, r, 500, _("Cannot compute the report"), store_last_error());
 		return 0;
 	}
-	for (size_t i = 0; i < rep->nsec && rc == 0; i++) {
+	/* every section is checked before any is saved: all of the form or none */
+	for (size_t i = 0; i < rep->nsec; i++) {
 		char name[80];
-		const char *v, *reset;
+		const char *v;
 		snprintf(name, sizeof name, "s_%s", rep->sec[i].key);
 		v = web_arg(r, name);
-		snprintf(name, sizeof name, "reset_%s", rep->sec[i].key);
-		reset = web_arg(r, name);
 		if (v && strlen(v) > REPORT_MAX_SECTION) {
 			report_free(rep);
 			web_error_page(p, r, 413, _("Section too long"),
@@ -276,6 +279,14 @@ int web_page_report_post(struct web_req *r, struct web_page *p)
 					 "Nothing was saved."));
 			return 0;
 		}
+	}
+	for (size_t i = 0; i < rep->nsec && rc == 0; i++) {
+		char name[80];
+		const char *v, *reset;
+		snprintf(name, sizeof name, "s_%s", rep->sec[i].key);
+		v = web_arg(r, name);
+		snprintf(name, sizeof name, "reset_%s", rep->sec[i].key);
+		reset = web_arg(r, name);
 		if (reset && *reset) {
 			rc = store_report_edit_put(w->st, year, scope, rep->sec[i].key, NULL);
 		} else if (v) {
@@ -299,9 +310,27 @@ int web_page_report_post(struct web_req *r, struct web_page *p)
 	return 0;
 }
 
-int web_report_static(struct web_req *r, struct web_page *p)
+/* What prints is the text below each box (a textarea prints clipped): it
+ * follows the box as people type, so an edit prints even before it is
+ * saved; leaving the page with unsaved edits asks first. */
+static const char report_js[] =
+	"'use strict';\n"
+	"(function(){var f=document.getElementById('report-form');if(!f)return;var dirty=false;\n"
+	" f.querySelectorAll('textarea').forEach(function(t){var p=t.parentNode.querySelector("
+	"'.printonly .para');\n"
+	"  t.addEventListener('input',function(){dirty=true;if(p)p.textContent=t.value;});});\n"
+	" f.addEventListener('submit',function(){dirty=false;});\n"
+	" window.addEventListener('beforeunload',function(e){if(dirty){e.preventDefault();"
+	"e.returnValue='';}});})();\n";
+
+int web_report_static(struct web_req *r, struct web_page *p, const char *name)
 {
 	(void)r;
+	if (strcmp(name, "report.js") == 0) {
+		p->ctype = "text/javascript; charset=utf-8";
+		web_p(p, "%s", report_js);
+		return 0;
+	}
 	p->ctype = "text/css; charset=utf-8";
 	web_p(p, "%s", report_print_css);
 	return 0;

@@ -205,8 +205,22 @@ eq "${#CS}" 64 "the report form carries a CSRF token"
 code=$(curl -s -b "$WORK/cj" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$CS" -d year=2025 \
 	--data-urlencode 's_drill=全年开展应急演练三次，师生疏散有序。' "$U/report")
 eq "$code" 303 "saving an edit redirects"
+code=$(head -c 17000 /dev/zero | tr '\0' a | sed "s/^/csrf=$CS\&year=2025\&s_org=/" |
+	curl -s -b "$WORK/cj" -o /dev/null -w '%{http_code}' --data-binary @- "$U/report")
+eq "$code" 413 "a section over 16 KB: 413"
+code=$(head -c 17000 /dev/zero | tr '\0' a | sed "s/^/csrf=$CS\&year=2025\&s_hazard=x\&s_org=/" |
+	curl -s -b "$WORK/cj" -o /dev/null -w '%{http_code}' --data-binary @- "$U/report")
+eq "$code" 413 "... also beside a good section"
+code=$(curl -s -b "$WORK/cj" -o /dev/null -w '%{http_code}' -F "csrf=$CS" -F year=2025 \
+	-F 's_linkage=与派出所、家委会联合开展活动两次。' "$U/report")
+eq "$code" 303 "the form as a browser sends it (multipart)"
 OUT=$(curl -s "$U/report?year=2025")
 has "全年开展应急演练三次，师生疏散有序。</textarea>" "the edit is shown on reopening"
+hasnt 'id="edited-org"' "the refused section saved nothing"
+hasnt 'id="edited-hazard"' "... nor the good one beside it"
+has "与派出所、家委会联合开展活动两次。</textarea>" "the multipart edit is kept"
+has 'enctype="multipart/form-data"' "the page's form is multipart"
+has '<script src="/static/report.js"' "the printed text follows the boxes"
 has 'id="edited-drill"' "... marked as edited"
 hasnt 'id="edited-hazard"' "an unchanged section is not an edit"
 kill $SPID; wait $SPID 2>/dev/null || true; SPID=

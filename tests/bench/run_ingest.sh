@@ -14,7 +14,10 @@
 #      31 k hazards, 123 k hazard events) loaded with its load.sh, then
 #      VACUUM ANALYZE; ingest --append keeps them and removes only its own;
 #   4. the same once more with hazard's dashboard triggers disabled (what the
-#      triggers add to a record; TRIGGERS_OFF=0 skips it).
+#      triggers add to a record; TRIGGERS_OFF=0 skips it);
+#   5. sign-off pushes with signatures against without (ingest_sign: SIGN_N
+#      assign events per variant and round in Pushes of SIGN_BATCH, default
+#      10000 and 1000; SIGN_N=0 skips it, SIGN_ONLY=1 runs only this).
 # and ends with one summary line per method: push/s and the database's CPU
 # per record, empty against filled (a push should cost the same in both),
 # and the CPU per record with the triggers on against off.
@@ -92,6 +95,7 @@ if [[ -n ${AUTO_EXPLAIN_MS:-} ]]; then
 fi
 
 "$src/deploy/pki.sh" "$T/pki" d1 localhost >/dev/null || exit 1
+"$src/deploy/pki.sh" people "$T/pki" >/dev/null 2>&1 || exit 1
 for ((s = 1; s <= clients; s++)); do
 	"$src/deploy/pki.sh" issue "$T/pki" "$(printf 'school%03d' "$s")" main >/dev/null || exit 1
 done
@@ -113,6 +117,10 @@ log_level = ${LOG_LEVEL:-info}
 # the bench measures ingest: no escalation pass (in a filled district it
 # would escalate the generated overdue hazards in the middle of a run)
 escalation_enabled = 0
+# ingest_sign enrols its principal with this key; require_signatures = 0 lets
+# its unsigned variant through (hazards, which nobody signs, are unaffected)
+people_key = $T/pki/people-admin.pub
+require_signatures = 0
 CONF
 # shellcheck disable=SC2086
 "$SAFECAMPUSD" --config "$T/server.conf" ${SERVER_ARGS:-} >"$T/server.log" 2>&1 &
@@ -139,6 +147,13 @@ SMALL_BATCH=${SMALL_BATCH:-50}
 SMALL_ONLY=${SMALL_ONLY:-copy-binary,upsert,push-sql,e2e}
 FILL=${FILL:-200:2025-01-01:2026-12-31}
 
+if [[ ${SIGN_N:-10000} != 0 ]]; then
+	"$build/tests/bench/ingest_sign" --server "127.0.0.1:$port" --pki "$T/pki" -n "${SIGN_N:-10000}" \
+		--server-pid "$SERVER_PID" --pg-pid "$(head -1 "$T/pg/data/postmaster.pid")" \
+		-b "${SIGN_BATCH:-1000}" -r "${SIGN_ROUNDS:-3}" || { tail -20 "$T/server.log" >&2; exit 1; }
+	[[ ${SIGN_ONLY:-0} == 1 ]] && exit 0
+	echo
+fi
 ingest --label "empty district, large batches" "$@" | tee "$T/large.txt" || exit 1
 echo
 ingest --label "empty district, small pushes" "$@" -n "$SMALL_N" -b "$SMALL_BATCH" --only "$SMALL_ONLY" |

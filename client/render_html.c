@@ -145,6 +145,17 @@ bool html_row_self(const struct html *h, const Safecampus__SchoolScore *s)
 
 /* ---------------------------------------------------------------- page */
 
+
+/* "12 records not yet synced" for the ranking (static buffer: one use per
+ * call of html_out). */
+static const char *html_unsent(uint64_t n)
+{
+	static char buf[96];
+
+	snprintf(buf, sizeof buf, _("%llu records not yet synced"), (unsigned long long)n);
+	return buf;
+}
+
 static const char css[] =
 	":root{--ink:#1d2733;--mute:#5b6773;--line:#d8dee4;--bg:#f5f7f9;--card:#fff;"
 	"--good:#1f8a4c;--bad:#c0392b;--warn:#b9770e;--accent:#2463a6;--self:#e67e22}\n"
@@ -479,6 +490,8 @@ static void school_table(struct html *h, const size_t *order)
 			html_esc(h, s->school);
 			html_raw(h, "</span>");
 		}
+		if (s->outbox_pending) /* done there, not yet synced: not idle */
+			html_out(h, " <span class=\"pending\">%s</span>", html_unsent(s->outbox_pending));
 		html_out(h, "</td><td class=\"n\" data-v=\"%.2f\">%.1f</td>", s->score, s->score);
 		for (size_t c = 0; c < ncols; c++)
 			cell_value(h, dashboard_indicator(s->indicators, s->n_indicators, cols[c]->key), cols[c]->unit);

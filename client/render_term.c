@@ -496,6 +496,7 @@ static void schools(struct term *t, const size_t *order)
 	const char *sort = t->r->sort && *t->r->sort ? t->r->sort : "score";
 	char legend[4096], buf[32];
 	size_t at = 0;
+	unsigned long long unsent = 0;
 
 	if (!d->n_schools)
 		return;
@@ -523,7 +524,9 @@ static void schools(struct term *t, const size_t *order)
 	fputc('\n', t->f);
 	for (size_t k = 0; k < d->n_schools; k++) {
 		const Safecampus__SchoolScore *s = d->schools[order[k]];
-		fprintf(t->f, "%3u ", s->rank);
+		/* '*': records done there and not yet synced (the note below) */
+		fprintf(t->f, "%3u%s", s->rank, s->outbox_pending ? "*" : " ");
+		unsent += s->outbox_pending;
 		cli_cell(t->f, render__school_name(t->r, s, buf, sizeof buf), 17);
 		fprintf(t->f, " %5.1f", s->score);
 		for (size_t c = 0; c < shown; c++) {
@@ -567,6 +570,11 @@ static void schools(struct term *t, const size_t *order)
 		fputs("  ", t->f);
 		wrapf(t->f, 2, 2, _("%zu more column(s) in --html and --csv; --sort KEY always shows KEY."),
 		      nall - shown);
+	}
+	if (unsent) {
+		fputs("  ", t->f);
+		wrapf(t->f, 2, 2, _("*: %llu records done at these schools are not yet synced; their numbers change "
+				    "when they arrive (sync health below)."), unsent);
 	}
 	fputs("  ", t->f);
 	wrap(t->f, _("Red: misses the target. One school in full: `safecampus dashboard --school ID`."), 2, 2);

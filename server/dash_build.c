@@ -101,6 +101,8 @@ struct ranked {
 	double score;
 	unsigned rank;
 	bool has_score;
+	uint64_t pending;  /* unsent records its clients reported */
+	int64_t oldest_ms;
 };
 
 static int by_rank(const void *pa, const void *pb)
@@ -131,6 +133,8 @@ static Safecampus__SchoolScore **build_ranking(struct arena *a, const struct das
 		int row = dash__find_row(j, dash__val(s, i, 0), "period", "score");
 		rk[i].school = dash__val(s, i, 0);
 		rk[i].rank = (unsigned)ns;
+		rk[i].pending = strtoull(dash__val(s, i, 2), NULL, 10);
+		rk[i].oldest_ms = strtoll(dash__val(s, i, 3), NULL, 10);
 		if (row >= 0) {
 			rk[i].has_score = !dash__isnull(v, row, 3);
 			rk[i].score = rk[i].has_score ? dash__num(v, row, 3) : 0;
@@ -151,6 +155,8 @@ static Safecampus__SchoolScore **build_ranking(struct arena *a, const struct das
 		if (named || ss->is_self) {
 			ss->school = (char *)rk[i].school;
 			ss->label = (char *)dash__school_name(j, rk[i].school);
+			ss->outbox_pending = rk[i].pending;
+			ss->oldest_pending_ms = rk[i].oldest_ms;
 		} else {
 			char label[32];
 			snprintf(label, sizeof label, "School %d", i + 1);

@@ -18,7 +18,7 @@
 enum {
 	Q_PERIOD,  /* period_start, period_end, as_of, label, last school day before as_of */
 	Q_CONFIG,  /* key, label, unit, higher_is_better, target, weight */
-	Q_SCHOOLS, /* school, name */
+	Q_SCHOOLS, /* school, name, outbox_pending, oldest_pending_ms */
 	Q_MONTHS,  /* win ('YYYY-MM'), in order */
 	Q_VALUES,  /* school, win, key, value, score, num, den, detail */
 	Q_ALERTS,  /* school, kind, record_id, title, since, severity */

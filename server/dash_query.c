@@ -92,18 +92,23 @@ static const struct query {
 		      "WHERE k.day < p.as_of) FROM " PERIOD, 0, 3},
 	[Q_CONFIG] = {"SELECT key, label, unit, higher_is_better, target, weight FROM dashboard_indicator "
 		      "ORDER BY position, key " C, 0, 0},
-	[Q_SCHOOLS] = {"SELECT school, name FROM sc_schools() ORDER BY school " C, 0, 0},
+	/* with the unsent records its clients last reported (the ranking) */
+	[Q_SCHOOLS] = {"SELECT s.school, s.name, coalesce(sum(h.outbox_pending), 0), "
+		       "coalesce((extract(epoch FROM min(h.oldest_pending) FILTER (WHERE h.outbox_pending > 0)) "
+		       "* 1000)::bigint, 0) "
+		       "FROM sc_schools() s LEFT JOIN client_health h ON h.school = s.school "
+		       "GROUP BY s.school, s.name ORDER BY s.school " C, 0, 0},
 	[Q_MONTHS] = {"SELECT w.win FROM " PERIOD ", sc_windows(" ARGS ") w WHERE w.month IS NOT NULL "
 		      "ORDER BY w.month", 0, 3},
 	[Q_VALUES] = {"SELECT v.school, v.win, v.key, v.value, v.score, v.num, v.den, v.detail FROM " PERIOD
 		      ", sc_dashboard_values(" ARGS ", $4::text[]) v "
 		      "ORDER BY v.school " C ", v.win " C ", v.key " C, 0, 4},
 	[Q_ALERTS] = {"SELECT a.school, a.kind, a.record_id, a.title, a.since::text, a.severity FROM " PERIOD
-		      ", sc_alerts(" ARGS ") a WHERE " FOCUS("a.school"), 0, 4},
+		      ", sc_alerts_cached(" ARGS ") a WHERE " FOCUS("a.school"), 0, 4},
 	[Q_MISSING] = {"SELECT m.school, m.what, m.due_date::text, m.record_id, m.kind FROM " PERIOD
-		       ", sc_missing(" ARGS ", $4::text[]) m WHERE " FOCUS("m.school"), 0, 4},
+		       ", sc_missing_cached(" ARGS ", $4::text[]) m WHERE " FOCUS("m.school"), 0, 4},
 	[Q_AGEING] = {"SELECT h.school, h.label, h.open, h.overdue FROM " PERIOD
-		      ", sc_hazard_ageing(" ARGS ") h WHERE h.school = ANY ($4::text[]) "
+		      ", sc_hazard_ageing_cached(" ARGS ") h WHERE h.school = ANY ($4::text[]) "
 		      "ORDER BY h.school " C ", h.bucket", 0, 4},
 	/* every client of the schools wanted; a school that never connected
 	 * shows as one row with campus "" and last contact 0 */
@@ -215,7 +220,18 @@ static void on_conn(void *arg, int status, struct db_conn *dc)
 		maybe_finish(j);
 		return;
 	}
-	rc = queue(j, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, on_step, j);
+	/* the per-school cache of this period brought up to date in a
+	 * transaction of its own (020_dash_cache.sql; it never fails: on a
+	 * replica or a conflict it leaves the cache and the snapshot computes
+	 * live what is stale) */
+	rc = queue(j, "SELECT sc_dash_refresh(p.period_start, p.period_end, p.as_of) FROM " PERIOD, 3, p, on_step, j);
+	if (!rc) {
+		rc = db_sync(dc, on_step, j);
+		if (!rc)
+			j->pending++;
+	}
+	if (!rc)
+		rc = queue(j, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, on_step, j);
 	if (!rc)
 		rc = queue(j, "SELECT set_config('statement_timeout', $1, true), set_config('work_mem', '64MB', true), "
 			   "set_config('jit', 'off', true)", 1, tmo, on_step, j);

@@ -750,6 +750,8 @@ static void test_message_school(void **state)
 	assert_int_equal(d->schools[1]->n_indicators, 0);
 	assert_string_equal(d->schools[0]->label, "Alpha Primary");
 	assert_true(d->schools[0]->is_self);
+	assert_int_equal(d->schools[0]->outbox_pending, 12); /* its own backlog; the others' not shown */
+	assert_int_equal(d->schools[1]->outbox_pending, 0);
 	assert_int_equal(d->schools[2]->rank, 3);
 	assert_int_equal(d->schools[3]->rank, 4);
 	assert_string_equal(d->schools[3]->school, "");
@@ -799,6 +801,14 @@ static void test_message_bureau(void **state)
 	assert_string_equal(d->schools[1]->label, "Gamma School");
 	assert_int_equal(d->schools[0]->n_indicators, 20);
 	assert_string_equal(d->schools[3]->label, "sd");
+	/* the ranking's backlog: sa's east campus reported 12 unsent, the
+	 * oldest from 2026-11-09 07:00 UTC; the others nothing */
+	assert_int_equal(d->schools[0]->outbox_pending, 12);
+	assert_int_equal(d->schools[0]->oldest_pending_ms, 1794207600000LL);
+	for (size_t i = 1; i < d->n_schools; i++) {
+		assert_int_equal(d->schools[i]->outbox_pending, 0);
+		assert_int_equal(d->schools[i]->oldest_pending_ms, 0);
+	}
 	assert_int_equal(d->n_alerts, 10);
 	/* sb 3 and sd 2 as in 004, sa's letter, equipment and bus (013), and a
 	 * "1530" line per school with sessions missing: sa 60 - 43, sb 49 */

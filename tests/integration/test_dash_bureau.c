@@ -1,0 +1,282 @@
+/* The bureau's dashboards against a real PostgreSQL, on the hand-built
+ * district of tests/integration/dashboard_fixture.sql with the cases of
+ * dashboard_fixture_bureau.sql on top (expected values worked out by hand
+ * in its comments). Here: the per-school cache of 020_dash_cache.sql,
+ * refreshed only for the schools whose rows changed and always equal to
+ * computing everything afresh.
+ *
+ * Needs SC_PG_CONNINFO and SC_SOURCE_DIR, like test_dashboard. Makes its
+ * own database and drops it; SC_KEEP_DB=1 keeps it. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <stdbool.h>
+
+#include <libpq-fe.h>
+
+#include "migrate.h"
+
+#define NONE NAN /* not applicable: has_value false / SQL NULL */
+
+static const char *base_conninfo;
+static char dbname[64];
+static char conninfo[1024];
+static PGconn *pg;
+
+/* ---- helpers */
+
+static PGconn *connect_to(const char *ci)
+{
+	PGconn *c = PQconnectdb(ci);
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "test_dash_bureau: %s", PQerrorMessage(c));
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int exec_ok(PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		fprintf(stderr, "test_dash_bureau: %s\n  in: %.300s\n", PQresultErrorMessage(r), sql);
+	PQclear(r);
+	return ok;
+}
+
+static void must(const char *sql)
+{
+	assert_true(exec_ok(pg, sql));
+}
+
+/* The single value of a query; NAN for NULL or no row. */
+static double q1(const char *fmt, ...)
+{
+	char sql[2048];
+	va_list ap;
+	double v = NAN;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	PGresult *r = PQexec(pg, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s in: %s", PQresultErrorMessage(r), sql);
+	if (PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+		v = strtod(PQgetvalue(r, 0, 0), NULL);
+	PQclear(r);
+	return v;
+}
+
+static __attribute__((unused)) char *qtext(const char *sql)
+{
+	PGresult *r = PQexec(pg, sql);
+	char *out;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s in: %s", PQresultErrorMessage(r), sql);
+	out = strdup(PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
+	PQclear(r);
+	return out;
+}
+
+static void check_value(const char *what, double got, double want)
+{
+	if (isnan(want)) {
+		if (!isnan(got))
+			fail_msg("%s: expected no value, got %g", what, got);
+		return;
+	}
+	if (isnan(got) || fabs(got - want) > 0.006)
+		fail_msg("%s: expected %g, got %g", what, want, got);
+}
+
+#define TERM "'2026-09-01', '2026-11-30', '2026-11-18'"
+
+/* A file of the source tree, whole; NULL (and a message) if unreadable. */
+static char *read_file(const char *rel)
+{
+	const char *src = getenv("SC_SOURCE_DIR");
+	char path[4096];
+	FILE *f;
+	long len;
+	char *s;
+
+	snprintf(path, sizeof path, "%s/%s", src ? src : ".", rel);
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "test_dash_bureau: %s: %s (set SC_SOURCE_DIR)\n", path, strerror(errno));
+		return NULL;
+	}
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	s = calloc(1, (size_t)len + 1);
+	if (s && fread(s, 1, (size_t)len, f) != (size_t)len) {
+		free(s);
+		s = NULL;
+	}
+	fclose(f);
+	return s;
+}
+
+static bool load(const char *rel)
+{
+	char *sql = read_file(rel);
+	bool ok = sql && exec_ok(pg, sql);
+
+	free(sql);
+	return ok;
+}
+
+static int setup(void **state)
+{
+	char sql[256], err[512];
+	PGconn *admin;
+	int rc;
+
+	(void)state;
+	snprintf(dbname, sizeof dbname, "test_dash_bureau_%d", (int)getpid());
+	admin = connect_to(base_conninfo);
+	if (!admin)
+		return -1;
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", dbname);
+	rc = exec_ok(admin, sql);
+	snprintf(sql, sizeof sql, "ALTER DATABASE %s SET timezone = 'UTC'", dbname);
+	rc = rc && exec_ok(admin, sql);
+	PQfinish(admin);
+	if (!rc)
+		return -1;
+	snprintf(conninfo, sizeof conninfo, "%s dbname=%s", base_conninfo, dbname);
+	if (migrate_apply(conninfo, err, sizeof err)) {
+		fprintf(stderr, "test_dash_bureau: migrations: %s\n", err);
+		return -1;
+	}
+	pg = connect_to(conninfo);
+	rc = pg && load("tests/integration/dashboard_fixture.sql") &&
+	     load("tests/integration/dashboard_fixture_bureau.sql") &&
+	     exec_ok(pg, "SET client_min_messages = error; ANALYZE");
+	return rc ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char sql[256];
+	PGconn *admin;
+
+	(void)state;
+	if (pg)
+		PQfinish(pg);
+	if (getenv("SC_KEEP_DB"))
+		return 0;
+	admin = connect_to(base_conninfo);
+	if (!admin)
+		return 0;
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
+	exec_ok(admin, sql);
+	PQfinish(admin);
+	return 0;
+}
+
+/* ---- the cache (020) */
+
+/* Rows of the cached readers that differ from computing everything afresh:
+ * the live side is forced by a new stamp for the district inside a
+ * transaction rolled back. */
+static double cache_diff(void)
+{
+	double n = 0;
+	static const char *const readers[] = {
+		"sc_dashboard_values(" TERM ", ARRAY['', 'sa'])",
+		"sc_alerts_cached(" TERM ")",
+		"sc_missing_cached(" TERM ", ARRAY['sb'])",
+		"sc_hazard_ageing_cached(" TERM ")",
+	};
+
+	for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++) {
+		char sql[512];
+		snprintf(sql, sizeof sql, "CREATE TEMP TABLE cached AS SELECT * FROM %s", readers[i]);
+		must("DROP TABLE IF EXISTS cached");
+		must(sql);
+		must("BEGIN");
+		must("SELECT sc_stamp(ARRAY[''])");
+		assert_false(q1("SELECT sc_dash_fresh(" TERM ")::int"));
+		n += q1("SELECT count(*) FROM ((TABLE cached EXCEPT ALL SELECT * FROM %s) UNION ALL "
+			"(SELECT * FROM %s EXCEPT ALL TABLE cached)) x", readers[i], readers[i]);
+		must("ROLLBACK");
+	}
+	return n;
+}
+
+static void test_cache_refresh(void **state)
+{
+	(void)state;
+	/* first: every school (sa, sb, sc, sd) */
+	check_value("first refresh", q1("SELECT sc_dash_refresh(" TERM ")"), 4);
+	check_value("fresh", q1("SELECT sc_dash_fresh(" TERM ")::int"), 1);
+	check_value("again: nothing to do", q1("SELECT sc_dash_refresh(" TERM ")"), 0);
+	check_value("cached = live", cache_diff(), 0);
+	/* the hand-worked numbers through the cache (test_dashboard's) */
+	check_value("sa score", q1("SELECT value FROM sc_dashboard_values(" TERM ", ARRAY['']) "
+				   "WHERE school = 'sa' AND win = 'period' AND key = 'score'"), 68.1);
+	check_value("sb drills", q1("SELECT value FROM sc_dashboard_values(" TERM ", ARRAY['']) "
+				    "WHERE school = 'sb' AND win = 'period' AND key = 'drills'"), 0);
+
+	/* sb's withdrawn drill comes back: only sb is stale, and is recomputed */
+	must("UPDATE drill SET deleted = false WHERE id = '00000000-0000-4000-8000-0000000000d5'");
+	check_value("stale after a write", q1("SELECT sc_dash_fresh(" TERM ")::int"), 0);
+	check_value("live while stale", q1("SELECT value FROM sc_dashboard_values(" TERM ", ARRAY['']) "
+					   "WHERE school = 'sb' AND win = 'period' AND key = 'drills'"), 100);
+	check_value("one school refreshed", q1("SELECT sc_dash_refresh(" TERM ")"), 1);
+	check_value("sb drills cached", q1("SELECT value FROM sc_dashboard_values(" TERM ", ARRAY['']) "
+					   "WHERE school = 'sb' AND win = 'period' AND key = 'drills'"), 100);
+	check_value("cached = live after one school", cache_diff(), 0);
+	must("UPDATE drill SET deleted = true WHERE id = '00000000-0000-4000-8000-0000000000d5'");
+	check_value("and back", q1("SELECT sc_dash_refresh(" TERM ")"), 1);
+
+	/* the district's configuration touches every school */
+	must("UPDATE dashboard_indicator SET weight = 20 WHERE key = 'drills'");
+	check_value("configuration: all", q1("SELECT sc_dash_refresh(" TERM ")"), 4);
+	check_value("cached = live after the configuration", cache_diff(), 0);
+	must("UPDATE dashboard_indicator SET weight = 15 WHERE key = 'drills'");
+	/* the bureau's calendar too */
+	must("UPDATE calendar SET holidays = holidays");
+	check_value("calendar: all", q1("SELECT sc_dash_refresh(" TERM ")"), 4);
+
+	/* a read-only transaction (a replica) cannot refresh: -2, no error */
+	must("UPDATE staff SET name = name WHERE school = 'sa'");
+	must("BEGIN READ ONLY");
+	check_value("read only", q1("SELECT sc_dash_refresh(" TERM ")"), -2);
+	check_value("read only still right", q1("SELECT value FROM sc_dashboard_values(" TERM ", ARRAY['']) "
+						"WHERE school = 'sa' AND win = 'period' AND key = 'score'"), 68.1);
+	must("ROLLBACK");
+	check_value("then", q1("SELECT sc_dash_refresh(" TERM ")"), 1);
+}
+
+int main(void)
+{
+	base_conninfo = getenv("SC_PG_CONNINFO");
+	if (!base_conninfo) {
+		fprintf(stderr, "test_dash_bureau: SC_PG_CONNINFO is not set; start a cluster with tests/lib/pg.sh\n");
+		return 1;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cache_refresh),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -244,6 +244,7 @@ int cmd_sync(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_serve(struct cli *c, int argc, char **argv);
 int cmd_person(struct cli *c, int argc, char **argv);
+int cmd_evidence(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_report(struct cli *c, int argc, char **argv);
 

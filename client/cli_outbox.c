@@ -403,6 +403,9 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 	if (rc == 0)
 		printf(_("pushed %llu, rejected %llu, pulled %llu\n"), (unsigned long long)rep.pushed,
 		       (unsigned long long)rep.rejected, (unsigned long long)rep.pulled);
+	if (rep.evidence_sent || rep.evidence_refused)
+		printf(_("evidence files: %1$u uploaded, %2$u refused%3$s%4$s\n"), rep.evidence_sent,
+		       rep.evidence_refused, rep.evidence_error[0] ? ": " : "", rep.evidence_error);
 	/* what the server refused is news either way: after the summary on
 	 * success, with the error on stderr after a failure */
 	{

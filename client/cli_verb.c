@@ -12,44 +12,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
 
 #include "cli_kind.h"
+#include "evidence.h"
 #include "verb.h"
-
-/* SHA-256 of a file as lower-case hex. */
-static int sha256_file(const char *path, char out[65])
-{
-	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx;
-	FILE *f = fopen(path, "rb");
-	size_t n;
-	int rc = 0;
-
-	if (!f)
-		return -errno;
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		if (EVP_DigestUpdate(ctx, buf, n) != 1) {
-			rc = -EIO;
-			goto out;
-		}
-	if (ferror(f) || EVP_DigestFinal_ex(ctx, md, &mdlen) != 1) {
-		rc = -EIO;
-		goto out;
-	}
-	for (unsigned i = 0; i < mdlen; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-out:
-	EVP_MD_CTX_free(ctx);
-	fclose(f);
-	return rc;
-}
 
 /* Refuses at once when this install may not use the verb. */
 static int role_check(struct cli *c, const struct kind_verb *v)
@@ -112,30 +78,39 @@ static int lookup(struct cli *c, const struct kind *k, const char *field, const 
 	return 0;
 }
 
-/* --evidence-file FILE: its hash and where it is kept, as two more values. */
-static int evidence_file(const struct kind *k, struct cli_opt *opts, size_t nopts,
-			 const char *cmd, struct verb_value *vals, size_t *nvals, char hex[65],
-			 char abs[PATH_MAX])
+/* --evidence FILE (or its older name --evidence-file): the file is checked
+ * against this campus's limits and kept in the store under its hash
+ * (evidence.h) before anything is written or sent; the signature describes
+ * it, and a kind with evidence_sha256 / evidence_path fields gets them too. */
+static int evidence_opt(struct cli *c, const struct kind *k, struct cli_opt *opts, size_t nopts,
+			const char *cmd, struct verb_value *vals, size_t *nvals,
+			struct evidence_file *ef, size_t *nfiles)
 {
-	struct cli_opt *ef = cli_opt_get(opts, nopts, "evidence-file");
+	struct cli_opt *e1 = cli_opt_get(opts, nopts, "evidence");
+	struct cli_opt *e2 = cli_opt_get(opts, nopts, "evidence-file");
 	struct cli_opt *hs = cli_opt_get(opts, nopts, "evidence_sha256");
 	struct cli_opt *hp = cli_opt_get(opts, nopts, "evidence_path");
+	struct cli_opt *e = e1 && e1->seen ? e1 : e2 && e2->seen ? e2 : NULL;
+	char why[1024];
 	int rc;
 
-	(void)k;
-	if (!ef || !ef->seen)
+	*nfiles = 0;
+	if (!e)
 		return 0;
+	if (e1 && e1->seen && e2 && e2->seen)
+		return cli_usage(cmd, "%s", _("give --evidence or --evidence-file, not both"));
 	if (hs && hs->seen)
-		return cli_usage(cmd, "%s", _("give --evidence-file or --evidence-sha256, not both"));
-	rc = sha256_file(ef->value, hex);
+		return cli_usage(cmd, "%s", _("give --evidence or --evidence-sha256, not both"));
+	rc = evidence_add(c->st, e->value, ef, why, sizeof why);
 	if (rc) {
-		cli_err(_("cannot read evidence file %1$s: %2$s"), ef->value, sc_strerror(rc));
+		cli_err("%s", why);
 		return CLI_FAIL;
 	}
-	vals[(*nvals)++] = (struct verb_value){"evidence_sha256", hex};
-	if (!(hp && hp->seen))
-		vals[(*nvals)++] = (struct verb_value){
-			"evidence_path", realpath(ef->value, abs) ? abs : ef->value};
+	*nfiles = 1;
+	if (kind_field(k, "evidence_sha256"))
+		vals[(*nvals)++] = (struct verb_value){"evidence_sha256", ef->hex};
+	if (kind_field(k, "evidence_path") && !(hp && hp->seen))
+		vals[(*nvals)++] = (struct verb_value){"evidence_path", ef->name};
 	return 0;
 }
 
@@ -262,7 +237,9 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 	size_t nvals = 0;
 	struct verb_result *res;
 	struct verb_ctx vc;
-	char cmd[64], id[37], lkmeta[64], lkhelp[128], hex[65], abs[PATH_MAX];
+	char cmd[64], id[37], lkmeta[64], lkhelp[128];
+	struct evidence_file ef;
+	size_t nfiles = 0;
 	int rc;
 
 	if (!k) {
@@ -311,11 +288,17 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 				"terminal)"),
 		};
 	}
-	if (v && (v->flags & KV_EVIDENCE_FILE))
+	if ((v && (v->flags & KV_EVIDENCE_FILE)) || (!v && k->ops && k->ops->evidence_files)) {
+		opts[nopts++] = (struct cli_opt){
+			.name = "evidence", .metavar = "FILE",
+			.help = N_("a photo or PDF attached to this sign-off: kept here under its "
+				   "SHA-256, described in the signature, uploaded at the next sync"),
+		};
 		opts[nopts++] = (struct cli_opt){
 			.name = "evidence-file", .metavar = "FILE",
-			.help = N_("a photo or document: sets --evidence-sha256 and --evidence-path"),
+			.help = N_("the same as --evidence"),
 		};
+	}
 	rc = cli_parse(c, argc, argv, opts, nopts, help, pos, takes_id, takes_id, &npos);
 	if (rc == CLI_HELP) {
 		if (!v || (v->flags & KV_FIELDS_HELP)) {
@@ -346,13 +329,15 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 	}
 	rc = cli_field_values(opts, nopts, cmd, vals, &nvals);
 	if (rc == 0)
-		rc = evidence_file(k, opts, nopts, cmd, vals, &nvals, hex, abs);
+		rc = evidence_opt(c, k, opts, nopts, cmd, vals, &nvals, &ef, &nfiles);
 	if (rc)
 		return rc;
 	res = calloc(1, sizeof *res);
 	if (!res)
 		return cli_store_fail(-ENOMEM, _("cannot make the record"));
 	cli_verb_ctx(c, &vc);
+	vc.files = nfiles ? &ef : NULL;
+	vc.nfiles = nfiles;
 	rc = verb_apply(&vc, g, v, takes_id || lk ? id : NULL, vals, nvals, res);
 	if (rc == 0 && !res->skipped) {
 		Safecampus__Record *r = NULL;

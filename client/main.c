@@ -32,6 +32,7 @@ static const struct cmd {
 	{"report", cmd_report, N_("the year's safe-campus work summary, drafted from the records")},
 	{"person", cmd_person, N_("enrol, list and revoke the people who sign; change a password")},
 	{"verify", cmd_verify, N_("recompute signatures and hash chains; name what was altered")},
+	{"evidence", cmd_evidence, N_("open an evidence file (fetched on demand); evidence limits")},
 };
 
 static void usage(FILE *f)

@@ -365,6 +365,14 @@ static int sign_with(EVP_PKEY *k, const char *signer, const char *school, Safeca
 	if (!s)
 		return -ENOMEM;
 	safecampus__signature__init(s);
+	if (r->signature) {
+		/* the evidence files attached before signing (client/evidence.h)
+		 * are part of what is signed */
+		s->files = r->signature->files;
+		s->n_files = r->signature->n_files;
+		r->signature->files = NULL;
+		r->signature->n_files = 0;
+	}
 	person_signature_free(r->signature);
 	r->signature = s;
 	s->signer = strdup(signer);

@@ -47,16 +47,18 @@
 
 
 #define B(p) (1u << (p))
-#define ROUND (B(PH_PUSH) | B(PH_PULL) | B(PH_DASHBOARD) | B(PH_SUBSCRIBE) | B(PH_IDLE))
+#define ROUND (B(PH_PUSH) | B(PH_PULL) | B(PH_DASHBOARD) | B(PH_SUBSCRIBE) | B(PH_IDLE) | \
+	       B(PH_EVIDENCE))
 static const unsigned phase_next[PH_COUNT] = {
 	[PH_BACKOFF] = B(PH_CONNECT) | B(PH_DONE),
 	[PH_CONNECT] = B(PH_HANDSHAKE) | B(PH_CLOSING),
 	[PH_HANDSHAKE] = B(PH_HELLO) | B(PH_CLOSING),
-	[PH_HELLO] = B(PH_PUSH) | B(PH_PULL) | B(PH_CLOSING),
+	[PH_HELLO] = B(PH_PUSH) | B(PH_PULL) | B(PH_EVIDENCE) | B(PH_CLOSING),
 	[PH_PUSH] = ROUND | B(PH_CLOSING),
 	[PH_PULL] = ROUND | B(PH_CLOSING),
 	[PH_DASHBOARD] = ROUND | B(PH_CLOSING),
 	[PH_SUBSCRIBE] = ROUND | B(PH_CLOSING),
+	[PH_EVIDENCE] = ROUND | B(PH_CLOSING),
 	[PH_IDLE] = ROUND | B(PH_CLOSING),
 	[PH_CLOSING] = B(PH_BACKOFF) | B(PH_DONE),
 	[PH_DONE] = 0,
@@ -65,8 +67,8 @@ static const unsigned phase_next[PH_COUNT] = {
 #undef B
 
 static const char *const phase_name[PH_COUNT] = {
-	"backoff", "connect", "handshake", "hello", "push", "pull", "dashboard", "subscribe", "idle",
-	"closing", "done",
+	"backoff", "connect", "handshake", "hello", "push", "pull", "dashboard", "subscribe",
+	"evidence", "idle", "closing", "done",
 };
 
 
@@ -82,6 +84,24 @@ static void set_phase(struct sync *s, enum phase next)
 }
 
 static void connection_closed(struct sync *s);
+static void conn_end(struct sync *s, int rc, enum sync_failure class, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int send_env(struct sync *s, Safecampus__Envelope *env);
+
+int sync__send(struct sync *s, Safecampus__Envelope *env)
+{
+	return send_env(s, env);
+}
+
+void sync__fail(struct sync *s, int rc, enum sync_failure class, const char *msg)
+{
+	conn_end(s, rc, class, "%s", msg);
+}
+
+void sync__set_phase(struct sync *s, enum phase next)
+{
+	set_phase(s, next);
+}
 
 /* Ends this connection: records why (the first reason of a connection wins)
  * and closes it; connection_closed decides what follows. class
@@ -192,7 +212,9 @@ static void do_push(struct sync *s)
 		return;
 	}
 	if (s->nsent == 0) {
-		do_pull(s);
+		/* the records are up: now the evidence files they name */
+		if (!sync__evidence_next(s))
+			do_pull(s);
 		return;
 	}
 	set_phase(s, PH_PUSH);
@@ -347,7 +369,8 @@ static void on_push_ack(struct sync *s, const Safecampus__PushAck *ack)
 			s->rep->rejected++;
 	}
 	if (s->rep->pushed + s->rep->rejected == before) {
-		do_pull(s);
+		if (!sync__evidence_next(s))
+			do_pull(s);
 		return;
 	}
 	do_push(s);
@@ -458,7 +481,18 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 			snprintf(msg, sizeof msg, _("connected to %s again"), s->cfg.server);
 			s->opts->notice(s->opts->notice_arg, msg);
 		}
-		start_round(s);
+		if (s->opts->evidence_fetch)
+			(void)sync__evidence_fetch(s);
+		else
+			start_round(s);
+		return;
+	case PH_EVIDENCE:
+		if (sync__evidence_on(s, env))
+			return;
+		if (s->opts->evidence_fetch)
+			conn_end(s, 0, SYNC_FAIL_NONE, "done");
+		else
+			do_pull(s);
 		return;
 	case PH_PUSH:
 		if (env->body_case != SAFECAMPUS__ENVELOPE__BODY_PUSH_ACK)
@@ -649,6 +683,7 @@ static void connection_closed(struct sync *s)
 	char msg[sizeof s->rep->error + 64];
 
 	free_sent(s);
+	sync__evidence_reset(s);
 	if (s->phase != PH_CLOSING)
 		return;
 	if (s->stop || !s->failed) {
@@ -810,6 +845,7 @@ static void connect_start(struct sync *s)
 static void sync_begin(struct sync *s, uv_loop_t *loop, bool signals)
 {
 	s->loop = loop;
+	s->ev.fd = -1;
 	s->rng = hlc_wall_ms() ^ ((uint64_t)uv_os_getpid() << 32) ^ (uint64_t)(uintptr_t)s;
 	s->progress_ms = hlc_wall_ms();
 	uv_timer_init(s->loop, &s->timer);
@@ -836,6 +872,7 @@ void sync_free(struct sync *s)
 	if (!s)
 		return;
 	free_sent(s);
+	sync__evidence_reset(s);
 	tls_ctx_free(s->tls);
 	store_config_free(&s->cfg);
 	free(s);
@@ -850,6 +887,7 @@ int sync_run(struct store *st, const struct sync_opts *opts, struct sync_report 
 		memset(rep, 0, sizeof *rep);
 		return -ENOMEM;
 	}
+	s->ev.fd = -1; /* sync_free may come before sync_begin */
 	rc = sync__prepare(s, st, opts, rep);
 	if (rc) {
 		sync_free(s);
@@ -878,6 +916,7 @@ int sync_start(uv_loop_t *loop, struct store *st, const struct sync_opts *opts,
 		memset(rep, 0, sizeof *rep);
 		return -ENOMEM;
 	}
+	s->ev.fd = -1; /* sync_free may come before sync_begin */
 	rc = sync__prepare(s, st, opts, rep);
 	if (rc) {
 		sync_free(s);

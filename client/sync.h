@@ -58,6 +58,9 @@ struct sync_opts {
 	 * stored (SYNC_CHANGED_DASHBOARD): a browser page may want to know. */
 	void (*changed)(void *arg, unsigned what);
 	void *changed_arg;
+	/* `evidence get`: fetch the evidence file with this hash (hex) into the
+	 * store, then end; no push, no pull (client/evidence.h) */
+	const char *evidence_fetch;
 };
 
 enum {
@@ -74,6 +77,10 @@ struct sync_report {
 	unsigned retries;      /* connections retried after a failure */
 	enum sync_failure failure; /* the failure sync_run returned, or the last one retried */
 	char error[256];       /* that failure for people, "<name>: <detail>"; "" if none */
+	unsigned evidence_sent;    /* evidence files the server now holds complete */
+	unsigned evidence_refused; /* evidence files or chunks the server refused */
+	char evidence_error[256];  /* the last refusal for people; "" if none */
+	uint64_t evidence_bytes;   /* evidence bytes sent or fetched */
 };
 
 /** One sync against the server recorded in the store by `init`; with

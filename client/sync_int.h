@@ -24,6 +24,7 @@ enum phase {
 	PH_PULL,
 	PH_DASHBOARD,
 	PH_SUBSCRIBE,
+	PH_EVIDENCE,  /* evidence files: uploading after the push, or `evidence get` */
 	PH_IDLE,      /* watch: connected, nothing in flight */
 	PH_CLOSING,   /* the connection is closing; its on_close decides what follows */
 	PH_DONE,      /* everything closes; uv_run returns */
@@ -67,7 +68,31 @@ struct sync {
 	Safecampus__Record **sent;
 	size_t nsent;
 	uint64_t last_io_ms;     /* for keep-alive pings */
+	struct sync_ev {         /* evidence files (sync_evidence.c) */
+		int fd;          /* the file being sent or fetched into; -1 if none */
+		char hex[65];    /* its hash */
+		char after[65];  /* files up to this hash were tried this round */
+		uint64_t size;
+		char media_type[64], name[256];
+	} ev;
 };
+
+/* sync.c, for sync_evidence.c: a request, and the end of a connection */
+int sync__send(struct sync *s, Safecampus__Envelope *env);
+void sync__fail(struct sync *s, int rc, enum sync_failure class, const char *msg);
+void sync__set_phase(struct sync *s, enum phase next);
+
+/** After the push: sends the next evidence upload request (phase
+ * PH_EVIDENCE) and returns 1, or returns 0 when nothing is left to upload.
+ * A failure ends the connection and returns 1. */
+int sync__evidence_next(struct sync *s);
+/** `evidence get`: the first EvidenceGet. 1 sent, or the connection ended. */
+int sync__evidence_fetch(struct sync *s);
+/** An answer in PH_EVIDENCE. 1: more requests under way (or the connection
+ * ended); 0: the evidence work of this round is done. */
+int sync__evidence_on(struct sync *s, const Safecampus__Envelope *env);
+/** Closes what an interrupted transfer left open. */
+void sync__evidence_reset(struct sync *s);
 
 /** The settings, the address and TLS of s: everything before the loop.
  * 0, or a negative code with rep saying why. */

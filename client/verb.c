@@ -3,6 +3,7 @@
 #include "verb.h"
 #include "i18n.h"
 #include "verb_sign.h"
+#include "evidence.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -577,6 +578,16 @@ int verb_write(const struct verb_ctx *c, const struct kind_verb *v,
 	rc = verb_check(c, r, res);
 	if (rc)
 		return rc;
+	if (c->nfiles) {
+		/* evidence is described inside the signed event, so only a sign-off
+		 * takes it (kind_ops.h: KV_EVIDENCE_FILE, evidence_files) */
+		if (!kind_sign_roles(r))
+			return fail(res, SC_EINVALID, "",
+				    _("evidence files go with sign-offs; this record is not one"));
+		rc = evidence_attach(r, c->files, c->nfiles);
+		if (rc)
+			return fail(res, rc, "", _("cannot attach the evidence: %s"), sc_strerror(rc));
+	}
 	{
 		/* a sign-off is signed for the acting person, over exactly what is
 		 * written (verb_sign.c) */
@@ -592,7 +603,10 @@ int verb_write(const struct verb_ctx *c, const struct kind_verb *v,
 		if (rc < 0)
 			return fail(res, rc, "", _("cannot read the records: %s"), sc_strerror(rc));
 		both[1] = moved;
-		rc = store_write_batch(c->st, both, moved ? 2 : 1);
+		/* with evidence files: the files are noted for upload in the same
+		 * transaction (evidence.h) */
+		rc = c->nfiles ? evidence_write(c->st, both, moved ? 2 : 1)
+			       : store_write_batch(c->st, both, moved ? 2 : 1);
 		safecampus__record__free_unpacked(moved, NULL);
 	}
 	if (rc)

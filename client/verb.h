@@ -36,11 +36,17 @@ struct verb_actor {
 	int role;             /* SAFECAMPUS__STAFF_ROLE__* (fills KF_PERSON_ROLE), 0: unknown */
 };
 
+struct evidence_file;
+
 /** Where a write goes and who makes it. Borrowed for the call. */
 struct verb_ctx {
 	struct store *st;
 	const struct store_config *cfg;  /* the install's identity (school, campus, role) */
 	const struct verb_actor *actor;  /* NULL: no person named */
+	/* evidence files already in the store (evidence_add) to attach to the
+	 * sign-off; described inside its signature, queued for upload */
+	const struct evidence_file *files;
+	size_t nfiles;
 };
 
 /** One field's value as text (kinds.h's text form); "" clears the field. */

@@ -111,6 +111,15 @@ static size_t evidence_of(const Safecampus__Record *r, uint8_t (*ev)[SIG_HASH_LE
 			n++;
 		free(v);
 	}
+	/* and the files attached to it (client/evidence.h), each hash once */
+	for (size_t i = 0; r->signature && i < r->signature->n_files && n < max; i++) {
+		const ProtobufCBinaryData *h = &r->signature->files[i]->sha256;
+		bool dup = h->len != SIG_HASH_LEN;
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = memcmp(ev[j], h->data, SIG_HASH_LEN) == 0;
+		if (!dup)
+			memcpy(ev[n++], h->data, SIG_HASH_LEN);
+	}
 	return n;
 }
 
@@ -153,7 +162,7 @@ int verb_sign(struct store *st, const struct store_config *cfg, const struct ver
 {
 	unsigned roles = kind_sign_roles(r);
 	const struct kind *k = kind_of(r);
-	uint8_t prev[SIG_HASH_LEN], ev[4][SIG_HASH_LEN];
+	uint8_t prev[SIG_HASH_LEN], ev[8][SIG_HASH_LEN];
 	char who[160];
 	bool have = false;
 	struct person p;
@@ -187,7 +196,7 @@ int verb_sign(struct store *st, const struct store_config *cfg, const struct ver
 	rc = verb_chain_head(st, k, kind_chain_id(r), r->id, prev, &have);
 	if (rc)
 		return sc_refuse(rc, why, n, "cannot read the chain: %s", sc_strerror(rc));
-	nev = evidence_of(r, ev, 4);
+	nev = evidence_of(r, ev, 8);
 	rc = person_sign_record(st, p.login, actor->password, r, have ? prev : NULL,
 				(const uint8_t(*)[SIG_HASH_LEN])ev, nev);
 	if (rc == PERSON_EPASSWORD)

@@ -128,6 +128,7 @@ const struct kind_ops kind_ops_drill = {
 	.label = N_("Emergency drill"),
 	FIELDS(drill_fields),
 	.sign_roles = KS_STAFF,
+	.evidence_files = true,
 };
 
 static const struct kind_field_ui inspection_fields[] = {
@@ -146,6 +147,7 @@ const struct kind_ops kind_ops_inspection = {
 	.label = N_("Safety inspection"),
 	FIELDS(inspection_fields),
 	.sign_roles = KS_STAFF,
+	.evidence_files = true,
 };
 
 static const struct kind_field_ui linkage_fields[] = {

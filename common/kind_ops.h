@@ -183,7 +183,9 @@ enum {
 	KV_PARENT = 1u << 0,        /* takes the ID of a record of the group's kind */
 	KV_BUREAU = 1u << 1,        /* the bureau only */
 	KV_SCHOOL = 1u << 2,        /* schools only */
-	KV_EVIDENCE_FILE = 1u << 3, /* --evidence-file fills evidence_sha256 and evidence_path */
+	KV_EVIDENCE_FILE = 1u << 3, /* takes --evidence FILE: a file attached to the sign-off
+				     * (client/evidence.h); also fills evidence_sha256
+				     * and evidence_path where the kind has them */
 	KV_PRINT_ID = 1u << 4,      /* prints the written record's id on stdout */
 	KV_FIELDS_HELP = 1u << 5,   /* --help also lists the kind's fields */
 };
@@ -288,6 +290,9 @@ struct kind_ops {
 	/* records are made only by a command of their own (`person add`, which
 	 * signs the enrolment): the browser offers no add form for the kind */
 	bool no_add_form;
+	/* records of this kind written without a verb (`add drill`) take
+	 * --evidence FILE, as a verb with KV_EVIDENCE_FILE does */
+	bool evidence_files;
 
 	/* the command group `safecampus <kind> VERB` */
 	const char *group_summary;    /* one line for the command list */

@@ -145,6 +145,41 @@ static int put_str(struct buf *b, const char *s)
 	return put_bytes(b, s ? s : "", s ? strlen(s) : 0);
 }
 
+static int put_u64(struct buf *b, uint64_t v)
+{
+	uint8_t t[8];
+
+	for (int i = 0; i < 8; i++)
+		t[i] = (uint8_t)(v >> (56 - 8 * i));
+	return buf_append(b, t, sizeof t);
+}
+
+/* The evidence files' descriptions, after the payload and only when there
+ * are any, so that every signature made before files existed keeps its
+ * bytes: "SCEV1\n", u32 count, then per file its length-prefixed hash, size
+ * as 8 bytes big-endian, length-prefixed media type and name. */
+static int put_files(struct buf *out, const Safecampus__Signature *s)
+{
+	int rc;
+
+	if (s->n_files == 0)
+		return 0;
+	rc = buf_append(out, "SCEV1\n", 6);
+	if (!rc)
+		rc = put_u32(out, (uint32_t)s->n_files);
+	for (size_t i = 0; !rc && i < s->n_files; i++) {
+		const Safecampus__EvidenceFile *f = s->files[i];
+		rc = put_bytes(out, f->sha256.data, f->sha256.len);
+		if (!rc)
+			rc = put_u64(out, f->size);
+		if (!rc)
+			rc = put_str(out, f->media_type);
+		if (!rc)
+			rc = put_str(out, f->name);
+	}
+	return rc;
+}
+
 int sig_canonical(const Safecampus__Record *r, struct buf *out)
 {
 	const Safecampus__Signature *s = r->signature;
@@ -194,7 +229,7 @@ int sig_canonical(const Safecampus__Record *r, struct buf *out)
 	if (!p)
 		return SC_ETOOBIG;
 	buf_commit(out, protobuf_c_message_pack(m, p));
-	return 0;
+	return put_files(out, s);
 }
 
 int sig_event_hash(const Safecampus__Record *r, uint8_t out[SIG_HASH_LEN])
@@ -231,6 +266,18 @@ int sig_check(const Safecampus__Record *r, const uint8_t pub[SIG_PUBKEY_LEN], ch
 		if (s->evidence[i].len != SIG_HASH_LEN)
 			return sc_refuse(SC_EINVALID, why, n, "evidence hash %zu is not %d bytes",
 					 i + 1, SIG_HASH_LEN);
+	/* each described file is one of the signed evidence hashes */
+	for (size_t i = 0; i < s->n_files; i++) {
+		const Safecampus__EvidenceFile *f = s->files[i];
+		bool named = false;
+		for (size_t j = 0; j < s->n_evidence && !named; j++)
+			named = f->sha256.len == SIG_HASH_LEN &&
+				memcmp(f->sha256.data, s->evidence[j].data, SIG_HASH_LEN) == 0;
+		if (!named)
+			return sc_refuse(SC_EINVALID, why, n,
+					 "evidence file %zu is not one of the signed evidence hashes",
+					 i + 1);
+	}
 	buf_init(&b, SIG_CANON_MAX * 2);
 	rc = sig_canonical(r, &b);
 	if (rc)

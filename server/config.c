@@ -72,6 +72,9 @@ static const struct opt opts[] = {
 	L(escalation_enabled, 1, 0, 1, F, "1: escalate overdue hazards to owner, principal, bureau; 0: never"),
 	L(escalation_interval_ms, 60000, 1000, 86400000, F, "time between two escalation passes"),
 	S(escalation_today, "", F, "today for the escalation pass, YYYY-MM-DD (tests); empty: current_date"),
+	L(evidence_max_file, 20971520, 1, 1073741824, R, "largest evidence file (photo, PDF) accepted, in bytes"),
+	L(evidence_max_school, 2147483647, 1, 2147483647, R, "evidence bytes kept for one school"),
+	L(evidence_max_chunk, 262144, 1024, 1048576, R, "largest evidence upload chunk, in bytes"),
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 

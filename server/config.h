@@ -36,6 +36,9 @@ struct config {
 	long escalation_enabled; /* 1: run the overdue-hazard escalation pass (escalate.c) */
 	long escalation_interval_ms;
 	char *escalation_today;  /* "YYYY-MM-DD" taken as today by the pass; "" = current_date */
+	long evidence_max_file;  /* bytes per evidence file (evidence.c) */
+	long evidence_max_school;/* evidence bytes kept per school */
+	long evidence_max_chunk; /* bytes per EvidenceChunk / EvidenceData */
 
 	/* where config_load read it from, for a reload (borrowed, not freed) */
 	const char *path;

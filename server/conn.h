@@ -137,5 +137,9 @@ void handle_envelope(struct conn *c, Safecampus__Envelope *env);
 void handle_synced(struct conn *c);
 void push_start(struct conn *c, uint64_t request_id, Safecampus__Push *push);
 void pull_start(struct conn *c, uint64_t request_id, const Safecampus__Pull *pull);
+/* evidence files (evidence.c) */
+void evidence_offer(struct conn *c, uint64_t request_id, const Safecampus__EvidenceOffer *m);
+void evidence_chunk(struct conn *c, uint64_t request_id, const Safecampus__EvidenceChunk *m);
+void evidence_get(struct conn *c, uint64_t request_id, const Safecampus__EvidenceGet *m);
 
 #endif

@@ -192,6 +192,9 @@ void handle_envelope(struct conn *c, Safecampus__Envelope *env)
 	conn_set_state(c, CONN_READY); /* a message: the idle timer starts again */
 	if (!c->srv->db_ready && (env->body_case == SAFECAMPUS__ENVELOPE__BODY_PUSH ||
 				  env->body_case == SAFECAMPUS__ENVELOPE__BODY_PULL ||
+				  env->body_case == SAFECAMPUS__ENVELOPE__BODY_EVIDENCE_OFFER ||
+				  env->body_case == SAFECAMPUS__ENVELOPE__BODY_EVIDENCE_CHUNK ||
+				  env->body_case == SAFECAMPUS__ENVELOPE__BODY_EVIDENCE_GET ||
 				  env->body_case == SAFECAMPUS__ENVELOPE__BODY_DASHBOARD_REQUEST)) {
 		/* started while PostgreSQL was down (dbstart.c): say so, nothing applied */
 		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE, SERVER_DB_UNAVAILABLE);
@@ -217,6 +220,15 @@ void handle_envelope(struct conn *c, Safecampus__Envelope *env)
 		break;
 	case SAFECAMPUS__ENVELOPE__BODY_DASHBOARD_REQUEST:
 		dashboard_start(c, rid, env->dashboard_request);
+		break;
+	case SAFECAMPUS__ENVELOPE__BODY_EVIDENCE_OFFER:
+		evidence_offer(c, rid, env->evidence_offer);
+		break;
+	case SAFECAMPUS__ENVELOPE__BODY_EVIDENCE_CHUNK:
+		evidence_chunk(c, rid, env->evidence_chunk);
+		break;
+	case SAFECAMPUS__ENVELOPE__BODY_EVIDENCE_GET:
+		evidence_get(c, rid, env->evidence_get);
 		break;
 	case SAFECAMPUS__ENVELOPE__BODY_HELLO:
 		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_UNEXPECTED_MESSAGE, "Hello was already received");

@@ -43,11 +43,104 @@ static char *dupn(const char *s, size_t n)
 	return d;
 }
 
+/* ---------------------------------------------------------------- evidence files */
+
+static int hex_text(struct buf *b, const void *p, size_t n)
+{
+	const uint8_t *x = p;
+	char h[3];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(h, sizeof h, "%02x", x[i]);
+		if (buf_append(b, h, 2))
+			return SC_ETOOBIG;
+	}
+	return 0;
+}
+
+int signoff_files_text(const Safecampus__Signature *s, struct buf *out)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < s->n_files && !rc; i++) {
+		const Safecampus__EvidenceFile *f = s->files[i];
+		char num[24];
+		snprintf(num, sizeof num, ",%" PRIu64 ",", f->size);
+		rc = buf_append(out, i ? ";" : "", i ? 1 : 0);
+		if (!rc)
+			rc = hex_text(out, f->sha256.data, f->sha256.len);
+		if (!rc)
+			rc = buf_append(out, num, strlen(num));
+		if (!rc)
+			rc = hex_text(out, f->media_type, f->media_type ? strlen(f->media_type) : 0);
+		if (!rc)
+			rc = buf_append(out, ",", 1);
+		if (!rc)
+			rc = hex_text(out, f->name, f->name ? strlen(f->name) : 0);
+	}
+	return rc ? SC_ETOOBIG : 0;
+}
+
+/* hex of len chars into a new NUL-terminated string */
+static int unhex_str(const char *s, size_t len, char **out)
+{
+	char *d = malloc(len / 2 + 1);
+
+	*out = d;
+	if (!d)
+		return -ENOMEM;
+	if (len % 2)
+		return SC_EINVALID;
+	for (size_t i = 0; i < len / 2; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return SC_EINVALID;
+		d[i] = (char)v;
+	}
+	d[len / 2] = '\0';
+	return 0;
+}
+
+int signoff_files_parse(const char *text, size_t len, Safecampus__Signature *s)
+{
+	const char *q = text, *end = text + len;
+	int rc = 0;
+
+	while (!rc && q < end) {
+		const char *semi = memchr(q, ';', (size_t)(end - q));
+		const char *fe = semi ? semi : end;
+		const char *c1 = memchr(q, ',', (size_t)(fe - q));
+		const char *c2 = c1 ? memchr(c1 + 1, ',', (size_t)(fe - c1 - 1)) : NULL;
+		const char *c3 = c2 ? memchr(c2 + 1, ',', (size_t)(fe - c2 - 1)) : NULL;
+		Safecampus__EvidenceFile *f, **more;
+		if (!c3)
+			return SC_EINVALID;
+		more = realloc(s->files, (s->n_files + 1) * sizeof *more);
+		if (!more)
+			return -ENOMEM;
+		s->files = more;
+		f = calloc(1, sizeof *f);
+		if (!f)
+			return -ENOMEM;
+		safecampus__evidence_file__init(f);
+		s->files[s->n_files++] = f;
+		rc = unhex_into(q, (size_t)(c1 - q), &f->sha256, SIG_HASH_LEN);
+		if (!rc)
+			f->size = strtoull(c1 + 1, NULL, 10);
+		if (!rc)
+			rc = unhex_str(c2 + 1, (size_t)(c3 - c2 - 1), &f->media_type);
+		if (!rc)
+			rc = unhex_str(c3 + 1, (size_t)(fe - c3 - 1), &f->name);
+		q = fe + (semi ? 1 : 0);
+	}
+	return rc;
+}
+
 int signoff_parse(const char *text, Safecampus__Signature **out)
 {
 	Safecampus__Signature *s = calloc(1, sizeof *s);
-	const char *part[6];
-	size_t len[6];
+	const char *part[7];
+	size_t len[7];
 	const char *p = text;
 	int rc = 0;
 
@@ -55,7 +148,7 @@ int signoff_parse(const char *text, Safecampus__Signature **out)
 	if (!s)
 		return -ENOMEM;
 	safecampus__signature__init(s);
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 7; i++) {
 		const char *e = strchr(p, SEP);
 		if (!e && i < 5) {
 			safecampus__signature__free_unpacked(s, NULL);
@@ -88,6 +181,8 @@ int signoff_parse(const char *text, Safecampus__Signature **out)
 	}
 	if (!rc)
 		rc = unhex_into(part[5], len[5], &s->sig, SIG_LEN);
+	if (!rc)
+		rc = signoff_files_parse(part[6], len[6], s);
 	if (rc) {
 		safecampus__signature__free_unpacked(s, NULL);
 		return rc;
@@ -98,15 +193,15 @@ int signoff_parse(const char *text, Safecampus__Signature **out)
 
 const char *const signoff_insert_sql =
 	"INSERT INTO signoff (school, id, kind, hlc, chain_id, pos, signer, signer_school, "
-	"signed_ms, prev_hash, evidence, sig, hash) "
+	"signed_ms, prev_hash, evidence, sig, hash, files) "
 	"SELECT u.school, u.id, u.kind, u.hlc, u.chain_id, u.pos, u.signer, u.signer_school, "
 	"u.signed_ms, decode(u.prev, 'hex'), "
 	"ARRAY(SELECT decode(e, 'hex') FROM unnest(string_to_array(nullif(u.ev, ''), ',')) e), "
-	"decode(u.sig, 'hex'), decode(u.hash, 'hex') "
+	"decode(u.sig, 'hex'), decode(u.hash, 'hex'), u.files "
 	"FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], $5::uuid[], $6::int[], "
-	"$7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[]) "
-	"AS u(school, id, kind, hlc, chain_id, pos, signer, signer_school, signed_ms, prev, ev, "
-	"sig, hash) ON CONFLICT (school, id, hlc) DO NOTHING";
+	"$7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], "
+	"$14::text[]) AS u(school, id, kind, hlc, chain_id, pos, signer, signer_school, signed_ms, "
+	"prev, ev, sig, hash, files) ON CONFLICT (school, id, hlc) DO NOTHING";
 
 void signoff_batch_init(struct signoff_batch *b)
 {
@@ -177,6 +272,14 @@ int signoff_batch_add(struct signoff_batch *b, const Safecampus__Record *r, cons
 		rc = hex_elem(&b->col[11], s->sig.data, s->sig.len);
 	if (!rc)
 		rc = hex_elem(&b->col[12], hash, 32);
+	if (!rc) {
+		buf_reset(&ev);
+		rc = signoff_files_text(s, &ev);
+		if (!rc)
+			rc = buf_append(&ev, "", 1);
+		if (!rc)
+			rc = kindsql_array_elem(&b->col[13], (const char *)buf_head(&ev));
+	}
 	buf_free(&ev);
 	if (!rc)
 		b->n++;

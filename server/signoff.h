@@ -12,22 +12,30 @@
 
 /* A select-list item (three times the kind table's name) giving the signature
  * of that row's version as one text, or NULL: signer, signer_school,
- * signed_ms, hex prev_hash, hex evidence hashes joined by ',', hex sig,
+ * signed_ms, hex prev_hash, hex evidence hashes joined by ',', hex sig, the
+ * evidence files (016: "hex,size,hex media type,hex name" joined by ';'),
  * separated by the unit separator (0x1f), which no login, school or hex holds. */
 #define SIGNOFF_COLUMN_FMT                                                                     \
 	"(SELECT s.signer || chr(31) || s.signer_school || chr(31) || s.signed_ms || chr(31) || " \
 	"encode(s.prev_hash, 'hex') || chr(31) || array_to_string(ARRAY(SELECT encode(e, 'hex') " \
-	"FROM unnest(s.evidence) e), ',') || chr(31) || encode(s.sig, 'hex') FROM signoff s "    \
+	"FROM unnest(s.evidence) e), ',') || chr(31) || encode(s.sig, 'hex') || chr(31) || "    \
+	"s.files FROM signoff s "                                                                 \
 	"WHERE s.school = %s.school AND s.id = %s.id AND s.hlc = %s.hlc)"
 
 /** Parses that text into a new Signature (*out freed with
  * safecampus__signature__free_unpacked). SC_EINVALID if it does not parse. */
 SC_WUR int signoff_parse(const char *text, Safecampus__Signature **out);
 
-/** The statement that stores accepted signatures: parameters are 13 arrays
+/** The statement that stores accepted signatures: parameters are 14 arrays
  * (one element per signature) built by signoff_batch_*. */
 extern const char *const signoff_insert_sql;
-#define SIGNOFF_NPARAMS 13
+#define SIGNOFF_NPARAMS 14
+
+/** The text form of s's evidence files (signoff.files) into out; 0 or
+ * SC_ETOOBIG. */
+SC_WUR int signoff_files_text(const Safecampus__Signature *s, struct buf *out);
+/** Parses that text (len bytes) into s->files. 0, SC_EINVALID or -ENOMEM. */
+SC_WUR int signoff_files_parse(const char *text, size_t len, Safecampus__Signature *s);
 
 struct signoff_batch {
 	struct buf col[SIGNOFF_NPARAMS];

@@ -30,6 +30,10 @@
  *                             drill-down), printed with its round-trip time
  *        push-files FILE...   one Push of the packed Records in the files
  *                             (hand-made by tests/tools/scforge), in order
+ *        evidence-bad HASH   on one connection: an oversize chunk, a truncated
+ *                             chunk (length says more than data), a chunk and
+ *                             an offer for a file no record names, then an
+ *                             offer of HASH and a Ping (the connection lives on)
  *        watch-dashboard SECONDS   Subscribe{enable, dashboards} and print
  *                             every Notify and Dashboard for that long,
  *                             each prefixed by "t=MS " since the subscription
@@ -195,6 +199,16 @@ static void print_env(const Safecampus__Envelope *e)
 		break;
 	case SAFECAMPUS__ENVELOPE__BODY_DASHBOARD:
 		print_dashboard(e->dashboard, e->request_id);
+		break;
+	case SAFECAMPUS__ENVELOPE__BODY_EVIDENCE_STATUS: {
+		const Safecampus__EvidenceStatus *s = e->evidence_status;
+		printf("evidence rid=%llu reason=%d have=%llu size=%llu complete=%d detail=%s\n",
+		       (unsigned long long)e->request_id, s->reason, (unsigned long long)s->have,
+		       (unsigned long long)s->size, s->complete, s->detail);
+		break;
+	}
+	case SAFECAMPUS__ENVELOPE__BODY_PONG:
+		printf("pong\n");
 		break;
 	default:
 		printf("message body=%d\n", e->body_case);
@@ -574,6 +588,62 @@ int main(int argc, char **argv)
 		}
 		push(recs, (size_t)n, 2);
 		expect(2);
+	} else if (!strcmp(mode, "evidence-bad")) {
+		static uint8_t big[300 * 1024], sha[32], other[32];
+		Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
+		Safecampus__EvidenceChunk ch = SAFECAMPUS__EVIDENCE_CHUNK__INIT;
+		Safecampus__EvidenceOffer of = SAFECAMPUS__EVIDENCE_OFFER__INIT;
+		Safecampus__Ping ping = SAFECAMPUS__PING__INIT;
+		for (int i = 0; i < 32; i++) {
+			unsigned v = 0;
+			if (sscanf(arg + 2 * i, "%2x", &v) != 1)
+				return 2;
+			sha[i] = (uint8_t)v;
+			other[i] = (uint8_t)(0xa5 ^ i);
+		}
+		hello(1, 1);
+		expect(1);
+		env.body_case = SAFECAMPUS__ENVELOPE__BODY_EVIDENCE_CHUNK;
+		env.evidence_chunk = &ch;
+		ch.sha256.data = sha;
+		ch.sha256.len = 32;
+		/* 2: a chunk above the server's maximum */
+		ch.data.data = big;
+		ch.data.len = sizeof big;
+		ch.length = sizeof big;
+		env.request_id = 2;
+		send_env(&env);
+		expect(2);
+		/* 3: a truncated chunk: it says 1000 bytes and carries 500 */
+		ch.data.len = 500;
+		ch.length = 1000;
+		env.request_id = 3;
+		send_env(&env);
+		expect(3);
+		/* 4: a chunk of a file no record of this school names */
+		ch.sha256.data = other;
+		ch.data.len = ch.length = 1000;
+		env.request_id = 4;
+		send_env(&env);
+		expect(4);
+		/* 5: and its offer */
+		env.body_case = SAFECAMPUS__ENVELOPE__BODY_EVIDENCE_OFFER;
+		env.evidence_offer = &of;
+		of.sha256.data = other;
+		of.sha256.len = 32;
+		env.request_id = 5;
+		send_env(&env);
+		expect(5);
+		/* 6: the connection lives on: the real file's offer, then a Ping */
+		of.sha256.data = sha;
+		env.request_id = 6;
+		send_env(&env);
+		expect(6);
+		env.body_case = SAFECAMPUS__ENVELOPE__BODY_PING;
+		env.ping = &ping;
+		env.request_id = 7;
+		send_env(&env);
+		expect(7);
 	} else if (!strcmp(mode, "watch-dashboard")) {
 		Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
 		Safecampus__Subscribe sub = SAFECAMPUS__SUBSCRIBE__INIT;

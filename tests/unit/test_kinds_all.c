@@ -757,6 +757,8 @@ static void test_sql_tables(void **state)
 		"dash_letter",
 		/* the signatures of sign-offs (015) */
 		"signoff",
+		/* evidence files and their bytes (016) */
+		"evidence_file", "evidence_chunk",
 		NULL,
 	};
 	struct schema *sc = calloc(1, sizeof *sc);

@@ -99,6 +99,10 @@ check "the signed event's hash is the photo's" eq \
 
 # ---- the other campus and the bureau open it; another school may not
 check "A-east pulls the rectification" sc aeast sync
+check "A-east verifies the signed description of the photo" \
+  sc aeast verify "$ev" --people-key "$T/pki/people-admin.pub"
+check "the server verifies every chain, the photo's event included" \
+  "$SAFECAMPUSD" --config "$T/server.conf" --verify
 check "A-east opens the photo by the record" sc aeast evidence get "$ev" --out "$T/east.jpg"
 cp "$T/check.out" "$T/last.out"
 check "A-east has the same bytes" cmp "$T/east.jpg" "$T/扶手整改后.jpg"

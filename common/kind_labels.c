@@ -172,6 +172,9 @@ static const struct kind_field_ui gate_duty_fields[] = {
 	{"teacher", NC_("gate_duty", "Teacher"), NULL, NULL, NULL, KF_NONE, NULL},
 	{"guard", NC_("gate_duty", "Guard"), NULL, NULL, NULL, KF_NONE, NULL},
 	{"parent_volunteers", NC_("gate_duty", "Parent volunteers"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"volunteers", NC_("gate_duty", "Volunteers' names"),
+	 N_("the parent volunteers on duty, names separated by ';' (张妈妈;李爸爸)"), NULL, NULL,
+	 KF_NONE, NULL},
 	{"incidents", NC_("gate_duty", "Incidents"), NULL, NULL, NULL, KF_NONE, NULL},
 };
 

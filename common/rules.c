@@ -687,15 +687,52 @@ static int check_linkage(const struct kind *k, const ProtobufCMessage *m, char *
 		      whylen);
 }
 
+/* A volunteer's name: no blank one, no spaces around it (a typo that would
+ * make one person two). */
+static int item_name(const struct kind *k, const char *field, const char *item, const void *ctx,
+		     char *why, size_t whylen)
+{
+	size_t n = strlen(item);
+	char q[64];
+
+	(void)ctx;
+	if (strspn(item, " \t") == n)
+		return fail(why, whylen, _("%s.%s: a blank name in the list"), k->name, field);
+	if (item[0] == ' ' || item[n - 1] == ' ')
+		return fail(why, whylen, _("%s.%s: \"%s\" has spaces around the name"), k->name,
+			    field, quote(item, q, sizeof q));
+	return 0;
+}
+
+#define GATE_VOLUNTEERS_MAX 30
+
 static int check_gate_duty(const struct kind *k, const ProtobufCMessage *m, char *why,
 			   size_t whylen)
 {
 	const Safecampus__GateDuty *p = (const Safecampus__GateDuty *)m;
+	size_t names = 0;
+	int rc;
 
 	if (!set(p->leader) && !set(p->teacher) && !set(p->guard))
 		return fail(why, whylen, _("%s.leader, teacher or guard: name who was on duty"),
 			    k->name);
-	return nonneg(k, "parent_volunteers", p->parent_volunteers, why, whylen);
+	rc = nonneg(k, "parent_volunteers", p->parent_volunteers, why, whylen);
+	if (rc || !set(p->volunteers))
+		return rc;
+	rc = check_list(k, "volunteers", p->volunteers, item_name, NULL, why, whylen);
+	if (rc)
+		return rc;
+	names = 1;
+	for (const char *c = p->volunteers; *c; c++)
+		names += *c == ';';
+	if (names > GATE_VOLUNTEERS_MAX)
+		return fail(why, whylen, _("%s.volunteers: %zu names; at most %d on one shift"),
+			    k->name, names, GATE_VOLUNTEERS_MAX);
+	/* the count is the names' count when both are given (0: not counted) */
+	if (p->parent_volunteers && (size_t)p->parent_volunteers != names)
+		return fail(why, whylen, _("%s.parent_volunteers: %d, but volunteers names %zu"),
+			    k->name, (int)p->parent_volunteers, names);
+	return 0;
 }
 
 static int check_bus(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)

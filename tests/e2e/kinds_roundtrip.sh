@@ -143,8 +143,9 @@ shift=morning
 leader=Vice Principal Zhao
 teacher=Zhang Wei
 guard=Guard Sun
-parent_volunteers=4
+parent_volunteers=2
 incidents=A scooter blocked the gate
+volunteers=Wang Ma;Li Ba
 S
   ;;
   bus) cat <<'S'

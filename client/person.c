@@ -7,6 +7,7 @@
  * lets one skip the memory-hard step, and a login that is about to sign pays
  * for the KDF once, not twice. */
 #include "person.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -129,9 +130,9 @@ static int kdf(const char *password, const uint8_t *salt, size_t nsalt, int log2
 	int rc = 0;
 
 	if (log2n < 10 || log2n > 20 || r < 1 || r > 32 || p < 1 || p > 16)
-		rc = fail(SC_EINVALID, "the stored password parameters are out of range");
+		rc = fail(SC_EINVALID, _("the stored password parameters are out of range"));
 	else if (!ctx || EVP_KDF_derive(ctx, out, PW_OUT, params) != 1)
-		rc = fail(-ENOMEM, "scrypt failed (out of memory?)");
+		rc = fail(-ENOMEM, _("scrypt failed (out of memory?)"));
 	EVP_KDF_CTX_free(ctx);
 	EVP_KDF_free(k);
 	return rc;
@@ -164,7 +165,7 @@ static int key_seal(EVP_PKEY *k, const char *pass, char **pem)
 	 * scrypt, so the wrapping's own iteration count adds nothing to defend */
 	if (PEM_write_bio_PKCS8PrivateKey(b, k, EVP_aes_256_cbc(), pass, (int)strlen(pass), NULL,
 					  NULL) != 1) {
-		rc = fail(SC_EINVALID, "cannot encrypt the signing key");
+		rc = fail(SC_EINVALID, _("cannot encrypt the signing key"));
 		goto out;
 	}
 	n = BIO_get_mem_data(b, &data);
@@ -181,7 +182,7 @@ static int key_open(const char *pem, const char *pass, EVP_PKEY **k)
 
 	*k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)pass) : NULL;
 	BIO_free(b);
-	return *k ? 0 : fail(PERSON_EPASSWORD, "the signing key does not open with this password");
+	return *k ? 0 : fail(PERSON_EPASSWORD, _("the signing key does not open with this password"));
 }
 
 /* ---------------------------------------------------------------- rows */
@@ -238,7 +239,7 @@ static int load(struct store *st, const char *login, struct person *p, struct se
 	sqlite3_bind_text(s, 1, login ? login : "", -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
-		rc = fail(PERSON_EUNKNOWN, "no person '%s' at this campus", login ? login : "");
+		rc = fail(PERSON_EUNKNOWN, _("no person '%s' at this campus"), login ? login : "");
 		goto out;
 	}
 	if (rc != SQLITE_ROW) {
@@ -250,7 +251,7 @@ static int load(struct store *st, const char *login, struct person *p, struct se
 	if (sec) {
 		if (sqlite3_column_bytes(s, 9) != PW_SALT ||
 		    sqlite3_column_bytes(s, 10) != SIG_HASH_LEN) {
-			rc = fail(SC_ESQLITE, "the password of '%s' is damaged in the store", login);
+			rc = fail(SC_ESQLITE, _("the password of '%s' is damaged in the store"), login);
 			goto out;
 		}
 		memcpy(sec->salt, sqlite3_column_blob(s, 9), PW_SALT);
@@ -277,7 +278,7 @@ static int check_password(const struct person *p, const struct secret *sec,
 	if (!rc)
 		rc = verifier(out, v);
 	if (!rc && CRYPTO_memcmp(v, sec->hash, SIG_HASH_LEN) != 0)
-		rc = fail(PERSON_EPASSWORD, "wrong password for '%s'", p->login);
+		rc = fail(PERSON_EPASSWORD, _("wrong password for '%s'"), p->login);
 	if (!rc && pass)
 		passphrase(out, pass);
 	OPENSSL_cleanse(out, sizeof out);
@@ -301,7 +302,7 @@ int person_login(struct store *st, const char *login, const char *password, stru
 	int rc = load(st, login, &p, &sec);
 
 	if (!rc && p.revoked_ms)
-		rc = fail(PERSON_EREVOKED, "'%s' was revoked", login);
+		rc = fail(PERSON_EREVOKED, _("'%s' was revoked"), login);
 	if (!rc)
 		rc = check_password(&p, &sec, password, NULL);
 	free(sec.key_pem);
@@ -411,7 +412,7 @@ static int open_key(struct store *st, const char *login, const char *password, s
 
 	*k = NULL;
 	if (!rc && p->revoked_ms)
-		rc = fail(PERSON_EREVOKED, "'%s' was revoked", login);
+		rc = fail(PERSON_EREVOKED, _("'%s' was revoked"), login);
 	if (!rc)
 		rc = check_password(p, &sec, password, pass);
 	if (!rc)
@@ -449,7 +450,7 @@ static int actor_key(struct store *st, const struct person_actor *by, int role,
 	if (!by->login) {
 		FILE *f = by->admin_key ? fopen(by->admin_key, "r") : NULL;
 		if (!f)
-			return fail(PERSON_EDENIED, "cannot read the district admin key %s: %s",
+			return fail(PERSON_EDENIED, _("cannot read the district admin key %s: %s"),
 				    by->admin_key ? by->admin_key : "(none given)",
 				    strerror(errno));
 		*k = PEM_read_PrivateKey(f, NULL, NULL, (void *)(by->password ? by->password : ""));
@@ -457,7 +458,7 @@ static int actor_key(struct store *st, const struct person_actor *by, int role,
 		if (!*k || EVP_PKEY_get_id(*k) != EVP_PKEY_ED25519) {
 			EVP_PKEY_free(*k);
 			*k = NULL;
-			return fail(PERSON_EDENIED, "%s is not an Ed25519 private key",
+			return fail(PERSON_EDENIED, _("%s is not an Ed25519 private key"),
 				    by->admin_key);
 		}
 		snprintf(signer, PERSON_LOGIN_MAX + 2, "%s", SIG_DISTRICT_SIGNER);
@@ -467,16 +468,16 @@ static int actor_key(struct store *st, const struct person_actor *by, int role,
 	/* a principal and a bureau officer come from the district; a school's
 	 * principal enrols the rest of that school (the letter cascade's top) */
 	if (role == ROLE(PRINCIPAL) || role == ROLE(BUREAU_OFFICER))
-		return fail(PERSON_EDENIED, "a %s is enrolled with the district admin key "
-			    "(--admin-key), not by a person", person_role_name(role));
+		return fail(PERSON_EDENIED, _("a %s is enrolled with the district admin key "
+			    "(--admin-key), not by a person"), person_role_name(role));
 	rc = open_key(st, by->login, by->password, &a, k);
 	if (rc)
 		return rc;
 	if (a.role != ROLE(PRINCIPAL) || strcmp(a.school, school) != 0) {
 		EVP_PKEY_free(*k);
 		*k = NULL;
-		return fail(PERSON_EDENIED, "'%s' is not the principal of this school and may not "
-			    "enrol or revoke people", by->login);
+		return fail(PERSON_EDENIED, _("'%s' is not the principal of this school and may not "
+			    "enrol or revoke people"), by->login);
 	}
 	snprintf(signer, PERSON_LOGIN_MAX + 2, "%s", a.login);
 	memcpy(signer_school, a.school, sizeof a.school);
@@ -499,7 +500,7 @@ static int person_record(struct store *st, const struct person *p, EVP_PKEY *k,
 	if (!r || !m || !kk) {
 		free(r);
 		free(m);
-		return kk ? -ENOMEM : fail(SC_EINVALID, "this build has no person kind");
+		return kk ? -ENOMEM : fail(SC_EINVALID, _("this build has no person kind"));
 	}
 	safecampus__record__init(r);
 	safecampus__person__init(m);
@@ -543,20 +544,20 @@ int person_add(struct store *st, struct person *p, const char *password,
 
 	last_error[0] = '\0';
 	if (!person_login_ok(p->login))
-		return fail(SC_EINVALID, "'%s' is not a login: 2 to %d of a-z 0-9 . _ -", p->login,
+		return fail(SC_EINVALID, _("'%s' is not a login: 2 to %d of a-z 0-9 . _ -"), p->login,
 			    PERSON_LOGIN_MAX);
 	if (!person_role_name(p->role))
-		return fail(SC_EINVALID, "no role given");
+		return fail(SC_EINVALID, _("no role given"));
 	if (!password || strlen(password) < PERSON_PASSWORD_MIN)
-		return fail(PERSON_EWEAK, "the password must have at least %d characters",
+		return fail(PERSON_EWEAK, _("the password must have at least %d characters"),
 			    PERSON_PASSWORD_MIN);
 	if (person_get(st, p->login, NULL) == 0)
-		return fail(PERSON_EEXISTS, "'%s' is already enrolled here", p->login);
+		return fail(PERSON_EEXISTS, _("'%s' is already enrolled here"), p->login);
 	rc = actor_key(st, by, p->role, p->school, &ak, signer, sschool);
 	if (rc)
 		return rc;
 	if (RAND_bytes(salt, sizeof salt) != 1) {
-		rc = fail(-EIO, "no random numbers");
+		rc = fail(-EIO, _("no random numbers"));
 		goto out;
 	}
 	rc = sig_keygen(&k);
@@ -640,13 +641,13 @@ int person_passwd(struct store *st, const char *login, const char *old_password,
 	int rc;
 
 	if (!new_password || strlen(new_password) < PERSON_PASSWORD_MIN)
-		return fail(PERSON_EWEAK, "the password must have at least %d characters",
+		return fail(PERSON_EWEAK, _("the password must have at least %d characters"),
 			    PERSON_PASSWORD_MIN);
 	rc = open_key(st, login, old_password, &p, &k);
 	if (rc)
 		return rc;
 	if (RAND_bytes(salt, sizeof salt) != 1) {
-		rc = fail(-EIO, "no random numbers");
+		rc = fail(-EIO, _("no random numbers"));
 		goto out;
 	}
 	rc = kdf(new_password, salt, sizeof salt, PW_LOG2N, PW_R, PW_P, out);
@@ -699,7 +700,7 @@ int person_revoke(struct store *st, const char *login, int64_t at_ms,
 	if (rc)
 		return rc;
 	if (p.revoked_ms)
-		return fail(PERSON_EREVOKED, "'%s' was already revoked", login);
+		return fail(PERSON_EREVOKED, _("'%s' was already revoked"), login);
 	/* revoking a principal is the district's; anyone else the principal's */
 	rc = actor_key(st, by, p.role, p.school, &ak, signer, sschool);
 	if (rc)

@@ -1,6 +1,7 @@
 /* Signing sign-offs for the acting person. See verb_sign.h and
  * docs/internals/people.md. */
 #include "verb_sign.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -143,12 +144,12 @@ int verb_signer_value(struct store *st, const struct verb_actor *actor, int fill
 
 	if (!actor || !actor->login || !*actor->login)
 		return sc_refuse(-EPERM, why, whyn,
-				 "this step is signed by the person who takes it: say who with "
-				 "--as LOGIN");
+				 _("this step is signed by the person who takes it: say who with "
+				 "--as LOGIN"));
 	rc = person_get(st, actor->login, &p);
 	if (rc == PERSON_EUNKNOWN)
 		return sc_refuse(-EPERM, why, whyn,
-				 "no person '%s' is enrolled at this campus (safecampus person list)",
+				 _("no person '%s' is enrolled at this campus (safecampus person list)"),
 				 actor->login);
 	if (rc)
 		return sc_refuse(rc, why, whyn, "%s", person_last_error());
@@ -174,35 +175,35 @@ int verb_sign(struct store *st, const struct store_config *cfg, const struct ver
 	kind_sign_roles_text(roles, who, sizeof who);
 	if (!actor || !actor->login || !*actor->login)
 		return sc_refuse(-EPERM, why, n,
-				 "this %s is a sign-off by a %s: say who signs with --as LOGIN",
+				 _("this %s is a sign-off by a %s: say who signs with --as LOGIN"),
 				 k->name, who);
 	rc = person_get(st, actor->login, &p);
 	if (rc == PERSON_EUNKNOWN)
 		return sc_refuse(-EPERM, why, n,
-				 "no person '%s' is enrolled at this campus (safecampus person list)",
+				 _("no person '%s' is enrolled at this campus (safecampus person list)"),
 				 actor->login);
 	if (rc)
 		return sc_refuse(rc, why, n, "%s", person_last_error());
 	if (p.role <= 0 || p.role >= 32 || !(roles & (1u << p.role)))
-		return sc_refuse(-EPERM, why, n, "%s is a %s; this %s is signed by a %s",
+		return sc_refuse(-EPERM, why, n, _("%s is a %s; this %s is signed by a %s"),
 				 p.login, s_(person_role_name(p.role)), k->name, who);
 	if ((!r->school || !*r->school) && set_str(&r->school, s_(cfg->school)))
 		return -ENOMEM;
 	if ((!r->campus || !*r->campus) && set_str(&r->campus, s_(cfg->campus)))
 		return -ENOMEM;
 	if (strcmp(p.school, s_(r->school)) != 0)
-		return sc_refuse(-EPERM, why, n, "%s belongs to %s, not to the record's school %s",
+		return sc_refuse(-EPERM, why, n, _("%s belongs to %s, not to the record's school %s"),
 				 p.login, *p.school ? p.school : "the bureau", s_(r->school));
 	rc = verb_chain_head(st, k, kind_chain_id(r), r->id, prev, &have);
 	if (rc)
-		return sc_refuse(rc, why, n, "cannot read the chain: %s", sc_strerror(rc));
+		return sc_refuse(rc, why, n, _("cannot read the chain: %s"), sc_strerror(rc));
 	nev = evidence_of(r, ev, 8);
 	rc = person_sign_record(st, p.login, actor->password, r, have ? prev : NULL,
 				(const uint8_t(*)[SIG_HASH_LEN])ev, nev);
 	if (rc == PERSON_EPASSWORD)
-		return sc_refuse(-EACCES, why, n, "wrong password for %s", p.login);
+		return sc_refuse(-EACCES, why, n, _("wrong password for %s"), p.login);
 	if (rc == PERSON_EREVOKED)
-		return sc_refuse(-EPERM, why, n, "%s was revoked and signs nothing", p.login);
+		return sc_refuse(-EPERM, why, n, _("%s was revoked and signs nothing"), p.login);
 	if (rc)
 		return sc_refuse(rc, why, n, "%s", person_last_error());
 	return 0;

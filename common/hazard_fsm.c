@@ -94,7 +94,7 @@ static int is_leader(int role)
 static int wrong_state(const struct hazard_status *s, int action, const char *needs, char *why,
 		       size_t whylen)
 {
-	return refuse(SC_ETRANSITION, why, whylen, "%s not allowed in state %s (needs %s)",
+	return refuse(SC_ETRANSITION, why, whylen, _("%s not allowed in state %s (needs %s)"),
 		      action_name(action), hazard_state_name(s->state), needs);
 }
 
@@ -103,7 +103,7 @@ static int need_leader(const Safecampus__HazardEvent *ev, char *why, size_t whyl
 	if (is_leader((int)ev->actor_role))
 		return 0;
 	return refuse(SC_ETRANSITION, why, whylen,
-		      "%s must be by the principal or a vice principal (actor_role is %s)",
+		      _("%s must be by the principal or a vice principal (actor_role is %s)"),
 		      action_name((int)ev->action), role_name((int)ev->actor_role));
 }
 
@@ -111,7 +111,7 @@ static int need_note(const Safecampus__HazardEvent *ev, char *why, size_t whylen
 {
 	if (has(ev->note))
 		return 0;
-	return refuse(SC_EINVALID, why, whylen, "hazard_event.note is required to %s",
+	return refuse(SC_EINVALID, why, whylen, _("hazard_event.note is required to %s"),
 		      action_name((int)ev->action));
 }
 
@@ -121,14 +121,14 @@ static int check_deadline(const struct hazard_status *s, const Safecampus__Hazar
 	if (!has(ev->deadline_date)) {
 		if (!required)
 			return 0;
-		return refuse(SC_EINVALID, why, whylen, "hazard_event.deadline_date is required to %s",
+		return refuse(SC_EINVALID, why, whylen, _("hazard_event.deadline_date is required to %s"),
 			      action_name((int)ev->action));
 	}
 	if (!date_valid(ev->deadline_date)) {
 		char q[16];
 		snprintf(q, sizeof q, "%.10s", ev->deadline_date);
 		return refuse(SC_EINVALID, why, whylen,
-			      "hazard_event.deadline_date: \"%s%s\" is not a real date",
+			      _("hazard_event.deadline_date: \"%s%s\" is not a real date"),
 			      q, strlen(ev->deadline_date) > 10 ? "..." : "");
 	}
 	/* a deadline before the hazard was found is a typo, not a plan */
@@ -148,20 +148,20 @@ int hazard_apply(struct hazard_status *s, const Safecampus__HazardEvent *ev, cha
 	if (why && whylen)
 		why[0] = '\0';
 	if (!s || !ev)
-		return refuse(SC_EINVALID, why, whylen, "no hazard status or event");
+		return refuse(SC_EINVALID, why, whylen, _("no hazard status or event"));
 	if (s->state < ST(REPORTED) || s->state > ST(CLOSED))
-		return refuse(SC_EINVALID, why, whylen, "hazard state %d is not a known state",
+		return refuse(SC_EINVALID, why, whylen, _("hazard state %d is not a known state"),
 			      (int)s->state);
 	a = (int)ev->action;
 	if (a == ACT(UNSPECIFIED))
-		return refuse(SC_EINVALID, why, whylen, "hazard_event.action is required");
+		return refuse(SC_EINVALID, why, whylen, _("hazard_event.action is required"));
 	if (!protobuf_c_enum_descriptor_get_value(&safecampus__hazard_action__descriptor, a))
-		return refuse(SC_EINVALID, why, whylen, "hazard_event.action: %d is not a known action",
+		return refuse(SC_EINVALID, why, whylen, _("hazard_event.action: %d is not a known action"),
 			      a);
 	if (!has(ev->actor))
-		return refuse(SC_EINVALID, why, whylen, "hazard_event.actor is required");
+		return refuse(SC_EINVALID, why, whylen, _("hazard_event.actor is required"));
 	if (strlen(ev->actor) >= sizeof n.rectified_by)
-		return refuse(SC_EINVALID, why, whylen, "hazard_event.actor: at most %zu bytes",
+		return refuse(SC_EINVALID, why, whylen, _("hazard_event.actor: at most %zu bytes"),
 			      sizeof n.rectified_by - 1);
 
 	n = *s;
@@ -172,9 +172,9 @@ int hazard_apply(struct hazard_status *s, const Safecampus__HazardEvent *ev, cha
 		if ((rc = need_leader(ev, why, whylen)) < 0)
 			return rc;
 		if (!has(ev->owner))
-			return refuse(SC_EINVALID, why, whylen, "hazard_event.owner is required to assign");
+			return refuse(SC_EINVALID, why, whylen, _("hazard_event.owner is required to assign"));
 		if (strlen(ev->owner) >= sizeof n.owner)
-			return refuse(SC_EINVALID, why, whylen, "hazard_event.owner: at most %zu bytes",
+			return refuse(SC_EINVALID, why, whylen, _("hazard_event.owner: at most %zu bytes"),
 				      sizeof n.owner - 1);
 		if ((rc = check_deadline(s, ev, 1, why, whylen)) < 0)
 			return rc;
@@ -202,7 +202,7 @@ int hazard_apply(struct hazard_status *s, const Safecampus__HazardEvent *ev, cha
 			return rc;
 		if (same_person(ev->actor, s->rectified_by))
 			return refuse(SC_ETRANSITION, why, whylen,
-				      "verify must be by someone other than the rectifier (%s)",
+				      _("verify must be by someone other than the rectifier (%s)"),
 				      s->rectified_by);
 		n.state = ST(VERIFIED);
 		n.verified_ms = ev->at_ms;
@@ -242,13 +242,13 @@ int hazard_apply(struct hazard_status *s, const Safecampus__HazardEvent *ev, cha
 			return rc;
 		if (s->escalation_level >= HAZARD_ESCALATION_MAX)
 			return refuse(SC_ETRANSITION, why, whylen,
-				      "escalate: already escalated to %s for deadline %s",
+				      _("escalate: already escalated to %s for deadline %s"),
 				      hazard_escalation_to(s->escalation_level),
 				      s->deadline_date[0] ? s->deadline_date : "(none)");
 		n.escalation_level++;
 		break;
 	default:
-		return refuse(SC_EINVALID, why, whylen, "hazard_event.action: %d is not handled", a);
+		return refuse(SC_EINVALID, why, whylen, _("hazard_event.action: %d is not handled"), a);
 	}
 	*s = n;
 	return 0;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "indicators.h"
+#include "i18n.h"
 #include "kind_hazard.h"
 #include "kind_ops.h"
 #include "kinds.h"
@@ -79,14 +80,14 @@ static int ev_check(const struct kind_env *env, const Safecampus__Record *r, cha
 	int rc;
 
 	if (!ev)
-		return sc_refuse(SC_EINVALID, why, n, "not a hazard_event");
+		return sc_refuse(SC_EINVALID, why, n, _("not a hazard_event"));
 	rc = hazard_fold(env, ev->hazard_id, r->id, &x, &s);
 	kind_events_free(&x);
 	if (rc)
 		return rc;
 	rc = hazard_apply(&s, ev, step, sizeof step);
 	if (rc)
-		return sc_refuse(rc, why, n, "%s; hazard %.8s is %s here", step, ev->hazard_id,
+		return sc_refuse(rc, why, n, _("%s; hazard %.8s is %s here"), step, ev->hazard_id,
 				 hazard_state_name(s.state));
 	return 0;
 }
@@ -105,7 +106,7 @@ static void verb_done(const struct kind_env *env, const Safecampus__Record *pare
 	struct hazard_status s;
 
 	if (hazard_fold(env, parent->id, NULL, &x, &s) == 0)
-		snprintf(out, n, "hazard %.8s is now %s (event %s)", parent->id,
+		snprintf(out, n, _("hazard %.8s is now %s (event %s)"), parent->id,
 			 hazard_state_name(s.state), r->id);
 	else
 		out[0] = '\0';

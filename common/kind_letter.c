@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "date.h"
+#include "i18n.h"
 #include "indicators.h"
 #include "kind_letter.h"
 #include "kind_ops.h"
@@ -74,14 +75,14 @@ static int letter_check(const struct kind_env *env, const Safecampus__Record *r,
 		return 0;
 	rc = env->get(env->ctx, lt->signer_staff_id, &s);
 	if (rc == SC_ENOTFOUND)
-		return sc_refuse(SC_ENOTFOUND, why, n, "signer_staff_id %.8s is not a staff record "
-				 "known here (sync first?)", lt->signer_staff_id);
+		return sc_refuse(SC_ENOTFOUND, why, n, _("signer_staff_id %.8s is not a staff record "
+				 "known here (sync first?)"), lt->signer_staff_id);
 	if (rc)
 		return rc;
 	if (s->body_case != SAFECAMPUS__RECORD__BODY_STAFF) {
 		const struct kind *k = kind_of(s);
-		rc = sc_refuse(SC_EINVALID, why, n, "signer_staff_id %.8s is a %s, not a staff "
-			       "record", lt->signer_staff_id, k ? k->name : "record");
+		rc = sc_refuse(SC_EINVALID, why, n, _("signer_staff_id %.8s is a %s, not a staff "
+			       "record"), lt->signer_staff_id, k ? k->name : "record");
 	}
 	safecampus__record__free_unpacked(s, NULL);
 	return rc;
@@ -129,7 +130,7 @@ static void sign_done(const struct kind_env *env, const Safecampus__Record *pare
 {
 	const Safecampus__Letter *lt = r->letter;
 
-	snprintf(out, n, "letter %.8s: %s holds the %d letter (%s), counter-signed by %s%s", r->id,
+	snprintf(out, n, _("letter %.8s: %s holds the %d letter (%s), counter-signed by %s%s"), r->id,
 		 s_(lt->signer), (int)lt->year,
 		 s_(kind_enum_name(&safecampus__letter_level__descriptor, (int)lt->level)),
 		 s_(lt->counter_signer),

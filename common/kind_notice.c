@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kind_notice.h"
+#include "i18n.h"
 #include "kind_ops.h"
 #include "kinds.h"
 #include "notice_fsm.h"
@@ -204,15 +205,15 @@ static int ev_check(const struct kind_env *env, const Safecampus__Record *r, cha
 	int rc;
 
 	if (!ev)
-		return sc_refuse(SC_EINVALID, why, n, "not a notice_event");
+		return sc_refuse(SC_EINVALID, why, n, _("not a notice_event"));
 	rc = env->get(env->ctx, s_(ev->notice_id), &notice);
 	if (rc == SC_ENOTFOUND)
-		return sc_refuse(SC_ENOTFOUND, why, n, "notice %.8s is not known here (sync first?)",
+		return sc_refuse(SC_ENOTFOUND, why, n, _("notice %.8s is not known here (sync first?)"),
 				 s_(ev->notice_id));
 	if (rc)
 		return rc;
 	if (notice->body_case != SAFECAMPUS__RECORD__BODY_NOTICE) {
-		rc = sc_refuse(SC_EINVALID, why, n, "%.8s is not a notice", s_(ev->notice_id));
+		rc = sc_refuse(SC_EINVALID, why, n, _("%.8s is not a notice"), s_(ev->notice_id));
 		goto out;
 	}
 	notice_status_init(&s);
@@ -243,8 +244,8 @@ static int ack_skip(const struct kind_env *env, const Safecampus__Record *notice
 		return rc;
 	if (!notice->deleted && st.acked_hlc >= notice->hlc &&
 	    notice_targets(notice->notice, env->school)) {
-		snprintf(msg, n, "notice %.8s is already acknowledged in its current version; "
-			 "nothing to do", notice->id);
+		snprintf(msg, n, _("notice %.8s is already acknowledged in its current version; "
+			 "nothing to do"), notice->id);
 		return 1;
 	}
 	return 0;
@@ -253,8 +254,8 @@ static int ack_skip(const struct kind_env *env, const Safecampus__Record *notice
 static void ack_done(const struct kind_env *env, const Safecampus__Record *notice,
 		     const Safecampus__Record *r, char *out, size_t n)
 {
-	snprintf(out, n, "notice %.8s acknowledged (event %s); report with `safecampus notice "
-		 "report %.8s ...`", notice->id, r->id, notice->id);
+	snprintf(out, n, _("notice %.8s acknowledged (event %s); report with `safecampus notice "
+		 "report %.8s ...`"), notice->id, r->id, notice->id);
 }
 
 static void report_done(const struct kind_env *env, const Safecampus__Record *notice,
@@ -262,7 +263,7 @@ static void report_done(const struct kind_env *env, const Safecampus__Record *no
 {
 	const char *due = s_(notice->notice->due_date);
 
-	snprintf(out, n, "notice %.8s reported (event %s)%s", notice->id, r->id,
+	snprintf(out, n, _("notice %.8s reported (event %s)%s"), notice->id, r->id,
 		 *due && strcmp(s_(r->notice_event->report_date), due) > 0
 			 ? "; after the due date, so it counts as late"
 			 : "");
@@ -273,8 +274,8 @@ static void issue_done(const struct kind_env *env, const Safecampus__Record *par
 {
 	const Safecampus__Notice *nt = r->notice;
 
-	snprintf(out, n, "issued notice %.8s \"%s\" to %s, due %s; it reaches the schools after "
-		 "`safecampus sync` here and theirs", r->id, s_(nt->title),
+	snprintf(out, n, _("issued notice %.8s \"%s\" to %s, due %s; it reaches the schools after "
+		 "`safecampus sync` here and theirs"), r->id, s_(nt->title),
 		 *s_(nt->targets) ? nt->targets : "every school", s_(nt->due_date));
 }
 

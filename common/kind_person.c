@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "kind_ops.h"
+#include "i18n.h"
 #include "kinds.h"
 
 /* An enrolment is made by `safecampus person add`, which signs it; a person

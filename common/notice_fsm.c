@@ -1,5 +1,6 @@
 /* The notice workflow: see notice_fsm.h. */
 #include "notice_fsm.h"
+#include "i18n.h"
 
 #include "hlc.h"
 
@@ -58,17 +59,17 @@ int notice_apply(struct notice_status *s, const Safecampus__Record *event, char 
 	const char *where = s->local ? "here" : "the server has";
 
 	if (!ev || event->body_case != SAFECAMPUS__RECORD__BODY_NOTICE_EVENT)
-		return sc_refuse(SC_EINVALID, why, whylen, "not a notice_event");
+		return sc_refuse(SC_EINVALID, why, whylen, _("not a notice_event"));
 	if (event->deleted)
 		return sc_refuse(SC_EINVALID, why, whylen,
-				 "a notice_event cannot be deleted: acknowledge or report again");
+				 _("a notice_event cannot be deleted: acknowledge or report again"));
 	/* not there and not yours get the same answer: no existence oracle */
 	if (!s->known || !s->addressed)
-		return sc_refuse(SC_ENOTFOUND, why, whylen, "notice %s is not known %s",
-				 s_(ev->notice_id), s->local ? "here (sync first?)" : "to the server");
+		return sc_refuse(SC_ENOTFOUND, why, whylen, _("notice %s is not known %s"),
+				 s_(ev->notice_id), s->local ? _("here (sync first?)") : _("to the server"));
 	if (s->withdrawn)
 		return sc_refuse(SC_ETRANSITION, why, whylen,
-				 "notice %s was withdrawn by the bureau", ev->notice_id);
+				 _("notice %s was withdrawn by the bureau"), ev->notice_id);
 	if (ev->notice_hlc > s->notice_hlc)
 		return sc_refuse(SC_ETRANSITION, why, whylen,
 				 "notice_hlc %" PRIu64 " is newer than the notice %s (%" PRIu64
@@ -86,20 +87,20 @@ int notice_apply(struct notice_status *s, const Safecampus__Record *event, char 
 	case ACT(REPORT):
 		if (s->acked_hlc == 0)
 			return sc_refuse(SC_ETRANSITION, why, whylen,
-					 "notice %s must be acknowledged before it is reported on",
+					 _("notice %s must be acknowledged before it is reported on"),
 					 ev->notice_id);
 		if (s->acked_hlc < s->notice_hlc || ev->notice_hlc < s->notice_hlc)
 			return sc_refuse(SC_ETRANSITION, why, whylen,
-					 "notice %s changed after it was %s: sync, acknowledge it "
-					 "again, then report", ev->notice_id,
-					 s->acked_hlc < s->notice_hlc ? "acknowledged" : "read");
+					 _("notice %s changed after it was %s: sync, acknowledge it "
+					 "again, then report"), ev->notice_id,
+					 s->acked_hlc < s->notice_hlc ? _("acknowledged") : _("read"));
 		if (!ev->report_date || !*ev->report_date)
 			return sc_refuse(SC_EINVALID, why, whylen,
-					 "notice_event.report_date is required for a report");
+					 _("notice_event.report_date is required for a report"));
 		if (s->issue_date[0] && strcmp(ev->report_date, s->issue_date) < 0)
 			return sc_refuse(SC_EINVALID, why, whylen,
-					 "notice_event.report_date %s is before the notice's issue "
-					 "date %s", ev->report_date, s->issue_date);
+					 _("notice_event.report_date %s is before the notice's issue "
+					 "date %s"), ev->report_date, s->issue_date);
 		if (s->reported_hlc == s->notice_hlc)
 			return 0; /* more evidence for a version already reported on */
 		s->reported_hlc = s->notice_hlc;
@@ -109,7 +110,7 @@ int notice_apply(struct notice_status *s, const Safecampus__Record *event, char 
 		return 0;
 	default:
 		return sc_refuse(SC_EINVALID, why, whylen,
-				 "notice_event.action %d is not ack or report", (int)ev->action);
+				 _("notice_event.action %d is not ack or report"), (int)ev->action);
 	}
 }
 

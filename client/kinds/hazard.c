@@ -30,7 +30,7 @@ static int show_history(struct cli *c, const struct kind_env *env, const Safecam
 		return cli_store_fail(rc, _("cannot read the hazard's events"));
 	}
 	cli_today(today);
-	printf(_("\nstate: %s"), hazard_state_name(st.state));
+	printf(_("\nstate: %s"), kind_status_label(hazard_state_name(st.state)));
 	if (st.owner[0]) {
 		fputs(_(", owner "), stdout);
 		cli_text(stdout, st.owner);

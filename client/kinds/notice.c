@@ -70,7 +70,7 @@ static int show_status(struct cli *c, const struct kind_env *env, const Safecamp
 		}
 		notice_schools_free(&ts);
 	} else {
-		printf(_("this school: %s"), notice_standing_word(&f));
+		printf(_("this school: %s"), kind_status_label(notice_standing_word(&f)));
 		if (f.acked_hlc && f.acked_hlc < f.cur)
 			printf(_(" (acknowledged an older version: `safecampus notice ack %.8s`)"),
 			       r->id);

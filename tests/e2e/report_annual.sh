@@ -157,6 +157,9 @@ run report annual --year abc
 eq "$RC" 2 "a year that is not a number"
 run report yearly
 eq "$RC" 2 "an unknown report"
+run report annual --year 2025 --html "$WORK/no/such/dir/r.html"
+eq "$RC" 1 "an unwritable --html file fails (exit 1)"
+grep -q "no/such/dir" "$WORK/stderr" && ok || bad "... and names the file"
 run --lang en report annual --year 2025
 has "3 emergency drills were held" "English when asked"
 

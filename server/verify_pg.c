@@ -273,7 +273,12 @@ int verify_pg_run(const struct config *cfg, const char *only_id, FILE *out)
 		rc = run(&x, &v, only_id && *only_id ? only_id : NULL);
 	if (rc == -ENOMEM)
 		fprintf(stderr, "safecampusd --verify: out of memory\n");
-	if (!rc)
+	if (!rc && only_id && *only_id && v.chains == 0 && v.bad == 0) {
+		/* a typo must not read as "nothing wrong" */
+		fprintf(stderr, "safecampusd --verify: no signed record or step has the id %s\n",
+			only_id);
+		rc = SC_ENOTFOUND;
+	} else if (!rc)
 		fprintf(out, "%lu chains, %lu signatures checked (%lu made before their signer's "
 			     "revocation, %lu sign-offs unsigned): %lu problems\n",
 			v.chains, v.signatures, v.before_revocation, v.unsigned_, v.bad);

@@ -159,6 +159,8 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		verify_free(&v);
 		return cli_store_fail(rc, _("cannot verify"));
 	}
+	if (npos && v.chains == 0)
+		printf(_("%s has no signed history here (nothing of it is signed)\n"), id);
 	printf(_("%lu chains, %lu signatures checked (%lu made before their signer's revocation, "
 		 "%lu sign-offs unsigned): %lu problems\n"),
 	       v.chains, v.signatures, v.before_revocation, v.unsigned_, v.bad);

@@ -148,6 +148,8 @@ check "... names the record and the step whose deadline changed" \
 check "... names the record and the deleted step" \
   has "$out" "ALTERED  school schoolA, record $hz, hazard_event $ev_rectify: step 2 was signed and accepted, but its row is gone"
 check "... and nothing of hz2" hasnt "$out" "record $hz2"
+check_fail "server verify: an id nothing signed has is an error, not a pass" \
+  verify_pg --verify=00000000-0000-4000-8000-000000000000
 # the step and its signature both deleted: the chain jumps
 sql "delete from signoff where id = '$ev_rectify'" >/dev/null
 out=$(verify_pg --verify="$hz")

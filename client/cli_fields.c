@@ -371,7 +371,7 @@ int cli_check_record(struct cli *c, const Safecampus__Record *r)
 	int rc;
 
 	if (!res)
-		return cli_store_fail(-ENOMEM, "cannot check the record");
+		return cli_store_fail(-ENOMEM, _("cannot check the record"));
 	cli_verb_ctx(c, &vc);
 	rc = verb_check(&vc, r, res);
 	rc = cli_verb_failed(c, kind_of(r), rc, res, "");

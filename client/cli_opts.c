@@ -189,7 +189,7 @@ int cli_parse(struct cli *c, int argc, char **argv, struct cli_opt *opts, size_t
 				bool as = name_eq("as", a + 2, nlen);
 				if (!val) {
 					if (i + 1 >= argc)
-						return cli_usage(cmd, "option '%s' needs a value", a);
+						return cli_usage(cmd, _("option '%s' needs a value"), a);
 					val = argv[++i];
 				}
 				*(as ? &c->as : &c->password_file) = val;

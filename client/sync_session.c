@@ -83,12 +83,12 @@ int sync__prepare(struct sync *s, struct store *st, const struct sync_opts *opts
 	rc = store_config_load(st, &s->cfg);
 	if (rc) {
 		rep->failure = SYNC_FAIL_CONFIG;
-		snprintf(rep->error, sizeof rep->error, "this store has no server settings: run `safecampus init` first");
+		snprintf(rep->error, sizeof rep->error, "%s", _("this store has no server settings: run `safecampus init` first"));
 		return rc;
 	}
 	if (sync__split_server(s->cfg.server, s->host, sizeof s->host, s->port, sizeof s->port)) {
 		rep->failure = SYNC_FAIL_CONFIG;
-		snprintf(rep->error, sizeof rep->error, "server \"%s\" is not HOST:PORT", s->cfg.server);
+		snprintf(rep->error, sizeof rep->error, _("server \"%s\" is not HOST:PORT"), s->cfg.server);
 		return SC_ECONFIG;
 	}
 	rc = tls_ctx_new(&s->tls, false, s->cfg.cert, s->cfg.key, s->cfg.ca, "1.3", err, sizeof err);
@@ -100,7 +100,7 @@ int sync__prepare(struct sync *s, struct store *st, const struct sync_opts *opts
 	}
 	if (rc) {
 		rep->failure = SYNC_FAIL_CONFIG;
-		snprintf(rep->error, sizeof rep->error, "TLS setup: %s", err);
+		snprintf(rep->error, sizeof rep->error, _("TLS setup: %s"), err);
 		return rc;
 	}
 	return 0;

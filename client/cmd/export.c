@@ -108,7 +108,7 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	if (!k)
 		return cli_kinds_hint("export", pos[0]);
 	if (!opts[0].seen)
-		return cli_usage("export", "choose a format: --csv");
+		return cli_usage("export", _("choose a format: --csv"));
 	rc = cli_config(c);
 	if (rc)
 		return rc;
@@ -117,7 +117,7 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	x.k = k;
 	x.f = to_stdout ? stdout : fopen(path, "w");
 	if (!x.f) {
-		cli_err("cannot write %s: %s", path, strerror(errno));
+		cli_err(_("cannot write %s: %s"), path, strerror(errno));
 		return CLI_FAIL;
 	}
 	/* Excel reads a CSV without the mark in the system's code page (GBK on a
@@ -132,17 +132,17 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	if (x.rc)
 		rc = x.rc;
 	if (fflush(x.f) != 0 || ferror(x.f)) {
-		cli_err("cannot write %s: %s", to_stdout ? "standard output" : path, strerror(errno));
+		cli_err(_("cannot write %s: %s"), to_stdout ? _("standard output") : path, strerror(errno));
 		rc = rc ? rc : -EIO;
 	}
 	if (!to_stdout && fclose(x.f) != 0 && rc == 0) {
-		cli_err("cannot write %s: %s", path, strerror(errno));
+		cli_err(_("cannot write %s: %s"), path, strerror(errno));
 		rc = -EIO;
 	}
 	if (rc)
-		return rc == -EIO ? CLI_FAIL : cli_store_fail(rc, "cannot export");
+		return rc == -EIO ? CLI_FAIL : cli_store_fail(rc, _("cannot export"));
 	if (!to_stdout)
-		fprintf(stderr, "%u %s record%s written to %s\n", x.rows, k->name,
-			x.rows == 1 ? "" : "s", path);
+		fprintf(stderr, ngettext("%u %s record written to %s\n", "%u %s records written to %s\n", x.rows), x.rows, k->name,
+			path);
 	return CLI_OK;
 }

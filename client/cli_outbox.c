@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "ident.h"
 #include "sync.h"
+#include "verb.h"
 
 static void print_rejected(FILE *f, const char *indent, const struct store_rejected *rj)
 {
@@ -31,14 +33,20 @@ static int status_rejected(void *arg, const struct store_rejected *rj)
 
 /* ---------------------------------------------------------------- status */
 
+static int status_due(struct cli *c);
+
 int cmd_status(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "status",
 		.summary = N_("Shows the store, the server, this install's identity, the outbox "
 			   "(records waiting to be\npushed, records the server rejected and why), "
-			   "the last sync and the pull cursor, and the\nopen ALARMS of the kinds "
-			   "that raise them."),
+			   "the last sync and the pull cursor, the\nopen ALARMS of the kinds "
+			   "that raise them, and what is due today and this week at\nthis school: "
+			   "notices to acknowledge and report, this month's drill, today's \"1530\"\n"
+			   "sessions per class, equipment checks and bus inspections coming due, "
+			   "letters not\nsigned for the year, hazards near their deadline. All of it "
+			   "from the local store and\nthe district calendar: it works offline."),
 	};
 	struct store_outbox_stats s;
 	struct ident id;
@@ -120,7 +128,84 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		if (rc < 0)
 			return cli_store_fail(rc, _("cannot read the alarms"));
 	}
+	rc = status_due(c);
+	if (rc)
+		return cli_store_fail(rc, _("cannot read what is due"));
 	return CLI_OK;
+}
+
+/* ---------------------------------------------------------------- due */
+
+struct due_ctx {
+	const struct kind_env *env;
+	const struct kind *k;
+	const char *today, *week_end;
+	unsigned n;
+	int rc;
+};
+
+static int due_line(void *arg, const char *line)
+{
+	struct due_ctx *x = arg;
+
+	if (x->n++ == 0)
+		printf(_("due today (%s) and this week (to %s):\n"), x->today, x->week_end);
+	printf("  - %s\n", line);
+	return 0;
+}
+
+static int due_rec(void *arg, const Safecampus__Record *r)
+{
+	struct due_ctx *x = arg;
+	char line[512];
+	int rc = x->k->ops->due(x->env, r, x->today, x->week_end, line, sizeof line);
+
+	if (rc < 0) {
+		x->rc = rc;
+		return 1;
+	}
+	return rc == 1 ? due_line(x, line) : 0;
+}
+
+/* What this campus owes today and by Sunday, from the store and the
+ * district calendar alone (each kind's due and owed hooks): it works with
+ * the server down. The bureau owes none of it. */
+static int status_due(struct cli *c)
+{
+	struct kind_env env;
+	struct due_ctx x = {.env = &env};
+	char today[11], week_end[11];
+	int y, m, d, rc;
+
+	if (cli_is_bureau(c))
+		return 0;
+	verb_today(today);
+	if (date_parse(today, &y, &m, &d) != 0 ||
+	    date_add(today, (7 - date_weekday(y, m, d)) % 7, week_end) != 0)
+		return 0;
+	verb_env(c->st, &c->cfg, today, &env);
+	x.today = today;
+	x.week_end = week_end;
+	for (size_t i = 0; i < kind_count(); i++) {
+		x.k = kind_at(i);
+		if (!x.k->ops)
+			continue;
+		if (x.k->ops->owed) {
+			rc = x.k->ops->owed(&env, today, due_line, &x);
+			if (rc)
+				return rc;
+		}
+		if (x.k->ops->due) {
+			rc = store_each(c->st, x.k->name, due_rec, &x);
+			if (x.rc)
+				return x.rc;
+			if (rc)
+				return rc;
+		}
+	}
+	if (!x.n)
+		printf(_("due today (%s) and this week (to %s): nothing\n"), today, week_end);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- outbox */

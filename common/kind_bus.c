@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "kind_due.h"
 #include "kind_ops.h"
 #include "kinds.h"
 #include "rules.h"
@@ -80,6 +81,7 @@ static const struct kind_field_ui bus_field_ui[] = {
 
 const struct kind_ops kind_ops_bus = {
 	.kind = "bus",
+	.due = kind_due_bus,
 	.import_key = "plate",
 	.fields = bus_field_ui,
 	.nfields = sizeof bus_field_ui / sizeof bus_field_ui[0],

@@ -6,6 +6,7 @@
 #include "indicators.h"
 #include "i18n.h"
 #include "kind_hazard.h"
+#include "kind_due.h"
 #include "kind_ops.h"
 #include "kinds.h"
 
@@ -256,6 +257,7 @@ static const struct kind_verb hazard_verbs[] = {
 
 const struct kind_ops kind_ops_hazard = {
 	.kind = "hazard",
+	.due = kind_due_hazard,
 	.import_key = "title location found_date",
 	.label = N_("Hazard"),
 	.noun = "hazard",

@@ -2,6 +2,7 @@
  * of the kind and of each field, in form order. The web interface and the
  * forms read them; the CLI's help does too. One entry each, registered in
  * kinds.c like every other. */
+#include "kind_due.h"
 #include "kind_ops.h"
 
 #define FIELDS(a) .fields = a, .nfields = sizeof a / sizeof a[0]
@@ -89,6 +90,7 @@ static const struct kind_field_ui education_fields[] = {
 
 const struct kind_ops kind_ops_education = {
 	.kind = "education",
+	.owed = kind_owed_education,
 	.import_key = "school_class_id session_date slot",
 	.label = N_("\"1530\" safety lesson"),
 	FIELDS(education_fields),
@@ -124,6 +126,7 @@ static const struct kind_field_ui drill_fields[] = {
 
 const struct kind_ops kind_ops_drill = {
 	.kind = "drill",
+	.owed = kind_owed_drill,
 	.import_key = "drill_date scenario theme",
 	.label = N_("Emergency drill"),
 	FIELDS(drill_fields),

@@ -10,6 +10,7 @@
 #include "i18n.h"
 #include "indicators.h"
 #include "kind_letter.h"
+#include "kind_due.h"
 #include "kind_ops.h"
 #include "kinds.h"
 
@@ -167,6 +168,7 @@ static const struct kind_field_ui letter_field_ui[] = {
 
 const struct kind_ops kind_ops_letter = {
 	.kind = "letter",
+	.owed = kind_owed_letter,
 	.import_key = "year level signer",
 	.fields = letter_field_ui,
 	.nfields = sizeof letter_field_ui / sizeof letter_field_ui[0],

@@ -8,6 +8,7 @@
 
 #include "kind_notice.h"
 #include "i18n.h"
+#include "kind_due.h"
 #include "kind_ops.h"
 #include "kinds.h"
 #include "notice_fsm.h"
@@ -397,6 +398,7 @@ static int nt_check(const struct kind_env *env, const Safecampus__Record *r, cha
 
 const struct kind_ops kind_ops_notice = {
 	.kind = "notice",
+	.due = kind_due_notice,
 	.import_key = "title issue_date",
 	.label = N_("Notice"),
 	.noun = "notice",

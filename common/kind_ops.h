@@ -42,6 +42,8 @@ enum kind_sync {
 
 typedef int (*kind_each_cb)(void *arg, const Safecampus__Record *r);
 typedef int (*kind_child_cb)(void *arg, const Safecampus__Record *r, enum kind_sync sync);
+/** One line of what is due (status); non-zero stops. */
+typedef int (*kind_due_line_cb)(void *arg, const char *line);
 
 /** What kind behaviour may read besides the record itself. */
 struct kind_env {
@@ -278,6 +280,15 @@ struct kind_ops {
 	 * failure. NULL: none. */
 	int (*moves_parent)(const struct kind_env *env, const Safecampus__Record *r,
 			    Safecampus__Record *parent);
+	/** Is r due by week_end (`status`: a notice to acknowledge or report, a
+	 * check or an inspection coming due, a hazard near its deadline)? 1 with
+	 * a line for people in out, 0 if not, < 0 from env. NULL: never. */
+	int (*due)(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+		   const char *week_end, char *out, size_t n);
+	/** What the school owes of this kind and has not recorded (this month's
+	 * drill, today's "1530" per class, the year's letters): cb once per line.
+	 * 0, or < 0 from env. NULL: nothing. */
+	int (*owed)(const struct kind_env *env, const char *today, kind_due_line_cb cb, void *arg);
 	/** An alarm about r (a bus trip whose counts differ), one line; false if none. */
 	bool (*alarm)(const Safecampus__Record *r, char *out, size_t n);
 

@@ -7,6 +7,7 @@
 
 #include "date.h"
 #include "indicators.h"
+#include "kind_due.h"
 #include "kind_ops.h"
 #include "kinds.h"
 
@@ -151,6 +152,7 @@ static const struct kind_field_ui equipment_field_ui[] = {
 
 const struct kind_ops kind_ops_equipment = {
 	.kind = "equipment",
+	.due = kind_due_equipment,
 	.import_key = "item type location",
 	.fields = equipment_field_ui,
 	.nfields = sizeof equipment_field_ui / sizeof equipment_field_ui[0],

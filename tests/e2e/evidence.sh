@@ -116,6 +116,15 @@ cp "$T/check.out" "$T/last.out"
 check "B is told why" grep -q "another school's evidence" "$T/last.out"
 check "B keeps nothing" eq "$(ls "$T/bmain.db.evidence" 2>/dev/null | wc -l)" 0
 
+# ---- a drill takes evidence too (a property of the kind in the kind table)
+printf '%%PDF-1.4 drill plan\n' >"$T/drill-plan.pdf"
+check "a drill record with a PDF attached" sc_as amain zhao add drill --drill-date 2026-11-20 \
+  --theme "119 fire drill" --scenario fire --evidence "$T/drill-plan.pdf"
+check "it syncs, and the PDF arrives complete" sc amain sync --timeout-ms 10000
+check "the server has the PDF as application/pdf" eq \
+  "$(sql "select media_type||'|'||name||'|'||complete from evidence_file where size < 100")" \
+  "application/pdf|drill-plan.pdf|true"
+
 # ---- bad chunks, each refused alone; the connection goes on
 PROBE=("$SCPROBE" 127.0.0.1 "$PORT" "$T/pki/schoolA-main.crt" "$T/pki/schoolA-main.key" "$T/pki/ca.crt")
 "${PROBE[@]}" evidence-bad "$photo_sha" >"$T/probe.out" 2>&1
@@ -126,7 +135,7 @@ check "so is its offer" grep -q "rid=5 reason=1 .*no signed record of school sch
 check "the same connection then serves the real file's offer" grep -q "rid=6 reason=0 have=5242880 size=5242880 complete=1" "$T/probe.out"
 check "and a Ping" grep -q "^pong" "$T/probe.out"
 check "no Error closed the connection" bash -c "! grep -q '^error' '$T/probe.out'"
-check "still one file on the server" eq "$(sql "select count(*) from evidence_file")" 1
+check "still one photo on the server" eq "$(sql "select count(*) from evidence_file where size = 5242880")" 1
 check "the server is still running" kill -0 "$SERVER_PID"
 
 e2e_done

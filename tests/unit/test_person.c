@@ -298,6 +298,68 @@ static void test_canonical_bytes(void **state)
 	kind_record_free(r);
 }
 
+/* Evidence files' descriptions follow the payload (PROTOCOL.md section 13
+ * row 10), byte for byte, only when there are any; and sig_check wants each
+ * described file to be one of the signed evidence hashes. */
+static void test_canonical_files(void **state)
+{
+	Safecampus__Record *r = event("n");
+	Safecampus__Signature s = SAFECAMPUS__SIGNATURE__INIT;
+	Safecampus__EvidenceFile f = SAFECAMPUS__EVIDENCE_FILE__INIT, *fp = &f;
+	uint8_t h[32], zero[32] = {0}, pub[32] = {0};
+	ProtobufCBinaryData ev = {32, h};
+	struct buf plain, with;
+	const uint8_t *p;
+	char why[160];
+
+	(void)state;
+	memset(h, 0xab, sizeof h);
+	s.signer = "li";
+	s.signer_school = "s1";
+	s.n_evidence = 1;
+	s.evidence = &ev;
+	r->signature = &s;
+	buf_init(&plain, 1 << 16);
+	buf_init(&with, 1 << 16);
+	assert_int_equal(sig_canonical(r, &plain), 0);
+	f.sha256.data = h;
+	f.sha256.len = 32;
+	f.size = 0x0102030405;
+	f.media_type = "image/jpeg";
+	f.name = "扶手.jpg";
+	s.n_files = 1;
+	s.files = &fp;
+	assert_int_equal(sig_canonical(r, &with), 0);
+	/* the same bytes, then the tail */
+	assert_memory_equal(buf_head(&with), buf_head(&plain), buf_used(&plain));
+	p = buf_head(&with) + buf_used(&plain);
+	assert_memory_equal(p, "SCEV1\n\0\0\0\1", 10);
+	p += 10;
+	assert_memory_equal(p, "\0\0\0\40", 4);
+	assert_memory_equal(p + 4, h, 32);
+	p += 36;
+	assert_memory_equal(p, "\0\0\0\1\2\3\4\5", 8);
+	p += 8;
+	assert_memory_equal(p, "\0\0\0\12image/jpeg", 14);
+	p += 14;
+	assert_memory_equal(p, "\0\0\0\12扶手.jpg", 14);
+	p += 14;
+	assert_int_equal((size_t)(p - buf_head(&with)), buf_used(&with));
+	/* a description of a file the signature does not name is refused */
+	{
+		uint8_t sig64[64] = {0};
+		s.sig.data = sig64;
+		s.sig.len = sizeof sig64;
+		f.sha256.data = zero;
+		assert_int_equal(sig_check(r, pub, why, sizeof why), SC_EINVALID);
+		assert_non_null(strstr(why, "not one of the signed evidence hashes"));
+	}
+	buf_free(&plain);
+	buf_free(&with);
+	r->signature = NULL;
+	kind_record_free(r);
+}
+
 static void test_hex(void **state)
 {
 	uint8_t v[3] = {0x00, 0xab, 0xff}, back[3];
@@ -319,6 +381,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enrol_and_login, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_sign_and_chain, fx_setup, fx_teardown),
 		cmocka_unit_test(test_canonical_bytes),
+		cmocka_unit_test(test_canonical_files),
 		cmocka_unit_test(test_hex),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -97,6 +97,12 @@ static const char *const title_templates[] = {
 	N_("bus inspection: %s"),
 	N_("\"1530\" sessions, class %s: %s of %s not held"),
 	N_("\"1530\" sessions: %s of %s not held"),
+	/* sc_flags (014_flags.sql) */
+	N_("%s %s records entered on %s for dates %s to %s"),
+	N_("the same minutes in %s meetings"),
+	N_("evacuation in %s seconds in %s drills"),
+	N_("%s \"1530\" sessions on the holiday %s"),
+	N_("drill of %s: feedback received %s"),
 	N_("bus trip %s %s: %s boarded, %s alighted"),
 	N_("%s (%s) check due %s"),
 	N_("%s (planned %s)"),

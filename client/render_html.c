@@ -6,6 +6,7 @@
  * which also replaces control characters and invalid UTF-8, so a school name
  * cannot break the markup. Charts carry <title>/<desc> and every chart has its
  * numbers in a table too. */
+#include "render_bureau.h"
 #include "render.h"
 
 #include <errno.h>
@@ -792,6 +793,7 @@ int render_html(FILE *f, const struct render_ctx *r)
 	if (rc)
 		goto out;
 	missing(&h);
+	render_flags_html(&h);
 	html_chart_ageing(&h);
 	health(&h);
 	local_note(&h);

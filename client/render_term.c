@@ -3,6 +3,7 @@
  * every string from the data written through cli_cell/cli_text so that it
  * cannot drive the terminal. Colour only ever repeats what the text says
  * ("STALE", "!", arrows), so nothing is lost without it. */
+#include "render_bureau.h"
 #include "render.h"
 
 #include <errno.h>
@@ -998,6 +999,7 @@ int render_term(FILE *f, const struct render_ctx *r)
 	if (rc)
 		goto out;
 	missing(&t);
+	render_flags_term(t.f, r);
 	ageing(&t);
 	health(&t);
 	local_note(&t);

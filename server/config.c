@@ -75,6 +75,15 @@ static const struct opt opts[] = {
 	L(evidence_max_file, 20971520, 1, 1073741824, R, "largest evidence file (photo, PDF) accepted, in bytes"),
 	L(evidence_max_school, 2147483647, 1, 2147483647, R, "evidence bytes kept for one school"),
 	L(evidence_max_chunk, 262144, 1024, 1048576, R, "largest evidence upload chunk, in bytes"),
+	/* anti-formalism flags on the bureau's dashboard (014_flags.sql) */
+	L(flag_burst_min, 20, 1, 1000000, R, "flag a burst: this many records of one kind entered on one day "
+					     "near a month's end for past dates"),
+	L(flag_burst_backdated_days, 7, 1, 3650, R, "a burst's records are dated at least this many days "
+						   "before they were entered"),
+	L(flag_burst_deadline_days, 3, 0, 31, R, "a burst is entered within this many days before a month's end"),
+	L(flag_copy_min, 3, 2, 1000, R, "flag drills with the same evacuation time, to the second, this many times"),
+	L(flag_minutes_min_chars, 20, 1, 100000, R, "meeting minutes this long or longer, the same in two "
+						    "meetings, are flagged as copied"),
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 

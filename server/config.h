@@ -39,6 +39,8 @@ struct config {
 	long evidence_max_file;  /* bytes per evidence file (evidence.c) */
 	long evidence_max_school;/* evidence bytes kept per school */
 	long evidence_max_chunk; /* bytes per EvidenceChunk / EvidenceData */
+	long flag_burst_min, flag_burst_backdated_days, flag_burst_deadline_days; /* 014_flags.sql */
+	long flag_copy_min, flag_minutes_min_chars;
 
 	/* where config_load read it from, for a reload (borrowed, not freed) */
 	const char *path;

@@ -341,6 +341,54 @@ static Safecampus__SyncHealth **build_health(struct arena *a, const struct dash_
 	return out;
 }
 
+/* "{a,b,c}" (a text[] of uuids: no quotes, no commas inside) into ids. */
+static char **split_ids(struct arena *a, const char *lit, size_t *n)
+{
+	size_t len = strlen(lit), cap = 1;
+	char *s = dash__astrdup(a, lit);
+
+	*n = 0;
+	for (size_t i = 0; i < len; i++)
+		cap += lit[i] == ',';
+	char **out = dash__az(a, cap * sizeof *out);
+	if (!s || !out || len < 2)
+		return out;
+	s[len - 1] = '\0';
+	for (char *p = s + 1, *q; *p; p = q) {
+		q = p + strcspn(p, ",");
+		if (*q)
+			*q++ = '\0';
+		out[(*n)++] = p;
+	}
+	return out;
+}
+
+static Safecampus__Flag **build_flags(struct arena *a, const struct dash_job *j, const char *scope, size_t *n)
+{
+	const PGresult *r = j->res[Q_FLAGS];
+	int rows = PQntuples(r);
+	Safecampus__Flag **out = dash__az(a, (size_t)(rows ? rows : 1) * sizeof *out);
+
+	*n = 0;
+	if (!out)
+		return NULL;
+	for (int i = 0; i < rows; i++) {
+		if (!concerns(scope, dash__val(r, i, 0)))
+			continue;
+		Safecampus__Flag *f = dash__az(a, sizeof *f);
+		if (!f)
+			return NULL;
+		safecampus__flag__init(f);
+		f->school = (char *)dash__val(r, i, 0);
+		f->kind = (char *)dash__val(r, i, 1);
+		f->title = (char *)dash__val(r, i, 2);
+		f->date = (char *)dash__val(r, i, 3);
+		f->record_ids = split_ids(a, dash__val(r, i, 4), &f->n_record_ids);
+		out[(*n)++] = f;
+	}
+	return out;
+}
+
 /* Fills d for scope ("" = the district). bureau: names, every school's
  * indicators and the sync health; otherwise the view of that school.
  * SC_ENOTFOUND if scope is not a school of the district; -ENOMEM. */
@@ -376,8 +424,10 @@ int dash__build(struct arena *a, const struct dash_job *j, const char *scope, bo
 	d->trends = build_trends(a, j, scope, &d->n_trends);
 	d->missing = build_missing(a, j, scope, &d->n_missing);
 	d->hazard_ageing = build_ageing(a, j, scope, &d->n_hazard_ageing);
-	if (bureau)
+	if (bureau) {
 		d->health = build_health(a, j, scope, &d->n_health);
+		d->flags = build_flags(a, j, scope, &d->n_flags);
+	}
 	return a->failed ? -ENOMEM : 0;
 }
 
@@ -389,9 +439,10 @@ size_t dash__fit(Safecampus__Dashboard *d, size_t max)
 	size_t size = protobuf_c_message_get_packed_size(&d->base);
 	bool trimmed = false;
 
-	while (size > max && (d->n_alerts > 0 || d->n_missing > 0)) {
+	while (size > max && (d->n_alerts > 0 || d->n_missing > 0 || d->n_flags > 0)) {
 		d->n_alerts /= 2;
 		d->n_missing /= 2;
+		d->n_flags /= 2;
 		trimmed = true;
 		size = protobuf_c_message_get_packed_size(&d->base);
 	}

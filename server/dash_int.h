@@ -25,6 +25,7 @@ enum {
 	Q_MISSING, /* school, what, due_date, record_id, kind */
 	Q_AGEING,  /* school, label, open, overdue */
 	Q_HEALTH,  /* school, campus, last_contact_ms, pending, oldest_ms, last_sync_ms */
+	Q_FLAGS,   /* school, kind, title, day, record_ids (text[]) */
 	Q_N
 };
 struct arena {

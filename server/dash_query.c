@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "conn.h"
 #include "db.h"
 #include "hlc.h"
@@ -72,6 +73,26 @@ void dash__arena_free_all(struct arena *a)
 
 /* ------------------------------------------------------------------ queries */
 
+/* The flag_* settings as "burst_min,backdated,deadline,copy_min,min_chars";
+ * "" = 014_flags.sql's defaults (tests that run a job without a server). */
+static char flag_settings[128];
+
+void dash_set_flag_settings(const struct config *cfg)
+{
+	snprintf(flag_settings, sizeof flag_settings, "%ld,%ld,%ld,%ld,%ld", cfg->flag_burst_min,
+		 cfg->flag_burst_backdated_days, cfg->flag_burst_deadline_days, cfg->flag_copy_min,
+		 cfg->flag_minutes_min_chars);
+}
+
+/* for the session (false: not local), so the refresh and the snapshot both
+ * see them */
+static const char set_flags_sql[] =
+	"SELECT set_config('safecampus.flag_burst_min', split_part($1, ',', 1), false), "
+	"set_config('safecampus.flag_burst_backdated_days', split_part($1, ',', 2), false), "
+	"set_config('safecampus.flag_burst_deadline_days', split_part($1, ',', 3), false), "
+	"set_config('safecampus.flag_copy_min', split_part($1, ',', 4), false), "
+	"set_config('safecampus.flag_minutes_min_chars', split_part($1, ',', 5), false)";
+
 
 #define PERIOD "sc_period($1::date, $2::date, $3::date) p"
 #define ARGS "p.period_start, p.period_end, p.as_of"
@@ -123,6 +144,8 @@ static const struct query {
 		      "AND NOT EXISTS (SELECT 1 FROM client_health h WHERE h.school = s.school)) "
 		      "x(school, campus, last_ms, pending, oldest_ms, sync_ms) "
 		      "ORDER BY x.school " C ", x.campus " C, 3, 1},
+	[Q_FLAGS] = {"SELECT f.school, f.kind, f.title, f.day::text, f.record_ids FROM " PERIOD
+		     ", sc_flags_cached(" ARGS ") f WHERE " FOCUS("f.school"), 0, 4},
 };
 
 
@@ -224,7 +247,11 @@ static void on_conn(void *arg, int status, struct db_conn *dc)
 	 * transaction of its own (020_dash_cache.sql; it never fails: on a
 	 * replica or a conflict it leaves the cache and the snapshot computes
 	 * live what is stale) */
-	rc = queue(j, "SELECT sc_dash_refresh(p.period_start, p.period_end, p.as_of) FROM " PERIOD, 3, p, on_step, j);
+	const char *fl[1] = {flag_settings};
+	rc = queue(j, set_flags_sql, 1, fl, on_step, j);
+	if (!rc)
+		rc = queue(j, "SELECT sc_dash_refresh(p.period_start, p.period_end, p.as_of) FROM " PERIOD, 3, p,
+			   on_step, j);
 	if (!rc) {
 		rc = db_sync(dc, on_step, j);
 		if (!rc)

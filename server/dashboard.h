@@ -47,6 +47,11 @@ void dashboard_subscribed(struct conn *c);
  * left. Safe to call more than once. */
 void dashboard_sched_stop(struct server *s);
 
+struct config;
+/** The district's anti-formalism thresholds (cfg's flag_* keys) for the
+ * dashboards computed from now on: at start and at every reload. */
+void dash_set_flag_settings(const struct config *cfg);
+
 /* Internal, shared with tests/integration/test_dashboard.c: the queries and
  * the message builder without a connection. */
 struct dash_job;

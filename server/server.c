@@ -198,6 +198,7 @@ int server_reload(struct server *s)
 	if (log_parse_level(s->cfg->log_level, &lvl) == 0)
 		log_set_level(lvl);
 	snprintf(s->request_timeout, sizeof s->request_timeout, "%ldms", s->cfg->request_timeout_ms);
+	dash_set_flag_settings(s->cfg);
 	if (proxy_trust_parse(&s->proxies, s->cfg->proxy_trusted, err, sizeof err)) /* checked by config_load */
 		log_error("reload: proxy_trusted err=\"%s\"", err);
 	tls_ctx_free(s->tls); /* live sessions hold their own reference */
@@ -250,6 +251,7 @@ int server_start(struct server *s, uv_loop_t *loop, struct config *cfg)
 	s->cfg = cfg;
 	s->listen_fd = -1;
 	snprintf(s->request_timeout, sizeof s->request_timeout, "%ldms", cfg->request_timeout_ms);
+	dash_set_flag_settings(cfg);
 	limit_table_init(&s->by_addr);
 	limit_table_init(&s->by_cert);
 	rc = proxy_trust_parse(&s->proxies, cfg->proxy_trusted, err, sizeof err);

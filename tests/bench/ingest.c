@@ -486,7 +486,7 @@ static void generate(void)
 			h->severity = (Safecampus__Severity)(1 + rnd() % 4);
 			snprintf(tmp, sizeof tmp, "%s%s%s", PICK(observations), PICK(risks), PICK(actions));
 			h->description = xstrdup(tmp);
-			snprintf(tmp, sizeof tmp, "2026-%02d-%02d", (int)(rnd() % 12) + 1, (int)(rnd() % 28) + 1);
+			snprintf(tmp, sizeof tmp, "2026-%02d-%02d", (int)(rnd() % 11) + 1, (int)(rnd() % 28) + 1); /* not after today (rules) */
 			h->found_date = xstrdup(tmp);
 			h->reporter = xstrdup(PICK(reporters));
 			ds.ptrs[i] = r;

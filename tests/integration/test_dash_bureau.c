@@ -83,7 +83,7 @@ static double q1(const char *fmt, ...)
 	return v;
 }
 
-static __attribute__((unused)) char *qtext(const char *sql)
+static char *qtext(const char *sql)
 {
 	PGresult *r = PQexec(pg, sql);
 	char *out;
@@ -268,6 +268,46 @@ static void test_cache_refresh(void **state)
 	check_value("then", q1("SELECT sc_dash_refresh(" TERM ")"), 1);
 }
 
+/* ---- anti-formalism flags (014), the fixture's working */
+
+static void test_flags(void **state)
+{
+	(void)state;
+	char *t = qtext("SELECT string_agg(school || ' ' || day || ' ' || kind || ' ' || title || ' ' || cardinality(record_ids), "
+			"E'\\n' ORDER BY school, day, kind) FROM sc_flags(" TERM ")");
+	assert_string_equal(t, "sa 2026-09-25 holiday_session 1 \"1530\" sessions on the holiday 2026-09-25 1\n"
+			       "sa 2026-10-14 holiday_session 2 \"1530\" sessions on the holiday 2026-10-14 2\n"
+			       "sb 2026-09-29 burst 20 inspection records entered on 2026-09-29 for dates 2026-09-01 to "
+			       "2026-09-20 20\n"
+			       "sc 2026-11-05 copied_minutes the same minutes in 2 meetings 2\n"
+			       "sc 2026-11-10 copied_evacuation evacuation in 185 seconds in 3 drills 3\n"
+			       "sc 2026-11-12 feedback_before_drill drill of 2026-11-12: feedback received 2026-11-10 1");
+	free(t);
+	/* the records behind them */
+	t = qtext("SELECT array_to_string(record_ids, ' ') FROM sc_flags(" TERM ") WHERE kind = 'copied_minutes'");
+	assert_string_equal(t, "00000000-0000-4000-8000-000000000c01 00000000-0000-4000-8000-000000000c02");
+	free(t);
+	t = qtext("SELECT array_to_string(record_ids, ' ') FROM sc_flags(" TERM ") WHERE kind = 'feedback_before_drill'");
+	assert_string_equal(t, "00000000-0000-4000-8000-0000000000d7");
+	free(t);
+	/* thresholds are the district's: one more record than the burst has,
+	 * one drill more than share the time */
+	must("SET safecampus.flag_burst_min = 21");
+	must("SET safecampus.flag_copy_min = 4");
+	check_value("no burst at 21", q1("SELECT count(*) FROM sc_flags(" TERM ") WHERE kind = 'burst'"), 0);
+	check_value("no copied time at 4", q1("SELECT count(*) FROM sc_flags(" TERM ") WHERE kind = 'copied_evacuation'"), 0);
+	/* the cache keeps the flags of the thresholds they were computed with */
+	q1("SELECT sc_dash_refresh(" TERM ")");
+	check_value("cached, 21", q1("SELECT count(*) FROM sc_flags_cached(" TERM ")"), 4);
+	must("RESET safecampus.flag_burst_min");
+	must("RESET safecampus.flag_copy_min");
+	check_value("stale when the thresholds change", q1("SELECT sc_dash_fresh(" TERM ")::int"), 0);
+	q1("SELECT sc_dash_refresh(" TERM ")");
+	check_value("cached, defaults", q1("SELECT count(*) FROM sc_flags_cached(" TERM ")"), 6);
+	/* a flag never blocks a record: they are all still there */
+	check_value("the burst's records kept", q1("SELECT count(*) FROM inspection WHERE school = 'sb'"), 20);
+}
+
 int main(void)
 {
 	base_conninfo = getenv("SC_PG_CONNINFO");
@@ -277,6 +317,7 @@ int main(void)
 	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cache_refresh),
+		cmocka_unit_test(test_flags),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

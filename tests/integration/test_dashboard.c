@@ -813,6 +813,7 @@ static void test_message_bureau(void **state)
 	/* sb 3 and sd 2 as in 004, sa's letter, equipment and bus (013), and a
 	 * "1530" line per school with sessions missing: sa 60 - 43, sb 49 */
 	assert_int_equal(d->n_missing, 10);
+	assert_int_equal(d->n_flags, 0); /* everything was received after the as-of day (test_dash_bureau has flags) */
 	{
 		size_t n1530 = 0;
 		for (size_t i = 0; i < d->n_missing; i++)

@@ -31,7 +31,7 @@ int hazard_fold(const struct kind_env *env, const char *hazard_id, const char *s
 	for (size_t i = 0; rc == 0 && i < x->n; i++) {
 		struct kind_event *e = &x->ev[i];
 		if (e->sync == KIND_REJECTED) {
-			snprintf(e->why, sizeof e->why, "rejected by the server");
+			snprintf(e->why, sizeof e->why, "%s", _("rejected by the server"));
 			continue;
 		}
 		if (!e->r->hazard_event)

@@ -716,6 +716,45 @@ out:
 	return rc;
 }
 
+/* Writes r's edited payload as a new record of k whose previous field names
+ * r; r itself is left as it is in the store. */
+static int new_version(const struct verb_ctx *c, const struct kind *k,
+		       const Safecampus__Record *r, struct verb_result *res)
+{
+	ProtobufCMessage *m = kind_payload_new(k);
+	Safecampus__Record *n = NULL;
+	char err[256];
+	int rc = 0;
+
+	if (!m)
+		return fail(res, -ENOMEM, "", "%s", sc_strerror(-ENOMEM));
+	for (unsigned i = 0; i < k->desc->n_fields && !rc; i++) {
+		const ProtobufCFieldDescriptor *f = &k->desc->fields[i];
+		char *v;
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || f->type == PROTOBUF_C_TYPE_MESSAGE ||
+		    f->type == PROTOBUF_C_TYPE_BYTES)
+			continue;
+		v = strcmp(f->name, k->ops->previous_field) == 0 ? strdup(r->id)
+								 : kind_field_get(kind_payload(r), f);
+		rc = !v || kind_field_set(m, f, v, err, sizeof err) != 0 ? -ENOMEM : 0;
+		free(v);
+	}
+	if (rc) {
+		kind_payload_free(m);
+		return fail(res, rc, "", "%s", sc_strerror(rc));
+	}
+	n = verb_record_new(k, m);
+	if (!n)
+		return fail(res, -ENOMEM, "", "%s", sc_strerror(-ENOMEM));
+	rc = verb_write(c, NULL, NULL, n, res);
+	if (rc == 0)
+		snprintf(res->done, sizeof res->done,
+			 _("%1$s %2$.8s is a new version (%3$.8s is kept as the version it "
+			   "replaces)"), kname(k), n->id, r->id);
+	kind_record_free(n);
+	return rc;
+}
+
 int verb_edit(const struct verb_ctx *c, const char *id, const struct verb_value *vals,
 	      size_t nvals, struct verb_result *res)
 {
@@ -742,7 +781,23 @@ int verb_edit(const struct verb_ctx *c, const char *id, const struct verb_value 
 			  kname(k), id);
 		goto out;
 	}
-	rc = set_values(c, k, kind_payload(r), vals, nvals, res);
+	{
+		/* a kind with history keeps the old version: a changed version
+		 * becomes a new record naming the one it replaces */
+		const char *vf = k->ops ? k->ops->versioned_by : NULL;
+		const ProtobufCFieldDescriptor *f = vf ? kind_field(k, vf) : NULL;
+		char *before = f ? kind_field_get(kind_payload(r), f) : NULL, *after = NULL;
+		rc = set_values(c, k, kind_payload(r), vals, nvals, res);
+		if (rc == 0 && before && (after = kind_field_get(kind_payload(r), f)) &&
+		    strcmp(before, after) != 0 && !r->deleted) {
+			rc = new_version(c, k, r, res);
+			free(before);
+			free(after);
+			goto out;
+		}
+		free(before);
+		free(after);
+	}
 	if (rc == 0)
 		rc = verb_write(c, NULL, NULL, r, res);
 out:

@@ -68,10 +68,15 @@ static const struct kind_field_ui policy_fields[] = {
 	{"effective_date", NC_("policy", "In force from"), NULL, NULL, NULL, KF_NONE, NULL},
 	{"revised_date", NC_("policy", "Revised"), NULL, NULL, NULL, KF_NONE, NULL},
 	{"summary", NC_("policy", "Summary"), NULL, NULL, NULL, KF_NONE, NULL},
+	{"previous_id", NC_("policy", "Replaces version"), N_("the version this one replaced (filled in by edit)"),
+	 NULL, NULL, KF_NONE, NULL},
 };
 
 const struct kind_ops kind_ops_policy = {
 	.kind = "policy",
+	.versioned_by = "version",
+	.previous_field = "previous_id",
+	.in_force_field = "effective_date",
 	.import_key = "type title version",
 	.label = N_("Rule or plan"),
 	FIELDS(policy_fields),

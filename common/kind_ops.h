@@ -245,6 +245,12 @@ struct kind_ops {
 	 * row's id (client/import_text.h), so a sheet imported twice adds nothing
 	 * twice. NULL: every column of the row (events: a step is its values) */
 	const char *import_key;
+	/* history: editing versioned_by ("version") does not overwrite the
+	 * record but writes a new one whose previous_field ("previous_id") names
+	 * it, so every version stays; `show --on DATE` picks the one in force
+	 * (its in_force_field, "effective_date", the latest on or before DATE).
+	 * NULL: edits overwrite. */
+	const char *versioned_by, *previous_field, *in_force_field;
 
 	/* fields for people, in form order; fields not named keep descriptor order after */
 	const struct kind_field_ui *fields;

@@ -3,7 +3,9 @@
 #include "cli.h"
 #include "i18n.h"
 #include "cli_kind.h"
+#include "date.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,10 +96,116 @@ static void show_parent(struct cli *c, const struct kind *k, const ProtobufCMess
 	free(pid);
 }
 
+/* ---------------------------------------------------------------- versions */
+
+/* The versions of one record of a kind with history (kind_ops.previous_field):
+ * every record of the kind linked to it through previous ids, either way. */
+struct versions {
+	const struct kind *k;
+	Safecampus__Record **v;
+	size_t n, cap;
+	int rc;
+};
+
+static int version_cb(void *arg, const Safecampus__Record *r)
+{
+	struct versions *x = arg;
+	Safecampus__Record *copy;
+
+	if (r->deleted)
+		return 0;
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 16;
+		Safecampus__Record **more = realloc(x->v, cap * sizeof *more);
+		if (!more) {
+			x->rc = -ENOMEM;
+			return 1;
+		}
+		x->v = more;
+		x->cap = cap;
+	}
+	copy = kind_record_dup(r);
+	if (!copy) {
+		x->rc = -ENOMEM;
+		return 1;
+	}
+	x->v[x->n++] = copy;
+	return 0;
+}
+
+static const char *vfield(const struct kind *k, const Safecampus__Record *r, const char *name,
+			  char *buf, size_t n)
+{
+	const ProtobufCFieldDescriptor *f = kind_field(k, name);
+	char *v = f ? kind_field_get(kind_payload(r), f) : NULL;
+
+	snprintf(buf, n, "%s", v ? v : "");
+	free(v);
+	return buf;
+}
+
+static int by_in_force(const void *a, const void *b)
+{
+	const Safecampus__Record *ra = *(Safecampus__Record *const *)a,
+				 *rb = *(Safecampus__Record *const *)b;
+	const struct kind *k = kind_of(ra);
+	char x[64], y[64];
+	int c = strcmp(vfield(k, ra, k->ops->in_force_field, x, sizeof x),
+		       vfield(k, rb, k->ops->in_force_field, y, sizeof y));
+
+	return c ? c : ra->hlc < rb->hlc ? -1 : ra->hlc > rb->hlc;
+}
+
+/* Keeps in x only the lineage of id, in the order they came into force. */
+static void versions_of(struct versions *x, const char *id)
+{
+	const char *pf = x->k->ops->previous_field;
+	bool *in = calloc(x->n ? x->n : 1, sizeof *in), grew = true;
+	size_t keep = 0;
+	char a[64], b[64];
+
+	if (!in) {
+		x->rc = -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < x->n; i++)
+		in[i] = strcmp(x->v[i]->id, id) == 0;
+	while (grew) {
+		grew = false;
+		for (size_t i = 0; i < x->n; i++)
+			for (size_t j = 0; j < x->n; j++) {
+				if (in[i] == in[j])
+					continue;
+				/* j replaced i, or i replaced j */
+				if (strcmp(vfield(x->k, x->v[j], pf, a, sizeof a), x->v[i]->id) == 0 ||
+				    strcmp(vfield(x->k, x->v[i], pf, b, sizeof b), x->v[j]->id) == 0) {
+					in[i] = in[j] = true;
+					grew = true;
+				}
+			}
+	}
+	for (size_t i = 0; i < x->n; i++) {
+		if (in[i])
+			x->v[keep++] = x->v[i];
+		else
+			safecampus__record__free_unpacked(x->v[i], NULL);
+	}
+	x->n = keep;
+	free(in);
+	qsort(x->v, x->n, sizeof *x->v, by_in_force);
+}
+
+static void versions_free(struct versions *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		safecampus__record__free_unpacked(x->v[i], NULL);
+	free(x->v);
+}
+
 int cmd_show(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
-		.usage = "show ID",
+		.usage = "show ID [--on DATE]",
 		.summary = N_("Shows every field of a record, where it came from and its sync state. "
 			      "For a kind with\na workflow, also its derived state and its full event "
 			      "history."),
@@ -111,12 +219,19 @@ int cmd_show(struct cli *c, int argc, char **argv)
 	enum store_sync_state sync;
 	const struct kind *k;
 	const ProtobufCMessage *m;
-	int rc = cli_parse(c, argc, argv, NULL, 0, &h, pos, 1, 1, &npos);
+	struct cli_opt opts[] = {
+		{.name = "on", .metavar = "DATE",
+		 .help = N_("for a policy or plan: the version in force on DATE (YYYY-MM-DD)")},
+	};
+	struct versions vs = {0};
+	int rc = cli_parse(c, argc, argv, opts, 1, &h, pos, 1, 1, &npos);
 
 	if (rc == CLI_HELP)
 		return CLI_OK;
 	if (rc)
 		return rc;
+	if (opts[0].seen && !date_valid(opts[0].value))
+		return cli_usage("show", _("--on: \"%s\" is not a date (YYYY-MM-DD)"), opts[0].value);
 	rc = cli_config(c);
 	if (rc)
 		return rc;
@@ -125,6 +240,43 @@ int cmd_show(struct cli *c, int argc, char **argv)
 	rc = store_get(c->st, id, &r);
 	if (rc)
 		return cli_store_fail(rc, _("cannot read the record"));
+	k = kind_of(r);
+	if (k && k->ops && k->ops->previous_field) {
+		vs.k = k;
+		rc = store_each(c->st, k->name, version_cb, &vs);
+		if (!rc && !vs.rc)
+			versions_of(&vs, id);
+		if (rc || vs.rc) {
+			rc = cli_store_fail(rc ? rc : vs.rc, _("cannot read the record"));
+			goto out;
+		}
+	}
+	if (opts[0].seen) {
+		Safecampus__Record *pick = NULL;
+		char d[64];
+		if (!vs.k) {
+			rc = cli_usage("show", _("--on: a %s has no versions"), kind_label(k));
+			goto out;
+		}
+		for (size_t i = 0; i < vs.n; i++)
+			if (*vfield(k, vs.v[i], k->ops->in_force_field, d, sizeof d) &&
+			    strcmp(d, opts[0].value) <= 0)
+				pick = vs.v[i];
+		if (!pick) {
+			cli_err(_("no version of %.8s was in force on %s (the first came into force "
+				  "later)"), id, opts[0].value);
+			rc = CLI_FAIL;
+			goto out;
+		}
+		printf(_("in force on %s:\n"), opts[0].value);
+		snprintf(id, sizeof id, "%s", pick->id);
+		safecampus__record__free_unpacked(r, NULL);
+		r = kind_record_dup(pick);
+		if (!r) {
+			rc = cli_store_fail(-ENOMEM, _("cannot read the record"));
+			goto out;
+		}
+	}
 	rc = store_sync_state(c->st, id, &sync);
 	if (rc) {
 		rc = cli_store_fail(rc, _("cannot read the outbox"));
@@ -200,6 +352,17 @@ int cmd_show(struct cli *c, int argc, char **argv)
 		show_line(_("sync"), cli_sync_name(sync));
 	}
 	rc = 0;
+	if (vs.k && vs.n > 1) {
+		printf("%s", _("versions (in the order they came into force):\n"));
+		for (size_t i = 0; i < vs.n; i++) {
+			char v[64], d[64];
+			printf("  %.8s  %-16s %s %s%s\n", vs.v[i]->id,
+			       vfield(k, vs.v[i], k->ops->versioned_by, v, sizeof v),
+			       _("in force from"), *vfield(k, vs.v[i], k->ops->in_force_field, d, sizeof d)
+							? d : "-",
+			       strcmp(vs.v[i]->id, r->id) == 0 ? _("  (this one)") : "");
+		}
+	}
 	if (k->ops && k->ops->alarm && k->ops->alarm(r, buf2, sizeof buf2))
 		printf(_("\nALARM: %s\n"), buf2);
 	if (hooks && hooks->show) {
@@ -208,6 +371,7 @@ int cmd_show(struct cli *c, int argc, char **argv)
 		rc = hooks->show(c, &env, r);
 	}
 out:
+	versions_free(&vs);
 	safecampus__record__free_unpacked(r, NULL);
-	return rc ? CLI_FAIL : CLI_OK;
+	return rc == CLI_USAGE ? rc : rc ? CLI_FAIL : CLI_OK;
 }

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "cli.h"
 #include "dashboard_text.h"
 #include "i18n.h"
 
@@ -45,16 +46,25 @@ void render_flags_term(FILE *f, const struct render_ctx *r)
 	}
 	for (size_t k = 0; k < d->n_flags; k++) {
 		const Safecampus__Flag *fl = d->flags[k];
-		fprintf(f, "  %s  %s  %s: %s\n", render__school_label(r, fl->school), fl->date, flag_words(fl->kind),
-			dashboard_title_text(fl->title, buf, sizeof buf));
-		fprintf(f, "    %s", _("records:"));
+		char line[768];
+		fputs("  ", f);
+		cli_cell(f, render__school_label(r, fl->school), 30);
+		fprintf(f, "  %s\n    ", fl->date);
+		snprintf(line, sizeof line, "%s: %s", flag_words(fl->kind), dashboard_title_text(fl->title, buf, sizeof buf));
+		cli_wrap(f, line, 4, 78);
+		/* one record id a line: 36 columns each */
+		fprintf(f, "    %s\n", _("records:"));
 		for (size_t i = 0; i < fl->n_record_ids && i < FLAG_IDS_SHOWN; i++)
-			fprintf(f, " %s", fl->record_ids[i]);
-		if (fl->n_record_ids > FLAG_IDS_SHOWN)
+			fprintf(f, "      %s\n", fl->record_ids[i]);
+		if (fl->n_record_ids > FLAG_IDS_SHOWN) {
+			fprintf(f, "     ");
 			fprintf(f, _(" and %zu more"), fl->n_record_ids - FLAG_IDS_SHOWN);
-		fputc('\n', f);
+			fputc('\n', f);
+		}
 	}
-	fprintf(f, "  %s\n", _("A flag never blocks a record; thresholds are the district's (safecampusd flag_* settings)."));
+	fputs("  ", f);
+	cli_wrap(f, _("A flag never blocks a record; thresholds are the district's (safecampusd flag_* settings)."), 2,
+		 78);
 }
 
 void render_flags_html(struct html *h)

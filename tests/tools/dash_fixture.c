@@ -425,6 +425,10 @@ Safecampus__Dashboard *dash_fixture_new(const struct dash_fixture_opts *o)
 				/* a stable number that is not the rank, as a server would give */
 				x->label = S(&a, "School %d", (s * 5 + 3) % DASH_FIXTURE_SCHOOLS + 1);
 			}
+			if ((o->bureau || s == self) && s == 3) { /* its health below: 17 unsent */
+				x->outbox_pending = 17;
+				x->oldest_pending_ms = now - 6 * day;
+			}
 			if (o->bureau) {
 				x->n_indicators = NIND;
 				x->indicators = A(&a, NIND * sizeof *x->indicators);
@@ -476,6 +480,26 @@ Safecampus__Dashboard *dash_fixture_new(const struct dash_fixture_opts *o)
 		x->due_date = (char *)missing_defs[i].due;
 		x->record_id = (char *)missing_defs[i].record_id;
 		d.missing[d.n_missing++] = x;
+	}
+
+	/* an anti-formalism flag, the bureau's only (014_flags.sql) */
+	if (o->bureau) {
+		Safecampus__Flag *fl = A(&a, sizeof *fl);
+		char **ids = A(&a, 3 * sizeof *ids);
+		d.flags = A(&a, sizeof *d.flags);
+		if (fl && ids && d.flags) {
+			safecampus__flag__init(fl);
+			fl->school = (char *)schools[2].id;
+			fl->kind = "copied_evacuation";
+			fl->title = "evacuation in 185 seconds in 3 drills";
+			fl->date = "2026-11-10";
+			ids[0] = "00000000-0000-4000-8000-0000000000d3";
+			ids[1] = "00000000-0000-4000-8000-0000000000d4";
+			ids[2] = "00000000-0000-4000-8000-0000000000d6";
+			fl->record_ids = ids;
+			fl->n_record_ids = 3;
+			d.flags[d.n_flags++] = fl;
+		}
 	}
 
 	/* sync health: every campus of the scope; some stale */

@@ -234,6 +234,11 @@ static void test_term_bureau_view(void **state)
 		assert_non_null(strstr(out, "INDICATORS (district averages)"));
 		assert_non_null(strstr(out, "SCHOOLS (12)"));
 		assert_non_null(strstr(out, "district average"));
+		/* the flag with its records; the school with unsent records marked */
+		assert_non_null(strstr(out, "FORMALISM FLAGS (1)"));
+		assert_non_null(strstr(out, "the same evacuation time: evacuation in 185 seconds in 3 drills"));
+		assert_non_null(strstr(out, "records:\n      00000000-0000-4000-8000-0000000000d3\n"));
+		assert_non_null(strstr(out, "*: 17 records done at these schools are not yet synced"));
 		/* every school named, 12 indicator columns fit */
 		for (int s = 1; s <= 12; s++) {
 			char id[8], head[16];
@@ -552,6 +557,8 @@ static void test_html_bureau(void **state)
 	/* ranking: one bar per school; trends; ageing stacks */
 	assert_int_equal(count(h, "<rect class=\"bar"), 12);
 	assert_int_equal(count(h, "<rect class=\"bar self"), 0);
+	assert_int_equal(count(h, "<section id=\"flags\">"), 1);
+	assert_int_equal(count(h, "17 records not yet synced"), 1);
 	assert_true(count(h, "<polyline class=\"line\"") >= 13);
 	assert_int_equal(count(h, "<rect class=\"age-overdue\""), 4);
 	assert_int_equal(count(h, "<rect class=\"age-open\""), 4);

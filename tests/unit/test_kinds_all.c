@@ -759,6 +759,9 @@ static void test_sql_tables(void **state)
 		"signoff",
 		/* evidence files and their bytes (016) */
 		"evidence_file", "evidence_chunk",
+		/* the bureau's due days (013), dashboards kept per school (020, 021) */
+		"dashboard_due", "dash_stamp", "dash_cache_key", "dash_cache_v", "dash_cache_out",
+		"dash_cache_alert", "dash_cache_missing", "dash_cache_ageing", "dash_cache_flag",
 		NULL,
 	};
 	struct schema *sc = calloc(1, sizeof *sc);

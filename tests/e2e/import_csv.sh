@@ -254,4 +254,25 @@ check "after the kills, one import leaves each of the 20000 rows once" eq "$(cou
 sc amain import meeting "$big" >"$T/out" 2>"$T/err"
 check "importing the 20000 rows again adds nothing" eq "$(cat "$T/out")" "imported 0, rejected 0 (20000 unchanged, skipped)"
 
+# ---------------------------------------------------------------- implausible values, one sheet
+# (issue 10: each refused with the field named; the rest of the sheet applied)
+printf 'type,meeting_date,title,minutes\r\nguard,2030-01-10,Future,\r\nguard,1900-01-10,Typo,\r\nguard,2026-04-20,"   ",\r\nguard,2026-04-21,Real one,"%s"\r\n' \
+  "$(head -c 30000 /dev/zero | tr '\0' 'x')" >"$T/implausible.csv"
+sc amain import meeting "$T/implausible.csv" >"$T/out" 2>"$T/err"
+check "implausible: the good row (30 KB of minutes) applied" eq "$(cat "$T/out")" "imported 1, rejected 3"
+check "implausible: 2030 named" grep -q "implausible.csv:2: meeting_date: 2030-01-10 is in the future" "$T/err"
+check "implausible: 1900 named" grep -q "implausible.csv:3: meeting_date: 1900-01-10 is before 2000" "$T/err"
+check "implausible: a blank title named" grep -q "implausible.csv:4: title: " "$T/err"
+printf 'bus_id,trip_date,direction,boarded,alighted,checked_by\n%s,2026-03-11,to_school,31,31,He\n%s,2026-03-11,from_school,30,30,He\n' \
+  "$bus" "$bus" >"$T/seats.csv"
+sc amain import bus_trip "$T/seats.csv" >"$T/out" 2>"$T/err"
+check "riders over seats: refused, the other trip applied" eq "$(cat "$T/out")" "imported 1, rejected 1"
+check "... named" grep -q "seats.csv:2: .*boarded: 31 students on a bus with 30 seats" "$T/err"
+printf 'title,issue_date,due_date,targets\nTypo target,2026-05-01,2026-05-20,lvshuu\nGood target,2026-05-01,2026-05-20,schoolA\n' >"$T/targets.csv"
+check "A-main syncs (the server knows schoolA)" sc amain sync
+check "the bureau pulls: it knows schoolA" sc bureau sync
+sc bureau import notice "$T/targets.csv" >"$T/out" 2>"$T/err"
+check "an unknown target school: refused, the other notice applied" eq "$(cat "$T/out")" "imported 1, rejected 1"
+check "... named" grep -q "targets.csv:2: .*targets: no school \"lvshuu\" is known here" "$T/err"
+
 e2e_done

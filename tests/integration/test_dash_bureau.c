@@ -1,9 +1,11 @@
 /* The bureau's dashboards against a real PostgreSQL, on the hand-built
  * district of tests/integration/dashboard_fixture.sql with the cases of
  * dashboard_fixture_bureau.sql on top (expected values worked out by hand
- * in its comments). Here: the per-school cache of 020_dash_cache.sql,
- * refreshed only for the schools whose rows changed and always equal to
- * computing everything afresh.
+ * in its comments): the per-school cache of 020_dash_cache.sql, refreshed
+ * only for the schools whose rows changed and always equal to computing
+ * everything afresh; the anti-formalism flags of 014 with the records
+ * behind them, their thresholds, and the Dashboard message the bureau gets
+ * them in (021, server/dash_build.c).
  *
  * Needs SC_PG_CONNINFO and SC_SOURCE_DIR, like test_dashboard. Makes its
  * own database and drops it; SC_KEEP_DB=1 keeps it. */
@@ -25,6 +27,11 @@
 
 #include <libpq-fe.h>
 
+#include <uv.h>
+
+#include "../../server/config.h"
+#include "../../server/dashboard.h"
+#include "db.h"
 #include "migrate.h"
 
 #define NONE NAN /* not applicable: has_value false / SQL NULL */
@@ -308,6 +315,101 @@ static void test_flags(void **state)
 	check_value("the burst's records kept", q1("SELECT count(*) FROM inspection WHERE school = 'sb'"), 20);
 }
 
+/* ---- the message: flags as the bureau gets them, thresholds from the
+ * server's configuration (dash_set_flag_settings), the job as the server
+ * runs it (refresh, then the snapshot) */
+
+struct run {
+	uv_loop_t loop;
+	struct db_pool *pool;
+	int done, closed;
+};
+
+static void on_job(struct dash_job *j, void *arg)
+{
+	(void)j;
+	((struct run *)arg)->done = 1;
+}
+
+static void on_closed(void *arg)
+{
+	((struct run *)arg)->closed = 1;
+}
+
+static void spin(struct run *r, const int *flag)
+{
+	for (int i = 0; i < 3000 && !*flag; i++)
+		uv_run(&r->loop, UV_RUN_ONCE);
+	assert_true(*flag);
+}
+
+/* The dashboard of scope for the term, as the bureau or the school sees it. */
+static Safecampus__Dashboard *message(const char *scope, bool bureau)
+{
+	struct run r;
+	struct dash_job *j = NULL;
+	const char *focus[] = {scope};
+	uint8_t *buf;
+	size_t len;
+
+	memset(&r, 0, sizeof r);
+	assert_int_equal(uv_loop_init(&r.loop), 0);
+	assert_int_equal(db_pool_new(&r.pool, &r.loop, conninfo, 1), 0);
+	assert_int_equal(dash__job_run(r.pool, "60000ms", "", "", "2026-11-18", focus, 1, on_job, &r, &j), 0);
+	spin(&r, &r.done);
+	assert_int_equal(dash__job_status(j), 0);
+	assert_int_equal(dash__build_packed(j, scope, bureau, "d1", 4u << 20, &buf, &len), 0);
+	Safecampus__Dashboard *d = safecampus__dashboard__unpack(NULL, len, buf);
+	free(buf);
+	assert_non_null(d);
+	dash__job_free(j);
+	db_pool_close(r.pool, on_closed, &r);
+	spin(&r, &r.closed);
+	while (uv_run(&r.loop, UV_RUN_NOWAIT))
+		;
+	assert_int_equal(uv_loop_close(&r.loop), 0);
+	return d;
+}
+
+static void test_message_flags(void **state)
+{
+	struct config cfg = {.flag_burst_min = 20, .flag_burst_backdated_days = 7, .flag_burst_deadline_days = 3,
+			     .flag_copy_min = 3, .flag_minutes_min_chars = 20};
+	(void)state;
+	dash_set_flag_settings(&cfg);
+	Safecampus__Dashboard *d = message("", true);
+	assert_int_equal(d->n_flags, 6);
+	const Safecampus__Flag *f = d->flags[3];
+	assert_string_equal(f->school, "sc");
+	assert_string_equal(f->kind, "copied_minutes");
+	assert_string_equal(f->date, "2026-11-05");
+	assert_int_equal(f->n_record_ids, 2);
+	assert_string_equal(f->record_ids[0], "00000000-0000-4000-8000-000000000c01");
+	assert_string_equal(f->record_ids[1], "00000000-0000-4000-8000-000000000c02");
+	assert_int_equal(d->flags[2]->n_record_ids, 20); /* sb's burst */
+	safecampus__dashboard__free_unpacked(d, NULL);
+
+	/* the drill-down into sc: its three */
+	d = message("sc", true);
+	assert_int_equal(d->n_flags, 3);
+	safecampus__dashboard__free_unpacked(d, NULL);
+	/* a school does not get them */
+	d = message("sc", false);
+	assert_int_equal(d->n_flags, 0);
+	safecampus__dashboard__free_unpacked(d, NULL);
+
+	/* the district raises the burst threshold (a reload): the burst goes */
+	cfg.flag_burst_min = 21;
+	dash_set_flag_settings(&cfg);
+	d = message("", true);
+	assert_int_equal(d->n_flags, 5);
+	for (size_t i = 0; i < d->n_flags; i++)
+		assert_string_not_equal(d->flags[i]->kind, "burst");
+	safecampus__dashboard__free_unpacked(d, NULL);
+	cfg.flag_burst_min = 20;
+	dash_set_flag_settings(&cfg);
+}
+
 int main(void)
 {
 	base_conninfo = getenv("SC_PG_CONNINFO");
@@ -318,6 +420,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cache_refresh),
 		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_message_flags),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -41,6 +41,18 @@ static const char *env_lang(void)
 	return NULL;
 }
 
+/* True if DIR holds our zh_CN catalogue. Testing DIR alone is not enough:
+ * installed in /usr/bin, "DIR/locale" is /usr/bin/locale, glibc's program. */
+static int has_catalogue(const char *dir)
+{
+	char mo[PATH_MAX];
+	int n = snprintf(mo, sizeof mo, "%s/zh_CN/LC_MESSAGES/" SC_TEXTDOMAIN ".mo", dir);
+	return n > 0 && (size_t)n < sizeof mo && access(mo, R_OK) == 0;
+}
+
+/* The catalogue beside the program (a build tree: build/locale), else in
+ * ../share/locale (an installed tree, wherever its prefix), else the
+ * configured SC_LOCALEDIR; SAFECAMPUS_LOCALEDIR overrides them all. */
 static void bind_dir(void)
 {
 	const char *dir = getenv("SAFECAMPUS_LOCALEDIR");
@@ -53,12 +65,12 @@ static void bind_dir(void)
 			char *slash = strrchr(path, '/');
 			if (slash) {
 				strcpy(slash, "/locale");
-				if (access(path, R_OK) == 0) {
+				if (has_catalogue(path)) {
 					dir = path;
 				} else {
 					strcpy(slash, "/../share/locale");
-					if (access(path, R_OK) == 0)
-					    dir = path;
+					if (has_catalogue(path))
+						dir = path;
 				}
 			}
 		}

@@ -60,7 +60,7 @@ static const unsigned phase_next[PH_COUNT] = {
 	[PH_SUBSCRIBE] = ROUND | B(PH_CLOSING),
 	[PH_EVIDENCE] = ROUND | B(PH_CLOSING),
 	[PH_IDLE] = ROUND | B(PH_CLOSING),
-	[PH_CLOSING] = B(PH_BACKOFF) | B(PH_DONE),
+	[PH_CLOSING] = B(PH_BACKOFF) | B(PH_CONNECT) | B(PH_DONE),
 	[PH_DONE] = 0,
 };
 #undef ROUND
@@ -313,6 +313,7 @@ static void round_done(struct sync *s)
 	}
 	/* a good round: the next failure starts the backoff from the beginning */
 	s->failures = 0;
+	s->rc = 0; /* an earlier attempt's failure is not this sync's result */
 	s->rep->failure = SYNC_FAIL_NONE;
 	s->rep->error[0] = '\0';
 	if (s->opts->changed)
@@ -692,6 +693,12 @@ static void connection_closed(struct sync *s)
 		sync_end(s);
 		return;
 	}
+	/* the next address of the name, at once, while the timeout allows */
+	if (f == SYNC_FAIL_UNREACHABLE && s->next_addr < s->naddrs &&
+	    (s->opts->watch || used + ONESHOT_MIN_LEFT_MS <= s->timeout_ms)) {
+		connect_start(s);
+		return;
+	}
 	s->failures++;
 	delay = backoff_ms(s);
 	if (s->opts->watch)
@@ -778,10 +785,31 @@ static void on_connect(uv_connect_t *req, int status)
 		conn_end(s, rc, SYNC_FAIL_TLS, _("starting TLS failed: %s"), sc_strerror(rc));
 }
 
+/* CONNECT: to the next address the name resolved to. */
+static void connect_next(struct sync *s)
+{
+	char ip[64] = "?";
+	const struct sockaddr *sa;
+	int rc;
+
+	if (s->next_addr >= s->naddrs) {
+		conn_end(s, -EADDRNOTAVAIL, SYNC_FAIL_UNREACHABLE, _("cannot find %s (no address)"),
+			 s->host);
+		return;
+	}
+	sa = (const struct sockaddr *)&s->addrs[s->next_addr++];
+	(void)uv_ip_name(sa, ip, sizeof ip);
+	log_debug("sync connect addr=%s port=%s try=%u/%u", ip, s->port, s->next_addr, s->naddrs);
+	s->connect.data = s;
+	rc = uv_tcp_connect(&s->connect, &s->ch.tcp, sa, on_connect);
+	if (rc)
+		conn_end(s, rc, SYNC_FAIL_UNREACHABLE, _("cannot connect to %s (%s)"), s->cfg.server,
+			 uv_strerror(rc));
+}
+
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
 {
 	struct sync *s = req->data;
-	int rc;
 
 	s->gai_busy = 0;
 	if (s->phase != PH_CONNECT) {
@@ -794,12 +822,14 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
 		uv_freeaddrinfo(ai);
 		return;
 	}
-	s->connect.data = s;
-	rc = uv_tcp_connect(&s->connect, &s->ch.tcp, ai->ai_addr, on_connect);
+	s->naddrs = s->next_addr = 0;
+	for (struct addrinfo *a = ai; a && s->naddrs < SYNC_MAX_ADDRS; a = a->ai_next) {
+		if (a->ai_addrlen > sizeof s->addrs[0])
+			continue;
+		memcpy(&s->addrs[s->naddrs++], a->ai_addr, a->ai_addrlen);
+	}
 	uv_freeaddrinfo(ai);
-	if (rc)
-		conn_end(s, rc, SYNC_FAIL_UNREACHABLE, _("cannot connect to %s (%s)"), s->cfg.server,
-			 uv_strerror(rc));
+	connect_next(s);
 }
 
 /* BACKOFF -> CONNECT: a new channel, the name lookup, the connect limit. */
@@ -816,7 +846,7 @@ static void connect_start(struct sync *s)
 	set_phase(s, PH_CONNECT);
 	/* a one-shot sync: connecting again may use what is left of its timeout */
 	s->limit_ms = s->timeout_ms;
-	if (!s->opts->watch && used < s->timeout_ms && s->rep->retries)
+	if (!s->opts->watch && used < s->timeout_ms && (s->rep->retries || s->next_addr))
 		s->limit_ms = s->timeout_ms - (unsigned)used;
 	rc = channel_init(&s->ch, s->loop, s->tls,
 			  s->cfg.server_name && *s->cfg.server_name ? s->cfg.server_name : s->host, &sync_ops,
@@ -829,6 +859,11 @@ static void connect_start(struct sync *s)
 	sync__offer_session(s->st, &s->ch);
 	s->last_io_ms = hlc_wall_ms();
 	uv_timer_start(&s->timer, on_request_timeout, s->limit_ms, 0);
+	if (s->next_addr < s->naddrs) {
+		connect_next(s);
+		return;
+	}
+	s->naddrs = s->next_addr = 0;
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;

@@ -31,6 +31,8 @@ enum phase {
 	PH_COUNT
 };
 
+#define SYNC_MAX_ADDRS 8
+
 struct sync {
 	uv_loop_t own_loop;      /* sync_run's; sync_start runs on the caller's */
 	uv_loop_t *loop;
@@ -41,6 +43,10 @@ struct sync {
 	uv_signal_t sigint, sigterm;
 	uv_getaddrinfo_t gai;
 	uv_connect_t connect;
+	/* the server name's addresses, tried in turn before a backoff (a name
+	 * with an IPv6 address that does not answer and an IPv4 one that does) */
+	struct sockaddr_storage addrs[SYNC_MAX_ADDRS];
+	unsigned naddrs, next_addr;
 	struct store *st;
 	struct store_config cfg;
 	const struct sync_opts *opts;

@@ -7,6 +7,13 @@ export DEBIAN_FRONTEND=noninteractive
 ok() { printf 'ok   - %s\n' "$1"; }
 fail() { printf 'FAIL - %s\n' "$1"; [[ -f /tmp/server.log ]] && tail -20 /tmp/server.log; exit 1; }
 check() { local what=$1; shift; if "$@" >/tmp/check.out 2>&1; then ok "$what"; else cat /tmp/check.out; fail "$what"; fi; }
+# the chroot shares the machine's processes: leave none behind, pass or fail
+spid=
+cleanup() {
+  [[ -n $spid ]] && kill -KILL "$spid" 2>/dev/null
+  pg_ctlcluster 15 main stop -m immediate >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 # a loopback port nothing accepts on, outside the ephemeral range
 free_port() {
   local p

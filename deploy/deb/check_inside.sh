@@ -83,7 +83,9 @@ check "the hazard is in PostgreSQL" bash -c \
 
 kill -TERM "$spid"
 wait "$spid"
-check "SIGTERM: the server exits 0" test $? -eq 0
+rc=$?
+spid=
+check "SIGTERM: the server exits 0" test "$rc" -eq 0
 check "dpkg -r safecampusd safecampus" dpkg -r safecampusd safecampus
 check "the configuration stays after remove" test -f "$conf"
 check "dpkg --purge safecampusd" dpkg --purge safecampusd

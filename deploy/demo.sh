@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh: safecampus in two minutes, on a fresh Debian 12 machine, from a clone.
 #
-#   deploy/demo.sh [--keep]
+#   deploy/demo.sh [--keep] [--serve]
 #
 # Installs what is missing (deploy/deps.sh), builds into build/, then, in a
 # scratch folder: a throwaway PostgreSQL cluster (tests/lib/pg.sh), a district
@@ -28,6 +28,10 @@
 # Options:
 #   --keep      keep the scratch folder (stores, certificates, PostgreSQL data,
 #               logs) and print how to use the clients there
+#   --serve     after the story, keep school A's east campus serving its browser
+#               interface (safecampus serve) and the district server running;
+#               prints the address, a login and its password; Ctrl-C stops
+#               everything and cleans up as usual
 #   -h, --help  this help
 #
 # Runs as root or as a user with sudo (deps.sh may apt-get install); nothing
@@ -36,9 +40,11 @@ set -Eeuo pipefail
 
 prog=${0##*/}
 keep=0
+serve=0
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--keep) keep=1; shift ;;
+	--serve) serve=1; shift ;;
 	-h | --help) sed -n '2,/^set -E/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "$prog: unknown argument $1 (try --help)" >&2; exit 2 ;;
 	esac
@@ -117,6 +123,7 @@ expect() { # DESCRIPTION COMMAND...
 # ---- failure and clean-up
 FAILED=''
 SERVER_PID=''
+WEB_PID=''
 T=''
 PG_STARTED=0
 fail() {
@@ -149,6 +156,26 @@ server_stop() {
 	return "$rc"
 }
 
+# True when `safecampus serve` on 127.0.0.1:PORT answers its sign-in page
+# (bash's /dev/tcp: curl is not among the packages the demo installs).
+login_page_ok() {
+	(
+		local line=''
+		exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf 'GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
+		IFS= read -r -t 5 line <&3 || true
+		[[ $line == "HTTP/1.1 200"* ]]
+	) 2>/dev/null
+}
+
+# Stops `safecampus serve` (--serve).
+web_stop() {
+	[[ -n $WEB_PID ]] || return 0
+	kill -TERM "$WEB_PID" 2>/dev/null || true
+	wait "$WEB_PID" 2>/dev/null || true
+	WEB_PID=''
+}
+
 # Stops the cluster but keeps its data (for --keep).
 pg_halt() {
 	if [[ $(id -u) -eq 0 ]]; then
@@ -174,6 +201,7 @@ cleanup() {
 			tail -n 10 "$T/pg/postgres.log" >&2
 		fi
 	fi
+	web_stop
 	server_stop >/dev/null 2>&1
 	if ((PG_STARTED)); then
 		if ((keep)); then
@@ -511,6 +539,44 @@ run safecampus --store district/school01-main.db dashboard --refresh --html "$DA
 expect "school01's own page is written" test -s "$DASH_SCHOOL_HTML"
 ok "open the dashboards in a browser (one self-contained page each, charts in SVG, nothing fetched):"
 printf '      the bureau:  %s\n      school01:    %s\n' "$DASH_HTML" "$DASH_SCHOOL_HTML"
+
+# ---- 6d. the browser interface, until Ctrl-C (--serve)
+if ((serve)); then
+	section "The browser interface: school A's east campus, served from its own store"
+	say "\`safecampus serve\` serves the pages from the campus's SQLite store and keeps it synced"
+	say "with the district server (still running), as \`sync --watch\` does. In Chinese unless the"
+	say "browser asks for English (there is a switch in the page)."
+	wport=$(pick_port) || fail "no free TCP port found on 127.0.0.1"
+	show_cmd safecampus --store A-east.db serve --listen "127.0.0.1:$wport"
+	safecampus --store A-east.db serve --listen "127.0.0.1:$wport" >serve.log 2>&1 &
+	WEB_PID=$!
+	for _ in $(seq 1 100); do
+		login_page_ok "$wport" && break
+		kill -0 "$WEB_PID" 2>/dev/null || { cat serve.log >&2; fail "safecampus serve exited"; }
+		sleep 0.1
+	done
+	expect "the sign-in page answers" login_page_ok "$wport"
+	printf '\n%s  Open   http://127.0.0.1:%s/%s\n' "$B$GRN" "$wport" "$RST"
+	printf '  Sign in as  chen  (陈校长, principal), password  %s\n' "$(cat chen.pw)"
+	printf '          or  sunmei (孙老师, head teacher), password  %s\n' "$(cat sunmei.pw)"
+	printf '  From another machine: pass the port on with ssh -L %s:127.0.0.1:%s HOST\n' "$wport" "$wport"
+	printf '%s  Ctrl-C stops the interface and the server, and cleans up.%s\n' "$DIM" "$RST"
+	stop_serving=0
+	trap 'stop_serving=1' INT TERM
+	while ((stop_serving == 0)) && kill -0 "$WEB_PID" 2>/dev/null; do
+		wait "$WEB_PID" 2>/dev/null || true
+	done
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	if ((stop_serving == 0)); then
+		tail -n 20 serve.log >&2
+		fail "safecampus serve exited by itself"
+	fi
+	printf '\n'
+	show_line "kill -TERM $WEB_PID    # safecampus serve"
+	web_stop
+	ok "safecampus serve stopped"
+fi
 
 # ---- 7. stop
 section "Stopping"

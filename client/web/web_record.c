@@ -501,6 +501,20 @@ static bool local_ms(const char *s, char *out, size_t n)
 	return true;
 }
 
+/* The form again, with the password's message beside it; nothing was written. */
+static void wrong_password(struct web_req *r, struct web_page *p, const struct kind *k,
+			   const struct kind_verb *v, const char *id, bool edit,
+			   struct verb_result *res)
+{
+	memset(res, 0, sizeof *res);
+	res->nerrors = 1;
+	snprintf(res->err[0].field, sizeof res->err[0].field, "_password");
+	snprintf(res->err[0].msg, sizeof res->err[0].msg, "%s",
+		 _("Wrong password: the step was not recorded."));
+	p->status = 422;
+	form_page(r, p, k, v, id, edit, res);
+}
+
 int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind *k,
 		       const struct kind_verb *v, const char *id, bool edit)
 {
@@ -537,21 +551,25 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 		vals[n++] = (struct verb_value){f->name, val};
 	}
 	if (signed_step(fk, v)) {
-		/* a signed step: the person confirms it with their password */
+		/* a signed step: the person confirms it with their password. A
+		 * sign-off's signing checks it (one scrypt, not two: verb_sign.c
+		 * answers -EACCES); a step that is not signed is checked here. */
 		struct person who;
-		if (!pw || !*pw || person_login(r->w->st, r->sess->who.login, pw, &who) != 0) {
-			res->nerrors = 1;
-			snprintf(res->err[0].field, sizeof res->err[0].field, "_password");
-			snprintf(res->err[0].msg, sizeof res->err[0].msg, "%s",
-				 _("Wrong password: the step was not recorded."));
-			p->status = 422;
-			form_page(r, p, k, v, id, edit, res);
+		bool signs = v ? v->sign_roles : fk->ops && fk->ops->sign_roles;
+		if (!pw || !*pw ||
+		    (!signs && person_login(r->w->st, r->sess->who.login, pw, &who) != 0)) {
+			wrong_password(r, p, k, v, id, edit, res);
 			free(res);
 			return 0;
 		}
 	}
 	web_verb_ctx(r, &vc, &a, pw);
 	rc = edit ? verb_edit(&vc, id, vals, n, res) : verb_apply(&vc, k, v, parent, vals, n, res);
+	if (rc == -EACCES) {
+		wrong_password(r, p, k, v, id, edit, res);
+		free(res);
+		return 0;
+	}
 	if (rc) {
 		p->status = rc == -EPERM ? 403 : 422;
 		form_page(r, p, k, v, id, edit, res);

@@ -4,7 +4,8 @@
 // Driven by tests/e2e/browser.sh, which starts the server, the store and the
 // people, and afterwards counts in PostgreSQL what this script wrote.
 //
-// Environment: SC_URL (serve's address), SC_CHROMIUM, SC_SHOTS (screenshots),
+// Environment: SC_URL (serve's address) or SC_READY (a file to wait for, with
+// {"url": ..., "notice": ...}: Chromium starts while the servers do), SC_CHROMIUM, SC_SHOTS (screenshots),
 // SC_OUT (a JSON file: what was added, per kind), SC_NOTICE (a notice the
 // bureau issued to this school), SC_TMP (scratch), SC_USER1/SC_PASS1 (a
 // principal), SC_USER2/SC_PASS2 (a head teacher).
@@ -16,7 +17,8 @@ const fs = require('fs');
 const path = require('path');
 
 const E = process.env;
-const BASE = E.SC_URL;
+let BASE = E.SC_URL;
+let NOTICE = E.SC_NOTICE;
 let passed = 0;
 let failed = 0;
 
@@ -177,6 +179,17 @@ async function main() {
     }
 
     phase('chromium started');
+    if (E.SC_READY) {
+      // the servers start meanwhile; browser.sh writes the file when serve answers
+      for (let i = 0; !fs.existsSync(E.SC_READY); i++) {
+        if (i > 1200) throw new Error(`${E.SC_READY} did not appear in 120 s`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      const ready = JSON.parse(fs.readFileSync(E.SC_READY, 'utf8'));
+      BASE = ready.url;
+      NOTICE = ready.notice;
+      phase('servers ready');
+    }
     // ------------------------------------------------------------ sign-in
     await go(p1, '/login');
     check('the page is in Chinese (lang zh-CN)', (await p1.$eval('html', (h) => h.lang)) === 'zh-CN');
@@ -202,7 +215,7 @@ async function main() {
       name: a.getAttribute('href').replace('/k/', ''), label: a.textContent.trim() })));
     check(`the home page offers the record kinds (${kinds.length})`, kinds.length >= 20,
       kinds.map((k) => k.name).join(' '));
-    const refs = { notice: E.SC_NOTICE };
+    const refs = { notice: NOTICE };
     const queue = kinds.slice();
     const offered = [];
     let deferred = 0;
@@ -318,7 +331,7 @@ async function main() {
 
     phase('hazard closed');
     // ------------------------------------------------------------ the bureau's notice, acknowledged
-    await go(p1, `/r/${E.SC_NOTICE}`);
+    await go(p1, `/r/${NOTICE}`);
     check('the notice the bureau issued is here', (await text(p1, '#record') || '').includes('防溺水安全教育通知'),
       await text(p1, 'main'));
     check('... unread', (await text(p1, '#status')) === '未读', await text(p1, '#status'));

@@ -39,8 +39,10 @@ exec 9>&-
 # PostgreSQL: the suite's cluster (tests/run.sh), else one of our own
 OWN_PG=
 SPID=
+NPID=
 T=
 finish() {
+  [[ -n $NPID ]] && kill "$NPID" 2>/dev/null && wait "$NPID" 2>/dev/null
   [[ -n $SPID ]] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
   [[ -n $T ]] && e2e_cleanup
   [[ -n $OWN_PG ]] && { pg_stop "$OWN_PG/pg"; rm -rf "$OWN_PG"; }
@@ -54,6 +56,13 @@ phase "PostgreSQL ready"
 e2e_init browser
 trap finish EXIT  # e2e_init set its own
 phase "PKI made"
+
+# Chromium starts while the servers do: the script waits for $T/ready.json
+mkdir -p "$SHOTS"
+SC_READY="$T/ready.json" SC_CHROMIUM="$CHROMIUM" SC_SHOTS="$SHOTS" SC_OUT="$T/browser.json" \
+  SC_TMP="$T" SC_USER1=wang SC_PASS1=principal-pw-1 SC_USER2=li SC_PASS2=teacher-pw-22 \
+  timeout 150 node "$BROWSER_DIR/web.test.js" >"$T/node.log" 2>&1 &
+NPID=$!
 
 client_new amain schoolA main
 client_new bureau bureau office
@@ -82,11 +91,10 @@ for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$WP/" && break; s
 check "safecampus serve answers" curl -sf -o /dev/null "http://127.0.0.1:$WP/"
 
 phase "serve answers"
-mkdir -p "$SHOTS"
-SC_URL="http://127.0.0.1:$WP" SC_CHROMIUM="$CHROMIUM" SC_SHOTS="$SHOTS" SC_OUT="$T/browser.json" \
-  SC_NOTICE="$NOTICE" SC_TMP="$T" \
-  SC_USER1=wang SC_PASS1=principal-pw-1 SC_USER2=li SC_PASS2=teacher-pw-22 \
-  timeout 120 node "$BROWSER_DIR/web.test.js" 2>&1 | tee "$T/node.log"
+printf '{"url": "http://127.0.0.1:%s", "notice": "%s"}\n' "$WP" "$NOTICE" >"$T/ready.tmp"
+mv "$T/ready.tmp" "$T/ready.json"
+wait "$NPID"; NPID=
+cat "$T/node.log"
 check "the browser run passed" grep -q '^browser: all passed' "$T/node.log"
 
 phase "browser done"

@@ -109,6 +109,7 @@ static int list_cb(void *arg, const Safecampus__Record *rec)
 	const ProtobufCMessage *m = kind_payload(rec);
 	struct kind_derived d;
 	enum store_sync_state ss = STORE_SYNCED;
+	bool derived = false;
 
 	if (rec->deleted || !m)
 		return 0;
@@ -126,15 +127,21 @@ static int list_cb(void *arg, const Safecampus__Record *rec)
 	}
 	if (x->q && *x->q && !matches_text(m, x->k, x->q))
 		return 0;
+	/* deriving reads the record's events (a query each): only for a status
+	 * filter and for the rows shown, not for every record counted */
 	memset(&d, 0, sizeof d);
-	if (x->k->ops && x->k->ops->derive && kind_derive(&x->env, rec, x->today, &d) != 0)
-		d.status[0] = '\0';
-	if (x->status && *x->status && !kind_status_has(d.status, x->status))
-		return 0;
+	if (x->status && *x->status) {
+		if (!x->k->ops || !x->k->ops->derive || kind_derive(&x->env, rec, x->today, &d) != 0 ||
+		    !kind_status_has(d.status, x->status))
+			return 0;
+		derived = true;
+	}
 	x->matched++;
 	if (x->matched <= x->skip || x->shown >= LIST_PAGE)
 		return 0;
 	x->shown++;
+	if (!derived && x->k->ops && x->k->ops->derive && kind_derive(&x->env, rec, x->today, &d) != 0)
+		d.status[0] = '\0';
 	if (store_sync_state(x->r->w->st, rec->id, &ss) != 0)
 		ss = STORE_SYNCED;
 	web_p(p, "<tr><td><a href=\"/r/%s\">%.8s</a></td>", rec->id, rec->id);

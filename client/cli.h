@@ -18,22 +18,24 @@
 #include "store.h"
 
 enum {
-	CLI_OK = 0,    /* done */
-	CLI_FAIL = 1,  /* could not be done: refused step, invalid record, store or network failure */
-	CLI_USAGE = 2, /* the command line is wrong: unknown command/option, missing or bad argument */
+	CLI_OK = 0, /* done */
+	CLI_FAIL =
+		1, /* could not be done: refused step, invalid record, store or network failure */
+	CLI_USAGE =
+		2, /* the command line is wrong: unknown command/option, missing or bad argument */
 	CLI_HELP = -1, /* cli_parse: --help was given and printed; exit 0 */
 };
 
 #define CLI_PROG "safecampus"
-#define CLI_WIDTH 100     /* list output fits this many columns */
+#define CLI_WIDTH 100 /* list output fits this many columns */
 #define CLI_MAX_OPTS 96
 
 struct cli {
-	const char *store_path;     /* --store, $SAFECAMPUS_STORE or ./safecampus.db */
-	struct store *st;           /* opened by cli_store */
-	struct store_config cfg;    /* loaded by cli_config */
+	const char *store_path;  /* --store, $SAFECAMPUS_STORE or ./safecampus.db */
+	struct store *st;        /* opened by cli_store */
+	struct store_config cfg; /* loaded by cli_config */
 	bool cfg_loaded;
-	char today[11];             /* for struct kind_env, set by cli_env */
+	char today[11]; /* for struct kind_env, set by cli_env */
 	/* who acts: --as LOGIN (or $SAFECAMPUS_AS) and the password, read once
 	 * by cli_verb_ctx from --password-file, $SAFECAMPUS_PASSWORD or the tty */
 	const char *as, *password_file;
@@ -49,22 +51,22 @@ enum {
 };
 
 struct cli_opt {
-	const char *name;     /* long name; '-' and '_' are the same when matching */
-	char short_name;      /* 0 if none */
-	const char *metavar;  /* NULL: a flag without a value */
+	const char *name;    /* long name; '-' and '_' are the same when matching */
+	char short_name;     /* 0 if none */
+	const char *metavar; /* NULL: a flag without a value */
 	const char *help;
 	unsigned flags;
 	const void *field;    /* the payload field it sets (ProtobufCFieldDescriptor), or NULL */
 	const char *alias_of; /* for help: "same as --X" */
 	/* set by cli_parse */
-	const char *value;    /* "1" for a flag that was given */
+	const char *value; /* "1" for a flag that was given */
 	bool seen;
 };
 
 struct cli_help {
-	const char *usage;    /* "KIND VERB ID [options]" (after "safecampus ") */
-	const char *summary;  /* one paragraph */
-	const char *epilog;   /* extra text after the options, or NULL */
+	const char *usage;   /* "KIND VERB ID [options]" (after "safecampus ") */
+	const char *summary; /* one paragraph */
+	const char *epilog;  /* extra text after the options, or NULL */
 };
 
 /** Parses argv[1..] (argv[0] is the command name) against opts; the rest
@@ -156,8 +158,7 @@ enum {
 struct cli_table;
 struct cli_table *cli_table_new(size_t ncols);
 /** Header (upper-cased when printed), widest cell shown (0: no cap), flags. */
-void cli_table_col(struct cli_table *t, size_t col, const char *head, size_t maxw,
-		   unsigned flags);
+void cli_table_col(struct cli_table *t, size_t col, const char *head, size_t maxw, unsigned flags);
 /** Appends a row of ncols cells (copied; NULL = empty). 0 or -ENOMEM. */
 int cli_table_add(struct cli_table *t, const char *const *cells);
 size_t cli_table_rows(const struct cli_table *t);
@@ -165,7 +166,10 @@ void cli_table_print(const struct cli_table *t, FILE *f, size_t width);
 void cli_table_free(struct cli_table *t);
 
 /** Safe "%s" of a possibly NULL string. */
-static inline const char *cli_s(const char *s) { return s ? s : ""; }
+static inline const char *cli_s(const char *s)
+{
+	return s ? s : "";
+}
 
 /* ---- record fields from descriptors (cli_fields.c) */
 
@@ -212,8 +216,8 @@ static inline bool cli_is_bureau(const struct cli *c)
 }
 /** Sets field of m (of kind k) from text; a bad value is a usage error
  * naming --field. 0 or CLI_USAGE. */
-int cli_set_field(const struct kind *k, ProtobufCMessage *m, const char *field,
-		  const char *text, const char *cmd);
+int cli_set_field(const struct kind *k, ProtobufCMessage *m, const char *field, const char *text,
+		  const char *cmd);
 /** Prints a kind's refusal (why, from a check) for the command line. */
 int cli_refused(const struct kind *k, int rc, const char *why);
 

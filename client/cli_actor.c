@@ -40,7 +40,8 @@ static int prompt(const char *what, char *out, size_t n)
 
 	if (!tty) {
 		cli_err(_("no terminal to ask for %s: give --password-file FILE or set "
-			  "SAFECAMPUS_PASSWORD"), what);
+			  "SAFECAMPUS_PASSWORD"),
+			what);
 		return CLI_FAIL;
 	}
 	fprintf(tty, "%s: ", what);

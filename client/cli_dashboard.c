@@ -24,7 +24,7 @@ enum { O_REFRESH, O_SCHOOL, O_SORT, O_HTML, O_CSV, O_MONTH, O_TIMEOUT, O_COUNT }
 
 static int days_in_month(int y, int m)
 {
-	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
@@ -83,41 +83,65 @@ static bool utf8_locale(void)
 int cmd_dashboard(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
-		.usage = "dashboard [--refresh] [--school ID] [--sort KEY] [--html FILE] [--csv DIR] "
+		.usage = "dashboard [--refresh] [--school ID] [--sort KEY] [--html FILE] [--csv "
+			 "DIR] "
 			 "[--month YYYY-MM]",
-		.summary = N_("Shows the safe-campus dashboard the district server computed: each indicator with "
-			   "its value,\ntarget and trend, the composite score with its weights, the rank "
-			   "among the district's\nschools, alerts and missing submissions; for the bureau "
-			   "every school side by side and\neach client's sync health. Records made here "
-			   "and not yet synced are shown next to what\nthey count for.\n\n"
-			   "Without --refresh it shows the last dashboard stored here, with its age: it "
-			   "works offline.\nA `sync --watch` keeps it current. With --refresh it syncs "
-			   "and fetches a new one first;\nif the server cannot be reached it shows the "
-			   "stored one with a warning."),
-		.epilog = N_("--html writes one self-contained page (charts in SVG, nothing fetched; \"-\" "
-			  "for stdout);\n--csv writes indicators.csv, schools.csv, alerts.csv, trends.csv, "
-			  "health.csv, missing.csv.\nColour only on a terminal, never with NO_COLOR set.\n\n"
-			  "Exit status: 0 shown or written, 1 no dashboard to show (or a write failed), 2 "
-			  "usage error."),
+		.summary = N_("Shows the safe-campus dashboard the district server computed: each "
+			      "indicator with "
+			      "its value,\ntarget and trend, the composite score with its weights, "
+			      "the rank "
+			      "among the district's\nschools, alerts and missing submissions; for "
+			      "the bureau "
+			      "every school side by side and\neach client's sync health. Records "
+			      "made here "
+			      "and not yet synced are shown next to what\nthey count for.\n\n"
+			      "Without --refresh it shows the last dashboard stored here, with its "
+			      "age: it "
+			      "works offline.\nA `sync --watch` keeps it current. With --refresh "
+			      "it syncs "
+			      "and fetches a new one first;\nif the server cannot be reached it "
+			      "shows the "
+			      "stored one with a warning."),
+		.epilog = N_("--html writes one self-contained page (charts in SVG, nothing "
+			     "fetched; \"-\" "
+			     "for stdout);\n--csv writes indicators.csv, schools.csv, alerts.csv, "
+			     "trends.csv, "
+			     "health.csv, missing.csv.\nColour only on a terminal, never with "
+			     "NO_COLOR set.\n\n"
+			     "Exit status: 0 shown or written, 1 no dashboard to show (or a write "
+			     "failed), 2 "
+			     "usage error."),
 	};
 	struct cli_opt opts[O_COUNT] = {
-		[O_REFRESH] = {.name = "refresh", .help = N_("sync now and fetch a new dashboard from the server")},
-		[O_SCHOOL] = {.name = "school", .metavar = "ID",
-			      .help = N_("bureau: one school in full (drill-down)")},
-		[O_SORT] = {.name = "sort", .metavar = "KEY",
-			    .help = N_("bureau: order of the school table: score (default), name, or an "
-				    "indicator key")},
-		[O_HTML] = {.name = "html", .metavar = "FILE", .help = N_("write an HTML page with charts")},
-		[O_CSV] = {.name = "csv", .metavar = "DIR", .help = N_("write the tables as CSV files into DIR")},
-		[O_MONTH] = {.name = "month", .metavar = "YYYY-MM",
-			     .help = N_("the dashboard as of the end of that month (default: now)")},
-		[O_TIMEOUT] = {.name = "timeout-ms", .metavar = "N",
-			       .help = N_("with --refresh: limit for connect and each request (default 15000)")},
+		[O_REFRESH] = { .name = "refresh",
+				.help = N_("sync now and fetch a new dashboard from the server") },
+		[O_SCHOOL] = { .name = "school",
+			       .metavar = "ID",
+			       .help = N_("bureau: one school in full (drill-down)") },
+		[O_SORT] = { .name = "sort",
+			     .metavar = "KEY",
+			     .help = N_("bureau: order of the school table: score (default), name, "
+					"or an "
+					"indicator key") },
+		[O_HTML] = { .name = "html",
+			     .metavar = "FILE",
+			     .help = N_("write an HTML page with charts") },
+		[O_CSV] = { .name = "csv",
+			    .metavar = "DIR",
+			    .help = N_("write the tables as CSV files into DIR") },
+		[O_MONTH] = { .name = "month",
+			      .metavar = "YYYY-MM",
+			      .help = N_(
+				      "the dashboard as of the end of that month (default: now)") },
+		[O_TIMEOUT] = { .name = "timeout-ms",
+				.metavar = "N",
+				.help = N_("with --refresh: limit for connect and each request "
+					   "(default 15000)") },
 	};
-	struct render_ctx r = {0};
-	struct dashboard_local local = {0};
-	struct sync_opts so = {0};
-	struct sync_report rep = {0};
+	struct render_ctx r = { 0 };
+	struct dashboard_local local = { 0 };
+	struct sync_opts so = { 0 };
+	struct sync_report rep = { 0 };
 	Safecampus__Dashboard *d = NULL;
 	char key[DASHBOARD_KEY_MAX], today[11], as_of[11], err[512], offline[300];
 	const char *pos[1], *school = NULL, *month = NULL;
@@ -134,7 +158,8 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 	if (opts[O_MONTH].seen) {
 		month = opts[O_MONTH].value;
 		if (!dashboard_month_valid(month))
-			return cli_usage("dashboard", _("--month: \"%s\" is not a month YYYY-MM"), month);
+			return cli_usage("dashboard", _("--month: \"%s\" is not a month YYYY-MM"),
+					 month);
 		if (strncmp(month, today, 7) > 0)
 			return cli_usage("dashboard", _("--month: %s has not begun yet"), month);
 		if (strncmp(month, today, 7) == 0)
@@ -147,8 +172,10 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 		v = strtoul(opts[O_TIMEOUT].value, &end, 10);
 		if (errno || *end || !*opts[O_TIMEOUT].value || v > 3600000 ||
 		    opts[O_TIMEOUT].value[0] == '-')
-			return cli_usage("dashboard", _("--timeout-ms: \"%s\" is not a number from 0 to 3600000"),
-					 opts[O_TIMEOUT].value);
+			return cli_usage(
+				"dashboard",
+				_("--timeout-ms: \"%s\" is not a number from 0 to 3600000"),
+				opts[O_TIMEOUT].value);
 		so.timeout_ms = (unsigned)v;
 	}
 	rc = cli_config(c);
@@ -159,8 +186,10 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 		school = opts[O_SCHOOL].value;
 		if (!bureau) {
 			if (strcmp(school, c->cfg.school) != 0)
-				return cli_usage("dashboard", _("--school: only the bureau sees another school "
-						 "(this install is school %s)"), c->cfg.school);
+				return cli_usage("dashboard",
+						 _("--school: only the bureau sees another school "
+						   "(this install is school %s)"),
+						 c->cfg.school);
 			school = NULL;
 		}
 	}
@@ -179,12 +208,16 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 		if (rc == 0 && rep.dashboards) {
 			refreshed = true;
 			if (rep.pushed || rep.rejected || rep.pulled)
-				fprintf(stderr, _("synced: pushed %llu, rejected %llu, pulled %llu\n"),
-					(unsigned long long)rep.pushed, (unsigned long long)rep.rejected,
+				fprintf(stderr,
+					_("synced: pushed %llu, rejected %llu, pulled %llu\n"),
+					(unsigned long long)rep.pushed,
+					(unsigned long long)rep.rejected,
 					(unsigned long long)rep.pulled);
 		} else {
 			snprintf(offline, sizeof offline, "%s",
-				 rep.error[0] ? rep.error : rc ? sc_strerror(rc) : _("the server sent no dashboard"));
+				 rep.error[0] ? rep.error
+				 : rc         ? sc_strerror(rc)
+					      : _("the server sent no dashboard"));
 			r.offline = offline;
 		}
 	}
@@ -200,7 +233,8 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 			rc = dashboard_derive_school(dist, school, &d);
 			dashboard_free(dist);
 			if (rc == SC_ENOTFOUND) {
-				cli_err(_("school %s is not in the district dashboard stored here"), school);
+				cli_err(_("school %s is not in the district dashboard stored here"),
+					school);
 				return CLI_FAIL;
 			}
 			r.derived = rc == 0;
@@ -208,13 +242,18 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 	}
 	if (rc == SC_ENOTFOUND) {
 		if (r.offline)
-			cli_err(_("could not fetch the dashboard (%s), and none is stored here yet"), r.offline);
+			cli_err(_("could not fetch the dashboard (%s), and none is stored here "
+				  "yet"),
+				r.offline);
 		else if (month)
-			cli_err(_("no dashboard for %s is stored here: run `safecampus dashboard --refresh "
-				"--month %s`"), month, month);
+			cli_err(_("no dashboard for %s is stored here: run `safecampus dashboard "
+				  "--refresh "
+				  "--month %s`"),
+				month, month);
 		else
-			cli_err(_("no dashboard is stored here yet: run `safecampus dashboard --refresh` "
-				"(needs the server), or keep `safecampus sync --watch` running"));
+			cli_err(_("no dashboard is stored here yet: run `safecampus dashboard "
+				  "--refresh` "
+				  "(needs the server), or keep `safecampus sync --watch` running"));
 		return CLI_FAIL;
 	}
 	if (rc) {
@@ -224,12 +263,15 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 	if (r.offline) {
 		char when[32];
 		cli_fmt_time(d->computed_ms > 0 ? d->computed_ms : stored_ms, when, sizeof when);
-		cli_err(_("warning: could not refresh the dashboard (%s); showing the one stored here, "
-			"as of %s"), r.offline, when);
+		cli_err(_("warning: could not refresh the dashboard (%s); showing the one stored "
+			  "here, "
+			  "as of %s"),
+			r.offline, when);
 	}
 	rc = dashboard_local_load(c->st, &local);
 	if (rc)
-		cli_err(_("warning: cannot read the outbox (%s); records not yet synced are not shown"),
+		cli_err(_("warning: cannot read the outbox (%s); records not yet synced are not "
+			  "shown"),
 			store_last_error()[0] ? store_last_error() : sc_strerror(rc));
 	else
 		have_local = true;
@@ -253,7 +295,8 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 		free(order);
 		if (rc) {
 			sort_keys(d, err, sizeof err);
-			rc = cli_usage("dashboard", _("--sort: \"%s\" is not one of %s"), r.sort, err);
+			rc = cli_usage("dashboard", _("--sort: \"%s\" is not one of %s"), r.sort,
+				       err);
 			goto out;
 		}
 	}
@@ -274,7 +317,8 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 			rc = CLI_FAIL;
 			goto out;
 		}
-		printf(_("wrote %s/{indicators,schools,alerts,trends,health,missing}.csv\n"), opts[O_CSV].value);
+		printf(_("wrote %s/{indicators,schools,alerts,trends,health,missing}.csv\n"),
+		       opts[O_CSV].value);
 	}
 	if (!opts[O_HTML].seen && !opts[O_CSV].seen) {
 		const char *nc = getenv("NO_COLOR");

@@ -70,8 +70,8 @@ static void enum_values(const struct kind *k, const ProtobufCFieldDescriptor *f,
 		label = i18n_zh() ? kind_enum_label_tr(k, f->name, name) : name;
 		if (label != name && strcmp(label, name) != 0)
 			/* TRANSLATORS: an enum value and its label in a list of values */
-			w = snprintf(out + at, n - at, _("%1$s%2$s (%3$s)"), at ? _(", ") : "", name,
-				     label);
+			w = snprintf(out + at, n - at, _("%1$s%2$s (%3$s)"), at ? _(", ") : "",
+				     name, label);
 		else
 			w = snprintf(out + at, n - at, "%s%s", at ? _(", ") : "", name);
 		if (w < 0 || (size_t)w >= n - at)
@@ -184,8 +184,11 @@ int cli_field_opts(const struct kind *k, struct cli_opt *opts, size_t *nopts, si
 		if (*nopts >= max)
 			return -ENOSPC;
 		opts[(*nopts)++] = (struct cli_opt){
-			.name = f->name, .metavar = metavar(f), .help = field_help(k, f),
-			.flags = in_list(required, f->name) ? CLI_OPT_REQUIRED : 0, .field = f,
+			.name = f->name,
+			.metavar = metavar(f),
+			.help = field_help(k, f),
+			.flags = in_list(required, f->name) ? CLI_OPT_REQUIRED : 0,
+			.field = f,
 		};
 		{
 			const struct kind_field_ui *ui = kind_field_ui(k, f->name);
@@ -194,7 +197,9 @@ int cli_field_opts(const struct kind *k, struct cli_opt *opts, size_t *nopts, si
 			if (*nopts >= max)
 				return -ENOSPC;
 			opts[(*nopts)++] = (struct cli_opt){
-				.name = ui->alias, .metavar = metavar(f), .field = f,
+				.name = ui->alias,
+				.metavar = metavar(f),
+				.field = f,
 				.alias_of = f->name,
 			};
 		}
@@ -236,8 +241,8 @@ void cli_flagify(const struct kind *k, const char *in, char *out, size_t n)
 		size_t w = 0;
 		char tok[96], flag[80];
 		const char *field = NULL;
-		while ((p[w] >= 'a' && p[w] <= 'z') || (p[w] >= '0' && p[w] <= '9') || p[w] == '_' ||
-		       p[w] == '.')
+		while ((p[w] >= 'a' && p[w] <= 'z') || (p[w] >= '0' && p[w] <= '9') ||
+		       p[w] == '_' || p[w] == '.')
 			w++;
 		/* a token ends before a trailing '.' (end of a sentence) */
 		while (w && p[w - 1] == '.')
@@ -246,7 +251,8 @@ void cli_flagify(const struct kind *k, const char *in, char *out, size_t n)
 			out[at++] = *p++;
 			continue;
 		}
-		if (w < sizeof tok && (p == in || !(p[-1] == '-' || (p[-1] >= 'A' && p[-1] <= 'Z')))) {
+		if (w < sizeof tok &&
+		    (p == in || !(p[-1] == '-' || (p[-1] >= 'A' && p[-1] <= 'Z')))) {
 			memcpy(tok, p, w);
 			tok[w] = '\0';
 			if (w > klen + 1 && strncmp(tok, k->name, klen) == 0 && tok[klen] == '.')
@@ -308,7 +314,8 @@ void cli_kind_fields_help(FILE *f, const struct kind *k)
 		else if (ends_with(fd->name, "_date"))
 			snprintf(vals + at, sizeof vals - at, "YYYY-MM-DD");
 		else if (ends_with(fd->name, "_id"))
-			snprintf(vals + at, sizeof vals - at, "%s", _("record id or its 8-character prefix"));
+			snprintf(vals + at, sizeof vals - at, "%s",
+				 _("record id or its 8-character prefix"));
 		else if (ends_with(fd->name, "_ms"))
 			snprintf(vals + at, sizeof vals - at, "%s", _("Unix time in milliseconds"));
 		else if (fd->label == PROTOBUF_C_LABEL_REPEATED)
@@ -319,7 +326,8 @@ void cli_kind_fields_help(FILE *f, const struct kind *k)
 		at += (size_t)snprintf(vals + at, sizeof vals - at, "%s",
 				       default_text(default_of(k, fd->name)));
 		if (k->parent_field && strcmp(k->parent_field, fd->name) == 0 && at < sizeof vals)
-			snprintf(vals + at, sizeof vals - at, "%s", _(" (the record it belongs to)"));
+			snprintf(vals + at, sizeof vals - at, "%s",
+				 _(" (the record it belongs to)"));
 		cli_wrap(f, vals, namew + 12, CLI_WIDTH);
 	}
 	for (size_t a = 0; k->ops && a < k->ops->nfields; a++) {
@@ -391,8 +399,8 @@ int cli_refused(const struct kind *k, int rc, const char *why)
 	return CLI_FAIL;
 }
 
-int cli_set_field(const struct kind *k, ProtobufCMessage *m, const char *field,
-		  const char *text, const char *cmd)
+int cli_set_field(const struct kind *k, ProtobufCMessage *m, const char *field, const char *text,
+		  const char *cmd)
 {
 	char err[256];
 	const char *name = kind_enum_from_label(k, field, text);

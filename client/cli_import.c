@@ -37,7 +37,7 @@
 
 struct csv {
 	FILE *f;
-	unsigned long line;      /* physical line of the next character, from 1 */
+	unsigned long line; /* physical line of the next character, from 1 */
 	char **cells;
 	size_t *lens;
 	size_t ncells, capcells;
@@ -152,8 +152,10 @@ static int csv_next(struct csv *p, unsigned long *start, char *bad, size_t badle
 				return -EIO;
 			p->eof = true;
 			if (quoted)
-				snprintf(bad, badlen, "a quoted field opened on line %lu is never "
-					 "closed", qline);
+				snprintf(bad, badlen,
+					 "a quoted field opened on line %lu is never "
+					 "closed",
+					 qline);
 			break;
 		}
 		if (quoted) {
@@ -197,7 +199,8 @@ static int csv_next(struct csv *p, unsigned long *start, char *bad, size_t badle
 			continue;
 		}
 		if (after_quote && !bad[0])
-			snprintf(bad, badlen, "text after a closing quote (a quote inside a field "
+			snprintf(bad, badlen,
+				 "text after a closing quote (a quote inside a field "
 				 "is written twice: \"\")");
 		if ((rc = cell_put(p, ch, &too_long)))
 			return rc;
@@ -235,8 +238,8 @@ static int header_col(const struct kind *k, const char *cell, struct column *col
 		const char *name;
 		enum col_kind what;
 	} common[] = {
-		{"id", COL_ID}, {"school", COL_SCHOOL}, {"campus", COL_CAMPUS},
-		{"hlc", COL_HLC}, {"deleted", COL_DELETED},
+		{ "id", COL_ID },   { "school", COL_SCHOOL },   { "campus", COL_CAMPUS },
+		{ "hlc", COL_HLC }, { "deleted", COL_DELETED },
 	};
 	size_t n = 0, rl;
 	char raw[256];
@@ -289,10 +292,10 @@ struct import {
 	const char *file;
 	struct column cols[CSV_MAX_COLS];
 	size_t ncols;
-	Safecampus__Record **recs;   /* the good rows, in file order */
+	Safecampus__Record **recs; /* the good rows, in file order */
 	unsigned long *lines;
 	size_t n, cap;
-	size_t nmoved;               /* records the rows move (a check's item), after recs[n] */
+	size_t nmoved; /* records the rows move (a check's item), after recs[n] */
 	unsigned rejected, unchanged, deleted;
 };
 
@@ -499,9 +502,12 @@ static int import_row(struct import *im, struct csv *p, unsigned long line)
 	if (!r)
 		return -ENOMEM;
 	if (school && *school && strcmp(school, cli_s(im->c->cfg.school)) != 0) {
-		row_error(im, line, "school", _("the row is for school \"%.64s\"; this install writes "
-			  "for %s"), school, *cli_s(im->c->cfg.school) ? im->c->cfg.school
-								   : _("the bureau (school \"\")"));
+		row_error(im, line, "school",
+			  _("the row is for school \"%.64s\"; this install writes "
+			    "for %s"),
+			  school,
+			  *cli_s(im->c->cfg.school) ? im->c->cfg.school
+						    : _("the bureau (school \"\")"));
 		bad = true;
 	}
 	for (size_t j = 0; j < im->ncols; j++) {
@@ -536,8 +542,10 @@ static int import_row(struct import *im, struct csv *p, unsigned long line)
 			idbuf[i] = (char)tolower((unsigned char)id[i]);
 		idbuf[n < 36 ? n : 36] = '\0';
 		if (n != 36 || !uuid_valid(idbuf)) {
-			row_error(im, line, "id", _("\"%.40s\" is not a record id (a UUID, as export "
-				  "writes it; leave the cell empty for a new record)"), id);
+			row_error(im, line, "id",
+				  _("\"%.40s\" is not a record id (a UUID, as export "
+				    "writes it; leave the cell empty for a new record)"),
+				  id);
 			goto reject;
 		}
 	} else if (!bad) {
@@ -558,7 +566,8 @@ static int import_row(struct import *im, struct csv *p, unsigned long line)
 					  k->ops && k->ops->import_key ? k->ops->import_key
 								       : _("every cell"));
 			else
-				row_error(im, line, "id", _("%s is also on line %lu"), idbuf, other);
+				row_error(im, line, "id", _("%s is also on line %lu"), idbuf,
+					  other);
 			goto reject;
 		}
 	}
@@ -622,8 +631,10 @@ static int import_row(struct import *im, struct csv *p, unsigned long line)
 		}
 		rc = store_get(im->c->st, pid, &parent);
 		if (rc == SC_ENOTFOUND) {
-			row_error(im, line, k->parent_field, "%.*s %.8s is not known here (sync "
-				  "first?)", (int)pl, k->parent_field, pid);
+			row_error(im, line, k->parent_field,
+				  "%.*s %.8s is not known here (sync "
+				  "first?)",
+				  (int)pl, k->parent_field, pid);
 			bad = true;
 			rc = 0;
 		} else if (rc == 0 && (!kind_of(parent) ||
@@ -647,8 +658,10 @@ static int import_row(struct import *im, struct csv *p, unsigned long line)
 			goto out;
 		}
 		if (k->immutable && old->seq) {
-			row_error(im, line, "id", "%s %.8s is on the server and cannot change "
-				  "(add a new one instead)", k->name, r->id);
+			row_error(im, line, "id",
+				  "%s %.8s is on the server and cannot change "
+				  "(add a new one instead)",
+				  k->name, r->id);
 			goto reject;
 		}
 	}
@@ -735,35 +748,38 @@ int cmd_import(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "import KIND FILE.csv [--dry-run]",
-		.summary = N_("Adds or updates records of one kind from a CSV file (RFC 4180; UTF-8 with "
-			   "or without a\nbyte-order mark, else GB18030/GBK as Chinese Excel saves it; "
-			   "'-' reads standard input).\nThe header row names the columns: the "
-			   "kind's fields as `safecampus add KIND --help`\nlists them, by name or "
-			   "by their label in Chinese or English, in any order, any of them\nleft "
-			   "out; and optionally id, school, campus, hlc, deleted, the columns "
-			   "`export KIND --csv`\nadds. A row with an id updates that record (the "
-			   "columns the file leaves out keep their\nvalues) or creates it with that "
-			   "id. A row without one gets an id made from what it\nrecords (for a "
-			   "meeting: its kind, date and title), so importing the same sheet again,\n"
-			   "or a corrected one, updates or skips the records it made instead of "
-			   "adding them twice.\nSo `export` then `import` round-trips."),
-		.epilog = N_("Every row is checked as `add` checks it; each bad row is reported as "
-			  "FILE:LINE: field: message\n(LINE: where the row starts). The good rows "
-			  "are written in one transaction: all of them or,\nif the program is "
-			  "stopped half way, none. Rows the same as the record already here are\n"
-			  "skipped (unchanged); rows export wrote for deleted records, and rows "
-			  "whose record was\ndeleted here since, are skipped. "
-			  "The last line says \"imported N, rejected M\". Exit status\n1 if any row "
-			  "was rejected (the good rows are still imported), 2 for a usage error, "
-			  "0\notherwise.\nEvents (the *_event kinds) are checked against the "
-			  "events already in the store, not\nagainst earlier rows of the same "
-			  "file: import one step per record at a time."),
+		.summary = N_(
+			"Adds or updates records of one kind from a CSV file (RFC 4180; UTF-8 with "
+			"or without a\nbyte-order mark, else GB18030/GBK as Chinese Excel saves "
+			"it; "
+			"'-' reads standard input).\nThe header row names the columns: the "
+			"kind's fields as `safecampus add KIND --help`\nlists them, by name or "
+			"by their label in Chinese or English, in any order, any of them\nleft "
+			"out; and optionally id, school, campus, hlc, deleted, the columns "
+			"`export KIND --csv`\nadds. A row with an id updates that record (the "
+			"columns the file leaves out keep their\nvalues) or creates it with that "
+			"id. A row without one gets an id made from what it\nrecords (for a "
+			"meeting: its kind, date and title), so importing the same sheet again,\n"
+			"or a corrected one, updates or skips the records it made instead of "
+			"adding them twice.\nSo `export` then `import` round-trips."),
+		.epilog = N_(
+			"Every row is checked as `add` checks it; each bad row is reported as "
+			"FILE:LINE: field: message\n(LINE: where the row starts). The good rows "
+			"are written in one transaction: all of them or,\nif the program is "
+			"stopped half way, none. Rows the same as the record already here are\n"
+			"skipped (unchanged); rows export wrote for deleted records, and rows "
+			"whose record was\ndeleted here since, are skipped. "
+			"The last line says \"imported N, rejected M\". Exit status\n1 if any row "
+			"was rejected (the good rows are still imported), 2 for a usage error, "
+			"0\notherwise.\nEvents (the *_event kinds) are checked against the "
+			"events already in the store, not\nagainst earlier rows of the same "
+			"file: import one step per record at a time."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "dry-run", .help = N_("check every row, write nothing")},
+		{ .name = "dry-run", .help = N_("check every row, write nothing") },
 	};
-	struct import im = {.c = c};
-	struct csv p = {0};
+	struct import im = { .c = c };
+	struct csv p = { 0 };
 	const char *pos[2];
 	size_t npos;
 	unsigned long line;
@@ -779,16 +795,19 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		return rc;
 	im.k = cli_kind(pos[0]);
 	if (!im.k)
-		return cli_usage("import", _("unknown kind '%s' (the kinds are listed by `safecampus add --help`)"), pos[0]);
+		return cli_usage(
+			"import",
+			_("unknown kind '%s' (the kinds are listed by `safecampus add --help`)"),
+			pos[0]);
 	rc = cli_config(c);
 	if (rc)
 		return rc;
 	if (im.k->bureau_only != cli_is_bureau(c)) {
 		if (im.k->bureau_only)
 			cli_err(_("refused: only the bureau may write %s records (this install is "
-				"school %s)"), im.k->name, c->cfg.school);
-		else
-		{
+				  "school %s)"),
+				im.k->name, c->cfg.school);
+		else {
 			char list[256];
 			size_t at = 0;
 			list[0] = '\0';
@@ -796,8 +815,10 @@ int cmd_import(struct cli *c, int argc, char **argv)
 				if (kind_at(i)->bureau_only)
 					at += (size_t)snprintf(list + at, sizeof list - at, "%s%s",
 							       at ? " and " : "", kind_at(i)->name);
-			cli_err(_("refused: %s records are written by schools; the bureau imports only "
-				"%s"), im.k->name, list);
+			cli_err(_("refused: %s records are written by schools; the bureau imports "
+				  "only "
+				  "%s"),
+				im.k->name, list);
 		}
 		return CLI_FAIL;
 	}
@@ -819,8 +840,10 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		if (in != stdin)
 			fclose(in);
 		if (rc == SC_EINVALID) {
-			cli_err(_("%s: neither UTF-8 nor GB18030 (GBK) text (byte %zu); save it from "
-				  "the spreadsheet as \"CSV UTF-8\""), im.file, bad_at + 1);
+			cli_err(_("%s: neither UTF-8 nor GB18030 (GBK) text (byte %zu); save it "
+				  "from "
+				  "the spreadsheet as \"CSV UTF-8\""),
+				im.file, bad_at + 1);
 			return CLI_FAIL;
 		}
 		if (rc == -EFBIG) {
@@ -837,7 +860,8 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		if (enc == IMPORT_GB18030)
 			fprintf(stderr, _("%s: not UTF-8, read as GB18030 (GBK)\n"), im.file);
 		if (textlen == 0) {
-			cli_err(_("%s: the file is empty (the first row names the columns)"), im.file);
+			cli_err(_("%s: the file is empty (the first row names the columns)"),
+				im.file);
 			free(text);
 			return CLI_FAIL;
 		}
@@ -854,7 +878,8 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		if (got < 0)
 			cli_err(_("cannot read %s: %s"), im.file, strerror(-got));
 		else
-			cli_err(_("%s: the file is empty (the first row names the columns)"), im.file);
+			cli_err(_("%s: the file is empty (the first row names the columns)"),
+				im.file);
 		rc = CLI_FAIL;
 		goto out;
 	}
@@ -873,16 +898,19 @@ int cmd_import(struct cli *c, int argc, char **argv)
 					at += (size_t)snprintf(list + at, sizeof list - at, "%s%s",
 							       at ? ", " : "",
 							       im.k->desc->fields[i].name);
-			fprintf(stderr, _("%s:%lu: header: column %zu \"%.64s\" is not a field of %s "
-				"(fields: %s; and id, school, campus, hlc, deleted)\n"), im.file, line,
-				j + 1, p.cells[j], im.k->name, list);
+			fprintf(stderr,
+				_("%s:%lu: header: column %zu \"%.64s\" is not a field of %s "
+				  "(fields: %s; and id, school, campus, hlc, deleted)\n"),
+				im.file, line, j + 1, p.cells[j], im.k->name, list);
 			rc = CLI_FAIL;
 			goto out;
 		}
 		for (size_t i = 0; i < j; i++)
 			if (strcmp(im.cols[i].name, im.cols[j].name) == 0) {
-				fprintf(stderr, _("%s:%lu: header: column \"%s\" appears twice (columns "
-					"%zu and %zu)\n"), im.file, line, im.cols[j].name, i + 1, j + 1);
+				fprintf(stderr,
+					_("%s:%lu: header: column \"%s\" appears twice (columns "
+					  "%zu and %zu)\n"),
+					im.file, line, im.cols[j].name, i + 1, j + 1);
 				rc = CLI_FAIL;
 				goto out;
 			}
@@ -918,7 +946,8 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	} else {
 		if (im.n >= 1000) {
 			/* a long write: say so (it is all or nothing, so an interrupt is safe) */
-			fprintf(stderr, _("%s: %zu rows checked; writing them in one transaction\n"),
+			fprintf(stderr,
+				_("%s: %zu rows checked; writing them in one transaction\n"),
 				im.file, im.n);
 			fflush(stderr);
 		}

@@ -75,27 +75,39 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	static const struct cli_help h = {
 		.usage = "init --server HOST:PORT --cert FILE --key FILE --ca FILE "
 			 "[--server-name NAME] [--crl FILE]",
-		.summary = N_("Creates the local store and records the server and this install's "
-			   "certificate. The identity\n(district, school, campus) is read from "
-			   "the certificate's subject: O=<district>,\nOU=<school id, or \"bureau\" "
-			   "for the district bureau>, CN=<campus id>. Paths are stored\nabsolute.\n\n"
-			   "Run again to change settings: options not given keep their value, and "
-			   "no data is ever\ndropped. A store that holds records keeps its "
-			   "identity; use a new store for another one."),
+		.summary = N_(
+			"Creates the local store and records the server and this install's "
+			"certificate. The identity\n(district, school, campus) is read from "
+			"the certificate's subject: O=<district>,\nOU=<school id, or \"bureau\" "
+			"for the district bureau>, CN=<campus id>. Paths are stored\nabsolute.\n\n"
+			"Run again to change settings: options not given keep their value, and "
+			"no data is ever\ndropped. A store that holds records keeps its "
+			"identity; use a new store for another one."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "server", .metavar = "HOST:PORT", .help = N_("the district's safecampusd")},
-		{.name = "cert", .metavar = "FILE", .help = N_("this install's certificate (PEM)")},
-		{.name = "key", .metavar = "FILE", .help = N_("its private key (PEM, unencrypted)")},
-		{.name = "ca", .metavar = "FILE", .help = N_("the district CA certificate (PEM)")},
-		{.name = "server-name", .metavar = "NAME",
-		 .help = N_("name in the server certificate (default: HOST)")},
-		{.name = "crl", .metavar = "FILE",
-		 .help = N_("the district's CRL (PEM), if it ships one: a revoked server certificate is "
-			 "refused (\"\" for none)")},
+		{ .name = "server",
+		  .metavar = "HOST:PORT",
+		  .help = N_("the district's safecampusd") },
+		{ .name = "cert",
+		  .metavar = "FILE",
+		  .help = N_("this install's certificate (PEM)") },
+		{ .name = "key",
+		  .metavar = "FILE",
+		  .help = N_("its private key (PEM, unencrypted)") },
+		{ .name = "ca",
+		  .metavar = "FILE",
+		  .help = N_("the district CA certificate (PEM)") },
+		{ .name = "server-name",
+		  .metavar = "NAME",
+		  .help = N_("name in the server certificate (default: HOST)") },
+		{ .name = "crl",
+		  .metavar = "FILE",
+		  .help = N_("the district's CRL (PEM), if it ships one: a revoked server "
+			     "certificate is "
+			     "refused (\"\" for none)") },
 	};
 	enum { O_SERVER, O_CERT, O_KEY, O_CA, O_NAME, O_CRL };
-	struct store_config cfg = {0}, old = {0};
+	struct store_config cfg = { 0 }, old = { 0 };
 	struct store *st = NULL;
 	struct ident id;
 	char host[256], cert[PATH_MAX], key[PATH_MAX], ca[PATH_MAX], crl[PATH_MAX] = "", err[512];
@@ -122,11 +134,13 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (!had_cfg) {
-		static const char *const need[] = {"server", "cert", "key", "ca"};
+		static const char *const need[] = { "server", "cert", "key", "ca" };
 		for (size_t i = 0; i < 4; i++)
 			if (!opts[i].seen) {
-				rc = cli_usage("init", _("missing required option '--%s' (the store "
-					       "is new)"), need[i]);
+				rc = cli_usage("init",
+					       _("missing required option '--%s' (the store "
+						 "is new)"),
+					       need[i]);
 				goto out;
 			}
 	}
@@ -135,18 +149,23 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	    set(&cfg.cert, opts[O_CERT].seen ? opts[O_CERT].value : old.cert) ||
 	    set(&cfg.key, opts[O_KEY].seen ? opts[O_KEY].value : old.key) ||
 	    set(&cfg.ca, opts[O_CA].seen ? opts[O_CA].value : old.ca) ||
-	    set(&cfg.crl, opts[O_CRL].seen ? opts[O_CRL].value : old.crl ? old.crl : "")) {
+	    set(&cfg.crl, opts[O_CRL].seen ? opts[O_CRL].value
+			  : old.crl        ? old.crl
+					   : "")) {
 		rc = cli_store_fail(-ENOMEM, "init");
 		goto out;
 	}
 	if (!server_valid(cfg.server, host, sizeof host)) {
-		rc = cli_usage("init", _("--server: \"%s\" is not HOST:PORT (port 1-65535; IPv6 as "
-			       "[ADDR]:PORT)"), cfg.server);
+		rc = cli_usage("init",
+			       _("--server: \"%s\" is not HOST:PORT (port 1-65535; IPv6 as "
+				 "[ADDR]:PORT)"),
+			       cfg.server);
 		goto out;
 	}
 	if (set(&cfg.server_name, opts[O_NAME].seen ? opts[O_NAME].value
-			     : (opts[O_SERVER].seen || !had_cfg || !*old.server_name) ? host
-			     : old.server_name)) {
+				  : (opts[O_SERVER].seen || !had_cfg || !*old.server_name)
+					  ? host
+					  : old.server_name)) {
 		rc = cli_store_fail(-ENOMEM, "init");
 		goto out;
 	}
@@ -186,8 +205,10 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	if (rc == 1)
 		fprintf(stderr, _("safecampus: warning: %s\n"), err);
 	if (id.not_after && id.not_after * 1000 < cli_now_ms())
-		fprintf(stderr, _("safecampus: warning: certificate %s has expired; the server "
-			"will refuse it\n"), cert);
+		fprintf(stderr,
+			_("safecampus: warning: certificate %s has expired; the server "
+			  "will refuse it\n"),
+			cert);
 	if (set(&cfg.cert, cert) || set(&cfg.key, key) || set(&cfg.ca, ca) || set(&cfg.crl, crl) ||
 	    set(&cfg.district, id.district) || set(&cfg.school, id.school) ||
 	    set(&cfg.campus, id.campus)) {
@@ -206,11 +227,12 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		}
 		if (n > 0) {
 			cli_err(_("refused: %s holds %llu records of district %s, %s%s, campus %s; "
-				"the certificate is for district %s, %s%s, campus %s. Use a new "
-				"store (--store PATH) for another identity."),
+				  "the certificate is for district %s, %s%s, campus %s. Use a new "
+				  "store (--store PATH) for another identity."),
 				c->store_path, (unsigned long long)n, old.district,
-				*old.school ? _("school ") : _("the bureau"), old.school, old.campus,
-				cfg.district, *cfg.school ? _("school ") : _("the bureau"), cfg.school,
+				*old.school ? _("school ") : _("the bureau"), old.school,
+				old.campus, cfg.district,
+				*cfg.school ? _("school ") : _("the bureau"), cfg.school,
 				cfg.campus);
 			rc = CLI_FAIL;
 			goto out;
@@ -236,7 +258,9 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	       *cfg.school ? _("school ") : _("the bureau"), cfg.school, cfg.campus);
 	printf(_("  server    %s (certificate name %s)\n"), cfg.server, cfg.server_name);
 	printf(_("  cert      %s\n  key       %s\n  ca        %s\n"), cfg.cert, cfg.key, cfg.ca);
-	printf(_("  crl       %s\n"), *cfg.crl ? cfg.crl : _("(none: the server certificate is not checked for revocation)"));
+	printf(_("  crl       %s\n"),
+	       *cfg.crl ? cfg.crl
+			: _("(none: the server certificate is not checked for revocation)"));
 	rc = CLI_OK;
 out:
 	store_config_free(&cfg);

@@ -13,7 +13,7 @@
 /** A verb that is a report rather than a write (a coverage count). */
 struct cli_verb {
 	const char *name;
-	const char *line;   /* its line in the group's help, after the name */
+	const char *line; /* its line in the group's help, after the name */
 	int (*run)(struct cli *c, int argc, char **argv); /* argv[0] is the verb */
 };
 
@@ -21,7 +21,7 @@ struct cli_verb {
 struct cli_list_counts {
 	size_t rows;
 	unsigned overdue;
-	unsigned word[32];  /* by position in kind_ops.status_words */
+	unsigned word[32]; /* by position in kind_ops.status_words */
 };
 
 struct cli_kind {
@@ -44,8 +44,7 @@ const struct cli_kind *cli_kind_of(const struct kind *k);
 /** The i-th registered entry (NULL past the end), for `status`. */
 const struct cli_kind *cli_kind_at(size_t i);
 /** How many rows the words of one status string counted in n (for footers). */
-unsigned cli_list_count(const struct kind *k, const struct cli_list_counts *n,
-			const char *word);
+unsigned cli_list_count(const struct kind *k, const struct cli_list_counts *n, const char *word);
 
 /** Checks and writes a record made by verb v of k's group (a kind_verb with a
  * new record's kind): its kind's checks, the write, the id and the verb's

@@ -72,8 +72,10 @@ void cli_print_help(FILE *f, const struct cli_opt *opts, size_t nopts, const str
 			for (const char *p = o->alias_of; *p && k + 1 < sizeof name; p++)
 				name[k++] = *p == '_' ? '-' : *p;
 			name[k] = '\0';
-			fprintf(f, (o->flags & CLI_OPT_REQUIRED) ? _("same as --%s (required)\n")
-								: _("same as --%s\n"), name);
+			fprintf(f,
+				(o->flags & CLI_OPT_REQUIRED) ? _("same as --%s (required)\n")
+							      : _("same as --%s\n"),
+				name);
 		} else {
 			char text[1024];
 			const char *help = o->help ? _(o->help) : "";
@@ -85,13 +87,15 @@ void cli_print_help(FILE *f, const struct cli_opt *opts, size_t nopts, const str
 		}
 	}
 	fputs(_("  --store PATH                the store file (default: $SAFECAMPUS_STORE, else "
-		"./safecampus.db)\n"), f);
+		"./safecampus.db)\n"),
+	      f);
 	fputs(_("  -h, --help                  show this help\n"), f);
 	if (h->epilog) {
 		fputc('\n', f);
 		cli_wrap(f, _(h->epilog), 0, CLI_WIDTH);
 	}
-	fputs(_("\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error.\n"), f);
+	fputs(_("\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error.\n"),
+	      f);
 }
 
 void cli_cmd_words(const struct cli_help *h, char *out, size_t n)
@@ -150,7 +154,8 @@ int cli_parse(struct cli *c, int argc, char **argv, struct cli_opt *opts, size_t
 		if (a[1] != '-') {
 			/* -x VALUE */
 			for (size_t j = 0; j < nopts; j++)
-				if (opts[j].short_name && opts[j].short_name == a[1] && a[2] == '\0')
+				if (opts[j].short_name && opts[j].short_name == a[1] &&
+				    a[2] == '\0')
 					o = &opts[j];
 			if (!o)
 				return cli_usage(cmd, _("unknown option '%s'"), a);
@@ -162,7 +167,8 @@ int cli_parse(struct cli *c, int argc, char **argv, struct cli_opt *opts, size_t
 			if (name_eq("store", a + 2, nlen)) {
 				if (!val) {
 					if (i + 1 >= argc)
-						return cli_usage(cmd, _("option '--store' needs a value"));
+						return cli_usage(
+							cmd, _("option '--store' needs a value"));
 					val = argv[++i];
 				}
 				if (!*val)
@@ -174,7 +180,8 @@ int cli_parse(struct cli *c, int argc, char **argv, struct cli_opt *opts, size_t
 			if (name_eq("lang", a + 2, nlen)) {
 				if (!val) {
 					if (i + 1 >= argc)
-						return cli_usage(cmd, _("option '%s' needs a value"),
+						return cli_usage(cmd,
+								 _("option '%s' needs a value"),
 								 "--lang");
 					val = argv[++i];
 				}
@@ -184,23 +191,29 @@ int cli_parse(struct cli *c, int argc, char **argv, struct cli_opt *opts, size_t
 			for (size_t j = 0; j < nopts; j++)
 				if (name_eq(opts[j].name, a + 2, nlen))
 					o = &opts[j];
-			if (!o && (name_eq("as", a + 2, nlen) || name_eq("password-file", a + 2, nlen))) {
+			if (!o &&
+			    (name_eq("as", a + 2, nlen) || name_eq("password-file", a + 2, nlen))) {
 				/* who acts, for any command that writes a sign-off */
 				bool as = name_eq("as", a + 2, nlen);
 				if (!val) {
 					if (i + 1 >= argc)
-						return cli_usage(cmd, _("option '%s' needs a value"), a);
+						return cli_usage(cmd,
+								 _("option '%s' needs a value"), a);
 					val = argv[++i];
 				}
 				*(as ? &c->as : &c->password_file) = val;
 				continue;
 			}
 			if (!o && (name_eq("role", a + 2, nlen) || name_eq("actor", a + 2, nlen)))
-				return cli_usage(cmd, _("--%.*s grants nothing: a sign-off is signed by the "
-						       "person named with --as LOGIN, whose role and name "
-						       "come from their enrolment"), (int)nlen, a + 2);
+				return cli_usage(
+					cmd,
+					_("--%.*s grants nothing: a sign-off is signed by the "
+					  "person named with --as LOGIN, whose role and name "
+					  "come from their enrolment"),
+					(int)nlen, a + 2);
 			if (!o)
-				return cli_usage(cmd, _("unknown option '%.*s'"), (int)(nlen + 2), a);
+				return cli_usage(cmd, _("unknown option '%.*s'"), (int)(nlen + 2),
+						 a);
 		}
 		if (o->seen)
 			return cli_usage(cmd, _("option '--%s' given twice"), o->name);
@@ -213,8 +226,8 @@ int cli_parse(struct cli *c, int argc, char **argv, struct cli_opt *opts, size_t
 		}
 		if (!val) {
 			if (i + 1 >= argc)
-				return cli_usage(cmd, _("option '--%1$s' needs a value (%2$s)"), o->name,
-						 o->metavar);
+				return cli_usage(cmd, _("option '--%1$s' needs a value (%2$s)"),
+						 o->name, o->metavar);
 			val = argv[++i];
 		}
 		o->value = val;
@@ -230,7 +243,8 @@ int cli_parse(struct cli *c, int argc, char **argv, struct cli_opt *opts, size_t
 				continue;
 			/* a required field may also come through its alias */
 			for (size_t k = 0; k < nopts; k++) {
-				if (!opts[k].alias_of || strcmp(opts[k].alias_of, opts[j].name) != 0)
+				if (!opts[k].alias_of ||
+				    strcmp(opts[k].alias_of, opts[j].name) != 0)
 					continue;
 				alias = opts[k].name;
 				via_alias |= opts[k].seen;
@@ -238,9 +252,11 @@ int cli_parse(struct cli *c, int argc, char **argv, struct cli_opt *opts, size_t
 			if (via_alias)
 				continue;
 			count++;
-			at += (size_t)snprintf(missing + at, at < sizeof missing ? sizeof missing - at : 0,
+			at += (size_t)snprintf(missing + at,
+					       at < sizeof missing ? sizeof missing - at : 0,
 					       "%s--", at ? ", " : "");
-			for (const char *p = alias ? alias : opts[j].name; *p && at + 1 < sizeof missing; p++)
+			for (const char *p = alias ? alias : opts[j].name;
+			     *p && at + 1 < sizeof missing; p++)
 				missing[at++] = *p == '_' ? '-' : *p;
 			if (at < sizeof missing)
 				missing[at] = '\0';
@@ -248,8 +264,9 @@ int cli_parse(struct cli *c, int argc, char **argv, struct cli_opt *opts, size_t
 				break;
 		}
 		if (count)
-			return cli_usage(cmd, ngettext("missing required option %s",
-						       "missing required options %s", count),
+			return cli_usage(cmd,
+					 ngettext("missing required option %s",
+						  "missing required options %s", count),
 					 missing);
 	}
 	if (*npos < minpos)

@@ -39,14 +39,15 @@ int cmd_status(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "status",
-		.summary = N_("Shows the store, the server, this install's identity, the outbox "
-			   "(records waiting to be\npushed, records the server rejected and why), "
-			   "the last sync and the pull cursor, the\nopen ALARMS of the kinds "
-			   "that raise them, and what is due today and this week at\nthis school: "
-			   "notices to acknowledge and report, this month's drill, today's \"1530\"\n"
-			   "sessions per class, equipment checks and bus inspections coming due, "
-			   "letters not\nsigned for the year, hazards near their deadline. All of it "
-			   "from the local store and\nthe district calendar: it works offline."),
+		.summary = N_(
+			"Shows the store, the server, this install's identity, the outbox "
+			"(records waiting to be\npushed, records the server rejected and why), "
+			"the last sync and the pull cursor, the\nopen ALARMS of the kinds "
+			"that raise them, and what is due today and this week at\nthis school: "
+			"notices to acknowledge and report, this month's drill, today's \"1530\"\n"
+			"sessions per class, equipment checks and bus inspections coming due, "
+			"letters not\nsigned for the year, hazards near their deadline. All of it "
+			"from the local store and\nthe district calendar: it works offline."),
 	};
 	struct store_outbox_stats s;
 	struct ident id;
@@ -68,7 +69,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	    (rc = store_cursor(c->st, &cursor)) || (rc = store_count(c->st, NULL, &nrec)))
 		return cli_store_fail(rc, _("cannot read the store"));
 
-	/* a label in 16 columns, whatever its language's width */
+		/* a label in 16 columns, whatever its language's width */
 #define LABEL(s) cli_cell(stdout, (s), 16)
 	LABEL(_("store:"));
 	printf(ngettext("%s (%llu record)\n", "%s (%llu records)\n", nrec), store_path(c->st),
@@ -77,18 +78,19 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	printf(_("%s (certificate name %s)\n"), c->cfg.server, c->cfg.server_name);
 	LABEL(_("identity:"));
 	if (c->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU)
-		printf(_("district %s, the bureau, campus %s (role bureau)\n"),
-		       c->cfg.district, c->cfg.campus);
+		printf(_("district %s, the bureau, campus %s (role bureau)\n"), c->cfg.district,
+		       c->cfg.campus);
 	else
-		printf(_("district %s, school %s, campus %s (role school)\n"),
-		       c->cfg.district, c->cfg.school, c->cfg.campus);
+		printf(_("district %s, school %s, campus %s (role school)\n"), c->cfg.district,
+		       c->cfg.school, c->cfg.campus);
 	LABEL(_("certificate:"));
 	fputs(c->cfg.cert, stdout);
 	if (ident_from_cert(c->cfg.cert, &id, err, sizeof err) != 0) {
 		printf(_(" (UNUSABLE: %s)\n"), err);
 	} else if (id.not_after) {
 		cli_fmt_date(id.not_after * 1000, buf);
-		printf(" (%s %s)\n", id.not_after * 1000 < now ? _("EXPIRED on") : _("valid until"), buf);
+		printf(" (%s %s)\n", id.not_after * 1000 < now ? _("EXPIRED on") : _("valid until"),
+		       buf);
 	} else {
 		fputc('\n', stdout);
 	}
@@ -173,7 +175,7 @@ static int due_rec(void *arg, const Safecampus__Record *r)
 static int status_due(struct cli *c)
 {
 	struct kind_env env;
-	struct due_ctx x = {.env = &env};
+	struct due_ctx x = { .env = &env };
 	char today[11], week_end[11];
 	int y, m, d, rc;
 
@@ -234,22 +236,23 @@ static int outbox_row(void *arg, const struct store_outbox_entry *e)
 static void outbox_help(FILE *f)
 {
 	fputs(_("Usage: safecampus outbox list\n"
-	      "       safecampus outbox discard ID\n"
-	      "       safecampus outbox retry ID\n\n"
-	      "The outbox holds local writes until the server acknowledges them.\n"
-	      "  list      every entry, in push order, with the server's reason for rejected ones\n"
-	      "  discard   drop an entry: a record the server never had is deleted here (with\n"
-	      "            its events still waiting); an edit of a synced record is undone\n"
-	      "  retry     send a rejected entry again as it is (after the cause was fixed\n"
-	      "            elsewhere, e.g. a missing parent now synced)\n\n"
-	      "ID is the record's id or its first 8 characters.\n"
-	      "\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error.\n"),
+		"       safecampus outbox discard ID\n"
+		"       safecampus outbox retry ID\n\n"
+		"The outbox holds local writes until the server acknowledges them.\n"
+		"  list      every entry, in push order, with the server's reason for rejected "
+		"ones\n"
+		"  discard   drop an entry: a record the server never had is deleted here (with\n"
+		"            its events still waiting); an edit of a synced record is undone\n"
+		"  retry     send a rejected entry again as it is (after the cause was fixed\n"
+		"            elsewhere, e.g. a missing parent now synced)\n\n"
+		"ID is the record's id or its first 8 characters.\n"
+		"\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error.\n"),
 	      f);
 }
 
 int cmd_outbox(struct cli *c, int argc, char **argv)
 {
-	const struct cli_help h = {.usage = "outbox list|discard ID|retry ID"};
+	const struct cli_help h = { .usage = "outbox list|discard ID|retry ID" };
 	const char *pos[2];
 	size_t npos;
 	char id[37];
@@ -312,7 +315,8 @@ int cmd_outbox(struct cli *c, int argc, char **argv)
 	}
 	if (r->seq)
 		printf(_("discarded the local change to %s %.8s; it is back to the server's "
-		       "version\n"), kind_of(r) ? kind_of(r)->name : "record", id);
+			 "version\n"),
+		       kind_of(r) ? kind_of(r)->name : "record", id);
 	else
 		printf(_("discarded %s %.8s; the server never had it, so it is deleted here\n"),
 		       kind_of(r) ? kind_of(r)->name : "record", id);
@@ -334,7 +338,7 @@ static int idset_add(void *arg, const struct store_rejected *rj)
 
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 16;
-		char (*ids)[37] = realloc(s->ids, cap * sizeof *ids);
+		char(*ids)[37] = realloc(s->ids, cap * sizeof *ids);
 		if (!ids) {
 			s->oom = true;
 			return 1;
@@ -348,7 +352,7 @@ static int idset_add(void *arg, const struct store_rejected *rj)
 
 struct new_rejected {
 	const struct idset *before;
-	FILE *f;               /* stdout after a sync, stderr after a failed one */
+	FILE *f; /* stdout after a sync, stderr after a failed one */
 };
 
 static int print_new_rejected(void *arg, const struct store_rejected *rj)
@@ -362,8 +366,7 @@ static int print_new_rejected(void *arg, const struct store_rejected *rj)
 	return 0;
 }
 
-static int parse_uint(const char *cmd, const char *opt, const char *v, unsigned max,
-		      unsigned *out)
+static int parse_uint(const char *cmd, const char *opt, const char *v, unsigned max, unsigned *out)
 {
 	char *end;
 	unsigned long n;
@@ -383,14 +386,22 @@ static int parse_uint(const char *cmd, const char *opt, const char *v, unsigned 
 static int sync_exit_code(enum sync_failure f)
 {
 	switch (f) {
-	case SYNC_FAIL_NONE: return CLI_OK;
-	case SYNC_FAIL_CONFIG: return CLI_FAIL;
-	case SYNC_FAIL_UNREACHABLE: return 3;
-	case SYNC_FAIL_LOST: return 4;
-	case SYNC_FAIL_TLS: return 5;
-	case SYNC_FAIL_UNAVAILABLE: return 6;
-	case SYNC_FAIL_PROTOCOL: return 7;
-	case SYNC_FAIL_STORE: return 8;
+	case SYNC_FAIL_NONE:
+		return CLI_OK;
+	case SYNC_FAIL_CONFIG:
+		return CLI_FAIL;
+	case SYNC_FAIL_UNREACHABLE:
+		return 3;
+	case SYNC_FAIL_LOST:
+		return 4;
+	case SYNC_FAIL_TLS:
+		return 5;
+	case SYNC_FAIL_UNAVAILABLE:
+		return 6;
+	case SYNC_FAIL_PROTOCOL:
+		return 7;
+	case SYNC_FAIL_STORE:
+		return 8;
 	}
 	return CLI_FAIL;
 }
@@ -427,34 +438,41 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "sync [--watch] [--watch-secs N] [--timeout-ms N]",
-		.summary = N_("Pushes the outbox to the server and pulls what changed since the last "
-			   "sync, over mutual\nTLS with the certificate from `init`. Prints "
-			   "\"pushed N, rejected N, pulled N\" and each\nnew rejection; when it "
-			   "fails, only the error and what to do (on standard error). What\nthe "
-			   "server acknowledged stays acknowledged even if the sync fails or is "
-			   "killed half way;\nrunning it again is always safe. An unreachable server "
-			   "is tried again a few times\nwithin --timeout-ms."),
-		.epilog = N_("With --watch it stays connected and pulls again whenever the server "
-			  "reports new changes,\nuntil --watch-secs runs out or SIGINT/SIGTERM. When "
-			  "the server cannot be reached or the\nconnection breaks, it says so and "
-			  "connects again by itself, waiting 0.5 s, then twice as\nlong each time up "
-			  "to a minute (+-50 %); it stops only for a refused certificate or a\nlocal "
-			  "store error.\n\n"
-			  "A failed sync exits with a status that says why (besides 1, not set up, "
-			  "and 2 below):\n3 server unreachable; 4 connection lost during the sync; 5 "
-			  "certificate refused; 6 the\ndistrict database is unavailable; 7 protocol "
-			  "error; 8 local store error (docs/CLI.md)."),
+		.summary = N_(
+			"Pushes the outbox to the server and pulls what changed since the last "
+			"sync, over mutual\nTLS with the certificate from `init`. Prints "
+			"\"pushed N, rejected N, pulled N\" and each\nnew rejection; when it "
+			"fails, only the error and what to do (on standard error). What\nthe "
+			"server acknowledged stays acknowledged even if the sync fails or is "
+			"killed half way;\nrunning it again is always safe. An unreachable server "
+			"is tried again a few times\nwithin --timeout-ms."),
+		.epilog = N_(
+			"With --watch it stays connected and pulls again whenever the server "
+			"reports new changes,\nuntil --watch-secs runs out or SIGINT/SIGTERM. When "
+			"the server cannot be reached or the\nconnection breaks, it says so and "
+			"connects again by itself, waiting 0.5 s, then twice as\nlong each time up "
+			"to a minute (+-50 %); it stops only for a refused certificate or a\nlocal "
+			"store error.\n\n"
+			"A failed sync exits with a status that says why (besides 1, not set up, "
+			"and 2 below):\n3 server unreachable; 4 connection lost during the sync; 5 "
+			"certificate refused; 6 the\ndistrict database is unavailable; 7 protocol "
+			"error; 8 local store error (docs/CLI.md)."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "watch", .help = N_("stay connected and pull as changes arrive")},
-		{.name = "watch-secs", .metavar = "N", .help = N_("with --watch: stop after N seconds")},
-		{.name = "timeout-ms", .metavar = "N",
-		 .help = N_("limit for connect, handshake and each request (default 15000)")},
-		{.name = "batch", .metavar = "N", .help = N_("records per push (default: the server's)")},
+		{ .name = "watch", .help = N_("stay connected and pull as changes arrive") },
+		{ .name = "watch-secs",
+		  .metavar = "N",
+		  .help = N_("with --watch: stop after N seconds") },
+		{ .name = "timeout-ms",
+		  .metavar = "N",
+		  .help = N_("limit for connect, handshake and each request (default 15000)") },
+		{ .name = "batch",
+		  .metavar = "N",
+		  .help = N_("records per push (default: the server's)") },
 	};
-	struct sync_opts so = {0};
+	struct sync_opts so = { 0 };
 	struct sync_report rep;
-	struct idset before = {0};
+	struct idset before = { 0 };
 	const char *pos[1];
 	size_t npos;
 	int rc = cli_parse(c, argc, argv, opts, sizeof opts / sizeof opts[0], &h, pos, 0, 0, &npos);
@@ -464,13 +482,13 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	so.watch = opts[0].seen;
-	if (opts[1].seen && (rc = parse_uint("sync", "watch-secs", opts[1].value, 86400 * 365,
-					     &so.watch_secs)))
+	if (opts[1].seen &&
+	    (rc = parse_uint("sync", "watch-secs", opts[1].value, 86400 * 365, &so.watch_secs)))
 		return rc;
 	if (opts[1].seen && !so.watch)
 		return cli_usage("sync", _("--watch-secs needs --watch"));
-	if (opts[2].seen && (rc = parse_uint("sync", "timeout-ms", opts[2].value, 3600000,
-					     &so.timeout_ms)))
+	if (opts[2].seen &&
+	    (rc = parse_uint("sync", "timeout-ms", opts[2].value, 3600000, &so.timeout_ms)))
 		return rc;
 	if (opts[3].seen && (rc = parse_uint("sync", "batch", opts[3].value, 100000, &so.batch)))
 		return rc;
@@ -486,15 +504,17 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 	so.notice = sync_notice;
 	rc = sync_run(c->st, &so, &rep);
 	if (rc == 0)
-		printf(_("pushed %llu, rejected %llu, pulled %llu\n"), (unsigned long long)rep.pushed,
-		       (unsigned long long)rep.rejected, (unsigned long long)rep.pulled);
+		printf(_("pushed %llu, rejected %llu, pulled %llu\n"),
+		       (unsigned long long)rep.pushed, (unsigned long long)rep.rejected,
+		       (unsigned long long)rep.pulled);
 	if (rep.evidence_sent || rep.evidence_refused)
-		printf(_("evidence files: %1$u uploaded, %2$u refused%3$s%4$s\n"), rep.evidence_sent,
-		       rep.evidence_refused, rep.evidence_error[0] ? ": " : "", rep.evidence_error);
+		printf(_("evidence files: %1$u uploaded, %2$u refused%3$s%4$s\n"),
+		       rep.evidence_sent, rep.evidence_refused, rep.evidence_error[0] ? ": " : "",
+		       rep.evidence_error);
 	/* what the server refused is news either way: after the summary on
 	 * success, with the error on stderr after a failure */
 	{
-		struct new_rejected x = {.before = &before, .f = rc ? stderr : stdout};
+		struct new_rejected x = { .before = &before, .f = rc ? stderr : stdout };
 		fflush(stdout);
 		if (store_each_rejected(c->st, print_new_rejected, &x) != 0)
 			cli_err(_("cannot list the new rejections: %s"), store_last_error());
@@ -504,7 +524,8 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 		const char *why = rep.error[0] ? rep.error : sc_strerror(rc);
 		cli_err(_("sync failed: %s"), why);
 		if (rep.pushed || rep.rejected || rep.pulled)
-			cli_err(_("before it failed: pushed %llu, rejected %llu, pulled %llu (kept)"),
+			cli_err(_("before it failed: pushed %llu, rejected %llu, pulled %llu "
+				  "(kept)"),
 				(unsigned long long)rep.pushed, (unsigned long long)rep.rejected,
 				(unsigned long long)rep.pulled);
 		print_wrapped(sync_failure_hint(rep.failure));

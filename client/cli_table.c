@@ -31,8 +31,7 @@ struct cli_table *cli_table_new(size_t ncols)
 	return t;
 }
 
-void cli_table_col(struct cli_table *t, size_t col, const char *head, size_t maxw,
-		   unsigned flags)
+void cli_table_col(struct cli_table *t, size_t col, const char *head, size_t maxw, unsigned flags)
 {
 	if (col >= t->ncols)
 		return;

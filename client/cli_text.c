@@ -173,12 +173,14 @@ void cli_wrap(FILE *f, const char *text, size_t indent, size_t width)
 		if (cjk) {
 			w = len;
 		} else {
-			while (text[w] && text[w] != ' ' && text[w] != '\n' && !cjk_at(text + w, &len))
+			while (text[w] && text[w] != ' ' && text[w] != '\n' &&
+			       !cjk_at(text + w, &len))
 				w += len;
 		}
 		bool tight = glued || (cjk && col > indent && text[-1] != ' ');
 		size_t pw = cli_width_n(text, w);
-		if (col > indent && col + (tight ? 0 : 1) + pw > width && !(cjk && cjk_closing(text))) {
+		if (col > indent && col + (tight ? 0 : 1) + pw > width &&
+		    !(cjk && cjk_closing(text))) {
 			fprintf(f, "\n%*s", (int)indent, "");
 			col = indent;
 		} else if (col > indent && !tight) {

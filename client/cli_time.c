@@ -56,9 +56,11 @@ void cli_fmt_age(int64_t ms, char *out, size_t n)
 	else if (s < 3600)
 		snprintf(out, n, _("%lldm %llds"), (long long)(s / 60), (long long)(s % 60));
 	else if (s < 86400)
-		snprintf(out, n, _("%lldh %lldm"), (long long)(s / 3600), (long long)(s % 3600 / 60));
+		snprintf(out, n, _("%lldh %lldm"), (long long)(s / 3600),
+			 (long long)(s % 3600 / 60));
 	else
-		snprintf(out, n, _("%lldd %lldh"), (long long)(s / 86400), (long long)(s % 86400 / 3600));
+		snprintf(out, n, _("%lldd %lldh"), (long long)(s / 86400),
+			 (long long)(s % 86400 / 3600));
 }
 
 const char *cli_detail(const char *detail, char *out, size_t n)
@@ -73,7 +75,8 @@ const char *cli_detail(const char *detail, char *out, size_t n)
 		char *end;
 		unsigned long long v;
 		size_t digits = strspn(num, "0123456789");
-		if (digits < 10 || (h > cli_s(detail) && (h[-1] == '_' || (h[-1] >= 'a' && h[-1] <= 'z')))) {
+		if (digits < 10 ||
+		    (h > cli_s(detail) && (h[-1] == '_' || (h[-1] >= 'a' && h[-1] <= 'z')))) {
 			int w = snprintf(out + at, n - at, "%.*s", (int)(num - p), p);
 			at = w < 0 || (size_t)w >= n - at ? n : at + (size_t)w;
 			p = num;
@@ -84,10 +87,11 @@ const char *cli_detail(const char *detail, char *out, size_t n)
 			char when[32];
 			time_t t = (time_t)(HLC_MS(v) / 1000);
 			struct tm tm;
-			if (!gmtime_r(&t, &tm) || strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+			if (!gmtime_r(&t, &tm) ||
+			    strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm) == 0)
 				snprintf(when, sizeof when, "?");
-			int w = snprintf(out + at, n - at, _("%1$.*2$sclock stamp %3$s"), p, (int)(h - p),
-					 when);
+			int w = snprintf(out + at, n - at, _("%1$.*2$sclock stamp %3$s"), p,
+					 (int)(h - p), when);
 			at = w < 0 || (size_t)w >= n - at ? n : at + (size_t)w;
 		}
 		p = end;
@@ -128,24 +132,32 @@ void cli_reject_hint(FILE *f, const char *indent, int reason, const char *id)
 	switch (reason) {
 	case SAFECAMPUS__REJECT_REASON__REJECT_ILLEGAL_TRANSITION:
 		/* the usual cause: two campuses took the same step offline */
-		fprintf(f, _("%1$sanother campus probably took this step first: `safecampus sync` "
-			     "shows it; then drop this one with `safecampus outbox discard %2$.8s`\n"),
+		fprintf(f,
+			_("%1$sanother campus probably took this step first: `safecampus sync` "
+			  "shows it; then drop this one with `safecampus outbox discard %2$.8s`\n"),
 			indent, id);
 		break;
 	case SAFECAMPUS__REJECT_REASON__REJECT_INVALID:
-		fprintf(f, _("%1$sfix it with `safecampus edit %2$.8s ...` and sync, or drop it with "
-			     "`safecampus outbox discard %2$.8s`\n"), indent, id);
+		fprintf(f,
+			_("%1$sfix it with `safecampus edit %2$.8s ...` and sync, or drop it with "
+			  "`safecampus outbox discard %2$.8s`\n"),
+			indent, id);
 		break;
 	case SAFECAMPUS__REJECT_REASON__REJECT_NOT_FOUND:
-		fprintf(f, _("%1$sthe record it belongs to is not on the server: sync again; if it "
-			     "stays, `safecampus outbox discard %2$.8s`\n"), indent, id);
+		fprintf(f,
+			_("%1$sthe record it belongs to is not on the server: sync again; if it "
+			  "stays, `safecampus outbox discard %2$.8s`\n"),
+			indent, id);
 		break;
 	case SAFECAMPUS__REJECT_REASON__REJECT_UNKNOWN_KIND:
-		fprintf(f, _("%1$sthe server does not know this kind yet (upgrade it), or `safecampus "
-			     "outbox discard %2$.8s`\n"), indent, id);
+		fprintf(f,
+			_("%1$sthe server does not know this kind yet (upgrade it), or `safecampus "
+			  "outbox discard %2$.8s`\n"),
+			indent, id);
 		break;
 	default: /* forbidden, immutable: sending it again cannot help */
-		fprintf(f, _("%1$sit cannot be stored as it is: `safecampus outbox discard %2$.8s`\n"),
+		fprintf(f,
+			_("%1$sit cannot be stored as it is: `safecampus outbox discard %2$.8s`\n"),
 			indent, id);
 		break;
 	}

@@ -56,7 +56,7 @@ static int find_by_cb(void *arg, const Safecampus__Record *r)
 static int lookup(struct cli *c, const struct kind *k, const char *field, const char *text,
 		  char id[37])
 {
-	struct find_by x = {.f = kind_field(k, field), .text = text};
+	struct find_by x = { .f = kind_field(k, field), .text = text };
 	int rc = x.f ? store_each(c->st, k->name, find_by_cb, &x) : 0;
 
 	if (rc)
@@ -71,7 +71,8 @@ static int lookup(struct cli *c, const struct kind *k, const char *field, const 
 		return CLI_FAIL;
 	}
 	if (store_resolve_id(c->st, text, id) != 0) {
-		cli_err(_("no %1$s with %2$s or id '%3$s' here (`safecampus list %4$s`; sync first?)"),
+		cli_err(_("no %1$s with %2$s or id '%3$s' here (`safecampus list %4$s`; sync "
+			  "first?)"),
 			cli_kind_name(k), field, text, k->name);
 		return CLI_FAIL;
 	}
@@ -108,14 +109,14 @@ static int evidence_opt(struct cli *c, const struct kind *k, struct cli_opt *opt
 	}
 	*nfiles = 1;
 	if (kind_field(k, "evidence_sha256"))
-		vals[(*nvals)++] = (struct verb_value){"evidence_sha256", ef->hex};
+		vals[(*nvals)++] = (struct verb_value){ "evidence_sha256", ef->hex };
 	if (kind_field(k, "evidence_path") && !(hp && hp->seen))
-		vals[(*nvals)++] = (struct verb_value){"evidence_path", ef->name};
+		vals[(*nvals)++] = (struct verb_value){ "evidence_path", ef->name };
 	return 0;
 }
 
-int cli_field_values(struct cli_opt *opts, size_t nopts, const char *cmd,
-			struct verb_value *vals, size_t *nvals)
+int cli_field_values(struct cli_opt *opts, size_t nopts, const char *cmd, struct verb_value *vals,
+		     size_t *nvals)
 {
 	for (size_t i = 0; i < nopts; i++) {
 		const ProtobufCFieldDescriptor *f = opts[i].field;
@@ -126,10 +127,11 @@ int cli_field_values(struct cli_opt *opts, size_t nopts, const char *cmd,
 				char a[64], b[64];
 				cli_dashed(opts[i].name, a, sizeof a);
 				cli_dashed(opts[j].name, b, sizeof b);
-				return cli_usage(cmd, _("--%1$s and --%2$s set the same field"), a, b);
+				return cli_usage(cmd, _("--%1$s and --%2$s set the same field"), a,
+						 b);
 			}
 		}
-		vals[(*nvals)++] = (struct verb_value){f->name, opts[i].value};
+		vals[(*nvals)++] = (struct verb_value){ f->name, opts[i].value };
 	}
 	return 0;
 }
@@ -139,7 +141,7 @@ void cli_verb_ctx(struct cli *c, struct verb_ctx *vc)
 	static struct verb_actor actor;
 	const char *as = c->as ? c->as : getenv("SAFECAMPUS_AS");
 
-	*vc = (struct verb_ctx){.st = c->st, .cfg = &c->cfg, .actor = NULL};
+	*vc = (struct verb_ctx){ .st = c->st, .cfg = &c->cfg, .actor = NULL };
 	if (!as || !*as)
 		return;
 	/* a failure to read it was printed; the signing then refuses the
@@ -149,7 +151,7 @@ void cli_verb_ctx(struct cli *c, struct verb_ctx *vc)
 			 sizeof c->password) != CLI_OK)
 		c->password[0] = '\0';
 	c->password_read = true;
-	actor = (struct verb_actor){.login = as, .password = c->password};
+	actor = (struct verb_actor){ .login = as, .password = c->password };
 	vc->actor = &actor;
 }
 
@@ -262,7 +264,10 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 		snprintf(lkhelp, sizeof lkhelp, _("the %1$s: its %2$s or its id"), cli_kind_name(g),
 			 v->lookup_field);
 		opts[nopts++] = (struct cli_opt){
-			.name = v->lookup, .metavar = lkmeta, .flags = CLI_OPT_REQUIRED, .help = lkhelp,
+			.name = v->lookup,
+			.metavar = lkmeta,
+			.flags = CLI_OPT_REQUIRED,
+			.help = lkhelp,
 		};
 	}
 	if (v && v->optional) {
@@ -279,23 +284,28 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 	}
 	if ((v && v->sign_roles) || (!v && k->ops && k->ops->sign_roles)) {
 		opts[nopts++] = (struct cli_opt){
-			.name = "as", .metavar = "LOGIN",
+			.name = "as",
+			.metavar = "LOGIN",
 			.help = N_("the person who signs this step (or $SAFECAMPUS_AS)"),
 		};
 		opts[nopts++] = (struct cli_opt){
-			.name = "password-file", .metavar = "FILE",
+			.name = "password-file",
+			.metavar = "FILE",
 			.help = N_("their password, first line (else $SAFECAMPUS_PASSWORD or the "
-				"terminal)"),
+				   "terminal)"),
 		};
 	}
 	if ((v && (v->flags & KV_EVIDENCE_FILE)) || (!v && k->ops && k->ops->evidence_files)) {
 		opts[nopts++] = (struct cli_opt){
-			.name = "evidence", .metavar = "FILE",
-			.help = N_("a photo or PDF attached to this sign-off: kept here under its "
-				   "SHA-256, described in the signature, uploaded at the next sync"),
+			.name = "evidence",
+			.metavar = "FILE",
+			.help = N_(
+				"a photo or PDF attached to this sign-off: kept here under its "
+				"SHA-256, described in the signature, uploaded at the next sync"),
 		};
 		opts[nopts++] = (struct cli_opt){
-			.name = "evidence-file", .metavar = "FILE",
+			.name = "evidence-file",
+			.metavar = "FILE",
 			.help = N_("the same as --evidence"),
 		};
 	}
@@ -324,7 +334,8 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 	}
 	lk = v && v->lookup ? cli_opt_get(opts, nopts, v->lookup) : NULL;
 	if (takes_id || lk) {
-		if (takes_id ? cli_resolve(c, pos[0], id) : lookup(c, g, v->lookup_field, lk->value, id))
+		if (takes_id ? cli_resolve(c, pos[0], id)
+			     : lookup(c, g, v->lookup_field, lk->value, id))
 			return CLI_FAIL;
 	}
 	rc = cli_field_values(opts, nopts, cmd, vals, &nvals);

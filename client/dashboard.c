@@ -152,47 +152,47 @@ static const struct {
 	const char *word;
 	const char *kinds[3];
 } about[] = {
-	{"drill", {"drill"}},
-	{"1530", {"education"}},
-	{"education", {"education", "lecture"}},
-	{"lecture", {"lecture"}},
-	{"hazard", {"hazard", "hazard_event"}},
-	{"letter", {"letter"}},
-	{"notice", {"notice_event", "notice"}},
-	{"bus", {"bus_trip", "bus"}},
-	{"equipment", {"equipment_check", "equipment"}},
-	{"gate", {"gate_duty"}},
-	{"risk", {"risk"}},
-	{"meeting", {"meeting"}},
-	{"polic", {"policy"}},
-	{"plan", {"policy"}},
-	{"linkage", {"linkage"}},
-	{"partner", {"linkage"}},
-	{"inspection", {"inspection"}},
+	{ "drill", { "drill" } },
+	{ "1530", { "education" } },
+	{ "education", { "education", "lecture" } },
+	{ "lecture", { "lecture" } },
+	{ "hazard", { "hazard", "hazard_event" } },
+	{ "letter", { "letter" } },
+	{ "notice", { "notice_event", "notice" } },
+	{ "bus", { "bus_trip", "bus" } },
+	{ "equipment", { "equipment_check", "equipment" } },
+	{ "gate", { "gate_duty" } },
+	{ "risk", { "risk" } },
+	{ "meeting", { "meeting" } },
+	{ "polic", { "policy" } },
+	{ "plan", { "policy" } },
+	{ "linkage", { "linkage" } },
+	{ "partner", { "linkage" } },
+	{ "inspection", { "inspection" } },
 };
 
 static const struct {
 	const char *kind, *one, *many;
 } nouns[] = {
-	{"drill", N_("drill"), N_("drills")},
-	{"education", N_("education session"), N_("education sessions")},
-	{"lecture", N_("lecture"), N_("lectures")},
-	{"hazard", N_("hazard report"), N_("hazard reports")},
-	{"hazard_event", N_("hazard step"), N_("hazard steps")},
-	{"letter", N_("responsibility letter"), N_("responsibility letters")},
-	{"notice", N_("notice"), N_("notices")},
-	{"notice_event", N_("notice report"), N_("notice reports")},
-	{"bus_trip", N_("bus trip"), N_("bus trips")},
-	{"bus", N_("bus"), N_("buses")},
-	{"bus_rider", N_("bus rider"), N_("bus riders")},
-	{"equipment_check", N_("equipment check"), N_("equipment checks")},
-	{"equipment", N_("equipment item"), N_("equipment items")},
-	{"gate_duty", N_("gate duty shift"), N_("gate duty shifts")},
-	{"risk", N_("known risk"), N_("known risks")},
-	{"meeting", N_("meeting"), N_("meetings")},
-	{"policy", N_("policy"), N_("policies")},
-	{"linkage", N_("partner activity"), N_("partner activities")},
-	{"inspection", N_("inspection"), N_("inspections")},
+	{ "drill", N_("drill"), N_("drills") },
+	{ "education", N_("education session"), N_("education sessions") },
+	{ "lecture", N_("lecture"), N_("lectures") },
+	{ "hazard", N_("hazard report"), N_("hazard reports") },
+	{ "hazard_event", N_("hazard step"), N_("hazard steps") },
+	{ "letter", N_("responsibility letter"), N_("responsibility letters") },
+	{ "notice", N_("notice"), N_("notices") },
+	{ "notice_event", N_("notice report"), N_("notice reports") },
+	{ "bus_trip", N_("bus trip"), N_("bus trips") },
+	{ "bus", N_("bus"), N_("buses") },
+	{ "bus_rider", N_("bus rider"), N_("bus riders") },
+	{ "equipment_check", N_("equipment check"), N_("equipment checks") },
+	{ "equipment", N_("equipment item"), N_("equipment items") },
+	{ "gate_duty", N_("gate duty shift"), N_("gate duty shifts") },
+	{ "risk", N_("known risk"), N_("known risks") },
+	{ "meeting", N_("meeting"), N_("meetings") },
+	{ "policy", N_("policy"), N_("policies") },
+	{ "linkage", N_("partner activity"), N_("partner activities") },
+	{ "inspection", N_("inspection"), N_("inspections") },
 };
 
 size_t dashboard_kinds_of(const char *text, const char **kinds, size_t max)
@@ -333,7 +333,7 @@ static int local_entry(void *arg, const struct store_outbox_entry *e)
 
 int dashboard_local_load(struct store *st, struct dashboard_local *out)
 {
-	struct local_walk w = {.st = st, .l = out};
+	struct local_walk w = { .st = st, .l = out };
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -382,8 +382,7 @@ static void append(char *out, size_t n, size_t *at, const char *fmt, ...)
 		*at = *at + (size_t)w < n ? *at + (size_t)w : n - 1;
 }
 
-uint64_t dashboard_local_note(const struct dashboard_local *l, const char *key, char *out,
-			      size_t n)
+uint64_t dashboard_local_note(const struct dashboard_local *l, const char *key, char *out, size_t n)
 {
 	const char *kinds[3];
 	size_t nk = dashboard_kinds_of(key, kinds, 3), at = 0, parts = 0;
@@ -411,13 +410,15 @@ uint64_t dashboard_local_note(const struct dashboard_local *l, const char *key, 
 			if (nn)
 				append(out, n, &at, "%s", nn);
 			else
-				append(out, n, &at, ngettext("%s record", "%s records", k->pending), k->kind);
+				append(out, n, &at, ngettext("%s record", "%s records", k->pending),
+				       k->kind);
 			parts++;
 		}
 	if (pending)
 		append(out, n, &at, "%s", _(" recorded here, not yet synced"));
 	if (rejected)
-		append(out, n, &at, _("%s%llu rejected by the server (see `safecampus outbox list`)"),
+		append(out, n, &at,
+		       _("%s%llu rejected by the server (see `safecampus outbox list`)"),
 		       pending ? _("; ") : "", (unsigned long long)rejected);
 	return pending + rejected;
 }
@@ -520,27 +521,27 @@ static const struct {
 	const char *key, *shrt;
 } shorts[] = {
 	/* the server's keys (server/sql/004_dashboard.sql) */
-	{"drills", "Drill"},
-	{"education_1530", "1530"},
-	{"education_daily", "Ed1m"},
-	{"education_weekly", "Ed10m"},
-	{"education_weekend", "Ed5m"},
-	{"education_holiday", "Ed30m"},
-	{"hazards_open", "HzOpn"},
-	{"hazards_overdue", "HzOvd"},
-	{"hazard_verify_days", "HzDay"},
-	{"letters", "Letr"},
-	{"notices_acknowledged", "NtAck"},
-	{"notices_on_time", "NtOnT"},
-	{"notices_late", "NtLat"},
-	{"notices_missing", "NtMis"},
-	{"bus_mismatch", "BusMm"},
-	{"bus_inspection_overdue", "BusIn"},
-	{"equipment_overdue", "Equip"},
-	{"gate_duty", "Gate"},
-	{"risks_open", "RkOpn"},
-	{"risks_overdue", "RkOvd"},
-	{"score", "Score"},
+	{ "drills", "Drill" },
+	{ "education_1530", "1530" },
+	{ "education_daily", "Ed1m" },
+	{ "education_weekly", "Ed10m" },
+	{ "education_weekend", "Ed5m" },
+	{ "education_holiday", "Ed30m" },
+	{ "hazards_open", "HzOpn" },
+	{ "hazards_overdue", "HzOvd" },
+	{ "hazard_verify_days", "HzDay" },
+	{ "letters", "Letr" },
+	{ "notices_acknowledged", "NtAck" },
+	{ "notices_on_time", "NtOnT" },
+	{ "notices_late", "NtLat" },
+	{ "notices_missing", "NtMis" },
+	{ "bus_mismatch", "BusMm" },
+	{ "bus_inspection_overdue", "BusIn" },
+	{ "equipment_overdue", "Equip" },
+	{ "gate_duty", "Gate" },
+	{ "risks_open", "RkOpn" },
+	{ "risks_overdue", "RkOvd" },
+	{ "score", "Score" },
 };
 
 const char *dashboard_short(const char *key)
@@ -729,8 +730,10 @@ static int school_cmp(const struct sort_key *k, const Safecampus__SchoolScore *a
 		if (c)
 			return c;
 	} else if (k->by == BY_INDICATOR) {
-		const Safecampus__Indicator *x = dashboard_indicator(a->indicators, a->n_indicators, k->key);
-		const Safecampus__Indicator *y = dashboard_indicator(b->indicators, b->n_indicators, k->key);
+		const Safecampus__Indicator *x =
+			dashboard_indicator(a->indicators, a->n_indicators, k->key);
+		const Safecampus__Indicator *y =
+			dashboard_indicator(b->indicators, b->n_indicators, k->key);
 		bool hx = x && x->has_value, hy = y && y->has_value;
 		if (hx != hy)
 			return hx ? -1 : 1;
@@ -746,7 +749,7 @@ static int school_cmp(const struct sort_key *k, const Safecampus__SchoolScore *a
 
 int dashboard_sort_schools(const Safecampus__Dashboard *d, const char *key, size_t *order)
 {
-	struct sort_key k = {.by = BY_SCORE};
+	struct sort_key k = { .by = BY_SCORE };
 
 	if (key && *key && strcmp(key, "score") && strcmp(key, "rank")) {
 		if (strcmp(key, "name") == 0 || strcmp(key, "school") == 0) {
@@ -755,8 +758,11 @@ int dashboard_sort_schools(const Safecampus__Dashboard *d, const char *key, size
 			const Safecampus__Indicator *found = NULL;
 			/* an indicator key, or its short header, in any school's row or the scope's */
 			for (size_t s = 0; s <= d->n_schools && !found; s++) {
-				Safecampus__Indicator *const *v = s < d->n_schools ? d->schools[s]->indicators : d->indicators;
-				size_t n = s < d->n_schools ? d->schools[s]->n_indicators : d->n_indicators;
+				Safecampus__Indicator *const *v =
+					s < d->n_schools ? d->schools[s]->indicators
+							 : d->indicators;
+				size_t n = s < d->n_schools ? d->schools[s]->n_indicators
+							    : d->n_indicators;
 				for (size_t i = 0; i < n && !found; i++)
 					if (str_eq(v[i]->key, key) ||
 					    strcasecmp(dashboard_short(v[i]->key), key) == 0)

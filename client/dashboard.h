@@ -75,8 +75,8 @@ struct dashboard_kind_count {
 struct dashboard_ref {
 	char kind[64];
 	char id[37];
-	char month[8];    /* "YYYY-MM" of its first *_date field, "" if none */
-	char *ids;        /* its *_id field values, each followed by ';' ("" if none) */
+	char month[8]; /* "YYYY-MM" of its first *_date field, "" if none */
+	char *ids;     /* its *_id field values, each followed by ';' ("" if none) */
 };
 
 struct dashboard_local {
@@ -84,7 +84,7 @@ struct dashboard_local {
 	int64_t oldest_pending_ms;          /* 0 if nothing pending */
 	struct dashboard_kind_count *kinds; /* one per kind with an outbox entry */
 	size_t nkinds;
-	struct dashboard_ref *refs;         /* pending (not rejected) records */
+	struct dashboard_ref *refs; /* pending (not rejected) records */
 	size_t nrefs;
 };
 
@@ -101,8 +101,8 @@ size_t dashboard_kinds_of(const char *text, const char **kinds, size_t max);
 /** For an indicator: "3 drills recorded here, not yet synced" (and "; 1
  * rejected, see `safecampus outbox list`"). Returns the number of pending
  * plus rejected records it speaks of; 0 leaves out "". */
-uint64_t dashboard_local_note(const struct dashboard_local *l, const char *indicator_key,
-			      char *out, size_t n);
+uint64_t dashboard_local_note(const struct dashboard_local *l, const char *indicator_key, char *out,
+			      size_t n);
 
 /** "drill"/"drills", "hazard step"/"hazard steps" for n records of kind;
  * the kind's name for a kind without a noun. Static storage. */

@@ -20,39 +20,39 @@
 static const struct {
 	const char *key, *label;
 } indicator_labels[] = {
-	{"drills", N_("Months with a drill that had a plan and feedback")},
-	{"education_1530", N_("\"1530\" safety education: sessions held of sessions due")},
-	{"education_daily", N_("\"1530\" daily 1 minute before dismissal")},
-	{"education_weekly", N_("\"1530\" weekly 10-minute assembly")},
-	{"education_weekend", N_("\"1530\" 5 minutes before the weekend")},
-	{"education_holiday", N_("\"1530\" 30 minutes before a holiday")},
-	{"hazards_open", N_("Hazards open (not yet verified)")},
-	{"hazards_overdue", N_("Hazards past their deadline, not verified")},
-	{"hazard_verify_days", N_("Median days from report to verification")},
-	{"letters", N_("Current staff holding this year's responsibility letter")},
-	{"notices_acknowledged", N_("Notices acknowledged")},
-	{"notices_on_time", N_("Notices implemented on time")},
-	{"notices_late", N_("Notices implemented late")},
-	{"notices_missing", N_("Notices past due without a report")},
-	{"bus_mismatch", N_("Bus trips with a boarded/alighted mismatch")},
-	{"bus_inspection_overdue", N_("Buses with inspection overdue")},
-	{"equipment_overdue", N_("Equipment checks overdue")},
-	{"gate_duty", N_("School days with both gate shifts staffed")},
-	{"risks_open", N_("Known risks not removed")},
-	{"risks_overdue", N_("Known risks past their planned date")},
-	{"score", N_("Safe-campus score")},
+	{ "drills", N_("Months with a drill that had a plan and feedback") },
+	{ "education_1530", N_("\"1530\" safety education: sessions held of sessions due") },
+	{ "education_daily", N_("\"1530\" daily 1 minute before dismissal") },
+	{ "education_weekly", N_("\"1530\" weekly 10-minute assembly") },
+	{ "education_weekend", N_("\"1530\" 5 minutes before the weekend") },
+	{ "education_holiday", N_("\"1530\" 30 minutes before a holiday") },
+	{ "hazards_open", N_("Hazards open (not yet verified)") },
+	{ "hazards_overdue", N_("Hazards past their deadline, not verified") },
+	{ "hazard_verify_days", N_("Median days from report to verification") },
+	{ "letters", N_("Current staff holding this year's responsibility letter") },
+	{ "notices_acknowledged", N_("Notices acknowledged") },
+	{ "notices_on_time", N_("Notices implemented on time") },
+	{ "notices_late", N_("Notices implemented late") },
+	{ "notices_missing", N_("Notices past due without a report") },
+	{ "bus_mismatch", N_("Bus trips with a boarded/alighted mismatch") },
+	{ "bus_inspection_overdue", N_("Buses with inspection overdue") },
+	{ "equipment_overdue", N_("Equipment checks overdue") },
+	{ "gate_duty", N_("School days with both gate shifts staffed") },
+	{ "risks_open", N_("Known risks not removed") },
+	{ "risks_overdue", N_("Known risks past their planned date") },
+	{ "score", N_("Safe-campus score") },
 };
 
 /* sc_alerts' kinds (004_dashboard.sql) */
 static const struct {
 	const char *kind, *words;
 } alert_kinds[] = {
-	{"hazard_overdue", N_("hazard overdue")},
-	{"month_without_drill", N_("month without drill")},
-	{"notice_missing", N_("notice missing")},
-	{"bus_mismatch", N_("bus mismatch")},
-	{"equipment_overdue", N_("equipment overdue")},
-	{"risk_overdue", N_("risk overdue")},
+	{ "hazard_overdue", N_("hazard overdue") },
+	{ "month_without_drill", N_("month without drill") },
+	{ "notice_missing", N_("notice missing") },
+	{ "bus_mismatch", N_("bus mismatch") },
+	{ "equipment_overdue", N_("equipment overdue") },
+	{ "risk_overdue", N_("risk overdue") },
 };
 
 /* The server's generated texts; %s stands for any non-empty run (a number,
@@ -154,8 +154,9 @@ static bool one(const char *const *tpl, bool spaces, const char *s, char *out, s
 		for (const char *p = strstr(tpl[i], "%s"); p; p = strstr(p + 2, "%s"))
 			c++;
 		for (size_t k = 0; k < MAX_CAPS; k++)
-			snprintf(arg[k], sizeof arg[k], "%.*s", k < c ? (int)len[k] : 0, k < c ? cap[k] : "");
-		/* the format is one of the templates above (or its translation,
+			snprintf(arg[k], sizeof arg[k], "%.*s", k < c ? (int)len[k] : 0,
+				 k < c ? cap[k] : "");
+			/* the format is one of the templates above (or its translation,
 		 * which msgfmt --check holds to the same directives); the data
 		 * goes in only as arguments */
 #pragma GCC diagnostic push

@@ -19,11 +19,11 @@
 
 static const char *const evidence_schema =
 	"CREATE TABLE IF NOT EXISTS evidence_files(\n"
-	"  sha256 TEXT PRIMARY KEY NOT NULL,\n"   /* lower-case hex: the file's name */
+	"  sha256 TEXT PRIMARY KEY NOT NULL,\n" /* lower-case hex: the file's name */
 	"  size INTEGER NOT NULL,\n"
 	"  media_type TEXT NOT NULL,\n"
 	"  name TEXT NOT NULL,\n"
-	"  state INTEGER NOT NULL,\n"             /* enum evidence_state */
+	"  state INTEGER NOT NULL,\n" /* enum evidence_state */
 	"  added_ms INTEGER NOT NULL\n"
 	") WITHOUT ROWID";
 
@@ -159,7 +159,8 @@ out:
 static int kept_bytes(struct store *st, const char *except_hex, uint64_t *out)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = prepare(st, "SELECT coalesce(sum(size), 0) FROM evidence_files WHERE sha256 <> ?1", &s);
+	int rc = prepare(st, "SELECT coalesce(sum(size), 0) FROM evidence_files WHERE sha256 <> ?1",
+			 &s);
 
 	*out = 0;
 	if (rc)
@@ -180,8 +181,7 @@ static const char *base_name(const char *path)
 	return b ? b + 1 : path;
 }
 
-int evidence_add(struct store *st, const char *path, struct evidence_file *out, char *why,
-		 size_t n)
+int evidence_add(struct store *st, const char *path, struct evidence_file *out, char *why, size_t n)
 {
 	struct evidence_limits lim;
 	char dir[4096], tmp[4200], dst[4200];
@@ -413,10 +413,11 @@ int evidence_next_upload(struct store *st, const char *after_hex, struct evidenc
 			 bool *have)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = prepare(st,
-			 "SELECT sha256, size, media_type, name FROM evidence_files WHERE state = 0 "
-			 "AND sha256 > ?1 ORDER BY sha256 LIMIT 1",
-			 &s);
+	int rc =
+		prepare(st,
+			"SELECT sha256, size, media_type, name FROM evidence_files WHERE state = 0 "
+			"AND sha256 > ?1 ORDER BY sha256 LIMIT 1",
+			&s);
 
 	*have = false;
 	if (rc)
@@ -504,7 +505,7 @@ int evidence_find(struct store *st, const char *what, struct evidence_file *out,
 
 	*local = false;
 	if (is_hex64(what)) {
-		struct find_ctx x = {.hex = what, .out = out};
+		struct find_ctx x = { .hex = what, .out = out };
 		rc = store_each(st, NULL, find_cb, &x);
 		if (rc < 0)
 			return rc;

@@ -18,10 +18,10 @@
 #include "safecampus.pb-c.h"
 #include "store.h"
 
-#define EVIDENCE_MAX_FILES 4                      /* per sign-off */
-#define EVIDENCE_CHUNK (256u * 1024u)             /* upload chunk */
-#define EVIDENCE_DEFAULT_MAX_FILE (20ull << 20)   /* 20 MiB per file */
-#define EVIDENCE_DEFAULT_MAX_SCHOOL (2ull << 30)  /* 2 GiB per school */
+#define EVIDENCE_MAX_FILES 4                     /* per sign-off */
+#define EVIDENCE_CHUNK (256u * 1024u)            /* upload chunk */
+#define EVIDENCE_DEFAULT_MAX_FILE (20ull << 20)  /* 20 MiB per file */
+#define EVIDENCE_DEFAULT_MAX_SCHOOL (2ull << 30) /* 2 GiB per school */
 
 /** One file as this campus knows it. */
 struct evidence_file {
@@ -40,8 +40,8 @@ enum evidence_state {
 
 /** The limits of this install (client configuration, the store's meta). */
 struct evidence_limits {
-	uint64_t max_file;    /* bytes per file */
-	uint64_t max_school;  /* bytes of all the school's evidence kept here */
+	uint64_t max_file;   /* bytes per file */
+	uint64_t max_school; /* bytes of all the school's evidence kept here */
 };
 
 SC_WUR int evidence_limits_get(struct store *st, struct evidence_limits *out);
@@ -50,8 +50,8 @@ SC_WUR int evidence_limits_set(struct store *st, const struct evidence_limits *l
 /** Checks the file at path against the limits and copies it into the store
  * under its hash; fills out. SC_ETOOBIG (why says which limit), a negative
  * errno (cannot read it), or 0. Nothing is sent anywhere. */
-SC_WUR int evidence_add(struct store *st, const char *path, struct evidence_file *out,
-			char *why, size_t n);
+SC_WUR int evidence_add(struct store *st, const char *path, struct evidence_file *out, char *why,
+			size_t n);
 
 /** Where the file with this hash is (or would be) kept; 0 or -ENAMETOOLONG. */
 SC_WUR int evidence_path(struct store *st, const char *hex, char *out, size_t n);
@@ -70,8 +70,8 @@ SC_WUR int evidence_note(struct store *st, const Safecampus__Record *r, enum evi
 
 /** The next file waiting for upload, *have false if none; skip_hex (may be
  * NULL or "") is left out (a file the server refused this round). */
-SC_WUR int evidence_next_upload(struct store *st, const char *after_hex,
-				struct evidence_file *out, bool *have);
+SC_WUR int evidence_next_upload(struct store *st, const char *after_hex, struct evidence_file *out,
+				bool *have);
 SC_WUR int evidence_set_state(struct store *st, const char *hex, enum evidence_state state);
 
 /** A file by its hash, or the first file of the record with this id (or

@@ -100,7 +100,8 @@ static int subject_attr(const X509_NAME *name, int nid, const char *label, const
 		return SC_ECONFIG;
 	}
 	if (X509_NAME_get_index_by_NID(name, nid, i) >= 0) {
-		snprintf(err, errlen, _("%s: certificate subject has more than one %s"), path, label);
+		snprintf(err, errlen, _("%s: certificate subject has more than one %s"), path,
+			 label);
 		return SC_ECONFIG;
 	}
 	e = X509_NAME_get_entry(name, i);
@@ -112,8 +113,8 @@ static int subject_attr(const X509_NAME *name, int nid, const char *label, const
 	if ((size_t)len != strlen((const char *)utf8) || !ident_id_valid((const char *)utf8)) {
 		snprintf(err, errlen,
 			 _("%s: certificate %s \"%.*s\" is not an id ([A-Za-z0-9._-], 1 to %d "
-			 "characters)"), path, label, len > 64 ? 64 : len, (const char *)utf8,
-			 IDENT_MAX);
+			   "characters)"),
+			 path, label, len > 64 ? 64 : len, (const char *)utf8, IDENT_MAX);
 		OPENSSL_free(utf8);
 		return SC_ECONFIG;
 	}
@@ -200,8 +201,8 @@ int ident_check_key(const char *cert_path, const char *key_path, char *err, size
 		goto out;
 	if (X509_check_private_key(x, k) != 1) {
 		ERR_clear_error();
-		snprintf(err, errlen, _("private key %s does not belong to certificate %s"), key_path,
-			 cert_path);
+		snprintf(err, errlen, _("private key %s does not belong to certificate %s"),
+			 key_path, cert_path);
 		rc = SC_ECONFIG;
 	}
 out:

@@ -20,8 +20,8 @@ struct ident {
 	char district[IDENT_MAX + 1];
 	char school[IDENT_MAX + 1]; /* "" for the bureau */
 	char campus[IDENT_MAX + 1];
-	int role;                   /* SAFECAMPUS__ROLE__* */
-	long long not_after;        /* certificate expiry, Unix seconds (0 if unknown) */
+	int role;            /* SAFECAMPUS__ROLE__* */
+	long long not_after; /* certificate expiry, Unix seconds (0 if unknown) */
 };
 
 /** True if s is a valid id: [A-Za-z0-9._-]{1,63}. */
@@ -34,8 +34,7 @@ SC_WUR int ident_from_cert(const char *path, struct ident *out, char *err, size_
 
 /** Checks that the PEM private key at key_path is readable, unencrypted and
  * belongs to the certificate at cert_path. SC_ECONFIG with a reason on failure. */
-SC_WUR int ident_check_key(const char *cert_path, const char *key_path, char *err,
-			   size_t errlen);
+SC_WUR int ident_check_key(const char *cert_path, const char *key_path, char *err, size_t errlen);
 
 /** Checks that ca_path holds at least one PEM certificate and that the
  * certificate at cert_path verifies against it. SC_ECONFIG with a reason if

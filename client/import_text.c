@@ -84,8 +84,7 @@ static int from_gb18030(const char *in, size_t n, char **out, size_t *outlen, si
 	return 0;
 }
 
-int import_read(FILE *f, size_t max, char **out, size_t *len, enum import_enc *enc,
-		size_t *bad_at)
+int import_read(FILE *f, size_t max, char **out, size_t *len, enum import_enc *enc, size_t *bad_at)
 {
 	size_t cap = 64 * 1024, n = 0, skip = 0;
 	char *buf = malloc(cap), *conv = NULL;

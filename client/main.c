@@ -17,50 +17,57 @@ static const struct cmd {
 	int (*run)(struct cli *c, int argc, char **argv);
 	const char *summary;
 } cmds[] = {
-	{"init", cmd_init, N_("create the store, or update its settings")},
-	{"add", cmd_add, N_("add a record of any kind (add KIND --help lists its fields)")},
-	{"edit", cmd_edit, N_("change fields of a record, or fix a rejected one")},
-	{"list", cmd_list, N_("list the records of a kind (list hazards --status open)")},
-	{"show", cmd_show, N_("show a record; for a hazard or notice, its state and history")},
-	{"import", cmd_import, N_("add or update records of a kind from a CSV file")},
-	{"export", cmd_export, N_("write the records of a kind as CSV")},
-	{"dashboard", cmd_dashboard, N_("the safe-campus dashboard: indicators, score, rank, alerts")},
-	{"status", cmd_status, N_("identity, server, outbox, rejections, alarms, last sync")},
-	{"outbox", cmd_outbox, N_("list, discard or retry entries waiting to be pushed")},
-	{"sync", cmd_sync, N_("push the outbox and pull changes (--watch to stay connected)")},
-	{"serve", cmd_serve, N_("the browser interface on this computer, kept synced (serve --help)")},
-	{"report", cmd_report, N_("the year's safe-campus work summary, drafted from the records")},
-	{"person", cmd_person, N_("enrol, list and revoke the people who sign; change a password")},
-	{"verify", cmd_verify, N_("recompute signatures and hash chains; name what was altered")},
-	{"evidence", cmd_evidence, N_("open an evidence file (fetched on demand); evidence limits")},
+	{ "init", cmd_init, N_("create the store, or update its settings") },
+	{ "add", cmd_add, N_("add a record of any kind (add KIND --help lists its fields)") },
+	{ "edit", cmd_edit, N_("change fields of a record, or fix a rejected one") },
+	{ "list", cmd_list, N_("list the records of a kind (list hazards --status open)") },
+	{ "show", cmd_show, N_("show a record; for a hazard or notice, its state and history") },
+	{ "import", cmd_import, N_("add or update records of a kind from a CSV file") },
+	{ "export", cmd_export, N_("write the records of a kind as CSV") },
+	{ "dashboard", cmd_dashboard,
+	  N_("the safe-campus dashboard: indicators, score, rank, alerts") },
+	{ "status", cmd_status, N_("identity, server, outbox, rejections, alarms, last sync") },
+	{ "outbox", cmd_outbox, N_("list, discard or retry entries waiting to be pushed") },
+	{ "sync", cmd_sync, N_("push the outbox and pull changes (--watch to stay connected)") },
+	{ "serve", cmd_serve,
+	  N_("the browser interface on this computer, kept synced (serve --help)") },
+	{ "report", cmd_report,
+	  N_("the year's safe-campus work summary, drafted from the records") },
+	{ "person", cmd_person,
+	  N_("enrol, list and revoke the people who sign; change a password") },
+	{ "verify", cmd_verify, N_("recompute signatures and hash chains; name what was altered") },
+	{ "evidence", cmd_evidence,
+	  N_("open an evidence file (fetched on demand); evidence limits") },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, _("Usage: %s [--store PATH] [--lang LANG] [--log-level LEVEL] COMMAND [ARGS]\n\n"
-		     "The safe-campus client: records are written to a local store first and work "
-		     "fully offline;\n`sync` exchanges them with the district server.\n\nCommands:\n"),
+	fprintf(f,
+		_("Usage: %s [--store PATH] [--lang LANG] [--log-level LEVEL] COMMAND [ARGS]\n\n"
+		  "The safe-campus client: records are written to a local store first and work "
+		  "fully offline;\n`sync` exchanges them with the district server.\n\nCommands:\n"),
 		CLI_PROG);
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		fprintf(f, "  %-9s %s\n", cmds[i].name, _(cmds[i].summary));
 	cli_groups_help(f);
-	fprintf(f, _("\nGlobal options:\n"
-		     "  --store PATH        the store file (default: $SAFECAMPUS_STORE, else "
-		     "./safecampus.db);\n"
-		     "                      also accepted after the command\n"
-		     "  --lang LANG         zh (Simplified Chinese) or en; default: from LANG\n"
-		     "  --log-level LEVEL   debug, info, warn (default), error, off\n"
-		     "  -h, --help          this help; `%s COMMAND --help` for a command\n"
-		     "  --version           the program's version\n"
-		     "\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error;\n"
-		     "`sync` also 3-8, one per kind of network failure (`%s sync --help`).\n"),
+	fprintf(f,
+		_("\nGlobal options:\n"
+		  "  --store PATH        the store file (default: $SAFECAMPUS_STORE, else "
+		  "./safecampus.db);\n"
+		  "                      also accepted after the command\n"
+		  "  --lang LANG         zh (Simplified Chinese) or en; default: from LANG\n"
+		  "  --log-level LEVEL   debug, info, warn (default), error, off\n"
+		  "  -h, --help          this help; `%s COMMAND --help` for a command\n"
+		  "  --version           the program's version\n"
+		  "\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error;\n"
+		  "`sync` also 3-8, one per kind of network failure (`%s sync --help`).\n"),
 		CLI_PROG, CLI_PROG);
 }
 
 static const struct cmd *find(const char *name)
 {
 	/* the command groups of the kinds with verbs (cmd/group.c) */
-	static const struct cmd group = {NULL, cmd_group, NULL};
+	static const struct cmd group = { NULL, cmd_group, NULL };
 
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (strcmp(cmds[i].name, name) == 0)
@@ -70,7 +77,7 @@ static const struct cmd *find(const char *name)
 
 int main(int argc, char **argv)
 {
-	struct cli c = {0};
+	struct cli c = { 0 };
 	const struct cmd *cmd;
 	const char *env = getenv("SAFECAMPUS_STORE");
 	enum log_level lvl;
@@ -125,8 +132,10 @@ int main(int argc, char **argv)
 			c.store_path = v;
 		} else {
 			if (log_parse_level(v, &lvl) != 0)
-				return cli_usage(NULL, _("--log-level: \"%s\" is not one of debug, "
-						   "info, warn, error, off"), v);
+				return cli_usage(NULL,
+						 _("--log-level: \"%s\" is not one of debug, "
+						   "info, warn, error, off"),
+						 v);
 			log_set_level(lvl);
 		}
 	}
@@ -143,7 +152,7 @@ int main(int argc, char **argv)
 		if (!cmd)
 			return cli_usage(NULL, _("unknown command '%s'"), argv[i + 1]);
 		{
-			char *hargv[] = {argv[i + 1], "--help", NULL};
+			char *hargv[] = { argv[i + 1], "--help", NULL };
 			return cmd->run(&c, 2, hargv);
 		}
 	}

@@ -182,13 +182,15 @@ static int key_open(const char *pem, const char *pass, EVP_PKEY **k)
 
 	*k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)pass) : NULL;
 	BIO_free(b);
-	return *k ? 0 : fail(PERSON_EPASSWORD, _("the signing key does not open with this password"));
+	return *k ? 0
+		  : fail(PERSON_EPASSWORD, _("the signing key does not open with this password"));
 }
 
 /* ---------------------------------------------------------------- rows */
 
-#define P_COLS "login, display_name, role, school, record_id, enrolled_by, enrolled_ms, " \
-	       "revoked_ms, public_key"
+#define P_COLS                                                                     \
+	"login, display_name, role, school, record_id, enrolled_by, enrolled_ms, " \
+	"revoked_ms, public_key"
 
 static void copy(char *dst, size_t n, const unsigned char *src)
 {
@@ -231,7 +233,8 @@ static int load(struct store *st, const char *login, struct person *p, struct se
 
 	last_error[0] = '\0';
 	rc = sqlite3_prepare_v2(st->db,
-				"SELECT " P_COLS ", pw_salt, pw_hash, pw_log2n, pw_r, pw_p, key_pem "
+				"SELECT " P_COLS
+				", pw_salt, pw_hash, pw_log2n, pw_r, pw_p, key_pem "
 				"FROM people WHERE login = ?1",
 				-1, &s, NULL);
 	if (rc != SQLITE_OK)
@@ -251,7 +254,8 @@ static int load(struct store *st, const char *login, struct person *p, struct se
 	if (sec) {
 		if (sqlite3_column_bytes(s, 9) != PW_SALT ||
 		    sqlite3_column_bytes(s, 10) != SIG_HASH_LEN) {
-			rc = fail(SC_ESQLITE, _("the password of '%s' is damaged in the store"), login);
+			rc = fail(SC_ESQLITE, _("the password of '%s' is damaged in the store"),
+				  login);
 			goto out;
 		}
 		memcpy(sec->salt, sqlite3_column_blob(s, 9), PW_SALT);
@@ -269,8 +273,8 @@ out:
 }
 
 /* Checks password against sec; on success passes the key passphrase out. */
-static int check_password(const struct person *p, const struct secret *sec,
-			  const char *password, char pass[PW_OUT + 1])
+static int check_password(const struct person *p, const struct secret *sec, const char *password,
+			  char pass[PW_OUT + 1])
 {
 	uint8_t out[PW_OUT], v[SIG_HASH_LEN];
 	int rc = kdf(password ? password : "", sec->salt, PW_SALT, sec->log2n, sec->r, sec->p, out);
@@ -298,7 +302,7 @@ int person_get(struct store *st, const char *login, struct person *out)
 int person_login(struct store *st, const char *login, const char *password, struct person *out)
 {
 	struct person p;
-	struct secret sec = {0};
+	struct secret sec = { 0 };
 	int rc = load(st, login, &p, &sec);
 
 	if (!rc && p.revoked_ms)
@@ -315,8 +319,8 @@ int person_each(struct store *st, person_each_cb cb, void *arg)
 {
 	sqlite3_stmt *s = NULL;
 	struct person p;
-	int rc = sqlite3_prepare_v2(st->db, "SELECT " P_COLS " FROM people ORDER BY login", -1,
-				    &s, NULL);
+	int rc = sqlite3_prepare_v2(st->db, "SELECT " P_COLS " FROM people ORDER BY login", -1, &s,
+				    NULL);
 
 	last_error[0] = '\0';
 	if (rc != SQLITE_OK)
@@ -394,7 +398,7 @@ static int sign_with(EVP_PKEY *k, const char *signer, const char *school, Safeca
 	buf_init(&b, 4u << 20);
 	rc = sig_canonical(r, &b);
 	if (!rc) {
-		rc = dup_bytes(&s->sig, (const uint8_t[SIG_LEN]){0}, SIG_LEN);
+		rc = dup_bytes(&s->sig, (const uint8_t[SIG_LEN]){ 0 }, SIG_LEN);
 		if (!rc)
 			rc = sig_sign(k, buf_head(&b), buf_used(&b), s->sig.data);
 	}
@@ -406,7 +410,7 @@ static int sign_with(EVP_PKEY *k, const char *signer, const char *school, Safeca
 static int open_key(struct store *st, const char *login, const char *password, struct person *p,
 		    EVP_PKEY **k)
 {
-	struct secret sec = {0};
+	struct secret sec = { 0 };
 	char pass[PW_OUT + 1];
 	int rc = load(st, login, p, &sec);
 
@@ -439,9 +443,8 @@ int person_sign_record(struct store *st, const char *login, const char *password
 /* ---------------------------------------------------------------- enrolment */
 
 /* The key that signs an enrolment of role at school, and its signer name. */
-static int actor_key(struct store *st, const struct person_actor *by, int role,
-		     const char *school, EVP_PKEY **k, char signer[PERSON_LOGIN_MAX + 2],
-		     char signer_school[64])
+static int actor_key(struct store *st, const struct person_actor *by, int role, const char *school,
+		     EVP_PKEY **k, char signer[PERSON_LOGIN_MAX + 2], char signer_school[64])
 {
 	struct person a;
 	int rc;
@@ -468,16 +471,20 @@ static int actor_key(struct store *st, const struct person_actor *by, int role,
 	/* a principal and a bureau officer come from the district; a school's
 	 * principal enrols the rest of that school (the letter cascade's top) */
 	if (role == ROLE(PRINCIPAL) || role == ROLE(BUREAU_OFFICER))
-		return fail(PERSON_EDENIED, _("a %s is enrolled with the district admin key "
-			    "(--admin-key), not by a person"), person_role_name(role));
+		return fail(PERSON_EDENIED,
+			    _("a %s is enrolled with the district admin key "
+			      "(--admin-key), not by a person"),
+			    person_role_name(role));
 	rc = open_key(st, by->login, by->password, &a, k);
 	if (rc)
 		return rc;
 	if (a.role != ROLE(PRINCIPAL) || strcmp(a.school, school) != 0) {
 		EVP_PKEY_free(*k);
 		*k = NULL;
-		return fail(PERSON_EDENIED, _("'%s' is not the principal of this school and may not "
-			    "enrol or revoke people"), by->login);
+		return fail(PERSON_EDENIED,
+			    _("'%s' is not the principal of this school and may not "
+			      "enrol or revoke people"),
+			    by->login);
 	}
 	snprintf(signer, PERSON_LOGIN_MAX + 2, "%s", a.login);
 	memcpy(signer_school, a.school, sizeof a.school);
@@ -486,9 +493,9 @@ static int actor_key(struct store *st, const struct person_actor *by, int role,
 
 /* The signed person record for p (new, or a revocation of it). *out freed
  * with kind_record_free. */
-static int person_record(struct store *st, const struct person *p, EVP_PKEY *k,
-			 const char *signer, const char *signer_school, const uint8_t *prev,
-			 const char *campus_of, Safecampus__Record **out)
+static int person_record(struct store *st, const struct person *p, EVP_PKEY *k, const char *signer,
+			 const char *signer_school, const uint8_t *prev, const char *campus_of,
+			 Safecampus__Record **out)
 {
 	const struct kind *kk = kind_by_name("person");
 	Safecampus__Record *r = calloc(1, sizeof *r);
@@ -518,8 +525,8 @@ static int person_record(struct store *st, const struct person *p, EVP_PKEY *k,
 	m->role = (Safecampus__StaffRole)p->role;
 	m->enrolled_ms = p->enrolled_ms;
 	m->revoked_ms = p->revoked_ms;
-	if (!rc && (!m->login || !m->display_name || !m->public_key || !r->id || !r->school ||
-		    !r->campus))
+	if (!rc &&
+	    (!m->login || !m->display_name || !m->public_key || !r->id || !r->school || !r->campus))
 		rc = -ENOMEM;
 	if (!rc)
 		rc = sign_with(k, signer, signer_school, r, prev, NULL, 0);
@@ -544,8 +551,8 @@ int person_add(struct store *st, struct person *p, const char *password,
 
 	last_error[0] = '\0';
 	if (!person_login_ok(p->login))
-		return fail(SC_EINVALID, _("'%s' is not a login: 2 to %d of a-z 0-9 . _ -"), p->login,
-			    PERSON_LOGIN_MAX);
+		return fail(SC_EINVALID, _("'%s' is not a login: 2 to %d of a-z 0-9 . _ -"),
+			    p->login, PERSON_LOGIN_MAX);
 	if (!person_role_name(p->role))
 		return fail(SC_EINVALID, _("no role given"));
 	if (!password || strlen(password) < PERSON_PASSWORD_MIN)
@@ -685,8 +692,7 @@ out:
 	return rc;
 }
 
-int person_revoke(struct store *st, const char *login, int64_t at_ms,
-		  const struct person_actor *by)
+int person_revoke(struct store *st, const char *login, int64_t at_ms, const struct person_actor *by)
 {
 	char signer[PERSON_LOGIN_MAX + 2], sschool[64];
 	Safecampus__Record *r = NULL, *old = NULL;

@@ -50,21 +50,21 @@ enum person_err {
 struct person {
 	char login[PERSON_LOGIN_MAX + 1];
 	char display_name[PERSON_NAME_MAX + 1];
-	int role;                  /* SAFECAMPUS__STAFF_ROLE__* */
-	char school[64];           /* "" for the bureau */
-	char record_id[37];        /* the enrolment record */
+	int role;                               /* SAFECAMPUS__STAFF_ROLE__* */
+	char school[64];                        /* "" for the bureau */
+	char record_id[37];                     /* the enrolment record */
 	char enrolled_by[PERSON_LOGIN_MAX + 1]; /* a login, or SIG_DISTRICT_SIGNER */
 	int64_t enrolled_ms;
-	int64_t revoked_ms;        /* 0: not revoked */
+	int64_t revoked_ms; /* 0: not revoked */
 	uint8_t public_key[SIG_PUBKEY_LEN];
 };
 
 /** Who signs an enrolment or revocation: a person here, or the district
  * administrator's private key (a PEM file, unencrypted or with pass). */
 struct person_actor {
-	const char *login;         /* NULL: use admin_key */
+	const char *login; /* NULL: use admin_key */
 	const char *password;
-	const char *admin_key;     /* path to the district admin's private key */
+	const char *admin_key; /* path to the district admin's private key */
 };
 
 /** Text for people about the last failure, "" if none. Static storage. */

@@ -20,18 +20,18 @@
 
 struct render_ctx {
 	const Safecampus__Dashboard *d;
-	bool bureau;          /* the viewer is the bureau: names shown, the school table */
-	bool color;           /* terminal: ANSI colours (isatty and no NO_COLOR) */
-	bool ascii;           /* terminal: ASCII arrows and bars (no UTF-8 locale) */
-	int64_t now_ms;       /* for ages */
-	int64_t stored_ms;    /* when this copy was stored here; 0 = unknown */
-	bool fresh;           /* fetched from the server by this run */
-	const char *offline;  /* set: a refresh failed for this reason; this is the stored copy */
-	bool derived;         /* a drill-down made from the district dashboard (no trends) */
-	const char *sort;     /* school table order: "score" (NULL), "name", an indicator key */
-	const char *month;    /* the month in focus "YYYY-MM"; NULL = the as-of date's */
+	bool bureau;         /* the viewer is the bureau: names shown, the school table */
+	bool color;          /* terminal: ANSI colours (isatty and no NO_COLOR) */
+	bool ascii;          /* terminal: ASCII arrows and bars (no UTF-8 locale) */
+	int64_t now_ms;      /* for ages */
+	int64_t stored_ms;   /* when this copy was stored here; 0 = unknown */
+	bool fresh;          /* fetched from the server by this run */
+	const char *offline; /* set: a refresh failed for this reason; this is the stored copy */
+	bool derived;        /* a drill-down made from the district dashboard (no trends) */
+	const char *sort;    /* school table order: "score" (NULL), "name", an indicator key */
+	const char *month;   /* the month in focus "YYYY-MM"; NULL = the as-of date's */
 	const struct dashboard_local *local; /* this install's outbox; NULL = unknown */
-	const char *generated_by; /* footer text, e.g. "safecampus 0.1.0"; NULL = none */
+	const char *generated_by;            /* footer text, e.g. "safecampus 0.1.0"; NULL = none */
 };
 
 /** The terminal view, at most RENDER_WIDTH columns a line. Returns 0 or a

@@ -13,11 +13,11 @@
 static const struct {
 	const char *kind, *words;
 } flag_kinds[] = {
-	{"burst", N_("entered in a burst for past dates")},
-	{"copied_minutes", N_("the same minutes copied")},
-	{"copied_evacuation", N_("the same evacuation time")},
-	{"holiday_session", N_("\"1530\" session on a holiday")},
-	{"feedback_before_drill", N_("feedback before the drill")},
+	{ "burst", N_("entered in a burst for past dates") },
+	{ "copied_minutes", N_("the same minutes copied") },
+	{ "copied_evacuation", N_("the same evacuation time") },
+	{ "holiday_session", N_("\"1530\" session on a holiday") },
+	{ "feedback_before_drill", N_("feedback before the drill") },
 };
 
 #define FLAG_IDS_SHOWN 5
@@ -50,7 +50,8 @@ void render_flags_term(FILE *f, const struct render_ctx *r)
 		fputs("  ", f);
 		cli_cell(f, render__school_label(r, fl->school), 30);
 		fprintf(f, "  %s\n    ", fl->date);
-		snprintf(line, sizeof line, "%s: %s", flag_words(fl->kind), dashboard_title_text(fl->title, buf, sizeof buf));
+		snprintf(line, sizeof line, "%s: %s", flag_words(fl->kind),
+			 dashboard_title_text(fl->title, buf, sizeof buf));
 		cli_wrap(f, line, 4, 78);
 		/* one record id a line: 36 columns each */
 		fprintf(f, "    %s\n", _("records:"));
@@ -63,8 +64,10 @@ void render_flags_term(FILE *f, const struct render_ctx *r)
 		}
 	}
 	fputs("  ", f);
-	cli_wrap(f, _("A flag never blocks a record; thresholds are the district's (safecampusd flag_* settings)."), 2,
-		 78);
+	cli_wrap(f,
+		 _("A flag never blocks a record; thresholds are the district's (safecampusd "
+		   "flag_* settings)."),
+		 2, 78);
 }
 
 void render_flags_html(struct html *h)
@@ -83,8 +86,9 @@ void render_flags_html(struct html *h)
 	}
 	html_out(h, "<table>\n<caption>%s</caption>\n<thead><tr>",
 		 _("Records that look made up rather than done; a flag never blocks a record"));
-	html_out(h, "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-		    "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+	html_out(h,
+		 "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		 "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
 		 _("School"), _("Date"), _("What"), _("Records"));
 	for (size_t k = 0; k < d->n_flags; k++) {
 		const Safecampus__Flag *fl = d->flags[k];

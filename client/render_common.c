@@ -21,7 +21,9 @@ void render__as_of(const struct render_ctx *r, char *out, size_t n)
 	char when[32], age[32];
 
 	if (at <= 0) {
-		snprintf(out, n, _("as of %s"), r->d->as_of_date && *r->d->as_of_date ? r->d->as_of_date : _("an unknown time"));
+		snprintf(out, n, _("as of %s"),
+			 r->d->as_of_date && *r->d->as_of_date ? r->d->as_of_date
+							       : _("an unknown time"));
 		return;
 	}
 	cli_fmt_time(at, when, sizeof when);
@@ -45,7 +47,8 @@ const char *render__month(const struct render_ctx *r, char out[8])
 
 bool render__row_is_self(const struct render_ctx *r, const Safecampus__SchoolScore *s)
 {
-	return s->is_self || (r->d->scope && *r->d->scope && s->school && strcmp(s->school, r->d->scope) == 0);
+	return s->is_self ||
+	       (r->d->scope && *r->d->scope && s->school && strcmp(s->school, r->d->scope) == 0);
 }
 
 const char *render__school_name(const struct render_ctx *r, const Safecampus__SchoolScore *s,
@@ -74,7 +77,8 @@ const char *render__school_label(const struct render_ctx *r, const char *school)
 		if (s->school && strcmp(s->school, school) == 0 && s->label && *s->label)
 			return s->label;
 	}
-	if (r->d->scope && strcmp(r->d->scope, school) == 0 && r->d->scope_label && *r->d->scope_label)
+	if (r->d->scope && strcmp(r->d->scope, school) == 0 && r->d->scope_label &&
+	    *r->d->scope_label)
 		return r->d->scope_label;
 	return school;
 }

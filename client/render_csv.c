@@ -121,9 +121,9 @@ static void indicators(struct csv *c, const struct render_ctx *r)
 	const Safecampus__Dashboard *d = r->d;
 	double sum = weight_sum(d);
 
-	header(c, (const char *const[]){"key", "label", "value", "unit", "target", "higher_is_better",
-					"score", "weight_percent", "previous_month", "detail",
-					"not_yet_synced_here", NULL});
+	header(c, (const char *const[]){ "key", "label", "value", "unit", "target",
+					 "higher_is_better", "score", "weight_percent",
+					 "previous_month", "detail", "not_yet_synced_here", NULL });
 	for (size_t k = 0; k < d->n_indicators; k++) {
 		const Safecampus__Indicator *i = d->indicators[k];
 		char note[512];
@@ -156,14 +156,17 @@ static void schools(struct csv *c, const struct render_ctx *r, const size_t *ord
 		ncols = d->schools[i]->n_indicators;
 	}
 	/* one column per indicator, named by its key */
-	for (const char *const *h = (const char *const[]){"rank", "school", "name", "score", "self", NULL}; *h; h++)
+	for (const char *const *h =
+		     (const char *const[]){ "rank", "school", "name", "score", "self", NULL };
+	     *h; h++)
 		cell_raw(c, *h, false);
 	for (size_t k = 0; k < ncols; k++)
 		text(c, cols[k]->key);
 	row_end(c);
 	for (size_t k = 0; k < d->n_schools; k++) {
 		const Safecampus__SchoolScore *s = d->schools[order[k]];
-		bool self = s->is_self || (d->scope && *d->scope && s->school && strcmp(s->school, d->scope) == 0);
+		bool self = s->is_self || (d->scope && *d->scope && s->school &&
+					   strcmp(s->school, d->scope) == 0);
 		numf(c, "%u", s->rank);
 		/* in a school's view another school has no id, whatever the row says */
 		text(c, r->bureau || self ? s->school : "");
@@ -171,7 +174,8 @@ static void schools(struct csv *c, const struct render_ctx *r, const size_t *ord
 		num(c, s->score, true);
 		cell_raw(c, self ? "true" : "false", false);
 		for (size_t j = 0; j < ncols; j++) {
-			const Safecampus__Indicator *i = dashboard_indicator(s->indicators, s->n_indicators, cols[j]->key);
+			const Safecampus__Indicator *i =
+				dashboard_indicator(s->indicators, s->n_indicators, cols[j]->key);
 			num(c, i ? i->value : 0, i && i->has_value);
 		}
 		row_end(c);
@@ -182,8 +186,8 @@ static void alerts(struct csv *c, const struct render_ctx *r)
 {
 	const Safecampus__Dashboard *d = r->d;
 
-	header(c, (const char *const[]){"severity", "kind", "school", "school_name", "title", "since_date",
-					"record_id", "not_yet_synced_here", NULL});
+	header(c, (const char *const[]){ "severity", "kind", "school", "school_name", "title",
+					 "since_date", "record_id", "not_yet_synced_here", NULL });
 	for (size_t k = 0; k < d->n_alerts; k++) {
 		const Safecampus__Alert *a = d->alerts[k];
 		const char *sev = kind_enum_name(&safecampus__severity__descriptor, a->severity);
@@ -213,10 +217,12 @@ static void trends(struct csv *c, const struct render_ctx *r)
 	row_end(c);
 	for (size_t k = 0; base && k < d->n_trends; k++) {
 		const Safecampus__Trend *t = dashboard_trend_nth(d, k);
-		const Safecampus__Indicator *ind = dashboard_indicator(d->indicators, d->n_indicators, t->key);
+		const Safecampus__Indicator *ind =
+			dashboard_indicator(d->indicators, d->n_indicators, t->key);
 		text(c, t->key);
 		text(c, t->key && strcmp(t->key, "score") == 0 ? _("Safe-campus score")
-			: ind ? dashboard_indicator_label(ind->key, ind->label) : "");
+			: ind ? dashboard_indicator_label(ind->key, ind->label)
+			      : "");
 		for (size_t m = 0; m < base->n_months; m++) {
 			const Safecampus__MonthValue *mv = NULL;
 			for (size_t j = 0; j < t->n_months; j++)
@@ -234,8 +240,9 @@ static void health(struct csv *c, const struct render_ctx *r)
 	const Safecampus__Dashboard *d = r->d;
 	int64_t ref = render__ref_ms(r);
 
-	header(c, (const char *const[]){"school", "school_name", "campus", "last_contact", "outbox_pending",
-					"oldest_pending", "last_sync", "stale", NULL});
+	header(c, (const char *const[]){ "school", "school_name", "campus", "last_contact",
+					 "outbox_pending", "oldest_pending", "last_sync", "stale",
+					 NULL });
 	for (size_t k = 0; k < d->n_health; k++) {
 		const Safecampus__SyncHealth *h = d->health[k];
 		text(c, h->school);
@@ -254,8 +261,8 @@ static void missing(struct csv *c, const struct render_ctx *r)
 {
 	const Safecampus__Dashboard *d = r->d;
 
-	header(c, (const char *const[]){"school", "school_name", "what", "due_date", "record_id",
-					"not_yet_synced_here", NULL});
+	header(c, (const char *const[]){ "school", "school_name", "what", "due_date", "record_id",
+					 "not_yet_synced_here", NULL });
 	for (size_t k = 0; k < d->n_missing; k++) {
 		const Safecampus__MissingSubmission *m = d->missing[k];
 		text(c, m->school);
@@ -295,7 +302,7 @@ int render_csv(const char *dir, const struct render_ctx *r, char *err, size_t er
 	}
 	for (size_t t = 0; t < sizeof files / sizeof files[0]; t++) {
 		char path[4096], tmp[4100];
-		struct csv c = {.first = true};
+		struct csv c = { .first = true };
 
 		snprintf(path, sizeof path, "%s/%s", dir, files[t]);
 		snprintf(tmp, sizeof tmp, "%s.tmp", path);

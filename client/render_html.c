@@ -135,13 +135,15 @@ const Safecampus__Indicator *html_any_indicator(const Safecampus__Dashboard *d, 
 	const Safecampus__Indicator *i = dashboard_indicator(d->indicators, d->n_indicators, key);
 
 	for (size_t s = 0; !i && s < d->n_schools; s++)
-		i = dashboard_indicator(d->schools[s]->indicators, d->schools[s]->n_indicators, key);
+		i = dashboard_indicator(d->schools[s]->indicators, d->schools[s]->n_indicators,
+					key);
 	return i;
 }
 
 bool html_row_self(const struct html *h, const Safecampus__SchoolScore *s)
 {
-	return s->is_self || (h->d->scope && *h->d->scope && s->school && strcmp(s->school, h->d->scope) == 0);
+	return s->is_self ||
+	       (h->d->scope && *h->d->scope && s->school && strcmp(s->school, h->d->scope) == 0);
 }
 
 /* ---------------------------------------------------------------- page */
@@ -175,12 +177,14 @@ static const char css[] =
 	"padding:16px 18px;margin:16px 0}\n"
 	".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:12px;"
 	"background:none;border:none;padding:0}\n"
-	".card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px}\n"
+	".card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px "
+	"14px}\n"
 	".card .k{color:var(--mute);font-size:.85rem}.card .v{font-size:1.9rem;font-weight:650}\n"
 	".card .s{color:var(--mute);font-size:.85rem}\n"
 	"table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}\n"
 	"caption{text-align:left;color:var(--mute);font-size:.85rem;padding-bottom:6px}\n"
-	"th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}\n"
+	"th,td{padding:5px 8px;border-bottom:1px solid "
+	"var(--line);text-align:left;vertical-align:top}\n"
 	"th{font-weight:600;font-size:.85rem;color:var(--mute);background:#fafbfc}\n"
 	"td.n,th.n{text-align:right}\n"
 	"tbody th,tfoot th{font-weight:500;color:var(--ink);background:none;font-size:.93rem}\n"
@@ -203,7 +207,8 @@ static const char css[] =
 	"th[aria-sort=descending] button::after{content:' \\25BC'}\n"
 	"svg{display:block;width:100%;height:auto}\n"
 	"svg text{font:12px system-ui,sans-serif;fill:var(--ink)}svg .axis{fill:var(--mute)}\n"
-	"svg .grid{stroke:#e3e7eb;stroke-width:1}svg .target{stroke:var(--good);stroke-dasharray:5 4;"
+	"svg .grid{stroke:#e3e7eb;stroke-width:1}svg .target{stroke:var(--good);stroke-dasharray:5 "
+	"4;"
 	"stroke-width:1.5;fill:none}\n"
 	"svg .avg{stroke:var(--ink);stroke-dasharray:4 3;stroke-width:1.5}\n"
 	"svg .bar{fill:var(--accent)}svg .bar.self{fill:var(--self)}\n"
@@ -225,10 +230,14 @@ static const char script[] =
 	"(function(){var t=document.getElementById('school-table');if(!t||!t.tHead)return;"
 	"var hs=t.tHead.rows[0].cells;"
 	"function sortBy(i,th){var cur=th.getAttribute('aria-sort');"
-	"var dir=cur?(cur==='ascending'?'descending':'ascending'):(th.getAttribute('data-best')||'ascending');"
-	"for(var j=0;j<hs.length;j++)hs[j].removeAttribute('aria-sort');th.setAttribute('aria-sort',dir);"
+	"var "
+	"dir=cur?(cur==='ascending'?'descending':'ascending'):(th.getAttribute('data-best')||'"
+	"ascending');"
+	"for(var "
+	"j=0;j<hs.length;j++)hs[j].removeAttribute('aria-sort');th.setAttribute('aria-sort',dir);"
 	"var tb=t.tBodies[0],rows=Array.prototype.slice.call(tb.rows),s=dir==='ascending'?1:-1;"
-	"rows.sort(function(a,b){var x=a.cells[i].getAttribute('data-v'),y=b.cells[i].getAttribute('data-v');"
+	"rows.sort(function(a,b){var "
+	"x=a.cells[i].getAttribute('data-v'),y=b.cells[i].getAttribute('data-v');"
 	"if(x===''||y==='')return x===y?0:(x===''?1:-1);var nx=parseFloat(x),ny=parseFloat(y);"
 	"if(isNaN(nx)||isNaN(ny))return s*x.localeCompare(y);return s*(nx-ny);});"
 	"rows.forEach(function(r){tb.appendChild(r);});}"
@@ -238,16 +247,18 @@ static const char script[] =
 static void head(struct html *h)
 {
 	const Safecampus__Dashboard *d = h->d;
-	const char *label = d->scope_label && *d->scope_label ? d->scope_label : d->scope && *d->scope ? d->scope : _("District");
+	const char *label = d->scope_label && *d->scope_label ? d->scope_label
+			    : d->scope && *d->scope           ? d->scope
+							      : _("District");
 
 	/* the page's language is the one the labels are in (fonts, screen readers) */
 	html_raw(h, i18n_zh() ? "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n"
 			      : "<!DOCTYPE html>\n<html lang=\"en\">\n");
 	html_raw(h, "<head>\n<meta charset=\"utf-8\">\n"
-	       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	       "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
-	       "<link rel=\"icon\" href=\"data:,\">\n<title>");
+		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+		    "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+		    "<link rel=\"icon\" href=\"data:,\">\n<title>");
 	html_raw(h, _("Safe-campus dashboard: "));
 	html_esc(h, label);
 	if (d->as_of_date && *d->as_of_date) {
@@ -261,8 +272,12 @@ static void header(struct html *h)
 {
 	const Safecampus__Dashboard *d = h->d;
 	const struct render_ctx *r = h->r;
-	const char *label = d->scope_label && *d->scope_label ? d->scope_label : d->scope && *d->scope ? d->scope : _("District");
-	const char *view = !r->bureau ? _("School view") : h->district ? _("Bureau: district") : _("Bureau: one school");
+	const char *label = d->scope_label && *d->scope_label ? d->scope_label
+			    : d->scope && *d->scope           ? d->scope
+							      : _("District");
+	const char *view = !r->bureau    ? _("School view")
+			   : h->district ? _("Bureau: district")
+					 : _("Bureau: one school");
 	char asof[96], month[8];
 
 	render__as_of(r, asof, sizeof asof);
@@ -292,13 +307,17 @@ static void header(struct html *h)
 		html_raw(h, "</p>\n");
 	} else if (!r->fresh) {
 		/* TRANSLATORS: HTML; keep the <code> elements */
-		html_out(h, "<p class=\"banner stored\">%s</p>\n", _("Stored copy. Run <code>safecampus dashboard --refresh</code> "
-		       "or keep <code>safecampus sync --watch</code> running for a newer one."));
+		html_out(
+			h, "<p class=\"banner stored\">%s</p>\n",
+			_("Stored copy. Run <code>safecampus dashboard --refresh</code> "
+			  "or keep <code>safecampus sync --watch</code> running for a newer one."));
 	}
 	if (r->derived)
 		/* TRANSLATORS: HTML; keep the <code> element */
-		html_out(h, "<p class=\"banner stored\">%s</p>\n", _("Made from the district dashboard: no trends or hazard "
-		       "ageing. <code>safecampus dashboard --refresh --school ID</code> fetches the full view."));
+		html_out(h, "<p class=\"banner stored\">%s</p>\n",
+			 _("Made from the district dashboard: no trends or hazard "
+			   "ageing. <code>safecampus dashboard --refresh --school ID</code> "
+			   "fetches the full view."));
 	html_raw(h, "</header>\n<main>\n");
 }
 
@@ -311,28 +330,39 @@ static void cards(struct html *h)
 	char of_n[64];
 
 	html_out(h, "<section class=\"cards\" aria-label=\"%s\">\n", _("Summary"));
-	html_out(h, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v\">%.1f</div>"
-	       "<div class=\"s\">%s</div></div>\n",
-	    h->district ? _("District average score") : _("Safe-campus score"), d->score,
-	    _("of 100, weighted as below"));
+	html_out(h,
+		 "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v\">%.1f</div>"
+		 "<div class=\"s\">%s</div></div>\n",
+		 h->district ? _("District average score") : _("Safe-campus score"), d->score,
+		 _("of 100, weighted as below"));
 	snprintf(of_n, sizeof of_n, ngettext("of %u school", "of %u schools", of), of);
 	if (d->rank)
-		html_out(h, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v\">%u</div>"
-		       "<div class=\"s\">%s</div></div>\n", _("Rank"), d->rank, of_n);
+		html_out(h,
+			 "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v\">%u</div>"
+			 "<div class=\"s\">%s</div></div>\n",
+			 _("Rank"), d->rank, of_n);
 	else
-		html_out(h, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v\">%u</div>"
-		       "<div class=\"s\">%s</div></div>\n", _("Schools"), of, _("in the ranking"));
-	html_out(h, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v%s\">%zu</div>"
-	       "<div class=\"s\">%s</div></div>\n",
-	    _("Open alerts"), d->n_alerts ? " bad" : "", d->n_alerts, _("hazards, drills, notices, buses, equipment"));
-	html_out(h, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v%s\">%zu</div>"
-	       "<div class=\"s\">%s</div></div>\n", _("Missing submissions"), d->n_missing ? " bad" : "",
-	    d->n_missing, _("past due, nothing received"));
+		html_out(h,
+			 "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v\">%u</div>"
+			 "<div class=\"s\">%s</div></div>\n",
+			 _("Schools"), of, _("in the ranking"));
+	html_out(h,
+		 "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v%s\">%zu</div>"
+		 "<div class=\"s\">%s</div></div>\n",
+		 _("Open alerts"), d->n_alerts ? " bad" : "", d->n_alerts,
+		 _("hazards, drills, notices, buses, equipment"));
+	html_out(h,
+		 "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v%s\">%zu</div>"
+		 "<div class=\"s\">%s</div></div>\n",
+		 _("Missing submissions"), d->n_missing ? " bad" : "", d->n_missing,
+		 _("past due, nothing received"));
 	if (l && (l->pending || l->rejected))
-		html_out(h, "<div class=\"card\"><div class=\"k\">%s</div>"
-		       "<div class=\"v pending\">%llu</div><div class=\"s\">%s%s</div></div>\n",
-		    _("Not yet synced from here"), (unsigned long long)l->pending, _("records in this install's outbox"),
-		    l->rejected ? _(", some rejected") : "");
+		html_out(h,
+			 "<div class=\"card\"><div class=\"k\">%s</div>"
+			 "<div class=\"v pending\">%llu</div><div class=\"s\">%s%s</div></div>\n",
+			 _("Not yet synced from here"), (unsigned long long)l->pending,
+			 _("records in this install's outbox"),
+			 l->rejected ? _(", some rejected") : "");
 	html_raw(h, "</section>\n");
 }
 
@@ -356,12 +386,16 @@ static void indicators(struct html *h)
 	/* TRANSLATORS: HTML; &ndash; is a dash */
 	html_out(h, "</h2>\n<table>\n<caption>%s</caption>\n<thead><tr>",
 		 _("Each indicator's value, target, change since the previous month, "
-		   "its score (0&ndash;100) and its weight in the composite score. The composite score is "
+		   "its score (0&ndash;100) and its weight in the composite score. The composite "
+		   "score is "
 		   "the weighted average of the indicator scores."));
-	html_out(h, "<th scope=\"col\">%s</th><th scope=\"col\" class=\"n\">%s</th>"
-	       "<th scope=\"col\" class=\"n\">%s</th><th scope=\"col\" class=\"n\">%s</th>"
-	       "<th scope=\"col\">%s</th><th scope=\"col\" class=\"n\">%s</th></tr></thead>\n<tbody>\n",
-	       _("Indicator"), _("Value"), _("Target"), _("vs last month"), _("Score"), _("Weight"));
+	html_out(h,
+		 "<th scope=\"col\">%s</th><th scope=\"col\" class=\"n\">%s</th>"
+		 "<th scope=\"col\" class=\"n\">%s</th><th scope=\"col\" class=\"n\">%s</th>"
+		 "<th scope=\"col\">%s</th><th scope=\"col\" "
+		 "class=\"n\">%s</th></tr></thead>\n<tbody>\n",
+		 _("Indicator"), _("Value"), _("Target"), _("vs last month"), _("Score"),
+		 _("Weight"));
 	for (size_t k = 0; k < d->n_indicators; k++) {
 		const Safecampus__Indicator *i = d->indicators[k];
 		char v[32], tg[32], dv[32], note[512];
@@ -369,7 +403,8 @@ static void indicators(struct html *h)
 		bool miss = !dashboard_meets_target(i);
 		double sc = i->score < 0 ? 0 : i->score > 100 ? 100 : i->score;
 
-		dashboard_fmt_value(v, sizeof v, i->value, i->has_value, i->unit, DASHBOARD_FMT_FULL);
+		dashboard_fmt_value(v, sizeof v, i->value, i->has_value, i->unit,
+				    DASHBOARD_FMT_FULL);
 		dashboard_fmt_value(tg, sizeof tg, i->target, true, i->unit, DASHBOARD_FMT_FULL);
 		html_raw(h, "<tr><th scope=\"row\">");
 		html_esc(h, html_ind_label(i));
@@ -379,7 +414,8 @@ static void indicators(struct html *h)
 			html_raw(h, "</div>");
 		}
 		/* once per group ("education_*" share their sessions) */
-		if (dashboard_local_note(h->r->local, i->key, note, sizeof note) && strcmp(note, last_note)) {
+		if (dashboard_local_note(h->r->local, i->key, note, sizeof note) &&
+		    strcmp(note, last_note)) {
 			snprintf(last_note, sizeof last_note, "%s", note);
 			html_raw(h, "<div class=\"pending\">&#8627; ");
 			html_esc(h, note);
@@ -391,10 +427,20 @@ static void indicators(struct html *h)
 		html_esc(h, tg);
 		html_raw(h, "</td><td class=\"n\">");
 		if (i->has_value && i->has_previous) {
-			dashboard_fmt_value(dv, sizeof dv, dashboard__abs(i->value - i->previous), true,
-					    i->unit && strcmp(i->unit, "%") == 0 ? "" : i->unit, DASHBOARD_FMT_FULL);
-			html_out(h, "<span class=\"%s\">%s %s", good > 0 ? "good" : good < 0 ? "bad" : "",
-			    dir > 0 ? "&#9650;" : dir < 0 ? "&#9660;" : "&#9654;", dir > 0 ? "+" : dir < 0 ? "&minus;" : "");
+			dashboard_fmt_value(dv, sizeof dv, dashboard__abs(i->value - i->previous),
+					    true,
+					    i->unit && strcmp(i->unit, "%") == 0 ? "" : i->unit,
+					    DASHBOARD_FMT_FULL);
+			html_out(h, "<span class=\"%s\">%s %s",
+				 good > 0   ? "good"
+				 : good < 0 ? "bad"
+					    : "",
+				 dir > 0   ? "&#9650;"
+				 : dir < 0 ? "&#9660;"
+					   : "&#9654;",
+				 dir > 0   ? "+"
+				 : dir < 0 ? "&minus;"
+					   : "");
 			html_esc(h, dir ? dv : "0");
 			if (i->unit && strcmp(i->unit, "%") == 0)
 				html_raw(h, _(" pt"));
@@ -403,15 +449,13 @@ static void indicators(struct html *h)
 			html_raw(h, "&ndash;");
 		}
 		html_raw(h, "</td><td>");
-		if (i->has_value)
-		{
+		if (i->has_value) {
 			char aria[64];
 			snprintf(aria, sizeof aria, _("score %.0f of 100"), sc);
 			html_raw(h, "<span class=\"sbar\" role=\"img\" aria-label=\"");
 			html_raw(h, aria);
 			html_out(h, "\"><i style=\"width:%.0f%%\"></i></span>%.0f", sc, sc);
-		}
-		else
+		} else
 			html_raw(h, _("not applicable"));
 		html_raw(h, "</td><td class=\"n\">");
 		if (i->weight > 0 && sum > 0)
@@ -429,7 +473,8 @@ static void cell_value(struct html *h, const Safecampus__Indicator *i, const cha
 
 	dashboard_fmt_value(v, sizeof v, i ? i->value : 0, i && i->has_value, i ? i->unit : unit,
 			    DASHBOARD_FMT_COMPACT);
-	dashboard_fmt_value(plain, sizeof plain, i ? i->value : 0, i && i->has_value, "", DASHBOARD_FMT_PLAIN);
+	dashboard_fmt_value(plain, sizeof plain, i ? i->value : 0, i && i->has_value, "",
+			    DASHBOARD_FMT_PLAIN);
 	html_raw(h, "<td class=\"n");
 	if (i && !dashboard_meets_target(i))
 		html_raw(h, " miss");
@@ -453,21 +498,28 @@ static void school_table(struct html *h, const size_t *order)
 		cols = d->schools[i]->indicators;
 		ncols = d->schools[i]->n_indicators;
 	}
-	html_out(h, "<section id=\"schools\">\n<h2>%s</h2>\n"
-	       "<div style=\"overflow-x:auto\"><table id=\"school-table\">\n<caption>", _("Schools side by side"));
+	html_out(h,
+		 "<section id=\"schools\">\n<h2>%s</h2>\n"
+		 "<div style=\"overflow-x:auto\"><table id=\"school-table\">\n<caption>",
+		 _("Schools side by side"));
 	html_raw(h, _("Sorted by "));
 	html_esc(h, sort);
 	/* TRANSLATORS: HTML; keep the <code> element */
-	html_raw(h, _("; click a column header to sort by it (best first). Red: misses the target. One school in "
-	       "full: <code>safecampus dashboard --school ID</code>."));
-	html_out(h, "</caption>\n<thead><tr>"
-	       "<th scope=\"col\" class=\"n\" data-best=\"ascending\"><button type=\"button\">%s</button></th>"
-	       "<th scope=\"col\" data-best=\"ascending\"><button type=\"button\">%s</button></th>"
-	       "<th scope=\"col\" class=\"n\" data-best=\"descending\"><button type=\"button\">%s</button></th>",
-	       _("Rank"), _("School"), _("Score"));
+	html_raw(h, _("; click a column header to sort by it (best first). Red: misses the target. "
+		      "One school in "
+		      "full: <code>safecampus dashboard --school ID</code>."));
+	html_out(
+		h,
+		"</caption>\n<thead><tr>"
+		"<th scope=\"col\" class=\"n\" data-best=\"ascending\"><button "
+		"type=\"button\">%s</button></th>"
+		"<th scope=\"col\" data-best=\"ascending\"><button type=\"button\">%s</button></th>"
+		"<th scope=\"col\" class=\"n\" data-best=\"descending\"><button "
+		"type=\"button\">%s</button></th>",
+		_("Rank"), _("School"), _("Score"));
 	for (size_t c = 0; c < ncols; c++) {
 		html_out(h, "<th scope=\"col\" class=\"n\" data-best=\"%s\" title=\"",
-		    cols[c]->higher_is_better ? "descending" : "ascending");
+			 cols[c]->higher_is_better ? "descending" : "ascending");
 		html_esc(h, html_ind_label(cols[c]));
 		html_raw(h, " (");
 		html_esc(h, cols[c]->key);
@@ -481,8 +533,9 @@ static void school_table(struct html *h, const size_t *order)
 	for (size_t k = 0; k < d->n_schools; k++) {
 		const Safecampus__SchoolScore *s = d->schools[order[k]];
 		const char *name = render__school_name(h->r, s, buf, sizeof buf);
-		html_out(h, "<tr%s><td class=\"n\" data-v=\"%u\">%u</td><td class=\"name\" data-v=\"", html_row_self(h, s) ? " class=\"self\"" : "",
-		    s->rank, s->rank);
+		html_out(h,
+			 "<tr%s><td class=\"n\" data-v=\"%u\">%u</td><td class=\"name\" data-v=\"",
+			 html_row_self(h, s) ? " class=\"self\"" : "", s->rank, s->rank);
 		html_esc(h, name);
 		html_raw(h, "\">");
 		html_esc(h, name);
@@ -492,20 +545,27 @@ static void school_table(struct html *h, const size_t *order)
 			html_raw(h, "</span>");
 		}
 		if (s->outbox_pending) /* done there, not yet synced: not idle */
-			html_out(h, " <span class=\"pending\">%s</span>", html_unsent(s->outbox_pending));
+			html_out(h, " <span class=\"pending\">%s</span>",
+				 html_unsent(s->outbox_pending));
 		html_out(h, "</td><td class=\"n\" data-v=\"%.2f\">%.1f</td>", s->score, s->score);
 		for (size_t c = 0; c < ncols; c++)
-			cell_value(h, dashboard_indicator(s->indicators, s->n_indicators, cols[c]->key), cols[c]->unit);
+			cell_value(
+				h,
+				dashboard_indicator(s->indicators, s->n_indicators, cols[c]->key),
+				cols[c]->unit);
 		html_raw(h, "</tr>\n");
 	}
 	html_raw(h, "</tbody>\n");
 	if (h->district && d->n_indicators) {
-		html_out(h, "<tfoot><tr><td></td><th scope=\"row\">%s</th><td class=\"n\">%.1f</td>", _("District average"), d->score);
+		html_out(h,
+			 "<tfoot><tr><td></td><th scope=\"row\">%s</th><td class=\"n\">%.1f</td>",
+			 _("District average"), d->score);
 		for (size_t c = 0; c < ncols; c++) {
-			const Safecampus__Indicator *i = dashboard_indicator(d->indicators, d->n_indicators, cols[c]->key);
+			const Safecampus__Indicator *i =
+				dashboard_indicator(d->indicators, d->n_indicators, cols[c]->key);
 			char v[32];
-			dashboard_fmt_value(v, sizeof v, i ? i->value : 0, i && i->has_value, cols[c]->unit,
-					    DASHBOARD_FMT_COMPACT);
+			dashboard_fmt_value(v, sizeof v, i ? i->value : 0, i && i->has_value,
+					    cols[c]->unit, DASHBOARD_FMT_COMPACT);
 			html_raw(h, "<td class=\"n\">");
 			html_esc(h, v);
 			html_raw(h, "</td>");
@@ -568,8 +628,10 @@ static int alerts(struct html *h)
 		size_t j = i;
 		while (j > 0) {
 			const Safecampus__Alert *a = d->alerts[i], *b = d->alerts[o[j - 1]];
-			int c = a->severity != b->severity ? (a->severity > b->severity ? -1 : 1)
-				: strcmp(a->since_date ? a->since_date : "", b->since_date ? b->since_date : "");
+			int c = a->severity != b->severity
+					? (a->severity > b->severity ? -1 : 1)
+					: strcmp(a->since_date ? a->since_date : "",
+						 b->since_date ? b->since_date : "");
 			if (c >= 0)
 				break;
 			o[j] = o[j - 1];
@@ -585,11 +647,14 @@ static int alerts(struct html *h)
 		free(o);
 		return 0;
 	}
-	html_out(h, "<table>\n<caption>%s</caption>\n<thead><tr><th scope=\"col\">%s</th>"
-	       "<th scope=\"col\">%s</th>", _("Most severe first"), _("Severity"), _("Alert"));
+	html_out(h,
+		 "<table>\n<caption>%s</caption>\n<thead><tr><th scope=\"col\">%s</th>"
+		 "<th scope=\"col\">%s</th>",
+		 _("Most severe first"), _("Severity"), _("Alert"));
 	if (h->district)
 		html_out(h, "<th scope=\"col\">%s</th>", _("School"));
-	html_out(h, "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n", _("What"), _("Since"));
+	html_out(h, "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+		 _("What"), _("Since"));
 	for (size_t k = 0; k < d->n_alerts; k++) {
 		const Safecampus__Alert *a = d->alerts[o[k]];
 		char words[64], title[512];
@@ -632,10 +697,12 @@ static void missing(struct html *h)
 		html_out(h, "<p>%s</p>\n</section>\n", _("None."));
 		return;
 	}
-	html_out(h, "<table>\n<caption>%s</caption>\n<thead><tr>", _("Due and not received by the server"));
+	html_out(h, "<table>\n<caption>%s</caption>\n<thead><tr>",
+		 _("Due and not received by the server"));
 	if (h->district)
 		html_out(h, "<th scope=\"col\">%s</th>", _("School"));
-	html_out(h, "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n", _("What"), _("Due"));
+	html_out(h, "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+		 _("What"), _("Due"));
 	for (size_t k = 0; k < d->n_missing; k++) {
 		const Safecampus__MissingSubmission *m = d->missing[k];
 		html_raw(h, "<tr>");
@@ -691,10 +758,12 @@ static void health(struct html *h)
 	html_out(h, "</h2>\n<table>\n<caption>%s</caption>\n<thead><tr>",
 		 _("Each client as it last reported. Stale: no contact for more than 3 days, or "
 		   "a record unsent for more than a day (as of the dashboard)."));
-	html_out(h, "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-	       "<th scope=\"col\" class=\"n\">%s</th><th scope=\"col\">%s</th>"
-	       "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
-	       _("School"), _("Campus"), _("Last contact"), _("Unsent"), _("Oldest unsent"), _("Last sync"), _("State"));
+	html_out(h,
+		 "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+		 "<th scope=\"col\" class=\"n\">%s</th><th scope=\"col\">%s</th>"
+		 "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+		 _("School"), _("Campus"), _("Last contact"), _("Unsent"), _("Oldest unsent"),
+		 _("Last sync"), _("State"));
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < d->n_health; i++) {
 			const Safecampus__SyncHealth *x = d->health[i];
@@ -707,7 +776,8 @@ static void health(struct html *h)
 			html_esc(h, x->campus);
 			html_raw(h, "</td><td>");
 			ago(h, ref, x->last_contact_ms);
-			html_out(h, "</td><td class=\"n\">%llu</td><td>", (unsigned long long)x->outbox_pending);
+			html_out(h, "</td><td class=\"n\">%llu</td><td>",
+				 (unsigned long long)x->outbox_pending);
 			if (x->outbox_pending)
 				ago(h, ref, x->oldest_pending_ms);
 			else
@@ -715,7 +785,8 @@ static void health(struct html *h)
 			html_raw(h, "</td><td>");
 			ago(h, ref, x->last_sync_ms);
 			if (stale)
-				html_out(h, "</td><td><span class=\"tag\">%s</span></td></tr>\n", _("stale"));
+				html_out(h, "</td><td><span class=\"tag\">%s</span></td></tr>\n",
+					 _("stale"));
 			else
 				html_out(h, "</td><td>%s</td></tr>\n", _("ok"));
 		}
@@ -733,14 +804,17 @@ static void local_note(struct html *h)
 	if (l->pending) {
 		char buf[256];
 		cli_fmt_age(h->r->now_ms - l->oldest_pending_ms, age, sizeof age);
-		snprintf(buf, sizeof buf, ngettext("%llu record waits in this install's outbox (oldest %s ago): ",
-						   "%llu records wait in this install's outbox (oldest %s ago): ", l->pending),
+		snprintf(buf, sizeof buf,
+			 ngettext("%llu record waits in this install's outbox (oldest %s ago): ",
+				  "%llu records wait in this install's outbox (oldest %s ago): ",
+				  l->pending),
 			 (unsigned long long)l->pending, age);
 		html_raw(h, buf); /* our own words and numbers */
 		for (size_t i = 0, n = 0; i < l->nkinds; i++) {
 			if (!l->kinds[i].pending)
 				continue;
-			html_out(h, "%s%llu ", n++ ? _(", ") : "", (unsigned long long)l->kinds[i].pending);
+			html_out(h, "%s%llu ", n++ ? _(", ") : "",
+				 (unsigned long long)l->kinds[i].pending);
 			html_esc(h, dashboard_kind_noun(l->kinds[i].kind, l->kinds[i].pending));
 		}
 		/* TRANSLATORS: HTML; keep the <code> element */
@@ -748,15 +822,19 @@ static void local_note(struct html *h)
 	}
 	if (l->rejected)
 		/* TRANSLATORS: HTML; keep the <code> element */
-		html_out(h, ngettext(" %llu record was rejected by the server: see <code>safecampus outbox list</code>.",
-				     " %llu records were rejected by the server: see <code>safecampus outbox list</code>.",
-				     l->rejected), (unsigned long long)l->rejected);
+		html_out(h,
+			 ngettext(" %llu record was rejected by the server: see <code>safecampus "
+				  "outbox list</code>.",
+				  " %llu records were rejected by the server: see <code>safecampus "
+				  "outbox list</code>.",
+				  l->rejected),
+			 (unsigned long long)l->rejected);
 	html_raw(h, "</p>\n</section>\n");
 }
 
 int render_html(FILE *f, const struct render_ctx *r)
 {
-	struct html h = {.f = f, .r = r, .d = r->d};
+	struct html h = { .f = f, .r = r, .d = r->d };
 	size_t *order;
 	int rc;
 
@@ -803,8 +881,9 @@ int render_html(FILE *f, const struct render_ctx *r)
 		html_esc(&h, r->generated_by);
 		html_raw(&h, _(". "));
 	}
-	html_raw(&h, _("Computed by the district server from the records it has; records still in a "
-		"client's outbox are not counted until they are synced."));
+	html_raw(&h,
+		 _("Computed by the district server from the records it has; records still in a "
+		   "client's outbox are not counted until they are synced."));
 	html_raw(&h, "</p></footer>\n");
 	if (h.district)
 		html_out(&h, "<script>%s</script>\n", script);

@@ -13,8 +13,8 @@ struct html {
 	FILE *f;
 	const struct render_ctx *r;
 	const Safecampus__Dashboard *d;
-	bool district;      /* the bureau's district view */
-	unsigned ids;       /* for unique element ids */
+	bool district; /* the bureau's district view */
+	unsigned ids;  /* for unique element ids */
 };
 
 void html_out(struct html *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -17,16 +17,16 @@
 #include "i18n.h"
 
 #define W RENDER_WIDTH
-#define MAX_ALERTS 20      /* terminal rows; the rest are in --html and --csv */
+#define MAX_ALERTS 20 /* terminal rows; the rest are in --html and --csv */
 #define MAX_MISSING 20
-#define MAX_MONTHS 7       /* trend columns */
-#define LABEL_W 44         /* indicator label column */
+#define MAX_MONTHS 7 /* trend columns */
+#define LABEL_W 44   /* indicator label column */
 
 enum { C_RESET, C_BOLD, C_DIM, C_RED, C_GREEN, C_YELLOW, C_CYAN, C_INVERSE };
 
 static const char *const ansi[] = {
-	[C_RESET] = "\033[0m", [C_BOLD] = "\033[1m",   [C_DIM] = "\033[2m",
-	[C_RED] = "\033[31m",  [C_GREEN] = "\033[32m", [C_YELLOW] = "\033[33m",
+	[C_RESET] = "\033[0m", [C_BOLD] = "\033[1m",    [C_DIM] = "\033[2m",
+	[C_RED] = "\033[31m",  [C_GREEN] = "\033[32m",  [C_YELLOW] = "\033[33m",
 	[C_CYAN] = "\033[36m", [C_INVERSE] = "\033[7m",
 };
 
@@ -34,7 +34,7 @@ struct term {
 	FILE *f;
 	const struct render_ctx *r;
 	const Safecampus__Dashboard *d;
-	const char *dot;     /* separator in running text */
+	const char *dot; /* separator in running text */
 	const char *up, *down, *flat, *full, *empty, *half, *cont;
 };
 
@@ -193,8 +193,12 @@ static void header(struct term *t)
 {
 	const Safecampus__Dashboard *d = t->d;
 	char asof[96], month[8];
-	const char *view = !t->r->bureau ? _("school view") : d->scope && *d->scope ? _("bureau: one school") : _("bureau: district");
-	const char *label = d->scope_label && *d->scope_label ? d->scope_label : d->scope && *d->scope ? d->scope : _("the district");
+	const char *view = !t->r->bureau           ? _("school view")
+			   : d->scope && *d->scope ? _("bureau: one school")
+						   : _("bureau: district");
+	const char *label = d->scope_label && *d->scope_label ? d->scope_label
+			    : d->scope && *d->scope           ? d->scope
+							      : _("the district");
 	const char *title = _("SAFE-CAMPUS DASHBOARD ");
 	size_t vw = cli_width(view), room = W - cli_width(title) - vw - 2;
 
@@ -208,21 +212,26 @@ static void header(struct term *t)
 	col(t, C_RESET);
 	fputc('\n', t->f);
 	render__as_of(t->r, asof, sizeof asof);
-	wrapf(t->f, 0, 2, _("period %s to %s%smonth %s%s%s"), d->period_start_date, d->period_end_date,
-	      t->dot, render__month(t->r, month), t->dot, asof);
+	wrapf(t->f, 0, 2, _("period %s to %s%smonth %s%s%s"), d->period_start_date,
+	      d->period_end_date, t->dot, render__month(t->r, month), t->dot, asof);
 	if (t->r->offline) {
 		col(t, C_YELLOW);
-		wrapf(t->f, 0, 2, _("NOT REFRESHED: %s. This is the copy stored here."), t->r->offline);
+		wrapf(t->f, 0, 2, _("NOT REFRESHED: %s. This is the copy stored here."),
+		      t->r->offline);
 		col(t, C_RESET);
 	} else if (!t->r->fresh) {
 		col(t, C_DIM);
-		wrap(t->f, _("Stored copy: run `safecampus dashboard --refresh` or keep `safecampus sync "
-		     "--watch` running."), 0, 2);
+		wrap(t->f,
+		     _("Stored copy: run `safecampus dashboard --refresh` or keep `safecampus sync "
+		       "--watch` running."),
+		     0, 2);
 		col(t, C_RESET);
 	}
 	if (t->r->derived)
-		wrap(t->f, _("Made from the district dashboard (no trends or hazard ageing); `safecampus "
-		     "dashboard --refresh --school ID` fetches the full view."), 0, 2);
+		wrap(t->f,
+		     _("Made from the district dashboard (no trends or hazard ageing); `safecampus "
+		       "dashboard --refresh --school ID` fetches the full view."),
+		     0, 2);
 }
 
 static void score(struct term *t)
@@ -235,10 +244,14 @@ static void score(struct term *t)
 	fputc('\n', t->f);
 	col(t, C_BOLD);
 	if (d->rank)
-		fprintf(t->f, ngettext("SCORE %.1f of 100%srank %u of %u school", "SCORE %.1f of 100%srank %u of %u schools", of),
+		fprintf(t->f,
+			ngettext("SCORE %.1f of 100%srank %u of %u school",
+				 "SCORE %.1f of 100%srank %u of %u schools", of),
 			d->score, t->dot, d->rank, of);
 	else
-		fprintf(t->f, ngettext("DISTRICT AVERAGE SCORE %.1f of 100%s%u school", "DISTRICT AVERAGE SCORE %.1f of 100%s%u schools", of),
+		fprintf(t->f,
+			ngettext("DISTRICT AVERAGE SCORE %.1f of 100%s%u school",
+				 "DISTRICT AVERAGE SCORE %.1f of 100%s%u schools", of),
 			d->score, t->dot, of);
 	col(t, C_RESET);
 	fputc('\n', t->f);
@@ -249,9 +262,12 @@ static void score(struct term *t)
 		}
 	if (sum <= 0)
 		return;
-	wrapf(t->f, 0, 9, _("weights: %zu indicators are scored, with the weights in the WEIGHT column "
-	      "below; the score is the weighted mean of their scores (an indicator without a value is "
-	      "left out, the others' weights scaled up)."), nw);
+	wrapf(t->f, 0, 9,
+	      _("weights: %zu indicators are scored, with the weights in the WEIGHT column "
+		"below; the score is the weighted mean of their scores (an indicator without a "
+		"value is "
+		"left out, the others' weights scaled up)."),
+	      nw);
 }
 
 static void fmt_target(struct term *t, const Safecampus__Indicator *i, char *out, size_t n)
@@ -259,7 +275,8 @@ static void fmt_target(struct term *t, const Safecampus__Indicator *i, char *out
 	char v[32];
 
 	dashboard_fmt_value(v, sizeof v, i->target, true, i->unit, DASHBOARD_FMT_FULL);
-	snprintf(out, n, "%s %s", i->higher_is_better ? (t->r->ascii ? ">=" : "≥") : (t->r->ascii ? "<=" : "≤"), v);
+	snprintf(out, n, "%s %s",
+		 i->higher_is_better ? (t->r->ascii ? ">=" : "≥") : (t->r->ascii ? "<=" : "≤"), v);
 }
 
 static void fmt_trend(struct term *t, const Safecampus__Indicator *i, char *out, size_t n)
@@ -272,9 +289,16 @@ static void fmt_trend(struct term *t, const Safecampus__Indicator *i, char *out,
 		return;
 	}
 	dashboard_fmt_value(v, sizeof v, dashboard__abs(i->value - i->previous), true,
-			    i->unit && strcmp(i->unit, "%") == 0 ? "" : i->unit, DASHBOARD_FMT_COMPACT);
-	snprintf(out, n, "%s %s%s", dir > 0 ? t->up : dir < 0 ? t->down : t->flat,
-		 dir > 0 ? "+" : dir < 0 ? "-" : "", dir ? v : "0");
+			    i->unit && strcmp(i->unit, "%") == 0 ? "" : i->unit,
+			    DASHBOARD_FMT_COMPACT);
+	snprintf(out, n, "%s %s%s",
+		 dir > 0   ? t->up
+		 : dir < 0 ? t->down
+			   : t->flat,
+		 dir > 0   ? "+"
+		 : dir < 0 ? "-"
+			   : "",
+		 dir ? v : "0");
 }
 
 /* A score as shown: 0..100, whatever the server sent (NaN is 0: a bar of
@@ -330,7 +354,8 @@ static void indicators(struct term *t)
 	for (size_t i = 0; i < d->n_indicators; i++)
 		if (d->indicators[i]->weight > 0)
 			sum += d->indicators[i]->weight;
-	heading(t, t->r->bureau && !(d->scope && *d->scope) ? _("INDICATORS (district averages)") : _("INDICATORS"));
+	heading(t, t->r->bureau && !(d->scope && *d->scope) ? _("INDICATORS (district averages)")
+							    : _("INDICATORS"));
 	fputc('\n', t->f);
 	col(t, C_DIM);
 	fprintf(t->f, "  %-44s ", "");
@@ -353,7 +378,8 @@ static void indicators(struct term *t)
 		int good = dashboard_trend_good(i);
 		bool miss = !dashboard_meets_target(i);
 
-		dashboard_fmt_value(v, sizeof v, i->value, i->has_value, i->unit, DASHBOARD_FMT_FULL);
+		dashboard_fmt_value(v, sizeof v, i->value, i->has_value, i->unit,
+				    DASHBOARD_FMT_FULL);
 		if (cli_width(v) > 9) /* the VALUE column: "big" rather than a longer line */
 			dashboard_fmt_value(v, sizeof v, i->value, i->has_value, i->unit,
 					    DASHBOARD_FMT_COMPACT);
@@ -398,7 +424,8 @@ static void indicators(struct term *t)
 			col(t, C_RESET);
 		}
 		/* once per group ("education_*" share their sessions) */
-		if (dashboard_local_note(t->r->local, i->key, note, sizeof note) && strcmp(note, last_note)) {
+		if (dashboard_local_note(t->r->local, i->key, note, sizeof note) &&
+		    strcmp(note, last_note)) {
 			snprintf(last_note, sizeof last_note, "%s", note);
 			fputs("    ", t->f);
 			col(t, C_YELLOW);
@@ -410,8 +437,10 @@ static void indicators(struct term *t)
 	}
 	fputs("  ", t->f);
 	col(t, C_DIM);
-	wrap(t->f, _("! misses its target. VS LAST: change since the previous month. SCORE: 0-100, "
-	     "before weighting."), 2, 2);
+	wrap(t->f,
+	     _("! misses its target. VS LAST: change since the previous month. SCORE: 0-100, "
+	       "before weighting."),
+	     2, 2);
 	col(t, C_RESET);
 }
 
@@ -471,9 +500,11 @@ static size_t pick_columns(Safecampus__Indicator *const *cols, size_t ncols, con
 		return 0;
 	for (int pass = 0; pass < 3; pass++)
 		for (size_t c = 0; c < ncols && n < fit; c++) {
-			bool want = pass == 0 ? sort && (strcmp(cols[c]->key, sort) == 0 ||
-							 strcasecmp(dashboard_short(cols[c]->key), sort) == 0)
-				  : pass == 1 ? cols[c]->weight > 0 : true;
+			bool want = pass == 0   ? sort && (strcmp(cols[c]->key, sort) == 0 ||
+                                                         strcasecmp(dashboard_short(cols[c]->key),
+								      sort) == 0)
+				    : pass == 1 ? cols[c]->weight > 0
+						: true;
 			if (!pick[c] && want) {
 				pick[c] = true;
 				n++;
@@ -531,7 +562,8 @@ static void schools(struct term *t, const size_t *order)
 		cli_cell(t->f, render__school_name(t->r, s, buf, sizeof buf), 17);
 		fprintf(t->f, " %5.1f", s->score);
 		for (size_t c = 0; c < shown; c++) {
-			const Safecampus__Indicator *i = dashboard_indicator(s->indicators, s->n_indicators, cols[c]->key);
+			const Safecampus__Indicator *i =
+				dashboard_indicator(s->indicators, s->n_indicators, cols[c]->key);
 			char v[32];
 			bool miss = i && !dashboard_meets_target(i);
 			dashboard_fmt_value(v, sizeof v, i ? i->value : 0, i && i->has_value,
@@ -551,10 +583,11 @@ static void schools(struct term *t, const size_t *order)
 		cli_cell(t->f, _("district average"), 17);
 		fprintf(t->f, " %5.1f", d->score);
 		for (size_t c = 0; c < shown; c++) {
-			const Safecampus__Indicator *i = dashboard_indicator(d->indicators, d->n_indicators, cols[c]->key);
+			const Safecampus__Indicator *i =
+				dashboard_indicator(d->indicators, d->n_indicators, cols[c]->key);
 			char v[32];
-			dashboard_fmt_value(v, sizeof v, i ? i->value : 0, i && i->has_value, cols[c]->unit,
-					    DASHBOARD_FMT_COMPACT);
+			dashboard_fmt_value(v, sizeof v, i ? i->value : 0, i && i->has_value,
+					    cols[c]->unit, DASHBOARD_FMT_COMPACT);
 			fprintf(t->f, " %5s", v);
 		}
 		col(t, C_RESET);
@@ -569,16 +602,22 @@ static void schools(struct term *t, const size_t *order)
 	wrap(t->f, legend, 2, 2);
 	if (shown < nall) {
 		fputs("  ", t->f);
-		wrapf(t->f, 2, 2, _("%zu more column(s) in --html and --csv; --sort KEY always shows KEY."),
+		wrapf(t->f, 2, 2,
+		      _("%zu more column(s) in --html and --csv; --sort KEY always shows KEY."),
 		      nall - shown);
 	}
 	if (unsent) {
 		fputs("  ", t->f);
-		wrapf(t->f, 2, 2, _("*: %llu records done at these schools are not yet synced; their numbers change "
-				    "when they arrive (sync health below)."), unsent);
+		wrapf(t->f, 2, 2,
+		      _("*: %llu records done at these schools are not yet synced; their numbers "
+			"change "
+			"when they arrive (sync health below)."),
+		      unsent);
 	}
 	fputs("  ", t->f);
-	wrap(t->f, _("Red: misses the target. One school in full: `safecampus dashboard --school ID`."), 2, 2);
+	wrap(t->f,
+	     _("Red: misses the target. One school in full: `safecampus dashboard --school ID`."),
+	     2, 2);
 	col(t, C_RESET);
 	free(cols);
 }
@@ -588,7 +627,8 @@ static const Safecampus__Indicator *any_indicator(const Safecampus__Dashboard *d
 	const Safecampus__Indicator *i = dashboard_indicator(d->indicators, d->n_indicators, key);
 
 	for (size_t s = 0; !i && s < d->n_schools; s++)
-		i = dashboard_indicator(d->schools[s]->indicators, d->schools[s]->n_indicators, key);
+		i = dashboard_indicator(d->schools[s]->indicators, d->schools[s]->n_indicators,
+					key);
 	return i;
 }
 
@@ -613,7 +653,8 @@ static void trends(struct term *t)
 	/* the label takes what the months leave, up to 40 columns */
 	lw = W - 2 - (nm - first) * 10;
 	lw = lw > 40 ? 40 : lw;
-	title = t->r->bureau && !(d->scope && *d->scope) ? _("TRENDS (district averages)") : _("TRENDS");
+	title = t->r->bureau && !(d->scope && *d->scope) ? _("TRENDS (district averages)")
+							 : _("TRENDS");
 	heading(t, title);
 	fprintf(t->f, "%*s", (int)(2 + lw - cli_width(title)), "");
 	for (size_t m = first; m < nm; m++) {
@@ -632,8 +673,10 @@ static void trends(struct term *t)
 	for (size_t k = 0; k < d->n_trends; k++) {
 		const Safecampus__Trend *tr = dashboard_trend_nth(d, k);
 		const Safecampus__Indicator *ind = any_indicator(d, tr->key);
-		const char *label = strcmp(tr->key ? tr->key : "", "score") == 0 ? _("Safe-campus score")
-				    : dashboard_indicator_label(tr->key, ind ? ind->label : NULL);
+		const char *label =
+			strcmp(tr->key ? tr->key : "", "score") == 0
+				? _("Safe-campus score")
+				: dashboard_indicator_label(tr->key, ind ? ind->label : NULL);
 		fputs("  ", t->f);
 		cli_cell(t->f, label, lw);
 		for (size_t m = first; m < nm; m++) {
@@ -644,8 +687,9 @@ static void trends(struct term *t)
 				if (tr->months[j]->month && strcmp(tr->months[j]->month, mm) == 0)
 					mv = tr->months[j];
 			if (ind)
-				dashboard_fmt_value(v, sizeof v, mv ? mv->value : 0, mv && mv->has_value,
-						    ind->unit, DASHBOARD_FMT_COMPACT);
+				dashboard_fmt_value(v, sizeof v, mv ? mv->value : 0,
+						    mv && mv->has_value, ind->unit,
+						    DASHBOARD_FMT_COMPACT);
 			else if (mv && mv->has_value)
 				snprintf(v, sizeof v, "%.1f", mv->value);
 			else
@@ -653,14 +697,17 @@ static void trends(struct term *t)
 			if (strlen(v) > 7) /* the column: "big" rather than a longer line */
 				dashboard_fmt_value(v, sizeof v, mv ? mv->value : 0, true, "",
 						    DASHBOARD_FMT_COMPACT);
-			fprintf(t->f, "  %7s%s", mv && mv->has_value ? v : "-", m + 1 < nm ? " " : "");
+			fprintf(t->f, "  %7s%s", mv && mv->has_value ? v : "-",
+				m + 1 < nm ? " " : "");
 		}
 		fputc('\n', t->f);
 	}
 	/* the server's definition (dashboards.md, "Time"): say it, so a line
 	 * that does not look like the month's own work is not misread */
-	wrap(t->f, _("Each month is the period from its start to that month's end: the last month "
-		     "is the figures above."), 0, 2);
+	wrap(t->f,
+	     _("Each month is the period from its start to that month's end: the last month "
+	       "is the figures above."),
+	     0, 2);
 	fputc('\n', t->f);
 }
 
@@ -750,7 +797,8 @@ static int alerts(struct term *t)
 		}
 	}
 	if (d->n_alerts > MAX_ALERTS)
-		fprintf(t->f, _("  ... and %zu more (all of them in --html and --csv)\n"), d->n_alerts - MAX_ALERTS);
+		fprintf(t->f, _("  ... and %zu more (all of them in --html and --csv)\n"),
+			d->n_alerts - MAX_ALERTS);
 	free(o);
 	return 0;
 }
@@ -783,12 +831,14 @@ static void missing(struct term *t)
 			fprintf(t->f, "    ");
 			col(t, C_YELLOW);
 			fprintf(t->f, "%s ", t->cont);
-			wrap(t->f, _("recorded here, not yet synced: not missing once you sync"), 6, 6);
+			wrap(t->f, _("recorded here, not yet synced: not missing once you sync"), 6,
+			     6);
 			col(t, C_RESET);
 		}
 	}
 	if (d->n_missing > MAX_MISSING)
-		fprintf(t->f, _("  ... and %zu more (all of them in --html and --csv)\n"), d->n_missing - MAX_MISSING);
+		fprintf(t->f, _("  ... and %zu more (all of them in --html and --csv)\n"),
+			d->n_missing - MAX_MISSING);
 }
 
 static void ageing(struct term *t)
@@ -855,9 +905,12 @@ static void health(struct term *t)
 	for (size_t i = 0; i < d->n_health; i++)
 		nstale += dashboard_health_stale(d->health[i], ref);
 	heading(t, _("SYNC HEALTH"));
-	fprintf(t->f, ngettext(" (%zu client, %zu stale: no contact for 3 days or a record unsent for a day)\n",
-			       " (%zu clients, %zu stale: no contact for 3 days or a record unsent for a day)\n",
-			       d->n_health),
+	fprintf(t->f,
+		ngettext(" (%zu client, %zu stale: no contact for 3 days or a record unsent for a "
+			 "day)\n",
+			 " (%zu clients, %zu stale: no contact for 3 days or a record unsent for a "
+			 "day)\n",
+			 d->n_health),
 		d->n_health, nstale);
 	col(t, C_DIM);
 	fputs("  ", t->f);
@@ -895,12 +948,14 @@ static void health(struct term *t)
 			}
 			cli_cell(t->f, h->campus, 12);
 			fputc(' ', t->f);
-			if (stale && (h->last_contact_ms <= 0 || ref - h->last_contact_ms > DASHBOARD_STALE_CONTACT_MS))
+			if (stale && (h->last_contact_ms <= 0 ||
+				      ref - h->last_contact_ms > DASHBOARD_STALE_CONTACT_MS))
 				col(t, C_RED);
 			cli_cell(t->f, a, 14);
 			col(t, C_RESET);
 			fprintf(t->f, " %7llu ", (unsigned long long)h->outbox_pending);
-			if (stale && h->outbox_pending && ref - h->oldest_pending_ms > DASHBOARD_STALE_UNSENT_MS)
+			if (stale && h->outbox_pending &&
+			    ref - h->oldest_pending_ms > DASHBOARD_STALE_UNSENT_MS)
 				col(t, C_RED);
 			cli_cell(t->f, b, 14);
 			col(t, C_RESET);
@@ -930,31 +985,41 @@ static void local_note(struct term *t)
 	fputc('\n', t->f);
 	if (l->pending) {
 		cli_fmt_age(t->r->now_ms - l->oldest_pending_ms, age, sizeof age);
-		at += (size_t)snprintf(buf, sizeof buf, ngettext("%llu record waits in this install's outbox "
-				       "(oldest %s ago):", "%llu records wait in this install's outbox "
-				       "(oldest %s ago):", l->pending), (unsigned long long)l->pending, age);
+		at += (size_t)snprintf(buf, sizeof buf,
+				       ngettext("%llu record waits in this install's outbox "
+						"(oldest %s ago):",
+						"%llu records wait in this install's outbox "
+						"(oldest %s ago):",
+						l->pending),
+				       (unsigned long long)l->pending, age);
 		for (size_t i = 0, n = 0; i < l->nkinds && at < sizeof buf; i++) {
 			if (!l->kinds[i].pending)
 				continue;
-			at += (size_t)snprintf(buf + at, sizeof buf - at, "%s %llu %s", n++ ? "," : "",
-					       (unsigned long long)l->kinds[i].pending,
-					       dashboard_kind_noun(l->kinds[i].kind, l->kinds[i].pending));
+			at += (size_t)snprintf(
+				buf + at, sizeof buf - at, "%s %llu %s", n++ ? "," : "",
+				(unsigned long long)l->kinds[i].pending,
+				dashboard_kind_noun(l->kinds[i].kind, l->kinds[i].pending));
 		}
 		if (at < sizeof buf)
-			at += (size_t)snprintf(buf + at, sizeof buf - at, "%s", _(". The dashboard counts them "
-					       "after `safecampus sync`."));
+			at += (size_t)snprintf(buf + at, sizeof buf - at, "%s",
+					       _(". The dashboard counts them "
+						 "after `safecampus sync`."));
 	}
 	if (l->rejected && at < sizeof buf)
-		snprintf(buf + at, sizeof buf - at, ngettext("%s%llu record was rejected by the server: see "
-			 "`safecampus outbox list`.", "%s%llu records were rejected by the server: see "
-			 "`safecampus outbox list`.", l->rejected), at ? " " : "", (unsigned long long)l->rejected);
+		snprintf(buf + at, sizeof buf - at,
+			 ngettext("%s%llu record was rejected by the server: see "
+				  "`safecampus outbox list`.",
+				  "%s%llu records were rejected by the server: see "
+				  "`safecampus outbox list`.",
+				  l->rejected),
+			 at ? " " : "", (unsigned long long)l->rejected);
 	fputs("  ", t->f);
 	wrap(t->f, buf, 2, 2);
 }
 
 int render_term(FILE *f, const struct render_ctx *r)
 {
-	struct term t = {.f = f, .r = r, .d = r->d};
+	struct term t = { .f = f, .r = r, .d = r->d };
 	size_t *order = NULL;
 	bool district = r->bureau && !(r->d->scope && *r->d->scope);
 	int rc;

@@ -91,7 +91,8 @@ static int matches(struct rec *x, const char *spec, bool *ok)
 	neg = eq > spec && eq[-1] == '!';
 	snprintf(fields, sizeof fields, "%.*s", (int)(eq - spec - neg), spec);
 	*ok = false;
-	for (char *save = NULL, *f = strtok_r(fields, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+	for (char *save = NULL, *f = strtok_r(fields, ",", &save); f;
+	     f = strtok_r(NULL, ",", &save)) {
 		bool hit = false;
 		if (strcmp(f, "@status") == 0) {
 			if (!x->have_dv) {
@@ -249,15 +250,15 @@ struct scan {
 	char year[5];
 	const char *const *scopes;
 	size_t nscopes;
-	bool *reach;          /* [nscopes]: the record being read counts for scope s */
-	struct acc *acc;      /* [def * nscopes + scope] */
+	bool *reach;     /* [nscopes]: the record being read counts for scope s */
+	struct acc *acc; /* [def * nscopes + scope] */
 	int rc;
 };
 
 static int scan_cb(void *arg, const Safecampus__Record *r)
 {
 	struct scan *x = arg;
-	struct rec rec = {.r = r, .m = kind_payload(r), .k = x->k, .env = x->env};
+	struct rec rec = { .r = r, .m = kind_payload(r), .k = x->k, .env = x->env };
 	bool any = false;
 	int rc = 0;
 
@@ -308,7 +309,7 @@ static int value_text(const struct report_def *d, const struct kind *k, struct a
 	struct {
 		char *s;
 		size_t len;
-	} b = {NULL, 0};
+	} b = { NULL, 0 };
 	FILE *f = open_memstream(&b.s, &b.len);
 
 	*out = NULL;
@@ -340,8 +341,10 @@ static int value_text(const struct report_def *d, const struct kind *k, struct a
 			qsort(x->g, x->ng, sizeof *x->g, by_count);
 		for (size_t i = 0; i < x->ng; i++) {
 			if (i)
-				fputs(d->agg == RA_LIST && d->item ? i18n_pgettext("report-sep", d->item)
-								   : _(", "), f); /* 、 in Chinese */
+				fputs(d->agg == RA_LIST && d->item
+					      ? i18n_pgettext("report-sep", d->item)
+					      : _(", "),
+				      f); /* 、 in Chinese */
 			if (d->agg == RA_LIST && i == LIST_MAX) {
 				fputs(_("..."), f);
 				break;
@@ -528,7 +531,9 @@ int report_build_many(const struct kind_env *env, int year, const char *const *s
 	rc = acc && reach && sc ? reports_new(year, scopes, n, out) : -ENOMEM;
 	/* each kind the table names, once, in table order */
 	for (size_t i = 0; rc == 0 && i < report_ndefs; i++) {
-		struct scan x = {.env = env, .scopes = scopes, .nscopes = n, .reach = reach, .acc = acc};
+		struct scan x = {
+			.env = env, .scopes = scopes, .nscopes = n, .reach = reach, .acc = acc
+		};
 		bool seen = false;
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = strcmp(report_defs[j].kind, report_defs[i].kind) == 0;
@@ -545,7 +550,7 @@ int report_build_many(const struct kind_env *env, int year, const char *const *s
 			rc = x.rc;
 	}
 	if (rc == 0) {
-		struct name_pass np = {.scopes = scopes, .nscopes = n, .out = out};
+		struct name_pass np = { .scopes = scopes, .nscopes = n, .out = out };
 		rc = env->each(env->ctx, report_name_kind, name_cb, &np);
 		if (np.rc)
 			rc = np.rc;
@@ -575,7 +580,7 @@ int report_build_many(const struct kind_env *env, int year, const char *const *s
 
 int report_build(const struct kind_env *env, int year, const char *scope, struct report **out)
 {
-	const char *scopes[] = {scope ? scope : ""};
+	const char *scopes[] = { scope ? scope : "" };
 
 	return report_build_many(env, year, scopes, 1, out);
 }
@@ -583,7 +588,7 @@ int report_build(const struct kind_env *env, int year, const char *scope, struct
 int report_build_district(const struct kind_env *env, int year, struct report **district,
 			  struct report ***schools, size_t *nschools)
 {
-	char (*ids)[64] = NULL;
+	char(*ids)[64] = NULL;
 	const char **scopes = NULL;
 	struct report **all = NULL;
 	size_t n = 0;
@@ -687,7 +692,7 @@ static int cmp64(const void *a, const void *b)
 
 int report_schools(const struct kind_env *env, char (**out)[64], size_t *n)
 {
-	struct schools_pass x = {0};
+	struct schools_pass x = { 0 };
 	int rc = env->each(env->ctx, NULL, school_cb, &x);
 
 	if (x.rc)

@@ -23,29 +23,29 @@
 
 /** One figure: a clause of the draft and the records it was computed from. */
 struct report_fig {
-	const char *kind;        /* the kind of the records behind it */
-	char *text;              /* the clause, in the language in force; NULL: nothing
+	const char *kind; /* the kind of the records behind it */
+	char *text;       /* the clause, in the language in force; NULL: nothing
 				  * to say (an empty list), not shown */
-	const char *fmt;         /* the clause's format (one %s), translated */
-	bool sentence;           /* starts a new sentence */
-	bool numeric;            /* value is a number (not a list) */
-	double value;            /* the number, for the district's per-school table */
-	char (*ids)[37];         /* the records behind it */
+	const char *fmt;  /* the clause's format (one %s), translated */
+	bool sentence;    /* starts a new sentence */
+	bool numeric;     /* value is a number (not a list) */
+	double value;     /* the number, for the district's per-school table */
+	char (*ids)[37];  /* the records behind it */
 	size_t nids;
 };
 
 struct report_section {
-	const char *key;         /* "drill": form field names, the edits' key */
-	const char *title;       /* for people, in the language in force */
+	const char *key;   /* "drill": form field names, the edits' key */
+	const char *title; /* for people, in the language in force */
 	struct report_fig *figs;
 	size_t nfigs;
-	char *text;              /* the generated paragraph: the clauses joined */
+	char *text; /* the generated paragraph: the clauses joined */
 };
 
 struct report {
 	int year;
-	char scope[64];          /* the school, "" for all the schools (the district) */
-	char *name;              /* the school's name from its profile, or NULL */
+	char scope[64]; /* the school, "" for all the schools (the district) */
+	char *name;     /* the school's name from its profile, or NULL */
 	struct report_section *sec;
 	size_t nsec;
 };

@@ -8,14 +8,14 @@
 
 /* How a figure is made from the records that pass its filters. */
 enum report_agg {
-	RA_COUNT,   /* how many records */
-	RA_SUM,     /* the sum of a number field */
-	RA_AVG,     /* its average over the records that have it (rounded) */
+	RA_COUNT, /* how many records */
+	RA_SUM,   /* the sum of a number field */
+	RA_AVG,   /* its average over the records that have it (rounded) */
 	RA_MIN,
 	RA_MAX,
-	RA_MONTHS,  /* distinct months of the date field */
-	RA_GROUP,   /* a count per value of a field ("火灾 2 次、地震 1 次") */
-	RA_LIST,    /* the distinct values of a text field */
+	RA_MONTHS, /* distinct months of the date field */
+	RA_GROUP,  /* a count per value of a field ("火灾 2 次、地震 1 次") */
+	RA_LIST,   /* the distinct values of a text field */
 };
 
 /* One figure of one section. Filters name fields by their payload name;
@@ -30,17 +30,17 @@ struct report_def {
 	 * empty), "field=" (empty); ',' between fields: any of them matches */
 	const char *match;
 	enum report_agg agg;
-	const char *field;        /* of RA_SUM .. RA_LIST */
-	const char *fmt;          /* the clause, N_(), with one %s: the number or list */
+	const char *field; /* of RA_SUM .. RA_LIST */
+	const char *fmt;   /* the clause, N_(), with one %s: the number or list */
 	/* RA_GROUP: one group, N_(), "%s" label and "%u" count; RA_LIST: what
 	 * goes between two values, N_() (NULL: a list's comma) */
 	const char *item;
-	bool sentence;            /* the clause starts a sentence */
+	bool sentence; /* the clause starts a sentence */
 };
 
 struct report_sec_def {
 	const char *key;
-	const char *title;        /* N_() */
+	const char *title; /* N_() */
 };
 
 

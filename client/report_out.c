@@ -48,7 +48,10 @@ const char *report_ordinal(size_t i)
 void report_title(const struct report *r, const char *who, char *out, size_t n)
 {
 	snprintf(out, n, _("%s: safe-campus work summary for %d"),
-		 r->name ? r->name : who ? who : "", r->year);
+		 r->name ? r->name
+		 : who   ? who
+			 : "",
+		 r->year);
 }
 
 void report_fig_label(const struct report_fig *fig, char *out, size_t n)
@@ -119,7 +122,8 @@ void report_write_schools_text(FILE *f, const struct report *district,
 			fprintf(f, "  %s\n", label);
 			for (size_t s = 0; s < nschools; s++) {
 				const struct report_fig *h = &schools[s]->sec[i].figs[j];
-				fprintf(f, "    %-20s %.0f\n", schools[s]->scope, h->text ? h->value : 0);
+				fprintf(f, "    %-20s %.0f\n", schools[s]->scope,
+					h->text ? h->value : 0);
 			}
 		}
 }
@@ -130,11 +134,21 @@ static void esc(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
 		default:
 			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
 				fputc('?', f);
@@ -151,14 +165,16 @@ void report_write_html(FILE *f, const struct report *r, struct report *const *sc
 	unsigned note = 0;
 
 	report_title(r, who, title, sizeof title);
-	fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
-		   "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-		   "style-src 'unsafe-inline'\">\n<title>",
+	fprintf(f,
+		"<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+		"style-src 'unsafe-inline'\">\n<title>",
 		i18n_zh() ? "zh-CN" : "en");
 	esc(f, title);
-	fprintf(f, "</title>\n<style>\nbody{margin:0;font:15px/1.6 \"Noto Sans CJK SC\","
-		   "\"Source Han Sans SC\",\"WenQuanYi Micro Hei\",\"Microsoft YaHei\",sans-serif}\n"
-		   "%s</style>\n</head>\n<body>\n<main class=\"report\">\n<h1>",
+	fprintf(f,
+		"</title>\n<style>\nbody{margin:0;font:15px/1.6 \"Noto Sans CJK SC\","
+		"\"Source Han Sans SC\",\"WenQuanYi Micro Hei\",\"Microsoft YaHei\",sans-serif}\n"
+		"%s</style>\n</head>\n<body>\n<main class=\"report\">\n<h1>",
 		report_print_css);
 	esc(f, title);
 	fprintf(f, "</h1>\n");

@@ -38,23 +38,23 @@ static const char *const migrations[] = {
 	"  campus TEXT NOT NULL,\n"
 	"  hlc INTEGER NOT NULL,\n"
 	"  deleted INTEGER NOT NULL DEFAULT 0,\n"
-	"  seq INTEGER NOT NULL DEFAULT 0,\n"          /* 0: the server never accepted it */
+	"  seq INTEGER NOT NULL DEFAULT 0,\n" /* 0: the server never accepted it */
 	"  written_by TEXT NOT NULL DEFAULT '',\n"
-	"  parent_id TEXT,\n"                          /* kind->parent_field's value */
+	"  parent_id TEXT,\n" /* kind->parent_field's value */
 	"  payload BLOB NOT NULL,\n"
-	"  base_hlc INTEGER,\n"                        /* last version the server holds, */
-	"  base_deleted INTEGER,\n"                    /* restored when a local edit is  */
-	"  base_payload BLOB\n"                        /* discarded                      */
+	"  base_hlc INTEGER,\n"     /* last version the server holds, */
+	"  base_deleted INTEGER,\n" /* restored when a local edit is  */
+	"  base_payload BLOB\n"     /* discarded                      */
 	");\n"
 	"CREATE INDEX records_kind_hlc ON records(kind, hlc);\n"
 	"CREATE INDEX records_parent ON records(parent_id, hlc) WHERE parent_id IS NOT NULL;\n"
 	"CREATE TABLE outbox(\n"
-	"  qseq INTEGER PRIMARY KEY,\n"                /* queue position of the first write */
+	"  qseq INTEGER PRIMARY KEY,\n" /* queue position of the first write */
 	"  record_id TEXT NOT NULL UNIQUE,\n"
 	"  hlc INTEGER NOT NULL,\n"
 	"  kind TEXT NOT NULL,\n"
-	"  record BLOB NOT NULL,\n"                    /* packed Safecampus__Record */
-	"  state INTEGER NOT NULL DEFAULT 0,\n"        /* 0 pending, 1 rejected */
+	"  record BLOB NOT NULL,\n"             /* packed Safecampus__Record */
+	"  state INTEGER NOT NULL DEFAULT 0,\n" /* 0 pending, 1 rejected */
 	"  reason INTEGER NOT NULL DEFAULT 0,\n"
 	"  detail TEXT NOT NULL DEFAULT '',\n"
 	"  created_ms INTEGER NOT NULL,\n"
@@ -72,19 +72,19 @@ static const char *const migrations[] = {
 	"CREATE TABLE people(\n"
 	"  login TEXT PRIMARY KEY NOT NULL,\n"
 	"  display_name TEXT NOT NULL,\n"
-	"  role INTEGER NOT NULL,\n"                   /* SAFECAMPUS__STAFF_ROLE__* */
-	"  school TEXT NOT NULL,\n"                    /* '' for the bureau */
-	"  record_id TEXT NOT NULL,\n"                 /* its Person record (enrolment) */
+	"  role INTEGER NOT NULL,\n"   /* SAFECAMPUS__STAFF_ROLE__* */
+	"  school TEXT NOT NULL,\n"    /* '' for the bureau */
+	"  record_id TEXT NOT NULL,\n" /* its Person record (enrolment) */
 	"  enrolled_by TEXT NOT NULL,\n"
 	"  enrolled_ms INTEGER NOT NULL,\n"
 	"  revoked_ms INTEGER NOT NULL DEFAULT 0,\n"
 	"  pw_salt BLOB NOT NULL,\n"
 	"  pw_hash BLOB NOT NULL,\n"
-	"  pw_log2n INTEGER NOT NULL,\n"               /* scrypt N = 2^log2n, r, p */
+	"  pw_log2n INTEGER NOT NULL,\n" /* scrypt N = 2^log2n, r, p */
 	"  pw_r INTEGER NOT NULL,\n"
 	"  pw_p INTEGER NOT NULL,\n"
-	"  public_key BLOB NOT NULL,\n"                /* raw Ed25519, 32 bytes */
-	"  key_pem TEXT NOT NULL\n"                    /* encrypted PKCS#8 (scrypt + AES-256) */
+	"  public_key BLOB NOT NULL,\n" /* raw Ed25519, 32 bytes */
+	"  key_pem TEXT NOT NULL\n"     /* encrypted PKCS#8 (scrypt + AES-256) */
 	") WITHOUT ROWID;\n"
 	"ALTER TABLE records ADD COLUMN signature BLOB;\n",
 	/* 3 -> 4: the annual report's sections as people edited them before
@@ -165,7 +165,6 @@ static const char *const sql_text[Q__COUNT] = {
 };
 
 
-
 /* ---------------------------------------------------------------- errors */
 
 char store__last_error[512];
@@ -181,8 +180,7 @@ void store__clear_error(void)
 	store__last_error[0] = '\0';
 }
 
-__attribute__((format(printf, 1, 2)))
-void store__set_error(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) void store__set_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -221,13 +219,16 @@ int store__sql_fail(struct store *st, int rc, const char *what)
 	int src = sqlite3_extended_errcode(st->db);
 
 	if ((rc & 0xff) == SQLITE_NOTADB)
-		store__set_error(_("%s: %s is not a safecampus store (not an SQLite database)"), what,
-			  st->path);
+		store__set_error(_("%s: %s is not a safecampus store (not an SQLite database)"),
+				 what, st->path);
 	else if ((rc & 0xff) == SQLITE_CORRUPT)
-		store__set_error(_("%s: %s is damaged (%s); restore it from a backup or re-init a new "
-			  "store and sync"), what, st->path, sqlite3_errmsg(st->db));
+		store__set_error(
+			_("%s: %s is damaged (%s); restore it from a backup or re-init a new "
+			  "store and sync"),
+			what, st->path, sqlite3_errmsg(st->db));
 	else if ((rc & 0xff) == SQLITE_BUSY)
-		store__set_error(_("%s: %s is locked by another safecampus process"), what, st->path);
+		store__set_error(_("%s: %s is locked by another safecampus process"), what,
+				 st->path);
 	else
 		store__set_error(_("%s: %s (sqlite %d)"), what, sqlite3_errmsg(st->db), src);
 	return map_sqlite(rc);
@@ -249,8 +250,8 @@ int store__q_get(struct store *st, enum q id, struct qh *h)
 		rc = sqlite3_prepare_v2(st->db, sql_text[id], -1, &h->s, NULL);
 		h->owned = true;
 	} else {
-		rc = sqlite3_prepare_v3(st->db, sql_text[id], -1, SQLITE_PREPARE_PERSISTENT,
-					slot, NULL);
+		rc = sqlite3_prepare_v3(st->db, sql_text[id], -1, SQLITE_PREPARE_PERSISTENT, slot,
+					NULL);
 		h->s = *slot;
 	}
 	if (rc != SQLITE_OK) {
@@ -542,7 +543,7 @@ static int schema_probe(struct store *st, int64_t *app_id, int64_t *version, int
 		"PRAGMA user_version",
 		"SELECT count(*) FROM sqlite_schema",
 	};
-	int64_t *out[] = {app_id, version, objects};
+	int64_t *out[] = { app_id, version, objects };
 
 	for (size_t i = 0; i < 3; i++) {
 		sqlite3_stmt *s = NULL;
@@ -577,7 +578,7 @@ static int migrate(struct store *st)
 		if (rc)
 			goto out;
 		log_debug("store migrated path=%s from=%lld to=%lld", st->path, (long long)v,
-			 (long long)v + 1);
+			  (long long)v + 1);
 	}
 	snprintf(sql, sizeof sql, "PRAGMA application_id = %d", STORE_APP_ID);
 	rc = exec(st, sql, "migrate store schema");
@@ -635,8 +636,9 @@ int store_open(struct store **out, const char *path, bool create)
 		goto out;
 	if (app_id == 0 && version == 0 && objects == 0) {
 		if (!create) {
-			store__set_error(_("%s is empty, not a safecampus store (run `safecampus init`)"),
-				  path);
+			store__set_error(
+				_("%s is empty, not a safecampus store (run `safecampus init`)"),
+				path);
 			rc = SC_ENOTFOUND;
 			goto out;
 		}
@@ -646,8 +648,8 @@ int store_open(struct store **out, const char *path, bool create)
 		goto out;
 	} else if (version > STORE_SCHEMA_VERSION) {
 		store__set_error(_("%s was written by a newer safecampus (store schema %lld, this "
-			  "program knows up to %d); upgrade safecampus"), path,
-			  (long long)version, STORE_SCHEMA_VERSION);
+				   "program knows up to %d); upgrade safecampus"),
+				 path, (long long)version, STORE_SCHEMA_VERSION);
 		rc = SC_ESQLITE;
 		goto out;
 	}
@@ -657,8 +659,10 @@ int store_open(struct store **out, const char *path, bool create)
 	rc = exec(st, "PRAGMA journal_mode = WAL", "open store");
 	if (rc)
 		goto out;
-	rc = exec(st, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
-		      "PRAGMA trusted_schema = OFF", "open store");
+	rc = exec(st,
+		  "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+		  "PRAGMA trusted_schema = OFF",
+		  "open store");
 	if (rc)
 		goto out;
 	if (version < STORE_SCHEMA_VERSION) {
@@ -699,8 +703,8 @@ static const char *const cfg_keys[] = {
 static char **cfg_slot(struct store_config *cfg, size_t i)
 {
 	char **slots[] = {
-		&cfg->server, &cfg->server_name, &cfg->cert, &cfg->key, &cfg->ca,
-		&cfg->district, &cfg->school, &cfg->campus, &cfg->crl,
+		&cfg->server,   &cfg->server_name, &cfg->cert,   &cfg->key, &cfg->ca,
+		&cfg->district, &cfg->school,      &cfg->campus, &cfg->crl,
 	};
 	return slots[i];
 }
@@ -795,7 +799,7 @@ void store_config_free(struct store_config *cfg)
 int store_blob_put(struct store *st, const char *key, const void *data, size_t len)
 {
 	store__clear_error();
-	struct qh h = {0};
+	struct qh h = { 0 };
 	int rc;
 
 	if (store__str_empty(key)) {
@@ -821,8 +825,7 @@ out:
 	return store__tx_end(st, rc);
 }
 
-int store_blob_get(struct store *st, const char *key, void **data, size_t *len,
-		   int64_t *stored_ms)
+int store_blob_get(struct store *st, const char *key, void **data, size_t *len, int64_t *stored_ms)
 {
 	store__clear_error();
 	struct qh h;
@@ -916,7 +919,8 @@ int store_resolve_id(struct store *st, const char *prefix, char out[37])
 	out[0] = '\0';
 	if (len < 4 || len > UUID_STR_LEN) {
 		store__set_error(_("'%s' is not a record id (give the full id or at least 4 of its "
-			  "first characters)"), prefix ? prefix : "");
+				   "first characters)"),
+				 prefix ? prefix : "");
 		return SC_EINVALID;
 	}
 	for (size_t i = 0; i < len; i++) {
@@ -924,7 +928,8 @@ int store_resolve_id(struct store *st, const char *prefix, char out[37])
 		if (ch >= 'A' && ch <= 'F')
 			ch = (char)(ch - 'A' + 'a');
 		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || ch == '-')) {
-			store__set_error(_("'%s' is not a record id (hex digits and '-' only)"), prefix);
+			store__set_error(_("'%s' is not a record id (hex digits and '-' only)"),
+					 prefix);
 			return SC_EINVALID;
 		}
 		pat[i] = ch;
@@ -945,8 +950,9 @@ int store_resolve_id(struct store *st, const char *prefix, char out[37])
 		store__set_error(_("no record with id %s"), prefix);
 		rc = SC_ENOTFOUND;
 	} else if (found > 1) {
-		store__set_error(_("id prefix %s matches more than one record; give more characters"),
-			  prefix);
+		store__set_error(
+			_("id prefix %s matches more than one record; give more characters"),
+			prefix);
 		out[0] = '\0';
 		rc = -ENOTUNIQ;
 	} else {

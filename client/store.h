@@ -32,12 +32,12 @@ struct store;
 
 /* What `init` records. Strings are owned by the struct (store_config_free). */
 struct store_config {
-	char *server;        /* host:port */
-	char *server_name;   /* name or IP to verify in the server certificate */
+	char *server;      /* host:port */
+	char *server_name; /* name or IP to verify in the server certificate */
 	char *cert, *key, *ca;
-	char *crl;           /* CRL file for the server certificate (PEM); "" = none */
+	char *crl;                        /* CRL file for the server certificate (PEM); "" = none */
 	char *district, *school, *campus; /* read from the client certificate at init */
-	int role;            /* SAFECAMPUS__ROLE__* */
+	int role;                         /* SAFECAMPUS__ROLE__* */
 };
 
 /** Opens (creating if asked) the store at path; WAL mode, foreign keys on,
@@ -70,7 +70,7 @@ SC_WUR int store_each_child(struct store *st, const char *kind, const char *pare
 
 struct store_outbox_stats {
 	uint64_t pending, rejected;
-	int64_t oldest_pending_ms;  /* 0 if none */
+	int64_t oldest_pending_ms; /* 0 if none */
 };
 SC_WUR int store_outbox_stats(struct store *st, struct store_outbox_stats *s);
 
@@ -104,7 +104,7 @@ SC_WUR int store_last_sync(struct store *st, int64_t *ms);
 struct store_rejected {
 	char id[37];
 	char kind[64];
-	int reason;          /* SAFECAMPUS__REJECT_REASON__* */
+	int reason; /* SAFECAMPUS__REJECT_REASON__* */
 	char detail[512];
 };
 typedef int (*store_rejected_cb)(void *arg, const struct store_rejected *r);
@@ -166,10 +166,10 @@ struct store_outbox_entry {
 	char id[37];
 	char kind[64];
 	bool rejected;
-	uint64_t hlc;          /* stamp of the write waiting to be pushed */
-	int64_t created_ms;    /* first queued (kept across rewrites) */
-	int64_t updated_ms;    /* last rewrite or rejection */
-	int reason;            /* SAFECAMPUS__REJECT_REASON__* when rejected */
+	uint64_t hlc;       /* stamp of the write waiting to be pushed */
+	int64_t created_ms; /* first queued (kept across rewrites) */
+	int64_t updated_ms; /* last rewrite or rejection */
+	int reason;         /* SAFECAMPUS__REJECT_REASON__* when rejected */
 	char detail[512];
 };
 typedef int (*store_outbox_cb)(void *arg, const struct store_outbox_entry *e);
@@ -195,11 +195,11 @@ SC_WUR int store_blob_get(struct store *st, const char *key, void **data, size_t
 /** Keeps the text people wrote for section of the year's report for scope
  * (a school, "" for the district), replacing what was there; NULL or "" text
  * removes it (the generated draft shows again). 0 or a negative code. */
-SC_WUR int store_report_edit_put(struct store *st, int year, const char *scope,
-				 const char *section, const char *text);
+SC_WUR int store_report_edit_put(struct store *st, int year, const char *scope, const char *section,
+				 const char *text);
 /** The edited text of that section (*text malloc'd, the caller frees it) and
  * when it was saved. SC_ENOTFOUND if nobody edited it. */
-SC_WUR int store_report_edit_get(struct store *st, int year, const char *scope,
-				 const char *section, char **text, int64_t *updated_ms);
+SC_WUR int store_report_edit_get(struct store *st, int year, const char *scope, const char *section,
+				 char **text, int64_t *updated_ms);
 
 #endif

@@ -92,8 +92,8 @@ int store__tx_end(struct store *st, int rc);
 /* record and outbox rows (store_records.c) */
 int store__ob_head(struct store *st, const char *id, uint64_t *hlc, int *state, bool *found);
 int store__rec_base(struct store *st, const Safecampus__Record *r);
-int store__rec_head(struct store *st, const char *id, char kind[64], uint64_t *hlc,
-		    uint64_t *seq, char writer[64], bool *found);
+int store__rec_head(struct store *st, const char *id, char kind[64], uint64_t *hlc, uint64_t *seq,
+		    char writer[64], bool *found);
 int store__rec_put(struct store *st, const struct kind *k, const Safecampus__Record *r,
 		   const char *written_by);
 int store__rec_seq(struct store *st, const char *id, uint64_t seq);

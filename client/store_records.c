@@ -38,14 +38,14 @@ static int row_record(struct store *st, sqlite3_stmt *s, Safecampus__Record **ou
 
 	*out = NULL;
 	if (!k) {
-		store__set_error(_("record %s has kind '%s', unknown to this program"), store__col_text(s, 0),
-			  kname);
+		store__set_error(_("record %s has kind '%s', unknown to this program"),
+				 store__col_text(s, 0), kname);
 		return SC_EINVALID;
 	}
 	m = protobuf_c_message_unpack(k->desc, NULL, n, blob ? blob : &empty);
 	if (!m) {
-		store__set_error(_("record %s in %s does not decode (damaged store?)"), store__col_text(s, 0),
-			  st->path);
+		store__set_error(_("record %s in %s does not decode (damaged store?)"),
+				 store__col_text(s, 0), st->path);
 		return SC_ESQLITE;
 	}
 	r = malloc(sizeof *r);
@@ -65,8 +65,10 @@ static int row_record(struct store *st, sqlite3_stmt *s, Safecampus__Record **ou
 		r->signature = safecampus__signature__unpack(
 			NULL, (size_t)sqlite3_column_bytes(s, 9), sqlite3_column_blob(s, 9));
 	}
-	if (store__set_str(&r->id, store__col_text(s, 0)) || store__set_str(&r->school, store__col_text(s, 2)) ||
-	    store__set_str(&r->campus, store__col_text(s, 3)) || store__set_str(&r->written_by, store__col_text(s, 7))) {
+	if (store__set_str(&r->id, store__col_text(s, 0)) ||
+	    store__set_str(&r->school, store__col_text(s, 2)) ||
+	    store__set_str(&r->campus, store__col_text(s, 3)) ||
+	    store__set_str(&r->written_by, store__col_text(s, 7))) {
 		rc = -ENOMEM;
 		safecampus__record__free_unpacked(r, NULL);
 		r = NULL;
@@ -138,8 +140,8 @@ int store_each(struct store *st, const char *kind, store_each_cb cb, void *arg)
 	return rc;
 }
 
-int store_each_child(struct store *st, const char *kind, const char *parent_id,
-		     store_each_cb cb, void *arg)
+int store_each_child(struct store *st, const char *kind, const char *parent_id, store_each_cb cb,
+		     void *arg)
 {
 	store__clear_error();
 	struct qh h;
@@ -156,8 +158,8 @@ int store_each_child(struct store *st, const char *kind, const char *parent_id,
 
 /* kind, hlc, seq and writer (NULL: not wanted) of an existing row; *found
  * false if absent. */
-int store__rec_head(struct store *st, const char *id, char kind[64], uint64_t *hlc,
-		    uint64_t *seq, char writer[64], bool *found)
+int store__rec_head(struct store *st, const char *id, char kind[64], uint64_t *hlc, uint64_t *seq,
+		    char writer[64], bool *found)
 {
 	struct qh h;
 	int rc = store__q_get(st, Q_REC_HEAD, &h);
@@ -195,7 +197,7 @@ int store__rec_put(struct store *st, const struct kind *k, const Safecampus__Rec
 	const ProtobufCMessage *m = kind_payload(r);
 	uint8_t *buf = NULL, *sig = NULL;
 	size_t n = 0;
-	struct qh h = {0};
+	struct qh h = { 0 };
 	int rc = store__pack(m, &buf, &n);
 
 	if (rc)
@@ -240,7 +242,7 @@ int store__rec_base(struct store *st, const Safecampus__Record *r)
 {
 	uint8_t *buf = NULL;
 	size_t n = 0;
-	struct qh h = {0};
+	struct qh h = { 0 };
 	int rc = store__pack(kind_payload(r), &buf, &n);
 
 	if (rc)
@@ -307,7 +309,7 @@ static int ob_put(struct store *st, const struct kind *k, Safecampus__Record *r)
 	char *wb = r->written_by;
 	uint8_t *buf = NULL;
 	size_t n = 0;
-	struct qh h = {0};
+	struct qh h = { 0 };
 	int rc;
 
 	r->seq = 0;
@@ -364,8 +366,10 @@ static int write_fill(struct store *st, struct store_config *cfg, bool *loaded,
 		*loaded = true;
 	}
 	/* the bureau's school is "": nothing to copy (and nothing to allocate) */
-	if ((store__str_empty(r->school) && !store__str_empty(cfg->school) && store__set_str(&r->school, cfg->school)) ||
-	    (store__str_empty(r->campus) && !store__str_empty(cfg->campus) && store__set_str(&r->campus, cfg->campus)))
+	if ((store__str_empty(r->school) && !store__str_empty(cfg->school) &&
+	     store__set_str(&r->school, cfg->school)) ||
+	    (store__str_empty(r->campus) && !store__str_empty(cfg->campus) &&
+	     store__set_str(&r->campus, cfg->campus)))
 		return -ENOMEM;
 	return 0;
 }
@@ -387,7 +391,8 @@ static int write_one(struct store *st, struct hlc *c, const char *self, Safecamp
 		return SC_EINVALID;
 	}
 	if (found && k->immutable && head_seq != 0) {
-		store__set_error(_("%s %s is immutable and the server already has it"), k->name, r->id);
+		store__set_error(_("%s %s is immutable and the server already has it"), k->name,
+				 r->id);
 		return SC_EINVALID;
 	}
 	r->hlc = hlc_tick(c, hlc_wall_ms());
@@ -401,7 +406,7 @@ static int write_one(struct store *st, struct hlc *c, const char *self, Safecamp
 
 int store_write(struct store *st, Safecampus__Record *r)
 {
-	Safecampus__Record *one[1] = {r};
+	Safecampus__Record *one[1] = { r };
 
 	return store_write_batch(st, one, 1);
 }
@@ -409,7 +414,7 @@ int store_write(struct store *st, Safecampus__Record *r)
 int store_write_batch(struct store *st, Safecampus__Record *const *recs, size_t n)
 {
 	store__clear_error();
-	struct store_config cfg = {0};
+	struct store_config cfg = { 0 };
 	uint64_t *old_hlc = NULL;
 	bool loaded = false, in_tx = false;
 	struct hlc c;

@@ -24,15 +24,16 @@ int store_report_edit_put(struct store *st, int year, const char *scope, const c
 			  const char *text)
 {
 	bool drop = !text || !*text;
-	struct qh h = {0};
+	struct qh h = { 0 };
 	int rc;
 
 	store__clear_error();
-	rc = prepare(st, drop ? "DELETE FROM report_edits WHERE year = ?1 AND scope = ?2 AND "
-				"section = ?3"
-			      : "INSERT INTO report_edits(year, scope, section, body, updated_ms) "
-				"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(year, scope, section) DO "
-				"UPDATE SET body = excluded.body, updated_ms = excluded.updated_ms",
+	rc = prepare(st,
+		     drop ? "DELETE FROM report_edits WHERE year = ?1 AND scope = ?2 AND "
+			    "section = ?3"
+			  : "INSERT INTO report_edits(year, scope, section, body, updated_ms) "
+			    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(year, scope, section) DO "
+			    "UPDATE SET body = excluded.body, updated_ms = excluded.updated_ms",
 		     &h);
 	if (rc)
 		return rc;
@@ -51,15 +52,16 @@ int store_report_edit_put(struct store *st, int year, const char *scope, const c
 int store_report_edit_get(struct store *st, int year, const char *scope, const char *section,
 			  char **text, int64_t *updated_ms)
 {
-	struct qh h = {0};
+	struct qh h = { 0 };
 	int rc;
 
 	store__clear_error();
 	*text = NULL;
 	if (updated_ms)
 		*updated_ms = 0;
-	rc = prepare(st, "SELECT body, updated_ms FROM report_edits WHERE year = ?1 AND "
-			 "scope = ?2 AND section = ?3",
+	rc = prepare(st,
+		     "SELECT body, updated_ms FROM report_edits WHERE year = ?1 AND "
+		     "scope = ?2 AND section = ?3",
 		     &h);
 	if (rc)
 		return rc;

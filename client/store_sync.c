@@ -60,7 +60,7 @@ int store_outbox_batch(struct store *st, size_t max, Safecampus__Record ***out, 
 	static const uint8_t empty;
 	Safecampus__Record **recs = NULL;
 	size_t cnt = 0, bytes = 0;
-	struct qh h = {0};
+	struct qh h = { 0 };
 	int rc;
 
 	*out = NULL;
@@ -97,8 +97,9 @@ int store_outbox_batch(struct store *st, size_t max, Safecampus__Record ***out, 
 		}
 		r = safecampus__record__unpack(NULL, len, blob ? blob : &empty);
 		if (!r) {
-			store__set_error(_("an outbox entry in %s does not decode (damaged store?)"),
-				  st->path);
+			store__set_error(
+				_("an outbox entry in %s does not decode (damaged store?)"),
+				st->path);
 			rc = SC_ESQLITE;
 			goto out;
 		}
@@ -135,13 +136,15 @@ int store_apply_ack(struct store *st, Safecampus__Record *const *sent, size_t n,
 	int rc;
 
 	if (!ack || ack->n_results != n) {
-		store__set_error(_("push ack has %zu results for %zu records"), ack ? ack->n_results : 0, n);
+		store__set_error(_("push ack has %zu results for %zu records"),
+				 ack ? ack->n_results : 0, n);
 		return SC_EPROTO;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const Safecampus__RecordResult *res = ack->results[i];
 		if (!res || !sent[i] || !res->id || !sent[i]->id || strcmp(res->id, sent[i]->id)) {
-			store__set_error(_("push ack result %zu does not match the record sent"), i);
+			store__set_error(_("push ack result %zu does not match the record sent"),
+					 i);
 			return SC_EPROTO;
 		}
 	}
@@ -293,9 +296,10 @@ int store_observe_hlc(struct store *st, uint64_t server_hlc)
 			char srv[32], here[32];
 			store__fmt_utc(HLC_MS(server_hlc), srv, sizeof srv);
 			store__fmt_utc(hlc_wall_ms(), here, sizeof here);
-			store__set_error(_("the server's clock reads %s but this computer's reads %s (more "
-				  "than %llu h behind); check the date and time here"), srv, here,
-				  (unsigned long long)(HLC_MAX_DRIFT_MS / 3600000));
+			store__set_error(
+				_("the server's clock reads %s but this computer's reads %s (more "
+				  "than %llu h behind); check the date and time here"),
+				srv, here, (unsigned long long)(HLC_MAX_DRIFT_MS / 3600000));
 		}
 	}
 	if (rc == 0)
@@ -306,7 +310,7 @@ int store_observe_hlc(struct store *st, uint64_t server_hlc)
 int store_hlc(struct store *st, uint64_t *hlc)
 {
 	store__clear_error();
-	struct hlc c = {0};
+	struct hlc c = { 0 };
 	int rc = store__hlc_load(st, &c);
 
 	*hlc = c.last;
@@ -450,7 +454,7 @@ int store_outbox_retry(struct store *st, const char *id)
 	uint64_t ob_hlc;
 	bool found;
 	int state;
-	struct qh h = {0};
+	struct qh h = { 0 };
 	int rc = store__tx_begin(st);
 
 	if (rc)

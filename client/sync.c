@@ -45,10 +45,9 @@
 #define ONESHOT_MIN_LEFT_MS 500u
 
 
-
 #define B(p) (1u << (p))
-#define ROUND (B(PH_PUSH) | B(PH_PULL) | B(PH_DASHBOARD) | B(PH_SUBSCRIBE) | B(PH_IDLE) | \
-	       B(PH_EVIDENCE))
+#define ROUND \
+	(B(PH_PUSH) | B(PH_PULL) | B(PH_DASHBOARD) | B(PH_SUBSCRIBE) | B(PH_IDLE) | B(PH_EVIDENCE))
 static const unsigned phase_next[PH_COUNT] = {
 	[PH_BACKOFF] = B(PH_CONNECT) | B(PH_DONE),
 	[PH_CONNECT] = B(PH_HANDSHAKE) | B(PH_CLOSING),
@@ -67,8 +66,8 @@ static const unsigned phase_next[PH_COUNT] = {
 #undef B
 
 static const char *const phase_name[PH_COUNT] = {
-	"backoff", "connect", "handshake", "hello", "push", "pull", "dashboard", "subscribe",
-	"evidence", "idle", "closing", "done",
+	"backoff",   "connect",   "handshake", "hello", "push",    "pull",
+	"dashboard", "subscribe", "evidence",  "idle",  "closing", "done",
 };
 
 
@@ -122,9 +121,10 @@ static void conn_end(struct sync *s, int rc, enum sync_failure class, const char
 		s->failed = 1;
 		s->rc = rc ? rc : SC_EPROTO;
 		s->rep->failure = class;
-		snprintf(s->rep->error, sizeof s->rep->error, "%s: %s", sync_failure_name(class), detail);
-		log_info("sync failed phase=%s rc=%d class=%s error=\"%s\"", phase_name[s->phase], rc,
-			 sync_failure_name(class), s->rep->error);
+		snprintf(s->rep->error, sizeof s->rep->error, "%s: %s", sync_failure_name(class),
+			 detail);
+		log_info("sync failed phase=%s rc=%d class=%s error=\"%s\"", phase_name[s->phase],
+			 rc, sync_failure_name(class), s->rep->error);
 	} else if (class == SYNC_FAIL_NONE) {
 		s->stop = 1;
 	}
@@ -166,8 +166,10 @@ static void on_request_timeout(uv_timer_t *t)
 		conn_end(s, -ETIMEDOUT, SYNC_FAIL_UNREACHABLE, _("no answer from %s within %u ms"),
 			 s->cfg.server, s->limit_ms);
 	else
-		conn_end(s, -ETIMEDOUT, SYNC_FAIL_LOST, _("the server stopped answering (no answer "
-			 "within %u ms)"), s->limit_ms);
+		conn_end(s, -ETIMEDOUT, SYNC_FAIL_LOST,
+			 _("the server stopped answering (no answer "
+			   "within %u ms)"),
+			 s->limit_ms);
 }
 
 static int send_env(struct sync *s, Safecampus__Envelope *env)
@@ -178,8 +180,10 @@ static int send_env(struct sync *s, Safecampus__Envelope *env)
 	s->waiting_rid = env->request_id;
 	rc = channel_send(&s->ch, env);
 	if (rc) {
-		conn_end(s, rc, rc == SC_ETOOBIG ? SYNC_FAIL_PROTOCOL
-				: s->phase == PH_HELLO ? SYNC_FAIL_UNREACHABLE : SYNC_FAIL_LOST,
+		conn_end(s, rc,
+			 rc == SC_ETOOBIG       ? SYNC_FAIL_PROTOCOL
+			 : s->phase == PH_HELLO ? SYNC_FAIL_UNREACHABLE
+						: SYNC_FAIL_LOST,
 			 _("sending to the server failed: %s"), sc_strerror(rc));
 		return rc;
 	}
@@ -345,8 +349,9 @@ static void on_push_ack(struct sync *s, const Safecampus__PushAck *ack)
 	int rc;
 
 	if (ack->n_results != s->nsent) {
-		conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, _("the server acknowledged %zu records of %zu sent"),
-			 ack->n_results, s->nsent);
+		conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL,
+			 _("the server acknowledged %zu records of %zu sent"), ack->n_results,
+			 s->nsent);
 		return;
 	}
 	/* crash tests: the server committed; we die before recording its ack */
@@ -358,7 +363,8 @@ static void on_push_ack(struct sync *s, const Safecampus__PushAck *ack)
 	}
 	rc = store_observe_hlc(s->st, ack->server_hlc);
 	if (rc) {
-		conn_end(s, rc, rc == -ERANGE ? SYNC_FAIL_PROTOCOL : SYNC_FAIL_STORE, _("clock: %s"),
+		conn_end(s, rc, rc == -ERANGE ? SYNC_FAIL_PROTOCOL : SYNC_FAIL_STORE,
+			 _("clock: %s"),
 			 store_last_error()[0] ? store_last_error() : sc_strerror(rc));
 		return;
 	}
@@ -399,28 +405,40 @@ static void on_server_error(struct sync *s, const Safecampus__Error *e)
 
 	switch (e->code) {
 	case SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE:
-		conn_end(s, SC_ESERVER, SYNC_FAIL_UNAVAILABLE, _("the server is running but cannot reach its "
-			 "database (server error %d: %s)"), e->code, msg);
+		conn_end(s, SC_ESERVER, SYNC_FAIL_UNAVAILABLE,
+			 _("the server is running but cannot reach its "
+			   "database (server error %d: %s)"),
+			 e->code, msg);
 		return;
 	case SAFECAMPUS__ERROR_CODE__ERROR_OVERLOADED:
-		conn_end(s, SC_ESERVER, SYNC_FAIL_UNAVAILABLE, _("the server is overloaded and asks to try "
-			 "later (server error %d: %s)"), e->code, msg);
+		conn_end(s, SC_ESERVER, SYNC_FAIL_UNAVAILABLE,
+			 _("the server is overloaded and asks to try "
+			   "later (server error %d: %s)"),
+			 e->code, msg);
 		return;
 	case SAFECAMPUS__ERROR_CODE__ERROR_FORBIDDEN:
-		conn_end(s, SC_ESERVER, SYNC_FAIL_TLS, _("the server does not accept this campus's "
-			 "certificate (server error %d: %s)"), e->code, msg);
+		conn_end(s, SC_ESERVER, SYNC_FAIL_TLS,
+			 _("the server does not accept this campus's "
+			   "certificate (server error %d: %s)"),
+			 e->code, msg);
 		return;
 	case SAFECAMPUS__ERROR_CODE__ERROR_TIMEOUT:
-		conn_end(s, SC_ESERVER, SYNC_FAIL_LOST, _("the server gave up waiting and closed the "
-			 "connection (server error %d: %s)"), e->code, msg);
+		conn_end(s, SC_ESERVER, SYNC_FAIL_LOST,
+			 _("the server gave up waiting and closed the "
+			   "connection (server error %d: %s)"),
+			 e->code, msg);
 		return;
 	case SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL:
-		conn_end(s, SC_ESERVER, SYNC_FAIL_PROTOCOL, _("the server failed while handling the request; "
-			 "nothing of it was stored (server error %d: %s)"), e->code, msg);
+		conn_end(s, SC_ESERVER, SYNC_FAIL_PROTOCOL,
+			 _("the server failed while handling the request; "
+			   "nothing of it was stored (server error %d: %s)"),
+			 e->code, msg);
 		return;
 	default:
-		conn_end(s, SC_ESERVER, SYNC_FAIL_PROTOCOL, _("the server refused a request (server error "
-			 "%d: %s)"), e->code, msg);
+		conn_end(s, SC_ESERVER, SYNC_FAIL_PROTOCOL,
+			 _("the server refused a request (server error "
+			   "%d: %s)"),
+			 e->code, msg);
 		return;
 	}
 }
@@ -432,8 +450,8 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 	int rc;
 
 	s->last_io_ms = hlc_wall_ms();
-	log_debug("frame rid=%llu body=%d phase=%s", (unsigned long long)env->request_id, env->body_case,
-		  phase_name[s->phase]);
+	log_debug("frame rid=%llu body=%d phase=%s", (unsigned long long)env->request_id,
+		  env->body_case, phase_name[s->phase]);
 	if (s->phase == PH_CLOSING || s->phase == PH_DONE)
 		return;
 	if (env->body_case == SAFECAMPUS__ENVELOPE__BODY_ERROR) {
@@ -455,7 +473,8 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 		return;
 	}
 	if (env->request_id != s->waiting_rid) {
-		conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, _("answer to request %llu while waiting for %llu"),
+		conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL,
+			 _("answer to request %llu while waiting for %llu"),
 			 (unsigned long long)env->request_id, (unsigned long long)s->waiting_rid);
 		return;
 	}
@@ -465,11 +484,13 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 	case PH_HELLO:
 		if (env->body_case != SAFECAMPUS__ENVELOPE__BODY_WELCOME)
 			break;
-		if (env->welcome->max_push_records && (!s->batch || s->batch > env->welcome->max_push_records))
+		if (env->welcome->max_push_records &&
+		    (!s->batch || s->batch > env->welcome->max_push_records))
 			s->batch = env->welcome->max_push_records;
 		rc = store_observe_hlc(s->st, env->welcome->server_hlc);
 		if (rc) {
-			conn_end(s, rc, rc == -ERANGE ? SYNC_FAIL_PROTOCOL : SYNC_FAIL_STORE, _("clock: %s"),
+			conn_end(s, rc, rc == -ERANGE ? SYNC_FAIL_PROTOCOL : SYNC_FAIL_STORE,
+				 _("clock: %s"),
 				 store_last_error()[0] ? store_last_error() : sc_strerror(rc));
 			return;
 		}
@@ -528,8 +549,8 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 	default:
 		break;
 	}
-	conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, _("unexpected message (body %d) from the server"),
-		 env->body_case);
+	conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL,
+		 _("unexpected message (body %d) from the server"), env->body_case);
 }
 
 static void on_ready(struct channel *ch)
@@ -560,7 +581,8 @@ static void on_bad_input(struct channel *ch, int code, const char *why)
 {
 	struct sync *s = container_of(ch, struct sync, ch);
 
-	conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, _("bad data from the server (%d): %s"), code, why);
+	conn_end(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, _("bad data from the server (%d): %s"), code,
+		 why);
 }
 
 /* The connection closed by itself (the server, the network, TLS): which
@@ -571,16 +593,23 @@ static void classify_close(struct sync *s, int status, const char *why)
 
 	if (status == SC_ETLS) {
 		if (strstr(w, "verify failed"))
-			conn_end(s, status, SYNC_FAIL_TLS, _("this client does not trust the server's "
-				 "certificate (%s)"), w);
+			conn_end(s, status, SYNC_FAIL_TLS,
+				 _("this client does not trust the server's "
+				   "certificate (%s)"),
+				 w);
 		else if (strstr(w, "alert"))
-			conn_end(s, status, SYNC_FAIL_TLS, _("the server refused this campus's certificate "
-				 "or the connection (%s)"), w);
+			conn_end(s, status, SYNC_FAIL_TLS,
+				 _("the server refused this campus's certificate "
+				   "or the connection (%s)"),
+				 w);
 		else if (s->phase == PH_HANDSHAKE && strstr(w, "wrong version number"))
-			conn_end(s, status, SYNC_FAIL_UNREACHABLE, _("%s answers, but it is not a safecampus "
-				 "server (%s): check the address given to `init`"), s->cfg.server, w);
+			conn_end(s, status, SYNC_FAIL_UNREACHABLE,
+				 _("%s answers, but it is not a safecampus "
+				   "server (%s): check the address given to `init`"),
+				 s->cfg.server, w);
 		else
-			conn_end(s, status, SYNC_FAIL_TLS, _("the secure connection failed (%s)"), w);
+			conn_end(s, status, SYNC_FAIL_TLS, _("the secure connection failed (%s)"),
+				 w);
 		return;
 	}
 	switch (s->phase) {
@@ -591,26 +620,33 @@ static void classify_close(struct sync *s, int status, const char *why)
 		log_info("sync: connection closed during the handshake: %s", w);
 		conn_end(s, status ? status : -ECONNRESET, SYNC_FAIL_UNREACHABLE,
 			 _("%s closed the connection before it was set up (a load balancer with no "
-			 "server behind it, or a server starting or too busy)"), s->cfg.server);
+			   "server behind it, or a server starting or too busy)"),
+			 s->cfg.server);
 		return;
 	case PH_HELLO:
 		/* nothing of the sync happened yet: still "cannot get through" */
 		if (status == 0)
 			conn_end(s, -ECONNRESET, SYNC_FAIL_UNREACHABLE,
 				 _("%s closed the connection before accepting this campus: it was "
-				 "restarting, or it does not accept this campus's certificate"), s->cfg.server);
+				   "restarting, or it does not accept this campus's certificate"),
+				 s->cfg.server);
 		else
 			conn_end(s, status, SYNC_FAIL_UNREACHABLE,
-				 _("%s dropped the connection while it was being set up (the server gave up "
-				 "waiting on a slow network, or it was restarting; %s)"), s->cfg.server, w);
+				 _("%s dropped the connection while it was being set up (the "
+				   "server gave up "
+				   "waiting on a slow network, or it was restarting; %s)"),
+				 s->cfg.server, w);
 		return;
 	default:
 		if (status == 0)
-			conn_end(s, -ECONNRESET, SYNC_FAIL_LOST, _("the server closed the connection "
-				 "(it is restarting or shutting down)"));
+			conn_end(s, -ECONNRESET, SYNC_FAIL_LOST,
+				 _("the server closed the connection "
+				   "(it is restarting or shutting down)"));
 		else
-			conn_end(s, status, SYNC_FAIL_LOST, _("the connection to the server broke: the server "
-				 "stopped, or the network dropped (%s)"), w);
+			conn_end(s, status, SYNC_FAIL_LOST,
+				 _("the connection to the server broke: the server "
+				   "stopped, or the network dropped (%s)"),
+				 w);
 		return;
 	}
 }
@@ -713,7 +749,8 @@ static void connection_closed(struct sync *s)
 	if (!s->opts->watch)
 		s->oneshot_retries++;
 	if (s->opts->notice) {
-		snprintf(msg, sizeof msg, _("%s; retrying in %.1f s"), s->rep->error, delay / 1000.0);
+		snprintf(msg, sizeof msg, _("%s; retrying in %.1f s"), s->rep->error,
+			 delay / 1000.0);
 		s->opts->notice(s->opts->notice_arg, msg);
 	}
 	set_phase(s, PH_BACKOFF);
@@ -775,8 +812,8 @@ static void on_connect(uv_connect_t *req, int status)
 	if (s->phase != PH_CONNECT)
 		return; /* cancelled: this connection already ended */
 	if (status < 0) {
-		conn_end(s, status, SYNC_FAIL_UNREACHABLE, _("cannot connect to %s (%s)"), s->cfg.server,
-			 uv_strerror(status));
+		conn_end(s, status, SYNC_FAIL_UNREACHABLE, _("cannot connect to %s (%s)"),
+			 s->cfg.server, uv_strerror(status));
 		return;
 	}
 	set_phase(s, PH_HANDSHAKE);
@@ -803,8 +840,8 @@ static void connect_next(struct sync *s)
 	s->connect.data = s;
 	rc = uv_tcp_connect(&s->connect, &s->ch.tcp, sa, on_connect);
 	if (rc)
-		conn_end(s, rc, SYNC_FAIL_UNREACHABLE, _("cannot connect to %s (%s)"), s->cfg.server,
-			 uv_strerror(rc));
+		conn_end(s, rc, SYNC_FAIL_UNREACHABLE, _("cannot connect to %s (%s)"),
+			 s->cfg.server, uv_strerror(rc));
 }
 
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
@@ -849,8 +886,8 @@ static void connect_start(struct sync *s)
 	if (!s->opts->watch && used < s->timeout_ms && (s->rep->retries || s->next_addr))
 		s->limit_ms = s->timeout_ms - (unsigned)used;
 	rc = channel_init(&s->ch, s->loop, s->tls,
-			  s->cfg.server_name && *s->cfg.server_name ? s->cfg.server_name : s->host, &sync_ops,
-			  &s->lim);
+			  s->cfg.server_name && *s->cfg.server_name ? s->cfg.server_name : s->host,
+			  &sync_ops, &s->lim);
 	if (rc) {
 		conn_end(s, rc, SYNC_FAIL_TLS, _("TLS session: %s"), sc_strerror(rc));
 		return;
@@ -870,7 +907,8 @@ static void connect_start(struct sync *s)
 	s->gai.data = s;
 	rc = uv_getaddrinfo(s->loop, &s->gai, on_resolved, s->host, s->port, &hints);
 	if (rc) {
-		conn_end(s, rc, SYNC_FAIL_UNREACHABLE, _("cannot find %s (%s)"), s->host, uv_strerror(rc));
+		conn_end(s, rc, SYNC_FAIL_UNREACHABLE, _("cannot find %s (%s)"), s->host,
+			 uv_strerror(rc));
 		return;
 	}
 	s->gai_busy = 1;

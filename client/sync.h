@@ -27,8 +27,8 @@ enum sync_failure {
 	SYNC_FAIL_LOST,        /* the connection broke after the handshake, mid-sync */
 	SYNC_FAIL_TLS,         /* a certificate was refused, by either side */
 	SYNC_FAIL_UNAVAILABLE, /* the server answered that its database is unavailable (or it is overloaded) */
-	SYNC_FAIL_PROTOCOL,    /* the server sent what this client does not understand, or an error */
-	SYNC_FAIL_STORE,       /* the local store could not be read or written */
+	SYNC_FAIL_PROTOCOL, /* the server sent what this client does not understand, or an error */
+	SYNC_FAIL_STORE,    /* the local store could not be read or written */
 };
 
 /** A short name for people: "server unreachable", ... */
@@ -38,16 +38,17 @@ const char *sync_failure_name(enum sync_failure f);
 const char *sync_failure_hint(enum sync_failure f);
 
 struct sync_opts {
-	bool watch;            /* stay connected; pull again on each Notify */
-	unsigned timeout_ms;   /* connect + handshake + each request; 0 = 15000 */
-	unsigned batch;        /* records per Push; 0 = server's max */
-	unsigned watch_secs;   /* with watch: stop after this long; 0 = until SIGINT/SIGTERM */
+	bool watch;          /* stay connected; pull again on each Notify */
+	unsigned timeout_ms; /* connect + handshake + each request; 0 = 15000 */
+	unsigned batch;      /* records per Push; 0 = server's max */
+	unsigned watch_secs; /* with watch: stop after this long; 0 = until SIGINT/SIGTERM */
 	/* Dashboards (client/dashboard.h). With --watch the client always
 	 * subscribes with dashboards = true and stores every Dashboard pushed. */
-	bool dashboard;              /* end the first round with a DashboardRequest, store the answer */
+	bool dashboard; /* end the first round with a DashboardRequest, store the answer */
 	const char *dashboard_school; /* bureau: drill into this school; NULL/"" = own scope */
 	const char *dashboard_as_of;  /* "YYYY-MM-DD"; NULL/"" = the server's today */
-	const char *dashboard_key;    /* store key for the answer; NULL = by its scope (dashboard_key_for) */
+	const char *
+		dashboard_key; /* store key for the answer; NULL = by its scope (dashboard_key_for) */
 	/* Told, when not NULL, each time a failed connection is to be retried
 	 * ("server unreachable: ...; retrying in 1.3 s") and when a watch is
 	 * connected again. */
@@ -69,14 +70,14 @@ enum {
 };
 
 struct sync_report {
-	uint64_t pushed;       /* records the server accepted */
-	uint64_t rejected;     /* records the server rejected (kept in the outbox) */
-	uint64_t pulled;       /* rows applied from the server */
-	uint64_t cursor;       /* cursor after the run */
-	unsigned dashboards;   /* Dashboards received and stored */
-	unsigned retries;      /* connections retried after a failure */
+	uint64_t pushed;           /* records the server accepted */
+	uint64_t rejected;         /* records the server rejected (kept in the outbox) */
+	uint64_t pulled;           /* rows applied from the server */
+	uint64_t cursor;           /* cursor after the run */
+	unsigned dashboards;       /* Dashboards received and stored */
+	unsigned retries;          /* connections retried after a failure */
 	enum sync_failure failure; /* the failure sync_run returned, or the last one retried */
-	char error[256];       /* that failure for people, "<name>: <detail>"; "" if none */
+	char error[256];           /* that failure for people, "<name>: <detail>"; "" if none */
 	unsigned evidence_sent;    /* evidence files the server now holds complete */
 	unsigned evidence_refused; /* evidence files or chunks the server refused */
 	char evidence_error[256];  /* the last refusal for people; "" if none */

@@ -67,7 +67,8 @@ int sync__evidence_next(struct sync *s)
 		sync__evidence_reset(s);
 		rc = evidence_next_upload(s->st, s->ev.after, &f, &have);
 		if (rc) {
-			sync__fail(s, rc, SYNC_FAIL_STORE, "reading the evidence files to upload failed");
+			sync__fail(s, rc, SYNC_FAIL_STORE,
+				   "reading the evidence files to upload failed");
 			return 1;
 		}
 		if (!have) {
@@ -133,7 +134,8 @@ static int on_status(struct sync *s, const Safecampus__EvidenceStatus *st)
 	if (st->reason == SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_OK && st->complete) {
 		rc = evidence_set_state(s->st, s->ev.hex, EVIDENCE_UPLOADED);
 		if (rc) {
-			sync__fail(s, rc, SYNC_FAIL_STORE, "recording an uploaded evidence file failed");
+			sync__fail(s, rc, SYNC_FAIL_STORE,
+				   "recording an uploaded evidence file failed");
 			return 1;
 		}
 		s->rep->evidence_sent++;
@@ -222,7 +224,8 @@ static int on_data(struct sync *s, const Safecampus__EvidenceData *d)
 	}
 	if (d->offset != s->ev.size || d->size < d->offset + d->data.len ||
 	    (d->data.len == 0 && d->offset < d->size)) {
-		sync__fail(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, "the server sent evidence bytes out of order");
+		sync__fail(s, SC_EPROTO, SYNC_FAIL_PROTOCOL,
+			   "the server sent evidence bytes out of order");
 		return 1;
 	}
 	if (d->data.len && write(s->ev.fd, d->data.data, d->data.len) != (ssize_t)d->data.len) {
@@ -231,7 +234,8 @@ static int on_data(struct sync *s, const Safecampus__EvidenceData *d)
 	}
 	s->ev.size += d->data.len;
 	s->rep->evidence_bytes += d->data.len;
-	snprintf(s->ev.media_type, sizeof s->ev.media_type, "%s", d->media_type ? d->media_type : "");
+	snprintf(s->ev.media_type, sizeof s->ev.media_type, "%s",
+		 d->media_type ? d->media_type : "");
 	snprintf(s->ev.name, sizeof s->ev.name, "%s", d->name ? d->name : "");
 	if (s->ev.size < d->size)
 		return send_get(s, s->ev.size);
@@ -262,7 +266,8 @@ static int on_data(struct sync *s, const Safecampus__EvidenceData *d)
 
 int sync__evidence_on(struct sync *s, const Safecampus__Envelope *env)
 {
-	if (env->body_case == SAFECAMPUS__ENVELOPE__BODY_EVIDENCE_STATUS && !s->opts->evidence_fetch)
+	if (env->body_case == SAFECAMPUS__ENVELOPE__BODY_EVIDENCE_STATUS &&
+	    !s->opts->evidence_fetch)
 		return on_status(s, env->evidence_status);
 	if (env->body_case == SAFECAMPUS__ENVELOPE__BODY_EVIDENCE_DATA && s->opts->evidence_fetch)
 		return on_data(s, env->evidence_data);

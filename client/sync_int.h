@@ -24,22 +24,22 @@ enum phase {
 	PH_PULL,
 	PH_DASHBOARD,
 	PH_SUBSCRIBE,
-	PH_EVIDENCE,  /* evidence files: uploading after the push, or `evidence get` */
-	PH_IDLE,      /* watch: connected, nothing in flight */
-	PH_CLOSING,   /* the connection is closing; its on_close decides what follows */
-	PH_DONE,      /* everything closes; uv_run returns */
+	PH_EVIDENCE, /* evidence files: uploading after the push, or `evidence get` */
+	PH_IDLE,     /* watch: connected, nothing in flight */
+	PH_CLOSING,  /* the connection is closing; its on_close decides what follows */
+	PH_DONE,     /* everything closes; uv_run returns */
 	PH_COUNT
 };
 
 #define SYNC_MAX_ADDRS 8
 
 struct sync {
-	uv_loop_t own_loop;      /* sync_run's; sync_start runs on the caller's */
+	uv_loop_t own_loop; /* sync_run's; sync_start runs on the caller's */
 	uv_loop_t *loop;
 	struct channel ch;
-	uv_timer_t timer;        /* request time limit (connect + handshake, then each request) */
-	uv_timer_t poll;         /* watch: look at the outbox, keep alive, watch_secs */
-	uv_timer_t retry;        /* BACKOFF: until the next connection */
+	uv_timer_t timer; /* request time limit (connect + handshake, then each request) */
+	uv_timer_t poll;  /* watch: look at the outbox, keep alive, watch_secs */
+	uv_timer_t retry; /* BACKOFF: until the next connection */
 	uv_signal_t sigint, sigterm;
 	uv_getaddrinfo_t gai;
 	uv_connect_t connect;
@@ -57,27 +57,28 @@ struct sync {
 	enum phase phase;
 	uint64_t next_rid, waiting_rid;
 	unsigned timeout_ms, batch;
-	unsigned limit_ms;       /* the running limit, for the message */
-	int rc;                  /* the failure sync_run returns */
-	int stop;                /* done, a signal or watch_secs: no more connections */
-	int channel_open;        /* channel_init done, on_close not yet */
-	int gai_busy;            /* uv_getaddrinfo in flight (one request struct) */
-	int failed;              /* this connection already has its failure */
-	int want_round;          /* watch: a Notify or a local write came while busy */
+	unsigned limit_ms; /* the running limit, for the message */
+	int rc;            /* the failure sync_run returns */
+	int stop;          /* done, a signal or watch_secs: no more connections */
+	int channel_open;  /* channel_init done, on_close not yet */
+	int gai_busy;      /* uv_getaddrinfo in flight (one request struct) */
+	int failed;        /* this connection already has its failure */
+	int want_round;    /* watch: a Notify or a local write came while busy */
 	int subscribed;
-	int dashboard_done;      /* opts->dashboard: the requested Dashboard is stored */
-	unsigned failures;       /* failed connections since the last good round */
+	int dashboard_done; /* opts->dashboard: the requested Dashboard is stored */
+	unsigned failures;  /* failed connections since the last good round */
 	unsigned oneshot_retries;
-	uint64_t progress_ms;    /* start, or the last Welcome: a one-shot's timeout counts from here */
-	uint64_t deadline_ms;    /* watch_secs */
-	uint64_t rng;            /* backoff jitter */
+	uint64_t
+		progress_ms; /* start, or the last Welcome: a one-shot's timeout counts from here */
+	uint64_t deadline_ms; /* watch_secs */
+	uint64_t rng;         /* backoff jitter */
 	Safecampus__Record **sent;
 	size_t nsent;
-	uint64_t last_io_ms;     /* for keep-alive pings */
-	struct sync_ev {         /* evidence files (sync_evidence.c) */
-		int fd;          /* the file being sent or fetched into; -1 if none */
-		char hex[65];    /* its hash */
-		char after[65];  /* files up to this hash were tried this round */
+	uint64_t last_io_ms;    /* for keep-alive pings */
+	struct sync_ev {        /* evidence files (sync_evidence.c) */
+		int fd;         /* the file being sent or fetched into; -1 if none */
+		char hex[65];   /* its hash */
+		char after[65]; /* files up to this hash were tried this round */
 		uint64_t size;
 		char media_type[64], name[256];
 	} ev;
@@ -110,7 +111,6 @@ void sync__offer_session(struct store *st, struct channel *ch);
 /** Keeps ch's TLS session in st for the next run. */
 void sync__keep_session(struct store *st, struct channel *ch);
 /** "host:port" or "[v6]:port" into host and port; -EINVAL if it is neither. */
-int sync__split_server(const char *server, char *host, size_t hostlen, char *port,
-		       size_t portlen);
+int sync__split_server(const char *server, char *host, size_t hostlen, char *port, size_t portlen);
 
 #endif

@@ -83,18 +83,22 @@ int sync__prepare(struct sync *s, struct store *st, const struct sync_opts *opts
 	rc = store_config_load(st, &s->cfg);
 	if (rc) {
 		rep->failure = SYNC_FAIL_CONFIG;
-		snprintf(rep->error, sizeof rep->error, "%s", _("this store has no server settings: run `safecampus init` first"));
+		snprintf(rep->error, sizeof rep->error, "%s",
+			 _("this store has no server settings: run `safecampus init` first"));
 		return rc;
 	}
 	if (sync__split_server(s->cfg.server, s->host, sizeof s->host, s->port, sizeof s->port)) {
 		rep->failure = SYNC_FAIL_CONFIG;
-		snprintf(rep->error, sizeof rep->error, _("server \"%s\" is not HOST:PORT"), s->cfg.server);
+		snprintf(rep->error, sizeof rep->error, _("server \"%s\" is not HOST:PORT"),
+			 s->cfg.server);
 		return SC_ECONFIG;
 	}
-	rc = tls_ctx_new(&s->tls, false, s->cfg.cert, s->cfg.key, s->cfg.ca, "1.3", err, sizeof err);
+	rc = tls_ctx_new(&s->tls, false, s->cfg.cert, s->cfg.key, s->cfg.ca, "1.3", err,
+			 sizeof err);
 	/* the district's CRL, if this install was given one: a revoked server
 	 * certificate is refused like an unknown one */
-	if (!rc && s->cfg.crl && *s->cfg.crl && (rc = tls_ctx_load_crl(s->tls, s->cfg.crl, s->cfg.ca, err, sizeof err))) {
+	if (!rc && s->cfg.crl && *s->cfg.crl &&
+	    (rc = tls_ctx_load_crl(s->tls, s->cfg.crl, s->cfg.ca, err, sizeof err))) {
 		tls_ctx_free(s->tls);
 		s->tls = NULL;
 	}
@@ -105,4 +109,3 @@ int sync__prepare(struct sync *s, struct store *st, const struct sync_opts *opts
 	}
 	return 0;
 }
-

@@ -46,15 +46,16 @@ static int child_cb(void *arg, const Safecampus__Record *r)
 	x->rc = store_sync_state(x->st, r->id, &st);
 	if (x->rc)
 		return 1;
-	return x->cb(x->arg, r, st == STORE_REJECTED ? KIND_REJECTED
-				: st == STORE_PENDING ? KIND_PENDING
-						      : KIND_SYNCED);
+	return x->cb(x->arg, r,
+		     st == STORE_REJECTED  ? KIND_REJECTED
+		     : st == STORE_PENDING ? KIND_PENDING
+					   : KIND_SYNCED);
 }
 
 static int env_each_child(void *ctx, const char *kind, const char *parent_id, kind_child_cb cb,
 			  void *arg)
 {
-	struct child_ctx x = {.st = ctx, .cb = cb, .arg = arg};
+	struct child_ctx x = { .st = ctx, .cb = cb, .arg = arg };
 	int rc = store_each_child(x.st, kind, parent_id, child_cb, &x);
 
 	return x.rc ? x.rc : rc;
@@ -151,8 +152,8 @@ static void field_of(const struct kind *k, const char *why, char *out, size_t n)
 	while (*p) {
 		size_t w = 0;
 		char tok[96];
-		while ((p[w] >= 'a' && p[w] <= 'z') || (p[w] >= '0' && p[w] <= '9') || p[w] == '_' ||
-		       p[w] == '.')
+		while ((p[w] >= 'a' && p[w] <= 'z') || (p[w] >= '0' && p[w] <= '9') ||
+		       p[w] == '_' || p[w] == '.')
 			w++;
 		while (w && p[w - 1] == '.')
 			w--;
@@ -195,14 +196,15 @@ int verb_role(const struct store_config *cfg, const struct kind_verb *v, char *w
 {
 	if (v && (v->flags & KV_BUREAU) && !is_bureau(cfg)) {
 		snprintf(why, n,
-			 _("refused: only the bureau %1$s; this install is school %2$s, campus %3$s%4$s"),
+			 _("refused: only the bureau %1$s; this install is school %2$s, campus "
+			   "%3$s%4$s"),
 			 v->role_what ? _(v->role_what) : "", s_(cfg->school), s_(cfg->campus),
 			 v->role_hint ? _(v->role_hint) : "");
 		return -EPERM;
 	}
 	if (v && (v->flags & KV_SCHOOL) && is_bureau(cfg)) {
-		snprintf(why, n, _("refused: a school %1$s%2$s"), v->role_what ? _(v->role_what) : "",
-			 v->role_hint ? _(v->role_hint) : "");
+		snprintf(why, n, _("refused: a school %1$s%2$s"),
+			 v->role_what ? _(v->role_what) : "", v->role_hint ? _(v->role_hint) : "");
 		return -EPERM;
 	}
 	return 0;
@@ -229,13 +231,14 @@ static int set_value(const struct verb_ctx *c, const struct kind *k, ProtobufCMe
 		if (rc == -ENOTUNIQ) {
 			res->bad_value = true;
 			return fail(res, SC_EINVALID, field,
-				    _("%s: '%s' is the start of more than one record id: give more of it"),
+				    _("%s: '%s' is the start of more than one record id: give more "
+				      "of it"),
 				    field, text);
 		}
 		if (rc) {
 			res->bad_value = true;
-			return fail(res, SC_EINVALID, field, _("%s: no record with id '%s' here"), field,
-				    text);
+			return fail(res, SC_EINVALID, field, _("%s: no record with id '%s' here"),
+				    field, text);
 		}
 		text = id;
 	}
@@ -329,7 +332,8 @@ static int apply_sets(const struct verb_ctx *c, const struct kind *k, const stru
 			text = parent ? parent->id : "";
 			break;
 		case KF_PARENT_HLC:
-			snprintf(buf, sizeof buf, "%llu", parent ? (unsigned long long)parent->hlc : 0ULL);
+			snprintf(buf, sizeof buf, "%llu",
+				 parent ? (unsigned long long)parent->hlc : 0ULL);
 			break;
 		case KF_ACTOR:
 			if (c->actor && c->actor->name) {
@@ -337,7 +341,8 @@ static int apply_sets(const struct verb_ctx *c, const struct kind *k, const stru
 				break;
 			}
 			/* written into the record: the bureau reads it, so Chinese when Chinese */
-			snprintf(buf, sizeof buf, _("safety office, campus %s"), s_(c->cfg->campus));
+			snprintf(buf, sizeof buf, _("safety office, campus %s"),
+				 s_(c->cfg->campus));
 			break;
 		case KF_SIGNER_NAME:
 		case KF_SIGNER_ROLE: {
@@ -408,8 +413,8 @@ Safecampus__Record *verb_record_new(const struct kind *k, ProtobufCMessage *m)
 }
 
 /* The record a `*_id` parent field names must exist here and be of its kind. */
-static int check_parent(const struct verb_ctx *c, const struct kind *k,
-			const Safecampus__Record *r, struct verb_result *res)
+static int check_parent(const struct verb_ctx *c, const struct kind *k, const Safecampus__Record *r,
+			struct verb_result *res)
 {
 	const ProtobufCFieldDescriptor *pf = kind_field(k, k->parent_field);
 	char *pid = pf ? kind_field_get(kind_payload(r), pf) : NULL;
@@ -432,8 +437,9 @@ static int check_parent(const struct verb_ctx *c, const struct kind *k,
 		rc = fail(res, rc, "", _("cannot read the record it belongs to: %s"),
 			  *store_last_error() ? store_last_error() : sc_strerror(rc));
 	else if (kind_by_name(pkind) && kind_of(parent) != kind_by_name(pkind))
-		rc = fail(res, SC_EINVALID, k->parent_field, _("refused: %1$s %2$s is a %3$s, not a %4$s"),
-			  k->parent_field, parent->id, kind_of(parent) ? kname(kind_of(parent)) : "?",
+		rc = fail(res, SC_EINVALID, k->parent_field,
+			  _("refused: %1$s %2$s is a %3$s, not a %4$s"), k->parent_field,
+			  parent->id, kind_of(parent) ? kname(kind_of(parent)) : "?",
 			  kname(kind_by_name(pkind)));
 	free(pid);
 	if (parent)
@@ -450,10 +456,11 @@ int verb_check(const struct verb_ctx *c, const Safecampus__Record *r, struct ver
 	if (!k)
 		return fail(res, SC_EINVALID, "", _("refused: a record of no known kind"));
 	if (k->bureau_only && !is_bureau(c->cfg))
-		return fail(res, -EPERM, "",
-			    _("refused: only the bureau may write %1$s records (this install is school "
-			      "%2$s, campus %3$s)"),
-			    kname(k), s_(c->cfg->school), s_(c->cfg->campus));
+		return fail(
+			res, -EPERM, "",
+			_("refused: only the bureau may write %1$s records (this install is school "
+			  "%2$s, campus %3$s)"),
+			kname(k), s_(c->cfg->school), s_(c->cfg->campus));
 	if (!k->bureau_only && is_bureau(c->cfg)) {
 		char list[256];
 		size_t at = 0;
@@ -463,7 +470,8 @@ int verb_check(const struct verb_ctx *c, const Safecampus__Record *r, struct ver
 				at += (size_t)snprintf(list + at, sizeof list - at, "%s%s",
 						       at ? ", " : "", kind_at(i)->name);
 		return fail(res, -EPERM, "",
-			    _("refused: %1$s records are written by schools; the bureau writes only %2$s"),
+			    _("refused: %1$s records are written by schools; the bureau writes "
+			      "only %2$s"),
 			    kname(k), list);
 	}
 	if (rules_check(r, why, sizeof why) != 0)
@@ -505,13 +513,14 @@ static void say_done(const struct verb_ctx *c, const struct kind_verb *v,
 		struct kind_derived d;
 		Safecampus__Record *now = NULL;
 		if (store_get(c->st, parent->id, &now) == 0 &&
-		    kind_derive(&env, now, today, &d) == 0 && d.status[0])
-		{
+		    kind_derive(&env, now, today, &d) == 0 && d.status[0]) {
 			char word[64];
 			snprintf(word, sizeof word, "%.*s", (int)strcspn(d.status, " !"), d.status);
 			if (r != parent)
-				snprintf(res->done, sizeof res->done, _("%1$s %2$.8s is now %3$s (event %4$s)"),
-					 kname(kind_of(now)), now->id, kind_status_label(word), r->id);
+				snprintf(res->done, sizeof res->done,
+					 _("%1$s %2$.8s is now %3$s (event %4$s)"),
+					 kname(kind_of(now)), now->id, kind_status_label(word),
+					 r->id);
 			else
 				snprintf(res->done, sizeof res->done, _("%1$s %2$.8s is now %3$s"),
 					 kname(kind_of(now)), now->id, kind_status_label(word));
@@ -521,9 +530,8 @@ static void say_done(const struct verb_ctx *c, const struct kind_verb *v,
 	}
 }
 
-int verb_moved_parent(struct store *st, const struct store_config *cfg,
-		      const Safecampus__Record *r, const Safecampus__Record *base,
-		      Safecampus__Record **out)
+int verb_moved_parent(struct store *st, const struct store_config *cfg, const Safecampus__Record *r,
+		      const Safecampus__Record *base, Safecampus__Record **out)
 {
 	const struct kind *k = kind_of(r);
 	const ProtobufCFieldDescriptor *pf;
@@ -586,7 +594,8 @@ int verb_write(const struct verb_ctx *c, const struct kind_verb *v,
 				    _("evidence files go with sign-offs; this record is not one"));
 		rc = evidence_attach(r, c->files, c->nfiles);
 		if (rc)
-			return fail(res, rc, "", _("cannot attach the evidence: %s"), sc_strerror(rc));
+			return fail(res, rc, "", _("cannot attach the evidence: %s"),
+				    sc_strerror(rc));
 	}
 	{
 		/* a sign-off is signed for the acting person, over exactly what is
@@ -598,7 +607,7 @@ int verb_write(const struct verb_ctx *c, const struct kind_verb *v,
 	}
 	{
 		/* a check and its item's new dates, in one transaction */
-		Safecampus__Record *moved = NULL, *both[2] = {r, NULL};
+		Safecampus__Record *moved = NULL, *both[2] = { r, NULL };
 		rc = verb_moved_parent(c->st, c->cfg, r, NULL, &moved);
 		if (rc < 0)
 			return fail(res, rc, "", _("cannot read the records: %s"), sc_strerror(rc));
@@ -671,7 +680,8 @@ int verb_apply(const struct verb_ctx *c, const struct kind *g, const struct kind
 		return fail(res, rc, "", "%s", why);
 	if (v && ((v->flags & KV_PARENT) || v->lookup)) {
 		if (!parent_id || !*parent_id)
-			return fail(res, SC_EINVALID, "", _("which %s? its id is missing"), g->name);
+			return fail(res, SC_EINVALID, "", _("which %s? its id is missing"),
+				    g->name);
 		rc = load_parent(c, g, parent_id, &parent, res);
 		if (rc)
 			return rc;
@@ -693,7 +703,8 @@ int verb_apply(const struct verb_ctx *c, const struct kind *g, const struct kind
 		m = kind_payload_new(k);
 		r = m ? verb_record_new(k, m) : NULL;
 		if (!r) {
-			rc = fail(res, -ENOMEM, "", _("cannot make the record: %s"), sc_strerror(-ENOMEM));
+			rc = fail(res, -ENOMEM, "", _("cannot make the record: %s"),
+				  sc_strerror(-ENOMEM));
 			goto out;
 		}
 	}
@@ -718,8 +729,8 @@ out:
 
 /* Writes r's edited payload as a new record of k whose previous field names
  * r; r itself is left as it is in the store. */
-static int new_version(const struct verb_ctx *c, const struct kind *k,
-		       const Safecampus__Record *r, struct verb_result *res)
+static int new_version(const struct verb_ctx *c, const struct kind *k, const Safecampus__Record *r,
+		       struct verb_result *res)
 {
 	ProtobufCMessage *m = kind_payload_new(k);
 	Safecampus__Record *n = NULL;
@@ -731,11 +742,12 @@ static int new_version(const struct verb_ctx *c, const struct kind *k,
 	for (unsigned i = 0; i < k->desc->n_fields && !rc; i++) {
 		const ProtobufCFieldDescriptor *f = &k->desc->fields[i];
 		char *v;
-		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || f->type == PROTOBUF_C_TYPE_MESSAGE ||
-		    f->type == PROTOBUF_C_TYPE_BYTES)
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
+		    f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_BYTES)
 			continue;
-		v = strcmp(f->name, k->ops->previous_field) == 0 ? strdup(r->id)
-								 : kind_field_get(kind_payload(r), f);
+		v = strcmp(f->name, k->ops->previous_field) == 0
+			    ? strdup(r->id)
+			    : kind_field_get(kind_payload(r), f);
 		rc = !v || kind_field_set(m, f, v, err, sizeof err) != 0 ? -ENOMEM : 0;
 		free(v);
 	}
@@ -750,13 +762,14 @@ static int new_version(const struct verb_ctx *c, const struct kind *k,
 	if (rc == 0)
 		snprintf(res->done, sizeof res->done,
 			 _("%1$s %2$.8s is a new version (%3$.8s is kept as the version it "
-			   "replaces)"), kname(k), n->id, r->id);
+			   "replaces)"),
+			 kname(k), n->id, r->id);
 	kind_record_free(n);
 	return rc;
 }
 
-int verb_edit(const struct verb_ctx *c, const char *id, const struct verb_value *vals,
-	      size_t nvals, struct verb_result *res)
+int verb_edit(const struct verb_ctx *c, const char *id, const struct verb_value *vals, size_t nvals,
+	      struct verb_result *res)
 {
 	Safecampus__Record *r = NULL;
 	const struct kind *k;
@@ -775,10 +788,11 @@ int verb_edit(const struct verb_ctx *c, const char *id, const struct verb_value 
 		goto out;
 	}
 	if (k->immutable && r->seq != 0) {
-		rc = fail(res, -EPERM, "",
-			  _("refused: %1$s %2$s is on the server and cannot change; add a new event "
-			    "instead"),
-			  kname(k), id);
+		rc = fail(
+			res, -EPERM, "",
+			_("refused: %1$s %2$s is on the server and cannot change; add a new event "
+			  "instead"),
+			kname(k), id);
 		goto out;
 	}
 	{
@@ -822,7 +836,9 @@ static void placeholders(const struct kind *k, const struct kind_verb *v, Protob
 		}
 		free(cur);
 		if (f->type == PROTOBUF_C_TYPE_STRING)
-			text = ends_with(f->name, "_date") ? today : ends_with(f->name, "_id") ? NULL : "-";
+			text = ends_with(f->name, "_date") ? today
+			       : ends_with(f->name, "_id") ? NULL
+							   : "-";
 		else if (f->type == PROTOBUF_C_TYPE_ENUM) {
 			const ProtobufCEnumDescriptor *e = f->descriptor;
 			for (unsigned j = 0; j < e->n_values && !text; j++)

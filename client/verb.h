@@ -32,8 +32,8 @@
 struct verb_actor {
 	const char *login;
 	const char *password;
-	const char *name;     /* their name for people (fills KF_PERSON fields), or NULL */
-	int role;             /* SAFECAMPUS__STAFF_ROLE__* (fills KF_PERSON_ROLE), 0: unknown */
+	const char *name; /* their name for people (fills KF_PERSON fields), or NULL */
+	int role;         /* SAFECAMPUS__STAFF_ROLE__* (fills KF_PERSON_ROLE), 0: unknown */
 };
 
 struct evidence_file;
@@ -41,8 +41,8 @@ struct evidence_file;
 /** Where a write goes and who makes it. Borrowed for the call. */
 struct verb_ctx {
 	struct store *st;
-	const struct store_config *cfg;  /* the install's identity (school, campus, role) */
-	const struct verb_actor *actor;  /* NULL: no person named */
+	const struct store_config *cfg; /* the install's identity (school, campus, role) */
+	const struct verb_actor *actor; /* NULL: no person named */
 	/* evidence files already in the store (evidence_add) to attach to the
 	 * sign-off; described inside its signature, queued for upload */
 	const struct evidence_file *files;
@@ -63,15 +63,15 @@ struct verb_value {
 struct verb_error {
 	char field[64];
 	char msg[512];
-	bool check;  /* from the kind's own check (a workflow), not the field rules */
+	bool check; /* from the kind's own check (a workflow), not the field rules */
 };
 
 /** What a verb did, or why not. */
 struct verb_result {
-	char id[37];            /* the record written */
-	bool skipped;           /* nothing to do (done says why); nothing written */
-	bool bad_value;         /* a value could not be read (a usage error at the terminal) */
-	char done[1024];        /* the line for people once written or skipped, may be "" */
+	char id[37];     /* the record written */
+	bool skipped;    /* nothing to do (done says why); nothing written */
+	bool bad_value;  /* a value could not be read (a usage error at the terminal) */
+	char done[1024]; /* the line for people once written or skipped, may be "" */
 	size_t nerrors;
 	struct verb_error err[VERB_MAX_ERRORS];
 };

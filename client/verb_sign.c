@@ -22,7 +22,7 @@ static const char *s_(const char *s)
 struct head_ctx {
 	struct store *st;
 	const char *skip;
-	const Safecampus__Record *best;  /* borrowed copy owned below */
+	const Safecampus__Record *best; /* borrowed copy owned below */
 	Safecampus__Record *own;
 	int rc;
 };
@@ -64,7 +64,7 @@ static int head_cb(void *arg, const Safecampus__Record *r)
 int verb_chain_head(struct store *st, const struct kind *k, const char *chain_id,
 		    const char *skip_id, uint8_t out[SIG_HASH_LEN], bool *have)
 {
-	struct head_ctx x = {.st = st, .skip = skip_id};
+	struct head_ctx x = { .st = st, .skip = skip_id };
 	int rc;
 
 	*have = false;
@@ -145,12 +145,13 @@ int verb_signer_value(struct store *st, const struct verb_actor *actor, int fill
 	if (!actor || !actor->login || !*actor->login)
 		return sc_refuse(-EPERM, why, whyn,
 				 _("this step is signed by the person who takes it: say who with "
-				 "--as LOGIN"));
+				   "--as LOGIN"));
 	rc = person_get(st, actor->login, &p);
 	if (rc == PERSON_EUNKNOWN)
-		return sc_refuse(-EPERM, why, whyn,
-				 _("no person '%s' is enrolled at this campus (safecampus person list)"),
-				 actor->login);
+		return sc_refuse(
+			-EPERM, why, whyn,
+			_("no person '%s' is enrolled at this campus (safecampus person list)"),
+			actor->login);
 	if (rc)
 		return sc_refuse(rc, why, whyn, "%s", person_last_error());
 	snprintf(out, n, "%s",
@@ -179,9 +180,10 @@ int verb_sign(struct store *st, const struct store_config *cfg, const struct ver
 				 k->name, who);
 	rc = person_get(st, actor->login, &p);
 	if (rc == PERSON_EUNKNOWN)
-		return sc_refuse(-EPERM, why, n,
-				 _("no person '%s' is enrolled at this campus (safecampus person list)"),
-				 actor->login);
+		return sc_refuse(
+			-EPERM, why, n,
+			_("no person '%s' is enrolled at this campus (safecampus person list)"),
+			actor->login);
 	if (rc)
 		return sc_refuse(rc, why, n, "%s", person_last_error());
 	if (p.role <= 0 || p.role >= 32 || !(roles & (1u << p.role)))
@@ -192,8 +194,9 @@ int verb_sign(struct store *st, const struct store_config *cfg, const struct ver
 	if ((!r->campus || !*r->campus) && set_str(&r->campus, s_(cfg->campus)))
 		return -ENOMEM;
 	if (strcmp(p.school, s_(r->school)) != 0)
-		return sc_refuse(-EPERM, why, n, _("%s belongs to %s, not to the record's school %s"),
-				 p.login, *p.school ? p.school : "the bureau", s_(r->school));
+		return sc_refuse(-EPERM, why, n,
+				 _("%s belongs to %s, not to the record's school %s"), p.login,
+				 *p.school ? p.school : "the bureau", s_(r->school));
 	rc = verb_chain_head(st, k, kind_chain_id(r), r->id, prev, &have);
 	if (rc)
 		return sc_refuse(rc, why, n, _("cannot read the chain: %s"), sc_strerror(rc));

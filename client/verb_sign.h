@@ -30,7 +30,7 @@ SC_WUR int verb_chain_head(struct store *st, const struct kind *k, const char *c
 
 /** Fills a verb's KF_SIGNER_NAME / KF_SIGNER_ROLE value for actor into out
  * (the person's display name, or role name). -EPERM with why if no person. */
-SC_WUR int verb_signer_value(struct store *st, const struct verb_actor *actor, int fill,
-			     char *out, size_t n, char *why, size_t whyn);
+SC_WUR int verb_signer_value(struct store *st, const struct verb_actor *actor, int fill, char *out,
+			     size_t n, char *why, size_t whyn);
 
 #endif

@@ -13,18 +13,24 @@
 
 struct buf {
 	uint8_t *data;
-	size_t off;  /* first unread byte */
-	size_t len;  /* end of data */
-	size_t cap;  /* allocated */
-	size_t max;  /* cap never grows past this */
+	size_t off; /* first unread byte */
+	size_t len; /* end of data */
+	size_t cap; /* allocated */
+	size_t max; /* cap never grows past this */
 };
 
 /** Makes an empty buffer that may hold at most `max` bytes. Allocates nothing yet. */
 void buf_init(struct buf *b, size_t max);
 /** Frees the storage; the buffer is empty and reusable afterwards. */
 void buf_free(struct buf *b);
-static inline size_t buf_used(const struct buf *b) { return b->len - b->off; }
-static inline uint8_t *buf_head(const struct buf *b) { return b->data + b->off; }
+static inline size_t buf_used(const struct buf *b)
+{
+	return b->len - b->off;
+}
+static inline uint8_t *buf_head(const struct buf *b)
+{
+	return b->data + b->off;
+}
 /** Appends n bytes. SC_ETOOBIG past max, -ENOMEM if allocation fails;
  * on failure the buffer is unchanged. */
 SC_WUR int buf_append(struct buf *b, const void *p, size_t n);

@@ -75,13 +75,27 @@ static void ch_set_state(struct channel *ch, enum channel_state to)
 	bool ok;
 
 	switch (to) {
-	case CHANNEL_PREAMBLE: ok = from == CHANNEL_INIT; break;
-	case CHANNEL_HANDSHAKE: ok = from == CHANNEL_INIT || from == CHANNEL_PREAMBLE; break;
-	case CHANNEL_READY: ok = from == CHANNEL_HANDSHAKE; break;
-	case CHANNEL_CLOSING: ok = from == CHANNEL_HANDSHAKE || from == CHANNEL_READY; break;
-	case CHANNEL_LINGER: ok = from == CHANNEL_CLOSING; break;
-	case CHANNEL_CLOSED: ok = from != CHANNEL_CLOSED; break;
-	default: ok = false; break;
+	case CHANNEL_PREAMBLE:
+		ok = from == CHANNEL_INIT;
+		break;
+	case CHANNEL_HANDSHAKE:
+		ok = from == CHANNEL_INIT || from == CHANNEL_PREAMBLE;
+		break;
+	case CHANNEL_READY:
+		ok = from == CHANNEL_HANDSHAKE;
+		break;
+	case CHANNEL_CLOSING:
+		ok = from == CHANNEL_HANDSHAKE || from == CHANNEL_READY;
+		break;
+	case CHANNEL_LINGER:
+		ok = from == CHANNEL_CLOSING;
+		break;
+	case CHANNEL_CLOSED:
+		ok = from != CHANNEL_CLOSED;
+		break;
+	default:
+		ok = false;
+		break;
 	}
 	assert(ok && "illegal channel state change");
 	(void)ok;
@@ -566,7 +580,8 @@ static void ch_process(struct channel *ch)
 	if (ch->state == CHANNEL_READY && ch->peer_eof && !ch->paused && !ch->bad_input &&
 	    !ch_whole_frame_buffered(ch)) {
 		if (buf_used(&ch->in) > 0)
-			channel_close(ch, SC_EPROTO, "peer closed the connection in the middle of a frame");
+			channel_close(ch, SC_EPROTO,
+				      "peer closed the connection in the middle of a frame");
 		else
 			channel_close(ch, 0, "peer closed the connection");
 	}
@@ -603,7 +618,8 @@ static void ch_preamble(struct channel *ch, const uint8_t *data, size_t n)
 		return;
 	}
 	if (rc == CHANNEL_PREAMBLE_MORE) {
-		if (avail >= CHANNEL_PREAMBLE_MAX || (!buffered && buf_append(&ch->in, data, n) < 0)) {
+		if (avail >= CHANNEL_PREAMBLE_MAX ||
+		    (!buffered && buf_append(&ch->in, data, n) < 0)) {
 			ch_note(ch, SC_EPROTO, "more than %u bytes before the TLS handshake",
 				CHANNEL_PREAMBLE_MAX);
 			ch_close_handles(ch);
@@ -626,9 +642,8 @@ static void ch_preamble(struct channel *ch, const uint8_t *data, size_t n)
 
 /* ------------------------------------------------------------------ public */
 
-int channel_init(struct channel *ch, uv_loop_t *loop, struct tls_ctx *ctx,
-		 const char *server_name, const struct channel_ops *ops,
-		 const struct channel_limits *lim)
+int channel_init(struct channel *ch, uv_loop_t *loop, struct tls_ctx *ctx, const char *server_name,
+		 const struct channel_ops *ops, const struct channel_limits *lim)
 {
 	int rc;
 
@@ -694,7 +709,8 @@ int channel_start(struct channel *ch)
 		ch_update_reading(ch);
 	else
 		ch_process(ch); /* client: ClientHello; server: start reading */
-	if (ch->state == CHANNEL_PREAMBLE || ch->state == CHANNEL_HANDSHAKE || ch->state == CHANNEL_READY)
+	if (ch->state == CHANNEL_PREAMBLE || ch->state == CHANNEL_HANDSHAKE ||
+	    ch->state == CHANNEL_READY)
 		return 0;
 	return ch->close_status < 0 ? ch->close_status : -EPIPE;
 }

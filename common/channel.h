@@ -85,10 +85,10 @@ struct channel_ops {
 
 struct channel_limits {
 	size_t max_frame; /* largest Envelope payload either way, <= FRAME_MAX_LIMIT */
-	size_t read_max;  /* decrypted, not yet dispatched input; at least max_frame + FRAME_HEADER */
-	size_t wq_high;   /* congested above this many queued ciphertext bytes */
-	size_t wq_low;    /* ... until the queue falls below this */
-	size_t wq_max;    /* channel_send refuses (-ENOBUFS) past this; at least
+	size_t read_max; /* decrypted, not yet dispatched input; at least max_frame + FRAME_HEADER */
+	size_t wq_high;  /* congested above this many queued ciphertext bytes */
+	size_t wq_low;   /* ... until the queue falls below this */
+	size_t wq_max;   /* channel_send refuses (-ENOBUFS) past this; at least
 			   * tls_write_bound(max_frame + FRAME_HEADER) */
 };
 
@@ -133,17 +133,17 @@ struct channel {
 	enum channel_state state;
 	int open_handles;
 	bool server;
-	bool reading;       /* uv_read_start in effect */
-	bool write_busy;    /* a uv_write is in flight */
-	bool paused;        /* owner asked to stop dispatching */
-	bool congested;     /* passed wq_high, not yet below wq_low */
-	bool peer_eof;      /* close_notify seen */
-	bool bad_input;     /* framing broken; no more reading */
-	bool dispatching;   /* inside the dispatch loop (re-entrancy guard) */
-	bool have_why;      /* close_status/why are set; the first reason wins */
+	bool reading;     /* uv_read_start in effect */
+	bool write_busy;  /* a uv_write is in flight */
+	bool paused;      /* owner asked to stop dispatching */
+	bool congested;   /* passed wq_high, not yet below wq_low */
+	bool peer_eof;    /* close_notify seen */
+	bool bad_input;   /* framing broken; no more reading */
+	bool dispatching; /* inside the dispatch loop (re-entrancy guard) */
+	bool have_why;    /* close_status/why are set; the first reason wins */
 	int close_status;
 	char why[256];
-	int peer_rc;        /* tls_peer_identity's result, taken at on_ready */
+	int peer_rc; /* tls_peer_identity's result, taken at on_ready */
 	struct tls_identity peer;
 	char peer_name[64]; /* "ip:port", taken at channel_start */
 	char tls_ver[64];
@@ -194,7 +194,8 @@ void channel_resume(struct channel *ch);
 SC_WUR int channel_peer_identity(struct channel *ch, struct tls_identity *out);
 /** tls_peer_recheck on the channel's session: does the peer certificate
  * still verify against ctx (a newer context after a reload)? */
-SC_WUR int channel_peer_recheck(struct channel *ch, const struct tls_ctx *ctx, char *why, size_t whylen);
+SC_WUR int channel_peer_recheck(struct channel *ch, const struct tls_ctx *ctx, char *why,
+				size_t whylen);
 /** "ip:port" ("[v6]:port") of the peer, for logs; "?" if unknown. Works from
  * uv_accept/connect on, and still in on_close. */
 void channel_peer_name(const struct channel *ch, char *out, size_t n);

@@ -13,7 +13,7 @@ bool date_leap(int y)
 
 int date_month_days(int y, int m)
 {
-	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
 	if (m < 1 || m > 12)
 		return 0;

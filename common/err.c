@@ -10,20 +10,34 @@
 const char *sc_strerror(int rc)
 {
 	switch (rc) {
-	case 0: return _("success");
-	case SC_EPROTO: return _("protocol violation");
-	case SC_ETOOBIG: return _("over size limit");
-	case SC_ETLS: return _("TLS failure");
-	case SC_EDB: return _("database error");
-	case SC_ECONFIG: return _("bad configuration");
-	case SC_ESQLITE: return _("local store error");
-	case SC_ENOTFOUND: return _("not found");
-	case SC_EREJECTED: return _("rejected by server");
-	case SC_EUSAGE: return _("usage error");
-	case SC_ESERVER: return _("server error");
-	case SC_ETRANSITION: return _("workflow step not allowed");
-	case SC_EINVALID: return _("invalid value");
-	default: break;
+	case 0:
+		return _("success");
+	case SC_EPROTO:
+		return _("protocol violation");
+	case SC_ETOOBIG:
+		return _("over size limit");
+	case SC_ETLS:
+		return _("TLS failure");
+	case SC_EDB:
+		return _("database error");
+	case SC_ECONFIG:
+		return _("bad configuration");
+	case SC_ESQLITE:
+		return _("local store error");
+	case SC_ENOTFOUND:
+		return _("not found");
+	case SC_EREJECTED:
+		return _("rejected by server");
+	case SC_EUSAGE:
+		return _("usage error");
+	case SC_ESERVER:
+		return _("server error");
+	case SC_ETRANSITION:
+		return _("workflow step not allowed");
+	case SC_EINVALID:
+		return _("invalid value");
+	default:
+		break;
 	}
 	if (rc < 0 && rc > SC_EBASE)
 		return strerror(-rc);

@@ -13,18 +13,18 @@
 
 enum sc_err {
 	SC_EBASE = -10000,
-	SC_EPROTO = SC_EBASE - 1,    /* peer broke the protocol */
-	SC_ETOOBIG = SC_EBASE - 2,   /* frame or buffer over its limit */
-	SC_ETLS = SC_EBASE - 3,      /* TLS failure (handshake, verify, record) */
-	SC_EDB = SC_EBASE - 4,       /* database error */
-	SC_ECONFIG = SC_EBASE - 5,   /* bad configuration */
-	SC_ESQLITE = SC_EBASE - 6,   /* local store error */
-	SC_ENOTFOUND = SC_EBASE - 7, /* no such record */
-	SC_EREJECTED = SC_EBASE - 8, /* the server rejected a record */
-	SC_EUSAGE = SC_EBASE - 9,    /* command-line misuse */
-	SC_ESERVER = SC_EBASE - 10,  /* the server answered with Error */
+	SC_EPROTO = SC_EBASE - 1,       /* peer broke the protocol */
+	SC_ETOOBIG = SC_EBASE - 2,      /* frame or buffer over its limit */
+	SC_ETLS = SC_EBASE - 3,         /* TLS failure (handshake, verify, record) */
+	SC_EDB = SC_EBASE - 4,          /* database error */
+	SC_ECONFIG = SC_EBASE - 5,      /* bad configuration */
+	SC_ESQLITE = SC_EBASE - 6,      /* local store error */
+	SC_ENOTFOUND = SC_EBASE - 7,    /* no such record */
+	SC_EREJECTED = SC_EBASE - 8,    /* the server rejected a record */
+	SC_EUSAGE = SC_EBASE - 9,       /* command-line misuse */
+	SC_ESERVER = SC_EBASE - 10,     /* the server answered with Error */
 	SC_ETRANSITION = SC_EBASE - 11, /* workflow step not allowed */
-	SC_EINVALID = SC_EBASE - 12, /* a field fails validation */
+	SC_EINVALID = SC_EBASE - 12,    /* a field fails validation */
 };
 
 /** Writes a reason for people into why (if why and whylen) and returns rc:

@@ -2,9 +2,8 @@
 
 #include <errno.h>
 
-enum frame_status frame_decode(const uint8_t *p, size_t len, size_t max,
-			       const uint8_t **payload, size_t *payload_len,
-			       size_t *consumed)
+enum frame_status frame_decode(const uint8_t *p, size_t len, size_t max, const uint8_t **payload,
+			       size_t *payload_len, size_t *consumed)
 {
 	uint32_t n;
 
@@ -76,7 +75,8 @@ static int unknown_fields_valid(const ProtobufCMessage *m)
 				if (arr[j] && !unknown_fields_valid(arr[j]))
 					return 0;
 		} else {
-			const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)(base + f->offset);
+			const ProtobufCMessage *sub =
+				*(const ProtobufCMessage *const *)(base + f->offset);
 			if (sub && !unknown_fields_valid(sub))
 				return 0;
 		}

@@ -17,18 +17,17 @@
 #define FRAME_MAX_LIMIT (64u << 20)  /* no configuration may go above */
 
 enum frame_status {
-	FRAME_OK = 0,     /* *payload, *payload_len and *consumed are set */
-	FRAME_NEED_MORE,  /* not a whole frame yet; nothing consumed */
-	FRAME_TOO_BIG,    /* length prefix above max; the stream is unusable */
-	FRAME_EMPTY,      /* zero-length frame; the stream is unusable */
+	FRAME_OK = 0,    /* *payload, *payload_len and *consumed are set */
+	FRAME_NEED_MORE, /* not a whole frame yet; nothing consumed */
+	FRAME_TOO_BIG,   /* length prefix above max; the stream is unusable */
+	FRAME_EMPTY,     /* zero-length frame; the stream is unusable */
 };
 
 /** Looks for one whole frame at the start of [p, p+len). On FRAME_OK,
  * *payload points into p, and *consumed is header + payload length. The
  * length is checked against max before anything else looks at the payload. */
-enum frame_status frame_decode(const uint8_t *p, size_t len, size_t max,
-			       const uint8_t **payload, size_t *payload_len,
-			       size_t *consumed);
+enum frame_status frame_decode(const uint8_t *p, size_t len, size_t max, const uint8_t **payload,
+			       size_t *payload_len, size_t *consumed);
 
 /** Packs env as one frame appended to out. SC_ETOOBIG if the frame would be
  * larger than max or than out's limit; out is unchanged on failure. */

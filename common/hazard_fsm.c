@@ -121,21 +121,23 @@ static int check_deadline(const struct hazard_status *s, const Safecampus__Hazar
 	if (!has(ev->deadline_date)) {
 		if (!required)
 			return 0;
-		return refuse(SC_EINVALID, why, whylen, _("hazard_event.deadline_date is required to %s"),
+		return refuse(SC_EINVALID, why, whylen,
+			      _("hazard_event.deadline_date is required to %s"),
 			      action_name((int)ev->action));
 	}
 	if (!date_valid(ev->deadline_date)) {
 		char q[16];
 		snprintf(q, sizeof q, "%.10s", ev->deadline_date);
 		return refuse(SC_EINVALID, why, whylen,
-			      _("hazard_event.deadline_date: \"%s%s\" is not a real date"),
-			      q, strlen(ev->deadline_date) > 10 ? "..." : "");
+			      _("hazard_event.deadline_date: \"%s%s\" is not a real date"), q,
+			      strlen(ev->deadline_date) > 10 ? "..." : "");
 	}
 	/* a deadline before the hazard was found is a typo, not a plan */
 	if (s->found_date[0] && strcmp(ev->deadline_date, s->found_date) < 0)
-		return refuse(SC_EINVALID, why, whylen,
-			      _("hazard_event.deadline_date: %s is before the hazard was found (%s)"),
-			      ev->deadline_date, s->found_date);
+		return refuse(
+			SC_EINVALID, why, whylen,
+			_("hazard_event.deadline_date: %s is before the hazard was found (%s)"),
+			ev->deadline_date, s->found_date);
 	return 0;
 }
 
@@ -156,8 +158,8 @@ int hazard_apply(struct hazard_status *s, const Safecampus__HazardEvent *ev, cha
 	if (a == ACT(UNSPECIFIED))
 		return refuse(SC_EINVALID, why, whylen, _("hazard_event.action is required"));
 	if (!protobuf_c_enum_descriptor_get_value(&safecampus__hazard_action__descriptor, a))
-		return refuse(SC_EINVALID, why, whylen, _("hazard_event.action: %d is not a known action"),
-			      a);
+		return refuse(SC_EINVALID, why, whylen,
+			      _("hazard_event.action: %d is not a known action"), a);
 	if (!has(ev->actor))
 		return refuse(SC_EINVALID, why, whylen, _("hazard_event.actor is required"));
 	if (strlen(ev->actor) >= sizeof n.rectified_by)
@@ -172,9 +174,11 @@ int hazard_apply(struct hazard_status *s, const Safecampus__HazardEvent *ev, cha
 		if ((rc = need_leader(ev, why, whylen)) < 0)
 			return rc;
 		if (!has(ev->owner))
-			return refuse(SC_EINVALID, why, whylen, _("hazard_event.owner is required to assign"));
+			return refuse(SC_EINVALID, why, whylen,
+				      _("hazard_event.owner is required to assign"));
 		if (strlen(ev->owner) >= sizeof n.owner)
-			return refuse(SC_EINVALID, why, whylen, _("hazard_event.owner: at most %zu bytes"),
+			return refuse(SC_EINVALID, why, whylen,
+				      _("hazard_event.owner: at most %zu bytes"),
 				      sizeof n.owner - 1);
 		if ((rc = check_deadline(s, ev, 1, why, whylen)) < 0)
 			return rc;
@@ -248,7 +252,8 @@ int hazard_apply(struct hazard_status *s, const Safecampus__HazardEvent *ev, cha
 		n.escalation_level++;
 		break;
 	default:
-		return refuse(SC_EINVALID, why, whylen, _("hazard_event.action: %d is not handled"), a);
+		return refuse(SC_EINVALID, why, whylen, _("hazard_event.action: %d is not handled"),
+			      a);
 	}
 	*s = n;
 	return 0;

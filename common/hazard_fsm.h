@@ -34,15 +34,15 @@ enum hazard_escalation {
 struct hazard_status {
 	Safecampus__HazardState state;
 	char owner[128];
-	char deadline_date[11];   /* "YYYY-MM-DD" or "" */
-	char rectified_by[128];   /* actor of the last RECTIFY, "" if none */
-	int64_t reported_ms;      /* unused by the machine; callers may fill it */
+	char deadline_date[11]; /* "YYYY-MM-DD" or "" */
+	char rectified_by[128]; /* actor of the last RECTIFY, "" if none */
+	int64_t reported_ms;    /* unused by the machine; callers may fill it */
 	int64_t rectified_ms;
 	int64_t verified_ms;
 	int64_t closed_ms;
 	unsigned reopen_count;
 	unsigned escalation_level; /* enum hazard_escalation reached for the current deadline */
-	char found_date[11];      /* the hazard's found_date, "" if not known: a deadline
+	char found_date[11];       /* the hazard's found_date, "" if not known: a deadline
 				   * before it is refused (both sides fill it in) */
 };
 
@@ -52,8 +52,8 @@ void hazard_status_init(struct hazard_status *s);
 /** Applies ev to s if the step is allowed. On refusal returns SC_ETRANSITION
  * (or SC_EINVALID for a missing field) and writes a reason for people into
  * why; s is unchanged. */
-SC_WUR int hazard_apply(struct hazard_status *s, const Safecampus__HazardEvent *ev,
-			char *why, size_t whylen);
+SC_WUR int hazard_apply(struct hazard_status *s, const Safecampus__HazardEvent *ev, char *why,
+			size_t whylen);
 
 /** Lower-case state name ("reported", ...). */
 const char *hazard_state_name(Safecampus__HazardState st);

@@ -14,8 +14,8 @@ struct hlc {
 };
 
 #define HLC_MS(stamp) ((stamp) >> 16)
-#define HLC_COUNT(stamp) ((stamp) & 0xffffu)
-#define HLC_MAKE(ms, count) (((uint64_t)(ms) << 16) | ((count) & 0xffffu))
+#define HLC_COUNT(stamp) ((stamp)&0xffffu)
+#define HLC_MAKE(ms, count) (((uint64_t)(ms) << 16) | ((count)&0xffffu))
 /* A remote stamp more than this far ahead of our wall clock is refused, so one
  * machine with a wrong clock cannot drag every clock into the future. */
 #define HLC_MAX_DRIFT_MS (24ull * 3600 * 1000)

@@ -79,7 +79,7 @@ bool indicators_letter_holds(const Safecampus__Letter *lt, const char *staff_id,
 	if (lt->year != year || !date_valid(signed_d) || strcmp(signed_d, asof) > 0)
 		return false;
 	if (*s_(lt->signer_staff_id) ? strcmp(lt->signer_staff_id, staff_id) == 0
-				      : strcmp(s_(lt->signer), staff_name) == 0)
+				     : strcmp(s_(lt->signer), staff_name) == 0)
 		return true;
 	return *staff_name && strcmp(s_(lt->counter_signer), staff_name) == 0;
 }

@@ -20,9 +20,10 @@ static int bus_derive(const struct kind_env *env, const Safecampus__Record *r, c
 	bool late = date_valid(s_(r->bus->next_inspection_date)) &&
 		    strcmp(r->bus->next_inspection_date, today) < 0;
 
-	snprintf(d->status, sizeof d->status, "%s", r->bus->inactive ? "inactive"
-						    : late	       ? "inspection_overdue!"
-								       : "active");
+	snprintf(d->status, sizeof d->status, "%s",
+		 r->bus->inactive ? "inactive"
+		 : late           ? "inspection_overdue!"
+				  : "active");
 	return 0;
 }
 
@@ -45,38 +46,43 @@ static bool trip_alarm(const Safecampus__Record *r, char *out, size_t n)
 	return true;
 }
 
-static int rider_derive(const struct kind_env *env, const Safecampus__Record *r,
-			const char *today, struct kind_derived *d)
+static int rider_derive(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+			struct kind_derived *d)
 {
 	snprintf(d->status, sizeof d->status, "%s", r->bus_rider->inactive ? "inactive" : "active");
 	return 0;
 }
 
 static const struct kind_verb bus_verbs[] = {
-	{.name = "trip", .kind = "bus_trip",
-	 .usage = "bus trip --bus PLATE|ID --direction to_school|from_school --boarded N "
-		  "--alighted N --checked-by NAME [--trip-date D]",
-	 .summary = N_("Records one trip of a school bus: how many students got on, how many got "
-		    "off, and who\nchecked the empty bus. When the counts differ an ALARM is "
-		    "printed at once (a child may be\nleft on the bus); the trip is still "
-		    "recorded, exactly as counted."),
-	 .epilog = N_("--trip-date defaults to today. --bus takes the bus's plate (as in `safecampus "
-		   "list bus`) or its id. Give both --boarded and --alighted (0 is a count too)."),
-	 /* counts that may be 0 are asked for: a trip without them is not counted */
-	 .required = (const char *const[]){"direction", "boarded", "alighted", "checked_by", NULL},
-	 .optional = (const char *const[]){"trip_date", NULL},
-	 .sets = (const struct kind_set[]){{"trip_date", KF_TODAY, NULL, true}, {0}},
-	 .flags = KV_PRINT_ID, .lookup = "bus", .lookup_field = "plate"},
+	{ .name = "trip",
+	  .kind = "bus_trip",
+	  .usage = "bus trip --bus PLATE|ID --direction to_school|from_school --boarded N "
+		   "--alighted N --checked-by NAME [--trip-date D]",
+	  .summary = N_("Records one trip of a school bus: how many students got on, how many got "
+			"off, and who\nchecked the empty bus. When the counts differ an ALARM is "
+			"printed at once (a child may be\nleft on the bus); the trip is still "
+			"recorded, exactly as counted."),
+	  .epilog = N_(
+		  "--trip-date defaults to today. --bus takes the bus's plate (as in `safecampus "
+		  "list bus`) or its id. Give both --boarded and --alighted (0 is a count too)."),
+	  /* counts that may be 0 are asked for: a trip without them is not counted */
+	  .required =
+		  (const char *const[]){ "direction", "boarded", "alighted", "checked_by", NULL },
+	  .optional = (const char *const[]){ "trip_date", NULL },
+	  .sets = (const struct kind_set[]){ { "trip_date", KF_TODAY, NULL, true }, { 0 } },
+	  .flags = KV_PRINT_ID,
+	  .lookup = "bus",
+	  .lookup_field = "plate" },
 };
 
 static const struct kind_field_ui bus_field_ui[] = {
-	{"plate", NC_("bus", "Plate"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"seats", NC_("bus", "Seats"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"company", NC_("bus", "Operator"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"driver", NC_("bus", "Driver"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"attendant", NC_("bus", "Attendant"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"next_inspection_date", NC_("bus", "Next inspection"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"inactive", NC_("bus", "Out of service"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "plate", NC_("bus", "Plate"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "seats", NC_("bus", "Seats"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "company", NC_("bus", "Operator"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "driver", NC_("bus", "Driver"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "attendant", NC_("bus", "Attendant"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "next_inspection_date", NC_("bus", "Next inspection"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "inactive", NC_("bus", "Out of service"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_bus = {
@@ -91,19 +97,20 @@ const struct kind_ops kind_ops_bus = {
 	.derive = bus_derive,
 	.group_summary = N_("record a bus trip (counts that differ raise an ALARM)"),
 	.group_help = N_("School buses (校车). Buses and riders are records: `safecampus add bus "
-		      "--plate P --seats N ...`,\n`safecampus add bus_rider --bus-id ID "
-		      "--student-ref CODE`."),
+			 "--plate P --seats N ...`,\n`safecampus add bus_rider --bus-id ID "
+			 "--student-ref CODE`."),
 	.verbs = bus_verbs,
 	.nverbs = sizeof bus_verbs / sizeof bus_verbs[0],
 };
 
 static const struct kind_field_ui bus_trip_field_ui[] = {
-	{"bus_id", NC_("bus_trip", "Bus"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"trip_date", NC_("bus_trip", "Date"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"direction", NC_("bus_trip", "Direction"), NULL, NULL, NULL, KF_NONE, kind_enum_bus_direction},
-	{"boarded", NC_("bus_trip", "Got on"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"alighted", NC_("bus_trip", "Got off"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"checked_by", NC_("bus_trip", "Bus checked by"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "bus_id", NC_("bus_trip", "Bus"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "trip_date", NC_("bus_trip", "Date"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "direction", NC_("bus_trip", "Direction"), NULL, NULL, NULL, KF_NONE,
+	  kind_enum_bus_direction },
+	{ "boarded", NC_("bus_trip", "Got on"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "alighted", NC_("bus_trip", "Got off"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "checked_by", NC_("bus_trip", "Bus checked by"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 /* A trip against its bus, as known here: more riders than seats is a typo
@@ -120,7 +127,9 @@ static int trip_check(const struct kind_env *env, const Safecampus__Record *r, c
 		return 0;
 	if (rc)
 		return rc;
-	rc = b->body_case == SAFECAMPUS__RECORD__BODY_BUS ? rules_bus_trip_seats(r->bus_trip, b->bus, why, n) : 0;
+	rc = b->body_case == SAFECAMPUS__RECORD__BODY_BUS
+		     ? rules_bus_trip_seats(r->bus_trip, b->bus, why, n)
+		     : 0;
 	safecampus__record__free_unpacked(b, NULL);
 	return rc;
 }
@@ -139,9 +148,9 @@ const struct kind_ops kind_ops_bus_trip = {
 };
 
 static const struct kind_field_ui bus_rider_field_ui[] = {
-	{"bus_id", NC_("bus_rider", "Bus"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"student_ref", NC_("bus_rider", "Student code"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"inactive", NC_("bus_rider", "No longer rides"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "bus_id", NC_("bus_rider", "Bus"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "student_ref", NC_("bus_rider", "Student code"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "inactive", NC_("bus_rider", "No longer rides"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_bus_rider = {

@@ -73,7 +73,7 @@ static int cal_cb(void *arg, const Safecampus__Record *r)
 
 int kind_due_school_day(const struct kind_env *env, const char *day, bool *yes)
 {
-	struct cal_ctx x = {.day = day};
+	struct cal_ctx x = { .day = day };
 	int y, m, d, rc;
 
 	*yes = false;
@@ -186,11 +186,11 @@ static int last_cb(void *arg, const Safecampus__Record *r, enum kind_sync sync)
 	return 0;
 }
 
-int kind_due_equipment(const struct kind_env *env, const Safecampus__Record *r,
-		       const char *today, const char *week_end, char *out, size_t n)
+int kind_due_equipment(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+		       const char *week_end, char *out, size_t n)
 {
 	const Safecampus__Equipment *e = r->equipment;
-	struct last x = {.today = today};
+	struct last x = { .today = today };
 	char due[11];
 	int rc;
 
@@ -241,7 +241,7 @@ static int drill_cb(void *arg, const Safecampus__Record *r)
 
 int kind_owed_drill(const struct kind_env *env, const char *today, kind_due_line_cb cb, void *arg)
 {
-	struct month_ctx x = {.held = false};
+	struct month_ctx x = { .held = false };
 	int y, m, d, rc;
 	bool any = false;
 	char day[11], last[11] = "";
@@ -266,8 +266,10 @@ int kind_owed_drill(const struct kind_env *env, const char *today, kind_due_line
 		return 0;
 	{
 		char line[256];
-		snprintf(line, sizeof line, _("this month's drill (%s): not recorded yet (last school "
-					      "day of the month: %s)"), x.month, last);
+		snprintf(line, sizeof line,
+			 _("this month's drill (%s): not recorded yet (last school "
+			   "day of the month: %s)"),
+			 x.month, last);
 		return cb(arg, line);
 	}
 }
@@ -331,7 +333,7 @@ static int session_cb(void *arg, const Safecampus__Record *r)
 int kind_owed_education(const struct kind_env *env, const char *today, kind_due_line_cb cb,
 			void *arg)
 {
-	struct cls_ctx x = {.today = today};
+	struct cls_ctx x = { .today = today };
 	char line[512];
 	size_t missing = 0, at;
 	bool sd;
@@ -348,8 +350,8 @@ int kind_owed_education(const struct kind_env *env, const char *today, kind_due_
 		missing += !x.v[i].held;
 	if (!rc && missing) {
 		at = (size_t)snprintf(line, sizeof line,
-				      _("\"1530\" today: %zu of %zu classes not recorded yet:"), missing,
-				      x.n);
+				      _("\"1530\" today: %zu of %zu classes not recorded yet:"),
+				      missing, x.n);
 		for (size_t i = 0, shown = 0; i < x.n && at < sizeof line; i++) {
 			if (x.v[i].held)
 				continue;
@@ -397,7 +399,7 @@ static int letter_cb(void *arg, const Safecampus__Record *r)
 static int staff_cb(void *arg, const Safecampus__Record *r)
 {
 	struct staff_ctx *x = arg;
-	struct holds_ctx h = {.staff = r, .s = x};
+	struct holds_ctx h = { .staff = r, .s = x };
 	int rc;
 
 	if (r->deleted || r->body_case != SAFECAMPUS__RECORD__BODY_STAFF ||
@@ -420,7 +422,7 @@ static int staff_cb(void *arg, const Safecampus__Record *r)
 
 int kind_owed_letter(const struct kind_env *env, const char *today, kind_due_line_cb cb, void *arg)
 {
-	struct staff_ctx x = {.env = env, .today = today, .year = (int)strtol(today, NULL, 10)};
+	struct staff_ctx x = { .env = env, .today = today, .year = (int)strtol(today, NULL, 10) };
 	char line[512];
 	int rc = env->each(env->ctx, "staff", staff_cb, &x);
 
@@ -428,7 +430,8 @@ int kind_owed_letter(const struct kind_env *env, const char *today, kind_due_lin
 		rc = x.rc;
 	if (rc || !x.without)
 		return rc;
-	snprintf(line, sizeof line, _("letters for %d: %u of %u current staff have not signed one:%s%s"),
-		 x.year, x.without, x.current, x.names, x.without > 5 ? " ..." : "");
+	snprintf(line, sizeof line,
+		 _("letters for %d: %u of %u current staff have not signed one:%s%s"), x.year,
+		 x.without, x.current, x.names, x.without > 5 ? " ..." : "");
 	return cb(arg, line);
 }

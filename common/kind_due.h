@@ -18,8 +18,8 @@ int kind_due_notice(const struct kind_env *env, const Safecampus__Record *r, con
 		    const char *week_end, char *out, size_t n);
 int kind_due_hazard(const struct kind_env *env, const Safecampus__Record *r, const char *today,
 		    const char *week_end, char *out, size_t n);
-int kind_due_equipment(const struct kind_env *env, const Safecampus__Record *r,
-		       const char *today, const char *week_end, char *out, size_t n);
+int kind_due_equipment(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+		       const char *week_end, char *out, size_t n);
 int kind_due_bus(const struct kind_env *env, const Safecampus__Record *r, const char *today,
 		 const char *week_end, char *out, size_t n);
 int kind_owed_drill(const struct kind_env *env, const char *today, kind_due_line_cb cb, void *arg);

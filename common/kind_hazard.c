@@ -55,7 +55,8 @@ static int hz_derive(const struct kind_env *env, const Safecampus__Record *r, co
 		return rc;
 	/* overdue by the same clock as the dashboard: the deadline, else found
 	 * + the district's days for the severity (indicators.h) */
-	const Safecampus__Hazard *h = r->body_case == SAFECAMPUS__RECORD__BODY_HAZARD ? r->hazard : NULL;
+	const Safecampus__Hazard *h =
+		r->body_case == SAFECAMPUS__RECORD__BODY_HAZARD ? r->hazard : NULL;
 	char due[11] = "";
 	if (h && s.state != HST(VERIFIED) && s.state != HST(CLOSED) &&
 	    indicators_hazard_due(h->found_date, s.deadline_date, h->severity, due) < 0)
@@ -115,56 +116,52 @@ static void verb_done(const struct kind_env *env, const Safecampus__Record *pare
 }
 
 static const struct kind_enum_label areas[] = {
-	{"fire", N_("Fire safety")},
-	{"building", N_("Buildings")},
-	{"facility", N_("Facilities and equipment")},
-	{"defence_people", N_("People defence")},
-	{"defence_physical", N_("Physical defence")},
-	{"defence_technical", N_("Technical defence")},
-	{"food", N_("Food safety")},
-	{"traffic", N_("Traffic")},
-	{"other", N_("Other")},
-	{0},
+	{ "fire", N_("Fire safety") },
+	{ "building", N_("Buildings") },
+	{ "facility", N_("Facilities and equipment") },
+	{ "defence_people", N_("People defence") },
+	{ "defence_physical", N_("Physical defence") },
+	{ "defence_technical", N_("Technical defence") },
+	{ "food", N_("Food safety") },
+	{ "traffic", N_("Traffic") },
+	{ "other", N_("Other") },
+	{ 0 },
 };
 
 static const struct kind_enum_label severities[] = {
-	{"low", N_("Low")},
-	{"medium", N_("Medium")},
-	{"high", N_("High")},
-	{"critical", N_("Critical")},
-	{0},
+	{ "low", N_("Low") },
+	{ "medium", N_("Medium") },
+	{ "high", N_("High") },
+	{ "critical", N_("Critical") },
+	{ 0 },
 };
 
 static const struct kind_enum_label actions[] = {
-	{"assign", N_("Assign")},
-	{"rectify", N_("Rectified")},
-	{"verify", N_("Verified")},
-	{"close", N_("Closed")},
-	{"reopen", N_("Reopened")},
-	{"note", N_("Note")},
-	{"escalate", N_("Escalated")},
-	{0},
+	{ "assign", N_("Assign") },      { "rectify", N_("Rectified") },
+	{ "verify", N_("Verified") },    { "close", N_("Closed") },
+	{ "reopen", N_("Reopened") },    { "note", N_("Note") },
+	{ "escalate", N_("Escalated") }, { 0 },
 };
 
 static const struct kind_field_ui hazard_fields[] = {
-	{"title", NC_("hazard", "Title"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"location", NC_("hazard", "Location"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"area", NC_("hazard", "Area"), NULL, NULL, NULL, KF_NONE, areas},
-	{"severity", NC_("hazard", "Severity"), NULL, NULL, NULL, KF_NONE, severities},
-	{"description", NC_("hazard", "Description"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"found_date", NC_("hazard", "Found on"), NULL, NULL, "found", KF_TODAY, NULL},
-	{"reporter", NC_("hazard", "Reported by"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"inspection_id", NC_("hazard", "Inspection"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "title", NC_("hazard", "Title"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "location", NC_("hazard", "Location"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "area", NC_("hazard", "Area"), NULL, NULL, NULL, KF_NONE, areas },
+	{ "severity", NC_("hazard", "Severity"), NULL, NULL, NULL, KF_NONE, severities },
+	{ "description", NC_("hazard", "Description"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "found_date", NC_("hazard", "Found on"), NULL, NULL, "found", KF_TODAY, NULL },
+	{ "reporter", NC_("hazard", "Reported by"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "inspection_id", NC_("hazard", "Inspection"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 static const struct kind_col hazard_cols[] = {
-	{NC_("column", "school"), "@school", 0, 16, KC_OFF, KC_KEEP},
-	{NC_("column", "title"), "title", 0, 0, KC_KEEP | KC_FLEX, KC_KEEP | KC_FLEX},
-	{NC_("column", "severity"), "severity", 0, 8, KC_KEEP, KC_KEEP},
-	{NC_("column", "state"), NULL, 1, 9, KC_KEEP, KC_KEEP},
-	{NC_("column", "owner"), NULL, 2, 16, KC_KEEP, KC_KEEP},
-	{NC_("column", "deadline"), NULL, 3, 11, KC_KEEP, KC_KEEP},
-	{NC_("column", "campus"), "@campus", 0, 12, KC_KEEP, KC_KEEP},
+	{ NC_("column", "school"), "@school", 0, 16, KC_OFF, KC_KEEP },
+	{ NC_("column", "title"), "title", 0, 0, KC_KEEP | KC_FLEX, KC_KEEP | KC_FLEX },
+	{ NC_("column", "severity"), "severity", 0, 8, KC_KEEP, KC_KEEP },
+	{ NC_("column", "state"), NULL, 1, 9, KC_KEEP, KC_KEEP },
+	{ NC_("column", "owner"), NULL, 2, 16, KC_KEEP, KC_KEEP },
+	{ NC_("column", "deadline"), NULL, 3, 11, KC_KEEP, KC_KEEP },
+	{ NC_("column", "campus"), "@campus", 0, 12, KC_KEEP, KC_KEEP },
 };
 
 #define HZ_EPILOG                                                                              \
@@ -175,84 +172,112 @@ static const struct kind_col hazard_cols[] = {
 	   "refused\nstep writes nothing.")
 
 /* a signed step: the actor and their role come from the signing person */
-#define EVENT_SETS(action)                                                                     \
-	(const struct kind_set[])                                                              \
-	{                                                                                      \
-		{"hazard_id", KF_PARENT_ID, NULL, false}, {"action", KF_TEXT, action, false},    \
-			{"at_ms", KF_NOW_MS, NULL, false}, {"actor", KF_SIGNER_NAME, NULL, false}, \
-			{"actor_role", KF_SIGNER_ROLE, NULL, false},                              \
-		{                                                                              \
-			NULL, KF_NONE, NULL, false                                             \
-		}                                                                              \
+#define EVENT_SETS(action)                                                                        \
+	(const struct kind_set[])                                                                 \
+	{                                                                                         \
+		{ "hazard_id", KF_PARENT_ID, NULL, false }, { "action", KF_TEXT, action, false }, \
+			{ "at_ms", KF_NOW_MS, NULL, false },                                      \
+			{ "actor", KF_SIGNER_NAME, NULL, false },                                 \
+			{ "actor_role", KF_SIGNER_ROLE, NULL, false },                            \
+		{                                                                                 \
+			NULL, KF_NONE, NULL, false                                                \
+		}                                                                                 \
 	}
-#define NOTE_SETS                                                                              \
-	(const struct kind_set[])                                                              \
-	{                                                                                      \
-		{"hazard_id", KF_PARENT_ID, NULL, false}, {"action", KF_TEXT, "note", false},    \
-			{"at_ms", KF_NOW_MS, NULL, false}, { NULL, KF_NONE, NULL, false }         \
+#define NOTE_SETS                                                                                 \
+	(const struct kind_set[])                                                                 \
+	{                                                                                         \
+		{ "hazard_id", KF_PARENT_ID, NULL, false }, { "action", KF_TEXT, "note", false }, \
+			{ "at_ms", KF_NOW_MS, NULL, false },                                      \
+		{                                                                                 \
+			NULL, KF_NONE, NULL, false                                                \
+		}                                                                                 \
 	}
 
-static const char *const report_required[] = {"title", "area", "severity", NULL};
+static const char *const report_required[] = { "title", "area", "severity", NULL };
 
 static const struct kind_verb hazard_verbs[] = {
-	{.name = "report", .kind = "hazard",
-	 .usage = "hazard report --title T --area AREA --severity SEV [options]",
-	 .summary = N_("Reports a hazard found by an inspection or by anyone (隐患上报). Prints the "
-		    "new hazard's id.\nIts state is reported until it is assigned."),
-	 .epilog = N_("--found-date defaults to today."),
-	 .required = report_required, .flags = KV_PRINT_ID | KV_FIELDS_HELP},
-	{.name = "assign", .kind = "hazard_event",
-	 .usage = "hazard assign ID --owner NAME --deadline YYYY-MM-DD --as LOGIN",
-	 .summary = N_("Signs the hazard into the responsibility list (签发): who rectifies it, by "
-		    "when.\nAllowed from reported (or assigned, to re-assign); principal or vice "
-		    "principal only."),
-	 .epilog = HZ_EPILOG,
-	 .required = (const char *const[]){"owner", "deadline_date", NULL},
-	 .optional = (const char *const[]){"note", NULL},
-	 .sets = EVENT_SETS("assign"), .flags = KV_PARENT, .sign_roles = KS_LEADERS,
-	 .done = verb_done},
-	{.name = "rectify", .kind = "hazard_event",
-	 .usage = "hazard rectify ID --note TEXT --as LOGIN [--evidence-file FILE]",
-	 .summary = N_("Records that the hazard was rectified (整改); the note says what was done.\n"
-		    "Allowed from assigned."),
-	 .epilog = HZ_EPILOG,
-	 .required = (const char *const[]){"note", NULL},
-	 .optional = (const char *const[]){"evidence_sha256", "evidence_path", NULL},
-	 .sets = EVENT_SETS("rectify"), .flags = KV_PARENT | KV_EVIDENCE_FILE,
-	 .sign_roles = KS_STAFF, .done = verb_done},
-	{.name = "verify", .kind = "hazard_event",
-	 .usage = "hazard verify ID --note TEXT --as LOGIN [--evidence-file FILE]",
-	 .summary = N_("Records the leadership group's check of the fix (验收); the note is the "
-		    "evidence.\nAllowed from rectified, by someone other than the rectifier."),
-	 .epilog = HZ_EPILOG,
-	 .required = (const char *const[]){"note", NULL},
-	 .optional = (const char *const[]){"evidence_sha256", "evidence_path", NULL},
-	 .sets = EVENT_SETS("verify"), .flags = KV_PARENT | KV_EVIDENCE_FILE,
-	 .sign_roles = KS_LEADERSHIP, .done = verb_done},
-	{.name = "close", .kind = "hazard_event",
-	 .usage = "hazard close ID --as LOGIN [--note TEXT]",
-	 .summary = N_("The principal's final review (销号). Allowed from verified; principal or "
-		    "vice principal only."),
-	 .epilog = HZ_EPILOG,
-	 .required = (const char *const[]){NULL},
-	 .optional = (const char *const[]){"note", NULL},
-	 .sets = EVENT_SETS("close"), .flags = KV_PARENT, .sign_roles = KS_LEADERS,
-	 .done = verb_done},
-	{.name = "reopen", .kind = "hazard_event",
-	 .usage = "hazard reopen ID --note TEXT --as LOGIN [--deadline YYYY-MM-DD]",
-	 .summary = N_("Sends a verified or closed hazard back to assigned; the note says why."),
-	 .epilog = HZ_EPILOG,
-	 .required = (const char *const[]){"note", NULL},
-	 .optional = (const char *const[]){"deadline_date", NULL},
-	 .sets = EVENT_SETS("reopen"), .flags = KV_PARENT, .sign_roles = KS_LEADERSHIP,
-	 .done = verb_done},
-	{.name = "note", .kind = "hazard_event",
-	 .usage = "hazard note ID --note TEXT --actor NAME",
-	 .summary = N_("Adds a note to the hazard's history; any state, no change."),
-	 .epilog = HZ_EPILOG,
-	 .required = (const char *const[]){"note", "actor", NULL},
-	 .optional = (const char *const[]){"actor_role", "evidence_sha256", "evidence_path", NULL},
-	 .sets = NOTE_SETS, .flags = KV_PARENT | KV_EVIDENCE_FILE, .done = verb_done},
+	{ .name = "report",
+	  .kind = "hazard",
+	  .usage = "hazard report --title T --area AREA --severity SEV [options]",
+	  .summary =
+		  N_("Reports a hazard found by an inspection or by anyone (隐患上报). Prints the "
+		     "new hazard's id.\nIts state is reported until it is assigned."),
+	  .epilog = N_("--found-date defaults to today."),
+	  .required = report_required,
+	  .flags = KV_PRINT_ID | KV_FIELDS_HELP },
+	{ .name = "assign",
+	  .kind = "hazard_event",
+	  .usage = "hazard assign ID --owner NAME --deadline YYYY-MM-DD --as LOGIN",
+	  .summary =
+		  N_("Signs the hazard into the responsibility list (签发): who rectifies it, by "
+		     "when.\nAllowed from reported (or assigned, to re-assign); principal or vice "
+		     "principal only."),
+	  .epilog = HZ_EPILOG,
+	  .required = (const char *const[]){ "owner", "deadline_date", NULL },
+	  .optional = (const char *const[]){ "note", NULL },
+	  .sets = EVENT_SETS("assign"),
+	  .flags = KV_PARENT,
+	  .sign_roles = KS_LEADERS,
+	  .done = verb_done },
+	{ .name = "rectify",
+	  .kind = "hazard_event",
+	  .usage = "hazard rectify ID --note TEXT --as LOGIN [--evidence-file FILE]",
+	  .summary =
+		  N_("Records that the hazard was rectified (整改); the note says what was done.\n"
+		     "Allowed from assigned."),
+	  .epilog = HZ_EPILOG,
+	  .required = (const char *const[]){ "note", NULL },
+	  .optional = (const char *const[]){ "evidence_sha256", "evidence_path", NULL },
+	  .sets = EVENT_SETS("rectify"),
+	  .flags = KV_PARENT | KV_EVIDENCE_FILE,
+	  .sign_roles = KS_STAFF,
+	  .done = verb_done },
+	{ .name = "verify",
+	  .kind = "hazard_event",
+	  .usage = "hazard verify ID --note TEXT --as LOGIN [--evidence-file FILE]",
+	  .summary = N_("Records the leadership group's check of the fix (验收); the note is the "
+			"evidence.\nAllowed from rectified, by someone other than the rectifier."),
+	  .epilog = HZ_EPILOG,
+	  .required = (const char *const[]){ "note", NULL },
+	  .optional = (const char *const[]){ "evidence_sha256", "evidence_path", NULL },
+	  .sets = EVENT_SETS("verify"),
+	  .flags = KV_PARENT | KV_EVIDENCE_FILE,
+	  .sign_roles = KS_LEADERSHIP,
+	  .done = verb_done },
+	{ .name = "close",
+	  .kind = "hazard_event",
+	  .usage = "hazard close ID --as LOGIN [--note TEXT]",
+	  .summary = N_("The principal's final review (销号). Allowed from verified; principal or "
+			"vice principal only."),
+	  .epilog = HZ_EPILOG,
+	  .required = (const char *const[]){ NULL },
+	  .optional = (const char *const[]){ "note", NULL },
+	  .sets = EVENT_SETS("close"),
+	  .flags = KV_PARENT,
+	  .sign_roles = KS_LEADERS,
+	  .done = verb_done },
+	{ .name = "reopen",
+	  .kind = "hazard_event",
+	  .usage = "hazard reopen ID --note TEXT --as LOGIN [--deadline YYYY-MM-DD]",
+	  .summary = N_("Sends a verified or closed hazard back to assigned; the note says why."),
+	  .epilog = HZ_EPILOG,
+	  .required = (const char *const[]){ "note", NULL },
+	  .optional = (const char *const[]){ "deadline_date", NULL },
+	  .sets = EVENT_SETS("reopen"),
+	  .flags = KV_PARENT,
+	  .sign_roles = KS_LEADERSHIP,
+	  .done = verb_done },
+	{ .name = "note",
+	  .kind = "hazard_event",
+	  .usage = "hazard note ID --note TEXT --actor NAME",
+	  .summary = N_("Adds a note to the hazard's history; any state, no change."),
+	  .epilog = HZ_EPILOG,
+	  .required = (const char *const[]){ "note", "actor", NULL },
+	  .optional =
+		  (const char *const[]){ "actor_role", "evidence_sha256", "evidence_path", NULL },
+	  .sets = NOTE_SETS,
+	  .flags = KV_PARENT | KV_EVIDENCE_FILE,
+	  .done = verb_done },
 };
 
 const struct kind_ops kind_ops_hazard = {
@@ -265,7 +290,7 @@ const struct kind_ops kind_ops_hazard = {
 	.nfields = sizeof hazard_fields / sizeof hazard_fields[0],
 	.status_words = "reported assigned rectified verified closed open overdue",
 	.status_help = N_("reported, assigned, rectified, verified, closed, open (not closed), "
-		       "overdue"),
+			  "overdue"),
 	.derive = hz_derive,
 	.overdue_note = N_("deadline marked !"),
 	.cols = hazard_cols,
@@ -273,24 +298,27 @@ const struct kind_ops kind_ops_hazard = {
 	.event_kind = "hazard_event",
 	.group_summary = N_("report a hazard and move it through its workflow"),
 	.group_help = N_("The hazard workflow (隐患排查整改):\n"
-		      "  reported --assign--> assigned --rectify--> rectified --verify--> "
-		      "verified --close--> closed\n"
-		      "  reopen: verified or closed -> assigned; note: any state, no change"),
+			 "  reported --assign--> assigned --rectify--> rectified --verify--> "
+			 "verified --close--> closed\n"
+			 "  reopen: verified or closed -> assigned; note: any state, no change"),
 	.verbs = hazard_verbs,
 	.nverbs = sizeof hazard_verbs / sizeof hazard_verbs[0],
 };
 
 static const struct kind_field_ui event_fields[] = {
-	{"hazard_id", NC_("hazard_event", "Hazard"), NULL, NULL, "hazard", KF_NONE, NULL},
-	{"action", NC_("hazard_event", "Step"), NULL, NULL, NULL, KF_NONE, actions},
-	{"actor", NC_("hazard_event", "By"), NULL, NULL, NULL, KF_PERSON, NULL},
-	{"actor_role", NC_("hazard_event", "Role"), NULL, NULL, "role", KF_PERSON_ROLE, kind_enum_staff_role},
-	{"owner", NC_("hazard_event", "Owner"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"deadline_date", NC_("hazard_event", "Deadline"), NULL, NULL, "deadline", KF_NONE, NULL},
-	{"note", NC_("hazard_event", "Note"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"evidence_sha256", NC_("hazard_event", "Evidence hash"), NULL, "evidence", NULL, KF_NONE, NULL},
-	{"evidence_path", NC_("hazard_event", "Evidence file"), NULL, "evidence", NULL, KF_NONE, NULL},
-	{"at_ms", NC_("hazard_event", "At"), NULL, NULL, NULL, KF_NOW_MS, NULL},
+	{ "hazard_id", NC_("hazard_event", "Hazard"), NULL, NULL, "hazard", KF_NONE, NULL },
+	{ "action", NC_("hazard_event", "Step"), NULL, NULL, NULL, KF_NONE, actions },
+	{ "actor", NC_("hazard_event", "By"), NULL, NULL, NULL, KF_PERSON, NULL },
+	{ "actor_role", NC_("hazard_event", "Role"), NULL, NULL, "role", KF_PERSON_ROLE,
+	  kind_enum_staff_role },
+	{ "owner", NC_("hazard_event", "Owner"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "deadline_date", NC_("hazard_event", "Deadline"), NULL, NULL, "deadline", KF_NONE, NULL },
+	{ "note", NC_("hazard_event", "Note"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "evidence_sha256", NC_("hazard_event", "Evidence hash"), NULL, "evidence", NULL, KF_NONE,
+	  NULL },
+	{ "evidence_path", NC_("hazard_event", "Evidence file"), NULL, "evidence", NULL, KF_NONE,
+	  NULL },
+	{ "at_ms", NC_("hazard_event", "At"), NULL, NULL, NULL, KF_NOW_MS, NULL },
 };
 
 const struct kind_ops kind_ops_hazard_event = {

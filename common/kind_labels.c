@@ -8,19 +8,22 @@
 #define FIELDS(a) .fields = a, .nfields = sizeof a / sizeof a[0]
 
 static const struct kind_field_ui school_profile_fields[] = {
-	{"name", NC_("school_profile", "School name"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"founded_year", NC_("school_profile", "Founded"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"site_area_m2", NC_("school_profile", "Site area (m²)"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"building_area_m2", NC_("school_profile", "Floor area (m²)"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"staff_count", NC_("school_profile", "Staff"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"class_count", NC_("school_profile", "Classes"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"student_count", NC_("school_profile", "Students"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"boarding_students", NC_("school_profile", "Boarders"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"campus_count", NC_("school_profile", "Campuses"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"current_level", NC_("school_profile", "Current level"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"target_level", NC_("school_profile", "Target level"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"bus_count", NC_("school_profile", "School buses"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"bus_riders", NC_("school_profile", "Bus riders"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "name", NC_("school_profile", "School name"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "founded_year", NC_("school_profile", "Founded"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "site_area_m2", NC_("school_profile", "Site area (m²)"), NULL, NULL, NULL, KF_NONE,
+	  NULL },
+	{ "building_area_m2", NC_("school_profile", "Floor area (m²)"), NULL, NULL, NULL, KF_NONE,
+	  NULL },
+	{ "staff_count", NC_("school_profile", "Staff"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "class_count", NC_("school_profile", "Classes"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "student_count", NC_("school_profile", "Students"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "boarding_students", NC_("school_profile", "Boarders"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "campus_count", NC_("school_profile", "Campuses"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "current_level", NC_("school_profile", "Current level"), NULL, NULL, NULL, KF_NONE,
+	  NULL },
+	{ "target_level", NC_("school_profile", "Target level"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "bus_count", NC_("school_profile", "School buses"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "bus_riders", NC_("school_profile", "Bus riders"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_school_profile = {
@@ -31,12 +34,12 @@ const struct kind_ops kind_ops_school_profile = {
 };
 
 static const struct kind_field_ui school_class_fields[] = {
-	{"grade", NC_("school_class", "Grade"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"name", NC_("school_class", "Class"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"head_teacher", NC_("school_class", "Head teacher"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"student_count", NC_("school_class", "Students"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"opened_date", NC_("school_class", "Opened"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"closed_date", NC_("school_class", "Closed"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "grade", NC_("school_class", "Grade"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "name", NC_("school_class", "Class"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "head_teacher", NC_("school_class", "Head teacher"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "student_count", NC_("school_class", "Students"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "opened_date", NC_("school_class", "Opened"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "closed_date", NC_("school_class", "Closed"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_school_class = {
@@ -47,11 +50,12 @@ const struct kind_ops kind_ops_school_class = {
 };
 
 static const struct kind_field_ui meeting_fields[] = {
-	{"type", NC_("meeting", "Kind of meeting"), NULL, NULL, NULL, KF_NONE, kind_enum_meeting_type},
-	{"meeting_date", NC_("meeting", "Date"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"title", NC_("meeting", "Title"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"attendees", NC_("meeting", "Attendees"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"minutes", NC_("meeting", "Minutes"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "type", NC_("meeting", "Kind of meeting"), NULL, NULL, NULL, KF_NONE,
+	  kind_enum_meeting_type },
+	{ "meeting_date", NC_("meeting", "Date"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "title", NC_("meeting", "Title"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "attendees", NC_("meeting", "Attendees"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "minutes", NC_("meeting", "Minutes"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_meeting = {
@@ -62,14 +66,14 @@ const struct kind_ops kind_ops_meeting = {
 };
 
 static const struct kind_field_ui policy_fields[] = {
-	{"title", NC_("policy", "Title"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"type", NC_("policy", "Kind"), NULL, NULL, NULL, KF_NONE, kind_enum_policy_type},
-	{"version", NC_("policy", "Version"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"effective_date", NC_("policy", "In force from"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"revised_date", NC_("policy", "Revised"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"summary", NC_("policy", "Summary"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"previous_id", NC_("policy", "Replaces version"), N_("the version this one replaced (filled in by edit)"),
-	 NULL, NULL, KF_NONE, NULL},
+	{ "title", NC_("policy", "Title"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "type", NC_("policy", "Kind"), NULL, NULL, NULL, KF_NONE, kind_enum_policy_type },
+	{ "version", NC_("policy", "Version"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "effective_date", NC_("policy", "In force from"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "revised_date", NC_("policy", "Revised"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "summary", NC_("policy", "Summary"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "previous_id", NC_("policy", "Replaces version"),
+	  N_("the version this one replaced (filled in by edit)"), NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_policy = {
@@ -83,14 +87,16 @@ const struct kind_ops kind_ops_policy = {
 };
 
 static const struct kind_field_ui education_fields[] = {
-	{"school_class_id", NC_("education", "Class"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"session_date", NC_("education", "Date"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"slot", NC_("education", "Slot"), NULL, NULL, NULL, KF_NONE, kind_enum_education_slot},
-	{"topic", NC_("education", "Topic"), NULL, NULL, NULL, KF_NONE, kind_enum_education_topic},
-	{"channel", NC_("education", "Channel"), NULL, NULL, NULL, KF_NONE, kind_enum_education_channel},
-	{"teacher", NC_("education", "Teacher"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"minutes", NC_("education", "Minutes"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"theme", NC_("education", "Theme"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "school_class_id", NC_("education", "Class"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "session_date", NC_("education", "Date"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "slot", NC_("education", "Slot"), NULL, NULL, NULL, KF_NONE, kind_enum_education_slot },
+	{ "topic", NC_("education", "Topic"), NULL, NULL, NULL, KF_NONE,
+	  kind_enum_education_topic },
+	{ "channel", NC_("education", "Channel"), NULL, NULL, NULL, KF_NONE,
+	  kind_enum_education_channel },
+	{ "teacher", NC_("education", "Teacher"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "minutes", NC_("education", "Minutes"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "theme", NC_("education", "Theme"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_education = {
@@ -102,11 +108,11 @@ const struct kind_ops kind_ops_education = {
 };
 
 static const struct kind_field_ui lecture_fields[] = {
-	{"lecture_date", NC_("lecture", "Date"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"speaker", NC_("lecture", "Speaker"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"topic", NC_("lecture", "Topic"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"audience", NC_("lecture", "Audience"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"attendees", NC_("lecture", "Attendees"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "lecture_date", NC_("lecture", "Date"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "speaker", NC_("lecture", "Speaker"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "topic", NC_("lecture", "Topic"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "audience", NC_("lecture", "Audience"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "attendees", NC_("lecture", "Attendees"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_lecture = {
@@ -117,16 +123,18 @@ const struct kind_ops kind_ops_lecture = {
 };
 
 static const struct kind_field_ui drill_fields[] = {
-	{"drill_date", NC_("drill", "Date"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"theme", NC_("drill", "Theme"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"scenario", NC_("drill", "Scenario"), NULL, NULL, NULL, KF_NONE, kind_enum_drill_scenario},
-	{"plan_id", NC_("drill", "Plan"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"plan_ref", NC_("drill", "Plan reference"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"student_count", NC_("drill", "Students"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"staff_count", NC_("drill", "Staff"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"evacuation_seconds", NC_("drill", "Evacuation time (s)"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"segments", NC_("drill", "Who took part"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"feedback", NC_("drill", "Review"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "drill_date", NC_("drill", "Date"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "theme", NC_("drill", "Theme"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "scenario", NC_("drill", "Scenario"), NULL, NULL, NULL, KF_NONE,
+	  kind_enum_drill_scenario },
+	{ "plan_id", NC_("drill", "Plan"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "plan_ref", NC_("drill", "Plan reference"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "student_count", NC_("drill", "Students"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "staff_count", NC_("drill", "Staff"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "evacuation_seconds", NC_("drill", "Evacuation time (s)"), NULL, NULL, NULL, KF_NONE,
+	  NULL },
+	{ "segments", NC_("drill", "Who took part"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "feedback", NC_("drill", "Review"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_drill = {
@@ -140,13 +148,15 @@ const struct kind_ops kind_ops_drill = {
 };
 
 static const struct kind_field_ui inspection_fields[] = {
-	{"inspection_date", NC_("inspection", "Date"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"level", NC_("inspection", "Level"), NULL, NULL, NULL, KF_NONE, kind_enum_inspection_level},
-	{"focus", NC_("inspection", "Focus"), NULL, NULL, NULL, KF_NONE, kind_enum_inspection_focus},
-	{"inspector", NC_("inspection", "Inspector"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"location", NC_("inspection", "Where"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"findings", NC_("inspection", "Findings"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"hazards_found", NC_("inspection", "Hazards found"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "inspection_date", NC_("inspection", "Date"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "level", NC_("inspection", "Level"), NULL, NULL, NULL, KF_NONE,
+	  kind_enum_inspection_level },
+	{ "focus", NC_("inspection", "Focus"), NULL, NULL, NULL, KF_NONE,
+	  kind_enum_inspection_focus },
+	{ "inspector", NC_("inspection", "Inspector"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "location", NC_("inspection", "Where"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "findings", NC_("inspection", "Findings"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "hazards_found", NC_("inspection", "Hazards found"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_inspection = {
@@ -159,11 +169,12 @@ const struct kind_ops kind_ops_inspection = {
 };
 
 static const struct kind_field_ui linkage_fields[] = {
-	{"activity_date", NC_("linkage", "Date"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"partner", NC_("linkage", "Partner"), NULL, NULL, NULL, KF_NONE, kind_enum_linkage_partner},
-	{"partner_name", NC_("linkage", "Partner name"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"activity", NC_("linkage", "Activity"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"participants", NC_("linkage", "Participants"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "activity_date", NC_("linkage", "Date"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "partner", NC_("linkage", "Partner"), NULL, NULL, NULL, KF_NONE,
+	  kind_enum_linkage_partner },
+	{ "partner_name", NC_("linkage", "Partner name"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "activity", NC_("linkage", "Activity"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "participants", NC_("linkage", "Participants"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_linkage = {
@@ -174,16 +185,17 @@ const struct kind_ops kind_ops_linkage = {
 };
 
 static const struct kind_field_ui gate_duty_fields[] = {
-	{"duty_date", NC_("gate_duty", "Date"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"shift", NC_("gate_duty", "Shift"), NULL, NULL, NULL, KF_NONE, kind_enum_gate_shift},
-	{"leader", NC_("gate_duty", "Leader on duty"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"teacher", NC_("gate_duty", "Teacher"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"guard", NC_("gate_duty", "Guard"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"parent_volunteers", NC_("gate_duty", "Parent volunteers"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"volunteers", NC_("gate_duty", "Volunteers' names"),
-	 N_("the parent volunteers on duty, names separated by ';' (张妈妈;李爸爸)"), NULL, NULL,
-	 KF_NONE, NULL},
-	{"incidents", NC_("gate_duty", "Incidents"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "duty_date", NC_("gate_duty", "Date"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "shift", NC_("gate_duty", "Shift"), NULL, NULL, NULL, KF_NONE, kind_enum_gate_shift },
+	{ "leader", NC_("gate_duty", "Leader on duty"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "teacher", NC_("gate_duty", "Teacher"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "guard", NC_("gate_duty", "Guard"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "parent_volunteers", NC_("gate_duty", "Parent volunteers"), NULL, NULL, NULL, KF_NONE,
+	  NULL },
+	{ "volunteers", NC_("gate_duty", "Volunteers' names"),
+	  N_("the parent volunteers on duty, names separated by ';' (张妈妈;李爸爸)"), NULL, NULL,
+	  KF_NONE, NULL },
+	{ "incidents", NC_("gate_duty", "Incidents"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_gate_duty = {
@@ -194,11 +206,11 @@ const struct kind_ops kind_ops_gate_duty = {
 };
 
 static const struct kind_field_ui calendar_fields[] = {
-	{"term_name", NC_("calendar", "Term"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"term_start_date", NC_("calendar", "Term starts"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"term_end_date", NC_("calendar", "Term ends"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"holidays", NC_("calendar", "Holidays"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"makeup_days", NC_("calendar", "Make-up school days"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "term_name", NC_("calendar", "Term"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "term_start_date", NC_("calendar", "Term starts"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "term_end_date", NC_("calendar", "Term ends"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "holidays", NC_("calendar", "Holidays"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "makeup_days", NC_("calendar", "Make-up school days"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_calendar = {

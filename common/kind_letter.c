@@ -34,23 +34,25 @@ bool staff_same_name(const char *a, const char *b)
 	return la == lb && la && strncasecmp(a, b, la) == 0;
 }
 
-static int staff_derive(const struct kind_env *env, const Safecampus__Record *r,
-			const char *today, struct kind_derived *d)
+static int staff_derive(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+			struct kind_derived *d)
 {
 	bool left = date_valid(s_(r->staff->left_date)) && strcmp(r->staff->left_date, today) <= 0;
 
 	snprintf(d->status, sizeof d->status, "%s",
-		 left ? "left" : r->staff->inactive ? "inactive" : "current");
+		 left                 ? "left"
+		 : r->staff->inactive ? "inactive"
+				      : "current");
 	return 0;
 }
 
 static const struct kind_field_ui staff_field_ui[] = {
-	{"name", NC_("staff", "Name"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"staff_role", NC_("staff", "Role"), NULL, NULL, NULL, KF_NONE, kind_enum_staff_role},
-	{"department", NC_("staff", "Department"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"inactive", NC_("staff", "Not current"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"joined_date", NC_("staff", "Joined"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"left_date", NC_("staff", "Left"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "name", NC_("staff", "Name"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "staff_role", NC_("staff", "Role"), NULL, NULL, NULL, KF_NONE, kind_enum_staff_role },
+	{ "department", NC_("staff", "Department"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "inactive", NC_("staff", "Not current"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "joined_date", NC_("staff", "Joined"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "left_date", NC_("staff", "Left"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_staff = {
@@ -76,14 +78,18 @@ static int letter_check(const struct kind_env *env, const Safecampus__Record *r,
 		return 0;
 	rc = env->get(env->ctx, lt->signer_staff_id, &s);
 	if (rc == SC_ENOTFOUND)
-		return sc_refuse(SC_ENOTFOUND, why, n, _("signer_staff_id %.8s is not a staff record "
-				 "known here (sync first?)"), lt->signer_staff_id);
+		return sc_refuse(SC_ENOTFOUND, why, n,
+				 _("signer_staff_id %.8s is not a staff record "
+				   "known here (sync first?)"),
+				 lt->signer_staff_id);
 	if (rc)
 		return rc;
 	if (s->body_case != SAFECAMPUS__RECORD__BODY_STAFF) {
 		const struct kind *k = kind_of(s);
-		rc = sc_refuse(SC_EINVALID, why, n, _("signer_staff_id %.8s is a %s, not a staff "
-			       "record"), lt->signer_staff_id, k ? k->name : "record");
+		rc = sc_refuse(SC_EINVALID, why, n,
+			       _("signer_staff_id %.8s is a %s, not a staff "
+				 "record"),
+			       lt->signer_staff_id, k ? k->name : "record");
 	}
 	safecampus__record__free_unpacked(s, NULL);
 	return rc;
@@ -100,7 +106,8 @@ static int link_cb(void *arg, const Safecampus__Record *r)
 	struct link *l = arg;
 
 	if (r->body_case == SAFECAMPUS__RECORD__BODY_STAFF && !r->deleted &&
-	    indicators_staff_current(r->staff, l->today) && staff_same_name(s_(r->staff->name), l->name)) {
+	    indicators_staff_current(r->staff, l->today) &&
+	    staff_same_name(s_(r->staff->name), l->name)) {
 		snprintf(l->id, sizeof l->id, "%s", r->id);
 		l->hits++;
 	}
@@ -113,7 +120,7 @@ static int sign_prepare(const struct kind_env *env, Safecampus__Record *r)
 {
 	Safecampus__Letter *lt = r->letter;
 	const struct kind *k = kind_of(r);
-	struct link l = {.name = s_(lt->signer), .today = env->today};
+	struct link l = { .name = s_(lt->signer), .today = env->today };
 	char err[128];
 	int rc;
 
@@ -131,39 +138,46 @@ static void sign_done(const struct kind_env *env, const Safecampus__Record *pare
 {
 	const Safecampus__Letter *lt = r->letter;
 
-	snprintf(out, n, _("letter %.8s: %s holds the %d letter (%s), counter-signed by %s%s"), r->id,
-		 s_(lt->signer), (int)lt->year,
+	snprintf(out, n, _("letter %.8s: %s holds the %d letter (%s), counter-signed by %s%s"),
+		 r->id, s_(lt->signer), (int)lt->year,
 		 s_(kind_enum_name(&safecampus__letter_level__descriptor, (int)lt->level)),
 		 s_(lt->counter_signer),
-		 *s_(lt->signer_staff_id) ? "" : "; no staff record linked, so coverage matches "
-						 "the name");
+		 *s_(lt->signer_staff_id) ? ""
+					  : "; no staff record linked, so coverage matches "
+					    "the name");
 }
 
 static const struct kind_verb letter_verbs[] = {
-	{.name = "sign", .kind = "letter",
-	 .usage = "letter sign --year YYYY --level LEVEL --signer NAME --counter-signer NAME "
-		  "[--signer-staff-id ID] [--signed-date D]",
-	 .summary = N_("Records a signed safety responsibility letter (安全责任书). The signer holds "
-		    "the letter; the\ncounter-signer signs for the level above. Letters cannot be "
-		    "changed once synced: a mistake\nis answered by a new letter."),
-	 .epilog = N_("LEVEL: principal_vice (principal <-> vice principal), vice_department (vice "
-		   "principal <->\ndepartment head), department_teacher (department head <-> "
-		   "head/subject teacher), other.\n--signed-date defaults to today. Without "
-		   "--signer-staff-id, a current staff record with exactly\nthe signer's name is "
-		   "linked. `safecampus letter coverage` shows who still needs one."),
-	 .required = (const char *const[]){"year", "level", "signer", "counter_signer", NULL},
-	 .sets = (const struct kind_set[]){{"signed_date", KF_TODAY, NULL, true}, {0}},
-	 .flags = KV_PRINT_ID | KV_FIELDS_HELP, .sign_roles = KS_STAFF, .prepare = sign_prepare,
-	 .done = sign_done},
+	{ .name = "sign",
+	  .kind = "letter",
+	  .usage = "letter sign --year YYYY --level LEVEL --signer NAME --counter-signer NAME "
+		   "[--signer-staff-id ID] [--signed-date D]",
+	  .summary =
+		  N_("Records a signed safety responsibility letter (安全责任书). The signer holds "
+		     "the letter; the\ncounter-signer signs for the level above. Letters cannot be "
+		     "changed once synced: a mistake\nis answered by a new letter."),
+	  .epilog =
+		  N_("LEVEL: principal_vice (principal <-> vice principal), vice_department (vice "
+		     "principal <->\ndepartment head), department_teacher (department head <-> "
+		     "head/subject teacher), other.\n--signed-date defaults to today. Without "
+		     "--signer-staff-id, a current staff record with exactly\nthe signer's name is "
+		     "linked. `safecampus letter coverage` shows who still needs one."),
+	  .required = (const char *const[]){ "year", "level", "signer", "counter_signer", NULL },
+	  .sets = (const struct kind_set[]){ { "signed_date", KF_TODAY, NULL, true }, { 0 } },
+	  .flags = KV_PRINT_ID | KV_FIELDS_HELP,
+	  .sign_roles = KS_STAFF,
+	  .prepare = sign_prepare,
+	  .done = sign_done },
 };
 
 static const struct kind_field_ui letter_field_ui[] = {
-	{"year", NC_("letter", "Year"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"level", NC_("letter", "Level"), NULL, NULL, NULL, KF_NONE, kind_enum_letter_level},
-	{"signer", NC_("letter", "Holder"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"signer_staff_id", NC_("letter", "Holder (staff record)"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"counter_signer", NC_("letter", "Counter-signed by"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"signed_date", NC_("letter", "Signed on"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "year", NC_("letter", "Year"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "level", NC_("letter", "Level"), NULL, NULL, NULL, KF_NONE, kind_enum_letter_level },
+	{ "signer", NC_("letter", "Holder"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "signer_staff_id", NC_("letter", "Holder (staff record)"), NULL, NULL, NULL, KF_NONE,
+	  NULL },
+	{ "counter_signer", NC_("letter", "Counter-signed by"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "signed_date", NC_("letter", "Signed on"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_letter = {
@@ -176,9 +190,10 @@ const struct kind_ops kind_ops_letter = {
 	.check = letter_check,
 	.sign_roles = KS_STAFF,
 	.group_summary = N_("sign responsibility letters; coverage of current staff"),
-	.group_help = N_("Safety responsibility letters (安全责任书), signed every year in a cascade:\n"
-		      "principal <-> vice principals <-> department heads <-> head and subject "
-		      "teachers."),
+	.group_help =
+		N_("Safety responsibility letters (安全责任书), signed every year in a cascade:\n"
+		   "principal <-> vice principals <-> department heads <-> head and subject "
+		   "teachers."),
 	.verbs = letter_verbs,
 	.nverbs = sizeof letter_verbs / sizeof letter_verbs[0],
 };

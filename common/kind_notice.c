@@ -97,7 +97,7 @@ int notice_schools(const struct kind_env *env, const Safecampus__Notice *n,
 
 	memset(out, 0, sizeof *out);
 	if (!*t) {
-		struct schools_ctx x = {.s = out};
+		struct schools_ctx x = { .s = out };
 		rc = env->each(env->ctx, NULL, schools_cb, &x);
 		if (x.rc)
 			rc = x.rc;
@@ -120,7 +120,7 @@ int notice_counts(const struct kind_env *env, const Safecampus__Record *r, const
 		  struct notice_counts *k)
 {
 	struct notice_schools ts;
-	struct kind_events x = {0};
+	struct kind_events x = { 0 };
 	int rc;
 
 	memset(k, 0, sizeof *k);
@@ -209,7 +209,8 @@ static int ev_check(const struct kind_env *env, const Safecampus__Record *r, cha
 		return sc_refuse(SC_EINVALID, why, n, _("not a notice_event"));
 	rc = env->get(env->ctx, s_(ev->notice_id), &notice);
 	if (rc == SC_ENOTFOUND)
-		return sc_refuse(SC_ENOTFOUND, why, n, _("notice %.8s is not known here (sync first?)"),
+		return sc_refuse(SC_ENOTFOUND, why, n,
+				 _("notice %.8s is not known here (sync first?)"),
 				 s_(ev->notice_id));
 	if (rc)
 		return rc;
@@ -245,8 +246,10 @@ static int ack_skip(const struct kind_env *env, const Safecampus__Record *notice
 		return rc;
 	if (!notice->deleted && st.acked_hlc >= notice->hlc &&
 	    notice_targets(notice->notice, env->school)) {
-		snprintf(msg, n, _("notice %.8s is already acknowledged in its current version; "
-			 "nothing to do"), notice->id);
+		snprintf(msg, n,
+			 _("notice %.8s is already acknowledged in its current version; "
+			   "nothing to do"),
+			 notice->id);
 		return 1;
 	}
 	return 0;
@@ -255,8 +258,10 @@ static int ack_skip(const struct kind_env *env, const Safecampus__Record *notice
 static void ack_done(const struct kind_env *env, const Safecampus__Record *notice,
 		     const Safecampus__Record *r, char *out, size_t n)
 {
-	snprintf(out, n, _("notice %.8s acknowledged (event %s); report with `safecampus notice "
-		 "report %.8s ...`"), notice->id, r->id, notice->id);
+	snprintf(out, n,
+		 _("notice %.8s acknowledged (event %s); report with `safecampus notice "
+		   "report %.8s ...`"),
+		 notice->id, r->id, notice->id);
 }
 
 static void report_done(const struct kind_env *env, const Safecampus__Record *notice,
@@ -275,96 +280,115 @@ static void issue_done(const struct kind_env *env, const Safecampus__Record *par
 {
 	const Safecampus__Notice *nt = r->notice;
 
-	snprintf(out, n, _("issued notice %.8s \"%s\" to %s, due %s; it reaches the schools after "
-		 "`safecampus sync` here and theirs"), r->id, s_(nt->title),
-		 *s_(nt->targets) ? nt->targets : "every school", s_(nt->due_date));
+	snprintf(out, n,
+		 _("issued notice %.8s \"%s\" to %s, due %s; it reaches the schools after "
+		   "`safecampus sync` here and theirs"),
+		 r->id, s_(nt->title), *s_(nt->targets) ? nt->targets : "every school",
+		 s_(nt->due_date));
 }
 
-#define ROLE_HINT_BUREAU                                                                       \
+#define ROLE_HINT_BUREAU \
 	N_(" (schools acknowledge notices and report on them: `safecampus notice ack|report`)")
-#define ROLE_HINT_SCHOOL                                                                       \
-	N_("; the bureau issues notices and reads the schools' answers (`safecampus notice list`)")
+#define ROLE_HINT_SCHOOL                                                                     \
+	N_("; the bureau issues notices and reads the schools' answers (`safecampus notice " \
+	   "list`)")
 
 static const struct kind_verb notice_verbs[] = {
-	{.name = "issue", .kind = "notice",
-	 .usage = "notice issue --title T --due-date YYYY-MM-DD [--body T] [--issue-date D] "
-		  "[--required-action T] [--targets \"s1;s2\"] [--campaign C]",
-	 .summary = N_("Issues a notice to the schools (bureau only). --targets is a ';'-separated "
-		    "list of school ids;\nwithout it the notice goes to every school. Prints the "
-		    "notice's id."),
-	 .epilog = N_("--issue-date defaults to today. Each target school acknowledges it (`notice "
-		   "ack`) and reports\nhow it implemented it (`notice report`); `notice list` "
-		   "counts their answers. Editing a\nnotice later (`edit ID --due-date ...`) makes "
-		   "a new version the schools must acknowledge again.\nFor a recurring campaign "
-		   "day, `notice template` fills in the date and the text."),
-	 .required = (const char *const[]){"title", "due_date", NULL},
-	 .sets = (const struct kind_set[]){{"issue_date", KF_TODAY, NULL, true}, {0}},
-	 .flags = KV_BUREAU | KV_PRINT_ID | KV_FIELDS_HELP, .sign_roles = KS_BUREAU,
-	 .role_what = N_("issues notices"),
-	 .role_hint = ROLE_HINT_BUREAU, .done = issue_done},
-	{.name = "ack", .kind = "notice_event",
-	 .usage = "notice ack ID --as LOGIN",
-	 .summary = N_("Acknowledges a notice (已收到) as this school sees it now: the "
-		    "acknowledgement names the\nnotice's version. When the bureau changes the "
-		    "notice, acknowledge it again."),
-	 .epilog = N_("--actor defaults to \"safety office, campus <campus>\". ID is the notice's id "
-		   "or its first 8\ncharacters (see `safecampus notice list`)."),
-	 .required = (const char *const[]){NULL},
-	 .optional = (const char *const[]){NULL},
-	 .sets = (const struct kind_set[]){{"notice_id", KF_PARENT_ID, NULL, false},
-					   {"action", KF_TEXT, "ack", false},
-					   {"actor", KF_SIGNER_NAME, NULL, false},
-					   {"notice_hlc", KF_PARENT_HLC, NULL, false},
-					   {0}},
-	 .flags = KV_PARENT | KV_SCHOOL, .sign_roles = KS_LEADERSHIP,
-	 .role_what = N_("acknowledges notices"),
-	 .role_hint = ROLE_HINT_SCHOOL, .skip = ack_skip, .done = ack_done},
-	{.name = "report", .kind = "notice_event",
-	 .usage = "notice report ID --channels \"a;b\" --evidence TEXT [--report-date D] "
-		  "--as LOGIN",
-	 .summary = N_("Reports how this school implemented a notice (落实情况): when, through which "
-		    "channels, and\nwhat shows it. The notice must be acknowledged in its current "
-		    "version first."),
-	 .epilog = N_("--report-date defaults to today; a report after the due date is accepted and "
-		   "counted as late.\nChannels (';'-separated): class_meeting, class_group, "
-		   "lecture, parent_letter, public_account,\neducation_platform, assembly, drill, "
-		   "other."),
-	 .required = (const char *const[]){"channels", "evidence", NULL},
-	 .optional = (const char *const[]){"report_date", NULL},
-	 .sets = (const struct kind_set[]){{"notice_id", KF_PARENT_ID, NULL, false},
-					   {"action", KF_TEXT, "report", false},
-					   {"actor", KF_SIGNER_NAME, NULL, false},
-					   {"notice_hlc", KF_PARENT_HLC, NULL, false},
-					   {"report_date", KF_TODAY, NULL, true},
-					   {0}},
-	 .flags = KV_PARENT | KV_SCHOOL, .sign_roles = KS_LEADERSHIP,
-	 .role_what = N_("reports on notices"),
-	 .role_hint = ROLE_HINT_SCHOOL, .done = report_done},
+	{ .name = "issue",
+	  .kind = "notice",
+	  .usage = "notice issue --title T --due-date YYYY-MM-DD [--body T] [--issue-date D] "
+		   "[--required-action T] [--targets \"s1;s2\"] [--campaign C]",
+	  .summary =
+		  N_("Issues a notice to the schools (bureau only). --targets is a ';'-separated "
+		     "list of school ids;\nwithout it the notice goes to every school. Prints the "
+		     "notice's id."),
+	  .epilog = N_(
+		  "--issue-date defaults to today. Each target school acknowledges it (`notice "
+		  "ack`) and reports\nhow it implemented it (`notice report`); `notice list` "
+		  "counts their answers. Editing a\nnotice later (`edit ID --due-date ...`) makes "
+		  "a new version the schools must acknowledge again.\nFor a recurring campaign "
+		  "day, `notice template` fills in the date and the text."),
+	  .required = (const char *const[]){ "title", "due_date", NULL },
+	  .sets = (const struct kind_set[]){ { "issue_date", KF_TODAY, NULL, true }, { 0 } },
+	  .flags = KV_BUREAU | KV_PRINT_ID | KV_FIELDS_HELP,
+	  .sign_roles = KS_BUREAU,
+	  .role_what = N_("issues notices"),
+	  .role_hint = ROLE_HINT_BUREAU,
+	  .done = issue_done },
+	{ .name = "ack",
+	  .kind = "notice_event",
+	  .usage = "notice ack ID --as LOGIN",
+	  .summary = N_("Acknowledges a notice (已收到) as this school sees it now: the "
+			"acknowledgement names the\nnotice's version. When the bureau changes the "
+			"notice, acknowledge it again."),
+	  .epilog = N_(
+		  "--actor defaults to \"safety office, campus <campus>\". ID is the notice's id "
+		  "or its first 8\ncharacters (see `safecampus notice list`)."),
+	  .required = (const char *const[]){ NULL },
+	  .optional = (const char *const[]){ NULL },
+	  .sets = (const struct kind_set[]){ { "notice_id", KF_PARENT_ID, NULL, false },
+					     { "action", KF_TEXT, "ack", false },
+					     { "actor", KF_SIGNER_NAME, NULL, false },
+					     { "notice_hlc", KF_PARENT_HLC, NULL, false },
+					     { 0 } },
+	  .flags = KV_PARENT | KV_SCHOOL,
+	  .sign_roles = KS_LEADERSHIP,
+	  .role_what = N_("acknowledges notices"),
+	  .role_hint = ROLE_HINT_SCHOOL,
+	  .skip = ack_skip,
+	  .done = ack_done },
+	{ .name = "report",
+	  .kind = "notice_event",
+	  .usage = "notice report ID --channels \"a;b\" --evidence TEXT [--report-date D] "
+		   "--as LOGIN",
+	  .summary =
+		  N_("Reports how this school implemented a notice (落实情况): when, through which "
+		     "channels, and\nwhat shows it. The notice must be acknowledged in its current "
+		     "version first."),
+	  .epilog = N_(
+		  "--report-date defaults to today; a report after the due date is accepted and "
+		  "counted as late.\nChannels (';'-separated): class_meeting, class_group, "
+		  "lecture, parent_letter, public_account,\neducation_platform, assembly, drill, "
+		  "other."),
+	  .required = (const char *const[]){ "channels", "evidence", NULL },
+	  .optional = (const char *const[]){ "report_date", NULL },
+	  .sets = (const struct kind_set[]){ { "notice_id", KF_PARENT_ID, NULL, false },
+					     { "action", KF_TEXT, "report", false },
+					     { "actor", KF_SIGNER_NAME, NULL, false },
+					     { "notice_hlc", KF_PARENT_HLC, NULL, false },
+					     { "report_date", KF_TODAY, NULL, true },
+					     { 0 } },
+	  .flags = KV_PARENT | KV_SCHOOL,
+	  .sign_roles = KS_LEADERSHIP,
+	  .role_what = N_("reports on notices"),
+	  .role_hint = ROLE_HINT_SCHOOL,
+	  .done = report_done },
 };
 
 static const struct kind_field_ui notice_fields[] = {
-	{"title", NC_("notice", "Title"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"body", NC_("notice", "Text"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"issue_date", NC_("notice", "Issued on"), NULL, "dates", NULL, KF_NONE, NULL},
-	{"due_date", NC_("notice", "Report by"), NULL, "dates", NULL, KF_NONE, NULL},
-	{"required_action", NC_("notice", "Required action"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"targets", NC_("notice", "Schools"), N_("school ids separated by ';' (empty: every school)"),
-	 "targets", NULL, KF_NONE, NULL},
-	{"campaign", NC_("notice", "Campaign"), NULL, "targets", NULL, KF_NONE, kind_enum_notice_campaign},
+	{ "title", NC_("notice", "Title"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "body", NC_("notice", "Text"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "issue_date", NC_("notice", "Issued on"), NULL, "dates", NULL, KF_NONE, NULL },
+	{ "due_date", NC_("notice", "Report by"), NULL, "dates", NULL, KF_NONE, NULL },
+	{ "required_action", NC_("notice", "Required action"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "targets", NC_("notice", "Schools"),
+	  N_("school ids separated by ';' (empty: every school)"), "targets", NULL, KF_NONE, NULL },
+	{ "campaign", NC_("notice", "Campaign"), NULL, "targets", NULL, KF_NONE,
+	  kind_enum_notice_campaign },
 };
 
 static const struct kind_col notice_cols[] = {
-	{NC_("column", "title"), "title", 0, 0, KC_KEEP | KC_FLEX, KC_KEEP | KC_FLEX},
+	{ NC_("column", "title"), "title", 0, 0, KC_KEEP | KC_FLEX, KC_KEEP | KC_FLEX },
 	/* the bureau's counts take room: the issue date goes first when short of it */
-	{NC_("column", "issued"), "issue_date", 0, 10, KC_KEEP, 0},
-	{NC_("column", "due"), "due_date", 0, 10, KC_KEEP, KC_KEEP},
-	{NC_("column", "status"), "@status", 0, 10, KC_KEEP, KC_KEEP},
-	{NC_("column", "schools"), NULL, 1, 8, KC_OFF, KC_KEEP},
-	{NC_("column", "ack"), NULL, 2, 5, KC_OFF, KC_KEEP},
-	{NC_("column", "rpt"), NULL, 3, 5, KC_OFF, KC_KEEP},
-	{NC_("column", "late"), NULL, 4, 4, KC_OFF, KC_KEEP},
-	{NC_("column", "miss"), NULL, 5, 5, KC_OFF, KC_KEEP},
-	{NC_("column", "campaign"), "campaign", 0, 24, KC_HIDE_EMPTY, KC_HIDE_EMPTY},
+	{ NC_("column", "issued"), "issue_date", 0, 10, KC_KEEP, 0 },
+	{ NC_("column", "due"), "due_date", 0, 10, KC_KEEP, KC_KEEP },
+	{ NC_("column", "status"), "@status", 0, 10, KC_KEEP, KC_KEEP },
+	{ NC_("column", "schools"), NULL, 1, 8, KC_OFF, KC_KEEP },
+	{ NC_("column", "ack"), NULL, 2, 5, KC_OFF, KC_KEEP },
+	{ NC_("column", "rpt"), NULL, 3, 5, KC_OFF, KC_KEEP },
+	{ NC_("column", "late"), NULL, 4, 4, KC_OFF, KC_KEEP },
+	{ NC_("column", "miss"), NULL, 5, 5, KC_OFF, KC_KEEP },
+	{ NC_("column", "campaign"), "campaign", 0, 24, KC_HIDE_EMPTY, KC_HIDE_EMPTY },
 };
 
 /* A notice's targets against the schools known here: a typo ("lvshuu")
@@ -386,10 +410,11 @@ static int nt_check(const struct kind_env *env, const Safecampus__Record *r, cha
 		if (rc)
 			return rc;
 		if (any && !known)
-			return sc_refuse(SC_EINVALID, why, n,
-					 _("notice.targets: no school \"%s\" is known here (no record of it "
-					   "has been synced): check the school id, or sync first"),
-					 one);
+			return sc_refuse(
+				SC_EINVALID, why, n,
+				_("notice.targets: no school \"%s\" is known here (no record of it "
+				  "has been synced): check the school id, or sync first"),
+				one);
 		p += w;
 		p += *p == ';';
 	}
@@ -406,8 +431,8 @@ const struct kind_ops kind_ops_notice = {
 	.nfields = sizeof notice_fields / sizeof notice_fields[0],
 	.status_words = "unread acked re-ack reported late open overdue past_due",
 	.status_help = N_("for a school: unread, acked, re-ack (acknowledged an older version), "
-		       "reported,\nlate, open (not reported), overdue; for the bureau: open, "
-		       "past_due, overdue"),
+			  "reported,\nlate, open (not reported), overdue; for the bureau: open, "
+			  "past_due, overdue"),
 	.derive = nt_derive,
 	.check = nt_check,
 	.cols = notice_cols,
@@ -416,29 +441,32 @@ const struct kind_ops kind_ops_notice = {
 	.event_kind = "notice_event",
 	.group_summary = N_("issue notices (bureau); acknowledge and report on them (school)"),
 	.group_help = N_("Notices from the bureau (上级通知) and each school's answer: acknowledge "
-		      "(已收到),\nthen report how it was implemented (落实情况)."),
+			 "(已收到),\nthen report how it was implemented (落实情况)."),
 	.verbs = notice_verbs,
 	.nverbs = sizeof notice_verbs / sizeof notice_verbs[0],
 };
 
 static const struct kind_enum_label answers[] = {
-	{"ack", N_("Acknowledged")},
-	{"report", N_("Implemented")},
-	{0},
+	{ "ack", N_("Acknowledged") },
+	{ "report", N_("Implemented") },
+	{ 0 },
 };
 
 static const struct kind_field_ui event_fields[] = {
-	{"notice_id", NC_("notice_event", "Notice"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"action", NC_("notice_event", "Answer"), NULL, NULL, NULL, KF_NONE, answers},
-	{"actor", NC_("notice_event", "By"), N_("who acts for the school"), NULL, NULL, KF_NONE, NULL},
-	{"notice_hlc", NC_("notice_event", "Version"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"report_date", NC_("notice_event", "Implemented on"), N_("when it was implemented (default: today)"),
-	 "report", NULL, KF_NONE, NULL},
-	{"channels", NC_("notice_event", "Channels"), N_("class_meeting, class_group, lecture, parent_letter, public_account, "
-	    "education_platform, assembly, drill, other"), "report", NULL, KF_NONE, NULL},
-	{"evidence", NC_("notice_event", "Evidence"), N_("what shows it: minutes, photos, file names, links"),
-	 "report", NULL, KF_NONE, NULL},
-	{"at_ms", NC_("notice_event", "At"), NULL, NULL, NULL, KF_NOW_MS, NULL},
+	{ "notice_id", NC_("notice_event", "Notice"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "action", NC_("notice_event", "Answer"), NULL, NULL, NULL, KF_NONE, answers },
+	{ "actor", NC_("notice_event", "By"), N_("who acts for the school"), NULL, NULL, KF_NONE,
+	  NULL },
+	{ "notice_hlc", NC_("notice_event", "Version"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "report_date", NC_("notice_event", "Implemented on"),
+	  N_("when it was implemented (default: today)"), "report", NULL, KF_NONE, NULL },
+	{ "channels", NC_("notice_event", "Channels"),
+	  N_("class_meeting, class_group, lecture, parent_letter, public_account, "
+	     "education_platform, assembly, drill, other"),
+	  "report", NULL, KF_NONE, NULL },
+	{ "evidence", NC_("notice_event", "Evidence"),
+	  N_("what shows it: minutes, photos, file names, links"), "report", NULL, KF_NONE, NULL },
+	{ "at_ms", NC_("notice_event", "At"), NULL, NULL, NULL, KF_NOW_MS, NULL },
 };
 
 const struct kind_ops kind_ops_notice_event = {

@@ -26,9 +26,9 @@ void notice_schools_free(struct notice_schools *s);
 /** One notice over its target schools, for the bureau. */
 struct notice_counts {
 	unsigned targets, acked, reported, late, missing, unread, reack;
-	bool all;    /* targets every school (counted over the schools known here) */
+	bool all; /* targets every school (counted over the schools known here) */
 };
-SC_WUR int notice_counts(const struct kind_env *env, const Safecampus__Record *r,
-			 const char *today, struct notice_counts *k);
+SC_WUR int notice_counts(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+			 struct notice_counts *k);
 
 #endif

@@ -66,7 +66,7 @@ static int apply_order(const void *a, const void *b)
 int kind_events_load(const struct kind_env *env, const char *kind, const char *parent_id,
 		     const char *skip_id, struct kind_events *out)
 {
-	struct collect c = {.x = out, .skip = skip_id};
+	struct collect c = { .x = out, .skip = skip_id };
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -120,7 +120,8 @@ static const char *enum_label_in(const struct kind *k, const char *field, const 
 			continue;
 		if (!l->label)
 			return value;
-		return lang ? i18n_pgettext_in(lang, NULL, l->label) : i18n_pgettext(NULL, l->label);
+		return lang ? i18n_pgettext_in(lang, NULL, l->label)
+			    : i18n_pgettext(NULL, l->label);
 	}
 	return value;
 }
@@ -142,7 +143,8 @@ const char *kind_enum_from_label(const struct kind *k, const char *field, const 
 	for (const struct kind_enum_label *l = ui ? ui->values : NULL; l && l->name; l++) {
 		if (!l->label)
 			continue;
-		if (strcmp(text, l->label) == 0 || strcmp(text, i18n_pgettext_in("zh", NULL, l->label)) == 0)
+		if (strcmp(text, l->label) == 0 ||
+		    strcmp(text, i18n_pgettext_in("zh", NULL, l->label)) == 0)
 			return l->name;
 	}
 	return NULL;
@@ -152,15 +154,15 @@ const char *kind_enum_from_label(const struct kind *k, const char *field, const 
  * word stays what --status takes, its label is what a list shows. Listed
  * here so that xgettext finds them; translated in the context "status". */
 static const char *const status_labels[] = {
-	NC_("status", "active"), NC_("status", "inactive"), NC_("status", "inspection_overdue"),
-	NC_("status", "mismatch"), NC_("status", "ok"), NC_("status", "reported"),
+	NC_("status", "active"),   NC_("status", "inactive"),  NC_("status", "inspection_overdue"),
+	NC_("status", "mismatch"), NC_("status", "ok"),        NC_("status", "reported"),
 	NC_("status", "assigned"), NC_("status", "rectified"), NC_("status", "verified"),
-	NC_("status", "closed"), NC_("status", "open"), NC_("status", "overdue"),
-	NC_("status", "current"), NC_("status", "left"), NC_("status", "unread"),
-	NC_("status", "acked"), NC_("status", "re-ack"), NC_("status", "late"),
+	NC_("status", "closed"),   NC_("status", "open"),      NC_("status", "overdue"),
+	NC_("status", "current"),  NC_("status", "left"),      NC_("status", "unread"),
+	NC_("status", "acked"),    NC_("status", "re-ack"),    NC_("status", "late"),
 	NC_("status", "past_due"), NC_("status", "mitigated"), NC_("status", "removed"),
-	NC_("status", "due_soon"), NC_("status", "fault"), NC_("status", "replaced"),
-	NC_("status", "on_site"), NC_("status", "escalated"),
+	NC_("status", "due_soon"), NC_("status", "fault"),     NC_("status", "replaced"),
+	NC_("status", "on_site"),  NC_("status", "escalated"),
 };
 
 const char *kind_status_label(const char *word)
@@ -306,8 +308,9 @@ const char *kind_chain_id(const Safecampus__Record *r)
 	const ProtobufCFieldDescriptor *f;
 
 	if (k && k->immutable && k->parent_field && (f = kind_field(k, k->parent_field))) {
-		const char *id = *(const char *const *)(const void *)((const char *)kind_payload(r) +
-								      f->offset);
+		const char *id =
+			*(const char *const *)(const void *)((const char *)kind_payload(r) +
+							     f->offset);
 		if (id && *id)
 			return id;
 	}
@@ -331,7 +334,8 @@ void kind_sign_roles_text(unsigned bits, char *out, size_t n)
 		/* "STAFF_ROLE_VICE_PRINCIPAL" -> "vice_principal" */
 		if (strncmp(name, "STAFF_ROLE_", 11) == 0)
 			name += 11;
-		at += (size_t)snprintf(out + at, n - at, "%s", at ? (left == 1 ? " or " : ", ") : "");
+		at += (size_t)snprintf(out + at, n - at, "%s",
+				       at ? (left == 1 ? " or " : ", ") : "");
 		for (const char *p = name; *p && at + 1 < n; p++)
 			out[at++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
 		if (at < n)

@@ -48,10 +48,10 @@ typedef int (*kind_due_line_cb)(void *arg, const char *line);
 /** What kind behaviour may read besides the record itself. */
 struct kind_env {
 	void *ctx;
-	bool bureau;          /* this side is the bureau */
-	const char *school;   /* its school ("" for the bureau) */
+	bool bureau;        /* this side is the bureau */
+	const char *school; /* its school ("" for the bureau) */
 	const char *campus;
-	const char *today;    /* "YYYY-MM-DD", local */
+	const char *today; /* "YYYY-MM-DD", local */
 	/** The record with this id, caller frees it with
 	 * safecampus__record__free_unpacked; SC_ENOTFOUND if there is none. */
 	int (*get)(void *ctx, const char *id, Safecampus__Record **out);
@@ -68,10 +68,10 @@ struct kind_env {
 /* A parent's events, in the order the server applies them: the ones it
  * accepted by seq, then local ones by HLC. */
 struct kind_event {
-	Safecampus__Record *r;     /* owned copy */
+	Safecampus__Record *r; /* owned copy */
 	enum kind_sync sync;
-	bool applied;              /* counted by the workflow */
-	char why[160];             /* why not, if not applied */
+	bool applied;  /* counted by the workflow */
+	char why[160]; /* why not, if not applied */
 };
 
 struct kind_events {
@@ -90,23 +90,23 @@ void kind_events_free(struct kind_events *x);
 /** A value filled in by the program rather than typed. */
 enum kind_fill {
 	KF_NONE = 0,
-	KF_TODAY,        /* today's local date */
-	KF_NOW_MS,       /* now, Unix ms */
-	KF_TEXT,         /* the literal `text` */
-	KF_PARENT_ID,    /* the id of the record the verb is about */
-	KF_PARENT_HLC,   /* that record's version (hlc) */
-	KF_ACTOR,        /* "safety office, campus <campus>" (the person's name if signed in) */
-	KF_PERSON,       /* as a field's dflt: the acting person's name, when one is signed
+	KF_TODAY,       /* today's local date */
+	KF_NOW_MS,      /* now, Unix ms */
+	KF_TEXT,        /* the literal `text` */
+	KF_PARENT_ID,   /* the id of the record the verb is about */
+	KF_PARENT_HLC,  /* that record's version (hlc) */
+	KF_ACTOR,       /* "safety office, campus <campus>" (the person's name if signed in) */
+	KF_PERSON,      /* as a field's dflt: the acting person's name, when one is signed
 			  * in (the browser); typed otherwise (the command line) */
-	KF_PERSON_ROLE,  /* the same for their role (a StaffRole field) */
-	KF_SIGNER_NAME,  /* the signing person's display name (a sign-off's actor) */
-	KF_SIGNER_ROLE,  /* the signing person's role, from their enrolment */
+	KF_PERSON_ROLE, /* the same for their role (a StaffRole field) */
+	KF_SIGNER_NAME, /* the signing person's display name (a sign-off's actor) */
+	KF_SIGNER_ROLE, /* the signing person's role, from their enrolment */
 };
 
 /** What people see of one value of an enum field ({NULL} ends a list). */
 struct kind_enum_label {
-	const char *name;        /* the short value name ("fire") */
-	const char *label;       /* "Fire safety", N_(): translated where shown */
+	const char *name;  /* the short value name ("fire") */
+	const char *label; /* "Fire safety", N_(): translated where shown */
 };
 
 /* the values of each record enum for people (kind_enums.c) */
@@ -130,12 +130,12 @@ extern const struct kind_enum_label kind_enum_staff_role[];
 
 /** What people see of one field: in --help, in a form, in `show`. */
 struct kind_field_ui {
-	const char *field;       /* the payload field's name */
-	const char *label;       /* "Time in", NC_(kind, ...): kind_field_label translates it */
-	const char *help;        /* one line, N_(); NULL: made from the type */
-	const char *group;       /* a form's section, NULL: the first */
-	const char *alias;       /* a short flag ("deadline" for deadline_date), or NULL */
-	enum kind_fill dflt;     /* filled in when left empty (KF_TODAY, KF_NOW_MS) */
+	const char *field;   /* the payload field's name */
+	const char *label;   /* "Time in", NC_(kind, ...): kind_field_label translates it */
+	const char *help;    /* one line, N_(); NULL: made from the type */
+	const char *group;   /* a form's section, NULL: the first */
+	const char *alias;   /* a short flag ("deadline" for deadline_date), or NULL */
+	enum kind_fill dflt; /* filled in when left empty (KF_TODAY, KF_NOW_MS) */
 	const struct kind_enum_label *values; /* an enum's values for people, or NULL */
 };
 
@@ -164,11 +164,11 @@ enum {
 /** One column of a kind's list, after the id and before the sync state. */
 struct kind_col {
 	const char *head;
-	const char *field;    /* a payload field, "@school", "@campus", "@status"; NULL: cell */
-	int cell;             /* 1..KIND_CELLS: kind_derived.cell[cell - 1] */
-	unsigned short maxw;  /* widest cell shown, 0: no cap */
-	unsigned school;      /* KC_* flags at a school */
-	unsigned bureau;      /* KC_* flags at the bureau */
+	const char *field;   /* a payload field, "@school", "@campus", "@status"; NULL: cell */
+	int cell;            /* 1..KIND_CELLS: kind_derived.cell[cell - 1] */
+	unsigned short maxw; /* widest cell shown, 0: no cap */
+	unsigned school;     /* KC_* flags at a school */
+	unsigned bureau;     /* KC_* flags at the bureau */
 };
 
 /* ---------------------------------------------------------------- verbs */
@@ -177,8 +177,8 @@ struct kind_col {
 struct kind_set {
 	const char *field;
 	enum kind_fill fill;
-	const char *text;     /* KF_TEXT */
-	bool if_empty;        /* only when the person left it empty */
+	const char *text; /* KF_TEXT */
+	bool if_empty;    /* only when the person left it empty */
 };
 
 enum {
@@ -200,8 +200,8 @@ enum {
 #define KS(role) (1u << SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_##role)
 #define KS_LEADERS (KS(PRINCIPAL) | KS(VICE_PRINCIPAL))
 #define KS_LEADERSHIP (KS_LEADERS | KS(DEPARTMENT_HEAD))
-#define KS_STAFF                                                                               \
-	(KS_LEADERSHIP | KS(HEAD_TEACHER) | KS(SUBJECT_TEACHER) | KS(SECURITY_GUARD) |         \
+#define KS_STAFF                                                                       \
+	(KS_LEADERSHIP | KS(HEAD_TEACHER) | KS(SUBJECT_TEACHER) | KS(SECURITY_GUARD) | \
 	 KS(CANTEEN_STAFF) | KS(BUS_STAFF) | KS(LOGISTICS))
 #define KS_BUREAU KS(BUREAU_OFFICER)
 
@@ -211,7 +211,7 @@ struct kind_verb {
 	/* the kind of the record it writes: an event on the ID's record, a new
 	 * record, or NULL for the ID's record itself (`visitor leave ID`) */
 	const char *kind;
-	const char *usage;          /* after "safecampus " */
+	const char *usage; /* after "safecampus " */
 	const char *summary;
 	const char *epilog;
 	const char *const *required; /* fields asked for, required */
@@ -237,9 +237,9 @@ struct kind_verb {
 /* ---------------------------------------------------------------- the entry */
 
 struct kind_ops {
-	const char *kind;             /* the kind it belongs to */
-	const char *label;            /* "Hazard", N_(): kind_label translates it */
-	const char *noun;             /* lists say "3 <noun>s"; NULL: "3 <kind> records" */
+	const char *kind;  /* the kind it belongs to */
+	const char *label; /* "Hazard", N_(): kind_label translates it */
+	const char *noun;  /* lists say "3 <noun>s"; NULL: "3 <kind> records" */
 	/* the fields that say which real thing a CSV row without an id is ("type
 	 * meeting_date title"), space-separated: import hashes them into the
 	 * row's id (client/import_text.h), so a sheet imported twice adds nothing
@@ -262,7 +262,7 @@ struct kind_ops {
 	/** Fills d for r (today "YYYY-MM-DD"); 0 or a negative code from env. */
 	int (*derive)(const struct kind_env *env, const Safecampus__Record *r, const char *today,
 		      struct kind_derived *d);
-	const char *overdue_note;     /* list footer: ", N overdue (<note>)" */
+	const char *overdue_note; /* list footer: ", N overdue (<note>)" */
 
 	/* list columns; NULL: the kind's fields in descriptor order */
 	const struct kind_col *cols;
@@ -275,8 +275,7 @@ struct kind_ops {
 
 	/** Checks a new record against the records known here (the workflow, a
 	 * linked record); SC_E* with a reason, a negative errno from env. */
-	int (*check)(const struct kind_env *env, const Safecampus__Record *r, char *why,
-		     size_t n);
+	int (*check)(const struct kind_env *env, const Safecampus__Record *r, char *why, size_t n);
 	/** True if a client may write r: false for steps only the server takes
 	 * (a hazard's escalation). NULL: always. */
 	bool (*client_writes)(const Safecampus__Record *r);
@@ -312,8 +311,8 @@ struct kind_ops {
 	bool evidence_files;
 
 	/* the command group `safecampus <kind> VERB` */
-	const char *group_summary;    /* one line for the command list */
-	const char *group_help;       /* the text above the verbs */
+	const char *group_summary; /* one line for the command list */
+	const char *group_help;    /* the text above the verbs */
 	const struct kind_verb *verbs;
 	size_t nverbs;
 };
@@ -340,8 +339,8 @@ const char *kind_field_label(const struct kind *k, const char *field);
 /** A field's help line in the language in force, NULL if the table has none. */
 const char *kind_field_help(const struct kind *k, const char *field);
 /** Derives d for r through its kind's entry (empty for kinds without). */
-SC_WUR int kind_derive(const struct kind_env *env, const Safecampus__Record *r,
-		       const char *today, struct kind_derived *d);
+SC_WUR int kind_derive(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+		       struct kind_derived *d);
 /** True if r is a step a client may write (push.c's pre-check). */
 bool kind_client_writes(const Safecampus__Record *r);
 /** Does the record r reach school (for --school and the bureau's lists)? */

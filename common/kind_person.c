@@ -15,24 +15,24 @@ static int person_check(const struct kind_env *env, const Safecampus__Record *r,
 	if (!r->signature || !r->signature->signer || !*r->signature->signer)
 		return sc_refuse(SC_EINVALID, why, n,
 				 _("people are enrolled with `safecampus person add`, which signs "
-				 "the enrolment"));
+				   "the enrolment"));
 	return 0;
 }
 
-static int person_derive(const struct kind_env *env, const Safecampus__Record *r,
-			 const char *today, struct kind_derived *d)
+static int person_derive(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+			 struct kind_derived *d)
 {
 	snprintf(d->status, sizeof d->status, "%s", r->person->revoked_ms ? "revoked" : "active");
 	return 0;
 }
 
 static const struct kind_field_ui person_fields[] = {
-	{"login", NC_("person", "Login"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"display_name", NC_("person", "Name"), NULL, NULL, "name", KF_NONE, NULL},
-	{"role", NC_("person", "Role"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"public_key", NC_("person", "Public key"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"enrolled_ms", NC_("person", "Enrolled"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"revoked_ms", NC_("person", "Revoked"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "login", NC_("person", "Login"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "display_name", NC_("person", "Name"), NULL, NULL, "name", KF_NONE, NULL },
+	{ "role", NC_("person", "Role"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "public_key", NC_("person", "Public key"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "enrolled_ms", NC_("person", "Enrolled"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "revoked_ms", NC_("person", "Revoked"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_person = {

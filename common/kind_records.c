@@ -22,7 +22,8 @@ static int risk_derive(const struct kind_env *env, const Safecampus__Record *r, 
 	const char *st = kind_enum_name(&safecampus__risk_status__descriptor, (int)r->risk->status);
 
 	d->overdue = r->risk->status != SAFECAMPUS__RISK_STATUS__RISK_STATUS_REMOVED &&
-		     date_valid(s_(r->risk->planned_date)) && strcmp(r->risk->planned_date, today) < 0;
+		     date_valid(s_(r->risk->planned_date)) &&
+		     strcmp(r->risk->planned_date, today) < 0;
 	snprintf(d->status, sizeof d->status, "%s%s", st && r->risk->status ? st : "?",
 		 d->overdue ? "! overdue" : "");
 	return 0;
@@ -59,7 +60,7 @@ static int equipment_derive(const struct kind_env *env, const Safecampus__Record
 			    const char *today, struct kind_derived *d)
 {
 	const Safecampus__Equipment *e = r->equipment;
-	struct last_check x = {.today = today, .result = (int)e->result};
+	struct last_check x = { .today = today, .result = (int)e->result };
 	const char *res;
 	char due[11];
 	long days = 1L << 30;
@@ -70,15 +71,18 @@ static int equipment_derive(const struct kind_env *env, const Safecampus__Record
 		if (rc)
 			return rc;
 	}
-	if (*x.date && date_valid(s_(e->last_check_date)) && strcmp(e->last_check_date, x.date) > 0 &&
-	    strcmp(e->last_check_date, today) <= 0)
+	if (*x.date && date_valid(s_(e->last_check_date)) &&
+	    strcmp(e->last_check_date, x.date) > 0 && strcmp(e->last_check_date, today) <= 0)
 		x.result = (int)e->result; /* the item's own date is the later check */
-	if (indicators_equipment_due(e, x.date, today, due) == 0 && date_diff(today, due, &days) != 0)
+	if (indicators_equipment_due(e, x.date, today, due) == 0 &&
+	    date_diff(today, due, &days) != 0)
 		days = 1L << 30;
 	res = kind_enum_name(&safecampus__equipment_result__descriptor, x.result);
 	d->overdue = days < 0;
 	snprintf(d->status, sizeof d->status, "%s %s%s",
-		 days < 0 ? "overdue!" : days <= 30 ? "due_soon" : "current",
+		 days < 0     ? "overdue!"
+		 : days <= 30 ? "due_soon"
+			      : "current",
 		 res && x.result ? res : "", days < 0 ? " overdue" : "");
 	return 0;
 }
@@ -119,13 +123,13 @@ static int equipment_check_moves(const struct kind_env *env, const Safecampus__R
 }
 
 static const struct kind_field_ui risk_field_ui[] = {
-	{"title", NC_("risk", "Problem"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"description", NC_("risk", "Description"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"area", NC_("risk", "Area"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"mitigation", NC_("risk", "Mitigation"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"plan", NC_("risk", "Plan"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"planned_date", NC_("risk", "Planned by"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"status", NC_("risk", "Status"), NULL, NULL, NULL, KF_NONE, kind_enum_risk_status},
+	{ "title", NC_("risk", "Problem"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "description", NC_("risk", "Description"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "area", NC_("risk", "Area"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "mitigation", NC_("risk", "Mitigation"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "plan", NC_("risk", "Plan"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "planned_date", NC_("risk", "Planned by"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "status", NC_("risk", "Status"), NULL, NULL, NULL, KF_NONE, kind_enum_risk_status },
 };
 
 const struct kind_ops kind_ops_risk = {
@@ -140,14 +144,16 @@ const struct kind_ops kind_ops_risk = {
 };
 
 static const struct kind_field_ui equipment_field_ui[] = {
-	{"item", NC_("equipment", "Item"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"type", NC_("equipment", "Kind"), NULL, NULL, NULL, KF_NONE, kind_enum_equipment_type},
-	{"location", NC_("equipment", "Where"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"installed_date", NC_("equipment", "Installed"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"interval_days", NC_("equipment", "Check every (days)"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"last_check_date", NC_("equipment", "Last checked"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"next_due_date", NC_("equipment", "Next check due"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"result", NC_("equipment", "Last result"), NULL, NULL, NULL, KF_NONE, kind_enum_equipment_result},
+	{ "item", NC_("equipment", "Item"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "type", NC_("equipment", "Kind"), NULL, NULL, NULL, KF_NONE, kind_enum_equipment_type },
+	{ "location", NC_("equipment", "Where"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "installed_date", NC_("equipment", "Installed"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "interval_days", NC_("equipment", "Check every (days)"), NULL, NULL, NULL, KF_NONE,
+	  NULL },
+	{ "last_check_date", NC_("equipment", "Last checked"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "next_due_date", NC_("equipment", "Next check due"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "result", NC_("equipment", "Last result"), NULL, NULL, NULL, KF_NONE,
+	  kind_enum_equipment_result },
 };
 
 const struct kind_ops kind_ops_equipment = {
@@ -159,16 +165,17 @@ const struct kind_ops kind_ops_equipment = {
 	.label = N_("Equipment"),
 	.status_words = "overdue due_soon current ok fault replaced",
 	.status_help = N_("overdue, due_soon (within 30 days), current; ok, fault, replaced (last "
-		       "result)"),
+			  "result)"),
 	.derive = equipment_derive,
 };
 
 static const struct kind_field_ui equipment_check_fields[] = {
-	{"equipment_id", NC_("equipment_check", "Equipment"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"check_date", NC_("equipment_check", "Date"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"result", NC_("equipment_check", "Result"), NULL, NULL, NULL, KF_NONE, kind_enum_equipment_result},
-	{"checker", NC_("equipment_check", "Checked by"), NULL, NULL, NULL, KF_NONE, NULL},
-	{"note", NC_("equipment_check", "Note"), NULL, NULL, NULL, KF_NONE, NULL},
+	{ "equipment_id", NC_("equipment_check", "Equipment"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "check_date", NC_("equipment_check", "Date"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "result", NC_("equipment_check", "Result"), NULL, NULL, NULL, KF_NONE,
+	  kind_enum_equipment_result },
+	{ "checker", NC_("equipment_check", "Checked by"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "note", NC_("equipment_check", "Note"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
 const struct kind_ops kind_ops_equipment_check = {

@@ -78,12 +78,15 @@ extern const struct kind_ops kind_ops_hazard, kind_ops_hazard_event, kind_ops_no
 	kind_ops_education, kind_ops_lecture, kind_ops_drill, kind_ops_inspection, kind_ops_linkage,
 	kind_ops_gate_duty, kind_ops_equipment_check, kind_ops_calendar;
 static const struct kind_ops *const kind_ops_tab[] = {
-	&kind_ops_hazard, &kind_ops_hazard_event, &kind_ops_notice, &kind_ops_notice_event,
-	&kind_ops_letter, &kind_ops_staff, &kind_ops_bus, &kind_ops_bus_trip, &kind_ops_bus_rider,
-	&kind_ops_risk, &kind_ops_equipment, &kind_ops_visitor, &kind_ops_person,
-	&kind_ops_school_profile, &kind_ops_school_class, &kind_ops_meeting, &kind_ops_policy,
-	&kind_ops_education, &kind_ops_lecture, &kind_ops_drill, &kind_ops_inspection,
-	&kind_ops_linkage, &kind_ops_gate_duty, &kind_ops_equipment_check, &kind_ops_calendar,
+	&kind_ops_hazard,       &kind_ops_hazard_event,   &kind_ops_notice,
+	&kind_ops_notice_event, &kind_ops_letter,         &kind_ops_staff,
+	&kind_ops_bus,          &kind_ops_bus_trip,       &kind_ops_bus_rider,
+	&kind_ops_risk,         &kind_ops_equipment,      &kind_ops_visitor,
+	&kind_ops_person,       &kind_ops_school_profile, &kind_ops_school_class,
+	&kind_ops_meeting,      &kind_ops_policy,         &kind_ops_education,
+	&kind_ops_lecture,      &kind_ops_drill,          &kind_ops_inspection,
+	&kind_ops_linkage,      &kind_ops_gate_duty,      &kind_ops_equipment_check,
+	&kind_ops_calendar,
 };
 
 static struct kind kinds_tab[KINDS_MAX];
@@ -482,8 +485,8 @@ static int value_is_zero(const ProtobufCFieldDescriptor *f, const void *v)
 }
 
 /* Text of one value; *out points into tmp or at the value's own string. */
-static void value_text(const ProtobufCFieldDescriptor *f, const void *v, char *tmp,
-		       size_t tmplen, const char **out)
+static void value_text(const ProtobufCFieldDescriptor *f, const void *v, char *tmp, size_t tmplen,
+		       const char **out)
 {
 	*out = tmp;
 	switch (f->type) {
@@ -735,7 +738,8 @@ static int parse_value(const ProtobufCFieldDescriptor *f, const char *text, unio
 			return SC_EINVALID;
 		}
 		errno = 0;
-		d = f->type == PROTOBUF_C_TYPE_FLOAT ? (double)strtof(text, &end) : strtod(text, &end);
+		d = f->type == PROTOBUF_C_TYPE_FLOAT ? (double)strtof(text, &end)
+						     : strtod(text, &end);
 		if (*end || isnan(d))
 			rc = -EINVAL;
 		else if (isinf(d))
@@ -763,7 +767,8 @@ static int parse_value(const ProtobufCFieldDescriptor *f, const char *text, unio
 		return SC_EINVALID;
 	}
 	if (rc == -ERANGE) {
-		snprintf(err, errlen, _("%s: \"%s\" is out of range"), f->name, quote(text, q, sizeof q));
+		snprintf(err, errlen, _("%s: \"%s\" is out of range"), f->name,
+			 quote(text, q, sizeof q));
 		return SC_EINVALID;
 	}
 	return 0;

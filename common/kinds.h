@@ -29,14 +29,14 @@
 #include "safecampus.pb-c.h"
 
 struct kind {
-	const char *name;                        /* "hazard", "hazard_event" */
-	int body_case;                           /* Safecampus__Record__BodyCase */
-	const ProtobufCFieldDescriptor *arm;     /* the Record.body field */
-	const ProtobufCMessageDescriptor *desc;  /* the payload message */
-	bool immutable;                          /* events: never updated once written */
-	bool bureau_only;                        /* only the bureau may write it */
-	const char *parent_field;                /* e.g. "hazard_id": the record it hangs on, or NULL */
-	const struct kind_ops *ops;              /* its behaviour (kind_ops.h), or NULL */
+	const char *name;                       /* "hazard", "hazard_event" */
+	int body_case;                          /* Safecampus__Record__BodyCase */
+	const ProtobufCFieldDescriptor *arm;    /* the Record.body field */
+	const ProtobufCMessageDescriptor *desc; /* the payload message */
+	bool immutable;                         /* events: never updated once written */
+	bool bureau_only;                       /* only the bureau may write it */
+	const char *parent_field;   /* e.g. "hazard_id": the record it hangs on, or NULL */
+	const struct kind_ops *ops; /* its behaviour (kind_ops.h), or NULL */
 };
 
 /** Number of kinds; kinds are indexed 0..kind_count()-1 in .proto order. */
@@ -74,8 +74,8 @@ const ProtobufCFieldDescriptor *kind_field(const struct kind *k, const char *nam
 char *kind_field_get(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f);
 /** Parses text into field f of m (made by kind_payload_new), replacing what
  * was there. SC_EINVALID with a message for people in err on bad text. */
-SC_WUR int kind_field_set(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
-			  const char *text, char *err, size_t errlen);
+SC_WUR int kind_field_set(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, const char *text,
+			  char *err, size_t errlen);
 
 /** Lower-case short name of an enum value (static storage), or NULL if value
  * is not in the enum. */

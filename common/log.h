@@ -18,8 +18,11 @@ int log_parse_level(const char *s, enum log_level *out);
 void log_write(enum log_level level, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-#define log_at(lvl, ...) do { if ((lvl) >= log_min_level) \
-	log_write((lvl), __FILE__, __LINE__, __VA_ARGS__); } while (0)
+#define log_at(lvl, ...)                                                   \
+	do {                                                               \
+		if ((lvl) >= log_min_level)                                \
+			log_write((lvl), __FILE__, __LINE__, __VA_ARGS__); \
+	} while (0)
 #define log_debug(...) log_at(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_at(LOG_INFO, __VA_ARGS__)
 #define log_warn(...) log_at(LOG_WARN, __VA_ARGS__)

@@ -52,8 +52,7 @@ void notice_status_set_notice(struct notice_status *s, const Safecampus__Record 
 	snprintf(s->due_date, sizeof s->due_date, "%s", s_(n->due_date));
 }
 
-int notice_apply(struct notice_status *s, const Safecampus__Record *event, char *why,
-		 size_t whylen)
+int notice_apply(struct notice_status *s, const Safecampus__Record *event, char *why, size_t whylen)
 {
 	const Safecampus__NoticeEvent *ev = event ? event->notice_event : NULL;
 	const char *where = s->local ? "here" : "the server has";
@@ -61,19 +60,22 @@ int notice_apply(struct notice_status *s, const Safecampus__Record *event, char 
 	if (!ev || event->body_case != SAFECAMPUS__RECORD__BODY_NOTICE_EVENT)
 		return sc_refuse(SC_EINVALID, why, whylen, _("not a notice_event"));
 	if (event->deleted)
-		return sc_refuse(SC_EINVALID, why, whylen,
-				 _("a notice_event cannot be deleted: acknowledge or report again"));
+		return sc_refuse(
+			SC_EINVALID, why, whylen,
+			_("a notice_event cannot be deleted: acknowledge or report again"));
 	/* not there and not yours get the same answer: no existence oracle */
 	if (!s->known || !s->addressed)
 		return sc_refuse(SC_ENOTFOUND, why, whylen, _("notice %s is not known %s"),
-				 s_(ev->notice_id), s->local ? _("here (sync first?)") : _("to the server"));
+				 s_(ev->notice_id),
+				 s->local ? _("here (sync first?)") : _("to the server"));
 	if (s->withdrawn)
 		return sc_refuse(SC_ETRANSITION, why, whylen,
 				 _("notice %s was withdrawn by the bureau"), ev->notice_id);
 	if (ev->notice_hlc > s->notice_hlc)
 		return sc_refuse(SC_ETRANSITION, why, whylen,
 				 "notice_hlc %" PRIu64 " is newer than the notice %s (%" PRIu64
-				 ")%s", (uint64_t)ev->notice_hlc, where, s->notice_hlc,
+				 ")%s",
+				 (uint64_t)ev->notice_hlc, where, s->notice_hlc,
 				 s->local ? "; sync first" : "");
 
 	switch (ev->action) {
@@ -86,21 +88,26 @@ int notice_apply(struct notice_status *s, const Safecampus__Record *event, char 
 		return 0;
 	case ACT(REPORT):
 		if (s->acked_hlc == 0)
-			return sc_refuse(SC_ETRANSITION, why, whylen,
-					 _("notice %s must be acknowledged before it is reported on"),
-					 ev->notice_id);
+			return sc_refuse(
+				SC_ETRANSITION, why, whylen,
+				_("notice %s must be acknowledged before it is reported on"),
+				ev->notice_id);
 		if (s->acked_hlc < s->notice_hlc || ev->notice_hlc < s->notice_hlc)
-			return sc_refuse(SC_ETRANSITION, why, whylen,
-					 _("notice %s changed after it was %s: sync, acknowledge it "
-					 "again, then report"), ev->notice_id,
-					 s->acked_hlc < s->notice_hlc ? _("acknowledged") : _("read"));
+			return sc_refuse(
+				SC_ETRANSITION, why, whylen,
+				_("notice %s changed after it was %s: sync, acknowledge it "
+				  "again, then report"),
+				ev->notice_id,
+				s->acked_hlc < s->notice_hlc ? _("acknowledged") : _("read"));
 		if (!ev->report_date || !*ev->report_date)
 			return sc_refuse(SC_EINVALID, why, whylen,
 					 _("notice_event.report_date is required for a report"));
 		if (s->issue_date[0] && strcmp(ev->report_date, s->issue_date) < 0)
-			return sc_refuse(SC_EINVALID, why, whylen,
-					 _("notice_event.report_date %s is before the notice's issue "
-					 "date %s"), ev->report_date, s->issue_date);
+			return sc_refuse(
+				SC_EINVALID, why, whylen,
+				_("notice_event.report_date %s is before the notice's issue "
+				  "date %s"),
+				ev->report_date, s->issue_date);
 		if (s->reported_hlc == s->notice_hlc)
 			return 0; /* more evidence for a version already reported on */
 		s->reported_hlc = s->notice_hlc;

@@ -30,17 +30,17 @@
 
 struct notice_status {
 	/* the notice as this side has it now */
-	bool known;               /* a notice was found */
-	bool addressed;           /* it targets this school */
-	bool withdrawn;           /* the bureau deleted it */
-	bool local;               /* a client's copy: messages say "here", not "the server" */
-	uint64_t notice_hlc;      /* its current version */
+	bool known;          /* a notice was found */
+	bool addressed;      /* it targets this school */
+	bool withdrawn;      /* the bureau deleted it */
+	bool local;          /* a client's copy: messages say "here", not "the server" */
+	uint64_t notice_hlc; /* its current version */
 	char issue_date[11];
 	char due_date[11];
 	/* this school's standing */
-	uint64_t acked_hlc;       /* newest version acknowledged, 0: never */
-	int64_t ack_ms;           /* when acked_hlc was first acknowledged */
-	uint64_t reported_hlc;    /* version the standing report answered, 0: none */
+	uint64_t acked_hlc;    /* newest version acknowledged, 0: never */
+	int64_t ack_ms;        /* when acked_hlc was first acknowledged */
+	uint64_t reported_hlc; /* version the standing report answered, 0: none */
 	int64_t reported_ms;
 	char report_date[11];
 	bool late;
@@ -65,12 +65,12 @@ bool notice_targets(const Safecampus__Notice *n, const char *school);
  * does not re-judge old events against the notice's current version: they
  * were judged when they were accepted. */
 struct notice_standing {
-	uint64_t cur;             /* the notice's version (hlc) as known here */
-	uint64_t acked_hlc;       /* newest version acknowledged, 0: never */
+	uint64_t cur;       /* the notice's version (hlc) as known here */
+	uint64_t acked_hlc; /* newest version acknowledged, 0: never */
 	int64_t ack_ms;
-	uint64_t reported_hlc;    /* newest version reported on, 0: none */
+	uint64_t reported_hlc; /* newest version reported on, 0: none */
 	char report_date[11];
-	bool late;                /* report_date after the due date as it is now */
+	bool late; /* report_date after the due date as it is now */
 	unsigned nack, nreport;
 };
 

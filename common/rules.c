@@ -51,9 +51,10 @@ static void latest_done_day(char out[11])
 /* Fields of free text that may be long. By name, like *_date and *_id. */
 static int long_text(const char *field)
 {
-	static const char *const names[] = {"minutes", "body", "summary", "description",
-					    "findings", "feedback", "note", "mitigation",
-					    "plan", "incidents", "evidence", "activity", NULL};
+	static const char *const names[] = { "minutes",  "body",      "summary",  "description",
+					     "findings", "feedback",  "note",     "mitigation",
+					     "plan",     "incidents", "evidence", "activity",
+					     NULL };
 
 	for (size_t i = 0; names[i]; i++)
 		if (!strcmp(field, names[i]))
@@ -81,7 +82,8 @@ static int utf8_valid(const char *str)
 			s += 3;
 		} else if (c >= 0xF0 && c <= 0xF4) {
 			unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-			if (s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+			if (s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80 ||
+			    (s[3] & 0xC0) != 0x80)
 				return 0;
 			s += 4;
 		} else {
@@ -151,8 +153,8 @@ static int check_string(const struct kind *k, const ProtobufCFieldDescriptor *f,
 	if (!utf8_valid(s))
 		return fail(why, whylen, _("%s.%s: not valid UTF-8 text"), k->name, f->name);
 	if (ends_with(f->name, "_date") && !date_valid(s))
-		return fail(why, whylen, _("%s.%s: \"%s\" is not a real date"), k->name,
-			    f->name, quote(s, q, sizeof q));
+		return fail(why, whylen, _("%s.%s: \"%s\" is not a real date"), k->name, f->name,
+			    quote(s, q, sizeof q));
 	if (ends_with(f->name, "_id") && !uuid_valid(s))
 		return fail(why, whylen, _("%s.%s: \"%s\" is not a record id (lower-case UUID)"),
 			    k->name, f->name, quote(s, q, sizeof q));
@@ -236,8 +238,7 @@ static int check_value(const struct kind *k, const ProtobufCFieldDescriptor *f, 
 	}
 }
 
-static int check_generic(const struct kind *k, const ProtobufCMessage *m, char *why,
-			 size_t whylen)
+static int check_generic(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
 	const ProtobufCMessageDescriptor *d = k->desc;
 	int rc;
@@ -252,8 +253,8 @@ static int check_generic(const struct kind *k, const ProtobufCMessage *m, char *
 			size_t n = *(const size_t *)CMEMBER_PTR(m, f->quantifier_offset);
 			const char *arr = *(const char *const *)CMEMBER_PTR(m, f->offset);
 			if (n > RULES_MAX_REPEATED)
-				return fail(why, whylen, _("%s.%s: %zu values, at most %d"), k->name,
-					    f->name, n, RULES_MAX_REPEATED);
+				return fail(why, whylen, _("%s.%s: %zu values, at most %d"),
+					    k->name, f->name, n, RULES_MAX_REPEATED);
 			for (size_t j = 0; arr && j < n; j++) {
 				rc = check_value(k, f, arr + j * elem_size(f->type), why, whylen);
 				if (rc < 0)
@@ -320,7 +321,8 @@ static int check_hazard_event(const struct kind *k, const ProtobufCMessage *m, c
 			ok = (h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f');
 		if (!ok)
 			return fail(why, whylen,
-				    _("%s.evidence_sha256: must be 64 lower-case hex digits"), k->name);
+				    _("%s.evidence_sha256: must be 64 lower-case hex digits"),
+				    k->name);
 	}
 	return 0;
 }
@@ -345,8 +347,8 @@ static int in_range(const struct kind *k, const char *field, long long v, long l
 		    long long hi, char *why, size_t whylen)
 {
 	if (v < lo || v > hi)
-		return fail(why, whylen, _("%s.%s must be between %lld and %lld"), k->name, field, lo,
-			    hi);
+		return fail(why, whylen, _("%s.%s must be between %lld and %lld"), k->name, field,
+			    lo, hi);
 	return 0;
 }
 
@@ -383,16 +385,16 @@ static int check_list(const struct kind *k, const char *field, const char *list,
 			return fail(why, whylen, _("%s.%s: empty entry in a ';'-separated list"),
 				    k->name, field);
 		if (n >= sizeof item)
-			return fail(why, whylen, _("%s.%s: \"%s\" is too long for one entry"), k->name,
-				    field, quote(p, q, 24));
+			return fail(why, whylen, _("%s.%s: \"%s\" is too long for one entry"),
+				    k->name, field, quote(p, q, 24));
 		memcpy(item, p, n);
 		item[n] = '\0';
 		/* repeated? compare with every earlier entry */
 		for (const char *o = list; o < p;) {
 			const char *oe = strchr(o, ';');
 			if ((size_t)(oe - o) == n && memcmp(o, item, n) == 0)
-				return fail(why, whylen, _("%s.%s: \"%s\" is listed twice"), k->name,
-					    field, quote(item, q, sizeof q));
+				return fail(why, whylen, _("%s.%s: \"%s\" is listed twice"),
+					    k->name, field, quote(item, q, sizeof q));
 			o = oe + 1;
 		}
 		rc = each(k, field, item, ctx, why, whylen);
@@ -449,8 +451,8 @@ static int item_enum(const struct kind *k, const char *field, const char *item, 
 }
 
 /* A school id as certificates carry it: [A-Za-z0-9._-]{1,63}, not "bureau". */
-static int item_school(const struct kind *k, const char *field, const char *item,
-		       const void *ctx, char *why, size_t whylen)
+static int item_school(const struct kind *k, const char *field, const char *item, const void *ctx,
+		       char *why, size_t whylen)
 {
 	char q[64];
 	size_t n = strlen(item);
@@ -463,8 +465,10 @@ static int item_school(const struct kind *k, const char *field, const char *item
 		     c == '.' || c == '_' || c == '-';
 	}
 	if (!ok)
-		return fail(why, whylen, _("%s.%s: \"%s\" is not a school id ([A-Za-z0-9._-], "
-			    "at most 63)"), k->name, field, quote(item, q, sizeof q));
+		return fail(why, whylen,
+			    _("%s.%s: \"%s\" is not a school id ([A-Za-z0-9._-], "
+			      "at most 63)"),
+			    k->name, field, quote(item, q, sizeof q));
 	return 0;
 }
 
@@ -475,8 +479,8 @@ static int item_date(const struct kind *k, const char *field, const char *item, 
 
 	(void)ctx;
 	if (!date_valid(item))
-		return fail(why, whylen, _("%s.%s: \"%s\" is not a real date (YYYY-MM-DD)"), k->name,
-			    field, quote(item, q, sizeof q));
+		return fail(why, whylen, _("%s.%s: \"%s\" is not a real date (YYYY-MM-DD)"),
+			    k->name, field, quote(item, q, sizeof q));
 	return 0;
 }
 
@@ -502,15 +506,17 @@ static int item_date_or_range(const struct kind *k, const char *field, const cha
 			    field, quote(item, q, sizeof q));
 	return 0;
 bad:
-	return fail(why, whylen, _("%s.%s: \"%s\" is not a date or a range "
-		    "YYYY-MM-DD..YYYY-MM-DD"), k->name, field, quote(item, q, sizeof q));
+	return fail(why, whylen,
+		    _("%s.%s: \"%s\" is not a date or a range "
+		      "YYYY-MM-DD..YYYY-MM-DD"),
+		    k->name, field, quote(item, q, sizeof q));
 }
 
 /* A makeup day (a weekend day that is a school day) may not fall inside a
  * holiday entry of the same calendar. ctx is the holidays list, already
  * checked. */
-static int item_makeup(const struct kind *k, const char *field, const char *item,
-		       const void *ctx, char *why, size_t whylen)
+static int item_makeup(const struct kind *k, const char *field, const char *item, const void *ctx,
+		       char *why, size_t whylen)
 {
 	const char *h = ctx;
 	int rc = item_date(k, field, item, NULL, why, whylen);
@@ -577,8 +583,7 @@ static int check_staff(const struct kind *k, const ProtobufCMessage *m, char *wh
 {
 	const Safecampus__Staff *p = (const Safecampus__Staff *)m;
 
-	return date_order(k, "joined_date", p->joined_date, "left_date", p->left_date, why,
-			  whylen);
+	return date_order(k, "joined_date", p->joined_date, "left_date", p->left_date, why, whylen);
 }
 
 static int check_school_class(const struct kind *k, const ProtobufCMessage *m, char *why,
@@ -595,8 +600,7 @@ static int check_school_class(const struct kind *k, const ProtobufCMessage *m, c
 	return rc;
 }
 
-static int check_meeting(const struct kind *k, const ProtobufCMessage *m, char *why,
-			 size_t whylen)
+static int check_meeting(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
 	return nonneg(k, "attendees", ((const Safecampus__Meeting *)m)->attendees, why, whylen);
 }
@@ -641,15 +645,16 @@ static int check_education(const struct kind *k, const ProtobufCMessage *m, char
 	rc = in_range(k, "minutes", p->minutes, 1, 600, why, whylen);
 	if (rc == 0 && p->slot > 0 && (size_t)p->slot < sizeof slot_max / sizeof slot_max[0] &&
 	    p->minutes > slot_max[p->slot])
-		rc = fail(why, whylen, _("%s.minutes: %d minutes is too long for the %s slot (at most %d): "
-					 "is it the right slot?"),
+		rc = fail(why, whylen,
+			  _("%s.minutes: %d minutes is too long for the %s slot (at most %d): "
+			    "is it the right slot?"),
 			  k->name, p->minutes,
-			  kind_enum_name(&safecampus__education_slot__descriptor, p->slot), slot_max[p->slot]);
+			  kind_enum_name(&safecampus__education_slot__descriptor, p->slot),
+			  slot_max[p->slot]);
 	return rc;
 }
 
-static int check_lecture(const struct kind *k, const ProtobufCMessage *m, char *why,
-			 size_t whylen)
+static int check_lecture(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
 	return nonneg(k, "attendees", ((const Safecampus__Lecture *)m)->attendees, why, whylen);
 }
@@ -668,8 +673,7 @@ static int check_drill(const struct kind *k, const ProtobufCMessage *m, char *wh
 	if (!rc && p->evacuation_seconds > 86400)
 		rc = fail(why, whylen, _("%s.evacuation_seconds must be at most 86400"), k->name);
 	if (!rc)
-		rc = check_list(k, "segments", p->segments, item_word, drill_segments, why,
-				whylen);
+		rc = check_list(k, "segments", p->segments, item_word, drill_segments, why, whylen);
 	return rc;
 }
 
@@ -680,8 +684,7 @@ static int check_inspection(const struct kind *k, const ProtobufCMessage *m, cha
 		      whylen);
 }
 
-static int check_linkage(const struct kind *k, const ProtobufCMessage *m, char *why,
-			 size_t whylen)
+static int check_linkage(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
 	return nonneg(k, "participants", ((const Safecampus__Linkage *)m)->participants, why,
 		      whylen);
@@ -759,13 +762,14 @@ static int check_bus_rider(const struct kind *k, const ProtobufCMessage *m, char
 		     c == '.' || c == '_' || c == '-';
 	}
 	if (!ok)
-		return fail(why, whylen, _("%s.student_ref must be a pseudonymous code "
-			    "([A-Za-z0-9._-], at most 64), never a name"), k->name);
+		return fail(why, whylen,
+			    _("%s.student_ref must be a pseudonymous code "
+			      "([A-Za-z0-9._-], at most 64), never a name"),
+			    k->name);
 	return 0;
 }
 
-static int check_bus_trip(const struct kind *k, const ProtobufCMessage *m, char *why,
-			  size_t whylen)
+static int check_bus_trip(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
 	const Safecampus__BusTrip *p = (const Safecampus__BusTrip *)m;
 	/* boarded != alighted is not refused: it is the alarm, and must be kept */
@@ -807,11 +811,14 @@ static int check_notice_event(const struct kind *k, const ProtobufCMessage *m, c
 
 	if (p->action == SAFECAMPUS__NOTICE_ACTION__NOTICE_ACTION_REPORT) {
 		if (!set(p->report_date))
-			return fail(why, whylen, _("%s.report_date is required for a report"), k->name);
+			return fail(why, whylen, _("%s.report_date is required for a report"),
+				    k->name);
 		if (!set(p->channels))
-			return fail(why, whylen, _("%s.channels is required for a report"), k->name);
+			return fail(why, whylen, _("%s.channels is required for a report"),
+				    k->name);
 		if (!set(p->evidence))
-			return fail(why, whylen, _("%s.evidence is required for a report"), k->name);
+			return fail(why, whylen, _("%s.evidence is required for a report"),
+				    k->name);
 		return check_list(k, "channels", p->channels, item_enum,
 				  &safecampus__education_channel__descriptor, why, whylen);
 	}
@@ -824,8 +831,7 @@ static int check_notice_event(const struct kind *k, const ProtobufCMessage *m, c
 	return 0;
 }
 
-static int check_calendar(const struct kind *k, const ProtobufCMessage *m, char *why,
-			  size_t whylen)
+static int check_calendar(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
 	const Safecampus__Calendar *p = (const Safecampus__Calendar *)m;
 	int rc = date_order(k, "term_start_date", p->term_start_date, "term_end_date",
@@ -839,13 +845,13 @@ static int check_calendar(const struct kind *k, const ProtobufCMessage *m, char 
 	return rc;
 }
 
-static int check_visitor(const struct kind *k, const ProtobufCMessage *m, char *why,
-			 size_t whylen)
+static int check_visitor(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
 	const Safecampus__Visitor *p = (const Safecampus__Visitor *)m;
 
 	if (p->time_out_ms && p->time_in_ms && p->time_out_ms < p->time_in_ms)
-		return fail(why, whylen, _("%s.time_out_ms must not be before time_in_ms"), k->name);
+		return fail(why, whylen, _("%s.time_out_ms must not be before time_in_ms"),
+			    k->name);
 	return 0;
 }
 
@@ -862,14 +868,16 @@ static const struct kind_rule {
 } kind_rules[] = {
 	{ "hazard", { "title", "area", "severity", "found_date" }, NULL },
 	{ "hazard_event", { "hazard_id", "action", "actor" }, check_hazard_event },
-	{ "school_profile", { "name", "staff_count", "class_count", "student_count" },
+	{ "school_profile",
+	  { "name", "staff_count", "class_count", "student_count" },
 	  check_school_profile },
 	{ "staff", { "name", "staff_role" }, check_staff },
 	{ "school_class", { "grade", "name" }, check_school_class },
 	{ "meeting", { "type", "meeting_date", "title" }, check_meeting },
 	{ "policy", { "title", "type" }, NULL },
 	{ "letter", { "year", "level", "signer", "counter_signer", "signed_date" }, check_letter },
-	{ "education", { "school_class_id", "session_date", "slot", "topic", "minutes" },
+	{ "education",
+	  { "school_class_id", "session_date", "slot", "topic", "minutes" },
 	  check_education },
 	{ "lecture", { "lecture_date", "speaker", "topic" }, check_lecture },
 	{ "drill", { "drill_date", "theme", "scenario" }, check_drill },
@@ -910,13 +918,13 @@ size_t rules_required(const char *kind, const char *const **out)
 static const struct {
 	const char *kind, *field;
 } done_dates[] = {
-	{"hazard", "found_date"},         {"meeting", "meeting_date"},
-	{"letter", "signed_date"},        {"education", "session_date"},
-	{"lecture", "lecture_date"},      {"drill", "drill_date"},
-	{"inspection", "inspection_date"}, {"linkage", "activity_date"},
-	{"gate_duty", "duty_date"},       {"bus_trip", "trip_date"},
-	{"equipment_check", "check_date"}, {"notice_event", "report_date"},
-	{"visitor", "visit_date"},
+	{ "hazard", "found_date" },          { "meeting", "meeting_date" },
+	{ "letter", "signed_date" },         { "education", "session_date" },
+	{ "lecture", "lecture_date" },       { "drill", "drill_date" },
+	{ "inspection", "inspection_date" }, { "linkage", "activity_date" },
+	{ "gate_duty", "duty_date" },        { "bus_trip", "trip_date" },
+	{ "equipment_check", "check_date" }, { "notice_event", "report_date" },
+	{ "visitor", "visit_date" },
 };
 
 static int check_done_dates(const struct kind *k, const ProtobufCMessage *m, char *why,
@@ -941,7 +949,8 @@ static int check_done_dates(const struct kind *k, const ProtobufCMessage *m, cha
 			return fail(why, whylen, _("%s.%s: %s is before %d: a typo for the year?"),
 				    k->name, f->name, v, RULES_FIRST_YEAR);
 		if (strcmp(v, latest) > 0)
-			return fail(why, whylen, _("%s.%s: %s is in the future: a record says what was done"),
+			return fail(why, whylen,
+				    _("%s.%s: %s is in the future: a record says what was done"),
 				    k->name, f->name, v);
 	}
 	return 0;
@@ -991,8 +1000,9 @@ int rules_check(const Safecampus__Record *r, char *why, size_t whylen)
 		for (size_t j = 0; j < 8 && kr->required[j]; j++) {
 			const ProtobufCFieldDescriptor *f = kind_field(k, kr->required[j]);
 			if (!f)
-				return fail(why, whylen, _("%s.%s: rule names a field the kind lacks"),
-					    k->name, kr->required[j]);
+				return fail(why, whylen,
+					    _("%s.%s: rule names a field the kind lacks"), k->name,
+					    kr->required[j]);
 			if (!field_present(m, f))
 				return fail(why, whylen, _("%s.%s is required"), k->name, f->name);
 		}

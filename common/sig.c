@@ -125,7 +125,7 @@ int sig_unhex(const char *s, uint8_t *out, size_t n)
 
 static int put_u32(struct buf *b, uint32_t v)
 {
-	uint8_t x[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+	uint8_t x[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
 
 	return buf_append(b, x, sizeof x);
 }
@@ -247,8 +247,7 @@ int sig_event_hash(const Safecampus__Record *r, uint8_t out[SIG_HASH_LEN])
 	return rc;
 }
 
-int sig_check(const Safecampus__Record *r, const uint8_t pub[SIG_PUBKEY_LEN], char *why,
-	      size_t n)
+int sig_check(const Safecampus__Record *r, const uint8_t pub[SIG_PUBKEY_LEN], char *why, size_t n)
 {
 	const Safecampus__Signature *s = r->signature;
 	struct buf b;
@@ -274,9 +273,10 @@ int sig_check(const Safecampus__Record *r, const uint8_t pub[SIG_PUBKEY_LEN], ch
 			named = f->sha256.len == SIG_HASH_LEN &&
 				memcmp(f->sha256.data, s->evidence[j].data, SIG_HASH_LEN) == 0;
 		if (!named)
-			return sc_refuse(SC_EINVALID, why, n,
-					 "evidence file %zu is not one of the signed evidence hashes",
-					 i + 1);
+			return sc_refuse(
+				SC_EINVALID, why, n,
+				"evidence file %zu is not one of the signed evidence hashes",
+				i + 1);
 	}
 	buf_init(&b, SIG_CANON_MAX * 2);
 	rc = sig_canonical(r, &b);

@@ -19,9 +19,9 @@
 #include "safecampus.pb-c.h"
 
 #define SIG_VERSION 1
-#define SIG_PUBKEY_LEN 32  /* raw Ed25519 public key */
-#define SIG_LEN 64         /* raw Ed25519 signature */
-#define SIG_HASH_LEN 32    /* SHA-256 */
+#define SIG_PUBKEY_LEN 32 /* raw Ed25519 public key */
+#define SIG_LEN 64        /* raw Ed25519 signature */
+#define SIG_HASH_LEN 32   /* SHA-256 */
 /* the signer of an enrolment made with the district administrator's key */
 #define SIG_DISTRICT_SIGNER "@district"
 

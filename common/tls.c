@@ -23,9 +23,9 @@
 #include "tls_int.h"
 
 /* TLS 1.2 floor: forward secrecy and AEAD only. */
-#define TLS12_CIPHERS                                                                  \
-	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                   \
-	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                   \
+#define TLS12_CIPHERS                                                \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:" \
 	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"
 #define TLS13_SUITES "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"
 #define TLS_GROUPS "X25519:P-256:P-384"
@@ -79,7 +79,8 @@ static void ossl_errors(char *dst, size_t n)
 		int w;
 
 		if (ERR_SYSTEM_ERROR(e))
-			reason = strerror(ERR_GET_REASON(e)); /* errno, e.g. "No such file or directory" */
+			reason = strerror(
+				ERR_GET_REASON(e)); /* errno, e.g. "No such file or directory" */
 		if (!reason) {
 			snprintf(code, sizeof code, "error %lx", e);
 			reason = code;
@@ -111,9 +112,8 @@ static int ctx_fail(SSL_CTX *s, char *err, size_t errlen, int rc, const char *wh
 	return rc;
 }
 
-int tls_ctx_new(struct tls_ctx **out, bool server, const char *cert_file,
-		const char *key_file, const char *ca_file, const char *min_version,
-		char *err, size_t errlen)
+int tls_ctx_new(struct tls_ctx **out, bool server, const char *cert_file, const char *key_file,
+		const char *ca_file, const char *min_version, char *err, size_t errlen)
 {
 	struct tls_ctx *c;
 	SSL_CTX *s;
@@ -130,8 +130,9 @@ int tls_ctx_new(struct tls_ctx **out, bool server, const char *cert_file,
 		return -EINVAL;
 	}
 	if (!cert_file != !key_file || (server && !cert_file)) {
-		fmt(err, errlen, "tls: %s", server ? "the server needs a certificate and a key"
-						   : "give both a certificate and a key, or neither");
+		fmt(err, errlen, "tls: %s",
+		    server ? "the server needs a certificate and a key"
+			   : "give both a certificate and a key, or neither");
 		return -EINVAL;
 	}
 	if (!min_version || strcmp(min_version, "1.3") == 0) {
@@ -160,18 +161,20 @@ int tls_ctx_new(struct tls_ctx **out, bool server, const char *cert_file,
 		opts |= SSL_OP_CIPHER_SERVER_PREFERENCE;
 	SSL_CTX_set_options(s, opts);
 	SSL_CTX_clear_options(s, SSL_OP_LEGACY_SERVER_CONNECT |
-				      SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION |
-				      SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
+					 SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION |
+					 SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
 	SSL_CTX_set_security_level(s, 2);
 	SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_OFF);
 	if (!SSL_CTX_set_num_tickets(s, 0))
-		return ctx_fail(s, err, errlen, SC_ECONFIG, "cannot turn session tickets off", NULL);
+		return ctx_fail(s, err, errlen, SC_ECONFIG, "cannot turn session tickets off",
+				NULL);
 	if (!server) {
 		SSL_CTX_clear_options(s, SSL_OP_NO_TICKET);
 		tls__client_ctx_setup(s);
 	}
 	SSL_CTX_set_mode(s, SSL_MODE_RELEASE_BUFFERS);
-	if (!SSL_CTX_set_cipher_list(s, TLS12_CIPHERS) || !SSL_CTX_set_ciphersuites(s, TLS13_SUITES))
+	if (!SSL_CTX_set_cipher_list(s, TLS12_CIPHERS) ||
+	    !SSL_CTX_set_ciphersuites(s, TLS13_SUITES))
 		return ctx_fail(s, err, errlen, SC_ECONFIG, "cannot set cipher suites", NULL);
 	if (!SSL_CTX_set1_groups_list(s, TLS_GROUPS))
 		return ctx_fail(s, err, errlen, SC_ECONFIG, "cannot set key exchange groups", NULL);
@@ -247,10 +250,11 @@ static void name_text(const X509_NAME *nm, char *dst, size_t n)
 
 /* Reads every PEM object (certificates, CRLs) of path. NULL with a reason
  * in err if the file is unreadable or not PEM. */
-static STACK_OF(X509_INFO) *read_pem_infos(const char *path, const char *what, char *err, size_t errlen)
+static STACK_OF(X509_INFO) *
+	read_pem_infos(const char *path, const char *what, char *err, size_t errlen)
 {
 	BIO *b = BIO_new_file(path, "r");
-	STACK_OF(X509_INFO) *infos;
+	STACK_OF(X509_INFO) * infos;
 	char detail[256];
 
 	if (!b) {
@@ -273,7 +277,7 @@ int tls_ctx_load_crl(struct tls_ctx *ctx, const char *crl_file, const char *ca_f
 		     size_t errlen)
 {
 	STACK_OF(X509_INFO) *crls = NULL, *cas = NULL;
-	struct tls_crl_info info = {0};
+	struct tls_crl_info info = { 0 };
 	X509_STORE *store;
 	char issuer[256];
 	time_t now = time(NULL);
@@ -297,21 +301,26 @@ int tls_ctx_load_crl(struct tls_ctx *ctx, const char *crl_file, const char *ca_f
 		name_text(X509_CRL_get_issuer(crl), issuer, sizeof issuer);
 		for (int j = 0; j < sk_X509_INFO_num(cas) && !by; j++) {
 			X509 *ca = sk_X509_INFO_value(cas, j)->x509;
-			if (ca && X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) == 0 &&
+			if (ca &&
+			    X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) ==
+				    0 &&
 			    X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1)
 				by = ca;
 		}
 		ERR_clear_error();
 		if (!by) {
-			fmt(err, errlen, "tls: CRL file %s: the CRL of \"%s\" is not signed by a CA of %s",
+			fmt(err, errlen,
+			    "tls: CRL file %s: the CRL of \"%s\" is not signed by a CA of %s",
 			    crl_file, issuer, ca_file);
 			goto out;
 		}
 		this_upd = asn1_unix(X509_CRL_get0_lastUpdate(crl));
 		next = asn1_unix(X509_CRL_get0_nextUpdate(crl));
 		if (this_upd > (long long)now) {
-			fmt(err, errlen, "tls: CRL file %s: the CRL of \"%s\" is not valid yet (is this "
-			    "machine's clock behind?)", crl_file, issuer);
+			fmt(err, errlen,
+			    "tls: CRL file %s: the CRL of \"%s\" is not valid yet (is this "
+			    "machine's clock behind?)",
+			    crl_file, issuer);
 			goto out;
 		}
 		if (!next || next <= (long long)now) {
@@ -320,8 +329,10 @@ int tls_ctx_load_crl(struct tls_ctx *ctx, const char *crl_file, const char *ca_f
 			time_t nt = (time_t)next;
 			if (next && gmtime_r(&nt, &tm))
 				strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
-			fmt(err, errlen, "tls: CRL file %s: the CRL of \"%s\" has expired (%s); make a "
-			    "fresh one (deploy/pki.sh crl DIR)", crl_file, issuer, when);
+			fmt(err, errlen,
+			    "tls: CRL file %s: the CRL of \"%s\" has expired (%s); make a "
+			    "fresh one (deploy/pki.sh crl DIR)",
+			    crl_file, issuer, when);
 			goto out;
 		}
 		if (!info.next_update || next < info.next_update)
@@ -342,12 +353,15 @@ int tls_ctx_load_crl(struct tls_ctx *ctx, const char *crl_file, const char *ca_f
 			continue;
 		for (int i = 0; i < sk_X509_INFO_num(crls) && !have; i++) {
 			X509_CRL *crl = sk_X509_INFO_value(crls, i)->crl;
-			have = crl && X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) == 0;
+			have = crl && X509_NAME_cmp(X509_get_subject_name(ca),
+						    X509_CRL_get_issuer(crl)) == 0;
 		}
 		if (!have) {
 			name_text(X509_get_subject_name(ca), issuer, sizeof issuer);
-			fmt(err, errlen, "tls: CRL file %s has no CRL of the CA \"%s\" (of %s): every "
-			    "certificate it issued would be refused", crl_file, issuer, ca_file);
+			fmt(err, errlen,
+			    "tls: CRL file %s has no CRL of the CA \"%s\" (of %s): every "
+			    "certificate it issued would be refused",
+			    crl_file, issuer, ca_file);
 			goto out;
 		}
 	}
@@ -374,7 +388,7 @@ out:
 
 void tls_ctx_crl_info(const struct tls_ctx *ctx, struct tls_crl_info *out)
 {
-	*out = ctx ? ctx->crl : (struct tls_crl_info){0};
+	*out = ctx ? ctx->crl : (struct tls_crl_info){ 0 };
 }
 
 void tls_ctx_free(struct tls_ctx *ctx)
@@ -753,8 +767,7 @@ static int name_field(char *err, size_t errlen, const X509_NAME *nm, int nid, co
 		return SC_ETLS;
 	}
 	if (X509_NAME_get_index_by_NID(nm, nid, i) >= 0) {
-		fmt(err, errlen, "bad identity: certificate subject has more than one %s",
-		    label);
+		fmt(err, errlen, "bad identity: certificate subject has more than one %s", label);
 		return SC_ETLS;
 	}
 	ent = X509_NAME_get_entry(nm, i);
@@ -776,8 +789,7 @@ static int name_field(char *err, size_t errlen, const X509_NAME *nm, int nid, co
 /* The identity in a certificate's subject; the reason for people in err.
  * Split from tls_peer_identity so that the parsing can be fuzzed on a
  * certificate alone (tls__identity_from_x509, tests/fuzz/fuzz_identity.c). */
-static int identity_from_cert(const X509 *cert, struct tls_identity *out, char *err,
-			      size_t errlen)
+static int identity_from_cert(const X509 *cert, struct tls_identity *out, char *err, size_t errlen)
 {
 	const X509_NAME *nm;
 	BIO *mem;
@@ -868,7 +880,8 @@ int tls_peer_recheck(struct tls *t, const struct tls_ctx *ctx, char *why, size_t
 	if (!X509_STORE_CTX_init(sc, SSL_CTX_get_cert_store(ctx->ssl_ctx), cert,
 				 SSL_get_peer_cert_chain(t->ssl)) ||
 	    !X509_STORE_CTX_set_default(sc, ctx->server ? "ssl_client" : "ssl_server") ||
-	    !X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(sc), SSL_CTX_get0_param(ctx->ssl_ctx))) {
+	    !X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(sc),
+				    SSL_CTX_get0_param(ctx->ssl_ctx))) {
 		fmt(why, whylen, "cannot set up verification");
 		rc = -ENOMEM;
 	} else if (X509_verify_cert(sc) == 1) {

@@ -58,9 +58,9 @@ SC_WUR int tls_ctx_load_crl(struct tls_ctx *ctx, const char *crl_file, const cha
 
 /** What tls_ctx_load_crl loaded, for logs and expiry warnings. */
 struct tls_crl_info {
-	unsigned crls;          /* CRLs loaded; 0: no revocation checking */
-	unsigned revoked;       /* revoked serials, all CRLs together */
-	long long next_update;  /* earliest nextUpdate, Unix seconds (0 if none) */
+	unsigned crls;         /* CRLs loaded; 0: no revocation checking */
+	unsigned revoked;      /* revoked serials, all CRLs together */
+	long long next_update; /* earliest nextUpdate, Unix seconds (0 if none) */
 };
 void tls_ctx_crl_info(const struct tls_ctx *ctx, struct tls_crl_info *out);
 
@@ -152,7 +152,7 @@ struct tls_identity {
 	char district[64];
 	char school[64]; /* "" for the bureau */
 	char campus[64];
-	int role;        /* SAFECAMPUS__ROLE__ROLE_SCHOOL or SAFECAMPUS__ROLE__ROLE_BUREAU */
+	int role;          /* SAFECAMPUS__ROLE__ROLE_SCHOOL or SAFECAMPUS__ROLE__ROLE_BUREAU */
 	char subject[256]; /* RFC 2253 text of the whole subject, for logs */
 };
 
@@ -165,8 +165,8 @@ SC_WUR int tls_peer_identity(struct tls *t, struct tls_identity *out);
 struct x509_st;
 /** Tests and fuzzing only: the identity tls_peer_identity reads, from a
  * certificate alone (no session, no verification), the reason in err. */
-SC_WUR int tls__identity_from_x509(const struct x509_st *cert, struct tls_identity *out,
-				   char *err, size_t errlen);
+SC_WUR int tls__identity_from_x509(const struct x509_st *cert, struct tls_identity *out, char *err,
+				   size_t errlen);
 #endif
 
 /** Verifies the peer certificate of an established session again, now,

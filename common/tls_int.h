@@ -11,8 +11,8 @@
 /* Keys that seal session tickets: derived, never stored (tls_resume.c). */
 struct tls_ticket_keys {
 	bool on;
-	long lifetime_s;            /* a ticket is accepted for at most this long */
-	unsigned char secret[32];   /* HKDF-extract of the server's private key */
+	long lifetime_s;          /* a ticket is accepted for at most this long */
+	unsigned char secret[32]; /* HKDF-extract of the server's private key */
 };
 
 struct tls_ctx {
@@ -24,15 +24,15 @@ struct tls_ctx {
 
 struct tls {
 	SSL *ssl;
-	BIO *rbio; /* network -> OpenSSL; owned by ssl */
-	BIO *wbio; /* OpenSSL -> out; owned by ssl */
+	BIO *rbio;      /* network -> OpenSSL; owned by ssl */
+	BIO *wbio;      /* OpenSSL -> out; owned by ssl */
 	struct buf out; /* ciphertext not yet taken, flushed from wbio after every SSL_* call */
 	bool server;
-	bool done;         /* handshake finished */
-	bool peer_closed;  /* close_notify received */
-	bool failed;       /* fatal error; the session is dead */
+	bool done;        /* handshake finished */
+	bool peer_closed; /* close_notify received */
+	bool failed;      /* fatal error; the session is dead */
 	bool shutdown_sent;
-	bool resumed;      /* the handshake resumed a session (no certificate sent) */
+	bool resumed;        /* the handshake resumed a session (no certificate sent) */
 	SSL_SESSION *ticket; /* client: the newest resumable session the server gave */
 	char err[256];
 	char version[64];

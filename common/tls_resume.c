@@ -30,8 +30,8 @@ struct period_keys {
 	unsigned char hmac[32];
 };
 
-static int hkdf(int mode, const unsigned char *key, size_t keylen, const void *salt,
-		size_t saltlen, const void *info, size_t infolen, unsigned char *out, size_t outlen)
+static int hkdf(int mode, const unsigned char *key, size_t keylen, const void *salt, size_t saltlen,
+		const void *info, size_t infolen, unsigned char *out, size_t outlen)
 {
 	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
 	EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
@@ -42,9 +42,11 @@ static int hkdf(int mode, const unsigned char *key, size_t keylen, const void *s
 	*q++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
 	*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, keylen);
 	if (salt)
-		*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, saltlen);
+		*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt,
+							 saltlen);
 	if (info)
-		*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, infolen);
+		*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
+							 infolen);
 	*q = OSSL_PARAM_construct_end();
 	ok = kctx && EVP_KDF_derive(kctx, out, outlen, p) == 1;
 	EVP_KDF_CTX_free(kctx);
@@ -81,7 +83,8 @@ static int ticket_cb(SSL *ssl, unsigned char *name, unsigned char *iv, EVP_CIPHE
 {
 	const struct tls_ctx *ctx = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
 	const struct tls_ticket_keys *tk = &ctx->tickets;
-	unsigned long long now = (unsigned long long)time(NULL) / (unsigned long long)tk->lifetime_s;
+	unsigned long long now =
+		(unsigned long long)time(NULL) / (unsigned long long)tk->lifetime_s;
 	struct period_keys k;
 	int rc = -1;
 
@@ -148,8 +151,7 @@ int tls_ctx_enable_tickets(struct tls_ctx *ctx, long lifetime_s, char *err, size
 	/* stateless tickets only: nothing is cached in a worker's memory */
 	SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL);
 	SSL_CTX_set_timeout(s, 2 * lifetime_s);
-	if (!SSL_CTX_set_num_tickets(s, 1) ||
-	    !SSL_CTX_set_tlsext_ticket_key_evp_cb(s, ticket_cb) ||
+	if (!SSL_CTX_set_num_tickets(s, 1) || !SSL_CTX_set_tlsext_ticket_key_evp_cb(s, ticket_cb) ||
 	    !SSL_CTX_set_session_ticket_cb(s, NULL, ticket_dec_cb, NULL)) {
 		if (err && errlen)
 			snprintf(err, errlen, "tls: cannot turn session tickets on");
@@ -164,7 +166,7 @@ int tls_ctx_enable_tickets(struct tls_ctx *ctx, long lifetime_s, char *err, size
 static const char *no_longer_valid(SSL_CTX *sctx, X509 *cert)
 {
 	X509_STORE *store = SSL_CTX_get_cert_store(sctx);
-	STACK_OF(X509_OBJECT) *objs;
+	STACK_OF(X509_OBJECT) * objs;
 	int revoked = 0;
 
 	if (!cert)
@@ -177,9 +179,12 @@ static const char *no_longer_valid(SSL_CTX *sctx, X509 *cert)
 	objs = X509_STORE_get0_objects(store);
 	for (int i = 0; i < sk_X509_OBJECT_num(objs) && !revoked; i++) {
 		X509_OBJECT *o = sk_X509_OBJECT_value(objs, i);
-		X509_CRL *crl = X509_OBJECT_get_type(o) == X509_LU_CRL ? X509_OBJECT_get0_X509_CRL(o) : NULL;
+		X509_CRL *crl = X509_OBJECT_get_type(o) == X509_LU_CRL
+					? X509_OBJECT_get0_X509_CRL(o)
+					: NULL;
 		X509_REVOKED *rev;
-		if (crl && X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) == 0 &&
+		if (crl &&
+		    X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) == 0 &&
 		    X509_CRL_get0_by_cert(crl, &rev, cert) == 1)
 			revoked = 1;
 	}
@@ -202,7 +207,8 @@ static SSL_TICKET_RETURN ticket_dec_cb(SSL *ssl, SSL_SESSION *sess, const unsign
 	case SSL_TICKET_SUCCESS_RENEW:
 		if (no_longer_valid(SSL_get_SSL_CTX(ssl), SSL_SESSION_get0_peer(sess)))
 			return SSL_TICKET_RETURN_IGNORE_RENEW;
-		return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
+		return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE
+						    : SSL_TICKET_RETURN_USE_RENEW;
 	case SSL_TICKET_FATAL_ERR_MALLOC:
 	case SSL_TICKET_FATAL_ERR_OTHER:
 		return SSL_TICKET_RETURN_ABORT;
@@ -215,10 +221,12 @@ int tls__resumed_check(struct tls *t)
 {
 	/* ticket_dec_cb already refused such sessions; this holds if a session
 	 * was resumed some other way */
-	const char *why = no_longer_valid(SSL_get_SSL_CTX(t->ssl), SSL_get0_peer_certificate(t->ssl));
+	const char *why =
+		no_longer_valid(SSL_get_SSL_CTX(t->ssl), SSL_get0_peer_certificate(t->ssl));
 
 	if (why) {
-		snprintf(t->err, sizeof t->err, "certificate verify failed: %s (resumed session)", why);
+		snprintf(t->err, sizeof t->err, "certificate verify failed: %s (resumed session)",
+			 why);
 		return SC_ETLS;
 	}
 	return 0;

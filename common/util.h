@@ -5,8 +5,7 @@
 #include <stddef.h>
 
 /** The struct that embeds member, from a pointer to it (libuv handles). */
-#define container_of(ptr, type, member) \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /** Elements of a true array (not a pointer). */
 #define SC_NELEM(a) (sizeof(a) / sizeof((a)[0]))

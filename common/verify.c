@@ -165,28 +165,31 @@ static void check_signature(struct ctx *x, const struct verify_link *l)
 	if (!g || !g->signer || !*g->signer) {
 		x->v->unsigned_++;
 		if (!x->v->lenient)
-			say(x, true, l, _("not signed, but it is a sign-off (its signature was "
-					  "removed, or the row was added directly)"));
+			say(x, true, l,
+			    _("not signed, but it is a sign-off (its signature was "
+			      "removed, or the row was added directly)"));
 		return;
 	}
 	x->v->signatures++;
 	if (!strcmp(g->signer, SIG_DISTRICT_SIGNER)) {
 		if (!enrol) {
-			say(x, true, l, _("signed with the district admin key, which signs "
-					  "enrolments only"));
+			say(x, true, l,
+			    _("signed with the district admin key, which signs "
+			      "enrolments only"));
 			return;
 		}
 		if (!x->v->have_admin) {
-			say(x, false, l, _("enrolment signed with the district admin key: not checked "
-					   "(give the district's public key, people-admin.pub)"));
+			say(x, false, l,
+			    _("enrolment signed with the district admin key: not checked "
+			      "(give the district's public key, people-admin.pub)"));
 			return;
 		}
 		pub = x->v->admin;
 	} else {
 		p = person_find(x->v, s_(g->signer_school), g->signer);
 		if (!p || !p->key_ok) {
-			say(x, true, l, _("signed by %s of %s, who is not enrolled here"), g->signer,
-			    *s_(g->signer_school) ? g->signer_school : _("the bureau"));
+			say(x, true, l, _("signed by %s of %s, who is not enrolled here"),
+			    g->signer, *s_(g->signer_school) ? g->signer_school : _("the bureau"));
 			return;
 		}
 		pub = p->pub;
@@ -199,11 +202,13 @@ static void check_signature(struct ctx *x, const struct verify_link *l)
 		say(x, true, l, _("signed by %s of %s, not of the record's school %s"), p->login,
 		    *p->school ? p->school : _("the bureau"), s_(r->school));
 	if (enrol) {
-		bool top = r->person->role == ROLE(PRINCIPAL) || r->person->role == ROLE(BUREAU_OFFICER);
+		bool top = r->person->role == ROLE(PRINCIPAL) ||
+			   r->person->role == ROLE(BUREAU_OFFICER);
 		if (p && (top || p->role != ROLE(PRINCIPAL)))
-			say(x, true, l, _("this enrolment is signed by %s, who may not enrol this "
-					  "person (a principal enrols the school's staff, the "
-					  "district key principals and bureau officers)"),
+			say(x, true, l,
+			    _("this enrolment is signed by %s, who may not enrol this "
+			      "person (a principal enrols the school's staff, the "
+			      "district key principals and bureau officers)"),
 			    p->login);
 	} else if (!p || p->role <= 0 || p->role >= 32 || !(roles & (1u << p->role))) {
 		kind_sign_roles_text(roles, who, sizeof who);
@@ -212,13 +217,15 @@ static void check_signature(struct ctx *x, const struct verify_link *l)
 	if (p && p->revoked_ms) {
 		fmt_utc(p->revoked_ms, when, sizeof when);
 		if (g->signed_ms >= p->revoked_ms) {
-			say(x, true, l, _("signed by %s after their revocation on %s"), p->login, when);
+			say(x, true, l, _("signed by %s after their revocation on %s"), p->login,
+			    when);
 		} else {
 			char at[40];
 			fmt_utc(g->signed_ms, at, sizeof at);
 			x->v->before_revocation++;
-			say(x, false, l, _("valid: signed by %s on %s, before their revocation on %s"),
-			    p->login, at, when);
+			say(x, false, l,
+			    _("valid: signed by %s on %s, before their revocation on %s"), p->login,
+			    at, when);
 		}
 	}
 }
@@ -254,20 +261,23 @@ static void check_by_pos(struct ctx *x, struct verify_link *links, size_t n,
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct verify_link *l = &links[i];
-		const uint8_t *prev, *want = i ? hash_of(&links[i - 1], h[i - 1], have[i - 1]) : NULL;
+		const uint8_t *prev,
+			*want = i ? hash_of(&links[i - 1], h[i - 1], have[i - 1]) : NULL;
 		size_t plen;
 		char hex[17];
 
 		if (l->pos != (i ? links[i - 1].pos + 1 : 1)) {
 			/* a position skipped: the step that held it is gone */
-			say(x, true, l, _("the chain jumps from step %d to step %d: a signed step "
-					  "was deleted before this one"),
+			say(x, true, l,
+			    _("the chain jumps from step %d to step %d: a signed step "
+			      "was deleted before this one"),
 			    i ? links[i - 1].pos : 0, l->pos);
 			continue;
 		}
 		if (!l->r && l->row_expected) {
-			say(x, true, l, _("step %d was signed and accepted, but its row is gone "
-					  "(deleted)"),
+			say(x, true, l,
+			    _("step %d was signed and accepted, but its row is gone "
+			      "(deleted)"),
 			    l->pos);
 			continue;
 		}
@@ -278,9 +288,11 @@ static void check_by_pos(struct ctx *x, struct verify_link *links, size_t n,
 			   : (!want || plen != SIG_HASH_LEN || memcmp(prev, want, SIG_HASH_LEN))) {
 			if (plen == SIG_HASH_LEN)
 				sig_hex(prev, 8, hex);
-			say(x, true, l, _("step %d does not follow step %d: its prev_hash %s%s does "
-					  "not name it"),
-			    l->pos, i ? links[i - 1].pos : 0, plen == SIG_HASH_LEN ? hex : _("(none)"),
+			say(x, true, l,
+			    _("step %d does not follow step %d: its prev_hash %s%s does "
+			      "not name it"),
+			    l->pos, i ? links[i - 1].pos : 0,
+			    plen == SIG_HASH_LEN ? hex : _("(none)"),
 			    plen == SIG_HASH_LEN ? "..." : "");
 		}
 	}
@@ -301,12 +313,13 @@ static void check_by_hash(struct ctx *x, struct verify_link *links, size_t n,
 		prev_of(&links[i], &prev, &plen);
 		if (plen == 0) {
 			if (++firsts == 2)
-				say(x, true, &links[i], _("a second first step: another step of this "
-							  "chain names no step before it either"));
+				say(x, true, &links[i],
+				    _("a second first step: another step of this "
+				      "chain names no step before it either"));
 			continue;
 		}
 		if (versions)
-			continue;  /* the version before is not kept here */
+			continue; /* the version before is not kept here */
 		for (size_t j = 0; j < n && !found; j++)
 			found = j != i && have[j] && plen == SIG_HASH_LEN &&
 				!memcmp(prev, h[j], SIG_HASH_LEN);
@@ -315,23 +328,25 @@ static void check_by_hash(struct ctx *x, struct verify_link *links, size_t n,
 			size_t ql;
 			prev_of(&links[j], &q, &ql);
 			if (links[j].r && ql == plen && !memcmp(q, prev, plen)) {
-				say(x, true, &links[i], _("forks the chain: %s names the same step "
-							  "before it"),
+				say(x, true, &links[i],
+				    _("forks the chain: %s names the same step "
+				      "before it"),
 				    links[j].id);
 				break;
 			}
 		}
 		if (!found)
-			say(x, true, &links[i], _("the step before this one is not here: it was "
-						  "deleted, or altered so that its hash changed"));
+			say(x, true, &links[i],
+			    _("the step before this one is not here: it was "
+			      "deleted, or altered so that its hash changed"));
 	}
 }
 
 int verify_chain(struct verify *v, const char *school, const char *chain_id, bool versions,
 		 struct verify_link *links, size_t n)
 {
-	struct ctx x = {v, school, chain_id};
-	uint8_t (*h)[SIG_HASH_LEN] = calloc(n ? n : 1, sizeof *h);
+	struct ctx x = { v, school, chain_id };
+	uint8_t(*h)[SIG_HASH_LEN] = calloc(n ? n : 1, sizeof *h);
 	bool *have = calloc(n ? n : 1, sizeof *have);
 	unsigned long before = v->bad;
 	bool positions = n > 0;
@@ -367,8 +382,9 @@ int verify_chain(struct verify *v, const char *school, const char *chain_id, boo
 			continue;
 		have[i] = true;
 		if (l->have_stored && memcmp(h[i], l->stored_hash, SIG_HASH_LEN) != 0)
-			say(&x, true, l, _("its hash is not the one recorded when the server "
-					   "accepted it: the row or its signature was changed"));
+			say(&x, true, l,
+			    _("its hash is not the one recorded when the server "
+			      "accepted it: the row or its signature was changed"));
 	}
 	if (positions)
 		check_by_pos(&x, links, n, h, have);

@@ -36,7 +36,7 @@ struct verify {
 	struct verify_person *people;
 	size_t npeople, cap;
 	bool have_admin;
-	bool lenient;           /* unsigned sign-offs are counted, not bad */
+	bool lenient; /* unsigned sign-offs are counted, not bad */
 	uint8_t admin[SIG_PUBKEY_LEN];
 	verify_report_fn report;
 	void *arg;
@@ -46,15 +46,15 @@ struct verify {
 
 /** One signed step as stored. */
 struct verify_link {
-	const Safecampus__Record *r;  /* rebuilt from its row; NULL if the row is gone */
-	const char *id;               /* the step's id (r->id when r is set) */
-	const char *kind;             /* its kind's name, for reports */
-	int pos;                      /* 1.. along the chain as recorded; 0: not recorded */
-	bool have_stored;             /* stored_hash and stored_prev are set */
+	const Safecampus__Record *r; /* rebuilt from its row; NULL if the row is gone */
+	const char *id;              /* the step's id (r->id when r is set) */
+	const char *kind;            /* its kind's name, for reports */
+	int pos;                     /* 1.. along the chain as recorded; 0: not recorded */
+	bool have_stored;            /* stored_hash and stored_prev are set */
 	uint8_t stored_hash[SIG_HASH_LEN];
 	uint8_t stored_prev[SIG_HASH_LEN];
-	size_t stored_prev_len;       /* 0 (first step) or SIG_HASH_LEN */
-	bool row_expected;            /* false: an older version whose row was overwritten */
+	size_t stored_prev_len; /* 0 (first step) or SIG_HASH_LEN */
+	bool row_expected;      /* false: an older version whose row was overwritten */
 };
 
 void verify_init(struct verify *v, verify_report_fn report, void *arg);

@@ -19,34 +19,46 @@ struct opt {
 	size_t off;
 	const char *def;
 	long min, max;
-	bool reload;      /* SIGHUP applies a new value; otherwise it waits for a restart */
+	bool reload; /* SIGHUP applies a new value; otherwise it waits for a restart */
 	const char *help;
 };
 
 /* R: reloadable with SIGHUP; F: fixed until the next restart */
 #define R true
 #define F false
-#define S(field, def, rl, help) {#field, OPT_STR, offsetof(struct config, field), def, 0, 0, rl, help}
-#define L(field, def, lo, hi, rl, help) {#field, OPT_LONG, offsetof(struct config, field), #def, lo, hi, rl, help}
+#define S(field, def, rl, help)                                                      \
+	{                                                                            \
+#field, OPT_STR, offsetof(struct config, field), def, 0, 0, rl, help \
+	}
+#define L(field, def, lo, hi, rl, help)                                                  \
+	{                                                                                \
+#field, OPT_LONG, offsetof(struct config, field), #def, lo, hi, rl, help \
+	}
 
 static const struct opt opts[] = {
 	S(listen, "127.0.0.1:7443", F, "address and port to listen on ([::1]:7443 for IPv6)"),
 	S(cert, "", R, "server certificate (PEM), issued by the district CA"),
 	S(key, "", R, "server private key (PEM)"),
 	S(ca, "", R, "district CA certificate (PEM): clients must hold a certificate it issued"),
-	S(crl, "", R, "certificate revocation lists (PEM) of every CA in ca, checked at every handshake; "
-		      "empty: revoked certificates are NOT refused"),
-	L(require_signatures, 1, 0, 1, F, "1: every sign-off must be signed by an enrolled person; 0: "
-					 "unsigned ones are stored unchecked (synthetic or legacy data only)"),
-	S(people_key, "", F, "the district admin's Ed25519 public key (PEM, deploy/pki.sh people): it "
-			     "signs the enrolment of principals and bureau officers; empty: none is accepted"),
-	S(tls_min_version, "1.3", R, "lowest TLS version accepted: 1.3, or 1.2 as a floor for old clients"),
-	L(session_ticket_lifetime_s, 43200, 0, 604800, R, "TLS 1.3 session tickets: a reconnecting campus "
-							 "resumes within 1-2 times this (its certificate checked again "
-							 "against the CRL); 0: every connection a full handshake"),
+	S(crl, "", R,
+	  "certificate revocation lists (PEM) of every CA in ca, checked at every handshake; "
+	  "empty: revoked certificates are NOT refused"),
+	L(require_signatures, 1, 0, 1, F,
+	  "1: every sign-off must be signed by an enrolled person; 0: "
+	  "unsigned ones are stored unchecked (synthetic or legacy data only)"),
+	S(people_key, "", F,
+	  "the district admin's Ed25519 public key (PEM, deploy/pki.sh people): it "
+	  "signs the enrolment of principals and bureau officers; empty: none is accepted"),
+	S(tls_min_version, "1.3", R,
+	  "lowest TLS version accepted: 1.3, or 1.2 as a floor for old clients"),
+	L(session_ticket_lifetime_s, 43200, 0, 604800, R,
+	  "TLS 1.3 session tickets: a reconnecting campus "
+	  "resumes within 1-2 times this (its certificate checked again "
+	  "against the CRL); 0: every connection a full handshake"),
 	S(district, "", F, "district id; client certificates must name it (subject O)"),
 	S(database, "dbname=safecampus", F, "libpq connection string of the PostgreSQL database"),
-	L(db_retry_max_ms, 30000, 100, 600000, R, "longest wait between two tries to reach the database at start-up"),
+	L(db_retry_max_ms, 30000, 100, 600000, R,
+	  "longest wait between two tries to reach the database at start-up"),
 	S(log_level, "info", R, "debug, info, warn or error"),
 	L(db_pool, 4, 1, 64, F, "PostgreSQL connections per worker process"),
 	L(workers, 1, 1, 64, F, "worker processes sharing the listening port"),
@@ -54,36 +66,51 @@ static const struct opt opts[] = {
 	L(max_push_records, 1000, 1, 10000, R, "records in one Push"),
 	L(pull_limit, 1000, 1, 10000, R, "rows in one Changes"),
 	L(max_connections, 10000, 1, 1000000, R, "client connections per worker"),
-	L(max_handshakes, 0, 0, 1000000, R, "connections per worker not yet through the TLS handshake "
-					    "(0: a tenth of max_connections); when full, the oldest is dropped for a new one"),
-	L(max_connections_per_address, 64, 0, 1000000, R, "connections per worker from one IP address; "
-							  "0: no limit (behind a balancer)"),
-	L(max_connections_per_cert, 8, 0, 1000000, R, "identified connections per worker for one "
-						     "certificate identity (school/campus); 0: no limit"),
-	S(proxy_trusted, "", R, "addresses or prefixes (10.0.0.5, 10.0.0.0/24, fd00::/8) of TCP balancers that "
-				"send a PROXY protocol v2 header (HAProxy send-proxy-v2): required from them, "
-				"refused from anyone else; empty: nobody"),
+	L(max_handshakes, 0, 0, 1000000, R,
+	  "connections per worker not yet through the TLS handshake "
+	  "(0: a tenth of max_connections); when full, the oldest is dropped for a new one"),
+	L(max_connections_per_address, 64, 0, 1000000, R,
+	  "connections per worker from one IP address; "
+	  "0: no limit (behind a balancer)"),
+	L(max_connections_per_cert, 8, 0, 1000000, R,
+	  "identified connections per worker for one "
+	  "certificate identity (school/campus); 0: no limit"),
+	S(proxy_trusted, "", R,
+	  "addresses or prefixes (10.0.0.5, 10.0.0.0/24, fd00::/8) of TCP balancers that "
+	  "send a PROXY protocol v2 header (HAProxy send-proxy-v2): required from them, "
+	  "refused from anyone else; empty: nobody"),
 	L(proxy_timeout_ms, 3000, 100, 600000, R, "time for a trusted balancer's PROXY header"),
 	L(handshake_timeout_ms, 10000, 100, 600000, R, "time for the TLS handshake"),
 	L(hello_timeout_ms, 10000, 100, 600000, R, "time from handshake to Hello"),
-	L(idle_timeout_ms, 300000, 1000, 86400000, R, "a connection with no message for this long is closed"),
-	L(request_timeout_ms, 30000, 100, 600000, R, "a request still in the database after this long fails"),
-	L(write_queue_max, 67108864, 65536, 1073741824, R, "bytes queued to one slow client before it is cut off"),
-	L(escalation_enabled, 1, 0, 1, F, "1: escalate overdue hazards to owner, principal, bureau; 0: never"),
+	L(idle_timeout_ms, 300000, 1000, 86400000, R,
+	  "a connection with no message for this long is closed"),
+	L(request_timeout_ms, 30000, 100, 600000, R,
+	  "a request still in the database after this long fails"),
+	L(write_queue_max, 67108864, 65536, 1073741824, R,
+	  "bytes queued to one slow client before it is cut off"),
+	L(escalation_enabled, 1, 0, 1, F,
+	  "1: escalate overdue hazards to owner, principal, bureau; 0: never"),
 	L(escalation_interval_ms, 60000, 1000, 86400000, F, "time between two escalation passes"),
-	S(escalation_today, "", F, "today for the escalation pass, YYYY-MM-DD (tests); empty: current_date"),
-	L(evidence_max_file, 20971520, 1, 1073741824, R, "largest evidence file (photo, PDF) accepted, in bytes"),
+	S(escalation_today, "", F,
+	  "today for the escalation pass, YYYY-MM-DD (tests); empty: current_date"),
+	L(evidence_max_file, 20971520, 1, 1073741824, R,
+	  "largest evidence file (photo, PDF) accepted, in bytes"),
 	L(evidence_max_school, 2147483647, 1, 2147483647, R, "evidence bytes kept for one school"),
 	L(evidence_max_chunk, 262144, 1024, 1048576, R, "largest evidence upload chunk, in bytes"),
 	/* anti-formalism flags on the bureau's dashboard (014_flags.sql) */
-	L(flag_burst_min, 20, 1, 1000000, R, "flag a burst: this many records of one kind entered on one day "
-					     "near a month's end for past dates"),
-	L(flag_burst_backdated_days, 7, 1, 3650, R, "a burst's records are dated at least this many days "
-						   "before they were entered"),
-	L(flag_burst_deadline_days, 3, 0, 31, R, "a burst is entered within this many days before a month's end"),
-	L(flag_copy_min, 3, 2, 1000, R, "flag drills with the same evacuation time, to the second, this many times"),
-	L(flag_minutes_min_chars, 20, 1, 100000, R, "meeting minutes this long or longer, the same in two "
-						    "meetings, are flagged as copied"),
+	L(flag_burst_min, 20, 1, 1000000, R,
+	  "flag a burst: this many records of one kind entered on one day "
+	  "near a month's end for past dates"),
+	L(flag_burst_backdated_days, 7, 1, 3650, R,
+	  "a burst's records are dated at least this many days "
+	  "before they were entered"),
+	L(flag_burst_deadline_days, 3, 0, 31, R,
+	  "a burst is entered within this many days before a month's end"),
+	L(flag_copy_min, 3, 2, 1000, R,
+	  "flag drills with the same evacuation time, to the second, this many times"),
+	L(flag_minutes_min_chars, 20, 1, 100000, R,
+	  "meeting minutes this long or longer, the same in two "
+	  "meetings, are flagged as copied"),
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -107,7 +134,8 @@ static const struct opt *opt_find(const char *name, size_t len)
 	return NULL;
 }
 
-static int opt_set(struct config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
+static int opt_set(struct config *cfg, const struct opt *o, const char *val, char *err,
+		   size_t errlen)
 {
 	char *base = (char *)cfg + o->off;
 
@@ -123,8 +151,8 @@ static int opt_set(struct config *cfg, const struct opt *o, const char *val, cha
 	errno = 0;
 	long v = strtol(val, &end, 10);
 	if (errno || end == val || *end != '\0' || v < o->min || v > o->max) {
-		snprintf(err, errlen, "%s: \"%s\" is not a whole number from %ld to %ld",
-			 o->name, val, o->min, o->max);
+		snprintf(err, errlen, "%s: \"%s\" is not a whole number from %ld to %ld", o->name,
+			 val, o->min, o->max);
 		return SC_ECONFIG;
 	}
 	*(long *)base = v;
@@ -188,8 +216,8 @@ static int load_file(struct config *cfg, const char *path, char *err, size_t err
 	return rc;
 }
 
-int config_load(struct config *cfg, const char *path, int argc, char **argv,
-		char *err, size_t errlen)
+int config_load(struct config *cfg, const char *path, int argc, char **argv, char *err,
+		size_t errlen)
 {
 	int rc;
 
@@ -215,7 +243,8 @@ int config_load(struct config *cfg, const char *path, int argc, char **argv,
 		size_t klen = eq ? (size_t)(eq - a) : strlen(a);
 		const struct opt *o = opt_find(a, klen);
 		if (!o) {
-			snprintf(err, errlen, "unknown option \"--%.*s\" (see --help)", (int)klen, a);
+			snprintf(err, errlen, "unknown option \"--%.*s\" (see --help)", (int)klen,
+				 a);
 			return SC_ECONFIG;
 		}
 		const char *v = eq ? eq + 1 : NULL;
@@ -230,7 +259,8 @@ int config_load(struct config *cfg, const char *path, int argc, char **argv,
 			return rc;
 	}
 	if (strcmp(cfg->tls_min_version, "1.3") && strcmp(cfg->tls_min_version, "1.2")) {
-		snprintf(err, errlen, "tls_min_version must be 1.3 or 1.2, not \"%s\"", cfg->tls_min_version);
+		snprintf(err, errlen, "tls_min_version must be 1.3 or 1.2, not \"%s\"",
+			 cfg->tls_min_version);
 		return SC_ECONFIG;
 	}
 	if (!*cfg->cert || !*cfg->key || !*cfg->ca) {
@@ -241,8 +271,10 @@ int config_load(struct config *cfg, const char *path, int argc, char **argv,
 		snprintf(err, errlen, "district is required");
 		return SC_ECONFIG;
 	}
-	if (cfg->max_handshakes && cfg->max_connections > 1 && cfg->max_handshakes >= cfg->max_connections) {
-		snprintf(err, errlen, "max_handshakes (%ld) must be below max_connections (%ld): the rest "
+	if (cfg->max_handshakes && cfg->max_connections > 1 &&
+	    cfg->max_handshakes >= cfg->max_connections) {
+		snprintf(err, errlen,
+			 "max_handshakes (%ld) must be below max_connections (%ld): the rest "
 			 "is what identified clients keep when unidentified ones flood in",
 			 cfg->max_handshakes, cfg->max_connections);
 		return SC_ECONFIG;
@@ -251,7 +283,8 @@ int config_load(struct config *cfg, const char *path, int argc, char **argv,
 	if (proxy_trust_parse(&trust, cfg->proxy_trusted, err, errlen))
 		return SC_ECONFIG;
 	if (*cfg->escalation_today && !rules_date_valid(cfg->escalation_today)) {
-		snprintf(err, errlen, "escalation_today must be empty or a date YYYY-MM-DD, not \"%.40s\"",
+		snprintf(err, errlen,
+			 "escalation_today must be empty or a date YYYY-MM-DD, not \"%.40s\"",
 			 cfg->escalation_today);
 		return SC_ECONFIG;
 	}
@@ -292,8 +325,8 @@ int config_apply_reload(struct config *cfg, struct config *next, char *fixed, si
 		if (opt_equal(cfg, next, o))
 			continue;
 		if (!o->reload) {
-			int w = snprintf(fixed + used, fixedlen > used ? fixedlen - used : 0, "%s%s",
-					 used ? "," : "", o->name);
+			int w = snprintf(fixed + used, fixedlen > used ? fixedlen - used : 0,
+					 "%s%s", used ? "," : "", o->name);
 			if (w > 0 && used + (size_t)w < fixedlen)
 				used += (size_t)w;
 			continue;
@@ -313,7 +346,8 @@ int config_apply_reload(struct config *cfg, struct config *next, char *fixed, si
 void config_write_sample(FILE *out)
 {
 	fprintf(out, "# safecampusd configuration: key = value, # starts a comment.\n"
-		     "# Settings marked (reload) take effect on SIGHUP; the others at the next restart.\n");
+		     "# Settings marked (reload) take effect on SIGHUP; the others at the next "
+		     "restart.\n");
 	for (size_t i = 0; i < NOPTS; i++)
 		fprintf(out, "\n# %s%s\n%s = %s\n", opts[i].help, opts[i].reload ? " (reload)" : "",
 			opts[i].name, opts[i].def);

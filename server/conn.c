@@ -26,11 +26,13 @@ const char *conn_name(const struct conn *c)
 
 	if (c->state == CONN_PROXY || c->state == CONN_HANDSHAKE || !c->id.campus[0])
 		return c->peer;
-	snprintf(name, sizeof name, "%s/%s", c->id.school[0] ? c->id.school : "bureau", c->id.campus);
+	snprintf(name, sizeof name, "%s/%s", c->id.school[0] ? c->id.school : "bureau",
+		 c->id.campus);
 	return name;
 }
 
-void conn__log(enum log_level lvl, const char *file, int line, const struct conn *c, const char *fmt, ...)
+void conn__log(enum log_level lvl, const char *file, int line, const struct conn *c,
+	       const char *fmt, ...)
 {
 	char msg[1800];
 	size_t at, n;
@@ -70,10 +72,11 @@ static void log_refusal(struct conn *c, enum server_refusal why, const char *tex
 		return;
 	}
 	if (r->suppressed)
-		conn_warn(c, "refused reason=\"%s\" also_refused_last_s=%u refused_total=%llu", text, r->suppressed,
-			  (unsigned long long)r->total);
+		conn_warn(c, "refused reason=\"%s\" also_refused_last_s=%u refused_total=%llu",
+			  text, r->suppressed, (unsigned long long)r->total);
 	else
-		conn_warn(c, "refused reason=\"%s\" refused_total=%llu", text, (unsigned long long)r->total);
+		conn_warn(c, "refused reason=\"%s\" refused_total=%llu", text,
+			  (unsigned long long)r->total);
 	r->logged_ms = now;
 	r->suppressed = 0;
 }
@@ -193,7 +196,8 @@ static void on_timeout(uv_timer_t *t)
 		conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_TIMEOUT, "no Hello in time");
 		break;
 	case CONN_PROXY: /* the spec: a partial header is refused */
-		log_refusal(c, SERVER_REFUSED_PROXY, "no complete PROXY header in proxy_timeout_ms");
+		log_refusal(c, SERVER_REFUSED_PROXY,
+			    "no complete PROXY header in proxy_timeout_ms");
 		drop_now(c, -ETIMEDOUT, "no PROXY header in time");
 		break;
 	default:
@@ -207,20 +211,21 @@ void conn_set_state(struct conn *c, enum conn_state to)
 	/* a move to the same state restarts its timer */
 	static const unsigned char legal[CONN_NSTATES][CONN_NSTATES] = {
 		/* from \ to:      NEW PROXY HSHAKE HELLO READY BUSY ABORT CLOSING */
-		[CONN_NEW] =       {0,  1,    1,     0,    0,    0,   0,    1},
-		[CONN_PROXY] =     {0,  0,    1,     0,    0,    0,   0,    1},
-		[CONN_HANDSHAKE] = {0,  0,    0,     1,    0,    0,   0,    1},
-		[CONN_HELLO] =     {0,  0,    0,     0,    1,    0,   0,    1},
-		[CONN_READY] =     {0,  0,    0,     0,    1,    1,   0,    1},
-		[CONN_BUSY] =      {0,  0,    0,     0,    1,    0,   1,    1},
-		[CONN_ABORTING] =  {0,  0,    0,     0,    1,    0,   1,    1},
-		[CONN_CLOSING] =   {0,  0,    0,     0,    0,    0,   0,    0},
+		[CONN_NEW] = { 0, 1, 1, 0, 0, 0, 0, 1 },
+		[CONN_PROXY] = { 0, 0, 1, 0, 0, 0, 0, 1 },
+		[CONN_HANDSHAKE] = { 0, 0, 0, 1, 0, 0, 0, 1 },
+		[CONN_HELLO] = { 0, 0, 0, 0, 1, 0, 0, 1 },
+		[CONN_READY] = { 0, 0, 0, 0, 1, 1, 0, 1 },
+		[CONN_BUSY] = { 0, 0, 0, 0, 1, 0, 1, 1 },
+		[CONN_ABORTING] = { 0, 0, 0, 0, 1, 0, 1, 1 },
+		[CONN_CLOSING] = { 0, 0, 0, 0, 0, 0, 0, 0 },
 	};
 	const struct config *cfg = c->srv->cfg;
 	long ms = 0;
 
 	if (!legal[c->state][to]) {
-		conn_error(c, "illegal state change from=%s to=%s", state_names[c->state], state_names[to]);
+		conn_error(c, "illegal state change from=%s to=%s", state_names[c->state],
+			   state_names[to]);
 		if (c->state == CONN_CLOSING)
 			return;
 		to = CONN_CLOSING;
@@ -231,18 +236,32 @@ void conn_set_state(struct conn *c, enum conn_state to)
 		hs_unlink(c);
 	c->state = to;
 	switch (to) {
-	case CONN_NEW: break;
-	case CONN_PROXY: ms = cfg->proxy_timeout_ms; break;
+	case CONN_NEW:
+		break;
+	case CONN_PROXY:
+		ms = cfg->proxy_timeout_ms;
+		break;
 	case CONN_HANDSHAKE:
 		hs_push(c);
 		ms = cfg->handshake_timeout_ms;
 		break;
-	case CONN_HELLO: ms = cfg->hello_timeout_ms; break;
-	case CONN_READY: ms = cfg->idle_timeout_ms; break;
-	case CONN_BUSY: ms = cfg->request_timeout_ms; break;
-	case CONN_ABORTING: ms = cfg->request_timeout_ms; break;
-	case CONN_CLOSING: ms = 0; break;
-	case CONN_NSTATES: break;
+	case CONN_HELLO:
+		ms = cfg->hello_timeout_ms;
+		break;
+	case CONN_READY:
+		ms = cfg->idle_timeout_ms;
+		break;
+	case CONN_BUSY:
+		ms = cfg->request_timeout_ms;
+		break;
+	case CONN_ABORTING:
+		ms = cfg->request_timeout_ms;
+		break;
+	case CONN_CLOSING:
+		ms = 0;
+		break;
+	case CONN_NSTATES:
+		break;
 	}
 	if (ms > 0)
 		uv_timer_start(&c->timer, on_timeout, (uint64_t)ms, 0);
@@ -353,7 +372,7 @@ static void on_ready(struct channel *ch)
 
 	if (rc) {
 		conn_warn(c, "refused reason=\"certificate subject does not follow the "
-			  "O=district, OU=school, CN=campus convention\"");
+			     "O=district, OU=school, CN=campus convention\"");
 		close_now(c, rc, "bad certificate identity");
 		return;
 	}
@@ -363,7 +382,8 @@ static void on_ready(struct channel *ch)
 		return;
 	if (strcmp(c->id.district, district) != 0) {
 		char why[200];
-		snprintf(why, sizeof why, "certificate is for district %s, not %s", c->id.district, district);
+		snprintf(why, sizeof why, "certificate is for district %s, not %s", c->id.district,
+			 district);
 		conn_warn(c, "refused subject=\"%s\" reason=\"%s\"", c->id.subject, why);
 		/* the handshake succeeded, so the client can be told why in words */
 		conn_set_state(c, CONN_HELLO);
@@ -375,8 +395,10 @@ static void on_ready(struct channel *ch)
 	conn_set_state(c, CONN_HELLO);
 	if (per_cert > 0 && limit_get(&s->by_cert, c->certkey) >= (unsigned long)per_cert) {
 		char why[240];
-		snprintf(why, sizeof why, "too many connections for certificate %s (at most %ld); "
-			 "try again later", c->certkey, per_cert);
+		snprintf(why, sizeof why,
+			 "too many connections for certificate %s (at most %ld); "
+			 "try again later",
+			 c->certkey, per_cert);
 		log_refusal(c, SERVER_REFUSED_CERT, "max_connections_per_cert reached");
 		conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_OVERLOADED, why);
 		return;
@@ -388,11 +410,11 @@ static void on_ready(struct channel *ch)
 	}
 	c->cert_counted = true;
 	if (c->via[0])
-		conn_info(c, "handshake ok peer=%s via=%s subject=\"%s\" tls=\"%s\"", c->peer, c->via,
-			  c->id.subject, channel_tls_version(ch));
+		conn_info(c, "handshake ok peer=%s via=%s subject=\"%s\" tls=\"%s\"", c->peer,
+			  c->via, c->id.subject, channel_tls_version(ch));
 	else
-		conn_info(c, "handshake ok peer=%s subject=\"%s\" tls=\"%s\"", c->peer, c->id.subject,
-			  channel_tls_version(ch));
+		conn_info(c, "handshake ok peer=%s subject=\"%s\" tls=\"%s\"", c->peer,
+			  c->id.subject, channel_tls_version(ch));
 }
 
 static void on_frame(struct channel *ch, Safecampus__Envelope *env)
@@ -419,8 +441,8 @@ static void on_close(struct channel *ch, int status, const char *why)
 	if (c->quiet || (c->proxy_local && c->state == CONN_HANDSHAKE)) /* a health check */
 		conn_debug(c, "closed status=%d reason=\"%s\"", status, why ? why : "");
 	else if (c->state == CONN_PROXY)
-		conn_warn(c, "closed before a complete PROXY header status=%d reason=\"%s\"", status,
-			  why ? why : "");
+		conn_warn(c, "closed before a complete PROXY header status=%d reason=\"%s\"",
+			  status, why ? why : "");
 	else if (status && c->state == CONN_HANDSHAKE)
 		conn_warn(c, "handshake failed reason=\"%s\"", why ? why : sc_strerror(status));
 	else
@@ -492,7 +514,8 @@ static int admit_addr(struct conn *c)
 	 * to keep anyone out, instead of just holding its connections open. */
 	while (s->hs_head && s->nhandshakes >= server_max_handshakes(cfg)) {
 		struct conn *old = s->hs_head;
-		log_refusal(old, SERVER_REFUSED_HANDSHAKE, "max_handshakes reached: oldest handshake dropped");
+		log_refusal(old, SERVER_REFUSED_HANDSHAKE,
+			    "max_handshakes reached: oldest handshake dropped");
 		drop_now(old, -ETIMEDOUT, "dropped for a newer handshake (max_handshakes)");
 	}
 	return 0;
@@ -555,7 +578,8 @@ static int on_preamble(struct channel *ch, const uint8_t *p, size_t n, size_t *u
 	case PROXY_SNIFF_YES:
 		break;
 	}
-	log_refusal(c, SERVER_REFUSED_PROXY_UNTRUSTED, "PROXY protocol header from an address not in proxy_trusted");
+	log_refusal(c, SERVER_REFUSED_PROXY_UNTRUSTED,
+		    "PROXY protocol header from an address not in proxy_trusted");
 	drop_now(c, SC_EPROTO, "PROXY header from an untrusted address");
 	return SC_EPROTO;
 }

@@ -44,45 +44,46 @@
 struct server;
 
 enum conn_state {
-	CONN_NEW,       /* allocated, not yet accepted */
-	CONN_PROXY,     /* from a trusted balancer: waiting for its PROXY header */
+	CONN_NEW,   /* allocated, not yet accepted */
+	CONN_PROXY, /* from a trusted balancer: waiting for its PROXY header */
 	CONN_HANDSHAKE,
 	CONN_HELLO,
-	CONN_READY,     /* identified, said Hello; waits for a request */
-	CONN_BUSY,      /* a request is in the database (conn_request_begin) */
-	CONN_ABORTING,  /* that request timed out and was given up; it still holds c */
+	CONN_READY,    /* identified, said Hello; waits for a request */
+	CONN_BUSY,     /* a request is in the database (conn_request_begin) */
+	CONN_ABORTING, /* that request timed out and was given up; it still holds c */
 	CONN_CLOSING,
 	CONN_NSTATES
 };
 
 struct conn {
-	struct channel ch;          /* first: the channel's tcp handle is accepted into */
+	struct channel ch; /* first: the channel's tcp handle is accepted into */
 	struct server *srv;
-	struct conn *prev, *next;   /* server's list */
-	struct conn *hs_prev, *hs_next; /* server's handshake queue, oldest first (HANDSHAKE only) */
+	struct conn *prev, *next; /* server's list */
+	struct conn *hs_prev,
+		*hs_next; /* server's handshake queue, oldest first (HANDSHAKE only) */
 	enum conn_state state;
-	uv_timer_t timer;           /* the current state's time limit */
-	int handles_open;           /* channel + timer; freed when both closed */
+	uv_timer_t timer; /* the current state's time limit */
+	int handles_open; /* channel + timer; freed when both closed */
 	struct tls_identity id;
-	char peer[64];              /* address for logs: the relayed client's behind a balancer */
-	char via[64];               /* the balancer's address when relayed (PROXY), else "" */
-	bool proxy_local;           /* a balancer's own connection (PROXY LOCAL: a health check) */
-	char addr[48];              /* peer IP without port: per-address limit key */
-	char certkey[136];          /* "school/campus" ("bureau/office"): per-certificate key */
+	char peer[64];     /* address for logs: the relayed client's behind a balancer */
+	char via[64];      /* the balancer's address when relayed (PROXY), else "" */
+	bool proxy_local;  /* a balancer's own connection (PROXY LOCAL: a health check) */
+	char addr[48];     /* peer IP without port: per-address limit key */
+	char certkey[136]; /* "school/campus" ("bureau/office"): per-certificate key */
 	bool addr_counted, cert_counted; /* holds a count in the server's limit tables */
-	bool quiet;                 /* refused at admission: its close is not logged again */
-	bool dropped;               /* aborted (channel_abort); counted in server ndropped */
-	unsigned tls_gen;           /* server TLS context generation it was accepted with */
+	bool quiet;                      /* refused at admission: its close is not logged again */
+	bool dropped;                    /* aborted (channel_abort); counted in server ndropped */
+	unsigned tls_gen;                /* server TLS context generation it was accepted with */
 	/* A request holds c (a lifetime reference, not a state): set by
 	 * conn_request_begin with CONN_BUSY, cleared by conn_request_done. It
 	 * outlives BUSY when c closes mid-request: c is freed only once the
 	 * request let go. */
 	bool busy;
-	void (*abort)(void *req);   /* gives the request up (request_timeout_ms) */
+	void (*abort)(void *req); /* gives the request up (request_timeout_ms) */
 	void *req;
 	bool subscribed;
-	bool wants_dashboards;      /* Subscribe.dashboards: pushed Dashboards (dashboard.c) */
-	uint64_t pushed;            /* records acknowledged in Pushes since the last full pull */
+	bool wants_dashboards; /* Subscribe.dashboards: pushed Dashboards (dashboard.c) */
+	uint64_t pushed;       /* records acknowledged in Pushes since the last full pull */
 	uint64_t requests;
 };
 
@@ -115,14 +116,17 @@ unsigned conn_recheck_all(struct server *s);
 /** Logging with the connection as context: the line is the message with
  * conn=<conn_name> inserted before its first key=value field, e.g.
  *   conn_info(c, "push records=%zu", n)  ->  "push conn=schoolA/main records=3" */
-#define conn_log_at(lvl, c, ...) do { if ((lvl) >= log_min_level) \
-	conn__log((lvl), __FILE__, __LINE__, (c), __VA_ARGS__); } while (0)
+#define conn_log_at(lvl, c, ...)                                                \
+	do {                                                                    \
+		if ((lvl) >= log_min_level)                                     \
+			conn__log((lvl), __FILE__, __LINE__, (c), __VA_ARGS__); \
+	} while (0)
 #define conn_debug(c, ...) conn_log_at(LOG_DEBUG, c, __VA_ARGS__)
 #define conn_info(c, ...) conn_log_at(LOG_INFO, c, __VA_ARGS__)
 #define conn_warn(c, ...) conn_log_at(LOG_WARN, c, __VA_ARGS__)
 #define conn_error(c, ...) conn_log_at(LOG_ERROR, c, __VA_ARGS__)
-void conn__log(enum log_level lvl, const char *file, int line, const struct conn *c, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+void conn__log(enum log_level lvl, const char *file, int line, const struct conn *c,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /** True while c serves requests: READY, or BUSY/ABORTING with one in the
  * database (e.g. to send it an unsolicited Notify). */

@@ -21,8 +21,8 @@
 
 /* The indicators of one school ("" = district averages) for the period, with
  * the previous month's value for the trend arrow. */
-static Safecampus__Indicator **build_indicators(struct arena *a, const struct dash_job *j, const char *school,
-						size_t *n)
+static Safecampus__Indicator **build_indicators(struct arena *a, const struct dash_job *j,
+						const char *school, size_t *n)
 {
 	const PGresult *cfg = j->res[Q_CONFIG], *v = j->res[Q_VALUES];
 	int nk = PQntuples(cfg);
@@ -61,7 +61,8 @@ static Safecampus__Indicator **build_indicators(struct arena *a, const struct da
 }
 
 /* Month by month, for every indicator and the composite score. */
-static Safecampus__Trend **build_trends(struct arena *a, const struct dash_job *j, const char *school, size_t *n)
+static Safecampus__Trend **build_trends(struct arena *a, const struct dash_job *j,
+					const char *school, size_t *n)
 {
 	const PGresult *cfg = j->res[Q_CONFIG], *v = j->res[Q_VALUES], *m = j->res[Q_MONTHS];
 	int nk = PQntuples(cfg), nm = PQntuples(m);
@@ -101,7 +102,7 @@ struct ranked {
 	double score;
 	unsigned rank;
 	bool has_score;
-	uint64_t pending;  /* unsent records its clients reported */
+	uint64_t pending; /* unsent records its clients reported */
 	int64_t oldest_ms;
 };
 
@@ -117,8 +118,9 @@ static int by_rank(const void *pa, const void *pb)
 /* The ranking: every school of the district by its composite score. A school
  * sees the others as "School N" (N its place in this list) without their
  * indicators; the bureau sees names and every indicator. */
-static Safecampus__SchoolScore **build_ranking(struct arena *a, const struct dash_job *j, const char *self,
-					       bool named, size_t *n, unsigned *self_rank)
+static Safecampus__SchoolScore **build_ranking(struct arena *a, const struct dash_job *j,
+					       const char *self, bool named, size_t *n,
+					       unsigned *self_rank)
 {
 	const PGresult *s = j->res[Q_SCHOOLS], *v = j->res[Q_VALUES];
 	int ns = PQntuples(s);
@@ -190,7 +192,8 @@ static bool concerns(const char *scope, const char *school)
 	return !scope[0] || !strcmp(scope, school);
 }
 
-static Safecampus__Alert **build_alerts(struct arena *a, const struct dash_job *j, const char *scope, size_t *n)
+static Safecampus__Alert **build_alerts(struct arena *a, const struct dash_job *j,
+					const char *scope, size_t *n)
 {
 	const PGresult *r = j->res[Q_ALERTS];
 	int rows = PQntuples(r);
@@ -231,7 +234,8 @@ static int by_school_due(const void *pa, const void *pb)
 /* The district view's "1530" line of a school: sessions due and not held
  * over the period, from the values already computed (per class only in a
  * school's own view: sc_missing). NULL when nothing is missing. */
-static Safecampus__MissingSubmission *missing_1530(struct arena *a, const struct dash_job *j, const char *school)
+static Safecampus__MissingSubmission *missing_1530(struct arena *a, const struct dash_job *j,
+						   const char *school)
 {
 	const PGresult *v = j->res[Q_VALUES];
 	int row = dash__find_row(j, school, "period", "education_1530");
@@ -249,14 +253,16 @@ static Safecampus__MissingSubmission *missing_1530(struct arena *a, const struct
 	snprintf(what, sizeof what, "\"1530\" sessions: %.0f of %.0f not held", due - held, due);
 	m->school = (char *)school;
 	m->what = dash__astrdup(a, what);
-	m->due_date = dash__isnull(j->res[Q_PERIOD], 0, 4) ? "" : (char *)dash__val(j->res[Q_PERIOD], 0, 4);
+	m->due_date = dash__isnull(j->res[Q_PERIOD], 0, 4)
+			      ? ""
+			      : (char *)dash__val(j->res[Q_PERIOD], 0, 4);
 	m->record_id = "";
 	m->kind = "education_1530";
 	return m;
 }
 
-static Safecampus__MissingSubmission **build_missing(struct arena *a, const struct dash_job *j, const char *scope,
-						     size_t *n)
+static Safecampus__MissingSubmission **build_missing(struct arena *a, const struct dash_job *j,
+						     const char *scope, size_t *n)
 {
 	const PGresult *r = j->res[Q_MISSING], *s = j->res[Q_SCHOOLS];
 	int rows = PQntuples(r), ns = PQntuples(s);
@@ -290,7 +296,8 @@ static Safecampus__MissingSubmission **build_missing(struct arena *a, const stru
 	return a->failed ? NULL : out;
 }
 
-static Safecampus__AgeBucket **build_ageing(struct arena *a, const struct dash_job *j, const char *scope, size_t *n)
+static Safecampus__AgeBucket **build_ageing(struct arena *a, const struct dash_job *j,
+					    const char *scope, size_t *n)
 {
 	const PGresult *r = j->res[Q_AGEING];
 	int rows = PQntuples(r);
@@ -314,7 +321,8 @@ static Safecampus__AgeBucket **build_ageing(struct arena *a, const struct dash_j
 	return out;
 }
 
-static Safecampus__SyncHealth **build_health(struct arena *a, const struct dash_job *j, const char *scope, size_t *n)
+static Safecampus__SyncHealth **build_health(struct arena *a, const struct dash_job *j,
+					     const char *scope, size_t *n)
 {
 	const PGresult *r = j->res[Q_HEALTH];
 	int rows = PQntuples(r);
@@ -363,7 +371,8 @@ static char **split_ids(struct arena *a, const char *lit, size_t *n)
 	return out;
 }
 
-static Safecampus__Flag **build_flags(struct arena *a, const struct dash_job *j, const char *scope, size_t *n)
+static Safecampus__Flag **build_flags(struct arena *a, const struct dash_job *j, const char *scope,
+				      size_t *n)
 {
 	const PGresult *r = j->res[Q_FLAGS];
 	int rows = PQntuples(r);
@@ -392,8 +401,8 @@ static Safecampus__Flag **build_flags(struct arena *a, const struct dash_job *j,
 /* Fills d for scope ("" = the district). bureau: names, every school's
  * indicators and the sync health; otherwise the view of that school.
  * SC_ENOTFOUND if scope is not a school of the district; -ENOMEM. */
-int dash__build(struct arena *a, const struct dash_job *j, const char *scope, bool bureau, const char *district,
-		 Safecampus__Dashboard *d)
+int dash__build(struct arena *a, const struct dash_job *j, const char *scope, bool bureau,
+		const char *district, Safecampus__Dashboard *d)
 {
 	const PGresult *p = j->res[Q_PERIOD];
 	const char *name = scope[0] ? dash__school_name(j, scope) : district;
@@ -418,7 +427,8 @@ int dash__build(struct arena *a, const struct dash_job *j, const char *scope, bo
 	if (row >= 0 && !dash__isnull(j->res[Q_VALUES], row, 3))
 		d->score = dash__num(j->res[Q_VALUES], row, 3);
 	d->of_schools = (uint32_t)PQntuples(j->res[Q_SCHOOLS]);
-	d->schools = build_ranking(a, j, scope[0] ? scope : NULL, bureau, &d->n_schools, &self_rank);
+	d->schools =
+		build_ranking(a, j, scope[0] ? scope : NULL, bureau, &d->n_schools, &self_rank);
 	d->rank = scope[0] ? self_rank : 0;
 	d->alerts = build_alerts(a, j, scope, &d->n_alerts);
 	d->trends = build_trends(a, j, scope, &d->n_trends);
@@ -452,6 +462,7 @@ size_t dash__fit(Safecampus__Dashboard *d, size_t max)
 		size = protobuf_c_message_get_packed_size(&d->base);
 	}
 	if (trimmed)
-		log_warn("dashboard trimmed to fit a frame scope=\"%s\" bytes=%zu max=%zu", d->scope, size, max);
+		log_warn("dashboard trimmed to fit a frame scope=\"%s\" bytes=%zu max=%zu",
+			 d->scope, size, max);
 	return size;
 }

@@ -43,20 +43,20 @@ struct dash_job {
 	struct db_conn *dc;
 	const char *timeout;
 	char start[11], end[11], as_of[11];
-	char *focus;               /* text[] literal */
+	char *focus; /* text[] literal */
 	PGresult *res[Q_N];
 	struct qctx qc[Q_N];
-	unsigned pending;          /* requests queued whose callback has not run */
-	bool issued;               /* nothing more will be queued */
+	unsigned pending; /* requests queued whose callback has not run */
+	bool issued;      /* nothing more will be queued */
 	int failed;
-	char why[160];             /* first failure, for the log */
+	char why[160]; /* first failure, for the log */
 	bool retryable;
 	void (*cb)(struct dash_job *j, void *arg);
 	void *arg;
-	uint64_t started_ns;       /* uv_hrtime at the start and when the results */
-	uint64_t done_ns;          /* were in, for the log */
+	uint64_t started_ns; /* uv_hrtime at the start and when the results */
+	uint64_t done_ns;    /* were in, for the log */
 	/* built from the results once they are in */
-	struct group *groups;      /* Q_VALUES rows by (school, win) */
+	struct group *groups; /* Q_VALUES rows by (school, win) */
 	size_t ngroups;
 };
 
@@ -68,8 +68,8 @@ bool dash__isnull(const PGresult *r, int row, int col);
 double dash__num(const PGresult *r, int row, int col);
 const char *dash__school_name(const struct dash_job *j, const char *school);
 const char *dash__val(const PGresult *r, int row, int col);
-int dash__build(struct arena *a, const struct dash_job *j, const char *scope, bool bureau, const char *district,
-		 Safecampus__Dashboard *d);
+int dash__build(struct arena *a, const struct dash_job *j, const char *scope, bool bureau,
+		const char *district, Safecampus__Dashboard *d);
 size_t dash__fit(Safecampus__Dashboard *d, size_t max);
 
 #endif

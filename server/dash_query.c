@@ -108,46 +108,59 @@ static const struct query {
 } queries[Q_N] = {
 	/* last_day: the last school day before the as-of day, when the "1530"
 	 * sessions owed so far fell due (013) */
-	[Q_PERIOD] = {"SELECT p.period_start::text, p.period_end::text, p.as_of::text, p.label, "
-		      "(SELECT max(k.day)::text FROM sc_calendar(p.period_start, p.period_end) k "
-		      "WHERE k.day < p.as_of) FROM " PERIOD, 0, 3},
-	[Q_CONFIG] = {"SELECT key, label, unit, higher_is_better, target, weight FROM dashboard_indicator "
-		      "ORDER BY position, key " C, 0, 0},
+	[Q_PERIOD] = { "SELECT p.period_start::text, p.period_end::text, p.as_of::text, p.label, "
+		       "(SELECT max(k.day)::text FROM sc_calendar(p.period_start, p.period_end) k "
+		       "WHERE k.day < p.as_of) FROM " PERIOD,
+		       0, 3 },
+	[Q_CONFIG] = { "SELECT key, label, unit, higher_is_better, target, weight FROM "
+		       "dashboard_indicator "
+		       "ORDER BY position, key " C,
+		       0, 0 },
 	/* with the unsent records its clients last reported (the ranking) */
-	[Q_SCHOOLS] = {"SELECT s.school, s.name, coalesce(sum(h.outbox_pending), 0), "
-		       "coalesce((extract(epoch FROM min(h.oldest_pending) FILTER (WHERE h.outbox_pending > 0)) "
-		       "* 1000)::bigint, 0) "
-		       "FROM sc_schools() s LEFT JOIN client_health h ON h.school = s.school "
-		       "GROUP BY s.school, s.name ORDER BY s.school " C, 0, 0},
-	[Q_MONTHS] = {"SELECT w.win FROM " PERIOD ", sc_windows(" ARGS ") w WHERE w.month IS NOT NULL "
-		      "ORDER BY w.month", 0, 3},
-	[Q_VALUES] = {"SELECT v.school, v.win, v.key, v.value, v.score, v.num, v.den, v.detail FROM " PERIOD
-		      ", sc_dashboard_values(" ARGS ", $4::text[]) v "
-		      "ORDER BY v.school " C ", v.win " C ", v.key " C, 0, 4},
-	[Q_ALERTS] = {"SELECT a.school, a.kind, a.record_id, a.title, a.since::text, a.severity FROM " PERIOD
-		      ", sc_alerts_cached(" ARGS ") a WHERE " FOCUS("a.school"), 0, 4},
-	[Q_MISSING] = {"SELECT m.school, m.what, m.due_date::text, m.record_id, m.kind FROM " PERIOD
-		       ", sc_missing_cached(" ARGS ", $4::text[]) m WHERE " FOCUS("m.school"), 0, 4},
-	[Q_AGEING] = {"SELECT h.school, h.label, h.open, h.overdue FROM " PERIOD
-		      ", sc_hazard_ageing_cached(" ARGS ") h WHERE h.school = ANY ($4::text[]) "
-		      "ORDER BY h.school " C ", h.bucket", 0, 4},
+	[Q_SCHOOLS] = { "SELECT s.school, s.name, coalesce(sum(h.outbox_pending), 0), "
+			"coalesce((extract(epoch FROM min(h.oldest_pending) FILTER (WHERE "
+			"h.outbox_pending > 0)) "
+			"* 1000)::bigint, 0) "
+			"FROM sc_schools() s LEFT JOIN client_health h ON h.school = s.school "
+			"GROUP BY s.school, s.name ORDER BY s.school " C,
+			0, 0 },
+	[Q_MONTHS] = { "SELECT w.win FROM " PERIOD ", sc_windows(" ARGS
+		       ") w WHERE w.month IS NOT NULL "
+		       "ORDER BY w.month",
+		       0, 3 },
+	[Q_VALUES] = { "SELECT v.school, v.win, v.key, v.value, v.score, v.num, v.den, v.detail "
+		       "FROM " PERIOD ", sc_dashboard_values(" ARGS ", $4::text[]) v "
+		       "ORDER BY v.school " C ", v.win " C ", v.key " C,
+		       0, 4 },
+	[Q_ALERTS] = { "SELECT a.school, a.kind, a.record_id, a.title, a.since::text, a.severity "
+		       "FROM " PERIOD ", sc_alerts_cached(" ARGS ") a WHERE " FOCUS("a.school"),
+		       0, 4 },
+	[Q_MISSING] = { "SELECT m.school, m.what, m.due_date::text, m.record_id, m.kind "
+			"FROM " PERIOD ", sc_missing_cached(" ARGS
+			", $4::text[]) m WHERE " FOCUS("m.school"),
+			0, 4 },
+	[Q_AGEING] = { "SELECT h.school, h.label, h.open, h.overdue FROM " PERIOD
+		       ", sc_hazard_ageing_cached(" ARGS ") h WHERE h.school = ANY ($4::text[]) "
+		       "ORDER BY h.school " C ", h.bucket",
+		       0, 4 },
 	/* every client of the schools wanted; a school that never connected
 	 * shows as one row with campus "" and last contact 0 */
-	[Q_HEALTH] = {"SELECT x.* FROM (SELECT h.school, h.campus, "
-		      "(extract(epoch FROM h.last_contact) * 1000)::bigint, h.outbox_pending, "
-		      "coalesce((extract(epoch FROM h.oldest_pending) * 1000)::bigint, 0), "
-		      "coalesce((extract(epoch FROM h.last_sync) * 1000)::bigint, 0) "
-		      "FROM client_health h JOIN sc_schools() s ON s.school = h.school "
-		      "WHERE h.school = ANY ($1::text[]) OR '' = ANY ($1::text[]) "
-		      "UNION ALL SELECT s.school, '', 0, 0, 0, 0 FROM sc_schools() s "
-		      "WHERE (s.school = ANY ($1::text[]) OR '' = ANY ($1::text[])) "
-		      "AND NOT EXISTS (SELECT 1 FROM client_health h WHERE h.school = s.school)) "
-		      "x(school, campus, last_ms, pending, oldest_ms, sync_ms) "
-		      "ORDER BY x.school " C ", x.campus " C, 3, 1},
-	[Q_FLAGS] = {"SELECT f.school, f.kind, f.title, f.day::text, f.record_ids FROM " PERIOD
-		     ", sc_flags_cached(" ARGS ") f WHERE " FOCUS("f.school"), 0, 4},
+	[Q_HEALTH] = { "SELECT x.* FROM (SELECT h.school, h.campus, "
+		       "(extract(epoch FROM h.last_contact) * 1000)::bigint, h.outbox_pending, "
+		       "coalesce((extract(epoch FROM h.oldest_pending) * 1000)::bigint, 0), "
+		       "coalesce((extract(epoch FROM h.last_sync) * 1000)::bigint, 0) "
+		       "FROM client_health h JOIN sc_schools() s ON s.school = h.school "
+		       "WHERE h.school = ANY ($1::text[]) OR '' = ANY ($1::text[]) "
+		       "UNION ALL SELECT s.school, '', 0, 0, 0, 0 FROM sc_schools() s "
+		       "WHERE (s.school = ANY ($1::text[]) OR '' = ANY ($1::text[])) "
+		       "AND NOT EXISTS (SELECT 1 FROM client_health h WHERE h.school = s.school)) "
+		       "x(school, campus, last_ms, pending, oldest_ms, sync_ms) "
+		       "ORDER BY x.school " C ", x.campus " C,
+		       3, 1 },
+	[Q_FLAGS] = { "SELECT f.school, f.kind, f.title, f.day::text, f.record_ids FROM " PERIOD
+		      ", sc_flags_cached(" ARGS ") f WHERE " FOCUS("f.school"),
+		      0, 4 },
 };
-
 
 
 struct group {
@@ -165,7 +178,8 @@ static void job_fail(struct dash_job *j, int status, PGresult *res)
 		const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 		/* 57014: statement_timeout */
 		j->retryable = db_sqlstate_retryable(state) || !strcmp(state, "57014");
-		snprintf(j->why, sizeof j->why, "sqlstate=%s msg=\"%.100s\"", state, msg ? msg : "");
+		snprintf(j->why, sizeof j->why, "sqlstate=%s msg=\"%.100s\"", state,
+			 msg ? msg : "");
 	} else {
 		j->retryable = status == -ECANCELED || status == -ETIMEDOUT || status == -EBUSY;
 		snprintf(j->why, sizeof j->why, "err=\"%s\"", db_strerror(j->failed));
@@ -219,7 +233,8 @@ static void on_result(void *arg, int status, PGresult *res)
 	maybe_finish(j);
 }
 
-static int queue(struct dash_job *j, const char *q, int n, const char *const *p, db_result_cb cb, void *arg)
+static int queue(struct dash_job *j, const char *q, int n, const char *const *p, db_result_cb cb,
+		 void *arg)
 {
 	int rc = db_query(j->dc, q, n, p, cb, arg);
 
@@ -231,9 +246,9 @@ static int queue(struct dash_job *j, const char *q, int n, const char *const *p,
 static void on_conn(void *arg, int status, struct db_conn *dc)
 {
 	struct dash_job *j = arg;
-	const char *p[4] = {j->start[0] ? j->start : NULL, j->end[0] ? j->end : NULL,
-			    j->as_of[0] ? j->as_of : NULL, j->focus};
-	const char *tmo[1] = {j->timeout};
+	const char *p[4] = { j->start[0] ? j->start : NULL, j->end[0] ? j->end : NULL,
+			     j->as_of[0] ? j->as_of : NULL, j->focus };
+	const char *tmo[1] = { j->timeout };
 	int rc;
 
 	j->dc = status ? NULL : dc;
@@ -247,25 +262,32 @@ static void on_conn(void *arg, int status, struct db_conn *dc)
 	 * transaction of its own (020_dash_cache.sql; it never fails: on a
 	 * replica or a conflict it leaves the cache and the snapshot computes
 	 * live what is stale) */
-	const char *fl[1] = {flag_settings};
+	const char *fl[1] = { flag_settings };
 	rc = queue(j, set_flags_sql, 1, fl, on_step, j);
 	if (!rc)
-		rc = queue(j, "SELECT sc_dash_refresh(p.period_start, p.period_end, p.as_of) FROM " PERIOD, 3, p,
-			   on_step, j);
+		rc = queue(j,
+			   "SELECT sc_dash_refresh(p.period_start, p.period_end, p.as_of) "
+			   "FROM " PERIOD,
+			   3, p, on_step, j);
 	if (!rc) {
 		rc = db_sync(dc, on_step, j);
 		if (!rc)
 			j->pending++;
 	}
 	if (!rc)
-		rc = queue(j, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, on_step, j);
+		rc = queue(j, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, on_step,
+			   j);
 	if (!rc)
-		rc = queue(j, "SELECT set_config('statement_timeout', $1, true), set_config('work_mem', '64MB', true), "
-			   "set_config('jit', 'off', true)", 1, tmo, on_step, j);
+		rc = queue(j,
+			   "SELECT set_config('statement_timeout', $1, true), "
+			   "set_config('work_mem', '64MB', true), "
+			   "set_config('jit', 'off', true)",
+			   1, tmo, on_step, j);
 	for (int q = 0; q < Q_N && !rc; q++) {
 		j->qc[q].j = j;
 		j->qc[q].q = q;
-		rc = queue(j, queries[q].sql, queries[q].n, p + queries[q].first, on_result, &j->qc[q]);
+		rc = queue(j, queries[q].sql, queries[q].n, p + queries[q].first, on_result,
+			   &j->qc[q]);
 	}
 	if (!rc)
 		rc = queue(j, "COMMIT", 0, NULL, on_step, j);
@@ -318,8 +340,8 @@ void dash__job_free(struct dash_job *j)
 }
 
 int dash__job_run(struct db_pool *pool, const char *timeout, const char *start, const char *end,
-		   const char *as_of, const char *const *focus, size_t nfocus,
-		   void (*cb)(struct dash_job *, void *), void *arg, struct dash_job **out)
+		  const char *as_of, const char *const *focus, size_t nfocus,
+		  void (*cb)(struct dash_job *, void *), void *arg, struct dash_job **out)
 {
 	struct dash_job *j = calloc(1, sizeof *j);
 	int rc;

@@ -33,8 +33,8 @@ static bool school_id_ok(const char *s)
 	if (n == 0 || n > 63)
 		return false;
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
-		      *s == '_' || *s == '-'))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
 			return false;
 	return true;
 }
@@ -47,11 +47,12 @@ struct dash_req {
 	struct dash_job *job;
 };
 
-static void send_dashboard(struct conn *c, uint64_t rid, struct dash_job *j, const char *scope, bool bureau)
+static void send_dashboard(struct conn *c, uint64_t rid, struct dash_job *j, const char *scope,
+			   bool bureau)
 {
 	Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
 	Safecampus__Dashboard d;
-	struct arena a = {0};
+	struct arena a = { 0 };
 	int rc = dash__build(&a, j, scope, bureau, c->srv->cfg->district, &d);
 
 	if (rc == SC_ENOTFOUND) {
@@ -60,7 +61,8 @@ static void send_dashboard(struct conn *c, uint64_t rid, struct dash_job *j, con
 		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_BAD_REQUEST, why);
 	} else if (rc) {
 		conn_error(c, "dashboard not built err=\"%s\"", sc_strerror(rc));
-		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL, "dashboard failed; try again later");
+		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL,
+			  "dashboard failed; try again later");
 	} else {
 		size_t size = dash__fit(&d, (size_t)c->srv->cfg->max_frame - 64);
 		env.request_id = rid;
@@ -68,9 +70,9 @@ static void send_dashboard(struct conn *c, uint64_t rid, struct dash_job *j, con
 		env.dashboard = &d;
 		conn_send(c, &env);
 		conn_info(c, "dashboard scope=\"%s\" rid=%llu bytes=%zu db_ms=%llu build_ms=%llu",
-			 scope, (unsigned long long)rid, size,
-			 (unsigned long long)((j->done_ns - j->started_ns) / 1000000),
-			 (unsigned long long)((uv_hrtime() - j->done_ns) / 1000000));
+			  scope, (unsigned long long)rid, size,
+			  (unsigned long long)((j->done_ns - j->started_ns) / 1000000),
+			  (unsigned long long)((uv_hrtime() - j->done_ns) / 1000000));
 	}
 	dash__arena_free_all(&a);
 }
@@ -79,9 +81,11 @@ static void fail_job(struct conn *c, uint64_t rid, struct dash_job *j, const cha
 {
 	conn_error(c, "dashboard failed %s %s", what, j->why);
 	if (j->retryable)
-		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE, "dashboard unavailable; try again later");
+		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE,
+			  "dashboard unavailable; try again later");
 	else
-		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL, "dashboard failed; try again later");
+		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL,
+			  "dashboard failed; try again later");
 }
 
 static void on_request_done(struct dash_job *j, void *arg)
@@ -116,17 +120,20 @@ void dashboard_start(struct conn *c, uint64_t rid, const Safecampus__DashboardRe
 	}
 	if (!start[0] != !end[0]) {
 		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_BAD_REQUEST,
-			  "DashboardRequest: give both period_start_date and period_end_date, or neither");
+			  "DashboardRequest: give both period_start_date and period_end_date, or "
+			  "neither");
 		return;
 	}
 	long span = 0;
 	if (start[0] && (date_diff(start, end, &span) || span < 0 || span > 3 * 366)) {
 		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_BAD_REQUEST,
-			  "DashboardRequest: the period must end after it starts and span at most 3 years");
+			  "DashboardRequest: the period must end after it starts and span at most "
+			  "3 years");
 		return;
 	}
 	if (bureau && want[0] && !school_id_ok(want)) {
-		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_BAD_REQUEST, "DashboardRequest.school is not a school id");
+		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_BAD_REQUEST,
+			  "DashboardRequest.school is not a school id");
 		return;
 	}
 	r = calloc(1, sizeof *r);
@@ -139,13 +146,15 @@ void dashboard_start(struct conn *c, uint64_t rid, const Safecampus__DashboardRe
 	r->bureau = bureau;
 	/* a school sees its own dashboard whatever it asks for */
 	snprintf(r->scope, sizeof r->scope, "%s", bureau ? want : c->id.school);
-	const char *focus[1] = {r->scope};
+	const char *focus[1] = { r->scope };
 	/* the job bounds itself by request_timeout (job_run): nothing to abort */
 	conn_request_begin(c, NULL, NULL);
-	rc = dash__job_run(c->srv->db, c->srv->request_timeout, start, end, as_of, focus, 1, on_request_done, r, &r->job);
+	rc = dash__job_run(c->srv->db, c->srv->request_timeout, start, end, as_of, focus, 1,
+			   on_request_done, r, &r->job);
 	if (rc) {
 		conn_warn(c, "dashboard not started err=\"%s\"", db_strerror(rc));
-		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE, "server busy; try again later");
+		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE,
+			  "server busy; try again later");
 		free(r);
 		conn_request_done(c);
 	}
@@ -156,11 +165,11 @@ void dashboard_start(struct conn *c, uint64_t rid, const Safecampus__DashboardRe
 struct dash_sched {
 	struct server *s;
 	uv_timer_t timer;
-	char (*dirty)[64];      /* schools changed since the last computation */
+	char (*dirty)[64]; /* schools changed since the last computation */
 	size_t ndirty, cap;
-	bool district;          /* a change of any school or the bureau: the district's view */
-	bool all;               /* a bureau row changed: every school's */
-	bool running;           /* a computation is in flight */
+	bool district; /* a change of any school or the bureau: the district's view */
+	bool all;      /* a bureau row changed: every school's */
+	bool running;  /* a computation is in flight */
 	bool closing, timer_closed;
 	/* what the computation in flight is for */
 	char (*sent)[64];
@@ -245,7 +254,8 @@ static void on_timer(uv_timer_t *t)
 	for (size_t i = 0; i < d->nsent; i++)
 		focus[nfocus++] = d->sent[i];
 	d->running = true;
-	rc = dash__job_run(s->db, s->request_timeout, "", "", "", focus, nfocus, on_push_done, d, &job);
+	rc = dash__job_run(s->db, s->request_timeout, "", "", "", focus, nfocus, on_push_done, d,
+			   &job);
 	free(focus);
 	if (rc) {
 		d->running = false;
@@ -277,7 +287,7 @@ static void on_push_done(struct dash_job *j, void *arg)
 				continue;
 			Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
 			Safecampus__Dashboard db;
-			struct arena a = {0};
+			struct arena a = { 0 };
 			if (dash__build(&a, j, scope, is_bureau(c), s->cfg->district, &db) == 0) {
 				dash__fit(&db, (size_t)s->cfg->max_frame - 64);
 				env.body_case = SAFECAMPUS__ENVELOPE__BODY_DASHBOARD;
@@ -387,11 +397,11 @@ int dash__job_status(const struct dash_job *j)
 	return j->failed;
 }
 
-int dash__build_packed(struct dash_job *j, const char *scope, bool bureau, const char *district, size_t max_frame,
-		       uint8_t **out, size_t *len)
+int dash__build_packed(struct dash_job *j, const char *scope, bool bureau, const char *district,
+		       size_t max_frame, uint8_t **out, size_t *len)
 {
 	Safecampus__Dashboard d;
-	struct arena a = {0};
+	struct arena a = { 0 };
 	int rc = dash__build(&a, j, scope, bureau, district, &d);
 
 	*out = NULL;
@@ -407,4 +417,3 @@ int dash__build_packed(struct dash_job *j, const char *scope, bool bureau, const
 	dash__arena_free_all(&a);
 	return rc;
 }
-

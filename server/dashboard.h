@@ -60,8 +60,8 @@ typedef void (*dash_job_cb)(struct dash_job *j, void *arg);
 /** Runs the queries of one dashboard (dates "" = default, focus = schools
  * whose trends are wanted, "" = the district) on pool; cb runs once. */
 SC_WUR int dash__job_run(struct db_pool *pool, const char *timeout, const char *start,
-			 const char *end, const char *as_of, const char *const *focus, size_t nfocus,
-			 dash_job_cb cb, void *arg, struct dash_job **out);
+			 const char *end, const char *as_of, const char *const *focus,
+			 size_t nfocus, dash_job_cb cb, void *arg, struct dash_job **out);
 /** 0, or the job's failure (negative code). */
 int dash__job_status(const struct dash_job *j);
 /** Builds the dashboard of `scope` ("" = the district) as `bureau` (names

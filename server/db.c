@@ -370,8 +370,8 @@ void db__dbc_connect_failed(struct db_conn *c, const char *why)
 	char msg[256];
 
 	db__poll_drop(c);
-	log_warn("db connect failed conn=%d attempt=%u reason=\"%s\"", db__dbc_log_id(c), c->attempts,
-		 db__oneline(why, msg, sizeof msg));
+	log_warn("db connect failed conn=%d attempt=%u reason=\"%s\"", db__dbc_log_id(c),
+		 c->attempts, db__oneline(why, msg, sizeof msg));
 	db__dbc_set_state(c, CS_BACKOFF);
 	db__dbc_schedule_reconnect(c);
 }
@@ -384,8 +384,9 @@ static void on_notice(void *arg, const PGresult *res)
 	char msg[512];
 
 	log_info("db notice conn=%d severity=%s sqlstate=%s msg=\"%s\"", db__dbc_log_id(c),
-		 PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED) ?
-			 PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED) : "?",
+		 PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED)
+			 ? PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED)
+			 : "?",
 		 db_result_sqlstate(res),
 		 db__oneline(PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY), msg, sizeof msg));
 }
@@ -396,11 +397,25 @@ void db__dbc_connect_start(struct db_conn *c)
 	/* a session we gave up on must not hold the district lock for long:
 	 * the server ends an idle transaction, TCP gives up on a dead peer */
 	static const char *const kw[] = {
-		"fallback_application_name", "keepalives", "keepalives_idle",
-		"keepalives_interval", "keepalives_count", "tcp_user_timeout", "options", "dbname", NULL,
+		"fallback_application_name",
+		"keepalives",
+		"keepalives_idle",
+		"keepalives_interval",
+		"keepalives_count",
+		"tcp_user_timeout",
+		"options",
+		"dbname",
+		NULL,
 	};
-	const char *val[] = {"safecampusd", "1", "30", "10", "3", "30000",
-			     "-c idle_in_transaction_session_timeout=60000", p->conninfo, NULL};
+	const char *val[] = { "safecampusd",
+			      "1",
+			      "30",
+			      "10",
+			      "3",
+			      "30000",
+			      "-c idle_in_transaction_session_timeout=60000",
+			      p->conninfo,
+			      NULL };
 
 	if (c->fail_pending)
 		db__dbc_fail_all(c);

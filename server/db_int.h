@@ -39,8 +39,8 @@ enum stmt_state { ST_PENDING, ST_READY, ST_FAILED };
 struct db_stmt {
 	struct db_stmt *next;
 	uint32_t hash;
-	unsigned id;     /* server-side name is "sc<id>" */
-	uint64_t seg;    /* pipeline segment its PREPARE was sent in */
+	unsigned id;  /* server-side name is "sc<id>" */
+	uint64_t seg; /* pipeline segment its PREPARE was sent in */
 	uint8_t state;
 	char sql[];
 };
@@ -49,14 +49,14 @@ struct db_stmt {
 struct db_req {
 	db_result_cb cb;
 	void *arg;
-	PGresult *res;       /* last result, held until the terminating NULL */
-	PGresult *prep_err;  /* the failed PREPARE of this execute, if any */
+	PGresult *res;      /* last result, held until the terminating NULL */
+	PGresult *prep_err; /* the failed PREPARE of this execute, if any */
 	struct db_stmt *stmt;
 	unsigned stmt_id;
 	int listen_idx;
 	uint8_t kind;
-	bool started;        /* at least one result seen */
-	bool has_exec;       /* RQ_PREPARE: the next entry is its execute */
+	bool started;  /* at least one result seen */
+	bool has_exec; /* RQ_PREPARE: the next entry is its execute */
 };
 
 /* uv_poll_t binds one fd for life; a new socket needs a new handle, and the
@@ -75,14 +75,14 @@ struct db_conn {
 	struct db_poll *poll;
 	uv_timer_t timer;
 	enum dbc_state state;
-	int id;            /* index in the pool, -1 for the listener */
+	int id; /* index in the pool, -1 for the listener */
 	bool listener;
 	bool resetting;    /* PQresetPoll rather than PQconnectPoll */
 	bool fail_pending; /* FIFO to be failed with -ECANCELED from the loop */
 	bool in_drain;
 	bool rolled_back;
 	bool clean_failed;
-	bool seg_failed;   /* a statement failed since the last sync */
+	bool seg_failed; /* a statement failed since the last sync */
 	unsigned attempts;
 	unsigned gen;      /* bumped whenever the session is lost or closed */
 	uint64_t seg;      /* syncs sent on this session */
@@ -154,7 +154,8 @@ struct db_stmt *db__stmt_find(struct db_conn *c, const char *sql, uint32_t h);
 void db__stmt_name(char *buf, unsigned id);
 void db__on_poll(uv_poll_t *h, int status, int events);
 bool db__send_failed(struct db_conn *c, int *rc);
-int db__send_sync(struct db_conn *c, db_result_cb cb, void *arg) __attribute__((warn_unused_result));
+int db__send_sync(struct db_conn *c, db_result_cb cb, void *arg)
+	__attribute__((warn_unused_result));
 void db__listen_send(struct db_conn *c, int idx);
 void db__pool_kick(struct db_pool *p);
 

@@ -68,8 +68,8 @@ static void listen_done(struct db_conn *c, const struct db_req *r, int status, P
 	}
 	log_error("db listen failed channel=%s sqlstate=%s msg=\"%s\"", reg->channel,
 		  db_result_sqlstate(res),
-		  db__oneline(res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "aborted", msg,
-			  sizeof msg));
+		  db__oneline(res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "aborted",
+			      msg, sizeof msg));
 	PQclear(res);
 }
 
@@ -132,7 +132,8 @@ static void complete_head(struct db_conn *c)
 		p->st.failed++;
 		log_debug("db statement failed conn=%d sqlstate=%s msg=\"%s\"", db__dbc_log_id(c),
 			  db_result_sqlstate(res),
-			  db__oneline(PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY), msg, sizeof msg));
+			  db__oneline(PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY), msg,
+				      sizeof msg));
 	}
 	if (r.cb)
 		r.cb(r.arg, status, res);
@@ -158,8 +159,9 @@ static bool take_result(struct db_conn *c, PGresult *res)
 
 	if (st == PGRES_FATAL_ERROR && result_ends_session(c, res)) {
 		snprintf(msg, sizeof msg, "%s %s", db_result_sqlstate(res),
-			 PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
-				 PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : PQresultErrorMessage(res));
+			 PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+				 ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+				 : PQresultErrorMessage(res));
 		PQclear(res);
 		db__dbc_lost(c, msg);
 		return false;
@@ -404,7 +406,8 @@ int db_query(struct db_conn *c, const char *sql, int nparams, const char *const 
 		st->next = NULL;
 		fresh = true;
 		prepare = true;
-	} else if (st && (st->state == ST_FAILED || (st->state == ST_PENDING && st->seg != c->seg))) {
+	} else if (st &&
+		   (st->state == ST_FAILED || (st->state == ST_PENDING && st->seg != c->seg))) {
 		/* a PREPARE from an earlier segment may yet fail: do not depend on it */
 		prepare = true;
 	}

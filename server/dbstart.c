@@ -19,8 +19,8 @@ struct dbstart {
 	struct server *s;
 	uv_work_t work;
 	uv_timer_t timer;
-	char *conninfo;     /* the thread's own copy: a reload cannot pull it away */
-	int rc;             /* of the attempt, written by the thread */
+	char *conninfo; /* the thread's own copy: a reload cannot pull it away */
+	int rc;         /* of the attempt, written by the thread */
 	bool retryable;
 	char err[1024];
 	unsigned attempt;
@@ -113,8 +113,8 @@ static void after_work(uv_work_t *w, int status)
 	else if ((d->delay_ms *= 2) > s->cfg->db_retry_max_ms)
 		d->delay_ms = s->cfg->db_retry_max_ms;
 	log_warn("database unavailable, requests are answered ERROR_UNAVAILABLE until it is up "
-		 "attempt=%u retry_in_ms=%ld err=\"%s\"", d->attempt, d->delay_ms,
-		 status ? uv_strerror(status) : d->err);
+		 "attempt=%u retry_in_ms=%ld err=\"%s\"",
+		 d->attempt, d->delay_ms, status ? uv_strerror(status) : d->err);
 	uv_timer_start(&d->timer, on_retry, (uint64_t)d->delay_ms, 0);
 }
 

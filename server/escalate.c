@@ -38,14 +38,14 @@
 #define SQL_TODAY "coalesce(NULLIF($1::text, '')::date, current_date)"
 
 /* Overdue: past the deadline, neither verified nor closed (DOMAIN.md). */
-#define SQL_OVERDUE                                                                     \
-	"FROM hazard h LEFT JOIN escalation_policy p ON p.severity = h.severity "        \
-	"WHERE NOT h.deleted AND h.deadline IS NOT NULL "                                \
+#define SQL_OVERDUE                                                               \
+	"FROM hazard h LEFT JOIN escalation_policy p ON p.severity = h.severity " \
+	"WHERE NOT h.deleted AND h.deadline IS NOT NULL "                         \
 	"AND h.state NOT IN ('verified', 'closed') AND h.deadline < " SQL_TODAY
 
 /* The level due today; a NULL day count (or no policy row) never matches. */
-#define SQL_DUE                                                                         \
-	"CASE WHEN " SQL_TODAY " - h.deadline >= p.to_bureau_days THEN 3 "              \
+#define SQL_DUE                                                            \
+	"CASE WHEN " SQL_TODAY " - h.deadline >= p.to_bureau_days THEN 3 " \
 	"WHEN " SQL_TODAY " - h.deadline >= p.to_principal_days THEN 2 ELSE 1 END"
 
 /* Two statements, so that the count's snapshot is taken after the lock: a
@@ -53,8 +53,8 @@
  * pass's levels. The count is the number of events due. */
 static const char sql_try_lock[] = "SELECT pg_try_advisory_xact_lock(" ESCALATE_LOCK_KEY ")";
 static const char sql_probe[] =
-	"SELECT coalesce(sum(" SQL_DUE " - h.escalation_level), 0) " SQL_OVERDUE
-	" AND " SQL_DUE " > h.escalation_level";
+	"SELECT coalesce(sum(" SQL_DUE " - h.escalation_level), 0) " SQL_OVERDUE " AND " SQL_DUE
+	" > h.escalation_level";
 
 /* $1 today, $2 the first of the HLCs reserved for the events, $3 at_ms. One
  * row per school: school, events, hazards, highest seq, highest HLC (and the
@@ -92,19 +92,19 @@ static const char sql_escalate[] =
 
 struct escalate {
 	struct server *srv;
-	struct escalate *next;   /* the process's escalators (one per server) */
+	struct escalate *next; /* the process's escalators (one per server) */
 	uv_timer_t timer;
 	struct db_conn *dc;
-	int running;             /* a pass holds or awaits a connection */
-	int round;               /* 1: probe, 2: escalate, 3: nothing to do, rollback */
-	int pending;             /* requests of this round not yet answered */
+	int running; /* a pass holds or awaits a connection */
+	int round;   /* 1: probe, 2: escalate, 3: nothing to do, rollback */
+	int pending; /* requests of this round not yet answered */
 	int stopping;
 	int timer_closed;
-	int failed;              /* first failure of the current round */
-	int mine;                /* round 1: the escalation lock was free */
-	int requested;           /* escalate_now asked for a pass not yet begun */
-	int loud;                /* this pass was asked for: say how it ended */
-	uint64_t ndue;           /* round 1: events due, HLCs to reserve */
+	int failed;    /* first failure of the current round */
+	int mine;      /* round 1: the escalation lock was free */
+	int requested; /* escalate_now asked for a pass not yet begun */
+	int loud;      /* this pass was asked for: say how it ended */
+	uint64_t ndue; /* round 1: events due, HLCs to reserve */
 	uint64_t t0_ms;
 	unsigned long events, hazards, schools;
 	uint64_t max_seq, max_hlc;
@@ -254,8 +254,8 @@ static void on_sync(void *arg, int status, PGresult *res)
 /* Round 2: under the district sync lock, raise what is due, then COMMIT. */
 static void round2(struct escalate *e)
 {
-	const char *lock[1] = {SYNC_LOCK_KEY};
-	const char *params[3] = {e->srv->cfg->escalation_today, e->hlc, e->at_ms};
+	const char *lock[1] = { SYNC_LOCK_KEY };
+	const char *params[3] = { e->srv->cfg->escalation_today, e->hlc, e->at_ms };
 	uint64_t now = hlc_wall_ms(), first = hlc_tick(&e->srv->clock, now);
 
 	e->round = 2;
@@ -288,7 +288,8 @@ static void round_end(struct escalate *e)
 		return;
 	}
 	if (e->round == 1 && !e->failed && !e->stopping) {
-		log_at(e->loud ? LOG_INFO : LOG_DEBUG, "escalation pass skipped reason=\"%s\" asked=%d",
+		log_at(e->loud ? LOG_INFO : LOG_DEBUG,
+		       "escalation pass skipped reason=\"%s\" asked=%d",
 		       !e->mine ? "another worker runs it" : "nothing due", e->loud);
 		/* end the transaction here rather than have db_release log a
 		 * rollback every interval */
@@ -302,11 +303,13 @@ static void round_end(struct escalate *e)
 		/* subscribers hear of it through LISTEN, in every worker, this one
 		 * included: the NOTIFY went out at COMMIT. Nothing raised (a push
 		 * changed a deadline since round 1): only at debug level */
-		log_at(e->events || e->loud ? LOG_INFO : LOG_DEBUG, "escalation pass hazards=%lu events=%lu schools=%lu max_seq=%" PRIu64
-			 " today=%s ms=%" PRIu64 " asked=%d",
-			 e->hazards, e->events, e->schools, e->max_seq,
-			 *e->srv->cfg->escalation_today ? e->srv->cfg->escalation_today : "current_date",
-			 hlc_wall_ms() - e->t0_ms, e->loud);
+		log_at(e->events || e->loud ? LOG_INFO : LOG_DEBUG,
+		       "escalation pass hazards=%lu events=%lu schools=%lu max_seq=%" PRIu64
+		       " today=%s ms=%" PRIu64 " asked=%d",
+		       e->hazards, e->events, e->schools, e->max_seq,
+		       *e->srv->cfg->escalation_today ? e->srv->cfg->escalation_today
+						      : "current_date",
+		       hlc_wall_ms() - e->t0_ms, e->loud);
 	pass_done(e);
 }
 
@@ -314,8 +317,8 @@ static void round_end(struct escalate *e)
 static void on_acquired(void *arg, int status, struct db_conn *c)
 {
 	struct escalate *e = arg;
-	const char *params[1] = {e->srv->cfg->escalation_today};
-	const char *tmo[1] = {e->srv->request_timeout};
+	const char *params[1] = { e->srv->cfg->escalation_today };
+	const char *tmo[1] = { e->srv->request_timeout };
 
 	if (status) {
 		note_failure(e, status, NULL, "acquire");
@@ -330,8 +333,10 @@ static void on_acquired(void *arg, int status, struct db_conn *c)
 	}
 	/* statement_timeout bounds the wait for the sync lock too, as for requests */
 	if (!queue(e, "BEGIN", 0, NULL, on_step) &&
-	    !queue(e, "SELECT set_config('statement_timeout', $1, true), "
-			  "set_config('idle_in_transaction_session_timeout', $1, true)", 1, tmo, on_step) &&
+	    !queue(e,
+		   "SELECT set_config('statement_timeout', $1, true), "
+		   "set_config('idle_in_transaction_session_timeout', $1, true)",
+		   1, tmo, on_step) &&
 	    /* tests: let every worker through, to show the sync lock alone
 	     * keeps a level from being raised twice */
 	    !queue(e, fault_armed("escalation_no_pass_lock") ? "SELECT true" : sql_try_lock, 0,

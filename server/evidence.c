@@ -39,7 +39,7 @@ struct evq {
 	unsigned owed, nstmts;
 	char school[64], campus[64], hex[65];
 	char off_s[24], len_s[16], last_s[8], num_s[24];
-	char *data_param;         /* "\x<hex>" of the chunk's bytes */
+	char *data_param; /* "\x<hex>" of the chunk's bytes */
 	uint64_t off, size;
 	uint32_t len;
 	bool last;
@@ -255,18 +255,20 @@ static void on_conn(void *arg, int status, struct db_conn *dc)
 	q->nstmts = 0;
 	switch (q->op) {
 	case EV_OFFER: {
-		const char *p[2] = {q->school, q->hex};
+		const char *p[2] = { q->school, q->hex };
 		rc = queue(q, sql_offer, 2, p);
 		break;
 	}
 	case EV_OFFER_INSERT: {
-		const char *p[6] = {q->school, q->hex, q->num_s, s_(q->media_type), s_(q->name),
-				    q->campus};
+		const char *p[6] = { q->school,         q->hex,      q->num_s,
+				     s_(q->media_type), s_(q->name), q->campus };
 		rc = queue(q, sql_offer_insert, 6, p);
 		break;
 	}
 	case EV_CHUNK: {
-		const char *p[6] = {q->school, q->hex, q->off_s, q->data_param, q->len_s, q->last_s};
+		const char *p[6] = {
+			q->school, q->hex, q->off_s, q->data_param, q->len_s, q->last_s
+		};
 		rc = queue(q, sql_chunk, 6, p);
 		if (!rc)
 			rc = queue(q, sql_finish, 2, p);
@@ -275,7 +277,7 @@ static void on_conn(void *arg, int status, struct db_conn *dc)
 		break;
 	}
 	case EV_GET: {
-		const char *p[3] = {q->hex, q->school, q->off_s};
+		const char *p[3] = { q->hex, q->school, q->off_s };
 		rc = queue(q, sql_get, 3, p);
 		if (!rc)
 			rc = queue(q, sql_get_elsewhere, 1, p);
@@ -370,16 +372,18 @@ static Safecampus__EvidenceReason offer_check(struct evq *q, char *why, size_t n
 		return SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_TOO_LARGE;
 	}
 	if (q->size > (uint64_t)cfg->evidence_max_file) {
-		snprintf(why, n, "the file is %" PRIu64 " bytes; this server takes at most %ld per file",
+		snprintf(why, n,
+			 "the file is %" PRIu64 " bytes; this server takes at most %ld per file",
 			 q->size, cfg->evidence_max_file);
 		return SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_TOO_LARGE;
 	}
 	if (!q->row[0] || !q->val[0][1]) { /* new here: within the school's limit? */
 		uint64_t kept = num(q->val[0][4]);
 		if (kept + q->size > (uint64_t)cfg->evidence_max_school) {
-			snprintf(why, n, "school %s keeps %" PRIu64 " bytes of evidence; this file "
-				 "would pass its limit of %ld", q->school, kept,
-				 cfg->evidence_max_school);
+			snprintf(why, n,
+				 "school %s keeps %" PRIu64 " bytes of evidence; this file "
+				 "would pass its limit of %ld",
+				 q->school, kept, cfg->evidence_max_school);
 			return SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_OVER_QUOTA;
 		}
 	}
@@ -397,8 +401,10 @@ static void chunk_result(struct evq *q, uint8_t sha[32])
 	uint64_t size, received;
 
 	if (!q->row[0]) {
-		snprintf(why, sizeof why, "offer the file first: the server has no upload of "
-			 "%.16s... for school %s", q->hex, q->school);
+		snprintf(why, sizeof why,
+			 "offer the file first: the server has no upload of "
+			 "%.16s... for school %s",
+			 q->hex, q->school);
 		send_status(q->c, q->rid, sha, 0, 0, false,
 			    SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_NOT_NAMED, why);
 		return;
@@ -412,18 +418,24 @@ static void chunk_result(struct evq *q, uint8_t sha[32])
 	}
 	if (!q->val[0][3]) {
 		if (q->off != received) {
-			snprintf(why, sizeof why, "chunk at offset %" PRIu64 ", but the server holds "
-				 "%" PRIu64 " bytes: continue from there", q->off, received);
+			snprintf(why, sizeof why,
+				 "chunk at offset %" PRIu64 ", but the server holds "
+				 "%" PRIu64 " bytes: continue from there",
+				 q->off, received);
 			send_status(q->c, q->rid, sha, received, size, false,
 				    SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_BAD_OFFSET, why);
 		} else if (q->off + q->len > size) {
-			snprintf(why, sizeof why, "chunk ends at %" PRIu64 ", beyond the file's signed "
-				 "size of %" PRIu64 " bytes", q->off + q->len, size);
+			snprintf(why, sizeof why,
+				 "chunk ends at %" PRIu64 ", beyond the file's signed "
+				 "size of %" PRIu64 " bytes",
+				 q->off + q->len, size);
 			send_status(q->c, q->rid, sha, received, size, false,
 				    SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_BEYOND_SIZE, why);
 		} else {
-			snprintf(why, sizeof why, "the last chunk ends at %" PRIu64 ", before the "
-				 "file's end at %" PRIu64 " bytes", q->off + q->len, size);
+			snprintf(why, sizeof why,
+				 "the last chunk ends at %" PRIu64 ", before the "
+				 "file's end at %" PRIu64 " bytes",
+				 q->off + q->len, size);
 			send_status(q->c, q->rid, sha, received, size, false,
 				    SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_TRUNCATED, why);
 		}
@@ -431,10 +443,11 @@ static void chunk_result(struct evq *q, uint8_t sha[32])
 	}
 	received = num(q->val[0][3]);
 	if (q->row[2]) {
-		send_status(q->c, q->rid, sha, 0, size, false,
-			    SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_HASH_MISMATCH,
-			    "every byte arrived but they do not hash to the file's name; send it again "
-			    "from 0");
+		send_status(
+			q->c, q->rid, sha, 0, size, false,
+			SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_HASH_MISMATCH,
+			"every byte arrived but they do not hash to the file's name; send it again "
+			"from 0");
 		return;
 	}
 	if (q->row[1])
@@ -483,10 +496,12 @@ static void get_result(struct evq *q, uint8_t sha[32])
 
 	if (!q->row[0]) {
 		if (q->row[1] && q->school[0])
-			send_data_refusal(q->c, q->rid, sha, SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_FORBIDDEN,
+			send_data_refusal(q->c, q->rid, sha,
+					  SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_FORBIDDEN,
 					  "that file is another school's evidence");
 		else
-			send_data_refusal(q->c, q->rid, sha, SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_NOT_FOUND,
+			send_data_refusal(q->c, q->rid, sha,
+					  SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_NOT_FOUND,
 					  "the server has no complete copy of that file (not "
 					  "uploaded yet?)");
 		return;
@@ -495,7 +510,8 @@ static void get_result(struct evq *q, uint8_t sha[32])
 	if (q->off < d.size && q->val[0][4] &&
 	    bytea_decode(q->val[0][4], q->vlen[0][4], &bytes, &n) != 0) {
 		free(bytes);
-		conn_fail(q->c, q->rid, SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL, "bad stored evidence");
+		conn_fail(q->c, q->rid, SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL,
+			  "bad stored evidence");
 		return;
 	}
 	if (n > (size_t)q->c->srv->cfg->evidence_max_chunk)
@@ -526,9 +542,10 @@ static void evq_end(struct evq *q)
 	if (sig_unhex(q->hex, sha, 32) != 0 && !q->failed)
 		q->failed = SC_EINVALID; /* made by sig_hex: cannot happen */
 	if (q->failed) {
-		conn_fail(c, q->rid, q->failed == -ECANCELED || q->failed == -ETIMEDOUT
-					     ? SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE
-					     : SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL,
+		conn_fail(c, q->rid,
+			  q->failed == -ECANCELED || q->failed == -ETIMEDOUT
+				  ? SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE
+				  : SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL,
 			  "evidence request failed; nothing of it was applied, try again later");
 		goto out;
 	}
@@ -541,7 +558,8 @@ static void evq_end(struct evq *q)
 		}
 		if (q->val[0][1]) { /* known already: say how much is here */
 			send_status(c, q->rid, sha, num(q->val[0][2]), num(q->val[0][1]),
-				    is_true(q->val[0][3]), SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_OK, "");
+				    is_true(q->val[0][3]), SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_OK,
+				    "");
 			break;
 		}
 		snprintf(q->num_s, sizeof q->num_s, "%" PRIu64, q->size);
@@ -550,8 +568,8 @@ static void evq_end(struct evq *q)
 		return;
 	}
 	case EV_OFFER_INSERT:
-		send_status(c, q->rid, sha, 0, q->size, false, SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_OK,
-			    "");
+		send_status(c, q->rid, sha, 0, q->size, false,
+			    SAFECAMPUS__EVIDENCE_REASON__EVIDENCE_OK, "");
 		break;
 	case EV_CHUNK:
 		chunk_result(q, sha);

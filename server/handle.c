@@ -24,7 +24,8 @@ static void on_hello(struct conn *c, uint64_t rid, const Safecampus__Hello *h)
 	if (h->min_version > PROTOCOL_VERSION || h->max_version < PROTOCOL_VERSION ||
 	    h->min_version > h->max_version) {
 		char msg[128];
-		snprintf(msg, sizeof msg, "this server speaks protocol version %d; client offers %u..%u",
+		snprintf(msg, sizeof msg,
+			 "this server speaks protocol version %d; client offers %u..%u",
 			 PROTOCOL_VERSION, h->min_version, h->max_version);
 		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_VERSION_UNSUPPORTED, msg);
 		return;
@@ -42,7 +43,8 @@ static void on_hello(struct conn *c, uint64_t rid, const Safecampus__Hello *h)
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_WELCOME;
 	env.welcome = &w;
 	conn_set_state(c, CONN_READY);
-	conn_info(c, "hello client=\"%s\" outbox_pending=%llu", h->client_version ? h->client_version : "",
+	conn_info(c, "hello client=\"%s\" outbox_pending=%llu",
+		  h->client_version ? h->client_version : "",
 		  (unsigned long long)h->outbox_pending);
 	conn_send(c, &env);
 	if (s->db_ready)
@@ -85,15 +87,24 @@ static void record_health(struct conn *c, const Safecampus__Hello *h)
 static void health_conn(void *arg, int status, struct db_conn *dc)
 {
 	struct health *hl = arg;
-	const char *p[6] = {hl->school, hl->campus, hl->pending, hl->oldest, hl->last, hl->version};
+	const char *p[6] = {
+		hl->school, hl->campus, hl->pending, hl->oldest, hl->last, hl->version
+	};
 
 	if (status == 0) {
-		if (db_query(dc, "INSERT INTO client_health (school, campus, last_contact, outbox_pending, "
-			     "oldest_pending, last_sync, client_version) VALUES ($1, $2, now(), $3::bigint, "
-			     "CASE WHEN $4::bigint = 0 THEN NULL ELSE to_timestamp($4::bigint / 1000.0) END, "
-			     "CASE WHEN $5::bigint = 0 THEN NULL ELSE to_timestamp($5::bigint / 1000.0) END, $6) "
-			     "ON CONFLICT (school, campus) DO UPDATE SET last_contact = excluded.last_contact, "
-			     "outbox_pending = excluded.outbox_pending, oldest_pending = excluded.oldest_pending, "
+		if (db_query(dc,
+			     "INSERT INTO client_health (school, campus, last_contact, "
+			     "outbox_pending, "
+			     "oldest_pending, last_sync, client_version) VALUES ($1, $2, now(), "
+			     "$3::bigint, "
+			     "CASE WHEN $4::bigint = 0 THEN NULL ELSE to_timestamp($4::bigint / "
+			     "1000.0) END, "
+			     "CASE WHEN $5::bigint = 0 THEN NULL ELSE to_timestamp($5::bigint / "
+			     "1000.0) END, $6) "
+			     "ON CONFLICT (school, campus) DO UPDATE SET last_contact = "
+			     "excluded.last_contact, "
+			     "outbox_pending = excluded.outbox_pending, oldest_pending = "
+			     "excluded.oldest_pending, "
 			     "last_sync = GREATEST(client_health.last_sync, excluded.last_sync), "
 			     "client_version = excluded.client_version",
 			     6, p, health_done, NULL) != 0)
@@ -106,13 +117,14 @@ static void health_conn(void *arg, int status, struct db_conn *dc)
 static void synced_conn(void *arg, int status, struct db_conn *dc)
 {
 	struct health *hl = arg;
-	const char *p[3] = {hl->school, hl->campus, hl->pending};
+	const char *p[3] = { hl->school, hl->campus, hl->pending };
 
 	if (status == 0) {
 		/* Hello said how things stood before this sync; the sync has now
 		 * ended, so "last sync" is now and what it pushed is sent (a client
 		 * that reports only in Hello would show the previous sync) */
-		if (db_query(dc, "UPDATE client_health SET last_sync = now(), last_contact = now(), "
+		if (db_query(dc,
+			     "UPDATE client_health SET last_sync = now(), last_contact = now(), "
 			     "outbox_pending = GREATEST(outbox_pending - $3::bigint, 0), "
 			     "oldest_pending = CASE WHEN outbox_pending - $3::bigint > 0 "
 			     "THEN oldest_pending END WHERE school = $1 AND campus = $2",
@@ -231,7 +243,8 @@ void handle_envelope(struct conn *c, Safecampus__Envelope *env)
 		evidence_get(c, rid, env->evidence_get);
 		break;
 	case SAFECAMPUS__ENVELOPE__BODY_HELLO:
-		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_UNEXPECTED_MESSAGE, "Hello was already received");
+		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_UNEXPECTED_MESSAGE,
+			  "Hello was already received");
 		break;
 	case SAFECAMPUS__ENVELOPE__BODY__NOT_SET:
 		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_BAD_FRAME,

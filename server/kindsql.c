@@ -12,7 +12,16 @@
 #include "signoff.h"
 
 /* Common columns the pull statements return before the payload fields. */
-enum { COL_ID, COL_SCHOOL, COL_CAMPUS, COL_HLC, COL_DELETED, COL_SEQ, COL_WRITTEN_BY, COL_FIRST_FIELD };
+enum {
+	COL_ID,
+	COL_SCHOOL,
+	COL_CAMPUS,
+	COL_HLC,
+	COL_DELETED,
+	COL_SEQ,
+	COL_WRITTEN_BY,
+	COL_FIRST_FIELD
+};
 /* Upsert parameters before the payload arrays: $1 school, $2 written_by, then
  * the arrays id, campus, hlc, deleted, digest. */
 enum { P_SCHOOL, P_WRITTEN_BY, P_ID, P_CAMPUS, P_HLC, P_DELETED, P_DIGEST, P_FIRST_FIELD };
@@ -25,7 +34,8 @@ static size_t nall;
 static int is_numeric(const char *type)
 {
 	return !strcmp(type, "bigint") || !strcmp(type, "integer") || !strcmp(type, "smallint") ||
-	       !strcmp(type, "double precision") || !strcmp(type, "real") || !strcmp(type, "numeric");
+	       !strcmp(type, "double precision") || !strcmp(type, "real") ||
+	       !strcmp(type, "numeric");
 }
 
 /* Appends printf output to a growing heap string; returns -ENOMEM on failure. */
@@ -66,12 +76,15 @@ static char *buf_to_str(struct buf *b)
  * has no column. types[i] is malloc'd. */
 static int load_types(PGconn *pg, const struct kind *k, char **types, char *err, size_t errlen)
 {
-	const char *params[1] = {k->name};
-	PGresult *res = PQexecParams(pg,
+	const char *params[1] = { k->name };
+	PGresult *res = PQexecParams(
+		pg,
 		"SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-		"JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+		"JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = "
+		"c.relnamespace "
 		"WHERE c.relname = $1 AND n.nspname = current_schema() AND a.attnum > 0 "
-		"AND NOT a.attisdropped", 1, NULL, params, NULL, NULL, 0);
+		"AND NOT a.attisdropped",
+		1, NULL, params, NULL, NULL, 0);
 	int rc = 0;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -92,13 +105,15 @@ static int load_types(PGconn *pg, const struct kind *k, char **types, char *err,
 			}
 		}
 		if (!types[i]) {
-			snprintf(err, errlen, "table %s has no column for field %s.%s: a migration is missing",
+			snprintf(err, errlen,
+				 "table %s has no column for field %s.%s: a migration is missing",
 				 k->name, k->desc->name, f->name);
 			rc = SC_ECONFIG;
 			goto out;
 		}
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			snprintf(err, errlen, "field %s.%s is repeated: payload fields must be scalar",
+			snprintf(err, errlen,
+				 "field %s.%s is repeated: payload fields must be scalar",
 				 k->desc->name, f->name);
 			rc = SC_ECONFIG;
 			goto out;
@@ -139,13 +154,19 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 		/* the bureau's rows (school '') reach every school they address:
 		 * all schools, or those named in a `targets` field */
 		int has_targets = kind_field(k, "targets") != NULL;
-		rc = sql_cat(&ps, "SELECT %s FROM %s WHERE school = '' AND seq > $2 AND %s ORDER BY seq LIMIT $3",
-			     (char *)buf_head(&cols), k->name,
-			     has_targets ? "(targets = '' OR $1::text = ANY(string_to_array(targets, ';')))"
-					 : "$1::text IS NOT NULL");
+		rc = sql_cat(
+			&ps,
+			"SELECT %s FROM %s WHERE school = '' AND seq > $2 AND %s ORDER BY seq "
+			"LIMIT $3",
+			(char *)buf_head(&cols), k->name,
+			has_targets
+				? "(targets = '' OR $1::text = ANY(string_to_array(targets, ';')))"
+				: "$1::text IS NOT NULL");
 	} else {
-		rc = sql_cat(&ps, "SELECT %s FROM %s WHERE school = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-			     (char *)buf_head(&cols), k->name);
+		rc = sql_cat(
+			&ps,
+			"SELECT %s FROM %s WHERE school = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+			(char *)buf_head(&cols), k->name);
 	}
 	if (!rc)
 		rc = sql_cat(&pa, "SELECT %s FROM %s WHERE seq > $1 ORDER BY seq LIMIT $2",
@@ -163,7 +184,8 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 	 * as a scan comparing every row with every id); by id alone, across
 	 * schools, so that push.c sees an id another school holds (ids are
 	 * unique per kind in the district, 007_record_ids.sql) */
-	rc = sql_cat(&sel, "SELECT t.id::text, t.hlc, t.seq, %s%s%s, t.written_by, t.school = $1 "
+	rc = sql_cat(&sel,
+		     "SELECT t.id::text, t.hlc, t.seq, %s%s%s, t.written_by, t.school = $1 "
 		     ", coalesce(encode(t.digest, 'hex'), '') "
 		     "FROM unnest($2::uuid[]) AS q(id) JOIN %s t ON t.id = q.id",
 		     ks->parent_col >= 0 ? "coalesce(t." : "",
@@ -173,13 +195,16 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 		goto out;
 
 	/* INSERT ... SELECT FROM unnest(arrays) ON CONFLICT: one statement per batch */
-	rc = sql_cat(&up, "INSERT INTO %s AS t (id, school, campus, hlc, deleted, seq, written_by, digest",
-		     k->name);
+	rc = sql_cat(
+		&up,
+		"INSERT INTO %s AS t (id, school, campus, hlc, deleted, seq, written_by, digest",
+		k->name);
 	for (unsigned i = 0; i < nf && !rc; i++)
 		rc = sql_cat(&up, ", %s", k->desc->fields[i].name);
 	if (!rc)
-		rc = sql_cat(&up, ") SELECT u.id::uuid, $1, u.campus, u.hlc, u.deleted, nextval('sync_seq'), $2, "
-			     "decode(u.digest, 'hex')");
+		rc = sql_cat(&up, ") SELECT u.id::uuid, $1, u.campus, u.hlc, u.deleted, "
+				  "nextval('sync_seq'), $2, "
+				  "decode(u.digest, 'hex')");
 	for (unsigned i = 0; i < nf && !rc; i++) {
 		const char *ty = types[i];
 		if (!strcmp(ty, "text"))
@@ -192,7 +217,8 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 			rc = sql_cat(&up, ", NULLIF(u.c%u, '')::%s", i, ty);
 	}
 	if (!rc)
-		rc = sql_cat(&up, " FROM unnest($3::text[], $4::text[], $5::bigint[], $6::boolean[], $7::text[]");
+		rc = sql_cat(&up, " FROM unnest($3::text[], $4::text[], $5::bigint[], "
+				  "$6::boolean[], $7::text[]");
 	for (unsigned i = 0; i < nf && !rc; i++)
 		rc = sql_cat(&up, ", $%u::text[]", P_FIRST_FIELD + 1 + i);
 	if (!rc)
@@ -206,14 +232,18 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 		 * stamp, then by writing campus in byte order; campus stays the
 		 * creating campus */
 		rc = sql_cat(&up, ") ON CONFLICT (school, id) DO UPDATE SET hlc = excluded.hlc, "
-			     "deleted = excluded.deleted, seq = excluded.seq, written_by = excluded.written_by, "
-			     "digest = excluded.digest, "
-			     "received_at = now()");
+				  "deleted = excluded.deleted, seq = excluded.seq, written_by = "
+				  "excluded.written_by, "
+				  "digest = excluded.digest, "
+				  "received_at = now()");
 		for (unsigned i = 0; i < nf && !rc; i++)
-			rc = sql_cat(&up, ", %s = excluded.%s", k->desc->fields[i].name, k->desc->fields[i].name);
+			rc = sql_cat(&up, ", %s = excluded.%s", k->desc->fields[i].name,
+				     k->desc->fields[i].name);
 		if (!rc)
-			rc = sql_cat(&up, " WHERE t.hlc < excluded.hlc OR (t.hlc = excluded.hlc AND "
-				     "t.written_by COLLATE \"C\" < excluded.written_by COLLATE \"C\")");
+			rc = sql_cat(
+				&up,
+				" WHERE t.hlc < excluded.hlc OR (t.hlc = excluded.hlc AND "
+				"t.written_by COLLATE \"C\" < excluded.written_by COLLATE \"C\")");
 	}
 	if (!rc)
 		rc = sql_cat(&up, " RETURNING id::text, seq");
@@ -255,7 +285,8 @@ int kindsql_init(PGconn *pg, char *err, size_t errlen)
 		if (!rc) {
 			rc = build(&all[i], k, types);
 			if (rc)
-				snprintf(err, errlen, "building SQL for %s: %s", k->name, sc_strerror(rc));
+				snprintf(err, errlen, "building SQL for %s: %s", k->name,
+					 sc_strerror(rc));
 		}
 		for (unsigned j = 0; j < k->desc->n_fields; j++)
 			free(types[j]);
@@ -298,7 +329,7 @@ int kindsql_array_elem(struct buf *b, const char *s)
 		rc = buf_append(b, s, run);
 		s += run;
 		if (!rc && *s) {
-			const char esc[2] = {'\\', *s++};
+			const char esc[2] = { '\\', *s++ };
 			rc = buf_append(b, esc, 2);
 		}
 	}
@@ -323,9 +354,9 @@ int kindsql_digest(const Safecampus__Record *r, char hex[KINDSQL_DIGEST_HEX + 1]
 		return -ENOMEM;
 	protobuf_c_message_pack(m, packed);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) || !EVP_DigestUpdate(ctx, &del, 1) ||
-	    !EVP_DigestUpdate(ctx, packed, n) || !EVP_DigestFinal_ex(ctx, md, &mdlen) ||
-	    mdlen < KINDSQL_DIGEST_HEX / 2)
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+	    !EVP_DigestUpdate(ctx, &del, 1) || !EVP_DigestUpdate(ctx, packed, n) ||
+	    !EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen < KINDSQL_DIGEST_HEX / 2)
 		rc = -ENOMEM;
 	EVP_MD_CTX_free(ctx);
 	if (packed != stack)
@@ -335,8 +366,8 @@ int kindsql_digest(const Safecampus__Record *r, char hex[KINDSQL_DIGEST_HEX + 1]
 	return rc;
 }
 
-int kindsql_batch_init(struct kindsql_batch *b, const struct kindsql *ks,
-		       const char *school, const char *written_by)
+int kindsql_batch_init(struct kindsql_batch *b, const struct kindsql *ks, const char *school,
+		       const char *written_by)
 {
 	int n = ks->nparams_upsert, rc = 0;
 
@@ -460,8 +491,9 @@ int kindsql_row_to_record(const struct kindsql *ks, const PGresult *res, int row
 	}
 	kind_record_set_payload(r, k, m);
 	for (unsigned i = 0; i < k->desc->n_fields; i++) {
-		rc = kind_field_set(m, &k->desc->fields[i], PQgetvalue(res, row, COL_FIRST_FIELD + (int)i),
-				    err, sizeof err);
+		rc = kind_field_set(m, &k->desc->fields[i],
+				    PQgetvalue(res, row, COL_FIRST_FIELD + (int)i), err,
+				    sizeof err);
 		if (rc) {
 			log_error("stored row does not decode kind=%s id=%s field=%s err=\"%s\"",
 				  k->name, r->id, k->desc->fields[i].name, err);

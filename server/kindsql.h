@@ -29,7 +29,7 @@ struct kindsql {
 	char *pull_school;     /* $1 school, $2 cursor, $3 limit -> common cols + fields */
 	char *pull_all;        /* $1 cursor, $2 limit (bureau) */
 	int nparams_upsert;
-	int parent_col;        /* index of the parent field in the payload, -1 if none */
+	int parent_col; /* index of the parent field in the payload, -1 if none */
 };
 
 /** Reads the catalog over a blocking connection (start-up only) and builds
@@ -44,11 +44,11 @@ const struct kindsql *kindsql_of(const struct kind *k);
 struct kindsql_batch {
 	const struct kindsql *ks;
 	size_t n;
-	struct buf *cols;      /* one PostgreSQL array literal per parameter */
-	char **values;         /* NUL-terminated views into cols, for libpq */
+	struct buf *cols; /* one PostgreSQL array literal per parameter */
+	char **values;    /* NUL-terminated views into cols, for libpq */
 };
-SC_WUR int kindsql_batch_init(struct kindsql_batch *b, const struct kindsql *ks,
-			      const char *school, const char *written_by);
+SC_WUR int kindsql_batch_init(struct kindsql_batch *b, const struct kindsql *ks, const char *school,
+			      const char *written_by);
 SC_WUR int kindsql_batch_add(struct kindsql_batch *b, const Safecampus__Record *r);
 /** Finishes the literals; returns the nparams_upsert values (owned by b). */
 const char *const *kindsql_batch_params(struct kindsql_batch *b);

@@ -25,7 +25,8 @@ static void usage(FILE *out)
 		"       safecampusd --help\n\n"
 		"The district's safe-campus sync server: mutual-TLS clients, PostgreSQL storage.\n"
 		"Every setting can be given in the file (key = value) or as a flag, which wins.\n"
-		"SIGHUP reloads the file: settings marked 'reload' below, the certificates and the CRL.\n"
+		"SIGHUP reloads the file: settings marked 'reload' below, the certificates and the "
+		"CRL.\n"
 		"SIGUSR1 runs an escalation pass now (docs/internals/escalation.md).\n"
 		"PostgreSQL need not be up at start: requests get ERROR_UNAVAILABLE until it is.\n"
 		"Extra actions:\n"
@@ -35,7 +36,8 @@ static void usage(FILE *out)
 		"                         altered; exit 1 if anything was\n\n"
 		"Settings:\n");
 	config_write_help(out);
-	fprintf(out, "\nExit status: 0 after a clean shutdown (SIGTERM/SIGINT), 1 on a start-up failure,\n"
+	fprintf(out, "\nExit status: 0 after a clean shutdown (SIGTERM/SIGINT), 1 on a start-up "
+		     "failure,\n"
 		     "2 on a usage error.\n");
 }
 
@@ -48,7 +50,9 @@ static int prepare_database(const struct config *cfg)
 	int rc = dbstart_prepare(cfg->database, err, sizeof err, &retryable);
 
 	if (rc)
-		log_error("%s err=\"%s\"", retryable ? "migration failed" : "schema does not match the wire contract",
+		log_error("%s err=\"%s\"",
+			  retryable ? "migration failed"
+				    : "schema does not match the wire contract",
 			  err);
 	return rc;
 }
@@ -169,7 +173,8 @@ static int run_workers(struct config *cfg)
 			continue;
 		for (long i = 0; i < n; i++) {
 			if (pids[i] == dead) {
-				log_warn("worker exited index=%ld pid=%d status=%d; restarting", i, (int)dead, status);
+				log_warn("worker exited index=%ld pid=%d status=%d; restarting", i,
+					 (int)dead, status);
 				pids[i] = 0;
 				sleep(1);
 			}

@@ -93,8 +93,8 @@ static void quiet_notice(void *arg, const char *message)
 /* Runs sql; true if it ended with status want, or with any success status
  * when lenient (a migration may end with a SELECT, or be only comments).
  * On failure errtext describes it. */
-static bool run(PGconn *pg, const char *sql, ExecStatusType want, bool lenient,
-		char *errtext, size_t n)
+static bool run(PGconn *pg, const char *sql, ExecStatusType want, bool lenient, char *errtext,
+		size_t n)
 {
 	PGresult *res = PQexec(pg, sql);
 	ExecStatusType st = PQresultStatus(res);
@@ -110,7 +110,7 @@ static bool run(PGconn *pg, const char *sql, ExecStatusType want, bool lenient,
 static int apply_one(PGconn *pg, const struct migration *m, char *err, size_t errlen)
 {
 	char why[1024];
-	const char *params[1] = {m->name};
+	const char *params[1] = { m->name };
 	struct timespec t0, t1;
 	PGresult *res;
 
@@ -173,11 +173,10 @@ static bool applied(const PGresult *res, const char *name)
 	return false;
 }
 
-int migrate_apply_list(const char *conninfo, const struct migration *list, char *err,
-		       size_t errlen)
+int migrate_apply_list(const char *conninfo, const struct migration *list, char *err, size_t errlen)
 {
-	static const char *const kw[] = {"fallback_application_name", "dbname", NULL};
-	const char *val[] = {"safecampusd-migrate", conninfo, NULL};
+	static const char *const kw[] = { "fallback_application_name", "dbname", NULL };
+	const char *val[] = { "safecampusd-migrate", conninfo, NULL };
 	const struct migration **sorted = NULL;
 	PGresult *done = NULL;
 	PGconn *pg = NULL;

@@ -11,7 +11,8 @@
 
 /* 2.2: twelve bytes that no common protocol starts with (a NUL in the
  * middle, so never a C string) */
-static const uint8_t v2sig[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+static const uint8_t v2sig[12] = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
+				   0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A };
 
 #define CMD_LOCAL 0x0
 #define CMD_PROXY 0x1
@@ -81,8 +82,8 @@ static void set_in6(struct sockaddr_storage *ss, const uint8_t *a, const uint8_t
 /* 2.2: the TLVs after the addresses, up to the end of the header. Each must
  * fit whole; a CRC32C (at most one, 4 bytes) must match the header computed
  * with its value zeroed (2.2.3). Other types are skipped: we use none. */
-static enum proxy_status check_tlvs(const uint8_t *p, size_t off, size_t end, struct proxy_header *out,
-				    const char **why)
+static enum proxy_status check_tlvs(const uint8_t *p, size_t off, size_t end,
+				    struct proxy_header *out, const char **why)
 {
 	size_t crc_at = 0;
 
@@ -100,7 +101,8 @@ static enum proxy_status check_tlvs(const uint8_t *p, size_t off, size_t end, st
 		}
 		if (p[off] == PP2_TYPE_CRC32C) {
 			if (vlen != 4 || crc_at) {
-				*why = vlen != 4 ? "a CRC32C TLV that is not 4 bytes" : "two CRC32C TLVs";
+				*why = vlen != 4 ? "a CRC32C TLV that is not 4 bytes"
+						 : "two CRC32C TLVs";
 				return PROXY_BAD;
 			}
 			crc_at = off + 3;
@@ -123,7 +125,8 @@ static enum proxy_status check_tlvs(const uint8_t *p, size_t off, size_t end, st
 	return PROXY_OK;
 }
 
-enum proxy_status proxy_parse(const uint8_t *p, size_t n, struct proxy_header *out, const char **why)
+enum proxy_status proxy_parse(const uint8_t *p, size_t n, struct proxy_header *out,
+			      const char **why)
 {
 	size_t len, total;
 	unsigned cmd, af, tp;
@@ -135,7 +138,8 @@ enum proxy_status proxy_parse(const uint8_t *p, size_t n, struct proxy_header *o
 		return PROXY_NEED_MORE;
 	if (memcmp(p, v2sig, n < sizeof v2sig ? n : sizeof v2sig) != 0) {
 		*why = n >= 5 && memcmp(p, "PROXY", 5) == 0
-			       ? "a PROXY protocol version 1 header; only version 2 is accepted (send-proxy-v2)"
+			       ? "a PROXY protocol version 1 header; only version 2 is accepted "
+				 "(send-proxy-v2)"
 			       : "no PROXY protocol version 2 signature";
 		return PROXY_BAD;
 	}
@@ -253,8 +257,10 @@ static int trust_add(struct proxy_trust *t, const char *tok, char *err, size_t e
 	t->n++;
 	return 0;
 bad:
-	snprintf(err, errlen, "proxy_trusted: \"%.64s\" is not an IPv4 or IPv6 address or prefix "
-		 "(like 10.0.0.5, 10.0.0.0/24, fd00::/8)", tok);
+	snprintf(err, errlen,
+		 "proxy_trusted: \"%.64s\" is not an IPv4 or IPv6 address or prefix "
+		 "(like 10.0.0.5, 10.0.0.0/24, fd00::/8)",
+		 tok);
 	return SC_ECONFIG;
 }
 

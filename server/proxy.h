@@ -36,15 +36,15 @@ enum proxy_status {
 };
 
 struct proxy_header {
-	size_t len;         /* bytes the header takes: 16 + its length field */
-	bool local;         /* LOCAL: the proxy's own connection (a health check) */
+	size_t len; /* bytes the header takes: 16 + its length field */
+	bool local; /* LOCAL: the proxy's own connection (a health check) */
 	/* PROXY over TCP/IPv4 or TCP/IPv6: the relayed client (src) and the
 	 * address it dialled (dst). false for LOCAL and for families this
 	 * server does not use (UNSPEC, UNIX, UDP), which the spec says to treat
 	 * as UNSPEC: the connection's own endpoints stand. */
 	bool has_addr;
 	struct sockaddr_storage src, dst;
-	bool crc_checked;   /* a CRC32C TLV was present and matched */
+	bool crc_checked; /* a CRC32C TLV was present and matched */
 };
 
 /** Parses the version 2 header at the start of p[0..n). PROXY_OK with *out
@@ -54,7 +54,8 @@ struct proxy_header {
  * is not supported), version other than 2, unknown command, family or
  * transport, a length over PROXY_HEADER_MAX or too short for its family,
  * TLVs that do not add up, a CRC32C that does not match. */
-enum proxy_status proxy_parse(const uint8_t *p, size_t n, struct proxy_header *out, const char **why);
+enum proxy_status proxy_parse(const uint8_t *p, size_t n, struct proxy_header *out,
+			      const char **why);
 
 enum proxy_sniff {
 	PROXY_SNIFF_NO,    /* not a PROXY header (a TLS ClientHello starts 0x16) */
@@ -72,9 +73,9 @@ enum proxy_sniff proxy_sniff(const uint8_t *p, size_t n);
 struct proxy_trust {
 	size_t n;
 	struct proxy_net {
-		int family;        /* AF_INET or AF_INET6 */
-		uint8_t addr[16];  /* network byte order; 4 bytes used for AF_INET */
-		unsigned prefix;   /* bits that must match */
+		int family;       /* AF_INET or AF_INET6 */
+		uint8_t addr[16]; /* network byte order; 4 bytes used for AF_INET */
+		unsigned prefix;  /* bits that must match */
 	} net[PROXY_TRUST_MAX];
 };
 

@@ -22,13 +22,13 @@ struct pull {
 	struct conn *c;
 	struct db_conn *dc;
 	uint64_t rid, cursor;
-	uint64_t head;  /* the district's last drawn seq: no valid cursor is beyond it */
+	uint64_t head; /* the district's last drawn seq: no valid cursor is beyond it */
 	unsigned limit;
 	Safecampus__Record **recs;
 	size_t n, cap;
 	int failed;
-	int truncated;  /* some kind had more rows than were fetched */
-	unsigned owed;  /* callbacks the database layer still owes this pull */
+	int truncated; /* some kind had more rows than were fetched */
+	unsigned owed; /* callbacks the database layer still owes this pull */
 	int queue_failed;
 	char cursor_s[24], limit_s[16];
 };
@@ -68,7 +68,8 @@ static void on_rows(void *arg, int status, PGresult *res)
 	if (status) {
 		if (!p->failed)
 			conn_error(p->c, "pull failed kind=%s err=\"%s\" msg=\"%.200s\"",
-				  x->ks->kind->name, sc_strerror(status), res ? PQresultErrorMessage(res) : "");
+				   x->ks->kind->name, sc_strerror(status),
+				   res ? PQresultErrorMessage(res) : "");
 		p->failed = status;
 		free(x);
 		owed_done(p);
@@ -106,7 +107,7 @@ static void on_step(void *arg, int status, PGresult *res)
 
 	if (status && !p->failed) {
 		conn_error(p->c, "pull failed err=\"%s\" msg=\"%.200s\"", sc_strerror(status),
-			  res ? PQresultErrorMessage(res) : "");
+			   res ? PQresultErrorMessage(res) : "");
 		p->failed = status;
 	}
 	owed_done(p);
@@ -123,7 +124,8 @@ static void on_head(void *arg, int status, PGresult *res)
 
 static int by_seq(const void *a, const void *b)
 {
-	const Safecampus__Record *x = *(Safecampus__Record *const *)a, *y = *(Safecampus__Record *const *)b;
+	const Safecampus__Record *x = *(Safecampus__Record *const *)a,
+				 *y = *(Safecampus__Record *const *)b;
 
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
@@ -135,7 +137,7 @@ static void on_done(void *arg, int status, PGresult *res)
 	p->owed--;
 	if (status && !p->failed) {
 		conn_error(p->c, "pull failed err=\"%s\" msg=\"%.200s\"", sc_strerror(status),
-			  res ? PQresultErrorMessage(res) : "");
+			   res ? PQresultErrorMessage(res) : "");
 		p->failed = status;
 	}
 	pull_end(p);
@@ -150,9 +152,10 @@ static void pull_end(struct pull *p)
 	if (p->dc)
 		db_release(p->dc);
 	if (p->failed) {
-		conn_fail(c, p->rid, p->failed == -ECANCELED || p->failed == -ETIMEDOUT
-					     ? SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE
-					     : SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL,
+		conn_fail(c, p->rid,
+			  p->failed == -ECANCELED || p->failed == -ETIMEDOUT
+				  ? SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE
+				  : SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL,
 			  "pull failed; try again later");
 		goto out;
 	}
@@ -162,7 +165,8 @@ static void pull_end(struct pull *p)
 		 * starts again from 0 (re-applying rows is harmless) */
 		char why[160];
 		snprintf(why, sizeof why,
-			 "Pull.cursor %llu is beyond the feed's head %llu (was the district database "
+			 "Pull.cursor %llu is beyond the feed's head %llu (was the district "
+			 "database "
 			 "restored?); pull again from cursor 0",
 			 (unsigned long long)p->cursor, (unsigned long long)p->head);
 		conn_fail(c, p->rid, SAFECAMPUS__ERROR_CODE__ERROR_BAD_REQUEST, why);
@@ -179,8 +183,8 @@ static void pull_end(struct pull *p)
 	env.request_id = p->rid;
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_CHANGES;
 	env.changes = &ch;
-	conn_debug(c, "pull cursor=%llu rows=%zu more=%d",
-		  (unsigned long long)p->cursor, take, ch.more);
+	conn_debug(c, "pull cursor=%llu rows=%zu more=%d", (unsigned long long)p->cursor, take,
+		   ch.more);
 	conn_send(c, &env);
 	if (!ch.more)
 		handle_synced(c);
@@ -201,15 +205,20 @@ static void on_conn(void *arg, int status, struct db_conn *dc)
 		return;
 	}
 	p->dc = dc;
-	rc = owe(p, db_query(dc, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, on_step, p));
+	rc = owe(p, db_query(dc, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL,
+			     on_step, p));
 	if (!rc) {
-		const char *tmo[1] = {p->c->srv->request_timeout};
-		rc = owe(p, db_query(dc, "SELECT set_config('statement_timeout', $1, true), "
-				    "set_config('idle_in_transaction_session_timeout', $1, true)", 1, tmo, on_step, p));
+		const char *tmo[1] = { p->c->srv->request_timeout };
+		rc = owe(p, db_query(dc,
+				     "SELECT set_config('statement_timeout', $1, true), "
+				     "set_config('idle_in_transaction_session_timeout', $1, true)",
+				     1, tmo, on_step, p));
 	}
 	if (!rc)
-		rc = owe(p, db_query(dc, "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM sync_seq",
-				    0, NULL, on_head, p));
+		rc = owe(p, db_query(dc,
+				     "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM "
+				     "sync_seq",
+				     0, NULL, on_head, p));
 	for (size_t i = 0; i < kind_count() && !rc; i++) {
 		const struct kindsql *ks = kindsql_of(kind_at(i));
 		struct kind_ctx *x = malloc(sizeof *x);
@@ -220,10 +229,10 @@ static void on_conn(void *arg, int status, struct db_conn *dc)
 		x->p = p;
 		x->ks = ks;
 		if (p->c->id.role == SAFECAMPUS__ROLE__ROLE_BUREAU) {
-			const char *params[2] = {p->cursor_s, p->limit_s};
+			const char *params[2] = { p->cursor_s, p->limit_s };
 			rc = owe(p, db_query(dc, ks->pull_all, 2, params, on_rows, x));
 		} else {
-			const char *params[3] = {p->c->id.school, p->cursor_s, p->limit_s};
+			const char *params[3] = { p->c->id.school, p->cursor_s, p->limit_s };
 			rc = owe(p, db_query(dc, ks->pull_school, 3, params, on_rows, x));
 		}
 		if (rc)
@@ -264,7 +273,8 @@ void pull_start(struct conn *c, uint64_t rid, const Safecampus__Pull *msg)
 	int rc;
 
 	if (msg->cursor > INT64_MAX) {
-		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_BAD_REQUEST, "Pull.cursor is out of range");
+		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_BAD_REQUEST,
+			  "Pull.cursor is out of range");
 		return;
 	}
 	if (msg->limit > (uint32_t)max) {

@@ -42,8 +42,8 @@ struct item {
 	Safecampus__Record *r;
 	const struct kind *k;
 	enum outcome out;
-	int existed;     /* the server already has a version of this record */
-	int foreign;     /* another school holds a record of this kind with this id */
+	int existed; /* the server already has a version of this record */
+	int foreign; /* another school holds a record of this kind with this id */
 	char digest[KINDSQL_DIGEST_HEX + 1]; /* of its content, as the upsert stores it */
 	uint64_t seq;
 	Safecampus__RejectReason reason;
@@ -54,8 +54,8 @@ struct item {
 struct parent {
 	const struct workflow *wf;
 	char id[UUID_STR_LEN + 1];
-	int loaded;      /* from the database, or created in this batch */
-	int dirty;       /* an event changed it */
+	int loaded; /* from the database, or created in this batch */
+	int dirty;  /* an event changed it */
 	void *status;
 };
 
@@ -68,15 +68,15 @@ struct push {
 	size_t n;
 	struct parent *parents;
 	size_t nparents;
-	int failed;           /* a statement failed: answer Error */
+	int failed; /* a statement failed: answer Error */
 	int phase;
 	char school[64], campus[64];
 	uint64_t max_seq;
-	uint32_t *slot;       /* open addressing over items by (kind, id): 1 + index, 0 empty */
-	size_t nslot;         /* power of two, at least 2 n */
-	struct pushsig *sig;  /* the batch's signatures (push_sign.c) */
-	unsigned owed;        /* callbacks the database layer still owes this push */
-	int queue_failed;     /* queueing failed part way: finish when owed drops to 0 */
+	uint32_t *slot;      /* open addressing over items by (kind, id): 1 + index, 0 empty */
+	size_t nslot;        /* power of two, at least 2 n */
+	struct pushsig *sig; /* the batch's signatures (push_sign.c) */
+	unsigned owed;       /* callbacks the database layer still owes this push */
+	int queue_failed;    /* queueing failed part way: finish when owed drops to 0 */
 };
 
 static size_t id_slot(const struct push *p, const struct kind *k, const char *id)
@@ -171,8 +171,8 @@ static void precheck(struct push *p, struct item *it)
 		return;
 	}
 	if (!uuid_valid(it->r->id)) {
-		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID, "id \"%.60s\" is not a lower-case UUID",
-		       it->r->id);
+		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID,
+		       "id \"%.60s\" is not a lower-case UUID", it->r->id);
 		return;
 	}
 	if (id->role == SAFECAMPUS__ROLE__ROLE_BUREAU && !it->k->bureau_only &&
@@ -182,14 +182,14 @@ static void precheck(struct push *p, struct item *it)
 		return;
 	}
 	if (id->role == SAFECAMPUS__ROLE__ROLE_SCHOOL && it->k->bureau_only) {
-		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN, "only the bureau writes %s records",
-		       it->k->name);
+		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
+		       "only the bureau writes %s records", it->k->name);
 		return;
 	}
 	if (strcmp(it->r->school, p->school) != 0) {
 		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
-		       "record belongs to school \"%.60s\"; this certificate writes for \"%s\"", it->r->school,
-		       p->school[0] ? p->school : "bureau");
+		       "record belongs to school \"%.60s\"; this certificate writes for \"%s\"",
+		       it->r->school, p->school[0] ? p->school : "bureau");
 		return;
 	}
 	if (!it->r->campus || !it->r->campus[0] || strlen(it->r->campus) > 63) {
@@ -213,11 +213,13 @@ static void precheck(struct push *p, struct item *it)
 		return;
 	}
 	if (kindsql_digest(it->r, it->digest)) {
-		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID, "record could not be digested");
+		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID,
+		       "record could not be digested");
 		return;
 	}
 	if (index_find(p, it->k, it->r->id)) {
-		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID, "id appears twice in one push");
+		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID,
+		       "id appears twice in one push");
 		return;
 	}
 	index_add(p, it);
@@ -228,8 +230,8 @@ static void fail(struct push *p, int status, PGresult *res, const char *what)
 	if (!p->failed) {
 		const char *msg = res ? PQresultErrorMessage(res) : "";
 		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-		conn_error(p->c, "push failed step=%s status=\"%s\" sqlstate=%s msg=\"%.300s\"", what,
-			   sc_strerror(status), state ? state : "-", msg);
+		conn_error(p->c, "push failed step=%s status=\"%s\" sqlstate=%s msg=\"%.300s\"",
+			   what, sc_strerror(status), state ? state : "-", msg);
 	}
 	p->failed = p->failed ? p->failed : (status ? status : SC_EDB);
 }
@@ -302,20 +304,26 @@ static void on_existing(void *arg, int status, PGresult *res)
 			int cmp = hlc_version_cmp(hlc, wb, it->r->hlc, p->campus);
 			it->existed = 1;
 			if (it->k->immutable) {
-				if (it->k->parent_field && strcmp(PQgetvalue(res, row, 3), parent_id_of(it)) != 0)
+				if (it->k->parent_field &&
+				    strcmp(PQgetvalue(res, row, 3), parent_id_of(it)) != 0)
 					reject(it, SAFECAMPUS__REJECT_REASON__REJECT_IMMUTABLE,
-					       "event id already used for another %s", it->k->parent_field);
+					       "event id already used for another %s",
+					       it->k->parent_field);
 				else if (!same)
 					reject(it, SAFECAMPUS__REJECT_REASON__REJECT_IMMUTABLE,
-					       "%s %s is already stored with different content; events never "
-					       "change: record a new one", it->k->name, it->r->id);
+					       "%s %s is already stored with different content; "
+					       "events never "
+					       "change: record a new one",
+					       it->k->name, it->r->id);
 				else
 					it->out = O_EXISTS;
 				it->seq = seq;
 			} else if (cmp == 0 && !same) {
 				reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID,
-				       "this version (hlc %llu from campus %s) is already stored with different "
-				       "content: this campus reused a clock stamp (was its store restored from "
+				       "this version (hlc %llu from campus %s) is already stored "
+				       "with different "
+				       "content: this campus reused a clock stamp (was its store "
+				       "restored from "
 				       "a backup?); edit the record again to make a new version",
 				       (unsigned long long)it->r->hlc, p->campus);
 			} else if (cmp >= 0) {
@@ -333,7 +341,8 @@ static void on_existing(void *arg, int status, PGresult *res)
 			if (it->k == x->k && it->foreign && !it->existed && it->out != O_REJECT)
 				reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
 				       "id %s is already used by another school's %s record; "
-				       "a new record needs a new id", it->r->id, it->k->name);
+				       "a new record needs a new id",
+				       it->r->id, it->k->name);
 		}
 	}
 	free(x);
@@ -384,7 +393,8 @@ static void on_phase_sync(void *arg, int status, PGresult *res)
 }
 
 /* Collects the distinct ids of kind k (or parents of workflow wf) as a uuid[] literal. */
-static int ids_literal(struct push *p, const struct kind *k, const struct workflow *wf, struct buf *b)
+static int ids_literal(struct push *p, const struct kind *k, const struct workflow *wf,
+		       struct buf *b)
 {
 	int rc = buf_append(b, "{", 1);
 
@@ -444,7 +454,7 @@ static void on_chains(void *arg, int status, PGresult *res)
  * people, and the last step of every chain the batch's sign-offs join. */
 static int queue_signers(struct push *p)
 {
-	const char *params[2] = {p->school, NULL};
+	const char *params[2] = { p->school, NULL };
 	bool *live = calloc(p->n ? p->n : 1, sizeof *live);
 	Safecampus__Record **recs = calloc(p->n ? p->n : 1, sizeof *recs);
 	struct buf ids;
@@ -472,7 +482,7 @@ static int queue_signers(struct push *p)
 static void phase1(void *arg, int status, struct db_conn *dc)
 {
 	struct push *p = arg;
-	const char *lock[1] = {SYNC_LOCK_KEY};
+	const char *lock[1] = { SYNC_LOCK_KEY };
 	int rc = 0;
 
 	if (status) {
@@ -485,12 +495,15 @@ static void phase1(void *arg, int status, struct db_conn *dc)
 	rc = owe(p, db_query(dc, "BEGIN", 0, NULL, on_step, p));
 	if (!rc) {
 		/* bounds the lock wait too: a stuck push cannot hold up the district */
-		const char *tmo[1] = {p->c->srv->request_timeout};
-		rc = owe(p, db_query(dc, "SELECT set_config('statement_timeout', $1, true), "
-				    "set_config('idle_in_transaction_session_timeout', $1, true)", 1, tmo, on_step, p));
+		const char *tmo[1] = { p->c->srv->request_timeout };
+		rc = owe(p, db_query(dc,
+				     "SELECT set_config('statement_timeout', $1, true), "
+				     "set_config('idle_in_transaction_session_timeout', $1, true)",
+				     1, tmo, on_step, p));
 	}
 	if (!rc)
-		rc = owe(p, db_query(dc, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock, on_step, p));
+		rc = owe(p, db_query(dc, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock,
+				     on_step, p));
 	for (size_t ki = 0; ki < kind_count() && !rc; ki++) {
 		const struct kind *k = kind_at(ki);
 		const struct workflow *wf = workflow_for_event(k);
@@ -509,10 +522,11 @@ static void phase1(void *arg, int status, struct db_conn *dc)
 		struct existing_ctx *x = malloc(sizeof *x);
 		rc = x ? ids_literal(p, k, NULL, &ids) : -ENOMEM;
 		if (!rc) {
-			const char *params[2] = {p->school, (const char *)buf_head(&ids)};
+			const char *params[2] = { p->school, (const char *)buf_head(&ids) };
 			x->p = p;
 			x->k = k;
-			rc = owe(p, db_query(dc, kindsql_of(k)->select_existing, 2, params, on_existing, x));
+			rc = owe(p, db_query(dc, kindsql_of(k)->select_existing, 2, params,
+					     on_existing, x));
 			x = rc ? x : NULL;
 		}
 		free(x);
@@ -522,7 +536,7 @@ static void phase1(void *arg, int status, struct db_conn *dc)
 			buf_init(&ids, 64u << 20);
 			rc = lx ? ids_literal(p, NULL, wf, &ids) : -ENOMEM;
 			if (!rc) {
-				const char *params[2] = {p->school, (const char *)buf_head(&ids)};
+				const char *params[2] = { p->school, (const char *)buf_head(&ids) };
 				lx->p = p;
 				lx->wf = wf;
 				rc = owe(p, db_query(dc, wf->load_sql, 2, params, on_load, lx));
@@ -552,7 +566,8 @@ static void decide_workflows(struct push *p)
 		struct item *it = &p->items[i];
 		if (it->out == O_PENDING && !it->existed && strcmp(it->r->campus, p->campus) != 0)
 			reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
-			       "a new record's campus must be the writing campus \"%s\", not \"%.60s\"",
+			       "a new record's campus must be the writing campus \"%s\", not "
+			       "\"%.60s\"",
 			       p->campus, it->r->campus);
 	}
 	for (size_t i = 0; i < p->n; i++) {
@@ -564,7 +579,8 @@ static void decide_workflows(struct push *p)
 		if (it->out != O_PENDING)
 			continue;
 		if (!wf) {
-			reason = pushsig_decide(p->sig, it->r, (int64_t)hlc_wall_ms(), why, sizeof why);
+			reason = pushsig_decide(p->sig, it->r, (int64_t)hlc_wall_ms(), why,
+						sizeof why);
 			if (!reason)
 				reason = pushsig_chain(p->sig, it->r, why, sizeof why);
 			if (reason) {
@@ -589,8 +605,9 @@ static void decide_workflows(struct push *p)
 		/* not found before anything else, so that an event on another
 		 * school's parent is answered as one on no parent at all */
 		if (!par || !par->loaded) {
-			reject(it, SAFECAMPUS__REJECT_REASON__REJECT_NOT_FOUND, "%s %s is not known to the server",
-			       wf->parent_kind, parent_id_of(it));
+			reject(it, SAFECAMPUS__REJECT_REASON__REJECT_NOT_FOUND,
+			       "%s %s is not known to the server", wf->parent_kind,
+			       parent_id_of(it));
 			continue;
 		}
 		/* then who signed: a step a wrong person signed moves nothing */
@@ -674,7 +691,8 @@ static int queue_upsert(struct push *p, const struct kind *k)
 	if (!rc) {
 		x->p = p;
 		x->k = k;
-		rc = owe(p, db_query(p->dc, ks->upsert, ks->nparams_upsert, params, on_upserted, x));
+		rc = owe(p,
+			 db_query(p->dc, ks->upsert, ks->nparams_upsert, params, on_upserted, x));
 		if (!rc)
 			x = NULL;
 	}
@@ -688,7 +706,7 @@ static int queue_workflow_store(struct push *p, const struct workflow *wf)
 	int n = 2 + wf->nstore, rc = 0, any = 0;
 	struct buf *cols = calloc((size_t)n, sizeof *cols);
 	const char **params = calloc((size_t)n, sizeof *params);
-	char (*vals)[WF_TEXT] = calloc(WF_MAX_STORE_COLS, WF_TEXT);
+	char(*vals)[WF_TEXT] = calloc(WF_MAX_STORE_COLS, WF_TEXT);
 
 	if (!cols || !params || !vals) {
 		rc = -ENOMEM;
@@ -744,7 +762,8 @@ static void phase2(struct push *p)
 		rc = p->failed;
 	if (!rc && pushsig_pending(p->sig)) {
 		const char *const *sp = pushsig_insert_params(p->sig);
-		rc = sp ? owe(p, db_query(p->dc, signoff_insert_sql, SIGNOFF_NPARAMS, sp, on_step, p))
+		rc = sp ? owe(p,
+			      db_query(p->dc, signoff_insert_sql, SIGNOFF_NPARAMS, sp, on_step, p))
 			: -ENOMEM;
 	}
 	int any_new = 0;
@@ -753,9 +772,11 @@ static void phase2(struct push *p)
 	if (!rc && any_new) {
 		/* NOTIFY is delivered at COMMIT, to every worker listening; currval
 		 * is this batch's highest seq (nextval ran in this session) */
-		const char *params[1] = {p->school};
-		rc = owe(p, db_query(p->dc, "SELECT pg_notify('safecampus_changes', $1 || ':' || currval('sync_seq'))",
-			      1, params, on_step, p));
+		const char *params[1] = { p->school };
+		rc = owe(p, db_query(p->dc,
+				     "SELECT pg_notify('safecampus_changes', $1 || ':' || "
+				     "currval('sync_seq'))",
+				     1, params, on_step, p));
 	}
 	if (!rc && fault_armed("server_slow_commit"))
 		/* cursor tests: hold the transaction open after its seqs were drawn */
@@ -795,8 +816,8 @@ static void send_ack(struct push *p)
 		accepted += res[i].accepted;
 		ptrs[i] = &res[i];
 		if (!res[i].accepted)
-			conn_info(p->c, "reject id=%.40s reason=%d detail=\"%s\"",
-				 it->r->id, it->reason, it->detail);
+			conn_info(p->c, "reject id=%.40s reason=%d detail=\"%s\"", it->r->id,
+				  it->reason, it->detail);
 	}
 	ack.n_results = p->n;
 	ack.results = ptrs;
@@ -807,7 +828,7 @@ static void send_ack(struct push *p)
 	/* accepted or refused, these leave the client's outbox (sync health) */
 	p->c->pushed += p->n;
 	conn_info(p->c, "push records=%zu accepted=%zu rejected=%zu", p->n, accepted,
-		 p->n - accepted);
+		  p->n - accepted);
 	conn_send(p->c, &env);
 out:
 	free(res);
@@ -869,7 +890,8 @@ void push_start(struct conn *c, uint64_t rid, Safecampus__Push *msg)
 	snprintf(p->campus, sizeof p->campus, "%s", c->id.campus);
 	if (p->n > (size_t)c->srv->cfg->max_push_records) {
 		char why[96];
-		snprintf(why, sizeof why, "a Push may carry at most %ld records", c->srv->cfg->max_push_records);
+		snprintf(why, sizeof why, "a Push may carry at most %ld records",
+			 c->srv->cfg->max_push_records);
 		push_free(p);
 		conn_fail(c, rid, SAFECAMPUS__ERROR_CODE__ERROR_BATCH_TOO_LARGE, why);
 		return;

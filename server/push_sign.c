@@ -47,7 +47,7 @@ struct pushsig {
 	struct chain *chains;
 	size_t nchains, ccap;
 	bool have_admin;
-	bool lenient;  /* require_signatures = 0 */
+	bool lenient; /* require_signatures = 0 */
 	uint8_t admin[SIG_PUBKEY_LEN];
 	struct signoff_batch ins;
 };
@@ -151,8 +151,8 @@ static struct person_row *person_slot(struct pushsig *s)
 	return &s->people[s->npeople++];
 }
 
-static int person_fill(struct person_row *p, const char *school, const char *login,
-		       const char *id, int role, const char *pub_hex, int64_t revoked_ms)
+static int person_fill(struct person_row *p, const char *school, const char *login, const char *id,
+		       int role, const char *pub_hex, int64_t revoked_ms)
 {
 	snprintf(p->school, sizeof p->school, "%s", school);
 	snprintf(p->login, sizeof p->login, "%s", login);
@@ -173,7 +173,8 @@ int pushsig_on_people(struct pushsig *s, const PGresult *res)
 		 * (its login stays taken) with a key no signature matches */
 		(void)person_fill(p, PQgetvalue(res, row, 0), PQgetvalue(res, row, 1),
 				  PQgetvalue(res, row, 2), pushsig_role_of(PQgetvalue(res, row, 3)),
-				  PQgetvalue(res, row, 4), strtoll(PQgetvalue(res, row, 5), NULL, 10));
+				  PQgetvalue(res, row, 4),
+				  strtoll(PQgetvalue(res, row, 5), NULL, 10));
 	}
 	return 0;
 }
@@ -255,24 +256,29 @@ static int decide_enrolment(struct pushsig *s, const Safecampus__Record *r,
 	if (sig_unhex(m->public_key, pub, sizeof pub))
 		return refuse(R(INVALID), why, n, "person.public_key is not 64 hex digits");
 	if ((m->role == ROLE(BUREAU_OFFICER)) != !*r->school)
-		return refuse(R(INVALID), why, n, "a bureau officer belongs to the bureau, and only "
+		return refuse(R(INVALID), why, n,
+			      "a bureau officer belongs to the bureau, and only "
 			      "a bureau officer does");
 	if (top && signer)
-		return refuse(R(SIGNER_ROLE), why, n, "a %s is enrolled (and revoked) with the district "
+		return refuse(R(SIGNER_ROLE), why, n,
+			      "a %s is enrolled (and revoked) with the district "
 			      "admin key, not by %s",
 			      m->role == ROLE(PRINCIPAL) ? "principal" : "bureau officer",
 			      signer->login);
 	if (signer && signer->role != ROLE(PRINCIPAL))
-		return refuse(R(SIGNER_ROLE), why, n, "%s is not a principal and may not enrol or "
-			      "revoke people", signer->login);
+		return refuse(R(SIGNER_ROLE), why, n,
+			      "%s is not a principal and may not enrol or "
+			      "revoke people",
+			      signer->login);
 	if (old) {
 		if (strcmp(old->login, m->login) || old->role != (int)m->role ||
 		    strcmp(old->pub_hex, m->public_key))
-			return refuse(R(INVALID), why, n, "an enrolment's login, role and key never "
+			return refuse(R(INVALID), why, n,
+				      "an enrolment's login, role and key never "
 				      "change; enrol the person anew");
 		if (old->revoked_ms && old->revoked_ms != m->revoked_ms)
-			return refuse(R(INVALID), why, n, "%s was revoked; a revocation never clears",
-				      old->login);
+			return refuse(R(INVALID), why, n,
+				      "%s was revoked; a revocation never clears", old->login);
 	} else if (same) {
 		return refuse(R(INVALID), why, n, "login %s is already enrolled in this school",
 			      m->login);
@@ -295,16 +301,19 @@ int pushsig_decide(struct pushsig *s, const Safecampus__Record *r, int64_t now_m
 	if ((!g || !g->signer || !*g->signer) && s->lenient)
 		return 0;
 	if (!g || !g->signer || !*g->signer)
-		return refuse(R(SIGNATURE), why, n, "this %s is a sign-off and carries no signature",
-			      kind_of(r)->name);
+		return refuse(R(SIGNATURE), why, n,
+			      "this %s is a sign-off and carries no signature", kind_of(r)->name);
 	if (g->signed_ms > now_ms + (int64_t)HLC_MAX_DRIFT_MS)
-		return refuse(R(SIGNATURE), why, n, "signed_ms is more than a day ahead of the server");
+		return refuse(R(SIGNATURE), why, n,
+			      "signed_ms is more than a day ahead of the server");
 	if (!strcmp(g->signer, SIG_DISTRICT_SIGNER)) {
 		if (!is_enrolment(r))
-			return refuse(R(SIGNER_ROLE), why, n, "the district admin key signs enrolments "
+			return refuse(R(SIGNER_ROLE), why, n,
+				      "the district admin key signs enrolments "
 				      "only");
 		if (!s->have_admin)
-			return refuse(R(SIGNATURE), why, n, "this server has no district admin key "
+			return refuse(R(SIGNATURE), why, n,
+				      "this server has no district admin key "
 				      "(people_key) to check the enrolment with");
 		pub = s->admin;
 	} else {
@@ -315,9 +324,11 @@ int pushsig_decide(struct pushsig *s, const Safecampus__Record *r, int64_t now_m
 				      g->signer, g->signer_school, r->school);
 		p = person_find(s, g->signer_school ? g->signer_school : "", g->signer);
 		if (!p)
-			return refuse(R(SIGNATURE), why, n, "signer %s of %s is not enrolled on the "
+			return refuse(R(SIGNATURE), why, n,
+				      "signer %s of %s is not enrolled on the "
 				      "server (sync their enrolment first)",
-				      g->signer, *g->signer_school ? g->signer_school : "the bureau");
+				      g->signer,
+				      *g->signer_school ? g->signer_school : "the bureau");
 		pub = p->pub;
 	}
 	if (sig_check(r, pub, check, sizeof check))
@@ -348,12 +359,14 @@ int pushsig_chain(struct pushsig *s, const Safecampus__Record *r, char *why, siz
 	if (!signs(r) || !g)
 		return 0;
 	c = chain_find(s, kind_chain_id(r));
-	if (c ? (g->prev_hash.len != SIG_HASH_LEN || memcmp(g->prev_hash.data, c->hash, SIG_HASH_LEN))
+	if (c ? (g->prev_hash.len != SIG_HASH_LEN ||
+		 memcmp(g->prev_hash.data, c->hash, SIG_HASH_LEN))
 	      : g->prev_hash.len != 0) {
 		char want[2 * SIG_HASH_LEN + 1] = "";
 		if (c)
 			sig_hex(c->hash, 8, want);
-		return refuse(R(CHAIN), why, n, "prev_hash does not name the last accepted step of "
+		return refuse(R(CHAIN), why, n,
+			      "prev_hash does not name the last accepted step of "
 			      "%.8s (%s%s): pull, then sign the step again",
 			      kind_chain_id(r), c ? want : "none yet", c ? "..." : "");
 	}

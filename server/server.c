@@ -79,9 +79,11 @@ static int make_listener(const char *listen, struct sockaddr_storage *ss, int *f
 		return -errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) ||
-	    (ss->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one)) ||
-	    bind(fd, (struct sockaddr *)ss, ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-								       : sizeof(struct sockaddr_in))) {
+	    (ss->ss_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one)) ||
+	    bind(fd, (struct sockaddr *)ss,
+		 ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					   : sizeof(struct sockaddr_in))) {
 		rc = -errno;
 		close(fd);
 		return rc;
@@ -95,13 +97,15 @@ static void on_signal(uv_signal_t *sig, int signum)
 	struct server *s = sig->data;
 
 	if (signum == SIGHUP) {
-		log_info("signal %d: reloading config=%s", signum, s->cfg->path ? s->cfg->path : "(none)");
+		log_info("signal %d: reloading config=%s", signum,
+			 s->cfg->path ? s->cfg->path : "(none)");
 		(void)server_reload(s);
 		return;
 	}
 	if (signum == SIGUSR1) {
 		if (escalate_now(s) == -ENOENT)
-			log_info("signal %d: escalation is off (escalation_enabled = 0): no pass", signum);
+			log_info("signal %d: escalation is off (escalation_enabled = 0): no pass",
+				 signum);
 		else
 			log_info("signal %d: escalation pass requested", signum);
 		return;
@@ -120,7 +124,8 @@ size_t server_max_handshakes(const struct config *cfg)
 int server_tls_new(const struct config *cfg, struct tls_ctx **out, char *err, size_t errlen)
 {
 	struct tls_ctx *t;
-	int rc = tls_ctx_new(&t, true, cfg->cert, cfg->key, cfg->ca, cfg->tls_min_version, err, errlen);
+	int rc = tls_ctx_new(&t, true, cfg->cert, cfg->key, cfg->ca, cfg->tls_min_version, err,
+			     errlen);
 
 	if (rc)
 		return rc;
@@ -147,21 +152,23 @@ static void crl_report(struct server *s, bool loaded_now)
 	tls_ctx_crl_info(s->tls, &ci);
 	if (!ci.crls) {
 		if (loaded_now)
-			log_warn("revocation not checked: no crl configured; a revoked certificate is "
+			log_warn("revocation not checked: no crl configured; a revoked certificate "
+				 "is "
 				 "still accepted (docs/OPERATIONS.md, Revocation)");
 		return;
 	}
 	left = ci.next_update - (long long)time(NULL);
 	if (loaded_now)
-		log_info("crl loaded file=%s crls=%u revoked=%u next_update_days=%lld", s->cfg->crl, ci.crls,
-			 ci.revoked, left / DAY_S);
+		log_info("crl loaded file=%s crls=%u revoked=%u next_update_days=%lld", s->cfg->crl,
+			 ci.crls, ci.revoked, left / DAY_S);
 	if (left <= 0)
 		log_error("crl expired file=%s: every handshake is refused until a fresh CRL is "
-			  "installed (deploy/pki.sh crl DIR, then SIGHUP)", s->cfg->crl);
+			  "installed (deploy/pki.sh crl DIR, then SIGHUP)",
+			  s->cfg->crl);
 	else if (left < CRL_WARN_DAYS * DAY_S)
 		log_warn("crl expires soon file=%s next_update_days=%lld: then every handshake is "
-			 "refused; make a fresh one (deploy/pki.sh crl DIR, then SIGHUP)", s->cfg->crl,
-			 left / DAY_S);
+			 "refused; make a fresh one (deploy/pki.sh crl DIR, then SIGHUP)",
+			 s->cfg->crl, left / DAY_S);
 }
 
 static void on_crl_timer(uv_timer_t *t)
@@ -183,31 +190,38 @@ int server_reload(struct server *s)
 	if (!rc && (rc = server_tls_new(&next, &tls, err, sizeof err)) == 0) {
 		enum log_level lvl;
 		if (log_parse_level(next.log_level, &lvl))
-			rc = SC_ECONFIG, snprintf(err, sizeof err, "log_level \"%s\" is not a level", next.log_level);
+			rc = SC_ECONFIG,
+			snprintf(err, sizeof err, "log_level \"%s\" is not a level",
+				 next.log_level);
 	}
 	if (rc) {
-		log_error("reload failed, keeping the running configuration and certificates err=\"%s\"", err);
+		log_error("reload failed, keeping the running configuration and certificates "
+			  "err=\"%s\"",
+			  err);
 		config_free(&next);
 		return rc;
 	}
 	changed = config_apply_reload(s->cfg, &next, fixed, sizeof fixed);
 	config_free(&next);
 	if (fixed[0])
-		log_warn("reload: changed settings take effect at the next restart only keys=%s", fixed);
+		log_warn("reload: changed settings take effect at the next restart only keys=%s",
+			 fixed);
 	enum log_level lvl;
 	if (log_parse_level(s->cfg->log_level, &lvl) == 0)
 		log_set_level(lvl);
-	snprintf(s->request_timeout, sizeof s->request_timeout, "%ldms", s->cfg->request_timeout_ms);
+	snprintf(s->request_timeout, sizeof s->request_timeout, "%ldms",
+		 s->cfg->request_timeout_ms);
 	dash_set_flag_settings(s->cfg);
-	if (proxy_trust_parse(&s->proxies, s->cfg->proxy_trusted, err, sizeof err)) /* checked by config_load */
+	if (proxy_trust_parse(&s->proxies, s->cfg->proxy_trusted, err,
+			      sizeof err)) /* checked by config_load */
 		log_error("reload: proxy_trusted err=\"%s\"", err);
 	tls_ctx_free(s->tls); /* live sessions hold their own reference */
 	s->tls = tls;
 	s->tls_gen++;
 	crl_report(s, true);
 	closed = conn_recheck_all(s);
-	log_info("reloaded settings_changed=%d connections=%zu closed_no_longer_valid=%u", changed, s->nconns,
-		 closed);
+	log_info("reloaded settings_changed=%d connections=%zu closed_no_longer_valid=%u", changed,
+		 s->nconns, closed);
 	return 0;
 }
 
@@ -317,8 +331,8 @@ void server_listen(struct server *s)
 		server_stop(s);
 		return;
 	}
-	log_info("listening addr=%s district=%s tls_min=%s pid=%d db_ready=%d", s->cfg->listen, s->cfg->district,
-		 s->cfg->tls_min_version, (int)getpid(), s->db_ready);
+	log_info("listening addr=%s district=%s tls_min=%s pid=%d db_ready=%d", s->cfg->listen,
+		 s->cfg->district, s->cfg->tls_min_version, (int)getpid(), s->db_ready);
 }
 
 void server_db_up(struct server *s)
@@ -416,7 +430,8 @@ void server_notify(struct server *s, const char *school, uint64_t seq)
 		if (!c->subscribed || !conn_serving(c))
 			continue;
 		/* a school sees its own rows and the bureau's; the bureau sees all */
-		if (c->id.role != SAFECAMPUS__ROLE__ROLE_BUREAU && school[0] && strcmp(school, c->id.school))
+		if (c->id.role != SAFECAMPUS__ROLE__ROLE_BUREAU && school[0] &&
+		    strcmp(school, c->id.school))
 			continue;
 		n.head = server_head_for(s, c);
 		/* every call means "something new": a head that did not move can
@@ -464,7 +479,8 @@ void server_stop(struct server *s)
 		uv_close((uv_handle_t *)&s->listen_timer, NULL);
 	for (struct conn *c = s->conns; c; c = c->next)
 		if (c->state != CONN_CLOSING && !c->busy) /* busy ones answer first */
-			conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE, "server shutting down");
+			conn_fail(c, 0, SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE,
+				  "server shutting down");
 	dbstart_stop(s);
 	escalate_stop(s);
 	dashboard_sched_stop(s);

@@ -29,11 +29,11 @@ struct school_head {
 /** Why a connection was turned away at admission (conn.c), for the log's
  * one-line-per-second refusal summary. */
 enum server_refusal {
-	SERVER_REFUSED_TOTAL,     /* max_connections */
-	SERVER_REFUSED_ADDR,      /* max_connections_per_address */
-	SERVER_REFUSED_HANDSHAKE, /* max_handshakes: the oldest handshake dropped */
-	SERVER_REFUSED_CERT,      /* max_connections_per_cert */
-	SERVER_REFUSED_PROXY,     /* a trusted balancer's PROXY header malformed or late */
+	SERVER_REFUSED_TOTAL,           /* max_connections */
+	SERVER_REFUSED_ADDR,            /* max_connections_per_address */
+	SERVER_REFUSED_HANDSHAKE,       /* max_handshakes: the oldest handshake dropped */
+	SERVER_REFUSED_CERT,            /* max_connections_per_cert */
+	SERVER_REFUSED_PROXY,           /* a trusted balancer's PROXY header malformed or late */
 	SERVER_REFUSED_PROXY_UNTRUSTED, /* a PROXY header from an address not in proxy_trusted */
 	SERVER_REFUSED_N,
 };
@@ -41,34 +41,34 @@ enum server_refusal {
 struct server_refusal_log {
 	uint64_t logged_ms; /* uv_now of the last line */
 	unsigned suppressed;
-	uint64_t total;     /* refusals for this reason since the worker started */
+	uint64_t total; /* refusals for this reason since the worker started */
 };
 
 struct server {
 	uv_loop_t *loop;
-	struct config *cfg;       /* reloadable settings change on SIGHUP (server_reload) */
-	struct tls_ctx *tls;      /* for new handshakes; replaced by a reload */
-	unsigned tls_gen;         /* bumped at each replacement of tls */
+	struct config *cfg;  /* reloadable settings change on SIGHUP (server_reload) */
+	struct tls_ctx *tls; /* for new handshakes; replaced by a reload */
+	unsigned tls_gen;    /* bumped at each replacement of tls */
 	struct db_pool *db;
 	uv_tcp_t listener;
 	uv_signal_t sigterm, sigint, sighup, sigusr1;
-	uv_timer_t crl_timer;     /* warns before the CRL's next update passes */
-	uv_timer_t trim_timer;    /* gives freed handshake memory back (server.c) */
-	uv_timer_t listen_timer;  /* accepting starts at the latest when it fires */
+	uv_timer_t crl_timer;    /* warns before the CRL's next update passes */
+	uv_timer_t trim_timer;   /* gives freed handshake memory back (server.c) */
+	uv_timer_t listen_timer; /* accepting starts at the latest when it fires */
 	bool listening;
 	struct hlc clock;
-	struct conn *conns;       /* doubly linked list of live connections */
+	struct conn *conns; /* doubly linked list of live connections */
 	size_t nconns;
-	size_t ndropped;          /* of nconns, aborted and about to be freed */
+	size_t ndropped;                /* of nconns, aborted and about to be freed */
 	struct conn *hs_head, *hs_tail; /* connections in HANDSHAKE, oldest first */
 	size_t nhandshakes;
-	struct limit_table by_addr;     /* connections per peer IP */
-	struct limit_table by_cert;     /* identified connections per school/campus */
+	struct limit_table by_addr; /* connections per peer IP */
+	struct limit_table by_cert; /* identified connections per school/campus */
 	struct server_refusal_log refusals[SERVER_REFUSED_N];
 	struct proxy_trust proxies; /* proxy_trusted, parsed (start, reload) */
-	uint64_t head_seq;        /* highest committed seq this worker has heard of */
-	struct school_head *heads; /* per school, so a school never learns the */
-	size_t nheads, capheads;   /* district's write volume (server_head_for) */
+	uint64_t head_seq;          /* highest committed seq this worker has heard of */
+	struct school_head *heads;  /* per school, so a school never learns the */
+	size_t nheads, capheads;    /* district's write volume (server_head_for) */
 	int stopping;
 	int listen_fd;            /* socket made with SO_REUSEPORT, owned by listener */
 	char request_timeout[24]; /* statement_timeout for requests, e.g. "30000ms" */

@@ -72,7 +72,8 @@ int signoff_files_text(const Safecampus__Signature *s, struct buf *out)
 		if (!rc)
 			rc = buf_append(out, num, strlen(num));
 		if (!rc)
-			rc = hex_text(out, f->media_type, f->media_type ? strlen(f->media_type) : 0);
+			rc = hex_text(out, f->media_type,
+				      f->media_type ? strlen(f->media_type) : 0);
 		if (!rc)
 			rc = buf_append(out, ",", 1);
 		if (!rc)
@@ -170,7 +171,8 @@ int signoff_parse(const char *text, Safecampus__Signature **out)
 	for (const char *q = part[4], *end = part[4] + len[4]; !rc && q < end;) {
 		const char *c = memchr(q, ',', (size_t)(end - q));
 		size_t l = c ? (size_t)(c - q) : (size_t)(end - q);
-		ProtobufCBinaryData *more = realloc(s->evidence, (s->n_evidence + 1) * sizeof *more);
+		ProtobufCBinaryData *more =
+			realloc(s->evidence, (s->n_evidence + 1) * sizeof *more);
 		if (!more) {
 			rc = -ENOMEM;
 			break;

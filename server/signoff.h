@@ -15,10 +15,10 @@
  * signed_ms, hex prev_hash, hex evidence hashes joined by ',', hex sig, the
  * evidence files (016: "hex,size,hex media type,hex name" joined by ';'),
  * separated by the unit separator (0x1f), which no login, school or hex holds. */
-#define SIGNOFF_COLUMN_FMT                                                                     \
+#define SIGNOFF_COLUMN_FMT                                                                        \
 	"(SELECT s.signer || chr(31) || s.signer_school || chr(31) || s.signed_ms || chr(31) || " \
 	"encode(s.prev_hash, 'hex') || chr(31) || array_to_string(ARRAY(SELECT encode(e, 'hex') " \
-	"FROM unnest(s.evidence) e), ',') || chr(31) || encode(s.sig, 'hex') || chr(31) || "    \
+	"FROM unnest(s.evidence) e), ',') || chr(31) || encode(s.sig, 'hex') || chr(31) || "      \
 	"s.files FROM signoff s "                                                                 \
 	"WHERE s.school = %s.school AND s.id = %s.id AND s.hlc = %s.hlc)"
 
@@ -45,9 +45,8 @@ struct signoff_batch {
 
 void signoff_batch_init(struct signoff_batch *b);
 /** Adds the signature of r (kind name, chain id, position, event hash). */
-SC_WUR int signoff_batch_add(struct signoff_batch *b, const Safecampus__Record *r,
-			     const char *kind, const char *chain_id, int pos,
-			     const uint8_t hash[32]);
+SC_WUR int signoff_batch_add(struct signoff_batch *b, const Safecampus__Record *r, const char *kind,
+			     const char *chain_id, int pos, const uint8_t hash[32]);
 /** The parameters (valid until the batch is freed); NULL on failure. */
 const char *const *signoff_batch_params(struct signoff_batch *b);
 void signoff_batch_free(struct signoff_batch *b);

@@ -25,10 +25,10 @@ struct srow {
 struct vpg {
 	PGconn *pg;
 	FILE *out;
-	Safecampus__Record **recs;  /* every row of a kind that signs, by (school, id) */
+	Safecampus__Record **recs; /* every row of a kind that signs, by (school, id) */
 	bool *used;
 	size_t n, cap;
-	struct srow *rows;          /* signoff, by (school, chain, pos) */
+	struct srow *rows; /* signoff, by (school, chain, pos) */
 	size_t nrows;
 };
 
@@ -81,7 +81,7 @@ static int fail(PGresult *res, const char *what, PGconn *pg)
 /* The rows of every kind that signs, rebuilt as the pull rebuilds them. */
 static int load_records(struct vpg *x, struct verify *v)
 {
-	const char *params[2] = {"0", "9223372036854775807"};
+	const char *params[2] = { "0", "9223372036854775807" };
 
 	for (size_t i = 0; i < kind_count(); i++) {
 		const struct kind *k = kind_at(i);
@@ -108,8 +108,9 @@ static int load_records(struct vpg *x, struct verify *v)
 			Safecampus__Record *r;
 			if (kindsql_row_to_record(kindsql_of(k), res, row, &r)) {
 				/* a row edited into something no version ever held */
-				fprintf(x->out, "ALTERED  school %s, %s %s: the row does not decode "
-						"(a field was set to a value no client writes)\n",
+				fprintf(x->out,
+					"ALTERED  school %s, %s %s: the row does not decode "
+					"(a field was set to a value no client writes)\n",
 					PQgetvalue(res, row, 1), k->name, PQgetvalue(res, row, 0));
 				v->bad++;
 				continue;
@@ -154,9 +155,10 @@ static int load_signoffs(struct vpg *x)
 		s->pos = atoi(PQgetvalue(res, i, 5));
 		s->prev_len = strlen(prev) / 2;
 		if (sig_unhex(PQgetvalue(res, i, 7), s->hash, SIG_HASH_LEN) ||
-		    (s->prev_len && (s->prev_len != SIG_HASH_LEN ||
-				     sig_unhex(prev, s->prev, SIG_HASH_LEN))))
-			s->prev_len = SIG_HASH_LEN + 1;  /* never matches: reported as a broken link */
+		    (s->prev_len &&
+		     (s->prev_len != SIG_HASH_LEN || sig_unhex(prev, s->prev, SIG_HASH_LEN))))
+			s->prev_len =
+				SIG_HASH_LEN + 1; /* never matches: reported as a broken link */
 	}
 	x->nrows = (size_t)rows;
 	PQclear(res);
@@ -225,8 +227,9 @@ static int run(struct vpg *x, struct verify *v, const char *only)
 		const Safecampus__Record *r = x->recs[i];
 		if (x->used[i] || (only && strcmp(only, r->id) && strcmp(only, kind_chain_id(r))))
 			continue;
-		links[0] = (struct verify_link){.r = r, .id = r->id, .kind = kind_of(r)->name,
-						.row_expected = true};
+		links[0] = (struct verify_link){
+			.r = r, .id = r->id, .kind = kind_of(r)->name, .row_expected = true
+		};
 		if (verify_chain(v, r->school, kind_chain_id(r), false, links, 1) < 0)
 			rc = -ENOMEM;
 	}
@@ -236,7 +239,7 @@ static int run(struct vpg *x, struct verify *v, const char *only)
 
 int verify_pg_run(const struct config *cfg, const char *only_id, FILE *out)
 {
-	struct vpg x = {.out = out};
+	struct vpg x = { .out = out };
 	struct verify v;
 	char err[512];
 	PGresult *res;
@@ -279,8 +282,9 @@ int verify_pg_run(const struct config *cfg, const char *only_id, FILE *out)
 			only_id);
 		rc = SC_ENOTFOUND;
 	} else if (!rc)
-		fprintf(out, "%lu chains, %lu signatures checked (%lu made before their signer's "
-			     "revocation, %lu sign-offs unsigned): %lu problems\n",
+		fprintf(out,
+			"%lu chains, %lu signatures checked (%lu made before their signer's "
+			"revocation, %lu sign-offs unsigned): %lu problems\n",
 			v.chains, v.signatures, v.before_revocation, v.unsigned_, v.bad);
 out:
 	for (size_t i = 0; i < x.n; i++)

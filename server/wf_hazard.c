@@ -64,11 +64,12 @@ const struct workflow wf_hazard = {
 	.event_kind = "hazard_event",
 	.parent_kind = "hazard",
 	.status_size = sizeof(struct hazard_status),
-	.load_sql = "SELECT h.id::text, state, owner, coalesce(deadline::text, ''), rectified_by, "
-		    "reopen_count, coalesce((extract(epoch from verified_at) * 1000)::bigint, 0), "
-		    "coalesce((extract(epoch from closed_at) * 1000)::bigint, 0), "
-		    "coalesce(found_date::text, '') "
-		    "FROM unnest($2::uuid[]) AS q(id) JOIN hazard h ON h.school = $1 AND h.id = q.id",
+	.load_sql =
+		"SELECT h.id::text, state, owner, coalesce(deadline::text, ''), rectified_by, "
+		"reopen_count, coalesce((extract(epoch from verified_at) * 1000)::bigint, 0), "
+		"coalesce((extract(epoch from closed_at) * 1000)::bigint, 0), "
+		"coalesce(found_date::text, '') "
+		"FROM unnest($2::uuid[]) AS q(id) JOIN hazard h ON h.school = $1 AND h.id = q.id",
 	.store_sql = "UPDATE hazard h SET state = u.state, owner = u.owner, "
 		     "deadline = NULLIF(u.deadline, '')::date, rectified_by = u.rectified_by, "
 		     "reopen_count = u.reopen_count::integer, "
@@ -76,8 +77,10 @@ const struct workflow wf_hazard = {
 		     "ELSE to_timestamp(u.verified_ms::bigint / 1000.0) END, "
 		     "closed_at = CASE WHEN u.closed_ms = '0' THEN NULL "
 		     "ELSE to_timestamp(u.closed_ms::bigint / 1000.0) END "
-		     "FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
-		     "$8::text[], $9::text[]) AS u(id, state, owner, deadline, rectified_by, reopen_count, "
+		     "FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+		     "$7::text[], "
+		     "$8::text[], $9::text[]) AS u(id, state, owner, deadline, rectified_by, "
+		     "reopen_count, "
 		     "verified_ms, closed_ms) WHERE h.school = $1 AND h.id = u.id::uuid",
 	.nstore = 7,
 	.init = hz_init,

@@ -62,8 +62,19 @@ static int copy_date(char dst[11], const char *s)
 
 /* Columns of load_sql after id: see there. */
 enum {
-	L_ID, L_HLC, L_ISSUE, L_DUE, L_ADDRESSED, L_DELETED, L_ACKED_HLC, L_ACK_MS,
-	L_REPORTED_HLC, L_REPORTED_MS, L_REPORT_DATE, L_LATE, L_NCOLS
+	L_ID,
+	L_HLC,
+	L_ISSUE,
+	L_DUE,
+	L_ADDRESSED,
+	L_DELETED,
+	L_ACKED_HLC,
+	L_ACK_MS,
+	L_REPORTED_HLC,
+	L_REPORTED_MS,
+	L_REPORT_DATE,
+	L_LATE,
+	L_NCOLS
 };
 
 static int nt_load(void *status, const PGresult *res, int row)
@@ -113,34 +124,36 @@ const struct workflow wf_notice = {
 	/* notices are the bureau's rows (school ''), whatever school $1 is; the
 	 * school's standing joins in from notice_status. A notice that does not
 	 * target $1 is not returned: "not yours" reads as "not there". */
-	.load_sql = "SELECT n.id::text, n.hlc, coalesce(n.issue_date::text, ''), "
-		    "coalesce(n.due_date::text, ''), "
-		    "(n.targets = '' OR $1 = ANY(string_to_array(n.targets, ';'))), n.deleted, "
-		    "coalesce(s.acked_hlc, 0), "
-		    "coalesce((extract(epoch from s.ack_at) * 1000)::bigint, 0), "
-		    "coalesce(s.reported_hlc, 0), "
-		    "coalesce((extract(epoch from s.reported_at) * 1000)::bigint, 0), "
-		    "coalesce(s.report_date::text, ''), coalesce(s.late, false) "
-		    "FROM notice n LEFT JOIN notice_status s ON s.school = $1 AND s.notice_id = n.id "
-		    "WHERE n.school = '' AND n.id = ANY($2::uuid[]) "
-		    "AND (n.targets = '' OR $1 = ANY(string_to_array(n.targets, ';')))",
+	.load_sql =
+		"SELECT n.id::text, n.hlc, coalesce(n.issue_date::text, ''), "
+		"coalesce(n.due_date::text, ''), "
+		"(n.targets = '' OR $1 = ANY(string_to_array(n.targets, ';'))), n.deleted, "
+		"coalesce(s.acked_hlc, 0), "
+		"coalesce((extract(epoch from s.ack_at) * 1000)::bigint, 0), "
+		"coalesce(s.reported_hlc, 0), "
+		"coalesce((extract(epoch from s.reported_at) * 1000)::bigint, 0), "
+		"coalesce(s.report_date::text, ''), coalesce(s.late, false) "
+		"FROM notice n LEFT JOIN notice_status s ON s.school = $1 AND s.notice_id = n.id "
+		"WHERE n.school = '' AND n.id = ANY($2::uuid[]) "
+		"AND (n.targets = '' OR $1 = ANY(string_to_array(n.targets, ';')))",
 	/* an act with no time of its own (at_ms 0) takes the server's */
-	.store_sql = "INSERT INTO notice_status AS t (school, notice_id, acked_hlc, ack_at, "
-		     "reported_hlc, reported_at, report_date, late, updated_at) "
-		     "SELECT $1, u.id::uuid, u.acked_hlc::bigint, "
-		     "CASE WHEN u.acked_hlc = '0' THEN NULL WHEN u.ack_ms = '0' THEN now() "
-		     "ELSE to_timestamp(u.ack_ms::bigint / 1000.0) END, "
-		     "u.reported_hlc::bigint, "
-		     "CASE WHEN u.reported_hlc = '0' THEN NULL WHEN u.reported_ms = '0' THEN now() "
-		     "ELSE to_timestamp(u.reported_ms::bigint / 1000.0) END, "
-		     "NULLIF(u.report_date, '')::date, u.late::boolean, now() "
-		     "FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
-		     "$7::text[], $8::text[]) AS u(id, acked_hlc, ack_ms, reported_hlc, reported_ms, "
-		     "report_date, late) "
-		     "ON CONFLICT (school, notice_id) DO UPDATE SET acked_hlc = excluded.acked_hlc, "
-		     "ack_at = excluded.ack_at, reported_hlc = excluded.reported_hlc, "
-		     "reported_at = excluded.reported_at, report_date = excluded.report_date, "
-		     "late = excluded.late, updated_at = excluded.updated_at",
+	.store_sql =
+		"INSERT INTO notice_status AS t (school, notice_id, acked_hlc, ack_at, "
+		"reported_hlc, reported_at, report_date, late, updated_at) "
+		"SELECT $1, u.id::uuid, u.acked_hlc::bigint, "
+		"CASE WHEN u.acked_hlc = '0' THEN NULL WHEN u.ack_ms = '0' THEN now() "
+		"ELSE to_timestamp(u.ack_ms::bigint / 1000.0) END, "
+		"u.reported_hlc::bigint, "
+		"CASE WHEN u.reported_hlc = '0' THEN NULL WHEN u.reported_ms = '0' THEN now() "
+		"ELSE to_timestamp(u.reported_ms::bigint / 1000.0) END, "
+		"NULLIF(u.report_date, '')::date, u.late::boolean, now() "
+		"FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+		"$7::text[], $8::text[]) AS u(id, acked_hlc, ack_ms, reported_hlc, reported_ms, "
+		"report_date, late) "
+		"ON CONFLICT (school, notice_id) DO UPDATE SET acked_hlc = excluded.acked_hlc, "
+		"ack_at = excluded.ack_at, reported_hlc = excluded.reported_hlc, "
+		"reported_at = excluded.reported_at, report_date = excluded.report_date, "
+		"late = excluded.late, updated_at = excluded.updated_at",
 	.nstore = 6,
 	.init = nt_init,
 	.load = nt_load,

@@ -20,9 +20,9 @@
 #define WF_TEXT 256
 
 struct workflow {
-	const char *event_kind;   /* the kind of the events, e.g. "hazard_event" */
-	const char *parent_kind;  /* the kind they hang on, e.g. "hazard" */
-	size_t status_size;       /* bytes of one status */
+	const char *event_kind;  /* the kind of the events, e.g. "hazard_event" */
+	const char *parent_kind; /* the kind they hang on, e.g. "hazard" */
+	size_t status_size;      /* bytes of one status */
 	/* $1 school, $2 uuid[] -> id::text, then the columns `load` reads */
 	const char *load_sql;
 	/* $1 school, $2 text[] ids, $3.. one text[] per store column */
@@ -33,7 +33,8 @@ struct workflow {
 	/** Reads one row of load_sql into status. */
 	SC_WUR int (*load)(void *status, const PGresult *res, int row);
 	/** Applies one new event; SC_ETRANSITION / SC_EINVALID with a reason. */
-	SC_WUR int (*apply)(void *status, const Safecampus__Record *event, char *why, size_t whylen);
+	SC_WUR int (*apply)(void *status, const Safecampus__Record *event, char *why,
+			    size_t whylen);
 	/** Text of each store column for status, into out[i] (WF_TEXT bytes each). */
 	void (*store)(const void *status, char out[][WF_TEXT]);
 };
@@ -42,7 +43,7 @@ struct workflow {
 const struct workflow *workflow_for_event(const struct kind *k);
 
 /* The workflows, registered in workflow.c. */
-extern const struct workflow wf_hazard;  /* hazard_event -> hazard (derived columns) */
-extern const struct workflow wf_notice;  /* notice_event -> notice (notice_status) */
+extern const struct workflow wf_hazard; /* hazard_event -> hazard (derived columns) */
+extern const struct workflow wf_notice; /* notice_event -> notice (notice_status) */
 
 #endif

@@ -14,8 +14,9 @@ int cmd_add(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "add KIND --FIELD VALUE ...",
-		.summary = N_("Adds a record of any kind, offline. `safecampus add KIND --help` lists "
-			      "the kind's fields."),
+		.summary =
+			N_("Adds a record of any kind, offline. `safecampus add KIND --help` lists "
+			   "the kind's fields."),
 	};
 	static char usage[128], summary[160];
 	struct cli_help kh;
@@ -36,7 +37,8 @@ int cmd_add(struct cli *c, int argc, char **argv)
 			cli_wrap(stdout, list, cli_width(_("\nKinds: ")), CLI_WIDTH);
 			return CLI_OK;
 		}
-		return cli_usage("add", _("which kind? (one of the kinds in `safecampus add --help`)"));
+		return cli_usage("add",
+				 _("which kind? (one of the kinds in `safecampus add --help`)"));
 	}
 	k = cli_kind(argv[1]);
 	if (!k)

@@ -12,10 +12,11 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "edit ID --FIELD VALUE ...",
-		.summary = N_("Changes fields of a record (last writer by clock wins when campuses "
-			      "edit the same record). Also the way to fix a record the server "
-			      "rejected; it goes back to pending.\nEvents cannot be edited once the "
-			      "server has them: add a new event instead."),
+		.summary =
+			N_("Changes fields of a record (last writer by clock wins when campuses "
+			   "edit the same record). Also the way to fix a record the server "
+			   "rejected; it goes back to pending.\nEvents cannot be edited once the "
+			   "server has them: add a new event instead."),
 		.epilog = N_("The options are the fields of the record's kind: see `safecampus "
 			     "add KIND --help`. An empty value clears a field."),
 	};
@@ -78,7 +79,8 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 	for (size_t i = 0; i < nopts; i++)
 		any |= opts[i].seen;
 	if (!any) {
-		rc = cli_usage("edit", "%s", _("nothing to change: give at least one --FIELD VALUE"));
+		rc = cli_usage("edit", "%s",
+			       _("nothing to change: give at least one --FIELD VALUE"));
 		goto out;
 	}
 	rc = cli_field_values(opts, nopts, "edit", vals, &nvals);

@@ -49,18 +49,20 @@ static int evidence_cmd_get(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "evidence get HASH|RECORD [--out FILE] [--timeout-ms N]",
-		.summary = N_("Opens an evidence file: the one with this SHA-256, or the first one "
-			      "attached to this record. If it is not here yet it is fetched from the "
-			      "server (a campus of the same school, or the bureau), and kept only if "
-			      "its bytes hash to its name."),
+		.summary =
+			N_("Opens an evidence file: the one with this SHA-256, or the first one "
+			   "attached to this record. If it is not here yet it is fetched from the "
+			   "server (a campus of the same school, or the bureau), and kept only if "
+			   "its bytes hash to its name."),
 	};
 	struct cli_opt o[] = {
-		{.name = "out", .metavar = "FILE", .help = N_("also copy it to FILE")},
-		{.name = "timeout-ms", .metavar = "N",
-		 .help = N_("limit for connect, handshake and each request (default 15000)")},
+		{ .name = "out", .metavar = "FILE", .help = N_("also copy it to FILE") },
+		{ .name = "timeout-ms",
+		  .metavar = "N",
+		  .help = N_("limit for connect, handshake and each request (default 15000)") },
 	};
 	struct evidence_file f;
-	struct sync_opts so = {0};
+	struct sync_opts so = { 0 };
 	struct sync_report rep;
 	char path[4200];
 	const char *pos[1];
@@ -83,7 +85,8 @@ static int evidence_cmd_get(struct cli *c, int argc, char **argv)
 	}
 	if (rc == SC_ENOTFOUND) {
 		cli_err(_("no evidence file '%s' here: give its SHA-256, or the id of a record "
-			  "it is attached to (sync first?)"), pos[0]);
+			  "it is attached to (sync first?)"),
+			pos[0]);
 		return CLI_FAIL;
 	}
 	if (rc)
@@ -95,8 +98,8 @@ static int evidence_cmd_get(struct cli *c, int argc, char **argv)
 		if (rc) {
 			cli_err(_("cannot fetch evidence file %1$.16s...: %2$s"), f.hex,
 				rep.evidence_error[0] ? rep.evidence_error
-				: rep.error[0]	      ? rep.error
-							      : sc_strerror(rc));
+				: rep.error[0]        ? rep.error
+						      : sc_strerror(rc));
 			return CLI_FAIL;
 		}
 		rc = evidence_find(c->st, f.hex, &f, &local);
@@ -129,8 +132,10 @@ static int evidence_cmd_limits(struct cli *c, int argc, char **argv)
 			      "evidence_max_school)."),
 	};
 	struct cli_opt o[] = {
-		{.name = "max-file", .metavar = "BYTES", .help = N_("largest evidence file")},
-		{.name = "max-school", .metavar = "BYTES", .help = N_("all the evidence kept here")},
+		{ .name = "max-file", .metavar = "BYTES", .help = N_("largest evidence file") },
+		{ .name = "max-school",
+		  .metavar = "BYTES",
+		  .help = N_("all the evidence kept here") },
 	};
 	struct evidence_limits l;
 	size_t npos;
@@ -149,8 +154,9 @@ static int evidence_cmd_limits(struct cli *c, int argc, char **argv)
 		errno = 0;
 		v = strtoull(o[i].value, &end, 10);
 		if (errno || !end || *end || v == 0 || o[i].value[0] == '-')
-			return cli_usage("evidence limits", _("--%1$s: \"%2$s\" is not a number of "
-							     "bytes above 0"),
+			return cli_usage("evidence limits",
+					 _("--%1$s: \"%2$s\" is not a number of "
+					   "bytes above 0"),
 					 o[i].name, o[i].value);
 		if (i == 0)
 			l.max_file = v;
@@ -173,8 +179,9 @@ int cmd_evidence(struct cli *c, int argc, char **argv)
 		int (*run)(struct cli *, int, char **);
 		const char *summary;
 	} verbs[] = {
-		{"get", evidence_cmd_get, N_("open an evidence file, fetching it from the server")},
-		{"limits", evidence_cmd_limits, N_("show or set this campus's evidence limits")},
+		{ "get", evidence_cmd_get,
+		  N_("open an evidence file, fetching it from the server") },
+		{ "limits", evidence_cmd_limits, N_("show or set this campus's evidence limits") },
 	};
 
 	if (argc >= 2 && strcmp(argv[1], "--help") && strcmp(argv[1], "-h"))
@@ -183,7 +190,8 @@ int cmd_evidence(struct cli *c, int argc, char **argv)
 				return verbs[i].run(c, argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		printf(_("Usage: %s evidence VERB ...\n\nPhotos and PDFs attached to sign-offs "
-			 "(--evidence FILE).\n\nVerbs:\n"), CLI_PROG);
+			 "(--evidence FILE).\n\nVerbs:\n"),
+		       CLI_PROG);
 		for (size_t i = 0; i < SC_NELEM(verbs); i++)
 			printf("  %-9s %s\n", verbs[i].name, _(verbs[i].summary));
 		return argc < 2 ? CLI_USAGE : CLI_OK;

@@ -78,7 +78,8 @@ int cmd_export(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "export KIND --csv [FILE]",
-		.summary = N_("Writes every record of a kind as CSV (RFC 4180, UTF-8, CRLF line "
+		.summary =
+			N_("Writes every record of a kind as CSV (RFC 4180, UTF-8, CRLF line "
 			   "ends, a cell in double\nquotes when it holds a comma, quote or line "
 			   "break) to FILE or, without FILE or with '-', to\nstandard output. A "
 			   "file starts with the UTF-8 byte-order mark, so that Excel opens it as\n"
@@ -88,14 +89,16 @@ int cmd_export(struct cli *c, int argc, char **argv)
 			   "takes; `import` reads the file back."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "csv", .help = N_("comma-separated values (the only format so far)")},
-		{.name = "bom", .help = N_("start with the UTF-8 byte-order mark (the default for a file)")},
-		{.name = "no-bom", .help = N_("no byte-order mark (the default for standard output)")},
+		{ .name = "csv", .help = N_("comma-separated values (the only format so far)") },
+		{ .name = "bom",
+		  .help = N_("start with the UTF-8 byte-order mark (the default for a file)") },
+		{ .name = "no-bom",
+		  .help = N_("no byte-order mark (the default for standard output)") },
 	};
 	const char *pos[2];
 	size_t npos;
 	const struct kind *k;
-	struct csv_ctx x = {0};
+	struct csv_ctx x = { 0 };
 	const char *path;
 	bool to_stdout;
 	int rc = cli_parse(c, argc, argv, opts, 3, &h, pos, 1, 2, &npos);
@@ -132,7 +135,8 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	if (x.rc)
 		rc = x.rc;
 	if (fflush(x.f) != 0 || ferror(x.f)) {
-		cli_err(_("cannot write %s: %s"), to_stdout ? _("standard output") : path, strerror(errno));
+		cli_err(_("cannot write %s: %s"), to_stdout ? _("standard output") : path,
+			strerror(errno));
 		rc = rc ? rc : -EIO;
 	}
 	if (!to_stdout && fclose(x.f) != 0 && rc == 0) {
@@ -142,7 +146,9 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	if (rc)
 		return rc == -EIO ? CLI_FAIL : cli_store_fail(rc, _("cannot export"));
 	if (!to_stdout)
-		fprintf(stderr, ngettext("%u %s record written to %s\n", "%u %s records written to %s\n", x.rows), x.rows, k->name,
-			path);
+		fprintf(stderr,
+			ngettext("%u %s record written to %s\n", "%u %s records written to %s\n",
+				 x.rows),
+			x.rows, k->name, path);
 	return CLI_OK;
 }

@@ -56,7 +56,8 @@ static void group_help(FILE *f, const struct kind *k)
 		{
 			char first[256];
 			const char *s = _(v->summary), *end = s;
-			while (*end && !(end[0] == '.' && (end[1] == ' ' || end[1] == '\n' || !end[1])) &&
+			while (*end &&
+			       !(end[0] == '.' && (end[1] == ' ' || end[1] == '\n' || !end[1])) &&
 			       strncmp(end, "。", strlen("。")) != 0)
 				end++;
 			if (*end == '.')
@@ -72,12 +73,15 @@ static void group_help(FILE *f, const struct kind *k)
 	}
 	for (size_t i = 0; h && i < h->nverbs; i++)
 		fprintf(f, "  %-9s %s\n", h->verbs[i].name, _(h->verbs[i].line));
-	fprintf(f, _("  %1$-9s [--status STATE] [--campus C] [--since YYYY-MM-DD]: as `%2$s list "
-		     "%3$s`\n"),
+	fprintf(f,
+		_("  %1$-9s [--status STATE] [--campus C] [--since YYYY-MM-DD]: as `%2$s list "
+		  "%3$s`\n"),
 		"list", CLI_PROG, k->name);
 	fprintf(f, _("  %1$-9s ID: as `%2$s show ID`\n\n"), "show", CLI_PROG);
-	fprintf(f, _("`%1$s %2$s VERB --help` describes each verb.\n"
-		     "\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage error.\n"),
+	fprintf(f,
+		_("`%1$s %2$s VERB --help` describes each verb.\n"
+		  "\nExit status: 0 done, 1 failed or refused (message on stderr), 2 usage "
+		  "error.\n"),
 		CLI_PROG, k->name);
 }
 
@@ -107,8 +111,9 @@ int cli_group_run(struct cli *c, const struct kind *k, int argc, char **argv)
 	}
 	v = kind_verb(k, argv[1]);
 	if (v) {
-		struct cli_help help = {.usage = v->usage, .summary = v->summary,
-					.epilog = v->epilog};
+		struct cli_help help = { .usage = v->usage,
+					 .summary = v->summary,
+					 .epilog = v->epilog };
 		return cli_verb_run(c, k, v, argc - 1, argv + 1, &help);
 	}
 	for (size_t i = 0; h && i < h->nverbs; i++)

@@ -83,7 +83,7 @@ static int row_add(void *arg, const Safecampus__Record *r)
 	enum store_sync_state sync;
 	struct kind_derived d;
 	const char *cells[LIST_MAX_COLS];
-	char *vals[LIST_MAX_COLS] = {0};
+	char *vals[LIST_MAX_COLS] = { 0 };
 	char shown[64], sid[9];
 	int rc;
 
@@ -186,8 +186,9 @@ static void add_col(struct rows *g, const char *head, const ProtobufCFieldDescri
 {
 	if (g->ncols >= LIST_MAX_COLS)
 		return;
-	g->cols[g->ncols++] = (struct col){.f = f, .special = special, .cell = cell, .head = head,
-					   .maxw = maxw, .flags = flags};
+	g->cols[g->ncols++] = (struct col){
+		.f = f, .special = special, .cell = cell, .head = head, .maxw = maxw, .flags = flags
+	};
 }
 
 /* The columns of a kind with a table of its own. */
@@ -268,8 +269,9 @@ unsigned cli_list_count(const struct kind *k, const struct cli_list_counts *n, c
 static int list_kind(struct cli *c, const struct kind *k, const char *campus, const char *since,
 		     const char *school, const char *status)
 {
-	struct rows g = {.c = c, .k = k, .campus = campus, .since = since, .school = school,
-			 .status = status};
+	struct rows g = {
+		.c = c, .k = k, .campus = campus, .since = since, .school = school, .status = status
+	};
 	const struct cli_kind *hooks = cli_kind_of(k);
 	const struct kind_ops *o = k->ops;
 	int rc;
@@ -319,11 +321,12 @@ static const char *status_epilog(void)
 
 	if (text[0])
 		return text;
-	at = (size_t)snprintf(text, sizeof text, "%s",
-			      _("Kinds with a workflow show their state, folded from their events, "
-				"'!' after something\noverdue, and the sync state: pending (waiting "
-				"to be pushed), rejected (see\n`safecampus status`) or synced.\n"
-				"--status, for the kinds with a state:\n"));
+	at = (size_t)snprintf(
+		text, sizeof text, "%s",
+		_("Kinds with a workflow show their state, folded from their events, "
+		  "'!' after something\noverdue, and the sync state: pending (waiting "
+		  "to be pushed), rejected (see\n`safecampus status`) or synced.\n"
+		  "--status, for the kinds with a state:\n"));
 	for (size_t i = 0; i < kind_count() && at < sizeof text; i++) {
 		const struct kind *k = kind_at(i);
 		const char *h;
@@ -351,19 +354,28 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	struct cli_help h = {
 		.usage = "list KIND [--status STATE] [--campus CAMPUS] [--since YYYY-MM-DD] "
 			 "[--school SCHOOL]",
-		.summary = N_("Lists the records of one kind (plurals work too) "
-			      "known to this\nstore: this school's rows from every campus, as of the "
-			      "last sync, plus local writes;\nfor the bureau, every school's. Ids are "
-			      "shown by their first 8 characters, which every\ncommand accepts. The "
-			      "columns are the kind's first fields, as many as fit the terminal\n(100 "
-			      "columns when the output is not a terminal); `show ID` prints every "
-			      "field,\n`export KIND --csv` every record in full."),
+		.summary =
+			N_("Lists the records of one kind (plurals work too) "
+			   "known to this\nstore: this school's rows from every campus, as of the "
+			   "last sync, plus local writes;\nfor the bureau, every school's. Ids are "
+			   "shown by their first 8 characters, which every\ncommand accepts. The "
+			   "columns are the kind's first fields, as many as fit the terminal\n(100 "
+			   "columns when the output is not a terminal); `show ID` prints every "
+			   "field,\n`export KIND --csv` every record in full."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "status", .metavar = "STATE", .help = N_("records in this state only (see below)")},
-		{.name = "campus", .metavar = "CAMPUS", .help = N_("records created by this campus only")},
-		{.name = "since", .metavar = "YYYY-MM-DD", .help = N_("records dated on or after this day")},
-		{.name = "school", .metavar = "SCHOOL", .help = N_("bureau: one school's records only")},
+		{ .name = "status",
+		  .metavar = "STATE",
+		  .help = N_("records in this state only (see below)") },
+		{ .name = "campus",
+		  .metavar = "CAMPUS",
+		  .help = N_("records created by this campus only") },
+		{ .name = "since",
+		  .metavar = "YYYY-MM-DD",
+		  .help = N_("records dated on or after this day") },
+		{ .name = "school",
+		  .metavar = "SCHOOL",
+		  .help = N_("bureau: one school's records only") },
 	};
 	const size_t nopts = sizeof opts / sizeof opts[0];
 	const char *pos[1];
@@ -381,7 +393,8 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	if (!k)
 		return cli_kinds_hint("list", pos[0]);
 	if (opts[2].seen && !date_valid(opts[2].value))
-		return cli_usage("list", _("--since: \"%s\" is not a date YYYY-MM-DD"), opts[2].value);
+		return cli_usage("list", _("--since: \"%s\" is not a date YYYY-MM-DD"),
+				 opts[2].value);
 	if (opts[0].seen) {
 		if (!k->ops || !k->ops->status_words) {
 			char list[400];
@@ -391,19 +404,23 @@ int cmd_list(struct cli *c, int argc, char **argv)
 				if (kind_at(i)->ops && kind_at(i)->ops->status_words)
 					at += (size_t)snprintf(list + at, sizeof list - at, "%s%s",
 							       at ? ", " : "", kind_at(i)->name);
-			return cli_usage("list", _("--status: %1$s records have no state (kinds with "
-						   "one: %2$s)"), cli_kind_name(k), list);
+			return cli_usage("list",
+					 _("--status: %1$s records have no state (kinds with "
+					   "one: %2$s)"),
+					 cli_kind_name(k), list);
 		}
 		if (!kind_status_has(k->ops->status_words, opts[0].value))
-			return cli_usage("list", _("--status: unknown %1$s state '%2$s' (one of: %3$s)"),
+			return cli_usage("list",
+					 _("--status: unknown %1$s state '%2$s' (one of: %3$s)"),
 					 cli_kind_name(k), opts[0].value, k->ops->status_words);
 	}
 	rc = cli_config(c);
 	if (rc)
 		return rc;
 	if (opts[3].seen && !cli_is_bureau(c))
-		return cli_usage("list", "%s", _("--school is for the bureau: a school sees only its "
-						 "own records"));
+		return cli_usage("list", "%s",
+				 _("--school is for the bureau: a school sees only its "
+				   "own records"));
 	return list_kind(c, k, opts[1].value, opts[2].value, opts[3].value, opts[0].value)
 		       ? CLI_FAIL
 		       : CLI_OK;

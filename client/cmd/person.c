@@ -60,23 +60,32 @@ static int person_cmd_add(struct cli *c, int argc, char **argv)
 			     "terminal."),
 	};
 	struct cli_opt o[] = {
-		{.name = "login", .metavar = "LOGIN", .help = N_("2 to 32 of a-z 0-9 . _ -"),
-		 .flags = CLI_OPT_REQUIRED},
-		{.name = "name", .metavar = "NAME", .help = N_("the name people see"),
-		 .flags = CLI_OPT_REQUIRED},
-		{.name = "role", .metavar = "ROLE", .help = N_("the role the enrolment grants"),
-		 .flags = CLI_OPT_REQUIRED},
-		{.name = "as", .metavar = "LOGIN", .help = N_("the principal who enrols")},
-		{.name = "admin_key", .metavar = "FILE",
-		 .help = N_("the district admin's private key (PEM)")},
-		{.name = "password_file", .metavar = "FILE",
-		 .help = N_("the enroller's password (first line)")},
-		{.name = "new_password_file", .metavar = "FILE",
-		 .help = N_("the new person's password (first line)")},
+		{ .name = "login",
+		  .metavar = "LOGIN",
+		  .help = N_("2 to 32 of a-z 0-9 . _ -"),
+		  .flags = CLI_OPT_REQUIRED },
+		{ .name = "name",
+		  .metavar = "NAME",
+		  .help = N_("the name people see"),
+		  .flags = CLI_OPT_REQUIRED },
+		{ .name = "role",
+		  .metavar = "ROLE",
+		  .help = N_("the role the enrolment grants"),
+		  .flags = CLI_OPT_REQUIRED },
+		{ .name = "as", .metavar = "LOGIN", .help = N_("the principal who enrols") },
+		{ .name = "admin_key",
+		  .metavar = "FILE",
+		  .help = N_("the district admin's private key (PEM)") },
+		{ .name = "password_file",
+		  .metavar = "FILE",
+		  .help = N_("the enroller's password (first line)") },
+		{ .name = "new_password_file",
+		  .metavar = "FILE",
+		  .help = N_("the new person's password (first line)") },
 	};
 	char pw[PW_MAX], npw[PW_MAX];
 	struct person_actor by;
-	struct person p = {0};
+	struct person p = { 0 };
 	size_t npos0;
 	int rc = cli_parse(c, argc, argv, o, SC_NELEM(o), &h, NULL, 0, 0, &npos0);
 
@@ -107,7 +116,8 @@ static int person_cmd_add(struct cli *c, int argc, char **argv)
 	cli_password_clear(npw, sizeof npw);
 	if (rc == CLI_OK)
 		printf(_("%s (%s) enrolled as %s; the enrolment reaches the server with the next "
-			 "sync\n"), p.login, p.display_name, person_role_name(p.role));
+			 "sync\n"),
+		       p.login, p.display_name, person_role_name(p.role));
 	return rc;
 }
 
@@ -141,9 +151,9 @@ static int person_cmd_list(struct cli *c, int argc, char **argv)
 		.summary = N_("Lists the people enrolled at this campus, who enrolled them and "
 			      "whether they were revoked."),
 	};
-	static const char *const heads[] = {N_("login"),       N_("name"),     N_("role"),
-					    N_("enrolled by"), N_("enrolled"), N_("revoked")};
-	struct list_ctx x = {0};
+	static const char *const heads[] = { N_("login"),       N_("name"),     N_("role"),
+					     N_("enrolled by"), N_("enrolled"), N_("revoked") };
+	struct list_ctx x = { 0 };
 	size_t npos0;
 	int rc = cli_parse(c, argc, argv, NULL, 0, &h, NULL, 0, 0, &npos0);
 
@@ -173,8 +183,8 @@ static int person_cmd_passwd(struct cli *c, int argc, char **argv)
 			      "key, encrypted under the new password."),
 	};
 	struct cli_opt o[] = {
-		{.name = "password_file", .metavar = "FILE", .help = N_("the old password")},
-		{.name = "new_password_file", .metavar = "FILE", .help = N_("the new password")},
+		{ .name = "password_file", .metavar = "FILE", .help = N_("the old password") },
+		{ .name = "new_password_file", .metavar = "FILE", .help = N_("the new password") },
 	};
 	char pw[PW_MAX], npw[PW_MAX];
 	const char *pos[1];
@@ -210,11 +220,13 @@ static int person_cmd_revoke(struct cli *c, int argc, char **argv)
 			      "district admin key."),
 	};
 	struct cli_opt o[] = {
-		{.name = "as", .metavar = "LOGIN", .help = N_("the principal who revokes")},
-		{.name = "admin_key", .metavar = "FILE",
-		 .help = N_("the district admin's private key (PEM)")},
-		{.name = "password_file", .metavar = "FILE",
-		 .help = N_("the revoker's password (first line)")},
+		{ .name = "as", .metavar = "LOGIN", .help = N_("the principal who revokes") },
+		{ .name = "admin_key",
+		  .metavar = "FILE",
+		  .help = N_("the district admin's private key (PEM)") },
+		{ .name = "password_file",
+		  .metavar = "FILE",
+		  .help = N_("the revoker's password (first line)") },
 	};
 	char pw[PW_MAX];
 	struct person_actor by;
@@ -245,10 +257,11 @@ int cmd_person(struct cli *c, int argc, char **argv)
 		int (*run)(struct cli *, int, char **);
 		const char *summary;
 	} verbs[] = {
-		{"add", person_cmd_add, N_("enrol a person (the principal first, with the admin key)")},
-		{"list", person_cmd_list, N_("the people enrolled here")},
-		{"passwd", person_cmd_passwd, N_("change a person's password")},
-		{"revoke", person_cmd_revoke, N_("revoke a person from now on")},
+		{ "add", person_cmd_add,
+		  N_("enrol a person (the principal first, with the admin key)") },
+		{ "list", person_cmd_list, N_("the people enrolled here") },
+		{ "passwd", person_cmd_passwd, N_("change a person's password") },
+		{ "revoke", person_cmd_revoke, N_("revoke a person from now on") },
 	};
 
 	if (argc >= 2 && strcmp(argv[1], "--help") && strcmp(argv[1], "-h"))
@@ -257,7 +270,8 @@ int cmd_person(struct cli *c, int argc, char **argv)
 				return verbs[i].run(c, argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		printf(_("Usage: %s person VERB ...\n\nThe people who sign sign-offs at this "
-			 "campus.\n\nVerbs:\n"), CLI_PROG);
+			 "campus.\n\nVerbs:\n"),
+		       CLI_PROG);
 		for (size_t i = 0; i < SC_NELEM(verbs); i++)
 			printf("  %-9s %s\n", verbs[i].name, _(verbs[i].summary));
 		return argc < 2 ? CLI_USAGE : CLI_OK;

@@ -14,26 +14,33 @@ int cmd_report(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "report annual [--year YYYY] [--html FILE] [--text]",
-		.summary = N_("Drafts the year's safe-campus work summary (平安校园工作总结) from the "
-			      "records in the store,\nin the sections such reports have: school "
-			      "profile, organisation and responsibility,\nsafety education, drills, "
-			      "inspections and rectification, partner linkage, gate and\ntransport "
-			      "safety, known risks. Every figure is computed from the records of the "
-			      "year\nand names the records behind it: as footnotes with their ids in "
-			      "text, as links to\ntheir pages (BASE/r/ID) in HTML. At the bureau: the "
-			      "district's, with the figures of\nevery school."),
+		.summary =
+			N_("Drafts the year's safe-campus work summary (平安校园工作总结) from the "
+			   "records in the store,\nin the sections such reports have: school "
+			   "profile, organisation and responsibility,\nsafety education, drills, "
+			   "inspections and rectification, partner linkage, gate and\ntransport "
+			   "safety, known risks. Every figure is computed from the records of the "
+			   "year\nand names the records behind it: as footnotes with their ids in "
+			   "text, as links to\ntheir pages (BASE/r/ID) in HTML. At the bureau: the "
+			   "district's, with the figures of\nevery school."),
 		.epilog = N_("The draft is what the records say; edit it before printing on the "
 			     "page /report of\n`safecampus serve`, which keeps the edits. --year "
 			     "defaults to this year."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "year", .metavar = "YYYY", .help = N_("the calendar year (default: this year)")},
-		{.name = "html", .metavar = "FILE", .help = N_("write a standalone HTML document to FILE "
-							       "('-': standard output)")},
-		{.name = "text", .help = N_("write plain text to standard output (the default)")},
-		{.name = "base", .metavar = "URL", .help = N_("where the record pages are, for the "
-							      "HTML links (default: "
-							      "http://127.0.0.1:8370)")},
+		{ .name = "year",
+		  .metavar = "YYYY",
+		  .help = N_("the calendar year (default: this year)") },
+		{ .name = "html",
+		  .metavar = "FILE",
+		  .help = N_("write a standalone HTML document to FILE "
+			     "('-': standard output)") },
+		{ .name = "text", .help = N_("write plain text to standard output (the default)") },
+		{ .name = "base",
+		  .metavar = "URL",
+		  .help = N_("where the record pages are, for the "
+			     "HTML links (default: "
+			     "http://127.0.0.1:8370)") },
 	};
 	const char *pos[1];
 	size_t npos, nschools = 0;

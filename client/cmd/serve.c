@@ -58,21 +58,27 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	static const struct cli_help h = {
 		.usage = "serve [--listen ADDR:PORT] [--no-sync] [--tls-cert FILE --tls-key FILE] "
 			 "[--session-ttl SECONDS]",
-		.summary = N_("Serves the browser interface at http://127.0.0.1:8370/ from this "
-			      "store and keeps the campus synced as `sync --watch` does. Works with "
-			      "the district server down; records wait in the outbox."),
-		.epilog = N_("A --listen address other than loopback serves the campus network: it "
-			     "needs HTTPS (--tls-cert, --tls-key from `deploy/pki.sh web DIR HOST`) and "
-			     "every page needs a signed-in person. People are added with `safecampus "
-			     "person add`."),
+		.summary =
+			N_("Serves the browser interface at http://127.0.0.1:8370/ from this "
+			   "store and keeps the campus synced as `sync --watch` does. Works with "
+			   "the district server down; records wait in the outbox."),
+		.epilog = N_(
+			"A --listen address other than loopback serves the campus network: it "
+			"needs HTTPS (--tls-cert, --tls-key from `deploy/pki.sh web DIR HOST`) and "
+			"every page needs a signed-in person. People are added with `safecampus "
+			"person add`."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "listen", .metavar = "ADDR:PORT", .help = N_("where to serve (default 127.0.0.1:8370)")},
-		{.name = "no-sync", .help = N_("serve the store only, do not connect to the server")},
-		{.name = "tls-cert", .metavar = "FILE", .help = N_("HTTPS certificate (PEM)")},
-		{.name = "tls-key", .metavar = "FILE", .help = N_("HTTPS private key (PEM)")},
-		{.name = "session-ttl", .metavar = "SECONDS",
-		 .help = N_("a sign-in expires after this long unused (default 1800)")},
+		{ .name = "listen",
+		  .metavar = "ADDR:PORT",
+		  .help = N_("where to serve (default 127.0.0.1:8370)") },
+		{ .name = "no-sync",
+		  .help = N_("serve the store only, do not connect to the server") },
+		{ .name = "tls-cert", .metavar = "FILE", .help = N_("HTTPS certificate (PEM)") },
+		{ .name = "tls-key", .metavar = "FILE", .help = N_("HTTPS private key (PEM)") },
+		{ .name = "session-ttl",
+		  .metavar = "SECONDS",
+		  .help = N_("a sign-in expires after this long unused (default 1800)") },
 	};
 	enum { O_LISTEN, O_NOSYNC, O_CERT, O_KEY, O_TTL, O_N };
 	struct serve *s;
@@ -111,8 +117,11 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	s->wo.tls_key = opts[O_KEY].seen ? opts[O_KEY].value : NULL;
 	s->wo.sync_rep = &s->rep;
 	if (!opts[O_NOSYNC].seen) {
-		s->so = (struct sync_opts){.watch = true, .notice = on_notice, .notice_arg = s,
-					   .changed = on_changed, .changed_arg = s};
+		s->so = (struct sync_opts){ .watch = true,
+					    .notice = on_notice,
+					    .notice_arg = s,
+					    .changed = on_changed,
+					    .changed_arg = s };
 		rc = sync_start(&s->loop, c->st, &s->so, &s->rep, &s->sync);
 		if (rc) {
 			cli_err(_("cannot start the sync: %s"), s->rep.error);

@@ -177,8 +177,10 @@ static void versions_of(struct versions *x, const char *id)
 				if (in[i] == in[j])
 					continue;
 				/* j replaced i, or i replaced j */
-				if (strcmp(vfield(x->k, x->v[j], pf, a, sizeof a), x->v[i]->id) == 0 ||
-				    strcmp(vfield(x->k, x->v[i], pf, b, sizeof b), x->v[j]->id) == 0) {
+				if (strcmp(vfield(x->k, x->v[j], pf, a, sizeof a), x->v[i]->id) ==
+					    0 ||
+				    strcmp(vfield(x->k, x->v[i], pf, b, sizeof b), x->v[j]->id) ==
+					    0) {
 					in[i] = in[j] = true;
 					grew = true;
 				}
@@ -206,9 +208,10 @@ int cmd_show(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "show ID [--on DATE]",
-		.summary = N_("Shows every field of a record, where it came from and its sync state. "
-			      "For a kind with\na workflow, also its derived state and its full event "
-			      "history."),
+		.summary =
+			N_("Shows every field of a record, where it came from and its sync state. "
+			   "For a kind with\na workflow, also its derived state and its full event "
+			   "history."),
 		.epilog = N_("ID is the full id or its first 8 (at least 4) characters."),
 	};
 	const char *pos[1];
@@ -220,10 +223,11 @@ int cmd_show(struct cli *c, int argc, char **argv)
 	const struct kind *k;
 	const ProtobufCMessage *m;
 	struct cli_opt opts[] = {
-		{.name = "on", .metavar = "DATE",
-		 .help = N_("for a policy or plan: the version in force on DATE (YYYY-MM-DD)")},
+		{ .name = "on",
+		  .metavar = "DATE",
+		  .help = N_("for a policy or plan: the version in force on DATE (YYYY-MM-DD)") },
 	};
-	struct versions vs = {0};
+	struct versions vs = { 0 };
 	int rc = cli_parse(c, argc, argv, opts, 1, &h, pos, 1, 1, &npos);
 
 	if (rc == CLI_HELP)
@@ -231,7 +235,8 @@ int cmd_show(struct cli *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (opts[0].seen && !date_valid(opts[0].value))
-		return cli_usage("show", _("--on: \"%s\" is not a date (YYYY-MM-DD)"), opts[0].value);
+		return cli_usage("show", _("--on: \"%s\" is not a date (YYYY-MM-DD)"),
+				 opts[0].value);
 	rc = cli_config(c);
 	if (rc)
 		return rc;
@@ -263,8 +268,10 @@ int cmd_show(struct cli *c, int argc, char **argv)
 			    strcmp(d, opts[0].value) <= 0)
 				pick = vs.v[i];
 		if (!pick) {
-			cli_err(_("no version of %.8s was in force on %s (the first came into force "
-				  "later)"), id, opts[0].value);
+			cli_err(_("no version of %.8s was in force on %s (the first came into "
+				  "force "
+				  "later)"),
+				id, opts[0].value);
 			rc = CLI_FAIL;
 			goto out;
 		}
@@ -306,9 +313,10 @@ int cmd_show(struct cli *c, int argc, char **argv)
 			show_line(field_key(k, f->name), buf);
 		} else if (v && *v && f->type == PROTOBUF_C_TYPE_ENUM && i18n_zh()) {
 			/* the value's label, and the name a command takes */
-			snprintf(buf2, sizeof buf2, "%s（%s）", kind_enum_label_tr(k, f->name, v), v);
-			show_line(field_key(k, f->name), strcmp(kind_enum_label_tr(k, f->name, v), v)
-								 ? buf2 : v);
+			snprintf(buf2, sizeof buf2, "%s（%s）", kind_enum_label_tr(k, f->name, v),
+				 v);
+			show_line(field_key(k, f->name),
+				  strcmp(kind_enum_label_tr(k, f->name, v), v) ? buf2 : v);
 		} else {
 			show_line(field_key(k, f->name), v && *v ? v : "-");
 		}
@@ -332,7 +340,7 @@ int cmd_show(struct cli *c, int argc, char **argv)
 	if (r->deleted)
 		show_line(_("deleted"), _("yes"));
 	if (sync == STORE_REJECTED) {
-		struct rej_find x = {.id = id};
+		struct rej_find x = { .id = id };
 		rc = store_each_rejected(c->st, rej_find_cb, &x);
 		if (rc < 0) {
 			rc = cli_store_fail(rc, _("cannot read the outbox"));
@@ -358,8 +366,8 @@ int cmd_show(struct cli *c, int argc, char **argv)
 			char v[64], d[64];
 			printf("  %.8s  %-16s %s %s%s\n", vs.v[i]->id,
 			       vfield(k, vs.v[i], k->ops->versioned_by, v, sizeof v),
-			       _("in force from"), *vfield(k, vs.v[i], k->ops->in_force_field, d, sizeof d)
-							? d : "-",
+			       _("in force from"),
+			       *vfield(k, vs.v[i], k->ops->in_force_field, d, sizeof d) ? d : "-",
 			       strcmp(vs.v[i]->id, r->id) == 0 ? _("  (this one)") : "");
 		}
 	}

@@ -77,7 +77,7 @@ static void report(void *arg, bool bad, const char *school, const char *record, 
 
 static int run(struct cli *c, struct verify *v, const char *only)
 {
-	struct gather g = {.c = c, .v = v};
+	struct gather g = { .c = c, .v = v };
 	struct verify_link *links = NULL;
 	int rc = store_each(c->st, NULL, gather_cb, &g);
 
@@ -95,9 +95,10 @@ static int run(struct cli *c, struct verify *v, const char *only)
 
 		for (; j < g.n && !strcmp(kind_chain_id(g.recs[j]), chain); j++) {
 			pick = pick || !strcmp(g.recs[j]->id, only);
-			links[m++] = (struct verify_link){.r = g.recs[j], .id = g.recs[j]->id,
+			links[m++] = (struct verify_link){ .r = g.recs[j],
+							   .id = g.recs[j]->id,
 							   .kind = kind_of(g.recs[j])->name,
-							   .row_expected = true};
+							   .row_expected = true };
 		}
 		if (pick && verify_chain(v, c->cfg.school ? c->cfg.school : "", chain,
 					 !(k->immutable && k->parent_field), links, m) < 0)
@@ -115,23 +116,26 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "verify [ID|--all] [--people-key FILE]",
-		.summary = N_("Recomputes the signatures and hash chains of the signed records in this "
-			      "store from the stored rows, and names every record and step whose "
-			      "history was altered (a row edited or deleted, even directly in the "
-			      "store file), signed by someone who may not sign it, or signed after "
-			      "the signer's revocation. Signatures made before a revocation stay "
-			      "valid and are noted."),
-		.epilog = N_("ID: a record (a hazard: all its steps) or a step; --all (the default): "
-			     "every signed record.\n--people-key: the district's public key "
-			     "(people-admin.pub from deploy/pki.sh people); without it the "
-			     "enrolments it signed are noted, not checked.\nExit status: 0 nothing "
-			     "wrong, 1 something altered (or the store cannot be read), 2 usage "
-			     "error."),
+		.summary = N_(
+			"Recomputes the signatures and hash chains of the signed records in this "
+			"store from the stored rows, and names every record and step whose "
+			"history was altered (a row edited or deleted, even directly in the "
+			"store file), signed by someone who may not sign it, or signed after "
+			"the signer's revocation. Signatures made before a revocation stay "
+			"valid and are noted."),
+		.epilog =
+			N_("ID: a record (a hazard: all its steps) or a step; --all (the default): "
+			   "every signed record.\n--people-key: the district's public key "
+			   "(people-admin.pub from deploy/pki.sh people); without it the "
+			   "enrolments it signed are noted, not checked.\nExit status: 0 nothing "
+			   "wrong, 1 something altered (or the store cannot be read), 2 usage "
+			   "error."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "all", .help = N_("every signed record (the default)")},
-		{.name = "people-key", .metavar = "FILE",
-		 .help = N_("the district admin's public key (PEM)")},
+		{ .name = "all", .help = N_("every signed record (the default)") },
+		{ .name = "people-key",
+		  .metavar = "FILE",
+		  .help = N_("the district admin's public key (PEM)") },
 	};
 	const char *pos[1];
 	char id[37];
@@ -151,7 +155,8 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		return rc;
 	verify_init(&v, report, NULL);
 	if (opts[1].seen && verify_admin_key(&v, opts[1].value)) {
-		cli_err(_("%s does not hold an Ed25519 public key (people-admin.pub)"), opts[1].value);
+		cli_err(_("%s does not hold an Ed25519 public key (people-admin.pub)"),
+			opts[1].value);
 		return CLI_FAIL;
 	}
 	rc = run(c, &v, npos ? id : NULL);

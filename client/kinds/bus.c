@@ -21,8 +21,7 @@
 #define ALARM_DAYS 7
 
 /* Plate, driver and attendant of the bus a trip hangs on ("?" if unknown). */
-static void bus_of(struct cli *c, const char *bus_id, char *plate, size_t np, char *crew,
-		   size_t nc)
+static void bus_of(struct cli *c, const char *bus_id, char *plate, size_t np, char *crew, size_t nc)
 {
 	Safecampus__Record *b = NULL;
 
@@ -66,17 +65,21 @@ static void trip_alarm(struct cli *c, const Safecampus__Record *r)
 		plate, cli_s(t->trip_date), direction_name((int)t->direction), (int)t->boarded,
 		(int)t->alighted, off);
 	if (diff > 0)
-		fprintf(stderr, _("%s!!! %d %s MAY STILL BE ON THE BUS. Search the bus now%s%s, and "
-			"call the students' families. !!!%s\n"), on, diff,
-			diff == 1 ? _("CHILD") : _("CHILDREN"), crew[0] ? _(" and call the ") : "",
-			crew, off);
+		fprintf(stderr,
+			_("%s!!! %d %s MAY STILL BE ON THE BUS. Search the bus now%s%s, and "
+			  "call the students' families. !!!%s\n"),
+			on, diff, diff == 1 ? _("CHILD") : _("CHILDREN"),
+			crew[0] ? _(" and call the ") : "", crew, off);
 	else
-		fprintf(stderr, _("%s!!! %d more got off than got on: recount, and check the bus "
-			"and the stop%s%s. !!!%s\n"), on, -diff, crew[0] ? _(" with the ") : "", crew,
-			off);
-	fprintf(stderr, _("The trip %.8s is recorded as counted (checked by %s); `safecampus status` lists open alarms.\nCorrect the counts with `safecampus edit %.8s "
-		"--alighted N` only after every child is accounted for.\n"), r->id,
-		*cli_s(t->checked_by) ? t->checked_by : "?", r->id);
+		fprintf(stderr,
+			_("%s!!! %d more got off than got on: recount, and check the bus "
+			  "and the stop%s%s. !!!%s\n"),
+			on, -diff, crew[0] ? _(" with the ") : "", crew, off);
+	fprintf(stderr,
+		_("The trip %.8s is recorded as counted (checked by %s); `safecampus status` lists "
+		  "open alarms.\nCorrect the counts with `safecampus edit %.8s "
+		  "--alighted N` only after every child is accounted for.\n"),
+		r->id, *cli_s(t->checked_by) ? t->checked_by : "?", r->id);
 	fflush(stderr);
 }
 
@@ -95,7 +98,8 @@ static int alarm_row(void *arg, const Safecampus__Record *r)
 	const Safecampus__BusTrip *t = r->bus_trip;
 	char plate[128], crew[256];
 
-	if (r->body_case != SAFECAMPUS__RECORD__BODY_BUS_TRIP || r->deleted || t->boarded == t->alighted)
+	if (r->body_case != SAFECAMPUS__RECORD__BODY_BUS_TRIP || r->deleted ||
+	    t->boarded == t->alighted)
 		return 0;
 	if (!date_valid(cli_s(t->trip_date)) || strcmp(t->trip_date, a->since) < 0)
 		return 0;
@@ -120,7 +124,7 @@ static int alarm_row(void *arg, const Safecampus__Record *r)
 
 static int status_alarms(struct cli *c)
 {
-	struct alarms a = {.c = c};
+	struct alarms a = { .c = c };
 	char today[11];
 	int rc;
 
@@ -136,7 +140,7 @@ static int run_alarms(struct cli *c, int argc, char **argv)
 	static const struct cli_help h = {
 		.usage = "bus alarms",
 		.summary = N_("Lists the bus trips of the last 7 days whose boarded and alighted "
-			   "counts differ."),
+			      "counts differ."),
 	};
 	const char *pos[1];
 	size_t npos;
@@ -159,7 +163,9 @@ static int run_alarms(struct cli *c, int argc, char **argv)
 }
 
 static const struct cli_verb bus_verbs[] = {
-	{"alarms", N_("the trips of the last 7 days whose counts differ (also in `safecampus status`)"), run_alarms},
+	{ "alarms",
+	  N_("the trips of the last 7 days whose counts differ (also in `safecampus status`)"),
+	  run_alarms },
 };
 
 const struct cli_kind cli_kind_bus = {

@@ -41,17 +41,20 @@ static int show_history(struct cli *c, const struct kind_env *env, const Safecam
 	    indicators_hazard_overdue(&st, r->hazard->found_date, r->hazard->severity, today))
 		fputs(_(", OVERDUE"), stdout);
 	if (st.reopen_count)
-		printf(ngettext(", reopened %u time", ", reopened %u times", st.reopen_count), st.reopen_count);
+		printf(ngettext(", reopened %u time", ", reopened %u times", st.reopen_count),
+		       st.reopen_count);
 	fputc('\n', stdout);
-	printf(ngettext("\nhistory (%zu event, in clock order):\n", "\nhistory (%zu events, in clock order):\n", f.n), f.n);
+	printf(ngettext("\nhistory (%zu event, in clock order):\n",
+			"\nhistory (%zu events, in clock order):\n", f.n),
+	       f.n);
 	if (f.n)
 		printf("  %-16s  %-8s  %-20s  %-15s  %-10s  %s\n", "WHEN", "ACTION", "WHO", "ROLE",
 		       "CAMPUS", "SYNC");
 	for (size_t i = 0; i < f.n; i++) {
 		const struct kind_event *e = &f.ev[i];
 		const Safecampus__HazardEvent *ev = e->r->hazard_event;
-		const char *act = kind_enum_name(&safecampus__hazard_action__descriptor,
-						 (int)ev->action);
+		const char *act =
+			kind_enum_name(&safecampus__hazard_action__descriptor, (int)ev->action);
 		cli_fmt_time(ev->at_ms ? ev->at_ms : (int64_t)HLC_MS(e->r->hlc), when, sizeof when);
 		printf("  %-16s  ", when);
 		cli_cell(stdout, act ? act : "?", 8);

@@ -18,7 +18,7 @@ struct person {
 	char school[64];
 	char *name, *role, *dept;
 	bool current;
-	bool holds;                   /* a letter for the year names them */
+	bool holds; /* a letter for the year names them */
 };
 
 struct people {
@@ -78,7 +78,7 @@ struct letters {
 	struct people *p;
 	int year;
 	unsigned total, unmatched;
-	char (*stray)[128];           /* signers that are not current staff here */
+	char (*stray)[128]; /* signers that are not current staff here */
 	size_t nstray, capstray;
 	int rc;
 };
@@ -107,7 +107,7 @@ static int letter_cb(void *arg, const Safecampus__Record *r)
 		l->unmatched++;
 		if (l->nstray == l->capstray) {
 			size_t cap = l->capstray ? 2 * l->capstray : 8;
-			char (*more)[128] = realloc(l->stray, cap * sizeof *more);
+			char(*more)[128] = realloc(l->stray, cap * sizeof *more);
 			if (!more) {
 				l->rc = -ENOMEM;
 				return 1;
@@ -127,25 +127,27 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_help h = {
 		.usage = "letter coverage [--year YYYY] [--missing]",
-		.summary = N_("Coverage of responsibility letters: current staff holding a letter for "
-			   "the year, divided by\nall current staff (joined, not left; inactive "
-			   "without a left date counts as gone), as of\ntoday (the year's last day "
-			   "for a past year), the dashboard's definition. A letter signed\nby then "
-			   "counts for the staff record it names, or else for the staff member with "
-			   "the\nsigner's name, and for its counter-signer by name (a principal). For "
-			   "the bureau: per school."),
-		.epilog = N_("--year defaults to this year. The staff without a letter are listed "
-			  "(all of them with\n--missing; the first 20 otherwise), and the signers "
-			  "that match no current staff member."),
+		.summary = N_(
+			"Coverage of responsibility letters: current staff holding a letter for "
+			"the year, divided by\nall current staff (joined, not left; inactive "
+			"without a left date counts as gone), as of\ntoday (the year's last day "
+			"for a past year), the dashboard's definition. A letter signed\nby then "
+			"counts for the staff record it names, or else for the staff member with "
+			"the\nsigner's name, and for its counter-signer by name (a principal). For "
+			"the bureau: per school."),
+		.epilog =
+			N_("--year defaults to this year. The staff without a letter are listed "
+			   "(all of them with\n--missing; the first 20 otherwise), and the signers "
+			   "that match no current staff member."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "year", .metavar = "YYYY", .help = N_("the year (default: this year)")},
-		{.name = "missing", .help = N_("list every staff member without a letter")},
+		{ .name = "year", .metavar = "YYYY", .help = N_("the year (default: this year)") },
+		{ .name = "missing", .help = N_("list every staff member without a letter") },
 	};
 	const char *pos[1];
 	size_t npos;
-	struct people p = {0};
-	struct letters l = {0};
+	struct people p = { 0 };
+	struct letters l = { 0 };
 	struct schools_seen {
 		char school[64];
 		unsigned staff, holders;
@@ -165,8 +167,10 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 	if (opts[0].seen) {
 		year = strtol(opts[0].value, &end, 10);
 		if (*end || year < 2000 || year > 2100)
-			return cli_usage("letter coverage", _("--year: \"%s\" is not a year from 2000 "
-					 "to 2100"), opts[0].value);
+			return cli_usage("letter coverage",
+					 _("--year: \"%s\" is not a year from 2000 "
+					   "to 2100"),
+					 opts[0].value);
 	}
 	rc = cli_config(c);
 	if (rc)
@@ -220,7 +224,9 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (staff == 0)
-		printf(_("coverage %ld: no current staff recorded (add them with `safecampus add staff --name ... --staff-role ...`)\n"), year);
+		printf(_("coverage %ld: no current staff recorded (add them with `safecampus add "
+			 "staff --name ... --staff-role ...`)\n"),
+		       year);
 	else
 		printf(_("coverage %ld: %u of %u current staff hold a letter (%.1f%%)\n"), year,
 		       holders, staff, 100.0 * holders / staff);
@@ -246,7 +252,8 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (l.nstray) {
-		printf(_("letters whose signer is not a current staff member here (not counted):\n"));
+		printf(_("letters whose signer is not a current staff member here (not "
+			 "counted):\n"));
 		for (size_t i = 0; i < l.nstray && (opts[1].seen || i < 20); i++) {
 			fputs("  ", stdout);
 			cli_text(stdout, l.stray[i]);
@@ -260,8 +267,8 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 }
 
 static const struct cli_verb letter_verbs[] = {
-	{"coverage", N_("[--year Y] [--missing]: current staff holding a letter for the year"),
-	 run_coverage},
+	{ "coverage", N_("[--year Y] [--missing]: current staff holding a letter for the year"),
+	  run_coverage },
 };
 
 const struct cli_kind cli_kind_letter = {

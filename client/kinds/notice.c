@@ -89,8 +89,8 @@ static int show_status(struct cli *c, const struct kind_env *env, const Safecamp
 	for (size_t i = 0; i < x.n; i++) {
 		const Safecampus__Record *e = x.ev[i].r;
 		const Safecampus__NoticeEvent *ev = e->notice_event;
-		const char *act = kind_enum_name(&safecampus__notice_action__descriptor,
-						 (int)ev->action);
+		const char *act =
+			kind_enum_name(&safecampus__notice_action__descriptor, (int)ev->action);
 		char ver[32];
 		cli_fmt_time(ev->at_ms ? ev->at_ms : (int64_t)HLC_MS(e->hlc), when, sizeof when);
 		printf("  %-16s  ", when);
@@ -99,11 +99,14 @@ static int show_status(struct cli *c, const struct kind_env *env, const Safecamp
 		cli_cell(stdout, e->school, 12);
 		fputs("  ", stdout);
 		cli_cell(stdout, ev->actor, 18);
-		snprintf(ver, sizeof ver, "%s", ev->notice_hlc == r->hlc ? "current"
-					       : ev->notice_hlc < r->hlc ? "older"
-									 : "newer?");
-		printf("  %-10s  %-8s  ", ver, x.ev[i].sync == KIND_REJECTED ? "rejected"
-						: cli_sync_name((enum store_sync_state)x.ev[i].sync));
+		snprintf(ver, sizeof ver, "%s",
+			 ev->notice_hlc == r->hlc  ? "current"
+			 : ev->notice_hlc < r->hlc ? "older"
+						   : "newer?");
+		printf("  %-10s  %-8s  ", ver,
+		       x.ev[i].sync == KIND_REJECTED
+			       ? "rejected"
+			       : cli_sync_name((enum store_sync_state)x.ev[i].sync));
 		if (ev->action == NACT(REPORT)) {
 			printf(_("%s via "), cli_s(ev->report_date));
 			cli_text(stdout, ev->channels);
@@ -128,10 +131,11 @@ static void list_footer(struct cli *c, const struct kind *k, const struct cli_li
 	printf(ngettext("%zu notice", "%zu notices", n->rows), n->rows);
 	if (cli_is_bureau(c)) {
 		if (n->overdue)
-			printf(_(", %u past due with schools missing (status marked !)"), n->overdue);
+			printf(_(", %u past due with schools missing (status marked !)"),
+			       n->overdue);
 		printf(_("\n(ack: acknowledged the current version; rpt: reported on time; late: "
-		       "reported after the due\ndate; miss: no report and past due; over the "
-		       "target schools, \"all:N\" = every school this\nstore has rows of)\n"));
+			 "reported after the due\ndate; miss: no report and past due; over the "
+			 "target schools, \"all:N\" = every school this\nstore has rows of)\n"));
 		return;
 	}
 	if (unread)
@@ -142,67 +146,65 @@ static void list_footer(struct cli *c, const struct kind *k, const struct cli_li
 		printf(_(", %u overdue (status marked !)"), n->overdue);
 	fputc('\n', stdout);
 	if (reack)
-		printf(_("re-ack: the bureau changed the notice after you acknowledged it; acknowledge "
-		       "it again\n(`safecampus notice ack ID`) before reporting\n"));
+		printf(_("re-ack: the bureau changed the notice after you acknowledged it; "
+			 "acknowledge "
+			 "it again\n(`safecampus notice ack ID`) before reporting\n"));
 }
 
 /* ---------------------------------------------------------------- campaign templates */
 
 struct campaign {
-	int value;                   /* NoticeCampaign */
-	const char *name;            /* as --campaign takes it */
-	int first_year;              /* the first one, to number them */
-	int month, day;              /* fixed date; day 0 = last Monday of the month; month
+	int value;           /* NoticeCampaign */
+	const char *name;    /* as --campaign takes it */
+	int first_year;      /* the first one, to number them */
+	int month, day;      /* fixed date; day 0 = last Monday of the month; month
 				      * alone (day -1) = the whole month */
-	const char *zh, *en;         /* the day's name */
+	const char *zh, *en; /* the day's name */
 	const char *zh_action, *en_action;
 	const char *zh_body, *en_body; /* between the date(s) and the due date */
 };
 
 static const struct campaign campaigns[] = {
-	{CAMP(SAFETY_EDUCATION_DAY), "safety_education_day", 1996, 3, 0,
-	 "全国中小学生安全教育日",
-	 "National Safety Education Day for Primary and Secondary School Students",
-	 "召开一次安全主题班会，组织一次应急疏散演练，向家长发送一封安全告知书",
-	 "hold a themed class meeting in every class, run an evacuation drill, and send a "
-	 "safety letter to parents",
-	 "是全国中小学生安全教育日。请各校围绕本年度主题开展安全教育活动，并于",
-	 " is National Safety Education Day for primary and secondary school students. "
-	 "Each school holds safety education on this year's theme and reports how it was "
-	 "implemented (date, channels, evidence) by "},
-	{CAMP(NATIONAL_SECURITY_DAY), "national_security_day", 2016, 4, 15,
-	 "全民国家安全教育日", "National Security Education Day",
-	 "国旗下讲话一次，各班开展国家安全主题班会",
-	 "give a talk at the flag-raising assembly and hold a national-security class meeting "
-	 "in every class",
-	 "是全民国家安全教育日。请各校开展国家安全主题教育，并于",
-	 " is National Security Education Day. Each school holds national security "
-	 "education and reports how it was implemented (date, channels, evidence) by "},
-	{CAMP(DISASTER_PREVENTION_DAY), "disaster_prevention_day", 2009, 5, 12,
-	 "全国防灾减灾日", "National Disaster Prevention and Reduction Day",
-	 "组织一次防震减灾应急疏散演练，开展一次校舍隐患排查",
-	 "run an earthquake evacuation drill and inspect the school buildings for hazards",
-	 "是全国防灾减灾日。请各校开展防灾减灾宣传教育和应急疏散演练，并于",
-	 " is National Disaster Prevention and Reduction Day. Each school holds disaster "
-	 "prevention education and an evacuation drill, and reports how it was implemented "
-	 "(date, channels, evidence) by "},
-	{CAMP(SAFETY_MONTH), "safety_month", 0, 6, -1,
-	 "安全教育月", "Safety Education Month",
-	 "每周开展一次安全主题教育，开展防溺水专题教育，发放暑期安全告家长书",
-	 "hold a themed safety session every week, teach drowning prevention, and send the "
-	 "summer safety letter to parents",
-	 "为安全教育月。请各校每周开展安全主题教育，并于",
-	 " is Safety Education Month. Each school holds a themed safety session every week "
-	 "and reports how it was implemented (date, channels, evidence) by "},
-	{CAMP(FIRE_DAY_119), "fire_day_119", 1992, 11, 9,
-	 "全国“119”消防日", "National '119' Fire Safety Day",
-	 "组织一次消防疏散演练，开展灭火器使用培训和消防隐患排查",
-	 "run a fire evacuation drill, train staff to use extinguishers, and inspect for fire "
-	 "hazards",
-	 "是全国“119”消防日。请各校开展消防安全教育和疏散演练，并于",
-	 " is National '119' Fire Safety Day. Each school holds fire safety education and "
-	 "an evacuation drill, and reports how it was implemented (date, channels, evidence) "
-	 "by "},
+	{ CAMP(SAFETY_EDUCATION_DAY), "safety_education_day", 1996, 3, 0, "全国中小学生安全教育日",
+	  "National Safety Education Day for Primary and Secondary School Students",
+	  "召开一次安全主题班会，组织一次应急疏散演练，向家长发送一封安全告知书",
+	  "hold a themed class meeting in every class, run an evacuation drill, and send a "
+	  "safety letter to parents",
+	  "是全国中小学生安全教育日。请各校围绕本年度主题开展安全教育活动，并于",
+	  " is National Safety Education Day for primary and secondary school students. "
+	  "Each school holds safety education on this year's theme and reports how it was "
+	  "implemented (date, channels, evidence) by " },
+	{ CAMP(NATIONAL_SECURITY_DAY), "national_security_day", 2016, 4, 15, "全民国家安全教育日",
+	  "National Security Education Day", "国旗下讲话一次，各班开展国家安全主题班会",
+	  "give a talk at the flag-raising assembly and hold a national-security class meeting "
+	  "in every class",
+	  "是全民国家安全教育日。请各校开展国家安全主题教育，并于",
+	  " is National Security Education Day. Each school holds national security "
+	  "education and reports how it was implemented (date, channels, evidence) by " },
+	{ CAMP(DISASTER_PREVENTION_DAY), "disaster_prevention_day", 2009, 5, 12, "全国防灾减灾日",
+	  "National Disaster Prevention and Reduction Day",
+	  "组织一次防震减灾应急疏散演练，开展一次校舍隐患排查",
+	  "run an earthquake evacuation drill and inspect the school buildings for hazards",
+	  "是全国防灾减灾日。请各校开展防灾减灾宣传教育和应急疏散演练，并于",
+	  " is National Disaster Prevention and Reduction Day. Each school holds disaster "
+	  "prevention education and an evacuation drill, and reports how it was implemented "
+	  "(date, channels, evidence) by " },
+	{ CAMP(SAFETY_MONTH), "safety_month", 0, 6, -1, "安全教育月", "Safety Education Month",
+	  "每周开展一次安全主题教育，开展防溺水专题教育，发放暑期安全告家长书",
+	  "hold a themed safety session every week, teach drowning prevention, and send the "
+	  "summer safety letter to parents",
+	  "为安全教育月。请各校每周开展安全主题教育，并于",
+	  " is Safety Education Month. Each school holds a themed safety session every week "
+	  "and reports how it was implemented (date, channels, evidence) by " },
+	{ CAMP(FIRE_DAY_119), "fire_day_119", 1992, 11, 9, "全国“119”消防日",
+	  "National '119' Fire Safety Day",
+	  "组织一次消防疏散演练，开展灭火器使用培训和消防隐患排查",
+	  "run a fire evacuation drill, train staff to use extinguishers, and inspect for fire "
+	  "hazards",
+	  "是全国“119”消防日。请各校开展消防安全教育和疏散演练，并于",
+	  " is National '119' Fire Safety Day. Each school holds fire safety education and "
+	  "an evacuation drill, and reports how it was implemented (date, channels, evidence) "
+	  "by " },
 };
 
 static const struct campaign *campaign_by_name(const char *name)
@@ -230,9 +232,10 @@ static void campaign_dates(const struct campaign *cp, int y, char start[11], cha
 		int wd = date_weekday(y, cp->month, last);
 		d = last - (wd + 6) % 7;
 	} else if (d < 0) {
-		snprintf(start, 11, "%04u-%02u-01", (unsigned)y % 10000u, (unsigned)cp->month % 100u);
-		snprintf(end, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)cp->month % 100u,
-			 (unsigned)last % 100u);
+		snprintf(start, 11, "%04u-%02u-01", (unsigned)y % 10000u,
+			 (unsigned)cp->month % 100u);
+		snprintf(end, 11, "%04u-%02u-%02u", (unsigned)y % 10000u,
+			 (unsigned)cp->month % 100u, (unsigned)last % 100u);
 		return;
 	}
 	snprintf(start, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)cp->month % 100u,
@@ -247,9 +250,9 @@ static void zh_date(const char *d, char *out, size_t n)
 
 static void en_date(const char *d, char *out, size_t n)
 {
-	static const char *const months[] = {"January", "February", "March", "April", "May",
-					     "June", "July", "August", "September", "October",
-					     "November", "December"};
+	static const char *const months[] = { "January",   "February", "March",    "April",
+					      "May",       "June",     "July",     "August",
+					      "September", "October",  "November", "December" };
 	long m = strtol(d + 5, NULL, 10);
 
 	snprintf(out, n, "%ld %s %.4s", strtol(d + 8, NULL, 10),
@@ -264,8 +267,10 @@ static int need_bureau(struct cli *c)
 	const struct kind_verb *v = kind_verb(kind_by_name("notice"), "issue");
 
 	if (!cli_is_bureau(c)) {
-		cli_err(_("refused: only the bureau issues notices; this install is school %s, campus "
-			"%s%s"), c->cfg.school, c->cfg.campus, v ? cli_s(v->role_hint) : "");
+		cli_err(_("refused: only the bureau issues notices; this install is school %s, "
+			  "campus "
+			  "%s%s"),
+			c->cfg.school, c->cfg.campus, v ? cli_s(v->role_hint) : "");
 		return CLI_FAIL;
 	}
 	return 0;
@@ -286,7 +291,8 @@ static int run_template(struct cli *c, int argc, char **argv)
 	static const struct cli_help h = {
 		.usage = "notice template CAMPAIGN --year YYYY [--due-date D] [--issue-date D] "
 			 "[--targets \"s1;s2\"] [--dry-run]",
-		.summary = N_("Issues the notice of a recurring campaign day for a year (bureau "
+		.summary =
+			N_("Issues the notice of a recurring campaign day for a year (bureau "
 			   "only), with the date computed\nand the title, body and required "
 			   "action written in Chinese and English:\n"
 			   "  safety_education_day     全国中小学生安全教育日, the last Monday of "
@@ -297,24 +303,34 @@ static int run_template(struct cli *c, int argc, char **argv)
 			   "  fire_day_119             全国“119”消防日, 9 November\n"
 			   "The due date is 7 days after the day (after the month's end for "
 			   "safety_month) unless given."),
-		.epilog = N_("--issue-date defaults to today, or to 14 days before the day when today "
-			  "is already past the\ndue date (a notice for a past year). --title, "
-			  "--body and --required-action replace the\nprefilled text. --dry-run "
-			  "prints the notice without issuing it."),
+		.epilog = N_(
+			"--issue-date defaults to today, or to 14 days before the day when today "
+			"is already past the\ndue date (a notice for a past year). --title, "
+			"--body and --required-action replace the\nprefilled text. --dry-run "
+			"prints the notice without issuing it."),
 	};
 	struct cli_opt opts[] = {
-		{.name = "year", .metavar = "YYYY", .help = N_("the year of the campaign day"),
-		 .flags = CLI_OPT_REQUIRED},
-		{.name = "due_date", .metavar = "YYYY-MM-DD", .help = N_("report by (default: 7 days "
-								      "after the day)")},
-		{.name = "issue_date", .metavar = "YYYY-MM-DD", .help = N_("default: today")},
-		{.name = "targets", .metavar = "A;B;...", .help = N_("school ids (default: every "
-								  "school)")},
-		{.name = "title", .metavar = "TEXT", .help = N_("instead of the prefilled title")},
-		{.name = "body", .metavar = "TEXT", .help = N_("instead of the prefilled body")},
-		{.name = "required_action", .metavar = "TEXT",
-		 .help = N_("instead of the prefilled required action")},
-		{.name = "dry-run", .help = N_("print the notice, do not issue it")},
+		{ .name = "year",
+		  .metavar = "YYYY",
+		  .help = N_("the year of the campaign day"),
+		  .flags = CLI_OPT_REQUIRED },
+		{ .name = "due_date",
+		  .metavar = "YYYY-MM-DD",
+		  .help = N_("report by (default: 7 days "
+			     "after the day)") },
+		{ .name = "issue_date", .metavar = "YYYY-MM-DD", .help = N_("default: today") },
+		{ .name = "targets",
+		  .metavar = "A;B;...",
+		  .help = N_("school ids (default: every "
+			     "school)") },
+		{ .name = "title",
+		  .metavar = "TEXT",
+		  .help = N_("instead of the prefilled title") },
+		{ .name = "body", .metavar = "TEXT", .help = N_("instead of the prefilled body") },
+		{ .name = "required_action",
+		  .metavar = "TEXT",
+		  .help = N_("instead of the prefilled required action") },
+		{ .name = "dry-run", .help = N_("print the notice, do not issue it") },
 	};
 	const size_t nopts = sizeof opts / sizeof opts[0];
 	const struct kind *k = kind_by_name("notice");
@@ -345,22 +361,28 @@ static int run_template(struct cli *c, int argc, char **argv)
 	if (!cp) {
 		int v;
 		if (kind_enum_parse(&safecampus__notice_campaign__descriptor, pos[0], &v) == 0)
-			return cli_usage("notice template", _("%s has no fixed day: issue it with "
-					 "`safecampus notice issue --campaign %s ...`"), pos[0],
-					 pos[0]);
-		return cli_usage("notice template", _("unknown campaign '%s' (safety_education_day, "
-				 "national_security_day, disaster_prevention_day, safety_month, "
-				 "fire_day_119)"), pos[0]);
+			return cli_usage("notice template",
+					 _("%s has no fixed day: issue it with "
+					   "`safecampus notice issue --campaign %s ...`"),
+					 pos[0], pos[0]);
+		return cli_usage("notice template",
+				 _("unknown campaign '%s' (safety_education_day, "
+				   "national_security_day, disaster_prevention_day, safety_month, "
+				   "fire_day_119)"),
+				 pos[0]);
 	}
 	year = strtol(opts[0].value, &endp, 10);
 	if (*endp || year < 2000 || year > 2100)
-		return cli_usage("notice template", _("--year: \"%s\" is not a year from 2000 to 2100"),
+		return cli_usage("notice template",
+				 _("--year: \"%s\" is not a year from 2000 to 2100"),
 				 opts[0].value);
 	campaign_dates(cp, (int)year, start, end);
 	if (opts[1].seen) {
 		if (!date_valid(opts[1].value))
-			return cli_usage("notice template", _("--due-date: \"%s\" is not a date "
-					 "YYYY-MM-DD"), opts[1].value);
+			return cli_usage("notice template",
+					 _("--due-date: \"%s\" is not a date "
+					   "YYYY-MM-DD"),
+					 opts[1].value);
 		snprintf(due, sizeof due, "%s", opts[1].value);
 	} else if (date_add(end[0] ? end : start, 7, due) != 0) {
 		return cli_store_fail(-EINVAL, _("cannot compute the due date"));
@@ -368,8 +390,10 @@ static int run_template(struct cli *c, int argc, char **argv)
 	cli_today(today);
 	if (opts[2].seen) {
 		if (!date_valid(opts[2].value))
-			return cli_usage("notice template", _("--issue-date: \"%s\" is not a date "
-					 "YYYY-MM-DD"), opts[2].value);
+			return cli_usage("notice template",
+					 _("--issue-date: \"%s\" is not a date "
+					   "YYYY-MM-DD"),
+					 opts[2].value);
 		snprintf(issue, sizeof issue, "%s", opts[2].value);
 	} else if (strcmp(today, due) > 0 || strcmp(today, start) > 0) {
 		if (date_add(start, -14, issue) != 0)
@@ -407,10 +431,11 @@ static int run_template(struct cli *c, int argc, char **argv)
 		return cli_store_fail(-ENOMEM, _("cannot make the notice"));
 	rc = cli_set_field(k, m, "title", opts[4].seen ? opts[4].value : title, "notice template");
 	if (!rc)
-		rc = cli_set_field(k, m, "body", opts[5].seen ? opts[5].value : body, "notice template");
+		rc = cli_set_field(k, m, "body", opts[5].seen ? opts[5].value : body,
+				   "notice template");
 	if (!rc)
 		rc = cli_set_field(k, m, "required_action", opts[6].seen ? opts[6].value : action,
-			       "notice template");
+				   "notice template");
 	if (!rc)
 		rc = cli_set_field(k, m, "issue_date", issue, "notice template");
 	if (!rc)
@@ -425,11 +450,13 @@ static int run_template(struct cli *c, int argc, char **argv)
 	}
 	if (opts[7].seen) {
 		const Safecampus__Notice *n = (const Safecampus__Notice *)m;
-		printf(_("campaign:        %s (%s%s%s)\n"), cp->name, start, end[0] ? _(" to ") : "", end);
+		printf(_("campaign:        %s (%s%s%s)\n"), cp->name, start,
+		       end[0] ? _(" to ") : "", end);
 		printf(_("title:           %s\n"), n->title);
 		printf(_("issue_date:      %s\n"), n->issue_date);
 		printf(_("due_date:        %s\n"), n->due_date);
-		printf(_("targets:         %s\n"), *cli_s(n->targets) ? n->targets : _("(every school)"));
+		printf(_("targets:         %s\n"),
+		       *cli_s(n->targets) ? n->targets : _("(every school)"));
 		printf(_("required_action: %s\n"), n->required_action);
 		printf(_("body:\n%s\n"), n->body);
 		kind_payload_free(m);
@@ -439,10 +466,12 @@ static int run_template(struct cli *c, int argc, char **argv)
 }
 
 static const struct cli_verb notice_verbs[] = {
-	{"template", N_("CAMPAIGN --year Y [--due-date D] [--targets ...]: the notice of a campaign "
-		     "day\n            (safety_education_day, national_security_day, "
-		     "disaster_prevention_day,\n            safety_month, fire_day_119), date and "
-		     "text filled in"), run_template},
+	{ "template",
+	  N_("CAMPAIGN --year Y [--due-date D] [--targets ...]: the notice of a campaign "
+	     "day\n            (safety_education_day, national_security_day, "
+	     "disaster_prevention_day,\n            safety_month, fire_day_119), date and "
+	     "text filled in"),
+	  run_template },
 };
 
 const struct cli_kind cli_kind_notice = {

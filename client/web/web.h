@@ -21,12 +21,12 @@
 struct web;
 
 struct web_opts {
-	const char *listen;          /* "ADDR:PORT"; NULL: 127.0.0.1:8370 */
-	const char *lang;            /* "zh", "en", NULL: from each browser */
-	unsigned session_ttl_s;      /* idle time before a sign-in expires; 0: 1800 */
-	const char *tls_cert;        /* PEM: HTTPS (required off loopback), NULL: HTTP */
+	const char *listen;     /* "ADDR:PORT"; NULL: 127.0.0.1:8370 */
+	const char *lang;       /* "zh", "en", NULL: from each browser */
+	unsigned session_ttl_s; /* idle time before a sign-in expires; 0: 1800 */
+	const char *tls_cert;   /* PEM: HTTPS (required off loopback), NULL: HTTP */
 	const char *tls_key;
-	struct sync *sync;           /* the sync on the same loop, NULL: none */
+	struct sync *sync;                  /* the sync on the same loop, NULL: none */
 	const struct sync_report *sync_rep; /* its report, kept current */
 };
 

@@ -143,8 +143,7 @@ static void forget_fails(struct web *w, const char *key)
 
 /* ---------------------------------------------------------------- pages */
 
-static void login_form(struct web_page *p, struct web_req *r, const char *login,
-		       const char *error)
+static void login_form(struct web_page *p, struct web_req *r, const char *login, const char *error)
 {
 	const char *back = web_arg(r, "back");
 
@@ -154,15 +153,17 @@ static void login_form(struct web_page *p, struct web_req *r, const char *login,
 		web_e(p, error);
 		web_p(p, "</p>\n");
 	}
-	web_p(p, "<form method=\"post\" action=\"/login\" id=\"login\">\n"
-		 "<div class=\"field\"><label for=\"login-name\">%s</label>"
-		 "<input id=\"login-name\" name=\"login\" autocomplete=\"username\" required value=\"",
+	web_p(p,
+	      "<form method=\"post\" action=\"/login\" id=\"login\">\n"
+	      "<div class=\"field\"><label for=\"login-name\">%s</label>"
+	      "<input id=\"login-name\" name=\"login\" autocomplete=\"username\" required value=\"",
 	      _("Login"));
 	web_e(p, login ? login : "");
-	web_p(p, "\"></div>\n<div class=\"field\"><label for=\"login-password\">%s</label>"
-		 "<input id=\"login-password\" name=\"password\" type=\"password\" "
-		 "autocomplete=\"current-password\" required></div>\n"
-		 "<input type=\"hidden\" name=\"back\" value=\"",
+	web_p(p,
+	      "\"></div>\n<div class=\"field\"><label for=\"login-password\">%s</label>"
+	      "<input id=\"login-password\" name=\"password\" type=\"password\" "
+	      "autocomplete=\"current-password\" required></div>\n"
+	      "<input type=\"hidden\" name=\"back\" value=\"",
 	      _("Password"));
 	web_e(p, back && back[0] == '/' && back[1] != '/' ? back : "/");
 	web_p(p, "\">\n<button type=\"submit\">%s</button>\n</form>\n<p class=\"help\">%s</p>\n",
@@ -199,7 +200,8 @@ int web_page_login(struct web_req *r, struct web_page *p)
 		wait = paused(w, lkey);
 	if (wait) {
 		p->status = 429;
-		snprintf(p->retry_after, sizeof p->retry_after, "%d", (int)((wait + 999) / 1000 % 100000));
+		snprintf(p->retry_after, sizeof p->retry_after, "%d",
+			 (int)((wait + 999) / 1000 % 100000));
 		snprintf(msg, sizeof msg, _("Too many wrong passwords: try again in %lld seconds."),
 			 (long long)(wait + 999) / 1000);
 		login_form(p, r, login, msg);
@@ -262,5 +264,5 @@ void web_verb_ctx(struct web_req *r, struct verb_ctx *vc, struct verb_actor *a,
 		a->name = r->sess->who.display_name;
 		a->role = r->sess->who.role;
 	}
-	*vc = (struct verb_ctx){.st = r->w->st, .cfg = &r->w->cfg, .actor = r->sess ? a : NULL};
+	*vc = (struct verb_ctx){ .st = r->w->st, .cfg = &r->w->cfg, .actor = r->sess ? a : NULL };
 }

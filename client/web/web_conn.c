@@ -21,7 +21,8 @@
 
 static struct web_conn *conn_of(struct MHD_Connection *c)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 	return ci ? ci->socket_context : NULL;
 }
@@ -74,7 +75,7 @@ void web_conn_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 			c = &w->conns[i];
 	if (!c || !ci) /* cannot happen: MHD accepts no more than WEB_MAX_CONNECTIONS */
 		return;
-	*c = (struct web_conn){.used = true, .fd = ci->connect_fd, .since_ms = verb_now_ms()};
+	*c = (struct web_conn){ .used = true, .fd = ci->connect_fd, .since_ms = verb_now_ms() };
 	*socket_ctx = c;
 	w->nconns++;
 	if (w->nconns > WEB_MAX_CONNECTIONS - WEB_CONN_RESERVE) {

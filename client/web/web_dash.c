@@ -22,8 +22,8 @@ static const char *school_arg(struct web_req *r)
 	if (!s || !*s || r->w->cfg.role != SAFECAMPUS__ROLE__ROLE_BUREAU)
 		return NULL;
 	for (const char *c = s; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-		      *c == '.' || *c == '_' || *c == '-'))
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
 			return NULL;
 	return strlen(s) < 64 ? s : NULL;
 }
@@ -34,16 +34,20 @@ int web_page_dashboard(struct web_req *r, struct web_page *p)
 	bool bureau = r->w->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU;
 
 	web_head(p, r, bureau && !school ? _("District dashboard") : _("School dashboard"));
-	web_p(p, "<p class=\"live noprint\" id=\"live\" data-updated=\"%s\">%s</p>\n",
-	      _("Updated"), _("This page updates itself when the server sends a new dashboard."));
+	web_p(p, "<p class=\"live noprint\" id=\"live\" data-updated=\"%s\">%s</p>\n", _("Updated"),
+	      _("This page updates itself when the server sends a new dashboard."));
 	if (bureau) {
-		web_p(p, "<form class=\"filters noprint\" method=\"get\"><div><label for=\"f-school\">%s"
-			 "</label><input id=\"f-school\" name=\"school\" value=\"",
+		web_p(p,
+		      "<form class=\"filters noprint\" method=\"get\"><div><label "
+		      "for=\"f-school\">%s"
+		      "</label><input id=\"f-school\" name=\"school\" value=\"",
 		      _("One school (drill-down)"));
 		web_e(p, school ? school : "");
-		web_p(p, "\"></div><div><button type=\"submit\">%s</button></div></form>\n", _("Show"));
+		web_p(p, "\"></div><div><button type=\"submit\">%s</button></div></form>\n",
+		      _("Show"));
 	}
-	web_p(p, "<iframe class=\"dash\" id=\"dash\" title=\"%s\" src=\"/dashboard/frame", _("Dashboard"));
+	web_p(p, "<iframe class=\"dash\" id=\"dash\" title=\"%s\" src=\"/dashboard/frame",
+	      _("Dashboard"));
 	if (school) {
 		web_p(p, "?school=");
 		web_u(p, school);
@@ -63,7 +67,7 @@ int web_page_dashboard_frame(struct web_req *r, struct web_page *p)
 	struct dashboard_local local;
 	bool have_local = false;
 	int64_t stored = 0;
-	struct render_ctx rc = {0};
+	struct render_ctx rc = { 0 };
 	char *mem = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -84,9 +88,10 @@ int web_page_dashboard_frame(struct web_req *r, struct web_page *p)
 	if (e) {
 		web_head(p, r, _("Dashboard"));
 		web_p(p, "<p id=\"no-dashboard\">%s</p>",
-		      e == SC_ENOTFOUND ? _("No dashboard is stored here yet: it arrives with the next "
-					    "sync while the server is reachable.")
-					: _("The stored dashboard could not be read."));
+		      e == SC_ENOTFOUND
+			      ? _("No dashboard is stored here yet: it arrives with the next "
+				  "sync while the server is reachable.")
+			      : _("The stored dashboard could not be read."));
 		web_foot(p, r);
 		return 0;
 	}

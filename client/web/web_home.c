@@ -13,19 +13,21 @@
 static void sync_summary(struct web_req *r, struct web_page *p)
 {
 	struct web *w = r->w;
-	struct store_outbox_stats os = {0};
+	struct store_outbox_stats os = { 0 };
 	int64_t last = 0;
 	char t[32];
 
 	if (store_outbox_stats(w->st, &os) || store_last_sync(w->st, &last))
 		web_p(p, "<p class=\"error\">%s</p>", _("The outbox could not be read."));
 	web_fmt_time(last, t, sizeof t);
-	web_p(p, "<div class=\"cards\" id=\"sync-state\"><div class=\"card\"><h3>%s</h3><p>", _("Server"));
+	web_p(p, "<div class=\"cards\" id=\"sync-state\"><div class=\"card\"><h3>%s</h3><p>",
+	      _("Server"));
 	if (w->opts->sync && sync_connected(w->opts->sync))
 		web_p(p, "<span class=\"ok\">%s</span>", _("connected"));
 	else
-		web_p(p, "<span class=\"pending\">%s</span>", _("not connected: work goes on here, and is "
-							     "sent when the server is back"));
+		web_p(p, "<span class=\"pending\">%s</span>",
+		      _("not connected: work goes on here, and is "
+			"sent when the server is back"));
 	if (w->opts->sync_rep && w->opts->sync_rep->error[0]) {
 		web_p(p, "<br><span class=\"help\">");
 		web_e(p, w->opts->sync_rep->error);
@@ -75,7 +77,7 @@ int web_page_home(struct web_req *r, struct web_page *p)
 {
 	struct web *w = r->w;
 	bool bureau = w->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU;
-	struct due_ctx due = {.p = p};
+	struct due_ctx due = { .p = p };
 
 	web_head(p, r, _("Home"));
 	sync_summary(r, p);
@@ -129,8 +131,8 @@ static int ob_cb(void *arg, const struct store_outbox_entry *e)
 	if (x->n++ >= 500)
 		return 1;
 	web_fmt_time(e->created_ms, t, sizeof t);
-	web_p(p, "<tr class=\"%s\"><td><a href=\"/r/%s\">%.8s</a></td><td>", e->rejected ? "rejected" : "",
-	      e->id, e->id);
+	web_p(p, "<tr class=\"%s\"><td><a href=\"/r/%s\">%.8s</a></td><td>",
+	      e->rejected ? "rejected" : "", e->id, e->id);
 	web_e(p, k ? web_kind_label(k) : e->kind);
 	web_p(p, "</td><td>%s</td><td>%s</td><td>", t,
 	      e->rejected ? _("rejected") : _("not yet synced"));
@@ -139,13 +141,17 @@ static int ob_cb(void *arg, const struct store_outbox_entry *e)
 		web_e(p, cli_reject_name(e->reason));
 		web_p(p, ": ");
 		web_e(p, cli_detail(e->detail, d, sizeof d));
-		web_p(p, "</td><td class=\"actions\"><a class=\"button secondary\" href=\"/r/%s/edit\">%s</a>"
-			 "<form method=\"post\" action=\"/sync\" class=\"inline\">",
+		web_p(p,
+		      "</td><td class=\"actions\"><a class=\"button secondary\" "
+		      "href=\"/r/%s/edit\">%s</a>"
+		      "<form method=\"post\" action=\"/sync\" class=\"inline\">",
 		      e->id, _("Fix"));
 		web_csrf(p, x->r);
-		web_p(p, "<input type=\"hidden\" name=\"id\" value=\"%s\"><button name=\"do\" "
-			 "value=\"retry\" class=\"secondary\">%s</button> <button name=\"do\" value=\"discard\" "
-			 "data-discard=\"%s\">%s</button></form>",
+		web_p(p,
+		      "<input type=\"hidden\" name=\"id\" value=\"%s\"><button name=\"do\" "
+		      "value=\"retry\" class=\"secondary\">%s</button> <button name=\"do\" "
+		      "value=\"discard\" "
+		      "data-discard=\"%s\">%s</button></form>",
 		      e->id, _("Send again"), e->id, _("Discard"));
 	} else {
 		web_p(p, "</td><td>");
@@ -156,18 +162,21 @@ static int ob_cb(void *arg, const struct store_outbox_entry *e)
 
 int web_page_sync(struct web_req *r, struct web_page *p)
 {
-	struct ob_ctx x = {.r = r, .p = p};
+	struct ob_ctx x = { .r = r, .p = p };
 
 	web_head(p, r, _("Sync"));
 	sync_summary(r, p);
-	web_p(p, "<h2>%s</h2>\n<table id=\"outbox-list\"><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
-		 "<th>%s</th><th></th></tr></thead><tbody>\n",
+	web_p(p,
+	      "<h2>%s</h2>\n<table id=\"outbox-list\"><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
+	      "<th>%s</th><th></th></tr></thead><tbody>\n",
 	      _("Outbox"), _("Record"), _("Kind"), _("Written"), _("State"));
 	if (store_each_outbox(r->w->st, ob_cb, &x) < 0)
-		web_p(p, "<tr><td class=\"error\">%s</td></tr>", _("The outbox could not be read."));
+		web_p(p, "<tr><td class=\"error\">%s</td></tr>",
+		      _("The outbox could not be read."));
 	web_p(p, "</tbody></table>\n");
 	if (!x.n)
-		web_p(p, "<p id=\"outbox-empty\">%s</p>\n", _("Everything here has reached the server."));
+		web_p(p, "<p id=\"outbox-empty\">%s</p>\n",
+		      _("Everything here has reached the server."));
 	web_foot(p, r);
 	return 0;
 }
@@ -180,11 +189,12 @@ int web_page_outbox_post(struct web_req *r, struct web_page *p)
 	if (web_need_person(r, p))
 		return 0;
 	if (!id || !what || (strcmp(what, "retry") != 0 && strcmp(what, "discard") != 0)) {
-		web_error_page(p, r, 400, _("Sync"), _("The form could not be read: nothing was written."));
+		web_error_page(p, r, 400, _("Sync"),
+			       _("The form could not be read: nothing was written."));
 		return 0;
 	}
 	rc = strcmp(what, "retry") == 0 ? store_outbox_retry(r->w->st, id)
-					 : store_outbox_discard(r->w->st, id);
+					: store_outbox_discard(r->w->st, id);
 	if (rc) {
 		web_error_page(p, r, rc == SC_ENOTFOUND ? 404 : 500, _("Sync"),
 			       rc == SC_ENOTFOUND ? _("That record is no longer in the outbox.")

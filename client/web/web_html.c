@@ -95,11 +95,21 @@ void web_e(struct web_page *p, const char *s)
 			break;
 		}
 		switch (*c) {
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '&': rep = "&amp;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
 		default:
 			break;
 		}
@@ -124,11 +134,11 @@ void web_u(struct web_page *p, const char *s)
 	static const char hex[] = "0123456789ABCDEF";
 
 	for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
-		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-		    *c == '-' || *c == '_' || *c == '.' || *c == '~') {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.' || *c == '~') {
 			put(p, (const char *)c, 1);
 		} else {
-			char e[3] = {'%', hex[*c >> 4], hex[*c & 15]};
+			char e[3] = { '%', hex[*c >> 4], hex[*c & 15] };
 			put(p, e, 3);
 		}
 	}
@@ -156,15 +166,17 @@ void web_head(struct web_page *p, struct web_req *r, const char *title)
 	const struct web *w = r->w;
 	bool bureau = w->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU;
 
-	web_p(p, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
-		 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		 "<link rel=\"icon\" href=\"data:,\">\n"
-		 "<link rel=\"stylesheet\" href=\"/static/app.css\">\n"
-		 "<script src=\"/static/app.js\" defer></script>\n<title>",
+	web_p(p,
+	      "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	      "<link rel=\"icon\" href=\"data:,\">\n"
+	      "<link rel=\"stylesheet\" href=\"/static/app.css\">\n"
+	      "<script src=\"/static/app.js\" defer></script>\n<title>",
 	      zh(r) ? "zh-CN" : "en");
 	web_e(p, title);
-	web_p(p, " · %s</title>\n</head>\n<body>\n<header class=\"bar\">\n<a class=\"brand\" "
-		 "href=\"/\">%s</a>\n<span class=\"who\">",
+	web_p(p,
+	      " · %s</title>\n</head>\n<body>\n<header class=\"bar\">\n<a class=\"brand\" "
+	      "href=\"/\">%s</a>\n<span class=\"who\">",
 	      _("Safe campus"), _("Safe campus"));
 	if (bureau)
 		web_p(p, "%s ", _("District bureau"));
@@ -173,8 +185,9 @@ void web_head(struct web_page *p, struct web_req *r, const char *title)
 	web_e(p, bureau ? w->cfg.district : w->cfg.school);
 	web_p(p, " · %s ", _("campus"));
 	web_e(p, w->cfg.campus);
-	web_p(p, "</span>\n<nav>\n<a href=\"/\">%s</a>\n<a href=\"/dashboard\">%s</a>\n"
-		 "<a href=\"/report\">%s</a>\n<a href=\"/sync\">%s</a>\n",
+	web_p(p,
+	      "</span>\n<nav>\n<a href=\"/\">%s</a>\n<a href=\"/dashboard\">%s</a>\n"
+	      "<a href=\"/report\">%s</a>\n<a href=\"/sync\">%s</a>\n",
 	      _("Home"), _("Dashboard"), _("Annual report"), _("Sync"));
 	if (r->sess) {
 		web_p(p, "<span class=\"person\">");
@@ -182,7 +195,8 @@ void web_head(struct web_page *p, struct web_req *r, const char *title)
 		web_p(p, " (%s)</span>\n<form method=\"post\" action=\"/logout\" class=\"inline\">",
 		      web_role_label(r->sess->who.role));
 		web_csrf(p, r);
-		web_p(p, "<button type=\"submit\" class=\"link\">%s</button></form>\n", _("Sign out"));
+		web_p(p, "<button type=\"submit\" class=\"link\">%s</button></form>\n",
+		      _("Sign out"));
 	} else {
 		web_p(p, "<a href=\"/login\" id=\"signin\">%s</a>\n", _("Sign in"));
 	}
@@ -259,10 +273,12 @@ static const char css[] =
 	".brand{font-weight:700;font-size:1.1rem;text-decoration:none;color:var(--fg)}\n"
 	".who{color:var(--mute)}\nnav{display:flex;gap:1rem;flex-wrap:wrap;margin-left:auto;"
 	"align-items:center}\n"
-	"main{max-width:1200px;margin:0 auto;padding:1rem}\nh1{font-size:1.4rem;margin:.4rem 0 1rem}\n"
+	"main{max-width:1200px;margin:0 auto;padding:1rem}\nh1{font-size:1.4rem;margin:.4rem 0 "
+	"1rem}\n"
 	"h2{font-size:1.15rem;margin:1.4rem 0 .6rem}\n"
 	"table{border-collapse:collapse;width:100%;background:#fff}\n"
-	"th,td{border:1px solid var(--line);padding:.35rem .5rem;text-align:left;vertical-align:top}\n"
+	"th,td{border:1px solid var(--line);padding:.35rem "
+	".5rem;text-align:left;vertical-align:top}\n"
 	"th{background:#eef2f6;cursor:pointer}\n"
 	".cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:.8rem}\n"
 	".card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.7rem}\n"
@@ -280,9 +296,11 @@ static const char css[] =
 	"button,.button{display:inline-block;padding:.4rem .9rem;border:1px solid var(--acc);"
 	"border-radius:4px;background:var(--acc);color:#fff;font:inherit;cursor:pointer;"
 	"text-decoration:none}\n"
-	"button.link{background:none;border:none;color:var(--acc);padding:0;text-decoration:underline}\n"
+	"button.link{background:none;border:none;color:var(--acc);padding:0;text-decoration:"
+	"underline}\n"
 	"button.secondary,.button.secondary{background:#fff;color:var(--acc)}\n"
-	"form.inline{display:inline}\n.actions{display:flex;flex-wrap:wrap;gap:.5rem;margin:.6rem 0}\n"
+	"form.inline{display:inline}\n.actions{display:flex;flex-wrap:wrap;gap:.5rem;margin:.6rem "
+	"0}\n"
 	"fieldset{border:1px solid var(--line);border-radius:6px;background:#fff;margin:.8rem 0}\n"
 	"legend{font-weight:700}\ndl.rec{display:grid;grid-template-columns:max-content 1fr;"
 	"gap:.2rem 1rem;background:#fff;padding:.7rem;border:1px solid var(--line)}\n"
@@ -306,7 +324,8 @@ static const char js[] =
 	"x.localeCompare(y,'zh');\n"
 	"   return asc?r:-r;});rows.forEach(function(r){b.appendChild(r);});});});\n"
 	"document.querySelectorAll('form[data-confirm]').forEach(function(f){\n"
-	" f.addEventListener('submit',function(e){if(!confirm(f.dataset.confirm))e.preventDefault();});});\n"
+	" f.addEventListener('submit',function(e){if(!confirm(f.dataset.confirm))e.preventDefault()"
+	";});});\n"
 	"var dash=document.getElementById('dash');\n"
 	"if(dash&&window.EventSource){var es=new EventSource('/events');\n"
 	" es.addEventListener('dashboard',function(e){dash.src=dash.src;\n"

@@ -148,7 +148,8 @@ static void client_ip(struct web_req *r)
 
 	snprintf(r->ip, sizeof r->ip, "?");
 	if (sa && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->ip, sizeof r->ip);
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->ip,
+			  sizeof r->ip);
 	else if (sa && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->ip,
 			  sizeof r->ip);
@@ -239,7 +240,8 @@ static enum MHD_Result send_page(struct web_req *r, struct web_page *p)
 	}
 	p->b.data = NULL;
 	buf_init(&p->b, 0);
-	add_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, p->ctype ? p->ctype : "text/html; charset=utf-8");
+	add_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		   p->ctype ? p->ctype : "text/html; charset=utf-8");
 	add_header(resp, "Content-Security-Policy", p->csp ? p->csp : csp_strict);
 	add_header(resp, "X-Content-Type-Options", "nosniff");
 	add_header(resp, "Referrer-Policy", "no-referrer");
@@ -255,8 +257,9 @@ static enum MHD_Result send_page(struct web_req *r, struct web_page *p)
 		add_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie);
 	}
 	if (r->sess && r->sess_new) {
-		snprintf(cookie, sizeof cookie, "sc_session=%s; Path=/; HttpOnly; SameSite=Strict%s",
-			 r->sess->id, r->w->https ? "; Secure" : "");
+		snprintf(cookie, sizeof cookie,
+			 "sc_session=%s; Path=/; HttpOnly; SameSite=Strict%s", r->sess->id,
+			 r->w->https ? "; Secure" : "");
 		add_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie);
 	}
 	ret = MHD_queue_response(r->conn, (unsigned)p->status, resp);
@@ -304,15 +307,17 @@ static int route(struct web_req *r, struct web_page *p)
 	const struct kind *k = NULL;
 
 	if (!post && strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
-		web_error_page(p, r, 405, _("Not allowed"), _("This address takes GET or POST only."));
+		web_error_page(p, r, 405, _("Not allowed"),
+			       _("This address takes GET or POST only."));
 		return 0;
 	}
 	if (post && !web_csrf_ok(r) && !(n == 1 && strcmp(wd[0], "login") == 0)) {
 		if (r->sess_expired) {
-			web_error_page(p, r, 401, _("Signed out"),
-				       _("Your sign-in has expired (unused too long, or this computer "
-					 "restarted the interface). Nothing was written. Sign in again, "
-					 "then send the form again."));
+			web_error_page(
+				p, r, 401, _("Signed out"),
+				_("Your sign-in has expired (unused too long, or this computer "
+				  "restarted the interface). Nothing was written. Sign in again, "
+				  "then send the form again."));
 			return 0;
 		}
 		web_error_page(p, r, 403, _("Form expired"),
@@ -341,7 +346,8 @@ static int route(struct web_req *r, struct web_page *p)
 		if (!back || back[0] != '/' || back[1] == '/' || strpbrk(back, "\r\n\\"))
 			back = "/";
 		web_redirect(p, back);
-		snprintf(p->set_lang, sizeof p->set_lang, "%s", to && strcmp(to, "en") == 0 ? "en" : "zh");
+		snprintf(p->set_lang, sizeof p->set_lang, "%s",
+			 to && strcmp(to, "en") == 0 ? "en" : "zh");
 		return 0;
 	}
 	if (n == 1 && strcmp(wd[0], "sync") == 0)
@@ -438,13 +444,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		web_conn_request(r);
 		client_ip(r);
 		pick_lang(r);
-		ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+		ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						 MHD_HTTP_HEADER_CONTENT_TYPE);
 		r->body_max = ct && strncmp(ct, "multipart/form-data", 19) == 0 ? WEB_MAX_UPLOAD
 										: WEB_MAX_BODY;
-		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						 MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > r->body_max) {
 			r->too_big = true;
-			return refuse_now(r, 413, _("The form or file is too large: nothing was written."));
+			return refuse_now(r, 413,
+					  _("The form or file is too large: nothing was written."));
 		}
 		if (strcmp(method, "POST") == 0) {
 			r->pp = MHD_create_post_processor(conn, 8192, on_field, r);
@@ -504,8 +513,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
 }
 
 /* libmicrohttpd's own printf-style messages: fmt is theirs */
-__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt,
-							      va_list ap)
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
 
@@ -650,7 +658,8 @@ int web_start(uv_loop_t *loop, struct store *st, const struct web_opts *opts, st
 	w->session_ttl_ms = (opts->session_ttl_s ? opts->session_ttl_s : 1800) * 1000u;
 	rc = store_config_load(st, &w->cfg);
 	if (rc) {
-		snprintf(err, errlen, "%s", _("this store has no settings: run `safecampus init` first"));
+		snprintf(err, errlen, "%s",
+			 _("this store has no settings: run `safecampus init` first"));
 		goto fail;
 	}
 	rc = parse_listen(listen, &ss, &w->loopback, err, errlen);
@@ -669,34 +678,37 @@ int web_start(uv_loop_t *loop, struct store *st, const struct web_opts *opts, st
 		flags |= MHD_USE_TLS;
 	}
 	if (!w->loopback && !w->https) {
-		snprintf(err, errlen,
-			 _("--listen %s is not a loopback address: serving the campus network needs "
-			   "HTTPS, so that passwords and records do not cross it in the clear "
-			   "(--tls-cert and --tls-key, from `deploy/pki.sh web DIR HOST`)"),
-			 listen);
+		snprintf(
+			err, errlen,
+			_("--listen %s is not a loopback address: serving the campus network needs "
+			  "HTTPS, so that passwords and records do not cross it in the clear "
+			  "(--tls-cert and --tls-key, from `deploy/pki.sh web DIR HOST`)"),
+			listen);
 		rc = -EPERM;
 		goto fail;
 	}
 	{
 		struct MHD_OptionItem tls[] = {
-			{MHD_OPTION_HTTPS_MEM_CERT, 0, w->tls_cert},
-			{MHD_OPTION_HTTPS_MEM_KEY, 0, w->tls_key},
-			{MHD_OPTION_END, 0, NULL},
+			{ MHD_OPTION_HTTPS_MEM_CERT, 0, w->tls_cert },
+			{ MHD_OPTION_HTTPS_MEM_KEY, 0, w->tls_key },
+			{ MHD_OPTION_END, 0, NULL },
 		};
-		struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
+		struct MHD_OptionItem none[] = { { MHD_OPTION_END, 0, NULL } };
 		w->d = MHD_start_daemon(
 			flags, 0, NULL, NULL, on_request, w, MHD_OPTION_SOCK_ADDR,
 			(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 			(size_t)WEB_HEADER_MEMORY, MHD_OPTION_CONNECTION_LIMIT,
 			(unsigned)WEB_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-			(unsigned)WEB_MAX_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WEB_TIMEOUT_S,
-			MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_NOTIFY_CONNECTION,
-			web_conn_notify, w, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_EXTERNAL_LOGGER,
-			on_mhd_log, w, MHD_OPTION_ARRAY, w->https ? tls : none, MHD_OPTION_END);
+			(unsigned)WEB_MAX_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
+			(unsigned)WEB_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
+			MHD_OPTION_NOTIFY_CONNECTION, web_conn_notify, w,
+			MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w,
+			MHD_OPTION_ARRAY, w->https ? tls : none, MHD_OPTION_END);
 	}
 	if (!w->d) {
-		snprintf(err, errlen, _("cannot listen on %s (in use, or not an address of this "
-				       "computer? or the HTTPS certificate and key do not match)"),
+		snprintf(err, errlen,
+			 _("cannot listen on %s (in use, or not an address of this "
+			   "computer? or the HTTPS certificate and key do not match)"),
 			 listen);
 		rc = -EADDRINUSE;
 		goto fail;

@@ -16,8 +16,8 @@
  * out and err (tmpfiles, read back by the caller). Returns its exit code. */
 static int run_import(struct web *w, const struct kind *k, const char *path, FILE *out, FILE *err)
 {
-	struct cli c = {.store_path = store_path(w->st), .st = w->st};
-	char *argv[] = {"import", (char *)k->name, (char *)path, NULL};
+	struct cli c = { .store_path = store_path(w->st), .st = w->st };
+	char *argv[] = { "import", (char *)k->name, (char *)path, NULL };
 	int so, se, rc;
 
 	fflush(stdout);
@@ -69,7 +69,9 @@ static void show_file(struct web_page *p, FILE *f, const char *path, const char 
 			size_t fn;
 			web_p(p, _("row %ld"), row);
 			/* ": field: why": the field's label for its name */
-			fn = s[0] == ':' && s[1] == ' ' ? strspn(s + 2, "abcdefghijklmnopqrstuvwxyz0123456789_") : 0;
+			fn = s[0] == ':' && s[1] == ' '
+				     ? strspn(s + 2, "abcdefghijklmnopqrstuvwxyz0123456789_")
+				     : 0;
 			if (fn && fn < sizeof fl && s[2 + fn] == ':') {
 				memcpy(fl, s + 2, fn);
 				fl[fn] = '\0';
@@ -96,12 +98,17 @@ int web_page_import(struct web_req *r, struct web_page *p, const struct kind *k)
 
 	if (strcmp(r->method, "POST") != 0) {
 		web_head(p, r, web_kind_label(k));
-		web_p(p, "<h2>%s</h2>\n<form method=\"post\" enctype=\"multipart/form-data\" "
-			 "id=\"import\" action=\"/k/%s/import\">", _("Import CSV"), k->name);
+		web_p(p,
+		      "<h2>%s</h2>\n<form method=\"post\" enctype=\"multipart/form-data\" "
+		      "id=\"import\" action=\"/k/%s/import\">",
+		      _("Import CSV"), k->name);
 		web_csrf(p, r);
-		web_p(p, "<div class=\"field\"><label for=\"file\">%s</label>"
-			 "<input id=\"file\" type=\"file\" name=\"file\" accept=\".csv,text/csv\" required>"
-			 "<div class=\"help\">%s</div></div><button type=\"submit\">%s</button></form>\n",
+		web_p(p,
+		      "<div class=\"field\"><label for=\"file\">%s</label>"
+		      "<input id=\"file\" type=\"file\" name=\"file\" accept=\".csv,text/csv\" "
+		      "required>"
+		      "<div class=\"help\">%s</div></div><button "
+		      "type=\"submit\">%s</button></form>\n",
 		      _("CSV file"),
 		      _("UTF-8 (with or without a BOM); the first row names the fields, as in the "
 			"export. Good rows are imported; each bad row is listed with its reason."),

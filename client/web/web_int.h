@@ -24,38 +24,38 @@ struct MHD_PostProcessor;
 
 /* ---------------------------------------------------------------- limits */
 
-#define WEB_MAX_CONNECTIONS 64     /* browsers at once */
-#define WEB_MAX_PER_IP 24          /* from one address */
-#define WEB_HEADER_MEMORY 32768    /* request line + headers of one request */
-#define WEB_TIMEOUT_S 20           /* a connection idle this long is dropped */
-#define WEB_MAX_BODY 65536         /* a form */
-#define WEB_MAX_UPLOAD (4u << 20)  /* a CSV upload */
-#define WEB_SWALLOW_FACTOR 8       /* a body past its limit is read up to 8x, then cut */
-#define WEB_MAX_FIELDS 128         /* fields of one form */
-#define WEB_MAX_PAGE (64u << 20)   /* a page being written */
+#define WEB_MAX_CONNECTIONS 64    /* browsers at once */
+#define WEB_MAX_PER_IP 24         /* from one address */
+#define WEB_HEADER_MEMORY 32768   /* request line + headers of one request */
+#define WEB_TIMEOUT_S 20          /* a connection idle this long is dropped */
+#define WEB_MAX_BODY 65536        /* a form */
+#define WEB_MAX_UPLOAD (4u << 20) /* a CSV upload */
+#define WEB_SWALLOW_FACTOR 8      /* a body past its limit is read up to 8x, then cut */
+#define WEB_MAX_FIELDS 128        /* fields of one form */
+#define WEB_MAX_PAGE (64u << 20)  /* a page being written */
 #define WEB_MAX_SESSIONS 256
-#define WEB_MAX_SSE 32             /* live dashboards waiting at once */
-#define WEB_SSE_WAIT_MS 25000      /* an event stream is answered within this */
-#define WEB_LOGIN_FAILS 5          /* wrong passwords before a pause */
+#define WEB_MAX_SSE 32        /* live dashboards waiting at once */
+#define WEB_SSE_WAIT_MS 25000 /* an event stream is answered within this */
+#define WEB_LOGIN_FAILS 5     /* wrong passwords before a pause */
 #define WEB_LOGIN_WINDOW_MS (15 * 60 * 1000)
 #define WEB_LOGIN_PAUSE_MS (60 * 1000)
 #define WEB_MAX_FAIL_ENTRIES 256
-#define WEB_HEADER_DEADLINE_MS 10000  /* request line + headers, from accept */
+#define WEB_HEADER_DEADLINE_MS 10000   /* request line + headers, from accept */
 #define WEB_REQUEST_DEADLINE_MS 120000 /* a whole body, from its headers */
-#define WEB_CONN_RESERVE 8         /* slots kept for new browsers (web_conn.c) */
+#define WEB_CONN_RESERVE 8             /* slots kept for new browsers (web_conn.c) */
 #define WEB_CONN_SLOTS (WEB_MAX_CONNECTIONS + 8)
 
 /* ---------------------------------------------------------------- sessions */
 
 struct web_session {
-	char id[65];           /* cookie value, hex of 32 random bytes; "" = free slot */
-	char csrf[65];         /* the token every form carries */
+	char id[65];   /* cookie value, hex of 32 random bytes; "" = free slot */
+	char csrf[65]; /* the token every form carries */
 	struct person who;
 	int64_t created_ms, seen_ms;
 };
 
 struct web_fail {
-	char key[96];          /* "ip" or "login:..." */
+	char key[96]; /* "ip" or "login:..." */
 	unsigned n;
 	int64_t first_ms, until_ms;
 };
@@ -68,8 +68,8 @@ struct web_req;
 struct web_conn {
 	bool used, in_request, dropped;
 	int fd;
-	int64_t since_ms;        /* accepted, or its last answer sent */
-	int64_t req_ms;          /* its request's headers arrived */
+	int64_t since_ms; /* accepted, or its last answer sent */
+	int64_t req_ms;   /* its request's headers arrived */
 	struct web_req *req;
 };
 
@@ -79,50 +79,50 @@ struct web {
 	struct store_config cfg;
 	const struct web_opts *opts;
 	struct MHD_Daemon *d;
-	uv_poll_t poll;              /* MHD's epoll descriptor */
-	uv_timer_t timer;            /* MHD's next timeout */
-	uv_timer_t sse_timer;        /* answers waiting event streams in time */
+	uv_poll_t poll;       /* MHD's epoll descriptor */
+	uv_timer_t timer;     /* MHD's next timeout */
+	uv_timer_t sse_timer; /* answers waiting event streams in time */
 	int nclosing;
 	bool loopback, https, stopping;
 	unsigned session_ttl_ms;
 	char url[160];
-	char *tls_cert, *tls_key;    /* PEM text, for MHD */
+	char *tls_cert, *tls_key; /* PEM text, for MHD */
 	struct web_session sessions[WEB_MAX_SESSIONS];
 	struct web_fail fails[WEB_MAX_FAIL_ENTRIES];
 	struct web_req *sse[WEB_MAX_SSE]; /* suspended event streams */
 	size_t nsse;
-	uint64_t dash_version;       /* +1 at every dashboard stored */
-	uint64_t data_version;       /* +1 at every sync round */
+	uint64_t dash_version; /* +1 at every dashboard stored */
+	uint64_t data_version; /* +1 at every sync round */
 	struct web_conn conns[WEB_CONN_SLOTS];
 	unsigned nconns;
-	uint64_t ndropped;           /* connections ended by web_conn.c */
+	uint64_t ndropped; /* connections ended by web_conn.c */
 };
 
 /* ---------------------------------------------------------------- one request */
 
 struct web_field {
 	char *name;
-	char *filename;        /* an uploaded file's name, or NULL */
-	struct buf val;        /* NUL-terminated once complete */
+	char *filename; /* an uploaded file's name, or NULL */
+	struct buf val; /* NUL-terminated once complete */
 };
 
 struct web_req {
 	struct web *w;
 	struct MHD_Connection *conn;
-	const char *method;      /* "GET", "POST", ... (MHD's) */
-	const char *url;         /* the path, decoded by MHD */
+	const char *method; /* "GET", "POST", ... (MHD's) */
+	const char *url;    /* the path, decoded by MHD */
 	struct MHD_PostProcessor *pp;
 	struct web_field fields[WEB_MAX_FIELDS];
 	size_t nfields;
-	size_t body, body_max;   /* bytes of body seen, allowed */
+	size_t body, body_max; /* bytes of body seen, allowed */
 	bool too_big, bad_body, answered;
 	bool suspended;
 	int64_t sse_since_ms;
-	uint64_t sse_version;    /* the dashboard version the stream last saw */
-	char lang[8];            /* "zh_CN" or "en" for this request */
+	uint64_t sse_version;     /* the dashboard version the stream last saw */
+	char lang[8];             /* "zh_CN" or "en" for this request */
 	struct web_session *sess; /* signed in, or NULL */
-	bool sess_new;           /* send the cookie */
-	bool sess_expired;       /* the cookie names a sign-in that is over */
+	bool sess_new;            /* send the cookie */
+	bool sess_expired;        /* the cookie names a sign-in that is over */
 	char ip[64];
 };
 
@@ -131,12 +131,12 @@ struct web_req {
 struct web_page {
 	struct buf b;
 	int status;
-	const char *ctype;        /* NULL: text/html; charset=utf-8 */
-	const char *csp;          /* NULL: the strict one */
-	char location[2048];       /* a redirect (303) */
-	char disposition[256];    /* a download's Content-Disposition */
+	const char *ctype;     /* NULL: text/html; charset=utf-8 */
+	const char *csp;       /* NULL: the strict one */
+	char location[2048];   /* a redirect (303) */
+	char disposition[256]; /* a download's Content-Disposition */
 	char retry_after[16];
-	char set_lang[4];         /* the language switch's cookie */
+	char set_lang[4]; /* the language switch's cookie */
 	bool oom;
 };
 

@@ -63,7 +63,9 @@ void web_value(struct web_page *p, const struct kind *k, const ProtobufCMessage 
 
 const char *web_sync_label(enum store_sync_state s)
 {
-	return s == STORE_PENDING ? _("not yet synced") : s == STORE_REJECTED ? _("rejected") : _("synced");
+	return s == STORE_PENDING    ? _("not yet synced")
+	       : s == STORE_REJECTED ? _("rejected")
+				     : _("synced");
 }
 
 /* ---------------------------------------------------------------- the list */
@@ -75,7 +77,7 @@ struct list_ctx {
 	struct kind_env env;
 	char today[11];
 	const char *q, *status, *campus, *from, *to, *school;
-	bool bureau;                /* a column and a filter for the school */
+	bool bureau; /* a column and a filter for the school */
 	const ProtobufCFieldDescriptor *df;
 	const ProtobufCFieldDescriptor *cols[8];
 	size_t ncols;
@@ -92,9 +94,8 @@ static bool matches_text(const ProtobufCMessage *m, const struct kind *k, const 
 		if (!web_settable(f))
 			continue;
 		v = kind_field_get(m, f);
-		hit = v && (strcasestr(v, q) ||
-			    (f->type == PROTOBUF_C_TYPE_ENUM && *v &&
-			     strstr(kind_enum_label_tr(k, f->name, v), q)));
+		hit = v && (strcasestr(v, q) || (f->type == PROTOBUF_C_TYPE_ENUM && *v &&
+						 strstr(kind_enum_label_tr(k, f->name, v), q)));
 		free(v);
 		if (hit)
 			return true;
@@ -131,7 +132,8 @@ static int list_cb(void *arg, const Safecampus__Record *rec)
 	 * filter and for the rows shown, not for every record counted */
 	memset(&d, 0, sizeof d);
 	if (x->status && *x->status) {
-		if (!x->k->ops || !x->k->ops->derive || kind_derive(&x->env, rec, x->today, &d) != 0 ||
+		if (!x->k->ops || !x->k->ops->derive ||
+		    kind_derive(&x->env, rec, x->today, &d) != 0 ||
 		    !kind_status_has(d.status, x->status))
 			return 0;
 		derived = true;
@@ -140,7 +142,8 @@ static int list_cb(void *arg, const Safecampus__Record *rec)
 	if (x->matched <= x->skip || x->shown >= LIST_PAGE)
 		return 0;
 	x->shown++;
-	if (!derived && x->k->ops && x->k->ops->derive && kind_derive(&x->env, rec, x->today, &d) != 0)
+	if (!derived && x->k->ops && x->k->ops->derive &&
+	    kind_derive(&x->env, rec, x->today, &d) != 0)
 		d.status[0] = '\0';
 	if (store_sync_state(x->r->w->st, rec->id, &ss) != 0)
 		ss = STORE_SYNCED;
@@ -163,7 +166,9 @@ static int list_cb(void *arg, const Safecampus__Record *rec)
 	web_p(p, "<td>");
 	web_e(p, rec->campus);
 	web_p(p, "</td><td class=\"%s\">%s</td></tr>\n",
-	      ss == STORE_PENDING ? "pending" : ss == STORE_REJECTED ? "rejected" : "",
+	      ss == STORE_PENDING    ? "pending"
+	      : ss == STORE_REJECTED ? "rejected"
+				     : "",
 	      web_sync_label(ss));
 	return 0;
 }
@@ -176,7 +181,8 @@ static void pick_cols(struct list_ctx *x, bool bureau)
 
 	for (size_t i = 0; k->ops && k->ops->cols && i < k->ops->ncols && x->ncols < 6; i++) {
 		const struct kind_col *c = &k->ops->cols[i];
-		const ProtobufCFieldDescriptor *f = c->field && c->field[0] != '@' ? kind_field(k, c->field) : NULL;
+		const ProtobufCFieldDescriptor *f =
+			c->field && c->field[0] != '@' ? kind_field(k, c->field) : NULL;
 		if (f && !((bureau ? c->bureau : c->school) & KC_OFF))
 			x->cols[x->ncols++] = f;
 	}
@@ -193,7 +199,9 @@ static void pick_cols(struct list_ctx *x, bool bureau)
 static void filter_input(struct web_page *p, const char *name, const char *label, const char *type,
 			 const char *value)
 {
-	web_p(p, "<div><label for=\"f-%s\">%s</label><input id=\"f-%s\" name=\"%s\" type=\"%s\" value=\"",
+	web_p(p,
+	      "<div><label for=\"f-%s\">%s</label><input id=\"f-%s\" name=\"%s\" type=\"%s\" "
+	      "value=\"",
 	      name, label, name, name, type);
 	web_e(p, value ? value : "");
 	web_p(p, "\"></div>\n");
@@ -216,7 +224,7 @@ static bool addable(const struct kind *k)
 
 int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k)
 {
-	struct list_ctx x = {.r = r, .p = p, .k = k};
+	struct list_ctx x = { .r = r, .p = p, .k = k };
 	const char *pg = web_arg(r, "page");
 	long page = pg ? strtol(pg, NULL, 10) : 1;
 	bool bureau = r->w->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU;
@@ -239,30 +247,37 @@ int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k)
 	web_head(p, r, web_kind_label(k));
 	web_p(p, "<div class=\"actions\">");
 	if (!k->bureau_only == !bureau && addable(k))
-		web_p(p, "<a class=\"button\" id=\"add\" href=\"/k/%s/new\">%s</a>", k->name, _("Add"));
+		web_p(p, "<a class=\"button\" id=\"add\" href=\"/k/%s/new\">%s</a>", k->name,
+		      _("Add"));
 	for (size_t i = 0; k->ops && i < k->ops->nverbs; i++) {
 		const struct kind_verb *v = &k->ops->verbs[i];
 		char why[256];
 		if (v->flags & KV_PARENT || verb_role(&r->w->cfg, v, why, sizeof why))
 			continue;
-		web_p(p, "<a class=\"button secondary\" href=\"/k/%s/v/%s\">%s</a>", k->name, v->name,
-		      web_verb_label(k, v));
+		web_p(p, "<a class=\"button secondary\" href=\"/k/%s/v/%s\">%s</a>", k->name,
+		      v->name, web_verb_label(k, v));
 	}
-	web_p(p, "<a class=\"button secondary\" href=\"/k/%s/import\">%s</a>"
-		 "<a class=\"button secondary\" id=\"export\" href=\"/k/%s/export.csv\">%s</a></div>\n",
+	web_p(p,
+	      "<a class=\"button secondary\" href=\"/k/%s/import\">%s</a>"
+	      "<a class=\"button secondary\" id=\"export\" "
+	      "href=\"/k/%s/export.csv\">%s</a></div>\n",
 	      k->name, _("Import CSV"), k->name, _("Export CSV"));
 	web_p(p, "<form class=\"filters\" method=\"get\">\n");
 	filter_input(p, "q", _("Search"), "search", x.q);
 	if (k->ops && k->ops->status_words) {
 		const char *s = k->ops->status_words;
-		web_p(p, "<div><label for=\"f-status\">%s</label><select id=\"f-status\" name=\"status\">"
-			 "<option value=\"\">%s</option>", _("Status"), _("all"));
+		web_p(p,
+		      "<div><label for=\"f-status\">%s</label><select id=\"f-status\" "
+		      "name=\"status\">"
+		      "<option value=\"\">%s</option>",
+		      _("Status"), _("all"));
 		while (*s) {
 			char w[64];
 			size_t n = strcspn(s, " ");
 			snprintf(w, sizeof w, "%.*s", (int)(n < 63 ? n : 63), s);
 			web_p(p, "<option value=\"%s\"%s>%s</option>", w,
-			      x.status && strcmp(x.status, w) == 0 ? " selected" : "", kind_status_label(w));
+			      x.status && strcmp(x.status, w) == 0 ? " selected" : "",
+			      kind_status_label(w));
 			s += n;
 			s += strspn(s, " ");
 		}
@@ -355,12 +370,13 @@ static int csv_cb(void *arg, const Safecampus__Record *rec)
 
 int web_page_export(struct web_req *r, struct web_page *p, const struct kind *k)
 {
-	struct csv_ctx x = {.p = p, .k = k};
+	struct csv_ctx x = { .p = p, .k = k };
 
 	p->ctype = "text/csv; charset=utf-8";
 	snprintf(p->disposition, sizeof p->disposition, "attachment; filename=\"%s.csv\"", k->name);
 	/* the BOM: Excel reads the file as UTF-8 only with it */
-	web_p(p, "\xEF\xBB\xBF" "id");
+	web_p(p, "\xEF\xBB\xBF"
+		 "id");
 	for (unsigned i = 0; i < k->desc->n_fields; i++)
 		if (web_settable(&k->desc->fields[i]))
 			web_p(p, ",%s", k->desc->fields[i].name);

@@ -36,14 +36,17 @@ static int hist_cb(void *arg, const Safecampus__Record *rec)
 	web_p(x->p, "<tr>");
 	for (unsigned i = 0; i < x->ek->desc->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &x->ek->desc->fields[i];
-		if (!web_settable(f) || (x->ek->parent_field && !strcmp(f->name, x->ek->parent_field)))
+		if (!web_settable(f) ||
+		    (x->ek->parent_field && !strcmp(f->name, x->ek->parent_field)))
 			continue;
 		web_p(x->p, "<td>");
 		web_value(x->p, x->ek, m, f);
 		web_p(x->p, "</td>");
 	}
 	web_p(x->p, "<td class=\"%s\">%s</td></tr>\n",
-	      ss == STORE_PENDING ? "pending" : ss == STORE_REJECTED ? "rejected" : "",
+	      ss == STORE_PENDING    ? "pending"
+	      : ss == STORE_REJECTED ? "rejected"
+				     : "",
 	      web_sync_label(ss));
 	return 0;
 }
@@ -51,7 +54,7 @@ static int hist_cb(void *arg, const Safecampus__Record *rec)
 static void history(struct web_req *r, struct web_page *p, const Safecampus__Record *rec,
 		    const struct kind *ek)
 {
-	struct hist_ctx x = {.p = p, .ek = ek, .w = r->w};
+	struct hist_ctx x = { .p = p, .ek = ek, .w = r->w };
 
 	web_p(p, "<h2>%s</h2>\n<table id=\"history\"><thead><tr>", _("History"));
 	for (unsigned i = 0; i < ek->desc->n_fields; i++) {
@@ -64,7 +67,8 @@ static void history(struct web_req *r, struct web_page *p, const Safecampus__Rec
 	}
 	web_p(p, "<th>%s</th></tr></thead><tbody>\n", _("Sync"));
 	if (store_each_child(r->w->st, ek->name, rec->id, hist_cb, &x) != 0)
-		web_p(p, "<tr><td class=\"error\">%s</td></tr>", _("The history could not be read."));
+		web_p(p, "<tr><td class=\"error\">%s</td></tr>",
+		      _("The history could not be read."));
 	web_p(p, "</tbody></table>\n");
 }
 
@@ -84,7 +88,8 @@ int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 	if (store_get(r->w->st, id, &rec) != 0 || !(k = kind_of(rec)) || !(m = kind_payload(rec))) {
 		if (rec)
 			safecampus__record__free_unpacked(rec, NULL);
-		web_error_page(p, r, 404, _("Not found"), _("There is no such page or record here."));
+		web_error_page(p, r, 404, _("Not found"),
+			       _("There is no such page or record here."));
 		return 0;
 	}
 	web_today(today);
@@ -105,8 +110,8 @@ int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 	if (d.status[0]) {
 		char w[64];
 		snprintf(w, sizeof w, "%.*s", (int)strcspn(d.status, " !"), d.status);
-		web_p(p, "<dt>%s</dt><dd id=\"status\">%s%s</dd>", _("Status"), kind_status_label(w),
-		      d.overdue ? _(" (overdue)") : "");
+		web_p(p, "<dt>%s</dt><dd id=\"status\">%s%s</dd>", _("Status"),
+		      kind_status_label(w), d.overdue ? _(" (overdue)") : "");
 	}
 	for (unsigned i = 0; i < k->desc->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &k->desc->fields[i];
@@ -121,7 +126,9 @@ int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 	web_p(p, "<dt>%s</dt><dd>", _("Campus"));
 	web_e(p, rec->campus);
 	web_p(p, "</dd><dt>%s</dt><dd class=\"%s\">%s</dd></dl>\n", _("Sync"),
-	      ss == STORE_PENDING ? "pending" : ss == STORE_REJECTED ? "rejected" : "",
+	      ss == STORE_PENDING    ? "pending"
+	      : ss == STORE_REJECTED ? "rejected"
+				     : "",
 	      web_sync_label(ss));
 	if (k->ops && k->ops->alarm) {
 		char line[512];
@@ -137,15 +144,18 @@ int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 	for (size_t i = 0; k->ops && i < k->ops->nverbs; i++) {
 		const struct kind_verb *v = &k->ops->verbs[i];
 		char why[512];
-		if (!(v->flags & KV_PARENT) || !verb_legal(&vc, k, v, rec, NULL, 0, why, sizeof why))
+		if (!(v->flags & KV_PARENT) ||
+		    !verb_legal(&vc, k, v, rec, NULL, 0, why, sizeof why))
 			continue;
-		web_p(p, "<a class=\"button\" data-verb=\"%s\" href=\"/r/%s/v/%s\">", v->name, rec->id,
-		      v->name);
+		web_p(p, "<a class=\"button\" data-verb=\"%s\" href=\"/r/%s/v/%s\">", v->name,
+		      rec->id, v->name);
 		web_e(p, web_verb_label(k, v));
 		web_p(p, "</a>");
 	}
-	if ((!k->immutable || rec->seq == 0) && !k->bureau_only == !(r->w->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU))
-		web_p(p, "<a class=\"button secondary\" href=\"/r/%s/edit\">%s</a>", rec->id, _("Edit"));
+	if ((!k->immutable || rec->seq == 0) &&
+	    !k->bureau_only == !(r->w->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU))
+		web_p(p, "<a class=\"button secondary\" href=\"/r/%s/edit\">%s</a>", rec->id,
+		      _("Edit"));
 	web_p(p, "<a class=\"button secondary\" href=\"/k/%s\">%s</a></div>\n", k->name,
 	      _("Back to the list"));
 	if (k->ops && k->ops->event_kind && kind_by_name(k->ops->event_kind))
@@ -246,13 +256,13 @@ static bool asked(const struct kind *fk, const struct kind_verb *v, const char *
 }
 
 struct form {
-	const struct kind *fk;          /* the kind of the record written */
-	const struct kind_verb *v;      /* NULL: add or edit */
+	const struct kind *fk;     /* the kind of the record written */
+	const struct kind_verb *v; /* NULL: add or edit */
 	const char *const *required;
-	const ProtobufCMessage *cur;    /* edit: the record's values */
-	const struct verb_result *res;  /* after a refused post */
-	bool person;                    /* someone is signed in */
-	bool password;                  /* the step is signed: ask for the password again */
+	const ProtobufCMessage *cur;   /* edit: the record's values */
+	const struct verb_result *res; /* after a refused post */
+	bool person;                   /* someone is signed in */
+	bool password;                 /* the step is signed: ask for the password again */
 };
 
 static const char *error_for(const struct form *fm, const char *field)
@@ -330,14 +340,17 @@ static void field_input(struct web_page *p, struct web_req *r, const struct form
 			const char *name = kind_enum_name(e, e->values[i].value);
 			if (!e->values[i].value || !name)
 				continue;
-			web_p(p, "<option value=\"%s\"%s>", name, !strcmp(val, name) ? " selected" : "");
+			web_p(p, "<option value=\"%s\"%s>", name,
+			      !strcmp(val, name) ? " selected" : "");
 			web_e(p, kind_enum_label_tr(k, f->name, name));
 			web_p(p, "</option>");
 		}
 		web_p(p, "</select>");
 	} else if (f->type == PROTOBUF_C_TYPE_BOOL) {
-		web_p(p, "<select id=\"in-%s\" name=\"%s\"><option value=\"\"></option>"
-			 "<option value=\"true\"%s>%s</option><option value=\"false\"%s>%s</option></select>",
+		web_p(p,
+		      "<select id=\"in-%s\" name=\"%s\"><option value=\"\"></option>"
+		      "<option value=\"true\"%s>%s</option><option "
+		      "value=\"false\"%s>%s</option></select>",
 		      f->name, f->name, !strcmp(val, "true") ? " selected" : "", _("yes"),
 		      !strcmp(val, "false") ? " selected" : "", _("no"));
 	} else {
@@ -357,11 +370,14 @@ static void field_input(struct web_page *p, struct web_req *r, const struct form
 				val = ms;
 			} else if (!posted)
 				val = "";
-		} else if (f->label != PROTOBUF_C_LABEL_REPEATED && f->type != PROTOBUF_C_TYPE_STRING)
+		} else if (f->label != PROTOBUF_C_LABEL_REPEATED &&
+			   f->type != PROTOBUF_C_TYPE_STRING)
 			type = "number";
-		web_p(p, "<input id=\"in-%s\" name=\"%s\" type=\"%s\"%s%s value=\"", f->name, f->name,
-		      type, req ? " required" : "",
-		      f->type == PROTOBUF_C_TYPE_DOUBLE || f->type == PROTOBUF_C_TYPE_FLOAT ? " step=\"any\"" : "");
+		web_p(p, "<input id=\"in-%s\" name=\"%s\" type=\"%s\"%s%s value=\"", f->name,
+		      f->name, type, req ? " required" : "",
+		      f->type == PROTOBUF_C_TYPE_DOUBLE || f->type == PROTOBUF_C_TYPE_FLOAT
+			      ? " step=\"any\""
+			      : "");
 		web_e(p, val);
 		web_p(p, "\">");
 	}
@@ -389,7 +405,7 @@ static void form_page(struct web_req *r, struct web_page *p, const struct kind *
 		      const struct verb_result *res)
 {
 	const struct kind *fk = v && v->kind ? kind_by_name(v->kind) : g;
-	struct form fm = {.fk = fk, .v = v, .res = res, .person = r->sess != NULL};
+	struct form fm = { .fk = fk, .v = v, .res = res, .person = r->sess != NULL };
 	Safecampus__Record *rec = NULL;
 	char title[256], action[128];
 	const char *parent = v && (v->flags & KV_PARENT) ? id : NULL;
@@ -397,7 +413,8 @@ static void form_page(struct web_req *r, struct web_page *p, const struct kind *
 	const char *req[32];
 
 	if (!fk) {
-		web_error_page(p, r, 404, _("Not found"), _("There is no such page or record here."));
+		web_error_page(p, r, 404, _("Not found"),
+			       _("There is no such page or record here."));
 		return;
 	}
 	if (edit && store_get(r->w->st, id, &rec) == 0)
@@ -461,9 +478,11 @@ static void form_page(struct web_req *r, struct web_page *p, const struct kind *
 	}
 	if (fm.password && r->sess) {
 		const char *err = error_for(&fm, "_password");
-		web_p(p, "<div class=\"field%s\"><label for=\"in-_password\">%s <span class=\"req\">*"
-			 "</span></label><input id=\"in-_password\" name=\"_password\" type=\"password\" "
-			 "autocomplete=\"current-password\" required><div class=\"help\">%s</div>",
+		web_p(p,
+		      "<div class=\"field%s\"><label for=\"in-_password\">%s <span class=\"req\">*"
+		      "</span></label><input id=\"in-_password\" name=\"_password\" "
+		      "type=\"password\" "
+		      "autocomplete=\"current-password\" required><div class=\"help\">%s</div>",
 		      err ? " bad" : "", _("Your password, to sign this step"),
 		      _("The step is recorded under your name."));
 		if (err) {
@@ -530,7 +549,8 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 	int rc;
 
 	if (!fk) {
-		web_error_page(p, r, 404, _("Not found"), _("There is no such page or record here."));
+		web_error_page(p, r, 404, _("Not found"),
+			       _("There is no such page or record here."));
 		return 0;
 	}
 	if (web_need_person(r, p))
@@ -548,7 +568,7 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 		if (*val && web_ends(f->name, "_ms") && f->type != PROTOBUF_C_TYPE_STRING &&
 		    strchr(val, 'T') && nms < 160 && local_ms(val, msbuf[nms], sizeof msbuf[nms]))
 			val = msbuf[nms++];
-		vals[n++] = (struct verb_value){f->name, val};
+		vals[n++] = (struct verb_value){ f->name, val };
 	}
 	if (signed_step(fk, v)) {
 		/* a signed step: the person confirms it with their password. A
@@ -582,8 +602,10 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 		struct web_page q;
 		web_page_init(&q);
 		web_p(&q, "/r/%s?msg=", parent ? parent : res->id[0] ? res->id : id);
-		web_u(&q, res->done[0] ? res->done : _("Saved. It waits in the outbox until the next sync."));
-		snprintf(url, sizeof url, "%.*s", (int)buf_used(&q.b), (const char *)buf_head(&q.b));
+		web_u(&q, res->done[0] ? res->done
+				       : _("Saved. It waits in the outbox until the next sync."));
+		snprintf(url, sizeof url, "%.*s", (int)buf_used(&q.b),
+			 (const char *)buf_head(&q.b));
 		web_page_free(&q);
 		web_redirect(p, url);
 	}

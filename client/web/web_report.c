@@ -23,8 +23,8 @@ static const char *school_arg(struct web_req *r)
 	if (!s || !*s || r->w->cfg.role != SAFECAMPUS__ROLE__ROLE_BUREAU || strlen(s) >= 64)
 		return NULL;
 	for (const char *c = s; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-		      *c == '.' || *c == '_' || *c == '-'))
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
 			return NULL;
 	return s;
 }
@@ -73,7 +73,8 @@ static char *tidy(const char *s)
 
 static void back_url(char *out, size_t n, int year, const char *school)
 {
-	snprintf(out, n, "/report?year=%d%s%s", year, school ? "&school=" : "", school ? school : "");
+	snprintf(out, n, "/report?year=%d%s%s", year, school ? "&school=" : "",
+		 school ? school : "");
 }
 
 static void sources(struct web_page *p, const struct report_section *s, unsigned *note)
@@ -106,8 +107,9 @@ static void schools_table(struct web_page *p, const struct report *d, struct rep
 {
 	char label[256];
 
-	web_p(p, "<h2>%s</h2>\n<table class=\"schools sortable\" id=\"schools\"><thead><tr><th>"
-		 "</th>",
+	web_p(p,
+	      "<h2>%s</h2>\n<table class=\"schools sortable\" id=\"schools\"><thead><tr><th>"
+	      "</th>",
 	      _("Figures per school"));
 	for (size_t s = 0; s < n; s++) {
 		web_p(p, "<th><a href=\"/report?year=%d&amp;school=", d->year);
@@ -172,15 +174,19 @@ int web_page_report(struct web_req *r, struct web_page *p)
 		snprintf(who, sizeof who, _("School %s"), scope);
 	report_title(rep, who, title, sizeof title);
 	web_head(p, r, title);
-	web_p(p, "<link rel=\"stylesheet\" href=\"/static/report.css\">\n<script "
-		 "src=\"/static/report.js\" defer></script>\n<div class=\"report\" id=\"report\">\n");
-	web_p(p, "<form class=\"filters noprint\" method=\"get\" action=\"/report\"><div><label "
-		 "for=\"f-year\">%s</label><input id=\"f-year\" name=\"year\" type=\"number\" "
-		 "min=\"2000\" max=\"2100\" value=\"%d\"></div>",
+	web_p(p,
+	      "<link rel=\"stylesheet\" href=\"/static/report.css\">\n<script "
+	      "src=\"/static/report.js\" defer></script>\n<div class=\"report\" id=\"report\">\n");
+	web_p(p,
+	      "<form class=\"filters noprint\" method=\"get\" action=\"/report\"><div><label "
+	      "for=\"f-year\">%s</label><input id=\"f-year\" name=\"year\" type=\"number\" "
+	      "min=\"2000\" max=\"2100\" value=\"%d\"></div>",
 	      _("Year"), year);
 	if (bureau) {
-		web_p(p, "<div><label for=\"f-school\">%s</label><input id=\"f-school\" name=\"school\" "
-			 "value=\"",
+		web_p(p,
+		      "<div><label for=\"f-school\">%s</label><input id=\"f-school\" "
+		      "name=\"school\" "
+		      "value=\"",
 		      _("One school (drill-down)"));
 		web_e(p, school ? school : "");
 		web_p(p, "\"></div>");
@@ -208,7 +214,8 @@ int web_page_report(struct web_req *r, struct web_page *p)
 		int e = store_report_edit_get(w->st, year, scope, s->key, &edit, &ms);
 		if (e != 0 && e != SC_ENOTFOUND) {
 			free_all(rep, v, nv);
-			web_error_page(p, r, 500, _("Cannot read the saved report"), store_last_error());
+			web_error_page(p, r, 500, _("Cannot read the saved report"),
+				       store_last_error());
 			return 0;
 		}
 		web_p(p, "<section id=\"sec-%s\"><h2><label for=\"s_%s\">%s", s->key, s->key,
@@ -217,8 +224,9 @@ int web_page_report(struct web_req *r, struct web_page *p)
 		web_p(p, "</label></h2>\n");
 		if (edit) {
 			web_fmt_time(ms, when, sizeof when);
-			web_p(p, "<p class=\"edited noprint\" id=\"edited-%s\">%s %s <label><input "
-				 "type=\"checkbox\" name=\"reset_%s\" value=\"1\"> %s</label></p>\n",
+			web_p(p,
+			      "<p class=\"edited noprint\" id=\"edited-%s\">%s %s <label><input "
+			      "type=\"checkbox\" name=\"reset_%s\" value=\"1\"> %s</label></p>\n",
 			      s->key, _("Edited, saved"), when, s->key, _("back to the draft"));
 		}
 		/* maxlength counts characters: a Chinese one is 3 bytes */

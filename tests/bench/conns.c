@@ -56,7 +56,7 @@ static struct {
 	const char *host, *cert, *key, *ca, *user, *db;
 	int port, n, window, reconnect, resume, hold_ms;
 	int pid;
-} opt = {.n = 1000, .window = 200, .user = "main", .db = "safecampus"};
+} opt = { .n = 1000, .window = 200, .user = "main", .db = "safecampus" };
 
 static uv_loop_t *loop;
 static struct tls_ctx *ctx;
@@ -115,7 +115,8 @@ static double cpu_s_of(int pid)
 	fclose(f);
 	p = strrchr(buf, ')');
 	/* fields after the comm: state(3) ... utime(14) stime(15) */
-	if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
+	if (p &&
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
 		return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 	return 0;
 }
@@ -314,7 +315,8 @@ static void scan_plain(struct cn *c)
 	if (opt.proto == P_SC) {
 		if (n < 4)
 			return;
-		size_t len = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) | ((size_t)p[2] << 8) | p[3];
+		size_t len =
+			((size_t)p[0] << 24) | ((size_t)p[1] << 16) | ((size_t)p[2] << 8) | p[3];
 		if (n < 4 + len)
 			return;
 		Safecampus__Envelope *e = safecampus__envelope__unpack(NULL, len, p + 4);
@@ -330,7 +332,8 @@ static void scan_plain(struct cn *c)
 	}
 	/* PostgreSQL messages: type byte, 4-byte length; wait for 'Z' */
 	while (n >= 5) {
-		size_t len = ((size_t)p[1] << 24) | ((size_t)p[2] << 16) | ((size_t)p[3] << 8) | p[4];
+		size_t len =
+			((size_t)p[1] << 24) | ((size_t)p[2] << 16) | ((size_t)p[3] << 8) | p[4];
 		if (n < 1 + len)
 			return;
 		if (p[0] == 'E') {
@@ -395,7 +398,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	if (nread < 0) {
 		if (c->st == C_UP) {
 			/* the server closed an idle connection: count it */
-			fprintf(stderr, "conns: an established connection was closed by the server\n");
+			fprintf(stderr,
+				"conns: an established connection was closed by the server\n");
 			c->st = C_FAILED;
 			up--;
 			failed++;
@@ -483,36 +487,67 @@ static void hold(int ms)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{"proto", 1, 0, 'P'}, {"host", 1, 0, 'H'}, {"port", 1, 0, 'p'}, {"cert", 1, 0, 'c'},
-		{"key", 1, 0, 'k'}, {"ca", 1, 0, 'a'}, {"server-pid", 1, 0, 'S'}, {"window", 1, 0, 'w'},
-		{"user", 1, 0, 'u'}, {"db", 1, 0, 'd'}, {"reconnect", 0, 0, 'r'}, {"resume", 0, 0, 'R'},
-		{"hold-ms", 1, 0, 'h'}, {0, 0, 0, 0}};
+	static const struct option lo[] = { { "proto", 1, 0, 'P' },      { "host", 1, 0, 'H' },
+					    { "port", 1, 0, 'p' },       { "cert", 1, 0, 'c' },
+					    { "key", 1, 0, 'k' },        { "ca", 1, 0, 'a' },
+					    { "server-pid", 1, 0, 'S' }, { "window", 1, 0, 'w' },
+					    { "user", 1, 0, 'u' },       { "db", 1, 0, 'd' },
+					    { "reconnect", 0, 0, 'r' },  { "resume", 0, 0, 'R' },
+					    { "hold-ms", 1, 0, 'h' },    { 0, 0, 0, 0 } };
 	char err[512];
 	int o;
 
 	while ((o = getopt_long(argc, argv, "n:", lo, NULL)) != -1) {
 		switch (o) {
-		case 'P': opt.proto = strcmp(optarg, "pg") ? P_SC : P_PG; break;
-		case 'H': opt.host = optarg; break;
-		case 'p': opt.port = atoi(optarg); break;
-		case 'c': opt.cert = optarg; break;
-		case 'k': opt.key = optarg; break;
-		case 'a': opt.ca = optarg; break;
-		case 'S': opt.pid = atoi(optarg); break;
-		case 'w': opt.window = atoi(optarg); break;
-		case 'u': opt.user = optarg; break;
-		case 'd': opt.db = optarg; break;
-		case 'r': opt.reconnect = 1; break;
-		case 'R': opt.resume = 1; break;
-		case 'h': opt.hold_ms = atoi(optarg); break;
-		case 'n': opt.n = atoi(optarg); break;
-		default: die("bad option (see the comment at the top of tests/bench/conns.c)");
+		case 'P':
+			opt.proto = strcmp(optarg, "pg") ? P_SC : P_PG;
+			break;
+		case 'H':
+			opt.host = optarg;
+			break;
+		case 'p':
+			opt.port = atoi(optarg);
+			break;
+		case 'c':
+			opt.cert = optarg;
+			break;
+		case 'k':
+			opt.key = optarg;
+			break;
+		case 'a':
+			opt.ca = optarg;
+			break;
+		case 'S':
+			opt.pid = atoi(optarg);
+			break;
+		case 'w':
+			opt.window = atoi(optarg);
+			break;
+		case 'u':
+			opt.user = optarg;
+			break;
+		case 'd':
+			opt.db = optarg;
+			break;
+		case 'r':
+			opt.reconnect = 1;
+			break;
+		case 'R':
+			opt.resume = 1;
+			break;
+		case 'h':
+			opt.hold_ms = atoi(optarg);
+			break;
+		case 'n':
+			opt.n = atoi(optarg);
+			break;
+		default:
+			die("bad option (see the comment at the top of tests/bench/conns.c)");
 		}
 	}
 	if (!opt.host || !opt.port || !opt.cert || !opt.key || !opt.ca || !opt.pid || opt.n < 1)
 		die("--host --port --cert --key --ca --server-pid are required");
-	struct rlimit rl = {(rlim_t)opt.n + 1024, (rlim_t)opt.n + 1024};
+	struct rlimit rl = { (rlim_t)opt.n + 1024, (rlim_t)opt.n + 1024 };
 	if (setrlimit(RLIMIT_NOFILE, &rl))
 		die("cannot raise the open-file limit (run as root or raise ulimit -n)");
 	if (uv_ip4_addr(opt.host, opt.port, &addr))
@@ -533,10 +568,11 @@ int main(int argc, char **argv)
 	hold(opt.hold_ms ? opt.hold_ms : 1000); /* let the server settle: idle */
 	server_reading(&rss1, &cpu1);
 	int up1 = up, failed1 = failed;
-	printf("round 1: %d up, %d failed in %.2f s; server RSS %ld -> %ld kB (%.1f kB a connection), "
+	printf("round 1: %d up, %d failed in %.2f s; server RSS %ld -> %ld kB (%.1f kB a "
+	       "connection), "
 	       "CPU %.2f s (%.3f ms a setup)\n",
-	       up1, failed1, setup_s, rss0, rss1, up1 ? (double)(rss1 - rss0) / up1 : 0, cpu1 - cpu0,
-	       up1 ? (cpu1 - cpu0) * 1000 / up1 : 0);
+	       up1, failed1, setup_s, rss0, rss1, up1 ? (double)(rss1 - rss0) / up1 : 0,
+	       cpu1 - cpu0, up1 ? (cpu1 - cpu0) * 1000 / up1 : 0);
 	double back_s = 0, cpu_back_ms = 0;
 	int up2 = 0, failed2 = 0;
 	if (opt.reconnect) {
@@ -554,13 +590,15 @@ int main(int argc, char **argv)
 		up2 = up;
 		failed2 = failed;
 		cpu_back_ms = up2 ? (c1 - c0) * 1000 / up2 : 0;
-		printf("round 2 (all reconnect%s): %d up, %d failed in %.2f s; server CPU %.3f ms a setup\n",
+		printf("round 2 (all reconnect%s): %d up, %d failed in %.2f s; server CPU %.3f ms "
+		       "a setup\n",
 		       opt.resume ? ", resuming" : "", up2, failed2, back_s, cpu_back_ms);
 	}
-	printf("result proto=%s n=%d up=%d failed=%d setup_s=%.2f rss_kb_per_conn=%.1f cpu_ms_per_setup=%.3f "
+	printf("result proto=%s n=%d up=%d failed=%d setup_s=%.2f rss_kb_per_conn=%.1f "
+	       "cpu_ms_per_setup=%.3f "
 	       "back_s=%.2f up_back=%d cpu_ms_per_resetup=%.3f saved=%d resumed=%d\n",
 	       opt.proto == P_SC ? "sc" : "pg", opt.n, up1, failed1, setup_s,
-	       up1 ? (double)(rss1 - rss0) / up1 : 0, up1 ? (cpu1 - cpu0) * 1000 / up1 : 0, back_s, up2,
-	       cpu_back_ms, saved, resumed);
+	       up1 ? (double)(rss1 - rss0) / up1 : 0, up1 ? (cpu1 - cpu0) * 1000 / up1 : 0, back_s,
+	       up2, cpu_back_ms, saved, resumed);
 	return failed1 || failed2 ? 1 : 0;
 }

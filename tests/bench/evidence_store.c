@@ -94,8 +94,9 @@ int main(int argc, char **argv)
 	if (PQstatus(c) != CONNECTION_OK)
 		die(c, "connect");
 	exec_ok(c, "DROP TABLE IF EXISTS bench_evidence_chunk");
-	exec_ok(c, "CREATE TABLE bench_evidence_chunk (school text NOT NULL, sha256 bytea NOT NULL, "
-		   "off bigint NOT NULL, data bytea NOT NULL, PRIMARY KEY (school, sha256, off))");
+	exec_ok(c,
+		"CREATE TABLE bench_evidence_chunk (school text NOT NULL, sha256 bytea NOT NULL, "
+		"off bigint NOT NULL, data bytea NOT NULL, PRIMARY KEY (school, sha256, off))");
 	exec_ok(c, "ALTER TABLE bench_evidence_chunk ALTER COLUMN data SET STORAGE EXTERNAL");
 
 	/* ---- PostgreSQL, the server's statements */
@@ -105,22 +106,26 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof name, "\\x%064x", f);
 		for (size_t o = 0; o < size; o += CHUNK) {
 			size_t n = size - o < CHUNK ? size - o : CHUNK;
-			const char *p[4] = {"s1", name, off, hx};
+			const char *p[4] = { "s1", name, off, hx };
 			PGresult *r;
 			snprintf(off, sizeof off, "%zu", o);
 			hex(data + (size_t)f * size + o, n, hx);
-			r = PQexecParams(c, "INSERT INTO bench_evidence_chunk VALUES ($1, $2::bytea, "
-					 "$3::bigint, $4::bytea)", 4, NULL, p, NULL, NULL, 0);
+			r = PQexecParams(c,
+					 "INSERT INTO bench_evidence_chunk VALUES ($1, $2::bytea, "
+					 "$3::bigint, $4::bytea)",
+					 4, NULL, p, NULL, NULL, 0);
 			if (PQresultStatus(r) != PGRES_COMMAND_OK)
 				die(c, "insert");
 			PQclear(r);
 		}
 		{
-			const char *p[2] = {"s1", name};
-			PGresult *r = PQexecParams(c, "SELECT encode(sha256(string_agg(data, ''::bytea "
-						      "ORDER BY off)), 'hex') FROM bench_evidence_chunk "
-						      "WHERE school = $1 AND sha256 = $2::bytea",
-						   2, NULL, p, NULL, NULL, 0);
+			const char *p[2] = { "s1", name };
+			PGresult *r =
+				PQexecParams(c,
+					     "SELECT encode(sha256(string_agg(data, ''::bytea "
+					     "ORDER BY off)), 'hex') FROM bench_evidence_chunk "
+					     "WHERE school = $1 AND sha256 = $2::bytea",
+					     2, NULL, p, NULL, NULL, 0);
 			if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
 				die(c, "final hash");
 			PQclear(r);
@@ -132,13 +137,16 @@ int main(int argc, char **argv)
 		char name[80], off[24];
 		snprintf(name, sizeof name, "\\x%064x", f);
 		for (size_t o = 0; o < size; o += CHUNK) {
-			const char *p[3] = {"s1", name, off};
+			const char *p[3] = { "s1", name, off };
 			PGresult *r;
 			const char *v;
 			size_t len;
 			snprintf(off, sizeof off, "%zu", o);
-			r = PQexecParams(c, "SELECT data FROM bench_evidence_chunk WHERE school = $1 AND "
-					 "sha256 = $2::bytea AND off = $3::bigint", 3, NULL, p, NULL, NULL, 0);
+			r = PQexecParams(
+				c,
+				"SELECT data FROM bench_evidence_chunk WHERE school = $1 AND "
+				"sha256 = $2::bytea AND off = $3::bigint",
+				3, NULL, p, NULL, NULL, 0);
 			if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
 				die(c, "select");
 			v = PQgetvalue(r, 0, 0);
@@ -198,7 +206,8 @@ int main(int argc, char **argv)
 	rmdir(dir);
 
 	double mb = (double)size * files / 1048576.0;
-	printf("%d files of %zu MiB (%.0f MiB), %u KiB chunks\n", files, size >> 20, mb, CHUNK / 1024);
+	printf("%d files of %zu MiB (%.0f MiB), %u KiB chunks\n", files, size >> 20, mb,
+	       CHUNK / 1024);
 	printf("pg  write %6.2f s %7.1f MiB/s %6.1f files/s   read %6.2f s %7.1f MiB/s\n", w_pg,
 	       mb / w_pg, files / w_pg, r_pg, mb / r_pg);
 	printf("dir write %6.2f s %7.1f MiB/s %6.1f files/s   read %6.2f s %7.1f MiB/s\n", w_dir,

@@ -100,7 +100,7 @@ static struct {
 	unsigned long long seed;
 	const char *conninfo, *server, *pki, *only, *campus, *label;
 	int server_pid, append;
-} opt = {200000, 4, 1000, 2, 42, NULL, NULL, NULL, NULL, "main", NULL, 0, 0};
+} opt = { 200000, 4, 1000, 2, 42, NULL, NULL, NULL, NULL, "main", NULL, 0, 0 };
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -193,7 +193,7 @@ static int proc_stat(int pid, int *ppid, double *reaped)
  * clock tick): the whole tree, monotonic as long as pid lives. */
 static struct usage tree_usage(int pid)
 {
-	struct usage u = {0, 0};
+	struct usage u = { 0, 0 };
 	double reaped;
 	DIR *d;
 	struct dirent *e;
@@ -212,7 +212,7 @@ static struct usage tree_usage(int pid)
 		child = atoi(e->d_name);
 		if (child == pid || proc_stat(child, &ppid, &reaped) || ppid != pid)
 			continue;
-		struct usage c = {reaped, 0};
+		struct usage c = { reaped, 0 };
 		if (task_usage(child, &c) == 0) {
 			u.cpu += c.cpu;
 			u.wait += c.wait;
@@ -227,7 +227,7 @@ static struct usage tree_usage(int pid)
  * /proc, so the client threads report theirs themselves). */
 static struct usage self_usage(void)
 {
-	struct usage u = {0, 0};
+	struct usage u = { 0, 0 };
 	struct rusage ru;
 	unsigned long long run, wait;
 	FILE *f = fopen("/proc/thread-self/schedstat", "r");
@@ -245,7 +245,7 @@ static struct usage self_usage(void)
 
 static struct usage pids_usage(const int *pids, int n)
 {
-	struct usage u = {0, 0};
+	struct usage u = { 0, 0 };
 
 	for (int i = 0; i < n; i++)
 		(void)task_usage(pids[i], &u);
@@ -257,13 +257,13 @@ static struct usage pids_usage(const int *pids, int n)
 /* CPU seconds all CPUs spent busy (not idle, not iowait) since boot. */
 static double machine_busy(void)
 {
-	unsigned long long v[10] = {0};
+	unsigned long long v[10] = { 0 };
 	FILE *f = fopen("/proc/stat", "r");
 
 	if (!f)
 		return -1;
-	int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-		       &v[5], &v[6], &v[7]);
+	int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+		       &v[4], &v[5], &v[6], &v[7]);
 	fclose(f);
 	if (n < 8)
 		return -1;
@@ -315,8 +315,10 @@ static void fresh_table(void)
 	}
 	r = PQexec(pg, "CHECKPOINT");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && !warned++)
-		fprintf(stderr, "ingest: note: CHECKPOINT refused (%s); methods may pay for each "
-				"other's checkpoints\n", PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
+		fprintf(stderr,
+			"ingest: note: CHECKPOINT refused (%s); methods may pay for each "
+			"other's checkpoints\n",
+			PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
 	PQclear(r);
 }
 
@@ -333,19 +335,34 @@ static uint64_t rnd(void)
 #define PICK(a) ((a)[rnd() % (sizeof(a) / sizeof((a)[0]))])
 
 static const char *const titles[] = {
-	"教学楼东侧楼梯扶手松动", "实验室危化品柜未双人双锁", "食堂燃气管道接口老化渗漏",
-	"操场北侧围栏立柱锈蚀松动", "宿舍楼安全出口指示灯不亮", "配电箱门未关闭且无警示标识",
-	"北门监控摄像头画面中断", "校车座椅安全带卡扣损坏", "图书馆灭火器压力不足",
-	"体育馆篮球架底座螺栓缺失", "Loose handrail on east stairwell", "Fire door propped open with a chair",
-	"Cracked window pane in classroom 2-3", "Emergency lighting fails battery test",
-	"Gas smell near canteen kitchen range", "Exposed wiring above corridor ceiling tiles",
-	"Playground slide edge splintered", "Blocked evacuation route behind the gym",
-	"门卫室一键报警装置无响应", "教学楼顶层天台门锁损坏", "校园周界红外对射报警误报频繁",
-	"化学实验室通风橱风量不足", "Water dispenser leaking onto power strip", "Missing anti-slip strips on stairs",
+	"教学楼东侧楼梯扶手松动",
+	"实验室危化品柜未双人双锁",
+	"食堂燃气管道接口老化渗漏",
+	"操场北侧围栏立柱锈蚀松动",
+	"宿舍楼安全出口指示灯不亮",
+	"配电箱门未关闭且无警示标识",
+	"北门监控摄像头画面中断",
+	"校车座椅安全带卡扣损坏",
+	"图书馆灭火器压力不足",
+	"体育馆篮球架底座螺栓缺失",
+	"Loose handrail on east stairwell",
+	"Fire door propped open with a chair",
+	"Cracked window pane in classroom 2-3",
+	"Emergency lighting fails battery test",
+	"Gas smell near canteen kitchen range",
+	"Exposed wiring above corridor ceiling tiles",
+	"Playground slide edge splintered",
+	"Blocked evacuation route behind the gym",
+	"门卫室一键报警装置无响应",
+	"教学楼顶层天台门锁损坏",
+	"校园周界红外对射报警误报频繁",
+	"化学实验室通风橱风量不足",
+	"Water dispenser leaking onto power strip",
+	"Missing anti-slip strips on stairs",
 };
 static const char *const buildings[] = {
-	"教学楼A座", "教学楼B座", "综合楼", "实验楼", "学生宿舍3号楼", "食堂一楼后厨", "体育馆",
-	"图书馆", "Main building", "Science block", "North gate", "Sports field",
+	"教学楼A座", "教学楼B座", "综合楼",        "实验楼",        "学生宿舍3号楼", "食堂一楼后厨",
+	"体育馆",    "图书馆",    "Main building", "Science block", "North gate",    "Sports field",
 };
 static const char *const observations[] = {
 	"日常巡查时发现该处存在明显安全隐患，现场已拍照留存，",
@@ -370,13 +387,13 @@ static const char *const actions[] = {
 	"已报告分管副校长，列入本周隐患整改台账并明确责任人。",
 	"Area closed to students until the contractor fixes it; recheck after repair.",
 };
-static const char *const reporters[] = {"张伟", "李娜", "王芳", "刘洋", "陈静", "杨磊",
-					"Zhao Min", "Wang Fang", "Li Qiang", "周老师"};
+static const char *const reporters[] = { "张伟", "李娜",     "王芳",      "刘洋",     "陈静",
+					 "杨磊", "Zhao Min", "Wang Fang", "Li Qiang", "周老师" };
 
 struct dataset {
 	size_t n;
 	int nschools;
-	char schools[MAX_CLIENTS][24]; /* "school" + any int: no truncation */
+	char schools[MAX_CLIENTS][24];        /* "school" + any int: no truncation */
 	size_t school_start[MAX_CLIENTS + 1]; /* records of school s: [start[s], start[s+1]) */
 	Safecampus__Record *recs;
 	Safecampus__Hazard *hz;
@@ -420,9 +437,10 @@ static void forget_own_rows(void)
 			     buf_append(&ids, ds.ids[i], 36);
 		if (rc || buf_append(&ids, "}", 2))
 			die("building the id list");
-		const char *params[2] = {ds.schools[s], (const char *)buf_head(&ids)};
-		PGresult *r = PQexecParams(pg, "DELETE FROM hazard h USING unnest($2::uuid[]) AS q(id) "
-					       "WHERE h.school = $1 AND h.id = q.id",
+		const char *params[2] = { ds.schools[s], (const char *)buf_head(&ids) };
+		PGresult *r = PQexecParams(pg,
+					   "DELETE FROM hazard h USING unnest($2::uuid[]) AS q(id) "
+					   "WHERE h.school = $1 AND h.id = q.id",
 					   2, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK)
 			die("deleting the bench's rows: %s", PQerrorMessage(pg));
@@ -443,13 +461,13 @@ static void make_uuid(char out[37])
 	u[6] = (uint8_t)((u[6] & 0x0f) | 0x40);
 	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
-		 u[14], u[15]);
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		 u[13], u[14], u[15]);
 }
 
 static void generate(void)
 {
-	struct hlc clock = {0};
+	struct hlc clock = { 0 };
 	char tmp[1024];
 	size_t text = 0, wire = 0;
 
@@ -479,14 +497,16 @@ static void generate(void)
 			r->hazard = h;
 			snprintf(tmp, sizeof tmp, "%s（第%zu号）", PICK(titles), i + 1);
 			h->title = xstrdup(tmp);
-			snprintf(tmp, sizeof tmp, "%s %d层 %d%02d室", PICK(buildings), (int)(rnd() % 6) + 1,
-				 (int)(rnd() % 6) + 1, (int)(rnd() % 30) + 1);
+			snprintf(tmp, sizeof tmp, "%s %d层 %d%02d室", PICK(buildings),
+				 (int)(rnd() % 6) + 1, (int)(rnd() % 6) + 1, (int)(rnd() % 30) + 1);
 			h->location = xstrdup(tmp);
 			h->area = (Safecampus__HazardArea)(1 + rnd() % 9);
 			h->severity = (Safecampus__Severity)(1 + rnd() % 4);
-			snprintf(tmp, sizeof tmp, "%s%s%s", PICK(observations), PICK(risks), PICK(actions));
+			snprintf(tmp, sizeof tmp, "%s%s%s", PICK(observations), PICK(risks),
+				 PICK(actions));
 			h->description = xstrdup(tmp);
-			snprintf(tmp, sizeof tmp, "2026-%02d-%02d", (int)(rnd() % 11) + 1, (int)(rnd() % 28) + 1); /* not after today (rules) */
+			snprintf(tmp, sizeof tmp, "2026-%02d-%02d", (int)(rnd() % 11) + 1,
+				 (int)(rnd() % 28) + 1); /* not after today (rules) */
 			h->found_date = xstrdup(tmp);
 			h->reporter = xstrdup(PICK(reporters));
 			ds.ptrs[i] = r;
@@ -529,8 +549,9 @@ static void plan_batches(void)
 			struct ubatch *u = &ub[nub++];
 			u->school = s;
 			u->first = i;
-			u->n = ds.school_start[s + 1] - i < (size_t)opt.batch ? ds.school_start[s + 1] - i
-									       : (size_t)opt.batch;
+			u->n = ds.school_start[s + 1] - i < (size_t)opt.batch
+				       ? ds.school_start[s + 1] - i
+				       : (size_t)opt.batch;
 			added++;
 		}
 		if (!added)
@@ -551,10 +572,11 @@ static const struct kind *hk;
 
 static void load_columns(void)
 {
-	static const char *const common[] = {"id", "school", "campus", "hlc", "deleted", "seq",
-					     "written_by"};
-	const char *params[1] = {"hazard"};
-	PGresult *r = PQexecParams(pg,
+	static const char *const common[] = { "id",      "school", "campus",    "hlc",
+					      "deleted", "seq",    "written_by" };
+	const char *params[1] = { "hazard" };
+	PGresult *r = PQexecParams(
+		pg,
 		"SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
 		"WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
 		1, NULL, params, NULL, NULL, 0);
@@ -564,7 +586,8 @@ static void load_columns(void)
 	ncols = 0;
 	for (unsigned i = 0; i < 7 + hk->desc->n_fields; i++) {
 		struct col *c = &cols[ncols++];
-		snprintf(c->name, sizeof c->name, "%s", i < 7 ? common[i] : hk->desc->fields[i - 7].name);
+		snprintf(c->name, sizeof c->name, "%s",
+			 i < 7 ? common[i] : hk->desc->fields[i - 7].name);
 		c->field = i < 7 ? -1 : (int)(i - 7);
 		c->type[0] = '\0';
 		for (int row = 0; row < PQntuples(r); row++)
@@ -583,13 +606,22 @@ static char *col_text(int c, size_t i, size_t seq, char *num)
 	const Safecampus__Record *r = ds.ptrs[i];
 
 	switch (c) {
-	case 0: return xstrdup(r->id);
-	case 1: return xstrdup(r->school);
-	case 2: return xstrdup(r->campus);
-	case 3: snprintf(num, 32, "%" PRIu64, r->hlc); return xstrdup(num);
-	case 4: return xstrdup(r->deleted ? "true" : "false");
-	case 5: snprintf(num, 32, "%zu", seq); return xstrdup(num);
-	case 6: return xstrdup(opt.campus);                            /* written_by */
+	case 0:
+		return xstrdup(r->id);
+	case 1:
+		return xstrdup(r->school);
+	case 2:
+		return xstrdup(r->campus);
+	case 3:
+		snprintf(num, 32, "%" PRIu64, r->hlc);
+		return xstrdup(num);
+	case 4:
+		return xstrdup(r->deleted ? "true" : "false");
+	case 5:
+		snprintf(num, 32, "%zu", seq);
+		return xstrdup(num);
+	case 6:
+		return xstrdup(opt.campus); /* written_by */
 	default: {
 		char *s = kind_field_get(kind_payload(r), &hk->desc->fields[cols[c].field]);
 		if (!s)
@@ -683,7 +715,11 @@ static void text_value(struct buf *b, const char *type, const char *s)
 		return;
 	}
 	for (const char *p = s; *p; p++) {
-		const char *esc = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n" : *p == '\r' ? "\\r" : NULL;
+		const char *esc = *p == '\\'   ? "\\\\"
+				  : *p == '\t' ? "\\t"
+				  : *p == '\n' ? "\\n"
+				  : *p == '\r' ? "\\r"
+					       : NULL;
 		if (esc)
 			put(b, esc, 2);
 		else
@@ -736,7 +772,8 @@ static const char *copy_sql(int binary)
 	size_t at = (size_t)snprintf(sql, sizeof sql, "COPY hazard (");
 
 	for (int c = 0; c < ncols; c++)
-		at += (size_t)snprintf(sql + at, sizeof sql - at, "%s%s", c ? ", " : "", cols[c].name);
+		at += (size_t)snprintf(sql + at, sizeof sql - at, "%s%s", c ? ", " : "",
+				       cols[c].name);
 	snprintf(sql + at, sizeof sql - at, ") FROM STDIN%s", binary ? " (FORMAT binary)" : "");
 	return sql;
 }
@@ -784,7 +821,8 @@ static struct result *meter_stop(struct meter *m, const char *method, double t0,
 	r->server_cpu = m->server.cpu >= 0 && server.cpu >= 0 ? server.cpu - m->server.cpu : -1;
 	r->pg_sess_cpu = m->sess.cpu >= 0 ? sess.cpu - m->sess.cpu : -1;
 	r->pg_cpu = m->pg.cpu >= 0 && pgc.cpu >= 0 ? pgc.cpu - m->pg.cpu : -1;
-	r->wait = self.wait - m->self.wait + (r->server_cpu >= 0 ? server.wait - m->server.wait : 0) +
+	r->wait = self.wait - m->self.wait +
+		  (r->server_cpu >= 0 ? server.wait - m->server.wait : 0) +
 		  (r->pg_cpu >= 0 ? pgc.wait - m->pg.wait : 0);
 	/* what the rest of the machine burnt meanwhile: a shared box is noisy */
 	r->other_cpu = busy - m->busy - r->client_cpu - (r->server_cpu > 0 ? r->server_cpu : 0) -
@@ -817,11 +855,11 @@ static void print_table(void)
 	}
 	if (opt.label)
 		printf("\n== %s: %zu records in batches of %ld\n", opt.label, ds.n, opt.batch);
-	printf("\n%-34s %7s %7s %7s %7s %7s %7s %6s %6s %7s %6s %6s %6s %7s %7s\n", "method", "rows", "seconds",
-	       "rows/s", "push/s", "vs COPY", "vs ups", "bench", "server", "pg", "pg", "ours", "others", "ours",
-	       "pg sess");
-	printf("%-34s %7s %7s %7s %7s %7s %7s %6s %6s %7s %6s %6s %6s %7s %7s\n", "", "", "", "", "", "", "",
-	       "cpu s", "cpu s", "sess", "all", "runq", "cpu s", "us/row", "us/row");
+	printf("\n%-34s %7s %7s %7s %7s %7s %7s %6s %6s %7s %6s %6s %6s %7s %7s\n", "method",
+	       "rows", "seconds", "rows/s", "push/s", "vs COPY", "vs ups", "bench", "server", "pg",
+	       "pg", "ours", "others", "ours", "pg sess");
+	printf("%-34s %7s %7s %7s %7s %7s %7s %6s %6s %7s %6s %6s %6s %7s %7s\n", "", "", "", "",
+	       "", "", "", "cpu s", "cpu s", "sess", "all", "runq", "cpu s", "us/row", "us/row");
 	for (int i = 0; i < nresults; i++) {
 		struct result *r = &results[i];
 		double rate = (double)r->rows / r->secs;
@@ -863,7 +901,8 @@ static void run_copy(int binary)
 {
 	struct buf b;
 	struct meter m;
-	const char *method = binary ? "COPY binary (1 stream, 1 txn)" : "COPY text (1 stream, 1 txn)";
+	const char *method =
+		binary ? "COPY binary (1 stream, 1 txn)" : "COPY text (1 stream, 1 txn)";
 
 	if (build_copy(&b, binary)) {
 		printf("%s: skipped (a column type has no binary encoder here)\n", method);
@@ -982,7 +1021,7 @@ static void pipe_collect(const char *what, int *tuples, int max)
 static void run_server_sql(int full)
 {
 	const struct kindsql *ks = kindsql_of(hk);
-	const char *lock[1] = {SYNC_LOCK_KEY};
+	const char *lock[1] = { SYNC_LOCK_KEY };
 	struct meter m;
 	int tuples[8];
 
@@ -993,15 +1032,16 @@ static void run_server_sql(int full)
 		die("pipeline mode: %s", PQerrorMessage(pg));
 	for (size_t i = 0; i < nub; i++) {
 		struct ubatch *u = &ub[i];
-		const char *school[1] = {ds.schools[u->school]};
+		const char *school[1] = { ds.schools[u->school] };
 		send_plain("BEGIN");
 		if (full) {
-			const char *tmo[1] = {TIMEOUT_VALUE};
+			const char *tmo[1] = { TIMEOUT_VALUE };
 			send_prepared("sc_timeout", 1, tmo);
 		}
 		send_prepared("sc_lock", 1, lock);
 		if (full) {
-			const char *sel[2] = {ds.schools[u->school], (const char *)buf_head(&u->ids)};
+			const char *sel[2] = { ds.schools[u->school],
+					       (const char *)buf_head(&u->ids) };
 			send_prepared("sc_select_existing", 2, sel);
 			if (!PQpipelineSync(pg))
 				die("sync: %s", PQerrorMessage(pg));
@@ -1023,11 +1063,14 @@ static void run_server_sql(int full)
 	if (!PQexitPipelineMode(pg))
 		die("leaving pipeline mode: %s", PQerrorMessage(pg));
 	double t1 = now_s();
-	struct result *r = meter_stop(&m, full ? "push.c SQL (2 round trips/batch)" : "upsert only (lock+nextval+unnest)",
-				      t0, t1);
+	struct result *r = meter_stop(
+		&m, full ? "push.c SQL (2 round trips/batch)" : "upsert only (lock+nextval+unnest)",
+		t0, t1);
 	r->batches = nub;
-	snprintf(r->note, sizeof r->note, "%zu batches of up to %ld (schools round robin), one connection, "
-		 "one transaction each", nub, opt.batch);
+	snprintf(r->note, sizeof r->note,
+		 "%zu batches of up to %ld (schools round robin), one connection, "
+		 "one transaction each",
+		 nub, opt.batch);
 }
 
 /* ------------------------------------------------------------ (c) end to end */
@@ -1062,7 +1105,8 @@ static int c_flush(struct client *c)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			snprintf(c->err, sizeof c->err, "write: %s", n < 0 ? strerror(errno) : "nothing written");
+			snprintf(c->err, sizeof c->err, "write: %s",
+				 n < 0 ? strerror(errno) : "nothing written");
 			return -1;
 		}
 		off += (size_t)n;
@@ -1108,8 +1152,8 @@ static Safecampus__Envelope *c_recv(struct client *c)
 	for (;;) {
 		const uint8_t *payload;
 		size_t len, used;
-		if (frame_decode(buf_head(&c->plain), buf_used(&c->plain), FRAME_MAX_LIMIT, &payload, &len,
-				 &used) == FRAME_OK) {
+		if (frame_decode(buf_head(&c->plain), buf_used(&c->plain), FRAME_MAX_LIMIT,
+				 &payload, &len, &used) == FRAME_OK) {
 			Safecampus__Envelope *e = frame_envelope_unpack(payload, len);
 			buf_consume(&c->plain, used);
 			if (!e)
@@ -1124,8 +1168,8 @@ static Safecampus__Envelope *c_recv(struct client *c)
 static int c_connect(struct client *c)
 {
 	char cert[1024], key[1024], ca[1024], err[400];
-	struct addrinfo hints = {0}, *ai;
-	struct timeval tv = {120, 0};
+	struct addrinfo hints = { 0 }, *ai;
+	struct timeval tv = { 120, 0 };
 	int one = 1;
 	const char *school = ds.schools[c->idx];
 
@@ -1143,7 +1187,8 @@ static int c_connect(struct client *c)
 	}
 	c->fd = socket(ai->ai_family, SOCK_STREAM, 0);
 	if (c->fd < 0 || connect(c->fd, ai->ai_addr, ai->ai_addrlen)) {
-		snprintf(c->err, sizeof c->err, "connect %s:%s: %s", srv_host, srv_port, strerror(errno));
+		snprintf(c->err, sizeof c->err, "connect %s:%s: %s", srv_host, srv_port,
+			 strerror(errno));
 		freeaddrinfo(ai);
 		return -1;
 	}
@@ -1181,7 +1226,8 @@ static int c_connect(struct client *c)
 	if (in->body_case != SAFECAMPUS__ENVELOPE__BODY_WELCOME) {
 		snprintf(c->err, sizeof c->err, "expected Welcome, got body %d%s%s", in->body_case,
 			 in->body_case == SAFECAMPUS__ENVELOPE__BODY_ERROR ? ": " : "",
-			 in->body_case == SAFECAMPUS__ENVELOPE__BODY_ERROR ? in->error->message : "");
+			 in->body_case == SAFECAMPUS__ENVELOPE__BODY_ERROR ? in->error->message
+									   : "");
 		frame_envelope_free(in);
 		return -1;
 	}
@@ -1211,8 +1257,10 @@ static int c_connect(struct client *c)
 		c->frame_n[f] = p.n_records;
 		buf_init(&c->frames[f], FRAME_MAX_LIMIT);
 		if (frame_encode(&c->frames[f], &env, max_frame)) {
-			snprintf(c->err, sizeof c->err, "a Push of %zu records is over the server's %zu-byte "
-				 "frame limit", p.n_records, max_frame);
+			snprintf(c->err, sizeof c->err,
+				 "a Push of %zu records is over the server's %zu-byte "
+				 "frame limit",
+				 p.n_records, max_frame);
 			return -1;
 		}
 	}
@@ -1228,8 +1276,9 @@ static int c_check_ack(struct client *c, Safecampus__Envelope *e, size_t f)
 		return -1;
 	}
 	if (e->request_id != 2 + f || e->push_ack->n_results != c->frame_n[f]) {
-		snprintf(c->err, sizeof c->err, "Push %zu: ack for request %" PRIu64 " with %zu results", f,
-			 e->request_id, e->push_ack->n_results);
+		snprintf(c->err, sizeof c->err,
+			 "Push %zu: ack for request %" PRIu64 " with %zu results", f, e->request_id,
+			 e->push_ack->n_results);
 		return -1;
 	}
 	size_t at = ds.school_start[c->idx] + f * (size_t)opt.batch;
@@ -1242,8 +1291,8 @@ static int c_check_ack(struct client *c, Safecampus__Envelope *e, size_t f)
 				c->max_seq = r->seq;
 		} else {
 			if (!c->rejected++)
-				snprintf(c->err, sizeof c->err, "record %s rejected: reason %d %s", r->id, r->reason,
-					 r->detail ? r->detail : "");
+				snprintf(c->err, sizeof c->err, "record %s rejected: reason %d %s",
+					 r->id, r->reason, r->detail ? r->detail : "");
 		}
 	}
 	return 0;
@@ -1285,7 +1334,8 @@ static void *client_main(void *arg)
 static int server_backends(int *pids, int max)
 {
 	PGresult *r = q("SELECT pid FROM pg_stat_activity WHERE application_name = 'safecampusd' "
-			"AND datname = current_database()", PGRES_TUPLES_OK);
+			"AND datname = current_database()",
+			PGRES_TUPLES_OK);
 	int n = 0;
 
 	for (int i = 0; i < PQntuples(r) && n < max; i++)
@@ -1339,15 +1389,17 @@ static void run_e2e(void)
 			t1 = c->t_last;
 	}
 	if (failed || accepted != ds.n)
-		die("end to end: %zu of %zu records accepted (%zu results)", accepted, ds.n, results_n);
+		die("end to end: %zu of %zu records accepted (%zu results)", accepted, ds.n,
+		    results_n);
 	static char method[64];
 	snprintf(method, sizeof method, "end to end (%ld clients, mTLS)", opt.clients);
 	struct result *r = meter_stop(&m, method, t0, t1);
 	r->batches = frames;
 	for (int i = 0; i < opt.clients; i++)
 		r->wait += clients[i].u1.wait - clients[i].u0.wait;
-	snprintf(r->note, sizeof r->note, "%zu Pushes of up to %ld, %ld in flight per connection; %d pool backends",
-		 frames, opt.batch, opt.window, nsess);
+	snprintf(r->note, sizeof r->note,
+		 "%zu Pushes of up to %ld, %ld in flight per connection; %d pool backends", frames,
+		 opt.batch, opt.window, nsess);
 	for (int i = 0; i < opt.clients; i++) {
 		struct client *c = &clients[i];
 		for (size_t f = 0; f < c->nframes; f++)
@@ -1384,7 +1436,8 @@ static void usage(FILE *out, int code)
 	fprintf(out,
 		"usage: ingest [options]\n"
 		"  -n N               records (default 200000)\n"
-		"  -c CLIENTS         schools / concurrent clients for the end-to-end run (default 4)\n"
+		"  -c CLIENTS         schools / concurrent clients for the end-to-end run (default "
+		"4)\n"
 		"  -b BATCH           records per batch / Push (default 1000)\n"
 		"  -w WINDOW          Pushes in flight per connection (default 2)\n"
 		"  -s SEED            record generator seed (default 42)\n"
@@ -1405,10 +1458,14 @@ static void usage(FILE *out, int code)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"server", required_argument, NULL, 'S'}, {"pki", required_argument, NULL, 'P'},
-		{"server-pid", required_argument, NULL, 'p'}, {"only", required_argument, NULL, 'o'},
-		{"append", no_argument, NULL, 'A'}, {"label", required_argument, NULL, 'L'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+		{ "server", required_argument, NULL, 'S' },
+		{ "pki", required_argument, NULL, 'P' },
+		{ "server-pid", required_argument, NULL, 'p' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "append", no_argument, NULL, 'A' },
+		{ "label", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 	char err[1024];
@@ -1418,24 +1475,51 @@ int main(int argc, char **argv)
 	opt.conninfo = getenv("SC_PG_CONNINFO") ? getenv("SC_PG_CONNINFO") : "";
 	while ((ch = getopt_long(argc, argv, "n:c:b:w:s:d:h", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'n': opt.n = atol(optarg); break;
-		case 'c': opt.clients = atol(optarg); break;
-		case 'b': opt.batch = atol(optarg); break;
-		case 'w': opt.window = atol(optarg); break;
-		case 's': opt.seed = strtoull(optarg, NULL, 10); break;
-		case 'd': opt.conninfo = optarg; break;
-		case 'S': opt.server = optarg; break;
-		case 'P': opt.pki = optarg; break;
-		case 'p': opt.server_pid = atoi(optarg); break;
-		case 'o': opt.only = optarg; break;
-		case 'A': opt.append = 1; break;
-		case 'L': opt.label = optarg; break;
-		case 'h': usage(stdout, 0); break;
-		default: usage(stderr, 2);
+		case 'n':
+			opt.n = atol(optarg);
+			break;
+		case 'c':
+			opt.clients = atol(optarg);
+			break;
+		case 'b':
+			opt.batch = atol(optarg);
+			break;
+		case 'w':
+			opt.window = atol(optarg);
+			break;
+		case 's':
+			opt.seed = strtoull(optarg, NULL, 10);
+			break;
+		case 'd':
+			opt.conninfo = optarg;
+			break;
+		case 'S':
+			opt.server = optarg;
+			break;
+		case 'P':
+			opt.pki = optarg;
+			break;
+		case 'p':
+			opt.server_pid = atoi(optarg);
+			break;
+		case 'o':
+			opt.only = optarg;
+			break;
+		case 'A':
+			opt.append = 1;
+			break;
+		case 'L':
+			opt.label = optarg;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		default:
+			usage(stderr, 2);
 		}
 	}
-	if (optind != argc || opt.n < 1 || opt.clients < 1 || opt.clients > MAX_CLIENTS || opt.batch < 1 ||
-	    opt.window < 1 || opt.n < opt.clients)
+	if (optind != argc || opt.n < 1 || opt.clients < 1 || opt.clients > MAX_CLIENTS ||
+	    opt.batch < 1 || opt.window < 1 || opt.n < opt.clients)
 		usage(stderr, 2);
 	log_set_level(LOG_WARN);
 
@@ -1453,18 +1537,22 @@ int main(int argc, char **argv)
 	pg_session_pid = atoi(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	if (proc_stat(pg_session_pid, &postmaster_pid, NULL))
-		fprintf(stderr, "ingest: note: PostgreSQL runs elsewhere; no PostgreSQL CPU figures\n");
+		fprintf(stderr,
+			"ingest: note: PostgreSQL runs elsewhere; no PostgreSQL CPU figures\n");
 	load_columns();
 
 	double g0 = now_s();
 	generate();
 	plan_batches();
-	printf("ingest: %zu hazard records (%ld schools), %.0f bytes of text and %.0f bytes on the wire "
+	printf("ingest: %zu hazard records (%ld schools), %.0f bytes of text and %.0f bytes on the "
+	       "wire "
 	       "per record; generated in %.1f s\n",
 	       ds.n, opt.clients, ds.text_bytes, ds.wire_bytes, now_s() - g0);
-	printf("ingest: postgres %s (backend pid %d, postmaster %d), server %s (pid %d), batch %ld, window %ld\n",
+	printf("ingest: postgres %s (backend pid %d, postmaster %d), server %s (pid %d), batch "
+	       "%ld, window %ld\n",
 	       PQparameterStatus(pg, "server_version"), pg_session_pid, postmaster_pid,
-	       opt.server ? opt.server : "(none: no end-to-end run)", opt.server_pid, opt.batch, opt.window);
+	       opt.server ? opt.server : "(none: no end-to-end run)", opt.server_pid, opt.batch,
+	       opt.window);
 
 	if (wanted("copy-binary"))
 		run_copy(1);
@@ -1489,11 +1577,15 @@ int main(int argc, char **argv)
 	if (opt.append)
 		forget_own_rows(); /* the district as it was */
 	print_table();
-	printf("push/s: transactions (SQL) or Pushes (end to end) per second; vs COPY, vs ups: rows/s\n"
+	printf("push/s: transactions (SQL) or Pushes (end to end) per second; vs COPY, vs ups: "
+	       "rows/s\n"
 	       "against COPY binary's and the upsert-only loop's of this table.\n"
-	       "cpu s: CPU seconds during the timed part. bench: this process (the COPY/SQL client,\n"
-	       "or the %ld TLS clients); server: safecampusd; pg sess: the loading PostgreSQL backends;\n"
-	       "pg all: every PostgreSQL process (backends, WAL writer, checkpointer, autovacuum);\n"
+	       "cpu s: CPU seconds during the timed part. bench: this process (the COPY/SQL "
+	       "client,\n"
+	       "or the %ld TLS clients); server: safecampusd; pg sess: the loading PostgreSQL "
+	       "backends;\n"
+	       "pg all: every PostgreSQL process (backends, WAL writer, checkpointer, "
+	       "autovacuum);\n"
 	       "ours runq: seconds our processes were runnable but waiting for a CPU (schedstat);\n"
 	       "others: CPU the rest of the machine used meanwhile (/proc/stat busy minus ours).\n"
 	       "When runq/others are not ~0 the seconds are inflated by contention for the CPUs.\n"

@@ -127,14 +127,15 @@ static void await(void)
 	for (;;) {
 		const uint8_t *payload;
 		size_t len, used;
-		if (frame_decode(buf_head(&plain), buf_used(&plain), 64u << 20, &payload, &len, &used) ==
-		    FRAME_OK) {
+		if (frame_decode(buf_head(&plain), buf_used(&plain), 64u << 20, &payload, &len,
+				 &used) == FRAME_OK) {
 			Safecampus__Envelope *e = frame_envelope_unpack(payload, len);
 			buf_consume(&plain, used);
 			if (!e)
 				die("undecodable frame");
 			if (e->body_case == SAFECAMPUS__ENVELOPE__BODY_ERROR) {
-				fprintf(stderr, "ingest_sign: server error: %s\n", e->error->message);
+				fprintf(stderr, "ingest_sign: server error: %s\n",
+					e->error->message);
 				exit(1);
 			}
 			if (e->body_case == SAFECAMPUS__ENVELOPE__BODY_PUSH_ACK)
@@ -229,7 +230,8 @@ static void sign(Safecampus__Record *r, EVP_PKEY *k, const char *signer, const c
 	s->sig.data = malloc(SIG_LEN);
 	s->sig.len = SIG_LEN;
 	buf_init(&b, 1u << 20);
-	if (!s->sig.data || sig_canonical(r, &b) || sig_sign(k, buf_head(&b), buf_used(&b), s->sig.data))
+	if (!s->sig.data || sig_canonical(r, &b) ||
+	    sig_sign(k, buf_head(&b), buf_used(&b), s->sig.data))
 		die("cannot sign");
 	buf_free(&b);
 }
@@ -305,7 +307,7 @@ static void connect_to(const char *server, const char *pki)
 {
 	char host[256], cert[1024], key[1024], ca[1024], err[512];
 	const char *colon = strrchr(server, ':');
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
 	struct tls_ctx *ctx;
 	int one = 1;
 
@@ -380,23 +382,43 @@ int main(int argc, char **argv)
 	const char *server = NULL, *pki = NULL;
 	size_t n = 10000, batch = 1000, window = 4;
 	int rounds = 3;
-	static const struct option lo[] = {{"server", 1, 0, 'S'}, {"pki", 1, 0, 'P'},
-					   {"school", 1, 0, 'C'}, {"server-pid", 1, 0, 's'},
-					   {"pg-pid", 1, 0, 'g'}, {0, 0, 0, 0}};
+	static const struct option lo[] = { { "server", 1, 0, 'S' }, { "pki", 1, 0, 'P' },
+					    { "school", 1, 0, 'C' }, { "server-pid", 1, 0, 's' },
+					    { "pg-pid", 1, 0, 'g' }, { 0, 0, 0, 0 } };
 	int o;
 
 	while ((o = getopt_long(argc, argv, "n:b:w:r:", lo, NULL)) != -1) {
 		switch (o) {
-		case 'n': n = strtoul(optarg, NULL, 10); break;
-		case 'b': batch = strtoul(optarg, NULL, 10); break;
-		case 'w': window = strtoul(optarg, NULL, 10); break;
-		case 'r': rounds = atoi(optarg); break;
-		case 'S': server = optarg; break;
-		case 'P': pki = optarg; break;
-		case 'C': school = optarg; break;
-		case 's': server_pid = atoi(optarg); break;
-		case 'g': pg_pid = atoi(optarg); break;
-		default: die("usage: ingest_sign --server HOST:PORT --pki DIR [-n N] [-b B] [-w W] [-r R]");
+		case 'n':
+			n = strtoul(optarg, NULL, 10);
+			break;
+		case 'b':
+			batch = strtoul(optarg, NULL, 10);
+			break;
+		case 'w':
+			window = strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		case 'S':
+			server = optarg;
+			break;
+		case 'P':
+			pki = optarg;
+			break;
+		case 'C':
+			school = optarg;
+			break;
+		case 's':
+			server_pid = atoi(optarg);
+			break;
+		case 'g':
+			pg_pid = atoi(optarg);
+			break;
+		default:
+			die("usage: ingest_sign --server HOST:PORT --pki DIR [-n N] [-b B] [-w W] "
+			    "[-r R]");
 		}
 	}
 	if (!server || !pki || !n || !batch || !window || rounds < 1)
@@ -406,11 +428,12 @@ int main(int argc, char **argv)
 	char login[64];
 	EVP_PKEY *k = enrol(pki, login, sizeof login);
 	Safecampus__Record **hz = calloc(n, sizeof *hz), **ev = calloc(n, sizeof *ev);
-	double took[2] = {0, 0}, sign_s = 0;
+	double took[2] = { 0, 0 }, sign_s = 0;
 	if (!hz || !ev)
 		die("out of memory");
 	printf("ingest_sign: %zu assign events per variant and round, Pushes of %zu, window %d, "
-	       "%d rounds\n", n, batch, (int)window, rounds);
+	       "%d rounds\n",
+	       n, batch, (int)window, rounds);
 	for (int round = 0; round < rounds; round++) {
 		for (int v = 0; v < 2; v++) {
 			/* alternate which goes first, so neither always runs warm */
@@ -445,9 +468,12 @@ int main(int argc, char **argv)
 	       u, sg, 100.0 * (took[1] - took[0]) / took[0], 1e6 / u, 1e6 / sg,
 	       1e6 * sign_s / ((double)n * rounds));
 	if (server_pid)
-		printf("CPU per event: safecampusd %.1f us -> %.1f us, PostgreSQL %.1f us -> %.1f us\n",
-		       1e6 * cpu_srv[0] / ((double)n * rounds), 1e6 * cpu_srv[1] / ((double)n * rounds),
-		       1e6 * cpu_pg[0] / ((double)n * rounds), 1e6 * cpu_pg[1] / ((double)n * rounds));
+		printf("CPU per event: safecampusd %.1f us -> %.1f us, PostgreSQL %.1f us -> %.1f "
+		       "us\n",
+		       1e6 * cpu_srv[0] / ((double)n * rounds),
+		       1e6 * cpu_srv[1] / ((double)n * rounds),
+		       1e6 * cpu_pg[0] / ((double)n * rounds),
+		       1e6 * cpu_pg[1] / ((double)n * rounds));
 	free(hz);
 	free(ev);
 	EVP_PKEY_free(k);

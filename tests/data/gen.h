@@ -84,30 +84,30 @@ char *arena_day(struct arena *a, int day);
 
 /* One term of the district calendar, clipped to the period asked for. */
 struct term {
-	char name[48];        /* "2026-2027 autumn" */
-	int start, end;       /* clipped to the period */
-	int real_end;         /* the term's own last day (the day before the break) */
-	char holidays[512];   /* ';'-separated, inside [start, end] */
+	char name[48];      /* "2026-2027 autumn" */
+	int start, end;     /* clipped to the period */
+	int real_end;       /* the term's own last day (the day before the break) */
+	char holidays[512]; /* ';'-separated, inside [start, end] */
 	char makeup[256];
 };
 
 /* One school day of the period. */
 struct sday {
 	int day;
-	int term;             /* index into calendar.terms */
-	bool weekly;          /* first school day of its week: the themed assembly (10 min) */
-	bool weekend;         /* last before a weekend: 5 min */
-	bool holiday;         /* last before a public holiday or the break: 30 min */
+	int term;     /* index into calendar.terms */
+	bool weekly;  /* first school day of its week: the themed assembly (10 min) */
+	bool weekend; /* last before a weekend: 5 min */
+	bool holiday; /* last before a public holiday or the break: 30 min */
 };
 
 struct calendar {
-	int start, end;       /* the period */
-	int today;            /* nothing dated after it exists yet */
+	int start, end; /* the period */
+	int today;      /* nothing dated after it exists yet */
 	struct term terms[MAX_TERMS];
 	int nterms;
-	struct sday *days;    /* school days in [start, end], ascending */
+	struct sday *days; /* school days in [start, end], ascending */
 	size_t ndays;
-	size_t ndays_done;    /* those on or before today */
+	size_t ndays_done; /* those on or before today */
 };
 
 /** Builds the calendar of [start, end]. SC_EINVALID with a message on stderr
@@ -135,15 +135,15 @@ struct notice_standing {
 	int64_t ack_ms;
 	uint64_t reported_hlc;
 	int64_t reported_ms;
-	int report_day;       /* -1: none */
+	int report_day; /* -1: none */
 	bool late;
-	int64_t updated_ms;   /* the last event that changed it */
+	int64_t updated_ms; /* the last event that changed it */
 };
 
 /* The records of one unit: the bureau or one school. */
 struct unit {
-	const char *school;            /* "" for the bureau */
-	int index;                     /* 0 bureau, 1.. school */
+	const char *school; /* "" for the bureau */
+	int index;          /* 0 bureau, 1.. school */
 	struct arena *a;
 	struct rng rng;
 	Safecampus__Record **recs;
@@ -152,7 +152,7 @@ struct unit {
 	size_t nhz, caphz;
 	struct notice_standing *ns;
 	size_t nns, capns;
-	uint32_t hlc_count;            /* makes the COPY hlc of one minute unique */
+	uint32_t hlc_count; /* makes the COPY hlc of one minute unique */
 };
 
 void unit_init(struct unit *u, const char *school, int index, uint64_t seed);

@@ -10,25 +10,28 @@
 
 /* A notice the bureau sends every year on (about) the same day. */
 struct notice_tpl {
-	int month, day;        /* issued on the first school day from this date */
-	int due_days;          /* report within */
+	int month, day; /* issued on the first school day from this date */
+	int due_days;   /* report within */
 	int campaign;
-	bool subset;           /* only some schools (a targeted check) */
+	bool subset; /* only some schools (a targeted check) */
 	const char *title, *body, *action;
 };
 
 static const struct notice_tpl tpls[] = {
 	{ 3, 2, 21, CAMP(OTHER), false, "关于做好春季开学安全工作的通知",
-	  "开学前完成校园安全大检查，开展开学第一课安全教育。", "开学安全检查和开学第一课，上报检查记录" },
-	{ 3, 16, 21, CAMP(SAFETY_EDUCATION_DAY), false,
-	  "关于开展全国中小学生安全教育日活动的通知",
+	  "开学前完成校园安全大检查，开展开学第一课安全教育。",
+	  "开学安全检查和开学第一课，上报检查记录" },
+	{ 3, 16, 21, CAMP(SAFETY_EDUCATION_DAY), false, "关于开展全国中小学生安全教育日活动的通知",
 	  "围绕3月最后一个周一的全国中小学生安全教育日，开展主题教育和应急演练。",
 	  "主题班会、应急演练、安全教育平台专题，上报活动总结" },
-	{ 4, 8, 17, CAMP(NATIONAL_SECURITY_DAY), false, "关于开展全民国家安全教育日宣传教育活动的通知",
-	  "4月15日全民国家安全教育日，开展国家安全主题教育。", "国旗下讲话、主题班会，上报活动照片" },
+	{ 4, 8, 17, CAMP(NATIONAL_SECURITY_DAY), false,
+	  "关于开展全民国家安全教育日宣传教育活动的通知",
+	  "4月15日全民国家安全教育日，开展国家安全主题教育。",
+	  "国旗下讲话、主题班会，上报活动照片" },
 	{ 5, 6, 16, CAMP(DISASTER_PREVENTION_DAY), false,
 	  "关于开展防灾减灾日主题教育及应急疏散演练的通知",
-	  "5月12日防灾减灾日，开展防震减灾知识教育和全员应急疏散演练。", "疏散演练并上报演练方案与总结" },
+	  "5月12日防灾减灾日，开展防震减灾知识教育和全员应急疏散演练。",
+	  "疏散演练并上报演练方案与总结" },
 	{ 5, 18, 23, CAMP(DROWNING), false, "关于进一步加强预防学生溺水工作的通知",
 	  "进入汛期，落实“六不”要求，家校联动开展防溺水教育，排查周边危险水域。",
 	  "防溺水专题教育、家长告知书、危险水域排查，上报回执率" },
@@ -36,7 +39,8 @@ static const struct notice_tpl tpls[] = {
 	  "放假前开展暑期安全教育，重点防溺水、交通安全、防电信诈骗。",
 	  "暑期安全教育课、致家长的一封信，上报完成率" },
 	{ 9, 1, 29, CAMP(SAFETY_MONTH), false, "关于开展秋季开学“安全教育月”活动的通知",
-	  "各校结合开学第一课，围绕交通、消防、防溺水、防欺凌开展安全教育月活动，组织一次应急疏散演练。",
+	  "各校结合开学第一课，围绕交通、消防、防溺水、防欺凌开展安全教育月活动，组织一次应急疏散演"
+	  "练。",
 	  "开学第一课、主题班会、致家长的一封信，月底前上报落实情况" },
 	{ 9, 8, 30, CAMP(HELMET_BELT), false, "关于开展“一盔一带”交通安全专题教育的通知",
 	  "会同交警部门开展“一盔一带”安全守护行动：骑乘电动自行车佩戴安全头盔，乘车系好安全带。",
@@ -63,9 +67,9 @@ static void gen_calendars(struct gen *g, struct unit *u)
 		const struct term *t = &g->cal.terms[i];
 		Safecampus__Calendar *c;
 		/* published two weeks before the term */
-		Safecampus__Record *r = unit_record(u, SAFECAMPUS__RECORD__BODY_CALENDAR,
-						    g->bureau_campus, t->start - 14, 10 * 60,
-						    (void **)&c);
+		Safecampus__Record *r =
+			unit_record(u, SAFECAMPUS__RECORD__BODY_CALENDAR, g->bureau_campus,
+				    t->start - 14, 10 * 60, (void **)&c);
 		c->term_name = (char *)t->name;
 		c->term_start_date = arena_day(u->a, t->start);
 		c->term_end_date = arena_day(u->a, t->end);
@@ -106,9 +110,9 @@ static void gen_notices(struct gen *g, struct unit *u)
 			struct notice_info *ni = &g->notices[g->nnotices];
 			Safecampus__Notice *n;
 			int minute = 9 * 60 + rng_int(&u->rng, 0, 90);
-			Safecampus__Record *r = unit_record(u, SAFECAMPUS__RECORD__BODY_NOTICE,
-							    g->bureau_campus, issue, minute,
-							    (void **)&n);
+			Safecampus__Record *r =
+				unit_record(u, SAFECAMPUS__RECORD__BODY_NOTICE, g->bureau_campus,
+					    issue, minute, (void **)&n);
 			memset(ni, 0, sizeof *ni);
 			snprintf(ni->id, sizeof ni->id, "%s", r->id);
 			ni->issue = issue;
@@ -123,7 +127,8 @@ static void gen_notices(struct gen *g, struct unit *u)
 				size_t used = 0;
 				int picked = 0;
 				for (int s = 1; s <= g->nschools && picked < 40; s++) {
-					if (!rng_chance(&u->rng, 0.34) && !(s == g->nschools && !picked))
+					if (!rng_chance(&u->rng, 0.34) &&
+					    !(s == g->nschools && !picked))
 						continue;
 					char id[16];
 					gen_school_id(g, s, id);

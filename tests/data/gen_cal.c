@@ -323,7 +323,8 @@ struct term_def {
 
 static const struct term_def known_terms[] = {
 	{ "2024-2025 autumn", "2024-09-01", "2025-01-17",
-	  "2024-09-15..2024-09-17;2024-10-01..2024-10-07;2025-01-01", "2024-09-14;2024-09-29;2024-10-12" },
+	  "2024-09-15..2024-09-17;2024-10-01..2024-10-07;2025-01-01",
+	  "2024-09-14;2024-09-29;2024-10-12" },
 	{ "2024-2025 spring", "2025-02-17", "2025-07-04",
 	  "2025-04-04..2025-04-06;2025-05-01..2025-05-05;2025-05-31..2025-06-02", "2025-04-27" },
 	{ "2025-2026 autumn", "2025-09-01", "2026-01-23",
@@ -376,7 +377,8 @@ static int terms_around(int start, int end, struct term_def *out, char (*bufs)[5
 			/* autumn of y, then spring of y+1 */
 			char name[48];
 			bool found = false;
-			snprintf(name, sizeof name, "%d-%d %s", y, y + 1, half ? "spring" : "autumn");
+			snprintf(name, sizeof name, "%d-%d %s", y, y + 1,
+				 half ? "spring" : "autumn");
 			for (size_t i = 0; i < sizeof known_terms / sizeof known_terms[0]; i++)
 				if (!strcmp(known_terms[i].name, name)) {
 					out[n] = known_terms[i];
@@ -572,7 +574,7 @@ int cal_build(struct calendar *c, int start, int end, int today)
 			continue;
 		}
 		int next = i + 1 < c->ndays && c->days[i + 1].term == s->term ? c->days[i + 1].day
-									       : t->end + 1;
+									      : t->end + 1;
 		if (next - s->day <= 1)
 			continue;
 		bool hol = false;

@@ -119,7 +119,8 @@ static void usage(FILE *f)
 	      "  --seed S           the seed (default 1)\n"
 	      "  --term-start DATE  first day of the period (default: the current term's)\n"
 	      "  --term-end DATE    last day of the period (default: the current term's)\n"
-	      "  --today DATE       nothing dated after it is generated (default: today, China time)\n"
+	      "  --today DATE       nothing dated after it is generated (default: today, China "
+	      "time)\n"
 	      "  --district ID      the district of the stores (default d1)\n"
 	      "  --bureau-campus C  the bureau's campus in COPY output (default office)\n"
 	      "  --stores DIR       write into existing client stores DIR/<school>-<campus>.db\n"
@@ -167,8 +168,9 @@ static void print_stats(const struct gen *g, const uint64_t *counts, FILE *f)
 	day_fmt(g->cal.start, a);
 	day_fmt(g->cal.end, b);
 	day_fmt(g->cal.today, t);
-	fprintf(f, "scgen: seed %" PRIu64 ", district %s, %d schools, %s..%s, today %s, "
-		   "%zu school days (%zu so far)\n",
+	fprintf(f,
+		"scgen: seed %" PRIu64 ", district %s, %d schools, %s..%s, today %s, "
+		"%zu school days (%zu so far)\n",
 		g->seed, g->district, g->nschools, a, b, t, g->cal.ndays, g->cal.ndays_done);
 	fprintf(f, "%-16s %10s %8s %8s\n", "kind", "total", "min", "max");
 	uint64_t total = 0;
@@ -184,15 +186,16 @@ static void print_stats(const struct gen *g, const uint64_t *counts, FILE *f)
 		}
 		total += sum;
 		if (kind_at(k)->bureau_only)
-			fprintf(f, "%-16s %10" PRIu64 " %8s %8s\n", kind_at(k)->name, sum, "bureau", "");
+			fprintf(f, "%-16s %10" PRIu64 " %8s %8s\n", kind_at(k)->name, sum, "bureau",
+				"");
 		else
-			fprintf(f, "%-16s %10" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n", kind_at(k)->name,
-				sum, mn, mx);
+			fprintf(f, "%-16s %10" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
+				kind_at(k)->name, sum, mn, mx);
 	}
 	fprintf(f, "%-16s %10" PRIu64 "\n", "all", total);
 	fprintf(f, "\n%-9s %6s %9s %6s %5s %4s %5s %7s %5s %6s %7s %7s %7s %5s %4s %4s\n", "school",
-		"staff", "1530", "drills", "plan", "hz", "open", "overdue", "reop", "trips", "mismatch",
-		"letters", "gate", "equip", "late", "miss");
+		"staff", "1530", "drills", "plan", "hz", "open", "overdue", "reop", "trips",
+		"mismatch", "letters", "gate", "equip", "late", "miss");
 	for (int s = 1; s <= g->nschools; s++) {
 		const struct school_stats *x = &gen_stats[s];
 		char id[16], m1530[16], dr[16], lt[16], gate[16], eq[16];
@@ -252,8 +255,19 @@ static void count_unit(const struct unit *u, uint64_t *row)
 
 int main(int argc, char **argv)
 {
-	enum { O_SCHOOLS = 256, O_SEED, O_START, O_END, O_TODAY, O_DISTRICT, O_STORES, O_COPY,
-	       O_STATS, O_COUNTS, O_BCAMPUS };
+	enum {
+		O_SCHOOLS = 256,
+		O_SEED,
+		O_START,
+		O_END,
+		O_TODAY,
+		O_DISTRICT,
+		O_STORES,
+		O_COPY,
+		O_STATS,
+		O_COUNTS,
+		O_BCAMPUS
+	};
 	static const struct option longopts[] = {
 		{ "schools", required_argument, NULL, O_SCHOOLS },
 		{ "seed", required_argument, NULL, O_SEED },

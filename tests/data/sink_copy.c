@@ -198,7 +198,8 @@ static void put_field(FILE *f, const ProtobufCFieldDescriptor *fd, const Protobu
 	}
 	default:
 		/* no repeated, message or bytes fields in a kind (docs/internals/kinds.md) */
-		fprintf(stderr, "scgen: field %s has a type the COPY sink does not know\n", fd->name);
+		fprintf(stderr, "scgen: field %s has a type the COPY sink does not know\n",
+			fd->name);
 		abort();
 	}
 }
@@ -346,28 +347,34 @@ static int write_load(struct copy_sink *s)
 	      "  FOR r IN SELECT indexname FROM scgen_index LOOP\n"
 	      "    EXECUTE format('DROP INDEX %I', r.indexname);\n"
 	      "  END LOOP;\n"
-	      "END $$;\n", f);
+	      "END $$;\n",
+	      f);
 	for (size_t k = 0; k < kind_count(); k++) {
 		const struct kind *kd = kind_at(k);
-		fprintf(f, "\\copy %s (id, school, campus, hlc, deleted, seq, written_by, received_at",
+		fprintf(f,
+			"\\copy %s (id, school, campus, hlc, deleted, seq, written_by, received_at",
 			kd->name);
 		for (unsigned j = 0; j < kd->desc->n_fields; j++)
 			fprintf(f, ", %s", kd->desc->fields[j].name);
 		if (!strcmp(kd->name, "hazard"))
-			fputs(", state, owner, deadline, rectified_by, verified_at, closed_at, reopen_count",
+			fputs(", state, owner, deadline, rectified_by, verified_at, closed_at, "
+			      "reopen_count",
 			      f);
 		fprintf(f, ") FROM '%s.copy'\n", kd->name);
 	}
 	fputs("\\copy notice_status (school, notice_id, acked_hlc, ack_at, reported_hlc, "
-	      "reported_at, report_date, late, updated_at) FROM 'notice_status.copy'\n", f);
+	      "reported_at, report_date, late, updated_at) FROM 'notice_status.copy'\n",
+	      f);
 	fputs("DO $$ DECLARE r record; BEGIN\n"
 	      "  FOR r IN SELECT indexdef FROM scgen_index LOOP\n"
 	      "    EXECUTE r.indexdef;\n"
 	      "  END LOOP;\n"
-	      "END $$;\n", f);
+	      "END $$;\n",
+	      f);
 	/* the next row the server stores must come after every row loaded here */
-	fprintf(f, "DO $$ BEGIN PERFORM setval('sync_seq', greatest(%" PRIu64 ", "
-		   "(SELECT last_value FROM sync_seq))); END $$;\nCOMMIT;\nANALYZE notice_status",
+	fprintf(f,
+		"DO $$ BEGIN PERFORM setval('sync_seq', greatest(%" PRIu64 ", "
+		"(SELECT last_value FROM sync_seq))); END $$;\nCOMMIT;\nANALYZE notice_status",
 		s->seq ? s->seq : 1);
 	for (size_t k = 0; k < kind_count(); k++)
 		fprintf(f, ", %s", kind_at(k)->name);
@@ -409,7 +416,8 @@ static int close_sink(struct copy_sink *s, bool finish)
 		}
 	}
 	if (s->status && fclose(s->status)) {
-		fprintf(stderr, "scgen: writing %s/notice_status.copy: %s\n", s->dir, strerror(errno));
+		fprintf(stderr, "scgen: writing %s/notice_status.copy: %s\n", s->dir,
+			strerror(errno));
 		rc = -EIO;
 	}
 	if (!rc && finish)

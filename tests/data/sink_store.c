@@ -28,14 +28,14 @@ struct campus_store {
 	char *path;
 	char campus[64];
 	struct store *st;
-	Safecampus__Record **q;   /* records to write, in order */
+	Safecampus__Record **q; /* records to write, in order */
 	size_t n, cap;
 };
 
 struct school_stores {
 	struct campus_store *c;
 	size_t n;
-	size_t fallback;          /* index of the store that takes other campuses' records */
+	size_t fallback; /* index of the store that takes other campuses' records */
 };
 
 struct store_sink {
@@ -91,10 +91,12 @@ static int open_checked(struct campus_store *c, const char *school, const struct
 	int want_role = school[0] ? SAFECAMPUS__ROLE__ROLE_SCHOOL : SAFECAMPUS__ROLE__ROLE_BUREAU;
 	if (strcmp(cfg.school, school) || strcmp(cfg.campus, c->campus) || cfg.role != want_role ||
 	    strcmp(cfg.district, g->district)) {
-		fprintf(stderr, "scgen: %s belongs to district %s, %s%s, campus %s; expected "
-				"district %s, %s%s, campus %s\n",
+		fprintf(stderr,
+			"scgen: %s belongs to district %s, %s%s, campus %s; expected "
+			"district %s, %s%s, campus %s\n",
 			c->path, cfg.district, cfg.school[0] ? "school " : "the bureau", cfg.school,
-			cfg.campus, g->district, school[0] ? "school " : "the bureau", school, c->campus);
+			cfg.campus, g->district, school[0] ? "school " : "the bureau", school,
+			c->campus);
 		store_config_free(&cfg);
 		return SC_ECONFIG;
 	}
@@ -123,8 +125,9 @@ static int find_stores(struct store_sink *s, const char *dir, int index, const c
 	snprintf(pattern, sizeof pattern, "%s/%s-*.db", dir, prefix);
 	rc = glob(pattern, 0, NULL, &gl);
 	if (rc == GLOB_NOMATCH || (rc == 0 && gl.gl_pathc == 0)) {
-		fprintf(stderr, "scgen: no store for %s in %s (expected %s/%s-<campus>.db, made by "
-				"`safecampus init`)\n",
+		fprintf(stderr,
+			"scgen: no store for %s in %s (expected %s/%s-<campus>.db, made by "
+			"`safecampus init`)\n",
 			school[0] ? school : "the bureau", dir, dir, prefix);
 		globfree(&gl);
 		return SC_ECONFIG;
@@ -149,8 +152,8 @@ static int find_stores(struct store_sink *s, const char *dir, int index, const c
 		const char *base = strrchr(gl.gl_pathv[i], '/');
 		base = base ? base + 1 : gl.gl_pathv[i];
 		c->path = strdup(gl.gl_pathv[i]);
-		snprintf(c->campus, sizeof c->campus, "%.*s", (int)(strlen(base) - strlen(prefix) - 4),
-			 base + strlen(prefix) + 1);
+		snprintf(c->campus, sizeof c->campus, "%.*s",
+			 (int)(strlen(base) - strlen(prefix) - 4), base + strlen(prefix) + 1);
 		if (!c->path || open_checked(c, school, s->g)) {
 			globfree(&gl);
 			close_all(ss);
@@ -256,8 +259,8 @@ int store_sink_unit(struct store_sink *s, struct unit *u, const struct gen *g)
 			size_t n = c->n - at < CHUNK ? c->n - at : CHUNK;
 			rc = store_write_batch(c->st, c->q + at, n);
 			if (rc)
-				fprintf(stderr, "scgen: writing %zu records to %s: %s\n", n, c->path,
-					store_last_error());
+				fprintf(stderr, "scgen: writing %zu records to %s: %s\n", n,
+					c->path, store_last_error());
 		}
 	}
 	/* the bureau: the hlc each notice got, for the schools' events */
@@ -267,7 +270,8 @@ int store_sink_unit(struct store_sink *s, struct unit *u, const struct gen *g)
 			continue;
 		rc = store_get(ss->c[0].st, r->id, &got);
 		if (rc) {
-			fprintf(stderr, "scgen: reading notice %s back: %s\n", r->id, store_last_error());
+			fprintf(stderr, "scgen: reading notice %s back: %s\n", r->id,
+				store_last_error());
 			break;
 		}
 		if (s->nnotices < MAX_NOTICES) {

@@ -26,10 +26,12 @@ static struct store *school_store(void)
 	Safecampus__RecordResult res[3], *pres[3];
 	size_t n = 0;
 
-	fuzz_write(st, fuzz_record(FUZZ_ID_SYNCED, "hazard", "title", "Cracked stair rail", "area",
-				   "building", "severity", "high", "found_date", "2026-10-12", NULL));
-	fuzz_write(st, fuzz_record(FUZZ_ID_EVENT, "hazard_event", "hazard_id", FUZZ_ID_SYNCED,
-				   "action", "note", "actor", "Li Ming", "note", "taped off", NULL));
+	fuzz_write(st,
+		   fuzz_record(FUZZ_ID_SYNCED, "hazard", "title", "Cracked stair rail", "area",
+			       "building", "severity", "high", "found_date", "2026-10-12", NULL));
+	fuzz_write(st,
+		   fuzz_record(FUZZ_ID_EVENT, "hazard_event", "hazard_id", FUZZ_ID_SYNCED, "action",
+			       "note", "actor", "Li Ming", "note", "taped off", NULL));
 	fuzz_write(st, fuzz_record(FUZZ_ID_REJECTED, "drill", "drill_date", "2026-10-20", "theme",
 				   "fire", NULL));
 	CHECK(store_outbox_batch(st, 16, &b, &n) == 0 && n == 3);
@@ -46,8 +48,9 @@ static struct store *school_store(void)
 	ack.results = pres;
 	CHECK(store_apply_ack(st, b, n, &ack) == 0);
 	store_batch_free(b, n);
-	fuzz_write(st, fuzz_record(FUZZ_ID_PENDING, "hazard", "title", "Blocked fire exit", "area",
-				   "fire", "severity", "critical", "found_date", "2026-11-02", NULL));
+	fuzz_write(st,
+		   fuzz_record(FUZZ_ID_PENDING, "hazard", "title", "Blocked fire exit", "area",
+			       "fire", "severity", "critical", "found_date", "2026-11-02", NULL));
 	CHECK(store_set_cursor(st, 12) == 0);
 	return st;
 }
@@ -81,7 +84,7 @@ static int digest_cb(void *arg, const Safecampus__Record *r)
 
 static struct digest state_of(struct store *st)
 {
-	struct digest d = {14695981039346656037ull, 0};
+	struct digest d = { 14695981039346656037ull, 0 };
 	struct store_outbox_stats s;
 	uint64_t cursor;
 

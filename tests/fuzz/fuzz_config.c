@@ -59,7 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(rc == 0 || rc == SC_ECONFIG || rc == -ENOMEM);
 	check_err(err, sizeof err, rc);
 	if (rc == 0) {
-		CHECK(strcmp(cfg.tls_min_version, "1.3") == 0 || strcmp(cfg.tls_min_version, "1.2") == 0);
+		CHECK(strcmp(cfg.tls_min_version, "1.3") == 0 ||
+		      strcmp(cfg.tls_min_version, "1.2") == 0);
 		CHECK(*cfg.cert && *cfg.key && *cfg.ca && *cfg.district);
 		CHECK(cfg.max_frame >= 1024 && cfg.max_frame <= 67108864);
 		CHECK(cfg.workers >= 1 && cfg.db_pool >= 1);
@@ -74,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = config_load(&cfg, path, argc, argv, err, sizeof err);
 	check_err(err, sizeof err, rc);
 	if (rc == 0) {
-		static const size_t lens[4] = {0, 1, 9, 64};
+		static const size_t lens[4] = { 0, 1, 9, 64 };
 		for (size_t i = 0; i < 4; i++) {
 			memset(fixed[i], 0x55, sizeof fixed[i]);
 			(void)config_apply_reload(&run, &cfg, fixed[i], lens[i]);

@@ -47,10 +47,10 @@ static int each_valid(void *arg, const Safecampus__Record *r)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cli c = {.store_path = ":memory:"};
+	struct cli c = { .store_path = ":memory:" };
 	const struct kind *k;
 	struct store_outbox_stats ob;
-	struct tally t = {0};
+	struct tally t = { 0 };
 	char path[64], kname[64];
 	FILE *quiet = NULL, *saved_err = stderr, *saved_out = stdout;
 	int fd, rc;
@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		stdout = quiet;
 	}
 	{
-		char *argv[] = {"import", kname, path, NULL};
+		char *argv[] = { "import", kname, path, NULL };
 		rc = cmd_import(&c, 3, argv);
 	}
 	stderr = saved_err;

@@ -138,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	Safecampus__Envelope *env;
 	Safecampus__Dashboard *d = NULL;
-	struct dashboard_local local = {0};
+	struct dashboard_local local = { 0 };
 	char key[DASHBOARD_KEY_MAX];
 	struct store *st;
 	int64_t stored_ms = 0;
@@ -156,8 +156,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   "hazard_id", "0b7d4c1e-2f3a-4b5c-8d9e-1a2b3c4d5e6f", "action",
 				   "rectify", "actor", "Li Ming", "note", "rail replaced", NULL));
 	fuzz_write(st, fuzz_record("2c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", "notice_event",
-				   "notice_id", "6f1c2a54-8e0b-4d1e-9a57-3c2b1d0e4f11", "action", "ack",
-				   "actor", "Zhang San", NULL));
+				   "notice_id", "6f1c2a54-8e0b-4d1e-9a57-3c2b1d0e4f11", "action",
+				   "ack", "actor", "Zhang San", NULL));
 
 	dashboard_key_for(key, env->dashboard, FUZZ_SCHOOL, NULL);
 	CHECK(strnlen(key, sizeof key) < sizeof key);
@@ -167,8 +167,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (int bureau = 0; bureau < 2; bureau++) {
 		struct render_ctx r = {
-			.d = d, .bureau = bureau, .now_ms = 1796000000000LL, .stored_ms = stored_ms,
-			.local = bureau ? NULL : &local, .generated_by = "fuzz",
+			.d = d,
+			.bureau = bureau,
+			.now_ms = 1796000000000LL,
+			.stored_ms = stored_ms,
+			.local = bureau ? NULL : &local,
+			.generated_by = "fuzz",
 		};
 		render_all(r);
 	}
@@ -177,8 +181,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int rc = dashboard_derive_school(d, d->schools[i]->school, &one);
 		CHECK(rc == 0 || rc == SC_ENOTFOUND);
 		if (rc == 0) {
-			struct render_ctx r = {.d = one, .bureau = true, .derived = true,
-					       .now_ms = 1796000000000LL, .generated_by = "fuzz"};
+			struct render_ctx r = { .d = one,
+						.bureau = true,
+						.derived = true,
+						.now_ms = 1796000000000LL,
+						.generated_by = "fuzz" };
 			render_all(r);
 		}
 		dashboard_free(one);

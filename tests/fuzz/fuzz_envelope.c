@@ -21,12 +21,12 @@
 
 #define FUZZ_MAX_FRAME (64u << 10)
 
-#define CHECK(c)                                                                       \
-	do {                                                                           \
-		if (!(c)) {                                                            \
+#define CHECK(c)                                                                              \
+	do {                                                                                  \
+		if (!(c)) {                                                                   \
 			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-			abort();                                                       \
-		}                                                                      \
+			abort();                                                              \
+		}                                                                             \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -109,7 +109,8 @@ static void exercise_hazard_event(const Safecampus__HazardEvent *ev)
 			CHECK(strnlen(s.owner, sizeof s.owner) < sizeof s.owner);
 			CHECK(strnlen(s.deadline_date, sizeof s.deadline_date) <
 			      sizeof s.deadline_date);
-			CHECK(strnlen(s.rectified_by, sizeof s.rectified_by) < sizeof s.rectified_by);
+			CHECK(strnlen(s.rectified_by, sizeof s.rectified_by) <
+			      sizeof s.rectified_by);
 			CHECK(s.deadline_date[0] == '\0' || rules_date_valid(s.deadline_date));
 		}
 		(void)hazard_is_overdue(&s, ev->deadline_date ? ev->deadline_date : "");
@@ -203,7 +204,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		st = frame_decode(data + off, left, FUZZ_MAX_FRAME, &payload, &plen, &consumed);
 		if (st != FRAME_OK) {
 			if (st == FRAME_NEED_MORE && left >= FRAME_HEADER) {
-				uint32_t n = (uint32_t)data[off] << 24 | (uint32_t)data[off + 1] << 16 |
+				uint32_t n = (uint32_t)data[off] << 24 |
+					     (uint32_t)data[off + 1] << 16 |
 					     (uint32_t)data[off + 2] << 8 | data[off + 3];
 				CHECK(n > 0 && n <= FUZZ_MAX_FRAME && left - FRAME_HEADER < n);
 			}

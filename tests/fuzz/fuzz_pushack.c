@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const Safecampus__PushAck *ack;
 	Safecampus__Record **sent = NULL;
 	struct store_outbox_stats before, after, again;
-	struct seen rej = {0};
+	struct seen rej = { 0 };
 	struct store *st;
 	size_t nsent = 0, nout = 0;
 	bool match;
@@ -63,10 +63,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	ack = env->push_ack;
 	st = fuzz_store_new(0);
-	fuzz_write(st, fuzz_record(FUZZ_ID_HAZARD, "hazard", "title", "Blocked fire exit", "area",
-				   "fire", "severity", "critical", "found_date", "2026-11-02", NULL));
-	fuzz_write(st, fuzz_record(FUZZ_ID_EVENT, "hazard_event", "hazard_id", FUZZ_ID_HAZARD,
-				   "action", "note", "actor", "Li Ming", "note", "taped off", NULL));
+	fuzz_write(st,
+		   fuzz_record(FUZZ_ID_HAZARD, "hazard", "title", "Blocked fire exit", "area",
+			       "fire", "severity", "critical", "found_date", "2026-11-02", NULL));
+	fuzz_write(st,
+		   fuzz_record(FUZZ_ID_EVENT, "hazard_event", "hazard_id", FUZZ_ID_HAZARD, "action",
+			       "note", "actor", "Li Ming", "note", "taped off", NULL));
 	fuzz_write(st, fuzz_record(FUZZ_ID_DRILL, "drill", "drill_date", "2026-10-20", "theme",
 				   "fire", NULL));
 	fuzz_write(st, fuzz_record(FUZZ_ID_STAFF, "staff", "name", "Wang Wu", "staff_role",

@@ -27,12 +27,12 @@
 #include "log.h"
 #include "store.h"
 
-#define CHECK(c)                                                                       \
-	do {                                                                           \
-		if (!(c)) {                                                            \
+#define CHECK(c)                                                                              \
+	do {                                                                                  \
+		if (!(c)) {                                                                   \
 			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-			abort();                                                       \
-		}                                                                      \
+			abort();                                                              \
+		}                                                                             \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -55,7 +55,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* Envelope field `field` (length-delimited) holding data; NULL if the
  * envelope does not unpack or the body is not that field. */
 static inline Safecampus__Envelope *fuzz_unpack_body(unsigned field, const uint8_t *data,
-						      size_t size)
+						     size_t size)
 {
 	uint8_t *p = malloc(size + 16);
 	size_t n = 0, len = size;
@@ -87,9 +87,14 @@ static inline Safecampus__Envelope *fuzz_unpack_body(unsigned field, const uint8
 static inline struct store *fuzz_store_new(int bureau)
 {
 	struct store_config cfg = {
-		.server = "localhost:7443", .server_name = "localhost", .cert = "/c.pem",
-		.key = "/k.pem", .ca = "/ca.pem", .district = "d1",
-		.school = bureau ? "" : FUZZ_SCHOOL, .campus = bureau ? "bureau" : FUZZ_CAMPUS,
+		.server = "localhost:7443",
+		.server_name = "localhost",
+		.cert = "/c.pem",
+		.key = "/k.pem",
+		.ca = "/ca.pem",
+		.district = "d1",
+		.school = bureau ? "" : FUZZ_SCHOOL,
+		.campus = bureau ? "bureau" : FUZZ_CAMPUS,
 		.role = bureau ? SAFECAMPUS__ROLE__ROLE_BUREAU : SAFECAMPUS__ROLE__ROLE_SCHOOL,
 	};
 	struct store *st = NULL;

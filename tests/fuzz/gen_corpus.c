@@ -120,9 +120,9 @@ static void changes(void)
 	r[n++] = rec(ID_PENDING, "hazard", HLC_MAKE(NOW_MS - 86400000, 0), "title", "Old title",
 		     "area", "fire", "severity", "low", "found_date", "2026-11-02", NULL);
 	r[n - 1]->seq = 33;
-	r[n++] = rec(ID_EVENT, "hazard_event", HLC_MAKE(NOW_MS, 9), "hazard_id", ID_SYNCED, "action",
-		     "assign", "actor", "Wang Wu", "actor_role", "principal", "owner", "Li Ming",
-		     "deadline_date", "2026-12-10", NULL);
+	r[n++] = rec(ID_EVENT, "hazard_event", HLC_MAKE(NOW_MS, 9), "hazard_id", ID_SYNCED,
+		     "action", "assign", "actor", "Wang Wu", "actor_role", "principal", "owner",
+		     "Li Ming", "deadline_date", "2026-12-10", NULL);
 	r[n - 1]->seq = 34;
 	r[n++] = rec("a0000000-0000-4000-8000-000000000002", "drill", HLC_MAKE(NOW_MS - 100, 1),
 		     "drill_date", "2026-11-20", "theme", "earthquake", "student_count", "640",
@@ -198,9 +198,10 @@ static void ack_seed(const char *name, const char *const *ids, const int *accept
 
 static void pushacks(void)
 {
-	static const char *const ids[] = {ID_PENDING, ID_EVENT, ID_DRILL, ID_STAFF};
-	static const char *const swapped[] = {ID_EVENT, ID_PENDING, ID_DRILL, ID_STAFF};
-	static const int all[] = {1, 1, 1, 1}, none[] = {-3, -5, -4, -2}, mixed[] = {1, -5, 1, -3};
+	static const char *const ids[] = { ID_PENDING, ID_EVENT, ID_DRILL, ID_STAFF };
+	static const char *const swapped[] = { ID_EVENT, ID_PENDING, ID_DRILL, ID_STAFF };
+	static const int all[] = { 1, 1, 1, 1 }, none[] = { -3, -5, -4, -2 },
+			 mixed[] = { 1, -5, 1, -3 };
 	uint64_t now = HLC_MAKE(NOW_MS, 7);
 
 	ack_seed("accepted", ids, all, 4, now);
@@ -226,14 +227,17 @@ static void dashboards(void)
 {
 	Safecampus__Dashboard empty = SAFECAMPUS__DASHBOARD__INIT;
 
-	dash_seed("school", &(struct dash_fixture_opts){.computed_ms = (int64_t)NOW_MS});
-	dash_seed("bureau", &(struct dash_fixture_opts){.bureau = true, .computed_ms = (int64_t)NOW_MS});
-	dash_seed("drill-down", &(struct dash_fixture_opts){.bureau = true, .school = "s05",
-							    .computed_ms = (int64_t)NOW_MS});
-	dash_seed("hostile", &(struct dash_fixture_opts){.bureau = true, .hostile = true,
-							 .computed_ms = (int64_t)NOW_MS});
-	dash_seed("leak-names", &(struct dash_fixture_opts){.leak_names = true,
-							    .computed_ms = (int64_t)NOW_MS});
+	dash_seed("school", &(struct dash_fixture_opts){ .computed_ms = (int64_t)NOW_MS });
+	dash_seed("bureau",
+		  &(struct dash_fixture_opts){ .bureau = true, .computed_ms = (int64_t)NOW_MS });
+	dash_seed("drill-down", &(struct dash_fixture_opts){ .bureau = true,
+							     .school = "s05",
+							     .computed_ms = (int64_t)NOW_MS });
+	dash_seed("hostile", &(struct dash_fixture_opts){ .bureau = true,
+							  .hostile = true,
+							  .computed_ms = (int64_t)NOW_MS });
+	dash_seed("leak-names", &(struct dash_fixture_opts){ .leak_names = true,
+							     .computed_ms = (int64_t)NOW_MS });
 	put_msg("dashboard", "empty", &empty.base);
 }
 
@@ -295,31 +299,38 @@ static void configs(void)
 	static const struct {
 		const char *name, *text;
 	} c[] = {
-		{"server", "# safecampusd\nlisten = 0.0.0.0:7443\ncert = /etc/safecampus/server.pem\n"
-			   "key = /etc/safecampus/server.key\nca = /etc/safecampus/ca.pem\n"
-			   "crl = /etc/safecampus/crl.pem\ndistrict = d1\n"
-			   "database = host=/run/postgresql dbname=safecampus\nworkers = 2\n"
-			   "db_pool = 8\nmax_frame = 4194304\nlog_level = info\n"},
-		{"flags", "cert=/c.pem\nkey=/k.pem\nca=/ca.pem\ndistrict=d1\n\0--max-frame=1024\0"
-			  "--listen\0[::1]:7443\0--tls_min_version=1.2"},
-		{"spaces", "  \t\n# comment\n   cert   =   /c.pem   \r\nkey=/k.pem\nca=/ca.pem\n"
-			   "district = d1\nescalation_today = 2026-11-30\nmax_handshakes = 100\n"},
-		{"bad-number", "cert=/c\nkey=/k\nca=/ca\ndistrict=d1\nmax_frame = 12k\n"},
-		{"out-of-range", "cert=/c\nkey=/k\nca=/ca\ndistrict=d1\nworkers = 99999999999999999999\n"},
-		{"unknown", "cert=/c\nkey=/k\nca=/ca\ndistrict=d1\nmax-connections=5\nfrobnicate = 1\n"},
-		{"no-equals", "cert /c\n"},
-		{"handshakes", "cert=/c\nkey=/k\nca=/ca\ndistrict=d1\nmax_connections = 10\n"
-			       "max_handshakes = 10\n"},
-		{"bad-date", "cert=/c\nkey=/k\nca=/ca\ndistrict=d1\nescalation_today = 2026-02-30\n"},
-		{"flag-no-value", "cert=/c\nkey=/k\nca=/ca\ndistrict=d1\n\0--workers"},
+		{ "server",
+		  "# safecampusd\nlisten = 0.0.0.0:7443\ncert = /etc/safecampus/server.pem\n"
+		  "key = /etc/safecampus/server.key\nca = /etc/safecampus/ca.pem\n"
+		  "crl = /etc/safecampus/crl.pem\ndistrict = d1\n"
+		  "database = host=/run/postgresql dbname=safecampus\nworkers = 2\n"
+		  "db_pool = 8\nmax_frame = 4194304\nlog_level = info\n" },
+		{ "flags", "cert=/c.pem\nkey=/k.pem\nca=/ca.pem\ndistrict=d1\n\0--max-frame=1024\0"
+			   "--listen\0[::1]:7443\0--tls_min_version=1.2" },
+		{ "spaces",
+		  "  \t\n# comment\n   cert   =   /c.pem   \r\nkey=/k.pem\nca=/ca.pem\n"
+		  "district = d1\nescalation_today = 2026-11-30\nmax_handshakes = 100\n" },
+		{ "bad-number", "cert=/c\nkey=/k\nca=/ca\ndistrict=d1\nmax_frame = 12k\n" },
+		{ "out-of-range",
+		  "cert=/c\nkey=/k\nca=/ca\ndistrict=d1\nworkers = 99999999999999999999\n" },
+		{ "unknown",
+		  "cert=/c\nkey=/k\nca=/ca\ndistrict=d1\nmax-connections=5\nfrobnicate = 1\n" },
+		{ "no-equals", "cert /c\n" },
+		{ "handshakes", "cert=/c\nkey=/k\nca=/ca\ndistrict=d1\nmax_connections = 10\n"
+				"max_handshakes = 10\n" },
+		{ "bad-date",
+		  "cert=/c\nkey=/k\nca=/ca\ndistrict=d1\nescalation_today = 2026-02-30\n" },
+		{ "flag-no-value", "cert=/c\nkey=/k\nca=/ca\ndistrict=d1\n\0--workers" },
 	};
 
 	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
 		size_t n = strlen(c[i].text);
 		/* the seeds with flags hold NULs: their length is up to the last flag */
 		if (strcmp(c[i].name, "flags") == 0)
-			n = sizeof "cert=/c.pem\nkey=/k.pem\nca=/ca.pem\ndistrict=d1\n\0--max-frame=1024\0"
-				    "--listen\0[::1]:7443\0--tls_min_version=1.2" - 1;
+			n = sizeof "cert=/c.pem\nkey=/k.pem\nca=/"
+				   "ca.pem\ndistrict=d1\n\0--max-frame=1024\0"
+				   "--listen\0[::1]:7443\0--tls_min_version=1.2" -
+			    1;
 		else if (strcmp(c[i].name, "flag-no-value") == 0)
 			n = sizeof "cert=/c\nkey=/k\nca=/ca\ndistrict=d1\n\0--workers" - 1;
 		put("config", c[i].name, c[i].text, n);

@@ -61,7 +61,8 @@ static int exec_ok(PGconn *c, const char *sql)
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
 
 	if (!ok)
-		fprintf(stderr, "test_dash_bureau: %s\n  in: %.300s\n", PQresultErrorMessage(r), sql);
+		fprintf(stderr, "test_dash_bureau: %s\n  in: %.300s\n", PQresultErrorMessage(r),
+			sql);
 	PQclear(r);
 	return ok;
 }
@@ -127,7 +128,8 @@ static char *read_file(const char *rel)
 	snprintf(path, sizeof path, "%s/%s", src ? src : ".", rel);
 	f = fopen(path, "r");
 	if (!f) {
-		fprintf(stderr, "test_dash_bureau: %s: %s (set SC_SOURCE_DIR)\n", path, strerror(errno));
+		fprintf(stderr, "test_dash_bureau: %s: %s (set SC_SOURCE_DIR)\n", path,
+			strerror(errno));
 		return NULL;
 	}
 	fseek(f, 0, SEEK_END);
@@ -217,14 +219,17 @@ static double cache_diff(void)
 
 	for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++) {
 		char sql[512];
-		snprintf(sql, sizeof sql, "CREATE TEMP TABLE cached AS SELECT * FROM %s", readers[i]);
+		snprintf(sql, sizeof sql, "CREATE TEMP TABLE cached AS SELECT * FROM %s",
+			 readers[i]);
 		must("DROP TABLE IF EXISTS cached");
 		must(sql);
 		must("BEGIN");
 		must("SELECT sc_stamp(ARRAY[''])");
 		assert_false(q1("SELECT sc_dash_fresh(" TERM ")::int"));
-		n += q1("SELECT count(*) FROM ((TABLE cached EXCEPT ALL SELECT * FROM %s) UNION ALL "
-			"(SELECT * FROM %s EXCEPT ALL TABLE cached)) x", readers[i], readers[i]);
+		n += q1("SELECT count(*) FROM ((TABLE cached EXCEPT ALL SELECT * FROM %s) UNION "
+			"ALL "
+			"(SELECT * FROM %s EXCEPT ALL TABLE cached)) x",
+			readers[i], readers[i]);
 		must("ROLLBACK");
 	}
 	return n;
@@ -239,19 +244,27 @@ static void test_cache_refresh(void **state)
 	check_value("again: nothing to do", q1("SELECT sc_dash_refresh(" TERM ")"), 0);
 	check_value("cached = live", cache_diff(), 0);
 	/* the hand-worked numbers through the cache (test_dashboard's) */
-	check_value("sa score", q1("SELECT value FROM sc_dashboard_values(" TERM ", ARRAY['']) "
-				   "WHERE school = 'sa' AND win = 'period' AND key = 'score'"), 68.1);
-	check_value("sb drills", q1("SELECT value FROM sc_dashboard_values(" TERM ", ARRAY['']) "
-				    "WHERE school = 'sb' AND win = 'period' AND key = 'drills'"), 0);
+	check_value("sa score",
+		    q1("SELECT value FROM sc_dashboard_values(" TERM ", ARRAY['']) "
+		       "WHERE school = 'sa' AND win = 'period' AND key = 'score'"),
+		    68.1);
+	check_value("sb drills",
+		    q1("SELECT value FROM sc_dashboard_values(" TERM ", ARRAY['']) "
+		       "WHERE school = 'sb' AND win = 'period' AND key = 'drills'"),
+		    0);
 
 	/* sb's withdrawn drill comes back: only sb is stale, and is recomputed */
 	must("UPDATE drill SET deleted = false WHERE id = '00000000-0000-4000-8000-0000000000d5'");
 	check_value("stale after a write", q1("SELECT sc_dash_fresh(" TERM ")::int"), 0);
-	check_value("live while stale", q1("SELECT value FROM sc_dashboard_values(" TERM ", ARRAY['']) "
-					   "WHERE school = 'sb' AND win = 'period' AND key = 'drills'"), 100);
+	check_value("live while stale",
+		    q1("SELECT value FROM sc_dashboard_values(" TERM ", ARRAY['']) "
+		       "WHERE school = 'sb' AND win = 'period' AND key = 'drills'"),
+		    100);
 	check_value("one school refreshed", q1("SELECT sc_dash_refresh(" TERM ")"), 1);
-	check_value("sb drills cached", q1("SELECT value FROM sc_dashboard_values(" TERM ", ARRAY['']) "
-					   "WHERE school = 'sb' AND win = 'period' AND key = 'drills'"), 100);
+	check_value("sb drills cached",
+		    q1("SELECT value FROM sc_dashboard_values(" TERM ", ARRAY['']) "
+		       "WHERE school = 'sb' AND win = 'period' AND key = 'drills'"),
+		    100);
 	check_value("cached = live after one school", cache_diff(), 0);
 	must("UPDATE drill SET deleted = true WHERE id = '00000000-0000-4000-8000-0000000000d5'");
 	check_value("and back", q1("SELECT sc_dash_refresh(" TERM ")"), 1);
@@ -269,8 +282,10 @@ static void test_cache_refresh(void **state)
 	must("UPDATE staff SET name = name WHERE school = 'sa'");
 	must("BEGIN READ ONLY");
 	check_value("read only", q1("SELECT sc_dash_refresh(" TERM ")"), -2);
-	check_value("read only still right", q1("SELECT value FROM sc_dashboard_values(" TERM ", ARRAY['']) "
-						"WHERE school = 'sa' AND win = 'period' AND key = 'score'"), 68.1);
+	check_value("read only still right",
+		    q1("SELECT value FROM sc_dashboard_values(" TERM ", ARRAY['']) "
+		       "WHERE school = 'sa' AND win = 'period' AND key = 'score'"),
+		    68.1);
 	must("ROLLBACK");
 	check_value("then", q1("SELECT sc_dash_refresh(" TERM ")"), 1);
 }
@@ -280,39 +295,51 @@ static void test_cache_refresh(void **state)
 static void test_flags(void **state)
 {
 	(void)state;
-	char *t = qtext("SELECT string_agg(school || ' ' || day || ' ' || kind || ' ' || title || ' ' || cardinality(record_ids), "
+	char *t = qtext("SELECT string_agg(school || ' ' || day || ' ' || kind || ' ' || title || "
+			"' ' || cardinality(record_ids), "
 			"E'\\n' ORDER BY school, day, kind) FROM sc_flags(" TERM ")");
-	assert_string_equal(t, "sa 2026-09-25 holiday_session 1 \"1530\" sessions on the holiday 2026-09-25 1\n"
-			       "sa 2026-10-14 holiday_session 2 \"1530\" sessions on the holiday 2026-10-14 2\n"
-			       "sb 2026-09-29 burst 20 inspection records entered on 2026-09-29 for dates 2026-09-01 to "
-			       "2026-09-20 20\n"
-			       "sc 2026-11-05 copied_minutes the same minutes in 2 meetings 2\n"
-			       "sc 2026-11-10 copied_evacuation evacuation in 185 seconds in 3 drills 3\n"
-			       "sc 2026-11-12 feedback_before_drill drill of 2026-11-12: feedback received 2026-11-10 1");
+	assert_string_equal(
+		t, "sa 2026-09-25 holiday_session 1 \"1530\" sessions on the holiday 2026-09-25 1\n"
+		   "sa 2026-10-14 holiday_session 2 \"1530\" sessions on the holiday 2026-10-14 2\n"
+		   "sb 2026-09-29 burst 20 inspection records entered on 2026-09-29 for dates "
+		   "2026-09-01 to "
+		   "2026-09-20 20\n"
+		   "sc 2026-11-05 copied_minutes the same minutes in 2 meetings 2\n"
+		   "sc 2026-11-10 copied_evacuation evacuation in 185 seconds in 3 drills 3\n"
+		   "sc 2026-11-12 feedback_before_drill drill of 2026-11-12: feedback received "
+		   "2026-11-10 1");
 	free(t);
 	/* the records behind them */
-	t = qtext("SELECT array_to_string(record_ids, ' ') FROM sc_flags(" TERM ") WHERE kind = 'copied_minutes'");
-	assert_string_equal(t, "00000000-0000-4000-8000-000000000c01 00000000-0000-4000-8000-000000000c02");
+	t = qtext("SELECT array_to_string(record_ids, ' ') FROM sc_flags(" TERM
+		  ") WHERE kind = 'copied_minutes'");
+	assert_string_equal(
+		t, "00000000-0000-4000-8000-000000000c01 00000000-0000-4000-8000-000000000c02");
 	free(t);
-	t = qtext("SELECT array_to_string(record_ids, ' ') FROM sc_flags(" TERM ") WHERE kind = 'feedback_before_drill'");
+	t = qtext("SELECT array_to_string(record_ids, ' ') FROM sc_flags(" TERM
+		  ") WHERE kind = 'feedback_before_drill'");
 	assert_string_equal(t, "00000000-0000-4000-8000-0000000000d7");
 	free(t);
 	/* thresholds are the district's: one more record than the burst has,
 	 * one drill more than share the time */
 	must("SET safecampus.flag_burst_min = 21");
 	must("SET safecampus.flag_copy_min = 4");
-	check_value("no burst at 21", q1("SELECT count(*) FROM sc_flags(" TERM ") WHERE kind = 'burst'"), 0);
-	check_value("no copied time at 4", q1("SELECT count(*) FROM sc_flags(" TERM ") WHERE kind = 'copied_evacuation'"), 0);
+	check_value("no burst at 21",
+		    q1("SELECT count(*) FROM sc_flags(" TERM ") WHERE kind = 'burst'"), 0);
+	check_value("no copied time at 4",
+		    q1("SELECT count(*) FROM sc_flags(" TERM ") WHERE kind = 'copied_evacuation'"),
+		    0);
 	/* the cache keeps the flags of the thresholds they were computed with */
 	q1("SELECT sc_dash_refresh(" TERM ")");
 	check_value("cached, 21", q1("SELECT count(*) FROM sc_flags_cached(" TERM ")"), 4);
 	must("RESET safecampus.flag_burst_min");
 	must("RESET safecampus.flag_copy_min");
-	check_value("stale when the thresholds change", q1("SELECT sc_dash_fresh(" TERM ")::int"), 0);
+	check_value("stale when the thresholds change", q1("SELECT sc_dash_fresh(" TERM ")::int"),
+		    0);
 	q1("SELECT sc_dash_refresh(" TERM ")");
 	check_value("cached, defaults", q1("SELECT count(*) FROM sc_flags_cached(" TERM ")"), 6);
 	/* a flag never blocks a record: they are all still there */
-	check_value("the burst's records kept", q1("SELECT count(*) FROM inspection WHERE school = 'sb'"), 20);
+	check_value("the burst's records kept",
+		    q1("SELECT count(*) FROM inspection WHERE school = 'sb'"), 20);
 }
 
 /* ---- the message: flags as the bureau gets them, thresholds from the
@@ -348,14 +375,16 @@ static Safecampus__Dashboard *message(const char *scope, bool bureau)
 {
 	struct run r;
 	struct dash_job *j = NULL;
-	const char *focus[] = {scope};
+	const char *focus[] = { scope };
 	uint8_t *buf;
 	size_t len;
 
 	memset(&r, 0, sizeof r);
 	assert_int_equal(uv_loop_init(&r.loop), 0);
 	assert_int_equal(db_pool_new(&r.pool, &r.loop, conninfo, 1), 0);
-	assert_int_equal(dash__job_run(r.pool, "60000ms", "", "", "2026-11-18", focus, 1, on_job, &r, &j), 0);
+	assert_int_equal(
+		dash__job_run(r.pool, "60000ms", "", "", "2026-11-18", focus, 1, on_job, &r, &j),
+		0);
 	spin(&r, &r.done);
 	assert_int_equal(dash__job_status(j), 0);
 	assert_int_equal(dash__build_packed(j, scope, bureau, "d1", 4u << 20, &buf, &len), 0);
@@ -373,8 +402,11 @@ static Safecampus__Dashboard *message(const char *scope, bool bureau)
 
 static void test_message_flags(void **state)
 {
-	struct config cfg = {.flag_burst_min = 20, .flag_burst_backdated_days = 7, .flag_burst_deadline_days = 3,
-			     .flag_copy_min = 3, .flag_minutes_min_chars = 20};
+	struct config cfg = { .flag_burst_min = 20,
+			      .flag_burst_backdated_days = 7,
+			      .flag_burst_deadline_days = 3,
+			      .flag_copy_min = 3,
+			      .flag_minutes_min_chars = 20 };
 	(void)state;
 	dash_set_flag_settings(&cfg);
 	Safecampus__Dashboard *d = message("", true);
@@ -414,7 +446,8 @@ int main(void)
 {
 	base_conninfo = getenv("SC_PG_CONNINFO");
 	if (!base_conninfo) {
-		fprintf(stderr, "test_dash_bureau: SC_PG_CONNINFO is not set; start a cluster with tests/lib/pg.sh\n");
+		fprintf(stderr, "test_dash_bureau: SC_PG_CONNINFO is not set; start a cluster with "
+				"tests/lib/pg.sh\n");
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {

@@ -116,7 +116,8 @@ static void check_value(const char *what, double got, double want)
 /* An indicator of sc_indicator_values for the term as of 2026-11-18. */
 static double ind(const char *school, const char *win, const char *key)
 {
-	return q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = '%s' AND win = '%s' AND key = '%s'",
+	return q1("SELECT value FROM sc_indicator_values(" TERM
+		  ") WHERE school = '%s' AND win = '%s' AND key = '%s'",
 		  school, win, key);
 }
 
@@ -163,7 +164,8 @@ static int setup(void **state)
 		return -1;
 	/* a repeated keyword wins: the last dbname is the one used */
 	snprintf(conninfo, sizeof conninfo, "%s dbname=%s", base_conninfo, dbname);
-	snprintf(empty_conninfo, sizeof empty_conninfo, "%s dbname=%s", base_conninfo, empty_dbname);
+	snprintf(empty_conninfo, sizeof empty_conninfo, "%s dbname=%s", base_conninfo,
+		 empty_dbname);
 	char err[512];
 	if (migrate_apply(conninfo, err, sizeof err)) {
 		fprintf(stderr, "test_dashboard: migrations: %s\n", err);
@@ -172,7 +174,8 @@ static int setup(void **state)
 	snprintf(path, sizeof path, "%s/tests/integration/dashboard_fixture.sql", src ? src : ".");
 	f = fopen(path, "r");
 	if (!f) {
-		fprintf(stderr, "test_dashboard: %s: %s (set SC_SOURCE_DIR)\n", path, strerror(errno));
+		fprintf(stderr, "test_dashboard: %s: %s (set SC_SOURCE_DIR)\n", path,
+			strerror(errno));
 		return -1;
 	}
 	fseek(f, 0, SEEK_END);
@@ -220,12 +223,17 @@ static void test_calendar(void **state)
 	/* September 22 (with the make-up Saturday, without 09-25), October none,
 	 * November 21 */
 	check_value("September school days",
-		     q1("SELECT count(*) FROM sc_calendar('2026-09-01', '2026-11-30') WHERE day < '2026-10-01'"), 22);
+		    q1("SELECT count(*) FROM sc_calendar('2026-09-01', '2026-11-30') WHERE day < "
+		       "'2026-10-01'"),
+		    22);
 	check_value("October school days",
-		     q1("SELECT count(*) FROM sc_calendar('2026-09-01', '2026-11-30') "
-			"WHERE day BETWEEN '2026-10-01' AND '2026-10-31'"), 0);
+		    q1("SELECT count(*) FROM sc_calendar('2026-09-01', '2026-11-30') "
+		       "WHERE day BETWEEN '2026-10-01' AND '2026-10-31'"),
+		    0);
 	check_value("November school days",
-		     q1("SELECT count(*) FROM sc_calendar('2026-09-01', '2026-11-30') WHERE day >= '2026-11-01'"), 21);
+		    q1("SELECT count(*) FROM sc_calendar('2026-09-01', '2026-11-30') WHERE day >= "
+		       "'2026-11-01'"),
+		    21);
 	char *weekly = qtext("SELECT string_agg(to_char(day, 'MM-DD'), ' ' ORDER BY day) "
 			     "FROM sc_calendar('2026-09-01', '2026-11-30') WHERE weekly");
 	assert_string_equal(weekly, "09-04 09-11 09-18 09-26 09-30 11-06 11-13 11-20 11-27 11-30");
@@ -248,14 +256,16 @@ static void test_period(void **state)
 	assert_string_equal(p, "2026-09-01 2026-11-30 2026-11-18 Autumn 2026");
 	free(p);
 	/* after the term: the latest term begun */
-	p = qtext("SELECT period_start || ' ' || period_end FROM sc_period(NULL, NULL, '2026-12-15')");
+	p = qtext("SELECT period_start || ' ' || period_end FROM sc_period(NULL, NULL, "
+		  "'2026-12-15')");
 	assert_string_equal(p, "2026-09-01 2026-11-30");
 	free(p);
 	/* without a calendar: the default terms (010), not the year to date
 	 * with every weekday a school day */
 	must("BEGIN");
 	must("UPDATE calendar SET deleted = true");
-	p = qtext("SELECT period_start || ' ' || period_end || ' ' || label FROM sc_period(NULL, NULL, '2026-11-18')");
+	p = qtext("SELECT period_start || ' ' || period_end || ' ' || label FROM sc_period(NULL, "
+		  "NULL, '2026-11-18')");
 	must("ROLLBACK");
 	assert_string_equal(p, "2026-09-01 2027-01-20 Autumn 2026 (default calendar)");
 	free(p);
@@ -267,9 +277,11 @@ static void test_period(void **state)
 	double summer = q1("SELECT count(*) FROM sc_calendar('2026-07-11', '2026-08-31')");
 	double july = q1("SELECT count(*) FROM sc_calendar('2026-07-01', '2026-07-31')");
 	/* spring term 02-20..07-10 as of 2026-07-31: after it, the latest begun */
-	p = qtext("SELECT period_start || ' ' || period_end FROM sc_period(NULL, NULL, '2026-07-31')");
-	double drills_summer = q1("SELECT count(*) FROM sc_missing_drills('2026-01-01', '2026-08-31', '2026-09-01') "
-				  "WHERE month IN ('2026-07', '2026-08') AND due >= '2026-07-11'");
+	p = qtext("SELECT period_start || ' ' || period_end FROM sc_period(NULL, NULL, "
+		  "'2026-07-31')");
+	double drills_summer = q1(
+		"SELECT count(*) FROM sc_missing_drills('2026-01-01', '2026-08-31', '2026-09-01') "
+		"WHERE month IN ('2026-07', '2026-08') AND due >= '2026-07-11'");
 	must("ROLLBACK");
 	check_value("October school days without a calendar", oct, 17);
 	check_value("summer school days without a calendar", summer, 0);
@@ -286,115 +298,123 @@ static void test_indicators_term(void **state)
 	(void)state;
 	static const struct want w[] = {
 		/* sa: everything, see the fixture */
-		{"sa", "period", "drills", 100},
-		{"sa", "period", "education_1530", 71.67},
-		{"sa", "period", "education_daily", 80.95},
-		{"sa", "period", "education_weekly", 55.56},
-		{"sa", "period", "education_weekend", 42.86},
-		{"sa", "period", "education_holiday", 50},
-		{"sa", "period", "hazards_open", 3},
-		{"sa", "period", "hazards_overdue", 1},
-		{"sa", "period", "hazard_verify_days", 30},
-		{"sa", "period", "letters", 75},
-		{"sa", "period", "notices_acknowledged", 100},
-		{"sa", "period", "notices_on_time", 50},
-		{"sa", "period", "notices_late", 1},
-		{"sa", "period", "notices_missing", 0},
-		{"sa", "period", "bus_mismatch", 2},
-		{"sa", "period", "bus_inspection_overdue", 1},
-		{"sa", "period", "equipment_overdue", 1},
-		{"sa", "period", "gate_duty", 17.14},
-		{"sa", "period", "risks_open", 2},
-		{"sa", "period", "risks_overdue", 1},
+		{ "sa", "period", "drills", 100 },
+		{ "sa", "period", "education_1530", 71.67 },
+		{ "sa", "period", "education_daily", 80.95 },
+		{ "sa", "period", "education_weekly", 55.56 },
+		{ "sa", "period", "education_weekend", 42.86 },
+		{ "sa", "period", "education_holiday", 50 },
+		{ "sa", "period", "hazards_open", 3 },
+		{ "sa", "period", "hazards_overdue", 1 },
+		{ "sa", "period", "hazard_verify_days", 30 },
+		{ "sa", "period", "letters", 75 },
+		{ "sa", "period", "notices_acknowledged", 100 },
+		{ "sa", "period", "notices_on_time", 50 },
+		{ "sa", "period", "notices_late", 1 },
+		{ "sa", "period", "notices_missing", 0 },
+		{ "sa", "period", "bus_mismatch", 2 },
+		{ "sa", "period", "bus_inspection_overdue", 1 },
+		{ "sa", "period", "equipment_overdue", 1 },
+		{ "sa", "period", "gate_duty", 17.14 },
+		{ "sa", "period", "risks_open", 2 },
+		{ "sa", "period", "risks_overdue", 1 },
 		/* sb: a class without sessions, no buses, nothing done */
-		{"sb", "period", "drills", 0},
-		{"sb", "period", "education_1530", 0},
-		{"sb", "period", "education_holiday", 0},
-		{"sb", "period", "hazards_open", 0},
-		{"sb", "period", "hazards_overdue", 0},
-		{"sb", "period", "hazard_verify_days", NONE},
-		{"sb", "period", "letters", 100},
-		{"sb", "period", "notices_acknowledged", 33.33},
-		{"sb", "period", "notices_on_time", 0},
-		{"sb", "period", "notices_missing", 2},
-		{"sb", "period", "bus_mismatch", NONE},
-		{"sb", "period", "bus_inspection_overdue", NONE},
-		{"sb", "period", "equipment_overdue", NONE},
-		{"sb", "period", "gate_duty", 0},
-		{"sb", "period", "risks_overdue", 0},
+		{ "sb", "period", "drills", 0 },
+		{ "sb", "period", "education_1530", 0 },
+		{ "sb", "period", "education_holiday", 0 },
+		{ "sb", "period", "hazards_open", 0 },
+		{ "sb", "period", "hazards_overdue", 0 },
+		{ "sb", "period", "hazard_verify_days", NONE },
+		{ "sb", "period", "letters", 100 },
+		{ "sb", "period", "notices_acknowledged", 33.33 },
+		{ "sb", "period", "notices_on_time", 0 },
+		{ "sb", "period", "notices_missing", 2 },
+		{ "sb", "period", "bus_mismatch", NONE },
+		{ "sb", "period", "bus_inspection_overdue", NONE },
+		{ "sb", "period", "equipment_overdue", NONE },
+		{ "sb", "period", "gate_duty", 0 },
+		{ "sb", "period", "risks_overdue", 0 },
 		/* sc: no classes, no staff; drills done (November counted early) */
-		{"sc", "period", "drills", 100},
-		{"sc", "period", "education_1530", NONE},
-		{"sc", "period", "letters", NONE},
-		{"sc", "period", "notices_acknowledged", 50},
-		{"sc", "period", "notices_on_time", 100},
-		{"sc", "period", "bus_mismatch", 0},
-		{"sc", "period", "bus_inspection_overdue", 0},
-		{"sc", "period", "gate_duty", 0},
+		{ "sc", "period", "drills", 100 },
+		{ "sc", "period", "education_1530", NONE },
+		{ "sc", "period", "letters", NONE },
+		{ "sc", "period", "notices_acknowledged", 50 },
+		{ "sc", "period", "notices_on_time", 100 },
+		{ "sc", "period", "bus_mismatch", 0 },
+		{ "sc", "period", "bus_inspection_overdue", 0 },
+		{ "sc", "period", "gate_duty", 0 },
 		/* sd: connected once, nothing else */
-		{"sd", "period", "drills", 0},
-		{"sd", "period", "notices_on_time", 0},
-		{"sd", "period", "notices_missing", 1},
-		{"sd", "period", "education_1530", NONE},
+		{ "sd", "period", "drills", 0 },
+		{ "sd", "period", "notices_on_time", 0 },
+		{ "sd", "period", "notices_missing", 1 },
+		{ "sd", "period", "education_1530", NONE },
 	};
 	check_table(w, sizeof w / sizeof w[0]);
-	check_value("sa drills months", q1("SELECT den FROM sc_indicator_values(" TERM ") "
-					    "WHERE school = 'sa' AND win = 'period' AND key = 'drills'"), 1);
-	check_value("sa 1530 due", q1("SELECT den FROM sc_indicator_values(" TERM ") "
-				       "WHERE school = 'sa' AND win = 'period' AND key = 'education_1530'"), 60);
-	check_value("hidden school", q1("SELECT count(*) FROM sc_indicator_values(" TERM ") WHERE school = 'sx'"), 0);
+	check_value("sa drills months",
+		    q1("SELECT den FROM sc_indicator_values(" TERM ") "
+		       "WHERE school = 'sa' AND win = 'period' AND key = 'drills'"),
+		    1);
+	check_value("sa 1530 due",
+		    q1("SELECT den FROM sc_indicator_values(" TERM ") "
+		       "WHERE school = 'sa' AND win = 'period' AND key = 'education_1530'"),
+		    60);
+	check_value("hidden school",
+		    q1("SELECT count(*) FROM sc_indicator_values(" TERM ") WHERE school = 'sx'"),
+		    0);
 }
 
 static void test_indicators_months(void **state)
 {
 	(void)state;
 	static const struct want w[] = {
-		{"sa", "2026-09", "education_1530", 81.82},
-		{"sa", "2026-09", "drills", 100},
-		{"sa", "2026-09", "hazards_open", 1},
-		{"sa", "2026-09", "hazards_overdue", 0},
-		{"sa", "2026-09", "hazard_verify_days", 9},  /* median(7, 11): h2 not yet reopened */
-		{"sa", "2026-09", "letters", 75},            /* Qian still there, Zhao not yet */
-		{"sa", "2026-09", "equipment_overdue", 0},
-		{"sa", "2026-09", "gate_duty", 18.18},
-		{"sa", "2026-09", "bus_mismatch", 1},
+		{ "sa", "2026-09", "education_1530", 81.82 },
+		{ "sa", "2026-09", "drills", 100 },
+		{ "sa", "2026-09", "hazards_open", 1 },
+		{ "sa", "2026-09", "hazards_overdue", 0 },
+		{ "sa", "2026-09", "hazard_verify_days",
+		  9 },                              /* median(7, 11): h2 not yet reopened */
+		{ "sa", "2026-09", "letters", 75 }, /* Qian still there, Zhao not yet */
+		{ "sa", "2026-09", "equipment_overdue", 0 },
+		{ "sa", "2026-09", "gate_duty", 18.18 },
+		{ "sa", "2026-09", "bus_mismatch", 1 },
 		/* a month's point is the period from its start to the month's end
 		 * (010): October has no school days, so it is September's flows
 		 * with October's stocks */
-		{"sa", "2026-10", "education_1530", 81.82},
-		{"sa", "2026-10", "drills", 100},
-		{"sa", "2026-10", "gate_duty", 18.18},
-		{"sa", "2026-10", "hazards_open", 1},
-		{"sa", "2026-10", "hazards_overdue", 1},
-		{"sa", "2026-10", "hazard_verify_days", 9},  /* h1 and h2 verified since 09-01 */
-		{"sa", "2026-10", "letters", 100},
-		{"sa", "2026-10", "equipment_overdue", 2},
-		{"sa", "2026-10", "bus_mismatch", 1},
+		{ "sa", "2026-10", "education_1530", 81.82 },
+		{ "sa", "2026-10", "drills", 100 },
+		{ "sa", "2026-10", "gate_duty", 18.18 },
+		{ "sa", "2026-10", "hazards_open", 1 },
+		{ "sa", "2026-10", "hazards_overdue", 1 },
+		{ "sa", "2026-10", "hazard_verify_days", 9 }, /* h1 and h2 verified since 09-01 */
+		{ "sa", "2026-10", "letters", 100 },
+		{ "sa", "2026-10", "equipment_overdue", 2 },
+		{ "sa", "2026-10", "bus_mismatch", 1 },
 		/* November, the as-of month: the headline's own values */
-		{"sa", "2026-11", "education_1530", 71.67},
-		{"sa", "2026-11", "drills", 100},
-		{"sa", "2026-11", "hazards_open", 3},
-		{"sa", "2026-11", "hazard_verify_days", 30},
-		{"sa", "2026-11", "gate_duty", 17.14},
-		{"sa", "2026-11", "equipment_overdue", 1},
-		{"sa", "2026-11", "bus_mismatch", 2},
-		{"sa", "previous", "education_1530", 81.82},
-		{"sa", "previous", "hazards_overdue", 1},
-		{"sa", "previous", "hazard_verify_days", 9},
-		{"sa", "previous", "letters", 100},
-		{"sa", "previous", "equipment_overdue", 2},
-		{"sa", "previous", "notices_on_time", 100},
-		{"sa", "previous", "bus_inspection_overdue", 0},
+		{ "sa", "2026-11", "education_1530", 71.67 },
+		{ "sa", "2026-11", "drills", 100 },
+		{ "sa", "2026-11", "hazards_open", 3 },
+		{ "sa", "2026-11", "hazard_verify_days", 30 },
+		{ "sa", "2026-11", "gate_duty", 17.14 },
+		{ "sa", "2026-11", "equipment_overdue", 1 },
+		{ "sa", "2026-11", "bus_mismatch", 2 },
+		{ "sa", "previous", "education_1530", 81.82 },
+		{ "sa", "previous", "hazards_overdue", 1 },
+		{ "sa", "previous", "hazard_verify_days", 9 },
+		{ "sa", "previous", "letters", 100 },
+		{ "sa", "previous", "equipment_overdue", 2 },
+		{ "sa", "previous", "notices_on_time", 100 },
+		{ "sa", "previous", "bus_inspection_overdue", 0 },
 	};
 	check_table(w, sizeof w / sizeof w[0]);
 	/* the trend's last point is the headline, for every school, indicator
 	 * and the score (issue 10: the line ended at 80, the headline at 50) */
 	check_value("trend points differing from the headline",
-		     q1("SELECT count(*) FROM sc_dashboard_values(" TERM ", '{sa,sb,sc,sd,\"\"}') p "
-			"JOIN sc_dashboard_values(" TERM ", '{sa,sb,sc,sd,\"\"}') m "
-			"ON m.school = p.school AND m.key = p.key AND m.win = '2026-11' "
-			"WHERE p.win = 'period' AND (p.value IS DISTINCT FROM m.value "
-			"OR p.score IS DISTINCT FROM m.score)"), 0);
+		    q1("SELECT count(*) FROM sc_dashboard_values(" TERM ", '{sa,sb,sc,sd,\"\"}') p "
+		       "JOIN sc_dashboard_values(" TERM ", '{sa,sb,sc,sd,\"\"}') m "
+		       "ON m.school = p.school AND m.key = p.key AND m.win = '2026-11' "
+		       "WHERE p.win = 'period' AND (p.value IS DISTINCT FROM m.value "
+		       "OR p.score IS DISTINCT FROM m.score)"),
+		    0);
 }
 
 /* A notice issued after the period is not in it: September alone leaves out
@@ -403,23 +423,32 @@ static void test_notice_after_period(void **state)
 {
 	(void)state;
 #define SEPT "'2026-09-01', '2026-09-30', '2026-11-18'"
-	check_value("sa notices in September", q1("SELECT den FROM sc_indicator_values(" SEPT ") WHERE school = 'sa' "
-						   "AND win = 'period' AND key = 'notices_acknowledged'"), 2);
-	check_value("sa on time in September", q1("SELECT value FROM sc_indicator_values(" SEPT ") WHERE school = 'sa' "
-						   "AND win = 'period' AND key = 'notices_on_time'"), 100);
-	check_value("sb missing in September", q1("SELECT value FROM sc_indicator_values(" SEPT ") WHERE school = 'sb' "
-						  "AND win = 'period' AND key = 'notices_missing'"), 1);
+	check_value("sa notices in September",
+		    q1("SELECT den FROM sc_indicator_values(" SEPT ") WHERE school = 'sa' "
+		       "AND win = 'period' AND key = 'notices_acknowledged'"),
+		    2);
+	check_value("sa on time in September",
+		    q1("SELECT value FROM sc_indicator_values(" SEPT ") WHERE school = 'sa' "
+		       "AND win = 'period' AND key = 'notices_on_time'"),
+		    100);
+	check_value("sb missing in September",
+		    q1("SELECT value FROM sc_indicator_values(" SEPT ") WHERE school = 'sb' "
+		       "AND win = 'period' AND key = 'notices_missing'"),
+		    1);
 	check_value("Helmet notice (issued 11-20) nowhere",
-		     q1("SELECT count(*) FROM sc_missing(" TERM ") WHERE what LIKE '%%Helmet%%'"), 0);
+		    q1("SELECT count(*) FROM sc_missing(" TERM ") WHERE what LIKE '%%Helmet%%'"),
+		    0);
 }
 
 static void test_education_by_class(void **state)
 {
 	(void)state;
-	char *t = qtext("SELECT string_agg(class_name || ':' || slot || '=' || held || '/' || due, ' ' "
-			"ORDER BY class_name, slot) FROM sc_education_by_class(" TERM ", 'sa')");
-	assert_string_equal(t, "1-1:daily_1=28/35 1-1:holiday_30=1/2 1-1:weekend_5=3/6 1-1:weekly_10=4/8 "
-			       "1-2:daily_1=6/7 1-2:holiday_30=0/0 1-2:weekend_5=0/1 1-2:weekly_10=1/1");
+	char *t = qtext(
+		"SELECT string_agg(class_name || ':' || slot || '=' || held || '/' || due, ' ' "
+		"ORDER BY class_name, slot) FROM sc_education_by_class(" TERM ", 'sa')");
+	assert_string_equal(
+		t, "1-1:daily_1=28/35 1-1:holiday_30=1/2 1-1:weekend_5=3/6 1-1:weekly_10=4/8 "
+		   "1-2:daily_1=6/7 1-2:holiday_30=0/0 1-2:weekend_5=0/1 1-2:weekly_10=1/1");
 	free(t);
 }
 
@@ -433,55 +462,81 @@ static void test_scores_and_rank(void **state)
 		/* an indicator built from records a school has none of scores 0
 		 * (010; the fixture's "composite" shows the working): sc, with two
 		 * drills and a bus, was first with 92.3; sd, nothing, is last */
-		{"sa", "period", 68.1, 1}, {"sc", "period", 42.1, 2}, {"sb", "period", 12.5, 3},
-		{"sd", "period", 0.0, 4},
-		{"sa", "previous", 83.9, 1}, {"sc", "previous", 42.1, 2}, {"", "period", 30.7, 0},
+		{ "sa", "period", 68.1, 1 },   { "sc", "period", 42.1, 2 },
+		{ "sb", "period", 12.5, 3 },   { "sd", "period", 0.0, 4 },
+		{ "sa", "previous", 83.9, 1 }, { "sc", "previous", 42.1, 2 },
+		{ "", "period", 30.7, 0 },
 	};
 	for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
 		char what[64];
 		snprintf(what, sizeof what, "score %s %s", w[i].school, w[i].win);
-		check_value(what, q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') WHERE school = '%s' "
-				      "AND win = '%s' AND key = 'score'", w[i].school, w[i].win), w[i].score);
+		check_value(what,
+			    q1("SELECT value FROM sc_dashboard_values(" TERM
+			       ", '{}') WHERE school = '%s' "
+			       "AND win = '%s' AND key = 'score'",
+			       w[i].school, w[i].win),
+			    w[i].score);
 		snprintf(what, sizeof what, "rank %s %s", w[i].school, w[i].win);
-		check_value(what, q1("SELECT num FROM sc_dashboard_values(" TERM ", '{}') WHERE school = '%s' "
-				      "AND win = '%s' AND key = 'score'", w[i].school, w[i].win), w[i].rank);
+		check_value(what,
+			    q1("SELECT num FROM sc_dashboard_values(" TERM
+			       ", '{}') WHERE school = '%s' "
+			       "AND win = '%s' AND key = 'score'",
+			       w[i].school, w[i].win),
+			    w[i].rank);
 	}
 	/* per-indicator scores: higher-is-better against target, lower-is-better
 	 * linear from target to worst */
-	check_value("sa education score", q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
-					      "WHERE school = 'sa' AND win = 'period' AND key = 'education_1530'"),
-		     75.44);
-	check_value("sa verify-days score", q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
-						"WHERE school = 'sa' AND win = 'period' AND key = 'hazard_verify_days'"),
-		     65.22);
+	check_value("sa education score",
+		    q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
+		       "WHERE school = 'sa' AND win = 'period' AND key = 'education_1530'"),
+		    75.44);
+	check_value("sa verify-days score",
+		    q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
+		       "WHERE school = 'sa' AND win = 'period' AND key = 'hazard_verify_days'"),
+		    65.22);
 	/* district averages over the schools where the indicator applies */
-	check_value("district drills", q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
-					   "WHERE school = '' AND win = 'period' AND key = 'drills'"), 50);
-	check_value("district education", q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
-					      "WHERE school = '' AND win = 'period' AND key = 'education_1530'"),
-		     35.84); /* (71.67 + 0) / 2 */
+	check_value("district drills",
+		    q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
+		       "WHERE school = '' AND win = 'period' AND key = 'drills'"),
+		    50);
+	check_value("district education",
+		    q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
+		       "WHERE school = '' AND win = 'period' AND key = 'education_1530'"),
+		    35.84); /* (71.67 + 0) / 2 */
 	/* "no records" keeps the weight and says why; not applicable does not */
 	char *why = qtext("SELECT detail || ' ' || score FROM sc_dashboard_values(" TERM ", '{}') "
 			  "WHERE school = 'sd' AND win = 'period' AND key = 'letters'");
 	assert_string_equal(why, "no staff; no records: scored 0 0");
 	free(why);
-	check_value("sb hazards without an inspection", q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
-							    "WHERE school = 'sb' AND win = 'period' AND key = 'hazards_overdue'"), 0);
-	check_value("sb bus (profile: no buses)", q1("SELECT count(*) FROM sc_dashboard_values(" TERM ", '{}') "
-						      "WHERE school = 'sb' AND win = 'period' AND key LIKE 'bus%%' "
-						      "AND score IS NOT NULL"), 0);
-	check_value("sd bus (no profile)", q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
-					       "WHERE school = 'sd' AND win = 'period' AND key = 'bus_mismatch'"), 0);
+	check_value("sb hazards without an inspection",
+		    q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
+		       "WHERE school = 'sb' AND win = 'period' AND key = 'hazards_overdue'"),
+		    0);
+	check_value("sb bus (profile: no buses)",
+		    q1("SELECT count(*) FROM sc_dashboard_values(" TERM ", '{}') "
+		       "WHERE school = 'sb' AND win = 'period' AND key LIKE 'bus%%' "
+		       "AND score IS NOT NULL"),
+		    0);
+	check_value("sd bus (no profile)",
+		    q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
+		       "WHERE school = 'sd' AND win = 'period' AND key = 'bus_mismatch'"),
+		    0);
 	/* recording one inspection is what lets "no hazard overdue" count */
 	must("BEGIN");
-	must("INSERT INTO inspection (id, school, campus, hlc, seq, written_by, inspection_date, level, focus, inspector) "
-	     "VALUES (gen_random_uuid(), 'sb', 'main', 100, nextval('sync_seq'), 'main', '2026-09-10', 'leadership', 'fire', 'B Head')");
-	check_value("sb hazards after an inspection", q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
-							  "WHERE school = 'sb' AND win = 'period' AND key = 'hazards_overdue'"), 100);
+	must("INSERT INTO inspection (id, school, campus, hlc, seq, written_by, inspection_date, "
+	     "level, focus, inspector) "
+	     "VALUES (gen_random_uuid(), 'sb', 'main', 100, nextval('sync_seq'), 'main', "
+	     "'2026-09-10', 'leadership', 'fire', 'B Head')");
+	check_value("sb hazards after an inspection",
+		    q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
+		       "WHERE school = 'sb' AND win = 'period' AND key = 'hazards_overdue'"),
+		    100);
 	must("ROLLBACK");
 	/* months only for the schools asked for */
-	check_value("months of sa only", q1("SELECT count(DISTINCT school) FROM sc_dashboard_values(" TERM ", '{sa}') "
-					     "WHERE win = '2026-09'"), 1);
+	check_value("months of sa only",
+		    q1("SELECT count(DISTINCT school) FROM sc_dashboard_values(" TERM ", '{sa}') "
+		       "WHERE win = '2026-09'"),
+		    1);
 }
 
 /* Every open hazard has a clock from the day it was found (issue 10): one
@@ -493,41 +548,57 @@ static void test_hazard_clock(void **state)
 		const char *name;
 		int sev;
 	} sev[] = {
-		{"critical", SAFECAMPUS__SEVERITY__SEVERITY_CRITICAL}, {"high", SAFECAMPUS__SEVERITY__SEVERITY_HIGH},
-		{"medium", SAFECAMPUS__SEVERITY__SEVERITY_MEDIUM}, {"low", SAFECAMPUS__SEVERITY__SEVERITY_LOW},
-		{"", SAFECAMPUS__SEVERITY__SEVERITY_UNSPECIFIED},
+		{ "critical", SAFECAMPUS__SEVERITY__SEVERITY_CRITICAL },
+		{ "high", SAFECAMPUS__SEVERITY__SEVERITY_HIGH },
+		{ "medium", SAFECAMPUS__SEVERITY__SEVERITY_MEDIUM },
+		{ "low", SAFECAMPUS__SEVERITY__SEVERITY_LOW },
+		{ "", SAFECAMPUS__SEVERITY__SEVERITY_UNSPECIFIED },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof sev / sizeof sev[0]; i++) {
 		char what[64];
 		snprintf(what, sizeof what, "clock days '%s' (SQL = C)", sev[i].name);
-		check_value(what, q1("SELECT days FROM dashboard_hazard_clock WHERE severity = '%s'", sev[i].name),
+		check_value(what,
+			    q1("SELECT days FROM dashboard_hazard_clock WHERE severity = '%s'",
+			       sev[i].name),
 			    indicators_hazard_days(sev[i].sev));
 	}
 	check_value("clock rows", q1("SELECT count(*) FROM dashboard_hazard_clock"), 5);
 	must("BEGIN");
 	/* found 11-01, critical, nobody assigned it: due 11-04, overdue from 11-05 */
-	must("INSERT INTO hazard (id, school, campus, hlc, seq, written_by, title, area, severity, found_date, state) "
-	     "VALUES ('00000000-0000-4000-8000-0000000000b7', 'sa', 'main', 100, nextval('sync_seq'), 'main', "
+	must("INSERT INTO hazard (id, school, campus, hlc, seq, written_by, title, area, severity, "
+	     "found_date, state) "
+	     "VALUES ('00000000-0000-4000-8000-0000000000b7', 'sa', 'main', 100, "
+	     "nextval('sync_seq'), 'main', "
 	     "'gas smell again', 'fire', 'critical', '2026-11-01', 'reported')");
 	/* found 11-10, low: due 12-10, not yet */
-	must("INSERT INTO hazard (id, school, campus, hlc, seq, written_by, title, area, severity, found_date, state) "
-	     "VALUES ('00000000-0000-4000-8000-0000000000b8', 'sa', 'main', 100, nextval('sync_seq'), 'main', "
+	must("INSERT INTO hazard (id, school, campus, hlc, seq, written_by, title, area, severity, "
+	     "found_date, state) "
+	     "VALUES ('00000000-0000-4000-8000-0000000000b8', 'sa', 'main', 100, "
+	     "nextval('sync_seq'), 'main', "
 	     "'scratched door', 'facility', 'low', '2026-11-10', 'reported')");
-	check_value("sa overdue with the clock", q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = 'sa' "
-						    "AND win = 'period' AND key = 'hazards_overdue'"), 2);
-	check_value("sa open with the clock", q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = 'sa' "
-						 "AND win = 'period' AND key = 'hazards_open'"), 5);
+	check_value("sa overdue with the clock",
+		    q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = 'sa' "
+		       "AND win = 'period' AND key = 'hazards_overdue'"),
+		    2);
+	check_value("sa open with the clock",
+		    q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = 'sa' "
+		       "AND win = 'period' AND key = 'hazards_open'"),
+		    5);
 	char *a = qtext("SELECT since || ' ' || severity FROM sc_alerts(" TERM ") "
 			"WHERE kind = 'hazard_overdue' AND right(record_id, 2) = 'b7'");
 	assert_string_equal(a, "2026-11-05 critical");
 	free(a);
-	check_value("the low one raises nothing", q1("SELECT count(*) FROM sc_alerts(" TERM ") "
-						     "WHERE kind = 'hazard_overdue' AND right(record_id, 2) = 'b8'"), 0);
+	check_value("the low one raises nothing",
+		    q1("SELECT count(*) FROM sc_alerts(" TERM ") "
+		       "WHERE kind = 'hazard_overdue' AND right(record_id, 2) = 'b8'"),
+		    0);
 	/* the district's rule, edited: low hazards within 5 days */
 	must("UPDATE dashboard_hazard_clock SET days = 5 WHERE severity = 'low'");
-	check_value("sa overdue, low within 5 days", q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = 'sa' "
-							"AND win = 'period' AND key = 'hazards_overdue'"), 4);
+	check_value("sa overdue, low within 5 days",
+		    q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = 'sa' "
+		       "AND win = 'period' AND key = 'hazards_overdue'"),
+		    4);
 	must("ROLLBACK");
 }
 
@@ -538,25 +609,37 @@ static void test_configuration(void **state)
 	must("BEGIN");
 	must("UPDATE dashboard_indicator SET weight = 0");
 	must("UPDATE dashboard_indicator SET weight = 1 WHERE key = 'drills'");
-	check_value("sa drills only", q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
-					  "WHERE school = 'sa' AND win = 'period' AND key = 'score'"), 100);
-	check_value("sa rank drills only", q1("SELECT num FROM sc_dashboard_values(" TERM ", '{}') "
-					       "WHERE school = 'sa' AND win = 'period' AND key = 'score'"), 1);
-	check_value("sb rank drills only", q1("SELECT num FROM sc_dashboard_values(" TERM ", '{}') "
-					       "WHERE school = 'sb' AND win = 'period' AND key = 'score'"), 3);
+	check_value("sa drills only",
+		    q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
+		       "WHERE school = 'sa' AND win = 'period' AND key = 'score'"),
+		    100);
+	check_value("sa rank drills only",
+		    q1("SELECT num FROM sc_dashboard_values(" TERM ", '{}') "
+		       "WHERE school = 'sa' AND win = 'period' AND key = 'score'"),
+		    1);
+	check_value("sb rank drills only",
+		    q1("SELECT num FROM sc_dashboard_values(" TERM ", '{}') "
+		       "WHERE school = 'sb' AND win = 'period' AND key = 'score'"),
+		    3);
 	/* gate duty alone, target 20: sa 17.14 scores 85.7 */
-	must("UPDATE dashboard_indicator SET weight = CASE WHEN key = 'gate_duty' THEN 1 ELSE 0 END, "
+	must("UPDATE dashboard_indicator SET weight = CASE WHEN key = 'gate_duty' THEN 1 ELSE 0 "
+	     "END, "
 	     "target = CASE WHEN key = 'gate_duty' THEN 20 ELSE target END");
-	check_value("sa gate target 20", q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
-					     "WHERE school = 'sa' AND win = 'period' AND key = 'score'"), 85.7);
+	check_value("sa gate target 20",
+		    q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
+		       "WHERE school = 'sa' AND win = 'period' AND key = 'score'"),
+		    85.7);
 	must("ROLLBACK");
 }
 
 static void test_alerts_missing_ageing(void **state)
 {
 	(void)state;
-	char *t = qtext("SELECT string_agg(school || ' ' || kind || ' ' || since || ' ' || severity || ' ' || "
-			"right(record_id, 3), E'\\n' ORDER BY school, kind, since) FROM sc_alerts(" TERM ")");
+	char *t = qtext(
+		"SELECT string_agg(school || ' ' || kind || ' ' || since || ' ' || severity || ' ' "
+		"|| "
+		"right(record_id, 3), E'\\n' ORDER BY school, kind, since) FROM sc_alerts(" TERM
+		")");
 	assert_string_equal(t, "sa bus_mismatch 2026-09-03 critical 0f2\n"
 			       "sa bus_mismatch 2026-11-17 critical 0f3\n"
 			       "sa equipment_overdue 2026-10-15 medium 1e2\n"
@@ -568,7 +651,8 @@ static void test_alerts_missing_ageing(void **state)
 			       "sd month_without_drill 2026-10-01 medium \n"
 			       "sd notice_missing 2026-09-16 medium 8a1");
 	free(t);
-	t = qtext("SELECT string_agg(school || ' ' || due_date || ' ' || what, E'\\n' ORDER BY school, due_date) "
+	t = qtext("SELECT string_agg(school || ' ' || due_date || ' ' || what, E'\\n' ORDER BY "
+		  "school, due_date) "
 		  "FROM sc_missing(" TERM ")");
 	/* 013: letters due 09-01 + 30 (Zhao T joined 11-01 and has only a 2025
 	 * letter), the extinguisher due 10-15, bus A-1's inspection due 11-01 */
@@ -584,11 +668,14 @@ static void test_alerts_missing_ageing(void **state)
 	/* "1530" per class for the schools in focus, due the last school day
 	 * before 11-18: c1 held 28+4+3+1 of 35+8+6+2, c2 6+1+0 of 7+1+1, c3 0
 	 * of 34+7+6+2 (the fixture's working) */
-	t = qtext("SELECT string_agg(school || ' ' || due_date || ' ' || kind || ' ' || what, E'\\n' ORDER BY school, what) "
-		  "FROM sc_missing(" TERM ", ARRAY['sa', 'sb', 'nosuch']) WHERE kind = 'education_1530'");
-	assert_string_equal(t, "sa 2026-11-17 education_1530 \"1530\" sessions, class 1-1: 15 of 51 not held\n"
-			       "sa 2026-11-17 education_1530 \"1530\" sessions, class 1-2: 2 of 9 not held\n"
-			       "sb 2026-11-17 education_1530 \"1530\" sessions, class 7-1: 49 of 49 not held");
+	t = qtext("SELECT string_agg(school || ' ' || due_date || ' ' || kind || ' ' || what, "
+		  "E'\\n' ORDER BY school, what) "
+		  "FROM sc_missing(" TERM
+		  ", ARRAY['sa', 'sb', 'nosuch']) WHERE kind = 'education_1530'");
+	assert_string_equal(
+		t, "sa 2026-11-17 education_1530 \"1530\" sessions, class 1-1: 15 of 51 not held\n"
+		   "sa 2026-11-17 education_1530 \"1530\" sessions, class 1-2: 2 of 9 not held\n"
+		   "sb 2026-11-17 education_1530 \"1530\" sessions, class 7-1: 49 of 49 not held");
 	free(t);
 	t = qtext("SELECT string_agg(label || '=' || open || '/' || overdue, ' ' ORDER BY bucket) "
 		  "FROM sc_hazard_ageing(" TERM ") WHERE school = 'sa'");
@@ -604,33 +691,48 @@ static void test_aggregates_follow_writes(void **state)
 	static const char *same =
 		"SELECT count(*) FROM ((SELECT school, slot, bucket, classes FROM dash_education "
 		"EXCEPT SELECT e.school, e.slot, sc_education_bucket(e.slot, e.session_date), "
-		"count(DISTINCT e.school_class_id)::int FROM education e JOIN school_class k ON k.school = e.school "
-		"AND k.id = e.school_class_id AND NOT k.deleted AND (k.opened_date IS NULL OR k.opened_date <= "
-		"e.session_date) AND (k.closed_date IS NULL OR k.closed_date >= e.session_date) WHERE NOT e.deleted "
+		"count(DISTINCT e.school_class_id)::int FROM education e JOIN school_class k ON "
+		"k.school = e.school "
+		"AND k.id = e.school_class_id AND NOT k.deleted AND (k.opened_date IS NULL OR "
+		"k.opened_date <= "
+		"e.session_date) AND (k.closed_date IS NULL OR k.closed_date >= e.session_date) "
+		"WHERE NOT e.deleted "
 		"AND e.slot <> 'holiday_30' GROUP BY 1, 2, 3) UNION ALL (SELECT e.school, e.slot, "
-		"sc_education_bucket(e.slot, e.session_date), count(DISTINCT e.school_class_id)::int FROM education e "
-		"JOIN school_class k ON k.school = e.school AND k.id = e.school_class_id AND NOT k.deleted AND "
-		"(k.opened_date IS NULL OR k.opened_date <= e.session_date) AND (k.closed_date IS NULL OR "
-		"k.closed_date >= e.session_date) WHERE NOT e.deleted AND e.slot <> 'holiday_30' GROUP BY 1, 2, 3 "
+		"sc_education_bucket(e.slot, e.session_date), count(DISTINCT "
+		"e.school_class_id)::int FROM education e "
+		"JOIN school_class k ON k.school = e.school AND k.id = e.school_class_id AND NOT "
+		"k.deleted AND "
+		"(k.opened_date IS NULL OR k.opened_date <= e.session_date) AND (k.closed_date IS "
+		"NULL OR "
+		"k.closed_date >= e.session_date) WHERE NOT e.deleted AND e.slot <> 'holiday_30' "
+		"GROUP BY 1, 2, 3 "
 		"EXCEPT SELECT school, slot, bucket, classes FROM dash_education)) x";
 
 	check_value("aggregate equals recomputation", q1("%s", same), 0);
 	must("BEGIN");
 	/* today's daily session of 1-1 withdrawn: held 33, and the early due goes */
-	must("UPDATE education SET deleted = true WHERE school = 'sa' AND session_date = '2026-11-18'");
-	check_value("daily after withdrawal", ind("sa", "period", "education_daily"), 80.49); /* 33/41 */
+	must("UPDATE education SET deleted = true WHERE school = 'sa' AND session_date = "
+	     "'2026-11-18'");
+	check_value("daily after withdrawal", ind("sa", "period", "education_daily"),
+		    80.49); /* 33/41 */
 	/* class 1-2 opened a week later (11-16): daily 1/2 (11-16, 11-17), its
 	 * week-of-11-13 occasions gone, its 11-10 session no longer counts */
-	must("UPDATE school_class SET opened_date = '2026-11-16' WHERE id = '00000000-0000-4000-8000-0000000000c2'");
-	check_value("daily after reopening date", ind("sa", "period", "education_daily"), 77.78); /* 1-1 27/34, 1-2 1/2 */
-	check_value("weekly after reopening date", ind("sa", "period", "education_weekly"), 50);  /* 4/8 */
+	must("UPDATE school_class SET opened_date = '2026-11-16' WHERE id = "
+	     "'00000000-0000-4000-8000-0000000000c2'");
+	check_value("daily after reopening date", ind("sa", "period", "education_daily"),
+		    77.78); /* 1-1 27/34, 1-2 1/2 */
+	check_value("weekly after reopening date", ind("sa", "period", "education_weekly"),
+		    50); /* 4/8 */
 	check_value("aggregate equals recomputation after writes", q1("%s", same), 0);
 	/* 09-01 morning loses its guard: 5 staffed days of 35 */
-	must("UPDATE gate_duty SET guard = '' WHERE school = 'sa' AND duty_date = '2026-09-01' AND shift = 'morning'");
+	must("UPDATE gate_duty SET guard = '' WHERE school = 'sa' AND duty_date = '2026-09-01' AND "
+	     "shift = 'morning'");
 	check_value("gate after an unstaffed shift", ind("sa", "period", "gate_duty"), 14.29);
 	/* Zhao T (joined 11-01) signs this year's letter: 4 of 4 */
-	must("INSERT INTO letter (id, school, campus, hlc, seq, written_by, year, level, signer, counter_signer, "
-	     "signed_date) VALUES ('00000000-0000-4000-8000-0000000006a9', 'sa', 'main', 100, nextval('sync_seq'), "
+	must("INSERT INTO letter (id, school, campus, hlc, seq, written_by, year, level, signer, "
+	     "counter_signer, "
+	     "signed_date) VALUES ('00000000-0000-4000-8000-0000000006a9', 'sa', 'main', 100, "
+	     "nextval('sync_seq'), "
 	     "'main', 2026, 'department_teacher', 'Zhao T', 'Wang Vice', '2026-11-05')");
 	check_value("letters after a new letter", ind("sa", "period", "letters"), 100);
 	check_value("letters in October unchanged", ind("sa", "2026-10", "letters"), 100);
@@ -670,15 +772,17 @@ static void spin(struct run *r, const int *flag)
 }
 
 /* Runs the dashboard queries for focus against ci and returns the job. */
-static struct dash_job *run_job(struct run *r, const char *ci, const char *const *focus, size_t n, const char *start,
-				const char *end)
+static struct dash_job *run_job(struct run *r, const char *ci, const char *const *focus, size_t n,
+				const char *start, const char *end)
 {
 	struct dash_job *j = NULL;
 
 	memset(r, 0, sizeof *r);
 	assert_int_equal(uv_loop_init(&r->loop), 0);
 	assert_int_equal(db_pool_new(&r->pool, &r->loop, ci, 1), 0);
-	assert_int_equal(dash__job_run(r->pool, "60000ms", start, end, "2026-11-18", focus, n, on_job, r, &j), 0);
+	assert_int_equal(dash__job_run(r->pool, "60000ms", start, end, "2026-11-18", focus, n,
+				       on_job, r, &j),
+			 0);
 	spin(r, &r->done);
 	return j;
 }
@@ -717,7 +821,7 @@ static const Safecampus__Indicator *find_ind(const Safecampus__Dashboard *d, con
 static void test_message_school(void **state)
 {
 	struct run r;
-	const char *focus[] = {"sa"};
+	const char *focus[] = { "sa" };
 	(void)state;
 	struct dash_job *j = run_job(&r, conninfo, focus, 1, "", "");
 	assert_int_equal(dash__job_status(j), 0);
@@ -750,7 +854,8 @@ static void test_message_school(void **state)
 	assert_int_equal(d->schools[1]->n_indicators, 0);
 	assert_string_equal(d->schools[0]->label, "Alpha Primary");
 	assert_true(d->schools[0]->is_self);
-	assert_int_equal(d->schools[0]->outbox_pending, 12); /* its own backlog; the others' not shown */
+	assert_int_equal(d->schools[0]->outbox_pending,
+			 12); /* its own backlog; the others' not shown */
 	assert_int_equal(d->schools[1]->outbox_pending, 0);
 	assert_int_equal(d->schools[2]->rank, 3);
 	assert_int_equal(d->schools[3]->rank, 4);
@@ -785,7 +890,7 @@ static void test_message_school(void **state)
 static void test_message_bureau(void **state)
 {
 	struct run r;
-	const char *focus[] = {""};
+	const char *focus[] = { "" };
 	(void)state;
 	struct dash_job *j = run_job(&r, conninfo, focus, 1, "2026-09-01", "2026-11-30");
 	Safecampus__Dashboard *d = build(j, "", true);
@@ -813,38 +918,45 @@ static void test_message_bureau(void **state)
 	/* sb 3 and sd 2 as in 004, sa's letter, equipment and bus (013), and a
 	 * "1530" line per school with sessions missing: sa 60 - 43, sb 49 */
 	assert_int_equal(d->n_missing, 10);
-	assert_int_equal(d->n_flags, 0); /* everything was received after the as-of day (test_dash_bureau has flags) */
+	assert_int_equal(
+		d->n_flags,
+		0); /* everything was received after the as-of day (test_dash_bureau has flags) */
 	{
 		size_t n1530 = 0;
 		for (size_t i = 0; i < d->n_missing; i++)
 			if (!strcmp(d->missing[i]->kind, "education_1530")) {
 				n1530++;
-				assert_string_equal(d->missing[i]->what, !strcmp(d->missing[i]->school, "sa")
-										 ? "\"1530\" sessions: 17 of 60 not held"
-										 : "\"1530\" sessions: 49 of 49 not held");
+				assert_string_equal(
+					d->missing[i]->what,
+					!strcmp(d->missing[i]->school, "sa")
+						? "\"1530\" sessions: 17 of 60 not held"
+						: "\"1530\" sessions: 49 of 49 not held");
 				assert_string_equal(d->missing[i]->due_date, "2026-11-17");
 			}
 		assert_int_equal(n1530, 2);
 		for (size_t i = 1; i < d->n_missing; i++) /* by school, then due date */
 			assert_true(strcmp(d->missing[i - 1]->school, d->missing[i]->school) < 0 ||
 				    (!strcmp(d->missing[i - 1]->school, d->missing[i]->school) &&
-				     strcmp(d->missing[i - 1]->due_date, d->missing[i]->due_date) <= 0));
+				     strcmp(d->missing[i - 1]->due_date, d->missing[i]->due_date) <=
+					     0));
 	}
 	/* sync health: sa's two campuses as reported, sb and sc never connected */
 	assert_int_equal(d->n_health, 5);
 	assert_string_equal(d->health[0]->school, "sa");
 	assert_string_equal(d->health[0]->campus, "east");
 	assert_int_equal(d->health[0]->outbox_pending, 12);
-	assert_int_equal(d->health[0]->oldest_pending_ms, 1794207600000LL); /* 2026-11-09 07:00 UTC */
+	assert_int_equal(d->health[0]->oldest_pending_ms,
+			 1794207600000LL); /* 2026-11-09 07:00 UTC */
 	assert_string_equal(d->health[2]->school, "sb");
 	assert_int_equal(d->health[2]->last_contact_ms, 0);
 	safecampus__dashboard__free_unpacked(d, NULL);
 
 	/* drill-down into sb: named ranking, its own alerts and health */
-	assert_int_equal(dash__build_packed(j, "nosuch", true, "d1", 4u << 20, &(uint8_t *){NULL}, &(size_t){0}),
+	assert_int_equal(dash__build_packed(j, "nosuch", true, "d1", 4u << 20, &(uint8_t *){ NULL },
+					    &(size_t){ 0 }),
 			 SC_ENOTFOUND);
 	end_run(&r, j);
-	const char *focus_sb[] = {"sb"};
+	const char *focus_sb[] = { "sb" };
 	j = run_job(&r, conninfo, focus_sb, 1, "", "");
 	d = build(j, "sb", true);
 	assert_string_equal(d->scope_label, "Beta Middle");
@@ -865,7 +977,7 @@ static void test_message_bureau(void **state)
 static void test_sql_failure(void **state)
 {
 	struct run r;
-	const char *focus[] = {""};
+	const char *focus[] = { "" };
 	(void)state;
 	struct dash_job *j = run_job(&r, empty_conninfo, focus, 1, "", "");
 	assert_int_equal(dash__job_status(j), SC_EDB);
@@ -909,7 +1021,8 @@ int main(void)
 
 	base_conninfo = getenv("SC_PG_CONNINFO");
 	if (!base_conninfo || !*base_conninfo) {
-		fprintf(stderr, "test_dashboard: SC_PG_CONNINFO is not set; start a cluster with tests/lib/pg.sh\n");
+		fprintf(stderr, "test_dashboard: SC_PG_CONNINFO is not set; start a cluster with "
+				"tests/lib/pg.sh\n");
 		return 1;
 	}
 	if (lvl && log_parse_level(lvl, &level) != 0)

@@ -128,7 +128,7 @@ static void on_acq(void *arg, int status, struct db_conn *c)
 
 static struct db_conn *acquire(struct env *e)
 {
-	struct acq a = {0};
+	struct acq a = { 0 };
 
 	assert_int_equal(db_acquire(e->pool, on_acq, &a), 0);
 	wait_for(&e->loop, &a.done, 1, WAIT_MS);
@@ -174,7 +174,7 @@ static int exec1(struct env *e, struct db_conn *c, const char *sql, int n, const
 		 char *out, size_t outlen)
 {
 	struct rec *r = calloc(1, sizeof *r);
-	struct qctx q0 = {r, 0}, q1 = {r, 1};
+	struct qctx q0 = { r, 0 }, q1 = { r, 1 };
 	int st;
 
 	assert_non_null(r);
@@ -213,15 +213,15 @@ static void test_pipeline_order(void **state)
 	c = acquire(&e);
 	/* all queued before any result can come back */
 	for (int i = 0; i < 40; i++) {
-		const char *v[1] = {args[i]};
+		const char *v[1] = { args[i] };
 
 		snprintf(args[i], sizeof args[i], "%d", i);
-		q[i] = (struct qctx){r, i};
-		assert_int_equal(db_query(c, i % 3 ? "SELECT $1::int * 2" : "SELECT $1::int + 1000", 1,
-					  v, on_res, &q[i]),
+		q[i] = (struct qctx){ r, i };
+		assert_int_equal(db_query(c, i % 3 ? "SELECT $1::int * 2" : "SELECT $1::int + 1000",
+					  1, v, on_res, &q[i]),
 				 0);
 	}
-	q[40] = (struct qctx){r, 40};
+	q[40] = (struct qctx){ r, 40 };
 	assert_int_equal(db_sync(c, on_res, &q[40]), 0);
 	assert_int_equal(r->n, 0); /* never called from inside db_* */
 	wait_for(&e.loop, &r->n, 41, WAIT_MS);
@@ -239,15 +239,17 @@ static void test_pipeline_order(void **state)
 
 	/* results far larger than libpq's and the TLS record buffers */
 	r->n = 0;
-	q[0] = (struct qctx){r, 0};
-	q[1] = (struct qctx){r, 1};
-	q[2] = (struct qctx){r, 2};
-	assert_int_equal(db_query(c, "SELECT length(string_agg(md5(g::text), '')) FROM"
-				     " (SELECT g FROM generate_series(1, $1::int) g) s",
-				  1, (const char *const[]){"40000"}, on_res, &q[0]),
+	q[0] = (struct qctx){ r, 0 };
+	q[1] = (struct qctx){ r, 1 };
+	q[2] = (struct qctx){ r, 2 };
+	assert_int_equal(db_query(c,
+				  "SELECT length(string_agg(md5(g::text), '')) FROM"
+				  " (SELECT g FROM generate_series(1, $1::int) g) s",
+				  1, (const char *const[]){ "40000" }, on_res, &q[0]),
 			 0);
-	assert_int_equal(db_query(c, "SELECT count(*) FROM (SELECT repeat('x', 1000)"
-				     " FROM generate_series(1, 3000)) s",
+	assert_int_equal(db_query(c,
+				  "SELECT count(*) FROM (SELECT repeat('x', 1000)"
+				  " FROM generate_series(1, 3000)) s",
 				  0, NULL, on_res, &q[1]),
 			 0);
 	assert_int_equal(db_sync(c, on_res, &q[2]), 0);
@@ -283,13 +285,13 @@ static void test_prepared_reuse(void **state)
 	/* one round so the PREPARE is confirmed, then four pipelined at once */
 	for (int round = 0; round < 5; round++) {
 		for (int i = round * 100; i < round * 100 + 100; i++) {
-			const char *v[1] = {args[i]};
+			const char *v[1] = { args[i] };
 
 			snprintf(args[i], sizeof args[i], "%d", i);
-			q[i] = (struct qctx){r, i};
+			q[i] = (struct qctx){ r, i };
 			assert_int_equal(db_query(c, sql, 1, v, on_res, &q[i]), 0);
 		}
-		q[500 + round] = (struct qctx){r, 500 + round};
+		q[500 + round] = (struct qctx){ r, 500 + round };
 		assert_int_equal(db_sync(c, on_res, &q[500 + round]), 0);
 		if (round == 0)
 			wait_for(&e.loop, &r->n, 101, WAIT_MS);
@@ -315,7 +317,7 @@ static void test_prepared_reuse(void **state)
 	/* same connection again (pool of one): the cache survives release */
 	c = acquire(&e);
 	assert_int_equal(db_conn_backend_pid(c), pid);
-	assert_int_equal(exec1(&e, c, sql, 1, (const char *const[]){"41"}, args[0], 16), 0);
+	assert_int_equal(exec1(&e, c, sql, 1, (const char *const[]){ "41" }, args[0], 16), 0);
 	assert_string_equal(args[0], "42");
 	/* the two texts above plus this one */
 	assert_int_equal(count_rows(&e, c, "SELECT count(*) FROM pg_prepared_statements"), 3);
@@ -342,7 +344,7 @@ static void test_error_aborts_pipeline(void **state)
 	c = acquire(&e);
 	pid = db_conn_backend_pid(c);
 	for (int i = 0; i < 16; i++)
-		q[i] = (struct qctx){r, i};
+		q[i] = (struct qctx){ r, i };
 	assert_int_equal(db_query(c, "SELECT 1", 0, NULL, on_res, &q[0]), 0);
 	assert_int_equal(db_query(c, "SELECT 1/0", 0, NULL, on_res, &q[1]), 0);
 	assert_int_equal(db_query(c, "SELECT 2", 0, NULL, on_res, &q[2]), 0);
@@ -370,13 +372,13 @@ static void test_error_aborts_pipeline(void **state)
 	 * reused in the next segment, queued before any result came back */
 	r->n = 0;
 	assert_int_equal(db_query(c, "SELECT 1/0", 0, NULL, on_res, &q[0]), 0);
-	assert_int_equal(db_query(c, "SELECT $1::int + 7", 1, (const char *const[]){"1"}, on_res,
-				  &q[1]),
-			 0);
+	assert_int_equal(
+		db_query(c, "SELECT $1::int + 7", 1, (const char *const[]){ "1" }, on_res, &q[1]),
+		0);
 	assert_int_equal(db_sync(c, on_res, &q[2]), 0);
-	assert_int_equal(db_query(c, "SELECT $1::int + 7", 1, (const char *const[]){"2"}, on_res,
-				  &q[3]),
-			 0);
+	assert_int_equal(
+		db_query(c, "SELECT $1::int + 7", 1, (const char *const[]){ "2" }, on_res, &q[3]),
+		0);
 	assert_int_equal(db_sync(c, on_res, &q[4]), 0);
 	wait_for(&e.loop, &r->n, 5, WAIT_MS);
 	assert_int_equal(r->status[0], SC_EDB);
@@ -439,12 +441,12 @@ static void test_transaction_round_trips(void **state)
 	assert_int_equal(exec1(&e, a, "DROP TABLE IF EXISTS t_tx", 0, NULL, NULL, 0), 0);
 	assert_int_equal(exec1(&e, a, "CREATE TABLE t_tx(id int)", 0, NULL, NULL, 0), 0);
 	for (int i = 0; i < 8; i++)
-		q[i] = (struct qctx){r, i};
+		q[i] = (struct qctx){ r, i };
 
 	/* round trip 1: BEGIN, INSERT, sync — the transaction stays open */
 	assert_int_equal(db_query(a, "BEGIN", 0, NULL, on_res, &q[0]), 0);
-	assert_int_equal(db_query(a, "INSERT INTO t_tx VALUES ($1)", 1, (const char *const[]){"1"},
-				  on_res, &q[1]),
+	assert_int_equal(db_query(a, "INSERT INTO t_tx VALUES ($1)", 1,
+				  (const char *const[]){ "1" }, on_res, &q[1]),
 			 0);
 	assert_int_equal(db_sync(a, on_res, &q[2]), 0);
 	wait_for(&e.loop, &r->n, 3, WAIT_MS);
@@ -452,8 +454,8 @@ static void test_transaction_round_trips(void **state)
 		assert_int_equal(r->status[i], 0);
 	assert_int_equal(count_rows(&e, b, "SELECT count(*) FROM t_tx"), 0);
 	/* round trip 2: INSERT, COMMIT, sync */
-	assert_int_equal(db_query(a, "INSERT INTO t_tx VALUES ($1)", 1, (const char *const[]){"2"},
-				  on_res, &q[3]),
+	assert_int_equal(db_query(a, "INSERT INTO t_tx VALUES ($1)", 1,
+				  (const char *const[]){ "2" }, on_res, &q[3]),
 			 0);
 	assert_int_equal(db_query(a, "COMMIT", 0, NULL, on_res, &q[4]), 0);
 	assert_int_equal(db_sync(a, on_res, &q[5]), 0);
@@ -516,7 +518,7 @@ static void on_worker_sync(void *arg, int status, PGresult *res)
 static void on_worker_conn(void *arg, int status, struct db_conn *c)
 {
 	struct worker *w = arg;
-	const char *v[1] = {w->arg};
+	const char *v[1] = { w->arg };
 
 	assert_int_equal(status, 0);
 	w->c = c;
@@ -530,9 +532,9 @@ static void on_worker_conn(void *arg, int status, struct db_conn *c)
 
 static void test_pool_concurrency(void **state)
 {
-	struct db_pool_config cfg = {.max_waiters = 10};
+	struct db_pool_config cfg = { .max_waiters = 10 };
 	struct worker w[10];
-	struct acq extra = {0};
+	struct acq extra = { 0 };
 	struct env e;
 	struct db_conn *c1, *c2;
 
@@ -540,7 +542,7 @@ static void test_pool_concurrency(void **state)
 	env_open(&e, 2, &cfg);
 	held = max_held = next_order = finished = 0;
 	for (int i = 0; i < 10; i++) {
-		w[i] = (struct worker){.e = &e, .idx = i};
+		w[i] = (struct worker){ .e = &e, .idx = i };
 		assert_int_equal(db_acquire(e.pool, on_worker_conn, &w[i]), 0);
 	}
 	/* the waiter queue is bounded */
@@ -584,13 +586,13 @@ static void test_killed_connection(void **state)
 	pa = db_conn_backend_pid(a);
 	snprintf(pid, sizeof pid, "%d", pa);
 	for (int i = 0; i < 4; i++)
-		q[i] = (struct qctx){r, i};
+		q[i] = (struct qctx){ r, i };
 	/* in flight on a when its backend is terminated from b */
 	assert_int_equal(db_query(a, "SELECT pg_sleep(30)", 0, NULL, on_res, &q[0]), 0);
 	assert_int_equal(db_sync(a, on_res, &q[1]), 0);
 	run_for(&e.loop, 100);
-	assert_int_equal(exec1(&e, b, "SELECT pg_terminate_backend($1)", 1, (const char *const[]){pid},
-			       v, sizeof v),
+	assert_int_equal(exec1(&e, b, "SELECT pg_terminate_backend($1)", 1,
+			       (const char *const[]){ pid }, v, sizeof v),
 			 0);
 	assert_string_equal(v, "t");
 	wait_for(&e.loop, &r->n, 2, WAIT_MS);
@@ -614,8 +616,8 @@ static void test_killed_connection(void **state)
 	pb = db_conn_backend_pid(b);
 	db_release(b);
 	snprintf(pid, sizeof pid, "%d", pb);
-	assert_int_equal(exec1(&e, a, "SELECT pg_terminate_backend($1)", 1, (const char *const[]){pid},
-			       v, sizeof v),
+	assert_int_equal(exec1(&e, a, "SELECT pg_terminate_backend($1)", 1,
+			       (const char *const[]){ pid }, v, sizeof v),
 			 0);
 	db_release(a);
 	run_for(&e.loop, 300);
@@ -638,15 +640,15 @@ static void test_close_with_work_in_flight(void **state)
 	struct env e;
 	struct rec *r = calloc(1, sizeof *r);
 	struct qctx q[2];
-	struct acq waiter = {0};
+	struct acq waiter = { 0 };
 	struct db_conn *c;
 
 	(void)state;
 	assert_non_null(r);
 	env_open(&e, 1, NULL);
 	c = acquire(&e);
-	q[0] = (struct qctx){r, 0};
-	q[1] = (struct qctx){r, 1};
+	q[0] = (struct qctx){ r, 0 };
+	q[1] = (struct qctx){ r, 1 };
 	assert_int_equal(db_query(c, "SELECT pg_sleep(10)", 0, NULL, on_res, &q[0]), 0);
 	assert_int_equal(db_sync(c, on_res, &q[1]), 0);
 	assert_int_equal(db_acquire(e.pool, on_acq, &waiter), 0);
@@ -668,8 +670,8 @@ static void test_close_with_work_in_flight(void **state)
 
 static void test_unreachable_server(void **state)
 {
-	struct db_pool_config cfg = {.acquire_timeout_ms = 400, .connect_timeout_ms = 200};
-	struct acq a = {0};
+	struct db_pool_config cfg = { .acquire_timeout_ms = 400, .connect_timeout_ms = 200 };
+	struct acq a = { 0 };
 	struct env e;
 	struct db_pool_stats st;
 
@@ -729,23 +731,27 @@ static void test_migrations(void **state)
 {
 	/* given out of order on purpose: applied by name */
 	static const struct migration good[] = {
-		{"zz_test_0002_b.sql", "ALTER TABLE mig_a ADD COLUMN note text;\n"},
-		{"zz_test_0001_a.sql", "-- first\nCREATE TABLE mig_a(id int);\n"
-				       "INSERT INTO mig_a VALUES (1);\n"},
-		{0, 0},
+		{ "zz_test_0002_b.sql", "ALTER TABLE mig_a ADD COLUMN note text;\n" },
+		{ "zz_test_0001_a.sql", "-- first\nCREATE TABLE mig_a(id int);\n"
+					"INSERT INTO mig_a VALUES (1);\n" },
+		{ 0, 0 },
 	};
 	static const struct migration bad[] = {
-		{"zz_test_0001_a.sql", "unused: already applied"},
-		{"zz_test_0002_b.sql", "unused: already applied"},
-		{"zz_test_0003_bad.sql", "CREATE TABLE mig_c(id int);\n\nSELECT * FROM no_such_table;"},
-		{"zz_test_0004_never.sql", "CREATE TABLE mig_never(id int);"},
-		{0, 0},
+		{ "zz_test_0001_a.sql", "unused: already applied" },
+		{ "zz_test_0002_b.sql", "unused: already applied" },
+		{ "zz_test_0003_bad.sql",
+		  "CREATE TABLE mig_c(id int);\n\nSELECT * FROM no_such_table;" },
+		{ "zz_test_0004_never.sql", "CREATE TABLE mig_never(id int);" },
+		{ 0, 0 },
 	};
 	static const struct migration dup[] = {
-		{"zz_x.sql", "SELECT 1"}, {"zz_x.sql", "SELECT 2"}, {0, 0},
+		{ "zz_x.sql", "SELECT 1" },
+		{ "zz_x.sql", "SELECT 2" },
+		{ 0, 0 },
 	};
 	static const struct migration txn[] = {
-		{"zz_test_0005_txn.sql", "CREATE TABLE mig_c(id int); COMMIT;"}, {0, 0},
+		{ "zz_test_0005_txn.sql", "CREATE TABLE mig_c(id int); COMMIT;" },
+		{ 0, 0 },
 	};
 	char err[512];
 	PGconn *pg = pg_open();
@@ -767,9 +773,10 @@ static void test_migrations(void **state)
 	assert_non_null(strstr(err, "42P01"));
 	assert_non_null(strstr(err, "no_such_table"));
 	assert_non_null(strstr(err, "line 3"));
-	assert_int_equal(pg_count(pg, "SELECT count(*) FROM pg_tables WHERE tablename = 'mig_c'"), 0);
-	assert_int_equal(pg_count(pg, "SELECT count(*) FROM pg_tables WHERE tablename = 'mig_never'"),
+	assert_int_equal(pg_count(pg, "SELECT count(*) FROM pg_tables WHERE tablename = 'mig_c'"),
 			 0);
+	assert_int_equal(
+		pg_count(pg, "SELECT count(*) FROM pg_tables WHERE tablename = 'mig_never'"), 0);
 	assert_int_equal(pg_count(pg, "SELECT count(*) FROM schema_migrations"), 2);
 
 	assert_int_equal(migrate_apply_list(conninfo, dup, err, sizeof err), -EINVAL);
@@ -796,10 +803,10 @@ static void test_migrations(void **state)
 static void test_migrations_concurrent(void **state)
 {
 	static const struct migration slow[] = {
-		{"zz_test_0001_slow.sql",
-		 "CREATE TABLE mig_slow(pid int);\n"
-		 "INSERT INTO mig_slow VALUES (pg_backend_pid());\nSELECT pg_sleep(0.5);"},
-		{0, 0},
+		{ "zz_test_0001_slow.sql",
+		  "CREATE TABLE mig_slow(pid int);\n"
+		  "INSERT INTO mig_slow VALUES (pg_backend_pid());\nSELECT pg_sleep(0.5);" },
+		{ 0, 0 },
 	};
 	pid_t kids[3];
 	PGconn *pg = pg_open();
@@ -854,7 +861,7 @@ static void on_notify(void *arg, const char *channel, const char *payload)
 
 static void test_listen(void **state)
 {
-	struct heard h = {0}, h2 = {0};
+	struct heard h = { 0 }, h2 = { 0 };
 	struct env e;
 	struct db_conn *c;
 	char v[32];
@@ -870,10 +877,10 @@ static void test_listen(void **state)
 
 	c = acquire(&e);
 	assert_int_equal(exec1(&e, c, "SELECT pg_notify($1, $2)", 2,
-			       (const char *const[]){"sc_test_chan", "hello"}, NULL, 0),
+			       (const char *const[]){ "sc_test_chan", "hello" }, NULL, 0),
 			 0);
 	assert_int_equal(exec1(&e, c, "SELECT pg_notify($1, $2)", 2,
-			       (const char *const[]){"Mixed \"Case\".chan", "quoted"}, NULL, 0),
+			       (const char *const[]){ "Mixed \"Case\".chan", "quoted" }, NULL, 0),
 			 0);
 	wait_for(&e.loop, &h.n, 1, WAIT_MS);
 	wait_for(&e.loop, &h2.n, 1, WAIT_MS);
@@ -892,7 +899,7 @@ static void test_listen(void **state)
 	wait_for(&e.loop, &h.subscribed, 2, WAIT_MS);
 	wait_for(&e.loop, &h2.subscribed, 2, WAIT_MS);
 	assert_int_equal(exec1(&e, c, "SELECT pg_notify($1, $2)", 2,
-			       (const char *const[]){"sc_test_chan", "again"}, NULL, 0),
+			       (const char *const[]){ "sc_test_chan", "again" }, NULL, 0),
 			 0);
 	wait_for(&e.loop, &h.n, 2, WAIT_MS);
 	assert_string_equal(h.payload[1], "again");

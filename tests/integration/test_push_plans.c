@@ -46,10 +46,11 @@
 #include "migrate.h"
 #include "workflow.h"
 
-#define FULL "s001"  /* a school with two years of records */
-#define EMPTY "zz"   /* a school with none */
-#define NPUSH 50     /* records in a small push */
-#define PER_RECORD 40 /* rows a statement may read per record it writes: a
+#define FULL "s001" /* a school with two years of records */
+#define EMPTY "zz"  /* a school with none */
+#define NPUSH 50    /* records in a small push */
+#define PER_RECORD \
+	40 /* rows a statement may read per record it writes: a
 			* record's own row, its aggregate's rows and the rows
 			* those are rebuilt from (a hazard's events, an item's
 			* checks: bounded by the record, not by the district) */
@@ -79,7 +80,8 @@ static int exec_ok(PGconn *c, const char *sql)
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
 
 	if (!ok)
-		fprintf(stderr, "test_push_plans: %s\n  in: %.300s\n", PQresultErrorMessage(r), sql);
+		fprintf(stderr, "test_push_plans: %s\n  in: %.300s\n", PQresultErrorMessage(r),
+			sql);
 	PQclear(r);
 	return ok;
 }
@@ -102,7 +104,8 @@ static PGresult *qp(const char *sql, int n, const char *const *params)
 static long q1l(const char *sql)
 {
 	PGresult *r = qp(sql, 0, NULL);
-	long v = PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? strtol(PQgetvalue(r, 0, 0), NULL, 10) : -1;
+	long v = PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? strtol(PQgetvalue(r, 0, 0), NULL, 10)
+							   : -1;
 
 	PQclear(r);
 	return v;
@@ -128,19 +131,23 @@ struct plan_read {
 
 static struct plan_read plan_read(const char *json)
 {
-	static const char sql[] =
-		"SELECT coalesce(string_agg(DISTINCT n->>'Relation Name', ',') "
-		"                FILTER (WHERE n->>'Node Type' = 'Seq Scan' AND c.relkind = 'r'), ''), "
-		"       coalesce(sum(((n->>'Actual Rows')::float8 + coalesce((n->>'Rows Removed by Filter')::float8, 0) "
-		"                     + coalesce((n->>'Rows Removed by Index Recheck')::float8, 0)) "
-		"                    * (n->>'Actual Loops')::float8) "
-		"                FILTER (WHERE n->>'Node Type' IN ('Seq Scan', 'Index Scan', 'Index Only Scan', "
-		"                                                  'Bitmap Heap Scan', 'Tid Scan')), 0) "
-		"FROM jsonb_path_query($1::jsonb, 'strict $.**') n "
-		"LEFT JOIN pg_class c ON c.relname = n->>'Relation Name' "
-		"     AND c.relnamespace = 'public'::regnamespace "
-		"WHERE jsonb_typeof(n) = 'object' AND n ? 'Node Type'";
-	const char *p[1] = {json};
+	static const char sql[] = "SELECT coalesce(string_agg(DISTINCT n->>'Relation Name', ',') "
+				  "                FILTER (WHERE n->>'Node Type' = 'Seq Scan' AND "
+				  "c.relkind = 'r'), ''), "
+				  "       coalesce(sum(((n->>'Actual Rows')::float8 + "
+				  "coalesce((n->>'Rows Removed by Filter')::float8, 0) "
+				  "                     + coalesce((n->>'Rows Removed by Index "
+				  "Recheck')::float8, 0)) "
+				  "                    * (n->>'Actual Loops')::float8) "
+				  "                FILTER (WHERE n->>'Node Type' IN ('Seq Scan', "
+				  "'Index Scan', 'Index Only Scan', "
+				  "                                                  'Bitmap Heap "
+				  "Scan', 'Tid Scan')), 0) "
+				  "FROM jsonb_path_query($1::jsonb, 'strict $.**') n "
+				  "LEFT JOIN pg_class c ON c.relname = n->>'Relation Name' "
+				  "     AND c.relnamespace = 'public'::regnamespace "
+				  "WHERE jsonb_typeof(n) = 'object' AND n ? 'Node Type'";
+	const char *p[1] = { json };
 	PGresult *r = qp(sql, 1, p);
 	struct plan_read out;
 
@@ -155,7 +162,8 @@ static struct plan_read plan_read(const char *json)
 static void counters_mark(void)
 {
 	must("DROP TABLE IF EXISTS pg_temp.st0");
-	must("CREATE TEMP TABLE st0 AS SELECT relid, seq_scan, seq_tup_read, coalesce(idx_tup_fetch, 0) AS idx_tup_fetch "
+	must("CREATE TEMP TABLE st0 AS SELECT relid, seq_scan, seq_tup_read, "
+	     "coalesce(idx_tup_fetch, 0) AS idx_tup_fetch "
 	     "FROM pg_stat_xact_user_tables");
 }
 
@@ -163,15 +171,22 @@ static void counters_mark(void)
  * sequential scan (in *seq), and every row read by any scan. */
 static double counters_read(char *seq, size_t seqlen)
 {
-	PGresult *r = qp("SELECT coalesce(string_agg(s.relname || '(' || (s.seq_tup_read - coalesce(b.seq_tup_read, 0)) "
+	PGresult *r = qp("SELECT coalesce(string_agg(s.relname || '(' || (s.seq_tup_read - "
+			 "coalesce(b.seq_tup_read, 0)) "
 			 "                         || ' rows)', ',') "
-			 "                FILTER (WHERE s.seq_scan > coalesce(b.seq_scan, 0) AND c.reltuples > 1000), ''), "
+			 "                FILTER (WHERE s.seq_scan > coalesce(b.seq_scan, 0) AND "
+			 "c.reltuples > 1000), ''), "
 			 "       coalesce(sum(s.seq_tup_read - coalesce(b.seq_tup_read, 0) "
-			 "                    + coalesce(s.idx_tup_fetch, 0) - coalesce(b.idx_tup_fetch, 0)), 0), "
-			 "       coalesce(string_agg(s.relname || ':' || (s.seq_tup_read - coalesce(b.seq_tup_read, 0) "
-			 "                    + coalesce(s.idx_tup_fetch, 0) - coalesce(b.idx_tup_fetch, 0)), ' ' "
-			 "                    ORDER BY s.relname) FILTER (WHERE s.seq_tup_read - coalesce(b.seq_tup_read, 0) "
-			 "                    + coalesce(s.idx_tup_fetch, 0) - coalesce(b.idx_tup_fetch, 0) > 0), '') "
+			 "                    + coalesce(s.idx_tup_fetch, 0) - "
+			 "coalesce(b.idx_tup_fetch, 0)), 0), "
+			 "       coalesce(string_agg(s.relname || ':' || (s.seq_tup_read - "
+			 "coalesce(b.seq_tup_read, 0) "
+			 "                    + coalesce(s.idx_tup_fetch, 0) - "
+			 "coalesce(b.idx_tup_fetch, 0)), ' ' "
+			 "                    ORDER BY s.relname) FILTER (WHERE s.seq_tup_read - "
+			 "coalesce(b.seq_tup_read, 0) "
+			 "                    + coalesce(s.idx_tup_fetch, 0) - "
+			 "coalesce(b.idx_tup_fetch, 0) > 0), '') "
 			 "FROM pg_stat_xact_user_tables s JOIN pg_class c ON c.oid = s.relid "
 			 "LEFT JOIN st0 b ON b.relid = s.relid WHERE s.schemaname = 'public'",
 			 0, NULL);
@@ -193,7 +208,8 @@ static char *explain_execute(const char *name, int n, const char *const *values)
 		cap += 2 * strlen(values[i]) + 8;
 	char *sql = malloc(cap);
 	assert_non_null(sql);
-	size_t used = (size_t)snprintf(sql, cap, "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE %s(", name);
+	size_t used =
+		(size_t)snprintf(sql, cap, "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE %s(", name);
 	for (int i = 0; i < n; i++) {
 		char *lit = PQescapeLiteral(pg, values[i], strlen(values[i]));
 		assert_non_null(lit);
@@ -220,7 +236,8 @@ static char *read_file(const char *rel)
 
 	snprintf(path, sizeof path, "%s/%s", src ? src : ".", rel);
 	if (!(f = fopen(path, "r"))) {
-		fprintf(stderr, "test_push_plans: %s: %s (set SC_SOURCE_DIR)\n", path, strerror(errno));
+		fprintf(stderr, "test_push_plans: %s: %s (set SC_SOURCE_DIR)\n", path,
+			strerror(errno));
 		return NULL;
 	}
 	fseek(f, 0, SEEK_END);
@@ -243,7 +260,8 @@ static const char rebuild_all[] =
 	"SELECT sc_education_rebuild_schools(ARRAY(SELECT DISTINCT school FROM education)); "
 	"SELECT sc_letter_rebuild(ARRAY(SELECT DISTINCT school FROM staff)); "
 	"INSERT INTO dash_gate (school, day) SELECT g.school, g.duty_date FROM gate_duty g "
-	"WHERE NOT g.deleted AND g.duty_date IS NOT NULL AND g.leader <> '' AND g.teacher <> '' AND g.guard <> '' "
+	"WHERE NOT g.deleted AND g.duty_date IS NOT NULL AND g.leader <> '' AND g.teacher <> '' "
+	"AND g.guard <> '' "
 	"GROUP BY 1, 2 HAVING bool_or(g.shift = 'morning') AND bool_or(g.shift = 'afternoon'); "
 	"INSERT INTO dash_hazard SELECT * FROM sc_hazard_timeline(NULL, NULL); "
 	"INSERT INTO dash_equipment SELECT * FROM sc_equipment_timeline(NULL, NULL);";
@@ -323,38 +341,56 @@ struct fn_case {
 };
 
 static const struct fn_case fn_cases[] = {
-	{"sc_hazard_timeline_of", "SELECT array_agg(school), array_agg(id) FROM (SELECT school, id FROM hazard "
-				  "WHERE school = '" FULL "' ORDER BY id LIMIT 50) k", 50 * 8},
-	{"sc_hazard_rebuild", "SELECT array_agg(school), array_agg(id) FROM (SELECT school, id FROM hazard "
-			      "WHERE school = '" FULL "' ORDER BY id LIMIT 50) k", 50 * 12},
-	{"sc_equipment_timeline_of", "SELECT array_agg(school), array_agg(id) FROM (SELECT school, id FROM equipment "
-				     "WHERE school = '" FULL "' ORDER BY id LIMIT 30) k", 30 * 30},
-	{"sc_equipment_rebuild", "SELECT array_agg(school), array_agg(id) FROM (SELECT school, id FROM equipment "
-				 "WHERE school = '" FULL "' ORDER BY id LIMIT 30) k", 30 * 40},
+	{ "sc_hazard_timeline_of",
+	  "SELECT array_agg(school), array_agg(id) FROM (SELECT school, id FROM hazard "
+	  "WHERE school = '" FULL "' ORDER BY id LIMIT 50) k",
+	  50 * 8 },
+	{ "sc_hazard_rebuild",
+	  "SELECT array_agg(school), array_agg(id) FROM (SELECT school, id FROM hazard "
+	  "WHERE school = '" FULL "' ORDER BY id LIMIT 50) k",
+	  50 * 12 },
+	{ "sc_equipment_timeline_of",
+	  "SELECT array_agg(school), array_agg(id) FROM (SELECT school, id FROM equipment "
+	  "WHERE school = '" FULL "' ORDER BY id LIMIT 30) k",
+	  30 * 30 },
+	{ "sc_equipment_rebuild",
+	  "SELECT array_agg(school), array_agg(id) FROM (SELECT school, id FROM equipment "
+	  "WHERE school = '" FULL "' ORDER BY id LIMIT 30) k",
+	  30 * 40 },
 	/* a day's sessions of 24 classes and the week's assemblies: 2 buckets */
-	{"sc_education_rebuild", "SELECT array_agg(school), array_agg(slot), array_agg(sc_education_bucket(slot, "
-				 "session_date)) FROM (SELECT school, slot, session_date FROM education "
-				 "WHERE school = '" FULL "' AND session_date = '2025-03-03' LIMIT 50) k", 50 * 4},
+	{ "sc_education_rebuild",
+	  "SELECT array_agg(school), array_agg(slot), array_agg(sc_education_bucket(slot, "
+	  "session_date)) FROM (SELECT school, slot, session_date FROM education "
+	  "WHERE school = '" FULL "' AND session_date = '2025-03-03' LIMIT 50) k",
+	  50 * 4 },
 	/* 2 classes: their sessions (~75 each) and the buckets those fall in */
-	{"sc_education_rebuild_classes", "SELECT array_agg(school), array_agg(id) FROM (SELECT school, id "
-					 "FROM school_class WHERE school = '" FULL "' AND closed_date IS NULL "
-					 "ORDER BY id LIMIT 2) k", 2 * 80},
-	{"sc_gate_rebuild", "SELECT array_agg(school), array_agg(duty_date) FROM (SELECT school, duty_date "
-			    "FROM gate_duty WHERE school = '" FULL "' ORDER BY id LIMIT 50) k", 50 * 8},
-	{"sc_letter_rebuild_staff", "SELECT array_agg(school), array_agg(id) FROM (SELECT school, id FROM staff "
-				    "WHERE school = '" FULL "' ORDER BY id LIMIT 50) k", 50 * 8},
+	{ "sc_education_rebuild_classes",
+	  "SELECT array_agg(school), array_agg(id) FROM (SELECT school, id "
+	  "FROM school_class WHERE school = '" FULL "' AND closed_date IS NULL "
+	  "ORDER BY id LIMIT 2) k",
+	  2 * 80 },
+	{ "sc_gate_rebuild",
+	  "SELECT array_agg(school), array_agg(duty_date) FROM (SELECT school, duty_date "
+	  "FROM gate_duty WHERE school = '" FULL "' ORDER BY id LIMIT 50) k",
+	  50 * 8 },
+	{ "sc_letter_rebuild_staff",
+	  "SELECT array_agg(school), array_agg(id) FROM (SELECT school, id FROM staff "
+	  "WHERE school = '" FULL "' ORDER BY id LIMIT 50) k",
+	  50 * 8 },
 	/* the counter-signer ('staff 1') counter-signs every letter of the
 	 * school: their rows are rebuilt from all of them, which is the point */
-	{"sc_letter_rebuild_letters", "SELECT array_agg(school), array_agg(signer_staff_id), array_agg(signer), "
-				      "array_agg(counter_signer) FROM (SELECT * FROM letter "
-				      "WHERE school = '" FULL "' ORDER BY id LIMIT 50) k", 50 * 4 + 200},
+	{ "sc_letter_rebuild_letters",
+	  "SELECT array_agg(school), array_agg(signer_staff_id), array_agg(signer), "
+	  "array_agg(counter_signer) FROM (SELECT * FROM letter "
+	  "WHERE school = '" FULL "' ORDER BY id LIMIT 50) k",
+	  50 * 4 + 200 },
 };
 
 /* The statements of SQL function fn with its parameters as $1..$n, split at
  * top-level semicolons (these bodies have none in literals). */
 static int fn_statements(const char *fn, char *types, size_t typeslen, char **stmts, int max)
 {
-	const char *p[1] = {fn};
+	const char *p[1] = { fn };
 	PGresult *r = qp("SELECT p.prosrc, p.proargnames, p.pronargs, "
 			 "(SELECT string_agg(format_type(t, NULL), ', ' ORDER BY o) "
 			 " FROM unnest(p.proargtypes) WITH ORDINALITY AS x(t, o)) "
@@ -369,8 +405,9 @@ static int fn_statements(const char *fn, char *types, size_t typeslen, char **st
 	for (int i = 1; i <= nargs; i++) {
 		char idx[16];
 		snprintf(idx, sizeof idx, "%d", i);
-		const char *rp[3] = {src, fn, idx};
-		r = qp("SELECT regexp_replace($1, '\\m' || (SELECT proargnames[$3::int] FROM pg_proc "
+		const char *rp[3] = { src, fn, idx };
+		r = qp("SELECT regexp_replace($1, '\\m' || (SELECT proargnames[$3::int] FROM "
+		       "pg_proc "
 		       "WHERE proname = $2) || '\\M', '$' || $3, 'g')",
 		       3, rp);
 		free(src);
@@ -378,7 +415,8 @@ static int fn_statements(const char *fn, char *types, size_t typeslen, char **st
 		PQclear(r);
 	}
 	int n = 0;
-	for (char *save = NULL, *s = strtok_r(src, ";", &save); s && n < max; s = strtok_r(NULL, ";", &save)) {
+	for (char *save = NULL, *s = strtok_r(src, ";", &save); s && n < max;
+	     s = strtok_r(NULL, ";", &save)) {
 		s += strspn(s, " \t\r\n");
 		if (*s)
 			stmts[n++] = xstrdup(s);
@@ -415,17 +453,19 @@ static void test_function_plans(void **state)
 			free(json);
 			must("DEALLOCATE fn_stmt");
 			if (pr.seq[0])
-				fail_msg("%s, statement %d: Seq Scan on %s (generic plan)", fc->fn, s + 1, pr.seq);
+				fail_msg("%s, statement %d: Seq Scan on %s (generic plan)", fc->fn,
+					 s + 1, pr.seq);
 			rows += pr.rows;
 			free(stmts[s]);
 		}
 		must("ROLLBACK");
 		PQclear(ar);
 		if (verbose)
-			printf("    %-30s %d statement(s), %6.0f rows read (at most %.0f)\n", fc->fn, n, rows,
-			       fc->max_rows);
+			printf("    %-30s %d statement(s), %6.0f rows read (at most %.0f)\n",
+			       fc->fn, n, rows, fc->max_rows);
 		if (rows > fc->max_rows)
-			fail_msg("%s read %.0f rows for a small push (at most %.0f)", fc->fn, rows, fc->max_rows);
+			fail_msg("%s read %.0f rows for a small push (at most %.0f)", fc->fn, rows,
+				 fc->max_rows);
 	}
 }
 
@@ -439,7 +479,7 @@ static Safecampus__Record **records_of(const struct kind *k, const char *from, i
 	const struct kindsql *ks = kindsql_of(k);
 	char limit[16];
 	snprintf(limit, sizeof limit, "%d", NPUSH);
-	const char *p[3] = {from, "0", limit};
+	const char *p[3] = { from, "0", limit };
 	PGresult *r = qp(ks->pull_school, 3, p);
 	Safecampus__Record **recs = calloc((size_t)PQntuples(r) + 1, sizeof *recs);
 
@@ -451,7 +491,8 @@ static Safecampus__Record **records_of(const struct kind *k, const char *from, i
 		rec->hlc += 1000;
 		if (fresh) {
 			char id[40];
-			snprintf(id, sizeof id, "00000000-0000-4000-8000-%012x", 0x100000u + (unsigned)i);
+			snprintf(id, sizeof id, "00000000-0000-4000-8000-%012x",
+				 0x100000u + (unsigned)i);
 			free(rec->id);
 			rec->id = xstrdup(id);
 		}
@@ -470,8 +511,8 @@ static void records_free(Safecampus__Record **recs, size_t n)
 
 /* Upserts recs into school under EXPLAIN and counts what it read, triggers
  * included; rolled back. Returns the rows read. */
-static double push_measured(const struct kind *k, const char *school, Safecampus__Record **recs, size_t n,
-			    const char *what)
+static double push_measured(const struct kind *k, const char *school, Safecampus__Record **recs,
+			    size_t n, const char *what)
 {
 	/* a "1530" session's bucket is recounted from the sessions of every
 	 * class on its day (24 here) or week, and each is checked against its
@@ -489,7 +530,8 @@ static double push_measured(const struct kind *k, const char *school, Safecampus
 	assert_non_null(params);
 	used += (size_t)snprintf(ids + used, sizeof ids - used, "{");
 	for (size_t i = 0; i < n && used < sizeof ids; i++)
-		used += (size_t)snprintf(ids + used, sizeof ids - used, "%s%s", i ? "," : "", recs[i]->id);
+		used += (size_t)snprintf(ids + used, sizeof ids - used, "%s%s", i ? "," : "",
+					 recs[i]->id);
 	if (used < sizeof ids)
 		snprintf(ids + used, sizeof ids - used, "}");
 
@@ -499,7 +541,7 @@ static double push_measured(const struct kind *k, const char *school, Safecampus
 	PGresult *r = PQprepare(pg, name, ks->select_existing, 0, NULL);
 	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
 	PQclear(r);
-	const char *sel[2] = {school, ids};
+	const char *sel[2] = { school, ids };
 	char *json = explain_execute(name, 2, sel);
 	struct plan_read pr = plan_read(json);
 	free(json);
@@ -519,21 +561,25 @@ static double push_measured(const struct kind *k, const char *school, Safecampus
 	must("DEALLOCATE ALL");
 	kindsql_batch_free(&b);
 	if (verbose)
-		printf("    %-16s %-28s %3zu records into %-4s: %6.0f rows read\n", k->name, what, n, school, rows);
+		printf("    %-16s %-28s %3zu records into %-4s: %6.0f rows read\n", k->name, what,
+		       n, school, rows);
 	if (pr.seq[0])
 		fail_msg("%s upsert (%s): Seq Scan on %s", k->name, what, pr.seq);
 	if (seq[0])
-		fail_msg("%s upsert (%s) and its triggers: sequential scan of %s", k->name, what, seq);
+		fail_msg("%s upsert (%s) and its triggers: sequential scan of %s", k->name, what,
+			 seq);
 	if (rows > per_record * (double)n + 200)
-		fail_msg("%s upsert (%s) and its triggers read %.0f rows for %zu records (at most %.0f)", k->name,
-			 what, rows, n, per_record * (double)n + 200);
+		fail_msg("%s upsert (%s) and its triggers read %.0f rows for %zu records (at most "
+			 "%.0f)",
+			 k->name, what, rows, n, per_record * (double)n + 200);
 	return rows;
 }
 
 static void test_push_statements(void **state)
 {
-	static const char *const kinds[] = {"hazard", "hazard_event", "school_class", "staff", "letter",
-					    "education", "gate_duty", "equipment", "equipment_check"};
+	static const char *const kinds[] = { "hazard",    "hazard_event", "school_class",
+					     "staff",     "letter",       "education",
+					     "gate_duty", "equipment",    "equipment_check" };
 	(void)state;
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		const struct kind *k = kind_by_name(kinds[i]);
@@ -557,7 +603,8 @@ static void test_push_statements(void **state)
 	double empty = push_measured(hz, EMPTY, recs, n, "new (empty school)");
 	records_free(recs, n);
 	if (full > empty + n)
-		fail_msg("50 new hazards read %.0f rows in a full school, %.0f in an empty one", full, empty);
+		fail_msg("50 new hazards read %.0f rows in a full school, %.0f in an empty one",
+			 full, empty);
 }
 
 /* The hazard workflow's statements (server/wf_hazard.c), as push.c runs them
@@ -565,16 +612,18 @@ static void test_push_statements(void **state)
 static void test_workflow_statements(void **state)
 {
 	(void)state;
-	PGresult *ar = qp("SELECT '{' || string_agg(id::text, ',') || '}', "
-			  "'{' || string_agg(id::text, ',') || '}', "
-			  "'{' || string_agg('assigned', ',') || '}', '{' || string_agg('O', ',') || '}', "
-			  "'{' || string_agg('2026-12-31', ',') || '}', '{' || string_agg('\"\"', ',') || '}', "
-			  "'{' || string_agg('0', ',') || '}', '{' || string_agg('0', ',') || '}', "
-			  "'{' || string_agg('0', ',') || '}' "
-			  "FROM (SELECT id FROM hazard WHERE school = '" FULL "' ORDER BY id LIMIT 50) k",
-			  0, NULL);
-	const char *load[2] = {FULL, PQgetvalue(ar, 0, 0)};
-	const char *store[9] = {FULL};
+	PGresult *ar =
+		qp("SELECT '{' || string_agg(id::text, ',') || '}', "
+		   "'{' || string_agg(id::text, ',') || '}', "
+		   "'{' || string_agg('assigned', ',') || '}', '{' || string_agg('O', ',') || '}', "
+		   "'{' || string_agg('2026-12-31', ',') || '}', '{' || string_agg('\"\"', ',') || "
+		   "'}', "
+		   "'{' || string_agg('0', ',') || '}', '{' || string_agg('0', ',') || '}', "
+		   "'{' || string_agg('0', ',') || '}' "
+		   "FROM (SELECT id FROM hazard WHERE school = '" FULL "' ORDER BY id LIMIT 50) k",
+		   0, NULL);
+	const char *load[2] = { FULL, PQgetvalue(ar, 0, 0) };
+	const char *store[9] = { FULL };
 	for (int i = 1; i < 9; i++)
 		store[i] = PQgetvalue(ar, 0, i);
 	char seq[512];
@@ -598,7 +647,8 @@ static void test_workflow_statements(void **state)
 	must("DEALLOCATE ALL");
 	PQclear(ar);
 	if (verbose)
-		printf("    hazard workflow load %.0f rows, store (and triggers) %.0f rows\n", pl.rows, rows);
+		printf("    hazard workflow load %.0f rows, store (and triggers) %.0f rows\n",
+		       pl.rows, rows);
 	if (pl.seq[0] || ps.seq[0] || seq[0])
 		fail_msg("hazard workflow: sequential scan of %s%s%s", pl.seq, ps.seq, seq);
 	assert_true(rows <= PER_RECORD * 50 + 200);
@@ -611,33 +661,49 @@ static void test_aggregates_match_rebuild(void **state)
 	(void)state;
 	must("BEGIN");
 	/* edits that matter to the dashboards, and some that do not */
-	must("UPDATE hazard SET found_date = found_date - 3 WHERE school = 's002' AND title IN ('hazard 1', 'hazard 2')");
+	must("UPDATE hazard SET found_date = found_date - 3 WHERE school = 's002' AND title IN "
+	     "('hazard 1', 'hazard 2')");
 	must("UPDATE hazard SET deleted = true WHERE school = 's002' AND title = 'hazard 3'");
 	must("UPDATE hazard SET owner = 'X' WHERE school = 's002' AND title = 'hazard 4'");
-	must("DELETE FROM hazard_event WHERE school = 's002' AND action = 'verify' AND hazard_id IN "
+	must("DELETE FROM hazard_event WHERE school = 's002' AND action = 'verify' AND hazard_id "
+	     "IN "
 	     "(SELECT id FROM hazard WHERE school = 's002' AND title IN ('hazard 5', 'hazard 6'))");
-	must("INSERT INTO hazard_event (id, school, campus, hlc, seq, written_by, hazard_id, action, actor, actor_role, "
-	     "deadline_date, at_ms) SELECT gen_random_uuid(), school, 'main', 9, nextval('sync_seq'), 'main', id, 'reopen', "
-	     "'P', 'principal', '2026-12-30', 0 FROM hazard WHERE school = 's002' AND title = 'hazard 7'");
-	must("UPDATE school_class SET opened_date = '2025-03-05' WHERE school = 's002' AND name = '3'");
-	must("UPDATE school_class SET closed_date = '2025-03-20', head_teacher = 'Y' WHERE school = 's002' AND name = '4'");
+	must("INSERT INTO hazard_event (id, school, campus, hlc, seq, written_by, hazard_id, "
+	     "action, actor, actor_role, "
+	     "deadline_date, at_ms) SELECT gen_random_uuid(), school, 'main', 9, "
+	     "nextval('sync_seq'), 'main', id, 'reopen', "
+	     "'P', 'principal', '2026-12-30', 0 FROM hazard WHERE school = 's002' AND title = "
+	     "'hazard 7'");
+	must("UPDATE school_class SET opened_date = '2025-03-05' WHERE school = 's002' AND name = "
+	     "'3'");
+	must("UPDATE school_class SET closed_date = '2025-03-20', head_teacher = 'Y' WHERE school "
+	     "= 's002' AND name = '4'");
 	must("UPDATE school_class SET head_teacher = 'Z' WHERE school = 's002' AND name = '5'");
 	must("UPDATE school_class SET deleted = true WHERE school = 's002' AND name = '6'");
-	must("DELETE FROM education WHERE school = 's002' AND session_date = '2025-03-04' AND slot = 'daily_1'");
-	must("UPDATE education SET deleted = true WHERE school = 's002' AND session_date = '2025-03-10' "
+	must("DELETE FROM education WHERE school = 's002' AND session_date = '2025-03-04' AND slot "
+	     "= 'daily_1'");
+	must("UPDATE education SET deleted = true WHERE school = 's002' AND session_date = "
+	     "'2025-03-10' "
 	     "AND slot = 'weekly_10'");
 	must("UPDATE gate_duty SET guard = '' WHERE school = 's002' AND duty_date = '2025-01-06'");
-	must("DELETE FROM gate_duty WHERE school = 's002' AND duty_date = '2025-01-07' AND shift = 'morning'");
-	must("UPDATE staff SET name = 's002 staff 1' WHERE school = 's002' AND name = 's002 staff 9'");
+	must("DELETE FROM gate_duty WHERE school = 's002' AND duty_date = '2025-01-07' AND shift = "
+	     "'morning'");
+	must("UPDATE staff SET name = 's002 staff 1' WHERE school = 's002' AND name = 's002 staff "
+	     "9'");
 	must("UPDATE staff SET deleted = true WHERE school = 's002' AND name = 's002 staff 10'");
 	must("UPDATE staff SET department = 'D' WHERE school = 's002' AND name = 's002 staff 11'");
-	must("UPDATE letter SET signer = 's002 staff 13', signer_staff_id = NULL WHERE school = 's002' "
+	must("UPDATE letter SET signer = 's002 staff 13', signer_staff_id = NULL WHERE school = "
+	     "'s002' "
 	     "AND signer = 's002 staff 12'");
-	must("UPDATE letter SET counter_signer = 's002 staff 2' WHERE school = 's002' AND signer = 's002 staff 14'");
-	must("DELETE FROM letter WHERE school = 's002' AND signer = 's002 staff 15' AND year = 2026");
-	must("UPDATE equipment SET last_check_date = '2026-11-01' WHERE school = 's002' AND item = 'item 1'");
+	must("UPDATE letter SET counter_signer = 's002 staff 2' WHERE school = 's002' AND signer = "
+	     "'s002 staff 14'");
+	must("DELETE FROM letter WHERE school = 's002' AND signer = 's002 staff 15' AND year = "
+	     "2026");
+	must("UPDATE equipment SET last_check_date = '2026-11-01' WHERE school = 's002' AND item = "
+	     "'item 1'");
 	must("UPDATE equipment SET interval_days = 7 WHERE school = 's002' AND item = 'item 2'");
-	must("DELETE FROM equipment_check WHERE school = 's002' AND check_date > '2026-06-01' AND equipment_id IN "
+	must("DELETE FROM equipment_check WHERE school = 's002' AND check_date > '2026-06-01' AND "
+	     "equipment_id IN "
 	     "(SELECT id FROM equipment WHERE school = 's002' AND item = 'item 3')");
 	must("CREATE TEMP TABLE kept_education AS SELECT * FROM dash_education; "
 	     "CREATE TEMP TABLE kept_letter AS SELECT * FROM dash_letter; "
@@ -646,17 +712,20 @@ static void test_aggregates_match_rebuild(void **state)
 	     "CREATE TEMP TABLE kept_equipment AS SELECT * FROM dash_equipment");
 	must(rebuild_all);
 	static const char *const pairs[][2] = {
-		{"kept_education", "dash_education"}, {"kept_letter", "dash_letter"}, {"kept_gate", "dash_gate"},
-		{"kept_hazard", "dash_hazard"}, {"kept_equipment", "dash_equipment"},
+		{ "kept_education", "dash_education" }, { "kept_letter", "dash_letter" },
+		{ "kept_gate", "dash_gate" },           { "kept_hazard", "dash_hazard" },
+		{ "kept_equipment", "dash_equipment" },
 	};
 	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
 		char sql[512];
 		snprintf(sql, sizeof sql,
-			 "SELECT count(*) FROM ((TABLE %s EXCEPT ALL TABLE %s) UNION ALL (TABLE %s EXCEPT ALL TABLE %s)) x",
+			 "SELECT count(*) FROM ((TABLE %s EXCEPT ALL TABLE %s) UNION ALL (TABLE %s "
+			 "EXCEPT ALL TABLE %s)) x",
 			 pairs[i][0], pairs[i][1], pairs[i][1], pairs[i][0]);
 		long diff = q1l(sql);
 		if (diff != 0)
-			fail_msg("%s after the edits differs from its rebuild in %ld rows", pairs[i][1], diff);
+			fail_msg("%s after the edits differs from its rebuild in %ld rows",
+				 pairs[i][1], diff);
 	}
 	/* and the edits reached them (a test that changes nothing proves nothing) */
 	assert_true(q1l("SELECT count(*) FROM dash_letter WHERE school = 's002'") > 0);
@@ -676,7 +745,8 @@ int main(void)
 
 	base_conninfo = getenv("SC_PG_CONNINFO");
 	if (!base_conninfo || !*base_conninfo) {
-		fprintf(stderr, "test_push_plans: SC_PG_CONNINFO is not set; start a cluster with tests/lib/pg.sh\n");
+		fprintf(stderr, "test_push_plans: SC_PG_CONNINFO is not set; start a cluster with "
+				"tests/lib/pg.sh\n");
 		return 1;
 	}
 	if (lvl && log_parse_level(lvl, &level) != 0)

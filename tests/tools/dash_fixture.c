@@ -70,18 +70,18 @@ static const struct {
 	int campuses;
 	bool buses;
 } schools[DASH_FIXTURE_SCHOOLS] = {
-	{"s01", "Chengnan Primary School", 0.93, 2, true},
-	{"s02", "Xinhua Road Primary School", 0.81, 1, true},
-	{"s03", "Binjiang Experimental School", 0.86, 2, true},
-	{"s04", "Hongqi Middle School", 0.62, 1, false},
-	{"s05", "Dongfeng Primary School", 0.77, 1, true},
-	{"s06", "Qingshan Lake Primary School", 0.90, 1, true},
-	{"s07", "Hope & Light Primary School", 0.71, 1, false},
-	{"s08", "Guangming Middle School", 0.84, 2, true},
-	{"s09", "Yuhua Primary School", 0.58, 1, true},
-	{"s10", "Jinqiao Primary School", 0.88, 1, false},
-	{"s11", "Shuguang Middle School", 0.74, 1, true},
-	{"s12", "Minzhu Road Primary School", 0.66, 1, false},
+	{ "s01", "Chengnan Primary School", 0.93, 2, true },
+	{ "s02", "Xinhua Road Primary School", 0.81, 1, true },
+	{ "s03", "Binjiang Experimental School", 0.86, 2, true },
+	{ "s04", "Hongqi Middle School", 0.62, 1, false },
+	{ "s05", "Dongfeng Primary School", 0.77, 1, true },
+	{ "s06", "Qingshan Lake Primary School", 0.90, 1, true },
+	{ "s07", "Hope & Light Primary School", 0.71, 1, false },
+	{ "s08", "Guangming Middle School", 0.84, 2, true },
+	{ "s09", "Yuhua Primary School", 0.58, 1, true },
+	{ "s10", "Jinqiao Primary School", 0.88, 1, false },
+	{ "s11", "Shuguang Middle School", 0.74, 1, true },
+	{ "s12", "Minzhu Road Primary School", 0.66, 1, false },
 };
 
 enum unit { PCT, COUNT, DAYS };
@@ -93,31 +93,33 @@ static const struct {
 	double target, worst, weight; /* worst < 0: none */
 	bool hib;
 } inds[] = {
-	{"drills", "Months with a drill that had a plan and feedback", PCT, 100, -1, 15, true},
-	{"education_1530", "\"1530\" safety education: sessions held of sessions due", PCT, 95, -1, 15, true},
-	{"education_daily", "\"1530\" daily 1 minute before dismissal", PCT, 95, -1, 0, true},
-	{"education_weekly", "\"1530\" weekly 10-minute assembly", PCT, 95, -1, 0, true},
-	{"education_weekend", "\"1530\" 5 minutes before the weekend", PCT, 95, -1, 0, true},
-	{"education_holiday", "\"1530\" 30 minutes before a holiday", PCT, 95, -1, 0, true},
-	{"hazards_open", "Hazards open (not yet verified)", COUNT, 0, -1, 0, false},
-	{"hazards_overdue", "Hazards past their deadline, not verified", COUNT, 0, 5, 15, false},
-	{"hazard_verify_days", "Median days from report to verification", DAYS, 14, 60, 5, false},
-	{"letters", "Current staff holding this year's responsibility letter", PCT, 100, -1, 10, true},
-	{"notices_acknowledged", "Notices acknowledged", PCT, 100, -1, 0, true},
-	{"notices_on_time", "Notices implemented on time", PCT, 100, -1, 10, true},
-	{"notices_late", "Notices implemented late", COUNT, 0, -1, 0, false},
-	{"notices_missing", "Notices past due without a report", COUNT, 0, -1, 0, false},
-	{"bus_mismatch", "Bus trips with a boarded/alighted mismatch", COUNT, 0, 3, 10, false},
-	{"bus_inspection_overdue", "Buses with inspection overdue", COUNT, 0, 2, 5, false},
-	{"equipment_overdue", "Equipment checks overdue", COUNT, 0, 5, 5, false},
-	{"gate_duty", "School days with both gate shifts staffed", PCT, 95, -1, 5, true},
-	{"risks_open", "Known risks not removed", COUNT, 0, -1, 0, false},
-	{"risks_overdue", "Known risks past their planned date", COUNT, 0, 3, 5, false},
+	{ "drills", "Months with a drill that had a plan and feedback", PCT, 100, -1, 15, true },
+	{ "education_1530", "\"1530\" safety education: sessions held of sessions due", PCT, 95, -1,
+	  15, true },
+	{ "education_daily", "\"1530\" daily 1 minute before dismissal", PCT, 95, -1, 0, true },
+	{ "education_weekly", "\"1530\" weekly 10-minute assembly", PCT, 95, -1, 0, true },
+	{ "education_weekend", "\"1530\" 5 minutes before the weekend", PCT, 95, -1, 0, true },
+	{ "education_holiday", "\"1530\" 30 minutes before a holiday", PCT, 95, -1, 0, true },
+	{ "hazards_open", "Hazards open (not yet verified)", COUNT, 0, -1, 0, false },
+	{ "hazards_overdue", "Hazards past their deadline, not verified", COUNT, 0, 5, 15, false },
+	{ "hazard_verify_days", "Median days from report to verification", DAYS, 14, 60, 5, false },
+	{ "letters", "Current staff holding this year's responsibility letter", PCT, 100, -1, 10,
+	  true },
+	{ "notices_acknowledged", "Notices acknowledged", PCT, 100, -1, 0, true },
+	{ "notices_on_time", "Notices implemented on time", PCT, 100, -1, 10, true },
+	{ "notices_late", "Notices implemented late", COUNT, 0, -1, 0, false },
+	{ "notices_missing", "Notices past due without a report", COUNT, 0, -1, 0, false },
+	{ "bus_mismatch", "Bus trips with a boarded/alighted mismatch", COUNT, 0, 3, 10, false },
+	{ "bus_inspection_overdue", "Buses with inspection overdue", COUNT, 0, 2, 5, false },
+	{ "equipment_overdue", "Equipment checks overdue", COUNT, 0, 5, 5, false },
+	{ "gate_duty", "School days with both gate shifts staffed", PCT, 95, -1, 5, true },
+	{ "risks_open", "Known risks not removed", COUNT, 0, -1, 0, false },
+	{ "risks_overdue", "Known risks past their planned date", COUNT, 0, 3, 5, false },
 };
 #define NIND (sizeof inds / sizeof inds[0])
 
-static const char *const months[DASH_FIXTURE_MONTHS] = {"2026-06", "2026-07", "2026-08",
-							"2026-09", "2026-10", "2026-11"};
+static const char *const months[DASH_FIXTURE_MONTHS] = { "2026-06", "2026-07", "2026-08",
+							 "2026-09", "2026-10", "2026-11" };
 
 static const char *unit_name(enum unit u)
 {
@@ -209,7 +211,8 @@ static const char *detail(struct arena *a, int i, double v)
 	return "";
 }
 
-static Safecampus__Indicator *indicator(struct arena *a, int s, int i, const double *avg, bool has_avg)
+static Safecampus__Indicator *indicator(struct arena *a, int s, int i, const double *avg,
+					bool has_avg)
 {
 	Safecampus__Indicator *x = A(a, sizeof *x);
 	double v = 0, p = 0;
@@ -240,7 +243,8 @@ static Safecampus__Indicator *indicator(struct arena *a, int s, int i, const dou
 	else if (x->has_value)
 		x->detail = (char *)detail(a, i, x->value);
 	else
-		x->detail = strncmp(inds[i].key, "bus", 3) == 0 ? "no school buses" : "nothing due this month";
+		x->detail = strncmp(inds[i].key, "bus", 3) == 0 ? "no school buses"
+								: "nothing due this month";
 	return x;
 }
 
@@ -310,38 +314,45 @@ struct alert_def {
 };
 
 static const struct alert_def alert_defs[] = {
-	{2, "hazard_overdue", "Fire door on the east stairwell does not close", "2026-11-02",
-	 DASH_FIXTURE_HAZARD_ID, SAFECAMPUS__SEVERITY__SEVERITY_HIGH},
-	{2, "notice_missing", "Drowning prevention campaign: no implementation report", "2026-11-15",
-	 DASH_FIXTURE_NOTICE_ID, SAFECAMPUS__SEVERITY__SEVERITY_HIGH},
-	{2, "month_without_drill", "No drill in 2026-10", "2026-10-31", "", SAFECAMPUS__SEVERITY__SEVERITY_MEDIUM},
-	{3, "hazard_overdue", "Cracked ceiling plaster above classroom 3-2", "2026-09-20",
-	 "9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d", SAFECAMPUS__SEVERITY__SEVERITY_CRITICAL},
-	{3, "month_without_drill", "No drill in 2026-11", "2026-11-29", "", SAFECAMPUS__SEVERITY__SEVERITY_MEDIUM},
-	{8, "bus_mismatch", "Bus ZA-31207, 2026-11-20 afternoon: 41 boarded, 40 alighted", "2026-11-20",
-	 "7c6b5a49-3827-4165-9a0b-1c2d3e4f5a6b", SAFECAMPUS__SEVERITY__SEVERITY_CRITICAL},
-	{8, "equipment_overdue", "Gas-leak alarm, canteen kitchen: yearly check overdue", "2026-10-15",
-	 "5e4d3c2b-1a09-4f8e-b7d6-c5b4a3928170", SAFECAMPUS__SEVERITY__SEVERITY_MEDIUM},
-	{6, "notice_missing", "\"119\" fire safety day: no implementation report", "2026-11-12",
-	 "2b3c4d5e-6f70-4812-93a4-b5c6d7e8f901", SAFECAMPUS__SEVERITY__SEVERITY_HIGH},
-	{11, "risk_overdue", "Canteen LPG stoves: conversion to electric past its planned date", "2026-09-01",
-	 "3f2e1d0c-9b8a-4766-a554-433221100fed", SAFECAMPUS__SEVERITY__SEVERITY_LOW},
-	{4, "hazard_overdue", "Loose handrail, south playground steps", "2026-11-18",
-	 "8d7c6b5a-4938-4271-a60f-e1d2c3b4a596", SAFECAMPUS__SEVERITY__SEVERITY_MEDIUM},
-	{10, "equipment_overdue", "Fire extinguishers, building B: monthly check overdue", "2026-11-05",
-	 "4c3b2a19-0817-4f6e-a5d4-c3b2a1908f7e", SAFECAMPUS__SEVERITY__SEVERITY_LOW},
+	{ 2, "hazard_overdue", "Fire door on the east stairwell does not close", "2026-11-02",
+	  DASH_FIXTURE_HAZARD_ID, SAFECAMPUS__SEVERITY__SEVERITY_HIGH },
+	{ 2, "notice_missing", "Drowning prevention campaign: no implementation report",
+	  "2026-11-15", DASH_FIXTURE_NOTICE_ID, SAFECAMPUS__SEVERITY__SEVERITY_HIGH },
+	{ 2, "month_without_drill", "No drill in 2026-10", "2026-10-31", "",
+	  SAFECAMPUS__SEVERITY__SEVERITY_MEDIUM },
+	{ 3, "hazard_overdue", "Cracked ceiling plaster above classroom 3-2", "2026-09-20",
+	  "9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d", SAFECAMPUS__SEVERITY__SEVERITY_CRITICAL },
+	{ 3, "month_without_drill", "No drill in 2026-11", "2026-11-29", "",
+	  SAFECAMPUS__SEVERITY__SEVERITY_MEDIUM },
+	{ 8, "bus_mismatch", "Bus ZA-31207, 2026-11-20 afternoon: 41 boarded, 40 alighted",
+	  "2026-11-20", "7c6b5a49-3827-4165-9a0b-1c2d3e4f5a6b",
+	  SAFECAMPUS__SEVERITY__SEVERITY_CRITICAL },
+	{ 8, "equipment_overdue", "Gas-leak alarm, canteen kitchen: yearly check overdue",
+	  "2026-10-15", "5e4d3c2b-1a09-4f8e-b7d6-c5b4a3928170",
+	  SAFECAMPUS__SEVERITY__SEVERITY_MEDIUM },
+	{ 6, "notice_missing", "\"119\" fire safety day: no implementation report", "2026-11-12",
+	  "2b3c4d5e-6f70-4812-93a4-b5c6d7e8f901", SAFECAMPUS__SEVERITY__SEVERITY_HIGH },
+	{ 11, "risk_overdue", "Canteen LPG stoves: conversion to electric past its planned date",
+	  "2026-09-01", "3f2e1d0c-9b8a-4766-a554-433221100fed",
+	  SAFECAMPUS__SEVERITY__SEVERITY_LOW },
+	{ 4, "hazard_overdue", "Loose handrail, south playground steps", "2026-11-18",
+	  "8d7c6b5a-4938-4271-a60f-e1d2c3b4a596", SAFECAMPUS__SEVERITY__SEVERITY_MEDIUM },
+	{ 10, "equipment_overdue", "Fire extinguishers, building B: monthly check overdue",
+	  "2026-11-05", "4c3b2a19-0817-4f6e-a5d4-c3b2a1908f7e",
+	  SAFECAMPUS__SEVERITY__SEVERITY_LOW },
 };
 
 static const struct {
 	int school;
 	const char *what, *due, *record_id;
 } missing_defs[] = {
-	{2, "drill for 2026-10", "2026-10-31", ""},
-	{2, "notice report: Drowning prevention campaign", "2026-11-15", DASH_FIXTURE_NOTICE_ID},
-	{3, "drill for 2026-10", "2026-10-31", ""},
-	{6, "notice report: \"119\" fire safety day", "2026-11-12", "2b3c4d5e-6f70-4812-93a4-b5c6d7e8f901"},
-	{8, "notice report: Drowning prevention campaign", "2026-11-15", DASH_FIXTURE_NOTICE_ID},
-	{11, "responsibility letters for 2026 (12 staff without one)", "2026-09-30", ""},
+	{ 2, "drill for 2026-10", "2026-10-31", "" },
+	{ 2, "notice report: Drowning prevention campaign", "2026-11-15", DASH_FIXTURE_NOTICE_ID },
+	{ 3, "drill for 2026-10", "2026-10-31", "" },
+	{ 6, "notice report: \"119\" fire safety day", "2026-11-12",
+	  "2b3c4d5e-6f70-4812-93a4-b5c6d7e8f901" },
+	{ 8, "notice report: Drowning prevention campaign", "2026-11-15", DASH_FIXTURE_NOTICE_ID },
+	{ 11, "responsibility letters for 2026 (12 staff without one)", "2026-09-30", "" },
 };
 
 const char *dash_fixture_name(const char *school, bool hostile)
@@ -362,7 +373,7 @@ static int school_index(const char *id)
 
 Safecampus__Dashboard *dash_fixture_new(const struct dash_fixture_opts *o)
 {
-	struct arena a = {0};
+	struct arena a = { 0 };
 	Safecampus__Dashboard d = SAFECAMPUS__DASHBOARD__INIT, *out = NULL;
 	int self = o->bureau ? school_index(o->school) : school_index(DASH_FIXTURE_SELF);
 	bool district = o->bureau && self < 0;
@@ -375,12 +386,14 @@ Safecampus__Dashboard *dash_fixture_new(const struct dash_fixture_opts *o)
 	for (int s = 0; s < DASH_FIXTURE_SCHOOLS; s++) {
 		rank[s] = 1;
 		for (int t = 0; t < DASH_FIXTURE_SCHOOLS; t++)
-			if (composite(t, 5) > composite(s, 5) || (composite(t, 5) == composite(s, 5) && t < s))
+			if (composite(t, 5) > composite(s, 5) ||
+			    (composite(t, 5) == composite(s, 5) && t < s))
 				rank[s]++;
 		avg_score += composite(s, 5) / DASH_FIXTURE_SCHOOLS;
 	}
 	d.scope = district ? "" : (char *)schools[self].id;
-	d.scope_label = district ? "District 1 (all schools)" : (char *)dash_fixture_name(schools[self].id, o->hostile);
+	d.scope_label = district ? "District 1 (all schools)"
+				 : (char *)dash_fixture_name(schools[self].id, o->hostile);
 	d.period_start_date = "2026-06-01";
 	d.period_end_date = "2026-11-30";
 	d.as_of_date = "2026-11-29";
@@ -393,7 +406,7 @@ Safecampus__Dashboard *dash_fixture_new(const struct dash_fixture_opts *o)
 	d.n_indicators = NIND;
 	d.indicators = A(&a, NIND * sizeof *d.indicators);
 	for (size_t i = 0; i < NIND && d.indicators; i++) {
-		double avg[2] = {0, 0};
+		double avg[2] = { 0, 0 };
 		bool has = true;
 		if (district) {
 			has = district_avg((int)i, 5, &avg[0]);
@@ -423,7 +436,8 @@ Safecampus__Dashboard *dash_fixture_new(const struct dash_fixture_opts *o)
 			} else {
 				x->school = "";
 				/* a stable number that is not the rank, as a server would give */
-				x->label = S(&a, "School %d", (s * 5 + 3) % DASH_FIXTURE_SCHOOLS + 1);
+				x->label =
+					S(&a, "School %d", (s * 5 + 3) % DASH_FIXTURE_SCHOOLS + 1);
 			}
 			if ((o->bureau || s == self) && s == 3) { /* its health below: 17 unsent */
 				x->outbox_pending = 17;
@@ -537,9 +551,10 @@ Safecampus__Dashboard *dash_fixture_new(const struct dash_fixture_opts *o)
 
 	/* open hazards by age */
 	{
-		static const char *const labels[] = {"0-7 days", "8-30 days", "31-90 days", "over 90 days"};
-		static const uint32_t open_d[] = {14, 21, 9, 3}, over_d[] = {0, 6, 7, 3};
-		static const uint32_t open_s[] = {2, 3, 1, 0}, over_s[] = {0, 1, 1, 0};
+		static const char *const labels[] = { "0-7 days", "8-30 days", "31-90 days",
+						      "over 90 days" };
+		static const uint32_t open_d[] = { 14, 21, 9, 3 }, over_d[] = { 0, 6, 7, 3 };
+		static const uint32_t open_s[] = { 2, 3, 1, 0 }, over_s[] = { 0, 1, 1, 0 };
 		d.n_hazard_ageing = 4;
 		d.hazard_ageing = A(&a, 4 * sizeof *d.hazard_ageing);
 		for (int i = 0; i < 4 && d.hazard_ageing; i++) {

@@ -13,16 +13,17 @@
 
 #define DASH_FIXTURE_SCHOOLS 12
 #define DASH_FIXTURE_MONTHS 6
-#define DASH_FIXTURE_SELF "s03"        /* the school of the school view */
-#define DASH_FIXTURE_NOTICE_ID "6f1c2a54-8e0b-4d1e-9a57-3c2b1d0e4f11" /* a missing report's notice */
+#define DASH_FIXTURE_SELF "s03" /* the school of the school view */
+#define DASH_FIXTURE_NOTICE_ID \
+	"6f1c2a54-8e0b-4d1e-9a57-3c2b1d0e4f11" /* a missing report's notice */
 #define DASH_FIXTURE_HAZARD_ID "0b7d4c1e-2f3a-4b5c-8d9e-1a2b3c4d5e6f" /* an overdue hazard of s03 */
 
 struct dash_fixture_opts {
-	bool bureau;          /* the district view (scope ""), names shown; else s03's view */
-	const char *school;   /* bureau drill-down into this school (scope = it); NULL = district */
-	int64_t computed_ms;  /* Dashboard.computed_ms; also the reference for sync health */
-	bool hostile;         /* a school named with markup, quotes, a formula and an escape code */
-	bool leak_names;      /* school view: other rows carry their id and real name (a server bug) */
+	bool bureau;         /* the district view (scope ""), names shown; else s03's view */
+	const char *school;  /* bureau drill-down into this school (scope = it); NULL = district */
+	int64_t computed_ms; /* Dashboard.computed_ms; also the reference for sync health */
+	bool hostile;        /* a school named with markup, quotes, a formula and an escape code */
+	bool leak_names; /* school view: other rows carry their id and real name (a server bug) */
 };
 
 /** A new Dashboard; free with safecampus__dashboard__free_unpacked(d, NULL).

@@ -59,7 +59,7 @@
 #include <string.h>
 #include <uv.h>
 
-#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 #define CHUNK_MAX 65536
 #define HIGH_WATER (256u * 1024u)
@@ -73,7 +73,7 @@ enum { UP = 0, DOWN = 1 };
 enum { DIR_UP = 1, DIR_DOWN = 2, DIR_BOTH = 3 };
 enum cut_with { CW_FIN, CW_RST, CW_RANDOM };
 
-static const char *const dir_names[] = {"up", "down"};
+static const char *const dir_names[] = { "up", "down" };
 
 struct faults {
 	uint64_t cut_after;  /* NONE = off */
@@ -83,8 +83,8 @@ struct faults {
 	unsigned dir;
 	unsigned delay_ms;
 	enum cut_with cut_with;
-	long fault_conns;    /* -1: every connection */
-	long max_conns;      /* 0: no limit */
+	long fault_conns; /* -1: every connection */
+	long max_conns;   /* 0: no limit */
 };
 
 /* One chunk of bytes on its way from one side to the other. */
@@ -102,11 +102,11 @@ struct side {
 	struct pconn *pc;
 	int d;
 	uv_tcp_t *src, *dst;
-	uv_timer_t delay;     /* releases delayed chunks */
+	uv_timer_t delay; /* releases delayed chunks */
 	struct chunk *qhead, *qtail;
-	uint64_t bytes;       /* forwarded (handed to dst) */
-	uint64_t dropped;     /* read and thrown away in a black hole */
-	size_t pending;       /* delayed + being written */
+	uint64_t bytes;   /* forwarded (handed to dst) */
+	uint64_t dropped; /* read and thrown away in a black hole */
+	size_t pending;   /* delayed + being written */
 	bool reading, src_done, shut;
 };
 
@@ -114,7 +114,7 @@ struct pconn {
 	uv_tcp_t cli, tgt;
 	uv_connect_t creq;
 	uv_shutdown_t sreq[2];
-	uv_timer_t guard;     /* bounds how long a cut waits for its prefix to drain */
+	uv_timer_t guard; /* bounds how long a cut waits for its prefix to drain */
 	struct side s[2];
 	struct pconn *prev, *next;
 	unsigned long id;
@@ -258,11 +258,11 @@ static void faults_describe(const struct faults *f, char *out, size_t n)
 {
 	size_t off = 0;
 
-#define ADD(...)                                                                   \
-	do {                                                                       \
-		int w_ = snprintf(out + off, n - off, __VA_ARGS__);                \
-		if (w_ > 0)                                                        \
-			off = (size_t)w_ < n - off ? off + (size_t)w_ : n - 1;     \
+#define ADD(...)                                                               \
+	do {                                                                   \
+		int w_ = snprintf(out + off, n - off, __VA_ARGS__);            \
+		if (w_ > 0)                                                    \
+			off = (size_t)w_ < n - off ? off + (size_t)w_ : n - 1; \
 	} while (0)
 	out[0] = '\0';
 	ADD("dir=%s", f->dir == DIR_BOTH ? "both" : f->dir == DIR_UP ? "up" : "down");
@@ -272,7 +272,9 @@ static void faults_describe(const struct faults *f, char *out, size_t n)
 		ADD(" cut-at-random=%llu cut-min=%llu cut-max=%llu", (unsigned long long)f->seed,
 		    (unsigned long long)f->cut_min, (unsigned long long)f->cut_max);
 	if (f->cut_after != NONE || f->random)
-		ADD(" cut-with=%s", f->cut_with == CW_FIN ? "fin" : f->cut_with == CW_RST ? "rst" : "random");
+		ADD(" cut-with=%s", f->cut_with == CW_FIN   ? "fin"
+				    : f->cut_with == CW_RST ? "rst"
+							    : "random");
 	if (f->drop_after != NONE)
 		ADD(" drop-after=%llu", (unsigned long long)f->drop_after);
 	if (f->delay_ms)
@@ -311,7 +313,8 @@ static void plan(struct pconn *pc)
 		return;
 	fault_budget_used++;
 
-	uint64_t rng = cur.seed ^ ((uint64_t)pc->id * 0x2545f4914f6cdd1dull) ^ ((uint64_t)plan_gen << 40);
+	uint64_t rng =
+		cur.seed ^ ((uint64_t)pc->id * 0x2545f4914f6cdd1dull) ^ ((uint64_t)plan_gen << 40);
 	(void)splitmix64(&rng);
 	for (int d = 0; d < 2; d++) {
 		if (!(f->dir & (1u << d)))
@@ -323,8 +326,11 @@ static void plan(struct pconn *pc)
 	}
 	if (f->random) {
 		uint64_t span = f->cut_max - f->cut_min;
-		uint64_t off = f->cut_min + (span == UINT64_MAX ? splitmix64(&rng) : splitmix64(&rng) % (span + 1));
-		int d = f->dir == DIR_UP ? UP : f->dir == DIR_DOWN ? DOWN : (int)(splitmix64(&rng) & 1);
+		uint64_t off = f->cut_min + (span == UINT64_MAX ? splitmix64(&rng)
+								: splitmix64(&rng) % (span + 1));
+		int d = f->dir == DIR_UP     ? UP
+			: f->dir == DIR_DOWN ? DOWN
+					     : (int)(splitmix64(&rng) & 1);
 
 		if (pc->s[d].bytes + off < pc->cut_at[d])
 			pc->cut_at[d] = pc->s[d].bytes + off;
@@ -390,7 +396,8 @@ static void close_tcp(struct pconn *pc, uv_tcp_t *t)
 {
 	if (uv_is_closing((uv_handle_t *)t))
 		return;
-	if (pc->rst && pc->end && !strcmp(pc->end, "cut") && uv_tcp_close_reset(t, on_handle_closed) == 0)
+	if (pc->rst && pc->end && !strcmp(pc->end, "cut") &&
+	    uv_tcp_close_reset(t, on_handle_closed) == 0)
 		return;
 	uv_close((uv_handle_t *)t, on_handle_closed);
 }
@@ -407,12 +414,12 @@ static void conn_close(struct pconn *pc, const char *why, const char *detail)
 		snprintf(extra, sizeof extra, " cut=%s@%llu how=%s", dir_names[pc->cut_dir],
 			 (unsigned long long)pc->cut_pos, pc->rst ? "rst" : "fin");
 	else if (pc->dropping)
-		snprintf(extra, sizeof extra, " dropped=%s@%llu discarded=%llu", dir_names[pc->drop_dir],
-			 (unsigned long long)pc->drop_pos,
+		snprintf(extra, sizeof extra, " dropped=%s@%llu discarded=%llu",
+			 dir_names[pc->drop_dir], (unsigned long long)pc->drop_pos,
 			 (unsigned long long)(pc->s[UP].dropped + pc->s[DOWN].dropped));
-	printf("faultproxy: conn=%lu peer=%s up=%llu down=%llu end=%s%s%s%s ms=%llu\n", pc->id, pc->peer,
-	       (unsigned long long)pc->s[UP].bytes, (unsigned long long)pc->s[DOWN].bytes, why, extra,
-	       detail && *detail ? " detail=" : "", detail ? detail : "",
+	printf("faultproxy: conn=%lu peer=%s up=%llu down=%llu end=%s%s%s%s ms=%llu\n", pc->id,
+	       pc->peer, (unsigned long long)pc->s[UP].bytes, (unsigned long long)pc->s[DOWN].bytes,
+	       why, extra, detail && *detail ? " detail=" : "", detail ? detail : "",
 	       (unsigned long long)(now_ms() - pc->start_ms));
 	for (int d = 0; d < 2; d++) {
 		side_discard_queue(&pc->s[d]);
@@ -443,7 +450,8 @@ static void maybe_done(struct pconn *pc)
 			conn_close(pc, "dropped", NULL);
 		return;
 	}
-	if (pc->s[UP].src_done && pc->s[DOWN].src_done && pc->s[UP].pending == 0 && pc->s[DOWN].pending == 0)
+	if (pc->s[UP].src_done && pc->s[DOWN].src_done && pc->s[UP].pending == 0 &&
+	    pc->s[DOWN].pending == 0)
 		conn_close(pc, "closed", NULL);
 }
 
@@ -612,7 +620,8 @@ static void drop_begin(struct pconn *pc, int d, uint64_t pos)
 	pc->drop_dir = d;
 	pc->drop_pos = pos;
 	ndrops++;
-	printf("faultproxy: conn=%lu black hole from %s@%llu\n", pc->id, dir_names[d], (unsigned long long)pos);
+	printf("faultproxy: conn=%lu black hole from %s@%llu\n", pc->id, dir_names[d],
+	       (unsigned long long)pos);
 	/* keep reading (and throwing away) so the peers see an open, silent path */
 	for (int i = 0; i < 2; i++)
 		if (!pc->s[i].src_done && !pc->s[i].reading)
@@ -781,7 +790,8 @@ static void on_connection(uv_stream_t *l, int status)
 	}
 	plan(pc);
 	pc->creq.data = pc;
-	rc = uv_tcp_connect(&pc->creq, &pc->tgt, (const struct sockaddr *)&target, on_target_connected);
+	rc = uv_tcp_connect(&pc->creq, &pc->tgt, (const struct sockaddr *)&target,
+			    on_target_connected);
 	if (rc)
 		conn_close(pc, "connect-failed", uv_err_name(rc));
 }
@@ -819,7 +829,8 @@ static void control_apply(const char *text)
 		char *name, *val, *save = NULL;
 
 		lineno++;
-		snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), p);
+		snprintf(line, sizeof line, "%.*s",
+			 (int)(len < sizeof line ? len : sizeof line - 1), p);
 		p += len + (p[len] == '\n');
 		char *hash = strchr(line, '#');
 		if (hash)
@@ -835,7 +846,8 @@ static void control_apply(const char *text)
 			continue;
 		}
 		if (opt_apply(&f, name, val, err, sizeof err) < 0) {
-			printf("faultproxy: control %s:%d: %s; settings unchanged\n", control_path, lineno, err);
+			printf("faultproxy: control %s:%d: %s; settings unchanged\n", control_path,
+			       lineno, err);
 			return;
 		}
 	}
@@ -985,7 +997,8 @@ int main(int argc, char **argv)
 	hints.ai_socktype = SOCK_STREAM;
 	rc = getaddrinfo(argv[2], argv[3], &hints, &ai);
 	if (rc || !ai) {
-		fprintf(stderr, "faultproxy: cannot resolve %s:%s: %s\n", argv[2], argv[3], gai_strerror(rc));
+		fprintf(stderr, "faultproxy: cannot resolve %s:%s: %s\n", argv[2], argv[3],
+			gai_strerror(rc));
 		return 1;
 	}
 	memcpy(&target, ai->ai_addr, ai->ai_addrlen);
@@ -999,8 +1012,8 @@ int main(int argc, char **argv)
 	if (!rc)
 		rc = uv_listen((uv_stream_t *)&listener, 128, on_connection);
 	if (rc) {
-		fprintf(stderr, "faultproxy: cannot listen on 127.0.0.1:%llu: %s\n", (unsigned long long)lport,
-			uv_strerror(rc));
+		fprintf(stderr, "faultproxy: cannot listen on 127.0.0.1:%llu: %s\n",
+			(unsigned long long)lport, uv_strerror(rc));
 		uv_close((uv_handle_t *)&listener, NULL);
 		uv_run(loop, UV_RUN_DEFAULT);
 		uv_loop_close(loop);
@@ -1021,7 +1034,8 @@ int main(int argc, char **argv)
 	uv_signal_start(&sig_hup, on_signal, SIGHUP);
 	uv_signal_start(&sig_usr1, on_signal, SIGUSR1);
 	signal(SIGPIPE, SIG_IGN);
-	printf("faultproxy: listening port=%llu target=%s\n", (unsigned long long)lport, target_name);
+	printf("faultproxy: listening port=%llu target=%s\n", (unsigned long long)lport,
+	       target_name);
 	faults_describe(&cur, desc, sizeof desc);
 	printf("faultproxy: settings=\"%s\"\n", desc);
 	if (control_path) {

@@ -26,8 +26,10 @@
 
 static int usage(void)
 {
-	fputs("usage: sc_dashfixture write STORE --view school|bureau [--age-hours N] [--pending] [--hostile] [--empty]\n"
-	      "       sc_dashfixture pack FILE --view school|bureau [--hostile]\n", stderr);
+	fputs("usage: sc_dashfixture write STORE --view school|bureau [--age-hours N] [--pending] "
+	      "[--hostile] [--empty]\n"
+	      "       sc_dashfixture pack FILE --view school|bureau [--hostile]\n",
+	      stderr);
 	return 2;
 }
 
@@ -73,23 +75,38 @@ static int write_pending(struct store *st)
 {
 	int rc = 0;
 
-	rc = rc ? rc : local_record(st, "drill", (const char *const[]){"drill_date=2026-10-14", "theme=Fire safety month",
-		"scenario=fire", "plan_ref=Fire evacuation plan v3", "student_count=988", "staff_count=71",
-		"evacuation_seconds=212", "feedback=Stairwell B slow; add a guide", NULL});
-	rc = rc ? rc : local_record(st, "drill", (const char *const[]){"drill_date=2026-11-27", "theme=Earthquake",
-		"scenario=earthquake", "plan_ref=Earthquake plan v2", NULL});
-	rc = rc ? rc : local_record(st, "notice_event", (const char *const[]){"notice_id=" DASH_FIXTURE_NOTICE_ID,
-		"action=report", "actor=Vice principal Li", "report_date=2026-11-28",
-		"evidence=Class meetings in all 24 classes; letter to parents", NULL});
+	rc = rc ? rc
+		: local_record(st, "drill",
+			       (const char *const[]){
+				       "drill_date=2026-10-14", "theme=Fire safety month",
+				       "scenario=fire", "plan_ref=Fire evacuation plan v3",
+				       "student_count=988", "staff_count=71",
+				       "evacuation_seconds=212",
+				       "feedback=Stairwell B slow; add a guide", NULL });
+	rc = rc ? rc
+		: local_record(st, "drill",
+			       (const char *const[]){ "drill_date=2026-11-27", "theme=Earthquake",
+						      "scenario=earthquake",
+						      "plan_ref=Earthquake plan v2", NULL });
+	rc = rc ? rc
+		: local_record(
+			  st, "notice_event",
+			  (const char *const[]){
+				  "notice_id=" DASH_FIXTURE_NOTICE_ID, "action=report",
+				  "actor=Vice principal Li", "report_date=2026-11-28",
+				  "evidence=Class meetings in all 24 classes; letter to parents",
+				  NULL });
 	for (int i = 0; i < 3 && !rc; i++)
-		rc = local_record(st, "education", (const char *const[]){"session_date=2026-11-27",
-			"topic=traffic", "minutes=10", NULL});
+		rc = local_record(st, "education",
+				  (const char *const[]){ "session_date=2026-11-27", "topic=traffic",
+							 "minutes=10", NULL });
 	return rc;
 }
 
 static bool empty;
 
-static int pick_view(int argc, char **argv, struct dash_fixture_opts *o, double *age_hours, bool *pending)
+static int pick_view(int argc, char **argv, struct dash_fixture_opts *o, double *age_hours,
+		     bool *pending)
 {
 	bool view = false;
 
@@ -118,7 +135,7 @@ static int pick_view(int argc, char **argv, struct dash_fixture_opts *o, double 
 
 int main(int argc, char **argv)
 {
-	struct dash_fixture_opts o = {0};
+	struct dash_fixture_opts o = { 0 };
 	double age_hours = 3;
 	bool pending = false;
 	Safecampus__Dashboard *d;
@@ -153,9 +170,15 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "write") == 0) {
 		struct store *st = NULL;
 		struct store_config cfg = {
-			.server = "127.0.0.1:9", .server_name = "localhost", .cert = "/nonexistent/c.pem",
-			.key = "/nonexistent/k.pem", .ca = "/nonexistent/ca.pem", .district = "d1",
-			.school = DASH_FIXTURE_SELF, .campus = "main", .role = SAFECAMPUS__ROLE__ROLE_SCHOOL,
+			.server = "127.0.0.1:9",
+			.server_name = "localhost",
+			.cert = "/nonexistent/c.pem",
+			.key = "/nonexistent/k.pem",
+			.ca = "/nonexistent/ca.pem",
+			.district = "d1",
+			.school = DASH_FIXTURE_SELF,
+			.campus = "main",
+			.role = SAFECAMPUS__ROLE__ROLE_SCHOOL,
 		};
 		char key[DASHBOARD_KEY_MAX];
 		if (pick_view(argc, argv, &o, &age_hours, &pending))
@@ -189,7 +212,8 @@ int main(int argc, char **argv)
 		if (!rc && pending)
 			rc = write_pending(st);
 		if (rc)
-			fprintf(stderr, "sc_dashfixture: %s: %s\n", sc_strerror(rc), store_last_error());
+			fprintf(stderr, "sc_dashfixture: %s: %s\n", sc_strerror(rc),
+				store_last_error());
 		store_close(st);
 		return rc ? 1 : 0;
 	}

@@ -90,7 +90,8 @@ static void send_hello(struct fc *c)
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_HELLO;
 	env.hello = &h;
 	buf_init(&b, 1u << 16);
-	if (frame_encode(&b, &env, 1u << 16) == 0 && tls_write(c->t, buf_head(&b), buf_used(&b)) == 0)
+	if (frame_encode(&b, &env, 1u << 16) == 0 &&
+	    tls_write(c->t, buf_head(&b), buf_used(&b)) == 0)
 		flush_out(c);
 	buf_free(&b);
 	c->hello_sent = 1;
@@ -123,7 +124,8 @@ static void on_readable(struct fc *c, int hello)
 	}
 	const uint8_t *payload;
 	size_t len, used;
-	while (frame_decode(buf_head(&c->plain), buf_used(&c->plain), 1u << 22, &payload, &len, &used) == FRAME_OK) {
+	while (frame_decode(buf_head(&c->plain), buf_used(&c->plain), 1u << 22, &payload, &len,
+			    &used) == FRAME_OK) {
 		Safecampus__Envelope *e = frame_envelope_unpack(payload, len);
 		buf_consume(&c->plain, used);
 		if (!e)
@@ -141,18 +143,20 @@ int main(int argc, char **argv)
 	const char *src = NULL, *cert = NULL, *key = NULL, *ca = NULL;
 	int src_count = 1, use_tls = 0, hello = 0, printed = 0;
 	struct tls_ctx *ctx = NULL;
-	struct sockaddr_in dst = {0};
+	struct sockaddr_in dst = { 0 };
 	static struct fc cs[MAX_CONNS];
 	static struct pollfd pfd[MAX_CONNS];
 	char err[512];
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: scflood HOST PORT N HOLD_MS [--src A] [--src-count K] [--tls CERT KEY CA] [--hello]\n");
+		fprintf(stderr, "usage: scflood HOST PORT N HOLD_MS [--src A] [--src-count K] "
+				"[--tls CERT KEY CA] [--hello]\n");
 		return 2;
 	}
 	long n = strtol(argv[3], NULL, 10), hold = strtol(argv[4], NULL, 10);
 	if (n < 1 || n > MAX_CONNS || hold < 0 || hold > MAX_HOLD_MS) {
-		fprintf(stderr, "scflood: N must be 1..%d and HOLD_MS 0..%d\n", MAX_CONNS, MAX_HOLD_MS);
+		fprintf(stderr, "scflood: N must be 1..%d and HOLD_MS 0..%d\n", MAX_CONNS,
+			MAX_HOLD_MS);
 		return 2;
 	}
 	for (int i = 5; i < argc; i++) {
@@ -174,26 +178,29 @@ int main(int argc, char **argv)
 	}
 	dst.sin_family = AF_INET;
 	dst.sin_port = htons((uint16_t)atoi(argv[2]));
-	if (inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1 || (ntohl(dst.sin_addr.s_addr) >> 24) != 127) {
+	if (inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1 ||
+	    (ntohl(dst.sin_addr.s_addr) >> 24) != 127) {
 		fprintf(stderr, "scflood: HOST must be a 127.x.y.z address\n");
 		return 2;
 	}
 	uint32_t src0 = 0;
 	if (src) {
 		struct in_addr a;
-		if (inet_pton(AF_INET, src, &a) != 1 || (ntohl(a.s_addr) >> 24) != 127 || src_count < 1) {
+		if (inet_pton(AF_INET, src, &a) != 1 || (ntohl(a.s_addr) >> 24) != 127 ||
+		    src_count < 1) {
 			fprintf(stderr, "scflood: --src must be a 127.x.y.z address\n");
 			return 2;
 		}
 		src0 = ntohl(a.s_addr);
 	}
-	if (use_tls && tls_ctx_new(&ctx, false, *cert ? cert : NULL, *cert ? key : NULL, ca, NULL, err, sizeof err)) {
+	if (use_tls && tls_ctx_new(&ctx, false, *cert ? cert : NULL, *cert ? key : NULL, ca, NULL,
+				   err, sizeof err)) {
 		fprintf(stderr, "scflood: %s\n", err);
 		return 1;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN); /* the server closes what it refuses */
-	struct sigaction term = {0};
+	struct sigaction term = { 0 };
 	term.sa_handler = on_term; /* SIGTERM ends the hold early, still with the summary */
 	sigaction(SIGTERM, &term, NULL);
 
@@ -207,7 +214,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (src) {
-			struct sockaddr_in sa = {0};
+			struct sockaddr_in sa = { 0 };
 			sa.sin_family = AF_INET;
 			sa.sin_addr.s_addr = htonl(src0 + (uint32_t)(i % src_count));
 			if (bind(c->fd, (struct sockaddr *)&sa, sizeof sa)) {
@@ -281,7 +288,9 @@ int main(int argc, char **argv)
 		closed += cs[i].closed;
 		open += !cs[i].closed;
 	}
-	printf("done connected=%ld connect_failed=%ld handshake_ok=%ld welcomed=%ld errors=%ld closed_by_server=%ld "
-	       "open_at_end=%ld\n", connected, failed, hs, wel, errs, closed, open);
+	printf("done connected=%ld connect_failed=%ld handshake_ok=%ld welcomed=%ld errors=%ld "
+	       "closed_by_server=%ld "
+	       "open_at_end=%ld\n",
+	       connected, failed, hs, wel, errs, closed, open);
 	return 0;
 }

@@ -126,8 +126,8 @@ int main(int argc, char **argv)
 	for (int i = 4; i < argc; i++) {
 		const char *op = argv[i];
 		if (!strcmp(op, "sign") && i + 2 < argc) {
-			if (person_sign_record(st, argv[i + 1], argv[i + 2], r, have_prev ? prev : NULL,
-					       NULL, 0))
+			if (person_sign_record(st, argv[i + 1], argv[i + 2], r,
+					       have_prev ? prev : NULL, NULL, 0))
 				return die(person_last_error());
 			i += 2;
 		} else if (!strcmp(op, "prev") && i + 1 < argc) {
@@ -136,7 +136,8 @@ int main(int argc, char **argv)
 				return 1;
 			if (r->signature) {
 				free(r->signature->prev_hash.data);
-				set_bytes(&r->signature->prev_hash, prev, have_prev ? SIG_HASH_LEN : 0);
+				set_bytes(&r->signature->prev_hash, prev,
+					  have_prev ? SIG_HASH_LEN : 0);
 			}
 		} else if (!strcmp(op, "signer") && i + 1 < argc && r->signature) {
 			r->signature->signer = dup_s(argv[++i]);
@@ -145,8 +146,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(op, "field") && i + 2 < argc) {
 			const struct kind *k = kind_of(r);
 			const ProtobufCFieldDescriptor *f = k ? kind_field(k, argv[i + 1]) : NULL;
-			if (!f || kind_field_set((ProtobufCMessage *)kind_payload(r), f, argv[i + 2], err,
-						 sizeof err))
+			if (!f || kind_field_set((ProtobufCMessage *)kind_payload(r), f,
+						 argv[i + 2], err, sizeof err))
 				return die("cannot set that field");
 			i += 2;
 		} else if (!strcmp(op, "newid")) {

@@ -127,35 +127,38 @@ static void print_dashboard(const Safecampus__Dashboard *d, uint64_t rid)
 {
 	int quiet = getenv("PROBE_QUIET") && *getenv("PROBE_QUIET") == '1';
 
-	printf("dashboard scope=%s label=%s period=%s..%s as_of=%s score=%.1f rank=%u of=%u schools=%zu "
+	printf("dashboard scope=%s label=%s period=%s..%s as_of=%s score=%.1f rank=%u of=%u "
+	       "schools=%zu "
 	       "alerts=%zu missing=%zu health=%zu trends=%zu ageing=%zu rid=%llu\n",
-	       d->scope, d->scope_label, d->period_start_date, d->period_end_date, d->as_of_date, d->score, d->rank,
-	       d->of_schools, d->n_schools, d->n_alerts, d->n_missing, d->n_health, d->n_trends, d->n_hazard_ageing,
-	       (unsigned long long)rid);
+	       d->scope, d->scope_label, d->period_start_date, d->period_end_date, d->as_of_date,
+	       d->score, d->rank, d->of_schools, d->n_schools, d->n_alerts, d->n_missing,
+	       d->n_health, d->n_trends, d->n_hazard_ageing, (unsigned long long)rid);
 	if (quiet)
 		return;
 	for (size_t i = 0; i < d->n_indicators; i++) {
 		const Safecampus__Indicator *x = d->indicators[i];
-		printf("  indicator key=%s has=%d value=%g target=%g weight=%g score=%.1f previous=%s%g detail=%s\n",
-		       x->key, x->has_value, x->value, x->target, x->weight, x->score, x->has_previous ? "" : "-",
-		       x->previous, x->detail);
+		printf("  indicator key=%s has=%d value=%g target=%g weight=%g score=%.1f "
+		       "previous=%s%g detail=%s\n",
+		       x->key, x->has_value, x->value, x->target, x->weight, x->score,
+		       x->has_previous ? "" : "-", x->previous, x->detail);
 	}
 	for (size_t i = 0; i < d->n_schools; i++) {
 		const Safecampus__SchoolScore *x = d->schools[i];
-		printf("  school rank=%u label=%s id=%s score=%.1f self=%d indicators=%zu\n", x->rank, x->label,
-		       x->school, x->score, x->is_self, x->n_indicators);
+		printf("  school rank=%u label=%s id=%s score=%.1f self=%d indicators=%zu\n",
+		       x->rank, x->label, x->school, x->score, x->is_self, x->n_indicators);
 	}
 	for (size_t i = 0; i < d->n_alerts; i++) {
 		const Safecampus__Alert *x = d->alerts[i];
-		printf("  alert school=%s kind=%s since=%s severity=%d record=%s title=%s\n", x->school, x->kind,
-		       x->since_date, x->severity, x->record_id, x->title);
+		printf("  alert school=%s kind=%s since=%s severity=%d record=%s title=%s\n",
+		       x->school, x->kind, x->since_date, x->severity, x->record_id, x->title);
 	}
 	for (size_t i = 0; i < d->n_missing; i++)
-		printf("  missing school=%s due=%s what=%s\n", d->missing[i]->school, d->missing[i]->due_date,
-		       d->missing[i]->what);
+		printf("  missing school=%s due=%s what=%s\n", d->missing[i]->school,
+		       d->missing[i]->due_date, d->missing[i]->what);
 	for (size_t i = 0; i < d->n_health; i++)
-		printf("  health school=%s campus=%s last_contact_ms=%lld pending=%llu\n", d->health[i]->school,
-		       d->health[i]->campus, (long long)d->health[i]->last_contact_ms,
+		printf("  health school=%s campus=%s last_contact_ms=%lld pending=%llu\n",
+		       d->health[i]->school, d->health[i]->campus,
+		       (long long)d->health[i]->last_contact_ms,
 		       (unsigned long long)d->health[i]->outbox_pending);
 	for (size_t i = 0; i < d->n_trends; i++) {
 		printf("  trend key=%s", d->trends[i]->key);
@@ -174,8 +177,8 @@ static void print_env(const Safecampus__Envelope *e)
 {
 	switch (e->body_case) {
 	case SAFECAMPUS__ENVELOPE__BODY_WELCOME:
-		printf("welcome school=%s campus=%s role=%d\n", e->welcome->school, e->welcome->campus,
-		       e->welcome->role);
+		printf("welcome school=%s campus=%s role=%d\n", e->welcome->school,
+		       e->welcome->campus, e->welcome->role);
 		break;
 	case SAFECAMPUS__ENVELOPE__BODY_ERROR:
 		printf("error code=%d message=%s\n", e->error->code, e->error->message);
@@ -183,15 +186,16 @@ static void print_env(const Safecampus__Envelope *e)
 	case SAFECAMPUS__ENVELOPE__BODY_PUSH_ACK:
 		for (size_t i = 0; i < e->push_ack->n_results; i++) {
 			const Safecampus__RecordResult *r = e->push_ack->results[i];
-			printf("result i=%zu accepted=%d seq=%llu reason=%d detail=%s\n", i, r->accepted,
-			       (unsigned long long)r->seq, r->reason, r->detail);
+			printf("result i=%zu accepted=%d seq=%llu reason=%d detail=%s\n", i,
+			       r->accepted, (unsigned long long)r->seq, r->reason, r->detail);
 		}
 		break;
 	case SAFECAMPUS__ENVELOPE__BODY_CHANGES:
 		printf("changes n=%zu cursor=%llu more=%d", e->changes->n_records,
 		       (unsigned long long)e->changes->cursor, e->changes->more);
 		for (size_t i = 0; i < e->changes->n_records; i++)
-			printf(" %s/%s", e->changes->records[i]->school, e->changes->records[i]->id);
+			printf(" %s/%s", e->changes->records[i]->school,
+			       e->changes->records[i]->id);
 		printf("\n");
 		break;
 	case SAFECAMPUS__ENVELOPE__BODY_NOTIFY:
@@ -222,8 +226,8 @@ static int expect(uint64_t rid)
 	for (;;) {
 		const uint8_t *payload;
 		size_t len, used;
-		while (frame_decode(buf_head(&plain), buf_used(&plain), 64u << 20, &payload, &len, &used) ==
-		       FRAME_OK) {
+		while (frame_decode(buf_head(&plain), buf_used(&plain), 64u << 20, &payload, &len,
+				    &used) == FRAME_OK) {
 			Safecampus__Envelope *e = frame_envelope_unpack(payload, len);
 			buf_consume(&plain, used);
 			if (!e) {
@@ -231,7 +235,8 @@ static int expect(uint64_t rid)
 				return -1;
 			}
 			print_env(e);
-			int done = e->request_id == rid || e->body_case == SAFECAMPUS__ENVELOPE__BODY_ERROR;
+			int done = e->request_id == rid ||
+				   e->body_case == SAFECAMPUS__ENVELOPE__BODY_ERROR;
 			frame_envelope_free(e);
 			if (done)
 				return 0;
@@ -313,7 +318,8 @@ static size_t watch(uint64_t deadline, uint64_t start, int stop_rid, uint64_t ri
 	for (;;) {
 		const uint8_t *payload;
 		size_t len, used;
-		while (frame_decode(buf_head(&plain), buf_used(&plain), 64u << 20, &payload, &len, &used) == FRAME_OK) {
+		while (frame_decode(buf_head(&plain), buf_used(&plain), 64u << 20, &payload, &len,
+				    &used) == FRAME_OK) {
 			Safecampus__Envelope *e = frame_envelope_unpack(payload, len);
 			buf_consume(&plain, used);
 			if (!e) {
@@ -324,7 +330,8 @@ static size_t watch(uint64_t deadline, uint64_t start, int stop_rid, uint64_t ri
 				printf("t=%llu ", (unsigned long long)(now_ms() - start));
 			print_env(e);
 			last = len + 4;
-			int done = stop_rid && (e->request_id == rid || e->body_case == SAFECAMPUS__ENVELOPE__BODY_ERROR);
+			int done = stop_rid && (e->request_id == rid ||
+						e->body_case == SAFECAMPUS__ENVELOPE__BODY_ERROR);
 			frame_envelope_free(e);
 			if (done)
 				return last;
@@ -332,7 +339,7 @@ static size_t watch(uint64_t deadline, uint64_t start, int stop_rid, uint64_t ri
 		uint64_t now = now_ms();
 		if (now >= deadline)
 			return last;
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int rc = poll(&pfd, 1, (int)(deadline - now));
 		if (rc == 0)
 			return last;
@@ -373,9 +380,9 @@ static void push(Safecampus__Record **recs, size_t n, uint64_t rid)
 int main(int argc, char **argv)
 {
 	struct tls_ctx *ctx;
-	struct addrinfo hints = {0}, *ai;
+	struct addrinfo hints = { 0 }, *ai;
 	char err[512];
-	struct timeval tv = {10, 0};
+	struct timeval tv = { 10, 0 };
 
 	if (argc < 7) {
 		fprintf(stderr, "usage: scprobe HOST PORT CERT KEY CA MODE [ARG]\n");
@@ -383,8 +390,8 @@ int main(int argc, char **argv)
 	}
 	const char *mode = argv[6], *arg = argc > 7 ? argv[7] : "";
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (tls_ctx_new(&ctx, false, *argv[3] ? argv[3] : NULL, *argv[4] ? argv[4] : NULL, argv[5], NULL, err,
-			sizeof err)) {
+	if (tls_ctx_new(&ctx, false, *argv[3] ? argv[3] : NULL, *argv[4] ? argv[4] : NULL, argv[5],
+			NULL, err, sizeof err)) {
 		printf("tls setup failed: %s\n", err);
 		return 1;
 	}
@@ -422,21 +429,21 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "garbage")) {
 		hello(1, 1);
 		expect(1);
-		uint8_t junk[] = {0, 0, 0, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+		uint8_t junk[] = { 0, 0, 0, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 		send_raw(junk, sizeof junk);
 		expect(0);
 		wait_closed();
 	} else if (!strcmp(mode, "oversize")) {
 		hello(1, 1);
 		expect(1);
-		uint8_t big[] = {0x7f, 0xff, 0xff, 0xff, 1, 2, 3};
+		uint8_t big[] = { 0x7f, 0xff, 0xff, 0xff, 1, 2, 3 };
 		send_raw(big, sizeof big);
 		expect(0);
 		wait_closed();
 	} else if (!strcmp(mode, "half-frame")) {
 		/* a frame header promising more than ever comes: the server must not
 		 * wait forever (hello/idle timeouts) nor crash */
-		uint8_t half[] = {0, 0, 0, 100, 1, 2, 3};
+		uint8_t half[] = { 0, 0, 0, 100, 1, 2, 3 };
 		send_raw(half, sizeof half);
 		wait_closed();
 	} else if (!strcmp(mode, "no-hello")) {
@@ -455,21 +462,22 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "empty-body")) {
 		hello(1, 1);
 		expect(1);
-		uint8_t env[] = {0, 0, 0, 2, 0x08, 0x05}; /* request_id 5, no body */
+		uint8_t env[] = { 0, 0, 0, 2, 0x08, 0x05 }; /* request_id 5, no body */
 		send_raw(env, sizeof env);
 		expect(5);
 		wait_closed();
 	} else if (!strcmp(mode, "push-foreign")) {
 		hello(1, 1);
 		expect(1);
-		Safecampus__Record *recs[2] = {hazard("schoolB", campus, "not mine"),
-					       hazard(school, campus, "mine")};
+		Safecampus__Record *recs[2] = { hazard("schoolB", campus, "not mine"),
+						hazard(school, campus, "mine") };
 		push(recs, 2, 2);
 		expect(2);
 	} else if (!strcmp(mode, "push-unknown")) {
 		hello(1, 1);
 		expect(1);
-		Safecampus__Record *recs[2] = {hazard(school, campus, "no body"), hazard(school, campus, "ok")};
+		Safecampus__Record *recs[2] = { hazard(school, campus, "no body"),
+						hazard(school, campus, "ok") };
 		recs[0]->body_case = SAFECAMPUS__RECORD__BODY__NOT_SET;
 		push(recs, 2, 2);
 		expect(2);
@@ -483,17 +491,20 @@ int main(int argc, char **argv)
 		recs[0] = hazard(school, campus, "valid");
 		recs[1] = hazard(school, campus, "bad date");
 		recs[1]->hazard->found_date = "2026-02-30";
-		recs[2] = event(school, campus, recs[0]->id, SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_VERIFY);
+		recs[2] = event(school, campus, recs[0]->id,
+				SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_VERIFY);
 		/* by the rectifier-to-be: illegal now and still illegal on re-send */
 		recs[2]->hazard_event->actor = "Zhao";
-		recs[3] = event(school, campus, recs[0]->id, SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_ASSIGN);
+		recs[3] = event(school, campus, recs[0]->id,
+				SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_ASSIGN);
 		recs[3]->hazard_event->owner = "Zhao";
 		recs[3]->hazard_event->deadline_date = "2030-01-01";
 		recs[4] = event(school, campus, "00000000-0000-4000-8000-000000000000",
 				SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_NOTE);
 		recs[5] = hazard(school, campus, "bad id");
 		recs[5]->id = "not-a-uuid";
-		recs[6] = event(school, campus, recs[0]->id, SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_RECTIFY);
+		recs[6] = event(school, campus, recs[0]->id,
+				SAFECAMPUS__HAZARD_ACTION__HAZARD_ACTION_RECTIFY);
 		recs[6]->hazard_event->actor_role = SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_HEAD_TEACHER;
 		recs[6]->hazard_event->actor = "Zhao";
 		push(recs, 7, 2);
@@ -531,14 +542,15 @@ int main(int argc, char **argv)
 		struct tm tm;
 		gmtime_r(&now, &tm);
 		strftime(today, sizeof today, "%Y-%m-%d", &tm);
-		Safecampus__Record *recs[1] = {hazard(school, campus, *arg ? arg : "probe hazard")};
+		Safecampus__Record *recs[1] = { hazard(school, campus,
+						       *arg ? arg : "probe hazard") };
 		recs[0]->hazard->found_date = getenv("PROBE_FOUND") ? getenv("PROBE_FOUND") : today;
 		push(recs, 1, 2);
 		expect(2);
 	} else if (!strcmp(mode, "push-notice-ack")) {
 		hello(1, 1);
 		expect(1);
-		Safecampus__Record *recs[1] = {hazard(school, campus, "")};
+		Safecampus__Record *recs[1] = { hazard(school, campus, "") };
 		Safecampus__NoticeEvent *ev = calloc(1, sizeof *ev);
 		if (!ev)
 			exit(3);

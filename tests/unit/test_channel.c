@@ -35,14 +35,14 @@
 #include "frame.h"
 #include "tls.h"
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #ifndef SC_SOURCE_DIR_DEFAULT
 #define SC_SOURCE_DIR_DEFAULT "."
 #endif
 
-static char g_dir[256];      /* temp dir with the district PKI */
-static char g_rogue[300];    /* a second, untrusted CA */
+static char g_dir[256];   /* temp dir with the district PKI */
+static char g_rogue[300]; /* a second, untrusted CA */
 
 static void path(char *out, size_t n, const char *dir, const char *file)
 {
@@ -230,12 +230,14 @@ static void test_tls_ctx_errors(void **state)
 	assert_int_equal(tls_ctx_new(&c, true, crt, key, ca, NULL, err, sizeof err), SC_ECONFIG);
 	assert_non_null(strstr(err, "mismatch"));
 
-	assert_int_equal(tls_ctx_new(&c, false, NULL, NULL, ca, "1.1", err, sizeof err), SC_ECONFIG);
+	assert_int_equal(tls_ctx_new(&c, false, NULL, NULL, ca, "1.1", err, sizeof err),
+			 SC_ECONFIG);
 	assert_non_null(strstr(err, "1.1"));
 	assert_int_equal(tls_ctx_new(&c, true, NULL, NULL, ca, NULL, err, sizeof err), -EINVAL);
 	assert_int_equal(tls_ctx_new(&c, false, NULL, NULL, NULL, NULL, err, sizeof err), -EINVAL);
-	assert_int_equal(tls_ctx_new(&c, false, NULL, NULL, "/nonexistent-ca", NULL, err, sizeof err),
-			 SC_ECONFIG);
+	assert_int_equal(
+		tls_ctx_new(&c, false, NULL, NULL, "/nonexistent-ca", NULL, err, sizeof err),
+		SC_ECONFIG);
 
 	assert_int_equal(tls_ctx_new(&c, false, NULL, NULL, ca, "1.2", err, sizeof err), 0);
 	assert_int_equal(tls_new(&t, c, NULL), -EINVAL); /* a client must name the server */
@@ -281,7 +283,7 @@ struct pair {
 	int srv_bad_code;
 	int cli_error_code;
 	void (*srv_closed)(struct pair *p);
-	bool raw_client;          /* a plain TCP client instead of a channel */
+	bool raw_client; /* a plain TCP client instead of a channel */
 	uv_tcp_t raw;
 	uv_write_t raw_wreq;
 	bool raw_eof;
@@ -378,7 +380,8 @@ static void on_close(struct channel *ch, int status, const char *why)
 	if (getenv("SC_TEST_VERBOSE"))
 		fprintf(stderr, "  %s closed status=%d why=\"%s\" writes=%llu frames_in=%llu\n",
 			s == &s->p->srv ? "server" : "client", status, why,
-			(unsigned long long)s->stats.writes, (unsigned long long)s->stats.frames_in);
+			(unsigned long long)s->stats.writes,
+			(unsigned long long)s->stats.frames_in);
 	channel_close(ch, 0, "after close: no effect");
 	if (s == &s->p->srv && s->p->srv_closed)
 		s->p->srv_closed(s->p);
@@ -417,7 +420,8 @@ static void on_connection(uv_stream_t *server, int status)
 	assert_int_equal(uv_accept(server, (uv_stream_t *)&p->srv.ch.tcp), 0);
 	{
 		char name[64];
-		channel_peer_name(&p->srv.ch, name, sizeof name); /* before start, as the server logs it */
+		channel_peer_name(&p->srv.ch, name,
+				  sizeof name); /* before start, as the server logs it */
 		assert_true(strncmp(name, "127.0.0.1:", 10) == 0);
 	}
 	uv_close((uv_handle_t *)&p->listener, NULL); /* one connection per test */
@@ -506,9 +510,9 @@ static void pair_run(struct pair *p)
 						on_raw_connect),
 				 0);
 	} else {
-		assert_int_equal(channel_init(&p->cli.ch, &p->loop, p->cctx, p->server_name, &ops,
-					      &p->lim),
-				 0);
+		assert_int_equal(
+			channel_init(&p->cli.ch, &p->loop, p->cctx, p->server_name, &ops, &p->lim),
+			0);
 		p->cli.ch.data = &p->cli;
 		p->cli.inited = true;
 		assert_int_equal(uv_tcp_connect(&p->creq, &p->cli.ch.tcp,
@@ -589,7 +593,8 @@ static void expect_refused(const char *cli_dir, const char *cli_base, const char
 		snprintf(crt, sizeof crt, "%s/%s.crt", cli_dir, cli_base);
 		snprintf(key, sizeof key, "%s/%s.key", cli_dir, cli_base);
 		path(ca, sizeof ca, g_dir, "ca.crt"); /* trusts the real server */
-		assert_int_equal(tls_ctx_new(&p.cctx, false, crt, key, ca, NULL, err, sizeof err), 0);
+		assert_int_equal(tls_ctx_new(&p.cctx, false, crt, key, ca, NULL, err, sizeof err),
+				 0);
 	} else {
 		p.cctx = make_ctx(false, g_dir, NULL);
 	}
@@ -818,7 +823,8 @@ static void expect_bad_input(void (*send)(struct pair *), bool owner_answers, in
 static void test_bad_input(void **state)
 {
 	(void)state;
-	expect_bad_input(raw_prefix_too_big, true, SAFECAMPUS__ERROR_CODE__ERROR_FRAME_TOO_LARGE, 0);
+	expect_bad_input(raw_prefix_too_big, true, SAFECAMPUS__ERROR_CODE__ERROR_FRAME_TOO_LARGE,
+			 0);
 	expect_bad_input(raw_garbage, true, SAFECAMPUS__ERROR_CODE__ERROR_BAD_FRAME, 0);
 	expect_bad_input(raw_garbage, false, SAFECAMPUS__ERROR_CODE__ERROR_BAD_FRAME, 0);
 	expect_bad_input(raw_empty, true, SAFECAMPUS__ERROR_CODE__ERROR_BAD_FRAME, 1);

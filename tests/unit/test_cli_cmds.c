@@ -26,9 +26,15 @@ static int setup(void **state)
 {
 	struct store *st;
 	struct store_config cfg = {
-		.server = "localhost:7443", .server_name = "localhost", .cert = "/c.pem",
-		.key = "/k.pem", .ca = "/ca.pem", .district = "d1", .school = "s1",
-		.campus = "north", .role = SAFECAMPUS__ROLE__ROLE_SCHOOL,
+		.server = "localhost:7443",
+		.server_name = "localhost",
+		.cert = "/c.pem",
+		.key = "/k.pem",
+		.ca = "/ca.pem",
+		.district = "d1",
+		.school = "s1",
+		.campus = "north",
+		.role = SAFECAMPUS__ROLE__ROLE_SCHOOL,
 	};
 
 	(void)state;
@@ -43,15 +49,18 @@ static int setup(void **state)
 		char key[160];
 		EVP_PKEY *k = NULL;
 		FILE *f;
-		struct person p = {.login = "li", .display_name = "Li", .school = "s1",
-				   .role = SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_PRINCIPAL};
+		struct person p = { .login = "li",
+				    .display_name = "Li",
+				    .school = "s1",
+				    .role = SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_PRINCIPAL };
 		snprintf(key, sizeof key, "%s/admin.key", dir);
 		if (sig_keygen(&k) != 0 || !(f = fopen(key, "w")))
 			return -1;
 		PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
 		fclose(f);
 		EVP_PKEY_free(k);
-		if (person_add(st, &p, "secret-li", &(struct person_actor){.admin_key = key}) != 0)
+		if (person_add(st, &p, "secret-li", &(struct person_actor){ .admin_key = key }) !=
+		    0)
 			return -1;
 		unlink(key);
 		setenv("SAFECAMPUS_AS", "li", 1);
@@ -66,7 +75,8 @@ static int teardown(void **state)
 	char p[160];
 
 	(void)state;
-	for (const char *const *sfx = (const char *const[]){"", "-wal", "-shm", NULL}; *sfx; sfx++) {
+	for (const char *const *sfx = (const char *const[]){ "", "-wal", "-shm", NULL }; *sfx;
+	     sfx++) {
 		snprintf(p, sizeof p, "%s%s", path, *sfx);
 		unlink(p);
 	}
@@ -79,7 +89,7 @@ static int teardown(void **state)
 /* Runs one command (a NULL-terminated argv) with stdout (and stderr) in out. */
 static int run(int (*cmd)(struct cli *, int, char **), ...)
 {
-	struct cli c = {.store_path = path};
+	struct cli c = { .store_path = path };
 	char *argv[32], p[160];
 	int argc = 0, rc, fd, saved_out, saved_err;
 	ssize_t n;
@@ -145,8 +155,9 @@ static void test_visitor_leave(void **state)
 	Safecampus__Record *r;
 
 	(void)state;
-	assert_int_equal(run(cmd_add, "add", "visitor", "--name", "Liu Fang", "--purpose",
-			     "meter", "--host", "Wang", NULL), CLI_OK);
+	assert_int_equal(run(cmd_add, "add", "visitor", "--name", "Liu Fang", "--purpose", "meter",
+			     "--host", "Wang", NULL),
+			 CLI_OK);
 	assert_int_equal(strlen(out), 37);
 	snprintf(id, sizeof id, "%.36s", out);
 	snprintf(sid, sizeof sid, "%.8s", id);
@@ -176,7 +187,8 @@ static void test_hazard_verbs(void **state)
 
 	(void)state;
 	assert_int_equal(run(group, "hazard", "report", "--title", "Loose rail", "--area",
-			     "building", "--severity", "low", NULL), CLI_OK);
+			     "building", "--severity", "low", NULL),
+			 CLI_OK);
 	snprintf(sid, sizeof sid, "%.8s", out);
 	/* a step the workflow does not allow is refused offline, naming the state */
 	assert_int_equal(run(group, "hazard", "close", sid, NULL), CLI_FAIL);
@@ -187,10 +199,12 @@ static void test_hazard_verbs(void **state)
 	assert_non_null(strstr(out, "--deadline"));
 	/* a deadline before the hazard was found (today) is a typo (issue 10) */
 	assert_int_equal(run(group, "hazard", "assign", sid, "--owner", "Wang", "--deadline",
-			     "2020-01-01", NULL), CLI_FAIL);
+			     "2020-01-01", NULL),
+			 CLI_FAIL);
 	assert_non_null(strstr(out, "2020-01-01 is before the hazard was found"));
 	assert_int_equal(run(group, "hazard", "assign", sid, "--owner", "Wang", "--deadline",
-			     "2099-01-01", NULL), CLI_OK);
+			     "2099-01-01", NULL),
+			 CLI_OK);
 	assert_non_null(strstr(out, "is now assigned"));
 	assert_int_equal(run(cmd_list, "list", "hazards", "--status", "assigned", NULL), CLI_OK);
 	assert_non_null(strstr(out, sid));
@@ -203,8 +217,9 @@ static void test_hazard_verbs(void **state)
 static void test_roles_from_the_table(void **state)
 {
 	(void)state;
-	assert_int_equal(run(group, "notice", "issue", "--title", "x", "--due-date", "2099-01-01",
-			     NULL), CLI_FAIL);
+	assert_int_equal(
+		run(group, "notice", "issue", "--title", "x", "--due-date", "2099-01-01", NULL),
+		CLI_FAIL);
 	assert_non_null(strstr(out, "only the bureau issues notices"));
 	assert_int_equal(run(cmd_add, "add", "calendar", "--term-name", "t", NULL), CLI_FAIL);
 	assert_non_null(strstr(out, "only the bureau may write calendar"));
@@ -217,20 +232,25 @@ static void test_implausible_values(void **state)
 	(void)state;
 
 	assert_int_equal(run(cmd_add, "add", "meeting", "--type", "leadership", "--meeting-date",
-			     "2030-01-10", "--title", "safety", NULL), CLI_FAIL);
+			     "2030-01-10", "--title", "safety", NULL),
+			 CLI_FAIL);
 	assert_non_null(strstr(out, "meeting.meeting_date: 2030-01-10 is in the future"));
 	assert_int_equal(run(cmd_add, "add", "meeting", "--type", "leadership", "--meeting-date",
-			     "2026-09-01", "--title", "   ", NULL), CLI_FAIL);
+			     "2026-09-01", "--title", "   ", NULL),
+			 CLI_FAIL);
 	assert_non_null(strstr(out, "meeting.title is required"));
-	assert_int_equal(run(cmd_add, "add", "bus", "--plate", "苏D-12345", "--seats", "45", NULL), CLI_OK);
+	assert_int_equal(run(cmd_add, "add", "bus", "--plate", "苏D-12345", "--seats", "45", NULL),
+			 CLI_OK);
 	snprintf(bus, sizeof bus, "%.36s", out);
-	assert_int_equal(run(cmd_add, "add", "bus_trip", "--bus-id", bus, "--trip-date", "2026-09-01",
-			     "--direction", "to_school", "--boarded", "50", "--alighted", "50",
-			     "--checked-by", "Liu", NULL), CLI_FAIL);
+	assert_int_equal(run(cmd_add, "add", "bus_trip", "--bus-id", bus, "--trip-date",
+			     "2026-09-01", "--direction", "to_school", "--boarded", "50",
+			     "--alighted", "50", "--checked-by", "Liu", NULL),
+			 CLI_FAIL);
 	assert_non_null(strstr(out, "--boarded: 50 students on a bus with 45 seats"));
-	assert_int_equal(run(cmd_add, "add", "bus_trip", "--bus-id", bus, "--trip-date", "2026-09-01",
-			     "--direction", "to_school", "--boarded", "45", "--alighted", "44",
-			     "--checked-by", "Liu", NULL), CLI_OK); /* a mismatch is the alarm, kept */
+	assert_int_equal(run(cmd_add, "add", "bus_trip", "--bus-id", bus, "--trip-date",
+			     "2026-09-01", "--direction", "to_school", "--boarded", "45",
+			     "--alighted", "44", "--checked-by", "Liu", NULL),
+			 CLI_OK); /* a mismatch is the alarm, kept */
 }
 
 /* `notice issue --targets` with a school the bureau's store does not know
@@ -239,9 +259,15 @@ static void test_notice_unknown_target(void **state)
 {
 	struct store *st;
 	struct store_config cfg = {
-		.server = "localhost:7443", .server_name = "localhost", .cert = "/c.pem",
-		.key = "/k.pem", .ca = "/ca.pem", .district = "d1", .school = "",
-		.campus = "office", .role = SAFECAMPUS__ROLE__ROLE_BUREAU,
+		.server = "localhost:7443",
+		.server_name = "localhost",
+		.cert = "/c.pem",
+		.key = "/k.pem",
+		.ca = "/ca.pem",
+		.district = "d1",
+		.school = "",
+		.campus = "office",
+		.role = SAFECAMPUS__ROLE__ROLE_BUREAU,
 	};
 	(void)state;
 
@@ -260,7 +286,7 @@ static void test_notice_unknown_target(void **state)
 	r.hlc = 1u << 20;
 	r.body_case = SAFECAMPUS__RECORD__BODY_MEETING;
 	r.meeting = &m;
-	Safecampus__Record *recs[] = {&r};
+	Safecampus__Record *recs[] = { &r };
 	assert_int_equal(store_open(&st, path, false), 0);
 	assert_int_equal(store_write_batch(st, recs, 1), 0);
 	{
@@ -268,8 +294,10 @@ static void test_notice_unknown_target(void **state)
 		char key[160];
 		EVP_PKEY *k = NULL;
 		FILE *f;
-		struct person p = {.login = "off1", .display_name = "Officer", .school = "",
-				   .role = SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_BUREAU_OFFICER};
+		struct person p = { .login = "off1",
+				    .display_name = "Officer",
+				    .school = "",
+				    .role = SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_BUREAU_OFFICER };
 		snprintf(key, sizeof key, "%s/admin.key", dir);
 		assert_int_equal(sig_keygen(&k), 0);
 		assert_non_null(f = fopen(key, "w"));
@@ -277,17 +305,20 @@ static void test_notice_unknown_target(void **state)
 		fclose(f);
 		EVP_PKEY_free(k);
 		assert_int_equal(person_add(st, &p, "secret-off1",
-					    &(struct person_actor){.admin_key = key}), 0);
+					    &(struct person_actor){ .admin_key = key }),
+				 0);
 		unlink(key);
 		setenv("SAFECAMPUS_AS", "off1", 1);
 		setenv("SAFECAMPUS_PASSWORD", "secret-off1", 1);
 	}
 	store_close(st);
-	assert_int_equal(run(group, "notice", "issue", "--title", "Drowning", "--due-date", "2099-01-01",
-			     "--targets", "s1;lvshuu", NULL), CLI_FAIL);
+	assert_int_equal(run(group, "notice", "issue", "--title", "Drowning", "--due-date",
+			     "2099-01-01", "--targets", "s1;lvshuu", NULL),
+			 CLI_FAIL);
 	assert_non_null(strstr(out, "no school \"lvshuu\" is known here"));
-	assert_int_equal(run(group, "notice", "issue", "--title", "Drowning", "--due-date", "2099-01-01",
-			     "--targets", "lvshu", NULL), CLI_OK);
+	assert_int_equal(run(group, "notice", "issue", "--title", "Drowning", "--due-date",
+			     "2099-01-01", "--targets", "lvshu", NULL),
+			 CLI_OK);
 }
 
 int main(void)

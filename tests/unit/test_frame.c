@@ -74,7 +74,8 @@ static void test_split_byte_by_byte(void **state)
 	assert_non_null(copy);
 	for (size_t have = 0; have <= total; have++) {
 		memcpy(copy, buf_head(&b), have);
-		enum frame_status st = frame_decode(copy, have, 1 << 16, &payload, &plen, &consumed);
+		enum frame_status st =
+			frame_decode(copy, have, 1 << 16, &payload, &plen, &consumed);
 		if (have < total) {
 			assert_int_equal(st, FRAME_NEED_MORE);
 		} else {
@@ -132,7 +133,8 @@ static void test_merged_frames(void **state)
 		len -= consumed;
 	}
 	assert_int_equal(want, 6);
-	assert_int_equal(frame_decode(p, len, 1 << 16, &payload, &plen, &consumed), FRAME_NEED_MORE);
+	assert_int_equal(frame_decode(p, len, 1 << 16, &payload, &plen, &consumed),
+			 FRAME_NEED_MORE);
 	assert_true(len > 0);
 	buf_free(&b);
 }
@@ -164,9 +166,9 @@ static void test_exact_max_and_one_more(void **state)
 	assert_int_equal(frame_decode(p, FRAME_HEADER, FRAME_MAX_LIMIT, &payload, &plen, &consumed),
 			 FRAME_TOO_BIG);
 	put_be32(p, FRAME_MAX_DEFAULT + 1);
-	assert_int_equal(frame_decode(p, FRAME_HEADER, FRAME_MAX_DEFAULT, &payload, &plen,
-				      &consumed),
-			 FRAME_TOO_BIG);
+	assert_int_equal(
+		frame_decode(p, FRAME_HEADER, FRAME_MAX_DEFAULT, &payload, &plen, &consumed),
+		FRAME_TOO_BIG);
 	/* the byte order is big-endian: 0x00000100 is 256, not 65536 */
 	put_be32(p, 256);
 	assert_int_equal(frame_decode(p, FRAME_HEADER + 256, 300, &payload, &plen, &consumed),
@@ -240,7 +242,8 @@ static void test_round_trip_push(void **state)
 	assert_int_equal(u->push->records[0]->hlc, r1.hlc);
 	assert_int_equal(u->push->records[0]->body_case, SAFECAMPUS__RECORD__BODY_HAZARD);
 	assert_string_equal(u->push->records[0]->hazard->title, "Blocked fire exit");
-	assert_int_equal(u->push->records[0]->hazard->severity, SAFECAMPUS__SEVERITY__SEVERITY_HIGH);
+	assert_int_equal(u->push->records[0]->hazard->severity,
+			 SAFECAMPUS__SEVERITY__SEVERITY_HIGH);
 	assert_true(u->push->records[1]->deleted);
 	assert_int_equal(u->push->records[1]->body_case, SAFECAMPUS__RECORD__BODY_HAZARD_EVENT);
 	assert_string_equal(u->push->records[1]->hazard_event->actor, "校长 李");
@@ -298,7 +301,8 @@ static void test_unpack_garbage(void **state)
 		const uint8_t *p;
 		size_t len;
 	} bad[] = {
-		{ "varint too long", (const uint8_t *)"\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12 },
+		{ "varint too long",
+		  (const uint8_t *)"\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12 },
 		{ "truncated varint", (const uint8_t *)"\x08\xff", 2 },
 		{ "length past end", (const uint8_t *)"\x12\x05\x08\x01", 4 },
 		{ "wrong wire type for request_id", (const uint8_t *)"\x0a\x01\x00", 3 },

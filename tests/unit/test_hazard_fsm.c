@@ -148,16 +148,22 @@ static void test_every_state_every_action(void **state)
 		int from[2]; /* allowed states (0: none) */
 		int to;      /* 0: unchanged */
 	} acts[] = {
-		{ ACT(ASSIGN), "assign", "reported or assigned", { ST(REPORTED), ST(ASSIGNED) },
+		{ ACT(ASSIGN),
+		  "assign",
+		  "reported or assigned",
+		  { ST(REPORTED), ST(ASSIGNED) },
 		  ST(ASSIGNED) },
 		{ ACT(RECTIFY), "rectify", "assigned", { ST(ASSIGNED), 0 }, ST(RECTIFIED) },
 		{ ACT(VERIFY), "verify", "rectified", { ST(RECTIFIED), 0 }, ST(VERIFIED) },
 		{ ACT(CLOSE), "close", "verified", { ST(VERIFIED), 0 }, ST(CLOSED) },
-		{ ACT(REOPEN), "reopen", "verified or closed", { ST(VERIFIED), ST(CLOSED) },
+		{ ACT(REOPEN),
+		  "reopen",
+		  "verified or closed",
+		  { ST(VERIFIED), ST(CLOSED) },
 		  ST(ASSIGNED) },
 	};
-	static const char *const names[] = { "", "reported", "assigned", "rectified", "verified",
-					     "closed" };
+	static const char *const names[] = { "",          "reported", "assigned",
+					     "rectified", "verified", "closed" };
 	int allowed = 0, refused = 0;
 
 	(void)state;
@@ -166,8 +172,8 @@ static void test_every_state_every_action(void **state)
 			struct hazard_status s = status_in(states[i]);
 			/* every field any action could need, by someone who is neither the
 			 * rectifier nor lacking the role */
-			Safecampus__HazardEvent ev =
-				ev_make(acts[a].action, "Principal Li", ROLE(PRINCIPAL), "why and how");
+			Safecampus__HazardEvent ev = ev_make(acts[a].action, "Principal Li",
+							     ROLE(PRINCIPAL), "why and how");
 			ev.owner = "Chen Qi";
 			ev.deadline_date = "2026-04-01";
 			ev.at_ms = 9000;
@@ -194,7 +200,8 @@ static void test_reason_text(void **state)
 	Safecampus__HazardEvent ev = ev_make(ACT(VERIFY), "Zhao Liu", ROLE(DEPARTMENT_HEAD), "ok");
 
 	(void)state;
-	apply_refused(&s, &ev, SC_ETRANSITION, "verify not allowed in state assigned (needs rectified)");
+	apply_refused(&s, &ev, SC_ETRANSITION,
+		      "verify not allowed in state assigned (needs rectified)");
 }
 
 static void test_note_anywhere(void **state)
@@ -204,8 +211,8 @@ static void test_note_anywhere(void **state)
 		struct hazard_status s = status_in(st), before = s;
 		Safecampus__HazardEvent ev =
 			ev_make(ACT(NOTE), "Guard Sun", ROLE(SECURITY_GUARD), "checked again");
-		ev.owner = "Someone Else";           /* ignored */
-		ev.deadline_date = "2030-01-01";     /* ignored */
+		ev.owner = "Someone Else";       /* ignored */
+		ev.deadline_date = "2030-01-01"; /* ignored */
 		ev.at_ms = 123456;
 		apply_ok(&s, &ev);
 		assert_memory_equal(&before, &s, sizeof s);
@@ -219,8 +226,8 @@ static void test_note_anywhere(void **state)
 static void test_assign_roles(void **state)
 {
 	static const int refused_roles[] = {
-		ROLE(UNSPECIFIED),     ROLE(DEPARTMENT_HEAD), ROLE(HEAD_TEACHER),
-		ROLE(SUBJECT_TEACHER), ROLE(SECURITY_GUARD),  ROLE(CANTEEN_STAFF),
+		ROLE(UNSPECIFIED),     ROLE(DEPARTMENT_HEAD),  ROLE(HEAD_TEACHER),
+		ROLE(SUBJECT_TEACHER), ROLE(SECURITY_GUARD),   ROLE(CANTEEN_STAFF),
 		ROLE(BUS_STAFF),       ROLE(PARENT_VOLUNTEER), ROLE(LOGISTICS),
 		ROLE(BUREAU_OFFICER),
 	};
@@ -240,8 +247,9 @@ static void test_assign_roles(void **state)
 		apply_refused(&s, &ev, SC_ETRANSITION, NULL);
 	}
 	ev.actor_role = ROLE(UNSPECIFIED);
-	apply_refused(&s, &ev, SC_ETRANSITION,
-		      "assign must be by the principal or a vice principal (actor_role is not set)");
+	apply_refused(
+		&s, &ev, SC_ETRANSITION,
+		"assign must be by the principal or a vice principal (actor_role is not set)");
 	ev.actor_role = ROLE(VICE_PRINCIPAL);
 	apply_ok(&s, &ev);
 	assert_int_equal(s.state, ST(ASSIGNED));
@@ -330,7 +338,8 @@ static void test_deadline_before_found(void **state)
 	ev.owner = "Wang Wu";
 	ev.deadline_date = "2026-03-04";
 	apply_refused(&s, &ev, SC_EINVALID,
-		      "hazard_event.deadline_date: 2026-03-04 is before the hazard was found (2026-03-05)");
+		      "hazard_event.deadline_date: 2026-03-04 is before the hazard was found "
+		      "(2026-03-05)");
 	ev.deadline_date = "2026-03-05"; /* the same day is a deadline */
 	apply_ok(&s, &ev);
 	/* reopen with an earlier deadline: refused the same way */
@@ -338,7 +347,8 @@ static void test_deadline_before_found(void **state)
 	s.state = ST(VERIFIED);
 	ev.deadline_date = "2026-01-01";
 	apply_refused(&s, &ev, SC_EINVALID,
-		      "hazard_event.deadline_date: 2026-01-01 is before the hazard was found (2026-03-05)");
+		      "hazard_event.deadline_date: 2026-01-01 is before the hazard was found "
+		      "(2026-03-05)");
 }
 
 static void test_reassign(void **state)
@@ -378,8 +388,8 @@ static void test_notes_required(void **state)
 static void test_reopen(void **state)
 {
 	struct hazard_status s = status_in(ST(CLOSED));
-	Safecampus__HazardEvent ev = ev_make(ACT(REOPEN), "Principal Li", ROLE(PRINCIPAL),
-					     "rail loose again");
+	Safecampus__HazardEvent ev =
+		ev_make(ACT(REOPEN), "Principal Li", ROLE(PRINCIPAL), "rail loose again");
 
 	(void)state;
 	/* from closed, keeping owner and deadline when none is given */
@@ -546,7 +556,7 @@ static void test_overdue(void **state)
 	(void)state;
 	hazard_status_init(&s);
 	assert_false(hazard_is_overdue(&s, "2030-01-01")); /* no deadline yet */
-	s = status_in(ST(ASSIGNED)); /* deadline 2026-03-10 */
+	s = status_in(ST(ASSIGNED));                       /* deadline 2026-03-10 */
 	assert_false(hazard_is_overdue(&s, "2026-03-09"));
 	assert_false(hazard_is_overdue(&s, "2026-03-10")); /* the deadline day itself */
 	assert_true(hazard_is_overdue(&s, "2026-03-11"));

@@ -125,7 +125,7 @@ static void test_drift_limit(void **state)
  * writing campus orders them, the same way on every side. */
 static void test_equal_stamps_ordered_by_writer(void **state)
 {
-	struct hlc a = {0}, b = {0};
+	struct hlc a = { 0 }, b = { 0 };
 	uint64_t seen = HLC_MAKE(5000, 7);
 
 	(void)state;
@@ -180,8 +180,8 @@ static void test_uuid_format(void **state)
 			else
 				assert_non_null(strchr("0123456789abcdef", u[i]));
 		}
-		assert_int_equal(u[14], '4');                     /* version 4 */
-		assert_non_null(strchr("89ab", u[19]));          /* RFC 4122 variant */
+		assert_int_equal(u[14], '4');           /* version 4 */
+		assert_non_null(strchr("89ab", u[19])); /* RFC 4122 variant */
 		assert_true(uuid_valid(u));
 	}
 }
@@ -194,10 +194,10 @@ static void test_uuid_valid(void **state)
 		"0f8e1c2a-3b4d-4e5f-8a6b-7c8d9e0f1a2bc", /* long */
 		"0F8E1C2A-3B4D-4E5F-8A6B-7C8D9E0F1A2B",  /* upper case is not canonical */
 		"0f8e1c2a-3b4d-4e5f-8a6b-7c8d9e0f1a2B",
-		"0f8e1c2a3b4d-4e5f-8a6b-7c8d9e0f1a2b-",  /* dash moved */
+		"0f8e1c2a3b4d-4e5f-8a6b-7c8d9e0f1a2b-", /* dash moved */
 		"0f8e1c2a_3b4d_4e5f_8a6b_7c8d9e0f1a2b",
 		"{f8e1c2a-3b4d-4e5f-8a6b-7c8d9e0f1a2}",
-		"0f8e1c2g-3b4d-4e5f-8a6b-7c8d9e0f1a2b",  /* g */
+		"0f8e1c2g-3b4d-4e5f-8a6b-7c8d9e0f1a2b", /* g */
 		" 0f8e1c2a-3b4d-4e5f-8a6b-7c8d9e0f1a2",
 		"0f8e1c2a-3b4d-4e5f-8a6b-7c8d9e0f1a2\n",
 	};
@@ -214,7 +214,7 @@ static void test_uuid_valid(void **state)
 static void test_uuid_unique(void **state)
 {
 	enum { N = 10000 };
-	char (*ids)[UUID_STR_LEN + 1] = calloc(N, sizeof *ids);
+	char(*ids)[UUID_STR_LEN + 1] = calloc(N, sizeof *ids);
 
 	(void)state;
 	assert_non_null(ids);

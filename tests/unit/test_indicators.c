@@ -83,7 +83,7 @@ static void test_letters(void **state)
 	s.inactive = true;
 	assert_false(indicators_staff_current(&s, "2026-03-01")); /* gone, day unknown */
 	s.left_date = "2026-06-30";
-	assert_true(indicators_staff_current(&s, "2026-03-01"));  /* leaving later */
+	assert_true(indicators_staff_current(&s, "2026-03-01")); /* leaving later */
 
 	l.year = 2026;
 	l.signer = "李老师";
@@ -92,10 +92,13 @@ static void test_letters(void **state)
 	assert_true(indicators_letter_holds(&l, "id-li", "李老师", 2026, "2026-03-01"));
 	assert_true(indicators_letter_holds(&l, "id-wang", "王校长", 2026, "2026-03-01"));
 	assert_false(indicators_letter_holds(&l, "id-zhao", "赵老师", 2026, "2026-03-01"));
-	assert_false(indicators_letter_holds(&l, "id-li", "李老师", 2026, "2026-02-28")); /* not yet signed */
-	assert_false(indicators_letter_holds(&l, "id-li", "李老师", 2025, "2026-03-01")); /* another year */
+	assert_false(indicators_letter_holds(&l, "id-li", "李老师", 2026,
+					     "2026-02-28")); /* not yet signed */
+	assert_false(indicators_letter_holds(&l, "id-li", "李老师", 2025,
+					     "2026-03-01")); /* another year */
 	l.signer_staff_id = "id-other";
-	assert_false(indicators_letter_holds(&l, "id-li", "李老师", 2026, "2026-03-01")); /* the id decides */
+	assert_false(indicators_letter_holds(&l, "id-li", "李老师", 2026,
+					     "2026-03-01")); /* the id decides */
 	assert_true(indicators_letter_holds(&l, "id-other", "别名", 2026, "2026-03-01"));
 	l.signed_date = "";
 	assert_false(indicators_letter_holds(&l, "id-other", "别名", 2026, "2026-03-01"));

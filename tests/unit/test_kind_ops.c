@@ -114,8 +114,13 @@ static int mem_each_child(void *ctx, const char *kind, const char *parent_id, ki
 static struct kind_env env_of(struct mem *x, bool bureau)
 {
 	return (struct kind_env){
-		.ctx = x, .bureau = bureau, .school = bureau ? "" : "sch-001", .campus = "main",
-		.today = "2026-03-20", .get = mem_get, .each = mem_each,
+		.ctx = x,
+		.bureau = bureau,
+		.school = bureau ? "" : "sch-001",
+		.campus = "main",
+		.today = "2026-03-20",
+		.get = mem_get,
+		.each = mem_each,
 		.each_child = mem_each_child,
 	};
 }
@@ -162,7 +167,8 @@ static void test_every_entry_registered_and_consistent(void **state)
 			/* enum labels name values of the field's enum */
 			for (const struct kind_enum_label *l = o->fields[j].values; l && l->name;
 			     l++) {
-				const ProtobufCFieldDescriptor *f = kind_field(k, o->fields[j].field);
+				const ProtobufCFieldDescriptor *f =
+					kind_field(k, o->fields[j].field);
 				int v;
 				assert_int_equal(f->type, PROTOBUF_C_TYPE_ENUM);
 				assert_int_equal(kind_enum_parse(f->descriptor, l->name, &v), 0);
@@ -209,15 +215,17 @@ static void test_every_entry_registered_and_consistent(void **state)
 		}
 	}
 	assert_int_equal(with_ops, kind_count());
-	assert_string_equal(kind_enum_label(kind_by_name("hazard"), "area", "fire", true), "消防安全");
+	assert_string_equal(kind_enum_label(kind_by_name("hazard"), "area", "fire", true),
+			    "消防安全");
 	assert_string_equal(kind_enum_label(kind_by_name("hazard"), "area", "fire", false),
 			    "Fire safety");
 	assert_string_equal(kind_enum_label(kind_by_name("hazard"), "title", "x", false), "x");
 	/* a person may type the label, in either language, for the value */
 	assert_string_equal(kind_enum_from_label(kind_by_name("meeting"), "type", "全员培训"),
 			    "all_staff_training");
-	assert_string_equal(kind_enum_from_label(kind_by_name("meeting"), "type",
-						 "All-staff safety training"), "all_staff_training");
+	assert_string_equal(
+		kind_enum_from_label(kind_by_name("meeting"), "type", "All-staff safety training"),
+		"all_staff_training");
 	assert_null(kind_enum_from_label(kind_by_name("meeting"), "type", "all_staff_training"));
 	/* the same English word is another Chinese one in another kind (msgctxt) */
 	assert_string_equal(i18n_pgettext_in("zh", "hazard", "Title"), "隐患名称");
@@ -240,7 +248,8 @@ static void test_every_field_has_a_label(void **state)
 				fail_msg("%s.%s has no label", k->name, k->desc->fields[j].name);
 			assert_non_null(ui->label);
 			if (!has_zh(k->name, ui->label))
-				fail_msg("%s.%s: \"%s\" has no Chinese", k->name, ui->field, ui->label);
+				fail_msg("%s.%s: \"%s\" has no Chinese", k->name, ui->field,
+					 ui->label);
 		}
 	}
 }
@@ -258,7 +267,7 @@ static void test_status_has(void **state)
 
 static void test_hazard_derive_and_check(void **state)
 {
-	struct mem x = {0};
+	struct mem x = { 0 };
 	struct kind_env env = env_of(&x, false);
 	struct kind_derived d;
 	char why[256];
@@ -270,18 +279,21 @@ static void test_hazard_derive_and_check(void **state)
 	assert_int_equal(kind_derive(&env, h, env.today, &d), 0);
 	assert_string_equal(d.status, "reported open");
 	/* a local assign with a passed deadline: assigned, overdue */
-	mem_add(&x, make("hazard_event", "11111111-1111-4111-8111-111111111111",
-			 "hazard_id=" H1 "|action=assign|actor=Li|actor_role=principal|owner=Wang|"
-			 "deadline_date=2026-03-10"), 200, 0, KIND_PENDING);
+	mem_add(&x,
+		make("hazard_event", "11111111-1111-4111-8111-111111111111",
+		     "hazard_id=" H1 "|action=assign|actor=Li|actor_role=principal|owner=Wang|"
+		     "deadline_date=2026-03-10"),
+		200, 0, KIND_PENDING);
 	assert_int_equal(kind_derive(&env, h, env.today, &d), 0);
 	assert_string_equal(d.status, "assigned open overdue");
 	assert_true(d.overdue);
 	assert_string_equal(d.cell[1], "Wang");
 	assert_string_equal(d.cell[2], "2026-03-10!");
 	/* a rejected close does not count */
-	mem_add(&x, make("hazard_event", "22222222-2222-4222-8222-222222222222",
-			 "hazard_id=" H1 "|action=rectify|actor=Wang|note=fixed"), 300, 0,
-		KIND_REJECTED);
+	mem_add(&x,
+		make("hazard_event", "22222222-2222-4222-8222-222222222222",
+		     "hazard_id=" H1 "|action=rectify|actor=Wang|note=fixed"),
+		300, 0, KIND_REJECTED);
 	assert_int_equal(kind_derive(&env, h, env.today, &d), 0);
 	assert_string_equal(d.cell[0], "assigned");
 	/* a new step is checked against the events known here */
@@ -306,18 +318,24 @@ static void test_hazard_derive_and_check(void **state)
 
 static void test_events_in_apply_order(void **state)
 {
-	struct mem x = {0};
+	struct mem x = { 0 };
 	struct kind_env env = env_of(&x, false);
 	struct kind_events ev;
 
 	(void)state;
 	mem_add(&x, make("hazard", H1, "title=t|area=fire|severity=low"), 1, 1, KIND_SYNCED);
-	mem_add(&x, make("hazard_event", "a0000000-0000-4000-8000-000000000003",
-			 "hazard_id=" H1 "|action=note|actor=a|note=n"), 50, 0, KIND_PENDING);
-	mem_add(&x, make("hazard_event", "a0000000-0000-4000-8000-000000000002",
-			 "hazard_id=" H1 "|action=note|actor=a|note=n"), 90, 7, KIND_SYNCED);
-	mem_add(&x, make("hazard_event", "a0000000-0000-4000-8000-000000000001",
-			 "hazard_id=" H1 "|action=note|actor=a|note=n"), 80, 9, KIND_SYNCED);
+	mem_add(&x,
+		make("hazard_event", "a0000000-0000-4000-8000-000000000003",
+		     "hazard_id=" H1 "|action=note|actor=a|note=n"),
+		50, 0, KIND_PENDING);
+	mem_add(&x,
+		make("hazard_event", "a0000000-0000-4000-8000-000000000002",
+		     "hazard_id=" H1 "|action=note|actor=a|note=n"),
+		90, 7, KIND_SYNCED);
+	mem_add(&x,
+		make("hazard_event", "a0000000-0000-4000-8000-000000000001",
+		     "hazard_id=" H1 "|action=note|actor=a|note=n"),
+		80, 9, KIND_SYNCED);
 	assert_int_equal(kind_events_load(&env, "hazard_event", H1, NULL, &ev), 0);
 	assert_int_equal(ev.n, 3);
 	/* the server's order (seq) first, then local ones */
@@ -326,7 +344,8 @@ static void test_events_in_apply_order(void **state)
 	assert_int_equal(ev.ev[2].r->seq, 0);
 	kind_events_free(&ev);
 	assert_int_equal(kind_events_load(&env, "hazard_event", H1,
-					  "a0000000-0000-4000-8000-000000000002", &ev), 0);
+					  "a0000000-0000-4000-8000-000000000002", &ev),
+			 0);
 	assert_int_equal(ev.n, 2);
 	kind_events_free(&ev);
 	mem_free(&x);
@@ -334,12 +353,13 @@ static void test_events_in_apply_order(void **state)
 
 static void test_notice_standing_and_check(void **state)
 {
-	struct mem x = {0};
+	struct mem x = { 0 };
 	struct kind_env env = env_of(&x, false);
 	const struct kind_ops *evo = kind_by_name("notice_event")->ops;
 	struct kind_derived d;
 	char why[256], ack[160];
-	Safecampus__Record *n = make("notice", N1, "title=Drowning|issue_date=2026-03-16|"
+	Safecampus__Record *n = make("notice", N1,
+				     "title=Drowning|issue_date=2026-03-16|"
 				     "due_date=2026-04-10|targets=sch-001");
 	Safecampus__Record *other = make("notice", "9c5e7a9b-1d2f-4a6c-8e0b-2d4f6a8c0e1f",
 					 "title=Not ours|issue_date=2026-03-16|"
@@ -369,8 +389,10 @@ static void test_notice_standing_and_check(void **state)
 				 "(sync first?)");
 	kind_record_free(e);
 	/* acknowledged: acked, still open */
-	mem_add(&x, make("notice_event", "b0000000-0000-4000-8000-000000000003",
-			 "notice_id=" N1 "|action=ack|actor=a|notice_hlc=1000"), 1100, 3, KIND_SYNCED);
+	mem_add(&x,
+		make("notice_event", "b0000000-0000-4000-8000-000000000003",
+		     "notice_id=" N1 "|action=ack|actor=a|notice_hlc=1000"),
+		1100, 3, KIND_SYNCED);
 	assert_int_equal(kind_derive(&env, n, env.today, &d), 0);
 	assert_string_equal(d.status, "acked open");
 	/* the bureau sees counts over the target schools */
@@ -384,7 +406,7 @@ static void test_notice_standing_and_check(void **state)
 
 static void test_visitor_and_bus_trip(void **state)
 {
-	struct mem x = {0};
+	struct mem x = { 0 };
 	struct kind_env env = env_of(&x, false);
 	struct kind_derived d;
 	char line[160];
@@ -400,7 +422,7 @@ static void test_visitor_and_bus_trip(void **state)
 	assert_int_equal(kind_derive(&env, v, env.today, &d), 0);
 	assert_string_equal(d.status, "on_site");
 	assert_non_null(leave);
-	assert_null(leave->kind);     /* it changes the visitor record itself */
+	assert_null(leave->kind); /* it changes the visitor record itself */
 	assert_int_equal((leave->skip)(&env, v, line, sizeof line), 0);
 	v->visitor->time_out_ms = 1772433600000;
 	assert_int_equal(kind_derive(&env, v, env.today, &d), 0);

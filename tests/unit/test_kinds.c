@@ -18,8 +18,8 @@
 
 static const ProtobufCFieldDescriptor *rec_field(const char *name)
 {
-	const ProtobufCFieldDescriptor *f =
-		protobuf_c_message_descriptor_get_field_by_name(&safecampus__record__descriptor, name);
+	const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(
+		&safecampus__record__descriptor, name);
 	assert_non_null(f);
 	return f;
 }
@@ -27,7 +27,8 @@ static const ProtobufCFieldDescriptor *rec_field(const char *name)
 static const ProtobufCFieldDescriptor *msg_field(const ProtobufCMessageDescriptor *d,
 						 const char *name)
 {
-	const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field_by_name(d, name);
 	assert_non_null(f);
 	return f;
 }
@@ -159,7 +160,8 @@ static void test_every_field_type_supported(void **state)
 				fail_msg("%s.%s: oneof in a payload", k->name, f->name);
 			if (f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_BYTES)
 				fail_msg("%s.%s: message/bytes in a payload", k->name, f->name);
-			if (f->label == PROTOBUF_C_LABEL_REPEATED && f->type != PROTOBUF_C_TYPE_STRING)
+			if (f->label == PROTOBUF_C_LABEL_REPEATED &&
+			    f->type != PROTOBUF_C_TYPE_STRING)
 				fail_msg("%s.%s: repeated non-string", k->name, f->name);
 			assert_ptr_equal(kind_field(k, f->name), f);
 		}
@@ -194,7 +196,7 @@ static const char *sample_text(const ProtobufCFieldDescriptor *f, char *buf, siz
 	case PROTOBUF_C_TYPE_SINT64:
 	case PROTOBUF_C_TYPE_SFIXED64:
 		return n > 3 && strcmp(f->name + n - 3, "_ms") == 0 ? "1767225600123"
-								  : "-9223372036854775808";
+								    : "-9223372036854775808";
 	case PROTOBUF_C_TYPE_INT32:
 	case PROTOBUF_C_TYPE_SINT32:
 	case PROTOBUF_C_TYPE_SFIXED32:
@@ -260,7 +262,8 @@ static void test_every_field_round_trip(void **state)
 		assert_int_equal(protobuf_c_message_get_packed_size(m), 0);
 		/* and filled again, then freed filled */
 		for (unsigned j = 0; j < k->desc->n_fields; j++)
-			set_ok(m, &k->desc->fields[j], sample_text(&k->desc->fields[j], buf, sizeof buf));
+			set_ok(m, &k->desc->fields[j],
+			       sample_text(&k->desc->fields[j], buf, sizeof buf));
 		kind_payload_free(m);
 	}
 	kind_payload_free(NULL);
@@ -356,14 +359,15 @@ static void test_enum_parse(void **state)
 	/* every value: short name and number parse back to it */
 	for (unsigned i = 0; i < sev->n_values; i++) {
 		char num[16];
-		assert_int_equal(kind_enum_parse(sev, kind_enum_name(sev, sev->values[i].value), &v), 0);
+		assert_int_equal(
+			kind_enum_parse(sev, kind_enum_name(sev, sev->values[i].value), &v), 0);
 		assert_int_equal(v, sev->values[i].value);
 		snprintf(num, sizeof num, "%d", sev->values[i].value);
 		assert_int_equal(kind_enum_parse(sev, num, &v), 0);
 		assert_int_equal(v, sev->values[i].value);
 	}
-	assert_int_equal(kind_enum_parse(&safecampus__hazard_area__descriptor, "Defence_People", &v),
-			 0);
+	assert_int_equal(
+		kind_enum_parse(&safecampus__hazard_area__descriptor, "Defence_People", &v), 0);
 	assert_int_equal(v, 4);
 }
 
@@ -570,8 +574,10 @@ struct fake {
 	char *name;
 };
 
-#define FAKE_FIELD(nm, id, lab, ty, q, off)                                                      \
-	{ nm, id, lab, ty, q, off, NULL, NULL, 0, 0, NULL, NULL }
+#define FAKE_FIELD(nm, id, lab, ty, q, off)                           \
+	{                                                             \
+		nm, id, lab, ty, q, off, NULL, NULL, 0, 0, NULL, NULL \
+	}
 
 static const ProtobufCFieldDescriptor fake_fields[] = {
 	FAKE_FIELD("tags", 1, PROTOBUF_C_LABEL_REPEATED, PROTOBUF_C_TYPE_STRING,
@@ -593,9 +599,21 @@ static const ProtobufCFieldDescriptor fake_fields[] = {
 };
 
 static const ProtobufCMessageDescriptor fake_desc = {
-	PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC, "test.Fake", "Fake", "Fake", "test",
-	sizeof(struct fake), sizeof fake_fields / sizeof fake_fields[0], fake_fields,
-	NULL, 0, NULL, NULL, NULL, NULL, NULL,
+	PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+	"test.Fake",
+	"Fake",
+	"Fake",
+	"test",
+	sizeof(struct fake),
+	sizeof fake_fields / sizeof fake_fields[0],
+	fake_fields,
+	NULL,
+	0,
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+	NULL,
 };
 
 static struct fake *fake_new(void)

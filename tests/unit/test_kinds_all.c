@@ -33,100 +33,125 @@
  * require. Every field a sample leaves out is one its kind lets be empty. */
 struct sample {
 	const char *kind;
-	const char *required;        /* ','-separated */
+	const char *required; /* ','-separated */
 	const char *fields[24];
 };
 
 static const struct sample samples[] = {
-	{ "hazard", "title,area,severity,found_date",
+	{ "hazard",
+	  "title,area,severity,found_date",
 	  { "title=Loose handrail on stairs B", "location=Building B, 2nd floor", "area=building",
 	    "severity=medium", "description=扶手松动", "found_date=2026-03-02",
 	    "reporter=Zhang San", "inspection_id=" U2 } },
-	{ "hazard_event", "hazard_id,action,actor",
+	{ "hazard_event",
+	  "hazard_id,action,actor",
 	  { "hazard_id=" U1, "action=assign", "actor=Principal Li", "actor_role=principal",
 	    "owner=Wang Wu", "deadline_date=2026-03-10", "note=fix by Friday",
 	    "evidence_sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 	    "evidence_path=photos/handrail.jpg", "at_ms=1772400000000" } },
-	{ "school_profile", "name,staff_count,class_count,student_count",
+	{ "school_profile",
+	  "name,staff_count,class_count,student_count",
 	  { "name=Example Road Primary School", "founded_year=1952", "site_area_m2=16800",
 	    "building_area_m2=7786.5", "staff_count=71", "class_count=24", "student_count=988",
 	    "boarding_students=12", "campus_count=1", "current_level=district-level since 2009",
 	    "target_level=city-level", "bus_count=7", "bus_riders=296" } },
-	{ "staff", "name,staff_role",
+	{ "staff",
+	  "name,staff_role",
 	  { "name=Zhang Wei", "staff_role=head_teacher", "department=Grade 3", "inactive=true",
 	    "joined_date=2015-09-01", "left_date=2026-07-15" } },
-	{ "school_class", "grade,name",
+	{ "school_class",
+	  "grade,name",
 	  { "grade=3", "name=三年级2班", "head_teacher=Zhang Wei", "student_count=41",
 	    "opened_date=2023-09-01", "closed_date=2029-07-01" } },
-	{ "meeting", "type,meeting_date,title",
-	  { "type=all_staff_training", "meeting_date=2026-02-24", "title=Spring term safety training",
-	    "attendees=68", "minutes=Duties at the gate; fire routes; reporting hazards." } },
-	{ "policy", "title,type",
+	{ "meeting",
+	  "type,meeting_date,title",
+	  { "type=all_staff_training", "meeting_date=2026-02-24",
+	    "title=Spring term safety training", "attendees=68",
+	    "minutes=Duties at the gate; fire routes; reporting hazards." } },
+	{ "policy",
+	  "title,type",
 	  { "title=Visitor entry rules", "type=rule", "version=2025 rev. 2",
 	    "effective_date=2025-09-01", "revised_date=2026-02-20",
 	    "summary=Visitors sign in at the gate and wear a badge." } },
-	{ "letter", "year,level,signer,counter_signer,signed_date",
+	{ "letter",
+	  "year,level,signer,counter_signer,signed_date",
 	  { "year=2026", "level=department_teacher", "signer=Zhang Wei", "signer_staff_id=" U1,
 	    "counter_signer=Liu Fang", "signed_date=2026-02-25" } },
-	{ "education", "school_class_id,session_date,slot,topic,minutes",
+	{ "education",
+	  "school_class_id,session_date,slot,topic,minutes",
 	  { "school_class_id=" U1, "session_date=2026-03-06", "slot=weekend_5", "topic=traffic",
 	    "channel=class_meeting", "teacher=Zhang Wei", "minutes=5", "theme=一盔一带" } },
-	{ "lecture", "lecture_date,speaker,topic",
+	{ "lecture",
+	  "lecture_date,speaker,topic",
 	  { "lecture_date=2026-03-12", "speaker=Officer Chen (法制副校长)",
 	    "topic=Bullying and the law", "audience=grades 4-6", "attendees=320" } },
-	{ "drill", "drill_date,theme,scenario",
+	{ "drill",
+	  "drill_date,theme,scenario",
 	  { "drill_date=2026-03-27", "theme=National safety education day", "scenario=fire",
 	    "plan_id=" U1, "plan_ref=Fire evacuation plan 2025", "student_count=988",
 	    "staff_count=71", "evacuation_seconds=150", "segments=principal;teacher;student",
 	    "feedback=Stair C was slow; add a teacher there." } },
-	{ "inspection", "inspection_date,level,focus,inspector",
+	{ "inspection",
+	  "inspection_date,level,focus,inspector",
 	  { "inspection_date=2026-03-02", "level=leadership", "focus=fire",
 	    "inspector=Safety leadership group", "location=Canteen",
 	    "findings=Two extinguishers past their date.", "hazards_found=2" } },
-	{ "linkage", "activity_date,partner,activity",
+	{ "linkage",
+	  "activity_date,partner,activity",
 	  { "activity_date=2026-03-18", "partner=traffic_police", "partner_name=Xinhua Rd brigade",
 	    "activity=Helmet checks at dismissal", "participants=6" } },
-	{ "gate_duty", "duty_date,shift",
+	{ "gate_duty",
+	  "duty_date,shift",
 	  { "duty_date=2026-03-09", "shift=morning", "leader=Vice Principal Zhao",
 	    "teacher=Zhang Wei", "guard=Guard Sun", "parent_volunteers=2",
 	    "incidents=A scooter blocked the gate", "volunteers=Wang Ma;Li Ba" } },
-	{ "bus", "plate,seats",
+	{ "bus",
+	  "plate,seats",
 	  { "plate=川A·12345", "seats=45", "company=City School Bus Co.", "driver=Driver Ma",
 	    "attendant=Attendant He", "next_inspection_date=2026-09-30", "inactive=true" } },
-	{ "bus_rider", "bus_id,student_ref",
+	{ "bus_rider",
+	  "bus_id,student_ref",
 	  { "bus_id=" U1, "student_ref=S2025-0143", "inactive=true" } },
-	{ "bus_trip", "bus_id,trip_date,direction,checked_by",
+	{ "bus_trip",
+	  "bus_id,trip_date,direction,checked_by",
 	  { "bus_id=" U1, "trip_date=2026-03-09", "direction=from_school", "boarded=42",
 	    "alighted=41", "checked_by=Attendant He" } },
-	{ "equipment", "item,type,location,interval_days",
+	{ "equipment",
+	  "item,type,location,interval_days",
 	  { "item=Gas leak alarm", "type=gas_alarm", "location=Canteen kitchen",
 	    "installed_date=2017-06-01", "interval_days=365", "last_check_date=2025-06-10",
 	    "next_due_date=2026-06-10", "result=ok" } },
-	{ "equipment_check", "equipment_id,check_date,result,checker",
+	{ "equipment_check",
+	  "equipment_id,check_date,result,checker",
 	  { "equipment_id=" U1, "check_date=2025-06-10", "result=fault", "checker=Gas company",
 	    "note=Sensor 2 replaced" } },
-	{ "risk", "title,status",
+	{ "risk",
+	  "title,status",
 	  { "title=Bottled LPG in the canteen", "description=Old stoves lack flame-out protection",
 	    "area=food", "mitigation=Leak alarms and cut-off valves fitted",
 	    "plan=Convert the kitchen from gas to electric", "planned_date=2027-08-31",
 	    "status=mitigated" } },
-	{ "notice", "title,issue_date,due_date",
+	{ "notice",
+	  "title,issue_date,due_date",
 	  { "title=Safety education day 2026", "body=Hold a themed class meeting.",
 	    "issue_date=2026-03-16", "due_date=2026-04-10",
 	    "required_action=Class meeting and a letter to parents", "targets=sch-001;sch_2.b",
 	    "campaign=safety_education_day" } },
-	{ "notice_event", "notice_id,action,actor,notice_hlc",
+	{ "notice_event",
+	  "notice_id,action,actor,notice_hlc",
 	  { "notice_id=" NOTICE_ID, "action=ack", "actor=Safety office", "notice_hlc=1000",
 	    "at_ms=1773800000000" } },
-	{ "calendar", "term_name,term_start_date,term_end_date",
-	  { "term_name=2026-2027 autumn", "term_start_date=2026-09-01",
-	    "term_end_date=2027-01-22", "holidays=2026-10-01..2026-10-07;2027-01-01",
-	    "makeup_days=2026-09-27;2026-10-10" } },
-	{ "visitor", "visit_date,name,purpose,host,time_in_ms",
+	{ "calendar",
+	  "term_name,term_start_date,term_end_date",
+	  { "term_name=2026-2027 autumn", "term_start_date=2026-09-01", "term_end_date=2027-01-22",
+	    "holidays=2026-10-01..2026-10-07;2027-01-01", "makeup_days=2026-09-27;2026-10-10" } },
+	{ "visitor",
+	  "visit_date,name,purpose,host,time_in_ms",
 	  { "visit_date=2026-03-02", "name=Liu Fang", "organisation=City Water Company",
 	    "purpose=meter inspection", "host=Wang Wu (logistics)", "time_in_ms=1772430000000",
 	    "time_out_ms=1772433600000" } },
-	{ "person", "login,display_name,role,public_key,enrolled_ms",
+	{ "person",
+	  "login,display_name,role,public_key,enrolled_ms",
 	  { "login=chen.li", "display_name=Chen Li", "role=principal",
 	    "public_key=61c9fb9bd70055d9ea250231c9fb9bd70055d9ea250231c9fb9bd70055d9ea25",
 	    "enrolled_ms=1772430000000" } },
@@ -225,10 +250,11 @@ static int ends_with(const char *s, const char *suffix)
 /* ------------------------------------------------------------------ the kinds */
 
 static const char *const expected_kinds[] = {
-	"hazard", "hazard_event", "school_profile", "staff", "school_class", "meeting", "policy",
-	"letter", "education", "lecture", "drill", "inspection", "linkage", "gate_duty", "bus",
-	"bus_rider", "bus_trip", "equipment", "equipment_check", "risk", "notice", "notice_event",
-	"calendar", "visitor", "person",
+	"hazard",    "hazard_event", "school_profile", "staff",           "school_class",
+	"meeting",   "policy",       "letter",         "education",       "lecture",
+	"drill",     "inspection",   "linkage",        "gate_duty",       "bus",
+	"bus_rider", "bus_trip",     "equipment",      "equipment_check", "risk",
+	"notice",    "notice_event", "calendar",       "visitor",         "person",
 };
 
 static void test_every_kind_listed(void **state)
@@ -245,8 +271,8 @@ static void test_every_kind_listed(void **state)
 		/* the generic rules and the SQL layer take scalars only */
 		for (unsigned j = 0; j < k->desc->n_fields; j++) {
 			const ProtobufCFieldDescriptor *f = &k->desc->fields[j];
-			if (f->label == PROTOBUF_C_LABEL_REPEATED || f->type == PROTOBUF_C_TYPE_MESSAGE ||
-			    f->type == PROTOBUF_C_TYPE_BYTES)
+			if (f->label == PROTOBUF_C_LABEL_REPEATED ||
+			    f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_BYTES)
 				fail_msg("%s.%s is not a scalar", k->name, f->name);
 		}
 	}
@@ -286,11 +312,11 @@ static void test_required_fields(void **state)
 			if (list_has(s->required, f->name)) {
 				snprintf(want, sizeof want, "%s.%s is required", k->name, f->name);
 				if (rc != SC_EINVALID || strcmp(why, want) != 0)
-					fail_msg("%s without %s: rc %d \"%s\", want \"%s\"", k->name,
-						 f->name, rc, why, want);
+					fail_msg("%s without %s: rc %d \"%s\", want \"%s\"",
+						 k->name, f->name, rc, why, want);
 			} else if (rc != 0) {
-				fail_msg("%s without %s (not required) refused: %s", k->name, f->name,
-					 why);
+				fail_msg("%s without %s (not required) refused: %s", k->name,
+					 f->name, why);
 			}
 			kind_record_free(r);
 		}
@@ -345,7 +371,8 @@ static void test_text_round_trip(void **state)
 				} else if (ends_with(f->name, "_id")) {
 					round_trip(k, f, U1, U1);
 				} else {
-					round_trip(k, f, "消防; \"fire\" a;b", "消防; \"fire\" a;b");
+					round_trip(k, f, "消防; \"fire\" a;b",
+						   "消防; \"fire\" a;b");
 				}
 				break;
 			case PROTOBUF_C_TYPE_ENUM: {
@@ -355,7 +382,8 @@ static void test_text_round_trip(void **state)
 					assert_non_null(nm);
 					/* unspecified is the empty text */
 					round_trip(k, f, nm, e->values[v].value ? nm : "");
-					round_trip(k, f, e->values[v].name, e->values[v].value ? nm : "");
+					round_trip(k, f, e->values[v].name,
+						   e->values[v].value ? nm : "");
 				}
 				break;
 			}
@@ -387,7 +415,8 @@ static void test_text_round_trip(void **state)
 				ProtobufCMessage *m = kind_payload_new(k);
 				char err[128], *g1, *g2;
 				assert_non_null(m);
-				assert_int_equal(kind_field_set(m, f, "7786.6", err, sizeof err), 0);
+				assert_int_equal(kind_field_set(m, f, "7786.6", err, sizeof err),
+						 0);
 				g1 = kind_field_get(m, f);
 				assert_non_null(g1);
 				assert_true(strtod(g1, NULL) == 7786.6);
@@ -401,8 +430,8 @@ static void test_text_round_trip(void **state)
 				break;
 			}
 			default:
-				fail_msg("%s.%s: a field type this test does not know (%d)", k->name,
-					 f->name, (int)f->type);
+				fail_msg("%s.%s: a field type this test does not know (%d)",
+					 k->name, f->name, (int)f->type);
 			}
 		}
 	}
@@ -477,8 +506,8 @@ static void test_flags(void **state)
 			}
 		}
 		if (k->immutable != imm || k->bureau_only != bo)
-			fail_msg("%s: immutable %d bureau_only %d, want %d %d", k->name, k->immutable,
-				 k->bureau_only, imm, bo);
+			fail_msg("%s: immutable %d bureau_only %d, want %d %d", k->name,
+				 k->immutable, k->bureau_only, imm, bo);
 		if (!parent) {
 			if (k->parent_field)
 				fail_msg("%s: unexpected parent %s", k->name, k->parent_field);
@@ -582,8 +611,9 @@ static struct table *table_named(struct schema *sc, const char *name)
 /* "name type words... [NOT NULL|DEFAULT|GENERATED|...]" -> column. */
 static void parse_column(struct table *t, const char *def)
 {
-	static const char *const stop[] = { "NOT", "NULL", "DEFAULT", "GENERATED", "PRIMARY",
-					    "REFERENCES", "CHECK", "UNIQUE", "COLLATE", NULL };
+	static const char *const stop[] = { "NOT",     "NULL",       "DEFAULT", "GENERATED",
+					    "PRIMARY", "REFERENCES", "CHECK",   "UNIQUE",
+					    "COLLATE", NULL };
 	struct column *c;
 	char w[64];
 	const char *p = word(def, w, sizeof w);
@@ -746,22 +776,39 @@ static const char *sql_type_for(const ProtobufCFieldDescriptor *f)
 static void test_sql_tables(void **state)
 {
 	static const struct column common[] = {
-		{ "id", "uuid" },      { "school", "text" },      { "campus", "text" },
-		{ "hlc", "bigint" },   { "deleted", "boolean" },  { "seq", "bigint" },
+		{ "id", "uuid" },         { "school", "text" },
+		{ "campus", "text" },     { "hlc", "bigint" },
+		{ "deleted", "boolean" }, { "seq", "bigint" },
 		{ "written_by", "text" }, { "received_at", "timestamptz" },
 	};
 	static const char *const not_kinds[] = {
-		"client_health", "notice_status", "escalation_policy",
+		"client_health",
+		"notice_status",
+		"escalation_policy",
 		/* dashboards: configuration and per-school aggregates (004) */
-		"dashboard_indicator", "dashboard_school", "dashboard_hazard_clock", "dash_education", "dash_gate", "dash_hazard", "dash_equipment",
+		"dashboard_indicator",
+		"dashboard_school",
+		"dashboard_hazard_clock",
+		"dash_education",
+		"dash_gate",
+		"dash_hazard",
+		"dash_equipment",
 		"dash_letter",
 		/* the signatures of sign-offs (015) */
 		"signoff",
 		/* evidence files and their bytes (016) */
-		"evidence_file", "evidence_chunk",
+		"evidence_file",
+		"evidence_chunk",
 		/* the bureau's due days (013), dashboards kept per school (020, 021) */
-		"dashboard_due", "dash_stamp", "dash_cache_key", "dash_cache_v", "dash_cache_out",
-		"dash_cache_alert", "dash_cache_missing", "dash_cache_ageing", "dash_cache_flag",
+		"dashboard_due",
+		"dash_stamp",
+		"dash_cache_key",
+		"dash_cache_v",
+		"dash_cache_out",
+		"dash_cache_alert",
+		"dash_cache_missing",
+		"dash_cache_ageing",
+		"dash_cache_flag",
 		NULL,
 	};
 	struct schema *sc = calloc(1, sizeof *sc);
@@ -780,9 +827,11 @@ static void test_sql_tables(void **state)
 			fail_msg("table %s lacks PRIMARY KEY (school, id)", k->name);
 		assert_true(t->ncols >= 8);
 		for (size_t c = 0; c < 8; c++) {
-			if (strcmp(t->cols[c].name, common[c].name) || strcmp(t->cols[c].type, common[c].type))
+			if (strcmp(t->cols[c].name, common[c].name) ||
+			    strcmp(t->cols[c].type, common[c].type))
 				fail_msg("%s column %zu is \"%s %s\", want \"%s %s\"", k->name, c,
-					 t->cols[c].name, t->cols[c].type, common[c].name, common[c].type);
+					 t->cols[c].name, t->cols[c].type, common[c].name,
+					 common[c].type);
 		}
 		snprintf(idx, sizeof idx, "ON %s (school, seq)", k->name);
 		if (!strstr(sc->text, idx))
@@ -809,13 +858,15 @@ static void test_sql_tables(void **state)
 		for (size_t j = 0; not_kinds[j]; j++)
 			known |= !strcmp(not_kinds[j], sc->t[i].name);
 		if (!known)
-			fail_msg("table %s is not a kind (nor a known derived table)", sc->t[i].name);
+			fail_msg("table %s is not a kind (nor a known derived table)",
+				 sc->t[i].name);
 	}
 	/* the bus alarm is a derived column */
 	struct table *bt = table_named(sc, "bus_trip");
 	int mismatch = 0;
 	for (size_t c = 0; c < bt->ncols; c++)
-		mismatch |= !strcmp(bt->cols[c].name, "mismatch") && !strcmp(bt->cols[c].type, "boolean");
+		mismatch |= !strcmp(bt->cols[c].name, "mismatch") &&
+			    !strcmp(bt->cols[c].type, "boolean");
 	assert_true(mismatch);
 	assert_non_null(strstr(sc->text, "GENERATED ALWAYS AS (boarded <> alighted) STORED"));
 	free(sc->text);
@@ -830,7 +881,8 @@ static const struct rule_case {
 	const char *want; /* substring of the reason; NULL: accepted */
 } rule_cases[] = {
 	{ "school_profile", "staff_count=-1", "school_profile.staff_count must be >= 0" },
-	{ "school_profile", "boarding_students=-3", "school_profile.boarding_students must be >= 0" },
+	{ "school_profile", "boarding_students=-3",
+	  "school_profile.boarding_students must be >= 0" },
 	{ "school_profile", "bus_riders=-1", "school_profile.bus_riders must be >= 0" },
 	{ "school_profile", "bus_riders=989", "school_profile.bus_riders must not exceed" },
 	{ "school_profile", "boarding_students=989", "school_profile.boarding_students must not" },
@@ -848,8 +900,10 @@ static const struct rule_case {
 	{ "meeting", "attendees=-1", "meeting.attendees must be >= 0" },
 	{ "letter", "year=1999", "letter.year must be between 2000 and 2100" },
 	{ "letter", "year=2101", "letter.year must be between 2000 and 2100" },
-	{ "letter", "year=2100|signed_date=2100-01-01", "letter.signed_date: 2100-01-01 is in the future" },
-	{ "letter", "year=2024|signed_date=2026-01-01", "letter.signed_date must be within a year" },
+	{ "letter", "year=2100|signed_date=2100-01-01",
+	  "letter.signed_date: 2100-01-01 is in the future" },
+	{ "letter", "year=2024|signed_date=2026-01-01",
+	  "letter.signed_date must be within a year" },
 	{ "letter", "signed_date=2025-09-01", NULL },
 	{ "letter", "counter_signer=Zhang Wei", "letter.counter_signer must not be the signer" },
 	{ "education", "minutes=-5", "education.minutes must be > 0" },
@@ -861,8 +915,9 @@ static const struct rule_case {
 	{ "drill", "evacuation_seconds=0", NULL },
 	{ "drill", "student_count=-1", "drill.student_count must be >= 0" },
 	{ "drill", "staff_count=-1", "drill.staff_count must be >= 0" },
-	{ "drill", "segments=principal;parent", "drill.segments: \"parent\" is not one of: "
-						 "principal, teacher, student, other" },
+	{ "drill", "segments=principal;parent",
+	  "drill.segments: \"parent\" is not one of: "
+	  "principal, teacher, student, other" },
 	{ "drill", "segments=teacher;teacher", "drill.segments: \"teacher\" is listed twice" },
 	{ "drill", "segments=teacher;;student", "drill.segments: empty entry" },
 	{ "drill", "segments=student", NULL },
@@ -891,9 +946,11 @@ static const struct rule_case {
 	{ "bus_trip", "boarded=30|alighted=31", NULL }, /* a mismatch is data, not an error */
 	{ "bus_trip", "boarded=0|alighted=0", NULL },
 	{ "equipment", "interval_days=-30", "equipment.interval_days must be > 0" },
-	{ "equipment", "next_due_date=2025-06-09", "equipment.next_due_date must not be before "
-						  "last_check_date" },
-	{ "equipment", "last_check_date=2016-01-01", "equipment.last_check_date must not be before" },
+	{ "equipment", "next_due_date=2025-06-09",
+	  "equipment.next_due_date must not be before "
+	  "last_check_date" },
+	{ "equipment", "last_check_date=2016-01-01",
+	  "equipment.last_check_date must not be before" },
 	{ "risk", "status=removed|planned_date=", NULL },
 	{ "notice", "due_date=2026-03-15", "notice.due_date must not be before issue_date" },
 	{ "notice", "due_date=2026-03-16", NULL },
@@ -902,38 +959,50 @@ static const struct rule_case {
 	{ "notice", "targets=sch-001;bureau", "notice.targets: \"bureau\" is not a school id" },
 	{ "notice", "targets=sch-001;sch-001", "notice.targets: \"sch-001\" is listed twice" },
 	{ "notice", "targets=sch-001;", "notice.targets: empty entry" },
-	{ "notice_event", "action=report|report_date=2026-04-01|channels=class_meeting;"
-			  "parent_letter|evidence=photos of the meeting", NULL },
+	{ "notice_event",
+	  "action=report|report_date=2026-04-01|channels=class_meeting;"
+	  "parent_letter|evidence=photos of the meeting",
+	  NULL },
 	{ "notice_event", "action=report|channels=class_meeting|evidence=x",
 	  "notice_event.report_date is required for a report" },
 	{ "notice_event", "action=report|report_date=2026-04-01|evidence=x",
 	  "notice_event.channels is required for a report" },
 	{ "notice_event", "action=report|report_date=2026-04-01|channels=lecture",
 	  "notice_event.evidence is required for a report" },
-	{ "notice_event", "action=report|report_date=2026-04-01|channels=class_meeting;sms|evidence=x",
+	{ "notice_event",
+	  "action=report|report_date=2026-04-01|channels=class_meeting;sms|evidence=x",
 	  "notice_event.channels: \"sms\" is not one of: class_meeting, class_group" },
 	{ "notice_event", "action=report|report_date=2026-04-01|channels=CLASS_MEETING|evidence=x",
 	  "notice_event.channels: \"CLASS_MEETING\" is not one of" },
-	{ "notice_event", "report_date=2026-04-01", "notice_event.report_date is only for a report" },
+	{ "notice_event", "report_date=2026-04-01",
+	  "notice_event.report_date is only for a report" },
 	{ "notice_event", "evidence=x", "notice_event.evidence is only for a report" },
 	{ "notice_event", "at_ms=-1", "notice_event.at_ms: -1 is negative" },
-	{ "calendar", "term_end_date=2026-08-31", "calendar.term_end_date must not be before "
-						 "term_start_date" },
-	{ "calendar", "holidays=2026-10-01..2026-09-30", "calendar.holidays: range "
-							"\"2026-10-01..2026-09-30\" ends before" },
-	{ "calendar", "holidays=2026-10-01...2026-10-07", "calendar.holidays: \"2026-10-01...2026-10-07\" "
-							 "is not a date or a range" },
-	{ "calendar", "holidays=2026-02-30", "calendar.holidays: \"2026-02-30\" is not a real date" },
+	{ "calendar", "term_end_date=2026-08-31",
+	  "calendar.term_end_date must not be before "
+	  "term_start_date" },
+	{ "calendar", "holidays=2026-10-01..2026-09-30",
+	  "calendar.holidays: range "
+	  "\"2026-10-01..2026-09-30\" ends before" },
+	{ "calendar", "holidays=2026-10-01...2026-10-07",
+	  "calendar.holidays: \"2026-10-01...2026-10-07\" "
+	  "is not a date or a range" },
+	{ "calendar", "holidays=2026-02-30",
+	  "calendar.holidays: \"2026-02-30\" is not a real date" },
 	{ "calendar", "holidays=2026-10-01..2026-10-32", "is not a date or a range" },
 	{ "calendar", "holidays=2026-10-01..2026-10-01", NULL },
-	{ "calendar", "makeup_days=2026-10-03", "calendar.makeup_days: 2026-10-03 is also listed in "
-					       "holidays" },
-	{ "calendar", "makeup_days=2026-9-27", "calendar.makeup_days: \"2026-9-27\" is not a real date" },
-	{ "calendar", "makeup_days=2026-09-27..2026-09-28", "calendar.makeup_days: "
-							   "\"2026-09-27..2026-09-28\" is not a real date" },
+	{ "calendar", "makeup_days=2026-10-03",
+	  "calendar.makeup_days: 2026-10-03 is also listed in "
+	  "holidays" },
+	{ "calendar", "makeup_days=2026-9-27",
+	  "calendar.makeup_days: \"2026-9-27\" is not a real date" },
+	{ "calendar", "makeup_days=2026-09-27..2026-09-28",
+	  "calendar.makeup_days: "
+	  "\"2026-09-27..2026-09-28\" is not a real date" },
 	{ "calendar", "holidays=|makeup_days=", NULL },
-	{ "visitor", "time_out_ms=1772429999999", "visitor.time_out_ms must not be before "
-						  "time_in_ms" },
+	{ "visitor", "time_out_ms=1772429999999",
+	  "visitor.time_out_ms must not be before "
+	  "time_in_ms" },
 	{ "visitor", "time_out_ms=0", NULL },
 };
 
@@ -949,8 +1018,8 @@ static void test_cross_field_rules(void **state)
 		if (!c->want && rc != 0)
 			fail_msg("%s {%s}: refused: %s", c->kind, c->overrides, why);
 		if (c->want && (rc != SC_EINVALID || !strstr(why, c->want)))
-			fail_msg("%s {%s}: rc %d \"%s\", want \"%s\"", c->kind, c->overrides, rc, why,
-				 c->want);
+			fail_msg("%s {%s}: rc %d \"%s\", want \"%s\"", c->kind, c->overrides, rc,
+				 why, c->want);
 		kind_record_free(r);
 	}
 }
@@ -983,9 +1052,9 @@ struct nrow {
 static PGresult *nresult(const struct nrow *row)
 {
 	PGresAttDesc att[12];
-	const char *v[12] = { NOTICE_ID, row->hlc, row->issue, row->due, row->addressed,
-			      row->deleted, row->acked_hlc, row->ack_ms, row->reported_hlc,
-			      row->reported_ms, row->report_date, row->late };
+	const char *v[12] = { NOTICE_ID,         row->hlc,         row->issue,       row->due,
+			      row->addressed,    row->deleted,     row->acked_hlc,   row->ack_ms,
+			      row->reported_hlc, row->reported_ms, row->report_date, row->late };
 	PGresult *res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
 
 	assert_non_null(res);
@@ -1057,8 +1126,8 @@ static int napply(void *st, const char *overrides, char *why, size_t whylen)
 }
 
 #define ACK(hlc) "action=ack|notice_hlc=" hlc
-#define REPORT(hlc, date)                                                                    \
-	"action=report|notice_hlc=" hlc "|report_date=" date                                  \
+#define REPORT(hlc, date)                                    \
+	"action=report|notice_hlc=" hlc "|report_date=" date \
 	"|channels=class_meeting|evidence=minutes and photos"
 
 static void test_notice_wf_registered(void **state)
@@ -1102,8 +1171,9 @@ static void test_notice_ack_then_report(void **state)
 	nstore(st, out, sizeof out);
 	assert_string_equal(out, "2000|1773800000000|0|0||false");
 	/* on time: the due date itself */
-	assert_int_equal(napply(st, REPORT("2000", "2026-04-10") "|at_ms=1775000000000", why,
-				sizeof why), 0);
+	assert_int_equal(
+		napply(st, REPORT("2000", "2026-04-10") "|at_ms=1775000000000", why, sizeof why),
+		0);
 	nstore(st, out, sizeof out);
 	assert_string_equal(out, "2000|1773800000000|2000|1775000000000|2026-04-10|false");
 	/* a second report on the same version is more evidence, not a new status */
@@ -1220,7 +1290,8 @@ static void test_notice_refusals(void **state)
 	nstore(st, before, sizeof before);
 	/* a version the server never had */
 	assert_int_equal(napply(st, ACK("2001"), why, sizeof why), SC_ETRANSITION);
-	assert_non_null(strstr(why, "notice_hlc 2001 is newer than the notice the server has (2000)"));
+	assert_non_null(
+		strstr(why, "notice_hlc 2001 is newer than the notice the server has (2000)"));
 	/* a report dated before the notice was issued */
 	assert_int_equal(napply(st, ACK("2000"), why, sizeof why), 0);
 	nstore(st, before, sizeof before);

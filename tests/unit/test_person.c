@@ -32,9 +32,16 @@ static int fx_setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof *fx);
 	struct store_config cfg = {
-		.server = "localhost:7443", .server_name = "localhost", .cert = "/c.pem",
-		.key = "/k.pem", .ca = "/ca.pem", .district = "d1", .school = "s1",
-		.campus = "north", .role = SAFECAMPUS__ROLE__ROLE_SCHOOL, .crl = "",
+		.server = "localhost:7443",
+		.server_name = "localhost",
+		.cert = "/c.pem",
+		.key = "/k.pem",
+		.ca = "/ca.pem",
+		.district = "d1",
+		.school = "s1",
+		.campus = "north",
+		.role = SAFECAMPUS__ROLE__ROLE_SCHOOL,
+		.crl = "",
 	};
 	EVP_PKEY *k = NULL;
 	FILE *f;
@@ -63,7 +70,8 @@ static int fx_teardown(void **state)
 	char p[160];
 
 	store_close(fx->st);
-	for (const char *const *sfx = (const char *const[]){"", "-wal", "-shm", NULL}; *sfx; sfx++) {
+	for (const char *const *sfx = (const char *const[]){ "", "-wal", "-shm", NULL }; *sfx;
+	     sfx++) {
 		snprintf(p, sizeof p, "%s%s", fx->path, *sfx);
 		unlink(p);
 	}
@@ -76,7 +84,7 @@ static int fx_teardown(void **state)
 static void enrol(struct fx *fx, const char *login, int role, const char *pw,
 		  const struct person_actor *by, int want)
 {
-	struct person p = {0};
+	struct person p = { 0 };
 
 	snprintf(p.login, sizeof p.login, "%s", login);
 	snprintf(p.display_name, sizeof p.display_name, "Name of %s", login);
@@ -88,9 +96,9 @@ static void enrol(struct fx *fx, const char *login, int role, const char *pw,
 static void test_enrol_and_login(void **state)
 {
 	struct fx *fx = *state;
-	struct person_actor admin = {.admin_key = fx->admin};
-	struct person_actor chen = {.login = "chen", .password = "chen-pass-1"};
-	struct person_actor zhao = {.login = "zhao", .password = "zhao-pass-1"};
+	struct person_actor admin = { .admin_key = fx->admin };
+	struct person_actor chen = { .login = "chen", .password = "chen-pass-1" };
+	struct person_actor zhao = { .login = "zhao", .password = "zhao-pass-1" };
 	struct person p;
 
 	/* a principal only with the admin key */
@@ -101,7 +109,7 @@ static void test_enrol_and_login(void **state)
 	enrol(fx, "chen", ROLE(PRINCIPAL), "chen-pass-1", &admin, PERSON_EEXISTS);
 	/* the principal enrols others; a wrong principal password does not */
 	enrol(fx, "zhao", ROLE(LOGISTICS), "zhao-pass-1",
-	      &(struct person_actor){.login = "chen", .password = "nope-nope"}, PERSON_EPASSWORD);
+	      &(struct person_actor){ .login = "chen", .password = "nope-nope" }, PERSON_EPASSWORD);
 	enrol(fx, "zhao", ROLE(LOGISTICS), "zhao-pass-1", &chen, 0);
 	/* not a principal: may not enrol */
 	enrol(fx, "li", ROLE(HEAD_TEACHER), "li-pass-11", &zhao, PERSON_EDENIED);
@@ -167,7 +175,7 @@ static Safecampus__Record *event(const char *note)
 static void test_sign_and_chain(void **state)
 {
 	struct fx *fx = *state;
-	struct person_actor admin = {.admin_key = fx->admin};
+	struct person_actor admin = { .admin_key = fx->admin };
 	Safecampus__Record *a = event("first"), *b = event("second");
 	uint8_t ha[SIG_HASH_LEN], hb[SIG_HASH_LEN], ev[1][SIG_HASH_LEN];
 	struct person p;
@@ -277,7 +285,7 @@ static void test_canonical_bytes(void **state)
 	p += 4;
 	{
 		size_t n = protobuf_c_message_get_packed_size(&r->hazard_event->base);
-		uint8_t want[4] = {0, 0, 0, (uint8_t)n};
+		uint8_t want[4] = { 0, 0, 0, (uint8_t)n };
 		assert_memory_equal(p, want, 4);
 		p += 4;
 		/* field 1 (hazard_id) first: tag 0x0a */
@@ -306,8 +314,8 @@ static void test_canonical_files(void **state)
 	Safecampus__Record *r = event("n");
 	Safecampus__Signature s = SAFECAMPUS__SIGNATURE__INIT;
 	Safecampus__EvidenceFile f = SAFECAMPUS__EVIDENCE_FILE__INIT, *fp = &f;
-	uint8_t h[32], zero[32] = {0}, pub[32] = {0};
-	ProtobufCBinaryData ev = {32, h};
+	uint8_t h[32], zero[32] = { 0 }, pub[32] = { 0 };
+	ProtobufCBinaryData ev = { 32, h };
 	struct buf plain, with;
 	const uint8_t *p;
 	char why[160];
@@ -347,7 +355,7 @@ static void test_canonical_files(void **state)
 	assert_int_equal((size_t)(p - buf_head(&with)), buf_used(&with));
 	/* a description of a file the signature does not name is refused */
 	{
-		uint8_t sig64[64] = {0};
+		uint8_t sig64[64] = { 0 };
 		s.sig.data = sig64;
 		s.sig.len = sizeof sig64;
 		f.sha256.data = zero;
@@ -362,7 +370,7 @@ static void test_canonical_files(void **state)
 
 static void test_hex(void **state)
 {
-	uint8_t v[3] = {0x00, 0xab, 0xff}, back[3];
+	uint8_t v[3] = { 0x00, 0xab, 0xff }, back[3];
 	char h[7];
 
 	(void)state;

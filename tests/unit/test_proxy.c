@@ -17,7 +17,8 @@
 
 #include "proxy.h"
 
-static const uint8_t sig[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+static const uint8_t sig[12] = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
+				 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A };
 
 /* What HAProxy 2.6.12 (Debian 12) sent to a server line with
  * `send-proxy-v2 proxy-v2-options crc32c,unique-id source 127.0.0.5`,
@@ -25,9 +26,9 @@ static const uint8_t sig[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 
  * TCP over IPv4 from 127.0.0.1:58890 to 127.0.0.1:22174, a CRC32C TLV and an
  * empty unique-id TLV. */
 static const uint8_t haproxy_crc[] = {
-	0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00, 0x16,
-	0x7f, 0x00, 0x00, 0x01, 0x7f, 0x00, 0x00, 0x01, 0xe6, 0x0a, 0x56, 0x9e, 0x03, 0x00, 0x04, 0x38,
-	0x17, 0x16, 0x65, 0x05, 0x00, 0x00, 0x16, 0x68, 0x65, 0x6c, 0x6c, 0x6f,
+	0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00,
+	0x16, 0x7f, 0x00, 0x00, 0x01, 0x7f, 0x00, 0x00, 0x01, 0xe6, 0x0a, 0x56, 0x9e, 0x03, 0x00,
+	0x04, 0x38, 0x17, 0x16, 0x65, 0x05, 0x00, 0x00, 0x16, 0x68, 0x65, 0x6c, 0x6c, 0x6f,
 };
 #define HAPROXY_CRC_HDR 38 /* 16 + 22 */
 
@@ -45,7 +46,7 @@ static size_t mk(uint8_t *out, uint8_t ver_cmd, uint8_t fam, const uint8_t *body
 }
 
 /* IPv4 addresses block: 192.0.2.7:51234 -> 198.51.100.1:7443 */
-static const uint8_t ip4_block[12] = {192, 0, 2, 7, 198, 51, 100, 1, 0xC8, 0x22, 0x1D, 0x13};
+static const uint8_t ip4_block[12] = { 192, 0, 2, 7, 198, 51, 100, 1, 0xC8, 0x22, 0x1D, 0x13 };
 
 static enum proxy_status parse(const uint8_t *p, size_t n, struct proxy_header *h)
 {
@@ -90,7 +91,7 @@ static void test_ipv4(void **state)
 
 static void test_ipv6(void **state)
 {
-	uint8_t body[36] = {0}, b[64];
+	uint8_t body[36] = { 0 }, b[64];
 	struct proxy_header h;
 	char name[80];
 
@@ -114,7 +115,7 @@ static void test_ipv6(void **state)
 static void test_local(void **state)
 {
 	uint8_t b[64];
-	const uint8_t junk[5] = {1, 2, 3, 4, 5};
+	const uint8_t junk[5] = { 1, 2, 3, 4, 5 };
 	struct proxy_header h;
 
 	(void)state;
@@ -133,7 +134,7 @@ static void test_local(void **state)
  * connection's own address stands; still bounded by their lengths */
 static void test_unspec_fallbacks(void **state)
 {
-	uint8_t b[300], body[216] = {0};
+	uint8_t b[300], body[216] = { 0 };
 	struct proxy_header h;
 
 	(void)state;
@@ -143,7 +144,8 @@ static void test_unspec_fallbacks(void **state)
 	assert_false(h.has_addr);
 	assert_int_equal(parse(b, mk(b, 0x21, 0x12, ip4_block, 12), &h), PROXY_OK); /* UDP */
 	assert_false(h.has_addr);
-	assert_int_equal(parse(b, mk(b, 0x21, 0x10, NULL, 0), &h), PROXY_OK); /* INET, UNSPEC transport */
+	assert_int_equal(parse(b, mk(b, 0x21, 0x10, NULL, 0), &h),
+			 PROXY_OK); /* INET, UNSPEC transport */
 	assert_false(h.has_addr);
 	expect_bad(b, mk(b, 0x21, 0x31, body, 108), "too short");
 }
@@ -153,7 +155,7 @@ static void test_unspec_fallbacks(void **state)
  * address block is received". */
 static void test_split(void **state)
 {
-	uint8_t tlvs[] = {0x04, 0x00, 0x02, 0xAA, 0xBB, 0x05, 0x00, 0x03, 'i', 'd', '1'};
+	uint8_t tlvs[] = { 0x04, 0x00, 0x02, 0xAA, 0xBB, 0x05, 0x00, 0x03, 'i', 'd', '1' };
 	uint8_t body[sizeof ip4_block + sizeof tlvs], b[64];
 	struct proxy_header h;
 
@@ -199,7 +201,8 @@ static void test_haproxy_capture(void **state)
 			uint8_t b[sizeof haproxy_crc];
 			memcpy(b, haproxy_crc, sizeof b);
 			b[i] ^= (uint8_t)(1u << bit);
-			enum proxy_status st = proxy_parse(b, sizeof b, &h, &(const char *){NULL});
+			enum proxy_status st =
+				proxy_parse(b, sizeof b, &h, &(const char *){ NULL });
 			assert_int_not_equal(st, PROXY_OK);
 		}
 	}
@@ -247,7 +250,8 @@ static void test_bad_fixed_part(void **state)
 		expect_bad(b, i + 1, "signature"); /* refused as soon as it diverges */
 	}
 	/* version 1 text and versions other than 2, refused at byte 13 */
-	expect_bad((const uint8_t *)"PROXY TCP4 192.0.2.7 198.51.100.1 51234 7443\r\n", 46, "version 1");
+	expect_bad((const uint8_t *)"PROXY TCP4 192.0.2.7 198.51.100.1 51234 7443\r\n", 46,
+		   "version 1");
 	n = mk(b, 0x11, 0x11, ip4_block, 12);
 	expect_bad(b, 13, "version is not 2");
 	n = mk(b, 0x31, 0x11, ip4_block, 12);
@@ -311,7 +315,10 @@ static void test_bad_tlvs(void **state)
 	memcpy(body + 12, "\x04\x00", 2);
 	expect_bad(b, mk(b, 0x21, 0x11, body, 14), "cut short");
 	/* a TLV whose value runs past the header */
-	memcpy(body + 12, "\x05\x00\x09" "abcde", 8);
+	memcpy(body + 12,
+	       "\x05\x00\x09"
+	       "abcde",
+	       8);
 	expect_bad(b, mk(b, 0x21, 0x11, body, 20), "longer than the header");
 	/* an empty TLV and an unknown type are fine */
 	memcpy(body + 12, "\x04\x00\x00\xE0\x00\x02xy", 8);
@@ -343,7 +350,7 @@ static void test_random(void **state)
 			b[12] = (uint8_t)(0x20 | (b[12] & 1));
 		if (n > 15 && round % 3)
 			b[14] = 0;
-		enum proxy_status st = proxy_parse(b, n, &h, &(const char *){NULL});
+		enum proxy_status st = proxy_parse(b, n, &h, &(const char *){ NULL });
 		if (st == PROXY_OK)
 			assert_true(h.len <= n && h.len >= 16 && h.len <= PROXY_HEADER_MAX);
 		(void)proxy_sniff(b, n);
@@ -355,7 +362,8 @@ static void test_sniff(void **state)
 {
 	(void)state;
 	assert_int_equal(proxy_sniff((const uint8_t *)"", 0), PROXY_SNIFF_MAYBE);
-	assert_int_equal(proxy_sniff((const uint8_t *)"\x16\x03\x01", 3), PROXY_SNIFF_NO); /* ClientHello */
+	assert_int_equal(proxy_sniff((const uint8_t *)"\x16\x03\x01", 3),
+			 PROXY_SNIFF_NO); /* ClientHello */
 	assert_int_equal(proxy_sniff(sig, 1), PROXY_SNIFF_MAYBE);
 	assert_int_equal(proxy_sniff(sig, 11), PROXY_SNIFF_MAYBE);
 	assert_int_equal(proxy_sniff(sig, 12), PROXY_SNIFF_YES);
@@ -399,7 +407,9 @@ static void test_trust(void **state)
 	assert_int_equal(proxy_trust_parse(&t, "", err, sizeof err), 0);
 	assert_int_equal(t.n, 0);
 	assert_false(trusted(&t, "127.0.0.1"));
-	assert_int_equal(proxy_trust_parse(&t, "127.0.0.5, 10.0.0.0/24 fd00::/8,,192.0.2.128/25", err, sizeof err), 0);
+	assert_int_equal(proxy_trust_parse(&t, "127.0.0.5, 10.0.0.0/24 fd00::/8,,192.0.2.128/25",
+					   err, sizeof err),
+			 0);
 	assert_int_equal(t.n, 4);
 	assert_true(trusted(&t, "127.0.0.5"));
 	assert_false(trusted(&t, "127.0.0.6"));
@@ -415,8 +425,9 @@ static void test_trust(void **state)
 	assert_true(trusted(&t, "203.0.113.9"));
 	assert_false(trusted(&t, "2001:db8::1"));
 
-	const char *bad[] = {"10.0.0.0/33", "fd00::/129", "abc", "10.0.0.1/", "10.0.0.1/x", "/24",
-			     "10.0.0.1 nonsense", "10.0.0.256"};
+	const char *bad[] = { "10.0.0.0/33",       "fd00::/129", "abc",
+			      "10.0.0.1/",         "10.0.0.1/x", "/24",
+			      "10.0.0.1 nonsense", "10.0.0.256" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		t.n = 99;
 		assert_int_equal(proxy_trust_parse(&t, bad[i], err, sizeof err), SC_ECONFIG);
@@ -436,18 +447,12 @@ static void test_trust(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ipv4),
-		cmocka_unit_test(test_ipv6),
-		cmocka_unit_test(test_local),
-		cmocka_unit_test(test_unspec_fallbacks),
-		cmocka_unit_test(test_split),
-		cmocka_unit_test(test_haproxy_capture),
-		cmocka_unit_test(test_crc32c),
-		cmocka_unit_test(test_bad_fixed_part),
-		cmocka_unit_test(test_too_long),
-		cmocka_unit_test(test_bad_tlvs),
-		cmocka_unit_test(test_random),
-		cmocka_unit_test(test_sniff),
+		cmocka_unit_test(test_ipv4),     cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_local),    cmocka_unit_test(test_unspec_fallbacks),
+		cmocka_unit_test(test_split),    cmocka_unit_test(test_haproxy_capture),
+		cmocka_unit_test(test_crc32c),   cmocka_unit_test(test_bad_fixed_part),
+		cmocka_unit_test(test_too_long), cmocka_unit_test(test_bad_tlvs),
+		cmocka_unit_test(test_random),   cmocka_unit_test(test_sniff),
 		cmocka_unit_test(test_trust),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,8 +26,11 @@
 
 static Safecampus__Dashboard *fixture(bool bureau, const char *school, bool hostile, bool leak)
 {
-	struct dash_fixture_opts o = {.bureau = bureau, .school = school, .computed_ms = COMPUTED_MS,
-				      .hostile = hostile, .leak_names = leak};
+	struct dash_fixture_opts o = { .bureau = bureau,
+				       .school = school,
+				       .computed_ms = COMPUTED_MS,
+				       .hostile = hostile,
+				       .leak_names = leak };
 	Safecampus__Dashboard *d = dash_fixture_new(&o);
 
 	assert_non_null(d);
@@ -36,7 +39,9 @@ static Safecampus__Dashboard *fixture(bool bureau, const char *school, bool host
 
 static struct render_ctx ctx(const Safecampus__Dashboard *d, bool bureau)
 {
-	struct render_ctx r = {.d = d, .bureau = bureau, .now_ms = NOW_MS, .stored_ms = COMPUTED_MS + 1000};
+	struct render_ctx r = {
+		.d = d, .bureau = bureau, .now_ms = NOW_MS, .stored_ms = COMPUTED_MS + 1000
+	};
 
 	return r;
 }
@@ -236,9 +241,12 @@ static void test_term_bureau_view(void **state)
 		assert_non_null(strstr(out, "district average"));
 		/* the flag with its records; the school with unsent records marked */
 		assert_non_null(strstr(out, "FORMALISM FLAGS (1)"));
-		assert_non_null(strstr(out, "the same evacuation time: evacuation in 185 seconds in 3 drills"));
-		assert_non_null(strstr(out, "records:\n      00000000-0000-4000-8000-0000000000d3\n"));
-		assert_non_null(strstr(out, "*: 17 records done at these schools are not yet synced"));
+		assert_non_null(strstr(
+			out, "the same evacuation time: evacuation in 185 seconds in 3 drills"));
+		assert_non_null(
+			strstr(out, "records:\n      00000000-0000-4000-8000-0000000000d3\n"));
+		assert_non_null(
+			strstr(out, "*: 17 records done at these schools are not yet synced"));
 		/* every school named, 12 indicator columns fit */
 		for (int s = 1; s <= 12; s++) {
 			char id[8], head[16];
@@ -270,9 +278,11 @@ static void test_term_bureau_view(void **state)
 	assert_int_equal(dashboard_sort_schools(d, "drills", order), 0);
 	best = d->schools[order[0]];
 	for (size_t i = 1; i < d->n_schools; i++) {
-		const Safecampus__Indicator *a = dashboard_indicator(best->indicators, best->n_indicators, "drills");
-		const Safecampus__Indicator *b = dashboard_indicator(d->schools[order[i]]->indicators,
-								     d->schools[order[i]]->n_indicators, "drills");
+		const Safecampus__Indicator *a =
+			dashboard_indicator(best->indicators, best->n_indicators, "drills");
+		const Safecampus__Indicator *b =
+			dashboard_indicator(d->schools[order[i]]->indicators,
+					    d->schools[order[i]]->n_indicators, "drills");
 		assert_true(a->value >= b->value);
 	}
 	out = term(&r);
@@ -337,11 +347,13 @@ static void test_term_wide_names_fit(void **state)
 	free(d->schools[0]->label);
 	d->schools[0]->label = strdup("杭州市城南区实验小学教育集团城南校区附属幼儿园");
 	free(d->alerts[0]->title);
-	d->alerts[0]->title = strdup("消防通道被占用，东侧楼梯间防火门无法自动关闭，需要立即整改并复查，"
-				     "同时通知后勤处与分管校长签字确认整改期限");
+	d->alerts[0]->title =
+		strdup("消防通道被占用，东侧楼梯间防火门无法自动关闭，需要立即整改并复查，"
+		       "同时通知后勤处与分管校长签字确认整改期限");
 	free(d->scope_label);
-	d->scope_label = strdup("A-district-name-that-is-one-single-very-long-word-without-any-space-"
-				"at-all-to-cut-somewhere-in-the-header-line");
+	d->scope_label =
+		strdup("A-district-name-that-is-one-single-very-long-word-without-any-space-"
+		       "at-all-to-cut-somewhere-in-the-header-line");
 	out = term(&r);
 	assert_fits(out);
 	assert_non_null(strstr(out, "杭州市"));
@@ -385,19 +397,32 @@ static void test_term_absurd_numbers_fit(void **state)
 static struct dashboard_local *local_fixture(void)
 {
 	static struct dashboard_kind_count kinds[] = {
-		{.kind = "drill", .pending = 2},
-		{.kind = "notice_event", .pending = 1},
-		{.kind = "education", .pending = 3, .rejected = 1},
+		{ .kind = "drill", .pending = 2 },
+		{ .kind = "notice_event", .pending = 1 },
+		{ .kind = "education", .pending = 3, .rejected = 1 },
 	};
 	static struct dashboard_ref refs[] = {
-		{.kind = "drill", .id = "11111111-1111-4111-8111-111111111111", .month = "2026-10", .ids = ""},
-		{.kind = "drill", .id = "22222222-2222-4222-8222-222222222222", .month = "2026-11", .ids = ""},
-		{.kind = "notice_event", .id = "33333333-3333-4333-8333-333333333333", .month = "2026-11",
-		 .ids = DASH_FIXTURE_NOTICE_ID ";"},
+		{ .kind = "drill",
+		  .id = "11111111-1111-4111-8111-111111111111",
+		  .month = "2026-10",
+		  .ids = "" },
+		{ .kind = "drill",
+		  .id = "22222222-2222-4222-8222-222222222222",
+		  .month = "2026-11",
+		  .ids = "" },
+		{ .kind = "notice_event",
+		  .id = "33333333-3333-4333-8333-333333333333",
+		  .month = "2026-11",
+		  .ids = DASH_FIXTURE_NOTICE_ID ";" },
 	};
 	static struct dashboard_local l = {
-		.pending = 6, .rejected = 1, .oldest_pending_ms = NOW_MS - 2 * 3600 * 1000LL,
-		.kinds = kinds, .nkinds = 3, .refs = refs, .nrefs = 3,
+		.pending = 6,
+		.rejected = 1,
+		.oldest_pending_ms = NOW_MS - 2 * 3600 * 1000LL,
+		.kinds = kinds,
+		.nkinds = 3,
+		.refs = refs,
+		.nrefs = 3,
 	};
 	return &l;
 }
@@ -416,7 +441,8 @@ static void test_term_pending_local(void **state)
 	l = strstr(out, "Months with a drill that had a plan");
 	assert_non_null(l);
 	assert_non_null(strstr(l, "2 drills recorded here, not yet synced"));
-	assert_non_null(strstr(out, "3 education sessions recorded here, not yet synced; 1 rejected"));
+	assert_non_null(
+		strstr(out, "3 education sessions recorded here, not yet synced; 1 rejected"));
 	assert_non_null(strstr(out, "1 notice report recorded here, not yet synced"));
 	/* the month is the one the alert names, not the day after its due date */
 	{
@@ -447,7 +473,8 @@ static void test_term_pending_local(void **state)
 	/* the overdue hazard has no local step: not marked */
 	l = strstr(out, "Fire door on the east stairwell");
 	l = strchr(l, '\n') + 1;
-	assert_false(strncmp(l, "           ", 11) == 0 && strstr(l, "not yet synced") < strchr(l, '\n'));
+	assert_false(strncmp(l, "           ", 11) == 0 &&
+		     strstr(l, "not yet synced") < strchr(l, '\n'));
 	assert_non_null(strstr(out, "NOT YET SYNCED FROM HERE"));
 	assert_non_null(strstr(out, "6 records wait in this install's outbox"));
 	assert_non_null(strstr(out, "1 record was rejected"));
@@ -471,7 +498,8 @@ static void test_term_offline_and_derived(void **state)
 	for (size_t i = 0; i < d->n_health; i++)
 		assert_string_equal(d->health[i]->school, "s05");
 	assert_int_equal(d->n_indicators, 20);
-	assert_int_equal(dashboard_derive_school(dist, "s99", &(Safecampus__Dashboard *){NULL}), SC_ENOTFOUND);
+	assert_int_equal(dashboard_derive_school(dist, "s99", &(Safecampus__Dashboard *){ NULL }),
+			 SC_ENOTFOUND);
 	r = ctx(d, true);
 	r.derived = true;
 	r.offline = "cannot connect to 127.0.0.1:9: connection refused";
@@ -493,7 +521,7 @@ static void test_term_offline_and_derived(void **state)
 
 static bool is_void(const char *name, size_t n)
 {
-	static const char *const v[] = {"meta", "link", "br", "hr", "img", "input", NULL};
+	static const char *const v[] = { "meta", "link", "br", "hr", "img", "input", NULL };
 
 	for (const char *const *p = v; *p; p++)
 		if (strlen(*p) == n && strncmp(*p, name, n) == 0)
@@ -529,7 +557,8 @@ static void assert_well_formed(const char *h)
 			assert_true(top < 64);
 			memcpy(stack[top], e, n);
 			stack[top++][n] = '\0';
-			if ((n == 6 && strncmp(e, "script", 6) == 0) || (n == 5 && strncmp(e, "style", 5) == 0)) {
+			if ((n == 6 && strncmp(e, "script", 6) == 0) ||
+			    (n == 5 && strncmp(e, "style", 5) == 0)) {
 				char end[16];
 				snprintf(end, sizeof end, "</%.*s>", (int)n, e);
 				gt = strstr(gt, end) - 1;
@@ -636,8 +665,10 @@ static char *slurp(const char *dir, const char *name)
 
 static void rm_dir(const char *dir)
 {
-	static const char *const names[] = {"indicators.csv", "schools.csv", "alerts.csv", "trends.csv",
-					    "health.csv", "missing.csv", NULL};
+	static const char *const names[] = {
+		"indicators.csv", "schools.csv", "alerts.csv", "trends.csv",
+		"health.csv",     "missing.csv", NULL
+	};
 	char path[512];
 
 	for (const char *const *n = names; *n; n++) {
@@ -669,7 +700,8 @@ static void test_csv_bureau(void **state)
 	assert_int_equal(count(s, "\n"), 13); /* every line ends CRLF */
 	/* quotes doubled, the formula defused, the markup kept as text */
 	assert_non_null(strstr(s, ",\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\","));
-	assert_non_null(strstr(s, ",\"<b>Riverside</b> & \"\"Annex\"\" =HYPERLINK(1) \x1b[31mred\","));
+	assert_non_null(
+		strstr(s, ",\"<b>Riverside</b> & \"\"Annex\"\" =HYPERLINK(1) \x1b[31mred\","));
 	/* sorted by name: Binjiang before Chengnan */
 	first = strchr(s, '\n') + 1;
 	assert_true(strstr(s, "Binjiang") < strstr(s, "Chengnan"));
@@ -678,8 +710,10 @@ static void test_csv_bureau(void **state)
 
 	s = slurp(sub, "indicators.csv");
 	assert_int_equal(count(s, "\r\n"), 21);
-	assert_non_null(strstr(s, "\r\ndrills,Months with a drill that had a plan and feedback,82.5,%,100,true,"));
-	assert_non_null(strstr(s, ",\"\"\"1530\"\" safety education: sessions held of sessions due\","));
+	assert_non_null(strstr(
+		s, "\r\ndrills,Months with a drill that had a plan and feedback,82.5,%,100,true,"));
+	assert_non_null(
+		strstr(s, ",\"\"\"1530\"\" safety education: sessions held of sessions due\","));
 	free(s);
 
 	s = slurp(sub, "alerts.csv");
@@ -688,7 +722,8 @@ static void test_csv_bureau(void **state)
 	free(s);
 
 	s = slurp(sub, "trends.csv");
-	assert_int_equal(strncmp(s, "key,label,2026-06,2026-07,2026-08,2026-09,2026-10,2026-11\r\n", 58), 0);
+	assert_int_equal(
+		strncmp(s, "key,label,2026-06,2026-07,2026-08,2026-09,2026-10,2026-11\r\n", 58), 0);
 	assert_int_equal(count(s, "\r\n"), 22);
 	/* August has no "1530" value: an empty cell */
 	first = strstr(s, "\r\neducation_1530,");
@@ -790,13 +825,14 @@ static void test_keys_and_formats(void **state)
 	assert_string_equal(dashboard_short("hazards_overdue"), "HzOvd");
 	assert_string_equal(dashboard_short("meetings_held"), "MeHe");
 	assert_true(strlen(dashboard_short("a_b_c_d_e_f_g")) <= 5);
-	assert_true(dashboard__round(2.5) == 3 && dashboard__round(-2.5) == -3 && dashboard__round(2.4) == 2);
+	assert_true(dashboard__round(2.5) == 3 && dashboard__round(-2.5) == -3 &&
+		    dashboard__round(2.4) == 2);
 
 	/* trends are shown with the score first, whatever the server's order */
 	{
 		Safecampus__Trend a = SAFECAMPUS__TREND__INIT, sc = SAFECAMPUS__TREND__INIT,
 				  b = SAFECAMPUS__TREND__INIT;
-		Safecampus__Trend *tv[] = {&a, &sc, &b};
+		Safecampus__Trend *tv[] = { &a, &sc, &b };
 		a.key = "drills";
 		sc.key = "score";
 		b.key = "letters";
@@ -826,14 +862,18 @@ static void test_sort(void **state)
 	assert_int_equal(dashboard_sort_schools(d, "HzOvd", o), 0);
 	for (size_t i = 1; i < d->n_schools; i++) {
 		const Safecampus__SchoolScore *a = d->schools[o[i - 1]], *b = d->schools[o[i]];
-		assert_true(dashboard_indicator(a->indicators, a->n_indicators, "hazards_overdue")->value <=
-			    dashboard_indicator(b->indicators, b->n_indicators, "hazards_overdue")->value);
+		assert_true(dashboard_indicator(a->indicators, a->n_indicators, "hazards_overdue")
+				    ->value <=
+			    dashboard_indicator(b->indicators, b->n_indicators, "hazards_overdue")
+				    ->value);
 	}
 	/* schools without buses last */
 	assert_int_equal(dashboard_sort_schools(d, "bus_mismatch", o), 0);
 	{
 		const Safecampus__SchoolScore *last = d->schools[o[d->n_schools - 1]];
-		assert_false(dashboard_indicator(last->indicators, last->n_indicators, "bus_mismatch")->has_value);
+		assert_false(
+			dashboard_indicator(last->indicators, last->n_indicators, "bus_mismatch")
+				->has_value);
 	}
 	assert_int_equal(dashboard_sort_schools(d, "nope", o), SC_EINVALID);
 	safecampus__dashboard__free_unpacked(d, NULL);
@@ -846,8 +886,14 @@ static void test_store_round_trip_and_outbox(void **state)
 	char dir[64] = "/tmp/test_render.XXXXXX", path[128], p[160];
 	struct store *st;
 	struct store_config cfg = {
-		.server = "localhost:7443", .server_name = "localhost", .cert = "/c.pem", .key = "/k.pem",
-		.ca = "/ca.pem", .district = "d1", .school = "s03", .campus = "main",
+		.server = "localhost:7443",
+		.server_name = "localhost",
+		.cert = "/c.pem",
+		.key = "/k.pem",
+		.ca = "/ca.pem",
+		.district = "d1",
+		.school = "s03",
+		.campus = "main",
 		.role = SAFECAMPUS__ROLE__ROLE_SCHOOL,
 	};
 	Safecampus__Dashboard *d = fixture(false, NULL, false, false), *back = NULL;
@@ -875,9 +921,12 @@ static void test_store_round_trip_and_outbox(void **state)
 
 	/* one pending drill in 2026-10 */
 	m = kind_payload_new(k);
-	assert_int_equal(kind_field_set(m, kind_field(k, "drill_date"), "2026-10-14", err, sizeof err), 0);
+	assert_int_equal(
+		kind_field_set(m, kind_field(k, "drill_date"), "2026-10-14", err, sizeof err), 0);
 	assert_int_equal(kind_field_set(m, kind_field(k, "theme"), "Fire", err, sizeof err), 0);
-	assert_int_equal(kind_field_set(m, kind_field(k, "plan_id"), DASH_FIXTURE_HAZARD_ID, err, sizeof err), 0);
+	assert_int_equal(kind_field_set(m, kind_field(k, "plan_id"), DASH_FIXTURE_HAZARD_ID, err,
+					sizeof err),
+			 0);
 	r = cli_record_new(k, m);
 	assert_non_null(r);
 	assert_int_equal(store_write(st, r), 0);
@@ -896,7 +945,8 @@ static void test_store_round_trip_and_outbox(void **state)
 	dashboard_local_free(&l);
 
 	store_close(st);
-	for (const char *const *sfx = (const char *const[]){"", "-wal", "-shm", NULL}; *sfx; sfx++) {
+	for (const char *const *sfx = (const char *const[]){ "", "-wal", "-shm", NULL }; *sfx;
+	     sfx++) {
 		snprintf(p, sizeof p, "%s%s", path, *sfx);
 		unlink(p);
 	}

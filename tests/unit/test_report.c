@@ -65,9 +65,15 @@ static int fx_setup(void **state)
 	if (!fx)
 		return -1;
 	fx->cfg = (struct store_config){
-		.server = "localhost:7443", .server_name = "localhost", .cert = "/c.pem",
-		.key = "/k.pem", .ca = "/ca.pem", .district = "d1", .school = "s1",
-		.campus = "north", .role = SAFECAMPUS__ROLE__ROLE_SCHOOL,
+		.server = "localhost:7443",
+		.server_name = "localhost",
+		.cert = "/c.pem",
+		.key = "/k.pem",
+		.ca = "/ca.pem",
+		.district = "d1",
+		.school = "s1",
+		.campus = "north",
+		.role = SAFECAMPUS__ROLE__ROLE_SCHOOL,
 	};
 	snprintf(fx->dir, sizeof fx->dir, "/tmp/test_report.XXXXXX");
 	if (!mkdtemp(fx->dir))
@@ -93,7 +99,8 @@ static int fx_teardown(void **state)
 	char p[160];
 
 	store_close(fx->st);
-	for (const char *const *sfx = (const char *const[]){"", "-wal", "-shm", NULL}; *sfx; sfx++) {
+	for (const char *const *sfx = (const char *const[]){ "", "-wal", "-shm", NULL }; *sfx;
+	     sfx++) {
 		snprintf(p, sizeof p, "%s%s", fx->path, *sfx);
 		unlink(p);
 	}
@@ -171,7 +178,7 @@ static void test_district(void **state)
 {
 	struct fx *fx = *state;
 	struct report *r = NULL;
-	char (*schools)[64] = NULL;
+	char(*schools)[64] = NULL;
 	size_t n = 0;
 	const struct report_fig *g;
 
@@ -225,7 +232,8 @@ static void test_edits(void **state)
 	assert_true(ms > 0);
 	free(t);
 	/* another year, another scope: nothing */
-	assert_int_equal(store_report_edit_get(fx->st, 2024, "s1", "drill", &t, NULL), SC_ENOTFOUND);
+	assert_int_equal(store_report_edit_get(fx->st, 2024, "s1", "drill", &t, NULL),
+			 SC_ENOTFOUND);
 	assert_int_equal(store_report_edit_get(fx->st, 2025, "", "drill", &t, NULL), SC_ENOTFOUND);
 	/* kept across a reopen */
 	store_close(fx->st);
@@ -235,7 +243,8 @@ static void test_edits(void **state)
 	free(t);
 	/* empty text: back to the draft */
 	assert_int_equal(store_report_edit_put(fx->st, 2025, "s1", "drill", ""), 0);
-	assert_int_equal(store_report_edit_get(fx->st, 2025, "s1", "drill", &t, NULL), SC_ENOTFOUND);
+	assert_int_equal(store_report_edit_get(fx->st, 2025, "s1", "drill", &t, NULL),
+			 SC_ENOTFOUND);
 }
 
 static void test_year(void **state)

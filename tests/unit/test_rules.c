@@ -82,13 +82,14 @@ static void test_date_valid(void **state)
 		"2026-11-30", "2026-07-31", "2026-08-31", "2026-10-31",
 	};
 	static const char *const bad[] = {
-		"2026-02-29", /* not leap */
+		"2026-02-29",               /* not leap */
 		"2023-02-29", "1900-02-29", /* divisible by 100, not 400 */
-		"2100-02-29", "2024-02-30", "2026-02-30", "2026-04-31", "2026-06-31",
-		"2026-09-31", "2026-11-31", "2026-01-32", "2026-13-01", "2026-00-10",
-		"2026-01-00", "1899-12-31", "0000-01-01", "2026-1-01", "2026-01-1",
-		"2026/01/01", "20260101", "2026-01-01 ", " 2026-01-01", "2026-01-01T00:00",
-		"26-01-01", "", "2026-0a-01", "２０２６-01-01", "+026-01-01", "2026--1-01",
+		"2100-02-29", "2024-02-30", "2026-02-30",  "2026-04-31",     "2026-06-31",
+		"2026-09-31", "2026-11-31", "2026-01-32",  "2026-13-01",     "2026-00-10",
+		"2026-01-00", "1899-12-31", "0000-01-01",  "2026-1-01",      "2026-01-1",
+		"2026/01/01", "20260101",   "2026-01-01 ", " 2026-01-01",    "2026-01-01T00:00",
+		"26-01-01",   "",           "2026-0a-01",  "２０２６-01-01", "+026-01-01",
+		"2026--1-01",
 	};
 
 	(void)state;
@@ -200,13 +201,16 @@ static void test_utf8(void **state)
 		"\xf0\x80\x80\xaf", /* overlong 4-byte */
 		"\xf4\x90\x80\x80", /* above U+10FFFF */
 		"\xf5\x80\x80\x80",
-		"\xe4\xb8",         /* cut short */
+		"\xe4\xb8", /* cut short */
 		"\xe4\xb8x",
 		"\xf0\x9f\x98",
 	};
 	static const char *const good[] = {
-		"plain", "扶手松动", "\xf0\x9f\x9a\x92 fire engine", "\xc2\xa9",
-		"\xed\x9f\xbf", /* U+D7FF, last before surrogates */
+		"plain",
+		"扶手松动",
+		"\xf0\x9f\x9a\x92 fire engine",
+		"\xc2\xa9",
+		"\xed\x9f\xbf",     /* U+D7FF, last before surrogates */
 		"\xf4\x8f\xbf\xbf", /* U+10FFFF */
 		"tab\tand\nnewline",
 	};
@@ -291,13 +295,17 @@ static void test_implausible(void **state)
 	meeting_record(&r, &m);
 	assert_ok(&r);
 	m.meeting_date = "2030-01-10";
-	assert_refused(&r, "meeting.meeting_date: 2030-01-10 is in the future: a record says what was done");
+	assert_refused(
+		&r,
+		"meeting.meeting_date: 2030-01-10 is in the future: a record says what was done");
 	m.meeting_date = "1900-01-10";
 	assert_refused(&r, "meeting.meeting_date: 1900-01-10 is before 2000: a typo for the year?");
 	m.meeting_date = "2026-12-04"; /* tomorrow: a day of slack */
 	assert_ok(&r);
 	m.meeting_date = "2026-12-05";
-	assert_refused(&r, "meeting.meeting_date: 2026-12-05 is in the future: a record says what was done");
+	assert_refused(
+		&r,
+		"meeting.meeting_date: 2026-12-05 is in the future: a record says what was done");
 	m.meeting_date = "2026-09-01";
 	/* a blank title is no title */
 	m.title = "  \t ";
@@ -326,13 +334,16 @@ static void test_education_slot(void **state)
 	r.education = &e;
 	assert_ok(&r);
 	e.minutes = 45;
-	assert_refused(&r, "education.minutes: 45 minutes is too long for the daily_1 slot (at most 5): "
-			   "is it the right slot?");
+	assert_refused(
+		&r, "education.minutes: 45 minutes is too long for the daily_1 slot (at most 5): "
+		    "is it the right slot?");
 	e.slot = SAFECAMPUS__EDUCATION_SLOT__EDUCATION_SLOT_HOLIDAY_30;
 	assert_ok(&r);
 	e.minutes = 91;
-	assert_refused(&r, "education.minutes: 91 minutes is too long for the holiday_30 slot (at most 90): "
-			   "is it the right slot?");
+	assert_refused(
+		&r,
+		"education.minutes: 91 minutes is too long for the holiday_30 slot (at most 90): "
+		"is it the right slot?");
 }
 
 static void test_bus_seats(void **state)
@@ -481,14 +492,15 @@ static void test_built_from_text(void **state)
 	(void)state;
 	assert_non_null(r);
 	safecampus__record__init(r);
-	assert_int_equal(kind_field_set(m, kind_field(k, "title"), "Blocked exit", err, sizeof err), 0);
+	assert_int_equal(kind_field_set(m, kind_field(k, "title"), "Blocked exit", err, sizeof err),
+			 0);
 	assert_int_equal(kind_field_set(m, kind_field(k, "area"), "fire", err, sizeof err), 0);
 	assert_int_equal(kind_field_set(m, kind_field(k, "severity"), "high", err, sizeof err), 0);
 	kind_record_set_payload(r, k, m);
 	assert_int_equal(rules_check(r, why, sizeof why), SC_EINVALID);
 	assert_string_equal(why, "hazard.found_date is required");
-	assert_int_equal(kind_field_set(m, kind_field(k, "found_date"), "2026-03-02", err, sizeof err),
-			 0);
+	assert_int_equal(
+		kind_field_set(m, kind_field(k, "found_date"), "2026-03-02", err, sizeof err), 0);
 	assert_int_equal(rules_check(r, why, sizeof why), 0);
 	kind_record_free(r);
 }

@@ -26,9 +26,15 @@ static int fx_setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof *fx);
 	struct store_config cfg = {
-		.server = "localhost:7443", .server_name = "localhost", .cert = "/c.pem",
-		.key = "/k.pem", .ca = "/ca.pem", .district = "d1", .school = "s1",
-		.campus = "north", .role = SAFECAMPUS__ROLE__ROLE_SCHOOL,
+		.server = "localhost:7443",
+		.server_name = "localhost",
+		.cert = "/c.pem",
+		.key = "/k.pem",
+		.ca = "/ca.pem",
+		.district = "d1",
+		.school = "s1",
+		.campus = "north",
+		.role = SAFECAMPUS__ROLE__ROLE_SCHOOL,
 	};
 
 	if (!fx)
@@ -51,7 +57,8 @@ static int fx_teardown(void **state)
 	char p[160];
 
 	store_close(fx->st);
-	for (const char *const *sfx = (const char *const[]){"", "-wal", "-shm", NULL}; *sfx; sfx++) {
+	for (const char *const *sfx = (const char *const[]){ "", "-wal", "-shm", NULL }; *sfx;
+	     sfx++) {
 		snprintf(p, sizeof p, "%s%s", fx->path, *sfx);
 		unlink(p);
 	}
@@ -268,7 +275,7 @@ static void test_write_checks(void **state)
 	{
 		Safecampus__Record **b;
 		size_t n;
-		bool acc[2] = {true, true};
+		bool acc[2] = { true, true };
 		Safecampus__PushAck *a;
 		assert_int_equal(store_outbox_batch(fx->st, 10, &b, &n), 0);
 		assert_int_equal(n, 2);
@@ -324,7 +331,7 @@ static void test_ack_only_sent_hlc(void **state)
 	Safecampus__Record **sent, *r;
 	Safecampus__PushAck *ack;
 	size_t n;
-	bool acc[2] = {true, true};
+	bool acc[2] = { true, true };
 	uint64_t ha2;
 	enum store_sync_state ss;
 
@@ -386,8 +393,8 @@ static void test_rejected_discard_retry(void **state)
 	Safecampus__Record **sent, *r;
 	Safecampus__PushAck *ack;
 	size_t n;
-	bool acc[2] = {false, true};
-	struct rej_seen seen = {0};
+	bool acc[2] = { false, true };
+	struct rej_seen seen = { 0 };
 	enum store_sync_state ss;
 
 	write_hazard(fx, new_id(a), "rude", NULL);
@@ -558,8 +565,10 @@ static void test_apply_changes_atomic(void **state)
 	/* the second row fails: neither it nor the cursor move */
 	{
 		char sql[256];
-		snprintf(sql, sizeof sql, "CREATE TRIGGER boom BEFORE INSERT ON records "
-			 "WHEN new.id = '%s' BEGIN SELECT RAISE(ABORT, 'injected'); END;", b);
+		snprintf(sql, sizeof sql,
+			 "CREATE TRIGGER boom BEFORE INSERT ON records "
+			 "WHEN new.id = '%s' BEGIN SELECT RAISE(ABORT, 'injected'); END;",
+			 b);
 		side_sql(fx, sql);
 	}
 	reopen(fx);
@@ -601,7 +610,7 @@ static void test_children_and_ids(void **state)
 {
 	struct fx *fx = *state;
 	char h[37], other[37], e[37], full[37], prefix[9];
-	struct collect col = {0};
+	struct collect col = { 0 };
 	uint64_t n;
 	Safecampus__Record *r;
 
@@ -637,7 +646,8 @@ static void test_children_and_ids(void **state)
 	assert_int_equal(store_resolve_id(fx->st, "zz*?", full), SC_EINVALID);
 	assert_int_equal(store_resolve_id(fx->st, "ab", full), SC_EINVALID);
 	assert_int_equal(store_resolve_id(fx->st, "0000000", full) == SC_ENOTFOUND ||
-			 strncmp(full, "0000000", 7) == 0, 1);
+				 strncmp(full, "0000000", 7) == 0,
+			 1);
 }
 
 static void test_reopen_keeps_everything(void **state)
@@ -676,7 +686,9 @@ static void test_reopen_keeps_everything(void **state)
 	write_hazard(fx, a, "again", &h);
 	assert_true(h > ha + 500000);
 	/* one more than a day ahead is refused */
-	assert_int_not_equal(store_observe_hlc(fx->st, HLC_MAKE(hlc_wall_ms() + HLC_MAX_DRIFT_MS + 60000, 0)), 0);
+	assert_int_not_equal(
+		store_observe_hlc(fx->st, HLC_MAKE(hlc_wall_ms() + HLC_MAX_DRIFT_MS + 60000, 0)),
+		0);
 }
 
 static void test_bad_files(void **state)
@@ -723,7 +735,8 @@ static void test_bad_files(void **state)
 	{
 		sqlite3 *db;
 		assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-		assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL),
+				 SQLITE_OK);
 		sqlite3_close(db);
 	}
 	assert_int_equal(store_open(&st, p, true), SC_ESQLITE);
@@ -748,7 +761,8 @@ static void test_bad_files(void **state)
 		char id[37], sql[200];
 		Safecampus__Record *r;
 		write_hazard(fx, new_id(id), "x", NULL);
-		snprintf(sql, sizeof sql, "UPDATE records SET payload = x'ffffffff' WHERE id = '%s'", id);
+		snprintf(sql, sizeof sql,
+			 "UPDATE records SET payload = x'ffffffff' WHERE id = '%s'", id);
 		side_sql(fx, sql);
 		assert_int_equal(store_get(fx->st, id, &r), SC_ESQLITE);
 	}
@@ -779,8 +793,9 @@ static void test_write_batch(void **state)
 	assert_int_equal(store_hlc(fx->st, &after), 0);
 	assert_int_equal(after, recs[3]->hlc);
 	{
-		struct collect col = {0};
-		assert_int_equal(store_each_child(fx->st, "hazard_event", ids[0], collect_cb, &col), 0);
+		struct collect col = { 0 };
+		assert_int_equal(store_each_child(fx->st, "hazard_event", ids[0], collect_cb, &col),
+				 0);
 		assert_int_equal(col.n, 1);
 	}
 	for (int i = 0; i < 4; i++)
@@ -792,8 +807,10 @@ static void test_write_batch(void **state)
 		recs[i] = hazard(new_id(ids[i]), "all or none");
 	{
 		char sql[256];
-		snprintf(sql, sizeof sql, "CREATE TRIGGER boom BEFORE INSERT ON records "
-			 "WHEN new.id = '%s' BEGIN SELECT RAISE(ABORT, 'injected'); END;", ids[2]);
+		snprintf(sql, sizeof sql,
+			 "CREATE TRIGGER boom BEFORE INSERT ON records "
+			 "WHEN new.id = '%s' BEGIN SELECT RAISE(ABORT, 'injected'); END;",
+			 ids[2]);
 		side_sql(fx, sql);
 	}
 	reopen(fx);
@@ -848,7 +865,7 @@ static void test_blobs(void **state)
 	void *v;
 	size_t len;
 	int64_t ms, t0 = (int64_t)hlc_wall_ms();
-	static const unsigned char bin[] = {0, 1, 2, 0xff, 0, 7};
+	static const unsigned char bin[] = { 0, 1, 2, 0xff, 0, 7 };
 
 	assert_int_equal(store_blob_get(fx->st, "dash", &v, &len, &ms), SC_ENOTFOUND);
 	assert_null(v);
@@ -918,7 +935,8 @@ static void test_migrate_from_v1(void **state)
 		sqlite3 *db;
 		sqlite3_stmt *s;
 		assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-		assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL),
+				 SQLITE_OK);
 		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 		ver = sqlite3_column_int64(s, 0);
 		sqlite3_finalize(s);
@@ -938,7 +956,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apply_changes_lww, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_apply_changes_atomic, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_children_and_ids, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_reopen_keeps_everything, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_keeps_everything, fx_setup,
+						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_write_batch, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_blobs, fx_setup, fx_teardown),

@@ -36,22 +36,33 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(x->dir));
 	snprintf(x->path, sizeof x->path, "%s/store.db", x->dir);
 	x->cfg = (struct store_config){
-		.server = "localhost:7443", .server_name = "localhost", .cert = "/c.pem",
-		.key = "/k.pem", .ca = "/ca.pem", .district = "d1", .school = "s03",
-		.campus = "main", .role = SAFECAMPUS__ROLE__ROLE_SCHOOL,
+		.server = "localhost:7443",
+		.server_name = "localhost",
+		.cert = "/c.pem",
+		.key = "/k.pem",
+		.ca = "/ca.pem",
+		.district = "d1",
+		.school = "s03",
+		.campus = "main",
+		.role = SAFECAMPUS__ROLE__ROLE_SCHOOL,
 	};
 	assert_int_equal(store_open(&x->st, x->path, true), 0);
 	assert_int_equal(store_config_save(x->st, &x->cfg), 0);
 	{
 		/* a principal (district admin key) and a teacher who sign the steps */
-		static const struct verb_actor principal = {.login = "p1", .password = "secret-p1"};
+		static const struct verb_actor principal = { .login = "p1",
+							     .password = "secret-p1" };
 		char key[160];
 		EVP_PKEY *k = NULL;
 		FILE *f;
-		struct person p = {.login = "p1", .display_name = "P One", .school = "s03",
-				   .role = SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_PRINCIPAL};
-		struct person t = {.login = "t1", .display_name = "T One", .school = "s03",
-				   .role = SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_HEAD_TEACHER};
+		struct person p = { .login = "p1",
+				    .display_name = "P One",
+				    .school = "s03",
+				    .role = SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_PRINCIPAL };
+		struct person t = { .login = "t1",
+				    .display_name = "T One",
+				    .school = "s03",
+				    .role = SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_HEAD_TEACHER };
 		snprintf(key, sizeof key, "%s/admin.key", x->dir);
 		assert_int_equal(sig_keygen(&k), 0);
 		assert_non_null(f = fopen(key, "w"));
@@ -59,12 +70,14 @@ static int setup(void **state)
 		fclose(f);
 		EVP_PKEY_free(k);
 		assert_int_equal(person_add(x->st, &p, "secret-p1",
-					    &(struct person_actor){.admin_key = key}), 0);
+					    &(struct person_actor){ .admin_key = key }),
+				 0);
 		assert_int_equal(person_add(x->st, &t, "secret-t1",
-					    &(struct person_actor){.login = "p1", .password = "secret-p1"}),
+					    &(struct person_actor){ .login = "p1",
+								    .password = "secret-p1" }),
 				 0);
 		unlink(key);
-		x->vc = (struct verb_ctx){.st = x->st, .cfg = &x->cfg, .actor = &principal};
+		x->vc = (struct verb_ctx){ .st = x->st, .cfg = &x->cfg, .actor = &principal };
 	}
 	*state = x;
 	return 0;
@@ -76,7 +89,8 @@ static int teardown(void **state)
 	char p[160];
 
 	store_close(x->st);
-	for (const char *const *sfx = (const char *const[]){"", "-wal", "-shm", NULL}; *sfx; sfx++) {
+	for (const char *const *sfx = (const char *const[]){ "", "-wal", "-shm", NULL }; *sfx;
+	     sfx++) {
 		snprintf(p, sizeof p, "%s%s", x->path, *sfx);
 		unlink(p);
 	}
@@ -97,7 +111,9 @@ static void report(struct fx *x, char id[37])
 {
 	const struct kind *k = kind_by_name("hazard");
 	const struct verb_value vals[] = {
-		{"title", "灭火器过期"}, {"area", "fire"}, {"severity", "high"},
+		{ "title", "灭火器过期" },
+		{ "area", "fire" },
+		{ "severity", "high" },
 	};
 	struct verb_result res;
 
@@ -131,8 +147,10 @@ static void test_field_errors(void **state)
 	struct fx *x = *state;
 	const struct kind *k = kind_by_name("hazard");
 	const struct verb_value vals[] = {
-		{"title", "x"}, {"area", "no_such_area"}, {"severity", "high"},
-		{"found_date", "2026-02-30"},
+		{ "title", "x" },
+		{ "area", "no_such_area" },
+		{ "severity", "high" },
+		{ "found_date", "2026-02-30" },
 	};
 	struct verb_result res;
 	int rc = verb_apply(&x->vc, k, NULL, NULL, vals, 4, &res);
@@ -146,8 +164,10 @@ static void test_field_errors(void **state)
 	/* a value that reads but breaks a rule: the rule's field */
 	{
 		const struct verb_value v2[] = {
-			{"title", "x"}, {"area", "fire"}, {"severity", "high"},
-			{"found_date", "2026-02-30"},
+			{ "title", "x" },
+			{ "area", "fire" },
+			{ "severity", "high" },
+			{ "found_date", "2026-02-30" },
 		};
 		rc = verb_apply(&x->vc, k, NULL, NULL, v2, 4, &res);
 		assert_int_equal(rc, SC_EINVALID);
@@ -158,7 +178,7 @@ static void test_field_errors(void **state)
 	}
 	/* a required field left out */
 	{
-		const struct verb_value v3[] = {{"area", "fire"}, {"severity", "high"}};
+		const struct verb_value v3[] = { { "area", "fire" }, { "severity", "high" } };
 		rc = verb_apply(&x->vc, k, NULL, NULL, v3, 2, &res);
 		assert_int_equal(rc, SC_EINVALID);
 		assert_string_equal(res.err[0].field, "title");
@@ -173,15 +193,19 @@ static void test_workflow(void **state)
 	struct fx *x = *state;
 	const struct kind *k = kind_by_name("hazard");
 	const struct kind_verb *rectify = kind_verb(k, "rectify"), *assign = kind_verb(k, "assign");
-	const struct verb_value who[] = {{"actor", "王校长"}, {"actor_role", "principal"}};
-	const struct verb_value fix[] = {{"note", "换新"}, {"actor", "李老师"}};
+	const struct verb_value who[] = { { "actor", "王校长" }, { "actor_role", "principal" } };
+	const struct verb_value fix[] = { { "note", "换新" }, { "actor", "李老师" } };
 	const struct verb_value as[] = {
-		{"owner", "李老师"}, {"deadline_date", "2026-12-31"}, {"actor", "王校长"},
-		{"actor_role", "principal"},
+		{ "owner", "李老师" },
+		{ "deadline_date", "2026-12-31" },
+		{ "actor", "王校长" },
+		{ "actor_role", "principal" },
 	};
 	const struct verb_value as_teacher[] = {
-		{"owner", "李老师"}, {"deadline_date", "2026-12-31"}, {"actor", "李老师"},
-		{"actor_role", "head_teacher"},
+		{ "owner", "李老师" },
+		{ "deadline_date", "2026-12-31" },
+		{ "actor", "李老师" },
+		{ "actor_role", "head_teacher" },
 	};
 	struct verb_result res;
 	Safecampus__Record *h = NULL;
@@ -202,7 +226,7 @@ static void test_workflow(void **state)
 
 	/* a role acting beyond itself */
 	{
-		static const struct verb_actor teacher = {.login = "t1", .password = "secret-t1"};
+		static const struct verb_actor teacher = { .login = "t1", .password = "secret-t1" };
 		const struct verb_actor *keep = x->vc.actor;
 		x->vc.actor = &teacher;
 		assert_int_not_equal(verb_apply(&x->vc, k, assign, id, as_teacher, 4, &res), 0);
@@ -225,9 +249,9 @@ static void test_workflow(void **state)
 static void test_edit_and_refusals(void **state)
 {
 	struct fx *x = *state;
-	const struct verb_value t[] = {{"title", "灭火器已更换"}};
+	const struct verb_value t[] = { { "title", "灭火器已更换" } };
 	const struct kind *notice = kind_by_name("notice");
-	const struct verb_value n[] = {{"title", "x"}};
+	const struct verb_value n[] = { { "title", "x" } };
 	struct verb_result res;
 	Safecampus__Record *r = NULL;
 	char id[37];

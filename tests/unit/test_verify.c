@@ -68,7 +68,8 @@ static Safecampus__Record *person(int role, int64_t revoked_ms)
 }
 
 /* A hazard step signed by chen at ms, after prev (NULL: the first). */
-static Safecampus__Record *step(const char *id, int action, int64_t ms, const Safecampus__Record *prev)
+static Safecampus__Record *step(const char *id, int action, int64_t ms,
+				const Safecampus__Record *prev)
 {
 	const struct kind *k = kind_by_name("hazard_event");
 	Safecampus__Record *r = calloc(1, sizeof *r);
@@ -135,10 +136,10 @@ static int teardown(void **state)
 }
 
 /* Runs one chain of the given steps (pos 0: linked by hash). */
-static struct seen run(int role, int64_t revoked_ms, Safecampus__Record **rs, const int *pos, size_t n,
-		       struct verify *out)
+static struct seen run(int role, int64_t revoked_ms, Safecampus__Record **rs, const int *pos,
+		       size_t n, struct verify *out)
 {
-	struct seen s = {0};
+	struct seen s = { 0 };
 	struct verify v;
 	struct verify_link links[3];
 	Safecampus__Record *p = person(role, revoked_ms);
@@ -146,8 +147,11 @@ static struct seen run(int role, int64_t revoked_ms, Safecampus__Record **rs, co
 	verify_init(&v, on_report, &s);
 	assert_int_equal(verify_add_person(&v, p), 0);
 	for (size_t i = 0; i < n; i++)
-		links[i] = (struct verify_link){.r = rs[i], .id = rs[i]->id, .kind = "hazard_event",
-						.pos = pos ? pos[i] : 0, .row_expected = true};
+		links[i] = (struct verify_link){ .r = rs[i],
+						 .id = rs[i]->id,
+						 .kind = "hazard_event",
+						 .pos = pos ? pos[i] : 0,
+						 .row_expected = true };
 	assert_true(verify_chain(&v, "s1", HZ, false, links, n) >= 0);
 	if (out)
 		*out = v;
@@ -166,8 +170,9 @@ static void test_intact(void **state)
 	assert_int_equal(v.signatures, 3);
 	assert_int_equal(v.chains, 1);
 	/* the same with positions, in any order */
-	Safecampus__Record *shuffled[3] = {ev[2], ev[0], ev[1]};
-	s = run(SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_PRINCIPAL, 0, shuffled, (const int[]){3, 1, 2}, 3, NULL);
+	Safecampus__Record *shuffled[3] = { ev[2], ev[0], ev[1] };
+	s = run(SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_PRINCIPAL, 0, shuffled, (const int[]){ 3, 1, 2 },
+		3, NULL);
 	assert_int_equal(s.bad, 0);
 }
 
@@ -188,7 +193,7 @@ static void test_edited_step(void **state)
 
 static void test_deleted_step(void **state)
 {
-	Safecampus__Record *two[2] = {ev[0], ev[2]};
+	Safecampus__Record *two[2] = { ev[0], ev[2] };
 	struct seen s;
 
 	(void)state;
@@ -196,7 +201,8 @@ static void test_deleted_step(void **state)
 	assert_int_equal(s.bad, 1);
 	assert_string_equal(s.bad_events[0], ID3);
 	assert_non_null(strstr(s.last_text, "not here"));
-	s = run(SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_PRINCIPAL, 0, two, (const int[]){1, 3}, 2, NULL);
+	s = run(SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_PRINCIPAL, 0, two, (const int[]){ 1, 3 }, 2,
+		NULL);
 	assert_int_equal(s.bad, 1);
 	assert_string_equal(s.bad_events[0], ID3);
 	assert_non_null(strstr(s.last_text, "jumps from step 1 to step 3"));

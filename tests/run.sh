@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine:
-#   1. installs what is missing (deploy/deps.sh --test)
+#   1. installs what is missing (deploy/deps.sh --test), checks that the C
+#      sources follow .clang-format
 #   2. builds twice: normal, and AddressSanitizer + UndefinedBehaviorSanitizer,
 #      plus the libFuzzer target with clang
 #   3. starts its own PostgreSQL cluster (tests/lib/pg.sh) on a Unix socket and
@@ -31,6 +32,15 @@ step() { printf '\n=== %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
 step "dependencies"
 deploy/deps.sh --test
 
+failed=0
+step "format: the C sources follow .clang-format"
+# clang-format from Debian 12 (14); `git ls-files '*.[ch]' | xargs clang-format -i` fixes it
+mapfile -t c_sources < <(git ls-files '*.c' '*.h' 2>/dev/null || find client common server tests -name '*.[ch]')
+if ! clang-format --dry-run --Werror "${c_sources[@]}"; then
+  echo "format: the files above differ from .clang-format"
+  failed=1
+fi
+
 step "build (normal)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$JOBS"
@@ -57,7 +67,6 @@ cleanup() {
 trap cleanup EXIT
 pg_start "$SC_TEST_TMP/pg"
 
-failed=0
 run_ctest() {
   local dir=$1
   shift

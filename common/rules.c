@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "date.h"
+#include "rules_int.h"
 #include "uuid.h"
 
 #define RULES_MAX_REPEATED 256
@@ -102,7 +103,7 @@ static int ends_with(const char *s, const char *suffix)
 
 /* The value cut to a readable length, control characters shown as '?'. Only
  * called on valid UTF-8. */
-static const char *quote(const char *s, char *tmp, size_t tmplen)
+const char *rules_quote(const char *s, char *tmp, size_t tmplen)
 {
 	size_t n = strlen(s), cut = n;
 
@@ -122,10 +123,7 @@ static const char *quote(const char *s, char *tmp, size_t tmplen)
 	return tmp;
 }
 
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
+int rules_fail(char *why, size_t whylen, const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
@@ -148,16 +146,17 @@ static int check_string(const struct kind *k, const ProtobufCFieldDescriptor *f,
 		return 0;
 	n = strlen(s);
 	if (n > (long_text(f->name) ? RULES_MAX_LONG_TEXT : RULES_MAX_TEXT))
-		return fail(why, whylen, _("%s.%s: %zu bytes, at most %d"), k->name, f->name, n,
-			    long_text(f->name) ? RULES_MAX_LONG_TEXT : RULES_MAX_TEXT);
+		return rules_fail(why, whylen, _("%s.%s: %zu bytes, at most %d"), k->name, f->name,
+				  n, long_text(f->name) ? RULES_MAX_LONG_TEXT : RULES_MAX_TEXT);
 	if (!utf8_valid(s))
-		return fail(why, whylen, _("%s.%s: not valid UTF-8 text"), k->name, f->name);
+		return rules_fail(why, whylen, _("%s.%s: not valid UTF-8 text"), k->name, f->name);
 	if (ends_with(f->name, "_date") && !date_valid(s))
-		return fail(why, whylen, _("%s.%s: \"%s\" is not a real date"), k->name, f->name,
-			    quote(s, q, sizeof q));
+		return rules_fail(why, whylen, _("%s.%s: \"%s\" is not a real date"), k->name,
+				  f->name, rules_quote(s, q, sizeof q));
 	if (ends_with(f->name, "_id") && !uuid_valid(s))
-		return fail(why, whylen, _("%s.%s: \"%s\" is not a record id (lower-case UUID)"),
-			    k->name, f->name, quote(s, q, sizeof q));
+		return rules_fail(why, whylen,
+				  _("%s.%s: \"%s\" is not a record id (lower-case UUID)"), k->name,
+				  f->name, rules_quote(s, q, sizeof q));
 	return 0;
 }
 
@@ -165,7 +164,8 @@ static int check_enum(const struct kind *k, const ProtobufCFieldDescriptor *f, i
 		      size_t whylen)
 {
 	if (!protobuf_c_enum_descriptor_get_value(f->descriptor, v))
-		return fail(why, whylen, _("%s.%s: %d is not a known value"), k->name, f->name, v);
+		return rules_fail(why, whylen, _("%s.%s: %d is not a known value"), k->name,
+				  f->name, v);
 	return 0;
 }
 
@@ -191,8 +191,8 @@ static int check_ms(const struct kind *k, const ProtobufCFieldDescriptor *f, con
 		return 0; /* unsigned: never negative */
 	}
 	if (n < 0)
-		return fail(why, whylen, _("%s.%s: %lld is negative (a time in Unix ms)"), k->name,
-			    f->name, n);
+		return rules_fail(why, whylen, _("%s.%s: %lld is negative (a time in Unix ms)"),
+				  k->name, f->name, n);
 	return 0;
 }
 
@@ -227,11 +227,13 @@ static int check_value(const struct kind *k, const ProtobufCFieldDescriptor *f, 
 	case PROTOBUF_C_TYPE_DOUBLE:
 		/* text never parses to NaN or infinity; the wire can carry them */
 		if (!isfinite(*(const double *)v))
-			return fail(why, whylen, _("%s.%s: not a finite number"), k->name, f->name);
+			return rules_fail(why, whylen, _("%s.%s: not a finite number"), k->name,
+					  f->name);
 		return 0;
 	case PROTOBUF_C_TYPE_FLOAT:
 		if (!isfinite(*(const float *)v))
-			return fail(why, whylen, _("%s.%s: not a finite number"), k->name, f->name);
+			return rules_fail(why, whylen, _("%s.%s: not a finite number"), k->name,
+					  f->name);
 		return 0;
 	default:
 		return check_ms(k, f, v, why, whylen);
@@ -253,8 +255,8 @@ static int check_generic(const struct kind *k, const ProtobufCMessage *m, char *
 			size_t n = *(const size_t *)CMEMBER_PTR(m, f->quantifier_offset);
 			const char *arr = *(const char *const *)CMEMBER_PTR(m, f->offset);
 			if (n > RULES_MAX_REPEATED)
-				return fail(why, whylen, _("%s.%s: %zu values, at most %d"),
-					    k->name, f->name, n, RULES_MAX_REPEATED);
+				return rules_fail(why, whylen, _("%s.%s: %zu values, at most %d"),
+						  k->name, f->name, n, RULES_MAX_REPEATED);
 			for (size_t j = 0; arr && j < n; j++) {
 				rc = check_value(k, f, arr + j * elem_size(f->type), why, whylen);
 				if (rc < 0)
@@ -320,225 +322,9 @@ static int check_hazard_event(const struct kind *k, const ProtobufCMessage *m, c
 		for (size_t i = 0; ok && i < n; i++)
 			ok = (h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f');
 		if (!ok)
-			return fail(why, whylen,
-				    _("%s.evidence_sha256: must be 64 lower-case hex digits"),
-				    k->name);
-	}
-	return 0;
-}
-
-/* Cross-field helpers. Each returns 0 or SC_EINVALID with a message that names
- * the field as "kind.field". Generic rules ran first, so a non-empty *_date
- * is a real date and dates compare as strings. */
-
-static int set(const char *s)
-{
-	return s && *s;
-}
-
-static int nonneg(const struct kind *k, const char *field, long long v, char *why, size_t whylen)
-{
-	if (v < 0)
-		return fail(why, whylen, _("%s.%s must be >= 0"), k->name, field);
-	return 0;
-}
-
-static int in_range(const struct kind *k, const char *field, long long v, long long lo,
-		    long long hi, char *why, size_t whylen)
-{
-	if (v < lo || v > hi)
-		return fail(why, whylen, _("%s.%s must be between %lld and %lld"), k->name, field,
-			    lo, hi);
-	return 0;
-}
-
-/* later >= earlier when both are set. */
-static int date_order(const struct kind *k, const char *earlier_f, const char *earlier,
-		      const char *later_f, const char *later, char *why, size_t whylen)
-{
-	if (set(earlier) && set(later) && strcmp(later, earlier) < 0)
-		return fail(why, whylen, _("%s.%s must not be before %s"), k->name, later_f,
-			    earlier_f);
-	return 0;
-}
-
-/* One ';'-separated list. `each` is called on every entry (copied, NUL-
- * terminated); entries may not be empty or repeat. */
-#define LIST_ITEM_MAX 64
-
-static int check_list(const struct kind *k, const char *field, const char *list,
-		      int (*each)(const struct kind *k, const char *field, const char *item,
-				  const void *ctx, char *why, size_t whylen),
-		      const void *ctx, char *why, size_t whylen)
-{
-	char item[LIST_ITEM_MAX], q[64];
-	const char *p = list;
-	int rc;
-
-	if (!set(list))
-		return 0;
-	for (;;) {
-		const char *end = strchr(p, ';');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-
-		if (n == 0)
-			return fail(why, whylen, _("%s.%s: empty entry in a ';'-separated list"),
-				    k->name, field);
-		if (n >= sizeof item)
-			return fail(why, whylen, _("%s.%s: \"%s\" is too long for one entry"),
-				    k->name, field, quote(p, q, 24));
-		memcpy(item, p, n);
-		item[n] = '\0';
-		/* repeated? compare with every earlier entry */
-		for (const char *o = list; o < p;) {
-			const char *oe = strchr(o, ';');
-			if ((size_t)(oe - o) == n && memcmp(o, item, n) == 0)
-				return fail(why, whylen, _("%s.%s: \"%s\" is listed twice"),
-					    k->name, field, quote(item, q, sizeof q));
-			o = oe + 1;
-		}
-		rc = each(k, field, item, ctx, why, whylen);
-		if (rc < 0)
-			return rc;
-		if (!end)
-			return 0;
-		p = end + 1;
-	}
-}
-
-/* An entry that must be one of a fixed set of lower-case words. */
-static int item_word(const struct kind *k, const char *field, const char *item, const void *ctx,
-		     char *why, size_t whylen)
-{
-	const char *const *words = ctx;
-	char choices[200] = "", q[64];
-	size_t at = 0;
-
-	for (size_t i = 0; words[i]; i++) {
-		if (strcmp(item, words[i]) == 0)
-			return 0;
-		at += (size_t)snprintf(choices + at, sizeof choices - at, "%s%s", i ? ", " : "",
-				       words[i]);
-		if (at >= sizeof choices)
-			at = sizeof choices - 1;
-	}
-	return fail(why, whylen, _("%s.%s: \"%s\" is not one of: %s"), k->name, field,
-		    quote(item, q, sizeof q), choices);
-}
-
-/* An entry that must be the short lower-case name of a value of an enum
- * (not UNSPECIFIED), exactly as kind_field_get writes it. */
-static int item_enum(const struct kind *k, const char *field, const char *item, const void *ctx,
-		     char *why, size_t whylen)
-{
-	const ProtobufCEnumDescriptor *e = ctx;
-	char choices[400] = "", q[64];
-	size_t at = 0;
-
-	for (unsigned i = 0; i < e->n_values; i++) {
-		const char *nm = kind_enum_name(e, e->values[i].value);
-		if (e->values[i].value == 0 || !nm)
-			continue;
-		if (strcmp(item, nm) == 0)
-			return 0;
-		at += (size_t)snprintf(choices + at, sizeof choices - at, "%s%s", at ? ", " : "",
-				       nm);
-		if (at >= sizeof choices)
-			at = sizeof choices - 1;
-	}
-	return fail(why, whylen, _("%s.%s: \"%s\" is not one of: %s"), k->name, field,
-		    quote(item, q, sizeof q), choices);
-}
-
-/* A school id as certificates carry it: [A-Za-z0-9._-]{1,63}, not "bureau". */
-static int item_school(const struct kind *k, const char *field, const char *item, const void *ctx,
-		       char *why, size_t whylen)
-{
-	char q[64];
-	size_t n = strlen(item);
-	int ok = n >= 1 && n <= 63 && strcmp(item, "bureau") != 0;
-
-	(void)ctx;
-	for (size_t i = 0; ok && i < n; i++) {
-		char c = item[i];
-		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		     c == '.' || c == '_' || c == '-';
-	}
-	if (!ok)
-		return fail(why, whylen,
-			    _("%s.%s: \"%s\" is not a school id ([A-Za-z0-9._-], "
-			      "at most 63)"),
-			    k->name, field, quote(item, q, sizeof q));
-	return 0;
-}
-
-static int item_date(const struct kind *k, const char *field, const char *item, const void *ctx,
-		     char *why, size_t whylen)
-{
-	char q[64];
-
-	(void)ctx;
-	if (!date_valid(item))
-		return fail(why, whylen, _("%s.%s: \"%s\" is not a real date (YYYY-MM-DD)"),
-			    k->name, field, quote(item, q, sizeof q));
-	return 0;
-}
-
-/* "YYYY-MM-DD" or "YYYY-MM-DD..YYYY-MM-DD" with the end not before the start. */
-static int item_date_or_range(const struct kind *k, const char *field, const char *item,
-			      const void *ctx, char *why, size_t whylen)
-{
-	char a[11], b[11], q[64];
-	const char *dots = strstr(item, "..");
-
-	(void)ctx;
-	if (!dots)
-		return item_date(k, field, item, ctx, why, whylen);
-	if (dots - item != 10 || strlen(dots + 2) != 10)
-		goto bad;
-	memcpy(a, item, 10);
-	a[10] = '\0';
-	memcpy(b, dots + 2, 11);
-	if (!date_valid(a) || !date_valid(b))
-		goto bad;
-	if (strcmp(b, a) < 0)
-		return fail(why, whylen, _("%s.%s: range \"%s\" ends before it starts"), k->name,
-			    field, quote(item, q, sizeof q));
-	return 0;
-bad:
-	return fail(why, whylen,
-		    _("%s.%s: \"%s\" is not a date or a range "
-		      "YYYY-MM-DD..YYYY-MM-DD"),
-		    k->name, field, quote(item, q, sizeof q));
-}
-
-/* A makeup day (a weekend day that is a school day) may not fall inside a
- * holiday entry of the same calendar. ctx is the holidays list, already
- * checked. */
-static int item_makeup(const struct kind *k, const char *field, const char *item, const void *ctx,
-		       char *why, size_t whylen)
-{
-	const char *h = ctx;
-	int rc = item_date(k, field, item, NULL, why, whylen);
-
-	if (rc < 0 || !set(h))
-		return rc;
-	for (const char *p = h; p;) {
-		const char *end = strchr(p, ';');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		char from[11] = "", to[11] = "";
-
-		if (n == 10) {
-			memcpy(from, p, 10);
-			memcpy(to, p, 10);
-		} else if (n == 22) {
-			memcpy(from, p, 10);
-			memcpy(to, p + 12, 10);
-		}
-		if (from[0] && strcmp(item, from) >= 0 && strcmp(item, to) <= 0)
-			return fail(why, whylen, _("%s.%s: %s is also listed in holidays"), k->name,
-				    field, item);
-		p = end ? end + 1 : NULL;
+			return rules_fail(why, whylen,
+					  _("%s.evidence_sha256: must be 64 lower-case hex digits"),
+					  k->name);
 	}
 	return 0;
 }
@@ -552,30 +338,31 @@ static int check_school_profile(const struct kind *k, const ProtobufCMessage *m,
 	int rc = 0;
 
 	if (p->founded_year)
-		rc = in_range(k, "founded_year", p->founded_year, 1800, 2100, why, whylen);
+		rc = rules_in_range(k, "founded_year", p->founded_year, 1800, 2100, why, whylen);
 	if (!rc && p->site_area_m2 < 0)
-		rc = fail(why, whylen, _("%s.site_area_m2 must be >= 0"), k->name);
+		rc = rules_fail(why, whylen, _("%s.site_area_m2 must be >= 0"), k->name);
 	if (!rc && p->building_area_m2 < 0)
-		rc = fail(why, whylen, _("%s.building_area_m2 must be >= 0"), k->name);
+		rc = rules_fail(why, whylen, _("%s.building_area_m2 must be >= 0"), k->name);
 	if (!rc)
-		rc = nonneg(k, "staff_count", p->staff_count, why, whylen);
+		rc = rules_nonneg(k, "staff_count", p->staff_count, why, whylen);
 	if (!rc)
-		rc = nonneg(k, "class_count", p->class_count, why, whylen);
+		rc = rules_nonneg(k, "class_count", p->class_count, why, whylen);
 	if (!rc)
-		rc = nonneg(k, "student_count", p->student_count, why, whylen);
+		rc = rules_nonneg(k, "student_count", p->student_count, why, whylen);
 	if (!rc)
-		rc = nonneg(k, "boarding_students", p->boarding_students, why, whylen);
+		rc = rules_nonneg(k, "boarding_students", p->boarding_students, why, whylen);
 	if (!rc)
-		rc = nonneg(k, "campus_count", p->campus_count, why, whylen);
+		rc = rules_nonneg(k, "campus_count", p->campus_count, why, whylen);
 	if (!rc)
-		rc = nonneg(k, "bus_count", p->bus_count, why, whylen);
+		rc = rules_nonneg(k, "bus_count", p->bus_count, why, whylen);
 	if (!rc)
-		rc = nonneg(k, "bus_riders", p->bus_riders, why, whylen);
+		rc = rules_nonneg(k, "bus_riders", p->bus_riders, why, whylen);
 	if (!rc && p->boarding_students > p->student_count)
-		rc = fail(why, whylen, _("%s.boarding_students must not exceed student_count"),
-			  k->name);
+		rc = rules_fail(why, whylen,
+				_("%s.boarding_students must not exceed student_count"), k->name);
 	if (!rc && p->bus_riders > p->student_count)
-		rc = fail(why, whylen, _("%s.bus_riders must not exceed student_count"), k->name);
+		rc = rules_fail(why, whylen, _("%s.bus_riders must not exceed student_count"),
+				k->name);
 	return rc;
 }
 
@@ -583,45 +370,49 @@ static int check_staff(const struct kind *k, const ProtobufCMessage *m, char *wh
 {
 	const Safecampus__Staff *p = (const Safecampus__Staff *)m;
 
-	return date_order(k, "joined_date", p->joined_date, "left_date", p->left_date, why, whylen);
+	return rules_date_order(k, "joined_date", p->joined_date, "left_date", p->left_date, why,
+				whylen);
 }
 
 static int check_school_class(const struct kind *k, const ProtobufCMessage *m, char *why,
 			      size_t whylen)
 {
 	const Safecampus__SchoolClass *p = (const Safecampus__SchoolClass *)m;
-	int rc = in_range(k, "grade", p->grade, 1, 12, why, whylen);
+	int rc = rules_in_range(k, "grade", p->grade, 1, 12, why, whylen);
 
 	if (!rc)
-		rc = nonneg(k, "student_count", p->student_count, why, whylen);
+		rc = rules_nonneg(k, "student_count", p->student_count, why, whylen);
 	if (!rc)
-		rc = date_order(k, "opened_date", p->opened_date, "closed_date", p->closed_date,
-				why, whylen);
+		rc = rules_date_order(k, "opened_date", p->opened_date, "closed_date",
+				      p->closed_date, why, whylen);
 	return rc;
 }
 
 static int check_meeting(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
-	return nonneg(k, "attendees", ((const Safecampus__Meeting *)m)->attendees, why, whylen);
+	return rules_nonneg(k, "attendees", ((const Safecampus__Meeting *)m)->attendees, why,
+			    whylen);
 }
 
 static int check_letter(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
 	const Safecampus__Letter *p = (const Safecampus__Letter *)m;
-	int rc = in_range(k, "year", p->year, 2000, 2100, why, whylen);
+	int rc = rules_in_range(k, "year", p->year, 2000, 2100, why, whylen);
 
-	if (!rc && set(p->signed_date)) {
+	if (!rc && rules_set(p->signed_date)) {
 		/* a letter for year Y is signed late in Y-1, in Y, or (school year
 		 * Y/Y+1) early in Y+1: anything further is a typo */
 		int y = (p->signed_date[0] - '0') * 1000 + (p->signed_date[1] - '0') * 100 +
 			(p->signed_date[2] - '0') * 10 + (p->signed_date[3] - '0');
 		if (y < p->year - 1 || y > p->year + 1)
-			rc = fail(why, whylen, _("%s.signed_date must be within a year of year %d"),
-				  k->name, (int)p->year);
+			rc = rules_fail(why, whylen,
+					_("%s.signed_date must be within a year of year %d"),
+					k->name, (int)p->year);
 	}
-	if (!rc && set(p->signer) && set(p->counter_signer) &&
+	if (!rc && rules_set(p->signer) && rules_set(p->counter_signer) &&
 	    strcmp(p->signer, p->counter_signer) == 0)
-		rc = fail(why, whylen, _("%s.counter_signer must not be the signer"), k->name);
+		rc = rules_fail(why, whylen, _("%s.counter_signer must not be the signer"),
+				k->name);
 	return rc;
 }
 
@@ -641,22 +432,24 @@ static int check_education(const struct kind *k, const ProtobufCMessage *m, char
 	int rc;
 
 	if (p->minutes <= 0)
-		return fail(why, whylen, _("%s.minutes must be > 0"), k->name);
-	rc = in_range(k, "minutes", p->minutes, 1, 600, why, whylen);
+		return rules_fail(why, whylen, _("%s.minutes must be > 0"), k->name);
+	rc = rules_in_range(k, "minutes", p->minutes, 1, 600, why, whylen);
 	if (rc == 0 && p->slot > 0 && (size_t)p->slot < sizeof slot_max / sizeof slot_max[0] &&
 	    p->minutes > slot_max[p->slot])
-		rc = fail(why, whylen,
-			  _("%s.minutes: %d minutes is too long for the %s slot (at most %d): "
-			    "is it the right slot?"),
-			  k->name, p->minutes,
-			  kind_enum_name(&safecampus__education_slot__descriptor, p->slot),
-			  slot_max[p->slot]);
+		rc = rules_fail(
+			why, whylen,
+			_("%s.minutes: %d minutes is too long for the %s slot (at most %d): "
+			  "is it the right slot?"),
+			k->name, p->minutes,
+			kind_enum_name(&safecampus__education_slot__descriptor, p->slot),
+			slot_max[p->slot]);
 	return rc;
 }
 
 static int check_lecture(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
-	return nonneg(k, "attendees", ((const Safecampus__Lecture *)m)->attendees, why, whylen);
+	return rules_nonneg(k, "attendees", ((const Safecampus__Lecture *)m)->attendees, why,
+			    whylen);
 }
 
 static const char *const drill_segments[] = { "principal", "teacher", "student", "other", NULL };
@@ -664,30 +457,32 @@ static const char *const drill_segments[] = { "principal", "teacher", "student",
 static int check_drill(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
 	const Safecampus__Drill *p = (const Safecampus__Drill *)m;
-	int rc = nonneg(k, "student_count", p->student_count, why, whylen);
+	int rc = rules_nonneg(k, "student_count", p->student_count, why, whylen);
 
 	if (!rc)
-		rc = nonneg(k, "staff_count", p->staff_count, why, whylen);
+		rc = rules_nonneg(k, "staff_count", p->staff_count, why, whylen);
 	if (!rc)
-		rc = nonneg(k, "evacuation_seconds", p->evacuation_seconds, why, whylen);
+		rc = rules_nonneg(k, "evacuation_seconds", p->evacuation_seconds, why, whylen);
 	if (!rc && p->evacuation_seconds > 86400)
-		rc = fail(why, whylen, _("%s.evacuation_seconds must be at most 86400"), k->name);
+		rc = rules_fail(why, whylen, _("%s.evacuation_seconds must be at most 86400"),
+				k->name);
 	if (!rc)
-		rc = check_list(k, "segments", p->segments, item_word, drill_segments, why, whylen);
+		rc = rules_check_list(k, "segments", p->segments, rules_item_word, drill_segments,
+				      why, whylen);
 	return rc;
 }
 
 static int check_inspection(const struct kind *k, const ProtobufCMessage *m, char *why,
 			    size_t whylen)
 {
-	return nonneg(k, "hazards_found", ((const Safecampus__Inspection *)m)->hazards_found, why,
-		      whylen);
+	return rules_nonneg(k, "hazards_found", ((const Safecampus__Inspection *)m)->hazards_found,
+			    why, whylen);
 }
 
 static int check_linkage(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
-	return nonneg(k, "participants", ((const Safecampus__Linkage *)m)->participants, why,
-		      whylen);
+	return rules_nonneg(k, "participants", ((const Safecampus__Linkage *)m)->participants, why,
+			    whylen);
 }
 
 /* A volunteer's name: no blank one, no spaces around it (a typo that would
@@ -700,10 +495,11 @@ static int item_name(const struct kind *k, const char *field, const char *item, 
 
 	(void)ctx;
 	if (strspn(item, " \t") == n)
-		return fail(why, whylen, _("%s.%s: a blank name in the list"), k->name, field);
+		return rules_fail(why, whylen, _("%s.%s: a blank name in the list"), k->name,
+				  field);
 	if (item[0] == ' ' || item[n - 1] == ' ')
-		return fail(why, whylen, _("%s.%s: \"%s\" has spaces around the name"), k->name,
-			    field, quote(item, q, sizeof q));
+		return rules_fail(why, whylen, _("%s.%s: \"%s\" has spaces around the name"),
+				  k->name, field, rules_quote(item, q, sizeof q));
 	return 0;
 }
 
@@ -716,25 +512,27 @@ static int check_gate_duty(const struct kind *k, const ProtobufCMessage *m, char
 	size_t names = 0;
 	int rc;
 
-	if (!set(p->leader) && !set(p->teacher) && !set(p->guard))
-		return fail(why, whylen, _("%s.leader, teacher or guard: name who was on duty"),
-			    k->name);
-	rc = nonneg(k, "parent_volunteers", p->parent_volunteers, why, whylen);
-	if (rc || !set(p->volunteers))
+	if (!rules_set(p->leader) && !rules_set(p->teacher) && !rules_set(p->guard))
+		return rules_fail(why, whylen,
+				  _("%s.leader, teacher or guard: name who was on duty"), k->name);
+	rc = rules_nonneg(k, "parent_volunteers", p->parent_volunteers, why, whylen);
+	if (rc || !rules_set(p->volunteers))
 		return rc;
-	rc = check_list(k, "volunteers", p->volunteers, item_name, NULL, why, whylen);
+	rc = rules_check_list(k, "volunteers", p->volunteers, item_name, NULL, why, whylen);
 	if (rc)
 		return rc;
 	names = 1;
 	for (const char *c = p->volunteers; *c; c++)
 		names += *c == ';';
 	if (names > GATE_VOLUNTEERS_MAX)
-		return fail(why, whylen, _("%s.volunteers: %zu names; at most %d on one shift"),
-			    k->name, names, GATE_VOLUNTEERS_MAX);
+		return rules_fail(why, whylen,
+				  _("%s.volunteers: %zu names; at most %d on one shift"), k->name,
+				  names, GATE_VOLUNTEERS_MAX);
 	/* the count is the names' count when both are given (0: not counted) */
 	if (p->parent_volunteers && (size_t)p->parent_volunteers != names)
-		return fail(why, whylen, _("%s.parent_volunteers: %d, but volunteers names %zu"),
-			    k->name, (int)p->parent_volunteers, names);
+		return rules_fail(why, whylen,
+				  _("%s.parent_volunteers: %d, but volunteers names %zu"), k->name,
+				  (int)p->parent_volunteers, names);
 	return 0;
 }
 
@@ -743,8 +541,8 @@ static int check_bus(const struct kind *k, const ProtobufCMessage *m, char *why,
 	const Safecampus__Bus *p = (const Safecampus__Bus *)m;
 
 	if (p->seats <= 0)
-		return fail(why, whylen, _("%s.seats must be > 0"), k->name);
-	return in_range(k, "seats", p->seats, 1, 100, why, whylen);
+		return rules_fail(why, whylen, _("%s.seats must be > 0"), k->name);
+	return rules_in_range(k, "seats", p->seats, 1, 100, why, whylen);
 }
 
 static int check_bus_rider(const struct kind *k, const ProtobufCMessage *m, char *why,
@@ -762,10 +560,10 @@ static int check_bus_rider(const struct kind *k, const ProtobufCMessage *m, char
 		     c == '.' || c == '_' || c == '-';
 	}
 	if (!ok)
-		return fail(why, whylen,
-			    _("%s.student_ref must be a pseudonymous code "
-			      "([A-Za-z0-9._-], at most 64), never a name"),
-			    k->name);
+		return rules_fail(why, whylen,
+				  _("%s.student_ref must be a pseudonymous code "
+				    "([A-Za-z0-9._-], at most 64), never a name"),
+				  k->name);
 	return 0;
 }
 
@@ -773,9 +571,9 @@ static int check_bus_trip(const struct kind *k, const ProtobufCMessage *m, char 
 {
 	const Safecampus__BusTrip *p = (const Safecampus__BusTrip *)m;
 	/* boarded != alighted is not refused: it is the alarm, and must be kept */
-	int rc = nonneg(k, "boarded", p->boarded, why, whylen);
+	int rc = rules_nonneg(k, "boarded", p->boarded, why, whylen);
 
-	return rc ? rc : nonneg(k, "alighted", p->alighted, why, whylen);
+	return rc ? rc : rules_nonneg(k, "alighted", p->alighted, why, whylen);
 }
 
 static int check_equipment(const struct kind *k, const ProtobufCMessage *m, char *why,
@@ -785,22 +583,24 @@ static int check_equipment(const struct kind *k, const ProtobufCMessage *m, char
 	int rc = 0;
 
 	if (p->interval_days <= 0)
-		return fail(why, whylen, _("%s.interval_days must be > 0"), k->name);
-	rc = date_order(k, "installed_date", p->installed_date, "last_check_date",
-			p->last_check_date, why, whylen);
+		return rules_fail(why, whylen, _("%s.interval_days must be > 0"), k->name);
+	rc = rules_date_order(k, "installed_date", p->installed_date, "last_check_date",
+			      p->last_check_date, why, whylen);
 	if (!rc)
-		rc = date_order(k, "last_check_date", p->last_check_date, "next_due_date",
-				p->next_due_date, why, whylen);
+		rc = rules_date_order(k, "last_check_date", p->last_check_date, "next_due_date",
+				      p->next_due_date, why, whylen);
 	return rc;
 }
 
 static int check_notice(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
 	const Safecampus__Notice *p = (const Safecampus__Notice *)m;
-	int rc = date_order(k, "issue_date", p->issue_date, "due_date", p->due_date, why, whylen);
+	int rc = rules_date_order(k, "issue_date", p->issue_date, "due_date", p->due_date, why,
+				  whylen);
 
 	if (!rc)
-		rc = check_list(k, "targets", p->targets, item_school, NULL, why, whylen);
+		rc = rules_check_list(k, "targets", p->targets, rules_item_school, NULL, why,
+				      whylen);
 	return rc;
 }
 
@@ -810,38 +610,39 @@ static int check_notice_event(const struct kind *k, const ProtobufCMessage *m, c
 	const Safecampus__NoticeEvent *p = (const Safecampus__NoticeEvent *)m;
 
 	if (p->action == SAFECAMPUS__NOTICE_ACTION__NOTICE_ACTION_REPORT) {
-		if (!set(p->report_date))
-			return fail(why, whylen, _("%s.report_date is required for a report"),
-				    k->name);
-		if (!set(p->channels))
-			return fail(why, whylen, _("%s.channels is required for a report"),
-				    k->name);
-		if (!set(p->evidence))
-			return fail(why, whylen, _("%s.evidence is required for a report"),
-				    k->name);
-		return check_list(k, "channels", p->channels, item_enum,
-				  &safecampus__education_channel__descriptor, why, whylen);
+		if (!rules_set(p->report_date))
+			return rules_fail(why, whylen, _("%s.report_date is required for a report"),
+					  k->name);
+		if (!rules_set(p->channels))
+			return rules_fail(why, whylen, _("%s.channels is required for a report"),
+					  k->name);
+		if (!rules_set(p->evidence))
+			return rules_fail(why, whylen, _("%s.evidence is required for a report"),
+					  k->name);
+		return rules_check_list(k, "channels", p->channels, rules_item_enum,
+					&safecampus__education_channel__descriptor, why, whylen);
 	}
 	/* an ack says "we have read it", nothing more */
-	if (set(p->report_date) || set(p->channels) || set(p->evidence))
-		return fail(why, whylen, _("%s.%s is only for a report"), k->name,
-			    set(p->report_date) ? "report_date"
-			    : set(p->channels)  ? "channels"
-						: "evidence");
+	if (rules_set(p->report_date) || rules_set(p->channels) || rules_set(p->evidence))
+		return rules_fail(why, whylen, _("%s.%s is only for a report"), k->name,
+				  rules_set(p->report_date) ? "report_date"
+				  : rules_set(p->channels)  ? "channels"
+							    : "evidence");
 	return 0;
 }
 
 static int check_calendar(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
 	const Safecampus__Calendar *p = (const Safecampus__Calendar *)m;
-	int rc = date_order(k, "term_start_date", p->term_start_date, "term_end_date",
-			    p->term_end_date, why, whylen);
+	int rc = rules_date_order(k, "term_start_date", p->term_start_date, "term_end_date",
+				  p->term_end_date, why, whylen);
 
 	if (!rc)
-		rc = check_list(k, "holidays", p->holidays, item_date_or_range, NULL, why, whylen);
+		rc = rules_check_list(k, "holidays", p->holidays, rules_item_date_or_range, NULL,
+				      why, whylen);
 	if (!rc)
-		rc = check_list(k, "makeup_days", p->makeup_days, item_makeup, p->holidays, why,
-				whylen);
+		rc = rules_check_list(k, "makeup_days", p->makeup_days, rules_item_makeup,
+				      p->holidays, why, whylen);
 	return rc;
 }
 
@@ -850,8 +651,8 @@ static int check_visitor(const struct kind *k, const ProtobufCMessage *m, char *
 	const Safecampus__Visitor *p = (const Safecampus__Visitor *)m;
 
 	if (p->time_out_ms && p->time_in_ms && p->time_out_ms < p->time_in_ms)
-		return fail(why, whylen, _("%s.time_out_ms must not be before time_in_ms"),
-			    k->name);
+		return rules_fail(why, whylen, _("%s.time_out_ms must not be before time_in_ms"),
+				  k->name);
 	return 0;
 }
 
@@ -946,12 +747,14 @@ static int check_done_dates(const struct kind *k, const ProtobufCMessage *m, cha
 		if (!v || !*v)
 			continue;
 		if (strcmp(v, first) < 0)
-			return fail(why, whylen, _("%s.%s: %s is before %d: a typo for the year?"),
-				    k->name, f->name, v, RULES_FIRST_YEAR);
+			return rules_fail(why, whylen,
+					  _("%s.%s: %s is before %d: a typo for the year?"),
+					  k->name, f->name, v, RULES_FIRST_YEAR);
 		if (strcmp(v, latest) > 0)
-			return fail(why, whylen,
-				    _("%s.%s: %s is in the future: a record says what was done"),
-				    k->name, f->name, v);
+			return rules_fail(
+				why, whylen,
+				_("%s.%s: %s is in the future: a record says what was done"),
+				k->name, f->name, v);
 	}
 	return 0;
 }
@@ -962,11 +765,13 @@ int rules_bus_trip_seats(const Safecampus__BusTrip *t, const Safecampus__Bus *b,
 	if (!t || !b || b->seats <= 0)
 		return 0;
 	if (t->boarded > b->seats)
-		return fail(why, whylen, _("bus_trip.boarded: %d students on a bus with %d seats"),
-			    t->boarded, b->seats);
+		return rules_fail(why, whylen,
+				  _("bus_trip.boarded: %d students on a bus with %d seats"),
+				  t->boarded, b->seats);
 	if (t->alighted > b->seats)
-		return fail(why, whylen, _("bus_trip.alighted: %d students on a bus with %d seats"),
-			    t->alighted, b->seats);
+		return rules_fail(why, whylen,
+				  _("bus_trip.alighted: %d students on a bus with %d seats"),
+				  t->alighted, b->seats);
 	return 0;
 }
 
@@ -979,15 +784,15 @@ int rules_check(const Safecampus__Record *r, char *why, size_t whylen)
 	if (why && whylen)
 		why[0] = '\0';
 	if (!r)
-		return fail(why, whylen, _("no record"));
+		return rules_fail(why, whylen, _("no record"));
 	k = kind_of(r);
 	if (!k)
-		return fail(why, whylen, _("record has no kind (body not set or unknown)"));
+		return rules_fail(why, whylen, _("record has no kind (body not set or unknown)"));
 	m = kind_payload(r);
 	if (!m)
-		return fail(why, whylen, _("%s: payload missing"), k->name);
+		return rules_fail(why, whylen, _("%s: payload missing"), k->name);
 	if (m->descriptor != k->desc)
-		return fail(why, whylen, _("%s: payload of the wrong type"), k->name);
+		return rules_fail(why, whylen, _("%s: payload of the wrong type"), k->name);
 	rc = check_generic(k, m, why, whylen);
 	if (rc == 0)
 		rc = check_done_dates(k, m, why, whylen);
@@ -1000,11 +805,12 @@ int rules_check(const Safecampus__Record *r, char *why, size_t whylen)
 		for (size_t j = 0; j < 8 && kr->required[j]; j++) {
 			const ProtobufCFieldDescriptor *f = kind_field(k, kr->required[j]);
 			if (!f)
-				return fail(why, whylen,
-					    _("%s.%s: rule names a field the kind lacks"), k->name,
-					    kr->required[j]);
+				return rules_fail(why, whylen,
+						  _("%s.%s: rule names a field the kind lacks"),
+						  k->name, kr->required[j]);
 			if (!field_present(m, f))
-				return fail(why, whylen, _("%s.%s is required"), k->name, f->name);
+				return rules_fail(why, whylen, _("%s.%s is required"), k->name,
+						  f->name);
 		}
 		if (kr->check) {
 			rc = kr->check(k, m, why, whylen);

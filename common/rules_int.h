@@ -19,16 +19,20 @@ const char *rules_quote(const char *s, char *tmp, size_t tmplen);
 /* s is non-NULL and non-empty */
 int rules_set(const char *s);
 
-int rules_set(const char *s);
 int rules_nonneg(const struct kind *k, const char *field, long long v, char *why, size_t whylen);
 int rules_in_range(const struct kind *k, const char *field, long long v, long long lo, long long hi,
 		   char *why, size_t whylen);
 int rules_date_order(const struct kind *k, const char *earlier_f, const char *earlier,
 		     const char *later_f, const char *later, char *why, size_t whylen);
+/* one ';'-separated list: no empty or repeated entry, each passed to `each`
+ * (copied and NUL-terminated, at most 63 bytes) with ctx */
 int rules_check_list(const struct kind *k, const char *field, const char *list,
 		     int (*each)(const struct kind *k, const char *field, const char *item,
 				 const void *ctx, char *why, size_t whylen),
 		     const void *ctx, char *why, size_t whylen);
+/* `each` callbacks: ctx is a NULL-terminated word list (item_word), the enum
+ * descriptor (item_enum), unused (item_school: a school id; item_date: a date;
+ * item_date_or_range: a date or FROM..TO), the holidays list (item_makeup) */
 int rules_item_word(const struct kind *k, const char *field, const char *item, const void *ctx,
 		    char *why, size_t whylen);
 int rules_item_enum(const struct kind *k, const char *field, const char *item, const void *ctx,

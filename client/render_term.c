@@ -5,6 +5,7 @@
  * ("STALE", "!", arrows), so nothing is lost without it. */
 #include "render_bureau.h"
 #include "render.h"
+#include "render_term_int.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -16,13 +17,10 @@
 #include "dashboard_text.h"
 #include "i18n.h"
 
-#define W RENDER_WIDTH
 #define MAX_ALERTS 20 /* terminal rows; the rest are in --html and --csv */
 #define MAX_MISSING 20
 #define MAX_MONTHS 7 /* trend columns */
 #define LABEL_W 44   /* indicator label column */
-
-enum { C_RESET, C_BOLD, C_DIM, C_RED, C_GREEN, C_YELLOW, C_CYAN, C_INVERSE };
 
 static const char *const ansi[] = {
 	[C_RESET] = "\033[0m", [C_BOLD] = "\033[1m",    [C_DIM] = "\033[2m",
@@ -30,26 +28,18 @@ static const char *const ansi[] = {
 	[C_CYAN] = "\033[36m", [C_INVERSE] = "\033[7m",
 };
 
-struct term {
-	FILE *f;
-	const struct render_ctx *r;
-	const Safecampus__Dashboard *d;
-	const char *dot; /* separator in running text */
-	const char *up, *down, *flat, *full, *empty, *half, *cont;
-};
-
-static void col(struct term *t, int c)
+void rterm_col(struct term *t, int c)
 {
 	if (t->r->color)
 		fputs(ansi[c], t->f);
 }
 
-static void heading(struct term *t, const char *title)
+void rterm_heading(struct term *t, const char *title)
 {
 	fputc('\n', t->f);
-	col(t, C_BOLD);
+	rterm_col(t, C_BOLD);
 	fputs(title, t->f);
-	col(t, C_RESET);
+	rterm_col(t, C_RESET);
 }
 
 /* Writes n columns of a bar glyph. */
@@ -113,7 +103,7 @@ static bool has_wide(const char *s, size_t n)
 /* Writes text starting at column `at`, wrapping at words to stay within W
  * columns, continuing lines at column indent; ends the line. Words longer
  * than a line are cut. Data-safe (control characters print as '?'). */
-static void wrap(FILE *f, const char *text, size_t at, size_t indent)
+void rterm_wrap(FILE *f, const char *text, size_t at, size_t indent)
 {
 	size_t colm = at, start = at;
 	const char *s = text ? text : "";
@@ -164,7 +154,7 @@ static void wrap(FILE *f, const char *text, size_t at, size_t indent)
 
 /* s right-aligned in width columns (a translated heading is wider or
  * narrower in bytes than in columns, so printf's %9s would misalign it). */
-static void rcell(FILE *f, const char *s, size_t width)
+void rterm_rcell(FILE *f, const char *s, size_t width)
 {
 	size_t w = cli_width(s);
 
@@ -172,7 +162,7 @@ static void rcell(FILE *f, const char *s, size_t width)
 	cli_text(f, s);
 }
 
-/* printf into a buffer, then wrap(). */
+/* printf into a buffer, then rterm_wrap(). */
 static void wrapf(FILE *f, size_t at, size_t indent, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -184,7 +174,7 @@ static void wrapf(FILE *f, size_t at, size_t indent, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	wrap(f, buf, at, indent);
+	rterm_wrap(f, buf, at, indent);
 }
 
 /* ---------------------------------------------------------------- sections */
@@ -202,36 +192,38 @@ static void header(struct term *t)
 	const char *title = _("SAFE-CAMPUS DASHBOARD ");
 	size_t vw = cli_width(view), room = W - cli_width(title) - vw - 2;
 
-	col(t, C_BOLD);
+	rterm_col(t, C_BOLD);
 	fputs(title, t->f);
-	col(t, C_RESET);
+	rterm_col(t, C_RESET);
 	cli_cell(t->f, label, room);
 	fputs("  ", t->f);
-	col(t, C_DIM);
+	rterm_col(t, C_DIM);
 	fputs(view, t->f);
-	col(t, C_RESET);
+	rterm_col(t, C_RESET);
 	fputc('\n', t->f);
 	render__as_of(t->r, asof, sizeof asof);
 	wrapf(t->f, 0, 2, _("period %s to %s%smonth %s%s%s"), d->period_start_date,
 	      d->period_end_date, t->dot, render__month(t->r, month), t->dot, asof);
 	if (t->r->offline) {
-		col(t, C_YELLOW);
+		rterm_col(t, C_YELLOW);
 		wrapf(t->f, 0, 2, _("NOT REFRESHED: %s. This is the copy stored here."),
 		      t->r->offline);
-		col(t, C_RESET);
+		rterm_col(t, C_RESET);
 	} else if (!t->r->fresh) {
-		col(t, C_DIM);
-		wrap(t->f,
-		     _("Stored copy: run `safecampus dashboard --refresh` or keep `safecampus sync "
-		       "--watch` running."),
-		     0, 2);
-		col(t, C_RESET);
+		rterm_col(t, C_DIM);
+		rterm_wrap(t->f,
+			   _("Stored copy: run `safecampus dashboard --refresh` or keep "
+			     "`safecampus sync "
+			     "--watch` running."),
+			   0, 2);
+		rterm_col(t, C_RESET);
 	}
 	if (t->r->derived)
-		wrap(t->f,
-		     _("Made from the district dashboard (no trends or hazard ageing); `safecampus "
-		       "dashboard --refresh --school ID` fetches the full view."),
-		     0, 2);
+		rterm_wrap(t->f,
+			   _("Made from the district dashboard (no trends or hazard ageing); "
+			     "`safecampus "
+			     "dashboard --refresh --school ID` fetches the full view."),
+			   0, 2);
 }
 
 static void score(struct term *t)
@@ -242,7 +234,7 @@ static void score(struct term *t)
 	unsigned of = d->of_schools ? d->of_schools : (unsigned)d->n_schools;
 
 	fputc('\n', t->f);
-	col(t, C_BOLD);
+	rterm_col(t, C_BOLD);
 	if (d->rank)
 		fprintf(t->f,
 			ngettext("SCORE %.1f of 100%srank %u of %u school",
@@ -253,7 +245,7 @@ static void score(struct term *t)
 			ngettext("DISTRICT AVERAGE SCORE %.1f of 100%s%u school",
 				 "DISTRICT AVERAGE SCORE %.1f of 100%s%u schools", of),
 			d->score, t->dot, of);
-	col(t, C_RESET);
+	rterm_col(t, C_RESET);
 	fputc('\n', t->f);
 	for (size_t i = 0; i < d->n_indicators; i++)
 		if (d->indicators[i]->weight > 0) {
@@ -317,9 +309,9 @@ static void bar(struct term *t, double score, size_t width)
 	score = score_shown(score);
 	full = (size_t)dashboard__round(score * (double)width / 100.0);
 	glyphs(t, t->full, full);
-	col(t, C_DIM);
+	rterm_col(t, C_DIM);
 	glyphs(t, t->empty, width - full);
-	col(t, C_RESET);
+	rterm_col(t, C_RESET);
 }
 
 /* Where to cut s so that the first part fits width columns: at the last
@@ -354,12 +346,13 @@ static void indicators(struct term *t)
 	for (size_t i = 0; i < d->n_indicators; i++)
 		if (d->indicators[i]->weight > 0)
 			sum += d->indicators[i]->weight;
-	heading(t, t->r->bureau && !(d->scope && *d->scope) ? _("INDICATORS (district averages)")
-							    : _("INDICATORS"));
+	rterm_heading(t, t->r->bureau && !(d->scope && *d->scope)
+				 ? _("INDICATORS (district averages)")
+				 : _("INDICATORS"));
 	fputc('\n', t->f);
-	col(t, C_DIM);
+	rterm_col(t, C_DIM);
 	fprintf(t->f, "  %-44s ", "");
-	rcell(t->f, _("VALUE"), 9);
+	rterm_rcell(t->f, _("VALUE"), 9);
 	fputs("  ", t->f);
 	cli_cell(t->f, _("TARGET"), 10);
 	fputc(' ', t->f);
@@ -367,9 +360,9 @@ static void indicators(struct term *t)
 	fputc(' ', t->f);
 	cli_cell(t->f, _("SCORE"), 15);
 	fputc(' ', t->f);
-	rcell(t->f, _("WEIGHT"), 6);
+	rterm_rcell(t->f, _("WEIGHT"), 6);
 	fputc('\n', t->f);
-	col(t, C_RESET);
+	rterm_col(t, C_RESET);
 	for (size_t k = 0; k < d->n_indicators; k++) {
 		const Safecampus__Indicator *i = d->indicators[k];
 		const char *label = dashboard_indicator_label(i->key, i->label);
@@ -389,16 +382,16 @@ static void indicators(struct term *t)
 		put_n(t->f, label, cut);
 		fprintf(t->f, "%*s ", (int)(LABEL_W - cli_width_n(label, cut)), "");
 		if (miss)
-			col(t, C_RED);
+			rterm_col(t, C_RED);
 		fprintf(t->f, "%9s%s", v, miss ? "!" : " ");
 		if (miss)
-			col(t, C_RESET);
+			rterm_col(t, C_RESET);
 		fputc(' ', t->f);
 		cli_cell(t->f, tg, 10);
 		fputc(' ', t->f);
-		col(t, good > 0 ? C_GREEN : good < 0 ? C_RED : C_RESET);
+		rterm_col(t, good > 0 ? C_GREEN : good < 0 ? C_RED : C_RESET);
 		cli_cell(t->f, tr, 8);
-		col(t, C_RESET);
+		rterm_col(t, C_RESET);
 		fputc(' ', t->f);
 		if (i->has_value) {
 			bar(t, i->score, 12);
@@ -415,33 +408,33 @@ static void indicators(struct term *t)
 			cut++;
 		if (label[cut]) {
 			fputs("    ", t->f);
-			wrap(t->f, label + cut, 4, 4);
+			rterm_wrap(t->f, label + cut, 4, 4);
 		}
 		if (i->detail && *i->detail) {
 			fputs("    ", t->f);
-			col(t, C_DIM);
-			wrap(t->f, dashboard_detail_text(i->detail, note, sizeof note), 4, 6);
-			col(t, C_RESET);
+			rterm_col(t, C_DIM);
+			rterm_wrap(t->f, dashboard_detail_text(i->detail, note, sizeof note), 4, 6);
+			rterm_col(t, C_RESET);
 		}
 		/* once per group ("education_*" share their sessions) */
 		if (dashboard_local_note(t->r->local, i->key, note, sizeof note) &&
 		    strcmp(note, last_note)) {
 			snprintf(last_note, sizeof last_note, "%s", note);
 			fputs("    ", t->f);
-			col(t, C_YELLOW);
+			rterm_col(t, C_YELLOW);
 			fputs(t->cont, t->f);
 			fputc(' ', t->f);
-			wrap(t->f, note, 6, 6);
-			col(t, C_RESET);
+			rterm_wrap(t->f, note, 6, 6);
+			rterm_col(t, C_RESET);
 		}
 	}
 	fputs("  ", t->f);
-	col(t, C_DIM);
-	wrap(t->f,
-	     _("! misses its target. VS LAST: change since the previous month. SCORE: 0-100, "
-	       "before weighting."),
-	     2, 2);
-	col(t, C_RESET);
+	rterm_col(t, C_DIM);
+	rterm_wrap(t->f,
+		   _("! misses its target. VS LAST: change since the previous month. SCORE: 0-100, "
+		     "before weighting."),
+		   2, 2);
+	rterm_col(t, C_RESET);
 }
 
 /* The ranking as bars (a school's view, or a bureau's drill-down). */
@@ -452,26 +445,26 @@ static void ranking(struct term *t, const size_t *order)
 
 	if (!d->n_schools)
 		return;
-	heading(t, t->r->bureau ? _("RANKING") : _("RANKING (other schools are not named)"));
+	rterm_heading(t, t->r->bureau ? _("RANKING") : _("RANKING (other schools are not named)"));
 	fputc('\n', t->f);
 	for (size_t k = 0; k < d->n_schools; k++) {
 		const Safecampus__SchoolScore *s = d->schools[order[k]];
 		bool self = render__row_is_self(t->r, s);
 
 		if (self)
-			col(t, C_BOLD);
+			rterm_col(t, C_BOLD);
 		fprintf(t->f, "  %3u  ", s->rank);
 		cli_cell(t->f, render__school_name(t->r, s, buf, sizeof buf), 30);
 		fprintf(t->f, " %5.1f  ", s->score);
 		if (self)
-			col(t, C_CYAN);
+			rterm_col(t, C_CYAN);
 		bar(t, s->score, 50);
 		if (self) {
-			col(t, C_RESET);
-			col(t, C_BOLD);
+			rterm_col(t, C_RESET);
+			rterm_col(t, C_BOLD);
 			fputs(t->r->ascii ? " <" : " ◀", t->f);
 		}
-		col(t, C_RESET);
+		rterm_col(t, C_RESET);
 		fputc('\n', t->f);
 	}
 }
@@ -538,21 +531,21 @@ static void schools(struct term *t, const size_t *order)
 		return;
 	shown = pick_columns(all, nall, sort, (W - 4 - 17 - 6) / 6, cols);
 	fputc('\n', t->f);
-	col(t, C_BOLD);
+	rterm_col(t, C_BOLD);
 	snprintf(legend, sizeof legend, _("SCHOOLS (%zu)"), d->n_schools);
 	fputs(legend, t->f);
-	col(t, C_RESET);
+	rterm_col(t, C_RESET);
 	fputc(' ', t->f);
 	wrapf(t->f, cli_width(legend) + 2, 2,
 	      _("sorted by %s, best first; --sort score, name or a column"), sort);
-	col(t, C_DIM);
+	rterm_col(t, C_DIM);
 	fputs("  # ", t->f);
 	cli_cell(t->f, _("SCHOOL"), 17);
 	fputc(' ', t->f);
-	rcell(t->f, _("SCORE"), 5);
+	rterm_rcell(t->f, _("SCORE"), 5);
 	for (size_t c = 0; c < shown; c++)
 		fprintf(t->f, " %5.5s", dashboard_short(cols[c]->key));
-	col(t, C_RESET);
+	rterm_col(t, C_RESET);
 	fputc('\n', t->f);
 	for (size_t k = 0; k < d->n_schools; k++) {
 		const Safecampus__SchoolScore *s = d->schools[order[k]];
@@ -570,15 +563,15 @@ static void schools(struct term *t, const size_t *order)
 					    i ? i->unit : cols[c]->unit, DASHBOARD_FMT_COMPACT);
 			fputc(' ', t->f);
 			if (miss)
-				col(t, C_RED);
+				rterm_col(t, C_RED);
 			fprintf(t->f, "%5s", v);
 			if (miss)
-				col(t, C_RESET);
+				rterm_col(t, C_RESET);
 		}
 		fputc('\n', t->f);
 	}
 	if (d->n_indicators) {
-		col(t, C_BOLD);
+		rterm_col(t, C_BOLD);
 		fputs("    ", t->f);
 		cli_cell(t->f, _("district average"), 17);
 		fprintf(t->f, " %5.1f", d->score);
@@ -590,16 +583,16 @@ static void schools(struct term *t, const size_t *order)
 					    cols[c]->unit, DASHBOARD_FMT_COMPACT);
 			fprintf(t->f, " %5s", v);
 		}
-		col(t, C_RESET);
+		rterm_col(t, C_RESET);
 		fputc('\n', t->f);
 	}
 	for (size_t c = 0; c < shown && at < sizeof legend; c++)
 		at += (size_t)snprintf(legend + at, sizeof legend - at, "%s%s = %s", c ? "; " : "",
 				       dashboard_short(cols[c]->key),
 				       dashboard_indicator_label(cols[c]->key, cols[c]->label));
-	col(t, C_DIM);
+	rterm_col(t, C_DIM);
 	fputs("  ", t->f);
-	wrap(t->f, legend, 2, 2);
+	rterm_wrap(t->f, legend, 2, 2);
 	if (shown < nall) {
 		fputs("  ", t->f);
 		wrapf(t->f, 2, 2,
@@ -615,10 +608,11 @@ static void schools(struct term *t, const size_t *order)
 		      unsent);
 	}
 	fputs("  ", t->f);
-	wrap(t->f,
-	     _("Red: misses the target. One school in full: `safecampus dashboard --school ID`."),
-	     2, 2);
-	col(t, C_RESET);
+	rterm_wrap(t->f,
+		   _("Red: misses the target. One school in full: `safecampus dashboard --school "
+		     "ID`."),
+		   2, 2);
+	rterm_col(t, C_RESET);
 	free(cols);
 }
 
@@ -655,19 +649,19 @@ static void trends(struct term *t)
 	lw = lw > 40 ? 40 : lw;
 	title = t->r->bureau && !(d->scope && *d->scope) ? _("TRENDS (district averages)")
 							 : _("TRENDS");
-	heading(t, title);
+	rterm_heading(t, title);
 	fprintf(t->f, "%*s", (int)(2 + lw - cli_width(title)), "");
 	for (size_t m = first; m < nm; m++) {
 		const char *mm = base->months[m]->month ? base->months[m]->month : "";
 		bool focus = strcmp(mm, month) == 0;
 		if (focus)
-			col(t, C_BOLD);
+			rterm_col(t, C_BOLD);
 		/* the month is data: cli_cell prints control characters as '?' */
 		fprintf(t->f, " %c", focus ? '[' : ' ');
 		cli_cell(t->f, mm, 7);
 		fputc(focus ? ']' : ' ', t->f);
 		if (focus)
-			col(t, C_RESET);
+			rterm_col(t, C_RESET);
 	}
 	fputc('\n', t->f);
 	for (size_t k = 0; k < d->n_trends; k++) {
@@ -704,10 +698,10 @@ static void trends(struct term *t)
 	}
 	/* the server's definition (dashboards.md, "Time"): say it, so a line
 	 * that does not look like the month's own work is not misread */
-	wrap(t->f,
-	     _("Each month is the period from its start to that month's end: the last month "
-	       "is the figures above."),
-	     0, 2);
+	rterm_wrap(t->f,
+		   _("Each month is the period from its start to that month's end: the last month "
+		     "is the figures above."),
+		   0, 2);
 	fputc('\n', t->f);
 }
 
@@ -761,7 +755,7 @@ static int alerts(struct term *t)
 	char buf[64], tbuf[512];
 	int rc;
 
-	heading(t, _("ALERTS"));
+	rterm_heading(t, _("ALERTS"));
 	fprintf(t->f, " (%zu)\n", d->n_alerts);
 	if (!d->n_alerts) {
 		fprintf(t->f, "  %s\n", _("none"));
@@ -774,9 +768,9 @@ static int alerts(struct term *t)
 		const Safecampus__Alert *a = d->alerts[o[k]];
 		render__alert_kind(a->kind, buf, sizeof buf);
 		fputs("  ", t->f);
-		col(t, a->severity >= SAFECAMPUS__SEVERITY__SEVERITY_HIGH ? C_RED : C_YELLOW);
+		rterm_col(t, a->severity >= SAFECAMPUS__SEVERITY__SEVERITY_HIGH ? C_RED : C_YELLOW);
 		cli_cell(t->f, sev_name(a->severity), 8);
-		col(t, C_RESET);
+		rterm_col(t, C_RESET);
 		fputc(' ', t->f);
 		cli_cell(t->f, buf, 19);
 		fputc(' ', t->f);
@@ -790,10 +784,11 @@ static int alerts(struct term *t)
 		fputc('\n', t->f);
 		if (dashboard_alert_pending(t->r->local, a)) {
 			fprintf(t->f, "%*s", 11, "");
-			col(t, C_YELLOW);
+			rterm_col(t, C_YELLOW);
 			fprintf(t->f, "%s ", t->cont);
-			wrap(t->f, _("answered by a record made here, not yet synced"), 13, 13);
-			col(t, C_RESET);
+			rterm_wrap(t->f, _("answered by a record made here, not yet synced"), 13,
+				   13);
+			rterm_col(t, C_RESET);
 		}
 	}
 	if (d->n_alerts > MAX_ALERTS)
@@ -810,7 +805,7 @@ static void missing(struct term *t)
 	size_t what_w = W - 2 - (show_school ? 17 : 0) - 1 - 14;
 	char tbuf[512];
 
-	heading(t, _("MISSING SUBMISSIONS"));
+	rterm_heading(t, _("MISSING SUBMISSIONS"));
 	fprintf(t->f, " (%zu)\n", d->n_missing);
 	if (!d->n_missing) {
 		fprintf(t->f, "  %s\n", _("none"));
@@ -829,11 +824,12 @@ static void missing(struct term *t)
 		fputc('\n', t->f);
 		if (dashboard_missing_pending(t->r->local, m)) {
 			fprintf(t->f, "    ");
-			col(t, C_YELLOW);
+			rterm_col(t, C_YELLOW);
 			fprintf(t->f, "%s ", t->cont);
-			wrap(t->f, _("recorded here, not yet synced: not missing once you sync"), 6,
-			     6);
-			col(t, C_RESET);
+			rterm_wrap(t->f,
+				   _("recorded here, not yet synced: not missing once you sync"), 6,
+				   6);
+			rterm_col(t, C_RESET);
 		}
 	}
 	if (d->n_missing > MAX_MISSING)
@@ -851,15 +847,15 @@ static void ageing(struct term *t)
 	for (size_t i = 0; i < d->n_hazard_ageing; i++)
 		if (d->hazard_ageing[i]->open > max)
 			max = d->hazard_ageing[i]->open;
-	heading(t, _("OPEN HAZARDS BY AGE"));
+	rterm_heading(t, _("OPEN HAZARDS BY AGE"));
 	fputc('\n', t->f);
-	col(t, C_DIM);
+	rterm_col(t, C_DIM);
 	fprintf(t->f, "  %-14s ", "");
-	rcell(t->f, _("OPEN"), 6);
+	rterm_rcell(t->f, _("OPEN"), 6);
 	fputc(' ', t->f);
-	rcell(t->f, _("OVERDUE"), 8);
+	rterm_rcell(t->f, _("OVERDUE"), 8);
 	fputc('\n', t->f);
-	col(t, C_RESET);
+	rterm_col(t, C_RESET);
 	for (size_t i = 0; i < d->n_hazard_ageing; i++) {
 		const Safecampus__AgeBucket *b = d->hazard_ageing[i];
 		uint32_t over = b->overdue > b->open ? b->open : b->overdue;
@@ -869,152 +865,16 @@ static void ageing(struct term *t)
 		char lb[64];
 		cli_cell(t->f, dashboard_title_text(b->label, lb, sizeof lb), 14);
 		fprintf(t->f, " %6u %8u  ", b->open, b->overdue);
-		col(t, C_RED);
+		rterm_col(t, C_RED);
 		glyphs(t, t->full, wo);
-		col(t, C_YELLOW);
+		rterm_col(t, C_YELLOW);
 		glyphs(t, t->half, wa > wo ? wa - wo : 0);
-		col(t, C_RESET);
+		rterm_col(t, C_RESET);
 		fputc('\n', t->f);
 	}
-	col(t, C_DIM);
+	rterm_col(t, C_DIM);
 	fprintf(t->f, _("  %s overdue  %s open, within its deadline\n"), t->full, t->half);
-	col(t, C_RESET);
-}
-
-static void fmt_ago(int64_t ref, int64_t ms, char *out, size_t n)
-{
-	char age[32];
-
-	if (ms <= 0) {
-		snprintf(out, n, "%s", _("never"));
-		return;
-	}
-	cli_fmt_age(ref - ms, age, sizeof age);
-	snprintf(out, n, _("%s ago"), age);
-}
-
-static void health(struct term *t)
-{
-	const Safecampus__Dashboard *d = t->d;
-	int64_t ref = render__ref_ms(t->r);
-	size_t nstale = 0;
-	bool district = t->r->bureau && !(d->scope && *d->scope);
-
-	if (!d->n_health)
-		return;
-	for (size_t i = 0; i < d->n_health; i++)
-		nstale += dashboard_health_stale(d->health[i], ref);
-	heading(t, _("SYNC HEALTH"));
-	fprintf(t->f,
-		ngettext(" (%zu client, %zu stale: no contact for 3 days or a record unsent for a "
-			 "day)\n",
-			 " (%zu clients, %zu stale: no contact for 3 days or a record unsent for a "
-			 "day)\n",
-			 d->n_health),
-		d->n_health, nstale);
-	col(t, C_DIM);
-	fputs("  ", t->f);
-	if (district) {
-		cli_cell(t->f, _("SCHOOL"), 20);
-		fputc(' ', t->f);
-	}
-	cli_cell(t->f, _("CAMPUS"), 12);
-	fputc(' ', t->f);
-	cli_cell(t->f, _("LAST CONTACT"), 14);
-	fputc(' ', t->f);
-	rcell(t->f, _("UNSENT"), 7);
-	fputc(' ', t->f);
-	cli_cell(t->f, _("OLDEST UNSENT"), 14);
-	fprintf(t->f, " %s\n", _("LAST SYNC"));
-	col(t, C_RESET);
-	/* stale first, in the dashboard's order otherwise */
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < d->n_health; i++) {
-			const Safecampus__SyncHealth *h = d->health[i];
-			bool stale = dashboard_health_stale(h, ref);
-			char a[48], b[48], c[48];
-			if (stale != (pass == 0))
-				continue;
-			fmt_ago(ref, h->last_contact_ms, a, sizeof a);
-			if (h->outbox_pending)
-				fmt_ago(ref, h->oldest_pending_ms, b, sizeof b);
-			else
-				snprintf(b, sizeof b, "-");
-			fmt_ago(ref, h->last_sync_ms, c, sizeof c);
-			fputs("  ", t->f);
-			if (district) {
-				cli_cell(t->f, render__school_label(t->r, h->school), 20);
-				fputc(' ', t->f);
-			}
-			cli_cell(t->f, h->campus, 12);
-			fputc(' ', t->f);
-			if (stale && (h->last_contact_ms <= 0 ||
-				      ref - h->last_contact_ms > DASHBOARD_STALE_CONTACT_MS))
-				col(t, C_RED);
-			cli_cell(t->f, a, 14);
-			col(t, C_RESET);
-			fprintf(t->f, " %7llu ", (unsigned long long)h->outbox_pending);
-			if (stale && h->outbox_pending &&
-			    ref - h->oldest_pending_ms > DASHBOARD_STALE_UNSENT_MS)
-				col(t, C_RED);
-			cli_cell(t->f, b, 14);
-			col(t, C_RESET);
-			fputc(' ', t->f);
-			if (stale) {
-				cli_cell(t->f, c, 14);
-				col(t, C_RED);
-				col(t, C_BOLD);
-				fprintf(t->f, " %s", _("STALE"));
-				col(t, C_RESET);
-			} else {
-				cli_text(t->f, c);
-			}
-			fputc('\n', t->f);
-		}
-}
-
-static void local_note(struct term *t)
-{
-	const struct dashboard_local *l = t->r->local;
-	char buf[2048], age[32];
-	size_t at = 0;
-
-	if (!l || (!l->pending && !l->rejected))
-		return;
-	heading(t, _("NOT YET SYNCED FROM HERE"));
-	fputc('\n', t->f);
-	if (l->pending) {
-		cli_fmt_age(t->r->now_ms - l->oldest_pending_ms, age, sizeof age);
-		at += (size_t)snprintf(buf, sizeof buf,
-				       ngettext("%llu record waits in this install's outbox "
-						"(oldest %s ago):",
-						"%llu records wait in this install's outbox "
-						"(oldest %s ago):",
-						l->pending),
-				       (unsigned long long)l->pending, age);
-		for (size_t i = 0, n = 0; i < l->nkinds && at < sizeof buf; i++) {
-			if (!l->kinds[i].pending)
-				continue;
-			at += (size_t)snprintf(
-				buf + at, sizeof buf - at, "%s %llu %s", n++ ? "," : "",
-				(unsigned long long)l->kinds[i].pending,
-				dashboard_kind_noun(l->kinds[i].kind, l->kinds[i].pending));
-		}
-		if (at < sizeof buf)
-			at += (size_t)snprintf(buf + at, sizeof buf - at, "%s",
-					       _(". The dashboard counts them "
-						 "after `safecampus sync`."));
-	}
-	if (l->rejected && at < sizeof buf)
-		snprintf(buf + at, sizeof buf - at,
-			 ngettext("%s%llu record was rejected by the server: see "
-				  "`safecampus outbox list`.",
-				  "%s%llu records were rejected by the server: see "
-				  "`safecampus outbox list`.",
-				  l->rejected),
-			 at ? " " : "", (unsigned long long)l->rejected);
-	fputs("  ", t->f);
-	wrap(t->f, buf, 2, 2);
+	rterm_col(t, C_RESET);
 }
 
 int render_term(FILE *f, const struct render_ctx *r)
@@ -1066,8 +926,8 @@ int render_term(FILE *f, const struct render_ctx *r)
 	missing(&t);
 	render_flags_term(t.f, r);
 	ageing(&t);
-	health(&t);
-	local_note(&t);
+	rterm_health(&t);
+	rterm_local_note(&t);
 	if (ferror(f))
 		rc = -EIO;
 out:

@@ -248,43 +248,9 @@ static void do_pull(struct sync *s)
 /* ---- dashboards (client/dashboard.h) */
 
 /* Keeps d under key, or under the key its scope gives when key is NULL. */
-static int keep_dashboard(struct sync *s, const Safecampus__Dashboard *d, const char *key)
-{
-	char k[DASHBOARD_KEY_MAX];
-	int rc;
-
-	if (!key) {
-		dashboard_key_for(k, d, s->cfg.school, NULL);
-		key = k;
-	}
-	rc = dashboard_save(s->st, key, d);
-	if (rc == 0) {
-		s->rep->dashboards++;
-		log_info("dashboard stored key=%s scope=%s as_of=%s", key, d->scope, d->as_of_date);
-		if (s->opts->changed)
-			s->opts->changed(s->opts->changed_arg, SYNC_CHANGED_DASHBOARD);
-	}
-	return rc;
-}
-
-static void do_dashboard(struct sync *s)
-{
-	Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
-	Safecampus__DashboardRequest req = SAFECAMPUS__DASHBOARD_REQUEST__INIT;
-
-	set_phase(s, PH_DASHBOARD);
-	if (s->opts->dashboard_school)
-		req.school = (char *)s->opts->dashboard_school;
-	if (s->opts->dashboard_as_of)
-		req.as_of_date = (char *)s->opts->dashboard_as_of;
-	env.body_case = SAFECAMPUS__ENVELOPE__BODY_DASHBOARD_REQUEST;
-	env.dashboard_request = &req;
-	(void)send_env(s, &env);
-}
-
 static void on_dashboard(struct sync *s, const Safecampus__Dashboard *d)
 {
-	int rc = keep_dashboard(s, d, s->opts->dashboard_key);
+	int rc = sync__dashboard_keep(s, d, s->opts->dashboard_key);
 
 	if (rc) {
 		fail_store(s, rc, "storing the dashboard");
@@ -323,7 +289,7 @@ static void round_done(struct sync *s)
 	if (s->opts->changed)
 		s->opts->changed(s->opts->changed_arg, SYNC_CHANGED_ROUND);
 	if (s->opts->dashboard && !s->dashboard_done) {
-		do_dashboard(s);
+		sync__dashboard_request(s);
 		return;
 	}
 	if (!s->opts->watch) {
@@ -466,7 +432,7 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 				s->want_round = 1;
 		} else if (env->body_case == SAFECAMPUS__ENVELOPE__BODY_DASHBOARD) {
 			/* pushed after a change; a cache, so a failure to keep it is not fatal */
-			rc = keep_dashboard(s, env->dashboard, NULL);
+			rc = sync__dashboard_keep(s, env->dashboard, NULL);
 			if (rc)
 				log_warn("storing a pushed dashboard failed: %s", sc_strerror(rc));
 		}

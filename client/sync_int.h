@@ -86,6 +86,11 @@ struct sync {
 
 /* sync.c, for sync_evidence.c: a request, and the end of a connection */
 int sync__send(struct sync *s, Safecampus__Envelope *env);
+/* sync_dashboard.c: DASHBOARD, one DashboardRequest for opts->dashboard_school
+ * and _as_of; and d kept under key (NULL: the key its scope gives), counted in
+ * the report, the changed callback told. Returns 0 or the store's error. */
+void sync__dashboard_request(struct sync *s);
+int sync__dashboard_keep(struct sync *s, const Safecampus__Dashboard *d, const char *key);
 void sync__fail(struct sync *s, int rc, enum sync_failure class, const char *msg);
 void sync__set_phase(struct sync *s, enum phase next);
 

@@ -231,6 +231,8 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 {
 	const struct kind *k = !v ? g : v->kind ? kind_by_name(v->kind) : g;
 	bool takes_id = v && (v->flags & KV_PARENT);
+	bool takes_files = (v && (v->flags & KV_EVIDENCE_FILE)) ||
+			   (!v && k && k->ops && k->ops->evidence_files);
 	struct cli_opt opts[CLI_MAX_OPTS];
 	const char *only[CLI_MAX_OPTS + 1], *pos[1];
 	size_t nopts = 0, npos, no = 0;
@@ -295,7 +297,7 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 				   "terminal)"),
 		};
 	}
-	if ((v && (v->flags & KV_EVIDENCE_FILE)) || (!v && k->ops && k->ops->evidence_files)) {
+	if (takes_files) {
 		opts[nopts++] = (struct cli_opt){
 			.name = "evidence",
 			.metavar = "FILE",
@@ -339,7 +341,9 @@ int cli_verb_run(struct cli *c, const struct kind *g, const struct kind_verb *v,
 			return CLI_FAIL;
 	}
 	rc = cli_field_values(opts, nopts, cmd, vals, &nvals);
-	if (rc == 0)
+	/* only a verb that takes files: elsewhere --evidence is a text field
+	 * (a notice report's evidence is its description) */
+	if (rc == 0 && takes_files)
 		rc = evidence_opt(c, k, opts, nopts, cmd, vals, &nvals, &ef, &nfiles);
 	if (rc)
 		return rc;

@@ -5,6 +5,9 @@
  *   gen_cal.c     PRNG, days, arena, the district calendar (terms, holidays)
  *   gen_bureau.c  the bureau: calendar rows and notices
  *   gen_school.c  one school: profile, staff, classes, ... everything it records
+ *   gen_school_teach.c  its 1530 sessions, lectures, linkage, meetings, drills
+ *   gen_school_check.c  its inspections, hazards, gate, trips, equipment, risks,
+ *                       notice answers (gen_school_int.h: what the three share)
  *   sink_copy.c   PostgreSQL COPY files and a load script
  *   sink_store.c  existing client stores (then `safecampus sync` uploads them)
  *

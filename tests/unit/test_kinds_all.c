@@ -2,8 +2,7 @@
  * named when missing, every field survives text and wire round trips, the
  * override flags are as designed (docs/internals/kinds.md), every kind has its
  * table and every field its column in the migrations in server/sql (path from
- * SC_SOURCE_DIR, default "."), and the notice workflow's rules (wf_notice.c)
- * work on statuses built without a database.
+ * SC_SOURCE_DIR, default "."). The notice workflow is test_kinds_notice.c.
  *
  * Build with -fsanitize=address: records are built and freed field by field. */
 #include <dirent.h>
@@ -22,209 +21,7 @@
 #include "kinds.h"
 #include "rules.h"
 #include "workflow.h"
-
-#define U1 "0f8e1c2a-3b4d-4e5f-8a6b-7c8d9e0f1a2b"
-#define U2 "6a1d9f3e-2c4b-4d8e-9f0a-1b2c3d4e5f60"
-#define NOTICE_ID "3c5e7a9b-1d2f-4a6c-8e0b-2d4f6a8c0e1f"
-
-/* ------------------------------------------------------------------ samples */
-
-/* One valid record per kind ("field=value"), with the fields the rules must
- * require. Every field a sample leaves out is one its kind lets be empty. */
-struct sample {
-	const char *kind;
-	const char *required; /* ','-separated */
-	const char *fields[24];
-};
-
-static const struct sample samples[] = {
-	{ "hazard",
-	  "title,area,severity,found_date",
-	  { "title=Loose handrail on stairs B", "location=Building B, 2nd floor", "area=building",
-	    "severity=medium", "description=扶手松动", "found_date=2026-03-02",
-	    "reporter=Zhang San", "inspection_id=" U2 } },
-	{ "hazard_event",
-	  "hazard_id,action,actor",
-	  { "hazard_id=" U1, "action=assign", "actor=Principal Li", "actor_role=principal",
-	    "owner=Wang Wu", "deadline_date=2026-03-10", "note=fix by Friday",
-	    "evidence_sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-	    "evidence_path=photos/handrail.jpg", "at_ms=1772400000000" } },
-	{ "school_profile",
-	  "name,staff_count,class_count,student_count",
-	  { "name=Example Road Primary School", "founded_year=1952", "site_area_m2=16800",
-	    "building_area_m2=7786.5", "staff_count=71", "class_count=24", "student_count=988",
-	    "boarding_students=12", "campus_count=1", "current_level=district-level since 2009",
-	    "target_level=city-level", "bus_count=7", "bus_riders=296" } },
-	{ "staff",
-	  "name,staff_role",
-	  { "name=Zhang Wei", "staff_role=head_teacher", "department=Grade 3", "inactive=true",
-	    "joined_date=2015-09-01", "left_date=2026-07-15" } },
-	{ "school_class",
-	  "grade,name",
-	  { "grade=3", "name=三年级2班", "head_teacher=Zhang Wei", "student_count=41",
-	    "opened_date=2023-09-01", "closed_date=2029-07-01" } },
-	{ "meeting",
-	  "type,meeting_date,title",
-	  { "type=all_staff_training", "meeting_date=2026-02-24",
-	    "title=Spring term safety training", "attendees=68",
-	    "minutes=Duties at the gate; fire routes; reporting hazards." } },
-	{ "policy",
-	  "title,type",
-	  { "title=Visitor entry rules", "type=rule", "version=2025 rev. 2",
-	    "effective_date=2025-09-01", "revised_date=2026-02-20",
-	    "summary=Visitors sign in at the gate and wear a badge." } },
-	{ "letter",
-	  "year,level,signer,counter_signer,signed_date",
-	  { "year=2026", "level=department_teacher", "signer=Zhang Wei", "signer_staff_id=" U1,
-	    "counter_signer=Liu Fang", "signed_date=2026-02-25" } },
-	{ "education",
-	  "school_class_id,session_date,slot,topic,minutes",
-	  { "school_class_id=" U1, "session_date=2026-03-06", "slot=weekend_5", "topic=traffic",
-	    "channel=class_meeting", "teacher=Zhang Wei", "minutes=5", "theme=一盔一带" } },
-	{ "lecture",
-	  "lecture_date,speaker,topic",
-	  { "lecture_date=2026-03-12", "speaker=Officer Chen (法制副校长)",
-	    "topic=Bullying and the law", "audience=grades 4-6", "attendees=320" } },
-	{ "drill",
-	  "drill_date,theme,scenario",
-	  { "drill_date=2026-03-27", "theme=National safety education day", "scenario=fire",
-	    "plan_id=" U1, "plan_ref=Fire evacuation plan 2025", "student_count=988",
-	    "staff_count=71", "evacuation_seconds=150", "segments=principal;teacher;student",
-	    "feedback=Stair C was slow; add a teacher there." } },
-	{ "inspection",
-	  "inspection_date,level,focus,inspector",
-	  { "inspection_date=2026-03-02", "level=leadership", "focus=fire",
-	    "inspector=Safety leadership group", "location=Canteen",
-	    "findings=Two extinguishers past their date.", "hazards_found=2" } },
-	{ "linkage",
-	  "activity_date,partner,activity",
-	  { "activity_date=2026-03-18", "partner=traffic_police", "partner_name=Xinhua Rd brigade",
-	    "activity=Helmet checks at dismissal", "participants=6" } },
-	{ "gate_duty",
-	  "duty_date,shift",
-	  { "duty_date=2026-03-09", "shift=morning", "leader=Vice Principal Zhao",
-	    "teacher=Zhang Wei", "guard=Guard Sun", "parent_volunteers=2",
-	    "incidents=A scooter blocked the gate", "volunteers=Wang Ma;Li Ba" } },
-	{ "bus",
-	  "plate,seats",
-	  { "plate=川A·12345", "seats=45", "company=City School Bus Co.", "driver=Driver Ma",
-	    "attendant=Attendant He", "next_inspection_date=2026-09-30", "inactive=true" } },
-	{ "bus_rider",
-	  "bus_id,student_ref",
-	  { "bus_id=" U1, "student_ref=S2025-0143", "inactive=true" } },
-	{ "bus_trip",
-	  "bus_id,trip_date,direction,checked_by",
-	  { "bus_id=" U1, "trip_date=2026-03-09", "direction=from_school", "boarded=42",
-	    "alighted=41", "checked_by=Attendant He" } },
-	{ "equipment",
-	  "item,type,location,interval_days",
-	  { "item=Gas leak alarm", "type=gas_alarm", "location=Canteen kitchen",
-	    "installed_date=2017-06-01", "interval_days=365", "last_check_date=2025-06-10",
-	    "next_due_date=2026-06-10", "result=ok" } },
-	{ "equipment_check",
-	  "equipment_id,check_date,result,checker",
-	  { "equipment_id=" U1, "check_date=2025-06-10", "result=fault", "checker=Gas company",
-	    "note=Sensor 2 replaced" } },
-	{ "risk",
-	  "title,status",
-	  { "title=Bottled LPG in the canteen", "description=Old stoves lack flame-out protection",
-	    "area=food", "mitigation=Leak alarms and cut-off valves fitted",
-	    "plan=Convert the kitchen from gas to electric", "planned_date=2027-08-31",
-	    "status=mitigated" } },
-	{ "notice",
-	  "title,issue_date,due_date",
-	  { "title=Safety education day 2026", "body=Hold a themed class meeting.",
-	    "issue_date=2026-03-16", "due_date=2026-04-10",
-	    "required_action=Class meeting and a letter to parents", "targets=sch-001;sch_2.b",
-	    "campaign=safety_education_day" } },
-	{ "notice_event",
-	  "notice_id,action,actor,notice_hlc",
-	  { "notice_id=" NOTICE_ID, "action=ack", "actor=Safety office", "notice_hlc=1000",
-	    "at_ms=1773800000000" } },
-	{ "calendar",
-	  "term_name,term_start_date,term_end_date",
-	  { "term_name=2026-2027 autumn", "term_start_date=2026-09-01", "term_end_date=2027-01-22",
-	    "holidays=2026-10-01..2026-10-07;2027-01-01", "makeup_days=2026-09-27;2026-10-10" } },
-	{ "visitor",
-	  "visit_date,name,purpose,host,time_in_ms",
-	  { "visit_date=2026-03-02", "name=Liu Fang", "organisation=City Water Company",
-	    "purpose=meter inspection", "host=Wang Wu (logistics)", "time_in_ms=1772430000000",
-	    "time_out_ms=1772433600000" } },
-	{ "person",
-	  "login,display_name,role,public_key,enrolled_ms",
-	  { "login=chen.li", "display_name=Chen Li", "role=principal",
-	    "public_key=61c9fb9bd70055d9ea250231c9fb9bd70055d9ea250231c9fb9bd70055d9ea25",
-	    "enrolled_ms=1772430000000" } },
-};
-
-#define NSAMPLES (sizeof samples / sizeof samples[0])
-
-static const struct sample *sample_of(const char *kind)
-{
-	for (size_t i = 0; i < NSAMPLES; i++)
-		if (!strcmp(samples[i].kind, kind))
-			return &samples[i];
-	return NULL;
-}
-
-/* ------------------------------------------------------------------ helpers */
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	assert_non_null(d);
-	return d;
-}
-
-/* Sets "field=value" on m; fails the test on a bad field or value. */
-static void set_pair(const struct kind *k, ProtobufCMessage *m, const char *pair)
-{
-	char name[64], err[256] = "";
-	const char *eq = strchr(pair, '=');
-	const ProtobufCFieldDescriptor *f;
-
-	assert_non_null(eq);
-	assert_true((size_t)(eq - pair) < sizeof name);
-	memcpy(name, pair, (size_t)(eq - pair));
-	name[eq - pair] = '\0';
-	f = kind_field(k, name);
-	if (!f)
-		fail_msg("%s has no field %s", k->name, name);
-	if (kind_field_set(m, f, eq + 1, err, sizeof err) != 0)
-		fail_msg("%s.%s = \"%s\": %s", k->name, name, eq + 1, err);
-}
-
-/* The sample of kind, then `overrides` ("field=value|field=value"). Free with
- * kind_record_free. */
-static Safecampus__Record *make(const char *kind, const char *overrides)
-{
-	const struct kind *k = kind_by_name(kind);
-	const struct sample *s = sample_of(kind);
-	Safecampus__Record *r = malloc(sizeof *r);
-	ProtobufCMessage *m;
-
-	assert_non_null(k);
-	assert_non_null(s);
-	assert_non_null(r);
-	safecampus__record__init(r);
-	r->id = xstrdup(U2);
-	r->school = xstrdup(k->bureau_only ? "" : "sch-001");
-	r->campus = xstrdup("main");
-	r->hlc = 1000;
-	m = kind_payload_new(k);
-	assert_non_null(m);
-	kind_record_set_payload(r, k, m);
-	for (size_t i = 0; i < 24 && s->fields[i]; i++)
-		set_pair(k, m, s->fields[i]);
-	if (overrides && *overrides) {
-		char *copy = xstrdup(overrides), *save = NULL;
-		for (char *p = strtok_r(copy, "|", &save); p; p = strtok_r(NULL, "|", &save))
-			set_pair(k, m, p);
-		free(copy);
-	}
-	return r;
-}
+#include "kinds_samples.h"
 
 static int list_has(const char *list, const char *name)
 {
@@ -267,7 +64,7 @@ static void test_every_kind_listed(void **state)
 	for (size_t i = 0; i < n; i++) {
 		const struct kind *k = kind_at(i);
 		assert_string_equal(k->name, expected_kinds[i]);
-		assert_non_null(sample_of(k->name));
+		assert_non_null(ks_sample_of(k->name));
 		/* the generic rules and the SQL layer take scalars only */
 		for (unsigned j = 0; j < k->desc->n_fields; j++) {
 			const ProtobufCFieldDescriptor *f = &k->desc->fields[j];
@@ -283,7 +80,7 @@ static void test_valid_samples_pass(void **state)
 	(void)state;
 	for (size_t i = 0; i < kind_count(); i++) {
 		const struct kind *k = kind_at(i);
-		Safecampus__Record *r = make(k->name, NULL);
+		Safecampus__Record *r = ks_make(k->name, NULL);
 		char why[256] = "";
 		if (rules_check(r, why, sizeof why) != 0)
 			fail_msg("sample %s refused: %s", k->name, why);
@@ -298,7 +95,7 @@ static void test_required_fields(void **state)
 	(void)state;
 	for (size_t i = 0; i < kind_count(); i++) {
 		const struct kind *k = kind_at(i);
-		const struct sample *s = sample_of(k->name);
+		const struct sample *s = ks_sample_of(k->name);
 
 		for (unsigned j = 0; j < k->desc->n_fields; j++) {
 			const ProtobufCFieldDescriptor *f = &k->desc->fields[j];
@@ -307,7 +104,7 @@ static void test_required_fields(void **state)
 			int rc;
 
 			snprintf(ov, sizeof ov, "%s=", f->name);
-			r = make(k->name, ov);
+			r = ks_make(k->name, ov);
 			rc = rules_check(r, why, sizeof why);
 			if (list_has(s->required, f->name)) {
 				snprintf(want, sizeof want, "%s.%s is required", k->name, f->name);
@@ -443,7 +240,7 @@ static void test_wire_round_trip(void **state)
 	(void)state;
 	for (size_t i = 0; i < kind_count(); i++) {
 		const struct kind *k = kind_at(i);
-		Safecampus__Record *r = make(k->name, NULL), *back;
+		Safecampus__Record *r = ks_make(k->name, NULL), *back;
 		size_t n = safecampus__record__get_packed_size(r);
 		uint8_t *buf = malloc(n ? n : 1);
 		const ProtobufCMessage *a, *b;
@@ -724,7 +521,7 @@ static void load_schema(struct schema *sc)
 		fail_msg("cannot open %s: %s (set SC_SOURCE_DIR)", dir, strerror(errno));
 	while ((de = readdir(d)))
 		if (ends_with(de->d_name, ".sql") && nn < 64)
-			names[nn++] = xstrdup(de->d_name);
+			names[nn++] = ks_xstrdup(de->d_name);
 	closedir(d);
 	qsort(names, nn, sizeof names[0], cmp_str);
 	assert_true(nn >= 2);
@@ -742,7 +539,7 @@ static void load_schema(struct schema *sc)
 		free(s);
 		free(names[i]);
 	}
-	char *copy = xstrdup(sc->text);
+	char *copy = ks_xstrdup(sc->text);
 	parse_sql(sc, copy);
 	free(copy);
 }
@@ -1011,7 +808,7 @@ static void test_cross_field_rules(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof rule_cases / sizeof rule_cases[0]; i++) {
 		const struct rule_case *c = &rule_cases[i];
-		Safecampus__Record *r = make(c->kind, c->overrides);
+		Safecampus__Record *r = ks_make(c->kind, c->overrides);
 		char why[256] = "";
 		int rc = rules_check(r, why, sizeof why);
 
@@ -1027,7 +824,7 @@ static void test_cross_field_rules(void **state)
 /* NaN and infinity cannot be typed but can arrive on the wire. */
 static void test_non_finite_double(void **state)
 {
-	Safecampus__Record *r = make("school_profile", NULL);
+	Safecampus__Record *r = ks_make("school_profile", NULL);
 	char why[256] = "";
 
 	(void)state;
@@ -1041,325 +838,14 @@ static void test_non_finite_double(void **state)
 	kind_record_free(r);
 }
 
-/* ------------------------------------------------------------------ the notice workflow */
-
-/* One row as wf_notice's load_sql returns it. */
-struct nrow {
-	const char *hlc, *issue, *due, *addressed, *deleted, *acked_hlc, *ack_ms, *reported_hlc,
-		*reported_ms, *report_date, *late;
-};
-
-static PGresult *nresult(const struct nrow *row)
-{
-	PGresAttDesc att[12];
-	const char *v[12] = { NOTICE_ID,         row->hlc,         row->issue,       row->due,
-			      row->addressed,    row->deleted,     row->acked_hlc,   row->ack_ms,
-			      row->reported_hlc, row->reported_ms, row->report_date, row->late };
-	PGresult *res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
-
-	assert_non_null(res);
-	memset(att, 0, sizeof att);
-	for (int i = 0; i < 12; i++) {
-		att[i].name = (char *)"c";
-		att[i].format = 0;
-		att[i].typid = 25; /* text */
-		att[i].typlen = -1;
-		att[i].atttypmod = -1;
-	}
-	assert_true(PQsetResultAttrs(res, 12, att));
-	for (int i = 0; i < 12; i++)
-		assert_true(PQsetvalue(res, 0, i, (char *)v[i], (int)strlen(v[i])));
-	return res;
-}
-
-static const struct nrow fresh = {
-	"2000", "2026-03-16", "2026-04-10", "t", "f", "0", "0", "0", "0", "", "f",
-};
-
-static const struct workflow *notice_wf(void)
-{
-	const struct workflow *wf = workflow_for_event(kind_by_name("notice_event"));
-
-	assert_non_null(wf);
-	return wf;
-}
-
-static void *nstatus(const struct nrow *row)
-{
-	const struct workflow *wf = notice_wf();
-	void *st = calloc(1, wf->status_size);
-	PGresult *res = nresult(row);
-
-	assert_non_null(st);
-	assert_int_equal(wf->load(st, res, 0), 0);
-	PQclear(res);
-	return st;
-}
-
-/* The store columns of st joined with '|'. */
-static void nstore(const void *st, char *out, size_t outlen)
-{
-	const struct workflow *wf = notice_wf();
-	char vals[WF_MAX_STORE_COLS][WF_TEXT];
-	size_t at = 0;
-
-	wf->store(st, vals);
-	out[0] = '\0';
-	for (int i = 0; i < wf->nstore; i++)
-		at += (size_t)snprintf(out + at, outlen - at, "%s%s", i ? "|" : "", vals[i]);
-}
-
-/* Applies a notice_event built from the sample plus overrides; returns rc. */
-static int napply(void *st, const char *overrides, char *why, size_t whylen)
-{
-	Safecampus__Record *r = make("notice_event", overrides);
-	char rwhy[256];
-	int rc;
-
-	/* what the server checks first */
-	if (rules_check(r, rwhy, sizeof rwhy) != 0)
-		fail_msg("notice_event {%s} fails the rules: %s", overrides, rwhy);
-	why[0] = '\0';
-	rc = notice_wf()->apply(st, r, why, whylen);
-	kind_record_free(r);
-	return rc;
-}
-
-#define ACK(hlc) "action=ack|notice_hlc=" hlc
-#define REPORT(hlc, date)                                    \
-	"action=report|notice_hlc=" hlc "|report_date=" date \
-	"|channels=class_meeting|evidence=minutes and photos"
-
-static void test_notice_wf_registered(void **state)
-{
-	const struct workflow *wf = notice_wf();
-
-	(void)state;
-	assert_string_equal(wf->event_kind, "notice_event");
-	assert_string_equal(wf->parent_kind, "notice");
-	assert_true(wf->nstore <= WF_MAX_STORE_COLS);
-	/* notices are looked up in the bureau's rows whatever the school */
-	assert_non_null(strstr(wf->load_sql, "n.school = ''"));
-	assert_non_null(strstr(wf->load_sql, "string_to_array(n.targets, ';')"));
-	assert_non_null(strstr(wf->store_sql, "INSERT INTO notice_status"));
-	assert_non_null(strstr(wf->store_sql, "ON CONFLICT (school, notice_id) DO UPDATE"));
-	/* $2 ids + one array per store column */
-	char want[32];
-	snprintf(want, sizeof want, "$%d::text[]", 2 + wf->nstore);
-	assert_non_null(strstr(wf->store_sql, want));
-	snprintf(want, sizeof want, "$%d", 3 + wf->nstore);
-	assert_null(strstr(wf->store_sql, want));
-	/* the hazard workflow is still there */
-	assert_ptr_equal(workflow_for_event(kind_by_name("hazard_event")), &wf_hazard);
-	assert_null(workflow_for_event(kind_by_name("notice")));
-	assert_null(workflow_for_event(NULL));
-}
-
-static void test_notice_ack_then_report(void **state)
-{
-	void *st = nstatus(&fresh);
-	char why[256], out[512];
-
-	(void)state;
-	nstore(st, out, sizeof out);
-	assert_string_equal(out, "0|0|0|0||false");
-	assert_int_equal(napply(st, ACK("2000") "|at_ms=1773800000000", why, sizeof why), 0);
-	nstore(st, out, sizeof out);
-	assert_string_equal(out, "2000|1773800000000|0|0||false");
-	/* ack again: allowed, keeps the first time */
-	assert_int_equal(napply(st, ACK("2000") "|at_ms=1773900000000", why, sizeof why), 0);
-	nstore(st, out, sizeof out);
-	assert_string_equal(out, "2000|1773800000000|0|0||false");
-	/* on time: the due date itself */
-	assert_int_equal(
-		napply(st, REPORT("2000", "2026-04-10") "|at_ms=1775000000000", why, sizeof why),
-		0);
-	nstore(st, out, sizeof out);
-	assert_string_equal(out, "2000|1773800000000|2000|1775000000000|2026-04-10|false");
-	/* a second report on the same version is more evidence, not a new status */
-	assert_int_equal(napply(st, REPORT("2000", "2026-04-20"), why, sizeof why), 0);
-	nstore(st, out, sizeof out);
-	assert_string_equal(out, "2000|1773800000000|2000|1775000000000|2026-04-10|false");
-	free(st);
-}
-
-static void test_notice_late_report(void **state)
-{
-	void *st = nstatus(&fresh);
-	char why[256], out[512];
-
-	(void)state;
-	assert_int_equal(napply(st, ACK("2000"), why, sizeof why), 0);
-	assert_int_equal(napply(st, REPORT("2000", "2026-04-11"), why, sizeof why), 0);
-	nstore(st, out, sizeof out);
-	assert_string_equal(out, "2000|1773800000000|2000|1773800000000|2026-04-11|true");
-	free(st);
-}
-
-static void test_notice_report_needs_ack(void **state)
-{
-	void *st = nstatus(&fresh);
-	char why[256], before[512], after[512];
-
-	(void)state;
-	nstore(st, before, sizeof before);
-	assert_int_equal(napply(st, REPORT("2000", "2026-04-01"), why, sizeof why), SC_ETRANSITION);
-	assert_non_null(strstr(why, "must be acknowledged before it is reported on"));
-	nstore(st, after, sizeof after);
-	assert_string_equal(before, after);
-	free(st);
-}
-
-/* The bureau changed the notice (hlc 2000) after the school acknowledged
- * version 1500: the school must acknowledge again before it reports. */
-static void test_notice_changed_after_ack(void **state)
-{
-	struct nrow row = fresh;
-	void *st;
-	char why[256], out[512];
-
-	(void)state;
-	row.acked_hlc = "1500";
-	row.ack_ms = "1773000000000";
-	st = nstatus(&row);
-	assert_int_equal(napply(st, REPORT("2000", "2026-04-01"), why, sizeof why), SC_ETRANSITION);
-	assert_non_null(strstr(why, "changed after it was acknowledged"));
-	assert_int_equal(napply(st, REPORT("1500", "2026-04-01"), why, sizeof why), SC_ETRANSITION);
-	/* an offline ack of the old version is kept, and changes nothing */
-	assert_int_equal(napply(st, ACK("1200"), why, sizeof why), 0);
-	nstore(st, out, sizeof out);
-	assert_string_equal(out, "1500|1773000000000|0|0||false");
-	assert_int_equal(napply(st, ACK("2000") "|at_ms=1774000000000", why, sizeof why), 0);
-	assert_int_equal(napply(st, REPORT("2000", "2026-04-01"), why, sizeof why), 0);
-	nstore(st, out, sizeof out);
-	assert_string_equal(out, "2000|1774000000000|2000|1773800000000|2026-04-01|false");
-	free(st);
-}
-
-/* A report of an earlier version stands until the notice changes and the
- * school reports on the new version; late is judged against that version. */
-static void test_notice_report_new_version(void **state)
-{
-	struct nrow row = fresh;
-	void *st;
-	char why[256], out[512];
-
-	(void)state;
-	row.hlc = "3000";
-	row.due = "2026-04-05";
-	row.acked_hlc = "2000";
-	row.ack_ms = "1773000000000";
-	row.reported_hlc = "2000";
-	row.reported_ms = "1773500000000";
-	row.report_date = "2026-04-01";
-	st = nstatus(&row);
-	nstore(st, out, sizeof out);
-	assert_string_equal(out, "2000|1773000000000|2000|1773500000000|2026-04-01|false");
-	assert_int_equal(napply(st, ACK("3000"), why, sizeof why), 0);
-	assert_int_equal(napply(st, REPORT("3000", "2026-04-06"), why, sizeof why), 0);
-	nstore(st, out, sizeof out);
-	assert_string_equal(out, "3000|1773800000000|3000|1773800000000|2026-04-06|true");
-	free(st);
-}
-
-static void test_notice_refusals(void **state)
-{
-	struct nrow row = fresh;
-	void *st;
-	char why[256], before[512], after[512];
-
-	(void)state;
-	/* not addressed to this school: the same answer as no notice at all
-	 * (the load SQL does not even return it; see test_notice_not_yours) */
-	row.addressed = "f";
-	st = nstatus(&row);
-	assert_int_equal(napply(st, ACK("2000"), why, sizeof why), SC_ENOTFOUND);
-	assert_string_equal(why, "notice " NOTICE_ID " is not known to the server");
-	free(st);
-
-	/* withdrawn by the bureau */
-	row = fresh;
-	row.deleted = "t";
-	st = nstatus(&row);
-	assert_int_equal(napply(st, ACK("2000"), why, sizeof why), SC_ETRANSITION);
-	assert_non_null(strstr(why, "was withdrawn by the bureau"));
-	free(st);
-
-	row = fresh;
-	st = nstatus(&row);
-	nstore(st, before, sizeof before);
-	/* a version the server never had */
-	assert_int_equal(napply(st, ACK("2001"), why, sizeof why), SC_ETRANSITION);
-	assert_non_null(
-		strstr(why, "notice_hlc 2001 is newer than the notice the server has (2000)"));
-	/* a report dated before the notice was issued */
-	assert_int_equal(napply(st, ACK("2000"), why, sizeof why), 0);
-	nstore(st, before, sizeof before);
-	assert_int_equal(napply(st, REPORT("2000", "2026-03-15"), why, sizeof why), SC_EINVALID);
-	assert_non_null(strstr(why, "before the notice's issue date 2026-03-16"));
-	nstore(st, after, sizeof after);
-	assert_string_equal(before, after);
-	/* events are never withdrawn */
-	Safecampus__Record *r = make("notice_event", ACK("2000"));
-	r->deleted = 1;
-	assert_int_equal(notice_wf()->apply(st, r, why, sizeof why), SC_EINVALID);
-	assert_non_null(strstr(why, "cannot be deleted"));
-	kind_record_free(r);
-	/* not a notice_event at all */
-	r = make("hazard_event", NULL);
-	assert_int_equal(notice_wf()->apply(st, r, why, sizeof why), SC_EINVALID);
-	kind_record_free(r);
-	free(st);
-
-	/* a parent the batch "created" (init): no notice row, refused */
-	st = calloc(1, notice_wf()->status_size);
-	assert_non_null(st);
-	notice_wf()->init(st);
-	assert_int_equal(napply(st, ACK("2000"), why, sizeof why), SC_ENOTFOUND);
-	assert_string_equal(why, "notice " NOTICE_ID " is not known to the server");
-	free(st);
-}
-
-static void test_notice_load_bad_row(void **state)
-{
-	struct nrow row = fresh;
-	void *st = calloc(1, notice_wf()->status_size);
-	PGresult *res;
-
-	(void)state;
-	assert_non_null(st);
-	row.hlc = "x";
-	res = nresult(&row);
-	assert_int_equal(notice_wf()->load(st, res, 0), SC_EDB);
-	PQclear(res);
-	row = fresh;
-	row.report_date = "2026-4-1";
-	res = nresult(&row);
-	assert_int_equal(notice_wf()->load(st, res, 0), SC_EDB);
-	PQclear(res);
-	free(st);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_kind_listed),
-		cmocka_unit_test(test_valid_samples_pass),
-		cmocka_unit_test(test_required_fields),
-		cmocka_unit_test(test_text_round_trip),
-		cmocka_unit_test(test_wire_round_trip),
-		cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_sql_tables),
-		cmocka_unit_test(test_cross_field_rules),
+		cmocka_unit_test(test_every_kind_listed), cmocka_unit_test(test_valid_samples_pass),
+		cmocka_unit_test(test_required_fields),   cmocka_unit_test(test_text_round_trip),
+		cmocka_unit_test(test_wire_round_trip),   cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_sql_tables),        cmocka_unit_test(test_cross_field_rules),
 		cmocka_unit_test(test_non_finite_double),
-		cmocka_unit_test(test_notice_wf_registered),
-		cmocka_unit_test(test_notice_ack_then_report),
-		cmocka_unit_test(test_notice_late_report),
-		cmocka_unit_test(test_notice_report_needs_ack),
-		cmocka_unit_test(test_notice_changed_after_ack),
-		cmocka_unit_test(test_notice_report_new_version),
-		cmocka_unit_test(test_notice_refusals),
-		cmocka_unit_test(test_notice_load_bad_row),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,11 +11,12 @@ if [[ "${1:-}" == "--test" ]]; then
   # chromium: tests/e2e/dashboard_html.sh opens the dashboard page headless
   # faketime: tests/e2e/equal_stamps.sh runs campuses with clocks set ahead
   # python3: tests/tools/tls_stall.py (tests/e2e/sync_reconnect.sh)
+  # curl: the web interface's e2e tests (web_*, report_*) talk HTTP with it
   # clang-format: tests/run.sh checks the C sources against .clang-format
   # haproxy: tests/e2e/haproxy.sh (several safecampusd behind it, PROXY protocol v2)
   # nodejs, npm: tests/e2e/browser.sh drives chromium with puppeteer-core (tests/browser/);
   # fonts-wqy-microhei: a small CJK font, so its screenshots show the Chinese
-  pkgs+=(libcmocka-dev clang clang-format libclang-rt-14-dev sqlite3 procps iproute2 chromium faketime
+  pkgs+=(libcmocka-dev clang clang-format curl libclang-rt-14-dev sqlite3 procps iproute2 chromium faketime
          python3 haproxy nodejs fonts-wqy-microhei)
   # Debian's nodejs leaves npm to a package of its own; other builds of nodejs
   # (NodeSource's) carry it and conflict with that package

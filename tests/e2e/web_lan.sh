@@ -6,11 +6,13 @@
 # plain HTTP and a browser trusting another CA get nothing.
 #
 # The LAN address is 10.77.0.1 on the loopback device of a network namespace
-# of this test's own (unshare -rn), so nothing is ever reachable from the
+# of this test's own (unshare -n, or -rn when not root), so nothing is ever reachable from the
 # machine's real network.
 if [[ -z ${SC_WEB_LAN_NS:-} ]]; then
   command -v unshare >/dev/null || { echo "FAIL - unshare (util-linux) is needed"; exit 1; }
-  SC_WEB_LAN_NS=1 exec unshare -rn bash "$0" "$@"
+  # root needs no user namespace (and a chrooted process may not make one)
+  if [[ $(id -u) -eq 0 ]]; then ns=(-n); else ns=(-rn); fi
+  SC_WEB_LAN_NS=1 exec unshare "${ns[@]}" bash "$0" "$@"
 fi
 ip link set lo up && ip addr add 10.77.0.1/32 dev lo || { echo "FAIL - cannot add 10.77.0.1 in the namespace"; exit 1; }
 LAN=10.77.0.1

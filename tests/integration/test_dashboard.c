@@ -5,9 +5,9 @@
  * with no school days (October), a school with no buses (sb), a hazard
  * reopened after verification (sa's "blocked exit"), a notice issued after
  * the period (September-only period; the Helmet notice), a class added
- * mid-term (1-2, opened 11-09). Then the Dashboard messages built by
- * server/dashboard.c from the same rows: a school's (anonymised ranking), the
- * bureau's (every school named, sync health), a drill-down.
+ * mid-term (1-2, opened 11-09). The Dashboard messages built by
+ * server/dashboard.c from the same rows are test_dashboard_msg.c; the shared
+ * setup is dashboard_harness.h.
  *
  * Needs SC_PG_CONNINFO (tests/run.sh, or tests/lib/pg.sh by hand) and
  * SC_SOURCE_DIR (for the fixture; ctest sets it). Makes its own databases and
@@ -32,41 +32,11 @@
 #include "log.h"
 #include "migrate.h"
 
-#define NONE NAN /* not applicable: has_value false / SQL NULL */
-
-static const char *base_conninfo;
-static char dbname[64], empty_dbname[64];
-static char conninfo[1024], empty_conninfo[1024];
-static PGconn *pg;
-
-/* ---- helpers */
-
-static PGconn *connect_to(const char *ci)
-{
-	PGconn *c = PQconnectdb(ci);
-
-	if (PQstatus(c) != CONNECTION_OK) {
-		fprintf(stderr, "test_dashboard: %s", PQerrorMessage(c));
-		PQfinish(c);
-		return NULL;
-	}
-	return c;
-}
-
-static int exec_ok(PGconn *c, const char *sql)
-{
-	PGresult *r = PQexec(c, sql);
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
-
-	if (!ok)
-		fprintf(stderr, "test_dashboard: %s\n  in: %.300s\n", PQresultErrorMessage(r), sql);
-	PQclear(r);
-	return ok;
-}
+#include "dashboard_harness.h"
 
 static void must(const char *sql)
 {
-	assert_true(exec_ok(pg, sql));
+	assert_true(dh_exec_ok(pg, sql));
 }
 
 /* The single value of a query; NAN for NULL or no row. */
@@ -100,17 +70,6 @@ static char *qtext(const char *sql)
 	return out;
 }
 
-static void check_value(const char *what, double got, double want)
-{
-	if (isnan(want)) {
-		if (!isnan(got))
-			fail_msg("%s: expected no value, got %g", what, got);
-		return;
-	}
-	if (isnan(got) || fabs(got - want) > 0.006)
-		fail_msg("%s: expected %g, got %g", what, want, got);
-}
-
 #define TERM "'2026-09-01', '2026-11-30', '2026-11-18'"
 
 /* An indicator of sc_indicator_values for the term as of 2026-11-18. */
@@ -131,88 +90,8 @@ static void check_table(const struct want *w, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char what[160];
 		snprintf(what, sizeof what, "%s %s %s", w[i].school, w[i].win, w[i].key);
-		check_value(what, ind(w[i].school, w[i].win, w[i].key), w[i].value);
+		dh_check_value(what, ind(w[i].school, w[i].win, w[i].key), w[i].value);
 	}
-}
-
-/* ---- setup */
-
-static int setup(void **state)
-{
-	char path[4096], sql[256];
-	const char *src = getenv("SC_SOURCE_DIR");
-	PGconn *admin;
-	FILE *f;
-	char *fixture;
-	long len;
-	int rc;
-
-	(void)state;
-	snprintf(dbname, sizeof dbname, "test_dashboard_%d", (int)getpid());
-	snprintf(empty_dbname, sizeof empty_dbname, "test_dashboard_empty_%d", (int)getpid());
-	admin = connect_to(base_conninfo);
-	if (!admin)
-		return -1;
-	snprintf(sql, sizeof sql, "CREATE DATABASE %s", dbname);
-	rc = exec_ok(admin, sql);
-	snprintf(sql, sizeof sql, "ALTER DATABASE %s SET timezone = 'UTC'", dbname);
-	rc = rc && exec_ok(admin, sql);
-	snprintf(sql, sizeof sql, "CREATE DATABASE %s", empty_dbname);
-	rc = rc && exec_ok(admin, sql);
-	PQfinish(admin);
-	if (!rc)
-		return -1;
-	/* a repeated keyword wins: the last dbname is the one used */
-	snprintf(conninfo, sizeof conninfo, "%s dbname=%s", base_conninfo, dbname);
-	snprintf(empty_conninfo, sizeof empty_conninfo, "%s dbname=%s", base_conninfo,
-		 empty_dbname);
-	char err[512];
-	if (migrate_apply(conninfo, err, sizeof err)) {
-		fprintf(stderr, "test_dashboard: migrations: %s\n", err);
-		return -1;
-	}
-	snprintf(path, sizeof path, "%s/tests/integration/dashboard_fixture.sql", src ? src : ".");
-	f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "test_dashboard: %s: %s (set SC_SOURCE_DIR)\n", path,
-			strerror(errno));
-		return -1;
-	}
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	fixture = calloc(1, (size_t)len + 1);
-	if (!fixture || fread(fixture, 1, (size_t)len, f) != (size_t)len) {
-		fclose(f);
-		free(fixture);
-		return -1;
-	}
-	fclose(f);
-	pg = connect_to(conninfo);
-	rc = pg && exec_ok(pg, fixture) && exec_ok(pg, "SET client_min_messages = error; ANALYZE");
-	free(fixture);
-	return rc ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char sql[256];
-	PGconn *admin;
-
-	(void)state;
-	if (pg)
-		PQfinish(pg);
-	if (getenv("SC_KEEP_DB"))
-		return 0;
-	admin = connect_to(base_conninfo);
-	if (!admin)
-		return 0;
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
-	exec_ok(admin, sql);
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", empty_dbname);
-	exec_ok(admin, sql);
-	PQfinish(admin);
-	return 0;
 }
 
 /* ---- calendar and period */
@@ -222,18 +101,20 @@ static void test_calendar(void **state)
 	(void)state;
 	/* September 22 (with the make-up Saturday, without 09-25), October none,
 	 * November 21 */
-	check_value("September school days",
-		    q1("SELECT count(*) FROM sc_calendar('2026-09-01', '2026-11-30') WHERE day < "
-		       "'2026-10-01'"),
-		    22);
-	check_value("October school days",
-		    q1("SELECT count(*) FROM sc_calendar('2026-09-01', '2026-11-30') "
-		       "WHERE day BETWEEN '2026-10-01' AND '2026-10-31'"),
-		    0);
-	check_value("November school days",
-		    q1("SELECT count(*) FROM sc_calendar('2026-09-01', '2026-11-30') WHERE day >= "
-		       "'2026-11-01'"),
-		    21);
+	dh_check_value(
+		"September school days",
+		q1("SELECT count(*) FROM sc_calendar('2026-09-01', '2026-11-30') WHERE day < "
+		   "'2026-10-01'"),
+		22);
+	dh_check_value("October school days",
+		       q1("SELECT count(*) FROM sc_calendar('2026-09-01', '2026-11-30') "
+			  "WHERE day BETWEEN '2026-10-01' AND '2026-10-31'"),
+		       0);
+	dh_check_value(
+		"November school days",
+		q1("SELECT count(*) FROM sc_calendar('2026-09-01', '2026-11-30') WHERE day >= "
+		   "'2026-11-01'"),
+		21);
 	char *weekly = qtext("SELECT string_agg(to_char(day, 'MM-DD'), ' ' ORDER BY day) "
 			     "FROM sc_calendar('2026-09-01', '2026-11-30') WHERE weekly");
 	assert_string_equal(weekly, "09-04 09-11 09-18 09-26 09-30 11-06 11-13 11-20 11-27 11-30");
@@ -283,10 +164,10 @@ static void test_period(void **state)
 		"SELECT count(*) FROM sc_missing_drills('2026-01-01', '2026-08-31', '2026-09-01') "
 		"WHERE month IN ('2026-07', '2026-08') AND due >= '2026-07-11'");
 	must("ROLLBACK");
-	check_value("October school days without a calendar", oct, 17);
-	check_value("summer school days without a calendar", summer, 0);
-	check_value("July school days without a calendar", july, 8); /* 07-01..07-10 */
-	check_value("summer months without a drill", drills_summer, 0);
+	dh_check_value("October school days without a calendar", oct, 17);
+	dh_check_value("summer school days without a calendar", summer, 0);
+	dh_check_value("July school days without a calendar", july, 8); /* 07-01..07-10 */
+	dh_check_value("summer months without a drill", drills_summer, 0);
 	assert_string_equal(p, "2026-02-20 2026-07-10");
 	free(p);
 }
@@ -350,17 +231,17 @@ static void test_indicators_term(void **state)
 		{ "sd", "period", "education_1530", NONE },
 	};
 	check_table(w, sizeof w / sizeof w[0]);
-	check_value("sa drills months",
-		    q1("SELECT den FROM sc_indicator_values(" TERM ") "
-		       "WHERE school = 'sa' AND win = 'period' AND key = 'drills'"),
-		    1);
-	check_value("sa 1530 due",
-		    q1("SELECT den FROM sc_indicator_values(" TERM ") "
-		       "WHERE school = 'sa' AND win = 'period' AND key = 'education_1530'"),
-		    60);
-	check_value("hidden school",
-		    q1("SELECT count(*) FROM sc_indicator_values(" TERM ") WHERE school = 'sx'"),
-		    0);
+	dh_check_value("sa drills months",
+		       q1("SELECT den FROM sc_indicator_values(" TERM ") "
+			  "WHERE school = 'sa' AND win = 'period' AND key = 'drills'"),
+		       1);
+	dh_check_value("sa 1530 due",
+		       q1("SELECT den FROM sc_indicator_values(" TERM ") "
+			  "WHERE school = 'sa' AND win = 'period' AND key = 'education_1530'"),
+		       60);
+	dh_check_value("hidden school",
+		       q1("SELECT count(*) FROM sc_indicator_values(" TERM ") WHERE school = 'sx'"),
+		       0);
 }
 
 static void test_indicators_months(void **state)
@@ -408,13 +289,14 @@ static void test_indicators_months(void **state)
 	check_table(w, sizeof w / sizeof w[0]);
 	/* the trend's last point is the headline, for every school, indicator
 	 * and the score (issue 10: the line ended at 80, the headline at 50) */
-	check_value("trend points differing from the headline",
-		    q1("SELECT count(*) FROM sc_dashboard_values(" TERM ", '{sa,sb,sc,sd,\"\"}') p "
-		       "JOIN sc_dashboard_values(" TERM ", '{sa,sb,sc,sd,\"\"}') m "
-		       "ON m.school = p.school AND m.key = p.key AND m.win = '2026-11' "
-		       "WHERE p.win = 'period' AND (p.value IS DISTINCT FROM m.value "
-		       "OR p.score IS DISTINCT FROM m.score)"),
-		    0);
+	dh_check_value("trend points differing from the headline",
+		       q1("SELECT count(*) FROM sc_dashboard_values(" TERM
+			  ", '{sa,sb,sc,sd,\"\"}') p "
+			  "JOIN sc_dashboard_values(" TERM ", '{sa,sb,sc,sd,\"\"}') m "
+			  "ON m.school = p.school AND m.key = p.key AND m.win = '2026-11' "
+			  "WHERE p.win = 'period' AND (p.value IS DISTINCT FROM m.value "
+			  "OR p.score IS DISTINCT FROM m.score)"),
+		       0);
 }
 
 /* A notice issued after the period is not in it: September alone leaves out
@@ -423,21 +305,21 @@ static void test_notice_after_period(void **state)
 {
 	(void)state;
 #define SEPT "'2026-09-01', '2026-09-30', '2026-11-18'"
-	check_value("sa notices in September",
-		    q1("SELECT den FROM sc_indicator_values(" SEPT ") WHERE school = 'sa' "
-		       "AND win = 'period' AND key = 'notices_acknowledged'"),
-		    2);
-	check_value("sa on time in September",
-		    q1("SELECT value FROM sc_indicator_values(" SEPT ") WHERE school = 'sa' "
-		       "AND win = 'period' AND key = 'notices_on_time'"),
-		    100);
-	check_value("sb missing in September",
-		    q1("SELECT value FROM sc_indicator_values(" SEPT ") WHERE school = 'sb' "
-		       "AND win = 'period' AND key = 'notices_missing'"),
-		    1);
-	check_value("Helmet notice (issued 11-20) nowhere",
-		    q1("SELECT count(*) FROM sc_missing(" TERM ") WHERE what LIKE '%%Helmet%%'"),
-		    0);
+	dh_check_value("sa notices in September",
+		       q1("SELECT den FROM sc_indicator_values(" SEPT ") WHERE school = 'sa' "
+			  "AND win = 'period' AND key = 'notices_acknowledged'"),
+		       2);
+	dh_check_value("sa on time in September",
+		       q1("SELECT value FROM sc_indicator_values(" SEPT ") WHERE school = 'sa' "
+			  "AND win = 'period' AND key = 'notices_on_time'"),
+		       100);
+	dh_check_value("sb missing in September",
+		       q1("SELECT value FROM sc_indicator_values(" SEPT ") WHERE school = 'sb' "
+			  "AND win = 'period' AND key = 'notices_missing'"),
+		       1);
+	dh_check_value("Helmet notice (issued 11-20) nowhere",
+		       q1("SELECT count(*) FROM sc_missing(" TERM ") WHERE what LIKE '%%Helmet%%'"),
+		       0);
 }
 
 static void test_education_by_class(void **state)
@@ -470,73 +352,74 @@ static void test_scores_and_rank(void **state)
 	for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
 		char what[64];
 		snprintf(what, sizeof what, "score %s %s", w[i].school, w[i].win);
-		check_value(what,
-			    q1("SELECT value FROM sc_dashboard_values(" TERM
-			       ", '{}') WHERE school = '%s' "
-			       "AND win = '%s' AND key = 'score'",
-			       w[i].school, w[i].win),
-			    w[i].score);
+		dh_check_value(what,
+			       q1("SELECT value FROM sc_dashboard_values(" TERM
+				  ", '{}') WHERE school = '%s' "
+				  "AND win = '%s' AND key = 'score'",
+				  w[i].school, w[i].win),
+			       w[i].score);
 		snprintf(what, sizeof what, "rank %s %s", w[i].school, w[i].win);
-		check_value(what,
-			    q1("SELECT num FROM sc_dashboard_values(" TERM
-			       ", '{}') WHERE school = '%s' "
-			       "AND win = '%s' AND key = 'score'",
-			       w[i].school, w[i].win),
-			    w[i].rank);
+		dh_check_value(what,
+			       q1("SELECT num FROM sc_dashboard_values(" TERM
+				  ", '{}') WHERE school = '%s' "
+				  "AND win = '%s' AND key = 'score'",
+				  w[i].school, w[i].win),
+			       w[i].rank);
 	}
 	/* per-indicator scores: higher-is-better against target, lower-is-better
 	 * linear from target to worst */
-	check_value("sa education score",
-		    q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
-		       "WHERE school = 'sa' AND win = 'period' AND key = 'education_1530'"),
-		    75.44);
-	check_value("sa verify-days score",
-		    q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
-		       "WHERE school = 'sa' AND win = 'period' AND key = 'hazard_verify_days'"),
-		    65.22);
+	dh_check_value("sa education score",
+		       q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
+			  "WHERE school = 'sa' AND win = 'period' AND key = 'education_1530'"),
+		       75.44);
+	dh_check_value("sa verify-days score",
+		       q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
+			  "WHERE school = 'sa' AND win = 'period' AND key = 'hazard_verify_days'"),
+		       65.22);
 	/* district averages over the schools where the indicator applies */
-	check_value("district drills",
-		    q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
-		       "WHERE school = '' AND win = 'period' AND key = 'drills'"),
-		    50);
-	check_value("district education",
-		    q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
-		       "WHERE school = '' AND win = 'period' AND key = 'education_1530'"),
-		    35.84); /* (71.67 + 0) / 2 */
+	dh_check_value("district drills",
+		       q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
+			  "WHERE school = '' AND win = 'period' AND key = 'drills'"),
+		       50);
+	dh_check_value("district education",
+		       q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
+			  "WHERE school = '' AND win = 'period' AND key = 'education_1530'"),
+		       35.84); /* (71.67 + 0) / 2 */
 	/* "no records" keeps the weight and says why; not applicable does not */
 	char *why = qtext("SELECT detail || ' ' || score FROM sc_dashboard_values(" TERM ", '{}') "
 			  "WHERE school = 'sd' AND win = 'period' AND key = 'letters'");
 	assert_string_equal(why, "no staff; no records: scored 0 0");
 	free(why);
-	check_value("sb hazards without an inspection",
-		    q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
-		       "WHERE school = 'sb' AND win = 'period' AND key = 'hazards_overdue'"),
-		    0);
-	check_value("sb bus (profile: no buses)",
-		    q1("SELECT count(*) FROM sc_dashboard_values(" TERM ", '{}') "
-		       "WHERE school = 'sb' AND win = 'period' AND key LIKE 'bus%%' "
-		       "AND score IS NOT NULL"),
-		    0);
-	check_value("sd bus (no profile)",
-		    q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
-		       "WHERE school = 'sd' AND win = 'period' AND key = 'bus_mismatch'"),
-		    0);
+	dh_check_value("sb hazards without an inspection",
+		       q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
+			  "WHERE school = 'sb' AND win = 'period' AND key = 'hazards_overdue'"),
+		       0);
+	dh_check_value("sb bus (profile: no buses)",
+		       q1("SELECT count(*) FROM sc_dashboard_values(" TERM ", '{}') "
+			  "WHERE school = 'sb' AND win = 'period' AND key LIKE 'bus%%' "
+			  "AND score IS NOT NULL"),
+		       0);
+	dh_check_value("sd bus (no profile)",
+		       q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
+			  "WHERE school = 'sd' AND win = 'period' AND key = 'bus_mismatch'"),
+		       0);
 	/* recording one inspection is what lets "no hazard overdue" count */
 	must("BEGIN");
 	must("INSERT INTO inspection (id, school, campus, hlc, seq, written_by, inspection_date, "
 	     "level, focus, inspector) "
 	     "VALUES (gen_random_uuid(), 'sb', 'main', 100, nextval('sync_seq'), 'main', "
 	     "'2026-09-10', 'leadership', 'fire', 'B Head')");
-	check_value("sb hazards after an inspection",
-		    q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
-		       "WHERE school = 'sb' AND win = 'period' AND key = 'hazards_overdue'"),
-		    100);
+	dh_check_value("sb hazards after an inspection",
+		       q1("SELECT score FROM sc_dashboard_values(" TERM ", '{}') "
+			  "WHERE school = 'sb' AND win = 'period' AND key = 'hazards_overdue'"),
+		       100);
 	must("ROLLBACK");
 	/* months only for the schools asked for */
-	check_value("months of sa only",
-		    q1("SELECT count(DISTINCT school) FROM sc_dashboard_values(" TERM ", '{sa}') "
-		       "WHERE win = '2026-09'"),
-		    1);
+	dh_check_value("months of sa only",
+		       q1("SELECT count(DISTINCT school) FROM sc_dashboard_values(" TERM
+			  ", '{sa}') "
+			  "WHERE win = '2026-09'"),
+		       1);
 }
 
 /* Every open hazard has a clock from the day it was found (issue 10): one
@@ -558,12 +441,12 @@ static void test_hazard_clock(void **state)
 	for (size_t i = 0; i < sizeof sev / sizeof sev[0]; i++) {
 		char what[64];
 		snprintf(what, sizeof what, "clock days '%s' (SQL = C)", sev[i].name);
-		check_value(what,
-			    q1("SELECT days FROM dashboard_hazard_clock WHERE severity = '%s'",
-			       sev[i].name),
-			    indicators_hazard_days(sev[i].sev));
+		dh_check_value(what,
+			       q1("SELECT days FROM dashboard_hazard_clock WHERE severity = '%s'",
+				  sev[i].name),
+			       indicators_hazard_days(sev[i].sev));
 	}
-	check_value("clock rows", q1("SELECT count(*) FROM dashboard_hazard_clock"), 5);
+	dh_check_value("clock rows", q1("SELECT count(*) FROM dashboard_hazard_clock"), 5);
 	must("BEGIN");
 	/* found 11-01, critical, nobody assigned it: due 11-04, overdue from 11-05 */
 	must("INSERT INTO hazard (id, school, campus, hlc, seq, written_by, title, area, severity, "
@@ -577,28 +460,28 @@ static void test_hazard_clock(void **state)
 	     "VALUES ('00000000-0000-4000-8000-0000000000b8', 'sa', 'main', 100, "
 	     "nextval('sync_seq'), 'main', "
 	     "'scratched door', 'facility', 'low', '2026-11-10', 'reported')");
-	check_value("sa overdue with the clock",
-		    q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = 'sa' "
-		       "AND win = 'period' AND key = 'hazards_overdue'"),
-		    2);
-	check_value("sa open with the clock",
-		    q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = 'sa' "
-		       "AND win = 'period' AND key = 'hazards_open'"),
-		    5);
+	dh_check_value("sa overdue with the clock",
+		       q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = 'sa' "
+			  "AND win = 'period' AND key = 'hazards_overdue'"),
+		       2);
+	dh_check_value("sa open with the clock",
+		       q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = 'sa' "
+			  "AND win = 'period' AND key = 'hazards_open'"),
+		       5);
 	char *a = qtext("SELECT since || ' ' || severity FROM sc_alerts(" TERM ") "
 			"WHERE kind = 'hazard_overdue' AND right(record_id, 2) = 'b7'");
 	assert_string_equal(a, "2026-11-05 critical");
 	free(a);
-	check_value("the low one raises nothing",
-		    q1("SELECT count(*) FROM sc_alerts(" TERM ") "
-		       "WHERE kind = 'hazard_overdue' AND right(record_id, 2) = 'b8'"),
-		    0);
+	dh_check_value("the low one raises nothing",
+		       q1("SELECT count(*) FROM sc_alerts(" TERM ") "
+			  "WHERE kind = 'hazard_overdue' AND right(record_id, 2) = 'b8'"),
+		       0);
 	/* the district's rule, edited: low hazards within 5 days */
 	must("UPDATE dashboard_hazard_clock SET days = 5 WHERE severity = 'low'");
-	check_value("sa overdue, low within 5 days",
-		    q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = 'sa' "
-		       "AND win = 'period' AND key = 'hazards_overdue'"),
-		    4);
+	dh_check_value("sa overdue, low within 5 days",
+		       q1("SELECT value FROM sc_indicator_values(" TERM ") WHERE school = 'sa' "
+			  "AND win = 'period' AND key = 'hazards_overdue'"),
+		       4);
 	must("ROLLBACK");
 }
 
@@ -609,26 +492,26 @@ static void test_configuration(void **state)
 	must("BEGIN");
 	must("UPDATE dashboard_indicator SET weight = 0");
 	must("UPDATE dashboard_indicator SET weight = 1 WHERE key = 'drills'");
-	check_value("sa drills only",
-		    q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
-		       "WHERE school = 'sa' AND win = 'period' AND key = 'score'"),
-		    100);
-	check_value("sa rank drills only",
-		    q1("SELECT num FROM sc_dashboard_values(" TERM ", '{}') "
-		       "WHERE school = 'sa' AND win = 'period' AND key = 'score'"),
-		    1);
-	check_value("sb rank drills only",
-		    q1("SELECT num FROM sc_dashboard_values(" TERM ", '{}') "
-		       "WHERE school = 'sb' AND win = 'period' AND key = 'score'"),
-		    3);
+	dh_check_value("sa drills only",
+		       q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
+			  "WHERE school = 'sa' AND win = 'period' AND key = 'score'"),
+		       100);
+	dh_check_value("sa rank drills only",
+		       q1("SELECT num FROM sc_dashboard_values(" TERM ", '{}') "
+			  "WHERE school = 'sa' AND win = 'period' AND key = 'score'"),
+		       1);
+	dh_check_value("sb rank drills only",
+		       q1("SELECT num FROM sc_dashboard_values(" TERM ", '{}') "
+			  "WHERE school = 'sb' AND win = 'period' AND key = 'score'"),
+		       3);
 	/* gate duty alone, target 20: sa 17.14 scores 85.7 */
 	must("UPDATE dashboard_indicator SET weight = CASE WHEN key = 'gate_duty' THEN 1 ELSE 0 "
 	     "END, "
 	     "target = CASE WHEN key = 'gate_duty' THEN 20 ELSE target END");
-	check_value("sa gate target 20",
-		    q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
-		       "WHERE school = 'sa' AND win = 'period' AND key = 'score'"),
-		    85.7);
+	dh_check_value("sa gate target 20",
+		       q1("SELECT value FROM sc_dashboard_values(" TERM ", '{}') "
+			  "WHERE school = 'sa' AND win = 'period' AND key = 'score'"),
+		       85.7);
 	must("ROLLBACK");
 }
 
@@ -708,299 +591,46 @@ static void test_aggregates_follow_writes(void **state)
 		"GROUP BY 1, 2, 3 "
 		"EXCEPT SELECT school, slot, bucket, classes FROM dash_education)) x";
 
-	check_value("aggregate equals recomputation", q1("%s", same), 0);
+	dh_check_value("aggregate equals recomputation", q1("%s", same), 0);
 	must("BEGIN");
 	/* today's daily session of 1-1 withdrawn: held 33, and the early due goes */
 	must("UPDATE education SET deleted = true WHERE school = 'sa' AND session_date = "
 	     "'2026-11-18'");
-	check_value("daily after withdrawal", ind("sa", "period", "education_daily"),
-		    80.49); /* 33/41 */
+	dh_check_value("daily after withdrawal", ind("sa", "period", "education_daily"),
+		       80.49); /* 33/41 */
 	/* class 1-2 opened a week later (11-16): daily 1/2 (11-16, 11-17), its
 	 * week-of-11-13 occasions gone, its 11-10 session no longer counts */
 	must("UPDATE school_class SET opened_date = '2026-11-16' WHERE id = "
 	     "'00000000-0000-4000-8000-0000000000c2'");
-	check_value("daily after reopening date", ind("sa", "period", "education_daily"),
-		    77.78); /* 1-1 27/34, 1-2 1/2 */
-	check_value("weekly after reopening date", ind("sa", "period", "education_weekly"),
-		    50); /* 4/8 */
-	check_value("aggregate equals recomputation after writes", q1("%s", same), 0);
+	dh_check_value("daily after reopening date", ind("sa", "period", "education_daily"),
+		       77.78); /* 1-1 27/34, 1-2 1/2 */
+	dh_check_value("weekly after reopening date", ind("sa", "period", "education_weekly"),
+		       50); /* 4/8 */
+	dh_check_value("aggregate equals recomputation after writes", q1("%s", same), 0);
 	/* 09-01 morning loses its guard: 5 staffed days of 35 */
 	must("UPDATE gate_duty SET guard = '' WHERE school = 'sa' AND duty_date = '2026-09-01' AND "
 	     "shift = 'morning'");
-	check_value("gate after an unstaffed shift", ind("sa", "period", "gate_duty"), 14.29);
+	dh_check_value("gate after an unstaffed shift", ind("sa", "period", "gate_duty"), 14.29);
 	/* Zhao T (joined 11-01) signs this year's letter: 4 of 4 */
 	must("INSERT INTO letter (id, school, campus, hlc, seq, written_by, year, level, signer, "
 	     "counter_signer, "
 	     "signed_date) VALUES ('00000000-0000-4000-8000-0000000006a9', 'sa', 'main', 100, "
 	     "nextval('sync_seq'), "
 	     "'main', 2026, 'department_teacher', 'Zhao T', 'Wang Vice', '2026-11-05')");
-	check_value("letters after a new letter", ind("sa", "period", "letters"), 100);
-	check_value("letters in October unchanged", ind("sa", "2026-10", "letters"), 100);
-	check_value("letters in September unchanged", ind("sa", "2026-09", "letters"), 75);
+	dh_check_value("letters after a new letter", ind("sa", "period", "letters"), 100);
+	dh_check_value("letters in October unchanged", ind("sa", "2026-10", "letters"), 100);
+	dh_check_value("letters in September unchanged", ind("sa", "2026-09", "letters"), 75);
 	/* and Qian T, who left in October, is renamed: nothing changes */
 	must("UPDATE staff SET name = 'Qian X' WHERE id = '00000000-0000-4000-8000-0000000005a5'");
-	check_value("letters after a rename", ind("sa", "period", "letters"), 100);
+	dh_check_value("letters after a rename", ind("sa", "period", "letters"), 100);
 	must("ROLLBACK");
-	check_value("letters after rollback", ind("sa", "period", "letters"), 75);
-	check_value("daily after rollback", ind("sa", "period", "education_daily"), 80.95);
-}
-
-/* ---- messages (server/dashboard.c) */
-
-struct run {
-	uv_loop_t loop;
-	struct db_pool *pool;
-	int done, closed;
-};
-
-static void on_job(struct dash_job *j, void *arg)
-{
-	(void)j;
-	((struct run *)arg)->done = 1;
-}
-
-static void on_closed(void *arg)
-{
-	((struct run *)arg)->closed = 1;
-}
-
-static void spin(struct run *r, const int *flag)
-{
-	for (int i = 0; i < 3000 && !*flag; i++)
-		uv_run(&r->loop, UV_RUN_ONCE);
-	assert_true(*flag);
-}
-
-/* Runs the dashboard queries for focus against ci and returns the job. */
-static struct dash_job *run_job(struct run *r, const char *ci, const char *const *focus, size_t n,
-				const char *start, const char *end)
-{
-	struct dash_job *j = NULL;
-
-	memset(r, 0, sizeof *r);
-	assert_int_equal(uv_loop_init(&r->loop), 0);
-	assert_int_equal(db_pool_new(&r->pool, &r->loop, ci, 1), 0);
-	assert_int_equal(dash__job_run(r->pool, "60000ms", start, end, "2026-11-18", focus, n,
-				       on_job, r, &j),
-			 0);
-	spin(r, &r->done);
-	return j;
-}
-
-static void end_run(struct run *r, struct dash_job *j)
-{
-	dash__job_free(j);
-	db_pool_close(r->pool, on_closed, r);
-	spin(r, &r->closed);
-	while (uv_run(&r->loop, UV_RUN_NOWAIT))
-		;
-	assert_int_equal(uv_loop_close(&r->loop), 0);
-}
-
-static Safecampus__Dashboard *build(struct dash_job *j, const char *scope, bool bureau)
-{
-	uint8_t *buf;
-	size_t len;
-
-	assert_int_equal(dash__build_packed(j, scope, bureau, "d1", 4u << 20, &buf, &len), 0);
-	Safecampus__Dashboard *d = safecampus__dashboard__unpack(NULL, len, buf);
-	free(buf);
-	assert_non_null(d);
-	return d;
-}
-
-static const Safecampus__Indicator *find_ind(const Safecampus__Dashboard *d, const char *key)
-{
-	for (size_t i = 0; i < d->n_indicators; i++)
-		if (!strcmp(d->indicators[i]->key, key))
-			return d->indicators[i];
-	fail_msg("no indicator %s", key);
-	return NULL;
-}
-
-static void test_message_school(void **state)
-{
-	struct run r;
-	const char *focus[] = { "sa" };
-	(void)state;
-	struct dash_job *j = run_job(&r, conninfo, focus, 1, "", "");
-	assert_int_equal(dash__job_status(j), 0);
-	Safecampus__Dashboard *d = build(j, "sa", false);
-
-	assert_string_equal(d->scope, "sa");
-	assert_string_equal(d->scope_label, "Alpha Primary");
-	assert_string_equal(d->period_start_date, "2026-09-01");
-	assert_string_equal(d->period_end_date, "2026-11-30");
-	assert_string_equal(d->as_of_date, "2026-11-18");
-	check_value("score", d->score, 68.1);
-	assert_int_equal(d->rank, 1);
-	assert_int_equal(d->of_schools, 4);
-	const Safecampus__Indicator *x = find_ind(d, "education_1530");
-	assert_true(x->has_value);
-	check_value("education", x->value, 71.67);
-	check_value("education weight", x->weight, 15);
-	check_value("education target", x->target, 95);
-	assert_true(x->has_previous);
-	check_value("education previous", x->previous, 81.82);
-	assert_string_equal(x->detail, "43 of 60 sessions");
-	x = find_ind(d, "hazard_verify_days");
-	check_value("verify days", x->value, 30);
-	assert_false(x->higher_is_better);
-	assert_string_equal(x->unit, "days");
-	/* the others anonymised, in rank order, ties sharing a rank */
-	assert_int_equal(d->n_schools, 4);
-	assert_string_equal(d->schools[1]->label, "School 2");
-	assert_string_equal(d->schools[1]->school, "");
-	assert_int_equal(d->schools[1]->n_indicators, 0);
-	assert_string_equal(d->schools[0]->label, "Alpha Primary");
-	assert_true(d->schools[0]->is_self);
-	assert_int_equal(d->schools[0]->outbox_pending,
-			 12); /* its own backlog; the others' not shown */
-	assert_int_equal(d->schools[1]->outbox_pending, 0);
-	assert_int_equal(d->schools[2]->rank, 3);
-	assert_int_equal(d->schools[3]->rank, 4);
-	assert_string_equal(d->schools[3]->school, "");
-	/* its own alerts, no one else's; no sync health for a school */
-	assert_int_equal(d->n_alerts, 5);
-	for (size_t i = 0; i < d->n_alerts; i++)
-		assert_string_equal(d->alerts[i]->school, "sa");
-	assert_int_equal(d->n_health, 0);
-	/* 013: its letter, equipment check and bus inspection, and "1530" per
-	 * class (sc_missing's test has the working) */
-	assert_int_equal(d->n_missing, 5);
-	assert_string_equal(d->missing[0]->kind, "letter");
-	assert_string_equal(d->missing[3]->kind, "education_1530");
-	assert_string_equal(d->missing[3]->due_date, "2026-11-17");
-	/* trends: every indicator and the score, September to November */
-	assert_int_equal(d->n_trends, 21);
-	const Safecampus__Trend *t = d->trends[1];
-	assert_string_equal(t->key, "education_1530");
-	assert_int_equal(t->n_months, 3);
-	assert_string_equal(t->months[1]->month, "2026-10");
-	check_value("October education (September's)", t->months[1]->value, 81.82);
-	check_value("November education (the headline)", t->months[2]->value, 71.67);
-	assert_string_equal(d->trends[20]->key, "score");
-	assert_int_equal(d->n_hazard_ageing, 4);
-	assert_int_equal(d->hazard_ageing[2]->open, 1);
-	assert_int_equal(d->hazard_ageing[2]->overdue, 1);
-	safecampus__dashboard__free_unpacked(d, NULL);
-	end_run(&r, j);
-}
-
-static void test_message_bureau(void **state)
-{
-	struct run r;
-	const char *focus[] = { "" };
-	(void)state;
-	struct dash_job *j = run_job(&r, conninfo, focus, 1, "2026-09-01", "2026-11-30");
-	Safecampus__Dashboard *d = build(j, "", true);
-
-	assert_string_equal(d->scope, "");
-	assert_string_equal(d->scope_label, "d1");
-	check_value("district score", d->score, 30.7);
-	assert_int_equal(d->rank, 0);
-	check_value("district drills", find_ind(d, "drills")->value, 50);
-	/* every school named, with every indicator */
-	assert_int_equal(d->n_schools, 4);
-	assert_string_equal(d->schools[0]->school, "sa");
-	assert_string_equal(d->schools[1]->label, "Gamma School");
-	assert_int_equal(d->schools[0]->n_indicators, 20);
-	assert_string_equal(d->schools[3]->label, "sd");
-	/* the ranking's backlog: sa's east campus reported 12 unsent, the
-	 * oldest from 2026-11-09 07:00 UTC; the others nothing */
-	assert_int_equal(d->schools[0]->outbox_pending, 12);
-	assert_int_equal(d->schools[0]->oldest_pending_ms, 1794207600000LL);
-	for (size_t i = 1; i < d->n_schools; i++) {
-		assert_int_equal(d->schools[i]->outbox_pending, 0);
-		assert_int_equal(d->schools[i]->oldest_pending_ms, 0);
-	}
-	assert_int_equal(d->n_alerts, 10);
-	/* sb 3 and sd 2 as in 004, sa's letter, equipment and bus (013), and a
-	 * "1530" line per school with sessions missing: sa 60 - 43, sb 49 */
-	assert_int_equal(d->n_missing, 10);
-	assert_int_equal(
-		d->n_flags,
-		0); /* everything was received after the as-of day (test_dash_bureau has flags) */
-	{
-		size_t n1530 = 0;
-		for (size_t i = 0; i < d->n_missing; i++)
-			if (!strcmp(d->missing[i]->kind, "education_1530")) {
-				n1530++;
-				assert_string_equal(
-					d->missing[i]->what,
-					!strcmp(d->missing[i]->school, "sa")
-						? "\"1530\" sessions: 17 of 60 not held"
-						: "\"1530\" sessions: 49 of 49 not held");
-				assert_string_equal(d->missing[i]->due_date, "2026-11-17");
-			}
-		assert_int_equal(n1530, 2);
-		for (size_t i = 1; i < d->n_missing; i++) /* by school, then due date */
-			assert_true(strcmp(d->missing[i - 1]->school, d->missing[i]->school) < 0 ||
-				    (!strcmp(d->missing[i - 1]->school, d->missing[i]->school) &&
-				     strcmp(d->missing[i - 1]->due_date, d->missing[i]->due_date) <=
-					     0));
-	}
-	/* sync health: sa's two campuses as reported, sb and sc never connected */
-	assert_int_equal(d->n_health, 5);
-	assert_string_equal(d->health[0]->school, "sa");
-	assert_string_equal(d->health[0]->campus, "east");
-	assert_int_equal(d->health[0]->outbox_pending, 12);
-	assert_int_equal(d->health[0]->oldest_pending_ms,
-			 1794207600000LL); /* 2026-11-09 07:00 UTC */
-	assert_string_equal(d->health[2]->school, "sb");
-	assert_int_equal(d->health[2]->last_contact_ms, 0);
-	safecampus__dashboard__free_unpacked(d, NULL);
-
-	/* drill-down into sb: named ranking, its own alerts and health */
-	assert_int_equal(dash__build_packed(j, "nosuch", true, "d1", 4u << 20, &(uint8_t *){ NULL },
-					    &(size_t){ 0 }),
-			 SC_ENOTFOUND);
-	end_run(&r, j);
-	const char *focus_sb[] = { "sb" };
-	j = run_job(&r, conninfo, focus_sb, 1, "", "");
-	d = build(j, "sb", true);
-	assert_string_equal(d->scope_label, "Beta Middle");
-	assert_int_equal(d->rank, 3);
-	assert_int_equal(d->n_alerts, 3);
-	assert_int_equal(d->n_missing, 4); /* + class 7-1's "1530" */
-	assert_int_equal(d->n_health, 1);
-	assert_string_equal(d->schools[2]->label, "Beta Middle");
-	assert_true(d->schools[2]->is_self);
-	assert_string_equal(d->schools[0]->label, "Alpha Primary");
-	assert_string_equal(d->schools[1]->label, "Gamma School");
-	assert_false(find_ind(d, "bus_mismatch")->has_value); /* no buses */
-	safecampus__dashboard__free_unpacked(d, NULL);
-	end_run(&r, j);
-}
-
-/* A failing SQL fails the job (the server answers Error INTERNAL). */
-static void test_sql_failure(void **state)
-{
-	struct run r;
-	const char *focus[] = { "" };
-	(void)state;
-	struct dash_job *j = run_job(&r, empty_conninfo, focus, 1, "", "");
-	assert_int_equal(dash__job_status(j), SC_EDB);
-	end_run(&r, j);
-}
-
-static void test_dates(void **state)
-{
-	(void)state;
-	assert_int_equal(dash__check_date("2026-11-18"), 0);
-	assert_int_equal(dash__check_date("2024-02-29"), 0);
-	assert_int_equal(dash__check_date("2026-02-29"), -EINVAL);
-	assert_int_equal(dash__check_date("2026-13-01"), -EINVAL);
-	assert_int_equal(dash__check_date("2026-1-01"), -EINVAL);
-	assert_int_equal(dash__check_date("26-11-18xx"), -EINVAL);
-	assert_int_equal(dash__check_date("1800-01-01"), -EINVAL);
-	assert_int_equal(dash__check_date(""), -EINVAL);
+	dh_check_value("letters after rollback", ind("sa", "period", "letters"), 75);
+	dh_check_value("daily after rollback", ind("sa", "period", "education_daily"), 80.95);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_calendar),
 		cmocka_unit_test(test_period),
 		cmocka_unit_test(test_indicators_term),
@@ -1012,22 +642,9 @@ int main(void)
 		cmocka_unit_test(test_hazard_clock),
 		cmocka_unit_test(test_alerts_missing_ageing),
 		cmocka_unit_test(test_aggregates_follow_writes),
-		cmocka_unit_test(test_message_school),
-		cmocka_unit_test(test_message_bureau),
-		cmocka_unit_test(test_sql_failure),
 	};
-	const char *lvl = getenv("SC_LOG");
-	enum log_level level = LOG_ERROR;
 
-	base_conninfo = getenv("SC_PG_CONNINFO");
-	if (!base_conninfo || !*base_conninfo) {
-		fprintf(stderr, "test_dashboard: SC_PG_CONNINFO is not set; start a cluster with "
-				"tests/lib/pg.sh\n");
+	if (dh_init())
 		return 1;
-	}
-	if (lvl && log_parse_level(lvl, &level) != 0)
-		return 1;
-	log_set_level(level);
-	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, dh_setup, dh_teardown);
 }

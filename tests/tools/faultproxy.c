@@ -47,110 +47,27 @@
  * refused (over --max-conns), shutdown.
  *
  * Every buffer is bounded: a direction stops reading while more than 256 KiB
- * wait to be written (or delayed), and resumes below 64 KiB. */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netdb.h>
-#include <signal.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <uv.h>
+ * wait to be written (or delayed), and resumes below 64 KiB.
+ *
+ * This file: the options, the control file and main; the plan and the
+ * proxying loop are faultproxy_conn.c, the shared state faultproxy_int.h. */
+#include "faultproxy_int.h"
 
-#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
-
-#define CHUNK_MAX 65536
-#define HIGH_WATER (256u * 1024u)
-#define LOW_WATER (64u * 1024u)
-#define CONTROL_MAX 4096
-#define CONTROL_POLL_MS 100
-#define CUT_GUARD_MS 2000
-#define NONE UINT64_MAX
-
-enum { UP = 0, DOWN = 1 };
-enum { DIR_UP = 1, DIR_DOWN = 2, DIR_BOTH = 3 };
-enum cut_with { CW_FIN, CW_RST, CW_RANDOM };
-
-static const char *const dir_names[] = { "up", "down" };
-
-struct faults {
-	uint64_t cut_after;  /* NONE = off */
-	uint64_t drop_after; /* NONE = off */
-	bool random;
-	uint64_t seed, cut_min, cut_max;
-	unsigned dir;
-	unsigned delay_ms;
-	enum cut_with cut_with;
-	long fault_conns; /* -1: every connection */
-	long max_conns;   /* 0: no limit */
-};
-
-/* One chunk of bytes on its way from one side to the other. */
-struct chunk {
-	uv_write_t req;
-	struct chunk *next;
-	struct side *side;
-	uint64_t due;
-	size_t len;
-	char data[];
-};
-
-/* One direction of one connection: bytes read from src, written to dst. */
-struct side {
-	struct pconn *pc;
-	int d;
-	uv_tcp_t *src, *dst;
-	uv_timer_t delay; /* releases delayed chunks */
-	struct chunk *qhead, *qtail;
-	uint64_t bytes;   /* forwarded (handed to dst) */
-	uint64_t dropped; /* read and thrown away in a black hole */
-	size_t pending;   /* delayed + being written */
-	bool reading, src_done, shut;
-};
-
-struct pconn {
-	uv_tcp_t cli, tgt;
-	uv_connect_t creq;
-	uv_shutdown_t sreq[2];
-	uv_timer_t guard; /* bounds how long a cut waits for its prefix to drain */
-	struct side s[2];
-	struct pconn *prev, *next;
-	unsigned long id;
-	char peer[80];
-	uint64_t start_ms;
-	uint64_t cut_at[2], drop_at[2];
-	bool rst;
-	bool connected, cutting, dropping, closing;
-	int cut_dir;
-	uint64_t cut_pos, drop_pos;
-	int drop_dir;
-	int handles;
-	const char *end;
-	char end_detail[96];
-};
-
-static uv_loop_t *loop;
+uv_loop_t *fp_loop;
 static uv_tcp_t listener;
 static uv_timer_t control_timer;
 static uv_signal_t sig_term, sig_int, sig_hup, sig_usr1;
-static struct sockaddr_storage target;
+struct sockaddr_storage fp_target;
 static char target_name[300];
 static const char *control_path;
 static char control_last[CONTROL_MAX + 1];
 static bool control_seen;
-static struct faults cur;
-static long fault_budget_used;
-static struct pconn *conns;
-static unsigned long nconns_total, nlive, ncuts, ndrops;
-static unsigned plan_gen;
-static bool stopping;
-
-static void conn_close(struct pconn *pc, const char *why, const char *detail);
-static void side_read_start(struct side *s);
-static void cut_begin(struct pconn *pc, int d, uint64_t pos);
-static void drop_begin(struct pconn *pc, int d, uint64_t pos);
+struct faults fp_cur;
+long fp_fault_budget_used;
+struct pconn *fp_conns;
+unsigned long fp_nconns_total, fp_ncuts, fp_ndrops;
+unsigned fp_plan_gen;
+bool fp_stopping;
 
 /* ---- settings */
 
@@ -286,529 +203,19 @@ static void faults_describe(const struct faults *f, char *out, size_t n)
 #undef ADD
 }
 
-/* ---- the plan of one connection */
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* Where this connection will be cut or dropped, counting from what it has
- * already forwarded. */
-static void plan(struct pconn *pc)
-{
-	const struct faults *f = &cur;
-	bool any = f->cut_after != NONE || f->random || f->drop_after != NONE;
-
-	for (int d = 0; d < 2; d++)
-		pc->cut_at[d] = pc->drop_at[d] = NONE;
-	pc->rst = false;
-	if (!any)
-		return;
-	if (f->fault_conns >= 0 && fault_budget_used >= f->fault_conns)
-		return;
-	fault_budget_used++;
-
-	uint64_t rng =
-		cur.seed ^ ((uint64_t)pc->id * 0x2545f4914f6cdd1dull) ^ ((uint64_t)plan_gen << 40);
-	(void)splitmix64(&rng);
-	for (int d = 0; d < 2; d++) {
-		if (!(f->dir & (1u << d)))
-			continue;
-		if (f->cut_after != NONE)
-			pc->cut_at[d] = pc->s[d].bytes + f->cut_after;
-		if (f->drop_after != NONE)
-			pc->drop_at[d] = pc->s[d].bytes + f->drop_after;
-	}
-	if (f->random) {
-		uint64_t span = f->cut_max - f->cut_min;
-		uint64_t off = f->cut_min + (span == UINT64_MAX ? splitmix64(&rng)
-								: splitmix64(&rng) % (span + 1));
-		int d = f->dir == DIR_UP     ? UP
-			: f->dir == DIR_DOWN ? DOWN
-					     : (int)(splitmix64(&rng) & 1);
-
-		if (pc->s[d].bytes + off < pc->cut_at[d])
-			pc->cut_at[d] = pc->s[d].bytes + off;
-	}
-	pc->rst = f->cut_with == CW_RST || (f->cut_with == CW_RANDOM && (splitmix64(&rng) & 1));
-}
-
-/* A plan may say "now" (cut-after-bytes 0); only act once both sides are up. */
-static void plan_act_now(struct pconn *pc)
-{
-	if (!pc->connected || pc->closing || pc->cutting || pc->dropping)
-		return;
-	for (int d = 0; d < 2; d++) {
-		if (pc->cut_at[d] <= pc->s[d].bytes) {
-			cut_begin(pc, d, pc->s[d].bytes);
-			return;
-		}
-	}
-	for (int d = 0; d < 2; d++) {
-		if (pc->drop_at[d] <= pc->s[d].bytes) {
-			drop_begin(pc, d, pc->s[d].bytes);
-			return;
-		}
-	}
-}
-
-/* ---- connection lifetime */
-
-static uint64_t now_ms(void)
-{
-	return uv_now(loop);
-}
-
-static void on_handle_closed(uv_handle_t *h)
-{
-	struct pconn *pc = h->data;
-
-	if (--pc->handles > 0)
-		return;
-	if (pc->prev)
-		pc->prev->next = pc->next;
-	else
-		conns = pc->next;
-	if (pc->next)
-		pc->next->prev = pc->prev;
-	nlive--;
-	free(pc);
-}
-
-static void side_discard_queue(struct side *s)
-{
-	while (s->qhead) {
-		struct chunk *c = s->qhead;
-
-		s->qhead = c->next;
-		s->pending -= c->len;
-		free(c);
-	}
-	s->qtail = NULL;
-}
-
-static void close_tcp(struct pconn *pc, uv_tcp_t *t)
-{
-	if (uv_is_closing((uv_handle_t *)t))
-		return;
-	if (pc->rst && pc->end && !strcmp(pc->end, "cut") &&
-	    uv_tcp_close_reset(t, on_handle_closed) == 0)
-		return;
-	uv_close((uv_handle_t *)t, on_handle_closed);
-}
-
-static void conn_close(struct pconn *pc, const char *why, const char *detail)
-{
-	char extra[200] = "";
-
-	if (pc->closing)
-		return;
-	pc->closing = true;
-	pc->end = why;
-	if (pc->cutting)
-		snprintf(extra, sizeof extra, " cut=%s@%llu how=%s", dir_names[pc->cut_dir],
-			 (unsigned long long)pc->cut_pos, pc->rst ? "rst" : "fin");
-	else if (pc->dropping)
-		snprintf(extra, sizeof extra, " dropped=%s@%llu discarded=%llu",
-			 dir_names[pc->drop_dir], (unsigned long long)pc->drop_pos,
-			 (unsigned long long)(pc->s[UP].dropped + pc->s[DOWN].dropped));
-	printf("faultproxy: conn=%lu peer=%s up=%llu down=%llu end=%s%s%s%s ms=%llu\n", pc->id,
-	       pc->peer, (unsigned long long)pc->s[UP].bytes, (unsigned long long)pc->s[DOWN].bytes,
-	       why, extra, detail && *detail ? " detail=" : "", detail ? detail : "",
-	       (unsigned long long)(now_ms() - pc->start_ms));
-	for (int d = 0; d < 2; d++) {
-		side_discard_queue(&pc->s[d]);
-		uv_timer_stop(&pc->s[d].delay);
-		uv_close((uv_handle_t *)&pc->s[d].delay, on_handle_closed);
-	}
-	uv_timer_stop(&pc->guard);
-	uv_close((uv_handle_t *)&pc->guard, on_handle_closed);
-	close_tcp(pc, &pc->cli);
-	close_tcp(pc, &pc->tgt);
-}
-
-static void conn_fail(struct pconn *pc, uv_tcp_t *which, int status)
-{
-	char detail[96];
-
-	snprintf(detail, sizeof detail, "%s", uv_err_name(status));
-	conn_close(pc, which == &pc->cli ? "client-error" : "target-error", detail);
-}
-
-/* Both directions finished cleanly (each source ended and its end was passed on). */
-static void maybe_done(struct pconn *pc)
-{
-	if (pc->closing)
-		return;
-	if (pc->dropping) {
-		if (pc->s[UP].src_done && pc->s[DOWN].src_done)
-			conn_close(pc, "dropped", NULL);
-		return;
-	}
-	if (pc->s[UP].src_done && pc->s[DOWN].src_done && pc->s[UP].pending == 0 &&
-	    pc->s[DOWN].pending == 0)
-		conn_close(pc, "closed", NULL);
-}
-
-/* ---- writing */
-
-static void on_shutdown(uv_shutdown_t *req, int status)
-{
-	struct side *s = req->data;
-
-	(void)status;
-	maybe_done(s->pc);
-}
-
-static void side_maybe_shutdown(struct side *s)
-{
-	struct pconn *pc = s->pc;
-
-	if (!s->src_done || s->shut || s->pending || pc->closing || pc->cutting || pc->dropping)
-		return;
-	s->shut = true;
-	pc->sreq[s->d].data = s;
-	if (uv_shutdown(&pc->sreq[s->d], (uv_stream_t *)s->dst, on_shutdown))
-		maybe_done(pc);
-}
-
-static void finish_cut_if_drained(struct pconn *pc)
-{
-	if (pc->cutting && !pc->closing && pc->s[pc->cut_dir].pending == 0)
-		conn_close(pc, "cut", NULL);
-}
-
-static void on_written(uv_write_t *req, int status)
-{
-	struct chunk *c = container_of(req, struct chunk, req);
-	struct side *s = c->side;
-	struct pconn *pc = s->pc;
-
-	s->pending -= c->len;
-	free(c);
-	if (pc->closing)
-		return;
-	if (status < 0) {
-		conn_fail(pc, s->dst, status);
-		return;
-	}
-	if (pc->cutting) {
-		finish_cut_if_drained(pc);
-		return;
-	}
-	if (!s->reading && !s->src_done && !pc->dropping && s->pending < LOW_WATER)
-		side_read_start(s);
-	side_maybe_shutdown(s);
-	maybe_done(pc);
-}
-
-static void chunk_write(struct side *s, struct chunk *c)
-{
-	uv_buf_t b = uv_buf_init(c->data, (unsigned)c->len);
-	int rc;
-
-	c->side = s;
-	rc = uv_write(&c->req, (uv_stream_t *)s->dst, &b, 1, on_written);
-	if (rc) {
-		s->pending -= c->len;
-		free(c);
-		conn_fail(s->pc, s->dst, rc);
-	}
-}
-
-static void on_delay(uv_timer_t *t)
-{
-	struct side *s = container_of(t, struct side, delay);
-	uint64_t now = now_ms();
-
-	while (s->qhead && s->qhead->due <= now && !s->pc->closing) {
-		struct chunk *c = s->qhead;
-
-		s->qhead = c->next;
-		if (!s->qhead)
-			s->qtail = NULL;
-		chunk_write(s, c);
-	}
-	if (s->qhead && !s->pc->closing)
-		uv_timer_start(&s->delay, on_delay, s->qhead->due - now, 0);
-}
-
-/* Hands n bytes to the other side (now, or after the delay). */
-static void side_forward(struct side *s, const char *data, size_t n)
-{
-	struct chunk *c;
-
-	if (n == 0)
-		return;
-	c = malloc(sizeof *c + n);
-	if (!c) {
-		conn_close(s->pc, "client-error", "out of memory");
-		return;
-	}
-	memcpy(c->data, data, n);
-	c->len = n;
-	c->next = NULL;
-	c->side = s;
-	s->bytes += n;
-	s->pending += n;
-	if (cur.delay_ms == 0 && !s->qhead) {
-		chunk_write(s, c);
-		return;
-	}
-	c->due = now_ms() + cur.delay_ms;
-	if (s->qtail)
-		s->qtail->next = c;
-	else
-		s->qhead = c;
-	s->qtail = c;
-	if (!uv_is_active((uv_handle_t *)&s->delay))
-		uv_timer_start(&s->delay, on_delay, cur.delay_ms, 0);
-}
-
-/* ---- reading */
-
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	size_t n = suggested < CHUNK_MAX ? suggested : CHUNK_MAX;
-
-	(void)h;
-	buf->base = malloc(n);
-	buf->len = buf->base ? n : 0;
-}
-
-static struct side *side_of_src(struct pconn *pc, uv_stream_t *src)
-{
-	return src == (uv_stream_t *)&pc->cli ? &pc->s[UP] : &pc->s[DOWN];
-}
-
-static void on_guard(uv_timer_t *t)
-{
-	struct pconn *pc = container_of(t, struct pconn, guard);
-
-	/* the peer does not take the prefix: cut anyway */
-	conn_close(pc, "cut", "prefix-not-drained");
-}
-
-static void cut_begin(struct pconn *pc, int d, uint64_t pos)
-{
-	if (pc->cutting || pc->closing)
-		return;
-	pc->cutting = true;
-	pc->cut_dir = d;
-	pc->cut_pos = pos;
-	ncuts++;
-	for (int i = 0; i < 2; i++) {
-		uv_read_stop((uv_stream_t *)pc->s[i].src);
-		pc->s[i].reading = false;
-	}
-	/* what the other direction still held back is lost, as on a real cut */
-	side_discard_queue(&pc->s[!d]);
-	uv_timer_start(&pc->guard, on_guard, CUT_GUARD_MS + cur.delay_ms, 0);
-	finish_cut_if_drained(pc);
-}
-
-static void drop_begin(struct pconn *pc, int d, uint64_t pos)
-{
-	if (pc->dropping || pc->cutting || pc->closing)
-		return;
-	pc->dropping = true;
-	pc->drop_dir = d;
-	pc->drop_pos = pos;
-	ndrops++;
-	printf("faultproxy: conn=%lu black hole from %s@%llu\n", pc->id, dir_names[d],
-	       (unsigned long long)pos);
-	/* keep reading (and throwing away) so the peers see an open, silent path */
-	for (int i = 0; i < 2; i++)
-		if (!pc->s[i].src_done && !pc->s[i].reading)
-			side_read_start(&pc->s[i]);
-}
-
-static void on_read(uv_stream_t *src, ssize_t nread, const uv_buf_t *buf)
-{
-	struct pconn *pc = src->data;
-	struct side *s = side_of_src(pc, src);
-
-	if (pc->closing || nread == 0) {
-		free(buf->base);
-		return;
-	}
-	if (nread < 0) {
-		free(buf->base);
-		uv_read_stop(src);
-		s->reading = false;
-		if (pc->dropping) {
-			/* a black hole passes no close on */
-			s->src_done = true;
-			maybe_done(pc);
-			return;
-		}
-		if (nread != UV_EOF) {
-			conn_fail(pc, s->src, (int)nread);
-			return;
-		}
-		s->src_done = true;
-		side_maybe_shutdown(s);
-		maybe_done(pc);
-		return;
-	}
-	size_t n = (size_t)nread;
-	if (pc->dropping || pc->cutting) {
-		s->dropped += n;
-		free(buf->base);
-		return;
-	}
-	/* the first fault this chunk reaches, cut or drop */
-	uint64_t lim = pc->cut_at[s->d] < pc->drop_at[s->d] ? pc->cut_at[s->d] : pc->drop_at[s->d];
-	if (lim != NONE && s->bytes + n >= lim) {
-		size_t keep = (size_t)(lim - s->bytes);
-		bool is_cut = pc->cut_at[s->d] <= pc->drop_at[s->d];
-
-		side_forward(s, buf->base, keep);
-		s->dropped += n - keep;
-		free(buf->base);
-		if (pc->closing)
-			return;
-		if (is_cut)
-			cut_begin(pc, s->d, lim);
-		else
-			drop_begin(pc, s->d, lim);
-		return;
-	}
-	side_forward(s, buf->base, n);
-	free(buf->base);
-	if (!pc->closing && s->pending > HIGH_WATER) {
-		uv_read_stop(src);
-		s->reading = false;
-	}
-}
-
-static void side_read_start(struct side *s)
-{
-	int rc;
-
-	if (s->reading || s->src_done || s->pc->closing)
-		return;
-	rc = uv_read_start((uv_stream_t *)s->src, on_alloc, on_read);
-	if (rc) {
-		conn_fail(s->pc, s->src, rc);
-		return;
-	}
-	s->reading = true;
-}
-
-static void on_target_connected(uv_connect_t *req, int status)
-{
-	struct pconn *pc = req->data;
-	char detail[96];
-
-	if (pc->closing)
-		return;
-	if (status < 0) {
-		snprintf(detail, sizeof detail, "%s", uv_err_name(status));
-		conn_close(pc, "connect-failed", detail);
-		return;
-	}
-	pc->connected = true;
-	uv_tcp_nodelay(&pc->cli, 1);
-	uv_tcp_nodelay(&pc->tgt, 1);
-	side_read_start(&pc->s[UP]);
-	side_read_start(&pc->s[DOWN]);
-	plan_act_now(pc);
-}
-
-static void peer_name(uv_tcp_t *t, char *out, size_t n)
-{
-	struct sockaddr_storage ss;
-	int len = sizeof ss;
-	char host[INET6_ADDRSTRLEN] = "?";
-	int port = 0;
-
-	if (uv_tcp_getpeername(t, (struct sockaddr *)&ss, &len) == 0) {
-		if (ss.ss_family == AF_INET) {
-			uv_ip4_name((struct sockaddr_in *)&ss, host, sizeof host);
-			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		} else if (ss.ss_family == AF_INET6) {
-			uv_ip6_name((struct sockaddr_in6 *)&ss, host, sizeof host);
-			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-		}
-	}
-	snprintf(out, n, "%s:%d", host, port);
-}
-
-static void on_connection(uv_stream_t *l, int status)
-{
-	struct pconn *pc;
-	int rc;
-
-	if (status < 0) {
-		printf("faultproxy: accept failed err=%s\n", uv_err_name(status));
-		return;
-	}
-	pc = calloc(1, sizeof *pc);
-	if (!pc)
-		return;
-	pc->id = ++nconns_total;
-	pc->start_ms = now_ms();
-	pc->handles = 5;
-	for (int d = 0; d < 2; d++) {
-		pc->s[d].pc = pc;
-		pc->s[d].d = d;
-		pc->s[d].src = d == UP ? &pc->cli : &pc->tgt;
-		pc->s[d].dst = d == UP ? &pc->tgt : &pc->cli;
-		pc->cut_at[d] = pc->drop_at[d] = NONE;
-		uv_timer_init(loop, &pc->s[d].delay);
-		pc->s[d].delay.data = pc;
-	}
-	uv_timer_init(loop, &pc->guard);
-	pc->guard.data = pc;
-	uv_tcp_init(loop, &pc->cli);
-	uv_tcp_init(loop, &pc->tgt);
-	pc->cli.data = pc->tgt.data = pc;
-	pc->next = conns;
-	if (conns)
-		conns->prev = pc;
-	conns = pc;
-	nlive++;
-	rc = uv_accept(l, (uv_stream_t *)&pc->cli);
-	if (rc) {
-		conn_close(pc, "client-error", uv_err_name(rc));
-		return;
-	}
-	peer_name(&pc->cli, pc->peer, sizeof pc->peer);
-	if (stopping) {
-		conn_close(pc, "shutdown", NULL);
-		return;
-	}
-	if (cur.max_conns && (long)nlive > cur.max_conns) {
-		conn_close(pc, "refused", "max-conns");
-		return;
-	}
-	plan(pc);
-	pc->creq.data = pc;
-	rc = uv_tcp_connect(&pc->creq, &pc->tgt, (const struct sockaddr *)&target,
-			    on_target_connected);
-	if (rc)
-		conn_close(pc, "connect-failed", uv_err_name(rc));
-}
-
 /* ---- control */
 
 static void cut_all(const char *why)
 {
 	unsigned long n = 0;
 
-	for (struct pconn *pc = conns; pc; pc = pc->next) {
+	for (struct pconn *pc = fp_conns; pc; pc = pc->next) {
 		if (pc->closing || pc->cutting)
 			continue;
 		if (!pc->connected) {
-			conn_close(pc, "cut", why);
+			fp_conn_close(pc, "cut", why);
 		} else {
-			cut_begin(pc, UP, pc->s[UP].bytes);
+			fp_cut_begin(pc, UP, pc->s[UP].bytes);
 		}
 		n++;
 	}
@@ -857,17 +264,17 @@ static void control_apply(const char *text)
 	}
 	/* max-conns is not a fault: the file may not drop the command line's */
 	if (!f.max_conns)
-		f.max_conns = cur.max_conns;
-	cur = f;
-	fault_budget_used = 0;
-	plan_gen++;
-	faults_describe(&cur, desc, sizeof desc);
+		f.max_conns = fp_cur.max_conns;
+	fp_cur = f;
+	fp_fault_budget_used = 0;
+	fp_plan_gen++;
+	faults_describe(&fp_cur, desc, sizeof desc);
 	printf("faultproxy: control settings=\"%s\"%s\n", desc, now ? " cut-now" : "");
-	for (struct pconn *pc = conns; pc; pc = pc->next) {
+	for (struct pconn *pc = fp_conns; pc; pc = pc->next) {
 		if (pc->closing || pc->cutting || pc->dropping)
 			continue;
-		plan(pc);
-		plan_act_now(pc);
+		fp_plan(pc);
+		fp_plan_act_now(pc);
 	}
 	if (now)
 		cut_all("cut-now");
@@ -913,9 +320,9 @@ static void on_signal(uv_signal_t *h, int signum)
 		cut_all("SIGUSR1");
 		return;
 	}
-	if (stopping)
+	if (fp_stopping)
 		return;
-	stopping = true;
+	fp_stopping = true;
 	printf("faultproxy: signal %d: shutting down\n", signum);
 	uv_close((uv_handle_t *)&listener, NULL);
 	uv_close((uv_handle_t *)&control_timer, NULL);
@@ -923,8 +330,8 @@ static void on_signal(uv_signal_t *h, int signum)
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	uv_close((uv_handle_t *)&sig_hup, NULL);
 	uv_close((uv_handle_t *)&sig_usr1, NULL);
-	for (struct pconn *pc = conns; pc; pc = pc->next)
-		conn_close(pc, "shutdown", NULL);
+	for (struct pconn *pc = fp_conns; pc; pc = pc->next)
+		fp_conn_close(pc, "shutdown", NULL);
 }
 
 /* ---- main */
@@ -956,7 +363,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	faults_clear(&cur);
+	faults_clear(&fp_cur);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
 		return 0;
@@ -981,14 +388,14 @@ int main(int argc, char **argv)
 			control_path = argv[++i];
 			continue;
 		}
-		rc = opt_apply(&cur, name, i + 1 < argc ? argv[i + 1] : NULL, err, sizeof err);
+		rc = opt_apply(&fp_cur, name, i + 1 < argc ? argv[i + 1] : NULL, err, sizeof err);
 		if (rc < 0) {
 			fprintf(stderr, "faultproxy: %s\n", err);
 			return 2;
 		}
 		i += rc;
 	}
-	if (faults_check(&cur, err, sizeof err)) {
+	if (faults_check(&fp_cur, err, sizeof err)) {
 		fprintf(stderr, "faultproxy: %s\n", err);
 		return 2;
 	}
@@ -1001,22 +408,22 @@ int main(int argc, char **argv)
 			gai_strerror(rc));
 		return 1;
 	}
-	memcpy(&target, ai->ai_addr, ai->ai_addrlen);
+	memcpy(&fp_target, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(ai);
 	snprintf(target_name, sizeof target_name, "%s:%s", argv[2], argv[3]);
 
-	loop = uv_default_loop();
+	fp_loop = uv_default_loop();
 	uv_ip4_addr("127.0.0.1", (int)lport, &la);
-	uv_tcp_init(loop, &listener);
+	uv_tcp_init(fp_loop, &listener);
 	rc = uv_tcp_bind(&listener, (const struct sockaddr *)&la, 0);
 	if (!rc)
-		rc = uv_listen((uv_stream_t *)&listener, 128, on_connection);
+		rc = uv_listen((uv_stream_t *)&listener, 128, fp_on_connection);
 	if (rc) {
 		fprintf(stderr, "faultproxy: cannot listen on 127.0.0.1:%llu: %s\n",
 			(unsigned long long)lport, uv_strerror(rc));
 		uv_close((uv_handle_t *)&listener, NULL);
-		uv_run(loop, UV_RUN_DEFAULT);
-		uv_loop_close(loop);
+		uv_run(fp_loop, UV_RUN_DEFAULT);
+		uv_loop_close(fp_loop);
 		return 1;
 	}
 	struct sockaddr_storage bound;
@@ -1024,11 +431,11 @@ int main(int argc, char **argv)
 	if (uv_tcp_getsockname(&listener, (struct sockaddr *)&bound, &blen) == 0)
 		lport = ntohs(((struct sockaddr_in *)&bound)->sin_port);
 
-	uv_timer_init(loop, &control_timer);
-	uv_signal_init(loop, &sig_term);
-	uv_signal_init(loop, &sig_int);
-	uv_signal_init(loop, &sig_hup);
-	uv_signal_init(loop, &sig_usr1);
+	uv_timer_init(fp_loop, &control_timer);
+	uv_signal_init(fp_loop, &sig_term);
+	uv_signal_init(fp_loop, &sig_int);
+	uv_signal_init(fp_loop, &sig_hup);
+	uv_signal_init(fp_loop, &sig_usr1);
 	uv_signal_start(&sig_term, on_signal, SIGTERM);
 	uv_signal_start(&sig_int, on_signal, SIGINT);
 	uv_signal_start(&sig_hup, on_signal, SIGHUP);
@@ -1036,16 +443,17 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	printf("faultproxy: listening port=%llu target=%s\n", (unsigned long long)lport,
 	       target_name);
-	faults_describe(&cur, desc, sizeof desc);
+	faults_describe(&fp_cur, desc, sizeof desc);
 	printf("faultproxy: settings=\"%s\"\n", desc);
 	if (control_path) {
 		control_check();
 		uv_timer_start(&control_timer, on_control_timer, CONTROL_POLL_MS, CONTROL_POLL_MS);
 	}
 
-	uv_run(loop, UV_RUN_DEFAULT);
-	printf("faultproxy: exit conns=%lu cuts=%lu drops=%lu\n", nconns_total, ncuts, ndrops);
-	rc = uv_loop_close(loop);
+	uv_run(fp_loop, UV_RUN_DEFAULT);
+	printf("faultproxy: exit conns=%lu cuts=%lu drops=%lu\n", fp_nconns_total, fp_ncuts,
+	       fp_ndrops);
+	rc = uv_loop_close(fp_loop);
 	if (rc)
 		fprintf(stderr, "faultproxy: loop closed with handles open\n");
 	return rc ? 1 : 0;

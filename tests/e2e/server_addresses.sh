@@ -11,11 +11,25 @@ command -v unshare >/dev/null || { echo "FAIL - unshare (util-linux) is needed";
 client_new a schoolA main
 "$SAFECAMPUS" --store "$T/a.db" init --server "scsrv.test:$PORT" --server-name localhost >/dev/null
 
+# unshare makes the new namespace's mounts private, which needs / to be a
+# mount point: in a chroot it is not (EINVAL), and there the namespace keeps
+# the propagation it inherits, safe only when no mount propagates (no
+# "shared:" in the mount table of PID 1, read whole from /proc even in a
+# chroot), so that the bind mount below never reaches the machine
+UNSHARE_M="unshare -m"
+if ! unshare -m true 2>/dev/null; then
+  if [[ ! -r /proc/1/mountinfo ]] || grep -q ' shared:' /proc/1/mountinfo; then
+    echo "FAIL - cannot make a private mount namespace here (a chroot on a machine whose mounts propagate)"
+    exit 1
+  fi
+  UNSHARE_M="unshare -m --propagation unchanged"
+fi
+
 # sync with /etc/hosts replaced by $1 for this command only
 # (a machine without /etc/hosts, as a minimal Debian chroot is: a copy of
 # /etc with the file is bind-mounted over /etc instead)
 sync_with_hosts() {
-  unshare -m bash -c 'if [[ -e /etc/hosts ]]; then mount --bind "$1" /etc/hosts
+  $UNSHARE_M bash -c 'if [[ -e /etc/hosts ]]; then mount --bind "$1" /etc/hosts
     else rm -rf "$2" && cp -a /etc "$2" && cp "$1" "$2/hosts" && mount --bind "$2" /etc; fi &&
     shift 2 && exec "$@"' _ "$1" "$T/etc" \
     "$SAFECAMPUS" --store "$T/a.db" --log-level debug sync --timeout-ms 8000
@@ -28,7 +42,7 @@ server_start || exit 1
 printf '127.0.0.1 scsrv.test\n::1 scsrv.test\n' >"$T/hosts-v4-first"
 sc a hazard report --title "Cracked window" --area building --severity low >/dev/null
 check "the sync reaches a server listening on ::1 only" \
-  bash -c "$(declare -f sync_with_hosts); T='$T' SAFECAMPUS='$SAFECAMPUS'; sync_with_hosts '$T/hosts-v4-first' 2>'$T/s1.err'"
+  bash -c "$(declare -f sync_with_hosts); T='$T' SAFECAMPUS='$SAFECAMPUS' UNSHARE_M='$UNSHARE_M'; sync_with_hosts '$T/hosts-v4-first' 2>'$T/s1.err'"
 check "without a backoff" bash -c "! grep -q 'retrying in' '$T/s1.err'"
 check "the hazard is in PostgreSQL" eq "$(sql "select count(*) from hazard where title = 'Cracked window'")" 1
 
@@ -39,7 +53,7 @@ server_start || exit 1
 printf '::1 scsrv.test\n127.0.0.1 scsrv.test\n' >"$T/hosts-v6-first"
 sc a hazard report --title "Broken lock" --area building --severity low >/dev/null
 check "the sync reaches the server when the first address refuses" \
-  bash -c "$(declare -f sync_with_hosts); T='$T' SAFECAMPUS='$SAFECAMPUS'; sync_with_hosts '$T/hosts-v6-first' 2>'$T/s2.err'"
+  bash -c "$(declare -f sync_with_hosts); T='$T' SAFECAMPUS='$SAFECAMPUS' UNSHARE_M='$UNSHARE_M'; sync_with_hosts '$T/hosts-v6-first' 2>'$T/s2.err'"
 check "::1 refused, 127.0.0.1 tried next at once, without a backoff" \
   bash -c "grep -q 'addr=::1 .*try=1/2' '$T/s2.err' && grep -q 'addr=127.0.0.1 .*try=2/2' '$T/s2.err' && ! grep -q 'retrying in' '$T/s2.err'"
 check "the second hazard is in PostgreSQL" eq "$(sql "select count(*) from hazard where title = 'Broken lock'")" 1
@@ -47,6 +61,6 @@ check "the second hazard is in PostgreSQL" eq "$(sql "select count(*) from hazar
 # no address answers: the usual message, after every address was tried
 server_kill
 check_fail "with the server down the sync fails" \
-  bash -c "$(declare -f sync_with_hosts); T='$T' SAFECAMPUS='$SAFECAMPUS'; sync_with_hosts '$T/hosts-v6-first' 2>'$T/s3.err'"
+  bash -c "$(declare -f sync_with_hosts); T='$T' SAFECAMPUS='$SAFECAMPUS' UNSHARE_M='$UNSHARE_M'; sync_with_hosts '$T/hosts-v6-first' 2>'$T/s3.err'"
 check "and says it cannot connect" grep -q "cannot connect to scsrv.test" "$T/s3.err"
 e2e_done

@@ -450,6 +450,32 @@ int evidence_set_state(struct store *st, const char *hex, enum evidence_state st
 	return rc;
 }
 
+int evidence_known(struct store *st, const char *hex, struct evidence_file *out,
+		   enum evidence_state *state, bool *known)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prepare(st,
+			 "SELECT sha256, size, media_type, name, state FROM evidence_files "
+			 "WHERE sha256 = ?1",
+			 &s);
+
+	*known = false;
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, hex, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		row_to_file(s, out);
+		*state = (enum evidence_state)sqlite3_column_int(s, 4);
+		*known = true;
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : store__sql_fail(st, rc, "evidence file");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- finding one */
 
 struct find_ctx {

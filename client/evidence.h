@@ -80,6 +80,12 @@ SC_WUR int evidence_set_state(struct store *st, const char *hex, enum evidence_s
 SC_WUR int evidence_find(struct store *st, const char *hash_or_id, struct evidence_file *out,
 			 bool *local);
 
+/** What this campus's table says of the file hex (attached or fetched here):
+ * *known false if it has no row (a file only described by a pulled record).
+ * 0 or a store error. */
+SC_WUR int evidence_known(struct store *st, const char *hex, struct evidence_file *out,
+			  enum evidence_state *state, bool *known);
+
 /** SHA-256 of the file at path as lower-case hex; its size in *size. */
 SC_WUR int evidence_hash_file(const char *path, char hex[65], uint64_t *size);
 

@@ -985,6 +985,11 @@ void sync_kick(struct sync *s)
 		s->want_round = 1;
 }
 
+bool sync_finished(const struct sync *s)
+{
+	return s->phase == PH_DONE;
+}
+
 bool sync_connected(const struct sync *s)
 {
 	return s->phase >= PH_HELLO && s->phase <= PH_IDLE;

@@ -110,6 +110,9 @@ void sync_stop(struct sync *s);
 void sync_free(struct sync *s);
 /** A local write happened: push it now if idle, else after the current round. */
 void sync_kick(struct sync *s);
+/** True once a sync that does not watch has ended (its handles are closing:
+ * free it after the loop has run once more); its report says how it went. */
+bool sync_finished(const struct sync *s);
 /** True while connected to the server (after the handshake). */
 bool sync_connected(const struct sync *s);
 

@@ -339,6 +339,8 @@ int web_static(struct web_req *r, struct web_page *p, const char *name)
 		web_p(p, "%s", css);
 		return 0;
 	}
+	if (strcmp(name, "evidence.js") == 0)
+		return web_evidence_static(r, p);
 	if (strcmp(name, "report.css") == 0 || strcmp(name, "report.js") == 0)
 		return web_report_static(r, p, name);
 	if (strcmp(name, "app.js") == 0) {

@@ -175,11 +175,23 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *
 		f = &r->fields[r->nfields++];
 		f->name = strdup(key);
 		f->filename = filename ? strdup(filename[0] ? filename : "upload") : NULL;
-		buf_init(&f->val, r->body_max + 1);
+		/* an evidence form: the file up to its limit, the other fields as a form's */
+		buf_init(&f->val, !r->file_max ? r->body_max + 1
+				  : filename   ? r->file_max + 1
+					       : WEB_MAX_BODY + 1);
 		if (!f->name || (filename && !f->filename)) {
 			r->bad_body = true;
 			return MHD_NO;
 		}
+	}
+	if (f->filename && r->file_max) {
+		/* a file over the limit is counted, not kept: the form answers
+		 * beside its field (web_evidence_upload) */
+		f->size += size;
+		if (f->size > r->file_max)
+			f->over = true;
+		if (f->over)
+			return MHD_YES;
 	}
 	if (size && buf_append(&f->val, data, size) != 0) {
 		r->too_big = true;
@@ -360,6 +372,10 @@ static int route(struct web_req *r, struct web_page *p)
 		return post ? web_page_report_post(r, p) : web_page_report(r, p);
 	if (n == 1 && strcmp(wd[0], "events") == 0)
 		return web_page_events(r, p);
+	if (n == 2 && strcmp(wd[0], "e") == 0 && !post)
+		return web_page_evidence(r, p, wd[1], false);
+	if (n == 3 && strcmp(wd[0], "e") == 0 && strcmp(wd[2], "fetch") == 0 && post)
+		return web_page_evidence(r, p, wd[1], true);
 	if (n >= 2 && strcmp(wd[0], "k") == 0) {
 		k = kind_by_name(wd[1]);
 		if (!k)
@@ -448,6 +464,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 						 MHD_HTTP_HEADER_CONTENT_TYPE);
 		r->body_max = ct && strncmp(ct, "multipart/form-data", 19) == 0 ? WEB_MAX_UPLOAD
 										: WEB_MAX_BODY;
+		/* a form taking an evidence file: a file up to twice the limit is read
+		 * (its bytes past the limit dropped) so that the form can say so
+		 * beside the field; a larger body is refused at once */
+		if (ct && strncmp(ct, "multipart/form-data", 19) == 0 &&
+		    strcmp(method, "POST") == 0 && (r->file_max = web_evidence_form_max(w, url)))
+			r->body_max = (size_t)(2 * r->file_max) + WEB_MAX_BODY;
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						 MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > r->body_max) {
@@ -546,6 +568,7 @@ static void on_sse_timer(uv_timer_t *t)
 
 	wake_streams(w, false);
 	web_conn_sweep(w);
+	web_evidence_tick(w);
 	run_mhd(w);
 }
 
@@ -750,6 +773,7 @@ void web_stop(struct web *w)
 	wake_streams(w, true);
 	run_mhd(w);
 	w->stopping = true;
+	web_evidence_stop(w);
 	uv_poll_stop(&w->poll);
 	uv_close((uv_handle_t *)&w->poll, NULL);
 	uv_close((uv_handle_t *)&w->timer, NULL);
@@ -762,6 +786,7 @@ void web_free(struct web *w)
 		return;
 	if (w->d)
 		MHD_stop_daemon(w->d);
+	web_evidence_free(w);
 	store_config_free(&w->cfg);
 	free(w->tls_cert);
 	free(w->tls_key);

@@ -96,6 +96,7 @@ struct web {
 	struct web_conn conns[WEB_CONN_SLOTS];
 	unsigned nconns;
 	uint64_t ndropped; /* connections ended by web_conn.c */
+	struct web_ev *ev; /* evidence fetches in flight (web_evidence.c), or NULL */
 };
 
 /* ---------------------------------------------------------------- one request */
@@ -104,6 +105,8 @@ struct web_field {
 	char *name;
 	char *filename; /* an uploaded file's name, or NULL */
 	struct buf val; /* NUL-terminated once complete */
+	uint64_t size;  /* an uploaded file's bytes as sent (more than val holds if over) */
+	bool over;      /* the file passed the request's file_max: its bytes were dropped */
 };
 
 struct web_req {
@@ -115,6 +118,7 @@ struct web_req {
 	struct web_field fields[WEB_MAX_FIELDS];
 	size_t nfields;
 	size_t body, body_max; /* bytes of body seen, allowed */
+	uint64_t file_max;     /* an evidence form: bytes kept of an uploaded file; 0 otherwise */
 	bool too_big, bad_body, answered;
 	bool suspended;
 	int64_t sse_since_ms;
@@ -131,10 +135,10 @@ struct web_req {
 struct web_page {
 	struct buf b;
 	int status;
-	const char *ctype;     /* NULL: text/html; charset=utf-8 */
-	const char *csp;       /* NULL: the strict one */
-	char location[2048];   /* a redirect (303) */
-	char disposition[256]; /* a download's Content-Disposition */
+	const char *ctype;      /* NULL: text/html; charset=utf-8 */
+	const char *csp;        /* NULL: the strict one */
+	char location[2048];    /* a redirect (303) */
+	char disposition[1024]; /* a download's Content-Disposition (UTF-8 names, %-escaped) */
 	char retry_after[16];
 	char set_lang[4]; /* the language switch's cookie */
 	bool oom;
@@ -228,6 +232,38 @@ int web_page_report_post(struct web_req *r, struct web_page *p);
 /** /static/report.css (the report's print style sheet: A4, no navigation)
  * and /static/report.js (the printed text follows the boxes). */
 int web_report_static(struct web_req *r, struct web_page *p, const char *name);
+
+/* ---------------------------------------------------------------- evidence (web_evidence.c) */
+
+struct evidence_file;
+
+/** Does the form of verb v of g (NULL: adding a g) take an evidence file? */
+bool web_evidence_takes(const struct kind *g, const struct kind_verb *v, bool edit);
+/** For a request's headers: the bytes of a file the form at url may carry
+ * (the campus's per-file limit), 0 if that form takes no file. */
+uint64_t web_evidence_form_max(struct web *w, const char *url);
+/** The form's file input (name "_evidence") with err beside it (may be NULL). */
+void web_evidence_input(struct web_page *p, struct web_req *r, const char *err);
+/** The uploaded file of "_evidence", checked against the limits and kept in
+ * the store under its hash (evidence_add, as --evidence FILE): 1 and *f
+ * filled, 0 if none was sent, < 0 with why (for people) if refused. */
+int web_evidence_upload(struct web_req *r, struct evidence_file *f, char *why, size_t n);
+/** A write with file f failed: its copy is removed unless a record uses it. */
+void web_evidence_unused(struct web_req *r, const struct evidence_file *f);
+/** The files rec's signature describes, for people: name, size, hash, where
+ * they are, a link or a button to fetch. Nothing if none. */
+void web_evidence_list(struct web_req *r, struct web_page *p, const Safecampus__Record *rec);
+/** True while a fetch for one of rec's files (or its events') runs. */
+bool web_evidence_fetching(struct web_req *r, const Safecampus__Record *rec);
+/** GET /e/HEX (the file, checked against its hash) and POST /e/HEX/fetch. */
+int web_page_evidence(struct web_req *r, struct web_page *p, const char *hex, bool fetch);
+/** /static/evidence.js: the file's size checked before the form is sent. */
+int web_evidence_static(struct web_req *r, struct web_page *p);
+/** Every second: fetches that ended are noted and freed. */
+void web_evidence_tick(struct web *w);
+/** web_stop: fetches in flight are stopped; web_free: freed. */
+void web_evidence_stop(struct web *w);
+void web_evidence_free(struct web *w);
 
 /* ---------------------------------------------------------------- labels */
 

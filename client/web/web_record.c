@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "evidence.h"
 #include "i18n.h"
 #include "rules.h"
 #include "web_rec.h"
@@ -21,7 +22,27 @@ struct hist_ctx {
 	struct web_page *p;
 	const struct kind *ek;
 	struct web *w;
+	struct web_req *r;
+	bool files; /* a column of evidence files */
 };
+
+/* Does a verb of k attach files to the events it writes? */
+static bool events_take_files(const struct kind *k)
+{
+	for (size_t i = 0; k->ops && i < k->ops->nverbs; i++)
+		if (k->ops->verbs[i].flags & KV_EVIDENCE_FILE)
+			return true;
+	return false;
+}
+
+/* A column of the history: not the parent, and not the hash and name of the
+ * file when the evidence column shows the file itself. */
+static bool hist_column(const struct kind *ek, const ProtobufCFieldDescriptor *f, bool files)
+{
+	if (!web_settable(f) || (ek->parent_field && !strcmp(f->name, ek->parent_field)))
+		return false;
+	return !files || (strcmp(f->name, "evidence_sha256") && strcmp(f->name, "evidence_path"));
+}
 
 static int hist_cb(void *arg, const Safecampus__Record *rec)
 {
@@ -36,11 +57,15 @@ static int hist_cb(void *arg, const Safecampus__Record *rec)
 	web_p(x->p, "<tr>");
 	for (unsigned i = 0; i < x->ek->desc->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &x->ek->desc->fields[i];
-		if (!web_settable(f) ||
-		    (x->ek->parent_field && !strcmp(f->name, x->ek->parent_field)))
+		if (!hist_column(x->ek, f, x->files))
 			continue;
 		web_p(x->p, "<td>");
 		web_value(x->p, x->ek, m, f);
+		web_p(x->p, "</td>");
+	}
+	if (x->files) {
+		web_p(x->p, "<td class=\"ev\">");
+		web_evidence_list(x->r, x->p, rec);
 		web_p(x->p, "</td>");
 	}
 	web_p(x->p, "<td class=\"%s\">%s</td></tr>\n",
@@ -52,19 +77,21 @@ static int hist_cb(void *arg, const Safecampus__Record *rec)
 }
 
 static void history(struct web_req *r, struct web_page *p, const Safecampus__Record *rec,
-		    const struct kind *ek)
+		    const struct kind *k, const struct kind *ek)
 {
-	struct hist_ctx x = { .p = p, .ek = ek, .w = r->w };
+	struct hist_ctx x = { .p = p, .ek = ek, .w = r->w, .r = r, .files = events_take_files(k) };
 
 	web_p(p, "<h2>%s</h2>\n<table id=\"history\"><thead><tr>", _("History"));
 	for (unsigned i = 0; i < ek->desc->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &ek->desc->fields[i];
-		if (!web_settable(f) || (ek->parent_field && !strcmp(f->name, ek->parent_field)))
+		if (!hist_column(ek, f, x.files))
 			continue;
 		web_p(p, "<th>");
 		web_e(p, web_field_label(ek, f->name));
 		web_p(p, "</th>");
 	}
+	if (x.files)
+		web_p(p, "<th>%s</th>", _("Evidence files"));
 	web_p(p, "<th>%s</th></tr></thead><tbody>\n", _("Sync"));
 	if (store_each_child(r->w->st, ek->name, rec->id, hist_cb, &x) != 0)
 		web_p(p, "<tr><td class=\"error\">%s</td></tr>",
@@ -123,6 +150,11 @@ int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 		web_value(p, k, m, f);
 		web_p(p, "</dd>");
 	}
+	if (rec->signature && rec->signature->n_files) {
+		web_p(p, "<dt>%s</dt><dd id=\"evidence\">", _("Evidence files"));
+		web_evidence_list(r, p, rec);
+		web_p(p, "</dd>");
+	}
 	web_p(p, "<dt>%s</dt><dd>", _("Campus"));
 	web_e(p, rec->campus);
 	web_p(p, "</dd><dt>%s</dt><dd class=\"%s\">%s</dd></dl>\n", _("Sync"),
@@ -159,7 +191,8 @@ int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 	web_p(p, "<a class=\"button secondary\" href=\"/k/%s\">%s</a></div>\n", k->name,
 	      _("Back to the list"));
 	if (k->ops && k->ops->event_kind && kind_by_name(k->ops->event_kind))
-		history(r, p, rec, kind_by_name(k->ops->event_kind));
+		history(r, p, rec, k, kind_by_name(k->ops->event_kind));
+	web_p(p, "<script src=\"/static/evidence.js\" defer></script>\n");
 	web_foot(p, r);
 	safecampus__record__free_unpacked(rec, NULL);
 	return 0;
@@ -250,6 +283,10 @@ static bool asked(const struct kind *fk, const struct kind_verb *v, const char *
 		return false;
 	if (parent_id && fk->parent_field && !strcmp(fk->parent_field, f->name))
 		return false;
+	/* the file uploaded fills them in, as --evidence FILE does */
+	if (v && (v->flags & KV_EVIDENCE_FILE) &&
+	    (!strcmp(f->name, "evidence_sha256") || !strcmp(f->name, "evidence_path")))
+		return false;
 	if (v && (v->required || v->optional) && v->optional)
 		return in_list(v->required, f->name) || in_list(v->optional, f->name);
 	return true;
@@ -262,6 +299,7 @@ struct form {
 	const ProtobufCMessage *cur;   /* edit: the record's values */
 	const struct verb_result *res; /* after a refused post */
 	bool person;                   /* someone is signed in */
+	bool files;                    /* the form takes an evidence file */
 	bool password;                 /* the step is signed: ask for the password again */
 };
 
@@ -422,6 +460,7 @@ static void form_page(struct web_req *r, struct web_page *p, const struct kind *
 	required_of(fk, v, req, sizeof req / sizeof req[0]);
 	fm.required = req;
 	fm.password = signed_step(fk, v);
+	fm.files = web_evidence_takes(g, v, edit);
 	if (edit)
 		snprintf(title, sizeof title, "%s %.8s: %s", web_kind_label(g), id, _("Edit"));
 	else if (v)
@@ -453,7 +492,8 @@ static void form_page(struct web_req *r, struct web_page *p, const struct kind *
 		web_msg(p, fk, res->err[i].msg);
 		web_p(p, "</p>\n");
 	}
-	web_p(p, "<form method=\"post\" action=\"%s\" id=\"record-form\" novalidate>\n", action);
+	web_p(p, "<form method=\"post\" action=\"%s\" id=\"record-form\"%s novalidate>\n", action,
+	      fm.files ? " enctype=\"multipart/form-data\"" : "");
 	web_csrf(p, r);
 	/* the table's order and groups first, then the descriptor's other fields */
 	for (size_t i = 0; fk->ops && i < fk->ops->nfields; i++) {
@@ -476,6 +516,8 @@ static void form_page(struct web_req *r, struct web_page *p, const struct kind *
 		if (asked(fk, v, parent, f) && !kind_field_ui(fk, f->name))
 			field_input(p, r, &fm, f);
 	}
+	if (fm.files)
+		web_evidence_input(p, r, error_for(&fm, "_evidence"));
 	if (fm.password && r->sess) {
 		const char *err = error_for(&fm, "_password");
 		web_p(p,
@@ -493,6 +535,8 @@ static void form_page(struct web_req *r, struct web_page *p, const struct kind *
 		web_p(p, "</div>\n");
 	}
 	web_p(p, "<button type=\"submit\" id=\"save\">%s</button>\n</form>\n", _("Save"));
+	if (fm.files)
+		web_p(p, "<script src=\"/static/evidence.js\" defer></script>\n");
 	web_foot(p, r);
 	if (rec)
 		safecampus__record__free_unpacked(rec, NULL);
@@ -546,7 +590,8 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 	struct verb_ctx vc;
 	struct verb_actor a;
 	const char *pw = web_arg(r, "_password");
-	int rc;
+	struct evidence_file ef;
+	int rc, have = 0;
 
 	if (!fk) {
 		web_error_page(p, r, 404, _("Not found"),
@@ -583,8 +628,29 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 			return 0;
 		}
 	}
+	if (web_evidence_takes(k, v, edit)) {
+		/* checked against the limits and kept by what --evidence FILE uses,
+		 * before the record is written; refused: beside the field */
+		have = web_evidence_upload(r, &ef, res->err[0].msg, sizeof res->err[0].msg);
+		if (have < 0) {
+			res->nerrors = 1;
+			snprintf(res->err[0].field, sizeof res->err[0].field, "_evidence");
+			p->status = have == SC_ETOOBIG ? 413 : 422;
+			form_page(r, p, k, v, id, edit, res);
+			free(res);
+			return 0;
+		}
+		if (have && kind_field(fk, "evidence_sha256") && n < 159)
+			vals[n++] = (struct verb_value){ "evidence_sha256", ef.hex };
+		if (have && kind_field(fk, "evidence_path") && n < 160)
+			vals[n++] = (struct verb_value){ "evidence_path", ef.name };
+	}
 	web_verb_ctx(r, &vc, &a, pw);
+	vc.files = have ? &ef : NULL;
+	vc.nfiles = have ? 1 : 0;
 	rc = edit ? verb_edit(&vc, id, vals, n, res) : verb_apply(&vc, k, v, parent, vals, n, res);
+	if (rc && have)
+		web_evidence_unused(r, &ef);
 	if (rc == -EACCES) {
 		wrong_password(r, p, k, v, id, edit, res);
 		free(res);

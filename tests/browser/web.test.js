@@ -15,6 +15,7 @@
 const puppeteer = require('puppeteer-core');
 const fs = require('fs');
 const path = require('path');
+const crypto = require('crypto');
 
 const E = process.env;
 let BASE = E.SC_URL;
@@ -290,7 +291,7 @@ async function main() {
     const verbs = async (p) => p.$$eval('#actions a[data-verb]', (as) => as.map((a) => a.dataset.verb));
     check('a head teacher is not offered the assignment', !(await verbs(p2)).includes('assign'),
       (await verbs(p2)).join(' '));
-    const step = async (p, pw, verb, fields, want, who) => {
+    const step = async (p, pw, verb, fields, want, who, file) => {
       await go(p, `/r/${hz}`);
       const offered = await verbs(p);
       if (!check(`${who} is offered "${verb}"`, offered.includes(verb), offered.join(' '))) return;
@@ -299,6 +300,7 @@ async function main() {
         if (/date$/.test(n)) await p.$eval(`#in-${n}`, (e, x) => { e.value = x; }, v);
         else await p.type(`#in-${n}`, v);
       }
+      if (file) await (await p.$('#in-_evidence')).uploadFile(file);
       const st = await save(p, pw);
       count('hazard_event');
       const status = await text(p, '#status');
@@ -314,7 +316,76 @@ async function main() {
     check('... saying so beside the password, in Chinese',
       /密码/.test(await text(p1, '#err-_password') || ''), await text(p1, '#err-_password'));
     await step(p1, E.SC_PASS1, 'assign', { owner: '李老师', deadline_date: LATER }, '已签发', 'the principal');
-    await step(p2, E.SC_PASS2, 'rectify', { note: '已更换三具灭火器' }, '已整改', 'the head teacher');
+    // the rectification with a photo, made by Chromium itself (a canvas as JPEG)
+    const photo = path.join(E.SC_TMP || E.SC_SHOTS, '整改后照片.jpg');
+    const b64 = await p2.evaluate(() => {
+      const c = document.createElement('canvas');
+      c.width = 800; c.height = 600;
+      const g = c.getContext('2d');
+      g.fillStyle = '#2e7d4f'; g.fillRect(0, 0, 800, 600);
+      g.fillStyle = '#c62828'; g.fillRect(300, 150, 200, 330);
+      g.fillStyle = '#fff'; g.font = '40px sans-serif';
+      g.fillText(`灭火器已更换 ${new Date().toISOString()}`, 30, 80);
+      return c.toDataURL('image/jpeg', 0.92).split(',')[1];
+    });
+    fs.writeFileSync(photo, Buffer.from(b64, 'base64'));
+    const photoBytes = fs.readFileSync(photo);
+    const photoSha = crypto.createHash('sha256').update(photoBytes).digest('hex');
+    await step(p2, E.SC_PASS2, 'rectify', { note: '已更换三具灭火器' }, '已整改', 'the head teacher', photo);
+    const ev = await p2.$$eval('#history li.evidence', (ls) => ls.map((l) => ({
+      sha: l.dataset.sha256, name: (l.querySelector('.ev-open, .ev-name') || {}).textContent,
+      size: (l.querySelector('.ev-size') || {}).textContent, short: (l.querySelector('.ev-sha') || {}).textContent,
+      state: (l.querySelector('.ev-state') || {}).dataset.state, text: l.textContent })));
+    check('the rectification lists its photo in the history', ev.length === 1 && ev[0].sha === photoSha &&
+      ev[0].name === '整改后照片.jpg', JSON.stringify(ev));
+    check('... with its size, short hash and where it is, in Chinese', ev.length === 1 &&
+      ev[0].size === `${(photoBytes.length / 1024).toFixed(1)} KB` && ev[0].short === photoSha.slice(0, 12) &&
+      ['to-upload', 'uploaded'].includes(ev[0].state) && /本机/.test(ev[0].text), JSON.stringify(ev));
+    // what the link serves: the type, the UTF-8 name, the very bytes
+    const got = await p2.evaluate(async (u) => {
+      const r = await fetch(u);
+      return { status: r.status, ct: r.headers.get('content-type'), cd: r.headers.get('content-disposition'),
+        b64: btoa(String.fromCharCode(...new Uint8Array(await r.arrayBuffer()))) };
+    }, `/e/${photoSha}`);
+    check('the photo is served as image/jpeg', got.status === 200 && got.ct === 'image/jpeg', `${got.status} ${got.ct}`);
+    check('... named in UTF-8 (RFC 6266)', got.cd === `inline; filename="_____.jpg"; filename*=UTF-8''${encodeURIComponent('整改后照片')}.jpg`,
+      got.cd);
+    check('... with the bytes attached', Buffer.from(got.b64, 'base64').equals(photoBytes));
+    // and the download link, as a person clicks it: the file lands under its Chinese name
+    const dl = path.join(E.SC_TMP || E.SC_SHOTS, 'downloads');
+    fs.mkdirSync(dl, { recursive: true });
+    const cdp = await p2.createCDPSession();
+    await cdp.send('Page.setDownloadBehavior', { behavior: 'allow', downloadPath: dl });
+    await p2.click('#history li.evidence a.ev-download');
+    const dlFile = path.join(dl, '整改后照片.jpg');
+    for (let i = 0; i < 100 && !(fs.existsSync(dlFile) && fs.readdirSync(dl).every((f) => !/crdownload$/.test(f))); i++)
+      await new Promise((res) => setTimeout(res, 100));
+    check('the download link saves 整改后照片.jpg with the same bytes', fs.existsSync(dlFile) &&
+      fs.readFileSync(dlFile).equals(photoBytes), fs.readdirSync(dl).join(' '));
+    await shot(p2, 'evidence');
+
+    // a file over the campus's limit (browser.sh set 1 MiB) is named beside the field
+    const big = path.join(E.SC_TMP || E.SC_SHOTS, '太大的照片.jpg');
+    fs.writeFileSync(big, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), crypto.randomBytes(1536 * 1024)]));
+    await go(p1, `/r/${hz}/v/verify`);
+    await p1.type('#in-note', '现场验收合格');
+    await (await p1.$('#in-_evidence')).uploadFile(big);
+    await p1.type('#in-_password', E.SC_PASS1);
+    await p1.click('#save');
+    await new Promise((res) => setTimeout(res, 300));
+    check('an oversize file is refused by the page before it is sent, beside the field',
+      p1.url().endsWith('/v/verify') && /超过本校区每个文件 1.0 MB 的上限/.test(await text(p1, '#err-_evidence') || ''),
+      `${p1.url()} ${await text(p1, '#err-_evidence')}`);
+    await shot(p1, 'evidence-too-big');
+    // and by the server when the page's check is skipped: 413, the form again, nothing written
+    await p1.$eval('#in-_evidence', (e) => e.removeAttribute('data-max'));
+    const bst = await submit(p1, '#save');
+    check('... and by the server (413), beside the field, in Chinese', bst === 413 &&
+      /超过本校区每个文件 1.0 MB 的上限/.test(await text(p1, '#err-_evidence') || '') &&
+      /什么都没有保存/.test(await text(p1, '#err-_evidence') || ''), `${bst} ${await text(p1, '#err-_evidence')}`);
+    await go(p1, `/r/${hz}`);
+    check('... and the hazard is still rectified, nothing written', (await text(p1, '#status')) === '已整改',
+      await text(p1, '#status'));
     await step(p1, E.SC_PASS1, 'verify', { note: '现场验收合格' }, '已验收', 'the principal');
     await step(p1, E.SC_PASS1, 'close', {}, '已销号', 'the principal');
     const hist = await p1.$$eval('#history tbody tr', (rs) => rs.map((r) => r.textContent));
@@ -386,7 +457,72 @@ async function main() {
     await shot(p1, 'sync');
 
     phase('dashboard seen');
-    if (E.SC_OUT) fs.writeFileSync(E.SC_OUT, JSON.stringify({ added, refs }, null, 1));
+    if (E.SC_OUT) fs.writeFileSync(E.SC_OUT, JSON.stringify({ added, refs, hazard: hz, photo: photoSha }, null, 1));
+    phase('school done');
+
+    // ------------------------------------------------------------ the bureau, in its own serve
+    if (E.SC_READY2) {
+      for (let i = 0; !fs.existsSync(E.SC_READY2); i++) {
+        if (i > 1200) throw new Error(`${E.SC_READY2} did not appear in 120 s`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      const b = JSON.parse(fs.readFileSync(E.SC_READY2, 'utf8'));
+      BASE = b.url;
+      const ctx3 = await browser.createBrowserContext();
+      const p3 = await ctx3.newPage();
+      await p3.setExtraHTTPHeaders({ 'Accept-Language': 'zh-CN,zh;q=0.9,en;q=0.5' });
+      await p3.setViewport({ width: 1200, height: 800 });
+      const who3 = await signIn(p3, E.SC_USER3, E.SC_PASS3);
+      check('the bureau officer is signed in to the bureau\'s interface', /教育局/.test(who3 || '') || /Name/.test(who3 || ''), who3);
+      await go(p3, '/dashboard');
+      check('the bureau sees the district dashboard, in Chinese', (await text(p3, 'main h1')) === '全区仪表板',
+        await text(p3, 'main h1'));
+      const bf = await (await p3.waitForSelector('#dash')).contentFrame();
+      await bf.waitForSelector('body');
+      const btext = await bf.$eval('body', (x) => x.innerText);
+      check('... naming school A in Chinese text', btext.includes('schoolA') && /[\u4e00-\u9fff]{4}/.test(btext),
+        btext.slice(0, 400));
+      await shot(p3, 'bureau-dashboard');
+      await p3.type('#f-school', 'schoolA');
+      await submit(p3, 'form.filters button[type=submit]');
+      check('drilling into school A shows its dashboard', (await text(p3, 'main h1')) === '学校仪表板' &&
+        /school=schoolA/.test(p3.url()), `${p3.url()} ${await text(p3, 'main h1')}`);
+      const sf = await (await p3.waitForSelector('#dash')).contentFrame();
+      await sf.waitForSelector('body');
+      const stext = await sf.$eval('body', (x) => x.innerText);
+      check('... in Chinese, not the district\'s', /[\u4e00-\u9fff]{4}/.test(stext) && stext !== btext &&
+        !/no-dashboard/.test(await sf.content()), stext.slice(0, 400));
+      await shot(p3, 'bureau-school');
+      // school A's hazard: the photo is only on the server until the bureau asks for it
+      await go(p3, `/r/${hz}`);
+      check('the bureau opens school A\'s hazard', (await text(p3, '#status')) === '已销号', await text(p3, '#status'));
+      const bev = await p3.$$eval('#history li.evidence', (ls) => ls.map((l) => ({ sha: l.dataset.sha256,
+        state: (l.querySelector('.ev-state') || {}).dataset.state, text: l.textContent })));
+      check('... its photo is listed as only on the server, in Chinese', bev.length === 1 && bev[0].sha === photoSha &&
+        bev[0].state === 'server' && bev[0].text.includes('仅在服务器上') && bev[0].text.includes('整改后照片.jpg'),
+        JSON.stringify(bev));
+      await shot(p3, 'bureau-evidence-server');
+      await submit(p3, '#history li.evidence button.ev-fetch');
+      // the page looks again while the fetch runs (evidence.js)
+      let fetched = null;
+      for (let i = 0; i < 60 && !fetched; i++) {
+        fetched = await p3.$('#history li.evidence a.ev-open');
+        if (!fetched) await new Promise((res) => setTimeout(res, 500));
+      }
+      const bstate = await p3.$eval('#history li.evidence .ev-state', (x) => `${x.dataset.state} ${x.textContent}`)
+        .catch((e) => String(e));
+      check('the bureau fetches it on demand: it is here now', fetched && /^fetched 已从服务器取回/.test(bstate), bstate);
+      const bgot = await p3.evaluate(async (u) => {
+        const r = await fetch(u);
+        return { ct: r.headers.get('content-type'), b64: btoa(String.fromCharCode(...new Uint8Array(await r.arrayBuffer()))) };
+      }, `/e/${photoSha}`);
+      check('... and opens the very bytes school A attached', bgot.ct === 'image/jpeg' &&
+        Buffer.from(bgot.b64, 'base64').equals(photoBytes), bgot.ct);
+      await shot(p3, 'bureau-evidence');
+      await go(p3, `/e/${photoSha}`);
+      await shot(p3, 'bureau-photo');
+      phase('bureau done');
+    }
   } finally {
     await browser.close();
   }

@@ -6,7 +6,9 @@
 # walks a hazard from report to close with two people, acknowledges a notice
 # the bureau issued, imports a CSV with bad rows and opens the dashboard
 # (tests/browser/web.test.js says what it checks). Then the rows must be in
-# PostgreSQL. Screenshots of the main pages are kept in SC_BROWSER_SHOTS
+# PostgreSQL, and the photo the browser attached to the rectification must be
+# in the server's evidence tables, whole. Then the bureau's own serve: the
+# district dashboard, school A's, and school A's photo fetched on demand. Screenshots of the main pages are kept in SC_BROWSER_SHOTS
 # (default: BUILD/Testing/browser), printed at the end.
 #
 # Needs node, npm and chromium (deploy/deps.sh --test); the first run fills
@@ -76,7 +78,8 @@ phase "PKI made"
 mkdir -p "$SHOTS"
 SC_READY="$T/ready.json" SC_CHROMIUM="$CHROMIUM" SC_SHOTS="$SHOTS" SC_OUT="$T/browser.json" \
   SC_TMP="$T" SC_USER1=wang SC_PASS1=principal-pw-1 SC_USER2=li SC_PASS2=teacher-pw-22 \
-  timeout 150 node "$BROWSER_DIR/web.test.js" >"$T/node.log" 2>&1 &
+  SC_READY2="$T/ready2.json" SC_USER3=officer-bureau SC_PASS3=secret-officer-bureau \
+  timeout 300 node "$BROWSER_DIR/web.test.js" >"$T/node.log" 2>&1 &
 NPID=$!
 
 client_new amain schoolA main
@@ -99,6 +102,8 @@ check "the bureau syncs" sc bureau sync
 check "school A pulls it" sc amain sync
 
 phase "server, people, notice ready"
+# a low limit per file, so that the browser can be shown a file over it
+check "school A's evidence limit is 1 MiB a file" sc amain evidence limits --max-file 1048576
 WP=$(e2e_free_port)
 "$SAFECAMPUS" --store "$T/amain.db" serve --listen "127.0.0.1:$WP" >"$T/serve.log" 2>&1 &
 SPID=$!
@@ -108,11 +113,14 @@ check "safecampus serve answers" curl -sf -o /dev/null "http://127.0.0.1:$WP/"
 phase "serve answers"
 printf '{"url": "http://127.0.0.1:%s", "notice": "%s"}\n' "$WP" "$NOTICE" >"$T/ready.tmp"
 mv "$T/ready.tmp" "$T/ready.json"
-wait "$NPID"; NPID=
-cat "$T/node.log"
-check "the browser run passed" grep -q '^browser: all passed' "$T/node.log"
+# the school's part is done when it writes browser.json; the bureau's follows
+for _ in $(seq 2400); do
+  [[ -s $T/browser.json ]] && break
+  kill -0 "$NPID" 2>/dev/null || break
+  sleep 0.1
+done
 
-phase "browser done"
+phase "school's part done"
 # what the browser wrote is synced by serve itself: wait for the outbox to empty
 for _ in $(seq 100); do
   [ "$(curl -s "http://127.0.0.1:$WP/sync" | grep -c 'id="outbox-empty"')" = 1 ] && break
@@ -121,6 +129,45 @@ done
 check "serve pushed everything the browser wrote" \
   bash -c "curl -s 'http://127.0.0.1:$WP/sync' | grep -q 'id=\"outbox-empty\"'"
 phase "outbox empty"
+# the photo follows the records up (client/sync_evidence.c), in chunks, into PostgreSQL
+PHOTO=$(node -e 'console.log(require(process.argv[1]).photo||"")' "$T/browser.json" 2>/dev/null)
+HZ=$(node -e 'console.log(require(process.argv[1]).hazard||"")' "$T/browser.json" 2>/dev/null)
+check "the browser attached a photo (its SHA-256)" test ${#PHOTO} -eq 64
+for _ in $(seq 100); do
+  [ "$(sql "select complete from evidence_file where school='schoolA' and sha256=decode('$PHOTO','hex')")" = t ] && break
+  sleep 0.2
+done
+check "PostgreSQL has the photo complete (evidence_file)" \
+  eq "$(sql "select complete from evidence_file where school='schoolA' and sha256=decode('$PHOTO','hex')")" t
+check "... its chunks hash to its name (evidence_chunk)" \
+  eq "$(sql "select encode(sha256(string_agg(data, ''::bytea order by off)), 'hex') from evidence_chunk where school='schoolA' and sha256=decode('$PHOTO','hex')")" "$PHOTO"
+check "... under its UTF-8 name, as a JPEG" \
+  eq "$(sql "select name || ' ' || media_type from evidence_file where school='schoolA' and sha256=decode('$PHOTO','hex')")" "整改后照片.jpg image/jpeg"
+check "... and the refused oversize file never left the campus" \
+  eq "$(sql "select count(*) from evidence_file where school='schoolA'")" 1
+check "the campus's page now says the photo is uploaded" bash -c \
+  "curl -s 'http://127.0.0.1:$WP/r/$HZ' | grep -q 'data-state=\"uploaded\"'"
+check "no refused upload was left in the campus's evidence directory" \
+  eq "$(ls "$T/amain.db.evidence" | wc -l)" 1
+
+# the bureau: its own serve, synced, with the district's dashboard
+check "the bureau pulls what school A wrote" sc bureau sync
+check "the bureau has the district dashboard" sc bureau dashboard --refresh --csv "$T/bdash.csv"
+BP2=$(e2e_free_port)
+"$SAFECAMPUS" --store "$T/bureau.db" serve --listen "127.0.0.1:$BP2" >"$T/bserve2.log" 2>&1 &
+BPID2=$!
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$BP2/" && break; sleep 0.1; done
+check "the bureau's serve answers" curl -sf -o /dev/null "http://127.0.0.1:$BP2/"
+check "the bureau has no copy of the photo yet" test ! -e "$T/bureau.db.evidence/$PHOTO"
+printf '{"url": "http://127.0.0.1:%s"}\n' "$BP2" >"$T/ready2.tmp"
+mv "$T/ready2.tmp" "$T/ready2.json"
+wait "$NPID"; NPID=
+cat "$T/node.log"
+check "the browser run passed" grep -q '^browser: all passed' "$T/node.log"
+check "the bureau keeps the fetched photo, its bytes hashing to its name" \
+  eq "$(sha256sum <"$T/bureau.db.evidence/$PHOTO" | cut -d' ' -f1)" "$PHOTO"
+kill "$BPID2"; wait "$BPID2" 2>/dev/null
+phase "browser done"
 # the kinds the browser added (one line "kind count" each), counted in PostgreSQL
 if [[ -s $T/browser.json ]]; then
   while read -r kind n; do
@@ -129,7 +176,6 @@ if [[ -s $T/browser.json ]]; then
   done < <(node -e 'const o=require(process.argv[1]);for(const[k,n]of Object.entries(o.added))console.log(k,n)' "$T/browser.json")
 fi
 # the bureau's pages list every school's records with the school named, and filter by it
-check "the bureau pulls what school A wrote" sc bureau sync
 BP=$(e2e_free_port)
 "$SAFECAMPUS" --store "$T/bureau.db" serve --no-sync --listen "127.0.0.1:$BP" >"$T/bserve.log" 2>&1 &
 BPID=$!

@@ -173,5 +173,45 @@ check "binary bytes: the connection is closed (header deadline, or making room)"
   grep -Eq '^closed ([0-9]|1[0-6])$' "$T/binary.out"
 check "the slow clients were cut off by the header deadline" grep -q 'left open after 14 s: 0$' "$T/loris.log"
 check "the interface still answers" eq "$(code -b "$T/cj" $B/)" 200
+
+# ---------------------------------------------------------------- evidence uploads (web_evidence.c)
+# a rectification takes a photo: bad uploads are answered and write nothing
+HID=${H#/r/}
+check "the hazard is assigned through its form" eq "$(code -b "$T/cj" --data-urlencode "csrf=$CS" \
+  --data-urlencode 'owner=李老师' -d "deadline_date=$(date -d '+7 days' +%F)&_password=principal-pw-1" $B/r/$HID/v/assign)" 303
+check "the campus's limit: 64 KiB a file" sc amain evidence limits --max-file 65536
+for _ in $(seq 40); do [ "$(sqlite3 "$T/amain.db" 'select count(*) from outbox')" = 0 ] && break; sleep 0.25; done
+R1=$(rows)
+printf '\x89PNG\r\n\x1a\n' >"$T/ok.png"; head -c 20000 /dev/urandom >>"$T/ok.png"
+printf '\x89PNG\r\n\x1a\n' >"$T/over.png"; head -c 100000 /dev/urandom >>"$T/over.png"
+printf '\x89PNG\r\n\x1a\n' >"$T/huge.png"; head -c 300000 /dev/urandom >>"$T/huge.png"
+rectify() { code -b "$T/cj" -F "note=换了灭火器" -F "_password=principal-pw-1" "$@" $B/r/$HID/v/rectify; }
+check "an evidence form without its CSRF token: 403" eq "$(rectify -F "_evidence=@$T/ok.png")" 403
+check "a file over twice the limit: 413 before the body is read" \
+  eq "$(rectify -F "csrf=$CS" -F "_evidence=@$T/huge.png")" 413
+check "... saying nothing was written" grep -q '未写入\|nothing was written' "$T/out"
+check "a file over the limit: 413, the form again" eq "$(rectify -F "csrf=$CS" -F "_evidence=@$T/over.png;filename=整改.png")" 413
+check "... the message beside the file's field, in Chinese" \
+  grep -q 'id="err-_evidence">文件大小为 97.7 KB，超过本校区每个文件 64.0 KB 的上限' "$T/out"
+check "... and the note typed is kept" grep -q 'value="换了灭火器"' "$T/out"
+check "multipart without a boundary: 400" \
+  eq "$(code -b "$T/cj" -H 'Content-Type: multipart/form-data' --data-binary "csrf=$CS" $B/r/$HID/v/rectify)" 400
+check "a multipart body cut short: refused (4xx)" bash -c "[[ \$(curl -s -o /dev/null -w '%{http_code}' -b '$T/cj' \
+  -H 'Content-Type: multipart/form-data; boundary=XyZ' --data-binary \$'--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n$CS\r\n--XyZ\r\nContent-Disposition: form-data; name=\"_evidence\"; filename=\"a.png\"\r\n\r\nabc' \
+  $B/r/$HID/v/rectify) == 4* ]]"
+check "a wrong password with a good file: 422" eq "$(code -b "$T/cj" -F "csrf=$CS" -F "note=x" -F "_password=nope" -F "_evidence=@$T/ok.png" $B/r/$HID/v/rectify)" 422
+check "nothing of these was written" eq "$(rows)" "$R1"
+check "... nor kept in the evidence directory" eq "$(ls "$T/amain.db.evidence" 2>/dev/null | wc -l)" 0
+check "fetching without a CSRF token: 403" eq "$(code -b "$T/cj" -d 'back=/' $B/e/$(printf '%064d' 0)/fetch)" 403
+check "a hash that is not one: 404" eq "$(code $B/e/abc)" 404
+check "a file that is not here: 404, saying where to fetch it" eq "$(code $B/e/$(printf '%064d' 0))" 404
+# the good one, then its copy damaged: not served
+check "a good file: 303" eq "$(rectify -F "csrf=$CS" -F "_evidence=@$T/ok.png;filename=整改 照片.png")" 303
+OKH=$(sha256sum <"$T/ok.png" | cut -d' ' -f1)
+check "it is served as image/png with its bytes" bash -c "curl -s -D '$T/h' $B/e/$OKH | cmp - '$T/ok.png' && grep -qi '^content-type: image/png' '$T/h'"
+check "... named in UTF-8" grep -qi "filename\*=UTF-8''%E6%95%B4%E6%94%B9%20%E7%85%A7%E7%89%87.png" "$T/h"
+printf 'X' | dd of="$T/amain.db.evidence/$OKH" bs=1 seek=100 conv=notrunc 2>/dev/null
+check "a damaged copy is not served: 500" eq "$(code $B/e/$OKH)" 500
+check "... saying it does not hash to its name" grep -q '与其哈希不符' "$T/out"
 kill $SPID; wait $SPID 2>/dev/null
 e2e_done

@@ -308,6 +308,8 @@ static const char css[] =
 	"iframe.dash{width:100%;height:80vh;border:1px solid var(--line);background:#fff}\n"
 	"footer{color:var(--mute);font-size:.85rem;padding:1rem;text-align:center}\n"
 	".live{color:var(--mute);font-size:.9rem}\n"
+	"ul.evidence{margin:0;padding-left:1.1rem}\nul.evidence li{margin:.15rem 0}\n"
+	".ev-sha{color:var(--mute)}\n"
 	"@media print{.bar,nav,footer,form,.actions,.noprint{display:none!important}"
 	"body{background:#fff;font-size:12pt}main{max-width:none;padding:0}"
 	"table{page-break-inside:auto}tr{page-break-inside:avoid}a{color:inherit;"

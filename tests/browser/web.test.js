@@ -504,11 +504,9 @@ async function main() {
       await shot(p3, 'bureau-evidence-server');
       await submit(p3, '#history li.evidence button.ev-fetch');
       // the page looks again while the fetch runs (evidence.js)
-      let fetched = null;
-      for (let i = 0; i < 60 && !fetched; i++) {
-        fetched = await p3.$('#history li.evidence a.ev-open');
-        if (!fetched) await new Promise((res) => setTimeout(res, 500));
-      }
+      // (waitForSelector carries on across the page's own reloads)
+      const fetched = await p3.waitForSelector('#history li.evidence a.ev-open', { timeout: 30000 })
+        .catch(() => null);
       const bstate = await p3.$eval('#history li.evidence .ev-state', (x) => `${x.dataset.state} ${x.textContent}`)
         .catch((e) => String(e));
       check('the bureau fetches it on demand: it is here now', fetched && /^fetched 已从服务器取回/.test(bstate), bstate);

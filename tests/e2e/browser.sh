@@ -166,7 +166,8 @@ cat "$T/node.log"
 check "the browser run passed" grep -q '^browser: all passed' "$T/node.log"
 check "the bureau keeps the fetched photo, its bytes hashing to its name" \
   eq "$(sha256sum <"$T/bureau.db.evidence/$PHOTO" | cut -d' ' -f1)" "$PHOTO"
-kill "$BPID2"; wait "$BPID2" 2>/dev/null
+kill "$BPID2"; wait "$BPID2"; rc=$?
+check "the bureau's serve stops cleanly on TERM, its fetch freed (exit 0)" eq "$rc" 0
 phase "browser done"
 # the kinds the browser added (one line "kind count" each), counted in PostgreSQL
 if [[ -s $T/browser.json ]]; then

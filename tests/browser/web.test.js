@@ -217,6 +217,7 @@ async function main() {
     check(`the home page offers the record kinds (${kinds.length})`, kinds.length >= 20,
       kinds.map((k) => k.name).join(' '));
     const refs = { notice: NOTICE };
+    let drillPdf = null;
     const queue = kinds.slice();
     const offered = [];
     let deferred = 0;
@@ -236,6 +237,14 @@ async function main() {
         check(`${k.label} (${k.name}): the form can be filled`, false, e.message);
         continue;
       }
+      // a drill goes with its plan, a PDF: the add form takes the file too
+      if (k.name === 'drill' && await p1.$('#in-_evidence')) {
+        const pdf = path.join(E.SC_TMP || E.SC_SHOTS, '演练方案.pdf');
+        fs.writeFileSync(pdf, '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n' +
+          '2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+        await (await p1.$('#in-_evidence')).uploadFile(pdf);
+        drillPdf = crypto.createHash('sha256').update(fs.readFileSync(pdf)).digest('hex');
+      }
       let st = await save(p1, E.SC_PASS1);
       if (st === 422) {
         // as a person would: fill what the messages point at, once
@@ -252,6 +261,13 @@ async function main() {
         st === 200 && id && done && /已/.test(done), `status ${st}, ${p1.url()}\n${await formErrors(p1)}`)) {
         refs[k.name] = id;
         count(k.name);
+        if (k.name === 'drill') {
+          const li = await p1.$$eval('#evidence li.evidence', (ls) => ls.map((l) => l.dataset.sha256 + ' ' +
+            (l.querySelector('.ev-open') || {}).textContent));
+          const ct = await p1.evaluate(async (u) => (await fetch(u)).headers.get('content-type'), `/e/${drillPdf}`);
+          check('the drill lists its plan (PDF), served as application/pdf',
+            li.length === 1 && li[0] === `${drillPdf} 演练方案.pdf` && ct === 'application/pdf', `${li} ${ct}`);
+        }
       }
     }
     check('every kind the pages offer was added', offered.every((k) => refs[k]),

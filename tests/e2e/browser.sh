@@ -143,12 +143,12 @@ check "... its chunks hash to its name (evidence_chunk)" \
   eq "$(sql "select encode(sha256(string_agg(data, ''::bytea order by off)), 'hex') from evidence_chunk where school='schoolA' and sha256=decode('$PHOTO','hex')")" "$PHOTO"
 check "... under its UTF-8 name, as a JPEG" \
   eq "$(sql "select name || ' ' || media_type from evidence_file where school='schoolA' and sha256=decode('$PHOTO','hex')")" "整改后照片.jpg image/jpeg"
-check "... and the refused oversize file never left the campus" \
-  eq "$(sql "select count(*) from evidence_file where school='schoolA'")" 1
+check "... and the refused oversize file never left the campus (the photo and the drill's plan)" \
+  eq "$(sql "select count(*) from evidence_file where school='schoolA' and complete")" 2
 check "the campus's page now says the photo is uploaded" bash -c \
   "curl -s 'http://127.0.0.1:$WP/r/$HZ' | grep -q 'data-state=\"uploaded\"'"
 check "no refused upload was left in the campus's evidence directory" \
-  eq "$(ls "$T/amain.db.evidence" | wc -l)" 1
+  eq "$(ls "$T/amain.db.evidence" | wc -l)" 2
 
 # the bureau: its own serve, synced, with the district's dashboard
 check "the bureau pulls what school A wrote" sc bureau sync

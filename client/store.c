@@ -131,6 +131,13 @@ static const char *const sql_text[Q__COUNT] = {
 	[Q_REC_EACH_KIND] = "SELECT " REC_COLS " FROM records WHERE kind = ?1 ORDER BY hlc, id",
 	[Q_REC_EACH_CHILD] = "SELECT " REC_COLS " FROM records WHERE parent_id = ?2 "
 			     "AND kind = ?1 ORDER BY hlc, id",
+	/* REC_COLS of one table, then the parent and the outbox state, ordered
+	 * by parent (BINARY, i.e. strcmp order) for store_events.c's search */
+	[Q_REC_EACH_PARENTED] = "SELECT r.id, r.kind, r.school, r.campus, r.hlc, r.deleted, "
+				"r.seq, r.written_by, r.payload, r.signature, r.parent_id, "
+				"o.state FROM records r LEFT JOIN outbox o ON o.record_id = r.id "
+				"WHERE r.kind = ?1 AND r.parent_id IS NOT NULL "
+				"ORDER BY r.parent_id, r.hlc, r.id",
 	[Q_REC_COUNT] = "SELECT count(*) FROM records",
 	[Q_REC_COUNT_KIND] = "SELECT count(*) FROM records WHERE kind = ?1",
 	[Q_REC_PREFIX] = "SELECT id FROM records WHERE id GLOB ?1 LIMIT 2",

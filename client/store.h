@@ -147,6 +147,13 @@ enum store_sync_state {
 };
 /** Sync state of record id (STORE_SYNCED when it has no outbox entry). */
 SC_WUR int store_sync_state(struct store *st, const char *id, enum store_sync_state *state);
+/** Every record of kind that has a parent (an event kind's records), in one
+ * query, ordered by parent id (strcmp order): cb gets the parent id
+ * (borrowed), the record (cb owns it: safecampus__record__free_unpacked) and
+ * its sync state; non-zero stops (and is returned). */
+typedef int (*store_parented_cb)(void *arg, const char *parent_id, Safecampus__Record *r,
+				 enum store_sync_state sync);
+SC_WUR int store_each_parented(struct store *st, const char *kind, store_parented_cb cb, void *arg);
 
 /** Number of records of kind (NULL = all kinds). */
 SC_WUR int store_count(struct store *st, const char *kind, uint64_t *n);

@@ -156,6 +156,43 @@ int store_each_child(struct store *st, const char *kind, const char *parent_id, 
 	return rc;
 }
 
+int store_each_parented(struct store *st, const char *kind, store_parented_cb cb, void *arg)
+{
+	store__clear_error();
+	struct qh h;
+	int rc = store__q_get(st, Q_REC_EACH_PARENTED, &h);
+
+	if (rc)
+		return rc;
+	store__bind_text(&h, 1, kind);
+	while ((rc = sqlite3_step(h.s)) == SQLITE_ROW) {
+		Safecampus__Record *r;
+		enum store_sync_state ss = STORE_SYNCED;
+		int stop;
+		rc = row_record(st, h.s, &r);
+		if (rc == SC_EINVALID) {
+			log_warn("store skipping record: %s", store__last_error);
+			continue;
+		}
+		if (rc)
+			goto out;
+		/* outbox.state: NULL (no entry), OB_PENDING or OB_REJECTED, as
+		 * store_sync_state reads it */
+		if (sqlite3_column_type(h.s, 11) != SQLITE_NULL)
+			ss = sqlite3_column_int(h.s, 11) == OB_REJECTED ? STORE_REJECTED
+									: STORE_PENDING;
+		stop = cb(arg, store__col_text(h.s, 10), r, ss); /* r is cb's now */
+		if (stop) {
+			rc = stop;
+			goto out;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : store__sql_fail(st, rc, "read records");
+out:
+	store__q_put(&h);
+	return rc;
+}
+
 /* kind, hlc, seq and writer (NULL: not wanted) of an existing row; *found
  * false if absent. */
 int store__rec_head(struct store *st, const char *id, char kind[64], uint64_t *hlc, uint64_t *seq,

@@ -14,20 +14,22 @@
 #define HST(x) SAFECAMPUS__HAZARD_STATE__HAZARD_STATE_##x
 
 /* Folds the events of hazard_id (leaving out skip_id) through hazard_fsm;
- * rejected events do not count. */
-int hazard_fold(const struct kind_env *env, const char *hazard_id, const char *skip_id,
-		struct kind_events *x, struct hazard_status *s)
+ * rejected events do not count. hr: the hazard's record if the caller holds
+ * it (a list deriving 10,000 hazards), else NULL and it is read from env. */
+static int fold(const struct kind_env *env, const Safecampus__Record *hr, const char *hazard_id,
+		const char *skip_id, struct kind_events *x, struct hazard_status *s)
 {
 	int rc = kind_events_load(env, "hazard_event", hazard_id, skip_id, x);
 	Safecampus__Record *h = NULL;
 
 	hazard_status_init(s);
 	/* the found date, so a deadline before it is refused here as on the server */
-	if (rc == 0 && env->get && env->get(env->ctx, hazard_id, &h) == 0 && h) {
-		if (h->body_case == SAFECAMPUS__RECORD__BODY_HAZARD && h->hazard->found_date)
-			snprintf(s->found_date, sizeof s->found_date, "%s", h->hazard->found_date);
+	if (rc == 0 && !hr && env->get && env->get(env->ctx, hazard_id, &h) == 0)
+		hr = h;
+	if (hr && hr->body_case == SAFECAMPUS__RECORD__BODY_HAZARD && hr->hazard->found_date)
+		snprintf(s->found_date, sizeof s->found_date, "%s", hr->hazard->found_date);
+	if (h)
 		safecampus__record__free_unpacked(h, NULL);
-	}
 	for (size_t i = 0; rc == 0 && i < x->n; i++) {
 		struct kind_event *e = &x->ev[i];
 		if (e->sync == KIND_REJECTED) {
@@ -41,6 +43,12 @@ int hazard_fold(const struct kind_env *env, const char *hazard_id, const char *s
 	return rc;
 }
 
+int hazard_fold(const struct kind_env *env, const char *hazard_id, const char *skip_id,
+		struct kind_events *x, struct hazard_status *s)
+{
+	return fold(env, NULL, hazard_id, skip_id, x, s);
+}
+
 /* Status words: the state, "open" until closed, "overdue" past the deadline.
  * Cells: state, owner, deadline ('!' when overdue). */
 static int hz_derive(const struct kind_env *env, const Safecampus__Record *r, const char *today,
@@ -48,7 +56,7 @@ static int hz_derive(const struct kind_env *env, const Safecampus__Record *r, co
 {
 	struct kind_events x;
 	struct hazard_status s;
-	int rc = hazard_fold(env, r->id, NULL, &x, &s);
+	int rc = fold(env, r, r->id, NULL, &x, &s);
 
 	kind_events_free(&x);
 	if (rc)

@@ -36,6 +36,9 @@ check "wrong passwords are paused: 429" eq "$(code -d 'login=li&password=teacher
 check "the principal assigns it" eq "$(code -b "$T/cj" --data-urlencode "csrf=$CS" --data-urlencode 'owner=李老师' -d 'deadline_date=2030-01-01&_password=principal-pw-1' $B$H/v/assign)" 303
 for _ in $(seq 60); do [ "$(sql "select state from hazard where id='${H#/r/}'")" = assigned ] && break; sleep 0.25; done
 check "the assignment reached PostgreSQL" eq "$(sql "select state||'|'||owner from hazard where id='${H#/r/}'")" "assigned|李老师"
+# a status filter derives every hazard from its events read in one pass
+check "the status filter finds it assigned" bash -c "curl -s -b '$T/cj' '$B/k/hazard?status=assigned' | grep -q 'href=\"$H\"'"
+check "... and not among the reported" bash -c "! curl -s -b '$T/cj' '$B/k/hazard?status=reported' | grep -q 'href=\"$H\"'"
 kill $SPID; wait $SPID 2>/dev/null
 echo "$E2E_PASS passed, $E2E_FAIL failed"
 [ "$E2E_FAIL" -eq 0 ]

@@ -162,6 +162,9 @@ SC_WUR int store_count(struct store *st, const char *kind, uint64_t *n);
  * once it has synced. An unknown school scans the records (no index on
  * school: it is asked when a notice is issued, not per record). */
 SC_WUR int store_school_known(struct store *st, const char *school, bool *any, bool *known);
+/** The schools whose records the store holds ('' left out), sorted; *out
+ * malloc'd (the caller frees it), *n of them. */
+SC_WUR int store_schools(struct store *st, char (**out)[64], size_t *n);
 
 /** Resolves a full id or a prefix of at least 4 characters (case-insensitive)
  * to the one record id it names. SC_EINVALID if prefix is not id-like,

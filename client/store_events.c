@@ -123,6 +123,13 @@ static int ev_school_known(void *ctx, const char *school, bool *any, bool *known
 	return ev->base->school_known(ev->base->ctx, school, any, known);
 }
 
+static int ev_schools(void *ctx, char (**out)[64], size_t *n)
+{
+	struct store_events *ev = ctx;
+
+	return ev->base->schools(ev->base->ctx, out, n);
+}
+
 void store_events_env(struct store_events *ev, const struct kind_env *base, struct kind_env *out)
 {
 	ev->base = base;
@@ -137,5 +144,6 @@ void store_events_env(struct store_events *ev, const struct kind_env *base, stru
 		.each = base->each ? ev_each : NULL,
 		.each_child = ev_each_child,
 		.school_known = base->school_known ? ev_school_known : NULL,
+		.schools = base->schools ? ev_schools : NULL,
 	};
 }

@@ -66,6 +66,11 @@ static int env_school_known(void *ctx, const char *school, bool *any, bool *know
 	return store_school_known(ctx, school, any, known);
 }
 
+static int env_schools(void *ctx, char (**out)[64], size_t *n)
+{
+	return store_schools(ctx, out, n);
+}
+
 void verb_env(struct store *st, const struct store_config *cfg, const char *today,
 	      struct kind_env *env)
 {
@@ -79,6 +84,7 @@ void verb_env(struct store *st, const struct store_config *cfg, const char *toda
 		.each = env_each,
 		.each_child = env_each_child,
 		.school_known = env_school_known,
+		.schools = env_schools,
 	};
 }
 

@@ -63,6 +63,9 @@ struct kind_env {
 	/** Whether any school's records are known here (*any) and this school's
 	 * (*known); 0 or a negative errno. NULL: this side cannot tell. */
 	int (*school_known)(void *ctx, const char *school, bool *any, bool *known);
+	/** The schools whose records are held, sorted, *out malloc'd (caller
+	 * frees); 0 or a negative code. NULL: read them from each. */
+	int (*schools)(void *ctx, char (**out)[64], size_t *n);
 };
 
 /* A parent's events, in the order the server applies them: the ones it

@@ -310,6 +310,9 @@ static const char css[] =
 	".live{color:var(--mute);font-size:.9rem}\n"
 	"ul.evidence{margin:0;padding-left:1.1rem}\nul.evidence li{margin:.15rem 0}\n"
 	".ev-sha{color:var(--mute)}\n"
+	/* a table cell of actions (the sync page's) stays a cell: flex would
+	 * take it out of the row */
+	"td.actions{display:table-cell}\ntd.actions>*{margin:.1rem .2rem .1rem 0}\n"
 	"@media print{.bar,nav,footer,form,.actions,.noprint{display:none!important}"
 	"body{background:#fff;font-size:12pt}main{max-width:none;padding:0}"
 	"table{page-break-inside:auto}tr{page-break-inside:avoid}a{color:inherit;"

@@ -20,6 +20,7 @@ const crypto = require('crypto');
 const E = process.env;
 let BASE = E.SC_URL;
 let NOTICE = E.SC_NOTICE;
+let BSYNC = null; // school B's serve, with two rejected records
 let passed = 0;
 let failed = 0;
 
@@ -189,6 +190,7 @@ async function main() {
       const ready = JSON.parse(fs.readFileSync(E.SC_READY, 'utf8'));
       BASE = ready.url;
       NOTICE = ready.notice;
+      BSYNC = ready.bsync;
       phase('servers ready');
     }
     // ------------------------------------------------------------ sign-in
@@ -473,6 +475,47 @@ async function main() {
     await shot(p1, 'sync');
 
     phase('dashboard seen');
+    // ------------------------------------------------------------ a rejected record: fix one, discard one
+    if (BSYNC) {
+      const base = BASE;
+      BASE = BSYNC;
+      const ctx4 = await browser.createBrowserContext();
+      const p4 = await ctx4.newPage();
+      await p4.setExtraHTTPHeaders({ 'Accept-Language': 'zh-CN,zh;q=0.9,en;q=0.5' });
+      await p4.setViewport({ width: 1200, height: 800 });
+      p4.on('dialog', (d) => d.accept());
+      await signIn(p4, 'vp-bmain', 'secret-vp-bmain');
+      await go(p4, '/sync');
+      const rej = await p4.$$eval('#outbox-list tbody tr.rejected', (rs) => rs.map((r) => ({
+        id: r.querySelector('a[href^="/r/"]').getAttribute('href').slice(3), text: r.textContent })));
+      check('the sync page lists the two rejected rectifications', rej.length === 2, JSON.stringify(rej));
+      check('... each with its reason, in Chinese', rej.length === 2 && rej.every((r) => r.text.includes('被拒绝') &&
+        r.text.includes('当前状态下不允许此环节')), rej.map((r) => r.text).join('\n'));
+      await shot(p4, 'sync-rejected');
+      if (rej.length === 2) {
+        // fix the first: the other campus rectified it, so this one becomes a note
+        await submit(p4, `a[href="/r/${rej[0].id}/edit"]`);
+        await p4.select('#in-action', 'note');
+        const fst = await save(p4, 'secret-vp-bmain');
+        check('fixed in its form (a note instead of a second rectification)', fst === 200 && /已/.test(await text(p4, '#done') || ''),
+          `${fst} ${p4.url()}\n${await formErrors(p4)}`);
+        let left = null;
+        for (let i = 0; i < 40; i++) {
+          await go(p4, '/sync');
+          left = await p4.$$eval('#outbox-list tbody tr', (rs) => rs.map((r) => r.textContent));
+          if (left.length === 1) break;
+          await new Promise((res) => setTimeout(res, 250));
+        }
+        check('... the server accepts it: only the other is left on the sync page', left.length === 1 &&
+          !left[0].includes(rej[0].id.slice(0, 8)), left.join('\n'));
+        await submit(p4, `button[data-discard="${rej[1].id}"]`);
+        check('the other is discarded: the outbox is empty', !!(await p4.$('#outbox-empty')) &&
+          (await p4.$$('#outbox-list tbody tr')).length === 0, await text(p4, 'main'));
+        await shot(p4, 'sync-fixed');
+      }
+      BASE = base;
+      phase('rejected records fixed and discarded');
+    }
     if (E.SC_OUT) fs.writeFileSync(E.SC_OUT, JSON.stringify({ added, refs, hazard: hz, photo: photoSha }, null, 1));
     phase('school done');
 

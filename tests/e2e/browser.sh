@@ -8,7 +8,10 @@
 # (tests/browser/web.test.js says what it checks). Then the rows must be in
 # PostgreSQL, and the photo the browser attached to the rectification must be
 # in the server's evidence tables, whole. Then the bureau's own serve: the
-# district dashboard, school A's, and school A's photo fetched on demand. Screenshots of the main pages are kept in SC_BROWSER_SHOTS
+# district dashboard, school A's, and school A's photo fetched on demand.
+# And school B's sync page, where the server rejected two rectifications (the
+# other campus took the step first): one fixed in its form and accepted, one
+# discarded. Screenshots of the main pages are kept in SC_BROWSER_SHOTS
 # (default: BUILD/Testing/browser), printed at the end.
 #
 # Needs node, npm and chromium (deploy/deps.sh --test); the first run fills
@@ -101,6 +104,32 @@ check "the bureau issues a notice to school A" test ${#NOTICE} -eq 36
 check "the bureau syncs" sc bureau sync
 check "school A pulls it" sc amain sync
 
+# school B: two campuses rectify the same two hazards offline; the east
+# campus reaches the server first, so the main campus's two are rejected
+client_new bmain schoolB main
+client_new beast schoolB east
+person_new bmain vp-bmain vice_principal; as_default bmain vp-bmain
+person_new beast vp-beast vice_principal; as_default beast vp-beast
+for t in 安全出口堵塞 实验室电线老化; do
+  hzb=$(sc bmain hazard report --title "$t" --area fire --severity high --reporter 门卫吴)
+  sc bmain hazard assign "$hzb" --owner 后勤周 --deadline "$due" >/dev/null
+done
+check "school B's hazards reach the server" sc bmain sync
+check "... and the east campus" sc beast sync
+server_kill TERM
+for hzb in $(sqlite3 "$T/bmain.db" "select id from records where kind = 'hazard'"); do
+  sc bmain hazard rectify "$hzb" --note 门已重新安装 >/dev/null
+  sc beast hazard rectify "$hzb" --note 更换了合页 >/dev/null
+done
+server_start
+check "the east campus's rectifications reach the server first" sc beast sync
+sc bmain sync >"$T/bmain.sync" 2>&1
+check "... so the main campus's two are rejected" \
+  eq "$(sqlite3 "$T/bmain.db" "select count(*) from outbox where state <> 'pending'")" 2
+BWP=$(e2e_free_port)
+"$SAFECAMPUS" --store "$T/bmain.db" serve --listen "127.0.0.1:$BWP" >"$T/bmserve.log" 2>&1 &
+BMPID=$!
+
 phase "server, people, notice ready"
 # a low limit per file, so that the browser can be shown a file over it
 check "school A's evidence limit is 1 MiB a file" sc amain evidence limits --max-file 1048576
@@ -111,7 +140,9 @@ for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$WP/" && break; s
 check "safecampus serve answers" curl -sf -o /dev/null "http://127.0.0.1:$WP/"
 
 phase "serve answers"
-printf '{"url": "http://127.0.0.1:%s", "notice": "%s"}\n' "$WP" "$NOTICE" >"$T/ready.tmp"
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$BWP/" && break; sleep 0.1; done
+check "school B's serve answers" curl -sf -o /dev/null "http://127.0.0.1:$BWP/"
+printf '{"url": "http://127.0.0.1:%s", "notice": "%s", "bsync": "http://127.0.0.1:%s"}\n' "$WP" "$NOTICE" "$BWP" >"$T/ready.tmp"
 mv "$T/ready.tmp" "$T/ready.json"
 # the school's part is done when it writes browser.json; the bureau's follows
 for _ in $(seq 2400); do
@@ -121,6 +152,18 @@ for _ in $(seq 2400); do
 done
 
 phase "school's part done"
+# school B's page: the fixed rectification went up as a note, the discarded one never did
+for _ in $(seq 50); do
+  [ "$(sqlite3 "$T/bmain.db" "select count(*) from outbox")" = 0 ] && break
+  sleep 0.2
+done
+check "school B's outbox is empty after the fix and the discard" \
+  eq "$(sqlite3 "$T/bmain.db" "select count(*) from outbox")" 0
+check "PostgreSQL has the fixed one, as a note of the main campus" \
+  eq "$(sql "select count(*) from hazard_event where school = 'schoolB' and campus = 'main' and action = 'note'")" 1
+check "... and no rectification of the main campus" \
+  eq "$(sql "select count(*) from hazard_event where school = 'schoolB' and campus = 'main' and action = 'rectify'")" 0
+kill "$BMPID"; wait "$BMPID" 2>/dev/null
 # what the browser wrote is synced by serve itself: wait for the outbox to empty
 for _ in $(seq 100); do
   [ "$(curl -s "http://127.0.0.1:$WP/sync" | grep -c 'id="outbox-empty"')" = 1 ] && break
@@ -186,7 +229,7 @@ check "the bureau's hazard list has a school column" grep -q '<th>学校</th>' "
 check "... naming school A on its rows" grep -q '<td>schoolA</td>' "$T/b-list.html"
 check "... and the closed hazard" grep -q '教学楼二楼灭火器过期' "$T/b-list.html"
 check "filtered to another school, nothing" bash -c \
-  "curl -s -H 'Accept-Language: zh-CN' 'http://127.0.0.1:$BP/k/hazard?school=schoolB' | grep -q 'id=\"count\">共 0 条'"
+  "curl -s -H 'Accept-Language: zh-CN' 'http://127.0.0.1:$BP/k/hazard?school=schoolC' | grep -q 'id=\"count\">共 0 条'"
 kill "$BPID"; wait "$BPID" 2>/dev/null
 
 kill "$SPID"; wait "$SPID"; rc=$?; SPID=

@@ -247,10 +247,9 @@ int sig_event_hash(const Safecampus__Record *r, uint8_t out[SIG_HASH_LEN])
 	return rc;
 }
 
-int sig_check(const Safecampus__Record *r, const uint8_t pub[SIG_PUBKEY_LEN], char *why, size_t n)
+int sig_signed_bytes(const Safecampus__Record *r, struct buf *out, char *why, size_t n)
 {
 	const Safecampus__Signature *s = r->signature;
-	struct buf b;
 	int rc;
 
 	if (!s || !s->signer || !*s->signer)
@@ -278,14 +277,25 @@ int sig_check(const Safecampus__Record *r, const uint8_t pub[SIG_PUBKEY_LEN], ch
 				"evidence file %zu is not one of the signed evidence hashes",
 				i + 1);
 	}
-	buf_init(&b, SIG_CANON_MAX * 2);
-	rc = sig_canonical(r, &b);
+	rc = sig_canonical(r, out);
 	if (rc)
 		rc = sc_refuse(SC_EINVALID, why, n, "cannot form the signed bytes (%s)",
 			       sc_strerror(rc));
-	else if (sig_verify(pub, buf_head(&b), buf_used(&b), s->sig.data, s->sig.len) != 0)
+	return rc;
+}
+
+int sig_check(const Safecampus__Record *r, const uint8_t pub[SIG_PUBKEY_LEN], char *why, size_t n)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b, SIG_CANON_MAX * 2);
+	rc = sig_signed_bytes(r, &b, why, n);
+	if (!rc && sig_verify(pub, buf_head(&b), buf_used(&b), r->signature->sig.data,
+			      r->signature->sig.len) != 0)
 		rc = sc_refuse(SC_EINVALID, why, n,
-			       "the signature of %s does not match these bytes", s->signer);
+			       "the signature of %s does not match these bytes",
+			       r->signature->signer);
 	buf_free(&b);
 	return rc;
 }

@@ -56,6 +56,12 @@ SC_WUR int sig_canonical(const Safecampus__Record *r, struct buf *out);
  * the 64 signature bytes. The next event of the same chain carries it as
  * prev_hash. */
 SC_WUR int sig_event_hash(const Safecampus__Record *r, uint8_t out[SIG_HASH_LEN]);
+/** What sig_check checks before the Ed25519 verification: the signature's
+ * shape (lengths, evidence files among the signed hashes), then r's canonical
+ * bytes appended to out. 0, or SC_EINVALID with why saying which part failed
+ * (the same words sig_check gives). The server verifies these bytes on its
+ * thread pool (server/push_sign.c). */
+SC_WUR int sig_signed_bytes(const Safecampus__Record *r, struct buf *out, char *why, size_t n);
 /** Checks r's signature with the signer's public key: 0 or SC_EINVALID
  * (why says which part failed). */
 SC_WUR int sig_check(const Safecampus__Record *r, const uint8_t pub[SIG_PUBKEY_LEN], char *why,

@@ -11,6 +11,11 @@
  *   ack     PushAck after COMMIT succeeded; on any failure nothing was applied
  *           and the client gets an Error and re-sends later.
  *
+ * The signatures are verified on libuv's thread pool from the moment the
+ * batch arrives, while phase 1 waits on PostgreSQL (push_sign.h); decide
+ * waits for both, and finish for the pool, so the push (and the connection
+ * it holds) outlives every pool callback.
+ *
  * The sync lock makes seq order commit order, which is what lets a pull cursor
  * never skip a row (docs/internals/sync.md). */
 #include <errno.h>
@@ -77,6 +82,8 @@ struct push {
 	struct pushsig *sig; /* the batch's signatures (push_sign.c) */
 	unsigned owed;       /* callbacks the database layer still owes this push */
 	int queue_failed;    /* queueing failed part way: finish when owed drops to 0 */
+	enum { THEN_NONE, THEN_DECIDE, THEN_FINISH } then; /* once verified */
+	int keys_checked; /* the verification with phase 1's keys was asked for */
 };
 
 static size_t id_slot(const struct push *p, const struct kind *k, const char *id)
@@ -237,6 +244,7 @@ static void fail(struct push *p, int status, PGresult *res, const char *what)
 }
 
 static void finish(struct push *p);
+static void on_verified(void *arg);
 
 /* db_query/db_sync returning 0 owe exactly one callback, which may come after
  * a later call failed (db.h): count them, so p outlives the last one. */
@@ -374,6 +382,37 @@ static void on_load(void *arg, int status, PGresult *res)
 
 static void phase2(struct push *p);
 
+/* Phase 1 answered: decide once the signatures are verified, first with the
+ * keys the arrival guessed, then with those phase 1 loaded that differ. */
+static void decide_when_verified(struct push *p)
+{
+	if (pushsig_busy(p->sig)) {
+		p->then = THEN_DECIDE;
+		return;
+	}
+	if (!p->keys_checked) {
+		p->keys_checked = 1;
+		if (pushsig_verify(p->sig, p->c->srv->loop, on_verified, p)) {
+			p->then = THEN_DECIDE;
+			return;
+		}
+	}
+	phase2(p);
+}
+
+static void on_verified(void *arg)
+{
+	struct push *p = arg;
+	int then = p->then;
+
+	p->then = THEN_NONE;
+	if (then == THEN_FINISH || (then == THEN_DECIDE && p->failed))
+		finish(p);
+	else if (then == THEN_DECIDE)
+		decide_when_verified(p);
+	/* THEN_NONE: phase 1 still runs; its sync continues */
+}
+
 static void on_phase_sync(void *arg, int status, PGresult *res)
 {
 	struct push *p = arg;
@@ -387,7 +426,7 @@ static void on_phase_sync(void *arg, int status, PGresult *res)
 		return;
 	}
 	if (p->phase == 1 && !p->failed)
-		phase2(p);
+		decide_when_verified(p);
 	else
 		finish(p);
 }
@@ -579,7 +618,7 @@ static void decide_workflows(struct push *p)
 		if (it->out != O_PENDING)
 			continue;
 		if (!wf) {
-			reason = pushsig_decide(p->sig, it->r, (int64_t)hlc_wall_ms(), why,
+			reason = pushsig_decide(p->sig, i, it->r, (int64_t)hlc_wall_ms(), why,
 						sizeof why);
 			if (!reason)
 				reason = pushsig_chain(p->sig, it->r, why, sizeof why);
@@ -588,7 +627,7 @@ static void decide_workflows(struct push *p)
 				continue;
 			}
 			it->out = O_NEW;
-			if (pushsig_accept(p->sig, it->r))
+			if (pushsig_accept(p->sig, i, it->r))
 				fail(p, -ENOMEM, NULL, "signatures");
 			continue;
 		}
@@ -611,7 +650,7 @@ static void decide_workflows(struct push *p)
 			continue;
 		}
 		/* then who signed: a step a wrong person signed moves nothing */
-		reason = pushsig_decide(p->sig, it->r, (int64_t)hlc_wall_ms(), why, sizeof why);
+		reason = pushsig_decide(p->sig, i, it->r, (int64_t)hlc_wall_ms(), why, sizeof why);
 		if (reason) {
 			reject(it, (Safecampus__RejectReason)reason, "%s", why);
 			continue;
@@ -639,7 +678,7 @@ static void decide_workflows(struct push *p)
 		free(next);
 		it->out = O_NEW;
 		par->dirty = 1;
-		if (pushsig_accept(p->sig, it->r))
+		if (pushsig_accept(p->sig, i, it->r))
 			fail(p, -ENOMEM, NULL, "signatures");
 	}
 	for (size_t i = 0; i < p->n; i++)
@@ -797,7 +836,7 @@ static void send_ack(struct push *p)
 	Safecampus__PushAck ack = SAFECAMPUS__PUSH_ACK__INIT;
 	Safecampus__RecordResult *res = calloc(p->n, sizeof *res);
 	Safecampus__RecordResult **ptrs = calloc(p->n, sizeof *ptrs);
-	size_t accepted = 0;
+	size_t accepted = 0, sig_ahead, sig_loop;
 
 	if (!res || !ptrs) {
 		conn_fail(p->c, p->rid, SAFECAMPUS__ERROR_CODE__ERROR_INTERNAL, "out of memory");
@@ -827,8 +866,11 @@ static void send_ack(struct push *p)
 	env.push_ack = &ack;
 	/* accepted or refused, these leave the client's outbox (sync health) */
 	p->c->pushed += p->n;
-	conn_info(p->c, "push records=%zu accepted=%zu rejected=%zu", p->n, accepted,
-		  p->n - accepted);
+	pushsig_counts(p->sig, &sig_ahead, &sig_loop);
+	/* sig_loop: a bad signature (checked again for its words), or a
+	 * signer enrolled in the same batch */
+	conn_info(p->c, "push records=%zu accepted=%zu rejected=%zu sig_pool=%zu sig_loop=%zu",
+		  p->n, accepted, p->n - accepted, sig_ahead, sig_loop);
 	conn_send(p->c, &env);
 out:
 	free(res);
@@ -839,6 +881,11 @@ static void finish(struct push *p)
 {
 	struct conn *c = p->c;
 
+	if (pushsig_busy(p->sig)) {
+		/* a pool thread still writes into p->sig: answer when it is done */
+		p->then = THEN_FINISH;
+		return;
+	}
 	if (p->dc)
 		db_release(p->dc);
 	if (p->failed) {
@@ -868,8 +915,26 @@ static void push_abort(void *arg)
 
 	if (!p->failed)
 		p->failed = -ETIMEDOUT;
+	pushsig_cancel(p->sig);
 	if (p->dc && !p->queue_failed)
 		db_abort(p->dc, "request timed out");
+}
+
+/* The signatures' bytes are copied and their verification queued with the
+ * keys known on arrival, so the pool works while phase 1 waits. */
+static int verify_ahead(struct push *p)
+{
+	bool *live = calloc(p->n, sizeof *live);
+	int rc = live ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < p->n && !rc; i++)
+		live[i] = p->items[i].out != O_REJECT;
+	if (!rc)
+		rc = pushsig_prepare(p->sig, p->msg->records, live, p->n);
+	if (!rc)
+		(void)pushsig_verify(p->sig, p->c->srv->loop, on_verified, p);
+	free(live);
+	return rc;
 }
 
 void push_start(struct conn *c, uint64_t rid, Safecampus__Push *msg)
@@ -916,6 +981,12 @@ void push_start(struct conn *c, uint64_t rid, Safecampus__Push *msg)
 	conn_request_begin(c, push_abort, p);
 	if (live == 0) {
 		/* nothing for the database: answer at once */
+		finish(p);
+		return;
+	}
+	rc = verify_ahead(p);
+	if (rc) {
+		fail(p, rc, NULL, "signatures");
 		finish(p);
 		return;
 	}

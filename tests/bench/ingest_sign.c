@@ -19,8 +19,16 @@
  *
  * usage: ingest_sign --server HOST:PORT --pki DIR [-n N] [-b BATCH] [-w WINDOW]
  *                    [-r ROUNDS] [--school S] [--server-pid PID] [--pg-pid POSTMASTER]
- * With the pids it also prints the CPU per event of the server and of the
- * whole PostgreSQL cluster (/proc, user + system), each variant.
+ *                    [--only signed|unsigned] [--cut] [--setup-batch N]
+ * With the pids it also prints the CPU per event of the server (with its
+ * worker processes when workers > 1) and of the whole PostgreSQL cluster
+ * (/proc, user + system), each variant. --only runs one variant (a server
+ * that requires signatures takes only signed ones). --cut, for
+ * tests/e2e/signatures_pool.sh: after the rounds (-r 0: none), sends one round of
+ * signed Pushes and hangs up at once, without reading an answer, so that the
+ * server's verification is still running when the connection goes.
+ * --setup-batch: the untimed hazards go in Pushes of N (default -b). A server
+ * Error names the pushes it answered ("during signed pushes").
  */
 #include <dirent.h>
 #include <errno.h>
@@ -51,6 +59,7 @@ static struct tls *t;
 static struct buf plain, cipher;
 static struct hlc clock_;
 static const char *school = "school001";
+static const char *stage = "setup"; /* what is being pushed, for errors */
 
 static void die(const char *what)
 {
@@ -134,8 +143,8 @@ static void await(void)
 			if (!e)
 				die("undecodable frame");
 			if (e->body_case == SAFECAMPUS__ENVELOPE__BODY_ERROR) {
-				fprintf(stderr, "ingest_sign: server error: %s\n",
-					e->error->message);
+				fprintf(stderr, "ingest_sign: server error during %s pushes: %s\n",
+					stage, e->error->message);
 				exit(1);
 			}
 			if (e->body_case == SAFECAMPUS__ENVELOPE__BODY_PUSH_ACK)
@@ -273,6 +282,7 @@ static double cpu_of(int pid, bool children)
 }
 
 static int server_pid, pg_pid;
+static int only = -1; /* 0 unsigned, 1 signed, -1 both */
 static double cpu_srv[2], cpu_pg[2];
 
 static uint64_t rid = 1;
@@ -384,7 +394,11 @@ int main(int argc, char **argv)
 	int rounds = 3;
 	static const struct option lo[] = { { "server", 1, 0, 'S' }, { "pki", 1, 0, 'P' },
 					    { "school", 1, 0, 'C' }, { "server-pid", 1, 0, 's' },
-					    { "pg-pid", 1, 0, 'g' }, { 0, 0, 0, 0 } };
+					    { "pg-pid", 1, 0, 'g' }, { "only", 1, 0, 'O' },
+					    { "cut", 0, 0, 'X' },    { "setup-batch", 1, 0, 'B' },
+					    { 0, 0, 0, 0 } };
+	size_t setup_batch = 0;
+	bool cut = false;
 	int o;
 
 	while ((o = getopt_long(argc, argv, "n:b:w:r:", lo, NULL)) != -1) {
@@ -416,13 +430,26 @@ int main(int argc, char **argv)
 		case 'g':
 			pg_pid = atoi(optarg);
 			break;
+		case 'O':
+			if (strcmp(optarg, "signed") && strcmp(optarg, "unsigned"))
+				die("--only signed or --only unsigned");
+			only = !strcmp(optarg, "signed");
+			break;
+		case 'X':
+			cut = true;
+			break;
+		case 'B':
+			setup_batch = strtoul(optarg, NULL, 10);
+			break;
 		default:
 			die("usage: ingest_sign --server HOST:PORT --pki DIR [-n N] [-b B] [-w W] "
 			    "[-r R]");
 		}
 	}
-	if (!server || !pki || !n || !batch || !window || rounds < 1)
+	if (!server || !pki || !n || !batch || !window || rounds < (cut ? 0 : 1))
 		die("usage: ingest_sign --server HOST:PORT --pki DIR [-n N] [-b B] [-w W] [-r R]");
+	if (!setup_batch)
+		setup_batch = batch;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	connect_to(server, pki);
 	char login[64];
@@ -438,9 +465,12 @@ int main(int argc, char **argv)
 		for (int v = 0; v < 2; v++) {
 			/* alternate which goes first, so neither always runs warm */
 			int signed_ = (round + v) % 2;
+			if (only >= 0 && signed_ != only)
+				continue;
 			for (size_t i = 0; i < n; i++)
 				hz[i] = hazard();
-			push_all(hz, n, batch, window);
+			stage = "setup";
+			push_all(hz, n, setup_batch, window);
 			for (size_t i = 0; i < n; i++) {
 				ev[i] = assign(hz[i]->id);
 				if (signed_) {
@@ -449,10 +479,11 @@ int main(int argc, char **argv)
 					sign_s += now_s() - t0;
 				}
 			}
-			double c0 = cpu_of(server_pid, false), p0 = cpu_of(pg_pid, true);
+			double c0 = cpu_of(server_pid, true), p0 = cpu_of(pg_pid, true);
+			stage = signed_ ? "signed" : "unsigned";
 			double s = push_all(ev, n, batch, window);
 			took[signed_] += s;
-			cpu_srv[signed_] += cpu_of(server_pid, false) - c0;
+			cpu_srv[signed_] += cpu_of(server_pid, true) - c0;
 			cpu_pg[signed_] += cpu_of(pg_pid, true) - p0;
 			printf("  round %d %-8s %8.0f events/s (%.2f s)\n", round + 1,
 			       signed_ ? "signed" : "unsigned", (double)n / s, s);
@@ -461,6 +492,46 @@ int main(int argc, char **argv)
 				kind_record_free(ev[i]);
 			}
 		}
+	}
+	if (cut) {
+		/* the same Pushes as a signed round, sent and abandoned */
+		size_t nf = (n + batch - 1) / batch;
+		for (size_t i = 0; i < n; i++)
+			hz[i] = hazard();
+		stage = "setup";
+		push_all(hz, n, setup_batch, window);
+		for (size_t i = 0; i < n; i++) {
+			ev[i] = assign(hz[i]->id);
+			sign(ev[i], k, login, school);
+		}
+		for (size_t i = 0; i < nf; i++) {
+			struct buf f;
+			encode(&f, rid++, ev + i * batch, i + 1 < nf ? batch : n - i * batch);
+			send_frame(&f);
+			buf_free(&f);
+		}
+		close(fd);
+		printf("ingest_sign: sent %zu signed events in %zu Pushes and hung up\n", n, nf);
+		for (size_t i = 0; i < n; i++) {
+			kind_record_free(hz[i]);
+			kind_record_free(ev[i]);
+		}
+		free(hz);
+		free(ev);
+		EVP_PKEY_free(k);
+		return 0;
+	}
+	if (only >= 0) {
+		printf("%-8s %8.0f events/s (%.1f us per event)\n", only ? "signed" : "unsigned",
+		       (double)n * rounds / took[only], 1e6 * took[only] / ((double)n * rounds));
+		if (server_pid)
+			printf("CPU per event: safecampusd %.1f us, PostgreSQL %.1f us\n",
+			       1e6 * cpu_srv[only] / ((double)n * rounds),
+			       1e6 * cpu_pg[only] / ((double)n * rounds));
+		free(hz);
+		free(ev);
+		EVP_PKEY_free(k);
+		return 0;
 	}
 	double u = (double)n * rounds / took[0], sg = (double)n * rounds / took[1];
 	printf("unsigned %8.0f events/s\nsigned   %8.0f events/s\ncost     %+7.1f %% of the "

@@ -21,8 +21,10 @@
  *                    [-r ROUNDS] [--school S] [--server-pid PID] [--pg-pid POSTMASTER]
  *                    [--only signed|unsigned] [--cut] [--setup-batch N]
  * With the pids it also prints the CPU per event of the server (with its
- * worker processes when workers > 1) and of the whole PostgreSQL cluster
- * (/proc, user + system), each variant. --only runs one variant (a server
+ * worker processes when workers > 1; apart, its event loop thread, without
+ * the thread pool that verifies signatures) and of the whole PostgreSQL
+ * cluster (/proc, user + system), each variant, and the median over rounds
+ * of signed time / unsigned time (the two ran back to back). --only runs one variant (a server
  * that requires signatures takes only signed ones). --cut, for
  * tests/e2e/signatures_pool.sh: after the rounds (-r 0: none), sends one round of
  * signed Pushes and hangs up at once, without reading an answer, so that the
@@ -281,9 +283,38 @@ static double cpu_of(int pid, bool children)
 	return total;
 }
 
+/* CPU seconds of pid's main thread alone: safecampusd's event loop (with
+ * workers = 1), without its thread pool. */
+static double loop_cpu_of(int pid)
+{
+	char path[96], line[1024];
+	unsigned long ut = 0, st = 0;
+	char *c;
+	FILE *f;
+
+	if (!pid)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(line, sizeof line, f) || !(c = strrchr(line, ')')) ||
+	    sscanf(c + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		ut = st = 0;
+	fclose(f);
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static int server_pid, pg_pid;
 static int only = -1; /* 0 unsigned, 1 signed, -1 both */
-static double cpu_srv[2], cpu_pg[2];
+static double cpu_srv[2], cpu_pg[2], cpu_loop[2];
 
 static uint64_t rid = 1;
 
@@ -456,6 +487,9 @@ int main(int argc, char **argv)
 	EVP_PKEY *k = enrol(pki, login, sizeof login);
 	Safecampus__Record **hz = calloc(n, sizeof *hz), **ev = calloc(n, sizeof *ev);
 	double took[2] = { 0, 0 }, sign_s = 0;
+	/* each round's signed time over its unsigned time: the variants of one
+	 * round ran back to back, so a neighbour's burst moves both */
+	double *ratio = calloc((size_t)rounds + 1, sizeof *ratio), round_s[2];
 	if (!hz || !ev)
 		die("out of memory");
 	printf("ingest_sign: %zu assign events per variant and round, Pushes of %zu, window %d, "
@@ -479,12 +513,15 @@ int main(int argc, char **argv)
 					sign_s += now_s() - t0;
 				}
 			}
-			double c0 = cpu_of(server_pid, true), p0 = cpu_of(pg_pid, true);
+			double c0 = cpu_of(server_pid, true), p0 = cpu_of(pg_pid, true),
+			       l0 = loop_cpu_of(server_pid);
 			stage = signed_ ? "signed" : "unsigned";
 			double s = push_all(ev, n, batch, window);
 			took[signed_] += s;
+			round_s[signed_] = s;
 			cpu_srv[signed_] += cpu_of(server_pid, true) - c0;
 			cpu_pg[signed_] += cpu_of(pg_pid, true) - p0;
+			cpu_loop[signed_] += loop_cpu_of(server_pid) - l0;
 			printf("  round %d %-8s %8.0f events/s (%.2f s)\n", round + 1,
 			       signed_ ? "signed" : "unsigned", (double)n / s, s);
 			for (size_t i = 0; i < n; i++) {
@@ -492,6 +529,8 @@ int main(int argc, char **argv)
 				kind_record_free(ev[i]);
 			}
 		}
+		if (only < 0 && ratio)
+			ratio[round] = round_s[1] / round_s[0];
 	}
 	if (cut) {
 		/* the same Pushes as a signed round, sent and abandoned */
@@ -516,6 +555,7 @@ int main(int argc, char **argv)
 			kind_record_free(hz[i]);
 			kind_record_free(ev[i]);
 		}
+		free(ratio);
 		free(hz);
 		free(ev);
 		EVP_PKEY_free(k);
@@ -528,6 +568,7 @@ int main(int argc, char **argv)
 			printf("CPU per event: safecampusd %.1f us, PostgreSQL %.1f us\n",
 			       1e6 * cpu_srv[only] / ((double)n * rounds),
 			       1e6 * cpu_pg[only] / ((double)n * rounds));
+		free(ratio);
 		free(hz);
 		free(ev);
 		EVP_PKEY_free(k);
@@ -538,13 +579,25 @@ int main(int argc, char **argv)
 	       "unsigned time per event (%.1f us -> %.1f us); client signing %.1f us per event\n",
 	       u, sg, 100.0 * (took[1] - took[0]) / took[0], 1e6 / u, 1e6 / sg,
 	       1e6 * sign_s / ((double)n * rounds));
+	if (ratio) {
+		qsort(ratio, (size_t)rounds, sizeof *ratio, cmp_double);
+		printf("median round: signed takes %+.1f %% of the unsigned time (rounds %+.1f %% "
+		       ".. "
+		       "%+.1f %%)\n",
+		       100.0 * (ratio[rounds / 2] - 1), 100.0 * (ratio[0] - 1),
+		       100.0 * (ratio[rounds - 1] - 1));
+	}
 	if (server_pid)
-		printf("CPU per event: safecampusd %.1f us -> %.1f us, PostgreSQL %.1f us -> %.1f "
-		       "us\n",
+		printf("CPU per event: safecampusd %.1f us -> %.1f us (its event loop thread %.1f "
+		       "us "
+		       "-> %.1f us), PostgreSQL %.1f us -> %.1f us\n",
 		       1e6 * cpu_srv[0] / ((double)n * rounds),
 		       1e6 * cpu_srv[1] / ((double)n * rounds),
+		       1e6 * cpu_loop[0] / ((double)n * rounds),
+		       1e6 * cpu_loop[1] / ((double)n * rounds),
 		       1e6 * cpu_pg[0] / ((double)n * rounds),
 		       1e6 * cpu_pg[1] / ((double)n * rounds));
+	free(ratio);
 	free(hz);
 	free(ev);
 	EVP_PKEY_free(k);

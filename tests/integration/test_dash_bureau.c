@@ -215,6 +215,7 @@ static double cache_diff(void)
 		"sc_alerts_cached(" TERM ")",
 		"sc_missing_cached(" TERM ", ARRAY['sb'])",
 		"sc_hazard_ageing_cached(" TERM ")",
+		"sc_flags_cached(" TERM ")",
 	};
 
 	for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++) {
@@ -370,14 +371,14 @@ static void spin(struct run *r, const int *flag)
 	assert_true(*flag);
 }
 
-/* The dashboard of scope for the term, as the bureau or the school sees it. */
-static Safecampus__Dashboard *message(const char *scope, bool bureau)
+/* The packed dashboard of scope for the term, as the bureau or the school
+ * sees it, by the job the server runs (refresh, then the snapshot); the
+ * caller frees *buf. */
+static void packed(const char *scope, bool bureau, uint8_t **buf, size_t *len)
 {
 	struct run r;
 	struct dash_job *j = NULL;
 	const char *focus[] = { scope };
-	uint8_t *buf;
-	size_t len;
 
 	memset(&r, 0, sizeof r);
 	assert_int_equal(uv_loop_init(&r.loop), 0);
@@ -387,16 +388,25 @@ static Safecampus__Dashboard *message(const char *scope, bool bureau)
 		0);
 	spin(&r, &r.done);
 	assert_int_equal(dash__job_status(j), 0);
-	assert_int_equal(dash__build_packed(j, scope, bureau, "d1", 4u << 20, &buf, &len), 0);
-	Safecampus__Dashboard *d = safecampus__dashboard__unpack(NULL, len, buf);
-	free(buf);
-	assert_non_null(d);
+	assert_int_equal(dash__build_packed(j, scope, bureau, "d1", 4u << 20, buf, len), 0);
 	dash__job_free(j);
 	db_pool_close(r.pool, on_closed, &r);
 	spin(&r, &r.closed);
 	while (uv_run(&r.loop, UV_RUN_NOWAIT))
 		;
 	assert_int_equal(uv_loop_close(&r.loop), 0);
+}
+
+/* The same, unpacked; the caller frees it. */
+static Safecampus__Dashboard *message(const char *scope, bool bureau)
+{
+	uint8_t *buf;
+	size_t len;
+
+	packed(scope, bureau, &buf, &len);
+	Safecampus__Dashboard *d = safecampus__dashboard__unpack(NULL, len, buf);
+	free(buf);
+	assert_non_null(d);
 	return d;
 }
 
@@ -442,6 +452,138 @@ static void test_message_flags(void **state)
 	dash_set_flag_settings(&cfg);
 }
 
+/* ---- one school changed: its rows recomputed alone (022), the message
+ * the same as computing everything afresh */
+
+/* The period the job computes (no dates: the term of 2026-11-18). */
+#define JOB_PERIOD "sc_period(NULL, NULL, '2026-11-18') p"
+
+/* The packed dashboard computed live: the refresh finds its lock taken
+ * (pg holds it), so every reader computes from the typed tables. */
+static void packed_live(const char *what, const char *scope, bool bureau, uint8_t **buf,
+			size_t *len)
+{
+	char label[256];
+
+	must("SELECT pg_advisory_lock(hashtext('sc_dash_refresh'))");
+	packed(scope, bureau, buf, len);
+	must("SELECT pg_advisory_unlock(hashtext('sc_dash_refresh'))");
+	snprintf(label, sizeof label, "%s: still stale, so it was live", what);
+	check_value(label,
+		    q1("SELECT sc_dash_fresh(p.period_start, p.period_end, p.as_of)::int "
+		       "FROM " JOB_PERIOD),
+		    0);
+}
+
+/* The message without its computed_ms (when it was computed), packed
+ * again; the caller frees it. */
+static uint8_t *without_time(const uint8_t *buf, size_t len, size_t *out_len)
+{
+	Safecampus__Dashboard *d = safecampus__dashboard__unpack(NULL, len, buf);
+	uint8_t *out;
+
+	assert_non_null(d);
+	d->computed_ms = 0;
+	*out_len = safecampus__dashboard__get_packed_size(d);
+	out = malloc(*out_len ? *out_len : 1);
+	assert_non_null(out);
+	safecampus__dashboard__pack(d, out);
+	safecampus__dashboard__free_unpacked(d, NULL);
+	return out;
+}
+
+static void same_message(const char *what, const uint8_t *a, size_t alen, const uint8_t *b,
+			 size_t blen)
+{
+	size_t an, bn;
+	uint8_t *x = without_time(a, alen, &an), *y = without_time(b, blen, &bn);
+	bool same = an == bn && memcmp(x, y, an) == 0;
+
+	free(x);
+	free(y);
+	if (!same)
+		fail_msg("%s: the messages differ (%zu and %zu bytes)", what, an, bn);
+}
+
+/* After the edit already made: the cache refreshes `schools` schools, and
+ * the bureau's dashboard and scope's own equal the live ones byte for
+ * byte. */
+static void check_edit(const char *what, const char *scope, double schools)
+{
+	uint8_t *live, *live_s, *inc, *inc_s;
+	size_t live_n, live_s_n, inc_n, inc_s_n;
+	char label[256];
+
+	packed_live(what, "", true, &live, &live_n);
+	packed_live(what, scope, false, &live_s, &live_s_n);
+	snprintf(label, sizeof label, "%s: schools refreshed", what);
+	check_value(label,
+		    q1("SELECT sc_dash_refresh(p.period_start, p.period_end, p.as_of) "
+		       "FROM " JOB_PERIOD),
+		    schools);
+	packed("", true, &inc, &inc_n);
+	packed(scope, false, &inc_s, &inc_s_n);
+	snprintf(label, sizeof label, "%s: the bureau's", what);
+	same_message(label, live, live_n, inc, inc_n);
+	snprintf(label, sizeof label, "%s: %s's own", what, scope);
+	same_message(label, live_s, live_s_n, inc_s, inc_s_n);
+	check_value(what, cache_diff(), 0);
+	free(live);
+	free(live_s);
+	free(inc);
+	free(inc_s);
+}
+
+static void test_one_school_changed(void **state)
+{
+	uint8_t *inc, *full;
+	size_t inc_n, full_n;
+
+	(void)state;
+	q1("SELECT sc_dash_refresh(p.period_start, p.period_end, p.as_of) FROM " JOB_PERIOD);
+	/* a drill comes back: sb's drills, score, rank, the district's means */
+	must("UPDATE drill SET deleted = false WHERE id = '00000000-0000-4000-8000-0000000000d5'");
+	check_edit("sb's drill", "sb", 1);
+	/* an open hazard of sa withdrawn: its alerts, ageing, hazard numbers */
+	must("UPDATE hazard SET deleted = true WHERE school = 'sa' AND id = (SELECT h.id FROM "
+	     "sc_hazard_asof('2026-11-18') h WHERE h.school = 'sa' AND h.state NOT IN "
+	     "('verified', 'closed') ORDER BY h.id LIMIT 1)");
+	check_edit("sa's hazard", "sa", 1);
+	/* sc copies its minutes a third time: its flag */
+	must("INSERT INTO meeting (id, school, campus, hlc, seq, written_by, type, meeting_date, "
+	     "title, "
+	     "attendees, minutes) SELECT '00000000-0000-4000-8000-000000000c09', school, campus, "
+	     "300, "
+	     "nextval('sync_seq'), written_by, type, '2026-11-16', title, attendees, minutes "
+	     "FROM meeting WHERE id = '00000000-0000-4000-8000-000000000c01'");
+	check_edit("sc's minutes", "sc", 1);
+	/* sd, with no records, gets a staff member: letters, missing letters */
+	must("INSERT INTO staff (id, school, campus, hlc, seq, written_by, name, staff_role, "
+	     "joined_date) VALUES ('00000000-0000-4000-8000-0000000005d1', 'sd', 'main', 100, "
+	     "nextval('sync_seq'), 'main', 'New Teacher', 'subject_teacher', '2026-09-01')");
+	check_edit("sd's staff", "sd", 1);
+	/* two schools in one go */
+	must("UPDATE drill SET deleted = true WHERE id = '00000000-0000-4000-8000-0000000000d5'");
+	must("UPDATE staff SET left_date = '2026-10-01' WHERE id = "
+	     "'00000000-0000-4000-8000-0000000005d1'");
+	check_edit("sb and sd", "sd", 2);
+	/* a school appears (its client connects), then leaves: the sums and
+	 * ranks take it in and out */
+	must("INSERT INTO client_health (school, campus, last_contact, outbox_pending) VALUES "
+	     "('se', 'main', '2026-11-17 08:00+00', 0)");
+	check_edit("se appears", "se", 1);
+	must("DELETE FROM client_health WHERE school = 'se'");
+	check_edit("se leaves", "sa", 0);
+
+	/* the cache after all these steps = the cache computed from nothing */
+	packed("", true, &inc, &inc_n);
+	must("DELETE FROM dash_cache_key");
+	packed("", true, &full, &full_n);
+	same_message("step by step = from scratch", inc, inc_n, full, full_n);
+	free(inc);
+	free(full);
+}
+
 int main(void)
 {
 	base_conninfo = getenv("SC_PG_CONNINFO");
@@ -454,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_cache_refresh),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_message_flags),
+		cmocka_unit_test(test_one_school_changed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -19,7 +19,7 @@
 #   first     the first such request after start: its database connection
 #             has not run the dashboard functions before (caches, plans)
 #   1dirty    a request right after one school's rows changed (a drill
-#             edited; median of 3): what the per-school cache (020) recomputes
+#             edited; median of 3): with 022, that school's rows alone recomputed
 # psql opens a fresh session per run, so the sql columns include that first-
 # use cost every time; e2e is the number that matters.
 # Needs PostgreSQL: the cluster tests/run.sh starts (PGHOST, PGPORT, PGUSER),

@@ -209,6 +209,7 @@ static void finish_fields(struct web_req *r)
 
 static void req_free(struct web_req *r)
 {
+	web_job_cancel(r);
 	if (r->pp)
 		MHD_destroy_post_processor(r->pp);
 	for (size_t i = 0; i < r->nfields; i++) {
@@ -771,6 +772,7 @@ void web_stop(struct web *w)
 		return;
 	/* every waiting stream is answered before MHD goes */
 	wake_streams(w, true);
+	web_job_stop(w); /* its requests too */
 	run_mhd(w);
 	w->stopping = true;
 	web_evidence_stop(w);

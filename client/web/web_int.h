@@ -95,8 +95,9 @@ struct web {
 	uint64_t data_version; /* +1 at every sync round */
 	struct web_conn conns[WEB_CONN_SLOTS];
 	unsigned nconns;
-	uint64_t ndropped; /* connections ended by web_conn.c */
-	struct web_ev *ev; /* evidence fetches in flight (web_evidence.c), or NULL */
+	uint64_t ndropped;    /* connections ended by web_conn.c */
+	struct web_ev *ev;    /* evidence fetches in flight (web_evidence.c), or NULL */
+	struct web_job *jobs; /* pages being computed in a child (web_job.c) */
 };
 
 /* ---------------------------------------------------------------- one request */
@@ -121,6 +122,7 @@ struct web_req {
 	uint64_t file_max;     /* an evidence form: bytes kept of an uploaded file; 0 otherwise */
 	bool too_big, bad_body, answered;
 	bool suspended;
+	struct web_job *job; /* its page, being computed in a child (web_job.c) */
 	int64_t sse_since_ms;
 	uint64_t sse_version;     /* the dashboard version the stream last saw */
 	char lang[8];             /* "zh_CN" or "en" for this request */
@@ -232,6 +234,19 @@ int web_page_report_post(struct web_req *r, struct web_page *p);
 /** /static/report.css (the report's print style sheet: A4, no navigation)
  * and /static/report.js (the printed text follows the boxes). */
 int web_report_static(struct web_req *r, struct web_page *p, const char *name);
+
+/* ---------------------------------------------------------------- slow pages (web_job.c) */
+
+typedef int (*web_job_fn)(struct web_req *r, struct web_page *p);
+/** Runs page function fn for r in a child process, so the loop goes on:
+ * returns 1 (r waits; route's "answer later") and, when r is resumed, 0 with
+ * fn's page in p. Computes fn here when no child can be had. */
+int web_job_run(struct web_req *r, struct web_page *p, web_job_fn fn);
+/** r is going: its child, if any, is stopped. */
+void web_job_cancel(struct web_req *r);
+void web_job_cancel_job(struct web_job *j);
+/** The interface stops: every child is stopped and reaped. */
+void web_job_stop(struct web *w);
 
 /* ---------------------------------------------------------------- evidence (web_evidence.c) */
 

@@ -143,7 +143,9 @@ static void free_all(struct report *r, struct report **v, size_t n)
 	report_free_many(v, n);
 }
 
-int web_page_report(struct web_req *r, struct web_page *p)
+/* The page itself; in a child process (web_job.c), since at the bureau it
+ * reads the whole district's records. */
+static int report_page(struct web_req *r, struct web_page *p)
 {
 	struct web *w = r->w;
 	bool bureau = w->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU;
@@ -248,6 +250,16 @@ int web_page_report(struct web_req *r, struct web_page *p)
 	web_foot(p, r);
 	free_all(rep, v, nv);
 	return 0;
+}
+
+int web_page_report(struct web_req *r, struct web_page *p)
+{
+	/* a bad year is answered at once; only the report waits for a child */
+	int year;
+
+	if (!r->job && !year_arg(r, &year))
+		return report_page(r, p);
+	return web_job_run(r, p, report_page);
 }
 
 int web_page_report_post(struct web_req *r, struct web_page *p)

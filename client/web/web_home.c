@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "date.h"
 #include "i18n.h"
+#include "store_events.h"
 
 static void sync_summary(struct web_req *r, struct web_page *p)
 {
@@ -45,6 +47,7 @@ static void sync_summary(struct web_req *r, struct web_page *p)
 struct due_ctx {
 	struct web_page *p;
 	struct kind_env env;
+	const struct kind_env *use; /* env, or one with the kind's events read at once */
 	char today[11];
 	unsigned n;
 };
@@ -58,7 +61,7 @@ static int due_cb(void *arg, const Safecampus__Record *rec)
 	if (rec->deleted || !k || x->n >= 50)
 		return 0;
 	memset(&d, 0, sizeof d);
-	if (kind_derive(&x->env, rec, x->today, &d) != 0 || !d.overdue)
+	if (kind_derive(x->use, rec, x->today, &d) != 0 || !d.overdue)
 		return 0;
 	x->n++;
 	web_p(x->p, "<li><a href=\"/r/%s\">", rec->id);
@@ -73,6 +76,117 @@ static int due_cb(void *arg, const Safecampus__Record *rec)
 	return 0;
 }
 
+/* An env for deriving every record of k: its events read in one query
+ * (store_events.h) when it has an event kind, else base itself. *ev is
+ * freed with store_events_free when *held. */
+static const struct kind_env *env_for(struct store *st, const struct kind *k,
+				      const struct kind_env *base, struct store_events *ev,
+				      struct kind_env *out, bool *held)
+{
+	*held = false;
+	if (!k->ops || !k->ops->event_kind)
+		return base;
+	if (store_events_load(st, k->ops->event_kind, ev) != 0) {
+		store_events_free(ev);
+		return base;
+	}
+	store_events_env(ev, base, out);
+	*held = true;
+	return out;
+}
+
+/* What this campus owes today and by Sunday: the lines of `safecampus status`
+ * (each kind's due and owed hooks, cli_outbox.c's status_due), a record's
+ * linked to its page. The bureau owes none of it. */
+struct week_ctx {
+	struct web_page *p;
+	const struct kind_env *env;
+	const struct kind *k;
+	const char *today, *week_end;
+	unsigned n;
+	int rc;
+};
+
+#define DUE_SHOWN 50 /* lines of the week's list; the rest are counted */
+
+static int week_line(void *arg, const char *line)
+{
+	struct week_ctx *x = arg;
+
+	if (x->n++ >= DUE_SHOWN)
+		return 0;
+	web_p(x->p, "<li>");
+	web_e(x->p, line);
+	web_p(x->p, "</li>\n");
+	return 0;
+}
+
+static int week_rec(void *arg, const Safecampus__Record *rec)
+{
+	struct week_ctx *x = arg;
+	char line[512];
+	int rc;
+
+	if (rec->deleted)
+		return 0;
+	rc = x->k->ops->due(x->env, rec, x->today, x->week_end, line, sizeof line);
+	if (rc < 0) {
+		x->rc = rc;
+		return 1;
+	}
+	if (rc == 1 && x->n++ < DUE_SHOWN) {
+		web_p(x->p, "<li><a href=\"/r/%s\">", rec->id);
+		web_e(x->p, line);
+		web_p(x->p, "</a></li>\n");
+	}
+	return 0;
+}
+
+static void due_week(struct web_req *r, struct web_page *p, const struct kind_env *env,
+		     const char *today)
+{
+	struct week_ctx x = { .p = p, .env = env, .today = today };
+	char week_end[11];
+	int y, m, d, rc = 0;
+
+	if (r->w->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU || date_parse(today, &y, &m, &d) != 0 ||
+	    date_add(today, (7 - date_weekday(y, m, d)) % 7, week_end) != 0)
+		return;
+	x.week_end = week_end;
+	web_p(p, "<h2>");
+	web_p(p, _("Due today (%s) and this week (to %s)"), today, week_end);
+	web_p(p, "</h2>\n<ul id=\"due-week\">");
+	for (size_t i = 0; rc == 0 && i < kind_count(); i++) {
+		x.k = kind_at(i);
+		if (!x.k->ops)
+			continue;
+		if (x.k->ops->owed)
+			rc = x.k->ops->owed(env, today, week_line, &x);
+		if (rc == 0 && x.k->ops->due) {
+			struct store_events ev;
+			struct kind_env fast;
+			bool held;
+			x.env = env_for(r->w->st, x.k, env, &ev, &fast, &held);
+			rc = store_each(r->w->st, x.k->name, week_rec, &x);
+			if (x.rc)
+				rc = x.rc;
+			if (held)
+				store_events_free(&ev);
+			x.env = env;
+		}
+	}
+	if (rc)
+		web_p(p, "<li class=\"error\">%s</li>", _("What is due could not all be read."));
+	else if (!x.n)
+		web_p(p, "<li>%s</li>", _("Nothing is due this week."));
+	if (x.n > DUE_SHOWN) {
+		web_p(p, "<li id=\"due-more\">");
+		web_p(p, _("and %u more (each kind's list shows them)"), x.n - DUE_SHOWN);
+		web_p(p, "</li>");
+	}
+	web_p(p, "</ul>\n");
+}
+
 int web_page_home(struct web_req *r, struct web_page *p)
 {
 	struct web *w = r->w;
@@ -84,12 +198,22 @@ int web_page_home(struct web_req *r, struct web_page *p)
 	/* what is due: every record its kind marks overdue */
 	web_today(due.today);
 	verb_env(w->st, &w->cfg, due.today, &due.env);
+	due_week(r, p, &due.env, due.today);
 	web_p(p, "<h2>%s</h2>\n<ul id=\"due\">", _("Overdue"));
 	for (size_t i = 0; i < kind_count(); i++) {
 		const struct kind *k = kind_at(i);
-		if (k->ops && k->ops->derive && k->ops->overdue_note)
-			if (store_each(w->st, k->name, due_cb, &due))
-				break;
+		struct store_events ev;
+		struct kind_env fast;
+		bool held;
+		int rc;
+		if (!k->ops || !k->ops->derive || !k->ops->overdue_note)
+			continue;
+		due.use = env_for(w->st, k, &due.env, &ev, &fast, &held);
+		rc = store_each(w->st, k->name, due_cb, &due);
+		if (held)
+			store_events_free(&ev);
+		if (rc)
+			break;
 	}
 	if (!due.n)
 		web_p(p, "<li>%s</li>", _("Nothing is overdue."));

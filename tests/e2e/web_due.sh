@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The web home page lists what is due today and this week, as
+# `safecampus status` does (issue 10): an equipment check overdue and this
+# month's drill not recorded; a record's line links to its page; in
+# Chinese; the line goes once the work is done; the bureau's home page has
+# no such list.
+source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
+e2e_init web_due
+client_new amain schoolA main
+client_new bureau bureau office
+person_new amain vp-amain vice_principal; as_default amain vp-amain
+today=$(date +%F)
+week_end=$(date -d "$today + $(( (7 - $(date -d "$today" +%w)) % 7 )) days" +%F)
+eq_id=$(sc amain add equipment --item "灭火器 B-2" --type extinguisher --location "实验楼" \
+  --installed-date 2025-01-01 --interval-days 30 --last-check-date 2025-05-01)
+check "an item overdue" test ${#eq_id} -eq 36
+
+WP=$(e2e_free_port)
+B=http://127.0.0.1:$WP
+"$SAFECAMPUS" --store "$T/amain.db" serve --no-sync --listen 127.0.0.1:$WP >"$T/serve.log" 2>&1 &
+SPID=$!
+trap 'kill $SPID $BPID 2>/dev/null; e2e_cleanup' EXIT
+for _ in $(seq 50); do curl -s -o /dev/null "$B/" && break; sleep 0.1; done
+page() { curl -s -H 'Accept-Language: zh-CN' "$B/" | sed -n '/<ul id="due-week">/,/<\/ul>/p' >"$T/due"; }
+page
+check "the week's heading, in Chinese" bash -c "curl -s -H 'Accept-Language: zh-CN' $B/ | grep -q '今日（$today）及本周（至 $week_end）待办'"
+check "the equipment check, linked to its record" grep -q "<a href=\"/r/$eq_id\">[^<]*灭火器 B-2[^<]*</a>" "$T/due"
+check "this month's drill, in Chinese" grep -q "<li>本月演练（${today:0:7}）：尚未记录" "$T/due"
+# the same lines as `status` in Chinese, in the same order
+sc amain --lang zh status 2>/dev/null | sed -n '/^[^ ].*：\?$/,$p' | grep '^  - ' | sed 's/^  - //' >"$T/cli"
+sed 's/<[^>]*>/\n/g' "$T/due" | grep -v '^$' | grep -v '^ *$' >"$T/web"
+check "the page's lines are status's" diff "$T/cli" "$T/web"
+check "the item checked today" sc amain edit "$eq_id" --last-check-date "$today"
+page
+check "... its line goes from the page" bash -c "! grep -q '$eq_id' '$T/due'"
+check "... the drill's stays" grep -q "本月演练" "$T/due"
+d=$(sc amain add drill --drill-date "$today" --theme 消防 --scenario fire --student-count 100 --evacuation-seconds 90)
+page
+check "the drill recorded: nothing due" grep -q "<li>本周没有待办事项。</li>" "$T/due"
+
+WB=$(e2e_free_port)
+"$SAFECAMPUS" --store "$T/bureau.db" serve --no-sync --listen 127.0.0.1:$WB >"$T/serve-b.log" 2>&1 &
+BPID=$!
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$WB/" && break; sleep 0.1; done
+check "the bureau's home page has no week's list" bash -c "! curl -s http://127.0.0.1:$WB/ | grep -q 'id=\"due-week\"'"
+kill $SPID $BPID; wait $SPID $BPID 2>/dev/null
+echo "$E2E_PASS passed, $E2E_FAIL failed"
+[ "$E2E_FAIL" -eq 0 ]

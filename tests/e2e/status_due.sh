@@ -12,17 +12,19 @@ client_new bureau bureau office
 person_new amain vp-amain vice_principal; as_default amain vp-amain
 person_new bureau officer-bureau bureau_officer; as_default bureau officer-bureau
 today=$(date +%F)
-in3=$(date -d "$today + 3 days" +%F)
 year=${today:0:4}
 week_end=$(date -d "$today + $(( (7 - $(date -d "$today" +%w)) % 7 )) days" +%F)
+# due "this week" whatever today is: Sunday, the week's last day (today on a
+# Sunday); "today + 3 days" fell after it from Thursday on, and the test failed
+due_soon=$week_end
 server_start
 
 # the bureau's calendar makes today a school day (a make-up day if a weekend)
 check "the bureau's calendar" sc bureau add calendar --term-name "this term" \
   --term-start-date "$(date -d "$today - 60 days" +%F)" --term-end-date "$(date -d "$today + 60 days" +%F)" \
   --makeup-days "$today"
-n=$(sc bureau notice issue --title "防溺水专项教育" --issue-date "$today" --due-date "$in3" --targets schoolA)
-check "the bureau issues a notice due in 3 days" test ${#n} -eq 36
+n=$(sc bureau notice issue --title "防溺水专项教育" --issue-date "$today" --due-date "$due_soon" --targets schoolA)
+check "the bureau issues a notice due this week" test ${#n} -eq 36
 check "the bureau syncs" sc bureau sync
 check "the school pulls the notice and the calendar" sc amain sync
 server_kill
@@ -37,8 +39,8 @@ check "an item overdue" sc amain add equipment --item "灭火器 B-2" --type ext
   --location "实验楼" --installed-date 2025-01-01 --interval-days 30 --last-check-date 2025-05-01
 check "an item checked yesterday" sc amain add equipment --item "消火栓" --type hydrant \
   --location "操场" --installed-date 2025-01-01 --interval-days 30 --last-check-date "$(date -d "$today - 1 day" +%F)"
-check "a bus whose inspection is due in 3 days" sc amain add bus --plate "苏D·12345" --seats 30 \
-  --next-inspection-date "$in3"
+check "a bus whose inspection is due this week" sc amain add bus --plate "苏D·12345" --seats 30 \
+  --next-inspection-date "$due_soon"
 check "staff without a letter" sc amain add staff --name "赵老师" --staff-role subject_teacher --joined-date 2020-09-01
 check "a critical hazard found 5 days ago" sc amain add hazard --title "配电箱未上锁" --location "一楼" \
   --area facility --severity critical --found-date "$(date -d "$today - 5 days" +%F)"
@@ -52,7 +54,7 @@ check "today's 1530: the class without it, not the one with it" \
   grep -q '  - "1530" today: 1 of 2 classes not recorded yet: 三年级2班$' "$T/st"
 check "the overdue item" grep -q '  - equipment 灭火器 B-2 (实验楼): check due 2025-05-31 (overdue)' "$T/st"
 check "not the item checked yesterday" bash -c "! grep -q '消火栓' '$T/st'"
-check "the bus inspection" grep -q "  - bus 苏D·12345: vehicle inspection due $in3\$" "$T/st"
+check "the bus inspection" grep -q "  - bus 苏D·12345: vehicle inspection due $due_soon\$" "$T/st"
 check "the letters" grep -q "  - letters for $year: 1 of 1 current staff have not signed one: 赵老师" "$T/st"
 check "the hazard past its clock" grep -q '  - hazard "配电箱未上锁" (.*): rectify by .* (overdue)' "$T/st"
 
@@ -71,7 +73,7 @@ check "the item checked" sc amain add equipment_check --equipment-id "$eid" --ch
 check "the letter signed" sc amain letter sign --year "$year" --level department_teacher --signer "赵老师" \
   --counter-signer "王校长" --signed-date "$today"
 sc amain status >"$T/st2" 2>&1
-check "acknowledged: now to report" grep -q "  - notice \"防溺水专项教育\": report by $in3\$" "$T/st2"
+check "acknowledged: now to report" grep -q "  - notice \"防溺水专项教育\": report by $due_soon\$" "$T/st2"
 absent() { ! grep -qF -- "$1" "$2"; }
 for gone in "this month's drill" '"1530" today' "灭火器" "letters for"; do
   check "gone once done: $gone" absent "$gone" "$T/st2"

@@ -19,6 +19,7 @@
 #include "person.h"
 #include "sig.h"
 #include "store.h"
+#include "store_harness.h"
 #include "uuid.h"
 
 #define ROLE(x) SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_##x
@@ -67,14 +68,7 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
 	struct fx *fx = *state;
-	char p[160];
-
-	store_close(fx->st);
-	for (const char *const *sfx = (const char *const[]){ "", "-wal", "-shm", NULL }; *sfx;
-	     sfx++) {
-		snprintf(p, sizeof p, "%s%s", fx->path, *sfx);
-		unlink(p);
-	}
+	store_harness_remove(fx->st, fx->path);
 	unlink(fx->admin);
 	rmdir(fx->dir);
 	free(fx);

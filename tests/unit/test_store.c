@@ -14,6 +14,7 @@
 
 #include "kinds.h"
 #include "store.h"
+#include "store_harness.h"
 #include "uuid.h"
 
 struct fx {
@@ -56,12 +57,7 @@ static int fx_teardown(void **state)
 	struct fx *fx = *state;
 	char p[160];
 
-	store_close(fx->st);
-	for (const char *const *sfx = (const char *const[]){ "", "-wal", "-shm", NULL }; *sfx;
-	     sfx++) {
-		snprintf(p, sizeof p, "%s%s", fx->path, *sfx);
-		unlink(p);
-	}
+	store_harness_remove(fx->st, fx->path);
 	snprintf(p, sizeof p, "%s/garbage", fx->dir);
 	unlink(p);
 	rmdir(fx->dir);

@@ -15,6 +15,7 @@
 #include "kind_ops.h"
 #include "kinds.h"
 #include "store.h"
+#include "store_harness.h"
 #include "store_events.h"
 #include "uuid.h"
 #include "verb.h"
@@ -37,22 +38,8 @@ static int fx_setup(void **state)
 
 	if (!fx)
 		return -1;
-	fx->cfg = (struct store_config){
-		.server = "localhost:7443",
-		.server_name = "localhost",
-		.cert = "/c.pem",
-		.key = "/k.pem",
-		.ca = "/ca.pem",
-		.district = "d1",
-		.school = "s1",
-		.campus = "north",
-		.role = SAFECAMPUS__ROLE__ROLE_SCHOOL,
-	};
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/test_store_events.XXXXXX");
-	if (!mkdtemp(fx->dir))
-		return -1;
-	snprintf(fx->path, sizeof fx->path, "%s/store.db", fx->dir);
-	if (store_open(&fx->st, fx->path, true) != 0 || store_config_save(fx->st, &fx->cfg) != 0)
+	fx->cfg = store_harness_config();
+	if (store_harness_open(&fx->st, fx->dir, fx->path, "test_store_events", &fx->cfg) != 0)
 		return -1;
 	*state = fx;
 	return 0;
@@ -61,14 +48,7 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
 	struct fx *fx = *state;
-	char p[160];
-
-	store_close(fx->st);
-	for (const char *const *sfx = (const char *const[]){ "", "-wal", "-shm", NULL }; *sfx;
-	     sfx++) {
-		snprintf(p, sizeof p, "%s%s", fx->path, *sfx);
-		unlink(p);
-	}
+	store_harness_remove(fx->st, fx->path);
 	rmdir(fx->dir);
 	free(fx);
 	return 0;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "store_harness.h"
 #include "verb.h"
 
 struct fx {
@@ -86,14 +87,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *x = *state;
-	char p[160];
-
-	store_close(x->st);
-	for (const char *const *sfx = (const char *const[]){ "", "-wal", "-shm", NULL }; *sfx;
-	     sfx++) {
-		snprintf(p, sizeof p, "%s%s", x->path, *sfx);
-		unlink(p);
-	}
+	store_harness_remove(x->st, x->path);
 	rmdir(x->dir);
 	free(x);
 	return 0;

@@ -292,10 +292,10 @@ int web_page_sync(struct web_req *r, struct web_page *p)
 	sync_summary(r, p);
 	web_p(p,
 	      "<h2>%s</h2>\n<table id=\"outbox-list\"><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
-	      "<th>%s</th><th></th></tr></thead><tbody>\n",
-	      _("Outbox"), _("Record"), _("Kind"), _("Written"), _("State"));
+	      "<th>%s</th><th>%s</th><th></th></tr></thead><tbody>\n",
+	      _("Outbox"), _("Record"), _("Kind"), _("Written"), _("State"), _("Server's reason"));
 	if (store_each_outbox(r->w->st, ob_cb, &x) < 0)
-		web_p(p, "<tr><td class=\"error\">%s</td></tr>",
+		web_p(p, "<tr><td class=\"error\" colspan=\"6\">%s</td></tr>",
 		      _("The outbox could not be read."));
 	web_p(p, "</tbody></table>\n");
 	if (!x.n)

@@ -80,6 +80,7 @@ static void history(struct web_req *r, struct web_page *p, const Safecampus__Rec
 		    const struct kind *k, const struct kind *ek)
 {
 	struct hist_ctx x = { .p = p, .ek = ek, .w = r->w, .r = r, .files = events_take_files(k) };
+	unsigned ncols = 1; /* the sync state's; one more a field and for the files */
 
 	web_p(p, "<h2>%s</h2>\n<table id=\"history\"><thead><tr>", _("History"));
 	for (unsigned i = 0; i < ek->desc->n_fields; i++) {
@@ -89,12 +90,15 @@ static void history(struct web_req *r, struct web_page *p, const Safecampus__Rec
 		web_p(p, "<th>");
 		web_e(p, web_field_label(ek, f->name));
 		web_p(p, "</th>");
+		ncols++;
 	}
-	if (x.files)
+	if (x.files) {
 		web_p(p, "<th>%s</th>", _("Evidence files"));
+		ncols++;
+	}
 	web_p(p, "<th>%s</th></tr></thead><tbody>\n", _("Sync"));
 	if (store_each_child(r->w->st, ek->name, rec->id, hist_cb, &x) != 0)
-		web_p(p, "<tr><td class=\"error\">%s</td></tr>",
+		web_p(p, "<tr><td class=\"error\" colspan=\"%u\">%s</td></tr>", ncols,
 		      _("The history could not be read."));
 	web_p(p, "</tbody></table>\n");
 }

@@ -39,6 +39,9 @@ check "... shows the last contact" bash -c "grep -A0 -o 'Last contact</h3><p>[0-
 check "... counts one rejected record" grep -q 'id="rejected-count" class="rejected">1 records' "$T/out"
 check "... lists it" grep -q "href=\"/r/$REJ\"" "$T/out"
 check "... with its reason" grep -qi 'not allowed in state rectified' "$T/out"
+cp "$T/out" "$T/sync.html"
+check "... every row under the outbox's headings (as many cells as headings)" \
+  python3 "$SC_SOURCE_DIR/tests/tools/html_tables.py" "$T/sync.html"
 check "... and the actions fix, send again, discard" \
   bash -c "grep -q 'href=\"/r/$REJ/edit\"' \"$T/out\" && grep -q 'value=\"retry\"' \"$T/out\" && grep -q 'data-discard=\"$REJ\"' \"$T/out\""
 check "... and in Chinese" bash -c "curl -s -H 'Accept-Language: zh-CN' $B/sync | grep -q '被服务器拒收'"

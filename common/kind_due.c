@@ -122,8 +122,9 @@ int kind_due_notice(const struct kind_env *env, const Safecampus__Record *r, con
 	if (rc)
 		return rc;
 	if (kind_status_has(d.status, "unread") || kind_status_has(d.status, "re-ack")) {
-		snprintf(out, n, _("notice \"%s\": acknowledge it (report by %s)"), s_(nt->title),
-			 s_(nt->due_date));
+		snprintf(out, n, _("notice \"%s\": acknowledge it (report by %s)%s"), s_(nt->title),
+			 s_(nt->due_date),
+			 date_valid(s_(nt->due_date)) ? late(nt->due_date, today) : "");
 		return 1;
 	}
 	if (!kind_status_has(d.status, "reported") && date_valid(s_(nt->due_date)) &&

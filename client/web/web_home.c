@@ -195,7 +195,8 @@ int web_page_home(struct web_req *r, struct web_page *p)
 
 	web_head(p, r, _("Home"));
 	sync_summary(r, p);
-	/* what is due: every record its kind marks overdue */
+	/* what is late: every record its kind's derive marks overdue (the "!" of
+	 * `list`), whether or not its list has an overdue footer */
 	web_today(due.today);
 	verb_env(w->st, &w->cfg, due.today, &due.env);
 	due_week(r, p, &due.env, due.today);
@@ -206,7 +207,7 @@ int web_page_home(struct web_req *r, struct web_page *p)
 		struct kind_env fast;
 		bool held;
 		int rc;
-		if (!k->ops || !k->ops->derive || !k->ops->overdue_note)
+		if (!k->ops || !k->ops->derive)
 			continue;
 		due.use = env_for(w->st, k, &due.env, &ev, &fast, &held);
 		rc = store_each(w->st, k->name, due_cb, &due);

@@ -26,6 +26,10 @@ check "the bureau's calendar" sc bureau add calendar --term-name "this term" \
 n=$(sc bureau notice issue --title "防溺水专项教育" --issue-date "$today" --due-date "$due_soon" --targets schoolA)
 check "the bureau issues a notice due this week" test ${#n} -eq 36
 check "the bureau syncs" sc bureau sync
+late=$(sc bureau notice issue --title "交通安全排查" --issue-date "$(date -d "$today - 20 days" +%F)" \
+  --due-date "$(date -d "$today - 1 day" +%F)" --targets schoolA)
+check "... and one past its due day" test ${#late} -eq 36
+check "the bureau syncs it" sc bureau sync
 check "the school pulls the notice and the calendar" sc amain sync
 server_kill
 check "the server is down" bash -c "! \"$SAFECAMPUS\" --store \"$T/amain.db\" sync --timeout-ms 2000 >/dev/null 2>&1"
@@ -49,6 +53,9 @@ sc amain status >"$T/st" 2>"$T/st.err"
 check "status works with the server down" eq "$?" 0
 check "the week runs to Sunday" grep -q "^due today ($today) and this week (to $week_end):" "$T/st"
 check "the notice to acknowledge" grep -q '  - notice "防溺水专项教育": acknowledge it' "$T/st"
+check "the notice past due, not yet acknowledged, says it is late" \
+  grep -q '  - notice "交通安全排查": acknowledge it (report by .*) (overdue)$' "$T/st"
+check "... the one due this week does not" grep -q '  - notice "防溺水专项教育": acknowledge it (report by [0-9-]*)$' "$T/st"
 check "this month's drill" grep -q "  - this month's drill (${today:0:7}): not recorded yet" "$T/st"
 check "today's 1530: the class without it, not the one with it" \
   grep -q '  - "1530" today: 1 of 2 classes not recorded yet: 三年级2班$' "$T/st"

@@ -25,6 +25,10 @@ page() { curl -s -H 'Accept-Language: zh-CN' "$B/" | sed -n '/<ul id="due-week">
 page
 check "the week's heading, in Chinese" bash -c "curl -s -H 'Accept-Language: zh-CN' $B/ | grep -q '今日（$today）及本周（至 $week_end）待办'"
 check "the equipment check, linked to its record" grep -q "<a href=\"/r/$eq_id\">[^<]*灭火器 B-2[^<]*</a>" "$T/due"
+# the late item is under "Overdue" too: every kind whose status marks it
+# late, not only hazards (an overdue item or notice was missing there)
+curl -s -H 'Accept-Language: zh-CN' "$B/" | sed -n '/<ul id="due">/,/<\/ul>/p' >"$T/late"
+check "the overdue item is under Overdue" grep -q "<a href=\"/r/$eq_id\">" "$T/late"
 check "this month's drill, in Chinese" grep -q "<li>本月演练（${today:0:7}）：尚未记录" "$T/due"
 # the same lines as `status` in Chinese, in the same order
 sc amain --lang zh status 2>/dev/null | sed -n '/^[^ ].*：\?$/,$p' | grep '^  - ' | sed 's/^  - //' >"$T/cli"

@@ -26,6 +26,8 @@ struct render_ctx {
 	int64_t now_ms;      /* for ages */
 	int64_t stored_ms;   /* when this copy was stored here; 0 = unknown */
 	bool fresh;          /* fetched from the server by this run */
+	bool synced;         /* shown by a process that keeps the store synced (serve):
+			      * a stored copy needs no command to be renewed */
 	const char *offline; /* set: a refresh failed for this reason; this is the stored copy */
 	bool derived;        /* a drill-down made from the district dashboard (no trends) */
 	const char *sort;    /* school table order: "score" (NULL), "name", an indicator key */

@@ -62,8 +62,17 @@ const char *render__school_name(const struct render_ctx *r, const Safecampus__Sc
 		return s->school && *s->school ? s->school : "?";
 	}
 	/* another school in a school's view: anonymous even if the row is not */
-	if ((!s->school || !*s->school) && s->label && *s->label)
+	if ((!s->school || !*s->school) && s->label && *s->label) {
+		/* the server's anonymous label is English, "School N" (PROTOCOL.md,
+		 * SchoolScore): the same number, in the reader's language */
+		unsigned k;
+		char end;
+		if (sscanf(s->label, "School %u%c", &k, &end) == 1) {
+			snprintf(buf, n, _("School %u"), k);
+			return buf;
+		}
 		return s->label;
+	}
 	snprintf(buf, n, _("School %u"), s->rank);
 	return buf;
 }

@@ -305,6 +305,10 @@ static void header(struct html *h)
 		html_esc(h, r->offline);
 		html_raw(h, _(". This is the copy stored here."));
 		html_raw(h, "</p>\n");
+	} else if (!r->fresh && r->synced) {
+		html_out(h, "<p class=\"banner stored\">%s</p>\n",
+			 _("Stored copy: the next sync brings a newer one, and this page "
+			   "shows it by itself."));
 	} else if (!r->fresh) {
 		/* TRANSLATORS: HTML; keep the <code> elements */
 		html_out(

@@ -103,6 +103,7 @@ int web_page_dashboard_frame(struct web_req *r, struct web_page *p)
 	rc.sort = web_arg(r, "sort");
 	rc.local = have_local ? &local : NULL;
 	rc.generated_by = "safecampus serve";
+	rc.synced = true;
 	f = open_memstream(&mem, &len);
 	if (!f || render_html(f, &rc) != 0) {
 		if (f)

@@ -335,7 +335,7 @@ static const char js[] =
 	"if(dash&&window.EventSource){var es=new EventSource('/events');\n"
 	" es.addEventListener('dashboard',function(e){dash.src=dash.src;\n"
 	"  var s=document.getElementById('live');if(s)s.textContent=s.dataset.updated+' '+"
-	"new Date().toLocaleTimeString();});}\n";
+	"new Date().toLocaleTimeString(document.documentElement.lang||undefined);});}\n";
 
 int web_static(struct web_req *r, struct web_page *p, const char *name)
 {

@@ -471,6 +471,9 @@ async function main() {
     const ftext = await frame.$eval('body', (b) => b.innerText);
     check('the dashboard frame shows the school\'s dashboard', !/no-dashboard/.test(await frame.content()) &&
       ftext.length > 200, ftext.slice(0, 400));
+    // serve keeps the store synced: the page tells no one to type a command
+    check('the dashboard frame sends no one to the command line', !/safecampus (dashboard|sync)/.test(ftext),
+      ftext.slice(0, 400));
     await shot(p1, 'dashboard');
     await go(p1, '/sync');
     await shot(p1, 'sync');

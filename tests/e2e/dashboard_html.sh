@@ -91,6 +91,15 @@ else
 fi
 dashboard "$WORK/school.db" --html "$WORK/school.html" >"$WORK/out" 2>&1 ||
   bad "dashboard --html (school)" "$(cat "$WORK/out")"
+# the other schools are anonymous; the server labels them "School N" in
+# English, and a Chinese reader sees "学校 N", the same N
+"$SAFECAMPUS" --lang zh --store "$WORK/school.db" dashboard --html "$WORK/school-zh.html" >"$WORK/out" 2>&1 ||
+  bad "dashboard --html (school, Chinese)" "$(cat "$WORK/out")"
+en_n=$(grep -o 'School [0-9][0-9]*' "$WORK/school.html" | sort -u | sed 's/School //' | sort -n | tr '\n' ' ')
+zh_n=$(grep -o '学校 [0-9][0-9]*' "$WORK/school-zh.html" | sort -u | sed 's/学校 //' | sort -n | tr '\n' ' ')
+check_ge "anonymous schools are labelled (English page)" "$(wc -w <<<"$en_n")" 5
+check_eq "... and in Chinese, with the same numbers" "$zh_n" "$en_n"
+check_eq "... no English label left on the Chinese page" "$(count 'School [0-9]' "$WORK/school-zh.html")" 0
 dashboard "$WORK/hostile.db" --html "$WORK/hostile.html" >"$WORK/out" 2>&1 ||
   bad "dashboard --html (hostile name)" "$(cat "$WORK/out")"
 for f in indicators schools alerts trends health missing; do

@@ -356,8 +356,8 @@ run safecampus --store A-east.db person list
 
 # ---- 4. the story
 section "A-main finds a loose handrail. The server is down: it works offline."
-run safecampus --store A-main.db hazard report --title "Loose handrail, stairwell 2" \
-	--area building --severity high --location "Teaching block, stairwell 2" --reporter "Wang Li"
+run safecampus --store A-main.db hazard report --title "二号楼梯扶手松动" \
+	--area building --severity high --location "教学楼二号楼梯" --reporter "王丽"
 HZ=$(grep -Eo '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}' "$T/out" | head -n 1) ||
 	fail "hazard report printed no id"
 H8=${HZ:0:8}
@@ -381,19 +381,19 @@ expect "A-main's outbox is empty" grep -Eiq 'pending[^0-9]*0' "$T/out"
 section "A-east (same school, other campus) syncs and sees it"
 run safecampus --store A-east.db sync
 run safecampus --store A-east.db list hazards
-expect "A-east lists the handrail" grep -q 'Loose handrail' "$T/out"
+expect "A-east lists the handrail" grep -q '扶手松动' "$T/out"
 
 section "Only the principal or a vice principal may sign it into the responsibility list"
 run_refused "refused: a head teacher may not assign; nothing was written" \
-	safecampus --store A-east.db hazard assign "$H8" --owner "Zhao Gang" --deadline 2030-01-15 \
+	safecampus --store A-east.db hazard assign "$H8" --owner "赵刚" --deadline 2030-01-15 \
 	--as sunmei --password-file sunmei.pw
-run safecampus --store A-east.db hazard assign "$H8" --owner "Zhao Gang" --deadline 2030-01-15 \
-	--as chen --password-file chen.pw --note "Fix before the next assembly"
+run safecampus --store A-east.db hazard assign "$H8" --owner "赵刚" --deadline 2030-01-15 \
+	--as chen --password-file chen.pw --note "下周一升旗仪式前修好"
 run safecampus --store A-east.db sync
 
-section "A-main gets the assignment; Zhao Gang rectifies the handrail"
+section "A-main gets the assignment; 赵刚 (Zhao Gang) rectifies the handrail"
 run safecampus --store A-main.db sync
-run safecampus --store A-main.db hazard rectify "$H8" --note "Handrail re-anchored with 4 new bolts" \
+run safecampus --store A-main.db hazard rectify "$H8" --note "扶手已用 4 颗新膨胀螺栓重新固定" \
 	--as zhaogang --password-file zhaogang.pw
 run safecampus --store A-main.db sync
 
@@ -401,13 +401,13 @@ section "A-east verifies the fix; a head teacher may not sign the verification"
 run safecampus --store A-east.db sync
 run_refused "refused: nothing was written" \
 	safecampus --store A-east.db hazard verify "$H8" --note "ok" --as sunmei --password-file sunmei.pw
-run safecampus --store A-east.db hazard verify "$H8" --note "Checked by the leadership group, firm" \
+run safecampus --store A-east.db hazard verify "$H8" --note "领导小组复查：扶手牢固" \
 	--as liu --password-file liu.pw
 run safecampus --store A-east.db sync
 
 section "School B reports a hazard of its own"
-run safecampus --store B-main.db hazard report --title "Fire extinguisher pressure low, canteen" \
-	--area fire --severity medium --location "Canteen kitchen" --reporter "Ma Jun"
+run safecampus --store B-main.db hazard report --title "食堂灭火器压力不足" \
+	--area fire --severity medium --location "食堂后厨" --reporter "马俊"
 
 section "Everyone syncs"
 for c in A-main A-east B-main bureau; do
@@ -419,28 +419,28 @@ section "What each client sees (read from its own SQLite store, no server needed
 for c in A-main A-east; do
 	printf '\n%s-- %s%s\n' "$B" "$c" "$RST"
 	run safecampus --store "$c.db" list hazards
-	expect "$c lists A's hazard" grep -q 'Loose handrail' "$T/out"
-	expect "$c does not list B's hazard" bash -c "! grep -q 'extinguisher' '$T/out'"
+	expect "$c lists A's hazard" grep -q '扶手松动' "$T/out"
+	expect "$c does not list B's hazard" bash -c "! grep -q '灭火器' '$T/out'"
 	run safecampus --store "$c.db" show "$H8"
 	expect "$c has the whole history, state verified" \
-		bash -c "grep -qi verified '$T/out' && grep -qi assign '$T/out' && grep -qi rectif '$T/out' && grep -q 'Handrail re-anchored' '$T/out'"
+		bash -c "grep -qi verified '$T/out' && grep -qi assign '$T/out' && grep -qi rectif '$T/out' && grep -q '重新固定' '$T/out'"
 done
 printf '\n%s-- B-main%s\n' "$B" "$RST"
 run safecampus --store B-main.db list hazards
-expect "B-main lists its own hazard" grep -q 'extinguisher' "$T/out"
-expect "B-main sees none of school A's rows" bash -c "! grep -q 'Loose handrail' '$T/out'"
+expect "B-main lists its own hazard" grep -q '灭火器' "$T/out"
+expect "B-main sees none of school A's rows" bash -c "! grep -q '扶手松动' '$T/out'"
 run_refused "school B's store holds no row of school A" \
 	safecampus --store B-main.db show "$H8"
 printf '\n%s-- bureau%s\n' "$B" "$RST"
 run safecampus --store bureau.db list hazards
-expect "the bureau lists both schools' hazards" bash -c "grep -q 'Loose handrail' '$T/out' && grep -q 'extinguisher' '$T/out'"
+expect "the bureau lists both schools' hazards" bash -c "grep -q '扶手松动' '$T/out' && grep -q '灭火器' '$T/out'"
 run safecampus --store bureau.db show "$H8"
-expect "the bureau has the whole history" bash -c "grep -qi verified '$T/out' && grep -q 'Handrail re-anchored' '$T/out'"
+expect "the bureau has the whole history" bash -c "grep -qi verified '$T/out' && grep -q '重新固定' '$T/out'"
 
 # ---- 6. the same data in PostgreSQL
 section "In PostgreSQL the data is plain SQL, for analysts and dashboards"
 run psql -X -c "select school, campus, title, state, owner, deadline from hazard order by school"
-expect "PostgreSQL holds A's hazard as verified" bash -c "grep 'Loose handrail' '$T/out' | grep -q verified"
+expect "PostgreSQL holds A's hazard as verified" bash -c "grep '扶手松动' '$T/out' | grep -q verified"
 
 section "The server log: one line per event, key=value"
 show_line "grep -E 'handshake ok|push conn' server.log | tail -n 4"
@@ -600,7 +600,7 @@ The clients work offline; try:
   safecampus status
   safecampus list hazards
   safecampus show $H8
-  safecampus hazard close $H8 --as chen --password-file chen.pw --note "Final review done"   # on A-east
+  safecampus hazard close $H8 --as chen --password-file chen.pw --note "复核完毕"   # on A-east
   safecampus outbox list
 
 To sync again, start PostgreSQL and the server first (from $T):

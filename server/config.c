@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "district.h"
 #include "proxy.h"
 #include "rules.h"
 
@@ -57,6 +58,10 @@ static const struct opt opts[] = {
 	  "against the CRL); 0: every connection a full handshake"),
 	S(district, "", F, "district id; client certificates must name it (subject O)"),
 	S(database, "dbname=safecampus", F, "libpq connection string of the PostgreSQL database"),
+	S(db_schema, "", F,
+	  "PostgreSQL schema holding this district's tables, for several districts in one "
+	  "database (one schema each, lower-case letters, digits, _); empty: the database "
+	  "holds one district, in its default search_path"),
 	L(db_retry_max_ms, 30000, 100, 600000, R,
 	  "longest wait between two tries to reach the database at start-up"),
 	S(log_level, "info", R, "debug, info, warn or error"),
@@ -278,6 +283,25 @@ int config_load(struct config *cfg, const char *path, int argc, char **argv, cha
 			 "is what identified clients keep when unidentified ones flood in",
 			 cfg->max_handshakes, cfg->max_connections);
 		return SC_ECONFIG;
+	}
+	const char *why = NULL;
+	if (!district_schema_valid(cfg->db_schema, &why)) {
+		snprintf(err, errlen, "db_schema \"%.60s\" %s", cfg->db_schema, why);
+		return SC_ECONFIG;
+	}
+	if (*cfg->db_schema) {
+		/* in the connection string, so that every session has it, the
+		 * pool's reconnects and the migrations' own connection included */
+		char *ci, pqerr[256];
+		rc = district_conninfo(cfg->database, cfg->db_schema, &ci, pqerr, sizeof pqerr);
+		if (rc == -EINVAL) {
+			snprintf(err, errlen, "database: %s", pqerr);
+			return SC_ECONFIG;
+		}
+		if (rc)
+			return rc;
+		free(cfg->database);
+		cfg->database = ci;
 	}
 	struct proxy_trust trust;
 	if (proxy_trust_parse(&trust, cfg->proxy_trusted, err, errlen))

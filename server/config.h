@@ -17,7 +17,8 @@ struct config {
 	char *tls_min_version; /* "1.3" (default) or "1.2" */
 	long session_ticket_lifetime_s; /* 0: no session tickets */
 	char *district;                 /* certificates of another district are refused */
-	char *database;                 /* libpq conninfo */
+	char *database;                 /* libpq conninfo (with db_schema's search_path) */
+	char *db_schema; /* the district's schema; "" = the database's one district */
 	char *log_level;
 	long db_pool;   /* PostgreSQL connections per worker */
 	long workers;   /* processes sharing the port (SO_REUSEPORT) */

@@ -22,17 +22,15 @@
 #include <string.h>
 
 #include "db.h"
+#include "district.h"
 #include "fault.h"
 #include "hlc.h"
 #include "log.h"
 #include "server.h"
 
-/* pg_advisory_xact_lock key of the district's change feed ("SCSYNC"): the
- * same key as push.c (docs/internals/sync.md). */
-#define SYNC_LOCK_KEY "5956551234"
-/* pg_try_advisory_xact_lock key of the escalation pass (arbitrary, beside the
- * sync key; only this file uses it). */
-#define ESCALATE_LOCK_KEY "5956551238"
+/* The pass takes two of the district's locks (district.h): its own, tried,
+ * so that one worker runs it; and the change feed's, as push.c does, for the
+ * seq of the events it inserts (docs/internals/sync.md). */
 
 /* $1: the configured today, '' for the database's current_date. */
 #define SQL_TODAY "coalesce(NULLIF($1::text, '')::date, current_date)"
@@ -51,14 +49,13 @@
 /* Two statements, so that the count's snapshot is taken after the lock: a
  * worker that gets the lock the moment another committed a pass sees that
  * pass's levels. The count is the number of events due. */
-static const char sql_try_lock[] = "SELECT pg_try_advisory_xact_lock(" ESCALATE_LOCK_KEY ")";
 static const char sql_probe[] =
 	"SELECT coalesce(sum(" SQL_DUE " - h.escalation_level), 0) " SQL_OVERDUE " AND " SQL_DUE
 	" > h.escalation_level";
 
-/* $1 today, $2 the first of the HLCs reserved for the events, $3 at_ms. One
- * row per school: school, events, hazards, highest seq, highest HLC (and the
- * NOTIFY, sent at COMMIT). Levels are inserted in order, with increasing seq
+/* $1 today, $2 the first of the HLCs reserved for the events, $3 at_ms, $4
+ * the district's NOTIFY channel. One row per school: school, events, hazards,
+ * highest seq, highest HLC (and the NOTIFY, sent at COMMIT). Levels are inserted in order, with increasing seq
  * and HLC, so that every campus lists them in that order. */
 static const char sql_escalate[] =
 	"WITH due AS ("
@@ -87,7 +84,7 @@ static const char sql_escalate[] =
 	" GROUP BY school, hazard_id) m"
 	" WHERE h.school = m.school AND h.id = m.hazard_id RETURNING h.id)"
 	" SELECT e.school, count(*), count(DISTINCT e.hazard_id), max(e.seq), max(e.hlc),"
-	" pg_notify('safecampus_changes', e.school || ':' || max(e.seq))"
+	" pg_notify($4, e.school || ':' || max(e.seq))"
 	" FROM ev e GROUP BY e.school";
 
 struct escalate {
@@ -254,8 +251,10 @@ static void on_sync(void *arg, int status, PGresult *res)
 /* Round 2: under the district sync lock, raise what is due, then COMMIT. */
 static void round2(struct escalate *e)
 {
-	const char *lock[1] = { SYNC_LOCK_KEY };
-	const char *params[3] = { e->srv->cfg->escalation_today, e->hlc, e->at_ms };
+	const char *schema = e->srv->cfg->db_schema;
+	char chan[DISTRICT_CHANNEL_SIZE];
+	const char *params[4] = { e->srv->cfg->escalation_today, e->hlc, e->at_ms, chan };
+	struct district_sql lock;
 	uint64_t now = hlc_wall_ms(), first = hlc_tick(&e->srv->clock, now);
 
 	e->round = 2;
@@ -266,8 +265,10 @@ static void round2(struct escalate *e)
 		log_warn("escalation: cannot reserve %" PRIu64 " clock stamps", e->ndue);
 	snprintf(e->hlc, sizeof e->hlc, "%" PRIu64, first);
 	snprintf(e->at_ms, sizeof e->at_ms, "%" PRIu64, now);
-	if (!queue(e, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock, on_step) &&
-	    !queue(e, sql_escalate, 3, params, on_escalated) &&
+	district_channel(schema, chan, sizeof chan);
+	district_lock(schema, DISTRICT_LOCK_SYNC, false, &lock);
+	if (!queue(e, lock.sql, lock.nparams, lock.params, on_step) &&
+	    !queue(e, sql_escalate, 4, params, on_escalated) &&
 	    /* tests: hold the pass open so that another worker's overlaps it */
 	    (!fault_armed("escalation_slow_commit") ||
 	     !queue(e, "SELECT pg_sleep(1.5)", 0, NULL, on_step)) &&
@@ -319,7 +320,9 @@ static void on_acquired(void *arg, int status, struct db_conn *c)
 	struct escalate *e = arg;
 	const char *params[1] = { e->srv->cfg->escalation_today };
 	const char *tmo[1] = { e->srv->request_timeout };
+	struct district_sql pass;
 
+	district_lock(e->srv->cfg->db_schema, DISTRICT_LOCK_ESCALATE, true, &pass);
 	if (status) {
 		note_failure(e, status, NULL, "acquire");
 		pass_done(e);
@@ -339,8 +342,9 @@ static void on_acquired(void *arg, int status, struct db_conn *c)
 		   1, tmo, on_step) &&
 	    /* tests: let every worker through, to show the sync lock alone
 	     * keeps a level from being raised twice */
-	    !queue(e, fault_armed("escalation_no_pass_lock") ? "SELECT true" : sql_try_lock, 0,
-		   NULL, on_try_lock) &&
+	    (fault_armed("escalation_no_pass_lock")
+		     ? !queue(e, "SELECT true", 0, NULL, on_try_lock)
+		     : !queue(e, pass.sql, pass.nparams, pass.params, on_try_lock)) &&
 	    !queue(e, sql_probe, 1, params, on_probe))
 		(void)queue(e, NULL, 0, NULL, on_sync);
 	if (e->pending == 0)

@@ -11,10 +11,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "district.h"
 #include "log.h"
 
 /* Key of the session advisory lock that serialises migrating processes
- * (arbitrary constant, "safecampus migrate"). */
+ * (arbitrary constant, "safecampus migrate"). One for the whole database,
+ * districts (schemas) included: they migrate one after another, at start-up
+ * only, and a new district's schema is made under it. */
 #define MIGRATE_LOCK_KEY "7310582211043051521"
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -157,6 +160,48 @@ fail:
 	return SC_EDB;
 }
 
+/* A district of its own (db_schema, district.h) names its schema first in the
+ * session's search_path; the schema is made on the district's first start.
+ * Without one (current_schema() is public, or whatever the database says)
+ * nothing is made. Runs under the migration lock: two servers of a new
+ * district starting together make it once. */
+static int make_schema(PGconn *pg, char *err, size_t errlen)
+{
+	PGresult *res = PQexec(pg, "SELECT current_schema() IS NULL, "
+				   "btrim(split_part(current_setting('search_path'), ',', 1))");
+	char why[1024], sql[DISTRICT_SCHEMA_MAX + 32];
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		pg_errtext(pg, res, NULL, why, sizeof why);
+		seterr(err, errlen, "cannot read the search_path: %s", why);
+		rc = SC_EDB;
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+		goto out; /* it exists */
+	const char *name = PQgetvalue(res, 0, 1);
+	if (!*name || !district_schema_valid(name, NULL)) {
+		seterr(err, errlen,
+		       "no schema to create the tables in: search_path starts with \"%.80s\", "
+		       "which does not exist",
+		       name);
+		rc = SC_EDB;
+		goto out;
+	}
+	/* valid: lower-case letters, digits and _, nothing to quote */
+	snprintf(sql, sizeof sql, "CREATE SCHEMA %s", name);
+	if (!run(pg, sql, PGRES_COMMAND_OK, false, why, sizeof why)) {
+		seterr(err, errlen, "cannot create schema %s: %s", name, why);
+		rc = SC_EDB;
+		goto out;
+	}
+	log_info("district schema created schema=%s", name);
+out:
+	PQclear(res);
+	return rc;
+}
+
 static int cmp_migration(const void *a, const void *b)
 {
 	const struct migration *const *x = a;
@@ -236,6 +281,9 @@ int migrate_apply_list(const char *conninfo, const struct migration *list, char 
 		goto out;
 	}
 	locked = true;
+	rc = make_schema(pg, err, errlen);
+	if (rc)
+		goto out;
 	if (!run(pg,
 		 "CREATE TABLE IF NOT EXISTS schema_migrations ("
 		 " name text PRIMARY KEY,"

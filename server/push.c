@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "district.h"
 #include "fault.h"
 #include "hlc.h"
 #include "kind_ops.h"
@@ -37,9 +38,6 @@
 #include "server.h"
 #include "uuid.h"
 #include "workflow.h"
-
-/* pg_advisory_xact_lock key of the district's change feed ("SCSYNC"). */
-#define SYNC_LOCK_KEY "5956551234"
 
 enum outcome { O_PENDING, O_NEW, O_EXISTS, O_REJECT };
 
@@ -521,7 +519,7 @@ static int queue_signers(struct push *p)
 static void phase1(void *arg, int status, struct db_conn *dc)
 {
 	struct push *p = arg;
-	const char *lock[1] = { SYNC_LOCK_KEY };
+	struct district_sql lock;
 	int rc = 0;
 
 	if (status) {
@@ -540,9 +538,11 @@ static void phase1(void *arg, int status, struct db_conn *dc)
 				     "set_config('idle_in_transaction_session_timeout', $1, true)",
 				     1, tmo, on_step, p));
 	}
-	if (!rc)
-		rc = owe(p, db_query(dc, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock,
-				     on_step, p));
+	if (!rc) {
+		/* the district's change-feed lock (district.h): seq in commit order */
+		district_lock(p->c->srv->cfg->db_schema, DISTRICT_LOCK_SYNC, false, &lock);
+		rc = owe(p, db_query(dc, lock.sql, lock.nparams, lock.params, on_step, p));
+	}
 	for (size_t ki = 0; ki < kind_count() && !rc; ki++) {
 		const struct kind *k = kind_at(ki);
 		const struct workflow *wf = workflow_for_event(k);
@@ -811,11 +811,12 @@ static void phase2(struct push *p)
 	if (!rc && any_new) {
 		/* NOTIFY is delivered at COMMIT, to every worker listening; currval
 		 * is this batch's highest seq (nextval ran in this session) */
-		const char *params[1] = { p->school };
-		rc = owe(p, db_query(p->dc,
-				     "SELECT pg_notify('safecampus_changes', $1 || ':' || "
-				     "currval('sync_seq'))",
-				     1, params, on_step, p));
+		char chan[DISTRICT_CHANNEL_SIZE];
+		district_channel(p->c->srv->cfg->db_schema, chan, sizeof chan);
+		const char *params[2] = { p->school, chan };
+		rc = owe(p,
+			 db_query(p->dc, "SELECT pg_notify($2, $1 || ':' || currval('sync_seq'))",
+				  2, params, on_step, p));
 	}
 	if (!rc && fault_armed("server_slow_commit"))
 		/* cursor tests: hold the transaction open after its seqs were drawn */

@@ -13,6 +13,7 @@
 #include "conn.h"
 #include "dashboard.h"
 #include "dbstart.h"
+#include "district.h"
 #include "escalate.h"
 #include "log.h"
 #include "util.h"
@@ -331,8 +332,9 @@ void server_listen(struct server *s)
 		server_stop(s);
 		return;
 	}
-	log_info("listening addr=%s district=%s tls_min=%s pid=%d db_ready=%d", s->cfg->listen,
-		 s->cfg->district, s->cfg->tls_min_version, (int)getpid(), s->db_ready);
+	log_info("listening addr=%s district=%s schema=%s tls_min=%s pid=%d db_ready=%d",
+		 s->cfg->listen, s->cfg->district, *s->cfg->db_schema ? s->cfg->db_schema : "-",
+		 s->cfg->tls_min_version, (int)getpid(), s->db_ready);
 }
 
 void server_db_up(struct server *s)
@@ -347,7 +349,10 @@ void server_db_up(struct server *s)
 		log_error("database pool failed err=\"%s\"", sc_strerror(rc));
 		goto fatal;
 	}
-	rc = db_listen(s->db, "safecampus_changes", on_changes, s);
+	/* the district's own channel: a NOTIFY reaches the whole database */
+	char chan[DISTRICT_CHANNEL_SIZE];
+	district_channel(s->cfg->db_schema, chan, sizeof chan);
+	rc = db_listen(s->db, chan, on_changes, s);
 	if (rc) {
 		log_error("LISTEN failed err=\"%s\"", sc_strerror(rc));
 		goto fatal;

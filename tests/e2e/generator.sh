@@ -88,7 +88,7 @@ db_counts() { # DATABASE -> school<TAB>kind<TAB>count, sorted, as scgen --counts
 		'select school, %L, count(*) from %I where not deleted %s group by school', t, t,
 		case t when 'hazard_event' then 'and action <> ''escalate''' else '' end), ' union all ')
 		from (select table_name::text as t from information_schema.columns
-		      where table_schema = 'public' and column_name = 'written_by') k") || return 1
+		      where table_schema = current_schema() and column_name = 'written_by') k") || return 1
 	psql -qAtX -F $'\t' -d "$1" -c "$q" | LC_ALL=C sort
 }
 LC_ALL=C sort "$T/c3.tsv" >"$T/c3.sorted"

@@ -13,6 +13,8 @@
 #   check_fail DESC CMD...     CMD must fail
 #   e2e_done                   prints "N passed, N failed", exit status
 #
+# E2E_DB_SCHEMA=NAME: the server keeps its tables in schema NAME (db_schema).
+#
 # Binaries come from SC_BIN_DIR (set by ctest); sources from SC_SOURCE_DIR.
 set -uo pipefail
 
@@ -70,6 +72,12 @@ district = $DISTRICT
 database = host=$PGHOST port=$PGPORT user=$PGUSER dbname=$E2E_DB
 log_level = ${E2E_LOG_LEVEL:-info}
 CONF
+  # E2E_DB_SCHEMA=NAME runs the test as one district of a province (db_schema,
+  # docs/internals/database.md): the server in that schema, sql() too
+  if [[ -n ${E2E_DB_SCHEMA:-} ]]; then
+    echo "db_schema = $E2E_DB_SCHEMA" >>"$T/server.conf"
+    export PGOPTIONS="${PGOPTIONS:-} -csearch_path=$E2E_DB_SCHEMA"
+  fi
 }
 
 # Waits until the server accepts TCP on PORT (or dies).

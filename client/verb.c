@@ -4,6 +4,7 @@
 #include "i18n.h"
 #include "verb_sign.h"
 #include "evidence.h"
+#include "person.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -214,6 +215,53 @@ int verb_role(const struct store_config *cfg, const struct kind_verb *v, char *w
 		return -EPERM;
 	}
 	return 0;
+}
+
+bool verb_may_write(const struct store_config *cfg, const struct kind *k,
+		    const Safecampus__Record *rec, char *why, size_t n)
+{
+	bool bureau = is_bureau(cfg);
+
+	why[0] = '\0';
+	if (!k)
+		return false;
+	if (!kind_side_writes(k, bureau)) {
+		if (bureau)
+			snprintf(why, n,
+				 _("refused: %s records are written by schools; the bureau reads "
+				   "them"),
+				 kname(k));
+		else
+			snprintf(why, n, _("refused: only the bureau writes %s records"), kname(k));
+		return false;
+	}
+	/* the server takes a record only from its school's certificate */
+	if (rec && strcmp(s_(rec->school), s_(cfg->school)) != 0) {
+		snprintf(why, n,
+			 _("refused: this %1$s is school %2$s's; this install writes for %3$s"),
+			 kname(k), *s_(rec->school) ? rec->school : _("the bureau"),
+			 *s_(cfg->school) ? cfg->school : _("the bureau"));
+		return false;
+	}
+	return true;
+}
+
+/* Is actor of a role that may sign what v writes (its sign_roles)? Nobody
+ * named: not known yet, the write asks (verb_sign). */
+static bool may_sign(const struct verb_ctx *c, const struct kind *k, const struct kind_verb *v,
+		     char *why, size_t n)
+{
+	unsigned roles = v ? v->sign_roles : k->ops ? k->ops->sign_roles : 0;
+	int role = c->actor ? c->actor->role : 0;
+	char who[160];
+
+	if (!roles || !c->actor || !c->actor->login || role <= 0 || role >= 32 ||
+	    (roles & (1u << role)))
+		return true;
+	kind_sign_roles_text(roles, who, sizeof who);
+	snprintf(why, n, _("refused: %1$s is a %2$s; this %3$s is signed by a %4$s"),
+		 c->actor->login, s_(person_role_name(role)), kname(k), who);
+	return false;
 }
 
 /* ---------------------------------------------------------------- values */
@@ -869,6 +917,19 @@ bool verb_legal(const struct verb_ctx *c, const struct kind *g, const struct kin
 	why[0] = '\0';
 	if (!k || verb_role(c->cfg, v, why, n))
 		return false;
+	/* the server's rules first (server/push.c): who writes the kind, the
+	 * record of which school, signed by which roles */
+	if (!verb_may_write(c->cfg, k, v->kind ? NULL : parent, why, n) ||
+	    !may_sign(c, k, v, why, n))
+		return false;
+	if ((v->flags & KV_PARENT) && v->kind && parent &&
+	    !kind_reaches(parent, s_(c->cfg->school))) {
+		/* an event hangs on a record of this school, or one that reaches it
+		 * (a notice to it): the server finds no other parent */
+		snprintf(why, n, _("refused: %1$s %2$.8s is not this school's"),
+			 kname(kind_of(parent) ? kind_of(parent) : g), parent->id);
+		return false;
+	}
 	if (!v->kind || !(v->flags & KV_PARENT))
 		return true; /* a change of the record itself, or a new record: always offered */
 	if (run_skip(c, v, parent, why, n) != 0)
@@ -894,6 +955,10 @@ bool verb_legal(const struct verb_ctx *c, const struct kind *g, const struct kin
 		verb_env(c->st, c->cfg, today, &env);
 		rc = k->ops->check(&env, r, why, n);
 		ok = rc != SC_ETRANSITION;
+		if (ok && !kind_client_writes(r)) {
+			snprintf(why, n, _("refused: the server writes this step, not a client"));
+			ok = false;
+		}
 	}
 out:
 	if (r)

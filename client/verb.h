@@ -125,10 +125,18 @@ SC_WUR int verb_write(const struct verb_ctx *c, const struct kind_verb *v,
 		      const Safecampus__Record *parent, Safecampus__Record *r,
 		      struct verb_result *res);
 
+/** May this install (cfg) write a record of kind k: the server's rule of
+ * who writes which kind (kind_side_writes) and, for an existing record rec
+ * (may be NULL), that it is this install's school's. false with why. */
+bool verb_may_write(const struct store_config *cfg, const struct kind *k,
+		    const Safecampus__Record *rec, char *why, size_t n);
+
 /** Is verb v of g's group legal now on parent for the person whose fields
- * vals gives (role, skip, the workflow step with what the verb fills in
- * itself; other required fields get a placeholder)? For a page that offers
- * only the actions that can be taken. true, or false with why. */
+ * vals gives (who writes the kind and the record of which school, as the
+ * server decides; the roles that sign it; role, skip, the workflow step with
+ * what the verb fills in itself; other required fields get a placeholder)?
+ * For a page that offers only the actions that can be taken, and refuses the
+ * others when sent anyway. true, or false with why. */
 bool verb_legal(const struct verb_ctx *c, const struct kind *g, const struct kind_verb *v,
 		const Safecampus__Record *parent, const struct verb_value *vals, size_t nvals,
 		char *why, size_t n);

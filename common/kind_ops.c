@@ -212,6 +212,15 @@ bool kind_client_writes(const Safecampus__Record *r)
 	return !k || !k->ops || !k->ops->client_writes || k->ops->client_writes(r);
 }
 
+bool kind_side_writes(const struct kind *k, bool bureau)
+{
+	if (!k)
+		return false;
+	if (bureau)
+		return k->bureau_only || (k->ops && k->ops->anyone_writes);
+	return !k->bureau_only;
+}
+
 bool kind_reaches(const Safecampus__Record *r, const char *school)
 {
 	const struct kind *k = kind_of(r);

@@ -346,6 +346,11 @@ SC_WUR int kind_derive(const struct kind_env *env, const Safecampus__Record *r, 
 		       struct kind_derived *d);
 /** True if r is a step a client may write (push.c's pre-check). */
 bool kind_client_writes(const Safecampus__Record *r);
+/** May a client of this side (the bureau, or a school) write records of
+ * kind k at all? The bureau writes its own kinds and those anyone writes, a
+ * school every kind but the bureau's. The server's push check
+ * (server/push.c) and what the client offers (client/verb.c) both ask this. */
+bool kind_side_writes(const struct kind *k, bool bureau);
 /** Does the record r reach school (for --school and the bureau's lists)? */
 bool kind_reaches(const Safecampus__Record *r, const char *school);
 /** The verb of k's group by name, or NULL. */

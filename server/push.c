@@ -180,13 +180,13 @@ static void precheck(struct push *p, struct item *it)
 		       "id \"%.60s\" is not a lower-case UUID", it->r->id);
 		return;
 	}
-	if (id->role == SAFECAMPUS__ROLE__ROLE_BUREAU && !it->k->bureau_only &&
-	    !(it->k->ops && it->k->ops->anyone_writes)) {
+	/* the rule the client's pages follow too (kind_side_writes) */
+	if (id->role == SAFECAMPUS__ROLE__ROLE_BUREAU && !kind_side_writes(it->k, true)) {
 		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
 		       "the bureau reads %s records but only schools write them", it->k->name);
 		return;
 	}
-	if (id->role == SAFECAMPUS__ROLE__ROLE_SCHOOL && it->k->bureau_only) {
+	if (id->role == SAFECAMPUS__ROLE__ROLE_SCHOOL && !kind_side_writes(it->k, false)) {
 		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
 		       "only the bureau writes %s records", it->k->name);
 		return;

@@ -261,23 +261,38 @@ int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k)
 		}
 	}
 	web_head(p, r, web_kind_label(k));
-	web_p(p, "<div class=\"actions\">");
-	if (!k->bureau_only == !bureau && addable(k))
-		web_p(p, "<a class=\"button\" id=\"add\" href=\"/k/%s/new\">%s</a>", k->name,
-		      _("Add"));
-	for (size_t i = 0; k->ops && i < k->ops->nverbs; i++) {
-		const struct kind_verb *v = &k->ops->verbs[i];
-		char why[256];
-		if (v->flags & KV_PARENT || verb_role(&r->w->cfg, v, why, sizeof why))
-			continue;
-		web_p(p, "<a class=\"button secondary\" href=\"/k/%s/v/%s\">%s</a>", k->name,
-		      v->name, web_verb_label(k, v));
+	web_p(p, "<div class=\"actions\" id=\"list-actions\">");
+	{
+		/* what this person may write here, by the rules the record's page
+		 * and the server use (verb_may_write, verb_legal) */
+		struct verb_ctx vc;
+		struct verb_actor a;
+		char why[512];
+		bool writes = verb_may_write(&r->w->cfg, k, NULL, why, sizeof why);
+		web_verb_ctx(r, &vc, &a, NULL);
+		if (writes && addable(k))
+			web_p(p, "<a class=\"button\" id=\"add\" href=\"/k/%s/new\">%s</a>",
+			      k->name, _("Add"));
+		for (size_t i = 0; k->ops && i < k->ops->nverbs; i++) {
+			const struct kind_verb *v = &k->ops->verbs[i];
+			if (v->flags & KV_PARENT ||
+			    !verb_legal(&vc, k, v, NULL, NULL, 0, why, sizeof why))
+				continue;
+			web_p(p,
+			      "<a class=\"button secondary\" data-verb=\"%s\" "
+			      "href=\"/k/%s/v/%s\">%s</a>",
+			      v->name, k->name, v->name, web_verb_label(k, v));
+		}
+		if (writes)
+			web_p(p,
+			      "<a class=\"button secondary\" id=\"import\" "
+			      "href=\"/k/%s/import\">%s</a>",
+			      k->name, _("Import CSV"));
 	}
 	web_p(p,
-	      "<a class=\"button secondary\" href=\"/k/%s/import\">%s</a>"
 	      "<a class=\"button secondary\" id=\"export\" "
 	      "href=\"/k/%s/export.csv\">%s</a></div>\n",
-	      k->name, _("Import CSV"), k->name, _("Export CSV"));
+	      k->name, _("Export CSV"));
 	web_p(p, "<form class=\"filters\" method=\"get\">\n");
 	filter_input(p, "q", _("Search"), "search", x.q);
 	if (k->ops && k->ops->status_words) {

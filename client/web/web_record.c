@@ -103,6 +103,28 @@ static void history(struct web_req *r, struct web_page *p, const Safecampus__Rec
 	web_p(p, "</tbody></table>\n");
 }
 
+/* May this person change rec through its edit form: a kind this install
+ * writes, a record of its school (verb_may_write), not one made by a command
+ * of its own (an enrolment, signed), not an event the server has. */
+static bool edit_allowed(struct web_req *r, const struct kind *k, const Safecampus__Record *rec,
+			 char *why, size_t n)
+{
+	if (!verb_may_write(&r->w->cfg, k, rec, why, n))
+		return false;
+	if (k->ops && k->ops->no_add_form) {
+		snprintf(why, n,
+			 _("%s records are made with a command of their own, not with a form"),
+			 web_kind_label(k));
+		return false;
+	}
+	if (k->immutable && rec->seq != 0) {
+		snprintf(why, n, _("%s records on the server cannot change; add a new one instead"),
+			 web_kind_label(k));
+		return false;
+	}
+	return true;
+}
+
 int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 {
 	Safecampus__Record *rec = NULL;
@@ -188,10 +210,9 @@ int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 		web_e(p, web_verb_label(k, v));
 		web_p(p, "</a>");
 	}
-	if ((!k->immutable || rec->seq == 0) &&
-	    !k->bureau_only == !(r->w->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU))
-		web_p(p, "<a class=\"button secondary\" href=\"/r/%s/edit\">%s</a>", rec->id,
-		      _("Edit"));
+	if (edit_allowed(r, k, rec, title, sizeof title))
+		web_p(p, "<a class=\"button secondary\" id=\"edit\" href=\"/r/%s/edit\">%s</a>",
+		      rec->id, _("Edit"));
 	web_p(p, "<a class=\"button secondary\" href=\"/k/%s\">%s</a></div>\n", k->name,
 	      _("Back to the list"));
 	if (k->ops && k->ops->event_kind && kind_by_name(k->ops->event_kind))
@@ -546,9 +567,61 @@ static void form_page(struct web_req *r, struct web_page *p, const struct kind *
 		safecampus__record__free_unpacked(rec, NULL);
 }
 
+/* Is the write this form makes one the pages offer this person (the record's
+ * actions, its Edit, the list's Add and verbs)? The same test refuses a form
+ * sent for one they do not offer. false with why. */
+static bool form_allowed(struct web_req *r, const struct kind *k, const struct kind_verb *v,
+			 const char *id, bool edit, char *why, size_t n)
+{
+	Safecampus__Record *rec = NULL;
+	struct verb_ctx vc;
+	struct verb_actor a;
+	bool ok;
+
+	why[0] = '\0';
+	if (id && store_get(r->w->st, id, &rec) != 0)
+		rec = NULL;
+	web_verb_ctx(r, &vc, &a, NULL);
+	if (v)
+		ok = (!(v->flags & KV_PARENT) || rec) &&
+		     verb_legal(&vc, k, v, (v->flags & KV_PARENT) ? rec : NULL, NULL, 0, why, n);
+	else if (edit)
+		ok = rec && edit_allowed(r, k, rec, why, n);
+	else if (k->ops && k->ops->no_add_form) {
+		snprintf(why, n,
+			 _("%s records are made with a command of their own, not with a form"),
+			 web_kind_label(k));
+		ok = false;
+	} else
+		ok = verb_may_write(&r->w->cfg, k, NULL, why, n);
+	if (rec)
+		safecampus__record__free_unpacked(rec, NULL);
+	return ok;
+}
+
+/* The page for a form this person is not offered: why, and that nothing
+ * was written. */
+static void not_offered(struct web_req *r, struct web_page *p, const char *why)
+{
+	char msg[768];
+	const char *pre = _("refused: %s");
+	size_t pl = strcspn(pre, "%");
+
+	if (pl && strncmp(why, pre, pl) == 0)
+		why += pl;
+	snprintf(msg, sizeof msg, _("%s Nothing was written."), *why ? why : _("Not allowed."));
+	web_error_page(p, r, 403, _("Not offered to you"), msg);
+}
+
 int web_page_form(struct web_req *r, struct web_page *p, const struct kind *k,
 		  const struct kind_verb *v, const char *id, bool edit)
 {
+	char why[512];
+
+	if (!form_allowed(r, k, v, id, edit, why, sizeof why)) {
+		not_offered(r, p, why);
+		return 0;
+	}
 	form_page(r, p, k, v, id, edit, NULL);
 	return 0;
 }
@@ -604,6 +677,14 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 	}
 	if (web_need_person(r, p))
 		return 0;
+	{
+		/* only what the pages offer is written, whatever was sent */
+		char why[512];
+		if (!form_allowed(r, k, v, id, edit, why, sizeof why)) {
+			not_offered(r, p, why);
+			return 0;
+		}
+	}
 	res = calloc(1, sizeof *res);
 	if (!res) {
 		web_error_page(p, r, 500, _("Save"), sc_strerror(-ENOMEM));

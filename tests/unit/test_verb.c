@@ -262,12 +262,69 @@ static void test_edit_and_refusals(void **state)
 	assert_non_null(strstr(res.err[0].msg, "only the bureau"));
 }
 
+/* What is offered follows the server's rules (verb_legal): a step the
+ * workflow allows in this state is still not offered to a role that may not
+ * sign it, to the bureau (schools write a hazard's steps), or to another
+ * school; a school may write its kinds, the bureau only its own. */
+static void test_offered_to_whom(void **state)
+{
+	struct fx *x = *state;
+	const struct kind *k = kind_by_name("hazard");
+	const struct kind_verb *verify = kind_verb(k, "verify"), *note = kind_verb(k, "note");
+	const struct verb_value as[] = { { "owner", "李老师" }, { "deadline_date", "2030-12-31" } };
+	const struct verb_value fix[] = { { "note", "换新" } };
+	static const struct verb_actor principal = {
+		.login = "p1",
+		.password = "secret-p1",
+		.role = SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_PRINCIPAL
+	};
+	static const struct verb_actor teacher = {
+		.login = "t1", .role = SAFECAMPUS__STAFF_ROLE__STAFF_ROLE_HEAD_TEACHER
+	};
+	struct store_config bureau = x->cfg, other = x->cfg;
+	struct verb_ctx vc = x->vc;
+	struct verb_result res;
+	Safecampus__Record *h = NULL;
+	char id[37], why[512];
+
+	vc.actor = &principal;
+	report(x, id);
+	assert_int_equal(verb_apply(&vc, k, kind_verb(k, "assign"), id, as, 2, &res), 0);
+	assert_int_equal(verb_apply(&vc, k, kind_verb(k, "rectify"), id, fix, 1, &res), 0);
+	assert_int_equal(store_get(x->st, id, &h), 0);
+
+	/* rectified by p1: t1 is not the rectifier, the workflow allows the
+	 * verification, but it is signed by the leadership */
+	vc.actor = &teacher;
+	assert_false(verb_legal(&vc, k, verify, h, NULL, 0, why, sizeof why));
+	assert_non_null(strstr(why, "head_teacher"));
+	assert_true(verb_legal(&vc, k, note, h, NULL, 0, why, sizeof why));
+
+	bureau.role = SAFECAMPUS__ROLE__ROLE_BUREAU;
+	bureau.school = "";
+	vc.cfg = &bureau;
+	assert_false(verb_legal(&vc, k, note, h, NULL, 0, why, sizeof why));
+	assert_non_null(strstr(why, "written by schools"));
+	assert_false(verb_legal(&vc, k, kind_verb(k, "report"), NULL, NULL, 0, why, sizeof why));
+	assert_false(verb_may_write(&bureau, k, NULL, why, sizeof why));
+	assert_true(verb_may_write(&bureau, kind_by_name("notice"), NULL, why, sizeof why));
+
+	other.school = "s04";
+	vc.cfg = &other;
+	assert_false(verb_legal(&vc, k, note, h, NULL, 0, why, sizeof why));
+	assert_false(verb_may_write(&other, k, h, why, sizeof why));
+	assert_true(verb_may_write(&x->cfg, k, h, why, sizeof why));
+	assert_false(verb_may_write(&x->cfg, kind_by_name("notice"), NULL, why, sizeof why));
+	safecampus__record__free_unpacked(h, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_add, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_field_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_workflow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offered_to_whom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edit_and_refusals, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

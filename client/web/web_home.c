@@ -11,6 +11,7 @@
 #include "date.h"
 #include "i18n.h"
 #include "store_events.h"
+#include "web_rec.h"
 
 static void sync_summary(struct web_req *r, struct web_page *p)
 {
@@ -50,7 +51,27 @@ struct due_ctx {
 	const struct kind_env *use; /* env, or one with the kind's events read at once */
 	char today[11];
 	unsigned n;
+	bool bureau; /* name each record's school */
 };
+
+/* What names a record to a person in a line: its list's title column, else
+ * its first free-text field (an item, a risk's title); "" when none. The
+ * returned string is malloc'd; the caller frees it. */
+static char *title_of(const struct kind *k, const Safecampus__Record *rec)
+{
+	const ProtobufCFieldDescriptor *f = NULL;
+
+	for (size_t i = 0; k->ops && k->ops->cols && i < k->ops->ncols && !f; i++)
+		if ((k->ops->cols[i].school & KC_FLEX) && k->ops->cols[i].field)
+			f = kind_field(k, k->ops->cols[i].field);
+	for (unsigned i = 0; !f && i < k->desc->n_fields; i++) {
+		const ProtobufCFieldDescriptor *c = &k->desc->fields[i];
+		if (c->type == PROTOBUF_C_TYPE_STRING && c->label != PROTOBUF_C_LABEL_REPEATED &&
+		    !web_ends(c->name, "_date") && !web_ends(c->name, "_id"))
+			f = c;
+	}
+	return f ? kind_field_get(kind_payload(rec), f) : NULL;
+}
 
 static int due_cb(void *arg, const Safecampus__Record *rec)
 {
@@ -67,6 +88,19 @@ static int due_cb(void *arg, const Safecampus__Record *rec)
 	web_p(x->p, "<li><a href=\"/r/%s\">", rec->id);
 	web_e(x->p, web_kind_label(k));
 	web_p(x->p, " %.8s</a> ", rec->id);
+	{
+		char *t = title_of(k, rec);
+		if (t && *t) {
+			web_e(x->p, t);
+			web_p(x->p, " ");
+		}
+		free(t);
+	}
+	if (x->bureau && rec->school && *rec->school) {
+		web_p(x->p, "(");
+		web_e(x->p, rec->school);
+		web_p(x->p, ") ");
+	}
 	{
 		char w[64];
 		snprintf(w, sizeof w, "%.*s", (int)strcspn(d.status, " !"), d.status);
@@ -191,7 +225,7 @@ int web_page_home(struct web_req *r, struct web_page *p)
 {
 	struct web *w = r->w;
 	bool bureau = w->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU;
-	struct due_ctx due = { .p = p };
+	struct due_ctx due = { .p = p, .bureau = bureau };
 
 	web_head(p, r, _("Home"));
 	sync_summary(r, p);

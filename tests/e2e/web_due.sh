@@ -28,7 +28,7 @@ check "the equipment check, linked to its record" grep -q "<a href=\"/r/$eq_id\"
 # the late item is under "Overdue" too: every kind whose status marks it
 # late, not only hazards (an overdue item or notice was missing there)
 curl -s -H 'Accept-Language: zh-CN' "$B/" | sed -n '/<ul id="due">/,/<\/ul>/p' >"$T/late"
-check "the overdue item is under Overdue" grep -q "<a href=\"/r/$eq_id\">" "$T/late"
+check "the overdue item is under Overdue, named" grep -q "<a href=\"/r/$eq_id\">.*</a> 灭火器 B-2 " "$T/late"
 check "this month's drill, in Chinese" grep -q "<li>本月演练（${today:0:7}）：尚未记录" "$T/due"
 # the same lines as `status` in Chinese, in the same order
 sc amain --lang zh status 2>/dev/null | sed -n '/^[^ ].*：\?$/,$p' | grep '^  - ' | sed 's/^  - //' >"$T/cli"

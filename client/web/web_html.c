@@ -313,7 +313,9 @@ static const char css[] =
 	/* a table cell of actions (the sync page's) stays a cell: flex would
 	 * take it out of the row */
 	"td.actions{display:table-cell}\ntd.actions>*{margin:.1rem .2rem .1rem 0}\n"
-	"@media print{.bar,nav,footer,form,.actions,.noprint{display:none!important}"
+	"details.ids{display:inline}details.ids summary{display:inline;cursor:pointer;"
+	"color:var(--acc)}\n"
+	"@media print{.bar,nav,footer,form,.actions,.noprint,details.ids{display:none!important}"
 	"body{background:#fff;font-size:12pt}main{max-width:none;padding:0}"
 	"table{page-break-inside:auto}tr{page-break-inside:avoid}a{color:inherit;"
 	"text-decoration:none}iframe.dash{height:auto;border:none}}\n";

@@ -77,6 +77,8 @@ static void back_url(char *out, size_t n, int year, const char *school)
 		 school ? school : "");
 }
 
+#define SOURCES_INLINE 12 /* record links shown unfolded under a figure */
+
 static void sources(struct web_page *p, const struct report_section *s, unsigned *note)
 {
 	web_p(p, "<ol class=\"src\" start=\"%u\" id=\"src-%s\">\n", *note + 1, s->key);
@@ -90,6 +92,14 @@ static void sources(struct web_page *p, const struct report_section *s, unsigned
 		web_p(p, " (");
 		web_e(p, k ? kind_label(k) : g->kind);
 		web_p(p, "):");
+		/* a district's figure rests on thousands of records: past a
+		 * line's worth they fold, so the draft reads as a text (it
+		 * was 13,000 px of ids) and prints without them */
+		if (g->nids > SOURCES_INLINE) {
+			web_p(p, " <details class=\"ids\"><summary>");
+			web_p(p, _("%llu records"), (unsigned long long)g->nids);
+			web_p(p, "</summary>");
+		}
 		for (size_t i = 0; i < g->nids && i < 200; i++)
 			web_p(p, " <a href=\"/r/%s\">%.8s</a>", g->ids[i], g->ids[i]);
 		if (g->nids > 200) {
@@ -97,6 +107,8 @@ static void sources(struct web_page *p, const struct report_section *s, unsigned
 			web_p(p, _("all %zu"), g->nids);
 			web_p(p, "</a>");
 		}
+		if (g->nids > SOURCES_INLINE)
+			web_p(p, "</details>");
 		web_p(p, "</li>\n");
 	}
 	web_p(p, "</ol>\n");

@@ -11,6 +11,10 @@ e2e_init web_report_job
 client_new amain schoolA main
 person_new amain vp-amain vice_principal; as_default amain vp-amain
 d1=$(sc amain add drill --drill-date 2025-03-10 --theme 消防 --scenario fire --student-count 500 --evacuation-seconds 100)
+# a figure resting on many records folds its links (one on a few does not)
+for m in $(seq 10 22); do
+  sc amain add meeting --type guard --meeting-date 2025-04-$m --title "保安例会 $m" >/dev/null
+done
 
 WP=$(e2e_free_port)
 B=http://127.0.0.1:$WP
@@ -42,6 +46,9 @@ check "... after the home page" test "$(cat "$T/rep.end")" -gt "$(cat "$T/list.e
 check "... its title in Chinese" grep -q "2025年度平安校园工作总结" "$T/rep.html"
 check "... the drill counted" grep -q "共开展应急演练 1 次" "$T/rep.html"
 check "... and linked" grep -q "href=\"/r/$d1\"" "$T/rep.html"
+check "... unfolded: one record" bash -c "grep '共开展应急演练 1 次' '$T/rep.html' | grep -q '<a href=\"/r/$d1\"' &&
+  ! grep '共开展应急演练 1 次' '$T/rep.html' | grep -q '<details'"
+check "13 meetings' links fold under their count" grep -q '<details class="ids"><summary>13 条记录</summary>' "$T/rep.html"
 check "... the whole page" grep -q '</html>' "$T/rep.html"
 sleep 0.2
 check "no child left" eq "$(children)" 0

@@ -313,6 +313,9 @@ static const char css[] =
 	/* a table cell of actions (the sync page's) stays a cell: flex would
 	 * take it out of the row */
 	"td.actions{display:table-cell}\ntd.actions>*{margin:.1rem .2rem .1rem 0}\n"
+	/* the report's per-school table: its figure names stay readable
+	 * beside fourteen school columns */
+	"table.schools tbody th{min-width:11em;text-align:left}\n"
 	"details.ids{display:inline}details.ids summary{display:inline;cursor:pointer;"
 	"color:var(--acc)}\n"
 	"@media print{.bar,nav,footer,form,.actions,.noprint,details.ids{display:none!important}"

@@ -62,7 +62,7 @@ static int head_cb(void *arg, const Safecampus__Record *r)
 }
 
 int verb_chain_head(struct store *st, const struct kind *k, const char *chain_id,
-		    const char *skip_id, uint8_t out[SIG_HASH_LEN], bool *have)
+		    const char *school, const char *skip_id, uint8_t out[SIG_HASH_LEN], bool *have)
 {
 	struct head_ctx x = { .st = st, .skip = skip_id };
 	int rc;
@@ -70,6 +70,20 @@ int verb_chain_head(struct store *st, const struct kind *k, const char *chain_id
 	*have = false;
 	if (k->immutable && k->parent_field) {
 		rc = store_each_child(st, k->name, chain_id, head_cb, &x);
+		if (rc == 0 && x.rc == 0 && !x.best) {
+			/* no step yet: a signed parent of the same school is the
+			 * chain's first step (a letter before its counter-signature;
+			 * the server keys chains by school, so the bureau's notice
+			 * is not the first step of a school's answers) */
+			Safecampus__Record *r = NULL;
+			rc = store_get(st, chain_id, &r);
+			if (rc == 0 && r->signature && !strcmp(s_(r->school), s_(school)))
+				x.own = r;
+			else
+				kind_record_free(r);
+			x.best = x.own;
+			rc = rc == SC_ENOTFOUND ? 0 : rc;
+		}
 	} else {
 		/* a signed record that is not an event: the version stored now */
 		Safecampus__Record *r = NULL;
@@ -197,7 +211,7 @@ int verb_sign(struct store *st, const struct store_config *cfg, const struct ver
 		return sc_refuse(-EPERM, why, n,
 				 _("%s belongs to %s, not to the record's school %s"), p.login,
 				 *p.school ? p.school : "the bureau", s_(r->school));
-	rc = verb_chain_head(st, k, kind_chain_id(r), r->id, prev, &have);
+	rc = verb_chain_head(st, k, kind_chain_id(r), r->school, r->id, prev, &have);
 	if (rc)
 		return sc_refuse(rc, why, n, _("cannot read the chain: %s"), sc_strerror(rc));
 	nev = evidence_of(r, ev, 8);

@@ -24,9 +24,12 @@ SC_WUR int verb_sign(struct store *st, const struct store_config *cfg,
 		     const struct verb_actor *actor, Safecampus__Record *r, char *why, size_t n);
 
 /** The hash of the last signed record of chain_id (of kind k) known in st,
- * leaving out skip_id: *have false if the chain is empty here. */
+ * leaving out skip_id: *have false if the chain is empty here. For an event
+ * kind with no step yet, the parent itself when it is signed and of school
+ * (the chain's first step: a letter before its counter-signature). */
 SC_WUR int verb_chain_head(struct store *st, const struct kind *k, const char *chain_id,
-			   const char *skip_id, uint8_t out[SIG_HASH_LEN], bool *have);
+			   const char *school, const char *skip_id, uint8_t out[SIG_HASH_LEN],
+			   bool *have);
 
 /** Fills a verb's KF_SIGNER_NAME / KF_SIGNER_ROLE value for actor into out
  * (the person's display name, or role name). -EPERM with why if no person. */

@@ -147,6 +147,132 @@ static void sign_done(const struct kind_env *env, const Safecampus__Record *pare
 					    "the name");
 }
 
+/* ---------------------------------------------------------------- counter-signature */
+
+#define LEVEL(x) SAFECAMPUS__LETTER_LEVEL__LETTER_LEVEL_##x
+
+/* Who counter-signs a letter of this level: the level above the holder, in
+ * the cascade principal <-> vice principals <-> department heads <-> teachers
+ * (or anyone higher up it). A letter of level other (school <-> parents) is
+ * signed for the school by its principal. */
+unsigned letter_countersign_roles(int level)
+{
+	switch (level) {
+	case LEVEL(PRINCIPAL_VICE):
+		return KS(PRINCIPAL);
+	case LEVEL(VICE_DEPARTMENT):
+		return KS_LEADERS;
+	case LEVEL(DEPARTMENT_TEACHER):
+		return KS_LEADERSHIP;
+	case LEVEL(OTHER):
+		return KS(PRINCIPAL);
+	default:
+		return 0; /* no level: nobody (the rules refuse it first) */
+	}
+}
+
+static unsigned countersign_roles_of(const Safecampus__Record *r)
+{
+	return r->body_case == SAFECAMPUS__RECORD__BODY_LETTER_EVENT && r->letter_event
+		       ? letter_countersign_roles((int)r->letter_event->level)
+		       : 0;
+}
+
+int letter_countersigns(const struct kind_env *env, const Safecampus__Record *letter,
+			const char *skip_id, unsigned *n)
+{
+	struct kind_events x;
+	int rc = kind_events_load(env, "letter_event", letter->id, skip_id, &x);
+
+	*n = 0;
+	for (size_t i = 0; rc == 0 && i < x.n; i++) {
+		const Safecampus__Record *e = x.ev[i].r;
+		if (x.ev[i].sync != KIND_REJECTED && !e->deleted && e->letter_event &&
+		    e->letter_event->action == SAFECAMPUS__LETTER_ACTION__LETTER_ACTION_COUNTERSIGN)
+			(*n)++;
+	}
+	kind_events_free(&x);
+	return rc;
+}
+
+/* The counter-signature carries the letter's level: who may sign it is read
+ * from the record alone (countersign_roles_of), and the check below and the
+ * server's workflow (server/wf_letter.c) hold it to the letter's. */
+static int countersign_prepare(const struct kind_env *env, Safecampus__Record *r)
+{
+	Safecampus__Record *letter = NULL;
+	int rc;
+
+	if (!r->letter_event || !*s_(r->letter_event->letter_id))
+		return 0;
+	rc = env->get(env->ctx, r->letter_event->letter_id, &letter);
+	if (rc == SC_ENOTFOUND)
+		return 0; /* the parent check says so */
+	if (rc)
+		return rc;
+	if (letter->body_case == SAFECAMPUS__RECORD__BODY_LETTER && letter->letter)
+		r->letter_event->level = letter->letter->level;
+	safecampus__record__free_unpacked(letter, NULL);
+	return 0;
+}
+
+/* A counter-signature names its letter's level, is the letter's only one,
+ * and is not by the letter's holder. */
+static int event_check(const struct kind_env *env, const Safecampus__Record *r, char *why, size_t n)
+{
+	const Safecampus__LetterEvent *ev = r->letter_event;
+	Safecampus__Record *letter = NULL;
+	unsigned have = 0;
+	int rc;
+
+	if (!ev || !*s_(ev->letter_id))
+		return 0;
+	rc = env->get(env->ctx, ev->letter_id, &letter);
+	if (rc == SC_ENOTFOUND)
+		return sc_refuse(SC_ENOTFOUND, why, n,
+				 _("letter %.8s is not known here (sync first?)"), ev->letter_id);
+	if (rc)
+		return rc;
+	if (letter->body_case != SAFECAMPUS__RECORD__BODY_LETTER || !letter->letter)
+		rc = sc_refuse(SC_EINVALID, why, n, _("%.8s is not a responsibility letter"),
+			       ev->letter_id);
+	else if ((rc = letter_countersigns(env, letter, r->id, &have)) == 0 && have)
+		rc = sc_refuse(SC_ETRANSITION, why, n,
+			       _("letter %.8s is already counter-signed; nothing to do"),
+			       letter->id);
+	else if (!rc && *s_(ev->actor) && staff_same_name(ev->actor, s_(letter->letter->signer)))
+		rc = sc_refuse(SC_ETRANSITION, why, n,
+			       _("%s holds letter %.8s and cannot counter-sign it too"), ev->actor,
+			       letter->id);
+	/* last: the step the browser offers (verb_legal) has no level yet */
+	else if (!rc && ev->level != letter->letter->level)
+		rc = sc_refuse(SC_EINVALID, why, n,
+			       _("letter_event.level must be the letter's level (%s)"),
+			       s_(kind_enum_name(&safecampus__letter_level__descriptor,
+						 (int)letter->letter->level)));
+	safecampus__record__free_unpacked(letter, NULL);
+	return rc;
+}
+
+static void countersign_done(const struct kind_env *env, const Safecampus__Record *letter,
+			     const Safecampus__Record *r, char *out, size_t n)
+{
+	snprintf(out, n, _("letter %.8s counter-signed by %s (event %s)"), letter->id,
+		 s_(r->letter_event->actor), r->id);
+}
+
+/* awaiting: signed by its holder, not yet by the level above */
+static int letter_derive(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+			 struct kind_derived *d)
+{
+	unsigned have = 0;
+	int rc = env && env->each_child ? letter_countersigns(env, r, NULL, &have) : 0;
+
+	(void)today;
+	snprintf(d->status, sizeof d->status, "%s", have ? "countersigned" : "awaiting");
+	return rc;
+}
+
 static const struct kind_verb letter_verbs[] = {
 	{ .name = "sign",
 	  .kind = "letter",
@@ -168,6 +294,31 @@ static const struct kind_verb letter_verbs[] = {
 	  .sign_roles = KS_STAFF,
 	  .prepare = sign_prepare,
 	  .done = sign_done },
+	{ .name = "countersign",
+	  .kind = "letter_event",
+	  .usage = "letter countersign ID --as LOGIN [--signed-date D]",
+	  .summary = N_("Counter-signs a responsibility letter for the level above its holder: "
+			"the second signature\nof the letter, chained to the holder's. A letter is "
+			"counter-signed once."),
+	  .epilog = N_("Who counter-signs: a principal_vice letter the principal; "
+		       "vice_department the principal or a\nvice principal; department_teacher "
+		       "the principal, a vice principal or a department head;\nother the "
+		       "principal. ID is the letter's id or its first 8 characters (`safecampus "
+		       "list letter\n--status awaiting` lists the letters waiting for it). "
+		       "--signed-date defaults to today."),
+	  .required = (const char *const[]){ NULL },
+	  .optional = (const char *const[]){ "signed_date", NULL },
+	  .sets = (const struct kind_set[]){ { "letter_id", KF_PARENT_ID, NULL, false },
+					     { "action", KF_TEXT, "countersign", false },
+					     { "actor", KF_SIGNER_NAME, NULL, false },
+					     { "signed_date", KF_TODAY, NULL, true },
+					     { 0 } },
+	  .flags = KV_PARENT | KV_SCHOOL,
+	  .sign_roles = KS_LEADERSHIP,
+	  .sign_roles_of = countersign_roles_of,
+	  .role_what = N_("counter-signs responsibility letters"),
+	  .prepare = countersign_prepare,
+	  .done = countersign_done },
 };
 
 static const struct kind_field_ui letter_field_ui[] = {
@@ -187,6 +338,10 @@ const struct kind_ops kind_ops_letter = {
 	.fields = letter_field_ui,
 	.nfields = sizeof letter_field_ui / sizeof letter_field_ui[0],
 	.label = N_("Responsibility letter"),
+	.status_words = "awaiting countersigned",
+	.status_help = N_("awaiting (a counter-signature), countersigned"),
+	.derive = letter_derive,
+	.event_kind = "letter_event",
 	.check = letter_check,
 	.sign_roles = KS_STAFF,
 	.group_summary = N_("sign responsibility letters; coverage of current staff"),
@@ -196,4 +351,25 @@ const struct kind_ops kind_ops_letter = {
 		   "teachers."),
 	.verbs = letter_verbs,
 	.nverbs = sizeof letter_verbs / sizeof letter_verbs[0],
+};
+
+static const struct kind_field_ui event_field_ui[] = {
+	{ "letter_id", NC_("letter_event", "Letter"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "action", NC_("letter_event", "Step"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "level", NC_("letter_event", "Level"), NULL, NULL, NULL, KF_NONE,
+	  kind_enum_letter_level },
+	{ "actor", NC_("letter_event", "Counter-signed by"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "signed_date", NC_("letter_event", "Counter-signed on"), NULL, NULL, NULL, KF_NONE,
+	  NULL },
+};
+
+const struct kind_ops kind_ops_letter_event = {
+	.kind = "letter_event",
+	.label = N_("Counter-signature of a letter"),
+	.fields = event_field_ui,
+	.nfields = sizeof event_field_ui / sizeof event_field_ui[0],
+	.check = event_check,
+	/* written only by `letter countersign` (its verb narrows these by level) */
+	.sign_roles = KS_LEADERSHIP,
+	.no_add_form = true,
 };

@@ -12,4 +12,14 @@
 /** Names compare without case and surrounding spaces. */
 bool staff_same_name(const char *a, const char *b);
 
+struct kind_env;
+
+/** The roles (KS bits, kind_ops.h) that counter-sign a letter of this
+ * LetterLevel: the level above its holder. 0 for no level. */
+unsigned letter_countersign_roles(int level);
+/** How many counter-signatures of letter are known in env and not refused
+ * by the server (leaving out skip_id, may be NULL) into *n; 0 or < 0. */
+int letter_countersigns(const struct kind_env *env, const Safecampus__Record *letter,
+			const char *skip_id, unsigned *n);
+
 #endif

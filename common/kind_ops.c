@@ -154,15 +154,34 @@ const char *kind_enum_from_label(const struct kind *k, const char *field, const 
  * word stays what --status takes, its label is what a list shows. Listed
  * here so that xgettext finds them; translated in the context "status". */
 static const char *const status_labels[] = {
-	NC_("status", "active"),   NC_("status", "inactive"),  NC_("status", "inspection_overdue"),
-	NC_("status", "mismatch"), NC_("status", "ok"),        NC_("status", "reported"),
-	NC_("status", "assigned"), NC_("status", "rectified"), NC_("status", "verified"),
-	NC_("status", "closed"),   NC_("status", "open"),      NC_("status", "overdue"),
-	NC_("status", "current"),  NC_("status", "left"),      NC_("status", "unread"),
-	NC_("status", "acked"),    NC_("status", "re-ack"),    NC_("status", "late"),
-	NC_("status", "past_due"), NC_("status", "mitigated"), NC_("status", "removed"),
-	NC_("status", "due_soon"), NC_("status", "fault"),     NC_("status", "replaced"),
-	NC_("status", "on_site"),  NC_("status", "escalated"),
+	NC_("status", "active"),
+	NC_("status", "inactive"),
+	NC_("status", "inspection_overdue"),
+	NC_("status", "mismatch"),
+	NC_("status", "ok"),
+	NC_("status", "reported"),
+	NC_("status", "assigned"),
+	NC_("status", "rectified"),
+	NC_("status", "verified"),
+	NC_("status", "closed"),
+	NC_("status", "open"),
+	NC_("status", "overdue"),
+	NC_("status", "current"),
+	NC_("status", "left"),
+	NC_("status", "unread"),
+	NC_("status", "acked"),
+	NC_("status", "re-ack"),
+	NC_("status", "late"),
+	NC_("status", "past_due"),
+	NC_("status", "mitigated"),
+	NC_("status", "removed"),
+	NC_("status", "due_soon"),
+	NC_("status", "fault"),
+	NC_("status", "replaced"),
+	NC_("status", "on_site"),
+	NC_("status", "escalated"),
+	NC_("status", "awaiting"),
+	NC_("status", "countersigned"),
 };
 
 const char *kind_status_label(const char *word)
@@ -307,7 +326,7 @@ unsigned kind_sign_roles(const Safecampus__Record *r)
 	const struct kind_verb *v = kind_verb_of(r);
 
 	if (v && v->sign_roles)
-		return v->sign_roles;
+		return v->sign_roles_of ? v->sign_roles & v->sign_roles_of(r) : v->sign_roles;
 	return k && k->ops ? k->ops->sign_roles : 0;
 }
 

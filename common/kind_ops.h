@@ -223,10 +223,15 @@ struct kind_verb {
 	const struct kind_set *sets; /* fields it fills in, {NULL} ended; may be NULL */
 	unsigned flags;              /* KV_* */
 	unsigned sign_roles;         /* KS(...) bits: a sign-off by one of these; 0: unsigned */
-	const char *role_what;       /* "issues notices": words for a refusal by role */
-	const char *role_hint;       /* appended to that refusal */
-	const char *lookup;          /* an option that names the parent by a field of it */
-	const char *lookup_field;    /* ("--bus PLATE": lookup "bus", field "plate") */
+	/** The roles of sign_roles that may sign this very record, when they
+	 * depend on its values (a letter's counter-signer on the letter's
+	 * level); NULL: all of sign_roles. Reads r alone, so the client, the
+	 * server and `verify` decide alike. */
+	unsigned (*sign_roles_of)(const Safecampus__Record *r);
+	const char *role_what;    /* "issues notices": words for a refusal by role */
+	const char *role_hint;    /* appended to that refusal */
+	const char *lookup;       /* an option that names the parent by a field of it */
+	const char *lookup_field; /* ("--bus PLATE": lookup "bus", field "plate") */
 	/** > 0: nothing to do (msg says why, exit 0); 0: go on; < 0: an error. */
 	int (*skip)(const struct kind_env *env, const Safecampus__Record *parent, char *msg,
 		    size_t n);

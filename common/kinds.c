@@ -71,8 +71,9 @@ static const struct kind_override {
  * people at least, and whatever else it does beyond the descriptor. One
  * file per kind with behaviour; the labels-only ones share kind_labels.c. */
 extern const struct kind_ops kind_ops_hazard, kind_ops_hazard_event, kind_ops_notice,
-	kind_ops_notice_event, kind_ops_letter, kind_ops_staff, kind_ops_bus, kind_ops_bus_trip,
-	kind_ops_bus_rider, kind_ops_risk, kind_ops_equipment, kind_ops_visitor, kind_ops_person,
+	kind_ops_notice_event, kind_ops_letter, kind_ops_letter_event, kind_ops_staff, kind_ops_bus,
+	kind_ops_bus_trip, kind_ops_bus_rider, kind_ops_risk, kind_ops_equipment, kind_ops_visitor,
+	kind_ops_person,
 	/* labels only (kind_labels.c) */
 	kind_ops_school_profile, kind_ops_school_class, kind_ops_meeting, kind_ops_policy,
 	kind_ops_education, kind_ops_lecture, kind_ops_drill, kind_ops_inspection, kind_ops_linkage,
@@ -86,7 +87,7 @@ static const struct kind_ops *const kind_ops_tab[] = {
 	&kind_ops_meeting,      &kind_ops_policy,         &kind_ops_education,
 	&kind_ops_lecture,      &kind_ops_drill,          &kind_ops_inspection,
 	&kind_ops_linkage,      &kind_ops_gate_duty,      &kind_ops_equipment_check,
-	&kind_ops_calendar,
+	&kind_ops_calendar,     &kind_ops_letter_event,
 };
 
 static struct kind kinds_tab[KINDS_MAX];

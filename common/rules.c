@@ -677,6 +677,7 @@ static const struct kind_rule {
 	{ "meeting", { "type", "meeting_date", "title" }, check_meeting },
 	{ "policy", { "title", "type" }, NULL },
 	{ "letter", { "year", "level", "signer", "counter_signer", "signed_date" }, check_letter },
+	{ "letter_event", { "letter_id", "action", "level", "actor", "signed_date" }, NULL },
 	{ "education",
 	  { "school_class_id", "session_date", "slot", "topic", "minutes" },
 	  check_education },
@@ -725,7 +726,7 @@ static const struct {
 	{ "inspection", "inspection_date" }, { "linkage", "activity_date" },
 	{ "gate_duty", "duty_date" },        { "bus_trip", "trip_date" },
 	{ "equipment_check", "check_date" }, { "notice_event", "report_date" },
-	{ "visitor", "visit_date" },
+	{ "visitor", "visit_date" },         { "letter_event", "signed_date" },
 };
 
 static int check_done_dates(const struct kind *k, const ProtobufCMessage *m, char *why,

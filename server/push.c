@@ -637,7 +637,10 @@ static void decide_workflows(struct push *p)
 			struct item *pi = find_item(p, pk, par->id);
 			/* a parent created earlier in this same batch */
 			if (pi && pi < it && (pi->out == O_PENDING || pi->out == O_NEW)) {
-				wf->init(par->status);
+				if (wf->init_new)
+					wf->init_new(par->status, pi->r);
+				else
+					wf->init(par->status);
 				par->loaded = 1;
 			}
 		}
@@ -747,6 +750,8 @@ static int queue_workflow_store(struct push *p, const struct workflow *wf)
 	const char **params = calloc((size_t)n, sizeof *params);
 	char(*vals)[WF_TEXT] = calloc(WF_MAX_STORE_COLS, WF_TEXT);
 
+	if (!wf->store_sql)
+		goto out; /* the events are all it keeps */
 	if (!cols || !params || !vals) {
 		rc = -ENOMEM;
 		goto out;

@@ -179,8 +179,14 @@ static bool wanted(const char *only, const char *chain, const struct srow *rows,
 static int check_chain(struct vpg *x, struct verify *v, const struct srow *rows, size_t n,
 		       struct verify_link *links, const char *only)
 {
-	const struct kind *k = kind_by_name(rows[0].kind);
-	bool versions = !(k && k->immutable && k->parent_field);
+	/* versions of one record, unless the chain has events (a hazard's
+	 * steps; a letter and its counter-signature): then every row stays */
+	bool versions = true;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct kind *k = kind_by_name(rows[i].kind);
+		versions = versions && !(k && k->immutable && k->parent_field);
+	}
 
 	for (size_t i = 0; i < n; i++) {
 		const struct srow *s = &rows[i];

@@ -8,6 +8,7 @@
 static const struct workflow *const workflows[] = {
 	&wf_hazard,
 	&wf_notice,
+	&wf_letter,
 };
 
 const struct workflow *workflow_for_event(const struct kind *k)

@@ -25,11 +25,15 @@ struct workflow {
 	size_t status_size;      /* bytes of one status */
 	/* $1 school, $2 uuid[] -> id::text, then the columns `load` reads */
 	const char *load_sql;
-	/* $1 school, $2 text[] ids, $3.. one text[] per store column */
+	/* $1 school, $2 text[] ids, $3.. one text[] per store column; NULL:
+	 * nothing to store besides the events (store is not called) */
 	const char *store_sql;
 	int nstore;
 	/** Status of a parent with no events yet (created in this batch). */
 	void (*init)(void *status);
+	/** The same from the parent's record, when the status depends on it (a
+	 * letter's level and holder); NULL: init. */
+	void (*init_new)(void *status, const Safecampus__Record *parent);
 	/** Reads one row of load_sql into status. */
 	SC_WUR int (*load)(void *status, const PGresult *res, int row);
 	/** Applies one new event; SC_ETRANSITION / SC_EINVALID with a reason. */
@@ -45,5 +49,6 @@ const struct workflow *workflow_for_event(const struct kind *k);
 /* The workflows, registered in workflow.c. */
 extern const struct workflow wf_hazard; /* hazard_event -> hazard (derived columns) */
 extern const struct workflow wf_notice; /* notice_event -> notice (notice_status) */
+extern const struct workflow wf_letter; /* letter_event -> letter (its counter-signature) */
 
 #endif

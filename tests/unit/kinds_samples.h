@@ -146,6 +146,10 @@ static const struct sample samples[] = {
 	  { "login=chen.li", "display_name=Chen Li", "role=principal",
 	    "public_key=61c9fb9bd70055d9ea250231c9fb9bd70055d9ea250231c9fb9bd70055d9ea25",
 	    "enrolled_ms=1772430000000" } },
+	{ "letter_event",
+	  "letter_id,action,level,actor,signed_date",
+	  { "letter_id=" U1, "action=countersign", "level=department_teacher", "actor=Liu Fang",
+	    "signed_date=2026-02-26" } },
 };
 
 #define NSAMPLES (sizeof samples / sizeof samples[0])

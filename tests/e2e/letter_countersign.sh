@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Responsibility letters are counter-signed by a second person (issue 11): the
+# holder signs the letter, the level above signs a letter_event
+# (`letter countersign`), the second step of the letter's chain. School A
+# (campus main) and school B against a real PostgreSQL and safecampusd.
+#   - a letter and its counter-signature in one push: accepted, one chain of
+#     two positions, `list --status` tells awaiting from countersigned;
+#   - the client refuses a counter-signer of the wrong role for the level,
+#     the holder counter-signing their own letter, a second counter-signature;
+#   - hand-made pushes (tests/tools/scforge) the server refuses, each alone
+#     with its reason, the good one of the same batch stored: a wrong role, a
+#     person of another school, a level that is not the letter's, the holder
+#     counter-signing, a second counter-signature in the same batch;
+#   - a counter-signature altered in SQLite and in PostgreSQL, or deleted in
+#     PostgreSQL: `safecampus verify` and `safecampusd --verify` name it.
+source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
+e2e_init letter_countersign
+SCFORGE=$SC_BIN_DIR/tests/scforge
+SCPROBE=$SC_BIN_DIR/tests/scprobe
+
+client_new amain schoolA main
+client_new bmain schoolB main
+person_new amain chen principal
+person_new amain liu vice_principal chen
+person_new amain zhou department_head chen
+person_new amain sun head_teacher chen
+person_new bmain wang principal
+server_start
+
+has() { grep -q -- "$2" <<<"$1" || { echo "missing [$2] in:"; echo "$1"; return 1; }; }
+hasnt() { ! grep -q -- "$2" <<<"$1" || { echo "unexpected [$2] in:"; echo "$1"; return 1; }; }
+sync_all() { for c in amain bmain; do sc "$c" sync >/dev/null || return 1; done; }
+verify_pg() { "$SAFECAMPUSD" --config "$T/server.conf" "$@" 2>&1; }
+verify_cl() { sc "$1" verify --people-key "$T/pki/people-admin.pub" "${@:2}" 2>&1; }
+outbox_pb() { sqlite3 "$T/$1.db" "SELECT writefile('$3', record) FROM outbox WHERE record_id = '$2'" >/dev/null; }
+probe_push() {
+  timeout 30 "$SCPROBE" 127.0.0.1 "$PORT" "$T/pki/schoolA-main.crt" "$T/pki/schoolA-main.key" \
+    "$T/pki/ca.crt" push-files "$@" 2>&1
+}
+scforge() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$SCFORGE" "$@"; }
+forge() { scforge "$T/$1.db" "$2" "$T/$3.pb" "${@:4}"; }
+cs_count() { sql "select count(*) from letter_event where letter_id = '$1'"; }
+
+check "people reach the server" sync_all
+
+# ---------------------------------------------------------------- signed and counter-signed
+lt=$(sc_as amain sun letter sign --year 2026 --level department_teacher --signer "Name sun" \
+  --counter-signer "Name zhou" --signed-date 2026-02-25)
+check "the holder signs a letter" test -n "$lt"
+out=$(sc amain list letter --status awaiting 2>&1)
+check "... and it awaits its counter-signature" has "$out" "${lt:0:8}"
+check_fail "client: the holder may not counter-sign" sc_as amain sun letter countersign "$lt"
+check "... saying they hold it" has "$(cat "$T/check.out")" "Name sun holds letter ${lt:0:8} and cannot counter-sign it too"
+check "the department head counter-signs (same push as the letter)" \
+  sc_as amain zhou letter countersign "${lt:0:8}" --signed-date 2026-02-26
+check "both reach the server" sync_all
+check "the letter and its counter-signature are one chain: sun then zhou" \
+  eq "$(sql "select string_agg(signer||':'||kind||':'||pos, ',' order by pos) from signoff where chain_id='$lt'")" \
+  "sun:letter:1,zhou:letter_event:2"
+check "the counter-signature is stored with the letter's level" \
+  eq "$(sql "select level||'|'||actor from letter_event where letter_id='$lt'")" "department_teacher|Name zhou"
+out=$(sc amain list letter --status countersigned 2>&1)
+check "the letter is countersigned now" has "$out" "${lt:0:8}"
+check_fail "client: a second counter-signature is refused" sc_as amain chen letter countersign "$lt"
+check "... saying it is counter-signed already" has "$(cat "$T/check.out")" "already counter-signed"
+
+# a vice principal's letter: only the principal counter-signs it
+lv=$(sc_as amain liu letter sign --year 2026 --level principal_vice --signer "Name liu" \
+  --counter-signer "Name chen" --signed-date 2026-02-20)
+# the principal's own letter (with the bureau): he may not counter-sign it himself
+lp=$(sc_as amain chen letter sign --year 2026 --level other --signer "Name chen" \
+  --counter-signer "District bureau" --signed-date 2026-02-18)
+check "two more letters reach the server" sync_all
+check_fail "client: a department head may not counter-sign a principal_vice letter" \
+  sc_as amain zhou letter countersign "$lv"
+check "... the refusal names who may" has "$(cat "$T/check.out")" "zhou is a department_head; this letter_event is signed by a principal"
+check_fail "client: the principal may not counter-sign his own letter" sc_as amain chen letter countersign "$lp"
+check "... saying he holds it" has "$(cat "$T/check.out")" "Name chen holds letter ${lp:0:8} and cannot counter-sign it too"
+
+# ---------------------------------------------------------------- hand-made pushes
+check "the principal counter-signs liu's letter (not synced yet)" sc_as amain chen letter countersign "$lv"
+good=$(sqlite3 "$T/amain.db" "select record_id from outbox where kind='letter_event'")
+outbox_pb amain "$good" "$T/good.pb"
+check "forge: the department head's signature on it" forge amain "$T/good.pb" role newid sign zhou secret-zhou
+check "forge: school B's principal signs it" forge bmain "$T/good.pb" school newid sign wang secret-wang
+check "forge: a level that is not the letter's, so that the department head may sign" \
+  forge amain "$T/good.pb" level newid field level department_teacher sign zhou secret-zhou
+check "forge: the principal counter-signs his own letter" \
+  forge amain "$T/good.pb" self newid field letter_id "$lp" field level other sign chen secret-chen
+check "forge: a second counter-signature of liu's letter" forge amain "$T/good.pb" again newid sign chen secret-chen
+out=$(probe_push "$T/role.pb" "$T/school.pb" "$T/level.pb" "$T/self.pb" "$T/good.pb" "$T/again.pb")
+echo "$out" >"$T/probe.out"
+check "wrong role: REJECT_SIGNER_ROLE, naming who may" \
+  has "$out" "result i=0 accepted=0 seq=0 reason=8 detail=this letter_event is signed by a principal; zhou is not one"
+check "another school's person: REJECT_SIGNER_SCHOOL" \
+  has "$out" "result i=1 accepted=0 seq=0 reason=9 detail=wang belongs to schoolB"
+check "a level not the letter's: REJECT_ILLEGAL_TRANSITION" \
+  has "$out" "result i=2 accepted=0 seq=0 reason=4 detail=the counter-signature names level department_teacher, but letter ${lv:0:8} is of level principal_vice"
+check "the holder counter-signing: REJECT_ILLEGAL_TRANSITION" \
+  has "$out" "result i=3 accepted=0 seq=0 reason=4 detail=chen signed letter ${lp:0:8} as its holder"
+check "the good counter-signature of the same batch is stored" has "$out" "result i=4 accepted=1"
+check "a second one after it in the batch: REJECT_ILLEGAL_TRANSITION" \
+  has "$out" "result i=5 accepted=0 seq=0 reason=4 detail=letter ${lv:0:8} is already counter-signed"
+check "the server holds one counter-signature of liu's letter" eq "$(cs_count "$lv")" 1
+check "... and none of the principal's own" eq "$(cs_count "$lp")" 0
+check "the campus's own push of it is idempotent" sync_all
+check "... still one" eq "$(cs_count "$lv")" 1
+
+# ---------------------------------------------------------------- the browser
+# the record page offers the kind table's verb; the form signs as the person
+# signed in (the same verb_write as the command line)
+ld=$(sc_as amain zhou letter sign --year 2026 --level vice_department --signer "Name zhou" \
+  --counter-signer "Name liu" --signed-date 2026-02-21)
+WP=$(e2e_free_port)
+"$SAFECAMPUS" --store "$T/amain.db" serve --no-sync --listen 127.0.0.1:$WP >"$T/serve.log" 2>&1 &
+SPID=$!
+trap 'kill $SPID 2>/dev/null; e2e_cleanup' EXIT
+B=http://127.0.0.1:$WP
+for _ in $(seq 50); do curl -s -o /dev/null "$B/" && break; sleep 0.1; done
+code() { curl -s -o "$T/out" -w '%{http_code}' "$@"; }
+check "web: liu signs in" eq "$(code -c "$T/cj" -d 'login=liu&password=secret-liu' $B/login)" 303
+check "web: the letter's page offers the counter-signature" \
+  bash -c "curl -s -b '$T/cj' $B/r/$ld | grep -q 'data-verb=\"countersign\"'"
+CS=$(curl -s -b "$T/cj" "$B/r/$ld/v/countersign" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//;s/"//')
+check "web: its form carries a CSRF token" test ${#CS} -eq 64
+check "web: liu counter-signs" \
+  eq "$(code -b "$T/cj" --data-urlencode "csrf=$CS" -d '_password=secret-liu' "$B/r/$ld/v/countersign")" 303
+check "web: ... and the page offers it no more" \
+  bash -c "! curl -s -b '$T/cj' $B/r/$ld | grep -q 'data-verb=\"countersign\"'"
+kill $SPID; wait $SPID 2>/dev/null
+trap e2e_cleanup EXIT
+check "the browser's counter-signature reaches the server" sync_all
+check "... signed by liu, second step of the letter's chain" \
+  eq "$(sql "select string_agg(signer||':'||pos, ',' order by pos) from signoff where chain_id='$ld'")" "zhou:1,liu:2"
+
+# ---------------------------------------------------------------- verify
+check "campus verify: untouched letters pass (exit 0)" verify_cl amain --all
+check "server verify: untouched letters pass (exit 0)" verify_pg --verify
+python3 - "$T/amain.db" "$good" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+(p,) = db.execute("select payload from records where id = ?", (sys.argv[2],)).fetchone()
+assert b"Name chen" in p
+db.execute("update records set payload = ? where id = ?", (p.replace(b"Name chen", b"Name chan"), sys.argv[2]))
+db.commit()
+PY
+out=$(verify_cl amain --all)
+echo "$out" >"$T/verify-cl.out"
+check_fail "campus verify: exit 1 after the counter-signature was altered" verify_cl amain --all
+check "... names the letter and the counter-signature" \
+  has "$out" "ALTERED  record $lv, letter_event $good: the stored row is not what chen signed"
+check "... and nothing of the other letters" hasnt "$out" "record $lt"
+
+sql "update letter_event set signed_date = '2026-01-02' where id = '$good'" >/dev/null
+cs=$(sql "select id from letter_event where letter_id = '$lt'")
+sql "delete from letter_event where id = '$cs'" >/dev/null
+out=$(verify_pg --verify)
+echo "$out" >"$T/verify-pg.out"
+check_fail "server verify: exit 1 after the edits" verify_pg --verify
+check "... names the altered counter-signature" \
+  has "$out" "ALTERED  school schoolA, record $lv, letter_event $good: the stored row is not what chen signed"
+check "... and the deleted one" \
+  has "$out" "ALTERED  school schoolA, record $lt, letter_event $cs: step 2 was signed and accepted, but its row is gone"
+check "... and nothing of the principal's own letter" hasnt "$out" "record $lp"
+
+e2e_done

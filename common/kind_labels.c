@@ -137,8 +137,16 @@ static const struct kind_field_ui drill_fields[] = {
 	{ "feedback", NC_("drill", "Review"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
+/* a drill follows the emergency plan in force that day: the one it names
+ * (the version of that plan in force then), else the school's */
+static const struct kind_ref drill_refs[] = {
+	{ "plan_id", "policy", "drill_date", "type", "emergency_plan" },
+};
+
 const struct kind_ops kind_ops_drill = {
 	.kind = "drill",
+	.refs = drill_refs,
+	.nrefs = sizeof drill_refs / sizeof drill_refs[0],
 	.owed = kind_owed_drill,
 	.import_key = "drill_date scenario theme",
 	.label = N_("Emergency drill"),

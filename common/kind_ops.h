@@ -242,6 +242,20 @@ struct kind_verb {
 		     const Safecampus__Record *r, char *out, size_t n);
 };
 
+/* ---------------------------------------------------------------- references */
+
+/** A field that names a record of a kind with versions (kind_ops.versioned_by:
+ * a plan), read on a date of the record that names it: the version meant is
+ * the one in force that day (a drill's plan on the drill's date). */
+struct kind_ref {
+	const char *field;    /* the *_id field naming it ("plan_id") */
+	const char *kind;     /* its kind, one with in_force_field ("policy") */
+	const char *on_field; /* the date it is read on ("drill_date") */
+	/* with field empty: the records of kind in force that day whose
+	 * match_field is match_value ("type", "emergency_plan"); NULL: none */
+	const char *match_field, *match_value;
+};
+
 /* ---------------------------------------------------------------- the entry */
 
 struct kind_ops {
@@ -259,6 +273,10 @@ struct kind_ops {
 	 * (its in_force_field, "effective_date", the latest on or before DATE).
 	 * NULL: edits overwrite. */
 	const char *versioned_by, *previous_field, *in_force_field;
+
+	/* fields naming versioned records, shown as the version in force on a date */
+	const struct kind_ref *refs;
+	size_t nrefs;
 
 	/* fields for people, in form order; fields not named keep descriptor order after */
 	const struct kind_field_ui *fields;

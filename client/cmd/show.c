@@ -4,6 +4,7 @@
 #include "i18n.h"
 #include "cli_kind.h"
 #include "date.h"
+#include "versions.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -98,110 +99,11 @@ static void show_parent(struct cli *c, const struct kind *k, const ProtobufCMess
 
 /* ---------------------------------------------------------------- versions */
 
-/* The versions of one record of a kind with history (kind_ops.previous_field):
- * every record of the kind linked to it through previous ids, either way. */
-struct versions {
-	const struct kind *k;
-	Safecampus__Record **v;
-	size_t n, cap;
-	int rc;
-};
-
-static int version_cb(void *arg, const Safecampus__Record *r)
-{
-	struct versions *x = arg;
-	Safecampus__Record *copy;
-
-	if (r->deleted)
-		return 0;
-	if (x->n == x->cap) {
-		size_t cap = x->cap ? 2 * x->cap : 16;
-		Safecampus__Record **more = realloc(x->v, cap * sizeof *more);
-		if (!more) {
-			x->rc = -ENOMEM;
-			return 1;
-		}
-		x->v = more;
-		x->cap = cap;
-	}
-	copy = kind_record_dup(r);
-	if (!copy) {
-		x->rc = -ENOMEM;
-		return 1;
-	}
-	x->v[x->n++] = copy;
-	return 0;
-}
-
+/* The versions of a kind with history (client/versions.h), by their fields */
 static const char *vfield(const struct kind *k, const Safecampus__Record *r, const char *name,
 			  char *buf, size_t n)
 {
-	const ProtobufCFieldDescriptor *f = kind_field(k, name);
-	char *v = f ? kind_field_get(kind_payload(r), f) : NULL;
-
-	snprintf(buf, n, "%s", v ? v : "");
-	free(v);
-	return buf;
-}
-
-static int by_in_force(const void *a, const void *b)
-{
-	const Safecampus__Record *ra = *(Safecampus__Record *const *)a,
-				 *rb = *(Safecampus__Record *const *)b;
-	const struct kind *k = kind_of(ra);
-	char x[64], y[64];
-	int c = strcmp(vfield(k, ra, k->ops->in_force_field, x, sizeof x),
-		       vfield(k, rb, k->ops->in_force_field, y, sizeof y));
-
-	return c ? c : ra->hlc < rb->hlc ? -1 : ra->hlc > rb->hlc;
-}
-
-/* Keeps in x only the lineage of id, in the order they came into force. */
-static void versions_of(struct versions *x, const char *id)
-{
-	const char *pf = x->k->ops->previous_field;
-	bool *in = calloc(x->n ? x->n : 1, sizeof *in), grew = true;
-	size_t keep = 0;
-	char a[64], b[64];
-
-	if (!in) {
-		x->rc = -ENOMEM;
-		return;
-	}
-	for (size_t i = 0; i < x->n; i++)
-		in[i] = strcmp(x->v[i]->id, id) == 0;
-	while (grew) {
-		grew = false;
-		for (size_t i = 0; i < x->n; i++)
-			for (size_t j = 0; j < x->n; j++) {
-				if (in[i] == in[j])
-					continue;
-				/* j replaced i, or i replaced j */
-				if (strcmp(vfield(x->k, x->v[j], pf, a, sizeof a), x->v[i]->id) ==
-					    0 ||
-				    strcmp(vfield(x->k, x->v[i], pf, b, sizeof b), x->v[j]->id) ==
-					    0) {
-					in[i] = in[j] = true;
-					grew = true;
-				}
-			}
-	}
-	for (size_t i = 0; i < x->n; i++) {
-		if (in[i])
-			x->v[keep++] = x->v[i];
-		else
-			safecampus__record__free_unpacked(x->v[i], NULL);
-	}
-	x->n = keep;
-	free(in);
-	qsort(x->v, x->n, sizeof *x->v, by_in_force);
-}
-
-static void versions_free(struct versions *x)
-{
-	for (size_t i = 0; i < x->n; i++)
-		safecampus__record__free_unpacked(x->v[i], NULL);
-	free(x->v);
+	return versions_field(k, r, name, buf, n);
 }
 
 int cmd_show(struct cli *c, int argc, char **argv)
@@ -247,26 +149,19 @@ int cmd_show(struct cli *c, int argc, char **argv)
 		return cli_store_fail(rc, _("cannot read the record"));
 	k = kind_of(r);
 	if (k && k->ops && k->ops->previous_field) {
-		vs.k = k;
-		rc = store_each(c->st, k->name, version_cb, &vs);
-		if (!rc && !vs.rc)
-			versions_of(&vs, id);
-		if (rc || vs.rc) {
-			rc = cli_store_fail(rc ? rc : vs.rc, _("cannot read the record"));
+		rc = versions_load(c->st, k, id, &vs);
+		if (rc) {
+			rc = cli_store_fail(rc, _("cannot read the record"));
 			goto out;
 		}
 	}
 	if (opts[0].seen) {
-		Safecampus__Record *pick = NULL;
-		char d[64];
+		const Safecampus__Record *pick;
 		if (!vs.k) {
 			rc = cli_usage("show", _("--on: a %s has no versions"), kind_label(k));
 			goto out;
 		}
-		for (size_t i = 0; i < vs.n; i++)
-			if (*vfield(k, vs.v[i], k->ops->in_force_field, d, sizeof d) &&
-			    strcmp(d, opts[0].value) <= 0)
-				pick = vs.v[i];
+		pick = versions_in_force(&vs, opts[0].value);
 		if (!pick) {
 			cli_err(_("no version of %.8s was in force on %s (the first came into "
 				  "force "

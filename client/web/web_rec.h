@@ -15,4 +15,10 @@ void web_value(struct web_page *p, const struct kind *k, const ProtobufCMessage 
 /** "synced", "not yet synced", "rejected" in the request's language. */
 const char *web_sync_label(enum store_sync_state s);
 
+/** For each of k's kind_refs (a drill's plan): the version of the record it
+ * names in force on rec's date, linked to its page, as <dt>/<dd> pairs of
+ * the record's list (web_inforce.c). */
+void web_in_force(struct web_req *r, struct web_page *p, const struct kind *k,
+		  const Safecampus__Record *rec);
+
 #endif

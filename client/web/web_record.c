@@ -176,6 +176,7 @@ int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 		web_value(p, k, m, f);
 		web_p(p, "</dd>");
 	}
+	web_in_force(r, p, k, rec);
 	if (rec->signature && rec->signature->n_files) {
 		web_p(p, "<dt>%s</dt><dd id=\"evidence\">", _("Evidence files"));
 		web_evidence_list(r, p, rec);

@@ -192,6 +192,18 @@ static void test_every_entry_registered_and_consistent(void **state)
 		}
 		if (o->event_kind)
 			assert_non_null(kind_by_name(o->event_kind));
+		/* a reference names a kind with versions, by fields that exist */
+		for (size_t j = 0; j < o->nrefs; j++) {
+			const struct kind_ref *ref = &o->refs[j];
+			const struct kind *rk = kind_by_name(ref->kind);
+			assert_non_null(rk);
+			assert_non_null(rk->ops->in_force_field);
+			assert_non_null(rk->ops->previous_field);
+			assert_true(field_ok(k, ref->field));
+			assert_true(field_ok(k, ref->on_field));
+			if (ref->match_field)
+				assert_true(field_ok(rk, ref->match_field));
+		}
 		for (size_t j = 0; j < o->nverbs; j++) {
 			const struct kind_verb *v = &o->verbs[j];
 			const struct kind *vk = v->kind ? kind_by_name(v->kind) : k;

@@ -52,6 +52,19 @@ check "nothing of either went to public" \
 check "each schema has its own sequence and migrations" \
   eq "$(sql "select (select count(*) from dist_a.schema_migrations) = (select count(*) from dist_b.schema_migrations) and to_regclass('dist_a.sync_seq') is not null and to_regclass('dist_b.sync_seq') is not null")" t
 
+# what the database keeps for all schemas: a function (a later migration's
+# copy of an old one, say) must not take an advisory lock without the
+# schema in its key, nor NOTIFY on a channel of its own choosing
+check "no district function takes a database-wide advisory lock" \
+  eq "$(sql "select coalesce(string_agg(p.proname, ','), '') from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+             where n.nspname in ('dist_a', 'dist_b') and p.prosrc ~* 'advisory' and p.prosrc !~* 'regnamespace'")" ""
+check "no district function sends a NOTIFY (the servers choose the channel)" \
+  eq "$(sql "select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+             where n.nspname in ('dist_a', 'dist_b') and p.prosrc ~* 'notify'")" 0
+check "the dashboard refresh's lock is the schema's own (023)" \
+  eq "$(sql "select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+             where n.nspname in ('dist_a', 'dist_b') and p.proname = 'sc_dash_refresh' and p.prosrc ~ 'current_schema\(\)::regnamespace'")" 2
+
 # NOTIFY: listen on both channels from psql while district 1 takes a push
 report() { # CLIENT TITLE
   sc "$1" hazard report --title "$2" --area facility --severity low >/dev/null

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "district.h"
 #include "proxy.h"
 #include "rules.h"
@@ -66,6 +68,12 @@ static const struct opt opts[] = {
 	  "longest wait between two tries to reach the database at start-up"),
 	S(log_level, "info", R, "debug, info, warn or error"),
 	L(db_pool, 4, 1, 64, F, "PostgreSQL connections per worker process"),
+	S(replica, "", F,
+	  "libpq connection string of a streaming standby of the database (pg_basebackup -R) "
+	  "that serves dashboard and Pull reads, db_pool connections; empty: none"),
+	L(replica_max_lag_ms, 2000, 1, 3600000, R,
+	  "reads go to the replica only while it is at most this many ms behind the "
+	  "database, and never with data older than the client already has"),
 	L(workers, 1, 1, 64, F, "worker processes sharing the listening port"),
 	L(max_frame, 4194304, 1024, 67108864, R, "largest frame accepted or sent, in bytes"),
 	L(max_push_records, 1000, 1, 10000, R, "records in one Push"),
@@ -284,6 +292,23 @@ int config_load(struct config *cfg, const char *path, int argc, char **argv, cha
 			 cfg->max_handshakes, cfg->max_connections);
 		return SC_ECONFIG;
 	}
+	if (*cfg->replica) {
+		char *why = NULL;
+		PQconninfoOption *ci = PQconninfoParse(cfg->replica, &why);
+		if (!ci) {
+			snprintf(err, errlen, "replica: not a libpq connection string: %s",
+				 why ? trim(why) : "out of memory");
+			PQfreemem(why);
+			return SC_ECONFIG;
+		}
+		PQconninfoFree(ci);
+		if (!strcmp(cfg->replica, cfg->database)) {
+			snprintf(err, errlen,
+				 "replica names the database itself; give the standby's "
+				 "connection string, or leave replica empty");
+			return SC_ECONFIG;
+		}
+	}
 	const char *why = NULL;
 	if (!district_schema_valid(cfg->db_schema, &why)) {
 		snprintf(err, errlen, "db_schema \"%.60s\" %s", cfg->db_schema, why);
@@ -302,6 +327,19 @@ int config_load(struct config *cfg, const char *path, int argc, char **argv, cha
 			return rc;
 		free(cfg->database);
 		cfg->database = ci;
+		/* the standby holds the same schema */
+		if (*cfg->replica) {
+			rc = district_conninfo(cfg->replica, cfg->db_schema, &ci, pqerr,
+					       sizeof pqerr);
+			if (rc == -EINVAL) {
+				snprintf(err, errlen, "replica: %s", pqerr);
+				return SC_ECONFIG;
+			}
+			if (rc)
+				return rc;
+			free(cfg->replica);
+			cfg->replica = ci;
+		}
 	}
 	struct proxy_trust trust;
 	if (proxy_trust_parse(&trust, cfg->proxy_trusted, err, errlen))

@@ -20,9 +20,11 @@ struct config {
 	char *database;                 /* libpq conninfo (with db_schema's search_path) */
 	char *db_schema; /* the district's schema; "" = the database's one district */
 	char *log_level;
-	long db_pool;   /* PostgreSQL connections per worker */
-	long workers;   /* processes sharing the port (SO_REUSEPORT) */
-	long max_frame; /* bytes */
+	long db_pool;            /* PostgreSQL connections per worker */
+	char *replica;           /* libpq conninfo of a read replica (db_replica.h); "" = none */
+	long replica_max_lag_ms; /* staleness bound for reads on it */
+	long workers;            /* processes sharing the port (SO_REUSEPORT) */
+	long max_frame;          /* bytes */
 	long max_push_records;
 	long pull_limit;                  /* rows per Changes */
 	long max_connections;             /* per worker */

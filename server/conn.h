@@ -84,6 +84,10 @@ struct conn {
 	bool subscribed;
 	bool wants_dashboards; /* Subscribe.dashboards: pushed Dashboards (dashboard.c) */
 	uint64_t pushed;       /* records acknowledged in Pushes since the last full pull */
+	/* uv_hrtime when this client last saw the primary's data (its Push, a
+	 * read served by the primary): reads go to the replica only once it
+	 * holds everything up to then (db_replica.h) */
+	uint64_t read_floor_ns;
 	uint64_t requests;
 };
 

@@ -10,6 +10,7 @@
 
 #include "conn.h"
 #include "db.h"
+#include "db_replica.h"
 #include "hlc.h"
 #include "log.h"
 #include "server.h"
@@ -43,12 +44,24 @@ struct dash_req {
 	struct conn *c;
 	uint64_t rid;
 	char scope[64];
+	char start[11], end[11], as_of[11]; /* kept for a retry on the primary */
 	bool bureau;
+	bool on_replica; /* the job runs on the read replica (db_replica.h) */
 	struct dash_job *job;
 };
 
+/* The pool a read for a client whose floor is floor_ns goes to: the replica
+ * when it may serve it (*on_replica), else the primary. */
+static struct db_pool *read_pool(struct server *s, uint64_t floor_ns, bool *on_replica)
+{
+	struct db_pool *rp = replica_pick(s->replica, floor_ns);
+
+	*on_replica = rp != NULL;
+	return rp ? rp : s->db;
+}
+
 static void send_dashboard(struct conn *c, uint64_t rid, struct dash_job *j, const char *scope,
-			   bool bureau)
+			   bool bureau, bool on_replica)
 {
 	Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
 	Safecampus__Dashboard d;
@@ -69,10 +82,12 @@ static void send_dashboard(struct conn *c, uint64_t rid, struct dash_job *j, con
 		env.body_case = SAFECAMPUS__ENVELOPE__BODY_DASHBOARD;
 		env.dashboard = &d;
 		conn_send(c, &env);
-		conn_info(c, "dashboard scope=\"%s\" rid=%llu bytes=%zu db_ms=%llu build_ms=%llu",
-			  scope, (unsigned long long)rid, size,
-			  (unsigned long long)((j->done_ns - j->started_ns) / 1000000),
-			  (unsigned long long)((uv_hrtime() - j->done_ns) / 1000000));
+		conn_info(
+			c,
+			"dashboard scope=\"%s\" rid=%llu bytes=%zu db=%s db_ms=%llu build_ms=%llu",
+			scope, (unsigned long long)rid, size, on_replica ? "replica" : "primary",
+			(unsigned long long)((j->done_ns - j->started_ns) / 1000000),
+			(unsigned long long)((uv_hrtime() - j->done_ns) / 1000000));
 	}
 	dash__arena_free_all(&a);
 }
@@ -93,10 +108,31 @@ static void on_request_done(struct dash_job *j, void *arg)
 	struct dash_req *r = arg;
 	struct conn *c = r->c;
 
-	if (j->failed)
+	if (j->failed && r->on_replica) {
+		/* the replica went away or refused (a recovery conflict): the
+		 * client never hears of it, the primary answers */
+		conn_warn(c, "dashboard on the replica failed %s: retrying on the primary", j->why);
+		replica_failed(c->srv->replica, j->failed);
+		dash__job_free(j);
+		r->on_replica = false;
+		const char *focus[1] = { r->scope };
+		if (dash__job_run(c->srv->db, c->srv->request_timeout, r->start, r->end, r->as_of,
+				  focus, 1, on_request_done, r, &r->job) == 0)
+			return;
+		conn_fail(c, r->rid, SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE,
+			  "server busy; try again later");
+		free(r);
+		conn_request_done(c);
+		return;
+	}
+	if (j->failed) {
 		fail_job(c, r->rid, j, "request");
-	else
-		send_dashboard(c, r->rid, j, r->scope, r->bureau);
+	} else {
+		send_dashboard(c, r->rid, j, r->scope, r->bureau, r->on_replica);
+		/* from the primary: its snapshot was taken before now */
+		if (!r->on_replica)
+			replica_floor_raise(&c->read_floor_ns, uv_hrtime());
+	}
 	dash__job_free(j);
 	free(r);
 	conn_request_done(c);
@@ -146,10 +182,14 @@ void dashboard_start(struct conn *c, uint64_t rid, const Safecampus__DashboardRe
 	r->bureau = bureau;
 	/* a school sees its own dashboard whatever it asks for */
 	snprintf(r->scope, sizeof r->scope, "%s", bureau ? want : c->id.school);
+	snprintf(r->start, sizeof r->start, "%s", start);
+	snprintf(r->end, sizeof r->end, "%s", end);
+	snprintf(r->as_of, sizeof r->as_of, "%s", as_of);
 	const char *focus[1] = { r->scope };
+	struct db_pool *pool = read_pool(c->srv, c->read_floor_ns, &r->on_replica);
 	/* the job bounds itself by request_timeout (job_run): nothing to abort */
 	conn_request_begin(c, NULL, NULL);
-	rc = dash__job_run(c->srv->db, c->srv->request_timeout, start, end, as_of, focus, 1,
+	rc = dash__job_run(pool, c->srv->request_timeout, start, end, as_of, focus, 1,
 			   on_request_done, r, &r->job);
 	if (rc) {
 		conn_warn(c, "dashboard not started err=\"%s\"", db_strerror(rc));
@@ -175,6 +215,8 @@ struct dash_sched {
 	char (*sent)[64];
 	size_t nsent;
 	bool sent_all;
+	uint64_t changed_ns; /* uv_hrtime of the latest change or subscription */
+	bool on_replica;     /* the computation in flight runs on the read replica */
 };
 
 static void sched_maybe_free(struct dash_sched *d)
@@ -206,14 +248,39 @@ static bool in_list(char (*list)[64], size_t n, const char *school)
 
 static void on_push_done(struct dash_job *j, void *arg);
 
+/* Runs the computation for d->sent; it must show the change that caused it
+ * and nothing older than a recipient already has (db_replica.h). */
+static int push_job_run(struct dash_sched *d, bool primary)
+{
+	struct server *s = d->s;
+	uint64_t floor = d->changed_ns;
+	const char **focus = calloc(d->nsent + 1, sizeof *focus);
+	struct db_pool *pool = s->db;
+	struct dash_job *job;
+	int rc;
+
+	if (!focus)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->nsent; i++)
+		focus[i] = d->sent[i];
+	for (struct conn *c = s->conns; c; c = c->next)
+		if (wants(c))
+			replica_floor_raise(&floor, c->read_floor_ns);
+	d->on_replica = false;
+	if (!primary)
+		pool = read_pool(s, floor, &d->on_replica);
+	rc = dash__job_run(pool, s->request_timeout, "", "", "", focus, d->nsent, on_push_done, d,
+			   &job);
+	free(focus);
+	return rc;
+}
+
 static void on_timer(uv_timer_t *t)
 {
 	struct dash_sched *d = container_of(t, struct dash_sched, timer);
 	struct server *s = d->s;
-	const char **focus = NULL;
-	size_t nfocus = 0, cap = 1;
+	size_t cap = 1;
 	bool any = false;
-	struct dash_job *job;
 	int rc;
 
 	if (d->running || d->closing)
@@ -222,14 +289,11 @@ static void on_timer(uv_timer_t *t)
 	for (struct conn *c = s->conns; c; c = c->next)
 		if (wants(c))
 			cap++;
-	focus = calloc(cap, sizeof *focus);
 	free(d->sent);
 	d->sent = calloc(cap, sizeof *d->sent);
 	d->nsent = 0;
-	if (!focus || !d->sent) {
-		free(focus);
+	if (!d->sent)
 		return;
-	}
 	for (struct conn *c = s->conns; c; c = c->next) {
 		if (!wants(c))
 			continue;
@@ -247,16 +311,10 @@ static void on_timer(uv_timer_t *t)
 	d->sent_all = d->all;
 	d->ndirty = 0;
 	d->district = d->all = false;
-	if (!any) {
-		free(focus);
+	if (!any)
 		return;
-	}
-	for (size_t i = 0; i < d->nsent; i++)
-		focus[nfocus++] = d->sent[i];
 	d->running = true;
-	rc = dash__job_run(s->db, s->request_timeout, "", "", "", focus, nfocus, on_push_done, d,
-			   &job);
-	free(focus);
+	rc = push_job_run(d, false);
 	if (rc) {
 		d->running = false;
 		log_warn("dashboard push not started err=\"%s\"", db_strerror(rc));
@@ -276,9 +334,25 @@ static void on_push_done(struct dash_job *j, void *arg)
 	unsigned sent = 0;
 
 	d->running = false;
+	if (j->failed && d->on_replica && !d->closing) {
+		log_warn("dashboard push on the replica failed %s: retrying on the primary",
+			 j->why);
+		replica_failed(s->replica, j->failed);
+		dash__job_free(j);
+		d->running = true;
+		if (push_job_run(d, true) == 0)
+			return;
+		d->running = false;
+		log_error("dashboard push not retried on the primary");
+		if (d->ndirty || d->district || d->all)
+			arm(d);
+		sched_maybe_free(d);
+		return;
+	}
 	if (j->failed) {
 		log_error("dashboard push failed %s", j->why);
 	} else if (!d->closing) {
+		uint64_t now = uv_hrtime();
 		for (struct conn *c = s->conns; c; c = c->next) {
 			if (!wants(c))
 				continue;
@@ -293,11 +367,14 @@ static void on_push_done(struct dash_job *j, void *arg)
 				env.body_case = SAFECAMPUS__ENVELOPE__BODY_DASHBOARD;
 				env.dashboard = &db;
 				conn_send(c, &env);
+				if (!d->on_replica)
+					replica_floor_raise(&c->read_floor_ns, now);
 				sent++;
 			}
 			dash__arena_free_all(&a);
 		}
-		log_info("dashboard pushed scopes=%zu connections=%u", d->nsent, sent);
+		log_info("dashboard pushed scopes=%zu connections=%u db=%s", d->nsent, sent,
+			 d->on_replica ? "replica" : "primary");
 	}
 	dash__job_free(j);
 	if (d->ndirty || d->district || d->all)
@@ -351,6 +428,7 @@ void dashboard_changed(struct server *s, const char *school)
 	/* any change moves the district's numbers; a bureau row (a notice, the
 	 * calendar) moves every school's */
 	d->district = true;
+	d->changed_ns = uv_hrtime();
 	if (!school[0])
 		d->all = true;
 	else
@@ -364,6 +442,7 @@ void dashboard_subscribed(struct conn *c)
 
 	if (!d || d->closing)
 		return;
+	d->changed_ns = uv_hrtime();
 	if (is_bureau(c))
 		d->district = true;
 	else

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "db_replica.h"
 #include "kindsql.h"
 #include "log.h"
 #include "server.h"
@@ -30,6 +31,8 @@ struct pull {
 	int truncated; /* some kind had more rows than were fetched */
 	unsigned owed; /* callbacks the database layer still owes this pull */
 	int queue_failed;
+	bool aborted;    /* request_timeout_ms ran out: no retry */
+	bool on_replica; /* reading the read replica (db_replica.h) */
 	char cursor_s[24], limit_s[16];
 };
 
@@ -47,6 +50,7 @@ struct kind_ctx {
 };
 
 static void pull_end(struct pull *p);
+static void on_conn(void *arg, int status, struct db_conn *dc);
 
 static int owe(struct pull *p, int rc)
 {
@@ -143,6 +147,49 @@ static void on_done(void *arg, int status, PGresult *res)
 	pull_end(p);
 }
 
+/* A read on the replica that the primary must answer instead: it failed, or
+ * the replica is behind the client's cursor, or (an up-to-date answer) it
+ * lacks the rows this client was told of by a Notify (server_head_for).
+ * Rows commit in seq order, so the replica has the head's row, and every
+ * one before it, once that row is among those it returns. true if the pull
+ * went to the primary. */
+static bool retry_on_primary(struct pull *p)
+{
+	struct conn *c = p->c;
+	const char *why;
+
+	if (!p->on_replica || p->aborted)
+		return false;
+	if (p->failed) {
+		why = "failed";
+		replica_failed(c->srv->replica, p->failed);
+	} else if (p->cursor > p->head) {
+		why = "behind the cursor";
+	} else {
+		size_t take = p->n < p->limit ? p->n : p->limit;
+		uint64_t told = server_head_for(c->srv, c);
+		bool more = p->truncated || p->n > take;
+		if (more || told <= p->cursor || (take && p->recs[take - 1]->seq >= told))
+			return false;
+		why = "behind the head";
+	}
+	conn_debug(c, "pull on the replica %s: retrying on the primary cursor=%llu", why,
+		   (unsigned long long)p->cursor);
+	for (size_t i = 0; i < p->n; i++)
+		kind_record_free(p->recs[i]);
+	p->n = 0;
+	p->failed = p->truncated = p->queue_failed = 0;
+	p->owed = 0;
+	p->head = 0;
+	p->on_replica = false;
+	int rc = db_acquire(c->srv->db, on_conn, p);
+	if (rc) {
+		p->failed = rc;
+		return false;
+	}
+	return true;
+}
+
 static void pull_end(struct pull *p)
 {
 	struct conn *c = p->c;
@@ -151,6 +198,11 @@ static void pull_end(struct pull *p)
 
 	if (p->dc)
 		db_release(p->dc);
+	p->dc = NULL;
+	if (!p->failed && p->n)
+		qsort(p->recs, p->n, sizeof *p->recs, by_seq);
+	if (retry_on_primary(p))
+		return;
 	if (p->failed) {
 		conn_fail(c, p->rid,
 			  p->failed == -ECANCELED || p->failed == -ETIMEDOUT
@@ -172,8 +224,6 @@ static void pull_end(struct pull *p)
 		conn_fail(c, p->rid, SAFECAMPUS__ERROR_CODE__ERROR_BAD_REQUEST, why);
 		goto out;
 	}
-	if (p->n)
-		qsort(p->recs, p->n, sizeof *p->recs, by_seq);
 	size_t take = p->n < p->limit ? p->n : p->limit;
 	/* rows beyond `take` (or beyond any kind's fetch) come in the next pull */
 	ch.more = p->truncated || p->n > take;
@@ -183,9 +233,12 @@ static void pull_end(struct pull *p)
 	env.request_id = p->rid;
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_CHANGES;
 	env.changes = &ch;
-	conn_debug(c, "pull cursor=%llu rows=%zu more=%d", (unsigned long long)p->cursor, take,
-		   ch.more);
+	conn_debug(c, "pull cursor=%llu rows=%zu more=%d db=%s", (unsigned long long)p->cursor,
+		   take, ch.more, p->on_replica ? "replica" : "primary");
 	conn_send(c, &env);
+	/* from the primary: its snapshot was taken before now */
+	if (!p->on_replica)
+		replica_floor_raise(&c->read_floor_ns, uv_hrtime());
 	if (!ch.more)
 		handle_synced(c);
 out:
@@ -262,6 +315,7 @@ static void pull_abort(void *arg)
 
 	if (!p->failed)
 		p->failed = -ETIMEDOUT;
+	p->aborted = true;
 	if (p->dc)
 		db_abort(p->dc, "request timed out");
 }
@@ -295,7 +349,9 @@ void pull_start(struct conn *c, uint64_t rid, const Safecampus__Pull *msg)
 	snprintf(p->cursor_s, sizeof p->cursor_s, "%llu", (unsigned long long)p->cursor);
 	snprintf(p->limit_s, sizeof p->limit_s, "%u", p->limit);
 	conn_request_begin(c, pull_abort, p);
-	rc = db_acquire(c->srv->db, on_conn, p);
+	struct db_pool *pool = replica_pick(c->srv->replica, c->read_floor_ns);
+	p->on_replica = pool != NULL;
+	rc = db_acquire(pool ? pool : c->srv->db, on_conn, p);
 	if (rc) {
 		p->failed = rc;
 		pull_end(p);

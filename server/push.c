@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "db_replica.h"
 #include "district.h"
 #include "fault.h"
 #include "hlc.h"
@@ -894,6 +895,9 @@ static void finish(struct push *p)
 	}
 	if (p->dc)
 		db_release(p->dc);
+	/* stored or maybe stored: this client's next reads must include it
+	 * (db_replica.h) */
+	replica_floor_raise(&c->read_floor_ns, uv_hrtime());
 	if (p->failed) {
 		int code = p->failed == -ECANCELED || p->failed == -ETIMEDOUT
 				   ? SAFECAMPUS__ERROR_CODE__ERROR_UNAVAILABLE

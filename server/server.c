@@ -12,6 +12,7 @@
 
 #include "conn.h"
 #include "dashboard.h"
+#include "db_replica.h"
 #include "dbstart.h"
 #include "district.h"
 #include "escalate.h"
@@ -213,6 +214,7 @@ int server_reload(struct server *s)
 	snprintf(s->request_timeout, sizeof s->request_timeout, "%ldms",
 		 s->cfg->request_timeout_ms);
 	dash_set_flag_settings(s->cfg);
+	replica_set_max_lag(s->replica, s->cfg->replica_max_lag_ms);
 	if (proxy_trust_parse(&s->proxies, s->cfg->proxy_trusted, err,
 			      sizeof err)) /* checked by config_load */
 		log_error("reload: proxy_trusted err=\"%s\"", err);
@@ -357,6 +359,14 @@ void server_db_up(struct server *s)
 		log_error("LISTEN failed err=\"%s\"", sc_strerror(rc));
 		goto fatal;
 	}
+	if (*cfg->replica) {
+		rc = replica_new(&s->replica, s->loop, s->db, cfg->replica, (int)cfg->db_pool,
+				 cfg->replica_max_lag_ms);
+		if (rc) {
+			log_error("replica pool failed err=\"%s\"", sc_strerror(rc));
+			goto fatal;
+		}
+	}
 	/* dashboards: recompute and push on change notices (dashboard.c) */
 	rc = dashboard_sched_start(s);
 	if (rc) {
@@ -489,6 +499,9 @@ void server_stop(struct server *s)
 	dbstart_stop(s);
 	escalate_stop(s);
 	dashboard_sched_stop(s);
+	/* before the primary's pool: its probe may hold a primary connection */
+	replica_close(s->replica);
+	s->replica = NULL;
 	if (s->db)
 		db_pool_close(s->db, on_pool_closed, NULL);
 }

@@ -18,6 +18,7 @@
 struct conn;
 struct dash_sched;
 struct dbstart;
+struct replica;
 
 /* The highest seq this worker has heard of for one school's rows ("" for the
  * bureau's own rows): what a school's Notify.head may say. */
@@ -50,6 +51,7 @@ struct server {
 	struct tls_ctx *tls; /* for new handshakes; replaced by a reload */
 	unsigned tls_gen;    /* bumped at each replacement of tls */
 	struct db_pool *db;
+	struct replica *replica; /* read replica for dashboards and Pulls, or NULL */
 	uv_tcp_t listener;
 	uv_signal_t sigterm, sigint, sighup, sigusr1;
 	uv_timer_t crl_timer;    /* warns before the CRL's next update passes */

@@ -37,6 +37,10 @@
  *        watch-dashboard SECONDS   Subscribe{enable, dashboards} and print
  *                             every Notify and Dashboard for that long,
  *                             each prefixed by "t=MS " since the subscription
+ *        session             one connection, commands from stdin, one a line:
+ *                             push TITLE | dashboard | pull CURSOR | mark TEXT
+ *                             (printed back as "mark TEXT", for the script
+ *                             to wait on); ends at end of input
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -671,6 +675,58 @@ int main(int argc, char **argv)
 		printf("subscribed\n");
 		watch(t0 + (uint64_t)(strtod(*arg ? arg : "10", NULL) * 1000), t0, 0, 0);
 		printf("watch done\n");
+	} else if (!strcmp(mode, "session")) {
+		/* the same client, request after request: what the server
+		 * remembers per connection (tests/e2e/replica_reads.sh) */
+		char line[512];
+		uint64_t rid = 1;
+		hello(1, 1);
+		expect(1);
+		while (fgets(line, sizeof line, stdin)) {
+			line[strcspn(line, "\n")] = '\0';
+			char *sp = strchr(line, ' ');
+			const char *rest = sp ? sp + 1 : "";
+			if (sp)
+				*sp = '\0';
+			rid++;
+			if (!strcmp(line, "push")) {
+				static char today[11];
+				time_t now = time(NULL);
+				struct tm tm;
+				gmtime_r(&now, &tm);
+				strftime(today, sizeof today, "%Y-%m-%d", &tm);
+				Safecampus__Record *recs[1] = { hazard(school, campus, rest) };
+				recs[0]->hazard->found_date = today;
+				push(recs, 1, rid);
+				expect(rid);
+			} else if (!strcmp(line, "dashboard")) {
+				Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
+				Safecampus__DashboardRequest rq =
+					SAFECAMPUS__DASHBOARD_REQUEST__INIT;
+				rq.school = "";
+				rq.period_start_date = rq.period_end_date = rq.as_of_date = "";
+				env.request_id = rid;
+				env.body_case = SAFECAMPUS__ENVELOPE__BODY_DASHBOARD_REQUEST;
+				env.dashboard_request = &rq;
+				send_env(&env);
+				if (!watch(now_ms() + 60000, 0, 1, rid))
+					return 1;
+			} else if (!strcmp(line, "pull")) {
+				Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
+				Safecampus__Pull p = SAFECAMPUS__PULL__INIT;
+				p.cursor = strtoull(rest, NULL, 10);
+				env.request_id = rid;
+				env.body_case = SAFECAMPUS__ENVELOPE__BODY_PULL;
+				env.pull = &p;
+				send_env(&env);
+				expect(rid);
+			} else if (!strcmp(line, "mark")) {
+				printf("mark %s\n", rest);
+			} else if (line[0]) {
+				printf("unknown command %s\n", line);
+			}
+		}
+		printf("session done\n");
 	} else {
 		fprintf(stderr, "unknown mode %s\n", mode);
 		return 2;

@@ -135,6 +135,25 @@ static void test_bad_replica(void **state)
 	config_free(&cfg);
 }
 
+/* with db_schema, the standby's sessions get the district's search_path too
+ * (it holds the same schema) */
+static void test_schema(void **state)
+{
+	struct config cfg;
+	char err[512];
+	(void)state;
+
+	assert_int_equal(load_flags(&cfg, err, sizeof err, 3, "--db_schema=d2",
+				    "--database=dbname=x", "--replica=dbname=x port=5433"),
+			 0);
+	assert_non_null(strstr(cfg.database, "search_path=d2"));
+	assert_non_null(strstr(cfg.replica, "search_path=d2"));
+	assert_non_null(strstr(cfg.replica, "5433"));
+	config_free(&cfg);
+	assert_int_equal(load_flags(&cfg, err, sizeof err, 0), 0);
+	config_free(&cfg);
+}
+
 /* the lag bound is reloadable, the replica's address is not */
 static void test_reload(void **state)
 {
@@ -185,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_defaults), cmocka_unit_test(test_good_values),
 		cmocka_unit_test(test_bad_lag),  cmocka_unit_test(test_bad_replica),
 		cmocka_unit_test(test_reload),   cmocka_unit_test(test_lsn),
+		cmocka_unit_test(test_schema),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,6 +122,34 @@ int district_conninfo(const char *conninfo, const char *schema, char **out, char
 	return 0;
 }
 
+void district_conninfo_schema(const char *conninfo, char *out, size_t len)
+{
+	static const char key[] = "search_path=";
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+	const char *options = NULL, *name = NULL;
+	size_t n = 0;
+
+	if (len)
+		out[0] = '\0';
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "options") == 0)
+			options = o->val;
+	/* the last one is the one PostgreSQL keeps */
+	for (const char *p = options ? strstr(options, key) : NULL; p; p = strstr(p + 1, key))
+		name = p + strlen(key);
+	if (name) {
+		while (name[n] && name[n] != ' ' && name[n] != ',')
+			n++;
+		if (n < len && n <= DISTRICT_SCHEMA_MAX) {
+			memcpy(out, name, n);
+			out[n] = '\0';
+			if (!district_schema_valid(out, NULL))
+				out[0] = '\0';
+		}
+	}
+	PQconninfoFree(opts);
+}
+
 void district_lock(const char *schema, enum district_lock which, bool try_lock,
 		   struct district_sql *out)
 {

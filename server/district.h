@@ -37,6 +37,14 @@ bool district_schema_valid(const char *schema, const char **why);
 SC_WUR int district_conninfo(const char *conninfo, const char *schema, char **out, char *err,
 			     size_t errlen);
 
+/** The schema conninfo's options put first in search_path (the last
+ * "search_path=" in them, as district_conninfo writes it), into out (at
+ * least DISTRICT_SCHEMA_MAX + 1 bytes); "" if none, if the name is not a
+ * valid db_schema, or if conninfo does not parse. Start-up checks the
+ * session against it (migrate.c): a pooler that drops the options would
+ * otherwise put the district in public unnoticed. */
+void district_conninfo_schema(const char *conninfo, char *out, size_t len);
+
 /** The district's database-wide locks. */
 enum district_lock {
 	DISTRICT_LOCK_SYNC,     /* the change feed: seq drawn in commit order (sync.md) */

@@ -164,9 +164,14 @@ fail:
  * session's search_path; the schema is made on the district's first start.
  * Without one (current_schema() is public, or whatever the database says)
  * nothing is made. Runs under the migration lock: two servers of a new
- * district starting together make it once. */
-static int make_schema(PGconn *pg, char *err, size_t errlen)
+ * district starting together make it once. A session whose search_path is
+ * not the one conninfo asked for (a pooler that dropped the options) is
+ * refused: its tables would go to another district's schema, or public. */
+static int make_schema(PGconn *pg, const char *conninfo, char *err, size_t errlen)
 {
+	char want[DISTRICT_SCHEMA_MAX + 1];
+
+	district_conninfo_schema(conninfo, want, sizeof want);
 	PGresult *res = PQexec(pg, "SELECT current_schema() IS NULL, "
 				   "btrim(split_part(current_setting('search_path'), ',', 1))");
 	char why[1024], sql[DISTRICT_SCHEMA_MAX + 32];
@@ -178,9 +183,18 @@ static int make_schema(PGconn *pg, char *err, size_t errlen)
 		rc = SC_EDB;
 		goto out;
 	}
+	const char *name = PQgetvalue(res, 0, 1);
+	if (*want && strcmp(name, want) != 0) {
+		seterr(err, errlen,
+		       "the session's search_path starts with \"%.80s\", not the district's "
+		       "schema %s: something between safecampusd and PostgreSQL (a pooler such "
+		       "as pgbouncer) dropped the connection's options; connect directly",
+		       name, want);
+		rc = SC_EDB;
+		goto out;
+	}
 	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
 		goto out; /* it exists */
-	const char *name = PQgetvalue(res, 0, 1);
 	if (!*name || !district_schema_valid(name, NULL)) {
 		seterr(err, errlen,
 		       "no schema to create the tables in: search_path starts with \"%.80s\", "
@@ -281,7 +295,7 @@ int migrate_apply_list(const char *conninfo, const struct migration *list, char 
 		goto out;
 	}
 	locked = true;
-	rc = make_schema(pg, err, errlen);
+	rc = make_schema(pg, conninfo, err, errlen);
 	if (rc)
 		goto out;
 	if (!run(pg,

@@ -52,6 +52,25 @@ check "nothing of either went to public" \
 check "each schema has its own sequence and migrations" \
   eq "$(sql "select (select count(*) from dist_a.schema_migrations) = (select count(*) from dist_b.schema_migrations) and to_regclass('dist_a.sync_seq') is not null and to_regclass('dist_b.sync_seq') is not null")" t
 
+# a pooler that drops the connection's options (search_path) in between: a
+# third district's server must not migrate into public, nor serve
+PPORT=$(e2e_free_port)
+python3 "$SC_SOURCE_DIR/tests/tools/pg_drop_options.py" "$PPORT" 127.0.0.1 "$PGPORT" >"$T/proxy.log" 2>&1 &
+PROXY_PID=$!
+for _ in $(seq 50); do grep -q listening "$T/proxy.log" && break; sleep 0.1; done
+sed -e "s|^listen = .*|listen = 127.0.0.1:$(e2e_free_port)|" -e "s|^db_schema = .*|db_schema = dist_c|" \
+  -e "s|^database = .*|database = host=127.0.0.1 port=$PPORT user=$PGUSER dbname=$E2E_DB sslmode=disable|" \
+  "$T/server.conf" >"$T/server3.conf"
+"$SAFECAMPUSD" --config "$T/server3.conf" >"$T/server3.log" 2>&1 &
+PID3=$!
+for _ in $(seq 100); do grep -q "dropped the connection's options" "$T/server3.log" && break; sleep 0.1; done
+check "behind a pooler that drops its options, a district's server says so" \
+  grep -q "search_path starts with .*not the district's schema dist_c.*dropped the connection's options" "$T/server3.log"
+check "... and made nothing: no schema dist_c, nothing in public" \
+  eq "$(sql "select to_regnamespace('dist_c') is null, (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public')")" "t|0"
+kill -KILL "$PID3" "$PROXY_PID" 2>/dev/null
+wait "$PID3" "$PROXY_PID" 2>/dev/null
+
 # what the database keeps for all schemas: a function (a later migration's
 # copy of an old one, say) must not take an advisory lock without the
 # schema in its key, nor NOTIFY on a channel of its own choosing

@@ -176,12 +176,40 @@ static void test_locks_and_channels(void **state)
 	assert_true(strlen(cb) <= 63);
 }
 
+/* what start-up checks the session against */
+static void test_conninfo_schema(void **state)
+{
+	char out[DISTRICT_SCHEMA_MAX + 1], *ci = NULL, err[256];
+
+	(void)state;
+	assert_int_equal(district_conninfo("dbname=x options='-c work_mem=8MB'", "d_7", &ci, err,
+					   sizeof err),
+			 0);
+	district_conninfo_schema(ci, out, sizeof out);
+	assert_string_equal(out, "d_7");
+	free(ci);
+	district_conninfo_schema("dbname=x", out, sizeof out);
+	assert_string_equal(out, "");
+	district_conninfo_schema("dbname=x options='-c work_mem=8MB'", out, sizeof out);
+	assert_string_equal(out, "");
+	/* the last setting wins, as in PostgreSQL */
+	district_conninfo_schema("options='-csearch_path=a -c search_path=b_2'", out, sizeof out);
+	assert_string_equal(out, "b_2");
+	/* not a district's name: nothing to check against */
+	district_conninfo_schema("options='-csearch_path=\"$user\",public'", out, sizeof out);
+	assert_string_equal(out, "");
+	district_conninfo_schema("options='-csearch_path=public'", out, sizeof out);
+	assert_string_equal(out, "");
+	district_conninfo_schema("host='open", out, sizeof out);
+	assert_string_equal(out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_schema),         cmocka_unit_test(test_good_schema),
 		cmocka_unit_test(test_no_schema),          cmocka_unit_test(test_bad_conninfo),
-		cmocka_unit_test(test_locks_and_channels),
+		cmocka_unit_test(test_locks_and_channels), cmocka_unit_test(test_conninfo_schema),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "i18n.h"
 #include "kinds.h"
 
 /* Canonical bytes are small (a payload is a few hundred bytes); a cap keeps a
@@ -253,17 +254,18 @@ int sig_signed_bytes(const Safecampus__Record *r, struct buf *out, char *why, si
 	int rc;
 
 	if (!s || !s->signer || !*s->signer)
-		return sc_refuse(SC_EINVALID, why, n, "not signed");
+		return sc_refuse(SC_EINVALID, why, n, _("not signed"));
 	if (s->sig.len != SIG_LEN)
-		return sc_refuse(SC_EINVALID, why, n, "signature is %zu bytes, not %d", s->sig.len,
-				 SIG_LEN);
+		return sc_refuse(SC_EINVALID, why, n, _("signature is %zu bytes, not %d"),
+				 s->sig.len, SIG_LEN);
 	if (s->prev_hash.len != 0 && s->prev_hash.len != SIG_HASH_LEN)
-		return sc_refuse(SC_EINVALID, why, n, "prev_hash is %zu bytes, not 0 or %d",
+		return sc_refuse(SC_EINVALID, why, n, _("prev_hash is %zu bytes, not 0 or %d"),
 				 s->prev_hash.len, SIG_HASH_LEN);
 	for (size_t i = 0; i < s->n_evidence; i++)
 		if (s->evidence[i].len != SIG_HASH_LEN)
-			return sc_refuse(SC_EINVALID, why, n, "evidence hash %zu is not %d bytes",
-					 i + 1, SIG_HASH_LEN);
+			return sc_refuse(SC_EINVALID, why, n,
+					 _("evidence hash %zu is not %d bytes"), i + 1,
+					 SIG_HASH_LEN);
 	/* each described file is one of the signed evidence hashes */
 	for (size_t i = 0; i < s->n_files; i++) {
 		const Safecampus__EvidenceFile *f = s->files[i];
@@ -274,12 +276,12 @@ int sig_signed_bytes(const Safecampus__Record *r, struct buf *out, char *why, si
 		if (!named)
 			return sc_refuse(
 				SC_EINVALID, why, n,
-				"evidence file %zu is not one of the signed evidence hashes",
+				_("evidence file %zu is not one of the signed evidence hashes"),
 				i + 1);
 	}
 	rc = sig_canonical(r, out);
 	if (rc)
-		rc = sc_refuse(SC_EINVALID, why, n, "cannot form the signed bytes (%s)",
+		rc = sc_refuse(SC_EINVALID, why, n, _("cannot form the signed bytes (%s)"),
 			       sc_strerror(rc));
 	return rc;
 }
@@ -294,7 +296,7 @@ int sig_check(const Safecampus__Record *r, const uint8_t pub[SIG_PUBKEY_LEN], ch
 	if (!rc && sig_verify(pub, buf_head(&b), buf_used(&b), r->signature->sig.data,
 			      r->signature->sig.len) != 0)
 		rc = sc_refuse(SC_EINVALID, why, n,
-			       "the signature of %s does not match these bytes",
+			       _("the signature of %s does not match these bytes"),
 			       r->signature->signer);
 	buf_free(&b);
 	return rc;

@@ -98,11 +98,13 @@ int verify_add_person(struct verify *v, const Safecampus__Record *r)
 	return 0;
 }
 
+const char verify_enrolment_kind[] = "person";
+
 bool verify_kind_signs(const struct kind *k)
 {
 	if (!k)
 		return false;
-	if (!strcmp(k->name, "person") || (k->ops && k->ops->sign_roles))
+	if (!strcmp(k->name, verify_enrolment_kind) || (k->ops && k->ops->sign_roles))
 		return true;
 	for (size_t i = 0; i < kind_count(); i++) {
 		const struct kind_ops *o = kind_at(i)->ops;

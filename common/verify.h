@@ -80,6 +80,9 @@ SC_WUR int verify_add_person(struct verify *v, const Safecampus__Record *r);
 int verify_chain(struct verify *v, const char *school, const char *chain_id, bool versions,
 		 struct verify_link *links, size_t n);
 
+/** The kind of the enrolment records verify_add_person learns people from. */
+extern const char verify_enrolment_kind[];
+
 /** True if records of kind k can be sign-offs (a verb writing k signs, or
  * k's entry does, or k is the enrolment kind). */
 bool verify_kind_signs(const struct kind *k);

@@ -20,5 +20,8 @@ const char *web_sync_label(enum store_sync_state s);
  * the record's list (web_inforce.c). */
 void web_in_force(struct web_req *r, struct web_page *p, const struct kind *k,
 		  const Safecampus__Record *rec);
+/** The record's signed history, recomputed from this store's rows: its
+ * problems, or that it adds up (client/web/web_verify.c). */
+void web_verify_box(struct web_req *r, struct web_page *p, const Safecampus__Record *rec);
 
 #endif

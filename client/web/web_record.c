@@ -218,6 +218,7 @@ int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 	      _("Back to the list"));
 	if (k->ops && k->ops->event_kind && kind_by_name(k->ops->event_kind))
 		history(r, p, rec, k, kind_by_name(k->ops->event_kind));
+	web_verify_box(r, p, rec);
 	web_p(p, "<script src=\"/static/evidence.js\" defer></script>\n");
 	web_foot(p, r);
 	safecampus__record__free_unpacked(rec, NULL);

@@ -1,0 +1,94 @@
+/* One record's chain, from this store (verify_store.h). */
+#include "verify_store.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kind_ops.h"
+#include "kinds.h"
+
+struct gather {
+	struct store *st;
+	struct verify *v;
+	Safecampus__Record **recs; /* owned copies */
+	size_t n, cap;
+	int rc;
+};
+
+static int people_cb(void *arg, const Safecampus__Record *r)
+{
+	struct gather *g = arg;
+
+	g->rc = verify_add_person(g->v, r);
+	return g->rc != 0;
+}
+
+static int link_cb(void *arg, const Safecampus__Record *r)
+{
+	struct gather *g = arg;
+	enum store_sync_state st;
+
+	if (!verify_kind_signs(kind_of(r)))
+		return 0;
+	if ((g->rc = store_sync_state(g->st, r->id, &st)))
+		return 1;
+	if (st == STORE_REJECTED)
+		return 0;
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 16;
+		Safecampus__Record **more = realloc(g->recs, cap * sizeof *more);
+		if (!more) {
+			g->rc = -ENOMEM;
+			return 1;
+		}
+		g->recs = more;
+		g->cap = cap;
+	}
+	if (!(g->recs[g->n] = kind_record_dup(r))) {
+		g->rc = -ENOMEM;
+		return 1;
+	}
+	g->n++;
+	return 0;
+}
+
+int verify_store_record(struct store *st, const char *school, const Safecampus__Record *rec,
+			struct verify *v)
+{
+	const struct kind *k = kind_of(rec);
+	const struct kind *ek =
+		k && k->ops && k->ops->event_kind ? kind_by_name(k->ops->event_kind) : NULL;
+	struct gather g = { .st = st, .v = v };
+	struct verify_link *links = NULL;
+	int rc;
+
+	if (!k)
+		return SC_EINVALID;
+	/* every enrolment: a signer is looked up by school and login */
+	rc = store_each(st, verify_enrolment_kind, people_cb, &g);
+	if (!rc && (rc = g.rc) == 0 && link_cb(&g, rec))
+		rc = g.rc;
+	if (!rc && ek && (rc = store_each_child(st, ek->name, rec->id, link_cb, &g)) == 0)
+		rc = g.rc;
+	if (!rc && g.n && !(links = calloc(g.n, sizeof *links)))
+		rc = -ENOMEM;
+	for (size_t i = 0; !rc && i < g.n; i++)
+		links[i] = (struct verify_link){ .r = g.recs[i],
+						 .id = g.recs[i]->id,
+						 .kind = kind_of(g.recs[i])->name,
+						 .row_expected = true };
+	if (!rc && g.n) {
+		/* as `verify` decides: a chain of a parent's events, or the
+		 * versions of one record */
+		const struct kind *last = kind_of(g.recs[g.n - 1]);
+		if (verify_chain(v, school, kind_chain_id(rec),
+				 !(last->immutable && last->parent_field), links, g.n) < 0)
+			rc = -ENOMEM;
+	}
+	free(links);
+	for (size_t i = 0; i < g.n; i++)
+		kind_record_free(g.recs[i]);
+	free(g.recs);
+	return rc;
+}

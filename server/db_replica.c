@@ -361,6 +361,14 @@ void replica_close(struct replica *r)
 {
 	if (!r || r->closing)
 		return;
+	/* the worker's account of where its reads went */
+	struct replica_stats st;
+	replica_stats(r, &st);
+	log_info("replica closing picked=%llu primary_lagging=%llu primary_down=%llu "
+		 "primary_behind_client=%llu failed=%llu",
+		 (unsigned long long)st.picked, (unsigned long long)st.lagging,
+		 (unsigned long long)st.down, (unsigned long long)st.behind,
+		 (unsigned long long)st.failed);
 	r->closing = true;
 	uv_close((uv_handle_t *)&r->timer, on_timer_closed);
 	db_pool_close(r->pool, on_pool_closed, r);

@@ -59,8 +59,9 @@ void replica_failed(struct replica *r, int status);
 
 void replica_stats(const struct replica *r, struct replica_stats *out);
 
-/** Stops probing and closes the replica's pool; frees r once its handles
- * and probes are done. Idempotent; r must not be used afterwards. */
+/** Logs the counters (replica closing picked=N ...), stops probing and
+ * closes the replica's pool; frees r once its handles and probes are done.
+ * Idempotent; r must not be used afterwards. */
 void replica_close(struct replica *r);
 
 /** Raises *floor to at least pos (floors never go down). */

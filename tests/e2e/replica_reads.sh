@@ -214,5 +214,12 @@ exec 3>&-
 wait "$SESSION"
 check "the session ended cleanly" grep -q "^session done" "$T/s.log"
 server_kill
+# the worker's own count of where reads went, logged as it stops
+counts=$(grep "replica closing" "$T/server.log")
+num() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$counts"; }
+check "its counters: reads on the standby" test "$(num picked)" -ge 4
+check "reads sent to the primary for a client that had seen newer" test "$(num primary_behind_client)" -ge 3
+check "for a lagging standby" test "$(num primary_lagging)" -ge 1
+check "for a standby down" test "$(num primary_down)" -ge 3
 check "the server stopped cleanly" bash -c "! grep -qi 'AddressSanitizer\|runtime error' '$T/server.log'"
 e2e_done

@@ -71,10 +71,27 @@ bool indicators_staff_current(const Safecampus__Staff *s, const char *asof)
 	return !(*left && strcmp(left, asof) <= 0);
 }
 
-bool indicators_letter_holds(const Safecampus__Letter *lt, const char *staff_id,
+void indicators_letter_since(const Safecampus__Record *r, const char *countersigned, char out[11])
+{
+	const char *signed_d = r->letter ? s_(r->letter->signed_date) : "";
+	const char *best = signed_d;
+
+	out[0] = '\0';
+	if (!date_valid(signed_d))
+		return;
+	if (r->signature && r->signature->signer && *r->signature->signer) {
+		if (!countersigned || !date_valid(countersigned))
+			return; /* awaits its counter-signature */
+		if (strcmp(countersigned, signed_d) > 0)
+			best = countersigned;
+	}
+	memcpy(out, best, 11);
+}
+
+bool indicators_letter_holds(const Safecampus__Letter *lt, const char *since, const char *staff_id,
 			     const char *staff_name, int year, const char *asof)
 {
-	const char *signed_d = s_(lt->signed_date);
+	const char *signed_d = s_(since);
 
 	if (lt->year != year || !date_valid(signed_d) || strcmp(signed_d, asof) > 0)
 		return false;

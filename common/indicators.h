@@ -41,14 +41,24 @@ int indicators_hazard_overdue(const struct hazard_status *s, const char *found, 
  * means gone at a day nobody wrote down, so never current. */
 bool indicators_staff_current(const Safecampus__Staff *s, const char *asof);
 
-/** Does letter lt (not deleted: the caller's part) make the staff member
- * (id, name) a holder for year `year` as of asof? Its year is `year`, it is
- * signed on or before asof (a letter without a signed date holds nothing),
- * and it names them: as signer by signer_staff_id, or by name when it has no
- * staff id; or as counter-signer by name (a principal counter-signs the
- * staff's letters and signs the school's with the bureau). Names compare
- * exactly, as the server's SQL does. */
-bool indicators_letter_holds(const Safecampus__Letter *lt, const char *staff_id,
+/** The day letter r holds from, into out ("" if it holds nothing): a
+ * letter is concluded (签订) when both sides signed it, so a letter its
+ * holder signed holds from the later of its signed_date and `countersigned`,
+ * the day of its counter-signature (NULL or "": none yet, so ""); a letter
+ * recorded without a signature (require_signatures = 0, letters typed in
+ * from paper) names both sides and holds from its signed_date.
+ * (server: 025's sc_letter_since) */
+void indicators_letter_since(const Safecampus__Record *r, const char *countersigned, char out[11]);
+
+/** Does letter lt (not deleted: the caller's part), holding from `since`
+ * (indicators_letter_since), make the staff member (id, name) a holder for
+ * year `year` as of asof? Its year is `year`, since is on or before asof (a
+ * letter without that day holds nothing), and it names them: as signer by
+ * signer_staff_id, or by name when it has no staff id; or as counter-signer
+ * by name (a principal counter-signs the staff's letters and signs the
+ * school's with the bureau). Names compare exactly, as the server's SQL
+ * does. */
+bool indicators_letter_holds(const Safecampus__Letter *lt, const char *since, const char *staff_id,
 			     const char *staff_name, int year, const char *asof);
 
 /* ---------------------------------------------------------------- equipment

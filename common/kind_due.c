@@ -12,6 +12,7 @@
 #include "date.h"
 #include "indicators.h"
 #include "kind_due.h"
+#include "kind_letter.h"
 #include "kinds.h"
 
 static const char *s_(const char *s)
@@ -370,6 +371,12 @@ int kind_owed_education(const struct kind_env *env, const char *today, kind_due_
 
 /* ---- letters for the year */
 
+/* the year's letters, each with the day it holds from (letter_since) */
+struct held {
+	Safecampus__Record *r; /* owned copy */
+	char since[11];
+};
+
 struct staff_ctx {
 	const struct kind_env *env;
 	const char *today;
@@ -377,42 +384,53 @@ struct staff_ctx {
 	unsigned current, without;
 	char names[256];
 	size_t at;
+	struct held *letters;
+	size_t nletters, cap;
 	int rc;
-};
-
-struct holds_ctx {
-	const Safecampus__Record *staff;
-	struct staff_ctx *s;
-	bool holds;
 };
 
 static int letter_cb(void *arg, const Safecampus__Record *r)
 {
-	struct holds_ctx *h = arg;
+	struct staff_ctx *x = arg;
+	struct held *h;
 
-	if (!r->deleted && r->body_case == SAFECAMPUS__RECORD__BODY_LETTER &&
-	    indicators_letter_holds(r->letter, h->staff->id, s_(h->staff->staff->name), h->s->year,
-				    h->s->today))
-		h->holds = true;
-	return h->holds;
+	if (r->deleted || r->body_case != SAFECAMPUS__RECORD__BODY_LETTER ||
+	    r->letter->year != x->year)
+		return 0;
+	if (x->nletters == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 64;
+		struct held *more = realloc(x->letters, cap * sizeof *more);
+		if (!more) {
+			x->rc = -ENOMEM;
+			return 1;
+		}
+		x->letters = more;
+		x->cap = cap;
+	}
+	h = &x->letters[x->nletters];
+	h->r = kind_record_dup(r);
+	if (!h->r) {
+		x->rc = -ENOMEM;
+		return 1;
+	}
+	x->nletters++;
+	x->rc = letter_since(x->env, h->r, h->since);
+	return x->rc != 0;
 }
 
 static int staff_cb(void *arg, const Safecampus__Record *r)
 {
 	struct staff_ctx *x = arg;
-	struct holds_ctx h = { .staff = r, .s = x };
-	int rc;
+	bool holds = false;
 
 	if (r->deleted || r->body_case != SAFECAMPUS__RECORD__BODY_STAFF ||
 	    !indicators_staff_current(r->staff, x->today))
 		return 0;
 	x->current++;
-	rc = x->env->each(x->env->ctx, "letter", letter_cb, &h);
-	if (rc < 0) {
-		x->rc = rc;
-		return 1;
-	}
-	if (!h.holds) {
+	for (size_t i = 0; i < x->nletters && !holds; i++)
+		holds = indicators_letter_holds(x->letters[i].r->letter, x->letters[i].since, r->id,
+						s_(r->staff->name), x->year, x->today);
+	if (!holds) {
 		if (x->without < 5 && x->at < sizeof x->names)
 			x->at += (size_t)snprintf(x->names + x->at, sizeof x->names - x->at, " %s",
 						  s_(r->staff->name));
@@ -425,10 +443,17 @@ int kind_owed_letter(const struct kind_env *env, const char *today, kind_due_lin
 {
 	struct staff_ctx x = { .env = env, .today = today, .year = (int)strtol(today, NULL, 10) };
 	char line[512];
-	int rc = env->each(env->ctx, "staff", staff_cb, &x);
+	int rc = env->each(env->ctx, "letter", letter_cb, &x);
 
 	if (!rc)
 		rc = x.rc;
+	if (!rc)
+		rc = env->each(env->ctx, "staff", staff_cb, &x);
+	if (!rc)
+		rc = x.rc;
+	for (size_t i = 0; i < x.nletters; i++)
+		kind_record_free(x.letters[i].r);
+	free(x.letters);
 	if (rc || !x.without)
 		return rc;
 	snprintf(line, sizeof line,

@@ -66,14 +66,24 @@ const struct kind_ops kind_ops_staff = {
 	.derive = staff_derive,
 };
 
-/* A signer_staff_id must name a staff record known here. */
+/* A signer_staff_id must name a staff record known here; a letter already
+ * counter-signed does not change (the counter-signature's prev_hash names
+ * this version: the server would refuse it as off its chain). */
 static int letter_check(const struct kind_env *env, const Safecampus__Record *r, char *why,
 			size_t n)
 {
 	const Safecampus__Letter *lt = r->letter;
 	Safecampus__Record *s = NULL;
+	unsigned have = 0;
 	int rc;
 
+	if (lt && env->each_child && (rc = letter_countersigns(env, r, NULL, &have)) != 0)
+		return rc;
+	if (have)
+		return sc_refuse(SC_ETRANSITION, why, n,
+				 _("letter %.8s is counter-signed and cannot change: sign a new "
+				   "letter to correct it"),
+				 r->id);
 	if (!lt || !*s_(lt->signer_staff_id))
 		return 0;
 	rc = env->get(env->ctx, lt->signer_staff_id, &s);
@@ -178,20 +188,49 @@ static unsigned countersign_roles_of(const Safecampus__Record *r)
 		       : 0;
 }
 
-int letter_countersigns(const struct kind_env *env, const Safecampus__Record *letter,
-			const char *skip_id, unsigned *n)
+/* The counter-signatures of letter not refused by the server: how many, and
+ * the earliest day among them ("" if none). */
+static int countersigns(const struct kind_env *env, const Safecampus__Record *letter,
+			const char *skip_id, unsigned *n, char first[11])
 {
 	struct kind_events x;
 	int rc = kind_events_load(env, "letter_event", letter->id, skip_id, &x);
 
 	*n = 0;
+	first[0] = '\0';
 	for (size_t i = 0; rc == 0 && i < x.n; i++) {
 		const Safecampus__Record *e = x.ev[i].r;
-		if (x.ev[i].sync != KIND_REJECTED && !e->deleted && e->letter_event &&
-		    e->letter_event->action == SAFECAMPUS__LETTER_ACTION__LETTER_ACTION_COUNTERSIGN)
-			(*n)++;
+		const char *d;
+		if (x.ev[i].sync == KIND_REJECTED || e->deleted || !e->letter_event ||
+		    e->letter_event->action != SAFECAMPUS__LETTER_ACTION__LETTER_ACTION_COUNTERSIGN)
+			continue;
+		(*n)++;
+		d = s_(e->letter_event->signed_date);
+		if (date_valid(d) && (!first[0] || strcmp(d, first) < 0))
+			memcpy(first, d, 11);
 	}
 	kind_events_free(&x);
+	return rc;
+}
+
+int letter_countersigns(const struct kind_env *env, const Safecampus__Record *letter,
+			const char *skip_id, unsigned *n)
+{
+	char first[11];
+
+	return countersigns(env, letter, skip_id, n, first);
+}
+
+int letter_since(const struct kind_env *env, const Safecampus__Record *letter, char out[11])
+{
+	char first[11] = "";
+	unsigned n = 0;
+	int rc = 0;
+
+	/* an unsigned letter needs no counter-signature: no query for it */
+	if (letter->signature && env->each_child)
+		rc = countersigns(env, letter, NULL, &n, first);
+	indicators_letter_since(letter, first, out);
 	return rc;
 }
 

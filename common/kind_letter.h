@@ -21,5 +21,9 @@ unsigned letter_countersign_roles(int level);
  * by the server (leaving out skip_id, may be NULL) into *n; 0 or < 0. */
 int letter_countersigns(const struct kind_env *env, const Safecampus__Record *letter,
 			const char *skip_id, unsigned *n);
+/** The day letter holds from for coverage (indicators_letter_since, with
+ * its counter-signatures known in env) into out, "" while it awaits its
+ * counter-signature; 0 or < 0 from env. */
+int letter_since(const struct kind_env *env, const Safecampus__Record *letter, char out[11]);
 
 #endif

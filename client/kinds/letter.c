@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "indicators.h"
 #include "kind_letter.h"
+#include "verb.h"
 
 /* ---------------------------------------------------------------- staff and letters */
 
@@ -76,8 +78,9 @@ static int staff_cb(void *arg, const Safecampus__Record *r)
 
 struct letters {
 	struct people *p;
+	const struct kind_env *env; /* for the counter-signatures */
 	int year;
-	unsigned total, unmatched;
+	unsigned total, unmatched, awaiting;
 	char (*stray)[128]; /* signers that are not current staff here */
 	size_t nstray, capstray;
 	int rc;
@@ -88,17 +91,26 @@ static int letter_cb(void *arg, const Safecampus__Record *r)
 	struct letters *l = arg;
 	const Safecampus__Letter *lt = r->letter;
 	bool matched = false;
+	char since[11];
 
 	if (r->body_case != SAFECAMPUS__RECORD__BODY_LETTER || r->deleted || lt->year != l->year)
 		return 0;
 	l->total++;
+	l->rc = letter_since(l->env, r, since);
+	if (l->rc)
+		return 1;
+	if (!*since && date_valid(cli_s(lt->signed_date))) {
+		l->awaiting++; /* signed by its holder only: holds nothing yet */
+		return 0;
+	}
 	for (size_t i = 0; i < l->p->n; i++) {
 		struct person *e = &l->p->v[i];
 		if (strcmp(e->school, cli_s(r->school)) != 0)
 			continue;
 		/* the dashboard's definition (indicators.h): signer by staff id,
-		 * else by name; counter-signer by name; signed by the day */
-		if (indicators_letter_holds(lt, e->id, e->name, l->year, l->p->today)) {
+		 * else by name; counter-signer by name; concluded (signed by
+		 * both sides) by the day */
+		if (indicators_letter_holds(lt, since, e->id, e->name, l->year, l->p->today)) {
 			e->holds = true;
 			matched |= e->current;
 		}
@@ -148,6 +160,7 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 	size_t npos;
 	struct people p = { 0 };
 	struct letters l = { 0 };
+	struct kind_env env;
 	struct schools_seen {
 		char school[64];
 		unsigned staff, holders;
@@ -185,7 +198,9 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 	if (p.rc)
 		rc = p.rc;
 	if (rc == 0) {
+		verb_env(c->st, &c->cfg, p.today, &env);
 		l.p = &p;
+		l.env = &env;
 		l.year = (int)year;
 		rc = store_each(c->st, "letter", letter_cb, &l);
 		if (l.rc)
@@ -231,6 +246,10 @@ static int run_coverage(struct cli *c, int argc, char **argv)
 		printf(_("coverage %ld: %u of %u current staff hold a letter (%.1f%%)\n"), year,
 		       holders, staff, 100.0 * holders / staff);
 	printf(_("letters for %ld: %u\n"), year, l.total);
+	if (l.awaiting)
+		printf(_("awaiting a counter-signature (not counted until the level above signs; "
+			 "`safecampus list letter --status awaiting`): %u\n"),
+		       l.awaiting);
 	if (!cli_is_bureau(c) && holders < staff) {
 		printf(_("without a letter for %ld:\n"), year);
 		for (size_t i = 0; i < p.n; i++) {

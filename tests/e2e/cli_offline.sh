@@ -345,6 +345,16 @@ run letter sign --year 2026 --level boss --signer "Li Na" --counter-signer "Liu 
 expect_rc 2 "an unknown level"
 run letter sign --year 2026 --level other --signer "Visitor" --counter-signer "Liu Fang"
 expect_rc 0 "a letter for someone not on the staff"
+L2=$(grep -o '^[0-9a-f-]\{36\}' <<<"$OUT")
+run letter coverage --year 2026
+expect_out "^coverage 2026: 0 of 2 current staff hold a letter" "a letter counts once counter-signed"
+expect_out "^awaiting a counter-signature .*: 2$" "coverage says two await the level above"
+runas chenliu letter countersign "${L1:0:8}"
+expect_rc 0 "the vice principal counter-signs the department_teacher letter"
+runas chenliu letter countersign "${L2:0:8}"
+expect_rc 1 "a level other letter is counter-signed by the principal"
+runas lisi letter countersign "${L2:0:8}"
+expect_rc 0 "... who counter-signs it"
 run letter coverage --year 2026
 expect_rc 0 "letter coverage"
 expect_out "^coverage 2026: 1 of 2 current staff hold a letter \(50.0%\)$" "coverage counts current staff only"
@@ -354,6 +364,11 @@ expect_out "Visitor" "a letter matching no staff member is shown as not counted"
 run letter coverage --year 2027
 expect_out "^coverage 2027: 0 of 2 " "another year"
 run edit "$L1" --signer "Someone else"
+expect_rc 1 "a counter-signed letter cannot be changed"
+expect_err "is counter-signed" "... saying so"
+run letter sign --year 2026 --level department_teacher --signer "Li Na" --counter-signer "Liu Fang"
+L3=$OUT
+run edit "$L3" --signer "Someone else"
 expect_rc 0 "a letter can be corrected until the server has it"
 
 # ---------------------------------------------------------------- buses

@@ -41,7 +41,14 @@ scforge() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$SCFOR
 forge() { scforge "$T/$1.db" "$2" "$T/$3.pb" "${@:4}"; }
 cs_count() { sql "select count(*) from letter_event where letter_id = '$1'"; }
 
-check "people reach the server" sync_all
+for who in "sun head_teacher" "zhou department_head" "liu vice_principal" "chen principal"; do
+  set -- $who
+  sc amain add staff --name "Name $1" --staff-role "$2" >/dev/null
+done
+check "people and staff reach the server" sync_all
+# coverage on both sides: the staff holding a concluded 2026 letter
+held_pg() { sql "select count(*) from dash_letter where school = 'schoolA' and year = 2026"; }
+held_cl() { sc amain letter coverage --year 2026 | sed -n 's/^coverage 2026: \([0-9]*\) of 4 .*/\1/p'; }
 
 # ---------------------------------------------------------------- signed and counter-signed
 lt=$(sc_as amain sun letter sign --year 2026 --level department_teacher --signer "Name sun" \
@@ -71,6 +78,13 @@ lv=$(sc_as amain liu letter sign --year 2026 --level principal_vice --signer "Na
 lp=$(sc_as amain chen letter sign --year 2026 --level other --signer "Name chen" \
   --counter-signer "District bureau" --signed-date 2026-02-18)
 check "two more letters reach the server" sync_all
+# a letter counts once both sides signed it: sun and zhou (its counter-signer)
+# hold theirs; liu's and chen's own letters await the level above
+check "server: 2 of 4 staff hold a concluded letter" eq "$(held_pg)" 2
+check "client: the same 2 of 4" eq "$(held_cl)" 2
+out=$(sc amain letter coverage --year 2026)
+check "client: ... and the two awaiting are said" has "$out" "awaiting a counter-signature .*: 2"
+check "... liu is listed without a letter" has "$out" "Name liu"
 check_fail "client: a department head may not counter-sign a principal_vice letter" \
   sc_as amain zhou letter countersign "$lv"
 check "... the refusal names who may" has "$(cat "$T/check.out")" "zhou is a department_head; this letter_event is signed by a principal"
@@ -105,6 +119,11 @@ check "the server holds one counter-signature of liu's letter" eq "$(cs_count "$
 check "... and none of the principal's own" eq "$(cs_count "$lp")" 0
 check "the campus's own push of it is idempotent" sync_all
 check "... still one" eq "$(cs_count "$lv")" 1
+check "server: liu's counter-signed letter counts now for liu and chen (4 of 4)" eq "$(held_pg)" 4
+check "client: the same 4 of 4" eq "$(held_cl)" 4
+check "server: from the day it was counter-signed" \
+  eq "$(sql "select since from dash_letter d join staff s on s.school = d.school and s.id = d.staff_id where s.name = 'Name liu'")" \
+  "$(date +%F)"
 
 # ---------------------------------------------------------------- the browser
 # the record page offers the kind table's verb; the form signs as the person

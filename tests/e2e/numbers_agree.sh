@@ -47,13 +47,25 @@ done
 # ---- by hand, at school02: the principal, an unmatched name, a check
 S=stores/school02-main
 person_new "$S" vp-s2 vice_principal; as_default "$S" vp-s2
+person_new "$S" pr-s2 principal # counter-signs what vp-s2 signs
+countersign_as() { SAFECAMPUS_AS=$1 sc "$2" letter countersign "$3"; }
 pid=$(sc "$S" add staff --name "王校长" --staff-role principal --joined-date 2020-09-01)
 check "a principal" test -n "$pid"
-check "the principal counter-signs a teacher's letter" sc "$S" add letter --year "$year" \
-  --level department_teacher --signer "不在名册的人" --counter-signer "王校长" --signed-date "$today"
-check "a letter to a name that is no staff member" sc "$S" add letter --year "$year" \
-  --level department_teacher --signer "查无此人" --counter-signer "别人" --signed-date "$today"
+l1=$(sc "$S" add letter --year "$year" --level department_teacher --signer "不在名册的人" \
+  --counter-signer "王校长" --signed-date "$today")
+check "the principal counter-signs a teacher's letter (by name)" test ${#l1} -eq 36
+l2=$(sc "$S" add letter --year "$year" --level department_teacher --signer "查无此人" \
+  --counter-signer "别人" --signed-date "$today")
+check "a letter to a name that is no staff member" test ${#l2} -eq 36
 check "school02 syncs the letters" sc "$S" sync
+srv=$(server_num school02 letters)
+loc=$(local_letters "$S")
+check "signed by the holder only: local ($loc) = server ($srv)" eq "$loc" "$srv"
+check "... the principal is not covered yet" bash -c "\"$SAFECAMPUS\" --store \"$T/$S.db\" letter coverage --missing | grep -q '王校长'"
+for l in "$l1" "$l2"; do
+  check "the letter is counter-signed" countersign_as pr-s2 "$S" "$l"
+done
+check "school02 syncs the counter-signatures" sc "$S" sync
 srv=$(server_num school02 letters)
 loc=$(local_letters "$S")
 check "after the letters: local ($loc) = server ($srv)" eq "$loc" "$srv"

@@ -10,6 +10,7 @@ e2e_init status_due
 client_new amain schoolA main
 client_new bureau bureau office
 person_new amain vp-amain vice_principal; as_default amain vp-amain
+person_new amain pr-amain principal # counter-signs the letter vp-amain signs
 person_new bureau officer-bureau bureau_officer; as_default bureau officer-bureau
 today=$(date +%F)
 year=${today:0:4}
@@ -77,8 +78,13 @@ check "3-2's session" sc amain add education --school-class-id "$c2" --session-d
   --slot daily_1 --topic traffic --channel class_meeting --teacher 李 --minutes 1
 eid=$(sc amain list equipment | awk '/灭火器/ {print $1}')
 check "the item checked" sc amain add equipment_check --equipment-id "$eid" --check-date "$today" --result ok --checker 王
-check "the letter signed" sc amain letter sign --year "$year" --level department_teacher --signer "赵老师" \
-  --counter-signer "王校长" --signed-date "$today"
+lt=$(sc amain letter sign --year "$year" --level department_teacher --signer "赵老师" \
+  --counter-signer "王校长" --signed-date "$today")
+check "the letter signed" test ${#lt} -eq 36
+sc amain status >"$T/st2" 2>&1
+check "... and still owed until counter-signed" grep -q "letters for $year: 1 of 1" "$T/st2"
+countersign_as() { SAFECAMPUS_AS=$1 sc "$2" letter countersign "$3"; }
+check "the letter counter-signed" countersign_as pr-amain amain "$lt"
 sc amain status >"$T/st2" 2>&1
 check "acknowledged: now to report" grep -q "  - notice \"防溺水专项教育\": report by $due_soon\$" "$T/st2"
 absent() { ! grep -qF -- "$1" "$2"; }

@@ -89,19 +89,62 @@ static void test_letters(void **state)
 	l.signer = "李老师";
 	l.counter_signer = "王校长";
 	l.signed_date = "2026-03-01";
-	assert_true(indicators_letter_holds(&l, "id-li", "李老师", 2026, "2026-03-01"));
-	assert_true(indicators_letter_holds(&l, "id-wang", "王校长", 2026, "2026-03-01"));
-	assert_false(indicators_letter_holds(&l, "id-zhao", "赵老师", 2026, "2026-03-01"));
-	assert_false(indicators_letter_holds(&l, "id-li", "李老师", 2026,
+	assert_true(
+		indicators_letter_holds(&l, l.signed_date, "id-li", "李老师", 2026, "2026-03-01"));
+	assert_true(indicators_letter_holds(&l, l.signed_date, "id-wang", "王校长", 2026,
+					    "2026-03-01"));
+	assert_false(indicators_letter_holds(&l, l.signed_date, "id-zhao", "赵老师", 2026,
+					     "2026-03-01"));
+	assert_false(indicators_letter_holds(&l, l.signed_date, "id-li", "李老师", 2026,
 					     "2026-02-28")); /* not yet signed */
-	assert_false(indicators_letter_holds(&l, "id-li", "李老师", 2025,
+	assert_false(indicators_letter_holds(&l, l.signed_date, "id-li", "李老师", 2025,
 					     "2026-03-01")); /* another year */
 	l.signer_staff_id = "id-other";
-	assert_false(indicators_letter_holds(&l, "id-li", "李老师", 2026,
+	assert_false(indicators_letter_holds(&l, l.signed_date, "id-li", "李老师", 2026,
 					     "2026-03-01")); /* the id decides */
-	assert_true(indicators_letter_holds(&l, "id-other", "别名", 2026, "2026-03-01"));
+	assert_true(
+		indicators_letter_holds(&l, l.signed_date, "id-other", "别名", 2026, "2026-03-01"));
 	l.signed_date = "";
-	assert_false(indicators_letter_holds(&l, "id-other", "别名", 2026, "2026-03-01"));
+	assert_false(
+		indicators_letter_holds(&l, l.signed_date, "id-other", "别名", 2026, "2026-03-01"));
+}
+
+/* The day a letter holds from: 025's sc_letter_since. */
+static void test_letter_since(void **state)
+{
+	Safecampus__Letter l = SAFECAMPUS__LETTER__INIT;
+	Safecampus__Signature g = SAFECAMPUS__SIGNATURE__INIT;
+	Safecampus__Record r = SAFECAMPUS__RECORD__INIT;
+	char out[11];
+
+	(void)state;
+	r.body_case = SAFECAMPUS__RECORD__BODY_LETTER;
+	r.letter = &l;
+	l.signed_date = "2026-02-25";
+	indicators_letter_since(&r, NULL, out); /* recorded without signatures */
+	assert_string_equal(out, "2026-02-25");
+	indicators_letter_since(&r, "2026-03-02", out);
+	assert_string_equal(out, "2026-02-25");
+	r.signature = &g;
+	g.signer = "sun";
+	indicators_letter_since(&r, NULL, out); /* signed, awaiting the level above */
+	assert_string_equal(out, "");
+	indicators_letter_since(&r, "", out);
+	assert_string_equal(out, "");
+	indicators_letter_since(&r, "2026-03-02", out); /* concluded on the later day */
+	assert_string_equal(out, "2026-03-02");
+	indicators_letter_since(&r, "2026-02-20", out); /* a counter-signature dated first */
+	assert_string_equal(out, "2026-02-25");
+	l.signed_date = "";
+	indicators_letter_since(&r, "2026-03-02", out); /* no signed date: holds nothing */
+	assert_string_equal(out, "");
+	/* and it holds for coverage only from that day */
+	l.signed_date = "2026-02-25";
+	l.year = 2026;
+	l.signer = "孙老师";
+	indicators_letter_since(&r, "2026-03-02", out);
+	assert_false(indicators_letter_holds(&l, out, "id-sun", "孙老师", 2026, "2026-03-01"));
+	assert_true(indicators_letter_holds(&l, out, "id-sun", "孙老师", 2026, "2026-03-02"));
 }
 
 /* An item's next due day: 005's sc_equipment_timeline_of. */
@@ -137,9 +180,8 @@ static void test_equipment_due(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hazard_due),
-		cmocka_unit_test(test_hazard_overdue),
-		cmocka_unit_test(test_letters),
+		cmocka_unit_test(test_hazard_due),    cmocka_unit_test(test_hazard_overdue),
+		cmocka_unit_test(test_letters),       cmocka_unit_test(test_letter_since),
 		cmocka_unit_test(test_equipment_due),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

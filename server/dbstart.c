@@ -20,6 +20,7 @@ struct dbstart {
 	uv_work_t work;
 	uv_timer_t timer;
 	char *conninfo; /* the thread's own copy: a reload cannot pull it away */
+	char *district; /* likewise */
 	int rc;         /* of the attempt, written by the thread */
 	bool retryable;
 	char err[1024];
@@ -28,13 +29,14 @@ struct dbstart {
 	bool working, stopping, timer_closed;
 };
 
-int dbstart_prepare(const char *conninfo, char *err, size_t errlen, bool *retryable)
+int dbstart_prepare(const char *conninfo, const char *district, char *err, size_t errlen,
+		    bool *retryable)
 {
 	PGconn *pg;
 	int rc;
 
 	*retryable = true;
-	rc = migrate_apply(conninfo, err, errlen);
+	rc = migrate_apply_district(conninfo, district, err, errlen);
 	if (rc)
 		return rc;
 	pg = PQconnectdb(conninfo);
@@ -56,6 +58,7 @@ static void maybe_free(struct dbstart *d)
 	if (!d->stopping || d->working || !d->timer_closed)
 		return;
 	free(d->conninfo);
+	free(d->district);
 	free(d);
 }
 
@@ -72,7 +75,7 @@ static void work(uv_work_t *w)
 {
 	struct dbstart *d = w->data;
 
-	d->rc = dbstart_prepare(d->conninfo, d->err, sizeof d->err, &d->retryable);
+	d->rc = dbstart_prepare(d->conninfo, d->district, d->err, sizeof d->err, &d->retryable);
 }
 
 static void attempt(struct dbstart *d);
@@ -138,7 +141,10 @@ int dbstart_begin(struct server *s)
 {
 	struct dbstart *d = calloc(1, sizeof *d);
 
-	if (!d || !(d->conninfo = strdup(s->cfg->database))) {
+	if (!d || !(d->conninfo = strdup(s->cfg->database)) ||
+	    !(d->district = strdup(s->cfg->district))) {
+		if (d)
+			free(d->conninfo);
 		free(d);
 		return -ENOMEM;
 	}

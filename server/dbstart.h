@@ -21,11 +21,13 @@
 struct server;
 struct dbstart;
 
-/** Blocking: applies the migrations, then checks the schema against the wire
- * contract (kindsql_init). 0, or the failure with a reason in err and
+/** Blocking: applies the migrations (for district: migrate_apply_district),
+ * then checks the schema against the wire contract (kindsql_init). 0, or the
+ * failure with a reason in err and
  * *retryable telling whether trying again later may help (the database
  * could not be reached or was lost) or not (a schema that does not match). */
-SC_WUR int dbstart_prepare(const char *conninfo, char *err, size_t errlen, bool *retryable);
+SC_WUR int dbstart_prepare(const char *conninfo, const char *district, char *err, size_t errlen,
+			   bool *retryable);
 
 /** Starts bringing s's database up in the background; server_db_up(s) is
  * called from the loop once it is. -ENOMEM. */

@@ -47,7 +47,7 @@ static int prepare_database(const struct config *cfg)
 {
 	char err[1024];
 	bool retryable;
-	int rc = dbstart_prepare(cfg->database, err, sizeof err, &retryable);
+	int rc = dbstart_prepare(cfg->database, cfg->district, err, sizeof err, &retryable);
 
 	if (rc)
 		log_error("%s err=\"%s\"",

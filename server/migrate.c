@@ -167,7 +167,72 @@ fail:
  * district starting together make it once. A session whose search_path is
  * not the one conninfo asked for (a pooler that dropped the options) is
  * refused: its tables would go to another district's schema, or public. */
-static int make_schema(PGconn *pg, const char *conninfo, char *err, size_t errlen)
+/* "safecampus district=ID": the comment a district's schema carries, so that
+ * a server of another district (a copied configuration) cannot write into it. */
+#define CLAIM_PREFIX "safecampus district="
+
+/* The schema is district's: claimed now if nobody has, else refused unless
+ * it is district's already. */
+static int claim_schema(PGconn *pg, const char *schema, const char *district, char *err,
+			size_t errlen)
+{
+	const char *params[1] = { schema };
+	PGresult *res = PQexecParams(pg,
+				     "SELECT coalesce(obj_description(to_regnamespace($1), "
+				     "'pg_namespace'), '')",
+				     1, NULL, params, NULL, NULL, 0);
+	char why[1024], mine[256];
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		pg_errtext(pg, res, NULL, why, sizeof why);
+		seterr(err, errlen, "cannot read schema %s's owner district: %s", schema, why);
+		rc = SC_EDB;
+		goto out;
+	}
+	snprintf(mine, sizeof mine, CLAIM_PREFIX "%s", district);
+	const char *have = PQgetvalue(res, 0, 0);
+	if (strcmp(have, mine) == 0)
+		goto out;
+	/* PostgreSQL's own comment on public: a one-district database moved into
+	 * a schema by renaming public (OPERATIONS.md) is nobody's yet */
+	if (*have && strcmp(have, "standard public schema") != 0) {
+		if (strncmp(have, CLAIM_PREFIX, strlen(CLAIM_PREFIX)) == 0)
+			seterr(err, errlen,
+			       "schema %s holds district %.80s, and this server is district "
+			       "%.80s: check db_schema and district",
+			       schema, have + strlen(CLAIM_PREFIX), district);
+		else
+			seterr(err, errlen,
+			       "schema %s has a comment that is not safecampus's (\"%.80s\"): "
+			       "if it is this district's, remove it (COMMENT ON SCHEMA %s IS "
+			       "NULL) and start again",
+			       schema, have, schema);
+		rc = SC_EDB;
+		goto out;
+	}
+	char *lit = PQescapeLiteral(pg, mine, strlen(mine)), sql[512];
+	if (!lit) {
+		seterr(err, errlen, "cannot quote the district id: %s", PQerrorMessage(pg));
+		rc = SC_EDB;
+		goto out;
+	}
+	snprintf(sql, sizeof sql, "COMMENT ON SCHEMA %s IS %s", schema, lit);
+	PQfreemem(lit);
+	if (!run(pg, sql, PGRES_COMMAND_OK, false, why, sizeof why)) {
+		seterr(err, errlen, "cannot mark schema %s as district %s's: %s", schema, district,
+		       why);
+		rc = SC_EDB;
+		goto out;
+	}
+	log_info("district schema claimed schema=%s district=%s", schema, district);
+out:
+	PQclear(res);
+	return rc;
+}
+
+static int make_schema(PGconn *pg, const char *conninfo, const char *district, char *err,
+		       size_t errlen)
 {
 	char want[DISTRICT_SCHEMA_MAX + 1];
 
@@ -194,7 +259,7 @@ static int make_schema(PGconn *pg, const char *conninfo, char *err, size_t errle
 		goto out;
 	}
 	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
-		goto out; /* it exists */
+		goto claim; /* it exists */
 	if (!*name || !district_schema_valid(name, NULL)) {
 		seterr(err, errlen,
 		       "no schema to create the tables in: search_path starts with \"%.80s\", "
@@ -211,6 +276,9 @@ static int make_schema(PGconn *pg, const char *conninfo, char *err, size_t errle
 		goto out;
 	}
 	log_info("district schema created schema=%s", name);
+claim:
+	if (*want && district)
+		rc = claim_schema(pg, want, district, err, errlen);
 out:
 	PQclear(res);
 	return rc;
@@ -232,7 +300,8 @@ static bool applied(const PGresult *res, const char *name)
 	return false;
 }
 
-int migrate_apply_list(const char *conninfo, const struct migration *list, char *err, size_t errlen)
+static int migrate_run(const char *conninfo, const struct migration *list, const char *district,
+		       char *err, size_t errlen)
 {
 	static const char *const kw[] = { "fallback_application_name", "dbname", NULL };
 	const char *val[] = { "safecampusd-migrate", conninfo, NULL };
@@ -295,7 +364,7 @@ int migrate_apply_list(const char *conninfo, const struct migration *list, char 
 		goto out;
 	}
 	locked = true;
-	rc = make_schema(pg, conninfo, err, errlen);
+	rc = make_schema(pg, conninfo, district, err, errlen);
 	if (rc)
 		goto out;
 	if (!run(pg,
@@ -341,7 +410,17 @@ out:
 	return rc;
 }
 
+int migrate_apply_list(const char *conninfo, const struct migration *list, char *err, size_t errlen)
+{
+	return migrate_run(conninfo, list, NULL, err, errlen);
+}
+
 int migrate_apply(const char *conninfo, char *err, size_t errlen)
 {
-	return migrate_apply_list(conninfo, migrations, err, errlen);
+	return migrate_run(conninfo, migrations, NULL, err, errlen);
+}
+
+int migrate_apply_district(const char *conninfo, const char *district, char *err, size_t errlen)
+{
+	return migrate_run(conninfo, migrations, district, err, errlen);
 }

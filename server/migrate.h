@@ -27,6 +27,14 @@ extern const struct migration migrations[];
  * what PostgreSQL said. err may be NULL. */
 int migrate_apply(const char *conninfo, char *err, size_t errlen) SC_WUR;
 
+/** migrate_apply for the server of district. When the session works in a
+ * district's own schema (db_schema, district.h) the schema is claimed for
+ * district on its first start (its comment says "safecampus district=ID"),
+ * and refused (SC_EDB, err says whose it is) to a server of another district:
+ * a copied configuration must not mix two districts' records. */
+int migrate_apply_district(const char *conninfo, const char *district, char *err,
+			   size_t errlen) SC_WUR;
+
 /** Same, for any list terminated by {0, 0} (tests). Names must be unique;
  * they are applied in strcmp order whatever the order of the list. */
 int migrate_apply_list(const char *conninfo, const struct migration *list, char *err,

@@ -52,6 +52,21 @@ check "nothing of either went to public" \
 check "each schema has its own sequence and migrations" \
   eq "$(sql "select (select count(*) from dist_a.schema_migrations) = (select count(*) from dist_b.schema_migrations) and to_regclass('dist_a.sync_seq') is not null and to_regclass('dist_b.sync_seq') is not null")" t
 
+check "each schema is claimed by its district" \
+  eq "$(sql "select obj_description('dist_a'::regnamespace, 'pg_namespace') || ' ' || obj_description('dist_b'::regnamespace, 'pg_namespace')")" \
+  "safecampus district=d1 safecampus district=d2"
+# a server of district 2 given district 1's schema (a copied configuration)
+sed -e "s|^listen = .*|listen = 127.0.0.1:$(e2e_free_port)|" -e "s|^db_schema = .*|db_schema = dist_a|" \
+  "$T/server2.conf" >"$T/server4.conf"
+"$SAFECAMPUSD" --config "$T/server4.conf" >"$T/server4.log" 2>&1 &
+PID4=$!
+for _ in $(seq 100); do grep -q "holds district" "$T/server4.log" && break; sleep 0.1; done
+check "a server of district 2 refuses district 1's schema" \
+  grep -q "schema dist_a holds district d1, and this server is district d2" "$T/server4.log"
+check "... and migrated nothing there" bash -c "! grep -q 'migration applied' '$T/server4.log'"
+kill -TERM "$PID4" 2>/dev/null
+wait "$PID4" 2>/dev/null
+
 # a pooler that drops the connection's options (search_path) in between: a
 # third district's server must not migrate into public, nor serve
 PPORT=$(e2e_free_port)
@@ -68,7 +83,7 @@ check "behind a pooler that drops its options, a district's server says so" \
   grep -q "search_path starts with .*not the district's schema dist_c.*dropped the connection's options" "$T/server3.log"
 check "... and made nothing: no schema dist_c, nothing in public" \
   eq "$(sql "select to_regnamespace('dist_c') is null, (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public')")" "t|0"
-kill -KILL "$PID3" "$PROXY_PID" 2>/dev/null
+kill -TERM "$PID3" "$PROXY_PID" 2>/dev/null
 wait "$PID3" "$PROXY_PID" 2>/dev/null
 
 # what the database keeps for all schemas: a function (a later migration's

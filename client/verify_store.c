@@ -65,11 +65,32 @@ int verify_store_record(struct store *st, const char *school, const Safecampus__
 
 	if (!k)
 		return SC_EINVALID;
+	if (k->immutable && k->parent_field) {
+		/* a step: its chain is its parent's, checked whole (alone, a
+		 * step after the first names a step that is not in the links).
+		 * A parent of this school is the chain's record (a hazard, a
+		 * letter before its counter-signature); else (the bureau's
+		 * notice) the school's steps are the chain */
+		Safecampus__Record *parent = NULL;
+		rc = store_get(st, kind_chain_id(rec), &parent);
+		if (rc == 0 && kind_of(parent) && !kind_of(parent)->parent_field &&
+		    !strcmp(parent->school ? parent->school : "", rec->school ? rec->school : "")) {
+			rc = verify_store_record(st, school, parent, v);
+			kind_record_free(parent);
+			return rc;
+		}
+		kind_record_free(parent);
+		if (rc && rc != SC_ENOTFOUND)
+			return rc;
+		ek = k;
+	}
 	/* every enrolment: a signer is looked up by school and login */
 	rc = store_each(st, verify_enrolment_kind, people_cb, &g);
-	if (!rc && (rc = g.rc) == 0 && link_cb(&g, rec))
+	if (!rc && (rc = g.rc) == 0 && ek != k && link_cb(&g, rec))
 		rc = g.rc;
-	if (!rc && ek && (rc = store_each_child(st, ek->name, rec->id, link_cb, &g)) == 0)
+	if (!rc && ek &&
+	    (rc = store_each_child(st, ek->name, ek == k ? kind_chain_id(rec) : rec->id, link_cb,
+				   &g)) == 0)
 		rc = g.rc;
 	if (!rc && g.n && !(links = calloc(g.n, sizeof *links)))
 		rc = -ENOMEM;

@@ -146,6 +146,11 @@ check "web: liu counter-signs" \
   eq "$(code -b "$T/cj" --data-urlencode "csrf=$CS" -d '_password=secret-liu' "$B/r/$ld/v/countersign")" 303
 check "web: ... and the page offers it no more" \
   bash -c "! curl -s -b '$T/cj' $B/r/$ld | grep -q 'data-verb=\"countersign\"'"
+cse=$(sqlite3 "$T/amain.db" "select record_id from outbox where kind='letter_event'")
+check "web: the letter's page checks both signatures and their link" \
+  bash -c "curl -s -b '$T/cj' $B/r/$ld | grep -q 'class=\"ok\" id=\"verify-state\"'"
+check "web: so does the counter-signature's page (the whole chain)" \
+  bash -c "curl -s -b '$T/cj' $B/r/$cse | grep -q 'class=\"ok\" id=\"verify-state\"'"
 kill $SPID; wait $SPID 2>/dev/null
 trap e2e_cleanup EXIT
 check "the browser's counter-signature reaches the server" sync_all

@@ -30,20 +30,22 @@ bool district_schema_valid(const char *schema, const char **why)
 	if (n == 0)
 		return true;
 	if (n > DISTRICT_SCHEMA_MAX)
-		w = "longer than 40 characters";
+		w = "is longer than 40 characters";
 	else if (!((schema[0] >= 'a' && schema[0] <= 'z') || schema[0] == '_'))
 		w = "must start with a lower-case letter or _";
 	for (size_t i = 1; i < n && !w; i++) {
 		char c = schema[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-			w = "only lower-case letters, digits and _ are allowed";
+			w = "may hold only lower-case letters, digits and _";
 	}
-	if (!w && (strcmp(schema, "public") == 0 || strcmp(schema, "information_schema") == 0))
+	if (!w && strcmp(schema, "public") == 0)
 		/* public is where a database of one district keeps its tables,
 		 * under the bigint lock keys: leave db_schema empty for it */
 		w = "is reserved (leave db_schema empty to use public)";
+	if (!w && strcmp(schema, "information_schema") == 0)
+		w = "is reserved by PostgreSQL";
 	if (!w && strncmp(schema, "pg_", 3) == 0)
-		w = "pg_ names are reserved by PostgreSQL";
+		w = "is reserved: pg_ names belong to PostgreSQL";
 	if (w && why)
 		*why = w;
 	return w == NULL;

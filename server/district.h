@@ -7,8 +7,8 @@
  * change feed and of the escalation pass, and the LISTEN/NOTIFY channel.
  * With db_schema empty (the default) nothing changes: the database's own
  * search_path, the historical lock keys and channel, one district per
- * database. Everything here is pure (no I/O) but district_conninfo, which
- * only parses. */
+ * database. Nothing here does I/O (the conninfo functions only parse), so
+ * it is unit-tested (tests/unit/test_district.c). */
 #ifndef SC_DISTRICT_H
 #define SC_DISTRICT_H
 

@@ -97,6 +97,10 @@ static const char *const migrations[] = {
 	"  updated_ms INTEGER NOT NULL,\n"
 	"  PRIMARY KEY(year, scope, section)\n"
 	") WITHOUT ROWID;\n",
+	/* 4 -> 5: the schools held (store_schools), read from an index rather
+	 * than a scan of every payload: a notice to every school asks for them
+	 * each time it is derived (the bureau's home page, its notice list) */
+	"CREATE INDEX records_school ON records(school);\n",
 };
 #define STORE_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(STORE_MIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");

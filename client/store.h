@@ -126,7 +126,7 @@ SC_WUR int store_outbox_retry(struct store *st, const char *id);
 
 /** Version of the store's schema (PRAGMA user_version) this build writes.
  * store_open migrates older stores and refuses newer ones. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /** Text for people about the last store failure in this process (which
  * file, what SQLite said), "" if none. Static storage; set by every

@@ -96,7 +96,17 @@ int notice_schools(const struct kind_env *env, const Safecampus__Notice *n,
 	int rc = 0;
 
 	memset(out, 0, sizeof *out);
-	if (!*t) {
+	if (!*t && env->schools) {
+		/* every school held: the store's one query over the column, not a
+		 * decode of every record for each notice (the bureau's home page
+		 * derived each notice so: 1.1 s on 48,500 records) */
+		char(*v)[64] = NULL;
+		size_t nv = 0;
+		rc = env->schools(env->ctx, &v, &nv);
+		for (size_t i = 0; rc == 0 && i < nv; i++)
+			rc = schools_add(out, v[i]);
+		free(v);
+	} else if (!*t) {
 		struct schools_ctx x = { .s = out };
 		rc = env->each(env->ctx, NULL, schools_cb, &x);
 		if (x.rc)

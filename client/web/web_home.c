@@ -79,7 +79,9 @@ static int due_cb(void *arg, const Safecampus__Record *rec)
 	const struct kind *k = kind_of(rec);
 	struct kind_derived d;
 
-	if (rec->deleted || !k || x->n >= 50)
+	if (x->n >= 50)
+		return 1;
+	if (rec->deleted || !k)
 		return 0;
 	memset(&d, 0, sizeof d);
 	if (kind_derive(x->use, rec, x->today, &d) != 0 || !d.overdue)
@@ -110,23 +112,55 @@ static int due_cb(void *arg, const Safecampus__Record *rec)
 	return 0;
 }
 
-/* An env for deriving every record of k: its events read in one query
- * (store_events.h) when it has an event kind, else base itself. *ev is
- * freed with store_events_free when *held. */
-static const struct kind_env *env_for(struct store *st, const struct kind *k,
-				      const struct kind_env *base, struct store_events *ev,
-				      struct kind_env *out, bool *held)
+/* Envs for deriving every record of a kind: its events read in one query
+ * (store_events.h) when it has an event kind, once per page for both lists
+ * (what is due this week and what is overdue read the same hazards). */
+struct env_cache {
+	struct store *st;
+	const struct kind_env *base;
+	size_t n;                /* kind_count() */
+	struct store_events *ev; /* per kind index; held[i] says loaded */
+	struct kind_env *fast;
+	unsigned char *state; /* 0 not tried, 1 held, 2 base */
+};
+
+static void env_cache_init(struct env_cache *c, struct store *st, const struct kind_env *base)
 {
-	*held = false;
-	if (!k->ops || !k->ops->event_kind)
-		return base;
-	if (store_events_load(st, k->ops->event_kind, ev) != 0) {
-		store_events_free(ev);
-		return base;
+	*c = (struct env_cache){ .st = st, .base = base, .n = kind_count() };
+	c->ev = calloc(c->n, sizeof *c->ev);
+	c->fast = calloc(c->n, sizeof *c->fast);
+	c->state = calloc(c->n, 1);
+	if (!c->ev || !c->fast || !c->state)
+		c->n = 0; /* no memory: every kind derives the slow way */
+}
+
+static void env_cache_free(struct env_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->state[i] == 1)
+			store_events_free(&c->ev[i]);
+	free(c->ev);
+	free(c->fast);
+	free(c->state);
+}
+
+/* The env for deriving the records of kind_at(i). */
+static const struct kind_env *env_for(struct env_cache *c, size_t i)
+{
+	const struct kind *k = kind_at(i);
+
+	if (i >= c->n || !k->ops || !k->ops->event_kind)
+		return c->base;
+	if (c->state[i] == 0) {
+		c->state[i] = 2;
+		if (store_events_load(c->st, k->ops->event_kind, &c->ev[i]) != 0) {
+			store_events_free(&c->ev[i]);
+		} else {
+			store_events_env(&c->ev[i], c->base, &c->fast[i]);
+			c->state[i] = 1;
+		}
 	}
-	store_events_env(ev, base, out);
-	*held = true;
-	return out;
+	return c->state[i] == 1 ? &c->fast[i] : c->base;
 }
 
 /* What this campus owes today and by Sunday: the lines of `safecampus status`
@@ -177,7 +211,7 @@ static int week_rec(void *arg, const Safecampus__Record *rec)
 }
 
 static void due_week(struct web_req *r, struct web_page *p, const struct kind_env *env,
-		     const char *today)
+		     struct env_cache *cache, const char *today)
 {
 	struct week_ctx x = { .p = p, .env = env, .today = today };
 	char week_end[11];
@@ -197,15 +231,10 @@ static void due_week(struct web_req *r, struct web_page *p, const struct kind_en
 		if (x.k->ops->owed)
 			rc = x.k->ops->owed(env, today, week_line, &x);
 		if (rc == 0 && x.k->ops->due) {
-			struct store_events ev;
-			struct kind_env fast;
-			bool held;
-			x.env = env_for(r->w->st, x.k, env, &ev, &fast, &held);
+			x.env = env_for(cache, i);
 			rc = store_each(r->w->st, x.k->name, week_rec, &x);
 			if (x.rc)
 				rc = x.rc;
-			if (held)
-				store_events_free(&ev);
 			x.env = env;
 		}
 	}
@@ -226,6 +255,7 @@ int web_page_home(struct web_req *r, struct web_page *p)
 	struct web *w = r->w;
 	bool bureau = w->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU;
 	struct due_ctx due = { .p = p, .bureau = bureau };
+	struct env_cache cache;
 
 	web_head(p, r, _("Home"));
 	sync_summary(r, p);
@@ -233,23 +263,25 @@ int web_page_home(struct web_req *r, struct web_page *p)
 	 * `list`), whether or not its list has an overdue footer */
 	web_today(due.today);
 	verb_env(w->st, &w->cfg, due.today, &due.env);
-	due_week(r, p, &due.env, due.today);
+	env_cache_init(&cache, w->st, &due.env);
+	due_week(r, p, &due.env, &cache, due.today);
 	web_p(p, "<h2>%s</h2>\n<ul id=\"due\">", _("Overdue"));
 	for (size_t i = 0; i < kind_count(); i++) {
 		const struct kind *k = kind_at(i);
-		struct store_events ev;
-		struct kind_env fast;
-		bool held;
 		int rc;
-		if (!k->ops || !k->ops->derive)
+		/* a kind whose derive marks records late has "overdue" among its
+		 * status words; the others (bus trips and riders, 14,000 of the
+		 * bureau's records) are not decoded for nothing */
+		if (!k->ops || !k->ops->derive || !k->ops->status_words ||
+		    !kind_status_has(k->ops->status_words, "overdue"))
 			continue;
-		due.use = env_for(w->st, k, &due.env, &ev, &fast, &held);
+		due.use = env_for(&cache, i);
+		/* stops at the 50 shown (due_cb says 1): nothing after is listed */
 		rc = store_each(w->st, k->name, due_cb, &due);
-		if (held)
-			store_events_free(&ev);
 		if (rc)
 			break;
 	}
+	env_cache_free(&cache);
 	if (!due.n)
 		web_p(p, "<li>%s</li>", _("Nothing is overdue."));
 	web_p(p, "</ul>\n<h2>%s</h2>\n<div class=\"cards\" id=\"kinds\">", _("Records"));
@@ -259,7 +291,7 @@ int web_page_home(struct web_req *r, struct web_page *p)
 		/* a kind this install cannot write and has none of is left out */
 		if (store_count(w->st, k->name, &n))
 			n = 0;
-		if (!n && !k->bureau_only != !bureau)
+		if (!n && !kind_side_writes(k, bureau))
 			continue;
 		web_p(p, "<div class=\"card\"><h3><a href=\"/k/%s\">", k->name);
 		web_e(p, web_kind_label(k));

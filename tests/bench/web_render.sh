@@ -6,6 +6,8 @@
 #   list       /k/hazard of a school store holding 10,000 hazards (imported
 #              from a CSV: the first page of 200, and the last), a search
 #              over all of them (?q=, ~1 % match) and a status filter
+#   home       / (what is due this week, what is overdue, the kinds) of
+#              that store, of the bureau's and of a generated school's
 #   dashboard  /dashboard and /dashboard/frame (the charts page) of the
 #              bureau's store for a generated district: scgen --seed 2026,
 #              12 schools, one term, synced through a real safecampusd, the
@@ -33,6 +35,8 @@ source tests/lib/ports.sh
 TMP=$(mktemp -d /tmp/sc-bench-web.XXXXXX)
 OWN_PG= SERVER_PID= WEB_PID= DB=
 cleanup() {
+  # SC_BENCH_KEEP=DIR keeps the stores measured there, to profile a page on them
+  [[ -n ${SC_BENCH_KEEP:-} ]] && mkdir -p "$SC_BENCH_KEEP" && cp "$TMP"/stores/*.db "$TMP"/x.db "$SC_BENCH_KEEP"/ 2>/dev/null
   [[ -n $WEB_PID ]] && kill "$WEB_PID" 2>/dev/null && wait "$WEB_PID" 2>/dev/null
   [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
   [[ -n $DB ]] && psql -qX -d postgres -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1
@@ -139,3 +143,7 @@ echo "# the bureau's store, 12 schools + the bureau's notices, $(sqlite3 "$TMP/s
 measure "district dashboard" "/dashboard"
 measure "dashboard charts" "/dashboard/frame"
 measure "list, 1530 sessions" "/k/education"
+measure "home (bureau)" "/"
+serve "$TMP/stores/school01-main.db"
+echo "# a generated school's store, $(sqlite3 "$TMP/stores/school01-main.db" 'select count(*) from records' 2>/dev/null || echo '?') records"
+measure "home (school01)" "/"

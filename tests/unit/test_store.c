@@ -917,7 +917,7 @@ static void test_migrate_from_v1(void **state)
 
 	write_hazard(fx, new_id(id), "written by v1", NULL);
 	side_sql(fx, "DROP TABLE blobs; DROP TABLE people; DROP TABLE report_edits; "
-		     "ALTER TABLE records DROP COLUMN signature; "
+		     "DROP INDEX records_school; ALTER TABLE records DROP COLUMN signature; "
 		     "PRAGMA user_version = 1");
 	reopen(fx);
 	get_title(fx, id, t, sizeof t);

@@ -953,8 +953,22 @@ bool verb_legal(const struct verb_ctx *c, const struct kind *g, const struct kin
 		placeholders(k, v, m);
 		verb_today(today);
 		verb_env(c->st, c->cfg, today, &env);
-		rc = k->ops->check(&env, r, why, n);
+		/* what the verb fills from other records (a counter-signature's
+		 * level, which says who signs it) before the check and the roles */
+		rc = v->prepare ? v->prepare(&env, r) : 0;
+		if (rc == 0)
+			rc = k->ops->check(&env, r, why, n);
 		ok = rc != SC_ETRANSITION;
+		if (ok && v->sign_roles_of && c->actor && c->actor->role > 0 &&
+		    c->actor->role < 32 && !(kind_sign_roles(r) & (1u << c->actor->role))) {
+			char who[160];
+			kind_sign_roles_text(kind_sign_roles(r), who, sizeof who);
+			snprintf(why, n,
+				 _("refused: %1$s is a %2$s; this %3$s is signed by a %4$s"),
+				 s_(c->actor->login), s_(person_role_name(c->actor->role)),
+				 kname(k), who);
+			ok = false;
+		}
 		if (ok && !kind_client_writes(r)) {
 			snprintf(why, n, _("refused: the server writes this step, not a client"));
 			ok = false;

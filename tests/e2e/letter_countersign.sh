@@ -147,6 +147,16 @@ check "web: liu counter-signs" \
 check "web: ... and the page offers it no more" \
   bash -c "! curl -s -b '$T/cj' $B/r/$ld | grep -q 'data-verb=\"countersign\"'"
 cse=$(sqlite3 "$T/amain.db" "select record_id from outbox where kind='letter_event'")
+# offered only to whom the level allows: the principal's own letter (other) to
+# no department head, nor to the principal who holds it
+check "web: zhou signs in" eq "$(code -c "$T/cj2" -d 'login=zhou&password=secret-zhou' $B/login)" 303
+check "web: a department head is not offered a principal's counter-signature" \
+  bash -c "! curl -s -b '$T/cj2' $B/r/$lp | grep -q 'data-verb=\"countersign\"'"
+check "web: chen signs in" eq "$(code -c "$T/cj3" -d 'login=chen&password=secret-chen' $B/login)" 303
+check "web: nor is the principal, who holds that letter" \
+  bash -c "! curl -s -b '$T/cj3' $B/r/$lp | grep -q 'data-verb=\"countersign\"'"
+check "web: the principal is offered zhou's vice_department letter... already counter-signed: no" \
+  bash -c "! curl -s -b '$T/cj3' $B/r/$ld | grep -q 'data-verb=\"countersign\"'"
 check "web: the letter's page checks both signatures and their link" \
   bash -c "curl -s -b '$T/cj' $B/r/$ld | grep -q 'class=\"ok\" id=\"verify-state\"'"
 check "web: so does the counter-signature's page (the whole chain)" \

@@ -187,8 +187,8 @@ void web_head(struct web_page *p, struct web_req *r, const char *title)
 	web_e(p, w->cfg.campus);
 	web_p(p,
 	      "</span>\n<nav>\n<a href=\"/\">%s</a>\n<a href=\"/dashboard\">%s</a>\n"
-	      "<a href=\"/report\">%s</a>\n<a href=\"/sync\">%s</a>\n",
-	      _("Home"), _("Dashboard"), _("Annual report"), _("Sync"));
+	      "<a href=\"/report\">%s</a>\n<a href=\"/sync\">%s</a>\n<a href=\"/people\">%s</a>\n",
+	      _("Home"), _("Dashboard"), _("Annual report"), _("Sync"), _("People"));
 	if (r->sess) {
 		web_p(p, "<span class=\"person\">");
 		web_e(p, r->sess->who.display_name);

@@ -365,6 +365,8 @@ static int route(struct web_req *r, struct web_page *p)
 	}
 	if (n == 1 && strcmp(wd[0], "sync") == 0)
 		return post ? web_page_outbox_post(r, p) : web_page_sync(r, p);
+	if (n == 1 && strcmp(wd[0], "people") == 0)
+		return web_page_people(r, p);
 	if (n == 1 && strcmp(wd[0], "dashboard") == 0)
 		return web_page_dashboard(r, p);
 	if (n == 2 && strcmp(wd[0], "dashboard") == 0 && strcmp(wd[1], "frame") == 0)

@@ -213,6 +213,9 @@ bool web_need_person(struct web_req *r, struct web_page *p);
 
 int web_page_home(struct web_req *r, struct web_page *p);
 int web_page_sync(struct web_req *r, struct web_page *p);
+/** /people: who signs here; the principal enrols and revokes, everyone
+ * changes their password (web_people.c). */
+int web_page_people(struct web_req *r, struct web_page *p);
 int web_page_outbox_post(struct web_req *r, struct web_page *p);
 int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k);
 int web_page_record(struct web_req *r, struct web_page *p, const char *id);

@@ -326,6 +326,11 @@ struct db_pool *replica_pick(struct replica *r, uint64_t floor_ns)
 	return r->pool;
 }
 
+uint64_t replica_fresh_ns(const struct replica *r)
+{
+	return r ? r->fresh_ns : 0;
+}
+
 void replica_failed(struct replica *r, int status)
 {
 	if (!r)

@@ -53,6 +53,10 @@ void replica_set_max_lag(struct replica *r, long max_lag_ms);
  * it completed (its snapshot is older than that). */
 struct db_pool *replica_pick(struct replica *r, uint64_t floor_ns);
 
+/** The replica's fresh time (db_replica.h's header comment), 0 if r is
+ * NULL or none yet: it holds every commit acknowledged before it. */
+uint64_t replica_fresh_ns(const struct replica *r);
+
 /** A read on the replica failed (status): it is not used again until a probe
  * succeeds; logged once per outage. The caller retries on the primary. */
 void replica_failed(struct replica *r, int status);

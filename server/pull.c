@@ -31,8 +31,9 @@ struct pull {
 	int truncated; /* some kind had more rows than were fetched */
 	unsigned owed; /* callbacks the database layer still owes this pull */
 	int queue_failed;
-	bool aborted;    /* request_timeout_ms ran out: no retry */
-	bool on_replica; /* reading the read replica (db_replica.h) */
+	bool aborted;      /* request_timeout_ms ran out: no retry */
+	bool on_replica;   /* reading the read replica (db_replica.h) */
+	uint64_t fresh_ns; /* its fresh time when chosen: the snapshot holds at least that */
 	char cursor_s[24], limit_s[16];
 };
 
@@ -149,10 +150,12 @@ static void on_done(void *arg, int status, PGresult *res)
 
 /* A read on the replica that the primary must answer instead: it failed, or
  * the replica is behind the client's cursor, or (an up-to-date answer) it
- * lacks the rows this client was told of by a Notify (server_head_for).
- * Rows commit in seq order, so the replica has the head's row, and every
- * one before it, once that row is among those it returns. true if the pull
- * went to the primary. */
+ * may lack the rows this client was told of by a Notify (server_head_for).
+ * It has them when the head's row is among those it returns (rows commit in
+ * seq order: a snapshot with that row has every one before it), or when it
+ * was fresh past the time the head was learned (the head's row may be one
+ * the client cannot see: a notice for other schools). true if the pull went
+ * to the primary. */
 static bool retry_on_primary(struct pull *p)
 {
 	struct conn *c = p->c;
@@ -169,7 +172,8 @@ static bool retry_on_primary(struct pull *p)
 		size_t take = p->n < p->limit ? p->n : p->limit;
 		uint64_t told = server_head_for(c->srv, c);
 		bool more = p->truncated || p->n > take;
-		if (more || told <= p->cursor || (take && p->recs[take - 1]->seq >= told))
+		if (more || told <= p->cursor || (take && p->recs[take - 1]->seq >= told) ||
+		    p->fresh_ns > server_head_at(c->srv, c))
 			return false;
 		why = "behind the head";
 	}
@@ -351,6 +355,7 @@ void pull_start(struct conn *c, uint64_t rid, const Safecampus__Pull *msg)
 	conn_request_begin(c, pull_abort, p);
 	struct db_pool *pool = replica_pick(c->srv->replica, c->read_floor_ns);
 	p->on_replica = pool != NULL;
+	p->fresh_ns = replica_fresh_ns(c->srv->replica);
 	rc = db_acquire(pool ? pool : c->srv->db, on_conn, p);
 	if (rc) {
 		p->failed = rc;

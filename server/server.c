@@ -411,9 +411,12 @@ static void head_raise(struct server *s, const char *school, uint64_t seq)
 		h = &s->heads[s->nheads++];
 		snprintf(h->school, sizeof h->school, "%s", school);
 		h->seq = 0;
+		h->at_ns = 0;
 	}
-	if (seq > h->seq)
+	if (seq > h->seq) {
 		h->seq = seq;
+		h->at_ns = uv_hrtime();
+	}
 }
 
 uint64_t server_head_for(const struct server *s, const struct conn *c)
@@ -429,13 +432,28 @@ uint64_t server_head_for(const struct server *s, const struct conn *c)
 	return bureau && bureau->seq > head ? bureau->seq : head;
 }
 
+uint64_t server_head_at(const struct server *s, const struct conn *c)
+{
+	const struct school_head *own, *bureau;
+	uint64_t at;
+
+	if (c->id.role == SAFECAMPUS__ROLE__ROLE_BUREAU)
+		return s->head_at_ns;
+	own = head_find(s, c->id.school);
+	bureau = head_find(s, "");
+	at = own ? own->at_ns : 0;
+	return bureau && bureau->at_ns > at ? bureau->at_ns : at;
+}
+
 void server_notify(struct server *s, const char *school, uint64_t seq)
 {
 	Safecampus__Envelope env = SAFECAMPUS__ENVELOPE__INIT;
 	Safecampus__Notify n = SAFECAMPUS__NOTIFY__INIT;
 
-	if (seq > s->head_seq)
+	if (seq > s->head_seq) {
 		s->head_seq = seq;
+		s->head_at_ns = uv_hrtime();
+	}
 	if (seq)
 		head_raise(s, school, seq);
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_NOTIFY;

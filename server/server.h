@@ -25,6 +25,7 @@ struct replica;
 struct school_head {
 	char school[64];
 	uint64_t seq;
+	uint64_t at_ns; /* uv_hrtime when seq last rose (server_head_at) */
 };
 
 /** Why a connection was turned away at admission (conn.c), for the log's
@@ -69,6 +70,7 @@ struct server {
 	struct server_refusal_log refusals[SERVER_REFUSED_N];
 	struct proxy_trust proxies; /* proxy_trusted, parsed (start, reload) */
 	uint64_t head_seq;          /* highest committed seq this worker has heard of */
+	uint64_t head_at_ns;        /* uv_hrtime when head_seq last rose */
 	struct school_head *heads;  /* per school, so a school never learns the */
 	size_t nheads, capheads;    /* district's write volume (server_head_for) */
 	int stopping;
@@ -117,5 +119,10 @@ void server_notify(struct server *s, const char *school, uint64_t seq);
 /** The head a Notify to c carries: the district's for the bureau; for a school,
  * the highest seq of its own rows and the bureau's that this worker knows. */
 uint64_t server_head_for(const struct server *s, const struct conn *c);
+/** When this worker learned the head server_head_for(c) gives (the later of
+ * the two heads it combines, uv_hrtime): the rows up to it committed before
+ * then. A read replica holding everything committed before that time holds
+ * them (pull.c). */
+uint64_t server_head_at(const struct server *s, const struct conn *c);
 
 #endif

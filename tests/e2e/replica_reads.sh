@@ -160,6 +160,14 @@ east_rid2=$(grep "dashboard conn=schoolA/east " "$T/server.log" | tail -1 | sed 
 check "another client is served by the paused standby (within the bound)" eq "$east_rid2" replica
 check "which does not have the second hazard yet" \
   grep -q "indicator key=hazards_open has=1 value=1 " <<<"$out"
+# its Pull: the standby is tried, but this worker knows schoolA's head (the
+# second hazard's seq) and the standby's answer stops short of it
+out=$(PROBE_CAMPUS=east probe schoolA-east pull 0)
+check "another client's Pull is retried on the primary: the standby lacks the head" \
+  grep -q "pull on the replica behind the head: retrying on the primary conn=schoolA/east" "$T/server.log"
+check "it gets both hazards" grep -q "^changes n=2 " <<<"$out"
+check "answered by the primary" eq "$(grep "pull conn=schoolA/east " "$T/server.log" | tail -1 |
+  sed -n 's/.* db=\([a-z]*\).*/\1/p')" primary
 dash
 OPENS+=("$OPEN")
 check "the first client, again: the primary (it has seen newer)" eq "$BY" primary

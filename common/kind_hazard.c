@@ -322,10 +322,10 @@ static const struct kind_field_ui event_fields[] = {
 	{ "owner", NC_("hazard_event", "Owner"), NULL, NULL, NULL, KF_NONE, NULL },
 	{ "deadline_date", NC_("hazard_event", "Deadline"), NULL, NULL, "deadline", KF_NONE, NULL },
 	{ "note", NC_("hazard_event", "Note"), NULL, NULL, NULL, KF_NONE, NULL },
-	{ "evidence_sha256", NC_("hazard_event", "Evidence hash"), NULL, "evidence", NULL, KF_NONE,
-	  NULL },
-	{ "evidence_path", NC_("hazard_event", "Evidence file"), NULL, "evidence", NULL, KF_NONE,
-	  NULL },
+	{ "evidence_sha256", NC_("hazard_event", "Evidence hash"), NULL, N_("Evidence"), NULL,
+	  KF_NONE, NULL },
+	{ "evidence_path", NC_("hazard_event", "Evidence file"), NULL, N_("Evidence"), NULL,
+	  KF_NONE, NULL },
 	{ "at_ms", NC_("hazard_event", "At"), NULL, NULL, NULL, KF_NOW_MS, NULL },
 };
 

@@ -308,12 +308,13 @@ static const struct kind_verb notice_verbs[] = {
 	  .kind = "notice",
 	  .usage = "notice issue --title T --due-date YYYY-MM-DD [--body T] [--issue-date D] "
 		   "[--required-action T] [--targets \"s1;s2\"] [--campaign C]",
-	  .summary =
-		  N_("Issues a notice to the schools (bureau only). --targets is a ';'-separated "
-		     "list of school ids;\nwithout it the notice goes to every school. Prints the "
-		     "notice's id."),
+	  /* the summary heads the browser's form too: no option names in it */
+	  .summary = N_("Issues a notice to the schools (bureau only): to the schools named, or "
+			"to every school."),
 	  .epilog = N_(
-		  "--issue-date defaults to today. Each target school acknowledges it (`notice "
+		  "--targets is a ';'-separated list of school ids; without it the notice goes "
+		  "to every school.\nPrints the notice's id. --issue-date defaults to today. Each "
+		  "target school acknowledges it (`notice "
 		  "ack`) and reports\nhow it implemented it (`notice report`); `notice list` "
 		  "counts their answers. Editing a\nnotice later (`edit ID --due-date ...`) makes "
 		  "a new version the schools must acknowledge again.\nFor a recurring campaign "
@@ -378,12 +379,13 @@ static const struct kind_verb notice_verbs[] = {
 static const struct kind_field_ui notice_fields[] = {
 	{ "title", NC_("notice", "Title"), NULL, NULL, NULL, KF_NONE, NULL },
 	{ "body", NC_("notice", "Text"), NULL, NULL, NULL, KF_NONE, NULL },
-	{ "issue_date", NC_("notice", "Issued on"), NULL, "dates", NULL, KF_NONE, NULL },
-	{ "due_date", NC_("notice", "Report by"), NULL, "dates", NULL, KF_NONE, NULL },
+	{ "issue_date", NC_("notice", "Issued on"), NULL, N_("Dates"), NULL, KF_NONE, NULL },
+	{ "due_date", NC_("notice", "Report by"), NULL, N_("Dates"), NULL, KF_NONE, NULL },
 	{ "required_action", NC_("notice", "Required action"), NULL, NULL, NULL, KF_NONE, NULL },
 	{ "targets", NC_("notice", "Schools"),
-	  N_("school ids separated by ';' (empty: every school)"), "targets", NULL, KF_NONE, NULL },
-	{ "campaign", NC_("notice", "Campaign"), NULL, "targets", NULL, KF_NONE,
+	  N_("school ids separated by ';' (empty: every school)"), N_("Recipients"), NULL, KF_NONE,
+	  NULL },
+	{ "campaign", NC_("notice", "Campaign"), NULL, N_("Recipients"), NULL, KF_NONE,
 	  kind_enum_notice_campaign },
 };
 
@@ -469,13 +471,15 @@ static const struct kind_field_ui event_fields[] = {
 	  NULL },
 	{ "notice_hlc", NC_("notice_event", "Version"), NULL, NULL, NULL, KF_NONE, NULL },
 	{ "report_date", NC_("notice_event", "Implemented on"),
-	  N_("when it was implemented (default: today)"), "report", NULL, KF_NONE, NULL },
+	  N_("when it was implemented (default: today)"), N_("The implementation"), NULL, KF_NONE,
+	  NULL },
 	{ "channels", NC_("notice_event", "Channels"),
 	  N_("class_meeting, class_group, lecture, parent_letter, public_account, "
 	     "education_platform, assembly, drill, other"),
 	  "report", NULL, KF_NONE, NULL },
 	{ "evidence", NC_("notice_event", "Evidence"),
-	  N_("what shows it: minutes, photos, file names, links"), "report", NULL, KF_NONE, NULL },
+	  N_("what shows it: minutes, photos, file names, links"), N_("The implementation"), NULL,
+	  KF_NONE, NULL },
 	{ "at_ms", NC_("notice_event", "At"), NULL, NULL, NULL, KF_NOW_MS, NULL },
 };
 

@@ -26,8 +26,8 @@ static const struct kind_field_ui visitor_fields[] = {
 	{ "purpose", NC_("visitor", "Purpose"), NULL, NULL, NULL, KF_NONE, NULL },
 	{ "host", NC_("visitor", "Visiting"), N_("the staff member visited"), NULL, NULL, KF_NONE,
 	  NULL },
-	{ "time_in_ms", NC_("visitor", "Time in"), NULL, "times", NULL, KF_NOW_MS, NULL },
-	{ "time_out_ms", NC_("visitor", "Time out"), NULL, "times", NULL, KF_NONE, NULL },
+	{ "time_in_ms", NC_("visitor", "Time in"), NULL, N_("Times"), NULL, KF_NOW_MS, NULL },
+	{ "time_out_ms", NC_("visitor", "Time out"), NULL, N_("Times"), NULL, KF_NONE, NULL },
 };
 
 static const struct kind_verb visitor_verbs[] = {

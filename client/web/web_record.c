@@ -530,7 +530,7 @@ static void form_page(struct web_req *r, struct web_page *p, const struct kind *
 			continue;
 		if (gr && (!group || strcmp(group, gr) != 0)) {
 			web_p(p, "%s<fieldset><legend>", group ? "</fieldset>" : "");
-			web_e(p, i18n_pgettext(NULL, gr));
+			web_e(p, _(gr));
 			web_p(p, "</legend>");
 			group = gr;
 		}

@@ -3,6 +3,7 @@
  * them; coverage counts distinct holders. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -312,6 +313,30 @@ static int letter_derive(const struct kind_env *env, const Safecampus__Record *r
 	return rc;
 }
 
+/* `status`: this year's letters signed by their holder and not yet by the
+ * level above, each a step someone owes (they do not count till then) */
+static int letter_due(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+		      const char *week_end, char *out, size_t n)
+{
+	const Safecampus__Letter *lt = r->letter;
+	unsigned have = 0;
+	int rc;
+
+	(void)week_end;
+	if (r->deleted || !lt || !r->signature || lt->year < (int)strtol(today, NULL, 10))
+		return 0;
+	rc = letter_countersigns(env, r, NULL, &have);
+	if (rc || have)
+		return rc;
+	snprintf(out, n,
+		 _("letter %.8s (%d, %s) of %s: to be counter-signed by %s (`safecampus letter "
+		   "countersign %.8s`)"),
+		 r->id, (int)lt->year,
+		 s_(kind_enum_name(&safecampus__letter_level__descriptor, (int)lt->level)),
+		 s_(lt->signer), s_(lt->counter_signer), r->id);
+	return 1;
+}
+
 static const struct kind_verb letter_verbs[] = {
 	{ .name = "sign",
 	  .kind = "letter",
@@ -380,6 +405,7 @@ const struct kind_ops kind_ops_letter = {
 	.status_words = "awaiting countersigned",
 	.status_help = N_("awaiting (a counter-signature), countersigned"),
 	.derive = letter_derive,
+	.due = letter_due,
 	.event_kind = "letter_event",
 	.check = letter_check,
 	.sign_roles = KS_STAFF,

@@ -85,6 +85,10 @@ check "client: the same 2 of 4" eq "$(held_cl)" 2
 out=$(sc amain letter coverage --year 2026)
 check "client: ... and the two awaiting are said" has "$out" "awaiting a counter-signature .*: 2"
 check "... liu is listed without a letter" has "$out" "Name liu"
+out=$(sc amain status 2>&1)
+check "status: liu's letter is owed a counter-signature" \
+  has "$out" "letter ${lv:0:8} (2026, principal_vice) of Name liu: to be counter-signed by Name chen"
+check "... and sun's, counter-signed, is not" hasnt "$out" "letter ${lt:0:8}"
 check_fail "client: a department head may not counter-sign a principal_vice letter" \
   sc_as amain zhou letter countersign "$lv"
 check "... the refusal names who may" has "$(cat "$T/check.out")" "zhou is a department_head; this letter_event is signed by a principal"
@@ -121,6 +125,7 @@ check "the campus's own push of it is idempotent" sync_all
 check "... still one" eq "$(cs_count "$lv")" 1
 check "server: liu's counter-signed letter counts now for liu and chen (4 of 4)" eq "$(held_pg)" 4
 check "client: the same 4 of 4" eq "$(held_cl)" 4
+check "status: liu's letter is owed nothing now" hasnt "$(sc amain status 2>&1)" "letter ${lv:0:8}"
 check "server: from the day it was counter-signed" \
   eq "$(sql "select since from dash_letter d join staff s on s.school = d.school and s.id = d.staff_id where s.name = 'Name liu'")" \
   "$(date +%F)"

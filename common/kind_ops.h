@@ -332,6 +332,9 @@ struct kind_ops {
 	/* records are made only by a command of their own (`person add`, which
 	 * signs the enrolment): the browser offers no add form for the kind */
 	bool no_add_form;
+	/* the browser's own page for these records (the people page: enrol,
+	 * revoke, passwords), linked instead of the generic list; NULL: /k/NAME */
+	const char *web_page;
 	/* records of this kind written without a verb (`add drill`) take
 	 * --evidence FILE, as a verb with KV_EVIDENCE_FILE does */
 	bool evidence_files;

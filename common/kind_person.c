@@ -47,4 +47,5 @@ const struct kind_ops kind_ops_person = {
 	.check = person_check,
 	.anyone_writes = true,
 	.no_add_form = true,
+	.web_page = "/people",
 };

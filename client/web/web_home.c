@@ -293,7 +293,10 @@ int web_page_home(struct web_req *r, struct web_page *p)
 			n = 0;
 		if (!n && !kind_side_writes(k, bureau))
 			continue;
-		web_p(p, "<div class=\"card\"><h3><a href=\"/k/%s\">", k->name);
+		if (k->ops && k->ops->web_page)
+			web_p(p, "<div class=\"card\"><h3><a href=\"%s\">", k->ops->web_page);
+		else
+			web_p(p, "<div class=\"card\"><h3><a href=\"/k/%s\">", k->name);
 		web_e(p, web_kind_label(k));
 		web_p(p, "</a></h3><p>");
 		web_p(p, _("%llu records"), (unsigned long long)n);

@@ -31,6 +31,7 @@ check "the principal signs in" eq "$(login wang secret-wang)" 303
 check "the page lists the people, in Chinese" page_has wang /people '<h1>签名人员</h1>'
 check "... li, head teacher" grep -q '<td>li</td><td>Name li</td><td>班主任</td>' "$T/out"
 check "... with the enrolment form" grep -q 'id="person-add"' "$T/out"
+check "the home page's people card leads here" page_has wang / '<h3><a href="/people">签名人员</a>' 
 CS=$(csrf wang)
 add() { code -b "$T/wang" --data-urlencode "csrf=$CS" -d do=add --data-urlencode "login=$1" \
   --data-urlencode "name=$2" -d "role=$3" --data-urlencode "new_password=$4" \

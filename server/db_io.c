@@ -300,11 +300,13 @@ void db__on_poll(uv_poll_t *h, int status, int events)
 
 	if (!c || c->pool->closing)
 		return;
-	if (status < 0) {
-		if (c->state == CS_CONNECTING)
-			db__dbc_connect_failed(c, uv_strerror(status));
-		else
-			db__dbc_lost(c, uv_strerror(status));
+	/* libuv reports EPOLLERR as UV_EBADF and stops the handle. While
+	 * connecting that is a refused or unreachable host (a stopped primary):
+	 * libpq reads the socket's error itself and goes on to the next host of
+	 * a multi-host conninfo, so it must have its step; failing the attempt
+	 * here would never reach the second host while the first refuses. */
+	if (status < 0 && c->state != CS_CONNECTING) {
+		db__dbc_lost(c, uv_strerror(status));
 		return;
 	}
 	if (c->state == CS_CONNECTING)

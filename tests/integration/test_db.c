@@ -692,6 +692,48 @@ static void test_unreachable_server(void **state)
 	env_close(&e);
 }
 
+/* A multi-host conninfo whose first host refuses (a stopped primary, as in a
+ * failover): the pool must reach the second. libuv reports the refused
+ * connect as a poll error (EPOLLERR); the adapter used to end the attempt on
+ * it, so libpq never tried the next host and the pool stayed down for as long
+ * as the first host did. */
+static void test_second_host(void **state)
+{
+	PQconninfoOption *opts, *o;
+	const char *port = NULL;
+	char ci[256];
+	struct db_pool_config cfg = { .acquire_timeout_ms = 5000 };
+	struct acq a = { 0 };
+	struct env e;
+	long n;
+
+	(void)state;
+	opts = PQconninfoParse(conninfo, NULL);
+	assert_non_null(opts);
+	for (o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, "port") == 0 && o->val && *o->val)
+			port = o->val;
+	assert_non_null(port);
+	/* port 1 on loopback: nothing listens, the kernel refuses */
+	snprintf(ci, sizeof ci,
+		 "host=127.0.0.1,127.0.0.1 port=1,%s dbname=safecampus user=safecampus "
+		 "sslmode=disable target_session_attrs=read-write",
+		 port);
+	PQconninfoFree(opts);
+	memset(&e, 0, sizeof e);
+	alarm(60);
+	assert_int_equal(uv_loop_init(&e.loop), 0);
+	assert_int_equal(db_pool_new(&e.pool, &e.loop, ci, 2), 0);
+	db_pool_configure(e.pool, &cfg);
+	assert_int_equal(db_acquire(e.pool, on_acq, &a), 0);
+	wait_for(&e.loop, &a.done, 1, WAIT_MS);
+	assert_int_equal(a.status, 0);
+	n = count_rows(&e, a.c, "select 1");
+	assert_int_equal(n, 1);
+	db_release(a.c);
+	env_close(&e);
+}
+
 /* ---- migrations (blocking libpq, no loop) */
 
 static PGconn *pg_open(void)
@@ -940,6 +982,7 @@ int main(void)
 		cmocka_unit_test(test_killed_connection),
 		cmocka_unit_test(test_close_with_work_in_flight),
 		cmocka_unit_test(test_unreachable_server),
+		cmocka_unit_test(test_second_host),
 		cmocka_unit_test(test_migrations),
 		cmocka_unit_test(test_migrations_concurrent),
 		cmocka_unit_test(test_listen),

@@ -39,7 +39,8 @@
 /* reconnecting: 0.5 s doubling to 60 s, each delay drawn from [d/2, 3d/2) */
 #define BACKOFF_FIRST_MS 500u
 #define BACKOFF_MAX_MS 60000u
-/* a one-shot sync retries an unreachable server this often, within its timeout */
+/* a one-shot sync retries an unreachable server, or one whose database is
+ * unavailable, this often, within its timeout */
 #define ONESHOT_RETRIES 3
 /* ... when at least this much of the timeout is left for the next attempt */
 #define ONESHOT_MIN_LEFT_MS 500u
@@ -703,11 +704,24 @@ static void connection_closed(struct sync *s)
 	}
 	s->failures++;
 	delay = backoff_ms(s);
-	if (s->opts->watch)
+	if (s->opts->watch) {
 		retry = f != SYNC_FAIL_TLS && f != SYNC_FAIL_STORE && f != SYNC_FAIL_CONFIG;
-	else
+	} else if (f == SYNC_FAIL_UNAVAILABLE) {
+		/* the server's "database unavailable" passes too: a PostgreSQL
+		 * failover (docs/OPERATIONS.md) lasts seconds to a minute, and a
+		 * push not acknowledged is safe to send again. Each attempt gets
+		 * as far as a Welcome, which restarts `used`, so this wait is
+		 * bounded by the time since the run began, and the last delay is
+		 * cut to what is left of it rather than given up on. */
+		uint64_t spent = now - s->started_ms;
+
+		retry = spent + 2 * ONESHOT_MIN_LEFT_MS <= s->timeout_ms;
+		if (retry && spent + delay + ONESHOT_MIN_LEFT_MS > s->timeout_ms)
+			delay = (unsigned)(s->timeout_ms - spent - ONESHOT_MIN_LEFT_MS);
+	} else {
 		retry = f == SYNC_FAIL_UNREACHABLE && s->oneshot_retries < ONESHOT_RETRIES &&
 			used + delay + ONESHOT_MIN_LEFT_MS <= s->timeout_ms;
+	}
 	if (!retry) {
 		sync_end(s);
 		return;
@@ -886,7 +900,7 @@ static void sync_begin(struct sync *s, uv_loop_t *loop, bool signals)
 	s->loop = loop;
 	s->ev.fd = -1;
 	s->rng = hlc_wall_ms() ^ ((uint64_t)uv_os_getpid() << 32) ^ (uint64_t)(uintptr_t)s;
-	s->progress_ms = hlc_wall_ms();
+	s->progress_ms = s->started_ms = hlc_wall_ms();
 	uv_timer_init(s->loop, &s->timer);
 	uv_timer_init(s->loop, &s->poll);
 	uv_timer_init(s->loop, &s->retry);

@@ -70,6 +70,8 @@ struct sync {
 	unsigned oneshot_retries;
 	uint64_t
 		progress_ms; /* start, or the last Welcome: a one-shot's timeout counts from here */
+	uint64_t started_ms; /* the run's start: a one-shot waits out an unavailable
+			     * database this long at most (timeout_ms) */
 	uint64_t deadline_ms; /* watch_secs */
 	uint64_t rng;         /* backoff jitter */
 	Safecampus__Record **sent;

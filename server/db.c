@@ -378,6 +378,88 @@ void db__dbc_connect_failed(struct db_conn *c, const char *why)
 
 /* ---- connecting */
 
+/* How many hosts a conninfo lists (host, else hostaddr): 1 when it names one
+ * or none, 0 when it does not parse. */
+static unsigned conninfo_hosts(const char *conninfo)
+{
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL), *o;
+	unsigned n = 1, h = 0, a = 0;
+
+	if (!opts)
+		return 0;
+	for (o = opts; o->keyword; o++) {
+		unsigned *cnt = strcmp(o->keyword, "host") == 0       ? &h
+				: strcmp(o->keyword, "hostaddr") == 0 ? &a
+								      : NULL;
+
+		if (!cnt || !o->val || !*o->val)
+			continue;
+		*cnt = 1;
+		for (const char *q = o->val; *q; q++)
+			*cnt += *q == ',';
+	}
+	PQconninfoFree(opts);
+	if (h)
+		n = h;
+	else if (a)
+		n = a;
+	return n;
+}
+
+/* list's comma-separated items from the shift-th on, then those before it,
+ * into buf; NULL if it does not fit. */
+static const char *list_rotate(const char *list, unsigned shift, char *buf, size_t n)
+{
+	const char *cut = list;
+	size_t len = strlen(list), head;
+
+	if (len + 1 > n)
+		return NULL;
+	for (unsigned i = 0; i < shift && cut; i++) {
+		cut = strchr(cut, ',');
+		if (cut)
+			cut++;
+	}
+	if (!cut || cut == list) {
+		memcpy(buf, list, len + 1);
+		return buf;
+	}
+	head = (size_t)(cut - list) - 1; /* without its comma */
+	snprintf(buf, n, "%s,%.*s", cut, (int)head, list);
+	return buf;
+}
+
+/* Appends host, hostaddr and port (those that list one item per host) to
+ * kw/val at *k, rotated by shift, the values in bufs; later keywords override
+ * the expanded conninfo. */
+static void hosts_rotated(const char *conninfo, unsigned shift, unsigned nhosts, const char **kw,
+			  const char **val, int *k, char bufs[3][512])
+{
+	static const char *const keys[] = { "host", "hostaddr", "port" };
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL), *o;
+
+	if (!opts)
+		return;
+	for (o = opts; o->keyword; o++) {
+		for (int i = 0; i < 3; i++) {
+			unsigned items = 1;
+			const char *v;
+
+			if (strcmp(o->keyword, keys[i]) != 0 || !o->val || !*o->val)
+				continue;
+			for (const char *q = o->val; *q; q++)
+				items += *q == ',';
+			/* one port for every host: nothing to turn */
+			if (items != nhosts || !(v = list_rotate(o->val, shift, bufs[i], 512)))
+				continue;
+			kw[*k] = keys[i];
+			val[*k] = v;
+			(*k)++;
+		}
+	}
+	PQconninfoFree(opts);
+}
+
 static void on_notice(void *arg, const PGresult *res)
 {
 	struct db_conn *c = arg;
@@ -396,7 +478,7 @@ void db__dbc_connect_start(struct db_conn *c)
 	struct db_pool *p = c->pool;
 	/* a session we gave up on must not hold the district lock for long:
 	 * the server ends an idle transaction, TCP gives up on a dead peer */
-	static const char *const kw[] = {
+	const char *kw[12] = {
 		"fallback_application_name",
 		"keepalives",
 		"keepalives_idle",
@@ -405,24 +487,29 @@ void db__dbc_connect_start(struct db_conn *c)
 		"tcp_user_timeout",
 		"options",
 		"dbname",
-		NULL,
 	};
-	const char *val[] = { "safecampusd",
-			      "1",
-			      "30",
-			      "10",
-			      "3",
-			      "30000",
-			      "-c idle_in_transaction_session_timeout=60000",
-			      p->conninfo,
-			      NULL };
+	const char *val[12] = { "safecampusd",
+				"1",
+				"30",
+				"10",
+				"3",
+				"30000",
+				"-c idle_in_transaction_session_timeout=60000",
+				p->conninfo };
+	char bufs[3][512];
+	int k = 8;
 
 	if (c->fail_pending)
 		db__dbc_fail_all(c);
 	if (c->state != CS_BACKOFF || p->closing)
 		return;
 	if (!c->pg) {
-		/* later keywords win: the caller's conninfo overrides our defaults */
+		if (c->host_shift)
+			hosts_rotated(p->conninfo, c->host_shift, conninfo_hosts(p->conninfo), kw,
+				      val, &k, bufs);
+		kw[k] = val[k] = NULL;
+		/* later keywords win: the caller's conninfo overrides our defaults,
+		 * the turned host list overrides the caller's */
 		c->pg = PQconnectStartParams(kw, val, 1);
 		if (!c->pg) {
 			log_error("db connect start failed conn=%d reason=\"out of memory\"",
@@ -514,9 +601,24 @@ static void on_conn_timer(uv_timer_t *t)
 	case CS_BACKOFF:
 		db__dbc_connect_start(c);
 		break;
-	case CS_CONNECTING:
+	case CS_CONNECTING: {
+		unsigned n = conninfo_hosts(c->pool->conninfo);
+
 		db__dbc_connect_failed(c, "connect timeout");
+		/* libpq's per-host connect_timeout does not apply to an
+		 * asynchronous connection, so a host that accepts and never
+		 * answers (a hung primary), or drops every packet, used up the
+		 * attempt, and every next one began with it again: the next
+		 * attempt begins with the next host of the list */
+		if (n > 1 && c->pg) {
+			c->host_shift = (c->host_shift + 1) % n;
+			PQfinish(c->pg);
+			c->pg = NULL;
+			log_info("db next attempt starts at host %u of %u conn=%d",
+				 c->host_shift + 1, n, db__dbc_log_id(c));
+		}
 		break;
+	}
 	default:
 		break;
 	}

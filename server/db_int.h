@@ -84,9 +84,10 @@ struct db_conn {
 	bool clean_failed;
 	bool seg_failed; /* a statement failed since the last sync */
 	unsigned attempts;
-	unsigned gen;      /* bumped whenever the session is lost or closed */
-	uint64_t seg;      /* syncs sent on this session */
-	unsigned unsynced; /* requests sent since the last sync */
+	unsigned host_shift; /* a multi-host conninfo: the host the next attempt starts at */
+	unsigned gen;        /* bumped whenever the session is lost or closed */
+	uint64_t seg;        /* syncs sent on this session */
+	unsigned unsynced;   /* requests sent since the last sync */
 	struct db_req *q;
 	unsigned qcap, qhead, qlen;
 	struct db_stmt *stmts[DB_STMT_BUCKETS];

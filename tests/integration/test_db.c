@@ -27,6 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -692,46 +695,80 @@ static void test_unreachable_server(void **state)
 	env_close(&e);
 }
 
-/* A multi-host conninfo whose first host refuses (a stopped primary, as in a
- * failover): the pool must reach the second. libuv reports the refused
- * connect as a poll error (EPOLLERR); the adapter used to end the attempt on
- * it, so libpq never tried the next host and the pool stayed down for as long
- * as the first host did. */
-static void test_second_host(void **state)
+/* The port of the test cluster, from SC_PG_CONNINFO, into out. */
+static void pg_port(char *out, size_t n)
 {
-	PQconninfoOption *opts, *o;
-	const char *port = NULL;
-	char ci[256];
-	struct db_pool_config cfg = { .acquire_timeout_ms = 5000 };
-	struct acq a = { 0 };
-	struct env e;
-	long n;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL), *o;
 
-	(void)state;
-	opts = PQconninfoParse(conninfo, NULL);
 	assert_non_null(opts);
+	out[0] = '\0';
 	for (o = opts; o->keyword; o++)
 		if (strcmp(o->keyword, "port") == 0 && o->val && *o->val)
-			port = o->val;
-	assert_non_null(port);
-	/* port 1 on loopback: nothing listens, the kernel refuses */
-	snprintf(ci, sizeof ci,
-		 "host=127.0.0.1,127.0.0.1 port=1,%s dbname=safecampus user=safecampus "
-		 "sslmode=disable target_session_attrs=read-write",
-		 port);
+			snprintf(out, n, "%s", o->val);
 	PQconninfoFree(opts);
+	assert_true(out[0] != '\0');
+}
+
+/* A pool on "host=127.0.0.1,127.0.0.1 port=FIRST,<the cluster>" with
+ * target_session_attrs=read-write must hand out a working connection. */
+static void second_host_serves(unsigned first_port, const struct db_pool_config *cfg)
+{
+	char port[16], ci[256];
+	struct acq a = { 0 };
+	struct env e;
+
+	pg_port(port, sizeof port);
+	snprintf(ci, sizeof ci,
+		 "host=127.0.0.1,127.0.0.1 port=%u,%s dbname=safecampus user=safecampus "
+		 "sslmode=disable target_session_attrs=read-write",
+		 first_port, port);
 	memset(&e, 0, sizeof e);
 	alarm(60);
 	assert_int_equal(uv_loop_init(&e.loop), 0);
 	assert_int_equal(db_pool_new(&e.pool, &e.loop, ci, 2), 0);
-	db_pool_configure(e.pool, &cfg);
+	db_pool_configure(e.pool, cfg);
 	assert_int_equal(db_acquire(e.pool, on_acq, &a), 0);
 	wait_for(&e.loop, &a.done, 1, WAIT_MS);
 	assert_int_equal(a.status, 0);
-	n = count_rows(&e, a.c, "select 1");
-	assert_int_equal(n, 1);
+	assert_int_equal(count_rows(&e, a.c, "select 1"), 1);
 	db_release(a.c);
 	env_close(&e);
+}
+
+/* The first host refuses (a stopped primary, as in a failover). libuv reports
+ * the refused connect as a poll error (EPOLLERR); the adapter used to end the
+ * attempt on it, so libpq never tried the next host and the pool stayed down
+ * for as long as the first host did. */
+static void test_second_host(void **state)
+{
+	struct db_pool_config cfg = { .acquire_timeout_ms = 5000 };
+
+	(void)state;
+	second_host_serves(1, &cfg); /* port 1 on loopback: nothing listens */
+}
+
+/* The first host accepts and never answers (a hung machine; one that drops
+ * every packet is the same to libpq). Its asynchronous connect has no
+ * per-host timeout: the attempt ran out on it, and every next attempt began
+ * with it again, so the pool never got to the second host. */
+static void test_silent_first_host(void **state)
+{
+	/* the pool's first attempts start with the default 10 s connect timeout
+	 * (db_pool_configure comes after db_pool_new) */
+	struct db_pool_config cfg = { .acquire_timeout_ms = 14000, .connect_timeout_ms = 300 };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	(void)state;
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(fd, 16), 0); /* never accepted: the kernel completes the
+					      * handshake, no one reads */
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	second_host_serves(ntohs(sa.sin_port), &cfg);
+	close(fd);
 }
 
 /* ---- migrations (blocking libpq, no loop) */
@@ -983,6 +1020,7 @@ int main(void)
 		cmocka_unit_test(test_close_with_work_in_flight),
 		cmocka_unit_test(test_unreachable_server),
 		cmocka_unit_test(test_second_host),
+		cmocka_unit_test(test_silent_first_host),
 		cmocka_unit_test(test_migrations),
 		cmocka_unit_test(test_migrations_concurrent),
 		cmocka_unit_test(test_listen),

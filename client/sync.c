@@ -163,7 +163,12 @@ static void on_request_timeout(uv_timer_t *t)
 {
 	struct sync *s = container_of(t, struct sync, timer);
 
-	if (s->phase == PH_CONNECT || s->phase == PH_HANDSHAKE)
+	/* the time left to wait out an unavailable database ran out */
+	if (s->unavail_retry && !s->opts->watch)
+		conn_end(s, -ETIMEDOUT, SYNC_FAIL_UNAVAILABLE,
+			 _("the district database is still unavailable after %u ms of trying"),
+			 s->timeout_ms);
+	else if (s->phase == PH_CONNECT || s->phase == PH_HANDSHAKE)
 		conn_end(s, -ETIMEDOUT, SYNC_FAIL_UNREACHABLE, _("no answer from %s within %u ms"),
 			 s->cfg.server, s->limit_ms);
 	else
@@ -189,7 +194,14 @@ static int send_env(struct sync *s, Safecampus__Envelope *env)
 		return rc;
 	}
 	s->limit_ms = s->timeout_ms;
-	uv_timer_start(&s->timer, on_request_timeout, s->timeout_ms, 0);
+	if (s->unavail_retry && !s->opts->watch) {
+		uint64_t spent = hlc_wall_ms() - s->started_ms;
+
+		s->limit_ms = spent + ONESHOT_MIN_LEFT_MS < s->timeout_ms
+				      ? s->timeout_ms - (unsigned)spent
+				      : ONESHOT_MIN_LEFT_MS;
+	}
+	uv_timer_start(&s->timer, on_request_timeout, s->limit_ms, 0);
 	return 0;
 }
 
@@ -486,11 +498,13 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 	case PH_PUSH:
 		if (env->body_case != SAFECAMPUS__ENVELOPE__BODY_PUSH_ACK)
 			break;
+		s->unavail_retry = 0; /* the database answers again: full timeouts */
 		on_push_ack(s, env->push_ack);
 		return;
 	case PH_PULL:
 		if (env->body_case != SAFECAMPUS__ENVELOPE__BODY_CHANGES)
 			break;
+		s->unavail_retry = 0;
 		on_changes(s, env->changes);
 		return;
 	case PH_DASHBOARD:
@@ -718,6 +732,7 @@ static void connection_closed(struct sync *s)
 		retry = spent + 2 * ONESHOT_MIN_LEFT_MS <= s->timeout_ms;
 		if (retry && spent + delay + ONESHOT_MIN_LEFT_MS > s->timeout_ms)
 			delay = (unsigned)(s->timeout_ms - spent - ONESHOT_MIN_LEFT_MS);
+		s->unavail_retry = retry;
 	} else {
 		retry = f == SYNC_FAIL_UNREACHABLE && s->oneshot_retries < ONESHOT_RETRIES &&
 			used + delay + ONESHOT_MIN_LEFT_MS <= s->timeout_ms;
@@ -863,6 +878,8 @@ static void connect_start(struct sync *s)
 	set_phase(s, PH_CONNECT);
 	/* a one-shot sync: connecting again may use what is left of its timeout */
 	s->limit_ms = s->timeout_ms;
+	if (s->unavail_retry && !s->opts->watch)
+		used = hlc_wall_ms() - s->started_ms;
 	if (!s->opts->watch && used < s->timeout_ms && (s->rep->retries || s->next_addr))
 		s->limit_ms = s->timeout_ms - (unsigned)used;
 	rc = channel_init(&s->ch, s->loop, s->tls,

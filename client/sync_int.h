@@ -68,6 +68,8 @@ struct sync {
 	int dashboard_done; /* opts->dashboard: the requested Dashboard is stored */
 	unsigned failures;  /* failed connections since the last good round */
 	unsigned oneshot_retries;
+	int unavail_retry; /* a one-shot trying again after "database unavailable":
+			    * its attempts share what is left of timeout_ms */
 	uint64_t
 		progress_ms; /* start, or the last Welcome: a one-shot's timeout counts from here */
 	uint64_t started_ms; /* the run's start: a one-shot waits out an unavailable

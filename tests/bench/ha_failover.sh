@@ -17,7 +17,8 @@
 # the end, once (so nothing a campus saw acknowledged was lost: an
 # acknowledged record leaves the outbox and is never sent again), that every
 # outbox empties, that no sync gave up, and that the standby has them all.
-# Prints, per round, how long the monitor took to settle, how long no push
+# Prints, per round, when the new primary was writable (and, after the
+# switchover, both nodes settled), how long no push
 # succeeded (the unavailability window, from the failure to the first
 # successful push after it) and the longest sync. Exit 1 when a check fails.
 #
@@ -69,8 +70,12 @@ autoctl_bg() { local log=$1; shift
 AUTOCTL_PIDS=()
 LOOPS=()
 ha_cleanup() {
+  local sids self
   [[ -n ${T:-} ]] && touch "$T/stop" 2>/dev/null
   for p in "${LOOPS[@]}"; do kill "$p" 2>/dev/null; done
+  # the keepers' sessions (setsid): a keeper's subprocesses can outlive it
+  self=$(ps -o sid= -p $$ | tr -d ' ')
+  sids=$(pgrep -f -- "$HA/" | xargs -r ps -o sid= -p | tr -d ' ' | sort -u)
   for d in n1 n2 mon; do
     [[ -d $HA/$d ]] && timeout 30 runuser -u postgres -- env -u PGUSER -u PGHOST -u PGPORT \
       PATH="$PGBIN:$PATH" pg_autoctl stop --pgdata "$HA/$d" --immediate >/dev/null 2>&1
@@ -79,6 +84,16 @@ ha_cleanup() {
   sleep 1
   for d in n1 n2 mon; do
     [[ -f $HA/$d/postmaster.pid ]] && kill -KILL "$(head -1 "$HA/$d/postmaster.pid")" 2>/dev/null
+  done
+  for sid in $sids; do
+    [[ $sid -gt 1 && $sid != "$self" ]] && pkill -KILL -s "$sid" 2>/dev/null
+  done
+  # runuser reaps its child and exits: wait for it, a few seconds at most
+  for _ in $(seq 1 50); do
+    local alive=0
+    for p in "${AUTOCTL_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    ((alive)) || break
+    sleep 0.1
   done
   [[ ${E2E_KEEP:-0} = 1 ]] && echo "kept $HA" || rm -rf "$HA"
 }
@@ -162,12 +177,25 @@ sleep 5
 ROUND_INFO=()
 
 # ---- round 1: planned switchover
+# the other node writable: the monitor has it in wait_primary or primary
+ha_wait_promoted() { # OLD-PRIMARY-PORT
+  local _
+  for _ in $(seq 1 900); do
+    [[ $(monitor_sql "select count(*) from pgautofailover.node where nodeport <> $1 and reportedstate in ('primary','wait_primary') and reportedstate = goalstate") = 1 ]] && return 0
+    sleep 0.2
+  done
+  return 1
+}
 before=$(ha_primary)
 t1=$(date +%s.%N)
-autoctl perform switchover --pgdata "$HA/mon" >>"$HA/perform.log" 2>&1
-ha_wait_stable || { echo "FAIL - the switchover did not settle"; exit 1; }
+autoctl perform switchover --pgdata "$HA/mon" >>"$HA/perform.log" 2>&1 &
+sw=$!
+ha_wait_promoted "$before" || { echo "FAIL - round 1: no new primary"; exit 1; }
 t2=$(date +%s.%N)
-ROUND_INFO+=("1|planned switchover|$before|$(ha_primary)|$t1|$t2")
+wait "$sw"
+ha_wait_stable || { echo "FAIL - the switchover did not settle"; exit 1; }
+t3=$(date +%s.%N)
+ROUND_INFO+=("1|planned switchover|$before|$(ha_primary)|$t1|$t2|$t3")
 sleep 8
 
 # ---- round 2: the primary's machine dies (keeper + PostgreSQL, SIGKILL)
@@ -183,22 +211,18 @@ t1=$(date +%s.%N)
 pkill -KILL -s "$keeper_sid"
 kill -KILL "$pm" 2>/dev/null
 # the standby promoted (wait_primary: it runs alone until the old node is back)
-for _ in $(seq 1 900); do
-  [[ $(monitor_sql "select count(*) from pgautofailover.node where nodeport <> $before and reportedstate in ('primary','wait_primary') and reportedstate = goalstate") = 1 ]] && break
-  sleep 0.2
-done
+ha_wait_promoted "$before" || { echo "FAIL - round 2: no failover"; autoctl show state --pgdata "$HA/mon"; exit 1; }
 t2=$(date +%s.%N)
-[[ $(monitor_sql "select count(*) from pgautofailover.node where nodeport <> $before and reportedstate in ('primary','wait_primary')") = 1 ]] ||
-  { echo "FAIL - round 2: no failover"; autoctl show state --pgdata "$HA/mon"; exit 1; }
 after=$(monitor_sql "select nodeport from pgautofailover.node where nodeport <> $before")
 sleep 5
 # the machine is back: its keeper rejoins it as the standby (pg_rewind)
 autoctl_bg "$HA/$node.log" run --pgdata "$HA/$node"
+t4=$(date +%s.%N)
 ha_wait_stable || { echo "FAIL - round 2: the old primary did not rejoin"; exit 1; }
 t3=$(date +%s.%N)
-ROUND_INFO+=("2|SIGKILL of the primary's keeper and postmaster|$before|$after|$t1|$t2")
+ROUND_INFO+=("2|SIGKILL of the primary's keeper and postmaster|$before|$after|$t1|$t2|")
 printf 'round 2: the old primary rejoined as standby %.1f s after its keeper was started again\n' \
-  "$(fsub "$t3" "$t2")"
+  "$(fsub "$t3" "$t4")"
 sleep 8
 touch "$T/stop"
 wait "${LOOPS[@]}"
@@ -225,10 +249,12 @@ check "the standby (port $standby) has every hazard too" eq \
   "$(node_sql "$standby" "$E2E_DB" "select count(*) from hazard where title like 'ha-%'")" "$total"
 
 echo
-echo "| round | how | primary before -> after | monitor settled | no push succeeded for | longest sync | syncs |"
-echo "|---|---|---|---|---|---|---|"
+echo "| round | how | primary before -> after | new primary writable after | both nodes settled after | no push succeeded for | longest sync | syncs |"
+echo "|---|---|---|---|---|---|---|---|"
 for f in "${ROUND_INFO[@]}"; do
-  IFS='|' read -r r how before after t1 t2 <<<"$f"
+  IFS='|' read -r r how before after t1 t2 t3 <<<"$f"
+  settled="-"
+  [[ -n $t3 ]] && settled="$(fsub "$t3" "$t1" | awk '{ printf "%.1f s", $1 }')"
   # successful sync completions from the failure to 20 s after the monitor
   # settled, in time order: the window is the widest gap between the failure
   # or one success and the next success (no campus got a push through)
@@ -237,8 +263,8 @@ for f in "${ROUND_INFO[@]}"; do
       $3 == 0 && $2 >= a && $2 < b + 20 { if ($2 - prev > g) g = $2 - prev; prev = $2 }
       $2 >= a && $1 <= b + 1 { n++; if ($2 - $1 > w) w = $2 - $1 }
       END { printf "%.2f %.2f %d\n", g, w, n }')
-  printf '| %s | %s | %s -> %s | %.1f s | %s s | %s s | %s |\n' "$r" "$how" "$before" "$after" \
-    "$(fsub "$t2" "$t1")" "$gap" "$worst" "$n"
+  printf '| %s | %s | %s -> %s | %.1f s | %s | %s s | %s s | %s |\n' "$r" "$how" "$before" "$after" \
+    "$(fsub "$t2" "$t1")" "$settled" "$gap" "$worst" "$n"
 done
 echo "records: $total, in $(cat "$T"/?.times | wc -l) syncs of one record each (SYNC_TIMEOUT_MS=$SYNC_TIMEOUT_MS)"
 e2e_done

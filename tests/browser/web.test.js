@@ -11,7 +11,8 @@
 // principal), SC_USER2/SC_PASS2 (a head teacher).
 //
 // Each check prints "ok   - ..." or "FAIL - ..."; the last line is
-// "browser: all passed" only if every check passed.
+// "browser: all passed" only if every check passed. Every table of every
+// page visited is counted against its headings (checkTables).
 const puppeteer = require('puppeteer-core');
 const fs = require('fs');
 const path = require('path');
@@ -48,8 +49,38 @@ function localDate(d) {
 const TODAY = localDate(new Date());
 const LATER = localDate(new Date(Date.now() + 30 * 86400e3));
 
+// Every table of every page visited, and of the frames in it: each row of
+// its body has as many cells as its header row has headings (colspan
+// counted), so that no value sits under another column's heading.
+const TABLES = { pages: 0, tables: 0, bad: [] };
+function tableProblems() {
+  const cells = (r) => [...r.cells].reduce((n, c) => n + (c.colSpan || 1), 0);
+  const out = { tables: 0, bad: [] };
+  document.querySelectorAll('table').forEach((t, i) => {
+    out.tables++;
+    const head = t.tHead && t.tHead.rows.length ? t.tHead.rows[t.tHead.rows.length - 1] : null;
+    if (!head) return;
+    const want = cells(head);
+    for (const b of [...t.tBodies, ...(t.tFoot ? [t.tFoot] : [])])
+      for (const r of b.rows)
+        if (cells(r) !== want)
+          out.bad.push(`${t.id || `table ${i + 1}`}: ${cells(r)} cells under ${want} headings: ${r.textContent.trim().slice(0, 60)}`);
+  });
+  return out;
+}
+async function checkTables(page) {
+  for (const f of page.frames()) {
+    const got = await f.evaluate(tableProblems).catch(() => null);
+    if (!got) continue;
+    TABLES.pages++;
+    TABLES.tables += got.tables;
+    for (const b of got.bad) TABLES.bad.push(`${f.url().replace(/^https?:\/\/[^/]+/, '')} ${b}`);
+  }
+}
+
 async function go(page, url) {
   const resp = await page.goto(BASE + url, { waitUntil: 'domcontentloaded' });
+  await checkTables(page);
   return resp ? resp.status() : 0;
 }
 
@@ -60,6 +91,7 @@ async function submit(page, sel) {
     page.waitForNavigation({ waitUntil: 'domcontentloaded' }),
     page.click(sel),
   ]);
+  await checkTables(page);
   return resp ? resp.status() : 0;
 }
 
@@ -545,6 +577,7 @@ async function main() {
       const btext = await bf.$eval('body', (x) => x.innerText);
       check('... naming school A in Chinese text', btext.includes('schoolA') && /[\u4e00-\u9fff]{4}/.test(btext),
         btext.slice(0, 400));
+      await checkTables(p3); // the dashboard's frame, now loaded
       await shot(p3, 'bureau-dashboard');
       await p3.type('#f-school', 'schoolA');
       await submit(p3, 'form.filters button[type=submit]');
@@ -587,6 +620,8 @@ async function main() {
   } finally {
     await browser.close();
   }
+  check(`every table of the ${TABLES.pages} pages and frames visited (${TABLES.tables} tables): as many cells in a row as headings`,
+    TABLES.pages > 20 && TABLES.bad.length === 0, TABLES.bad.slice(0, 20).join('\n'));
   console.log(`browser: ${passed} passed, ${failed} failed`);
   if (failed === 0) console.log('browser: all passed');
   return failed === 0 ? 0 : 1;

@@ -2,8 +2,8 @@
 # What the browser offers each person is what the server would take from
 # them (issue 12): a record's actions, its Edit, a list's Add, verbs and
 # import, for a school's principal and head teacher and for a bureau officer,
-# on every kind with verbs (hazard, notice, visitor; letter, bus, notice
-# issue on their lists). The rules are the server's: who writes a kind
+# on every kind with verbs (hazard, notice, visitor, letter; letter sign,
+# bus trip, notice issue on their lists). The rules are the server's: who writes a kind
 # (kind_side_writes), the record of which school, the roles that sign a step,
 # the workflow's state (hazard_fsm.c). A form sent for an action not offered
 # is refused with a message and writes nothing. Every table of the pages has
@@ -15,6 +15,7 @@ client_new bureau bureau office
 server_start
 person_new amain wang principal
 person_new amain li head_teacher
+person_new amain zhou department_head
 person_new bureau officer-bureau bureau_officer
 due=$(date -d '+14 days' +%F)
 NOTICE=$(sc_as bureau officer-bureau notice issue --title "防溺水安全教育通知" --due-date "$due" --targets schoolA)
@@ -25,6 +26,9 @@ check "school A reports a hazard" test ${#HZ} -eq 36
 check "... the principal assigns it" sc_as amain wang hazard assign "$HZ" --owner 后勤周 --deadline "$due"
 VIS=$(sc amain add visitor --name 访客张 --purpose 送货 --host 后勤周 2>/dev/null | grep -o '[0-9a-f-]\{36\}' | head -1)
 check "a visitor is on site" test ${#VIS} -eq 36
+L1=$(sc_as amain li letter sign --year 2026 --level principal_vice --signer 副校长陈 --counter-signer 王校长 2>/dev/null | grep -o '[0-9a-f-]\{36\}' | head -1)
+L2=$(sc_as amain li letter sign --year 2026 --level department_teacher --signer 李老师 --counter-signer 周主任 2>/dev/null | grep -o '[0-9a-f-]\{36\}' | head -1)
+check "two letters wait for their counter-signature" test ${#L1} -eq 36 -a ${#L2} -eq 36
 check "school A syncs (and pulls the notice)" sc amain sync
 check "the bureau pulls school A's records" sc bureau sync
 
@@ -46,6 +50,7 @@ csrf() { curl -s -b "$T/$1" "$2" | grep -o 'name="csrf" value="[0-9a-f]*"' | hea
 code() { curl -s -o "$T/out" -w '%{http_code}' -H 'Accept-Language: zh-CN' "$@"; }
 login() { code -c "$T/$1" -d "login=$2&password=secret-$2" "$3/login"; }
 check "wang signs in at school A" eq "$(login cj-wang wang $A)" 303
+check "zhou signs in at school A" eq "$(login cj-zhou zhou $A)" 303
 check "li signs in at school A" eq "$(login cj-li li $A)" 303
 check "the officer signs in at the bureau" eq "$(login cj-bu officer-bureau $B)" 303
 
@@ -104,6 +109,21 @@ check "the visitor: the school is offered the leaving" eq "$(offered vis-wang)" 
 check "... the bureau not (the school's record)" eq "$(offered vis-bureau)" ""
 check "the bureau sending it anyway: 403" eq "$(code -b "$T/cj-bu" --data-urlencode "csrf=$CSB" "$B/r/$VIS/v/leave")" 403
 check "... nothing written at the bureau" eq "$(sqlite3 "$T/bureau.db" "select count(*) from outbox")" "$nb"
+
+# ---------------------------------------------------------------- letters: who counter-signs by level
+page cj-wang "$A/r/$L1" l1-wang
+page cj-zhou "$A/r/$L1" l1-zhou
+page cj-zhou "$A/r/$L2" l2-zhou
+page cj-li "$A/r/$L2" l2-li
+page cj-bu "$B/r/$L1" l1-bureau
+check "a principal_vice letter: the principal counter-signs it" eq "$(offered l1-wang)" "countersign"
+check "... a department head not (the level above a vice principal)" eq "$(offered l1-zhou)" ""
+check "a department_teacher letter: the department head counter-signs it" eq "$(offered l2-zhou)" "countersign"
+check "... its holder's head teacher not (not of the leadership)" eq "$(offered l2-li)" ""
+check "the bureau nothing on a school's letter" eq "$(offered l1-bureau)" ""
+check "the department head counter-signing the principal_vice letter anyway: 403" eq "$(code -b "$T/cj-zhou" \
+  --data-urlencode "csrf=$(csrf cj-zhou "$A/k/meeting/new")" -d '_password=secret-zhou' "$A/r/$L1/v/countersign")" 403
+check "... nothing written" eq "$(sqlite3 "$T/amain.db" "select count(*) from records where kind = 'letter_event'")" 0
 
 # ---------------------------------------------------------------- the lists
 for k in hazard notice letter bus visitor person; do

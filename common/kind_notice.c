@@ -439,6 +439,7 @@ const struct kind_ops kind_ops_notice = {
 	.import_key = "title issue_date",
 	.label = N_("Notice"),
 	.noun = "notice",
+	.schools_field = "targets",
 	.fields = notice_fields,
 	.nfields = sizeof notice_fields / sizeof notice_fields[0],
 	.status_words = "unread acked re-ack reported late open overdue past_due",

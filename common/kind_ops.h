@@ -335,6 +335,10 @@ struct kind_ops {
 	/* the browser's own page for these records (the people page: enrol,
 	 * revoke, passwords), linked instead of the generic list; NULL: /k/NAME */
 	const char *web_page;
+	/* the field that names schools (';'-separated ids: a notice's targets):
+	 * the browser offers the district's schools to tick
+	 * (client/web/web_schools.c); NULL: none */
+	const char *schools_field;
 	/* records of this kind written without a verb (`add drill`) take
 	 * --evidence FILE, as a verb with KV_EVIDENCE_FILE does */
 	bool evidence_files;

@@ -24,4 +24,13 @@ void web_in_force(struct web_req *r, struct web_page *p, const struct kind *k,
  * problems, or that it adds up (client/web/web_verify.c). */
 void web_verify_box(struct web_req *r, struct web_page *p, const Safecampus__Record *rec);
 
+/** For a field of school ids (kind_ops.schools_field), at the bureau: the
+ * district's schools to tick, val's checked; false (nothing written) when no
+ * district dashboard is stored here to name them (web_schools.c). */
+bool web_school_picker(struct web_page *p, struct web_req *r, const char *field, const char *val);
+/** Every posted value of name joined with ';' into out (empties skipped);
+ * web_arg's value when none was posted as a form field; NULL if they do not
+ * fit in n. */
+const char *web_args_joined(struct web_req *r, const char *name, char *out, size_t n);
+
 #endif

@@ -438,13 +438,18 @@ static void field_input(struct web_page *p, struct web_req *r, const struct form
 		} else if (f->label != PROTOBUF_C_LABEL_REPEATED &&
 			   f->type != PROTOBUF_C_TYPE_STRING)
 			type = "number";
-		web_p(p, "<input id=\"in-%s\" name=\"%s\" type=\"%s\"%s%s value=\"", f->name,
-		      f->name, type, req ? " required" : "",
-		      f->type == PROTOBUF_C_TYPE_DOUBLE || f->type == PROTOBUF_C_TYPE_FLOAT
-			      ? " step=\"any\""
-			      : "");
-		web_e(p, val);
-		web_p(p, "\">");
+		if (k->ops && k->ops->schools_field && !strcmp(k->ops->schools_field, f->name) &&
+		    web_school_picker(p, r, f->name, val)) {
+			help = NULL; /* the picker says it */
+		} else {
+			web_p(p, "<input id=\"in-%s\" name=\"%s\" type=\"%s\"%s%s value=\"",
+			      f->name, f->name, type, req ? " required" : "",
+			      f->type == PROTOBUF_C_TYPE_DOUBLE || f->type == PROTOBUF_C_TYPE_FLOAT
+				      ? " step=\"any\""
+				      : "");
+			web_e(p, val);
+			web_p(p, "\">");
+		}
 	}
 	if (help || f->label == PROTOBUF_C_LABEL_REPEATED || (ui && ui->dflt == KF_TODAY)) {
 		web_p(p, "<div class=\"help\">");
@@ -664,6 +669,7 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 	const char *parent = v && (v->flags & KV_PARENT) ? id : NULL;
 	struct verb_value vals[160];
 	char msbuf[160][24];
+	char joined[8192]; /* the schools field's ticks (kind_ops.schools_field) */
 	size_t n = 0, nms = 0;
 	struct verb_result *res;
 	struct verb_ctx vc;
@@ -694,7 +700,10 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 	}
 	for (unsigned i = 0; i < fk->desc->n_fields && n < 160; i++) {
 		const ProtobufCFieldDescriptor *f = &fk->desc->fields[i];
-		const char *val = web_arg(r, f->name);
+		bool schools = fk->ops && fk->ops->schools_field &&
+			       !strcmp(fk->ops->schools_field, f->name);
+		const char *val = schools ? web_args_joined(r, f->name, joined, sizeof joined)
+					  : web_arg(r, f->name);
 		if (!asked(fk, v, parent, f) || !val || (!edit && !*val))
 			continue;
 		if (*val && web_ends(f->name, "_ms") && f->type != PROTOBUF_C_TYPE_STRING &&

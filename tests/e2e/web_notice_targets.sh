@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The bureau names a notice's schools in the browser by ticking them (issue
+# 12: forms from the kind table; issue 10: "a typo goes nowhere"): the issue
+# form lists the district's schools by name from the district dashboard
+# stored here; the ticked ones become the notice's targets, none ticked is
+# every school; without a stored dashboard the field stays a text box.
+source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
+e2e_init web_notice_targets
+client_new bureau bureau office
+person_new bureau zhou bureau_officer
+
+WP=$(e2e_free_port)
+B=http://127.0.0.1:$WP
+serve() {
+  "$SAFECAMPUS" --store "$T/bureau.db" serve --no-sync --listen 127.0.0.1:$WP >>"$T/serve.log" 2>&1 &
+  SPID=$!
+  for _ in $(seq 50); do curl -s -o /dev/null "$B/login" && return 0; sleep 0.1; done
+  return 1
+}
+trap 'kill $SPID 2>/dev/null; e2e_cleanup' EXIT
+code() { curl -s -o "$T/out" -w '%{http_code}' -H 'Accept-Language: zh-CN' "$@"; }
+form() { code -b "$T/cj" "$B/k/notice/v/issue" >/dev/null; }
+
+check "serve starts" serve
+check "the officer signs in" eq "$(code -c "$T/cj" -d 'login=zhou&password=secret-zhou' "$B/login")" 303
+form
+check "no dashboard stored yet: the schools field is a text box" grep -q '<input id="in-targets" name="targets" type="text"' "$T/out"
+kill $SPID; wait $SPID 2>/dev/null
+
+# the district dashboard the sync would have stored (tests/tools/dash_fixture.c: 12 schools)
+check "a district dashboard" "$SC_BIN_DIR/tests/sc_dashfixture" write "$T/fx.db" --view bureau
+check "... stored here" sqlite3 "$T/bureau.db" "ATTACH '$T/fx.db' AS fx; INSERT OR REPLACE INTO blobs SELECT * FROM fx.blobs"
+check "serve starts again" serve
+check "the officer signs in again" eq "$(code -c "$T/cj" -d 'login=zhou&password=secret-zhou' "$B/login")" 303
+form
+check "the form lists the schools to tick" eq "$(grep -o '<input type="checkbox" name="targets" value="[^"]*"' "$T/out" | wc -l)" 12
+name=$(grep -o 'value="s03"> [^<]*' "$T/out" | sed 's/value="s03"> //')
+check "... by name" test -n "$name"
+check "... in Chinese" grep -q '不勾选：下发到全部学校。' "$T/out"
+CS=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$T/out" | head -1 | sed 's/.*value="//;s/"//')
+issue() { # TITLE TICKS...
+  local t=$1 a=()
+  shift
+  for s in "$@"; do a+=(-d "targets=$s"); done
+  code -b "$T/cj" --data-urlencode "csrf=$CS" --data-urlencode "title=$t" -d targets= "${a[@]}" \
+    -d due_date=2030-06-30 -d _password=secret-zhou "$B/k/notice/v/issue"
+}
+targets_of() { sqlite3 "$T/bureau.db" "select id from records where kind='notice'" | while read -r id; do
+  sc bureau show "$id" 2>/dev/null | grep -q "$1" && sc bureau show "$id" | grep -i 'targets\|schools' ; done; }
+check "issued to two ticked schools: 303" eq "$(issue 防溺水专项 s03 s07)" 303
+check "... its targets are those two" bash -c "grep -q 's03;s07' <<<'$(targets_of 防溺水专项)'"
+check "issued with none ticked: 303" eq "$(issue 消防安全月)" 303
+check "... to every school (no targets)" bash -c "grep -q 'targets *-$' <<<'$(targets_of 消防安全月)'"
+kill $SPID; wait $SPID 2>/dev/null
+e2e_done

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "i18n.h"
+#include "web_rec.h"
 
 /* Runs `import KIND FILE` on the store with its stdout and stderr caught in
  * out and err (tmpfiles, read back by the caller). Returns its exit code. */
@@ -95,7 +96,13 @@ int web_page_import(struct web_req *r, struct web_page *p, const struct kind *k)
 	char path[] = "/tmp/safecampus-import.XXXXXX";
 	FILE *out = NULL, *err = NULL;
 	int fd = -1, rc;
+	char why[512];
 
+	/* only a kind this install writes, as the list's button says */
+	if (!verb_may_write(&r->w->cfg, k, NULL, why, sizeof why)) {
+		web_not_offered(r, p, why);
+		return 0;
+	}
 	if (strcmp(r->method, "POST") != 0) {
 		web_head(p, r, web_kind_label(k));
 		web_p(p,

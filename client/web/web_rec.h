@@ -32,5 +32,8 @@ bool web_school_picker(struct web_page *p, struct web_req *r, const char *field,
  * web_arg's value when none was posted as a form field; NULL if they do not
  * fit in n. */
 const char *web_args_joined(struct web_req *r, const char *name, char *out, size_t n);
+/** The 403 page for a form or import this person is not offered: why (a
+ * "refused: " start dropped) and that nothing was written. */
+void web_not_offered(struct web_req *r, struct web_page *p, const char *why);
 
 #endif

@@ -608,7 +608,7 @@ static bool form_allowed(struct web_req *r, const struct kind *k, const struct k
 
 /* The page for a form this person is not offered: why, and that nothing
  * was written. */
-static void not_offered(struct web_req *r, struct web_page *p, const char *why)
+void web_not_offered(struct web_req *r, struct web_page *p, const char *why)
 {
 	char msg[768];
 	const char *pre = _("refused: %s");
@@ -626,7 +626,7 @@ int web_page_form(struct web_req *r, struct web_page *p, const struct kind *k,
 	char why[512];
 
 	if (!form_allowed(r, k, v, id, edit, why, sizeof why)) {
-		not_offered(r, p, why);
+		web_not_offered(r, p, why);
 		return 0;
 	}
 	form_page(r, p, k, v, id, edit, NULL);
@@ -689,7 +689,7 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 		/* only what the pages offer is written, whatever was sent */
 		char why[512];
 		if (!form_allowed(r, k, v, id, edit, why, sizeof why)) {
-			not_offered(r, p, why);
+			web_not_offered(r, p, why);
 			return 0;
 		}
 	}

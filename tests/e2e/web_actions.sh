@@ -146,6 +146,10 @@ check "bureau: notice issue offered, with Add" \
   bash -c "[ \"\$(grep -o 'data-verb=\"[a-z]*\"' '$T/pages/list-notice-bureau.html')\" = 'data-verb=\"issue\"' ] && grep -q 'id=\"add\"' '$T/pages/list-notice-bureau.html'"
 check "the bureau's hazard report form: 403" eq "$(code -b "$T/cj-bu" "$B/k/hazard/v/report")" 403
 check "... and sent anyway: 403, nothing written" bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -b '$T/cj-bu' --data-urlencode 'csrf=$CSB' -d 'title=x&area=fire&severity=high' '$B/k/hazard/v/report')\" = 403 ] && [ \"\$(sqlite3 '$T/bureau.db' 'select count(*) from outbox')\" = '$nb' ]"
+check "the bureau's hazard import page: 403" eq "$(code -b "$T/cj-bu" "$B/k/hazard/import")" 403
+printf 'title,area,severity\n局里写的隐患,fire,high\n' >"$T/h.csv"
+check "... and a sheet sent anyway: 403, nothing written" bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -b '$T/cj-bu' -F 'csrf=$CSB' -F 'file=@$T/h.csv' '$B/k/hazard/import')\" = 403 ] && [ \"\$(sqlite3 '$T/bureau.db' 'select count(*) from outbox')\" = '$nb' ]"
+check "school A's hazard import page: 200" eq "$(code -b "$T/cj-wang" "$A/k/hazard/import")" 200
 check "school A's notice issue form sent: 403" eq "$(code -b "$T/cj-wang" --data-urlencode "csrf=$(csrf cj-wang "$A/k/meeting/new")" \
   -d "title=x&due_date=$due" "$A/k/notice/v/issue")" 403
 

@@ -17,6 +17,8 @@ ALTER TABLE school_class DISABLE TRIGGER USER;
 ALTER TABLE gate_duty DISABLE TRIGGER USER;
 ALTER TABLE staff DISABLE TRIGGER USER;
 ALTER TABLE letter DISABLE TRIGGER USER;
+ALTER TABLE letter_event DISABLE TRIGGER USER;
+ALTER TABLE signoff DISABLE TRIGGER USER;
 ALTER TABLE equipment DISABLE TRIGGER USER;
 ALTER TABLE equipment_check DISABLE TRIGGER USER;
 
@@ -72,6 +74,21 @@ INSERT INTO letter (id, school, campus, hlc, seq, written_by, year, level, signe
 SELECT pg_temp.f_id(st.id || '/l' || y), st.school, 'main', 1, nextval('sync_seq'), 'main', y, 'department_teacher',
        st.name, CASE WHEN random() < 0.7 THEN st.id END, st.school || ' staff 1', make_date(y, 1, 10)
 FROM staff st, generate_series(2025, 2026) y;
+-- half of them signed (024: a signoff row, position 1 of the letter's chain)
+-- and most of those counter-signed (a letter_event, position 2), so that the
+-- coverage rule (025, 026) reads tables the size a district's are
+INSERT INTO signoff (school, id, kind, hlc, chain_id, pos, signer, signer_school, signed_ms, prev_hash,
+                     sig, hash)
+SELECT l.school, l.id, 'letter', 1, l.id, 1, 'p', l.school, 0, '', '\x00', '\x00'
+FROM letter l WHERE random() < 0.5;
+INSERT INTO letter_event (id, school, campus, hlc, seq, written_by, letter_id, action, level, actor, signed_date)
+SELECT pg_temp.f_id(l.id || '/c'), l.school, 'main', 1, nextval('sync_seq'), 'main', l.id, 'countersign',
+       l.level, l.counter_signer, l.signed_date + 3
+FROM letter l WHERE random() < 0.8;
+INSERT INTO signoff (school, id, kind, hlc, chain_id, pos, signer, signer_school, signed_ms, prev_hash,
+                     sig, hash)
+SELECT e.school, e.id, 'letter_event', 1, e.letter_id, 2, 'p', e.school, 0, '\x01', '\x00', '\x00'
+FROM letter_event e JOIN signoff g ON g.school = e.school AND g.id = e.letter_id;
 
 -- 30 pieces of equipment, checked every 30 days
 INSERT INTO equipment (id, school, campus, hlc, seq, written_by, item, type, location, installed_date, interval_days)
@@ -90,5 +107,7 @@ ALTER TABLE school_class ENABLE TRIGGER USER;
 ALTER TABLE gate_duty ENABLE TRIGGER USER;
 ALTER TABLE staff ENABLE TRIGGER USER;
 ALTER TABLE letter ENABLE TRIGGER USER;
+ALTER TABLE letter_event ENABLE TRIGGER USER;
+ALTER TABLE signoff ENABLE TRIGGER USER;
 ALTER TABLE equipment ENABLE TRIGGER USER;
 ALTER TABLE equipment_check ENABLE TRIGGER USER;

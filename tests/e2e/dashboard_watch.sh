@@ -26,7 +26,10 @@ nth_value() { # FILE N KEY
   awk -v n="$2" -v key="key=$3" '/ dashboard scope=/ {d++} d == n && $1 == "indicator" && $2 == key {
     sub("value=", "", $4); print $4; exit }' "$1"
 }
-count_dashboards() { grep -c " dashboard scope=" "$1" 2>/dev/null || true; }
+# 0 before the watcher's log exists (its redirect is made by the background
+# job, which may not have run yet): an empty count broke the arithmetic
+# below and failed the first wait at once
+count_dashboards() { local n; n=$(grep -c " dashboard scope=" "$1" 2>/dev/null); echo "${n:-0}"; }
 wait_dashboards() { # FILE N SECONDS
   local end=$(( $(date +%s) + $3 ))
   while (( $(count_dashboards "$1") < $2 && $(date +%s) < end )); do sleep 0.1; done

@@ -202,7 +202,7 @@ check "with both hazards" eq "$OPEN" 2
 # once it has the change that caused them
 PROBE_CAMPUS=east probe schoolA-east watch-dashboard 12 >"$T/watch.log" 2>&1 &
 WATCH=$!
-count_pushed() { grep -c " dashboard scope=" "$T/watch.log" 2>/dev/null || true; }
+count_pushed() { local n; n=$(grep -c " dashboard scope=" "$T/watch.log" 2>/dev/null); echo "${n:-0}"; }
 wait_pushed() { # N SECONDS
   local end=$(($(date +%s) + $2))
   until (($(count_pushed) >= $1)); do

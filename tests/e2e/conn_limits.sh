@@ -27,7 +27,10 @@ server_start || exit 1
 flood() { # LABEL ARGS...
   local label=$1
   shift
-  timeout 40 "$FLOOD" 127.0.0.1 "$PORT" 250 15000 "$@" >"$T/flood-$label.out" 2>&1 &
+  # -k: flood_end's TERM is forwarded to the flood, and a flood that does not
+  # end on it is killed 3 s later (the ASan run once waited for it until the
+  # test's 600 s timeout)
+  timeout -k 3 40 "$FLOOD" 127.0.0.1 "$PORT" 250 15000 "$@" >"$T/flood-$label.out" 2>&1 &
   FLOOD_PID=$!
   for _ in $(seq 1 150); do grep -q holding "$T/flood-$label.out" && break; sleep 0.1; done
   grep -q holding "$T/flood-$label.out" || { echo "flood $label did not start"; cat "$T/flood-$label.out"; }

@@ -207,6 +207,13 @@ int main(int argc, char **argv)
 	long connected = 0, failed = 0;
 	for (long i = 0; i < n; i++) {
 		struct fc *c = &cs[i];
+		if (stop) {
+			/* told to end while connecting: a blocked connect() returns
+			 * EINTR, and the rest would each block again */
+			c->fd = -1;
+			c->closed = 1;
+			continue;
+		}
 		c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (c->fd < 0) {
 			failed++;

@@ -1,5 +1,6 @@
 /* The notice workflow: see notice_fsm.h. */
 #include "notice_fsm.h"
+#include "util.h"
 #include "i18n.h"
 
 #include "hlc.h"
@@ -23,18 +24,8 @@ void notice_status_init(struct notice_status *s)
 bool notice_targets(const Safecampus__Notice *n, const char *school)
 {
 	const char *t = s_(n->targets);
-	size_t sl = strlen(s_(school));
 
-	if (!*t)
-		return true;
-	for (const char *p = t; *p;) {
-		size_t w = strcspn(p, ";");
-		if (w == sl && strncmp(p, school, sl) == 0)
-			return true;
-		p += w;
-		p += *p == ';';
-	}
-	return false;
+	return !*t || sc_list_has(t, s_(school));
 }
 
 void notice_status_set_notice(struct notice_status *s, const Safecampus__Record *notice,

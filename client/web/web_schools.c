@@ -11,21 +11,7 @@
 
 #include "dashboard.h"
 #include "i18n.h"
-
-/* Is id one of the ';'-separated ids of list? */
-static bool listed(const char *list, const char *id)
-{
-	size_t n = strlen(id);
-
-	for (const char *s = list; s && *s;) {
-		size_t w = strcspn(s, ";");
-		if (w == n && strncmp(s, id, n) == 0)
-			return true;
-		s += w;
-		s += *s == ';';
-	}
-	return false;
-}
+#include "util.h"
 
 bool web_school_picker(struct web_page *p, struct web_req *r, const char *field, const char *val)
 {
@@ -52,7 +38,7 @@ bool web_school_picker(struct web_page *p, struct web_req *r, const char *field,
 			continue;
 		web_p(p, "<label><input type=\"checkbox\" name=\"%s\" value=\"", field);
 		web_e(p, s->school);
-		web_p(p, "\"%s> ", listed(val, s->school) ? " checked" : "");
+		web_p(p, "\"%s> ", sc_list_has(val, s->school) ? " checked" : "");
 		web_e(p, s->label && *s->label ? s->label : s->school);
 		web_p(p, "</label>");
 	}

@@ -17,6 +17,7 @@
 
 #include "person.h"
 #include "sig.h"
+#include "store_harness.h"
 
 #include "cli.h"
 
@@ -25,24 +26,10 @@ static char dir[64], path[128], out[8192];
 static int setup(void **state)
 {
 	struct store *st;
-	struct store_config cfg = {
-		.server = "localhost:7443",
-		.server_name = "localhost",
-		.cert = "/c.pem",
-		.key = "/k.pem",
-		.ca = "/ca.pem",
-		.district = "d1",
-		.school = "s1",
-		.campus = "north",
-		.role = SAFECAMPUS__ROLE__ROLE_SCHOOL,
-	};
+	struct store_config cfg = store_harness_config();
 
 	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/test_cli_cmds.XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(path, sizeof path, "%s/store.db", dir);
-	if (store_open(&st, path, true) != 0 || store_config_save(st, &cfg) != 0)
+	if (store_harness_open(&st, dir, path, "test_cli_cmds", &cfg) != 0)
 		return -1;
 	{
 		/* the principal who signs the hazard steps (client/person.h) */

@@ -123,6 +123,9 @@ void cli_fmt_date(int64_t ms, char out[11]);
 /** "3d 4h", "2h 5m", "40s" for a duration in ms. */
 void cli_fmt_age(int64_t ms, char *out, size_t n);
 /** Display columns of UTF-8 text (CJK wide characters count 2). */
+/** Whether the terminal's locale (LC_CTYPE from the environment) is UTF-8:
+ * else the views use ASCII glyphs. */
+bool cli_utf8_locale(void);
 size_t cli_width(const char *s);
 /** Display columns of the first n bytes of s. */
 size_t cli_width_n(const char *s, size_t n);
@@ -243,6 +246,10 @@ int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_show(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
+int cmd_rates(struct cli *c, int argc, char **argv);
+/** --month's value: a month YYYY-MM that has begun by today; 0 or the
+ * usage error of cmd (client/cli_dashboard.c). */
+int cli_month_arg(const char *cmd, const char *month, const char *today);
 int cmd_outbox(struct cli *c, int argc, char **argv);
 int cmd_sync(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);

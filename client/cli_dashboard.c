@@ -5,11 +5,8 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <langinfo.h>
-#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "dashboard.h"
@@ -70,14 +67,13 @@ static void sort_keys(const Safecampus__Dashboard *d, char *out, size_t n)
 		at += (size_t)snprintf(out + at, n - at, ", %s", v[i]->key);
 }
 
-static bool utf8_locale(void)
+int cli_month_arg(const char *cmd, const char *month, const char *today)
 {
-	const char *cs;
-
-	if (!setlocale(LC_CTYPE, ""))
-		return false;
-	cs = nl_langinfo(CODESET);
-	return cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+	if (!dashboard_month_valid(month))
+		return cli_usage(cmd, _("--month: \"%s\" is not a month YYYY-MM"), month);
+	if (strncmp(month, today, 7) > 0)
+		return cli_usage(cmd, _("--month: %s has not begun yet"), month);
+	return 0;
 }
 
 int cmd_dashboard(struct cli *c, int argc, char **argv)
@@ -106,7 +102,8 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 			     "fetched; \"-\" "
 			     "for stdout);\n--csv writes indicators.csv, schools.csv, alerts.csv, "
 			     "trends.csv, "
-			     "health.csv, missing.csv.\nColour only on a terminal, never with "
+			     "health.csv, missing.csv, rates.csv.\nColour only on a terminal, "
+			     "never with "
 			     "NO_COLOR set.\n\n"
 			     "Exit status: 0 shown or written, 1 no dashboard to show (or a write "
 			     "failed), 2 "
@@ -157,11 +154,9 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 	cli_today(today);
 	if (opts[O_MONTH].seen) {
 		month = opts[O_MONTH].value;
-		if (!dashboard_month_valid(month))
-			return cli_usage("dashboard", _("--month: \"%s\" is not a month YYYY-MM"),
-					 month);
-		if (strncmp(month, today, 7) > 0)
-			return cli_usage("dashboard", _("--month: %s has not begun yet"), month);
+		rc = cli_month_arg("dashboard", month, today);
+		if (rc)
+			return rc;
 		if (strncmp(month, today, 7) == 0)
 			month = NULL; /* the current month is the live dashboard */
 	}
@@ -323,7 +318,7 @@ int cmd_dashboard(struct cli *c, int argc, char **argv)
 	if (!opts[O_HTML].seen && !opts[O_CSV].seen) {
 		const char *nc = getenv("NO_COLOR");
 		r.color = isatty(STDOUT_FILENO) && !nc;
-		r.ascii = !utf8_locale();
+		r.ascii = !cli_utf8_locale();
 		rc = render_term(stdout, &r);
 		if (rc) {
 			cli_err(_("cannot show the dashboard: %s"), sc_strerror(rc));

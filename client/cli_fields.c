@@ -139,14 +139,29 @@ static const char *default_text(enum kind_fill d)
 	return d == KF_TODAY ? _(" (default: today)") : d == KF_NOW_MS ? _(" (default: now)") : "";
 }
 
+/* " (1 to 12)": the kind table's bounds, which the rules hold the field to */
+static const char *bound_text(const struct kind *k, const ProtobufCFieldDescriptor *f)
+{
+	const struct kind_bound *b = kind_field_bound(k, f->name);
+
+	if (!b)
+		return "";
+	if (b->max == KB_NO_MAX)
+		return pool_fmt(_(" (at least %lld)"), b->min);
+	return pool_fmt(_(" (%lld to %lld)"), b->min, b->max);
+}
+
 static const char *field_help(const struct kind *k, const ProtobufCFieldDescriptor *f)
 {
 	char vals[512];
 	const struct kind_field_ui *ui = kind_field_ui(k, f->name);
-	const char *dtext = default_text(default_of(k, f->name));
+	const char *btext = bound_text(k, f), *dtext = default_text(default_of(k, f->name));
 
 	const char *label = kind_field_label(k, f->name);
 	char what[160];
+
+	if (*btext)
+		dtext = pool_fmt("%s%s", btext, dtext);
 
 	/* in Chinese the field's label comes first: the option names are English */
 	if (label && i18n_zh())

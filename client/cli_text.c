@@ -1,7 +1,10 @@
 /* Text on a terminal: display width of UTF-8, cells, wrapping, no control characters. */
 #include "cli.h"
 
+#include <langinfo.h>
+#include <locale.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -203,4 +206,14 @@ void cli_wrap(FILE *f, const char *text, size_t indent, size_t width)
 		}
 	}
 	fputc('\n', f);
+}
+
+bool cli_utf8_locale(void)
+{
+	const char *cs;
+
+	if (!setlocale(LC_CTYPE, ""))
+		return false;
+	cs = nl_langinfo(CODESET);
+	return cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
 }

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,35 @@ int dashboard_save(struct store *st, const char *key, const Safecampus__Dashboar
 	safecampus__dashboard__pack(d, buf);
 	rc = store_blob_put(st, key, buf, n);
 	free(buf);
+	if (!rc && d->rules) {
+		/* kept apart: counting offline reads them for every command, and
+		 * a Dashboard may be large */
+		n = safecampus__district_rules__get_packed_size(d->rules);
+		if (!(buf = malloc(n ? n : 1)))
+			return -ENOMEM;
+		safecampus__district_rules__pack(d->rules, buf);
+		rc = store_blob_put(st, DASHBOARD_RULES_KEY, buf, n);
+		free(buf);
+	}
 	return rc;
+}
+
+int dashboard_letters_due_days(struct store *st, int *days)
+{
+	void *data = NULL;
+	size_t len = 0;
+	Safecampus__DistrictRules *r;
+	int rc = store_blob_get(st, DASHBOARD_RULES_KEY, &data, &len, NULL);
+
+	if (rc)
+		return rc;
+	r = safecampus__district_rules__unpack(NULL, len, data);
+	free(data);
+	if (!r)
+		return SC_EPROTO;
+	*days = r->letters_due_days > INT_MAX ? INT_MAX : (int)r->letters_due_days;
+	safecampus__district_rules__free_unpacked(r, NULL);
+	return 0;
 }
 
 int dashboard_load(struct store *st, const char *key, Safecampus__Dashboard **out,
@@ -92,6 +121,7 @@ int dashboard_derive_school(const Safecampus__Dashboard *dist, const char *schoo
 	Safecampus__Alert **alerts = NULL;
 	Safecampus__SyncHealth **health = NULL;
 	Safecampus__MissingSubmission **missing = NULL;
+	Safecampus__ReportingRate **rates = NULL;
 	int rc = 0;
 
 	*out = NULL;
@@ -103,7 +133,8 @@ int dashboard_derive_school(const Safecampus__Dashboard *dist, const char *schoo
 	alerts = calloc(dist->n_alerts + 1, sizeof *alerts);
 	health = calloc(dist->n_health + 1, sizeof *health);
 	missing = calloc(dist->n_missing + 1, sizeof *missing);
-	if (!alerts || !health || !missing) {
+	rates = calloc(dist->n_rates + 1, sizeof *rates);
+	if (!alerts || !health || !missing || !rates) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -133,6 +164,10 @@ int dashboard_derive_school(const Safecampus__Dashboard *dist, const char *schoo
 		if (str_eq(dist->missing[i]->school, school))
 			missing[v.n_missing++] = dist->missing[i];
 	v.missing = missing;
+	for (size_t i = 0; i < dist->n_rates; i++)
+		if (str_eq(dist->rates[i]->school, school))
+			rates[v.n_rates++] = dist->rates[i];
+	v.rates = rates;
 	*out = dashboard_dup(&v);
 	if (!*out)
 		rc = -ENOMEM;
@@ -140,6 +175,7 @@ out:
 	free(alerts);
 	free(health);
 	free(missing);
+	free(rates);
 	return rc;
 }
 

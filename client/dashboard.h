@@ -29,6 +29,8 @@
 
 #define DASHBOARD_KEY "dashboard"
 #define DASHBOARD_KEY_MAX 192
+/* the district's rules (Dashboard.rules) the last Dashboard carried */
+#define DASHBOARD_RULES_KEY "district_rules"
 
 /* ---- keeping dashboards */
 
@@ -45,6 +47,10 @@ void dashboard_key_for(char out[DASHBOARD_KEY_MAX], const Safecampus__Dashboard 
 
 /** Packs d and keeps it under key (store_blob_put), replacing the one there. */
 SC_WUR int dashboard_save(struct store *st, const char *key, const Safecampus__Dashboard *d);
+/** The district's days from the year's first school day to the letters' due
+ * day, as the last Dashboard that carried rules said (dashboard_save keeps
+ * them). 0, SC_ENOTFOUND when no Dashboard has, or a store error. */
+SC_WUR int dashboard_letters_due_days(struct store *st, int *days);
 
 /** The dashboard under key and when it was stored (Unix ms, may be NULL).
  * *out is freed with dashboard_free. SC_ENOTFOUND if there is none, SC_EPROTO

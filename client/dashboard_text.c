@@ -43,6 +43,36 @@ static const struct {
 	{ "score", N_("Safe-campus score") },
 };
 
+/* A column head of the bureau's table of schools: a few words, where the
+ * terminal's 5-letter abbreviations (dashboard_short) read as code ("HzOvd");
+ * the full label goes in the head's tooltip. */
+static const struct {
+	const char *key, *head;
+} column_heads[] = {
+	{ "drills", NC_("column", "Drills") },
+	{ "education_1530", NC_("column", "1530 total") },
+	{ "education_daily", NC_("column", "1530 daily") },
+	{ "education_weekly", NC_("column", "1530 weekly") },
+	{ "education_weekend", NC_("column", "1530 weekend") },
+	{ "education_holiday", NC_("column", "1530 holiday") },
+	{ "hazards_open", NC_("column", "Hazards open") },
+	{ "hazards_overdue", NC_("column", "Hazards overdue") },
+	{ "hazard_verify_days", NC_("column", "Days to verify") },
+	{ "letters", NC_("column", "Letters") },
+	{ "notices_acknowledged", NC_("column", "Notices read") },
+	{ "notices_on_time", NC_("column", "Notices on time") },
+	{ "notices_late", NC_("column", "Notices late") },
+	{ "notices_missing", NC_("column", "Notices unreported") },
+	{ "bus_mismatch", NC_("column", "Bus count mismatch") },
+	{ "bus_inspection_overdue", NC_("column", "Bus inspection overdue") },
+	{ "equipment_overdue", NC_("column", "Equipment overdue") },
+	{ "gate_duty", NC_("column", "Gate duty") },
+	{ "risks_open", NC_("column", "Risks open") },
+	{ "risks_overdue", NC_("column", "Risks overdue") },
+	{ "score", NC_("column", "Score") },
+	{ "name", NC_("column", "School") },
+};
+
 /* sc_alerts' kinds (004_dashboard.sql) */
 static const struct {
 	const char *kind, *words;
@@ -107,6 +137,11 @@ static const char *const title_templates[] = {
 	N_("%s (%s) check due %s"),
 	N_("%s (planned %s)"),
 	N_("responsibility letters for %s (%s staff without one)"),
+	/* sc_terms' default terms and sc_period's label without a term (010),
+	 * also named by kind_due_period */
+	N_("Autumn %s (default calendar)"),
+	N_("Spring %s (default calendar)"),
+	N_("%s to date"),
 	N_("0-7 days"),
 	N_("8-30 days"),
 	N_("31-90 days"),
@@ -204,6 +239,14 @@ const char *dashboard_indicator_label(const char *key, const char *server_label)
 		if (strcmp(indicator_labels[i].key, key) == 0)
 			return _(indicator_labels[i].label);
 	return fallback;
+}
+
+const char *dashboard_column_head(const char *key, const char *server_label)
+{
+	for (size_t i = 0; key && i < sizeof column_heads / sizeof column_heads[0]; i++)
+		if (strcmp(column_heads[i].key, key) == 0)
+			return i18n_pgettext("column", column_heads[i].head);
+	return dashboard_indicator_label(key, server_label);
 }
 
 bool dashboard_alert_words(const char *kind, char *out, size_t n)

@@ -14,6 +14,11 @@
  * Static or server_label: never freed. */
 const char *dashboard_indicator_label(const char *key, const char *server_label);
 
+/** The head of indicator key's column in the school table ("Hazards
+ * overdue", 逾期隐患; "score" and "name" too), in the reader's language;
+ * an unknown key gets its full label. Static or server_label. */
+const char *dashboard_column_head(const char *key, const char *server_label);
+
 /** An alert kind ("hazard_overdue") in words into out; false if unknown. */
 bool dashboard_alert_words(const char *kind, char *out, size_t n);
 

@@ -26,6 +26,8 @@ static const struct cmd {
 	{ "export", cmd_export, N_("write the records of a kind as CSV") },
 	{ "dashboard", cmd_dashboard,
 	  N_("the safe-campus dashboard: indicators, score, rank, alerts") },
+	{ "rates", cmd_rates,
+	  N_("this school's reporting rates and timeliness, counted here (works offline)") },
 	{ "status", cmd_status, N_("identity, server, outbox, rejections, alarms, last sync") },
 	{ "outbox", cmd_outbox, N_("list, discard or retry entries waiting to be pushed") },
 	{ "sync", cmd_sync, N_("push the outbox and pull changes (--watch to stay connected)") },

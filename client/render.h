@@ -28,6 +28,8 @@ struct render_ctx {
 	bool fresh;          /* fetched from the server by this run */
 	bool synced;         /* shown by a process that keeps the store synced (serve):
 			      * a stored copy needs no command to be renewed */
+	bool web;            /* drawn into safecampus serve's page: a school's name links to
+			      * its drill-down there, and no command-line instructions */
 	const char *offline; /* set: a refresh failed for this reason; this is the stored copy */
 	bool derived;        /* a drill-down made from the district dashboard (no trends) */
 	const char *sort;    /* school table order: "score" (NULL), "name", an indicator key */
@@ -44,8 +46,8 @@ SC_WUR int render_term(FILE *f, const struct render_ctx *r);
  * to sort the school table, nothing fetched. Returns 0 or a negative code. */
 SC_WUR int render_html(FILE *f, const struct render_ctx *r);
 
-/** Writes indicators.csv, schools.csv, alerts.csv, trends.csv, health.csv and
- * missing.csv into dir (made if missing): RFC 4180, UTF-8, CRLF. Returns 0 or
+/** Writes indicators.csv, schools.csv, alerts.csv, trends.csv, health.csv,
+ * missing.csv and rates.csv into dir (made if missing): RFC 4180, UTF-8, CRLF. Returns 0 or
  * a negative errno with err saying which file. */
 SC_WUR int render_csv(const char *dir, const struct render_ctx *r, char *err, size_t errlen);
 

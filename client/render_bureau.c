@@ -1,9 +1,11 @@
 /* The bureau's anti-formalism flags (server/sql/014_flags.sql) in the
  * terminal and HTML dashboards: each flag with the records behind it, so
- * the bureau can open them (`safecampus show KIND ID`). Flags never block a
+ * the bureau can open them (`safecampus show KIND ID`; in serve's page a
+ * link to each record's page). Flags never block a
  * record; they say where a record looks made up rather than done. */
 #include "render_bureau.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -104,7 +106,18 @@ void render_flags_html(struct html *h)
 		for (size_t i = 0; i < fl->n_record_ids; i++) {
 			if (i)
 				html_raw(h, " ");
-			html_esc(h, fl->record_ids[i]);
+			if (h->r->web) {
+				/* serve's page of the record, named as its lists name it */
+				char shrt[16];
+				snprintf(shrt, sizeof shrt, "%.8s", fl->record_ids[i]);
+				html_raw(h, "<a target=\"_top\" href=\"/r/");
+				html_url_part(h, fl->record_ids[i]);
+				html_raw(h, "\">");
+				html_esc(h, shrt);
+				html_raw(h, "</a>");
+			} else {
+				html_esc(h, fl->record_ids[i]);
+			}
 		}
 		html_raw(h, "</td></tr>\n");
 	}

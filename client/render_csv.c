@@ -275,11 +275,35 @@ static void missing(struct csv *c, const struct render_ctx *r)
 	}
 }
 
-enum table { T_INDICATORS, T_SCHOOLS, T_ALERTS, T_TRENDS, T_HEALTH, T_MISSING };
+/* Dashboard.rates as they came: a row per school and data set (school ""
+ * = the district's sums); the rates empty where nothing was expected. */
+static void rates(struct csv *c, const struct render_ctx *r)
+{
+	const Safecampus__Dashboard *d = r->d;
+
+	header(c, (const char *const[]){ "school", "school_name", "kind", "expected", "received",
+					 "on_time", "reporting_rate", "timeliness", NULL });
+	for (size_t k = 0; k < d->n_rates; k++) {
+		const Safecampus__ReportingRate *x = d->rates[k];
+		const char *school = x->school ? x->school : "";
+		text(c, school);
+		text(c, *school ? render__school_label(r, school) : "");
+		text(c, x->kind);
+		numf(c, "%u", x->expected);
+		numf(c, "%u", x->received);
+		numf(c, "%u", x->on_time);
+		num(c, x->expected ? 100.0 * x->received / x->expected : 0, x->expected > 0);
+		num(c, x->expected ? 100.0 * x->on_time / x->expected : 0, x->expected > 0);
+		row_end(c);
+	}
+}
+
+enum table { T_INDICATORS, T_SCHOOLS, T_ALERTS, T_TRENDS, T_HEALTH, T_MISSING, T_RATES };
 
 static const char *const files[] = {
 	[T_INDICATORS] = "indicators.csv", [T_SCHOOLS] = "schools.csv", [T_ALERTS] = "alerts.csv",
 	[T_TRENDS] = "trends.csv",         [T_HEALTH] = "health.csv",   [T_MISSING] = "missing.csv",
+	[T_RATES] = "rates.csv",
 };
 
 int render_csv(const char *dir, const struct render_ctx *r, char *err, size_t errlen)
@@ -330,6 +354,9 @@ int render_csv(const char *dir, const struct render_ctx *r, char *err, size_t er
 			break;
 		case T_MISSING:
 			missing(&c, r);
+			break;
+		case T_RATES:
+			rates(&c, r);
 			break;
 		}
 		if (ferror(c.f) | (fclose(c.f) != 0)) {

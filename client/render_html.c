@@ -7,6 +7,7 @@
  * cannot break the markup. Charts carry <title>/<desc> and every chart has its
  * numbers in a table too. */
 #include "render_bureau.h"
+#include "render_rates.h"
 #include "render.h"
 
 #include <errno.h>
@@ -149,16 +150,6 @@ bool html_row_self(const struct html *h, const Safecampus__SchoolScore *s)
 /* ---------------------------------------------------------------- page */
 
 
-/* "12 records not yet synced" for the ranking (static buffer: one use per
- * call of html_out). */
-static const char *html_unsent(uint64_t n)
-{
-	static char buf[96];
-
-	snprintf(buf, sizeof buf, _("%llu records not yet synced"), (unsigned long long)n);
-	return buf;
-}
-
 static const char css[] =
 	":root{--ink:#1d2733;--mute:#5b6773;--line:#d8dee4;--bg:#f5f7f9;--card:#fff;"
 	"--good:#1f8a4c;--bad:#c0392b;--warn:#b9770e;--accent:#2463a6;--self:#e67e22}\n"
@@ -223,11 +214,16 @@ static const char css[] =
 	"details summary{cursor:pointer;color:var(--accent);margin-top:8px}\n"
 	"footer{color:var(--mute);font-size:.8rem;padding-bottom:24px}\n"
 	"code{background:#eef1f4;padding:1px 4px;border-radius:3px}\n"
+	/* on a phone a wide table scrolls in its own box, not the page */
+	"@media(max-width:760px){table{display:block;max-width:100%;overflow-x:auto}"
+	"header,main,footer{padding:0 10px}}\n"
 	"@media print{body{background:#fff}section{break-inside:avoid}}\n";
 
-/* Sorts the school table when a header is clicked: best first, then flips. */
+/* Sorts a table of the district view (the school table, the rates table:
+ * class "sortable") when a header is clicked: best first, then flips. */
 static const char script[] =
-	"(function(){var t=document.getElementById('school-table');if(!t||!t.tHead)return;"
+	"(function(){var ts=document.querySelectorAll('table.sortable');"
+	"for(var k=0;k<ts.length;k++)(function(t){if(!t.tHead)return;"
 	"var hs=t.tHead.rows[0].cells;"
 	"function sortBy(i,th){var cur=th.getAttribute('aria-sort');"
 	"var "
@@ -242,14 +238,24 @@ static const char script[] =
 	"if(isNaN(nx)||isNaN(ny))return s*x.localeCompare(y);return s*(nx-ny);});"
 	"rows.forEach(function(r){tb.appendChild(r);});}"
 	"for(var i=0;i<hs.length;i++){(function(i){var b=hs[i].querySelector('button');"
-	"if(b)b.addEventListener('click',function(){sortBy(i,hs[i]);});})(i);}})();";
+	"if(b)b.addEventListener('click',function(){sortBy(i,hs[i]);});})(i);}})(ts[k]);})();";
+
+/* What the page is about: the school's name (its id if the server has no
+ * profile), or for the district "the whole district": the server labels the
+ * district with its id ("d1"), which reads as a code to a bureau officer. */
+static const char *scope_name(const struct html *h)
+{
+	const Safecampus__Dashboard *d = h->d;
+
+	if (!d->scope || !*d->scope)
+		return _("Whole district");
+	return d->scope_label && *d->scope_label ? d->scope_label : d->scope;
+}
 
 static void head(struct html *h)
 {
 	const Safecampus__Dashboard *d = h->d;
-	const char *label = d->scope_label && *d->scope_label ? d->scope_label
-			    : d->scope && *d->scope           ? d->scope
-							      : _("District");
+	const char *label = scope_name(h);
 
 	/* the page's language is the one the labels are in (fonts, screen readers) */
 	html_raw(h, i18n_zh() ? "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n"
@@ -272,9 +278,7 @@ static void header(struct html *h)
 {
 	const Safecampus__Dashboard *d = h->d;
 	const struct render_ctx *r = h->r;
-	const char *label = d->scope_label && *d->scope_label ? d->scope_label
-			    : d->scope && *d->scope           ? d->scope
-							      : _("District");
+	const char *label = scope_name(h);
 	const char *view = !r->bureau    ? _("School view")
 			   : h->district ? _("Bureau: district")
 					 : _("Bureau: one school");
@@ -316,7 +320,10 @@ static void header(struct html *h)
 			_("Stored copy. Run <code>safecampus dashboard --refresh</code> "
 			  "or keep <code>safecampus sync --watch</code> running for a newer one."));
 	}
-	if (r->derived)
+	if (r->derived && r->web)
+		html_out(h, "<p class=\"banner stored\">%s</p>\n",
+			 _("Made from the district dashboard: no trends or hazard ageing."));
+	else if (r->derived)
 		/* TRANSLATORS: HTML; keep the <code> element */
 		html_out(h, "<p class=\"banner stored\">%s</p>\n",
 			 _("Made from the district dashboard: no trends or hazard "
@@ -469,122 +476,6 @@ static void indicators(struct html *h)
 		html_raw(h, "</td></tr>\n");
 	}
 	html_raw(h, "</tbody>\n</table>\n</section>\n");
-}
-
-static void cell_value(struct html *h, const Safecampus__Indicator *i, const char *unit)
-{
-	char v[32], plain[32];
-
-	dashboard_fmt_value(v, sizeof v, i ? i->value : 0, i && i->has_value, i ? i->unit : unit,
-			    DASHBOARD_FMT_COMPACT);
-	dashboard_fmt_value(plain, sizeof plain, i ? i->value : 0, i && i->has_value, "",
-			    DASHBOARD_FMT_PLAIN);
-	html_raw(h, "<td class=\"n");
-	if (i && !dashboard_meets_target(i))
-		html_raw(h, " miss");
-	html_raw(h, "\" data-v=\"");
-	html_esc(h, plain);
-	html_raw(h, "\">");
-	html_esc(h, v);
-	html_raw(h, "</td>");
-}
-
-/* The bureau's table of every school, sortable by any column. */
-static void school_table(struct html *h, const size_t *order)
-{
-	const Safecampus__Dashboard *d = h->d;
-	Safecampus__Indicator *const *cols = d->indicators;
-	size_t ncols = d->n_indicators;
-	const char *sort = h->r->sort && *h->r->sort ? h->r->sort : "score";
-	char buf[32];
-
-	for (size_t i = 0; i < d->n_schools && !ncols; i++) {
-		cols = d->schools[i]->indicators;
-		ncols = d->schools[i]->n_indicators;
-	}
-	html_out(h,
-		 "<section id=\"schools\">\n<h2>%s</h2>\n"
-		 "<div style=\"overflow-x:auto\"><table id=\"school-table\">\n<caption>",
-		 _("Schools side by side"));
-	html_raw(h, _("Sorted by "));
-	html_esc(h, sort);
-	/* TRANSLATORS: HTML; keep the <code> element */
-	html_raw(h, _("; click a column header to sort by it (best first). Red: misses the target. "
-		      "One school in "
-		      "full: <code>safecampus dashboard --school ID</code>."));
-	html_out(
-		h,
-		"</caption>\n<thead><tr>"
-		"<th scope=\"col\" class=\"n\" data-best=\"ascending\"><button "
-		"type=\"button\">%s</button></th>"
-		"<th scope=\"col\" data-best=\"ascending\"><button type=\"button\">%s</button></th>"
-		"<th scope=\"col\" class=\"n\" data-best=\"descending\"><button "
-		"type=\"button\">%s</button></th>",
-		_("Rank"), _("School"), _("Score"));
-	for (size_t c = 0; c < ncols; c++) {
-		html_out(h, "<th scope=\"col\" class=\"n\" data-best=\"%s\" title=\"",
-			 cols[c]->higher_is_better ? "descending" : "ascending");
-		html_esc(h, html_ind_label(cols[c]));
-		html_raw(h, " (");
-		html_esc(h, cols[c]->key);
-		html_raw(h, ")\"><button type=\"button\"><abbr title=\"");
-		html_esc(h, html_ind_label(cols[c]));
-		html_raw(h, "\">");
-		html_esc(h, dashboard_short(cols[c]->key));
-		html_raw(h, "</abbr></button></th>");
-	}
-	html_raw(h, "</tr></thead>\n<tbody>\n");
-	for (size_t k = 0; k < d->n_schools; k++) {
-		const Safecampus__SchoolScore *s = d->schools[order[k]];
-		const char *name = render__school_name(h->r, s, buf, sizeof buf);
-		html_out(h,
-			 "<tr%s><td class=\"n\" data-v=\"%u\">%u</td><td class=\"name\" data-v=\"",
-			 html_row_self(h, s) ? " class=\"self\"" : "", s->rank, s->rank);
-		html_esc(h, name);
-		html_raw(h, "\">");
-		html_esc(h, name);
-		if (h->r->bureau && s->school && *s->school) {
-			html_raw(h, " <span class=\"detail\">");
-			html_esc(h, s->school);
-			html_raw(h, "</span>");
-		}
-		if (s->outbox_pending) /* done there, not yet synced: not idle */
-			html_out(h, " <span class=\"pending\">%s</span>",
-				 html_unsent(s->outbox_pending));
-		html_out(h, "</td><td class=\"n\" data-v=\"%.2f\">%.1f</td>", s->score, s->score);
-		for (size_t c = 0; c < ncols; c++)
-			cell_value(
-				h,
-				dashboard_indicator(s->indicators, s->n_indicators, cols[c]->key),
-				cols[c]->unit);
-		html_raw(h, "</tr>\n");
-	}
-	html_raw(h, "</tbody>\n");
-	if (h->district && d->n_indicators) {
-		html_out(h,
-			 "<tfoot><tr><td></td><th scope=\"row\">%s</th><td class=\"n\">%.1f</td>",
-			 _("District average"), d->score);
-		for (size_t c = 0; c < ncols; c++) {
-			const Safecampus__Indicator *i =
-				dashboard_indicator(d->indicators, d->n_indicators, cols[c]->key);
-			char v[32];
-			dashboard_fmt_value(v, sizeof v, i ? i->value : 0, i && i->has_value,
-					    cols[c]->unit, DASHBOARD_FMT_COMPACT);
-			html_raw(h, "<td class=\"n\">");
-			html_esc(h, v);
-			html_raw(h, "</td>");
-		}
-		html_raw(h, "</tr></tfoot>\n");
-	}
-	html_raw(h, "</table></div>\n<p class=\"legend\">");
-	for (size_t c = 0; c < ncols; c++) {
-		html_raw(h, c ? _("; ") : _("Columns: "));
-		html_raw(h, "<strong>");
-		html_esc(h, dashboard_short(cols[c]->key));
-		html_raw(h, "</strong> ");
-		html_esc(h, html_ind_label(cols[c]));
-	}
-	html_raw(h, ".</p>\n</section>\n");
 }
 
 static const char *sev_class(int s)
@@ -821,10 +712,25 @@ static void local_note(struct html *h)
 				 (unsigned long long)l->kinds[i].pending);
 			html_esc(h, dashboard_kind_noun(l->kinds[i].kind, l->kinds[i].pending));
 		}
-		/* TRANSLATORS: HTML; keep the <code> element */
-		html_raw(h, _(". The dashboard counts them after <code>safecampus sync</code>."));
+		if (h->r->web)
+			html_raw(h, _(". The dashboard counts them after the next sync."));
+		else
+			/* TRANSLATORS: HTML; keep the <code> element */
+			html_raw(h, _(". The dashboard counts them after <code>safecampus "
+				      "sync</code>."));
 	}
-	if (l->rejected)
+	if (l->rejected && h->r->web)
+		/* TRANSLATORS: HTML; keep the <a> element */
+		html_out(
+			h,
+			ngettext(
+				" %llu record was rejected by the server: see <a target=\"_top\" "
+				"href=\"/sync\">Sync</a>.",
+				" %llu records were rejected by the server: see <a target=\"_top\" "
+				"href=\"/sync\">Sync</a>.",
+				l->rejected),
+			(unsigned long long)l->rejected);
+	else if (l->rejected)
 		/* TRANSLATORS: HTML; keep the <code> element */
 		html_out(h,
 			 ngettext(" %llu record was rejected by the server: see <code>safecampus "
@@ -868,13 +774,16 @@ int render_html(FILE *f, const struct render_ctx *r)
 	}
 	/* the bureau compares schools first; a school looks at its own indicators */
 	if (h.district)
-		school_table(&h, order);
+		html_school_table(&h, order);
 	indicators(&h);
 	html_trends(&h);
 	rc = alerts(&h);
 	if (rc)
 		goto out;
 	missing(&h);
+	rc = render_rates_html(&h);
+	if (rc)
+		goto out;
 	render_flags_html(&h);
 	html_chart_ageing(&h);
 	health(&h);

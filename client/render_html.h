@@ -27,6 +27,11 @@ const char *html_ind_label(const Safecampus__Indicator *i);
 const Safecampus__Indicator *html_any_indicator(const Safecampus__Dashboard *d, const char *key);
 bool html_row_self(const struct html *h, const Safecampus__SchoolScore *s);
 
+/** s as a URL's query or path part: beyond [A-Za-z0-9._-] percent-encoded. */
+void html_url_part(struct html *h, const char *s);
+/** The bureau's school table, rows in order (render_html_schools.c). */
+void html_school_table(struct html *h, const size_t *order);
+
 /* the charts (render_html_chart.c); order: the ranking, best first */
 void html_chart_ranking(struct html *h, const size_t *order);
 void html_trends(struct html *h);

@@ -4,6 +4,7 @@
  * cannot drive the terminal. Colour only ever repeats what the text says
  * ("STALE", "!", arrows), so nothing is lost without it. */
 #include "render_bureau.h"
+#include "render_rates.h"
 #include "render.h"
 #include "render_term_int.h"
 
@@ -226,6 +227,15 @@ static void header(struct term *t)
 			   0, 2);
 }
 
+/* A score as shown: 0..100, whatever the server sent (NaN is 0: a bar of
+ * NaN cells is undefined behaviour, a score of 1e30 a line of 30 digits). */
+static double score_shown(double score)
+{
+	if (!(score >= 0))
+		return 0;
+	return score > 100 ? 100 : score;
+}
+
 static void score(struct term *t)
 {
 	const Safecampus__Dashboard *d = t->d;
@@ -239,12 +249,12 @@ static void score(struct term *t)
 		fprintf(t->f,
 			ngettext("SCORE %.1f of 100%srank %u of %u school",
 				 "SCORE %.1f of 100%srank %u of %u schools", of),
-			d->score, t->dot, d->rank, of);
+			score_shown(d->score), t->dot, d->rank, of);
 	else
 		fprintf(t->f,
 			ngettext("DISTRICT AVERAGE SCORE %.1f of 100%s%u school",
 				 "DISTRICT AVERAGE SCORE %.1f of 100%s%u schools", of),
-			d->score, t->dot, of);
+			score_shown(d->score), t->dot, of);
 	rterm_col(t, C_RESET);
 	fputc('\n', t->f);
 	for (size_t i = 0; i < d->n_indicators; i++)
@@ -291,15 +301,6 @@ static void fmt_trend(struct term *t, const Safecampus__Indicator *i, char *out,
 		 : dir < 0 ? "-"
 			   : "",
 		 dir ? v : "0");
-}
-
-/* A score as shown: 0..100, whatever the server sent (NaN is 0: a bar of
- * NaN cells is undefined behaviour, a score of 1e30 a line of 30 digits). */
-static double score_shown(double score)
-{
-	if (!(score >= 0))
-		return 0;
-	return score > 100 ? 100 : score;
 }
 
 static void bar(struct term *t, double score, size_t width)
@@ -383,7 +384,11 @@ static void indicators(struct term *t)
 		fprintf(t->f, "%*s ", (int)(LABEL_W - cli_width_n(label, cut)), "");
 		if (miss)
 			rterm_col(t, C_RED);
-		fprintf(t->f, "%9s%s", v, miss ? "!" : " ");
+		/* right-aligned by columns, and through cli_cell: the unit is the
+		 * message's text (fuzz_dashboard sent a control character in it) */
+		fprintf(t->f, "%*s", (int)(9 - cli_width(v)), "");
+		cli_cell(t->f, v, cli_width(v));
+		fputs(miss ? "!" : " ", t->f);
 		if (miss)
 			rterm_col(t, C_RESET);
 		fputc(' ', t->f);
@@ -455,7 +460,7 @@ static void ranking(struct term *t, const size_t *order)
 			rterm_col(t, C_BOLD);
 		fprintf(t->f, "  %3u  ", s->rank);
 		cli_cell(t->f, render__school_name(t->r, s, buf, sizeof buf), 30);
-		fprintf(t->f, " %5.1f  ", s->score);
+		fprintf(t->f, " %5.1f  ", score_shown(s->score));
 		if (self)
 			rterm_col(t, C_CYAN);
 		bar(t, s->score, 50);
@@ -553,7 +558,7 @@ static void schools(struct term *t, const size_t *order)
 		fprintf(t->f, "%3u%s", s->rank, s->outbox_pending ? "*" : " ");
 		unsent += s->outbox_pending;
 		cli_cell(t->f, render__school_name(t->r, s, buf, sizeof buf), 17);
-		fprintf(t->f, " %5.1f", s->score);
+		fprintf(t->f, " %5.1f", score_shown(s->score));
 		for (size_t c = 0; c < shown; c++) {
 			const Safecampus__Indicator *i =
 				dashboard_indicator(s->indicators, s->n_indicators, cols[c]->key);
@@ -574,7 +579,7 @@ static void schools(struct term *t, const size_t *order)
 		rterm_col(t, C_BOLD);
 		fputs("    ", t->f);
 		cli_cell(t->f, _("district average"), 17);
-		fprintf(t->f, " %5.1f", d->score);
+		fprintf(t->f, " %5.1f", score_shown(d->score));
 		for (size_t c = 0; c < shown; c++) {
 			const Safecampus__Indicator *i =
 				dashboard_indicator(d->indicators, d->n_indicators, cols[c]->key);
@@ -924,6 +929,9 @@ int render_term(FILE *f, const struct render_ctx *r)
 	if (rc)
 		goto out;
 	missing(&t);
+	rc = render_rates_term(t.f, r);
+	if (rc)
+		goto out;
 	render_flags_term(t.f, r);
 	ageing(&t);
 	rterm_health(&t);

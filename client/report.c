@@ -493,6 +493,38 @@ static int name_cb(void *arg, const Safecampus__Record *r)
 	return 0;
 }
 
+struct one_name {
+	const char *school;
+	char *out;
+	size_t n;
+};
+
+static int one_name_cb(void *arg, const Safecampus__Record *r)
+{
+	struct one_name *x = arg;
+	const struct kind *k = kind_of(r);
+	const ProtobufCMessage *m = kind_payload(r);
+	char v[256];
+
+	if (r->deleted || !k || !m || !kind_reaches(r, x->school))
+		return 0;
+	field_text(k, m, report_name_field, v, sizeof v);
+	if (v[0])
+		snprintf(x->out, x->n, "%s", v); /* oldest first: the newest wins */
+	return 0;
+}
+
+int report_school_name(const struct kind_env *env, const char *school, char *out, size_t n)
+{
+	struct one_name x = { .school = school, .out = out, .n = n };
+
+	if (n)
+		out[0] = '\0';
+	if (!school || !*school || !n)
+		return 0;
+	return env->each(env->ctx, report_name_kind, one_name_cb, &x);
+}
+
 /* The empty reports, one per scope, with their sections. */
 static int reports_new(int year, const char *const *scopes, size_t n, struct report **out)
 {

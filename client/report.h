@@ -72,6 +72,9 @@ void report_free_many(struct report **v, size_t n);
 /** The schools whose records the store holds, sorted (*out malloc'd, the
  * caller frees it): for the bureau's per-school figures. */
 SC_WUR int report_schools(const struct kind_env *env, char (**out)[64], size_t *n);
+/** The name of school from its newest profile record (the one a report's
+ * title shows) into out, "" if none is held; 0 or a negative code from env. */
+SC_WUR int report_school_name(const struct kind_env *env, const char *school, char *out, size_t n);
 
 /** Writes fmt with its "%s" replaced by s and "%u" by u (text already
  * formatted): the table's formats are translations, not literals, so they

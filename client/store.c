@@ -469,7 +469,7 @@ int store__meta_get_int(struct store *st, const char *key, int64_t *v, bool *fou
 }
 
 /* Text value of key into out (empty when absent). */
-static int meta_get_text(struct store *st, const char *key, char *out, size_t n)
+int store__meta_get_text(struct store *st, const char *key, char *out, size_t n)
 {
 	struct qh h;
 	int rc = store__q_get(st, Q_META_GET, &h);
@@ -496,7 +496,7 @@ static int meta_get_text(struct store *st, const char *key, char *out, size_t n)
  * "" in a store not yet initialised. */
 int store__own_campus(struct store *st, char out[64])
 {
-	return meta_get_text(st, "campus", out, 64);
+	return store__meta_get_text(st, "campus", out, 64);
 }
 
 int store__meta_put_int(struct store *st, const char *key, int64_t v)
@@ -513,7 +513,7 @@ int store__meta_put_int(struct store *st, const char *key, int64_t v)
 	return rc;
 }
 
-static int meta_put_text(struct store *st, const char *key, const char *v)
+int store__meta_put_text(struct store *st, const char *key, const char *v)
 {
 	struct qh h;
 	int rc = store__q_get(st, Q_META_PUT, &h);
@@ -729,7 +729,7 @@ int store_config_save(struct store *st, const struct store_config *cfg)
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < sizeof cfg_keys / sizeof cfg_keys[0]; i++) {
-		rc = meta_put_text(st, cfg_keys[i], *cfg_slot(c, i));
+		rc = store__meta_put_text(st, cfg_keys[i], *cfg_slot(c, i));
 		if (rc)
 			goto out;
 	}

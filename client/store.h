@@ -79,7 +79,8 @@ SC_WUR int store_outbox_stats(struct store *st, struct store_outbox_stats *s);
  * alone could pass it, and a Push the server refuses would be re-sent for ever. */
 #define STORE_BATCH_BYTES (2u << 20)
 
-/** Up to max pending outbox records in HLC order, and at most
+/** Up to max pending outbox records in HLC order, all of the first one's
+ * school (the server acts for one school per Push), and at most
  * STORE_BATCH_BYTES of them packed (always at least one), as an array of
  * records the caller frees with store_batch_free. */
 SC_WUR int store_outbox_batch(struct store *st, size_t max, Safecampus__Record ***out, size_t *n);
@@ -95,6 +96,10 @@ SC_WUR int store_apply_ack(struct store *st, Safecampus__Record *const *sent, si
 SC_WUR int store_apply_changes(struct store *st, const Safecampus__Changes *ch);
 
 SC_WUR int store_cursor(struct store *st, uint64_t *cursor);
+/** The head of the server's signoff log at the last pull ("N:HEX", "" if the
+ * server sent none: only the bureau's pulls carry it), which
+ * `safecampusd --verify --log-head=N:HEX` checks the server's log against. */
+SC_WUR int store_log_head(struct store *st, char out[96]);
 /** Observes a server HLC so local stamps never fall behind the server's. */
 SC_WUR int store_observe_hlc(struct store *st, uint64_t server_hlc);
 SC_WUR int store_set_last_sync(struct store *st, int64_t ms);

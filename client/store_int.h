@@ -77,6 +77,9 @@ int store__hlc_load(struct store *st, struct hlc *c);
 int store__hlc_save(struct store *st, const struct hlc *c);
 int store__meta_get_int(struct store *st, const char *key, int64_t *v, bool *found);
 int store__meta_put_int(struct store *st, const char *key, int64_t v);
+/* Text value of key into out (n bytes; "" when absent), and its write. */
+int store__meta_get_text(struct store *st, const char *key, char *out, size_t n);
+int store__meta_put_text(struct store *st, const char *key, const char *v);
 int64_t store__now_ms(void);
 int store__own_campus(struct store *st, char out[64]);
 int store__pack(const ProtobufCMessage *m, uint8_t **out, size_t *n);

@@ -3,6 +3,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,14 @@ int store_outbox_batch(struct store *st, size_t max, Safecampus__Record ***out, 
 				st->path);
 			rc = SC_ESQLITE;
 			goto out;
+		}
+		/* one school's records per Push: the server acts for one school
+		 * per Push (the bureau writes a school's letter_event) */
+		if (cnt > 0 && strcmp(r->school ? r->school : "",
+				      recs[0]->school ? recs[0]->school : "") != 0) {
+			safecampus__record__free_unpacked(r, NULL);
+			rc = SQLITE_DONE; /* the rest go in the next Push */
+			break;
 		}
 		recs[cnt++] = r;
 	}
@@ -257,7 +266,22 @@ int store_apply_changes(struct store *st, const Safecampus__Changes *ch)
 		rc = store__hlc_save(st, &c);
 	if (rc == 0)
 		rc = store__meta_put_int(st, "cursor", (int64_t)ch->cursor);
+	if (rc == 0 && ch->log_seq && ch->log_hash.len == 32) {
+		/* the bureau's record of the server's signoff log (store.h) */
+		char head[24 + 1 + 65];
+		int at = snprintf(head, sizeof head, "%" PRIu64 ":", ch->log_seq);
+		for (size_t i = 0; i < 32; i++)
+			at += snprintf(head + at, sizeof head - (size_t)at, "%02x",
+				       ch->log_hash.data[i]);
+		rc = store__meta_put_text(st, "log_head", head);
+	}
 	return store__tx_end(st, rc);
+}
+
+int store_log_head(struct store *st, char out[96])
+{
+	store__clear_error();
+	return store__meta_get_text(st, "log_head", out, 96);
 }
 
 int store_cursor(struct store *st, uint64_t *cursor)

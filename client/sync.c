@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "channel.h"
@@ -36,14 +37,6 @@
 #define CLIENT_VERSION "safecampus 0.1.0"
 #define WATCH_POLL_MS 2000
 #define PING_MS 30000
-/* reconnecting: 0.5 s doubling to 60 s, each delay drawn from [d/2, 3d/2) */
-#define BACKOFF_FIRST_MS 500u
-#define BACKOFF_MAX_MS 60000u
-/* a one-shot sync retries an unreachable server, or one whose database is
- * unavailable, this often, within its timeout */
-#define ONESHOT_RETRIES 3
-/* ... when at least this much of the timeout is left for the next attempt */
-#define ONESHOT_MIN_LEFT_MS 500u
 
 
 #define B(p) (1u << (p))
@@ -83,7 +76,8 @@ static void set_phase(struct sync *s, enum phase next)
 		uv_timer_stop(&s->timer);
 }
 
-static void connection_closed(struct sync *s);
+static void conn_endv(struct sync *s, int rc, enum sync_failure class, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 static void conn_end(struct sync *s, int rc, enum sync_failure class, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static int send_env(struct sync *s, Safecampus__Envelope *env);
@@ -103,22 +97,34 @@ void sync__set_phase(struct sync *s, enum phase next)
 	set_phase(s, next);
 }
 
-/* Ends this connection: records why (the first reason of a connection wins)
- * and closes it; connection_closed decides what follows. class
- * SYNC_FAIL_NONE with rc 0 is the normal end. */
-static void conn_end(struct sync *s, int rc, enum sync_failure class, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+void sync__conn_end(struct sync *s, int rc, enum sync_failure class, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conn_endv(s, rc, class, fmt, ap);
+	va_end(ap);
+}
 
 static void conn_end(struct sync *s, int rc, enum sync_failure class, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conn_endv(s, rc, class, fmt, ap);
+	va_end(ap);
+}
+
+/* Ends this connection: records why (the first reason of a connection wins)
+ * and closes it; sync__connection_closed decides what follows. class
+ * SYNC_FAIL_NONE with rc 0 is the normal end. */
+static void conn_endv(struct sync *s, int rc, enum sync_failure class, const char *fmt, va_list ap)
 {
 	if (s->phase == PH_CLOSING || s->phase == PH_DONE || s->phase == PH_BACKOFF)
 		return;
 	if (class != SYNC_FAIL_NONE && !s->failed) {
 		char detail[sizeof s->rep->error - 48]; /* room for the name */
-		va_list ap;
-		va_start(ap, fmt);
 		vsnprintf(detail, sizeof detail, fmt, ap);
-		va_end(ap);
 		s->failed = 1;
 		s->rc = rc ? rc : SC_EPROTO;
 		s->rep->failure = class;
@@ -136,7 +142,7 @@ static void conn_end(struct sync *s, int rc, enum sync_failure class, const char
 		channel_close(&s->ch, class == SYNC_FAIL_NONE ? 0 : s->rc,
 			      class == SYNC_FAIL_NONE ? "done" : s->rep->error);
 	else
-		connection_closed(s);
+		sync__connection_closed(s);
 }
 
 static void fail_store(struct sync *s, int rc, const char *what)
@@ -147,7 +153,7 @@ static void fail_store(struct sync *s, int rc, const char *what)
 }
 
 /* Everything closes; uv_run returns once the handles have. */
-static void sync_end(struct sync *s)
+void sync__end(struct sync *s)
 {
 	set_phase(s, PH_DONE);
 	uv_timer_stop(&s->poll);
@@ -159,7 +165,7 @@ static void sync_end(struct sync *s)
 	uv_close((uv_handle_t *)&s->sigterm, NULL);
 }
 
-static void on_request_timeout(uv_timer_t *t)
+void sync__on_request_timeout(uv_timer_t *t)
 {
 	struct sync *s = container_of(t, struct sync, timer);
 
@@ -176,6 +182,13 @@ static void on_request_timeout(uv_timer_t *t)
 			 _("the server stopped answering (no answer "
 			   "within %u ms)"),
 			 s->limit_ms);
+	/* the peer said nothing for the whole limit: the graceful close would
+	 * wait up to CHANNEL_CLOSE_TIMEOUT_MS more for an EOF a silent path never
+	 * sends, so `sync --timeout-ms 2000` took 3-4 s (network_faults.sh);
+	 * nothing is lost by not waiting: what was not acknowledged stays in
+	 * the outbox */
+	if (s->channel_open)
+		channel_abort(&s->ch, -ETIMEDOUT, "no answer in time");
 }
 
 static int send_env(struct sync *s, Safecampus__Envelope *env)
@@ -201,11 +214,11 @@ static int send_env(struct sync *s, Safecampus__Envelope *env)
 				      ? s->timeout_ms - (unsigned)spent
 				      : ONESHOT_MIN_LEFT_MS;
 	}
-	uv_timer_start(&s->timer, on_request_timeout, s->limit_ms, 0);
+	uv_timer_start(&s->timer, sync__on_request_timeout, s->limit_ms, 0);
 	return 0;
 }
 
-static void free_sent(struct sync *s)
+void sync__free_sent(struct sync *s)
 {
 	store_batch_free(s->sent, s->nsent);
 	s->sent = NULL;
@@ -222,7 +235,7 @@ static void do_push(struct sync *s)
 	Safecampus__Push push = SAFECAMPUS__PUSH__INIT;
 	int rc;
 
-	free_sent(s);
+	sync__free_sent(s);
 	rc = store_outbox_batch(s->st, s->batch, &s->sent, &s->nsent);
 	if (rc) {
 		fail_store(s, rc, "reading the outbox");
@@ -310,6 +323,12 @@ static void round_done(struct sync *s)
 		return;
 	}
 	if (!s->subscribed) {
+		/* tests (watch.sh): a change committed between the last pull and
+		 * the subscription, which no Notify announces */
+		if (fault_armed("client_slow_subscribe")) {
+			log_warn("fault injection: client_slow_subscribe, 5 s before Subscribe");
+			sleep(5);
+		}
 		set_phase(s, PH_SUBSCRIBE);
 		sub.enable = 1;
 		sub.dashboards = 1;
@@ -516,6 +535,11 @@ static void on_frame(struct channel *ch, Safecampus__Envelope *env)
 		if (env->body_case != SAFECAMPUS__ENVELOPE__BODY_NOTIFY)
 			break;
 		s->subscribed = 1;
+		/* the answer's head: a change committed after the last pull read
+		 * and before the server took the subscription sent this
+		 * connection no Notify, so pull it now */
+		if (env->notify->head > s->rep->cursor)
+			s->want_round = 1;
 		set_phase(s, PH_IDLE);
 		if (s->want_round)
 			start_round(s);
@@ -638,12 +662,12 @@ static void on_close(struct channel *ch, int status, const char *why)
 
 	s->channel_open = 0;
 	if (s->phase != PH_CLOSING && s->phase != PH_DONE && !s->stop)
-		classify_close(s, status, why); /* moves to CLOSING, then connection_closed */
+		classify_close(s, status, why); /* moves to CLOSING, then sync__connection_closed */
 	else if (s->phase == PH_CLOSING)
-		connection_closed(s);
+		sync__connection_closed(s);
 }
 
-static const struct channel_ops sync_ops = {
+const struct channel_ops sync__channel_ops = {
 	.on_ready = on_ready,
 	.on_frame = on_frame,
 	.on_bad_input = on_bad_input,
@@ -651,106 +675,7 @@ static const struct channel_ops sync_ops = {
 	.on_close = on_close,
 };
 
-/* ---- connecting and reconnecting */
-
-static void connect_start(struct sync *s);
-
-static uint64_t rng_next(struct sync *s)
-{
-	/* splitmix64 */
-	uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* The next reconnect delay: 0.5 s doubling to 60 s, drawn from [d/2, 3d/2). */
-static unsigned backoff_ms(struct sync *s)
-{
-	unsigned d = BACKOFF_FIRST_MS;
-
-	for (unsigned i = 1; i < s->failures && d < BACKOFF_MAX_MS; i++)
-		d *= 2;
-	if (d > BACKOFF_MAX_MS)
-		d = BACKOFF_MAX_MS;
-	return d / 2 + (unsigned)(rng_next(s) % d);
-}
-
-static void on_retry(uv_timer_t *t)
-{
-	struct sync *s = container_of(t, struct sync, retry);
-
-	if (s->phase != PH_BACKOFF)
-		return;
-	if (s->gai_busy) { /* the last attempt's lookup has not come back yet */
-		uv_timer_start(&s->retry, on_retry, 50, 0);
-		return;
-	}
-	s->rep->retries++;
-	connect_start(s);
-}
-
-/* A connection is over (its channel closed, or it never had one): reconnect
- * after a while, or end. */
-static void connection_closed(struct sync *s)
-{
-	enum sync_failure f = s->rep->failure;
-	uint64_t now = hlc_wall_ms(), used = now - s->progress_ms;
-	unsigned delay;
-	bool retry;
-	char msg[sizeof s->rep->error + 64];
-
-	free_sent(s);
-	sync__evidence_reset(s);
-	if (s->phase != PH_CLOSING)
-		return;
-	if (s->stop || !s->failed) {
-		if (s->stop && s->opts->watch)
-			s->rc = 0; /* a watch stopped as asked */
-		sync_end(s);
-		return;
-	}
-	/* the next address of the name, at once, while the timeout allows */
-	if (f == SYNC_FAIL_UNREACHABLE && s->next_addr < s->naddrs &&
-	    (s->opts->watch || used + ONESHOT_MIN_LEFT_MS <= s->timeout_ms)) {
-		connect_start(s);
-		return;
-	}
-	s->failures++;
-	delay = backoff_ms(s);
-	if (s->opts->watch) {
-		retry = f != SYNC_FAIL_TLS && f != SYNC_FAIL_STORE && f != SYNC_FAIL_CONFIG;
-	} else if (f == SYNC_FAIL_UNAVAILABLE) {
-		/* the server's "database unavailable" passes too: a PostgreSQL
-		 * failover (docs/OPERATIONS.md) lasts seconds to a minute, and a
-		 * push not acknowledged is safe to send again. Each attempt gets
-		 * as far as a Welcome, which restarts `used`, so this wait is
-		 * bounded by the time since the run began, and the last delay is
-		 * cut to what is left of it rather than given up on. */
-		uint64_t spent = now - s->started_ms;
-
-		retry = spent + 2 * ONESHOT_MIN_LEFT_MS <= s->timeout_ms;
-		if (retry && spent + delay + ONESHOT_MIN_LEFT_MS > s->timeout_ms)
-			delay = (unsigned)(s->timeout_ms - spent - ONESHOT_MIN_LEFT_MS);
-		s->unavail_retry = retry;
-	} else {
-		retry = f == SYNC_FAIL_UNREACHABLE && s->oneshot_retries < ONESHOT_RETRIES &&
-			used + delay + ONESHOT_MIN_LEFT_MS <= s->timeout_ms;
-	}
-	if (!retry) {
-		sync_end(s);
-		return;
-	}
-	if (!s->opts->watch)
-		s->oneshot_retries++;
-	if (s->opts->notice) {
-		snprintf(msg, sizeof msg, _("%s; retrying in %.1f s"), s->rep->error,
-			 delay / 1000.0);
-		s->opts->notice(s->opts->notice_arg, msg);
-	}
-	set_phase(s, PH_BACKOFF);
-	uv_timer_start(&s->retry, on_retry, delay, 0);
-}
+/* ---- watching: the poll timer, the stop signals */
 
 static void on_poll(uv_timer_t *t)
 {
@@ -764,7 +689,7 @@ static void on_poll(uv_timer_t *t)
 	if (s->deadline_ms && now >= s->deadline_ms) {
 		s->stop = 1;
 		if (s->phase == PH_BACKOFF)
-			sync_end(s);
+			sync__end(s);
 		else
 			conn_end(s, 0, SYNC_FAIL_NONE, "done");
 		return;
@@ -799,118 +724,6 @@ static void on_stop_signal(uv_signal_t *sig, int signum)
 	sync_stop(s);
 }
 
-static void on_connect(uv_connect_t *req, int status)
-{
-	struct sync *s = req->data;
-	int rc;
-
-	if (s->phase != PH_CONNECT)
-		return; /* cancelled: this connection already ended */
-	if (status < 0) {
-		conn_end(s, status, SYNC_FAIL_UNREACHABLE, _("cannot connect to %s (%s)"),
-			 s->cfg.server, uv_strerror(status));
-		return;
-	}
-	set_phase(s, PH_HANDSHAKE);
-	rc = channel_start(&s->ch);
-	if (rc)
-		conn_end(s, rc, SYNC_FAIL_TLS, _("starting TLS failed: %s"), sc_strerror(rc));
-}
-
-/* CONNECT: to the next address the name resolved to. */
-static void connect_next(struct sync *s)
-{
-	char ip[64] = "?";
-	const struct sockaddr *sa;
-	int rc;
-
-	if (s->next_addr >= s->naddrs) {
-		conn_end(s, -EADDRNOTAVAIL, SYNC_FAIL_UNREACHABLE, _("cannot find %s (no address)"),
-			 s->host);
-		return;
-	}
-	sa = (const struct sockaddr *)&s->addrs[s->next_addr++];
-	(void)uv_ip_name(sa, ip, sizeof ip);
-	log_debug("sync connect addr=%s port=%s try=%u/%u", ip, s->port, s->next_addr, s->naddrs);
-	s->connect.data = s;
-	rc = uv_tcp_connect(&s->connect, &s->ch.tcp, sa, on_connect);
-	if (rc)
-		conn_end(s, rc, SYNC_FAIL_UNREACHABLE, _("cannot connect to %s (%s)"),
-			 s->cfg.server, uv_strerror(rc));
-}
-
-static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
-{
-	struct sync *s = req->data;
-
-	s->gai_busy = 0;
-	if (s->phase != PH_CONNECT) {
-		uv_freeaddrinfo(ai);
-		return;
-	}
-	if (status < 0) {
-		conn_end(s, status, SYNC_FAIL_UNREACHABLE, _("cannot find %s (%s)"), s->host,
-			 uv_strerror(status));
-		uv_freeaddrinfo(ai);
-		return;
-	}
-	s->naddrs = s->next_addr = 0;
-	for (struct addrinfo *a = ai; a && s->naddrs < SYNC_MAX_ADDRS; a = a->ai_next) {
-		if (a->ai_addrlen > sizeof s->addrs[0])
-			continue;
-		memcpy(&s->addrs[s->naddrs++], a->ai_addr, a->ai_addrlen);
-	}
-	uv_freeaddrinfo(ai);
-	connect_next(s);
-}
-
-/* BACKOFF -> CONNECT: a new channel, the name lookup, the connect limit. */
-static void connect_start(struct sync *s)
-{
-	struct addrinfo hints;
-	uint64_t used = hlc_wall_ms() - s->progress_ms;
-	int rc;
-
-	s->failed = 0;
-	s->subscribed = 0;
-	s->want_round = 0;
-	s->waiting_rid = 0;
-	set_phase(s, PH_CONNECT);
-	/* a one-shot sync: connecting again may use what is left of its timeout */
-	s->limit_ms = s->timeout_ms;
-	if (s->unavail_retry && !s->opts->watch)
-		used = hlc_wall_ms() - s->started_ms;
-	if (!s->opts->watch && used < s->timeout_ms && (s->rep->retries || s->next_addr))
-		s->limit_ms = s->timeout_ms - (unsigned)used;
-	rc = channel_init(&s->ch, s->loop, s->tls,
-			  s->cfg.server_name && *s->cfg.server_name ? s->cfg.server_name : s->host,
-			  &sync_ops, &s->lim);
-	if (rc) {
-		conn_end(s, rc, SYNC_FAIL_TLS, _("TLS session: %s"), sc_strerror(rc));
-		return;
-	}
-	s->channel_open = 1;
-	sync__offer_session(s->st, &s->ch);
-	s->last_io_ms = hlc_wall_ms();
-	uv_timer_start(&s->timer, on_request_timeout, s->limit_ms, 0);
-	if (s->next_addr < s->naddrs) {
-		connect_next(s);
-		return;
-	}
-	s->naddrs = s->next_addr = 0;
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	s->gai.data = s;
-	rc = uv_getaddrinfo(s->loop, &s->gai, on_resolved, s->host, s->port, &hints);
-	if (rc) {
-		conn_end(s, rc, SYNC_FAIL_UNREACHABLE, _("cannot find %s (%s)"), s->host,
-			 uv_strerror(rc));
-		return;
-	}
-	s->gai_busy = 1;
-}
-
 /* The handles on loop, and the first connection. */
 static void sync_begin(struct sync *s, uv_loop_t *loop, bool signals)
 {
@@ -934,14 +747,14 @@ static void sync_begin(struct sync *s, uv_loop_t *loop, bool signals)
 			s->deadline_ms = hlc_wall_ms() + (uint64_t)s->opts->watch_secs * 1000u;
 	}
 	s->phase = PH_BACKOFF;
-	connect_start(s);
+	sync__connect_start(s);
 }
 
 void sync_free(struct sync *s)
 {
 	if (!s)
 		return;
-	free_sent(s);
+	sync__free_sent(s);
 	sync__evidence_reset(s);
 	tls_ctx_free(s->tls);
 	store_config_free(&s->cfg);
@@ -1003,7 +816,7 @@ void sync_stop(struct sync *s)
 		return;
 	s->stop = 1;
 	if (s->phase == PH_BACKOFF)
-		sync_end(s);
+		sync__end(s);
 	else
 		conn_end(s, 0, SYNC_FAIL_NONE, "done");
 }

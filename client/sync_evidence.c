@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "evidence.h"
+#include "i18n.h"
 #include "log.h"
 #include "sig.h"
 #include "sync_int.h"
@@ -68,7 +69,7 @@ int sync__evidence_next(struct sync *s)
 		rc = evidence_next_upload(s->st, s->ev.after, &f, &have);
 		if (rc) {
 			sync__fail(s, rc, SYNC_FAIL_STORE,
-				   "reading the evidence files to upload failed");
+				   _("reading the evidence files to upload failed"));
 			return 1;
 		}
 		if (!have) {
@@ -103,13 +104,13 @@ static int send_chunk(struct sync *s, uint64_t off, uint32_t max_chunk)
 	buf = malloc(want ? want : 1);
 	if (!buf || sig_unhex(s->ev.hex, sha, 32) != 0) {
 		free(buf);
-		sync__fail(s, -ENOMEM, SYNC_FAIL_STORE, "out of memory for an evidence chunk");
+		sync__fail(s, -ENOMEM, SYNC_FAIL_STORE, _("out of memory for an evidence chunk"));
 		return 1;
 	}
 	got = want ? pread(s->ev.fd, buf, want, (off_t)off) : 0;
 	if (got < 0 || (size_t)got != want) {
 		free(buf);
-		sync__fail(s, -EIO, SYNC_FAIL_STORE, "reading an evidence file failed");
+		sync__fail(s, -EIO, SYNC_FAIL_STORE, _("reading an evidence file failed"));
 		return 1;
 	}
 	ch.sha256.data = sha;
@@ -135,7 +136,7 @@ static int on_status(struct sync *s, const Safecampus__EvidenceStatus *st)
 		rc = evidence_set_state(s->st, s->ev.hex, EVIDENCE_UPLOADED);
 		if (rc) {
 			sync__fail(s, rc, SYNC_FAIL_STORE,
-				   "recording an uploaded evidence file failed");
+				   _("recording an uploaded evidence file failed"));
 			return 1;
 		}
 		s->rep->evidence_sent++;
@@ -167,7 +168,7 @@ static int send_get(struct sync *s, uint64_t off)
 	uint8_t sha[32];
 
 	if (sig_unhex(s->ev.hex, sha, 32) != 0) {
-		sync__fail(s, SC_EINVALID, SYNC_FAIL_CONFIG, "not a SHA-256 in hex");
+		sync__fail(s, SC_EINVALID, SYNC_FAIL_CONFIG, _("not a SHA-256 in hex"));
 		return 1;
 	}
 	g.sha256.data = sha;
@@ -187,20 +188,20 @@ int sync__evidence_fetch(struct sync *s)
 	snprintf(s->ev.hex, sizeof s->ev.hex, "%s", s->opts->evidence_fetch);
 	s->ev.size = 0;
 	if (evidence_path(s->st, s->ev.hex, path, sizeof path) != 0) {
-		sync__fail(s, -ENAMETOOLONG, SYNC_FAIL_STORE, "the store's path is too long");
+		sync__fail(s, -ENAMETOOLONG, SYNC_FAIL_STORE, _("the store's path is too long"));
 		return 1;
 	}
 	/* the evidence directory exists once anything was added or fetched */
 	snprintf(part, sizeof part, "%s", path);
 	*strrchr(part, '/') = '\0';
 	if (mkdir(part, 0700) != 0 && errno != EEXIST) {
-		sync__fail(s, -errno, SYNC_FAIL_STORE, "cannot make the evidence directory");
+		sync__fail(s, -errno, SYNC_FAIL_STORE, _("cannot make the evidence directory"));
 		return 1;
 	}
 	snprintf(part, sizeof part, "%s.part", path);
 	s->ev.fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (s->ev.fd < 0) {
-		sync__fail(s, -errno, SYNC_FAIL_STORE, "cannot write the fetched evidence file");
+		sync__fail(s, -errno, SYNC_FAIL_STORE, _("cannot write the fetched evidence file"));
 		return 1;
 	}
 	sync__set_phase(s, PH_EVIDENCE);
@@ -225,11 +226,11 @@ static int on_data(struct sync *s, const Safecampus__EvidenceData *d)
 	if (d->offset != s->ev.size || d->size < d->offset + d->data.len ||
 	    (d->data.len == 0 && d->offset < d->size)) {
 		sync__fail(s, SC_EPROTO, SYNC_FAIL_PROTOCOL,
-			   "the server sent evidence bytes out of order");
+			   _("the server sent evidence bytes out of order"));
 		return 1;
 	}
 	if (d->data.len && write(s->ev.fd, d->data.data, d->data.len) != (ssize_t)d->data.len) {
-		sync__fail(s, -EIO, SYNC_FAIL_STORE, "cannot write the fetched evidence file");
+		sync__fail(s, -EIO, SYNC_FAIL_STORE, _("cannot write the fetched evidence file"));
 		return 1;
 	}
 	s->ev.size += d->data.len;
@@ -240,7 +241,7 @@ static int on_data(struct sync *s, const Safecampus__EvidenceData *d)
 	if (s->ev.size < d->size)
 		return send_get(s, s->ev.size);
 	if (fsync(s->ev.fd) != 0) {
-		sync__fail(s, -errno, SYNC_FAIL_STORE, "cannot write the fetched evidence file");
+		sync__fail(s, -errno, SYNC_FAIL_STORE, _("cannot write the fetched evidence file"));
 		return 1;
 	}
 	sync__evidence_reset(s);
@@ -253,11 +254,11 @@ static int on_data(struct sync *s, const Safecampus__EvidenceData *d)
 	rc = evidence_commit_fetched(s->st, &f);
 	if (rc == SC_EINVALID) {
 		sync__fail(s, rc, SYNC_FAIL_PROTOCOL,
-			   "the fetched evidence file does not hash to its name: not kept");
+			   _("the fetched evidence file does not hash to its name: not kept"));
 		return 1;
 	}
 	if (rc) {
-		sync__fail(s, rc, SYNC_FAIL_STORE, "cannot keep the fetched evidence file");
+		sync__fail(s, rc, SYNC_FAIL_STORE, _("cannot keep the fetched evidence file"));
 		return 1;
 	}
 	s->rep->evidence_sent++;
@@ -271,6 +272,6 @@ int sync__evidence_on(struct sync *s, const Safecampus__Envelope *env)
 		return on_status(s, env->evidence_status);
 	if (env->body_case == SAFECAMPUS__ENVELOPE__BODY_EVIDENCE_DATA && s->opts->evidence_fetch)
 		return on_data(s, env->evidence_data);
-	sync__fail(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, "unexpected answer to an evidence request");
+	sync__fail(s, SC_EPROTO, SYNC_FAIL_PROTOCOL, _("unexpected answer to an evidence request"));
 	return 1;
 }

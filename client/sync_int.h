@@ -32,6 +32,9 @@ enum phase {
 };
 
 #define SYNC_MAX_ADDRS 8
+/* a one-shot sync tries the next address or again only when at least this
+ * much of its timeout is left, and gives each request at least this much */
+#define ONESHOT_MIN_LEFT_MS 500u
 
 struct sync {
 	uv_loop_t own_loop; /* sync_run's; sync_start runs on the caller's */
@@ -97,6 +100,29 @@ void sync__dashboard_request(struct sync *s);
 int sync__dashboard_keep(struct sync *s, const Safecampus__Dashboard *d, const char *key);
 void sync__fail(struct sync *s, int rc, enum sync_failure class, const char *msg);
 void sync__set_phase(struct sync *s, enum phase next);
+
+/* sync.c, for sync_connect.c */
+/** Ends this connection (sync__fail with a format); it closes, then
+ * sync__connection_closed decides what follows. */
+void sync__conn_end(struct sync *s, int rc, enum sync_failure class, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/** Everything closes (PH_DONE); uv_run returns once the handles have. */
+void sync__end(struct sync *s);
+/** Frees the records of the last Push (s->sent). */
+void sync__free_sent(struct sync *s);
+/** s->timer's callback: a request (or connect and handshake) took too long. */
+void sync__on_request_timeout(uv_timer_t *t);
+/** The callbacks of every connection's channel. */
+extern const struct channel_ops sync__channel_ops;
+
+/* sync_connect.c: connecting and reconnecting */
+/** BACKOFF -> CONNECT: a new channel (s->ch, closed through sync__conn_end),
+ * the name lookup (or the next address already resolved), the connect limit.
+ * A failure ends the connection like any other. */
+void sync__connect_start(struct sync *s);
+/** A connection is over (its channel closed, or it never had one): the next
+ * address, a backoff then sync__connect_start, or sync__end. */
+void sync__connection_closed(struct sync *s);
 
 /** After the push: sends the next evidence upload request (phase
  * PH_EVIDENCE) and returns 1, or returns 0 when nothing is left to upload.

@@ -207,7 +207,8 @@ int verb_sign(struct store *st, const struct store_config *cfg, const struct ver
 		return -ENOMEM;
 	if ((!r->campus || !*r->campus) && set_str(&r->campus, s_(cfg->campus)))
 		return -ENOMEM;
-	if (strcmp(p.school, s_(r->school)) != 0)
+	/* the record's school, or the bureau for what its officers sign */
+	if (!kind_signer_side(r, p.school))
 		return sc_refuse(-EPERM, why, n,
 				 _("%s belongs to %s, not to the record's school %s"), p.login,
 				 *p.school ? p.school : "the bureau", s_(r->school));

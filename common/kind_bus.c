@@ -87,6 +87,8 @@ static const struct kind_field_ui bus_field_ui[] = {
 
 const struct kind_ops kind_ops_bus = {
 	.kind = "bus",
+	.name_refs = (const struct kind_name_ref[]){ { "driver", "staff" }, { NULL, NULL } },
+	.bounds = (const struct kind_bound[]){ { "seats", 1, 100 }, { NULL, 0, 0 } },
 	.due = kind_due_bus,
 	.import_key = "plate",
 	.fields = bus_field_ui,
@@ -136,6 +138,10 @@ static int trip_check(const struct kind_env *env, const Safecampus__Record *r, c
 
 const struct kind_ops kind_ops_bus_trip = {
 	.kind = "bus_trip",
+	.name_refs = (const struct kind_name_ref[]){ { "checked_by", "staff" }, { NULL, NULL } },
+	.bounds = (const struct kind_bound[]){ { "boarded", 0, KB_NO_MAX },
+					       { "alighted", 0, KB_NO_MAX },
+					       { NULL, 0, 0 } },
 	.import_key = "bus_id trip_date direction",
 	.fields = bus_trip_field_ui,
 	.nfields = sizeof bus_trip_field_ui / sizeof bus_trip_field_ui[0],

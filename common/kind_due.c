@@ -3,7 +3,9 @@
  * and the district calendar, so they need no server. The dates follow the
  * dashboard's definitions (indicators.h): the hazard clock, an item's due
  * day from its last check, the letter holders, and school days as
- * 010_fair_numbers.sql's sc_calendar counts them. */
+ * 010_fair_numbers.sql's sc_calendar counts them. The terms, the period
+ * and the letters' due day here serve common/owed.c too (sc_terms,
+ * sc_period, sc_letters_due). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,18 @@ static const char *s_(const char *s)
 }
 
 /* ---------------------------------------------------------------- school days */
+
+/* A term of the bureau's calendar as sc_terms (010) takes it: school "",
+ * not deleted, a real start and an end not before it. */
+static bool kind_due_term_of(const Safecampus__Record *r)
+{
+	const Safecampus__Calendar *c = r->calendar;
+
+	return !r->deleted && r->body_case == SAFECAMPUS__RECORD__BODY_CALENDAR &&
+	       !*s_(r->school) && date_valid(s_(c->term_start_date)) &&
+	       date_valid(s_(c->term_end_date)) &&
+	       strcmp(c->term_end_date, c->term_start_date) >= 0;
+}
 
 struct cal_ctx {
 	const char *day;
@@ -56,7 +70,7 @@ static int cal_cb(void *arg, const Safecampus__Record *r)
 	const Safecampus__Calendar *c = r->calendar;
 	int y, m, d;
 
-	if (r->deleted || r->body_case != SAFECAMPUS__RECORD__BODY_CALENDAR || *s_(r->school))
+	if (!kind_due_term_of(r))
 		return 0;
 	x->any = true;
 	if (strcmp(x->day, s_(c->term_start_date)) < 0 || strcmp(x->day, s_(c->term_end_date)) > 0)
@@ -100,6 +114,153 @@ int kind_due_school_day(const struct kind_env *env, const char *day, bool *yes)
 		*yes = term && !holiday && date_weekday(y, m, d) % 6 != 0;
 	}
 	return 0;
+}
+
+/* ---------------------------------------------------------------- terms */
+
+struct terms_ctx {
+	int (*cb)(void *arg, const struct kind_due_term *t);
+	void *arg;
+	bool any;
+	int rc;
+};
+
+static int terms_cb(void *arg, const Safecampus__Record *r)
+{
+	struct terms_ctx *x = arg;
+
+	if (!kind_due_term_of(r))
+		return 0;
+	x->any = true;
+	x->rc = x->cb(x->arg,
+		      &(struct kind_due_term){ .start = r->calendar->term_start_date,
+					       .end = r->calendar->term_end_date,
+					       .name = s_(r->calendar->term_name),
+					       .holidays = s_(r->calendar->holidays),
+					       .makeup_days = s_(r->calendar->makeup_days) });
+	return x->rc != 0;
+}
+
+int kind_due_terms(const struct kind_env *env, int y0, int y1,
+		   int (*cb)(void *arg, const struct kind_due_term *t), void *arg)
+{
+	struct terms_ctx x = { .cb = cb, .arg = arg };
+	int rc = env->each ? env->each(env->ctx, "calendar", terms_cb, &x) : 0;
+
+	if (rc || x.rc || x.any)
+		return rc ? rc : x.rc;
+	/* sc_terms' default: for every school year touching the years asked */
+	for (int y = y0 - 1; y <= y1; y++) {
+		char ts[11], te[11], name[48], hol[48];
+		date_format(y, 9, 1, ts);
+		date_format(y + 1, 1, 20, te);
+		snprintf(name, sizeof name, "Autumn %d (default calendar)", y);
+		snprintf(hol, sizeof hol, "%04d-10-01..%04d-10-07;%04d-01-01", y, y, y + 1);
+		rc = cb(arg, &(struct kind_due_term){ ts, te, name, hol, "" });
+		if (rc)
+			return rc;
+		date_format(y, 2, 20, ts);
+		date_format(y, 7, 10, te);
+		snprintf(name, sizeof name, "Spring %d (default calendar)", y);
+		snprintf(hol, sizeof hol, "%04d-05-01..%04d-05-05", y, y);
+		rc = cb(arg, &(struct kind_due_term){ ts, te, name, hol, "" });
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+struct period_ctx {
+	const char *day;
+	char ts[11], te[11], name[64];
+	bool found, covers;
+};
+
+/* sc_period's choice: a term begun by the day, the one containing it
+ * first, then the latest begun */
+static int period_cb(void *arg, const struct kind_due_term *t)
+{
+	struct period_ctx *x = arg;
+	const char *ts = t->start, *te = t->end, *name = t->name;
+	bool covers = strcmp(te, x->day) >= 0;
+
+	if (strcmp(ts, x->day) > 0)
+		return 0;
+	if (x->found && (x->covers > covers || (x->covers == covers && strcmp(ts, x->ts) <= 0)))
+		return 0;
+	x->found = true;
+	x->covers = covers;
+	snprintf(x->ts, sizeof x->ts, "%s", ts);
+	snprintf(x->te, sizeof x->te, "%s", te);
+	snprintf(x->name, sizeof x->name, "%s", name);
+	return 0;
+}
+
+int kind_due_period(const struct kind_env *env, const char *day, char start[11], char end[11],
+		    char *name, size_t n)
+{
+	struct period_ctx x = { .day = day };
+	char from[11];
+	int y, m, d, rc;
+
+	if (date_parse(day, &y, &m, &d) != 0 || date_add(day, -400, from) != 0)
+		return SC_EINVALID;
+	rc = kind_due_terms(env, (int)strtol(from, NULL, 10), y, period_cb, &x);
+	if (rc)
+		return rc;
+	if (!x.found) {
+		/* no term begun: the calendar year to date */
+		date_format(y, 1, 1, start);
+		memcpy(end, day, 11);
+		snprintf(name, n, "%d to date", y);
+		return 0;
+	}
+	memcpy(start, x.ts, 11);
+	memcpy(end, x.te, 11);
+	snprintf(name, n, "%s", x.name);
+	return 0;
+}
+
+struct ldue_ctx {
+	char jan1[11], dec31[11], first[11];
+};
+
+static int ldue_cb(void *arg, const struct kind_due_term *t)
+{
+	struct ldue_ctx *x = arg;
+	const char *ts = t->start, *te = t->end;
+	const char *from = strcmp(ts, x->jan1) > 0 ? ts : x->jan1;
+
+	if (strcmp(te, x->jan1) >= 0 && strcmp(ts, x->dec31) <= 0 &&
+	    (!*x->first || strcmp(from, x->first) < 0))
+		snprintf(x->first, sizeof x->first, "%s", from);
+	return 0;
+}
+
+int kind_due_letter_days(const struct kind_env *env, int *days)
+{
+	int rc = env->letters_due_days ? env->letters_due_days(env->ctx, days) : SC_ENOTFOUND;
+
+	if (rc == SC_ENOTFOUND) {
+		*days = KIND_DUE_LETTER_DAYS;
+		return 0;
+	}
+	return rc;
+}
+
+int kind_due_letters_day(const struct kind_env *env, int year, int days, char out[11])
+{
+	struct ldue_ctx x = { .first = "" };
+	int rc;
+
+	date_format(year, 1, 1, x.jan1);
+	date_format(year, 12, 31, x.dec31);
+	rc = kind_due_terms(env, year, year, ldue_cb, &x);
+	if (rc)
+		return rc;
+	if (!*x.first)
+		return SC_ENOTFOUND;
+	return date_add(x.first, days, out) == 0 ? 0 : SC_EINVALID;
 }
 
 /* ---------------------------------------------------------------- per record */
@@ -164,8 +325,19 @@ int kind_due_hazard(const struct kind_env *env, const Safecampus__Record *r, con
 		size_t wl = strcspn(d.status, " !");
 		snprintf(word, sizeof word, "%.*s", (int)(wl < sizeof word ? wl : sizeof word - 1),
 			 d.status);
-		snprintf(out, n, _("hazard \"%s\" (%s): rectify by %s%s"), s_(r->hazard->title),
-			 kind_status_label(word), due, late(due, today));
+		/* rectified or verified: the work is done and is not late (the
+		 * overdue list leaves it out); "rectify by" a past day said the
+		 * opposite of the status beside it */
+		if (!strcmp(word, "rectified"))
+			snprintf(out, n, _("hazard \"%s\": rectified, to be verified"),
+				 s_(r->hazard->title));
+		else if (!strcmp(word, "verified"))
+			snprintf(out, n, _("hazard \"%s\": verified, to be closed"),
+				 s_(r->hazard->title));
+		else
+			snprintf(out, n, _("hazard \"%s\" (%s): rectify by %s%s"),
+				 s_(r->hazard->title), kind_status_label(word), due,
+				 late(due, today));
 	}
 	return 1;
 }
@@ -371,66 +543,92 @@ int kind_owed_education(const struct kind_env *env, const char *today, kind_due_
 
 /* ---- letters for the year */
 
-/* the year's letters, each with the day it holds from (letter_since) */
-struct held {
-	Safecampus__Record *r; /* owned copy */
-	char since[11];
-};
-
-struct staff_ctx {
+struct letters_ctx {
 	const struct kind_env *env;
-	const char *today;
 	int year;
-	unsigned current, without;
-	char names[256];
-	size_t at;
-	struct held *letters;
-	size_t nletters, cap;
+	struct kind_due_letters *out;
 	int rc;
 };
 
 static int letter_cb(void *arg, const Safecampus__Record *r)
 {
-	struct staff_ctx *x = arg;
-	struct held *h;
+	struct letters_ctx *x = arg;
+	struct kind_due_letters *v = x->out;
+	struct kind_due_letter *h;
 
 	if (r->deleted || r->body_case != SAFECAMPUS__RECORD__BODY_LETTER ||
 	    r->letter->year != x->year)
 		return 0;
-	if (x->nletters == x->cap) {
-		size_t cap = x->cap ? 2 * x->cap : 64;
-		struct held *more = realloc(x->letters, cap * sizeof *more);
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 64;
+		struct kind_due_letter *more = realloc(v->v, cap * sizeof *more);
 		if (!more) {
 			x->rc = -ENOMEM;
 			return 1;
 		}
-		x->letters = more;
-		x->cap = cap;
+		v->v = more;
+		v->cap = cap;
 	}
-	h = &x->letters[x->nletters];
+	h = &v->v[v->n];
 	h->r = kind_record_dup(r);
 	if (!h->r) {
 		x->rc = -ENOMEM;
 		return 1;
 	}
-	x->nletters++;
+	v->n++;
 	x->rc = letter_since(x->env, h->r, h->since);
 	return x->rc != 0;
 }
 
+int kind_due_letters_load(const struct kind_env *env, int year, struct kind_due_letters *out)
+{
+	struct letters_ctx x = { .env = env, .year = year, .out = out };
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = env->each(env->ctx, "letter", letter_cb, &x);
+	return rc ? rc : x.rc;
+}
+
+void kind_due_letters_free(struct kind_due_letters *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		kind_record_free(x->v[i].r);
+	free(x->v);
+	memset(x, 0, sizeof *x);
+}
+
+void kind_due_letters_held(const struct kind_due_letters *x, const char *staff_id, const char *name,
+			   int year, const char *asof, char out[11])
+{
+	*out = '\0';
+	for (size_t i = 0; i < x->n; i++)
+		if (indicators_letter_holds(x->v[i].r->letter, x->v[i].since, staff_id, name, year,
+					    asof) &&
+		    (!*out || strcmp(x->v[i].since, out) < 0))
+			memcpy(out, x->v[i].since, 11);
+}
+
+struct staff_ctx {
+	const char *today;
+	int year;
+	unsigned current, without;
+	char names[256];
+	size_t at;
+	struct kind_due_letters letters;
+};
+
 static int staff_cb(void *arg, const Safecampus__Record *r)
 {
 	struct staff_ctx *x = arg;
-	bool holds = false;
+	char since[11];
 
 	if (r->deleted || r->body_case != SAFECAMPUS__RECORD__BODY_STAFF ||
 	    !indicators_staff_current(r->staff, x->today))
 		return 0;
 	x->current++;
-	for (size_t i = 0; i < x->nletters && !holds; i++)
-		holds = indicators_letter_holds(x->letters[i].r->letter, x->letters[i].since, r->id,
-						s_(r->staff->name), x->year, x->today);
-	if (!holds) {
+	kind_due_letters_held(&x->letters, r->id, s_(r->staff->name), x->year, x->today, since);
+	if (!*since) {
 		if (x->without < 5 && x->at < sizeof x->names)
 			x->at += (size_t)snprintf(x->names + x->at, sizeof x->names - x->at, " %s",
 						  s_(r->staff->name));
@@ -441,19 +639,13 @@ static int staff_cb(void *arg, const Safecampus__Record *r)
 
 int kind_owed_letter(const struct kind_env *env, const char *today, kind_due_line_cb cb, void *arg)
 {
-	struct staff_ctx x = { .env = env, .today = today, .year = (int)strtol(today, NULL, 10) };
+	struct staff_ctx x = { .today = today, .year = (int)strtol(today, NULL, 10) };
 	char line[512];
-	int rc = env->each(env->ctx, "letter", letter_cb, &x);
+	int rc = kind_due_letters_load(env, x.year, &x.letters);
 
 	if (!rc)
-		rc = x.rc;
-	if (!rc)
 		rc = env->each(env->ctx, "staff", staff_cb, &x);
-	if (!rc)
-		rc = x.rc;
-	for (size_t i = 0; i < x.nletters; i++)
-		kind_record_free(x.letters[i].r);
-	free(x.letters);
+	kind_due_letters_free(&x.letters);
 	if (rc || !x.without)
 		return rc;
 	snprintf(line, sizeof line,

@@ -27,6 +27,7 @@ const struct kind_enum_label kind_enum_letter_level[] = {
 	{ "vice_department", N_("Vice principal and department head") },
 	{ "department_teacher", N_("Department head and teachers") },
 	{ "other", N_("Other letter") },
+	{ "bureau_principal", N_("Bureau and principal") },
 	{ 0 },
 };
 
@@ -70,6 +71,15 @@ const struct kind_enum_label kind_enum_drill_scenario[] = {
 	{ "flood", N_("Flood") },
 	{ "intruder", N_("Intruder") },
 	{ "gas_leak", N_("Gas leak") },
+	{ "other", N_("Other") },
+	{ 0 },
+};
+
+/* a drill's segments (';'-separated, rules.c drill_segments) */
+const struct kind_enum_label kind_enum_drill_segment[] = {
+	{ "principal", N_("Principal's remarks") },
+	{ "teacher", N_("Teachers' briefing") },
+	{ "student", N_("Students' drill") },
 	{ "other", N_("Other") },
 	{ 0 },
 };

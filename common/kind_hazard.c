@@ -123,7 +123,8 @@ static void verb_done(const struct kind_env *env, const Safecampus__Record *pare
 	kind_events_free(&x);
 }
 
-static const struct kind_enum_label areas[] = {
+/* a risk (kind_records.c) has the same areas */
+const struct kind_enum_label kind_enum_hazard_area[] = {
 	{ "fire", N_("Fire safety") },
 	{ "building", N_("Buildings") },
 	{ "facility", N_("Facilities and equipment") },
@@ -154,7 +155,7 @@ static const struct kind_enum_label actions[] = {
 static const struct kind_field_ui hazard_fields[] = {
 	{ "title", NC_("hazard", "Title"), NULL, NULL, NULL, KF_NONE, NULL },
 	{ "location", NC_("hazard", "Location"), NULL, NULL, NULL, KF_NONE, NULL },
-	{ "area", NC_("hazard", "Area"), NULL, NULL, NULL, KF_NONE, areas },
+	{ "area", NC_("hazard", "Area"), NULL, NULL, NULL, KF_NONE, kind_enum_hazard_area },
 	{ "severity", NC_("hazard", "Severity"), NULL, NULL, NULL, KF_NONE, severities },
 	{ "description", NC_("hazard", "Description"), NULL, NULL, NULL, KF_NONE, NULL },
 	{ "found_date", NC_("hazard", "Found on"), NULL, NULL, "found", KF_TODAY, NULL },
@@ -290,6 +291,7 @@ static const struct kind_verb hazard_verbs[] = {
 
 const struct kind_ops kind_ops_hazard = {
 	.kind = "hazard",
+	.name_refs = (const struct kind_name_ref[]){ { "reporter", "staff" }, { NULL, NULL } },
 	.due = kind_due_hazard,
 	.import_key = "title location found_date",
 	.label = N_("Hazard"),
@@ -331,6 +333,8 @@ static const struct kind_field_ui event_fields[] = {
 
 const struct kind_ops kind_ops_hazard_event = {
 	.kind = "hazard_event",
+	.name_refs = (const struct kind_name_ref[]){ { "owner", "staff" }, { NULL, NULL } },
+	.hex_fields = (const char *const[]){ "evidence_sha256", NULL },
 	.label = N_("Hazard step"),
 	.fields = event_fields,
 	.nfields = sizeof event_fields / sizeof event_fields[0],

@@ -28,6 +28,17 @@ static const struct kind_field_ui school_profile_fields[] = {
 
 const struct kind_ops kind_ops_school_profile = {
 	.kind = "school_profile",
+	.bounds = (const struct kind_bound[]){ { "founded_year", 1800, 2100 },
+					       { "site_area_m2", 0, KB_NO_MAX },
+					       { "building_area_m2", 0, KB_NO_MAX },
+					       { "staff_count", 0, KB_NO_MAX },
+					       { "class_count", 0, KB_NO_MAX },
+					       { "student_count", 0, KB_NO_MAX },
+					       { "boarding_students", 0, KB_NO_MAX },
+					       { "campus_count", 0, KB_NO_MAX },
+					       { "bus_count", 0, KB_NO_MAX },
+					       { "bus_riders", 0, KB_NO_MAX },
+					       { NULL, 0, 0 } },
 	.import_key = "name",
 	.label = N_("School profile"),
 	FIELDS(school_profile_fields),
@@ -44,6 +55,10 @@ static const struct kind_field_ui school_class_fields[] = {
 
 const struct kind_ops kind_ops_school_class = {
 	.kind = "school_class",
+	.name_refs = (const struct kind_name_ref[]){ { "head_teacher", "staff" }, { NULL, NULL } },
+	.bounds = (const struct kind_bound[]){ { "grade", 1, 12 },
+					       { "student_count", 0, KB_NO_MAX },
+					       { NULL, 0, 0 } },
 	.import_key = "grade name",
 	.label = N_("Class"),
 	FIELDS(school_class_fields),
@@ -60,6 +75,7 @@ static const struct kind_field_ui meeting_fields[] = {
 
 const struct kind_ops kind_ops_meeting = {
 	.kind = "meeting",
+	.bounds = (const struct kind_bound[]){ { "attendees", 0, KB_NO_MAX }, { NULL, 0, 0 } },
 	.import_key = "type meeting_date title",
 	.label = N_("Safety meeting"),
 	FIELDS(meeting_fields),
@@ -101,6 +117,8 @@ static const struct kind_field_ui education_fields[] = {
 
 const struct kind_ops kind_ops_education = {
 	.kind = "education",
+	.name_refs = (const struct kind_name_ref[]){ { "teacher", "staff" }, { NULL, NULL } },
+	.bounds = (const struct kind_bound[]){ { "minutes", 1, 600 }, { NULL, 0, 0 } },
 	.owed = kind_owed_education,
 	.import_key = "school_class_id session_date slot",
 	.label = N_("\"1530\" safety lesson"),
@@ -117,6 +135,7 @@ static const struct kind_field_ui lecture_fields[] = {
 
 const struct kind_ops kind_ops_lecture = {
 	.kind = "lecture",
+	.bounds = (const struct kind_bound[]){ { "attendees", 0, KB_NO_MAX }, { NULL, 0, 0 } },
 	.import_key = "lecture_date topic",
 	.label = N_("Legal vice-principal lecture"),
 	FIELDS(lecture_fields),
@@ -133,7 +152,8 @@ static const struct kind_field_ui drill_fields[] = {
 	{ "staff_count", NC_("drill", "Staff"), NULL, NULL, NULL, KF_NONE, NULL },
 	{ "evacuation_seconds", NC_("drill", "Evacuation time (s)"), NULL, NULL, NULL, KF_NONE,
 	  NULL },
-	{ "segments", NC_("drill", "Who took part"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "segments", NC_("drill", "Who took part"), NULL, NULL, NULL, KF_NONE,
+	  kind_enum_drill_segment },
 	{ "feedback", NC_("drill", "Review"), NULL, NULL, NULL, KF_NONE, NULL },
 };
 
@@ -145,6 +165,10 @@ static const struct kind_ref drill_refs[] = {
 
 const struct kind_ops kind_ops_drill = {
 	.kind = "drill",
+	.bounds = (const struct kind_bound[]){ { "student_count", 0, KB_NO_MAX },
+					       { "staff_count", 0, KB_NO_MAX },
+					       { "evacuation_seconds", 0, 86400 },
+					       { NULL, 0, 0 } },
 	.refs = drill_refs,
 	.nrefs = sizeof drill_refs / sizeof drill_refs[0],
 	.owed = kind_owed_drill,
@@ -169,6 +193,8 @@ static const struct kind_field_ui inspection_fields[] = {
 
 const struct kind_ops kind_ops_inspection = {
 	.kind = "inspection",
+	.name_refs = (const struct kind_name_ref[]){ { "inspector", "staff" }, { NULL, NULL } },
+	.bounds = (const struct kind_bound[]){ { "hazards_found", 0, KB_NO_MAX }, { NULL, 0, 0 } },
 	.import_key = "inspection_date level inspector location",
 	.label = N_("Safety inspection"),
 	FIELDS(inspection_fields),
@@ -187,6 +213,7 @@ static const struct kind_field_ui linkage_fields[] = {
 
 const struct kind_ops kind_ops_linkage = {
 	.kind = "linkage",
+	.bounds = (const struct kind_bound[]){ { "participants", 0, KB_NO_MAX }, { NULL, 0, 0 } },
 	.import_key = "activity_date partner activity",
 	.label = N_("Joint activity"),
 	FIELDS(linkage_fields),
@@ -208,6 +235,12 @@ static const struct kind_field_ui gate_duty_fields[] = {
 
 const struct kind_ops kind_ops_gate_duty = {
 	.kind = "gate_duty",
+	.name_refs = (const struct kind_name_ref[]){ { "leader", "staff" },
+						     { "teacher", "staff" },
+						     { "guard", "staff" },
+						     { NULL, NULL } },
+	.bounds = (const struct kind_bound[]){ { "parent_volunteers", 0, KB_NO_MAX },
+					       { NULL, 0, 0 } },
 	.import_key = "duty_date shift",
 	.label = N_("Gate duty"),
 	FIELDS(gate_duty_fields),

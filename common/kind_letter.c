@@ -163,9 +163,12 @@ static void sign_done(const struct kind_env *env, const Safecampus__Record *pare
 #define LEVEL(x) SAFECAMPUS__LETTER_LEVEL__LETTER_LEVEL_##x
 
 /* Who counter-signs a letter of this level: the level above the holder, in
- * the cascade principal <-> vice principals <-> department heads <-> teachers
- * (or anyone higher up it). A letter of level other (school <-> parents) is
- * signed for the school by its principal. */
+ * the cascade bureau <-> principal <-> vice principals <-> department heads
+ * <-> teachers (or anyone higher up it inside the school). The principal's
+ * own letter (bureau_principal) is counter-signed by a bureau officer, the
+ * one school record the bureau writes (kind_ops.bureau_for_school). A letter
+ * of level other (school <-> parents) is signed for the school by its
+ * principal. */
 unsigned letter_countersign_roles(int level)
 {
 	switch (level) {
@@ -177,9 +180,21 @@ unsigned letter_countersign_roles(int level)
 		return KS_LEADERSHIP;
 	case LEVEL(OTHER):
 		return KS(PRINCIPAL);
+	case LEVEL(BUREAU_PRINCIPAL):
+		return KS_BUREAU;
 	default:
 		return 0; /* no level: nobody (the rules refuse it first) */
 	}
+}
+
+/* Who holds a letter of this level: any staff, but the bureau's letter with
+ * the school is the principal's own. */
+static unsigned holder_roles_of(const Safecampus__Record *r)
+{
+	return r->body_case == SAFECAMPUS__RECORD__BODY_LETTER && r->letter &&
+			       r->letter->level == LEVEL(BUREAU_PRINCIPAL)
+		       ? KS(PRINCIPAL)
+		       : KS_STAFF;
 }
 
 static unsigned countersign_roles_of(const Safecampus__Record *r)
@@ -328,12 +343,14 @@ static int letter_due(const struct kind_env *env, const Safecampus__Record *r, c
 	rc = letter_countersigns(env, r, NULL, &have);
 	if (rc || have)
 		return rc;
-	snprintf(out, n,
-		 _("letter %.8s (%d, %s) of %s: to be counter-signed by %s (`safecampus letter "
-		   "countersign %.8s`)"),
-		 r->id, (int)lt->year,
-		 s_(kind_enum_name(&safecampus__letter_level__descriptor, (int)lt->level)),
-		 s_(lt->signer), s_(lt->counter_signer), r->id);
+	/* the level by its label and no command: the browser's home page shows
+	 * this line too, where a key and a command line mean nothing */
+	snprintf(out, n, _("letter %.8s (%d, %s) of %s: to be counter-signed by %s"), r->id,
+		 (int)lt->year,
+		 kind_enum_label_tr(
+			 kind_of(r), "level",
+			 s_(kind_enum_name(&safecampus__letter_level__descriptor, (int)lt->level))),
+		 s_(lt->signer), s_(lt->counter_signer));
 	return 1;
 }
 
@@ -346,16 +363,18 @@ static const struct kind_verb letter_verbs[] = {
 		  N_("Records a signed safety responsibility letter (安全责任书). The signer holds "
 		     "the letter; the\ncounter-signer signs for the level above. Letters cannot be "
 		     "changed once synced: a mistake\nis answered by a new letter."),
-	  .epilog =
-		  N_("LEVEL: principal_vice (principal <-> vice principal), vice_department (vice "
-		     "principal <->\ndepartment head), department_teacher (department head <-> "
-		     "head/subject teacher), other.\n--signed-date defaults to today. Without "
-		     "--signer-staff-id, a current staff record with exactly\nthe signer's name is "
-		     "linked. `safecampus letter coverage` shows who still needs one."),
+	  .epilog = N_(
+		  "LEVEL: principal_vice (principal <-> vice principal), vice_department (vice "
+		  "principal <->\ndepartment head), department_teacher (department head <-> "
+		  "head/subject teacher), bureau_principal (the\nbureau <-> the principal: "
+		  "the principal's own letter), other.\n--signed-date defaults to today. Without "
+		  "--signer-staff-id, a current staff record with exactly\nthe signer's name is "
+		  "linked. `safecampus letter coverage` shows who still needs one."),
 	  .required = (const char *const[]){ "year", "level", "signer", "counter_signer", NULL },
 	  .sets = (const struct kind_set[]){ { "signed_date", KF_TODAY, NULL, true }, { 0 } },
 	  .flags = KV_PRINT_ID | KV_FIELDS_HELP,
 	  .sign_roles = KS_STAFF,
+	  .sign_roles_of = holder_roles_of,
 	  .prepare = sign_prepare,
 	  .done = sign_done },
 	{ .name = "countersign",
@@ -367,7 +386,9 @@ static const struct kind_verb letter_verbs[] = {
 	  .epilog = N_("Who counter-signs: a principal_vice letter the principal; "
 		       "vice_department the principal or a\nvice principal; department_teacher "
 		       "the principal, a vice principal or a department head;\nother the "
-		       "principal. ID is the letter's id or its first 8 characters (`safecampus "
+		       "principal; bureau_principal (the principal's own letter) a bureau "
+		       "officer, at the\nbureau's install. ID is the letter's id or its first 8 "
+		       "characters (`safecampus "
 		       "list letter\n--status awaiting` lists the letters waiting for it). "
 		       "--signed-date defaults to today."),
 	  .required = (const char *const[]){ NULL },
@@ -377,8 +398,10 @@ static const struct kind_verb letter_verbs[] = {
 					     { "actor", KF_SIGNER_NAME, NULL, false },
 					     { "signed_date", KF_TODAY, NULL, true },
 					     { 0 } },
-	  .flags = KV_PARENT | KV_SCHOOL,
-	  .sign_roles = KS_LEADERSHIP,
+	  /* a school's, and the bureau's for the principal's letter (the
+	   * kind's bureau_for_school: the level decides, not the install) */
+	  .flags = KV_PARENT,
+	  .sign_roles = KS_LEADERSHIP | KS_BUREAU,
 	  .sign_roles_of = countersign_roles_of,
 	  .role_what = N_("counter-signs responsibility letters"),
 	  .prepare = countersign_prepare,
@@ -397,6 +420,10 @@ static const struct kind_field_ui letter_field_ui[] = {
 
 const struct kind_ops kind_ops_letter = {
 	.kind = "letter",
+	.name_refs = (const struct kind_name_ref[]){ { "signer", "staff" },
+						     { "counter_signer", "staff" },
+						     { NULL, NULL } },
+	.bounds = (const struct kind_bound[]){ { "year", 2000, 2100 }, { NULL, 0, 0 } },
 	.owed = kind_owed_letter,
 	.import_key = "year level signer",
 	.fields = letter_field_ui,
@@ -418,9 +445,14 @@ const struct kind_ops kind_ops_letter = {
 	.nverbs = sizeof letter_verbs / sizeof letter_verbs[0],
 };
 
+static const struct kind_enum_label event_actions[] = {
+	{ "countersign", N_("Counter-signed") },
+	{ 0 },
+};
+
 static const struct kind_field_ui event_field_ui[] = {
 	{ "letter_id", NC_("letter_event", "Letter"), NULL, NULL, NULL, KF_NONE, NULL },
-	{ "action", NC_("letter_event", "Step"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "action", NC_("letter_event", "Step"), NULL, NULL, NULL, KF_NONE, event_actions },
 	{ "level", NC_("letter_event", "Level"), NULL, NULL, NULL, KF_NONE,
 	  kind_enum_letter_level },
 	{ "actor", NC_("letter_event", "Counter-signed by"), NULL, NULL, NULL, KF_NONE, NULL },
@@ -435,6 +467,8 @@ const struct kind_ops kind_ops_letter_event = {
 	.nfields = sizeof event_field_ui / sizeof event_field_ui[0],
 	.check = event_check,
 	/* written only by `letter countersign` (its verb narrows these by level) */
-	.sign_roles = KS_LEADERSHIP,
+	.sign_roles = KS_LEADERSHIP | KS_BUREAU,
+	/* the bureau counter-signs a principal's letter: a row of the school */
+	.bureau_for_school = true,
 	.no_add_form = true,
 };

@@ -281,7 +281,7 @@ static void report_done(const struct kind_env *env, const Safecampus__Record *no
 
 	snprintf(out, n, _("notice %.8s reported (event %s)%s"), notice->id, r->id,
 		 *due && strcmp(s_(r->notice_event->report_date), due) > 0
-			 ? "; after the due date, so it counts as late"
+			 ? _("; after the due date, so it counts as late")
 			 : "");
 }
 
@@ -293,7 +293,7 @@ static void issue_done(const struct kind_env *env, const Safecampus__Record *par
 	snprintf(out, n,
 		 _("issued notice %.8s \"%s\" to %s, due %s; it reaches the schools after "
 		   "`safecampus sync` here and theirs"),
-		 r->id, s_(nt->title), *s_(nt->targets) ? nt->targets : "every school",
+		 r->id, s_(nt->title), *s_(nt->targets) ? nt->targets : _("every school"),
 		 s_(nt->due_date));
 }
 
@@ -477,7 +477,7 @@ static const struct kind_field_ui event_fields[] = {
 	{ "channels", NC_("notice_event", "Channels"),
 	  N_("class_meeting, class_group, lecture, parent_letter, public_account, "
 	     "education_platform, assembly, drill, other"),
-	  "report", NULL, KF_NONE, NULL },
+	  "report", NULL, KF_NONE, kind_enum_education_channel },
 	{ "evidence", NC_("notice_event", "Evidence"),
 	  N_("what shows it: minutes, photos, file names, links"), N_("The implementation"), NULL,
 	  KF_NONE, NULL },

@@ -3,6 +3,7 @@
 #include "i18n.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,26 @@ const struct kind_field_ui *kind_field_ui(const struct kind *k, const char *fiel
 		if (strcmp(o->fields[i].field, field) == 0)
 			return &o->fields[i];
 	return NULL;
+}
+
+const struct kind_bound *kind_field_bound(const struct kind *k, const char *field)
+{
+	const struct kind_ops *o = k ? k->ops : NULL;
+
+	for (const struct kind_bound *b = o ? o->bounds : NULL; b && b->field; b++)
+		if (strcmp(b->field, field) == 0)
+			return b;
+	return NULL;
+}
+
+bool kind_field_is_hex(const struct kind *k, const char *field)
+{
+	const struct kind_ops *o = k ? k->ops : NULL;
+
+	for (const char *const *f = o ? o->hex_fields : NULL; f && *f; f++)
+		if (strcmp(*f, field) == 0)
+			return true;
+	return false;
 }
 
 const char *kind_alias_field(const struct kind *k, const char *alias)
@@ -240,6 +261,24 @@ bool kind_side_writes(const struct kind *k, bool bureau)
 	return !k->bureau_only;
 }
 
+bool kind_bureau_writes_for_school(const Safecampus__Record *r)
+{
+	const struct kind *k = kind_of(r);
+
+	return k && k->ops && k->ops->bureau_for_school && r->school && *r->school &&
+	       (kind_sign_roles(r) & KS_BUREAU);
+}
+
+bool kind_signer_side(const Safecampus__Record *r, const char *signer_school)
+{
+	const char *school = r->school ? r->school : "";
+
+	signer_school = signer_school ? signer_school : "";
+	if (!strcmp(signer_school, school))
+		return true;
+	return !*signer_school && (kind_sign_roles(r) & KS_BUREAU);
+}
+
 bool kind_reaches(const Safecampus__Record *r, const char *school)
 {
 	const struct kind *k = kind_of(r);
@@ -275,47 +314,178 @@ bool kind_status_has(const char *words, const char *want)
 
 /* ---------------------------------------------------------------- sign-offs */
 
-/* Do the values v fills in as literal text match r's? (a hazard step's
- * action tells assign from rectify) */
-static bool verb_matches(const struct kind *g, const struct kind_verb *v,
-			 const Safecampus__Record *r)
-{
-	const struct kind *k = kind_of(r);
-	const char *target = v->kind ? v->kind : g->name;
+/* The verbs that write each kind, found once (kind_verb_of asks for every
+ * record a Push carries, several times): per kind, in the order of the
+ * kinds' groups and their verbs, the verbs whose records are of that kind,
+ * each with the values it fills in as literal text (KF_TEXT: a hazard
+ * step's action tells assign from rectify). A record matches a verb when
+ * its fields' text is those literals; an enum's literal is kept as the
+ * enum's value and a string's compared as it is, so matching renders
+ * nothing and allocates nothing. The tables are static: the kinds and
+ * their verbs are. */
+#define VERB_CANDS_MAX 256
+#define VERB_LITS_MAX 256
+#define VERB_KINDS_MAX 128
 
-	if (!k || strcmp(target, k->name) != 0)
-		return false;
+enum lit_how {
+	LIT_ENUM,   /* the field's value is `value` */
+	LIT_STRING, /* the field's string is `text` */
+	LIT_TEXT,   /* the field's text form (kind_field_get) is `text` */
+};
+
+struct verb_lit {
+	const ProtobufCFieldDescriptor *f;
+	enum lit_how how;
+	const char *text; /* the literal */
+	int value;        /* LIT_ENUM: the value whose text it is */
+};
+
+struct verb_cand {
+	const struct kind_verb *v;
+	unsigned lit, nlit; /* its literals: verbs_tab.lit[lit .. lit + nlit) */
+	bool specific;      /* it names its step (sets a field) */
+};
+
+static struct {
+	struct verb_cand cand[VERB_CANDS_MAX];
+	struct verb_lit lit[VERB_LITS_MAX];
+	unsigned first[VERB_KINDS_MAX + 1]; /* kind i's: cand[first[i] .. first[i + 1]) */
+	unsigned ncand, nlit;
+} verbs_tab;
+static pthread_once_t verbs_once = PTHREAD_ONCE_INIT;
+
+static void verbs_full(int max, const char *what)
+{
+	fprintf(stderr, "kind_ops: more than %d %s\n", max, what);
+	abort();
+}
+
+/* How literal text of field f is matched; LIT_ENUM sets *value. */
+static enum lit_how lit_how_of(const ProtobufCFieldDescriptor *f, const char *text, int *value)
+{
+	const ProtobufCEnumDescriptor *e = f->descriptor;
+
+	/* the fields whose text form is their value alone: no presence bit,
+	 * not repeated, not in a oneof (kinds.h) */
+	if ((f->label != PROTOBUF_C_LABEL_NONE && f->label != PROTOBUF_C_LABEL_REQUIRED) ||
+	    (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+		return LIT_TEXT;
+	if (f->type == PROTOBUF_C_TYPE_STRING)
+		return LIT_STRING;
+	if (f->type != PROTOBUF_C_TYPE_ENUM)
+		return LIT_TEXT;
+	if (!*text) { /* the zero value's text */
+		*value = 0;
+		return LIT_ENUM;
+	}
+	for (unsigned i = 0; i < e->n_values; i++) {
+		const char *name = kind_enum_name(e, e->values[i].value);
+		if (e->values[i].value != 0 && name && strcmp(name, text) == 0) {
+			*value = e->values[i].value;
+			return LIT_ENUM;
+		}
+	}
+	return LIT_TEXT; /* a number, or nothing any value reads as */
+}
+
+/* Adds v (of group g) to the verbs of kind k if it writes k's records and
+ * its literals can hold. */
+static void verbs_add(const struct kind *k, const struct kind *g, const struct kind_verb *v)
+{
+	struct verb_cand *c;
+
+	if (strcmp(v->kind ? v->kind : g->name, k->name) != 0)
+		return;
+	if (verbs_tab.ncand == VERB_CANDS_MAX)
+		verbs_full(VERB_CANDS_MAX, "verbs in all kinds' groups");
+	c = &verbs_tab.cand[verbs_tab.ncand];
+	*c = (struct verb_cand){ .v = v,
+				 .lit = verbs_tab.nlit,
+				 .specific = v->sets && v->sets->field };
 	for (const struct kind_set *s = v->sets; s && s->field; s++) {
 		const ProtobufCFieldDescriptor *f;
-		char *have;
-		bool same;
+		struct verb_lit *l;
 		if (s->fill != KF_TEXT)
 			continue;
 		f = kind_field(k, s->field);
-		have = f ? kind_field_get(kind_payload(r), f) : NULL;
-		same = have && s->text && strcmp(have, s->text) == 0;
-		free(have);
-		if (!same)
-			return false;
+		if (!f || !s->text) {
+			verbs_tab.nlit = c->lit; /* no record holds it: the verb writes none */
+			return;
+		}
+		if (verbs_tab.nlit == VERB_LITS_MAX)
+			verbs_full(VERB_LITS_MAX, "literal values in all verbs");
+		l = &verbs_tab.lit[verbs_tab.nlit++];
+		*l = (struct verb_lit){ .f = f, .text = s->text };
+		l->how = lit_how_of(f, s->text, &l->value);
+		c->nlit++;
 	}
-	return true;
+	verbs_tab.ncand++;
+}
+
+static void verbs_build(void)
+{
+	size_t nk = kind_count();
+
+	if (nk > VERB_KINDS_MAX)
+		verbs_full(VERB_KINDS_MAX, "kinds");
+	for (size_t ki = 0; ki < nk; ki++) {
+		const struct kind *k = kind_at(ki);
+		verbs_tab.first[ki] = verbs_tab.ncand;
+		for (size_t i = 0; i < nk; i++) {
+			const struct kind *g = kind_at(i);
+			for (size_t j = 0; g->ops && j < g->ops->nverbs; j++)
+				verbs_add(k, g, &g->ops->verbs[j]);
+		}
+	}
+	verbs_tab.first[nk] = verbs_tab.ncand;
+}
+
+static bool lit_holds(const struct verb_lit *l, const ProtobufCMessage *m)
+{
+	const void *at = m ? (const char *)m + l->f->offset : NULL;
+	char *have;
+	bool same;
+
+	if (!m) /* every field's text is "" */
+		return !*l->text;
+	switch (l->how) {
+	case LIT_ENUM:
+		return *(const int *)at == l->value;
+	case LIT_STRING: {
+		const char *s = *(const char *const *)at;
+		return strcmp(s ? s : "", l->text) == 0;
+	}
+	default:
+		have = kind_field_get(m, l->f);
+		same = have && strcmp(have, l->text) == 0;
+		free(have);
+		return same;
+	}
 }
 
 const struct kind_verb *kind_verb_of(const Safecampus__Record *r)
 {
+	const struct kind *k = kind_of(r);
 	const struct kind_verb *best = NULL;
+	const ProtobufCMessage *m;
+	size_t ki;
 
-	for (size_t i = 0; i < kind_count(); i++) {
-		const struct kind *g = kind_at(i);
-		for (size_t j = 0; g->ops && j < g->ops->nverbs; j++) {
-			const struct kind_verb *v = &g->ops->verbs[j];
-			if (!verb_matches(g, v, r))
-				continue;
-			/* a verb that names its step (sets a literal) is more
-			 * specific than one that writes any record of the kind */
-			if (!best || (v->sets && v->sets->field))
-				best = v;
-		}
+	if (!k)
+		return NULL;
+	pthread_once(&verbs_once, verbs_build);
+	m = kind_payload(r);
+	ki = kind_index(k);
+	for (unsigned i = verbs_tab.first[ki]; i < verbs_tab.first[ki + 1]; i++) {
+		const struct verb_cand *c = &verbs_tab.cand[i];
+		unsigned j = 0;
+		while (j < c->nlit && lit_holds(&verbs_tab.lit[c->lit + j], m))
+			j++;
+		if (j < c->nlit)
+			continue;
+		/* a verb that names its step (sets a literal) is more
+		 * specific than one that writes any record of the kind */
+		if (!best || c->specific)
+			best = c->v;
 	}
 	return best;
 }

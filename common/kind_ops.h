@@ -66,6 +66,10 @@ struct kind_env {
 	/** The schools whose records are held, sorted, *out malloc'd (caller
 	 * frees); 0 or a negative code. NULL: read them from each. */
 	int (*schools)(void *ctx, char (**out)[64], size_t *n);
+	/** The district's days from the year's first school day to the
+	 * letters' due day (kind_due_letters_day), as the server last said;
+	 * SC_ENOTFOUND, or NULL: KIND_DUE_LETTER_DAYS. */
+	int (*letters_due_days)(void *ctx, int *days);
 };
 
 /* A parent's events, in the order the server applies them: the ones it
@@ -120,6 +124,7 @@ extern const struct kind_enum_label kind_enum_education_slot[];
 extern const struct kind_enum_label kind_enum_education_topic[];
 extern const struct kind_enum_label kind_enum_education_channel[];
 extern const struct kind_enum_label kind_enum_drill_scenario[];
+extern const struct kind_enum_label kind_enum_drill_segment[];
 extern const struct kind_enum_label kind_enum_inspection_level[];
 extern const struct kind_enum_label kind_enum_inspection_focus[];
 extern const struct kind_enum_label kind_enum_linkage_partner[];
@@ -130,6 +135,7 @@ extern const struct kind_enum_label kind_enum_equipment_result[];
 extern const struct kind_enum_label kind_enum_risk_status[];
 extern const struct kind_enum_label kind_enum_notice_campaign[];
 extern const struct kind_enum_label kind_enum_staff_role[];
+extern const struct kind_enum_label kind_enum_hazard_area[]; /* kind_hazard.c */
 
 /** What people see of one field: in --help, in a form, in `show`. */
 struct kind_field_ui {
@@ -139,8 +145,24 @@ struct kind_field_ui {
 	const char *group;   /* a form's section, NULL: the first */
 	const char *alias;   /* a short flag ("deadline" for deadline_date), or NULL */
 	enum kind_fill dflt; /* filled in when left empty (KF_TODAY, KF_NOW_MS) */
-	const struct kind_enum_label *values; /* an enum's values for people, or NULL */
+	/* an enum's values for people, or NULL; on a string field, the words of
+	 * its ';'-separated list (a notice report's channels) */
+	const struct kind_enum_label *values;
 };
+
+/** A number field's range, written here only: the rules (common/rules.c
+ * check_bounds) refuse a value outside it, on the client and the server; a
+ * form's number input carries it as min and max; `add KIND --help` states it.
+ * 0 is no value (as for a required field), so a min above 0 holds a value
+ * given. tests/unit/test_kinds_all.c pins each bound (rule_cases) and checks
+ * that a number field the rules keep from going negative has one. */
+struct kind_bound {
+	const char *field;
+	long long min;
+	long long max; /* KB_NO_MAX: none */
+};
+
+#define KB_NO_MAX INT64_MAX
 
 /* ---------------------------------------------------------------- derived state and lists */
 
@@ -256,6 +278,15 @@ struct kind_ref {
 	const char *match_field, *match_value;
 };
 
+/** A text field that holds the name of a record of another kind (a
+ * visitor's host, a class's head teacher: a staff member's name). It stays
+ * text, so a name from outside the list (a parent, a contractor) still goes
+ * in; a form suggests the school's records of that kind by name. */
+struct kind_name_ref {
+	const char *field; /* "host" */
+	const char *kind;  /* the kind whose names it holds ("staff") */
+};
+
 /* ---------------------------------------------------------------- the entry */
 
 struct kind_ops {
@@ -277,6 +308,9 @@ struct kind_ops {
 	/* fields naming versioned records, shown as the version in force on a date */
 	const struct kind_ref *refs;
 	size_t nrefs;
+	/* text fields holding a name of another kind's records, {NULL} ended
+	 * (the browser suggests them, client/web/web_pick.c); NULL: none */
+	const struct kind_name_ref *name_refs;
 
 	/* fields for people, in form order; fields not named keep descriptor order after */
 	const struct kind_field_ui *fields;
@@ -329,6 +363,17 @@ struct kind_ops {
 	/* schools and the bureau both write records of this kind (enrolments of
 	 * their own people); otherwise a kind is the schools' or the bureau's */
 	bool anyone_writes;
+	/* the bureau's records of this kind (school "") reach every school
+	 * too (server/kindsql.c's pull): its officers' enrolments, public keys,
+	 * which a school needs to check what they sign on its rows or for it
+	 * (a counter-signature, a notice) */
+	bool bureau_rows_reach_schools;
+	/* the bureau may write a record of this school kind on a school's
+	 * record (its school is its parent's), the one the bureau's officer
+	 * signs: a record whose sign roles are the bureau's (kind_sign_roles,
+	 * a principal's letter the bureau counter-signs). Every other record of
+	 * the kind stays the school's (kind_bureau_writes_for_school). */
+	bool bureau_for_school;
 	/* records are made only by a command of their own (`person add`, which
 	 * signs the enrolment): the browser offers no add form for the kind */
 	bool no_add_form;
@@ -342,6 +387,12 @@ struct kind_ops {
 	/* records of this kind written without a verb (`add drill`) take
 	 * --evidence FILE, as a verb with KV_EVIDENCE_FILE does */
 	bool evidence_files;
+	/* number fields' bounds (a form's min and max), {NULL} ended; NULL: none */
+	const struct kind_bound *bounds;
+	/* fields holding a long hex digest (a person's public key, a file's
+	 * hash), NULL ended: a record's page shows its first digits, a list no
+	 * column; NULL: none */
+	const char *const *hex_fields;
 
 	/* the command group `safecampus <kind> VERB` */
 	const char *group_summary; /* one line for the command list */
@@ -350,6 +401,10 @@ struct kind_ops {
 	size_t nverbs;
 };
 
+/** The bounds of number field in k's table, or NULL if it has none. */
+const struct kind_bound *kind_field_bound(const struct kind *k, const char *field);
+/** Does field of k hold a hex digest (kind_ops.hex_fields)? */
+bool kind_field_is_hex(const struct kind *k, const char *field);
 /** The field's UI entry in k's table, or NULL. */
 const struct kind_field_ui *kind_field_ui(const struct kind *k, const char *field);
 /** The field named by its alias in k's table, or NULL. */
@@ -381,6 +436,16 @@ bool kind_client_writes(const Safecampus__Record *r);
  * school every kind but the bureau's. The server's push check
  * (server/push.c) and what the client offers (client/verb.c) both ask this. */
 bool kind_side_writes(const struct kind *k, bool bureau);
+/** May the bureau write r, a record of a school (r->school non-empty)?
+ * Only where r's kind says so (kind_ops.bureau_for_school) and r is signed
+ * by a bureau role (kind_sign_roles(r) & KS_BUREAU). The server's push check
+ * and the client's verbs both ask this. */
+bool kind_bureau_writes_for_school(const Safecampus__Record *r);
+/** May a person of signer_school ("" the bureau) sign r? A person of r's
+ * school, or the bureau's where r is signed by a bureau role (a notice; a
+ * principal's letter the bureau counter-signs). The server, the client and
+ * `verify` ask this alike. */
+bool kind_signer_side(const Safecampus__Record *r, const char *signer_school);
 /** Does the record r reach school (for --school and the bureau's lists)? */
 bool kind_reaches(const Safecampus__Record *r, const char *school);
 /** The verb of k's group by name, or NULL. */

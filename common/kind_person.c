@@ -29,7 +29,7 @@ static int person_derive(const struct kind_env *env, const Safecampus__Record *r
 static const struct kind_field_ui person_fields[] = {
 	{ "login", NC_("person", "Login"), NULL, NULL, NULL, KF_NONE, NULL },
 	{ "display_name", NC_("person", "Name"), NULL, NULL, "name", KF_NONE, NULL },
-	{ "role", NC_("person", "Role"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "role", NC_("person", "Role"), NULL, NULL, NULL, KF_NONE, kind_enum_staff_role },
 	{ "public_key", NC_("person", "Public key"), NULL, NULL, NULL, KF_NONE, NULL },
 	{ "enrolled_ms", NC_("person", "Enrolled"), NULL, NULL, NULL, KF_NONE, NULL },
 	{ "revoked_ms", NC_("person", "Revoked"), NULL, NULL, NULL, KF_NONE, NULL },
@@ -46,6 +46,8 @@ const struct kind_ops kind_ops_person = {
 	.derive = person_derive,
 	.check = person_check,
 	.anyone_writes = true,
+	.bureau_rows_reach_schools = true,
 	.no_add_form = true,
 	.web_page = "/people",
+	.hex_fields = (const char *const[]){ "public_key", NULL },
 };

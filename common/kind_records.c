@@ -125,7 +125,7 @@ static int equipment_check_moves(const struct kind_env *env, const Safecampus__R
 static const struct kind_field_ui risk_field_ui[] = {
 	{ "title", NC_("risk", "Problem"), NULL, NULL, NULL, KF_NONE, NULL },
 	{ "description", NC_("risk", "Description"), NULL, NULL, NULL, KF_NONE, NULL },
-	{ "area", NC_("risk", "Area"), NULL, NULL, NULL, KF_NONE, NULL },
+	{ "area", NC_("risk", "Area"), NULL, NULL, NULL, KF_NONE, kind_enum_hazard_area },
 	{ "mitigation", NC_("risk", "Mitigation"), NULL, NULL, NULL, KF_NONE, NULL },
 	{ "plan", NC_("risk", "Plan"), NULL, NULL, NULL, KF_NONE, NULL },
 	{ "planned_date", NC_("risk", "Planned by"), NULL, NULL, NULL, KF_NONE, NULL },
@@ -158,6 +158,7 @@ static const struct kind_field_ui equipment_field_ui[] = {
 
 const struct kind_ops kind_ops_equipment = {
 	.kind = "equipment",
+	.bounds = (const struct kind_bound[]){ { "interval_days", 1, KB_NO_MAX }, { NULL, 0, 0 } },
 	.due = kind_due_equipment,
 	.import_key = "item type location",
 	.fields = equipment_field_ui,
@@ -180,6 +181,7 @@ static const struct kind_field_ui equipment_check_fields[] = {
 
 const struct kind_ops kind_ops_equipment_check = {
 	.kind = "equipment_check",
+	.name_refs = (const struct kind_name_ref[]){ { "checker", "staff" }, { NULL, NULL } },
 	.import_key = "equipment_id check_date",
 	.label = N_("Equipment check"),
 	.fields = equipment_check_fields,

@@ -44,6 +44,7 @@ static const struct kind_verb visitor_verbs[] = {
 
 const struct kind_ops kind_ops_visitor = {
 	.kind = "visitor",
+	.name_refs = (const struct kind_name_ref[]){ { "host", "staff" }, { NULL, NULL } },
 	.import_key = "visit_date name time_in_ms",
 	.label = N_("Visitor"),
 	.fields = visitor_fields,

@@ -92,6 +92,10 @@ static const struct kind_ops *const kind_ops_tab[] = {
 
 static struct kind kinds_tab[KINDS_MAX];
 static size_t kinds_n;
+/* kind_by_case without a search: the kind of each body case below
+ * KIND_CASES (Record.body's field numbers), NULL where there is none */
+#define KIND_CASES 256
+static const struct kind *kinds_by_case[KIND_CASES];
 static pthread_once_t kinds_once = PTHREAD_ONCE_INIT;
 
 static int ends_with(const char *s, const char *suffix)
@@ -100,6 +104,8 @@ static int ends_with(const char *s, const char *suffix)
 
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
+
+static void enum_prefix_keep(const ProtobufCEnumDescriptor *e);
 
 static void kinds_build(void)
 {
@@ -120,6 +126,8 @@ static void kinds_build(void)
 		k = &kinds_tab[kinds_n++];
 		k->name = f->name;
 		k->body_case = (int)f->id;
+		if (f->id < KIND_CASES)
+			kinds_by_case[f->id] = k;
 		k->arm = f;
 		k->desc = f->descriptor;
 		k->immutable = ends_with(f->name, "_event");
@@ -136,6 +144,9 @@ static void kinds_build(void)
 				}
 			}
 		}
+		for (unsigned j = 0; j < k->desc->n_fields; j++)
+			if (k->desc->fields[j].type == PROTOBUF_C_TYPE_ENUM)
+				enum_prefix_keep(k->desc->fields[j].descriptor);
 		for (size_t j = 0; j < sizeof kind_ops_tab / sizeof kind_ops_tab[0]; j++)
 			if (strcmp(kind_ops_tab[j]->kind, k->name) == 0)
 				k->ops = kind_ops_tab[j];
@@ -169,6 +180,11 @@ const struct kind *kind_at(size_t i)
 	return i < kinds_n ? &kinds_tab[i] : NULL;
 }
 
+size_t kind_index(const struct kind *k)
+{
+	return (size_t)(k - kinds_tab);
+}
+
 const struct kind *kind_by_name(const char *name)
 {
 	kinds_init();
@@ -185,6 +201,8 @@ const struct kind *kind_by_case(int body_case)
 	kinds_init();
 	if (body_case == SAFECAMPUS__RECORD__BODY__NOT_SET)
 		return NULL;
+	if (body_case > 0 && body_case < KIND_CASES)
+		return kinds_by_case[body_case];
 	for (size_t i = 0; i < kinds_n; i++)
 		if (kinds_tab[i].body_case == body_case)
 			return &kinds_tab[i];
@@ -260,7 +278,7 @@ const ProtobufCFieldDescriptor *kind_field(const struct kind *k, const char *nam
 
 /* Length of the prefix all value names share, cut back to a '_' boundary so
  * HAZARD_AREA_DEFENCE_PEOPLE / _PHYSICAL do not lose "DEFENCE_P". */
-static size_t enum_prefix_len(const ProtobufCEnumDescriptor *e)
+static size_t enum_prefix_count(const ProtobufCEnumDescriptor *e)
 {
 	const char *first;
 	size_t p;
@@ -282,6 +300,51 @@ static size_t enum_prefix_len(const ProtobufCEnumDescriptor *e)
 		if (e->values[i].name[p] == '\0')
 			return 0; /* a name would vanish: keep full names */
 	return p;
+}
+
+/* enum_prefix_count of every enum a kind's field has, counted once (a value's
+ * text needs it, for every enum field of every record stored or sent):
+ * open addressing by the descriptor's address, filled by kinds_build. */
+#define ENUM_PREFIX_SLOTS 256
+static struct enum_prefix {
+	const ProtobufCEnumDescriptor *e;
+	size_t p;
+} enum_prefix_tab[ENUM_PREFIX_SLOTS];
+
+static size_t enum_prefix_slot(const ProtobufCEnumDescriptor *e)
+{
+	return ((uintptr_t)e / sizeof(void *) * 2654435761u) % ENUM_PREFIX_SLOTS;
+}
+
+/* Called by kinds_build only; a full table leaves the rest counted each time. */
+static void enum_prefix_keep(const ProtobufCEnumDescriptor *e)
+{
+	size_t s = enum_prefix_slot(e);
+
+	for (size_t tries = 0; tries < ENUM_PREFIX_SLOTS; tries++) {
+		if (enum_prefix_tab[s].e == e)
+			return;
+		if (!enum_prefix_tab[s].e) {
+			enum_prefix_tab[s].p = enum_prefix_count(e);
+			enum_prefix_tab[s].e = e;
+			return;
+		}
+		s = (s + 1) % ENUM_PREFIX_SLOTS;
+	}
+}
+
+static size_t enum_prefix_len(const ProtobufCEnumDescriptor *e)
+{
+	size_t s;
+
+	kinds_init();
+	s = enum_prefix_slot(e);
+	for (size_t tries = 0; tries < ENUM_PREFIX_SLOTS && enum_prefix_tab[s].e; tries++) {
+		if (enum_prefix_tab[s].e == e)
+			return enum_prefix_tab[s].p;
+		s = (s + 1) % ENUM_PREFIX_SLOTS;
+	}
+	return enum_prefix_count(e); /* not a kind's */
 }
 
 /* Lower-case short names, built once per enum and kept for the life of the

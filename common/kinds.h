@@ -42,6 +42,9 @@ struct kind {
 /** Number of kinds; kinds are indexed 0..kind_count()-1 in .proto order. */
 size_t kind_count(void);
 const struct kind *kind_at(size_t i);
+/** k's place in that order: kind_at(kind_index(k)) == k, for k from this
+ * module (kind_at, kind_by_name, kind_by_case, kind_of). */
+size_t kind_index(const struct kind *k);
 /** NULL if no such kind. */
 const struct kind *kind_by_name(const char *name);
 /** NULL for SAFECAMPUS__RECORD__BODY__NOT_SET or an unknown case. */

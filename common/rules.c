@@ -4,6 +4,7 @@
 #include "rules.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,35 +64,54 @@ static int long_text(const char *field)
 	return 0;
 }
 
-/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
+/* The length of the strict UTF-8 sequence at s (no overlong forms, no
+ * surrogates, nothing above U+10FFFF), 0 if there is none; s is not at its
+ * terminator. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	unsigned char c = *s;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		return (s[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF) {
+		unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+		return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+		return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80
+			       ? 4
+			       : 0;
+	}
+	return 0;
+}
+
 static int utf8_valid(const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 
 	while (*s) {
-		unsigned char c = *s;
-		if (c < 0x80) {
-			s++;
-		} else if (c >= 0xC2 && c <= 0xDF) {
-			if ((s[1] & 0xC0) != 0x80)
-				return 0;
-			s += 2;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-			if (s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80)
-				return 0;
-			s += 3;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-			if (s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80 ||
-			    (s[3] & 0xC0) != 0x80)
-				return 0;
-			s += 4;
-		} else {
+		size_t n = utf8_seq(s);
+		if (!n)
 			return 0;
-		}
+		s += n;
 	}
 	return 1;
+}
+
+void rules_utf8_scrub(char *str)
+{
+	unsigned char *s = (unsigned char *)str;
+
+	while (*s) {
+		size_t n = utf8_seq(s);
+		if (n)
+			s += n;
+		else
+			*s++ = '?';
+	}
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -136,24 +156,74 @@ int rules_fail(char *why, size_t whylen, const char *fmt, ...)
 
 /* ------------------------------------------------------------------ generic rules */
 
-static int check_string(const struct kind *k, const ProtobufCFieldDescriptor *f, const char *s,
-			char *why, size_t whylen)
+/* What a field's name says of its values: the rules go by names (*_date,
+ * *_id, *_ms, the long texts), worked out once per field of each kind, as
+ * check_generic runs for every field of every record a Push carries. */
+enum {
+	FN_KNOWN = 1u << 0, /* worked out */
+	FN_DATE = 1u << 1,
+	FN_ID = 1u << 2,
+	FN_MS = 1u << 3,
+	FN_LONG = 1u << 4,
+};
+#define FN_KINDS 128
+#define FN_FIELDS 64
+
+static unsigned char fn_tab[FN_KINDS][FN_FIELDS];
+static pthread_once_t fn_once = PTHREAD_ONCE_INIT;
+
+static unsigned name_class(const char *name)
+{
+	return FN_KNOWN | (ends_with(name, "_date") ? FN_DATE : 0) |
+	       (ends_with(name, "_id") ? FN_ID : 0) | (ends_with(name, "_ms") ? FN_MS : 0) |
+	       (long_text(name) ? FN_LONG : 0);
+}
+
+static void fn_build(void)
+{
+	for (size_t ki = 0; ki < kind_count() && ki < FN_KINDS; ki++) {
+		const ProtobufCMessageDescriptor *d = kind_at(ki)->desc;
+		for (unsigned i = 0; i < d->n_fields && i < FN_FIELDS; i++)
+			fn_tab[ki][i] = (unsigned char)name_class(d->fields[i].name);
+	}
+}
+
+/* The classes of k's payload fields, indexed like k->desc->fields; NULL
+ * past the table (field_class works them out then). */
+static const unsigned char *kind_classes(const struct kind *k)
+{
+	size_t ki = kind_index(k);
+
+	pthread_once(&fn_once, fn_build);
+	return ki < FN_KINDS ? fn_tab[ki] : NULL;
+}
+
+static unsigned field_class(const unsigned char *classes, const ProtobufCMessageDescriptor *d,
+			    unsigned i)
+{
+	return classes && i < FN_FIELDS && classes[i] ? classes[i] : name_class(d->fields[i].name);
+}
+
+static int check_string(const struct kind *k, const ProtobufCFieldDescriptor *f, unsigned cls,
+			const char *s, char *why, size_t whylen)
 {
 	char q[64];
 	size_t n;
+	int max;
 
 	if (!s || !*s)
 		return 0;
 	n = strlen(s);
-	if (n > (long_text(f->name) ? RULES_MAX_LONG_TEXT : RULES_MAX_TEXT))
+	max = cls & FN_LONG ? RULES_MAX_LONG_TEXT : RULES_MAX_TEXT;
+	if (n > (size_t)max)
 		return rules_fail(why, whylen, _("%s.%s: %zu bytes, at most %d"), k->name, f->name,
-				  n, long_text(f->name) ? RULES_MAX_LONG_TEXT : RULES_MAX_TEXT);
+				  n, max);
 	if (!utf8_valid(s))
 		return rules_fail(why, whylen, _("%s.%s: not valid UTF-8 text"), k->name, f->name);
-	if (ends_with(f->name, "_date") && !date_valid(s))
+	if ((cls & FN_DATE) && !date_valid(s))
 		return rules_fail(why, whylen, _("%s.%s: \"%s\" is not a real date"), k->name,
 				  f->name, rules_quote(s, q, sizeof q));
-	if (ends_with(f->name, "_id") && !uuid_valid(s))
+	if ((cls & FN_ID) && !uuid_valid(s))
 		return rules_fail(why, whylen,
 				  _("%s.%s: \"%s\" is not a record id (lower-case UUID)"), k->name,
 				  f->name, rules_quote(s, q, sizeof q));
@@ -169,12 +239,12 @@ static int check_enum(const struct kind *k, const ProtobufCFieldDescriptor *f, i
 	return 0;
 }
 
-static int check_ms(const struct kind *k, const ProtobufCFieldDescriptor *f, const void *v,
-		    char *why, size_t whylen)
+static int check_ms(const struct kind *k, const ProtobufCFieldDescriptor *f, unsigned cls,
+		    const void *v, char *why, size_t whylen)
 {
 	long long n;
 
-	if (!ends_with(f->name, "_ms"))
+	if (!(cls & FN_MS))
 		return 0;
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_INT32:
@@ -216,12 +286,12 @@ static size_t elem_size(ProtobufCType t)
 	}
 }
 
-static int check_value(const struct kind *k, const ProtobufCFieldDescriptor *f, const void *v,
-		       char *why, size_t whylen)
+static int check_value(const struct kind *k, const ProtobufCFieldDescriptor *f, unsigned cls,
+		       const void *v, char *why, size_t whylen)
 {
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_STRING:
-		return check_string(k, f, *(const char *const *)v, why, whylen);
+		return check_string(k, f, cls, *(const char *const *)v, why, whylen);
 	case PROTOBUF_C_TYPE_ENUM:
 		return check_enum(k, f, *(const int *)v, why, whylen);
 	case PROTOBUF_C_TYPE_DOUBLE:
@@ -236,17 +306,19 @@ static int check_value(const struct kind *k, const ProtobufCFieldDescriptor *f, 
 					  f->name);
 		return 0;
 	default:
-		return check_ms(k, f, v, why, whylen);
+		return check_ms(k, f, cls, v, why, whylen);
 	}
 }
 
 static int check_generic(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
 	const ProtobufCMessageDescriptor *d = k->desc;
+	const unsigned char *classes = kind_classes(k);
 	int rc;
 
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		unsigned cls = field_class(classes, d, i);
 
 		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
 		    *(const uint32_t *)CMEMBER_PTR(m, f->quantifier_offset) != f->id)
@@ -258,15 +330,81 @@ static int check_generic(const struct kind *k, const ProtobufCMessage *m, char *
 				return rules_fail(why, whylen, _("%s.%s: %zu values, at most %d"),
 						  k->name, f->name, n, RULES_MAX_REPEATED);
 			for (size_t j = 0; arr && j < n; j++) {
-				rc = check_value(k, f, arr + j * elem_size(f->type), why, whylen);
+				rc = check_value(k, f, cls, arr + j * elem_size(f->type), why,
+						 whylen);
 				if (rc < 0)
 					return rc;
 			}
 			continue;
 		}
-		rc = check_value(k, f, CMEMBER_PTR(m, f->offset), why, whylen);
+		rc = check_value(k, f, cls, CMEMBER_PTR(m, f->offset), why, whylen);
 		if (rc < 0)
 			return rc;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ bounds */
+
+/* The number in m's field f as a double (exact for every int32 and for the
+ * int64 a form can hold); false for a field that is no number. */
+static bool number_of(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, double *v)
+{
+	const void *p = CMEMBER_PTR(m, f->offset);
+
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+		*v = *(const int32_t *)p;
+		return true;
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+		*v = *(const uint32_t *)p;
+		return true;
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+		*v = (double)*(const int64_t *)p;
+		return true;
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+		*v = (double)*(const uint64_t *)p;
+		return true;
+	case PROTOBUF_C_TYPE_DOUBLE:
+		*v = *(const double *)p;
+		return true;
+	case PROTOBUF_C_TYPE_FLOAT:
+		*v = *(const float *)p;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Every number field within the kind table's bounds (kind_ops.bounds): the
+ * one place a range is written, which the browser's number inputs and the
+ * CLI's --help show too. 0 is no value, as for a required field: a bound
+ * above 0 holds a value given (a school's founding year), and a required
+ * field left 0 is "required", not out of range. */
+static int check_bounds(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
+{
+	for (const struct kind_bound *b = k->ops ? k->ops->bounds : NULL; b && b->field; b++) {
+		const ProtobufCFieldDescriptor *f = kind_field(k, b->field);
+		double v;
+
+		if (!f || f->label == PROTOBUF_C_LABEL_REPEATED || !number_of(m, f, &v))
+			return rules_fail(why, whylen,
+					  _("%s.%s: bounds name a field that is no number"),
+					  k->name, b->field);
+		if (v == 0 && b->min > 0)
+			continue;
+		if (b->max == KB_NO_MAX && v < (double)b->min)
+			return rules_fail(why, whylen, _("%s.%s must be >= %lld"), k->name, f->name,
+					  b->min);
+		if (b->max != KB_NO_MAX && (v < (double)b->min || v > (double)b->max))
+			return rules_fail(why, whylen, _("%s.%s must be between %lld and %lld"),
+					  k->name, f->name, b->min, b->max);
 	}
 	return 0;
 }
@@ -337,27 +475,7 @@ static int check_school_profile(const struct kind *k, const ProtobufCMessage *m,
 	const Safecampus__SchoolProfile *p = (const Safecampus__SchoolProfile *)m;
 	int rc = 0;
 
-	if (p->founded_year)
-		rc = rules_in_range(k, "founded_year", p->founded_year, 1800, 2100, why, whylen);
-	if (!rc && p->site_area_m2 < 0)
-		rc = rules_fail(why, whylen, _("%s.site_area_m2 must be >= 0"), k->name);
-	if (!rc && p->building_area_m2 < 0)
-		rc = rules_fail(why, whylen, _("%s.building_area_m2 must be >= 0"), k->name);
-	if (!rc)
-		rc = rules_nonneg(k, "staff_count", p->staff_count, why, whylen);
-	if (!rc)
-		rc = rules_nonneg(k, "class_count", p->class_count, why, whylen);
-	if (!rc)
-		rc = rules_nonneg(k, "student_count", p->student_count, why, whylen);
-	if (!rc)
-		rc = rules_nonneg(k, "boarding_students", p->boarding_students, why, whylen);
-	if (!rc)
-		rc = rules_nonneg(k, "campus_count", p->campus_count, why, whylen);
-	if (!rc)
-		rc = rules_nonneg(k, "bus_count", p->bus_count, why, whylen);
-	if (!rc)
-		rc = rules_nonneg(k, "bus_riders", p->bus_riders, why, whylen);
-	if (!rc && p->boarding_students > p->student_count)
+	if (p->boarding_students > p->student_count)
 		rc = rules_fail(why, whylen,
 				_("%s.boarding_students must not exceed student_count"), k->name);
 	if (!rc && p->bus_riders > p->student_count)
@@ -378,28 +496,17 @@ static int check_school_class(const struct kind *k, const ProtobufCMessage *m, c
 			      size_t whylen)
 {
 	const Safecampus__SchoolClass *p = (const Safecampus__SchoolClass *)m;
-	int rc = rules_in_range(k, "grade", p->grade, 1, 12, why, whylen);
 
-	if (!rc)
-		rc = rules_nonneg(k, "student_count", p->student_count, why, whylen);
-	if (!rc)
-		rc = rules_date_order(k, "opened_date", p->opened_date, "closed_date",
-				      p->closed_date, why, whylen);
-	return rc;
-}
-
-static int check_meeting(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
-{
-	return rules_nonneg(k, "attendees", ((const Safecampus__Meeting *)m)->attendees, why,
-			    whylen);
+	return rules_date_order(k, "opened_date", p->opened_date, "closed_date", p->closed_date,
+				why, whylen);
 }
 
 static int check_letter(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
 	const Safecampus__Letter *p = (const Safecampus__Letter *)m;
-	int rc = rules_in_range(k, "year", p->year, 2000, 2100, why, whylen);
+	int rc = 0;
 
-	if (!rc && rules_set(p->signed_date)) {
+	if (rules_set(p->signed_date)) {
 		/* a letter for year Y is signed late in Y-1, in Y, or (school year
 		 * Y/Y+1) early in Y+1: anything further is a typo */
 		int y = (p->signed_date[0] - '0') * 1000 + (p->signed_date[1] - '0') * 100 +
@@ -429,12 +536,9 @@ static int check_education(const struct kind *k, const ProtobufCMessage *m, char
 		[SAFECAMPUS__EDUCATION_SLOT__EDUCATION_SLOT_WEEKEND_5] = 15,
 		[SAFECAMPUS__EDUCATION_SLOT__EDUCATION_SLOT_HOLIDAY_30] = 90,
 	};
-	int rc;
+	int rc = 0;
 
-	if (p->minutes <= 0)
-		return rules_fail(why, whylen, _("%s.minutes must be > 0"), k->name);
-	rc = rules_in_range(k, "minutes", p->minutes, 1, 600, why, whylen);
-	if (rc == 0 && p->slot > 0 && (size_t)p->slot < sizeof slot_max / sizeof slot_max[0] &&
+	if (p->slot > 0 && (size_t)p->slot < sizeof slot_max / sizeof slot_max[0] &&
 	    p->minutes > slot_max[p->slot])
 		rc = rules_fail(
 			why, whylen,
@@ -446,43 +550,14 @@ static int check_education(const struct kind *k, const ProtobufCMessage *m, char
 	return rc;
 }
 
-static int check_lecture(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
-{
-	return rules_nonneg(k, "attendees", ((const Safecampus__Lecture *)m)->attendees, why,
-			    whylen);
-}
-
 static const char *const drill_segments[] = { "principal", "teacher", "student", "other", NULL };
 
 static int check_drill(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
 {
 	const Safecampus__Drill *p = (const Safecampus__Drill *)m;
-	int rc = rules_nonneg(k, "student_count", p->student_count, why, whylen);
 
-	if (!rc)
-		rc = rules_nonneg(k, "staff_count", p->staff_count, why, whylen);
-	if (!rc)
-		rc = rules_nonneg(k, "evacuation_seconds", p->evacuation_seconds, why, whylen);
-	if (!rc && p->evacuation_seconds > 86400)
-		rc = rules_fail(why, whylen, _("%s.evacuation_seconds must be at most 86400"),
-				k->name);
-	if (!rc)
-		rc = rules_check_list(k, "segments", p->segments, rules_item_word, drill_segments,
-				      why, whylen);
-	return rc;
-}
-
-static int check_inspection(const struct kind *k, const ProtobufCMessage *m, char *why,
-			    size_t whylen)
-{
-	return rules_nonneg(k, "hazards_found", ((const Safecampus__Inspection *)m)->hazards_found,
-			    why, whylen);
-}
-
-static int check_linkage(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
-{
-	return rules_nonneg(k, "participants", ((const Safecampus__Linkage *)m)->participants, why,
-			    whylen);
+	return rules_check_list(k, "segments", p->segments, rules_item_word, drill_segments, why,
+				whylen);
 }
 
 /* A volunteer's name: no blank one, no spaces around it (a typo that would
@@ -515,9 +590,8 @@ static int check_gate_duty(const struct kind *k, const ProtobufCMessage *m, char
 	if (!rules_set(p->leader) && !rules_set(p->teacher) && !rules_set(p->guard))
 		return rules_fail(why, whylen,
 				  _("%s.leader, teacher or guard: name who was on duty"), k->name);
-	rc = rules_nonneg(k, "parent_volunteers", p->parent_volunteers, why, whylen);
-	if (rc || !rules_set(p->volunteers))
-		return rc;
+	if (!rules_set(p->volunteers))
+		return 0;
 	rc = rules_check_list(k, "volunteers", p->volunteers, item_name, NULL, why, whylen);
 	if (rc)
 		return rc;
@@ -534,15 +608,6 @@ static int check_gate_duty(const struct kind *k, const ProtobufCMessage *m, char
 				  _("%s.parent_volunteers: %d, but volunteers names %zu"), k->name,
 				  (int)p->parent_volunteers, names);
 	return 0;
-}
-
-static int check_bus(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
-{
-	const Safecampus__Bus *p = (const Safecampus__Bus *)m;
-
-	if (p->seats <= 0)
-		return rules_fail(why, whylen, _("%s.seats must be > 0"), k->name);
-	return rules_in_range(k, "seats", p->seats, 1, 100, why, whylen);
 }
 
 static int check_bus_rider(const struct kind *k, const ProtobufCMessage *m, char *why,
@@ -567,25 +632,12 @@ static int check_bus_rider(const struct kind *k, const ProtobufCMessage *m, char
 	return 0;
 }
 
-static int check_bus_trip(const struct kind *k, const ProtobufCMessage *m, char *why, size_t whylen)
-{
-	const Safecampus__BusTrip *p = (const Safecampus__BusTrip *)m;
-	/* boarded != alighted is not refused: it is the alarm, and must be kept */
-	int rc = rules_nonneg(k, "boarded", p->boarded, why, whylen);
-
-	return rc ? rc : rules_nonneg(k, "alighted", p->alighted, why, whylen);
-}
-
 static int check_equipment(const struct kind *k, const ProtobufCMessage *m, char *why,
 			   size_t whylen)
 {
 	const Safecampus__Equipment *p = (const Safecampus__Equipment *)m;
-	int rc = 0;
-
-	if (p->interval_days <= 0)
-		return rules_fail(why, whylen, _("%s.interval_days must be > 0"), k->name);
-	rc = rules_date_order(k, "installed_date", p->installed_date, "last_check_date",
-			      p->last_check_date, why, whylen);
+	int rc = rules_date_order(k, "installed_date", p->installed_date, "last_check_date",
+				  p->last_check_date, why, whylen);
 	if (!rc)
 		rc = rules_date_order(k, "last_check_date", p->last_check_date, "next_due_date",
 				      p->next_due_date, why, whylen);
@@ -658,7 +710,8 @@ static int check_visitor(const struct kind *k, const ProtobufCMessage *m, char *
 
 /* One row per kind: what must be filled in, and any cross-field check. A
  * required field is a non-empty string or a non-zero (not UNSPECIFIED) enum or
- * number, so a count that may be 0 is never required. Which fields a workflow
+ * number, so a count that may be 0 is never required. A number's range is not
+ * here: it is the kind table's (kind_ops.bounds), checked by check_bounds. Which fields a workflow
  * step needs (an assign's owner and deadline, a verify's note) is hazard_fsm's
  * business: it depends on the action; a notice report's fields are checked
  * here because they need nothing but the record. */
@@ -674,21 +727,22 @@ static const struct kind_rule {
 	  check_school_profile },
 	{ "staff", { "name", "staff_role" }, check_staff },
 	{ "school_class", { "grade", "name" }, check_school_class },
-	{ "meeting", { "type", "meeting_date", "title" }, check_meeting },
+	{ "meeting", { "type", "meeting_date", "title" }, NULL },
 	{ "policy", { "title", "type" }, NULL },
 	{ "letter", { "year", "level", "signer", "counter_signer", "signed_date" }, check_letter },
 	{ "letter_event", { "letter_id", "action", "level", "actor", "signed_date" }, NULL },
 	{ "education",
 	  { "school_class_id", "session_date", "slot", "topic", "minutes" },
 	  check_education },
-	{ "lecture", { "lecture_date", "speaker", "topic" }, check_lecture },
+	{ "lecture", { "lecture_date", "speaker", "topic" }, NULL },
 	{ "drill", { "drill_date", "theme", "scenario" }, check_drill },
-	{ "inspection", { "inspection_date", "level", "focus", "inspector" }, check_inspection },
-	{ "linkage", { "activity_date", "partner", "activity" }, check_linkage },
+	{ "inspection", { "inspection_date", "level", "focus", "inspector" }, NULL },
+	{ "linkage", { "activity_date", "partner", "activity" }, NULL },
 	{ "gate_duty", { "duty_date", "shift" }, check_gate_duty },
-	{ "bus", { "plate", "seats" }, check_bus },
+	{ "bus", { "plate", "seats" }, NULL },
 	{ "bus_rider", { "bus_id", "student_ref" }, check_bus_rider },
-	{ "bus_trip", { "bus_id", "trip_date", "direction", "checked_by" }, check_bus_trip },
+	/* boarded != alighted is not refused: it is the alarm, and must be kept */
+	{ "bus_trip", { "bus_id", "trip_date", "direction", "checked_by" }, NULL },
 	{ "equipment", { "item", "type", "location", "interval_days" }, check_equipment },
 	{ "equipment_check", { "equipment_id", "check_date", "result", "checker" }, NULL },
 	{ "risk", { "title", "status" }, NULL },
@@ -732,15 +786,17 @@ static const struct {
 static int check_done_dates(const struct kind *k, const ProtobufCMessage *m, char *why,
 			    size_t whylen)
 {
-	char latest[11], first[11];
+	char latest[11], first[11] = "";
 
-	date_format(RULES_FIRST_YEAR, 1, 1, first);
-	latest_done_day(latest);
 	for (size_t i = 0; i < sizeof done_dates / sizeof done_dates[0]; i++) {
 		const ProtobufCFieldDescriptor *f;
 		const char *v;
 		if (strcmp(done_dates[i].kind, k->name) != 0)
 			continue;
+		if (!first[0]) { /* the clock only for the kinds that have such dates */
+			date_format(RULES_FIRST_YEAR, 1, 1, first);
+			latest_done_day(latest);
+		}
 		f = kind_field(k, done_dates[i].field);
 		if (!f || f->type != PROTOBUF_C_TYPE_STRING)
 			continue;
@@ -778,6 +834,7 @@ int rules_bus_trip_seats(const Safecampus__BusTrip *t, const Safecampus__Bus *b,
 
 int rules_check(const Safecampus__Record *r, char *why, size_t whylen)
 {
+	const struct kind_rule *kr = NULL;
 	const struct kind *k;
 	const ProtobufCMessage *m;
 	int rc;
@@ -799,25 +856,21 @@ int rules_check(const Safecampus__Record *r, char *why, size_t whylen)
 		rc = check_done_dates(k, m, why, whylen);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < sizeof kind_rules / sizeof kind_rules[0]; i++) {
-		const struct kind_rule *kr = &kind_rules[i];
-		if (strcmp(kr->kind, k->name) != 0)
-			continue;
-		for (size_t j = 0; j < 8 && kr->required[j]; j++) {
-			const ProtobufCFieldDescriptor *f = kind_field(k, kr->required[j]);
-			if (!f)
-				return rules_fail(why, whylen,
-						  _("%s.%s: rule names a field the kind lacks"),
-						  k->name, kr->required[j]);
-			if (!field_present(m, f))
-				return rules_fail(why, whylen, _("%s.%s is required"), k->name,
-						  f->name);
-		}
-		if (kr->check) {
-			rc = kr->check(k, m, why, whylen);
-			if (rc < 0)
-				return rc;
-		}
+	for (size_t i = 0; i < sizeof kind_rules / sizeof kind_rules[0] && !kr; i++)
+		if (strcmp(kind_rules[i].kind, k->name) == 0)
+			kr = &kind_rules[i];
+	for (size_t j = 0; kr && j < 8 && kr->required[j]; j++) {
+		const ProtobufCFieldDescriptor *f = kind_field(k, kr->required[j]);
+		if (!f)
+			return rules_fail(why, whylen,
+					  _("%s.%s: rule names a field the kind lacks"), k->name,
+					  kr->required[j]);
+		if (!field_present(m, f))
+			return rules_fail(why, whylen, _("%s.%s is required"), k->name, f->name);
 	}
-	return 0;
+	/* the ranges before the checks across fields, which assume them */
+	rc = check_bounds(k, m, why, whylen);
+	if (rc == 0 && kr && kr->check)
+		rc = kr->check(k, m, why, whylen);
+	return rc < 0 ? rc : 0;
 }

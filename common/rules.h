@@ -37,6 +37,11 @@ size_t rules_required(const char *kind, const char *const **out);
 /** True if s is a real date in "YYYY-MM-DD" form (1900..9999). */
 int rules_date_valid(const char *s);
 
+/** Replaces each byte of str that is not part of a strict UTF-8 sequence
+ * with '?', in place: a reason that quotes a value cut by a byte count (or
+ * bytes a peer sent) is still valid text for a protobuf `string`. */
+void rules_utf8_scrub(char *str);
+
 /** Sets the day rules take as today ("YYYY-MM-DD"; NULL: the system clock,
  * UTC). For tests and tools that generate records for a fixed day. */
 void rules_set_today(const char *day);

@@ -19,9 +19,6 @@ const char *rules_quote(const char *s, char *tmp, size_t tmplen);
 /* s is non-NULL and non-empty */
 int rules_set(const char *s);
 
-int rules_nonneg(const struct kind *k, const char *field, long long v, char *why, size_t whylen);
-int rules_in_range(const struct kind *k, const char *field, long long v, long long lo, long long hi,
-		   char *why, size_t whylen);
 int rules_date_order(const struct kind *k, const char *earlier_f, const char *earlier,
 		     const char *later_f, const char *later, char *why, size_t whylen);
 /* one ';'-separated list: no empty or repeated entry, each passed to `each`

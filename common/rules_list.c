@@ -15,22 +15,6 @@ int rules_set(const char *s)
 	return s && *s;
 }
 
-int rules_nonneg(const struct kind *k, const char *field, long long v, char *why, size_t whylen)
-{
-	if (v < 0)
-		return rules_fail(why, whylen, _("%s.%s must be >= 0"), k->name, field);
-	return 0;
-}
-
-int rules_in_range(const struct kind *k, const char *field, long long v, long long lo, long long hi,
-		   char *why, size_t whylen)
-{
-	if (v < lo || v > hi)
-		return rules_fail(why, whylen, _("%s.%s must be between %lld and %lld"), k->name,
-				  field, lo, hi);
-	return 0;
-}
-
 /* later >= earlier when both are set. */
 int rules_date_order(const struct kind *k, const char *earlier_f, const char *earlier,
 		     const char *later_f, const char *later, char *why, size_t whylen)

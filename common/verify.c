@@ -200,7 +200,7 @@ static void check_signature(struct ctx *x, const struct verify_link *l)
 		say(x, true, l, _("the stored row is not what %s signed: %s"), g->signer, why);
 		return;
 	}
-	if (p && strcmp(p->school, s_(r->school)) != 0)
+	if (p && !kind_signer_side(r, p->school))
 		say(x, true, l, _("signed by %s of %s, not of the record's school %s"), p->login,
 		    *p->school ? p->school : _("the bureau"), s_(r->school));
 	if (enrol) {

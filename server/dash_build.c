@@ -398,6 +398,106 @@ static Safecampus__Flag **build_flags(struct arena *a, const struct dash_job *j,
 	return out;
 }
 
+/* ------------------------------------------------------------------ rates */
+
+/* The data sets of the rates table, in the order shown; the first five come
+ * from sc_rates_of (029_rates.sql), "1530" from the values. */
+static const char *const rate_kinds[] = { "notice_report",   "drill",          "letter",
+					  "equipment_check", "bus_inspection", "education_1530" };
+#define N_RATE_KINDS (sizeof rate_kinds / sizeof rate_kinds[0])
+
+static Safecampus__ReportingRate *rate_new(struct arena *a, const char *school, const char *kind,
+					   uint32_t expected, uint32_t received, uint32_t on_time)
+{
+	Safecampus__ReportingRate *r = dash__az(a, sizeof *r);
+
+	if (!r)
+		return NULL;
+	safecampus__reporting_rate__init(r);
+	r->school = (char *)school;
+	r->kind = (char *)kind;
+	r->expected = expected;
+	r->received = received;
+	r->on_time = on_time;
+	return r;
+}
+
+static uint32_t count_of(const PGresult *r, int row, int col)
+{
+	if (dash__isnull(r, row, col))
+		return 0;
+	double v = dash__num(r, row, col);
+	return v > 0 ? (uint32_t)(v + 0.5) : 0;
+}
+
+/* A school's "1530" row: sessions due and held over the period, the values'
+ * education_1530 (den, num); a session is held only on its day or in its
+ * week, so every one held is on time. */
+static Safecampus__ReportingRate *rate_1530(struct arena *a, const struct dash_job *j,
+					    const char *school)
+{
+	const PGresult *v = j->res[Q_VALUES];
+	int row = dash__find_row(j, school, "period", "education_1530");
+	uint32_t held = row >= 0 ? count_of(v, row, 5) : 0;
+	uint32_t due = row >= 0 ? count_of(v, row, 6) : 0;
+
+	return rate_new(a, school, "education_1530", due, held > due ? due : held,
+			held > due ? due : held);
+}
+
+/* The rates of scope's schools (each school's rows together, in rate_kinds'
+ * order); for the district ("") also its own rows, school "": the sums of
+ * every school's counts (DHIS2 sums; a mean of rates would weigh a school
+ * that owes 2 submissions like one that owes 200). */
+static Safecampus__ReportingRate **build_rates(struct arena *a, const struct dash_job *j,
+					       const char *scope, size_t *n)
+{
+	const PGresult *r = j->res[Q_RATES];
+	int rows = PQntuples(r), ns = PQntuples(j->res[Q_SCHOOLS]);
+	Safecampus__ReportingRate **out =
+		dash__az(a, ((size_t)rows + (size_t)ns + N_RATE_KINDS + 1) * sizeof *out);
+	uint32_t sum[N_RATE_KINDS][3] = { { 0 } };
+
+	*n = 0;
+	if (!out)
+		return NULL;
+	for (int i = 0; i < rows; i++) {
+		const char *school = dash__val(r, i, 0);
+		if (!concerns(scope, school))
+			continue;
+		Safecampus__ReportingRate *x =
+			rate_new(a, school, dash__val(r, i, 1), count_of(r, i, 2),
+				 count_of(r, i, 3), count_of(r, i, 4));
+		if (!x)
+			return NULL;
+		out[(*n)++] = x;
+		/* a school's rows end: its "1530" row after them */
+		if (i + 1 == rows || strcmp(dash__val(r, i + 1, 0), school)) {
+			x = rate_1530(a, j, school);
+			if (!x)
+				return NULL;
+			out[(*n)++] = x;
+		}
+	}
+	if (scope[0])
+		return out;
+	for (size_t i = 0; i < *n; i++)
+		for (size_t k = 0; k < N_RATE_KINDS; k++)
+			if (!strcmp(out[i]->kind, rate_kinds[k])) {
+				sum[k][0] += out[i]->expected;
+				sum[k][1] += out[i]->received;
+				sum[k][2] += out[i]->on_time;
+			}
+	for (size_t k = 0; k < N_RATE_KINDS; k++) {
+		Safecampus__ReportingRate *x =
+			rate_new(a, "", rate_kinds[k], sum[k][0], sum[k][1], sum[k][2]);
+		if (!x)
+			return NULL;
+		out[(*n)++] = x;
+	}
+	return out;
+}
+
 /* Fills d for scope ("" = the district). bureau: names, every school's
  * indicators and the sync health; otherwise the view of that school.
  * SC_ENOTFOUND if scope is not a school of the district; -ENOMEM. */
@@ -434,6 +534,14 @@ int dash__build(struct arena *a, const struct dash_job *j, const char *scope, bo
 	d->trends = build_trends(a, j, scope, &d->n_trends);
 	d->missing = build_missing(a, j, scope, &d->n_missing);
 	d->hazard_ageing = build_ageing(a, j, scope, &d->n_hazard_ageing);
+	d->rates = build_rates(a, j, scope, &d->n_rates);
+	if (!dash__isnull(p, 0, 5)) {
+		d->rules = dash__az(a, sizeof *d->rules);
+		if (d->rules) {
+			safecampus__district_rules__init(d->rules);
+			d->rules->letters_due_days = (uint32_t)dash__num(p, 0, 5);
+		}
+	}
 	if (bureau) {
 		d->health = build_health(a, j, scope, &d->n_health);
 		d->flags = build_flags(a, j, scope, &d->n_flags);

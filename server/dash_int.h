@@ -16,7 +16,8 @@
 
 /* The queries of one dashboard snapshot, in the order they run. */
 enum {
-	Q_PERIOD,  /* period_start, period_end, as_of, label, last school day before as_of */
+	Q_PERIOD,  /* period_start, period_end, as_of, label, last school day before as_of,
+		    * letters' due days (NULL: the default) */
 	Q_CONFIG,  /* key, label, unit, higher_is_better, target, weight */
 	Q_SCHOOLS, /* school, name, outbox_pending, oldest_pending_ms */
 	Q_MONTHS,  /* win ('YYYY-MM'), in order */
@@ -26,6 +27,7 @@ enum {
 	Q_AGEING,  /* school, label, open, overdue */
 	Q_HEALTH,  /* school, campus, last_contact_ms, pending, oldest_ms, last_sync_ms */
 	Q_FLAGS,   /* school, kind, title, day, record_ids (text[]) */
+	Q_RATES,   /* school, kind, expected, received, on_time */
 	Q_N
 };
 struct arena {

@@ -107,10 +107,12 @@ static const struct query {
 	int first, n;
 } queries[Q_N] = {
 	/* last_day: the last school day before the as-of day, when the "1530"
-	 * sessions owed so far fell due (013) */
+	 * sessions owed so far fell due (013); the district's letters' days
+	 * (013's dashboard_due), which a client counting offline needs */
 	[Q_PERIOD] = { "SELECT p.period_start::text, p.period_end::text, p.as_of::text, p.label, "
 		       "(SELECT max(k.day)::text FROM sc_calendar(p.period_start, p.period_end) k "
-		       "WHERE k.day < p.as_of) FROM " PERIOD,
+		       "WHERE k.day < p.as_of), "
+		       "(SELECT d.days FROM dashboard_due d WHERE d.key = 'letters') FROM " PERIOD,
 		       0, 3 },
 	[Q_CONFIG] = { "SELECT key, label, unit, higher_is_better, target, weight FROM "
 		       "dashboard_indicator "
@@ -159,6 +161,12 @@ static const struct query {
 		       3, 1 },
 	[Q_FLAGS] = { "SELECT f.school, f.kind, f.title, f.day::text, f.record_ids FROM " PERIOD
 		      ", sc_flags_cached(" ARGS ") f WHERE " FOCUS("f.school"),
+		      0, 4 },
+	/* the schools wanted (the district: all), from the per-school cache
+	 * when fresh (029_rates.sql); by school (byte order), kind */
+	[Q_RATES] = { "SELECT r.school, r.kind, r.expected, r.received, r.on_time FROM " PERIOD
+		      ", sc_rates_cached(" ARGS ", CASE WHEN '' = ANY ($4::text[]) THEN NULL "
+		      "ELSE $4::text[] END) r",
 		      0, 4 },
 };
 

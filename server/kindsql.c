@@ -163,10 +163,11 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 				? "(targets = '' OR $1::text = ANY(string_to_array(targets, ';')))"
 				: "$1::text IS NOT NULL");
 	} else {
-		rc = sql_cat(
-			&ps,
-			"SELECT %s FROM %s WHERE school = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-			(char *)buf_head(&cols), k->name);
+		/* a kind whose bureau rows every school needs too (kind_ops.h) */
+		bool shared = k->ops && k->ops->bureau_rows_reach_schools;
+		rc = sql_cat(&ps, "SELECT %s FROM %s WHERE %s AND seq > $2 ORDER BY seq LIMIT $3",
+			     (char *)buf_head(&cols), k->name,
+			     shared ? "(school = $1 OR school = '')" : "school = $1");
 	}
 	if (!rc)
 		rc = sql_cat(&pa, "SELECT %s FROM %s WHERE seq > $1 ORDER BY seq LIMIT $2",
@@ -180,14 +181,19 @@ static int build(struct kindsql *ks, const struct kind *k, char **types)
 			if (!strcmp(k->desc->fields[i].name, k->parent_field))
 				ks->parent_col = (int)i;
 	}
-	/* a join on unnest keeps index lookups (`id = ANY($2)` was once planned
-	 * as a scan comparing every row with every id); by id alone, across
-	 * schools, so that push.c sees an id another school holds (ids are
-	 * unique per kind in the district, 007_record_ids.sql) */
+	/* by id alone, across schools, so that push.c sees an id another
+	 * school holds (ids are unique per kind in the district,
+	 * 007_record_ids.sql). `id = ANY` on the id index alone plans as one
+	 * (bitmap) index scan of the ids; the join on unnest it replaces was
+	 * planned as a hash join over a sequential scan of the whole table
+	 * once the table had some 1000s of rows (PostgreSQL prices the 1000
+	 * probes as random reads), and `school = $1 AND id = ANY` as a scan
+	 * of the school's rows. push.c plans it with enable_seqscan off, so a
+	 * plan made while the table was small is not a scan of it. */
 	rc = sql_cat(&sel,
 		     "SELECT t.id::text, t.hlc, t.seq, %s%s%s, t.written_by, t.school = $1 "
 		     ", coalesce(encode(t.digest, 'hex'), '') "
-		     "FROM unnest($2::uuid[]) AS q(id) JOIN %s t ON t.id = q.id",
+		     "FROM %s t WHERE t.id = ANY($2::uuid[])",
 		     ks->parent_col >= 0 ? "coalesce(t." : "",
 		     ks->parent_col >= 0 ? k->parent_field : "''",
 		     ks->parent_col >= 0 ? "::text, '')" : "", k->name);
@@ -393,6 +399,12 @@ int kindsql_batch_init(struct kindsql_batch *b, const struct kindsql *ks, const 
 
 int kindsql_batch_add(struct kindsql_batch *b, const Safecampus__Record *r)
 {
+	return kindsql_batch_add_digested(b, r, NULL);
+}
+
+int kindsql_batch_add_digested(struct kindsql_batch *b, const Safecampus__Record *r,
+			       const char *digest)
+{
 	const ProtobufCMessageDescriptor *d = b->ks->kind->desc;
 	const ProtobufCMessage *m = kind_payload(r);
 	char num[32];
@@ -410,9 +422,9 @@ int kindsql_batch_add(struct kindsql_batch *b, const Safecampus__Record *r)
 		rc = kindsql_array_elem(&b->cols[P_DELETED], r->deleted ? "t" : "f");
 	if (!rc) {
 		char hex[KINDSQL_DIGEST_HEX + 1];
-		rc = kindsql_digest(r, hex);
+		rc = digest ? 0 : kindsql_digest(r, hex);
 		if (!rc)
-			rc = kindsql_array_elem(&b->cols[P_DIGEST], hex);
+			rc = kindsql_array_elem(&b->cols[P_DIGEST], digest ? digest : hex);
 	}
 	for (unsigned i = 0; i < d->n_fields && !rc; i++) {
 		char *text = kind_field_get(m, &d->fields[i]);

@@ -50,6 +50,10 @@ struct kindsql_batch {
 SC_WUR int kindsql_batch_init(struct kindsql_batch *b, const struct kindsql *ks, const char *school,
 			      const char *written_by);
 SC_WUR int kindsql_batch_add(struct kindsql_batch *b, const Safecampus__Record *r);
+/** The same with r's digest already made (kindsql_digest's hex), e.g. by
+ * push.c's checks: the digest packs and hashes the whole payload. */
+SC_WUR int kindsql_batch_add_digested(struct kindsql_batch *b, const Safecampus__Record *r,
+				      const char *digest);
 /** Finishes the literals; returns the nparams_upsert values (owned by b). */
 const char *const *kindsql_batch_params(struct kindsql_batch *b);
 void kindsql_batch_free(struct kindsql_batch *b);

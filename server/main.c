@@ -33,7 +33,10 @@ static void usage(FILE *out)
 		"  --migrate-only         apply database migrations and exit\n"
 		"  --verify[=ID]          recompute every signature and hash chain from the\n"
 		"                         database's rows (or ID's chain) and name what was\n"
-		"                         altered; exit 1 if anything was\n\n"
+		"                         altered; exit 1 if anything was\n"
+		"  --log-head=N:HEX       with --verify: the signoff log's head the bureau\n"
+		"                         recorded (`safecampus verify` at the bureau prints\n"
+		"                         it): the log must still reach N with that hash\n\n"
 		"Settings:\n");
 	config_write_help(out);
 	fprintf(out, "\nExit status: 0 after a clean shutdown (SIGTERM/SIGINT), 1 on a start-up "
@@ -196,7 +199,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	char err[512];
 	int migrate_only = 0, rc, nrest = 0;
-	const char *verify = NULL;
+	const char *verify = NULL, *log_head = NULL;
 	char **rest = calloc((size_t)argc + 1, sizeof *rest);
 
 	if (!rest)
@@ -214,6 +217,8 @@ int main(int argc, char **argv)
 			migrate_only = 1;
 		} else if (!strcmp(argv[i], "--verify") || !strncmp(argv[i], "--verify=", 9)) {
 			verify = argv[i][8] == '=' ? argv[i] + 9 : "";
+		} else if (!strncmp(argv[i], "--log-head=", 11)) {
+			log_head = argv[i] + 11;
 		} else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
 			path = argv[++i];
 		} else if (!strncmp(argv[i], "--config=", 9)) {
@@ -252,7 +257,7 @@ int main(int argc, char **argv)
 	/* the server starts whether PostgreSQL answers or not: each worker
 	 * migrates and checks the schema in the background (dbstart.c) */
 	if (verify) {
-		rc = verify_pg_run(&cfg, verify, stdout);
+		rc = verify_pg_run(&cfg, verify, log_head, stdout);
 		kindsql_free();
 		config_free(&cfg);
 		free(rest);

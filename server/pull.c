@@ -18,6 +18,8 @@
 #include "kindsql.h"
 #include "log.h"
 #include "server.h"
+#include "sig.h"
+#include "signoff.h"
 
 struct pull {
 	struct conn *c;
@@ -35,6 +37,8 @@ struct pull {
 	bool on_replica;   /* reading the read replica (db_replica.h) */
 	uint64_t fresh_ns; /* its fresh time when chosen: the snapshot holds at least that */
 	char cursor_s[24], limit_s[16];
+	uint64_t log_seq; /* the bureau's: the signoff log's head (signoff.h) */
+	uint8_t log_hash[SIGNOFF_LOG_HASH_LEN];
 };
 
 static void pull_free(struct pull *p)
@@ -124,6 +128,17 @@ static void on_head(void *arg, int status, PGresult *res)
 
 	if (!status && PQntuples(res) == 1)
 		p->head = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	on_step(arg, status, res);
+}
+
+static void on_log_head(void *arg, int status, PGresult *res)
+{
+	struct pull *p = arg;
+
+	if (!status && PQntuples(res) == 1 &&
+	    (p->log_seq = strtoull(PQgetvalue(res, 0, 0), NULL, 10)) != 0 &&
+	    sig_unhex(PQgetvalue(res, 0, 1), p->log_hash, sizeof p->log_hash))
+		p->log_seq = 0; /* not a hash: send none rather than a wrong one */
 	on_step(arg, status, res);
 }
 
@@ -234,6 +249,11 @@ static void pull_end(struct pull *p)
 	ch.n_records = take;
 	ch.records = p->recs;
 	ch.cursor = take ? p->recs[take - 1]->seq : p->cursor;
+	if (p->log_seq) {
+		ch.log_seq = p->log_seq;
+		ch.log_hash.data = p->log_hash;
+		ch.log_hash.len = sizeof p->log_hash;
+	}
 	env.request_id = p->rid;
 	env.body_case = SAFECAMPUS__ENVELOPE__BODY_CHANGES;
 	env.changes = &ch;
@@ -276,6 +296,10 @@ static void on_conn(void *arg, int status, struct db_conn *dc)
 				     "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM "
 				     "sync_seq",
 				     0, NULL, on_head, p));
+	/* the bureau records the signoff log's head (people.md: the last step
+	 * deleted); a school does not learn the district's volume */
+	if (!rc && p->c->id.role == SAFECAMPUS__ROLE__ROLE_BUREAU)
+		rc = owe(p, db_query(dc, signoff_log_head_sql, 0, NULL, on_log_head, p));
 	for (size_t i = 0; i < kind_count() && !rc; i++) {
 		const struct kindsql *ks = kindsql_of(kind_at(i));
 		struct kind_ctx *x = malloc(sizeof *x);

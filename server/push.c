@@ -5,7 +5,8 @@
  *           current status of every parent the batch's events touch.
  *   decide  (in C): per record, accept as new/changed, accept as already there
  *           (idempotent re-send, or an older write that lost by HLC), or reject
- *           with a reason; workflow events are applied in batch order.
+ *           with a reason; workflow events are applied in batch order. The
+ *           per-record checks and verdicts are push_decide.c's (push_int.h).
  *   phase 2 (one pipeline): one INSERT ... SELECT FROM unnest(...) ON CONFLICT
  *           per kind, one UPDATE per workflow, NOTIFY, COMMIT.
  *   ack     PushAck after COMMIT succeeded; on any failure nothing was applied
@@ -19,7 +20,6 @@
  * The sync lock makes seq order commit order, which is what lets a pull cursor
  * never skip a row (docs/internals/sync.md). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,89 +30,15 @@
 #include "district.h"
 #include "fault.h"
 #include "hlc.h"
-#include "kind_ops.h"
+#include "kinds.h"
 #include "kindsql.h"
 #include "log.h"
+#include "push_int.h"
 #include "push_sign.h"
 #include "signoff.h"
-#include "rules.h"
 #include "server.h"
 #include "uuid.h"
 #include "workflow.h"
-
-enum outcome { O_PENDING, O_NEW, O_EXISTS, O_REJECT };
-
-struct item {
-	Safecampus__Record *r;
-	const struct kind *k;
-	enum outcome out;
-	int existed; /* the server already has a version of this record */
-	int foreign; /* another school holds a record of this kind with this id */
-	char digest[KINDSQL_DIGEST_HEX + 1]; /* of its content, as the upsert stores it */
-	uint64_t seq;
-	Safecampus__RejectReason reason;
-	char detail[200];
-};
-
-/* Status of one workflow parent touched by the batch. */
-struct parent {
-	const struct workflow *wf;
-	char id[UUID_STR_LEN + 1];
-	int loaded; /* from the database, or created in this batch */
-	int dirty;  /* an event changed it */
-	void *status;
-};
-
-struct push {
-	struct conn *c;
-	struct db_conn *dc;
-	uint64_t rid;
-	Safecampus__Push *msg;
-	struct item *items;
-	size_t n;
-	struct parent *parents;
-	size_t nparents;
-	int failed; /* a statement failed: answer Error */
-	int phase;
-	char school[64], campus[64];
-	uint64_t max_seq;
-	uint32_t *slot;      /* open addressing over items by (kind, id): 1 + index, 0 empty */
-	size_t nslot;        /* power of two, at least 2 n */
-	struct pushsig *sig; /* the batch's signatures (push_sign.c) */
-	unsigned owed;       /* callbacks the database layer still owes this push */
-	int queue_failed;    /* queueing failed part way: finish when owed drops to 0 */
-	enum { THEN_NONE, THEN_DECIDE, THEN_FINISH } then; /* once verified */
-	int keys_checked; /* the verification with phase 1's keys was asked for */
-};
-
-static size_t id_slot(const struct push *p, const struct kind *k, const char *id)
-{
-	uint32_t h = 2166136261u ^ (uint32_t)(uintptr_t)k;
-
-	for (const char *c = id; *c; c++)
-		h = (h ^ (uint8_t)*c) * 16777619u;
-	return h & (p->nslot - 1);
-}
-
-/* The item of kind k with this id that passed precheck, or NULL. */
-static struct item *index_find(struct push *p, const struct kind *k, const char *id)
-{
-	for (size_t s = id_slot(p, k, id); p->slot[s]; s = (s + 1) & (p->nslot - 1)) {
-		struct item *it = &p->items[p->slot[s] - 1];
-		if (it->k == k && !strcmp(it->r->id, id))
-			return it;
-	}
-	return NULL;
-}
-
-static void index_add(struct push *p, struct item *it)
-{
-	size_t s = id_slot(p, it->k, it->r->id);
-
-	while (p->slot[s])
-		s = (s + 1) & (p->nslot - 1);
-	p->slot[s] = (uint32_t)(it - p->items) + 1;
-}
 
 static void push_free(struct push *p)
 {
@@ -120,115 +46,16 @@ static void push_free(struct push *p)
 	for (size_t i = 0; i < p->nparents; i++)
 		free(p->parents[i].status);
 	free(p->parents);
+	for (size_t ki = 0; p->pre_n && ki < kind_count(); ki++)
+		if (p->pre_n[ki])
+			kindsql_batch_free(&p->pre[ki]);
+	free(p->pre);
+	free(p->pre_n);
 	free(p->items);
 	free(p->slot);
 	if (p->msg)
 		safecampus__push__free_unpacked(p->msg, NULL);
 	free(p);
-}
-
-static void reject(struct item *it, Safecampus__RejectReason reason, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void reject(struct item *it, Safecampus__RejectReason reason, const char *fmt, ...)
-{
-	va_list ap;
-
-	it->out = O_REJECT;
-	it->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(it->detail, sizeof it->detail, fmt, ap);
-	va_end(ap);
-}
-
-static struct item *find_item(struct push *p, const struct kind *k, const char *id)
-{
-	struct item *it = index_find(p, k, id);
-
-	return it && it->out != O_REJECT ? it : NULL;
-}
-
-static struct parent *find_parent(struct push *p, const struct workflow *wf, const char *id)
-{
-	for (size_t i = 0; i < p->nparents; i++)
-		if (p->parents[i].wf == wf && !strcmp(p->parents[i].id, id))
-			return &p->parents[i];
-	return NULL;
-}
-
-static const char *parent_id_of(const struct item *it)
-{
-	const ProtobufCFieldDescriptor *f = kind_field(it->k, it->k->parent_field);
-	const ProtobufCMessage *m = kind_payload(it->r);
-
-	return *(const char *const *)((const char *)m + f->offset);
-}
-
-/* Checks that need nothing from the database. */
-static void precheck(struct push *p, struct item *it)
-{
-	const struct tls_identity *id = &p->c->id;
-	uint64_t now = hlc_wall_ms();
-	char why[256];
-
-	it->k = kind_of(it->r);
-	if (!it->k) {
-		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_UNKNOWN_KIND,
-		       "record body is not set or not a kind this server knows");
-		return;
-	}
-	if (!uuid_valid(it->r->id)) {
-		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID,
-		       "id \"%.60s\" is not a lower-case UUID", it->r->id);
-		return;
-	}
-	/* the rule the client's pages follow too (kind_side_writes) */
-	if (id->role == SAFECAMPUS__ROLE__ROLE_BUREAU && !kind_side_writes(it->k, true)) {
-		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
-		       "the bureau reads %s records but only schools write them", it->k->name);
-		return;
-	}
-	if (id->role == SAFECAMPUS__ROLE__ROLE_SCHOOL && !kind_side_writes(it->k, false)) {
-		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
-		       "only the bureau writes %s records", it->k->name);
-		return;
-	}
-	if (strcmp(it->r->school, p->school) != 0) {
-		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
-		       "record belongs to school \"%.60s\"; this certificate writes for \"%s\"",
-		       it->r->school, p->school[0] ? p->school : "bureau");
-		return;
-	}
-	if (!it->r->campus || !it->r->campus[0] || strlen(it->r->campus) > 63) {
-		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID, "campus is missing");
-		return;
-	}
-	if (it->r->hlc == 0 || HLC_MS(it->r->hlc) > now + HLC_MAX_DRIFT_MS) {
-		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID,
-		       "hlc %llu is zero or more than a day ahead of the server clock",
-		       (unsigned long long)it->r->hlc);
-		return;
-	}
-	if (!kind_client_writes(it->r)) {
-		/* e.g. a hazard escalation: the kind table says who writes it */
-		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
-		       "this %s step is written by the server, not by clients", it->k->name);
-		return;
-	}
-	if (rules_check(it->r, why, sizeof why)) {
-		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID, "%s", why);
-		return;
-	}
-	if (kindsql_digest(it->r, it->digest)) {
-		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID,
-		       "record could not be digested");
-		return;
-	}
-	if (index_find(p, it->k, it->r->id)) {
-		reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID,
-		       "id appears twice in one push");
-		return;
-	}
-	index_add(p, it);
 }
 
 static void fail(struct push *p, int status, PGresult *res, const char *what)
@@ -292,66 +119,10 @@ static void on_existing(void *arg, int status, PGresult *res)
 	struct existing_ctx *x = arg;
 	struct push *p = x->p;
 
-	if (status) {
+	if (status)
 		fail(p, status, res, "select existing");
-	} else {
-		for (int row = 0; row < PQntuples(res); row++) {
-			struct item *it = find_item(p, x->k, PQgetvalue(res, row, 0));
-			if (!it)
-				continue;
-			if (PQgetvalue(res, row, 5)[0] != 't') {
-				it->foreign = 1;
-				continue;
-			}
-			uint64_t hlc = strtoull(PQgetvalue(res, row, 1), NULL, 10);
-			uint64_t seq = strtoull(PQgetvalue(res, row, 2), NULL, 10);
-			const char *wb = PQgetvalue(res, row, 4), *digest = PQgetvalue(res, row, 6);
-			/* no digest: a row from before 008, or the server's own */
-			int same = !digest[0] || !strcmp(digest, it->digest);
-			int cmp = hlc_version_cmp(hlc, wb, it->r->hlc, p->campus);
-			it->existed = 1;
-			if (it->k->immutable) {
-				if (it->k->parent_field &&
-				    strcmp(PQgetvalue(res, row, 3), parent_id_of(it)) != 0)
-					reject(it, SAFECAMPUS__REJECT_REASON__REJECT_IMMUTABLE,
-					       "event id already used for another %s",
-					       it->k->parent_field);
-				else if (!same)
-					reject(it, SAFECAMPUS__REJECT_REASON__REJECT_IMMUTABLE,
-					       "%s %s is already stored with different content; "
-					       "events never "
-					       "change: record a new one",
-					       it->k->name, it->r->id);
-				else
-					it->out = O_EXISTS;
-				it->seq = seq;
-			} else if (cmp == 0 && !same) {
-				reject(it, SAFECAMPUS__REJECT_REASON__REJECT_INVALID,
-				       "this version (hlc %llu from campus %s) is already stored "
-				       "with different "
-				       "content: this campus reused a clock stamp (was its store "
-				       "restored from "
-				       "a backup?); edit the record again to make a new version",
-				       (unsigned long long)it->r->hlc, p->campus);
-			} else if (cmp >= 0) {
-				/* a re-send (same stamp, same writer), or a version that a
-				 * newer one supersedes: nothing to do. An equal stamp from
-				 * another campus is not "the same": the writer orders it. */
-				it->out = O_EXISTS;
-				it->seq = seq;
-			}
-		}
-		/* an edit of our own row stays allowed even if another school
-		 * reused its id before ids were checked across schools */
-		for (size_t i = 0; i < p->n; i++) {
-			struct item *it = &p->items[i];
-			if (it->k == x->k && it->foreign && !it->existed && it->out != O_REJECT)
-				reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
-				       "id %s is already used by another school's %s record; "
-				       "a new record needs a new id",
-				       it->r->id, it->k->name);
-		}
-	}
+	else
+		push_existing(p, x->k, res);
 	free(x);
 	owed_done(p);
 }
@@ -370,7 +141,7 @@ static void on_load(void *arg, int status, PGresult *res)
 		fail(p, status, res, "load workflow status");
 	} else {
 		for (int row = 0; row < PQntuples(res); row++) {
-			struct parent *par = find_parent(p, x->wf, PQgetvalue(res, row, 0));
+			struct parent *par = push_find_parent(p, x->wf, PQgetvalue(res, row, 0));
 			if (par && x->wf->load(par->status, res, row) == 0)
 				par->loaded = 1;
 		}
@@ -454,7 +225,7 @@ static int add_parent(struct push *p, const struct workflow *wf, const char *id)
 {
 	struct parent *par;
 
-	if (find_parent(p, wf, id))
+	if (push_find_parent(p, wf, id))
 		return 0;
 	par = &p->parents[p->nparents];
 	par->wf = wf;
@@ -474,6 +245,17 @@ static void on_people(void *arg, int status, PGresult *res)
 		fail(p, status, res, "load signers");
 	else if (pushsig_on_people(p->sig, res))
 		fail(p, -ENOMEM, NULL, "load signers");
+	owed_done(p);
+}
+
+static void on_log_head(void *arg, int status, PGresult *res)
+{
+	struct push *p = arg;
+
+	if (status)
+		fail(p, status, res, "load log head");
+	else if (pushsig_on_log_head(p->sig, res))
+		fail(p, SC_EDB, NULL, "load log head");
 	owed_done(p);
 }
 
@@ -497,20 +279,28 @@ static int queue_signers(struct push *p)
 	Safecampus__Record **recs = calloc(p->n ? p->n : 1, sizeof *recs);
 	struct buf ids;
 	int rc = live && recs ? 0 : -ENOMEM;
+	bool any = false;
 
 	buf_init(&ids, 64u << 20);
 	for (size_t i = 0; i < p->n && !rc; i++) {
 		recs[i] = p->items[i].r;
 		live[i] = p->items[i].out != O_REJECT;
+		any |= live[i] && pushsig_signs(recs[i]);
 	}
-	if (!rc)
+	/* a push of hazards, sessions, ...: nobody's signature to check and
+	 * no place in the log to take, so three statements fewer inside the
+	 * district lock */
+	if (!rc && any)
 		rc = owe(p, db_query(p->dc, pushsig_people_sql, 1, params, on_people, p));
-	if (!rc)
+	if (!rc && any)
 		rc = pushsig_chain_ids(recs, live, p->n, &ids);
-	if (!rc) {
+	if (!rc && any) {
 		params[1] = (const char *)buf_head(&ids);
 		rc = owe(p, db_query(p->dc, pushsig_chains_sql, 2, params, on_chains, p));
 	}
+	/* the district log's head: read under the sync lock, as the chains */
+	if (!rc && any)
+		rc = owe(p, db_query(p->dc, signoff_log_head_sql, 0, NULL, on_log_head, p));
 	buf_free(&ids);
 	free(live);
 	free(recs);
@@ -532,11 +322,18 @@ static void phase1(void *arg, int status, struct db_conn *dc)
 	p->phase = 1;
 	rc = owe(p, db_query(dc, "BEGIN", 0, NULL, on_step, p));
 	if (!rc) {
-		/* bounds the lock wait too: a stuck push cannot hold up the district */
+		/* bounds the lock wait too: a stuck push cannot hold up the district.
+		 * No sequential scans for phase 1's look-ups by id (RESET below):
+		 * a pooled connection's prepared statement keeps the plan it got
+		 * first, and one made on a new district's small table scans it,
+		 * and then every push scans the grown table, until an ANALYZE;
+		 * planned with seqscan off, it is an index scan of the ids for
+		 * good (planning each push anew costs ~0.3 ms instead) */
 		const char *tmo[1] = { p->c->srv->request_timeout };
 		rc = owe(p, db_query(dc,
 				     "SELECT set_config('statement_timeout', $1, true), "
-				     "set_config('idle_in_transaction_session_timeout', $1, true)",
+				     "set_config('idle_in_transaction_session_timeout', $1, true), "
+				     "set_config('enable_seqscan', 'off', true)",
 				     1, tmo, on_step, p));
 	}
 	if (!rc) {
@@ -552,8 +349,8 @@ static void phase1(void *arg, int status, struct db_conn *dc)
 			if (p->items[i].k != k || p->items[i].out == O_REJECT)
 				continue;
 			present = 1;
-			if (wf && uuid_valid(parent_id_of(&p->items[i])))
-				rc = add_parent(p, wf, parent_id_of(&p->items[i]));
+			if (wf && uuid_valid(push_parent_id(&p->items[i])))
+				rc = add_parent(p, wf, push_parent_id(&p->items[i]));
 		}
 		if (!present || rc)
 			continue;
@@ -588,106 +385,14 @@ static void phase1(void *arg, int status, struct db_conn *dc)
 	}
 	if (!rc)
 		rc = queue_signers(p);
+	if (!rc) /* the upserts' triggers plan as configured */
+		rc = owe(p, db_query(dc, "RESET enable_seqscan", 0, NULL, on_step, p));
 	if (!rc)
 		rc = owe(p, db_sync(dc, on_phase_sync, p));
 	if (rc) {
 		fail(p, rc, NULL, "phase 1 queue");
 		queue_abort(p);
 	}
-}
-
-/* Applies workflow events in batch order; parents new in this batch start
- * from the workflow's initial status. */
-static void decide_workflows(struct push *p)
-{
-	/* a record is created by the campus that pushes it first; later edits
-	 * may come from any campus of the school (written_by says which) */
-	for (size_t i = 0; i < p->n; i++) {
-		struct item *it = &p->items[i];
-		if (it->out == O_PENDING && !it->existed && strcmp(it->r->campus, p->campus) != 0)
-			reject(it, SAFECAMPUS__REJECT_REASON__REJECT_FORBIDDEN,
-			       "a new record's campus must be the writing campus \"%s\", not "
-			       "\"%.60s\"",
-			       p->campus, it->r->campus);
-	}
-	for (size_t i = 0; i < p->n; i++) {
-		struct item *it = &p->items[i];
-		const struct workflow *wf = it->out == O_PENDING ? workflow_for_event(it->k) : NULL;
-		char why[256];
-		int reason;
-
-		if (it->out != O_PENDING)
-			continue;
-		if (!wf) {
-			reason = pushsig_decide(p->sig, i, it->r, (int64_t)hlc_wall_ms(), why,
-						sizeof why);
-			if (!reason)
-				reason = pushsig_chain(p->sig, it->r, why, sizeof why);
-			if (reason) {
-				reject(it, (Safecampus__RejectReason)reason, "%s", why);
-				continue;
-			}
-			it->out = O_NEW;
-			if (pushsig_accept(p->sig, i, it->r))
-				fail(p, -ENOMEM, NULL, "signatures");
-			continue;
-		}
-		struct parent *par = find_parent(p, wf, parent_id_of(it));
-		if (par && !par->loaded) {
-			const struct kind *pk = kind_by_name(wf->parent_kind);
-			struct item *pi = find_item(p, pk, par->id);
-			/* a parent created earlier in this same batch */
-			if (pi && pi < it && (pi->out == O_PENDING || pi->out == O_NEW)) {
-				if (wf->init_new)
-					wf->init_new(par->status, pi->r);
-				else
-					wf->init(par->status);
-				par->loaded = 1;
-			}
-		}
-		/* not found before anything else, so that an event on another
-		 * school's parent is answered as one on no parent at all */
-		if (!par || !par->loaded) {
-			reject(it, SAFECAMPUS__REJECT_REASON__REJECT_NOT_FOUND,
-			       "%s %s is not known to the server", wf->parent_kind,
-			       parent_id_of(it));
-			continue;
-		}
-		/* then who signed: a step a wrong person signed moves nothing */
-		reason = pushsig_decide(p->sig, i, it->r, (int64_t)hlc_wall_ms(), why, sizeof why);
-		if (reason) {
-			reject(it, (Safecampus__RejectReason)reason, "%s", why);
-			continue;
-		}
-		/* then the step on a copy of the status, so that a step the chain
-		 * refuses after it leaves the status as it was */
-		void *next = malloc(wf->status_size);
-		if (!next) {
-			fail(p, -ENOMEM, NULL, "workflow");
-			break;
-		}
-		memcpy(next, par->status, wf->status_size);
-		if (wf->apply(next, it->r, why, sizeof why)) {
-			reject(it, SAFECAMPUS__REJECT_REASON__REJECT_ILLEGAL_TRANSITION, "%s", why);
-			free(next);
-			continue;
-		}
-		reason = pushsig_chain(p->sig, it->r, why, sizeof why);
-		if (reason) {
-			reject(it, (Safecampus__RejectReason)reason, "%s", why);
-			free(next);
-			continue;
-		}
-		memcpy(par->status, next, wf->status_size);
-		free(next);
-		it->out = O_NEW;
-		par->dirty = 1;
-		if (pushsig_accept(p->sig, i, it->r))
-			fail(p, -ENOMEM, NULL, "signatures");
-	}
-	for (size_t i = 0; i < p->n; i++)
-		if (p->items[i].out == O_PENDING)
-			p->items[i].out = O_NEW;
 }
 
 static void on_upserted(void *arg, int status, PGresult *res)
@@ -699,35 +404,72 @@ static void on_upserted(void *arg, int status, PGresult *res)
 		fail(p, status, res, "upsert");
 	} else {
 		for (int row = 0; row < PQntuples(res); row++) {
-			struct item *it = find_item(p, x->k, PQgetvalue(res, row, 0));
-			if (it) {
+			struct item *it = push_find_item(p, x->k, PQgetvalue(res, row, 0));
+			if (it)
 				it->seq = strtoull(PQgetvalue(res, row, 1), NULL, 10);
-				if (it->seq > p->max_seq)
-					p->max_seq = it->seq;
-			}
 		}
 	}
 	free(x);
 	owed_done(p);
 }
 
-static int queue_upsert(struct push *p, const struct kind *k)
+/* The upsert arrays of every kind from the records that passed precheck,
+ * built before phase 1 takes the district lock. Phase 2 uses them when phase
+ * 1 changed none of those records' outcome (the usual push), so the lock is
+ * held over SQL, not over this C work. On failure phase 2 builds its own. */
+static void prebuild(struct push *p)
 {
-	struct kindsql_batch b;
+	size_t nk = kind_count();
+
+	p->pre = calloc(nk, sizeof *p->pre);
+	p->pre_n = calloc(nk, sizeof *p->pre_n);
+	for (size_t ki = 0; p->pre && p->pre_n && ki < nk; ki++) {
+		const struct kind *k = kind_at(ki);
+		size_t n = 0;
+		int rc = 0;
+		for (size_t i = 0; i < p->n && !rc; i++) {
+			struct item *it = &p->items[i];
+			if (it->k != k || it->out == O_REJECT)
+				continue;
+			if (!n && (rc = kindsql_batch_init(&p->pre[ki], kindsql_of(k), p->school,
+							   p->campus)))
+				break; /* init frees what it made */
+			n++;
+			rc = kindsql_batch_add_digested(&p->pre[ki], it->r, it->digest);
+		}
+		if (rc && n)
+			kindsql_batch_free(&p->pre[ki]);
+		p->pre_n[ki] = rc ? 0 : n;
+	}
+}
+
+static int queue_upsert(struct push *p, size_t ki)
+{
+	const struct kind *k = kind_at(ki);
+	struct kindsql_batch fresh, *b = &fresh;
 	const struct kindsql *ks = kindsql_of(k);
 	struct existing_ctx *x;
-	int rc, any = 0;
+	size_t nnew = 0;
+	int rc = 0;
 
 	for (size_t i = 0; i < p->n; i++)
-		any |= p->items[i].k == k && p->items[i].out == O_NEW;
-	if (!any)
+		nnew += p->items[i].k == k && p->items[i].out == O_NEW;
+	if (!nnew)
 		return 0;
-	if ((rc = kindsql_batch_init(&b, ks, p->school, p->campus)))
-		return rc;
-	for (size_t i = 0; i < p->n && !rc; i++)
-		if (p->items[i].k == k && p->items[i].out == O_NEW)
-			rc = kindsql_batch_add(&b, p->items[i].r);
-	const char *const *params = rc ? NULL : kindsql_batch_params(&b);
+	/* the new ones are a subset of those prebuilt, in the same order: the
+	 * same count is the same set */
+	if (p->pre_n && p->pre_n[ki] == nnew) {
+		b = &p->pre[ki];
+	} else {
+		rc = kindsql_batch_init(&fresh, ks, p->school, p->campus);
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < p->n && !rc; i++)
+			if (p->items[i].k == k && p->items[i].out == O_NEW)
+				rc = kindsql_batch_add_digested(&fresh, p->items[i].r,
+								p->items[i].digest);
+	}
+	const char *const *params = rc ? NULL : kindsql_batch_params(b);
 	x = malloc(sizeof *x);
 	if (!rc && (!params || !x))
 		rc = -ENOMEM;
@@ -740,7 +482,8 @@ static int queue_upsert(struct push *p, const struct kind *k)
 			x = NULL;
 	}
 	free(x);
-	kindsql_batch_free(&b);
+	if (b == &fresh)
+		kindsql_batch_free(&fresh);
 	return rc;
 }
 
@@ -791,13 +534,17 @@ out:
 
 static void phase2(struct push *p)
 {
-	int rc = 0;
+	const char *what = NULL;
+	int rc;
 
 	p->phase = 2;
-	decide_workflows(p);
+	rc = push_decide(p, &what);
+	if (rc)
+		fail(p, rc, NULL, what); /* and the queue below stops at p->failed */
+	rc = 0;
 	/* kinds in .proto order: parents are declared before their events */
 	for (size_t ki = 0; ki < kind_count() && !rc; ki++)
-		rc = queue_upsert(p, kind_at(ki));
+		rc = queue_upsert(p, ki);
 	for (size_t ki = 0; ki < kind_count() && !rc; ki++) {
 		const struct workflow *wf = workflow_for_event(kind_at(ki));
 		if (wf)
@@ -908,9 +655,10 @@ static void finish(struct push *p)
 	} else {
 		/* crash tests: committed, but the client never hears so */
 		fault_point("server_kill_after_commit");
+		/* no Notify from here: the NOTIFY this batch sent at COMMIT comes
+		 * back to this worker too (server.c on_changes), and notifying here
+		 * as well sent this worker's subscribers two per Push */
 		send_ack(p);
-		if (p->max_seq)
-			server_notify(c->srv, p->school, p->max_seq);
 	}
 	push_free(p);
 	conn_request_done(c);
@@ -963,6 +711,15 @@ void push_start(struct conn *c, uint64_t rid, Safecampus__Push *msg)
 	p->n = msg->n_records;
 	snprintf(p->school, sizeof p->school, "%s", c->id.school);
 	snprintf(p->campus, sizeof p->campus, "%s", c->id.campus);
+	/* the bureau's Push of a school's records (the client sends one school
+	 * per Push) acts on that school's rows: its existing rows, workflows,
+	 * people, chains, upserts and NOTIFY are the school's. precheck holds
+	 * every record to what the bureau may write there. */
+	if (c->id.role == SAFECAMPUS__ROLE__ROLE_BUREAU && p->n && msg->records[0]->school &&
+	    *msg->records[0]->school && strlen(msg->records[0]->school) < sizeof p->school) {
+		snprintf(p->school, sizeof p->school, "%s", msg->records[0]->school);
+		p->for_school = 1;
+	}
 	if (p->n > (size_t)c->srv->cfg->max_push_records) {
 		char why[96];
 		snprintf(why, sizeof why, "a Push may carry at most %ld records",
@@ -985,7 +742,7 @@ void push_start(struct conn *c, uint64_t rid, Safecampus__Push *msg)
 	size_t live = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		p->items[i].r = msg->records[i];
-		precheck(p, &p->items[i]);
+		push_precheck(p, &p->items[i]);
 		live += p->items[i].out != O_REJECT;
 	}
 	conn_request_begin(c, push_abort, p);
@@ -994,6 +751,7 @@ void push_start(struct conn *c, uint64_t rid, Safecampus__Push *msg)
 		finish(p);
 		return;
 	}
+	prebuild(p);
 	rc = verify_ahead(p);
 	if (rc) {
 		fail(p, rc, NULL, "signatures");

@@ -77,6 +77,8 @@ struct pushsig {
 	bool lenient; /* require_signatures = 0 */
 	uint8_t admin[SIG_PUBKEY_LEN];
 	struct signoff_batch ins;
+	uint64_t log_seq;                       /* the district log's head (028) */
+	uint8_t log_hash[SIGNOFF_LOG_HASH_LEN]; /* its hash, if log_seq */
 	struct sigjob *jobs; /* by batch position, njobs of them (pushsig_prepare) */
 	size_t njobs;
 	size_t *todo; /* the current round's: jobs queued */
@@ -320,6 +322,11 @@ int pushsig_on_chains(struct pushsig *s, const PGresult *res)
 static bool signs(const Safecampus__Record *r)
 {
 	return is_enrolment(r) || kind_sign_roles(r) != 0;
+}
+
+bool pushsig_signs(const Safecampus__Record *r)
+{
+	return kind_of(r) && signs(r);
 }
 
 int pushsig_chain_ids(Safecampus__Record *const *recs, const bool *live, size_t n, struct buf *b)
@@ -609,7 +616,8 @@ int pushsig_decide(struct pushsig *s, size_t i, const Safecampus__Record *r, int
 	if (p && p->revoked_ms && g->signed_ms >= p->revoked_ms)
 		return refuse(R(SIGNER_REVOKED), why, n, "%s was revoked before this was signed",
 			      p->login);
-	if (p && strcmp(p->school, r->school))
+	/* of the record's school, or the bureau for what its officers sign */
+	if (p && !kind_signer_side(r, p->school))
 		return refuse(R(SIGNER_SCHOOL), why, n, "%s belongs to %s, not to %s", p->login,
 			      *p->school ? p->school : "the bureau", r->school);
 	if (is_enrolment(r)) {
@@ -674,7 +682,25 @@ int pushsig_accept(struct pushsig *s, size_t i, const Safecampus__Record *r)
 			return rc;
 		cache_put(p->school, p->login, p->pub);
 	}
-	return signoff_batch_add(&s->ins, r, kind_of(r)->name, kind_chain_id(r), c->pos, h);
+	/* the next place in the district's log (push.c holds the sync lock) */
+	rc = signoff_log_next(s->log_seq ? s->log_hash : NULL, h, s->log_hash);
+	if (rc)
+		return rc;
+	s->log_seq++;
+	return signoff_batch_add(&s->ins, r, kind_of(r)->name, kind_chain_id(r), c->pos, h,
+				 s->log_seq, s->log_hash);
+}
+
+int pushsig_on_log_head(struct pushsig *s, const PGresult *res)
+{
+	if (PQntuples(res) == 0) {
+		s->log_seq = 0; /* an empty log */
+		return 0;
+	}
+	s->log_seq = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	if (!s->log_seq || sig_unhex(PQgetvalue(res, 0, 1), s->log_hash, SIGNOFF_LOG_HASH_LEN))
+		return SC_EDB;
+	return 0;
 }
 
 size_t pushsig_pending(const struct pushsig *s)

@@ -36,6 +36,9 @@ struct pushsig;
 struct pushsig *pushsig_new(const char *admin_key_path, bool require);
 void pushsig_free(struct pushsig *s);
 
+/** r is a sign-off or an enrolment: the only records the people and the
+ * chains are loaded for (a push without one needs neither). */
+bool pushsig_signs(const Safecampus__Record *r);
 /** $1 = the pushing school: the people of that school and of the bureau. */
 extern const char *const pushsig_people_sql;
 /** $1 = school, $2 = uuid[] literal of chain ids: each chain's last position. */
@@ -45,6 +48,9 @@ SC_WUR int pushsig_chain_ids(Safecampus__Record *const *recs, const bool *live, 
 			     struct buf *b);
 SC_WUR int pushsig_on_people(struct pushsig *s, const PGresult *res);
 SC_WUR int pushsig_on_chains(struct pushsig *s, const PGresult *res);
+/** The district log's head (signoff_log_head_sql's answer, phase 1): the
+ * signatures accepted after it take the next places (pushsig_accept). */
+SC_WUR int pushsig_on_log_head(struct pushsig *s, const PGresult *res);
 
 /** Copies what verifying the signatures of recs[i] (live[i]) needs: their
  * canonical bytes and signatures, by batch position i (the i given to

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "kindsql.h"
 #include "sig.h"
 
@@ -195,15 +197,35 @@ int signoff_parse(const char *text, Safecampus__Signature **out)
 
 const char *const signoff_insert_sql =
 	"INSERT INTO signoff (school, id, kind, hlc, chain_id, pos, signer, signer_school, "
-	"signed_ms, prev_hash, evidence, sig, hash, files) "
+	"signed_ms, prev_hash, evidence, sig, hash, files, log_seq, log_hash) "
 	"SELECT u.school, u.id, u.kind, u.hlc, u.chain_id, u.pos, u.signer, u.signer_school, "
 	"u.signed_ms, decode(u.prev, 'hex'), "
 	"ARRAY(SELECT decode(e, 'hex') FROM unnest(string_to_array(nullif(u.ev, ''), ',')) e), "
-	"decode(u.sig, 'hex'), decode(u.hash, 'hex'), u.files "
+	"decode(u.sig, 'hex'), decode(u.hash, 'hex'), u.files, u.log_seq, decode(u.log_hash, "
+	"'hex') "
 	"FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], $5::uuid[], $6::int[], "
 	"$7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], "
-	"$14::text[]) AS u(school, id, kind, hlc, chain_id, pos, signer, signer_school, signed_ms, "
-	"prev, ev, sig, hash, files) ON CONFLICT (school, id, hlc) DO NOTHING";
+	"$14::text[], $15::bigint[], $16::text[]) AS u(school, id, kind, hlc, chain_id, pos, "
+	"signer, "
+	"signer_school, signed_ms, prev, ev, sig, hash, files, log_seq, log_hash) "
+	"ON CONFLICT (school, id, hlc) DO NOTHING";
+
+const char *const signoff_log_head_sql =
+	"SELECT log_seq, encode(log_hash, 'hex') FROM signoff WHERE log_seq IS NOT NULL "
+	"ORDER BY log_seq DESC LIMIT 1";
+
+int signoff_log_next(const uint8_t *prev, const uint8_t hash[32], uint8_t out[32])
+{
+	static const uint8_t zero[SIGNOFF_LOG_HASH_LEN];
+	uint8_t in[2 * SIGNOFF_LOG_HASH_LEN];
+	unsigned int len = 0;
+
+	memcpy(in, prev ? prev : zero, SIGNOFF_LOG_HASH_LEN);
+	memcpy(in + SIGNOFF_LOG_HASH_LEN, hash, SIGNOFF_LOG_HASH_LEN);
+	return EVP_Digest(in, sizeof in, out, &len, EVP_sha256(), NULL) == 1 && len == 32
+		       ? 0
+		       : SC_EINVALID;
+}
 
 void signoff_batch_init(struct signoff_batch *b)
 {
@@ -223,10 +245,11 @@ static int hex_elem(struct buf *b, const uint8_t *p, size_t n)
 }
 
 int signoff_batch_add(struct signoff_batch *b, const Safecampus__Record *r, const char *kind,
-		      const char *chain_id, int pos, const uint8_t hash[32])
+		      const char *chain_id, int pos, const uint8_t hash[32], uint64_t log_seq,
+		      const uint8_t log_hash[32])
 {
 	const Safecampus__Signature *s = r->signature;
-	char num[3][24];
+	char num[4][24];
 	struct buf ev;
 	int rc = 0;
 
@@ -238,6 +261,7 @@ int signoff_batch_add(struct signoff_batch *b, const Safecampus__Record *r, cons
 	snprintf(num[0], sizeof num[0], "%" PRIu64, r->hlc);
 	snprintf(num[1], sizeof num[1], "%d", pos);
 	snprintf(num[2], sizeof num[2], "%" PRId64, s->signed_ms);
+	snprintf(num[3], sizeof num[3], "%" PRIu64, log_seq);
 	buf_init(&ev, 1u << 16);
 	for (size_t i = 0; i < s->n_evidence && !rc; i++) {
 		char h[65];
@@ -282,6 +306,10 @@ int signoff_batch_add(struct signoff_batch *b, const Safecampus__Record *r, cons
 		if (!rc)
 			rc = kindsql_array_elem(&b->col[13], (const char *)buf_head(&ev));
 	}
+	if (!rc)
+		rc = kindsql_array_elem(&b->col[14], num[3]);
+	if (!rc)
+		rc = hex_elem(&b->col[15], log_hash, 32);
 	buf_free(&ev);
 	if (!rc)
 		b->n++;

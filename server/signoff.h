@@ -5,6 +5,7 @@
 #define SC_SIGNOFF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "err.h"
@@ -26,10 +27,18 @@
  * safecampus__signature__free_unpacked). SC_EINVALID if it does not parse. */
 SC_WUR int signoff_parse(const char *text, Safecampus__Signature **out);
 
-/** The statement that stores accepted signatures: parameters are 14 arrays
+/** The statement that stores accepted signatures: parameters are 16 arrays
  * (one element per signature) built by signoff_batch_*. */
 extern const char *const signoff_insert_sql;
-#define SIGNOFF_NPARAMS 14
+#define SIGNOFF_NPARAMS 16
+
+/* The district's signoff log (028, docs/internals/people.md): row n's
+ * log_hash = SHA-256(row n-1's log_hash, or SIGNOFF_LOG_ZERO, || its hash). */
+#define SIGNOFF_LOG_HASH_LEN 32
+/** The log's head: "log_seq, hex log_hash" of its last row, none if empty. */
+extern const char *const signoff_log_head_sql;
+/** out = SHA-256(prev || hash); prev NULL: the 32 zero bytes before row 1. */
+SC_WUR int signoff_log_next(const uint8_t *prev, const uint8_t hash[32], uint8_t out[32]);
 
 /** The text form of s's evidence files (signoff.files) into out; 0 or
  * SC_ETOOBIG. */
@@ -44,9 +53,11 @@ struct signoff_batch {
 };
 
 void signoff_batch_init(struct signoff_batch *b);
-/** Adds the signature of r (kind name, chain id, position, event hash). */
+/** Adds the signature of r (kind name, chain id, position, event hash, its
+ * place in the district's log and the log's hash up to it). */
 SC_WUR int signoff_batch_add(struct signoff_batch *b, const Safecampus__Record *r, const char *kind,
-			     const char *chain_id, int pos, const uint8_t hash[32]);
+			     const char *chain_id, int pos, const uint8_t hash[32],
+			     uint64_t log_seq, const uint8_t log_hash[32]);
 /** The parameters (valid until the batch is freed); NULL on failure. */
 const char *const *signoff_batch_params(struct signoff_batch *b);
 void signoff_batch_free(struct signoff_batch *b);

@@ -3,15 +3,20 @@
 
 #include <errno.h>
 #include <libpq-fe.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "i18n.h"
 #include "kinds.h"
 #include "kindsql.h"
 #include "sig.h"
+#include "signoff.h"
 #include "verify.h"
+#include "workflow.h"
 
 /* one signoff row: a signed version as the server accepted it */
 struct srow {
@@ -243,7 +248,273 @@ static int run(struct vpg *x, struct verify *v, const char *only)
 	return rc;
 }
 
-int verify_pg_run(const struct config *cfg, const char *only_id, FILE *out)
+/* ---------------------------------------------------------------- derived columns */
+
+/* An event of a workflow, by (school, parent, seq): the order push.c
+ * applied them in (one push at a time under the district lock, a batch's
+ * rows of one kind in batch order). */
+struct wev {
+	const Safecampus__Record *r;
+	char parent[37];
+};
+
+static int by_parent_seq(const void *a, const void *b)
+{
+	const struct wev *x = a, *y = b;
+	int c = strcmp(x->r->school, y->r->school);
+
+	if (!c)
+		c = strcmp(x->parent, y->parent);
+	return c ? c : (x->r->seq > y->r->seq) - (x->r->seq < y->r->seq);
+}
+
+static void derived_bad(struct vpg *x, struct verify *v, const char *school, const char *kind,
+			const char *id, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void derived_bad(struct vpg *x, struct verify *v, const char *school, const char *kind,
+			const char *id, const char *fmt, ...)
+{
+	char text[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	v->bad++;
+	report(x, true, school, id, kind, id, text);
+}
+
+/* One school's parents (ids, a uuid[] literal): the stored status of each
+ * against the one its stored events make, column by column. */
+static int derive_school(struct vpg *x, struct verify *v, const struct workflow *wf,
+			 const char *school, const char *ids, const struct wev *ev, size_t nev)
+{
+	const char *params[2] = { school, ids };
+	PGresult *res = PQexecParams(x->pg, wf->load_sql, 2, NULL, params, NULL, NULL, 0);
+	char(*have)[WF_TEXT] = calloc(2 * (size_t)wf->nstore, WF_TEXT);
+	char(*want)[WF_TEXT] = have ? have + wf->nstore : NULL;
+	void *stored = calloc(1, wf->status_size), *made = calloc(1, wf->status_size);
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = fail(res, wf->parent_kind, x->pg);
+		res = NULL;
+		goto out;
+	}
+	if (!have || !stored || !made) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (int row = 0; row < PQntuples(res); row++) {
+		const char *id = PQgetvalue(res, row, 0);
+		struct wev key = { 0 };
+		Safecampus__Record probe = { .school = (char *)school };
+		const struct wev *e;
+		char why[256];
+		bool replays = true;
+
+		if (wf->load(stored, res, row)) {
+			derived_bad(x, v, school, wf->parent_kind, id,
+				    "its stored status does not read (a column holds a value "
+				    "the workflow never writes)");
+			continue;
+		}
+		memcpy(made, stored, wf->status_size);
+		wf->rebase(made);
+		/* the first of its events, then the rest in seq order */
+		key.r = &probe;
+		snprintf(key.parent, sizeof key.parent, "%s", id);
+		probe.seq = 0;
+		size_t lo = 0, hi = nev;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (by_parent_seq(&ev[mid], &key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (e = ev + lo; e < ev + nev && replays && !strcmp(e->r->school, school) &&
+				  !strcmp(e->parent, id);
+		     e++) {
+			if (wf->apply(made, e->r, why, sizeof why)) {
+				derived_bad(x, v, school, wf->parent_kind, id,
+					    "its stored steps do not replay: %s %s is refused "
+					    "(%s), so a step before it was deleted or altered",
+					    wf->event_kind, e->r->id, why);
+				replays = false;
+			}
+		}
+		if (!replays)
+			continue;
+		wf->store(stored, have);
+		wf->store(made, want);
+		for (int c = 0; c < wf->nstore; c++)
+			if (strcmp(have[c], want[c]))
+				derived_bad(x, v, school, wf->parent_kind, id,
+					    "its stored %s is \"%.80s\", but its steps make it "
+					    "\"%.80s\" (the column was edited, or a step deleted)",
+					    wf->store_names[c], have[c], want[c]);
+	}
+out:
+	PQclear(res);
+	free(have);
+	free(stored);
+	free(made);
+	return rc;
+}
+
+/* The derived columns a workflow stores on its parent's row (a hazard's
+ * state and owner) are not signed; the events they come from are. So each
+ * is derived again from the stored events (the workflow's own apply, the
+ * rules of the push) and compared with what is stored. Every workflow that
+ * says how (rebase, store_names) is checked; no kind is named here. */
+static int check_derived(struct vpg *x, struct verify *v, const char *only)
+{
+	int rc = 0;
+
+	for (size_t ki = 0; ki < kind_count() && !rc; ki++) {
+		const struct kind *ek = kind_at(ki), *pk;
+		const struct workflow *wf = workflow_for_event(ek);
+		const ProtobufCFieldDescriptor *pf;
+		struct wev *ev = NULL;
+		size_t nev = 0;
+		PGresult *res;
+		char sql[200];
+
+		if (!wf || !wf->store_sql || !wf->rebase || !wf->store_names ||
+		    !(pk = kind_by_name(wf->parent_kind)) ||
+		    !(pf = kind_field(ek, ek->parent_field)))
+			continue;
+		ev = calloc(x->n ? x->n : 1, sizeof *ev);
+		if (!ev)
+			return -ENOMEM;
+		for (size_t i = 0; i < x->n; i++) {
+			const Safecampus__Record *r = x->recs[i];
+			const char *p;
+			if (kind_of(r) != ek)
+				continue;
+			p = *(const char *const *)((const char *)kind_payload(r) + pf->offset);
+			ev[nev].r = r;
+			snprintf(ev[nev].parent, sizeof ev[nev].parent, "%s", p ? p : "");
+			nev++;
+		}
+		qsort(ev, nev, sizeof *ev, by_parent_seq);
+		/* every parent row, also those with no events left (reported) */
+		snprintf(sql, sizeof sql,
+			 "SELECT school, string_agg(id::text, ',' ORDER BY id) FROM %s %s "
+			 "GROUP BY school ORDER BY school",
+			 pk->name, only ? "WHERE id::text = $1" : "");
+		{
+			const char *params[1] = { only };
+			res = PQexecParams(x->pg, sql, only ? 1 : 0, NULL, params, NULL, NULL, 0);
+		}
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			free(ev);
+			return fail(res, pk->name, x->pg);
+		}
+		for (int row = 0; row < PQntuples(res) && !rc; row++) {
+			struct buf ids;
+			buf_init(&ids, 1u << 30);
+			rc = buf_append(&ids, "{", 1);
+			if (!rc)
+				rc = buf_append(&ids, PQgetvalue(res, row, 1),
+						strlen(PQgetvalue(res, row, 1)));
+			if (!rc)
+				rc = buf_append(&ids, "}", 2);
+			if (!rc)
+				rc = derive_school(x, v, wf, PQgetvalue(res, row, 0),
+						   (const char *)buf_head(&ids), ev, nev);
+			buf_free(&ids);
+		}
+		PQclear(res);
+		free(ev);
+	}
+	return rc;
+}
+
+/* ---------------------------------------------------------------- the signoff log */
+
+/* The district's signoff log (028): positions 1.. without a gap, each
+ * log_hash the fold of the one before and the row's hash, and, given the
+ * head the bureau recorded, a log that still reaches it with its hash. A
+ * row deleted (even the newest step of a chain, with its signoff row) or
+ * edited shows as a gap or a fold that differs; the rows after it
+ * recomputed to hide that, as a head the log no longer reaches. */
+static int check_log(struct vpg *x, struct verify *v, uint64_t want_seq, const uint8_t *want)
+{
+	PGresult *res = PQexec(x->pg, "SELECT log_seq, encode(log_hash, 'hex'), "
+				      "encode(hash, 'hex'), school, id::text, kind FROM signoff "
+				      "ORDER BY log_seq NULLS FIRST");
+	uint8_t fold[SIGNOFF_LOG_HASH_LEN], stored[SIGNOFF_LOG_HASH_LEN], h[SIG_HASH_LEN];
+	uint64_t at = 0;
+	bool broken = false, reached = want_seq == 0;
+	int rows;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return fail(res, "signoff log", x->pg);
+	rows = PQntuples(res);
+	for (int i = 0; i < rows; i++) {
+		const char *school = PQgetvalue(res, i, 3), *id = PQgetvalue(res, i, 4),
+			   *kind = PQgetvalue(res, i, 5);
+		uint64_t seq;
+		if (PQgetisnull(res, i, 0)) {
+			derived_bad(x, v, school, kind, id,
+				    "its signoff row has no place in the district's signoff log "
+				    "(it was added directly)");
+			continue;
+		}
+		seq = strtoull(PQgetvalue(res, i, 0), NULL, 10);
+		if (sig_unhex(PQgetvalue(res, i, 2), h, sizeof h) ||
+		    sig_unhex(PQgetvalue(res, i, 1), stored, sizeof stored)) {
+			derived_bad(x, v, school, kind, id,
+				    "its signoff row's hash or log_hash is not 32 bytes");
+			broken = true;
+			continue;
+		}
+		if (seq != at + 1 && !broken) {
+			/* after a break the fold is not known: one report */
+			derived_bad(x, v, school, kind, id,
+				    "the signoff log jumps from position %llu to %llu: the signed "
+				    "step(s) between were deleted",
+				    (unsigned long long)at, (unsigned long long)seq);
+			broken = true;
+		}
+		if (!broken) {
+			if (signoff_log_next(at ? fold : NULL, h, fold)) {
+				PQclear(res);
+				return -ENOMEM;
+			}
+			if (memcmp(fold, stored, sizeof fold)) {
+				derived_bad(x, v, school, kind, id,
+					    "its place %llu in the signoff log holds another hash "
+					    "than the log before it makes: a step at or before "
+					    "it was deleted or altered",
+					    (unsigned long long)seq);
+				broken = true;
+			}
+		}
+		if (seq == want_seq) {
+			reached = true;
+			if (broken || memcmp(fold, want, sizeof fold))
+				derived_bad(x, v, school, kind, id,
+					    "the signoff log at position %llu is not the one the "
+					    "bureau recorded: a signed step at or before it was "
+					    "deleted or altered, and the log rewritten",
+					    (unsigned long long)seq);
+		}
+		at = seq;
+	}
+	PQclear(res);
+	if (!reached) {
+		v->bad++;
+		fprintf(x->out,
+			"ALTERED  the signoff log ends at position %llu, but the bureau recorded "
+			"position %llu: the newest signed step(s) were deleted\n",
+			(unsigned long long)at, (unsigned long long)want_seq);
+	}
+	return 0;
+}
+
+int verify_pg_run(const struct config *cfg, const char *only_id, const char *log_head, FILE *out)
 {
 	struct vpg x = { .out = out };
 	struct verify v;
@@ -251,6 +522,22 @@ int verify_pg_run(const struct config *cfg, const char *only_id, FILE *out)
 	PGresult *res;
 	int rc;
 
+	uint64_t head_seq = 0;
+	uint8_t head_hash[SIGNOFF_LOG_HASH_LEN];
+
+	if (log_head) {
+		char *end;
+		const char *colon = strchr(log_head, ':');
+		head_seq = strtoull(log_head, &end, 10);
+		if (!colon || end != colon || head_seq == 0 || strlen(colon + 1) != 64 ||
+		    sig_unhex(colon + 1, head_hash, sizeof head_hash)) {
+			fprintf(stderr,
+				"safecampusd --verify: --log-head=%s is not N:HEX (a position and "
+				"64 hex digits, as `safecampus verify` at the bureau prints it)\n",
+				log_head);
+			return 2;
+		}
+	}
 	verify_init(&v, report, &x);
 	v.lenient = cfg->require_signatures == 0;
 	if (*cfg->people_key && verify_admin_key(&v, cfg->people_key)) {
@@ -280,6 +567,11 @@ int verify_pg_run(const struct config *cfg, const char *only_id, FILE *out)
 		rc = load_signoffs(&x);
 	if (!rc)
 		rc = run(&x, &v, only_id && *only_id ? only_id : NULL);
+	if (!rc)
+		rc = check_derived(&x, &v, only_id && *only_id ? only_id : NULL);
+	/* the whole district's log, also for one ID: a deletion is not of an ID */
+	if (!rc && (!only_id || !*only_id || head_seq))
+		rc = check_log(&x, &v, head_seq, head_hash);
 	if (rc == -ENOMEM)
 		fprintf(stderr, "safecampusd --verify: out of memory\n");
 	if (!rc && only_id && *only_id && v.chains == 0 && v.bad == 0) {

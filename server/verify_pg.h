@@ -20,8 +20,11 @@
 #include "config.h"
 
 /** Runs the verification and prints one line per finding and a summary to
- * out. Returns the exit status: 0 nothing wrong, 1 something altered or the
- * database could not be read (the reason on stderr). */
-int verify_pg_run(const struct config *cfg, const char *only_id, FILE *out);
+ * out. log_head ("N:HEX", or NULL): the signoff log's head the bureau
+ * recorded at a pull, which the log must still reach with that hash.
+ * Returns the exit status: 0 nothing wrong, 1 something altered or the
+ * database could not be read (the reason on stderr), 2 a log_head that does
+ * not parse. */
+int verify_pg_run(const struct config *cfg, const char *only_id, const char *log_head, FILE *out);
 
 #endif

@@ -60,6 +60,21 @@ static void hz_store(const void *status, char out[][WF_TEXT])
 	snprintf(out[6], WF_TEXT, "%lld", (long long)s->closed_ms);
 }
 
+/* found_date is the hazard row's own (a deadline before it is refused) */
+static void hz_rebase(void *status)
+{
+	struct hazard_status *s = status;
+	char found[sizeof s->found_date];
+
+	memcpy(found, s->found_date, sizeof found);
+	hazard_status_init(s);
+	memcpy(s->found_date, found, sizeof found);
+}
+
+static const char *const hz_store_names[] = { "state",        "owner",        "deadline",
+					      "rectified_by", "reopen_count", "verified_at",
+					      "closed_at" };
+
 const struct workflow wf_hazard = {
 	.event_kind = "hazard_event",
 	.parent_kind = "hazard",
@@ -87,4 +102,6 @@ const struct workflow wf_hazard = {
 	.load = hz_load,
 	.apply = hz_apply,
 	.store = hz_store,
+	.store_names = hz_store_names,
+	.rebase = hz_rebase,
 };

@@ -21,10 +21,11 @@
 #include "workflow.h"
 
 struct letter_status {
-	int level;         /* LetterLevel */
-	int deleted;       /* withdrawn (letters are immutable: not expected) */
-	int countersigned; /* an accepted counter-signature exists */
-	char holder[64];   /* login that signed the letter ("" unsigned) */
+	int level;              /* LetterLevel */
+	int deleted;            /* withdrawn (letters are immutable: not expected) */
+	int countersigned;      /* an accepted counter-signature exists */
+	char holder[64];        /* login that signed the letter ("" unsigned) */
+	char holder_school[64]; /* and their school ("" the bureau) */
 };
 
 static void lt_init(void *status)
@@ -42,9 +43,12 @@ static void lt_init_new(void *status, const Safecampus__Record *parent)
 		s->level = (int)parent->letter->level;
 	if (parent->signature && parent->signature->signer)
 		snprintf(s->holder, sizeof s->holder, "%s", parent->signature->signer);
+	if (parent->signature && parent->signature->signer_school)
+		snprintf(s->holder_school, sizeof s->holder_school, "%s",
+			 parent->signature->signer_school);
 }
 
-enum { L_ID, L_LEVEL, L_DELETED, L_HOLDER, L_COUNTERSIGNED, L_NCOLS };
+enum { L_ID, L_LEVEL, L_DELETED, L_HOLDER, L_COUNTERSIGNED, L_HOLDER_SCHOOL, L_NCOLS };
 
 static int lt_load(void *status, const PGresult *res, int row)
 {
@@ -62,6 +66,8 @@ static int lt_load(void *status, const PGresult *res, int row)
 	s->deleted = PQgetvalue(res, row, L_DELETED)[0] == 't';
 	s->countersigned = PQgetvalue(res, row, L_COUNTERSIGNED)[0] == 't';
 	snprintf(s->holder, sizeof s->holder, "%s", PQgetvalue(res, row, L_HOLDER));
+	snprintf(s->holder_school, sizeof s->holder_school, "%s",
+		 PQgetvalue(res, row, L_HOLDER_SCHOOL));
 	return 0;
 }
 
@@ -78,6 +84,9 @@ static int lt_apply(void *status, const Safecampus__Record *event, char *why, si
 	const Safecampus__LetterEvent *ev = event->letter_event;
 	const char *signer =
 		event->signature && event->signature->signer ? event->signature->signer : "";
+	const char *signer_school = event->signature && event->signature->signer_school
+					    ? event->signature->signer_school
+					    : "";
 
 	if (!ev || ev->action != SAFECAMPUS__LETTER_ACTION__LETTER_ACTION_COUNTERSIGN) {
 		snprintf(why, whylen, "a letter_event is a counter-signature (action countersign)");
@@ -97,7 +106,9 @@ static int lt_apply(void *status, const Safecampus__Record *event, char *why, si
 		snprintf(why, whylen, "letter %.8s is already counter-signed", ev->letter_id);
 		return SC_ETRANSITION;
 	}
-	if (*signer && !strcmp(signer, s->holder)) {
+	/* a login is a school's (or the bureau's): the same login at the
+	 * bureau is another person */
+	if (*signer && !strcmp(signer, s->holder) && !strcmp(signer_school, s->holder_school)) {
 		snprintf(why, whylen,
 			 "%s signed letter %.8s as its holder and cannot counter-sign it", signer,
 			 ev->letter_id);
@@ -115,8 +126,8 @@ const struct workflow wf_letter = {
 	.load_sql =
 		"SELECT l.id::text, l.level, l.deleted, coalesce(h.signer, ''), "
 		"EXISTS (SELECT 1 FROM letter_event e WHERE e.school = $1 AND e.letter_id = l.id "
-		"AND NOT e.deleted AND e.action = 'countersign') "
-		"FROM letter l LEFT JOIN LATERAL (SELECT s.signer FROM signoff s "
+		"AND NOT e.deleted AND e.action = 'countersign'), coalesce(h.signer_school, '') "
+		"FROM letter l LEFT JOIN LATERAL (SELECT s.signer, s.signer_school FROM signoff s "
 		"WHERE s.school = l.school AND s.id = l.id ORDER BY s.pos LIMIT 1) h ON true "
 		"WHERE l.school = $1 AND l.id = ANY($2::uuid[])",
 	.store_sql = NULL,

@@ -41,6 +41,15 @@ struct workflow {
 			    size_t whylen);
 	/** Text of each store column for status, into out[i] (WF_TEXT bytes each). */
 	void (*store)(const void *status, char out[][WF_TEXT]);
+	/* `safecampusd --verify` re-derives the stored status from the stored
+	 * events (verify_pg.c): the names of the nstore columns, for its report,
+	 * and */
+	const char *const *store_names;
+	/** Forgets what the events made of a status load() read, keeping what
+	 * comes from the parent's own row (a hazard's found_date): the status
+	 * the first event was applied to. NULL: the status is not re-derived
+	 * (a notice's depends on the notice's version at each step). */
+	void (*rebase)(void *status);
 };
 
 /** The workflow whose events are of kind k, or NULL. */

@@ -173,6 +173,16 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	printf(_("%lu chains, %lu signatures checked (%lu made before their signer's revocation, "
 		 "%lu sign-offs unsigned): %lu problems\n"),
 	       v.chains, v.signatures, v.before_revocation, v.unsigned_, v.bad);
+	{
+		/* the bureau's anchor for the server's log (people.md: the last
+		 * step deleted): the server checks it, this store cannot */
+		char head[96];
+		if (store_log_head(c->st, head) == 0 && *head)
+			printf(_("the server's signoff log at the last pull: %1$s (check the "
+				 "server "
+				 "with `safecampusd --verify --log-head=%1$s`)\n"),
+			       head);
+	}
 	rc = v.bad ? CLI_FAIL : CLI_OK;
 	verify_free(&v);
 	return rc;

@@ -11,7 +11,10 @@
 
 #include "dashboard.h"
 #include "i18n.h"
+#include "local_rates.h"
 #include "render.h"
+#include "render_html.h"
+#include "render_rates.h"
 
 int web__suspend(struct web_req *r);
 
@@ -28,6 +31,47 @@ static const char *school_arg(struct web_req *r)
 	return strlen(s) < 64 ? s : NULL;
 }
 
+/* A school's reporting rates counted here (local_rates.h, as `safecampus
+ * rates`), below the server's dashboard: they need no server, and what is
+ * recorded here counts before it is synced. Nothing when they cannot be
+ * counted (the page still has the server's). */
+static void local_rates(struct web_req *r, struct web_page *p)
+{
+	struct render_ctx rc = { .web = true };
+	struct local_rates lr;
+	struct kind_env env;
+	struct html h = { 0 };
+	char today[11], *mem = NULL;
+	size_t len = 0;
+	int e;
+
+	verb_today(today);
+	verb_env(r->w->st, &r->w->cfg, today, &env);
+	if (local_rates_build(&env, today, &lr) != 0)
+		return;
+	h.f = open_memstream(&mem, &len);
+	if (!h.f)
+		return;
+	rc.d = &lr.d;
+	h.r = &rc;
+	h.d = &lr.d;
+	e = render_rates_html(&h);
+	if (fclose(h.f) != 0 || e) {
+		free(mem);
+		return;
+	}
+	web_p(p, "<div id=\"local-rates\">\n");
+	web_p(p, "%.*s", (int)len, mem);
+	free(mem);
+	web_p(p, "<p class=\"legend\">");
+	web_p(p,
+	      _("Counted on this computer from its records and the district calendar, for %s "
+		"to %s as of %s: records not yet synced count already, and the server's "
+		"dashboard above shows the same numbers once they are synced."),
+	      lr.start, lr.end, lr.as_of);
+	web_p(p, "</p>\n</div>\n");
+}
+
 int web_page_dashboard(struct web_req *r, struct web_page *p)
 {
 	const char *school = school_arg(r);
@@ -39,11 +83,10 @@ int web_page_dashboard(struct web_req *r, struct web_page *p)
 	if (bureau) {
 		web_p(p,
 		      "<form class=\"filters noprint\" method=\"get\"><div><label "
-		      "for=\"f-school\">%s"
-		      "</label><input id=\"f-school\" name=\"school\" value=\"",
+		      "for=\"f-school\">%s</label>",
 		      _("One school (drill-down)"));
-		web_e(p, school ? school : "");
-		web_p(p, "\"></div><div><button type=\"submit\">%s</button></div></form>\n",
+		web_school_choice(p, r, school);
+		web_p(p, "</div><div><button type=\"submit\">%s</button></div></form>\n",
 		      _("Show"));
 	}
 	web_p(p, "<iframe class=\"dash\" id=\"dash\" title=\"%s\" src=\"/dashboard/frame",
@@ -53,6 +96,8 @@ int web_page_dashboard(struct web_req *r, struct web_page *p)
 		web_u(p, school);
 	}
 	web_p(p, "\"></iframe>\n");
+	if (!bureau)
+		local_rates(r, p);
 	web_foot(p, r);
 	return 0;
 }
@@ -104,6 +149,7 @@ int web_page_dashboard_frame(struct web_req *r, struct web_page *p)
 	rc.local = have_local ? &local : NULL;
 	rc.generated_by = "safecampus serve";
 	rc.synced = true;
+	rc.web = true;
 	f = open_memstream(&mem, &len);
 	if (!f || render_html(f, &rc) != 0) {
 		if (f)

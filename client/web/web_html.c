@@ -178,13 +178,19 @@ void web_head(struct web_page *p, struct web_req *r, const char *title)
 	      " · %s</title>\n</head>\n<body>\n<header class=\"bar\">\n<a class=\"brand\" "
 	      "href=\"/\">%s</a>\n<span class=\"who\">",
 	      _("Safe campus"), _("Safe campus"));
-	if (bureau)
-		web_p(p, "%s ", _("District bureau"));
-	else
-		web_p(p, "%s ", _("School"));
-	web_e(p, bureau ? w->cfg.district : w->cfg.school);
-	web_p(p, " · %s ", _("campus"));
-	web_e(p, w->cfg.campus);
+	{
+		/* people know their school by name; an id only when no name is
+		 * held (no profile, no dashboard yet) */
+		char name[256];
+		web_scope_name(r->w, name, sizeof name);
+		web_p(p, "<span id=\"scope\">");
+		web_e(p, name);
+		web_p(p, "</span>");
+	}
+	if (!bureau) {
+		web_p(p, " · %s ", _("campus"));
+		web_e(p, w->cfg.campus);
+	}
 	web_p(p,
 	      "</span>\n<nav>\n<a href=\"/\">%s</a>\n<a href=\"/dashboard\">%s</a>\n"
 	      "<a href=\"/report\">%s</a>\n<a href=\"/sync\">%s</a>\n<a href=\"/people\">%s</a>\n",
@@ -280,6 +286,11 @@ static const char css[] =
 	"th,td{border:1px solid var(--line);padding:.35rem "
 	".5rem;text-align:left;vertical-align:top}\n"
 	"th{background:#eef2f6;cursor:pointer}\n"
+	/* on a phone a table wider than the screen scrolls in its own box, the
+	 * page staying put (every table: lists, history, people, the outbox) */
+	"@media(max-width:760px){table{display:block;max-width:100%;overflow-x:auto}th{white-space:"
+	"nowrap}"
+	"main{padding:.6rem}}\n"
 	".cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:.8rem}\n"
 	".card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.7rem}\n"
 	".card h3{margin:0 0 .3rem;font-size:1rem}\n"
@@ -291,6 +302,11 @@ static const char css[] =
 	".field.bad input,.field.bad select,.field.bad textarea{border-color:var(--bad)}\n"
 	".req{color:var(--bad)}\n.help{color:var(--mute);font-size:.88rem}\n"
 	".msg{color:var(--bad);font-size:.92rem}\n"
+	".date-read{display:block;color:var(--mute);font-size:.92rem}\n"
+	".field .date-read{min-height:1.2em}\n"
+	/* a filter's reading goes under its box, the row's boxes staying in line */
+	"form.filters{margin-bottom:1.4rem}form.filters>div{position:relative}\n"
+	"form.filters .date-read{position:absolute;left:0;top:100%;white-space:nowrap}\n"
 	".error{color:var(--bad);font-weight:600}\n.ok{color:var(--ok);font-weight:600}\n"
 	".pending{color:var(--warn)}\n.rejected{color:var(--bad)}\n"
 	"button,.button{display:inline-block;padding:.4rem .9rem;border:1px solid var(--acc);"
@@ -336,6 +352,16 @@ static const char js[] =
 	"document.querySelectorAll('form[data-confirm]').forEach(function(f){\n"
 	" f.addEventListener('submit',function(e){if(!confirm(f.dataset.confirm))e.preventDefault()"
 	";});});\n"
+	/* a date input's day in the page's words (web_date.c): the browser's
+	 * own display follows its locale; the span carries the format and days */
+	"document.querySelectorAll('.date-read').forEach(function(s){\n"
+	" var i=document.getElementById(s.dataset.for),days=(s.dataset.days||'').split(';');\n"
+	" if(!i)return;function read(){var m=/^(\\d{4})-(\\d{2})-(\\d{2})$/.exec(i.value);\n"
+	"  if(!m){s.textContent='';return;}var a=[+m[1],+m[2],+m[3]];\n"
+	"  a.push(days[new Date(Date.UTC(a[0],a[1]-1,a[2])).getUTCDay()]||'');\n"
+	"  s.textContent=s.dataset.fmt.replace(/%(\\d)\\$(0?\\d*)[ds]/g,function(x,n,w){\n"
+	"   var v=String(a[n-1]);while(w&&w[0]==='0'&&v.length<+w)v='0'+v;return v;});}\n"
+	" i.addEventListener('input',read);i.addEventListener('change',read);read();});\n"
 	"var dash=document.getElementById('dash');\n"
 	"if(dash&&window.EventSource){var es=new EventSource('/events');\n"
 	" es.addEventListener('dashboard',function(e){dash.src=dash.src;\n"

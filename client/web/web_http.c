@@ -9,9 +9,10 @@
  * per-connection memory (WEB_HEADER_MEMORY: a larger request gets 431 or 414
  * and is closed), the number of connections in all and per address, and
  * drops a connection idle for WEB_TIMEOUT_S (a slow-loris browser). Bodies
- * are bounded here: a Content-Length over the limit is answered 413 before a
- * byte is read; a body that grows past it is answered 413 and the connection
- * closed. docs/internals/web.md says why this library. */
+ * are bounded here: a body over the limit is not parsed; it is read and
+ * thrown away up to WEB_SWALLOW_FACTOR times the limit and then answered 413
+ * (so that a browser, still sending, gets the answer and not a reset), and a
+ * Content-Length past that bound is answered 413 before a byte is read. docs/internals/web.md says why this library. */
 #include "web_int.h"
 
 #include <arpa/inet.h>
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -475,10 +477,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			r->body_max = (size_t)(2 * r->file_max) + WEB_MAX_BODY;
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						 MHD_HTTP_HEADER_CONTENT_LENGTH);
+		/* A browser sends the whole body before it reads an answer: a 413
+		 * sent at once, followed by MHD closing a socket with the body
+		 * still arriving, makes the kernel reset the connection, and the
+		 * reset can discard the 413 before the browser reads it (curl then
+		 * reports no status at all). So a body up to the swallow bound is
+		 * read and thrown away, and answered when in; only a larger one,
+		 * or a client that waits for "100 Continue", is answered now. */
 		if (cl && strtoull(cl, NULL, 10) > r->body_max) {
+			const char *ex = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+								     MHD_HTTP_HEADER_EXPECT);
 			r->too_big = true;
-			return refuse_now(r, 413,
-					  _("The form or file is too large: nothing was written."));
+			if ((ex && strcasecmp(ex, "100-continue") == 0) ||
+			    strtoull(cl, NULL, 10) > WEB_SWALLOW_FACTOR * (uint64_t)r->body_max)
+				return refuse_now(r, 413,
+						  _("The form or file is too large: nothing was written."));
+			return MHD_YES;
 		}
 		if (strcmp(method, "POST") == 0) {
 			r->pp = MHD_create_post_processor(conn, 8192, on_field, r);
@@ -791,6 +805,7 @@ void web_free(struct web *w)
 	if (w->d)
 		MHD_stop_daemon(w->d);
 	web_evidence_free(w);
+	web_schools_free(w);
 	store_config_free(&w->cfg);
 	free(w->tls_cert);
 	free(w->tls_key);

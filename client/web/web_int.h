@@ -98,6 +98,11 @@ struct web {
 	uint64_t ndropped;    /* connections ended by web_conn.c */
 	struct web_ev *ev;    /* evidence fetches in flight (web_evidence.c), or NULL */
 	struct web_job *jobs; /* pages being computed in a child (web_job.c) */
+	/* the dashboard stored for this scope, decoded as of dash_version, for
+	 * names (web_schools.c); NULL if none */
+	Safecampus__Dashboard *own_dash;
+	uint64_t own_dash_version;
+	bool own_dash_read;
 };
 
 /* ---------------------------------------------------------------- one request */
@@ -181,6 +186,10 @@ bool web_csrf_ok(struct web_req *r);
  * its strings live in *a. */
 void web_verb_ctx(struct web_req *r, struct verb_ctx *vc, struct verb_actor *a,
 		  const char *password);
+/** After a date input of id input_id holding val: the day in the page's
+ * words ("2026年12月6日 星期日"), which app.js keeps to the chosen day; the
+ * browser's own display follows its locale, not the page's (web_date.c). */
+void web_date_reading(struct web_page *p, const char *input_id, const char *val);
 /** Today, local. */
 void web_today(char out[11]);
 /** "2026-12-03 10:02" for Unix ms (local), "-" for 0. */
@@ -285,6 +294,20 @@ void web_evidence_free(struct web *w);
 
 /* ---------------------------------------------------------------- labels */
 
+/** This install's school by name (its profile's, else its dashboard's,
+ * else "School ID"), or at the bureau "Education Bureau" with the
+ * district's name if the dashboard gives one; for the bar and titles. */
+void web_scope_name(struct web *w, char *out, size_t n);
+/** At the bureau, a school's name from the district dashboard held here;
+ * the id itself when it has none, and at a school. Valid until the next
+ * dashboard arrives. */
+const char *web_school_label(struct web *w, const char *school);
+/** The bureau's "one school" choice of a filter form (name "school", id
+ * "f-school"): the district's schools by name, val selected; a text box
+ * before the district dashboard is held. */
+void web_school_choice(struct web_page *p, struct web_req *r, const char *val);
+/** Frees what web_school_label and web_scope_name keep. */
+void web_schools_free(struct web *w);
 /** The kind's name for people in the request's language. */
 const char *web_kind_label(const struct kind *k);
 /** The field's label in the request's language. */

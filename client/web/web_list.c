@@ -40,6 +40,33 @@ const ProtobufCFieldDescriptor *web_date_field(const struct kind *k)
 	return NULL;
 }
 
+/* A ';'-separated list of words (a report's channels), each by its label in
+ * k's table, in the page's language: "主题班会、班级群". */
+static void list_labels(struct web_page *p, const struct kind *k, const char *field, const char *v)
+{
+	bool first = true;
+
+	for (const char *s = v, *e; *s; s = *e ? e + 1 : e) {
+		char *word;
+		e = strchr(s, ';');
+		if (!e)
+			e = s + strlen(s);
+		if (e == s)
+			continue;
+		word = strndup(s, (size_t)(e - s));
+		if (!word) {
+			p->oom = true;
+			return;
+		}
+		if (!first)
+			/* TRANSLATORS: between the items of a list of values in a cell */
+			web_e(p, _("; "));
+		first = false;
+		web_e(p, kind_enum_label_tr(k, field, word)); /* no label: the word */
+		free(word);
+	}
+}
+
 void web_value(struct web_page *p, const struct kind *k, const ProtobufCMessage *m,
 	       const ProtobufCFieldDescriptor *f)
 {
@@ -51,10 +78,22 @@ void web_value(struct web_page *p, const struct kind *k, const ProtobufCMessage 
 	}
 	if (f->type == PROTOBUF_C_TYPE_ENUM && *v)
 		web_e(p, kind_enum_label_tr(k, f->name, v));
-	else if (web_ends(f->name, "_ms") && f->type != PROTOBUF_C_TYPE_STRING && strcmp(v, "0")) {
+	else if (f->type == PROTOBUF_C_TYPE_STRING && *v && kind_field_ui(k, f->name) &&
+		 kind_field_ui(k, f->name)->values)
+		list_labels(p, k, f->name, v);
+	else if (web_ends(f->name, "_ms") && f->type != PROTOBUF_C_TYPE_STRING) {
 		char t[32];
-		web_fmt_time(strtoll(v, NULL, 10), t, sizeof t);
-		web_e(p, t);
+		if (strcmp(v, "0") != 0) { /* 0: not set (not revoked, still on site) */
+			web_fmt_time(strtoll(v, NULL, 10), t, sizeof t);
+			web_e(p, t);
+		}
+	} else if (kind_field_is_hex(k, f->name) && strlen(v) > 16) {
+		/* 64 hex digits say nothing to a person; the first 16, in groups,
+		 * are enough to tell two apart (`safecampus show ID` prints all) */
+		web_p(p, "<span class=\"key\" title=\"%s\">", _("the first 16 hex digits"));
+		for (size_t i = 0; i < 16; i += 4)
+			web_p(p, "%s%.4s", i ? " " : "", v + i);
+		web_p(p, " …</span>");
 	} else if (f->type == PROTOBUF_C_TYPE_BOOL)
 		web_e(p, strcmp(v, "true") == 0 ? _("yes") : _("no"));
 	else
@@ -161,9 +200,9 @@ static int list_cb(void *arg, const Safecampus__Record *rec)
 		snprintf(w, sizeof w, "%.*s", (int)strcspn(d.status, " !"), d.status);
 		web_p(p, "<td>%s%s</td>", w[0] ? kind_status_label(w) : "", d.overdue ? " ⚠" : "");
 	}
-	if (x->bureau) {
+	if (x->bureau) { /* the bureau knows schools by name */
 		web_p(p, "<td>");
-		web_e(p, rec->school);
+		web_e(p, web_school_label(x->r->w, rec->school));
 		web_p(p, "</td>");
 	}
 	web_p(p, "<td>");
@@ -194,6 +233,7 @@ static void pick_cols(struct list_ctx *x, bool bureau)
 	for (unsigned i = 0; i < k->desc->n_fields && x->ncols < 6; i++) {
 		const ProtobufCFieldDescriptor *f = &k->desc->fields[i];
 		if (web_settable(f) && f->label != PROTOBUF_C_LABEL_REPEATED &&
+		    !kind_field_is_hex(k, f->name) &&
 		    !(k->parent_field && strcmp(f->name, k->parent_field) == 0))
 			x->cols[x->ncols++] = f;
 	}
@@ -207,7 +247,13 @@ static void filter_input(struct web_page *p, const char *name, const char *label
 	      "value=\"",
 	      name, label, name, name, type);
 	web_e(p, value ? value : "");
-	web_p(p, "\"></div>\n");
+	web_p(p, "\">");
+	if (!strcmp(type, "date")) {
+		char id[80];
+		snprintf(id, sizeof id, "f-%s", name);
+		web_date_reading(p, id, value);
+	}
+	web_p(p, "</div>\n");
 }
 
 /* Records of an event kind (a hazard's steps) are made by the actions on
@@ -293,6 +339,14 @@ int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k)
 	      "<a class=\"button secondary\" id=\"export\" "
 	      "href=\"/k/%s/export.csv\">%s</a></div>\n",
 	      k->name, _("Export CSV"));
+	if (k->ops && k->ops->web_page) {
+		/* the records of a kind with its own page (the people's) are
+		 * managed there; this list only shows them */
+		web_p(p, "<p class=\"help\">%s <a id=\"own-page\" href=\"%s\">", _("Managed on:"),
+		      k->ops->web_page);
+		web_e(p, web_kind_label(k));
+		web_p(p, "</a></p>\n");
+	}
 	web_p(p, "<form class=\"filters\" method=\"get\">\n");
 	filter_input(p, "q", _("Search"), "search", x.q);
 	if (k->ops && k->ops->status_words) {

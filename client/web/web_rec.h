@@ -28,6 +28,19 @@ void web_verify_box(struct web_req *r, struct web_page *p, const Safecampus__Rec
  * district's schools to tick, val's checked; false (nothing written) when no
  * district dashboard is stored here to name them (web_schools.c). */
 bool web_school_picker(struct web_page *p, struct web_req *r, const char *field, const char *val);
+/** For a field of k naming another record by id (field minus "_id" is a
+ * kind, or a kind_ref's field): a <select> of this school's records of that
+ * kind, newest first, by date and title, val selected (kept as typed when it
+ * is not among them); false (nothing written) for any other field
+ * (web_pick.c). */
+bool web_record_picker(struct web_page *p, struct web_req *r, const struct kind *k,
+		       const char *field, const char *val, bool req);
+/** Does field of k hold a name of another kind's records (kind_ops.name_refs)? */
+bool web_names_field(const struct kind *k, const char *field);
+/** For such a field: <datalist id="names-FIELD"> of the school's records of
+ * that kind by name, newest first (web_pick.c); nothing for another field. */
+void web_name_choices(struct web_page *p, struct web_req *r, const struct kind *k,
+		      const char *field);
 /** Every posted value of name joined with ';' into out (empties skipped);
  * web_arg's value when none was posted as a form field; NULL if they do not
  * fit in n. */

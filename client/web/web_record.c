@@ -125,6 +125,28 @@ static bool edit_allowed(struct web_req *r, const struct kind *k, const Safecamp
 	return true;
 }
 
+/* "隐患：三楼消防通道堆放杂物": the kind and the record's title (its list's
+ * flexible column, KC_FLEX), which people recognise; the kind and the short
+ * id when it has none or it is empty. */
+static void record_title(const struct kind *k, const ProtobufCMessage *m,
+			 const Safecampus__Record *rec, char *out, size_t n)
+{
+	char *v = NULL;
+
+	for (size_t i = 0; k->ops && k->ops->cols && i < k->ops->ncols && !v; i++) {
+		const struct kind_col *c = &k->ops->cols[i];
+		const ProtobufCFieldDescriptor *f =
+			c->field && c->field[0] != '@' ? kind_field(k, c->field) : NULL;
+		if (f && (c->school & KC_FLEX) && f->type == PROTOBUF_C_TYPE_STRING)
+			v = kind_field_get(m, f);
+	}
+	if (v && *v)
+		snprintf(out, n, _("%s: %s"), web_kind_label(k), v);
+	else
+		snprintf(out, n, "%s %.8s", web_kind_label(k), rec->id);
+	free(v);
+}
+
 int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 {
 	Safecampus__Record *rec = NULL;
@@ -152,7 +174,7 @@ int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 		d.status[0] = '\0';
 	if (store_sync_state(r->w->st, rec->id, &ss))
 		ss = STORE_SYNCED;
-	snprintf(title, sizeof title, "%s %.8s", web_kind_label(k), rec->id);
+	record_title(k, m, rec, title, sizeof title);
 	web_head(p, r, title);
 	if (msg && *msg) {
 		web_p(p, "<p class=\"ok\" id=\"done\">");
@@ -369,6 +391,24 @@ static void web_msg(struct web_page *p, const struct kind *k, const char *msg)
 	web_e(p, s);
 }
 
+/* A number input's min and max: the kind table's bounds (the rules'), an
+ * unsigned field's 0 else. The browser then refuses -1 before sending; the
+ * rules still refuse it when it comes (a script, an old page). */
+static void number_bounds(struct web_page *p, const struct kind *k,
+			  const ProtobufCFieldDescriptor *f)
+{
+	const struct kind_bound *b = kind_field_bound(k, f->name);
+
+	if (b) {
+		web_p(p, " min=\"%lld\"", b->min);
+		if (b->max != KB_NO_MAX)
+			web_p(p, " max=\"%lld\"", b->max);
+	} else if (f->type == PROTOBUF_C_TYPE_UINT32 || f->type == PROTOBUF_C_TYPE_UINT64 ||
+		   f->type == PROTOBUF_C_TYPE_FIXED32 || f->type == PROTOBUF_C_TYPE_FIXED64) {
+		web_p(p, " min=\"0\"");
+	}
+}
+
 static void field_input(struct web_page *p, struct web_req *r, const struct form *fm,
 			const ProtobufCFieldDescriptor *f)
 {
@@ -379,7 +419,8 @@ static void field_input(struct web_page *p, struct web_req *r, const struct form
 	char *cur = fm->cur ? kind_field_get(fm->cur, f) : NULL;
 	const char *val = posted ? posted : cur ? cur : "";
 	bool req = in_list(fm->required, f->name);
-	char ms[32] = "";
+	const struct kind_bound *bound = kind_field_bound(k, f->name);
+	char ms[32] = "", rng[96] = "";
 
 	if (ui && (ui->dflt == KF_PERSON || ui->dflt == KF_PERSON_ROLE) && fm->person) {
 		/* who acts is the signed-in person, not a choice */
@@ -441,20 +482,47 @@ static void field_input(struct web_page *p, struct web_req *r, const struct form
 		if (k->ops && k->ops->schools_field && !strcmp(k->ops->schools_field, f->name) &&
 		    web_school_picker(p, r, f->name, val)) {
 			help = NULL; /* the picker says it */
+		} else if (f->label != PROTOBUF_C_LABEL_REPEATED &&
+			   f->type == PROTOBUF_C_TYPE_STRING &&
+			   web_record_picker(p, r, k, f->name, val, req)) {
+			/* another record, chosen by what people call it */
 		} else {
-			web_p(p, "<input id=\"in-%s\" name=\"%s\" type=\"%s\"%s%s value=\"",
-			      f->name, f->name, type, req ? " required" : "",
+			web_p(p, "<input id=\"in-%s\" name=\"%s\" type=\"%s\"%s%s", f->name,
+			      f->name, type, req ? " required" : "",
 			      f->type == PROTOBUF_C_TYPE_DOUBLE || f->type == PROTOBUF_C_TYPE_FLOAT
 				      ? " step=\"any\""
 				      : "");
+			if (!strcmp(type, "number"))
+				number_bounds(p, k, f);
+			if (!strcmp(type, "text") && web_names_field(k, f->name))
+				web_p(p, " list=\"names-%s\" autocomplete=\"off\"", f->name);
+			web_p(p, " value=\"");
 			web_e(p, val);
 			web_p(p, "\">");
+			web_name_choices(p, r, k, f->name);
+			if (!strcmp(type, "date")) {
+				char id[80];
+				snprintf(id, sizeof id, "in-%s", f->name);
+				web_date_reading(p, id, val);
+			}
 		}
 	}
-	if (help || f->label == PROTOBUF_C_LABEL_REPEATED || (ui && ui->dflt == KF_TODAY)) {
+	/* a range said in the page's words: the browser's own message for a
+	 * number past min or max is in its locale (a count's floor of 0 goes
+	 * without saying) */
+	if (bound && bound->max == KB_NO_MAX && bound->min != 0)
+		snprintf(rng, sizeof rng, _("At least %lld."), bound->min);
+	else if (bound && bound->max != KB_NO_MAX)
+		snprintf(rng, sizeof rng, _("From %lld to %lld."), bound->min, bound->max);
+	if (help || *rng || f->label == PROTOBUF_C_LABEL_REPEATED || (ui && ui->dflt == KF_TODAY)) {
 		web_p(p, "<div class=\"help\">");
 		if (help)
 			web_e(p, help);
+		if (*rng) {
+			web_p(p, " <span class=\"range\">");
+			web_e(p, rng);
+			web_p(p, "</span>");
+		}
 		if (f->label == PROTOBUF_C_LABEL_REPEATED)
 			web_p(p, " %s", _("Several values: separate them with ;"));
 		if (ui && ui->dflt == KF_TODAY)
@@ -493,9 +561,21 @@ static void form_page(struct web_req *r, struct web_page *p, const struct kind *
 	fm.required = req;
 	fm.password = signed_step(fk, v);
 	fm.files = web_evidence_takes(g, v, edit);
-	if (edit)
-		snprintf(title, sizeof title, "%s %.8s: %s", web_kind_label(g), id, _("Edit"));
-	else if (v)
+	if (edit || parent) {
+		/* the form says which record it is about: "隐患: 三楼消防通道堆放杂物: 签发" */
+		Safecampus__Record *pr = NULL;
+		char what[224];
+		if (edit && rec && fm.cur)
+			record_title(g, fm.cur, rec, what, sizeof what);
+		else if (parent && store_get(r->w->st, parent, &pr) == 0 && kind_payload(pr))
+			record_title(g, kind_payload(pr), pr, what, sizeof what);
+		else
+			snprintf(what, sizeof what, "%s %.8s", web_kind_label(g), id);
+		snprintf(title, sizeof title, "%s: %s", what,
+			 edit ? _("Edit") : web_verb_label(g, v));
+		if (pr)
+			safecampus__record__free_unpacked(pr, NULL);
+	} else if (v)
 		snprintf(title, sizeof title, "%s: %s", web_kind_label(g), web_verb_label(g, v));
 	else
 		snprintf(title, sizeof title, "%s: %s", web_kind_label(g), _("Add"));
@@ -762,10 +842,20 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 	{
 		char url[2048];
 		struct web_page q;
+		char done[512];
 		web_page_init(&q);
+		/* the verb's own line (res->done) is the command line's: record
+		 * ids to type, state keys, the next command; the page shows
+		 * the state itself, so it only says what was done */
+		if (v)
+			snprintf(done, sizeof done,
+				 _("%s: saved. It waits in the outbox until the next sync."),
+				 web_verb_label(k, v));
+		else
+			snprintf(done, sizeof done, "%s",
+				 _("Saved. It waits in the outbox until the next sync."));
 		web_p(&q, "/r/%s?msg=", parent ? parent : res->id[0] ? res->id : id);
-		web_u(&q, res->done[0] ? res->done
-				       : _("Saved. It waits in the outbox until the next sync."));
+		web_u(&q, done);
 		snprintf(url, sizeof url, "%.*s", (int)buf_used(&q.b),
 			 (const char *)buf_head(&q.b));
 		web_page_free(&q);

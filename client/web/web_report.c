@@ -182,8 +182,8 @@ static int report_page(struct web_req *r, struct web_page *p)
 		web_error_page(p, r, 500, _("Cannot compute the report"), store_last_error());
 		return 0;
 	}
-	if (bureau && !*scope)
-		snprintf(who, sizeof who, _("District %s"), w->cfg.district ? w->cfg.district : "");
+	if (!school) /* the district, or this school: its name as the bar shows it */
+		web_scope_name(w, who, sizeof who);
 	else
 		snprintf(who, sizeof who, _("School %s"), scope);
 	report_title(rep, who, title, sizeof title);
@@ -197,13 +197,9 @@ static int report_page(struct web_req *r, struct web_page *p)
 	      "min=\"2000\" max=\"2100\" value=\"%d\"></div>",
 	      _("Year"), year);
 	if (bureau) {
-		web_p(p,
-		      "<div><label for=\"f-school\">%s</label><input id=\"f-school\" "
-		      "name=\"school\" "
-		      "value=\"",
-		      _("One school (drill-down)"));
-		web_e(p, school ? school : "");
-		web_p(p, "\"></div>");
+		web_p(p, "<div><label for=\"f-school\">%s</label>", _("One school (drill-down)"));
+		web_school_choice(p, r, school);
+		web_p(p, "</div>");
 	}
 	web_p(p, "<div><button type=\"submit\">%s</button></div></form>\n", _("Show"));
 	web_p(p, "<p class=\"help noprint\">%s</p>\n",
@@ -274,7 +270,10 @@ int web_page_report(struct web_req *r, struct web_page *p)
 	return web_job_run(r, p, report_page);
 }
 
-int web_page_report_post(struct web_req *r, struct web_page *p)
+/* Saving the edited report; in a child process too (web_job.c): the draft
+ * it compares the sections with reads as many records as the page does. The
+ * child writes the edits through its own store connection. */
+static int report_save(struct web_req *r, struct web_page *p)
 {
 	struct web *w = r->w;
 	const char *school = school_arg(r), *scope = scope_of(r);
@@ -283,8 +282,6 @@ int web_page_report_post(struct web_req *r, struct web_page *p)
 	char today[11], back[160];
 	int year, rc;
 
-	if (web_need_person(r, p))
-		return 0;
 	if (!year_arg(r, &year)) {
 		web_error_page(p, r, 400, _("Bad year"),
 			       _("The year must be a number from 2000 to 2100, such as 2026."));
@@ -340,6 +337,21 @@ int web_page_report_post(struct web_req *r, struct web_page *p)
 	back_url(back, sizeof back, year, school);
 	web_redirect(p, back);
 	return 0;
+}
+
+int web_page_report_post(struct web_req *r, struct web_page *p)
+{
+	int year;
+
+	/* who may save and a bad year are answered at once; only the save,
+	 * which builds the draft, waits for a child */
+	if (!r->job) {
+		if (web_need_person(r, p))
+			return 0;
+		if (!year_arg(r, &year))
+			return report_save(r, p); /* its 400 */
+	}
+	return web_job_run(r, p, report_save);
 }
 
 /* What prints is the text below each box (a textarea prints clipped): it

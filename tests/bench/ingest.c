@@ -41,9 +41,15 @@
  * --label names the run in the table's title (run_ingest.sh: "empty
  * district", "filled district").
  *
+ * --rate R: the end-to-end clients push on a schedule (open loop: Poisson
+ * arrivals, R Pushes/s over all of them) instead of as fast as acks return;
+ * either way every Push's latency is recorded and its percentiles printed
+ * (from the scheduled send with --rate, so a Push that waits behind a slow
+ * one counts its wait).
+ *
  * usage: ingest [-n N] [-c clients] [-b batch] [-w window] [-s seed]
  *               [-d conninfo] [--server HOST:PORT --pki DIR [--server-pid PID]]
- *               [--only LIST] [--append] [--label TEXT]
+ *               [--only LIST] [--append] [--label TEXT] [--rate R]
  * Methods for --only (comma-separated): copy-binary, copy-text, upsert,
  * push-sql, e2e. tests/bench/run_ingest.sh sets everything up.
  *
@@ -86,7 +92,10 @@
 #define SYNC_LOCK_KEY "5956551234"
 #define NOTIFY_SQL "SELECT pg_notify('safecampus_changes', $1 || ':' || currval('sync_seq'))"
 #define LOCK_SQL "SELECT pg_advisory_xact_lock($1::bigint)"
-#define TIMEOUT_SQL "SELECT set_config('statement_timeout', $1, true)"
+#define TIMEOUT_SQL                                                     \
+	"SELECT set_config('statement_timeout', $1, true), "            \
+	"set_config('idle_in_transaction_session_timeout', $1, true), " \
+	"set_config('enable_seqscan', 'off', true)"
 #define TIMEOUT_VALUE "30000ms" /* request_timeout_ms's default, as server.c formats it */
 
 
@@ -97,7 +106,9 @@ const char *__asan_default_options(void)
 	return "detect_leaks=0";
 }
 
-struct ing_options ing_opt = { 200000, 4, 1000, 2, 42, NULL, NULL, NULL, NULL, "main", NULL, 0, 0 };
+struct ing_options ing_opt = {
+	200000, 4, 1000, 2, 0, 42, NULL, NULL, NULL, NULL, "main", NULL, 0, 0
+};
 
 void ing_die(const char *fmt, ...)
 {
@@ -155,6 +166,9 @@ void ing_fresh_table(void)
 
 	if (ing_opt.append) {
 		ing_forget_own_rows();
+		/* the deleted versions' index entries would otherwise be met by
+		 * every later method's unique checks, and not by the first one's */
+		PQclear(ing_q("VACUUM hazard, dash_hazard", PGRES_COMMAND_OK));
 		ing_base_rows = ing_count_rows();
 	} else {
 		/* the timelines too: TRUNCATE fires no delete trigger */
@@ -317,7 +331,9 @@ static void run_server_sql(int full)
 		if (full) {
 			const char *sel[2] = { ing_ds.schools[u->school],
 					       (const char *)buf_head(&u->ids) };
+			/* as push.c: planned with seqscan off, then RESET */
 			send_prepared("sc_select_existing", 2, sel);
+			send_plain("RESET enable_seqscan");
 			if (!PQpipelineSync(ing_pg))
 				ing_die("sync: %s", PQerrorMessage(ing_pg));
 			pipe_collect("phase 1", tuples, 8);
@@ -382,6 +398,10 @@ static void usage(FILE *out, int code)
 		"  --append           keep the table's rows (a filled district); delete only this\n"
 		"                     run's ids before each method, and count the rows added\n"
 		"  --label TEXT       title of the result table\n"
+		"  --rate R           end to end open loop: R Pushes/s over all clients (Poisson\n"
+		"                     arrivals, -w still bounds those in flight); latency is from\n"
+		"                     each Push's scheduled send to its PushAck. Default: closed\n"
+		"                     loop (as fast as acks come back), latency from the send\n"
 		"The hazard table of the database is TRUNCATEd (without --append).\n"
 		"tests/bench/run_ingest.sh does it all.\n");
 	exit(code);
@@ -396,6 +416,7 @@ int main(int argc, char **argv)
 		{ "only", required_argument, NULL, 'o' },
 		{ "append", no_argument, NULL, 'A' },
 		{ "label", required_argument, NULL, 'L' },
+		{ "rate", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -443,6 +464,9 @@ int main(int argc, char **argv)
 		case 'L':
 			ing_opt.label = optarg;
 			break;
+		case 'R':
+			ing_opt.rate = atof(optarg);
+			break;
 		case 'h':
 			usage(stdout, 0);
 			break;
@@ -452,7 +476,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc || ing_opt.n < 1 || ing_opt.clients < 1 ||
 	    ing_opt.clients > MAX_CLIENTS || ing_opt.batch < 1 || ing_opt.window < 1 ||
-	    ing_opt.n < ing_opt.clients)
+	    ing_opt.n < ing_opt.clients || ing_opt.rate < 0)
 		usage(stderr, 2);
 	log_set_level(LOG_WARN);
 

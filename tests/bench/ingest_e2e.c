@@ -33,6 +33,9 @@
 
 /* ------------------------------------------------------------ (c) end to end */
 
+#include <math.h>
+#include <poll.h>
+
 struct client {
 	int idx;
 	pthread_t th;
@@ -45,11 +48,14 @@ struct client {
 	size_t accepted, rejected, results;
 	uint64_t max_seq;
 	double t_first, t_last;
+	double *sched;       /* --rate: each Push's send time, seconds after t_go */
+	double *lat;         /* each Push's latency, seconds */
 	struct usage u0, u1; /* this thread's, around the timed part */
 	char err[512];
 };
 static struct client *clients;
 static pthread_barrier_t ready, go;
+static double t_go; /* set before the go barrier, read after it */
 static char srv_host[256], srv_port[16];
 
 static int c_flush(struct client *c)
@@ -222,7 +228,57 @@ static int c_connect(struct client *c)
 			return -1;
 		}
 	}
+	/* --rate: Poisson arrivals at rate / clients per school (exponential
+	 * gaps from a per-school xorshift, so a run is repeatable); the
+	 * schools together are a Poisson stream at rate */
+	c->lat = ing_xcalloc(c->nframes ? c->nframes : 1, sizeof *c->lat);
+	c->sched = ing_xcalloc(c->nframes ? c->nframes : 1, sizeof *c->sched);
+	if (ing_opt.rate > 0) {
+		uint64_t x = ing_opt.seed * 0x9e3779b97f4a7c15ull + (uint64_t)c->idx + 1;
+		double per = ing_opt.rate / (double)ing_opt.clients, at = 0;
+		for (size_t f = 0; f < c->nframes; f++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			double u = ((double)(x >> 11) + 0.5) / 9007199254740992.0; /* (0,1) */
+			at += -log(u) / per;
+			c->sched[f] = at;
+		}
+	}
 	return 0;
+}
+
+/* A whole frame is already decrypted and waiting in c->plain. */
+static int c_frame_ready(struct client *c)
+{
+	const uint8_t *payload;
+	size_t len, used;
+
+	return frame_decode(buf_head(&c->plain), buf_used(&c->plain), FRAME_MAX_LIMIT, &payload,
+			    &len, &used) == FRAME_OK;
+}
+
+/* --rate: waits until the socket is readable (then reads it into c->plain)
+ * or the deadline (absolute, ing_now_s; < 0: none) passes. */
+static int c_wait(struct client *c, double deadline)
+{
+	struct pollfd pf = { .fd = c->fd, .events = POLLIN };
+	struct timespec ts, *tp = NULL;
+
+	if (deadline >= 0) {
+		double d = deadline - ing_now_s();
+		if (d <= 0)
+			return 0;
+		ts.tv_sec = (time_t)d;
+		ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+		tp = &ts;
+	}
+	int n = ppoll(&pf, 1, tp, NULL);
+	if (n < 0 && errno != EINTR) {
+		snprintf(c->err, sizeof c->err, "poll: %s", strerror(errno));
+		return -1;
+	}
+	return n > 0 ? c_pump(c) : 0;
 }
 
 static int c_check_ack(struct client *c, Safecampus__Envelope *e, size_t f)
@@ -260,32 +316,91 @@ static void *client_main(void *arg)
 {
 	struct client *c = arg;
 	int ok = c_connect(c) == 0;
+	double *sent_at = ing_xcalloc(c->nframes ? c->nframes : 1, sizeof *sent_at);
 
 	pthread_barrier_wait(&ready);
 	pthread_barrier_wait(&go);
-	if (!ok)
+	if (!ok) {
+		free(sent_at);
 		return NULL;
+	}
 	c->u0 = ing_self_usage();
 	size_t sent = 0, acked = 0;
 	c->t_first = ing_now_s();
 	while (acked < c->nframes) {
-		while (sent < c->nframes && sent - acked < (size_t)ing_opt.window)
+		int room = sent < c->nframes && sent - acked < (size_t)ing_opt.window;
+		double due = room && ing_opt.rate > 0 ? t_go + c->sched[sent] : -1;
+		if (room && (ing_opt.rate <= 0 || ing_now_s() >= due)) {
+			/* with --rate a late send still counts from its schedule */
+			sent_at[sent] = ing_opt.rate > 0 ? due : ing_now_s();
 			if (c_send(c, &c->frames[sent++]))
-				return NULL;
-		Safecampus__Envelope *e = c_recv(c);
-		if (!e)
-			return NULL;
-		int rc = c_check_ack(c, e, acked);
-		frame_envelope_free(e);
-		if (rc)
-			return NULL;
-		acked++;
+				goto fail;
+			continue;
+		}
+		if (acked < sent && (ing_opt.rate <= 0 || c_frame_ready(c))) {
+			Safecampus__Envelope *e = c_recv(c);
+			if (!e)
+				goto fail;
+			c->lat[acked] = ing_now_s() - sent_at[acked];
+			int rc = c_check_ack(c, e, acked);
+			frame_envelope_free(e);
+			if (rc)
+				goto fail;
+			acked++;
+			continue;
+		}
+		if (acked == sent) {
+			/* nothing in flight: sleep until the next Push is due */
+			struct timespec ts;
+			double d = due - ing_now_s();
+			if (d > 0) {
+				ts.tv_sec = (time_t)d;
+				ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+				nanosleep(&ts, NULL);
+			}
+			continue;
+		}
+		if (c_wait(c, due))
+			goto fail;
 	}
 	c->t_last = ing_now_s();
 	c->u1 = ing_self_usage();
 	if (tls_shutdown(c->t) == 0)
 		(void)c_flush(c);
+fail:
+	free(sent_at);
 	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Percentiles of every Push's latency over all clients (nearest rank), in ms. */
+static void latency_summary(struct result *r)
+{
+	size_t n = 0, k = 0;
+
+	for (int i = 0; i < ing_opt.clients; i++)
+		n += clients[i].nframes;
+	if (!n)
+		return;
+	double *all = ing_xcalloc(n, sizeof *all);
+	for (int i = 0; i < ing_opt.clients; i++)
+		for (size_t f = 0; f < clients[i].nframes; f++)
+			all[k++] = clients[i].lat[f] * 1e3;
+	qsort(all, n, sizeof *all, cmp_double);
+#define RANK(q) all[(size_t)ceil((q) * (double)n) - 1]
+	r->lat_n = n;
+	r->lat_p50 = RANK(0.50);
+	r->lat_p90 = RANK(0.90);
+	r->lat_p99 = RANK(0.99);
+	r->lat_max = all[n - 1];
+#undef RANK
+	free(all);
 }
 
 /* Backends of the server's database pool (application_name safecampusd). */
@@ -326,6 +441,7 @@ void ing_run_e2e(void)
 	pthread_barrier_wait(&ready); /* everyone connected, said Hello, encoded */
 	nsess = server_backends(sess, 16);
 	ing_meter_start(&m, sess, nsess);
+	t_go = ing_now_s();
 	pthread_barrier_wait(&go);
 	for (int i = 0; i < ing_opt.clients; i++)
 		pthread_join(clients[i].th, NULL);
@@ -351,20 +467,28 @@ void ing_run_e2e(void)
 		ing_die("end to end: %zu of %zu records accepted (%zu results)", accepted, ing_ds.n,
 			results_n);
 	static char method[64];
-	snprintf(method, sizeof method, "end to end (%ld clients, mTLS)", ing_opt.clients);
+	if (ing_opt.rate > 0)
+		snprintf(method, sizeof method, "end to end (%ld cl, %.0f Push/s)", ing_opt.clients,
+			 ing_opt.rate);
+	else
+		snprintf(method, sizeof method, "end to end (%ld clients, mTLS)", ing_opt.clients);
 	struct result *r = ing_meter_stop(&m, method, t0, t1);
 	r->batches = frames;
+	latency_summary(r);
 	for (int i = 0; i < ing_opt.clients; i++)
 		r->wait += clients[i].u1.wait - clients[i].u0.wait;
 	snprintf(r->note, sizeof r->note,
-		 "%zu Pushes of up to %ld, %ld in flight per connection; %d pool backends", frames,
-		 ing_opt.batch, ing_opt.window, nsess);
+		 "%zu Pushes of up to %ld, %ld in flight per connection; %d pool backends%s",
+		 frames, ing_opt.batch, ing_opt.window, nsess,
+		 ing_opt.rate > 0 ? "; open loop (Poisson), latency from the scheduled send" : "");
 	for (int i = 0; i < ing_opt.clients; i++) {
 		struct client *c = &clients[i];
 		for (size_t f = 0; f < c->nframes; f++)
 			buf_free(&c->frames[f]);
 		free(c->frames);
 		free(c->frame_n);
+		free(c->sched);
+		free(c->lat);
 		buf_free(&c->plain);
 		buf_free(&c->cipher);
 		tls_free(c->t);

@@ -15,12 +15,13 @@
 #include "safecampus.pb-c.h"
 
 #define BIG ((size_t)4 << 30)
-#define MAX_CLIENTS 64
+#define MAX_CLIENTS 128 /* the latency run's 100 schools */
 #define MAX_COLS 64
 
 /* the options (main) */
 struct ing_options {
 	long n, clients, batch, window;
+	double rate; /* --rate: e2e open loop, Pushes/s over all clients; 0: closed loop */
 	unsigned long long seed;
 	const char *conninfo, *server, *pki, *only, *campus, *label;
 	int server_pid, append;
@@ -60,6 +61,9 @@ struct result {
 	size_t batches; /* transactions / Pushes; 0 for COPY */
 	double secs, client_cpu, server_cpu, pg_sess_cpu, pg_cpu, other_cpu, wait;
 	char note[160];
+	/* end to end: per-Push latency (ms) percentiles, lat_n Pushes; 0: none */
+	size_t lat_n;
+	double lat_p50, lat_p90, lat_p99, lat_max;
 };
 extern struct result ing_results[8];
 

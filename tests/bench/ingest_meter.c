@@ -280,4 +280,10 @@ void ing_print_table(void)
 	for (int i = 0; i < nresults; i++)
 		if (ing_results[i].note[0])
 			printf("  %s: %s\n", ing_results[i].method, ing_results[i].note);
+	for (int i = 0; i < nresults; i++) {
+		struct result *r = &ing_results[i];
+		if (r->lat_n)
+			printf("latency %s: %zu Pushes, ms p50 %.2f p90 %.2f p99 %.2f max %.2f\n",
+			       r->method, r->lat_n, r->lat_p50, r->lat_p90, r->lat_p99, r->lat_max);
+	}
 }

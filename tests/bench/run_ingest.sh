@@ -10,12 +10,19 @@
 #      ratios against COPY binary and against the bare batched upsert;
 #   2. small pushes (SMALL_BATCH records, default 50) into the empty district;
 #   3. the same small pushes into a filled district: scgen's COPY files for
-#      FILL (default 200 schools over 2025-01-01..2026-12-31, 4.3 M records,
+#      FILL (default 200 schools over 2024-12-01..2026-11-30, 4.3 M records,
 #      31 k hazards, 123 k hazard events) loaded with its load.sh, then
 #      VACUUM ANALYZE; ingest --append keeps them and removes only its own;
 #   4. the same once more with hazard's dashboard triggers disabled (what the
 #      triggers add to a record; TRIGGERS_OFF=0 skips it);
-#   5. sign-off pushes with signatures against without (ingest_sign: SIGN_N
+#   5. large batches (as 1) into the filled district, every method: the
+#      ingest ratios where the goal asks for them (LARGE_FILLED=0 skips it);
+#   6. small-sync latency in the filled district: LAT_SCHOOLS (default 100)
+#      schools push Pushes of SMALL_BATCH as fast as acks return (one in
+#      flight each: the saturation), then open loop (Poisson) at LAT_LOAD
+#      (default 0.5) of that rate for about LAT_SECS (default 30) seconds:
+#      the p50/p90/p99 of a Push (LAT_SCHOOLS=0 skips it);
+#   7. sign-off pushes with signatures against without (ingest_sign: SIGN_N
 #      assign events per variant and round in Pushes of SIGN_BATCH, default
 #      10000 and 1000; SIGN_N=0 skips it, SIGN_ONLY=1 runs only this;
 #      SIGN_CLIENTS=N: N schools at once, signed only, e.g. with
@@ -43,6 +50,10 @@
 #   KEEP=1          keep the scratch directory (server and PostgreSQL logs, perf data)
 #   SAFECAMPUSD     another safecampusd binary (default BUILD_DIR/safecampusd),
 #                   e.g. to measure a patched server against the same bench
+#   AB              a second safecampusd binary (e.g. main's build), started beside
+#                   the first on the same database: the filled district's large
+#                   batches and latency runs are repeated against it right after,
+#                   end to end only, so both servers are measured in one run
 #   SERVER_ARGS     extra safecampusd flags, e.g. "--db_pool=8"
 #   LOG_LEVEL       safecampusd log level (default info, as deployed)
 set -uo pipefail
@@ -68,11 +79,14 @@ done
 
 T=$(mktemp -d /tmp/sc-bench.XXXXXX)
 SERVER_PID=
+B_PID=
 cleanup() {
-	if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-		kill -TERM "$SERVER_PID" 2>/dev/null
-		wait "$SERVER_PID" 2>/dev/null
-	fi
+	for pid in $SERVER_PID $B_PID; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+		fi
+	done
 	pg_stop "$T/pg" 2>/dev/null
 	if [[ ${KEEP:-0} == 1 ]]; then
 		echo "run_ingest: kept $T"
@@ -98,16 +112,22 @@ fi
 
 "$src/deploy/pki.sh" "$T/pki" d1 localhost >/dev/null || exit 1
 "$src/deploy/pki.sh" people "$T/pki" >/dev/null 2>&1 || exit 1
-for ((s = 1; s <= clients; s++)); do
+certs=$clients
+((${LAT_SCHOOLS:-100} > certs)) && certs=${LAT_SCHOOLS:-100}
+for ((s = 1; s <= certs; s++)); do
 	"$src/deploy/pki.sh" issue "$T/pki" "$(printf 'school%03d' "$s")" main >/dev/null || exit 1
 done
 
-port=
-for _ in $(seq 1 50); do
-	p=$((20000 + RANDOM % 40000))
-	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-[[ -n $port ]] || { echo "run_ingest: no free port" >&2; exit 1; }
+free_port() {
+	local p
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+	done
+	echo "run_ingest: no free port" >&2
+	return 1
+}
+port=$(free_port) || exit 1
 cat >"$T/server.conf" <<CONF
 listen = 127.0.0.1:$port
 cert = $T/pki/server.crt
@@ -123,6 +143,8 @@ escalation_enabled = 0
 # its unsigned variant through (hazards, which nobody signs, are unaffected)
 people_key = $T/pki/people-admin.pub
 require_signatures = 0
+# the latency run's schools all connect from 127.0.0.1
+max_connections_per_address = 0
 CONF
 # shellcheck disable=SC2086
 "$SAFECAMPUSD" --config "$T/server.conf" ${SERVER_ARGS:-} >"$T/server.log" 2>&1 &
@@ -132,6 +154,28 @@ for _ in $(seq 1 100); do
 	kill -0 "$SERVER_PID" 2>/dev/null || { echo "run_ingest: safecampusd exited:" >&2; tail "$T/server.log" >&2; exit 1; }
 	sleep 0.1
 done
+
+if [[ -n ${AB:-} ]]; then
+	[[ -x $AB ]] || { echo "run_ingest: AB=$AB is not an executable" >&2; exit 1; }
+	port_b=$(free_port) || exit 1
+	sed "s/^listen = .*/listen = 127.0.0.1:$port_b/" "$T/server.conf" >"$T/server-b.conf"
+	# shellcheck disable=SC2086
+	"$AB" --config "$T/server-b.conf" ${SERVER_ARGS:-} >"$T/server-b.log" 2>&1 &
+	B_PID=$!
+	for _ in $(seq 1 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port_b") 2>/dev/null && break
+		kill -0 "$B_PID" 2>/dev/null || { echo "run_ingest: AB server exited:" >&2; tail "$T/server-b.log" >&2; exit 1; }
+		sleep 0.1
+	done
+	echo "run_ingest: A = $SAFECAMPUSD (port $port), B = $AB (port $port_b)"
+fi
+# the same run against server B (AB), end to end only
+ingest_b() {
+	[[ -n ${AB:-} ]] || return 0
+	"$INGEST" -d "$SC_PG_CONNINFO" --server "127.0.0.1:$port_b" --pki "$T/pki" --server-pid "$B_PID" "$@"
+	local rc=$?
+	((rc == 0)) || { echo "run_ingest: ingest against B failed (exit $rc)" >&2; tail -20 "$T/server-b.log" >&2; exit "$rc"; }
+}
 
 echo "run_ingest: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)," \
 	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -147,7 +191,8 @@ ingest() {
 SMALL_N=${SMALL_N:-20000}
 SMALL_BATCH=${SMALL_BATCH:-50}
 SMALL_ONLY=${SMALL_ONLY:-copy-binary,upsert,push-sql,e2e}
-FILL=${FILL:-200:2025-01-01:2026-12-31}
+# two years that end before today: scgen refuses records dated in the future
+FILL=${FILL:-200:2024-12-01:2026-11-30}
 
 sign_bench() { # SCHOOL [ingest_sign options]
 	"$build/tests/bench/ingest_sign" --server "127.0.0.1:$port" --pki "$T/pki" -n "${SIGN_N:-10000}" \
@@ -213,6 +258,35 @@ if [[ $FILL != 0 ]]; then
 		pg_psql "$T/pg" -q -c "ALTER TABLE hazard ENABLE TRIGGER USER" >/dev/null || exit 1
 	fi
 
+	if [[ ${LARGE_FILLED:-1} == 1 ]]; then
+		echo
+		ingest --label "filled district ($f_schools schools, $f_start..$f_end), large batches" "$@" \
+			--append | tee "$T/large-filled.txt" || exit 1
+		ingest_b --label "server B, filled district, large batches" "$@" --only upsert,e2e --append |
+			tee "$T/large-filled-b.txt" || exit 1
+	fi
+	LAT_SCHOOLS=${LAT_SCHOOLS:-100}
+	if ((LAT_SCHOOLS > 0)); then
+		echo
+		# saturation: every school one Push in flight, as fast as acks return
+		ingest --label "filled district, $LAT_SCHOOLS schools, Pushes of $SMALL_BATCH, closed loop" \
+			"$@" -c "$LAT_SCHOOLS" -b "$SMALL_BATCH" -w 1 --only e2e --append \
+			-n $((LAT_SCHOOLS * SMALL_BATCH * ${LAT_SAT_PUSHES:-10})) | tee "$T/lat-sat.txt" || exit 1
+		ingest_b --label "server B, filled district, $LAT_SCHOOLS schools, closed loop" \
+			"$@" -c "$LAT_SCHOOLS" -b "$SMALL_BATCH" -w 1 --only e2e --append \
+			-n $((LAT_SCHOOLS * SMALL_BATCH * ${LAT_SAT_PUSHES:-10})) | tee "$T/lat-sat-b.txt" || exit 1
+		sat=$(awk 'index($0, "end to end") == 1 { n = split(substr($0, 36), f, " "); print f[4] }' "$T/lat-sat.txt")
+		rate=$(awk -v s="$sat" -v l="${LAT_LOAD:-0.5}" 'BEGIN { printf "%.1f", s * l }')
+		per=$(awk -v r="$rate" -v t="${LAT_SECS:-30}" -v c="$LAT_SCHOOLS" 'BEGIN { p = int(r * t / c + 0.999); print p < 1 ? 1 : p }')
+		echo
+		ingest --label "filled district, $LAT_SCHOOLS schools, Pushes of $SMALL_BATCH, open loop at $rate Push/s" \
+			"$@" -c "$LAT_SCHOOLS" -b "$SMALL_BATCH" -w 4 --only e2e --append --rate "$rate" \
+			-n $((LAT_SCHOOLS * SMALL_BATCH * per)) | tee "$T/lat-rate.txt" || exit 1
+		ingest_b --label "server B, filled district, $LAT_SCHOOLS schools, open loop at $rate Push/s" \
+			"$@" -c "$LAT_SCHOOLS" -b "$SMALL_BATCH" -w 4 --only e2e --append --rate "$rate" \
+			-n $((LAT_SCHOOLS * SMALL_BATCH * per)) | tee "$T/lat-rate-b.txt" || exit 1
+	fi
+
 	# one line per method: the same push, empty against filled
 	echo
 	echo "== small pushes ($SMALL_BATCH records): empty district -> filled district"
@@ -236,6 +310,30 @@ if [[ $FILL != 0 ]]; then
 			awk -v m="$m" -v uo="$uo" -v uf="$uf" 'BEGIN {
 				printf "%-12s %7.1f -> %7.1f (+%.1f us per record)\n", m, uo, uf, uf - uo }'
 		done
+	fi
+fi
+
+if [[ -s $T/large-filled.txt ]]; then
+	echo
+	echo "== large batches: empty district -> filled district (rows/s; vs COPY binary, vs upsert only)"
+	for m in "COPY binary" "upsert only" "push.c SQL" "end to end"; do
+		read -r re ce ue <<<"$(awk -v m="$m" 'index($0, m) == 1 { split(substr($0, 36), f, " "); print f[3], f[5], f[6] }' "$T/large.txt")"
+		read -r rf cf uf <<<"$(awk -v m="$m" 'index($0, m) == 1 { split(substr($0, 36), f, " "); print f[3], f[5], f[6] }' "$T/large-filled.txt")"
+		[[ -n $re && -n $rf ]] || continue
+		printf '%-12s %8s -> %8s rows/s   vs COPY %s -> %s   vs ups %s -> %s\n' "$m" "$re" "$rf" "$ce" "$cf" "$ue" "$uf"
+	done
+	if [[ -s $T/large-filled-b.txt ]]; then
+		grep -E '^(upsert only|end to end)' "$T/large-filled-b.txt" | sed 's/^/server B: /'
+	fi
+fi
+if [[ -s $T/lat-rate.txt ]]; then
+	echo
+	echo "== small-sync latency, filled district, $LAT_SCHOOLS schools, Pushes of $SMALL_BATCH"
+	echo "saturation (closed loop, 1 in flight per school): $sat Push/s"
+	grep '^latency' "$T/lat-sat.txt" "$T/lat-rate.txt" | sed 's/^[^:]*://'
+	if [[ -s $T/lat-rate-b.txt ]]; then
+		grep -E '^end to end' "$T/lat-sat-b.txt" | sed 's/^/server B saturation: /'
+		grep '^latency' "$T/lat-sat-b.txt" "$T/lat-rate-b.txt" | sed 's/^[^:]*:/server B: /'
 	fi
 fi
 

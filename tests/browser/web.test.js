@@ -10,6 +10,9 @@
 // bureau issued to this school), SC_TMP (scratch), SC_USER1/SC_PASS1 (a
 // principal), SC_USER2/SC_PASS2 (a head teacher).
 //
+// A second Chromium in English (englishBrowserDates) checks the dates of a
+// Chinese page: read out beside the field, sent as ISO.
+//
 // Each check prints "ok   - ..." or "FAIL - ..."; the last line is
 // "browser: all passed" only if every check passed. Every table of every
 // page visited is counted against its headings (checkTables).
@@ -201,6 +204,7 @@ const EXTRA = {
   hazard: { title: '操场东侧围栏松动' },
   school_profile: { name: '城南实验小学' },
   meeting: { title: '安全工作领导小组例会' },
+  staff: { name: '张明远' },
 };
 
 function recordId(page) {
@@ -208,15 +212,81 @@ function recordId(page) {
   return m ? m[1] : null;
 }
 
-async function main() {
-  const browser = await puppeteer.launch({
+// Chromium in locale lang (--lang: what it asks for and how its date inputs display)
+function launch(lang) {
+  return puppeteer.launch({
     executablePath: E.SC_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     // CI runs as root, where Chromium's sandbox cannot start
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--lang=zh-CN',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', `--lang=${lang}`,
       '--font-render-hinting=none', '--disable-extensions', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--mute-audio'],
   });
+}
+
+// "2026年12月6日 星期日": the day as a Chinese page should read it, the
+// weekday from Chromium's own ICU (not the page's table)
+function zhDay(iso) {
+  const [y, m, d] = iso.split('-').map(Number);
+  const wd = new Intl.DateTimeFormat('zh-CN', { weekday: 'long', timeZone: 'UTC' })
+    .format(new Date(Date.UTC(y, m - 1, d)));
+  return `${y}年${m}月${d}日 ${wd}`;
+}
+
+// A Chinese page in a browser set to English: its date inputs display
+// mm/dd/yyyy (the browser's locale), so the page reads the chosen day out
+// beside each in Chinese, the value sent stays ISO, and the rules' message
+// stays beside the field. Adds one meeting.
+async function englishBrowserDates(count) {
+  const en = await launch('en-US');
+  try {
+    const pe = await en.newPage();
+    await pe.setViewport({ width: 1200, height: 800 });
+    check('a second Chromium runs in English (navigator.language en-US)',
+      (await pe.evaluate(() => navigator.language)) === 'en-US', await pe.evaluate(() => navigator.language));
+    await signIn(pe, E.SC_USER1, E.SC_PASS1);
+    await go(pe, `/lang?to=zh&back=${encodeURIComponent('/k/meeting/new')}`);
+    check('... its page is the Chinese one (the language switch)', (await pe.$eval('html', (h) => h.lang)) === 'zh-CN' &&
+      pe.url().endsWith('/k/meeting/new'), pe.url());
+    const read = () => text(pe, '#in-meeting_date ~ .date-read');
+    check('... an empty date reads nothing yet', (await read()) === '', await read());
+    // typed as a person types it here: month, day, year (the English order)
+    const past = localDate(new Date(Date.now() - 40 * 86400e3));
+    const [py, pm, pd] = past.split('-');
+    await pe.focus('#in-meeting_date');
+    await pe.keyboard.type(`${pm}${pd}${py}`);
+    check('the date typed month first (the English locale) is the input\'s ISO value',
+      (await pe.$eval('#in-meeting_date', (e) => e.value)) === past, await pe.$eval('#in-meeting_date', (e) => e.value));
+    check('... and reads the Chinese way beside the field', (await read()) === zhDay(past), `${await read()} / ${zhDay(past)}`);
+    await pe.select('#in-type', 'leadership');
+    await pe.type('#in-title', '期末安全工作会议');
+    // a day ahead: the rules refuse it, beside the field, its reading kept
+    const ahead = localDate(new Date(Date.now() + 40 * 86400e3));
+    await pe.$eval('#in-meeting_date', (e, x) => { e.value = x; e.dispatchEvent(new Event('input')); }, ahead);
+    check('... a date set by script reads too', (await read()) === zhDay(ahead), await read());
+    let posted = '';
+    pe.on('request', (q) => { if (q.method() === 'POST') posted = q.postData() || ''; });
+    const bad = await save(pe, E.SC_PASS1);
+    const msg = await text(pe, '.field.bad #err-meeting_date');
+    check('a date ahead is refused (422), the message beside the field', bad === 422 && /将来的日期/.test(msg || ''),
+      `${bad} ${msg}\n${await formErrors(pe)}`);
+    check('... the value sent was ISO YYYY-MM-DD', new RegExp(`meeting_date(=|"\\r\\n\\r\\n)${ahead}`).test(posted),
+      posted.slice(0, 400));
+    check('... and the field still reads the Chinese way', (await read()) === zhDay(ahead), await read());
+    await shot(pe, 'date-english-browser');
+    await pe.$eval('#in-meeting_date', (e, x) => { e.value = x; e.dispatchEvent(new Event('input')); }, past);
+    const st = await save(pe, E.SC_PASS1);
+    const shown = await pe.$$eval('#record dd', (ds) => ds.map((d) => d.textContent.trim()));
+    if (check('the meeting is saved with its ISO date', st === 200 && shown.includes(past),
+      `${st} ${shown.join(' | ')}\n${await formErrors(pe)}`))
+      count('meeting');
+  } finally {
+    await en.close();
+  }
+}
+
+async function main() {
+  const browser = await launch('zh-CN');
   const added = {};
   const count = (kind, n = 1) => { added[kind] = (added[kind] || 0) + n; };
   try {
@@ -327,8 +397,23 @@ async function main() {
       offered.filter((k) => !refs[k]).join(' '));
 
     phase('every kind added');
+    {
+      // a letter's holder is one of the school's staff, chosen by name (web_pick.c), not a typed id
+      await go(p1, '/k/letter/new');
+      const holder = await p1.$eval('#in-signer_staff_id', (e) => `${e.tagName} ` +
+        [...(e.options || [])].map((o) => `${o.value}=${o.textContent}`).join(' | ')).catch((e) => String(e));
+      check('a letter\'s holder is chosen from the school\'s staff, by name',
+        holder.startsWith('SELECT ') && new RegExp(`${refs.staff}=[^|]*张明远`).test(holder), holder);
+    }
     await go(p1, '/');
     await shot(p1, 'home');
+    {
+      // what is due is said in words: no command line, no enum key (a letter's
+      // level once showed as principal_vice, with `safecampus letter countersign`)
+      const due = await p1.$$eval('li', (ls) => ls.map((l) => l.textContent).join('\n'));
+      check('the home page\'s due lists name no command and no key',
+        !/safecampus |`|\b[a-z]+_[a-z_]+\b/.test(due), due);
+    }
 
     // ------------------------------------------------------------ a bad value, its message beside the field
     await go(p1, '/k/bus_rider/new');
@@ -344,6 +429,8 @@ async function main() {
     await shot(p1, 'form-error');
 
     phase('field error seen');
+    await englishBrowserDates(count);
+    phase('dates read in Chinese in an English browser');
     // ------------------------------------------------------------ a hazard, report to close, two people
     // the head teacher reports it from the list's action
     await go(p2, '/k/hazard');
@@ -523,6 +610,21 @@ async function main() {
     check('the dashboard frame sends no one to the command line', !/safecampus (dashboard|sync)/.test(ftext),
       ftext.slice(0, 400));
     await shot(p1, 'dashboard');
+    // a phone (390 px): a wide table scrolls in its own box, the page does not
+    // scroll sideways (nor does the dashboard's frame)
+    await p1.setViewport({ width: 390, height: 844 });
+    for (const u of ['/k/hazard', '/k/drill', '/people', '/dashboard']) {
+      await go(p1, u);
+      if (u === '/dashboard') await dashFrame(p1);
+      const widths = [];
+      for (const f of p1.frames())
+        widths.push(await f.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth])
+          .catch(() => [0, 0]));
+      check(`at 390 px ${u} is no wider than the screen`, widths.every(([sw, iw]) => sw <= iw),
+        JSON.stringify(widths));
+      await shot(p1, `phone${u.replace(/\//g, '-')}`);
+    }
+    await p1.setViewport({ width: 1200, height: 800 });
     await go(p1, '/sync');
     await shot(p1, 'sync');
 
@@ -593,7 +695,12 @@ async function main() {
         btext.slice(0, 400));
       await checkTables(p3); // the dashboard's frame, now loaded
       await shot(p3, 'bureau-dashboard');
-      await p3.type('#f-school', 'schoolA');
+      // the officer picks the school by its name, not by typing its id
+      const pick = await p3.$eval('#f-school', (e) => e.tagName + ' ' +
+        [...(e.options || [])].map((o) => o.textContent).join('/'));
+      check('... schools to drill into are offered by name', /^SELECT .*城南实验小学/.test(pick), pick);
+      if (pick.startsWith('SELECT')) await p3.select('#f-school', 'schoolA');
+      else await p3.type('#f-school', 'schoolA');
       await submit(p3, 'form.filters button[type=submit]');
       check('drilling into school A shows its dashboard', (await text(p3, 'main h1')) === '学校仪表板' &&
         /school=schoolA/.test(p3.url()), `${p3.url()} ${await text(p3, 'main h1')}`);

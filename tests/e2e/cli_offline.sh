@@ -244,6 +244,13 @@ expect_out "^cursor: +0$" "status shows the cursor"
 run add hazard --help
 expect_rc 0 "add hazard --help"
 expect_out "severity +enum +low, medium, high, critical" "add --help lists enum values"
+# a number's range is the kind table's, the one the rules hold it to
+run add school_class --help
+expect_out "--grade N +integer \(1 to 12\)" "add --help states a number's range"
+expect_out "--student-count N +integer \(at least 0\)" "... and a count's floor"
+run add school_class --grade 13 --name 3-2
+expect_rc 1 "a grade past the range is refused"
+expect_err "school_class.grade must be between 1 and 12" "... saying the range --help states"
 run add hazard --title "Blocked exit" --area defence_physical --severity critical \
 	--found-date 2025-05-05
 expect_rc 0 "add hazard"

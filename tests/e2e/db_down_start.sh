@@ -41,7 +41,12 @@ timeout 30 "$SAFECAMPUSD" --config "$T/server.conf" --migrate-only >"$T/migrate.
 check "--migrate-only with the database down exits 1" eq "$?" 1
 
 server_start || exit 1
-sleep 1.5
+# wait for its second attempt (500 ms after the first) instead of a fixed
+# 1.5 s: the server lives through a failed retry before it is checked
+for _ in $(seq 1 100); do
+  (($(grep -c 'database unavailable' "$T/server.log") >= 2)) && break
+  sleep 0.1
+done
 check "the server runs with PostgreSQL down" kill -0 "$SERVER_PID"
 check "... and says it is waiting for the database" grep -q 'database unavailable, requests are answered ERROR_UNAVAILABLE until it is up attempt=[0-9]* retry_in_ms=' "$T/server.log"
 check "... retrying with a backoff (several attempts)" test "$(grep -c 'database unavailable' "$T/server.log")" -ge 2
@@ -66,7 +71,9 @@ check "a Pull gets the same answer (code 8)" grep -q 'error code=8 message=the d
 # a sync started while the database is still down rides through its return
 sc a sync --timeout-ms 30000 >"$T/ride.out" 2>"$T/ride.err" &
 ride=$!
-sleep 1.5
+# PostgreSQL comes back once the sync was told it is down (not after a fixed
+# 1.5 s, which a slow start of the client could outlast)
+for _ in $(seq 1 100); do grep -q 'unavailable.*retrying in' "$T/ride.err" && break; sleep 0.1; done
 pgctl -w -o "-p $PRIV_PORT" start
 wait "$ride"
 rc=$?

@@ -103,14 +103,26 @@ check "the dashboard refresh's lock is the schema's own (023)" \
 report() { # CLIENT TITLE
   sc "$1" hazard report --title "$2" --area facility --severity low >/dev/null
 }
-(echo "LISTEN safecampus_changes_dist_a; LISTEN safecampus_changes_dist_b;"
- sleep 4; echo "SELECT 1;") | psql -qAtX -d "$E2E_DB" >"$T/notify.out" 2>&1 &
+# psql reads its commands from a FIFO: the LISTENs, and once the push is
+# acknowledged a query after which it prints the notifications it got. (It
+# used to get a fixed 4 s: a sleep 1 for the LISTEN, then 3 reports and a
+# sync had 3 s, of which they took 0.46 s under ASan with two CPU burners;
+# a slower machine lost the notification, or a slow psql start the LISTEN.)
+mkfifo "$T/listen.fifo"
+psql -qAtX -d "$E2E_DB" <"$T/listen.fifo" >"$T/notify.out" 2>&1 &
 LPID=$!
-sleep 1
+exec {LFD}>"$T/listen.fifo"
+echo "LISTEN safecampus_changes_dist_a; LISTEN safecampus_changes_dist_b; SELECT 'listening';" >&"$LFD"
+for _ in $(seq 100); do grep -q '^listening$' "$T/notify.out" && break; sleep 0.1; done
+check "psql listens on both districts' channels" grep -q '^listening$' "$T/notify.out"
 
 # pushes, interleaved: d1 round 1, d2 round 1, d1 round 2, d2 round 2
+t0=$(date +%s%N)
 for i in 1 2 3; do report a_school "d1 r1 $i"; done
 check "district 1, round 1 synced" sc a_school sync
+echo "       3 reports and the sync took $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+echo "SELECT 'pushed';" >&"$LFD"
+exec {LFD}>&-
 wait "$LPID"
 check "district 1's push notified its own channel" grep -q '"safecampus_changes_dist_a"' "$T/notify.out"
 check "... and not district 2's" bash -c "! grep -q '\"safecampus_changes_dist_b\"' '$T/notify.out'"

@@ -108,6 +108,8 @@ printf 'type,title\nnope,x\n' >bad.csv
 run "import a bad row" import meeting bad.csv
 run "import a bad header" import meeting c.crt
 run "status, one pending" status
+run "rates, one pending" rates --missing
+run "rates, bad month" rates --month 2026-99
 
 # the dashboard of a school and of the bureau: terminal, HTML (text only), CSV labels
 for view in school bureau; do

@@ -11,6 +11,11 @@
 #     with its reason, the good one of the same batch stored: a wrong role, a
 #     person of another school, a level that is not the letter's, the holder
 #     counter-signing, a second counter-signature in the same batch;
+#   - the bureau counter-signs a principal's letter (bureau_principal) at its
+#     own install, a row of the school's; the client, the browser and the
+#     server refuse the bureau any other level, a school person this one, a
+#     Push of two schools, another district's bureau; coverage counts the
+#     principal once it is counter-signed;
 #   - a counter-signature altered in SQLite and in PostgreSQL, or deleted in
 #     PostgreSQL: `safecampus verify` and `safecampusd --verify` name it.
 source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
@@ -87,7 +92,7 @@ check "client: ... and the two awaiting are said" has "$out" "awaiting a counter
 check "... liu is listed without a letter" has "$out" "Name liu"
 out=$(sc amain status 2>&1)
 check "status: liu's letter is owed a counter-signature" \
-  has "$out" "letter ${lv:0:8} (2026, principal_vice) of Name liu: to be counter-signed by Name chen"
+  has "$out" "letter ${lv:0:8} (2026, Principal and vice principal) of Name liu: to be counter-signed by Name chen\$"
 check "... and sun's, counter-signed, is not" hasnt "$out" "letter ${lt:0:8}"
 check_fail "client: a department head may not counter-sign a principal_vice letter" \
   sc_as amain zhou letter countersign "$lv"
@@ -171,6 +176,99 @@ trap e2e_cleanup EXIT
 check "the browser's counter-signature reaches the server" sync_all
 check "... signed by liu, second step of the letter's chain" \
   eq "$(sql "select string_agg(signer||':'||pos, ',' order by pos) from signoff where chain_id='$ld'")" "zhou:1,liu:2"
+
+# ---------------------------------------------------------------- the bureau
+# The top of the cascade (bureau <-> principal): the principal holds the
+# letter, a bureau officer counter-signs it at the bureau's install, the one
+# row of a school the bureau writes (the kind table's bureau_for_school).
+client_new bureau bureau office
+person_new bureau li bureau_officer
+person_new bmain ma vice_principal wang
+sc bmain add staff --name "Name wang" --staff-role principal >/dev/null
+held_b_pg() { sql "select count(*) from dash_letter where school = 'schoolB' and year = 2026"; }
+held_b_cl() { sc bmain letter coverage --year 2026 | sed -n 's/^coverage 2026: \([0-9]*\) of 1 .*/\1/p'; }
+probe_bureau() {
+  timeout 30 "$SCPROBE" 127.0.0.1 "$PORT" "$T/pki/bureau-office.crt" "$T/pki/bureau-office.key" \
+    "$T/pki/ca.crt" push-files "$@" 2>&1
+}
+check_fail "client: a vice principal does not hold the bureau's letter" sc_as amain liu letter sign \
+  --year 2026 --level bureau_principal --signer "Name liu" --counter-signer "Name li"
+check "... the principal does" has "$(cat "$T/check.out")" "liu is a vice_principal; this letter is signed by a principal"
+lb=$(sc_as bmain wang letter sign --year 2026 --level bureau_principal --signer "Name wang" \
+  --counter-signer "Name li" --signed-date 2026-02-16)
+lpa=$(sc_as amain chen letter sign --year 2026 --level bureau_principal --signer "Name chen" \
+  --counter-signer "Name li" --signed-date 2026-02-16)
+lx=$(sc_as amain sun letter sign --year 2026 --level department_teacher --signer "Name sun" \
+  --counter-signer "Name zhou" --signed-date 2026-02-27)
+check "three letters signed by their holders" test -n "$lb" -a -n "$lpa" -a -n "$lx"
+check_fail "client: a school's vice principal may not counter-sign the principal's letter" \
+  sc_as bmain ma letter countersign "$lb"
+check "... a bureau officer does" has "$(cat "$T/check.out")" "ma is a vice_principal; this letter_event is signed by a bureau_officer"
+check "the letters reach the server" sync_all
+check "server: wang's letter awaits the bureau, school B holds none" eq "$(held_b_pg)" 0
+check "the bureau enrols li and pulls every school's letters" sc bureau sync
+check_fail "bureau: li may not counter-sign a department_teacher letter" sc_as bureau li letter countersign "$lx"
+check "... the bureau writes a school's row only where its officer signs it" \
+  has "$(cat "$T/check.out")" "the bureau writes one only where a bureau officer signs it, and this one is signed by a"
+
+# the bureau's browser offers the step where the kind table's rule allows it
+WP2=$(e2e_free_port)
+"$SAFECAMPUS" --store "$T/bureau.db" serve --no-sync --listen 127.0.0.1:$WP2 >"$T/serve2.log" 2>&1 &
+SPID=$!
+trap 'kill $SPID 2>/dev/null; e2e_cleanup' EXIT
+B2=http://127.0.0.1:$WP2
+for _ in $(seq 50); do curl -s -o /dev/null "$B2/" && break; sleep 0.1; done
+check "web: li signs in at the bureau" eq "$(code -c "$T/cjb" -d 'login=li&password=secret-li' $B2/login)" 303
+check "web: the principal's letter offers li the counter-signature" \
+  bash -c "curl -s -b '$T/cjb' $B2/r/$lb | grep -q 'data-verb=\"countersign\"'"
+check "web: a department_teacher letter does not" \
+  bash -c "! curl -s -b '$T/cjb' $B2/r/$lx | grep -q 'data-verb=\"countersign\"'"
+kill $SPID; wait $SPID 2>/dev/null
+trap e2e_cleanup EXIT
+
+check "bureau: li counter-signs wang's letter" sc_as bureau li letter countersign "${lb:0:8}" --signed-date 2026-02-28
+bgood=$(sqlite3 "$T/bureau.db" "select record_id from outbox where kind='letter_event'")
+outbox_pb bureau "$bgood" "$T/bgood.pb"
+check "... a row of school B" eq "$(sqlite3 "$T/bureau.db" "select school from records where id='$bgood'")" schoolB
+check "forge: li's signature on school A's department_teacher letter" \
+  forge bureau "$T/bgood.pb" bother newid school schoolA field letter_id "$lx" field level department_teacher sign li secret-li
+check "forge: li's on it, naming the bureau's level" \
+  forge bureau "$T/bgood.pb" blevel newid school schoolA field letter_id "$lx" sign li secret-li
+check "forge: a department head counter-signs the principal's letter" \
+  forge amain "$T/good.pb" bprin newid field letter_id "$lpa" field level bureau_principal sign zhou secret-zhou
+out=$(probe_bureau "$T/bother.pb" "$T/blevel.pb" "$T/bprin.pb" "$T/bgood.pb")
+echo "$out" >"$T/probe-bureau.out"
+check "bureau, another level: REJECT_FORBIDDEN" \
+  has "$out" "result i=0 accepted=0 seq=0 reason=2 detail=the bureau writes a school's letter_event only where a bureau officer signs it; this one is signed by a principal"
+check "bureau, the letter's level is not its own: REJECT_ILLEGAL_TRANSITION" \
+  has "$out" "result i=1 accepted=0 seq=0 reason=4 detail=the counter-signature names level bureau_principal, but letter ${lx:0:8} is of level department_teacher"
+check "bureau, a school person's signature: REJECT_FORBIDDEN" \
+  has "$out" "result i=2 accepted=0 seq=0 reason=2 detail=a letter_event the bureau writes for school \"schoolA\" carries the signature of a bureau officer"
+check "bureau, a second school in the same Push: REJECT_FORBIDDEN" \
+  has "$out" "result i=3 accepted=0 seq=0 reason=2 detail=a Push carries one school's records"
+out=$(probe_push "$T/bprin.pb")
+check "school, its department head on the principal's letter: REJECT_SIGNER_ROLE" \
+  has "$out" "result i=0 accepted=0 seq=0 reason=8 detail=this letter_event is signed by a bureau_officer; zhou is not one"
+# a bureau of another district holds another CA's certificate: no session
+"$PKI" "$T/pki2" d2 localhost >/dev/null
+"$PKI" issue "$T/pki2" bureau office >/dev/null
+check_fail "another district's bureau: refused at the handshake" timeout 30 "$SCPROBE" 127.0.0.1 "$PORT" \
+  "$T/pki2/bureau-office.crt" "$T/pki2/bureau-office.key" "$T/pki/ca.crt" push-files "$T/bgood.pb"
+check "... nothing of it stored" eq "$(cs_count "$lb")" 0
+check "the bureau's counter-signature reaches the server" sc bureau sync
+check "... one chain of school B: wang, then the bureau's li" \
+  eq "$(sql "select string_agg(signer||'@'||signer_school||':'||pos, ',' order by pos) from signoff where chain_id='$lb'")" \
+  "wang@schoolB:1,li@:2"
+check "... a row of school B written by the bureau's office" \
+  eq "$(sql "select school||'|'||written_by||'|'||level||'|'||actor from letter_event where letter_id='$lb'")" \
+  "schoolB|office|bureau_principal|Name li"
+check "... nothing of school A's letters" eq "$(cs_count "$lx")$(cs_count "$lpa")" 00
+check "server: school B's principal holds a concluded letter now" eq "$(held_b_pg)" 1
+check "school B pulls it" sc bmain sync
+check "client: school B counts him too" eq "$(held_b_cl)" 1
+check "client: wang's letter is countersigned" has "$(sc bmain list letter --status countersigned 2>&1)" "${lb:0:8}"
+check "campus verify: the bureau's signature on school B's row is valid" verify_cl bmain --all
+check "bureau verify: and at the bureau" verify_cl bureau --all
 
 # ---------------------------------------------------------------- verify
 check "campus verify: untouched letters pass (exit 0)" verify_cl amain --all

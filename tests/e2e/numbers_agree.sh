@@ -7,7 +7,8 @@
 #   - letter coverage: holders and current staff (sc_indicator_values 'letters');
 #   - equipment overdue: `list equipment --status overdue` (equipment_overdue);
 # and by hand: the principal who counter-signs is covered, an unmatched name
-# covers nobody, and recording a check moves the item's dates and status.
+# covers nobody, and recording a check moves the item's dates and status; the
+# district's letters' due day reaches the school with its Dashboard.
 source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
 SCGEN=$SC_BIN_DIR/scgen
 [[ -x $SCGEN ]] || SCGEN=$SC_BIN_DIR/tests/data/scgen
@@ -42,6 +43,58 @@ for s in school01 school02; do
   check "$s: letter coverage, local ($loc) = server ($srv)" eq "$loc" "$srv"
   srv=$(server_num "$s" equipment_overdue)
   check "$s: equipment overdue, local = server (${srv%% *})" eq "$(local_overdue "stores/$s-main")" "${srv%% *}"
+done
+
+# ---- reporting rates (sc_rates_of), per data set: the school's own count
+# (`safecampus rates`, offline from its store) = the server's, for the
+# period sc_period gives today
+# then "1530" as the dashboard's rates table has it (server/dash_build.c's
+# rate_1530): the indicator education_1530's due and held for the period
+RATE_KINDS="notice_report drill letter equipment_check bus_inspection education_1530"
+server_rates() { # SCHOOL [DAY] -> "kind expected received on_time" a line, sc_rates_of's order
+  sql "SELECT r.kind || ' ' || r.expected || ' ' || r.received || ' ' || r.on_time FROM sc_period(NULL, NULL, '${2:-$today}') p CROSS JOIN LATERAL sc_rates_of(p.period_start, p.period_end, p.as_of, ARRAY['$1']) r"
+  sql "SELECT 'education_1530 ' || coalesce(max(v.den), 0)::int || repeat(' ' || coalesce(max(least(v.num, v.den)), 0)::int, 2) FROM sc_period(NULL, NULL, '${2:-$today}') p CROSS JOIN LATERAL sc_indicator_values(p.period_start, p.period_end, p.as_of, '$1') v WHERE v.school = '$1' AND v.win = 'period' AND v.key = 'education_1530'"
+}
+server_period() { sql "SELECT period_start || ' to ' || period_end FROM sc_period(NULL, NULL, '$today')"; }
+local_rates() { # STORE [RATES OPTIONS] -> the same lines from the table `rates` prints
+  local store=$1
+  shift
+  LANG=C.UTF-8 sc "$store" --lang en rates "$@" >"$T/rates.out" || return 1
+  paste -d' ' <(printf '%s\n' $RATE_KINDS) <(awk '/EXPECTED/ {on = 1; next}
+    on && $(NF-2) ~ /^[0-9]+$/ && $(NF-3) ~ /^[0-9]+$/ && $(NF-4) ~ /^[0-9]+$/ {print $(NF-4), $(NF-3), $(NF-2); next}
+    on {exit}' "$T/rates.out")
+}
+rates_agree() { # SCHOOL STORE WHEN
+  local srv loc
+  srv=$(server_rates "$1")
+  loc=$(local_rates "$2")
+  check "$1 $3: rates, local = server ($(echo $srv | tr '\n' ' '))" eq "$loc" "$srv"
+}
+missing_agree() { # SCHOOL STORE WHEN: `rates --missing` lists sc_missing_of's rows
+  local srv loc
+  srv=$(sql "SELECT m.due_date || '  ' || m.what FROM sc_period(NULL, NULL, '$today') p CROSS JOIN LATERAL sc_missing_of(p.period_start, p.period_end, p.as_of, ARRAY['$1']) m" | LC_ALL=C sort)
+  loc=$(LANG=C.UTF-8 sc "$2" --lang en rates --missing | sed -n '/^MISSING SUBMISSIONS/,/^  [^0-9]/s/^  \([0-9]\{4\}-[0-9][0-9]-[0-9][0-9]  .*\)/\1/p' | LC_ALL=C sort)
+  check "$1 $3: missing submissions, local = server ($(printf '%s' "$srv" | grep -c .))" eq "$loc" "$srv"
+}
+for s in school01 school02; do
+  check "$s: the local period is the server's ($(server_period))" \
+    grep -q "^period $(server_period) " <(LANG=C.UTF-8 sc "stores/$s-main" --lang en rates)
+  name=$(sql "SELECT name FROM sc_schools() WHERE school = '$s'")
+  check "$s: rates names the school ($name), not its id" \
+    bash -c "LANG=C.UTF-8 \"$SAFECAMPUS\" --store \"$T/stores/$s-main.db\" --lang en rates | head -1 | grep -qF -- \"of school $name,\""
+  rates_agree "$s" "stores/$s-main" "(generated)"
+  missing_agree "$s" "stores/$s-main" "(generated)"
+  last=$(date -d "${today:0:7}-01 - 1 day" +%F) # the end of last month
+  check "$s as of $last (--month ${last:0:7}): rates, local = server" \
+    eq "$(local_rates "stores/$s-main" --month "${last:0:7}")" "$(server_rates "$s" "$last")"
+  # October: the National Day holiday and its makeup days (tests/data/gen_cal.c)
+  # move the "1530" occasions
+  check "$s as of 2026-10-31 (--month 2026-10): rates, local = server" \
+    eq "$(local_rates "stores/$s-main" --month 2026-10)" "$(server_rates "$s" 2026-10-31)"
+  check "$s: something is expected of every data set but buses" \
+    bash -c "[[ \$(echo '$(server_rates "$s")' | awk '\$2 > 0' | wc -l) -ge 5 ]]"
+  check "$s: \"1530\" sessions are due and some held" \
+    bash -c "echo '$(server_rates "$s")' | awk '\$1 == \"education_1530\" && \$2 > 0 && \$3 > 0 {ok = 1} END {exit !ok}'"
 done
 
 # ---- by hand, at school02: the principal, an unmatched name, a check
@@ -97,4 +150,45 @@ check "... and its next due day" bash -c "\"$SAFECAMPUS\" --store \"$T/$S.db\" s
 check "school02 syncs the item and the check" sc "$S" sync
 srv=$(server_num school02 equipment_overdue)
 check "after the check: equipment overdue, local = server" eq "$(local_overdue "$S")" "${srv%% *}"
+rates_agree school02 "$S" "(after the letters, items and checks)"
+# a check late and one missed, a bus inspection missed: by hand, the
+# counts move by what is written here, on both sides
+kind_counts() { server_rates school02 | awk -v k="$1" '$1 == k {print $2, $3, $4}'; }
+eq_before=$(kind_counts equipment_check)
+bus_before=$(kind_counts bus_inspection)
+d() { date -d "$today $1 days" +%F; }
+item3=$(sc "$S" add equipment --item "灭火器 B-2" --type extinguisher --location "宿舍楼" \
+  --installed-date "$(d -60)" --last-check-date "$(d -30)" --interval-days 7)
+check "an item checked 30 days ago, every 7 days" test -n "$item3"
+check "... that check recorded" sc "$S" add equipment_check --equipment-id "$item3" \
+  --check-date "$(d -30)" --result ok --checker "李"
+# due 23 days ago, checked 20 days ago (late); due again 13 days ago (missed).
+# (A check moves the item's own last_check_date: the one of 30 days ago
+# counts as a check because it is a record too.)
+check "... checked 3 days late, then not again" sc "$S" add equipment_check \
+  --equipment-id "$item3" --check-date "$(d -20)" --result ok --checker "李"
+check "a bus whose inspection was due 3 days ago" \
+  sc "$S" add bus --plate "苏A·12345" --seats 45 --next-inspection-date "$(d -3)"
+check "not yet synced: counted here, not yet by the server" \
+  bash -c "[[ '$(local_rates "$S" | awk '$1 == "bus_inspection" {print $2}')' == $((${bus_before%% *} + 1)) ]]"
+check "school02 syncs them" sc "$S" sync
+rates_agree school02 "$S" "(the late check, the missed check, the missed inspection)"
+missing_agree school02 "$S" "(the missed check and inspection)"
+read -r e r o <<<"$eq_before"
+check "equipment checks: 2 more expected, 1 more received, none more on time" \
+  eq "$(kind_counts equipment_check)" "$((e + 2)) $((r + 1)) $o"
+read -r e r o <<<"$bus_before"
+check "bus inspections: 1 more expected, none received" eq "$(kind_counts bus_inspection)" "$((e + 1)) $r $o"
+
+# ---- the district moves the letters' due day (dashboard_due, 013): the
+# school learns it from its next Dashboard (Dashboard.rules) and counts
+# with it offline (until then, with the default days)
+letters_before=$(kind_counts letter)
+days=$(( ( $(date -d "$today" +%s) - $(date -d "${year}-09-01" +%s) ) / 86400 + 5 ))
+sql "UPDATE dashboard_due SET days = $days WHERE key = 'letters'" >/dev/null
+check "with the letters due $days days after the term began, the server counts other letters" \
+  bash -c "[[ '$(kind_counts letter)' != '$letters_before' ]]"
+check "school02 fetches a Dashboard" sc "$S" dashboard --refresh
+rates_agree school02 "$S" "(the letters due $days days in)"
+missing_agree school02 "$S" "(the letters due $days days in)"
 e2e_done

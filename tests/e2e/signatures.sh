@@ -14,6 +14,9 @@
 #   - rows altered in PostgreSQL (a changed deadline, a deleted step) and in
 #     the campus's SQLite file: `safecampusd --verify` and `safecampus verify`
 #     name the record and the step, and exit 1.
+#   - a hazard's derived columns (state, owner) edited in PostgreSQL:
+#     `safecampusd --verify` derives them again from the steps and names the
+#     hazard (a campus stores none: it folds the steps on every read).
 source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
 e2e_init signatures
 SCFORGE=$SC_BIN_DIR/tests/scforge
@@ -140,6 +143,34 @@ check "... and says it was made before the revocation" has "$out" "note     reco
 out=$(verify_pg --verify="$hz")
 check "server verify: the same" verify_pg --verify="$hz"
 check "... noted as before the revocation" has "$out" "$ev_verify: valid: signed by liu on"
+
+# ---------------------------------------------------------------- derived columns
+# a hazard's state and owner are not signed; verify derives them again from
+# its signed steps (the workflow's own rules) and names the hazard
+hz3=$(sc amain hazard report --title "Cracked window" --area building --severity low \
+  --location "Library" --reporter "Wang Li")
+check "a hazard with no step yet reaches the server" sync_all
+check "server verify: every derived column agrees (exit 0)" verify_pg --verify
+sql "update hazard set state = 'closed' where id = '$hz'" >/dev/null
+sql "update hazard set owner = 'Nobody' where id = '$hz2'" >/dev/null
+sql "update hazard set state = 'verified' where id = '$hz3'" >/dev/null
+out=$(verify_pg --verify)
+echo "$out" >"$T/verify-derived.out"
+check_fail "server verify: exit 1 after the derived columns were edited" verify_pg --verify
+check "... names the hazard whose state was edited, and what its steps make it" \
+  has "$out" "ALTERED  school schoolA, record $hz, hazard $hz: its stored state is \"closed\", but its steps make it \"verified\""
+check "... the one whose owner was edited" \
+  has "$out" "ALTERED  school schoolA, record $hz2, hazard $hz2: its stored owner is \"Nobody\", but its steps make it \"Li Ming\""
+check "... and the one with no step at all" \
+  has "$out" "ALTERED  school schoolA, record $hz3, hazard $hz3: its stored state is \"verified\", but its steps make it \"reported\""
+check "... and nothing else" eq "$(grep -c ALTERED <<<"$out")" 3
+check "server verify ID: the one hazard" has "$(verify_pg --verify="$hz3")" "record $hz3, hazard $hz3: its stored state"
+sql "update hazard set state = 'verified' where id = '$hz'; update hazard set owner = 'Li Ming' where id = '$hz2'; update hazard set state = 'reported' where id = '$hz3'" >/dev/null
+check "server verify: clean again once restored" verify_pg --verify
+# a campus keeps no derived column: its state is folded from the steps on
+# every read (common/kind_hazard.c), so there is nothing to edit in SQLite
+check "campus: the state shown is the steps' (no stored column)" \
+  has "$(sc amain list hazard --status verified 2>&1)" "${hz:0:8}"
 
 # ---------------------------------------------------------------- altered in PostgreSQL
 sql "update hazard_event set deadline_date = '2031-06-30' where id = '$ev_assign'" >/dev/null

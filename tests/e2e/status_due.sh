@@ -50,6 +50,14 @@ check "staff without a letter" sc amain add staff --name "赵老师" --staff-rol
 check "a critical hazard found 5 days ago" sc amain add hazard --title "配电箱未上锁" --location "一楼" \
   --area facility --severity critical --found-date "$(date -d "$today - 5 days" +%F)"
 
+# one whose work is done: its line says what is left, not "rectify by" a past day
+hv=$(sc amain add hazard --title "消防栓箱门损坏" --area fire --severity critical \
+  --found-date "$(date -d "$today - 5 days" +%F)" | grep -Eo '[0-9a-f-]{36}' | head -1)
+check "... another, assigned with a deadline passed" sc_as amain pr-amain hazard assign "$hv" --owner 王师傅 \
+  --deadline "$(date -d "$today - 1 day" +%F)"
+check "... rectified" sc amain hazard rectify "$hv" --note 已更换箱门
+check "... and verified" sc_as amain pr-amain hazard verify "$hv" --note 复查通过
+
 sc amain status >"$T/st" 2>"$T/st.err"
 check "status works with the server down" eq "$?" 0
 check "the week runs to Sunday" grep -q "^due today ($today) and this week (to $week_end):" "$T/st"
@@ -65,6 +73,7 @@ check "not the item checked yesterday" bash -c "! grep -q '消火栓' '$T/st'"
 check "the bus inspection" grep -q "  - bus 苏D·12345: vehicle inspection due $due_soon\$" "$T/st"
 check "the letters" grep -q "  - letters for $year: 1 of 1 current staff have not signed one: 赵老师" "$T/st"
 check "the hazard past its clock" grep -q '  - hazard "配电箱未上锁" (.*): rectify by .* (overdue)' "$T/st"
+check "the verified hazard waits to be closed, not overdue" grep -q '  - hazard "消防栓箱门损坏": verified, to be closed$' "$T/st"
 
 sc amain --lang zh status >"$T/zh" 2>&1
 check "in Chinese" grep -q "今天（$today）和本周（至 $week_end）到期" "$T/zh"

@@ -2,7 +2,8 @@
 # `safecampus sync --watch` stays connected: a change pushed by another campus
 # reaches it within seconds (LISTEN/NOTIFY -> Notify -> pull), across server
 # worker processes, and a record written locally while it watches is pushed
-# without another command.
+# without another command; a change committed between a watcher's first pull
+# and its Subscribe reaches it too.
 source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
 e2e_init watch
 echo "workers = 2" >>"$T/server.conf"
@@ -47,8 +48,29 @@ check "the watcher pushes it by itself within 6 s" \
 check "A-main pulls the assignment" sc amain sync
 check "A-main sees the owner" grep -q "Guard Wu" <(sc amain show "$hz")
 
-kill -TERM "$w1" "$w2"
+# A change committed after a watcher's last pull and before the server took
+# its Subscribe: no Notify goes to a connection not yet subscribed, so the
+# watcher must pull on the head in the answer to its Subscribe (it ignored
+# it, and waited for the school's next change). client_slow_subscribe holds
+# the Subscribe 5 s after the first round.
+client_new awest schoolA west
+SAFECAMPUS_FAULT=client_slow_subscribe "$SAFECAMPUS" --store "$T/awest.db" sync --watch \
+  --watch-secs 30 >"$T/awest.watch" 2>&1 &
+w3=$!
+west_held() { grep -q 'fault injection: client_slow_subscribe' "$T/awest.watch"; }
+check "A-west (watching) has pulled, and holds its Subscribe" wait_for 10 west_held
+t0=$(date +%s%N)
+sc amain hazard report --title "Reported before A-west subscribed" --area fire --severity low >/dev/null
+check "A-main pushes a hazard meanwhile" sc amain sync
+t1=$(date +%s%N)
+check "... well within the 5 s the Subscribe is held ($(((t1 - t0) / 1000000)) ms)" \
+  test $(((t1 - t0) / 1000000)) -lt 4000
+west_has() { sc awest list hazards | grep -q "Reported before A-west subscribed"; }
+check "A-west pulls it once subscribed (within 10 s)" wait_for 10 west_has
+
+kill -TERM "$w1" "$w2" "$w3"
 wait "$w1"; rc1=$?
 wait "$w2"; rc2=$?
-check "the watchers stop cleanly on SIGTERM" test "$rc1" -eq 0 -a "$rc2" -eq 0
+wait "$w3"; rc3=$?
+check "the watchers stop cleanly on SIGTERM" test "$rc1" -eq 0 -a "$rc2" -eq 0 -a "$rc3" -eq 0
 e2e_done

@@ -5,7 +5,8 @@
 # answered before the report; the report then comes whole, in Chinese, with
 # its figures linked; more reports than children wait their turn; a browser
 # that gives up leaves no process behind; a report waiting when the
-# interface stops is answered 503 and serve exits cleanly.
+# interface stops is answered 503 and serve exits cleanly. Saving the edited
+# report (POST) is computed in a child the same way.
 source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
 e2e_init web_report_job
 client_new amain schoolA main
@@ -52,6 +53,30 @@ check "13 meetings' links fold under their count" grep -q '<details class="ids">
 check "... the whole page" grep -q '</html>' "$T/rep.html"
 sleep 0.2
 check "no child left" eq "$(children)" 0
+
+# saving the edited report builds the draft too: a child again, the loop free
+curl -s -o /dev/null -c "$T/cj" -d 'login=vp-amain&password=secret-vp-amain' "$B/login"
+CS=$(curl -s -b "$T/cj" "$B/report?year=2025" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//;s/"//')
+check "the report's form carries a CSRF token" test ${#CS} -eq 64
+rm -f "$T/save.end"
+( curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -b "$T/cj" -F "csrf=$CS" -F year=2025 \
+    -F 's_drill=今年演练一次，全校参加。' "$B/report" >"$T/save.code"
+  date +%s%N >"$T/save.end" ) &
+SVPID=$!
+sleep 0.3
+check "a child saves the report" test "$(children)" -ge 1
+curl -s -o "$T/home2.html" -H 'Accept-Language: zh-CN' "$B/"
+check "the home page is answered while the report is saved" test ! -s "$T/save.end"
+check "... it is the home page" grep -q 'lang="zh-CN"' "$T/home2.html"
+wait $SVPID
+check "then the save: 303 back to the report" bash -c "grep -q '^303 .*/report?year=2025' '$T/save.code'"
+curl -s -b "$T/cj" "$B/report?year=2025" >"$T/rep2.html"
+check "... the edit was kept (by the child's store connection)" grep -q '今年演练一次，全校参加。' "$T/rep2.html"
+check "... marked edited" grep -q 'id="edited-drill"' "$T/rep2.html"
+check "a save by nobody signed in is refused at once: 403 or 401" bash -c \
+  "code=\$(curl -s -o /dev/null -w '%{http_code}' -m 1 -F year=2025 '$B/report'); [ \$code = 403 ] || [ \$code = 401 ]"
+sleep 0.2
+check "no child left after the save" eq "$(children)" 0
 
 # three at once: two children, the third waits its turn; all answered
 pids=()

@@ -33,6 +33,7 @@
 #include "../../server/dashboard.h"
 #include "db.h"
 #include "migrate.h"
+#include "dash_loop.h"
 
 #define NONE NAN /* not applicable: has_value false / SQL NULL */
 
@@ -216,6 +217,7 @@ static double cache_diff(void)
 		"sc_missing_cached(" TERM ", ARRAY['sb'])",
 		"sc_hazard_ageing_cached(" TERM ")",
 		"sc_flags_cached(" TERM ")",
+		"sc_rates_cached(" TERM ", NULL)",
 	};
 
 	for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++) {
@@ -346,30 +348,6 @@ static void test_flags(void **state)
 /* ---- the message: flags as the bureau gets them, thresholds from the
  * server's configuration (dash_set_flag_settings), the job as the server
  * runs it (refresh, then the snapshot) */
-
-struct run {
-	uv_loop_t loop;
-	struct db_pool *pool;
-	int done, closed;
-};
-
-static void on_job(struct dash_job *j, void *arg)
-{
-	(void)j;
-	((struct run *)arg)->done = 1;
-}
-
-static void on_closed(void *arg)
-{
-	((struct run *)arg)->closed = 1;
-}
-
-static void spin(struct run *r, const int *flag)
-{
-	for (int i = 0; i < 3000 && !*flag; i++)
-		uv_run(&r->loop, UV_RUN_ONCE);
-	assert_true(*flag);
-}
 
 /* The packed dashboard of scope for the term, as the bureau or the school
  * sees it, by the job the server runs (refresh, then the snapshot); the

@@ -25,32 +25,9 @@
 #include "migrate.h"
 
 #include "dashboard_harness.h"
+#include "dash_loop.h"
 
 /* ---- messages (server/dashboard.c) */
-
-struct run {
-	uv_loop_t loop;
-	struct db_pool *pool;
-	int done, closed;
-};
-
-static void on_job(struct dash_job *j, void *arg)
-{
-	(void)j;
-	((struct run *)arg)->done = 1;
-}
-
-static void on_closed(void *arg)
-{
-	((struct run *)arg)->closed = 1;
-}
-
-static void spin(struct run *r, const int *flag)
-{
-	for (int i = 0; i < 3000 && !*flag; i++)
-		uv_run(&r->loop, UV_RUN_ONCE);
-	assert_true(*flag);
-}
 
 /* Runs the dashboard queries for focus against ci and returns the job. */
 static struct dash_job *run_job(struct run *r, const char *ci, const char *const *focus, size_t n,
@@ -113,6 +90,10 @@ static void test_message_school(void **state)
 	assert_string_equal(d->period_start_date, "2026-09-01");
 	assert_string_equal(d->period_end_date, "2026-11-30");
 	assert_string_equal(d->as_of_date, "2026-11-18");
+	/* the district's letters' days (013's dashboard_due row), for the
+	 * school's offline count */
+	assert_non_null(d->rules);
+	assert_int_equal(d->rules->letters_due_days, 30);
 	dh_check_value("score", d->score, 68.1);
 	assert_int_equal(d->rank, 1);
 	assert_int_equal(d->of_schools, 4);

@@ -3,7 +3,7 @@
  * history (tests/integration/push_plans_fill.sql: 100 schools over two years,
  * 50 000 hazards, 130 000 events, 160 000 "1530" sessions, ...).
  *
- * Three checks, all with plan_cache_mode = force_generic_plan, because that is
+ * Four checks, all with plan_cache_mode = force_generic_plan, because that is
  * the plan a SQL function's statements always get and the one a pooled
  * server connection's prepared statements end up with:
  *   1. every statement of every SQL function the triggers call, prepared
@@ -22,7 +22,9 @@
  *      pushed into an empty one;
  *   3. after edits of every kind (inserts, updates that matter and that do
  *      not, deletes), each dash_* aggregate equals its rebuild from the whole
- *      tables.
+ *      tables;
+ *   4. select existing planned as push.c's phase 1 plans it, on an empty
+ *      table, is no Seq Scan, and still none once the table has grown.
  *
  * Needs SC_PG_CONNINFO and SC_SOURCE_DIR (ctest sets both). Makes its own
  * database and drops it (SC_KEEP_DB=1 keeps it). SC_LOG=info prints what
@@ -755,6 +757,60 @@ static void test_aggregates_match_rebuild(void **state)
 	must("ROLLBACK");
 }
 
+/* A new district's table. A pooled connection prepares select existing while
+ * the table is small and keeps that plan while the table grows; push.c's
+ * phase 1 plans it with enable_seqscan off. So planned that way on an empty
+ * hazard table (a schema of its own, first in search_path), the generic plan
+ * reads the ids by index, and still does once the table holds the district's
+ * hazards (without the setting it is a Seq Scan, and stays one). */
+static void test_young_table_plan(void **state)
+{
+	const struct kindsql *ks = kindsql_of(kind_by_name("hazard"));
+	PGresult *r;
+
+	(void)state;
+	must("CREATE SCHEMA young");
+	must("CREATE TABLE young.hazard (LIKE public.hazard INCLUDING ALL)");
+	r = qp("SELECT '{' || string_agg(id::text, ',') || '}' FROM (SELECT id FROM public.hazard "
+	       "WHERE school = '" FULL "' ORDER BY id LIMIT 50) s",
+	       0, NULL);
+	char *ids = xstrdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	must("SET search_path = young, public");
+	must("BEGIN");
+	must("SELECT set_config('enable_seqscan', 'off', true)"); /* as phase 1 */
+	r = PQprepare(pg, "young_sel", ks->select_existing, 0, NULL);
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	const char *sel[2] = { FULL, ids };
+	char *json = explain_execute("young_sel", 2, sel);
+	struct plan_read empty = plan_read(json);
+	free(json);
+	must("RESET enable_seqscan");
+	must("INSERT INTO young.hazard SELECT * FROM public.hazard");
+	long rows = q1l("SELECT count(*) FROM young.hazard");
+	json = explain_execute("young_sel", 2, sel);
+	struct plan_read grown = plan_read(json);
+	free(json);
+	must("ROLLBACK");
+	must("DEALLOCATE ALL");
+	must("RESET search_path");
+	must("DROP SCHEMA young CASCADE");
+	free(ids);
+	if (verbose)
+		printf("    select existing planned on an empty table: %.0f rows read then, %.0f "
+		       "with %ld rows\n",
+		       empty.rows, grown.rows, rows);
+	assert_true(rows >= 1000);
+	if (empty.seq[0] || grown.seq[0])
+		fail_msg("select existing planned on an empty table: Seq Scan on %s%s",
+			 empty.seq[0] ? empty.seq : grown.seq,
+			 grown.seq[0] ? " (and kept once the table grew)" : "");
+	if (grown.rows > 2 * NPUSH)
+		fail_msg("select existing of %d ids read %.0f rows of %ld", NPUSH, grown.rows,
+			 rows);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -762,6 +818,7 @@ int main(void)
 		cmocka_unit_test(test_push_statements),
 		cmocka_unit_test(test_workflow_statements),
 		cmocka_unit_test(test_aggregates_match_rebuild),
+		cmocka_unit_test(test_young_table_plan),
 	};
 	const char *lvl = getenv("SC_LOG");
 	enum log_level level = LOG_ERROR;

@@ -5,12 +5,13 @@
 # server on a free loopback port, and removes them at exit.
 #
 #   e2e_init NAME              scratch dir, PKI, database, server config
-#   server_start [flags...]    start safecampusd, wait until it listens
+#   server_start [flags...]    start safecampusd, wait until it (each worker) listens
 #   server_kill [SIGNAL]       stop it (default TERM) and wait
 #   client_new NAME SCHOOL CAMPUS   certificate + `safecampus init` for a client
 #   sc NAME ARGS...            run the client NAME's safecampus
 #   check DESC CMD...          one assertion: CMD must succeed
 #   check_fail DESC CMD...     CMD must fail
+#   proxy_control FILE LOG LINES...  steer a faultproxy --control FILE
 #   e2e_done                   prints "N passed, N failed", exit status
 #
 # E2E_DB_SCHEMA=NAME: the server keeps its tables in schema NAME (db_schema).
@@ -96,10 +97,32 @@ e2e_wait_listen() {
   return 1
 }
 
+# With workers = N the port listens as soon as one worker does; a signal the
+# parent passes on before a worker's loop has taken it over is lost (the
+# worker ignores SIGHUP and SIGUSR1 until then, server/main.c). Each worker
+# logs "listening" after it took them over: wait for N such lines.
+e2e_wait_workers() {
+  local before=$1 n
+  n=$(awk -F' *= *' '$1 == "workers" { w = $2 } END { print w + 0 }' "$T/server.conf")
+  ((n > 1)) || return 0
+  for _ in $(seq 1 100); do
+    (($(grep -c ' listening addr=' "$T/server.log") >= before + n)) && return 0
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      echo "safecampusd exited during start-up:"; tail -20 "$T/server.log"
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "not all $n workers of safecampusd listen"; tail -20 "$T/server.log"
+  return 1
+}
+
 server_start() {
+  local before
+  before=$(grep -c ' listening addr=' "$T/server.log" 2>/dev/null)
   "$SAFECAMPUSD" --config "$T/server.conf" "$@" >>"$T/server.log" 2>&1 &
   SERVER_PID=$!
-  e2e_wait_listen
+  e2e_wait_listen && e2e_wait_workers "${before:-0}"
 }
 
 server_kill() {
@@ -198,6 +221,27 @@ eq() {
 # SQL against this test's database; prints unaligned tuples.
 sql() {
   psql -qAtX -d "$E2E_DB" -c "$1"
+}
+
+# Replaces a faultproxy's control FILE with LINES and waits (up to 5 s) until
+# the proxy, logging to LOG, has read it. The file is renamed into place: the
+# proxy polls it, and a read between a plain redirect's truncate and its write
+# saw an empty file, logged that as applied, and the fault came a poll later,
+# after the push it was meant for (db_faults failed so in CI). A numbered
+# comment makes every write a change, which is what the proxy logs.
+PROXY_CONTROL_N=0
+proxy_control() {
+  local file=$1 log=$2 before
+  shift 2
+  before=$(grep -c 'faultproxy: control ' "$log")
+  PROXY_CONTROL_N=$((PROXY_CONTROL_N + 1))
+  printf '%s\n' "$@" "# write $PROXY_CONTROL_N" >"$file.new" && mv -f "$file.new" "$file"
+  for _ in $(seq 1 50); do
+    (($(grep -c 'faultproxy: control ' "$log") > before)) && return 0
+    sleep 0.1
+  done
+  echo "faultproxy did not read its control file: $*"
+  return 1
 }
 
 e2e_done() {

@@ -496,6 +496,43 @@ Safecampus__Dashboard *dash_fixture_new(const struct dash_fixture_opts *o)
 		d.missing[d.n_missing++] = x;
 	}
 
+	/* reporting rates (029_rates.sql): six data sets a school; some owe
+	 * nothing (expected 0: no rate); the district's rows are the sums */
+	{
+		static const char *const kinds[] = { "notice_report",  "drill",
+						     "letter",         "equipment_check",
+						     "bus_inspection", "education_1530" };
+		uint32_t sum[6][3] = { { 0 } };
+		d.rates = A(&a, (DASH_FIXTURE_SCHOOLS + 1) * 6 * sizeof *d.rates);
+		for (int s = 0; s <= DASH_FIXTURE_SCHOOLS && d.rates; s++) {
+			bool total = s == DASH_FIXTURE_SCHOOLS;
+			if (total ? !district : (!district && s != self))
+				continue;
+			for (int k = 0; k < 6; k++) {
+				Safecampus__ReportingRate *x = A(&a, sizeof *x);
+				if (!x)
+					break;
+				safecampus__reporting_rate__init(x);
+				x->school = total ? "" : (char *)schools[s].id;
+				x->kind = (char *)kinds[k];
+				if (total) {
+					x->expected = sum[k][0];
+					x->received = sum[k][1];
+					x->on_time = sum[k][2];
+				} else {
+					x->expected = k == 5 ? 100 + 10 * (uint32_t)s
+							     : (uint32_t)((k + s) % 4);
+					x->received = x->expected * (uint32_t)(12 - s) / 12;
+					x->on_time = x->received - (x->received && s % 2 ? 1 : 0);
+					sum[k][0] += x->expected;
+					sum[k][1] += x->received;
+					sum[k][2] += x->on_time;
+				}
+				d.rates[d.n_rates++] = x;
+			}
+		}
+	}
+
 	/* an anti-formalism flag, the bureau's only (014_flags.sql) */
 	if (o->bureau) {
 		Safecampus__Flag *fl = A(&a, sizeof *fl);

@@ -16,6 +16,7 @@
  *   flip                  flip one bit of the signature (a forgery)
  *   field NAME VALUE      set a payload field (after sign: other bytes)
  *   newid                 a new record id
+ *   school ID             set the record's school (before sign: another school's row)
  * Exit 0, or 1 with a message. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,8 @@ int main(int argc, char **argv)
 						 argv[i + 2], err, sizeof err))
 				return die("cannot set that field");
 			i += 2;
+		} else if (!strcmp(op, "school") && i + 1 < argc) {
+			r->school = dup_s(argv[++i]);
 		} else if (!strcmp(op, "newid")) {
 			char id[37];
 			if (uuid_new(id))

@@ -13,117 +13,11 @@
 
 #include "kind_ops.h"
 #include "kinds.h"
+#include "mem_env.h"
 #include "msg.h"
 
 #define H1 "0f8e1c2a-3b4d-4e5f-8a6b-7c8d9e0f1a2b"
 #define N1 "3c5e7a9b-1d2f-4a6c-8e0b-2d4f6a8c0e1f"
-
-/* ---------------------------------------------------------------- records in an array */
-
-struct mem {
-	Safecampus__Record *r[32];
-	enum kind_sync sync[32];
-	size_t n;
-};
-
-static Safecampus__Record *make(const char *kind, const char *id, const char *fields)
-{
-	const struct kind *k = kind_by_name(kind);
-	Safecampus__Record *r = calloc(1, sizeof *r);
-	ProtobufCMessage *m = kind_payload_new(k);
-	char buf[512], err[128];
-
-	assert_non_null(r);
-	assert_non_null(m);
-	safecampus__record__init(r);
-	r->id = strdup(id);
-	r->school = strdup("sch-001");
-	r->campus = strdup("main");
-	kind_record_set_payload(r, k, m);
-	snprintf(buf, sizeof buf, "%s", fields ? fields : "");
-	for (char *f = strtok(buf, "|"); f; f = strtok(NULL, "|")) {
-		char *eq = strchr(f, '=');
-		assert_non_null(eq);
-		*eq = '\0';
-		assert_non_null(kind_field(k, f));
-		assert_int_equal(kind_field_set(m, kind_field(k, f), eq + 1, err, sizeof err), 0);
-	}
-	return r;
-}
-
-static void mem_add(struct mem *x, Safecampus__Record *r, uint64_t hlc, uint64_t seq,
-		    enum kind_sync sync)
-{
-	r->hlc = hlc;
-	r->seq = seq;
-	x->sync[x->n] = sync;
-	x->r[x->n++] = r;
-}
-
-static void mem_free(struct mem *x)
-{
-	for (size_t i = 0; i < x->n; i++)
-		kind_record_free(x->r[i]);
-	x->n = 0;
-}
-
-static int mem_get(void *ctx, const char *id, Safecampus__Record **out)
-{
-	struct mem *x = ctx;
-
-	for (size_t i = 0; i < x->n; i++)
-		if (strcmp(x->r[i]->id, id) == 0) {
-			*out = kind_record_dup(x->r[i]);
-			return *out ? 0 : -12;
-		}
-	return SC_ENOTFOUND;
-}
-
-static int mem_each(void *ctx, const char *kind, kind_each_cb cb, void *arg)
-{
-	struct mem *x = ctx;
-
-	for (size_t i = 0; i < x->n; i++)
-		if (!kind || strcmp(kind_of(x->r[i])->name, kind) == 0)
-			if (cb(arg, x->r[i]))
-				return 1;
-	return 0;
-}
-
-static int mem_each_child(void *ctx, const char *kind, const char *parent_id, kind_child_cb cb,
-			  void *arg)
-{
-	struct mem *x = ctx;
-
-	for (size_t i = 0; i < x->n; i++) {
-		const struct kind *k = kind_of(x->r[i]);
-		char *pid;
-		int stop = 0;
-		if (strcmp(k->name, kind) != 0 || !k->parent_field)
-			continue;
-		pid = kind_field_get(kind_payload(x->r[i]), kind_field(k, k->parent_field));
-		if (pid && strcmp(pid, parent_id) == 0)
-			stop = cb(arg, x->r[i], x->sync[i]);
-		free(pid);
-		if (stop)
-			return stop;
-	}
-	return 0;
-}
-
-static struct kind_env env_of(struct mem *x, bool bureau)
-{
-	return (struct kind_env){
-		.ctx = x,
-		.bureau = bureau,
-		.school = bureau ? "" : "sch-001",
-		.campus = "main",
-		.today = "2026-03-20",
-		.get = mem_get,
-		.each = mem_each,
-		.each_child = mem_each_child,
-	};
-}
 
 /* ---------------------------------------------------------------- the table */
 
@@ -170,8 +64,14 @@ static void test_every_entry_registered_and_consistent(void **state)
 				const ProtobufCFieldDescriptor *f =
 					kind_field(k, o->fields[j].field);
 				int v;
-				assert_int_equal(f->type, PROTOBUF_C_TYPE_ENUM);
-				assert_int_equal(kind_enum_parse(f->descriptor, l->name, &v), 0);
+				/* or the words of a ';'-separated list in a string */
+				if (f->type == PROTOBUF_C_TYPE_STRING)
+					assert_null(strpbrk(l->name, "; "));
+				else {
+					assert_int_equal(f->type, PROTOBUF_C_TYPE_ENUM);
+					assert_int_equal(
+						kind_enum_parse(f->descriptor, l->name, &v), 0);
+				}
 				assert_non_null(l->label);
 				assert_true(has_zh(NULL, l->label));
 			}
@@ -203,6 +103,14 @@ static void test_every_entry_registered_and_consistent(void **state)
 			assert_true(field_ok(k, ref->on_field));
 			if (ref->match_field)
 				assert_true(field_ok(rk, ref->match_field));
+		}
+		/* a field holding another kind's names is a single text field */
+		for (const struct kind_name_ref *nr = o->name_refs; nr && nr->field; nr++) {
+			const ProtobufCFieldDescriptor *f = kind_field(k, nr->field);
+			assert_non_null(kind_by_name(nr->kind));
+			assert_non_null(f);
+			assert_int_equal(f->type, PROTOBUF_C_TYPE_STRING);
+			assert_int_not_equal(f->label, PROTOBUF_C_LABEL_REPEATED);
 		}
 		for (size_t j = 0; j < o->nverbs; j++) {
 			const struct kind_verb *v = &o->verbs[j];
@@ -245,6 +153,26 @@ static void test_every_entry_registered_and_consistent(void **state)
 	assert_null(kind_verb(kind_by_name("meeting"), "assign"));
 }
 
+/* Every value of an enum field has words for people: a list, a record's page
+ * and a form show them, never the key ("principal", "all_staff_training";
+ * issue 12: a person's role was listed as its key). */
+static void enum_values_labelled(const struct kind *k, const ProtobufCFieldDescriptor *f)
+{
+	const ProtobufCEnumDescriptor *e = f->descriptor;
+
+	for (unsigned v = 0; v < e->n_values; v++) {
+		const char *name = kind_enum_name(e, e->values[v].value);
+		const char *zh;
+		if (!e->values[v].value || !name)
+			continue; /* unspecified: shown empty */
+		zh = kind_enum_label(k, f->name, name, true);
+		if (zh == name || strcmp(zh, name) == 0)
+			fail_msg("%s.%s: the value %s has no label", k->name, f->name, name);
+		if (!has_zh(NULL, kind_enum_label(k, f->name, name, false)))
+			fail_msg("%s.%s: the value %s has no Chinese", k->name, f->name, name);
+	}
+}
+
 /* Forms need words for every kind and every field, in both languages. */
 static void test_every_field_has_a_label(void **state)
 {
@@ -262,6 +190,8 @@ static void test_every_field_has_a_label(void **state)
 			if (!has_zh(k->name, ui->label))
 				fail_msg("%s.%s: \"%s\" has no Chinese", k->name, ui->field,
 					 ui->label);
+			if (k->desc->fields[j].type == PROTOBUF_C_TYPE_ENUM)
+				enum_values_labelled(k, &k->desc->fields[j]);
 		}
 	}
 }
@@ -448,6 +378,50 @@ static void test_visitor_and_bus_trip(void **state)
 	kind_record_free(t);
 }
 
+/* Who may sign a counter-signature, and whether the bureau writes it, read
+ * from the record alone: the letter's level decides (kind_letter.c), the
+ * generic rules (kind_ops.c) only ask the kind table. */
+static void test_bureau_writes_for_school(void **state)
+{
+	Safecampus__Record *top =
+		make("letter_event", "d0000000-0000-4000-8000-000000000001",
+		     "letter_id=" H1 "|action=countersign|level=bureau_principal");
+	Safecampus__Record *vice = make("letter_event", "d0000000-0000-4000-8000-000000000002",
+					"letter_id=" H1 "|action=countersign|level=principal_vice");
+	Safecampus__Record *held = make("letter", "d0000000-0000-4000-8000-000000000003",
+					"year=2026|level=bureau_principal|signer=Wang");
+	Safecampus__Record *other = make("letter", "d0000000-0000-4000-8000-000000000004",
+					 "year=2026|level=department_teacher|signer=Sun");
+	Safecampus__Record *ev = make("hazard_event", "d0000000-0000-4000-8000-000000000005",
+				      "hazard_id=" H1 "|action=assign");
+
+	(void)state;
+	assert_int_equal(kind_sign_roles(top), KS_BUREAU);
+	assert_int_equal(kind_sign_roles(vice), KS(PRINCIPAL));
+	/* the principal's own letter only a principal holds */
+	assert_int_equal(kind_sign_roles(held), KS(PRINCIPAL));
+	assert_int_equal(kind_sign_roles(other), KS_STAFF);
+	assert_true(kind_bureau_writes_for_school(top));
+	assert_false(kind_bureau_writes_for_school(vice));
+	assert_false(kind_bureau_writes_for_school(held)); /* not the kind's exception */
+	assert_false(kind_bureau_writes_for_school(ev));
+	assert_true(kind_signer_side(top, ""));         /* the bureau's officer */
+	assert_true(kind_signer_side(top, "sch-001"));  /* its role is checked apart */
+	assert_false(kind_signer_side(top, "sch-002")); /* another school's */
+	assert_false(kind_signer_side(vice, ""));       /* a school's step */
+	assert_true(kind_signer_side(vice, "sch-001"));
+	assert_false(kind_signer_side(ev, ""));
+	/* a school's row of no school: nothing the bureau writes for one */
+	free(top->school);
+	top->school = strdup("");
+	assert_false(kind_bureau_writes_for_school(top));
+	kind_record_free(top);
+	kind_record_free(vice);
+	kind_record_free(held);
+	kind_record_free(other);
+	kind_record_free(ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_events_in_apply_order),
 		cmocka_unit_test(test_notice_standing_and_check),
 		cmocka_unit_test(test_visitor_and_bus_trip),
+		cmocka_unit_test(test_bureau_writes_for_school),
 	};
 
 	/* the catalogue of the build tree (SAFECAMPUS_LOCALEDIR, tests/CMakeLists.txt) */

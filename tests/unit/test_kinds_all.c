@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "kind_ops.h"
 #include "kinds.h"
 #include "rules.h"
 #include "workflow.h"
@@ -613,6 +614,8 @@ static void test_sql_tables(void **state)
 		/* composites and district sums kept per school (022) */
 		"dash_cache_comp",
 		"dash_cache_sum",
+		/* reporting rates kept per school (029) */
+		"dash_cache_rate",
 		NULL,
 	};
 	struct schema *sc = calloc(1, sizeof *sc);
@@ -692,6 +695,19 @@ static const struct rule_case {
 	{ "school_profile", "boarding_students=989", "school_profile.boarding_students must not" },
 	{ "school_profile", "site_area_m2=-1", "school_profile.site_area_m2 must be >= 0" },
 	{ "school_profile", "founded_year=1700", "school_profile.founded_year must be between" },
+	/* each bound of the kind table pinned just outside and at its edge: the
+	 * table is the one place a range is written (rules.c check_bounds) */
+	{ "school_profile", "founded_year=1799",
+	  "school_profile.founded_year must be between 1800 and 2100" },
+	{ "school_profile", "founded_year=2101",
+	  "school_profile.founded_year must be between 1800 and 2100" },
+	{ "school_profile", "founded_year=1800", NULL },
+	{ "school_profile", "founded_year=2100", NULL },
+	{ "school_profile", "building_area_m2=-1", "school_profile.building_area_m2 must be >= 0" },
+	{ "school_profile", "class_count=-1", "school_profile.class_count must be >= 0" },
+	{ "school_profile", "student_count=-1", "school_profile.student_count must be >= 0" },
+	{ "school_profile", "campus_count=-1", "school_profile.campus_count must be >= 0" },
+	{ "school_profile", "bus_count=-1", "school_profile.bus_count must be >= 0" },
 	{ "school_profile", "founded_year=", NULL },
 	{ "staff", "left_date=2015-08-31", "staff.left_date must not be before joined_date" },
 	{ "staff", "left_date=2015-09-01", NULL },
@@ -710,12 +726,13 @@ static const struct rule_case {
 	  "letter.signed_date must be within a year" },
 	{ "letter", "signed_date=2025-09-01", NULL },
 	{ "letter", "counter_signer=Zhang Wei", "letter.counter_signer must not be the signer" },
-	{ "education", "minutes=-5", "education.minutes must be > 0" },
+	{ "education", "minutes=-5", "education.minutes must be between 1 and 600" },
 	{ "education", "minutes=601", "education.minutes must be between 1 and 600" },
 	{ "education", "minutes=1|slot=daily_1", NULL },
 	{ "education", "school_class_id=not-a-uuid", "education.school_class_id: \"not-a-uuid\"" },
 	{ "lecture", "attendees=-1", "lecture.attendees must be >= 0" },
-	{ "drill", "evacuation_seconds=-1", "drill.evacuation_seconds must be >= 0" },
+	{ "drill", "evacuation_seconds=-1",
+	  "drill.evacuation_seconds must be between 0 and 86400" },
 	{ "drill", "evacuation_seconds=0", NULL },
 	{ "drill", "student_count=-1", "drill.student_count must be >= 0" },
 	{ "drill", "staff_count=-1", "drill.staff_count must be >= 0" },
@@ -741,7 +758,7 @@ static const struct rule_case {
 	  "gate_duty.volunteers: a blank name" },
 	{ "gate_duty", "parent_volunteers=2|volunteers=张妈妈; 李爸爸",
 	  "gate_duty.volunteers: \" 李爸爸\" has spaces around the name" },
-	{ "bus", "seats=-1", "bus.seats must be > 0" },
+	{ "bus", "seats=-1", "bus.seats must be between 1 and 100" },
 	{ "bus", "seats=101", "bus.seats must be between 1 and 100" },
 	{ "bus_rider", "student_ref=张小明", "bus_rider.student_ref must be a pseudonymous code" },
 	{ "bus_rider", "student_ref=Li Ming", "bus_rider.student_ref must be a pseudonymous code" },
@@ -749,7 +766,7 @@ static const struct rule_case {
 	{ "bus_trip", "alighted=-1", "bus_trip.alighted must be >= 0" },
 	{ "bus_trip", "boarded=30|alighted=31", NULL }, /* a mismatch is data, not an error */
 	{ "bus_trip", "boarded=0|alighted=0", NULL },
-	{ "equipment", "interval_days=-30", "equipment.interval_days must be > 0" },
+	{ "equipment", "interval_days=-30", "equipment.interval_days must be >= 1" },
 	{ "equipment", "next_due_date=2025-06-09",
 	  "equipment.next_due_date must not be before "
 	  "last_check_date" },
@@ -845,14 +862,121 @@ static void test_non_finite_double(void **state)
 	kind_record_free(r);
 }
 
+/* Does why name kind.field (and not a longer field that starts so)? */
+static bool names_field(const char *why, const struct kind *k, const char *field)
+{
+	char want[160];
+	size_t n = (size_t)snprintf(want, sizeof want, "%s.%s", k->name, field);
+
+	for (const char *c = strstr(why, want); c; c = strstr(c + 1, want))
+		if (!((c[n] >= 'a' && c[n] <= 'z') || c[n] == '_' || (c[n] >= '0' && c[n] <= '9')))
+			return true;
+	return false;
+}
+
+/* Fields another field caps below their own max in the sample: the
+ * sample's "1530" slot allows fewer minutes than a lesson's 600. */
+static bool capped_by_another(const struct kind *k, const char *field)
+{
+	return strcmp(k->name, "education") == 0 && strcmp(field, "minutes") == 0;
+}
+
+static bool required_field(const struct kind *k, const char *field)
+{
+	const char *const *req;
+	size_t n = rules_required(k->name, &req);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(req[i], field) == 0)
+			return true;
+	return false;
+}
+
+/* Is value v of k.field refused by the rules because of that field? */
+static bool refused_for(const struct kind *k, const char *field, long long v)
+{
+	char over[128], why[256] = "";
+	Safecampus__Record *r;
+	bool refused;
+
+	snprintf(over, sizeof over, "%s=%lld", field, v);
+	r = ks_make(k->name, over);
+	refused = rules_check(r, why, sizeof why) == SC_EINVALID && names_field(why, k, field);
+	kind_record_free(r);
+	return refused;
+}
+
+/* A form's number input carries the bounds of the kind table (kind_ops.bounds,
+ * issue 12), which the rules check (check_bounds): refused just outside and
+ * taken at the edge; a signed number field without bounds is one the rules
+ * let go negative. What each bound is, rule_cases pins. */
+static void test_number_bounds_are_the_rules(void **state)
+{
+	size_t checked = 0;
+
+	(void)state;
+	for (size_t i = 0; i < kind_count(); i++) {
+		const struct kind *k = kind_at(i);
+		for (unsigned j = 0; j < k->desc->n_fields; j++) {
+			const ProtobufCFieldDescriptor *f = &k->desc->fields[j];
+			const struct kind_bound *b = kind_field_bound(k, f->name);
+			bool number = f->type == PROTOBUF_C_TYPE_INT32 ||
+				      f->type == PROTOBUF_C_TYPE_SINT32 ||
+				      f->type == PROTOBUF_C_TYPE_INT64 ||
+				      f->type == PROTOBUF_C_TYPE_SINT64 ||
+				      f->type == PROTOBUF_C_TYPE_DOUBLE ||
+				      f->type == PROTOBUF_C_TYPE_FLOAT;
+			/* a time in ms is a date picker's, not a number input's */
+			if (!number || f->label == PROTOBUF_C_LABEL_REPEATED ||
+			    (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || ends_with(f->name, "_ms")) {
+				if (b)
+					fail_msg("%s.%s: bounds on a field that is no number input",
+						 k->name, f->name);
+				continue;
+			}
+			checked++;
+			if (!b) {
+				if (refused_for(k, f->name, -1))
+					fail_msg(
+						"%s.%s: the rules refuse -1 but the kind table has "
+						"no bounds",
+						k->name, f->name);
+				continue;
+			}
+			if (!refused_for(k, f->name, b->min - 1))
+				fail_msg("%s.%s: %lld (below its min) is not refused", k->name,
+					 f->name, b->min - 1);
+			/* 0 in a required field is "missing", whatever its bounds */
+			if (!(b->min == 0 && required_field(k, f->name)) &&
+			    refused_for(k, f->name, b->min))
+				fail_msg("%s.%s: its min %lld is refused", k->name, f->name,
+					 b->min);
+			if (b->max == KB_NO_MAX)
+				continue;
+			if (!refused_for(k, f->name, b->max + 1))
+				fail_msg("%s.%s: %lld (above its max) is not refused", k->name,
+					 f->name, b->max + 1);
+			if (!capped_by_another(k, f->name) && refused_for(k, f->name, b->max))
+				fail_msg("%s.%s: its max %lld is refused", k->name, f->name,
+					 b->max);
+		}
+	}
+	assert_true(checked >= 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_kind_listed), cmocka_unit_test(test_valid_samples_pass),
-		cmocka_unit_test(test_required_fields),   cmocka_unit_test(test_text_round_trip),
-		cmocka_unit_test(test_wire_round_trip),   cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_sql_tables),        cmocka_unit_test(test_cross_field_rules),
+		cmocka_unit_test(test_every_kind_listed),
+		cmocka_unit_test(test_valid_samples_pass),
+		cmocka_unit_test(test_required_fields),
+		cmocka_unit_test(test_text_round_trip),
+		cmocka_unit_test(test_wire_round_trip),
+		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_sql_tables),
+		cmocka_unit_test(test_cross_field_rules),
 		cmocka_unit_test(test_non_finite_double),
+		cmocka_unit_test(test_number_bounds_are_the_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -605,12 +605,31 @@ static void test_html_bureau(void **state)
 	assert_non_null(strstr(h, "Content-Security-Policy"));
 	/* the school table, sortable, with the district average */
 	assert_non_null(strstr(h, "id=\"school-table\""));
-	assert_non_null(strstr(h, "Sorted by hazards_overdue"));
+	/* the sort and the heads in words, not keys or abbreviations */
+	assert_non_null(strstr(h, "Sorted by Hazards overdue;"));
+	assert_non_null(strstr(h, "<button type=\"button\">Hazards overdue</button>"));
+	assert_null(strstr(h, "(hazards_overdue)"));
+	assert_null(strstr(h, ">HzOvd<"));
 	assert_non_null(strstr(h, "<tfoot><tr><td></td><th scope=\"row\">District average</th>"));
 	assert_non_null(strstr(h, "<script>"));
 	/* stale clients, missing submissions */
 	assert_int_equal(count(h, "<tr class=\"stale\">"), 3);
 	assert_non_null(strstr(h, "Missing submissions (6)"));
+	assert_non_null(strstr(h, "<code>safecampus dashboard --school ID</code>"));
+	assert_non_null(strstr(h, "<span class=\"scope\">Whole district</span>"));
+	free(h);
+	/* in serve's page: a school's name is its drill-down, no command to run */
+	r.web = true;
+	r.synced = true; /* as web_dash.c draws it */
+	r.local = local_fixture();
+	h = html(&r);
+	assert_well_formed(h);
+	assert_null(strstr(h, "<code>safecampus"));
+	assert_int_equal(count(h, "<a target=\"_top\" href=\"/dashboard?school=s"), 12);
+	assert_non_null(strstr(h, "Click a school's name to see that school in full."));
+	assert_non_null(strstr(h, "after the next sync"));
+	/* a flag's records open in serve's record page, not as whole ids */
+	assert_non_null(strstr(h, "<a target=\"_top\" href=\"/r/"));
 	free(h);
 	safecampus__dashboard__free_unpacked(d, NULL);
 }
@@ -665,10 +684,9 @@ static char *slurp(const char *dir, const char *name)
 
 static void rm_dir(const char *dir)
 {
-	static const char *const names[] = {
-		"indicators.csv", "schools.csv", "alerts.csv", "trends.csv",
-		"health.csv",     "missing.csv", NULL
-	};
+	static const char *const names[] = { "indicators.csv", "schools.csv", "alerts.csv",
+					     "trends.csv",     "health.csv",  "missing.csv",
+					     "rates.csv",      NULL };
 	char path[512];
 
 	for (const char *const *n = names; *n; n++) {

@@ -233,6 +233,29 @@ static void test_utf8(void **state)
 	event_record(&fx);
 	fx.e.note = "\xc0\x80";
 	assert_refused(&fx.r, "hazard_event.note: not valid UTF-8 text");
+
+	/* rules_utf8_scrub: valid text unchanged, each bad byte '?', so the
+	 * result passes (a reason quoting a value cut by a byte count) */
+	char buf[64];
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		snprintf(buf, sizeof buf, "%s", good[i]);
+		rules_utf8_scrub(buf);
+		assert_string_equal(buf, good[i]);
+	}
+	hazard_record(&fx);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(buf, sizeof buf, "%s", bad[i]);
+		rules_utf8_scrub(buf);
+		assert_int_equal(strlen(buf), strlen(bad[i]));
+		fx.h.description = buf;
+		assert_ok(&fx.r);
+	}
+	snprintf(buf, sizeof buf, "school \"%.9s\"", "a扶手松动");
+	rules_utf8_scrub(buf);
+	assert_string_equal(buf, "school \"a扶手??\"");
+	snprintf(buf, sizeof buf, "%s", "\xe4\xb8x\xf0\x9f\x9a\x92");
+	rules_utf8_scrub(buf);
+	assert_string_equal(buf, "??x\xf0\x9f\x9a\x92");
 }
 
 static void test_text_length(void **state)

@@ -1,0 +1,52 @@
+/* A date field read the page's way. <input type="date"> shows its value in
+ * the browser's locale, not the page's: a Chinese page in a browser set to
+ * English reads "12/06/2026". Beside each date input the chosen day is
+ * therefore written out in the page's language ("2026年12月6日 星期日"): by
+ * the server as the page is made, and by app.js as the date changes, from
+ * the format and day names the span carries (no script of its own, nothing
+ * fetched: the strict CSP holds). The value sent stays the input's own ISO
+ * YYYY-MM-DD; the rules' message, if any, follows below as before. */
+#include "web_int.h"
+
+#include <stdio.h>
+
+#include "date.h"
+#include "i18n.h"
+
+static const char *const weekday[7] = {
+	NC_("weekday", "Sunday"),    NC_("weekday", "Monday"),   NC_("weekday", "Tuesday"),
+	NC_("weekday", "Wednesday"), NC_("weekday", "Thursday"), NC_("weekday", "Friday"),
+	NC_("weekday", "Saturday"),
+};
+
+/* The day in words, "" for anything but a real date. */
+static void reading(const char *val, char *out, size_t n)
+{
+	int y, m, d;
+
+	out[0] = '\0';
+	if (!val || !date_valid(val) || date_parse(val, &y, &m, &d) != 0)
+		return;
+	/* TRANSLATORS: a date read out beside a date input: %1$d the year,
+	 * %2$02d the month, %3$02d the day, %4$s the day of the week */
+	snprintf(out, n, _("%4$s, %1$d-%2$02d-%3$02d"), y, m, d,
+		 i18n_pgettext("weekday", weekday[date_weekday(y, m, d)]));
+}
+
+void web_date_reading(struct web_page *p, const char *input_id, const char *val)
+{
+	char text[128];
+
+	reading(val, text, sizeof text);
+	web_p(p, "<span class=\"date-read\" id=\"read-%s\" data-for=\"%s\" data-fmt=\"", input_id,
+	      input_id);
+	web_e(p, _("%4$s, %1$d-%2$02d-%3$02d"));
+	web_p(p, "\" data-days=\"");
+	for (int i = 0; i < 7; i++) {
+		web_e(p, i18n_pgettext("weekday", weekday[i]));
+		web_p(p, "%s", i < 6 ? ";" : "");
+	}
+	web_p(p, "\">");
+	web_e(p, text);
+	web_p(p, "</span>");
+}

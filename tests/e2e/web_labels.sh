@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# What the browser shows people in Chinese (issue 12), over a term of
+# realistic records (tests/data/scgen) at a school and, synced, at the bureau:
+#   - every page's bar names the school (its profile's name), not its id, and
+#     the bureau as 教育局;
+#   - no cell of any kind's list, and no value of a record's page, is a raw
+#     enum key ("principal", "all_staff_training") or a public key's 64 hex
+#     digits (tests/tools/raw_keys.py);
+#   - a field naming another record (a hazard's inspection, a letter's holder
+#     among the staff) is a choice of them by what people call them, and a
+#     text field holding a staff member's name suggests the staff by name;
+#   - a number input carries the kind table's bounds (min="0" for a count),
+#     and -1 posted anyway gets the rules' message beside the field;
+#   - a workflow step is confirmed in words (no state key, no whole id);
+#   - the bureau's lists name each record's school, and its dashboard and
+#     report offer the schools to drill into by name.
+source "$SC_SOURCE_DIR/tests/lib/e2e.sh"
+SCGEN=$SC_BIN_DIR/scgen
+[[ -x $SCGEN ]] || SCGEN=$SC_BIN_DIR/tests/data/scgen
+[[ -x $SCGEN ]] || { echo "scgen not built (add_subdirectory(tests/data))"; exit 1; }
+e2e_init web_labels
+RAW="python3 $SC_SOURCE_DIR/tests/tools/raw_keys.py $SC_SOURCE_DIR/proto/safecampus.proto"
+mkdir -p "$T/stores"
+echo "require_signatures = 0" >>"$T/server.conf" # scgen's sign-offs are unsigned
+client_new stores/bureau-office bureau office
+client_new stores/school01-main school01 main
+client_new stores/school01-east school01 east
+S=stores/school01-main
+person_new $S pr-school01 principal
+person_new $S vp-school01 vice_principal pr-school01
+person_new stores/bureau-office officer-d1 bureau_officer
+
+WP=$(e2e_free_port)
+B=http://127.0.0.1:$WP
+SPID=
+serve() { # STORE
+  "$SAFECAMPUS" --store "$T/$1.db" serve --no-sync --listen 127.0.0.1:$WP >>"$T/serve.log" 2>&1 &
+  SPID=$!
+  for _ in $(seq 50); do curl -s -o /dev/null "$B/" && return 0; sleep 0.1; done
+  return 1
+}
+stop() { [[ -n $SPID ]] || return 0; kill $SPID 2>/dev/null; wait $SPID 2>/dev/null; SPID=; }
+trap 'stop; e2e_cleanup' EXIT
+zh() { curl -s -H 'Accept-Language: zh-CN' "$@"; }
+bar() { sed -n 's/.*<span id="scope">\([^<]*\)<.*/\1/p' "$1" | head -1; }
+
+# ---- the bar before the school has a profile: its id, said as one
+check "serve starts at the school" serve $S
+zh "$B/" >"$T/home0.html"
+check "no profile yet: the bar names the school by its id" eq "$(bar "$T/home0.html")" "学校（school01）"
+stop
+
+check "scgen writes a term of records" "$SCGEN" --seed 2026 --schools 1 --term-start 2026-09-01 \
+  --term-end 2027-01-22 --today 2026-11-29 --stores "$T/stores"
+sc $S add school_profile --name 实验路小学 --staff-count 71 --class-count 24 --student-count 988 >/dev/null
+check "serve starts again" serve $S
+
+# ---- the bar names the school on every kind of page
+zh "$B/" >"$T/home.html"
+zh "$B/k/drill" >"$T/drills.html"
+D=$(grep -o '/r/[0-9a-f-]*' "$T/drills.html" | head -1)
+zh "$B$D" >"$T/drill.html"
+zh "$B/nowhere" >"$T/404.html"
+for pg in home drills drill 404; do
+  check "the bar of the $pg page names the school" eq "$(bar "$T/$pg.html")" "实验路小学"
+done
+check "... and its campus" grep -q '</span> · 校区 main' "$T/home.html"
+check "... the school's id is not the name shown" bash -c "! grep -q '学校 school01' '$T/home.html'"
+
+# ---- no raw enum keys, no public keys: every kind's list and a few records
+kinds=$(grep -o 'href="/k/[a-z_]*"' "$T/home.html" | sed 's/.*\/k\///;s/"//' | sort -u)
+check "the home page links many kinds" test "$(echo "$kinds" | wc -w)" -ge 15
+zh "$B/k/person" >"$T/list-person.html"
+check "the people's list shows roles in Chinese" grep -q '<td>分管校长</td>' "$T/list-person.html"
+check "... and links to the people page" grep -q 'id="own-page" href="/people"' "$T/list-person.html"
+P=$(grep -o '/r/[0-9a-f-]*' "$T/list-person.html" | head -1)
+zh "$B$P" >"$T/rec-person.html"
+check "a person's page shows a fingerprint of the key" grep -q 'class="key"' "$T/rec-person.html"
+pages=()
+for k in $kinds person; do
+  zh "$B/k/$k" >"$T/list-$k.html"
+  pages+=("$T/list-$k.html")
+  for id in $(grep -o '/r/[0-9a-f-]*' "$T/list-$k.html" | sort -u | head -3); do
+    zh "$B$id" >"$T/rec-$k-${id##*/}.html"
+    pages+=("$T/rec-$k-${id##*/}.html")
+  done
+done
+check "no list cell or record value is a raw key (${#pages[@]} pages)" $RAW "${pages[@]}"
+# the checker finds what it is meant to: a role's key, a plan's key, a key's hex
+printf '<table id="list"><tr><th>a</th></tr><tr><td>principal</td></tr></table>' >"$T/bad1.html"
+printf '<dl id="record"><dt>a</dt><dd>all_staff_training</dd></dl>' >"$T/bad2.html"
+printf '<dl id="record"><dt>a</dt><dd>%s</dd></dl>' "$(printf 'ab%.0s' $(seq 32))" >"$T/bad3.html"
+printf '<table id="list"><tr><th>a</th></tr><tr><td>class_meeting;lecture</td></tr></table>' >"$T/bad4.html"
+for i in 1 2 3 4; do check_fail "... the checker refuses bad$i" $RAW "$T/bad$i.html"; done
+# a list field's words: a notice report's channels and a drill's segments, by their labels
+check "a notice report's channels are listed in words" grep -Eq '<td>(主题班队会|班级钉钉群|专题安全知识讲座|致家长的一封信|微信推文|安全教育平台|国旗下讲话|演练|其他)(；|</td>)' "$T/list-notice_event.html"
+# a drill's list has no segments column (six columns at most): its record pages
+seg='(校长讲评|教师讲解|学生演练|其他)'
+check "a drill's segments are listed in words" grep -Eq "<dt>参与环节</dt><dd>$seg(；$seg)*</dd>" "$T"/rec-drill-*.html
+
+# ---- number inputs: the kind table's bounds; -1 still refused by the rules
+curl -s -o /dev/null -c "$T/cj" -d 'login=pr-school01&password=secret-pr-school01' "$B/login"
+curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/k/school_profile/new" >"$T/profile-new.html"
+check "a count's input has min=0" grep -Eq 'name="staff_count" type="number"( required)? min="0"' "$T/profile-new.html"
+check "a year's input has its range" grep -Eq 'name="founded_year" type="number"( required)? min="1800" max="2100"' "$T/profile-new.html"
+curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/k/bus/new" >"$T/bus-new.html"
+check "a bus's seats: 1 to 100" grep -Eq 'name="seats" type="number"( required)? min="1" max="100"' "$T/bus-new.html"
+check "... said beside the field in Chinese" bash -c "tr '\\n' ' ' <'$T/bus-new.html' | grep -q 'name=\"seats\"[^<]*>[^<]*<div class=\"help\"> <span class=\"range\">范围：1 到 100。</span>'"
+check "a count's floor of 0 goes without saying" bash -c "! tr '\\n' ' ' <'$T/profile-new.html' | grep -q 'name=\"staff_count\"[^<]*><div class=\"help\"> <span class=\"range\">'"
+# ---- a field naming another record is a choice of them, not a box for a UUID
+curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/k/hazard/new" >"$T/hazard-new.html"
+pick_opts() { # FILE FIELD: the options of its picker, one a line
+  tr '\n' ' ' <"$1" | grep -o "<select id=\"in-$2\"[^>]*>.*" | sed 's,</select>.*,,' |
+    grep -o '<option value="[^"]*"[^>]*>[^<]*' | sed 's/<option value="\([^"]*\)"[^>]*>/\1|/'
+}
+pick_opts "$T/hazard-new.html" inspection_id >"$T/insp.opts"
+check "a hazard's inspection is chosen from the school's inspections" \
+  test "$(grep -Ec '^[0-9a-f-]{36}\|' "$T/insp.opts")" -ge 1
+check "... each by its date and what it was, not its id" \
+  bash -c "grep -E '^[0-9a-f-]{36}\|' '$T/insp.opts' | grep -Evq '\|20[0-9]{2}-[0-9]{2}-[0-9]{2} · [^ ]' && exit 1 || exit 0"
+check "... as many as the school's inspections" \
+  eq "$(grep -Ec '^[0-9a-f-]{36}\|' "$T/insp.opts")" "$(sqlite3 "$T/$S.db" "select count(*) from records where kind = 'inspection' and not deleted and school = 'school01'")"
+curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/k/drill/new" >"$T/drill-new.html"
+pick_opts "$T/drill-new.html" plan_id >"$T/plan.opts"
+check "a drill's plan is chosen from the emergency plans in force" \
+  test "$(grep -Ec '^[0-9a-f-]{36}\|' "$T/plan.opts")" -ge 1
+# a letter's holder: the school's staff, by name (the field is signer_staff_id)
+curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/k/letter/new" >"$T/letter-new.html"
+pick_opts "$T/letter-new.html" signer_staff_id >"$T/staff.opts"
+check "a letter's holder is chosen from the school's staff, not typed as an id" \
+  bash -c "grep -q '<select id=\"in-signer_staff_id\"' '$T/letter-new.html' && ! grep -q 'id=\"in-signer_staff_id\"[^>]*type=\"text\"' '$T/letter-new.html'"
+check "... as many as the school's staff" \
+  eq "$(grep -Ec '^[0-9a-f-]{36}\|' "$T/staff.opts")" "$(sqlite3 "$T/$S.db" "select count(*) from records where kind = 'staff' and not deleted and school = 'school01'")"
+sc $S export staff --csv >"$T/staff.csv"
+named=$(python3 - "$T/staff.csv" "$T/staff.opts" <<'PY'
+import csv, html, sys
+names = {r["id"]: r["name"] for r in csv.DictReader(open(sys.argv[1], encoding="utf-8"))}
+n = 0
+for line in open(sys.argv[2], encoding="utf-8"):
+    oid, _, text = line.rstrip("\n").partition("|")
+    if oid and names.get(oid) and names[oid] in html.unescape(text):
+        n += 1
+print(n)
+PY
+)
+check "... each by its name ($named of them)" eq "$named" "$(grep -Ec '^[0-9a-f-]{36}\|' "$T/staff.opts")"
+check "... and there are some" test "${named:-0}" -ge 5
+# a text field holding a staff member's name (a visitor's host, a class's
+# head teacher) stays text, with the school's staff suggested by name
+for form in visitor:host school_class:head_teacher letter:signer; do
+  k=${form%%:*} f=${form#*:}
+  curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/k/$k/new" >"$T/$k-new.html"
+  tr '\n' ' ' <"$T/$k-new.html" | grep -o "<datalist id=\"names-$f\"[^>]*>.*" | sed 's,</datalist>.*,,' |
+    grep -o '<option value="[^"]*"' | sed 's/<option value="//;s/"$//' >"$T/$k-$f.names"
+  check "$k.$f is a text box that suggests the staff" \
+    grep -Eq "<input id=\"in-$f\" name=\"$f\" type=\"text\"( required)? list=\"names-$f\"" "$T/$k-new.html"
+  got=$(python3 - "$T/staff.csv" "$T/$k-$f.names" <<'PY'
+import csv, html, sys
+names = {r["name"] for r in csv.DictReader(open(sys.argv[1], encoding="utf-8"))}
+vals = [html.unescape(l.rstrip("\n")) for l in open(sys.argv[2], encoding="utf-8") if l.strip()]
+print(len(vals) if vals and all(v in names for v in vals) else 0)
+PY
+)
+  check "... all $(grep -c . "$T/staff.csv" | awk '{print $1-1}') staff, each by a staff name ($got)" \
+    eq "$got" "$(sqlite3 "$T/$S.db" "select count(*) from records where kind = 'staff' and not deleted and school = 'school01'")"
+done
+CS=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$T/profile-new.html" | head -1 | sed 's/.*value="//;s/"//')
+code=$(curl -s -o "$T/neg.html" -w '%{http_code}' -b "$T/cj" -H 'Accept-Language: zh-CN' \
+  --data-urlencode "csrf=$CS" --data-urlencode 'name=实验路小学' -d 'staff_count=-1&class_count=24&student_count=988' \
+  "$B/k/school_profile/new")
+check "-1 posted anyway: 422" eq "$code" 422
+check "... the rules' message beside the field" grep -q 'id="err-staff_count"' "$T/neg.html"
+# a workflow step done in the browser is confirmed in words, not in the
+# command line's line (state keys, whole record ids, the next command)
+H=$(sc_as $S pr-school01 hazard report --title 消防通道堆放杂物 --area fire --severity high 2>/dev/null | grep -Eo '[0-9a-f-]{36}' | head -1)
+check "a hazard to assign" test ${#H} -eq 36
+curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/r/$H/v/assign" >"$T/assign-form.html"
+check "the step's form says which hazard it is about" grep -q '<h1>隐患: 消防通道堆放杂物: 签发</h1>' "$T/assign-form.html"
+curl -s -L -o "$T/assigned.html" -b "$T/cj" -H 'Accept-Language: zh-CN' --data-urlencode "csrf=$CS" \
+  --data-urlencode 'owner=王师傅' -d 'deadline_date=2030-01-01&_password=secret-pr-school01' "$B/r/$H/v/assign"
+grep -o '<p class="ok" id="done">[^<]*' "$T/assigned.html" | sed 's/.*>//' >"$T/done.txt"
+check "the assignment is confirmed on the hazard's page" grep -q '签发' "$T/done.txt"
+check "... without the state's key or a whole record id" bash -c \
+  "! grep -Eq '[a-z]{4,}|[0-9a-f-]{36}' '$T/done.txt'"
+check "the hazard's page is titled by the hazard, not its id" grep -q '<h1>隐患: 消防通道堆放杂物</h1>' "$T/assigned.html"
+stop
+
+# ---- the bureau: 教育局 in the bar, the district's lists without raw keys
+server_start || exit 1
+for s in bureau-office school01-main school01-east bureau-office; do
+  check "$s syncs" sc stores/$s sync --timeout-ms 60000
+done
+check "the bureau fetches the district dashboard (schools' names)" sc stores/bureau-office dashboard --refresh
+check "serve starts at the bureau" serve stores/bureau-office
+zh "$B/" >"$T/b-home.html"
+check "the bureau's bar says 教育局" eq "$(bar "$T/b-home.html")" "教育局"
+check "... and no campus" bash -c "! grep -q '</span> · 校区' '$T/b-home.html'"
+zh "$B/dashboard" >"$T/b-dash.html"
+check "the bureau picks a school by name on the dashboard" grep -q '<select id="f-school" name="school">.*<option value="school01">实验路小学</option>' "$T/b-dash.html"
+zh "$B/report?year=2026" >"$T/b-report.html"
+check "... and on the annual report" grep -q '<select id="f-school" name="school">.*<option value="school01">实验路小学</option>' "$T/b-report.html"
+zh "$B/report?year=2026&school=school01" >"$T/b-report1.html"
+check "... the school drilled into is the one chosen" grep -q '<option value="school01" selected>实验路小学</option>' "$T/b-report1.html"
+bpages=()
+for k in $kinds; do
+  zh "$B/k/$k" >"$T/b-list-$k.html"
+  bpages+=("$T/b-list-$k.html")
+done
+check "the bureau's lists show no raw key (${#bpages[@]} pages)" $RAW "${bpages[@]}"
+check "the bureau's hazards name their school" bash -c "grep -q '<td>实验路小学</td>' '$T/b-list-hazard.html' && ! grep -q '<td>school01</td>' '$T/b-list-hazard.html'"
+stop
+echo "$E2E_PASS passed, $E2E_FAIL failed"
+[ "$E2E_FAIL" -eq 0 ]

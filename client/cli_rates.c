@@ -62,6 +62,22 @@ static int print_missing(const struct kind_env *env, const struct local_rates *l
 	char buf[600];
 	int rc = owed_each(env, lr->start, lr->end, lr->as_of, miss_cb, &m);
 
+	/* the "1530" sessions as the dashboard lists them: one line for the
+	 * school, in the server's words (dash_build.c's missing_1530) */
+	if (!rc && lr->sessions.expected > lr->sessions.received) {
+		struct miss *more = realloc(m.v, (m.n + 1) * sizeof *more);
+		if (!more) {
+			rc = -ENOMEM;
+		} else {
+			m.v = more;
+			rc = owed_sessions_due(env, lr->start, lr->end, lr->as_of, m.v[m.n].due);
+			snprintf(m.v[m.n].what, sizeof m.v->what,
+				 "\"1530\" sessions: %u of %u not held",
+				 lr->sessions.expected - lr->sessions.received,
+				 lr->sessions.expected);
+			m.n += !rc;
+		}
+	}
 	if (!rc && m.n > 1)
 		qsort(m.v, m.n, sizeof *m.v, cmp_miss);
 	if (!rc) {

@@ -73,4 +73,12 @@ SC_WUR int owed_rates(const struct kind_env *env, const char *start, const char 
 SC_WUR int owed_sessions(const struct kind_env *env, const char *start, const char *end,
 			 const char *today, struct owed_rate *out);
 
+/** The day the "1530" sessions owed so far fell due, as the dashboard's
+ * missing list dates its "1530" line (013's sc_missing, dash_query.c's
+ * Q_PERIOD): the last school day of the calendar over [start, end] before
+ * min(end, today), into out; "" when there is none. 0, or SC_EINVALID,
+ * -ENOMEM, a code from env. */
+SC_WUR int owed_sessions_due(const struct kind_env *env, const char *start, const char *end,
+			     const char *today, char out[11]);
+
 #endif

@@ -465,3 +465,25 @@ int owed_sessions(const struct kind_env *env, const char *start, const char *end
 	cal_free(&c);
 	return rc;
 }
+
+int owed_sessions_due(const struct kind_env *env, const char *start, const char *end,
+		      const char *today, char out[11])
+{
+	struct cal c = { 0 };
+	int now, last = INT_MIN, rc;
+
+	out[0] = '\0';
+	if (day_no(start, &c.start) != 0 || day_no(end, &c.end) != 0 || day_no(today, &now) != 0 ||
+	    c.end < c.start)
+		return SC_EINVALID;
+	if (now > c.end)
+		now = c.end;
+	rc = cal_build(env, &c);
+	for (size_t i = 0; !rc && i < c.n; i++)
+		if (c.days[i].d < now && c.days[i].d > last)
+			last = c.days[i].d;
+	if (!rc && last != INT_MIN && date_add("2000-01-01", last, out) != 0)
+		rc = SC_EINVALID;
+	cal_free(&c);
+	return rc;
+}

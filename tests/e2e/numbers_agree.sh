@@ -71,8 +71,16 @@ rates_agree() { # SCHOOL STORE WHEN
   check "$1 $3: rates, local = server ($(echo $srv | tr '\n' ' '))" eq "$loc" "$srv"
 }
 missing_agree() { # SCHOOL STORE WHEN: `rates --missing` lists sc_missing_of's rows
+  # and the dashboard's "1530" line (server/dash_build.c's missing_1530: the
+  # indicator's due and held for the period, due the last school day before
+  # the as-of day, dash_query.c's Q_PERIOD)
   local srv loc
-  srv=$(sql "SELECT m.due_date || '  ' || m.what FROM sc_period(NULL, NULL, '$today') p CROSS JOIN LATERAL sc_missing_of(p.period_start, p.period_end, p.as_of, ARRAY['$1']) m" | LC_ALL=C sort)
+  srv=$(sql "SELECT m.due_date || '  ' || m.what FROM sc_period(NULL, NULL, '$today') p CROSS JOIN LATERAL sc_missing_of(p.period_start, p.period_end, p.as_of, ARRAY['$1']) m
+             UNION ALL
+             SELECT (SELECT max(k.day)::text FROM sc_calendar(p.period_start, p.period_end) k WHERE k.day < p.as_of)
+                    || '  \"1530\" sessions: ' || (v.den - v.num)::int || ' of ' || v.den::int || ' not held'
+             FROM sc_period(NULL, NULL, '$today') p CROSS JOIN LATERAL sc_indicator_values(p.period_start, p.period_end, p.as_of, '$1') v
+             WHERE v.school = '$1' AND v.win = 'period' AND v.key = 'education_1530' AND v.den > v.num" | LC_ALL=C sort)
   loc=$(LANG=C.UTF-8 sc "$2" --lang en rates --missing | sed -n '/^MISSING SUBMISSIONS/,/^  [^0-9]/s/^  \([0-9]\{4\}-[0-9][0-9]-[0-9][0-9]  .*\)/\1/p' | LC_ALL=C sort)
   check "$1 $3: missing submissions, local = server ($(printf '%s' "$srv" | grep -c .))" eq "$loc" "$srv"
 }
@@ -84,6 +92,8 @@ for s in school01 school02; do
     bash -c "LANG=C.UTF-8 \"$SAFECAMPUS\" --store \"$T/stores/$s-main.db\" --lang en rates | head -1 | grep -qF -- \"of school $name,\""
   rates_agree "$s" "stores/$s-main" "(generated)"
   missing_agree "$s" "stores/$s-main" "(generated)"
+  check "$s: the missing list has the dashboard's \"1530\" line (sessions not held: $(server_rates "$s" | awk '$1 == "education_1530" {print $2 - $3}'))" \
+    bash -c "LANG=C.UTF-8 \"$SAFECAMPUS\" --store \"$T/stores/$s-main.db\" --lang en rates --missing | grep -qE '^  [0-9-]{10}  \"1530\" sessions: [1-9][0-9]* of [0-9]+ not held\$'"
   last=$(date -d "${today:0:7}-01 - 1 day" +%F) # the end of last month
   check "$s as of $last (--month ${last:0:7}): rates, local = server" \
     eq "$(local_rates "stores/$s-main" --month "${last:0:7}")" "$(server_rates "$s" "$last")"

@@ -258,7 +258,7 @@ static void test_sessions_by_hand(void **state)
 	struct mem x = { 0 };
 	struct kind_env env = env_of(&x, false);
 	struct owed_rate k;
-	char a[37], b[37], c[37];
+	char a[37], b[37], c[37], day[11];
 
 	(void)state;
 	/* no class, no session (the default calendar): nothing due */
@@ -300,6 +300,20 @@ static void test_sessions_by_hand(void **state)
 	assert_int_equal(owed_sessions(&env, "2026-03-02", "2026-03-13", "2026-03-03", &k), 0);
 	assert_rate(&k, 7, 7, 7);
 	assert_int_equal(owed_sessions(&env, "2026-03-13", "2026-03-02", "2026-03-10", &k),
+			 SC_EINVALID);
+	/* the day they fell due: the last school day before min(end, today):
+	 * Monday 03-09 before 03-10; the makeup Saturday 03-07 before 03-09,
+	 * not the holiday 03-06 nor Sunday; 03-12 once the term is over; none
+	 * before the term's first day */
+	assert_int_equal(owed_sessions_due(&env, "2026-03-02", "2026-03-13", "2026-03-10", day), 0);
+	assert_string_equal(day, "2026-03-09");
+	assert_int_equal(owed_sessions_due(&env, "2026-03-02", "2026-03-13", "2026-03-09", day), 0);
+	assert_string_equal(day, "2026-03-07");
+	assert_int_equal(owed_sessions_due(&env, "2026-03-02", "2026-03-13", "2026-04-20", day), 0);
+	assert_string_equal(day, "2026-03-12");
+	assert_int_equal(owed_sessions_due(&env, "2026-03-02", "2026-03-13", "2026-03-02", day), 0);
+	assert_string_equal(day, "");
+	assert_int_equal(owed_sessions_due(&env, "2026-03-13", "2026-03-02", "2026-03-10", day),
 			 SC_EINVALID);
 	mem_free(&x);
 }

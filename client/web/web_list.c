@@ -67,8 +67,8 @@ static void list_labels(struct web_page *p, const struct kind *k, const char *fi
 	}
 }
 
-void web_value(struct web_page *p, const struct kind *k, const ProtobufCMessage *m,
-	       const ProtobufCFieldDescriptor *f)
+void web_value(struct web_req *r, struct web_page *p, const struct kind *k,
+	       const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
 {
 	char *v = kind_field_get(m, f);
 
@@ -76,7 +76,9 @@ void web_value(struct web_page *p, const struct kind *k, const ProtobufCMessage 
 		p->oom = true;
 		return;
 	}
-	if (f->type == PROTOBUF_C_TYPE_ENUM && *v)
+	if (r && f->type == PROTOBUF_C_TYPE_STRING && web_record_ref(p, r, k, f->name, v))
+		; /* the record it names, not its UUID */
+	else if (f->type == PROTOBUF_C_TYPE_ENUM && *v)
 		web_e(p, kind_enum_label_tr(k, f->name, v));
 	else if (f->type == PROTOBUF_C_TYPE_STRING && *v && kind_field_ui(k, f->name) &&
 		 kind_field_ui(k, f->name)->values)
@@ -192,7 +194,7 @@ static int list_cb(void *arg, const Safecampus__Record *rec)
 	web_p(p, "<tr><td><a href=\"/r/%s\">%.8s</a></td>", rec->id, rec->id);
 	for (size_t i = 0; i < x->ncols; i++) {
 		web_p(p, "<td>");
-		web_value(p, x->k, m, x->cols[i]);
+		web_value(x->r, p, x->k, m, x->cols[i]);
 		web_p(p, "</td>");
 	}
 	if (x->k->ops && x->k->ops->status_words) {

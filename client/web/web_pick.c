@@ -96,9 +96,8 @@ static bool shown_field(const struct kind *k, size_t i, const ProtobufCFieldDesc
 
 /* "2026-03-12 · 校级 · 消防": the record's date and its first text or enum
  * fields as its list shows them, enum values by their labels. */
-static void option_text(struct pick *x, const Safecampus__Record *r, char *out, size_t n)
+static void option_text(const struct kind *k, const Safecampus__Record *r, char *out, size_t n)
 {
-	const struct kind *k = x->k;
 	const ProtobufCFieldDescriptor *df = web_date_field(k), *f;
 	size_t len = 0, parts = 0;
 	char buf[200];
@@ -129,7 +128,7 @@ static void option(struct pick *x, const Safecampus__Record *r)
 	char text[400];
 	bool sel = !strcmp(x->val, r->id);
 
-	option_text(x, r, text, sizeof text);
+	option_text(x->k, r, text, sizeof text);
 	x->found |= sel;
 	web_p(x->p, "<option value=\"%s\"%s>", r->id, sel ? " selected" : "");
 	web_e(x->p, text);
@@ -202,6 +201,37 @@ bool web_record_picker(struct web_page *p, struct web_req *r, const struct kind 
 	return true;
 }
 
+bool web_record_ref(struct web_page *p, struct web_req *r, const struct kind *k, const char *field,
+		    const char *id)
+{
+	const struct kind_ref *ref;
+	const struct kind *pk = picked_kind(k, field, &ref);
+	Safecampus__Record *c = NULL;
+	char text[400];
+
+	if (!pk || !*id)
+		return false;
+	if (store_get(r->w->st, id, &c) != 0 || !c || kind_of(c) != pk) {
+		/* not here (yet: a notice not pulled), or not of that kind: its
+		 * first characters, as record links show them, and why */
+		snprintf(text, sizeof text, "%.8s…", id);
+		web_p(p, "<span class=\"ref\" title=\"");
+		web_e(p, id);
+		web_p(p, "\">");
+		web_e(p, text);
+		web_p(p, "</span> ");
+		web_e(p, _("(not on this computer)"));
+	} else {
+		option_text(pk, c, text, sizeof text);
+		web_p(p, "<a class=\"ref\" href=\"/r/%s\" title=\"%s\">", c->id, c->id);
+		web_e(p, text);
+		web_p(p, "</a>");
+	}
+	if (c)
+		safecampus__record__free_unpacked(c, NULL);
+	return true;
+}
+
 /* ---------------------------------------------------------------- names */
 
 /* The kind whose names field holds (kind_ops.name_refs), or NULL. */
@@ -234,7 +264,7 @@ static void name_option(struct pick *x, const Safecampus__Record *r)
 
 	if (!record_name(x->k, r, name, sizeof name))
 		return;
-	option_text(x, r, text, sizeof text);
+	option_text(x->k, r, text, sizeof text);
 	web_p(x->p, "<option value=\"");
 	web_e(x->p, name);
 	web_p(x->p, "\">");

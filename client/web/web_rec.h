@@ -9,9 +9,10 @@ bool web_settable(const ProtobufCFieldDescriptor *f);
 bool web_ends(const char *s, const char *sfx);
 /** The kind's first date field (a record's period), or NULL. */
 const ProtobufCFieldDescriptor *web_date_field(const struct kind *k);
-/** Writes field f of m for people: enum labels, times, yes/no; escaped. */
-void web_value(struct web_page *p, const struct kind *k, const ProtobufCMessage *m,
-	       const ProtobufCFieldDescriptor *f);
+/** Writes field f of m for people: enum labels, times, yes/no, the record
+ * a reference names (web_record_ref, when r is not NULL); escaped. */
+void web_value(struct web_req *r, struct web_page *p, const struct kind *k,
+	       const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f);
 /** "synced", "not yet synced", "rejected" in the request's language. */
 const char *web_sync_label(enum store_sync_state s);
 
@@ -35,6 +36,13 @@ bool web_school_picker(struct web_page *p, struct web_req *r, const char *field,
  * (web_pick.c). */
 bool web_record_picker(struct web_page *p, struct web_req *r, const struct kind *k,
 		       const char *field, const char *val, bool req);
+/** For a field of k naming another record by id (as web_record_picker
+ * knows them): that record as the picker offers it, by date and title,
+ * linked to its page, its id the tooltip; an id not held here as a record
+ * of that kind by its first characters and that it is not here. False
+ * (nothing written) for any other field or an empty id. */
+bool web_record_ref(struct web_page *p, struct web_req *r, const struct kind *k, const char *field,
+		    const char *id);
 /** Does field of k hold a name of another kind's records (kind_ops.name_refs)? */
 bool web_names_field(const struct kind *k, const char *field);
 /** For such a field: <datalist id="names-FIELD"> of the school's records of

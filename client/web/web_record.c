@@ -60,7 +60,7 @@ static int hist_cb(void *arg, const Safecampus__Record *rec)
 		if (!hist_column(x->ek, f, x->files))
 			continue;
 		web_p(x->p, "<td>");
-		web_value(x->p, x->ek, m, f);
+		web_value(x->r, x->p, x->ek, m, f);
 		web_p(x->p, "</td>");
 	}
 	if (x->files) {
@@ -195,7 +195,7 @@ int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 		web_p(p, "<dt>");
 		web_e(p, web_field_label(k, f->name));
 		web_p(p, "</dt><dd>");
-		web_value(p, k, m, f);
+		web_value(r, p, k, m, f);
 		web_p(p, "</dd>");
 	}
 	web_in_force(r, p, k, rec);

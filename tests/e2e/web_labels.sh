@@ -4,8 +4,9 @@
 #   - every page's bar names the school (its profile's name), not its id, and
 #     the bureau as 教育局;
 #   - no cell of any kind's list, and no value of a record's page, is a raw
-#     enum key ("principal", "all_staff_training") or a public key's 64 hex
-#     digits (tests/tools/raw_keys.py);
+#     enum key ("principal", "all_staff_training"), a public key's 64 hex
+#     digits or a record's UUID (tests/tools/raw_keys.py): a field naming
+#     another record (a drill's plan) shows that record, linked;
 #   - a field naming another record (a hazard's inspection, a letter's holder
 #     among the staff) is a choice of them by what people call them, and a
 #     text field holding a staff member's name suggests the staff by name;
@@ -91,7 +92,11 @@ printf '<table id="list"><tr><th>a</th></tr><tr><td>principal</td></tr></table>'
 printf '<dl id="record"><dt>a</dt><dd>all_staff_training</dd></dl>' >"$T/bad2.html"
 printf '<dl id="record"><dt>a</dt><dd>%s</dd></dl>' "$(printf 'ab%.0s' $(seq 32))" >"$T/bad3.html"
 printf '<table id="list"><tr><th>a</th></tr><tr><td>class_meeting;lecture</td></tr></table>' >"$T/bad4.html"
-for i in 1 2 3 4; do check_fail "... the checker refuses bad$i" $RAW "$T/bad$i.html"; done
+printf '<dl id="record"><dt>a</dt><dd>0e30ad5f-9b73-471b-a040-8680dec38e36</dd></dl>' >"$T/bad5.html"
+for i in 1 2 3 4 5; do check_fail "... the checker refuses bad$i" $RAW "$T/bad$i.html"; done
+# a field naming another record shows that record, linked: a drill's plan, a hazard's inspection
+check "a drill's page names its plan and links to it" \
+  grep -Eq '<dt>所用预案</dt><dd><a class="ref" href="/r/[0-9a-f-]{36}" title="[0-9a-f-]{36}">[^<]*[^0-9a-f<-][^<]*</a>' "$T"/rec-drill-*.html
 # a list field's words: a notice report's channels and a drill's segments, by their labels
 check "a notice report's channels are listed in words" grep -Eq '<td>(主题班队会|班级钉钉群|专题安全知识讲座|致家长的一封信|微信推文|安全教育平台|国旗下讲话|演练|其他)(；|</td>)' "$T/list-notice_event.html"
 # a drill's list has no segments column (six columns at most): its record pages

@@ -3,8 +3,9 @@
 cell of a list (table#list, table#history) or a value of a record's page
 (dl#record) that is an enum value's key ("principal", "all_staff_training",
 as client code names them: the value without its enum's prefix, lower
-case), a snake_case word, or a public key's 64 hex digits; a ';'-separated
-list is judged item by item. Columns for the
+case), a snake_case word, a public key's 64 hex digits, or a record's UUID
+(a drill's plan, a hazard's inspection: the record it names belongs
+there); a ';'-separated list is judged item by item. Columns for the
 record's link, the campus and the school hold ids on purpose and are left
 out. Prints one line per finding and exits 1 if any.
 
@@ -207,6 +208,8 @@ def main():
                 why = 'a snake_case key'
             elif re.search(r'\b[0-9a-f]{64}\b', t):
                 why = 'a key\'s hex'
+            elif re.search(r'\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b', t):
+                why = 'a record\'s id (name the record it refers to)'
             if why:
                 print('%s: %s, "%s": %s is %s' % (page, where, head, t[:80], why))
                 bad += 1

@@ -490,8 +490,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			r->too_big = true;
 			if ((ex && strcasecmp(ex, "100-continue") == 0) ||
 			    strtoull(cl, NULL, 10) > WEB_SWALLOW_FACTOR * (uint64_t)r->body_max)
-				return refuse_now(r, 413,
-						  _("The form or file is too large: nothing was written."));
+				return refuse_now(
+					r, 413,
+					_("The form or file is too large: nothing was written."));
 			return MHD_YES;
 		}
 		if (strcmp(method, "POST") == 0) {

@@ -1,4 +1,7 @@
-/* A date field read the page's way. <input type="date"> shows its value in
+/* Dates and times as the page's language writes them: a day in a list, a
+ * record's page or a heading ("2026年9月9日" in Chinese), and a time.
+ *
+ * A date field read the page's way. <input type="date"> shows its value in
  * the browser's locale, not the page's: a Chinese page in a browser set to
  * English reads "12/06/2026". Beside each date input the chosen day is
  * therefore written out in the page's language ("2026年12月6日 星期日"): by
@@ -9,6 +12,7 @@
 #include "web_int.h"
 
 #include <stdio.h>
+#include <time.h>
 
 #include "date.h"
 #include "i18n.h"
@@ -49,4 +53,47 @@ void web_date_reading(struct web_page *p, const char *input_id, const char *val)
 	web_p(p, "\">");
 	web_e(p, text);
 	web_p(p, "</span>");
+}
+
+const char *web_date_text(const char *iso, char *out, size_t n)
+{
+	int y, m, d;
+
+	if (!iso || !date_valid(iso) || date_parse(iso, &y, &m, &d) != 0) {
+		snprintf(out, n, "%s", iso ? iso : "");
+		return out;
+	}
+	/* TRANSLATORS: a day in a list or on a record's page: %1$d the year,
+	 * %2$02d the month, %3$02d the day ("2026年9月9日") */
+	snprintf(out, n, _("%1$d-%2$02d-%3$02d"), y, m, d);
+	return out;
+}
+
+void web_date_cell(struct web_page *p, const char *iso)
+{
+	char text[64];
+
+	if (!iso || !date_valid(iso)) {
+		web_e(p, iso ? iso : "");
+		return;
+	}
+	/* the attribute keeps the ISO day: the list's sort reads it */
+	web_p(p, "<time datetime=\"%s\">", iso);
+	web_e(p, web_date_text(iso, text, sizeof text));
+	web_p(p, "</time>");
+}
+
+void web_fmt_time(int64_t ms, char *out, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0 || !localtime_r(&t, &tm)) {
+		snprintf(out, n, "-");
+		return;
+	}
+	/* TRANSLATORS: a time of day on a date: %1$d the year, %2$02d the
+	 * month, %3$02d the day, %4$02d the hour, %5$02d the minute */
+	snprintf(out, n, _("%1$d-%2$02d-%3$02d %4$02d:%5$02d"), tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min);
 }

@@ -25,7 +25,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "i18n.h"
 #include "log.h"
@@ -80,15 +79,6 @@ static void arm(struct web *w)
 void web_today(char out[11])
 {
 	verb_today(out);
-}
-
-void web_fmt_time(int64_t ms, char *out, size_t n)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (ms <= 0 || !localtime_r(&t, &tm) || strftime(out, n, "%Y-%m-%d %H:%M", &tm) == 0)
-		snprintf(out, n, "-");
 }
 
 const char *web_header(struct web_req *r, const char *name)

@@ -64,7 +64,7 @@ static int show_version(void *arg, const Safecampus__Record *v)
 		web_p(x->p, " · ");
 		web_e(x->p, web_field_label(rk, rk->ops->in_force_field));
 		web_p(x->p, " ");
-		web_e(x->p, buf);
+		web_date_cell(x->p, buf);
 	}
 	if (*x->named && strcmp(x->named, v->id) != 0 && uuid_valid(x->named)) {
 		/* the record named another version of it: say which */
@@ -82,7 +82,7 @@ static void one_ref(struct web_req *r, struct web_page *p, const struct kind *k,
 		    const Safecampus__Record *rec, const struct kind_ref *ref)
 {
 	const struct kind *rk = kind_by_name(ref->kind);
-	char date[64], named[64];
+	char date[64], named[64], day[64];
 	struct show_ctx x = { .p = p, .rk = rk, .named = named };
 	int rc = 0;
 
@@ -93,8 +93,9 @@ static void one_ref(struct web_req *r, struct web_page *p, const struct kind *k,
 	versions_field(k, rec, ref->field, named, sizeof named);
 	if (!*named && !ref->match_field)
 		return;
+	web_date_text(date, day, sizeof day);
 	web_p(p, "<dt>");
-	web_p(p, _("%1$s in force on %2$s"), web_field_label(k, ref->field), date);
+	web_p(p, _("%1$s in force on %2$s"), web_field_label(k, ref->field), day);
 	web_p(p, "</dt><dd id=\"in-force-%s\">", ref->field);
 	if (*named) {
 		struct versions vs = { 0 };
@@ -116,7 +117,7 @@ static void one_ref(struct web_req *r, struct web_page *p, const struct kind *k,
 		web_p(p, "<span class=\"error\">%s</span>", _("The versions could not be read."));
 	else if (!x.n) {
 		web_p(p, "<span class=\"none\">");
-		web_p(p, _("No version was in force on %s."), date);
+		web_p(p, _("No version was in force on %s."), day);
 		web_p(p, "</span>");
 	}
 	web_p(p, "</dd>");

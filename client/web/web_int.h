@@ -192,8 +192,15 @@ void web_verb_ctx(struct web_req *r, struct verb_ctx *vc, struct verb_actor *a,
 void web_date_reading(struct web_page *p, const char *input_id, const char *val);
 /** Today, local. */
 void web_today(char out[11]);
-/** "2026-12-03 10:02" for Unix ms (local), "-" for 0. */
+/** Unix ms as a local time in the request's language ("2026年12月3日
+ * 10:02"), "-" for 0 (web_date.c). */
 void web_fmt_time(int64_t ms, char *out, size_t n);
+/** An ISO day in the request's language ("2026年9月9日") into out, which is
+ * returned; anything but a real day copied as it is. */
+const char *web_date_text(const char *iso, char *out, size_t n);
+/** An ISO day as <time datetime="ISO"> in the request's words (a list sorts
+ * by the attribute); anything but a real day escaped as it is. */
+void web_date_cell(struct web_page *p, const char *iso);
 /** Lets the sync push a write at once. */
 void web_wrote(struct web_req *r);
 

@@ -80,6 +80,8 @@ void web_value(struct web_req *r, struct web_page *p, const struct kind *k,
 		; /* the record it names, not its UUID */
 	else if (f->type == PROTOBUF_C_TYPE_ENUM && *v)
 		web_e(p, kind_enum_label_tr(k, f->name, v));
+	else if (f->type == PROTOBUF_C_TYPE_STRING && web_ends(f->name, "_date"))
+		web_date_cell(p, v);
 	else if (f->type == PROTOBUF_C_TYPE_STRING && *v && kind_field_ui(k, f->name) &&
 		 kind_field_ui(k, f->name)->values)
 		list_labels(p, k, f->name, v);

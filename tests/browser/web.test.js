@@ -51,6 +51,7 @@ function localDate(d) {
 }
 const TODAY = localDate(new Date());
 const LATER = localDate(new Date(Date.now() + 30 * 86400e3));
+const YESTERDAY = localDate(new Date(Date.now() - 86400e3));
 
 // Every table of every page visited, and of the frames in it: each row of
 // its body has as many cells as its header row has headings (colspan
@@ -277,8 +278,10 @@ async function englishBrowserDates(count) {
     await pe.$eval('#in-meeting_date', (e, x) => { e.value = x; e.dispatchEvent(new Event('input')); }, past);
     const st = await save(pe, E.SC_PASS1);
     const shown = await pe.$$eval('#record dd', (ds) => ds.map((d) => d.textContent.trim()));
-    if (check('the meeting is saved with its ISO date', st === 200 && shown.includes(past),
-      `${st} ${shown.join(' | ')}\n${await formErrors(pe)}`))
+    const saved = await pe.$$eval(`#record dd time[datetime="${past}"]`, (ts) => ts.map((t) => t.textContent));
+    // its page writes the day in Chinese (the page's language, not the browser's)
+    if (check('the meeting is saved with its ISO date, shown the Chinese way', st === 200 && saved.length === 1 &&
+      saved[0] === zhDay(past).split(' ')[0], `${st} ${saved} ${shown.join(' | ')}\n${await formErrors(pe)}`))
       count('meeting');
   } finally {
     await en.close();
@@ -576,7 +579,7 @@ async function main() {
     const csv = path.join(E.SC_TMP || E.SC_SHOTS, 'meetings.csv');
     fs.writeFileSync(csv, [
       'type,meeting_date,title,attendees',
-      `guard,${TODAY},门卫与护学岗工作会议,12`,
+      `guard,${YESTERDAY},门卫与护学岗工作会议,12`,
       `leadership,${TODAY},安全工作领导小组会议,8`,
       `no_such_type,${TODAY},类型错误的会议,5`,
       'leadership,2026-02-30,日期错误的会议,5',
@@ -598,6 +601,21 @@ async function main() {
     check('... and no good row is', !rowErrors.some((e) => /^第 [23] 行/.test(e)), rowErrors.join('\n'));
     count('meeting', 2);
     await shot(p1, 'import');
+    // a list's days are written in Chinese and sort by their ISO day
+    await go(p1, '/k/meeting');
+    const dcol = await p1.$$eval('#list tbody tr:first-child td', (cs) => cs.findIndex((c) => c.querySelector('time')));
+    if (check('the meetings\' days are <time> cells', dcol >= 0, await text(p1, '#list'))) {
+      await p1.click(`#list thead th:nth-child(${dcol + 1})`);
+      const days = await p1.$$eval('#list tbody tr', (rs, i) => rs.map((r) => {
+        const t = r.cells[i].querySelector('time');
+        return t ? `${t.getAttribute('datetime')} ${t.textContent}` : r.cells[i].textContent;
+      }), dcol);
+      check('... each written in Chinese (2026年9月9日)', days.every((d) => /^\d{4}-\d\d-\d\d \d{4}年\d{1,2}月\d{1,2}日$/.test(d)),
+        days.join('\n'));
+      const iso = days.map((d) => d.slice(0, 10));
+      check('... and sorted by the day, earliest first, on a click of its heading',
+        new Set(iso).size >= 2 && iso.every((d, i) => !i || iso[i - 1] <= d), days.join('\n'));
+    }
 
     phase('CSV imported');
     // ------------------------------------------------------------ the dashboard

@@ -31,7 +31,7 @@ for _ in $(seq 50); do curl -s -o /dev/null $B/ && break; sleep 0.1; done
 dd() { curl -s -H 'Accept-Language: en' "$B/r/$1" | grep -o '<dd id="in-force-plan_id">.*' | sed 's|</dd>.*||'; }
 dd "$d1" >"$T/d1"; dd "$d2" >"$T/d2"; dd "$d3" >"$T/d3"; dd "$d4" >"$T/d4"
 check "March, naming version 2026.2: version 2026.1 was in force, linked" \
-  bash -c "grep -q 'href=\"/r/$p1\"' '$T/d1' && grep -q 'Version 2026.1' '$T/d1' && grep -q 'In force from 2026-02-01' '$T/d1'"
+  bash -c "grep -q 'href=\"/r/$p1\"' '$T/d1' && grep -q 'Version 2026.1' '$T/d1' && grep -q 'In force from <time datetime=\"2026-02-01\">2026-02-01</time>' '$T/d1'"
 check "... saying the drill names the other version" grep -q "class=\"named\" href=\"/r/$p2\"" "$T/d1"
 check "... and not linking 2026.2 as in force" bash -c "! grep -q 'data-id=\"$p2\"' '$T/d1'"
 check "October, naming version 2026.1: version 2026.2, linked" \
@@ -40,7 +40,7 @@ check "a drill naming no plan: the school's emergency plan in force then (2026.1
   bash -c "grep -q 'data-id=\"$p1\"' '$T/d3' && ! grep -q 'data-id=\"$p2\"' '$T/d3'"
 check "... not its rules" bash -c "! grep -q '$rule' '$T/d3'"
 check "before the first version: none in force" grep -q 'No version was in force on 2026-01-10' "$T/d4"
-check "the line's heading in Chinese" bash -c "curl -s -H 'Accept-Language: zh-CN' '$B/r/$d1' | grep -q '2026-03-15 时有效的'"
+check "the line's heading in Chinese, its day too" bash -c "curl -s -H 'Accept-Language: zh-CN' '$B/r/$d1' | grep -q '2026年3月15日 时有效的'"
 check "the version linked is the one show --on picks" \
   bash -c "\"$SAFECAMPUS\" --store '$T/amain.db' show $p2 --on 2026-03-15 | grep -q 'version  *2026.1'"
 check "a page without a date or plan has no such line (a meeting)" \

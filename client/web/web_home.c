@@ -51,7 +51,7 @@ struct due_ctx {
 	const struct kind_env *use; /* env, or one with the kind's events read at once */
 	char today[11];
 	unsigned n;
-	bool bureau; /* name each record's school */
+	struct web *w; /* at the bureau: name each record's school */
 };
 
 /* What names a record to a person in a line: its list's title column, else
@@ -98,10 +98,12 @@ static int due_cb(void *arg, const Safecampus__Record *rec)
 		}
 		free(t);
 	}
-	if (x->bureau && rec->school && *rec->school) {
-		web_p(x->p, "(");
-		web_e(x->p, rec->school);
-		web_p(x->p, ") ");
+	if (x->w && rec->school && *rec->school) {
+		char s[256];
+		/* TRANSLATORS: the school of an overdue record, at the bureau */
+		snprintf(s, sizeof s, _("(%s)"), web_school_label(x->w, rec->school));
+		web_e(x->p, s);
+		web_p(x->p, " ");
 	}
 	{
 		char w[64];
@@ -254,7 +256,7 @@ int web_page_home(struct web_req *r, struct web_page *p)
 {
 	struct web *w = r->w;
 	bool bureau = w->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU;
-	struct due_ctx due = { .p = p, .bureau = bureau };
+	struct due_ctx due = { .p = p, .w = bureau ? w : NULL };
 	struct env_cache cache;
 
 	web_head(p, r, _("Home"));

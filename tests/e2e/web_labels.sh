@@ -205,6 +205,8 @@ check "serve starts at the bureau" serve stores/bureau-office
 zh "$B/" >"$T/b-home.html"
 check "the bureau's bar says 教育局" eq "$(bar "$T/b-home.html")" "教育局"
 check "... and no campus" bash -c "! grep -q '</span> · 校区' '$T/b-home.html'"
+check "the bureau's overdue list names each record's school (（实验路小学）), not its id" \
+  bash -c "tr -d '\n' <'$T/b-home.html' | grep -o '<ul id=\"due\">.*' | sed 's|</ul>.*||' >'$T/b-due' && grep -q '（实验路小学）' '$T/b-due' && ! grep -q 'school01' '$T/b-due'"
 zh "$B/dashboard" >"$T/b-dash.html"
 check "the bureau picks a school by name on the dashboard" grep -q '<select id="f-school" name="school">.*<option value="school01">实验路小学</option>' "$T/b-dash.html"
 zh "$B/report?year=2026" >"$T/b-report.html"

@@ -285,11 +285,12 @@ static const char css[] =
 	"table{border-collapse:collapse;width:100%;background:#fff}\n"
 	"th,td{border:1px solid var(--line);padding:.35rem "
 	".5rem;text-align:left;vertical-align:top}\n"
-	"th{background:#eef2f6;cursor:pointer}\n"
+	/* a heading of a few Chinese words, and a day, never break inside: the
+	 * squeezed columns of a history read 环 / 节 otherwise */
+	"th{background:#eef2f6;cursor:pointer;white-space:nowrap}td time{white-space:nowrap}\n"
 	/* on a phone a table wider than the screen scrolls in its own box, the
 	 * page staying put (every table: lists, history, people, the outbox) */
-	"@media(max-width:760px){table{display:block;max-width:100%;overflow-x:auto}th{white-space:"
-	"nowrap}"
+	"@media(max-width:760px){table{display:block;max-width:100%;overflow-x:auto}"
 	"main{padding:.6rem}}\n"
 	".cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:.8rem}\n"
 	".card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.7rem}\n"

@@ -56,14 +56,24 @@ const YESTERDAY = localDate(new Date(Date.now() - 86400e3));
 // Every table of every page visited, and of the frames in it: each row of
 // its body has as many cells as its header row has headings (colspan
 // counted), so that no value sits under another column's heading.
-const TABLES = { pages: 0, tables: 0, bad: [] };
-function tableProblems() {
+// On the pages serve draws (not the dashboard's frame), a heading of a few
+// Chinese words stays on one line: "环节" broken into 环 / 节 is unreadable.
+const TABLES = { pages: 0, tables: 0, bad: [], wrapped: [] };
+function tableProblems(own) {
   const cells = (r) => [...r.cells].reduce((n, c) => n + (c.colSpan || 1), 0);
-  const out = { tables: 0, bad: [] };
+  const out = { tables: 0, bad: [], wrapped: [] };
   document.querySelectorAll('table').forEach((t, i) => {
     out.tables++;
     const head = t.tHead && t.tHead.rows.length ? t.tHead.rows[t.tHead.rows.length - 1] : null;
     if (!head) return;
+    for (const th of own ? head.cells : []) {
+      const words = th.textContent.trim();
+      if (!words || /\s/.test(words) || !th.getClientRects().length) continue;
+      const range = document.createRange();
+      range.selectNodeContents(th);
+      const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      if (lines.size > 1) out.wrapped.push(`${t.id || `table ${i + 1}`}: "${words}" on ${lines.size} lines`);
+    }
     const want = cells(head);
     for (const b of [...t.tBodies, ...(t.tFoot ? [t.tFoot] : [])])
       for (const r of b.rows)
@@ -74,11 +84,13 @@ function tableProblems() {
 }
 async function checkTables(page) {
   for (const f of page.frames()) {
-    const got = await f.evaluate(tableProblems).catch(() => null);
+    const got = await f.evaluate(tableProblems, f === page.mainFrame()).catch(() => null);
     if (!got) continue;
     TABLES.pages++;
     TABLES.tables += got.tables;
-    for (const b of got.bad) TABLES.bad.push(`${f.url().replace(/^https?:\/\/[^/]+/, '')} ${b}`);
+    const where = new URL(f.url()).pathname;
+    for (const b of got.bad) TABLES.bad.push(`${where} ${b}`);
+    for (const w of got.wrapped) TABLES.wrapped.push(`${where} ${w}`);
   }
 }
 
@@ -759,6 +771,8 @@ async function main() {
   }
   check(`every table of the ${TABLES.pages} pages and frames visited (${TABLES.tables} tables): as many cells in a row as headings`,
     TABLES.pages > 20 && TABLES.bad.length === 0, TABLES.bad.slice(0, 20).join('\n'));
+  check('... and no heading of a few Chinese words breaks over two lines',
+    TABLES.wrapped.length === 0, [...new Set(TABLES.wrapped)].slice(0, 20).join('\n'));
   console.log(`browser: ${passed} passed, ${failed} failed`);
   if (failed === 0) console.log('browser: all passed');
   return failed === 0 ? 0 : 1;

@@ -11,7 +11,11 @@
  * YYYY-MM-DD; the rules' message, if any, follows below as before. */
 #include "web_int.h"
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "date.h"
@@ -96,4 +100,58 @@ void web_fmt_time(int64_t ms, char *out, size_t n)
 	 * month, %3$02d the day, %4$02d the hour, %5$02d the minute */
 	snprintf(out, n, _("%1$d-%2$02d-%3$02d %4$02d:%5$02d"), tm.tm_year + 1900, tm.tm_mon + 1,
 		 tm.tm_mday, tm.tm_hour, tm.tm_min);
+}
+
+void web_time_cell(struct web_page *p, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char text[64];
+
+	web_fmt_time(ms, text, sizeof text);
+	if (ms <= 0 || !localtime_r(&t, &tm)) {
+		web_e(p, text);
+		return;
+	}
+	web_p(p, "<time datetime=\"%04d-%02d-%02dT%02d:%02d\">", tm.tm_year + 1900, tm.tm_mon + 1,
+	      tm.tm_mday, tm.tm_hour, tm.tm_min);
+	web_e(p, text);
+	web_p(p, "</time>");
+}
+
+/* Is s[0..9] an ISO day standing alone (no digit or '-' around it)? */
+static bool iso_day_at(const char *text, const char *s)
+{
+	char day[11];
+
+	if (strlen(s) < 10 || (s > text && (isdigit((unsigned char)s[-1]) || s[-1] == '-')) ||
+	    isdigit((unsigned char)s[10]) || s[10] == '-')
+		return false;
+	memcpy(day, s, 10);
+	day[10] = '\0';
+	return date_valid(day);
+}
+
+void web_e_dates(struct web_page *p, const char *text)
+{
+	const char *from = text ? text : "", *s = from;
+
+	for (; *s; s++) {
+		char day[11], words[64], *chunk;
+		if (!isdigit((unsigned char)*s) || !iso_day_at(text, s))
+			continue;
+		chunk = strndup(from, (size_t)(s - from));
+		if (!chunk) {
+			p->oom = true;
+			return;
+		}
+		web_e(p, chunk);
+		free(chunk);
+		memcpy(day, s, 10);
+		day[10] = '\0';
+		web_e(p, web_date_text(day, words, sizeof words));
+		s += 9;
+		from = s + 1;
+	}
+	web_e(p, from);
 }

@@ -186,7 +186,7 @@ static int week_line(void *arg, const char *line)
 	if (x->n++ >= DUE_SHOWN)
 		return 0;
 	web_p(x->p, "<li>");
-	web_e(x->p, line);
+	web_e_dates(x->p, line);
 	web_p(x->p, "</li>\n");
 	return 0;
 }
@@ -206,7 +206,7 @@ static int week_rec(void *arg, const Safecampus__Record *rec)
 	}
 	if (rc == 1 && x->n++ < DUE_SHOWN) {
 		web_p(x->p, "<li><a href=\"/r/%s\">", rec->id);
-		web_e(x->p, line);
+		web_e_dates(x->p, line);
 		web_p(x->p, "</a></li>\n");
 	}
 	return 0;
@@ -224,7 +224,9 @@ static void due_week(struct web_req *r, struct web_page *p, const struct kind_en
 		return;
 	x.week_end = week_end;
 	web_p(p, "<h2>");
-	web_p(p, _("Due today (%s) and this week (to %s)"), today, week_end);
+	web_p(p, _("Due today (%s) and this week (to %s)"),
+	      web_date_text(today, (char[64]){ 0 }, 64),
+	      web_date_text(week_end, (char[64]){ 0 }, 64));
 	web_p(p, "</h2>\n<ul id=\"due-week\">");
 	for (size_t i = 0; rc == 0 && i < kind_count(); i++) {
 		x.k = kind_at(i);

@@ -195,6 +195,12 @@ void web_today(char out[11]);
 /** Unix ms as a local time in the request's language ("2026年12月3日
  * 10:02"), "-" for 0 (web_date.c). */
 void web_fmt_time(int64_t ms, char *out, size_t n);
+/** text escaped, each ISO day in it (2026-12-08, standing alone) in the
+ * request's words: for lines made for the terminal too (what is due). */
+void web_e_dates(struct web_page *p, const char *text);
+/** Unix ms as web_fmt_time writes it, in a <time datetime="ISO local">
+ * (a list sorts by the attribute). */
+void web_time_cell(struct web_page *p, int64_t ms);
 /** An ISO day in the request's language ("2026年9月9日") into out, which is
  * returned; anything but a real day copied as it is. */
 const char *web_date_text(const char *iso, char *out, size_t n);

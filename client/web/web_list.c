@@ -86,11 +86,8 @@ void web_value(struct web_req *r, struct web_page *p, const struct kind *k,
 		 kind_field_ui(k, f->name)->values)
 		list_labels(p, k, f->name, v);
 	else if (web_ends(f->name, "_ms") && f->type != PROTOBUF_C_TYPE_STRING) {
-		char t[32];
-		if (strcmp(v, "0") != 0) { /* 0: not set (not revoked, still on site) */
-			web_fmt_time(strtoll(v, NULL, 10), t, sizeof t);
-			web_e(p, t);
-		}
+		if (strcmp(v, "0") != 0) /* 0: not set (not revoked, still on site) */
+			web_time_cell(p, strtoll(v, NULL, 10));
 	} else if (kind_field_is_hex(k, f->name) && strlen(v) > 16) {
 		/* 64 hex digits say nothing to a person; the first 16, in groups,
 		 * are enough to tell two apart (`safecampus show ID` prints all) */

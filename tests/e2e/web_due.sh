@@ -23,15 +23,18 @@ trap 'kill $SPID $BPID 2>/dev/null; e2e_cleanup' EXIT
 for _ in $(seq 50); do curl -s -o /dev/null "$B/" && break; sleep 0.1; done
 page() { curl -s -H 'Accept-Language: zh-CN' "$B/" | sed -n '/<ul id="due-week">/,/<\/ul>/p' >"$T/due"; }
 page
-check "the week's heading, in Chinese" bash -c "curl -s -H 'Accept-Language: zh-CN' $B/ | grep -q '今日（$today）及本周（至 $week_end）待办'"
+zh_day() { date -d "$1" +%Y年%-m月%-d日; }
+check "the week's heading, in Chinese, its days too" bash -c "curl -s -H 'Accept-Language: zh-CN' $B/ | grep -q '今日（$(zh_day "$today")）及本周（至 $(zh_day "$week_end")）待办'"
 check "the equipment check, linked to its record" grep -q "<a href=\"/r/$eq_id\">[^<]*灭火器 B-2[^<]*</a>" "$T/due"
 # the late item is under "Overdue" too: every kind whose status marks it
 # late, not only hazards (an overdue item or notice was missing there)
 curl -s -H 'Accept-Language: zh-CN' "$B/" | sed -n '/<ul id="due">/,/<\/ul>/p' >"$T/late"
 check "the overdue item is under Overdue, named" grep -q "<a href=\"/r/$eq_id\">.*</a> 灭火器 B-2 " "$T/late"
 check "this month's drill, in Chinese" grep -q "<li>本月演练（${today:0:7}）：尚未记录" "$T/due"
-# the same lines as `status` in Chinese, in the same order
-sc amain --lang zh status 2>/dev/null | sed -n '/^[^ ].*：\?$/,$p' | grep '^  - ' | sed 's/^  - //' >"$T/cli"
+# the same lines as `status` in Chinese, in the same order, the page writing
+# each day the Chinese way (2026-12-31: 2026年12月31日)
+sc amain --lang zh status 2>/dev/null | sed -n '/^[^ ].*：\?$/,$p' | grep '^  - ' | sed 's/^  - //' |
+  sed -E 's/([0-9]{4})-0?([0-9]{1,2})-0?([0-9]{1,2})([^0-9-]|$)/\1年\2月\3日\4/g' >"$T/cli"
 sed 's/<[^>]*>/\n/g' "$T/due" | grep -v '^$' | grep -v '^ *$' >"$T/web"
 check "the page's lines are status's" diff "$T/cli" "$T/web"
 check "the item checked today" sc amain edit "$eq_id" --last-check-date "$today"

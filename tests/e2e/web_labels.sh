@@ -98,7 +98,7 @@ for i in 1 2 3 4 5; do check_fail "... the checker refuses bad$i" $RAW "$T/bad$i
 check "a list's days are written in Chinese (2026年9月9日), the ISO day in <time datetime>" \
   grep -Eq '<td><time datetime="(20[0-9]{2})-[0-9]{2}-[0-9]{2}">20[0-9]{2}年[1-9][0-9]?月[1-9][0-9]?日</time></td>' "$T/list-drill.html"
 check "a record's time is written in Chinese (2026年9月22日 08:43)" \
-  grep -Eq '<dd>20[0-9]{2}年[1-9][0-9]?月[1-9][0-9]?日 [0-9]{2}:[0-9]{2}</dd>' "$T"/rec-notice_event-*.html
+  grep -Eq '<dd><time datetime="20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}">20[0-9]{2}年[1-9][0-9]?月[1-9][0-9]?日 [0-9]{2}:[0-9]{2}</time></dd>' "$T"/rec-notice_event-*.html
 # a field naming another record shows that record, linked: a drill's plan, a hazard's inspection
 check "a drill's page names its plan and links to it" \
   grep -Eq '<dt>所用预案</dt><dd><a class="ref" href="/r/[0-9a-f-]{36}" title="[0-9a-f-]{36}">[^<]*[^0-9a-f<-][^<]*</a>' "$T"/rec-drill-*.html

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "dashboard_text.h"
+#include "date.h"
 #include "i18n.h"
 
 static const struct {
@@ -75,7 +76,7 @@ void render_flags_term(FILE *f, const struct render_ctx *r)
 void render_flags_html(struct html *h)
 {
 	const Safecampus__Dashboard *d = h->d;
-	char buf[512];
+	char buf[512], day[64];
 
 	if (!h->r->bureau)
 		return;
@@ -97,7 +98,7 @@ void render_flags_html(struct html *h)
 		html_raw(h, "<tr><td>");
 		html_esc(h, render__school_label(h->r, fl->school));
 		html_raw(h, "</td><td>");
-		html_esc(h, fl->date);
+		html_esc(h, date_words(fl->date, day, sizeof day));
 		html_raw(h, "</td><td>");
 		html_esc(h, flag_words(fl->kind));
 		html_raw(h, ": ");

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "dashboard_text.h"
+#include "date.h"
 #include "i18n.h"
 #include "render_html.h"
 
@@ -282,7 +283,7 @@ static void header(struct html *h)
 	const char *view = !r->bureau    ? _("School view")
 			   : h->district ? _("Bureau: district")
 					 : _("Bureau: one school");
-	char asof[96], month[8];
+	char asof[96], month[8], day[64];
 
 	render__as_of(r, asof, sizeof asof);
 	html_raw(h, "<header>\n<h1>");
@@ -293,9 +294,9 @@ static void header(struct html *h)
 	html_esc(h, view);
 	html_raw(h, " &middot; ");
 	html_raw(h, _("period "));
-	html_esc(h, d->period_start_date);
+	html_esc(h, date_words(d->period_start_date, day, sizeof day));
 	html_raw(h, _(" to "));
-	html_esc(h, d->period_end_date);
+	html_esc(h, date_words(d->period_end_date, day, sizeof day));
 	html_raw(h, " &middot; ");
 	html_raw(h, _("month "));
 	html_esc(h, render__month(r, month));
@@ -552,7 +553,7 @@ static int alerts(struct html *h)
 		 _("What"), _("Since"));
 	for (size_t k = 0; k < d->n_alerts; k++) {
 		const Safecampus__Alert *a = d->alerts[o[k]];
-		char words[64], title[512];
+		char words[64], title[512], day[64];
 		render__alert_kind(a->kind, words, sizeof words);
 		html_out(h, "<tr><td><span class=\"sev %s\">", sev_class(a->severity));
 		html_esc(h, sev_text(a->severity));
@@ -572,7 +573,7 @@ static int alerts(struct html *h)
 			html_raw(h, "</div>");
 		}
 		html_raw(h, "</td><td>");
-		html_esc(h, a->since_date);
+		html_esc(h, date_words(a->since_date, day, sizeof day));
 		html_raw(h, "</td></tr>\n");
 	}
 	html_raw(h, "</tbody>\n</table>\n</section>\n");
@@ -583,7 +584,7 @@ static int alerts(struct html *h)
 static void missing(struct html *h)
 {
 	const Safecampus__Dashboard *d = h->d;
-	char what[512];
+	char what[512], day[64];
 
 	html_raw(h, "<section id=\"missing\">\n<h2>");
 	html_out(h, _("Missing submissions (%zu)"), d->n_missing);
@@ -614,7 +615,7 @@ static void missing(struct html *h)
 			html_raw(h, "</div>");
 		}
 		html_raw(h, "</td><td>");
-		html_esc(h, m->due_date);
+		html_esc(h, date_words(m->due_date, day, sizeof day));
 		html_raw(h, "</td></tr>\n");
 	}
 	html_raw(h, "</tbody>\n</table>\n</section>\n");

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
+
 bool date_leap(int y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -112,4 +114,18 @@ int date_add(const char *day, int days, char out[11])
 		return -EINVAL;
 	date_format(y, m, d, out);
 	return 0;
+}
+
+const char *date_words(const char *iso, char *out, size_t n)
+{
+	int y, m, d;
+
+	if (!iso || !date_valid(iso) || date_parse(iso, &y, &m, &d) != 0) {
+		snprintf(out, n, "%s", iso ? iso : "");
+		return out;
+	}
+	/* TRANSLATORS: a day in a list, on a record's page or a dashboard: %1$d
+	 * the year, %2$02d the month, %3$02d the day ("2026年9月9日") */
+	snprintf(out, n, _("%1$d-%2$02d-%3$02d"), y, m, d);
+	return out;
 }

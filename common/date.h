@@ -5,6 +5,7 @@
 #define SC_DATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "err.h"
 
@@ -24,5 +25,10 @@ SC_WUR int date_add(const char *day, int days, char out[11]);
 SC_WUR int date_diff(const char *a, const char *b, long *days);
 /** Day of the week of y-m-d, 0 = Sunday. */
 int date_weekday(int y, int m, int d);
+/** A day as people of the current language (i18n) write it into out, which
+ * is returned: "2026年9月9日", "2026-09-09" in English. Pages and printed
+ * dashboards use it; the terminal's text and files for scripts keep ISO.
+ * Anything but a real day is copied as it is (NULL as ""). */
+const char *date_words(const char *iso, char *out, size_t n);
 
 #endif

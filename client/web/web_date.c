@@ -59,20 +59,6 @@ void web_date_reading(struct web_page *p, const char *input_id, const char *val)
 	web_p(p, "</span>");
 }
 
-const char *web_date_text(const char *iso, char *out, size_t n)
-{
-	int y, m, d;
-
-	if (!iso || !date_valid(iso) || date_parse(iso, &y, &m, &d) != 0) {
-		snprintf(out, n, "%s", iso ? iso : "");
-		return out;
-	}
-	/* TRANSLATORS: a day in a list or on a record's page: %1$d the year,
-	 * %2$02d the month, %3$02d the day ("2026年9月9日") */
-	snprintf(out, n, _("%1$d-%2$02d-%3$02d"), y, m, d);
-	return out;
-}
-
 void web_date_cell(struct web_page *p, const char *iso)
 {
 	char text[64];
@@ -83,7 +69,7 @@ void web_date_cell(struct web_page *p, const char *iso)
 	}
 	/* the attribute keeps the ISO day: the list's sort reads it */
 	web_p(p, "<time datetime=\"%s\">", iso);
-	web_e(p, web_date_text(iso, text, sizeof text));
+	web_e(p, date_words(iso, text, sizeof text));
 	web_p(p, "</time>");
 }
 
@@ -149,7 +135,7 @@ void web_e_dates(struct web_page *p, const char *text)
 		free(chunk);
 		memcpy(day, s, 10);
 		day[10] = '\0';
-		web_e(p, web_date_text(day, words, sizeof words));
+		web_e(p, date_words(day, words, sizeof words));
 		s += 9;
 		from = s + 1;
 	}

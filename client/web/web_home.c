@@ -224,9 +224,8 @@ static void due_week(struct web_req *r, struct web_page *p, const struct kind_en
 		return;
 	x.week_end = week_end;
 	web_p(p, "<h2>");
-	web_p(p, _("Due today (%s) and this week (to %s)"),
-	      web_date_text(today, (char[64]){ 0 }, 64),
-	      web_date_text(week_end, (char[64]){ 0 }, 64));
+	web_p(p, _("Due today (%s) and this week (to %s)"), date_words(today, (char[64]){ 0 }, 64),
+	      date_words(week_end, (char[64]){ 0 }, 64));
 	web_p(p, "</h2>\n<ul id=\"due-week\">");
 	for (size_t i = 0; rc == 0 && i < kind_count(); i++) {
 		x.k = kind_at(i);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "i18n.h"
 #include "uuid.h"
 #include "versions.h"
@@ -93,7 +94,7 @@ static void one_ref(struct web_req *r, struct web_page *p, const struct kind *k,
 	versions_field(k, rec, ref->field, named, sizeof named);
 	if (!*named && !ref->match_field)
 		return;
-	web_date_text(date, day, sizeof day);
+	date_words(date, day, sizeof day);
 	web_p(p, "<dt>");
 	web_p(p, _("%1$s in force on %2$s"), web_field_label(k, ref->field), day);
 	web_p(p, "</dt><dd id=\"in-force-%s\">", ref->field);

@@ -201,9 +201,6 @@ void web_e_dates(struct web_page *p, const char *text);
 /** Unix ms as web_fmt_time writes it, in a <time datetime="ISO local">
  * (a list sorts by the attribute). */
 void web_time_cell(struct web_page *p, int64_t ms);
-/** An ISO day in the request's language ("2026年9月9日") into out, which is
- * returned; anything but a real day copied as it is. */
-const char *web_date_text(const char *iso, char *out, size_t n);
 /** An ISO day as <time datetime="ISO"> in the request's words (a list sorts
  * by the attribute); anything but a real day escaped as it is. */
 void web_date_cell(struct web_page *p, const char *iso);

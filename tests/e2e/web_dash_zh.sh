@@ -33,6 +33,8 @@ for v in school bureau; do
 done
 check "dashboard --html in Chinese: no English head, key or unit" $RAW "$T/cli-school.html" "$T/cli-bureau.html" "$T/cli-bureau-sorted.html"
 check "... the district is 全区" grep -q '<span class="scope">全区</span>' "$T/cli-bureau.html"
+check "... its days written the Chinese way (the period, a missing item's due day)" bash -c \
+  "grep -Eq '20[0-9]{2}年[1-9][0-9]?月[1-9][0-9]?日' '$T/cli-school.html' && ! grep -Eq '<td>20[0-9]{2}-[0-9]{2}-[0-9]{2}</td>' '$T/cli-school.html' '$T/cli-bureau.html'"
 check "... sorted by a column said in words" grep -q '排序依据：逾期隐患' "$T/cli-bureau-sorted.html"
 LANG=en_US.UTF-8 "$SC" --lang en --store "$T/bureau.db" dashboard --html "$T/cli-en.html" >/dev/null 2>&1
 check "in English the heads read as words" grep -q '<button type="button">Hazards overdue</button>' "$T/cli-en.html"

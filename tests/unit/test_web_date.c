@@ -1,4 +1,5 @@
-/* Days and times in the page's language (client/web/web_date.c): a day
+/* Days and times in the page's language (common/date.c's date_words,
+ * client/web/web_date.c): a day
  * written the Chinese way, the ISO day kept in <time datetime> for the
  * sort, and ISO days rewritten inside lines made for the terminal too,
  * only where one stands alone and is a real day. */
@@ -12,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "date.h"
 #include "i18n.h"
 #include "web_int.h"
 
@@ -43,9 +45,9 @@ static void test_zh(void **state)
 
 	(void)state;
 	i18n_set_lang("zh_CN");
-	assert_string_equal(web_date_text("2026-09-09", out, sizeof out), "2026年9月9日");
-	assert_string_equal(web_date_text("2026-02-30", out, sizeof out), "2026-02-30");
-	assert_string_equal(web_date_text("", out, sizeof out), "");
+	assert_string_equal(date_words("2026-09-09", out, sizeof out), "2026年9月9日");
+	assert_string_equal(date_words("2026-02-30", out, sizeof out), "2026-02-30");
+	assert_string_equal(date_words("", out, sizeof out), "");
 	expect(web_date_cell, "2026-10-01", "<time datetime=\"2026-10-01\">2026年10月1日</time>");
 	expect(web_date_cell, "not <a> day", "not &lt;a&gt; day");
 	/* a line of `status`: its day rewritten, the rest escaped as it is */

@@ -415,7 +415,12 @@ static void field_input(struct web_page *p, struct web_req *r, const struct form
 	const struct kind *k = fm->fk;
 	const struct kind_field_ui *ui = kind_field_ui(k, f->name);
 	const char *err = error_for(fm, f->name), *help = kind_field_help(k, f->name);
-	const char *posted = web_arg(r, f->name);
+	bool schools = k->ops && k->ops->schools_field && !strcmp(k->ops->schools_field, f->name);
+	char joined[8192];
+	/* a form sent back keeps every school ticked (one value each), not the
+	 * first value only: the picker's empty one, and none ticked means all */
+	const char *posted =
+		schools ? web_args_joined(r, f->name, joined, sizeof joined) : web_arg(r, f->name);
 	char *cur = fm->cur ? kind_field_get(fm->cur, f) : NULL;
 	const char *val = posted ? posted : cur ? cur : "";
 	bool req = in_list(fm->required, f->name);
@@ -479,8 +484,7 @@ static void field_input(struct web_page *p, struct web_req *r, const struct form
 		} else if (f->label != PROTOBUF_C_LABEL_REPEATED &&
 			   f->type != PROTOBUF_C_TYPE_STRING)
 			type = "number";
-		if (k->ops && k->ops->schools_field && !strcmp(k->ops->schools_field, f->name) &&
-		    web_school_picker(p, r, f->name, val)) {
+		if (schools && web_school_picker(p, r, f->name, val)) {
 			help = NULL; /* the picker says it */
 		} else if (f->label != PROTOBUF_C_LABEL_REPEATED &&
 			   f->type == PROTOBUF_C_TYPE_STRING &&

@@ -51,5 +51,12 @@ check "issued to two ticked schools: 303" eq "$(issue 防溺水专项 s03 s07)" 
 check "... its targets are those two" bash -c "grep -q 's03;s07' <<<'$(targets_of 防溺水专项)'"
 check "issued with none ticked: 303" eq "$(issue 消防安全月)" 303
 check "... to every school (no targets)" bash -c "grep -q 'targets *-$' <<<'$(targets_of 消防安全月)'"
+# sent back for a wrong password, the form keeps the two ticks: re-sent as
+# shown, it must not go to every school
+back=$(code -b "$T/cj" --data-urlencode "csrf=$CS" --data-urlencode "title=溺水预防" -d targets= \
+  -d targets=s03 -d targets=s07 -d due_date=2030-06-30 -d _password=wrong "$B/k/notice/v/issue")
+check "a wrong password sends the form back (422), nothing written" eq "$back $(targets_of 溺水预防)" "422 "
+check "... with the two schools still ticked, and only those" eq \
+  "$(grep -o '<input type="checkbox" name="targets" value="[^"]*" checked' "$T/out" | sed 's/.*value="//;s/".*//' | tr '\n' ' ')" "s03 s07 "
 kill $SPID; wait $SPID 2>/dev/null
 e2e_done

@@ -315,11 +315,29 @@ static void required_of(const struct kind *fk, const struct kind_verb *v, const 
 
 /* The record written is a sign-off (the verb's or, with no verb, the kind's
  * sign_roles) or a workflow step: the person gives the password again. */
+/* The roles that sign what a form writes: the verb's, or for a kind's own
+ * "new" form those of the verb that writes such records (a new notice is
+ * the bureau's issue, signed by an officer: kind_sign_roles, as verb_sign
+ * asks), else the kind's. */
+static unsigned form_sign_roles(const struct kind *fk, const struct kind_verb *v)
+{
+	ProtobufCMessage *m;
+	Safecampus__Record *r;
+	unsigned roles;
+
+	if (v)
+		return v->sign_roles;
+	m = kind_payload_new(fk);
+	r = m ? verb_record_new(fk, m) : NULL;
+	roles = r ? kind_sign_roles(r) : fk->ops ? fk->ops->sign_roles : 0;
+	if (r)
+		kind_record_free(r);
+	return roles;
+}
+
 static bool signed_step(const struct kind *fk, const struct kind_verb *v)
 {
-	if (v)
-		return (v->flags & KV_PARENT) || v->sign_roles;
-	return fk->ops && fk->ops->sign_roles;
+	return (v && (v->flags & KV_PARENT)) || form_sign_roles(fk, v);
 }
 
 /* Which fields the form asks for. */
@@ -800,7 +818,7 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 		 * sign-off's signing checks it (one scrypt, not two: verb_sign.c
 		 * answers -EACCES); a step that is not signed is checked here. */
 		struct person who;
-		bool signs = v ? v->sign_roles : fk->ops && fk->ops->sign_roles;
+		bool signs = form_sign_roles(fk, v) != 0;
 		if (!pw || !*pw ||
 		    (!signs && person_login(r->w->st, r->sess->who.login, pw, &who) != 0)) {
 			wrong_password(r, p, k, v, id, edit, res);

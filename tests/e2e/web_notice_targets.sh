@@ -58,5 +58,13 @@ back=$(code -b "$T/cj" --data-urlencode "csrf=$CS" --data-urlencode "title=溺�
 check "a wrong password sends the form back (422), nothing written" eq "$back $(targets_of 溺水预防)" "422 "
 check "... with the two schools still ticked, and only those" eq \
   "$(grep -o '<input type="checkbox" name="targets" value="[^"]*" checked' "$T/out" | sed 's/.*value="//;s/".*//' | tr '\n' ' ')" "s03 s07 "
+# the list's own "new" form writes what issue writes, a notice the officer
+# signs: it asks for the password, and saves with it (it asked for none and
+# refused every save, "wrong password")
+code -b "$T/cj" "$B/k/notice/new" >/dev/null
+check "the notice's new form asks for the officer's password" grep -q 'name="_password"' "$T/out"
+check "... and saves with it: 303" eq "$(code -b "$T/cj" --data-urlencode "csrf=$CS" --data-urlencode "title=交通安全提醒" \
+  -d targets= -d targets=s03 -d issue_date=$(date +%F) -d due_date=2030-06-30 -d _password=secret-zhou "$B/k/notice/new")" 303
+check "... the notice is written, for the school ticked" bash -c "grep -q 's03' <<<'$(targets_of 交通安全提醒)'"
 kill $SPID; wait $SPID 2>/dev/null
 e2e_done

@@ -99,14 +99,8 @@ int verify_store_record(struct store *st, const char *school, const Safecampus__
 						 .id = g.recs[i]->id,
 						 .kind = kind_of(g.recs[i])->name,
 						 .row_expected = true };
-	if (!rc && g.n) {
-		/* as `verify` decides: a chain of a parent's events, or the
-		 * versions of one record */
-		const struct kind *last = kind_of(g.recs[g.n - 1]);
-		if (verify_chain(v, school, kind_chain_id(rec),
-				 !(last->immutable && last->parent_field), links, g.n) < 0)
-			rc = -ENOMEM;
-	}
+	if (!rc && g.n && verify_chains(v, school, kind_chain_id(rec), links, g.n) < 0)
+		rc = -ENOMEM;
 	free(links);
 	for (size_t i = 0; i < g.n; i++)
 		kind_record_free(g.recs[i]);

@@ -396,3 +396,38 @@ int verify_chain(struct verify *v, const char *school, const char *chain_id, boo
 	free(have);
 	return (int)(v->bad - before);
 }
+
+static const char *school_of(const struct verify_link *l)
+{
+	return l->r && l->r->school ? l->r->school : "";
+}
+
+int verify_chains(struct verify *v, const char *school, const char *chain,
+		  const struct verify_link *links, size_t n)
+{
+	struct verify_link *group = calloc(n ? n : 1, sizeof *group);
+	bool *done = calloc(n ? n : 1, sizeof *done);
+	int bad = group && done ? 0 : -ENOMEM;
+
+	for (size_t i = 0; bad >= 0 && i < n; i++) {
+		size_t k = 0;
+		bool versions = true; /* no step among them: one record's versions */
+		int r;
+		if (done[i])
+			continue;
+		for (size_t j = i; j < n; j++) {
+			const struct kind *kj = kind_of(links[j].r);
+			if (done[j] || strcmp(school_of(&links[j]), school_of(&links[i])))
+				continue;
+			group[k++] = links[j];
+			done[j] = true;
+			versions = versions && !(kj && kj->immutable && kj->parent_field);
+		}
+		r = verify_chain(v, *school_of(&links[i]) ? school_of(&links[i]) : school, chain,
+				 versions, group, k);
+		bad = r < 0 ? r : bad + r;
+	}
+	free(group);
+	free(done);
+	return bad;
+}

@@ -69,6 +69,16 @@ SC_WUR int verify_admin_key(struct verify *v, const char *pem_path);
  * other kinds are ignored. -ENOMEM only. */
 SC_WUR int verify_add_person(struct verify *v, const Safecampus__Record *r);
 
+/** The records of one chain id, checked school by school as the server
+ * chains them (by chain id and school): a bureau's notice, signed by an
+ * officer, and each school's acknowledgements are as many chains, each with
+ * its own first step. Each group is a parent's events, or the versions of
+ * one record when none of it is a step (as `verify` decides); school
+ * reports a group of the bureau's rows. The number of bad findings or
+ * -ENOMEM; links are not changed. */
+int verify_chains(struct verify *v, const char *school, const char *chain,
+		  const struct verify_link *links, size_t n);
+
 /** Checks one chain: every link's signature (signer enrolled, of the right
  * school and role, not revoked when it signed), its hash against the one
  * recorded, and that each step names the one before it: by position when

@@ -90,22 +90,18 @@ static int run(struct cli *c, struct verify *v, const char *only)
 	for (size_t i = 0; !rc && i < g.n;) {
 		const char *chain = kind_chain_id(g.recs[i]);
 		bool pick = !only || !strcmp(chain, only);
-		bool versions = true; /* no events: versions of one record */
 		size_t j = i, m = 0;
 
 		for (; j < g.n && !strcmp(kind_chain_id(g.recs[j]), chain); j++) {
-			const struct kind *k = kind_of(g.recs[j]);
-			/* a chain with events (a letter and its counter-signature)
-			 * is linked by hash, whichever of its records sorts first */
-			versions = versions && !(k->immutable && k->parent_field);
 			pick = pick || !strcmp(g.recs[j]->id, only);
 			links[m++] = (struct verify_link){ .r = g.recs[j],
 							   .id = g.recs[j]->id,
 							   .kind = kind_of(g.recs[j])->name,
 							   .row_expected = true };
 		}
-		if (pick && verify_chain(v, c->cfg.school ? c->cfg.school : "", chain, versions,
-					 links, m) < 0)
+		/* school by school, each a parent's events or one record's versions */
+		if (pick &&
+		    verify_chains(v, c->cfg.school ? c->cfg.school : "", chain, links, m) < 0)
 			rc = -ENOMEM;
 		i = j;
 	}

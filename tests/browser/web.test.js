@@ -584,6 +584,11 @@ async function main() {
       count('notice_event');
       check('the notice is acknowledged', st === 200 && (await text(p1, '#status')) === '已签收',
         `status ${st} [${await text(p1, '#status')}]\n${await formErrors(p1)}`);
+      // the bureau's signature and the school's are two chains: both check out
+      await go(p1, `/r/${NOTICE}`);
+      const vs = await p1.$eval('#verify-state', (e) => `${e.className} ${e.textContent.trim()}`).catch(() => '');
+      check('... and the notice\'s signed history checks out (已核验)', /^ok /.test(vs) && vs.includes('已核验'),
+        `${vs}\n${await text(p1, '#verify')}`);
     }
 
     phase('notice acknowledged');

@@ -234,6 +234,11 @@ check "... and the closed hazard" grep -q '教学楼二楼灭火器过期' "$T/b
 check "filtered to another school, nothing" bash -c \
   "curl -s -H 'Accept-Language: zh-CN' 'http://127.0.0.1:$BP/k/hazard?school=schoolC' | grep -q 'id=\"count\">共 0 条'"
 kill "$BPID"; wait "$BPID" 2>/dev/null
+# the signed history of everything the browser did checks out on the command
+# line too, at the campus and at the bureau: the bureau's signed notice and
+# the school's acknowledgement are two chains, not one with two first steps
+check "safecampus verify at the campus: nothing altered" sc amain verify
+check "safecampus verify at the bureau: nothing altered" sc bureau verify
 
 kill "$SPID"; wait "$SPID"; rc=$?; SPID=
 check "serve stops cleanly on TERM (exit 0)" eq "$rc" 0

@@ -236,7 +236,7 @@ static const char script[] =
 	"rows.sort(function(a,b){var "
 	"x=a.cells[i].getAttribute('data-v'),y=b.cells[i].getAttribute('data-v');"
 	"if(x===''||y==='')return x===y?0:(x===''?1:-1);var nx=parseFloat(x),ny=parseFloat(y);"
-	"if(isNaN(nx)||isNaN(ny))return s*x.localeCompare(y);return s*(nx-ny);});"
+	"if(isNaN(nx)||isNaN(ny))return s*x.localeCompare(y,'zh-CN');return s*(nx-ny);});"
 	"rows.forEach(function(r){tb.appendChild(r);});}"
 	"for(var i=0;i<hs.length;i++){(function(i){var b=hs[i].querySelector('button');"
 	"if(b)b.addEventListener('click',function(){sortBy(i,hs[i]);});})(i);}})(ts[k]);})();";

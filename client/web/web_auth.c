@@ -168,9 +168,8 @@ static void login_form(struct web_page *p, struct web_req *r, const char *login,
 	web_e(p, back && back[0] == '/' && back[1] != '/' ? back : "/");
 	web_p(p, "\">\n<button type=\"submit\">%s</button>\n</form>\n<p class=\"help\">%s</p>\n",
 	      _("Sign in"),
-	      _("The principal makes the school's accounts on the People page (or with "
-		"`safecampus person add`). After five wrong passwords, signing in pauses for a "
-		"minute."));
+	      _("The principal makes the school's accounts on the People page. After five "
+		"wrong passwords, signing in pauses for a minute."));
 	web_foot(p, r);
 }
 

@@ -147,7 +147,8 @@ int web_page_dashboard_frame(struct web_req *r, struct web_page *p)
 	rc.stored_ms = stored;
 	rc.sort = web_arg(r, "sort");
 	rc.local = have_local ? &local : NULL;
-	rc.generated_by = "safecampus serve";
+	/* no "Made by safecampus serve" footer: a program's name a browser
+	 * user never typed */
 	rc.synced = true;
 	rc.web = true;
 	f = open_memstream(&mem, &len);

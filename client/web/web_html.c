@@ -301,6 +301,11 @@ static const char css[] =
 	".field input,.field select,.field textarea{width:100%;padding:.35rem;font:inherit;"
 	"border:1px solid var(--line);border-radius:4px;background:#fff}\n"
 	".field.bad input,.field.bad select,.field.bad textarea{border-color:var(--bad)}\n"
+	/* ticks: each box beside its name, in columns, not a full-width box
+	 * on a line of its own above it */
+	".choices{display:grid;grid-template-columns:repeat(auto-fill,minmax(11em,1fr));gap:.2rem "
+	".8rem}.choices label{display:flex;gap:.4rem;align-items:center;font-weight:400;margin:0}"
+	".field .choices input{width:auto}\n"
 	".req{color:var(--bad)}\n.help{color:var(--mute);font-size:.88rem}\n"
 	".msg{color:var(--bad);font-size:.92rem}\n"
 	".date-read{display:block;color:var(--mute);font-size:.92rem}\n"
@@ -333,6 +338,10 @@ static const char css[] =
 	/* the report's per-school table: its figure names stay readable
 	 * beside fourteen school columns */
 	"table.schools tbody th{min-width:11em;text-align:left}\n"
+	/* a table of every school side by side scrolls in its box, its row
+	 * names kept in view: the page itself never widens */
+	".scroll{max-width:100%;overflow-x:auto}.scroll table.schools tbody th{position:sticky;"
+	"left:0;background:#fff}\n"
 	"details.ids{display:inline}details.ids summary{display:inline;cursor:pointer;"
 	"color:var(--acc)}\n"
 	"@media print{.bar,nav,footer,form,.actions,.noprint,details.ids{display:none!important}"

@@ -120,7 +120,8 @@ static void schools_table(struct web_page *p, const struct report *d, struct rep
 	char label[256];
 
 	web_p(p,
-	      "<h2>%s</h2>\n<table class=\"schools sortable\" id=\"schools\"><thead><tr><th>"
+	      "<h2>%s</h2>\n<div class=\"scroll\"><table class=\"schools sortable\" "
+	      "id=\"schools\"><thead><tr><th>"
 	      "</th>",
 	      _("Figures per school"));
 	for (size_t s = 0; s < n; s++) {
@@ -146,7 +147,7 @@ static void schools_table(struct web_page *p, const struct report *d, struct rep
 			}
 			web_p(p, "</tr>\n");
 		}
-	web_p(p, "</tbody></table>\n");
+	web_p(p, "</tbody></table></div>\n");
 }
 
 static void free_all(struct report *r, struct report **v, size_t n)

@@ -58,10 +58,13 @@ const YESTERDAY = localDate(new Date(Date.now() - 86400e3));
 // counted), so that no value sits under another column's heading.
 // On the pages serve draws (not the dashboard's frame), a heading of a few
 // Chinese words stays on one line: "环节" broken into 环 / 节 is unreadable.
-const TABLES = { pages: 0, tables: 0, bad: [], wrapped: [] };
+const TABLES = { pages: 0, tables: 0, bad: [], wrapped: [], wide: [] };
 function tableProblems(own) {
   const cells = (r) => [...r.cells].reduce((n, c) => n + (c.colSpan || 1), 0);
-  const out = { tables: 0, bad: [], wrapped: [] };
+  const out = { tables: 0, bad: [], wrapped: [], wide: null };
+  // a page serve draws never scrolls sideways: a wide table scrolls in its box
+  if (own && document.documentElement.scrollWidth > window.innerWidth + 1)
+    out.wide = `${document.documentElement.scrollWidth} px wide in a ${window.innerWidth} px window`;
   document.querySelectorAll('table').forEach((t, i) => {
     out.tables++;
     const head = t.tHead && t.tHead.rows.length ? t.tHead.rows[t.tHead.rows.length - 1] : null;
@@ -91,6 +94,7 @@ async function checkTables(page) {
     const where = new URL(f.url()).pathname;
     for (const b of got.bad) TABLES.bad.push(`${where} ${b}`);
     for (const w of got.wrapped) TABLES.wrapped.push(`${where} ${w}`);
+    if (got.wide) TABLES.wide.push(`${where} ${got.wide}`);
   }
 }
 
@@ -730,6 +734,10 @@ async function main() {
         btext.slice(0, 400));
       await checkTables(p3); // the dashboard's frame, now loaded
       await shot(p3, 'bureau-dashboard');
+      await go(p3, '/report');
+      check('the bureau\'s annual report has the table of schools', (await p3.$('#schools')) !== null,
+        (await text(p3, 'main') || '').slice(0, 300));
+      await go(p3, '/dashboard');
       // the officer picks the school by its name, not by typing its id
       const pick = await p3.$eval('#f-school', (e) => e.tagName + ' ' +
         [...(e.options || [])].map((o) => o.textContent).join('/'));
@@ -776,6 +784,8 @@ async function main() {
   }
   check(`every table of the ${TABLES.pages} pages and frames visited (${TABLES.tables} tables): as many cells in a row as headings`,
     TABLES.pages > 20 && TABLES.bad.length === 0, TABLES.bad.slice(0, 20).join('\n'));
+  check('... and no page is wider than its window', TABLES.wide.length === 0,
+    [...new Set(TABLES.wide)].slice(0, 20).join('\n'));
   check('... and no heading of a few Chinese words breaks over two lines',
     TABLES.wrapped.length === 0, [...new Set(TABLES.wrapped)].slice(0, 20).join('\n'));
   console.log(`browser: ${passed} passed, ${failed} failed`);

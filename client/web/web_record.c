@@ -14,6 +14,7 @@
 #include "evidence.h"
 #include "i18n.h"
 #include "rules.h"
+#include "util.h"
 #include "web_rec.h"
 
 /* ---------------------------------------------------------------- the record */
@@ -427,6 +428,16 @@ static void number_bounds(struct web_page *p, const struct kind *k,
 	}
 }
 
+/* A text field holding a ';'-separated list of set words (its ui values:
+ * a notice report's channels, a drill's segments). */
+static bool word_list(const struct kind *k, const ProtobufCFieldDescriptor *f)
+{
+	const struct kind_field_ui *ui = kind_field_ui(k, f->name);
+
+	return f->type == PROTOBUF_C_TYPE_STRING && f->label != PROTOBUF_C_LABEL_REPEATED && ui &&
+	       ui->values;
+}
+
 static void field_input(struct web_page *p, struct web_req *r, const struct form *fm,
 			const ProtobufCFieldDescriptor *f)
 {
@@ -434,11 +445,13 @@ static void field_input(struct web_page *p, struct web_req *r, const struct form
 	const struct kind_field_ui *ui = kind_field_ui(k, f->name);
 	const char *err = error_for(fm, f->name), *help = kind_field_help(k, f->name);
 	bool schools = k->ops && k->ops->schools_field && !strcmp(k->ops->schools_field, f->name);
+	bool words = word_list(k, f);
 	char joined[8192];
-	/* a form sent back keeps every school ticked (one value each), not the
-	 * first value only: the picker's empty one, and none ticked means all */
-	const char *posted =
-		schools ? web_args_joined(r, f->name, joined, sizeof joined) : web_arg(r, f->name);
+	/* a form sent back keeps every tick (one value each), not the first
+	 * value only: the empty one always posted, and no school ticked means
+	 * every school */
+	const char *posted = schools || words ? web_args_joined(r, f->name, joined, sizeof joined)
+					      : web_arg(r, f->name);
 	char *cur = fm->cur ? kind_field_get(fm->cur, f) : NULL;
 	const char *val = posted ? posted : cur ? cur : "";
 	bool req = in_list(fm->required, f->name);
@@ -504,6 +517,26 @@ static void field_input(struct web_page *p, struct web_req *r, const struct form
 			type = "number";
 		if (schools && web_school_picker(p, r, f->name, val)) {
 			help = NULL; /* the picker says it */
+		} else if (words) {
+			/* a ';' list of set words (a drill's segments): ticks by
+			 * their labels, not a box for the keys; always posted, so
+			 * unticking them all is a change */
+			web_p(p,
+			      "<input type=\"hidden\" name=\"%s\" value=\"\"><div "
+			      "class=\"choices\" "
+			      "id=\"in-%s\">",
+			      f->name, f->name);
+			for (const struct kind_enum_label *w = ui->values; w->name; w++) {
+				web_p(p,
+				      "<label><input type=\"checkbox\" name=\"%s\" "
+				      "value=\"%s\"%s> ",
+				      f->name, w->name,
+				      sc_list_has(val, w->name) ? " checked" : "");
+				web_e(p, kind_enum_label_tr(k, f->name, w->name));
+				web_p(p, "</label>");
+			}
+			web_p(p, "</div>");
+			help = NULL; /* the words it takes are the ticks */
 		} else if (f->label != PROTOBUF_C_LABEL_REPEATED &&
 			   f->type == PROTOBUF_C_TYPE_STRING &&
 			   web_record_picker(p, r, k, f->name, val, req)) {
@@ -771,7 +804,10 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 	const char *parent = v && (v->flags & KV_PARENT) ? id : NULL;
 	struct verb_value vals[160];
 	char msbuf[160][24];
-	char joined[8192]; /* the schools field's ticks (kind_ops.schools_field) */
+	/* the ticked fields' values (schools_field, a list of set words), each
+	 * in its own buffer: vals point at them */
+	char joined[3][8192];
+	size_t nj = 0;
 	size_t n = 0, nms = 0;
 	struct verb_result *res;
 	struct verb_ctx vc;
@@ -802,10 +838,13 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 	}
 	for (unsigned i = 0; i < fk->desc->n_fields && n < 160; i++) {
 		const ProtobufCFieldDescriptor *f = &fk->desc->fields[i];
-		bool schools = fk->ops && fk->ops->schools_field &&
-			       !strcmp(fk->ops->schools_field, f->name);
-		const char *val = schools ? web_args_joined(r, f->name, joined, sizeof joined)
-					  : web_arg(r, f->name);
+		/* ticks, one value each: the schools, a list of set words */
+		bool schools = (fk->ops && fk->ops->schools_field &&
+				!strcmp(fk->ops->schools_field, f->name)) ||
+			       word_list(fk, f);
+		const char *val = schools && nj < 3 ? web_args_joined(r, f->name, joined[nj++],
+								      sizeof joined[0])
+						    : web_arg(r, f->name);
 		if (!asked(fk, v, parent, f) || !val || (!edit && !*val))
 			continue;
 		if (*val && web_ends(f->name, "_ms") && f->type != PROTOBUF_C_TYPE_STRING &&

@@ -193,6 +193,19 @@ check "the assignment is confirmed on the hazard's page" grep -q '签发' "$T/do
 check "... without the state's key or a whole record id" bash -c \
   "! grep -Eq '[a-z]{4,}|[0-9a-f-]{36}' '$T/done.txt'"
 check "the hazard's page is titled by the hazard, not its id" grep -q '<h1>隐患: 消防通道堆放杂物</h1>' "$T/assigned.html"
+# a list of set words (a drill's segments) is ticked by its labels, not typed as keys
+curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/k/drill/new" >"$T/drill-form.html"
+check "a drill's segments are ticks in words" bash -c \
+  "grep -q '<input type=\"checkbox\" name=\"segments\" value=\"principal\"> 校长讲评</label>' '$T/drill-form.html' && ! grep -q '<input id=\"in-segments\"' '$T/drill-form.html'"
+code=$(curl -s -o "$T/drill-back.html" -w '%{http_code}' -b "$T/cj" -H 'Accept-Language: zh-CN' --data-urlencode "csrf=$CS" \
+  --data-urlencode 'title=消防疏散演练' -d 'segments=&segments=principal&segments=student' "$B/k/drill/new")
+check "a drill without its date: 422, sent back with both segments still ticked" eq \
+  "$code $(grep -o 'name="segments" value="[a-z]*" checked' "$T/drill-back.html" | sed 's/.*value="//;s/".*//' | tr '\n' ' ')" \
+  "422 principal student "
+curl -s -L -o "$T/drill-saved.html" -b "$T/cj" -H 'Accept-Language: zh-CN' --data-urlencode "csrf=$CS" \
+  --data-urlencode 'theme=消防疏散演练' -d "drill_date=$(date -d yesterday +%F)&scenario=fire" \
+  -d 'segments=&segments=principal&segments=student&_password=secret-pr-school01' "$B/k/drill/new"
+check "... saved ticked, it reads 校长讲评；学生演练" grep -q '<dt>参与环节</dt><dd>校长讲评；学生演练</dd>' "$T/drill-saved.html"
 stop
 
 # ---- the bureau: 教育局 in the bar, the district's lists without raw keys

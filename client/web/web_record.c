@@ -786,13 +786,14 @@ static bool local_ms(const char *s, char *out, size_t n)
 /* The form again, with the password's message beside it; nothing was written. */
 static void wrong_password(struct web_req *r, struct web_page *p, const struct kind *k,
 			   const struct kind_verb *v, const char *id, bool edit,
-			   struct verb_result *res)
+			   struct verb_result *res, const char *pw)
 {
 	memset(res, 0, sizeof *res);
 	res->nerrors = 1;
 	snprintf(res->err[0].field, sizeof res->err[0].field, "_password");
 	snprintf(res->err[0].msg, sizeof res->err[0].msg, "%s",
-		 _("Wrong password: the step was not recorded."));
+		 pw && *pw ? _("Wrong password: the step was not recorded.")
+			   : _("Enter your password: it signs this step. Nothing was recorded."));
 	p->status = 422;
 	form_page(r, p, k, v, id, edit, res);
 }
@@ -812,7 +813,8 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 	struct verb_result *res;
 	struct verb_ctx vc;
 	struct verb_actor a;
-	const char *pw = web_arg(r, "_password");
+	/* "" when none was posted: the signing refuses it (the KDF takes no NULL) */
+	const char *pw = web_arg(r, "_password") ? web_arg(r, "_password") : "";
 	struct evidence_file ef;
 	int rc, have = 0;
 
@@ -858,9 +860,11 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 		 * answers -EACCES); a step that is not signed is checked here. */
 		struct person who;
 		bool signs = form_sign_roles(fk, v) != 0;
-		if (!pw || !*pw ||
-		    (!signs && person_login(r->w->st, r->sess->who.login, pw, &who) != 0)) {
-			wrong_password(r, p, k, v, id, edit, res);
+		/* a step that is signed: its fields are checked first, and the
+		 * signing then refuses an empty password (below: -EACCES) */
+		if (!signs &&
+		    (!pw || !*pw || person_login(r->w->st, r->sess->who.login, pw, &who) != 0)) {
+			wrong_password(r, p, k, v, id, edit, res, pw);
 			free(res);
 			return 0;
 		}
@@ -889,7 +893,7 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 	if (rc && have)
 		web_evidence_unused(r, &ef);
 	if (rc == -EACCES) {
-		wrong_password(r, p, k, v, id, edit, res);
+		wrong_password(r, p, k, v, id, edit, res, pw);
 		free(res);
 		return 0;
 	}

@@ -202,6 +202,12 @@ code=$(curl -s -o "$T/drill-back.html" -w '%{http_code}' -b "$T/cj" -H 'Accept-L
 check "a drill without its date: 422, sent back with both segments still ticked" eq \
   "$code $(grep -o 'name="segments" value="[a-z]*" checked' "$T/drill-back.html" | sed 's/.*value="//;s/".*//' | tr '\n' ' ')" \
   "422 principal student "
+check "... the missing field said first, beside it, not the password" bash -c \
+  "grep -q 'id=\"err-drill_date\"' '$T/drill-back.html' && ! grep -q 'id=\"err-_password\"' '$T/drill-back.html'"
+curl -s -o "$T/drill-nopw.html" -b "$T/cj" -H 'Accept-Language: zh-CN' --data-urlencode "csrf=$CS" \
+  --data-urlencode 'theme=消防疏散演练' -d "drill_date=$(date -d yesterday +%F)&scenario=fire" "$B/k/drill/new"
+check "... every field right and no password: asked for it, in words" \
+  grep -q 'id="err-_password">请输入您的密码' "$T/drill-nopw.html"
 curl -s -L -o "$T/drill-saved.html" -b "$T/cj" -H 'Accept-Language: zh-CN' --data-urlencode "csrf=$CS" \
   --data-urlencode 'theme=消防疏散演练' -d "drill_date=$(date -d yesterday +%F)&scenario=fire" \
   -d 'segments=&segments=principal&segments=student&_password=secret-pr-school01' "$B/k/drill/new"

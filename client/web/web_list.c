@@ -369,8 +369,11 @@ int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k)
 		}
 		web_p(p, "</select></div>\n");
 	}
-	if (bureau)
-		filter_input(p, "school", _("School"), "text", x.school);
+	if (bureau) { /* the district's schools by name (web_schools.c) */
+		web_p(p, "<div><label for=\"f-school\">%s</label>", _("School"));
+		web_school_choice(p, r, x.school);
+		web_p(p, "</div>\n");
+	}
 	filter_input(p, "campus", _("Campus"), "text", x.campus);
 	if (x.df) {
 		filter_input(p, "from", _("From"), "date", x.from);

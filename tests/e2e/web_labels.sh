@@ -238,6 +238,7 @@ for k in $kinds; do
   bpages+=("$T/b-list-$k.html")
 done
 check "the bureau's lists show no raw key (${#bpages[@]} pages)" $RAW "${bpages[@]}"
+check "the bureau filters a list by a school's name" grep -q '<select id="f-school" name="school">.*<option value="school01">实验路小学</option>' "$T/b-list-hazard.html"
 check "the bureau's hazards name their school" bash -c "grep -q '<td>实验路小学</td>' '$T/b-list-hazard.html' && ! grep -q '<td>school01</td>' '$T/b-list-hazard.html'"
 stop
 echo "$E2E_PASS passed, $E2E_FAIL failed"

@@ -26,7 +26,8 @@ static char *page_of(void (*fn)(struct web_page *p, const char *s), const char *
 	web_page_init(&p);
 	fn(&p, s);
 	assert_false(p.oom);
-	out = strndup((const char *)p.b.data + p.b.off, p.b.len - p.b.off);
+	/* nothing written: no buffer at all */
+	out = p.b.data ? strndup((const char *)p.b.data + p.b.off, p.b.len - p.b.off) : strdup("");
 	web_page_free(&p);
 	return out;
 }

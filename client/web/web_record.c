@@ -438,14 +438,18 @@ static bool word_list(const struct kind *k, const ProtobufCFieldDescriptor *f)
 	       ui->values;
 }
 
+static bool schools_field(const struct kind *k, const ProtobufCFieldDescriptor *f)
+{
+	return k->ops && k->ops->schools_field && !strcmp(k->ops->schools_field, f->name);
+}
+
 static void field_input(struct web_page *p, struct web_req *r, const struct form *fm,
 			const ProtobufCFieldDescriptor *f)
 {
 	const struct kind *k = fm->fk;
 	const struct kind_field_ui *ui = kind_field_ui(k, f->name);
 	const char *err = error_for(fm, f->name), *help = kind_field_help(k, f->name);
-	bool schools = k->ops && k->ops->schools_field && !strcmp(k->ops->schools_field, f->name);
-	bool words = word_list(k, f);
+	bool schools = schools_field(k, f), words = word_list(k, f);
 	char joined[8192];
 	/* a form sent back keeps every tick (one value each), not the first
 	 * value only: the empty one always posted, and no school ticked means
@@ -841,12 +845,10 @@ int web_page_form_post(struct web_req *r, struct web_page *p, const struct kind 
 	for (unsigned i = 0; i < fk->desc->n_fields && n < 160; i++) {
 		const ProtobufCFieldDescriptor *f = &fk->desc->fields[i];
 		/* ticks, one value each: the schools, a list of set words */
-		bool schools = (fk->ops && fk->ops->schools_field &&
-				!strcmp(fk->ops->schools_field, f->name)) ||
-			       word_list(fk, f);
-		const char *val = schools && nj < 3 ? web_args_joined(r, f->name, joined[nj++],
-								      sizeof joined[0])
-						    : web_arg(r, f->name);
+		bool ticks = schools_field(fk, f) || word_list(fk, f);
+		const char *val = ticks && nj < 3 ? web_args_joined(r, f->name, joined[nj++],
+								    sizeof joined[0])
+						  : web_arg(r, f->name);
 		if (!asked(fk, v, parent, f) || !val || (!edit && !*val))
 			continue;
 		if (*val && web_ends(f->name, "_ms") && f->type != PROTOBUF_C_TYPE_STRING &&

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "i18n.h"
 #include "versions.h"
 #include "web_rec.h"
@@ -94,32 +95,34 @@ static bool shown_field(const struct kind *k, size_t i, const ProtobufCFieldDesc
 	return i < k->desc->n_fields;
 }
 
-/* "2026-03-12 · 校级 · 消防": the record's date and its first text or enum
- * fields as its list shows them, enum values by their labels. */
-static void option_text(const struct kind *k, const Safecampus__Record *r, char *out, size_t n)
+void web_record_words(const struct kind *k, const Safecampus__Record *r, char *out, size_t n)
 {
 	const ProtobufCFieldDescriptor *df = web_date_field(k), *f;
 	size_t len = 0, parts = 0;
-	char buf[200];
+	char buf[200], day[64];
 
 	out[0] = '\0';
-	if (df && *versions_field(k, r, df->name, buf, sizeof buf)) {
-		len += (size_t)snprintf(out + len, n - len, "%s", buf);
-		parts++;
-	}
+	/* the date leads only where the list would show it first: a drill is
+	 * its day, a member of staff their name (not the day they joined) */
 	for (size_t i = 0; shown_field(k, i, &f) && parts < 3 && len < n; i++) {
 		const char *v = buf;
-		if (!f || f == df || f->label == PROTOBUF_C_LABEL_REPEATED ||
+		if (!f || f->label == PROTOBUF_C_LABEL_REPEATED ||
 		    (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_ENUM) ||
 		    kind_field_is_hex(k, f->name) || web_ends(f->name, "_id") ||
+		    (f != df && web_ends(f->name, "_date")) ||
 		    !*versions_field(k, r, f->name, buf, sizeof buf))
 			continue;
 		if (f->type == PROTOBUF_C_TYPE_ENUM) /* its label, never its key */
 			v = kind_enum_label_tr(k, f->name, buf);
+		else if (f == df)
+			v = date_words(buf, day, sizeof day);
 		len += (size_t)snprintf(out + len, n - len, "%s%s", parts ? " · " : "", v);
 		parts++;
 	}
-	if (!parts)
+	/* a list that shows no text still has its day */
+	if (!parts && df && *versions_field(k, r, df->name, buf, sizeof buf))
+		snprintf(out, n, "%s", date_words(buf, day, sizeof day));
+	else if (!parts)
 		snprintf(out, n, "%.8s", r->id);
 }
 
@@ -128,7 +131,7 @@ static void option(struct pick *x, const Safecampus__Record *r)
 	char text[400];
 	bool sel = !strcmp(x->val, r->id);
 
-	option_text(x->k, r, text, sizeof text);
+	web_record_words(x->k, r, text, sizeof text);
 	x->found |= sel;
 	web_p(x->p, "<option value=\"%s\"%s>", r->id, sel ? " selected" : "");
 	web_e(x->p, text);
@@ -222,7 +225,7 @@ bool web_record_ref(struct web_page *p, struct web_req *r, const struct kind *k,
 		web_p(p, "</span> ");
 		web_e(p, _("(not on this computer)"));
 	} else {
-		option_text(pk, c, text, sizeof text);
+		web_record_words(pk, c, text, sizeof text);
 		web_p(p, "<a class=\"ref\" href=\"/r/%s\" title=\"%s\">", c->id, c->id);
 		web_e(p, text);
 		web_p(p, "</a>");
@@ -264,7 +267,7 @@ static void name_option(struct pick *x, const Safecampus__Record *r)
 
 	if (!record_name(x->k, r, name, sizeof name))
 		return;
-	option_text(x->k, r, text, sizeof text);
+	web_record_words(x->k, r, text, sizeof text);
 	web_p(x->p, "<option value=\"");
 	web_e(x->p, name);
 	web_p(x->p, "\">");

@@ -36,6 +36,11 @@ bool web_school_picker(struct web_page *p, struct web_req *r, const char *field,
  * (web_pick.c). */
 bool web_record_picker(struct web_page *p, struct web_req *r, const struct kind *k,
 		       const char *field, const char *val, bool req);
+/** A record in words, as a picker offers it and a page without a title is
+ * headed: its first text and enum fields and its day in the order its list
+ * shows them ("2026年3月12日 · 校级 · 消防", "王芳 · 班主任"), enum values
+ * by their labels; its id's first characters when it has none. Into out. */
+void web_record_words(const struct kind *k, const Safecampus__Record *r, char *out, size_t n);
 /** For a field of k naming another record by id (as web_record_picker
  * knows them): that record as the picker offers it, by date and title,
  * linked to its page, its id the tooltip; an id not held here as a record

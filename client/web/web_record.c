@@ -126,9 +126,18 @@ static bool edit_allowed(struct web_req *r, const struct kind *k, const Safecamp
 	return true;
 }
 
+/* "a：b", a page's heading in parts (the kind, the record, the step), with
+ * the separator of the page's language (a full-width colon in Chinese). */
+static void heading(char *out, size_t n, const char *a, const char *b)
+{
+	/* TRANSLATORS: between the parts of a page's heading: 隐患：标题：签发 */
+	snprintf(out, n, "%s%s%s", a, i18n_pgettext("heading", NC_("heading", ": ")), b);
+}
+
 /* "隐患：三楼消防通道堆放杂物": the kind and the record's title (its list's
- * flexible column, KC_FLEX), which people recognise; the kind and the short
- * id when it has none or it is empty. */
+ * flexible column, KC_FLEX), which people recognise; the kind and the
+ * record in words (web_record_words: "演练：2026年3月12日 · 消防") when it
+ * has none or it is empty. */
 static void record_title(const struct kind *k, const ProtobufCMessage *m,
 			 const Safecampus__Record *rec, char *out, size_t n)
 {
@@ -141,10 +150,13 @@ static void record_title(const struct kind *k, const ProtobufCMessage *m,
 		if (f && (c->school & KC_FLEX) && f->type == PROTOBUF_C_TYPE_STRING)
 			v = kind_field_get(m, f);
 	}
-	if (v && *v)
-		snprintf(out, n, _("%s: %s"), web_kind_label(k), v);
-	else
-		snprintf(out, n, "%s %.8s", web_kind_label(k), rec->id);
+	if (v && *v) {
+		heading(out, n, web_kind_label(k), v);
+	} else {
+		char words[200];
+		web_record_words(k, rec, words, sizeof words);
+		heading(out, n, web_kind_label(k), words);
+	}
 	free(v);
 }
 
@@ -379,35 +391,77 @@ static const char *error_for(const struct form *fm, const char *field)
 	return NULL;
 }
 
+/* A field a message names, as "field" of k or "kind.field" of any kind, at
+ * s: its kind, field and length, or 0. */
+static size_t msg_field(const struct kind *k, const char *s, const struct kind **fk, char *f,
+			size_t fn)
+{
+	static const char id[] = "abcdefghijklmnopqrstuvwxyz0123456789_";
+	size_t a = strspn(s, id), b;
+
+	if (!a || a >= fn)
+		return 0;
+	memcpy(f, s, a);
+	f[a] = '\0';
+	if (s[a] == '.' && (b = strspn(s + a + 1, id)) && b < fn) {
+		const struct kind *other = kind_by_name(f);
+		memcpy(f, s + a + 1, b);
+		f[b] = '\0';
+		if (other && kind_field(other, f)) {
+			*fk = other;
+			return a + 1 + b;
+		}
+		memcpy(f, s, a);
+		f[a] = '\0';
+	}
+	*fk = k;
+	return kind_field(k, f) ? a : 0;
+}
+
 /* A rule's message as a form shows it: without the "refused: " the command
- * line starts it with (the page says nothing was saved), with the field's
- * label for the "kind.field" it names, and without a leading "field: " (the
- * label is beside it). */
+ * line starts it with (the page says nothing was saved), without a leading
+ * "field: " (the label is beside it), and with every field it names
+ * ("kind.field", or a field's key as in "不能早于 issue_date") in its label.
+ * Quoted text is the person's own and stays as typed. */
 static void web_msg(struct web_page *p, const struct kind *k, const char *msg)
 {
 	const char *pre = _("refused: %s");
-	size_t pl = strcspn(pre, "%"), kl = strlen(k->name);
+	size_t pl = strcspn(pre, "%");
 	const char *s = msg, *c;
+	bool quoted = false, word = false;
 
 	if (pl && strncmp(s, pre, pl) == 0)
 		s += pl;
-	if (strncmp(s, k->name, kl) == 0 && s[kl] == '.') {
-		char f[64];
-		size_t n = strspn(s + kl + 1, "abcdefghijklmnopqrstuvwxyz0123456789_");
-		if (n && n < sizeof f) {
-			memcpy(f, s + kl + 1, n);
-			f[n] = '\0';
-			if (kind_field(k, f)) {
-				web_e(p, web_field_label(k, f));
-				web_e(p, s + kl + 1 + n);
-				return;
-			}
-		}
-	}
 	c = strstr(s, ": ");
-	if (c && (size_t)(c - s) < 64 && !memchr(s, ' ', (size_t)(c - s)))
+	if (c && (size_t)(c - s) < 64 && !memchr(s, ' ', (size_t)(c - s)) &&
+	    !memchr(s, '.', (size_t)(c - s)))
 		s = c + 2;
-	web_e(p, s);
+	while (*s) {
+		const struct kind *fk;
+		char f[64];
+		size_t n = quoted || word ? 0 : msg_field(k, s, &fk, f, sizeof f);
+
+		if (n) {
+			web_e(p, web_field_label(fk, f));
+			s += n;
+			continue;
+		}
+		n = 1;
+		if (*s == '"')
+			quoted = !quoted;
+		while ((s[n] & 0xC0) == 0x80)
+			n++;
+		if (!strncmp(s, "\u201c", n)) /* the Chinese messages quote in “” */
+			quoted = true;
+		else if (!strncmp(s, "\u201d", n))
+			quoted = false;
+		/* inside a word ("of_school"), a field's key is not a word of its own */
+		word = strchr("abcdefghijklmnopqrstuvwxyz0123456789_", *s) != NULL;
+		char one[8];
+		snprintf(one, sizeof one, "%.*s", (int)n, s);
+		web_e(p, one);
+		s += n;
+	}
 }
 
 /* A number input's min and max: the kind table's bounds (the rules'), an
@@ -630,14 +684,13 @@ static void form_page(struct web_req *r, struct web_page *p, const struct kind *
 			record_title(g, kind_payload(pr), pr, what, sizeof what);
 		else
 			snprintf(what, sizeof what, "%s %.8s", web_kind_label(g), id);
-		snprintf(title, sizeof title, "%s: %s", what,
-			 edit ? _("Edit") : web_verb_label(g, v));
+		heading(title, sizeof title, what, edit ? _("Edit") : web_verb_label(g, v));
 		if (pr)
 			safecampus__record__free_unpacked(pr, NULL);
 	} else if (v)
-		snprintf(title, sizeof title, "%s: %s", web_kind_label(g), web_verb_label(g, v));
+		heading(title, sizeof title, web_kind_label(g), web_verb_label(g, v));
 	else
-		snprintf(title, sizeof title, "%s: %s", web_kind_label(g), _("Add"));
+		heading(title, sizeof title, web_kind_label(g), _("Add"));
 	if (edit)
 		snprintf(action, sizeof action, "/r/%s/edit", id);
 	else if (parent)

@@ -127,7 +127,7 @@ pick_opts "$T/hazard-new.html" inspection_id >"$T/insp.opts"
 check "a hazard's inspection is chosen from the school's inspections" \
   test "$(grep -Ec '^[0-9a-f-]{36}\|' "$T/insp.opts")" -ge 1
 check "... each by its date and what it was, not its id" \
-  bash -c "grep -E '^[0-9a-f-]{36}\|' '$T/insp.opts' | grep -Evq '\|20[0-9]{2}-[0-9]{2}-[0-9]{2} · [^ ]' && exit 1 || exit 0"
+  bash -c "grep -E '^[0-9a-f-]{36}\|' '$T/insp.opts' | grep -Evq '\|20[0-9]{2}年[1-9][0-9]?月[1-9][0-9]?日 · [^ ]' && exit 1 || exit 0"
 check "... as many as the school's inspections" \
   eq "$(grep -Ec '^[0-9a-f-]{36}\|' "$T/insp.opts")" "$(sqlite3 "$T/$S.db" "select count(*) from records where kind = 'inspection' and not deleted and school = 'school01'")"
 curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/k/drill/new" >"$T/drill-new.html"
@@ -180,19 +180,24 @@ code=$(curl -s -o "$T/neg.html" -w '%{http_code}' -b "$T/cj" -H 'Accept-Language
   "$B/k/school_profile/new")
 check "-1 posted anyway: 422" eq "$code" 422
 check "... the rules' message beside the field" grep -q 'id="err-staff_count"' "$T/neg.html"
+code=$(curl -s -o "$T/left.html" -w '%{http_code}' -b "$T/cj" -H 'Accept-Language: zh-CN' \
+  --data-urlencode "csrf=$CS" --data-urlencode 'name=王芳' \
+  -d 'staff_role=subject_teacher&joined_date=2026-09-01&left_date=2026-08-01' "$B/k/staff/new")
+check "left before joining: 422, both fields named by their labels, no key" bash -c \
+  "[[ $code == 422 ]] && grep -q 'id=\"err-left_date\">离职日期 不能早于 入职日期<' '$T/left.html'"
 # a workflow step done in the browser is confirmed in words, not in the
 # command line's line (state keys, whole record ids, the next command)
 H=$(sc_as $S pr-school01 hazard report --title 消防通道堆放杂物 --area fire --severity high 2>/dev/null | grep -Eo '[0-9a-f-]{36}' | head -1)
 check "a hazard to assign" test ${#H} -eq 36
 curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/r/$H/v/assign" >"$T/assign-form.html"
-check "the step's form says which hazard it is about" grep -q '<h1>隐患: 消防通道堆放杂物: 签发</h1>' "$T/assign-form.html"
+check "the step's form says which hazard it is about" grep -q '<h1>隐患：消防通道堆放杂物：签发</h1>' "$T/assign-form.html"
 curl -s -L -o "$T/assigned.html" -b "$T/cj" -H 'Accept-Language: zh-CN' --data-urlencode "csrf=$CS" \
   --data-urlencode 'owner=王师傅' -d 'deadline_date=2030-01-01&_password=secret-pr-school01' "$B/r/$H/v/assign"
 grep -o '<p class="ok" id="done">[^<]*' "$T/assigned.html" | sed 's/.*>//' >"$T/done.txt"
 check "the assignment is confirmed on the hazard's page" grep -q '签发' "$T/done.txt"
 check "... without the state's key or a whole record id" bash -c \
   "! grep -Eq '[a-z]{4,}|[0-9a-f-]{36}' '$T/done.txt'"
-check "the hazard's page is titled by the hazard, not its id" grep -q '<h1>隐患: 消防通道堆放杂物</h1>' "$T/assigned.html"
+check "the hazard's page is titled by the hazard, not its id" grep -q '<h1>隐患：消防通道堆放杂物</h1>' "$T/assigned.html"
 # a list of set words (a drill's segments) is ticked by its labels, not typed as keys
 curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/k/drill/new" >"$T/drill-form.html"
 check "a drill's segments are ticks in words" bash -c \

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "kind_ops.h"
 
 static const struct {
 	const char *key, *label;
@@ -110,6 +111,7 @@ static const char *const detail_templates[] = {
 	N_("no equipment"),
 	N_("no records: scored 0"),
 	N_("no school buses"),
+	N_("no staff"),
 	N_("nothing due this month"),
 	N_("median of %s hazards verified"),
 	NULL,
@@ -151,6 +153,30 @@ static const char *const title_templates[] = {
 
 #define MAX_CAPS 4
 
+/* The runs of a template that are a record enum's value name, as the
+ * server's format() writes them ("from_school"): shown in the enum's words
+ * (返校), as a record's page shows the value. */
+static const struct {
+	const char *tpl;
+	size_t arg;
+	const struct kind_enum_label *values;
+} enum_runs[] = {
+	{ "bus trip %s %s: %s boarded, %s alighted", 1, kind_enum_bus_direction },
+};
+
+static void enum_words(const char *tpl, char arg[][256])
+{
+	for (size_t i = 0; i < sizeof enum_runs / sizeof enum_runs[0]; i++) {
+		if (strcmp(enum_runs[i].tpl, tpl) != 0)
+			continue;
+		for (const struct kind_enum_label *v = enum_runs[i].values; v->name; v++)
+			if (strcmp(v->name, arg[enum_runs[i].arg]) == 0) {
+				snprintf(arg[enum_runs[i].arg], 256, "%s", _(v->label));
+				break;
+			}
+	}
+}
+
 /* Whether s matches template t wholly, %s matching one or more bytes
  * (shortest first, backtracking), without a space unless spaces; caps get
  * the runs. A detail's runs are numbers ("1,440"), so "3 of 4 sessions due"
@@ -191,7 +217,8 @@ static bool one(const char *const *tpl, bool spaces, const char *s, char *out, s
 		for (size_t k = 0; k < MAX_CAPS; k++)
 			snprintf(arg[k], sizeof arg[k], "%.*s", k < c ? (int)len[k] : 0,
 				 k < c ? cap[k] : "");
-			/* the format is one of the templates above (or its translation,
+		enum_words(tpl[i], arg);
+		/* the format is one of the templates above (or its translation,
 		 * which msgfmt --check holds to the same directives); the data
 		 * goes in only as arguments */
 #pragma GCC diagnostic push

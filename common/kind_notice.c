@@ -126,16 +126,16 @@ int notice_schools(const struct kind_env *env, const Safecampus__Notice *n,
 	return rc;
 }
 
-int notice_counts(const struct kind_env *env, const Safecampus__Record *r, const char *today,
-		  struct notice_counts *k)
+/* fn(ctx, school, standing) for each school notice r is for, in school
+ * order, from one read of its events; stops at fn's first non-zero. */
+static int each_standing(const struct kind_env *env, const Safecampus__Record *r,
+			 int (*fn)(void *ctx, const char *school, const struct notice_standing *st),
+			 void *ctx)
 {
 	struct notice_schools ts;
 	struct kind_events x = { 0 };
-	int rc;
+	int rc = notice_schools(env, r->notice, &ts);
 
-	memset(k, 0, sizeof *k);
-	k->all = !*s_(r->notice->targets);
-	rc = notice_schools(env, r->notice, &ts);
 	if (rc == 0)
 		rc = kind_events_load(env, "notice_event", r->id, NULL, &x);
 	for (size_t i = 0; rc == 0 && i < ts.n; i++) {
@@ -146,20 +146,55 @@ int notice_counts(const struct kind_env *env, const Safecampus__Record *r, const
 			    strcmp(s_(x.ev[j].r->school), ts.v[i]) == 0)
 				notice_standing_add(&st, x.ev[j].r);
 		notice_standing_done(&st, r);
-		k->targets++;
-		k->acked += st.acked_hlc && st.acked_hlc >= st.cur;
-		k->reack += st.acked_hlc && st.acked_hlc < st.cur;
-		k->unread += st.acked_hlc == 0;
-		k->reported += st.reported_hlc && !st.late;
-		k->late += st.reported_hlc && st.late;
-		k->missing += notice_standing_overdue(&st, r, today);
+		rc = fn(ctx, ts.v[i], &st);
 	}
 	kind_events_free(&x);
 	notice_schools_free(&ts);
 	return rc;
 }
 
+struct counts_ctx {
+	const Safecampus__Record *r;
+	const char *today;
+	struct notice_counts *k;
+};
+
+static int count_one(void *arg, const char *school, const struct notice_standing *st)
+{
+	struct counts_ctx *c = arg;
+	struct notice_counts *k = c->k;
+
+	(void)school;
+	k->targets++;
+	k->acked += st->acked_hlc && st->acked_hlc >= st->cur;
+	k->reack += st->acked_hlc && st->acked_hlc < st->cur;
+	k->unread += st->acked_hlc == 0;
+	k->reported += st->reported_hlc && !st->late;
+	k->late += st->reported_hlc && st->late;
+	k->missing += notice_standing_overdue(st, c->r, c->today);
+	return 0;
+}
+
+int notice_counts(const struct kind_env *env, const Safecampus__Record *r, const char *today,
+		  struct notice_counts *k)
+{
+	struct counts_ctx c = { r, today, k };
+
+	memset(k, 0, sizeof *k);
+	k->all = !*s_(r->notice->targets);
+	return each_standing(env, r, count_one, &c);
+}
+
 /* ---------------------------------------------------------------- the entries */
+
+/* A school's standing as its status words: "acked open", "!" when overdue. */
+static void standing_status(const struct notice_standing *st, const Safecampus__Record *r,
+			    const char *today, char *out, size_t n, bool *overdue)
+{
+	*overdue = notice_standing_overdue(st, r, today);
+	snprintf(out, n, "%s%s%s%s", notice_standing_word(st), *overdue ? "!" : "",
+		 st->reported_hlc < st->cur ? " open" : "", *overdue ? " overdue" : "");
+}
 
 /* For a school its own standing ("acked open", "!" when overdue); for the
  * bureau "open"/"past_due" and the counts over the target schools. */
@@ -192,12 +227,38 @@ static int nt_derive(const struct kind_env *env, const Safecampus__Record *r, co
 		kind_events_free(&x);
 		if (rc)
 			return rc;
-		d->overdue = notice_standing_overdue(&st, r, today);
-		snprintf(d->status, sizeof d->status, "%s%s%s%s", notice_standing_word(&st),
-			 d->overdue ? "!" : "", st.reported_hlc < st.cur ? " open" : "",
-			 d->overdue ? " overdue" : "");
+		standing_status(&st, r, today, d->status, sizeof d->status, &d->overdue);
 	}
 	return 0;
+}
+
+struct school_ctx {
+	const Safecampus__Record *r;
+	const char *today;
+	int (*fn)(void *ctx, const struct kind_school_standing *s);
+	void *ctx;
+};
+
+static int school_one(void *arg, const char *school, const struct notice_standing *st)
+{
+	struct school_ctx *c = arg;
+	struct kind_school_standing s = { .school = school,
+					  .seen_ms = st->acked_hlc ? st->ack_ms : 0 };
+
+	standing_status(st, c->r, c->today, s.status, sizeof s.status, &s.overdue);
+	if (st->reported_hlc)
+		snprintf(s.reported, sizeof s.reported, "%s", st->report_date);
+	return c->fn(c->ctx, &s);
+}
+
+/* Each target school's own standing, as nt_derive gives it at the school. */
+static int nt_each_school(const struct kind_env *env, const Safecampus__Record *r,
+			  const char *today,
+			  int (*fn)(void *ctx, const struct kind_school_standing *s), void *ctx)
+{
+	struct school_ctx c = { r, today, fn, ctx };
+
+	return r->notice ? each_standing(env, r, school_one, &c) : 0;
 }
 
 static bool nt_reaches(const Safecampus__Record *r, const char *school)
@@ -451,6 +512,7 @@ const struct kind_ops kind_ops_notice = {
 	.cols = notice_cols,
 	.ncols = sizeof notice_cols / sizeof notice_cols[0],
 	.reaches = nt_reaches,
+	.each_school = nt_each_school,
 	.event_kind = "notice_event",
 	.group_summary = N_("issue notices (bureau); acknowledge and report on them (school)"),
 	.group_help = N_("Notices from the bureau (上级通知) and each school's answer: acknowledge "

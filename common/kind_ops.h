@@ -287,6 +287,15 @@ struct kind_name_ref {
 	const char *kind;  /* the kind whose names it holds ("staff") */
 };
 
+/** One school's answer to a record addressed to many (a notice). */
+struct kind_school_standing {
+	const char *school;
+	char status[64]; /* its status words as derive gives them at the school */
+	bool overdue;
+	int64_t seen_ms;   /* when it acknowledged the record, 0: not yet */
+	char reported[11]; /* the day of its report, "": none */
+};
+
 /* ---------------------------------------------------------------- the entry */
 
 struct kind_ops {
@@ -329,6 +338,13 @@ struct kind_ops {
 	size_t ncols;
 	/** Does r (a bureau-only kind's row) reach school? NULL: r->school == school. */
 	bool (*reaches)(const Safecampus__Record *r, const char *school);
+	/** For such a row at the bureau: fn for every school r reaches, in
+	 * school order, with that school's standing; stops at fn's first
+	 * non-zero and returns it, else 0 or a negative code from env. NULL:
+	 * none (the bureau's page of the record then lists no schools). */
+	int (*each_school)(const struct kind_env *env, const Safecampus__Record *r,
+			   const char *today,
+			   int (*fn)(void *ctx, const struct kind_school_standing *s), void *ctx);
 
 	/* workflow: the event kind whose records move this kind's records */
 	const char *event_kind;

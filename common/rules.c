@@ -50,8 +50,8 @@ static void latest_done_day(char out[11])
 		memcpy(out, today, sizeof today);
 }
 
-/* Fields of free text that may be long. By name, like *_date and *_id. */
-static int long_text(const char *field)
+/* By name, like *_date and *_id (rules.h). */
+int rules_long_text(const char *field)
 {
 	static const char *const names[] = { "minutes",  "body",      "summary",  "description",
 					     "findings", "feedback",  "note",     "mitigation",
@@ -176,7 +176,7 @@ static unsigned name_class(const char *name)
 {
 	return FN_KNOWN | (ends_with(name, "_date") ? FN_DATE : 0) |
 	       (ends_with(name, "_id") ? FN_ID : 0) | (ends_with(name, "_ms") ? FN_MS : 0) |
-	       (long_text(name) ? FN_LONG : 0);
+	       (rules_long_text(name) ? FN_LONG : 0);
 }
 
 static void fn_build(void)

@@ -34,6 +34,11 @@ SC_WUR int rules_check(const Safecampus__Record *r, char *why, size_t whylen);
  * and *out NULL for a kind with none. For forms, which mark them. */
 size_t rules_required(const char *kind, const char *const **out);
 
+/** True for a field of free text that may be long (minutes, findings, a
+ * note: by name): it may hold RULES_MAX_LONG_TEXT bytes, others
+ * RULES_MAX_TEXT; a form gives it a box of several lines. */
+int rules_long_text(const char *field);
+
 /** True if s is a real date in "YYYY-MM-DD" form (1900..9999). */
 int rules_date_valid(const char *s);
 

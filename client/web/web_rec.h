@@ -21,6 +21,13 @@ const char *web_sync_label(enum store_sync_state s);
  * the record's list (web_inforce.c). */
 void web_in_force(struct web_req *r, struct web_page *p, const struct kind *k,
 		  const Safecampus__Record *rec);
+/** At the bureau, for a record addressed to many schools (kind_ops.
+ * each_school: a notice): each school's answer, those that owe one first,
+ * with how many have not acknowledged it and how many are overdue
+ * (web_standing.c); nothing elsewhere. */
+void web_school_standings(struct web_req *r, struct web_page *p, const struct kind *k,
+			  const struct kind_env *env, const Safecampus__Record *rec,
+			  const char *today);
 /** The record's signed history, recomputed from this store's rows: its
  * problems, or that it adds up (client/web/web_verify.c). */
 void web_verify_box(struct web_req *r, struct web_page *p, const Safecampus__Record *rec);

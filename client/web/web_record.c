@@ -251,6 +251,7 @@ int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 		      rec->id, _("Edit"));
 	web_p(p, "<a class=\"button secondary\" href=\"/k/%s\">%s</a></div>\n", k->name,
 	      _("Back to the list"));
+	web_school_standings(r, p, k, &env, rec, today);
 	if (k->ops && k->ops->event_kind && kind_by_name(k->ops->event_kind))
 		history(r, p, rec, k, kind_by_name(k->ops->event_kind));
 	web_verify_box(r, p, rec);
@@ -599,6 +600,13 @@ static void field_input(struct web_page *p, struct web_req *r, const struct form
 			   f->type == PROTOBUF_C_TYPE_STRING &&
 			   web_record_picker(p, r, k, f->name, val, req)) {
 			/* another record, chosen by what people call it */
+		} else if (f->label != PROTOBUF_C_LABEL_REPEATED &&
+			   f->type == PROTOBUF_C_TYPE_STRING && rules_long_text(f->name)) {
+			/* minutes, findings, a summary: paragraphs, not a line */
+			web_p(p, "<textarea id=\"in-%s\" name=\"%s\" rows=\"4\"%s>", f->name,
+			      f->name, req ? " required" : "");
+			web_e(p, val);
+			web_p(p, "</textarea>");
 		} else {
 			web_p(p, "<input id=\"in-%s\" name=\"%s\" type=\"%s\"%s%s", f->name,
 			      f->name, type, req ? " required" : "",

@@ -199,7 +199,7 @@ check "... saying nothing was written" grep -q '未写入\|nothing was written' 
 check "a file over the limit: 413, the form again" eq "$(rectify -F "csrf=$CS" -F "_evidence=@$T/over.png;filename=整改.png")" 413
 check "... the message beside the file's field, in Chinese" \
   grep -q 'id="err-_evidence">文件大小为 97.7 KB，超过本校区每个文件 64.0 KB 的上限' "$T/out"
-check "... and the note typed is kept" grep -q 'value="换了灭火器"' "$T/out"
+check "... and the note typed is kept" grep -Eq '<textarea id="in-note" name="note" rows="4"( required)?>换了灭火器</textarea>' "$T/out"
 check "multipart without a boundary: 400" \
   eq "$(code -b "$T/cj" -H 'Content-Type: multipart/form-data' --data-binary "csrf=$CS" $B/r/$HID/v/rectify)" 400
 check "a multipart body cut short: refused (4xx)" bash -c "[[ \$(curl -s -o /dev/null -w '%{http_code}' -b '$T/cj' \

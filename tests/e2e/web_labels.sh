@@ -117,6 +117,9 @@ curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/k/bus/new" >"$T/bus-new.html"
 check "a bus's seats: 1 to 100" grep -Eq 'name="seats" type="number"( required)? min="1" max="100"' "$T/bus-new.html"
 check "... said beside the field in Chinese" bash -c "tr '\\n' ' ' <'$T/bus-new.html' | grep -q 'name=\"seats\"[^<]*>[^<]*<div class=\"help\"> <span class=\"range\">范围：1 到 100。</span>'"
 check "a count's floor of 0 goes without saying" bash -c "! tr '\\n' ' ' <'$T/profile-new.html' | grep -q 'name=\"staff_count\"[^<]*><div class=\"help\"> <span class=\"range\">'"
+zh -b "$T/cj" "$B/k/meeting/new" >"$T/meeting-new.html"
+check "a meeting's minutes are a box of lines, its title one line" bash -c \
+  "grep -q '<textarea id=\"in-minutes\" name=\"minutes\" rows=\"4\"' '$T/meeting-new.html' && grep -q '<input id=\"in-title\" name=\"title\" type=\"text\"' '$T/meeting-new.html'"
 # ---- a field naming another record is a choice of them, not a box for a UUID
 curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/k/hazard/new" >"$T/hazard-new.html"
 pick_opts() { # FILE FIELD: the options of its picker, one a line
@@ -243,6 +246,12 @@ for k in $kinds; do
   bpages+=("$T/b-list-$k.html")
 done
 check "the bureau's lists show no raw key (${#bpages[@]} pages)" $RAW "${bpages[@]}"
+N=$(sqlite3 "$T/stores/bureau-office.db" "select parent_id from records where kind = 'notice_event' and school = 'school01' limit 1")
+zh "$B/r/$N" >"$T/b-notice.html"
+check "a notice's page at the bureau says how many schools owe an answer" \
+  grep -Eq '<p id="schools-summary">共 [0-9]+ 所学校：[0-9]+ 所尚未签收，[0-9]+ 所逾期未报送落实情况。</p>' "$T/b-notice.html"
+check "... and each school's answer, by the school's name: 实验路小学 acknowledged it" bash -c \
+  "tr -d '\n' <'$T/b-notice.html' | grep -Eq '<tr( class=\"rejected\")?><td>实验路小学</td><td>[^<]+</td><td><time datetime='"
 check "the bureau filters a list by a school's name" grep -q '<select id="f-school" name="school">.*<option value="school01">实验路小学</option>' "$T/b-list-hazard.html"
 check "the bureau's hazards name their school" bash -c "grep -q '<td>实验路小学</td>' '$T/b-list-hazard.html' && ! grep -q '<td>school01</td>' '$T/b-list-hazard.html'"
 stop

@@ -49,6 +49,13 @@ targets_of() { sqlite3 "$T/bureau.db" "select id from records where kind='notice
   sc bureau show "$id" 2>/dev/null | grep -q "$1" && sc bureau show "$id" | grep -i 'targets\|schools' ; done; }
 check "issued to two ticked schools: 303" eq "$(issue 防溺水专项 s03 s07)" 303
 check "... its targets are those two" bash -c "grep -q 's03;s07' <<<'$(targets_of 防溺水专项)'"
+# its page: both schools owe an answer, each by its name (the dashboard's)
+nid=$(sqlite3 "$T/bureau.db" "select id from records where kind = 'notice'" | while read -r id; do
+  sc bureau show "$id" 2>/dev/null | grep -q 防溺水专项 && echo "$id"; done | head -1)
+curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/r/$nid" | tr -d '\n' >"$T/notice-page.html"
+check "the notice's page: 2 schools, neither has acknowledged it" \
+  grep -q '<p id="schools-summary">共 2 所学校：2 所尚未签收，0 所逾期未报送落实情况。</p>' "$T/notice-page.html"
+check "... a row per school by name, not yet acknowledged" test "$(grep -o '<tr><td>[^<]*[^<0-9]</td><td>未读</td><td>尚未</td><td>尚未</td></tr>' "$T/notice-page.html" | wc -l)" -eq 2
 check "issued with none ticked: 303" eq "$(issue 消防安全月)" 303
 check "... to every school (no targets)" bash -c "grep -q 'targets *-$' <<<'$(targets_of 消防安全月)'"
 # sent back for a wrong password, the form keeps the two ticks: re-sent as

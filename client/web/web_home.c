@@ -54,25 +54,6 @@ struct due_ctx {
 	struct web *w; /* at the bureau: name each record's school */
 };
 
-/* What names a record to a person in a line: its list's title column, else
- * its first free-text field (an item, a risk's title); "" when none. The
- * returned string is malloc'd; the caller frees it. */
-static char *title_of(const struct kind *k, const Safecampus__Record *rec)
-{
-	const ProtobufCFieldDescriptor *f = NULL;
-
-	for (size_t i = 0; k->ops && k->ops->cols && i < k->ops->ncols && !f; i++)
-		if ((k->ops->cols[i].school & KC_FLEX) && k->ops->cols[i].field)
-			f = kind_field(k, k->ops->cols[i].field);
-	for (unsigned i = 0; !f && i < k->desc->n_fields; i++) {
-		const ProtobufCFieldDescriptor *c = &k->desc->fields[i];
-		if (c->type == PROTOBUF_C_TYPE_STRING && c->label != PROTOBUF_C_LABEL_REPEATED &&
-		    !web_ends(c->name, "_date") && !web_ends(c->name, "_id"))
-			f = c;
-	}
-	return f ? kind_field_get(kind_payload(rec), f) : NULL;
-}
-
 static int due_cb(void *arg, const Safecampus__Record *rec)
 {
 	struct due_ctx *x = arg;
@@ -87,16 +68,12 @@ static int due_cb(void *arg, const Safecampus__Record *rec)
 	if (kind_derive(x->use, rec, x->today, &d) != 0 || !d.overdue)
 		return 0;
 	x->n++;
-	web_p(x->p, "<li><a href=\"/r/%s\">", rec->id);
-	web_e(x->p, web_kind_label(k));
-	web_p(x->p, " %.8s</a> ", rec->id);
 	{
-		char *t = title_of(k, rec);
-		if (t && *t) {
-			web_e(x->p, t);
-			web_p(x->p, " ");
-		}
-		free(t);
+		char t[256];
+		web_record_title(k, rec, t, sizeof t);
+		web_p(x->p, "<li><a href=\"/r/%s\" title=\"%s\">", rec->id, rec->id);
+		web_e(x->p, t);
+		web_p(x->p, "</a> ");
 	}
 	if (x->w && rec->school && *rec->school) {
 		char s[256];

@@ -126,6 +126,34 @@ void web_record_words(const struct kind *k, const Safecampus__Record *r, char *o
 		snprintf(out, n, "%.8s", r->id);
 }
 
+void web_heading(char *out, size_t n, const char *a, const char *b)
+{
+	/* TRANSLATORS: between the parts of a page's heading: 隐患：标题：签发 */
+	snprintf(out, n, "%s%s%s", a, i18n_pgettext("heading", NC_("heading", ": ")), b);
+}
+
+void web_record_title(const struct kind *k, const Safecampus__Record *r, char *out, size_t n)
+{
+	const ProtobufCMessage *m = kind_payload(r);
+	char *v = NULL;
+
+	for (size_t i = 0; m && k->ops && k->ops->cols && i < k->ops->ncols && !v; i++) {
+		const struct kind_col *c = &k->ops->cols[i];
+		const ProtobufCFieldDescriptor *f =
+			c->field && c->field[0] != '@' ? kind_field(k, c->field) : NULL;
+		if (f && (c->school & KC_FLEX) && f->type == PROTOBUF_C_TYPE_STRING)
+			v = kind_field_get(m, f);
+	}
+	if (v && *v) {
+		web_heading(out, n, web_kind_label(k), v);
+	} else {
+		char words[200];
+		web_record_words(k, r, words, sizeof words);
+		web_heading(out, n, web_kind_label(k), words);
+	}
+	free(v);
+}
+
 static void option(struct pick *x, const Safecampus__Record *r)
 {
 	char text[400];

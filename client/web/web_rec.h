@@ -48,6 +48,13 @@ bool web_record_picker(struct web_page *p, struct web_req *r, const struct kind 
  * shows them ("2026年3月12日 · 校级 · 消防", "王芳 · 班主任"), enum values
  * by their labels; its id's first characters when it has none. Into out. */
 void web_record_words(const struct kind *k, const Safecampus__Record *r, char *out, size_t n);
+/** "隐患：三楼消防通道堆放杂物": the kind and the record's title (its list's
+ * flexible column, KC_FLEX), else the kind and web_record_words ("应急演练：
+ * 2026年3月12日 · 消防"): a record's heading and its link text in a line. */
+void web_record_title(const struct kind *k, const Safecampus__Record *r, char *out, size_t n);
+/** "a：b" into out: a heading's parts (the kind, the record, the step) with
+ * the separator of the page's language (a full-width colon in Chinese). */
+void web_heading(char *out, size_t n, const char *a, const char *b);
 /** For a field of k naming another record by id (as web_record_picker
  * knows them): that record as the picker offers it, by date and title,
  * linked to its page, its id the tooltip; an id not held here as a record

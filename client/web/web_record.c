@@ -126,40 +126,6 @@ static bool edit_allowed(struct web_req *r, const struct kind *k, const Safecamp
 	return true;
 }
 
-/* "a：b", a page's heading in parts (the kind, the record, the step), with
- * the separator of the page's language (a full-width colon in Chinese). */
-static void heading(char *out, size_t n, const char *a, const char *b)
-{
-	/* TRANSLATORS: between the parts of a page's heading: 隐患：标题：签发 */
-	snprintf(out, n, "%s%s%s", a, i18n_pgettext("heading", NC_("heading", ": ")), b);
-}
-
-/* "隐患：三楼消防通道堆放杂物": the kind and the record's title (its list's
- * flexible column, KC_FLEX), which people recognise; the kind and the
- * record in words (web_record_words: "演练：2026年3月12日 · 消防") when it
- * has none or it is empty. */
-static void record_title(const struct kind *k, const ProtobufCMessage *m,
-			 const Safecampus__Record *rec, char *out, size_t n)
-{
-	char *v = NULL;
-
-	for (size_t i = 0; k->ops && k->ops->cols && i < k->ops->ncols && !v; i++) {
-		const struct kind_col *c = &k->ops->cols[i];
-		const ProtobufCFieldDescriptor *f =
-			c->field && c->field[0] != '@' ? kind_field(k, c->field) : NULL;
-		if (f && (c->school & KC_FLEX) && f->type == PROTOBUF_C_TYPE_STRING)
-			v = kind_field_get(m, f);
-	}
-	if (v && *v) {
-		heading(out, n, web_kind_label(k), v);
-	} else {
-		char words[200];
-		web_record_words(k, rec, words, sizeof words);
-		heading(out, n, web_kind_label(k), words);
-	}
-	free(v);
-}
-
 int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 {
 	Safecampus__Record *rec = NULL;
@@ -187,7 +153,7 @@ int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 		d.status[0] = '\0';
 	if (store_sync_state(r->w->st, rec->id, &ss))
 		ss = STORE_SYNCED;
-	record_title(k, m, rec, title, sizeof title);
+	web_record_title(k, rec, title, sizeof title);
 	web_head(p, r, title);
 	if (msg && *msg) {
 		web_p(p, "<p class=\"ok\" id=\"done\">");
@@ -687,18 +653,18 @@ static void form_page(struct web_req *r, struct web_page *p, const struct kind *
 		Safecampus__Record *pr = NULL;
 		char what[224];
 		if (edit && rec && fm.cur)
-			record_title(g, fm.cur, rec, what, sizeof what);
+			web_record_title(g, rec, what, sizeof what);
 		else if (parent && store_get(r->w->st, parent, &pr) == 0 && kind_payload(pr))
-			record_title(g, kind_payload(pr), pr, what, sizeof what);
+			web_record_title(g, pr, what, sizeof what);
 		else
 			snprintf(what, sizeof what, "%s %.8s", web_kind_label(g), id);
-		heading(title, sizeof title, what, edit ? _("Edit") : web_verb_label(g, v));
+		web_heading(title, sizeof title, what, edit ? _("Edit") : web_verb_label(g, v));
 		if (pr)
 			safecampus__record__free_unpacked(pr, NULL);
 	} else if (v)
-		heading(title, sizeof title, web_kind_label(g), web_verb_label(g, v));
+		web_heading(title, sizeof title, web_kind_label(g), web_verb_label(g, v));
 	else
-		heading(title, sizeof title, web_kind_label(g), _("Add"));
+		web_heading(title, sizeof title, web_kind_label(g), _("Add"));
 	if (edit)
 		snprintf(action, sizeof action, "/r/%s/edit", id);
 	else if (parent)

@@ -29,7 +29,7 @@ check "the equipment check, linked to its record" grep -q "<a href=\"/r/$eq_id\"
 # the late item is under "Overdue" too: every kind whose status marks it
 # late, not only hazards (an overdue item or notice was missing there)
 curl -s -H 'Accept-Language: zh-CN' "$B/" | sed -n '/<ul id="due">/,/<\/ul>/p' >"$T/late"
-check "the overdue item is under Overdue, named" grep -q "<a href=\"/r/$eq_id\">.*</a> 灭火器 B-2 " "$T/late"
+check "the overdue item is under Overdue, named by its words, not its id" grep -q "<a href=\"/r/$eq_id\" title=\"$eq_id\">设施设备：灭火器 B-2[^<]*</a> 逾期" "$T/late"
 check "this month's drill, in Chinese" grep -q "<li>本月演练（${today:0:7}）：尚未记录" "$T/due"
 # the same lines as `status` in Chinese, in the same order, the page writing
 # each day the Chinese way (2026-12-31: 2026年12月31日)

@@ -152,7 +152,7 @@ static const struct kind_field_ui drill_fields[] = {
 	{ "staff_count", NC_("drill", "Staff"), NULL, NULL, NULL, KF_NONE, NULL },
 	{ "evacuation_seconds", NC_("drill", "Evacuation time (s)"), NULL, NULL, NULL, KF_NONE,
 	  NULL },
-	{ "segments", NC_("drill", "Who took part"), NULL, NULL, NULL, KF_NONE,
+	{ "segments", NC_("drill", "Parts held"), NULL, NULL, NULL, KF_NONE,
 	  kind_enum_drill_segment },
 	{ "feedback", NC_("drill", "Review"), NULL, NULL, NULL, KF_NONE, NULL },
 };

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hlc.h"
 #include "i18n.h"
 #include "store_events.h"
 #include "web_rec.h"
@@ -88,6 +89,11 @@ void web_value(struct web_req *r, struct web_page *p, const struct kind *k,
 	else if (web_ends(f->name, "_ms") && f->type != PROTOBUF_C_TYPE_STRING) {
 		if (strcmp(v, "0") != 0) /* 0: not set (not revoked, still on site) */
 			web_time_cell(p, strtoll(v, NULL, 10));
+	} else if (web_ends(f->name, "_hlc") && f->type == PROTOBUF_C_TYPE_UINT64) {
+		/* a version of another record (the notice a school answered): the
+		 * time it was written, which its page and history show too */
+		if (strcmp(v, "0") != 0)
+			web_time_cell(p, (int64_t)HLC_MS(strtoull(v, NULL, 10)));
 	} else if (kind_field_is_hex(k, f->name) && strlen(v) > 16) {
 		/* 64 hex digits say nothing to a person; the first 16, in groups,
 		 * are enough to tell two apart (`safecampus show ID` prints all) */
@@ -257,10 +263,7 @@ static void filter_input(struct web_page *p, const char *name, const char *label
 	web_p(p, "</div>\n");
 }
 
-/* Records of an event kind (a hazard's steps) are made by the actions on
- * their parent's page, and some kinds by a command of their own: no add
- * form for them. */
-static bool addable(const struct kind *k)
+bool web_addable(const struct kind *k)
 {
 	if (k->ops && k->ops->no_add_form)
 		return false;
@@ -317,7 +320,7 @@ int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k)
 		char why[512];
 		bool writes = verb_may_write(&r->w->cfg, k, NULL, why, sizeof why);
 		web_verb_ctx(r, &vc, &a, NULL);
-		if (writes && addable(k))
+		if (writes && web_addable(k))
 			web_p(p, "<a class=\"button\" id=\"add\" href=\"/k/%s/new\">%s</a>",
 			      k->name, _("Add"));
 		for (size_t i = 0; k->ops && i < k->ops->nverbs; i++) {

@@ -13,6 +13,9 @@ const ProtobufCFieldDescriptor *web_date_field(const struct kind *k);
  * a reference names (web_record_ref, when r is not NULL); escaped. */
 void web_value(struct web_req *r, struct web_page *p, const struct kind *k,
 	       const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f);
+/** Has k an add form (/k/KIND/new)? Not an event kind (a hazard's steps
+ * are made by the actions on its page) nor one made by a command of its own. */
+bool web_addable(const struct kind *k);
 /** "synced", "not yet synced", "rejected" in the request's language. */
 const char *web_sync_label(enum store_sync_state s);
 

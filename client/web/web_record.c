@@ -126,6 +126,52 @@ static bool edit_allowed(struct web_req *r, const struct kind *k, const Safecamp
 	return true;
 }
 
+/* "登记隐患" on an inspection's page: a new record of each kind that names
+ * this kind's records in a field (hazard.inspection_id), that field filled
+ * in. Its add form, else the step that makes one (a hazard is reported); a
+ * kind's own workflow steps are the actions above. */
+static void linked_adds(struct web_req *r, struct web_page *p, const struct kind *k,
+			const Safecampus__Record *rec, struct verb_ctx *vc)
+{
+	char field[80], why[512];
+
+	snprintf(field, sizeof field, "%s_id", k->name);
+	for (size_t i = 0; i < kind_count(); i++) {
+		const struct kind *g = kind_at(i);
+		const ProtobufCFieldDescriptor *f = g != k ? kind_field(g, field) : NULL;
+		const struct kind_verb *make = NULL;
+
+		if (!f || f->type != PROTOBUF_C_TYPE_STRING ||
+		    f->label == PROTOBUF_C_LABEL_REPEATED ||
+		    (g->parent_field && strcmp(g->parent_field, field) == 0) ||
+		    !verb_may_write(&r->w->cfg, g, NULL, why, sizeof why))
+			continue;
+		for (size_t j = 0; g->ops && j < g->ops->nverbs && !make; j++) {
+			const struct kind_verb *v = &g->ops->verbs[j];
+			if (!(v->flags & KV_PARENT) && v->kind && strcmp(v->kind, g->name) == 0 &&
+			    verb_legal(vc, g, v, NULL, NULL, 0, why, sizeof why))
+				make = v;
+		}
+		if (make)
+			web_p(p,
+			      "<a class=\"button secondary\" data-add=\"%s\" "
+			      "href=\"/k/%s/v/%s?%s=%s\">",
+			      g->name, g->name, make->name, field, rec->id);
+		else if (web_addable(g))
+			web_p(p,
+			      "<a class=\"button secondary\" data-add=\"%s\" "
+			      "href=\"/k/%s/new?%s=%s\">",
+			      g->name, g->name, field, rec->id);
+		else
+			continue;
+		/* the heading of the form it opens: 隐患：上报 */
+		web_heading(why, sizeof why, web_kind_label(g),
+			    make ? web_verb_label(g, make) : _("Add"));
+		web_e(p, why);
+		web_p(p, "</a>");
+	}
+}
+
 int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 {
 	Safecampus__Record *rec = NULL;
@@ -212,6 +258,8 @@ int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 		web_e(p, web_verb_label(k, v));
 		web_p(p, "</a>");
 	}
+	if (!rec->deleted)
+		linked_adds(r, p, k, rec, &vc);
 	if (edit_allowed(r, k, rec, title, sizeof title))
 		web_p(p, "<a class=\"button secondary\" id=\"edit\" href=\"/r/%s/edit\">%s</a>",
 		      rec->id, _("Edit"));

@@ -107,9 +107,17 @@ check "a notice report's channels are listed in words" grep -Eq '<td>(主题班�
 # a drill's list has no segments column (six columns at most): its record pages
 seg='(校长讲评|教师讲解|学生演练|其他)'
 check "a drill's segments are listed in words" grep -Eq "<dt>参与环节</dt><dd>$seg(；$seg)*</dd>" "$T"/rec-drill-*.html
+check "the notice version a school answered is the time it was written, not a stamp" bash -c \
+  "grep -q '<dt>版本</dt><dd><time datetime=' '$(ls "$T"/rec-notice_event-*.html | head -1)'"
 
 # ---- number inputs: the kind table's bounds; -1 still refused by the rules
 curl -s -o /dev/null -c "$T/cj" -d 'login=pr-school01&password=secret-pr-school01' "$B/login"
+I=$(ls "$T"/rec-inspection-*.html | head -1 | sed 's/.*rec-inspection-//;s/\.html$//')
+zh -b "$T/cj" "$B/r/$I" >"$T/insp-in.html"
+check "an inspection's page offers to report a hazard it found (隐患：上报)" \
+  grep -q "<a class=\"button secondary\" data-add=\"hazard\" href=\"/k/hazard/v/report?inspection_id=$I\">隐患：上报</a>" "$T/insp-in.html"
+zh -b "$T/cj" "$B/k/hazard/v/report?inspection_id=$I" >"$T/hazard-from-insp.html"
+check "... the form opens with that inspection chosen" grep -q "<option value=\"$I\" selected>" "$T/hazard-from-insp.html"
 curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/k/school_profile/new" >"$T/profile-new.html"
 check "a count's input has min=0" grep -Eq 'name="staff_count" type="number"( required)? min="0"' "$T/profile-new.html"
 check "a year's input has its range" grep -Eq 'name="founded_year" type="number"( required)? min="1800" max="2100"' "$T/profile-new.html"

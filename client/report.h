@@ -105,8 +105,9 @@ void report_write_schools_text(FILE *f, const struct report *district,
  * linked to its records at base + "/r/ID". */
 void report_write_html(FILE *f, const struct report *r, struct report *const *schools,
 		       size_t nschools, const char *who, const char *base);
-/** The label of figure j of section i for the per-school table: its clause
- * with "N" for the number. */
+/** The label of figure j of section i for the per-school table: in Chinese
+ * its clause without the number, the unit in brackets (召开安全会议（次）),
+ * else its clause with "N" for the number. */
 void report_fig_label(const struct report_fig *fig, char *out, size_t n);
 /** "一、" for section 0 ("1. " in English). */
 const char *report_ordinal(size_t i);

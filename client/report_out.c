@@ -4,6 +4,7 @@
  * writes its own form around the same report and style sheet. */
 #include "report.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,15 +55,38 @@ void report_title(const struct report *r, const char *who, char *out, size_t n)
 		 r->year);
 }
 
+/* The count of UTF-8 characters in s, up to stop. */
+static size_t chars(const char *s, size_t stop)
+{
+	size_t c = 0;
+
+	for (; *s && c <= stop; s++)
+		c += ((unsigned char)*s & 0xC0) != 0x80;
+	return c;
+}
+
 void report_fig_label(const struct report_fig *fig, char *out, size_t n)
 {
-	FILE *f = fmemopen(out, n, "w");
+	const char *fmt = fig->fmt ? fig->fmt : "%s", *at = strstr(fmt, "%s");
+	FILE *f;
 
 	if (n)
 		out[0] = '\0';
+	/* "召开安全会议 %s 次" heads a row of numbers as 召开安全会议（次）: the
+	 * unit after the number, in brackets; a clause that goes on after it,
+	 * and English ("N safety meetings were held"), keep N for the number */
+	if (i18n_zh() && at && at > fmt && !strstr(at + 2, "%") && at[2] == ' ' && at[3] &&
+	    !strchr(at + 3, ' ') && chars(at + 3, 4) <= 4) {
+		size_t pre = (size_t)(at - fmt);
+		while (pre && fmt[pre - 1] == ' ')
+			pre--;
+		snprintf(out, n, "%.*s（%s）", (int)pre, fmt, at + 3);
+		return;
+	}
+	f = fmemopen(out, n, "w");
 	if (!f)
 		return;
-	report_subst(f, fig->fmt ? fig->fmt : "%s", "N", NULL);
+	report_subst(f, fmt, "N", NULL);
 	fputc('\0', f);
 	fclose(f);
 	out[n - 1] = '\0';

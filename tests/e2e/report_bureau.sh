@@ -31,7 +31,7 @@ check "the district's students and staff" grep -q "学生 900 人" "$T/d.txt"
 check "the district's hazards" grep -q "排查发现隐患 1 项" "$T/d.txt"
 check "a per-school part" grep -q "各校数据" "$T/d.txt"
 # under the drills' label, each school's figure
-sed -n '/共开展应急演练 N 次/,/^  [^ ]/p' "$T/d.txt" >"$T/per"
+sed -n '/共开展应急演练（次）/,/^  [^ ]/p' "$T/d.txt" >"$T/per"
 check "school A's drills" grep -Eq "^ +schoolA +2$" "$T/per"
 check "school B's drills (2025 only)" grep -Eq "^ +schoolB +1$" "$T/per"
 n=$(grep -o '共开展应急演练 3 次\[[0-9]*\]' "$T/d.txt" | sed 's/.*\[\([0-9]*\)\]/\1/')
@@ -41,6 +41,8 @@ check "the district figure names the schools' drills" eq "$ids" "$(printf '%s\n'
 sc bureau --lang zh report annual --year 2025 --html "$T/d.html" 2>/dev/null
 check "the HTML has the per-school table" grep -q '<table class="schools">' "$T/d.html"
 check "... with the schools by name" grep -q '<th>甲小学</th><th>乙小学</th>' "$T/d.html"
+check "... its rows headed by the figure and its unit, no N for the number" bash -c \
+  "grep -q '<th>共开展应急演练（次）</th>' '$T/d.html' && ! grep -q ' N 次' '$T/d.html'"
 
 WP=$(e2e_free_port)
 "$SAFECAMPUS" --store "$T/bureau.db" serve --no-sync --lang zh --listen 127.0.0.1:$WP >"$T/serve.log" 2>&1 &

@@ -315,6 +315,8 @@ static const char css[] =
 	"form.filters .date-read{position:absolute;left:0;top:100%;white-space:nowrap}\n"
 	".error{color:var(--bad);font-weight:600}\n.ok{color:var(--ok);font-weight:600}\n"
 	".pending{color:var(--warn)}\n.rejected{color:var(--bad)}\n"
+	/* short words a narrow column broke in two (已同/步) */
+	".sync,td time,.nw{white-space:nowrap}\n"
 	"button,.button{display:inline-block;padding:.4rem .9rem;border:1px solid var(--acc);"
 	"border-radius:4px;background:var(--acc);color:#fff;font:inherit;cursor:pointer;"
 	"text-decoration:none}\n"

@@ -68,6 +68,23 @@ static void list_labels(struct web_page *p, const struct kind *k, const char *fi
 	}
 }
 
+/* An enum's label; a short one (班主任, 已同步) on one line, which a narrow
+ * column broke in two. */
+static void enum_cell(struct web_page *p, const char *label)
+{
+	size_t chars = 0;
+
+	for (const char *c = label; *c; c++)
+		chars += ((unsigned char)*c & 0xC0) != 0x80;
+	if (chars <= 6) {
+		web_p(p, "<span class=\"nw\">");
+		web_e(p, label);
+		web_p(p, "</span>");
+	} else {
+		web_e(p, label);
+	}
+}
+
 void web_value(struct web_req *r, struct web_page *p, const struct kind *k,
 	       const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
 {
@@ -80,7 +97,7 @@ void web_value(struct web_req *r, struct web_page *p, const struct kind *k,
 	if (r && f->type == PROTOBUF_C_TYPE_STRING && web_record_ref(p, r, k, f->name, v))
 		; /* the record it names, not its UUID */
 	else if (f->type == PROTOBUF_C_TYPE_ENUM && *v)
-		web_e(p, kind_enum_label_tr(k, f->name, v));
+		enum_cell(p, kind_enum_label_tr(k, f->name, v));
 	else if (f->type == PROTOBUF_C_TYPE_STRING && web_ends(f->name, "_date"))
 		web_date_cell(p, v);
 	else if (f->type == PROTOBUF_C_TYPE_STRING && *v && kind_field_ui(k, f->name) &&
@@ -113,6 +130,15 @@ const char *web_sync_label(enum store_sync_state s)
 	return s == STORE_PENDING    ? _("not yet synced")
 	       : s == STORE_REJECTED ? _("rejected")
 				     : _("synced");
+}
+
+void web_sync_cell(struct web_page *p, const char *tag, enum store_sync_state s)
+{
+	web_p(p, "<%s class=\"sync%s\">%s</%s>", tag,
+	      s == STORE_PENDING    ? " pending"
+	      : s == STORE_REJECTED ? " rejected"
+				    : "",
+	      web_sync_label(s), tag);
 }
 
 /* ---------------------------------------------------------------- the list */
@@ -214,11 +240,9 @@ static int list_cb(void *arg, const Safecampus__Record *rec)
 	}
 	web_p(p, "<td>");
 	web_e(p, rec->campus);
-	web_p(p, "</td><td class=\"%s\">%s</td></tr>\n",
-	      ss == STORE_PENDING    ? "pending"
-	      : ss == STORE_REJECTED ? "rejected"
-				     : "",
-	      web_sync_label(ss));
+	web_p(p, "</td>");
+	web_sync_cell(p, "td", ss);
+	web_p(p, "</tr>\n");
 	return 0;
 }
 

@@ -18,6 +18,9 @@ void web_value(struct web_req *r, struct web_page *p, const struct kind *k,
 bool web_addable(const struct kind *k);
 /** "synced", "not yet synced", "rejected" in the request's language. */
 const char *web_sync_label(enum store_sync_state s);
+/** <tag class="sync[ pending|rejected]">label</tag>: a record's sync state
+ * in a cell (tag "td") or a record's list ("dd"), kept on one line. */
+void web_sync_cell(struct web_page *p, const char *tag, enum store_sync_state s);
 
 /** For each of k's kind_refs (a drill's plan): the version of the record it
  * names in force on rec's date, linked to its page, as <dt>/<dd> pairs of

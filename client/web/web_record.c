@@ -69,11 +69,8 @@ static int hist_cb(void *arg, const Safecampus__Record *rec)
 		web_evidence_list(x->r, x->p, rec);
 		web_p(x->p, "</td>");
 	}
-	web_p(x->p, "<td class=\"%s\">%s</td></tr>\n",
-	      ss == STORE_PENDING    ? "pending"
-	      : ss == STORE_REJECTED ? "rejected"
-				     : "",
-	      web_sync_label(ss));
+	web_sync_cell(x->p, "td", ss);
+	web_p(x->p, "</tr>\n");
 	return 0;
 }
 
@@ -231,11 +228,9 @@ int web_page_record(struct web_req *r, struct web_page *p, const char *id)
 	}
 	web_p(p, "<dt>%s</dt><dd>", _("Campus"));
 	web_e(p, rec->campus);
-	web_p(p, "</dd><dt>%s</dt><dd class=\"%s\">%s</dd></dl>\n", _("Sync"),
-	      ss == STORE_PENDING    ? "pending"
-	      : ss == STORE_REJECTED ? "rejected"
-				     : "",
-	      web_sync_label(ss));
+	web_p(p, "</dd><dt>%s</dt>", _("Sync"));
+	web_sync_cell(p, "dd", ss);
+	web_p(p, "</dl>\n");
 	if (k->ops && k->ops->alarm) {
 		char line[512];
 		if (k->ops->alarm(rec, line, sizeof line)) {

@@ -57,7 +57,8 @@ const YESTERDAY = localDate(new Date(Date.now() - 86400e3));
 // its body has as many cells as its header row has headings (colspan
 // counted), so that no value sits under another column's heading.
 // On the pages serve draws (not the dashboard's frame), a heading of a few
-// Chinese words stays on one line: "环节" broken into 环 / 节 is unreadable.
+// Chinese words stays on one line: "环节" broken into 环 / 节 is unreadable;
+// so do a cell's sync state and short enum labels.
 const TABLES = { pages: 0, tables: 0, bad: [], wrapped: [], wide: [] };
 function tableProblems(own) {
   const cells = (r) => [...r.cells].reduce((n, c) => n + (c.colSpan || 1), 0);
@@ -69,7 +70,9 @@ function tableProblems(own) {
     out.tables++;
     const head = t.tHead && t.tHead.rows.length ? t.tHead.rows[t.tHead.rows.length - 1] : null;
     if (!head) return;
-    for (const th of own ? head.cells : []) {
+    // and so do a row's sync state and short enum labels (已同/步, 班主/任)
+    const short = own ? [...t.querySelectorAll('tbody .sync, tbody .nw')] : [];
+    for (const th of own ? [...head.cells, ...short] : []) {
       const words = th.textContent.trim();
       if (!words || /\s/.test(words) || !th.getClientRects().length) continue;
       const range = document.createRange();
@@ -786,7 +789,7 @@ async function main() {
     TABLES.pages > 20 && TABLES.bad.length === 0, TABLES.bad.slice(0, 20).join('\n'));
   check('... and no page is wider than its window', TABLES.wide.length === 0,
     [...new Set(TABLES.wide)].slice(0, 20).join('\n'));
-  check('... and no heading of a few Chinese words breaks over two lines',
+  check('... and no heading of a few Chinese words, sync state or short label breaks over two lines',
     TABLES.wrapped.length === 0, [...new Set(TABLES.wrapped)].slice(0, 20).join('\n'));
   console.log(`browser: ${passed} passed, ${failed} failed`);
   if (failed === 0) console.log('browser: all passed');

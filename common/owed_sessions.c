@@ -393,12 +393,12 @@ int owed_sessions(const struct kind_env *env, const char *start, const char *end
 		rc = env->each(env->ctx, "education", session_cb, &x);
 	if (!rc)
 		rc = x.rc;
-	if (!rc && x.ns) {
-		b = malloc(x.ns * sizeof *b);
-		mark = malloc((x.nc ? x.nc : 1) * sizeof *mark);
-		if (!b || !mark)
-			rc = -ENOMEM;
-	}
+	/* the per-class marks whenever there are classes, sessions or not (a
+	 * school that has just started has classes and no session yet) */
+	if (!rc && x.nc && !(mark = malloc(x.nc * sizeof *mark)))
+		rc = -ENOMEM;
+	if (!rc && x.ns && !(b = malloc(x.ns * sizeof *b)))
+		rc = -ENOMEM;
 	for (size_t i = 0; !rc && i < x.ns; i++) {
 		const struct sess *s = &x.s[i];
 		const struct cls *k = &x.c[s->cls];

@@ -553,7 +553,7 @@ static int alerts(struct html *h)
 		 _("What"), _("Since"));
 	for (size_t k = 0; k < d->n_alerts; k++) {
 		const Safecampus__Alert *a = d->alerts[o[k]];
-		char words[64], title[512], day[64];
+		char words[64], title[512], day[64], words_in[768];
 		render__alert_kind(a->kind, words, sizeof words);
 		html_out(h, "<tr><td><span class=\"sev %s\">", sev_class(a->severity));
 		html_esc(h, sev_text(a->severity));
@@ -566,7 +566,9 @@ static int alerts(struct html *h)
 			html_raw(h, "</td>");
 		}
 		html_raw(h, "<td>");
-		html_esc(h, dashboard_title_text(a->title, title, sizeof title));
+		/* the server's words, its days and months as the page writes them */
+		html_esc(h, date_words_in(dashboard_title_text(a->title, title, sizeof title), true,
+					  words_in, sizeof words_in));
 		if (dashboard_alert_pending(h->r->local, a)) {
 			html_raw(h, "<div class=\"pending\">&#8627; ");
 			html_raw(h, _("answered by a record made here, not yet synced"));
@@ -584,7 +586,7 @@ static int alerts(struct html *h)
 static void missing(struct html *h)
 {
 	const Safecampus__Dashboard *d = h->d;
-	char what[512], day[64];
+	char what[512], day[64], words_in[768];
 
 	html_raw(h, "<section id=\"missing\">\n<h2>");
 	html_out(h, _("Missing submissions (%zu)"), d->n_missing);
@@ -608,7 +610,8 @@ static void missing(struct html *h)
 			html_raw(h, "</td>");
 		}
 		html_raw(h, "<td>");
-		html_esc(h, dashboard_title_text(m->what, what, sizeof what));
+		html_esc(h, date_words_in(dashboard_title_text(m->what, what, sizeof what), true,
+					  words_in, sizeof words_in));
 		if (dashboard_missing_pending(h->r->local, m)) {
 			html_raw(h, "<div class=\"pending\">&#8627; ");
 			html_raw(h, _("recorded here, not yet synced: not missing once you sync"));

@@ -11,7 +11,6 @@
  * YYYY-MM-DD; the rules' message, if any, follows below as before. */
 #include "web_int.h"
 
-#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,39 +104,15 @@ void web_time_cell(struct web_page *p, int64_t ms)
 	web_p(p, "</time>");
 }
 
-/* Is s[0..9] an ISO day standing alone (no digit or '-' around it)? */
-static bool iso_day_at(const char *text, const char *s)
-{
-	char day[11];
-
-	if (strlen(s) < 10 || (s > text && (isdigit((unsigned char)s[-1]) || s[-1] == '-')) ||
-	    isdigit((unsigned char)s[10]) || s[10] == '-')
-		return false;
-	memcpy(day, s, 10);
-	day[10] = '\0';
-	return date_valid(day);
-}
-
 void web_e_dates(struct web_page *p, const char *text)
 {
-	const char *from = text ? text : "", *s = from;
+	size_t n = 2 * strlen(text ? text : "") + 64; /* a day in words is under twice its ISO */
+	char *out = malloc(n);
 
-	for (; *s; s++) {
-		char day[11], words[64], *chunk;
-		if (!isdigit((unsigned char)*s) || !iso_day_at(text, s))
-			continue;
-		chunk = strndup(from, (size_t)(s - from));
-		if (!chunk) {
-			p->oom = true;
-			return;
-		}
-		web_e(p, chunk);
-		free(chunk);
-		memcpy(day, s, 10);
-		day[10] = '\0';
-		web_e(p, date_words(day, words, sizeof words));
-		s += 9;
-		from = s + 1;
+	if (!out) {
+		p->oom = true;
+		return;
 	}
-	web_e(p, from);
+	web_e(p, date_words_in(text, false, out, n));
+	free(out);
 }

@@ -110,6 +110,9 @@ void web_e(struct web_page *p, const char *s)
 		case '\'':
 			rep = "&#39;";
 			break;
+		case '\r': /* of a CR LF a form or a file once stored: the LF breaks the line */
+			rep = "";
+			break;
 		default:
 			break;
 		}

@@ -192,11 +192,31 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *
 	return MHD_YES;
 }
 
+/* A browser sends a textarea's line breaks as CR LF (HTML's form encoding);
+ * the store keeps LF, as the command line and CSV import write them. A CR
+ * left in would show as a replacement character on every page, and pile up
+ * with each edit. Files are left as they came. */
+static void plain_line_ends(struct buf *b)
+{
+	uint8_t *t = buf_head(b);
+	size_t n = buf_used(b), w = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (t[i] == '\r' && i + 1 < n && t[i + 1] == '\n')
+			continue;
+		t[w++] = t[i] == '\r' ? '\n' : t[i];
+	}
+	b->len = b->off + w;
+}
+
 static void finish_fields(struct web_req *r)
 {
-	for (size_t i = 0; i < r->nfields; i++)
+	for (size_t i = 0; i < r->nfields; i++) {
+		if (!r->fields[i].filename && r->fields[i].val.data)
+			plain_line_ends(&r->fields[i].val);
 		if (buf_append(&r->fields[i].val, "", 1) != 0)
 			r->too_big = true;
+	}
 }
 
 static void req_free(struct web_req *r)

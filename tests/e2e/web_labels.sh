@@ -128,6 +128,15 @@ check "a count's floor of 0 goes without saying" bash -c "! tr '\\n' ' ' <'$T/pr
 zh -b "$T/cj" "$B/k/meeting/new" >"$T/meeting-new.html"
 check "a meeting's minutes are a box of lines, its title one line" bash -c \
   "grep -q '<textarea id=\"in-minutes\" name=\"minutes\" rows=\"4\"' '$T/meeting-new.html' && grep -q '<input id=\"in-title\" name=\"title\" type=\"text\"' '$T/meeting-new.html'"
+MCS=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$T/meeting-new.html" | head -1 | sed 's/.*value="//;s/"//')
+curl -s -L -o "$T/meeting-saved.html" -b "$T/cj" -H 'Accept-Language: zh-CN' --data-urlencode "csrf=$MCS" \
+  -d "type=leadership&meeting_date=$(date -d yesterday +%F)&attendees=7&_password=secret-pr-school01" \
+  --data-urlencode 'title=安全工作领导小组会议' --data-urlencode $'minutes=一、通报隐患排查情况；\r\n二、部署消防演练。\r\n' \
+  "$B/k/meeting/new"
+check "minutes typed in lines are kept in lines: the browser's CR LF stored as LF, no replacement character" bash -c \
+  "grep -q '<dd>一、通报隐患排查情况；' '$T/meeting-saved.html' && ! grep -q \$'\\xef\\xbf\\xbd' '$T/meeting-saved.html' &&
+   sqlite3 '$T/$S.db' \"select count(*) from records where kind = 'meeting' and instr(payload, '排查情况；' || char(10) || '二、') > 0\" | grep -qx 1 &&
+   ! sqlite3 '$T/$S.db' \"select count(*) from records where kind = 'meeting' and instr(payload, char(13)) > 0\" | grep -qvx 0"
 # ---- a field naming another record is a choice of them, not a box for a UUID
 curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/k/hazard/new" >"$T/hazard-new.html"
 pick_opts() { # FILE FIELD: the options of its picker, one a line

@@ -60,6 +60,17 @@ static void test_zh(void **state)
 	       "12026-12-08 2026-12-081 2026-12-08-1 2026-02-30");
 	expect(web_e_dates, "2026-12", "2026-12");
 	expect(web_e_dates, "", "");
+	/* the server's words on a dashboard page: its months too */
+	assert_string_equal(date_words_in("2026-10 没有有方案和反馈的演练", true, out, sizeof out),
+			    "2026年10月 没有有方案和反馈的演练");
+	assert_string_equal(
+		date_words_in("应于 2026-12-08，2026-13，B-2026-10", true, out, sizeof out),
+		"应于 2026年12月8日，2026-13，B-2026-10");
+	assert_string_equal(date_words_in("2026-10", false, out, sizeof out), "2026-10");
+	/* cut to the room there is, never inside a character */
+	assert_string_equal(date_words_in("2026-10-01", true, out, 8), "2026年");
+	assert_string_equal(date_words_in("2026-10-01", true, out, 7), "2026");
+	assert_string_equal(date_words_in("应于2026-10", true, out, 5), "应");
 }
 
 static void test_en(void **state)
@@ -68,6 +79,11 @@ static void test_en(void **state)
 	i18n_set_lang("en");
 	expect(web_date_cell, "2026-10-01", "<time datetime=\"2026-10-01\">2026-10-01</time>");
 	expect(web_e_dates, "due 2026-12-08", "due 2026-12-08");
+	{
+		char out[64];
+		assert_string_equal(date_words_in("drill for 2026-10", true, out, sizeof out),
+				    "drill for 2026-10");
+	}
 }
 
 int main(void)

@@ -282,14 +282,17 @@ say "tests (they need deploy/deps.sh --test; log: build/demo-build.log) ..."
 if ! {
 	# the tests stay as configured (tests/run.sh's build/ keeps them;
 	# without cmocka they are left out with a warning): only the three
-	# programs are built here
+	# programs are built here, and the Chinese catalogue (build/locale),
+	# without which every page and message is in English
 	cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
-		cmake --build "$BUILD" -j "$(nproc)" --target safecampusd safecampus scgen
+		cmake --build "$BUILD" -j "$(nproc)" --target safecampusd safecampus scgen sc_catalogues
 } >"$BUILD_LOG" 2>&1; then
 	tail -n 40 "$BUILD_LOG" >&2
 	fail "the build failed (whole log: $BUILD_LOG)"
 fi
-ok "built in $((SECONDS - START)) s: build/safecampusd, build/safecampus, build/scgen"
+[[ -f $BUILD/locale/zh_CN/LC_MESSAGES/safecampus.mo ]] ||
+	fail "the Chinese catalogue was not built (build/locale; log: $BUILD_LOG)"
+ok "built in $((SECONDS - START)) s: build/safecampusd, build/safecampus, build/scgen, build/locale"
 STORY_START=$SECONDS
 
 # ---- 2. scratch folder, PostgreSQL, certificates

@@ -103,7 +103,7 @@ static bool may_sign(const struct verb_ctx *c, const struct kind *k, const struc
 		return true;
 	kind_sign_roles_text(roles, who, sizeof who);
 	snprintf(why, n, _("refused: %1$s is a %2$s; this %3$s is signed by a %4$s"),
-		 c->actor->login, verb__s(person_role_name(role)), verb__kname(k), who);
+		 c->actor->login, kind_role_word(person_role_name(role)), verb__kname(k), who);
 	return false;
 }
 
@@ -203,7 +203,8 @@ bool verb_legal(const struct verb_ctx *c, const struct kind *g, const struct kin
 			snprintf(why, n,
 				 _("refused: %1$s is a %2$s; this %3$s is signed by a %4$s"),
 				 verb__s(c->actor->login),
-				 verb__s(person_role_name(c->actor->role)), verb__kname(k), who);
+				 kind_role_word(person_role_name(c->actor->role)), verb__kname(k),
+				 who);
 			ok = false;
 		}
 		if (ok && bureau_writes && !kind_bureau_writes_for_school(r)) {

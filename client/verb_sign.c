@@ -202,7 +202,8 @@ int verb_sign(struct store *st, const struct store_config *cfg, const struct ver
 		return sc_refuse(rc, why, n, "%s", person_last_error());
 	if (p.role <= 0 || p.role >= 32 || !(roles & (1u << p.role)))
 		return sc_refuse(-EPERM, why, n, _("%s is a %s; this %s is signed by a %s"),
-				 p.login, s_(person_role_name(p.role)), k->name, who);
+				 p.login, kind_role_word(person_role_name(p.role)),
+				 i18n_zh() ? kind_label(k) : k->name, who);
 	if ((!r->school || !*r->school) && set_str(&r->school, s_(cfg->school)))
 		return -ENOMEM;
 	if ((!r->campus || !*r->campus) && set_str(&r->campus, s_(cfg->campus)))

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "i18n.h"
@@ -127,5 +128,83 @@ const char *date_words(const char *iso, char *out, size_t n)
 	/* TRANSLATORS: a day in a list, on a record's page or a dashboard: %1$d
 	 * the year, %2$02d the month, %3$02d the day ("2026年9月9日") */
 	snprintf(out, n, _("%1$d-%2$02d-%3$02d"), y, m, d);
+	return out;
+}
+
+static bool digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* How long the ISO day (10) or month (7) standing alone at s is, 0 if none:
+ * no digit or '-' just before or after it, so a range "2026-09-01..." or a
+ * number "12026-09" is left alone. */
+static size_t iso_at(const char *text, const char *s, bool months)
+{
+	char day[11];
+	size_t n;
+
+	if ((s > text && ((s[-1] >= '0' && s[-1] <= '9') || s[-1] == '-')) || !digits(s, 4) ||
+	    s[4] != '-' || !digits(s + 5, 2))
+		return 0;
+	n = s[7] == '-' && digits(s + 8, 2) ? 10 : 7;
+	if ((s[n] >= '0' && s[n] <= '9') || s[n] == '-' || (n == 7 && !months))
+		return 0;
+	memcpy(day, s, 7);
+	memcpy(day + 7, n == 10 ? s + 7 : "-01", 3);
+	day[10] = '\0';
+	return date_valid(day) ? n : 0;
+}
+
+const char *date_words_in(const char *text, bool months, char *out, size_t n)
+{
+	size_t at = 0;
+
+	if (!n)
+		return out;
+	out[0] = '\0';
+	for (const char *s = text ? text : ""; *s && at + 1 < n;) {
+		size_t len = iso_at(text, s, months);
+		char iso[11], words[64];
+		if (!len) { /* one character, whole */
+			size_t c = 1;
+			while (((unsigned char)s[c] & 0xC0) == 0x80)
+				c++;
+			if (at + c >= n)
+				break;
+			memcpy(out + at, s, c);
+			at += c;
+			out[at] = '\0';
+			s += c;
+			continue;
+		}
+		memcpy(iso, s, len);
+		iso[len] = '\0';
+		if (len == 10) {
+			date_words(iso, words, sizeof words);
+		} else {
+			/* TRANSLATORS: a month in a dashboard's or a page's words: %1$d the
+			 * year, %2$02d the month ("2026年9月") */
+			snprintf(words, sizeof words, _("%1$d-%2$02d"), atoi(iso), atoi(iso + 5));
+		}
+		{
+			/* cut where a character starts, never inside one */
+			size_t w = strlen(words), room = n - at - 1;
+			if (w > room) {
+				w = room;
+				while (w && ((unsigned char)words[w] & 0xC0) == 0x80)
+					w--;
+			}
+			memcpy(out + at, words, w);
+			at += w;
+			out[at] = '\0';
+			if (w < strlen(words))
+				break;
+		}
+		s += len;
+	}
 	return out;
 }

@@ -30,5 +30,11 @@ int date_weekday(int y, int m, int d);
  * dashboards use it; the terminal's text and files for scripts keep ISO.
  * Anything but a real day is copied as it is (NULL as ""). */
 const char *date_words(const char *iso, char *out, size_t n);
+/** text with each ISO day ("2026-09-09") that stands alone (no digit or '-'
+ * beside it) written as date_words writes it (2026年9月9日), and with months
+ * each ISO month too ("2026-09": 2026年9月), into out, which is returned (cut
+ * to n). For lines made for the terminal shown on a page, and the server's
+ * own words (alert titles, a missing item's what). */
+const char *date_words_in(const char *text, bool months, char *out, size_t n);
 
 #endif

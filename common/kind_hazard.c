@@ -98,7 +98,7 @@ static int ev_check(const struct kind_env *env, const Safecampus__Record *r, cha
 	rc = hazard_apply(&s, ev, step, sizeof step);
 	if (rc)
 		return sc_refuse(rc, why, n, _("%s; hazard %.8s is %s here"), step, ev->hazard_id,
-				 hazard_state_name(s.state));
+				 kind_status_label(hazard_state_name(s.state)));
 	return 0;
 }
 

@@ -515,6 +515,20 @@ const char *kind_chain_id(const Safecampus__Record *r)
 	return r->id;
 }
 
+const char *kind_value_word(const struct kind *k, const char *field, const char *value)
+{
+	return value && i18n_zh() ? kind_enum_label_tr(k, field, value) : value ? value : "";
+}
+
+const char *kind_role_word(const char *name)
+{
+	if (name && i18n_zh())
+		for (const struct kind_enum_label *l = kind_enum_staff_role; l->name; l++)
+			if (strcmp(l->name, name) == 0)
+				return i18n_pgettext(NULL, l->label);
+	return name ? name : "";
+}
+
 void kind_sign_roles_text(unsigned bits, char *out, size_t n)
 {
 	const ProtobufCEnumDescriptor *e = &safecampus__staff_role__descriptor;
@@ -527,17 +541,24 @@ void kind_sign_roles_text(unsigned bits, char *out, size_t n)
 	for (unsigned i = 0; i < e->n_values && at < n; i++) {
 		int v = e->values[i].value;
 		const char *name = e->values[i].name;
+		char key[64];
+		size_t k = 0;
 		if (v <= 0 || v >= 32 || !(bits & (1u << v)))
 			continue;
 		/* "STAFF_ROLE_VICE_PRINCIPAL" -> "vice_principal" */
 		if (strncmp(name, "STAFF_ROLE_", 11) == 0)
 			name += 11;
-		at += (size_t)snprintf(out + at, n - at, "%s",
-				       at ? (left == 1 ? " or " : ", ") : "");
-		for (const char *p = name; *p && at + 1 < n; p++)
-			out[at++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-		if (at < n)
-			out[at] = '\0';
+		for (; name[k] && k + 1 < sizeof key; k++)
+			key[k] = (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] + 32 : name[k]);
+		key[k] = '\0';
+		/* TRANSLATORS: between the roles that may sign a step: "校长、分管校长或科室主任" */
+		at += (size_t)snprintf(out + at, n - at, "%s%s",
+				       !at         ? ""
+				       : left == 1 ? i18n_pgettext("roles", NC_("roles", " or "))
+						   : i18n_pgettext("roles", NC_("roles", ", ")),
+				       kind_role_word(key));
 		left--;
 	}
+	if (at >= n && n)
+		out[n - 1] = '\0';
 }

@@ -476,8 +476,16 @@ const struct kind_verb *kind_verb_of(const Safecampus__Record *r);
  * hazard's steps are one chain), else r's own id (each version of a signed
  * record follows the one before). Borrowed from r. */
 const char *kind_chain_id(const Safecampus__Record *r);
-/** The roles of bits as text for people ("principal or vice_principal"). */
+/** The roles of bits as text for people: their keys in English, as --role
+ * takes them ("principal or vice_principal"), their labels in Chinese
+ * ("校长或分管校长"). Cut to n. */
 void kind_sign_roles_text(unsigned bits, char *out, size_t n);
+/** An enum value of k's field as a message names it: its label in Chinese
+ * (放学前1分钟), its key in English (daily_1, what --slot takes). */
+const char *kind_value_word(const struct kind *k, const char *field, const char *value);
+/** A role's key ("head_teacher") as a message names it: its label in
+ * Chinese (班主任), the key in English. Static or name. */
+const char *kind_role_word(const char *name);
 
 /** Does --status want match the words? ('!' is not part of a word) */
 bool kind_status_has(const char *words, const char *want);

@@ -545,7 +545,9 @@ static int check_education(const struct kind *k, const ProtobufCMessage *m, char
 			_("%s.minutes: %d minutes is too long for the %s slot (at most %d): "
 			  "is it the right slot?"),
 			k->name, p->minutes,
-			kind_enum_name(&safecampus__education_slot__descriptor, p->slot),
+			kind_value_word(
+				k, "slot",
+				kind_enum_name(&safecampus__education_slot__descriptor, p->slot)),
 			slot_max[p->slot]);
 	return rc;
 }

@@ -823,9 +823,21 @@ void web_not_offered(struct web_req *r, struct web_page *p, const char *why)
 	const char *pre = _("refused: %s");
 	size_t pl = strcspn(pre, "%");
 
+	char said[600];
+	size_t wl;
+
 	if (pl && strncmp(why, pre, pl) == 0)
 		why += pl;
-	snprintf(msg, sizeof msg, _("%s Nothing was written."), *why ? why : _("Not allowed."));
+	/* the reason as a sentence of its own, then what happened */
+	wl = strlen(why);
+	if (wl && !strchr(".!?)", why[wl - 1]) &&
+	    (wl < 3 || (strcmp(why + wl - 3, "。") && strcmp(why + wl - 3, "）"))))
+		/* TRANSLATORS: the end of a sentence: "。" */
+		snprintf(said, sizeof said, "%s%s", why,
+			 i18n_pgettext("sentence", NC_("sentence", ".")));
+	else
+		snprintf(said, sizeof said, "%s", why);
+	snprintf(msg, sizeof msg, _("%s Nothing was written."), *why ? said : _("Not allowed."));
 	web_error_page(p, r, 403, _("Not offered to you"), msg);
 }
 

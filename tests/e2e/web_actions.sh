@@ -83,7 +83,9 @@ CSL=$(csrf cj-li "$A/k/meeting/new")
 na=$(sqlite3 "$T/amain.db" "select count(*) from records where kind = 'hazard_event'")
 check "the head teacher sending a verification anyway: 403" eq "$(code -b "$T/cj-li" --data-urlencode "csrf=$CSL" \
   --data-urlencode 'note=验收' -d '_password=secret-li' "$A/r/$HZ/v/verify")" 403
-check "... naming the roles that sign it" grep -q 'head_teacher' "$T/out"
+cp "$T/out" "$T/verify-refused.html"
+check "... naming the roles that sign it in words (班主任; 校长), no role key" bash -c \
+  "grep -q '的角色是班主任；' '$T/verify-refused.html' && grep -q '校长' '$T/verify-refused.html' && ! grep -Eq 'head_teacher|vice_principal' '$T/verify-refused.html'"
 check "... nothing written" eq "$(sqlite3 "$T/amain.db" "select count(*) from records where kind = 'hazard_event'")" "$na"
 check "a wrong step for the state is refused the same way (assign, rectified)" eq "$(code -b "$T/cj-li" \
   --data-urlencode "csrf=$CSL" -d 'owner=x&deadline_date=2030-01-01&_password=secret-li' "$A/r/$HZ/v/assign")" 403

@@ -138,6 +138,15 @@ static const char *const title_templates[] = {
 	N_("bus trip %s %s: %s boarded, %s alighted"),
 	N_("%s (%s) check due %s"),
 	N_("%s (planned %s)"),
+	/* a hazard's escalation, written by the server (server/escalate.c) */
+	N_("overdue %s days (deadline %s): escalated to the owner, %s"),
+	N_("overdue %s day (deadline %s): escalated to the owner, %s"),
+	N_("overdue %s days (deadline %s): escalated to the owner"),
+	N_("overdue %s day (deadline %s): escalated to the owner"),
+	N_("overdue %s days (deadline %s): escalated to the principal"),
+	N_("overdue %s day (deadline %s): escalated to the principal"),
+	N_("overdue %s days (deadline %s): escalated to the bureau"),
+	N_("overdue %s day (deadline %s): escalated to the bureau"),
 	N_("responsibility letters for %s (%s staff without one)"),
 	/* sc_terms' default terms and sc_period's label without a term (010),
 	 * also named by kind_due_period */

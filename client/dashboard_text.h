@@ -26,8 +26,9 @@ bool dashboard_alert_words(const char *kind, char *out, size_t n);
  * reader's language: out, or text itself when nothing is to change. */
 const char *dashboard_detail_text(const char *text, char *out, size_t n);
 
-/** The same for an alert's title, a missing submission's "what" and a
- * hazard-age bucket ("drill for 2026-10", "0-7 days"). */
+/** The same for an alert's title, a missing submission's "what", a
+ * hazard-age bucket ("drill for 2026-10", "0-7 days") and the note of a step
+ * the server took (an escalation's "overdue 5 days (deadline ...): ..."). */
 const char *dashboard_title_text(const char *text, char *out, size_t n);
 
 #endif

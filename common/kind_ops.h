@@ -166,6 +166,10 @@ struct kind_bound {
 
 /* ---------------------------------------------------------------- derived state and lists */
 
+/** Who a step the server takes itself is by (a hazard's escalation: the
+ * actor of records kind_ops.client_writes refuses a client). */
+#define KIND_SERVER_ACTOR "safecampusd"
+
 #define KIND_CELLS 6
 #define KIND_CELL_LEN 160
 

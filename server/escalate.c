@@ -25,6 +25,7 @@
 #include "district.h"
 #include "fault.h"
 #include "hlc.h"
+#include "kind_ops.h"
 #include "log.h"
 #include "server.h"
 
@@ -71,7 +72,7 @@ static const char sql_escalate[] =
 	" SELECT gen_random_uuid(), r.school, r.campus,"
 	" $2::bigint + row_number() OVER (ORDER BY r.school, r.id, r.level) - 1,"
 	" nextval('sync_seq'), 'server',"
-	" r.id, 'escalate', 'safecampusd', '', '', r.deadline,"
+	" r.id, 'escalate', '" KIND_SERVER_ACTOR "', '', '', r.deadline,"
 	" format('overdue %s day%s (deadline %s): escalated to %s', r.days,"
 	" CASE WHEN r.days = 1 THEN '' ELSE 's' END, to_char(r.deadline, 'YYYY-MM-DD'),"
 	" CASE r.level WHEN 1 THEN 'the owner' || CASE WHEN r.owner <> '' THEN ', ' || r.owner"

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dashboard_text.h"
 #include "hlc.h"
 #include "i18n.h"
 #include "store_events.h"
@@ -118,10 +119,19 @@ void web_value(struct web_req *r, struct web_page *p, const struct kind *k,
 		for (size_t i = 0; i < 16; i += 4)
 			web_p(p, "%s%.4s", i ? " " : "", v + i);
 		web_p(p, " …</span>");
-	} else if (f->type == PROTOBUF_C_TYPE_BOOL)
+	} else if (f->type == PROTOBUF_C_TYPE_BOOL) {
 		web_e(p, strcmp(v, "true") == 0 ? _("yes") : _("no"));
-	else
+	} else if (k->ops && k->ops->client_writes && f->type == PROTOBUF_C_TYPE_STRING) {
+		/* a kind with steps the server takes (a hazard's escalation): those
+		 * are in the server's English, by the server */
+		char words[768];
+		if (strcmp(v, KIND_SERVER_ACTOR) == 0)
+			web_e(p, _("District server (automatic)"));
+		else
+			web_e_dates(p, dashboard_title_text(v, words, sizeof words));
+	} else {
 		web_e(p, v);
+	}
 	free(v);
 }
 

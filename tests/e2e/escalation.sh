@@ -139,6 +139,16 @@ check "escalate events have distinct, increasing HLCs in level order" \
   sql_is "select bool_and(ok) from (select hlc > lag(hlc) over (partition by hazard_id order by seq) or lag(hlc) over (partition by hazard_id order by seq) is null as ok from hazard_event where action = 'escalate') d" t
 check "A-east: every event is counted by the client's fold" bash -c "! grep -q 'not counted' '$T/show-h3.txt'"
 check "A-east: the state is unchanged (assigned)" grep -q "^state: assigned" "$T/show-h3.txt"
+# the same history in the browser, in Chinese: the server's note and actor in words
+WP=$(e2e_free_port)
+"$SAFECAMPUS" --store "$T/aeast.db" serve --no-sync --listen 127.0.0.1:$WP >>"$T/serve.log" 2>&1 &
+SPID=$!
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$WP/" && break; sleep 0.1; done
+curl -s -H 'Accept-Language: zh-CN' "http://127.0.0.1:$WP/r/$h3" >"$T/h3.html"
+kill $SPID; wait $SPID 2>/dev/null
+check "A-east's page of the hazard: the escalations in Chinese, by the district server" bash -c \
+  "grep -q '区服务器（自动督办）' '$T/h3.html' && grep -q '已上报区教育局督办' '$T/h3.html' &&
+   grep -q '逾期督办' '$T/h3.html' && ! grep -Eq 'escalated to|safecampusd' '$T/h3.html'"
 sc bureau show "$h6" >"$T/show-h6.txt" 2>&1
 check "bureau: show lists school B's escalations" eq "$(grep -c 'escalated to the' "$T/show-h6.txt")" 2
 check_fail "school B cannot see school A's hazard" sc bmain show "$h1"

@@ -28,6 +28,16 @@ static void test_bus_trip_in_words(void **state)
 		dashboard_title_text("bus trip 2026-03-09 to_school: 3 boarded, 2 alighted", out,
 				     sizeof out),
 		"校车行程 2026-03-09 上学：上车 3 人，下车 2 人");
+	/* a hazard's escalation, the note the server wrote on it */
+	assert_string_equal(
+		dashboard_title_text(
+			"overdue 35 days (deadline 2026-11-03): escalated to the owner, 钱琴", out,
+			sizeof out),
+		"逾期 35 天（期限 2026-11-03），已督办整改责任人钱琴");
+	assert_string_equal(
+		dashboard_title_text("overdue 1 day (deadline 2026-11-03): escalated to the bureau",
+				     out, sizeof out),
+		"逾期 1 天（期限 2026-11-03），已上报区教育局督办");
 	/* a value the enum does not have is kept as the server wrote it */
 	assert_string_equal(
 		dashboard_title_text("bus trip 2026-03-09 sideways: 3 boarded, 2 alighted", out,

@@ -309,8 +309,9 @@ void web_evidence_free(struct web *w);
  * district's name if the dashboard gives one; for the bar and titles. */
 void web_scope_name(struct web *w, char *out, size_t n);
 /** At the bureau, a school's name from the district dashboard held here;
- * the id itself when it has none, and at a school. Valid until the next
- * dashboard arrives. */
+ * the id itself when it has none, and at a school; "" (the school of the
+ * bureau's own records, a notice) is "Education Bureau". Valid until the
+ * next dashboard arrives. */
 const char *web_school_label(struct web *w, const char *school);
 /** The bureau's "one school" choice of a filter form (name "school", id
  * "f-school"): the district's schools by name, val selected; a text box

@@ -69,6 +69,32 @@ static void list_labels(struct web_page *p, const struct kind *k, const char *fi
 	}
 }
 
+/* A ';' list of school ids (a notice's targets) by the schools' names, as the
+ * bureau knows them (web_school_label); none is every school. */
+static void school_names(struct web_req *r, struct web_page *p, const char *v)
+{
+	bool first = true;
+
+	if (!*v) {
+		web_e(p, _("every school"));
+		return;
+	}
+	for (const char *s = v, *e; *s; s = *e ? e + 1 : e) {
+		char id[64];
+		e = strchr(s, ';');
+		if (!e)
+			e = s + strlen(s);
+		if (e == s || (size_t)(e - s) >= sizeof id)
+			continue;
+		memcpy(id, s, (size_t)(e - s));
+		id[e - s] = '\0';
+		if (!first)
+			web_e(p, _("; "));
+		first = false;
+		web_e(p, web_school_label(r->w, id));
+	}
+}
+
 /* An enum's label; a short one (班主任, 已同步) on one line, which a narrow
  * column broke in two. */
 static void enum_cell(struct web_page *p, const char *label)
@@ -97,6 +123,8 @@ void web_value(struct web_req *r, struct web_page *p, const struct kind *k,
 	}
 	if (r && f->type == PROTOBUF_C_TYPE_STRING && web_record_ref(p, r, k, f->name, v))
 		; /* the record it names, not its UUID */
+	else if (r && k->ops && k->ops->schools_field && !strcmp(k->ops->schools_field, f->name))
+		school_names(r, p, v);
 	else if (f->type == PROTOBUF_C_TYPE_ENUM && *v)
 		enum_cell(p, kind_enum_label_tr(k, f->name, v));
 	else if (f->type == PROTOBUF_C_TYPE_STRING && web_ends(f->name, "_date"))

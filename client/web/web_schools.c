@@ -115,8 +115,9 @@ const char *web_school_label(struct web *w, const char *school)
 {
 	const Safecampus__Dashboard *d;
 
-	if (!school || !*school || w->cfg.role != SAFECAMPUS__ROLE__ROLE_BUREAU ||
-	    !(d = own_dashboard(w)))
+	if (school && !*school) /* a record of the bureau's own (a notice) */
+		return _("Education Bureau");
+	if (!school || w->cfg.role != SAFECAMPUS__ROLE__ROLE_BUREAU || !(d = own_dashboard(w)))
 		return school ? school : "";
 	for (size_t i = 0; i < d->n_schools; i++)
 		if (d->schools[i]->school && !strcmp(d->schools[i]->school, school) &&

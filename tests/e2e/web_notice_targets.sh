@@ -56,6 +56,11 @@ curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/r/$nid" | tr -d '\n' >"$T/not
 check "the notice's page: 2 schools, neither has acknowledged it" \
   grep -q '<p id="schools-summary">共 2 所学校：2 所尚未签收，0 所逾期未报送落实情况。</p>' "$T/notice-page.html"
 check "... a row per school by name, not yet acknowledged" test "$(grep -o '<tr><td>[^<]*[^<0-9]</td><td>未读</td><td>尚未</td><td>尚未</td></tr>' "$T/notice-page.html" | wc -l)" -eq 2
+check "... its schools named, not their ids (s03;s07)" bash -c \
+  "grep -q '<dt>下发学校</dt><dd>Binjiang Experimental School；Hope &amp; Light Primary School</dd>' '$T/notice-page.html'"
+curl -s -b "$T/cj" -H 'Accept-Language: zh-CN' "$B/k/notice" | tr -d '\n' >"$T/notice-list.html"
+check "the notice list's school column says whose they are: 教育局, not blank" bash -c \
+  "grep -q '<td>教育局</td><td>office</td>' '$T/notice-list.html' && ! grep -q '<td></td><td>office</td>' '$T/notice-list.html'"
 check "issued with none ticked: 303" eq "$(issue 消防安全月)" 303
 check "... to every school (no targets)" bash -c "grep -q 'targets *-$' <<<'$(targets_of 消防安全月)'"
 # sent back for a wrong password, the form keeps the two ticks: re-sent as

@@ -539,7 +539,7 @@ static const struct kind_field_ui event_fields[] = {
 	{ "channels", NC_("notice_event", "Channels"),
 	  N_("class_meeting, class_group, lecture, parent_letter, public_account, "
 	     "education_platform, assembly, drill, other"),
-	  "report", NULL, KF_NONE, kind_enum_education_channel },
+	  N_("The implementation"), NULL, KF_NONE, kind_enum_education_channel },
 	{ "evidence", NC_("notice_event", "Evidence"),
 	  N_("what shows it: minutes, photos, file names, links"), N_("The implementation"), NULL,
 	  KF_NONE, NULL },

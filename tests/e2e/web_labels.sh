@@ -272,5 +272,15 @@ check "... and each school's answer, by the school's name: 实验路小学 ackno
 check "the bureau filters a list by a school's name" grep -q '<select id="f-school" name="school">.*<option value="school01">实验路小学</option>' "$T/b-list-hazard.html"
 check "the bureau's hazards name their school" bash -c "grep -q '<td>实验路小学</td>' '$T/b-list-hazard.html' && ! grep -q '<td>school01</td>' '$T/b-list-hazard.html'"
 stop
+
+# ---- back at the school, its notices synced down: the report form's sections
+serve $S
+curl -s -o /dev/null -c "$T/cj" -d 'login=pr-school01&password=secret-pr-school01' "$B/login"
+SN=$(sqlite3 "$T/$S.db" "select id from records where kind = 'notice' and not deleted limit 1")
+zh -b "$T/cj" "$B/r/$SN/v/report" >"$T/report-form.html"
+check "a notice report's form: one 落实情况 section, no legend in English or a key" bash -c \
+  "[[ \$(grep -o '<legend>[^<]*</legend>' '$T/report-form.html' | sort | uniq -d | wc -l) == 0 ]] &&
+   grep -q '<legend>落实情况</legend>' '$T/report-form.html' && ! grep -q '<legend>[A-Za-z_ ]*</legend>' '$T/report-form.html'"
+stop
 echo "$E2E_PASS passed, $E2E_FAIL failed"
 [ "$E2E_FAIL" -eq 0 ]

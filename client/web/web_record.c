@@ -24,7 +24,8 @@ struct hist_ctx {
 	const struct kind *ek;
 	struct web *w;
 	struct web_req *r;
-	bool files; /* a column of evidence files */
+	bool files;   /* a column of evidence files */
+	bool schools; /* a column of the school each step is from (a notice's answers) */
 };
 
 /* Does a verb of k attach files to the events it writes? */
@@ -56,6 +57,11 @@ static int hist_cb(void *arg, const Safecampus__Record *rec)
 	if (store_sync_state(x->w->st, rec->id, &ss) != 0)
 		ss = STORE_SYNCED;
 	web_p(x->p, "<tr>");
+	if (x->schools) {
+		web_p(x->p, "<td>");
+		web_e(x->p, web_school_label(x->w, rec->school));
+		web_p(x->p, "</td>");
+	}
 	for (unsigned i = 0; i < x->ek->desc->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &x->ek->desc->fields[i];
 		if (!hist_column(x->ek, f, x->files))
@@ -77,10 +83,21 @@ static int hist_cb(void *arg, const Safecampus__Record *rec)
 static void history(struct web_req *r, struct web_page *p, const Safecampus__Record *rec,
 		    const struct kind *k, const struct kind *ek)
 {
-	struct hist_ctx x = { .p = p, .ek = ek, .w = r->w, .r = r, .files = events_take_files(k) };
+	struct hist_ctx x = { .p = p,
+			      .ek = ek,
+			      .w = r->w,
+			      .r = r,
+			      .files = events_take_files(k),
+			      /* the bureau's own record, answered by schools */
+			      .schools = r->w->cfg.role == SAFECAMPUS__ROLE__ROLE_BUREAU &&
+					 (!rec->school || !*rec->school) };
 	unsigned ncols = 1; /* the sync state's; one more a field and for the files */
 
 	web_p(p, "<h2>%s</h2>\n<table id=\"history\"><thead><tr>", _("History"));
+	if (x.schools) {
+		web_p(p, "<th>%s</th>", _("School"));
+		ncols++;
+	}
 	for (unsigned i = 0; i < ek->desc->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &ek->desc->fields[i];
 		if (!hist_column(ek, f, x.files))

@@ -269,6 +269,8 @@ check "a notice's page at the bureau says how many schools owe an answer" \
   grep -Eq '<p id="schools-summary">共 [0-9]+ 所学校：[0-9]+ 所尚未签收，[0-9]+ 所逾期未报送落实情况。</p>' "$T/b-notice.html"
 check "... and each school's answer, by the school's name: 实验路小学 acknowledged it" bash -c \
   "tr -d '\n' <'$T/b-notice.html' | grep -Eq '<tr( class=\"rejected\")?><td>实验路小学</td><td>[^<]+</td><td><time datetime='"
+check "... its history says which school each answer is from" bash -c \
+  "tr -d '\n' <'$T/b-notice.html' | grep -o '<table id=\"history\">.*' | grep -q '<thead><tr><th>学校</th>.*<tr><td>实验路小学</td>'"
 check "the bureau filters a list by a school's name" grep -q '<select id="f-school" name="school">.*<option value="school01">实验路小学</option>' "$T/b-list-hazard.html"
 check "the bureau's hazards name their school" bash -c "grep -q '<td>实验路小学</td>' '$T/b-list-hazard.html' && ! grep -q '<td>school01</td>' '$T/b-list-hazard.html'"
 stop

@@ -269,8 +269,9 @@ static void head(struct html *h)
 	html_raw(h, _("Safe-campus dashboard: "));
 	html_esc(h, label);
 	if (d->as_of_date && *d->as_of_date) {
+		char day[64];
 		html_raw(h, _(", as of "));
-		html_esc(h, d->as_of_date);
+		html_esc(h, date_words(d->as_of_date, day, sizeof day));
 	}
 	html_out(h, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
 }
@@ -283,7 +284,7 @@ static void header(struct html *h)
 	const char *view = !r->bureau    ? _("School view")
 			   : h->district ? _("Bureau: district")
 					 : _("Bureau: one school");
-	char asof[96], month[8], day[64];
+	char asof[96], month[8], day[64], words_in[160];
 
 	render__as_of(r, asof, sizeof asof);
 	html_raw(h, "<header>\n<h1>");
@@ -299,9 +300,9 @@ static void header(struct html *h)
 	html_esc(h, date_words(d->period_end_date, day, sizeof day));
 	html_raw(h, " &middot; ");
 	html_raw(h, _("month "));
-	html_esc(h, render__month(r, month));
+	html_esc(h, date_words_in(render__month(r, month), true, day, sizeof day));
 	html_raw(h, " &middot; ");
-	html_esc(h, asof);
+	html_esc(h, date_words_in(asof, true, words_in, sizeof words_in));
 	html_raw(h, "</p>\n");
 	if (r->offline) {
 		html_raw(h, "<p class=\"banner offline\" role=\"status\"><strong>");

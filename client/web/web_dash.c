@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dashboard.h"
+#include "date.h"
 #include "i18n.h"
 #include "local_rates.h"
 #include "render.h"
@@ -68,7 +69,8 @@ static void local_rates(struct web_req *r, struct web_page *p)
 	      _("Counted on this computer from its records and the district calendar, for %s "
 		"to %s as of %s: records not yet synced count already, and the server's "
 		"dashboard above shows the same numbers once they are synced."),
-	      lr.start, lr.end, lr.as_of);
+	      date_words(lr.start, (char[64]){ 0 }, 64), date_words(lr.end, (char[64]){ 0 }, 64),
+	      date_words(lr.as_of, (char[64]){ 0 }, 64));
 	web_p(p, "</p>\n</div>\n");
 }
 

@@ -113,6 +113,6 @@ void web_e_dates(struct web_page *p, const char *text)
 		p->oom = true;
 		return;
 	}
-	web_e(p, date_words_in(text, false, out, n));
+	web_e(p, date_words_in(text, true, out, n));
 	free(out);
 }

@@ -36,6 +36,9 @@ check "... the district is 全区" grep -q '<span class="scope">全区</span>' "
 check "... its days written the Chinese way (the period, a missing item's due day)" bash -c \
   "grep -Eq '20[0-9]{2}年[1-9][0-9]?月[1-9][0-9]?日' '$T/cli-school.html' && ! grep -Eq '<td>20[0-9]{2}-[0-9]{2}-[0-9]{2}</td>' '$T/cli-school.html' '$T/cli-bureau.html'"
 check "... sorted by a column said in words" grep -q '排序依据：逾期隐患' "$T/cli-bureau-sorted.html"
+check "... its header's month and as-of day in words, and so the alerts' months" bash -c \
+  "grep -Eq '<p class=\"meta\">.*月份 20[0-9]{2}年[1-9][0-9]?月 &middot; 截至 20[0-9]{2}年' '$T/cli-school.html' &&
+   ! tr -d '\n' <'$T/cli-school.html' | grep -o '<section id=\"alerts\">.*</section>' | sed 's|</section>.*||' | grep -Eq '20[0-9]{2}-[0-9]{2}'"
 LANG=en_US.UTF-8 "$SC" --lang en --store "$T/bureau.db" dashboard --html "$T/cli-en.html" >/dev/null 2>&1
 check "in English the heads read as words" grep -q '<button type="button">Hazards overdue</button>' "$T/cli-en.html"
 check "... the full name is the tooltip, without the key" bash -c \

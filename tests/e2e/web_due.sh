@@ -30,11 +30,13 @@ check "the equipment check, linked to its record" grep -q "<a href=\"/r/$eq_id\"
 # late, not only hazards (an overdue item or notice was missing there)
 curl -s -H 'Accept-Language: zh-CN' "$B/" | sed -n '/<ul id="due">/,/<\/ul>/p' >"$T/late"
 check "the overdue item is under Overdue, named by its words, not its id" grep -q "<a href=\"/r/$eq_id\" title=\"$eq_id\">设施设备：灭火器 B-2[^<]*</a> 逾期" "$T/late"
-check "this month's drill, in Chinese" grep -q "<li>本月演练（${today:0:7}）：尚未记录" "$T/due"
+month_zh="${today:0:4}年$((10#${today:5:2}))月"
+check "this month's drill, in Chinese, its month in words" grep -q "<li>本月演练（$month_zh）：尚未记录" "$T/due"
 # the same lines as `status` in Chinese, in the same order, the page writing
-# each day the Chinese way (2026-12-31: 2026年12月31日)
+# each day and month the Chinese way (2026-12-31: 2026年12月31日; 2026-12: 2026年12月)
 sc amain --lang zh status 2>/dev/null | sed -n '/^[^ ].*：\?$/,$p' | grep '^  - ' | sed 's/^  - //' |
-  sed -E 's/([0-9]{4})-0?([0-9]{1,2})-0?([0-9]{1,2})([^0-9-]|$)/\1年\2月\3日\4/g' >"$T/cli"
+  sed -E 's/([0-9]{4})-0?([0-9]{1,2})-0?([0-9]{1,2})([^0-9-]|$)/\1年\2月\3日\4/g' |
+  sed -E 's/(^|[^0-9-])([0-9]{4})-0?([0-9]{1,2})([^0-9-]|$)/\1\2年\3月\4/g' >"$T/cli"
 sed 's/<[^>]*>/\n/g' "$T/due" | grep -v '^$' | grep -v '^ *$' >"$T/web"
 check "the page's lines are status's" diff "$T/cli" "$T/web"
 check "the item checked today" sc amain edit "$eq_id" --last-check-date "$today"

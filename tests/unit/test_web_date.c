@@ -58,7 +58,7 @@ static void test_zh(void **state)
 	/* not a day standing alone, or not a real day: left alone */
 	expect(web_e_dates, "12026-12-08 2026-12-081 2026-12-08-1 2026-02-30",
 	       "12026-12-08 2026-12-081 2026-12-08-1 2026-02-30");
-	expect(web_e_dates, "2026-12", "2026-12");
+	expect(web_e_dates, "本月演练（2026-12）", "本月演练（2026年12月）");
 	expect(web_e_dates, "", "");
 	/* the server's words on a dashboard page: its months too */
 	assert_string_equal(date_words_in("2026-10 没有有方案和反馈的演练", true, out, sizeof out),

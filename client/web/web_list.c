@@ -95,15 +95,15 @@ static void school_names(struct web_req *r, struct web_page *p, const char *v)
 	}
 }
 
-/* An enum's label; a short one (班主任, 已同步) on one line, which a narrow
- * column broke in two. */
+/* An enum's label or a short text; a short one (班主任, 刘副校长) on one
+ * line, which a narrow column broke in two. */
 static void enum_cell(struct web_page *p, const char *label)
 {
 	size_t chars = 0;
 
 	for (const char *c = label; *c; c++)
 		chars += ((unsigned char)*c & 0xC0) != 0x80;
-	if (chars <= 6) {
+	if (chars && chars <= 6) {
 		web_p(p, "<span class=\"nw\">");
 		web_e(p, label);
 		web_p(p, "</span>");
@@ -158,7 +158,7 @@ void web_value(struct web_req *r, struct web_page *p, const struct kind *k,
 		else
 			web_e_dates(p, dashboard_title_text(v, words, sizeof words));
 	} else {
-		web_e(p, v);
+		enum_cell(p, v); /* a name (刘副校长), kept whole like a label */
 	}
 	free(v);
 }

@@ -774,8 +774,15 @@ static void form_page(struct web_req *r, struct web_page *p, const struct kind *
 		if (asked(fk, v, parent, f) && !kind_field_ui(fk, f->name))
 			field_input(p, r, &fm, f);
 	}
-	if (fm.files)
-		web_evidence_input(p, r, error_for(&fm, "_evidence"));
+	if (fm.files) {
+		const char *err = error_for(&fm, "_evidence");
+		size_t flen = 0;
+		/* a form sent back cannot hold the file chosen (a browser never
+		 * fills a file input): say so, or the step is saved without it */
+		if (!err && res && res->nerrors && web_file(r, "_evidence", &flen) && flen)
+			err = _("The file chosen was not kept: choose it again before saving.");
+		web_evidence_input(p, r, err);
+	}
 	if (fm.password && r->sess) {
 		const char *err = error_for(&fm, "_password");
 		web_p(p,

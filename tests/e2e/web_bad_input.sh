@@ -206,6 +206,8 @@ check "a multipart body cut short: refused (4xx)" bash -c "[[ \$(curl -s -o /dev
   -H 'Content-Type: multipart/form-data; boundary=XyZ' --data-binary \$'--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n$CS\r\n--XyZ\r\nContent-Disposition: form-data; name=\"_evidence\"; filename=\"a.png\"\r\n\r\nabc' \
   $B/r/$HID/v/rectify) == 4* ]]"
 check "a wrong password with a good file: 422" eq "$(code -b "$T/cj" -F "csrf=$CS" -F "note=x" -F "_password=nope" -F "_evidence=@$T/ok.png" $B/r/$HID/v/rectify)" 422
+check "... the form says the file must be chosen again (a browser cannot keep it)" \
+  grep -q 'id="err-_evidence">所选文件未保留：保存前请重新选择该文件。' "$T/out"
 check "nothing of these was written" eq "$(rows)" "$R1"
 check "... nor kept in the evidence directory" eq "$(ls "$T/amain.db.evidence" 2>/dev/null | wc -l)" 0
 check "fetching without a CSRF token: 403" eq "$(code -b "$T/cj" -d 'back=/' $B/e/$(printf '%064d' 0)/fetch)" 403

@@ -49,7 +49,7 @@ int hazard_fold(const struct kind_env *env, const char *hazard_id, const char *s
 	return fold(env, NULL, hazard_id, skip_id, x, s);
 }
 
-/* Status words: the state, "open" until closed, "overdue" past the deadline.
+/* Status words: the state, "open" until verified, "overdue" past the deadline.
  * Cells: state, owner, deadline ('!' when overdue). */
 static int hz_derive(const struct kind_env *env, const Safecampus__Record *r, const char *today,
 		     struct kind_derived *d)
@@ -70,8 +70,11 @@ static int hz_derive(const struct kind_env *env, const Safecampus__Record *r, co
 	    indicators_hazard_due(h->found_date, s.deadline_date, h->severity, due) < 0)
 		due[0] = '\0';
 	d->overdue = h && indicators_hazard_overdue(&s, h->found_date, h->severity, today) != 0;
+	/* open as the dashboard counts it (未销项隐患, DOMAIN.md): not yet
+	 * verified, so a list filtered by it gives the dashboard's number */
 	snprintf(d->status, sizeof d->status, "%s%s%s", hazard_state_name(s.state),
-		 s.state != HST(CLOSED) ? " open" : "", d->overdue ? " overdue" : "");
+		 s.state != HST(VERIFIED) && s.state != HST(CLOSED) ? " open" : "",
+		 d->overdue ? " overdue" : "");
 	snprintf(d->cell[0], KIND_CELL_LEN, "%s", hazard_state_name(s.state));
 	snprintf(d->cell[1], KIND_CELL_LEN, "%s", s.owner);
 	/* no deadline yet: the clock's due day, marked ~ */
@@ -299,8 +302,8 @@ const struct kind_ops kind_ops_hazard = {
 	.fields = hazard_fields,
 	.nfields = sizeof hazard_fields / sizeof hazard_fields[0],
 	.status_words = "reported assigned rectified verified closed open overdue",
-	.status_help = N_("reported, assigned, rectified, verified, closed, open (not closed), "
-			  "overdue"),
+	.status_help = N_("reported, assigned, rectified, verified, closed, open (not yet "
+			  "verified), overdue"),
 	.derive = hz_derive,
 	.overdue_note = N_("deadline marked !"),
 	.cols = hazard_cols,

@@ -54,6 +54,9 @@ check "A-east pulls" sc aeast sync
 check_fail "a head teacher may not verify" sc_as aeast sun hazard verify "$hz" --note "ok"
 check "A-east verifies" sc_as aeast liu hazard verify "$hz" --note "Checked by the leadership group, firm"
 check "A-east syncs" sc aeast sync
+check "verified, it is no longer open (as the dashboard's open hazards count it)" bash -c \
+  "\"$SAFECAMPUS\" --store \"$T/aeast.db\" list hazard --status verified | grep -q '^${hz:0:8}' &&
+   ! \"$SAFECAMPUS\" --store \"$T/aeast.db\" list hazard --status open | grep -q '^${hz:0:8}'"
 check "everyone syncs" bash -c "for c in amain bmain bureau; do \"$SAFECAMPUS\" --store \"$T/\$c.db\" sync || exit 1; done"
 
 check "server state is verified" eq "$(sql "select state||'|'||rectified_by from hazard where id='$hz'")" \

@@ -562,3 +562,28 @@ void kind_sign_roles_text(unsigned bits, char *out, size_t n)
 	if (at >= n && n)
 		out[n - 1] = '\0';
 }
+
+const struct kind *kind_named_by(const struct kind *k, const char *field,
+				 const struct kind_ref **ref)
+{
+	char name[64];
+	size_t n = strlen(field);
+
+	*ref = NULL;
+	for (size_t i = 0; k->ops && i < k->ops->nrefs; i++)
+		if (k->ops->refs[i].field && !strcmp(k->ops->refs[i].field, field)) {
+			*ref = &k->ops->refs[i];
+			return kind_by_name(k->ops->refs[i].kind);
+		}
+	if (n <= 3 || n >= sizeof name || strcmp(field + n - 3, "_id") != 0)
+		return NULL;
+	snprintf(name, sizeof name, "%.*s", (int)(n - 3), field);
+	for (const char *s = name; s;) { /* the longest tail that is a kind */
+		const struct kind *pk = kind_by_name(s);
+		if (pk)
+			return pk;
+		s = strchr(s, '_');
+		s = s ? s + 1 : NULL;
+	}
+	return NULL;
+}

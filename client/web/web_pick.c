@@ -35,34 +35,6 @@ struct pick {
 	size_t n;
 };
 
-/* The kind field names records of, or NULL (not a reference). Without a
- * kind_ref, the name without "_id" or, for a field that says whose record
- * it is first, its last words that name a kind: a letter's
- * signer_staff_id is a staff record, school_class_id a school_class. */
-static const struct kind *picked_kind(const struct kind *k, const char *field,
-				      const struct kind_ref **ref)
-{
-	char name[64];
-	size_t n = strlen(field);
-
-	*ref = NULL;
-	for (size_t i = 0; k->ops && i < k->ops->nrefs; i++)
-		if (k->ops->refs[i].field && !strcmp(k->ops->refs[i].field, field)) {
-			*ref = &k->ops->refs[i];
-			return kind_by_name(k->ops->refs[i].kind);
-		}
-	if (n <= 3 || n >= sizeof name || strcmp(field + n - 3, "_id") != 0)
-		return NULL;
-	snprintf(name, sizeof name, "%.*s", (int)(n - 3), field);
-	for (const char *s = name; s;) { /* the longest tail that is a kind */
-		const struct kind *pk = kind_by_name(s);
-		if (pk)
-			return pk;
-		s = strchr(s, '_');
-		s = s ? s + 1 : NULL;
-	}
-	return NULL;
-}
 
 static int collect(void *arg, const Safecampus__Record *r)
 {
@@ -204,7 +176,7 @@ bool web_record_picker(struct web_page *p, struct web_req *r, const struct kind 
 			  .val = val ? val : "" };
 	int rc = 0;
 
-	x.k = picked_kind(k, field, &ref);
+	x.k = kind_named_by(k, field, &ref);
 	if (!x.k)
 		return false;
 	web_p(p, "<select id=\"in-%s\" name=\"%s\" class=\"pick\" data-kind=\"%s\"%s>", field,
@@ -236,7 +208,7 @@ bool web_record_ref(struct web_page *p, struct web_req *r, const struct kind *k,
 		    const char *id)
 {
 	const struct kind_ref *ref;
-	const struct kind *pk = picked_kind(k, field, &ref);
+	const struct kind *pk = kind_named_by(k, field, &ref);
 	Safecampus__Record *c = NULL;
 	char text[400];
 

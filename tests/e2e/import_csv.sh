@@ -95,6 +95,12 @@ check "trips: the unknown bus is named" grep -q "trips.csv:4: bus_id: bus 000000
 check "trips: the bad direction is named" grep -q "trips.csv:5: direction: " "$T/err"
 check "trips: imported 2, rejected 2" eq "$(cat "$T/out")" "imported 2, rejected 2"
 check "trips: the mismatch raised the alarm" grep -q "ALARM: BUS A-7788, TRIP 2026-03-09 from_school: 30 BOARDED, 29 ALIGHTED" "$T/err"
+# a sheet people fill in names the bus by its plate, not its id
+printf 'bus_id,trip_date,direction,boarded,alighted,checked_by\nA-7788,2026-03-11,to_school,30,30,He\nB-0000,2026-03-11,to_school,1,1,He\n' >"$T/trips2.csv"
+sc amain import bus_trip "$T/trips2.csv" >"$T/out" 2>"$T/err"
+check "trips by plate: the known plate is the bus, the unknown one named as unknown" bash -c \
+  "[[ \$(cat '$T/out') == 'imported 1, rejected 1' ]] && grep -q 'trips2.csv:3: bus_id: no .* here is called \"B-0000\"' '$T/err'"
+check "... the trip is the bus's" eq "$(sc amain list bus_trip 2>/dev/null | grep -c 2026-03-11)" 1
 
 id1=$(grep -o '[0-9a-f]\{8\}-[0-9a-f-]\{27\}' "$T/m.csv" | head -1)
 {

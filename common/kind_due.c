@@ -311,7 +311,8 @@ int kind_due_hazard(const struct kind_env *env, const Safecampus__Record *r, con
 	rc = kind_derive(env, r, today, &d);
 	if (rc)
 		return rc;
-	if (!kind_status_has(d.status, "open"))
+	/* not closed: open (not yet verified), or verified and still to close */
+	if (!kind_status_has(d.status, "open") && !kind_status_has(d.status, "verified"))
 		return 0;
 	c = d.cell[2] + (d.cell[2][0] == '~');
 	if (strlen(c) < 10)

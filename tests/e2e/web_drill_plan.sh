@@ -40,7 +40,7 @@ check "a drill naming no plan: the school's emergency plan in force then (2026.1
   bash -c "grep -q 'data-id=\"$p1\"' '$T/d3' && ! grep -q 'data-id=\"$p2\"' '$T/d3'"
 check "... not its rules" bash -c "! grep -q '$rule' '$T/d3'"
 check "before the first version: none in force" grep -q 'No version was in force on 2026-01-10' "$T/d4"
-check "the line's heading in Chinese, its day too" bash -c "curl -s -H 'Accept-Language: zh-CN' '$B/r/$d1' | grep -q '2026年3月15日 时有效的'"
+check "the line's heading in Chinese, its day too" bash -c "curl -s -H 'Accept-Language: zh-CN' '$B/r/$d1' | grep -q '2026年3月15日当日有效的'"
 check "the version linked is the one show --on picks" \
   bash -c "\"$SAFECAMPUS\" --store '$T/amain.db' show $p2 --on 2026-03-15 | grep -q 'version  *2026.1'"
 check "a page without a date or plan has no such line (a meeting)" \

@@ -260,7 +260,10 @@ static int list_cb(void *arg, const Safecampus__Record *rec)
 		d.status[0] = '\0';
 	if (store_sync_state(x->r->w->st, rec->id, &ss) != 0)
 		ss = STORE_SYNCED;
-	web_p(p, "<tr><td><a href=\"/r/%s\">%.8s</a></td>", rec->id, rec->id);
+	/* a word to open it by, not the id's first digits (its tooltip, for
+	 * whoever types `safecampus show`) */
+	web_p(p, "<tr><td><a href=\"/r/%s\" title=\"%s\">%s</a></td>", rec->id, rec->id,
+	      i18n_pgettext("link", NC_("link", "Open")));
 	for (size_t i = 0; i < x->ncols; i++) {
 		web_p(p, "<td>");
 		web_value(x->r, p, x->k, m, x->cols[i]);

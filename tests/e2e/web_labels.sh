@@ -87,6 +87,9 @@ for k in $kinds person; do
   done
 done
 check "no list cell or record value is a raw key (${#pages[@]} pages)" $RAW "${pages[@]}"
+check "a list row opens by a word (查看), not by its id's first digits" bash -c \
+  "grep -q 'title=\"[0-9a-f-]\{36\}\">查看</a>' '$T/list-hazard.html' &&
+   ! grep -Eq '<a href=\"/r/[0-9a-f-]{36}\"[^>]*>[0-9a-f]{8}</a>' '$T'/list-*.html"
 # the checker finds what it is meant to: a role's key, a plan's key, a key's hex
 printf '<table id="list"><tr><th>a</th></tr><tr><td>principal</td></tr></table>' >"$T/bad1.html"
 printf '<dl id="record"><dt>a</dt><dd>all_staff_training</dd></dl>' >"$T/bad2.html"

@@ -823,10 +823,12 @@ void sync_stop(struct sync *s)
 
 void sync_kick(struct sync *s)
 {
-	if (s->phase == PH_IDLE && !s->waiting_rid)
+	if (s->phase == PH_IDLE && !s->waiting_rid) {
 		start_round(s);
-	else
+	} else {
 		s->want_round = 1;
+		sync__retry_now(s); /* not up to a minute's backoff more */
+	}
 }
 
 bool sync_finished(const struct sync *s)

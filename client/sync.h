@@ -108,7 +108,8 @@ SC_WUR int sync_start(uv_loop_t *loop, struct store *st, const struct sync_opts 
 void sync_stop(struct sync *s);
 /** Frees s once its handles have closed (the loop ran after sync_stop). */
 void sync_free(struct sync *s);
-/** A local write happened: push it now if idle, else after the current round. */
+/** A local write happened, or a person asked to sync: push it now if idle,
+ * else after the current round; while waiting to reconnect, reconnect now. */
 void sync_kick(struct sync *s);
 /** True once a sync that does not watch has ended (its handles are closing:
  * free it after the loop has run once more); its report says how it went. */

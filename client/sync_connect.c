@@ -120,6 +120,12 @@ void sync__connection_closed(struct sync *s)
 	uv_timer_start(&s->retry, on_retry, delay, 0);
 }
 
+void sync__retry_now(struct sync *s)
+{
+	if (s->phase == PH_BACKOFF && !s->stop)
+		uv_timer_start(&s->retry, on_retry, 0, 0);
+}
+
 static void on_connect(uv_connect_t *req, int status)
 {
 	struct sync *s = req->data;

@@ -116,6 +116,8 @@ void sync__on_request_timeout(uv_timer_t *t);
 extern const struct channel_ops sync__channel_ops;
 
 /* sync_connect.c: connecting and reconnecting */
+/** Waiting out a backoff: try again now (a person asked, or wrote). */
+void sync__retry_now(struct sync *s);
 /** BACKOFF -> CONNECT: a new channel (s->ch, closed through sync__conn_end),
  * the name lookup (or the next address already resolved), the connect limit.
  * A failure ends the connection like any other. */

@@ -340,6 +340,13 @@ int web_page_sync(struct web_req *r, struct web_page *p)
 
 	web_head(p, r, _("Sync"));
 	sync_summary(r, p);
+	if (r->w->opts->sync && r->sess) {
+		/* the sync runs by itself; a person waiting for a record to reach
+		 * the server (or back online) says "now" */
+		web_p(p, "<form method=\"post\" action=\"/sync\" id=\"sync-now\">");
+		web_csrf(p, r);
+		web_p(p, "<button name=\"do\" value=\"now\">%s</button></form>\n", _("Sync now"));
+	}
 	web_p(p,
 	      "<h2>%s</h2>\n<table id=\"outbox-list\"><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
 	      "<th>%s</th><th>%s</th><th></th></tr></thead><tbody>\n",
@@ -362,6 +369,11 @@ int web_page_outbox_post(struct web_req *r, struct web_page *p)
 
 	if (web_need_person(r, p))
 		return 0;
+	if (what && strcmp(what, "now") == 0) {
+		web_wrote(r); /* wakes the sync at once */
+		web_redirect(p, "/sync");
+		return 0;
+	}
 	if (!id || !what || (strcmp(what, "retry") != 0 && strcmp(what, "discard") != 0)) {
 		web_error_page(p, r, 400, _("Sync"),
 			       _("The form could not be read: nothing was written."));

@@ -25,7 +25,7 @@ REJ=$(sqlite3 "$T/aeast.db" "select record_id from outbox where state <> 'pendin
 check "A-east's rectification is rejected" test -n "$REJ"
 
 WP=$(e2e_free_port)
-"$SAFECAMPUS" --store "$T/aeast.db" serve --listen 127.0.0.1:$WP >"$T/serve.log" 2>&1 &
+"$SAFECAMPUS" --store "$T/aeast.db" --log-level info serve --listen 127.0.0.1:$WP >"$T/serve.log" 2>&1 &
 SPID=$!
 trap 'kill $SPID 2>/dev/null; e2e_cleanup' EXIT
 B=http://127.0.0.1:$WP
@@ -65,6 +65,19 @@ check "... the page says everything reached the server" bash -c "curl -s $B/sync
 check "... and from the store's outbox" eq "$(sqlite3 "$T/aeast.db" "select count(*) from outbox")" 0
 check "discarding it twice: 404" eq "$(code -b "$T/cj" -d "csrf=$CS&id=$REJ&do=discard" $B/sync)" 404
 check "a bad action: 400" eq "$(code -b "$T/cj" -d "csrf=$CS&id=$REJ&do=explode" $B/sync)" 400
+check "the sync page offers 立即同步 to the person signed in" bash -c \
+  "curl -s -b '$T/cj' -H 'Accept-Language: zh-CN' $B/sync | grep -q '<form method=\"post\" action=\"/sync\" id=\"sync-now\">.*立即同步'"
+# the server away long enough that serve waits seconds between attempts:
+# 立即同步 tries again at once, not at the end of that wait
+server_kill TERM
+check "with the server down, serve backs off to 8 s or more between attempts" bash -c \
+  "for _ in \$(seq 160); do grep -Eo 'retrying in [0-9.]+ s|[0-9.]+ 秒后重试' '$T/serve.log' | tail -1 |
+     grep -Eo '[0-9.]+' | awk '{ v = \$1 } END { exit !(v >= 8) }' && exit 0; sleep 0.25; done; exit 1"
+check "a record written at the command line meanwhile" sc aeast add meeting --type guard --meeting-date "$(date +%F)" --title 门卫例会
+server_start
+check "立即同步: 303" eq "$(code -b "$T/cj" -d "csrf=$CS&do=now" $B/sync)" 303
+check "... and the record reaches the server within 3 s, not after the wait" bash -c \
+  "for _ in \$(seq 12); do [ \"\$(sqlite3 '$T/aeast.db' 'select count(*) from outbox')\" = 0 ] && exit 0; sleep 0.25; done; exit 1"
 check "the server holds one rectification" \
   eq "$(sql "select count(*) from hazard_event where hazard_id = '$hz' and action = 'rectify'")" 1
 kill $SPID; wait $SPID 2>/dev/null

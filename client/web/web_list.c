@@ -340,6 +340,26 @@ bool web_addable(const struct kind *k)
 	return true;
 }
 
+/* A link to page n of the same list, its filters kept. */
+static void page_link(struct web_page *p, const struct list_ctx *x, long n, const char *label)
+{
+	web_p(p, " <a href=\"?page=%ld&amp;q=", n);
+	web_u(p, x->q);
+	web_p(p, "&amp;status=");
+	web_u(p, x->status);
+	web_p(p, "&amp;campus=");
+	web_u(p, x->campus);
+	web_p(p, "&amp;school=");
+	web_u(p, x->school);
+	web_p(p, "&amp;from=");
+	web_u(p, x->from);
+	web_p(p, "&amp;to=");
+	web_u(p, x->to);
+	web_p(p, "\">");
+	web_e(p, label);
+	web_p(p, "</a>");
+}
+
 int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k)
 {
 	struct list_ctx x = { .r = r, .p = p, .k = k };
@@ -464,20 +484,14 @@ int web_page_list(struct web_req *r, struct web_page *p, const struct kind *k)
 		store_events_free(&x.ev);
 	web_p(p, "</tbody></table>\n<p id=\"count\">");
 	web_p(p, _("%zu records match."), x.matched);
-	if (x.matched > x.skip + x.shown) {
-		web_p(p, " <a href=\"?page=%ld&amp;q=", page + 1);
-		web_u(p, x.q);
-		web_p(p, "&amp;status=");
-		web_u(p, x.status);
-		web_p(p, "&amp;campus=");
-		web_u(p, x.campus);
-		web_p(p, "&amp;school=");
-		web_u(p, x.school);
-		web_p(p, "&amp;from=");
-		web_u(p, x.from);
-		web_p(p, "&amp;to=");
-		web_u(p, x.to);
-		web_p(p, "\">%s</a>", _("Next page"));
+	if (x.matched > LIST_PAGE) {
+		long pages = (long)((x.matched + LIST_PAGE - 1) / LIST_PAGE);
+		web_p(p, " ");
+		web_p(p, _("Page %ld of %ld."), page, pages);
+		if (page > 1)
+			page_link(p, &x, page - 1, _("Previous page"));
+		if (x.matched > x.skip + x.shown)
+			page_link(p, &x, page + 1, _("Next page"));
 	}
 	web_p(p, "</p>\n");
 	if (rc)

@@ -87,6 +87,10 @@ for k in $kinds person; do
   done
 done
 check "no list cell or record value is a raw key (${#pages[@]} pages)" $RAW "${pages[@]}"
+zh "$B/k/education?page=2" >"$T/education-p2.html"
+check "a long list says its page of how many, and links back and on" bash -c \
+  "grep -Eq '第 1 页，共 [0-9]+ 页。 <a href=\"\?page=2&amp;[^\"]*\">下一页</a>' '$T/list-education.html' &&
+   grep -Eq '第 2 页，共 [0-9]+ 页。 <a href=\"\?page=1&amp;[^\"]*\">上一页</a>' '$T/education-p2.html'"
 check "a list row opens by a word (查看), not by its id's first digits" bash -c \
   "grep -q 'title=\"[0-9a-f-]\{36\}\">查看</a>' '$T/list-hazard.html' &&
    ! grep -Eq '<a href=\"/r/[0-9a-f-]{36}\"[^>]*>[0-9a-f]{8}</a>' '$T'/list-*.html"

@@ -284,6 +284,59 @@ static int header_col(const struct kind *k, const char *cell, struct column *col
 	return SC_EINVALID;
 }
 
+/* ---------------------------------------------------------------- references by name */
+
+struct by_name {
+	const struct kind *k;
+	const char *school, *v;
+	char id[37];
+	unsigned n;
+};
+
+/* Is one of r's own text fields (a class's name, a staff member's name,
+ * not a date, an id or a hash) v? */
+static int by_name_cb(void *arg, const Safecampus__Record *r)
+{
+	struct by_name *x = arg;
+	const ProtobufCMessage *m = kind_payload(r);
+
+	if (r->deleted || !m || strcmp(cli_s(r->school), x->school) != 0)
+		return 0;
+	for (unsigned i = 0; i < x->k->desc->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &x->k->desc->fields[i];
+		const char *val;
+		size_t fl = strlen(f->name);
+		if (f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED ||
+		    (fl > 3 && !strcmp(f->name + fl - 3, "_id")) ||
+		    (fl > 5 && !strcmp(f->name + fl - 5, "_date")) ||
+		    kind_field_is_hex(x->k, f->name))
+			continue;
+		val = *(const char *const *)(const void *)((const char *)m + f->offset);
+		if (val && !strcmp(val, x->v)) {
+			if (strcmp(x->id, r->id) != 0)
+				x->n++;
+			snprintf(x->id, sizeof x->id, "%s", r->id);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* The one record of kind pk of school in st whose text reads v, into out:
+ * 0, SC_ENOTFOUND for none, SC_EINVALID for more than one. */
+static int named_record(struct store *st, const char *school, const struct kind *pk, const char *v,
+			char out[37])
+{
+	struct by_name x = { .k = pk, .school = school, .v = v };
+
+	if (store_each(st, pk->name, by_name_cb, &x) != 0 || x.n == 0)
+		return SC_ENOTFOUND;
+	if (x.n > 1)
+		return SC_EINVALID;
+	memcpy(out, x.id, 37);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- rows */
 
 struct import {
@@ -419,63 +472,6 @@ static bool in_header(const struct import *im, const ProtobufCFieldDescriptor *f
 
 /* The row's stable id when it names none (import_text.h): the hash of its
  * kind's import key as the row gives it, else of every column it has. */
-/* ---------------------------------------------------------------- references by name */
-
-struct by_name {
-	const struct kind *k;
-	const char *school, *v;
-	char id[37];
-	unsigned n;
-};
-
-/* Is one of r's own text fields (a class's name, a staff member's name,
- * not a date, an id or a hash) v? */
-static int by_name_cb(void *arg, const Safecampus__Record *r)
-{
-	struct by_name *x = arg;
-	const ProtobufCMessage *m = kind_payload(r);
-
-	if (r->deleted || !m || strcmp(cli_s(r->school), x->school) != 0)
-		return 0;
-	for (unsigned i = 0; i < x->k->desc->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &x->k->desc->fields[i];
-		const char *val;
-		size_t fl = strlen(f->name);
-		if (f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED ||
-		    (fl > 3 && !strcmp(f->name + fl - 3, "_id")) ||
-		    (fl > 5 && !strcmp(f->name + fl - 5, "_date")) ||
-		    kind_field_is_hex(x->k, f->name))
-			continue;
-		val = *(const char *const *)(const void *)((const char *)m + f->offset);
-		if (val && !strcmp(val, x->v)) {
-			if (strcmp(x->id, r->id) != 0)
-				x->n++;
-			snprintf(x->id, sizeof x->id, "%s", r->id);
-			break;
-		}
-	}
-	return 0;
-}
-
-/* The one record of the kind field names (kind_named_by) at this school
- * whose text reads v, into out: 0, SC_ENOTFOUND for none, SC_EINVALID for
- * more than one. */
-static int named_record(struct import *im, const struct kind *k, const char *field, const char *v,
-			char out[37])
-{
-	const struct kind_ref *ref = NULL;
-	struct by_name x = { .k = kind_named_by(k, field, &ref),
-			     .school = cli_s(im->c->cfg.school),
-			     .v = v };
-
-	if (!x.k || store_each(im->c->st, x.k->name, by_name_cb, &x) != 0 || x.n == 0)
-		return SC_ENOTFOUND;
-	if (x.n > 1)
-		return SC_EINVALID;
-	memcpy(out, x.id, 37);
-	return 0;
-}
-
 static int derived_id(const struct import *im, const ProtobufCMessage *m, char out[37])
 {
 	const struct kind *k = im->k;
@@ -570,32 +566,31 @@ static int import_row(struct import *im, struct csv *p, unsigned long line)
 	for (size_t j = 0; j < im->ncols; j++) {
 		const ProtobufCFieldDescriptor *f = im->cols[j].f;
 		const char *v = p->cells[j];
+		const struct kind *pk;
 		char full[37];
-		int named;
+		int named = 0;
 		if (im->cols[j].what != COL_FIELD)
 			continue;
 		/* a reference may be an id prefix, as on the command line, or the
 		 * name of the record (三年级（2）班): a sheet people fill in knows
 		 * no ids */
-		if (*v && f->type == PROTOBUF_C_TYPE_STRING && !uuid_valid(v) &&
-		    kind_named_by(k, f->name, &(const struct kind_ref *){ NULL })) {
-			if (strlen(v) >= 4 && strlen(v) < 36 &&
-			    store_resolve_id(im->c->st, v, full) == 0)
-				v = full;
-			else if ((named = named_record(im, k, f->name, v, full)) == 0)
-				v = full;
-			else {
-				const struct kind *pk = kind_named_by(
-					k, f->name, &(const struct kind_ref *){ NULL });
-				row_error(im, line, f->name,
-					  named == SC_EINVALID
-						  ? _("\"%.64s\" names more than one %s here: give "
-						      "its id")
-						  : _("no %2$s here is called \"%1$.64s\""),
-					  v, kind_label(pk));
-				bad = true;
-				continue;
-			}
+		pk = *v && f->type == PROTOBUF_C_TYPE_STRING && !uuid_valid(v)
+			     ? kind_named_by(k, f->name, NULL)
+			     : NULL;
+		if (pk && strlen(v) >= 4 && strlen(v) < 36 &&
+		    store_resolve_id(im->c->st, v, full) == 0) {
+			v = full;
+		} else if (pk && (named = named_record(im->c->st, cli_s(im->c->cfg.school), pk, v,
+						       full)) == 0) {
+			v = full;
+		} else if (pk) {
+			row_error(im, line, f->name,
+				  named == SC_EINVALID
+					  ? _("\"%.64s\" names more than one %s here: give its id")
+					  : _("no %2$s here is called \"%1$.64s\""),
+				  v, kind_label(pk));
+			bad = true;
+			continue;
 		}
 		/* an enum cell may hold the value's label (全员培训), as `add` takes it */
 		if (*v && f->type == PROTOBUF_C_TYPE_ENUM) {

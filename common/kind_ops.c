@@ -569,10 +569,12 @@ const struct kind *kind_named_by(const struct kind *k, const char *field,
 	char name[64];
 	size_t n = strlen(field);
 
-	*ref = NULL;
+	if (ref)
+		*ref = NULL;
 	for (size_t i = 0; k->ops && i < k->ops->nrefs; i++)
 		if (k->ops->refs[i].field && !strcmp(k->ops->refs[i].field, field)) {
-			*ref = &k->ops->refs[i];
+			if (ref)
+				*ref = &k->ops->refs[i];
 			return kind_by_name(k->ops->refs[i].kind);
 		}
 	if (n <= 3 || n >= sizeof name || strcmp(field + n - 3, "_id") != 0)

@@ -488,7 +488,7 @@ void kind_sign_roles_text(unsigned bits, char *out, size_t n);
  * (放学前1分钟), its key in English (daily_1, what --slot takes). */
 const char *kind_value_word(const struct kind *k, const char *field, const char *value);
 /** The kind field of k names records of, or NULL (not a reference): its
- * kind_ref's (*ref set to it), else the name without "_id" or, for a field
+ * kind_ref's (*ref set to it; ref may be NULL), else the name without "_id" or, for a field
  * that says whose record it is first, its last words that name a kind (a
  * letter's signer_staff_id is a staff record, school_class_id a
  * school_class). Forms pick such a record, imports find it by name. */

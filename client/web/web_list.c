@@ -42,21 +42,23 @@ const ProtobufCFieldDescriptor *web_date_field(const struct kind *k)
 	return NULL;
 }
 
-/* A ';'-separated list of words (a report's channels), each by its label in
- * k's table, in the page's language: "主题班会、班级群". */
-static void list_labels(struct web_page *p, const struct kind *k, const char *field, const char *v)
+/* A ';'-separated list of words (a report's channels, a notice's schools),
+ * each as word(ctx, item) names it, separated as the page's language does:
+ * "主题班会；班级群". Empty items are skipped. */
+static void list_words(struct web_page *p, const char *v,
+		       const char *(*word)(const void *ctx, const char *item), const void *ctx)
 {
 	bool first = true;
 
 	for (const char *s = v, *e; *s; s = *e ? e + 1 : e) {
-		char *word;
+		char *item;
 		e = strchr(s, ';');
 		if (!e)
 			e = s + strlen(s);
 		if (e == s)
 			continue;
-		word = strndup(s, (size_t)(e - s));
-		if (!word) {
+		item = strndup(s, (size_t)(e - s));
+		if (!item) {
 			p->oom = true;
 			return;
 		}
@@ -64,35 +66,28 @@ static void list_labels(struct web_page *p, const struct kind *k, const char *fi
 			/* TRANSLATORS: between the items of a list of values in a cell */
 			web_e(p, _("; "));
 		first = false;
-		web_e(p, kind_enum_label_tr(k, field, word)); /* no label: the word */
-		free(word);
+		web_e(p, word(ctx, item));
+		free(item);
 	}
 }
 
-/* A ';' list of school ids (a notice's targets) by the schools' names, as the
- * bureau knows them (web_school_label); none is every school. */
-static void school_names(struct web_req *r, struct web_page *p, const char *v)
-{
-	bool first = true;
+struct field_of {
+	const struct kind *k;
+	const char *field;
+};
 
-	if (!*v) {
-		web_e(p, _("every school"));
-		return;
-	}
-	for (const char *s = v, *e; *s; s = *e ? e + 1 : e) {
-		char id[64];
-		e = strchr(s, ';');
-		if (!e)
-			e = s + strlen(s);
-		if (e == s || (size_t)(e - s) >= sizeof id)
-			continue;
-		memcpy(id, s, (size_t)(e - s));
-		id[e - s] = '\0';
-		if (!first)
-			web_e(p, _("; "));
-		first = false;
-		web_e(p, web_school_label(r->w, id));
-	}
+/* An item of a list of set words by its label in k's table (no label: the word). */
+static const char *label_word(const void *ctx, const char *item)
+{
+	const struct field_of *f = ctx;
+
+	return kind_enum_label_tr(f->k, f->field, item);
+}
+
+/* A school id by the school's name, as the bureau knows it. */
+static const char *school_word(const void *ctx, const char *item)
+{
+	return web_school_label(((const struct web_req *)ctx)->w, item);
 }
 
 /* An enum's label or a short text; a short one (班主任, 刘副校长) on one
@@ -116,6 +111,9 @@ void web_value(struct web_req *r, struct web_page *p, const struct kind *k,
 	       const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
 {
 	char *v = kind_field_get(m, f);
+	/* a notice's targets: the schools by name */
+	bool schools =
+		r && k->ops && k->ops->schools_field && !strcmp(k->ops->schools_field, f->name);
 
 	if (!v) {
 		p->oom = true;
@@ -123,15 +121,17 @@ void web_value(struct web_req *r, struct web_page *p, const struct kind *k,
 	}
 	if (r && f->type == PROTOBUF_C_TYPE_STRING && web_record_ref(p, r, k, f->name, v))
 		; /* the record it names, not its UUID */
-	else if (r && k->ops && k->ops->schools_field && !strcmp(k->ops->schools_field, f->name))
-		school_names(r, p, v);
+	else if (schools && !*v)
+		web_e(p, _("every school"));
+	else if (schools)
+		list_words(p, v, school_word, r);
 	else if (f->type == PROTOBUF_C_TYPE_ENUM && *v)
 		enum_cell(p, kind_enum_label_tr(k, f->name, v));
 	else if (f->type == PROTOBUF_C_TYPE_STRING && web_ends(f->name, "_date"))
 		web_date_cell(p, v);
 	else if (f->type == PROTOBUF_C_TYPE_STRING && *v && kind_field_ui(k, f->name) &&
 		 kind_field_ui(k, f->name)->values)
-		list_labels(p, k, f->name, v);
+		list_words(p, v, label_word, &(struct field_of){ k, f->name });
 	else if (web_ends(f->name, "_ms") && f->type != PROTOBUF_C_TYPE_STRING) {
 		if (strcmp(v, "0") != 0) /* 0: not set (not revoked, still on site) */
 			web_time_cell(p, strtoll(v, NULL, 10));
@@ -343,18 +343,16 @@ bool web_addable(const struct kind *k)
 /* A link to page n of the same list, its filters kept. */
 static void page_link(struct web_page *p, const struct list_ctx *x, long n, const char *label)
 {
-	web_p(p, " <a href=\"?page=%ld&amp;q=", n);
-	web_u(p, x->q);
-	web_p(p, "&amp;status=");
-	web_u(p, x->status);
-	web_p(p, "&amp;campus=");
-	web_u(p, x->campus);
-	web_p(p, "&amp;school=");
-	web_u(p, x->school);
-	web_p(p, "&amp;from=");
-	web_u(p, x->from);
-	web_p(p, "&amp;to=");
-	web_u(p, x->to);
+	const struct {
+		const char *name, *val;
+	} args[] = { { "q", x->q },           { "status", x->status }, { "campus", x->campus },
+		     { "school", x->school }, { "from", x->from },     { "to", x->to } };
+
+	web_p(p, " <a href=\"?page=%ld", n);
+	for (size_t i = 0; i < sizeof args / sizeof args[0]; i++) {
+		web_p(p, "&amp;%s=", args[i].name);
+		web_u(p, args[i].val);
+	}
 	web_p(p, "\">");
 	web_e(p, label);
 	web_p(p, "</a>");

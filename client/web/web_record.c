@@ -418,19 +418,21 @@ static const char *error_for(const struct form *fm, const char *field)
 	return NULL;
 }
 
+/* The characters of a field's key (snake_case). */
+static const char key_chars[] = "abcdefghijklmnopqrstuvwxyz0123456789_";
+
 /* A field a message names, as "field" of k or "kind.field" of any kind, at
  * s: its kind, field and length, or 0. */
 static size_t msg_field(const struct kind *k, const char *s, const struct kind **fk, char *f,
 			size_t fn)
 {
-	static const char id[] = "abcdefghijklmnopqrstuvwxyz0123456789_";
-	size_t a = strspn(s, id), b;
+	size_t a = strspn(s, key_chars), b;
 
 	if (!a || a >= fn)
 		return 0;
 	memcpy(f, s, a);
 	f[a] = '\0';
-	if (s[a] == '.' && (b = strspn(s + a + 1, id)) && b < fn) {
+	if (s[a] == '.' && (b = strspn(s + a + 1, key_chars)) && b < fn) {
 		const struct kind *other = kind_by_name(f);
 		memcpy(f, s + a + 1, b);
 		f[b] = '\0';
@@ -445,6 +447,18 @@ static size_t msg_field(const struct kind *k, const char *s, const struct kind *
 	return kind_field(k, f) ? a : 0;
 }
 
+/* Writes s[0..n) escaped. */
+static void msg_run(struct web_page *p, const char *s, size_t n)
+{
+	char *run = n ? strndup(s, n) : NULL;
+
+	if (n && !run)
+		p->oom = true;
+	else if (run)
+		web_e(p, run);
+	free(run);
+}
+
 /* A rule's message as a form shows it: without the "refused: " the command
  * line starts it with (the page says nothing was saved), without a leading
  * "field: " (the label is beside it), and with every field it names
@@ -454,7 +468,7 @@ static void web_msg(struct web_page *p, const struct kind *k, const char *msg)
 {
 	const char *pre = _("refused: %s");
 	size_t pl = strcspn(pre, "%");
-	const char *s = msg, *c;
+	const char *s = msg, *run, *c;
 	bool quoted = false, word = false;
 
 	if (pl && strncmp(s, pre, pl) == 0)
@@ -463,14 +477,15 @@ static void web_msg(struct web_page *p, const struct kind *k, const char *msg)
 	if (c && (size_t)(c - s) < 64 && !memchr(s, ' ', (size_t)(c - s)) &&
 	    !memchr(s, '.', (size_t)(c - s)))
 		s = c + 2;
-	while (*s) {
+	for (run = s; *s;) {
 		const struct kind *fk;
 		char f[64];
 		size_t n = quoted || word ? 0 : msg_field(k, s, &fk, f, sizeof f);
 
 		if (n) {
+			msg_run(p, run, (size_t)(s - run));
 			web_e(p, web_field_label(fk, f));
-			s += n;
+			run = s += n;
 			continue;
 		}
 		n = 1;
@@ -483,12 +498,10 @@ static void web_msg(struct web_page *p, const struct kind *k, const char *msg)
 		else if (!strncmp(s, "\u201d", n))
 			quoted = false;
 		/* inside a word ("of_school"), a field's key is not a word of its own */
-		word = strchr("abcdefghijklmnopqrstuvwxyz0123456789_", *s) != NULL;
-		char one[8];
-		snprintf(one, sizeof one, "%.*s", (int)n, s);
-		web_e(p, one);
+		word = strchr(key_chars, *s) != NULL;
 		s += n;
 	}
+	msg_run(p, run, (size_t)(s - run));
 }
 
 /* A number input's min and max: the kind table's bounds (the rules'), an
@@ -845,10 +858,8 @@ void web_not_offered(struct web_req *r, struct web_page *p, const char *why)
 {
 	char msg[768];
 	const char *pre = _("refused: %s");
-	size_t pl = strcspn(pre, "%");
-
+	size_t pl = strcspn(pre, "%"), wl;
 	char said[600];
-	size_t wl;
 
 	if (pl && strncmp(why, pre, pl) == 0)
 		why += pl;
